@@ -1,0 +1,115 @@
+/*
+ * buf.c - bounded growable buffer (see buf.h).
+ */
+#include "core/buf.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+    b->max = max;
+}
+
+void buf_release(struct buf *b)
+{
+    free(b->data);
+    buf_init(b, b->max);
+}
+
+enum kr_code buf_reserve(struct buf *b, size_t extra)
+{
+    size_t need, cap;
+    unsigned char *p;
+
+    if (extra > SIZE_MAX - b->len - 1)
+        return KR_ELIMIT;
+    need = b->len + extra + 1;
+    if (b->max && b->len + extra > b->max)
+        return KR_ELIMIT;
+    if (need <= b->cap)
+        return KR_OK;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = realloc(b->data, cap);
+    if (!p)
+        return KR_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return KR_OK;
+}
+
+enum kr_code buf_append(struct buf *b, const void *data, size_t n)
+{
+    enum kr_code rc = buf_reserve(b, n);
+    if (rc)
+        return rc;
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return KR_OK;
+}
+
+enum kr_code buf_appendf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    enum kr_code rc;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return KR_EINVAL;
+    rc = buf_reserve(b, (size_t)n);
+    if (rc)
+        return rc;
+    va_start(ap, fmt);
+    vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return KR_OK;
+}
+
+unsigned char *buf_detach(struct buf *b, size_t *len)
+{
+    unsigned char *p = b->data;
+    if (len)
+        *len = b->len;
+    buf_init(b, b->max);
+    return p;
+}
+
+enum kr_code buf_read_file(struct buf *b, const char *path, struct kr_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char chunk[65536];
+    size_t n;
+    enum kr_code rc = KR_OK;
+
+    if (!f)
+        return kr_fail(err, errno == ENOENT ? KR_ENOTFOUND : KR_EIO, "read_failed",
+                       "cannot open %s: %s", path, strerror(errno));
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        rc = buf_append(b, chunk, n);
+        if (rc) {
+            kr_fail(err, rc, rc == KR_ELIMIT ? "too_large" : NULL, "%s: %s", path,
+                    rc == KR_ELIMIT ? "file is larger than the limit" : "out of memory");
+            goto out;
+        }
+    }
+    if (ferror(f))
+        rc = kr_fail(err, KR_EIO, "read_failed", "reading %s failed", path);
+out:
+    fclose(f);
+    return rc;
+}

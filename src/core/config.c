@@ -1,0 +1,373 @@
+/*
+ * config.c - the configuration table and its loaders (see config.h).
+ *
+ * To add a variable: add a field to struct config and one row below. The
+ * row's help text is what `karat config --help`, and docs/CONFIG.md, show.
+ */
+#include "core/config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/util.h"
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct config_var vars[] = {
+    {"KARAT_LISTEN", CONFIG_STR, OFF(listen), "127.0.0.1:8000", 0,
+     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback host is accepted unless set explicitly."},
+    {"KARAT_DATA_DIR", CONFIG_STR, OFF(data_dir), "./var", 0,
+     "Folder for the embedded database, blobs and temporary uploads."},
+    {"KARAT_PUBLIC_URL", CONFIG_STR, OFF(public_url), "", 0,
+     "Base of public file URLs (KARAT_PUBLIC_URL/files/BUCKET/KEY); default http://HOST:PORT."},
+    {"KARAT_API_KEYS", CONFIG_STR, OFF(api_keys), "", 1,
+     "Comma-separated API keys; when set every endpoint but /health needs one (Bearer or X-API-Key)."},
+    {"KARAT_CONN_TIMEOUT", CONFIG_INT, OFF(conn_timeout_s), "120", 0,
+     "Seconds an idle or stalled client connection is kept."},
+    {"KARAT_THREADS", CONFIG_INT, OFF(threads), "0", 0,
+     "Worker threads for bulk work such as `karat index` (0 = all cores)."},
+    {"KARAT_LOG_LEVEL", CONFIG_STR, OFF(log_level), "info", 0, "debug, info, warn, error or off."},
+    {"KARAT_CORS_ORIGINS", CONFIG_STR, OFF(cors_origins), "", 0,
+     "Comma-separated origins allowed by CORS (empty: no CORS headers; never '*' with credentials)."},
+    {"KARAT_MAX_UPLOAD_BYTES", CONFIG_SIZE, OFF(max_upload_bytes), "25MiB", 0,
+     "Largest accepted request body / uploaded file; larger gets 413 and nothing is stored."},
+    {"KARAT_MAX_PIXELS", CONFIG_SIZE, OFF(max_pixels), "50000000", 0,
+     "Largest decoded image (width x height); larger gets 413 before a full decode."},
+    {"KARAT_MAX_JSON_BYTES", CONFIG_SIZE, OFF(max_json_bytes), "1MiB", 0,
+     "Largest JSON request body."},
+    {"KARAT_MAX_JSON_DEPTH", CONFIG_INT, OFF(max_json_depth), "32", 0,
+     "Deepest nesting accepted in a JSON request body."},
+    {"KARAT_MAX_BATCH", CONFIG_INT, OFF(max_batch), "500", 0,
+     "Most items (URLs, SKUs, images) accepted in one request."},
+    {"KARAT_STORE", CONFIG_STR, OFF(store_backend), "sqlite", 0, "Record store backend: sqlite."},
+    {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
+    {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0, "Similarity index backend: embedded."},
+    {"KARAT_BUCKETS", CONFIG_STR, OFF(buckets), "alya=alyaimg,blysk=blyskimg", 0,
+     "Website-to-bucket map, comma-separated website=bucket pairs."},
+    {"S3_BUCKET", CONFIG_STR, OFF(default_bucket), "alyaimg", 0,
+     "Default bucket: generated images, ZIPs and spreadsheets go here."},
+    {"COLLECTION_NAME", CONFIG_STR, OFF(collection_name), "image_embeddings_ip", 0,
+     "Name of the similarity collection (used by the Milvus backend)."},
+    {"REINDEX_ON_STARTUP", CONFIG_BOOL, OFF(reindex_on_startup), "false", 0,
+     "Rebuild hashes and descriptors of every stored image from its blob at start-up."},
+    {"CLEAN_ORPHANS_ON_STARTUP", CONFIG_BOOL, OFF(clean_orphans_on_startup), "false", 0,
+     "Run `karat fsck --repair` at start-up."},
+    {"KARAT_DEDUP_HASH_MAX", CONFIG_INT, OFF(dedup_hash_max), "-1", 0,
+     "Override the duplicate rule's largest PDQ distance (-1 = built-in calibrated value)."},
+    {"KARAT_DEDUP_DESC_MIN", CONFIG_DOUBLE, OFF(dedup_desc_min), "-1", 0,
+     "Override the duplicate rule's smallest descriptor score (-1 = built-in calibrated value)."},
+    {"KARAT_ATTR_PROVIDER", CONFIG_STR, OFF(attr_provider), "", 0,
+     "Provider for attribute extraction: offline, gemini or openai (default: gemini if a key is set, else offline)."},
+    {"KARAT_COPY_PROVIDER", CONFIG_STR, OFF(copy_provider), "", 0,
+     "Provider for listing copy: offline, gemini or openai (default: openai if a key is set, else offline)."},
+    {"KARAT_IMAGE_PROVIDER", CONFIG_STR, OFF(image_provider), "", 0,
+     "Provider for image generation: offline, gemini or openai (default: openai if a key is set, else offline)."},
+    {"GEMINI_BASE_URL", CONFIG_STR, OFF(gemini_base_url), "https://generativelanguage.googleapis.com", 0,
+     "Base URL of the Gemini API (tests point it at a local fake)."},
+    {"GEMINI_MODEL", CONFIG_STR, OFF(gemini_model), "gemini-2.0-flash", 0, "Gemini text/vision model."},
+    {"GEMINI_IMAGE_MODEL", CONFIG_STR, OFF(gemini_image_model), "gemini-2.5-flash-image", 0,
+     "Gemini image model."},
+    {"OPENAI_BASE_URL", CONFIG_STR, OFF(openai_base_url), "https://api.openai.com", 0,
+     "Base URL of the OpenAI API (tests point it at a local fake)."},
+    {"OPENAI_MODEL", CONFIG_STR, OFF(openai_model), "gpt-4.1", 0, "OpenAI chat model."},
+    {"OPENAI_IMAGE_MODEL", CONFIG_STR, OFF(openai_image_model), "gpt-image-1.5", 0,
+     "OpenAI image model."},
+    {"KARAT_AI_CONCURRENCY", CONFIG_INT, OFF(ai_concurrency), "4", 0,
+     "Most calls in flight to one AI provider."},
+    {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0, "Seconds before an AI call times out."},
+    {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
+     "Allow fetching image URLs on loopback, private and link-local addresses."},
+    {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
+     "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
+    {NULL, 0, 0, NULL, 0, NULL},
+};
+
+const struct config_var *config_vars(void)
+{
+    return vars;
+}
+
+static const struct config_var *find_var(const char *name)
+{
+    for (const struct config_var *v = vars; v->name; v++)
+        if (strcmp(v->name, name) == 0)
+            return v;
+    return NULL;
+}
+
+static enum kr_code set_var(struct config *cfg, const struct config_var *v, const char *value,
+                            struct kr_err *err)
+{
+    char *base = (char *)cfg + v->offset, *end;
+    long long n;
+    int b;
+
+    switch (v->type) {
+    case CONFIG_STR: {
+        char *dup = strdup(value);
+        if (!dup)
+            return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        free(*(char **)base);
+        *(char **)base = dup;
+        return KR_OK;
+    }
+    case CONFIG_INT:
+        n = strtoll(value, &end, 10);
+        if (end == value || *end || n < -1 || n > 1000000000)
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name, value);
+        *(int *)base = (int)n;
+        return KR_OK;
+    case CONFIG_SIZE:
+        n = util_parse_size(value);
+        if (n < 0)
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a size: '%s'", v->name, value);
+        *(long long *)base = n;
+        return KR_OK;
+    case CONFIG_BOOL:
+        b = util_parse_bool(value);
+        if (b < 0)
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a boolean: '%s'", v->name, value);
+        *(int *)base = b;
+        return KR_OK;
+    case CONFIG_DOUBLE:
+        *(double *)base = strtod(value, &end);
+        if (end == value || *end)
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a number: '%s'", v->name, value);
+        return KR_OK;
+    }
+    return KR_EINTERNAL;
+}
+
+enum kr_code config_set(struct config *cfg, const char *name, const char *value,
+                        struct kr_err *err)
+{
+    const struct config_var *v = find_var(name);
+    if (!v)
+        return kr_fail(err, KR_EINVAL, "bad_config", "unknown setting %s", name);
+    return set_var(cfg, v, value, err);
+}
+
+static enum kr_code load_file(struct config *cfg, const char *path, int required,
+                              struct kr_err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    enum kr_code rc = KR_OK;
+    int lineno = 0;
+
+    if (!f)
+        return required ? kr_fail(err, KR_ENOTFOUND, "bad_config", "cannot read config file %s",
+                                  path)
+                        : KR_OK;
+    while (!rc && fgets(line, sizeof line, f)) {
+        char *s = util_trim(line), *eq;
+        lineno++;
+        if (!*s || *s == '#')
+            continue;
+        eq = strchr(s, '=');
+        if (!eq) {
+            rc = kr_fail(err, KR_EINVAL, "bad_config", "%s:%d: expected NAME=value", path, lineno);
+            break;
+        }
+        *eq = '\0';
+        rc = config_set(cfg, util_trim(s), util_trim(eq + 1), err);
+    }
+    fclose(f);
+    return rc;
+}
+
+enum kr_code config_load(struct config *cfg, struct kr_err *err)
+{
+    enum kr_code rc;
+    const char *file = getenv("KARAT_CONFIG"), *env;
+    char path[4096];
+
+    memset(cfg, 0, sizeof *cfg);
+    for (const struct config_var *v = vars; v->name; v++) {
+        rc = set_var(cfg, v, v->def, err);
+        if (rc)
+            return rc;
+    }
+    env = getenv("KARAT_DATA_DIR");
+    if (file && *file) {
+        rc = load_file(cfg, file, 1, err);
+    } else {
+        util_fmt(path, sizeof path, "%s/karat.conf", env && *env ? env : cfg->data_dir);
+        rc = load_file(cfg, path, 0, err);
+    }
+    if (rc)
+        return rc;
+    for (const struct config_var *v = vars; v->name; v++) {
+        env = getenv(v->name);
+        if (env && (*env || v->type == CONFIG_STR)) {
+            rc = set_var(cfg, v, env, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return KR_OK;
+}
+
+void config_release(struct config *cfg)
+{
+    for (const struct config_var *v = vars; v->name; v++) {
+        if (v->type == CONFIG_STR) {
+            char **p = (char **)((char *)cfg + v->offset);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+enum kr_code config_dump(const struct config *cfg, struct buf *out)
+{
+    enum kr_code rc = KR_OK;
+    for (const struct config_var *v = vars; v->name && !rc; v++) {
+        const char *base = (const char *)cfg + v->offset;
+        switch (v->type) {
+        case CONFIG_STR: {
+            const char *s = *(char *const *)base;
+            rc = buf_appendf(out, "%s=%s\n", v->name,
+                             v->secret && s && *s ? "****(set)" : (s ? s : ""));
+            break;
+        }
+        case CONFIG_INT:
+            rc = buf_appendf(out, "%s=%d\n", v->name, *(const int *)base);
+            break;
+        case CONFIG_SIZE:
+            rc = buf_appendf(out, "%s=%lld\n", v->name, *(const long long *)base);
+            break;
+        case CONFIG_BOOL:
+            rc = buf_appendf(out, "%s=%s\n", v->name, *(const int *)base ? "true" : "false");
+            break;
+        case CONFIG_DOUBLE:
+            rc = buf_appendf(out, "%s=%g\n", v->name, *(const double *)base);
+            break;
+        }
+    }
+    return rc;
+}
+
+/* Walk "a=b,c=d" pairs; cb returns nonzero to stop. */
+static int each_bucket(const struct config *cfg,
+                       int (*cb)(const char *site, const char *bucket, void *ctx), void *ctx)
+{
+    char copy[1024], *save = NULL;
+    util_strlcpy(copy, cfg->buckets ? cfg->buckets : "", sizeof copy);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        if (cb(util_trim(tok), util_trim(eq + 1), ctx))
+            return 1;
+    }
+    return 0;
+}
+
+struct bucket_query {
+    const char *want;
+    char *out;
+    size_t n;
+    int by_bucket;
+};
+
+static int match_bucket(const char *site, const char *bucket, void *ctx)
+{
+    struct bucket_query *q = ctx;
+    if (q->by_bucket)
+        return strcmp(bucket, q->want) == 0;
+    if (!util_streq_ci(site, q->want) || !*bucket)
+        return 0;
+    util_strlcpy(q->out, bucket, q->n);
+    return 1;
+}
+
+const char *config_bucket_for(const struct config *cfg, const char *website, char *out, size_t n)
+{
+    struct bucket_query q = {website, out, n, 0};
+    if (!website)
+        return NULL;
+    return each_bucket(cfg, match_bucket, &q) ? out : NULL;
+}
+
+int config_bucket_known(const struct config *cfg, const char *bucket)
+{
+    struct bucket_query q = {bucket, NULL, 0, 1};
+    if (!bucket || !*bucket)
+        return 0;
+    if (cfg->default_bucket && strcmp(bucket, cfg->default_bucket) == 0)
+        return 1;
+    return each_bucket(cfg, match_bucket, &q);
+}
+
+struct list_ctx {
+    char *out;
+    size_t n;
+    int count;
+};
+
+static int add_site(const char *site, const char *bucket, void *ctx)
+{
+    struct list_ctx *l = ctx;
+    size_t len = strlen(l->out);
+    (void)bucket;
+    snprintf(l->out + len, l->n - len, "%s'%s'", l->count ? " or " : "", site);
+    l->count++;
+    return 0;
+}
+
+void config_website_list(const struct config *cfg, char *out, size_t n)
+{
+    struct list_ctx l = {out, n, 0};
+    out[0] = '\0';
+    each_bucket(cfg, add_site, &l);
+}
+
+static int const_time_eq(const char *a, const char *b, size_t blen)
+{
+    size_t alen = strlen(a);
+    unsigned char d = (unsigned char)(alen != blen);
+    for (size_t i = 0; i < blen; i++)
+        d |= (unsigned char)(a[i < alen ? i : 0] ^ b[i]);
+    return d == 0;
+}
+
+int config_api_key_ok(const struct config *cfg, const char *key)
+{
+    char copy[4096], *save = NULL;
+    int ok = 0;
+    if (!key || !*key || !cfg->api_keys)
+        return 0;
+    util_strlcpy(copy, cfg->api_keys, sizeof copy);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *t = util_trim(tok);
+        if (*t && const_time_eq(key, t, strlen(t)))
+            ok = 1;
+    }
+    return ok;
+}
+
+int config_env_key_pool(const char *base, char **out, int max)
+{
+    int n = 0;
+    char name[128];
+    for (int i = 1; i <= 64 && n < max; i++) {
+        const char *v;
+        if (i == 1)
+            util_fmt(name, sizeof name, "%s", base);
+        else
+            util_fmt(name, sizeof name, "%s%d", base, i);
+        v = getenv(name);
+        if (!v || !*v)
+            continue;
+        int dup = 0;
+        for (int j = 0; j < n; j++)
+            dup |= strcmp(out[j], v) == 0;
+        if (!dup)
+            out[n++] = (char *)v;
+    }
+    return n;
+}

@@ -1,0 +1,100 @@
+/*
+ * config.h - Karat's effective configuration, from one declarative table.
+ *
+ * Sources, later ones winning: built-in defaults, an optional KEY=VALUE file
+ * (KARAT_CONFIG, else DATA_DIR/karat.conf if present), the process
+ * environment, then explicit overrides such as CLI flags (config_set).
+ * Every variable is listed once in config.c's table with its type, default,
+ * whether it is a secret, and a one-line description; `karat config` and
+ * docs/CONFIG.md come from the same table.
+ *
+ * Ownership: config_load() fills a struct the caller owns; config_release()
+ * frees its strings.
+ */
+#ifndef KARAT_CORE_CONFIG_H
+#define KARAT_CORE_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+struct config {
+    /* server */
+    char *listen;
+    char *data_dir;
+    char *public_url;
+    char *api_keys;
+    int conn_timeout_s;
+    int threads;
+    char *log_level;
+    char *cors_origins;
+    /* limits for untrusted input */
+    long long max_upload_bytes;
+    long long max_pixels;
+    long long max_json_bytes;
+    int max_json_depth;
+    int max_batch;
+    /* storage */
+    char *store_backend;
+    char *blob_backend;
+    char *index_backend;
+    char *buckets;
+    char *default_bucket;
+    char *collection_name;
+    int reindex_on_startup;
+    int clean_orphans_on_startup;
+    /* duplicate detection */
+    int dedup_hash_max;
+    double dedup_desc_min;
+    /* AI providers (issue: AI layer) */
+    char *attr_provider;
+    char *copy_provider;
+    char *image_provider;
+    char *gemini_base_url;
+    char *gemini_model;
+    char *gemini_image_model;
+    char *openai_base_url;
+    char *openai_model;
+    char *openai_image_model;
+    int ai_concurrency;
+    int ai_timeout_s;
+    int fetch_allow_private;
+    char *seller_profile;
+};
+
+enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };
+
+struct config_var {
+    const char *name; /* environment variable / file key */
+    enum config_type type;
+    size_t offset;
+    const char *def;
+    int secret;
+    const char *help;
+};
+
+/* The table, NULL-name terminated (for docs and `karat config`). */
+const struct config_var *config_vars(void);
+
+enum kr_code config_load(struct config *cfg, struct kr_err *err);
+void config_release(struct config *cfg);
+/* Set one variable by name, parsing value by its type. */
+enum kr_code config_set(struct config *cfg, const char *name, const char *value,
+                        struct kr_err *err);
+/* "NAME=value" lines, secrets masked, into out. */
+enum kr_code config_dump(const struct config *cfg, struct buf *out);
+
+/* Bucket for a website name ("alya" -> "alyaimg"), case-insensitive; NULL if unknown.
+ * Writes into out (size n). */
+const char *config_bucket_for(const struct config *cfg, const char *website, char *out, size_t n);
+/* "'alya' or 'blysk'" style list of website names, for error messages. */
+void config_website_list(const struct config *cfg, char *out, size_t n);
+/* Is bucket one of the configured buckets? */
+int config_bucket_known(const struct config *cfg, const char *bucket);
+/* 1 if key is one of KARAT_API_KEYS (constant-time compare per key). */
+int config_api_key_ok(const struct config *cfg, const char *key);
+/* Values from environment variables that are lists: GOOGLE_API_KEY, GOOGLE_API_KEY2..N. */
+int config_env_key_pool(const char *base, char **out, int max);
+
+#endif

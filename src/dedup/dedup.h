@@ -1,0 +1,62 @@
+/*
+ * dedup.h - the signature of one photo and the duplicate rule.
+ *
+ * A signature is computed from decoded pixels (image/): the item is found
+ * first (near-uniform background trimmed), then a PDQ-style 256-bit hash
+ * with its quality, plus a normalised float descriptor used both as the
+ * second signal of the duplicate rule (so two different but similar items
+ * are not called duplicates) and for "similar images" ranking with
+ * inner-product scores. Exact byte duplicates are caught earlier by sha256
+ * (see repo/).
+ *
+ * The rule is one function, dedup_match(), used by the server, the CLI
+ * (`karat dedup`) and the benchmarks alike.
+ */
+#ifndef KARAT_DEDUP_DEDUP_H
+#define KARAT_DEDUP_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "image/image.h"
+
+#define DEDUP_HASH_BYTES 32
+#define DEDUP_DESC_DIM 64
+
+struct dedup_sig {
+    uint8_t hash[DEDUP_HASH_BYTES]; /* PDQ bits of the trimmed item */
+    int quality;                    /* PDQ quality 0..100 */
+    float desc[DEDUP_DESC_DIM];     /* L2-normalised descriptor */
+};
+
+struct dedup_rule {
+    int hash_max;   /* largest Hamming distance that may match */
+    float desc_min; /* smallest descriptor inner product that may match */
+};
+
+/* The calibrated defaults (see docs/BENCHMARKS.md); overrides < 0 keep them. */
+void dedup_rule_default(struct dedup_rule *rule, int hash_max_override, double desc_min_override);
+
+/* Longest side dedup wants from image_load() (shrink-on-load target). */
+int dedup_load_side(void);
+
+enum kr_code dedup_compute(const struct image_px *px, struct dedup_sig *out, struct kr_err *err);
+/* Decode (bounded by max_pixels) and compute in one call; info may be NULL. */
+enum kr_code dedup_compute_bytes(const void *data, size_t n, long long max_pixels,
+                                 struct dedup_sig *out, struct image_info *info,
+                                 struct kr_err *err);
+
+int dedup_hash_distance(const uint8_t a[DEDUP_HASH_BYTES], const uint8_t b[DEDUP_HASH_BYTES]);
+float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_DIM]);
+
+/* 1 if a and b are the same photo by the rule. *distance (may be NULL) gets
+ * 1 - descriptor score, the number reported to clients. */
+int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
+                float *distance);
+
+/* Hex form of the hash (64 chars + NUL) and back. */
+void dedup_hash_hex(const uint8_t hash[DEDUP_HASH_BYTES], char out[65]);
+enum kr_code dedup_hash_parse(const char *hex, uint8_t out[DEDUP_HASH_BYTES]);
+
+#endif

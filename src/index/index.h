@@ -1,0 +1,76 @@
+/*
+ * index.h - the similarity index: which stored images look like this one.
+ *
+ * Backends ("embedded": in-process arrays scanned with popcount and int8
+ * dot products; "milvus" later) sit behind `const struct idx_ops`. Callers
+ * use the idx_* wrappers only. The index is a cache of the store: it is
+ * filled from the store at start-up and updated by repo/ in the same step
+ * that commits a row, so it never holds an id the store does not.
+ *
+ * Two questions: idx_find_dups() answers "which entries does the duplicate
+ * rule match?" (range query on the hash, confirmed by the descriptor);
+ * idx_search() answers "top-k by descriptor inner product".
+ *
+ * Thread safety: every operation may be called concurrently (backends lock).
+ */
+#ifndef KARAT_INDEX_INDEX_H
+#define KARAT_INDEX_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "dedup/dedup.h"
+
+struct idx_hit {
+    int64_t id;
+    float score;    /* descriptor inner product, higher = more alike */
+    float distance; /* 1 - score */
+    int hash_dist;  /* Hamming distance of the hashes */
+};
+
+struct idx;
+
+struct idx_ops {
+    const char *name;
+    /* Create an empty index. `opts` is backend-specific (may be NULL). */
+    enum kr_code (*open)(const char *opts, struct idx **out, struct kr_err *err);
+    /* Add or replace the entry for id. */
+    enum kr_code (*add)(struct idx *ix, int64_t id, const struct dedup_sig *sig, struct kr_err *err);
+    /* Remove id; KR_ENOTFOUND if absent. */
+    enum kr_code (*remove)(struct idx *ix, int64_t id, struct kr_err *err);
+    /* Entries the rule calls duplicates of q, best (smallest distance) first, at most max. */
+    enum kr_code (*find_dups)(struct idx *ix, const struct dedup_sig *q, const struct dedup_rule *rule,
+                              struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
+    /* Top-k entries by descriptor score, best first. */
+    enum kr_code (*search)(struct idx *ix, const float *desc, int k, struct idx_hit *hits, int *nhits,
+                           struct kr_err *err);
+    /* 1 if id is present. */
+    int (*contains)(struct idx *ix, int64_t id);
+    size_t (*count)(struct idx *ix);
+    /* Call cb for every id (for fsck); stops when cb returns nonzero. */
+    void (*each)(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
+    void (*close)(struct idx *ix);
+};
+
+/* Every index embeds this as its first member. */
+struct idx {
+    const struct idx_ops *ops;
+};
+
+/* Look a backend up by name ("embedded"); NULL if unknown or not built. */
+const struct idx_ops *idx_backend(const char *name);
+
+enum kr_code idx_open(const char *backend, const char *opts, struct idx **out, struct kr_err *err);
+enum kr_code idx_add(struct idx *ix, int64_t id, const struct dedup_sig *sig, struct kr_err *err);
+enum kr_code idx_remove(struct idx *ix, int64_t id, struct kr_err *err);
+enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const struct dedup_rule *rule,
+                           struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
+enum kr_code idx_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits, int *nhits,
+                        struct kr_err *err);
+int idx_contains(struct idx *ix, int64_t id);
+size_t idx_count(struct idx *ix);
+void idx_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
+void idx_close(struct idx *ix);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * testutil.h - shared helpers for Karat's unit, API and crash tests.
+ *
+ * - temporary folders that are removed afterwards;
+ * - synthetic catalog photos made with libvips (an object on a plain
+ *   background, deterministic from a seed), so no photo is committed;
+ * - starting the real `karat` binary (KARAT_BIN) on a free loopback port
+ *   and talking to it over HTTP with libcurl.
+ * cmocka is included here so test files need only this header.
+ */
+#ifndef KARAT_TESTUTIL_H
+#define KARAT_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sys/types.h>
+
+/* ---- files ---- */
+void tu_tmpdir(char *out, size_t n);          /* mkdtemp under $TMPDIR or /tmp */
+void tu_rmrf(const char *path);
+void tu_write_file(const char *path, const void *data, size_t n);
+unsigned char *tu_read_file(const char *path, size_t *n); /* malloc'd, NULL if absent */
+
+/* ---- synthetic images ---- */
+struct tu_img_opts {
+    int width, height; /* canvas */
+    int seed;          /* which "item": shape, colours, texture */
+    double scale;      /* item size relative to the shorter side (default 0.7) */
+    int bg;            /* background grey level (default 255) */
+    const char *format;/* "jpeg" (default), "png", "webp" */
+    int quality;       /* JPEG/WebP quality (default 90) */
+};
+/* A deterministic object photo; returns malloc'd encoded bytes. */
+unsigned char *tu_make_image(const struct tu_img_opts *o, size_t *n);
+
+/* ---- the real server ---- */
+struct tu_server {
+    pid_t pid;
+    int port;
+    char base[64];      /* "http://127.0.0.1:PORT" */
+    char data_dir[512];
+    char log_path[600];
+};
+/* Start KARAT_BIN serve on a free port with data_dir; env is a NULL-terminated
+ * list of "NAME=value" added to the environment. Waits for /health. */
+int tu_server_start(struct tu_server *s, const char *data_dir, const char *const *env);
+/* SIGTERM and wait; returns the exit status. */
+int tu_server_stop(struct tu_server *s);
+int tu_free_port(void);
+
+/* ---- HTTP client ---- */
+struct tu_resp {
+    long status;
+    char *body;      /* NUL-terminated, malloc'd */
+    size_t len;
+    char ctype[128];
+    char etag[128];
+};
+void tu_resp_free(struct tu_resp *r);
+
+/* headers: NULL-terminated "Name: value" list (may be NULL). */
+int tu_get(const char *url, const char *const *headers, struct tu_resp *r);
+int tu_post(const char *url, const char *ctype, const void *body, size_t n,
+            const char *const *headers, struct tu_resp *r);
+
+/* A multipart part: a file when filename != NULL, else a plain field. */
+struct tu_part {
+    const char *name;
+    const char *filename;
+    const char *ctype;
+    const void *data;
+    size_t len; /* for fields, 0 means strlen(data) */
+};
+int tu_post_multipart(const char *url, const struct tu_part *parts, size_t nparts,
+                      const char *const *headers, struct tu_resp *r);
+
+/* Run a command line with the environment list added, capture stdout (malloc'd
+ * into *out if out != NULL); returns the exit status or -1. */
+int tu_run(const char *const *argv, const char *const *env, char **out);
+
+#endif
