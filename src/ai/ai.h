@@ -1,0 +1,132 @@
+/*
+ * ai.h - the three jobs Karat asks of a model, behind one interface.
+ *
+ *   extract: image(s) + a field schema -> a JSON object of field values
+ *   copy:    attributes + product type + seller profile -> listing copy
+ *   image:   image(s) + a prompt -> a generated or edited image
+ *
+ * Providers ("offline": measures the image, no network, deterministic;
+ * "gemini"; "openai") are `const struct ai_provider_ops` tables. A
+ * `struct ai` routes each job to the provider configured for it
+ * (KARAT_ATTR_PROVIDER, KARAT_COPY_PROVIDER, KARAT_IMAGE_PROVIDER; defaults
+ * follow the original when keys exist, else offline) and owns the key pools,
+ * retries with backoff, per-provider concurrency limits and timeouts.
+ *
+ * Results are validated against the request's schema before they are
+ * returned: a reply that does not fit is retried once, then reported as
+ * KR_EUPSTREAM ("bad_model_reply"). Fields a provider cannot know stay out
+ * of the result and are listed in `notes` with a reason; values are never
+ * invented.
+ *
+ * Ownership: json_t results are new references owned by the caller;
+ * ai_image_out.data is malloc'd and freed with ai_image_out_release().
+ * Thread safety: an ai instance may be used from many threads.
+ */
+#ifndef KARAT_AI_AI_H
+#define KARAT_AI_AI_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct ai_image {
+    const unsigned char *data;
+    size_t len;
+    const char *mime; /* "image/jpeg", "image/png", ... */
+};
+
+/* One output field the model must fill. */
+struct ai_field {
+    const char *name;
+    const char *description;    /* what the field means (may be NULL) */
+    const char *const *allowed; /* allowed values, or NULL for free text */
+    size_t nallowed;
+    int max_len;                /* characters; 0 = no limit */
+    int multi;                  /* 1: a list of values (e.g. keywords) */
+};
+
+struct ai_extract_req {
+    const struct ai_image *images;
+    size_t nimages;
+    const char *product_type;  /* "earrings", "necklace", "bracelet" */
+    const char *marketplace;   /* may be NULL */
+    const struct ai_field *fields;
+    size_t nfields;
+    const char *instructions;  /* extra task text (may be NULL) */
+};
+
+enum ai_copy_kind {
+    AI_COPY_CAPTION,      /* name, description, attributes, colour, final caption */
+    AI_COPY_LISTING,      /* title, bullets, description, search terms for a marketplace */
+    AI_COPY_REWRITE,      /* rewrite a previous text in a style (/regenerate) */
+    AI_COPY_TITLE,        /* a new title from colour + attributes (/regenerate_title) */
+    AI_COPY_COLLECTION,   /* name + story for a curated collection */
+};
+
+struct ai_copy_req {
+    enum ai_copy_kind kind;
+    const char *product_type;
+    const char *marketplace;     /* may be NULL */
+    json_t *attributes;          /* borrowed; may be NULL */
+    json_t *profile;             /* borrowed seller profile; may be NULL */
+    const char *previous;        /* text to rewrite (REWRITE/TITLE) */
+    const char *style;           /* style for REWRITE */
+    const struct ai_field *fields; /* the keys wanted in the reply, with limits */
+    size_t nfields;
+};
+
+struct ai_image_req {
+    const struct ai_image *images; /* source photo(s) */
+    size_t nimages;
+    const char *prompt;
+    int width, height;             /* wanted output size (provider may round) */
+};
+
+struct ai_image_out {
+    unsigned char *data;
+    size_t len;
+    char mime[32];
+};
+
+enum ai_role { AI_ROLE_ATTR = 0, AI_ROLE_COPY, AI_ROLE_IMAGE, AI_ROLE_COUNT };
+
+struct ai;
+
+/* Build from the configuration (provider choice, base URLs, models, key
+ * pools from the environment: GOOGLE_API_KEY, GOOGLE_API_KEY2..N,
+ * OPENAI_API_KEY or API_KEY_GPT). */
+enum kr_code ai_open(const struct config *cfg, struct ai **out, struct kr_err *err);
+void ai_close(struct ai *ai);
+/* "offline", "gemini" or "openai": who does this role. */
+const char *ai_provider_name(const struct ai *ai, enum ai_role role);
+
+/* *out: object {field: value}; *notes (may be NULL): {field: reason} for blanks. */
+enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t **out,
+                        json_t **notes, struct kr_err *err);
+enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
+                     struct kr_err *err);
+enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_image_out *out,
+                      struct kr_err *err);
+void ai_image_out_release(struct ai_image_out *out);
+
+/* Offline measurements of one photo, used by the offline provider and by
+ * callers that want them directly (quality grade for /generate_caption). */
+struct ai_measure {
+    char metal[32];        /* "gold", "rose gold", "silver", "oxidised silver", ... or "" */
+    char stone[32];        /* dominant stone colour name or "" */
+    char colour[32];       /* overall colour name for colour fields */
+    char background[32];   /* "white", "off-white", "plain", "complex" */
+    double fill;           /* item box area / image area */
+    double aspect;         /* item box width / height */
+    double sharpness;      /* higher is sharper */
+    double exposure;       /* mean luminance of the item 0..1 */
+    int width, height;
+    char grade;            /* 'A', 'B' or 'C' */
+    char grade_reason[128];
+};
+enum kr_code ai_measure_image(const struct ai_image *img, long long max_pixels,
+                              struct ai_measure *out, struct kr_err *err);
+
+#endif
