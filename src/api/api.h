@@ -1,0 +1,52 @@
+/*
+ * api.h - Karat's HTTP endpoints: the route table and the handlers.
+ *
+ * Handlers are grouped by resource, one file each (images.c: upload, dedup,
+ * search, delete; files.c: GET /files; ops.c: health, metrics; captions.c;
+ * catalog.c; studio.c; jobs.c ...). Every handler gets the shared
+ * `struct api_app` as its `app` argument. routes.c assembles the one table
+ * that http/ serves; adding an endpoint = a handler + a row there.
+ *
+ * Compatibility: paths, field names and response keys follow the original
+ * system (../shared/spec/SEED_SYSTEM.md) so its clients keep working; errors
+ * are always {"error", "code"} JSON with a 4xx/5xx status.
+ */
+#ifndef KARAT_API_API_H
+#define KARAT_API_API_H
+
+#include <stddef.h>
+
+#include "core/config.h"
+#include "http/http.h"
+
+struct repo;
+struct ai;
+struct jobs;
+
+struct api_app {
+    const struct config *cfg;
+    struct repo *repo;
+    struct ai *ai;     /* may be NULL until the AI layer is built */
+    struct jobs *jobs; /* may be NULL until jobs are built */
+};
+
+/* The whole route table. */
+const struct http_route *api_routes(size_t *n);
+
+/* Resolve the `website` argument (default "alya") to a bucket, or write the
+ * original's 400 {"error": "Invalid website. Use 'alya' or 'blysk'"} and return NULL. */
+const char *api_bucket_arg(struct api_app *app, struct http_request *req,
+                           struct http_response *res, char *bucket, size_t n);
+
+/* images.c */
+void api_image_similarity_search(struct http_request *req, struct http_response *res, void *app);
+void api_upload_and_index(struct http_request *req, struct http_response *res, void *app);
+void api_image_search(struct http_request *req, struct http_response *res, void *app);
+void api_delete_image(struct http_request *req, struct http_response *res, void *app);
+/* files.c */
+void api_get_file(struct http_request *req, struct http_response *res, void *app);
+/* ops.c */
+void api_health(struct http_request *req, struct http_response *res, void *app);
+void api_metrics(struct http_request *req, struct http_response *res, void *app);
+
+#endif

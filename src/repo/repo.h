@@ -1,0 +1,123 @@
+/*
+ * repo.h - the image repository: store + blob + index moved in one step.
+ *
+ * This is the only place that writes images. It keeps three things in
+ * agreement: the record (store/), the bytes (blob/) and the similarity
+ * entries (index/). An ingest is:
+ *   decode + signature (no lock) -> under the write lock: exact sha256 check,
+ *   duplicate rule against the index -> stage the blob -> commit the row ->
+ *   publish the blob -> add to the index.
+ * A delete is: unpublish the blob (back to staging) -> delete the row ->
+ * remove from the index -> discard the staged bytes.
+ * After a crash at any instant, repo_recover() (run by repo_open) finishes or
+ * undoes what was interrupted: a staged blob whose row exists is published,
+ * one whose row does not is discarded. So no row points to a missing blob
+ * and no published blob lacks its row, by construction.
+ *
+ * Thread safety: all functions may be called concurrently; writes serialise
+ * on one lock, reads do not take it.
+ */
+#ifndef KARAT_REPO_REPO_H
+#define KARAT_REPO_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blob/blob.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "dedup/dedup.h"
+#include "index/index.h"
+#include "store/store.h"
+
+struct repo;
+
+/* Opens the backends named in cfg under cfg->data_dir, recovers interrupted
+ * writes, loads the index from the store (or rebuilds it from the blobs when
+ * cfg->reindex_on_startup), and runs fsck --repair if clean_orphans_on_startup.
+ * public_base: "http://host:port" used when cfg->public_url is empty. */
+enum kr_code repo_open(const struct config *cfg, const char *public_base, struct repo **out,
+                       struct kr_err *err);
+void repo_close(struct repo *r);
+
+struct store *repo_store(struct repo *r);
+struct blob *repo_blob(struct repo *r);
+const struct config *repo_config(struct repo *r);
+const struct dedup_rule *repo_rule(struct repo *r);
+
+/* One duplicate, as reported to clients. */
+struct repo_match {
+    int64_t id;
+    float distance; /* 1 - descriptor score (0 for identical bytes) */
+    float score;
+    int hash_dist;
+    char url[1024];
+    char filename[256];
+};
+
+struct repo_ingest_req {
+    const void *data;
+    size_t len;
+    const char *filename; /* client's name: recorded, never used as a key */
+    const char *bucket;   /* already resolved from the website */
+    const char *website;
+    int check_duplicate;  /* 0: store whatever it looks like */
+    int top_k;            /* how many duplicates to report at most (>= 1) */
+};
+
+struct repo_ingest_res {
+    int duplicate;                 /* 1: nothing was stored */
+    struct repo_match matches[16]; /* when duplicate */
+    int nmatches;
+    struct store_image image;      /* when stored */
+};
+
+enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
+                         struct repo_ingest_res *res, struct kr_err *err);
+
+/* Signature + the duplicates it would have, without storing anything. */
+enum kr_code repo_check(struct repo *r, const void *data, size_t len, int top_k,
+                        struct repo_match *matches, int max, int *n, struct kr_err *err);
+
+/* Top-k similar stored images by descriptor score. */
+enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k,
+                         struct repo_match *hits, int *n, struct kr_err *err);
+
+/* Delete the image whose public URL (or "bucket/key") is exactly `url`.
+ * KR_ENOTFOUND if no stored image has it; KR_EINVAL if it is not a Karat URL. */
+enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image *deleted,
+                             struct kr_err *err);
+
+/* URL -> (bucket, key) if the URL is one of this Karat's file URLs. */
+enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
+                            size_t klen, struct kr_err *err);
+/* Public URL of an object. */
+void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
+/* A fresh server-generated key "YYYYmmddHHMMSSffffff-xxxx<ext>". */
+void repo_new_key(const char *ext, char *out, size_t n);
+
+/* Write a derived file (generated image, ZIP, spreadsheet) directly. */
+enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, const void *data,
+                           size_t n, struct kr_err *err);
+/* Read any object by URL if it is Karat's (bounded by out->max). */
+enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, struct kr_err *err);
+
+/* Consistency check of rows <-> blobs <-> index. report gets human lines;
+ * *problems counts real inconsistencies (leftover staging is not one). */
+struct repo_fsck_stats {
+    long long rows, blobs, index_entries;
+    long long staged_removed, staged_published;
+    long long rows_missing_blob, blobs_without_row, index_missing, index_stale;
+    long long repaired;
+};
+enum kr_code repo_fsck(struct repo *r, int repair, struct buf *report, struct repo_fsck_stats *st,
+                       long long *problems, struct kr_err *err);
+
+/* Recompute every signature from the stored blobs and rebuild the index. */
+enum kr_code repo_reindex(struct repo *r, long long *count, struct kr_err *err);
+
+size_t repo_index_count(struct repo *r);
+long long repo_duplicates_found(struct repo *r);
+
+#endif
