@@ -1,0 +1,28 @@
+/*
+ * routes.c - the one route table Karat serves.
+ *
+ * Paths and methods follow the original system so its clients keep working;
+ * the handlers live in one file per resource (see api.h). Adding an endpoint
+ * means adding its handler prototype to api.h and one row here.
+ */
+#include "api/api.h"
+
+static const struct http_route routes[] = {
+    /* operations */
+    {"GET", "/health", api_health, HTTP_PUBLIC, "health"},
+    {"GET", "/metrics", api_metrics, 0, "metrics"},
+    /* stored files */
+    {"GET", "/files/{bucket}/{key}", api_get_file, HTTP_PREFIX, "files"},
+    {"HEAD", "/files/{bucket}/{key}", api_get_file, HTTP_PREFIX, "files"},
+    /* images: upload, duplicate detection, search, delete */
+    {"POST", "/image_similarity_search", api_image_similarity_search, 0, NULL},
+    {"POST", "/upload-and-index", api_upload_and_index, 0, NULL},
+    {"POST", "/image-search", api_image_search, 0, NULL},
+    {"POST", "/delete_image", api_delete_image, 0, NULL},
+};
+
+const struct http_route *api_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
