@@ -1,0 +1,170 @@
+/*
+ * blob.c - the blob wrappers: backend registry, name checks, thin calls.
+ *
+ * Callers never touch b->ops. Every wrapper validates bucket and key with
+ * blob_name_ok() before the backend sees them, so no backend can be made to
+ * reach outside its own namespace (path traversal, absolute paths, control
+ * characters, percent-escapes are all refused with KR_EINVAL). Backends
+ * check again themselves (defence in depth: they are also reachable through
+ * blob_backend()->...).
+ *
+ * Adding a backend: write src/blob/<name>.c exposing a `const struct
+ * blob_ops`, declare it below and add it to `backends[]`.
+ */
+#include "blob/blob.h"
+
+#include <stdint.h>
+#include <string.h>
+
+extern const struct blob_ops blob_local_ops;
+
+static const struct blob_ops *const backends[] = {&blob_local_ops};
+
+const struct blob_ops *blob_backend(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+    return NULL;
+}
+
+static int name_char_ok(unsigned char c, int allow_slash)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c == '.' || c == '_' || c == '-' || (allow_slash && c == '/');
+}
+
+/* Besides the charset and length: no "..", no leading '/' or '.', and (for
+ * keys) every '/'-separated segment is non-empty and does not start with '.'.
+ * The last rule keeps "a/./b" aliases out and reserves dot-names for the
+ * backends' own files (temporary names, the staging area). */
+int blob_name_ok(const char *s, int allow_slash)
+{
+    size_t n;
+
+    if (!s)
+        return 0;
+    n = strnlen(s, 256);
+    if (n == 0 || n > 255 || strstr(s, ".."))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int seg_start = i == 0 || s[i - 1] == '/';
+        if (!name_char_ok(c, allow_slash))
+            return 0;
+        if (seg_start && (c == '.' || c == '/'))
+            return 0;
+    }
+    return s[n - 1] != '/';
+}
+
+static enum kr_code check(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
+{
+    if (!b)
+        return kr_fail(err, KR_EINVAL, "blob_closed", "blob: no backend");
+    if (!blob_name_ok(bucket, 0))
+        return kr_fail(err, KR_EINVAL, "bad_bucket", "blob: invalid bucket name");
+    if (!blob_name_ok(key, 1))
+        return kr_fail(err, KR_EINVAL, "bad_key", "blob: invalid object key");
+    return KR_OK;
+}
+
+enum kr_code blob_open(const char *backend, const char *location, struct blob **out,
+                       struct kr_err *err)
+{
+    const struct blob_ops *ops = blob_backend(backend);
+
+    if (!out || !location)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_open: missing argument");
+    *out = NULL;
+    if (!ops)
+        return kr_fail(err, KR_EUNSUPPORTED, "unknown_backend", "blob: unknown backend '%s'",
+                       backend ? backend : "(null)");
+    return ops->open(location, out, err);
+}
+
+enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, const void *data,
+                        size_t n, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    if (rc)
+        return rc;
+    if (!data && n)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_stage: NULL data");
+    return b->ops->stage(b, bucket, key, data, n, err);
+}
+
+enum kr_code blob_publish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    return rc ? rc : b->ops->publish(b, bucket, key, err);
+}
+
+enum kr_code blob_unpublish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    return rc ? rc : b->ops->unpublish(b, bucket, key, err);
+}
+
+enum kr_code blob_discard(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    return rc ? rc : b->ops->discard(b, bucket, key, err);
+}
+
+enum kr_code blob_put(struct blob *b, const char *bucket, const char *key, const void *data,
+                      size_t n, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    if (rc)
+        return rc;
+    if (!data && n)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_put: NULL data");
+    return b->ops->put(b, bucket, key, data, n, err);
+}
+
+enum kr_code blob_get(struct blob *b, const char *bucket, const char *key, struct buf *out,
+                      struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    if (rc)
+        return rc;
+    if (!out)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_get: NULL buffer");
+    return b->ops->get(b, bucket, key, out, err);
+}
+
+enum kr_code blob_stat(struct blob *b, const char *bucket, const char *key, long long *size,
+                       struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    if (rc)
+        return rc;
+    if (!size)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_stat: NULL size");
+    return b->ops->stat(b, bucket, key, size, err);
+}
+
+enum kr_code blob_remove(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    return rc ? rc : b->ops->remove(b, bucket, key, err);
+}
+
+enum kr_code blob_list(struct blob *b, int staged,
+                       int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
+                       struct kr_err *err)
+{
+    if (!b || !cb)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_list: missing argument");
+    return b->ops->list(b, staged ? 1 : 0, cb, ctx, err);
+}
+
+void blob_close(struct blob *b)
+{
+    if (b)
+        b->ops->close(b);
+}
