@@ -81,6 +81,8 @@ static const struct config_var vars[] = {
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
      "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
+    {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,
+     "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a marketplace."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 

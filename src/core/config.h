@@ -61,6 +61,8 @@ struct config {
     int ai_timeout_s;
     int fetch_allow_private;
     char *seller_profile;
+    /* marketplace sheets (catalog/sheet.h) */
+    char *marketplaces_dir;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };

@@ -1,0 +1,216 @@
+/*
+ * sheet.h - the marketplace sheet layer of the catalog module.
+ *
+ * A marketplace listing sheet (Amazon flat file, Flipkart/Shopsy listing
+ * template, Meesho catalog sheet) is described by DATA, not code: one JSON
+ * schema per (marketplace, product type) in data/marketplaces/
+ * (<marketplace>_<type>.json, format in docs/MARKETPLACES.md; directory
+ * overridable with KARAT_MARKETPLACES_DIR). A schema lists the sheet's
+ * columns in output order; each column says where its value comes from
+ * (SKU, photo attribute, measured dimension, listing copy, seller constant),
+ * its allowed values and its length limits.
+ *
+ * What this layer does, in pipeline order:
+ *   1. sheet_schema_load()       pick the schema for ("amazon", "earrings");
+ *   2. sheet_profile_load() +
+ *      sheet_apply_profile()     put the seller's brand/HSN/GST/... into the
+ *                                fixed columns;
+ *   3. sheet_ai_fields()         the fields to ask the models for, as
+ *                                struct ai_field (attributes, dimensions, copy);
+ *   4. sheet_row_build()         SKU + model answers + fixed values -> one row
+ *                                (a JSON object column -> string);
+ *   5. sheet_validate_row()      fix or blank what does not fit, with warnings;
+ *   6. sheet_write_xlsx() / sheet_write_csv()  a fresh file in the
+ *                                marketplace layout, or
+ *      sheet_template_fill() / sheet_template_clear()  the seller's own
+ *                                template, edited in place (only the data
+ *                                rows of the data sheet change; every other
+ *                                zip entry is copied byte for byte).
+ *
+ * Rows are jansson objects {column name: string}; a missing key is an empty
+ * cell. Keys are the schema's column names, so model replies keyed by column
+ * name drop straight into a row.
+ *
+ * Ownership: a struct sheet_schema is owned by whoever loaded it and freed
+ * with sheet_schema_free(); every const char * it hands out lives as long as
+ * the schema. json_t results are new references owned by the caller.
+ * Thread safety: a schema is read-only after sheet_apply_profile(), so one
+ * schema may be shared by threads for everything except that call.
+ */
+#ifndef KARAT_CATALOG_SHEET_H
+#define KARAT_CATALOG_SHEET_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ai/ai.h"
+#include "core/buf.h"
+#include "core/err.h"
+
+#define SHEET_DEFAULT_DIR "data/marketplaces"
+
+/* Where a column's value comes from. */
+enum sheet_source {
+    SHEET_SRC_SKU = 0, /* the product SKU, set by sheet_row_build() */
+    SHEET_SRC_ATTR,    /* an attribute the vision model reads off the photo */
+    SHEET_SRC_DIMS,    /* a measurement, asked only when the photo shows a scale */
+    SHEET_SRC_COPY,    /* listing text from the copy model (title, bullets, ...) */
+    SHEET_SRC_FIXED,   /* a seller constant: schema default, overridden by the profile */
+    SHEET_SRC_COUNT
+};
+
+/* What kind of listing text a SHEET_SRC_COPY column holds. */
+enum sheet_copy_role {
+    SHEET_COPY_NONE = 0,
+    SHEET_COPY_TITLE,
+    SHEET_COPY_BULLET,
+    SHEET_COPY_DESCRIPTION,
+    SHEET_COPY_KEYWORDS, /* search terms / search keywords */
+    SHEET_COPY_FEATURES, /* one-line key features */
+};
+
+/* One column of the data sheet. Strings are never NULL unless noted. */
+struct sheet_column {
+    const char *name;  /* header key, matched against the template's header row */
+    const char *label; /* text for the label row of fresh files, or NULL */
+    enum sheet_source source;
+    enum sheet_copy_role copy;  /* SHEET_COPY_NONE unless source == SHEET_SRC_COPY */
+    const char *description;    /* what the value means (for model prompts); may be "" */
+    const char *const *allowed; /* canonical allowed values, or NULL (free text) */
+    size_t nallowed;
+    const char *const *aliases; /* other spellings of the header seen in templates */
+    size_t naliases;
+    const char *value;       /* SHEET_SRC_FIXED: the value written; else NULL */
+    const char *profile_key; /* seller-profile key that overrides value, or NULL */
+    const char *separator;   /* multi-valued text: joiner between items ("::"), or NULL */
+    int max_chars;           /* limit in Unicode characters; 0 = none */
+    int max_bytes;           /* limit in UTF-8 bytes; 0 = none */
+    int required;            /* the marketplace rejects a row without it */
+    int numeric;             /* written as a number cell when the text is a number */
+};
+
+struct sheet_schema;
+
+/* ---- schemas ---- */
+
+/* The schema directory: dir if non-empty, else $KARAT_MARKETPLACES_DIR, else
+ * SHEET_DEFAULT_DIR (config.c: KARAT_MARKETPLACES_DIR). */
+const char *sheet_dir(const char *dir);
+
+/* Load the schema for (marketplace, product_type) from dir (see sheet_dir()).
+ * Names are matched case-insensitively, and like the original system by
+ * their first three letters ("Amazon"/"amz"/"amazon", "earring"/"earrings").
+ * KR_ENOTFOUND ("unknown_marketplace") when no file matches; KR_EINVAL
+ * ("bad_schema") when the file is malformed. */
+enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const char *product_type,
+                               struct sheet_schema **out, struct kr_err *err);
+/* Load one schema file by path (tests, tools). */
+enum kr_code sheet_schema_load_file(const char *path, struct sheet_schema **out,
+                                    struct kr_err *err);
+void sheet_schema_free(struct sheet_schema *s);
+
+/* Every schema in dir as a new array [{"marketplace","product_type","code",
+ * "sheet","columns"}], sorted by marketplace then type. Files that do not
+ * load are skipped. */
+enum kr_code sheet_list(const char *dir, json_t **out, struct kr_err *err);
+
+const char *sheet_marketplace(const struct sheet_schema *s);   /* "amazon" */
+const char *sheet_product_type(const struct sheet_schema *s);  /* "earrings" */
+const char *sheet_code(const struct sheet_schema *s);          /* "ama_ear" */
+const char *sheet_sheet_name(const struct sheet_schema *s);    /* data sheet in fresh files */
+const char *sheet_template_file(const struct sheet_schema *s); /* "earrings_amz.xlsx" */
+int sheet_header_row(const struct sheet_schema *s);            /* 1-based row of header keys */
+int sheet_first_data_row(const struct sheet_schema *s);        /* 1-based */
+/* Bullet count the marketplace wants (Amazon: 3..5); 0/0 when no bullets. */
+void sheet_bullet_range(const struct sheet_schema *s, int *min, int *max);
+
+size_t sheet_ncolumns(const struct sheet_schema *s);
+const struct sheet_column *sheet_column(const struct sheet_schema *s, size_t i);
+/* Column by exact name; NULL if absent. */
+const struct sheet_column *sheet_find_column(const struct sheet_schema *s, const char *name);
+
+/* The columns with source src (SHEET_SRC_ATTR, SHEET_SRC_DIMS or
+ * SHEET_SRC_COPY) as struct ai_field, in column order: name = column name,
+ * allowed/max_len (characters; byte-limited columns get a safe character
+ * limit) and multi (= has a separator). Writes at most max entries and
+ * returns how many columns there are; pointers live as long as the schema. */
+size_t sheet_ai_fields(const struct sheet_schema *s, enum sheet_source src, struct ai_field *out,
+                       size_t max);
+
+/* The fixed columns as a new object {column: value} (profile applied). */
+json_t *sheet_fixed_values(const struct sheet_schema *s);
+
+/* ---- seller profile ---- */
+
+/* Read and check a seller profile (a JSON object of short strings, see
+ * data/profiles/example.json). *out is a new reference. */
+enum kr_code sheet_profile_load(const char *path, json_t **out, struct kr_err *err);
+/* Same, from bytes (an uploaded profile). */
+enum kr_code sheet_profile_parse(const char *text, size_t n, json_t **out, struct kr_err *err);
+/* Put the profile's values into s's fixed columns: a column whose
+ * profile_key is set in the profile takes that value; the profile's
+ * "columns" object ({column: value}, optionally per marketplace under
+ * "marketplaces": {"amazon": {...}}) sets fixed columns by name. */
+enum kr_code sheet_apply_profile(struct sheet_schema *s, const json_t *profile, struct kr_err *err);
+
+/* ---- rows ---- */
+
+/* Build one row: SKU columns <- sku (kept whole, dots included), fixed
+ * columns <- their values, every other column <- values[column] when present
+ * (strings as is, numbers printed, arrays of strings joined with the
+ * column's separator, or ", "). Keys of values that are not columns are
+ * ignored. *row is a new object. */
+enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, const json_t *values,
+                             json_t **row, struct kr_err *err);
+
+/* Check and repair one row in place. Allowed-value columns keep an exact
+ * value, or are rewritten to the canonical spelling of a normalised match
+ * (case, spaces, punctuation, a few synonyms), else blanked; too-long text is
+ * cut at a word boundary (never inside a UTF-8 sequence); missing required
+ * columns, too few bullets and unknown keys are reported. *warnings is a new
+ * array of {"column", "problem", "value"} (value = the original text), empty
+ * when the row was fine. Problems: "not_allowed", "too_long", "too_many_bytes",
+ * "missing_required", "too_few_bullets", "unknown_column", "not_text",
+ * "bad_utf8". */
+enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_t **warnings,
+                                struct kr_err *err);
+
+/* ---- output ---- */
+
+/* A fresh .xlsx of rows (array of row objects) in the marketplace layout:
+ * the data sheet named as the marketplace names it, at the same position,
+ * the template's header rows, data from the first data row, a dropdown on
+ * every allowed-value column (inline list when short, else a reference to a
+ * hidden "Lists" sheet). To a file, or into out (replacing its contents). */
+enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *rows,
+                                   const char *path, struct kr_err *err);
+enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
+                              struct kr_err *err);
+/* The same rows as CSV (RFC 4180, UTF-8, CRLF): one header line of column
+ * names, then one line per row. Appends to out. */
+enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, struct buf *out,
+                             struct kr_err *err);
+
+enum sheet_fill_mode {
+    SHEET_FILL_REPLACE = 0, /* clear the data rows first, write from the first data row */
+    SHEET_FILL_APPEND,      /* write after the last non-empty data row */
+};
+
+/* Fill a seller-uploaded template (xlsx bytes) in place: find the data sheet
+ * (by the schema's sheet names, else its index), map the header row to
+ * columns (exact, alias, then case/space-insensitive; Meesho-style
+ * "Name\n\nhelp text" headers are cut at the blank line), write rows as
+ * inline strings into existing styled cells or new ones. Template columns
+ * the schema does not know are never touched. The new workbook goes into
+ * out (replacing its contents). *missing (may be NULL) gets a new array of
+ * the schema's column names the template lacks. Bad or hostile files fail
+ * with KR_EINVAL "bad_template" (bounded sizes, no entity expansion). */
+enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx, size_t n,
+                                 const json_t *rows, enum sheet_fill_mode mode, struct buf *out,
+                                 json_t **missing, struct kr_err *err);
+/* Clear the data rows of the template's data sheet (values and formulas
+ * removed from every row from the first data row on; cell styles kept). */
+enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,
+                                  struct buf *out, struct kr_err *err);
+
+#endif
