@@ -1,0 +1,26 @@
+/*
+ * api_int.h - helpers shared by the handler files of api/ (not public).
+ */
+#ifndef KARAT_API_INT_H
+#define KARAT_API_INT_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "repo/repo.h"
+
+/* Integer argument from query or form; writes a 400 and returns -1 when bad. */
+int api_int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+                int lo, int hi, int *out);
+/* yes/no (true/false, 1/0) argument; 400 and -1 when neither. */
+int api_bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+                 int *out);
+/* The uploaded file in `field`: 400 when missing or empty, 415 when the body is not a form. */
+const struct http_file *api_image_file(struct http_request *req, struct http_response *res,
+                                       const char *field);
+/* The client's file name reduced to a display name (no folders, no control bytes). */
+void api_display_name(const char *filename, char *out, size_t n);
+/* {"id", ["score",] "distance", "path"} */
+json_t *api_match_json(const struct repo_match *m, int with_score);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * common.c - argument helpers every handler file shares: the website ->
+ * bucket rule, bounded integer and yes/no arguments, the uploaded file.
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+const char *api_bucket_arg(struct api_app *app, struct http_request *req,
+                           struct http_response *res, char *bucket, size_t n)
+{
+    const char *site = http_req_arg(req, "website");
+    char names[256];
+
+    if (!site || !*site)
+        site = "alya";
+    if (config_bucket_for(app->cfg, site, bucket, n))
+        return bucket;
+    config_website_list(app->cfg, names, sizeof names);
+    http_res_error(res, 400, "invalid_website", "Invalid website. Use %s", names);
+    return NULL;
+}
+
+int api_int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+                int lo, int hi, int *out)
+{
+    const char *v = http_req_arg(req, name);
+    char *end;
+    long n;
+
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    n = strtol(v, &end, 10);
+    if (*end || n < lo || n > hi) {
+        http_res_error(res, 400, "invalid_argument", "%s must be an integer from %d to %d", name,
+                       lo, hi);
+        return -1;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+int api_bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+                 int *out)
+{
+    const char *v = http_req_arg(req, name);
+    int b;
+    if (!v || !*v) {
+        *out = def;
+        return 0;
+    }
+    b = util_parse_bool(v);
+    if (b < 0) {
+        http_res_error(res, 400, "invalid_argument", "%s must be yes or no", name);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+const struct http_file *api_image_file(struct http_request *req, struct http_response *res,
+                                       const char *field)
+{
+    const struct http_file *f = http_req_file(req, field);
+    if (!f) {
+        if (http_req_is_form(req))
+            http_res_error(res, 400, "missing_file", "missing file field '%s'", field);
+        else
+            http_res_error(res, 415, "unsupported_media_type",
+                           "send the image as multipart/form-data in the field '%s'", field);
+        return NULL;
+    }
+    if (f->len == 0) {
+        http_res_error(res, 400, "empty_file", "the uploaded file '%s' is empty", field);
+        return NULL;
+    }
+    return f;
+}
+
+void api_display_name(const char *filename, char *out, size_t n)
+{
+    const char *base = filename ? filename : "";
+    const char *s1 = strrchr(base, '/'), *s2 = strrchr(base, '\\');
+    if (s1 || s2)
+        base = (s1 > s2 ? s1 : s2) + 1;
+    util_strlcpy(out, *base ? base : "upload", n);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '_';
+}
+
+json_t *api_match_json(const struct repo_match *m, int with_score)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(m->id));
+    if (with_score)
+        json_object_set_new(o, "score", json_real(m->score));
+    json_object_set_new(o, "distance", json_real(m->distance));
+    json_object_set_new(o, "path", json_string(m->url));
+    return o;
+}

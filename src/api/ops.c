@@ -1,0 +1,40 @@
+/*
+ * ops.c - what operators poll: GET /health (no auth) and GET /metrics
+ * (Prometheus text: per-route counters and latency from http/, plus the
+ * repository's gauges refreshed on each scrape).
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+
+void api_health(struct http_request *req, struct http_response *res, void *app_)
+{
+    struct api_app *app = app_;
+    json_t *o = json_object();
+    (void)req;
+    json_object_set_new(o, "status", json_string("ok"));
+    json_object_set_new(o, "service", json_string("karat"));
+    json_object_set_new(o, "images_indexed", json_integer((json_int_t)repo_index_count(app->repo)));
+    http_res_json(res, 200, o);
+}
+
+void api_metrics(struct http_request *req, struct http_response *res, void *app_)
+{
+    struct api_app *app = app_;
+    struct buf out;
+    (void)req;
+
+    http_metrics_set_gauge("karat_images_indexed", "Images in the similarity index",
+                           (double)repo_index_count(app->repo));
+    http_metrics_set_gauge("karat_duplicates_found",
+                           "Uploads refused as duplicates since start-up",
+                           (double)repo_duplicates_found(app->repo));
+    buf_init(&out, 0);
+    if (http_metrics_render(&out)) {
+        buf_release(&out);
+        http_res_error(res, 500, "internal", "could not render metrics");
+        return;
+    }
+    http_res_bytes(res, 200, "text/plain; version=0.0.4", out.data, out.len);
+    buf_release(&out);
+}

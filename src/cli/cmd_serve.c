@@ -1,0 +1,121 @@
+/*
+ * cmd_serve.c - `karat serve`: open the repository, start the HTTP server
+ * with the api/ route table, wait for SIGINT/SIGTERM, shut down cleanly.
+ */
+#include "cli/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "repo/repo.h"
+
+static const struct cli_opt opts[] = {
+    {"--listen", 1, "HOST:PORT to listen on (KARAT_LISTEN, default 127.0.0.1:8000)"},
+    {"--data", 1, "data folder (KARAT_DATA_DIR, default ./var)"},
+    {NULL, 0, NULL},
+};
+
+static int is_loopback(const char *listen)
+{
+    return !strncmp(listen, "127.", 4) || !strncmp(listen, "localhost:", 10) ||
+           !strncmp(listen, "[::1]:", 6);
+}
+
+/* "http://HOST:PORT" for public URLs when KARAT_PUBLIC_URL is not set. */
+static void default_base(const char *listen, char *out, size_t n)
+{
+    const char *colon = strrchr(listen, ':');
+    if (!strncmp(listen, "0.0.0.0:", 8) || !strncmp(listen, "[::]:", 5))
+        snprintf(out, n, "http://127.0.0.1%s", colon ? colon : ":8000");
+    else
+        snprintf(out, n, "http://%s", listen);
+}
+
+static void fill_opts(const struct config *cfg, struct http_server_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->listen = cfg->listen;
+    o->api_keys = cfg->api_keys;
+    o->cors_origins = cfg->cors_origins;
+    o->conn_timeout_s = cfg->conn_timeout_s;
+    o->limits.max_body = (size_t)cfg->max_upload_bytes;
+    o->limits.max_json = (size_t)cfg->max_json_bytes;
+    o->limits.max_json_depth = cfg->max_json_depth;
+    o->limits.max_fields = 64;
+    o->limits.max_field_len = 1 << 20;
+}
+
+static int run(struct config *cfg)
+{
+    struct api_app app = {.cfg = cfg};
+    struct http_server_opts hopts;
+    struct http_server *srv = NULL;
+    struct kr_err err = {0};
+    const struct http_route *routes;
+    size_t nroutes;
+    char base[512];
+    sigset_t set;
+    int sig, rc = 1;
+
+    if (!*cfg->api_keys && !is_loopback(cfg->listen))
+        log_warn("listening on %s without KARAT_API_KEYS: anyone who can reach it can use it",
+                 cfg->listen);
+    default_base(cfg->listen, base, sizeof base);
+    if (repo_open(cfg, base, &app.repo, &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        return 1;
+    }
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    fill_opts(cfg, &hopts);
+    routes = api_routes(&nroutes);
+    if (http_server_start(&hopts, routes, nroutes, &app, &srv, &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        goto out;
+    }
+    log_info("karat listening on http://%s (data %s, %zu images indexed)", cfg->listen,
+             cfg->data_dir, repo_index_count(app.repo));
+    sigwait(&set, &sig);
+    log_info("signal %d: shutting down", sig);
+    http_server_stop(srv);
+    rc = 0;
+out:
+    repo_close(app.repo);
+    return rc;
+}
+
+int cli_cmd_serve(int argc, char **argv)
+{
+    struct cli_args a;
+    struct config cfg;
+    struct kr_err err = {0};
+    int rc = cli_parse(argc, argv, opts, "karat serve [--listen HOST:PORT] [--data DIR]", &a);
+
+    if (rc)
+        return rc;
+    if (cli_config(&cfg, cli_get(&a, opts, "--data")))
+        return 2;
+    if (cli_get(&a, opts, "--listen") &&
+        config_set(&cfg, "KARAT_LISTEN", cli_get(&a, opts, "--listen"), &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        config_release(&cfg);
+        return 2;
+    }
+    log_set_level(log_level_parse(cfg.log_level));
+    if (image_init("karat", &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        config_release(&cfg);
+        return 1;
+    }
+    rc = run(&cfg);
+    image_shutdown();
+    config_release(&cfg);
+    return rc;
+}

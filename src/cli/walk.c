@@ -1,0 +1,143 @@
+/*
+ * walk.c - what the bulk commands share: collecting image files under
+ * paths, running a function over N items on all cores, and a progress bar
+ * drawn on stderr when it is a terminal.
+ */
+#include "cli/walk.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+static const char *const exts[] = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif",
+                                   ".avif", ".tif", ".tiff", ".gif"};
+
+int walk_is_image_name(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
+        if (strcasecmp(dot, exts[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static struct walk_list *cur_list; /* nftw has no user pointer; walks are not concurrent */
+
+static int add_path(struct walk_list *l, const char *p)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n] = strdup(p);
+    return l->v[l->n] ? (int)(l->n++, 0) : -1;
+}
+
+static int on_entry(const char *p, const struct stat *st, int type, struct FTW *f)
+{
+    (void)st;
+    (void)f;
+    if (type == FTW_F && walk_is_image_name(p))
+        return add_path(cur_list, p);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int walk_collect(char **paths, int npaths, struct walk_list *out)
+{
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    cur_list = out;
+    for (int i = 0; i < npaths; i++) {
+        if (stat(paths[i], &st) != 0) {
+            fprintf(stderr, "karat: %s: no such file or folder\n", paths[i]);
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode) ? nftw(paths[i], on_entry, 32, FTW_PHYS) != 0
+                                : add_path(out, paths[i]) != 0)
+            return -1;
+    }
+    qsort(out->v, out->n, sizeof *out->v, cmp_str);
+    return 0;
+}
+
+void walk_free(struct walk_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+struct pool {
+    size_t n;
+    atomic_size_t next, done;
+    void (*fn)(size_t i, void *ctx);
+    void *ctx;
+    const char *label;
+    double t0;
+};
+
+static void draw(struct pool *p, size_t done)
+{
+    int width = 30, fill = p->n ? (int)(done * (size_t)width / p->n) : width;
+    double secs = (util_now_ms() - p->t0) / 1000.0;
+    fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu  %.1f/s ", p->label, fill,
+            "##############################", width - fill, "", done, p->n,
+            secs > 0 ? (double)done / secs : 0.0);
+}
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    size_t i;
+    while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+        p->fn(i, p->ctx);
+        atomic_fetch_add(&p->done, 1);
+    }
+    return NULL;
+}
+
+void walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
+                   void *ctx)
+{
+    struct pool p = {.n = n, .fn = fn, .ctx = ctx, .label = label, .t0 = util_now_ms()};
+    pthread_t tids[64];
+    int nt = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int tty = label && isatty(2);
+
+    if (nt < 1)
+        nt = 1;
+    if (nt > 64)
+        nt = 64;
+    atomic_init(&p.next, 0);
+    atomic_init(&p.done, 0);
+    for (int t = 0; t < nt; t++)
+        pthread_create(&tids[t], NULL, worker, &p);
+    while (tty && atomic_load(&p.done) < n) {
+        draw(&p, atomic_load(&p.done));
+        usleep(100000);
+    }
+    for (int t = 0; t < nt; t++)
+        pthread_join(tids[t], NULL);
+    if (tty) {
+        draw(&p, n);
+        fputc('\n', stderr);
+    }
+}

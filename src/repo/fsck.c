@@ -1,0 +1,335 @@
+/*
+ * fsck.c - recovery of interrupted writes, index loading, re-indexing and
+ * the consistency check behind `karat fsck`.
+ *
+ * Images are the flat keys of a bucket (no '/'); derived files (gen_images/,
+ * excel_files/, ...) live under folders and are not checked against rows.
+ */
+#include "repo/repo_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+struct obj {
+    char bucket[64];
+    char key[256];
+};
+
+struct obj_list {
+    struct obj *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect(const char *bucket, const char *key, void *ctx)
+{
+    struct obj_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct obj *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->oom = 1;
+            return 1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    util_strlcpy(l->v[l->n].bucket, bucket, sizeof l->v[l->n].bucket);
+    util_strlcpy(l->v[l->n].key, key, sizeof l->v[l->n].key);
+    l->n++;
+    return 0;
+}
+
+static enum kr_code list_objects(struct repo *r, int staged, struct obj_list *l,
+                                 struct kr_err *err)
+{
+    enum kr_code rc;
+    memset(l, 0, sizeof *l);
+    rc = blob_list(r->blob, staged, collect, l, err);
+    if (!rc && l->oom)
+        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory listing blobs");
+    return rc;
+}
+
+enum kr_code repo__recover(struct repo *r, long long *published, long long *discarded,
+                           struct kr_err *err)
+{
+    struct obj_list l;
+    struct store_image img;
+    enum kr_code rc = list_objects(r, 1, &l, err);
+
+    *published = *discarded = 0;
+    for (size_t i = 0; !rc && i < l.n; i++) {
+        if (store_image_find_key(r->store, l.v[i].bucket, l.v[i].key, &img, NULL) == KR_OK) {
+            rc = blob_publish(r->blob, l.v[i].bucket, l.v[i].key, err);
+            (*published)++;
+        } else {
+            rc = blob_discard(r->blob, l.v[i].bucket, l.v[i].key, err);
+            (*discarded)++;
+        }
+    }
+    free(l.v);
+    if (!rc && (*published || *discarded))
+        log_info("recovery: %lld interrupted write(s) completed, %lld discarded", *published,
+                 *discarded);
+    return rc;
+}
+
+struct load_ctx {
+    struct repo *r;
+    struct kr_err *err;
+    enum kr_code rc;
+};
+
+static int load_one(const struct store_image *img, void *ctx)
+{
+    struct load_ctx *c = ctx;
+    c->rc = idx_add(c->r->idx, img->id, &img->sig, c->err);
+    return c->rc != KR_OK;
+}
+
+enum kr_code repo__load_index(struct repo *r, struct kr_err *err)
+{
+    struct load_ctx c = {r, err, KR_OK};
+    enum kr_code rc = store_image_each(r->store, load_one, &c, err);
+    return rc ? rc : c.rc;
+}
+
+struct id_list {
+    int64_t *v;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect_id(const struct store_image *img, void *ctx)
+{
+    struct id_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        int64_t *v = realloc(l->v, cap * sizeof *v);
+        if (!v) {
+            l->oom = 1;
+            return 1;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = img->id;
+    return 0;
+}
+
+/* Every row id, so callers can write while walking (the store may hold a
+ * lock for the duration of image_each). */
+static enum kr_code list_ids(struct repo *r, struct id_list *l, struct kr_err *err)
+{
+    enum kr_code rc;
+    memset(l, 0, sizeof *l);
+    rc = store_image_each(r->store, collect_id, l, err);
+    if (!rc && l->oom)
+        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory listing images");
+    return rc;
+}
+
+static enum kr_code reindex_one(struct repo *r, int64_t id, long long *done, struct kr_err *err)
+{
+    struct store_image img;
+    struct dedup_sig sig;
+    struct kr_err e = {0};
+    struct buf b;
+    enum kr_code rc = KR_OK;
+
+    if (store_image_get(r->store, id, &img, NULL))
+        return KR_OK; /* deleted meanwhile */
+    buf_init(&b, (size_t)r->cfg->max_upload_bytes + 1);
+    if (blob_get(r->blob, img.bucket, img.key, &b, &e) == KR_OK &&
+        dedup_compute_bytes(b.data, b.len, r->cfg->max_pixels, &sig, NULL, &e) == KR_OK) {
+        rc = store_image_update_sig(r->store, id, &sig, err);
+        if (!rc)
+            rc = idx_add(r->idx, id, &sig, err);
+        (*done)++;
+    } else {
+        log_warn("reindex: %s/%s: %s", img.bucket, img.key, e.msg);
+    }
+    buf_release(&b);
+    return rc;
+}
+
+enum kr_code repo_reindex(struct repo *r, long long *count, struct kr_err *err)
+{
+    struct id_list l;
+    long long done = 0;
+    enum kr_code rc;
+
+    pthread_mutex_lock(&r->wlock);
+    rc = list_ids(r, &l, err);
+    for (size_t i = 0; !rc && i < l.n; i++)
+        rc = reindex_one(r, l.v[i], &done, err);
+    pthread_mutex_unlock(&r->wlock);
+    free(l.v);
+    if (count)
+        *count = done;
+    return rc;
+}
+
+/* ---- fsck ------------------------------------------------------------ */
+
+struct fsck {
+    struct repo *r;
+    int repair;
+    struct buf *report;
+    struct repo_fsck_stats st;
+    long long problems;
+};
+
+static void say(struct fsck *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct fsck *f, const char *fmt, ...)
+{
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (f->report)
+        buf_appendf(f->report, "%s\n", line);
+}
+
+static enum kr_code check_row(struct fsck *f, int64_t id, struct kr_err *err)
+{
+    struct store_image img;
+    long long size;
+    struct repo *r = f->r;
+
+    if (store_image_get(r->store, id, &img, NULL))
+        return KR_OK;
+    f->st.rows++;
+    if (blob_stat(r->blob, img.bucket, img.key, &size, NULL) != KR_OK) {
+        f->st.rows_missing_blob++;
+        f->problems++;
+        say(f, "row %lld (%s/%s): blob is missing%s", (long long)id, img.bucket, img.key,
+            f->repair ? " -> row and index entry removed" : "");
+        if (f->repair) {
+            idx_remove(r->idx, id, NULL);
+            f->st.repaired++;
+            return store_image_delete(r->store, id, err);
+        }
+        return KR_OK;
+    }
+    if (!idx_contains(r->idx, id)) {
+        f->st.index_missing++;
+        f->problems++;
+        say(f, "row %lld (%s/%s): not in the index%s", (long long)id, img.bucket, img.key,
+            f->repair ? " -> added" : "");
+        if (f->repair) {
+            f->st.repaired++;
+            return idx_add(r->idx, id, &img.sig, err);
+        }
+    }
+    return KR_OK;
+}
+
+static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_err *err)
+{
+    struct store_image img;
+    struct repo *r = f->r;
+
+    if (strchr(o->key, '/'))
+        return KR_OK; /* derived files */
+    f->st.blobs++;
+    if (store_image_find_key(r->store, o->bucket, o->key, &img, NULL) == KR_OK)
+        return KR_OK;
+    f->st.blobs_without_row++;
+    f->problems++;
+    say(f, "blob %s/%s: no row refers to it%s", o->bucket, o->key,
+        f->repair ? " -> moved to staging and discarded" : "");
+    if (!f->repair)
+        return KR_OK;
+    f->st.repaired++;
+    if (blob_unpublish(r->blob, o->bucket, o->key, err))
+        return err ? err->code : KR_EIO;
+    return blob_discard(r->blob, o->bucket, o->key, err);
+}
+
+struct stale_ctx {
+    struct fsck *f;
+    struct id_list stale;
+};
+
+static int find_stale(int64_t id, void *ctx)
+{
+    struct stale_ctx *c = ctx;
+    struct store_image img;
+    c->f->st.index_entries++;
+    if (store_image_get(c->f->r->store, id, &img, NULL) == KR_ENOTFOUND) {
+        struct store_image fake = {.id = id};
+        collect_id(&fake, &c->stale);
+    }
+    return 0;
+}
+
+static void check_index(struct fsck *f)
+{
+    struct stale_ctx c = {f, {0}};
+    idx_each(f->r->idx, find_stale, &c);
+    for (size_t i = 0; i < c.stale.n; i++) {
+        f->st.index_stale++;
+        f->problems++;
+        say(f, "index entry %lld: no row%s", (long long)c.stale.v[i],
+            f->repair ? " -> removed" : "");
+        if (f->repair) {
+            idx_remove(f->r->idx, c.stale.v[i], NULL);
+            f->st.repaired++;
+        }
+    }
+    free(c.stale.v);
+}
+
+static enum kr_code fsck_walk(struct fsck *f, struct kr_err *err)
+{
+    struct id_list ids;
+    struct obj_list objs;
+    enum kr_code rc;
+
+    rc = repo__recover(f->r, &f->st.staged_published, &f->st.staged_removed, err);
+    if (rc)
+        return rc;
+    if (f->st.staged_published || f->st.staged_removed)
+        say(f, "finished %lld interrupted upload(s), removed %lld leftover temporary upload(s)",
+            f->st.staged_published, f->st.staged_removed);
+    rc = list_ids(f->r, &ids, err);
+    for (size_t i = 0; !rc && i < ids.n; i++)
+        rc = check_row(f, ids.v[i], err);
+    free(ids.v);
+    if (rc)
+        return rc;
+    rc = list_objects(f->r, 0, &objs, err);
+    for (size_t i = 0; !rc && i < objs.n; i++)
+        rc = check_blob(f, &objs.v[i], err);
+    free(objs.v);
+    if (!rc)
+        check_index(f);
+    return rc;
+}
+
+enum kr_code repo_fsck(struct repo *r, int repair, struct buf *report, struct repo_fsck_stats *st,
+                       long long *problems, struct kr_err *err)
+{
+    struct fsck f = {.r = r, .repair = repair, .report = report};
+    enum kr_code rc;
+
+    pthread_mutex_lock(&r->wlock);
+    rc = fsck_walk(&f, err);
+    pthread_mutex_unlock(&r->wlock);
+    say(&f, "checked %lld row(s), %lld image blob(s), %lld index entr%s: %lld problem(s)%s",
+        f.st.rows, f.st.blobs, f.st.index_entries, f.st.index_entries == 1 ? "y" : "ies",
+        f.problems, repair && f.problems ? " repaired" : "");
+    if (st)
+        *st = f.st;
+    if (problems)
+        *problems = f.problems;
+    return rc;
+}

@@ -1,0 +1,235 @@
+/*
+ * ingest.c - storing, checking, searching and deleting images.
+ *
+ * The expensive part of an ingest (decode + signature) runs without a lock;
+ * the decision and the write run under r->wlock so two uploads of the same
+ * photo cannot both be stored. The write order (stage blob, commit row,
+ * publish blob, add to index) is what makes repo__recover() able to finish
+ * or undo any interrupted write; see repo.h.
+ */
+#include "repo/repo_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+#define ID_MASK 0x7FFFFFFFFFFFFFFFLL
+
+/* The original's id: the first 64 bits of the sha256, sign bit cleared. */
+static int64_t id_from_sha(const char *hex)
+{
+    char head[17];
+    memcpy(head, hex, 16);
+    head[16] = '\0';
+    return (int64_t)(strtoull(head, NULL, 16) & (unsigned long long)ID_MASK);
+}
+
+/* A free id near the sha-derived one (identical bytes stored twice on purpose). */
+static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct kr_err *err)
+{
+    struct store_image tmp;
+    int64_t cand = id_from_sha(sha);
+    for (int i = 0; i < 1000; i++) {
+        struct kr_err e2 = {0};
+        enum kr_code rc = store_image_get(r->store, cand, &tmp, &e2);
+        if (rc == KR_ENOTFOUND) {
+            *id = cand;
+            return KR_OK;
+        }
+        if (rc)
+            return kr_fail(err, rc, e2.slug, "%s", e2.msg);
+        cand = (cand + 1) & ID_MASK;
+    }
+    return kr_fail(err, KR_ECONFLICT, "id_exhausted", "no free id for these bytes");
+}
+
+/* Exact-bytes duplicate first, then the duplicate rule against the index. */
+static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedup_sig *sig,
+                              int top_k, struct repo_match *out, int max, int *n,
+                              struct kr_err *err)
+{
+    struct idx_hit hits[16];
+    struct store_image img;
+    int nh = 0;
+    int64_t exact = -1;
+    enum kr_code rc;
+
+    *n = 0;
+    if (top_k > max)
+        top_k = max;
+    if (sha && store_image_find_sha(r->store, sha, &img, NULL) == KR_OK) {
+        repo__match_from(r, &out[(*n)++], &img, 0.0f, 1.0f, 0);
+        exact = img.id;
+    }
+    rc = idx_find_dups(r->idx, sig, &r->rule, hits, 16, &nh, err);
+    if (rc)
+        return rc;
+    for (int i = 0; i < nh && *n < top_k; i++) {
+        if (hits[i].id == exact || store_image_get(r->store, hits[i].id, &img, NULL))
+            continue; /* an entry the store no longer has is never reported */
+        repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score,
+                         hits[i].hash_dist);
+    }
+    return KR_OK;
+}
+
+static void fill_row(struct repo *r, const struct repo_ingest_req *req, const char *sha,
+                     const struct dedup_sig *sig, const struct image_info *info,
+                     struct store_image *img)
+{
+    memset(img, 0, sizeof *img);
+    util_strlcpy(img->sha256, sha, sizeof img->sha256);
+    img->sig = *sig;
+    util_strlcpy(img->website, req->website ? req->website : "", sizeof img->website);
+    util_strlcpy(img->bucket, req->bucket, sizeof img->bucket);
+    repo_new_key(info->ext, img->key, sizeof img->key);
+    repo_url_for(r, img->bucket, img->key, img->url, sizeof img->url);
+    util_strlcpy(img->filename, req->filename ? req->filename : "", sizeof img->filename);
+    util_strlcpy(img->mime, info->mime, sizeof img->mime);
+    img->bytes = (long long)req->len;
+    img->width = info->oriented_width ? info->oriented_width : info->width;
+    img->height = info->oriented_height ? info->oriented_height : info->height;
+    img->created_ms = util_epoch_ms();
+}
+
+/* stage -> commit row -> publish -> index; each failure undoes the steps before it. */
+static enum kr_code write_image(struct repo *r, const struct repo_ingest_req *req,
+                                struct store_image *img, struct kr_err *err)
+{
+    enum kr_code rc = pick_id(r, img->sha256, &img->id, err);
+    if (rc)
+        return rc;
+    rc = blob_stage(r->blob, img->bucket, img->key, req->data, req->len, err);
+    if (rc)
+        return rc;
+    rc = store_image_insert(r->store, img, err);
+    if (rc)
+        goto undo_stage;
+    rc = blob_publish(r->blob, img->bucket, img->key, err);
+    if (rc)
+        goto undo_row;
+    rc = idx_add(r->idx, img->id, &img->sig, err);
+    if (rc) {
+        blob_unpublish(r->blob, img->bucket, img->key, NULL);
+        goto undo_row;
+    }
+    return KR_OK;
+undo_row:
+    store_image_delete(r->store, img->id, NULL);
+undo_stage:
+    blob_discard(r->blob, img->bucket, img->key, NULL);
+    return rc;
+}
+
+enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
+                         struct repo_ingest_res *res, struct kr_err *err)
+{
+    struct dedup_sig sig;
+    struct image_info info;
+    char sha[65];
+    enum kr_code rc;
+    int top_k = req->top_k < 1 ? 1 : req->top_k;
+
+    memset(res, 0, sizeof *res);
+    if (!req->bucket || !blob_name_ok(req->bucket, 0))
+        return kr_fail(err, KR_EINVAL, "bad_bucket", "invalid bucket");
+    rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, &info, err);
+    if (rc)
+        return rc;
+    util_sha256_hex(req->data, req->len, sha);
+    pthread_mutex_lock(&r->wlock);
+    if (req->check_duplicate) {
+        rc = find_dups(r, sha, &sig, top_k, res->matches, 16, &res->nmatches, err);
+        if (rc || res->nmatches > 0) {
+            res->duplicate = !rc;
+            if (!rc)
+                atomic_fetch_add(&r->dups_found, 1);
+            goto out;
+        }
+    }
+    fill_row(r, req, sha, &sig, &info, &res->image);
+    rc = write_image(r, req, &res->image, err);
+out:
+    pthread_mutex_unlock(&r->wlock);
+    return rc;
+}
+
+enum kr_code repo_check(struct repo *r, const void *data, size_t len, int top_k,
+                        struct repo_match *matches, int max, int *n, struct kr_err *err)
+{
+    struct dedup_sig sig;
+    char sha[65];
+    enum kr_code rc = dedup_compute_bytes(data, len, r->cfg->max_pixels, &sig, NULL, err);
+    if (rc)
+        return rc;
+    util_sha256_hex(data, len, sha);
+    return find_dups(r, sha, &sig, top_k < 1 ? 1 : top_k, matches, max, n, err);
+}
+
+enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k,
+                         struct repo_match *hits, int *n, struct kr_err *err)
+{
+    struct dedup_sig sig;
+    struct idx_hit ih[64];
+    struct store_image img;
+    int nh = 0;
+    enum kr_code rc;
+
+    *n = 0;
+    if (top_k < 1 || top_k > 64)
+        return kr_fail(err, KR_EINVAL, "bad_top_k", "top_k must be between 1 and 64");
+    rc = dedup_compute_bytes(data, len, r->cfg->max_pixels, &sig, NULL, err);
+    if (!rc)
+        rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);
+    for (int i = 0; !rc && i < nh; i++) {
+        if (store_image_get(r->store, ih[i].id, &img, NULL))
+            continue;
+        repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score, ih[i].hash_dist);
+    }
+    return rc;
+}
+
+static enum kr_code find_by_url(struct repo *r, const char *url, struct store_image *img,
+                                struct kr_err *err)
+{
+    char bucket[64], key[256];
+    enum kr_code rc;
+
+    if (store_image_find_url(r->store, url, img, NULL) == KR_OK)
+        return KR_OK;
+    rc = repo_parse_url(r, url, bucket, sizeof bucket, key, sizeof key, err);
+    if (rc)
+        return rc;
+    rc = store_image_find_key(r->store, bucket, key, img, NULL);
+    if (rc == KR_ENOTFOUND)
+        return kr_fail(err, KR_ENOTFOUND, "not_found", "no stored image has this URL");
+    return rc ? kr_fail(err, rc, "store_error", "looking up the image failed") : KR_OK;
+}
+
+/* unpublish -> delete row -> drop from index -> discard bytes. */
+enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image *deleted,
+                             struct kr_err *err)
+{
+    struct store_image img;
+    enum kr_code rc;
+
+    pthread_mutex_lock(&r->wlock);
+    rc = find_by_url(r, url, &img, err);
+    if (rc)
+        goto out;
+    blob_unpublish(r->blob, img.bucket, img.key, NULL); /* a missing blob is no reason to keep the row */
+    rc = store_image_delete(r->store, img.id, err);
+    if (rc) {
+        blob_publish(r->blob, img.bucket, img.key, NULL);
+        goto out;
+    }
+    idx_remove(r->idx, img.id, NULL);
+    blob_discard(r->blob, img.bucket, img.key, NULL);
+    if (deleted)
+        *deleted = img;
+out:
+    pthread_mutex_unlock(&r->wlock);
+    return rc;
+}

@@ -1,0 +1,244 @@
+/*
+ * repo.c - opening the repository (backends, lock, recovery, index load),
+ * URLs and keys, and derived files. Ingest and delete are in ingest.c,
+ * the consistency check in fsck.c.
+ */
+#include "repo/repo_int.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+static enum kr_code take_lock(struct repo *r, struct kr_err *err)
+{
+    char path[4200];
+    util_fmt(path, sizeof path, "%s/karat.lock", r->cfg->data_dir);
+    r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (r->lock_fd < 0)
+        return kr_fail(err, KR_EIO, "lock_failed", "cannot open %s", path);
+    if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return kr_fail(err, KR_ECONFLICT, "data_dir_busy",
+                       "data folder %s is in use by another karat process (stop the server, "
+                       "or use its HTTP API)",
+                       r->cfg->data_dir);
+    return KR_OK;
+}
+
+static enum kr_code open_backends(struct repo *r, struct kr_err *err)
+{
+    char path[4200];
+    enum kr_code rc;
+
+    util_fmt(path, sizeof path, "%s/karat.db", r->cfg->data_dir);
+    rc = store_open(r->cfg->store_backend, path, &r->store, err);
+    if (rc)
+        return rc;
+    util_fmt(path, sizeof path, "%s/blobs", r->cfg->data_dir);
+    rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
+    if (rc)
+        return rc;
+    return idx_open(r->cfg->index_backend, NULL, &r->idx, err);
+}
+
+static enum kr_code startup_tasks(struct repo *r, struct kr_err *err)
+{
+    enum kr_code rc;
+    long long n = 0, problems = 0;
+
+    if (r->cfg->clean_orphans_on_startup) {
+        struct buf report;
+        buf_init(&report, 1 << 20);
+        rc = repo_fsck(r, 1, &report, NULL, &problems, err);
+        if (!rc && problems)
+            log_warn("start-up fsck repaired %lld problem(s)", problems);
+        buf_release(&report);
+        if (rc)
+            return rc;
+    }
+    if (r->cfg->reindex_on_startup) {
+        rc = repo_reindex(r, &n, err);
+        if (rc)
+            return rc;
+        log_info("re-indexed %lld image(s) from their blobs", n);
+    }
+    return KR_OK;
+}
+
+enum kr_code repo_open(const struct config *cfg, const char *public_base, struct repo **out,
+                       struct kr_err *err)
+{
+    struct repo *r = calloc(1, sizeof *r);
+    enum kr_code rc;
+
+    if (!r)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    r->cfg = cfg;
+    r->lock_fd = -1;
+    pthread_mutex_init(&r->wlock, NULL);
+    util_strlcpy(r->public_base,
+                 cfg->public_url && *cfg->public_url ? cfg->public_url : public_base,
+                 sizeof r->public_base);
+    r->public_base[strcspn(r->public_base, "\r\n")] = '\0';
+    while (*r->public_base && r->public_base[strlen(r->public_base) - 1] == '/')
+        r->public_base[strlen(r->public_base) - 1] = '\0';
+    dedup_rule_default(&r->rule, cfg->dedup_hash_max, cfg->dedup_desc_min);
+    rc = util_mkdirs(cfg->data_dir, err);
+    if (!rc)
+        rc = take_lock(r, err);
+    if (!rc)
+        rc = open_backends(r, err);
+    if (!rc)
+        rc = repo__recover(r, &r->recovered_published, &r->recovered_discarded, err);
+    if (!rc)
+        rc = repo__load_index(r, err);
+    if (!rc)
+        rc = startup_tasks(r, err);
+    if (rc) {
+        repo_close(r);
+        return rc;
+    }
+    *out = r;
+    return KR_OK;
+}
+
+void repo_close(struct repo *r)
+{
+    if (!r)
+        return;
+    if (r->idx)
+        idx_close(r->idx);
+    if (r->blob)
+        blob_close(r->blob);
+    if (r->store)
+        store_close(r->store);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
+    pthread_mutex_destroy(&r->wlock);
+    free(r);
+}
+
+struct store *repo_store(struct repo *r)
+{
+    return r->store;
+}
+
+struct blob *repo_blob(struct repo *r)
+{
+    return r->blob;
+}
+
+const struct config *repo_config(struct repo *r)
+{
+    return r->cfg;
+}
+
+const struct dedup_rule *repo_rule(struct repo *r)
+{
+    return &r->rule;
+}
+
+size_t repo_index_count(struct repo *r)
+{
+    return idx_count(r->idx);
+}
+
+long long repo_duplicates_found(struct repo *r)
+{
+    return atomic_load(&r->dups_found);
+}
+
+void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n)
+{
+    snprintf(out, n, "%s/files/%s/%s", r->public_base, bucket, key);
+}
+
+void repo_new_key(const char *ext, char *out, size_t n)
+{
+    struct timeval tv;
+    struct tm tm;
+    char ts[32], rnd[9];
+
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    strftime(ts, sizeof ts, "%Y%m%d%H%M%S", &tm);
+    util_random_hex(rnd, 4);
+    snprintf(out, n, "%s%06ld%s%s", ts, (long)tv.tv_usec, rnd, ext && *ext ? ext : ".jpg");
+}
+
+/* Split "bucket/key" (key may hold '/'); both must be valid blob names. */
+static enum kr_code split_path(const char *p, char *bucket, size_t blen, char *key, size_t klen,
+                               struct kr_err *err)
+{
+    const char *slash = strchr(p, '/');
+    size_t bl;
+    if (!slash)
+        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+    bl = (size_t)(slash - p);
+    if (bl == 0 || bl >= blen || strlen(slash + 1) >= klen)
+        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+    memcpy(bucket, p, bl);
+    bucket[bl] = '\0';
+    util_strlcpy(key, slash + 1, klen);
+    if (!blob_name_ok(bucket, 0) || !blob_name_ok(key, 1))
+        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+    return KR_OK;
+}
+
+enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
+                            size_t klen, struct kr_err *err)
+{
+    size_t bl = strlen(r->public_base);
+    const char *p;
+
+    if (!url || !*url)
+        return kr_fail(err, KR_EINVAL, "not_karat_url", "empty URL");
+    if (strncmp(url, r->public_base, bl) == 0 && strncmp(url + bl, "/files/", 7) == 0)
+        return split_path(url + bl + 7, bucket, blen, key, klen, err);
+    if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
+        p = strstr(url + 8, "/files/");
+        const char *host_end = strchr(url + (url[4] == 's' ? 8 : 7), '/');
+        if (!p || p != host_end)
+            return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL: %.200s", url);
+        return split_path(p + 7, bucket, blen, key, klen, err);
+    }
+    if (strncmp(url, "/files/", 7) == 0)
+        return split_path(url + 7, bucket, blen, key, klen, err);
+    if (!strstr(url, "://"))
+        return split_path(url, bucket, blen, key, klen, err);
+    return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL: %.200s", url);
+}
+
+enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, const void *data,
+                           size_t n, struct kr_err *err)
+{
+    return blob_put(r->blob, bucket, key, data, n, err);
+}
+
+enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, struct kr_err *err)
+{
+    char bucket[64], key[256];
+    enum kr_code rc = repo_parse_url(r, url, bucket, sizeof bucket, key, sizeof key, err);
+    if (rc)
+        return rc;
+    return blob_get(r->blob, bucket, key, out, err);
+}
+
+void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img, float distance,
+                      float score, int hash_dist)
+{
+    memset(m, 0, sizeof *m);
+    m->id = img->id;
+    m->distance = distance;
+    m->score = score;
+    m->hash_dist = hash_dist;
+    repo_url_for(r, img->bucket, img->key, m->url, sizeof m->url);
+    util_strlcpy(m->filename, img->filename, sizeof m->filename);
+}

@@ -1,0 +1,34 @@
+/*
+ * repo_int.h - what repo/'s files share; not part of the public interface.
+ */
+#ifndef KARAT_REPO_INT_H
+#define KARAT_REPO_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "repo/repo.h"
+
+struct repo {
+    const struct config *cfg;
+    char public_base[512];
+    struct store *store;
+    struct blob *blob;
+    struct idx *idx;
+    struct dedup_rule rule;
+    pthread_mutex_t wlock; /* serialises every write: ingest, delete, fsck --repair */
+    int lock_fd;           /* flock on DATA_DIR/karat.lock: one process owns a data dir */
+    atomic_llong dups_found;
+    long long recovered_published, recovered_discarded;
+};
+
+/* Finish or undo staged writes (see repo.h). Caller holds wlock or is alone. */
+enum kr_code repo__recover(struct repo *r, long long *published, long long *discarded,
+                           struct kr_err *err);
+/* Fill the index from the store. */
+enum kr_code repo__load_index(struct repo *r, struct kr_err *err);
+/* Fill m from a stored row. */
+void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img, float distance,
+                      float score, int hash_dist);
+
+#endif
