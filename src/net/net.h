@@ -33,15 +33,15 @@ struct net_part {
 };
 
 struct net_request {
-    const char *method;          /* "GET", "POST", ... (default POST if body/parts, else GET) */
+    const char *method; /* "GET", "POST", ... (default POST if body/parts, else GET) */
     const char *url;
-    const char *const *headers;  /* NULL-terminated "Name: value" list, may be NULL */
-    const void *body;            /* raw body (e.g. JSON), or NULL */
+    const char *const *headers; /* NULL-terminated "Name: value" list, may be NULL */
+    const void *body;           /* raw body (e.g. JSON), or NULL */
     size_t body_len;
-    const struct net_part *parts;/* multipart body instead of `body` */
+    const struct net_part *parts; /* multipart body instead of `body` */
     size_t nparts;
-    long timeout_ms;             /* whole transfer; 0 = 60 s */
-    size_t max_response;         /* response body cap; 0 = 64 MiB */
+    long timeout_ms;     /* whole transfer; 0 = 60 s */
+    size_t max_response; /* response body cap; 0 = 64 MiB */
 };
 
 struct net_response {
@@ -60,10 +60,11 @@ void net_response_release(struct net_response *r);
 enum kr_code net_perform(const struct net_request *req, struct net_response *r, struct kr_err *err);
 
 struct net_fetch_opts {
-    size_t max_bytes;   /* default 25 MiB */
-    long timeout_ms;    /* default 15 s */
-    int max_redirects;  /* default 3 */
-    int allow_private;  /* KARAT_FETCH_ALLOW_PRIVATE */
+    size_t max_bytes;  /* default 25 MiB */
+    long timeout_ms;   /* default 15 s */
+    int max_redirects; /* default 3 */
+    int allow_private; /* KARAT_FETCH_ALLOW_PRIVATE */
+    /* max_redirects < 0 means: follow none. */
 };
 
 /* Fetch a caller-supplied URL under the SSRF rules. Non-2xx -> KR_EUPSTREAM
@@ -71,6 +72,12 @@ struct net_fetch_opts {
  * KR_ELIMIT. content_type (may be NULL) receives the reply's type. */
 enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struct buf *out,
                        char *content_type, size_t ct_len, struct kr_err *err);
+
+/* 1 if the address may be fetched without allow_private: not loopback,
+ * private, link-local, unique-local, multicast, unspecified, documentation
+ * or reserved (IPv4-mapped/NAT64/6to4 IPv6 judged by the embedded IPv4). */
+struct sockaddr;
+int net_addr_public(const struct sockaddr *sa);
 
 /* 1 if the URL's scheme is http/https and it has a host; no DNS. */
 int net_url_ok(const char *url);

@@ -1,0 +1,26 @@
+/*
+ * net_internal.h - pieces shared by net.c (API calls) and fetch.c (guarded
+ * fetches of caller URLs). Not for other modules.
+ */
+#ifndef KARAT_NET_NET_INTERNAL_H
+#define KARAT_NET_NET_INTERNAL_H
+
+#include <curl/curl.h>
+
+#include "net/net.h"
+
+/* Where a transfer writes: the response, and whether the body cap was hit. */
+struct net_sink {
+    struct net_response *resp;
+    int overflow;
+};
+
+size_t net_on_body(char *data, size_t sz, size_t nm, void *user);
+size_t net_on_header(char *data, size_t sz, size_t nm, void *user);
+/* Timeouts, protocols http/https, callbacks into sink. */
+void net_setup_handle(CURL *h, struct net_sink *sink, long timeout_ms);
+/* Map a failed transfer to a kr_code (limit, timeout, unreachable). */
+enum kr_code net_curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
+                            struct kr_err *err);
+
+#endif
