@@ -1,0 +1,409 @@
+/*
+ * test_images.c - API tests for the image endpoints against the real
+ * server on a loopback port: upload with duplicate detection, the compat
+ * response keys, search, delete, stored files, and every bad input the
+ * foundation issue names (each must give a 4xx JSON error and store nothing).
+ */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+static struct tu_server srv;
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (VIPS_INIT("test"))
+        return -1;
+    tu_tmpdir(dir, sizeof dir);
+    return tu_server_start(&srv, dir, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&srv);
+    tu_rmrf(dir);
+    return 0;
+}
+
+static void url(char *out, size_t n, const char *path)
+{
+    snprintf(out, n, "%s%s", srv.base, path);
+}
+
+/* POST file (+ optional website/check_duplicate) and parse the JSON reply. */
+static json_t *upload(const char *path, const void *data, size_t n, const char *fname,
+                      const char *extra_name, const char *extra_val, long *status)
+{
+    char u[512];
+    struct tu_part parts[2] = {{"file", fname, "image/jpeg", data, n},
+                               {extra_name, NULL, NULL, extra_val, 0}};
+    struct tu_resp r;
+    json_t *j;
+    url(u, sizeof u, path);
+    assert_int_equal(tu_post_multipart(u, parts, extra_name ? 2 : 1, NULL, &r), 0);
+    *status = r.status;
+    j = json_loads(r.body, 0, NULL);
+    if (!j)
+        fprintf(stderr, "not JSON (%ld): %s\n", r.status, r.body);
+    assert_non_null(j);
+    tu_resp_free(&r);
+    return j;
+}
+
+static unsigned char *item(int seed, int w, int h, double scale, int q, size_t *n)
+{
+    struct tu_img_opts o = {.width = w, .height = h, .seed = seed, .scale = scale, .quality = q};
+    return tu_make_image(&o, n);
+}
+
+static long long images_indexed(void)
+{
+    char u[256];
+    struct tu_resp r;
+    json_t *j;
+    long long n;
+    url(u, sizeof u, "/health");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    j = json_loads(r.body, 0, NULL);
+    n = json_integer_value(json_object_get(j, "images_indexed"));
+    json_decref(j);
+    tu_resp_free(&r);
+    return n;
+}
+
+static void test_new_then_duplicate(void **state)
+{
+    size_t n1, n2;
+    unsigned char *a = item(101, 1200, 1200, 0.6, 92, &n1);
+    unsigned char *b = item(101, 800, 800, 0.45, 70, &n2); /* resized, re-framed, re-encoded */
+    long st;
+    json_t *j;
+    (void)state;
+
+    j = upload("/image_similarity_search", a, n1, "ring.jpg", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_true(json_is_false(json_object_get(j, "duplicate_found")));
+    assert_string_equal(json_string_value(json_object_get(j, "image_name")), "ring.jpg");
+    const char *s3 = json_string_value(json_object_get(j, "s3_url"));
+    assert_non_null(strstr(s3, "/files/alyaimg/"));
+    char first[1024];
+    snprintf(first, sizeof first, "%s", s3);
+    json_decref(j);
+
+    j = upload("/image_similarity_search", b, n2, "ring-copy.jpg", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_true(json_is_true(json_object_get(j, "duplicate_found")));
+    json_t *res0 = json_array_get(json_object_get(j, "results"), 0);
+    assert_non_null(res0);
+    assert_string_equal(json_string_value(json_object_get(res0, "path")), first);
+    assert_true(json_is_integer(json_object_get(res0, "id")));
+    assert_true(json_is_number(json_object_get(res0, "distance")));
+    json_decref(j);
+
+    /* the stored file is served with its type and an ETag */
+    struct tu_resp r;
+    assert_int_equal(tu_get(first, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, n1);
+    assert_memory_equal(r.body, a, n1);
+    assert_string_equal(r.ctype, "image/jpeg");
+    assert_true(strlen(r.etag) > 2);
+    tu_resp_free(&r);
+    free(a);
+    free(b);
+}
+
+static void test_different_items_not_duplicates(void **state)
+{
+    long st;
+    (void)state;
+    for (int seed = 200; seed < 206; seed++) {
+        size_t n;
+        unsigned char *a = item(seed, 900, 900, 0.7, 90, &n);
+        json_t *j = upload("/image_similarity_search", a, n, "x.jpg", NULL, NULL, &st);
+        assert_int_equal(st, 200);
+        assert_true(json_is_false(json_object_get(j, "duplicate_found")));
+        json_decref(j);
+        free(a);
+    }
+}
+
+static void test_check_duplicate_no(void **state)
+{
+    size_t n;
+    unsigned char *a = item(300, 700, 700, 0.7, 90, &n);
+    long st;
+    json_t *j;
+    char u[512];
+    (void)state;
+    j = upload("/image_similarity_search", a, n, "a.jpg", NULL, NULL, &st);
+    json_decref(j);
+    /* query-string form of the parameter, as the original read it */
+    url(u, sizeof u, "/image_similarity_search?check_duplicate=no");
+    struct tu_part p = {"file", "a.jpg", "image/jpeg", a, n};
+    struct tu_resp r;
+    assert_int_equal(tu_post_multipart(u, &p, 1, NULL, &r), 0);
+    j = json_loads(r.body, 0, NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(j, "duplicate_check")), "skipped");
+    assert_true(json_is_false(json_object_get(j, "duplicate_found")));
+    json_decref(j);
+    tu_resp_free(&r);
+    free(a);
+}
+
+static void test_upload_and_index_then_search(void **state)
+{
+    size_t n;
+    unsigned char *a = item(400, 1000, 1000, 0.7, 90, &n);
+    long st;
+    json_t *j;
+    (void)state;
+    j = upload("/upload-and-index", a, n, "s.jpg", "website", "blysk", &st);
+    assert_int_equal(st, 200);
+    assert_true(json_is_true(json_object_get(j, "indexed")));
+    assert_non_null(strstr(json_string_value(json_object_get(j, "s3_url")), "/files/blyskimg/"));
+    json_int_t id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+
+    j = upload("/image-search", a, n, "q.jpg", "top_k", "3", &st);
+    assert_int_equal(st, 200);
+    json_t *results = json_object_get(j, "results");
+    assert_true(json_array_size(results) >= 1 && json_array_size(results) <= 3);
+    json_t *best = json_array_get(results, 0);
+    assert_int_equal(json_integer_value(json_object_get(best, "id")), id);
+    double score = json_real_value(json_object_get(best, "score"));
+    assert_true(score > 0.99);
+    for (size_t i = 1; i < json_array_size(results); i++)
+        assert_true(json_real_value(json_object_get(json_array_get(results, i), "score")) <=
+                    score + 1e-6);
+    json_decref(j);
+    free(a);
+}
+
+static void test_delete(void **state)
+{
+    size_t n;
+    unsigned char *a = item(500, 800, 800, 0.7, 90, &n);
+    long st;
+    json_t *j;
+    char u[512], body[2048];
+    struct tu_resp r;
+    (void)state;
+    j = upload("/image_similarity_search", a, n, "d.jpg", NULL, NULL, &st);
+    char s3[1024];
+    snprintf(s3, sizeof s3, "%s", json_string_value(json_object_get(j, "s3_url")));
+    json_decref(j);
+    long long before = images_indexed();
+
+    url(u, sizeof u, "/delete_image");
+    snprintf(body, sizeof body,
+             "{\"s3_url\": \"%s, https://alyaimg.s3.amazonaws.com/x.jpg, not a url\"}", s3);
+    assert_int_equal(tu_post(u, "application/json", body, strlen(body), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "partial");
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), 3);
+    assert_true(json_is_true(json_object_get(json_array_get(res, 0), "deleted")));
+    assert_true(json_is_false(json_object_get(json_array_get(res, 1), "deleted")));
+    json_decref(j);
+    tu_resp_free(&r);
+    assert_int_equal(images_indexed(), before - 1);
+    assert_int_equal(tu_get(s3, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+
+    /* the same photo can be uploaded again: nothing of it is left */
+    j = upload("/image_similarity_search", a, n, "d.jpg", NULL, NULL, &st);
+    assert_true(json_is_false(json_object_get(j, "duplicate_found")));
+    json_decref(j);
+    free(a);
+}
+
+/* ---- bad input: 4xx JSON with "error" and "code", nothing stored ---- */
+
+static void expect_error(long status, json_t *j, long want, const char *code)
+{
+    assert_int_equal(status, want);
+    assert_non_null(json_string_value(json_object_get(j, "error")));
+    if (code)
+        assert_string_equal(json_string_value(json_object_get(j, "code")), code);
+    json_decref(j);
+}
+
+static void test_bad_inputs(void **state)
+{
+    long st;
+    size_t n;
+    unsigned char *a = item(600, 600, 600, 0.7, 90, &n);
+    long long before = images_indexed();
+    (void)state;
+
+    expect_error(st, upload("/image_similarity_search", "", 0, "e.jpg", NULL, NULL, &st), 400,
+                 "empty_file");
+    expect_error(st, upload("/image_similarity_search", a, n / 2, "t.jpg", NULL, NULL, &st), 400,
+                 NULL);
+    expect_error(st, upload("/image_similarity_search", "hello world", 11, "h.jpg", NULL, NULL,
+                            &st),
+                 400, "not_an_image");
+    expect_error(st, upload("/image_similarity_search", a, n, "w.jpg", "website", "amazon", &st),
+                 400, "invalid_website");
+    expect_error(st, upload("/image_similarity_search", a, n, "w.jpg", "top_k", "-3", &st), 400,
+                 NULL);
+    expect_error(st, upload("/image-search", "", 0, "e.jpg", NULL, NULL, &st), 400, NULL);
+    assert_int_equal(images_indexed(), before);
+
+    /* the original's exact message for an unknown website */
+    json_t *j = upload("/image_similarity_search", a, n, "w.jpg", "website", "zzz", &st);
+    assert_string_equal(json_string_value(json_object_get(j, "error")),
+                        "Invalid website. Use 'alya' or 'blysk'");
+    json_decref(j);
+    free(a);
+}
+
+static void test_png_named_jpg_and_traversal_name(void **state)
+{
+    struct tu_img_opts o = {.width = 640, .height = 640, .seed = 700, .format = "png"};
+    size_t n;
+    unsigned char *png = tu_make_image(&o, &n);
+    long st;
+    json_t *j;
+    struct tu_resp r;
+    (void)state;
+    j = upload("/image_similarity_search", png, n, "../../etc/passwd", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    const char *s3 = json_string_value(json_object_get(j, "s3_url"));
+    assert_null(strstr(s3, "passwd"));
+    assert_null(strstr(s3, ".."));
+    assert_string_equal(json_string_value(json_object_get(j, "image_name")), "passwd");
+    /* the key gets the detected type's extension, and the file is served as PNG */
+    assert_non_null(strstr(s3, ".png"));
+    assert_int_equal(tu_get(s3, NULL, &r), 0);
+    assert_string_equal(r.ctype, "image/png");
+    tu_resp_free(&r);
+    json_decref(j);
+    free(png);
+}
+
+static void test_no_multipart_and_missing_field(void **state)
+{
+    char u[512];
+    struct tu_resp r;
+    json_t *j;
+    struct tu_part p = {"website", NULL, NULL, "alya", 0};
+    (void)state;
+    url(u, sizeof u, "/image_similarity_search");
+    assert_int_equal(tu_post(u, "application/json", "{}", 2, NULL, &r), 0);
+    assert_int_equal(r.status, 415);
+    tu_resp_free(&r);
+    assert_int_equal(tu_post(u, "image/jpeg", "", 0, NULL, &r), 0); /* 0-byte body */
+    assert_true(r.status >= 400 && r.status < 500);
+    j = json_loads(r.body, 0, NULL);
+    assert_non_null(json_object_get(j, "error"));
+    json_decref(j);
+    tu_resp_free(&r);
+    assert_int_equal(tu_post_multipart(u, &p, 1, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    j = json_loads(r.body, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "missing_file");
+    json_decref(j);
+    tu_resp_free(&r);
+}
+
+static void test_too_large(void **state)
+{
+    size_t big = 26u << 20;
+    unsigned char *junk = malloc(big);
+    long st;
+    VipsImage *im = NULL;
+    void *jpg = NULL;
+    size_t jn = 0;
+    long long before = images_indexed();
+    (void)state;
+    memset(junk, 0x5a, big);
+    expect_error(st, upload("/image_similarity_search", junk, big, "big.jpg", NULL, NULL, &st),
+                 413, NULL);
+    free(junk);
+    /* 60 MP: small file, refused from its header */
+    assert_int_equal(vips_black(&im, 8000, 7500, NULL), 0);
+    assert_int_equal(vips_jpegsave_buffer(im, &jpg, &jn, "Q", 50, NULL), 0);
+    g_object_unref(im);
+    expect_error(st, upload("/image_similarity_search", jpg, jn, "huge.jpg", NULL, NULL, &st), 413,
+                 "too_many_pixels");
+    g_free(jpg);
+    assert_int_equal(images_indexed(), before);
+}
+
+static void test_delete_bad_json(void **state)
+{
+    char u[512];
+    struct tu_resp r;
+    (void)state;
+    url(u, sizeof u, "/delete_image");
+    assert_int_equal(tu_post(u, "application/json", "{\"s3_url\": ", 11, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    tu_resp_free(&r);
+    assert_int_equal(tu_post(u, "application/json", "{}", 2, NULL, &r), 0);
+    assert_int_equal(r.status, 400);
+    tu_resp_free(&r);
+}
+
+static void test_files_and_unknown_paths(void **state)
+{
+    char u[512];
+    struct tu_resp r;
+    (void)state;
+    url(u, sizeof u, "/files/alyaimg/..%2F..%2Fetc%2Fpasswd");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+    url(u, sizeof u, "/files/otherbucket/x.jpg");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+    url(u, sizeof u, "/reindex_images");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+}
+
+static void test_metrics(void **state)
+{
+    char u[512];
+    struct tu_resp r;
+    (void)state;
+    url(u, sizeof u, "/metrics");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "karat_images_indexed"));
+    assert_non_null(strstr(r.body, "karat_duplicates_found"));
+    assert_non_null(strstr(r.body, "image_similarity_search"));
+    tu_resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_then_duplicate),
+        cmocka_unit_test(test_different_items_not_duplicates),
+        cmocka_unit_test(test_check_duplicate_no),
+        cmocka_unit_test(test_upload_and_index_then_search),
+        cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_png_named_jpg_and_traversal_name),
+        cmocka_unit_test(test_no_multipart_and_missing_field),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_delete_bad_json),
+        cmocka_unit_test(test_files_and_unknown_paths),
+        cmocka_unit_test(test_metrics),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
