@@ -1,0 +1,201 @@
+/*
+ * test_repo.c - the repository's write protocol and its crash recovery.
+ *
+ * Each crash state is produced by doing part of the protocol by hand with
+ * the backends (as a process killed at that instant would leave it), then
+ * reopening: the rule "staged blob + row -> published; staged blob without
+ * row -> discarded" must hold, and fsck must then find nothing.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "image/image.h"
+#include "repo/repo.h"
+
+static char dir[256];
+static struct config cfg;
+
+static int setup(void **state)
+{
+    struct kr_err err = {0};
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    if (image_init("test", &err) || config_load(&cfg, &err) ||
+        config_set(&cfg, "KARAT_DATA_DIR", dir, &err))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    config_release(&cfg);
+    tu_rmrf(dir);
+    return 0;
+}
+
+static struct repo *open_repo(void)
+{
+    struct repo *r = NULL;
+    struct kr_err err = {0};
+    if (repo_open(&cfg, "http://example.test:8000", &r, &err))
+        fail_msg("repo_open: %s", err.msg);
+    return r;
+}
+
+static unsigned char *photo(int seed, size_t *n)
+{
+    struct tu_img_opts o = {.width = 640, .height = 640, .seed = seed};
+    return tu_make_image(&o, n);
+}
+
+static struct repo_ingest_res ingest(struct repo *r, int seed, int check)
+{
+    size_t n;
+    unsigned char *p = photo(seed, &n);
+    struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", check, 3};
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    if (repo_ingest(r, &req, &res, &err))
+        fail_msg("ingest: %s", err.msg);
+    free(p);
+    return res;
+}
+
+static long long fsck_problems(struct repo *r)
+{
+    long long problems = -1;
+    struct kr_err err = {0};
+    assert_int_equal(repo_fsck(r, 0, NULL, NULL, &problems, &err), KR_OK);
+    return problems;
+}
+
+static void test_ingest_dedup_delete(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    (void)state;
+    struct repo_ingest_res a = ingest(r, 1, 1);
+    assert_false(a.duplicate);
+    assert_non_null(strstr(a.image.url, "http://example.test:8000/files/alyaimg/"));
+    struct repo_ingest_res again = ingest(r, 1, 1);
+    assert_true(again.duplicate);
+    assert_int_equal(again.nmatches, 1);
+    assert_int_equal(again.matches[0].id, a.image.id);
+    assert_true(again.matches[0].distance < 1e-6);
+    struct repo_ingest_res forced = ingest(r, 1, 0); /* same bytes, check skipped */
+    assert_false(forced.duplicate);
+    assert_int_not_equal(forced.image.id, a.image.id);
+    assert_int_equal(repo_index_count(r), 2);
+    assert_int_equal(repo_delete_url(r, forced.image.url, NULL, &err), KR_OK);
+    assert_int_equal(repo_delete_url(r, forced.image.url, NULL, &err), KR_ENOTFOUND);
+    assert_int_equal(repo_delete_url(r, "https://elsewhere.test/x.jpg", NULL, &err), KR_EINVAL);
+    assert_int_equal(repo_index_count(r), 1);
+    assert_int_equal(fsck_problems(r), 0);
+    repo_close(r);
+}
+
+static void test_not_an_image_changes_nothing(void **state)
+{
+    struct repo *r = open_repo();
+    struct repo_ingest_req req = {"garbage", 7, "g.jpg", "alyaimg", "alya", 1, 1};
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    size_t before = repo_index_count(r);
+    (void)state;
+    assert_int_equal(repo_ingest(r, &req, &res, &err), KR_EINVAL);
+    assert_int_equal(repo_index_count(r), before);
+    req.bucket = "../etc";
+    assert_int_equal(repo_ingest(r, &req, &res, &err), KR_EINVAL);
+    repo_close(r);
+}
+
+/* Crash after the blob was staged, before the row: the upload disappears. */
+static void test_recover_staged_without_row(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    size_t n, before;
+    long long size;
+    unsigned char *p = photo(77, &n);
+    (void)state;
+    before = repo_index_count(r);
+    assert_int_equal(blob_stage(repo_blob(r), "alyaimg", "crashed.jpg", p, n, &err), KR_OK);
+    repo_close(r);
+    r = open_repo();
+    assert_int_equal(blob_stat(repo_blob(r), "alyaimg", "crashed.jpg", &size, &err), KR_ENOTFOUND);
+    assert_int_equal(repo_index_count(r), before);
+    assert_int_equal(fsck_problems(r), 0);
+    repo_close(r);
+    free(p);
+}
+
+/* Crash after the row commit, before publish: start-up finishes the upload. */
+static void test_recover_row_before_publish(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    long long size;
+    (void)state;
+    struct repo_ingest_res a = ingest(r, 88, 1);
+    assert_int_equal(blob_unpublish(repo_blob(r), a.image.bucket, a.image.key, &err), KR_OK);
+    repo_close(r);
+    r = open_repo();
+    assert_int_equal(blob_stat(repo_blob(r), a.image.bucket, a.image.key, &size, &err), KR_OK);
+    assert_int_equal(size, a.image.bytes);
+    assert_int_equal(fsck_problems(r), 0);
+    /* and it is still found as a duplicate after the restart */
+    assert_true(ingest(r, 88, 1).duplicate);
+    repo_close(r);
+}
+
+static void test_parse_url(void **state)
+{
+    struct repo *r = open_repo();
+    char b[64], k[256];
+    struct kr_err err = {0};
+    (void)state;
+    assert_int_equal(repo_parse_url(r, "http://example.test:8000/files/alyaimg/1.jpg", b,
+                                    sizeof b, k, sizeof k, &err),
+                     KR_OK);
+    assert_string_equal(b, "alyaimg");
+    assert_string_equal(k, "1.jpg");
+    assert_int_equal(repo_parse_url(r, "alyaimg/gen_images/x.png", b, sizeof b, k, sizeof k, &err),
+                     KR_OK);
+    assert_string_equal(k, "gen_images/x.png");
+    assert_int_equal(repo_parse_url(r, "http://h/files/alyaimg/../../etc/passwd", b, sizeof b, k,
+                                    sizeof k, &err),
+                     KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "ftp://h/files/a/b", b, sizeof b, k, sizeof k, &err),
+                     KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", b, sizeof b, k, sizeof k, &err),
+                     KR_EINVAL);
+    repo_close(r);
+}
+
+static void test_second_process_refused(void **state)
+{
+    struct repo *r = open_repo(), *r2 = NULL;
+    struct kr_err err = {0};
+    (void)state;
+    assert_int_equal(repo_open(&cfg, "http://x", &r2, &err), KR_ECONFLICT);
+    assert_string_equal(err.slug, "data_dir_busy");
+    repo_close(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ingest_dedup_delete),
+        cmocka_unit_test(test_not_an_image_changes_nothing),
+        cmocka_unit_test(test_recover_staged_without_row),
+        cmocka_unit_test(test_recover_row_before_publish),
+        cmocka_unit_test(test_parse_url),
+        cmocka_unit_test(test_second_process_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
