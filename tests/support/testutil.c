@@ -259,6 +259,11 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *u)
         snprintf(r->ctype, sizeof r->ctype, "%s", line + 14);
     if (strncasecmp(line, "etag:", 5) == 0)
         snprintf(r->etag, sizeof r->etag, "%s", line + 6);
+    if (strncmp(line, "HTTP/", 5) == 0)
+        r->headers[0] = 0; /* a new response (after 100 Continue or a redirect) */
+    else if (line[0])
+        snprintf(r->headers + strlen(r->headers), sizeof r->headers - strlen(r->headers),
+                 "%s\r\n", line);
     return k;
 }
 
@@ -315,6 +320,43 @@ int tu_post(const char *url, const char *ctype, const void *body, size_t n,
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
     return perform(c, url, headers, h, r);
+}
+
+int tu_request(const char *method, const char *url, const char *ctype, const void *body,
+               size_t n, const char *const *headers, struct tu_resp *r)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char line[256];
+    if (ctype) {
+        snprintf(line, sizeof line, "Content-Type: %s", ctype);
+        h = curl_slist_append(h, line);
+    }
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    return perform(c, url, headers, h, r);
+}
+
+const char *tu_resp_header(const struct tu_resp *r, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    for (const char *p = r->headers; *p;) {
+        size_t len = strcspn(p, "\r");
+        if (len > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1 + strspn(p + nl + 1, " ");
+            snprintf(out, n, "%.*s", (int)(len - (size_t)(v - p)), v);
+            return out;
+        }
+        p += len;
+        p += strspn(p, "\r\n");
+    }
+    return NULL;
 }
 
 int tu_post_multipart(const char *url, const struct tu_part *parts, size_t nparts,

@@ -58,6 +58,7 @@ struct tu_resp {
     size_t len;
     char ctype[128];
     char etag[128];
+    char headers[2048]; /* raw response header lines ("Name: value\r\n"), truncated */
 };
 void tu_resp_free(struct tu_resp *r);
 
@@ -65,6 +66,12 @@ void tu_resp_free(struct tu_resp *r);
 int tu_get(const char *url, const char *const *headers, struct tu_resp *r);
 int tu_post(const char *url, const char *ctype, const void *body, size_t n,
             const char *const *headers, struct tu_resp *r);
+
+/* Any method (PUT, DELETE, OPTIONS, ...); body may be NULL, ctype may be NULL. */
+int tu_request(const char *method, const char *url, const char *ctype, const void *body,
+               size_t n, const char *const *headers, struct tu_resp *r);
+/* Value of a response header (first match, case-insensitive name) into out; NULL if absent. */
+const char *tu_resp_header(const struct tu_resp *r, const char *name, char *out, size_t n);
 
 /* A multipart part: a file when filename != NULL, else a plain field. */
 struct tu_part {
