@@ -83,6 +83,8 @@ struct sheet_column {
     const char *value;       /* SHEET_SRC_FIXED: the value written; else NULL */
     const char *profile_key; /* seller-profile key that overrides value, or NULL */
     const char *separator;   /* multi-valued text: joiner between items ("::"), or NULL */
+    const char *forbidden;   /* characters removed from the value (UTF-8), or NULL */
+    int single_line;         /* line breaks are replaced by spaces */
     int max_chars;           /* limit in Unicode characters; 0 = none */
     int max_bytes;           /* limit in UTF-8 bytes; 0 = none */
     int required;            /* the marketplace rejects a row without it */
@@ -131,8 +133,9 @@ const struct sheet_column *sheet_find_column(const struct sheet_schema *s, const
 
 /* The columns with source src (SHEET_SRC_ATTR, SHEET_SRC_DIMS or
  * SHEET_SRC_COPY) as struct ai_field, in column order: name = column name,
- * allowed/max_len (characters; byte-limited columns get a safe character
- * limit) and multi (= has a separator). Writes at most max entries and
+ * allowed, max_len (max_chars; a byte-limited column gets its byte count,
+ * which ASCII text meets exactly; sheet_validate_row() enforces the bytes)
+ * and multi (= the column has a separator). Writes at most max entries and
  * returns how many columns there are; pointers live as long as the schema. */
 size_t sheet_ai_fields(const struct sheet_schema *s, enum sheet_source src, struct ai_field *out,
                        size_t max);
@@ -171,15 +174,17 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
  * array of {"column", "problem", "value"} (value = the original text), empty
  * when the row was fine. Problems: "not_allowed", "too_long", "too_many_bytes",
  * "missing_required", "too_few_bullets", "unknown_column", "not_text",
- * "bad_utf8". */
+ * "bad_utf8", "forbidden_chars". */
 enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_t **warnings,
                                 struct kr_err *err);
 
 /* ---- output ---- */
 
 /* A fresh .xlsx of rows (array of row objects) in the marketplace layout:
- * the data sheet named as the marketplace names it, at the same position,
- * the template's header rows, data from the first data row, a dropdown on
+ * the data sheet named as the marketplace names it (first; or, when the
+ * marketplace's sheet is known only by position, at that position after
+ * placeholder sheets), the template's header rows, data from the first data
+ * row, a dropdown on
  * every allowed-value column (inline list when short, else a reference to a
  * hidden "Lists" sheet). To a file, or into out (replacing its contents). */
 enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *rows,
