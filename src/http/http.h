@@ -31,8 +31,8 @@ struct http_response {
     int status;
     const char *content_type; /* static string; default application/json */
     struct buf body;
-    char etag[80];            /* optional */
-    char extra_headers[512];  /* optional "Name: value\r\n" lines */
+    char etag[80];           /* optional */
+    char extra_headers[512]; /* optional "Name: value\r\n" lines */
 };
 
 struct http_file {
@@ -55,12 +55,12 @@ struct http_route {
     const char *pattern; /* "/files/{bucket}/{key}" */
     http_handler handler;
     unsigned flags;
-    const char *name;    /* metrics label; defaults to pattern */
+    const char *name; /* metrics label; defaults to pattern */
 };
 
 struct http_limits {
-    size_t max_body;      /* request body / upload bytes */
-    size_t max_json;      /* JSON body bytes */
+    size_t max_body; /* request body / upload bytes */
+    size_t max_json; /* JSON body bytes */
     int max_json_depth;
     int max_fields;       /* form fields + files */
     size_t max_field_len; /* a non-file form field */
@@ -124,5 +124,8 @@ void http_res_bytes(struct http_response *res, int status, const char *content_t
 void http_metrics_set_gauge(const char *name, const char *help, double value);
 void http_metrics_add_counter(const char *name, const char *help, double delta);
 enum kr_code http_metrics_render(struct buf *out);
+/* Build `family{label="value"}` (value escaped) to pass as a metric name. */
+enum kr_code http_metrics_name(char *out, size_t n, const char *family, const char *label,
+                               const char *value);
 
 #endif

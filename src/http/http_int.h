@@ -1,0 +1,181 @@
+/*
+ * http_int.h - internals shared by the files of the http module.
+ *
+ * Not for other modules: they see only http.h. The pieces are
+ *   server.c   MHD daemon, listen socket, the per-request state machine;
+ *   route.c    route table compile + match, percent-decoding, query parsing;
+ *   gate.c     API keys and CORS origins (what may pass, which headers go back);
+ *   body.c     request body under the limits: MHD_PostProcessor for forms,
+ *              a bounded buffer otherwise;
+ *   request.c  handler-facing accessors, JSON parsing, base URL, the arena;
+ *   response.c response helpers, the one kr_code -> status map, MHD response;
+ *   metrics.c  Prometheus counters, histograms and application metrics.
+ *
+ * A request is allocated when MHD logs its URI (before headers are parsed)
+ * and freed in MHD's completion callback, after the log line and metrics.
+ */
+#ifndef KARAT_HTTP_HTTP_INT_H
+#define KARAT_HTTP_HTTP_INT_H
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+#include "http/http.h"
+
+#define HTTP_MAX_SEGS   32  /* path segments in a route pattern */
+#define HTTP_MAX_PARAMS 8   /* {params} in one pattern */
+#define HTTP_MAX_QUERY  64  /* query parameters kept (the rest are ignored) */
+#define HTTP_MAX_LIST   32  /* API keys / CORS origins */
+#define HTTP_ALLOW_LEN  128 /* "GET, HEAD, POST, OPTIONS" */
+#define HTTP_MAX_CONNS  512 /* concurrent connections (one thread each) */
+#define HTTP_PP_BUFFER  16384
+
+/* ---- arena: strings that live as long as the request ---- */
+struct http_arena_block;
+struct http_arena {
+    struct http_arena_block *head;
+};
+void *http_arena_alloc(struct http_arena *a, size_t n);
+char *http_arena_strndup(struct http_arena *a, const char *s, size_t n);
+void http_arena_free(struct http_arena *a);
+
+struct http_kv {
+    const char *name;
+    const char *value;
+};
+
+/* ---- routes ---- */
+struct http_seg {
+    const char *text; /* literal text, or the param name */
+    size_t len;
+    int is_param;
+};
+
+struct http_croute {
+    struct http_route r;
+    struct http_seg segs[HTTP_MAX_SEGS];
+    int nsegs;
+    int score;     /* specificity: literal segments win over params */
+    int metric_id; /* series in metrics.c */
+};
+
+enum http_match_result { HTTP_MATCH_OK, HTTP_MATCH_NONE, HTTP_MATCH_METHOD, HTTP_MATCH_BAD };
+
+struct http_match {
+    const struct http_croute *route;
+    struct http_kv params[HTTP_MAX_PARAMS];
+    int nparams;
+    char allow[HTTP_ALLOW_LEN]; /* methods the path accepts (405, OPTIONS) */
+};
+
+enum kr_code http_routes_compile(const struct http_route *in, size_t n, struct http_croute **out,
+                                 struct kr_err *err);
+enum http_match_result http_route_match(const struct http_croute *routes, size_t n,
+                                        const char *method, const char *path, struct http_arena *a,
+                                        struct http_match *m);
+/* Decode %XX (and '+' -> ' ' when plus) in place; returns the new length.
+ * Invalid escapes are kept as they are. */
+size_t http_pct_decode(char *s, size_t n, int plus);
+/* Parse "a=1&b=x%20y" into out (arena strings); -1 if a value holds a NUL. */
+int http_query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max);
+
+/* ---- server and request ---- */
+struct http_server {
+    struct MHD_Daemon *mhd;
+    int port;
+    char host[80]; /* listen host as given, for the base-URL fallback */
+    struct http_croute *routes;
+    size_t nroutes;
+    void *app;
+    struct http_limits lim;
+    char *keys[HTTP_MAX_LIST];
+    int nkeys;
+    char *origins[HTTP_MAX_LIST];
+    int norigins;
+    int unmatched_metric; /* series for requests that matched no route */
+};
+
+struct http_field {
+    const char *name;
+    struct buf value;
+};
+
+struct http_upload {
+    struct http_file pub;
+    struct buf data;
+};
+
+enum http_phase { HTTP_PHASE_NEW, HTTP_PHASE_BODY, HTTP_PHASE_DONE };
+
+struct http_request {
+    struct http_server *srv;
+    struct MHD_Connection *conn;
+    struct http_arena arena;
+    enum http_phase phase;
+    double t0;
+    char method[16];
+    char *uri;        /* raw request target as received */
+    const char *path; /* raw path (no query), still percent-encoded */
+    struct http_match m;
+    struct http_kv query[HTTP_MAX_QUERY];
+    int nquery;
+    int preflight; /* OPTIONS answered by the server */
+    /* body */
+    struct MHD_PostProcessor *pp;
+    int is_form;
+    struct buf body;
+    uint64_t received;
+    int too_big;
+    struct http_field *fields;
+    int nfields;
+    struct http_upload *files;
+    int nfiles;
+    int cur_kind; /* part being filled: 0 none, 1 field, 2 file */
+    /* an error decided by the server before the handler runs */
+    int fail_status;
+    const char *fail_code;
+    char fail_msg[200];
+    /* results */
+    json_t *json;
+    char base_url[300];
+    int status;
+    size_t bytes;
+};
+
+void http_req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- gate.c ---- */
+int http_split_list(const char *s, char **out, int max);
+void http_free_list(char **list, int n);
+int http_auth_ok(const struct http_server *s, struct MHD_Connection *c);
+/* The allowed Origin of this request (to echo back), or NULL. */
+const char *http_cors_origin(const struct http_server *s, struct MHD_Connection *c);
+
+/* ---- request.c ---- */
+/* Deepest [ / { nesting outside JSON strings (scan stops once past limit). */
+int http_json_depth(const unsigned char *s, size_t n, int limit);
+
+/* ---- body.c ---- */
+/* Check Content-Length and set up parsing; on refusal calls http_req_fail. */
+void http_body_begin(struct http_request *r);
+/* A chunk of body; returns MHD_NO to drop the connection (endless upload). */
+enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t n);
+/* End of body: flush the form parser, expose files; may call http_req_fail. */
+void http_body_finish(struct http_request *r);
+void http_body_release(struct http_request *r);
+/* Does the request carry a body (Content-Length > 0 or chunked)? */
+int http_body_expected(struct http_request *r);
+
+/* ---- response.c ---- */
+void http_res_init(struct http_response *res);
+void http_res_release(struct http_response *res);
+/* Build and queue the MHD response (ETag/304, CORS, Allow, extra headers). */
+enum MHD_Result http_res_queue(struct http_request *r, struct http_response *res);
+
+/* ---- metrics.c ---- */
+int http_metrics_route_id(const char *method, const char *route);
+void http_metrics_observe(int id, int status, double ms);
+void http_metrics_inflight(int delta);
+
+#endif

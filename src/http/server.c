@@ -1,0 +1,376 @@
+/*
+ * server.c - the MHD daemon and the life of one request.
+ *
+ * MHD runs thread-per-connection (one blocking handler never stalls other
+ * clients). We bind the listen socket ourselves so a taken port gives a clear
+ * error and port 0 reports the port it got, then hand it to MHD.
+ *
+ * A request moves through three phases:
+ *   NEW   MHD has the URI (URI-log callback allocates the request);
+ *   BODY  first access call: route, auth, Content-Length and form set-up.
+ *         A refusal of a request that carries a body is answered right away,
+ *         so MHD never reads the body (and closes the connection). Any other
+ *         answer waits for a later call: MHD 0.9.75 drops keep-alive when a
+ *         response is queued on the first call;
+ *   DONE  body complete: the handler runs and the response is queued.
+ * MHD's completion callback writes the log line, records metrics and frees
+ * the request, whatever happened on the way.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "http/http_int.h"
+
+#define DEFAULT_MAX_BODY  (25u << 20)
+#define DEFAULT_MAX_JSON  (1u << 20)
+#define DEFAULT_DEPTH     32
+#define DEFAULT_FIELDS    64
+#define DEFAULT_FIELD_LEN (64u << 10)
+#define DEFAULT_TIMEOUT_S 120
+#define LISTEN_BACKLOG    128
+
+/* ---- request phases ------------------------------------------------------- */
+
+/* Path and query from the raw URI; 0 (and a failure recorded) if unusable. */
+static int split_uri(struct http_request *r)
+{
+    size_t plen = strcspn(r->uri, "?#");
+    r->path = http_arena_strndup(&r->arena, r->uri, plen);
+    if (!r->path || r->path[0] != '/') {
+        http_req_fail(r, 400, "bad_path", "the request path must start with '/'");
+        return 0;
+    }
+    if (r->uri[plen] == '?') {
+        const char *q = r->uri + plen + 1;
+        char *qs = http_arena_strndup(&r->arena, q, strcspn(q, "#"));
+        r->nquery = qs ? http_query_parse(&r->arena, qs, r->query, HTTP_MAX_QUERY) : 0;
+        if (r->nquery < 0) {
+            r->nquery = 0;
+            http_req_fail(r, 400, "bad_query", "the query string contains a NUL byte");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Route, authenticate and set up the body. Failures go to http_req_fail. */
+static void admit(struct http_request *r)
+{
+    struct http_server *s = r->srv;
+    enum http_match_result mr;
+
+    if (!split_uri(r))
+        return;
+    mr = http_route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
+    if (strcmp(r->method, "OPTIONS") == 0 && mr == HTTP_MATCH_METHOD)
+        r->preflight = 1; /* answered by the server, no key needed */
+    else if (mr == HTTP_MATCH_NONE)
+        http_req_fail(r, 404, "not_found", "no such endpoint");
+    else if (mr == HTTP_MATCH_METHOD)
+        http_req_fail(r, 405, "method_not_allowed", "%s is not allowed here (allowed: %s)",
+                      r->method, r->m.allow);
+    else if (mr == HTTP_MATCH_BAD)
+        http_req_fail(r, 400, "bad_path", "a path parameter contains a NUL byte");
+    else if (!(r->m.route->r.flags & HTTP_PUBLIC) && !http_auth_ok(s, r->conn))
+        http_req_fail(r, 401, "unauthorized",
+                      "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
+    if (!r->fail_status && !r->preflight)
+        http_body_begin(r);
+}
+
+static enum MHD_Result respond(struct http_request *r)
+{
+    struct http_response res;
+    enum MHD_Result ok;
+
+    r->phase = HTTP_PHASE_DONE;
+    http_res_init(&res);
+    if (!r->fail_status && !r->preflight)
+        http_body_finish(r);
+    if (r->fail_status) {
+        http_res_error(&res, r->fail_status, r->fail_code, "%s", r->fail_msg);
+    } else if (r->preflight) {
+        res.status = 204;
+    } else {
+        r->m.route->r.handler(r, &res, r->srv->app);
+        if (res.status == 0)
+            http_res_error(&res, 500, "internal", "the handler produced no response");
+    }
+    ok = http_res_queue(r, &res);
+    http_res_release(&res);
+    return ok;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+    struct http_request *r = *con_cls;
+    (void)cls;
+    (void)url;
+    (void)version;
+    if (!r)
+        return MHD_NO; /* allocation failed in on_uri */
+    if (r->phase == HTTP_PHASE_NEW) {
+        r->phase = HTTP_PHASE_BODY;
+        r->conn = c;
+        snprintf(r->method, sizeof r->method, "%s", method);
+        admit(r);
+        if (r->fail_status && http_body_expected(r))
+            return respond(r); /* refuse before reading the body */
+        return MHD_YES;
+    }
+    if (r->phase == HTTP_PHASE_DONE)
+        return MHD_YES;
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        return http_body_feed(r, upload, n);
+    }
+    return respond(r);
+}
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct http_request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->srv = cls;
+    r->conn = c;
+    r->t0 = util_now_ms();
+    r->uri = http_arena_strndup(&r->arena, uri, strlen(uri));
+    buf_init(&r->body, 0);
+    if (!r->uri) {
+        free(r);
+        return NULL;
+    }
+    http_metrics_inflight(1);
+    return r;
+}
+
+/* The path for the log: no query string (it may hold secrets), printable. */
+static void log_path(const struct http_request *r, char *out, size_t n)
+{
+    size_t len = strcspn(r->uri, "?#");
+    snprintf(out, n, "%.*s", (int)(len < 200 ? len : 200), r->uri);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
+            *p = '?';
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct http_server *s = cls;
+    struct http_request *r = *con_cls;
+    char path[256];
+    double ms;
+    (void)c;
+    if (!r)
+        return;
+    ms = util_now_ms() - r->t0;
+    log_path(r, path, sizeof path);
+    log_info("%s %s %d %zu %.1fms%s", r->method[0] ? r->method : "-", path, r->status, r->bytes, ms,
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
+    if (r->status)
+        http_metrics_observe(r->m.route ? r->m.route->metric_id : s->unmatched_metric, r->status,
+                             ms);
+    http_metrics_inflight(-1);
+    http_body_release(r);
+    json_decref(r->json);
+    http_arena_free(&r->arena);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    log_debug("http: %s", msg);
+}
+
+/* ---- listening ------------------------------------------------------------ */
+
+/* "host:port", "[v6]:port" -> host (may be empty) and port digits. */
+static enum kr_code split_listen(const char *listen, char *host, size_t hn, char *port, size_t pn,
+                                 struct kr_err *err)
+{
+    const char *colon, *h = listen, *hend;
+    char *end = NULL;
+    long p;
+
+    if (!listen || !*listen)
+        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address is empty");
+    if (listen[0] == '[') {
+        h = listen + 1;
+        hend = strchr(h, ']');
+        colon = hend && hend[1] == ':' ? hend + 1 : NULL;
+    } else {
+        colon = strrchr(listen, ':');
+        hend = colon;
+    }
+    if (!colon || !hend || (size_t)(hend - h) >= hn ||
+        (listen[0] != '[' && memchr(h, ':', hend - h)))
+        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address '%s' is not HOST:PORT",
+                       listen);
+    p = strtol(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end || p < 0 || p > 65535)
+        return kr_fail(err, KR_EINVAL, "bad_listen", "bad port in listen address '%s'", listen);
+    snprintf(host, hn, "%.*s", (int)(hend - h), h);
+    snprintf(port, pn, "%ld", p);
+    return KR_OK;
+}
+
+static int bind_one(const struct addrinfo *ai, int *err_no)
+{
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+    if (fd < 0) {
+        *err_no = errno;
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+        *err_no = errno;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int bound_port(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+static enum kr_code open_listener(struct http_server *s, const char *listen, int *fd_out,
+                                  struct kr_err *err)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char port[8];
+    int fd = -1, err_no = 0, rc;
+
+    if (split_listen(listen, s->host, sizeof s->host, port, sizeof port, err) != KR_OK)
+        return err ? err->code : KR_EINVAL;
+    rc = getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res);
+    if (rc != 0)
+        return kr_fail(err, KR_EINVAL, "bad_listen", "cannot resolve '%s': %s", listen,
+                       gai_strerror(rc));
+    for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
+        fd = bind_one(ai, &err_no);
+    freeaddrinfo(res);
+    if (fd < 0 && err_no == EADDRINUSE)
+        return kr_fail(err, KR_ECONFLICT, "address_in_use",
+                       "cannot listen on %s: the address is already in use", listen);
+    if (fd < 0)
+        return kr_fail(err, KR_EIO, "listen_failed", "cannot listen on %s: %s", listen,
+                       strerror(err_no));
+    s->port = bound_port(fd);
+    *fd_out = fd;
+    return KR_OK;
+}
+
+/* ---- start / stop --------------------------------------------------------- */
+
+static void fill_limits(struct http_limits *l, const struct http_limits *in)
+{
+    *l = *in;
+    l->max_body = l->max_body ? l->max_body : DEFAULT_MAX_BODY;
+    l->max_json = l->max_json ? l->max_json : DEFAULT_MAX_JSON;
+    l->max_json_depth = l->max_json_depth > 0 ? l->max_json_depth : DEFAULT_DEPTH;
+    l->max_fields = l->max_fields > 0 ? l->max_fields : DEFAULT_FIELDS;
+    l->max_field_len = l->max_field_len ? l->max_field_len : DEFAULT_FIELD_LEN;
+}
+
+static void server_free(struct http_server *s)
+{
+    if (!s)
+        return;
+    http_free_list(s->keys, s->nkeys);
+    http_free_list(s->origins, s->norigins);
+    free(s->routes);
+    free(s);
+}
+
+static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s)
+{
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S),
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS, MHD_OPTION_END);
+}
+
+enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
+                               size_t nroutes, void *app, struct http_server **out,
+                               struct kr_err *err)
+{
+    struct http_server *s = calloc(1, sizeof *s);
+    enum kr_code rc;
+    int fd = -1;
+
+    *out = NULL;
+    if (!s)
+        return kr_fail(err, KR_ENOMEM, "oom", "http server");
+    s->app = app;
+    fill_limits(&s->lim, &opts->limits);
+    rc = http_routes_compile(routes, nroutes, &s->routes, err);
+    if (rc != KR_OK)
+        goto out;
+    s->nroutes = nroutes;
+    s->unmatched_metric = http_metrics_route_id("-", "(unmatched)");
+    s->nkeys = http_split_list(opts->api_keys, s->keys, HTTP_MAX_LIST);
+    s->norigins = http_split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
+    rc = open_listener(s, opts->listen, &fd, err);
+    if (rc != KR_OK)
+        goto out;
+    s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
+    if (!s->mhd) {
+        close(fd);
+        rc = kr_fail(err, KR_EIO, "server_start", "the HTTP server could not start on %s",
+                     opts->listen);
+        goto out;
+    }
+    *out = s;
+    return KR_OK;
+out:
+    server_free(s);
+    return rc;
+}
+
+int http_server_port(const struct http_server *s)
+{
+    return s ? s->port : -1;
+}
+
+void http_server_stop(struct http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->mhd); /* joins connection threads, closes the listen socket */
+    server_free(s);
+}

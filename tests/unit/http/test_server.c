@@ -1,0 +1,556 @@
+/*
+ * test_server.c - the http server over real loopback HTTP: routing, params,
+ * 404/405, auth, error shape, status mapping, ETag, CORS, keep-alive,
+ * concurrency (thread-per-connection), listen errors, base URL, log line.
+ * Bodies, forms, JSON and limits are in test_body.c; metrics in test_metrics.c.
+ */
+#include <pthread.h>
+
+#include "fixture.h"
+
+#define URL(path) fx_url(&f, path, url, sizeof url)
+
+static void get_json(const char *url, const char *const *hdr, long status, struct tu_resp *r,
+                     json_t **j)
+{
+    assert_int_equal(tu_get(url, hdr, r), 0);
+    assert_int_equal(r->status, status);
+    *j = fx_json(r);
+}
+
+static void test_routing_and_params(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256];
+    json_t *j;
+    (void)state;
+    fx_start(&f, NULL);
+
+    get_json(URL("/hello"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "hello"), "world");
+    assert_string_equal(r.ctype, "application/json");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    get_json(URL("/items/42"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "id"), "42");
+    assert_string_equal(fx_str(j, "path"), "/items/42");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* the literal route wins although the {id} route comes first in the table */
+    get_json(URL("/items/search"), NULL, 200, &r, &j);
+    assert_true(json_is_true(json_object_get(j, "search")));
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* params are decoded after matching: %2F stays inside the param */
+    get_json(URL("/items/a%20b%2Fc+d"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "id"), "a b/c+d");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* a trailing slash is ignored */
+    get_json(URL("/items/7/"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "id"), "7");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* HTTP_PREFIX: the last param takes the rest, slashes included */
+    get_json(URL("/files/bk/dir/sub/ring%201.jpg"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "bucket"), "bk");
+    assert_string_equal(fx_str(j, "key"), "dir/sub/ring 1.jpg");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* query string: '+' and %XX decoded; first value wins */
+    get_json(URL("/items/1?q=a+b%26c&a=1&a=2&flag"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "q"), "a b&c");
+    assert_string_equal(fx_str(j, "arg"), "1");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    /* DELETE on the same pattern reaches the handler */
+    assert_int_equal(tu_request("DELETE", URL("/items/9"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_bad_paths(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256];
+    (void)state;
+    fx_start(&f, NULL);
+
+    assert_int_equal(tu_get(URL("/items/a%00b"), NULL, &r), 0);
+    fx_assert_error(&r, 400, "bad_path");
+    tu_resp_free(&r);
+
+    assert_int_equal(tu_get(URL("/files/b/x%00"), NULL, &r), 0);
+    fx_assert_error(&r, 400, "bad_path");
+    tu_resp_free(&r);
+
+    assert_int_equal(tu_get(URL("/hello?x=%00"), NULL, &r), 0);
+    fx_assert_error(&r, 400, "bad_query");
+    tu_resp_free(&r);
+
+    /* a prefix param must not be empty; "//" gives an empty segment */
+    assert_int_equal(tu_get(URL("/files/bk"), NULL, &r), 0);
+    fx_assert_error(&r, 404, "not_found");
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/items//"), NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+
+    /* invalid escapes are kept as they are */
+    assert_int_equal(tu_get(URL("/items/%zz%4"), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"%zz%4\""));
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_not_found_and_method(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256], allow[128];
+    (void)state;
+    fx_start(&f, NULL);
+
+    assert_int_equal(tu_get(URL("/nope"), NULL, &r), 0);
+    fx_assert_error(&r, 404, "not_found");
+    tu_resp_free(&r);
+
+    assert_int_equal(tu_post(URL("/hello"), "text/plain", "x", 1, NULL, &r), 0);
+    fx_assert_error(&r, 405, "method_not_allowed");
+    assert_non_null(tu_resp_header(&r, "Allow", allow, sizeof allow));
+    assert_string_equal(allow, "GET, HEAD, OPTIONS");
+    tu_resp_free(&r);
+
+    assert_int_equal(tu_request("PUT", URL("/items/3"), NULL, NULL, 0, NULL, &r), 0);
+    fx_assert_error(&r, 405, "method_not_allowed");
+    assert_non_null(tu_resp_header(&r, "Allow", allow, sizeof allow));
+    assert_string_equal(allow, "GET, DELETE, HEAD, OPTIONS");
+    tu_resp_free(&r);
+
+    /* HEAD uses the GET route, without a body */
+    assert_int_equal(tu_request("HEAD", URL("/hello"), NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, 0);
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_auth(void **state)
+{
+    struct http_server_opts o = {.api_keys = " k1 , secret-two,", .conn_timeout_s = 10};
+    struct fx f;
+    struct tu_resp r;
+    char url[256];
+    int before;
+    (void)state;
+    fx_start(&f, &o);
+    before = fx_calls;
+
+    assert_int_equal(tu_get(URL("/hello"), NULL, &r), 0);
+    fx_assert_error(&r, 401, "unauthorized");
+    tu_resp_free(&r);
+    const char *wrong[] = {"Authorization: Bearer k2", NULL};
+    const char *prefix[] = {"X-API-Key: k", NULL};
+    const char *longer[] = {"Authorization: Bearer secret-two-x", NULL};
+    const char *basic[] = {"Authorization: Basic k1", NULL};
+    const char *const *bad[] = {wrong, prefix, longer, basic};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(tu_get(URL("/hello"), bad[i], &r), 0);
+        fx_assert_error(&r, 401, "unauthorized");
+        tu_resp_free(&r);
+    }
+    /* a POST with a body is refused before the body is read */
+    assert_int_equal(tu_post(URL("/body"), "text/plain", "abc", 3, NULL, &r), 0);
+    fx_assert_error(&r, 401, "unauthorized");
+    tu_resp_free(&r);
+    assert_int_equal(fx_calls, before);
+
+    const char *bearer[] = {"Authorization: bearer secret-two", NULL};
+    const char *xkey[] = {"X-API-Key: k1", NULL};
+    const char *both[] = {"X-API-Key: nope", "Authorization: Bearer k1", NULL};
+    const char *const *good[] = {bearer, xkey, both};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(tu_get(URL("/hello"), good[i], &r), 0);
+        assert_int_equal(r.status, 200);
+        tu_resp_free(&r);
+    }
+    assert_int_equal(fx_calls, before + 3);
+
+    /* public route, and unknown paths say 404 without a key */
+    assert_int_equal(tu_get(URL("/health"), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/nope"), NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_error_shape_and_status_map(void **state)
+{
+    static const struct {
+        enum kr_code code;
+        long status;
+    } map[] = {{KR_EINVAL, 400},       {KR_ENOTFOUND, 404}, {KR_ECONFLICT, 409},  {KR_ELIMIT, 413},
+               {KR_EUNSUPPORTED, 400}, {KR_EAUTH, 401},     {KR_ERATELIMIT, 429}, {KR_EQUOTA, 503},
+               {KR_ETIMEOUT, 504},     {KR_EUPSTREAM, 502}, {KR_EIO, 500},        {KR_ENOMEM, 500},
+               {KR_EINTERNAL, 500}};
+    struct fx f;
+    struct tu_resp r;
+    char url[256], path[64];
+    (void)state;
+    fx_start(&f, NULL);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        json_t *j;
+        snprintf(path, sizeof path, "/err/%d", (int)map[i].code);
+        assert_int_equal(tu_get(URL(path), NULL, &r), 0);
+        fx_assert_error(&r, map[i].status, "test_slug");
+        j = fx_json(&r);
+        assert_string_equal(fx_str(j, "error"), "failed: \"quoted\n\"");
+        json_decref(j);
+        tu_resp_free(&r);
+        assert_int_equal(http_status_for(map[i].code), map[i].status);
+    }
+    assert_int_equal(http_status_for(KR_OK), 200);
+
+    /* a handler that sets nothing gives a 500 JSON error */
+    assert_int_equal(tu_get(URL("/nothing"), NULL, &r), 0);
+    fx_assert_error(&r, 500, "internal");
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_etag_and_headers(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256], v[128];
+    (void)state;
+    fx_start(&f, NULL);
+
+    assert_int_equal(tu_get(URL("/etag"), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.etag, "\"v1-abc\"");
+    assert_string_equal(r.ctype, "text/plain");
+    assert_string_equal(r.body, "tagged");
+    assert_string_equal(tu_resp_header(&r, "X-Test", v, sizeof v), "yes");
+    assert_string_equal(tu_resp_header(&r, "Cache-Control", v, sizeof v), "max-age=60");
+    assert_null(tu_resp_header(&r, "bad header line", v, sizeof v));
+    tu_resp_free(&r);
+
+    const char *same[] = {"If-None-Match: \"other\", \"v1-abc\"", NULL};
+    const char *weak[] = {"If-None-Match: W/\"v1-abc\"", NULL};
+    const char *star[] = {"If-None-Match: *", NULL};
+    const char *const *hit[] = {same, weak, star};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(tu_get(URL("/etag"), hit[i], &r), 0);
+        assert_int_equal(r.status, 304);
+        assert_int_equal(r.len, 0);
+        assert_string_equal(r.etag, "\"v1-abc\"");
+        tu_resp_free(&r);
+    }
+    const char *miss[] = {"If-None-Match: \"v2\"", NULL};
+    assert_int_equal(tu_get(URL("/etag"), miss, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_cors(void **state)
+{
+    struct http_server_opts o = {.cors_origins = "https://shop.example, http://localhost:3000",
+                                 .api_keys = "k1"};
+    struct fx f;
+    struct tu_resp r;
+    char url[256], v[128];
+    (void)state;
+    fx_start(&f, &o);
+
+    const char *pre[] = {"Origin: https://shop.example", "Access-Control-Request-Method: POST",
+                         "Access-Control-Request-Headers: authorization", NULL};
+    assert_int_equal(tu_request("OPTIONS", URL("/items/1"), NULL, NULL, 0, pre, &r), 0);
+    assert_int_equal(r.status, 204);
+    assert_string_equal(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                        "https://shop.example");
+    assert_string_equal(tu_resp_header(&r, "Access-Control-Allow-Methods", v, sizeof v),
+                        "GET, DELETE, HEAD, OPTIONS");
+    assert_non_null(
+        strstr(tu_resp_header(&r, "Access-Control-Allow-Headers", v, sizeof v), "Authorization"));
+    assert_null(tu_resp_header(&r, "Access-Control-Allow-Credentials", v, sizeof v));
+    tu_resp_free(&r);
+
+    const char *evil[] = {"Origin: https://evil.example", NULL};
+    assert_int_equal(tu_request("OPTIONS", URL("/hello"), NULL, NULL, 0, evil, &r), 0);
+    assert_int_equal(r.status, 204);
+    assert_null(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    tu_resp_free(&r);
+
+    assert_int_equal(tu_request("OPTIONS", URL("/nope"), NULL, NULL, 0, pre, &r), 0);
+    assert_int_equal(r.status, 404);
+    tu_resp_free(&r);
+
+    /* actual requests: echoed for allowed origins, also on errors */
+    const char *ok[] = {"Origin: http://localhost:3000", "X-API-Key: k1", NULL};
+    assert_int_equal(tu_get(URL("/hello"), ok, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
+                        "http://localhost:3000");
+    assert_string_equal(tu_resp_header(&r, "Vary", v, sizeof v), "Origin");
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/hello"), pre, &r), 0);
+    assert_int_equal(r.status, 401);
+    assert_non_null(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/health"), evil, &r), 0);
+    assert_null(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static size_t sink(char *d, size_t sz, size_t n, void *u)
+{
+    (void)d;
+    (void)u;
+    return sz * n;
+}
+
+static void test_keep_alive(void **state)
+{
+    struct fx f;
+    char url[256];
+    CURL *c = curl_easy_init();
+    long conns[3], status[3];
+    const char *paths[3] = {"/hello", "/nope", "/items/1"};
+    (void)state;
+    fx_start(&f, NULL);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    for (int i = 0; i < 3; i++) {
+        curl_easy_setopt(c, CURLOPT_URL, URL(paths[i]));
+        assert_int_equal(curl_easy_perform(c), CURLE_OK);
+        curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &conns[i]);
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status[i]);
+    }
+    curl_easy_cleanup(c);
+    assert_int_equal(status[0], 200);
+    assert_int_equal(status[1], 404);
+    assert_int_equal(status[2], 200);
+    assert_int_equal(conns[0], 1);
+    assert_int_equal(conns[1], 0); /* re-used, also after a 404 */
+    assert_int_equal(conns[2], 0);
+    fx_stop(&f);
+}
+
+static void *slow_get(void *arg)
+{
+    struct tu_resp r;
+    long *status = arg;
+    char url[256];
+    snprintf(url, sizeof url, "%s/slow", (const char *)(status + 1));
+    tu_get(url, NULL, &r);
+    *status = r.status;
+    tu_resp_free(&r);
+    return NULL;
+}
+
+static void test_slow_handler_does_not_block(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256];
+    long arg[16] = {0};
+    pthread_t t[2];
+    double t0, took;
+    (void)state;
+    fx_start(&f, NULL);
+    snprintf((char *)(arg + 1), sizeof arg - sizeof arg[0], "%s", f.base);
+    pthread_create(&t[0], NULL, slow_get, arg);
+    usleep(200 * 1000); /* the slow handler is running now */
+    t0 = util_now_ms();
+    assert_int_equal(tu_get(URL("/hello"), NULL, &r), 0);
+    took = util_now_ms() - t0;
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    assert_true(took < 500);
+    pthread_join(t[0], NULL);
+    assert_int_equal(arg[0], 200);
+    fx_stop(&f);
+}
+
+static void test_listen(void **state)
+{
+    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct http_server *a = NULL, *b = NULL;
+    struct kr_err err = {0};
+    char addr[64];
+    (void)state;
+    log_set_level(LOG_WARN);
+    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &a, &err), KR_OK);
+    assert_true(http_server_port(a) > 0);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(a));
+    o.listen = addr;
+    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_ECONFLICT);
+    assert_null(b);
+    assert_string_equal(err.slug, "address_in_use");
+    assert_non_null(strstr(err.msg, "already in use"));
+    http_server_stop(a);
+
+    /* the port is free again after stop */
+    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_OK);
+    http_server_stop(b);
+
+    const char *bad[] = {"nope",    "127.0.0.1:99999", "::1:80", "127.0.0.1:",
+                         "[::1]80", "127.0.0.1:-1",    "",       "no.such.host.invalid:80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.listen = bad[i];
+        b = NULL;
+        assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_EINVAL);
+        assert_null(b);
+    }
+    http_server_stop(NULL);
+}
+
+static void test_ipv6_and_wildcard(void **state)
+{
+    struct http_server_opts o = {.listen = "[::1]:0"};
+    struct http_server *s = NULL;
+    struct kr_err err = {0};
+    struct tu_resp r;
+    char url[128];
+    (void)state;
+    log_set_level(LOG_WARN);
+    if (http_server_start(&o, fx_routes, 1, NULL, &s, &err) == KR_OK) {
+        snprintf(url, sizeof url, "http://[::1]:%d/hello", http_server_port(s));
+        assert_int_equal(tu_get(url, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        tu_resp_free(&r);
+        http_server_stop(s);
+    } else {
+        print_message("no IPv6 loopback here: %s\n", err.msg);
+    }
+    o.listen = "0.0.0.0:0";
+    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &s, &err), KR_OK);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", http_server_port(s));
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    http_server_stop(s);
+}
+
+static void test_bad_route_tables(void **state)
+{
+    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct http_server *s = NULL;
+    struct kr_err err = {0};
+    const struct http_route bad[][1] = {
+        {{"GET", "nope", h_hello, 0, NULL}},
+        {{"GET", "/a/{x}", h_hello, HTTP_PREFIX | 0, NULL}},
+        {{"GET", "/a/b", h_hello, HTTP_PREFIX, NULL}},
+        {{"GET", "/a/{x", h_hello, 0, NULL}},
+        {{"GET", "/a/b{x}", h_hello, 0, NULL}},
+        {{"GET", "/a", NULL, 0, NULL}},
+        {{NULL, "/a", h_hello, 0, NULL}},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        enum kr_code rc = http_server_start(&o, bad[i], 1, NULL, &s, &err);
+        if (i == 1) { /* the valid one */
+            assert_int_equal(rc, KR_OK);
+            http_server_stop(s);
+            continue;
+        }
+        assert_int_equal(rc, KR_EINVAL);
+        assert_string_equal(err.slug, "bad_route");
+    }
+}
+
+static void test_base_url(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256], want[128];
+    json_t *j;
+    (void)state;
+    fx_start(&f, NULL);
+
+    get_json(URL("/base"), NULL, 200, &r, &j);
+    assert_string_equal(fx_str(j, "base"), f.base);
+    json_decref(j);
+    tu_resp_free(&r);
+
+    const char *named[] = {"Host: shop.example:8443", NULL};
+    get_json(URL("/base"), named, 200, &r, &j);
+    assert_string_equal(fx_str(j, "base"), "http://shop.example:8443");
+    json_decref(j);
+    tu_resp_free(&r);
+
+    const char *evil[] = {"Host: evil.example/<script>", NULL};
+    get_json(URL("/base"), evil, 200, &r, &j);
+    snprintf(want, sizeof want, "http://127.0.0.1:%d", http_server_port(f.srv));
+    assert_string_equal(fx_str(j, "base"), want);
+    json_decref(j);
+    tu_resp_free(&r);
+    fx_stop(&f);
+}
+
+static void test_log_line(void **state)
+{
+    struct fx f;
+    struct tu_resp r;
+    char url[256], text[4096] = "";
+    FILE *log = tmpfile();
+    size_t n;
+    (void)state;
+    fx_start(&f, NULL);
+    log_set_stream(log);
+    log_set_level(LOG_INFO);
+    assert_int_equal(tu_get(URL("/items/7?token=secret123"), NULL, &r), 0);
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/nope"), NULL, &r), 0);
+    tu_resp_free(&r);
+    fx_stop(&f); /* completion callbacks have run */
+    log_set_level(LOG_WARN);
+    log_set_stream(stderr);
+    rewind(log);
+    n = fread(text, 1, sizeof text - 1, log);
+    text[n] = '\0';
+    fclose(log);
+    assert_non_null(strstr(text, "GET /items/7 200 "));
+    assert_non_null(strstr(text, "GET /nope 404 "));
+    assert_non_null(strstr(text, "ms"));
+    assert_null(strstr(text, "secret123"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_routing_and_params),
+        cmocka_unit_test(test_bad_paths),
+        cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_error_shape_and_status_map),
+        cmocka_unit_test(test_etag_and_headers),
+        cmocka_unit_test(test_cors),
+        cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_slow_handler_does_not_block),
+        cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_ipv6_and_wildcard),
+        cmocka_unit_test(test_bad_route_tables),
+        cmocka_unit_test(test_base_url),
+        cmocka_unit_test(test_log_line),
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
