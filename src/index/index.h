@@ -22,6 +22,14 @@
 #include "core/err.h"
 #include "dedup/dedup.h"
 
+/* Largest `max` / `k` a query may ask for (KR_EINVAL above). */
+#define IDX_MAX_HITS 10000
+
+/* Exact descriptor of a stored id, for backends that keep a lossy copy (the
+ * embedded index keeps int8): fill desc and return 0, or nonzero if unknown.
+ * Called without any index lock held, possibly from many threads. */
+typedef int (*idx_exact_fn)(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx);
+
 struct idx_hit {
     int64_t id;
     float score;    /* descriptor inner product, higher = more alike */
@@ -36,21 +44,28 @@ struct idx_ops {
     /* Create an empty index. `opts` is backend-specific (may be NULL). */
     enum kr_code (*open)(const char *opts, struct idx **out, struct kr_err *err);
     /* Add or replace the entry for id. */
-    enum kr_code (*add)(struct idx *ix, int64_t id, const struct dedup_sig *sig, struct kr_err *err);
+    enum kr_code (*add)(struct idx *ix, int64_t id, const struct dedup_sig *sig,
+                        struct kr_err *err);
     /* Remove id; KR_ENOTFOUND if absent. */
     enum kr_code (*remove)(struct idx *ix, int64_t id, struct kr_err *err);
     /* Entries the rule calls duplicates of q, best (smallest distance) first, at most max. */
-    enum kr_code (*find_dups)(struct idx *ix, const struct dedup_sig *q, const struct dedup_rule *rule,
-                              struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
+    enum kr_code (*find_dups)(struct idx *ix, const struct dedup_sig *q,
+                              const struct dedup_rule *rule, struct idx_hit *hits, int max,
+                              int *nhits, struct kr_err *err);
     /* Top-k entries by descriptor score, best first. */
-    enum kr_code (*search)(struct idx *ix, const float *desc, int k, struct idx_hit *hits, int *nhits,
-                           struct kr_err *err);
+    enum kr_code (*search)(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
+                           int *nhits, struct kr_err *err);
     /* 1 if id is present. */
     int (*contains)(struct idx *ix, int64_t id);
     size_t (*count)(struct idx *ix);
     /* Call cb for every id (for fsck); stops when cb returns nonzero. */
     void (*each)(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
     void (*close)(struct idx *ix);
+    /* Optional (NULL = not needed): where find_dups() gets exact descriptors
+     * to re-score candidates whose lossy score is too close to
+     * rule->desc_min to decide. Without one, such candidates are not
+     * reported (a false "duplicate" would drop an upload). */
+    void (*set_exact)(struct idx *ix, idx_exact_fn fn, void *ctx);
 };
 
 /* Every index embeds this as its first member. */
@@ -72,5 +87,8 @@ int idx_contains(struct idx *ix, int64_t id);
 size_t idx_count(struct idx *ix);
 void idx_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
 void idx_close(struct idx *ix);
+/* Install the exact-descriptor source (e.g. a store lookup); no-op for
+ * backends that keep exact descriptors. fn NULL removes it. */
+void idx_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx);
 
 #endif

@@ -1,0 +1,197 @@
+/*
+ * index_latency.c - duplicate-check and top-k latency of the embedded index,
+ * and the process memory it costs, at one index size N per run.
+ *
+ *   bench_index_latency N [QUERIES] [BACKEND]
+ *
+ * Fills the index with N synthetic signatures (random 256-bit hashes,
+ * random unit descriptors; entry i is regenerated from its number, so the
+ * program never holds N float signatures itself), prints VmRSS/VmHWM after
+ * loading, then runs QUERIES (default 2000) queries: even ones are near
+ * duplicates of a random stored entry (8 bits flipped, descriptor at inner
+ * product 0.98), odd ones random. Each query is timed around
+ * idx_find_dups() (rule: 31 bits, 0.95) and, separately, idx_search(k=5).
+ * One line of key=value pairs goes to stdout (bench/index.sh makes the
+ * table). Run one N per process so the memory numbers are not mixed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "index/index.h"
+
+struct rng {
+    uint64_t s;
+};
+
+static uint64_t next(struct rng *r) /* splitmix64 */
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double gauss(struct rng *r)
+{
+    double u = ((double)(next(r) >> 11) + 1) / 9007199254740993.0;
+    double v = (double)(next(r) >> 11) / 9007199254740992.0;
+    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
+}
+
+static void unit(struct rng *r, float *x)
+{
+    double n = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        x[i] = (float)gauss(r);
+        n += (double)x[i] * x[i];
+    }
+    n = sqrt(n);
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        x[i] = (float)(x[i] / n);
+}
+
+static void sig_of(uint64_t seed, struct dedup_sig *s)
+{
+    struct rng r = {seed * 0x2545f4914f6cdd1dULL + 1};
+    for (int i = 0; i < DEDUP_HASH_BYTES; i += 8) {
+        uint64_t w = next(&r);
+        memcpy(s->hash + i, &w, 8);
+    }
+    s->quality = 100;
+    unit(&r, s->desc);
+}
+
+/* A near duplicate of s: 8 distinct bits flipped, descriptor at score 0.98. */
+static void near_dup(struct rng *r, struct dedup_sig *s)
+{
+    float u[DEDUP_DESC_DIM];
+    double p = 0, c = 0.98;
+    int flipped = 0;
+    uint8_t seen[DEDUP_HASH_BYTES * 8] = {0};
+
+    while (flipped < 8) {
+        int b = (int)(next(r) % (DEDUP_HASH_BYTES * 8));
+        if (!seen[b]++) {
+            s->hash[b / 8] ^= (uint8_t)(1u << (b % 8));
+            flipped++;
+        }
+    }
+    unit(r, u);
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        p += (double)u[i] * s->desc[i];
+    double n = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        u[i] = (float)(u[i] - p * s->desc[i]);
+        n += (double)u[i] * u[i];
+    }
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        s->desc[i] = (float)(c * s->desc[i] + sqrt(1 - c * c) * u[i] / sqrt(n));
+}
+
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            kb = strtol(line + n + 1, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(double *v, int n, double p)
+{
+    int i = (int)ceil(p * n) - 1;
+    return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+}
+
+static void report(const char *name, double *ms, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += ms[i];
+    qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+    printf(" %s_p50_ms=%.3f %s_p99_ms=%.3f %s_max_ms=%.3f %s_mean_ms=%.3f", name, pct(ms, n, 0.50),
+           name, pct(ms, n, 0.99), name, ms[n - 1], name, sum / n);
+}
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 100000;
+    int nq = argc > 2 ? atoi(argv[2]) : 2000;
+    const char *backend = argc > 3 ? argv[3] : "embedded";
+    struct dedup_rule rule = {.hash_max = 31, .desc_min = 0.95f};
+    struct idx *ix;
+    struct kr_err err = {0};
+    struct dedup_sig s;
+    struct idx_hit hits[16];
+    char opts[64];
+    int nh, found = 0, dup_found = 0, false_dups = 0;
+    double *dup_ms = malloc(sizeof(double) * (size_t)nq);
+    double *top_ms = malloc(sizeof(double) * (size_t)nq);
+
+    if (n < 1 || nq < 2 || !dup_ms || !top_ms) {
+        fprintf(stderr, "usage: %s N [QUERIES] [BACKEND]\n", argv[0]);
+        return 2;
+    }
+    snprintf(opts, sizeof opts, "capacity=%ld", n);
+    if (idx_open(backend, opts, &ix, &err) != KR_OK) {
+        fprintf(stderr, "idx_open: %s\n", err.msg);
+        return 1;
+    }
+    double t0 = util_now_ms();
+    for (long i = 0; i < n; i++) {
+        sig_of((uint64_t)i, &s);
+        if (idx_add(ix, i, &s, &err) != KR_OK) {
+            fprintf(stderr, "idx_add: %s\n", err.msg);
+            return 1;
+        }
+    }
+    double load_s = (util_now_ms() - t0) / 1e3;
+    long rss = status_kb("VmRSS"), hwm = status_kb("VmHWM");
+
+    struct rng qr = {12345};
+    for (int q = 0; q < nq; q++) {
+        long target = (long)(next(&qr) % (uint64_t)n);
+        sig_of(q % 2 == 0 ? (uint64_t)target : (uint64_t)(n + q), &s);
+        if (q % 2 == 0)
+            near_dup(&qr, &s);
+        double a = util_now_ms();
+        idx_find_dups(ix, &s, &rule, hits, 16, &nh, &err);
+        double b = util_now_ms();
+        if (q % 2 == 0)
+            dup_found += nh > 0 && hits[0].id == target;
+        else
+            false_dups += nh;
+        idx_search(ix, s.desc, 5, hits, &nh, &err);
+        double c = util_now_ms();
+        dup_ms[q] = b - a;
+        top_ms[q] = c - b;
+        if (q % 2 == 0 && nh > 0 && hits[0].id == target)
+            found++;
+    }
+    printf("n=%ld queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nq, load_s, rss / 1024.0,
+           hwm / 1024.0);
+    report("dup", dup_ms, nq);
+    report("top5", top_ms, nq);
+    printf(" dups_found=%d/%d false_dups=%d top5_top1=%d/%d rss_after_mb=%.1f\n", dup_found, nq / 2,
+           false_dups, found, nq / 2, status_kb("VmRSS") / 1024.0);
+    idx_close(ix);
+    free(dup_ms);
+    free(top_ms);
+    return 0;
+}

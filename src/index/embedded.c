@@ -1,0 +1,315 @@
+/*
+ * embedded.c - the "embedded" index backend: storage, the id map, updates.
+ *
+ * Everything lives in process memory (layout in embedded.h); the index is a
+ * cache of the store, rebuilt from it at start-up, so nothing is persisted.
+ * One pthread rwlock guards the arrays: queries take it shared, add/remove
+ * take it exclusive. Queries are in embedded_query.c.
+ *
+ * Options (`opts`, may be NULL or ""): "capacity=N" reserves room for N
+ * entries up front (start-up knows the store's row count), which avoids
+ * regrowing the arrays while loading.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/embedded.h"
+
+#define EMB_EMPTY       UINT32_MAX
+#define EMB_MAX_ENTRIES (1u << 30)
+#define EMB_MIN_CAP     1024
+
+extern const struct idx_ops idx_embedded_ops;
+
+struct emb_idx *idx_emb_of(struct idx *ix)
+{
+    if (!ix || ix->ops != &idx_embedded_ops)
+        abort();
+    return (struct emb_idx *)ix;
+}
+
+/* ---- id -> slot map -------------------------------------------------------- */
+
+static size_t home_of(const struct emb_idx *e, int64_t id)
+{
+    uint64_t x = (uint64_t)id; /* splitmix64 finaliser */
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return (size_t)(x ^ (x >> 31)) & e->tmask;
+}
+
+/* Table position holding id, or the empty position where it would go. */
+static size_t probe(const struct emb_idx *e, int64_t id)
+{
+    size_t p = home_of(e, id);
+    while (e->table[p] != EMB_EMPTY && e->ids[e->table[p]] != id)
+        p = (p + 1) & e->tmask;
+    return p;
+}
+
+long idx_emb_slot(const struct emb_idx *e, int64_t id)
+{
+    uint32_t s = e->table[probe(e, id)];
+    return s == EMB_EMPTY ? -1 : (long)s;
+}
+
+/* Empty position p and shift later members of the probe run back into it,
+ * so lookups never need tombstones. */
+static void table_delete(struct emb_idx *e, size_t p)
+{
+    size_t j = p;
+
+    e->table[p] = EMB_EMPTY;
+    for (;;) {
+        j = (j + 1) & e->tmask;
+        if (e->table[j] == EMB_EMPTY)
+            return;
+        size_t k = home_of(e, e->ids[e->table[j]]);
+        /* The entry at j may move to p only if its home is not in (p, j]. */
+        int stays = p <= j ? (p < k && k <= j) : (p < k || k <= j);
+        if (stays)
+            continue;
+        e->table[p] = e->table[j];
+        e->table[j] = EMB_EMPTY;
+        p = j;
+    }
+}
+
+static int table_resize(struct emb_idx *e, size_t size)
+{
+    uint32_t *t = malloc(size * sizeof *t);
+
+    if (!t)
+        return -1;
+    memset(t, 0xff, size * sizeof *t);
+    free(e->table);
+    e->table = t;
+    e->tmask = size - 1;
+    for (size_t s = 0; s < e->n; s++)
+        e->table[probe(e, e->ids[s])] = (uint32_t)s;
+    return 0;
+}
+
+/* ---- storage --------------------------------------------------------------- */
+
+static int grow_to(struct emb_idx *e, size_t cap)
+{
+    int64_t *ids;
+    uint64_t *hashes;
+    int8_t *descs;
+    uint8_t *resid;
+    size_t tsize = e->tmask + 1;
+
+    if (cap <= e->cap)
+        return 0;
+    ids = realloc(e->ids, cap * sizeof *ids);
+    if (ids)
+        e->ids = ids;
+    hashes = ids ? realloc(e->hashes, cap * EMB_WORDS * sizeof *hashes) : NULL;
+    if (hashes)
+        e->hashes = hashes;
+    descs = hashes ? realloc(e->descs, cap * DEDUP_DESC_DIM) : NULL;
+    if (descs)
+        e->descs = descs;
+    resid = descs ? realloc(e->resid, cap) : NULL;
+    if (!resid)
+        return -1;
+    e->resid = resid;
+    e->cap = cap;
+    while (tsize < 2 * cap)
+        tsize *= 2;
+    return tsize != e->tmask + 1 ? table_resize(e, tsize) : 0;
+}
+
+static void put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_sig *sig)
+{
+    e->ids[s] = id;
+    memcpy(e->hashes + s * EMB_WORDS, sig->hash, DEDUP_HASH_BYTES);
+    e->resid[s] = idx_emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
+}
+
+static void move_slot(struct emb_idx *e, size_t to, size_t from)
+{
+    e->ids[to] = e->ids[from];
+    memcpy(e->hashes + to * EMB_WORDS, e->hashes + from * EMB_WORDS, DEDUP_HASH_BYTES);
+    memcpy(e->descs + to * DEDUP_DESC_DIM, e->descs + from * DEDUP_DESC_DIM, DEDUP_DESC_DIM);
+    e->resid[to] = e->resid[from];
+}
+
+static enum kr_code parse_opts(const char *opts, size_t *capacity, struct kr_err *err)
+{
+    char *end;
+    long long v;
+
+    *capacity = 0;
+    if (!opts || !*opts)
+        return KR_OK;
+    if (strncmp(opts, "capacity=", 9) != 0)
+        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: unknown option '%s'", opts);
+    errno = 0;
+    v = strtoll(opts + 9, &end, 10);
+    if (errno || end == opts + 9 || *end || v < 0 || v > EMB_MAX_ENTRIES)
+        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: bad capacity '%s'", opts + 9);
+    *capacity = (size_t)v;
+    return KR_OK;
+}
+
+static void emb_close(struct idx *ix)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    pthread_rwlock_destroy(&e->lock);
+    free(e->ids);
+    free(e->hashes);
+    free(e->descs);
+    free(e->resid);
+    free(e->table);
+    free(e);
+}
+
+static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *err)
+{
+    struct emb_idx *e;
+    size_t cap;
+    enum kr_code rc = parse_opts(opts, &cap, err);
+
+    if (rc)
+        return rc;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return kr_fail(err, KR_ENOMEM, NULL, "index: out of memory");
+    e->base.ops = &idx_embedded_ops;
+    if (pthread_rwlock_init(&e->lock, NULL) != 0) {
+        free(e);
+        return kr_fail(err, KR_ENOMEM, NULL, "index: cannot create lock");
+    }
+    if (table_resize(e, 2 * EMB_MIN_CAP) != 0 ||
+        grow_to(e, cap > EMB_MIN_CAP ? cap : EMB_MIN_CAP) != 0) {
+        emb_close(&e->base);
+        return kr_fail(err, KR_ENOMEM, NULL, "index: out of memory reserving %zu entries", cap);
+    }
+    *out = &e->base;
+    return KR_OK;
+}
+
+static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *sig,
+                            struct kr_err *err)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    enum kr_code rc = KR_OK;
+    long s;
+
+    pthread_rwlock_wrlock(&e->lock);
+    s = idx_emb_slot(e, id);
+    if (s >= 0) {
+        put_slot(e, (size_t)s, id, sig);
+        goto out;
+    }
+    if (e->n >= EMB_MAX_ENTRIES) {
+        rc = kr_fail(err, KR_ELIMIT, "index_full", "index: %u entries is the limit",
+                     EMB_MAX_ENTRIES);
+        goto out;
+    }
+    if (e->n == e->cap && grow_to(e, e->cap * 2) != 0) {
+        rc = kr_fail(err, KR_ENOMEM, NULL, "index: out of memory growing to %zu", e->cap * 2);
+        goto out;
+    }
+    put_slot(e, e->n, id, sig);
+    e->table[probe(e, id)] = (uint32_t)e->n;
+    e->n++;
+out:
+    pthread_rwlock_unlock(&e->lock);
+    return rc;
+}
+
+static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    size_t p, s, last;
+
+    pthread_rwlock_wrlock(&e->lock);
+    p = probe(e, id);
+    if (e->table[p] == EMB_EMPTY) {
+        pthread_rwlock_unlock(&e->lock);
+        return kr_fail(err, KR_ENOTFOUND, "not_indexed", "index: id %lld is not indexed",
+                       (long long)id);
+    }
+    s = e->table[p];
+    last = e->n - 1;
+    table_delete(e, p);
+    if (s != last) {
+        move_slot(e, s, last);
+        e->table[probe(e, e->ids[s])] = (uint32_t)s;
+    }
+    e->n--;
+    pthread_rwlock_unlock(&e->lock);
+    return KR_OK;
+}
+
+static int emb_contains(struct idx *ix, int64_t id)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    int found;
+
+    pthread_rwlock_rdlock(&e->lock);
+    found = idx_emb_slot(e, id) >= 0;
+    pthread_rwlock_unlock(&e->lock);
+    return found;
+}
+
+static size_t emb_count(struct idx *ix)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    size_t n;
+
+    pthread_rwlock_rdlock(&e->lock);
+    n = e->n;
+    pthread_rwlock_unlock(&e->lock);
+    return n;
+}
+
+/* Walk a snapshot of the ids without the lock, so cb may call back into the
+ * index (e.g. remove what fsck found stale). */
+static void emb_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    int64_t *snap;
+    size_t n;
+
+    pthread_rwlock_rdlock(&e->lock);
+    n = e->n;
+    snap = malloc((n ? n : 1) * sizeof *snap);
+    if (snap)
+        memcpy(snap, e->ids, n * sizeof *snap);
+    pthread_rwlock_unlock(&e->lock);
+    if (!snap)
+        return; /* no way to report: each() has no error channel */
+    for (size_t i = 0; i < n; i++)
+        if (cb(snap[i], ctx))
+            break;
+    free(snap);
+}
+
+static void emb_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+
+    pthread_rwlock_wrlock(&e->lock);
+    e->exact = fn;
+    e->exact_ctx = fn ? ctx : NULL;
+    pthread_rwlock_unlock(&e->lock);
+}
+
+const struct idx_ops idx_embedded_ops = {
+    .name = "embedded",
+    .open = emb_open,
+    .add = emb_add,
+    .remove = emb_remove,
+    .find_dups = idx_emb_find_dups,
+    .search = idx_emb_search,
+    .contains = emb_contains,
+    .count = emb_count,
+    .each = emb_each,
+    .close = emb_close,
+    .set_exact = emb_set_exact,
+};

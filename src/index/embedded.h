@@ -1,0 +1,63 @@
+/*
+ * embedded.h - private to src/index: the "embedded" backend's instance
+ * struct, shared by embedded.c (storage, id map, updates) and
+ * embedded_query.c (the scans behind find_dups and search).
+ *
+ * Layout (structure of arrays, one slot per entry, slots 0..n-1 dense):
+ *   ids[n]          int64 ids
+ *   hashes[4 n]     the 256-bit hashes as 4 uint64 words (the dup scan
+ *                   streams only this array: 32 bytes per entry)
+ *   descs[64 n]     descriptors quantised to int8, q = round(127 x)
+ *   resid[n]        upper bound of ||x - q/127||_2 in units of EMB_RESID_UNIT
+ *                   (tightens find_dups' error bound; see embedded_query.c)
+ *   table[tcap]     open-addressing id -> slot map (uint32 slot, linear
+ *                   probing, load <= 1/2, backward-shift deletion)
+ * 105 bytes per entry plus 4-8 bytes of map: about 112 MB at 10^6.
+ * Removal moves the last slot into the hole, so slots stay dense.
+ */
+#ifndef KARAT_INDEX_EMBEDDED_H
+#define KARAT_INDEX_EMBEDDED_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/index.h"
+
+#define EMB_WORDS (DEDUP_HASH_BYTES / 8)
+#define EMB_Q     127 /* quantisation scale */
+/* With |x_i| <= 1.0001 each residual is <= 0.5/127 + 1e-4, so the norm over
+ * 64 dims is <= 0.0323: 255 units of 0.0325/255 always suffice. */
+#define EMB_RESID_UNIT (0.0325 / 255)
+
+struct emb_idx {
+    struct idx base;
+    pthread_rwlock_t lock;
+    size_t n, cap;
+    int64_t *ids;
+    uint64_t *hashes;
+    int8_t *descs;
+    uint8_t *resid;
+    uint32_t *table;
+    size_t tmask; /* table size - 1 (a power of two) */
+    idx_exact_fn exact;
+    void *exact_ctx;
+};
+
+/* Checked downcast (aborts on a foreign struct idx). */
+struct emb_idx *idx_emb_of(struct idx *ix);
+
+/* Slot of id, or -1. Caller holds the lock. */
+long idx_emb_slot(const struct emb_idx *e, int64_t id);
+
+/* q[i] = round(127 x[i]) clamped to [-127, 127]; returns the residual
+ * norm ||x - q/127||_2 rounded up to EMB_RESID_UNITs (at most 255). */
+uint8_t idx_emb_quantise(const float *x, int8_t *q);
+
+enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
+                               const struct dedup_rule *rule, struct idx_hit *hits, int max,
+                               int *nhits, struct kr_err *err);
+enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
+                            int *nhits, struct kr_err *err);
+
+#endif

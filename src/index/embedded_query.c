@@ -1,0 +1,296 @@
+/*
+ * embedded_query.c - the two scans of the "embedded" index.
+ *
+ * find_dups: a linear scan of the packed hashes (4 popcounts per entry, the
+ * hot loop: 32 bytes streamed per entry); entries within rule->hash_max bits
+ * are confirmed by the descriptor score, computed as the float query times
+ * the stored int8 vector / 127.
+ *
+ * Quantisation error bound. A stored component is q_i = round(127 x_i) with
+ * |x_i| <= 1 (enforced by index.c), so the residual r = x - q/127 has
+ * |r_i| <= 1/254, and the score error |a . r| (a = the exact query) is at
+ * most both ||a||_1 / 254 (<= 8/254 = 0.0315 for a 64-d unit vector, about
+ * 0.025 for a dense one) and ||a||_2 ||r||_2, where ||r||_2 is kept per
+ * entry, rounded up, in one byte (typically 0.018, at most 0.0323). The
+ * smaller of the two is the entry's bound B (about 0.018 in practice).
+ * The typical error is far smaller (about 1/(127 sqrt 12) = 0.0023 for
+ * independent rounding errors), but the decision uses B, so quantisation
+ * never flips it:
+ *   approx - B >= desc_min          -> a duplicate (certain);
+ *   approx + B <  desc_min          -> not one (certain);
+ *   otherwise (the "ambiguous band") -> re-scored with the exact float
+ *     descriptor from idx_set_exact()'s source, outside the lock; without a
+ *     source it is not reported. Missing a borderline duplicate stores one
+ *     more copy; a false duplicate would drop a client's upload, so the
+ *     index errs towards the first. At most EMB_AMBIG_MAX candidates (best
+ *     first) are re-scored per query.
+ * Reported scores are the approximate ones for certain hits, exact for
+ * re-scored ones.
+ *
+ * search: the query is quantised too and every entry is scored with an
+ * int8 x int8 dot product (int32, exact), top-k kept in a small heap; the
+ * k winners' scores are then refined to float query x int8 / 127.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/embedded.h"
+
+#define EMB_AMBIG_MAX 256
+#define EMB_BLOCK     256 /* entries scored per kernel call in search */
+
+uint8_t idx_emb_quantise(const float *x, int8_t *q)
+{
+    double r2 = 0;
+
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        long v = lrintf(x[i] * EMB_Q);
+        q[i] = (int8_t)(v > EMB_Q ? EMB_Q : v < -EMB_Q ? -EMB_Q : v);
+        double r = (double)x[i] - (double)q[i] / EMB_Q;
+        r2 += r * r;
+    }
+    double units = ceil(sqrt(r2) / EMB_RESID_UNIT * (1 + 1e-9));
+    return (uint8_t)(units > 255 ? 255 : units);
+}
+
+static inline int hamming(const uint64_t *x, const uint64_t *q)
+{
+    return __builtin_popcountll(x[0] ^ q[0]) + __builtin_popcountll(x[1] ^ q[1]) +
+           __builtin_popcountll(x[2] ^ q[2]) + __builtin_popcountll(x[3] ^ q[3]);
+}
+
+/* Dot products of q with cnt consecutive stored vectors, into out. */
+static void dots_generic(const int8_t *x, size_t cnt, const int8_t *q, int32_t *out)
+{
+    for (size_t i = 0; i < cnt; i++, x += DEDUP_DESC_DIM) {
+        int32_t s = 0;
+        for (int j = 0; j < DEDUP_DESC_DIM; j++)
+            s += q[j] * x[j];
+        out[i] = s;
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* |q| (unsigned) times x with q's sign moved onto x: maddubs then gives
+ * q*x pairwise; components are within +-127 so nothing saturates. */
+__attribute__((target("avx2"))) static void dots_avx2(const int8_t *x, size_t cnt, const int8_t *q,
+                                                      int32_t *out)
+{
+    const __m256i q0 = _mm256_loadu_si256((const __m256i *)q);
+    const __m256i q1 = _mm256_loadu_si256((const __m256i *)(q + 32));
+    const __m256i a0 = _mm256_abs_epi8(q0), a1 = _mm256_abs_epi8(q1);
+    const __m256i ones = _mm256_set1_epi16(1);
+
+    for (size_t i = 0; i < cnt; i++, x += DEDUP_DESC_DIM) {
+        __m256i x0 = _mm256_loadu_si256((const __m256i *)x);
+        __m256i x1 = _mm256_loadu_si256((const __m256i *)(x + 32));
+        __m256i p0 = _mm256_maddubs_epi16(a0, _mm256_sign_epi8(x0, q0));
+        __m256i p1 = _mm256_maddubs_epi16(a1, _mm256_sign_epi8(x1, q1));
+        __m256i s = _mm256_add_epi32(_mm256_madd_epi16(p0, ones), _mm256_madd_epi16(p1, ones));
+        __m128i t = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+        t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0x4e));
+        t = _mm_add_epi32(t, _mm_shuffle_epi32(t, 0xb1));
+        out[i] = _mm_cvtsi128_si32(t);
+    }
+}
+#endif
+
+typedef void (*dots_fn)(const int8_t *x, size_t cnt, const int8_t *q, int32_t *out);
+
+static dots_fn pick_dots(void)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2"))
+        return dots_avx2;
+#endif
+    return dots_generic;
+}
+
+/* Float query against an int8 stored vector, as a score (divided by 127). */
+static float dot_f_i8(const float *a, const int8_t *b)
+{
+    float s = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        s += a[i] * (float)b[i];
+    return s / EMB_Q;
+}
+
+static float dot_f(const float *a, const float *b)
+{
+    float s = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* ---- a bounded heap of hits whose root is the worst one ------------------- */
+
+static int worse(const struct idx_hit *a, const struct idx_hit *b)
+{
+    if (a->score != b->score)
+        return a->score < b->score;
+    if (a->hash_dist != b->hash_dist)
+        return a->hash_dist > b->hash_dist;
+    return a->id > b->id;
+}
+
+static void swap_hit(struct idx_hit *a, struct idx_hit *b)
+{
+    struct idx_hit t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(struct idx_hit *h, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && worse(&h[l], &h[w]))
+            w = l;
+        if (r < n && worse(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        swap_hit(&h[i], &h[w]);
+        i = w;
+    }
+}
+
+/* Keep the best `cap` hits offered. */
+static void heap_offer(struct idx_hit *h, int *n, int cap, const struct idx_hit *x)
+{
+    if (*n < cap) {
+        int i = (*n)++;
+        h[i] = *x;
+        while (i > 0 && worse(&h[i], &h[(i - 1) / 2])) {
+            swap_hit(&h[i], &h[(i - 1) / 2]);
+            i = (i - 1) / 2;
+        }
+    } else if (worse(&h[0], x)) {
+        h[0] = *x;
+        sift_down(h, *n, 0);
+    }
+}
+
+static int best_first(const void *a, const void *b)
+{
+    const struct idx_hit *x = a, *y = b;
+    return worse(x, y) ? 1 : worse(y, x) ? -1 : 0;
+}
+
+static void finish(struct idx_hit *hits, int n)
+{
+    qsort(hits, (size_t)n, sizeof *hits, best_first);
+    for (int i = 0; i < n; i++)
+        hits[i].distance = 1.0f - hits[i].score;
+}
+
+/* ---- find_dups ------------------------------------------------------------- */
+
+/* The per-query parts of the bound: ||a||_1 / 254 (plus the clamp slack
+ * index.c allows) and ||a||_2 in EMB_RESID_UNITs. */
+static void bound_terms(const float *a, float *l1_bound, float *l2_units)
+{
+    float l1 = 0, l2 = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        l1 += fabsf(a[i]);
+        l2 += a[i] * a[i];
+    }
+    *l1_bound = l1 * (0.5f / EMB_Q + 1e-4f);
+    *l2_units = sqrtf(l2) * (1 + 1e-6f) * (float)EMB_RESID_UNIT;
+}
+
+/* Re-score the ambiguous candidates with exact descriptors. */
+static void rescore(const struct dedup_sig *q, float desc_min, idx_exact_fn exact, void *ctx,
+                    struct idx_hit *amb, int namb, struct idx_hit *hits, int max, int *n)
+{
+    float d[DEDUP_DESC_DIM];
+
+    for (int i = 0; i < namb; i++) {
+        if (exact(amb[i].id, d, ctx) != 0)
+            continue; /* gone from the store meanwhile */
+        amb[i].score = dot_f(q->desc, d);
+        if (amb[i].score >= desc_min)
+            heap_offer(hits, n, max, &amb[i]);
+    }
+}
+
+enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
+                               const struct dedup_rule *rule, struct idx_hit *hits, int max,
+                               int *nhits, struct kr_err *err)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    struct idx_hit amb[EMB_AMBIG_MAX];
+    uint64_t qh[EMB_WORDS];
+    float l1_bound, l2_units;
+    int n = 0, namb = 0, hmax = rule->hash_max;
+    idx_exact_fn exact;
+    void *ctx;
+
+    (void)err;
+    memcpy(qh, q->hash, sizeof qh);
+    bound_terms(q->desc, &l1_bound, &l2_units);
+    pthread_rwlock_rdlock(&e->lock);
+    exact = e->exact;
+    ctx = e->exact_ctx;
+    for (size_t i = 0; i < e->n; i++) {
+        int d = hamming(e->hashes + i * EMB_WORDS, qh);
+        if (d > hmax)
+            continue;
+        struct idx_hit h = {.id = e->ids[i], .hash_dist = d};
+        h.score = dot_f_i8(q->desc, e->descs + i * DEDUP_DESC_DIM);
+        float bound = fminf(l1_bound, l2_units * e->resid[i]) + 1e-5f; /* + float rounding */
+        if (h.score - bound >= rule->desc_min)
+            heap_offer(hits, &n, max, &h);
+        else if (exact && h.score + bound >= rule->desc_min)
+            heap_offer(amb, &namb, EMB_AMBIG_MAX, &h);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    if (namb)
+        rescore(q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n);
+    finish(hits, n);
+    *nhits = n;
+    return KR_OK;
+}
+
+/* ---- search ---------------------------------------------------------------- */
+
+enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
+                            int *nhits, struct kr_err *err)
+{
+    struct emb_idx *e = idx_emb_of(ix);
+    int8_t qq[DEDUP_DESC_DIM];
+    int32_t blk[EMB_BLOCK];
+    dots_fn dots = pick_dots();
+    int n = 0;
+    int32_t floor = INT32_MIN; /* score of the worst hit kept once the heap is full */
+
+    (void)err;
+    idx_emb_quantise(desc, qq);
+    pthread_rwlock_rdlock(&e->lock);
+    for (size_t b = 0; b < e->n; b += EMB_BLOCK) {
+        size_t cnt = e->n - b < EMB_BLOCK ? e->n - b : EMB_BLOCK;
+        dots(e->descs + b * DEDUP_DESC_DIM, cnt, qq, blk);
+        for (size_t j = 0; j < cnt; j++) {
+            if (blk[j] < floor)
+                continue;
+            /* scores are ints below 2^24 here, exact as floats */
+            struct idx_hit h = {.id = e->ids[b + j], .score = (float)blk[j], .hash_dist = -1};
+            heap_offer(hits, &n, k, &h);
+            if (n == k)
+                floor = (int32_t)hits[0].score;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        long s = idx_emb_slot(e, hits[i].id);
+        hits[i].score = dot_f_i8(desc, e->descs + (size_t)s * DEDUP_DESC_DIM);
+    }
+    pthread_rwlock_unlock(&e->lock);
+    finish(hits, n);
+    *nhits = n;
+    return KR_OK;
+}
