@@ -43,36 +43,36 @@ struct ai_field {
     const char *description;    /* what the field means (may be NULL) */
     const char *const *allowed; /* allowed values, or NULL for free text */
     size_t nallowed;
-    int max_len;                /* characters; 0 = no limit */
-    int multi;                  /* 1: a list of values (e.g. keywords) */
+    int max_len; /* characters; 0 = no limit */
+    int multi;   /* 1: a list of values (e.g. keywords) */
 };
 
 struct ai_extract_req {
     const struct ai_image *images;
     size_t nimages;
-    const char *product_type;  /* "earrings", "necklace", "bracelet" */
-    const char *marketplace;   /* may be NULL */
+    const char *product_type; /* "earrings", "necklace", "bracelet" */
+    const char *marketplace;  /* may be NULL */
     const struct ai_field *fields;
     size_t nfields;
-    const char *instructions;  /* extra task text (may be NULL) */
+    const char *instructions; /* extra task text (may be NULL) */
 };
 
 enum ai_copy_kind {
-    AI_COPY_CAPTION,      /* name, description, attributes, colour, final caption */
-    AI_COPY_LISTING,      /* title, bullets, description, search terms for a marketplace */
-    AI_COPY_REWRITE,      /* rewrite a previous text in a style (/regenerate) */
-    AI_COPY_TITLE,        /* a new title from colour + attributes (/regenerate_title) */
-    AI_COPY_COLLECTION,   /* name + story for a curated collection */
+    AI_COPY_CAPTION,    /* name, description, attributes, colour, final caption */
+    AI_COPY_LISTING,    /* title, bullets, description, search terms for a marketplace */
+    AI_COPY_REWRITE,    /* rewrite a previous text in a style (/regenerate) */
+    AI_COPY_TITLE,      /* a new title from colour + attributes (/regenerate_title) */
+    AI_COPY_COLLECTION, /* name + story for a curated collection */
 };
 
 struct ai_copy_req {
     enum ai_copy_kind kind;
     const char *product_type;
-    const char *marketplace;     /* may be NULL */
-    json_t *attributes;          /* borrowed; may be NULL */
-    json_t *profile;             /* borrowed seller profile; may be NULL */
-    const char *previous;        /* text to rewrite (REWRITE/TITLE) */
-    const char *style;           /* style for REWRITE */
+    const char *marketplace;       /* may be NULL */
+    json_t *attributes;            /* borrowed; may be NULL */
+    json_t *profile;               /* borrowed seller profile; may be NULL */
+    const char *previous;          /* text to rewrite (REWRITE/TITLE) */
+    const char *style;             /* style for REWRITE */
     const struct ai_field *fields; /* the keys wanted in the reply, with limits */
     size_t nfields;
 };
@@ -81,7 +81,7 @@ struct ai_image_req {
     const struct ai_image *images; /* source photo(s) */
     size_t nimages;
     const char *prompt;
-    int width, height;             /* wanted output size (provider may round) */
+    int width, height; /* wanted output size (provider may round) */
 };
 
 struct ai_image_out {
@@ -102,6 +102,20 @@ void ai_close(struct ai *ai);
 /* "offline", "gemini" or "openai": who does this role. */
 const char *ai_provider_name(const struct ai *ai, enum ai_role role);
 
+/* Retry and timeout knobs (tests shorten them). A zero field keeps the
+ * current value. Server-given waits (RetryInfo, retry-after-ms, retry-after)
+ * are honoured when 0 < wait <= 120 s and wait <= max_wait_ms. */
+struct ai_tuning {
+    int max_attempts;     /* HTTP attempts per model call (default 5) */
+    long backoff_base_ms; /* first backoff (default 500), doubled per attempt */
+    long backoff_cap_ms;  /* largest backoff (default 8000); jitter +-25% */
+    long max_wait_ms;     /* longest wait for a rate-limited key (default 30000) */
+    long timeout_ms;      /* per HTTP attempt (default KARAT_AI_TIMEOUT) */
+};
+void ai_set_tuning(struct ai *ai, const struct ai_tuning *t);
+/* HTTP attempts made so far to "gemini" or "openai" (0 for others). */
+long long ai_calls_made(struct ai *ai, const char *provider);
+
 /* *out: object {field: value}; *notes (may be NULL): {field: reason} for blanks. */
 enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t **out,
                         json_t **notes, struct kr_err *err);
@@ -114,16 +128,16 @@ void ai_image_out_release(struct ai_image_out *out);
 /* Offline measurements of one photo, used by the offline provider and by
  * callers that want them directly (quality grade for /generate_caption). */
 struct ai_measure {
-    char metal[32];        /* "gold", "rose gold", "silver", "oxidised silver", ... or "" */
-    char stone[32];        /* dominant stone colour name or "" */
-    char colour[32];       /* overall colour name for colour fields */
-    char background[32];   /* "white", "off-white", "plain", "complex" */
-    double fill;           /* item box area / image area */
-    double aspect;         /* item box width / height */
-    double sharpness;      /* higher is sharper */
-    double exposure;       /* mean luminance of the item 0..1 */
+    char metal[32];      /* "gold", "rose gold", "silver", "oxidised silver", ... or "" */
+    char stone[32];      /* dominant stone colour name or "" */
+    char colour[32];     /* overall colour name for colour fields */
+    char background[32]; /* "white", "off-white", "plain", "complex" */
+    double fill;         /* item box area / image area */
+    double aspect;       /* item box width / height */
+    double sharpness;    /* higher is sharper */
+    double exposure;     /* mean luminance of the item 0..1 */
     int width, height;
-    char grade;            /* 'A', 'B' or 'C' */
+    char grade; /* 'A', 'B' or 'C' */
     char grade_reason[128];
 };
 enum kr_code ai_measure_image(const struct ai_image *img, long long max_pixels,

@@ -1,0 +1,253 @@
+/*
+ * ai.c - struct ai: which provider does which job, and the one rule every
+ * structured reply goes through.
+ *
+ * ai_open() reads the provider choice per role (KARAT_ATTR_PROVIDER,
+ * KARAT_COPY_PROVIDER, KARAT_IMAGE_PROVIDER); an empty choice follows the
+ * original system when its key is present (attributes: gemini, copy and
+ * images: openai) and is "offline" otherwise. Key pools come from the
+ * environment (GOOGLE_API_KEY, GOOGLE_API_KEY2..N; OPENAI_API_KEY[2..N] and
+ * API_KEY_GPT). A provider named explicitly without a key is a
+ * configuration error, reported at start-up rather than on the first call.
+ *
+ * ai_extract()/ai_copy() with a remote provider: build our prompt
+ * (prompts.c), make one structured call, validate it against the fields
+ * (schema.c). A reply that does not parse or fit is retried once, then
+ * reported as KR_EUPSTREAM "bad_model_reply"; nothing here caches.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai_internal.h"
+#include "core/util.h"
+
+static const struct ai_provider_ops *const providers[] = {&ai_offline_ops, &ai_gemini_ops,
+                                                          &ai_openai_ops};
+
+char *ai_join_url(const char *base, const char *path)
+{
+    size_t bl = strlen(base);
+    char *u;
+    while (bl && base[bl - 1] == '/')
+        bl--;
+    while (*path == '/')
+        path++;
+    u = malloc(bl + strlen(path) + 2);
+    if (u)
+        sprintf(u, "%.*s/%s", (int)bl, base, path);
+    return u;
+}
+
+static enum kr_code choose(struct ai *ai, enum ai_role role, const char *setting, const char *var,
+                           const char *fallback, struct kr_err *err)
+{
+    const char *want = setting && *setting ? setting : fallback;
+    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+        if (!util_streq_ci(want, providers[i]->name))
+            continue;
+        ai->role[role] = providers[i];
+        if ((providers[i] == &ai_gemini_ops && !ai->pool[AI_VENDOR_GEMINI].nkeys) ||
+            (providers[i] == &ai_openai_ops && !ai->pool[AI_VENDOR_OPENAI].nkeys))
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s=%s but no API key for it is set (%s)",
+                           var, want,
+                           providers[i] == &ai_gemini_ops ? "GOOGLE_API_KEY"
+                                                          : "OPENAI_API_KEY or API_KEY_GPT");
+        return KR_OK;
+    }
+    return kr_fail(err, KR_EINVAL, "bad_config",
+                   "%s: unknown provider '%s' (offline, gemini or openai)", var, want);
+}
+
+static char *dup_or(const char *s, const char *def)
+{
+    return strdup(s && *s ? s : def);
+}
+
+static void load_pools(struct ai *ai, const struct config *cfg)
+{
+    char *keys[AI_MAX_KEYS];
+    int n = config_env_key_pool("GOOGLE_API_KEY", keys, AI_MAX_KEYS);
+    ai_pool_init(&ai->pool[AI_VENDOR_GEMINI], keys, n, cfg->ai_concurrency);
+    n = config_env_key_pool("OPENAI_API_KEY", keys, AI_MAX_KEYS);
+    n += config_env_key_pool("API_KEY_GPT", keys + n, AI_MAX_KEYS - n);
+    ai_pool_init(&ai->pool[AI_VENDOR_OPENAI], keys, n, cfg->ai_concurrency);
+}
+
+enum kr_code ai_open(const struct config *cfg, struct ai **out, struct kr_err *err)
+{
+    struct ai *ai = calloc(1, sizeof *ai);
+    int has_g, has_o;
+    enum kr_code rc;
+
+    if (!ai)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    load_pools(ai, cfg);
+    ai->gemini_base = dup_or(cfg->gemini_base_url, "https://generativelanguage.googleapis.com");
+    ai->gemini_model = dup_or(cfg->gemini_model, "gemini-2.0-flash");
+    ai->gemini_image_model = dup_or(cfg->gemini_image_model, "gemini-2.5-flash-image");
+    ai->openai_base = dup_or(cfg->openai_base_url, "https://api.openai.com");
+    ai->openai_model = dup_or(cfg->openai_model, "gpt-4.1");
+    ai->openai_image_model = dup_or(cfg->openai_image_model, "gpt-image-1.5");
+    ai->max_pixels = cfg->max_pixels;
+    ai->tune = (struct ai_tuning){5, 500, 8000, 30000,
+                                  (cfg->ai_timeout_s > 0 ? cfg->ai_timeout_s : 60) * 1000L};
+    has_g = ai->pool[AI_VENDOR_GEMINI].nkeys > 0;
+    has_o = ai->pool[AI_VENDOR_OPENAI].nkeys > 0;
+    if (!ai->gemini_base || !ai->gemini_model || !ai->gemini_image_model || !ai->openai_base ||
+        !ai->openai_model || !ai->openai_image_model) {
+        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        goto fail;
+    }
+    if ((rc = choose(ai, AI_ROLE_ATTR, cfg->attr_provider, "KARAT_ATTR_PROVIDER",
+                     has_g ? "gemini" : "offline", err)) ||
+        (rc = choose(ai, AI_ROLE_COPY, cfg->copy_provider, "KARAT_COPY_PROVIDER",
+                     has_o ? "openai" : "offline", err)) ||
+        (rc = choose(ai, AI_ROLE_IMAGE, cfg->image_provider, "KARAT_IMAGE_PROVIDER",
+                     has_o ? "openai" : "offline", err)))
+        goto fail;
+    *out = ai;
+    return KR_OK;
+fail:
+    ai_close(ai);
+    return rc;
+}
+
+void ai_close(struct ai *ai)
+{
+    if (!ai)
+        return;
+    for (int v = 0; v < AI_VENDOR_COUNT; v++)
+        ai_pool_release(&ai->pool[v]);
+    free(ai->gemini_base);
+    free(ai->gemini_model);
+    free(ai->gemini_image_model);
+    free(ai->openai_base);
+    free(ai->openai_model);
+    free(ai->openai_image_model);
+    free(ai);
+}
+
+const char *ai_provider_name(const struct ai *ai, enum ai_role role)
+{
+    if (!ai || (unsigned)role >= AI_ROLE_COUNT || !ai->role[role])
+        return "offline";
+    return ai->role[role]->name;
+}
+
+void ai_set_tuning(struct ai *ai, const struct ai_tuning *t)
+{
+    if (t->max_attempts > 0)
+        ai->tune.max_attempts = t->max_attempts;
+    if (t->backoff_base_ms > 0)
+        ai->tune.backoff_base_ms = t->backoff_base_ms;
+    if (t->backoff_cap_ms > 0)
+        ai->tune.backoff_cap_ms = t->backoff_cap_ms;
+    if (t->max_wait_ms > 0)
+        ai->tune.max_wait_ms = t->max_wait_ms;
+    if (t->timeout_ms > 0)
+        ai->tune.timeout_ms = t->timeout_ms;
+}
+
+long long ai_calls_made(struct ai *ai, const char *provider)
+{
+    int v = util_streq_ci(provider, "gemini")   ? AI_VENDOR_GEMINI
+            : util_streq_ci(provider, "openai") ? AI_VENDOR_OPENAI
+                                                : -1;
+    long long n;
+    if (v < 0)
+        return 0;
+    pthread_mutex_lock(&ai->pool[v].mu);
+    n = ai->pool[v].calls;
+    pthread_mutex_unlock(&ai->pool[v].mu);
+    return n;
+}
+
+/* One structured call, validated; an unusable reply is tried once more. */
+static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
+                               const struct ai_prompt *p, json_t **out, json_t **notes,
+                               struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        json_t *reply = NULL;
+        rc = ops->structured(ai, p, &reply, err);
+        if (!rc) {
+            rc = ai_validate(p->fields, p->nfields, reply, out, notes, err);
+            json_decref(reply);
+        }
+        if (rc != KR_EUPSTREAM || !err || !err->slug || strcmp(err->slug, "bad_model_reply") != 0)
+            break;
+    }
+    return rc;
+}
+
+static enum kr_code check_images(const struct ai_image *im, size_t n, struct kr_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!im[i].data || !im[i].len)
+            return kr_fail(err, KR_EINVAL, "missing_image", "image %zu is empty", i + 1);
+    return KR_OK;
+}
+
+enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t **out,
+                        json_t **notes, struct kr_err *err)
+{
+    const struct ai_provider_ops *ops = ai->role[AI_ROLE_ATTR];
+    struct ai_prompt p;
+    enum kr_code rc;
+
+    *out = NULL;
+    if (notes)
+        *notes = NULL;
+    if (!req->nimages || !req->images)
+        return kr_fail(err, KR_EINVAL, "missing_image", "attribute extraction needs a photo");
+    if (!req->nfields || !req->fields)
+        return kr_fail(err, KR_EINVAL, "no_fields", "attribute extraction needs fields");
+    if ((rc = check_images(req->images, req->nimages, err)))
+        return rc;
+    if (ops->extract)
+        return ops->extract(ai, req, out, notes, err);
+    if (ai_prompt_extract(req, &p))
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    rc = structured(ai, ops, &p, out, notes, err);
+    ai_prompt_release(&p);
+    return rc;
+}
+
+enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out, struct kr_err *err)
+{
+    const struct ai_provider_ops *ops = ai->role[AI_ROLE_COPY];
+    struct ai_prompt p;
+    enum kr_code rc;
+
+    *out = NULL;
+    if ((req->kind == AI_COPY_REWRITE || req->kind == AI_COPY_TITLE) &&
+        (!req->previous || !*req->previous))
+        return kr_fail(err, KR_EINVAL, "missing_text", "there is no previous text to rewrite");
+    if (ops->copy)
+        return ops->copy(ai, req, out, err);
+    if (ai_prompt_copy(req, &p))
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    rc = structured(ai, ops, &p, out, NULL, err);
+    ai_prompt_release(&p);
+    return rc;
+}
+
+enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_image_out *out,
+                      struct kr_err *err)
+{
+    const struct ai_provider_ops *ops = ai->role[AI_ROLE_IMAGE];
+    enum kr_code rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = check_images(req->images, req->nimages, err)))
+        return rc;
+    if (!ops->image)
+        return kr_fail(err, KR_EUNSUPPORTED, "unsupported", "%s cannot generate images", ops->name);
+    return ops->image(ai, req, out, err);
+}
+
+void ai_image_out_release(struct ai_image_out *out)
+{
+    free(out->data);
+    memset(out, 0, sizeof *out);
+}

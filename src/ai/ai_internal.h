@@ -1,0 +1,129 @@
+/*
+ * ai_internal.h - what the parts of the AI layer share (not for other modules).
+ *
+ *   ai.c       struct ai, provider routing, validate-and-retry-once
+ *   pool.c     key pools, per-provider concurrency gates, ai_send() with
+ *              key rotation and capped exponential backoff
+ *   schema.c   field list -> Gemini/OpenAI response schema; reply -> validated object
+ *   prompts.c  system prompts (our own words) and seller data as delimited JSON
+ *   gemini.c, openai.c, offline.c (+ offline_copy.c)   the three providers
+ *   measure.c  ai_measure_image()
+ *   b64.c      base64
+ */
+#ifndef KARAT_AI_AI_INTERNAL_H
+#define KARAT_AI_AI_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ai/ai.h"
+#include "core/buf.h"
+#include "net/net.h"
+
+enum ai_vendor { AI_VENDOR_GEMINI = 0, AI_VENDOR_OPENAI, AI_VENDOR_COUNT };
+
+/* A model call with a structured reply: the remote providers' one shape. */
+struct ai_prompt {
+    char *system; /* our instructions */
+    char *user;   /* task text + delimited seller data */
+    const struct ai_image *images;
+    size_t nimages;
+    const struct ai_field *fields; /* the reply object's keys */
+    size_t nfields;
+    double temperature;
+};
+void ai_prompt_release(struct ai_prompt *p);
+
+struct ai_provider_ops {
+    const char *name;
+    /* Offline answers these directly; remote providers leave them NULL and
+     * implement `structured` instead (ai.c builds the prompt). */
+    enum kr_code (*extract)(struct ai *ai, const struct ai_extract_req *req, json_t **out,
+                            json_t **notes, struct kr_err *err);
+    enum kr_code (*copy)(struct ai *ai, const struct ai_copy_req *req, json_t **out,
+                         struct kr_err *err);
+    /* One model call; *obj = the reply parsed as a JSON object (not yet
+     * validated). Unusable replies: KR_EUPSTREAM "bad_model_reply". */
+    enum kr_code (*structured)(struct ai *ai, const struct ai_prompt *p, json_t **obj,
+                               struct kr_err *err);
+    enum kr_code (*image)(struct ai *ai, const struct ai_image_req *req, struct ai_image_out *out,
+                          struct kr_err *err);
+};
+
+extern const struct ai_provider_ops ai_offline_ops;
+extern const struct ai_provider_ops ai_gemini_ops;
+extern const struct ai_provider_ops ai_openai_ops;
+
+#define AI_MAX_KEYS 16
+
+enum ai_key_state { AI_KEY_OK = 0, AI_KEY_RATE, AI_KEY_QUOTA, AI_KEY_AUTH };
+
+struct ai_key {
+    char *value;
+    enum ai_key_state state;
+    double until_ms; /* not used before this (monotonic ms) */
+};
+
+struct ai_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ai_key keys[AI_MAX_KEYS];
+    int nkeys;
+    int next;     /* round-robin cursor */
+    int inflight; /* calls in flight to this vendor */
+    int limit;
+    long long calls; /* HTTP attempts made (for tests and metrics) */
+};
+
+struct ai {
+    const struct ai_provider_ops *role[AI_ROLE_COUNT];
+    struct ai_pool pool[AI_VENDOR_COUNT];
+    struct ai_tuning tune;
+    char *gemini_base, *gemini_model, *gemini_image_model;
+    char *openai_base, *openai_model, *openai_image_model;
+    long long max_pixels;
+};
+
+/* pool.c */
+void ai_pool_init(struct ai_pool *p, char **keys, int nkeys, int limit);
+void ai_pool_release(struct ai_pool *p);
+/* POST req (without auth) to vendor with key rotation, retries, the gate and
+ * the timeout. On KR_OK, resp holds a 2xx reply. */
+enum kr_code ai_send(struct ai *ai, enum ai_vendor v, const struct net_request *req,
+                     struct net_response *resp, struct kr_err *err);
+/* Parse "38s" / "45.8s" (RetryInfo) to ms; -1 if not a duration. */
+long ai_parse_duration_ms(const char *s);
+
+/* schema.c */
+json_t *ai_schema_gemini(const struct ai_field *f, size_t n);
+json_t *ai_schema_openai(const struct ai_field *f, size_t n);
+/* Check a reply object against the fields: *out = accepted values, *notes =
+ * {field: reason} for blanks and shortened values. KR_EUPSTREAM
+ * "bad_model_reply" when it does not fit. */
+enum kr_code ai_validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
+                         json_t **notes, struct kr_err *err);
+/* Model text -> JSON object, tolerating a ```json fence. */
+enum kr_code ai_parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err);
+/* Shorten s to at most max characters (UTF-8 aware) at a word boundary; returns malloc'd. */
+char *ai_shorten(const char *s, int max);
+/* Character (code point) count of UTF-8 text. */
+size_t ai_utf8_len(const char *s);
+
+/* prompts.c */
+enum kr_code ai_prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p);
+enum kr_code ai_prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p);
+/* Fields used when a copy request names none. */
+const struct ai_field *ai_default_copy_fields(enum ai_copy_kind kind, size_t *n);
+
+/* offline_copy.c: the offline provider's copy job */
+enum kr_code ai_offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
+                             struct kr_err *err);
+
+/* b64.c */
+char *ai_b64_encode(const void *data, size_t n);
+/* Decodes standard base64 (whitespace ignored); NULL if malformed. */
+unsigned char *ai_b64_decode(const char *s, size_t slen, size_t *n);
+
+/* "base" + "path", with one slash between; malloc'd. */
+char *ai_join_url(const char *base, const char *path);
+
+#endif
