@@ -1,0 +1,218 @@
+/*
+ * sheet_text.c - text helpers of the sheet layer: UTF-8 checks and
+ * code-point-safe truncation, the normalised key used to match model answers
+ * to allowed values, number detection, and XML escaping for cells.
+ */
+#include "catalog/sheet_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the UTF-8 sequence at s (at most n bytes); 0 if invalid. */
+static size_t seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp;
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, cp = c & 0x07;
+    else
+        return 0;
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return len;
+}
+
+int sheet_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t l = seq_len(p + i, n - i);
+        if (!l)
+            return 0;
+        i += l;
+    }
+    return 1;
+}
+
+size_t sheet_utf8_chars(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
+static int is_break(char c, const char *sep)
+{
+    return c == ' ' || c == '\n' || c == '\t' || (sep && *sep && strchr(sep, c));
+}
+
+size_t sheet_utf8_cut(const char *s, size_t n, size_t max_bytes, size_t max_chars, const char *sep)
+{
+    size_t i = 0, chars = 0, cut;
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (!max_bytes || max_bytes > n)
+        max_bytes = n;
+    while (i < n) {
+        size_t l = seq_len(p + i, n - i);
+        if (!l || i + l > max_bytes || (max_chars && chars == max_chars))
+            break;
+        i += l;
+        chars++;
+    }
+    if (i >= n)
+        return n;
+    cut = i;
+    /* Prefer ending at a word boundary when one is in the second half. */
+    if (!is_break(s[cut], sep)) {
+        size_t j = cut;
+        while (j > cut / 2 && !is_break(s[j - 1], sep))
+            j--;
+        if (j > cut / 2)
+            cut = j;
+    }
+    while (cut > 0 && (is_break(s[cut - 1], sep) || strchr(",;:-", s[cut - 1])))
+        cut--;
+    return cut;
+}
+
+/* Synonyms folded before comparing (both sides are folded the same way). */
+static const char *const synonyms[][2] = {
+    {"colour", "color"},
+    {"colours", "colors"},
+    {"grey", "gray"},
+    {"oxidized", "oxidised"},
+    {"jewelry", "jewellery"},
+    {"multicolour", "multicolor"},
+    {"and", ""},
+};
+
+static void fold_word(const char *w, size_t n, int plural, char *out, size_t cap, size_t *k)
+{
+    char word[64];
+    const char *use = word;
+    if (n >= sizeof word)
+        n = sizeof word - 1;
+    for (size_t i = 0; i < n; i++)
+        word[i] = (char)tolower((unsigned char)w[i]);
+    word[n] = '\0';
+    for (size_t i = 0; i < sizeof synonyms / sizeof synonyms[0]; i++)
+        if (strcmp(word, synonyms[i][0]) == 0)
+            use = synonyms[i][1];
+    n = strlen(use);
+    if (plural && n > 3 && use[n - 1] == 's')
+        n--;
+    for (size_t i = 0; i < n && *k + 1 < cap; i++)
+        out[(*k)++] = use[i];
+}
+
+void sheet_norm_key(const char *s, int plural, char *out, size_t cap)
+{
+    size_t k = 0, i = 0;
+    while (s[i]) {
+        size_t start;
+        /* Word = run of ASCII letters/digits or non-ASCII bytes. */
+        while (s[i] && !isalnum((unsigned char)s[i]) && !((unsigned char)s[i] & 0x80))
+            i++;
+        start = i;
+        while (s[i] && (isalnum((unsigned char)s[i]) || ((unsigned char)s[i] & 0x80)))
+            i++;
+        if (i > start)
+            fold_word(s + start, i - start, plural, out, cap, &k);
+    }
+    out[k] = '\0';
+}
+
+int sheet_is_number(const char *s, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s || isspace((unsigned char)*s) || strlen(s) > 40)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!strchr("0123456789.-+eE", *p))
+            return 0;
+    v = strtod(s, &end);
+    if (*end || !isfinite(v))
+        return 0;
+    if (out)
+        *out = v;
+    return 1;
+}
+
+static int is_hex4_escape(const char *s, size_t n)
+{
+    if (n < 7 || s[0] != '_' || s[1] != 'x' || s[6] != '_')
+        return 0;
+    for (int i = 2; i < 6; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+enum kr_code sheet_xml_escape(struct buf *b, const char *s, size_t n)
+{
+    size_t run = 0;
+    enum kr_code rc = KR_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *rep = NULL;
+        if (c == '&')
+            rep = "&amp;";
+        else if (c == '<')
+            rep = "&lt;";
+        else if (c == '>')
+            rep = "&gt;";
+        else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            rep = "";
+        else if (c == '_' && is_hex4_escape(s + i, n - i))
+            rep = "_x005F_";
+        else if (c == '\r')
+            rep = "&#13;";
+        if (!rep)
+            continue;
+        rc = buf_append(b, s + run, i - run);
+        if (!rc)
+            rc = buf_append(b, rep, strlen(rep));
+        run = i + 1;
+    }
+    return rc ? rc : buf_append(b, s + run, n - run);
+}
+
+void sheet_col_name(int col, char out[8])
+{
+    char tmp[8];
+    int k = 0, j = 0;
+    col++;
+    while (col > 0 && k < 7) {
+        int r = (col - 1) % 26;
+        tmp[k++] = (char)('A' + r);
+        col = (col - 1) / 26;
+    }
+    while (k > 0)
+        out[j++] = tmp[--k];
+    out[j] = '\0';
+}
+
+const char *sheet_row_text(const json_t *row, const char *column)
+{
+    const json_t *v = json_object_get(row, column);
+    return json_is_string(v) ? json_string_value(v) : "";
+}
