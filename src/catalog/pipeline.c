@@ -1,0 +1,222 @@
+/*
+ * pipeline.c - the catalog pipeline's frame: the struct catalog, its schema
+ * cache, and the two callbacks of the "catalog" job kind.
+ *
+ * A job's params name the marketplace and product type (canonical names,
+ * checked at submit) and, optionally, a template; its items are
+ * {"url", "sku"}. The item callback hands off to item.c; the finish callback
+ * builds one validated row per successful item in input order, writes the
+ * files (output.c) and assembles the response the original returned:
+ * {"results": [{"attributes", "warnings"}...], "excel_file", "csv_file"}.
+ */
+#include "catalog/catalog_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+const char *catalog_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, struct kr_err *err)
+{
+    struct catalog *c;
+
+    if (!o || !o->ai || !o->io.read || !o->io.save)
+        return kr_fail(err, KR_EINVAL, NULL, "catalog: an AI instance and io callbacks are needed");
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    c->o = *o;
+    c->o.profile = json_incref(o->profile);
+    if (!c->o.max_image_bytes)
+        c->o.max_image_bytes = 25u << 20;
+    if (!c->o.max_template_bytes)
+        c->o.max_template_bytes = 25u << 20;
+    if (!c->o.max_pixels)
+        c->o.max_pixels = 50000000;
+    pthread_mutex_init(&c->mu, NULL);
+    *out = c;
+    return KR_OK;
+}
+
+void catalog_close(struct catalog *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->nschemas; i++)
+        sheet_schema_free(c->schemas[i].s);
+    json_decref(c->o.profile);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static void format_code(const char *mp, const char *type, char out[16])
+{
+    size_t k = 0;
+    for (size_t i = 0; mp[i] && i < 3; i++)
+        out[k++] = (char)(mp[i] | 0x20);
+    out[k++] = '_';
+    for (size_t i = 0; type[i] && i < 3; i++)
+        out[k++] = (char)(type[i] | 0x20);
+    out[k] = '\0';
+}
+
+static enum kr_code load_schema(struct catalog *c, const char *mp, const char *type,
+                                struct sheet_schema **out, struct kr_err *err)
+{
+    enum kr_code rc = sheet_schema_load(c->o.schema_dir, mp, type, out, err);
+
+    if (rc == KR_OK && c->o.profile && (rc = sheet_apply_profile(*out, c->o.profile, err))) {
+        sheet_schema_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+enum kr_code catalog_schema(struct catalog *c, const char *marketplace, const char *type,
+                            const struct sheet_schema **out, struct kr_err *err)
+{
+    char code[16];
+    struct sheet_schema *s = NULL;
+    enum kr_code rc = KR_OK;
+
+    if (!marketplace || !type || !*marketplace || !*type || strlen(marketplace) > 64 ||
+        strlen(type) > 64)
+        return kr_fail(err, KR_EINVAL, "missing_argument", "marketplace and type are required");
+    format_code(marketplace, type, code);
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < c->nschemas && !s; i++)
+        if (strcmp(c->schemas[i].code, code) == 0)
+            s = c->schemas[i].s;
+    if (!s && (rc = load_schema(c, marketplace, type, &s, err)) == KR_OK) {
+        if (c->nschemas < CATALOG_MAX_SCHEMAS) {
+            util_strlcpy(c->schemas[c->nschemas].code, code, sizeof c->schemas[0].code);
+            c->schemas[c->nschemas++].s = s;
+        } else { /* cannot happen with the shipped schemas; refuse rather than leak */
+            sheet_schema_free(s);
+            s = NULL;
+            rc = kr_fail(err, KR_ELIMIT, NULL, "too many marketplace schemas");
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+    *out = s;
+    return rc;
+}
+
+/* ---- the "catalog" job kind ---- */
+
+enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, size_t index,
+                              json_t *item, json_t **result, struct kr_err *err)
+{
+    struct catalog *c = ctx;
+    const struct sheet_schema *s;
+    enum kr_code rc;
+    (void)job_id;
+    (void)index;
+
+    rc = catalog_schema(c, catalog_str(params, "marketplace"), catalog_str(params, "product_type"),
+                        &s, err);
+    if (rc == KR_OK)
+        rc =
+            catalog_item_run(c, s, catalog_str(item, "url"), catalog_str(item, "sku"), result, err);
+    atomic_fetch_add(rc ? &c->items_failed : &c->items_ok, 1);
+    return rc;
+}
+
+/* Rows and result entries for every item, in input order. */
+static enum kr_code collect_rows(const struct sheet_schema *s, json_t *inputs, json_t *docs,
+                                 json_t *rows, json_t *results, const char **first_error,
+                                 struct kr_err *err)
+{
+    size_t i;
+    json_t *doc;
+
+    json_array_foreach(docs, i, doc)
+    {
+        json_t *in = json_array_get(inputs, i), *row = NULL, *warnings = NULL;
+        json_t *values = json_object_get(json_object_get(doc, "result"), "values");
+        const char *url = catalog_str(in, "url"), *sku = catalog_str(in, "sku");
+        enum kr_code rc;
+
+        if (strcmp(catalog_str(doc, "status"), "done") != 0) {
+            json_t *e = json_object_get(doc, "error");
+            if (!*first_error)
+                *first_error = catalog_str(e, "message");
+            json_array_append_new(results, catalog_failed_entry(url, sku, e));
+            continue;
+        }
+        rc = catalog_row(s, sku, values, NULL, &row, &warnings, err);
+        if (rc)
+            return rc;
+        json_array_append(rows, row);
+        json_array_append_new(results, catalog_result_entry(s, url, sku, row, warnings));
+        json_decref(row);
+        json_decref(warnings);
+    }
+    return KR_OK;
+}
+
+enum kr_code catalog_job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+                                json_t *docs, json_t **result, struct kr_err *err)
+{
+    struct catalog *c = ctx;
+    const struct sheet_schema *s;
+    const char *first_error = NULL;
+    json_t *rows = json_array(), *results = json_array(), *out = NULL;
+    enum kr_code rc;
+
+    rc = catalog_schema(c, catalog_str(params, "marketplace"), catalog_str(params, "product_type"),
+                        &s, err);
+    if (!rc && (!rows || !results))
+        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    if (!rc)
+        rc = collect_rows(s, inputs, docs, rows, results, &first_error, err);
+    if (!rc && json_array_size(rows) == 0)
+        rc =
+            kr_fail(err, KR_EUPSTREAM, "no_rows", "no product could be processed (first error: %s)",
+                    first_error ? first_error : "none");
+    if (!rc) {
+        out = json_pack("{s:O, s:s, s:s, s:I}", "results", results, "marketplace",
+                        sheet_marketplace(s), "product_type", sheet_product_type(s), "rows",
+                        (json_int_t)json_array_size(rows));
+        rc = out ? catalog_write_files(c, s, params, rows, out, err)
+                 : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    }
+    if (!rc)
+        log_info("catalog job %s: %zu rows written", job_id, json_array_size(rows));
+    json_decref(rows);
+    json_decref(results);
+    if (rc)
+        json_decref(out);
+    else
+        *result = out;
+    return rc;
+}
+
+enum kr_code catalog_register_jobs(struct catalog *c, struct jobs *j, struct kr_err *err)
+{
+    enum kr_code rc;
+
+    c->kinds[0] = (struct jobs_kind){CATALOG_JOB, c, catalog_job_item, catalog_job_finish};
+    c->kinds[1] =
+        (struct jobs_kind){CATALOG_VARIATIONS_JOB, c, catalog_job_item, catalog_var_finish};
+    rc = jobs_register(j, &c->kinds[0], err);
+    return rc ? rc : jobs_register(j, &c->kinds[1], err);
+}
+
+void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
+{
+    out->extract_calls = atomic_load(&c->extract_calls);
+    out->copy_calls = atomic_load(&c->copy_calls);
+    out->cache_hits = atomic_load(&c->cache_hits);
+    out->cache_misses = atomic_load(&c->cache_misses);
+    out->items_ok = atomic_load(&c->items_ok);
+    out->items_failed = atomic_load(&c->items_failed);
+}

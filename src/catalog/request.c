@@ -1,0 +1,181 @@
+/*
+ * request.c - turning a catalog request into a job: lists, SKUs, schema and
+ * template checks, all done before anything is queued so a bad request is a
+ * 400 at once rather than a failed job later.
+ *
+ * The original took comma-separated strings (image_urls, skuids) and paired
+ * them with zip(), silently dropping photos or SKUs when the counts
+ * differed; here both JSON arrays and comma strings are accepted and
+ * unequal counts are an error. Without SKUs, each photo's file name (without
+ * its extension) is its SKU.
+ */
+#include "catalog/catalog_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+
+static int clean_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+static enum kr_code add_item(json_t *arr, const char *s, size_t len, size_t max, size_t max_len,
+                             const char *what, struct kr_err *err)
+{
+    char tmp[4096];
+
+    while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++, len--;
+    while (len &&
+           (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
+        len--;
+    if (!len)
+        return KR_OK;
+    if (len > max_len || len >= sizeof tmp)
+        return kr_fail(err, KR_EINVAL, "value_too_long", "an entry of %s is longer than %zu bytes",
+                       what, max_len);
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    if (!clean_text(tmp))
+        return kr_fail(err, KR_EINVAL, "bad_value", "an entry of %s has control characters", what);
+    if (json_array_size(arr) >= max)
+        return kr_fail(err, KR_ELIMIT, "too_many_items", "%s: at most %zu entries", what, max);
+    return json_array_append_new(arr, json_stringn(tmp, len))
+               ? kr_fail(err, KR_EINVAL, "bad_value", "%s: entries must be UTF-8 text", what)
+               : KR_OK;
+}
+
+enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const char *what,
+                              json_t *arr, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+    size_t i;
+    json_t *v;
+
+    if (!value || json_is_null(value))
+        return KR_OK;
+    if (json_is_string(value)) {
+        const char *s = json_string_value(value), *comma;
+        do {
+            comma = strchr(s, ',');
+            rc = add_item(arr, s, comma ? (size_t)(comma - s) : strlen(s), max, max_len, what, err);
+            s = comma ? comma + 1 : s;
+        } while (!rc && comma);
+        return rc;
+    }
+    if (!json_is_array(value))
+        return kr_fail(err, KR_EINVAL, "bad_value",
+                       "%s: expected a comma-separated string or a list", what);
+    json_array_foreach(value, i, v)
+    {
+        if (!json_is_string(v))
+            return kr_fail(err, KR_EINVAL, "bad_value", "%s: every entry must be a string", what);
+        rc = add_item(arr, json_string_value(v), json_string_length(v), max, max_len, what, err);
+        if (rc)
+            return rc;
+    }
+    return KR_OK;
+}
+
+/* "https://x/a/SKU-1.jpg?v=2" -> "SKU-1"; "" when nothing usable. */
+static void sku_from_ref(const char *ref, size_t index, char *out, size_t n)
+{
+    const char *end = ref + strcspn(ref, "?#"), *start = end, *dot = NULL;
+
+    while (start > ref && start[-1] != '/' && start[-1] != '\\')
+        start--;
+    for (const char *p = start; p < end; p++)
+        if (*p == '.')
+            dot = p;
+    if (dot && dot > start)
+        end = dot;
+    if (end - start <= 0 || (size_t)(end - start) >= n || (size_t)(end - start) > CATALOG_MAX_SKU)
+        snprintf(out, n, "item-%zu", index + 1);
+    else
+        snprintf(out, n, "%.*s", (int)(end - start), start);
+}
+
+static enum kr_code pick_template(struct catalog *c, const struct sheet_schema *s,
+                                  const struct catalog_req *r, json_t *params, struct kr_err *err)
+{
+    json_t *doc = NULL;
+    enum kr_code rc;
+
+    if (r->template_ref && *r->template_ref) {
+        json_object_set_new(params, "template", json_string(r->template_ref));
+    } else if (r->use_template) {
+        rc = catalog_template_get(c, sheet_marketplace(s), sheet_product_type(s), &doc, err);
+        if (rc && rc != KR_ENOTFOUND)
+            return rc;
+        if (doc)
+            json_object_set(params, "template", json_object_get(doc, "url"));
+        json_decref(doc);
+    }
+    json_object_set_new(params, "append", json_boolean(r->append));
+    return KR_OK;
+}
+
+static enum kr_code build_items(const struct catalog_req *r, json_t *items, struct kr_err *err)
+{
+    size_t n = json_array_size(r->refs), nsku = json_array_size(r->skus);
+    char sku[CATALOG_MAX_SKU + 1];
+
+    if (n == 0)
+        return kr_fail(err, KR_EINVAL, "missing_images", "no image_urls (or files) given");
+    if (nsku && nsku != n)
+        return kr_fail(err, KR_EINVAL, "sku_count_mismatch",
+                       "%zu image URLs but %zu SKUs: give one SKU per image", n, nsku);
+    for (size_t i = 0; i < n; i++) {
+        const char *ref = json_string_value(json_array_get(r->refs, i));
+        if (nsku)
+            util_strlcpy(sku, json_string_value(json_array_get(r->skus, i)), sizeof sku);
+        else
+            sku_from_ref(ref ? ref : "", i, sku, sizeof sku);
+        if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
+            return kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
+    }
+    return KR_OK;
+}
+
+enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
+                                struct kr_err *err)
+{
+    const struct sheet_schema *s;
+    enum kr_code rc = catalog_schema(c, r->marketplace, r->product_type, &s, err);
+
+    *params = NULL;
+    if (rc)
+        return rc;
+    *params = json_pack("{s:s, s:s}", "marketplace", sheet_marketplace(s), "product_type",
+                        sheet_product_type(s));
+    rc = *params ? pick_template(c, s, r, *params, err)
+                 : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    if (rc) {
+        json_decref(*params);
+        *params = NULL;
+    }
+    return rc;
+}
+
+enum kr_code catalog_job_input(struct catalog *c, const struct catalog_req *r, json_t **params,
+                               json_t **items, struct kr_err *err)
+{
+    enum kr_code rc = catalog_job_params(c, r, params, err);
+
+    *items = NULL;
+    if (rc)
+        return rc;
+    *items = json_array();
+    rc = *items ? build_items(r, *items, err) : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    if (rc) {
+        json_decref(*params);
+        json_decref(*items);
+        *params = *items = NULL;
+    }
+    return rc;
+}

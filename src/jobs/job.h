@@ -1,0 +1,70 @@
+/*
+ * job.h - the in-memory job shared by the two halves of the jobs module:
+ * jobs.c (queue, workers, public calls) and job_doc.c (the job and item
+ * documents in the store, and the client view). Not a public header.
+ *
+ * Locking: every field below that changes after creation is guarded by the
+ * owning `struct jobs` mutex; params and items never change once created and
+ * are read without the lock.
+ */
+#ifndef KARAT_JOBS_JOB_H
+#define KARAT_JOBS_JOB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "jobs/jobs.h"
+
+enum job_item_state { JOB_ITEM_PENDING = 0, JOB_ITEM_RUNNING, JOB_ITEM_DONE, JOB_ITEM_FAILED };
+enum job_state { JOB_QUEUED = 0, JOB_RUNNING, JOB_DONE, JOB_FAILED };
+
+struct job {
+    char id[JOBS_ID_LEN];
+    char kind_name[64];
+    const struct jobs_kind *kind; /* NULL when the kind is not registered */
+    json_t *params;               /* object (possibly empty) */
+    json_t *items;                /* array of inputs */
+    size_t total;
+    unsigned char *st; /* enum job_item_state per item */
+    json_t *docs;      /* array: null or {"status","result","error"} per item */
+    size_t cursor;     /* no pending item before this index */
+    size_t n_ok, n_failed, n_running;
+    enum job_state state;
+    int finishing;          /* finish() is running */
+    json_t *result, *error; /* set when the job ends */
+    int64_t created_ms, updated_ms, finished_ms;
+    int refs;
+    struct job *next; /* active list */
+};
+
+/* A new job holding references to params/items; NULL on allocation failure. */
+struct job *jobs_job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
+void jobs_job_free(struct job *jb);
+
+const char *jobs_state_name(enum job_state s);
+/* {"code", "kind", "message"} for an error. */
+json_t *jobs_err_json(const struct kr_err *err);
+
+/* {"status": "done"|"failed", "result", "error"} for a finished item; steals
+ * result and error; NULL on allocation failure. */
+json_t *jobs_item_doc(int ok, json_t *result, json_t *error);
+/* Record a finished item in memory from its document (stolen). */
+void jobs_job_set_item(struct job *jb, size_t index, json_t *doc);
+
+/* Store documents. */
+enum kr_code jobs_doc_put_job(struct store *s, const struct job *jb, struct kr_err *err);
+enum kr_code jobs_doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,
+                               struct kr_err *err);
+/* Load a job and its finished items; KR_ENOTFOUND if absent. */
+enum kr_code jobs_doc_load(struct store *s, const char *id, struct job **out, struct kr_err *err);
+/* Call cb for every persisted job that has not ended (ids collected first, so
+ * cb may use the store). */
+enum kr_code jobs_doc_each_unfinished(struct store *s, void (*cb)(const char *id, void *ctx),
+                                      void *ctx, struct kr_err *err);
+
+/* The client view described in jobs.h (new reference; NULL on allocation failure). */
+json_t *jobs_job_view(const struct job *jb);
+
+#endif

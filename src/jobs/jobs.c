@@ -1,0 +1,531 @@
+/*
+ * jobs.c - the job queue and its worker pool (see jobs.h).
+ *
+ * One mutex guards the active list and every job's mutable fields; one
+ * condition variable wakes workers (new work, shutdown) and waiters (a job
+ * ended). A worker picks the first job in the active list that has a pending
+ * item, takes the item, and moves that job to the tail, which makes the pool
+ * round-robin across jobs. The item runs without the lock; its result is
+ * written to the store before it is marked finished in memory. A job whose
+ * items have all finished gets its finish() call from whichever worker sees
+ * that first; the job document is then rewritten with the final state and,
+ * with a store, the job leaves memory (jobs_status reads it back).
+ */
+#include "jobs/jobs.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "jobs/job.h"
+#include "store/store.h"
+
+#define MAX_KINDS     16
+#define MAX_WORKERS   64
+#define KEEP_FINISHED 64 /* memory-only mode: finished jobs kept for jobs_status */
+
+struct jobs {
+    struct store *store;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t *threads;
+    int nworkers, started, stopping;
+    const struct jobs_kind *kinds[MAX_KINDS];
+    int nkinds;
+    struct job *active;   /* queued/running/finishing */
+    struct job *finished; /* memory-only mode, oldest first */
+    int nfinished;
+    struct jobs_stats stats;
+    void (*thread_exit)(void);
+};
+
+int jobs_id_ok(const char *id)
+{
+    size_t n = 0;
+    for (; id && id[n]; n++)
+        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+            return 0;
+    return n == JOBS_ID_LEN - 1;
+}
+
+static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
+{
+    for (int i = 0; i < j->nkinds; i++)
+        if (strcmp(j->kinds[i]->name, name) == 0)
+            return j->kinds[i];
+    return NULL;
+}
+
+enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, struct kr_err *err)
+{
+    struct jobs *j = calloc(1, sizeof *j);
+    pthread_condattr_t ca;
+
+    if (!j)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    j->store = store;
+    j->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    *out = j;
+    return KR_OK;
+}
+
+enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct kr_err *err)
+{
+    if (!kind || !kind->name || !kind->run_item || strlen(kind->name) >= 64)
+        return kr_fail(err, KR_EINVAL, "bad_job_kind", "a job kind needs a name and run_item");
+    if (j->started || j->nkinds == MAX_KINDS || find_kind(j, kind->name))
+        return kr_fail(err, KR_ECONFLICT, "bad_job_kind", "cannot register job kind %s",
+                       kind->name);
+    j->kinds[j->nkinds++] = kind;
+    return KR_OK;
+}
+
+/* ---- list helpers (lock held) ---- */
+
+static void list_append(struct job **head, struct job *jb)
+{
+    jb->next = NULL;
+    while (*head)
+        head = &(*head)->next;
+    *head = jb;
+}
+
+static int list_remove(struct job **head, struct job *jb)
+{
+    for (; *head; head = &(*head)->next)
+        if (*head == jb) {
+            *head = jb->next;
+            jb->next = NULL;
+            return 1;
+        }
+    return 0;
+}
+
+static struct job *list_find(struct job *head, const char *id)
+{
+    for (; head; head = head->next)
+        if (strcmp(head->id, id) == 0)
+            return head;
+    return NULL;
+}
+
+static void unref(struct job *jb)
+{
+    if (jb && --jb->refs == 0)
+        jobs_job_free(jb);
+}
+
+/* ---- workers ---- */
+
+struct task {
+    struct job *jb;
+    size_t index;
+    int finish; /* 1: run finish(), else run item `index` */
+};
+
+static int all_finished(const struct job *jb)
+{
+    return jb->n_ok + jb->n_failed == jb->total && jb->n_running == 0;
+}
+
+/* Next thing to do, lock held; 0 if none. */
+static int next_task(struct jobs *j, struct task *t)
+{
+    for (struct job *jb = j->active; jb; jb = jb->next) {
+        if (jb->finishing || jb->state >= JOB_DONE)
+            continue;
+        while (jb->cursor < jb->total && jb->st[jb->cursor] != JOB_ITEM_PENDING)
+            jb->cursor++;
+        if (jb->cursor < jb->total) {
+            t->jb = jb;
+            t->index = jb->cursor++;
+            t->finish = 0;
+            jb->st[t->index] = JOB_ITEM_RUNNING;
+            jb->n_running++;
+            jb->state = JOB_RUNNING;
+            jb->refs++;
+            list_remove(&j->active, jb); /* round robin: to the tail */
+            list_append(&j->active, jb);
+            return 1;
+        }
+        if (all_finished(jb)) {
+            *t = (struct task){jb, 0, 1};
+            jb->finishing = 1;
+            jb->refs++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void run_item(struct jobs *j, struct task *t)
+{
+    struct job *jb = t->jb;
+    struct kr_err err = {0}, perr = {0};
+    json_t *result = NULL, *doc, *item = json_array_get(jb->items, t->index);
+    enum kr_code rc =
+        jb->kind->run_item(jb->kind->ctx, jb->id, jb->params, t->index, item, &result, &err);
+
+    if (rc != KR_OK) {
+        json_decref(result);
+        result = NULL;
+        log_warn("job %s item %zu failed: %s", jb->id, t->index, err.msg);
+    }
+    doc = jobs_item_doc(rc == KR_OK, result, rc ? jobs_err_json(&err) : NULL);
+    /* Durable first, visible second: a finished item is never redone. */
+    if (j->store && doc && jobs_doc_put_item(j->store, jb->id, t->index, doc, &perr))
+        log_error("job %s item %zu: cannot persist: %s", jb->id, t->index, perr.msg);
+    pthread_mutex_lock(&j->mu);
+    jb->n_running--;
+    jobs_job_set_item(jb, t->index, doc ? doc : jobs_item_doc(0, NULL, NULL));
+    if (rc == KR_OK)
+        j->stats.items_done++;
+    else
+        j->stats.items_failed++;
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Job ended (lock held): leave memory once persisted. */
+static void retire(struct jobs *j, struct job *jb)
+{
+    list_remove(&j->active, jb);
+    if (j->store) {
+        unref(jb);
+        return;
+    }
+    list_append(&j->finished, jb);
+    j->nfinished++;
+    while (j->nfinished > KEEP_FINISHED) {
+        struct job *old = j->finished;
+        j->finished = old->next;
+        j->nfinished--;
+        unref(old);
+    }
+}
+
+static void run_finish(struct jobs *j, struct task *t)
+{
+    struct job *jb = t->jb;
+    struct kr_err err = {0}, perr = {0};
+    json_t *result = NULL;
+    enum kr_code rc = KR_OK;
+
+    if (!jb->kind)
+        rc = kr_fail(&err, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available",
+                     jb->kind_name);
+    else if (jb->kind->finish)
+        rc =
+            jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, jb->docs, &result, &err);
+    pthread_mutex_lock(&j->mu);
+    jb->state = rc ? JOB_FAILED : JOB_DONE;
+    jb->result = rc ? NULL : result;
+    jb->error = rc ? jobs_err_json(&err) : NULL;
+    jb->finished_ms = jb->updated_ms = util_epoch_ms();
+    jb->finishing = 0;
+    if (rc)
+        j->stats.jobs_failed++;
+    else
+        j->stats.jobs_done++;
+    pthread_mutex_unlock(&j->mu);
+    if (rc) {
+        json_decref(result);
+        log_warn("job %s failed: %s", jb->id, err.msg);
+    }
+    if (j->store && jobs_doc_put_job(j->store, jb, &perr))
+        log_error("job %s: cannot persist its end: %s", jb->id, perr.msg);
+    pthread_mutex_lock(&j->mu);
+    retire(j, jb);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void *worker_main(void *arg)
+{
+    struct jobs *j = arg;
+    struct task t;
+
+    pthread_mutex_lock(&j->mu);
+    while (!j->stopping) {
+        if (!next_task(j, &t)) {
+            pthread_cond_wait(&j->cv, &j->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&j->mu);
+        if (t.finish)
+            run_finish(j, &t);
+        else
+            run_item(j, &t);
+        pthread_mutex_lock(&j->mu);
+        unref(t.jb);
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    if (j->thread_exit)
+        j->thread_exit();
+    return NULL;
+}
+
+void jobs_on_thread_exit(struct jobs *j, void (*fn)(void))
+{
+    if (!j->started)
+        j->thread_exit = fn;
+}
+
+/* ---- start, submit ---- */
+
+static void resume_one(const char *id, void *ctx)
+{
+    struct jobs *j = ctx;
+    struct job *jb = NULL;
+    struct kr_err err = {0};
+
+    if (jobs_doc_load(j->store, id, &jb, &err)) {
+        log_error("job %s: cannot resume: %s", id, err.msg);
+        return;
+    }
+    jb->kind = find_kind(j, jb->kind_name);
+    if (!jb->kind) { /* no item will run; the finish task marks the job failed */
+        struct kr_err e = {0};
+        kr_fail(&e, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available", jb->kind_name);
+        for (size_t i = 0; i < jb->total; i++)
+            if (jb->st[i] == JOB_ITEM_PENDING)
+                jobs_job_set_item(jb, i, jobs_item_doc(0, NULL, jobs_err_json(&e)));
+    }
+    jb->refs = 1;
+    log_info("job %s: resuming, %zu of %zu items already finished", id, jb->n_ok + jb->n_failed,
+             jb->total);
+    list_append(&j->active, jb);
+}
+
+enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    if (j->started)
+        return kr_fail(err, KR_ECONFLICT, NULL, "jobs already started");
+    if (j->store)
+        rc = jobs_doc_each_unfinished(j->store, resume_one, j, err);
+    if (rc)
+        return rc;
+    j->threads = calloc((size_t)j->nworkers, sizeof *j->threads);
+    if (!j->threads)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    pthread_mutex_lock(&j->mu);
+    for (int i = 0; i < j->nworkers; i++) {
+        if (pthread_create(&j->threads[i], NULL, worker_main, j)) {
+            rc = kr_fail(err, KR_EINTERNAL, NULL, "cannot start job worker");
+            break;
+        }
+        j->started++;
+    }
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+enum kr_code jobs_submit(struct jobs *j, const char *kind, json_t *params, json_t *items,
+                         char id[JOBS_ID_LEN], struct kr_err *err)
+{
+    const struct jobs_kind *k = find_kind(j, kind ? kind : "");
+    struct job *jb;
+    enum kr_code rc;
+
+    if (!k)
+        return kr_fail(err, KR_EINVAL, "unknown_kind", "unknown job kind %s", kind);
+    if (!json_is_array(items) || json_array_size(items) == 0)
+        return kr_fail(err, KR_EINVAL, "no_items", "a job needs at least one item");
+    if (json_array_size(items) > JOBS_MAX_ITEMS)
+        return kr_fail(err, KR_ELIMIT, "too_many_items", "a job takes at most %d items",
+                       JOBS_MAX_ITEMS);
+    util_random_hex(id, (JOBS_ID_LEN - 1) / 2);
+    jb = jobs_job_new(id, kind, params, items);
+    if (!jb)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    jb->kind = k;
+    jb->refs = 1;
+    if (j->store && (rc = jobs_doc_put_job(j->store, jb, err))) {
+        jobs_job_free(jb);
+        return rc;
+    }
+    pthread_mutex_lock(&j->mu);
+    list_append(&j->active, jb);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return KR_OK;
+}
+
+/* ---- queries ---- */
+
+/* The job, from memory (ref taken) or the store (fresh); *mem says which. */
+static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int *mem,
+                           struct kr_err *err)
+{
+    struct job *jb;
+
+    if (!jobs_id_ok(id))
+        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+    pthread_mutex_lock(&j->mu);
+    jb = list_find(j->active, id);
+    if (!jb)
+        jb = list_find(j->finished, id);
+    if (jb)
+        jb->refs++;
+    pthread_mutex_unlock(&j->mu);
+    *mem = jb != NULL;
+    if ((*out = jb))
+        return KR_OK;
+    if (!j->store)
+        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+    enum kr_code rc = jobs_doc_load(j->store, id, out, err);
+    if (rc == KR_ENOTFOUND)
+        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+    return rc;
+}
+
+static void release(struct jobs *j, struct job *jb, int mem)
+{
+    if (!mem) {
+        jobs_job_free(jb);
+        return;
+    }
+    pthread_mutex_lock(&j->mu);
+    unref(jb);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Run fn on the job with the lock held when the job lives in memory. */
+static enum kr_code with_job(struct jobs *j, const char *id,
+                             enum kr_code (*fn)(struct job *jb, json_t **out, struct kr_err *err),
+                             json_t **out, struct kr_err *err)
+{
+    struct job *jb;
+    int mem;
+    enum kr_code rc = lookup(j, id, &jb, &mem, err);
+
+    if (rc)
+        return rc;
+    if (mem)
+        pthread_mutex_lock(&j->mu);
+    rc = fn(jb, out, err);
+    if (mem)
+        pthread_mutex_unlock(&j->mu);
+    release(j, jb, mem);
+    return rc;
+}
+
+static enum kr_code view_of(struct job *jb, json_t **out, struct kr_err *err)
+{
+    *out = jobs_job_view(jb);
+    return *out ? KR_OK : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+}
+
+static enum kr_code result_of(struct job *jb, json_t **out, struct kr_err *err)
+{
+    if (jb->state == JOB_DONE) {
+        *out = json_incref(jb->result ? jb->result : json_null());
+        return KR_OK;
+    }
+    if (jb->state == JOB_FAILED)
+        return kr_fail(err, KR_EUPSTREAM, "job_failed", "%s",
+                       json_string_value(json_object_get(jb->error, "message")));
+    return kr_fail(err, KR_ECONFLICT, "job_running", "job %s has not finished", jb->id);
+}
+
+enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
+{
+    return with_job(j, id, view_of, out, err);
+}
+
+enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
+{
+    return with_job(j, id, result_of, out, err);
+}
+
+static void deadline_after(struct timespec *ts, long ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct kr_err *err)
+{
+    struct job *jb;
+    int mem, timed_out = 0;
+    struct timespec until;
+    enum kr_code rc = lookup(j, id, &jb, &mem, err);
+
+    if (rc)
+        return rc;
+    if (!mem) { /* from the store: it ended, or no instance has started it yet */
+        if (jb->state < JOB_DONE)
+            rc = kr_fail(err, KR_ETIMEOUT, "job_running", "job %s has not finished", id);
+        jobs_job_free(jb);
+        return rc;
+    }
+    if (timeout_ms >= 0)
+        deadline_after(&until, timeout_ms);
+    pthread_mutex_lock(&j->mu);
+    while (jb->state < JOB_DONE && !j->stopping && !timed_out)
+        if (timeout_ms < 0)
+            pthread_cond_wait(&j->cv, &j->mu);
+        else
+            timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT;
+    if (jb->state < JOB_DONE)
+        rc = j->stopping ? kr_fail(err, KR_EIO, "shutting_down", "the server is stopping")
+                         : kr_fail(err, KR_ETIMEOUT, "job_running", "job %s is still running", id);
+    unref(jb);
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+void jobs_get_stats(struct jobs *j, struct jobs_stats *out)
+{
+    pthread_mutex_lock(&j->mu);
+    *out = j->stats;
+    out->active_jobs = out->running_items = 0;
+    for (struct job *jb = j->active; jb; jb = jb->next) {
+        out->active_jobs++;
+        out->running_items += (long long)jb->n_running;
+    }
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void free_list(struct job *head)
+{
+    while (head) {
+        struct job *next = head->next;
+        jobs_job_free(head);
+        head = next;
+    }
+}
+
+void jobs_close(struct jobs *j)
+{
+    if (!j)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->stopping = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    for (int i = 0; i < j->started; i++)
+        pthread_join(j->threads[i], NULL);
+    free(j->threads);
+    free_list(j->active);
+    free_list(j->finished);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    free(j);
+}

@@ -1,0 +1,109 @@
+/*
+ * jobs.h - background jobs: a list of items worked through by a small pool
+ * of threads, persisted in the store so that a restarted server resumes
+ * where it stopped.
+ *
+ * A job has a kind (registered once: "catalog", "variations" ...), JSON
+ * parameters and a JSON array of items. Workers take one item at a time,
+ * round-robin across the active jobs, so a small synchronous request is not
+ * stuck behind a 1,000-item batch, and no more than `workers` items run at
+ * once in the whole process (that is the concurrency bound the AI providers
+ * see). A failing item carries its error and never stops the others. When
+ * every item has finished, the kind's finish() turns the item results into
+ * the job result (for the catalog: the spreadsheet files).
+ *
+ * Persistence (when a store is given), in the store's document table:
+ *   ns "jobs",            key ID        -> the job: kind, params, items, state,
+ *                                          result, error, times
+ *   ns "job_items:ID",    key "000042"  -> one finished item: status, result, error
+ * The job is written before jobs_submit() returns, and each item as soon as
+ * it finishes, so after a crash jobs_start() reloads unfinished jobs and runs
+ * only the items that have no document yet (finished items, failed ones
+ * included, are never redone). Without a store, jobs live in memory only
+ * (the CLI) and the last few finished ones are kept for jobs_status().
+ *
+ * Thread safety: every function may be called from any thread, except that
+ * jobs_register() must precede jobs_start() and jobs_close() must come last
+ * (no caller may still be inside jobs_wait()).
+ * Ownership: JSON passed in is borrowed (the job takes its own references);
+ * JSON returned through json_t ** is a new reference owned by the caller.
+ */
+#ifndef KARAT_JOBS_JOBS_H
+#define KARAT_JOBS_JOBS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+struct store;
+struct jobs;
+
+#define JOBS_ID_LEN    33     /* 32 hex digits + NUL */
+#define JOBS_MAX_ITEMS 100000 /* hard cap per job; callers apply the configured batch limit */
+
+struct jobs_kind {
+    const char *name; /* stable: it is persisted with every job */
+    void *ctx;        /* handed back to both callbacks */
+    /* Work on item `index`. On success *result (may stay NULL) is a new
+     * reference kept as the item's result. On failure only this item is
+     * marked failed, with err as its error; it is not retried. */
+    enum kr_code (*run_item)(void *ctx, const char *job_id, json_t *params, size_t index,
+                             json_t *item, json_t **result, struct kr_err *err);
+    /* Called once every item has finished. inputs: the submitted items;
+     * docs: array, per item {"status": "done"|"failed", "result": ...,
+     * "error": {...}}. *result (new reference) becomes the job's result; a
+     * failure marks the job failed. May run again after a restart if the
+     * process died inside it. NULL: the job result is null. */
+    enum kr_code (*finish)(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+                           json_t *docs, json_t **result, struct kr_err *err);
+};
+
+/* store may be NULL (memory only). workers: items processed at once (>= 1). */
+enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, struct kr_err *err);
+/* The kind (and what it points to) must outlive the jobs instance. */
+enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct kr_err *err);
+/* A function each worker thread calls just before it exits (for example
+ * image_thread_cleanup, to free libvips' per-thread buffers). Before start. */
+void jobs_on_thread_exit(struct jobs *j, void (*fn)(void));
+/* Reload unfinished jobs from the store and start the workers. A reloaded job
+ * whose kind is not registered is marked failed ("unknown_kind"). */
+enum kr_code jobs_start(struct jobs *j, struct kr_err *err);
+
+/* Queue a job. items: a non-empty array. id receives the new job's id. */
+enum kr_code jobs_submit(struct jobs *j, const char *kind, json_t *params, json_t *items,
+                         char id[JOBS_ID_LEN], struct kr_err *err);
+
+/* The client view of a job:
+ *   {"job_id", "kind", "status": "queued"|"running"|"done"|"failed",
+ *    "total", "done" (finished items), "succeeded", "failed", "running",
+ *    "items": [{"index", "status": "pending"|"running"|"done"|"failed",
+ *               "item": <input>, "error": {"code", "message"}?}],
+ *    "result"?, "error"?, "created_at", "updated_at", "finished_at"?}
+ * KR_ENOTFOUND for an unknown id. */
+enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr_err *err);
+/* The job's result once it is done (new reference; KR_ECONFLICT while it runs,
+ * the job's own error when it failed). */
+enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr_err *err);
+
+/* Block until the job is done or failed. timeout_ms < 0 waits for ever;
+ * KR_ETIMEOUT if it is still running when the time is up, KR_ENOTFOUND if
+ * there is no such job, KR_EIO if the instance is shutting down. */
+enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct kr_err *err);
+
+/* Valid job id syntax (32 lower-case hex digits). */
+int jobs_id_ok(const char *id);
+
+/* Counters for /metrics. */
+struct jobs_stats {
+    long long active_jobs;                                      /* queued or running */
+    long long running_items;                                    /* items in a worker right now */
+    long long items_done, items_failed, jobs_done, jobs_failed; /* since start */
+};
+void jobs_get_stats(struct jobs *j, struct jobs_stats *out);
+
+/* Stop the workers after their current item (unfinished items stay persisted
+ * and resume on the next start) and free everything. NULL is fine. */
+void jobs_close(struct jobs *j);
+
+#endif
