@@ -83,6 +83,10 @@ static const struct config_var vars[] = {
      "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
     {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,
      "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a marketplace."},
+    {"KARAT_JOB_WORKERS", CONFIG_INT, OFF(job_workers), "4", 0,
+     "Items (catalog photos) processed at once by the background job runner, across all jobs."},
+    {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
+     "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job id."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 

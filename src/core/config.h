@@ -63,6 +63,9 @@ struct config {
     char *seller_profile;
     /* marketplace sheets (catalog/sheet.h) */
     char *marketplaces_dir;
+    /* background jobs (catalog pipeline) */
+    int job_workers;
+    int job_sync_wait_s;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };
