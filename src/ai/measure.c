@@ -253,9 +253,9 @@ static void grade(struct ai_measure *m, int touches_edge)
         c++, add_reason(m, "item very small in frame");
     else if (m->fill < 0.12)
         b++, add_reason(m, "item small in frame");
-    if (m->sharpness < 15)
+    if (m->sharpness < 8)
         c++, add_reason(m, "blurry");
-    else if (m->sharpness < 60)
+    else if (m->sharpness < 25)
         b++, add_reason(m, "soft focus");
     if (m->exposure > 0 && (m->exposure < 0.12 || m->exposure > 0.95))
         c++, add_reason(m, m->exposure < 0.12 ? "very dark" : "overexposed");

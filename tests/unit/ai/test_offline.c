@@ -1,0 +1,226 @@
+/*
+ * test_offline.c - the offline provider and ai_measure_image: colour names,
+ * background, the A/B/C grade (sharp vs blurred vs small), honest blanks
+ * with reasons, copy composed only from given attributes, determinism,
+ * "cannot generate scenes", and provider defaults / configuration errors.
+ */
+#include <vips/vips.h>
+
+#include "ai_test.h"
+#include "image/image.h"
+
+static unsigned char *blurred(const unsigned char *d, size_t n, size_t *on)
+{
+    VipsImage *im = vips_image_new_from_buffer(d, n, "", NULL), *bl = NULL;
+    void *out = NULL;
+    assert_non_null(im);
+    assert_int_equal(vips_gaussblur(im, &bl, 6, NULL), 0);
+    assert_int_equal(vips_jpegsave_buffer(bl, &out, on, NULL), 0);
+    g_object_unref(im);
+    g_object_unref(bl);
+    return out;
+}
+
+static struct ai *offline(void)
+{
+    struct kr_err err = {0};
+    struct ai *ai = ait_open(NULL, NULL, NULL, NULL, 0, &err);
+    assert_non_null(ai);
+    return ai;
+}
+
+static void test_measure(void **state)
+{
+    size_t n, bn;
+    unsigned char *d = ait_photo(2, &n), *b = blurred(d, n, &bn);
+    struct ai_image im = {d, n, "image/jpeg"}, bim = {b, bn, "image/jpeg"};
+    struct ai_measure m, mb;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_measure_image(&im, 0, &m, &err), KR_OK);
+    assert_string_equal(m.metal, "rose gold");
+    assert_string_equal(m.colour, "rose gold");
+    assert_string_equal(m.background, "white");
+    assert_int_equal(m.width, 1200);
+    assert_true(m.fill > 0.2 && m.fill < 0.6);
+    assert_true(m.aspect > 0.5 && m.aspect < 0.8);
+    assert_int_equal(m.grade, 'A');
+
+    assert_int_equal(ai_measure_image(&bim, 0, &mb, &err), KR_OK);
+    assert_true(mb.sharpness < m.sharpness / 5);
+    assert_int_equal(mb.grade, 'C');
+    assert_non_null(strstr(mb.grade_reason, "blurry"));
+
+    struct tu_img_opts small = {.width = 300, .height = 300, .seed = 2};
+    struct tu_img_opts grey = {.width = 1200, .height = 1200, .seed = 3, .bg = 120};
+    unsigned char *s = tu_make_image(&small, &n);
+    struct ai_image sim = {s, n, "image/jpeg"};
+    assert_int_equal(ai_measure_image(&sim, 0, &m, &err), KR_OK);
+    assert_int_equal(m.grade, 'C');
+    assert_non_null(strstr(m.grade_reason, "resolution"));
+    free(s);
+    s = tu_make_image(&grey, &n);
+    sim.data = s;
+    sim.len = n;
+    assert_int_equal(ai_measure_image(&sim, 0, &m, &err), KR_OK);
+    assert_string_equal(m.background, "plain");
+    assert_int_equal(m.grade, 'B');
+    free(s);
+
+    struct ai_image junk = {(const unsigned char *)"not an image", 12, "image/jpeg"};
+    assert_int_not_equal(ai_measure_image(&junk, 0, &m, &err), KR_OK);
+    /* pixel limit enforced */
+    assert_int_equal(ai_measure_image(&im, 1000, &m, &err), KR_ELIMIT);
+    free(d);
+    g_free(b);
+}
+
+static void test_offline_extract(void **state)
+{
+    struct ai *ai = offline();
+    size_t n;
+    unsigned char *d = ait_photo(2, &n);
+    struct ai_image im = {d, n, "image/jpeg"};
+    const char *const colours[] = {"Gold", "Silver", "Rose-Gold", "Multicolor"};
+    const char *const grades[] = {"A", "B", "C"};
+    const char *const types[] = {"Earring", "Necklace"};
+    const char *const materials[] = {"Brass", "Alloy"};
+    struct ai_field f[] = {
+        {"Color", NULL, colours, 4, 0, 0},    {"quality", NULL, grades, 3, 0, 0},
+        {"Type", NULL, types, 2, 0, 0},       {"Base Material", NULL, materials, 2, 0, 0},
+        {"stone_color", NULL, NULL, 0, 0, 0}, {"color_map", NULL, NULL, 0, 0, 1},
+    };
+    struct ai_extract_req req = {
+        .images = &im, .nimages = 1, .product_type = "earrings", .fields = f, .nfields = 6};
+    json_t *out = NULL, *notes = NULL, *out2 = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_string_equal(ai_provider_name(ai, AI_ROLE_ATTR), "offline");
+    assert_int_equal(ai_extract(ai, &req, &out, &notes, &err), KR_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "Color")), "Rose-Gold");
+    assert_string_equal(json_string_value(json_object_get(out, "quality")), "A");
+    assert_string_equal(json_string_value(json_object_get(out, "Type")), "Earring");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(out, "color_map"), 0)),
+                        "Rose Gold");
+    /* not knowable from pixels: blank with a reason, never invented */
+    assert_null(json_object_get(out, "Base Material"));
+    assert_non_null(json_string_value(json_object_get(notes, "Base Material")));
+    assert_null(json_object_get(out, "stone_color"));
+    assert_non_null(json_object_get(notes, "stone_color"));
+    /* deterministic */
+    assert_int_equal(ai_extract(ai, &req, &out2, NULL, &err), KR_OK);
+    assert_true(json_equal(out, out2));
+    json_decref(out);
+    json_decref(out2);
+    json_decref(notes);
+    free(d);
+    ai_close(ai);
+}
+
+static void test_offline_copy(void **state)
+{
+    struct ai *ai = offline();
+    json_t *attrs =
+        json_pack("{s:s,s:s,s:s}", "color", "Gold", "stone_color", "Red", "Occasion", "Party");
+    json_t *profile = json_pack("{s:s}", "brand", "Alya");
+    struct ai_field lf[] = {{"title", NULL, NULL, 0, 40, 0},
+                            {"bullets", NULL, NULL, 0, 0, 1},
+                            {"description", NULL, NULL, 0, 0, 0},
+                            {"hsn_code", NULL, NULL, 0, 0, 0}};
+    struct ai_copy_req req = {.kind = AI_COPY_LISTING,
+                              .product_type = "Earrings",
+                              .attributes = attrs,
+                              .profile = profile,
+                              .fields = lf,
+                              .nfields = 4};
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    const char *title = json_string_value(json_object_get(out, "title"));
+    assert_non_null(title);
+    assert_true(strlen(title) <= 40);
+    assert_non_null(strstr(title, "Alya"));
+    assert_non_null(strstr(title, "Gold"));
+    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "red stones"));
+    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "Party"));
+    assert_true(json_array_size(json_object_get(out, "bullets")) >= 2);
+    assert_null(json_object_get(out, "hsn_code")); /* nothing to say: left out */
+    json_decref(out);
+
+    struct ai_copy_req rw = {
+        .kind = AI_COPY_REWRITE, .previous = "A bright gold earring.", .style = "Boldness"};
+    assert_int_equal(ai_copy(ai, &rw, &out, &err), KR_OK);
+    const char *text = json_string_value(json_object_get(out, "text"));
+    assert_non_null(strstr(text, "A bright gold earring."));
+    assert_string_not_equal(text, "A bright gold earring.");
+    json_decref(out);
+
+    struct ai_copy_req tt = {.kind = AI_COPY_TITLE,
+                             .product_type = "earrings",
+                             .previous = "Gold Earrings With Red Stones",
+                             .attributes = attrs};
+    assert_int_equal(ai_copy(ai, &tt, &out, &err), KR_OK);
+    assert_string_not_equal(json_string_value(json_object_get(out, "title")),
+                            "Gold Earrings With Red Stones");
+    json_decref(out);
+
+    struct ai_copy_req empty = {.kind = AI_COPY_REWRITE, .previous = ""};
+    assert_int_equal(ai_copy(ai, &empty, &out, &err), KR_EINVAL);
+    json_decref(attrs);
+    json_decref(profile);
+    ai_close(ai);
+}
+
+static void test_offline_image_unsupported(void **state)
+{
+    struct ai *ai = offline();
+    struct ai_image_req req = {NULL, 0, "a scene", 0, 0};
+    struct ai_image_out out;
+    struct kr_err err = {0};
+    (void)state;
+    assert_int_equal(ai_image(ai, &req, &out, &err), KR_EUNSUPPORTED);
+    assert_string_equal(err.msg, "offline provider cannot generate scenes");
+    assert_null(out.data);
+    ai_close(ai);
+}
+
+static void test_provider_choice(void **state)
+{
+    struct kr_err err = {0};
+    struct ai *ai;
+    (void)state;
+    ait_clear_keys();
+    setenv("GOOGLE_API_KEY", "g", 1);
+    ai = ait_open(NULL, NULL, NULL, NULL, 0, &err);
+    assert_string_equal(ai_provider_name(ai, AI_ROLE_ATTR), "gemini");
+    assert_string_equal(ai_provider_name(ai, AI_ROLE_COPY), "offline");
+    assert_string_equal(ai_provider_name(ai, AI_ROLE_IMAGE), "offline");
+    ai_close(ai);
+    assert_null(ait_open(NULL, "openai", NULL, NULL, 0, &err));
+    assert_string_equal(err.slug, "bad_config");
+    assert_non_null(strstr(err.msg, "OPENAI_API_KEY"));
+    assert_null(ait_open("claude", NULL, NULL, NULL, 0, &err));
+    assert_string_equal(err.slug, "bad_config");
+    ai = ait_open("OFFLINE", NULL, NULL, NULL, 0, &err);
+    assert_string_equal(ai_provider_name(ai, AI_ROLE_ATTR), "offline");
+    ai_close(ai);
+    ait_clear_keys();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),
+    };
+    ait_clear_keys();
+    image_init("test_offline", NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    image_shutdown();
+    return rc;
+}
