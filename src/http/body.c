@@ -86,13 +86,28 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
                                const char *filename, const char *ctype, const char *te,
                                const char *data, uint64_t off, size_t size);
 
+static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    (void)value;
+    *(int *)cls += strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0;
+    return MHD_YES;
+}
+
 void http_body_begin(struct http_request *r)
 {
     const struct http_limits *lim = &r->srv->lim;
     const char *ct = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     uint64_t cl = 0;
+    int lengths = 0;
 
     buf_init(&r->body, lim->max_body);
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
+    if (lengths > 1) { /* framing the client and a proxy could read differently */
+        http_req_fail(r, 400, "bad_request", "more than one Content-Length header");
+        return;
+    }
     if (content_length(r, &cl) && cl > lim->max_body) {
         r->too_big = 1;
         http_req_fail(r, 413, "too_large", "request body is %llu bytes; the limit is %zu",

@@ -28,7 +28,7 @@ struct http_arena_block {
 void *http_arena_alloc(struct http_arena *a, size_t n)
 {
     struct http_arena_block *b = a->head;
-    size_t need = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    size_t align = _Alignof(max_align_t), need = (n + align - 1) / align * align;
     if (need < n)
         return NULL;
     if (!b || b->cap - b->used < need) {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,14 +43,21 @@
 /* Path and query from the raw URI; 0 (and a failure recorded) if unusable. */
 static int split_uri(struct http_request *r)
 {
-    size_t plen = strcspn(r->uri, "?#");
-    r->path = http_arena_strndup(&r->arena, r->uri, plen);
+    const char *u = r->uri;
+    int absolute = strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0;
+    size_t plen;
+    if (absolute) { /* absolute-form: drop scheme and authority */
+        u = strstr(u, "//") + 2;
+        u += strcspn(u, "/?#");
+    }
+    plen = strcspn(u, "?#");
+    r->path = absolute && plen == 0 ? "/" : http_arena_strndup(&r->arena, u, plen);
     if (!r->path || r->path[0] != '/') {
         http_req_fail(r, 400, "bad_path", "the request path must start with '/'");
         return 0;
     }
-    if (r->uri[plen] == '?') {
-        const char *q = r->uri + plen + 1;
+    if (u[plen] == '?') {
+        const char *q = u + plen + 1;
         char *qs = http_arena_strndup(&r->arena, q, strcspn(q, "#"));
         r->nquery = qs ? http_query_parse(&r->arena, qs, r->query, HTTP_MAX_QUERY) : 0;
         if (r->nquery < 0) {
@@ -159,8 +167,11 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 /* The path for the log: no query string (it may hold secrets), printable. */
 static void log_path(const struct http_request *r, char *out, size_t n)
 {
-    size_t len = strcspn(r->uri, "?#");
-    snprintf(out, n, "%.*s", (int)(len < 200 ? len : 200), r->uri);
+    const char *p = r->path ? r->path : r->uri;
+    if (p[0] != '/')
+        p = "(not a path)"; /* could be an absolute URI with user:password@ */
+    size_t len = strcspn(p, "?#");
+    snprintf(out, n, "%.*s", (int)(len < 200 ? len : 200), p);
     for (char *p = out; *p; p++)
         if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
             *p = '?';
