@@ -107,11 +107,15 @@ static void make_name(const struct facts *f, char *out, size_t n)
 
 static void make_description(const struct facts *f, char *out, size_t n)
 {
-    const char *art = strchr("aeiou", f->colour[0] ? f->colour[0] : f->type[0]) ? "An" : "A";
-    snprintf(out, n, "%s %s%s%s%s%s%s.%s%s%s", art, f->colour, f->colour[0] ? "-tone " : "",
-             f->type, f->stone[0] ? " set with " : "", f->stone, f->stone[0] ? " stones" : "",
+    size_t tl = strlen(f->type);
+    int plural = tl > 1 && f->type[tl - 1] == 's';
+    const char *first = f->colour[0] ? f->colour : f->type;
+    const char *art = plural ? "" : strchr("aeiou", first[0]) ? "an " : "a ";
+    snprintf(out, n, "%s%s%s%s%s%s%s.%s%s%s", art, f->colour, f->colour[0] ? "-tone " : "", f->type,
+             f->stone[0] ? " set with " : "", f->stone, f->stone[0] ? " stones" : "",
              f->details.len ? " Details: " : "", f->details.len ? (char *)f->details.data : "",
              f->details.len ? "." : "");
+    cap_first(out);
 }
 
 static const char *style_lead(const char *style)

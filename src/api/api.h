@@ -14,6 +14,7 @@
 #ifndef KARAT_API_API_H
 #define KARAT_API_API_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "core/config.h"
@@ -45,6 +46,15 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
 void api_delete_image(struct http_request *req, struct http_response *res, void *app);
 /* files.c */
 void api_get_file(struct http_request *req, struct http_response *res, void *app);
+/* captions.c: /generate_caption, /regenerate, /regenerate_title */
+void api_generate_caption(struct http_request *req, struct http_response *res, void *app);
+void api_regenerate(struct http_request *req, struct http_response *res, void *app);
+void api_regenerate_title(struct http_request *req, struct http_response *res, void *app);
+/* Caption one photo (shared with `karat caption`): *out gets generated_name,
+ * quality, description, attributes, prompt, color (the caller adds
+ * display_name and s3_url). */
+enum kr_code api_caption_photo(struct ai *ai, long long max_pixels, const void *data, size_t len,
+                               const char *type, json_t **out, struct kr_err *err);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

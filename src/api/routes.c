@@ -19,6 +19,10 @@ static const struct http_route routes[] = {
     {"POST", "/upload-and-index", api_upload_and_index, 0, NULL},
     {"POST", "/image-search", api_image_search, 0, NULL},
     {"POST", "/delete_image", api_delete_image, 0, NULL},
+    /* captions: describe a photo, rewrite copy */
+    {"POST", "/generate_caption", api_generate_caption, 0, NULL},
+    {"POST", "/regenerate", api_regenerate, 0, NULL},
+    {"POST", "/regenerate_title", api_regenerate_title, 0, NULL},
 };
 
 const struct http_route *api_routes(size_t *n)

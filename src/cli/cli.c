@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
     {"dedup", cli_cmd_dedup, "find duplicates among image files (touches no store)"},
     {"fsck", cli_cmd_fsck, "check (and --repair) rows, blobs and index entries"},
     {"config", cli_cmd_config, "print the effective configuration (secrets masked)"},
+    {"caption", cli_cmd_caption, "caption one photo and print the /generate_caption JSON"},
 };
 
 static void usage(FILE *f)

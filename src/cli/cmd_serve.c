@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ai/ai.h"
 #include "api/api.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "image/image.h"
+#include "net/net.h"
 #include "repo/repo.h"
 
 static const struct cli_opt opts[] = {
@@ -70,6 +72,14 @@ static int run(struct config *cfg)
         fprintf(stderr, "karat: %s\n", err.msg);
         return 1;
     }
+    if (net_global_init(&err) || ai_open(cfg, &app.ai, &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        repo_close(app.repo);
+        return 1;
+    }
+    log_info("AI providers: attributes %s, copy %s, images %s",
+             ai_provider_name(app.ai, AI_ROLE_ATTR), ai_provider_name(app.ai, AI_ROLE_COPY),
+             ai_provider_name(app.ai, AI_ROLE_IMAGE));
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
@@ -87,6 +97,7 @@ static int run(struct config *cfg)
     http_server_stop(srv);
     rc = 0;
 out:
+    ai_close(app.ai);
     repo_close(app.repo);
     return rc;
 }

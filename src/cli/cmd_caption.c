@@ -1,0 +1,81 @@
+/*
+ * cmd_caption.c - `karat caption IMAGE [--type earrings]`: caption one photo
+ * from the command line and print the JSON /generate_caption returns.
+ *
+ * Uses the same code as the endpoint (api_caption_photo) and the same AI
+ * configuration (providers, keys, base URLs). Nothing is stored, so
+ * "s3_url" is null; "display_name" is the file's base name.
+ */
+#include "cli/cli.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ai/ai.h"
+#include "api/api.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "net/net.h"
+
+static const struct cli_opt opts[] = {
+    {"--type", 1, "jewellery type used in the copy (default: earrings)"},
+    {"--data", 1, "data folder (for karat.conf; nothing is written)"},
+    {NULL, 0, NULL},
+};
+
+static int caption_file(const struct config *cfg, const char *path, const char *type)
+{
+    struct kr_err err = {0};
+    struct ai *ai = NULL;
+    struct buf b;
+    json_t *out = NULL;
+    const char *base = strrchr(path, '/');
+    int rc = 2; /* 1 means "--help shown" to cli_main */
+
+    buf_init(&b, (size_t)cfg->max_upload_bytes);
+    if (buf_read_file(&b, path, &err) || ai_open(cfg, &ai, &err) ||
+        api_caption_photo(ai, cfg->max_pixels, b.data, b.len, type, &out, &err)) {
+        fprintf(stderr, "karat caption: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
+        goto out;
+    }
+    json_object_set_new(out, "display_name", json_string(base ? base + 1 : path));
+    json_object_set_new(out, "s3_url", json_null());
+    json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    rc = 0;
+out:
+    json_decref(out);
+    ai_close(ai);
+    buf_release(&b);
+    return rc;
+}
+
+int cli_cmd_caption(int argc, char **argv)
+{
+    struct cli_args a;
+    struct config cfg;
+    struct kr_err err = {0};
+    const char *type;
+    int rc = cli_parse(argc, argv, opts, "karat caption IMAGE [--type earrings]", &a);
+
+    if (rc)
+        return rc;
+    if (a.npos != 1) {
+        fprintf(stderr, "usage: karat caption IMAGE [--type earrings]\n");
+        return 2;
+    }
+    type = cli_get(&a, opts, "--type");
+    if (cli_config(&cfg, cli_get(&a, opts, "--data")))
+        return 2;
+    if (image_init("karat", &err) || net_global_init(&err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        config_release(&cfg);
+        return 2;
+    }
+    rc = caption_file(&cfg, a.pos[0], type && *type ? type : "earrings");
+    net_global_cleanup();
+    image_shutdown();
+    config_release(&cfg);
+    return rc;
+}
