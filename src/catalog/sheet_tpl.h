@@ -1,0 +1,94 @@
+/*
+ * sheet_tpl.h - internals of template filling (sheet_xml.c: the lexical
+ * sheetData reader; sheet_zip.c: the xlsx package; sheet_fill.c: the
+ * filler). Not part of the public API; see sheet.h.
+ */
+#ifndef KARAT_CATALOG_SHEET_TPL_H
+#define KARAT_CATALOG_SHEET_TPL_H
+
+#include <stddef.h>
+
+#include "catalog/sheet_int.h"
+
+/* ---- lexical XML (sheet_xml.c) ---- */
+
+enum xml_kind { XML_START = 1, XML_END, XML_EMPTY };
+
+struct xml_tag {
+    size_t start, end; /* bytes of "<...>" */
+    const char *name;  /* qualified name, not NUL-terminated */
+    size_t nlen;
+    enum xml_kind kind;
+};
+
+struct xml_span {
+    size_t start, end;
+};
+
+struct xml_cell {
+    size_t start, end, open_end; /* whole element; end of its start tag */
+    int col;                     /* 0-based */
+    int empty;                   /* <c .../> */
+};
+
+struct xml_row {
+    size_t start, end, open_end;
+    int r; /* 1-based row number */
+    int empty;
+    size_t cell0, ncells; /* its cells in xml_sheet.cells */
+};
+
+struct xml_sheet {
+    const char *x;
+    size_t n;
+    struct xml_tag dim;       /* <dimension>, name == NULL if absent */
+    struct xml_tag data_open; /* <sheetData> (kind XML_EMPTY when self-closing) */
+    size_t data_close;        /* start of </sheetData> (or end of the empty tag) */
+    char prefix[32];          /* namespace prefix of sheetData incl. ':' ("" usually) */
+    size_t plen;
+    struct xml_row *rows;
+    size_t nrows, caprows;
+    struct xml_cell *cells;
+    size_t ncells, capcells;
+};
+
+int xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t);
+/* 1 if the tag's local name (after any prefix) is local. */
+int xml_is(const struct xml_tag *t, const char *local);
+/* Find attribute name in start tag t: value span and the whole name="..." span. */
+int xml_attr(const char *x, const struct xml_tag *t, const char *name, struct xml_span *val,
+             struct xml_span *whole);
+/* Decode XML entities and character references of s[0..n) onto b. */
+void xml_unescape(const char *s, size_t n, struct buf *b);
+int xml_cell_ref(const char *s, size_t n, int *col, int *row);
+/* Record rows and cells of the worksheet XML x; 0 ok, -1 unsupported/malformed. */
+int xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n);
+void xml_sheet_release(struct xml_sheet *sh);
+
+/* ---- the xlsx package (sheet_zip.c) ---- */
+
+struct tpl {
+    void *za, *src;       /* zip_t, zip_source_t */
+    char part[512];       /* worksheet part of the data sheet, "xl/worksheets/sheet3.xml" */
+    long long part_index; /* its zip index */
+    char **sst;           /* shared strings (plain text) */
+    size_t nsst;
+    struct buf xml; /* the worksheet part */
+};
+
+/* Open the template, find the schema's data sheet, read it and the shared
+ * strings. */
+enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
+                      struct kr_err *err);
+/* Replace the worksheet part with xml (taken over), drop calcChain when
+ * formulas were removed, and write the new package into out. */
+enum kr_code tpl_finish(struct tpl *t, struct buf *xml, int drop_calc_chain, struct buf *out,
+                        struct kr_err *err);
+void tpl_close(struct tpl *t);
+
+/* Text of a cell: shared string, inline string, or raw value; "" if none.
+ * *has_formula tells whether it holds a formula. */
+void tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct xml_cell *c,
+                   struct buf *out, int *has_formula);
+
+#endif
