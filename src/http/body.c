@@ -124,16 +124,23 @@ void http_body_begin(struct http_request *r)
                       "malformed form content type (multipart needs a boundary)");
 }
 
+/* Bytes we read only to throw away: past max_body + max(max_body, 8 MiB)
+ * the connection is closed instead. */
+static enum MHD_Result drain(const struct http_request *r)
+{
+    size_t max = r->srv->lim.max_body, slack = max > DRAIN_MIN ? max : DRAIN_MIN;
+    return r->received > max && r->received - max > slack ? MHD_NO : MHD_YES;
+}
+
 enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t n)
 {
-    const struct http_limits *lim = &r->srv->lim;
-    size_t drain = lim->max_body > DRAIN_MIN ? lim->max_body : DRAIN_MIN;
-
     r->received += n;
-    if (r->received > lim->max_body && !r->too_big)
+    if (r->preflight)
+        return drain(r); /* an OPTIONS body is never stored */
+    if (r->received > r->srv->lim.max_body && !r->too_big)
         over_limit(r);
     if (r->too_big)
-        return r->received - lim->max_body > drain ? MHD_NO : MHD_YES;
+        return drain(r);
     if (r->fail_status)
         return MHD_YES;
     if (r->pp) {

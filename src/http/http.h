@@ -15,6 +15,42 @@
  *
  * Handlers never see MHD types. Strings in a request live as long as the
  * request. A handler owns nothing it did not allocate.
+ *
+ * Details others rely on (tests in tests/unit/http/ pin each one):
+ * - Routing: literal segments must be equal, {name} takes one non-empty
+ *   segment, decoded after matching ("a%2Fb" stays one param); a decoded NUL
+ *   -> 400 bad_path. HTTP_PREFIX: the last param takes the rest of the path.
+ *   One trailing slash is ignored. The most specific route wins (more
+ *   literal segments, then non-prefix), then table order. HEAD uses the GET
+ *   route. No path match -> 404 not_found; path but not method -> 405
+ *   method_not_allowed with Allow. OPTIONS on a known path -> 204 with Allow
+ *   (a preflight: no key needed). Route strings must outlive the server.
+ * - Auth: with api_keys set, "Authorization: Bearer KEY" or "X-API-Key: KEY"
+ *   (constant-time compare) else 401 unauthorized. Unknown paths 404 first.
+ * - CORS: only origins listed in cors_origins are echoed (plus Vary: Origin);
+ *   "*" in the list sends "*"; Access-Control-Allow-Credentials is never sent.
+ * - Limits: a zero field in struct http_limits means the default:
+ *   max_body 25 MiB, max_json 1 MiB, max_json_depth 32, max_fields 64,
+ *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large at
+ *   once (body never read); a chunked body past it -> 413 after draining
+ *   (the connection is dropped past max_body + max(max_body, 8 MiB)).
+ *   Too many parts -> 413 too_many_fields; a long field -> 413
+ *   field_too_large; malformed form -> 400 bad_form.
+ * - Forms: a part with a filename (even "" or zero bytes) is a file, any
+ *   other part a field. file->filename has no directory part; a missing
+ *   content type reads "application/octet-stream"; file->data is never NULL.
+ *   Repeated names: http_req_form/http_req_file give the first,
+ *   http_req_files all files in upload order. A field with a NUL -> 400.
+ * - JSON: top level must be an object or array; > max_json -> 413
+ *   json_too_large; deeper than max_json_depth or bad syntax -> 400 bad_json
+ *   (message has line and column); form data -> 400 bad_json.
+ * - Responses: content_type defaults to application/json; a "Content-Type:"
+ *   line in extra_headers overrides it. etag is quoted if not already;
+ *   If-None-Match on GET/HEAD with status 200 -> 304 without body. A handler
+ *   that sets no status -> 500 internal.
+ * - Connections: at most 512 at once (one thread each); conn_timeout_s <= 0
+ *   means 120 s. Errors MHD itself sends (unparseable request line, header
+ *   block over ~32 KiB) are MHD's short HTML replies, not JSON.
  */
 #ifndef KARAT_HTTP_HTTP_H
 #define KARAT_HTTP_HTTP_H
@@ -76,11 +112,14 @@ struct http_server_opts {
 
 struct http_server;
 
+/* Bind opts->listen and serve. Errors: KR_EINVAL "bad_listen" / "bad_route",
+ * KR_ECONFLICT "address_in_use", KR_EIO "listen_failed" / "server_start". */
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
                                size_t nroutes, void *app, struct http_server **out,
                                struct kr_err *err);
 /* Port actually bound (useful with port 0). */
 int http_server_port(const struct http_server *s);
+/* Waits for running handlers; never call it from inside a handler. NULL is fine. */
 void http_server_stop(struct http_server *s);
 
 /* ---- request accessors (valid during the handler) ---- */
@@ -113,14 +152,24 @@ const char *http_req_base_url(const struct http_request *r);
 void http_res_json(struct http_response *res, int status, json_t *body);
 void http_res_error(struct http_response *res, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Status from err->code (one mapping for the whole server), body from err. */
+/* Status from err->code (one mapping for the whole server), body from err:
+ * {"error": err->msg, "code": err->slug}. http_status_for: OK 200,
+ * EINVAL 400, EUNSUPPORTED 400 (cannot succeed as sent: a client error, not
+ * 501), EAUTH 401, ENOTFOUND 404, ECONFLICT 409, ELIMIT 413,
+ * ERATELIMIT 429, EUPSTREAM 502, EQUOTA 503 (our provider's quota, not the
+ * client's fault), ETIMEOUT 504, EIO/ENOMEM/EINTERNAL/other 500. */
 void http_res_from_err(struct http_response *res, const struct kr_err *err);
 int http_status_for(enum kr_code code);
 void http_res_bytes(struct http_response *res, int status, const char *content_type,
                     const void *data, size_t n);
 
 /* ---- metrics (Prometheus text) ---- */
-/* Application counters/gauges shown on /metrics next to the per-route ones. */
+/* Application counters/gauges shown on /metrics next to the per-route ones
+ * (karat_http_requests_total{method,route,status="2xx"},
+ * karat_http_request_duration_ms histogram, karat_http_requests_in_flight).
+ * name is "family" or "family{label=\"value\"}" (see http_metrics_name);
+ * an invalid name is ignored, a negative counter delta too. Thread-safe.
+ * http_metrics_render appends everything to out (KR_ELIMIT if out->max hit). */
 void http_metrics_set_gauge(const char *name, const char *help, double value);
 void http_metrics_add_counter(const char *name, const char *help, double delta);
 enum kr_code http_metrics_render(struct buf *out);

@@ -184,6 +184,12 @@ static void quoted_etag(const struct http_response *res, char *out, size_t n)
         out[0] = '\0';
 }
 
+static int token_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
 /* "Name: value" lines from the handler; bad lines are skipped. */
 static void add_extra_headers(struct MHD_Response *mr, const struct http_response *res)
 {
@@ -191,8 +197,10 @@ static void add_extra_headers(struct MHD_Response *mr, const struct http_respons
     snprintf(copy, sizeof copy, "%.*s", (int)strnlen(res->extra_headers, sizeof res->extra_headers),
              res->extra_headers);
     for (char *l = strtok_r(copy, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save)) {
-        char *colon = strchr(l, ':'), *v;
-        if (!colon || colon == l || strcspn(l, " \t") < (size_t)(colon - l))
+        char *colon = strchr(l, ':'), *v, *p = l;
+        while (p < colon && token_char((unsigned char)*p))
+            p++;
+        if (!colon || colon == l || p != colon)
             continue;
         *colon = '\0';
         v = colon + 1 + strspn(colon + 1, " \t");

@@ -136,8 +136,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
             return respond(r); /* refuse before reading the body */
         return MHD_YES;
     }
-    if (r->phase == HTTP_PHASE_DONE)
+    if (r->phase == HTTP_PHASE_DONE) {
+        *upload_size = 0; /* answered already; nothing more is wanted */
         return MHD_YES;
+    }
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
@@ -155,7 +157,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     r->conn = c;
     r->t0 = util_now_ms();
     r->uri = http_arena_strndup(&r->arena, uri, strlen(uri));
-    buf_init(&r->body, 0);
+    buf_init(&r->body, r->srv->lim.max_body);
     if (!r->uri) {
         free(r);
         return NULL;

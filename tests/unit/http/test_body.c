@@ -233,6 +233,17 @@ static void test_limit_chunked(void **state)
     assert_non_null(strstr((char *)b.data, "\"code\":\"too_large\""));
     buf_release(&b);
     assert_int_equal(fx_calls, before + 1); /* handler not called */
+
+    /* the rest of an over-limit body is read and dropped, so the client sees 413 */
+    assert_int_equal(post_chunked(URL("/body"), 4u << 20, &b), 413);
+    buf_release(&b);
+    /* past max_body + 8 MiB of drained data the connection is dropped */
+    long st = post_chunked(URL("/body"), 12u << 20, &b);
+    assert_true(st == 0 || st == 413);
+    buf_release(&b);
+    assert_int_equal(fx_calls, before + 1);
+    assert_int_equal(post_chunked(URL("/body"), 10, &b), 200);
+    buf_release(&b);
     fx_stop(&f);
 }
 

@@ -4,6 +4,7 @@
  * concurrency (thread-per-connection), listen errors, base URL, log line.
  * Bodies, forms, JSON and limits are in test_body.c; metrics in test_metrics.c.
  */
+#include <fcntl.h>
 #include <pthread.h>
 
 #include "fixture.h"
@@ -387,6 +388,24 @@ static void test_slow_handler_does_not_block(void **state)
     fx_stop(&f);
 }
 
+/* stop while a handler is still running: it finishes, nothing leaks */
+static void test_stop_with_request_in_flight(void **state)
+{
+    struct fx f;
+    long arg[16] = {0};
+    pthread_t t;
+    double t0;
+    (void)state;
+    fx_start(&f, NULL);
+    snprintf((char *)(arg + 1), sizeof arg - sizeof arg[0], "%s", f.base);
+    pthread_create(&t, NULL, slow_get, arg);
+    usleep(300 * 1000);
+    t0 = util_now_ms();
+    fx_stop(&f);
+    assert_true(util_now_ms() - t0 < 5000);
+    pthread_join(t, NULL);
+}
+
 static void test_listen(void **state)
 {
     struct http_server_opts o = {.listen = "127.0.0.1:0"};
@@ -418,6 +437,32 @@ static void test_listen(void **state)
         assert_null(b);
     }
     http_server_stop(NULL);
+}
+
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+/* start/stop leaves no socket or thread behind (ASan/LSan check memory) */
+static void test_start_stop_cycles(void **state)
+{
+    int before;
+    (void)state;
+    before = open_fds();
+    for (int i = 0; i < 5; i++) {
+        struct fx f;
+        struct tu_resp r;
+        char url[256];
+        fx_start(&f, NULL);
+        assert_int_equal(tu_get(fx_url(&f, "/hello", url, sizeof url), NULL, &r), 0);
+        tu_resp_free(&r);
+        fx_stop(&f);
+    }
+    assert_int_equal(open_fds(), before);
 }
 
 static void test_ipv6_and_wildcard(void **state)
@@ -543,7 +588,9 @@ int main(void)
         cmocka_unit_test(test_cors),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_slow_handler_does_not_block),
+        cmocka_unit_test(test_stop_with_request_in_flight),
         cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_start_stop_cycles),
         cmocka_unit_test(test_ipv6_and_wildcard),
         cmocka_unit_test(test_bad_route_tables),
         cmocka_unit_test(test_base_url),
