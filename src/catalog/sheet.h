@@ -101,7 +101,7 @@ const char *sheet_dir(const char *dir);
 
 /* Load the schema for (marketplace, product_type) from dir (see sheet_dir()).
  * Names are matched case-insensitively, and like the original system by
- * their first three letters ("Amazon"/"amz"/"amazon", "earring"/"earrings").
+ * their first three letters ("Amazon"/"ama"/"amazon", "earring"/"earrings").
  * KR_ENOTFOUND ("unknown_marketplace") when no file matches; KR_EINVAL
  * ("bad_schema") when the file is malformed. */
 enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const char *product_type,
