@@ -90,6 +90,9 @@ void ai_pool_release(struct ai_pool *p);
  * the timeout. On KR_OK, resp holds a 2xx reply. */
 enum kr_code ai_send(struct ai *ai, enum ai_vendor v, const struct net_request *req,
                      struct net_response *resp, struct kr_err *err);
+/* ai_send, then the 2xx body parsed as JSON into *root (new reference). */
+enum kr_code ai_send_json(struct ai *ai, enum ai_vendor v, const struct net_request *req,
+                          json_t **root, struct kr_err *err);
 /* Parse "38s" / "45.8s" (RetryInfo) to ms; -1 if not a duration. */
 long ai_parse_duration_ms(const char *s);
 

@@ -41,7 +41,6 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
     static const char *const hdrs[] = {"Content-Type: application/json", NULL};
     char path[300];
     char *url, *text = json_dumps(body, JSON_COMPACT);
-    struct net_response r;
     enum kr_code rc;
 
     snprintf(path, sizeof path, "/v1beta/models/%s:generateContent", model);
@@ -57,14 +56,7 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
                               .body = text,
                               .body_len = strlen(text),
                               .max_response = 64u << 20};
-    net_response_init(&r);
-    rc = ai_send(ai, AI_VENDOR_GEMINI, &req, &r, err);
-    if (!rc) {
-        *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-        if (!*root)
-            rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: the reply is not JSON");
-    }
-    net_response_release(&r);
+    rc = ai_send_json(ai, AI_VENDOR_GEMINI, &req, root, err);
     free(url);
     free(text);
     return rc;

@@ -33,7 +33,6 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
                          json_t **root, struct kr_err *err)
 {
     struct net_request req = *tmpl;
-    struct net_response r;
     enum kr_code rc;
     char *url = v1_url(ai->openai_base, path);
     if (!url)
@@ -41,14 +40,7 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
     req.url = url;
     req.method = "POST";
     req.max_response = 64u << 20;
-    net_response_init(&r);
-    rc = ai_send(ai, AI_VENDOR_OPENAI, &req, &r, err);
-    if (!rc) {
-        *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
-        if (!*root)
-            rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: the reply is not JSON");
-    }
-    net_response_release(&r);
+    rc = ai_send_json(ai, AI_VENDOR_OPENAI, &req, root, err);
     free(url);
     return rc;
 }

@@ -343,3 +343,20 @@ enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_requ
                    resp->status == 429 ? "ai_rate_limited" : "ai_unavailable",
                    "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
 }
+
+enum kr_code ai_send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
+                          json_t **root, struct kr_err *err)
+{
+    struct net_response r;
+    enum kr_code rc;
+    net_response_init(&r);
+    rc = ai_send(ai, vendor, req, &r, err);
+    if (!rc) {
+        *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
+        if (!*root)
+            rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "%s: the reply is not JSON",
+                         vendor == AI_VENDOR_GEMINI ? "gemini" : "openai");
+    }
+    net_response_release(&r);
+    return rc;
+}
