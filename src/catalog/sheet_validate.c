@@ -236,9 +236,9 @@ static void check_column(struct vctx *v, const struct sheet_column *c)
     }
     if (c->required && b->len == 0)
         warn(v, c->name, "missing_required", "");
-    if (val && (!json_is_string(val) || !orig || strcmp(orig, json_string_value(val)) != 0 ||
-                b->len != json_string_length(val))) {
-        const char *t = b->data ? (const char *)b->data : "";
+    const char *t = b->data ? (const char *)b->data : "";
+    if (val && (!json_is_string(val) || b->len != json_string_length(val) ||
+                memcmp(t, json_string_value(val), b->len) != 0)) {
         if (json_object_set_new(v->row, c->name, json_stringn(t, b->len)))
             v->rc = KR_ENOMEM;
     }
