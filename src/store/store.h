@@ -22,6 +22,13 @@
 #include "core/err.h"
 #include "dedup/dedup.h"
 
+/* Bounds (bytes, without the NUL) checked by the wrappers: longer values
+ * are refused with KR_EINVAL, never cut. Image strings are bounded by their
+ * fields below (a field must hold its NUL); sha256 is 64 lower-case hex. */
+#define STORE_DOC_NS_MAX   128
+#define STORE_DOC_KEY_MAX  1024
+#define STORE_DOC_JSON_MAX (16 * 1024 * 1024)
+
 struct store_image {
     int64_t id;
     char sha256[65];
@@ -44,7 +51,8 @@ struct store_ops {
     /* `location`: the sqlite backend takes a database file path. */
     enum kr_code (*open)(const char *location, struct store **out, struct kr_err *err);
     /* KR_ECONFLICT if the id, or the (bucket, key), exists. */
-    enum kr_code (*image_insert)(struct store *s, const struct store_image *img, struct kr_err *err);
+    enum kr_code (*image_insert)(struct store *s, const struct store_image *img,
+                                 struct kr_err *err);
     /* KR_ENOTFOUND if absent. */
     enum kr_code (*image_delete)(struct store *s, int64_t id, struct kr_err *err);
     enum kr_code (*image_get)(struct store *s, int64_t id, struct store_image *out,
@@ -59,9 +67,8 @@ struct store_ops {
     enum kr_code (*image_update_sig)(struct store *s, int64_t id, const struct dedup_sig *sig,
                                      struct kr_err *err);
     /* Every image in id order; cb returns nonzero to stop early. */
-    enum kr_code (*image_each)(struct store *s,
-                               int (*cb)(const struct store_image *img, void *ctx), void *ctx,
-                               struct kr_err *err);
+    enum kr_code (*image_each)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                               void *ctx, struct kr_err *err);
     enum kr_code (*image_count)(struct store *s, long long *n, struct kr_err *err);
 
     enum kr_code (*doc_put)(struct store *s, const char *ns, const char *key, const char *json,
@@ -69,8 +76,10 @@ struct store_ops {
     /* KR_ENOTFOUND if absent; *json is malloc'd. */
     enum kr_code (*doc_get)(struct store *s, const char *ns, const char *key, char **json,
                             struct kr_err *err);
+    /* KR_ENOTFOUND if absent. */
     enum kr_code (*doc_delete)(struct store *s, const char *ns, const char *key,
                                struct kr_err *err);
+    /* Every document of ns in key order; cb returns nonzero to stop early. */
     enum kr_code (*doc_each)(struct store *s, const char *ns,
                              int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
                              struct kr_err *err);

@@ -1,0 +1,203 @@
+/*
+ * store.c - the store wrappers: backend registry by name, argument checks.
+ *
+ * Checks that do not depend on the backend live here, once: missing
+ * arguments, sha256 shape (64 lower-case hex digits), every string of a
+ * store_image NUL-terminated inside its field, lookup strings and document
+ * ns/key/json within their bounds (STORE_DOC_*). A value that is too long
+ * is KR_EINVAL, never cut. Backends may rely on these checks.
+ *
+ * Adding a backend: write src/store/<name>.c exposing a `const struct
+ * store_ops`, declare it below and list it in `backends[]`.
+ */
+#include "store/store.h"
+
+#include <string.h>
+
+extern const struct store_ops store_sqlite_ops;
+
+static const struct store_ops *const backends[] = {&store_sqlite_ops};
+
+const struct store_ops *store_backend(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+        if (strcmp(backends[i]->name, name) == 0)
+            return backends[i];
+    return NULL;
+}
+
+static enum kr_code missing(struct kr_err *err, const char *what)
+{
+    return kr_fail(err, KR_EINVAL, "bad_argument", "store: %s: missing argument", what);
+}
+
+static enum kr_code too_long(struct kr_err *err, const char *what, size_t max)
+{
+    return kr_fail(err, KR_EINVAL, "store_value_too_long", "store: %s is longer than %zu bytes",
+                   what, max);
+}
+
+/* s is a string of at most max bytes. */
+static enum kr_code bounded(const char *s, size_t max, const char *what, struct kr_err *err)
+{
+    if (!s)
+        return missing(err, what);
+    return strnlen(s, max + 1) > max ? too_long(err, what, max) : KR_OK;
+}
+
+static enum kr_code check_sha(const char *sha, struct kr_err *err)
+{
+    if (!sha)
+        return missing(err, "sha256");
+    for (int i = 0; i < 64; i++)
+        if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
+            return kr_fail(err, KR_EINVAL, "bad_sha256", "store: sha256 must be 64 hex digits");
+    return sha[64] ? kr_fail(err, KR_EINVAL, "bad_sha256", "store: sha256 must be 64 hex digits")
+                   : KR_OK;
+}
+
+/* Every string field holds its NUL (the field size bounds the value). */
+static enum kr_code check_image(const struct store_image *img, struct kr_err *err)
+{
+#define FIELD_OK(f)                                                                                \
+    do {                                                                                           \
+        if (!memchr(img->f, '\0', sizeof img->f))                                                  \
+            return too_long(err, #f, sizeof img->f - 1);                                           \
+    } while (0)
+    FIELD_OK(sha256);
+    FIELD_OK(website);
+    FIELD_OK(bucket);
+    FIELD_OK(key);
+    FIELD_OK(url);
+    FIELD_OK(filename);
+    FIELD_OK(mime);
+#undef FIELD_OK
+    if (!img->bucket[0] || !img->key[0])
+        return kr_fail(err, KR_EINVAL, "bad_argument", "store: an image needs a bucket and key");
+    return check_sha(img->sha256, err);
+}
+
+static enum kr_code check_doc(struct store *s, const char *ns, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = s ? bounded(ns, STORE_DOC_NS_MAX, "document ns", err) : missing(err, "doc");
+    if (!rc && !*ns)
+        rc = kr_fail(err, KR_EINVAL, "bad_argument", "store: empty document ns");
+    if (!rc && key)
+        rc = bounded(key, STORE_DOC_KEY_MAX, "document key", err);
+    return rc;
+}
+
+enum kr_code store_open(const char *backend, const char *location, struct store **out,
+                        struct kr_err *err)
+{
+    const struct store_ops *ops = store_backend(backend);
+
+    if (!out || !location)
+        return missing(err, "open");
+    *out = NULL;
+    if (!ops)
+        return kr_fail(err, KR_EUNSUPPORTED, "unknown_backend", "store: unknown backend '%s'",
+                       backend ? backend : "(null)");
+    return ops->open(location, out, err);
+}
+
+enum kr_code store_image_insert(struct store *s, const struct store_image *img, struct kr_err *err)
+{
+    if (!s || !img)
+        return missing(err, "image_insert");
+    enum kr_code rc = check_image(img, err);
+    return rc ? rc : s->ops->image_insert(s, img, err);
+}
+
+enum kr_code store_image_delete(struct store *s, int64_t id, struct kr_err *err)
+{
+    return s ? s->ops->image_delete(s, id, err) : missing(err, "image_delete");
+}
+
+enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *out,
+                             struct kr_err *err)
+{
+    return s && out ? s->ops->image_get(s, id, out, err) : missing(err, "image_get");
+}
+
+enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,
+                                  struct store_image *out, struct kr_err *err)
+{
+    enum kr_code rc = s && out ? bounded(bucket, sizeof out->bucket - 1, "bucket", err)
+                               : missing(err, "image_find_key");
+    if (!rc)
+        rc = bounded(key, sizeof out->key - 1, "key", err);
+    return rc ? rc : s->ops->image_find_key(s, bucket, key, out, err);
+}
+
+enum kr_code store_image_find_url(struct store *s, const char *url, struct store_image *out,
+                                  struct kr_err *err)
+{
+    enum kr_code rc =
+        s && out ? bounded(url, sizeof out->url - 1, "url", err) : missing(err, "image_find_url");
+    return rc ? rc : s->ops->image_find_url(s, url, out, err);
+}
+
+enum kr_code store_image_find_sha(struct store *s, const char *sha256, struct store_image *out,
+                                  struct kr_err *err)
+{
+    enum kr_code rc = s && out ? check_sha(sha256, err) : missing(err, "image_find_sha");
+    return rc ? rc : s->ops->image_find_sha(s, sha256, out, err);
+}
+
+enum kr_code store_image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
+                                    struct kr_err *err)
+{
+    return s && sig ? s->ops->image_update_sig(s, id, sig, err) : missing(err, "image_update_sig");
+}
+
+enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                              void *ctx, struct kr_err *err)
+{
+    return s && cb ? s->ops->image_each(s, cb, ctx, err) : missing(err, "image_each");
+}
+
+enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err)
+{
+    return s && n ? s->ops->image_count(s, n, err) : missing(err, "image_count");
+}
+
+enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, const char *json,
+                           struct kr_err *err)
+{
+    enum kr_code rc = key ? check_doc(s, ns, key, err) : missing(err, "doc_put");
+    if (!rc)
+        rc = bounded(json, STORE_DOC_JSON_MAX, "document", err);
+    return rc ? rc : s->ops->doc_put(s, ns, key, json, err);
+}
+
+enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,
+                           struct kr_err *err)
+{
+    enum kr_code rc = key && json ? check_doc(s, ns, key, err) : missing(err, "doc_get");
+    if (json)
+        *json = NULL;
+    return rc ? rc : s->ops->doc_get(s, ns, key, json, err);
+}
+
+enum kr_code store_doc_delete(struct store *s, const char *ns, const char *key, struct kr_err *err)
+{
+    enum kr_code rc = key ? check_doc(s, ns, key, err) : missing(err, "doc_delete");
+    return rc ? rc : s->ops->doc_delete(s, ns, key, err);
+}
+
+enum kr_code store_doc_each(struct store *s, const char *ns,
+                            int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
+                            struct kr_err *err)
+{
+    enum kr_code rc = cb ? check_doc(s, ns, NULL, err) : missing(err, "doc_each");
+    return rc ? rc : s->ops->doc_each(s, ns, cb, ctx, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s)
+        s->ops->close(s);
+}
