@@ -20,6 +20,14 @@
 
 #include "ai/ai_internal.h"
 #include "core/util.h"
+#include "image/image.h"
+
+/* Photos larger than this (bytes or pixels on the long side) are re-encoded
+ * before they are sent to a model: providers cap inline data (Gemini about
+ * 20 MB per request) and more pixels do not help a description. */
+#define SEND_MAX_BYTES  (3u << 20)
+#define SEND_MAX_SIDE   2048
+#define MAX_SEND_IMAGES 16
 
 static const struct ai_provider_ops *const providers[] = {&ai_offline_ops, &ai_gemini_ops,
                                                           &ai_openai_ops};
@@ -181,6 +189,51 @@ static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
     return rc;
 }
 
+struct send_images {
+    struct ai_image im[MAX_SEND_IMAGES];
+    unsigned char *owned[MAX_SEND_IMAGES];
+    size_t n;
+};
+
+static void send_images_release(struct send_images *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->owned[i]);
+}
+
+/* Copy the image list, shrinking big photos to a JPEG of SEND_MAX_SIDE. */
+static enum kr_code shrink_images(const struct ai *ai, const struct ai_image *in, size_t n,
+                                  struct send_images *s, struct kr_err *err)
+{
+    memset(s, 0, sizeof *s);
+    if (n > MAX_SEND_IMAGES)
+        return kr_fail(err, KR_ELIMIT, "too_many_images", "at most %d images per request",
+                       MAX_SEND_IMAGES);
+    for (s->n = 0; s->n < n; s->n++) {
+        struct image_info info;
+        struct image_px px = {0};
+        struct image_load_opts o = {.max_side = SEND_MAX_SIDE, .max_pixels = ai->max_pixels};
+        size_t i = s->n;
+        enum kr_code rc;
+        s->im[i] = in[i];
+        if ((rc = image_probe(in[i].data, in[i].len, ai->max_pixels, &info, err)))
+            return rc;
+        s->im[i].mime = info.mime;
+        if (in[i].len <= SEND_MAX_BYTES && info.oriented_width <= SEND_MAX_SIDE &&
+            info.oriented_height <= SEND_MAX_SIDE)
+            continue;
+        rc = image_load(in[i].data, in[i].len, &o, &px, &info, err);
+        if (!rc)
+            rc = image_encode(&px, "jpeg", 88, &s->owned[i], &s->im[i].len, err);
+        image_px_release(&px);
+        if (rc)
+            return rc;
+        s->im[i].data = s->owned[i];
+        s->im[i].mime = "image/jpeg";
+    }
+    return KR_OK;
+}
+
 static enum kr_code check_images(const struct ai_image *im, size_t n, struct kr_err *err)
 {
     for (size_t i = 0; i < n; i++)
@@ -207,10 +260,20 @@ enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t 
         return rc;
     if (ops->extract)
         return ops->extract(ai, req, out, notes, err);
-    if (ai_prompt_extract(req, &p))
+    struct send_images send;
+    if ((rc = shrink_images(ai, req->images, req->nimages, &send, err))) {
+        send_images_release(&send);
+        return rc;
+    }
+    if (ai_prompt_extract(req, &p)) {
+        send_images_release(&send);
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    }
+    p.images = send.im;
+    p.nimages = send.n;
     rc = structured(ai, ops, &p, out, notes, err);
     ai_prompt_release(&p);
+    send_images_release(&send);
     return rc;
 }
 

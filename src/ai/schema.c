@@ -101,10 +101,10 @@ char *ai_shorten(const char *s, int max)
         chars++;
     }
     cut = bytes;
-    for (size_t i = 0; i < cut; i++)
+    for (size_t i = 0; i <= cut; i++) /* s[cut] == ' ': the cut is already a word end */
         if (s[i] == ' ')
             space = i;
-    if (space > cut / 2)
+    if (space && space * 3 >= cut) /* prefer a word boundary unless it loses most */
         cut = space;
     while (cut > 0 && strchr(" ,;:-", s[cut - 1]))
         cut--;

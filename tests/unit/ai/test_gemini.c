@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 
+#include "ai/ai_internal.h"
 #include "ai_test.h"
 #include "core/util.h"
 #include "image/image.h"
@@ -345,6 +346,45 @@ static void test_bounded_concurrency(void **state)
     ai_close(ai);
 }
 
+static void test_big_photo_shrunk_before_sending(void **state)
+{
+    struct ai *ai = open_gemini();
+    struct tu_img_opts o = {.width = 3000, .height = 2000, .seed = 7, .format = "png"};
+    size_t n, dn;
+    unsigned char *big = tu_make_image(&o, &n);
+    struct ai_image im = {big, n, "image/png"};
+    struct ai_extract_req req = {.images = &im, .nimages = 1, .fields = fields, .nfields = 3};
+    struct image_info info;
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    push_text("{\"color\":\"Gold\",\"name\":\"a\",\"stone_type\":null}");
+    assert_int_equal(ai_extract(ai, &req, &out, NULL, &err), KR_OK);
+    json_t *body = fake_req_json(fake_ai_request(srv, 0));
+    json_t *inl = json_object_get(
+        json_array_get(
+            json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 1),
+        "inlineData");
+    const char *b64 = json_string_value(json_object_get(inl, "data"));
+    unsigned char *sent = ai_b64_decode(b64, strlen(b64), &dn);
+    assert_non_null(sent);
+    assert_int_equal(image_probe(sent, dn, 0, &info, &err), KR_OK);
+    assert_int_equal(info.width, 2048);
+    assert_string_equal(json_string_value(json_object_get(inl, "mimeType")), "image/jpeg");
+    free(sent);
+    json_decref(body);
+    json_decref(out);
+    free(big);
+
+    /* bytes that are not an image never reach the provider */
+    struct ai_image junk = {(const unsigned char *)"junk", 4, "image/jpeg"};
+    req.images = &junk;
+    assert_int_equal(ai_extract(ai, &req, &out, NULL, &err), KR_EINVAL);
+    assert_int_equal(fake_ai_count(srv), 1);
+    ai_close(ai);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +399,8 @@ int main(void)
                                         each_teardown),
         cmocka_unit_test_setup_teardown(test_image_model, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_bounded_concurrency, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_big_photo_shrunk_before_sending, each_setup,
+                                        each_teardown),
     };
     net_global_init(NULL);
     image_init("test_gemini", NULL);

@@ -1,0 +1,118 @@
+/*
+ * test_schema.c - the AI layer's small pure parts: base64 both ways, the
+ * reply parser (code fences, non-objects), ai_validate (allowed values in
+ * the caller's spelling, shortening with a note, wrong shapes rejected),
+ * the two schema builders, and RetryInfo durations.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai_internal.h"
+#include "testutil.h"
+
+static void test_b64(void **state)
+{
+    const char *cases[][2] = {
+        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"}};
+    (void)state;
+    for (size_t i = 0; i < 5; i++) {
+        char *e = ai_b64_encode(cases[i][0], strlen(cases[i][0]));
+        size_t n = 99;
+        unsigned char *d = ai_b64_decode(cases[i][1], strlen(cases[i][1]), &n);
+        assert_string_equal(e, cases[i][1]);
+        assert_int_equal(n, strlen(cases[i][0]));
+        assert_memory_equal(d, cases[i][0], n);
+        free(e);
+        free(d);
+    }
+    size_t n;
+    assert_null(ai_b64_decode("Zm9v!", 5, &n));
+    assert_null(ai_b64_decode("Zg==Zg==", 8, &n));
+}
+
+static void test_parse_reply(void **state)
+{
+    json_t *o = NULL;
+    struct kr_err err = {0};
+    const char *fenced = "```json\n{\"a\": 1}\n```\n";
+    (void)state;
+    assert_int_equal(ai_parse_reply_text(fenced, strlen(fenced), &o, &err), KR_OK);
+    assert_int_equal(json_integer_value(json_object_get(o, "a")), 1);
+    json_decref(o);
+    assert_int_equal(ai_parse_reply_text("[1,2]", 5, &o, &err), KR_EUPSTREAM);
+    assert_string_equal(err.slug, "bad_model_reply");
+    assert_int_equal(ai_parse_reply_text("{\"a\":1,\"a\":2}", 13, &o, &err), KR_EUPSTREAM);
+    assert_int_equal(ai_parse_reply_text("", 0, &o, &err), KR_EUPSTREAM);
+}
+
+static void test_validate(void **state)
+{
+    const char *const allowed[] = {"Rose Gold", "Silver"};
+    struct ai_field f[] = {{"color", NULL, allowed, 2, 0, 0},
+                           {"title", NULL, NULL, 0, 12, 0},
+                           {"tags", NULL, NULL, 0, 0, 1},
+                           {"count", NULL, NULL, 0, 0, 0}};
+    json_t *reply = json_pack("{s:s,s:s,s:s,s:i,s:s}", "color", "rose gold", "title",
+                              "Twelve chars and more", "tags", "one", "count", 3, "extra", "x");
+    json_t *out = NULL, *notes = NULL;
+    struct kr_err err = {0};
+    (void)state;
+    assert_int_equal(ai_validate(f, 4, reply, &out, &notes, &err), KR_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "color")), "Rose Gold");
+    assert_string_equal(json_string_value(json_object_get(out, "title")), "Twelve chars");
+    assert_non_null(json_object_get(notes, "title"));
+    assert_string_equal(json_string_value(json_array_get(json_object_get(out, "tags"), 0)), "one");
+    assert_string_equal(json_string_value(json_object_get(out, "count")), "3");
+    assert_null(json_object_get(out, "extra"));
+    json_decref(out);
+    json_decref(notes);
+    json_decref(reply);
+
+    reply = json_pack("{s:s}", "color", "Gold");
+    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    json_decref(reply);
+    reply = json_pack("{s:{s:i}}", "title", "a", 1);
+    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    json_decref(reply);
+    reply = json_pack("{s:s}", "unrelated", "x");
+    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    json_decref(reply);
+}
+
+static void test_schemas_and_durations(void **state)
+{
+    const char *const allowed[] = {"A", "B"};
+    struct ai_field f[] = {{"q", "grade", allowed, 2, 0, 0}, {"tags", NULL, NULL, 0, 30, 1}};
+    json_t *g = ai_schema_gemini(f, 2), *o = ai_schema_openai(f, 2);
+    (void)state;
+    json_t *gq = json_object_get(json_object_get(g, "properties"), "q");
+    assert_true(json_is_true(json_object_get(gq, "nullable")));
+    assert_int_equal(json_array_size(json_object_get(gq, "enum")), 2);
+    json_t *gt = json_object_get(json_object_get(g, "properties"), "tags");
+    assert_string_equal(json_string_value(json_object_get(gt, "type")), "ARRAY");
+    json_t *oq = json_object_get(json_object_get(o, "properties"), "q");
+    assert_int_equal(json_array_size(json_object_get(oq, "enum")), 3); /* + null */
+    assert_true(json_is_null(json_array_get(json_object_get(oq, "enum"), 2)));
+    assert_true(json_is_false(json_object_get(o, "additionalProperties")));
+    json_decref(g);
+    json_decref(o);
+    assert_int_equal(ai_parse_duration_ms("38s"), 38000);
+    assert_int_equal(ai_parse_duration_ms("45.5s"), 45500);
+    assert_int_equal(ai_parse_duration_ms("soon"), -1);
+    assert_int_equal(ai_parse_duration_ms(NULL), -1);
+    char *s = ai_shorten("Perle d\xc3\xa9licate", 9);
+    assert_string_equal(s, "Perle");
+    free(s);
+    assert_int_equal(ai_utf8_len("d\xc3\xa9j\xc3\xa0"), 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_b64),
+        cmocka_unit_test(test_parse_reply),
+        cmocka_unit_test(test_validate),
+        cmocka_unit_test(test_schemas_and_durations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
