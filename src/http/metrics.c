@@ -54,15 +54,18 @@ static atomic_int inflight;
 
 int http_metrics_route_id(const char *method, const char *route)
 {
+    char m[sizeof routes[0].method], r[sizeof routes[0].route]; /* as stored */
     int id = -1;
+    snprintf(m, sizeof m, "%s", method);
+    snprintf(r, sizeof r, "%s", route);
     pthread_mutex_lock(&mu);
     for (int i = 0; i < nroutes && id < 0; i++)
-        if (strcmp(routes[i].method, method) == 0 && strcmp(routes[i].route, route) == 0)
+        if (strcmp(routes[i].method, m) == 0 && strcmp(routes[i].route, r) == 0)
             id = i;
     if (id < 0 && nroutes < METRIC_ROUTES) {
         id = nroutes++;
-        snprintf(routes[id].method, sizeof routes[id].method, "%s", method);
-        snprintf(routes[id].route, sizeof routes[id].route, "%s", route);
+        memcpy(routes[id].method, m, sizeof m);
+        memcpy(routes[id].route, r, sizeof r);
     }
     pthread_mutex_unlock(&mu);
     return id;

@@ -12,6 +12,7 @@
  * first, then a fixed-length route over a prefix route, then table order.
  * HEAD falls back to a GET route; the Allow list feeds 405 and OPTIONS.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,13 +199,7 @@ enum http_match_result http_route_match(const struct http_croute *routes, size_t
 
 static int hexval(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
 }
 
 size_t http_pct_decode(char *s, size_t n, int plus)

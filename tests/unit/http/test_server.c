@@ -1,11 +1,9 @@
 /*
  * test_server.c - the http server over real loopback HTTP: routing, params,
  * 404/405, auth, error shape, status mapping, ETag, CORS, keep-alive,
- * concurrency (thread-per-connection), listen errors, base URL, log line.
- * Bodies, forms, JSON and limits are in test_body.c; metrics in test_metrics.c.
+ * base URL, log line. Bodies, forms, JSON and limits are in test_body.c;
+ * metrics in test_metrics.c; start/stop, listen and concurrency in test_lifecycle.c.
  */
-#include <fcntl.h>
-#include <pthread.h>
 
 #include "fixture.h"
 
@@ -352,173 +350,6 @@ static void test_keep_alive(void **state)
     fx_stop(&f);
 }
 
-static void *slow_get(void *arg)
-{
-    struct tu_resp r;
-    long *status = arg;
-    char url[256];
-    snprintf(url, sizeof url, "%s/slow", (const char *)(status + 1));
-    tu_get(url, NULL, &r);
-    *status = r.status;
-    tu_resp_free(&r);
-    return NULL;
-}
-
-static void test_slow_handler_does_not_block(void **state)
-{
-    struct fx f;
-    struct tu_resp r;
-    char url[256];
-    long arg[16] = {0};
-    pthread_t t[2];
-    double t0, took;
-    (void)state;
-    fx_start(&f, NULL);
-    snprintf((char *)(arg + 1), sizeof arg - sizeof arg[0], "%s", f.base);
-    pthread_create(&t[0], NULL, slow_get, arg);
-    usleep(200 * 1000); /* the slow handler is running now */
-    t0 = util_now_ms();
-    assert_int_equal(tu_get(URL("/hello"), NULL, &r), 0);
-    took = util_now_ms() - t0;
-    assert_int_equal(r.status, 200);
-    tu_resp_free(&r);
-    assert_true(took < 500);
-    pthread_join(t[0], NULL);
-    assert_int_equal(arg[0], 200);
-    fx_stop(&f);
-}
-
-/* stop while a handler is still running: it finishes, nothing leaks */
-static void test_stop_with_request_in_flight(void **state)
-{
-    struct fx f;
-    long arg[16] = {0};
-    pthread_t t;
-    double t0;
-    (void)state;
-    fx_start(&f, NULL);
-    snprintf((char *)(arg + 1), sizeof arg - sizeof arg[0], "%s", f.base);
-    pthread_create(&t, NULL, slow_get, arg);
-    usleep(300 * 1000);
-    t0 = util_now_ms();
-    fx_stop(&f);
-    assert_true(util_now_ms() - t0 < 5000);
-    pthread_join(t, NULL);
-}
-
-static void test_listen(void **state)
-{
-    struct http_server_opts o = {.listen = "127.0.0.1:0"};
-    struct http_server *a = NULL, *b = NULL;
-    struct kr_err err = {0};
-    char addr[64];
-    (void)state;
-    log_set_level(LOG_WARN);
-    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &a, &err), KR_OK);
-    assert_true(http_server_port(a) > 0);
-    snprintf(addr, sizeof addr, "127.0.0.1:%d", http_server_port(a));
-    o.listen = addr;
-    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_ECONFLICT);
-    assert_null(b);
-    assert_string_equal(err.slug, "address_in_use");
-    assert_non_null(strstr(err.msg, "already in use"));
-    http_server_stop(a);
-
-    /* the port is free again after stop */
-    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_OK);
-    http_server_stop(b);
-
-    const char *bad[] = {"nope",    "127.0.0.1:99999", "::1:80", "127.0.0.1:",
-                         "[::1]80", "127.0.0.1:-1",    "",       "no.such.host.invalid:80"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        o.listen = bad[i];
-        b = NULL;
-        assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &b, &err), KR_EINVAL);
-        assert_null(b);
-    }
-    http_server_stop(NULL);
-}
-
-static int open_fds(void)
-{
-    int n = 0;
-    for (int fd = 0; fd < 4096; fd++)
-        n += fcntl(fd, F_GETFD) != -1;
-    return n;
-}
-
-/* start/stop leaves no socket or thread behind (ASan/LSan check memory) */
-static void test_start_stop_cycles(void **state)
-{
-    int before;
-    (void)state;
-    before = open_fds();
-    for (int i = 0; i < 5; i++) {
-        struct fx f;
-        struct tu_resp r;
-        char url[256];
-        fx_start(&f, NULL);
-        assert_int_equal(tu_get(fx_url(&f, "/hello", url, sizeof url), NULL, &r), 0);
-        tu_resp_free(&r);
-        fx_stop(&f);
-    }
-    assert_int_equal(open_fds(), before);
-}
-
-static void test_ipv6_and_wildcard(void **state)
-{
-    struct http_server_opts o = {.listen = "[::1]:0"};
-    struct http_server *s = NULL;
-    struct kr_err err = {0};
-    struct tu_resp r;
-    char url[128];
-    (void)state;
-    log_set_level(LOG_WARN);
-    if (http_server_start(&o, fx_routes, 1, NULL, &s, &err) == KR_OK) {
-        snprintf(url, sizeof url, "http://[::1]:%d/hello", http_server_port(s));
-        assert_int_equal(tu_get(url, NULL, &r), 0);
-        assert_int_equal(r.status, 200);
-        tu_resp_free(&r);
-        http_server_stop(s);
-    } else {
-        print_message("no IPv6 loopback here: %s\n", err.msg);
-    }
-    o.listen = "0.0.0.0:0";
-    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &s, &err), KR_OK);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", http_server_port(s));
-    assert_int_equal(tu_get(url, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    tu_resp_free(&r);
-    http_server_stop(s);
-}
-
-static void test_bad_route_tables(void **state)
-{
-    struct http_server_opts o = {.listen = "127.0.0.1:0"};
-    struct http_server *s = NULL;
-    struct kr_err err = {0};
-    const struct http_route bad[][1] = {
-        {{"GET", "nope", h_hello, 0, NULL}},
-        {{"GET", "/a/{x}", h_hello, HTTP_PREFIX | 0, NULL}},
-        {{"GET", "/a/b", h_hello, HTTP_PREFIX, NULL}},
-        {{"GET", "/a/{x", h_hello, 0, NULL}},
-        {{"GET", "/a/b{x}", h_hello, 0, NULL}},
-        {{"GET", "/a", NULL, 0, NULL}},
-        {{NULL, "/a", h_hello, 0, NULL}},
-    };
-    (void)state;
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        enum kr_code rc = http_server_start(&o, bad[i], 1, NULL, &s, &err);
-        if (i == 1) { /* the valid one */
-            assert_int_equal(rc, KR_OK);
-            http_server_stop(s);
-            continue;
-        }
-        assert_int_equal(rc, KR_EINVAL);
-        assert_string_equal(err.slug, "bad_route");
-    }
-}
-
 static void test_base_url(void **state)
 {
     struct fx f;
@@ -587,12 +418,6 @@ int main(void)
         cmocka_unit_test(test_etag_and_headers),
         cmocka_unit_test(test_cors),
         cmocka_unit_test(test_keep_alive),
-        cmocka_unit_test(test_slow_handler_does_not_block),
-        cmocka_unit_test(test_stop_with_request_in_flight),
-        cmocka_unit_test(test_listen),
-        cmocka_unit_test(test_start_stop_cycles),
-        cmocka_unit_test(test_ipv6_and_wildcard),
-        cmocka_unit_test(test_bad_route_tables),
         cmocka_unit_test(test_base_url),
         cmocka_unit_test(test_log_line),
     };
