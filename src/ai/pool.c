@@ -302,7 +302,8 @@ enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_requ
             return rc;
         if (rc) {
             snprintf(last, sizeof last, "%s", err ? err->msg : "transport failure");
-            sleep_ms((double)backoff_ms(&ai->tune, tries - 1));
+            if (tries < ai->tune.max_attempts) /* no sleep before giving up */
+                sleep_ms((double)backoff_ms(&ai->tune, tries - 1));
             continue;
         }
         if (resp->status >= 200 && resp->status < 300)
@@ -323,9 +324,10 @@ enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_requ
             break;
         }
         case V_RETRY:
-            sleep_ms((double)(v.wait_ms > 0 && v.wait_ms <= ai->tune.max_wait_ms
-                                  ? v.wait_ms
-                                  : backoff_ms(&ai->tune, tries - 1)));
+            if (tries < ai->tune.max_attempts)
+                sleep_ms((double)(v.wait_ms > 0 && v.wait_ms <= ai->tune.max_wait_ms
+                                      ? v.wait_ms
+                                      : backoff_ms(&ai->tune, tries - 1)));
             break;
         case V_FAIL:
             return kr_fail(err, KR_EUPSTREAM, "ai_request_failed", "%s: %s", who, last);
