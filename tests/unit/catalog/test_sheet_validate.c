@@ -209,7 +209,9 @@ static void test_forbidden_unknown_and_junk(void **state)
     assert_string_equal(str(row, "quantity"), "3");
     json_decref(w);
     json_decref(row);
-    assert_int_equal(sheet_validate_row(amazon, json_array(), &w, NULL), KR_EINVAL);
+    json_t *arr = json_array();
+    assert_int_equal(sheet_validate_row(amazon, arr, &w, NULL), KR_EINVAL);
+    json_decref(arr);
 }
 
 static void test_meesho_and_flipkart(void **state)
