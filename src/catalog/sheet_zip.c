@@ -14,6 +14,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
@@ -236,13 +237,21 @@ static enum kr_code locate_sheet(struct tpl *t, const struct sheet_schema *s, st
     return rc ? rc : load_sst(t, sst, err);
 }
 
+/* libxml2 must be initialised once before threads use it. */
+static void xml_init(void)
+{
+    xmlInitParser();
+}
+
 enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
                       struct kr_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     zip_error_t ze;
     xmlDocPtr check;
     enum kr_code rc;
 
+    pthread_once(&once, xml_init);
     memset(t, 0, sizeof *t);
     zip_error_init(&ze);
     t->src = zip_source_buffer_create(data, n, 0, &ze);
