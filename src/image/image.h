@@ -21,16 +21,17 @@
 #include "core/err.h"
 
 struct image_info {
-    int width, height;   /* as stored, before orientation */
-    int oriented_width;  /* after EXIF orientation */
+    int width, height;  /* as stored, before orientation */
+    int oriented_width; /* after EXIF orientation */
     int oriented_height;
-    const char *format;  /* "jpeg", "png", "webp", "heif", "gif", "tiff" (static) */
-    const char *mime;    /* "image/jpeg" ... (static) */
-    const char *ext;     /* ".jpg", ".png" ... (static) */
+    const char *format; /* "jpeg", "png", "webp", "heif", "gif", "tiff" (static) */
+    const char *mime;   /* "image/jpeg" ... (static) */
+    const char *ext;    /* ".jpg", ".png" ... (static) */
     int has_alpha;
 };
 
-/* Interleaved 8-bit pixels, `bands` = 3 (RGB) or 4 (RGBA when keep_alpha). */
+/* Interleaved 8-bit sRGB pixels, `bands` = 3 (RGB), or 4 (RGBA) whenever
+ * keep_alpha was asked for (opaque sources get alpha 255). */
 struct image_px {
     int width, height, bands;
     unsigned char *data; /* width*height*bands bytes, owned */
@@ -39,6 +40,9 @@ struct image_px {
 /* Once per process (main, tests): vips_init, cache limits, untrusted-loader block. */
 enum kr_code image_init(const char *argv0, struct kr_err *err);
 void image_shutdown(void);
+/* Threads the caller created (not libvips') call this before they exit so
+ * libvips' per-thread buffers are freed. */
+void image_thread_cleanup(void);
 
 enum kr_code image_probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
                          struct kr_err *err);
@@ -47,6 +51,11 @@ struct image_load_opts {
     int max_side;         /* longest side of the result; 0 = full size */
     long long max_pixels; /* refuse larger sources (0 = no limit) */
     int keep_alpha;       /* 1: RGBA, alpha kept; 0: RGB flattened on white */
+    /* 0: the longest side is exactly min(max_side, source). > 0: any longest
+     * side in [min_side, max_side] will do, so a JPEG shrink-on-load (1/2,
+     * 1/4, 1/8) that lands in that range is returned without a resampling
+     * pass (faster; used by dedup/). Added field: zero keeps the old meaning. */
+    int min_side;
 };
 
 enum kr_code image_load(const void *data, size_t n, const struct image_load_opts *opts,

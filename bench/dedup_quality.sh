@@ -1,0 +1,275 @@
+#!/bin/sh
+# dedup_quality.sh - duplicate-detection quality on the DEDUP.md section 3.3
+# development set, built here from Debian packages (never committed).
+#
+#   bench/dedup_quality.sh [--build DIR] [--jobs N] [--set dev|heldout] [-- ARGS for the C driver]
+#
+# 1. `apt-get download` + `dpkg -x` the source packages into bench/data/.
+# 2. Originals (bench/data/dedup/<set>/orig): tuxpaint stamps composited on a
+#    white square canvas (object long side 70 %, canvas 1000/1600/2000 px,
+#    JPEG q90 4:2:0 baseline), the coins as hard-negative groups, and real
+#    photos (opencv-doc, python3-skimage, mate-backgrounds) as they are.
+# 3. Transformed copies per original (bench/data/dedup/<set>/var), one
+#    family per section 3.3 C row we test: re-encode, resize, re-frame,
+#    photometric, rotate +-2 degrees, watermark (+ informational photo crops
+#    and +-5 degree rotations, which are not targets).
+# 4. bench_dedup_quality (bench/dedup_quality.c) hashes everything with the
+#    real dedup module and prints recall per family and false positives.
+#
+# The "heldout" set uses other tuxpaint categories (clothes, hobbies, sports,
+# town, ...) that were never looked at while tuning; run it to check the
+# calibrated rule on objects it was not fitted to.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA="$ROOT/bench/data"
+BUILD="$ROOT/build"
+JOBS=$(nproc)
+SET=dev
+PKGS="tuxpaint-stamps-default opencv-doc python3-skimage mate-backgrounds"
+ROWS_PER_ORIGINAL=37 # transformed copies made per original (objects and photos alike)
+# One ImageMagick thread per process: the copies are made in parallel already.
+export MAGICK_THREAD_LIMIT=1
+
+# ---- one original -> its transformed copies (run in parallel by xargs) ----
+# usage: dedup_quality.sh --variants KIND ID ORIG STAMP OUTDIR
+variants() {
+    kind=$1 id=$2 orig=$3 stamp=$4 out=$5
+    v="$out/$id"
+    mkdir -p "$out"
+    W=$(identify -format '%w' "$orig")
+    H=$(identify -format '%h' "$orig")
+    L=$(( W > H ? W : H ))
+    J="-quality 90 -sampling-factor 2x2 -interlace none"
+    man="$out/$id.tsv"
+    # done before (every transform listed)? keep it
+    if [ -f "$man" ] && [ "$(wc -l <"$man")" -eq "$ROWS_PER_ORIGINAL" ]; then
+        return 0
+    fi
+    : >"$man"
+    row() { printf '%s\t%s\t%s\t%s\n' "$1" "$id" "$2" "$3" >>"$man"; }
+
+    # re-encode
+    convert "$orig" \
+        \( +clone -quality 95 -write "$v.q95.jpg" +delete \) \
+        \( +clone -quality 75 -write "$v.q75.jpg" +delete \) \
+        \( +clone -quality 60 -write "$v.q60.jpg" +delete \) \
+        \( +clone -quality 40 -write "$v.q40.jpg" +delete \) \
+        \( +clone -quality 90 -sampling-factor 1x1 -write "$v.s444.jpg" +delete \) \
+        \( +clone -define png:compression-level=1 -write "$v.png" +delete \) null:
+    jpegtran -progressive -copy none "$orig" >"$v.prog.jpg"
+    convert "$orig" ppm:- | cjpeg -quality 85 -sample 2x2 >"$v.cjpeg85.jpg"
+    cwebp -quiet -q 80 "$v.png" -o "$v.webp"
+    for x in q95 q75 q60 q40 s444 prog cjpeg85; do row "$v.$x.jpg" reencode "$x"; done
+    row "$v.png" reencode png
+    row "$v.webp" reencode webp
+
+    # resize (long side) with different filters
+    convert "$orig" \
+        \( +clone -filter Box -resize 1200x1200 $J -write "$v.r1200.jpg" +delete \) \
+        \( +clone -filter Triangle -resize 800x800 $J -write "$v.r800.jpg" +delete \) \
+        \( +clone -filter Lanczos -resize 500x500 $J -write "$v.r500.jpg" +delete \) \
+        \( +clone -filter Lanczos -resize 256x256 $J -write "$v.r256.jpg" +delete \) null:
+    for x in r1200 r800 r500 r256; do row "$v.$x.jpg" resize "$x"; done
+
+    # re-frame
+    if [ "$kind" = object ]; then
+        for pct in 50 85; do
+            s=$(( W * pct / 100 ))
+            convert -size "${W}x${H}" xc:white \( "$stamp" -resize "${s}x${s}" \) \
+                -gravity center -composite $J "$v.scale$pct.jpg"
+            row "$v.scale$pct.jpg" reframe "scale$pct"
+        done
+        convert "$orig" -bordercolor '#F5F5F5' -border 10% $J "$v.padf5.jpg"
+        convert "$orig" -shave 5%x5% $J "$v.trim5.jpg"
+        convert "$orig" -shave 10%x10% $J "$v.trim10.jpg"
+        convert "$orig" -gravity center -background white -extent "${W}x$(( W * 5 / 4 ))" $J "$v.box45.jpg"
+        for x in padf5 trim5 trim10 box45; do row "$v.$x.jpg" reframe "$x"; done
+    else
+        convert "$orig" -gravity center -background white -extent "${L}x${L}" $J "$v.padsq.jpg"
+        convert "$orig" -gravity center -background '#F5F5F5' -extent "${L}x${L}" $J "$v.padf5.jpg"
+        if [ "$W" -ge "$H" ]; then ext="${W}x$(( W * 5 / 4 ))"; else ext="$(( H * 5 / 4 ))x${H}"; fi
+        convert "$orig" -gravity center -background white -extent "$ext" $J "$v.box45.jpg"
+        convert "$orig" -shave 2%x2% $J "$v.trim2.jpg"
+        for x in padsq padf5 box45 trim2; do row "$v.$x.jpg" reframe "$x"; done
+        convert "$orig" \
+            \( +clone -shave 5%x5% $J -write "$v.crop5.jpg" +delete \) \
+            \( +clone -shave 10%x10% $J -write "$v.crop10.jpg" +delete \) null:
+        row "$v.crop5.jpg" info-photo-crop crop5
+        row "$v.crop10.jpg" info-photo-crop crop10
+    fi
+
+    # photometric
+    convert "$orig" \
+        \( +clone -modulate 110 $J -write "$v.bright110.jpg" +delete \) \
+        \( +clone -modulate 90 $J -write "$v.bright90.jpg" +delete \) \
+        \( +clone -brightness-contrast 0x15 $J -write "$v.contrast15.jpg" +delete \) \
+        \( +clone -brightness-contrast 0x-15 $J -write "$v.contrast-15.jpg" +delete \) \
+        \( +clone -gamma 0.8 $J -write "$v.gamma080.jpg" +delete \) \
+        \( +clone -gamma 1.25 $J -write "$v.gamma125.jpg" +delete \) \
+        \( +clone -modulate 100,120 $J -write "$v.sat120.jpg" +delete \) \
+        \( +clone -modulate 100,80 $J -write "$v.sat80.jpg" +delete \) \
+        \( +clone -channel R -evaluate multiply 1.08 -channel B -evaluate multiply 0.92 +channel $J -write "$v.wb.jpg" +delete \) \
+        \( +clone -sharpen 0x1 $J -write "$v.sharpen.jpg" +delete \) \
+        \( +clone -blur 0x1 $J -write "$v.blur1.jpg" +delete \) \
+        \( +clone -blur 0x2 $J -write "$v.blur2.jpg" +delete \) null:
+    for x in bright110 bright90 contrast15 contrast-15 gamma080 gamma125 sat120 sat80 wb sharpen blur1 blur2; do
+        row "$v.$x.jpg" photometric "$x"
+    done
+
+    # rotation about the centre, same canvas, white fill
+    convert "$orig" -virtual-pixel white \
+        \( +clone -distort SRT 2 $J -write "$v.rot+2.jpg" +delete \) \
+        \( +clone -distort SRT -2 $J -write "$v.rot-2.jpg" +delete \) \
+        \( +clone -distort SRT 5 $J -write "$v.rot+5.jpg" +delete \) \
+        \( +clone -distort SRT -5 $J -write "$v.rot-5.jpg" +delete \) null:
+    row "$v.rot+2.jpg" rotate2 rot+2
+    row "$v.rot-2.jpg" rotate2 rot-2
+    row "$v.rot+5.jpg" info-rotate5 rot+5
+    row "$v.rot-5.jpg" info-rotate5 rot-5
+
+    # watermarks: text about 15 % of the width bottom-right, a logo disc top-left
+    pt=$(( W / 42 + 1 ))
+    m=$(( W / 40 + 1 ))
+    r=$(( W / 20 + 1 ))
+    convert "$orig" -gravity southeast -font DejaVu-Sans-Bold -pointsize "$pt" \
+        -fill 'rgba(40,40,40,0.45)' -annotate "+$m+$m" 'karat.shop' $J "$v.wmtext.jpg"
+    convert "$orig" -fill 'rgba(200,30,30,0.55)' \
+        -draw "circle $(( m + r )),$(( m + r )) $(( m + 2 * r )),$(( m + r ))" \
+        -fill 'rgba(255,255,255,0.8)' -pointsize "$(( r * 2 / 3 + 1 ))" -font DejaVu-Sans-Bold \
+        -gravity northwest -annotate "+$(( m + r / 2 ))+$(( m + r / 2 ))" 'K' $J "$v.wmlogo.jpg"
+    row "$v.wmtext.jpg" watermark wmtext
+    row "$v.wmlogo.jpg" watermark wmlogo
+}
+
+if [ "${1:-}" = --variants ]; then
+    shift
+    variants "$@"
+    exit 0
+fi
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD=$2; shift 2 ;;
+    --jobs) JOBS=$2; shift 2 ;;
+    --set) SET=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [--build DIR] [--jobs N] [--set dev|heldout] [-- driver args]" >&2; exit 2 ;;
+    esac
+done
+
+for tool in convert identify jpegtran cjpeg cwebp dpkg-deb apt-get; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (run scripts/bootstrap)" >&2; exit 1; }
+done
+
+# ---- 1. packages ----
+mkdir -p "$DATA/debs" "$DATA/x"
+for p in $PKGS; do
+    if ! ls "$DATA/debs/${p}_"*.deb >/dev/null 2>&1; then
+        (cd "$DATA/debs" && apt-get download "$p")
+    fi
+    if [ ! -d "$DATA/x/$p" ]; then
+        mkdir -p "$DATA/x/$p"
+        dpkg -x "$DATA/debs/${p}_"*.deb "$DATA/x/$p"
+    fi
+done
+
+# ---- 2. originals ----
+SETDIR="$DATA/dedup/$SET"
+ORIG="$SETDIR/orig"
+VAR="$SETDIR/var"
+STAMPS="$DATA/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps"
+CV="$DATA/x/opencv-doc/usr/share/doc/opencv-doc/examples"
+SK="$DATA/x/python3-skimage/usr/lib/python3/dist-packages/skimage/data"
+MATE="$DATA/x/mate-backgrounds/usr/share/backgrounds/mate/nature"
+mkdir -p "$ORIG" "$VAR"
+LIST="$SETDIR/originals.tsv" # id kind group path stamp
+: >"$LIST.tmp"
+
+n=0
+add_object() { # group stamp
+    id=$(echo "$2" | sed "s|$STAMPS/||; s|\.png$||; s|[/ ]|_|g")
+    sizes="1000 1600 2000"
+    c=$(echo $sizes | cut -d' ' -f$(( n % 3 + 1 )))
+    s=$(( c * 70 / 100 ))
+    out="$ORIG/$id.jpg"
+    if [ ! -s "$out" ]; then
+        convert -size "${c}x${c}" xc:white \( "$2" -resize "${s}x${s}" \) -gravity center \
+            -composite -quality 90 -sampling-factor 2x2 -interlace none "$out"
+    fi
+    printf '%s\tobject\t%s\t%s\t%s\n' "$id" "$1" "$out" "$2" >>"$LIST.tmp"
+    n=$(( n + 1 ))
+}
+add_photo() { # group file
+    base=$(basename "$2")
+    id="photo_${base%.*}"
+    out="$ORIG/$id.${base##*.}"
+    [ -s "$out" ] || cp "$2" "$out"
+    printf '%s\tphoto\t%s\t%s\t-\n' "$id" "$1" "$out" >>"$LIST.tmp"
+}
+
+if [ "$SET" = dev ]; then
+    CATS="food animals plants household vehicles"
+    for cat in $CATS; do
+        find "$STAMPS/$cat" -name '*.png' | LC_ALL=C sort | while read -r f; do
+            echo "$cat $f"
+        done
+    done >"$SETDIR/stamps.txt"
+    for country in canadian euro us japanese; do
+        find "$STAMPS/symbols/money/$country" -name '*.png' | LC_ALL=C sort | while read -r f; do
+            echo "coin:$country $f"
+        done
+    done >>"$SETDIR/stamps.txt"
+    while read -r g f; do add_object "$g" "$f"; done <"$SETDIR/stamps.txt"
+    # real photos; natural pairs (same scene, another shot) get a pair group
+    for f in aero1 aero3 aloeL aloeR apple baboon basketball1 basketball2 board box box_in_scene \
+        building butterfly chicky_512 ela_original ela_modified fruits graf1 graf3 HappyFish home \
+        left right leuvenA leuvenB licenseplate_motion messi5 orange rubberwhale1 rubberwhale2 \
+        smarties squirrel_cls stuff sudoku text_defocus text_motion; do
+        src=$(ls "$CV/data/$f".* | head -1)
+        case $f in
+        aero*) g=pair:aero ;; aloe*) g=pair:aloe ;; basketball*) g=pair:basketball ;;
+        ela_*) g=pair:ela ;; graf*) g=pair:graf ;; left | right) g=pair:leftright ;;
+        leuven*) g=pair:leuven ;; rubberwhale*) g=pair:rubberwhale ;; text_*) g=pair:text ;;
+        *) g=photo ;;
+        esac
+        add_photo "$g" "$src"
+    done
+    for i in 1 2 3 4 5 6; do add_photo photo "$CV/text/scenetext0$i.jpg"; done
+    for f in astronaut camera chelsea coffee coins rocket motorcycle_left motorcycle_right \
+        hubble_deep_field moon grass gravel brick page text; do
+        src=$(ls "$SK/$f".* | head -1)
+        case $f in motorcycle*) g=pair:motorcycle ;; *) g=photo ;; esac
+        add_photo "$g" "$src"
+    done
+    for f in "$MATE"/*.jpg; do add_photo photo "$f"; done
+else
+    for cat in clothes hobbies sports town people medical seasonal; do
+        find "$STAMPS/$cat" -name '*.png' | LC_ALL=C sort | while read -r f; do echo "$cat $f"; done
+    done >"$SETDIR/stamps.txt"
+    while read -r g f; do add_object "$g" "$f"; done <"$SETDIR/stamps.txt"
+fi
+mv "$LIST.tmp" "$LIST"
+echo "originals: $(wc -l <"$LIST")" >&2
+
+# ---- 3. transformed copies ----
+echo "making transformed copies with $JOBS jobs (kept from earlier runs when complete)..." >&2
+while IFS="$(printf '\t')" read -r id kind group path stamp; do
+    printf '%s\n%s\n%s\n%s\n%s\n' "$kind" "$id" "$path" "$stamp" "$VAR"
+done <"$LIST" | xargs -d '\n' -n 5 -P "$JOBS" sh "$0" --variants
+
+# manifest: path id family variant group
+MAN="$SETDIR/manifest.tsv"
+{
+    while IFS="$(printf '\t')" read -r id kind group path stamp; do
+        printf '%s\t%s\torig\t-\t%s\n' "$path" "$id" "$group"
+        sed "s/\$/\t-/" "$VAR/$id.tsv"
+    done <"$LIST"
+} >"$MAN"
+echo "manifest: $(wc -l <"$MAN") images" >&2
+
+# ---- 4. measure ----
+for p in $PKGS; do
+    printf 'package %s %s\n' "$p" "$(dpkg-deb -f "$DATA/debs/${p}_"*.deb Version)"
+done
+"$BUILD/bench_dedup_quality" "$MAN" "$@"

@@ -1,0 +1,219 @@
+/*
+ * dedup.c - signature of a photo and the duplicate rule (see dedup.h).
+ *
+ * dedup_compute(): pixels -> (alpha on white, oversized input box-reduced)
+ * -> trim.c finds the item -> the item's luma, stretched to the square, goes
+ * through pdq.c (hash + quality) -> desc.c builds the descriptor from the
+ * same 64x64 buffer and the item's colours.
+ *
+ * Mapping the item box to PDQ's square: stretched, like PDQ stretches every
+ * image (its reference resizes to 512x512 ignoring aspect). Padding to a
+ * square would spend hash bits on background and move the item when the box
+ * changes by a pixel; the aspect ratio that stretching throws away is kept
+ * in the descriptor instead.
+ *
+ * dedup_compute_bytes() decodes with image_load() at dedup_load_side(), but
+ * accepts anything from half that size up, so a JPEG is usually served by
+ * the DCT shrink-on-load alone (no resampling pass).
+ */
+#include "dedup/dedup_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LOAD_SIDE    512
+#define WORK_MAX     1024 /* larger pixel buffers are box-reduced first */
+#define MIN_HASHABLE 5
+
+/* Calibrated on the development set (docs/BENCHMARKS.md, "Duplicate
+ * detection quality"); bench/dedup_quality.sh re-derives them. */
+#define RULE_HASH_MAX 40
+#define RULE_DESC_MIN 0.90f
+
+int dedup_load_side(void)
+{
+    return LOAD_SIDE;
+}
+
+void dedup_rule_default(struct dedup_rule *rule, int hash_max_override, double desc_min_override)
+{
+    rule->hash_max = hash_max_override >= 0 ? hash_max_override : RULE_HASH_MAX;
+    rule->desc_min = desc_min_override >= 0 ? (float)desc_min_override : RULE_DESC_MIN;
+}
+
+/* An RGB copy of px that dedup can work on: alpha flattened onto white and
+ * at most WORK_MAX on the longest side (integer box reduction). *out stays
+ * NULL when px can be used as is. Returns 0, or -1 if out of memory. */
+static int working_copy(const struct image_px *px, unsigned char **out, int *w, int *h)
+{
+    int f = 1, longest = px->width > px->height ? px->width : px->height;
+    unsigned char *o;
+
+    *out = NULL;
+    while (longest / f > WORK_MAX)
+        f++;
+    if (f == 1 && px->bands == 3)
+        return 0;
+    *w = px->width / f;
+    *h = px->height / f;
+    o = malloc((size_t)*w * *h * 3);
+    if (!o)
+        return -1;
+    for (int y = 0; y < *h; y++)
+        for (int x = 0; x < *w; x++) {
+            unsigned int acc[3] = {0, 0, 0};
+            for (int dy = 0; dy < f; dy++) {
+                const unsigned char *p =
+                    px->data + (((size_t)(y * f + dy) * px->width) + (size_t)x * f) * px->bands;
+                for (int dx = 0; dx < f; dx++, p += px->bands) {
+                    unsigned int a = px->bands == 4 ? p[3] : 255;
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += (p[c] * a + 255 * (255 - a) + 127) / 255;
+                }
+            }
+            for (int c = 0; c < 3; c++)
+                o[((size_t)y * *w + x) * 3 + c] = (unsigned char)(acc[c] / (unsigned)(f * f));
+        }
+    *out = o;
+    return 0;
+}
+
+static enum kr_code signature(const unsigned char *rgb, int w, int h, struct dedup_sig *out,
+                              struct kr_err *err)
+{
+    struct dedup_box box;
+    float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
+    float *plane, *work;
+    int bw, bh;
+
+    dedup_trim(rgb, w, h, w * 3, &box);
+    bw = box.x1 - box.x0;
+    bh = box.y1 - box.y0;
+    plane = malloc((size_t)bw * bh * sizeof *plane);
+    work = malloc((size_t)bw * bh * sizeof *work);
+    if (!plane || !work) {
+        free(plane);
+        free(work);
+        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for %dx%d", bw, bh);
+    }
+    for (int y = 0; y < bh; y++) {
+        const unsigned char *p = rgb + ((size_t)(box.y0 + y) * w + box.x0) * 3;
+        float *o = plane + (size_t)y * bw;
+        for (int x = 0; x < bw; x++, p += 3)
+            o[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+    }
+    dedup_pdq_downscale(plane, work, bh, bw, buf64);
+    free(plane);
+    free(work);
+    if (bw < MIN_HASHABLE || bh < MIN_HASHABLE) {
+        memset(out->hash, 0, sizeof out->hash);
+        out->quality = 0;
+    } else {
+        dedup_pdq_hash64(buf64, out->hash, &out->quality);
+    }
+    dedup_describe(buf64, rgb, w, h, w * 3, &box, out->desc);
+    return KR_OK;
+}
+
+enum kr_code dedup_compute(const struct image_px *px, struct dedup_sig *out, struct kr_err *err)
+{
+    unsigned char *copy;
+    int w = 0, h = 0;
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    if (!px || !px->data || px->width <= 0 || px->height <= 0 || (px->bands != 3 && px->bands != 4))
+        return kr_fail(err, KR_EINVAL, "bad_pixels", "dedup needs RGB or RGBA pixels");
+    if (working_copy(px, &copy, &w, &h))
+        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a working copy");
+    if (copy)
+        rc = signature(copy, w, h, out, err);
+    else
+        rc = signature(px->data, px->width, px->height, out, err);
+    free(copy);
+    return rc;
+}
+
+enum kr_code dedup_compute_bytes(const void *data, size_t n, long long max_pixels,
+                                 struct dedup_sig *out, struct image_info *info, struct kr_err *err)
+{
+    struct image_load_opts o = {
+        .max_side = LOAD_SIDE, .min_side = LOAD_SIDE / 2, .max_pixels = max_pixels};
+    struct image_px px;
+    enum kr_code rc = image_load(data, n, &o, &px, info, err);
+    if (rc != KR_OK) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    rc = dedup_compute(&px, out, err);
+    image_px_release(&px);
+    return rc;
+}
+
+int dedup_hash_distance(const uint8_t a[DEDUP_HASH_BYTES], const uint8_t b[DEDUP_HASH_BYTES])
+{
+    int d = 0;
+    for (int i = 0; i < DEDUP_HASH_BYTES; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d += __builtin_popcountll(x ^ y);
+    }
+    return d;
+}
+
+float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_DIM])
+{
+    float s = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
+                float *distance)
+{
+    float score = dedup_desc_score(a->desc, b->desc);
+    int d = dedup_hash_distance(a->hash, b->hash);
+    if (distance)
+        *distance = 1.0f - score;
+    return d <= rule->hash_max && score >= rule->desc_min;
+}
+
+void dedup_hash_hex(const uint8_t hash[DEDUP_HASH_BYTES], char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < DEDUP_HASH_BYTES; i++) {
+        out[2 * i] = digits[hash[i] >> 4];
+        out[2 * i + 1] = digits[hash[i] & 15];
+    }
+    out[64] = 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+enum kr_code dedup_hash_parse(const char *hex, uint8_t out[DEDUP_HASH_BYTES])
+{
+    uint8_t tmp[DEDUP_HASH_BYTES];
+    if (!hex)
+        return KR_EINVAL;
+    for (int i = 0; i < DEDUP_HASH_BYTES; i++) {
+        int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return KR_EINVAL;
+        tmp[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (hex[64] != 0)
+        return KR_EINVAL;
+    memcpy(out, tmp, sizeof tmp);
+    return KR_OK;
+}

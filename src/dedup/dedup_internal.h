@@ -1,0 +1,65 @@
+/*
+ * dedup_internal.h - the steps of the signature, shared by the files of the
+ * dedup module and exposed to its unit tests (not to other modules).
+ *
+ *   dedup.c   public API: decode, compute, rule, hex
+ *   trim.c    find the item: background colour from the border, bounding box
+ *   pdq.c     PDQ-style hash of a luma plane (Jarosz blur, 64x64, DCT, median)
+ *   desc.c    the 64-float descriptor of the item
+ */
+#ifndef KARAT_DEDUP_INTERNAL_H
+#define KARAT_DEDUP_INTERNAL_H
+
+#include <stdint.h>
+
+#include "dedup/dedup.h"
+
+/* ---- trim.c ---- */
+
+/* Half-open box [x0, x1) x [y0, y1) in pixels of the analysed image. */
+struct dedup_box {
+    int x0, y0, x1, y1;
+    int trimmed;         /* 1 if a background was found and cut away */
+    unsigned char bg[3]; /* estimated background colour */
+};
+
+/* Find the item in interleaved RGB (3 bytes per pixel, rows of `stride`
+ * bytes): estimate the background from the border ring, mark pixels that
+ * differ from it, drop small specks and far-away small marks (watermarks in
+ * a corner), and return the bounding box plus a margin. When no uniform
+ * background is found the box is the whole image. */
+void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box);
+
+/* ---- pdq.c ---- */
+
+#define DEDUP_PDQ_SIDE 64
+
+/* PDQ's partial DCT: coefficients 1..16 of each axis of a 64x64 block. */
+void dedup_dct64to16(const float in[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], float out[16 * 16]);
+
+/* Blur (two X,Y passes of Jarosz box filters) and decimate a rows x cols
+ * float plane to 64x64. `work` must hold rows*cols floats; `plane` is
+ * overwritten. */
+void dedup_pdq_downscale(float *plane, float *work, int rows, int cols,
+                         float out[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
+
+/* PDQ quality (0..100) of a 64x64 buffer: the gradient sum / 90. */
+int dedup_pdq_quality(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
+
+/* Bits of a 16x16 coefficient block: coef > median, PDQ's bit order, stored
+ * so that the hex of the 32 bytes equals PDQ's hex string. */
+void dedup_pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES]);
+
+/* The whole hash of a 64x64 buffer (DCT + bits) and its quality. */
+void dedup_pdq_hash64(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+                      uint8_t hash[DEDUP_HASH_BYTES], int *quality);
+
+/* ---- desc.c ---- */
+
+/* The descriptor of the item: `luma64` is the 64x64 PDQ buffer of the
+ * trimmed item, `rgb` the analysed image and `box` the item found in it. */
+void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
+                    int w, int h, int stride, const struct dedup_box *box,
+                    float desc[DEDUP_DESC_DIM]);
+
+#endif
