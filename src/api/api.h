@@ -23,12 +23,14 @@
 struct repo;
 struct ai;
 struct jobs;
+struct catalog;
 
 struct api_app {
     const struct config *cfg;
     struct repo *repo;
-    struct ai *ai;     /* may be NULL until the AI layer is built */
-    struct jobs *jobs; /* may be NULL until jobs are built */
+    struct ai *ai;           /* may be NULL until the AI layer is built */
+    struct jobs *jobs;       /* may be NULL until jobs are built */
+    struct catalog *catalog; /* api_catalog_start(); NULL = catalog endpoints answer 503 */
 };
 
 /* The whole route table. */
@@ -55,6 +57,17 @@ void api_regenerate_title(struct http_request *req, struct http_response *res, v
  * display_name and s3_url). */
 enum kr_code api_caption_photo(struct ai *ai, long long max_pixels, const void *data, size_t len,
                                const char *type, json_t **out, struct kr_err *err);
+/* catalog.c: needs app->ai and app->jobs (not yet started); registers the
+ * catalog job kinds. Stop after jobs_close(). */
+enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err);
+void api_catalog_stop(struct api_app *app);
+void api_catalog_ai(struct http_request *req, struct http_response *res, void *app);
+void api_catalog_variations(struct http_request *req, struct http_response *res, void *app);
+/* templates.c */
+void api_template_put(struct http_request *req, struct http_response *res, void *app);
+void api_template_get(struct http_request *req, struct http_response *res, void *app);
+void api_clear_excel_file(struct http_request *req, struct http_response *res, void *app);
+void api_job_status(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

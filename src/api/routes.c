@@ -23,6 +23,13 @@ static const struct http_route routes[] = {
     {"POST", "/generate_caption", api_generate_caption, 0, NULL},
     {"POST", "/regenerate", api_regenerate, 0, NULL},
     {"POST", "/regenerate_title", api_regenerate_title, 0, NULL},
+    /* catalog: marketplace sheets from photos, as jobs */
+    {"POST", "/catalog-ai", api_catalog_ai, 0, NULL},
+    {"POST", "/catalog_ai_variations", api_catalog_variations, 0, NULL},
+    {"POST", "/templates/{marketplace}/{type}", api_template_put, 0, "templates"},
+    {"GET", "/templates/{marketplace}/{type}", api_template_get, 0, "templates"},
+    {"POST", "/clear_excel_file", api_clear_excel_file, 0, NULL},
+    {"GET", "/jobs/{id}", api_job_status, 0, "jobs"},
 };
 
 const struct http_route *api_routes(size_t *n)

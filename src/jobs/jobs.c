@@ -512,7 +512,7 @@ static void free_list(struct job *head)
     }
 }
 
-void jobs_close(struct jobs *j)
+void jobs_stop(struct jobs *j)
 {
     if (!j)
         return;
@@ -520,6 +520,13 @@ void jobs_close(struct jobs *j)
     j->stopping = 1;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
+}
+
+void jobs_close(struct jobs *j)
+{
+    if (!j)
+        return;
+    jobs_stop(j);
     for (int i = 0; i < j->started; i++)
         pthread_join(j->threads[i], NULL);
     free(j->threads);

@@ -102,6 +102,11 @@ struct jobs_stats {
 };
 void jobs_get_stats(struct jobs *j, struct jobs_stats *out);
 
+/* Begin shutting down: no new item starts, and every jobs_wait() returns
+ * KR_EIO "shutting_down" at once (so a server can stop its HTTP side without
+ * waiting for long jobs). Workers finish their current item. */
+void jobs_stop(struct jobs *j);
+
 /* Stop the workers after their current item (unfinished items stay persisted
  * and resume on the next start) and free everything. NULL is fine. */
 void jobs_close(struct jobs *j);

@@ -1,0 +1,386 @@
+/*
+ * catalog.c - POST /catalog-ai and POST /catalog_ai_variations
+ * (SEED_SYSTEM.md §1.10, §1.11), and the server's side of the catalog
+ * pipeline: its io (how photos are read and files saved) and its start/stop.
+ *
+ * Both endpoints take the original's JSON (comma-separated strings; JSON
+ * lists are accepted too) or multipart form data with the photos uploaded
+ * as files. Uploaded photos are saved first (default bucket, catalog_uploads/)
+ * so the job refers to them by URL and can resume after a restart. The
+ * request becomes a job: with ?async=1 the answer is 202 {"job_id"} at once;
+ * otherwise the request waits (KARAT_JOB_SYNC_WAIT) and returns the job's
+ * result, {"results", "excel_file", "csv_file"}, or 202 with the job id when
+ * the wait runs out.
+ *
+ * Reading a photo: a Karat file URL (this server's public base + /files/...)
+ * is read from the blob store; any other URL goes through net_fetch (http/
+ * https only, size cap, timeout, limited redirects, private addresses
+ * refused unless KARAT_FETCH_ALLOW_PRIVATE). Saving: each output gets a new
+ * key under excel_files/ in the default bucket.
+ */
+#include "api/api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai.h"
+#include "catalog/catalog.h"
+#include "catalog/sheet.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "jobs/jobs.h"
+#include "net/net.h"
+
+/* ---- io for the pipeline ---- */
+
+/* Is url one of this server's file URLs (public base + /files/, or /files/...)? */
+static int karat_url(struct api_app *app, const char *url)
+{
+    char base[1024];
+    size_t n;
+
+    if (strncmp(url, "/files/", 7) == 0)
+        return 1;
+    repo_url_for(app->repo, "b", "k", base, sizeof base); /* ".../files/b/k" */
+    n = strlen(base);
+    return n > 3 && strncmp(url, base, n - 3) == 0;
+}
+
+static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
+{
+    struct api_app *app = ctx;
+    struct net_fetch_opts o = {0};
+
+    if (karat_url(app, ref))
+        return repo_read_url(app->repo, ref, out, err);
+    if (!net_url_ok(ref))
+        return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");
+    o.max_bytes = out->max;
+    o.timeout_ms = app->cfg->ai_timeout_s > 0 ? app->cfg->ai_timeout_s * 1000L : 15000;
+    o.max_redirects = 3;
+    o.allow_private = app->cfg->fetch_allow_private;
+    return net_fetch(ref, &o, out, NULL, 0, err);
+}
+
+static enum kr_code put_new(struct api_app *app, const char *folder, const char *ext,
+                            const void *data, size_t n, char *url, size_t un, struct kr_err *err)
+{
+    char name[96], key[160];
+    const char *bucket = app->cfg->default_bucket;
+    enum kr_code rc;
+
+    repo_new_key(ext, name, sizeof name);
+    snprintf(key, sizeof key, "%s/%s", folder, name);
+    rc = repo_put_file(app->repo, bucket, key, data, n, err);
+    if (!rc)
+        repo_url_for(app->repo, bucket, key, url, un);
+    return rc;
+}
+
+static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
+                            size_t wn, struct kr_err *err)
+{
+    return put_new(ctx, "excel_files", strcmp(ext, "csv") == 0 ? ".csv" : ".xlsx", data, n, where,
+                   wn, err);
+}
+
+enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err)
+{
+    struct catalog_opts o = {0};
+    json_t *profile = NULL;
+    enum kr_code rc = KR_OK;
+
+    if (!app->ai || !app->jobs)
+        return kr_fail(err, KR_EINTERNAL, NULL, "catalog needs the AI layer and the job runner");
+    if (app->cfg->seller_profile && *app->cfg->seller_profile &&
+        (rc = sheet_profile_load(app->cfg->seller_profile, &profile, err)))
+        return rc;
+    o.ai = app->ai;
+    o.store = repo_store(app->repo);
+    o.schema_dir = app->cfg->marketplaces_dir;
+    o.profile = profile;
+    o.io = (struct catalog_io){app, io_read, io_save};
+    o.max_image_bytes = (size_t)app->cfg->max_upload_bytes;
+    o.max_template_bytes = (size_t)app->cfg->max_upload_bytes;
+    o.max_pixels = app->cfg->max_pixels;
+    rc = catalog_open(&o, &app->catalog, err);
+    json_decref(profile);
+    if (!rc && (rc = catalog_register_jobs(app->catalog, app->jobs, err))) {
+        catalog_close(app->catalog);
+        app->catalog = NULL;
+    }
+    return rc;
+}
+
+void api_catalog_stop(struct api_app *app)
+{
+    catalog_close(app->catalog);
+    app->catalog = NULL;
+}
+
+/* ---- request parsing ---- */
+
+/* A text argument from the JSON body or the form, as a JSON value (borrowed
+ * for JSON, new string for forms: *tmp keeps it alive). */
+static json_t *arg(struct http_request *req, json_t *body, const char *name, json_t *tmp)
+{
+    const char *v;
+    if (body)
+        return json_object_get(body, name);
+    v = http_req_form(req, name);
+    if (!v)
+        v = http_req_query(req, name);
+    if (!v)
+        return NULL;
+    json_array_append_new(tmp, json_string(v));
+    return json_array_get(tmp, json_array_size(tmp) - 1);
+}
+
+static const char *text_arg(struct http_request *req, json_t *body, const char *name, json_t *tmp)
+{
+    return json_string_value(arg(req, body, name, tmp));
+}
+
+/* Save uploaded photos; their URLs go to refs. */
+static enum kr_code save_uploads(struct api_app *app, struct http_request *req, json_t *refs,
+                                 struct kr_err *err)
+{
+    const struct http_file *files[256];
+    size_t n = http_req_files(req, NULL, files, 256);
+    char url[1024];
+
+    for (size_t i = 0; i < n; i++) {
+        struct image_info info;
+        enum kr_code rc =
+            image_probe(files[i]->data, files[i]->len, app->cfg->max_pixels, &info, err);
+        if (rc) {
+            kr_err_prefix(err, "file %zu: ", i + 1);
+            return rc;
+        }
+        if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
+            return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
+                           app->cfg->max_batch);
+        rc = put_new(app, "catalog_uploads", info.ext, files[i]->data, files[i]->len, url,
+                     sizeof url, err);
+        if (rc)
+            return rc;
+        json_array_append_new(refs, json_string(url));
+    }
+    return KR_OK;
+}
+
+struct parsed {
+    json_t *body, *tmp, *refs, *skus;
+    struct catalog_req r;
+};
+
+static void parsed_free(struct parsed *p)
+{
+    json_decref(p->tmp);
+    json_decref(p->refs);
+    json_decref(p->skus);
+}
+
+/* The fields both endpoints share; writes the error response on failure. */
+static int parse_common(struct api_app *app, struct http_request *req, struct http_response *res,
+                        struct parsed *p)
+{
+    struct kr_err err = {0};
+    size_t max = (size_t)app->cfg->max_batch;
+    json_t *tpl;
+    enum kr_code rc;
+
+    memset(p, 0, sizeof *p);
+    if (!http_req_is_form(req) && !(p->body = http_req_json(req, res)))
+        return -1;
+    if (p->body && !json_is_object(p->body)) {
+        http_res_error(res, 400, "bad_json", "expected a JSON object");
+        return -1;
+    }
+    p->tmp = json_array();
+    p->refs = json_array();
+    p->skus = json_array();
+    rc = catalog_list_arg(arg(req, p->body, "image_urls", p->tmp), max, CATALOG_MAX_REF,
+                          "image_urls", p->refs, &err);
+    if (!rc)
+        rc = catalog_list_arg(arg(req, p->body, "skuids", p->tmp), max, CATALOG_MAX_SKU, "skuids",
+                              p->skus, &err);
+    if (!rc && !p->body)
+        rc = save_uploads(app, req, p->refs, &err);
+    if (rc) {
+        http_res_from_err(res, &err);
+        return -1;
+    }
+    p->r.marketplace = text_arg(req, p->body, "marketplace", p->tmp);
+    p->r.product_type = text_arg(req, p->body, "type", p->tmp);
+    p->r.refs = p->refs;
+    p->r.skus = p->skus;
+    tpl = arg(req, p->body, "use_template", p->tmp);
+    p->r.use_template = !tpl || json_is_true(tpl) ||
+                        (json_is_string(tpl) && util_parse_bool(json_string_value(tpl)) == 1);
+    tpl = arg(req, p->body, "append", p->tmp);
+    p->r.append =
+        json_is_true(tpl) || (json_is_string(tpl) && util_parse_bool(json_string_value(tpl)) == 1);
+    if (!p->r.marketplace || !p->r.product_type) {
+        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- submit, then wait or not ---- */
+
+static enum kr_code code_named(const char *name)
+{
+    for (int c = 0; c < KR_CODE_COUNT; c++)
+        if (name && strcmp(kr_code_name((enum kr_code)c), name) == 0)
+            return (enum kr_code)c;
+    return KR_EUPSTREAM;
+}
+
+/* A failed job: the status of its error kind, or of its items' common kind
+ * (so a batch of refused URLs is a 400, not a 502). */
+static void respond_failed(struct http_response *res, json_t *st, const char *id)
+{
+    json_t *e = json_object_get(st, "error"), *items = json_object_get(st, "items"), *it;
+    const char *kind = json_string_value(json_object_get(e, "kind")), *common = NULL;
+    json_t *body;
+    size_t i;
+    int same = 1;
+
+    json_array_foreach(items, i, it)
+    {
+        const char *k = json_string_value(json_object_get(json_object_get(it, "error"), "kind"));
+        if (k && common && strcmp(k, common))
+            same = 0;
+        common = common ? common : k;
+    }
+    if (same && common)
+        kind = common;
+    body = json_pack("{s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"), "code",
+                     json_object_get(e, "code"), "job_id", id, "items", items);
+    http_res_json(res, http_status_for(code_named(kind)), body);
+}
+
+static void respond_job(struct api_app *app, struct http_request *req, struct http_response *res,
+                        const char *kind, json_t *params, json_t *items)
+{
+    char id[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    json_t *st = NULL;
+    const char *async = http_req_query(req, "async");
+    enum kr_code rc = jobs_submit(app->jobs, kind, params, items, id, &err);
+
+    if (rc) {
+        http_res_from_err(res, &err);
+        return;
+    }
+    if (!(async && util_parse_bool(async) == 1))
+        rc = jobs_wait(app->jobs, id, app->cfg->job_sync_wait_s * 1000L, &err);
+    if ((async && util_parse_bool(async) == 1) || rc == KR_ETIMEOUT || rc == KR_EIO) {
+        http_res_json(res, rc == KR_EIO ? 503 : 202,
+                      json_pack("{s:s, s:o, s:s}", "job_id", id, "status_url",
+                                json_sprintf("/jobs/%s", id), "status",
+                                rc == KR_EIO ? "interrupted" : "queued"));
+        return;
+    }
+    if (rc || (rc = jobs_status(app->jobs, id, &st, &err))) {
+        http_res_from_err(res, &err);
+        return;
+    }
+    if (strcmp(json_string_value(json_object_get(st, "status")), "done") == 0) {
+        json_t *out = json_deep_copy(json_object_get(st, "result"));
+        json_object_set_new(out, "job_id", json_string(id));
+        http_res_json(res, 200, out);
+    } else {
+        respond_failed(res, st, id);
+    }
+    json_decref(st);
+}
+
+static int ready(struct api_app *app, struct http_response *res)
+{
+    if (app->catalog && app->jobs)
+        return 1;
+    http_res_error(res, 503, "unavailable", "the catalog pipeline is not running");
+    return 0;
+}
+
+void api_catalog_ai(struct http_request *req, struct http_response *res, void *app_)
+{
+    struct api_app *app = app_;
+    struct parsed p = {0};
+    struct kr_err err = {0};
+    json_t *params = NULL, *items = NULL;
+
+    if (!ready(app, res) || parse_common(app, req, res, &p)) {
+        parsed_free(&p);
+        return;
+    }
+    if (catalog_job_input(app->catalog, &p.r, &params, &items, &err))
+        http_res_from_err(res, &err);
+    else
+        respond_job(app, req, res, CATALOG_JOB, params, items);
+    json_decref(params);
+    json_decref(items);
+    parsed_free(&p);
+}
+
+/* "3,2" -> [3, 2]; 400 on anything but positive integers. */
+static enum kr_code int_list(json_t *strings, json_t *out, struct kr_err *err)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(strings, i, v)
+    {
+        char *end;
+        long n = strtol(json_string_value(v), &end, 10);
+        if (*end || n < 1 || n > 1000)
+            return kr_fail(err, KR_EINVAL, "bad_group_sizes",
+                           "group_sizes must be positive integers, got '%s'", json_string_value(v));
+        json_array_append_new(out, json_integer(n));
+    }
+    return KR_OK;
+}
+
+void api_catalog_variations(struct http_request *req, struct http_response *res, void *app_)
+{
+    struct api_app *app = app_;
+    struct parsed p = {0};
+    struct kr_err err = {0};
+    struct catalog_var_req vr;
+    json_t *sizes_s = json_array(), *cats = json_array(), *sizes = json_array(),
+           *ints = json_array(), *params = NULL, *items = NULL;
+    enum kr_code rc;
+
+    if (!ready(app, res) || parse_common(app, req, res, &p))
+        goto out;
+    rc = catalog_list_arg(arg(req, p.body, "group_sizes", p.tmp), 256, 8, "group_sizes", sizes_s,
+                          &err);
+    if (!rc)
+        rc = int_list(sizes_s, ints, &err);
+    if (!rc)
+        rc = catalog_list_arg(arg(req, p.body, "variations_category", p.tmp), 256, 16,
+                              "variations_category", cats, &err);
+    if (!rc)
+        rc = catalog_list_arg(arg(req, p.body, "size_available", p.tmp), CATALOG_MAX_SIZES, 64,
+                              "size_available", sizes, &err);
+    vr = (struct catalog_var_req){p.r, ints, cats, sizes};
+    if (!rc)
+        rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
+    if (rc)
+        http_res_from_err(res, &err);
+    else
+        respond_job(app, req, res, CATALOG_VARIATIONS_JOB, params, items);
+out:
+    parsed_free(&p);
+    json_decref(params);
+    json_decref(items);
+    json_decref(sizes_s);
+    json_decref(cats);
+    json_decref(sizes);
+    json_decref(ints);
+}

@@ -1,0 +1,289 @@
+/*
+ * cmd_catalog.c - `karat catalog`: photos -> a marketplace sheet, offline
+ * or with the configured AI providers, without a server.
+ *
+ *   karat catalog --marketplace amazon --type earrings [--sku S]... [--skus A,B]
+ *                 [--template T.xlsx [--append]] [--csv out.csv] [--data DIR]
+ *                 -o out.xlsx IMAGE|URL|FOLDER...
+ *
+ * The same pipeline as POST /catalog-ai (catalog/), run as an in-memory job
+ * with KARAT_JOB_WORKERS photos at once. Photos are local files (folders are
+ * walked for image names, sorted) or http(s) URLs fetched under the SSRF
+ * rules. With --data (or KARAT_DATA_DIR) the SKU cache in that folder's
+ * store is used, so re-running the same SKUs asks the models nothing again.
+ * --template fills the seller's own workbook (the file itself is not
+ * changed; the result goes to -o). Exit status: 0 all rows written, 1 some
+ * photos failed (the sheet has the others) or nothing could be written,
+ * 2 usage.
+ */
+#include "cli/cli.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai.h"
+#include "catalog/catalog.h"
+#include "catalog/sheet.h"
+#include "cli/walk.h"
+#include "core/util.h"
+#include "image/image.h"
+#include "jobs/jobs.h"
+#include "net/net.h"
+#include "store/store.h"
+
+static const struct cli_opt opts[] = {
+    {"--marketplace", 1, "amazon, flipkart, meesho or shopsy"},
+    {"--type", 1, "earrings, necklace or bracelet"},
+    {"--sku", 1, "SKU of the next photo (repeat; default: the file name)"},
+    {"--skus", 1, "comma-separated SKUs, one per photo"},
+    {"--template", 1, "fill this marketplace template (.xlsx) instead of a fresh workbook"},
+    {"--append", 0, "with --template: add after the template's existing rows"},
+    {"--output", 1, "the .xlsx to write (also -o)"},
+    {"--csv", 1, "also the CSV here (default: the output name with .csv)"},
+    {"--profile", 1, "seller profile JSON (default KARAT_SELLER_PROFILE)"},
+    {"--data", 1, "data folder whose store holds the SKU cache (default: no cache)"},
+    {NULL, 0, NULL},
+};
+
+#define USAGE                                                                                      \
+    "karat catalog --marketplace M --type T [--sku S]... [--template T.xlsx] -o out.xlsx "         \
+    "IMAGE..."
+
+struct cli_io {
+    const struct config *cfg;
+    const char *xlsx_path, *csv_path;
+};
+
+static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
+{
+    struct cli_io *io = ctx;
+    struct net_fetch_opts o = {0};
+
+    if (strncmp(ref, "http://", 7) && strncmp(ref, "https://", 8))
+        return buf_read_file(out, ref, err);
+    o.max_bytes = out->max;
+    o.allow_private = io->cfg->fetch_allow_private;
+    return net_fetch(ref, &o, out, NULL, 0, err);
+}
+
+static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
+                            size_t wn, struct kr_err *err)
+{
+    struct cli_io *io = ctx;
+    const char *path = strcmp(ext, "csv") == 0 ? io->csv_path : io->xlsx_path;
+
+    util_strlcpy(where, path, wn);
+    return util_write_file_atomic(path, data, n, err);
+}
+
+/* Positional arguments -> photo refs, in the order given (folders sorted). */
+static int collect(const struct cli_args *a, json_t *refs)
+{
+    for (int i = 0; i < a->npos; i++) {
+        struct walk_list l;
+        if (!strncmp(a->pos[i], "http://", 7) || !strncmp(a->pos[i], "https://", 8)) {
+            json_array_append_new(refs, json_string(a->pos[i]));
+            continue;
+        }
+        if (walk_collect(&a->pos[i], 1, &l))
+            return -1;
+        for (size_t k = 0; k < l.n; k++)
+            json_array_append_new(refs, json_string(l.v[k]));
+        walk_free(&l);
+    }
+    return json_array_size(refs) ? 0 : -1;
+}
+
+static int collect_skus(const struct cli_args *a, json_t *skus, struct kr_err *err)
+{
+    int k = 0;
+    while (opts[k].name && strcmp(opts[k].name, "--sku"))
+        k++;
+    json_t *v = json_array();
+    enum kr_code rc = KR_OK;
+
+    for (int i = 0; i < a->nmulti[k]; i++)
+        json_array_append_new(v, json_string(a->multi[k][i]));
+    if (cli_get(a, opts, "--skus"))
+        json_array_append_new(v, json_string(cli_get(a, opts, "--skus")));
+    for (size_t i = 0; i < json_array_size(v); i++)
+        if ((rc = catalog_list_arg(json_array_get(v, i), 100000, CATALOG_MAX_SKU, "SKUs", skus,
+                                   err)))
+            break;
+    json_decref(v);
+    return rc ? -1 : 0;
+}
+
+/* "dir/out.xlsx" -> "dir/out.csv" */
+static void csv_name(const char *xlsx, char *out, size_t n)
+{
+    const char *slash = strrchr(xlsx, '/'), *dot = strrchr(xlsx, '.');
+    size_t len = strlen(xlsx);
+
+    if (dot && (!slash || dot > slash + 1))
+        len = (size_t)(dot - xlsx);
+    snprintf(out, n, "%.*s.csv", (int)len, xlsx);
+}
+
+/* Print per-photo problems; returns the number of failed photos. */
+static int report(json_t *st, json_t *result)
+{
+    json_t *it, *r;
+    size_t i;
+    int failed = 0;
+
+    json_array_foreach(json_object_get(st, "items"), i, it)
+    {
+        json_t *e = json_object_get(it, "error");
+        if (!e)
+            continue;
+        failed++;
+        fprintf(stderr, "karat catalog: %s: %s (%s)\n",
+                json_string_value(json_object_get(json_object_get(it, "item"), "url")),
+                json_string_value(json_object_get(e, "message")),
+                json_string_value(json_object_get(e, "code")));
+    }
+    json_array_foreach(json_object_get(result, "results"), i, r)
+    {
+        size_t nw = json_array_size(json_object_get(r, "warnings"));
+        if (nw)
+            fprintf(stderr, "karat catalog: %s: %zu warning(s)\n",
+                    json_string_value(json_object_get(json_object_get(r, "attributes"), "skuid")),
+                    nw);
+    }
+    return failed;
+}
+
+struct run {
+    struct config cfg;
+    struct cli_io io;
+    struct ai *ai;
+    struct store *store;
+    struct catalog *cat;
+    struct jobs *jobs;
+    json_t *profile;
+};
+
+static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_err *err)
+{
+    const char *prof = cli_get(a, opts, "--profile");
+    const char *data = cli_get(a, opts, "--data");
+    struct catalog_opts o = {0};
+    char path[4096];
+    enum kr_code rc;
+
+    if (!prof || !*prof)
+        prof = r->cfg.seller_profile;
+    if ((rc = net_global_init(err)) || (rc = ai_open(&r->cfg, &r->ai, err)))
+        return rc;
+    if (prof && *prof && (rc = sheet_profile_load(prof, &r->profile, err)))
+        return rc;
+    if ((data || getenv("KARAT_DATA_DIR")) &&
+        ((rc = util_mkdirs(r->cfg.data_dir, err)) ||
+         (rc = util_fmt(path, sizeof path, "%s/karat.db", r->cfg.data_dir)) ||
+         (rc = store_open(r->cfg.store_backend, path, &r->store, err))))
+        return rc;
+    o = (struct catalog_opts){r->ai,
+                              r->store,
+                              r->cfg.marketplaces_dir,
+                              r->profile,
+                              {&r->io, io_read, io_save},
+                              (size_t)r->cfg.max_upload_bytes,
+                              (size_t)r->cfg.max_upload_bytes,
+                              r->cfg.max_pixels};
+    if ((rc = catalog_open(&o, &r->cat, err)) ||
+        (rc = jobs_open(NULL, r->cfg.job_workers, &r->jobs, err)))
+        return rc;
+    jobs_on_thread_exit(r->jobs, image_thread_cleanup);
+    if ((rc = catalog_register_jobs(r->cat, r->jobs, err)))
+        return rc;
+    return jobs_start(r->jobs, err);
+}
+
+static void close_all(struct run *r)
+{
+    jobs_close(r->jobs);
+    catalog_close(r->cat);
+    store_close(r->store);
+    ai_close(r->ai);
+    json_decref(r->profile);
+    net_global_cleanup();
+}
+
+static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, json_t *skus)
+{
+    struct catalog_req q = {
+        cli_get(a, opts, "--marketplace"), cli_get(a, opts, "--type"),          refs, skus, 0,
+        cli_get(a, opts, "--template"),    cli_get(a, opts, "--append") != NULL};
+    json_t *params = NULL, *items = NULL, *st = NULL, *result = NULL;
+    char id[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    int failed, rc = 1;
+
+    if (open_all(r, a, &err) || catalog_job_input(r->cat, &q, &params, &items, &err) ||
+        jobs_submit(r->jobs, CATALOG_JOB, params, items, id, &err) ||
+        jobs_wait(r->jobs, id, -1, &err) || jobs_status(r->jobs, id, &st, &err)) {
+        fprintf(stderr, "karat catalog: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
+        goto out;
+    }
+    result = json_object_get(st, "result");
+    failed = report(st, result);
+    if (!result) {
+        fprintf(stderr, "karat catalog: %s\n",
+                json_string_value(json_object_get(json_object_get(st, "error"), "message")));
+        goto out;
+    }
+    printf("%s: %lld rows (%d failed)\n%s\n",
+           json_string_value(json_object_get(result, "excel_file")),
+           (long long)json_integer_value(json_object_get(result, "rows")), failed,
+           json_string_value(json_object_get(result, "csv_file")));
+    rc = failed ? 1 : 0;
+out:
+    json_decref(params);
+    json_decref(items);
+    json_decref(st);
+    return rc;
+}
+
+int cli_cmd_catalog(int argc, char **argv)
+{
+    struct cli_args a;
+    struct run r = {0};
+    struct kr_err err = {0};
+    json_t *refs = json_array(), *skus = json_array();
+    char csv[4096];
+    int rc;
+
+    for (int i = 1; i < argc; i++) /* the one short option */
+        if (strcmp(argv[i], "-o") == 0)
+            argv[i] = "--output";
+    rc = cli_parse(argc, argv, opts, USAGE, &a);
+    if (!rc && (!cli_get(&a, opts, "--marketplace") || !cli_get(&a, opts, "--type") ||
+                !cli_get(&a, opts, "--output") || a.npos == 0)) {
+        fprintf(stderr, "usage: %s\n", USAGE);
+        rc = 2;
+    }
+    if (!rc && (collect(&a, refs) || collect_skus(&a, skus, &err))) {
+        fprintf(stderr, "karat catalog: %s\n", err.msg[0] ? err.msg : "no photos");
+        rc = 2;
+    }
+    if (!rc && (rc = cli_config(&r.cfg, cli_get(&a, opts, "--data"))) == 0) {
+        csv_name(cli_get(&a, opts, "--output"), csv, sizeof csv);
+        r.io = (struct cli_io){&r.cfg, cli_get(&a, opts, "--output"),
+                               cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv};
+        if (image_init("karat", &err) == KR_OK) {
+            rc = run_catalog(&r, &a, refs, skus);
+            close_all(&r);
+            image_shutdown();
+        } else {
+            fprintf(stderr, "karat catalog: %s\n", err.msg);
+            rc = 1;
+        }
+        config_release(&r.cfg);
+    }
+    json_decref(refs);
+    json_decref(skus);
+    return rc;
+}

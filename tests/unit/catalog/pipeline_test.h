@@ -1,0 +1,197 @@
+/*
+ * pipeline_test.h - fixture for the catalog pipeline tests (header-only,
+ * static): a temp folder, the offline AI provider, a real store for the SKU
+ * cache, an in-memory job runner, and io callbacks that read local paths
+ * and save outputs into the temp folder. Plus helpers to check a written
+ * workbook cell by cell against the rows the job reported.
+ */
+#ifndef KARAT_PIPELINE_TEST_H
+#define KARAT_PIPELINE_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ai/ai.h"
+#include "catalog/catalog.h"
+#include "catalog/sheet.h"
+#include "core/config.h"
+#include "image/image.h"
+#include "jobs/jobs.h"
+#include "store/store.h"
+#include "testutil.h"
+#include "xlsx_read.h"
+
+struct pt {
+    char dir[512], schemas[1024];
+    struct ai *ai;
+    struct store *store;
+    struct catalog *cat;
+    struct jobs *jobs;
+    int saves, reads;
+};
+
+static enum kr_code pt_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
+{
+    struct pt *t = ctx;
+    t->reads++;
+    return buf_read_file(out, ref, err);
+}
+
+static enum kr_code pt_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
+                            size_t wn, struct kr_err *err)
+{
+    struct pt *t = ctx;
+    snprintf(where, wn, "%s/out-%d.%s", t->dir, ++t->saves, ext);
+    tu_write_file(where, data, n);
+    (void)err;
+    return KR_OK;
+}
+
+static struct ai *pt_offline_ai(void)
+{
+    struct config cfg;
+    struct ai *ai = NULL;
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    config_set(&cfg, "KARAT_ATTR_PROVIDER", "offline", NULL);
+    config_set(&cfg, "KARAT_COPY_PROVIDER", "offline", NULL);
+    config_set(&cfg, "KARAT_IMAGE_PROVIDER", "offline", NULL);
+    assert_int_equal(ai_open(&cfg, &ai, NULL), KR_OK);
+    config_release(&cfg);
+    return ai;
+}
+
+/* with_store: the SKU cache lives in dir/karat.db. */
+static void pt_open(struct pt *t, int with_store, json_t *profile)
+{
+    struct kr_err err = {0};
+    struct catalog_opts o = {0};
+    char path[700];
+    const char *src = getenv("KARAT_SOURCE_DIR");
+
+    memset(t, 0, sizeof *t);
+    assert_int_equal(image_init("test", &err), KR_OK);
+    tu_tmpdir(t->dir, sizeof t->dir);
+    snprintf(t->schemas, sizeof t->schemas, "%s/data/marketplaces", src ? src : ".");
+    t->ai = pt_offline_ai();
+    if (with_store) {
+        snprintf(path, sizeof path, "%s/karat.db", t->dir);
+        assert_int_equal(store_open("sqlite", path, &t->store, &err), KR_OK);
+    }
+    o.ai = t->ai;
+    o.store = t->store;
+    o.schema_dir = t->schemas;
+    o.profile = profile;
+    o.io = (struct catalog_io){t, pt_read, pt_save};
+    assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
+    assert_int_equal(jobs_open(NULL, 3, &t->jobs, &err), KR_OK);
+    jobs_on_thread_exit(t->jobs, image_thread_cleanup);
+    assert_int_equal(catalog_register_jobs(t->cat, t->jobs, &err), KR_OK);
+    assert_int_equal(jobs_start(t->jobs, &err), KR_OK);
+}
+
+static void pt_close(struct pt *t)
+{
+    jobs_close(t->jobs);
+    catalog_close(t->cat);
+    store_close(t->store);
+    ai_close(t->ai);
+    tu_rmrf(t->dir);
+}
+
+/* A synthetic photo saved as dir/name; returns its path (static buffer per call site). */
+static void pt_photo(struct pt *t, const char *name, int seed, char *path, size_t n)
+{
+    struct tu_img_opts o = {.width = 640, .height = 640, .seed = seed};
+    size_t len;
+    unsigned char *img = tu_make_image(&o, &len);
+    snprintf(path, n, "%s/%s", t->dir, name);
+    tu_write_file(path, img, len);
+    free(img);
+}
+
+static json_t *pt_strings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+/* Submit a job, wait, return its status view (new reference). */
+static json_t *pt_run(struct pt *t, const char *kind, json_t *params, json_t *items)
+{
+    char id[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    json_t *st = NULL;
+    assert_int_equal(jobs_submit(t->jobs, kind, params, items, id, &err), KR_OK);
+    assert_int_equal(jobs_wait(t->jobs, id, 60000, &err), KR_OK);
+    assert_int_equal(jobs_status(t->jobs, id, &st, &err), KR_OK);
+    return st;
+}
+
+/* A catalog job for (mp, type) over refs/skus; returns the status view. */
+static json_t *pt_catalog(struct pt *t, const char *mp, const char *type, json_t *refs,
+                          json_t *skus, const char *template_ref, int append)
+{
+    struct catalog_req r = {mp, type, refs, skus, 0, template_ref, append};
+    json_t *params = NULL, *items = NULL, *st;
+    struct kr_err err = {0};
+    enum kr_code rc = catalog_job_input(t->cat, &r, &params, &items, &err);
+    if (rc)
+        fail_msg("catalog_job_input: %s", err.msg);
+    st = pt_run(t, CATALOG_JOB, params, items);
+    json_decref(params);
+    json_decref(items);
+    return st;
+}
+
+static const char *pt_str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* "A".."Z", "AA".. for 0-based column i. */
+static void pt_col(size_t i, char *out)
+{
+    if (i < 26)
+        snprintf(out, 4, "%c", (char)('A' + i));
+    else
+        snprintf(out, 4, "%c%c", (char)('A' + i / 26 - 1), (char)('A' + i % 26));
+}
+
+static struct sheet_schema *pt_schema(struct pt *t, const char *mp, const char *type)
+{
+    struct sheet_schema *s = NULL;
+    assert_int_equal(sheet_schema_load(t->schemas, mp, type, &s, NULL), KR_OK);
+    return s;
+}
+
+/* Cell (column i, row) of the data sheet equals want ("" for empty). */
+static void pt_assert_cell(const char *path, const char *sheet, size_t col, int row,
+                           const char *want)
+{
+    char ref[16], c[4];
+    char *got;
+    pt_col(col, c);
+    snprintf(ref, sizeof ref, "%s%d", c, row);
+    got = tu_xlsx_cell(path, sheet, ref);
+    if (!got && !*want)
+        return;
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("%s %s: got '%s', want '%s'", sheet, ref, got ? got : "(absent)", want);
+    free(got);
+}
+
+/* Every column of the fresh workbook at `row` holds attributes[column]. */
+static void pt_assert_row(const char *path, const struct sheet_schema *s, int row,
+                          json_t *attributes)
+{
+    for (size_t i = 0; i < sheet_ncolumns(s); i++) {
+        const char *name = sheet_column(s, i)->name;
+        pt_assert_cell(path, sheet_sheet_name(s), i, row, pt_str(attributes, name));
+    }
+}
+
+#endif
