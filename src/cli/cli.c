@@ -23,6 +23,7 @@ static const struct cli_command commands[] = {
     {"fsck", cli_cmd_fsck, "check (and --repair) rows, blobs and index entries"},
     {"config", cli_cmd_config, "print the effective configuration (secrets masked)"},
     {"caption", cli_cmd_caption, "caption one photo and print the /generate_caption JSON"},
+    {"catalog", cli_cmd_catalog, "photos -> a marketplace sheet (.xlsx + .csv), as /catalog-ai"},
 };
 
 static void usage(FILE *f)

@@ -47,5 +47,6 @@ int cli_cmd_dedup(int argc, char **argv);
 int cli_cmd_fsck(int argc, char **argv);
 int cli_cmd_config(int argc, char **argv);
 int cli_cmd_caption(int argc, char **argv);
+int cli_cmd_catalog(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "image/image.h"
+#include "jobs/jobs.h"
 #include "net/net.h"
 #include "repo/repo.h"
 
@@ -52,6 +53,17 @@ static void fill_opts(const struct config *cfg, struct http_server_opts *o)
     o->limits.max_field_len = 1 << 20;
 }
 
+/* Background jobs (the catalog pipeline), resumed from the store. Called
+ * with SIGINT/SIGTERM blocked so the worker threads inherit the mask. */
+static enum kr_code start_jobs(struct api_app *app, struct kr_err *err)
+{
+    enum kr_code rc = jobs_open(repo_store(app->repo), app->cfg->job_workers, &app->jobs, err);
+    if (rc || (rc = api_catalog_start(app, err)))
+        return rc;
+    jobs_on_thread_exit(app->jobs, image_thread_cleanup);
+    return jobs_start(app->jobs, err);
+}
+
 static int run(struct config *cfg)
 {
     struct api_app app = {.cfg = cfg};
@@ -84,6 +96,10 @@ static int run(struct config *cfg)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (start_jobs(&app, &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        goto out;
+    }
     fill_opts(cfg, &hopts);
     routes = api_routes(&nroutes);
     if (http_server_start(&hopts, routes, nroutes, &app, &srv, &err)) {
@@ -94,9 +110,12 @@ static int run(struct config *cfg)
              cfg->data_dir, repo_index_count(app.repo));
     sigwait(&set, &sig);
     log_info("signal %d: shutting down", sig);
+    jobs_stop(app.jobs); /* waiting requests answer at once; jobs resume on restart */
     http_server_stop(srv);
     rc = 0;
 out:
+    jobs_close(app.jobs);
+    api_catalog_stop(&app);
     ai_close(app.ai);
     repo_close(app.repo);
     return rc;
