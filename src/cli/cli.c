@@ -44,7 +44,7 @@ int cli_main(int argc, char **argv)
             char *sub[] = {argv[2], "--help", NULL};
             for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
                 if (strcmp(commands[i].name, argv[2]) == 0)
-                    return commands[i].fn(2, sub) == 1 ? 0 : 2;
+                    return commands[i].fn(2, sub) == CLI_HELP ? 0 : 2;
         }
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -52,7 +52,7 @@ int cli_main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(commands[i].name, argv[1]) == 0) {
             int rc = commands[i].fn(argc - 1, argv + 1);
-            return rc == 1 && argc > 2 ? 0 : rc; /* --help is success */
+            return rc == CLI_HELP ? 0 : rc; /* --help is success */
         }
     }
     fprintf(stderr, "karat: unknown command '%s'\n\n", argv[1]);
@@ -87,7 +87,7 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usa
         int k;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             print_usage(usage, opts);
-            return 1;
+            return CLI_HELP;
         }
         if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
             if (out->npos < 256)

@@ -30,9 +30,13 @@ struct cli_args {
     int nmulti[32];
 };
 
+/* Returned by cli_parse() (and passed up by commands) after --help printed
+ * the usage: cli_main() turns it into exit status 0. */
+#define CLI_HELP (-1)
+
 /* Parse argv[1..] (argv[0] is the command name) against opts (NULL-name
  * terminated). Returns 0, or prints the problem to stderr and returns 2.
- * --help prints usage and returns 1. */
+ * --help prints usage and returns CLI_HELP; commands return it as is. */
 int cli_parse(int argc, char **argv, const struct cli_opt *opts, const char *usage,
               struct cli_args *out);
 const char *cli_get(const struct cli_args *a, const struct cli_opt *opts, const char *name);
