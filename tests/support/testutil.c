@@ -206,22 +206,42 @@ int tu_server_start(struct tu_server *s, const char *data_dir, const char *const
     return -1;
 }
 
+/* Print the server's log to stderr (when it failed, so CI shows why). */
+static void dump_log(const struct tu_server *s)
+{
+    size_t n;
+    unsigned char *log = tu_read_file(s->log_path, &n);
+    if (log) {
+        fprintf(stderr, "---- %s ----\n%s\n---- end ----\n", s->log_path, (char *)log);
+        free(log);
+    }
+}
+
+static int stop_status(struct tu_server *s, int st)
+{
+    int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    s->pid = 0;
+    if (rc != 0)
+        dump_log(s);
+    else
+        remove(s->log_path);
+    return rc;
+}
+
 int tu_server_stop(struct tu_server *s)
 {
     int st = 0;
     if (s->pid <= 0)
         return -1;
     kill(s->pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-            s->pid = 0;
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        }
+    for (int i = 0; i < 200; i++) {
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid)
+            return stop_status(s, st);
         usleep(50000);
     }
     kill(s->pid, SIGKILL);
     waitpid(s->pid, &st, 0);
-    s->pid = 0;
+    stop_status(s, st);
     return -1;
 }
 
