@@ -1,0 +1,79 @@
+#!/bin/sh
+# index_throughput.sh - `karat index` on 12 MP JPEGs next to the decode
+# floor (`djpeg -scale 1/8` over the same files, same number of parallel
+# streams), in one run.
+#
+#   bench/index_throughput.sh [--build DIR] [--count N] [--threads T]
+#
+# The N distinct 12 MP files (4000x3000 baseline q90 4:2:0) are made from
+# the mate-backgrounds photos (Debian package, fetched at bench time) by
+# cropping each photo at different offsets and scales, into
+# bench/data/index12mp/ (git-ignored). Each `karat index` run starts from an
+# empty data folder on the same disk as the files.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA="$ROOT/bench/data"
+BUILD="$ROOT/build"
+COUNT=200
+THREADS=2
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD=$2; shift 2 ;;
+    --count) COUNT=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--count N] [--threads T]" >&2; exit 2 ;;
+    esac
+done
+
+mkdir -p "$DATA/debs" "$DATA/x" "$DATA/index12mp"
+p=mate-backgrounds
+if [ ! -d "$DATA/x/$p" ]; then
+    ls "$DATA/debs/${p}_"*.deb >/dev/null 2>&1 || (cd "$DATA/debs" && apt-get download "$p")
+    mkdir -p "$DATA/x/$p"
+    dpkg -x "$DATA/debs/${p}_"*.deb "$DATA/x/$p"
+fi
+SRC=$(ls "$DATA/x/$p"/usr/share/backgrounds/mate/*/*.jpg | head -40)
+NSRC=$(echo "$SRC" | wc -l)
+i=0
+while [ $i -lt "$COUNT" ]; do
+    out="$DATA/index12mp/$(printf 'i%04d' $i).jpg"
+    if [ ! -s "$out" ]; then
+        f=$(echo "$SRC" | sed -n "$((i % NSRC + 1))p")
+        k=$((i / NSRC))
+        # a different crop per k: 60..95 % of the photo from a shifting corner
+        pct=$((95 - (k * 7) % 36))
+        convert "$f" -gravity northwest -crop "${pct}%x${pct}%+$((k * 13))+$((k * 11))" +repage \
+            -resize '4000x3000!' -quality 90 -sampling-factor 2x2 -interlace none "$out"
+    fi
+    i=$((i + 1))
+done
+FILES=$(ls "$DATA"/index12mp/i*.jpg | head -n "$COUNT")
+
+now() { date +%s.%N; }
+rate() { echo "$1 $2 $3" | awk '{printf "%.1f", $1 / ($3 - $2)}'; }
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "files: $COUNT distinct 4000x3000 baseline q90 JPEGs, $(du -ch $FILES | tail -1 | cut -f1) total"
+
+cat $FILES >/dev/null # page cache warm for both contenders
+t0=$(now)
+echo "$FILES" | xargs -n1 -P "$THREADS" djpeg -scale 1/8 -outfile /dev/null
+t1=$(now)
+FLOOR=$(rate "$COUNT" "$t0" "$t1")
+echo "floor: djpeg -scale 1/8, $THREADS parallel processes: $FLOOR images/s"
+
+best=0
+for run in 1 2 3; do
+    D=$(mktemp -d "$DATA/index-run-XXXXXX")
+    t0=$(now)
+    "$BUILD/karat" index "$DATA/index12mp" --data "$D" --threads "$THREADS" >"$D.out"
+    t1=$(now)
+    R=$(rate "$COUNT" "$t0" "$t1")
+    echo "karat index run $run: $R images/s ($(tail -1 "$D.out" | cut -c1-80))"
+    best=$(echo "$best $R" | awk '{print ($2 > $1) ? $2 : $1}')
+    rm -rf "$D" "$D.out"
+done
+echo "karat index best: $best images/s"
+echo "time per image vs the floor: $(echo "$FLOOR $best" | awk '{printf "%.2fx", $1 / $2}') (target <= 1.5x)"
