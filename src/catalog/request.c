@@ -149,6 +149,16 @@ enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, 
     enum kr_code rc = catalog_schema(c, r->marketplace, r->product_type, &s, err);
 
     *params = NULL;
+    if (rc == KR_ENOTFOUND && !util_file_exists(sheet_dir(c->o.schema_dir)))
+        return kr_fail(err, KR_EIO, "no_schemas",
+                       "the marketplace schema folder %s is missing "
+                       "(KARAT_MARKETPLACES_DIR)",
+                       sheet_dir(c->o.schema_dir));
+    if (rc == KR_ENOTFOUND) /* a bad request argument, not a missing resource */
+        return kr_fail(err, KR_EINVAL, "unknown_marketplace",
+                       "no marketplace sheet for %.64s / %.64s (amazon, flipkart, meesho or "
+                       "shopsy; earrings, necklace or bracelet)",
+                       r->marketplace, r->product_type);
     if (rc)
         return rc;
     *params = json_pack("{s:s, s:s}", "marketplace", sheet_marketplace(s), "product_type",

@@ -300,7 +300,8 @@ static void test_request_checks(void **state)
     assert_string_equal(err.slug, "sku_count_mismatch");
     assert_null(params);
     r.marketplace = "etsy";
-    assert_int_equal(catalog_job_input(t.cat, &r, &params, &items, &err), KR_ENOTFOUND);
+    assert_int_equal(catalog_job_input(t.cat, &r, &params, &items, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "unknown_marketplace");
     r.marketplace = "amazon";
     r.refs = none;
     assert_int_equal(catalog_job_input(t.cat, &r, &params, &items, &err), KR_EINVAL);

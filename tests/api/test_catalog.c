@@ -1,0 +1,499 @@
+/*
+ * test_catalog.c - POST /catalog-ai and friends on the real server.
+ *
+ * Two servers: "off" uses the offline provider and the default fetch rules
+ * (loopback refused); "cloud" sends attributes to a fake Gemini and copy to
+ * a fake OpenAI (two fake_ai servers, so each sees one wire format) with
+ * two Gemini keys, and may fetch from loopback (KARAT_FETCH_ALLOW_PRIVATE).
+ * Checked: the response shape, workbooks downloaded and read cell by cell,
+ * CSVs, Karat URLs read from the blob store while loopback URLs are refused,
+ * failure isolation, async jobs and GET /jobs, seller templates and
+ * /clear_excel_file, variations, input errors, the SKU cache (the fakes
+ * count requests), and a 429 on one Gemini key moving to the next.
+ */
+#include "catalog_api.h"
+
+#include <signal.h>
+
+static struct tu_server off, cloud;
+static char dir_off[256], dir_cloud[256];
+static struct fake_ai *gem, *oai, *img_srv;
+
+static int setup(void **state)
+{
+    static char gbase[128], obase[128], schemas[1200];
+    const char *const env_off[] = {"KARAT_ATTR_PROVIDER=offline", "KARAT_COPY_PROVIDER=offline",
+                                   "KARAT_IMAGE_PROVIDER=offline", schemas, NULL};
+    (void)state;
+    snprintf(schemas, sizeof schemas, "KARAT_MARKETPLACES_DIR=%s/data/marketplaces",
+             getenv("KARAT_SOURCE_DIR") ? getenv("KARAT_SOURCE_DIR") : ".");
+    unsetenv("GOOGLE_API_KEY");
+    unsetenv("GOOGLE_API_KEY2");
+    unsetenv("OPENAI_API_KEY");
+    unsetenv("API_KEY_GPT");
+    gem = fake_ai_start();
+    oai = fake_ai_start();
+    img_srv = fake_ai_start();
+    snprintf(gbase, sizeof gbase, "GEMINI_BASE_URL=%s", fake_ai_base(gem));
+    snprintf(obase, sizeof obase, "OPENAI_BASE_URL=%s", fake_ai_base(oai));
+    const char *const env_cloud[] = {"GOOGLE_API_KEY=g-key-one",
+                                     "GOOGLE_API_KEY2=g-key-two",
+                                     "OPENAI_API_KEY=sk-test",
+                                     "KARAT_ATTR_PROVIDER=gemini",
+                                     "KARAT_COPY_PROVIDER=openai",
+                                     "KARAT_IMAGE_PROVIDER=offline",
+                                     "KARAT_FETCH_ALLOW_PRIVATE=1",
+                                     "KARAT_AI_TIMEOUT=20",
+                                     gbase,
+                                     obase,
+                                     schemas,
+                                     NULL};
+    tu_tmpdir(dir_off, sizeof dir_off);
+    tu_tmpdir(dir_cloud, sizeof dir_cloud);
+    if (tu_server_start(&off, dir_off, env_off) || tu_server_start(&cloud, dir_cloud, env_cloud))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_server_stop(&off);
+    tu_server_stop(&cloud);
+    fake_ai_stop(gem);
+    fake_ai_stop(oai);
+    fake_ai_stop(img_srv);
+    tu_rmrf(dir_off);
+    tu_rmrf(dir_cloud);
+    return 0;
+}
+
+/* multipart: n photos (seeds from seed0) + the text fields given. */
+static json_t *post_photos(const struct tu_server *s, const char *query, int n, int seed0,
+                           const char *type, const char *mp, const char *skus, long *status)
+{
+    struct tu_part parts[16];
+    unsigned char *img[12];
+    char url[256], names[12][32];
+    size_t np = 0, len;
+    struct tu_resp r;
+    json_t *j;
+
+    for (int i = 0; i < n; i++) {
+        img[i] = ca_photo(seed0 + i, &len);
+        snprintf(names[i], sizeof names[i], "photo-%d.jpg", i);
+        parts[np++] = (struct tu_part){"files", names[i], "image/jpeg", img[i], len};
+    }
+    parts[np++] = (struct tu_part){"type", NULL, NULL, type, 0};
+    parts[np++] = (struct tu_part){"marketplace", NULL, NULL, mp, 0};
+    if (skus)
+        parts[np++] = (struct tu_part){"skuids", NULL, NULL, skus, 0};
+    snprintf(url, sizeof url, "%s/catalog-ai%s", s->base, query ? query : "");
+    assert_int_equal(tu_post_multipart(url, parts, np, NULL, &r), 0);
+    for (int i = 0; i < n; i++)
+        free(img[i]);
+    *status = r.status;
+    j = ca_json(&r);
+    tu_resp_free(&r);
+    return j;
+}
+
+/* Upload one photo with /upload-and-index; its Karat URL (malloc'd). */
+static char *upload(const struct tu_server *s, int seed)
+{
+    size_t n;
+    unsigned char *img = ca_photo(seed, &n);
+    struct tu_part p = {"file", "up.jpg", "image/jpeg", img, n};
+    char url[256], *out;
+    struct tu_resp r;
+    json_t *j;
+    snprintf(url, sizeof url, "%s/upload-and-index", s->base);
+    assert_int_equal(tu_post_multipart(url, &p, 1, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = ca_json(&r);
+    out = strdup(ca_str(j, "s3_url"));
+    json_decref(j);
+    tu_resp_free(&r);
+    free(img);
+    return out;
+}
+
+static json_t *attrs_at(json_t *resp, size_t i)
+{
+    return json_object_get(json_array_get(json_object_get(resp, "results"), i), "attributes");
+}
+
+static void test_offline_upload_sync_cell_by_cell(void **state)
+{
+    long st;
+    size_t n, csv_n;
+    unsigned char *x, *csv;
+    json_t *j;
+    (void)state;
+
+    j = post_photos(&off, NULL, 3, 21, "earrings", "amazon", "AJ-1, AJ-2,AJ-3", &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "results")), 3);
+    assert_non_null(strstr(ca_str(j, "excel_file"), "/files/alyaimg/excel_files/"));
+    assert_non_null(strstr(ca_str(j, "csv_file"), ".csv"));
+    assert_true(strlen(ca_str(j, "job_id")) == 32);
+    x = ca_download(&off, ca_str(j, "excel_file"), &n);
+    for (int i = 0; i < 3; i++) {
+        json_t *a = attrs_at(j, (size_t)i);
+        char want[16];
+        snprintf(want, sizeof want, "AJ-%d", i + 1);
+        assert_string_equal(ca_str(a, "item_sku"), want);
+        assert_string_equal(ca_str(a, "skuid"), want);
+        assert_non_null(strstr(ca_str(a, "filename"), "/files/alyaimg/catalog_uploads/"));
+        assert_true(ca_assert_row(x, n, "Template", 3, 4 + i, a) > 50);
+    }
+    {
+        char *after = ca_cell(x, n, "Template", 1, 7);
+        assert_true(!after || !*after);
+        free(after);
+    }
+    csv = ca_download(&off, ca_str(j, "csv_file"), &csv_n);
+    assert_int_equal(strncmp((char *)csv, "feed_product_type,item_sku,", 27), 0);
+    assert_non_null(strstr((char *)csv, "\r\nearrings,AJ-1,"));
+    free(csv);
+    free(x);
+    json_decref(j);
+}
+
+static void test_karat_urls_direct_and_ssrf_refused(void **state)
+{
+    char *u1 = upload(&off, 31), *u2 = upload(&off, 32), ext[256], list[2048];
+    long st;
+    size_t n;
+    unsigned char *x;
+    json_t *body, *j;
+    (void)state;
+
+    /* a loopback URL: the offline server must refuse to fetch it */
+    snprintf(ext, sizeof ext, "%s/photo.jpg", fake_ai_base(img_srv));
+    snprintf(list, sizeof list, "%s,%s,%s", u1, ext, u2);
+    body = json_pack("{s:s, s:s, s:s, s:s}", "image_urls", list, "type", "necklace", "marketplace",
+                     "flipkart", "skuids", "NK-1,NK-2,NK-3");
+    j = ca_post_json(&off, "/catalog-ai", body, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "rows")), 2);
+    assert_string_equal(
+        ca_str(json_object_get(json_array_get(json_object_get(j, "results"), 1), "error"), "code"),
+        "url_refused");
+    assert_int_equal(fake_ai_count(img_srv), 0); /* never contacted */
+    assert_string_equal(ca_str(attrs_at(j, 0), "filename"), u1);
+    assert_string_equal(ca_str(attrs_at(j, 2), "Seller SKU ID"), "NK-3");
+    x = ca_download(&off, ca_str(j, "excel_file"), &n);
+    ca_assert_row(x, n, "necklace_chain", 1, 5, attrs_at(j, 0));
+    ca_assert_row(x, n, "necklace_chain", 1, 6, attrs_at(j, 2));
+    free(x);
+    json_decref(j);
+    json_decref(body);
+    free(u1);
+    free(u2);
+}
+
+static void test_async_job_status(void **state)
+{
+    long st;
+    char path[128];
+    json_t *j, *s;
+    (void)state;
+
+    j = post_photos(&off, "?async=1", 4, 41, "bracelet", "meesho", NULL, &st);
+    assert_int_equal(st, 202);
+    assert_int_equal(strlen(ca_str(j, "job_id")), 32);
+    snprintf(path, sizeof path, "/jobs/%s", ca_str(j, "job_id"));
+    assert_string_equal(ca_str(j, "status_url"), path);
+    s = ca_poll(&off, ca_str(j, "job_id"), 0, 60);
+    assert_string_equal(ca_str(s, "status"), "done");
+    assert_int_equal(json_integer_value(json_object_get(s, "total")), 4);
+    assert_int_equal(json_integer_value(json_object_get(s, "done")), 4);
+    assert_int_equal(json_array_size(json_object_get(s, "items")), 4);
+    assert_string_equal(ca_str(json_array_get(json_object_get(s, "items"), 3), "status"), "done");
+    /* SKUs default to the uploaded files' stored names; file URLs at the top */
+    assert_non_null(strstr(ca_str(s, "excel_file"), "/excel_files/"));
+    assert_string_equal(ca_str(s, "excel_file"),
+                        ca_str(json_object_get(s, "result"), "excel_file"));
+    json_decref(s);
+    json_decref(j);
+    s = ca_get_json(&off, "/jobs/0123456789abcdef0123456789abcdef", &st);
+    assert_int_equal(st, 404);
+    json_decref(s);
+    s = ca_get_json(&off, "/jobs/..%2f..%2fetc", &st);
+    assert_int_equal(st, 404);
+    json_decref(s);
+}
+
+static void test_bad_requests(void **state)
+{
+    long st;
+    json_t *b, *j;
+    (void)state;
+
+    b = json_pack("{s:s, s:s, s:s, s:s}", "image_urls", "http://x.example/a.jpg", "type",
+                  "earrings", "marketplace", "etsy", "skuids", "A");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "unknown_marketplace");
+    json_decref(j);
+    json_decref(b);
+    b = json_pack("{s:s, s:s, s:s, s:s}", "image_urls", "http://x.example/a.jpg,http://x/b.jpg",
+                  "type", "earrings", "marketplace", "amazon", "skuids", "A");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "sku_count_mismatch");
+    json_decref(j);
+    json_decref(b);
+    b = json_pack("{s:s}", "type", "earrings");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    json_decref(j);
+    json_decref(b);
+    /* every photo bad: the job fails, with a client status (not a 502) */
+    b = json_pack("{s:s, s:s, s:s}", "image_urls", "file:///etc/passwd", "type", "earrings",
+                  "marketplace", "amazon");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "no_rows");
+    json_decref(j);
+    json_decref(b);
+}
+
+static void test_templates_and_clear(void **state)
+{
+    long st;
+    size_t n, n2, n3;
+    unsigned char *tpl, *out, *cleared;
+    char url[256];
+    struct tu_resp r;
+    json_t *j, *t, *c, *b;
+    (void)state;
+
+    /* a workbook with one row becomes the seller's template */
+    j = post_photos(&off, NULL, 1, 51, "earrings", "amazon", "TEMPLATE-ROW", &st);
+    assert_int_equal(st, 200);
+    tpl = ca_download(&off, ca_str(j, "excel_file"), &n);
+    json_decref(j);
+    struct tu_part p = {"file", "earrings_amz.xlsx",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", tpl,
+                        n};
+    snprintf(url, sizeof url, "%s/templates/amazon/earrings", off.base);
+    assert_int_equal(tu_post_multipart(url, &p, 1, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    t = ca_json(&r);
+    tu_resp_free(&r);
+    assert_non_null(strstr(ca_str(t, "url"), "/excel_files/"));
+    assert_string_equal(ca_str(t, "filename"), "earrings_amz.xlsx");
+
+    /* the next catalog fills a copy: our row replaces the template's */
+    j = post_photos(&off, NULL, 1, 52, "earrings", "amazon", "FILLED-1", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(ca_str(json_object_get(j, "template"), "url"), ca_str(t, "url"));
+    out = ca_download(&off, ca_str(j, "excel_file"), &n2);
+    ca_assert_row(out, n2, "Template", 3, 4, attrs_at(j, 0));
+    free(out);
+    json_decref(j);
+    /* the stored template still has its row */
+    out = ca_download(&off, ca_str(t, "url"), &n2);
+    {
+        char *v = ca_cell(out, n2, "Template", 1, 4);
+        assert_string_equal(v, "TEMPLATE-ROW");
+        free(v);
+    }
+    free(out);
+
+    /* clear: a new, empty template; GET shows it */
+    b = json_pack("{s:s, s:s}", "type", "earrings", "marketplace", "amazon");
+    c = ca_post_json(&off, "/clear_excel_file", b, &st);
+    assert_int_equal(st, 200);
+    assert_string_not_equal(ca_str(c, "excel_file"), ca_str(t, "url"));
+    assert_non_null(strstr(ca_str(c, "message"), "Cleared rows from row 4"));
+    cleared = ca_download(&off, ca_str(c, "excel_file"), &n3);
+    {
+        char *v = ca_cell(cleared, n3, "Template", 1, 4);
+        assert_true(!v || !*v);
+        free(v);
+        v = ca_cell(cleared, n3, "Template", 1, 3);
+        assert_string_equal(v, "item_sku");
+        free(v);
+    }
+    free(cleared);
+    json_decref(t);
+    t = ca_get_json(&off, "/templates/amazon/earrings", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(ca_str(t, "url"), ca_str(c, "excel_file"));
+    json_decref(t);
+    json_decref(c);
+    json_decref(b);
+    /* no template for this pair */
+    b = json_pack("{s:s, s:s}", "type", "necklace", "marketplace", "meesho");
+    c = ca_post_json(&off, "/clear_excel_file", b, &st);
+    assert_int_equal(st, 404);
+    json_decref(c);
+    json_decref(b);
+    free(tpl);
+}
+
+static void test_variations(void **state)
+{
+    char *u[3], list[2048];
+    long st;
+    json_t *b, *j, *r;
+    size_t i;
+    (void)state;
+
+    for (int k = 0; k < 3; k++)
+        u[k] = upload(&off, 61 + k);
+    snprintf(list, sizeof list, "%s,%s,%s", u[0], u[1], u[2]);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "number_of_grps", "2", "group_sizes",
+                  "2,3", "image_urls", list, "variations_category", "color,size", "size_available",
+                  "S,M,L", "type", "earrings", "marketplace", "amazon", "skuids",
+                  "V1-RED,V1-BLUE,V2-S,V2-M,V2-L");
+    j = ca_post_json(&off, "/catalog_ai_variations", b, &st);
+    assert_int_equal(st, 200);
+    json_array_foreach(json_object_get(j, "results"), i, r)
+    {
+        assert_non_null(json_object_get(r, "attributes")); /* parents too */
+    }
+    /* children: SKU and photo paired correctly; size rows share the size photo */
+    {
+        const char *sk[] = {"V1-RED", "V1-BLUE", "V2-S", "V2-M", "V2-L"};
+        int ph[] = {0, 1, 2, 2, 2};
+        size_t k = 0;
+        json_array_foreach(json_object_get(j, "results"), i, r)
+        {
+            json_t *a = json_object_get(r, "attributes");
+            if (!strcmp(ca_str(a, "parent_child"), "parent"))
+                continue;
+            assert_string_equal(ca_str(a, "skuid"), sk[k]);
+            assert_string_equal(ca_str(a, "filename"), u[ph[k]]);
+            k++;
+        }
+        assert_int_equal(k, 5);
+    }
+    assert_string_equal(ca_str(json_array_get(json_object_get(j, "groups"), 1), "theme"),
+                        "SizeName");
+    json_decref(j);
+    json_decref(b);
+    for (int k = 0; k < 3; k++)
+        free(u[k]);
+}
+
+static void test_cloud_cache_prevents_second_call(void **state)
+{
+    long st;
+    size_t g0, o0, n;
+    unsigned char *x;
+    json_t *j1, *j2;
+    (void)state;
+
+    ca_push_gemini(gem, 2, 0);
+    ca_push_openai(oai, 2);
+    g0 = fake_ai_count(gem);
+    o0 = fake_ai_count(oai);
+    j1 = post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(fake_ai_count(gem) - g0, 2);
+    assert_int_equal(fake_ai_count(oai) - o0, 2);
+    assert_string_equal(ca_str(attrs_at(j1, 0), "color_map"), "Gold");
+    assert_string_equal(ca_str(attrs_at(j1, 0), "item_type_name"), "Jhumkis");
+    /* the generated title reaches item_name on the first run (original bug) */
+    assert_string_equal(ca_str(attrs_at(j1, 1), "item_name"),
+                        "Alya Jewels Antique Gold Jhumka Earrings with Pearl Drops");
+    assert_string_equal(ca_str(attrs_at(j1, 1), "bullet_point5"), "GIFTING: festive");
+    x = ca_download(&cloud, ca_str(j1, "excel_file"), &n);
+    ca_assert_row(x, n, "Template", 3, 4, attrs_at(j1, 0));
+    ca_assert_row(x, n, "Template", 3, 5, attrs_at(j1, 1));
+    free(x);
+    /* the same SKUs and photos again: no provider request at all */
+    j2 = post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(fake_ai_count(gem) - g0, 2);
+    assert_int_equal(fake_ai_count(oai) - o0, 2);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *a = json_deep_copy(attrs_at(j1, i)), *b = json_deep_copy(attrs_at(j2, i));
+        json_object_del(a, "filename"); /* each request stores its own upload */
+        json_object_del(b, "filename");
+        assert_true(json_equal(a, b));
+        json_decref(a);
+        json_decref(b);
+    }
+    /* wire format: the photo went to Gemini inline, the key in the header */
+    {
+        const struct fake_request *rq = fake_ai_request(gem, g0);
+        json_t *body = fake_req_json(rq);
+        assert_non_null(strstr(rq->url, ":generateContent"));
+        assert_non_null(fake_req_header(rq, "x-goog-api-key"));
+        assert_non_null(json_object_get(body, "contents"));
+        json_decref(body);
+    }
+    json_decref(j1);
+    json_decref(j2);
+}
+
+static void test_cloud_429_moves_to_next_key(void **state)
+{
+    long st;
+    size_t g0;
+    char *quota = fake_gemini_429("1s", 1);
+    json_t *j;
+    (void)state;
+
+    g0 = fake_ai_count(gem);
+    fake_ai_push(gem, 429, quota);
+    ca_push_gemini(gem, 1, 0);
+    ca_push_openai(oai, 1);
+    j = post_photos(&cloud, NULL, 1, 81, "earrings", "amazon", "Q-1", &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(fake_ai_count(gem) - g0, 2);
+    const char *k1 = fake_req_header(fake_ai_request(gem, g0), "x-goog-api-key");
+    const char *k2 = fake_req_header(fake_ai_request(gem, g0 + 1), "x-goog-api-key");
+    assert_non_null(k1);
+    assert_non_null(k2);
+    assert_string_not_equal(k1, k2);
+    assert_string_equal(ca_str(attrs_at(j, 0), "color_map"), "Gold");
+    json_decref(j);
+    free(quota);
+}
+
+static void test_cloud_fetches_loopback_when_allowed(void **state)
+{
+    size_t n;
+    unsigned char *img = ca_photo(91, &n);
+    struct fake_reply r = {200, (const char *)img, n, "image/jpeg", NULL, 0};
+    char url[256];
+    long st;
+    json_t *b, *j;
+    (void)state;
+
+    fake_ai_push_reply(img_srv, &r);
+    ca_push_gemini(gem, 1, 0);
+    ca_push_openai(oai, 1);
+    snprintf(url, sizeof url, "%s/shop/RING-9.jpg?v=2", fake_ai_base(img_srv));
+    b = json_pack("{s:s, s:s, s:s}", "image_urls", url, "type", "earrings", "marketplace",
+                  "amazon");
+    j = ca_post_json(&cloud, "/catalog-ai", b, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(fake_ai_count(img_srv), 1);
+    assert_string_equal(ca_str(attrs_at(j, 0), "skuid"), "RING-9"); /* from the URL's name */
+    json_decref(j);
+    json_decref(b);
+    free(img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_offline_upload_sync_cell_by_cell),
+        cmocka_unit_test(test_karat_urls_direct_and_ssrf_refused),
+        cmocka_unit_test(test_async_job_status),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_templates_and_clear),
+        cmocka_unit_test(test_variations),
+        cmocka_unit_test(test_cloud_cache_prevents_second_call),
+        cmocka_unit_test(test_cloud_429_moves_to_next_key),
+        cmocka_unit_test(test_cloud_fetches_loopback_when_allowed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
