@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "image/image.h"
 
 struct cli_command {
     const char *name;
@@ -134,4 +135,23 @@ int cli_config(struct config *cfg, const char *data_dir)
         return 2;
     }
     return 0;
+}
+
+int cli_start(struct config *cfg, const char *data_dir)
+{
+    struct kr_err err = {0};
+    if (cli_config(cfg, data_dir))
+        return 2;
+    if (image_init("karat", &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        config_release(cfg);
+        return 2;
+    }
+    return 0;
+}
+
+void cli_finish(struct config *cfg)
+{
+    image_shutdown();
+    config_release(cfg);
 }

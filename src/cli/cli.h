@@ -44,6 +44,11 @@ const char *cli_get(const struct cli_args *a, const struct cli_opt *opts, const 
 /* Load configuration and apply --data / --listen style overrides; prints and
  * returns nonzero on error. */
 int cli_config(struct config *cfg, const char *data_dir);
+/* cli_config() + image_init(): what every command that looks at photos
+ * needs first. Prints and returns 2 on error (nothing to release then). */
+int cli_start(struct config *cfg, const char *data_dir);
+/* The matching image_shutdown() + config_release(). */
+void cli_finish(struct config *cfg);
 
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_index(int argc, char **argv);

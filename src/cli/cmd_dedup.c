@@ -162,7 +162,6 @@ int cli_cmd_dedup(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    struct kr_err err = {0};
     int rc = cli_parse(argc, argv, opts, "karat dedup [--json] [--threads N] PATH...", &a);
 
     if (rc)
@@ -171,17 +170,11 @@ int cli_cmd_dedup(int argc, char **argv)
         fprintf(stderr, "karat dedup: which files or folders? (see --help)\n");
         return 2;
     }
-    if (cli_config(&cfg, NULL))
+    if (cli_start(&cfg, NULL))
         return 2;
-    if (image_init("karat", &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
-        return 2;
-    }
     rc = run(&a, &cfg,
              cli_get(&a, opts, "--threads") ? atoi(cli_get(&a, opts, "--threads")) : cfg.threads,
              cli_get(&a, opts, "--json") != NULL);
-    image_shutdown();
-    config_release(&cfg);
+    cli_finish(&cfg);
     return rc;
 }

@@ -50,21 +50,14 @@ int cli_cmd_fsck(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    struct kr_err err = {0};
     int rc = cli_parse(argc, argv, fsck_opts, "karat fsck [--repair] [--data DIR]", &a);
 
     if (rc)
         return rc;
-    if (cli_config(&cfg, cli_get(&a, fsck_opts, "--data")))
+    if (cli_start(&cfg, cli_get(&a, fsck_opts, "--data")))
         return 2;
-    if (image_init("karat", &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
-        return 2;
-    }
     rc = run_fsck(&cfg, cli_get(&a, fsck_opts, "--repair") != NULL);
-    image_shutdown();
-    config_release(&cfg);
+    cli_finish(&cfg);
     return rc;
 }
 

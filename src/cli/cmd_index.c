@@ -118,7 +118,6 @@ int cli_cmd_index(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    struct kr_err err = {0};
     int rc = cli_parse(argc, argv, opts,
                        "karat index DIR... [--website alya] [--threads N] [--no-dedup] [--data DIR]",
                        &a);
@@ -128,17 +127,11 @@ int cli_cmd_index(int argc, char **argv)
         fprintf(stderr, "karat index: which folder? (see --help)\n");
         return 2;
     }
-    if (cli_config(&cfg, cli_get(&a, opts, "--data")))
+    if (cli_start(&cfg, cli_get(&a, opts, "--data")))
         return 2;
     log_set_level(LOG_WARN);
-    if (image_init("karat", &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
-        return 2;
-    }
     rc = run(&cfg, &a,
              cli_get(&a, opts, "--threads") ? atoi(cli_get(&a, opts, "--threads")) : cfg.threads);
-    image_shutdown();
-    config_release(&cfg);
+    cli_finish(&cfg);
     return rc;
 }

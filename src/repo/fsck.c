@@ -297,6 +297,10 @@ static enum kr_code fsck_walk(struct fsck *f, struct kr_err *err)
     rc = repo__recover(f->r, &f->st.staged_published, &f->st.staged_removed, err);
     if (rc)
         return rc;
+    /* what repo_open() already recovered counts too */
+    f->st.staged_published += f->r->recovered_published;
+    f->st.staged_removed += f->r->recovered_discarded;
+    f->r->recovered_published = f->r->recovered_discarded = 0;
     if (f->st.staged_published || f->st.staged_removed)
         say(f, "finished %lld interrupted upload(s), removed %lld leftover temporary upload(s)",
             f->st.staged_published, f->st.staged_removed);
