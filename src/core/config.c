@@ -87,6 +87,12 @@ static const struct config_var vars[] = {
      "Items (catalog photos) processed at once by the background job runner, across all jobs."},
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job id."},
+    {"KARAT_IMAGE_TYPES_EARRINGS", CONFIG_STR, OFF(image_types_earrings), "1,2,4,5", 0,
+     "Image types /generate-images makes for earrings when the request names none (1 White Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel Gradient, 7 Rich Backdrop, 8 Props Flat Lay)."},
+    {"KARAT_IMAGE_TYPES_BRACELET", CONFIG_STR, OFF(image_types_bracelet), "1,6,7,2", 0,
+     "Default image types for bracelets (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
+    {"KARAT_IMAGE_TYPES_NECKLACE", CONFIG_STR, OFF(image_types_necklace), "1,6,7,2", 0,
+     "Default image types for necklaces (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 

@@ -66,6 +66,10 @@ struct config {
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;
+    /* image studio (studio/): default image types per product */
+    char *image_types_earrings;
+    char *image_types_bracelet;
+    char *image_types_necklace;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };

@@ -189,8 +189,8 @@ struct studio_place {
 enum kr_code studio_locate(const struct image_px *scene, const struct studio_cutout *c,
                            double min_score, struct studio_place *out, struct kr_err *err);
 /* Alpha-composite the cut-out onto the scene at `place` (in place). */
-void studio_paste(struct image_px *scene, const struct studio_cutout *c,
-                  const struct studio_place *place);
+enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
+                          const struct studio_place *place, struct kr_err *err);
 /* Pad to a square with white and resize to side x side: no distortion. */
 enum kr_code studio_square(const struct image_px *in, int side, struct image_px *out,
                            struct kr_err *err);
