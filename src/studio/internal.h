@@ -14,6 +14,7 @@
 
 #include "core/err.h"
 #include "image/image.h"
+#include "ai/ai.h"
 #include "studio/studio.h"
 
 /* Allocate width*height*bands bytes, filled with `fill`. */
@@ -78,6 +79,38 @@ void studio_bg_release(struct studio_bg *bg);
  * colours freed of the old background (see segment.c). */
 enum kr_code studio_segment_rgba(const struct image_px *px, struct image_px *rgba,
                                  struct studio_seg_info *info, struct kr_err *err);
+
+/* Cut-out from a provider-made white-background version of the photo, for
+ * photos too busy to cut out classically (scene.c). */
+enum kr_code studio_cutout_via_ai(struct ai *ai, const void *data, size_t n, const char *mime,
+                                  long long max_pixels, int long_side, struct studio_cutout *out,
+                                  struct kr_err *err);
+
+/* What every item of one request shares (generate.c, regen.c). */
+struct studio_work {
+    const struct studio_env *env;
+    long long max_pixels;
+    enum studio_product product;
+    struct studio_length height, width;
+    int shadow;
+    const char *marketplace;
+    const struct studio_cutout *cut; /* NULL when the cut-out failed: */
+    enum kr_code cut_rc;             /* ... why, for the items that need it */
+    struct kr_err cut_err;
+};
+/* Check the source bytes (the request's only hard failures) and cut the
+ * piece out (failures recorded in w->cut_rc / cut_err). */
+enum kr_code studio_work_prepare(const struct studio_env *env, const struct studio_source *src,
+                                 struct studio_cutout *cut, struct studio_work *w,
+                                 struct kr_err *err);
+/* Render one type as JPEG bytes (malloc'd) with its compliance report. */
+enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned char **jpg,
+                                size_t *len, json_t **compliance, struct kr_err *err);
+/* One gen_images entry; e != NULL makes it an error entry. */
+json_t *studio_item_json(int index, int type, const char *url, json_t *compliance,
+                         const struct kr_err *e);
+/* File-name stem of a source name: [A-Za-z0-9_-], at most 48, "image" if empty. */
+void studio_source_stem(const char *name, char *out, size_t n);
 
 /* Zero the info and mark nothing found. */
 void studio_seg_info_clear(struct studio_seg_info *info);

@@ -196,14 +196,15 @@ enum kr_code studio_square(const struct image_px *in, int side, struct image_px 
                            struct kr_err *err);
 
 /* A scene of `type` from the image provider with the piece composited back
- * (square, STUDIO_SIDE). KR_EUNSUPPORTED "image_provider_offline" when the
- * provider for images is offline. */
+ * (square, STUDIO_SIDE): the provider is shown the cut-out on white. KR_EUNSUPPORTED
+ * "image_provider_offline" when images are offline (ai NULL or "offline");
+ * KR_ENOTFOUND "piece_not_in_scene" when two scenes in a row do not show the
+ * piece recognisably. */
 enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product product,
-                               const void *src, size_t n, const char *mime,
-                               const struct studio_cutout *c, struct image_px *out,
-                               struct kr_err *err);
-/* The prompt used for a scene type (static text). */
-const char *studio_scene_prompt(int type, enum studio_product product);
+                               const struct studio_cutout *c, long long max_pixels,
+                               struct image_px *out, struct kr_err *err);
+/* The prompt used for a scene type. */
+void studio_scene_prompt(int type, enum studio_product product, char *out, size_t n);
 
 /* ---- compliance ------------------------------------------------------ */
 

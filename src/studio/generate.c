@@ -1,0 +1,255 @@
+/*
+ * generate.c - one /generate-images request, start to finish.
+ *
+ *   1. check the source bytes (format, pixel limit) - the only failures that
+ *      fail the whole request, with the ones of the store;
+ *   2. cut the piece out once (studio_cutout_make; when the background is
+ *      too busy and an image provider is configured, from the provider's
+ *      white-background version instead). A cut-out failure becomes each
+ *      item's error, not the request's;
+ *   3. every requested type on its own thread (the AI layer bounds how many
+ *      provider calls run at once and retries): render, encode as sRGB JPEG,
+ *      check compliance;
+ *   4. the ZIP of every item that worked, built in memory from those same
+ *      bytes, then the items and the ZIP are stored under fresh unique names
+ *      "<stem>_<run>_type<N>.jpg" / "<stem>_<run>.zip" (so equal source
+ *      names never collide). An item whose store fails gets an error and the
+ *      ZIP is rebuilt without it: the ZIP always matches the response.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "core/util.h"
+#include "studio/internal.h"
+
+#define JPEG_Q 92
+
+struct item {
+    const struct studio_work *w;
+    int index, type;
+    unsigned char *jpg;
+    size_t len;
+    json_t *compliance;
+    char name[256], url[1400];
+    enum kr_code rc;
+    struct kr_err err;
+};
+
+void studio_source_stem(const char *name, char *out, size_t n)
+{
+    const char *b = name ? strrchr(name, '/') : NULL;
+    size_t k = 0;
+    b = b ? b + 1 : name ? name : "";
+    for (; *b && *b != '.' && k + 1 < n && k < 48; b++)
+        if (isalnum((unsigned char)*b) || *b == '-' || *b == '_')
+            out[k++] = *b;
+    out[k] = 0;
+    if (!k)
+        util_strlcpy(out, "image", n);
+}
+
+enum kr_code studio_work_prepare(const struct studio_env *env, const struct studio_source *src,
+                                 struct studio_cutout *cut, struct studio_work *w,
+                                 struct kr_err *err)
+{
+    struct image_info info;
+    enum kr_code rc;
+
+    memset(w, 0, sizeof *w);
+    w->env = env;
+    w->max_pixels = env && env->cfg ? env->cfg->max_pixels : 50000000LL;
+    rc = image_probe(src->data, src->len, w->max_pixels, &info, err);
+    if (rc)
+        return rc;
+    w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
+                                   (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
+    if (w->cut_rc == KR_EUNSUPPORTED && env && env->ai &&
+        strcmp(ai_provider_name(env->ai, AI_ROLE_IMAGE), "offline") != 0)
+        w->cut_rc = studio_cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
+                                         (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
+    w->cut = w->cut_rc ? NULL : cut;
+    return KR_OK;
+}
+
+static enum kr_code render(const struct studio_work *w, int type, struct image_px *canvas,
+                           struct kr_err *err)
+{
+    struct studio_compose_opts o = {.shadow = w->shadow};
+    struct studio_box box;
+    enum kr_code rc;
+
+    if (studio_type_needs_ai(type) &&
+        (!w->env || !w->env->ai || !strcmp(ai_provider_name(w->env->ai, AI_ROLE_IMAGE), "offline")))
+        return studio_scene_make(NULL, type, w->product, NULL, 0, canvas, err);
+    if (!w->cut) {
+        *err = w->cut_err;
+        return w->cut_rc;
+    }
+    if (studio_type_needs_ai(type))
+        return studio_scene_make(w->env->ai, type, w->product, w->cut, w->max_pixels, canvas, err);
+    o.fill = type == STUDIO_DIMENSION ? 0.70 : STUDIO_FILL; /* room for arrows and labels */
+    rc = studio_compose_white(w->cut, &o, canvas, &box, err);
+    if (!rc && type == STUDIO_DIMENSION)
+        rc = studio_draw_dimensions(canvas, &box, &w->height, &w->width, err);
+    return rc;
+}
+
+enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned char **jpg,
+                                size_t *len, json_t **compliance, struct kr_err *err)
+{
+    struct image_px canvas = {0};
+    int ok;
+    enum kr_code rc = render(w, type, &canvas, err);
+
+    *jpg = NULL;
+    *compliance = NULL;
+    if (!rc)
+        rc = image_encode(&canvas, "jpeg", JPEG_Q, jpg, len, err);
+    free(canvas.data);
+    if (!rc)
+        rc = studio_check_image(*jpg, *len, w->marketplace, w->max_pixels, compliance, &ok, err);
+    if (rc) {
+        free(*jpg);
+        *jpg = NULL;
+        return rc;
+    }
+    json_object_set_new(*compliance, "role",
+                        json_string(type == STUDIO_WHITE ? "main" : "secondary"));
+    return KR_OK;
+}
+
+static void *item_thread(void *arg)
+{
+    struct item *it = arg;
+    it->rc = studio_item_render(it->w, it->type, &it->jpg, &it->len, &it->compliance, &it->err);
+    vips_thread_shutdown();
+    return NULL;
+}
+
+static void run_items(struct item *items, int n)
+{
+    pthread_t th[STUDIO_MAX_TYPES];
+    int started[STUDIO_MAX_TYPES] = {0};
+    for (int i = 0; i < n; i++)
+        started[i] = pthread_create(&th[i], NULL, item_thread, &items[i]) == 0;
+    for (int i = 0; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            item_thread(&items[i]); /* no thread to be had: do it here */
+    }
+}
+
+/* ZIP of the items that have bytes and no error, in order. */
+static enum kr_code zip_items(const struct item *items, int n, unsigned char **zip, size_t *len,
+                              struct kr_err *err)
+{
+    struct studio_zip_entry e[STUDIO_MAX_TYPES];
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        if (!items[i].rc && items[i].jpg)
+            e[k++] = (struct studio_zip_entry){items[i].name, items[i].jpg, items[i].len};
+    return studio_zip_build(e, k, zip, len, err);
+}
+
+/* Store every good item; store failures turn into item errors. */
+static void store_items(struct item *items, int n, struct studio_store *st)
+{
+    for (int i = 0; i < n; i++) {
+        if (items[i].rc)
+            continue;
+        items[i].rc = studio_store_put(st, items[i].name, items[i].jpg, items[i].len, items[i].url,
+                                       sizeof items[i].url, &items[i].err);
+        if (items[i].rc) {
+            free(items[i].jpg);
+            items[i].jpg = NULL;
+        }
+    }
+}
+
+json_t *studio_item_json(int index, int type, const char *url, json_t *compliance,
+                         const struct kr_err *e)
+{
+    json_t *o = json_pack("{s:i}", "prompt_index", index);
+    if (!e)
+        json_object_set_new(o, "image_url", json_string(url));
+    json_object_set_new(o, "image_type", json_integer(type));
+    json_object_set_new(o, "image_type_name", json_string(studio_type_name(type)));
+    if (e) {
+        json_object_set_new(o, "error", json_string(e->msg));
+        json_object_set_new(o, "code", json_string(e->slug ? e->slug : kr_code_name(e->code)));
+    } else if (compliance) {
+        json_object_set(o, "compliance", compliance);
+    }
+    return o;
+}
+
+static enum kr_code finish(struct item *items, int n, const struct studio_source *src,
+                           struct studio_store *st, const char *zip_name, json_t **out,
+                           struct kr_err *err)
+{
+    unsigned char *zip = NULL;
+    size_t zlen = 0;
+    char zip_url[1400];
+    json_t *gen;
+    enum kr_code rc;
+
+    store_items(items, n, st);
+    rc = zip_items(items, n, &zip, &zlen, err);
+    if (!rc)
+        rc = studio_store_put(st, zip_name, zip, zlen, zip_url, sizeof zip_url, err);
+    free(zip);
+    if (rc)
+        return rc;
+    gen = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(gen,
+                              studio_item_json(i, items[i].type, items[i].url, items[i].compliance,
+                                               items[i].rc ? &items[i].err : NULL));
+    *out = json_pack("{s:s, s:o, s:s}", "original_image_url", src->url ? src->url : "",
+                     "gen_images", gen, "zip_url", zip_url);
+    return *out ? KR_OK : kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+}
+
+enum kr_code studio_generate(const struct studio_env *env, const struct studio_source *src,
+                             const struct studio_request *req, struct studio_store *st,
+                             json_t **out, struct kr_err *err)
+{
+    struct studio_cutout cut;
+    struct studio_work w;
+    struct item items[STUDIO_MAX_TYPES];
+    char stem[64], run[32], zip_name[160];
+    enum kr_code rc;
+
+    *out = NULL;
+    memset(&cut, 0, sizeof cut);
+    memset(items, 0, sizeof items);
+    rc = studio_request_check(req, err);
+    if (!rc)
+        rc = studio_work_prepare(env, src, &cut, &w, err);
+    if (rc)
+        return rc;
+    w.product = req->product;
+    w.height = req->height;
+    w.width = req->width;
+    w.shadow = req->shadow;
+    w.marketplace = req->marketplace;
+    studio_source_stem(src->name, stem, sizeof stem);
+    studio_run_id(run, sizeof run);
+    for (int i = 0; i < req->ntypes; i++) {
+        items[i] = (struct item){.w = &w, .index = i, .type = req->types[i]};
+        util_fmt(items[i].name, sizeof items[i].name, "%s_%s_type%d.jpg", stem, run, req->types[i]);
+    }
+    util_fmt(zip_name, sizeof zip_name, "%s_%s.zip", stem, run);
+    run_items(items, req->ntypes);
+    rc = finish(items, req->ntypes, src, st, zip_name, out, err);
+    for (int i = 0; i < req->ntypes; i++) {
+        free(items[i].jpg);
+        json_decref(items[i].compliance);
+    }
+    studio_cutout_release(&cut);
+    return rc;
+}

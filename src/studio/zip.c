@@ -1,0 +1,265 @@
+/*
+ * zip.c - the generated images' ZIP, in memory with libzip.
+ *
+ * Entries are stored, not deflated (JPEGs do not shrink; deflate costs 20x
+ * the CPU for about 3 %). Archives are built from the bytes Karat itself just
+ * produced or read from its own store, never from HTTP fetches, and every
+ * build is read back and checked entry by entry (name and size), so a ZIP
+ * never silently misses a file. Replacing an entry keeps its position.
+ *
+ * libzip's zip_t is not thread-safe; each call here has its own.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#include "studio/internal.h"
+
+#define MAX_ENTRIES 256
+
+/* An archive with no entries: just the end-of-central-directory record. */
+static const unsigned char empty_zip[22] = {0x50, 0x4b, 0x05, 0x06};
+
+static enum kr_code zfail(struct kr_err *err, const char *what, zip_error_t *ze)
+{
+    enum kr_code rc = kr_fail(err, KR_EINVAL, "bad_zip", "%s: %s", what, zip_error_strerror(ze));
+    zip_error_fini(ze);
+    return rc;
+}
+
+/* Read the whole (closed, kept) source into a malloc'd buffer. */
+static enum kr_code take_bytes(zip_source_t *src, unsigned char **out, size_t *len,
+                               struct kr_err *err)
+{
+    zip_stat_t st;
+    zip_int64_t got;
+
+    *out = NULL;
+    *len = 0;
+    if (zip_source_stat(src, &st) || !(st.valid & ZIP_STAT_SIZE))
+        return kr_fail(err, KR_EINTERNAL, "zip_failed", "cannot size the new archive");
+    if (st.size == 0) { /* libzip writes nothing for an archive with no entries */
+        *out = malloc(sizeof empty_zip);
+        if (!*out)
+            return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        memcpy(*out, empty_zip, sizeof empty_zip);
+        *len = sizeof empty_zip;
+        return KR_OK;
+    }
+    *out = malloc(st.size);
+    if (!*out)
+        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+    if (zip_source_open(src) < 0) {
+        free(*out);
+        *out = NULL;
+        return kr_fail(err, KR_EINTERNAL, "zip_failed", "cannot read the new archive");
+    }
+    got = zip_source_read(src, *out, st.size);
+    zip_source_close(src);
+    if (got != (zip_int64_t)st.size) {
+        free(*out);
+        *out = NULL;
+        return kr_fail(err, KR_EINTERNAL, "zip_failed", "short read of the new archive");
+    }
+    *len = st.size;
+    return KR_OK;
+}
+
+static zip_t *open_mem(const void *data, size_t len, int flags, zip_source_t **src,
+                       struct kr_err *err)
+{
+    zip_error_t ze;
+    zip_t *za;
+    zip_error_init(&ze);
+    *src = zip_source_buffer_create(len ? data : NULL, len, 0, &ze);
+    if (!*src) {
+        zfail(err, "zip buffer", &ze);
+        return NULL;
+    }
+    za = zip_open_from_source(*src, flags, &ze);
+    if (!za) {
+        zip_source_free(*src);
+        *src = NULL;
+        zfail(err, "not a readable ZIP", &ze);
+        return NULL;
+    }
+    zip_error_fini(&ze);
+    return za;
+}
+
+/* Add or replace one stored entry. */
+static enum kr_code put_entry(zip_t *za, const char *name, const void *data, size_t len,
+                              struct kr_err *err)
+{
+    zip_source_t *s = zip_source_buffer(za, data, len, 0);
+    zip_int64_t idx = zip_name_locate(za, name, 0);
+    if (!s)
+        return kr_fail(err, KR_ENOMEM, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+    if (idx >= 0 ? zip_file_replace(za, (zip_uint64_t)idx, s, 0)
+                 : (idx = zip_file_add(za, name, s, ZIP_FL_ENC_UTF_8)) < 0) {
+        zip_source_free(s);
+        return kr_fail(err, KR_EINTERNAL, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+    }
+    if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0))
+        return kr_fail(err, KR_EINTERNAL, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+    return KR_OK;
+}
+
+/* Close the archive into bytes; the source is kept alive across the close. */
+static enum kr_code finish(zip_t *za, zip_source_t *src, unsigned char **out, size_t *len,
+                           struct kr_err *err)
+{
+    enum kr_code rc;
+    zip_source_keep(src);
+    if (zip_close(za) < 0) {
+        rc = kr_fail(err, KR_EINTERNAL, "zip_failed", "writing the ZIP: %s", zip_strerror(za));
+        zip_discard(za);
+        zip_source_free(src);
+        return rc;
+    }
+    rc = take_bytes(src, out, len, err);
+    zip_source_free(src);
+    return rc;
+}
+
+/* The archive must hold `name` with exactly `len` bytes. */
+static enum kr_code verify_entry(zip_t *za, const char *name, size_t len, struct kr_err *err)
+{
+    zip_stat_t st;
+    if (zip_stat(za, name, 0, &st) || !(st.valid & ZIP_STAT_SIZE) || st.size != len)
+        return kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP lost %s while it was written",
+                       name);
+    return KR_OK;
+}
+
+static enum kr_code verify(const unsigned char *zip, size_t zlen, const struct studio_zip_entry *e,
+                           size_t n, struct kr_err *err)
+{
+    zip_source_t *src;
+    zip_t *za = open_mem(zip, zlen, ZIP_RDONLY | ZIP_CHECKCONS, &src, err);
+    enum kr_code rc = KR_OK;
+    if (!za)
+        return KR_EINTERNAL;
+    if ((size_t)zip_get_num_entries(za, 0) != n)
+        rc = kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP has %lld entries, not %zu",
+                     (long long)zip_get_num_entries(za, 0), n);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = verify_entry(za, e[i].name, e[i].len, err);
+    zip_discard(za);
+    return rc;
+}
+
+enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsigned char **out,
+                              size_t *out_len, struct kr_err *err)
+{
+    zip_source_t *src;
+    zip_t *za;
+    enum kr_code rc = KR_OK;
+
+    *out = NULL;
+    *out_len = 0;
+    if (n > MAX_ENTRIES)
+        return kr_fail(err, KR_ELIMIT, "too_many_entries", "at most %d files in a ZIP",
+                       MAX_ENTRIES);
+    za = open_mem(NULL, 0, ZIP_TRUNCATE, &src, err);
+    if (!za)
+        return KR_EINTERNAL;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = put_entry(za, e[i].name, e[i].data, e[i].len, err);
+    if (rc) {
+        zip_discard(za);
+        return rc;
+    }
+    rc = finish(za, src, out, out_len, err);
+    if (!rc && n)
+        rc = verify(*out, *out_len, e, n, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *name, const void *data,
+                                size_t len, unsigned char **out, size_t *out_len,
+                                struct kr_err *err)
+{
+    zip_source_t *src;
+    zip_t *za;
+    zip_int64_t before;
+    enum kr_code rc;
+
+    *out = NULL;
+    *out_len = 0;
+    za = open_mem(zip, zip_len, ZIP_CHECKCONS, &src, err);
+    if (!za)
+        return KR_EINVAL;
+    before = zip_get_num_entries(za, 0);
+    if (before >= MAX_ENTRIES) {
+        zip_discard(za);
+        return kr_fail(err, KR_ELIMIT, "too_many_entries", "the ZIP has too many files");
+    }
+    rc = put_entry(za, name, data, len, err);
+    if (rc) {
+        zip_discard(za);
+        return rc;
+    }
+    rc = finish(za, src, out, out_len, err);
+    if (!rc) { /* same entries (one more if it was absent), the new one the right size */
+        zip_t *chk = open_mem(*out, *out_len, ZIP_RDONLY, &src, err);
+        rc = chk ? verify_entry(chk, name, len, err) : KR_EINTERNAL;
+        if (!rc && zip_get_num_entries(chk, 0) < before)
+            rc = kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP lost entries");
+        if (chk)
+            zip_discard(chk);
+    }
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+enum kr_code studio_zip_names(const void *zip, size_t zip_len, json_t **names, struct kr_err *err)
+{
+    zip_source_t *src;
+    zip_t *za = open_mem(zip, zip_len, ZIP_RDONLY, &src, err);
+    zip_int64_t n;
+    *names = NULL;
+    if (!za)
+        return KR_EINVAL;
+    n = zip_get_num_entries(za, 0);
+    *names = json_array();
+    for (zip_int64_t i = 0; i < n && i < MAX_ENTRIES; i++) {
+        const char *nm = zip_get_name(za, (zip_uint64_t)i, 0);
+        json_array_append_new(*names, json_string(nm ? nm : ""));
+    }
+    zip_discard(za);
+    return KR_OK;
+}
+
+enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, struct buf *out,
+                             struct kr_err *err)
+{
+    zip_source_t *src;
+    zip_t *za = open_mem(zip, zip_len, ZIP_RDONLY, &src, err);
+    zip_file_t *f;
+    char chunk[16384];
+    zip_int64_t got;
+    enum kr_code rc = KR_OK;
+
+    if (!za)
+        return KR_EINVAL;
+    f = zip_fopen(za, name, 0);
+    if (!f) {
+        zip_discard(za);
+        return kr_fail(err, KR_ENOTFOUND, "not_in_zip", "%s is not in the ZIP", name);
+    }
+    while (!rc && (got = zip_fread(f, chunk, sizeof chunk)) > 0)
+        rc = buf_append(out, chunk, (size_t)got);
+    if (rc)
+        rc = kr_fail(err, rc, "too_large", "%s is too large", name);
+    zip_fclose(f);
+    zip_discard(za);
+    return rc;
+}
