@@ -1,0 +1,64 @@
+#!/bin/sh
+# storage.sh - the storage layer's numbers for docs/BENCHMARKS.md
+# ("Index latency and memory").
+#
+#   bench/storage.sh [--build DIR] [--queries N] [--store-rows N] [--reload-rows N]
+#                    [--sizes "N1 N2 ..."]
+#
+# 1. bench_index_latency at each size (default 10^4, 10^5, 10^6), one process
+#    per size so VmRSS/VmHWM belong to that size alone: duplicate-check
+#    (idx_find_dups) and top-5 (idx_search) latency percentiles over N
+#    queries (default 2000; half near duplicates, half random).
+# 2. bench_store_rate at --store-rows (default 10^5): sqlite inserts per
+#    second (synchronous=FULL, as shipped, and NORMAL as the baseline) and
+#    image_each rows per second; then the start-up path (image_each ->
+#    idx_add) over --reload-rows (default 10^6). Databases go under bench/out/.
+# Prints the machine, the date and the load average first (other work on
+# the machine shows up in the tail latencies), then two markdown tables.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD="$ROOT/build"
+QUERIES=2000
+ROWS=100000
+RELOAD=1000000
+SIZES="10000 100000 1000000"
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD=$2; shift 2 ;;
+    --queries) QUERIES=$2; shift 2 ;;
+    --store-rows) ROWS=$2; shift 2 ;;
+    --reload-rows) RELOAD=$2; shift 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--queries N] [--store-rows N] [--reload-rows N]" \
+        "[--sizes LIST]" >&2; exit 2 ;;
+    esac
+done
+
+cmake --build "$BUILD" --target bench_index_latency bench_store_rate >/dev/null
+mkdir -p "$ROOT/bench/out"
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
+    "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
+    "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+# key=value lines -> a markdown table of the chosen keys
+table() {
+    awk -v keys="$1" '
+        BEGIN { n = split(keys, k, " "); h = "|"; s = "|"
+                for (i = 1; i <= n; i++) { h = h " " k[i] " |"; s = s "---|" }
+                print h; print s }
+        { delete v
+          for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+          r = "|"; for (i = 1; i <= n; i++) r = r " " v[k[i]] " |"; print r }'
+}
+
+for n in $SIZES; do
+    "$BUILD/bench_index_latency" "$n" "$QUERIES"
+done | table "n load_s rss_mb hwm_mb dup_p50_ms dup_p99_ms dup_max_ms top5_p50_ms top5_p99_ms top5_max_ms dups_found false_dups top5_top1"
+echo
+"$BUILD/bench_store_rate" "$ROWS" "$ROOT/bench/out" "$RELOAD" |
+    table "n insert_full_per_s insert_normal_per_s normal_speedup each_rows_per_s each_s reload_n reload_s"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
