@@ -143,13 +143,14 @@ static const char *text_arg(struct http_request *req, json_t *body, const char *
     return json_string_value(arg(req, body, name, tmp));
 }
 
-/* Save uploaded photos; their URLs go to refs. */
+/* Save uploaded photos; their URLs go to refs, their default SKUs (the
+ * client's file names) to names. */
 static enum kr_code save_uploads(struct api_app *app, struct http_request *req, json_t *refs,
-                                 struct kr_err *err)
+                                 json_t *names, struct kr_err *err)
 {
     const struct http_file *files[256];
     size_t n = http_req_files(req, NULL, files, 256);
-    char url[1024];
+    char url[1024], sku[CATALOG_MAX_SKU + 1];
 
     for (size_t i = 0; i < n; i++) {
         struct image_info info;
@@ -167,20 +168,46 @@ static enum kr_code save_uploads(struct api_app *app, struct http_request *req, 
         if (rc)
             return rc;
         json_array_append_new(refs, json_string(url));
+        api_display_name(files[i]->filename, url, sizeof url);
+        catalog_sku_from_name(url, json_array_size(refs) - 1, sku, sizeof sku);
+        json_array_append_new(names, json_string(sku));
     }
     return KR_OK;
 }
 
 struct parsed {
+    json_t *names;
     json_t *body, *tmp, *refs, *skus;
     struct catalog_req r;
 };
 
 static void parsed_free(struct parsed *p)
 {
+    json_decref(p->names);
     json_decref(p->tmp);
     json_decref(p->refs);
     json_decref(p->skus);
+}
+
+/* Multipart: save the files after any image_urls; without skuids every
+ * photo gets its default SKU (URL or client file name). */
+static enum kr_code default_skus(struct api_app *app, struct http_request *req, struct parsed *p,
+                                 struct kr_err *err)
+{
+    size_t nurls = json_array_size(p->refs);
+    char sku[CATALOG_MAX_SKU + 1];
+    enum kr_code rc;
+
+    p->names = json_array();
+    rc = save_uploads(app, req, p->refs, p->names, err);
+    if (rc || json_array_size(p->skus) || !json_array_size(p->names))
+        return rc;
+    for (size_t i = 0; i < nurls; i++) {
+        catalog_sku_from_name(json_string_value(json_array_get(p->refs, i)), i, sku, sizeof sku);
+        json_array_append_new(p->skus, json_string(sku));
+    }
+    json_array_extend(p->skus, p->names);
+    return KR_OK;
 }
 
 /* The fields both endpoints share; writes the error response on failure. */
@@ -208,7 +235,7 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
         rc = catalog_list_arg(arg(req, p->body, "skuids", p->tmp), max, CATALOG_MAX_SKU, "skuids",
                               p->skus, &err);
     if (!rc && !p->body)
-        rc = save_uploads(app, req, p->refs, &err);
+        rc = default_skus(app, req, p, &err);
     if (rc) {
         http_res_from_err(res, &err);
         return -1;

@@ -85,6 +85,11 @@ enum kr_code catalog_register_jobs(struct catalog *c, struct jobs *j, struct kr_
 enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const char *what,
                               json_t *arr, struct kr_err *err);
 
+/* The default SKU of a photo: its file name without folders, query or
+ * extension ("https://x/a/SKU-1.jpg?v=2" -> "SKU-1"); "item-<index+1>" when
+ * nothing usable is left. */
+void catalog_sku_from_name(const char *ref, size_t index, char *out, size_t n);
+
 struct catalog_req {
     const char *marketplace;  /* "amazon", "Flipkart", "mee" ... */
     const char *product_type; /* "earrings", "necklace", "bracelet" */

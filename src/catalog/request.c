@@ -82,8 +82,7 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
     return KR_OK;
 }
 
-/* "https://x/a/SKU-1.jpg?v=2" -> "SKU-1"; "" when nothing usable. */
-static void sku_from_ref(const char *ref, size_t index, char *out, size_t n)
+void catalog_sku_from_name(const char *ref, size_t index, char *out, size_t n)
 {
     const char *end = ref + strcspn(ref, "?#"), *start = end, *dot = NULL;
 
@@ -135,7 +134,7 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
         if (nsku)
             util_strlcpy(sku, json_string_value(json_array_get(r->skus, i)), sizeof sku);
         else
-            sku_from_ref(ref ? ref : "", i, sku, sizeof sku);
+            catalog_sku_from_name(ref ? ref : "", i, sku, sizeof sku);
         if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
             return kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
     }

@@ -211,7 +211,10 @@ static void test_async_job_status(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "done")), 4);
     assert_int_equal(json_array_size(json_object_get(s, "items")), 4);
     assert_string_equal(ca_str(json_array_get(json_object_get(s, "items"), 3), "status"), "done");
-    /* SKUs default to the uploaded files' stored names; file URLs at the top */
+    /* SKUs default to the client's file names; file URLs at the top */
+    assert_string_equal(
+        ca_str(json_object_get(json_array_get(json_object_get(s, "items"), 2), "item"), "sku"),
+        "photo-2");
     assert_non_null(strstr(ca_str(s, "excel_file"), "/excel_files/"));
     assert_string_equal(ca_str(s, "excel_file"),
                         ca_str(json_object_get(s, "result"), "excel_file"));
