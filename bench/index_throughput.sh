@@ -3,13 +3,15 @@
 # floor (`djpeg -scale 1/8` over the same files, same number of parallel
 # streams), in one run.
 #
-#   bench/index_throughput.sh [--build DIR] [--count N] [--threads T]
+#   bench/index_throughput.sh [--build DIR] [--count N] [--threads T] [--set scenes|catalog]
 #
-# The N distinct 12 MP files (4000x3000 baseline q90 4:2:0) are made from
-# the mate-backgrounds photos (Debian package, fetched at bench time) by
-# cropping each photo at different offsets and scales, into
-# bench/data/index12mp/ (git-ignored). Each `karat index` run starts from an
-# empty data folder on the same disk as the files.
+# The N distinct 12 MP files (4000x3000 baseline q90 4:2:0) come from Debian
+# packages fetched at bench time, into bench/data/ (git-ignored):
+#   scenes:  mate-backgrounds photos, each cropped at different offsets and
+#            scales (busy full-frame photos: the slowest JPEGs to decode);
+#   catalog: tuxpaint-stamps-default object photos composited on a white
+#            canvas, the object 70 % of the height (what sellers upload).
+# Each `karat index` run starts from an empty data folder on the same disk.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,45 +19,74 @@ DATA="$ROOT/bench/data"
 BUILD="$ROOT/build"
 COUNT=200
 THREADS=2
+SET=scenes
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) BUILD=$2; shift 2 ;;
     --count) COUNT=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--count N] [--threads T]" >&2; exit 2 ;;
+    --set) SET=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--count N] [--threads T] [--set scenes|catalog]" >&2; exit 2 ;;
     esac
 done
 
-mkdir -p "$DATA/debs" "$DATA/x" "$DATA/index12mp"
-p=mate-backgrounds
-if [ ! -d "$DATA/x/$p" ]; then
-    ls "$DATA/debs/${p}_"*.deb >/dev/null 2>&1 || (cd "$DATA/debs" && apt-get download "$p")
-    mkdir -p "$DATA/x/$p"
-    dpkg -x "$DATA/debs/${p}_"*.deb "$DATA/x/$p"
-fi
-SRC=$(ls "$DATA/x/$p"/usr/share/backgrounds/mate/*/*.jpg | head -40)
-NSRC=$(echo "$SRC" | wc -l)
-i=0
-while [ $i -lt "$COUNT" ]; do
-    out="$DATA/index12mp/$(printf 'i%04d' $i).jpg"
-    if [ ! -s "$out" ]; then
-        f=$(echo "$SRC" | sed -n "$((i % NSRC + 1))p")
-        k=$((i / NSRC))
-        # a different crop per k: 60..95 % of the photo from a shifting corner
-        pct=$((95 - (k * 7) % 36))
-        convert "$f" -gravity northwest -crop "${pct}%x${pct}%+$((k * 13))+$((k * 11))" +repage \
-            -resize '4000x3000!' -quality 90 -sampling-factor 2x2 -interlace none "$out"
+fetch() {
+    if [ ! -d "$DATA/x/$1" ]; then
+        ls "$DATA/debs/${1}_"*.deb >/dev/null 2>&1 || (cd "$DATA/debs" && apt-get download "$1")
+        mkdir -p "$DATA/x/$1"
+        dpkg -x "$DATA/debs/${1}_"*.deb "$DATA/x/$1"
     fi
-    i=$((i + 1))
-done
-FILES=$(ls "$DATA"/index12mp/i*.jpg | head -n "$COUNT")
+}
+
+make_scenes() {
+    fetch mate-backgrounds
+    SRC=$(ls "$DATA/x/mate-backgrounds"/usr/share/backgrounds/mate/*/*.jpg | head -40)
+    NSRC=$(echo "$SRC" | wc -l)
+    i=0
+    while [ $i -lt "$COUNT" ]; do
+        out="$OUTDIR/$(printf 'i%04d' $i).jpg"
+        if [ ! -s "$out" ]; then
+            f=$(echo "$SRC" | sed -n "$((i % NSRC + 1))p")
+            k=$((i / NSRC))
+            # a different crop per k: 60..95 % of the photo from a shifting corner
+            pct=$((95 - (k * 7) % 36))
+            convert "$f" -gravity northwest -crop "${pct}%x${pct}%+$((k * 13))+$((k * 11))" \
+                +repage -resize '4000x3000!' -quality 90 -sampling-factor 2x2 -interlace none "$out"
+        fi
+        i=$((i + 1))
+    done
+}
+
+make_catalog() {
+    fetch tuxpaint-stamps-default
+    SRC=$(find "$DATA/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps" -name '*.png' \
+        -size +60k | sort | head -n "$COUNT")
+    i=0
+    for f in $SRC; do
+        out="$OUTDIR/$(printf 'c%04d' $i).jpg"
+        [ -s "$out" ] || convert -size 4000x3000 xc:white \( "$f" -background white -flatten \
+            -resize x2100 \) -gravity center -composite -quality 90 -sampling-factor 2x2 \
+            -interlace none "$out"
+        i=$((i + 1))
+    done
+    COUNT=$i
+}
+
+OUTDIR="$DATA/index12mp-$SET"
+mkdir -p "$DATA/debs" "$DATA/x" "$OUTDIR"
+case "$SET" in
+scenes) make_scenes ;;
+catalog) make_catalog ;;
+*) echo "unknown set $SET" >&2; exit 2 ;;
+esac
+FILES=$(ls "$OUTDIR"/*.jpg | head -n "$COUNT")
 
 now() { date +%s.%N; }
 rate() { echo "$1 $2 $3" | awk '{printf "%.1f", $1 / ($3 - $2)}'; }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "files: $COUNT distinct 4000x3000 baseline q90 JPEGs, $(du -ch $FILES | tail -1 | cut -f1) total"
+echo "files ($SET): $COUNT distinct 4000x3000 baseline q90 JPEGs, $(du -ch $FILES | tail -1 | cut -f1) total"
 
 cat $FILES >/dev/null # page cache warm for both contenders
 t0=$(now)
@@ -68,7 +99,7 @@ best=0
 for run in 1 2 3; do
     D=$(mktemp -d "$DATA/index-run-XXXXXX")
     t0=$(now)
-    "$BUILD/karat" index "$DATA/index12mp" --data "$D" --threads "$THREADS" >"$D.out"
+    "$BUILD/karat" index "$OUTDIR" --data "$D" --threads "$THREADS" >"$D.out"
     t1=$(now)
     R=$(rate "$COUNT" "$t0" "$t1")
     echo "karat index run $run: $R images/s ($(tail -1 "$D.out" | cut -c1-80))"

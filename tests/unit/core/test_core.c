@@ -1,0 +1,169 @@
+/*
+ * test_core.c - core/: errors, bounded buffers, utilities and the
+ * configuration table (including: every variable is documented in
+ * docs/CONFIG.md).
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/util.h"
+
+static void test_err(void **state)
+{
+    struct kr_err e = {0};
+    (void)state;
+    assert_int_equal(kr_fail(&e, KR_EINVAL, "bad_thing", "value %d", 7), KR_EINVAL);
+    assert_string_equal(e.slug, "bad_thing");
+    assert_string_equal(e.msg, "value 7");
+    kr_err_prefix(&e, "store: ");
+    assert_string_equal(e.msg, "store: value 7");
+    assert_int_equal(kr_fail(NULL, KR_EIO, NULL, "x"), KR_EIO);
+    kr_fail(&e, KR_ENOTFOUND, NULL, NULL);
+    assert_string_equal(e.slug, "not_found");
+    assert_string_equal(kr_code_name(KR_ELIMIT), "limit_exceeded");
+    assert_string_equal(kr_code_name((enum kr_code)999), "unknown");
+}
+
+static void test_buf_limit(void **state)
+{
+    struct buf b;
+    (void)state;
+    buf_init(&b, 10);
+    assert_int_equal(buf_append(&b, "12345", 5), KR_OK);
+    assert_int_equal(buf_appendf(&b, "%s", "678"), KR_OK);
+    assert_string_equal((char *)b.data, "12345678");
+    assert_int_equal(buf_append(&b, "abc", 3), KR_ELIMIT);
+    assert_int_equal(b.len, 8); /* unchanged by the refused append */
+    buf_release(&b);
+    assert_null(b.data);
+}
+
+static void test_util(void **state)
+{
+    char hex[65], s[32] = "  padded \t\n";
+    (void)state;
+    util_sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_string_equal(util_trim(s), "padded");
+    assert_int_equal(util_parse_bool("YES"), 1);
+    assert_int_equal(util_parse_bool("off"), 0);
+    assert_int_equal(util_parse_bool("maybe"), -1);
+    assert_int_equal(util_parse_size("25MiB"), 25 << 20);
+    assert_int_equal(util_parse_size("512k"), 512 << 10);
+    assert_int_equal(util_parse_size("12"), 12);
+    assert_int_equal(util_parse_size("-1"), -1);
+    assert_int_equal(util_parse_size("5 parsecs"), -1);
+    assert_int_equal(util_fmt(s, 4, "%s", "toolong"), KR_ELIMIT);
+}
+
+static void test_atomic_write(void **state)
+{
+    char dir[256], path[300];
+    struct kr_err e = {0};
+    size_t n;
+    unsigned char *back;
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/a/b/c.txt", dir);
+    snprintf(path + strlen(dir), 10, "/a/b");
+    assert_int_equal(util_mkdirs(path, &e), KR_OK);
+    strcat(path, "/c.txt");
+    assert_int_equal(util_write_file_atomic(path, "hello", 5, &e), KR_OK);
+    assert_int_equal(util_write_file_atomic(path, "bye", 3, &e), KR_OK);
+    back = tu_read_file(path, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(back, "bye", 3);
+    free(back);
+    tu_rmrf(dir);
+}
+
+static void test_config_sources(void **state)
+{
+    struct config c;
+    struct kr_err e = {0};
+    char dir[256], file[300], b[64], names[128];
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/k.conf", dir);
+    tu_write_file(file, "# comment\nKARAT_MAX_UPLOAD_BYTES = 2MiB\nS3_BUCKET=fromfile\n", 58);
+    setenv("KARAT_CONFIG", file, 1);
+    setenv("S3_BUCKET", "fromenv", 1);
+    assert_int_equal(config_load(&c, &e), KR_OK);
+    assert_int_equal(c.max_upload_bytes, 2 << 20);   /* file beats default */
+    assert_string_equal(c.default_bucket, "fromenv"); /* environment beats file */
+    assert_int_equal(config_set(&c, "KARAT_MAX_JSON_DEPTH", "deep", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "NO_SUCH_VAR", "1", &e), KR_EINVAL);
+    assert_string_equal(config_bucket_for(&c, "BLYSK", b, sizeof b), "blyskimg");
+    assert_null(config_bucket_for(&c, "amazon", b, sizeof b));
+    assert_true(config_bucket_known(&c, "alyaimg"));
+    assert_false(config_bucket_known(&c, "../x"));
+    config_website_list(&c, names, sizeof names);
+    assert_string_equal(names, "'alya' or 'blysk'");
+    config_release(&c);
+    unsetenv("S3_BUCKET");
+    unsetenv("KARAT_CONFIG");
+    tu_rmrf(dir);
+}
+
+static void test_config_secrets_and_keys(void **state)
+{
+    struct config c;
+    struct kr_err e = {0};
+    struct buf out;
+    (void)state;
+    setenv("KARAT_API_KEYS", "alpha, beta", 1);
+    assert_int_equal(config_load(&c, &e), KR_OK);
+    assert_true(config_api_key_ok(&c, "alpha"));
+    assert_true(config_api_key_ok(&c, "beta"));
+    assert_false(config_api_key_ok(&c, "alph"));
+    assert_false(config_api_key_ok(&c, "alphaa"));
+    assert_false(config_api_key_ok(&c, ""));
+    buf_init(&out, 0);
+    config_dump(&c, &out);
+    assert_null(strstr((char *)out.data, "alpha"));
+    assert_non_null(strstr((char *)out.data, "KARAT_API_KEYS=****(set)"));
+    buf_release(&out);
+    config_release(&c);
+    unsetenv("KARAT_API_KEYS");
+}
+
+/* Every variable of the table must be documented in docs/CONFIG.md. */
+static void test_config_documented(void **state)
+{
+    char path[1024];
+    size_t n;
+    unsigned char *doc;
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    (void)state;
+    assert_non_null(src);
+    snprintf(path, sizeof path, "%s/docs/CONFIG.md", src);
+    doc = tu_read_file(path, &n);
+    assert_non_null(doc);
+    for (const struct config_var *v = config_vars(); v->name; v++) {
+        char needle[128];
+        snprintf(needle, sizeof needle, "`%s`", v->name);
+        if (!strstr((char *)doc, needle))
+            fail_msg("docs/CONFIG.md does not document %s", v->name);
+    }
+    free(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err),
+        cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_util),
+        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_config_sources),
+        cmocka_unit_test(test_config_secrets_and_keys),
+        cmocka_unit_test(test_config_documented),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
