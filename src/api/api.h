@@ -63,7 +63,7 @@ enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err);
 void api_catalog_stop(struct api_app *app);
 void api_catalog_ai(struct http_request *req, struct http_response *res, void *app);
 void api_catalog_variations(struct http_request *req, struct http_response *res, void *app);
-/* templates.c */
+/* catalog.c: templates, clear_excel_file, job status */
 void api_template_put(struct http_request *req, struct http_response *res, void *app);
 void api_template_get(struct http_request *req, struct http_response *res, void *app);
 void api_clear_excel_file(struct http_request *req, struct http_response *res, void *app);

@@ -36,7 +36,7 @@ struct catalog {
 enum kr_code catalog_schema(struct catalog *c, const char *marketplace, const char *type,
                             const struct sheet_schema **out, struct kr_err *err);
 
-/* ---- SKU cache (skucache.c) ---- */
+/* ---- SKU cache (item.c, end) ---- */
 
 /* Hex digest naming a field set (names, limits, allowed values). */
 void catalog_fields_hash(const struct ai_field *f, size_t n, char out[17]);
@@ -64,7 +64,7 @@ enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, 
 enum kr_code catalog_item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
                               const char *sku, json_t **result, struct kr_err *err);
 
-/* ---- output (output.c) ---- */
+/* ---- output (pipeline.c, end) ---- */
 
 /* One sheet row from an item's values: built, then overrides ({column:
  * text}, may be NULL; only columns the schema has) set, then validated;
