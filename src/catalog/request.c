@@ -132,7 +132,7 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
         return kr_fail(err, KR_EINVAL, "missing_images", "no image_urls (or files) given");
     if (nsku && nsku != n)
         return kr_fail(err, KR_EINVAL, "sku_count_mismatch",
-                       "%zu image URLs but %zu SKUs: give one SKU per image", n, nsku);
+                       "%zu images but %zu SKUs: give one SKU per image", n, nsku);
     for (size_t i = 0; i < n; i++) {
         const char *ref = json_string_value(json_array_get(r->refs, i));
         if (nsku)

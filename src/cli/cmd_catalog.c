@@ -27,6 +27,7 @@
 #include "catalog/catalog.h"
 #include "catalog/sheet.h"
 #include "cli/walk.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
@@ -270,6 +271,7 @@ int cli_cmd_catalog(int argc, char **argv)
         rc = 2;
     }
     if (!rc && (rc = cli_config(&r.cfg, cli_get(&a, opts, "--data"))) == 0) {
+        log_set_level(log_level_parse(r.cfg.log_level));
         csv_name(cli_get(&a, opts, "--output"), csv, sizeof csv);
         r.io = (struct cli_io){&r.cfg, cli_get(&a, opts, "--output"),
                                cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv};

@@ -1,0 +1,125 @@
+/*
+ * test_catalog_cli.c - `karat catalog` (no server): offline photos -> the
+ * .xlsx and .csv it writes, read back cell by cell; a bad photo makes exit
+ * status 1 and leaves the good rows; --template fills a copy of the seller's
+ * workbook and leaves the template file alone; usage errors exit 2.
+ */
+#include "catalog_api.h"
+
+static char dir[256], schemas[1200];
+
+static const char *const env[] = {"KARAT_ATTR_PROVIDER=offline",
+                                  "KARAT_COPY_PROVIDER=offline",
+                                  "KARAT_IMAGE_PROVIDER=offline",
+                                  "KARAT_LOG_LEVEL=warn",
+                                  schemas,
+                                  NULL};
+
+static void photo(const char *name, int seed, char *path, size_t n)
+{
+    size_t len;
+    unsigned char *img = ca_photo(seed, &len);
+    snprintf(path, n, "%s/%s", dir, name);
+    tu_write_file(path, img, len);
+    free(img);
+}
+
+static char *cell_of(const char *path, const char *sheet, int col, int row)
+{
+    char ref[16];
+    ca_ref(col, row, ref, sizeof ref);
+    return tu_xlsx_cell(path, sheet, ref);
+}
+
+static void assert_cell(const char *path, int col, int row, const char *want)
+{
+    char *got = cell_of(path, "Template", col, row);
+    if (strcmp(got ? got : "", want))
+        fail_msg("%s: column %d row %d: got '%s', want '%s'", path, col, row, got ? got : "", want);
+    free(got);
+}
+
+static int run(const char *const *argv)
+{
+    return tu_run(argv, env, NULL);
+}
+
+static void test_cli_catalog(void **state)
+{
+    char a[512], b[512], bad[512], out[512], csv[512], out2[512], out3[512];
+    const char *bin = getenv("KARAT_BIN");
+    size_t n, n2;
+    unsigned char *before, *after, *text;
+    (void)state;
+
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(schemas, sizeof schemas, "KARAT_MARKETPLACES_DIR=%s/data/marketplaces",
+             getenv("KARAT_SOURCE_DIR") ? getenv("KARAT_SOURCE_DIR") : ".");
+    photo("ring-a.jpg", 201, a, sizeof a);
+    photo("ring-b.jpg", 202, b, sizeof b);
+    snprintf(bad, sizeof bad, "%s/broken.jpg", dir);
+    tu_write_file(bad, "garbage", 7);
+    snprintf(out, sizeof out, "%s/out.xlsx", dir);
+    snprintf(csv, sizeof csv, "%s/out.csv", dir);
+
+    /* two photos, SKUs given */
+    const char *argv1[] = {
+        bin,     "catalog", "--marketplace", "amazon", "--type", "earrings", "--sku",
+        "CLI-1", "--sku",   "CLI-2",         "-o",     out,      a,          b,
+        NULL};
+    assert_int_equal(run(argv1), 0);
+    assert_cell(out, 1, 3, "item_sku");
+    assert_cell(out, 1, 4, "CLI-1");
+    assert_cell(out, 1, 5, "CLI-2");
+    assert_cell(out, 1, 6, "");
+    assert_cell(out, 0, 4, "earrings");
+    text = tu_read_file(csv, &n);
+    assert_non_null(text);
+    assert_non_null(strstr((char *)text, "\r\nearrings,CLI-1,"));
+    free(text);
+
+    /* a broken photo: exit 1, the others still written (SKUs from file names) */
+    snprintf(out2, sizeof out2, "%s/out2.xlsx", dir);
+    const char *argv2[] = {
+        bin, "catalog", "--marketplace", "amazon", "--type", "earrings", "-o", out2, a, bad,
+        b,   NULL};
+    assert_int_equal(run(argv2), 1);
+    assert_cell(out2, 1, 4, "ring-a");
+    assert_cell(out2, 1, 5, "ring-b");
+    assert_cell(out2, 1, 6, "");
+
+    /* the first output as the seller's template: filled into a new file */
+    before = tu_read_file(out, &n);
+    snprintf(out3, sizeof out3, "%s/filled.xlsx", dir);
+    const char *argv3[] = {
+        bin,        "catalog", "--marketplace", "amazon", "--type", "earrings", "--template", out,
+        "--append", "--skus",  "NEW-1",         "-o",     out3,     a,          NULL};
+    assert_int_equal(run(argv3), 0);
+    assert_cell(out3, 1, 4, "CLI-1");
+    assert_cell(out3, 1, 5, "CLI-2");
+    assert_cell(out3, 1, 6, "NEW-1");
+    after = tu_read_file(out, &n2);
+    assert_int_equal(n, n2);
+    assert_memory_equal(before, after, n);
+    free(before);
+    free(after);
+
+    /* usage errors */
+    const char *argv4[] = {bin, "catalog", "--type", "earrings", "-o", out, a, NULL};
+    assert_int_equal(run(argv4), 2);
+    const char *argv5[] = {bin,      "catalog",  "--marketplace",
+                           "amazon", "--type",   "earrings",
+                           "--sku",  "ONLY-ONE", "-o",
+                           out,      a,          b,
+                           NULL};
+    assert_int_equal(run(argv5), 1); /* two photos, one SKU: refused, nothing written */
+    tu_rmrf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_catalog),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
