@@ -68,6 +68,9 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
 void api_template_get(struct http_request *req, struct http_response *res, void *app);
 void api_clear_excel_file(struct http_request *req, struct http_response *res, void *app);
 void api_job_status(struct http_request *req, struct http_response *res, void *app);
+/* studio.c: /generate-images, /regenerate-image (image studio) */
+void api_generate_images(struct http_request *req, struct http_response *res, void *app);
+void api_regenerate_image(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

@@ -30,6 +30,9 @@ static const struct http_route routes[] = {
     {"GET", "/templates/{marketplace}/{type}", api_template_get, 0, "templates"},
     {"POST", "/clear_excel_file", api_clear_excel_file, 0, NULL},
     {"GET", "/jobs/{id}", api_job_status, 0, "jobs"},
+    /* image studio: marketplace images from a stored photo */
+    {"POST", "/generate-images", api_generate_images, 0, NULL},
+    {"POST", "/regenerate-image", api_regenerate_image, 0, NULL},
 };
 
 const struct http_route *api_routes(size_t *n)

@@ -32,6 +32,14 @@ struct tmpl {
     double tt; /* sum of t^2 */
 };
 
+/* The cut-out halved repeatedly, so templates are cut from a source at most
+ * twice their size (resampling the full cut-out for each of ~50 templates
+ * would dominate). lv[0] is the caller's. */
+struct pyr {
+    struct image_px lv[8];
+    int n;
+};
+
 struct cand {
     double x, y, scale, score; /* in the level's pixels; scale of c->rgba */
 };
@@ -133,13 +141,40 @@ static void keep_best(struct cand *best, const struct cand *c)
         best[worst] = *c;
 }
 
+static void pyr_make(const struct image_px *rgba, struct pyr *p)
+{
+    memset(p, 0, sizeof *p);
+    p->lv[0] = *rgba;
+    p->n = 1;
+    while (p->n < 8 && p->lv[p->n - 1].width >= 64 && p->lv[p->n - 1].height >= 64 &&
+           !studio_px_resize(&p->lv[p->n - 1], p->lv[p->n - 1].width / 2,
+                             p->lv[p->n - 1].height / 2, &p->lv[p->n], NULL))
+        p->n++;
+}
+
+static void pyr_free(struct pyr *p)
+{
+    for (int i = 1; i < p->n; i++)
+        free(p->lv[i].data);
+}
+
+/* The smallest level still at least twice w wide (or the full cut-out). */
+static const struct image_px *pyr_pick(const struct pyr *p, int w)
+{
+    int i = p->n - 1;
+    while (i > 0 && p->lv[i].width < 2 * w)
+        i--;
+    return &p->lv[i];
+}
+
 /* Search positions (x0..x1, y0..y1) for a template of the cut-out at `scale`. */
-static void search(const struct image_px *sc, const struct image_px *rgba, double scale, double x0,
+static void search(const struct image_px *sc, const struct pyr *py, double scale, double x0,
                    double x1, double y0, double y1, int budget, struct cand *best)
 {
+    const struct image_px *rgba = &py->lv[0];
     struct tmpl t;
     int w = (int)lround(rgba->width * scale), h = (int)lround(rgba->height * scale);
-    if (w > sc->width || h > sc->height || tmpl_make(rgba, w, h, budget, &t))
+    if (w > sc->width || h > sc->height || tmpl_make(pyr_pick(py, w), w, h, budget, &t))
         return;
     for (int y = (int)fmax(0, y0); y <= (int)fmin(sc->height - h, y1); y++)
         for (int x = (int)fmax(0, x0); x <= (int)fmin(sc->width - w, x1); x++) {
@@ -150,9 +185,10 @@ static void search(const struct image_px *sc, const struct image_px *rgba, doubl
 }
 
 /* Refine candidates on level `lv`, which has k times the pixels of theirs. */
-static void refine(const struct image_px *lv, const struct image_px *rgba, const struct cand *in,
+static void refine(const struct image_px *lv, const struct pyr *py, const struct cand *in,
                    double k, int rad, double srange, int budget, struct cand *out)
 {
+    const struct image_px *rgba = &py->lv[0];
     for (int i = 0; i < KEEP; i++)
         out[i] = (struct cand){0, 0, 1, -2};
     for (int i = 0; i < KEEP; i++) {
@@ -162,7 +198,7 @@ static void refine(const struct image_px *lv, const struct image_px *rgba, const
             double sc = in[i].scale * k * (1 + srange * j / 2);
             double cx = (in[i].x + rgba->width * in[i].scale / 2) * k - rgba->width * sc / 2;
             double cy = (in[i].y + rgba->height * in[i].scale / 2) * k - rgba->height * sc / 2;
-            search(lv, rgba, sc, cx - rad, cx + rad, cy - rad, cy + rad, budget, out);
+            search(lv, py, sc, cx - rad, cx + rad, cy - rad, cy + rad, budget, out);
         }
     }
 }
@@ -190,6 +226,7 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
 {
     struct image_px l0 = {0}, l1 = {0};
     struct cand a[KEEP], b[KEEP], f[KEEP];
+    struct pyr py;
     const struct image_px *rgba = &c->rgba;
     int lng = rgba->width > rgba->height ? rgba->width : rgba->height, i;
     double k0, k1;
@@ -203,16 +240,18 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
         rc = level(scene, MID_SIDE, &l1, &k1, err);
     if (rc)
         goto out;
+    pyr_make(rgba, &py);
     for (i = 0; i < KEEP; i++)
         a[i] = (struct cand){0, 0, 1, -2};
     for (double frac = 0.12; frac <= 0.95; frac *= 1.12)
-        search(&l0, rgba, frac * COARSE_SIDE / lng, 0, COARSE_SIDE, 0, COARSE_SIDE, 300, a);
-    refine(&l1, rgba, a, k1 / k0, 6, 0.10, 1500, b);
+        search(&l0, &py, frac * COARSE_SIDE / lng, 0, COARSE_SIDE, 0, COARSE_SIDE, 300, a);
+    refine(&l1, &py, a, k1 / k0, 6, 0.10, 1500, b);
     i = best_of(b);
     b[0] = b[i];
     for (i = 1; i < KEEP; i++)
         b[i].score = -2;
-    refine(scene, rgba, b, 1 / k1, 3, 0.02, 4000, f);
+    refine(scene, &py, b, 1 / k1, 3, 0.02, 4000, f);
+    pyr_free(&py);
     i = best_of(f);
     out->x = f[i].x;
     out->y = f[i].y;
