@@ -57,5 +57,7 @@ int cli_cmd_fsck(int argc, char **argv);
 int cli_cmd_config(int argc, char **argv);
 int cli_cmd_caption(int argc, char **argv);
 int cli_cmd_catalog(int argc, char **argv);
+int cli_cmd_images(int argc, char **argv);
+int cli_cmd_check_image(int argc, char **argv);
 
 #endif
