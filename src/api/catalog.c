@@ -60,7 +60,7 @@ static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct 
     if (!net_url_ok(ref))
         return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");
     o.max_bytes = out->max;
-    o.timeout_ms = app->cfg->ai_timeout_s > 0 ? app->cfg->ai_timeout_s * 1000L : 15000;
+    o.timeout_ms = 15000; /* net_fetch's default, stated: a photo, not a model call */
     o.max_redirects = 3;
     o.allow_private = app->cfg->fetch_allow_private;
     return net_fetch(ref, &o, out, NULL, 0, err);
