@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/util.h"
 
@@ -361,7 +362,18 @@ const char *sheet_dir(const char *dir)
     const char *env = getenv("KARAT_MARKETPLACES_DIR");
     if (dir && *dir)
         return dir;
-    return env && *env ? env : SHEET_DEFAULT_DIR;
+    struct stat st;
+    if (env && *env)
+        return env;
+#ifdef KARAT_SOURCE_DATA_DIR
+    /* run from elsewhere than the repository root (tests, an installed
+     * binary next to its source tree): use the schemas of this build */
+    if (stat(SHEET_DEFAULT_DIR, &st) != 0)
+        return KARAT_SOURCE_DATA_DIR "/marketplaces";
+#else
+    (void)st;
+#endif
+    return SHEET_DEFAULT_DIR;
 }
 
 /* "amazon" + "earrings" -> "ama_ear" (the original's marketplace_type rule). */
