@@ -39,7 +39,7 @@ static int check(const struct config *cfg, const char *path, const char *market)
         goto out;
     }
     json_object_set_new(report, "file", json_string(path));
-    json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', stdout);
     rc = ok ? 0 : 1;
 out:

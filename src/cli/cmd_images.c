@@ -103,7 +103,7 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
             goto out;
         }
     }
-    json_dumpf(res, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(res, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     fputc('\n', stdout);
     rc = failed_items(res) ? 1 : 0;
 out:

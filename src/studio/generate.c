@@ -109,8 +109,8 @@ enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned 
     if (!rc)
         rc = image_encode(&canvas, "jpeg", JPEG_Q, jpg, len, err);
     free(canvas.data);
-    if (!rc)
-        rc = studio_check_image(*jpg, *len, w->marketplace, w->max_pixels, compliance, &ok, err);
+    if (!rc) /* our own output: not bound by the upload limit */
+        rc = studio_check_image(*jpg, *len, w->marketplace, 0, compliance, &ok, err);
     if (rc) {
         free(*jpg);
         *jpg = NULL;

@@ -24,10 +24,11 @@
 #include "core/util.h"
 #include "studio/internal.h"
 
-#define REF_SIDE  1024
-#define GEN_SIDE  1024
-#define MIN_SCORE 0.55
-#define ATTEMPTS  2
+#define REF_SIDE     1024
+#define GEN_SIDE     1024
+#define MIN_SCORE    0.55
+#define ATTEMPTS     2
+#define REPLY_PIXELS (16LL << 20) /* provider images (1-2 MP) may exceed a small upload limit */
 
 static const char *const keep =
     "Use the jewelry in the reference image exactly as it is: the same shape, proportions, metal "
@@ -114,7 +115,9 @@ static enum kr_code generate(struct ai *ai, const struct ai_image *in, const cha
     struct ai_image_req req = {
         .images = in, .nimages = 1, .prompt = prompt, .width = GEN_SIDE, .height = GEN_SIDE};
     struct ai_image_out gen;
-    struct image_load_opts lo = {.max_side = 2 * STUDIO_SIDE, .max_pixels = max_pixels};
+    struct image_load_opts lo = {.max_side = 2 * STUDIO_SIDE,
+                                 .max_pixels =
+                                     max_pixels > REPLY_PIXELS ? max_pixels : REPLY_PIXELS};
     struct image_px px;
     enum kr_code rc = ai_image(ai, &req, &gen, err);
     if (rc)
