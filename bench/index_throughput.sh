@@ -60,7 +60,7 @@ make_scenes() {
 make_catalog() {
     fetch tuxpaint-stamps-default
     SRC=$(find "$DATA/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps" -name '*.png' \
-        -size +60k | sort | head -n "$COUNT")
+        -size +30k | sort | head -n "$COUNT")
     i=0
     for f in $SRC; do
         out="$OUTDIR/$(printf 'c%04d' $i).jpg"
