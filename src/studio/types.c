@@ -282,8 +282,8 @@ enum kr_code studio_request_check(const struct studio_request *req, struct kr_er
                            req->types[i]);
         if (req->types[i] == STUDIO_DIMENSION && (!req->height.set || !req->width.set))
             return kr_fail(err, KR_EINVAL, "dimensions_required",
-                           "image type 3 (Dimension Image) needs both height and width, "
-                           "e.g. \"height\": \"25mm\", \"width\": \"12mm\"");
+                           "image type 3 (Dimension Image) needs both height and width, such as "
+                           "25mm and 12mm");
     }
     if (!studio_marketplace_ok(req->marketplace))
         return kr_fail(err, KR_EINVAL, "bad_marketplace",

@@ -287,6 +287,7 @@ static void test_regenerate(void **state)
     assert_string_equal(str(out, "zip_url"), rq.old_zip_url);
     assert_int_equal(json_integer_value(json_object_get(out, "image_type")), 1);
     assert_true(json_is_true(json_object_get(json_object_get(out, "compliance"), "ok")));
+    json_decref(out);
     img1 = tu_read_file(rq.old_generated_url, &li1);
     assert_true(li1 != li0 || memcmp(img1, img0, li0) != 0);
     check_zip(res, 2); /* the ZIP entry now equals the new file, order unchanged */

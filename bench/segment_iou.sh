@@ -1,0 +1,41 @@
+#!/bin/sh
+# segment_iou.sh - segmentation quality of the image studio on a set built
+# here, at bench time, from a Debian package (nothing is committed).
+#
+#   bench/segment_iou.sh [--build DIR] [-- ARGS for bench_segment_iou]
+#
+# 1. `apt-get download tuxpaint-stamps-default` + `dpkg -x` into bench/data/
+#    (git-ignored); skipped when already there.
+# 2. bench_segment_iou (bench/segment_iou.c) takes every stamp of the food,
+#    animals, plants, household and vehicles folders (transparent PNGs: the
+#    alpha channel is the true mask), composites each on white, off-white,
+#    gradient and lightly textured backgrounds with sensor noise and a JPEG
+#    round trip, segments with studio_segment() and prints mean IoU per
+#    background and per category.
+# Extra args go to the C driver, e.g. `-- --limit 50 --dump /tmp/segdump`.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA="$ROOT/bench/data"
+BUILD="$ROOT/build"
+PKG=tuxpaint-stamps-default
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: $0 [--build DIR] [-- ARGS]" >&2; exit 2 ;;
+    esac
+done
+
+STAMPS="$DATA/x/$PKG/usr/share/tuxpaint/stamps"
+if [ ! -d "$STAMPS" ]; then
+    mkdir -p "$DATA/debs" "$DATA/x/$PKG"
+    (cd "$DATA/debs" && ls ${PKG}_*.deb >/dev/null 2>&1 || apt-get download "$PKG")
+    dpkg -x "$(ls "$DATA"/debs/${PKG}_*.deb | head -n 1)" "$DATA/x/$PKG"
+fi
+[ -x "$BUILD/bench_segment_iou" ] || cmake --build "$BUILD" --target bench_segment_iou
+
+echo "machine: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+echo "package: $(dpkg-deb -f "$(ls "$DATA"/debs/${PKG}_*.deb | head -n 1)" Package Version | tr '\n' ' ')"
+"$BUILD/bench_segment_iou" "$STAMPS" "$@"
