@@ -52,10 +52,11 @@ int studio_label(const unsigned char *m, int w, int h, unsigned char want, int c
 
 /* The background of a photo: a smooth surface fitted to the border plus a
  * coarse correction grid learnt from every background pixel (bgmodel.c). */
+#define STUDIO_BG_GRID_MAX 80 /* grid cells per side at most (cell = longest side / 64, >= 4) */
 struct studio_bg {
     double coef[3][6]; /* per channel: 1, u, v, u^2, v^2, uv over [-1,1]^2 */
     int w, h;          /* image the model describes */
-    int cell, gw, gh;  /* correction grid: cell size in pixels, grid size */
+    int cell, gw, gh;  /* correction grid (bggrid.c): cell size in pixels, grid size */
     float *corr;       /* gw*gh*3 mean residuals, NULL before studio_bg_refine */
     int *gx0;          /* per column: left grid cell */
     float *gfx;        /* per column: weight of the right cell */
@@ -71,6 +72,8 @@ enum kr_code studio_bg_grow(const struct image_px *px, struct studio_bg *bg, str
 /* Measure the noise again over pixels away from `fg` (1 = piece). */
 enum kr_code studio_bg_restat(const struct image_px *px, const unsigned char *fg,
                               struct studio_bg *bg, struct kr_err *err);
+/* The smooth surface alone at pixel (x, y). */
+void studio_bg_surface(const struct studio_bg *bg, double x, double y, float out[3]);
 /* Model colours of row y: out[x*3+k]. */
 void studio_bg_row(const struct studio_bg *bg, int y, float *out);
 void studio_bg_release(struct studio_bg *bg);
@@ -86,7 +89,7 @@ enum kr_code studio_cutout_via_ai(struct ai *ai, const void *data, size_t n, con
                                   long long max_pixels, int long_side, struct studio_cutout *out,
                                   struct kr_err *err);
 
-/* What every item of one request shares (generate.c, regen.c). */
+/* What every item of one request shares (generate.c). */
 struct studio_work {
     const struct studio_env *env;
     long long max_pixels;

@@ -185,8 +185,8 @@ static void search(const struct image_px *sc, const struct pyr *py, double scale
 }
 
 /* Refine candidates on level `lv`, which has k times the pixels of theirs. */
-static void refine(const struct image_px *lv, const struct pyr *py, const struct cand *in,
-                   double k, int rad, double srange, int budget, struct cand *out)
+static void refine(const struct image_px *lv, const struct pyr *py, const struct cand *in, double k,
+                   int rad, double srange, int budget, struct cand *out)
 {
     const struct image_px *rgba = &py->lv[0];
     for (int i = 0; i < KEEP; i++)
