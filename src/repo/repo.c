@@ -32,9 +32,22 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
     return KR_OK;
 }
 
+/* The index keeps quantised descriptors; borderline duplicate decisions
+ * are re-scored with the exact ones from the store. */
+static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+{
+    struct repo *r = ctx;
+    struct store_image img;
+    if (store_image_get(r->store, id, &img, NULL))
+        return -1;
+    memcpy(desc, img.sig.desc, sizeof img.sig.desc);
+    return 0;
+}
+
 static enum kr_code open_backends(struct repo *r, struct kr_err *err)
 {
-    char path[4200];
+    char path[4200], opts[64];
+    long long rows = 0;
     enum kr_code rc;
 
     util_fmt(path, sizeof path, "%s/karat.db", r->cfg->data_dir);
@@ -45,7 +58,12 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
     if (rc)
         return rc;
-    return idx_open(r->cfg->index_backend, NULL, &r->idx, err);
+    store_image_count(r->store, &rows, NULL);
+    util_fmt(opts, sizeof opts, "capacity=%lld", rows + 1024);
+    rc = idx_open(r->cfg->index_backend, opts, &r->idx, err);
+    if (!rc)
+        idx_set_exact(r->idx, exact_desc, r);
+    return rc;
 }
 
 static enum kr_code startup_tasks(struct repo *r, struct kr_err *err)
