@@ -53,7 +53,7 @@ void http_res_bytes(struct http_response *res, int status, const char *content_t
 
 void http_res_json(struct http_response *res, int status, json_t *body)
 {
-    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(body);
     if (!s) {
         http_res_error(res, 500, "internal", "response could not be encoded as JSON");
