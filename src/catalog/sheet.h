@@ -69,6 +69,20 @@ enum sheet_copy_role {
     SHEET_COPY_FEATURES, /* one-line key features */
 };
 
+/* What a column holds in a variation family (POST /catalog_ai_variations):
+ * set by the variations step, blank (or the column's fixed value) on
+ * standalone rows. A sheet with a SHEET_VAR_PARENT_CHILD column gets one
+ * parent row per family; the others list the children only. */
+enum sheet_var_role {
+    SHEET_VAR_NONE = 0,
+    SHEET_VAR_PARENT_CHILD, /* "parent" on the parent row, "child" on children */
+    SHEET_VAR_PARENT_SKU,   /* children: the family's code (parent SKU, group/style id) */
+    SHEET_VAR_RELATIONSHIP, /* children: "variation" */
+    SHEET_VAR_THEME,        /* parent and children: ColorName, SizeName, SizeName-ColorName */
+    SHEET_VAR_SIZE,         /* children of size families: the child's size */
+    SHEET_VAR_COUNT
+};
+
 /* One column of the data sheet. Strings are never NULL unless noted. */
 struct sheet_column {
     const char *name;  /* header key, matched against the template's header row */
@@ -80,15 +94,17 @@ struct sheet_column {
     size_t nallowed;
     const char *const *aliases; /* other spellings of the header seen in templates */
     size_t naliases;
-    const char *value;       /* SHEET_SRC_FIXED: the value written; else NULL */
-    const char *profile_key; /* seller-profile key that overrides value, or NULL */
-    const char *separator;   /* multi-valued text: joiner between items ("::"), or NULL */
-    const char *forbidden;   /* characters removed from the value (UTF-8), or NULL */
-    int single_line;         /* line breaks are replaced by spaces */
-    int max_chars;           /* limit in Unicode characters; 0 = none */
-    int max_bytes;           /* limit in UTF-8 bytes; 0 = none */
-    int required;            /* the marketplace rejects a row without it */
-    int numeric;             /* written as a number cell when the text is a number */
+    const char *value;             /* SHEET_SRC_FIXED: the value written; else NULL */
+    const char *profile_key;       /* seller-profile key that overrides value, or NULL */
+    const char *separator;         /* multi-valued text: joiner between items ("::"), or NULL */
+    const char *forbidden;         /* characters removed from the value (UTF-8), or NULL */
+    int single_line;               /* line breaks are replaced by spaces */
+    int max_chars;                 /* limit in Unicode characters; 0 = none */
+    int max_bytes;                 /* limit in UTF-8 bytes; 0 = none */
+    int required;                  /* the marketplace rejects a row without it */
+    int numeric;                   /* written as a number cell when the text is a number */
+    enum sheet_var_role variation; /* role in a family; only fixed columns have one */
+    int parent;                    /* written on parent rows (all other cells stay blank) */
 };
 
 struct sheet_schema;
@@ -130,6 +146,9 @@ size_t sheet_ncolumns(const struct sheet_schema *s);
 const struct sheet_column *sheet_column(const struct sheet_schema *s, size_t i);
 /* Column by exact name; NULL if absent. */
 const struct sheet_column *sheet_find_column(const struct sheet_schema *s, const char *name);
+/* The column playing a variation role (at most one per role); NULL if none. */
+const struct sheet_column *sheet_variation_column(const struct sheet_schema *s,
+                                                  enum sheet_var_role role);
 
 /* The columns with source src (SHEET_SRC_ATTR, SHEET_SRC_DIMS or
  * SHEET_SRC_COPY) as struct ai_field, in column order: name = column name,

@@ -69,6 +69,15 @@ const struct sheet_column *sheet_find_column(const struct sheet_schema *s, const
     return NULL;
 }
 
+const struct sheet_column *sheet_variation_column(const struct sheet_schema *s,
+                                                  enum sheet_var_role role)
+{
+    for (size_t i = 0; role != SHEET_VAR_NONE && i < s->ncols; i++)
+        if (s->cols[i].variation == role)
+            return &s->cols[i];
+    return NULL;
+}
+
 size_t sheet_ai_fields(const struct sheet_schema *s, enum sheet_source src, struct ai_field *out,
                        size_t max)
 {

@@ -122,10 +122,12 @@ static enum kr_code str_array(struct sheet_schema *s, const json_t *a, const cha
 static const char *const source_names[] = {"sku", "attr", "dims", "copy", "fixed"};
 static const char *const copy_names[] = {"",         "title",   "bullet", "description",
                                          "keywords", "features"};
+static const char *const var_names[] = {"",      "parent_child", "parent_sku", "relationship",
+                                        "theme", "size"};
 static const char *const column_keys[] = {
-    "name",      "label",     "source",   "copy",      "description", "allowed",
-    "aliases",   "value",     "profile",  "separator", "forbidden",   "single_line",
-    "max_chars", "max_bytes", "required", "numeric",   NULL};
+    "name",     "label",   "source",    "copy",      "description", "allowed",   "aliases",
+    "value",    "profile", "separator", "forbidden", "single_line", "max_chars", "max_bytes",
+    "required", "numeric", "variation", "parent",    NULL};
 
 static int lookup(const char *const *names, size_t n, const char *s)
 {
@@ -156,13 +158,32 @@ static enum kr_code parse_limits(const json_t *o, struct sheet_column *c, struct
     long long mc = get_int(o, "max_chars", 1, SHEET_CELL_MAX_CHARS, 0);
     long long mb = get_int(o, "max_bytes", 1, 4 * SHEET_CELL_MAX_CHARS, 0);
     int sl = get_bool(o, "single_line"), rq = get_bool(o, "required"), nu = get_bool(o, "numeric");
-    if (mc < 0 || mb < 0 || sl < 0 || rq < 0 || nu < 0)
-        return bad(err, c->name, "bad max_chars/max_bytes/single_line/required/numeric");
+    int pa = get_bool(o, "parent");
+    if (mc < 0 || mb < 0 || sl < 0 || rq < 0 || nu < 0 || pa < 0)
+        return bad(err, c->name, "bad max_chars/max_bytes/single_line/required/numeric/parent");
     c->max_chars = (int)mc;
     c->max_bytes = (int)mb;
     c->single_line = sl;
     c->required = rq;
     c->numeric = nu;
+    c->parent = pa;
+    return KR_OK;
+}
+
+/* "variation": the column's role in a variation family; fixed columns only. */
+static enum kr_code parse_variation(const json_t *o, struct sheet_column *c, struct kr_err *err)
+{
+    int role;
+
+    if (!json_object_get(o, "variation"))
+        return KR_OK;
+    role = lookup(var_names + 1, SHEET_VAR_COUNT - 1, get_str(o, "variation", 16));
+    if (role < 0)
+        return bad(err, c->name,
+                   "variation must be parent_child, parent_sku, relationship, theme or size");
+    if (c->source != SHEET_SRC_FIXED)
+        return bad(err, c->name, "'variation' only applies to fixed columns");
+    c->variation = (enum sheet_var_role)(role + 1);
     return KR_OK;
 }
 
@@ -206,7 +227,7 @@ static enum kr_code parse_column(struct sheet_schema *s, const json_t *o, struct
         return bad(err, c->name, "'profile' only applies to fixed columns");
     c->separator = get_str(o, "separator", 16);
     c->forbidden = get_str(o, "forbidden", 256);
-    if ((rc = parse_limits(o, c, err)))
+    if ((rc = parse_limits(o, c, err)) || (rc = parse_variation(o, c, err)))
         return rc;
     if ((rc = str_array(s, json_object_get(o, "allowed"), (const char ***)&c->allowed, &c->nallowed,
                         c->name, err)))
@@ -228,9 +249,12 @@ static enum kr_code parse_columns(struct sheet_schema *s, const json_t *a, struc
     for (size_t i = 0; i < n; i++) {
         if ((rc = parse_column(s, json_array_get(a, i), &s->cols[i], err)))
             return rc;
-        for (size_t j = 0; j < i; j++)
+        for (size_t j = 0; j < i; j++) {
             if (strcmp(s->cols[j].name, s->cols[i].name) == 0)
                 return bad(err, "duplicate column", s->cols[i].name);
+            if (s->cols[i].variation && s->cols[j].variation == s->cols[i].variation)
+                return bad(err, "two columns with one variation role", s->cols[i].name);
+        }
     }
     s->ncols = n;
     return KR_OK;

@@ -16,9 +16,14 @@
  * each child's filename is the photo its values came from, and its SKU the
  * one paired with that photo and size; rows go to the requesting
  * marketplace's own sheet with its own schema (parent rows only where the
- * sheet has parent/child columns, never an Amazon row in a Flipkart sheet);
+ * sheet has a parent/child column, never an Amazon row in a Flipkart sheet);
  * every result entry, parents included, is {"attributes", "warnings"}; the
  * themes use Amazon's names (ColorName, SizeName, SizeName-ColorName).
+ * Which column plays which part in a family is schema data (the columns'
+ * "variation" and "parent" keys, docs/MARKETPLACES.md): Amazon has parent
+ * rows, Flipkart/Shopsy children share a Group ID, Meesho children carry
+ * their size in Variation. A size family on a sheet without a size column
+ * is refused: its rows would differ only by SKU.
  *
  * The second half of this file is the finish step (rows per family).
  */
@@ -43,9 +48,23 @@ static const struct theme *find_theme(const char *category)
     return NULL;
 }
 
-/* Longest common prefix of the group's SKUs without trailing separators,
- * else "<first SKU>-P"; never equal to a child SKU. */
-static void parent_sku(json_t *skus, char *out, size_t n)
+static int is_sku_of(json_t *skus, const char *sku)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(skus, i, v)
+    {
+        if (strcmp(json_string_value(v), sku) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Longest common prefix of the group's SKUs (whole UTF-8 characters) without
+ * trailing separators, else "<first SKU>-P" ("-P2", ...); never equal to any
+ * SKU of the request (all_skus). */
+static void parent_sku(json_t *skus, json_t *all_skus, char *out, size_t n)
 {
     const char *first = json_string_value(json_array_get(skus, 0));
     size_t len = strlen(first), i;
@@ -59,12 +78,18 @@ static void parent_sku(json_t *skus, char *out, size_t n)
             k++;
         len = k;
     }
+    while (len && ((unsigned char)first[len] & 0xC0) == 0x80) /* inside a character */
+        len--;
     while (len && strchr("-_. /", first[len - 1]))
         len--;
-    if (len < 2 || len == strlen(first))
-        snprintf(out, n, "%s-P", first);
-    else
+    if (len >= 2 && len < strlen(first)) {
         snprintf(out, n, "%.*s", (int)len, first);
+        if (!is_sku_of(all_skus, out))
+            return;
+    }
+    snprintf(out, n, "%s-P", first);
+    for (int k = 2; k < 100000 && is_sku_of(all_skus, out); k++)
+        snprintf(out, n, "%s-P%d", first, k);
 }
 
 /* Photos a group consumes. */
@@ -77,12 +102,17 @@ static size_t photos_for(const struct theme *t, size_t gsize, size_t nsizes)
     return gsize;
 }
 
-static enum kr_code check_group(const struct theme *t, size_t g, json_int_t gsize, size_t nsizes,
-                                struct kr_err *err)
+static enum kr_code check_group(const struct sheet_schema *s, const struct theme *t, size_t g,
+                                json_int_t gsize, size_t nsizes, struct kr_err *err)
 {
     if (!t)
         return kr_fail(err, KR_EINVAL, "bad_variation",
                        "group %zu: variations_category must be color, size or colorsize", g + 1);
+    if (strcmp(t->category, "color") && !sheet_variation_column(s, SHEET_VAR_SIZE))
+        return kr_fail(err, KR_EINVAL, "bad_variation",
+                       "group %zu: the %s %s sheet has no size column, so a %s family cannot be "
+                       "listed there",
+                       g + 1, sheet_marketplace(s), sheet_product_type(s), t->category);
     if (gsize < 1 || gsize > 1000)
         return kr_fail(err, KR_EINVAL, "bad_variation", "group %zu: bad group size", g + 1);
     if (strcmp(t->category, "color") && nsizes == 0)
@@ -99,15 +129,16 @@ static enum kr_code check_group(const struct theme *t, size_t g, json_int_t gsiz
 }
 
 /* One group: its params entry, and one item per photo it consumes. */
-static enum kr_code add_group(const struct catalog_var_req *r, size_t g, size_t *sku_at,
-                              size_t *photo_at, json_t *groups, json_t *items, struct kr_err *err)
+static enum kr_code add_group(const struct sheet_schema *s, const struct catalog_var_req *r,
+                              size_t g, size_t *sku_at, size_t *photo_at, json_t *groups,
+                              json_t *items, struct kr_err *err)
 {
     const struct theme *t = find_theme(json_string_value(json_array_get(r->categories, g)));
     json_int_t gsize = json_integer_value(json_array_get(r->group_sizes, g));
     size_t nsizes = json_array_size(r->sizes), nphotos, per;
     json_t *skus = json_array();
     char parent[CATALOG_MAX_SKU + 8];
-    enum kr_code rc = check_group(t, g, gsize, nsizes, err);
+    enum kr_code rc = check_group(s, t, g, gsize, nsizes, err);
 
     if (!rc && *sku_at + (size_t)gsize > json_array_size(r->base.skus))
         rc = kr_fail(err, KR_EINVAL, "sku_count_mismatch",
@@ -130,7 +161,7 @@ static enum kr_code add_group(const struct catalog_var_req *r, size_t g, size_t 
                                                "skus", mine));
     }
     if (!rc) {
-        parent_sku(skus, parent, sizeof parent);
+        parent_sku(skus, r->base.skus, parent, sizeof parent);
         json_array_append_new(groups,
                               json_pack("{s:s, s:s, s:s, s:O}", "category", t->category, "theme",
                                         t->amazon, "parent_sku", parent, "skus", skus));
@@ -145,6 +176,7 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
                                       json_t **params, json_t **items, struct kr_err *err)
 {
     size_t ngroups = json_array_size(r->group_sizes), sku_at = 0, photo_at = 0;
+    const struct sheet_schema *s = NULL;
     json_t *groups = json_array();
     enum kr_code rc;
 
@@ -152,6 +184,9 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
     rc = json_array_size(r->base.skus)
              ? catalog_job_params(c, &r->base, params, err)
              : kr_fail(err, KR_EINVAL, "missing_skus", "skuids are required for variations");
+    if (!rc)
+        rc = catalog_schema(c, catalog_str(*params, "marketplace"),
+                            catalog_str(*params, "product_type"), &s, err);
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
         rc = kr_fail(err, KR_EINVAL, "bad_variation",
                      "give one variations_category per group_sizes entry");
@@ -159,7 +194,7 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
         rc = kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d sizes", CATALOG_MAX_SIZES);
     *items = rc ? NULL : json_array();
     for (size_t g = 0; !rc && g < ngroups; g++)
-        rc = add_group(r, g, &sku_at, &photo_at, groups, *items, err);
+        rc = add_group(s, r, g, &sku_at, &photo_at, groups, *items, err);
     if (!rc &&
         (sku_at != json_array_size(r->base.skus) || photo_at != json_array_size(r->base.refs)))
         rc = kr_fail(err, KR_EINVAL, "count_mismatch",
@@ -185,9 +220,12 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
  * parent_sku, skus}; params.sizes; items = one per photo {url, sku, group,
  * skus}. A photo's values (item result) fill every child row of that photo;
  * the child's SKU and size come from its position, the variation columns
- * (parent_child, parent_sku, relationship_type, variation_theme, size_name)
- * are set only where the marketplace's schema has them. A group whose
- * photos all failed gets no parent row; its SKUs carry the photo's error.
+ * (schema roles parent_child, parent_sku, relationship, theme, size: on
+ * Amazon parent_child, parent_sku, relationship_type, variation_theme,
+ * size_name) are set only where the marketplace's schema has them. The
+ * parent row (sheets with a parent_child column) holds only the columns
+ * marked "parent". A group whose photos all failed gets no parent row; its
+ * SKUs carry the photo's error.
  */
 
 struct group_out {
@@ -199,14 +237,43 @@ struct group_out {
     const char *first_url;
 };
 
+/* ov[the column playing role] = value, when the sheet has such a column. */
+static void set_role(json_t *ov, const struct sheet_schema *s, enum sheet_var_role role,
+                     const char *value)
+{
+    const struct sheet_column *c = sheet_variation_column(s, role);
+    if (c && value)
+        json_object_set_new(ov, c->name, json_string(value));
+}
+
 static json_t *child_overrides(struct group_out *o, const char *size)
 {
-    json_t *ov = json_pack("{s:s, s:s, s:s, s:s}", "parent_child", "child", "parent_sku",
-                           catalog_str(o->group, "parent_sku"), "relationship_type", "variation",
-                           "variation_theme", catalog_str(o->group, "theme"));
-    if (ov && size)
-        json_object_set_new(ov, "size_name", json_string(size));
+    json_t *ov = json_object();
+
+    set_role(ov, o->s, SHEET_VAR_PARENT_CHILD, "child");
+    set_role(ov, o->s, SHEET_VAR_PARENT_SKU, catalog_str(o->group, "parent_sku"));
+    set_role(ov, o->s, SHEET_VAR_RELATIONSHIP, "variation");
+    set_role(ov, o->s, SHEET_VAR_THEME, catalog_str(o->group, "theme"));
+    set_role(ov, o->s, SHEET_VAR_SIZE, size);
     return ov;
+}
+
+/* A parent row only names the family: every column the schema does not mark
+ * "parent" (price, stock, attributes, the child's own SKU columns, ...) is
+ * left blank, and so are warnings about those columns. */
+static void keep_parent_columns(const struct sheet_schema *s, json_t *row, json_t *warnings)
+{
+    size_t i = json_array_size(warnings);
+
+    for (size_t c = 0; c < sheet_ncolumns(s); c++)
+        if (!sheet_column(s, c)->parent)
+            json_object_del(row, sheet_column(s, c)->name);
+    while (i-- > 0) {
+        const struct sheet_column *c =
+            sheet_find_column(s, catalog_str(json_array_get(warnings, i), "column"));
+        if (!c || !c->parent)
+            json_array_remove(warnings, i);
+    }
 }
 
 static enum kr_code add_row(struct group_out *o, const char *url, const char *sku, json_t *values,
@@ -217,14 +284,8 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
 
     if (rc)
         return rc;
-    if (parent) { /* a parent row only names the family: blank attributes are expected */
-        size_t i = json_array_size(warnings);
-        while (i-- > 0) {
-            const char *p = catalog_str(json_array_get(warnings, i), "problem");
-            if (!strcmp(p, "missing_required") || !strcmp(p, "too_few_bullets"))
-                json_array_remove(warnings, i);
-        }
-    }
+    if (parent)
+        keep_parent_columns(o->s, row, warnings);
     json_array_append(parent ? o->rows : o->child_rows, row);
     json_array_append_new(parent ? o->results : o->child_results,
                           catalog_result_entry(o->s, url, sku, row, warnings));
@@ -276,8 +337,9 @@ static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
 
     if (title)
         json_object_set(values, title, json_object_get(o->first_values, title));
-    ov = json_pack("{s:s, s:s}", "parent_child", "parent", "variation_theme",
-                   catalog_str(o->group, "theme"));
+    ov = json_object();
+    set_role(ov, o->s, SHEET_VAR_PARENT_CHILD, "parent");
+    set_role(ov, o->s, SHEET_VAR_THEME, catalog_str(o->group, "theme"));
     rc = add_row(o, o->first_url, catalog_str(o->group, "parent_sku"), values, ov, 1, err);
     json_decref(values);
     json_decref(ov);
@@ -299,7 +361,7 @@ static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, jso
         if ((size_t)json_integer_value(json_object_get(in, "group")) == g && !rc)
             rc = photo_rows(o, in, json_array_get(docs, i), err);
     }
-    if (!rc && o->first_values && sheet_find_column(o->s, "parent_child"))
+    if (!rc && o->first_values && sheet_variation_column(o->s, SHEET_VAR_PARENT_CHILD))
         rc = parent_row(o, err);
     if (!rc) {
         json_array_extend(o->rows, o->child_rows);
@@ -332,7 +394,7 @@ enum kr_code catalog_var_finish(void *ctx, const char *job_id, json_t *params, j
         out = json_pack("{s:O, s:O, s:s, s:s, s:I, s:b}", "results", o.results, "groups", groups,
                         "marketplace", sheet_marketplace(o.s), "product_type",
                         sheet_product_type(o.s), "rows", (json_int_t)json_array_size(o.rows),
-                        "parent_rows", sheet_find_column(o.s, "parent_child") != NULL);
+                        "parent_rows", sheet_variation_column(o.s, SHEET_VAR_PARENT_CHILD) != NULL);
         rc = out ? catalog_write_files(c, o.s, params, o.rows, out, err)
                  : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     }

@@ -143,6 +143,79 @@ static void test_bad_schemas(void **state)
                "\"sheet\":{\"name\":\"a/b\"},\"header_row\":1,\"first_data_row\":2,\"columns\":[]}",
                "sheet");
     expect_bad("[1,2", "x_y.json");
+    expect_bad(HEAD "\"columns\":[{\"name\":\"a\",\"source\":\"attr\",\"variation\":\"size\"}]}",
+               "only applies to fixed");
+    expect_bad(HEAD "\"columns\":[{\"name\":\"a\",\"source\":\"fixed\",\"value\":\"\","
+                    "\"variation\":\"colour\"}]}",
+               "variation must be");
+    expect_bad(HEAD "\"columns\":[{\"name\":\"a\",\"source\":\"fixed\",\"value\":\"\","
+                    "\"variation\":\"size\"},{\"name\":\"b\",\"source\":\"fixed\",\"value\":"
+                    "\"\",\"variation\":\"size\"}]}",
+               "one variation role");
+    expect_bad(HEAD "\"columns\":[{\"name\":\"a\",\"source\":\"sku\",\"parent\":1}]}", "parent");
+}
+
+/* Variation columns: Amazon's four at flat-file positions 29-32 (between
+ * target_gender, 18, and stone_color, 33) with their allowed values, and
+ * size_name; Flipkart/Shopsy share a Group ID; Meesho sizes go to Variation. */
+static void test_variation_columns(void **state)
+{
+    static const char *types[] = {"earrings", "necklace", "bracelet"};
+    static const char *amazon[] = {"target_gender", "relationship_type", "variation_theme",
+                                   "parent_sku",    "parent_child",      "stone_color"};
+    static const enum sheet_var_role roles[] = {SHEET_VAR_NONE,         SHEET_VAR_RELATIONSHIP,
+                                                SHEET_VAR_THEME,        SHEET_VAR_PARENT_SKU,
+                                                SHEET_VAR_PARENT_CHILD, SHEET_VAR_NONE};
+    (void)state;
+    for (int ty = 0; ty < 3; ty++) {
+        struct sheet_schema *s = load("amazon", types[ty]);
+        size_t at = 0;
+        while (strcmp(sheet_column(s, at)->name, amazon[0]) != 0)
+            at++;
+        for (int k = 0; k < 6; k++) {
+            const struct sheet_column *c = sheet_column(s, at + (size_t)k);
+            assert_string_equal(c->name, amazon[k]);
+            assert_int_equal(c->variation, roles[k]);
+            if (roles[k]) {
+                assert_int_equal(c->source, SHEET_SRC_FIXED);
+                assert_string_equal(c->value, "");
+            }
+        }
+        const struct sheet_column *c = sheet_find_column(s, "variation_theme");
+        assert_int_equal(c->nallowed, 3);
+        assert_string_equal(c->allowed[0], "ColorName");
+        assert_string_equal(c->allowed[1], "SizeName");
+        assert_string_equal(c->allowed[2], "SizeName-ColorName");
+        c = sheet_find_column(s, "parent_child");
+        assert_int_equal(c->nallowed, 2);
+        assert_string_equal(c->allowed[0], "parent");
+        assert_string_equal(c->allowed[1], "child");
+        assert_string_equal(sheet_find_column(s, "relationship_type")->allowed[0], "variation");
+        assert_ptr_equal(sheet_variation_column(s, SHEET_VAR_SIZE),
+                         sheet_find_column(s, "size_name"));
+        /* parent rows: identity, title and the family columns only */
+        int parents = 0;
+        for (size_t i = 0; i < sheet_ncolumns(s); i++)
+            parents += sheet_column(s, i)->parent;
+        assert_int_equal(parents, 8);
+        assert_true(sheet_find_column(s, "item_sku")->parent);
+        assert_false(sheet_find_column(s, "standard_price")->parent);
+        assert_false(sheet_find_column(s, "parent_sku")->parent);
+        sheet_schema_free(s);
+
+        for (int m = 0; m < 2; m++) {
+            s = load(m ? "shopsy" : "flipkart", types[ty]);
+            assert_string_equal(sheet_variation_column(s, SHEET_VAR_PARENT_SKU)->name, "Group ID");
+            assert_null(sheet_variation_column(s, SHEET_VAR_PARENT_CHILD));
+            assert_null(sheet_variation_column(s, SHEET_VAR_SIZE));
+            sheet_schema_free(s);
+        }
+        s = load("meesho", types[ty]);
+        assert_string_equal(sheet_variation_column(s, SHEET_VAR_SIZE)->name, "Variation");
+        assert_null(sheet_variation_column(s, SHEET_VAR_PARENT_CHILD));
+        assert_null(sheet_variation_column(s, SHEET_VAR_PARENT_SKU));
+        sheet_schema_free(s);
+    }
 }
 
 /* The original's bugs (MARKETPLACES.md section 7) are fixed in the data. */
@@ -287,10 +360,15 @@ int main(void)
     const char *src = getenv("KARAT_SOURCE_DIR");
     snprintf(dir, sizeof dir, "%s/data/marketplaces", src ? src : ".");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_schema_loads), cmocka_unit_test(test_list),
-        cmocka_unit_test(test_lookup_rules),       cmocka_unit_test(test_env_dir),
-        cmocka_unit_test(test_bad_schemas),        cmocka_unit_test(test_known_bugs_fixed),
-        cmocka_unit_test(test_ai_fields),          cmocka_unit_test(test_profile),
+        cmocka_unit_test(test_every_schema_loads),
+        cmocka_unit_test(test_list),
+        cmocka_unit_test(test_lookup_rules),
+        cmocka_unit_test(test_env_dir),
+        cmocka_unit_test(test_bad_schemas),
+        cmocka_unit_test(test_known_bugs_fixed),
+        cmocka_unit_test(test_variation_columns),
+        cmocka_unit_test(test_ai_fields),
+        cmocka_unit_test(test_profile),
         cmocka_unit_test(test_row_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
