@@ -152,6 +152,26 @@ static inline unsigned char *ca_photo(int seed, size_t *n)
     return tu_make_image(&o, n);
 }
 
+/* Upload a synthetic photo to s (POST /upload-and-index); its Karat URL, malloc'd. */
+static inline char *ca_upload(const struct tu_server *s, int seed)
+{
+    size_t n;
+    unsigned char *img = ca_photo(seed, &n);
+    struct tu_part p = {"file", "up.jpg", "image/jpeg", img, n};
+    char url[256], *out;
+    struct tu_resp r;
+    json_t *j;
+    snprintf(url, sizeof url, "%s/upload-and-index", s->base);
+    assert_int_equal(tu_post_multipart(url, &p, 1, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = ca_json(&r);
+    out = strdup(ca_str(j, "s3_url"));
+    json_decref(j);
+    tu_resp_free(&r);
+    free(img);
+    return out;
+}
+
 /* The fake providers' replies. */
 #define CA_ATTRS                                                                                   \
     "{\"color_map\": \"Gold\", \"style_name\": \"Traditional\", \"item_type_name\": \"Jhumkis\","  \

@@ -8,7 +8,7 @@
  * Checked: the response shape, workbooks downloaded and read cell by cell,
  * CSVs, Karat URLs read from the blob store while loopback URLs are refused,
  * failure isolation, async jobs and GET /jobs, seller templates and
- * /clear_excel_file, variations, input errors, the SKU cache (the fakes
+ * /clear_excel_file, input errors, the SKU cache (the fakes
  * count requests), and a 429 on one Gemini key moving to the next.
  */
 #include "catalog_api.h"
@@ -98,26 +98,6 @@ static json_t *post_photos(const struct tu_server *s, const char *query, int n, 
     return j;
 }
 
-/* Upload one photo with /upload-and-index; its Karat URL (malloc'd). */
-static char *upload(const struct tu_server *s, int seed)
-{
-    size_t n;
-    unsigned char *img = ca_photo(seed, &n);
-    struct tu_part p = {"file", "up.jpg", "image/jpeg", img, n};
-    char url[256], *out;
-    struct tu_resp r;
-    json_t *j;
-    snprintf(url, sizeof url, "%s/upload-and-index", s->base);
-    assert_int_equal(tu_post_multipart(url, &p, 1, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    j = ca_json(&r);
-    out = strdup(ca_str(j, "s3_url"));
-    json_decref(j);
-    tu_resp_free(&r);
-    free(img);
-    return out;
-}
-
 static json_t *attrs_at(json_t *resp, size_t i)
 {
     return json_object_get(json_array_get(json_object_get(resp, "results"), i), "attributes");
@@ -162,7 +142,7 @@ static void test_offline_upload_sync_cell_by_cell(void **state)
 
 static void test_karat_urls_direct_and_ssrf_refused(void **state)
 {
-    char *u1 = upload(&off, 31), *u2 = upload(&off, 32), ext[256], list[2048];
+    char *u1 = ca_upload(&off, 31), *u2 = ca_upload(&off, 32), ext[256], list[2048];
     long st;
     size_t n;
     unsigned char *x;
@@ -338,51 +318,6 @@ static void test_templates_and_clear(void **state)
     free(tpl);
 }
 
-static void test_variations(void **state)
-{
-    char *u[3], list[2048];
-    long st;
-    json_t *b, *j, *r;
-    size_t i;
-    (void)state;
-
-    for (int k = 0; k < 3; k++)
-        u[k] = upload(&off, 61 + k);
-    snprintf(list, sizeof list, "%s,%s,%s", u[0], u[1], u[2]);
-    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "number_of_grps", "2", "group_sizes",
-                  "2,3", "image_urls", list, "variations_category", "color,size", "size_available",
-                  "S,M,L", "type", "earrings", "marketplace", "amazon", "skuids",
-                  "V1-RED,V1-BLUE,V2-S,V2-M,V2-L");
-    j = ca_post_json(&off, "/catalog_ai_variations", b, &st);
-    assert_int_equal(st, 200);
-    json_array_foreach(json_object_get(j, "results"), i, r)
-    {
-        assert_non_null(json_object_get(r, "attributes")); /* parents too */
-    }
-    /* children: SKU and photo paired correctly; size rows share the size photo */
-    {
-        const char *sk[] = {"V1-RED", "V1-BLUE", "V2-S", "V2-M", "V2-L"};
-        int ph[] = {0, 1, 2, 2, 2};
-        size_t k = 0;
-        json_array_foreach(json_object_get(j, "results"), i, r)
-        {
-            json_t *a = json_object_get(r, "attributes");
-            if (!strcmp(ca_str(a, "parent_child"), "parent"))
-                continue;
-            assert_string_equal(ca_str(a, "skuid"), sk[k]);
-            assert_string_equal(ca_str(a, "filename"), u[ph[k]]);
-            k++;
-        }
-        assert_int_equal(k, 5);
-    }
-    assert_string_equal(ca_str(json_array_get(json_object_get(j, "groups"), 1), "theme"),
-                        "SizeName");
-    json_decref(j);
-    json_decref(b);
-    for (int k = 0; k < 3; k++)
-        free(u[k]);
-}
-
 static void test_cloud_cache_prevents_second_call(void **state)
 {
     long st;
@@ -493,7 +428,6 @@ int main(void)
         cmocka_unit_test(test_async_job_status),
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_templates_and_clear),
-        cmocka_unit_test(test_variations),
         cmocka_unit_test(test_cloud_cache_prevents_second_call),
         cmocka_unit_test(test_cloud_429_moves_to_next_key),
         cmocka_unit_test(test_cloud_fetches_loopback_when_allowed),

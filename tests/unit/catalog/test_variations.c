@@ -14,6 +14,7 @@
  * from one request to the next (the original mutated global dicts).
  */
 #include "pipeline_test.h"
+#include "variation_want.h"
 
 static json_t *ints(const int *v, size_t n)
 {
@@ -78,24 +79,6 @@ static void standard_input(struct var_in *v, char photos[5][700])
 {
     set_input(v, photos, 5, std_skus, 11, std_groups, std_cats, 3);
 }
-
-/* One sheet row: photo < 0 is a parent row; family = the parent SKU. */
-struct want {
-    const char *sku;
-    int photo;
-    const char *family, *theme, *size;
-};
-
-/* standard_input, in sheet order (parent rows where the sheet has them). */
-static const struct want std_rows[] = {
-    {"ER7", -1, "ER7", "ColorName", NULL},          {"ER7-RED", 0, "ER7", "ColorName", NULL},
-    {"ER7-BLUE", 1, "ER7", "ColorName", NULL},      {"ER8", -1, "ER8", "SizeName", NULL},
-    {"ER8-S", 2, "ER8", "SizeName", "S"},           {"ER8-M", 2, "ER8", "SizeName", "M"},
-    {"ER8-L", 2, "ER8", "SizeName", "L"},           {"CS", -1, "CS", "SizeName-ColorName", NULL},
-    {"CS-R-S", 3, "CS", "SizeName-ColorName", "S"}, {"CS-R-M", 3, "CS", "SizeName-ColorName", "M"},
-    {"CS-R-L", 3, "CS", "SizeName-ColorName", "L"}, {"CS-G-S", 4, "CS", "SizeName-ColorName", "S"},
-    {"CS-G-M", 4, "CS", "SizeName-ColorName", "M"}, {"CS-G-L", 4, "CS", "SizeName-ColorName", "L"},
-};
 
 /* The schema as the pipeline sees it (profile applied). */
 static struct sheet_schema *schema_with(struct pt *t, const char *mp, const char *type,
@@ -284,7 +267,7 @@ static void test_amazon(void **state)
         struct var_in v;
         fx_open(&f, "amazon", types[ty], profile);
         standard_input(&v, f.photos);
-        fx_check(&f, &v, std_rows, 14, 14, 1);
+        fx_check(&f, &v, vw_standard, 14, 14, 1);
         /* the values that matter, spelled out (check_sheet derives them) */
         assert_string_equal(sheet_find_column(f.s, "standard_price")->value, "499");
         assert_string_equal(sheet_find_column(f.s, "feed_product_type")->value, types[ty]);
@@ -349,7 +332,7 @@ static void test_meesho(void **state)
     assert_string_equal(sheet_variation_column(f.s, SHEET_VAR_SIZE)->name, "Variation");
     assert_null(sheet_variation_column(f.s, SHEET_VAR_PARENT_SKU));
     standard_input(&v, f.photos);
-    fx_check(&f, &v, std_rows, 14, 11, 0);
+    fx_check(&f, &v, vw_standard, 14, 11, 0);
     /* colour children keep the fixed "Free size" */
     assert_string_equal(sheet_find_column(f.s, "Variation")->value, "Free size");
     fx_close(&f);
@@ -363,20 +346,9 @@ static void test_no_shared_state(void **state)
     static const char *skus1[] = {"ER8-S", "ER8-M", "ER8-L", "CS-R-S", "CS-R-M", "CS-R-L"};
     static const char *cats1[] = {"size", "colorsize"};
     static const int groups1[] = {3, 3};
-    static const struct want rows1[] = {{"ER8", -1, "ER8", "SizeName", NULL},
-                                        {"ER8-S", 0, "ER8", "SizeName", "S"},
-                                        {"ER8-M", 0, "ER8", "SizeName", "M"},
-                                        {"ER8-L", 0, "ER8", "SizeName", "L"},
-                                        {"CS-R", -1, "CS-R", "SizeName-ColorName", NULL},
-                                        {"CS-R-S", 1, "CS-R", "SizeName-ColorName", "S"},
-                                        {"CS-R-M", 1, "CS-R", "SizeName-ColorName", "M"},
-                                        {"CS-R-L", 1, "CS-R", "SizeName-ColorName", "L"}};
     static const char *skus2[] = {"ER9-RED", "ER9-BLUE"};
     static const char *cats2[] = {"color"};
     static const int groups2[] = {2};
-    static const struct want rows2[] = {{"ER9", -1, "ER9", "ColorName", NULL},
-                                        {"ER9-RED", 0, "ER9", "ColorName", NULL},
-                                        {"ER9-BLUE", 1, "ER9", "ColorName", NULL}};
     static const struct want plain = {"PLAIN-1", 0, "", "", NULL};
     struct fx f;
     struct var_in v;
@@ -384,9 +356,9 @@ static void test_no_shared_state(void **state)
 
     fx_open(&f, "amazon", "earrings", NULL);
     set_input(&v, f.photos, 2, skus1, 6, groups1, cats1, 2);
-    fx_check(&f, &v, rows1, 8, 8, 1);
+    fx_check(&f, &v, vw_sized, 8, 8, 1);
     set_input(&v, f.photos, 2, skus2, 2, groups2, cats2, 1);
-    fx_check(&f, &v, rows2, 3, 3, 1);
+    fx_check(&f, &v, vw_coloured, 3, 3, 1);
     {
         const char *one[] = {f.photos[0]}, *sku[] = {"PLAIN-1"};
         json_t *refs = pt_strings(one, 1), *skus = pt_strings(sku, 1), *st;
