@@ -7,8 +7,10 @@
  *   colorsize  one photo per colour, one SKU per colour x size, colour-major.
  * Each photo is one job item processed exactly like a catalog item (models +
  * SKU cache, keyed by the first SKU of the photo). The finish step writes,
- * per group, one parent row and one child row per SKU: the child rows copy
- * their photo's values, with the size and the variation columns set.
+ * per group, a parent row (sheets that have them) and one child row per SKU:
+ * the child rows copy their photo's values, with the size and the variation
+ * columns set. SKUs must be distinct; each family gets a code (parent SKU)
+ * that is neither a SKU nor another family's code.
  *
  * Fixed against the original (SEED_SYSTEM §1.11, §9 items 12 and 28): no
  * module-level state is touched (every group builds its own values, so a
@@ -48,14 +50,20 @@ static const struct theme *find_theme(const char *category)
     return NULL;
 }
 
-static int is_sku_of(json_t *skus, const char *sku)
+/* code is a SKU of the request or the family code of an earlier group. */
+static int code_taken(json_t *all_skus, json_t *groups, const char *code)
 {
     size_t i;
     json_t *v;
 
-    json_array_foreach(skus, i, v)
+    json_array_foreach(all_skus, i, v)
     {
-        if (strcmp(json_string_value(v), sku) == 0)
+        if (strcmp(json_string_value(v), code) == 0)
+            return 1;
+    }
+    json_array_foreach(groups, i, v)
+    {
+        if (strcmp(catalog_str(v, "parent_sku"), code) == 0)
             return 1;
     }
     return 0;
@@ -63,8 +71,8 @@ static int is_sku_of(json_t *skus, const char *sku)
 
 /* Longest common prefix of the group's SKUs (whole UTF-8 characters) without
  * trailing separators, else "<first SKU>-P" ("-P2", ...); never equal to any
- * SKU of the request (all_skus). */
-static void parent_sku(json_t *skus, json_t *all_skus, char *out, size_t n)
+ * SKU of the request (all_skus) or another family's code (groups so far). */
+static void parent_sku(json_t *skus, json_t *all_skus, json_t *groups, char *out, size_t n)
 {
     const char *first = json_string_value(json_array_get(skus, 0));
     size_t len = strlen(first), i;
@@ -84,12 +92,23 @@ static void parent_sku(json_t *skus, json_t *all_skus, char *out, size_t n)
         len--;
     if (len >= 2 && len < strlen(first)) {
         snprintf(out, n, "%.*s", (int)len, first);
-        if (!is_sku_of(all_skus, out))
+        if (!code_taken(all_skus, groups, out))
             return;
     }
     snprintf(out, n, "%s-P", first);
-    for (int k = 2; k < 100000 && is_sku_of(all_skus, out); k++)
+    for (int k = 2; k < 100000 && code_taken(all_skus, groups, out); k++)
         snprintf(out, n, "%s-P%d", first, k);
+}
+
+/* A SKU given twice (two rows would claim it), or NULL. */
+static const char *duplicate_sku(json_t *skus)
+{
+    for (size_t i = 0; i < json_array_size(skus); i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(json_string_value(json_array_get(skus, i)),
+                        json_string_value(json_array_get(skus, j))))
+                return json_string_value(json_array_get(skus, i));
+    return NULL;
 }
 
 /* Photos a group consumes. */
@@ -161,7 +180,7 @@ static enum kr_code add_group(const struct sheet_schema *s, const struct catalog
                                                "skus", mine));
     }
     if (!rc) {
-        parent_sku(skus, r->base.skus, parent, sizeof parent);
+        parent_sku(skus, r->base.skus, groups, parent, sizeof parent);
         json_array_append_new(groups,
                               json_pack("{s:s, s:s, s:s, s:O}", "category", t->category, "theme",
                                         t->amazon, "parent_sku", parent, "skus", skus));
@@ -187,6 +206,9 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
     if (!rc)
         rc = catalog_schema(c, catalog_str(*params, "marketplace"),
                             catalog_str(*params, "product_type"), &s, err);
+    if (!rc && duplicate_sku(r->base.skus))
+        rc = kr_fail(err, KR_EINVAL, "duplicate_sku", "SKU %.128s is given twice",
+                     duplicate_sku(r->base.skus));
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
         rc = kr_fail(err, KR_EINVAL, "bad_variation",
                      "give one variations_category per group_sizes entry");

@@ -415,6 +415,21 @@ static void test_family_codes(void **state)
         json_decref(items);
         var_free(&v);
     }
+    { /* two families with one prefix: the second gets its own code */
+        const char *skus[] = {"ER7-RED", "ER7-BLUE", "ER7-GREEN", "ER7-PINK"};
+        static const int two[] = {2, 2};
+        struct var_in v;
+        struct kr_err err = {0};
+        json_t *params = NULL, *items = NULL, *groups;
+        set_input(&v, photos, 4, skus, 4, two, cats, 2);
+        assert_int_equal(var_input(&t, "amazon", "earrings", &v, &params, &items, &err), KR_OK);
+        groups = json_object_get(params, "groups");
+        assert_string_equal(pt_str(json_array_get(groups, 0), "parent_sku"), "ER7");
+        assert_string_equal(pt_str(json_array_get(groups, 1), "parent_sku"), "ER7-GREEN-P");
+        json_decref(params);
+        json_decref(items);
+        var_free(&v);
+    }
     pt_close(&t);
 }
 
@@ -451,6 +466,15 @@ static void test_bad_groups(void **state)
     }
     assert_int_equal(var_input(&t, "amazon", "earrings", &v, &params, &items, &err), KR_EINVAL);
     assert_string_equal(err.slug, "bad_variation");
+    json_decref(v.cats);
+    v.cats = pt_strings(std_cats, 3);
+    json_array_set_new(v.skus, 4, json_string("ER8-S")); /* a SKU twice */
+    assert_int_equal(var_input(&t, "amazon", "earrings", &v, &params, &items, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "duplicate_sku");
+    json_array_set_new(v.skus, 4, json_string("ER8-L")); /* and fixed again: accepted */
+    assert_int_equal(var_input(&t, "amazon", "earrings", &v, &params, &items, &err), KR_OK);
+    json_decref(params);
+    json_decref(items);
     var_free(&v);
     pt_close(&t);
 }
