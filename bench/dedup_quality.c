@@ -4,7 +4,7 @@
  * builds it; DEDUP.md section 3.3).
  *
  *   bench_dedup_quality MANIFEST [--threads N] [--rule HASH_MAX DESC_MIN]
- *                       [--sweep] [--misses] [--closest N]
+ *                       [--sweep] [--misses] [--closest N] [--by-kind]
  *
  * MANIFEST rows: path, original id, family, variant, group (tab-separated).
  * Family "orig" marks the originals; families starting with "info-" are
@@ -132,7 +132,7 @@ static int same_pair(const struct row *a, const struct row *b)
 
 /* ---- families -------------------------------------------------------- */
 
-#define MAX_FAM 16
+#define MAX_FAM 32
 struct fam {
     const char *name;
     int n, hit;
@@ -149,16 +149,24 @@ static struct fam *fam_of(const char *name)
             return &fams[i];
     if (nfams == MAX_FAM)
         return NULL;
-    fams[nfams].name = name;
+    fams[nfams].name = strdup(name);
     return &fams[nfams++];
 }
 
-static void collect_positives(void)
+/* by_kind: split each family into ":photo" and ":object" rows. */
+static void collect_positives(int by_kind)
 {
     for (int i = 0; i < nrows; i++) {
         struct row *r = &rows[i];
         struct fam *f;
-        if (is_orig(r) || r->orig < 0 || !r->ok || !rows[r->orig].ok || !(f = fam_of(r->family)))
+        char name[64];
+        if (is_orig(r) || r->orig < 0 || !r->ok || !rows[r->orig].ok)
+            continue;
+        snprintf(name, sizeof name, "%s%s", r->family,
+                 !by_kind                      ? ""
+                 : strncmp(r->id, "photo_", 6) ? ":object"
+                                               : ":photo");
+        if (!(f = fam_of(name)))
             continue;
         f->dist = realloc(f->dist, (size_t)(f->n + 1) * sizeof *f->dist);
         f->score = realloc(f->score, (size_t)(f->n + 1) * sizeof *f->score);
@@ -359,12 +367,12 @@ static void sweep(void)
 {
     printf("\ncalibration sweep: worst required-family recall with zero false positives\n");
     printf("(originals and copies-vs-originals), per hash_max:\n");
-    for (int h = 8; h <= 72; h += 2) {
+    for (int h = 8; h <= 96; h += 4) {
         /* FP falls and recall falls as desc_min rises: the lowest zero-FP
          * desc_min is the best one for this hash_max. */
         float d = 0.50f;
         while (d <= 0.9951f && fp_count(h, d))
-            d += 0.005f;
+            d += 0.0025f;
         if (d > 0.9951f)
             printf("  hash_max %2d: no zero-FP desc_min\n", h);
         else
@@ -376,7 +384,7 @@ static void sweep(void)
 int main(int argc, char **argv)
 {
     struct dedup_rule rule;
-    int threads = 2, do_sweep = 0, misses = 0, closest = 15;
+    int threads = 2, do_sweep = 0, misses = 0, closest = 15, by_kind = 0;
     double t0;
     pthread_t th[64];
 
@@ -384,7 +392,7 @@ int main(int argc, char **argv)
     if (argc < 2 || load_manifest(argv[1])) {
         fprintf(stderr,
                 "usage: %s MANIFEST [--threads N] [--rule H D] [--sweep] [--misses] "
-                "[--closest N]\n",
+                "[--closest N] [--by-kind]\n",
                 argv[0]);
         return 2;
     }
@@ -398,6 +406,8 @@ int main(int argc, char **argv)
             do_sweep = 1;
         else if (!strcmp(argv[i], "--misses"))
             misses = 1;
+        else if (!strcmp(argv[i], "--by-kind"))
+            by_kind = 1;
         else if (!strcmp(argv[i], "--closest") && i + 1 < argc)
             closest = atoi(argv[++i]);
     }
@@ -414,7 +424,7 @@ int main(int argc, char **argv)
            threads);
     printf("rule: hash distance <= %d and descriptor score >= %.3f\n", rule.hash_max,
            rule.desc_min);
-    collect_positives();
+    collect_positives(by_kind);
     collect_negatives();
     family_report(&rule, misses);
     negative_report(&rule, closest);

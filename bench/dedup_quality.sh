@@ -57,7 +57,10 @@ variants() {
         \( +clone -quality 40 -write "$v.q40.jpg" +delete \) \
         \( +clone -quality 90 -sampling-factor 1x1 -write "$v.s444.jpg" +delete \) \
         \( +clone -define png:compression-level=1 -write "$v.png" +delete \) null:
-    jpegtran -progressive -copy none "$orig" >"$v.prog.jpg"
+    case "$orig" in
+    *.jpg) jpegtran -progressive -copy none "$orig" >"$v.prog.jpg" ;;
+    *) convert "$orig" ppm:- | cjpeg -quality 90 -progressive >"$v.prog.jpg" ;;
+    esac
     convert "$orig" ppm:- | cjpeg -quality 85 -sample 2x2 >"$v.cjpeg85.jpg"
     cwebp -quiet -q 80 "$v.png" -o "$v.webp"
     for x in q95 q75 q60 q40 s444 prog cjpeg85; do row "$v.$x.jpg" reencode "$x"; done

@@ -2,15 +2,26 @@
  * dedup.c - signature of a photo and the duplicate rule (see dedup.h).
  *
  * dedup_compute(): pixels -> (alpha on white, oversized input box-reduced)
- * -> trim.c finds the item -> the item's luma, stretched to the square, goes
- * through pdq.c (hash + quality) -> desc.c builds the descriptor from the
- * same 64x64 buffer and the item's colours.
+ * -> trim.c finds the item -> the item's frame (hash_box below) -> its
+ * luma goes through pdq.c (hash + quality) -> desc.c builds the descriptor
+ * from the same 64x64 buffer and the item's colours.
  *
- * Mapping the item box to PDQ's square: stretched, like PDQ stretches every
- * image (its reference resizes to 512x512 ignoring aspect). Padding to a
- * square would spend hash bits on background and move the item when the box
- * changes by a pixel; the aspect ratio that stretching throws away is kept
- * in the descriptor instead.
+ * Mapping the item to PDQ's square: the frame is stretched, like PDQ
+ * stretches every image (its reference resizes to 512x512 ignoring aspect),
+ * but never more than ASPECT_MAX:1 (the short side is widened with the
+ * background colour), and the aspect ratio stretching throws away is kept in
+ * the descriptor. Padding every item to a square would spend hash bits on
+ * background.
+ *
+ * The rule (dedup_match): duplicate iff hash distance <= hash_max AND
+ * descriptor score >= desc_min. Nothing else: PDQ's quality-50 gate was
+ * not used, because trimmed small or smooth items are exactly the catalog
+ * case it would drop, and the development set shows no false positive
+ * without it. Both thresholds were calibrated on the development set
+ * (bench/dedup_quality.sh --sweep; docs/BENCHMARKS.md): the descriptor
+ * threshold is set by the look-alike euro coins, the hash threshold by 2
+ * degree rotations. A range query on the hash (radius hash_max) followed by
+ * dedup_match() finds every match.
  *
  * dedup_compute_bytes() decodes with image_load() at dedup_load_side(), but
  * accepts anything from half that size up, so a JPEG is usually served by
@@ -18,17 +29,20 @@
  */
 #include "dedup/dedup_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define LOAD_SIDE    512
 #define WORK_MAX     1024 /* larger pixel buffers are box-reduced first */
 #define MIN_HASHABLE 5
+#define ASPECT_MAX   2
+#define FRAME_K      2.0
 
 /* Calibrated on the development set (docs/BENCHMARKS.md, "Duplicate
  * detection quality"); bench/dedup_quality.sh re-derives them. */
-#define RULE_HASH_MAX 40
-#define RULE_DESC_MIN 0.90f
+#define RULE_HASH_MAX 72
+#define RULE_DESC_MIN 0.975f
 
 int dedup_load_side(void)
 {
@@ -78,38 +92,94 @@ static int working_copy(const struct image_px *px, unsigned char **out, int *w, 
     return 0;
 }
 
+/* The part of the image that is hashed. Scenes: all of it; a photo pasted
+ * on a plain canvas ("solid" item): its box, no margin. A trimmed item:
+ * a frame centred on the item's centroid, FRAME_K standard deviations each
+ * way (a filled rectangle needs 1.73, a disc 2), at most ASPECT_MAX
+ * elongated (the short side widened, beyond the image if need be, where the
+ * background colour is used). Stretching a 5:1 bracelet to the square
+ * would turn a one-pixel change of its frame into a 5 % shift; and a frame
+ * from moments rather than the box barely moves when the item is rotated a
+ * few degrees. */
+static void hash_box(const struct dedup_box *b, struct dedup_box *v)
+{
+    double hx, hy;
+    *v = *b;
+    if (!b->trimmed || b->solid)
+        return;
+    hx = FRAME_K * b->sx;
+    hy = FRAME_K * b->sy;
+    if (hx > ASPECT_MAX * hy)
+        hy = hx / ASPECT_MAX;
+    else if (hy > ASPECT_MAX * hx)
+        hx = hy / ASPECT_MAX;
+    hx = hx < MIN_HASHABLE ? MIN_HASHABLE : hx;
+    hy = hy < MIN_HASHABLE ? MIN_HASHABLE : hy;
+    v->x0 = (int)lround(b->cx - hx);
+    v->x1 = (int)lround(b->cx + hx);
+    v->y0 = (int)lround(b->cy - hy);
+    v->y1 = (int)lround(b->cy + hy);
+}
+
+/* Luma (PDQ's weights) of box v of the image; outside the image, the
+ * background. */
+static void luma_plane(const unsigned char *rgb, int w, int h, const struct dedup_box *v,
+                       float *plane)
+{
+    int vw = v->x1 - v->x0, vh = v->y1 - v->y0;
+    float bg = 0.299f * v->bg[0] + 0.587f * v->bg[1] + 0.114f * v->bg[2];
+    for (int y = 0; y < vh; y++) {
+        int iy = v->y0 + y;
+        float *o = plane + (size_t)y * vw;
+        for (int x = 0; x < vw; x++) {
+            int ix = v->x0 + x;
+            const unsigned char *p = rgb + ((size_t)iy * w + ix) * 3;
+            o[x] = iy < 0 || iy >= h || ix < 0 || ix >= w
+                       ? bg
+                       : 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+        }
+    }
+}
+
+int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
+                      float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE])
+{
+    struct dedup_box v;
+    float *plane, *work;
+    int vw, vh;
+
+    dedup_trim(rgb, w, h, w * 3, box);
+    hash_box(box, &v);
+    vw = v.x1 - v.x0;
+    vh = v.y1 - v.y0;
+    plane = malloc((size_t)vw * vh * sizeof *plane);
+    work = malloc((size_t)vw * vh * sizeof *work);
+    if (!plane || !work) {
+        free(plane);
+        free(work);
+        return -1;
+    }
+    luma_plane(rgb, w, h, &v, plane);
+    dedup_pdq_downscale(plane, work, vh, vw, buf64);
+    free(plane);
+    free(work);
+    return vw >= MIN_HASHABLE && vh >= MIN_HASHABLE;
+}
+
 static enum kr_code signature(const unsigned char *rgb, int w, int h, struct dedup_sig *out,
                               struct kr_err *err)
 {
     struct dedup_box box;
     float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
-    float *plane, *work;
-    int bw, bh;
+    int ok = dedup_item_buffer(rgb, w, h, &box, buf64);
 
-    dedup_trim(rgb, w, h, w * 3, &box);
-    bw = box.x1 - box.x0;
-    bh = box.y1 - box.y0;
-    plane = malloc((size_t)bw * bh * sizeof *plane);
-    work = malloc((size_t)bw * bh * sizeof *work);
-    if (!plane || !work) {
-        free(plane);
-        free(work);
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for %dx%d", bw, bh);
-    }
-    for (int y = 0; y < bh; y++) {
-        const unsigned char *p = rgb + ((size_t)(box.y0 + y) * w + box.x0) * 3;
-        float *o = plane + (size_t)y * bw;
-        for (int x = 0; x < bw; x++, p += 3)
-            o[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-    }
-    dedup_pdq_downscale(plane, work, bh, bw, buf64);
-    free(plane);
-    free(work);
-    if (bw < MIN_HASHABLE || bh < MIN_HASHABLE) {
+    if (ok < 0)
+        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a %dx%d image", w, h);
+    if (ok) {
+        dedup_pdq_hash64(buf64, out->hash, &out->quality);
+    } else {
         memset(out->hash, 0, sizeof out->hash);
         out->quality = 0;
-    } else {
-        dedup_pdq_hash64(buf64, out->hash, &out->quality);
     }
     dedup_describe(buf64, rgb, w, h, w * 3, &box, out->desc);
     return KR_OK;

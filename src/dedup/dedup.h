@@ -22,7 +22,7 @@
 #include "image/image.h"
 
 #define DEDUP_HASH_BYTES 32
-#define DEDUP_DESC_DIM 64
+#define DEDUP_DESC_DIM   64
 
 struct dedup_sig {
     uint8_t hash[DEDUP_HASH_BYTES]; /* PDQ bits of the trimmed item */
@@ -50,7 +50,9 @@ enum kr_code dedup_compute_bytes(const void *data, size_t n, long long max_pixel
 int dedup_hash_distance(const uint8_t a[DEDUP_HASH_BYTES], const uint8_t b[DEDUP_HASH_BYTES]);
 float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_DIM]);
 
-/* 1 if a and b are the same photo by the rule. *distance (may be NULL) gets
+/* 1 if a and b are the same photo by the rule: hash distance <= hash_max
+ * and descriptor score >= desc_min (nothing else, so a hash range query of
+ * radius hash_max finds every candidate). *distance (may be NULL) gets
  * 1 - descriptor score, the number reported to clients. */
 int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
                 float *distance);

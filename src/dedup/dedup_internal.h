@@ -14,13 +14,20 @@
 
 #include "dedup/dedup.h"
 
+#define DEDUP_PDQ_SIDE 64
+
 /* ---- trim.c ---- */
 
 /* Half-open box [x0, x1) x [y0, y1) in pixels of the analysed image. */
 struct dedup_box {
     int x0, y0, x1, y1;
     int trimmed;         /* 1 if a background was found and cut away */
+    int solid;           /* trimmed, and the item fills its box (a pasted photo) */
     unsigned char bg[3]; /* estimated background colour */
+    /* Moments of the item (trimmed only): centre and spread (standard
+     * deviation) in pixels, from soft item weights. Unlike the box, they
+     * barely move when the item turns a few degrees. */
+    float cx, cy, sx, sy;
 };
 
 /* Find the item in interleaved RGB (3 bytes per pixel, rows of `stride`
@@ -30,9 +37,15 @@ struct dedup_box {
  * background is found the box is the whole image. */
 void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box);
 
-/* ---- pdq.c ---- */
+/* ---- dedup.c ---- */
 
-#define DEDUP_PDQ_SIDE 64
+/* Find the item (trim) and fill the 64x64 PDQ buffer of its frame (the luma
+ * of the hashed region, blurred and decimated). Returns 1, 0 if the region
+ * is too small to hash (the buffer is still filled), -1 if out of memory. */
+int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
+                      float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
+
+/* ---- pdq.c ---- */
 
 /* PDQ's partial DCT: coefficients 1..16 of each axis of a 64x64 block. */
 void dedup_dct64to16(const float in[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], float out[16 * 16]);

@@ -6,32 +6,53 @@
  * letterboxed. A hash of the whole canvas changes completely under those
  * (DEDUP.md section 1.7c: 114-154 bits), a hash of the item does not. So:
  *
- *   1. background = per-channel median of a thin ring along the border;
- *      if fewer than RING_MIN of the ring pixels are within BG_TOL of it,
- *      there is no uniform background (a scene photo): keep the whole image;
+ *   1. background = per-channel median of four thin strips along the
+ *      border (a little inside it, corners left out: see border_strips); a
+ *      side is background when SIDE_MIN of its strip is within BG_TOL of it. With fewer than
+ * SIDES_MIN such sides there is no uniform background (a scene photo, or one with a dark strip
+ * along one edge): keep the whole image. Two opposite sides are enough, so a photo letterboxed onto
+ * a square canvas is cut back to the photo;
  *   2. a pixel is "item" if some channel differs from the background by
  *      more than FG_TOL; counts are kept per cell of a grid of at most
  *      GRID x GRID cells (cheap, and thin chains still light their cells);
- *   3. 8-connected groups of lit cells; groups with less than KEEP_FRAC of
- *      the largest group's item pixels are dropped (JPEG specks, a small
- *      watermark or logo in a corner), the others are the item (two
- *      earrings side by side stay two kept groups);
+ *   3. 8-connected groups of lit cells. The item starts as the largest
+ *      group; a group joins it when it holds at least BIG_FRAC of all item
+ *      pixels (two earrings side by side) or has a cell within NEAR cells of
+ *      a kept cell (a tail, a chain); repeated until nothing changes.
+ *      What is left out is small and apart: JPEG specks, a watermark or logo
+ *      in a corner. If the kept groups hold less than KEPT_MIN of all item
+ *      pixels, the content is scattered (a page of text, craters on the
+ *      moon) and there is no item to cut out: whole image;
  *   4. the pixel-exact bounding box of the kept groups, plus MARGIN of its
- *      size on each side, clamped to the image.
+ *      size on each side, clamped to the image (used for colours); no margin
+ *      when the item fills the outline of its box (a "solid" item: a photo
+ *      letterboxed or padded onto a plain canvas, framed by that box exactly
+ *      as the unpadded photo is framed by its edges; the photo inside is
+ *      then trimmed once more, as it would be on its own); and the
+ *      centre and spread of the item (soft weights), which dedup.c uses to
+ *      frame the hash: a box grows by sin(angle) x the other side when the
+ *      item turns, second moments barely change.
  * Nothing found, or a box that is too small to hash, gives the whole image.
  */
 #include "dedup/dedup_internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RING_MIN  0.40 /* fraction of the border that must be background */
+#define SIDE_MIN  0.80 /* a side of the border is background if this much of it is */
+#define SIDES_MIN 2    /* trim only with at least this many background sides */
 #define BG_TOL    24   /* border pixel counts as background within this */
-#define FG_TOL    28   /* item pixel: some channel differs by more than this */
+#define FG_TOL    16   /* item pixel: some channel differs by more than this */
 #define GRID      128  /* at most GRID x GRID cells */
-#define KEEP_FRAC 0.15
+#define BIG_FRAC  0.25 /* a group this large (of all item pixels) is item */
+#define NEAR      2    /* a group this close (cells) to the item is item */
+#define KEPT_MIN  0.60 /* the item must hold this much of all item pixels */
 #define MARGIN    0.02
-#define MIN_BOX   8 /* pixels; smaller boxes are not worth hashing */
+#define SOLID_MIN 0.60 /* outline this full: a pasted photo, framed by its box */
+#define SOFT_LO   8    /* soft item weight for the moments: 0 here ... */
+#define SOFT_HI   40   /* ... 1 here */
+#define MIN_BOX   8    /* pixels; smaller boxes are not worth hashing */
 
 static int diff3(const unsigned char *p, const unsigned char bg[3])
 {
@@ -51,45 +72,68 @@ static int hist_median(const unsigned int *hist, unsigned int total)
     return 255;
 }
 
-/* Median colour of the border ring; returns the fraction of ring pixels
- * within BG_TOL of it. */
-static double border_background(const unsigned char *rgb, int w, int h, int stride,
-                                unsigned char bg[3])
-{
-    unsigned int hist[3][256];
-    unsigned int total = 0, near = 0;
-    int r = (w < h ? w : h) / 64 + 1;
+/* The four border strips that decide the background: each is r pixels
+ * thick, starts `inset` pixels in from its edge, and leaves out the outer
+ * tenth at both ends. Corners and the outermost pixels are where a copy
+ * turned by a few degrees shows its white fill, so they say little about
+ * the original background. */
+struct strip {
+    int x0, y0, x1, y1;
+};
 
+static void border_strips(int w, int h, struct strip s[4])
+{
+    int m = w < h ? w : h, r = m / 64 + 1, in = m / 40, ex = w / 10, ey = h / 10;
+    s[0] = (struct strip){ex, in, w - ex, in + r};
+    s[1] = (struct strip){ex, h - in - r, w - ex, h - in};
+    s[2] = (struct strip){in, ey, in + r, h - ey};
+    s[3] = (struct strip){w - in - r, ey, w - in, h - ey};
+}
+
+/* Median colour of the border strips into bg; returns how many of the four
+ * sides are background (SIDE_MIN of their pixels within BG_TOL of it). */
+static int border_background(const unsigned char *rgb, int w, int h, int stride,
+                             unsigned char bg[3])
+{
+    unsigned int hist[3][256], total = 0, near[4] = {0}, count[4] = {0};
+    struct strip st[4];
+    int sides = 0;
+
+    border_strips(w, h, st);
     memset(hist, 0, sizeof hist);
     for (int pass = 0; pass < 2; pass++) {
-        for (int y = 0; y < h; y++) {
-            const unsigned char *row = rgb + (size_t)y * stride;
-            int edge_row = y < r || y >= h - r;
-            for (int x = 0; x < w; x++) {
-                const unsigned char *p;
-                if (!edge_row && x == r)
-                    x = w - r; /* skip the inside of the row */
-                p = row + (size_t)x * 3;
-                if (pass == 0) {
+        for (int k = 0; k < 4; k++)
+            for (int y = st[k].y0; y < st[k].y1; y++)
+                for (int x = st[k].x0; x < st[k].x1; x++) {
+                    const unsigned char *p = rgb + (size_t)y * stride + (size_t)x * 3;
+                    if (pass == 1) {
+                        near[k] += diff3(p, bg) <= BG_TOL;
+                        continue;
+                    }
                     for (int c = 0; c < 3; c++)
                         hist[c][p[c]]++;
                     total++;
-                } else if (diff3(p, bg) <= BG_TOL) {
-                    near++;
+                    count[k]++;
                 }
-            }
-        }
         if (pass == 0)
             for (int c = 0; c < 3; c++)
                 bg[c] = (unsigned char)hist_median(hist[c], total);
     }
-    return total ? (double)near / total : 0;
+    for (int i = 0; i < 4; i++)
+        sides += count[i] && near[i] >= SIDE_MIN * count[i];
+    return sides;
 }
 
 struct grid {
     int gw, gh, cell;
     unsigned int *count; /* item pixels per cell */
     int *label;          /* component id per cell, -1 = unlit */
+};
+
+/* One group of lit cells: its item pixels and its box in cells (inclusive). */
+struct comp {
+    unsigned long mass;
+    int x0, y0, x1, y1;
 };
 
 static void grid_fill(struct grid *g, const unsigned char *rgb, int w, int h, int stride,
@@ -104,9 +148,18 @@ static void grid_fill(struct grid *g, const unsigned char *rgb, int w, int h, in
     }
 }
 
-/* Label 8-connected lit cells; returns the number of components and fills
- * mass[] (item pixels per component, caller-sized gw*gh). */
-static int grid_label(struct grid *g, unsigned long *mass, int *stack)
+static void comp_add_cell(struct comp *c, int cx, int cy, unsigned int count)
+{
+    c->mass += count;
+    c->x0 = cx < c->x0 ? cx : c->x0;
+    c->x1 = cx > c->x1 ? cx : c->x1;
+    c->y0 = cy < c->y0 ? cy : c->y0;
+    c->y1 = cy > c->y1 ? cy : c->y1;
+}
+
+/* Label 8-connected lit cells; returns the number of groups and fills
+ * comps[] (caller-sized gw*gh). */
+static int grid_label(struct grid *g, struct comp *comps, int *stack)
 {
     int n = 0, cells = g->gw * g->gh;
     for (int i = 0; i < cells; i++)
@@ -115,12 +168,12 @@ static int grid_label(struct grid *g, unsigned long *mass, int *stack)
         int sp = 0;
         if (!g->count[seed] || g->label[seed] >= 0)
             continue;
-        mass[n] = 0;
+        comps[n] = (struct comp){0, g->gw, g->gh, -1, -1};
         g->label[seed] = n;
         stack[sp++] = seed;
         while (sp) {
             int c = stack[--sp], cx = c % g->gw, cy = c / g->gw;
-            mass[n] += g->count[c];
+            comp_add_cell(&comps[n], cx, cy, g->count[c]);
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++) {
                     int nx = cx + dx, ny = cy + dy, k;
@@ -138,34 +191,127 @@ static int grid_label(struct grid *g, unsigned long *mass, int *stack)
     return n;
 }
 
-/* Pixel-exact box of item pixels inside kept cells. Returns 0 if empty. */
+/* Is some cell of group `id` within NEAR cells of a cell of a kept group? */
+static int near_kept(const struct grid *g, const struct comp *c, int id, const unsigned char *keep)
+{
+    for (int cy = c->y0; cy <= c->y1; cy++)
+        for (int cx = c->x0; cx <= c->x1; cx++) {
+            if (g->label[cy * g->gw + cx] != id)
+                continue;
+            for (int y = cy - NEAR; y <= cy + NEAR; y++)
+                for (int x = cx - NEAR; x <= cx + NEAR; x++) {
+                    int l;
+                    if (x < 0 || y < 0 || x >= g->gw || y >= g->gh)
+                        continue;
+                    l = g->label[y * g->gw + x];
+                    if (l >= 0 && l != id && keep[l])
+                        return 1;
+                }
+        }
+    return 0;
+}
+
+/* Choose the groups that make the item (see the top of the file); returns
+ * 0 when they hold less than KEPT_MIN of all item pixels (scattered content
+ * on a plain ground, e.g. a page of text: no single item to cut out). */
+static int choose_groups(const struct grid *g, const struct comp *comps, int n, unsigned char *keep)
+{
+    unsigned long kept = 0;
+    unsigned long total = 0;
+    int best = 0, changed = 1;
+
+    for (int i = 0; i < n; i++) {
+        total += comps[i].mass;
+        if (comps[i].mass > comps[best].mass)
+            best = i;
+    }
+    keep[best] = 1;
+    while (changed) {
+        changed = 0;
+        for (int i = 0; i < n; i++) {
+            if (keep[i])
+                continue;
+            if (comps[i].mass >= total * BIG_FRAC || near_kept(g, &comps[i], i, keep)) {
+                keep[i] = 1;
+                changed = 1;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++)
+        kept += keep[i] ? comps[i].mass : 0;
+    return kept >= total * KEPT_MIN;
+}
+
+/* Soft item weight of a pixel: 0 at SOFT_LO difference from the background,
+ * 1 at SOFT_HI; so moments do not jump when a pale edge crosses FG_TOL. */
+static double soft_weight(int diff)
+{
+    if (diff <= SOFT_LO)
+        return 0;
+    return diff >= SOFT_HI ? 1 : (double)(diff - SOFT_LO) / (SOFT_HI - SOFT_LO);
+}
+
+/* Pixel-exact box of item pixels inside kept cells, and the item moments.
+ * Returns 0 if empty. */
 static int kept_box(const struct grid *g, const unsigned char *keep, const unsigned char *rgb,
                     int w, int h, int stride, const unsigned char bg[3], struct dedup_box *b)
 {
     int x0 = w, y0 = h, x1 = -1, y1 = -1;
+    double sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
     for (int y = 0; y < h; y++) {
         const unsigned char *row = rgb + (size_t)y * stride;
         const int *lrow = g->label + (size_t)(y / g->cell) * g->gw;
         for (int x = 0; x < w; x++) {
-            int l = lrow[x / g->cell];
-            if (l < 0 || !keep[l] || diff3(row + (size_t)x * 3, bg) <= FG_TOL)
+            int l = lrow[x / g->cell], d;
+            double wt, px = x + 0.5, py = y + 0.5;
+            if (l < 0 || !keep[l])
                 continue;
-            if (x < x0)
-                x0 = x;
-            if (x > x1)
-                x1 = x;
-            if (y < y0)
-                y0 = y;
+            d = diff3(row + (size_t)x * 3, bg);
+            wt = soft_weight(d);
+            sw += wt;
+            sx += wt * px;
+            sy += wt * py;
+            sxx += wt * px * px;
+            syy += wt * py * py;
+            if (d <= FG_TOL)
+                continue;
+            x0 = x < x0 ? x : x0;
+            x1 = x > x1 ? x : x1;
+            y0 = y < y0 ? y : y0;
             y1 = y;
         }
     }
-    if (x1 < 0)
+    if (x1 < 0 || sw <= 0)
         return 0;
     b->x0 = x0;
     b->y0 = y0;
     b->x1 = x1 + 1;
     b->y1 = y1 + 1;
+    b->cx = (float)(sx / sw);
+    b->cy = (float)(sy / sw);
+    b->sx = (float)sqrt(fmax(sxx / sw - b->cx * (double)b->cx, 0.25));
+    b->sy = (float)sqrt(fmax(syy / sw - b->cy * (double)b->cy, 0.25));
     return 1;
+}
+
+/* Fraction of the box's outline (pixels on its four edges) that is item:
+ * near 1 for a photo pasted on a plain canvas, low for an object, whose
+ * outline touches its box only here and there. */
+static double outline_fill(const unsigned char *rgb, int stride, const unsigned char bg[3],
+                           const struct dedup_box *b)
+{
+    long on = 0, all = 0;
+    for (int x = b->x0; x < b->x1; x++) {
+        on += diff3(rgb + (size_t)b->y0 * stride + (size_t)x * 3, bg) > FG_TOL;
+        on += diff3(rgb + (size_t)(b->y1 - 1) * stride + (size_t)x * 3, bg) > FG_TOL;
+        all += 2;
+    }
+    for (int y = b->y0; y < b->y1; y++) {
+        on += diff3(rgb + (size_t)y * stride + (size_t)b->x0 * 3, bg) > FG_TOL;
+        on += diff3(rgb + (size_t)y * stride + (size_t)(b->x1 - 1) * 3, bg) > FG_TOL;
+        all += 2;
+    }
+    return all ? (double)on / all : 0;
 }
 
 static void add_margin(struct dedup_box *b, int w, int h)
@@ -180,7 +326,7 @@ static void add_margin(struct dedup_box *b, int w, int h)
 static int find_item(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
 {
     struct grid g;
-    unsigned long *mass, best = 0;
+    struct comp *comps;
     unsigned char *keep;
     int *stack, n, ok = 0;
     struct dedup_box b = *box;
@@ -190,45 +336,60 @@ static int find_item(const unsigned char *rgb, int w, int h, int stride, struct 
     g.gh = (h + g.cell - 1) / g.cell;
     g.count = calloc((size_t)g.gw * g.gh, sizeof *g.count);
     g.label = malloc((size_t)g.gw * g.gh * sizeof *g.label);
-    mass = malloc((size_t)g.gw * g.gh * sizeof *mass);
+    comps = malloc((size_t)g.gw * g.gh * sizeof *comps);
     stack = malloc((size_t)g.gw * g.gh * sizeof *stack);
     keep = calloc((size_t)g.gw * g.gh, 1);
-    if (!g.count || !g.label || !mass || !stack || !keep)
+    if (!g.count || !g.label || !comps || !stack || !keep)
         goto out;
     grid_fill(&g, rgb, w, h, stride, box->bg);
-    n = grid_label(&g, mass, stack);
-    for (int i = 0; i < n; i++)
-        if (mass[i] > best)
-            best = mass[i];
-    for (int i = 0; i < n; i++)
-        keep[i] = mass[i] >= best * KEEP_FRAC;
-    if (n && kept_box(&g, keep, rgb, w, h, stride, box->bg, &b)) {
-        add_margin(&b, w, h);
+    n = grid_label(&g, comps, stack);
+    if (n && choose_groups(&g, comps, n, keep) &&
+        kept_box(&g, keep, rgb, w, h, stride, box->bg, &b)) {
+        b.solid = outline_fill(rgb, stride, box->bg, &b) >= SOLID_MIN;
+        if (!b.solid)
+            add_margin(&b, w, h);
         ok = b.x1 - b.x0 >= MIN_BOX && b.y1 - b.y0 >= MIN_BOX;
     }
-    if (ok) {
-        box->x0 = b.x0;
-        box->y0 = b.y0;
-        box->x1 = b.x1;
-        box->y1 = b.y1;
-    }
+    if (ok)
+        *box = b;
 out:
     free(g.count);
     free(g.label);
-    free(mass);
+    free(comps);
     free(stack);
     free(keep);
     return ok;
 }
 
-void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
+static void trim_once(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
 {
     memset(box, 0, sizeof *box);
     box->x1 = w;
     box->y1 = h;
     if (w < 2 * MIN_BOX || h < 2 * MIN_BOX)
         return;
-    if (border_background(rgb, w, h, stride, box->bg) < RING_MIN)
+    if (border_background(rgb, w, h, stride, box->bg) < SIDES_MIN)
         return;
     box->trimmed = find_item(rgb, w, h, stride, box);
+}
+
+void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
+{
+    struct dedup_box inner;
+    trim_once(rgb, w, h, stride, box);
+    if (!box->trimmed || !box->solid)
+        return;
+    /* A photo pasted on a canvas: trim the photo itself too, so that the
+     * padded copy ends where the unpadded photo would. */
+    trim_once(rgb + (size_t)box->y0 * stride + (size_t)box->x0 * 3, box->x1 - box->x0,
+              box->y1 - box->y0, stride, &inner);
+    if (!inner.trimmed)
+        return;
+    inner.x0 += box->x0;
+    inner.x1 += box->x0;
+    inner.y0 += box->y0;
+    inner.y1 += box->y0;
+    inner.cx += (float)box->x0;
+    inner.cy += (float)box->y0;
+    *box = inner;
 }
