@@ -55,7 +55,7 @@ static void index_one(size_t i, void *ctx)
         goto out;
     }
     struct repo_ingest_req req = {b.data, b.len, name ? name + 1 : j->files.v[i], j->bucket,
-                                  j->website, j->check, 1};
+                                  j->website, j->check, 1, sha};
     if (repo_ingest(j->repo, &req, &res, &err))
         goto fail;
     atomic_fetch_add(res.duplicate ? &j->duplicates : &j->indexed, 1);

@@ -165,11 +165,13 @@ enum kr_code repo_reindex(struct repo *r, long long *count, struct kr_err *err)
     long long done = 0;
     enum kr_code rc;
 
+    pthread_rwlock_wrlock(&r->stage_lock);
     pthread_mutex_lock(&r->wlock);
     rc = list_ids(r, &l, err);
     for (size_t i = 0; !rc && i < l.n; i++)
         rc = reindex_one(r, l.v[i], &done, err);
     pthread_mutex_unlock(&r->wlock);
+    pthread_rwlock_unlock(&r->stage_lock);
     free(l.v);
     if (count)
         *count = done;
@@ -325,9 +327,11 @@ enum kr_code repo_fsck(struct repo *r, int repair, struct buf *report, struct re
     struct fsck f = {.r = r, .repair = repair, .report = report};
     enum kr_code rc;
 
+    pthread_rwlock_wrlock(&r->stage_lock);
     pthread_mutex_lock(&r->wlock);
     rc = fsck_walk(&f, err);
     pthread_mutex_unlock(&r->wlock);
+    pthread_rwlock_unlock(&r->stage_lock);
     say(&f, "checked %lld row(s), %lld image blob(s), %lld index entr%s: %lld problem(s)%s",
         f.st.rows, f.st.blobs, f.st.index_entries, f.st.index_entries == 1 ? "y" : "ies",
         f.problems, repair && f.problems ? " repaired" : "");

@@ -1,9 +1,10 @@
 /*
  * ingest.c - storing, checking, searching and deleting images.
  *
- * The expensive part of an ingest (decode + signature) runs without a lock;
- * the decision and the write run under r->wlock so two uploads of the same
- * photo cannot both be stored. The write order (stage blob, commit row,
+ * The expensive parts of an ingest (decode + signature, the duplicate
+ * check, staging the blob) run without the write lock; the final check and
+ * the commit run under r->wlock so two uploads of the same photo cannot both
+ * be stored. The write order (stage blob, commit row,
  * publish blob, add to index) is what makes repo__recover() able to finish
  * or undo any interrupted write; see repo.h.
  */
@@ -94,16 +95,13 @@ static void fill_row(struct repo *r, const struct repo_ingest_req *req, const ch
     img->created_ms = util_epoch_ms();
 }
 
-/* stage -> commit row -> publish -> index; each failure undoes the steps before it. */
-static enum kr_code write_image(struct repo *r, const struct repo_ingest_req *req,
-                                struct store_image *img, struct kr_err *err)
+/* (staged) -> commit row -> publish -> index, under wlock; each failure
+ * undoes the steps before it, including the staging. */
+static enum kr_code commit_image(struct repo *r, struct store_image *img, struct kr_err *err)
 {
     enum kr_code rc = pick_id(r, img->sha256, &img->id, err);
     if (rc)
-        return rc;
-    rc = blob_stage(r->blob, img->bucket, img->key, req->data, req->len, err);
-    if (rc)
-        return rc;
+        goto undo_stage;
     rc = store_image_insert(r->store, img, err);
     if (rc)
         goto undo_stage;
@@ -123,6 +121,56 @@ undo_stage:
     return rc;
 }
 
+static int report_dups(struct repo *r, enum kr_code rc, struct repo_ingest_res *res)
+{
+    if (rc || res->nmatches == 0)
+        return 0;
+    res->duplicate = 1;
+    atomic_fetch_add(&r->dups_found, 1);
+    return 1;
+}
+
+/*
+ * Duplicate check and staging (the slow write + fsync) run without the
+ * write lock, so several uploads overlap their I/O; under the lock the
+ * check is repeated (cheap) against anything committed meanwhile, then the
+ * row is committed and the blob published.
+ */
+static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req, const char *sha,
+                              const struct dedup_sig *sig, const struct image_info *info,
+                              struct repo_ingest_res *res, struct kr_err *err)
+{
+    int top_k = req->top_k < 1 ? 1 : req->top_k;
+    enum kr_code rc = KR_OK;
+
+    if (req->check_duplicate &&
+        report_dups(r, rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err),
+                    res))
+        return KR_OK;
+    if (rc)
+        return rc;
+    fill_row(r, req, sha, sig, info, &res->image);
+    pthread_rwlock_rdlock(&r->stage_lock);
+    rc = blob_stage(r->blob, res->image.bucket, res->image.key, req->data, req->len, err);
+    if (rc)
+        goto out;
+    pthread_mutex_lock(&r->wlock);
+    if (req->check_duplicate &&
+        report_dups(r, rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err),
+                    res)) {
+        blob_discard(r->blob, res->image.bucket, res->image.key, NULL);
+        memset(&res->image, 0, sizeof res->image);
+    } else if (rc) {
+        blob_discard(r->blob, res->image.bucket, res->image.key, NULL);
+    } else {
+        rc = commit_image(r, &res->image, err);
+    }
+    pthread_mutex_unlock(&r->wlock);
+out:
+    pthread_rwlock_unlock(&r->stage_lock);
+    return rc;
+}
+
 enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
                          struct repo_ingest_res *res, struct kr_err *err)
 {
@@ -130,7 +178,6 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
     struct image_info info;
     char sha[65];
     enum kr_code rc;
-    int top_k = req->top_k < 1 ? 1 : req->top_k;
 
     memset(res, 0, sizeof *res);
     if (!req->bucket || !blob_name_ok(req->bucket, 0))
@@ -138,22 +185,11 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
     rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, &info, err);
     if (rc)
         return rc;
-    util_sha256_hex(req->data, req->len, sha);
-    pthread_mutex_lock(&r->wlock);
-    if (req->check_duplicate) {
-        rc = find_dups(r, sha, &sig, top_k, res->matches, 16, &res->nmatches, err);
-        if (rc || res->nmatches > 0) {
-            res->duplicate = !rc;
-            if (!rc)
-                atomic_fetch_add(&r->dups_found, 1);
-            goto out;
-        }
-    }
-    fill_row(r, req, sha, &sig, &info, &res->image);
-    rc = write_image(r, req, &res->image, err);
-out:
-    pthread_mutex_unlock(&r->wlock);
-    return rc;
+    if (req->sha256 && strlen(req->sha256) == 64)
+        util_strlcpy(sha, req->sha256, sizeof sha);
+    else
+        util_sha256_hex(req->data, req->len, sha);
+    return store_new(r, req, sha, &sig, &info, res, err);
 }
 
 enum kr_code repo_check(struct repo *r, const void *data, size_t len, int top_k,

@@ -101,6 +101,7 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
     r->cfg = cfg;
     r->lock_fd = -1;
     pthread_mutex_init(&r->wlock, NULL);
+    pthread_rwlock_init(&r->stage_lock, NULL);
     util_strlcpy(r->public_base,
                  cfg->public_url && *cfg->public_url ? cfg->public_url : public_base,
                  sizeof r->public_base);
@@ -140,6 +141,7 @@ void repo_close(struct repo *r)
     if (r->lock_fd >= 0)
         close(r->lock_fd);
     pthread_mutex_destroy(&r->wlock);
+    pthread_rwlock_destroy(&r->stage_lock);
     free(r);
 }
 

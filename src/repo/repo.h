@@ -4,9 +4,9 @@
  * This is the only place that writes images. It keeps three things in
  * agreement: the record (store/), the bytes (blob/) and the similarity
  * entries (index/). An ingest is:
- *   decode + signature (no lock) -> under the write lock: exact sha256 check,
- *   duplicate rule against the index -> stage the blob -> commit the row ->
- *   publish the blob -> add to the index.
+ *   decode + signature, exact sha256 check and duplicate rule, stage the
+ *   blob (no write lock) -> under the write lock: the checks again -> commit
+ *   the row -> publish the blob -> add to the index.
  * A delete is: unpublish the blob (back to staging) -> delete the row ->
  * remove from the index -> discard the staged bytes.
  * After a crash at any instant, repo_recover() (run by repo_open) finishes or
@@ -64,6 +64,7 @@ struct repo_ingest_req {
     const char *website;
     int check_duplicate;  /* 0: store whatever it looks like */
     int top_k;            /* how many duplicates to report at most (>= 1) */
+    const char *sha256;   /* hex sha256 of data if the caller has it, else NULL */
 };
 
 struct repo_ingest_res {

@@ -17,6 +17,10 @@ struct repo {
     struct idx *idx;
     struct dedup_rule rule;
     pthread_mutex_t wlock; /* serialises every write: ingest, delete, fsck --repair */
+    /* Held shared by an ingest from staging its blob until its row is
+     * committed, exclusive by fsck/reindex: recovery never sees (and
+     * discards) the staged blob of an upload still in flight. */
+    pthread_rwlock_t stage_lock;
     int lock_fd;           /* flock on DATA_DIR/karat.lock: one process owns a data dir */
     atomic_llong dups_found;
     long long recovered_published, recovered_discarded;

@@ -57,7 +57,7 @@ static struct repo_ingest_res ingest(struct repo *r, int seed, int check)
 {
     size_t n;
     unsigned char *p = photo(seed, &n);
-    struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", check, 3};
+    struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", check, 3, NULL};
     struct repo_ingest_res res;
     struct kr_err err = {0};
     if (repo_ingest(r, &req, &res, &err))
@@ -102,7 +102,7 @@ static void test_ingest_dedup_delete(void **state)
 static void test_not_an_image_changes_nothing(void **state)
 {
     struct repo *r = open_repo();
-    struct repo_ingest_req req = {"garbage", 7, "g.jpg", "alyaimg", "alya", 1, 1};
+    struct repo_ingest_req req = {"garbage", 7, "g.jpg", "alyaimg", "alya", 1, 1, NULL};
     struct repo_ingest_res res;
     struct kr_err err = {0};
     size_t before = repo_index_count(r);
