@@ -13,6 +13,11 @@
  * repo/ combines these with the store's row commit so that after a crash
  * every staged object is either published (its row exists) or removed (it
  * does not): see repo_recover().
+ *
+ * Durability contract: stage(), put(), unpublish() and remove() are durable
+ * when they return (they survive a power cut). publish() and discard() are
+ * atomic but need not be durable: if a power cut undoes them, the object is
+ * back in staging and recovery publishes or discards it again.
  */
 #ifndef KARAT_BLOB_BLOB_H
 #define KARAT_BLOB_BLOB_H

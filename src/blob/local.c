@@ -9,10 +9,13 @@
  * dot-names above can never collide with an object and list() skips them.
  *
  * Durability: every write goes to a temporary file that is fsync'd, then
- * renamed over its target, then the folder is fsync'd; every rename or unlink
- * fsyncs the folders it touched; folders created on the way are fsync'd into
- * their parents. So after stage()/put() returns, the bytes survive a power
- * loss, and publish()/unpublish() are atomic renames (same file system).
+ * renamed over its target, then the folder is fsync'd; folders created on
+ * the way are fsync'd into their parents. So after stage()/put() returns, the
+ * bytes survive a power loss. unpublish() and remove() fsync the folders they
+ * touched. publish() and discard() do not (see blob.h: crash recovery
+ * repeats them, so losing them to a power cut is harmless) - that saves two
+ * of the five fsyncs of an upload. publish()/unpublish() are atomic renames
+ * (same file system).
  *
  * publish() and unpublish() are idempotent so crash recovery can repeat them:
  * publish() of an object that is already published and no longer staged is
@@ -240,6 +243,8 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
         return rc;
     if (rename(src, dst) != 0)
         return io_fail(err, "rename", src);
+    if (from_staged)
+        return KR_OK; /* publish: recovery re-publishes a staged blob whose row exists */
     rc = fsync_parent(dst, err);
     return rc ? rc : fsync_parent(src, err);
 }
@@ -266,7 +271,9 @@ static enum kr_code unlink_object(struct local_blob *lb, int staged, const char 
         return rc;
     if (unlink(path) != 0)
         return (errno == ENOENT || errno == ENOTDIR) ? KR_OK : io_fail(err, "unlink", path);
-    return fsync_parent(path, err);
+    /* discard: a staged blob that comes back after a power cut has no row
+     * and is discarded again by recovery, so it needs no fsync */
+    return staged ? KR_OK : fsync_parent(path, err);
 }
 
 static enum kr_code local_discard(struct blob *b, const char *bucket, const char *key,
