@@ -4,7 +4,7 @@
  * builds it; DEDUP.md section 3.3).
  *
  *   bench_dedup_quality MANIFEST [--threads N] [--rule HASH_MAX DESC_MIN]
- *                       [--sweep] [--misses] [--closest N] [--by-kind]
+ *                       [--sweep] [--misses] [--closest N] [--by-kind] [--fp]
  *
  * MANIFEST rows: path, original id, family, variant, group (tab-separated).
  * Family "orig" marks the originals; families starting with "info-" are
@@ -271,6 +271,34 @@ static int neg_match(const struct neg *n, const struct dedup_rule *rule)
     return dedup_match(&rows[n->a].sig, &rows[n->b].sig, rule, NULL);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The originals whose copies matched another original, with counts. */
+static void list_false_positives(const struct dedup_rule *rule)
+{
+    char **lines = calloc((size_t)nnegs + 1, sizeof *lines);
+    int n = 0;
+    for (int k = 0; k < nnegs; k++)
+        if (neg_match(&negs[k], rule) && asprintf(&lines[n], "%s ~ %s", rows[negs[k].a].id,
+                                                  rows[negs[k].b].id) > 0)
+            n++;
+    qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+    printf("\nfalse positives by pair of originals (copies of the first matched the second):\n");
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j < n && !strcmp(lines[j], lines[i]))
+            j++;
+        printf("  %3d x %s\n", j - i, lines[i]);
+        i = j;
+    }
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
 static void negative_report(const struct dedup_rule *rule, int closest)
 {
     long orig_pairs = 0, cross = 0, coin_pairs = 0;
@@ -384,7 +412,7 @@ static void sweep(void)
 int main(int argc, char **argv)
 {
     struct dedup_rule rule;
-    int threads = 2, do_sweep = 0, misses = 0, closest = 15, by_kind = 0;
+    int threads = 2, do_sweep = 0, misses = 0, closest = 15, by_kind = 0, fps = 0;
     double t0;
     pthread_t th[64];
 
@@ -392,7 +420,7 @@ int main(int argc, char **argv)
     if (argc < 2 || load_manifest(argv[1])) {
         fprintf(stderr,
                 "usage: %s MANIFEST [--threads N] [--rule H D] [--sweep] [--misses] "
-                "[--closest N] [--by-kind]\n",
+                "[--closest N] [--by-kind] [--fp]\n",
                 argv[0]);
         return 2;
     }
@@ -408,6 +436,8 @@ int main(int argc, char **argv)
             misses = 1;
         else if (!strcmp(argv[i], "--by-kind"))
             by_kind = 1;
+        else if (!strcmp(argv[i], "--fp"))
+            fps = 1;
         else if (!strcmp(argv[i], "--closest") && i + 1 < argc)
             closest = atoi(argv[++i]);
     }
@@ -428,6 +458,8 @@ int main(int argc, char **argv)
     collect_negatives();
     family_report(&rule, misses);
     negative_report(&rule, closest);
+    if (fps)
+        list_false_positives(&rule);
     pair_report(&rule);
     if (do_sweep)
         sweep();
