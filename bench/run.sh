@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - `make bench`: every benchmark driver, one line each. Each driver
 # prints what its docs/BENCHMARKS.md section quotes (command, machine, date).
-# Drivers that download data (bench/dedup_quality.sh) are run on their own.
+# bench/dedup_quality.sh (about 40 min the first time) is run on its own.
 #
 #   bench/run.sh [BUILD_DIR]     (default: build)
 set -eu
@@ -10,3 +10,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-"$ROOT/build"}
 
 sh "$ROOT/bench/storage.sh" --build "$BUILD" # index latency/memory, sqlite store rates
+"$BUILD/bench_xlsx_write" 10000 100 5                    # spreadsheet writer
+sh "$ROOT/bench/catalog.sh" --build "$BUILD"              # catalog pipeline: fake provider, offline
+"$BUILD/bench_studio_speed" 7                              # image studio: type 1, types 1+3
+sh "$ROOT/bench/segment_iou.sh" --build "$BUILD"          # segmentation IoU (fetches tuxpaint stamps)
+sh "$ROOT/bench/hash_throughput.sh" --build "$BUILD"      # decode + signature vs djpeg floor
+sh "$ROOT/bench/index_throughput.sh" --build "$BUILD" --set catalog # karat index vs floor
+sh "$ROOT/bench/index_throughput.sh" --build "$BUILD" --set scenes
