@@ -12,7 +12,8 @@
  *       or a backoff; the next key is tried at once if there is one;
  *   429 per-day quota / insufficient_quota -> that key is out for an hour
  *       (not retried); KR_EQUOTA when no key is left;
- *   401 / API_KEY_INVALID -> that key is out; KR_EAUTH when none is left;
+ *   401 / API_KEY_INVALID -> that key is out; KR_EUPSTREAM "ai_auth" when none is
+ *   left (the server's provider keys are wrong: 502, never the client's 401);
  *   408, 409, 5xx, connection failures -> capped exponential backoff with jitter;
  *   a timeout -> KR_ETIMEOUT at once (the caller's time is already spent);
  *   other 4xx -> KR_EUPSTREAM with the provider's message.
@@ -263,7 +264,7 @@ static enum kr_code out_of_keys(enum ai_vendor vendor, enum ai_key_state why, co
 {
     const char *who = vendor == AI_VENDOR_GEMINI ? "gemini" : "openai";
     if (why == AI_KEY_AUTH)
-        return kr_fail(err, KR_EAUTH, "ai_auth", "%s: no valid API key (%s)", who, last);
+        return kr_fail(err, KR_EUPSTREAM, "ai_auth", "%s: no valid API key (%s)", who, last);
     if (why == AI_KEY_QUOTA)
         return kr_fail(err, KR_EQUOTA, "ai_quota", "%s: quota exhausted on every key (%s)", who,
                        last);
@@ -279,7 +280,7 @@ enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_requ
     enum kr_code rc;
 
     if (p->nkeys == 0)
-        return kr_fail(err, KR_EAUTH, "ai_no_key", "%s: no API key configured", who);
+        return kr_fail(err, KR_EUNSUPPORTED, "ai_no_key", "%s: no API key configured", who);
     for (int tries = 0; tries < ai->tune.max_attempts;) {
         int idx;
         double wait;

@@ -262,7 +262,8 @@ static void test_503_backoff_then_ok_and_bad_key(void **state)
                       "google.rpc.ErrorInfo\",\"reason\":\"API_KEY_INVALID\"}]}}";
     fake_ai_push(srv, 400, bad);
     fake_ai_push(srv, 400, bad);
-    assert_int_equal(extract(ai, &out, NULL, &err), KR_EAUTH);
+    assert_int_equal(extract(ai, &out, NULL, &err), KR_EUPSTREAM);
+    assert_string_equal(err.slug, "ai_auth");
     assert_int_equal(fake_ai_count(srv), 4);
 
     /* any other 4xx is reported with the provider's message, not retried */
