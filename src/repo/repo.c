@@ -256,8 +256,9 @@ void repo__match_from(struct repo *r, struct repo_match *m, const struct store_i
 {
     memset(m, 0, sizeof *m);
     m->id = img->id;
-    m->distance = distance;
-    m->score = score;
+    /* quantised scores can pass 1 by a hair: report within [-1, 1] / [0, 2] */
+    m->score = score > 1.0f ? 1.0f : score < -1.0f ? -1.0f : score;
+    m->distance = distance < 0.0f ? 0.0f : distance > 2.0f ? 2.0f : distance;
     m->hash_dist = hash_dist;
     repo_url_for(r, img->bucket, img->key, m->url, sizeof m->url);
     util_strlcpy(m->filename, img->filename, sizeof m->filename);
