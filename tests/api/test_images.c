@@ -105,6 +105,8 @@ static void test_new_then_duplicate(void **state)
     assert_string_equal(json_string_value(json_object_get(res0, "path")), first);
     assert_true(json_is_integer(json_object_get(res0, "id")));
     assert_true(json_is_number(json_object_get(res0, "distance")));
+    double dist = json_number_value(json_object_get(res0, "distance"));
+    assert_true(dist >= 0.0 && dist < 0.05);
     json_decref(j);
 
     /* the stored file is served with its type and an ETag */
