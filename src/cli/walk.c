@@ -49,7 +49,12 @@ static int on_entry(const char *p, const struct stat *st, int type, struct FTW *
 {
     (void)st;
     (void)f;
-    if (type == FTW_F && walk_is_image_name(p))
+    struct stat target;
+    if (!walk_is_image_name(p))
+        return 0;
+    /* folders are walked without following links (no loops), but a link
+     * to a file is taken */
+    if (type == FTW_F || (type == FTW_SL && stat(p, &target) == 0 && S_ISREG(target.st_mode)))
         return add_path(cur_list, p);
     return 0;
 }

@@ -142,9 +142,14 @@ static void grid_fill(struct grid *g, const unsigned char *rgb, int w, int h, in
     for (int y = 0; y < h; y++) {
         const unsigned char *row = rgb + (size_t)y * stride;
         unsigned int *crow = g->count + (size_t)(y / g->cell) * g->gw;
-        for (int x = 0; x < w; x++)
-            if (diff3(row + (size_t)x * 3, bg) > FG_TOL)
-                crow[x / g->cell]++;
+        /* cell by cell: no division per pixel in this hot loop */
+        for (int cx = 0, x = 0; cx < g->gw; cx++) {
+            int xend = (cx + 1) * g->cell < w ? (cx + 1) * g->cell : w;
+            unsigned int n = 0;
+            for (; x < xend; x++)
+                n += diff3(row + (size_t)x * 3, bg) > FG_TOL;
+            crow[cx] += n;
+        }
     }
 }
 
