@@ -95,11 +95,15 @@ echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f
 echo "files ($SET): $COUNT distinct 4000x3000 baseline q90 JPEGs, $(du -ch $FILES | tail -1 | cut -f1) total"
 
 cat $FILES >/dev/null # page cache warm for both contenders
-t0=$(now)
-echo "$FILES" | xargs -n1 -P "$THREADS" djpeg -scale 1/8 -outfile /dev/null
-t1=$(now)
-FLOOR=$(rate "$COUNT" "$t0" "$t1")
-echo "floor: djpeg -scale 1/8, $THREADS parallel processes: $FLOOR images/s"
+FLOOR=0
+for run in 1 2 3; do # best of 3, like karat below
+    t0=$(now)
+    echo "$FILES" | xargs -n1 -P "$THREADS" djpeg -scale 1/8 -outfile /dev/null
+    t1=$(now)
+    R=$(rate "$COUNT" "$t0" "$t1")
+    FLOOR=$(echo "$FLOOR $R" | awk '{print ($2 > $1) ? $2 : $1}')
+done
+echo "floor: djpeg -scale 1/8, $THREADS parallel processes, best of 3: $FLOOR images/s"
 
 best=0
 for run in 1 2 3; do
