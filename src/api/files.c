@@ -32,6 +32,21 @@ static const char *type_for(const char *key)
     return "application/octet-stream";
 }
 
+/* Stored photos already have their sha256 in the store; only derived files
+ * (ZIPs, sheets, generated images) are hashed when served. */
+static void etag_of(struct api_app *app, const char *bucket, const char *key, const struct buf *b,
+                    char sha[65])
+{
+    struct store_image img;
+    if (!strchr(key, '/') &&
+        store_image_find_key(repo_store(app->repo), bucket, key, &img, NULL) == KR_OK &&
+        img.bytes == (long long)b->len) {
+        memcpy(sha, img.sha256, 65);
+        return;
+    }
+    util_sha256_hex(b->data, b->len, sha);
+}
+
 void api_get_file(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
@@ -53,7 +68,7 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
             http_res_from_err(res, &err);
         return;
     }
-    util_sha256_hex(b.data, b.len, sha);
+    etag_of(app, bucket, key, &b, sha);
     snprintf(res->etag, sizeof res->etag, "\"%.32s\"", sha);
     http_res_bytes(res, 200, type_for(key), b.data, b.len);
     buf_release(&b);

@@ -255,6 +255,7 @@ enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, 
     enum kr_code rc;
     int fd;
 
+    /* libxlsxwriter writes to a file: a private one made by mkstemp() */
     if (util_fmt(path, sizeof path, "%s/karat-sheet-XXXXXX", dir && *dir ? dir : "/tmp"))
         return kr_fail(err, KR_ELIMIT, "xlsx_write", "TMPDIR too long");
     fd = mkstemp(path);

@@ -95,7 +95,8 @@ enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_
                             size_t klen, struct kr_err *err);
 /* Public URL of an object. */
 void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
-/* A fresh server-generated key "YYYYmmddHHMMSSffffff-xxxx<ext>". */
+/* A fresh server-generated key: UTC "YYYYmmddHHMMSS", 6 digits of
+ * microseconds, 8 random hex digits, then ext (".jpg" when NULL/empty). */
 void repo_new_key(const char *ext, char *out, size_t n);
 
 /* Write a derived file (generated image, ZIP, spreadsheet) directly. */

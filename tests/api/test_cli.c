@@ -18,12 +18,7 @@ static char dir[256], photos[300], data[300];
 static void write_item(const char *name, int seed, int w, double scale, int q)
 {
     struct tu_img_opts o = {.width = w, .height = w, .seed = seed, .scale = scale, .quality = q};
-    size_t n;
-    char path[600];
-    unsigned char *p = tu_make_image(&o, &n);
-    snprintf(path, sizeof path, "%s/%s", photos, name);
-    tu_write_file(path, p, n);
-    free(p);
+    tu_write_image(photos, name, &o);
 }
 
 static int setup(void **state)

@@ -24,12 +24,9 @@ static void make_photos(void)
 {
     for (int i = 0; i < NPHOTOS; i++) {
         struct tu_img_opts o = {.width = 900, .height = 900, .seed = 5000 + i, .quality = 90};
-        size_t n;
-        char path[600];
-        unsigned char *p = tu_make_image(&o, &n);
-        snprintf(path, sizeof path, "%s/p%03d.jpg", photos, i);
-        tu_write_file(path, p, n);
-        free(p);
+        char name[32];
+        snprintf(name, sizeof name, "p%03d.jpg", i);
+        tu_write_image(photos, name, &o);
     }
 }
 

@@ -145,6 +145,16 @@ unsigned char *tu_make_image(const struct tu_img_opts *o, size_t *n)
     return out; /* g_malloc'd, but glib uses malloc: free() is fine */
 }
 
+void tu_write_image(const char *dir, const char *name, const struct tu_img_opts *o)
+{
+    size_t n;
+    char path[1024];
+    unsigned char *p = tu_make_image(o, &n);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    tu_write_file(path, p, n);
+    free(p);
+}
+
 /* ---- server ------------------------------------------------------------- */
 
 int tu_free_port(void)

@@ -35,6 +35,8 @@ struct tu_img_opts {
 };
 /* A deterministic object photo; returns malloc'd encoded bytes. */
 unsigned char *tu_make_image(const struct tu_img_opts *o, size_t *n);
+/* The same, written to dir/name. */
+void tu_write_image(const char *dir, const char *name, const struct tu_img_opts *o);
 
 /* ---- the real server ---- */
 struct tu_server {

@@ -70,10 +70,9 @@ static void test_atomic_write(void **state)
     unsigned char *back;
     (void)state;
     tu_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/a/b/c.txt", dir);
-    snprintf(path + strlen(dir), 10, "/a/b");
+    snprintf(path, sizeof path, "%s/a/b", dir);
     assert_int_equal(util_mkdirs(path, &e), KR_OK);
-    strcat(path, "/c.txt");
+    snprintf(path, sizeof path, "%s/a/b/c.txt", dir);
     assert_int_equal(util_write_file_atomic(path, "hello", 5, &e), KR_OK);
     assert_int_equal(util_write_file_atomic(path, "bye", 3, &e), KR_OK);
     back = tu_read_file(path, &n);
