@@ -130,6 +130,51 @@ static int same_pair(const struct row *a, const struct row *b)
     return !strncmp(a->group, "pair:", 5) && !strcmp(a->group, b->group);
 }
 
+/* ---- pairs under the rule ------------------------------------------------ */
+
+/* The (hash distance, descriptor score) combinations dedup_match() tries for
+ * a pair: a against b, each of a's rotation probes against b, each of b's
+ * against a. A pair matches a rule iff one combination passes both tests. */
+#define MAX_COMBOS (1 + 2 * DEDUP_PROBES)
+struct combos {
+    int n;
+    short dist[MAX_COMBOS];
+    float score[MAX_COMBOS];
+};
+
+static void add_probe_combos(const struct dedup_sig *a, const struct dedup_sig *b, struct combos *c)
+{
+    for (int i = 0; i < a->nprobes; i++) {
+        c->dist[c->n] = (short)dedup_hash_distance(a->probe[i].hash, b->hash);
+        c->score[c->n++] = dedup_desc_score(a->probe[i].desc, b->desc);
+    }
+}
+
+static void pair_combos(const struct dedup_sig *a, const struct dedup_sig *b, struct combos *c)
+{
+    c->n = 1;
+    c->dist[0] = (short)dedup_hash_distance(a->hash, b->hash);
+    c->score[0] = dedup_desc_score(a->desc, b->desc);
+    add_probe_combos(a, b, c);
+    add_probe_combos(b, a, c);
+}
+
+static int combos_pass(const struct combos *c, int hmax, float dmin)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->dist[i] <= hmax && c->score[i] >= dmin)
+            return 1;
+    return 0;
+}
+
+static int combos_min_dist(const struct combos *c)
+{
+    int d = 1 << 20;
+    for (int i = 0; i < c->n; i++)
+        d = c->dist[i] < d ? c->dist[i] : d;
+    return d;
+}
+
 /* ---- families -------------------------------------------------------- */
 
 #define MAX_FAM 32
@@ -138,6 +183,7 @@ struct fam {
     int n, hit;
     int *dist;
     float *score;
+    struct combos *c;
 };
 static struct fam fams[MAX_FAM];
 static int nfams;
@@ -170,8 +216,10 @@ static void collect_positives(int by_kind)
             continue;
         f->dist = realloc(f->dist, (size_t)(f->n + 1) * sizeof *f->dist);
         f->score = realloc(f->score, (size_t)(f->n + 1) * sizeof *f->score);
+        f->c = realloc(f->c, (size_t)(f->n + 1) * sizeof *f->c);
         f->dist[f->n] = dedup_hash_distance(r->sig.hash, rows[r->orig].sig.hash);
         f->score[f->n] = dedup_desc_score(r->sig.desc, rows[r->orig].sig.desc);
+        pair_combos(&r->sig, &rows[r->orig].sig, &f->c[f->n]);
         f->n++;
     }
 }
@@ -197,7 +245,7 @@ static void family_report(const struct dedup_rule *rule, int misses)
         float *s = malloc((size_t)f->n * sizeof *s);
         f->hit = 0;
         for (int i = 0; i < f->n; i++)
-            f->hit += f->dist[i] <= rule->hash_max && f->score[i] >= rule->desc_min;
+            f->hit += combos_pass(&f->c[i], rule->hash_max, rule->desc_min);
         memcpy(d, f->dist, (size_t)f->n * sizeof *d);
         memcpy(s, f->score, (size_t)f->n * sizeof *s);
         qsort(d, (size_t)f->n, sizeof *d, cmp_int);
@@ -227,8 +275,9 @@ static void family_report(const struct dedup_rule *rule, int misses)
 /* ---- negatives ------------------------------------------------------- */
 
 struct neg {
-    int a, b, dist;
-    float score;
+    int a, b, dist; /* dist: smallest over the combinations */
+    float score;    /* of a against b */
+    struct combos c;
 };
 static struct neg *negs; /* every negative pair with hash distance <= NEG_KEEP */
 static int nnegs;
@@ -236,15 +285,18 @@ static int nnegs;
 
 static void add_neg(int a, int b)
 {
-    int d = dedup_hash_distance(rows[a].sig.hash, rows[b].sig.hash);
+    struct combos c;
     static int cap;
+    int d;
+    pair_combos(&rows[a].sig, &rows[b].sig, &c);
+    d = combos_min_dist(&c);
     if (d > NEG_KEEP)
         return;
     if (nnegs == cap) {
         cap = cap ? cap * 2 : 4096;
         negs = realloc(negs, (size_t)cap * sizeof *negs);
     }
-    negs[nnegs++] = (struct neg){a, b, d, dedup_desc_score(rows[a].sig.desc, rows[b].sig.desc)};
+    negs[nnegs++] = (struct neg){a, b, d, dedup_desc_score(rows[a].sig.desc, rows[b].sig.desc), c};
 }
 
 /* Originals against originals (kind 0) and transformed copies against
@@ -282,8 +334,8 @@ static void list_false_positives(const struct dedup_rule *rule)
     char **lines = calloc((size_t)nnegs + 1, sizeof *lines);
     int n = 0;
     for (int k = 0; k < nnegs; k++)
-        if (neg_match(&negs[k], rule) && asprintf(&lines[n], "%s ~ %s", rows[negs[k].a].id,
-                                                  rows[negs[k].b].id) > 0)
+        if (neg_match(&negs[k], rule) &&
+            asprintf(&lines[n], "%s ~ %s", rows[negs[k].a].id, rows[negs[k].b].id) > 0)
             n++;
     qsort(lines, (size_t)n, sizeof *lines, cmp_str);
     printf("\nfalse positives by pair of originals (copies of the first matched the second):\n");
@@ -376,7 +428,7 @@ static double min_recall(int hmax, float dmin)
         if (!strncmp(f->name, "info-", 5) || !f->n)
             continue;
         for (int i = 0; i < f->n; i++)
-            hit += f->dist[i] <= hmax && f->score[i] >= dmin;
+            hit += combos_pass(&f->c[i], hmax, dmin);
         if ((double)hit / f->n < worst)
             worst = (double)hit / f->n;
     }
@@ -387,7 +439,7 @@ static int fp_count(int hmax, float dmin)
 {
     int fp = 0;
     for (int k = 0; k < nnegs; k++)
-        fp += negs[k].dist <= hmax && negs[k].score >= dmin;
+        fp += combos_pass(&negs[k].c, hmax, dmin);
     return fp;
 }
 

@@ -13,15 +13,25 @@
  * the descriptor. Padding every item to a square would spend hash bits on
  * background.
  *
- * The rule (dedup_match): duplicate iff hash distance <= hash_max AND
- * descriptor score >= desc_min. Nothing else: PDQ's quality-50 gate was
+ * Rotation probes. PDQ bits of fine detail (textures, print, long thin
+ * items) flip when a copy is turned by a degree or two. So a signature
+ * computed here also carries the hash and descriptor of the same 64x64
+ * buffer turned by a few small angles (turn64: bilinear, an affine map of
+ * the grid because the frame was stretched to the square); they cost about
+ * 0.1 ms and are never stored. A turned copy then meets one of the
+ * original's stored hash through the probe nearest its angle.
+ *
+ * The rule (dedup_match): duplicate iff, for the pair itself or for one
+ * probe of either photo against the other's own hash and descriptor, hash
+ * distance <= hash_max AND descriptor score >= desc_min. Nothing else: PDQ's quality-50 gate was
  * not used, because trimmed small or smooth items are exactly the catalog
  * case it would drop, and the development set shows no false positive
  * without it. Both thresholds were calibrated on the development set
  * (bench/dedup_quality.sh --sweep; docs/BENCHMARKS.md): the descriptor
  * threshold is set by the look-alike euro coins, the hash threshold by 2
- * degree rotations. A range query on the hash (radius hash_max) followed by
- * dedup_match() finds every match.
+ * degree rotations. A range query on the hash (radius hash_max) for the
+ * photo and each probe, followed by the descriptor test, finds every match
+ * (index/ does exactly that with the new photo's probes).
  *
  * dedup_compute_bytes() decodes with image_load() at dedup_load_side(), but
  * accepts anything from half that size up, so a JPEG is usually served by
@@ -43,6 +53,11 @@
  * detection quality"); bench/dedup_quality.sh re-derives them. */
 #define RULE_HASH_MAX 72
 #define RULE_DESC_MIN 0.975f
+
+/* Rotation probes, degrees (counter-clockwise in the image): spaced so a
+ * copy turned by up to about 4 degrees either way is within 0.75 degrees of
+ * one (a 64x64 PDQ buffer tolerates that, docs/BENCHMARKS.md). */
+static const double probe_deg[DEDUP_PROBES] = {-1.5, 1.5, -3, 3};
 
 int dedup_load_side(void)
 {
@@ -152,6 +167,8 @@ int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *
     hash_box(box, &v);
     vw = v.x1 - v.x0;
     vh = v.y1 - v.y0;
+    box->fw = vw;
+    box->fh = vh;
     plane = malloc((size_t)vw * vh * sizeof *plane);
     work = malloc((size_t)vw * vh * sizeof *work);
     if (!plane || !work) {
@@ -164,6 +181,48 @@ int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *
     free(plane);
     free(work);
     return vw >= MIN_HASHABLE && vh >= MIN_HASHABLE;
+}
+
+/* Bilinear sample of the 64x64 buffer at (x, y), clamped to its edges. */
+static float sample64(const float *b, float x, float y)
+{
+    const float hi = DEDUP_PDQ_SIDE - 1;
+    x = x < 0 ? 0 : x > hi ? hi : x;
+    y = y < 0 ? 0 : y > hi ? hi : y;
+    int x0 = (int)x, y0 = (int)y;
+    int x1 = x0 < DEDUP_PDQ_SIDE - 1 ? x0 + 1 : x0, y1 = y0 < DEDUP_PDQ_SIDE - 1 ? y0 + 1 : y0;
+    float fx = x - x0, fy = y - y0;
+    float top = b[y0 * DEDUP_PDQ_SIDE + x0] * (1 - fx) + b[y0 * DEDUP_PDQ_SIDE + x1] * fx;
+    float bot = b[y1 * DEDUP_PDQ_SIDE + x0] * (1 - fx) + b[y1 * DEDUP_PDQ_SIDE + x1] * fx;
+    return top * (1 - fy) + bot * fy;
+}
+
+/* The 64x64 buffer of a frame fw x fh pixels, turned by deg degrees about
+ * its centre (in pixel space: the buffer is the frame stretched to a
+ * square, so the turn is an affine map of the grid). */
+static void turn64(const float *in, int fw, int fh, double deg, float *out)
+{
+    const double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
+    const double gx = fw / (double)DEDUP_PDQ_SIDE, gy = fh / (double)DEDUP_PDQ_SIDE;
+    const double mid = DEDUP_PDQ_SIDE / 2.0;
+    for (int v = 0; v < DEDUP_PDQ_SIDE; v++)
+        for (int u = 0; u < DEDUP_PDQ_SIDE; u++) {
+            double px = (u + 0.5 - mid) * gx, py = (v + 0.5 - mid) * gy;
+            double qx = c * px - s * py, qy = s * px + c * py;
+            out[v * DEDUP_PDQ_SIDE + u] =
+                sample64(in, (float)(qx / gx + mid - 0.5), (float)(qy / gy + mid - 0.5));
+        }
+}
+
+static void add_probes(const float *buf64, const struct dedup_box *box, struct dedup_sig *out)
+{
+    float turned[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
+    for (int i = 0; i < DEDUP_PROBES; i++) {
+        turn64(buf64, box->fw, box->fh, probe_deg[i], turned);
+        dedup_pdq_hash64(turned, out->probe[i].hash, NULL);
+        dedup_describe_turned(turned, box, out->desc, out->probe[i].desc);
+    }
+    out->nprobes = DEDUP_PROBES;
 }
 
 static enum kr_code signature(const unsigned char *rgb, int w, int h, struct dedup_sig *out,
@@ -182,6 +241,8 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
         out->quality = 0;
     }
     dedup_describe(buf64, rgb, w, h, w * 3, &box, out->desc);
+    if (ok)
+        add_probes(buf64, &box, out);
     return KR_OK;
 }
 
@@ -240,14 +301,38 @@ float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_D
     return s;
 }
 
+/* Best score of a's probes (and a itself) that the rule accepts against
+ * b's own hash and descriptor; -2 if none. */
+static float probe_best(const struct dedup_sig *a, const struct dedup_sig *b,
+                        const struct dedup_rule *rule)
+{
+    float best = -2;
+    for (int i = 0; i < a->nprobes; i++) {
+        const struct dedup_probe *p = &a->probe[i];
+        float s;
+        if (dedup_hash_distance(p->hash, b->hash) > rule->hash_max)
+            continue;
+        s = dedup_desc_score(p->desc, b->desc);
+        if (s >= rule->desc_min && s > best)
+            best = s;
+    }
+    return best;
+}
+
 int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
                 float *distance)
 {
     float score = dedup_desc_score(a->desc, b->desc);
     int d = dedup_hash_distance(a->hash, b->hash);
+    int match = d <= rule->hash_max && score >= rule->desc_min;
+    float pa = probe_best(a, b, rule), pb = probe_best(b, a, rule);
+    float best = match ? score : -2;
+
+    best = pa > best ? pa : best;
+    best = pb > best ? pb : best;
     if (distance)
-        *distance = 1.0f - score;
-    return d <= rule->hash_max && score >= rule->desc_min;
+        *distance = 1.0f - (best > -2 ? best : score);
+    return best > -2;
 }
 
 void dedup_hash_hex(const uint8_t hash[DEDUP_HASH_BYTES], char out[65])

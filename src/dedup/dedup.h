@@ -24,10 +24,23 @@
 #define DEDUP_HASH_BYTES 32
 #define DEDUP_DESC_DIM   64
 
+/* Most rotation probes a signature carries (see dedup_match). */
+#define DEDUP_PROBES 4
+
+/* The hash and descriptor of the item turned by a small angle. */
+struct dedup_probe {
+    uint8_t hash[DEDUP_HASH_BYTES];
+    float desc[DEDUP_DESC_DIM];
+};
+
 struct dedup_sig {
     uint8_t hash[DEDUP_HASH_BYTES]; /* PDQ bits of the trimmed item */
     int quality;                    /* PDQ quality 0..100 */
     float desc[DEDUP_DESC_DIM];     /* L2-normalised descriptor */
+    /* Rotation probes: set by dedup_compute() for a photo being checked,
+     * never stored (a signature read back from a store has none). */
+    int nprobes;
+    struct dedup_probe probe[DEDUP_PROBES];
 };
 
 struct dedup_rule {
@@ -51,9 +64,12 @@ int dedup_hash_distance(const uint8_t a[DEDUP_HASH_BYTES], const uint8_t b[DEDUP
 float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_DIM]);
 
 /* 1 if a and b are the same photo by the rule: hash distance <= hash_max
- * and descriptor score >= desc_min (nothing else, so a hash range query of
- * radius hash_max finds every candidate). *distance (may be NULL) gets
- * 1 - descriptor score, the number reported to clients. */
+ * and descriptor score >= desc_min, for a and b themselves or for one of
+ * a's rotation probes against b, or one of b's against a (nothing else, so
+ * a hash range query of radius hash_max per probe finds every candidate).
+ * *distance (may be NULL) gets 1 - the best descriptor score among the
+ * combinations that match (of a and b themselves if none does), the number
+ * reported to clients. */
 int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
                 float *distance);
 

@@ -28,6 +28,7 @@ struct dedup_box {
      * deviation) in pixels, from soft item weights. Unlike the box, they
      * barely move when the item turns a few degrees. */
     float cx, cy, sx, sy;
+    int fw, fh; /* size in pixels of the hashed frame (set by dedup_item_buffer) */
 };
 
 /* Find the item in interleaved RGB (3 bytes per pixel, rows of `stride`
@@ -74,5 +75,12 @@ void dedup_pdq_hash64(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
 void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
                     int w, int h, int stride, const struct dedup_box *box,
                     float desc[DEDUP_DESC_DIM]);
+
+/* The descriptor of the item turned by a probe angle: the layout part from
+ * the turned 64x64 buffer `luma64`, the rest (colour, aspect) as in the
+ * item's own descriptor `canon`. */
+void dedup_describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+                           const struct dedup_box *box, const float canon[DEDUP_DESC_DIM],
+                           float desc[DEDUP_DESC_DIM]);
 
 #endif

@@ -128,3 +128,20 @@ void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const u
     desc[L_DIMS + C_DIMS] = (float)(log(bw / bh) / 2 * W_S);
     normalise(desc, DEDUP_DESC_DIM);
 }
+
+void dedup_describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+                           const struct dedup_box *box, const float canon[DEDUP_DESC_DIM],
+                           float desc[DEDUP_DESC_DIM])
+{
+    int scene = !box->trimmed || box->solid;
+    double k = 0;
+    /* The canonical layout part is unit length times k (the whole vector's
+     * normalisation), so a new unit layout times k keeps the proportions. */
+    for (int i = 0; i < L_DIMS; i++)
+        k += (double)canon[i] * canon[i];
+    k = sqrt(k);
+    luma_grid(luma64, scene ? L_INSET : 0, desc);
+    for (int i = 0; i < L_DIMS; i++)
+        desc[i] = (float)(desc[i] * k);
+    memcpy(desc + L_DIMS, canon + L_DIMS, sizeof(float) * (DEDUP_DESC_DIM - L_DIMS));
+}

@@ -6,9 +6,10 @@
  * One pthread rwlock guards the arrays: queries take it shared, add/remove
  * take it exclusive. Queries are in embedded_query.c.
  *
- * Options (`opts`, may be NULL or ""): "capacity=N" reserves room for N
- * entries up front (start-up knows the store's row count), which avoids
- * regrowing the arrays while loading.
+ * Options (`opts`, may be NULL or "", comma-separated): "capacity=N"
+ * reserves room for N entries up front (start-up knows the store's row
+ * count), which avoids regrowing the arrays while loading; "scan=generic"
+ * turns off the CPU-specific duplicate scan (tests compare the two).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -137,21 +138,42 @@ static void move_slot(struct emb_idx *e, size_t to, size_t from)
     e->resid[to] = e->resid[from];
 }
 
-static enum kr_code parse_opts(const char *opts, size_t *capacity, struct kr_err *err)
+/* One "key=value" of the options (the part of s before the next comma). */
+static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *generic,
+                              struct kr_err *err)
 {
-    char *end;
+    char buf[64], *end;
     long long v;
 
-    *capacity = 0;
-    if (!opts || !*opts)
+    if (len >= sizeof buf)
+        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: option too long");
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    if (!strcmp(buf, "scan=generic") || !strcmp(buf, "scan=auto")) {
+        *generic = buf[5] == 'g';
         return KR_OK;
-    if (strncmp(opts, "capacity=", 9) != 0)
-        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: unknown option '%s'", opts);
+    }
+    if (strncmp(buf, "capacity=", 9) != 0)
+        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: unknown option '%s'", buf);
     errno = 0;
-    v = strtoll(opts + 9, &end, 10);
-    if (errno || end == opts + 9 || *end || v < 0 || v > EMB_MAX_ENTRIES)
-        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: bad capacity '%s'", opts + 9);
+    v = strtoll(buf + 9, &end, 10);
+    if (errno || end == buf + 9 || *end || v < 0 || v > EMB_MAX_ENTRIES)
+        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: bad capacity '%s'", buf + 9);
     *capacity = (size_t)v;
+    return KR_OK;
+}
+
+static enum kr_code parse_opts(const char *opts, size_t *capacity, int *generic, struct kr_err *err)
+{
+    *capacity = 0;
+    *generic = 0;
+    while (opts && *opts) {
+        size_t len = strcspn(opts, ",");
+        enum kr_code rc = parse_opt(opts, len, capacity, generic, err);
+        if (rc)
+            return rc;
+        opts += len + (opts[len] == ',');
+    }
     return KR_OK;
 }
 
@@ -171,7 +193,8 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
 {
     struct emb_idx *e;
     size_t cap;
-    enum kr_code rc = parse_opts(opts, &cap, err);
+    int generic;
+    enum kr_code rc = parse_opts(opts, &cap, &generic, err);
 
     if (rc)
         return rc;
@@ -179,6 +202,7 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
     if (!e)
         return kr_fail(err, KR_ENOMEM, NULL, "index: out of memory");
     e->base.ops = &idx_embedded_ops;
+    e->scan_generic = generic;
     if (pthread_rwlock_init(&e->lock, NULL) != 0) {
         free(e);
         return kr_fail(err, KR_ENOMEM, NULL, "index: cannot create lock");

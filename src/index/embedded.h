@@ -42,6 +42,7 @@ struct emb_idx {
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
     void *exact_ctx;
+    int scan_generic; /* option scan=generic: no CPU-specific find_dups scan */
 };
 
 /* Checked downcast (aborts on a foreign struct idx). */

@@ -1,10 +1,16 @@
 /*
  * embedded_query.c - the two scans of the "embedded" index.
  *
- * find_dups: a linear scan of the packed hashes (4 popcounts per entry, the
- * hot loop: 32 bytes streamed per entry); entries within rule->hash_max bits
- * are confirmed by the descriptor score, computed as the float query times
- * the stored int8 vector / 127.
+ * find_dups: a linear scan of the packed hashes (32 bytes streamed per
+ * entry). The query has up to 1 + DEDUP_PROBES "forms": the photo and its
+ * rotation probes (dedup.h); an entry is a candidate when some form's hash
+ * is within rule->hash_max bits. With AVX-512 VPOPCNTDQ all forms are
+ * compared two entries at a time (the scan stays memory-bound); otherwise
+ * the photo's own hash is compared first and the probes only for entries
+ * the triangle inequality cannot rule out (d(x, photo) <= hash_max + the
+ * largest probe-to-photo distance). A candidate is confirmed by the
+ * descriptor score of a form that reached it, computed as the float query
+ * times the stored int8 vector / 127.
  *
  * Quantisation error bound. A stored component is q_i = round(127 x_i) with
  * |x_i| <= 1 (enforced by index.c), so the residual r = x - q/127 has
@@ -38,8 +44,9 @@
 
 #include "index/embedded.h"
 
-#define EMB_AMBIG_MAX 256
-#define EMB_BLOCK     256 /* entries scored per kernel call in search */
+#define EMB_AMBIG_MAX  256
+#define EMB_BLOCK      256 /* entries scored per kernel call in search */
+#define EMB_SCAN_CHUNK 64  /* candidate slots collected per scan call in find_dups */
 
 uint8_t idx_emb_quantise(const float *x, int8_t *q)
 {
@@ -204,18 +211,178 @@ static void bound_terms(const float *a, float *l1_bound, float *l2_units)
     *l2_units = sqrtf(l2) * (1 + 1e-6f) * (float)EMB_RESID_UNIT;
 }
 
+/* The query's hash/descriptor combinations: the photo itself and its
+ * rotation probes (dedup.h), with each one's bound terms. */
+struct qform {
+    uint64_t h[EMB_WORDS];
+    const float *desc;
+    float l1_bound, l2_units;
+};
+
+struct query {
+    int n;     /* forms: 1 + the probes */
+    int slack; /* largest Hamming distance of a probe from form 0 */
+    struct qform f[1 + DEDUP_PROBES];
+};
+
+/* The forms whose hash is within hmax of entry x (bit k = form k), their
+ * distances into dist[]. The triangle inequality skips the probes for the
+ * many entries far from the photo itself. */
+static unsigned reach(const uint64_t *x, const struct query *Q, int hmax, int *dist)
+{
+    unsigned mask = 0;
+    dist[0] = hamming(x, Q->f[0].h);
+    if (dist[0] <= hmax)
+        mask = 1;
+    if (dist[0] > hmax + Q->slack)
+        return mask;
+    for (int k = 1; k < Q->n; k++) {
+        dist[k] = hamming(x, Q->f[k].h);
+        if (dist[k] <= hmax)
+            mask |= 1u << k;
+    }
+    return mask;
+}
+
+/* The scan proper: slots in [*pos, end) that some form reaches go to out
+ * (at most cap); *pos moves past the slots looked at. Returns how many. */
+typedef size_t (*scan_fn)(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
+                          int hmax, size_t *out, size_t cap);
+
+static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
+                           int hmax, size_t *out, size_t cap)
+{
+    size_t i = *pos, m = 0;
+    int dist[1 + DEDUP_PROBES];
+    for (; i < end && m < cap; i++)
+        if (reach(hashes + i * EMB_WORDS, Q, hmax, dist))
+            out[m++] = i;
+    *pos = i;
+    return m;
+}
+
+#if defined(__x86_64__)
+/* Two entries (512 bits) per step: for each form, popcount of the XOR per
+ * 64-bit word, summed within each entry's half (the sum lands in all four
+ * words of the half), then the minimum over the forms is compared with
+ * hmax. Exact distances of the few hits are recomputed by reach(). */
+__attribute__((target("avx512f,avx512vpopcntdq"))) static size_t
+scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q, int hmax,
+            size_t *out, size_t cap)
+{
+    __m512i f[1 + DEDUP_PROBES];
+    const __m512i lim = _mm512_set1_epi64(hmax);
+    size_t i = *pos, m = 0;
+    int dist[1 + DEDUP_PROBES];
+
+    for (int k = 0; k < Q->n; k++)
+        f[k] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)Q->f[k].h));
+    for (; i + 2 <= end && m + 2 <= cap; i += 2) {
+        __m512i x = _mm512_loadu_si512(hashes + i * EMB_WORDS), best = _mm512_set1_epi64(256);
+        for (int k = 0; k < Q->n; k++) {
+            __m512i p = _mm512_popcnt_epi64(_mm512_xor_si512(x, f[k]));
+            p = _mm512_add_epi64(p, _mm512_shuffle_epi32(p, _MM_PERM_BADC));
+            p = _mm512_add_epi64(p, _mm512_shuffle_i64x2(p, p, _MM_SHUFFLE(2, 3, 0, 1)));
+            best = _mm512_min_epu64(best, p);
+        }
+        __mmask8 hit = _mm512_cmple_epu64_mask(best, lim);
+        if (hit & 0x0f)
+            out[m++] = i;
+        if (hit & 0xf0)
+            out[m++] = i + 1;
+    }
+    for (; i < end && m < cap; i++) /* an odd last entry */
+        if (reach(hashes + i * EMB_WORDS, Q, hmax, dist))
+            out[m++] = i;
+    *pos = i;
+    return m;
+}
+#endif
+
+static scan_fn pick_scan(const struct emb_idx *e)
+{
+#if defined(__x86_64__)
+    if (!e->scan_generic && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512vpopcntdq"))
+        return scan_avx512;
+#endif
+    return scan_generic;
+}
+
+static void query_init(const struct dedup_sig *q, struct query *Q)
+{
+    int np = q->nprobes < 0 ? 0 : q->nprobes > DEDUP_PROBES ? DEDUP_PROBES : q->nprobes;
+    Q->n = 1 + np;
+    Q->slack = 0;
+    for (int i = 0; i < Q->n; i++) {
+        struct qform *f = &Q->f[i];
+        memcpy(f->h, i ? q->probe[i - 1].hash : q->hash, sizeof f->h);
+        f->desc = i ? q->probe[i - 1].desc : q->desc;
+        bound_terms(f->desc, &f->l1_bound, &f->l2_units);
+        if (i && hamming(f->h, Q->f[0].h) > Q->slack)
+            Q->slack = hamming(f->h, Q->f[0].h);
+    }
+}
+
+/* An entry whose hash is within reach of some form: the forms that reach
+ * it (bit mask) and the best approximate score among them. */
+struct cand {
+    struct idx_hit h;
+    unsigned forms;
+};
+
+/* Score slot i against the forms in `mask`: c->h gets the best
+ * approximate score and its hash distance; *lo / *hi the largest certain
+ * lower / upper bound of any form's exact score. */
+static void score_forms(const struct emb_idx *e, size_t i, const struct query *Q, const int *dist,
+                        struct cand *c, float *lo, float *hi)
+{
+    c->h.score = *lo = *hi = -2;
+    for (int k = 0; k < Q->n; k++) {
+        if (!(c->forms >> k & 1))
+            continue;
+        float s = dot_f_i8(Q->f[k].desc, e->descs + i * DEDUP_DESC_DIM);
+        float b = fminf(Q->f[k].l1_bound, Q->f[k].l2_units * e->resid[i]) + 1e-5f;
+        if (s > c->h.score) {
+            c->h.score = s;
+            c->h.hash_dist = dist[k];
+        }
+        *lo = fmaxf(*lo, s - b);
+        *hi = fmaxf(*hi, s + b);
+    }
+}
+
+/* Keep the best EMB_AMBIG_MAX ambiguous candidates (rarely more than a few). */
+static void amb_offer(struct cand *amb, int *n, const struct cand *c)
+{
+    int worst = 0;
+    if (*n < EMB_AMBIG_MAX) {
+        amb[(*n)++] = *c;
+        return;
+    }
+    for (int i = 1; i < *n; i++)
+        if (worse(&amb[i].h, &amb[worst].h))
+            worst = i;
+    if (worse(&amb[worst].h, &c->h))
+        amb[worst] = *c;
+}
+
 /* Re-score the ambiguous candidates with exact descriptors. */
-static void rescore(const struct dedup_sig *q, float desc_min, idx_exact_fn exact, void *ctx,
-                    struct idx_hit *amb, int namb, struct idx_hit *hits, int max, int *n)
+static void rescore(const struct query *Q, float desc_min, idx_exact_fn exact, void *ctx,
+                    struct cand *amb, int namb, struct idx_hit *hits, int max, int *n)
 {
     float d[DEDUP_DESC_DIM];
 
     for (int i = 0; i < namb; i++) {
-        if (exact(amb[i].id, d, ctx) != 0)
+        if (exact(amb[i].h.id, d, ctx) != 0)
             continue; /* gone from the store meanwhile */
-        amb[i].score = dot_f(q->desc, d);
-        if (amb[i].score >= desc_min)
-            heap_offer(hits, n, max, &amb[i]);
+        float best = -2;
+        for (int k = 0; k < Q->n; k++)
+            if (amb[i].forms >> k & 1 && dot_f(Q->f[k].desc, d) > best)
+                best = dot_f(Q->f[k].desc, d);
+        amb[i].h.score = best;
+        if (best >= desc_min)
+            heap_offer(hits, n, max, &amb[i].h);
     }
 }
 
@@ -224,34 +391,36 @@ enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
                                int *nhits, struct kr_err *err)
 {
     struct emb_idx *e = idx_emb_of(ix);
-    struct idx_hit amb[EMB_AMBIG_MAX];
-    uint64_t qh[EMB_WORDS];
-    float l1_bound, l2_units;
-    int n = 0, namb = 0, hmax = rule->hash_max;
+    struct cand amb[EMB_AMBIG_MAX];
+    struct query Q;
+    size_t slots[EMB_SCAN_CHUNK];
+    scan_fn scan = pick_scan(e);
+    int n = 0, namb = 0, hmax = rule->hash_max, dist[1 + DEDUP_PROBES];
     idx_exact_fn exact;
     void *ctx;
 
     (void)err;
-    memcpy(qh, q->hash, sizeof qh);
-    bound_terms(q->desc, &l1_bound, &l2_units);
+    query_init(q, &Q);
     pthread_rwlock_rdlock(&e->lock);
     exact = e->exact;
     ctx = e->exact_ctx;
-    for (size_t i = 0; i < e->n; i++) {
-        int d = hamming(e->hashes + i * EMB_WORDS, qh);
-        if (d > hmax)
-            continue;
-        struct idx_hit h = {.id = e->ids[i], .hash_dist = d};
-        h.score = dot_f_i8(q->desc, e->descs + i * DEDUP_DESC_DIM);
-        float bound = fminf(l1_bound, l2_units * e->resid[i]) + 1e-5f; /* + float rounding */
-        if (h.score - bound >= rule->desc_min)
-            heap_offer(hits, &n, max, &h);
-        else if (exact && h.score + bound >= rule->desc_min)
-            heap_offer(amb, &namb, EMB_AMBIG_MAX, &h);
+    for (size_t pos = 0; pos < e->n;) {
+        size_t m = scan(e->hashes, &pos, e->n, &Q, hmax, slots, EMB_SCAN_CHUNK);
+        for (size_t j = 0; j < m; j++) {
+            size_t i = slots[j];
+            struct cand c = {.h = {.id = e->ids[i]}};
+            float lo, hi;
+            c.forms = reach(e->hashes + i * EMB_WORDS, &Q, hmax, dist);
+            score_forms(e, i, &Q, dist, &c, &lo, &hi);
+            if (lo >= rule->desc_min)
+                heap_offer(hits, &n, max, &c.h);
+            else if (exact && hi >= rule->desc_min)
+                amb_offer(amb, &namb, &c);
+        }
     }
     pthread_rwlock_unlock(&e->lock);
     if (namb)
-        rescore(q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n);
+        rescore(&Q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n);
     finish(hits, n);
     *nhits = n;
     return KR_OK;

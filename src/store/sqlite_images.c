@@ -136,6 +136,7 @@ static enum kr_code decode_row(sqlite3_stmt *st, struct store_image *o, struct k
     memcpy(o->sig.hash, hash, DEDUP_HASH_BYTES);
     desc_decode(desc, o->sig.desc);
     o->sig.quality = sqlite3_column_int(st, C_QUALITY);
+    o->sig.nprobes = 0;
     o->bytes = sqlite3_column_int64(st, C_BYTES);
     o->width = sqlite3_column_int(st, C_WIDTH);
     o->height = sqlite3_column_int(st, C_HEIGHT);

@@ -52,6 +52,7 @@ static void random_unit(float *x)
 
 static void random_sig(struct dedup_sig *s)
 {
+    memset(s, 0, sizeof *s);
     for (int i = 0; i < DEDUP_HASH_BYTES; i++)
         s->hash[i] = (uint8_t)rnd();
     s->quality = 100;

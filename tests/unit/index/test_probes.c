@@ -1,0 +1,236 @@
+/*
+ * test_probes.c - find_dups with rotation probes (dedup.h): an entry reached
+ * only through a probe is found, and the index's decisions equal
+ * dedup_match() applied to every stored signature, both with the
+ * CPU-specific scan (AVX-512 where the machine has it) and with the generic
+ * one ("scan=generic"). Queries straddle both thresholds on purpose.
+ */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/index.h"
+
+#define N_STORED 3000
+#define N_QUERY  300
+
+static uint64_t seed = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next_u64(void) /* splitmix64 */
+{
+    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double uniform(void) /* [-1, 1) */
+{
+    return (double)(next_u64() >> 11) / 4503599627370496.0 - 1.0;
+}
+
+static void unit_vec(float *v)
+{
+    double n = 0;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        v[i] = (float)uniform();
+        n += (double)v[i] * v[i];
+    }
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        v[i] = (float)(v[i] / sqrt(n));
+}
+
+/* out = a unit vector whose inner product with unit x is c. */
+static void at_score(const float *x, double c, float *out)
+{
+    float u[DEDUP_DESC_DIM];
+    double p = 0, n = 0;
+    unit_vec(u);
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        p += (double)u[i] * x[i];
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        u[i] = (float)(u[i] - p * x[i]);
+        n += (double)u[i] * u[i];
+    }
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        out[i] = (float)(c * x[i] + sqrt(1 - c * c) * u[i] / sqrt(n));
+}
+
+static void random_hash(uint8_t *h)
+{
+    for (int i = 0; i < DEDUP_HASH_BYTES; i += 8) {
+        uint64_t w = next_u64();
+        memcpy(h + i, &w, 8);
+    }
+}
+
+/* h = src with `bits` distinct bits flipped. */
+static void flipped(const uint8_t *src, int bits, uint8_t *h)
+{
+    memcpy(h, src, DEDUP_HASH_BYTES);
+    for (int done = 0; done < bits;) {
+        int b = (int)(next_u64() % (DEDUP_HASH_BYTES * 8));
+        if ((h[b / 8] ^ src[b / 8]) >> (b % 8) & 1)
+            continue;
+        h[b / 8] ^= (uint8_t)(1u << (b % 8));
+        done++;
+    }
+}
+
+static struct dedup_sig stored[N_STORED];
+
+static int exact_of(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+{
+    (void)ctx;
+    if (id < 0 || id >= N_STORED)
+        return 1;
+    memcpy(desc, stored[id].desc, sizeof stored[id].desc);
+    return 0;
+}
+
+/* A query: its own hash random (or near an entry), each probe random or
+ * near an entry, with distances and scores around the rule's thresholds. */
+static void make_query(struct dedup_sig *q, int variant)
+{
+    memset(q, 0, sizeof *q);
+    random_hash(q->hash);
+    unit_vec(q->desc);
+    if (variant % 5 == 0) {
+        const struct dedup_sig *t = &stored[next_u64() % N_STORED];
+        flipped(t->hash, 50 + (int)(next_u64() % 40), q->hash);
+        at_score(t->desc, 0.95 + 0.05 * (uniform() + 1) / 2, q->desc);
+    }
+    q->nprobes = DEDUP_PROBES;
+    for (int k = 0; k < DEDUP_PROBES; k++) {
+        struct dedup_probe *p = &q->probe[k];
+        random_hash(p->hash);
+        unit_vec(p->desc);
+        if ((variant + k) % 3 == 0) {
+            const struct dedup_sig *t = &stored[next_u64() % N_STORED];
+            flipped(t->hash, 40 + (int)(next_u64() % 50), p->hash);
+            at_score(t->desc, 0.95 + 0.05 * (uniform() + 1) / 2, p->desc);
+        }
+    }
+}
+
+static struct idx *filled(const char *opts)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    assert_int_equal(idx_open("embedded", opts, &ix, &err), KR_OK);
+    for (int i = 0; i < N_STORED; i++)
+        assert_int_equal(idx_add(ix, i, &stored[i], &err), KR_OK);
+    idx_set_exact(ix, exact_of, NULL);
+    return ix;
+}
+
+static void fill_stored(void)
+{
+    for (int i = 0; i < N_STORED; i++) {
+        memset(&stored[i], 0, sizeof stored[i]);
+        random_hash(stored[i].hash);
+        unit_vec(stored[i].desc);
+    }
+}
+
+static void test_probe_only_match(void **state)
+{
+    struct dedup_rule rule;
+    struct dedup_sig q;
+    struct idx_hit hits[8];
+    struct kr_err err = {0};
+    int n;
+    (void)state;
+    fill_stored();
+    struct idx *ix = filled(NULL);
+    dedup_rule_default(&rule, -1, -1);
+    memset(&q, 0, sizeof q);
+    random_hash(q.hash); /* the photo itself reaches nothing */
+    unit_vec(q.desc);
+    q.nprobes = DEDUP_PROBES;
+    for (int k = 0; k < DEDUP_PROBES; k++) {
+        random_hash(q.probe[k].hash);
+        unit_vec(q.probe[k].desc);
+    }
+    flipped(stored[1234].hash, 30, q.probe[2].hash);
+    at_score(stored[1234].desc, 0.995, q.probe[2].desc);
+    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 8, &n, &err), KR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, 1234);
+    assert_int_equal(hits[0].hash_dist, 30);
+    assert_true(fabsf(hits[0].score - 0.995f) < 0.02f);
+    q.nprobes = 0; /* without its probes the same photo finds nothing */
+    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 8, &n, &err), KR_OK);
+    assert_int_equal(n, 0);
+    idx_close(ix);
+}
+
+static int has(const struct idx_hit *h, int n, int64_t id)
+{
+    for (int i = 0; i < n; i++)
+        if (h[i].id == id)
+            return 1;
+    return 0;
+}
+
+static void test_scans_agree_with_the_rule(void **state)
+{
+    struct dedup_rule rule;
+    struct idx_hit a[32], b[32];
+    struct kr_err err = {0};
+    int found = 0;
+    (void)state;
+    fill_stored();
+    struct idx *fast = filled("capacity=4000");
+    struct idx *generic = filled("capacity=4000,scan=generic");
+    dedup_rule_default(&rule, -1, -1);
+    for (int v = 0; v < N_QUERY; v++) {
+        struct dedup_sig q;
+        int na, nb, want = 0;
+        make_query(&q, v);
+        assert_int_equal(idx_find_dups(fast, &q, &rule, a, 32, &na, &err), KR_OK);
+        assert_int_equal(idx_find_dups(generic, &q, &rule, b, 32, &nb, &err), KR_OK);
+        for (int i = 0; i < N_STORED; i++) {
+            int m = dedup_match(&q, &stored[i], &rule, NULL);
+            want += m;
+            assert_int_equal(has(a, na, i), m);
+            assert_int_equal(has(b, nb, i), m);
+        }
+        assert_int_equal(na, want);
+        assert_int_equal(nb, want);
+        for (int i = 0; i < na; i++) {
+            assert_true(a[i].hash_dist <= rule.hash_max);
+            assert_int_equal(a[i].id, b[i].id);
+            assert_int_equal(a[i].hash_dist, b[i].hash_dist);
+        }
+        found += want;
+    }
+    assert_true(found > 20); /* the queries did reach entries */
+    idx_close(fast);
+    idx_close(generic);
+}
+
+static void test_scan_option(void **state)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    (void)state;
+    assert_int_equal(idx_open("embedded", "scan=generic", &ix, &err), KR_OK);
+    idx_close(ix);
+    assert_int_equal(idx_open("embedded", "scan=auto,capacity=5", &ix, &err), KR_OK);
+    idx_close(ix);
+    assert_int_equal(idx_open("embedded", "scan=fastest", &ix, &err), KR_EINVAL);
+    assert_int_equal(idx_open("embedded", "capacity=5,,scan=auto", &ix, &err), KR_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_probe_only_match),
+        cmocka_unit_test(test_scans_agree_with_the_rule),
+        cmocka_unit_test(test_scan_option),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
