@@ -121,8 +121,8 @@ static json_t *result(struct run *r)
     json_object_set_new(o, "groups", groups_json(r));
     for (size_t i = 0; i < r->files.n; i++)
         if (r->items[i].error)
-            json_array_append_new(errors, json_pack("{s:s, s:s}", "path", r->files.v[i], "error",
-                                                    r->items[i].error));
+            json_array_append_new(
+                errors, json_pack("{s:s, s:s}", "path", r->files.v[i], "error", r->items[i].error));
     json_object_set_new(o, "errors", errors);
     return o;
 }
@@ -141,6 +141,7 @@ static int run(struct cli_args *a, struct config *cfg, int threads, int as_json)
     r.parent = calloc(r.files.n + 1, sizeof *r.parent);
     for (size_t i = 0; i < r.files.n; i++)
         r.parent[i] = (int)i;
+    util_malloc_keep_large();
     walk_parallel(r.files.n, threads, as_json ? NULL : "hashing", sign_one, &r);
     o = result(&r);
     if (as_json) {

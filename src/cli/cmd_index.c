@@ -55,8 +55,8 @@ static void index_one(size_t i, void *ctx)
         atomic_fetch_add(&j->skipped, 1);
         goto out;
     }
-    struct repo_ingest_req req = {b.data, b.len, name ? name + 1 : j->files.v[i], j->bucket,
-                                  j->website, j->check, 1, sha};
+    struct repo_ingest_req req = {
+        b.data, b.len, name ? name + 1 : j->files.v[i], j->bucket, j->website, j->check, 1, sha};
     if (repo_ingest(j->repo, &req, &res, &err))
         goto fail;
     atomic_fetch_add(res.duplicate ? &j->duplicates : &j->indexed, 1);
@@ -106,6 +106,7 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
         return 2;
     }
     j.reasons = calloc(j.files.n + 1, sizeof *j.reasons);
+    util_malloc_keep_large();
     t0 = util_now_ms();
     /* each file ends in fsyncs (blob, row): twice as many threads as cores
      * keep the cores busy while some threads wait for the disk */
@@ -123,9 +124,9 @@ int cli_cmd_index(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    int rc = cli_parse(argc, argv, opts,
-                       "karat index DIR... [--website alya] [--threads N] [--no-dedup] [--data DIR]",
-                       &a);
+    int rc = cli_parse(
+        argc, argv, opts,
+        "karat index DIR... [--website alya] [--threads N] [--no-dedup] [--data DIR]", &a);
     if (rc)
         return rc;
     if (a.npos < 1) {

@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -236,4 +239,14 @@ long long util_parse_size(const char *s)
     if (v * (double)mul > 9e18)
         return -1;
     return (long long)(v * (double)mul);
+}
+
+void util_malloc_keep_large(void)
+{
+#ifdef __GLIBC__
+    /* blocks up to 32 MiB come from the heap; the heap is given back only
+     * when 64 MiB at its top are free */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }

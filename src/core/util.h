@@ -23,6 +23,12 @@ void util_sha256_hex(const void *data, size_t n, char hex[65]);
 void util_sha256(const void *data, size_t n, unsigned char out[32]);
 
 /* Cryptographically random bytes; falls back to time-seeded if the OS fails. */
+/* For bulk commands that handle one large buffer after another (decoded
+ * photos, file contents): keep freed large blocks in the heap for reuse
+ * instead of returning them to the kernel each time (each new mapping
+ * costs page faults again). No-op outside glibc. */
+void util_malloc_keep_large(void);
+
 void util_random(void *out, size_t n);
 void util_random_hex(char *out, size_t nbytes); /* writes 2*nbytes hex + NUL */
 
@@ -36,7 +42,8 @@ enum kr_code util_fsync_dir_of(const char *path, struct kr_err *err);
 int util_file_exists(const char *path);
 
 /* snprintf into out; returns KR_ELIMIT if truncated. */
-enum kr_code util_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum kr_code util_fmt(char *out, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Copy at most n-1 bytes and always NUL-terminate; returns strlen(src). */
 size_t util_strlcpy(char *dst, const char *src, size_t n);
 /* Trim ASCII whitespace in place; returns s. */

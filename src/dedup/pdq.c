@@ -94,16 +94,60 @@ static int jarosz_window(int old_dim, int new_dim)
     return (old_dim + 2 * new_dim - 1) / (2 * new_dim);
 }
 
+/* out[j] = in[j] / count for a row of n floats (the box means). */
+static void row_scaled(const float *in, float *out, int n, float count)
+{
+    for (int j = 0; j < n; j++)
+        out[j] = in[j] / count;
+}
+
+/* box1d() down every column at once: `sum` runs along the rows for all
+ * columns together (cache-friendly, vectorisable) with exactly the same
+ * additions in the same order per column, so the result is identical. */
+static void box_cols(const float *in, float *out, float *sum, int rows, int cols, int window)
+{
+    int half = (window + 2) / 2;
+    int n1 = half - 1, n2 = window - half + 1, n3 = rows - window, n4 = half - 1;
+    int li = 0, ri = 0, oi = 0, cur = 0;
+
+    memset(sum, 0, sizeof *sum * (size_t)cols);
+    for (int i = 0; i < n1; i++, ri++, cur++)
+        for (int j = 0; j < cols; j++)
+            sum[j] += in[(size_t)ri * cols + j];
+    for (int i = 0; i < n2; i++, ri++, oi++) {
+        for (int j = 0; j < cols; j++)
+            sum[j] += in[(size_t)ri * cols + j];
+        row_scaled(sum, out + (size_t)oi * cols, cols, (float)++cur);
+    }
+    for (int i = 0; i < n3; i++, li++, ri++, oi++) {
+        for (int j = 0; j < cols; j++) {
+            sum[j] += in[(size_t)ri * cols + j];
+            sum[j] -= in[(size_t)li * cols + j];
+        }
+        row_scaled(sum, out + (size_t)oi * cols, cols, (float)cur);
+    }
+    for (int i = 0; i < n4; i++, li++, oi++) {
+        for (int j = 0; j < cols; j++)
+            sum[j] -= in[(size_t)li * cols + j];
+        row_scaled(sum, out + (size_t)oi * cols, cols, (float)--cur);
+    }
+}
+
 void dedup_pdq_downscale(float *plane, float *work, int rows, int cols, float out[N * N])
 {
     if (rows != N || cols != N) {
         int wr = jarosz_window(cols, N), wc = jarosz_window(rows, N);
+        float *sum = malloc(sizeof *sum * (size_t)cols);
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < rows; i++)
                 box1d(plane + (size_t)i * cols, work + (size_t)i * cols, cols, 1, wr);
-            for (int j = 0; j < cols; j++)
-                box1d(work + j, plane + j, rows, cols, wc);
+            if (sum)
+                box_cols(work, plane, sum, rows, cols, wc);
+            else
+                for (int j = 0; j < cols; j++)
+                    box1d(work + j, plane + j, rows, cols, wc);
         }
+        free(sum);
     }
     for (int oi = 0; oi < N; oi++) {
         int ii = (int)(((oi + 0.5) * rows) / N);

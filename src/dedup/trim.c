@@ -247,55 +247,72 @@ static int choose_groups(const struct grid *g, const struct comp *comps, int n, 
     return kept >= total * KEPT_MIN;
 }
 
-/* Soft item weight of a pixel: 0 at SOFT_LO difference from the background,
- * 1 at SOFT_HI; so moments do not jump when a pale edge crosses FG_TOL. */
-static double soft_weight(int diff)
+/* Soft item weight of a pixel, in 1/(SOFT_HI - SOFT_LO) units: 0 at SOFT_LO
+ * difference from the background, full at SOFT_HI; so moments do not jump
+ * when a pale edge crosses FG_TOL. Integer, so the sums below are exact. */
+static int soft_weight(int diff)
 {
-    if (diff <= SOFT_LO)
-        return 0;
-    return diff >= SOFT_HI ? 1 : (double)(diff - SOFT_LO) / (SOFT_HI - SOFT_LO);
+    return diff <= SOFT_LO ? 0 : diff >= SOFT_HI ? SOFT_HI - SOFT_LO : diff - SOFT_LO;
+}
+
+/* Weighted sums of the moments, in doubled coordinates (2x + 1 is twice
+ * the pixel centre) so that everything stays an integer. */
+struct moments {
+    long long w, x, y, xx, yy;
+};
+
+/* One run [xa, xb) of row y inside a kept cell: moments and box. */
+static void kept_run(const unsigned char *row, int xa, int xb, int y, const unsigned char bg[3],
+                     struct moments *m, int *box)
+{
+    const long long Y = 2LL * y + 1;
+    for (int x = xa; x < xb; x++) {
+        int d = diff3(row + (size_t)x * 3, bg), wt = soft_weight(d);
+        long long X = 2LL * x + 1;
+        if (!wt)
+            continue;
+        m->w += wt;
+        m->x += wt * X;
+        m->y += wt * Y;
+        m->xx += wt * X * X;
+        m->yy += wt * Y * Y;
+        if (d <= FG_TOL)
+            continue;
+        box[0] = x < box[0] ? x : box[0];
+        box[2] = x > box[2] ? x : box[2];
+        box[1] = y < box[1] ? y : box[1];
+        box[3] = y;
+    }
 }
 
 /* Pixel-exact box of item pixels inside kept cells, and the item moments.
- * Returns 0 if empty. */
+ * Returns 0 if empty. Walks the rows cell by cell, skipping cells that are
+ * not kept (most of a white background). */
 static int kept_box(const struct grid *g, const unsigned char *keep, const unsigned char *rgb,
                     int w, int h, int stride, const unsigned char bg[3], struct dedup_box *b)
 {
-    int x0 = w, y0 = h, x1 = -1, y1 = -1;
-    double sw = 0, sx = 0, sy = 0, sxx = 0, syy = 0;
+    struct moments m = {0};
+    int box[4] = {w, h, -1, -1}; /* x0 y0 x1 y1, inclusive */
     for (int y = 0; y < h; y++) {
         const unsigned char *row = rgb + (size_t)y * stride;
         const int *lrow = g->label + (size_t)(y / g->cell) * g->gw;
-        for (int x = 0; x < w; x++) {
-            int l = lrow[x / g->cell], d;
-            double wt, px = x + 0.5, py = y + 0.5;
-            if (l < 0 || !keep[l])
-                continue;
-            d = diff3(row + (size_t)x * 3, bg);
-            wt = soft_weight(d);
-            sw += wt;
-            sx += wt * px;
-            sy += wt * py;
-            sxx += wt * px * px;
-            syy += wt * py * py;
-            if (d <= FG_TOL)
-                continue;
-            x0 = x < x0 ? x : x0;
-            x1 = x > x1 ? x : x1;
-            y0 = y < y0 ? y : y0;
-            y1 = y;
+        for (int cx = 0; cx < g->gw; cx++) {
+            int xa = cx * g->cell, xb = xa + g->cell < w ? xa + g->cell : w;
+            if (lrow[cx] >= 0 && keep[lrow[cx]])
+                kept_run(row, xa, xb, y, bg, &m, box);
         }
     }
-    if (x1 < 0 || sw <= 0)
+    if (box[2] < 0 || m.w <= 0)
         return 0;
-    b->x0 = x0;
-    b->y0 = y0;
-    b->x1 = x1 + 1;
-    b->y1 = y1 + 1;
-    b->cx = (float)(sx / sw);
-    b->cy = (float)(sy / sw);
-    b->sx = (float)sqrt(fmax(sxx / sw - b->cx * (double)b->cx, 0.25));
-    b->sy = (float)sqrt(fmax(syy / sw - b->cy * (double)b->cy, 0.25));
+    double sw = (double)m.w, cx = m.x / sw / 2, cy = m.y / sw / 2;
+    b->x0 = box[0];
+    b->y0 = box[1];
+    b->x1 = box[2] + 1;
+    b->y1 = box[3] + 1;
+    b->cx = (float)cx;
+    b->cy = (float)cy;
+    b->sx = (float)sqrt(fmax(m.xx / sw / 4 - cx * cx, 0.25));
+    b->sy = (float)sqrt(fmax(m.yy / sw / 4 - cy * cy, 0.25));
     return 1;
 }
 
