@@ -23,7 +23,7 @@
 static const struct cli_opt opts[] = {
     {"--website", 1, "website whose bucket receives the photos (default alya)"},
     {"--data", 1, "data folder (KARAT_DATA_DIR, default ./var)"},
-    {"--threads", 1, "worker threads (default: 2 per core, so fsync waits overlap)"},
+    {"--threads", 1, "worker threads (default: 3 per core, so fsync waits overlap)"},
     {"--no-dedup", 0, "store every new file even if it looks like a stored one"},
     {NULL, 0, NULL},
 };
@@ -108,10 +108,11 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
     j.reasons = calloc(j.files.n + 1, sizeof *j.reasons);
     util_malloc_keep_large();
     t0 = util_now_ms();
-    /* each file ends in fsyncs (blob, row): twice as many threads as cores
-     * keep the cores busy while some threads wait for the disk */
+    /* each file ends in fsyncs (blob, row): three threads per core keep
+     * the cores busy while some wait for the disk (2 per core measured
+     * about 2 % slower on 2 cores, docs/BENCHMARKS.md) */
     if (threads <= 0)
-        threads = 2 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+        threads = 3 * (int)sysconf(_SC_NPROCESSORS_ONLN);
     walk_parallel(j.files.n, threads, "indexing", index_one, &j);
     rc = report(&j, util_now_ms() - t0);
     free(j.reasons);

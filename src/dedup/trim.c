@@ -136,18 +136,94 @@ struct comp {
     int x0, y0, x1, y1;
 };
 
-static void grid_fill(struct grid *g, const unsigned char *rgb, int w, int h, int stride,
-                      const unsigned char bg[3])
+/* d[x] = diff3() of pixel x of the row (its largest channel difference from
+ * the background); returns how many pixels it did (the generic version
+ * does them all). */
+typedef int (*diff_row_fn)(const unsigned char *row, int w, const unsigned char bg[3],
+                           unsigned char *d);
+
+static int diff_row_generic(const unsigned char *row, int w, const unsigned char bg[3],
+                            unsigned char *d)
 {
+    for (int x = 0; x < w; x++)
+        d[x] = (unsigned char)diff3(row + (size_t)x * 3, bg);
+    return w;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* 16 pixels (48 bytes) per step: pshufb gathers each channel into its own
+ * vector, then |channel - background| by saturating subtraction both ways
+ * and the maximum over the channels. */
+__attribute__((target("ssse3"))) static int
+diff_row_ssse3(const unsigned char *row, int w, const unsigned char bg[3], unsigned char *d)
+{
+    __m128i mask[3][3], bgv[3];
+    int x = 0;
+
+    for (int c = 0; c < 3; c++) {
+        unsigned char m[3][16];
+        for (int p = 0; p < 16; p++)
+            for (int v = 0; v < 3; v++) /* byte 3p + c of the 48 sits in vector v? */
+                m[v][p] = (3 * p + c) / 16 == v ? (unsigned char)((3 * p + c) % 16) : 0x80;
+        for (int v = 0; v < 3; v++)
+            mask[c][v] = _mm_loadu_si128((const __m128i *)m[v]);
+        bgv[c] = _mm_set1_epi8((char)bg[c]);
+    }
+    for (; x + 16 <= w; x += 16) {
+        const unsigned char *p = row + (size_t)x * 3;
+        __m128i v[3], most = _mm_setzero_si128();
+        for (int k = 0; k < 3; k++)
+            v[k] = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        for (int c = 0; c < 3; c++) {
+            __m128i ch = _mm_or_si128(_mm_or_si128(_mm_shuffle_epi8(v[0], mask[c][0]),
+                                                   _mm_shuffle_epi8(v[1], mask[c][1])),
+                                      _mm_shuffle_epi8(v[2], mask[c][2]));
+            __m128i ad = _mm_or_si128(_mm_subs_epu8(ch, bgv[c]), _mm_subs_epu8(bgv[c], ch));
+            most = _mm_max_epu8(most, ad);
+        }
+        _mm_storeu_si128((__m128i *)(d + x), most);
+    }
+    return x;
+}
+#endif
+
+static diff_row_fn pick_diff_row(void)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("ssse3"))
+        return diff_row_ssse3;
+#endif
+    return diff_row_generic;
+}
+
+/* The difference plane (w x h bytes, diff3() of every pixel), computed once
+ * and read by every later step instead of the RGB pixels. */
+static void diff_plane(const unsigned char *rgb, int w, int h, int stride,
+                       const unsigned char bg[3], unsigned char *dp)
+{
+    diff_row_fn fast = pick_diff_row();
     for (int y = 0; y < h; y++) {
         const unsigned char *row = rgb + (size_t)y * stride;
+        unsigned char *d = dp + (size_t)y * w;
+        int done = fast(row, w, bg, d);
+        diff_row_generic(row + (size_t)done * 3, w - done, bg, d + done);
+    }
+}
+
+/* Item pixels (difference > FG_TOL) per cell. */
+static void grid_fill(struct grid *g, const unsigned char *dp, int w, int h)
+{
+    for (int y = 0; y < h; y++) {
+        const unsigned char *d = dp + (size_t)y * w;
         unsigned int *crow = g->count + (size_t)(y / g->cell) * g->gw;
         /* cell by cell: no division per pixel in this hot loop */
         for (int cx = 0, x = 0; cx < g->gw; cx++) {
             int xend = (cx + 1) * g->cell < w ? (cx + 1) * g->cell : w;
             unsigned int n = 0;
             for (; x < xend; x++)
-                n += diff3(row + (size_t)x * 3, bg) > FG_TOL;
+                n += d[x] > FG_TOL;
             crow[cx] += n;
         }
     }
@@ -261,45 +337,50 @@ struct moments {
     long long w, x, y, xx, yy;
 };
 
-/* One run [xa, xb) of row y inside a kept cell: moments and box. */
-static void kept_run(const unsigned char *row, int xa, int xb, int y, const unsigned char bg[3],
-                     struct moments *m, int *box)
+/* One run [xa, xb) of row y (differences d) inside a kept cell: moments
+ * and box. Row sums first, so y enters once per run. */
+static void kept_run(const unsigned char *d, int xa, int xb, int y, struct moments *m, int *box)
 {
-    const long long Y = 2LL * y + 1;
+    long long rw = 0, rx = 0, rxx = 0, Y = 2LL * y + 1;
+    int first = -1, last = -1;
     for (int x = xa; x < xb; x++) {
-        int d = diff3(row + (size_t)x * 3, bg), wt = soft_weight(d);
-        long long X = 2LL * x + 1;
-        if (!wt)
-            continue;
-        m->w += wt;
-        m->x += wt * X;
-        m->y += wt * Y;
-        m->xx += wt * X * X;
-        m->yy += wt * Y * Y;
-        if (d <= FG_TOL)
-            continue;
-        box[0] = x < box[0] ? x : box[0];
-        box[2] = x > box[2] ? x : box[2];
-        box[1] = y < box[1] ? y : box[1];
-        box[3] = y;
+        long long wt = soft_weight(d[x]), X = 2LL * x + 1;
+        rw += wt;
+        rx += wt * X;
+        rxx += wt * X * X;
+        if (d[x] > FG_TOL) {
+            first = first < 0 ? x : first;
+            last = x;
+        }
     }
+    m->w += rw;
+    m->x += rx;
+    m->xx += rxx;
+    m->y += rw * Y;
+    m->yy += rw * Y * Y;
+    if (first < 0)
+        return;
+    box[0] = first < box[0] ? first : box[0];
+    box[2] = last > box[2] ? last : box[2];
+    box[1] = y < box[1] ? y : box[1];
+    box[3] = y;
 }
 
 /* Pixel-exact box of item pixels inside kept cells, and the item moments.
  * Returns 0 if empty. Walks the rows cell by cell, skipping cells that are
  * not kept (most of a white background). */
-static int kept_box(const struct grid *g, const unsigned char *keep, const unsigned char *rgb,
-                    int w, int h, int stride, const unsigned char bg[3], struct dedup_box *b)
+static int kept_box(const struct grid *g, const unsigned char *keep, const unsigned char *dp, int w,
+                    int h, struct dedup_box *b)
 {
     struct moments m = {0};
     int box[4] = {w, h, -1, -1}; /* x0 y0 x1 y1, inclusive */
     for (int y = 0; y < h; y++) {
-        const unsigned char *row = rgb + (size_t)y * stride;
+        const unsigned char *d = dp + (size_t)y * w;
         const int *lrow = g->label + (size_t)(y / g->cell) * g->gw;
         for (int cx = 0; cx < g->gw; cx++) {
             int xa = cx * g->cell, xb = xa + g->cell < w ? xa + g->cell : w;
             if (lrow[cx] >= 0 && keep[lrow[cx]])
-                kept_run(row, xa, xb, y, bg, &m, box);
+                kept_run(d, xa, xb, y, &m, box);
         }
     }
     if (box[2] < 0 || m.w <= 0)
@@ -349,7 +430,7 @@ static int find_item(const unsigned char *rgb, int w, int h, int stride, struct 
 {
     struct grid g;
     struct comp *comps;
-    unsigned char *keep;
+    unsigned char *keep, *dp;
     int *stack, n, ok = 0;
     struct dedup_box b = *box;
 
@@ -361,12 +442,13 @@ static int find_item(const unsigned char *rgb, int w, int h, int stride, struct 
     comps = malloc((size_t)g.gw * g.gh * sizeof *comps);
     stack = malloc((size_t)g.gw * g.gh * sizeof *stack);
     keep = calloc((size_t)g.gw * g.gh, 1);
-    if (!g.count || !g.label || !comps || !stack || !keep)
+    dp = malloc((size_t)w * h);
+    if (!g.count || !g.label || !comps || !stack || !keep || !dp)
         goto out;
-    grid_fill(&g, rgb, w, h, stride, box->bg);
+    diff_plane(rgb, w, h, stride, box->bg, dp);
+    grid_fill(&g, dp, w, h);
     n = grid_label(&g, comps, stack);
-    if (n && choose_groups(&g, comps, n, keep) &&
-        kept_box(&g, keep, rgb, w, h, stride, box->bg, &b)) {
+    if (n && choose_groups(&g, comps, n, keep) && kept_box(&g, keep, dp, w, h, &b)) {
         b.solid = outline_fill(rgb, stride, box->bg, &b) >= SOLID_MIN;
         if (!b.solid)
             add_margin(&b, w, h);
@@ -380,6 +462,7 @@ out:
     free(comps);
     free(stack);
     free(keep);
+    free(dp);
     return ok;
 }
 

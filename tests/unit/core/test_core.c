@@ -82,6 +82,44 @@ static void test_atomic_write(void **state)
     tu_rmrf(dir);
 }
 
+/* buf_read_file: whole files of any size up to the limit, one byte more
+ * refused, a missing file and a directory reported. */
+static void test_buf_read_file(void **state)
+{
+    char dir[256], path[300];
+    const size_t sizes[] = {0, 1, 255, 65535, 65536, 65537, 300000};
+    unsigned char *data = malloc(300001);
+    struct kr_err e = {0};
+    struct buf b;
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/f", dir);
+    for (size_t i = 0; i < 300001; i++)
+        data[i] = (unsigned char)(i * 7 + 3);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        assert_int_equal(util_write_file_atomic(path, data, n, &e), KR_OK);
+        buf_init(&b, n); /* exactly at the limit: fine */
+        assert_int_equal(buf_read_file(&b, path, &e), KR_OK);
+        assert_int_equal(b.len, n);
+        assert_true(n == 0 || memcmp(b.data, data, n) == 0);
+        buf_release(&b);
+        if (n <= 1)
+            continue;        /* a limit of 0 means none */
+        buf_init(&b, n - 1); /* one byte over the limit */
+        assert_int_equal(buf_read_file(&b, path, &e), KR_ELIMIT);
+        assert_string_equal(e.slug, "too_large");
+        buf_release(&b);
+    }
+    buf_init(&b, 0);
+    snprintf(path, sizeof path, "%s/missing", dir);
+    assert_int_equal(buf_read_file(&b, path, &e), KR_ENOTFOUND);
+    assert_int_equal(buf_read_file(&b, dir, &e), KR_EIO); /* a directory */
+    buf_release(&b);
+    free(data);
+    tu_rmrf(dir);
+}
+
 static void test_config_sources(void **state)
 {
     struct config c;
@@ -94,7 +132,7 @@ static void test_config_sources(void **state)
     setenv("KARAT_CONFIG", file, 1);
     setenv("S3_BUCKET", "fromenv", 1);
     assert_int_equal(config_load(&c, &e), KR_OK);
-    assert_int_equal(c.max_upload_bytes, 2 << 20);   /* file beats default */
+    assert_int_equal(c.max_upload_bytes, 2 << 20);    /* file beats default */
     assert_string_equal(c.default_bucket, "fromenv"); /* environment beats file */
     assert_int_equal(config_set(&c, "KARAT_MAX_JSON_DEPTH", "deep", &e), KR_EINVAL);
     assert_int_equal(config_set(&c, "NO_SUCH_VAR", "1", &e), KR_EINVAL);
@@ -160,6 +198,7 @@ int main(void)
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_util),
         cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_buf_read_file),
         cmocka_unit_test(test_config_sources),
         cmocka_unit_test(test_config_secrets_and_keys),
         cmocka_unit_test(test_config_documented),
