@@ -172,8 +172,19 @@ static void fill_info(VipsImage *im, enum image_fmt fmt, struct image_info *info
     info->has_alpha = vips_image_hasalpha(im) ? 1 : 0;
 }
 
-enum kr_code image_probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
-                         struct kr_err *err)
+/* A JPEG image_jpeg.c decodes exactly as libvips would: 8-bit grey or
+ * YCbCr, no ICC profile to apply, not CMYK. */
+static int plain_jpeg(VipsImage *im, enum image_fmt fmt)
+{
+    int bands = vips_image_get_bands(im);
+    return fmt == IMAGE_FMT_JPEG && (bands == 1 || bands == 3) &&
+           vips_image_get_format(im) == VIPS_FORMAT_UCHAR &&
+           vips_image_get_typeof(im, VIPS_META_ICC_NAME) == 0 &&
+           vips_image_guess_interpretation(im) != VIPS_INTERPRETATION_CMYK;
+}
+
+enum kr_code image__probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
+                          struct image_hdr *hdr, struct kr_err *err)
 {
     enum image_fmt fmt;
     VipsImage *im;
@@ -198,8 +209,19 @@ enum kr_code image_probe(const void *data, size_t n, long long max_pixels, struc
     }
     if (info)
         fill_info(im, fmt, info);
+    if (hdr) {
+        hdr->fmt = fmt;
+        hdr->orientation = vips_image_get_orientation(im);
+        hdr->plain_jpeg = plain_jpeg(im, fmt);
+    }
     g_object_unref(im);
     return KR_OK;
+}
+
+enum kr_code image_probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
+                         struct kr_err *err)
+{
+    return image__probe(data, n, max_pixels, info, NULL, err);
 }
 
 void image_px_release(struct image_px *px)

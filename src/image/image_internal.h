@@ -33,6 +33,31 @@ enum image_fmt image__sniff(const void *data, size_t n);
  * other formats ignore them. Returns NULL on failure (vips error set). */
 VipsImage *image__open(const void *data, size_t n, enum image_fmt fmt, int shrink, double scale);
 
+/* What image_load() needs from the probe beyond struct image_info. */
+struct image_hdr {
+    enum image_fmt fmt;
+    int orientation; /* EXIF orientation 1..8 (1 = as stored) */
+    int plain_jpeg;  /* JPEG, grey or YCbCr, 8-bit, no ICC profile: image_jpeg.c can decode it */
+};
+
+/* image_probe() that also fills hdr. */
+enum kr_code image__probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
+                          struct image_hdr *hdr, struct kr_err *err);
+
+/* ---- image_jpeg.c ---- */
+
+/* Decode a plain JPEG to RGB at 1/shrink (1, 2, 4, 8) with libjpeg-turbo,
+ * exactly as libvips' jpegload would; no orientation applied. */
+enum kr_code image__jpeg_decode(const void *data, size_t n, int shrink, struct image_px *out,
+                                struct kr_err *err);
+/* Turn px (any bands) as EXIF orientation 2..8 says; 0, or -1 if out of memory. */
+int image__orient_rgb(struct image_px *px, int orientation);
+
+/* ---- image_load.c ---- */
+
+/* 0 sends plain JPEGs through libvips too (tests compare the two paths). */
+void image__set_direct_jpeg(int on);
+
 /* Fill err from the libvips error buffer, clearing it. */
 enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char *slug,
                               const char *what);

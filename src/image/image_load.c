@@ -9,6 +9,10 @@
  *      16-bit via vips_colourspace)
  *   -> flatten alpha onto white, or keep/add it
  *   -> EXIF orientation -> interleaved bytes.
+ * A plain JPEG (grey or YCbCr, no ICC profile) whose DCT shrink alone gives
+ * the size asked for skips the pipeline: image_jpeg.c decodes it with the
+ * same libjpeg-turbo settings to the same bytes, without libvips'
+ * per-image operation objects, line cache and copies.
  *
  * Why not vips_thumbnail_buffer(): it keeps at least a 2x margin above the
  * target before its final resize, so a 4000x3000 JPEG asked at 512 px is
@@ -23,6 +27,7 @@
  */
 #include "image/image_internal.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 /* Make *next (just written by the vips call whose result is rc) the current
@@ -48,14 +53,21 @@ static int jpeg_shrink_for(int longest, int target)
     return s;
 }
 
+/* The size the JPEG shrink must keep: max_side, or min_side when the caller
+ * accepts any size between the two. */
+static int shrink_target(const struct image_load_opts *o)
+{
+    if (o->max_side > 0 && o->min_side > 0 && o->min_side < o->max_side)
+        return o->min_side;
+    return o->max_side;
+}
+
 static VipsImage *open_scaled(const void *data, size_t n, enum image_fmt fmt,
                               const struct image_info *info, const struct image_load_opts *o)
 {
     int longest = info->width > info->height ? info->width : info->height;
-    int target = o->max_side;
+    int target = shrink_target(o);
     double scale = 1.0;
-    if (o->max_side > 0 && o->min_side > 0 && o->min_side < o->max_side)
-        target = o->min_side;
     if (fmt == IMAGE_FMT_WEBP && o->max_side > 0 && longest > o->max_side)
         scale = (double)o->max_side / longest;
     return image__open(data, n, fmt, jpeg_shrink_for(longest, target), scale);
@@ -190,21 +202,52 @@ static enum kr_code finish(VipsImage *im, struct image_px *out, struct kr_err *e
     return KR_OK;
 }
 
+static atomic_int direct_jpeg = 1;
+
+void image__set_direct_jpeg(int on)
+{
+    atomic_store(&direct_jpeg, on);
+}
+
+/* The direct JPEG path (image_jpeg.c) when it gives what the libvips
+ * pipeline would: a plain JPEG whose DCT shrink alone reaches the size
+ * asked for, no alpha wanted. Returns 1 if it handled the image (*code set). */
+static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
+                       const struct image_info *inf, const struct image_load_opts *o,
+                       struct image_px *out, enum kr_code *code, struct kr_err *err)
+{
+    int longest = inf->width > inf->height ? inf->width : inf->height;
+    int shrink = jpeg_shrink_for(longest, shrink_target(o));
+
+    if (!hdr->plain_jpeg || o->keep_alpha || !atomic_load(&direct_jpeg) ||
+        (o->max_side > 0 && longest / shrink > o->max_side))
+        return 0;
+    *code = image__jpeg_decode(data, n, shrink, out, err);
+    if (*code == KR_OK && image__orient_rgb(out, hdr->orientation) != 0) {
+        image_px_release(out);
+        *code = kr_fail(err, KR_ENOMEM, "out_of_memory", "no memory to turn the image");
+    }
+    return 1;
+}
+
 enum kr_code image_load(const void *data, size_t n, const struct image_load_opts *opts,
                         struct image_px *out, struct image_info *info, struct kr_err *err)
 {
     struct image_load_opts o = {0};
     struct image_info inf;
+    struct image_hdr hdr;
     enum kr_code code;
     VipsImage *im;
 
     memset(out, 0, sizeof *out);
     if (opts)
         o = *opts;
-    code = image_probe(data, n, o.max_pixels, &inf, err);
+    code = image__probe(data, n, o.max_pixels, &inf, &hdr, err);
     if (code != KR_OK)
         return code;
-    im = open_scaled(data, n, image__sniff(data, n), &inf, &o);
+    if (load_direct(data, n, &hdr, &inf, &o, out, &code, err))
+        goto done;
+    im = open_scaled(data, n, hdr.fmt, &inf, &o);
     if (!im)
         return image__vips_fail(err, KR_EINVAL, "corrupt_image", "cannot open the image");
     if (resize_to(&im, o.max_side) || to_srgb8(&im) || set_alpha(&im, o.keep_alpha) ||
@@ -214,6 +257,7 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
     }
     code = finish(im, out, err);
     g_object_unref(im);
+done:
     if (code == KR_OK && info)
         *info = inf;
     return code;
