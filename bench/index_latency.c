@@ -2,7 +2,11 @@
  * index_latency.c - duplicate-check and top-k latency of the embedded index,
  * and the process memory it costs, at one index size N per run.
  *
- *   bench_index_latency N [QUERIES] [BACKEND]
+ *   bench_index_latency N [QUERIES] [BACKEND] [PROBES] [OPTS]
+ *
+ * PROBES: rotation probes per query (default DEDUP_PROBES; 0 = the photo's
+ * own hash only, the baseline); OPTS: more backend options, e.g.
+ * "scan=generic" for the portable scan.
  *
  * Fills the index with N synthetic signatures (random 256-bit hashes,
  * random unit descriptors; entry i is regenerated from its number, so the
@@ -110,10 +114,10 @@ static void near_dup(struct rng *r, struct dedup_sig *s)
 /* The rotation probes a checked photo carries (dedup.h), at their most
  * expensive for the scan: hashes unrelated to the photo's own, so the
  * triangle-inequality shortcut never skips them. */
-static void worst_probes(struct rng *r, struct dedup_sig *s)
+static void worst_probes(struct rng *r, struct dedup_sig *s, int nprobes)
 {
-    s->nprobes = DEDUP_PROBES;
-    for (int k = 0; k < DEDUP_PROBES; k++) {
+    s->nprobes = nprobes;
+    for (int k = 0; k < nprobes; k++) {
         for (int i = 0; i < DEDUP_HASH_BYTES; i += 8) {
             uint64_t w = next(r);
             memcpy(s->probe[k].hash + i, &w, 8);
@@ -165,12 +169,14 @@ int main(int argc, char **argv)
     long n = argc > 1 ? atol(argv[1]) : 100000;
     int nq = argc > 2 ? atoi(argv[2]) : 2000;
     const char *backend = argc > 3 ? argv[3] : "embedded";
+    int nprobes = argc > 4 ? atoi(argv[4]) : DEDUP_PROBES;
+    const char *more = argc > 5 ? argv[5] : "";
     struct dedup_rule rule;
     struct idx *ix;
     struct kr_err err = {0};
     struct dedup_sig s;
     struct idx_hit hits[16];
-    char opts[64];
+    char opts[128];
     int nh, found = 0, dup_found = 0, false_dups = 0;
     double *dup_ms = malloc(sizeof(double) * (size_t)nq);
     double *top_ms = malloc(sizeof(double) * (size_t)nq);
@@ -178,11 +184,12 @@ int main(int argc, char **argv)
 
     dedup_rule_default(&rule, -1, -1);
 
-    if (n < 1 || nq < 2 || !dup_ms || !top_ms || !batch) {
-        fprintf(stderr, "usage: %s N [QUERIES] [BACKEND]\n", argv[0]);
+    if (n < 1 || nq < 2 || !dup_ms || !top_ms || !batch || nprobes < 0 || nprobes > DEDUP_PROBES) {
+        fprintf(stderr, "usage: %s N [QUERIES] [BACKEND] [PROBES 0-%d] [OPTS]\n", argv[0],
+                DEDUP_PROBES);
         return 2;
     }
-    snprintf(opts, sizeof opts, "capacity=%ld", n);
+    snprintf(opts, sizeof opts, "capacity=%ld%s%s", n, *more ? "," : "", more);
     if (idx_open(backend, opts, &ix, &err) != KR_OK) {
         fprintf(stderr, "idx_open: %s\n", err.msg);
         return 1;
@@ -211,7 +218,7 @@ int main(int argc, char **argv)
         sig_of(q % 2 == 0 ? (uint64_t)target : (uint64_t)(n + q), &s);
         if (q % 2 == 0)
             near_dup(&qr, &s);
-        worst_probes(&qr, &s);
+        worst_probes(&qr, &s, nprobes);
         double a = util_now_ms();
         idx_find_dups(ix, &s, &rule, hits, 16, &nh, &err);
         double b = util_now_ms();
@@ -226,7 +233,8 @@ int main(int argc, char **argv)
         if (q % 2 == 0 && nh > 0 && hits[0].id == target)
             found++;
     }
-    printf("n=%ld queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nq, load_s, rss / 1024.0,
+    printf("n=%ld probes=%d queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nprobes, nq, load_s,
+           rss / 1024.0,
            hwm / 1024.0);
     report("dup", dup_ms, nq);
     report("top5", top_ms, nq);

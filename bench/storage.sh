@@ -8,7 +8,10 @@
 # 1. bench_index_latency at each size (default 10^4, 10^5, 10^6), one process
 #    per size so VmRSS/VmHWM belong to that size alone: duplicate-check
 #    (idx_find_dups) and top-5 (idx_search) latency percentiles over N
-#    queries (default 2000; half near duplicates, half random).
+#    queries (default 2000; half near duplicates, half random), each query
+#    with 4 rotation probes of unrelated hashes (the slowest case); at the
+#    largest size also without probes (the baseline) and with the portable
+#    scan (scan=generic, no AVX-512).
 # 2. bench_store_rate at --store-rows (default 10^5): sqlite inserts per
 #    second (synchronous=FULL, as shipped, and NORMAL as the baseline) and
 #    image_each rows per second; then the start-up path (image_each ->
@@ -55,9 +58,17 @@ table() {
           r = "|"; for (i = 1; i <= n; i++) r = r " " v[k[i]] " |"; print r }'
 }
 
-for n in $SIZES; do
-    "$BUILD/bench_index_latency" "$n" "$QUERIES"
-done | table "n load_s rss_mb hwm_mb dup_p50_ms dup_p99_ms dup_max_ms top5_p50_ms top5_p99_ms top5_max_ms dups_found false_dups top5_top1"
+LAST=""
+for n in $SIZES; do LAST=$n; done
+{
+    for n in $SIZES; do
+        "$BUILD/bench_index_latency" "$n" "$QUERIES"
+    done
+    # at the largest size, in the same run: the photo's own hash only (the
+    # baseline the probes are measured against), and the portable scan
+    "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded 0
+    "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded 4 scan=generic | sed 's/^/scan=generic /'
+} | table "scan n probes load_s rss_mb hwm_mb dup_p50_ms dup_p99_ms dup_max_ms top5_p50_ms top5_p99_ms top5_max_ms dups_found false_dups top5_top1"
 echo
 "$BUILD/bench_store_rate" "$ROWS" "$ROOT/bench/out" "$RELOAD" |
     table "n insert_full_per_s insert_normal_per_s normal_speedup each_rows_per_s each_s reload_n reload_s"
