@@ -234,8 +234,7 @@ int main(int argc, char **argv)
             found++;
     }
     printf("n=%ld probes=%d queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nprobes, nq, load_s,
-           rss / 1024.0,
-           hwm / 1024.0);
+           rss / 1024.0, hwm / 1024.0);
     report("dup", dup_ms, nq);
     report("top5", top_ms, nq);
     printf(" dups_found=%d/%d false_dups=%d top5_top1=%d/%d rss_after_mb=%.1f\n", dup_found, nq / 2,

@@ -46,6 +46,7 @@ static void fill_opts(const struct config *cfg, struct http_server_opts *o)
     o->api_keys = cfg->api_keys;
     o->cors_origins = cfg->cors_origins;
     o->conn_timeout_s = cfg->conn_timeout_s;
+    o->max_conns_per_ip = cfg->max_conns_per_ip;
     o->limits.max_body = (size_t)cfg->max_upload_bytes;
     o->limits.max_json = (size_t)cfg->max_json_bytes;
     o->limits.max_json_depth = cfg->max_json_depth;

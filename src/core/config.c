@@ -17,20 +17,26 @@
 
 static const struct config_var vars[] = {
     {"KARAT_LISTEN", CONFIG_STR, OFF(listen), "127.0.0.1:8000", 0,
-     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback host is accepted unless set explicitly."},
+     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback host is accepted unless set "
+     "explicitly."},
     {"KARAT_DATA_DIR", CONFIG_STR, OFF(data_dir), "./var", 0,
      "Folder for the embedded database, blobs and temporary uploads."},
     {"KARAT_PUBLIC_URL", CONFIG_STR, OFF(public_url), "", 0,
      "Base of public file URLs (KARAT_PUBLIC_URL/files/BUCKET/KEY); default http://HOST:PORT."},
     {"KARAT_API_KEYS", CONFIG_STR, OFF(api_keys), "", 1,
-     "Comma-separated API keys; when set every endpoint but /health needs one (Bearer or X-API-Key)."},
+     "Comma-separated API keys; when set every endpoint but /health needs one (Bearer or "
+     "X-API-Key)."},
     {"KARAT_CONN_TIMEOUT", CONFIG_INT, OFF(conn_timeout_s), "120", 0,
      "Seconds an idle or stalled client connection is kept."},
+    {"KARAT_MAX_CONNS_PER_IP", CONFIG_INT, OFF(max_conns_per_ip), "64", 0,
+     "Most simultaneous connections from one client address; more are closed at once."},
     {"KARAT_THREADS", CONFIG_INT, OFF(threads), "0", 0,
-     "Worker threads for bulk work such as `karat index` (0 = all cores)."},
+     "Worker threads for bulk work (0 = automatic: `karat index` 3 per core, `karat dedup` one per "
+     "core)."},
     {"KARAT_LOG_LEVEL", CONFIG_STR, OFF(log_level), "info", 0, "debug, info, warn, error or off."},
     {"KARAT_CORS_ORIGINS", CONFIG_STR, OFF(cors_origins), "", 0,
-     "Comma-separated origins allowed by CORS (empty: no CORS headers; never '*' with credentials)."},
+     "Comma-separated origins allowed by CORS (empty: no CORS headers; never '*' with "
+     "credentials)."},
     {"KARAT_MAX_UPLOAD_BYTES", CONFIG_SIZE, OFF(max_upload_bytes), "25MiB", 0,
      "Largest accepted request body / uploaded file; larger gets 413 and nothing is stored."},
     {"KARAT_MAX_PIXELS", CONFIG_SIZE, OFF(max_pixels), "50000000", 0,
@@ -43,7 +49,8 @@ static const struct config_var vars[] = {
      "Most items (URLs, SKUs, images) accepted in one request."},
     {"KARAT_STORE", CONFIG_STR, OFF(store_backend), "sqlite", 0, "Record store backend: sqlite."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
-    {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0, "Similarity index backend: embedded."},
+    {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
+     "Similarity index backend: embedded."},
     {"KARAT_BUCKETS", CONFIG_STR, OFF(buckets), "alya=alyaimg,blysk=blyskimg", 0,
      "Website-to-bucket map, comma-separated website=bucket pairs."},
     {"S3_BUCKET", CONFIG_STR, OFF(default_bucket), "alyaimg", 0,
@@ -59,14 +66,19 @@ static const struct config_var vars[] = {
     {"KARAT_DEDUP_DESC_MIN", CONFIG_DOUBLE, OFF(dedup_desc_min), "-1", 0,
      "Override the duplicate rule's smallest descriptor score (-1 = built-in calibrated value)."},
     {"KARAT_ATTR_PROVIDER", CONFIG_STR, OFF(attr_provider), "", 0,
-     "Provider for attribute extraction: offline, gemini or openai (default: gemini if a key is set, else offline)."},
+     "Provider for attribute extraction: offline, gemini or openai (default: gemini if a key is "
+     "set, else offline)."},
     {"KARAT_COPY_PROVIDER", CONFIG_STR, OFF(copy_provider), "", 0,
-     "Provider for listing copy: offline, gemini or openai (default: openai if a key is set, else offline)."},
+     "Provider for listing copy: offline, gemini or openai (default: openai if a key is set, else "
+     "offline)."},
     {"KARAT_IMAGE_PROVIDER", CONFIG_STR, OFF(image_provider), "", 0,
-     "Provider for image generation: offline, gemini or openai (default: openai if a key is set, else offline)."},
-    {"GEMINI_BASE_URL", CONFIG_STR, OFF(gemini_base_url), "https://generativelanguage.googleapis.com", 0,
+     "Provider for image generation: offline, gemini or openai (default: openai if a key is set, "
+     "else offline)."},
+    {"GEMINI_BASE_URL", CONFIG_STR, OFF(gemini_base_url),
+     "https://generativelanguage.googleapis.com", 0,
      "Base URL of the Gemini API (tests point it at a local fake)."},
-    {"GEMINI_MODEL", CONFIG_STR, OFF(gemini_model), "gemini-2.0-flash", 0, "Gemini text/vision model."},
+    {"GEMINI_MODEL", CONFIG_STR, OFF(gemini_model), "gemini-2.0-flash", 0,
+     "Gemini text/vision model."},
     {"GEMINI_IMAGE_MODEL", CONFIG_STR, OFF(gemini_image_model), "gemini-2.5-flash-image", 0,
      "Gemini image model."},
     {"OPENAI_BASE_URL", CONFIG_STR, OFF(openai_base_url), "https://api.openai.com", 0,
@@ -76,19 +88,25 @@ static const struct config_var vars[] = {
      "OpenAI image model."},
     {"KARAT_AI_CONCURRENCY", CONFIG_INT, OFF(ai_concurrency), "4", 0,
      "Most calls in flight to one AI provider."},
-    {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0, "Seconds before an AI call times out."},
+    {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0,
+     "Seconds before an AI call times out."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
      "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
     {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,
-     "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a marketplace."},
+     "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a "
+     "marketplace."},
     {"KARAT_JOB_WORKERS", CONFIG_INT, OFF(job_workers), "8", 0,
-     "Catalog photos processed at once across all jobs; 2 x KARAT_AI_CONCURRENCY keeps both the attribute and the copy provider busy."},
+     "Catalog photos processed at once across all jobs; 2 x KARAT_AI_CONCURRENCY keeps both the "
+     "attribute and the copy provider busy."},
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
-     "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job id."},
+     "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
+     "id."},
     {"KARAT_IMAGE_TYPES_EARRINGS", CONFIG_STR, OFF(image_types_earrings), "1,2,4,5", 0,
-     "Image types /generate-images makes for earrings when the request names none (1 White Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel Gradient, 7 Rich Backdrop, 8 Props Flat Lay)."},
+     "Image types /generate-images makes for earrings when the request names none (1 White "
+     "Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel "
+     "Gradient, 7 Rich Backdrop, 8 Props Flat Lay)."},
     {"KARAT_IMAGE_TYPES_BRACELET", CONFIG_STR, OFF(image_types_bracelet), "1,6,7,2", 0,
      "Default image types for bracelets (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
     {"KARAT_IMAGE_TYPES_NECKLACE", CONFIG_STR, OFF(image_types_necklace), "1,6,7,2", 0,
@@ -128,7 +146,8 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_INT:
         n = strtoll(value, &end, 10);
         if (end == value || *end || n < -1 || n > 1000000000)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name, value);
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name,
+                           value);
         *(int *)base = (int)n;
         return KR_OK;
     case CONFIG_SIZE:
@@ -152,8 +171,7 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     return KR_EINTERNAL;
 }
 
-enum kr_code config_set(struct config *cfg, const char *name, const char *value,
-                        struct kr_err *err)
+enum kr_code config_set(struct config *cfg, const char *name, const char *value, struct kr_err *err)
 {
     const struct config_var *v = find_var(name);
     if (!v)
@@ -170,9 +188,9 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
     int lineno = 0;
 
     if (!f)
-        return required ? kr_fail(err, KR_ENOTFOUND, "bad_config", "cannot read config file %s",
-                                  path)
-                        : KR_OK;
+        return required
+                   ? kr_fail(err, KR_ENOTFOUND, "bad_config", "cannot read config file %s", path)
+                   : KR_OK;
     while (!rc && fgets(line, sizeof line, f)) {
         char *s = util_trim(line), *eq;
         lineno++;

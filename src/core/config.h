@@ -26,6 +26,7 @@ struct config {
     char *public_url;
     char *api_keys;
     int conn_timeout_s;
+    int max_conns_per_ip;
     int threads;
     char *log_level;
     char *cors_origins;

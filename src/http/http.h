@@ -48,8 +48,10 @@
  *   line in extra_headers overrides it. etag is quoted if not already;
  *   If-None-Match on GET/HEAD with status 200 -> 304 without body. A handler
  *   that sets no status -> 500 internal.
- * - Connections: at most 512 at once (one thread each); conn_timeout_s <= 0
- *   means 120 s. Errors MHD itself sends (unparseable request line, header
+ * - Connections: at most 512 at once (one thread each), and at most
+ *   max_conns_per_ip from one client address (more are closed at once, so
+ *   one client's stalled uploads cannot take every thread); conn_timeout_s
+ *   <= 0 means 120 s. Errors MHD itself sends (unparseable request line, header
  *   block over ~32 KiB) are MHD's short HTML replies, not JSON.
  */
 #ifndef KARAT_HTTP_HTTP_H
@@ -107,6 +109,7 @@ struct http_server_opts {
     const char *api_keys; /* comma-separated; NULL/empty = no auth */
     const char *cors_origins;
     int conn_timeout_s;
+    int max_conns_per_ip; /* <= 0: HTTP_DEFAULT_CONNS_PER_IP */
     struct http_limits limits;
 };
 

@@ -22,13 +22,14 @@
 
 #include "http/http.h"
 
-#define HTTP_MAX_SEGS   32  /* path segments in a route pattern */
-#define HTTP_MAX_PARAMS 8   /* {params} in one pattern */
-#define HTTP_MAX_QUERY  64  /* query parameters kept (the rest are ignored) */
-#define HTTP_MAX_LIST   32  /* API keys / CORS origins */
-#define HTTP_ALLOW_LEN  128 /* "GET, HEAD, POST, OPTIONS" */
-#define HTTP_MAX_CONNS  512 /* concurrent connections (one thread each) */
-#define HTTP_PP_BUFFER  16384
+#define HTTP_MAX_SEGS             32  /* path segments in a route pattern */
+#define HTTP_MAX_PARAMS           8   /* {params} in one pattern */
+#define HTTP_MAX_QUERY            64  /* query parameters kept (the rest are ignored) */
+#define HTTP_MAX_LIST             32  /* API keys / CORS origins */
+#define HTTP_ALLOW_LEN            128 /* "GET, HEAD, POST, OPTIONS" */
+#define HTTP_MAX_CONNS            512 /* concurrent connections (one thread each) */
+#define HTTP_DEFAULT_CONNS_PER_IP 64
+#define HTTP_PP_BUFFER            16384
 
 /* ---- arena: strings that live as long as the request ---- */
 struct http_arena_block;

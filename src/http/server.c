@@ -326,16 +326,17 @@ static void server_free(struct http_server *s)
     free(s);
 }
 
-static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s)
+static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s, int per_ip)
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_AUTO | MHD_USE_ERROR_LOG;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER,
-                            on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
-                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED,
-                            on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S),
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNS, MHD_OPTION_END);
+    return MHD_start_daemon(
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)HTTP_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(per_ip > 0 ? per_ip : HTTP_DEFAULT_CONNS_PER_IP), MHD_OPTION_END);
 }
 
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
@@ -361,7 +362,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     rc = open_listener(s, opts->listen, &fd, err);
     if (rc != KR_OK)
         goto out;
-    s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
+    s->mhd = start_mhd(s, fd, opts->conn_timeout_s, opts->max_conns_per_ip);
     if (!s->mhd) {
         close(fd);
         rc = kr_fail(err, KR_EIO, "server_start", "the HTTP server could not start on %s",

@@ -1,0 +1,96 @@
+/*
+ * test_conn_limit.c - KARAT_MAX_CONNS_PER_IP: a client holding its quota of
+ * open connections (say, stalled uploads) gets further connections closed
+ * at once, while the server keeps answering once one is released.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct tu_server srv;
+static char dir[256];
+
+static int setup(void **state)
+{
+    static const char *const env[] = {"KARAT_MAX_CONNS_PER_IP=3", NULL};
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    return tu_server_start(&srv, dir, env);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int rc = tu_server_stop(&srv);
+    tu_rmrf(dir);
+    return rc == 0 ? 0 : -1;
+}
+
+static int connect_loopback(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* 1 if the server closed fd within ms (read gives EOF or an error). */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+    if (poll(&p, 1, ms) <= 0)
+        return 0;
+    return read(fd, &c, 1) <= 0;
+}
+
+static long health(void)
+{
+    char u[256];
+    struct tu_resp r;
+    snprintf(u, sizeof u, "%s/health", srv.base);
+    if (tu_get(u, NULL, &r) != 0)
+        return -1;
+    long st = r.status;
+    tu_resp_free(&r);
+    return st;
+}
+
+static void test_per_ip_cap(void **state)
+{
+    int held[3], extra;
+    (void)state;
+    /* three stalled uploads: a request line and part of the headers */
+    for (int i = 0; i < 3; i++) {
+        const char *part = "POST /upload-and-index HTTP/1.1\r\nHost: x\r\n";
+        held[i] = connect_loopback();
+        assert_int_equal(write(held[i], part, strlen(part)), (ssize_t)strlen(part));
+    }
+    usleep(200 * 1000);
+    for (int i = 0; i < 3; i++)
+        assert_false(closed_within(held[i], 50)); /* within the quota: kept */
+    extra = connect_loopback();
+    assert_true(closed_within(extra, 2000)); /* the fourth is refused */
+    close(extra);
+    close(held[0]); /* one released: the client is served again */
+    usleep(200 * 1000);
+    assert_int_equal(health(), 200);
+    for (int i = 1; i < 3; i++)
+        close(held[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_per_ip_cap),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
