@@ -22,9 +22,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&srv); /* nonzero: the server crashed or leaked (ASan) */
-    tu_rmrf(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_server_finish(&srv, dir);
 }
 
 static long get_status(const char *path, const char *header)

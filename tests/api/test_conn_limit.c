@@ -27,9 +27,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&srv);
-    tu_rmrf(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_server_finish(&srv, dir);
 }
 
 static int connect_loopback(void)

@@ -30,9 +30,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    int rc = tu_server_stop(&srv);
-    tu_rmrf(dir);
-    return rc == 0 ? 0 : -1;
+    return tu_server_finish(&srv, dir);
 }
 
 static json_t *parse(struct tu_resp *r)

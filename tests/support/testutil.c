@@ -255,6 +255,13 @@ int tu_server_stop(struct tu_server *s)
     return -1;
 }
 
+int tu_server_finish(struct tu_server *s, const char *dir)
+{
+    int rc = tu_server_stop(s);
+    tu_rmrf(dir);
+    return rc == 0 ? 0 : -1;
+}
+
 /* ---- HTTP client -------------------------------------------------------- */
 
 struct sink {

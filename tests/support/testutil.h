@@ -51,6 +51,9 @@ struct tu_server {
 int tu_server_start(struct tu_server *s, const char *data_dir, const char *const *env);
 /* SIGTERM and wait; returns the exit status. */
 int tu_server_stop(struct tu_server *s);
+/* A cmocka group teardown's body: stop the server, remove its data folder
+ * `dir`; 0, or -1 when the server had crashed or leaked (ASan). */
+int tu_server_finish(struct tu_server *s, const char *dir);
 int tu_free_port(void);
 
 /* ---- HTTP client ---- */
