@@ -217,6 +217,7 @@ struct qform {
     uint64_t h[EMB_WORDS];
     const float *desc;
     float l1_bound, l2_units;
+    int r; /* Hamming distance from form 0 (the photo's own hash) */
 };
 
 struct query {
@@ -249,13 +250,39 @@ static unsigned reach(const uint64_t *x, const struct query *Q, int hmax, int *d
 typedef size_t (*scan_fn)(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
                           int hmax, size_t *out, size_t cap);
 
+/* Smallest Hamming distance from x to any form that can be within hmax,
+ * all in registers (the exact per-form distances of the rare hits come from
+ * reach()). The photo's own hash first: by the triangle inequality probe k
+ * is at least d0 - r_k away, so it is skipped when that exceeds hmax (for
+ * real photos r_k is 20-70 bits: most probes of most entries are skipped;
+ * query_init sorts the probes by r_k, so the skipped ones are a prefix). */
+static inline int min_reach(const uint64_t *x, const struct query *Q, int hmax)
+{
+    const uint64_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    const int d0 =
+        __builtin_popcountll(x0 ^ Q->f[0].h[0]) + __builtin_popcountll(x1 ^ Q->f[0].h[1]) +
+        __builtin_popcountll(x2 ^ Q->f[0].h[2]) + __builtin_popcountll(x3 ^ Q->f[0].h[3]);
+    int best = d0;
+    if (d0 > hmax + Q->slack)
+        return best;
+    int k = 1; /* probes sorted by r: skip those that cannot reach */
+    while (k < Q->n && d0 - Q->f[k].r > hmax)
+        k++;
+    for (; k < Q->n; k++) {
+        const uint64_t *h = Q->f[k].h;
+        int d = __builtin_popcountll(x0 ^ h[0]) + __builtin_popcountll(x1 ^ h[1]) +
+                __builtin_popcountll(x2 ^ h[2]) + __builtin_popcountll(x3 ^ h[3]);
+        best = d < best ? d : best;
+    }
+    return best;
+}
+
 static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
                            int hmax, size_t *out, size_t cap)
 {
     size_t i = *pos, m = 0;
-    int dist[1 + DEDUP_PROBES];
     for (; i < end && m < cap; i++)
-        if (reach(hashes + i * EMB_WORDS, Q, hmax, dist))
+        if (min_reach(hashes + i * EMB_WORDS, Q, hmax) <= hmax)
             out[m++] = i;
     *pos = i;
     return m;
@@ -319,9 +346,15 @@ static void query_init(const struct dedup_sig *q, struct query *Q)
         memcpy(f->h, i ? q->probe[i - 1].hash : q->hash, sizeof f->h);
         f->desc = i ? q->probe[i - 1].desc : q->desc;
         bound_terms(f->desc, &f->l1_bound, &f->l2_units);
-        if (i && hamming(f->h, Q->f[0].h) > Q->slack)
-            Q->slack = hamming(f->h, Q->f[0].h);
+        f->r = hamming(f->h, Q->f[0].h);
+        Q->slack = f->r > Q->slack ? f->r : Q->slack;
     }
+    for (int a = 2; a < Q->n; a++) /* probes by distance from the photo */
+        for (int b = a; b > 1 && Q->f[b].r < Q->f[b - 1].r; b--) {
+            struct qform t = Q->f[b];
+            Q->f[b] = Q->f[b - 1];
+            Q->f[b - 1] = t;
+        }
 }
 
 /* An entry whose hash is within reach of some form: the forms that reach
