@@ -123,6 +123,31 @@ static enum kr_code pick_template(struct catalog *c, const struct sheet_schema *
     return KR_OK;
 }
 
+static int sku_used(json_t *items, const char *sku)
+{
+    for (size_t i = 0; i < json_array_size(items); i++)
+        if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "sku")), sku))
+            return 1;
+    return 0;
+}
+
+/* A SKU taken from a file name that an earlier photo already has (two
+ * folders, one name): "-2", "-3", ... is appended, so every row of the
+ * sheet and every cache entry stays the photo's own. */
+static void unique_sku(json_t *items, char *sku, size_t n)
+{
+    char base[CATALOG_MAX_SKU + 1];
+    util_strlcpy(base, sku, sizeof base);
+    for (int k = 2; sku_used(items, sku); k++) {
+        char suffix[16];
+        int sl = snprintf(suffix, sizeof suffix, "-%d", k);
+        size_t keep = strlen(base);
+        if (keep + (size_t)sl > CATALOG_MAX_SKU)
+            keep = CATALOG_MAX_SKU - (size_t)sl;
+        snprintf(sku, n, "%.*s%s", (int)keep, base, suffix);
+    }
+}
+
 static enum kr_code build_items(const struct catalog_req *r, json_t *items, struct kr_err *err)
 {
     size_t n = json_array_size(r->refs), nsku = json_array_size(r->skus);
@@ -139,6 +164,10 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
             util_strlcpy(sku, json_string_value(json_array_get(r->skus, i)), sizeof sku);
         else
             catalog_sku_from_name(ref ? ref : "", i, sku, sizeof sku);
+        if (nsku && sku_used(items, sku))
+            return kr_fail(err, KR_EINVAL, "duplicate_sku",
+                           "SKU %.128s is given twice: each photo needs its own", sku);
+        unique_sku(items, sku, sizeof sku);
         if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
             return kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
     }

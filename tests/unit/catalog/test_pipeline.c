@@ -314,6 +314,29 @@ static void test_request_checks(void **state)
     assert_null(json_object_get(params, "template"));
     json_decref(params);
     json_decref(items);
+    /* one file name in two folders: the second SKU gets a suffix; the same
+     * SKU given twice by the seller is refused */
+    {
+        const char *same[] = {"https://x/a/ring.jpg", "https://x/b/ring.jpg",
+                              "https://x/ring-2.png"};
+        const char *dup[] = {"R1", "R2", "R1"};
+        json_t *refs3 = pt_strings(same, 3), *skus3 = pt_strings(dup, 3);
+        r.refs = refs3;
+        assert_int_equal(catalog_job_input(t.cat, &r, &params, &items, &err), KR_OK);
+        assert_string_equal(pt_str(json_array_get(items, 0), "sku"), "ring");
+        assert_string_equal(pt_str(json_array_get(items, 1), "sku"), "ring-2");
+        assert_string_equal(pt_str(json_array_get(items, 2), "sku"), "ring-2-2");
+        json_decref(params);
+        json_decref(items);
+        r.skus = skus3;
+        assert_int_equal(catalog_job_input(t.cat, &r, &params, &items, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "duplicate_sku");
+        assert_null(items);
+        r.refs = refs;
+        r.skus = NULL;
+        json_decref(refs3);
+        json_decref(skus3);
+    }
     json_decref(arr);
     json_decref(refs);
     json_decref(skus);
