@@ -23,8 +23,8 @@
  *
  * The rule (dedup_match): duplicate iff, for the pair itself or for one
  * probe of either photo against the other's own hash and descriptor, hash
- * distance <= hash_max AND descriptor score >= desc_min. Nothing else: PDQ's quality-50 gate was
- * not used, because trimmed small or smooth items are exactly the catalog
+ * distance <= hash_max AND descriptor score >= desc_min. Nothing else:
+ * PDQ's quality-50 gate was not used, because trimmed small or smooth items are exactly the catalog
  * case it would drop, and the development set shows no false positive
  * without it. Both thresholds were calibrated on the development set
  * (bench/dedup_quality.sh --sweep; docs/BENCHMARKS.md): the descriptor
@@ -54,9 +54,9 @@
 #define RULE_HASH_MAX 72
 #define RULE_DESC_MIN 0.975f
 
-/* Rotation probes, degrees (counter-clockwise in the image): spaced so a
- * copy turned by up to about 4 degrees either way is within 0.75 degrees of
- * one (a 64x64 PDQ buffer tolerates that, docs/BENCHMARKS.md). */
+/* Rotation probes, degrees, both ways: spaced so a copy turned by up to
+ * about 4 degrees either way is within 0.75 degrees of one (a 64x64 PDQ
+ * buffer tolerates that, docs/BENCHMARKS.md). */
 static const double probe_deg[DEDUP_PROBES] = {-1.5, 1.5, -3, 3};
 
 int dedup_load_side(void)
@@ -301,13 +301,14 @@ float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_D
     return s;
 }
 
-/* Best score of a's probes (and a itself) that the rule accepts against
+/* Best descriptor score among a's probes that the rule accepts against
  * b's own hash and descriptor; -2 if none. */
 static float probe_best(const struct dedup_sig *a, const struct dedup_sig *b,
                         const struct dedup_rule *rule)
 {
+    int n = a->nprobes < DEDUP_PROBES ? a->nprobes : DEDUP_PROBES;
     float best = -2;
-    for (int i = 0; i < a->nprobes; i++) {
+    for (int i = 0; i < n; i++) {
         const struct dedup_probe *p = &a->probe[i];
         float s;
         if (dedup_hash_distance(p->hash, b->hash) > rule->hash_max)
