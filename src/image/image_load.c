@@ -160,25 +160,36 @@ static int orient(VipsImage **cur)
     return step(cur, &t, vips_autorot(*cur, &t, NULL));
 }
 
+/* Rows evaluated per region request: the region's own buffer stays this
+ * small while the caller's buffer receives the whole image. */
+#define READ_STRIP 128
+
 /* All pixels of im as one interleaved buffer (g_malloc'd). The pipeline is
- * evaluated by this thread through one region: unlike
- * vips_image_write_to_memory() no worker threads are woken, which for a
- * 512 px image costs more than the work itself. */
+ * evaluated by this thread through one region, top to bottom in strips
+ * (sequential loaders need that order): unlike vips_image_write_to_memory()
+ * no worker threads are woken, which for a 512 px image costs more than the
+ * work itself. */
 static void *read_pixels(VipsImage *im, size_t *size)
 {
     VipsRegion *reg = vips_region_new(im);
-    VipsRect all = {0, 0, vips_image_get_width(im), vips_image_get_height(im)};
+    int w = vips_image_get_width(im), h = vips_image_get_height(im);
     size_t line = VIPS_IMAGE_SIZEOF_LINE(im);
-    unsigned char *mem = NULL;
+    unsigned char *mem = reg ? g_try_malloc(line * h) : NULL;
 
-    if (!reg)
-        return NULL;
-    if (vips_region_prepare(reg, &all) == 0 && (mem = g_try_malloc(line * all.height))) {
-        for (int y = 0; y < all.height; y++)
-            memcpy(mem + line * y, VIPS_REGION_ADDR(reg, 0, y), line);
-        *size = line * all.height;
+    for (int y = 0; mem && y < h; y += READ_STRIP) {
+        VipsRect strip = {0, y, w, h - y < READ_STRIP ? h - y : READ_STRIP};
+        if (vips_region_prepare(reg, &strip) != 0) {
+            g_free(mem);
+            mem = NULL;
+            break;
+        }
+        for (int k = 0; k < strip.height; k++)
+            memcpy(mem + line * (y + k), VIPS_REGION_ADDR(reg, 0, y + k), line);
     }
-    g_object_unref(reg);
+    if (reg)
+        g_object_unref(reg);
+    if (mem)
+        *size = line * h;
     return mem;
 }
 
