@@ -23,6 +23,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 JOBS=$(nproc)
 SET=dev
@@ -166,15 +167,8 @@ for tool in convert identify jpegtran cjpeg cwebp dpkg-deb apt-get; do
 done
 
 # ---- 1. packages ----
-mkdir -p "$DATA/debs" "$DATA/x"
 for p in $PKGS; do
-    if ! ls "$DATA/debs/${p}_"*.deb >/dev/null 2>&1; then
-        (cd "$DATA/debs" && apt-get download "$p")
-    fi
-    if [ ! -d "$DATA/x/$p" ]; then
-        mkdir -p "$DATA/x/$p"
-        dpkg -x "$DATA/debs/${p}_"*.deb "$DATA/x/$p"
-    fi
+    bench_fetch "$p"
 done
 
 # ---- 2. originals ----
@@ -273,6 +267,6 @@ echo "manifest: $(wc -l <"$MAN") images" >&2
 
 # ---- 4. measure ----
 for p in $PKGS; do
-    printf 'package %s %s\n' "$p" "$(dpkg-deb -f "$DATA/debs/${p}_"*.deb Version)"
+    printf 'package %s %s\n' "$p" "$(dpkg-deb -f "$(bench_deb "$p")" Version)"
 done
 "$BUILD/bench_dedup_quality" "$MAN" "$@"

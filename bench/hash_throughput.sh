@@ -13,6 +13,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 THREADS=2
 REPS=5
@@ -25,13 +26,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-mkdir -p "$DATA/debs" "$DATA/x" "$DATA/throughput"
+mkdir -p "$DATA/throughput"
 p=mate-backgrounds
-if [ ! -d "$DATA/x/$p" ]; then
-    ls "$DATA/debs/${p}_"*.deb >/dev/null 2>&1 || (cd "$DATA/debs" && apt-get download "$p")
-    mkdir -p "$DATA/x/$p"
-    dpkg -x "$DATA/debs/${p}_"*.deb "$DATA/x/$p"
-fi
+bench_fetch "$p"
 for f in "$DATA/x/$p"/usr/share/backgrounds/mate/nature/*.jpg; do
     out="$DATA/throughput/$(basename "$f" .jpg)-12mp.jpg"
     [ -s "$out" ] || convert "$f" -resize '4000x3000!' -quality 90 -sampling-factor 2x2 \

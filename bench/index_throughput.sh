@@ -6,7 +6,7 @@
 #   bench/index_throughput.sh [--build DIR] [--count N] [--threads T] [--karat-threads K]
 #                             [--set scenes|catalog]
 # T = parallel djpeg processes for the floor (default 2, the core count);
-# K = karat index threads (default: karat's own, 2 per core).
+# K = karat index threads (default: karat's own, 3 per core).
 #
 # The N distinct 12 MP files (4000x3000 baseline q90 4:2:0) come from Debian
 # packages fetched at bench time, into bench/data/ (git-ignored):
@@ -19,10 +19,11 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 COUNT=200
 THREADS=2
-KTHREADS=""  # karat's default: 2 threads per core (I/O waits overlap)
+KTHREADS=""  # karat's default: 3 threads per core (I/O waits overlap)
 SET=scenes
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,16 +36,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-fetch() {
-    if [ ! -d "$DATA/x/$1" ]; then
-        ls "$DATA/debs/${1}_"*.deb >/dev/null 2>&1 || (cd "$DATA/debs" && apt-get download "$1")
-        mkdir -p "$DATA/x/$1"
-        dpkg -x "$DATA/debs/${1}_"*.deb "$DATA/x/$1"
-    fi
-}
-
 make_scenes() {
-    fetch mate-backgrounds
+    bench_fetch mate-backgrounds
     SRC=$(ls "$DATA/x/mate-backgrounds"/usr/share/backgrounds/mate/*/*.jpg | head -40)
     NSRC=$(echo "$SRC" | wc -l)
     i=0
@@ -63,7 +56,7 @@ make_scenes() {
 }
 
 make_catalog() {
-    fetch tuxpaint-stamps-default
+    bench_fetch tuxpaint-stamps-default
     # distinct pictures only (the package ships some stamps twice)
     SRC=$(find "$DATA/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps" -name '*.png' \
         -size +20k | sort | xargs md5sum | sort -k1,1 -u | awk '{print $2}' | sort | head -n "$COUNT")
@@ -79,7 +72,7 @@ make_catalog() {
 }
 
 OUTDIR="$DATA/index12mp-$SET"
-mkdir -p "$DATA/debs" "$DATA/x" "$OUTDIR"
+mkdir -p "$OUTDIR"
 case "$SET" in
 scenes) make_scenes ;;
 catalog) make_catalog ;;
@@ -109,7 +102,7 @@ best=0
 for run in 1 2 3; do
     D=$(mktemp -d "$DATA/index-run-XXXXXX")
     t0=$(now)
-    "$BUILD/karat" index "$OUTDIR" --data "$D" $KTHREADS >"$D.out"
+    "$BUILD/karat" index $FILES --data "$D" $KTHREADS >"$D.out" # the files the floor decoded
     t1=$(now)
     R=$(rate "$COUNT" "$t0" "$t1")
     echo "karat index run $run: $R images/s ($(tail -1 "$D.out" | cut -c1-80))"

@@ -17,6 +17,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 PKG=tuxpaint-stamps-default
 
@@ -29,13 +30,9 @@ while [ $# -gt 0 ]; do
 done
 
 STAMPS="$DATA/x/$PKG/usr/share/tuxpaint/stamps"
-if [ ! -d "$STAMPS" ]; then
-    mkdir -p "$DATA/debs" "$DATA/x/$PKG"
-    (cd "$DATA/debs" && ls ${PKG}_*.deb >/dev/null 2>&1 || apt-get download "$PKG")
-    dpkg -x "$(ls "$DATA"/debs/${PKG}_*.deb | head -n 1)" "$DATA/x/$PKG"
-fi
+bench_fetch "$PKG"
 [ -x "$BUILD/bench_segment_iou" ] || cmake --build "$BUILD" --target bench_segment_iou
 
 echo "machine: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
-echo "package: $(dpkg-deb -f "$(ls "$DATA"/debs/${PKG}_*.deb | head -n 1)" Package Version | tr '\n' ' ')"
+echo "package: $(dpkg-deb -f "$(bench_deb "$PKG")" Package Version | tr '\n' ' ')"
 "$BUILD/bench_segment_iou" "$STAMPS" "$@"

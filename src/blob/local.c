@@ -311,25 +311,6 @@ static enum kr_code open_published(struct local_blob *lb, const char *bucket, co
     return KR_OK;
 }
 
-static enum kr_code read_into(int fd, struct buf *out, struct kr_err *err)
-{
-    unsigned char chunk[65536];
-
-    for (;;) {
-        ssize_t r = read(fd, chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return kr_fail(err, KR_EIO, "blob_io", "blob: read: %s", strerror(errno));
-        if (r == 0)
-            return KR_OK;
-        enum kr_code rc = buf_append(out, chunk, (size_t)r);
-        if (rc)
-            return kr_fail(err, rc, rc == KR_ELIMIT ? "too_large" : NULL,
-                           "blob: object larger than the limit");
-    }
-}
-
 static enum kr_code local_get(struct blob *b, const char *bucket, const char *key, struct buf *out,
                               struct kr_err *err)
 {
@@ -339,13 +320,9 @@ static enum kr_code local_get(struct blob *b, const char *bucket, const char *ke
 
     if (rc)
         return rc;
-    if (out->max && (unsigned long long)st.st_size > out->max - out->len)
-        rc = kr_fail(err, KR_ELIMIT, "too_large", "blob: %s/%s has %lld bytes, limit %zu", bucket,
-                     key, (long long)st.st_size, out->max);
-    else if (buf_reserve(out, (size_t)st.st_size) != KR_OK)
-        rc = kr_fail(err, KR_ENOMEM, NULL, "blob: out of memory");
-    else
-        rc = read_into(fd, out, err);
+    char what[512];
+    snprintf(what, sizeof what, "blob %s/%s", bucket, key);
+    rc = buf_read_fd(out, fd, what, err);
     close(fd);
     return rc;
 }

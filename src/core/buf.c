@@ -92,60 +92,52 @@ unsigned char *buf_detach(struct buf *b, size_t *len)
     return p;
 }
 
-/* Room for the next read(): up to 64 KiB, less near b->max; 0 when the
- * buffer is at its limit (then only end-of-file may follow). */
-static size_t read_room(struct buf *b, enum kr_code *rc)
+enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err *err)
 {
-    size_t want = 65536;
-    if (b->max && b->max - b->len < want)
-        want = b->max - b->len;
-    *rc = want ? buf_reserve(b, want) : KR_OK;
-    return *rc ? 0 : want;
+    struct stat st;
+    enum kr_code rc = KR_OK;
+
+    /* a file: refused from its size, else one allocation of that size */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        if (b->max && (unsigned long long)st.st_size > b->max - b->len)
+            return kr_fail(err, KR_ELIMIT, "too_large", "%s: %lld bytes, more than the limit %zu",
+                           what, (long long)st.st_size, b->max);
+        if (buf_reserve(b, (size_t)st.st_size) != KR_OK)
+            return kr_fail(err, KR_ENOMEM, NULL, "%s: out of memory", what);
+    }
+    for (;;) {
+        size_t room = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+        unsigned char probe;
+        if (b->max && room > b->max - b->len)
+            room = b->max - b->len;
+        /* full: one byte tells the end (the usual case) from more to come */
+        ssize_t n = room ? read(fd, b->data + b->len, room) : read(fd, &probe, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return kr_fail(err, KR_EIO, "read_failed", "%s: %s", what, strerror(errno));
+        if (n == 0)
+            break;
+        if (room)
+            b->len += (size_t)n;
+        else if ((rc = buf_append(b, &probe, 1)) != KR_OK)
+            return kr_fail(err, rc, rc == KR_ELIMIT ? "too_large" : NULL, "%s: %s", what,
+                           rc == KR_ELIMIT ? "larger than the limit" : "out of memory");
+    }
+    if (b->data)
+        b->data[b->len] = '\0';
+    return KR_OK;
 }
 
 enum kr_code buf_read_file(struct buf *b, const char *path, struct kr_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    enum kr_code rc = KR_OK;
-    int read_errno = 0;
+    enum kr_code rc;
 
     if (fd < 0)
         return kr_fail(err, errno == ENOENT ? KR_ENOTFOUND : KR_EIO, "read_failed",
                        "cannot open %s: %s", path, strerror(errno));
-    /* one allocation of the size fstat reports (no regrowing, no copies) */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        (!b->max || (size_t)st.st_size <= b->max - b->len))
-        rc = buf_reserve(b, (size_t)st.st_size);
-    while (rc == KR_OK) {
-        char probe;
-        size_t room = read_room(b, &rc);
-        ssize_t n = room ? read(fd, b->data + b->len, room) : read(fd, &probe, 1);
-        if (rc)
-            break;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            read_errno = errno;
-            rc = KR_EIO;
-        } else if (n > 0 && !room)
-            rc = KR_ELIMIT; /* a byte beyond the limit */
-        else if (n == 0)
-            break;
-        else
-            b->len += (size_t)n;
-    }
-    if (b->data)
-        b->data[b->len] = '\0';
+    rc = buf_read_fd(b, fd, path, err);
     close(fd);
-    if (rc)
-        kr_fail(err, rc,
-                rc == KR_ELIMIT ? "too_large"
-                : rc == KR_EIO  ? "read_failed"
-                                : NULL,
-                "%s: %s", path,
-                rc == KR_ELIMIT ? "file is larger than the limit"
-                : rc == KR_EIO  ? strerror(read_errno)
-                                : "out of memory");
     return rc;
 }

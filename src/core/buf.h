@@ -30,7 +30,11 @@ enum kr_code buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((for
 enum kr_code buf_reserve(struct buf *b, size_t extra);
 unsigned char *buf_detach(struct buf *b, size_t *len);
 
-/* Read a whole file into `b` (bounded by b->max). */
+/* Read fd to its end, appended to `b` (bounded by b->max; `what` names it
+ * in errors). A regular file is sized first: one allocation, and one over
+ * the limit is refused before any byte is read (KR_ELIMIT "too_large"). */
+enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err *err);
+/* buf_read_fd() of the file at path (KR_ENOTFOUND if it does not exist). */
 enum kr_code buf_read_file(struct buf *b, const char *path, struct kr_err *err);
 
 #endif

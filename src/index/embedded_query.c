@@ -221,23 +221,16 @@ struct qform {
 };
 
 struct query {
-    int n;     /* forms: 1 + the probes */
-    int slack; /* largest Hamming distance of a probe from form 0 */
+    int n; /* forms: 1 + the probes, sorted by r (query_init) */
     struct qform f[1 + DEDUP_PROBES];
 };
 
 /* The forms whose hash is within hmax of entry x (bit k = form k), their
- * distances into dist[]. The triangle inequality skips the probes for the
- * many entries far from the photo itself. */
+ * distances into dist[]. For the few entries the scan found. */
 static unsigned reach(const uint64_t *x, const struct query *Q, int hmax, int *dist)
 {
     unsigned mask = 0;
-    dist[0] = hamming(x, Q->f[0].h);
-    if (dist[0] <= hmax)
-        mask = 1;
-    if (dist[0] > hmax + Q->slack)
-        return mask;
-    for (int k = 1; k < Q->n; k++) {
+    for (int k = 0; k < Q->n; k++) {
         dist[k] = hamming(x, Q->f[k].h);
         if (dist[k] <= hmax)
             mask |= 1u << k;
@@ -258,20 +251,14 @@ typedef size_t (*scan_fn)(const uint64_t *hashes, size_t *pos, size_t end, const
  * query_init sorts the probes by r_k, so the skipped ones are a prefix). */
 static inline int min_reach(const uint64_t *x, const struct query *Q, int hmax)
 {
-    const uint64_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
-    const int d0 =
-        __builtin_popcountll(x0 ^ Q->f[0].h[0]) + __builtin_popcountll(x1 ^ Q->f[0].h[1]) +
-        __builtin_popcountll(x2 ^ Q->f[0].h[2]) + __builtin_popcountll(x3 ^ Q->f[0].h[3]);
-    int best = d0;
-    if (d0 > hmax + Q->slack)
+    const int d0 = hamming(x, Q->f[0].h);
+    int best = d0, k = 1;
+    if (d0 - Q->f[Q->n - 1].r > hmax) /* not even the farthest probe (f[0].r is 0) */
         return best;
-    int k = 1; /* probes sorted by r: skip those that cannot reach */
     while (k < Q->n && d0 - Q->f[k].r > hmax)
         k++;
     for (; k < Q->n; k++) {
-        const uint64_t *h = Q->f[k].h;
-        int d = __builtin_popcountll(x0 ^ h[0]) + __builtin_popcountll(x1 ^ h[1]) +
-                __builtin_popcountll(x2 ^ h[2]) + __builtin_popcountll(x3 ^ h[3]);
+        int d = hamming(x, Q->f[k].h);
         best = d < best ? d : best;
     }
     return best;
@@ -300,7 +287,6 @@ scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query 
     __m512i f[1 + DEDUP_PROBES];
     const __m512i lim = _mm512_set1_epi64(hmax);
     size_t i = *pos, m = 0;
-    int dist[1 + DEDUP_PROBES];
 
     for (int k = 0; k < Q->n; k++)
         f[k] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)Q->f[k].h));
@@ -318,11 +304,8 @@ scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query 
         if (hit & 0xf0)
             out[m++] = i + 1;
     }
-    for (; i < end && m < cap; i++) /* an odd last entry */
-        if (reach(hashes + i * EMB_WORDS, Q, hmax, dist))
-            out[m++] = i;
-    *pos = i;
-    return m;
+    *pos = i; /* an odd last entry, or room for one more hit only */
+    return m + scan_generic(hashes, pos, end, Q, hmax, out + m, cap - m);
 }
 #endif
 
@@ -340,14 +323,12 @@ static void query_init(const struct dedup_sig *q, struct query *Q)
 {
     int np = q->nprobes < 0 ? 0 : q->nprobes > DEDUP_PROBES ? DEDUP_PROBES : q->nprobes;
     Q->n = 1 + np;
-    Q->slack = 0;
     for (int i = 0; i < Q->n; i++) {
         struct qform *f = &Q->f[i];
         memcpy(f->h, i ? q->probe[i - 1].hash : q->hash, sizeof f->h);
         f->desc = i ? q->probe[i - 1].desc : q->desc;
         bound_terms(f->desc, &f->l1_bound, &f->l2_units);
         f->r = hamming(f->h, Q->f[0].h);
-        Q->slack = f->r > Q->slack ? f->r : Q->slack;
     }
     for (int a = 2; a < Q->n; a++) /* probes by distance from the photo */
         for (int b = a; b > 1 && Q->f[b].r < Q->f[b - 1].r; b--) {
@@ -411,8 +392,8 @@ static void rescore(const struct query *Q, float desc_min, idx_exact_fn exact, v
             continue; /* gone from the store meanwhile */
         float best = -2;
         for (int k = 0; k < Q->n; k++)
-            if (amb[i].forms >> k & 1 && dot_f(Q->f[k].desc, d) > best)
-                best = dot_f(Q->f[k].desc, d);
+            if (amb[i].forms >> k & 1)
+                best = fmaxf(best, dot_f(Q->f[k].desc, d));
         amb[i].h.score = best;
         if (best >= desc_min)
             heap_offer(hits, n, max, &amb[i].h);
