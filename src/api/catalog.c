@@ -145,14 +145,14 @@ static const char *text_arg(struct http_request *req, json_t *body, const char *
     return json_string_value(arg(req, body, name, tmp));
 }
 
-/* Save uploaded photos; their URLs go to refs, their default SKUs (the
- * client's file names) to names. */
+/* Save uploaded photos; their URLs go to refs, the client's file names
+ * (where their default SKUs come from) to names. */
 static enum kr_code save_uploads(struct api_app *app, struct http_request *req, json_t *refs,
                                  json_t *names, struct kr_err *err)
 {
     const struct http_file *files[256];
     size_t n = http_req_files(req, NULL, files, 256);
-    char url[1024], sku[CATALOG_MAX_SKU + 1];
+    char url[1024];
 
     for (size_t i = 0; i < n; i++) {
         struct image_info info;
@@ -171,8 +171,7 @@ static enum kr_code save_uploads(struct api_app *app, struct http_request *req, 
             return rc;
         json_array_append_new(refs, json_string(url));
         api_display_name(files[i]->filename, url, sizeof url);
-        catalog_sku_from_name(url, json_array_size(refs) - 1, sku, sizeof sku);
-        json_array_append_new(names, json_string(sku));
+        json_array_append_new(names, json_string(url));
     }
     return KR_OK;
 }
@@ -191,25 +190,21 @@ static void parsed_free(struct parsed *p)
     json_decref(p->skus);
 }
 
-/* Multipart: save the files after any image_urls; without skuids every
- * photo gets its default SKU (URL or client file name). */
+/* Multipart: save the files after any image_urls. The names default SKUs
+ * come from: the URL of each image_urls entry, the client's file name of
+ * each upload (catalog/ makes them unique). */
 static enum kr_code default_skus(struct api_app *app, struct http_request *req, struct parsed *p,
                                  struct kr_err *err)
 {
-    size_t nurls = json_array_size(p->refs);
-    char sku[CATALOG_MAX_SKU + 1];
-    enum kr_code rc;
+    json_t *uploads = json_array();
+    enum kr_code rc = save_uploads(app, req, p->refs, uploads, err);
 
     p->names = json_array();
-    rc = save_uploads(app, req, p->refs, p->names, err);
-    if (rc || json_array_size(p->skus) || !json_array_size(p->names))
-        return rc;
-    for (size_t i = 0; i < nurls; i++) {
-        catalog_sku_from_name(json_string_value(json_array_get(p->refs, i)), i, sku, sizeof sku);
-        json_array_append_new(p->skus, json_string(sku));
-    }
-    json_array_extend(p->skus, p->names);
-    return KR_OK;
+    for (size_t i = 0; !rc && i < json_array_size(p->refs) - json_array_size(uploads); i++)
+        json_array_append(p->names, json_array_get(p->refs, i));
+    json_array_extend(p->names, uploads);
+    json_decref(uploads);
+    return rc;
 }
 
 /* The fields both endpoints share; writes the error response on failure. */
@@ -246,6 +241,7 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
     p->r.product_type = text_arg(req, p->body, "type", p->tmp);
     p->r.refs = p->refs;
     p->r.skus = p->skus;
+    p->r.names = p->names;
     tpl = arg(req, p->body, "use_template", p->tmp);
     p->r.use_template = !tpl || json_is_true(tpl) ||
                         (json_is_string(tpl) && util_parse_bool(json_string_value(tpl)) == 1);

@@ -85,11 +85,6 @@ enum kr_code catalog_register_jobs(struct catalog *c, struct jobs *j, struct kr_
 enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const char *what,
                               json_t *arr, struct kr_err *err);
 
-/* The default SKU of a photo: its file name without folders, query or
- * extension ("https://x/a/SKU-1.jpg?v=2" -> "SKU-1"); "item-<index+1>" when
- * nothing usable is left. */
-void catalog_sku_from_name(const char *ref, size_t index, char *out, size_t n);
-
 struct catalog_req {
     const char *marketplace;  /* "amazon", "Flipkart", "mee" ... */
     const char *product_type; /* "earrings", "necklace", "bracelet" */
@@ -98,6 +93,9 @@ struct catalog_req {
     int use_template;         /* 1: the seller template stored for (marketplace, type) if any */
     const char *template_ref; /* explicit template (CLI --template); overrides the stored one */
     int append;               /* fill the template after its existing rows */
+    json_t *names;            /* without skus: array, same length as refs, of the names the
+                                 default SKUs come from (uploads: the client's file name);
+                                 NULL: the refs */
 };
 
 /* Check a request and build the job's params and items (new references).

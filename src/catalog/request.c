@@ -86,7 +86,10 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
     return KR_OK;
 }
 
-void catalog_sku_from_name(const char *ref, size_t index, char *out, size_t n)
+/* The default SKU of a photo: its file name without folders, query or
+ * extension ("https://x/a/SKU-1.jpg?v=2" -> "SKU-1"); "item-<index+1>" when
+ * nothing usable is left. */
+static void sku_from_name(const char *ref, size_t index, char *out, size_t n)
 {
     const char *end = ref + strcspn(ref, "?#"), *start = end, *dot = NULL;
 
@@ -162,8 +165,10 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
         const char *ref = json_string_value(json_array_get(r->refs, i));
         if (nsku)
             util_strlcpy(sku, json_string_value(json_array_get(r->skus, i)), sizeof sku);
+        else if (json_array_size(r->names) == n)
+            sku_from_name(json_string_value(json_array_get(r->names, i)), i, sku, sizeof sku);
         else
-            catalog_sku_from_name(ref ? ref : "", i, sku, sizeof sku);
+            sku_from_name(ref ? ref : "", i, sku, sizeof sku);
         if (nsku && sku_used(items, sku))
             return kr_fail(err, KR_EINVAL, "duplicate_sku",
                            "SKU %.128s is given twice: each photo needs its own", sku);

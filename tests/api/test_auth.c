@@ -9,20 +9,18 @@
 #include <string.h>
 
 static struct tu_server srv;
-static char dir[256];
 
 static int setup(void **state)
 {
     static const char *const env[] = {"KARAT_API_KEYS=k1-secret, k2-other", NULL};
     (void)state;
-    tu_tmpdir(dir, sizeof dir);
-    return tu_server_start(&srv, dir, env);
+    return tu_server_start_tmp(&srv, env);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tu_server_finish(&srv, dir);
+    return tu_server_finish(&srv);
 }
 
 static long get_status(const char *path, const char *header)

@@ -15,7 +15,6 @@
 #include "testutil.h"
 
 static struct tu_server off, on;
-static char dir_off[256], dir_on[256];
 static struct fake_ai *fake;
 
 static int setup(void **state)
@@ -37,9 +36,7 @@ static int setup(void **state)
                                   obase,
                                   "KARAT_AI_TIMEOUT=10",
                                   NULL};
-    tu_tmpdir(dir_off, sizeof dir_off);
-    tu_tmpdir(dir_on, sizeof dir_on);
-    if (tu_server_start(&off, dir_off, env_off) || tu_server_start(&on, dir_on, env_on))
+    if (tu_server_start_tmp(&off, env_off) || tu_server_start_tmp(&on, env_on))
         return -1;
     return 0;
 }
@@ -47,12 +44,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tu_server_stop(&off);
-    tu_server_stop(&on);
+    int rc = tu_server_finish(&off) | tu_server_finish(&on);
     fake_ai_stop(fake);
-    tu_rmrf(dir_off);
-    tu_rmrf(dir_on);
-    return 0;
+    return rc;
 }
 
 static json_t *post_caption(const struct tu_server *s, const void *img, size_t n, const char *type,

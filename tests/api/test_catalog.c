@@ -16,7 +16,6 @@
 #include <signal.h>
 
 static struct tu_server off, cloud;
-static char dir_off[256], dir_cloud[256];
 static struct fake_ai *gem, *oai, *img_srv;
 
 static int setup(void **state)
@@ -48,9 +47,7 @@ static int setup(void **state)
                                      obase,
                                      schemas,
                                      NULL};
-    tu_tmpdir(dir_off, sizeof dir_off);
-    tu_tmpdir(dir_cloud, sizeof dir_cloud);
-    if (tu_server_start(&off, dir_off, env_off) || tu_server_start(&cloud, dir_cloud, env_cloud))
+    if (tu_server_start_tmp(&off, env_off) || tu_server_start_tmp(&cloud, env_cloud))
         return -1;
     return 0;
 }
@@ -58,19 +55,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tu_server_stop(&off);
-    tu_server_stop(&cloud);
+    int rc = tu_server_finish(&off) | tu_server_finish(&cloud);
     fake_ai_stop(gem);
     fake_ai_stop(oai);
     fake_ai_stop(img_srv);
-    tu_rmrf(dir_off);
-    tu_rmrf(dir_cloud);
-    return 0;
+    return rc;
 }
 
-/* multipart: n photos (seeds from seed0) + the text fields given. */
-static json_t *post_photos(const struct tu_server *s, const char *query, int n, int seed0,
-                           const char *type, const char *mp, const char *skus, long *status)
+/* multipart: n photos (seeds from seed0) named `name` (NULL: photo-<i>.jpg)
+ * + the text fields given. */
+static json_t *post_named(const struct tu_server *s, const char *query, int n, int seed0,
+                          const char *type, const char *mp, const char *skus, const char *name,
+                          long *status)
 {
     struct tu_part parts[16];
     unsigned char *img[12];
@@ -81,7 +77,10 @@ static json_t *post_photos(const struct tu_server *s, const char *query, int n, 
 
     for (int i = 0; i < n; i++) {
         img[i] = ca_photo(seed0 + i, &len);
-        snprintf(names[i], sizeof names[i], "photo-%d.jpg", i);
+        if (name)
+            snprintf(names[i], sizeof names[i], "%s", name);
+        else
+            snprintf(names[i], sizeof names[i], "photo-%d.jpg", i);
         parts[np++] = (struct tu_part){"files", names[i], "image/jpeg", img[i], len};
     }
     parts[np++] = (struct tu_part){"type", NULL, NULL, type, 0};
@@ -96,6 +95,12 @@ static json_t *post_photos(const struct tu_server *s, const char *query, int n, 
     j = ca_json(&r);
     tu_resp_free(&r);
     return j;
+}
+
+static json_t *post_photos(const struct tu_server *s, const char *query, int n, int seed0,
+                           const char *type, const char *mp, const char *skus, long *status)
+{
+    return post_named(s, query, n, seed0, type, mp, skus, NULL, status);
 }
 
 static json_t *attrs_at(json_t *resp, size_t i)
@@ -241,6 +246,24 @@ static void test_bad_requests(void **state)
     assert_string_equal(ca_str(j, "code"), "no_rows");
     json_decref(j);
     json_decref(b);
+}
+
+/* Two uploads with one file name get SKUs of their own; one SKU given
+ * twice is refused. */
+static void test_sku_per_photo(void **state)
+{
+    long st;
+    json_t *j;
+    (void)state;
+    j = post_named(&off, NULL, 2, 41, "earrings", "amazon", NULL, "IMG_0001.jpg", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(ca_str(attrs_at(j, 0), "item_sku"), "IMG_0001");
+    assert_string_equal(ca_str(attrs_at(j, 1), "item_sku"), "IMG_0001-2");
+    json_decref(j);
+    j = post_named(&off, NULL, 2, 41, "earrings", "amazon", "R-1,R-1", "IMG_0001.jpg", &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "duplicate_sku");
+    json_decref(j);
 }
 
 static void test_templates_and_clear(void **state)
@@ -427,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_karat_urls_direct_and_ssrf_refused),
         cmocka_unit_test(test_async_job_status),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_sku_per_photo),
         cmocka_unit_test(test_templates_and_clear),
         cmocka_unit_test(test_cloud_cache_prevents_second_call),
         cmocka_unit_test(test_cloud_429_moves_to_next_key),

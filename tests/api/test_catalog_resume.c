@@ -119,7 +119,7 @@ static void test_kill_and_resume(void **state)
     }
     free(x);
     json_decref(st);
-    tu_server_stop(&s);
+    assert_int_equal(tu_server_stop(&s), 0); /* no crash, no leak at exit */
     fake_ai_stop(gem);
     fake_ai_stop(oai);
     tu_rmrf(dir);

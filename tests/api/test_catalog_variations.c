@@ -43,9 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    tu_server_stop(&srv);
-    tu_rmrf(dir);
-    return 0;
+    return tu_server_finish(&srv);
 }
 
 /* A downloaded workbook and where its data sheet's header row is. */

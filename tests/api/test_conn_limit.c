@@ -14,20 +14,18 @@
 #include <unistd.h>
 
 static struct tu_server srv;
-static char dir[256];
 
 static int setup(void **state)
 {
     static const char *const env[] = {"KARAT_MAX_CONNS_PER_IP=3", NULL};
     (void)state;
-    tu_tmpdir(dir, sizeof dir);
-    return tu_server_start(&srv, dir, env);
+    return tu_server_start_tmp(&srv, env);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tu_server_finish(&srv, dir);
+    return tu_server_finish(&srv);
 }
 
 static int connect_loopback(void)

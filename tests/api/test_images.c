@@ -13,21 +13,19 @@
 #include <vips/vips.h>
 
 static struct tu_server srv;
-static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
     if (VIPS_INIT("test"))
         return -1;
-    tu_tmpdir(dir, sizeof dir);
-    return tu_server_start(&srv, dir, NULL);
+    return tu_server_start_tmp(&srv, NULL);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tu_server_finish(&srv, dir);
+    return tu_server_finish(&srv);
 }
 
 static void url(char *out, size_t n, const char *path)
@@ -251,8 +249,8 @@ static void test_bad_inputs(void **state)
                  "empty_file");
     expect_error(st, upload("/image_similarity_search", a, n / 2, "t.jpg", NULL, NULL, &st), 400,
                  NULL);
-    expect_error(st, upload("/image_similarity_search", "hello world", 11, "h.jpg", NULL, NULL,
-                            &st),
+    expect_error(st,
+                 upload("/image_similarity_search", "hello world", 11, "h.jpg", NULL, NULL, &st),
                  400, "not_an_image");
     expect_error(st, upload("/image_similarity_search", a, n, "w.jpg", "website", "amazon", &st),
                  400, "invalid_website");
@@ -329,8 +327,8 @@ static void test_too_large(void **state)
     long long before = images_indexed();
     (void)state;
     memset(junk, 0x5a, big);
-    expect_error(st, upload("/image_similarity_search", junk, big, "big.jpg", NULL, NULL, &st),
-                 413, NULL);
+    expect_error(st, upload("/image_similarity_search", junk, big, "big.jpg", NULL, NULL, &st), 413,
+                 NULL);
     free(junk);
     /* 60 MP: small file, refused from its header */
     assert_int_equal(vips_black(&im, 8000, 7500, NULL), 0);

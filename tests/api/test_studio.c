@@ -14,7 +14,6 @@
 #include <vips/vips.h>
 
 static struct tu_server srv;
-static char dir[256];
 
 static int setup(void **state)
 {
@@ -23,14 +22,13 @@ static int setup(void **state)
     (void)state;
     if (VIPS_INIT("test"))
         return -1;
-    tu_tmpdir(dir, sizeof dir);
-    return tu_server_start(&srv, dir, env);
+    return tu_server_start_tmp(&srv, env);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return tu_server_finish(&srv, dir);
+    return tu_server_finish(&srv);
 }
 
 static json_t *parse(struct tu_resp *r)

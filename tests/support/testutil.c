@@ -104,7 +104,9 @@ static void paint_item(unsigned char *px, int w, int h, const struct tu_img_opts
         for (int x = 0; x < w; x++) {
             double dx = (x - cx) / (r * ax), dy = (y - cy) / r;
             double d = dx * dx + dy * dy;
-            int in = shape == 0 ? (d < 1 && d > 0.35) : shape == 1 ? d < 1 : (fabs(dx) + fabs(dy) < 1);
+            int in = shape == 0   ? (d < 1 && d > 0.35)
+                     : shape == 1 ? d < 1
+                                  : (fabs(dx) + fabs(dy) < 1);
             if (!in)
                 continue;
             double t = 0.5 + 0.5 * sin(fx * dx * 3.1 + ph) * cos(fy * dy * 2.7 - ph);
@@ -255,10 +257,17 @@ int tu_server_stop(struct tu_server *s)
     return -1;
 }
 
-int tu_server_finish(struct tu_server *s, const char *dir)
+int tu_server_start_tmp(struct tu_server *s, const char *const *env)
+{
+    char dir[256];
+    tu_tmpdir(dir, sizeof dir);
+    return tu_server_start(s, dir, env);
+}
+
+int tu_server_finish(struct tu_server *s)
 {
     int rc = tu_server_stop(s);
-    tu_rmrf(dir);
+    tu_rmrf(s->data_dir);
     return rc == 0 ? 0 : -1;
 }
 
@@ -299,8 +308,8 @@ static size_t on_header(char *d, size_t sz, size_t nm, void *u)
     if (strncmp(line, "HTTP/", 5) == 0)
         r->headers[0] = 0; /* a new response (after 100 Continue or a redirect) */
     else if (line[0])
-        snprintf(r->headers + strlen(r->headers), sizeof r->headers - strlen(r->headers),
-                 "%s\r\n", line);
+        snprintf(r->headers + strlen(r->headers), sizeof r->headers - strlen(r->headers), "%s\r\n",
+                 line);
     return k;
 }
 
@@ -359,8 +368,8 @@ int tu_post(const char *url, const char *ctype, const void *body, size_t n,
     return perform(c, url, headers, h, r);
 }
 
-int tu_request(const char *method, const char *url, const char *ctype, const void *body,
-               size_t n, const char *const *headers, struct tu_resp *r)
+int tu_request(const char *method, const char *url, const char *ctype, const void *body, size_t n,
+               const char *const *headers, struct tu_resp *r)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;

@@ -19,19 +19,19 @@
 #include <sys/types.h>
 
 /* ---- files ---- */
-void tu_tmpdir(char *out, size_t n);          /* mkdtemp under $TMPDIR or /tmp */
+void tu_tmpdir(char *out, size_t n); /* mkdtemp under $TMPDIR or /tmp */
 void tu_rmrf(const char *path);
 void tu_write_file(const char *path, const void *data, size_t n);
 unsigned char *tu_read_file(const char *path, size_t *n); /* malloc'd, NULL if absent */
 
 /* ---- synthetic images ---- */
 struct tu_img_opts {
-    int width, height; /* canvas */
-    int seed;          /* which "item": shape, colours, texture */
-    double scale;      /* item size relative to the shorter side (default 0.7) */
-    int bg;            /* background grey level (default 255) */
-    const char *format;/* "jpeg" (default), "png", "webp" */
-    int quality;       /* JPEG/WebP quality (default 90) */
+    int width, height;  /* canvas */
+    int seed;           /* which "item": shape, colours, texture */
+    double scale;       /* item size relative to the shorter side (default 0.7) */
+    int bg;             /* background grey level (default 255) */
+    const char *format; /* "jpeg" (default), "png", "webp" */
+    int quality;        /* JPEG/WebP quality (default 90) */
 };
 /* A deterministic object photo; returns malloc'd encoded bytes. */
 unsigned char *tu_make_image(const struct tu_img_opts *o, size_t *n);
@@ -42,7 +42,7 @@ void tu_write_image(const char *dir, const char *name, const struct tu_img_opts 
 struct tu_server {
     pid_t pid;
     int port;
-    char base[64];      /* "http://127.0.0.1:PORT" */
+    char base[64]; /* "http://127.0.0.1:PORT" */
     char data_dir[512];
     char log_path[600];
 };
@@ -51,15 +51,17 @@ struct tu_server {
 int tu_server_start(struct tu_server *s, const char *data_dir, const char *const *env);
 /* SIGTERM and wait; returns the exit status. */
 int tu_server_stop(struct tu_server *s);
-/* A cmocka group teardown's body: stop the server, remove its data folder
- * `dir`; 0, or -1 when the server had crashed or leaked (ASan). */
-int tu_server_finish(struct tu_server *s, const char *dir);
+/* tu_server_start() on a new temporary data folder. */
+int tu_server_start_tmp(struct tu_server *s, const char *const *env);
+/* Stop the server and remove its data folder; 0, or -1 when the server had
+ * crashed or leaked (ASan): a cmocka teardown's result. */
+int tu_server_finish(struct tu_server *s);
 int tu_free_port(void);
 
 /* ---- HTTP client ---- */
 struct tu_resp {
     long status;
-    char *body;      /* NUL-terminated, malloc'd */
+    char *body; /* NUL-terminated, malloc'd */
     size_t len;
     char ctype[128];
     char etag[128];
@@ -73,8 +75,8 @@ int tu_post(const char *url, const char *ctype, const void *body, size_t n,
             const char *const *headers, struct tu_resp *r);
 
 /* Any method (PUT, DELETE, OPTIONS, ...); body may be NULL, ctype may be NULL. */
-int tu_request(const char *method, const char *url, const char *ctype, const void *body,
-               size_t n, const char *const *headers, struct tu_resp *r);
+int tu_request(const char *method, const char *url, const char *ctype, const void *body, size_t n,
+               const char *const *headers, struct tu_resp *r);
 /* Value of a response header (first match, case-insensitive name) into out; NULL if absent. */
 const char *tu_resp_header(const struct tu_resp *r, const char *name, char *out, size_t n);
 

@@ -278,7 +278,7 @@ static void test_request_checks(void **state)
     json_t *arr = json_array(), *v, *params = NULL, *items = NULL;
     const char *two[] = {"a.jpg", "b.jpg"}, *one[] = {"S1"};
     json_t *refs = pt_strings(two, 2), *skus = pt_strings(one, 1), *none = json_array();
-    struct catalog_req r = {"amazon", "earrings", refs, skus, 0, NULL, 0};
+    struct catalog_req r = {"amazon", "earrings", refs, skus, 0, NULL, 0, NULL};
     (void)state;
 
     pt_open(&t, 0, NULL);
