@@ -19,6 +19,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 N=100
 DELAY=500
@@ -43,9 +44,7 @@ export KARAT_SOURCE_DIR="$ROOT" KARAT_MARKETPLACES_DIR="$ROOT/data/marketplaces"
 export KARAT_LOG_LEVEL=warn
 B="$BUILD/bench_catalog_pipeline"
 
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
-    "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
-    "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header
 "$B" server "$N" "$DELAY" "$BUILD/karat" 8 4
 if [ "$BASELINE" = 1 ]; then
     "$B" server "$N" "$DELAY" "$BUILD/karat" 1 1
@@ -58,4 +57,4 @@ awk -v n="$N" -v d="$DELAY" 'BEGIN {
            n, d, n * 2 * d / 1000, sleeps, sleeps * 30, n * 2 * d / 1000 + sleeps * 30 }'
 "$B" offline "$OFFLINE" "$ROOT/bench/out/catalog_photos" "$(nproc)"
 "$B" offline "$OFFLINE" "$ROOT/bench/out/catalog_photos" 1
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_load_after

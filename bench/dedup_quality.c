@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/util.h"
 #include "dedup/dedup.h"
 #include "image/image.h"
@@ -88,32 +89,20 @@ static void *worker(void *arg)
     (void)arg;
     for (;;) {
         int i;
-        size_t n;
-        unsigned char *data;
+        struct buf b;
         struct kr_err err = {0};
         pthread_mutex_lock(&job_lock);
         i = next_job++;
         pthread_mutex_unlock(&job_lock);
         if (i >= nrows)
             break;
-        data = NULL;
-        FILE *f = fopen(rows[i].path, "rb");
-        if (f) {
-            fseek(f, 0, SEEK_END);
-            n = (size_t)ftell(f);
-            fseek(f, 0, SEEK_SET);
-            data = malloc(n);
-            if (data && fread(data, 1, n, f) != n) {
-                free(data);
-                data = NULL;
-            }
-            fclose(f);
-        }
-        if (data && dedup_compute_bytes(data, n, 0, &rows[i].sig, NULL, &err) == KR_OK)
+        buf_init(&b, 0);
+        if (buf_read_file(&b, rows[i].path, &err) == KR_OK &&
+            dedup_compute_bytes(b.data, b.len, 0, &rows[i].sig, NULL, &err) == KR_OK)
             rows[i].ok = 1;
         else
-            fprintf(stderr, "skip %s: %s\n", rows[i].path, data ? err.msg : "unreadable");
-        free(data);
+            fprintf(stderr, "skip %s: %s\n", rows[i].path, err.msg);
+        buf_release(&b);
     }
     image_thread_cleanup();
     return NULL;
@@ -183,7 +172,8 @@ struct fam {
     int n, hit;
     int *dist;
     float *score;
-    struct combos *c;
+    struct combos *c; /* for --sweep */
+    int *row;         /* the copy's row */
 };
 static struct fam fams[MAX_FAM];
 static int nfams;
@@ -217,6 +207,8 @@ static void collect_positives(int by_kind)
         f->dist = realloc(f->dist, (size_t)(f->n + 1) * sizeof *f->dist);
         f->score = realloc(f->score, (size_t)(f->n + 1) * sizeof *f->score);
         f->c = realloc(f->c, (size_t)(f->n + 1) * sizeof *f->c);
+        f->row = realloc(f->row, (size_t)(f->n + 1) * sizeof *f->row);
+        f->row[f->n] = i;
         f->dist[f->n] = dedup_hash_distance(r->sig.hash, rows[r->orig].sig.hash);
         f->score[f->n] = dedup_desc_score(r->sig.desc, rows[r->orig].sig.desc);
         pair_combos(&r->sig, &rows[r->orig].sig, &f->c[f->n]);
@@ -244,8 +236,14 @@ static void family_report(const struct dedup_rule *rule, int misses)
         int *d = malloc((size_t)f->n * sizeof *d);
         float *s = malloc((size_t)f->n * sizeof *s);
         f->hit = 0;
-        for (int i = 0; i < f->n; i++)
-            f->hit += combos_pass(&f->c[i], rule->hash_max, rule->desc_min);
+        for (int i = 0; i < f->n; i++) { /* the server's rule itself decides */
+            const struct row *r = &rows[f->row[i]];
+            int m = dedup_match(&r->sig, &rows[r->orig].sig, rule, NULL);
+            f->hit += m;
+            if (m != combos_pass(&f->c[i], rule->hash_max, rule->desc_min))
+                printf("warning: --sweep's combinations disagree with dedup_match on %s\n",
+                       r->path);
+        }
         memcpy(d, f->dist, (size_t)f->n * sizeof *d);
         memcpy(s, f->score, (size_t)f->n * sizeof *s);
         qsort(d, (size_t)f->n, sizeof *d, cmp_int);

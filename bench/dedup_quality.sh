@@ -266,6 +266,7 @@ MAN="$SETDIR/manifest.tsv"
 echo "manifest: $(wc -l <"$MAN") images" >&2
 
 # ---- 4. measure ----
+bench_header
 for p in $PKGS; do
     printf 'package %s %s\n' "$p" "$(dpkg-deb -f "$(bench_deb "$p")" Version)"
 done

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/util.h"
 #include "dedup/dedup.h"
 #include "image/image.h"
@@ -91,20 +92,13 @@ static void split(double *decode_ms, double *sig_ms)
 
 static int read_all(const char *path, struct file *f)
 {
-    FILE *fp = fopen(path, "rb");
-    long len;
-    if (!fp)
-        return -1;
-    fseek(fp, 0, SEEK_END);
-    len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    f->data = malloc((size_t)len);
-    f->n = (size_t)len;
-    if (!f->data || fread(f->data, 1, f->n, fp) != f->n) {
-        fclose(fp);
+    struct buf b;
+    buf_init(&b, 0);
+    if (buf_read_file(&b, path, NULL) != KR_OK) {
+        buf_release(&b);
         return -1;
     }
-    fclose(fp);
+    f->data = buf_detach(&b, &f->n);
     return 0;
 }
 

@@ -38,10 +38,8 @@ FILES=$(ls "$DATA"/throughput/*-12mp.jpg)
 N=$(echo "$FILES" | wc -l)
 convert -size 16x16 xc:gray jpg:"$DATA/throughput/tiny.jpeg"
 
-now() { date +%s.%N; }
-rate() { echo "$1 $2 $3" | awk '{printf "%.1f", $1 / ($3 - $2)}'; }
 
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+bench_header
 echo "files: $N x 4000x3000 baseline q90 4:2:0 JPEG, $(du -ch $FILES | tail -1 | cut -f1) total"
 
 # djpeg start-up cost

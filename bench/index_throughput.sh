@@ -80,11 +80,8 @@ catalog) make_catalog ;;
 esac
 FILES=$(ls "$OUTDIR"/*.jpg | head -n "$COUNT")
 
-now() { date +%s.%N; }
-rate() { echo "$1 $2 $3" | awk '{printf "%.1f", $1 / ($3 - $2)}'; }
 
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+bench_header
 echo "files ($SET): $COUNT distinct 4000x3000 baseline q90 JPEGs, $(du -ch $FILES | tail -1 | cut -f1) total"
 
 cat $FILES >/dev/null # page cache warm for both contenders

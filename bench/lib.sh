@@ -1,9 +1,27 @@
-# lib.sh - sourced by the bench scripts: fetching the Debian packages their
-# test data is made from. Needs DATA (the git-ignored bench/data folder).
+# lib.sh - sourced by the bench scripts: the header every result starts
+# with, timing, and fetching the Debian packages test data is made from
+# (those need DATA, the git-ignored bench/data folder).
 #
+#   bench_header      "date: ...; nproc: ...; cpu: ...; load average before: ..."
+#   bench_load_after  "load average after: ..."
+#   now               seconds since the epoch, with nanoseconds
+#   rate N T0 T1      N / (T1 - T0), one decimal
 #   bench_fetch PKG   PKG's .deb into $DATA/debs and its files into
 #                     $DATA/x/PKG, each step only once; prints nothing.
 #   bench_deb PKG     the path of PKG's downloaded .deb (after bench_fetch).
+
+bench_header() {
+    echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
+        "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
+        "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+bench_load_after() {
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+now() { date +%s.%N; }
+rate() { echo "$1 $2 $3" | awk '{printf "%.1f", $1 / ($3 - $2)}'; }
 
 bench_deb() {
     ls "$DATA/debs/${1}_"*.deb 2>/dev/null | head -n 1

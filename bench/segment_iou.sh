@@ -33,6 +33,6 @@ STAMPS="$DATA/x/$PKG/usr/share/tuxpaint/stamps"
 bench_fetch "$PKG"
 [ -x "$BUILD/bench_segment_iou" ] || cmake --build "$BUILD" --target bench_segment_iou
 
-echo "machine: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d)"
+bench_header
 echo "package: $(dpkg-deb -f "$(bench_deb "$PKG")" Package Version | tr '\n' ' ')"
 "$BUILD/bench_segment_iou" "$STAMPS" "$@"

@@ -22,6 +22,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 BUILD="$ROOT/build"
 QUERIES=2000
 ROWS=100000
@@ -43,9 +44,7 @@ done
 cmake --build "$BUILD" --target bench_index_latency bench_store_rate >/dev/null
 mkdir -p "$ROOT/bench/out"
 
-echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
-    "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //');" \
-    "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_header
 echo
 
 # key=value lines -> a markdown table of the chosen keys
@@ -78,4 +77,4 @@ for n in $SIZES; do LAST=$n; done
 echo
 "$BUILD/bench_store_rate" "$ROWS" "$ROOT/bench/out" "$RELOAD" |
     table "n insert_full_per_s insert_normal_per_s normal_speedup each_rows_per_s each_s reload_n reload_s"
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_load_after

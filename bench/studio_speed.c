@@ -130,8 +130,8 @@ int main(int argc, char **argv)
             return 1;
         t3[r] = util_now_ms() - t;
     }
-    printf("source: %s, %zu bytes; %d runs, median ms\n", source ? source : "synthetic 4000x3000 JPEG q92",
-           n, runs);
+    printf("source: %s, %zu bytes; %d runs, median ms\n",
+           source ? source : "synthetic 4000x3000 JPEG q92", n, runs);
     printf("| step | median ms |\n|---|---|\n");
     printf("| type 1 (cut-out + canvas + JPEG) | %.0f |\n", median(t1, runs));
     printf("| type 1 + compliance check | %.0f |\n", median(t2, runs));

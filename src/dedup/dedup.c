@@ -156,31 +156,28 @@ static void luma_plane(const unsigned char *rgb, int w, int h, const struct dedu
     }
 }
 
-int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
-                      float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE])
+/* Find the item (trim) and fill the 64x64 PDQ buffer of its frame (the
+ * luma of the hashed region, blurred and decimated); *fw x *fh is the
+ * frame's size in pixels. Returns 1, 0 if the region is too small to hash
+ * (the buffer is still filled), -1 if out of memory. */
+static int item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
+                       float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], int *fw, int *fh)
 {
     struct dedup_box v;
-    float *plane, *work;
-    int vw, vh;
+    float *plane;
 
     dedup_trim(rgb, w, h, w * 3, box);
     hash_box(box, &v);
-    vw = v.x1 - v.x0;
-    vh = v.y1 - v.y0;
-    box->fw = vw;
-    box->fh = vh;
-    plane = malloc((size_t)vw * vh * sizeof *plane);
-    work = malloc((size_t)vw * vh * sizeof *work);
-    if (!plane || !work) {
-        free(plane);
-        free(work);
+    *fw = v.x1 - v.x0;
+    *fh = v.y1 - v.y0;
+    /* the plane, then the work area dedup_pdq_downscale() needs */
+    plane = malloc((size_t)(2 * *fh + 1) * *fw * sizeof *plane);
+    if (!plane)
         return -1;
-    }
     luma_plane(rgb, w, h, &v, plane);
-    dedup_pdq_downscale(plane, work, vh, vw, buf64);
+    dedup_pdq_downscale(plane, plane + (size_t)*fw * *fh, *fh, *fw, buf64);
     free(plane);
-    free(work);
-    return vw >= MIN_HASHABLE && vh >= MIN_HASHABLE;
+    return *fw >= MIN_HASHABLE && *fh >= MIN_HASHABLE;
 }
 
 /* Bilinear sample of the 64x64 buffer at (x, y), clamped to its edges. */
@@ -214,11 +211,12 @@ static void turn64(const float *in, int fw, int fh, double deg, float *out)
         }
 }
 
-static void add_probes(const float *buf64, const struct dedup_box *box, struct dedup_sig *out)
+static void add_probes(const float *buf64, const struct dedup_box *box, int fw, int fh,
+                       struct dedup_sig *out)
 {
     float turned[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
     for (int i = 0; i < DEDUP_PROBES; i++) {
-        turn64(buf64, box->fw, box->fh, probe_deg[i], turned);
+        turn64(buf64, fw, fh, probe_deg[i], turned);
         dedup_pdq_hash64(turned, out->probe[i].hash, NULL);
         dedup_describe_turned(turned, box, out->desc, out->probe[i].desc);
     }
@@ -230,7 +228,7 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
 {
     struct dedup_box box;
     float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
-    int ok = dedup_item_buffer(rgb, w, h, &box, buf64);
+    int fw, fh, ok = item_buffer(rgb, w, h, &box, buf64, &fw, &fh);
 
     if (ok < 0)
         return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a %dx%d image", w, h);
@@ -240,9 +238,9 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
         memset(out->hash, 0, sizeof out->hash);
         out->quality = 0;
     }
-    dedup_describe(buf64, rgb, w, h, w * 3, &box, out->desc);
+    dedup_describe(buf64, rgb, w * 3, &box, out->desc);
     if (ok)
-        add_probes(buf64, &box, out);
+        add_probes(buf64, &box, fw, fh, out);
     return KR_OK;
 }
 

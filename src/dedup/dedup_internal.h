@@ -28,7 +28,6 @@ struct dedup_box {
      * deviation) in pixels, from soft item weights. Unlike the box, they
      * barely move when the item turns a few degrees. */
     float cx, cy, sx, sy;
-    int fw, fh; /* size in pixels of the hashed frame (set by dedup_item_buffer) */
 };
 
 /* Find the item in interleaved RGB (3 bytes per pixel, rows of `stride`
@@ -38,22 +37,14 @@ struct dedup_box {
  * background is found the box is the whole image. */
 void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box);
 
-/* ---- dedup.c ---- */
-
-/* Find the item (trim) and fill the 64x64 PDQ buffer of its frame (the luma
- * of the hashed region, blurred and decimated). Returns 1, 0 if the region
- * is too small to hash (the buffer is still filled), -1 if out of memory. */
-int dedup_item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
-                      float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
-
 /* ---- pdq.c ---- */
 
 /* PDQ's partial DCT: coefficients 1..16 of each axis of a 64x64 block. */
 void dedup_dct64to16(const float in[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], float out[16 * 16]);
 
 /* Blur (two X,Y passes of Jarosz box filters) and decimate a rows x cols
- * float plane to 64x64. `work` must hold rows*cols floats; `plane` is
- * overwritten. */
+ * float plane to 64x64. `work` must hold (rows + 1) * cols floats;
+ * `plane` is overwritten. */
 void dedup_pdq_downscale(float *plane, float *work, int rows, int cols,
                          float out[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
 
@@ -73,8 +64,7 @@ void dedup_pdq_hash64(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
 /* The descriptor of the item: `luma64` is the 64x64 PDQ buffer of the
  * trimmed item, `rgb` the analysed image and `box` the item found in it. */
 void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
-                    int w, int h, int stride, const struct dedup_box *box,
-                    float desc[DEDUP_DESC_DIM]);
+                    int stride, const struct dedup_box *box, float desc[DEDUP_DESC_DIM]);
 
 /* The descriptor of the item turned by a probe angle: the layout part from
  * the turned 64x64 buffer `luma64`, the rest (colour, aspect) as in the

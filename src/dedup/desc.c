@@ -125,13 +125,10 @@ static void chroma_grid(const unsigned char *rgb, int stride, const struct dedup
 }
 
 void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
-                    int w, int h, int stride, const struct dedup_box *box,
-                    float desc[DEDUP_DESC_DIM])
+                    int stride, const struct dedup_box *box, float desc[DEDUP_DESC_DIM])
 {
     int scene = !box->trimmed || box->solid;
     double bw = box->x1 - box->x0, bh = box->y1 - box->y0;
-    (void)w;
-    (void)h;
     memset(desc, 0, sizeof(float) * DEDUP_DESC_DIM);
     luma_grid(luma64, scene ? L_INSET : 0, desc);
     chroma_grid(rgb, stride, box, desc + L_DIMS);

@@ -61,28 +61,28 @@ void dedup_dct64to16(const float in[N * N], float out[16 * 16])
         }
 }
 
-/* One 1-D box filter over `len` samples `stride` apart; the window is
- * centred and shrinks at both ends (reference phases 1-4). */
-static void box1d(const float *in, float *out, int len, int stride, int window)
+/* One 1-D box filter over `len` consecutive samples; the window is centred
+ * and shrinks at both ends (reference phases 1-4). */
+static void box1d(const float *in, float *out, int len, int window)
 {
     int half = (window + 2) / 2;
     int n1 = half - 1, n2 = window - half + 1, n3 = len - window, n4 = half - 1;
     int li = 0, ri = 0, oi = 0, cur = 0;
     float sum = 0;
 
-    for (int i = 0; i < n1; i++, ri += stride, cur++)
+    for (int i = 0; i < n1; i++, ri++, cur++)
         sum += in[ri];
-    for (int i = 0; i < n2; i++, ri += stride, oi += stride) {
+    for (int i = 0; i < n2; i++, ri++, oi++) {
         sum += in[ri];
         cur++;
         out[oi] = sum / cur;
     }
-    for (int i = 0; i < n3; i++, li += stride, ri += stride, oi += stride) {
+    for (int i = 0; i < n3; i++, li++, ri++, oi++) {
         sum += in[ri];
         sum -= in[li];
         out[oi] = sum / cur;
     }
-    for (int i = 0; i < n4; i++, li += stride, oi += stride) {
+    for (int i = 0; i < n4; i++, li++, oi++) {
         sum -= in[li];
         cur--;
         out[oi] = sum / cur;
@@ -137,17 +137,12 @@ void dedup_pdq_downscale(float *plane, float *work, int rows, int cols, float ou
 {
     if (rows != N || cols != N) {
         int wr = jarosz_window(cols, N), wc = jarosz_window(rows, N);
-        float *sum = malloc(sizeof *sum * (size_t)cols);
+        float *sum = work + (size_t)rows * cols;
         for (int pass = 0; pass < 2; pass++) {
             for (int i = 0; i < rows; i++)
-                box1d(plane + (size_t)i * cols, work + (size_t)i * cols, cols, 1, wr);
-            if (sum)
-                box_cols(work, plane, sum, rows, cols, wc);
-            else
-                for (int j = 0; j < cols; j++)
-                    box1d(work + j, plane + j, rows, cols, wc);
+                box1d(plane + (size_t)i * cols, work + (size_t)i * cols, cols, wr);
+            box_cols(work, plane, sum, rows, cols, wc);
         }
-        free(sum);
     }
     for (int oi = 0; oi < N; oi++) {
         int ii = (int)(((oi + 0.5) * rows) / N);

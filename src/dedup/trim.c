@@ -400,18 +400,17 @@ static int kept_box(const struct grid *g, const unsigned char *keep, const unsig
 /* Fraction of the box's outline (pixels on its four edges) that is item:
  * near 1 for a photo pasted on a plain canvas, low for an object, whose
  * outline touches its box only here and there. */
-static double outline_fill(const unsigned char *rgb, int stride, const unsigned char bg[3],
-                           const struct dedup_box *b)
+static double outline_fill(const unsigned char *dp, int w, const struct dedup_box *b)
 {
     long on = 0, all = 0;
     for (int x = b->x0; x < b->x1; x++) {
-        on += diff3(rgb + (size_t)b->y0 * stride + (size_t)x * 3, bg) > FG_TOL;
-        on += diff3(rgb + (size_t)(b->y1 - 1) * stride + (size_t)x * 3, bg) > FG_TOL;
+        on += dp[(size_t)b->y0 * w + x] > FG_TOL;
+        on += dp[(size_t)(b->y1 - 1) * w + x] > FG_TOL;
         all += 2;
     }
     for (int y = b->y0; y < b->y1; y++) {
-        on += diff3(rgb + (size_t)y * stride + (size_t)b->x0 * 3, bg) > FG_TOL;
-        on += diff3(rgb + (size_t)y * stride + (size_t)(b->x1 - 1) * 3, bg) > FG_TOL;
+        on += dp[(size_t)y * w + b->x0] > FG_TOL;
+        on += dp[(size_t)y * w + b->x1 - 1] > FG_TOL;
         all += 2;
     }
     return all ? (double)on / all : 0;
@@ -449,7 +448,7 @@ static int find_item(const unsigned char *rgb, int w, int h, int stride, struct 
     grid_fill(&g, dp, w, h);
     n = grid_label(&g, comps, stack);
     if (n && choose_groups(&g, comps, n, keep) && kept_box(&g, keep, dp, w, h, &b)) {
-        b.solid = outline_fill(rgb, stride, box->bg, &b) >= SOLID_MIN;
+        b.solid = outline_fill(dp, w, &b) >= SOLID_MIN;
         if (!b.solid)
             add_margin(&b, w, h);
         ok = b.x1 - b.x0 >= MIN_BOX && b.y1 - b.y0 >= MIN_BOX;

@@ -91,22 +91,17 @@ static void crop_to(struct image_px *px, int cw, int ch)
     px->height = ch;
 }
 
-enum kr_code image__jpeg_decode(const void *data, size_t n, int shrink, struct image_px *out,
-                                struct kr_err *err)
+enum kr_code image__jpeg_decode(const void *data, size_t n, int w, int h, int shrink,
+                                struct image_px *out, struct kr_err *err)
 {
     tjhandle tj = tjInitDecompress();
-    int w, h, subsamp, colorspace, ow, oh;
+    int ow, oh;
     unsigned char *pix = NULL;
     enum kr_code rc = KR_OK;
 
     memset(out, 0, sizeof *out);
     if (!tj)
         return kr_fail(err, KR_ENOMEM, "out_of_memory", "cannot start the JPEG decoder");
-    if (tjDecompressHeader3(tj, data, (unsigned long)n, &w, &h, &subsamp, &colorspace) != 0) {
-        rc = kr_fail(err, KR_EINVAL, "corrupt_image", "cannot read the JPEG header: %s",
-                     tjGetErrorStr2(tj));
-        goto out;
-    }
     /* libjpeg rounds scaled sizes up (as TJSCALED does); libvips then cuts
      * the result to the rounded-down size, and so does this file */
     ow = (w + shrink - 1) / shrink;

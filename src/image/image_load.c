@@ -233,7 +233,7 @@ static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
     if (!hdr->plain_jpeg || o->keep_alpha || !atomic_load(&direct_jpeg) ||
         (o->max_side > 0 && longest / shrink > o->max_side))
         return 0;
-    *code = image__jpeg_decode(data, n, shrink, out, err);
+    *code = image__jpeg_decode(data, n, inf->width, inf->height, shrink, out, err);
     if (*code == KR_OK && image__orient_rgb(out, hdr->orientation) != 0) {
         image_px_release(out);
         *code = kr_fail(err, KR_ENOMEM, "out_of_memory", "no memory to turn the image");

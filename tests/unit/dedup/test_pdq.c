@@ -86,7 +86,8 @@ static float naive_box(const float *in, int len, int stride, int i, int window)
 static void test_downscale_matches_naive(void **state)
 {
     const int rows = 300, cols = 420;
-    float *plane = malloc(sizeof(float) * rows * cols), *work = malloc(sizeof(float) * rows * cols);
+    float *plane = malloc(sizeof(float) * rows * cols),
+          *work = malloc(sizeof(float) * (rows + 1) * cols);
     float *a = malloc(sizeof(float) * rows * cols), *b = malloc(sizeof(float) * rows * cols);
     float out[N * N];
     int wr = (cols + 127) / 128, wc = (rows + 127) / 128;
@@ -182,8 +183,8 @@ static void test_hash_of_gradient_is_stable(void **state)
 {
     /* Same picture at two sizes (PDQ's box filters adapt the window):
      * hashes stay within a few bits. */
-    float *p1 = malloc(sizeof(float) * 400 * 400), *w1 = malloc(sizeof(float) * 400 * 400);
-    float *p2 = malloc(sizeof(float) * 256 * 256), *w2 = malloc(sizeof(float) * 256 * 256);
+    float *p1 = malloc(sizeof(float) * 400 * 400), *w1 = malloc(sizeof(float) * 401 * 400);
+    float *p2 = malloc(sizeof(float) * 256 * 256), *w2 = malloc(sizeof(float) * 257 * 256);
     float b1[N * N], b2[N * N];
     uint8_t h1[32], h2[32];
     int q1, q2;

@@ -13,70 +13,22 @@
 
 #include "index/index.h"
 
+#include "synth.h"
+
 #define N_STORED 3000
 #define N_QUERY  300
 
-static uint64_t seed = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t next_u64(void) /* splitmix64 */
+/* [0, 1) */
+static double unit_interval(void)
 {
-    uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double uniform(void) /* [-1, 1) */
-{
-    return (double)(next_u64() >> 11) / 4503599627370496.0 - 1.0;
-}
-
-static void unit_vec(float *v)
-{
-    double n = 0;
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
-        v[i] = (float)uniform();
-        n += (double)v[i] * v[i];
-    }
-    for (int i = 0; i < DEDUP_DESC_DIM; i++)
-        v[i] = (float)(v[i] / sqrt(n));
-}
-
-/* out = a unit vector whose inner product with unit x is c. */
-static void at_score(const float *x, double c, float *out)
-{
-    float u[DEDUP_DESC_DIM];
-    double p = 0, n = 0;
-    unit_vec(u);
-    for (int i = 0; i < DEDUP_DESC_DIM; i++)
-        p += (double)u[i] * x[i];
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
-        u[i] = (float)(u[i] - p * x[i]);
-        n += (double)u[i] * u[i];
-    }
-    for (int i = 0; i < DEDUP_DESC_DIM; i++)
-        out[i] = (float)(c * x[i] + sqrt(1 - c * c) * u[i] / sqrt(n));
-}
-
-static void random_hash(uint8_t *h)
-{
-    for (int i = 0; i < DEDUP_HASH_BYTES; i += 8) {
-        uint64_t w = next_u64();
-        memcpy(h + i, &w, 8);
-    }
+    return (double)(rnd() >> 11) / 9007199254740992.0;
 }
 
 /* h = src with `bits` distinct bits flipped. */
 static void flipped(const uint8_t *src, int bits, uint8_t *h)
 {
     memcpy(h, src, DEDUP_HASH_BYTES);
-    for (int done = 0; done < bits;) {
-        int b = (int)(next_u64() % (DEDUP_HASH_BYTES * 8));
-        if ((h[b / 8] ^ src[b / 8]) >> (b % 8) & 1)
-            continue;
-        h[b / 8] ^= (uint8_t)(1u << (b % 8));
-        done++;
-    }
+    flip_bits(h, bits);
 }
 
 static struct dedup_sig stored[N_STORED];
@@ -96,21 +48,21 @@ static void make_query(struct dedup_sig *q, int variant)
 {
     memset(q, 0, sizeof *q);
     random_hash(q->hash);
-    unit_vec(q->desc);
+    random_unit(q->desc);
     if (variant % 5 == 0) {
-        const struct dedup_sig *t = &stored[next_u64() % N_STORED];
-        flipped(t->hash, 50 + (int)(next_u64() % 40), q->hash);
-        at_score(t->desc, 0.95 + 0.05 * (uniform() + 1) / 2, q->desc);
+        const struct dedup_sig *t = &stored[rnd() % N_STORED];
+        flipped(t->hash, 50 + (int)(rnd() % 40), q->hash);
+        at_score(t->desc, 0.95 + 0.05 * unit_interval(), q->desc);
     }
     q->nprobes = DEDUP_PROBES;
     for (int k = 0; k < DEDUP_PROBES; k++) {
         struct dedup_probe *p = &q->probe[k];
         random_hash(p->hash);
-        unit_vec(p->desc);
+        random_unit(p->desc);
         if ((variant + k) % 3 == 0) {
-            const struct dedup_sig *t = &stored[next_u64() % N_STORED];
-            flipped(t->hash, 40 + (int)(next_u64() % 50), p->hash);
-            at_score(t->desc, 0.95 + 0.05 * (uniform() + 1) / 2, p->desc);
+            const struct dedup_sig *t = &stored[rnd() % N_STORED];
+            flipped(t->hash, 40 + (int)(rnd() % 50), p->hash);
+            at_score(t->desc, 0.95 + 0.05 * unit_interval(), p->desc);
         }
     }
 }
@@ -129,9 +81,7 @@ static struct idx *filled(const char *opts)
 static void fill_stored(void)
 {
     for (int i = 0; i < N_STORED; i++) {
-        memset(&stored[i], 0, sizeof stored[i]);
-        random_hash(stored[i].hash);
-        unit_vec(stored[i].desc);
+        random_sig(&stored[i]);
     }
 }
 
@@ -148,11 +98,11 @@ static void test_probe_only_match(void **state)
     dedup_rule_default(&rule, -1, -1);
     memset(&q, 0, sizeof q);
     random_hash(q.hash); /* the photo itself reaches nothing */
-    unit_vec(q.desc);
+    random_unit(q.desc);
     q.nprobes = DEDUP_PROBES;
     for (int k = 0; k < DEDUP_PROBES; k++) {
         random_hash(q.probe[k].hash);
-        unit_vec(q.probe[k].desc);
+        random_unit(q.probe[k].desc);
     }
     flipped(stored[1234].hash, 30, q.probe[2].hash);
     at_score(stored[1234].desc, 0.995, q.probe[2].desc);
