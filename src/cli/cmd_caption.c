@@ -66,16 +66,15 @@ int cli_cmd_caption(int argc, char **argv)
         return 2;
     }
     type = cli_get(&a, opts, "--type");
-    if (cli_config(&cfg, cli_get(&a, opts, "--data")))
-        return 2;
-    if (image_init("karat", &err) || net_global_init(&err)) {
+    if ((rc = cli_start(&cfg, cli_get(&a, opts, "--data"))) != 0)
+        return rc;
+    if (net_global_init(&err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
+        cli_finish(&cfg);
         return 2;
     }
     rc = caption_file(&cfg, a.pos[0], type && *type ? type : "earrings");
     net_global_cleanup();
-    image_shutdown();
-    config_release(&cfg);
+    cli_finish(&cfg);
     return rc;
 }

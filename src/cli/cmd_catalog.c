@@ -270,20 +270,14 @@ int cli_cmd_catalog(int argc, char **argv)
         fprintf(stderr, "karat catalog: %s\n", err.msg[0] ? err.msg : "no photos");
         rc = 2;
     }
-    if (!rc && (rc = cli_config(&r.cfg, cli_get(&a, opts, "--data"))) == 0) {
+    if (!rc && (rc = cli_start(&r.cfg, cli_get(&a, opts, "--data"))) == 0) {
         log_set_level(log_level_parse(r.cfg.log_level));
         csv_name(cli_get(&a, opts, "--output"), csv, sizeof csv);
         r.io = (struct cli_io){&r.cfg, cli_get(&a, opts, "--output"),
                                cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv};
-        if (image_init("karat", &err) == KR_OK) {
-            rc = run_catalog(&r, &a, refs, skus);
-            close_all(&r);
-            image_shutdown();
-        } else {
-            fprintf(stderr, "karat catalog: %s\n", err.msg);
-            rc = 1;
-        }
-        config_release(&r.cfg);
+        rc = run_catalog(&r, &a, refs, skus);
+        close_all(&r);
+        cli_finish(&r.cfg);
     }
     json_decref(refs);
     json_decref(skus);

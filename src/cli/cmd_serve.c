@@ -131,22 +131,16 @@ int cli_cmd_serve(int argc, char **argv)
 
     if (rc)
         return rc;
-    if (cli_config(&cfg, cli_get(&a, opts, "--data")))
-        return 2;
+    if ((rc = cli_start(&cfg, cli_get(&a, opts, "--data"))) != 0)
+        return rc;
     if (cli_get(&a, opts, "--listen") &&
         config_set(&cfg, "KARAT_LISTEN", cli_get(&a, opts, "--listen"), &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
+        cli_finish(&cfg);
         return 2;
     }
     log_set_level(log_level_parse(cfg.log_level));
-    if (image_init("karat", &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        config_release(&cfg);
-        return 1;
-    }
     rc = run(&cfg);
-    image_shutdown();
-    config_release(&cfg);
+    cli_finish(&cfg);
     return rc;
 }

@@ -17,8 +17,8 @@
 
 #include "core/util.h"
 
-static const char *const exts[] = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif",
-                                   ".avif", ".tif", ".tiff", ".gif"};
+static const char *const exts[] = {".jpg",  ".jpeg", ".png", ".webp", ".heic",
+                                   ".heif", ".avif", ".tif", ".tiff", ".gif"};
 
 int walk_is_image_name(const char *path)
 {

@@ -22,13 +22,13 @@ void util_iso8601(int64_t epoch_ms, char *out, size_t n);
 void util_sha256_hex(const void *data, size_t n, char hex[65]);
 void util_sha256(const void *data, size_t n, unsigned char out[32]);
 
-/* Cryptographically random bytes; falls back to time-seeded if the OS fails. */
 /* For bulk commands that handle one large buffer after another (decoded
  * photos, file contents): keep freed large blocks in the heap for reuse
  * instead of returning them to the kernel each time (each new mapping
  * costs page faults again). No-op outside glibc. */
 void util_malloc_keep_large(void);
 
+/* Cryptographically random bytes; falls back to time-seeded if the OS fails. */
 void util_random(void *out, size_t n);
 void util_random_hex(char *out, size_t nbytes); /* writes 2*nbytes hex + NUL */
 

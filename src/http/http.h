@@ -109,7 +109,7 @@ struct http_server_opts {
     const char *api_keys; /* comma-separated; NULL/empty = no auth */
     const char *cors_origins;
     int conn_timeout_s;
-    int max_conns_per_ip; /* <= 0: HTTP_DEFAULT_CONNS_PER_IP */
+    int max_conns_per_ip; /* <= 0: 64 */
     struct http_limits limits;
 };
 

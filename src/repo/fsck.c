@@ -45,8 +45,7 @@ static int collect(const char *bucket, const char *key, void *ctx)
     return 0;
 }
 
-static enum kr_code list_objects(struct repo *r, int staged, struct obj_list *l,
-                                 struct kr_err *err)
+static enum kr_code list_objects(struct repo *r, int staged, struct obj_list *l, struct kr_err *err)
 {
     enum kr_code rc;
     memset(l, 0, sizeof *l);
@@ -89,7 +88,7 @@ struct load_ctx {
 static int load_one(const struct store_image *img, void *ctx)
 {
     struct load_ctx *c = ctx;
-    c->rc = idx_add(c->r->idx, img->id, &img->sig, c->err);
+    c->rc = repo__idx_add(c->r, img->id, &img->sig, c->err);
     return c->rc != KR_OK;
 }
 
@@ -150,7 +149,7 @@ static enum kr_code reindex_one(struct repo *r, int64_t id, long long *done, str
         dedup_compute_bytes(b.data, b.len, r->cfg->max_pixels, &sig, NULL, &e) == KR_OK) {
         rc = store_image_update_sig(r->store, id, &sig, err);
         if (!rc)
-            rc = idx_add(r->idx, id, &sig, err);
+            rc = repo__idx_add(r, id, &sig, err);
         (*done)++;
     } else {
         log_warn("reindex: %s/%s: %s", img.bucket, img.key, e.msg);
@@ -228,7 +227,7 @@ static enum kr_code check_row(struct fsck *f, int64_t id, struct kr_err *err)
             f->repair ? " -> added" : "");
         if (f->repair) {
             f->st.repaired++;
-            return idx_add(r->idx, id, &img.sig, err);
+            return repo__idx_add(r, id, &img.sig, err);
         }
     }
     return KR_OK;

@@ -70,8 +70,7 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
     for (int i = 0; i < nh && *n < top_k; i++) {
         if (hits[i].id == exact || store_image_get(r->store, hits[i].id, &img, NULL))
             continue; /* an entry the store no longer has is never reported */
-        repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score,
-                         hits[i].hash_dist);
+        repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score, hits[i].hash_dist);
     }
     return KR_OK;
 }
@@ -108,7 +107,7 @@ static enum kr_code commit_image(struct repo *r, struct store_image *img, struct
     rc = blob_publish(r->blob, img->bucket, img->key, err);
     if (rc)
         goto undo_row;
-    rc = idx_add(r->idx, img->id, &img->sig, err);
+    rc = repo__idx_add(r, img->id, &img->sig, err);
     if (rc) {
         blob_unpublish(r->blob, img->bucket, img->key, NULL);
         goto undo_row;
@@ -121,33 +120,35 @@ undo_stage:
     return rc;
 }
 
-static int report_dups(struct repo *r, enum kr_code rc, struct repo_ingest_res *res)
+/* The duplicate check of an ingest: res->matches, and res->duplicate set
+ * (and counted) when the photo duplicates a stored one. */
+static enum kr_code check_dups(struct repo *r, const char *sha, const struct dedup_sig *sig,
+                               int top_k, struct repo_ingest_res *res, struct kr_err *err)
 {
-    if (rc || res->nmatches == 0)
-        return 0;
-    res->duplicate = 1;
-    atomic_fetch_add(&r->dups_found, 1);
-    return 1;
+    enum kr_code rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err);
+    if (rc == KR_OK && res->nmatches > 0) {
+        res->duplicate = 1;
+        atomic_fetch_add(&r->dups_found, 1);
+    }
+    return rc;
 }
 
 /*
  * Duplicate check and staging (the slow write + fsync) run without the
- * write lock, so several uploads overlap their I/O; under the lock the
- * check is repeated (cheap) against anything committed meanwhile, then the
- * row is committed and the blob published.
+ * write lock, so several uploads overlap their I/O. Under the lock the
+ * check is repeated only if the index gained entries meanwhile
+ * (r->idx_adds moved): a full index scan inside the global lock would
+ * serialise every upload. Then the row is committed and the blob published.
  */
 static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req, const char *sha,
                               const struct dedup_sig *sig, const struct image_info *info,
                               struct repo_ingest_res *res, struct kr_err *err)
 {
     int top_k = req->top_k < 1 ? 1 : req->top_k;
+    long long adds = atomic_load(&r->idx_adds); /* before the first check */
     enum kr_code rc = KR_OK;
 
-    if (req->check_duplicate &&
-        report_dups(r, rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err),
-                    res))
-        return KR_OK;
-    if (rc)
+    if (req->check_duplicate && ((rc = check_dups(r, sha, sig, top_k, res, err)) || res->duplicate))
         return rc;
     fill_row(r, req, sha, sig, info, &res->image);
     pthread_rwlock_rdlock(&r->stage_lock);
@@ -155,13 +156,12 @@ static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req,
     if (rc)
         goto out;
     pthread_mutex_lock(&r->wlock);
-    if (req->check_duplicate &&
-        report_dups(r, rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err),
-                    res)) {
+    if (req->check_duplicate && atomic_load(&r->idx_adds) != adds)
+        rc = check_dups(r, sha, sig, top_k, res, err);
+    if (rc || res->duplicate) {
         blob_discard(r->blob, res->image.bucket, res->image.key, NULL);
-        memset(&res->image, 0, sizeof res->image);
-    } else if (rc) {
-        blob_discard(r->blob, res->image.bucket, res->image.key, NULL);
+        if (res->duplicate)
+            memset(&res->image, 0, sizeof res->image);
     } else {
         rc = commit_image(r, &res->image, err);
     }
@@ -255,7 +255,8 @@ enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image
     rc = find_by_url(r, url, &img, err);
     if (rc)
         goto out;
-    blob_unpublish(r->blob, img.bucket, img.key, NULL); /* a missing blob is no reason to keep the row */
+    blob_unpublish(r->blob, img.bucket, img.key,
+                   NULL); /* a missing blob is no reason to keep the row */
     rc = store_image_delete(r->store, img.id, err);
     if (rc) {
         blob_publish(r->blob, img.bucket, img.key, NULL);

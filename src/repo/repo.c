@@ -251,8 +251,16 @@ enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, str
     return blob_get(r->blob, bucket, key, out, err);
 }
 
-void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img, float distance,
-                      float score, int hash_dist)
+enum kr_code repo__idx_add(struct repo *r, int64_t id, const struct dedup_sig *sig,
+                           struct kr_err *err)
+{
+    enum kr_code rc = idx_add(r->idx, id, sig, err);
+    atomic_fetch_add(&r->idx_adds, 1); /* after the entry is visible */
+    return rc;
+}
+
+void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img,
+                      float distance, float score, int hash_dist)
 {
     memset(m, 0, sizeof *m);
     m->id = img->id;

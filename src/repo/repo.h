@@ -62,16 +62,16 @@ struct repo_ingest_req {
     const char *filename; /* client's name: recorded, never used as a key */
     const char *bucket;   /* already resolved from the website */
     const char *website;
-    int check_duplicate;  /* 0: store whatever it looks like */
-    int top_k;            /* how many duplicates to report at most (>= 1) */
-    const char *sha256;   /* hex sha256 of data if the caller has it, else NULL */
+    int check_duplicate; /* 0: store whatever it looks like */
+    int top_k;           /* how many duplicates to report at most (>= 1) */
+    const char *sha256;  /* hex sha256 of data if the caller has it, else NULL */
 };
 
 struct repo_ingest_res {
     int duplicate;                 /* 1: nothing was stored */
     struct repo_match matches[16]; /* when duplicate */
     int nmatches;
-    struct store_image image;      /* when stored */
+    struct store_image image; /* when stored */
 };
 
 enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,

@@ -128,7 +128,8 @@ static void test_config_sources(void **state)
     (void)state;
     tu_tmpdir(dir, sizeof dir);
     snprintf(file, sizeof file, "%s/k.conf", dir);
-    tu_write_file(file, "# comment\nKARAT_MAX_UPLOAD_BYTES = 2MiB\nS3_BUCKET=fromfile\n", 58);
+    const char *conf = "# comment\nKARAT_MAX_UPLOAD_BYTES = 2MiB\nS3_BUCKET=fromfile\n";
+    tu_write_file(file, conf, strlen(conf));
     setenv("KARAT_CONFIG", file, 1);
     setenv("S3_BUCKET", "fromenv", 1);
     assert_int_equal(config_load(&c, &e), KR_OK);

@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,8 +160,8 @@ static void test_parse_url(void **state)
     char b[64], k[256];
     struct kr_err err = {0};
     (void)state;
-    assert_int_equal(repo_parse_url(r, "http://example.test:8000/files/alyaimg/1.jpg", b,
-                                    sizeof b, k, sizeof k, &err),
+    assert_int_equal(repo_parse_url(r, "http://example.test:8000/files/alyaimg/1.jpg", b, sizeof b,
+                                    k, sizeof k, &err),
                      KR_OK);
     assert_string_equal(b, "alyaimg");
     assert_string_equal(k, "1.jpg");
@@ -174,6 +175,61 @@ static void test_parse_url(void **state)
                      KR_EINVAL);
     assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", b, sizeof b, k, sizeof k, &err),
                      KR_EINVAL);
+    repo_close(r);
+}
+
+/* ---- uploads of one photo at the same time --------------------------------- */
+
+#define RACERS 6
+
+struct racer {
+    struct repo *r;
+    pthread_barrier_t *go;
+    unsigned char *bytes;
+    size_t n;
+    struct repo_ingest_res res;
+    enum kr_code rc;
+};
+
+static void *race(void *arg)
+{
+    struct racer *x = arg;
+    struct repo_ingest_req req = {x->bytes, x->n, "x.jpg", "alyaimg", "alya", 1, 3, NULL};
+    struct kr_err err = {0};
+    pthread_barrier_wait(x->go);
+    x->rc = repo_ingest(x->r, &req, &x->res, &err);
+    return NULL;
+}
+
+/* Re-encodings of one photo (different bytes, one item) uploaded at once:
+ * each checks before the others commit, so the check under the write lock
+ * is what keeps all but one out. */
+static void test_concurrent_copies_store_one(void **state)
+{
+    struct repo *r = open_repo();
+    struct racer x[RACERS];
+    pthread_t th[RACERS];
+    pthread_barrier_t go;
+    size_t before = repo_index_count(r);
+    int stored = 0;
+    (void)state;
+    pthread_barrier_init(&go, NULL, RACERS);
+    for (int i = 0; i < RACERS; i++) {
+        struct tu_img_opts o = {.width = 640, .height = 640, .seed = 77, .quality = 70 + 4 * i};
+        x[i] = (struct racer){.r = r, .go = &go};
+        x[i].bytes = tu_make_image(&o, &x[i].n);
+        pthread_create(&th[i], NULL, race, &x[i]);
+    }
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(x[i].rc, KR_OK);
+        stored += !x[i].res.duplicate;
+        free(x[i].bytes);
+    }
+    pthread_barrier_destroy(&go);
+    assert_int_equal(stored, 1);
+    assert_int_equal(repo_index_count(r), before + 1);
+    assert_int_equal(fsck_problems(r), 0);
     repo_close(r);
 }
 
@@ -195,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_recover_staged_without_row),
         cmocka_unit_test(test_recover_row_before_publish),
         cmocka_unit_test(test_parse_url),
+        cmocka_unit_test(test_concurrent_copies_store_one),
         cmocka_unit_test(test_second_process_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
