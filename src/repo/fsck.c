@@ -295,10 +295,13 @@ static enum kr_code fsck_walk(struct fsck *f, struct kr_err *err)
     struct obj_list objs;
     enum kr_code rc;
 
+    /* repo_open() recovered at start; this pass catches what a failed
+     * discard or publish left since (a listing of the staging area when
+     * there is nothing, which is the usual case) */
     rc = repo__recover(f->r, &f->st.staged_published, &f->st.staged_removed, err);
     if (rc)
         return rc;
-    /* what repo_open() already recovered counts too */
+    /* what repo_open() recovered is reported by the first fsck, once */
     f->st.staged_published += f->r->recovered_published;
     f->st.staged_removed += f->r->recovered_discarded;
     f->r->recovered_published = f->r->recovered_discarded = 0;
