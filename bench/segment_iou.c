@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
+#include "../tests/unit/studio/synth.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "studio/studio.h"
@@ -262,17 +263,6 @@ static int make_photo(const struct image_px *st, int kind, struct image_px *phot
     return rc ? -1 : 0;
 }
 
-static double iou(const unsigned char *gt, const struct studio_mask *m)
-{
-    size_t inter = 0, uni = 0;
-    for (size_t i = 0; i < (size_t)m->width * m->height; i++) {
-        int p = m->alpha[i] >= 128;
-        inter += p && gt[i];
-        uni += p || gt[i];
-    }
-    return uni ? (double)inter / (double)uni : 1.0;
-}
-
 /* Debug picture: kept piece as is, missed piece blue, extra red, background dimmed. */
 static void dump(const char *dir, int idx, int kind, const struct image_px *photo,
                  const struct studio_mask *m, const unsigned char *gt)
@@ -351,7 +341,7 @@ int main(int argc, char **argv)
             t0 = util_now_ms();
             if (!studio_segment(&photo, &m, &info, &err)) {
                 ms[k] += util_now_ms() - t0;
-                s = iou(gt, &m);
+                s = syn_mask_iou(&m, gt);
                 complex[k] += info.complex;
                 if (dumpdir && s < 0.9)
                     dump(dumpdir, used, k, &photo, &m, gt);

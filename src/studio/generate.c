@@ -38,8 +38,21 @@
 
 #define JPEG_Q 92
 
+/* What every item of one request shares. */
+struct work {
+    const struct studio_env *env;
+    long long max_pixels;
+    enum studio_product product;
+    struct studio_length height, width;
+    int shadow;
+    const char *marketplace;
+    const struct studio_cutout *cut; /* NULL when the cut-out failed: */
+    enum kr_code cut_rc;             /* ... why, for the items that need it */
+    struct kr_err cut_err;
+};
+
 struct item {
-    const struct studio_work *w;
+    const struct work *w;
     int index, type;
     unsigned char *jpg;
     size_t len;
@@ -49,7 +62,8 @@ struct item {
     struct kr_err err;
 };
 
-void studio_source_stem(const char *name, char *out, size_t n)
+/* File-name stem of a source name: [A-Za-z0-9_-], at most 48, "image" if empty. */
+static void source_stem(const char *name, char *out, size_t n)
 {
     const char *b = name ? strrchr(name, '/') : NULL;
     size_t k = 0;
@@ -62,9 +76,19 @@ void studio_source_stem(const char *name, char *out, size_t n)
         util_strlcpy(out, "image", n);
 }
 
-enum kr_code studio_work_prepare(const struct studio_env *env, const struct studio_source *src,
-                                 struct studio_cutout *cut, struct studio_work *w,
-                                 struct kr_err *err)
+/* Fresh unique token for output names: 12 hex digits from the clock and
+ * randomness. */
+static void run_id(char *out, size_t n)
+{
+    char rnd[9];
+    util_random_hex(rnd, 4);
+    util_fmt(out, n, "%06llx%s", (unsigned long long)(util_epoch_ms() / 1000) & 0xffffffULL, rnd);
+}
+
+/* Check the source bytes (the request's only hard failures) and cut the
+ * piece out (failures recorded in w->cut_rc / cut_err). */
+static enum kr_code work_prepare(const struct studio_env *env, const struct studio_source *src,
+                                 struct studio_cutout *cut, struct work *w, struct kr_err *err)
 {
     struct image_info info;
     enum kr_code rc;
@@ -77,24 +101,22 @@ enum kr_code studio_work_prepare(const struct studio_env *env, const struct stud
         return rc;
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
-    if (w->cut_rc == KR_EUNSUPPORTED && env && env->ai &&
-        strcmp(ai_provider_name(env->ai, AI_ROLE_IMAGE), "offline") != 0)
+    if (w->cut_rc == KR_EUNSUPPORTED && env && !studio_ai_offline(env->ai))
         w->cut_rc = studio_cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
                                          (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
     return KR_OK;
 }
 
-static enum kr_code render(const struct studio_work *w, int type, struct image_px *canvas,
+static enum kr_code render(const struct work *w, int type, struct image_px *canvas,
                            struct kr_err *err)
 {
     struct studio_compose_opts o = {.shadow = w->shadow};
     struct studio_box box;
     enum kr_code rc;
 
-    if (studio_type_needs_ai(type) &&
-        (!w->env || !w->env->ai || !strcmp(ai_provider_name(w->env->ai, AI_ROLE_IMAGE), "offline")))
-        return studio_scene_make(NULL, type, w->product, NULL, 0, canvas, err);
+    if (studio_type_needs_ai(type) && studio_ai_offline(w->env ? w->env->ai : NULL))
+        return studio_ai_offline_error(type, err);
     if (!w->cut) {
         *err = w->cut_err;
         return w->cut_rc;
@@ -108,8 +130,9 @@ static enum kr_code render(const struct studio_work *w, int type, struct image_p
     return rc;
 }
 
-enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned char **jpg,
-                                size_t *len, json_t **compliance, struct kr_err *err)
+/* Render one type as JPEG bytes (malloc'd) with its compliance report. */
+static enum kr_code item_render(const struct work *w, int type, unsigned char **jpg, size_t *len,
+                                json_t **compliance, struct kr_err *err)
 {
     struct image_px canvas = {0};
     int ok;
@@ -135,7 +158,7 @@ enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned 
 static void *item_thread(void *arg)
 {
     struct item *it = arg;
-    it->rc = studio_item_render(it->w, it->type, &it->jpg, &it->len, &it->compliance, &it->err);
+    it->rc = item_render(it->w, it->type, &it->jpg, &it->len, &it->compliance, &it->err);
     vips_thread_shutdown();
     return NULL;
 }
@@ -181,7 +204,8 @@ static void store_items(struct item *items, int n, struct studio_store *st)
     }
 }
 
-json_t *studio_item_json(int index, int type, const char *url, json_t *compliance,
+/* One gen_images entry; e != NULL makes it an error entry. */
+static json_t *item_json(int index, int type, const char *url, json_t *compliance,
                          const struct kr_err *e)
 {
     json_t *o = json_pack("{s:i}", "prompt_index", index);
@@ -217,9 +241,8 @@ static enum kr_code finish(struct item *items, int n, const struct studio_source
         return rc;
     gen = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(gen,
-                              studio_item_json(i, items[i].type, items[i].url, items[i].compliance,
-                                               items[i].rc ? &items[i].err : NULL));
+        json_array_append_new(gen, item_json(i, items[i].type, items[i].url, items[i].compliance,
+                                             items[i].rc ? &items[i].err : NULL));
     *out = json_pack("{s:s, s:o, s:s}", "original_image_url", src->url ? src->url : "",
                      "gen_images", gen, "zip_url", zip_url);
     return *out ? KR_OK : kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
@@ -230,7 +253,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
                              json_t **out, struct kr_err *err)
 {
     struct studio_cutout cut;
-    struct studio_work w;
+    struct work w;
     struct item items[STUDIO_MAX_TYPES];
     char stem[64], run[32], zip_name[160];
     enum kr_code rc;
@@ -240,7 +263,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     memset(items, 0, sizeof items);
     rc = studio_request_check(req, err);
     if (!rc)
-        rc = studio_work_prepare(env, src, &cut, &w, err);
+        rc = work_prepare(env, src, &cut, &w, err);
     if (rc)
         return rc;
     w.product = req->product;
@@ -248,8 +271,8 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     w.width = req->width;
     w.shadow = req->shadow;
     w.marketplace = req->marketplace;
-    studio_source_stem(src->name, stem, sizeof stem);
-    studio_run_id(run, sizeof run);
+    source_stem(src->name, stem, sizeof stem);
+    run_id(run, sizeof run);
     for (int i = 0; i < req->ntypes; i++) {
         items[i] = (struct item){.w = &w, .index = i, .type = req->types[i]};
         util_fmt(items[i].name, sizeof items[i].name, "%s_%s_type%d.jpg", stem, run, req->types[i]);
@@ -357,7 +380,7 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
 {
     struct old o;
     struct studio_cutout cut;
-    struct studio_work w;
+    struct work w;
     unsigned char *jpg = NULL;
     size_t len = 0;
     json_t *compliance = NULL;
@@ -375,7 +398,7 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     if (!rc && !studio_marketplace_ok(rq->marketplace[0] ? rq->marketplace : "amazon"))
         rc = kr_fail(err, KR_EINVAL, "bad_marketplace", "unknown marketplace");
     if (!rc)
-        rc = studio_work_prepare(env, src, &cut, &w, err);
+        rc = work_prepare(env, src, &cut, &w, err);
     if (rc)
         goto out;
     w.product = rq->product;
@@ -383,11 +406,11 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     w.width = rq->width;
     w.shadow = rq->shadow;
     w.marketplace = rq->marketplace[0] ? rq->marketplace : "amazon";
-    rc = studio_item_render(&w, o.type, &jpg, &len, &compliance, err); /* nothing written yet */
+    rc = item_render(&w, o.type, &jpg, &len, &compliance, err); /* nothing written yet */
     if (!rc)
         rc = swap_in(st, rq, &o, jpg, len, err);
     if (!rc) {
-        *out = studio_item_json(rq->prompt_index, o.type, rq->old_generated_url, compliance, NULL);
+        *out = item_json(rq->prompt_index, o.type, rq->old_generated_url, compliance, NULL);
         json_object_set_new(*out, "zip_url", json_string(rq->old_zip_url));
     }
 out:

@@ -36,10 +36,8 @@ enum kr_code studio_plane_blur(unsigned char *plane, int w, int h, double sigma,
  * profile is embedded and whether it claims sRGB. */
 struct studio_colour_info {
     char interpretation[16];
-    int bands;
     int has_icc;
     int icc_srgb;
-    int progressive;
 };
 enum kr_code studio_colour_peek(const void *data, size_t n, struct studio_colour_info *ci,
                                 struct kr_err *err);
@@ -57,7 +55,7 @@ struct studio_bg {
     double coef[3][6]; /* per channel: 1, u, v, u^2, v^2, uv over [-1,1]^2 */
     int w, h;          /* image the model describes */
     int cell, gw, gh;  /* correction grid (bggrid.c): cell size in pixels, grid size */
-    float *corr;       /* gw*gh*3 mean residuals, NULL before studio_bg_refine */
+    float *corr;       /* gw*gh*3 mean residuals, NULL before studio_bg_grow */
     int *gx0;          /* per column: left grid cell */
     float *gfx;        /* per column: weight of the right cell */
     double p90, p99;   /* residual percentiles of background pixels */
@@ -78,48 +76,15 @@ void studio_bg_surface(const struct studio_bg *bg, double x, double y, float out
 void studio_bg_row(const struct studio_bg *bg, int y, float *out);
 void studio_bg_release(struct studio_bg *bg);
 
-/* Segment and return the piece as RGBA of the same size: soft alpha, edge
- * colours freed of the old background (see segment.c). */
-enum kr_code studio_segment_rgba(const struct image_px *px, struct image_px *rgba,
-                                 struct studio_seg_info *info, struct kr_err *err);
-
 /* Cut-out from a provider-made white-background version of the photo, for
  * photos too busy to cut out classically (scene.c). */
 enum kr_code studio_cutout_via_ai(struct ai *ai, const void *data, size_t n, const char *mime,
                                   long long max_pixels, int long_side, struct studio_cutout *out,
                                   struct kr_err *err);
 
-/* What every item of one request shares (generate.c). */
-struct studio_work {
-    const struct studio_env *env;
-    long long max_pixels;
-    enum studio_product product;
-    struct studio_length height, width;
-    int shadow;
-    const char *marketplace;
-    const struct studio_cutout *cut; /* NULL when the cut-out failed: */
-    enum kr_code cut_rc;             /* ... why, for the items that need it */
-    struct kr_err cut_err;
-};
-/* Check the source bytes (the request's only hard failures) and cut the
- * piece out (failures recorded in w->cut_rc / cut_err). */
-enum kr_code studio_work_prepare(const struct studio_env *env, const struct studio_source *src,
-                                 struct studio_cutout *cut, struct studio_work *w,
-                                 struct kr_err *err);
-/* Render one type as JPEG bytes (malloc'd) with its compliance report. */
-enum kr_code studio_item_render(const struct studio_work *w, int type, unsigned char **jpg,
-                                size_t *len, json_t **compliance, struct kr_err *err);
-/* One gen_images entry; e != NULL makes it an error entry. */
-json_t *studio_item_json(int index, int type, const char *url, json_t *compliance,
-                         const struct kr_err *e);
-/* File-name stem of a source name: [A-Za-z0-9_-], at most 48, "image" if empty. */
-void studio_source_stem(const char *name, char *out, size_t n);
-
-/* Zero the info and mark nothing found. */
-void studio_seg_info_clear(struct studio_seg_info *info);
-
-/* Fresh unique token for output names: 12 hex digits from the clock and
- * randomness. */
-void studio_run_id(char *out, size_t n);
+/* 1 when no image provider can be called: none configured, or "offline". */
+int studio_ai_offline(const struct ai *ai);
+/* KR_EUNSUPPORTED "image_provider_offline" for a scene type while studio_ai_offline(). */
+enum kr_code studio_ai_offline_error(int type, struct kr_err *err);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * pixels.c - the studio's small pixel toolbox: allocation, crops, libvips
- * resampling and blur, a colour-space peek at encoded bytes, region
- * labelling, and unique output tokens.
+ * resampling and blur, a colour-space peek at encoded bytes and region
+ * labelling.
  *
  * Everything else in studio/ works on plain byte arrays; libvips is only
  * called here (wrapping the caller's memory, never owning it) so that the
@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <vips/vips.h>
 
 #include "core/util.h"
@@ -204,16 +203,10 @@ enum kr_code studio_colour_peek(const void *data, size_t n, struct studio_colour
     }
     util_strlcpy(ci->interpretation, interp_name(vips_image_get_interpretation(im)),
                  sizeof ci->interpretation);
-    ci->bands = vips_image_get_bands(im);
     if (vips_image_get_typeof(im, VIPS_META_ICC_NAME) &&
         !vips_image_get_blob(im, VIPS_META_ICC_NAME, &icc, &icc_len) && icc_len > 0) {
         ci->has_icc = 1;
         ci->icc_srgb = memmem(icc, icc_len, "sRGB", 4) != NULL;
-    }
-    if (vips_image_get_typeof(im, "interlaced")) {
-        int v = 0;
-        if (!vips_image_get_int(im, "interlaced", &v))
-            ci->progressive = v;
     }
     g_object_unref(im);
     return KR_OK;
@@ -252,16 +245,4 @@ int studio_label(const unsigned char *m, int w, int h, unsigned char want, int c
         }
     }
     return count;
-}
-
-void studio_seg_info_clear(struct studio_seg_info *info)
-{
-    memset(info, 0, sizeof *info);
-}
-
-void studio_run_id(char *out, size_t n)
-{
-    char rnd[9];
-    util_random_hex(rnd, 4);
-    util_fmt(out, n, "%06llx%s", (unsigned long long)(util_epoch_ms() / 1000) & 0xffffffULL, rnd);
 }

@@ -287,7 +287,7 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     int kept;
 
     memset(g, 0, sizeof *g);
-    studio_seg_info_clear(info);
+    memset(info, 0, sizeof *info);
     if (!px || !px->data || px->bands < 3 || px->width < MIN_SIDE || px->height < MIN_SIDE)
         return kr_fail(err, KR_EINVAL, "image_too_small", "the image is too small to segment");
     g->px = px;
@@ -351,6 +351,17 @@ enum kr_code studio_segment(const struct image_px *px, struct studio_mask *out,
     return rc;
 }
 
+/* studio_segment() without the mask: the same info, for callers that need
+ * only the verdict and the box (the info never depends on the soft alpha). */
+static enum kr_code segment_info(const struct image_px *px, struct studio_seg_info *info,
+                                 struct kr_err *err)
+{
+    struct seg g;
+    enum kr_code rc = run(&g, px, info, err);
+    seg_free(&g);
+    return rc;
+}
+
 /* Edge colours freed of the old background: C = a F + (1 - a) B  =>  F. */
 static enum kr_code decontaminate(const struct seg *g, const unsigned char *alpha,
                                   struct image_px *rgba, struct kr_err *err)
@@ -383,7 +394,9 @@ static enum kr_code decontaminate(const struct seg *g, const unsigned char *alph
     return KR_OK;
 }
 
-enum kr_code studio_segment_rgba(const struct image_px *px, struct image_px *rgba,
+/* Segment and return the piece as RGBA of the same size: soft alpha, edge
+ * colours freed of the old background. */
+static enum kr_code segment_rgba(const struct image_px *px, struct image_px *rgba,
                                  struct studio_seg_info *info, struct kr_err *err)
 {
     struct seg g;
@@ -435,16 +448,14 @@ static enum kr_code analyse(const void *data, size_t n, long long max_pixels,
     struct image_load_opts lo = {
         .max_side = ANALYSIS_MAX, .min_side = ANALYSIS_MIN, .max_pixels = max_pixels};
     struct image_px px;
-    struct studio_mask m;
     enum kr_code rc = image_load(data, n, &lo, &px, info, err);
 
     if (rc)
         return rc;
     *aw = px.width;
     *ah = px.height;
-    rc = studio_segment(&px, &m, seg, err);
+    rc = segment_info(&px, seg, err);
     image_px_release(&px);
-    studio_mask_release(&m);
     if (rc)
         return rc;
     if (seg->complex)
@@ -501,13 +512,11 @@ enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels
     image_px_release(&full);
     if (rc)
         goto out;
-    rc = studio_segment_rgba(&crop, &rgba, &seg2, err);
+    rc = segment_rgba(&crop, &rgba, &seg2, err);
     if (!rc)
         rc = keep_box(&rgba, &seg2, out, err);
     if (rc)
         goto out;
-    out->src_width = src_w;
-    out->src_height = src_h;
     {
         double cx0 = fmax(0, floor((bx - m) * sh)), cy0 = fmax(0, floor((by - m) * sh));
         out->box_x = (cx0 + seg2.x0) / sh;

@@ -73,7 +73,6 @@ int studio_type_needs_ai(int type);
 /* "earrings", "bracelet"/"bracelets", "necklace", or their first three letters
  * ("ear", "bra", "nec"), any case. KR_EINVAL "invalid_product_type" otherwise. */
 enum kr_code studio_product_parse(const char *s, enum studio_product *out, struct kr_err *err);
-const char *studio_product_name(enum studio_product p);
 /* The default type list for a product: KARAT_IMAGE_TYPES_<PRODUCT> when set
  * in cfg (may be NULL), else earrings 1,2,4,5 and bracelet/necklace 1,6,7,2. */
 enum kr_code studio_default_types(const struct config *cfg, enum studio_product p, int *types,
@@ -145,7 +144,6 @@ enum kr_code studio_segment(const struct image_px *px, struct studio_mask *out,
  * `long_side` pixels; colours at the edges are freed of the old background. */
 struct studio_cutout {
     struct image_px rgba;
-    int src_width, src_height;         /* oriented source size */
     double box_x, box_y, box_w, box_h; /* the piece in source pixels */
     struct studio_seg_info seg;
 };

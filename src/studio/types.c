@@ -61,11 +61,6 @@ enum kr_code studio_product_parse(const char *s, enum studio_product *out, struc
     return KR_OK;
 }
 
-const char *studio_product_name(enum studio_product p)
-{
-    return p == STUDIO_EARRINGS ? "earrings" : p == STUDIO_BRACELET ? "bracelet" : "necklace";
-}
-
 static void known_list(char *out, size_t n)
 {
     size_t len = 0;

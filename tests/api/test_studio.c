@@ -5,13 +5,15 @@
  * a 4xx JSON error; a failed regeneration leaves the old image and ZIP
  * byte for byte; a good one replaces both.
  */
-#include "testutil.h"
-
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+
+#include "../unit/studio/synth.h"
+#include "catalog_api.h"
+#include "testutil.h"
 
 static struct tu_server srv;
 
@@ -31,15 +33,6 @@ static int teardown(void **state)
     return tu_server_finish(&srv);
 }
 
-static json_t *parse(struct tu_resp *r)
-{
-    json_t *j = json_loads(r->body, 0, NULL);
-    if (!j)
-        fprintf(stderr, "not JSON (%ld): %s\n", r->status, r->body);
-    assert_non_null(j);
-    return j;
-}
-
 /* Store a photo through the upload endpoint; returns its Karat URL (malloc'd). */
 static char *store_photo(const void *data, size_t n)
 {
@@ -51,8 +44,8 @@ static char *store_photo(const void *data, size_t n)
     snprintf(u, sizeof u, "%s/upload-and-index", srv.base);
     assert_int_equal(tu_post_multipart(u, &p, 1, NULL, &r), 0);
     assert_int_equal(r.status, 200);
-    j = parse(&r);
-    out = strdup(json_string_value(json_object_get(j, "s3_url")));
+    j = ca_json(&r);
+    out = strdup(ca_str(j, "s3_url"));
     json_decref(j);
     tu_resp_free(&r);
     return out;
@@ -64,19 +57,14 @@ static unsigned char *plain_photo(int seed, size_t *n)
     return tu_make_image(&o, n);
 }
 
-/* A photo with no plain background: big blocks of skin and hair tones. */
+/* A photo with no plain background: hoops on big blocks of skin and hair
+ * tones (synth.h; encoded here, the api tests do not link image/). */
 static unsigned char *busy_photo(size_t *n)
 {
     int w = 1200, h = 1000;
-    unsigned char *px = malloc((size_t)w * h * 3);
+    unsigned char *px = syn_pixels(SYN_HOOPS, SYN_BUSY, w, h, 4, NULL);
     void *out = NULL;
-    VipsImage *im;
-    static const unsigned char c[4][3] = {
-        {40, 30, 28}, {205, 160, 135}, {180, 130, 110}, {25, 22, 24}};
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            memcpy(px + ((size_t)y * w + x) * 3, c[(x / 200 + 3 * (y / 200)) % 4], 3);
-    im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
     assert_int_equal(vips_jpegsave_buffer(im, &out, n, "Q", 90, NULL), 0);
     g_object_unref(im);
     free(px);
@@ -85,14 +73,10 @@ static unsigned char *busy_photo(size_t *n)
 
 static json_t *post_json(const char *path, const char *body, long *status)
 {
-    char u[512];
-    struct tu_resp r;
-    json_t *j;
-    snprintf(u, sizeof u, "%s%s", srv.base, path);
-    assert_int_equal(tu_post(u, "application/json", body, strlen(body), NULL, &r), 0);
-    *status = r.status;
-    j = parse(&r);
-    tu_resp_free(&r);
+    json_t *b = json_loads(body, 0, NULL), *j;
+    assert_non_null(b);
+    j = ca_post_json(&srv, path, b, status);
+    json_decref(b);
     return j;
 }
 
@@ -102,24 +86,6 @@ static json_t *generate(const char *src, const char *extra, long *status)
     snprintf(body, sizeof body, "{\"s3_urls\": \"%s\", \"product_type\": \"earrings\"%s%s}", src,
              extra ? ", " : "", extra ? extra : "");
     return post_json("/generate-images", body, status);
-}
-
-static unsigned char *get_bytes(const char *u, size_t *n)
-{
-    struct tu_resp r;
-    unsigned char *out;
-    assert_int_equal(tu_get(u, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    out = malloc(r.len + 1);
-    memcpy(out, r.body, r.len);
-    *n = r.len;
-    tu_resp_free(&r);
-    return out;
-}
-
-static const char *s(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
 }
 
 static void test_generate_offline(void **state)
@@ -137,13 +103,13 @@ static void test_generate_offline(void **state)
     if (st != 200)
         fprintf(stderr, "%ld %s\n", st, json_dumps(res, 0));
     assert_int_equal(st, 200);
-    assert_string_equal(s(res, "original_image_url"), src);
+    assert_string_equal(ca_str(res, "original_image_url"), src);
     it = json_array_get(json_object_get(res, "gen_images"), 0);
-    if (!s(it, "image_url"))
+    if (!*ca_str(it, "image_url"))
         fprintf(stderr, "%s\n", json_dumps(it, 0));
-    assert_non_null(strstr(s(it, "image_url"), "/files/alyaimg/gen_images/"));
+    assert_non_null(strstr(ca_str(it, "image_url"), "/files/alyaimg/gen_images/"));
     assert_true(json_is_true(json_object_get(json_object_get(it, "compliance"), "ok")));
-    bytes = get_bytes(s(it, "image_url"), &len);
+    bytes = ca_download(&srv, ca_str(it, "image_url"), &len);
     im = vips_image_new_from_buffer(bytes, len, "", NULL);
     assert_non_null(im);
     assert_int_equal(vips_image_get_width(im), 2000);
@@ -151,8 +117,8 @@ static void test_generate_offline(void **state)
     g_object_unref(im);
     free(bytes);
     it = json_array_get(json_object_get(res, "gen_images"), 2);
-    assert_string_equal(s(it, "code"), "image_provider_offline");
-    bytes = get_bytes(s(res, "zip_url"), &len);
+    assert_string_equal(ca_str(it, "code"), "image_provider_offline");
+    bytes = ca_download(&srv, ca_str(res, "zip_url"), &len);
     assert_true(len > 1000 && bytes[0] == 'P' && bytes[1] == 'K');
     free(bytes);
     json_decref(res);
@@ -162,11 +128,11 @@ static void test_generate_offline(void **state)
 
 static void expect_400(json_t *res, long st, const char *code)
 {
-    if (st != 400 || strcmp(s(res, "code") ? s(res, "code") : "", code))
+    if (st != 400 || strcmp(ca_str(res, "code"), code))
         fprintf(stderr, "got %ld %s\n", st, json_dumps(res, 0));
     assert_int_equal(st, 400);
-    assert_string_equal(s(res, "code"), code);
-    assert_non_null(s(res, "error"));
+    assert_string_equal(ca_str(res, "code"), code);
+    assert_non_null(json_string_value(json_object_get(res, "error")));
     json_decref(res);
 }
 
@@ -198,16 +164,16 @@ static void test_bad_input(void **state)
     {
         char zip[1024], gen1[1024];
         json_t *r2;
-        snprintf(zip, sizeof zip, "%s", s(res, "zip_url"));
+        snprintf(zip, sizeof zip, "%s", ca_str(res, "zip_url"));
         snprintf(gen1, sizeof gen1, "%s",
-                 s(json_array_get(json_object_get(res, "gen_images"), 0), "image_url"));
+                 ca_str(json_array_get(json_object_get(res, "gen_images"), 0), "image_url"));
         json_decref(res);
         res = generate(zip, "\"image_types\": [1]", &st);
         expect_400(res, st, "not_an_image");
         /* huge: the 2000 x 2000 output is over this server's 3 MP limit */
         r2 = generate(gen1, "\"image_types\": [1]", &st);
         assert_int_equal(st, 413);
-        assert_string_equal(s(r2, "code"), "too_many_pixels");
+        assert_string_equal(ca_str(r2, "code"), "too_many_pixels");
         json_decref(r2);
     }
     free(src);
@@ -227,7 +193,7 @@ static json_t *regenerate(const char *orig, const char *old, const char *zip, lo
     snprintf(u, sizeof u, "%s/regenerate-image", srv.base);
     assert_int_equal(tu_post_multipart(u, p, 5, NULL, &r), 0);
     *status = r.status;
-    j = parse(&r);
+    j = ca_json(&r);
     tu_resp_free(&r);
     return j;
 }
@@ -245,19 +211,19 @@ static void test_regenerate(void **state)
 
     assert_int_equal(st, 200);
     snprintf(old, sizeof old, "%s",
-             s(json_array_get(json_object_get(res, "gen_images"), 0), "image_url"));
-    snprintf(zip, sizeof zip, "%s", s(res, "zip_url"));
+             ca_str(json_array_get(json_object_get(res, "gen_images"), 0), "image_url"));
+    snprintf(zip, sizeof zip, "%s", ca_str(res, "zip_url"));
     json_decref(res);
-    img0 = get_bytes(old, &li);
-    zip0 = get_bytes(zip, &lz);
+    img0 = ca_download(&srv, old, &li);
+    zip0 = ca_download(&srv, zip, &lz);
 
     /* generation fails (busy photo): nothing changes */
     r = regenerate(src_c, old, zip, &st);
     assert_int_equal(st, 400);
-    assert_string_equal(s(r, "code"), "background_too_complex");
+    assert_string_equal(ca_str(r, "code"), "background_too_complex");
     json_decref(r);
-    img1 = get_bytes(old, &li2);
-    zip1 = get_bytes(zip, &lz2);
+    img1 = ca_download(&srv, old, &li2);
+    zip1 = ca_download(&srv, zip, &lz2);
     assert_int_equal(li2, li);
     assert_memory_equal(img1, img0, li);
     assert_int_equal(lz2, lz);
@@ -268,17 +234,17 @@ static void test_regenerate(void **state)
     /* only generated files may be replaced */
     r = regenerate(src_b, src_a, zip, &st);
     assert_int_equal(st, 400);
-    assert_string_equal(s(r, "code"), "not_generated_file");
+    assert_string_equal(ca_str(r, "code"), "not_generated_file");
     json_decref(r);
 
     /* success: same URLs, new bytes in the file and in the ZIP */
     r = regenerate(src_b, old, zip, &st);
     assert_int_equal(st, 200);
-    assert_string_equal(s(r, "image_url"), old);
-    assert_string_equal(s(r, "zip_url"), zip);
+    assert_string_equal(ca_str(r, "image_url"), old);
+    assert_string_equal(ca_str(r, "zip_url"), zip);
     json_decref(r);
-    img1 = get_bytes(old, &li2);
-    zip1 = get_bytes(zip, &lz2);
+    img1 = ca_download(&srv, old, &li2);
+    zip1 = ca_download(&srv, zip, &lz2);
     assert_true(li2 != li || memcmp(img1, img0, li) != 0);
     assert_true(lz2 != lz || memcmp(zip1, zip0, lz) != 0);
     assert_non_null(memmem(zip1, lz2, img1, li2)); /* stored entry = the new file */

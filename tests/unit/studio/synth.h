@@ -7,7 +7,8 @@
  *   SYN_PENDANT a solid teardrop with a pale stone in its middle
  * Backgrounds: white, off-white with a gentle gradient, or "busy" (large
  * random blocks of skin/hair-like colours, as when the piece is worn).
- * Sensor noise (sigma ~1.5) is added, then the caller encodes.
+ * Sensor noise (sigma ~1.5) is added, then the caller encodes. Also: the
+ * IoU of a segmentation mask against the truth.
  */
 #ifndef KARAT_TEST_STUDIO_SYNTH_H
 #define KARAT_TEST_STUDIO_SYNTH_H
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "studio/studio.h"
 
 enum syn_kind { SYN_HOOPS, SYN_CHAIN, SYN_PENDANT };
 enum syn_bg { SYN_WHITE, SYN_OFFWHITE, SYN_BUSY };
@@ -123,6 +125,19 @@ static inline unsigned char *syn_photo(enum syn_kind k, enum syn_bg b, int w, in
         out = NULL;
     free(px);
     return out;
+}
+
+/* Intersection over union of a mask (alpha >= 128 counts as piece) and a
+ * true mask of the same size; 1 when both are empty. */
+static inline double syn_mask_iou(const struct studio_mask *m, const unsigned char *truth)
+{
+    size_t inter = 0, uni = 0;
+    for (size_t i = 0; i < (size_t)m->width * m->height; i++) {
+        int p = m->alpha[i] >= 128;
+        inter += p && truth[i];
+        uni += p || truth[i];
+    }
+    return uni ? (double)inter / (double)uni : 1.0;
 }
 
 #endif

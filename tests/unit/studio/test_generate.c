@@ -56,6 +56,16 @@ static struct studio_request request(const char *types, int sizes)
     return r;
 }
 
+/* A whole request with sizes that must succeed; its response. */
+static json_t *generate_ok(struct fx *f, const struct studio_source *src, const char *types)
+{
+    struct studio_request r = request(types, 1);
+    json_t *res = NULL;
+    struct kr_err err;
+    assert_int_equal(studio_generate(&f->env, src, &r, f->st, &res, &err), KR_OK);
+    return res;
+}
+
 static json_t *item(json_t *res, size_t i)
 {
     return json_array_get(json_object_get(res, "gen_images"), i);
@@ -105,12 +115,8 @@ static void test_offline_types(void **state)
     size_t n;
     unsigned char *jpg = syn_photo(SYN_HOOPS, SYN_OFFWHITE, 1600, 1000, 1, "jpeg", &n);
     struct studio_source src = {jpg, n, "http://x/files/alyaimg/hoops.jpg", "hoops.jpg"};
-    struct studio_request r = request("1,3,2", 1);
-    json_t *res, *c;
-    struct kr_err err;
-    (void)state;
+    json_t *res = generate_ok(f, &src, "1,3,2"), *c;
 
-    assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_OK);
     assert_string_equal(str(res, "original_image_url"), src.url);
     assert_int_equal(json_array_size(json_object_get(res, "gen_images")), 3);
     assert_int_equal(json_integer_value(json_object_get(item(res, 0), "image_type")), 1);
@@ -129,8 +135,7 @@ static void test_offline_types(void **state)
     assert_non_null(strstr(str(item(res, 2), "error"), "KARAT_IMAGE_PROVIDER"));
     check_zip(res, 2);
     { /* the same source name again: new names, nothing overwritten */
-        json_t *res2;
-        assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res2, &err), KR_OK);
+        json_t *res2 = generate_ok(f, &src, "1,3,2");
         assert_string_not_equal(str(item(res, 0), "image_url"), str(item(res2, 0), "image_url"));
         assert_string_not_equal(str(res, "zip_url"), str(res2, "zip_url"));
         check_zip(res, 2); /* the first request's files are still what its ZIP holds */
@@ -147,11 +152,8 @@ static void test_complex_photo_per_item(void **state)
     size_t n;
     unsigned char *jpg = syn_photo(SYN_HOOPS, SYN_BUSY, 1200, 1000, 2, "jpeg", &n);
     struct studio_source src = {jpg, n, "u", "worn.jpg"};
-    struct studio_request r = request("1,3", 1);
-    json_t *res;
-    struct kr_err err;
+    json_t *res = generate_ok(f, &src, "1,3");
 
-    assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_OK);
     for (int i = 0; i < 2; i++) {
         assert_string_equal(str(item(res, i), "code"), "background_too_complex");
         assert_non_null(strstr(str(item(res, i), "error"), "plain light background"));
@@ -246,14 +248,12 @@ static void test_regenerate(void **state)
     unsigned char *pend = syn_photo(SYN_PENDANT, SYN_WHITE, 1000, 1200, 5, "jpeg", &n2);
     unsigned char *busy = syn_photo(SYN_PENDANT, SYN_BUSY, 1000, 1200, 6, "jpeg", &n3);
     struct studio_source src = {hoops, n1, "u", "ring.jpg"};
-    struct studio_request r = request("1,3", 1);
     struct studio_regen_request rq = {.product = STUDIO_EARRINGS, .prompt_index = 0};
     unsigned char *img0, *zip0, *img1, *zip1;
     size_t li0, lz0, li1, lz1;
-    json_t *res, *out;
+    json_t *res = generate_ok(f, &src, "1,3"), *out;
     struct kr_err err;
 
-    assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_OK);
     rq.old_generated_url = str(item(res, 0), "image_url");
     rq.old_zip_url = str(res, "zip_url");
     img0 = tu_read_file(rq.old_generated_url, &li0);

@@ -19,17 +19,6 @@ static int setup(void **state)
     return image_init("test", &err) == KR_OK ? 0 : -1;
 }
 
-static double mask_iou(const struct studio_mask *m, const unsigned char *truth)
-{
-    size_t inter = 0, uni = 0;
-    for (size_t i = 0; i < (size_t)m->width * m->height; i++) {
-        int p = m->alpha[i] >= 128;
-        inter += p && truth[i];
-        uni += p || truth[i];
-    }
-    return (double)inter / (double)uni;
-}
-
 static void segment_case(enum syn_kind k, enum syn_bg b, double min_iou, int min_holes)
 {
     unsigned char *truth, *px = syn_pixels(k, b, 900, 700, 3, &truth);
@@ -40,7 +29,7 @@ static void segment_case(enum syn_kind k, enum syn_bg b, double min_iou, int min
 
     assert_int_equal(studio_segment(&img, &m, &info, &err), KR_OK);
     assert_false(info.complex);
-    assert_true(mask_iou(&m, truth) >= min_iou);
+    assert_true(syn_mask_iou(&m, truth) >= min_iou);
     assert_true(info.holes_kept >= min_holes);
     studio_mask_release(&m);
     free(px);
@@ -71,6 +60,17 @@ static void test_segment_flags_busy_background(void **state)
     free(px);
 }
 
+/* Cut-out of a synthetic photo; the photo itself is not kept. */
+static enum kr_code cut_photo(enum syn_kind k, enum syn_bg b, int w, int h, unsigned seed,
+                              const char *fmt, struct studio_cutout *c, struct kr_err *err)
+{
+    size_t n;
+    unsigned char *jpg = syn_photo(k, b, w, h, seed, fmt, &n);
+    enum kr_code rc = studio_cutout_make(jpg, n, 0, 1700, c, err);
+    free(jpg);
+    return rc;
+}
+
 static unsigned char *pixel(const struct image_px *p, int x, int y)
 {
     return p->data + ((size_t)y * p->width + x) * p->bands;
@@ -78,8 +78,6 @@ static unsigned char *pixel(const struct image_px *p, int x, int y)
 
 static void test_white_background(void **state)
 {
-    size_t n;
-    unsigned char *jpg = syn_photo(SYN_HOOPS, SYN_OFFWHITE, 1600, 1000, 9, "jpeg", &n);
     struct studio_cutout c;
     struct studio_compose_opts o = {0};
     struct image_px canvas;
@@ -88,7 +86,7 @@ static void test_white_background(void **state)
     int bw, bh;
     (void)state;
 
-    assert_int_equal(studio_cutout_make(jpg, n, 0, 1700, &c, &err), KR_OK);
+    assert_int_equal(cut_photo(SYN_HOOPS, SYN_OFFWHITE, 1600, 1000, 9, "jpeg", &c, &err), KR_OK);
     assert_int_equal(c.seg.components, 2);
     assert_true(c.seg.holes_kept >= 2);
     /* box in source pixels: hoops span 0.34w +- 0.2h .. 0.66w + 0.2h */
@@ -121,13 +119,10 @@ static void test_white_background(void **state)
     }
     image_px_release(&canvas);
     studio_cutout_release(&c);
-    free(jpg);
 }
 
 static void test_dimension_drawing(void **state)
 {
-    size_t n;
-    unsigned char *jpg = syn_photo(SYN_PENDANT, SYN_WHITE, 900, 1200, 2, "png", &n);
     struct studio_cutout c;
     struct studio_compose_opts o = {.fill = 0.7};
     struct image_px canvas;
@@ -137,7 +132,7 @@ static void test_dimension_drawing(void **state)
     int dark_below = 0, dark_right = 0, dark_left = 0;
     (void)state;
 
-    assert_int_equal(studio_cutout_make(jpg, n, 0, 1700, &c, &err), KR_OK);
+    assert_int_equal(cut_photo(SYN_PENDANT, SYN_WHITE, 900, 1200, 2, "png", &c, &err), KR_OK);
     assert_int_equal(studio_compose_white(&c, &o, &canvas, &box, &err), KR_OK);
     assert_int_equal(studio_length_parse("25mm", &h, &err), KR_OK);
     assert_int_equal(studio_length_parse("1.2 cm", &w, &err), KR_OK);
@@ -160,23 +155,22 @@ static void test_dimension_drawing(void **state)
     assert_string_equal(err.slug, "dimensions_required");
     image_px_release(&canvas);
     studio_cutout_release(&c);
-    free(jpg);
 }
 
 static void test_cutout_refuses_complex(void **state)
 {
     size_t n;
-    unsigned char *jpg = syn_photo(SYN_HOOPS, SYN_BUSY, 1200, 1000, 4, "jpeg", &n);
+    unsigned char *jpg;
     struct studio_cutout c;
     struct kr_err err;
     char path[1024];
     const char *src = getenv("KARAT_SOURCE_DIR");
     (void)state;
 
-    assert_int_equal(studio_cutout_make(jpg, n, 0, 1700, &c, &err), KR_EUNSUPPORTED);
+    assert_int_equal(cut_photo(SYN_HOOPS, SYN_BUSY, 1200, 1000, 4, "jpeg", &c, &err),
+                     KR_EUNSUPPORTED);
     assert_string_equal(err.slug, "background_too_complex");
     assert_true(c.seg.complex);
-    free(jpg);
     /* the real photo of an earring worn on a model, when the shared data is there */
     snprintf(path, sizeof path, "%s/../shared/data/real/earring_on_model.jpg", src ? src : ".");
     jpg = tu_read_file(path, &n);
