@@ -40,7 +40,6 @@ done
 
 cmake --build "$BUILD" --target karat bench_catalog_pipeline >/dev/null
 mkdir -p "$ROOT/bench/out"
-export KARAT_SOURCE_DIR="$ROOT" KARAT_MARKETPLACES_DIR="$ROOT/data/marketplaces"
 export KARAT_LOG_LEVEL=warn
 B="$BUILD/bench_catalog_pipeline"
 

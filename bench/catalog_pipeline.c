@@ -176,7 +176,7 @@ static int free_port(void)
 static pid_t start_server(const char *bin, int port, const char *dir, struct fake *f,
                           const char *workers, const char *conc)
 {
-    char listen[64], fb[128], env[4][160];
+    char listen[64], fb[128];
     pid_t pid;
 
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
@@ -197,7 +197,6 @@ static pid_t start_server(const char *bin, int port, const char *dir, struct fak
         setenv("KARAT_MAX_JSON_BYTES", "16MiB", 1);
         setenv("KARAT_JOB_SYNC_WAIT", "3600", 1);
         setenv("KARAT_LOG_LEVEL", "warn", 1);
-        (void)env;
         execl(bin, bin, "serve", "--listen", listen, "--data", dir, (char *)NULL);
         _exit(127);
     }
@@ -345,19 +344,17 @@ static int run_offline(int n, const char *dir, int workers)
     struct local_io io;
     struct kr_err err = {0};
     json_t *refs = photo_files(dir, n), *params = NULL, *items = NULL, *st = NULL;
-    char id[JOBS_ID_LEN], schemas[1024];
-    const char *src = getenv("KARAT_SOURCE_DIR");
+    char id[JOBS_ID_LEN];
     double t0, ms;
     int rows = 0;
 
     snprintf(io.out, sizeof io.out, "%s/out", dir);
-    snprintf(schemas, sizeof schemas, "%s/data/marketplaces", src ? src : ".");
     config_load(&cfg, NULL);
     log_set_level(log_level_parse(cfg.log_level));
     config_set(&cfg, "KARAT_ATTR_PROVIDER", "offline", NULL);
     config_set(&cfg, "KARAT_COPY_PROVIDER", "offline", NULL);
     config_set(&cfg, "KARAT_IMAGE_PROVIDER", "offline", NULL);
-    struct catalog_opts o = {.schema_dir = schemas, .io = {&io, local_read, local_save}};
+    struct catalog_opts o = {.io = {&io, local_read, local_save}};
     struct catalog_req q = {"amazon", "earrings", refs, NULL, 0, NULL, 0, NULL};
     if (util_mkdirs(io.out, &err) || ai_open(&cfg, &ai, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);

@@ -325,9 +325,10 @@ static void respond_job(struct api_app *app, struct http_request *req, struct ht
     json_decref(st);
 }
 
+/* The catalog runs (api_catalog_start only opens it with the job runner). */
 static int ready(struct api_app *app, struct http_response *res)
 {
-    if (app->catalog && app->jobs)
+    if (app->catalog)
         return 1;
     http_res_error(res, 503, "unavailable", "the catalog pipeline is not running");
     return 0;
@@ -424,14 +425,6 @@ out:
  * and catalog jobs never modify the stored template (catalog/request.c).
  */
 
-static int have_catalog(struct api_app *app, struct http_response *res)
-{
-    if (app->catalog)
-        return 1;
-    http_res_error(res, 503, "unavailable", "the catalog pipeline is not running");
-    return 0;
-}
-
 void api_template_put(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
@@ -439,7 +432,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     struct kr_err err = {0};
     json_t *doc = NULL;
 
-    if (!have_catalog(app, res))
+    if (!ready(app, res))
         return;
     if (!f && !http_req_files(req, NULL, &f, 1)) {
         http_res_error(res, http_req_is_form(req) ? 400 : 415, "missing_file",
@@ -461,7 +454,7 @@ void api_template_get(struct http_request *req, struct http_response *res, void 
     struct kr_err err = {0};
     json_t *doc = NULL;
 
-    if (!have_catalog(app, res))
+    if (!ready(app, res))
         return;
     if (catalog_template_get(app->catalog, http_req_param(req, "marketplace"),
                              http_req_param(req, "type"), &doc, &err)) {
@@ -478,7 +471,7 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
     json_t *body = NULL, *doc = NULL;
     const char *type, *mp;
 
-    if (!have_catalog(app, res))
+    if (!ready(app, res))
         return;
     if (!http_req_is_form(req) && http_req_body(req)->len && !(body = http_req_json(req, res)))
         return;

@@ -99,7 +99,8 @@ struct catalog_req {
 };
 
 /* Check a request and build the job's params and items (new references).
- * KR_ENOTFOUND "unknown_marketplace" for a combination without a schema. */
+ * KR_EINVAL "unknown_marketplace" for a combination without a schema
+ * (KR_EIO "no_schemas" when the schema folder itself is missing). */
 enum kr_code catalog_job_input(struct catalog *c, const struct catalog_req *r, json_t **params,
                                json_t **items, struct kr_err *err);
 

@@ -53,9 +53,14 @@ void catalog_cache_put(struct catalog *c, const struct sheet_schema *s, const ch
 
 /* ---- requests (request.c) ---- */
 
-/* Params shared by both kinds: canonical marketplace/type, template, append. */
+/* Params shared by both kinds: canonical marketplace/type, template, append;
+ * *schema is the schema they name. */
 enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
-                                struct kr_err *err);
+                                const struct sheet_schema **schema, struct kr_err *err);
+/* The request's SKUs as a set (*set: a new object keyed by SKU, which callers
+ * extend with the SKUs and family codes they add); KR_EINVAL "duplicate_sku"
+ * for a SKU given twice. */
+enum kr_code catalog_sku_set(json_t *skus, json_t **set, struct kr_err *err);
 
 /* ---- per item (item.c) ---- */
 
@@ -76,12 +81,34 @@ const char *catalog_copy_column(const struct sheet_schema *s, enum sheet_copy_ro
 /* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
 json_t *catalog_result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings);
-/* {"attributes": {filename, skuid}, "error": {...}, "warnings": []} */
-json_t *catalog_failed_entry(const char *url, const char *sku, json_t *error);
 /* Write the xlsx (fresh, or the params' template filled) and the CSV of
- * rows; sets "excel_file", "csv_file" (and "template_missing_columns") on result. */
+ * rows; sets "excel_file", "csv_file" (and, with a template, "template":
+ * {"url", "mode", "missing_columns"}) on result. */
 enum kr_code catalog_write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
                                  json_t *rows, json_t *result, struct kr_err *err);
+
+/* The finish step both job kinds share (catalog_finish): the kind's rows
+ * callback fills rows and results from the items; then no rows is
+ * KR_EUPSTREAM "no_rows" (naming the first item's error), else the files
+ * are written and out, {"results", ...the kind's keys, "marketplace",
+ * "product_type", "rows", "excel_file", "csv_file"}, is the job's result. */
+struct catalog_out {
+    const struct sheet_schema *s;
+    json_t *params;
+    json_t *rows;            /* the sheet's rows, in order */
+    json_t *results;         /* the response entries, in order */
+    json_t *out;             /* the response: a rows callback may add keys */
+    const char *first_error; /* message of the first failed item, or NULL */
+};
+typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs, json_t *docs,
+                                        struct kr_err *err);
+enum kr_code catalog_finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
+                            json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
+                            struct kr_err *err);
+/* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
+ * "warnings": []} (new) from its job doc; the error's message becomes
+ * o->first_error when none is set yet. */
+json_t *catalog_failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc);
 
 /* Job callbacks. */
 enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, size_t index,

@@ -129,16 +129,24 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
     return rc;
 }
 
+/* A value the SKU cache keeps (and so a field it holds): a non-empty string
+ * or array, or a number. */
+static int worth_keeping(json_t *v)
+{
+    if (json_is_string(v))
+        return json_string_length(v) > 0;
+    if (json_is_array(v))
+        return json_array_size(v) > 0;
+    return json_is_number(v);
+}
+
 /* Drop the fields the cache already holds; returns how many are left. */
 static size_t missing_only(struct ai_field *f, size_t n, json_t *have)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_t *v = json_object_get(have, f[i].name);
-        if (!(json_is_string(v) && json_string_length(v)) && !json_is_array(v) &&
-            !json_is_number(v))
+    for (size_t i = 0; i < n; i++)
+        if (!worth_keeping(json_object_get(have, f[i].name)))
             f[k++] = f[i];
-    }
     return k;
 }
 
@@ -288,15 +296,6 @@ json_t *catalog_cache_get(struct catalog *c, const struct sheet_schema *s, const
         values = NULL;
     }
     return values;
-}
-
-static int worth_keeping(json_t *v)
-{
-    if (json_is_string(v))
-        return json_string_length(v) > 0;
-    if (json_is_array(v))
-        return json_array_size(v) > 0;
-    return json_is_number(v);
 }
 
 void catalog_cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,

@@ -5,8 +5,9 @@
  * A job's params name the marketplace and product type (canonical names,
  * checked at submit) and, optionally, a template; its items are
  * {"url", "sku"}. The item callback hands off to item.c; the finish callback
- * builds one validated row per successful item in input order, writes the
- * files (second half of this file) and assembles the response the original returned:
+ * builds one validated row per successful item in input order; its ending
+ * (catalog_finish, shared with the variations kind) writes the files (second
+ * half of this file) and assembles the response the original returned:
  * {"results": [{"attributes", "warnings"}...], "excel_file", "csv_file"}.
  *
  * The output step (rows, result entries, files) follows the job callbacks.
@@ -134,8 +135,7 @@ enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, siz
 }
 
 /* Rows and result entries for every item, in input order. */
-static enum kr_code collect_rows(const struct sheet_schema *s, json_t *inputs, json_t *docs,
-                                 json_t *rows, json_t *results, const char **first_error,
+static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs, json_t *docs,
                                  struct kr_err *err)
 {
     size_t i;
@@ -149,17 +149,14 @@ static enum kr_code collect_rows(const struct sheet_schema *s, json_t *inputs, j
         enum kr_code rc;
 
         if (strcmp(catalog_str(doc, "status"), "done") != 0) {
-            json_t *e = json_object_get(doc, "error");
-            if (!*first_error)
-                *first_error = catalog_str(e, "message");
-            json_array_append_new(results, catalog_failed_entry(url, sku, e));
+            json_array_append_new(o->results, catalog_failed_entry(o, url, sku, doc));
             continue;
         }
-        rc = catalog_row(s, sku, values, NULL, &row, &warnings, err);
+        rc = catalog_row(o->s, sku, values, NULL, &row, &warnings, err);
         if (rc)
             return rc;
-        json_array_append(rows, row);
-        json_array_append_new(results, catalog_result_entry(s, url, sku, row, warnings));
+        json_array_append(o->rows, row);
+        json_array_append_new(o->results, catalog_result_entry(o->s, url, sku, row, warnings));
         json_decref(row);
         json_decref(warnings);
     }
@@ -169,37 +166,41 @@ static enum kr_code collect_rows(const struct sheet_schema *s, json_t *inputs, j
 enum kr_code catalog_job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
                                 json_t *docs, json_t **result, struct kr_err *err)
 {
-    struct catalog *c = ctx;
-    const struct sheet_schema *s;
-    const char *first_error = NULL;
-    json_t *rows = json_array(), *results = json_array(), *out = NULL;
+    return catalog_finish(ctx, "catalog", job_id, params, inputs, docs, collect_rows, result, err);
+}
+
+enum kr_code catalog_finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
+                            json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
+                            struct kr_err *err)
+{
+    struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
     enum kr_code rc;
 
     rc = catalog_schema(c, catalog_str(params, "marketplace"), catalog_str(params, "product_type"),
-                        &s, err);
-    if (!rc && (!rows || !results))
+                        &o.s, err);
+    o.out = rc ? NULL : json_pack("{s:O}", "results", o.results);
+    if (!rc && (!o.rows || !o.results || !o.out))
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     if (!rc)
-        rc = collect_rows(s, inputs, docs, rows, results, &first_error, err);
-    if (!rc && json_array_size(rows) == 0)
+        rc = rows(&o, inputs, docs, err);
+    if (!rc && json_array_size(o.rows) == 0)
         rc =
             kr_fail(err, KR_EUPSTREAM, "no_rows", "no product could be processed (first error: %s)",
-                    first_error ? first_error : "none");
+                    o.first_error ? o.first_error : "none");
     if (!rc) {
-        out = json_pack("{s:O, s:s, s:s, s:I}", "results", results, "marketplace",
-                        sheet_marketplace(s), "product_type", sheet_product_type(s), "rows",
-                        (json_int_t)json_array_size(rows));
-        rc = out ? catalog_write_files(c, s, params, rows, out, err)
-                 : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        json_object_set_new(o.out, "marketplace", json_string(sheet_marketplace(o.s)));
+        json_object_set_new(o.out, "product_type", json_string(sheet_product_type(o.s)));
+        json_object_set_new(o.out, "rows", json_integer((json_int_t)json_array_size(o.rows)));
+        rc = catalog_write_files(c, o.s, params, o.rows, o.out, err);
     }
     if (!rc)
-        log_info("catalog job %s: %zu rows written", job_id, json_array_size(rows));
-    json_decref(rows);
-    json_decref(results);
+        log_info("%s job %s: %zu rows written", kind, job_id, json_array_size(o.rows));
+    json_decref(o.rows);
+    json_decref(o.results);
     if (rc)
-        json_decref(out);
+        json_decref(o.out);
     else
-        *result = out;
+        *result = o.out;
     return rc;
 }
 
@@ -287,9 +288,13 @@ json_t *catalog_result_entry(const struct sheet_schema *s, const char *url, cons
                      warnings ? json_incref(warnings) : json_array());
 }
 
-json_t *catalog_failed_entry(const char *url, const char *sku, json_t *error)
+json_t *catalog_failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc)
 {
+    json_t *error = json_object_get(doc, "error");
     json_t *e = error ? json_incref(error) : json_pack("{s:s}", "message", "failed");
+
+    if (!o->first_error)
+        o->first_error = catalog_str(error, "message");
     return json_pack("{s:{s:s, s:s}, s:o, s:[]}", "attributes", "filename", url ? url : "", "skuid",
                      sku ? sku : "", "error", e, "warnings");
 }

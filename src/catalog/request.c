@@ -126,22 +126,40 @@ static enum kr_code pick_template(struct catalog *c, const struct sheet_schema *
     return KR_OK;
 }
 
-static int sku_used(json_t *items, const char *sku)
+enum kr_code catalog_sku_set(json_t *skus, json_t **set, struct kr_err *err)
 {
-    for (size_t i = 0; i < json_array_size(items); i++)
-        if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "sku")), sku))
-            return 1;
-    return 0;
+    size_t i;
+    json_t *v;
+
+    *set = json_object();
+    if (!*set)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    json_array_foreach(skus, i, v)
+    {
+        const char *sku = json_string_value(v);
+        enum kr_code rc = KR_OK;
+        if (json_object_get(*set, sku))
+            rc = kr_fail(err, KR_EINVAL, "duplicate_sku",
+                         "SKU %.128s is given twice: each row needs its own", sku);
+        else if (json_object_set(*set, sku, json_true()))
+            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        if (rc) {
+            json_decref(*set);
+            *set = NULL;
+            return rc;
+        }
+    }
+    return KR_OK;
 }
 
 /* A SKU taken from a file name that an earlier photo already has (two
  * folders, one name): "-2", "-3", ... is appended, so every row of the
- * sheet and every cache entry stays the photo's own. */
-static void unique_sku(json_t *items, char *sku, size_t n)
+ * sheet and every cache entry stays the photo's own. The result joins taken. */
+static void unique_sku(json_t *taken, char *sku, size_t n)
 {
     char base[CATALOG_MAX_SKU + 1];
     util_strlcpy(base, sku, sizeof base);
-    for (int k = 2; sku_used(items, sku); k++) {
+    for (int k = 2; json_object_get(taken, sku); k++) {
         char suffix[16];
         int sl = snprintf(suffix, sizeof suffix, "-%d", k);
         size_t keep = strlen(base);
@@ -149,43 +167,48 @@ static void unique_sku(json_t *items, char *sku, size_t n)
             keep = CATALOG_MAX_SKU - (size_t)sl;
         snprintf(sku, n, "%.*s%s", (int)keep, base, suffix);
     }
+    json_object_set(taken, sku, json_true());
 }
 
 static enum kr_code build_items(const struct catalog_req *r, json_t *items, struct kr_err *err)
 {
     size_t n = json_array_size(r->refs), nsku = json_array_size(r->skus);
     char sku[CATALOG_MAX_SKU + 1];
+    json_t *taken = NULL;
+    enum kr_code rc = KR_OK;
 
     if (n == 0)
         return kr_fail(err, KR_EINVAL, "missing_images", "no image_urls (or files) given");
     if (nsku && nsku != n)
         return kr_fail(err, KR_EINVAL, "sku_count_mismatch",
                        "%zu images but %zu SKUs: give one SKU per image", n, nsku);
-    for (size_t i = 0; i < n; i++) {
+    rc = catalog_sku_set(r->skus, &taken, err);
+    for (size_t i = 0; !rc && i < n; i++) {
         const char *ref = json_string_value(json_array_get(r->refs, i));
-        if (nsku)
+        if (nsku) {
             util_strlcpy(sku, json_string_value(json_array_get(r->skus, i)), sizeof sku);
-        else if (json_array_size(r->names) == n)
-            sku_from_name(json_string_value(json_array_get(r->names, i)), i, sku, sizeof sku);
-        else
-            sku_from_name(ref ? ref : "", i, sku, sizeof sku);
-        if (nsku && sku_used(items, sku))
-            return kr_fail(err, KR_EINVAL, "duplicate_sku",
-                           "SKU %.128s is given twice: each photo needs its own", sku);
-        unique_sku(items, sku, sizeof sku);
+        } else {
+            const char *name = json_array_size(r->names) == n
+                                   ? json_string_value(json_array_get(r->names, i))
+                                   : ref;
+            sku_from_name(name ? name : "", i, sku, sizeof sku);
+            unique_sku(taken, sku, sizeof sku);
+        }
         if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
-            return kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
+            rc = kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
     }
-    return KR_OK;
+    json_decref(taken);
+    return rc;
 }
 
 enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
-                                struct kr_err *err)
+                                const struct sheet_schema **schema, struct kr_err *err)
 {
     const struct sheet_schema *s;
     enum kr_code rc = catalog_schema(c, r->marketplace, r->product_type, &s, err);
 
     *params = NULL;
+    *schema = s;
     if (rc == KR_ENOTFOUND && !util_file_exists(sheet_dir(c->o.schema_dir)))
         return kr_fail(err, KR_EIO, "no_schemas",
                        "the marketplace schema folder %s is missing "
@@ -212,7 +235,8 @@ enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, 
 enum kr_code catalog_job_input(struct catalog *c, const struct catalog_req *r, json_t **params,
                                json_t **items, struct kr_err *err)
 {
-    enum kr_code rc = catalog_job_params(c, r, params, err);
+    const struct sheet_schema *s;
+    enum kr_code rc = catalog_job_params(c, r, params, &s, err);
 
     *items = NULL;
     if (rc)
@@ -307,17 +331,17 @@ enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, co
     return rc;
 }
 
-enum kr_code catalog_template_get(struct catalog *c, const char *marketplace, const char *type,
-                                  json_t **doc, struct kr_err *err)
+/* The stored record for (marketplace, type) and the schema it belongs to. */
+static enum kr_code get_record(struct catalog *c, const char *marketplace, const char *type,
+                               const struct sheet_schema **s, json_t **doc, struct kr_err *err)
 {
-    const struct sheet_schema *s;
     char key[160], *text = NULL;
-    enum kr_code rc = need_store(c, marketplace, type, &s, err);
+    enum kr_code rc = need_store(c, marketplace, type, s, err);
 
     *doc = NULL;
     if (rc)
         return rc;
-    record_key(s, key, sizeof key);
+    record_key(*s, key, sizeof key);
     rc = store_doc_get(c->o.store, NS_TEMPLATES, key, &text, err);
     if (rc == KR_ENOTFOUND)
         return kr_fail(err, KR_ENOTFOUND, "no_template", "no template uploaded for %s", key);
@@ -333,17 +357,23 @@ enum kr_code catalog_template_get(struct catalog *c, const char *marketplace, co
     return KR_OK;
 }
 
+enum kr_code catalog_template_get(struct catalog *c, const char *marketplace, const char *type,
+                                  json_t **doc, struct kr_err *err)
+{
+    const struct sheet_schema *s;
+    return get_record(c, marketplace, type, &s, doc, err);
+}
+
 enum kr_code catalog_template_clear(struct catalog *c, const char *marketplace, const char *type,
                                     json_t **doc, struct kr_err *err)
 {
     const struct sheet_schema *s;
     struct buf in, out;
     char url[2048], iso[32];
-    enum kr_code rc = catalog_template_get(c, marketplace, type, doc, err);
+    enum kr_code rc = get_record(c, marketplace, type, &s, doc, err);
 
     if (rc)
         return rc;
-    catalog_schema(c, marketplace, type, &s, err);
     buf_init(&in, c->o.max_template_bytes);
     buf_init(&out, 0);
     rc = c->o.io.read(c->o.io.ctx, catalog_str(*doc, "url"), &in, err);

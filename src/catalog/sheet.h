@@ -112,7 +112,8 @@ struct sheet_schema;
 /* ---- schemas ---- */
 
 /* The schema directory: dir if non-empty, else $KARAT_MARKETPLACES_DIR, else
- * SHEET_DEFAULT_DIR (config.c: KARAT_MARKETPLACES_DIR). */
+ * SHEET_DEFAULT_DIR (config.c: KARAT_MARKETPLACES_DIR). The default folder,
+ * when missing, is this build's source tree's data/marketplaces if that exists. */
 const char *sheet_dir(const char *dir);
 
 /* Load the schema for (marketplace, product_type) from dir (see sheet_dir()).

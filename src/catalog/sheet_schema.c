@@ -14,7 +14,6 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/util.h"
 
@@ -384,20 +383,17 @@ enum kr_code sheet_schema_load_file(const char *path, struct sheet_schema **out,
 const char *sheet_dir(const char *dir)
 {
     const char *env = getenv("KARAT_MARKETPLACES_DIR");
-    if (dir && *dir)
-        return dir;
-    struct stat st;
-    if (env && *env)
-        return env;
+
+    if (!dir || !*dir)
+        dir = env && *env ? env : SHEET_DEFAULT_DIR;
 #ifdef KARAT_SOURCE_DATA_DIR
-    /* run from elsewhere than the repository root (tests, an installed
-     * binary next to its source tree): use the schemas of this build */
-    if (stat(SHEET_DEFAULT_DIR, &st) != 0)
+    /* the default folder, run from elsewhere than the repository root (tests,
+     * a binary next to its source tree): the schemas of this build */
+    if (strcmp(dir, SHEET_DEFAULT_DIR) == 0 && !util_file_exists(dir) &&
+        util_file_exists(KARAT_SOURCE_DATA_DIR "/marketplaces"))
         return KARAT_SOURCE_DATA_DIR "/marketplaces";
-#else
-    (void)st;
 #endif
-    return SHEET_DEFAULT_DIR;
+    return dir;
 }
 
 /* "amazon" + "earrings" -> "ama_ear" (the original's marketplace_type rule). */

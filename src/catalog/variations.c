@@ -33,7 +33,6 @@
 
 #include <string.h>
 
-#include "core/log.h"
 #include "core/util.h"
 
 struct theme {
@@ -50,29 +49,10 @@ static const struct theme *find_theme(const char *category)
     return NULL;
 }
 
-/* code is a SKU of the request or the family code of an earlier group. */
-static int code_taken(json_t *all_skus, json_t *groups, const char *code)
-{
-    size_t i;
-    json_t *v;
-
-    json_array_foreach(all_skus, i, v)
-    {
-        if (strcmp(json_string_value(v), code) == 0)
-            return 1;
-    }
-    json_array_foreach(groups, i, v)
-    {
-        if (strcmp(catalog_str(v, "parent_sku"), code) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 /* Longest common prefix of the group's SKUs (whole UTF-8 characters) without
- * trailing separators, else "<first SKU>-P" ("-P2", ...); never equal to any
- * SKU of the request (all_skus) or another family's code (groups so far). */
-static void parent_sku(json_t *skus, json_t *all_skus, json_t *groups, char *out, size_t n)
+ * trailing separators, else "<first SKU>-P" ("-P2", ...); never in taken
+ * (the request's SKUs and the earlier families' codes). */
+static void parent_sku(json_t *skus, json_t *taken, char *out, size_t n)
 {
     const char *first = json_string_value(json_array_get(skus, 0));
     size_t len = strlen(first), i;
@@ -92,23 +72,12 @@ static void parent_sku(json_t *skus, json_t *all_skus, json_t *groups, char *out
         len--;
     if (len >= 2 && len < strlen(first)) {
         snprintf(out, n, "%.*s", (int)len, first);
-        if (!code_taken(all_skus, groups, out))
+        if (!json_object_get(taken, out))
             return;
     }
     snprintf(out, n, "%s-P", first);
-    for (int k = 2; k < 100000 && code_taken(all_skus, groups, out); k++)
+    for (int k = 2; k < 100000 && json_object_get(taken, out); k++)
         snprintf(out, n, "%s-P%d", first, k);
-}
-
-/* A SKU given twice (two rows would claim it), or NULL. */
-static const char *duplicate_sku(json_t *skus)
-{
-    for (size_t i = 0; i < json_array_size(skus); i++)
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(json_string_value(json_array_get(skus, i)),
-                        json_string_value(json_array_get(skus, j))))
-                return json_string_value(json_array_get(skus, i));
-    return NULL;
 }
 
 /* Photos a group consumes. */
@@ -147,45 +116,54 @@ static enum kr_code check_group(const struct sheet_schema *s, const struct theme
     return KR_OK;
 }
 
+/* What the groups of one request are built into. */
+struct var_build {
+    const struct sheet_schema *s;
+    const struct catalog_var_req *r;
+    json_t *taken;           /* the request's SKUs and the family codes so far (a set) */
+    json_t *groups, *items;  /* params.groups and the job's items */
+    size_t sku_at, photo_at; /* the next unused SKU and photo */
+};
+
 /* One group: its params entry, and one item per photo it consumes. */
-static enum kr_code add_group(const struct sheet_schema *s, const struct catalog_var_req *r,
-                              size_t g, size_t *sku_at, size_t *photo_at, json_t *groups,
-                              json_t *items, struct kr_err *err)
+static enum kr_code add_group(struct var_build *b, size_t g, struct kr_err *err)
 {
+    const struct catalog_var_req *r = b->r;
     const struct theme *t = find_theme(json_string_value(json_array_get(r->categories, g)));
     json_int_t gsize = json_integer_value(json_array_get(r->group_sizes, g));
     size_t nsizes = json_array_size(r->sizes), nphotos, per;
     json_t *skus = json_array();
     char parent[CATALOG_MAX_SKU + 8];
-    enum kr_code rc = check_group(s, t, g, gsize, nsizes, err);
+    enum kr_code rc = check_group(b->s, t, g, gsize, nsizes, err);
 
-    if (!rc && *sku_at + (size_t)gsize > json_array_size(r->base.skus))
+    if (!rc && b->sku_at + (size_t)gsize > json_array_size(r->base.skus))
         rc = kr_fail(err, KR_EINVAL, "sku_count_mismatch",
                      "group sizes add up to more SKUs "
                      "than skuids holds");
     nphotos = rc ? 0 : photos_for(t, (size_t)gsize, nsizes);
-    if (!rc && *photo_at + nphotos > json_array_size(r->base.refs))
+    if (!rc && b->photo_at + nphotos > json_array_size(r->base.refs))
         rc = kr_fail(err, KR_EINVAL, "image_count_mismatch",
                      "the groups need more photos than image_urls holds");
     for (size_t i = 0; !rc && i < (size_t)gsize; i++)
-        json_array_append(skus, json_array_get(r->base.skus, *sku_at + i));
+        json_array_append(skus, json_array_get(r->base.skus, b->sku_at + i));
     per = nphotos ? (size_t)gsize / nphotos : 0;
     for (size_t p = 0; !rc && p < nphotos; p++) {
         json_t *mine = json_array();
         for (size_t k = 0; k < per; k++)
             json_array_append(mine, json_array_get(skus, p * per + k));
-        json_array_append_new(items, json_pack("{s:O, s:O, s:I, s:o}", "url",
-                                               json_array_get(r->base.refs, *photo_at + p), "sku",
-                                               json_array_get(mine, 0), "group", (json_int_t)g,
-                                               "skus", mine));
+        json_array_append_new(b->items, json_pack("{s:O, s:O, s:I, s:o}", "url",
+                                                  json_array_get(r->base.refs, b->photo_at + p),
+                                                  "sku", json_array_get(mine, 0), "group",
+                                                  (json_int_t)g, "skus", mine));
     }
     if (!rc) {
-        parent_sku(skus, r->base.skus, groups, parent, sizeof parent);
-        json_array_append_new(groups,
+        parent_sku(skus, b->taken, parent, sizeof parent);
+        json_object_set(b->taken, parent, json_true());
+        json_array_append_new(b->groups,
                               json_pack("{s:s, s:s, s:s, s:O}", "category", t->category, "theme",
                                         t->amazon, "parent_sku", parent, "skus", skus));
-        *sku_at += (size_t)gsize;
-        *photo_at += nphotos;
+        b->sku_at += (size_t)gsize;
+        b->photo_at += nphotos;
     }
     json_decref(skus);
     return rc;
@@ -194,43 +172,39 @@ static enum kr_code add_group(const struct sheet_schema *s, const struct catalog
 enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_var_req *r,
                                       json_t **params, json_t **items, struct kr_err *err)
 {
-    size_t ngroups = json_array_size(r->group_sizes), sku_at = 0, photo_at = 0;
-    const struct sheet_schema *s = NULL;
-    json_t *groups = json_array();
+    size_t ngroups = json_array_size(r->group_sizes);
+    struct var_build b = {.r = r, .groups = json_array()};
     enum kr_code rc;
 
     *params = *items = NULL;
     rc = json_array_size(r->base.skus)
-             ? catalog_job_params(c, &r->base, params, err)
+             ? catalog_job_params(c, &r->base, params, &b.s, err)
              : kr_fail(err, KR_EINVAL, "missing_skus", "skuids are required for variations");
     if (!rc)
-        rc = catalog_schema(c, catalog_str(*params, "marketplace"),
-                            catalog_str(*params, "product_type"), &s, err);
-    if (!rc && duplicate_sku(r->base.skus))
-        rc = kr_fail(err, KR_EINVAL, "duplicate_sku", "SKU %.128s is given twice",
-                     duplicate_sku(r->base.skus));
+        rc = catalog_sku_set(r->base.skus, &b.taken, err);
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
         rc = kr_fail(err, KR_EINVAL, "bad_variation",
                      "give one variations_category per group_sizes entry");
     if (!rc && json_array_size(r->sizes) > CATALOG_MAX_SIZES)
         rc = kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d sizes", CATALOG_MAX_SIZES);
-    *items = rc ? NULL : json_array();
+    *items = b.items = rc ? NULL : json_array();
     for (size_t g = 0; !rc && g < ngroups; g++)
-        rc = add_group(s, r, g, &sku_at, &photo_at, groups, *items, err);
+        rc = add_group(&b, g, err);
     if (!rc &&
-        (sku_at != json_array_size(r->base.skus) || photo_at != json_array_size(r->base.refs)))
+        (b.sku_at != json_array_size(r->base.skus) || b.photo_at != json_array_size(r->base.refs)))
         rc = kr_fail(err, KR_EINVAL, "count_mismatch",
-                     "the groups use %zu SKUs and %zu photos, but %zu and %zu were given", sku_at,
-                     photo_at, json_array_size(r->base.skus), json_array_size(r->base.refs));
+                     "the groups use %zu SKUs and %zu photos, but %zu and %zu were given", b.sku_at,
+                     b.photo_at, json_array_size(r->base.skus), json_array_size(r->base.refs));
     if (!rc) {
-        json_object_set(*params, "groups", groups);
+        json_object_set(*params, "groups", b.groups);
         json_object_set(*params, "sizes", r->sizes ? r->sizes : json_null());
     } else if (*params || *items) {
         json_decref(*params);
         json_decref(*items);
         *params = *items = NULL;
     }
-    json_decref(groups);
+    json_decref(b.groups);
+    json_decref(b.taken);
     return rc;
 }
 
@@ -251,9 +225,9 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
  */
 
 struct group_out {
+    struct catalog_out *f; /* the whole sheet / response */
     const struct sheet_schema *s;
     json_t *group, *sizes;
-    json_t *rows, *results; /* the whole sheet / response */
     json_t *child_rows, *child_results;
     json_t *first_values; /* values of the group's first good photo */
     const char *first_url;
@@ -308,8 +282,8 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
         return rc;
     if (parent)
         keep_parent_columns(o->s, row, warnings);
-    json_array_append(parent ? o->rows : o->child_rows, row);
-    json_array_append_new(parent ? o->results : o->child_results,
+    json_array_append(parent ? o->f->rows : o->child_rows, row);
+    json_array_append_new(parent ? o->f->results : o->child_results,
                           catalog_result_entry(o->s, url, sku, row, warnings));
     json_decref(row);
     json_decref(warnings);
@@ -327,9 +301,8 @@ static enum kr_code photo_rows(struct group_out *o, json_t *in, json_t *doc, str
     if (strcmp(catalog_str(doc, "status"), "done") != 0) {
         json_array_foreach(skus, k, sku)
         {
-            json_array_append_new(
-                o->child_results,
-                catalog_failed_entry(url, json_string_value(sku), json_object_get(doc, "error")));
+            json_array_append_new(o->child_results,
+                                  catalog_failed_entry(o->f, url, json_string_value(sku), doc));
         }
         return KR_OK;
     }
@@ -386,47 +359,36 @@ static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, jso
     if (!rc && o->first_values && sheet_variation_column(o->s, SHEET_VAR_PARENT_CHILD))
         rc = parent_row(o, err);
     if (!rc) {
-        json_array_extend(o->rows, o->child_rows);
-        json_array_extend(o->results, o->child_results);
+        json_array_extend(o->f->rows, o->child_rows);
+        json_array_extend(o->f->results, o->child_results);
     }
     json_decref(o->child_rows);
     json_decref(o->child_results);
     return rc;
 }
 
-enum kr_code catalog_var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                json_t *docs, json_t **result, struct kr_err *err)
+/* The rows callback (catalog_finish): every family in order; the response
+ * also names the groups and whether the sheet has parent rows. */
+static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *docs,
+                                struct kr_err *err)
 {
-    struct catalog *c = ctx;
-    struct group_out o = {0};
-    json_t *groups = json_object_get(params, "groups"), *out = NULL;
-    enum kr_code rc = catalog_schema(c, catalog_str(params, "marketplace"),
-                                     catalog_str(params, "product_type"), &o.s, err);
+    struct group_out o = {.f = f, .s = f->s, .sizes = json_object_get(f->params, "sizes")};
+    json_t *groups = json_object_get(f->params, "groups");
+    enum kr_code rc = KR_OK;
 
-    o.sizes = json_object_get(params, "sizes");
-    o.rows = json_array();
-    o.results = json_array();
     for (size_t g = 0; !rc && g < json_array_size(groups); g++) {
         o.group = json_array_get(groups, g);
         rc = one_group(&o, g, inputs, docs, err);
     }
-    if (!rc && json_array_size(o.rows) == 0)
-        rc = kr_fail(err, KR_EUPSTREAM, "no_rows", "no product photo could be processed");
-    if (!rc) {
-        out = json_pack("{s:O, s:O, s:s, s:s, s:I, s:b}", "results", o.results, "groups", groups,
-                        "marketplace", sheet_marketplace(o.s), "product_type",
-                        sheet_product_type(o.s), "rows", (json_int_t)json_array_size(o.rows),
-                        "parent_rows", sheet_variation_column(o.s, SHEET_VAR_PARENT_CHILD) != NULL);
-        rc = out ? catalog_write_files(c, o.s, params, o.rows, out, err)
-                 : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    }
-    if (!rc)
-        log_info("variations job %s: %zu rows written", job_id, json_array_size(o.rows));
-    json_decref(o.rows);
-    json_decref(o.results);
-    if (rc)
-        json_decref(out);
-    else
-        *result = out;
+    json_object_set(f->out, "groups", groups);
+    json_object_set_new(f->out, "parent_rows",
+                        json_boolean(sheet_variation_column(f->s, SHEET_VAR_PARENT_CHILD)));
     return rc;
+}
+
+enum kr_code catalog_var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+                                json_t *docs, json_t **result, struct kr_err *err)
+{
+    return catalog_finish(ctx, "variations", job_id, params, inputs, docs, family_rows, result,
+                          err);
 }

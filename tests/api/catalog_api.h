@@ -2,7 +2,8 @@
  * catalog_api.h - helpers for the catalog API tests (header-only, static):
  * posting catalog requests, polling jobs, fetching the produced files back
  * from the server, and checking a downloaded workbook cell by cell against
- * the attributes the response reported (the header row names the columns).
+ * the attributes the response reported (the header row names the columns;
+ * the sheet is parsed once per check, xlsx_read.h).
  */
 #ifndef KARAT_CATALOG_API_H
 #define KARAT_CATALOG_API_H
@@ -88,40 +89,44 @@ static inline unsigned char *ca_download(const struct tu_server *s, const char *
 
 static inline void ca_ref(int col, int row, char *out, size_t n)
 {
-    if (col < 26)
-        snprintf(out, n, "%c%d", 'A' + col, row);
-    else
-        snprintf(out, n, "%c%c%d", 'A' + col / 26 - 1, 'A' + col % 26, row);
+    tu_xlsx_ref(col, row, out, n);
 }
 
 static inline char *ca_cell(const unsigned char *x, size_t n, const char *sheet, int col, int row)
 {
-    char ref[16];
-    ca_ref(col, row, ref, sizeof ref);
-    return tu_xlsx_cell_mem(x, n, sheet, ref);
+    json_t *rows = tu_xlsx_rows_mem(x, n, sheet);
+    const char *text = tu_xlsx_at(rows, col, row);
+    char *out = text ? strdup(text) : NULL;
+    json_decref(rows);
+    return out;
 }
 
-/* Every column named in the header row holds attributes[name] at `row`;
- * returns how many columns were compared. */
-static inline int ca_assert_row(const unsigned char *x, size_t n, const char *sheet, int header_row,
-                                int row, json_t *attributes)
+/* Every column named in the header row of rows (tu_xlsx_rows of sheet) holds
+ * attributes[name] at `row`; returns how many columns were compared. */
+static inline int ca_assert_row_in(json_t *rows, const char *sheet, int header_row, int row,
+                                   json_t *attributes)
 {
     int col = 0;
     for (;; col++) {
-        char *name = ca_cell(x, n, sheet, col, header_row), *got;
-        const char *want;
-        if (!name || !*name) {
-            free(name);
+        const char *name = tu_xlsx_at(rows, col, header_row), *got, *want;
+        if (!name || !*name)
             break;
-        }
         want = ca_str(attributes, name);
-        got = ca_cell(x, n, sheet, col, row);
+        got = tu_xlsx_at(rows, col, row);
         if (strcmp(got ? got : "", want) != 0)
             fail_msg("%s column %s row %d: got '%s', want '%s'", sheet, name, row,
                      got ? got : "(absent)", want);
-        free(name);
-        free(got);
     }
+    return col;
+}
+
+/* The same, for the workbook x of n bytes. */
+static inline int ca_assert_row(const unsigned char *x, size_t n, const char *sheet, int header_row,
+                                int row, json_t *attributes)
+{
+    json_t *rows = tu_xlsx_rows_mem(x, n, sheet);
+    int col = ca_assert_row_in(rows, sheet, header_row, row, attributes);
+    json_decref(rows);
     return col;
 }
 
@@ -150,6 +155,42 @@ static inline unsigned char *ca_photo(int seed, size_t *n)
 {
     struct tu_img_opts o = {.width = 800, .height = 800, .seed = seed};
     return tu_make_image(&o, n);
+}
+
+/* POST /catalog-ai<query> to s as multipart: n synthetic photos (seeds from
+ * seed0, at most 12) named `name` (NULL: photo-<i>.jpg) + the text fields
+ * given (skus may be NULL); the answer's JSON. */
+static inline json_t *ca_post_photos(const struct tu_server *s, const char *query, int n, int seed0,
+                                     const char *type, const char *mp, const char *skus,
+                                     const char *name, long *status)
+{
+    struct tu_part parts[16];
+    unsigned char *img[12];
+    char url[256], names[12][32];
+    size_t np = 0, len;
+    struct tu_resp r;
+    json_t *j;
+
+    for (int i = 0; i < n; i++) {
+        img[i] = ca_photo(seed0 + i, &len);
+        if (name)
+            snprintf(names[i], sizeof names[i], "%s", name);
+        else
+            snprintf(names[i], sizeof names[i], "photo-%d.jpg", i);
+        parts[np++] = (struct tu_part){"files", names[i], "image/jpeg", img[i], len};
+    }
+    parts[np++] = (struct tu_part){"type", NULL, NULL, type, 0};
+    parts[np++] = (struct tu_part){"marketplace", NULL, NULL, mp, 0};
+    if (skus)
+        parts[np++] = (struct tu_part){"skuids", NULL, NULL, skus, 0};
+    snprintf(url, sizeof url, "%s/catalog-ai%s", s->base, query ? query : "");
+    assert_int_equal(tu_post_multipart(url, parts, np, NULL, &r), 0);
+    for (int i = 0; i < n; i++)
+        free(img[i]);
+    *status = r.status;
+    j = ca_json(&r);
+    tu_resp_free(&r);
+    return j;
 }
 
 /* Upload a synthetic photo to s (POST /upload-and-index); its Karat URL, malloc'd. */

@@ -20,12 +20,10 @@ static struct fake_ai *gem, *oai, *img_srv;
 
 static int setup(void **state)
 {
-    static char gbase[128], obase[128], schemas[1200];
+    static char gbase[128], obase[128];
     const char *const env_off[] = {"KARAT_ATTR_PROVIDER=offline", "KARAT_COPY_PROVIDER=offline",
-                                   "KARAT_IMAGE_PROVIDER=offline", schemas, NULL};
+                                   "KARAT_IMAGE_PROVIDER=offline", NULL};
     (void)state;
-    snprintf(schemas, sizeof schemas, "KARAT_MARKETPLACES_DIR=%s/data/marketplaces",
-             getenv("KARAT_SOURCE_DIR") ? getenv("KARAT_SOURCE_DIR") : ".");
     unsetenv("GOOGLE_API_KEY");
     unsetenv("GOOGLE_API_KEY2");
     unsetenv("OPENAI_API_KEY");
@@ -45,7 +43,6 @@ static int setup(void **state)
                                      "KARAT_AI_TIMEOUT=20",
                                      gbase,
                                      obase,
-                                     schemas,
                                      NULL};
     if (tu_server_start_tmp(&off, env_off) || tu_server_start_tmp(&cloud, env_cloud))
         return -1;
@@ -62,47 +59,6 @@ static int teardown(void **state)
     return rc;
 }
 
-/* multipart: n photos (seeds from seed0) named `name` (NULL: photo-<i>.jpg)
- * + the text fields given. */
-static json_t *post_named(const struct tu_server *s, const char *query, int n, int seed0,
-                          const char *type, const char *mp, const char *skus, const char *name,
-                          long *status)
-{
-    struct tu_part parts[16];
-    unsigned char *img[12];
-    char url[256], names[12][32];
-    size_t np = 0, len;
-    struct tu_resp r;
-    json_t *j;
-
-    for (int i = 0; i < n; i++) {
-        img[i] = ca_photo(seed0 + i, &len);
-        if (name)
-            snprintf(names[i], sizeof names[i], "%s", name);
-        else
-            snprintf(names[i], sizeof names[i], "photo-%d.jpg", i);
-        parts[np++] = (struct tu_part){"files", names[i], "image/jpeg", img[i], len};
-    }
-    parts[np++] = (struct tu_part){"type", NULL, NULL, type, 0};
-    parts[np++] = (struct tu_part){"marketplace", NULL, NULL, mp, 0};
-    if (skus)
-        parts[np++] = (struct tu_part){"skuids", NULL, NULL, skus, 0};
-    snprintf(url, sizeof url, "%s/catalog-ai%s", s->base, query ? query : "");
-    assert_int_equal(tu_post_multipart(url, parts, np, NULL, &r), 0);
-    for (int i = 0; i < n; i++)
-        free(img[i]);
-    *status = r.status;
-    j = ca_json(&r);
-    tu_resp_free(&r);
-    return j;
-}
-
-static json_t *post_photos(const struct tu_server *s, const char *query, int n, int seed0,
-                           const char *type, const char *mp, const char *skus, long *status)
-{
-    return post_named(s, query, n, seed0, type, mp, skus, NULL, status);
-}
-
 static json_t *attrs_at(json_t *resp, size_t i)
 {
     return json_object_get(json_array_get(json_object_get(resp, "results"), i), "attributes");
@@ -116,7 +72,7 @@ static void test_offline_upload_sync_cell_by_cell(void **state)
     json_t *j;
     (void)state;
 
-    j = post_photos(&off, NULL, 3, 21, "earrings", "amazon", "AJ-1, AJ-2,AJ-3", &st);
+    j = ca_post_photos(&off, NULL, 3, 21, "earrings", "amazon", "AJ-1, AJ-2,AJ-3", NULL, &st);
     assert_int_equal(st, 200);
     assert_int_equal(json_array_size(json_object_get(j, "results")), 3);
     assert_non_null(strstr(ca_str(j, "excel_file"), "/files/alyaimg/excel_files/"));
@@ -185,7 +141,7 @@ static void test_async_job_status(void **state)
     json_t *j, *s;
     (void)state;
 
-    j = post_photos(&off, "?async=1", 4, 41, "bracelet", "meesho", NULL, &st);
+    j = ca_post_photos(&off, "?async=1", 4, 41, "bracelet", "meesho", NULL, NULL, &st);
     assert_int_equal(st, 202);
     assert_int_equal(strlen(ca_str(j, "job_id")), 32);
     snprintf(path, sizeof path, "/jobs/%s", ca_str(j, "job_id"));
@@ -255,12 +211,12 @@ static void test_sku_per_photo(void **state)
     long st;
     json_t *j;
     (void)state;
-    j = post_named(&off, NULL, 2, 41, "earrings", "amazon", NULL, "IMG_0001.jpg", &st);
+    j = ca_post_photos(&off, NULL, 2, 41, "earrings", "amazon", NULL, "IMG_0001.jpg", &st);
     assert_int_equal(st, 200);
     assert_string_equal(ca_str(attrs_at(j, 0), "item_sku"), "IMG_0001");
     assert_string_equal(ca_str(attrs_at(j, 1), "item_sku"), "IMG_0001-2");
     json_decref(j);
-    j = post_named(&off, NULL, 2, 41, "earrings", "amazon", "R-1,R-1", "IMG_0001.jpg", &st);
+    j = ca_post_photos(&off, NULL, 2, 41, "earrings", "amazon", "R-1,R-1", "IMG_0001.jpg", &st);
     assert_int_equal(st, 400);
     assert_string_equal(ca_str(j, "code"), "duplicate_sku");
     json_decref(j);
@@ -277,7 +233,7 @@ static void test_templates_and_clear(void **state)
     (void)state;
 
     /* a workbook with one row becomes the seller's template */
-    j = post_photos(&off, NULL, 1, 51, "earrings", "amazon", "TEMPLATE-ROW", &st);
+    j = ca_post_photos(&off, NULL, 1, 51, "earrings", "amazon", "TEMPLATE-ROW", NULL, &st);
     assert_int_equal(st, 200);
     tpl = ca_download(&off, ca_str(j, "excel_file"), &n);
     json_decref(j);
@@ -293,7 +249,7 @@ static void test_templates_and_clear(void **state)
     assert_string_equal(ca_str(t, "filename"), "earrings_amz.xlsx");
 
     /* the next catalog fills a copy: our row replaces the template's */
-    j = post_photos(&off, NULL, 1, 52, "earrings", "amazon", "FILLED-1", &st);
+    j = ca_post_photos(&off, NULL, 1, 52, "earrings", "amazon", "FILLED-1", NULL, &st);
     assert_int_equal(st, 200);
     assert_string_equal(ca_str(json_object_get(j, "template"), "url"), ca_str(t, "url"));
     out = ca_download(&off, ca_str(j, "excel_file"), &n2);
@@ -353,7 +309,7 @@ static void test_cloud_cache_prevents_second_call(void **state)
     ca_push_openai(oai, 2);
     g0 = fake_ai_count(gem);
     o0 = fake_ai_count(oai);
-    j1 = post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", &st);
+    j1 = ca_post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", NULL, &st);
     assert_int_equal(st, 200);
     assert_int_equal(fake_ai_count(gem) - g0, 2);
     assert_int_equal(fake_ai_count(oai) - o0, 2);
@@ -368,7 +324,7 @@ static void test_cloud_cache_prevents_second_call(void **state)
     ca_assert_row(x, n, "Template", 3, 5, attrs_at(j1, 1));
     free(x);
     /* the same SKUs and photos again: no provider request at all */
-    j2 = post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", &st);
+    j2 = ca_post_photos(&cloud, NULL, 2, 71, "earrings", "amazon", "CL-1,CL-2", NULL, &st);
     assert_int_equal(st, 200);
     assert_int_equal(fake_ai_count(gem) - g0, 2);
     assert_int_equal(fake_ai_count(oai) - o0, 2);
@@ -405,7 +361,7 @@ static void test_cloud_429_moves_to_next_key(void **state)
     fake_ai_push(gem, 429, quota);
     ca_push_gemini(gem, 1, 0);
     ca_push_openai(oai, 1);
-    j = post_photos(&cloud, NULL, 1, 81, "earrings", "amazon", "Q-1", &st);
+    j = ca_post_photos(&cloud, NULL, 1, 81, "earrings", "amazon", "Q-1", NULL, &st);
     assert_int_equal(st, 200);
     assert_int_equal(fake_ai_count(gem) - g0, 2);
     const char *k1 = fake_req_header(fake_ai_request(gem, g0), "x-goog-api-key");

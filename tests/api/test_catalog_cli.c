@@ -6,22 +6,17 @@
  */
 #include "catalog_api.h"
 
-static char dir[256], schemas[1200];
+static char dir[256];
 
-static const char *const env[] = {"KARAT_ATTR_PROVIDER=offline",
-                                  "KARAT_COPY_PROVIDER=offline",
-                                  "KARAT_IMAGE_PROVIDER=offline",
-                                  "KARAT_LOG_LEVEL=warn",
-                                  schemas,
-                                  NULL};
+static const char *const env[] = {"KARAT_ATTR_PROVIDER=offline", "KARAT_COPY_PROVIDER=offline",
+                                  "KARAT_IMAGE_PROVIDER=offline", "KARAT_LOG_LEVEL=warn", NULL};
 
+/* A synthetic photo (as ca_photo makes) saved as dir/name; its path in path. */
 static void photo(const char *name, int seed, char *path, size_t n)
 {
-    size_t len;
-    unsigned char *img = ca_photo(seed, &len);
+    struct tu_img_opts o = {.width = 800, .height = 800, .seed = seed};
+    tu_write_image(dir, name, &o);
     snprintf(path, n, "%s/%s", dir, name);
-    tu_write_file(path, img, len);
-    free(img);
 }
 
 static char *cell_of(const char *path, const char *sheet, int col, int row)
@@ -53,8 +48,6 @@ static void test_cli_catalog(void **state)
     (void)state;
 
     tu_tmpdir(dir, sizeof dir);
-    snprintf(schemas, sizeof schemas, "KARAT_MARKETPLACES_DIR=%s/data/marketplaces",
-             getenv("KARAT_SOURCE_DIR") ? getenv("KARAT_SOURCE_DIR") : ".");
     photo("ring-a.jpg", 201, a, sizeof a);
     photo("ring-b.jpg", 202, b, sizeof b);
     snprintf(bad, sizeof bad, "%s/broken.jpg", dir);

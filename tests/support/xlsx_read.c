@@ -10,6 +10,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
@@ -105,88 +106,169 @@ static char *part_of(zip_t *za, const char *sheet)
     return out;
 }
 
-/* Text of <si> number idx in the shared strings. */
-static char *shared(zip_t *za, long idx)
+/* Every <si> of the shared strings as text, in order (runs joined). */
+static json_t *shared_strings(zip_t *za)
 {
     xmlDocPtr d = doc_of(za, "xl/sharedStrings.xml");
-    char *out = NULL;
-    long k = 0;
-    for (xmlNodePtr si = d ? xmlDocGetRootElement(d)->children : NULL; si && !out; si = si->next) {
-        if (!is_el(si, "si") || k++ != idx)
-            continue;
+    json_t *out = json_array();
+    for (xmlNodePtr si = d ? xmlDocGetRootElement(d)->children : NULL; si; si = si->next) {
         size_t len = 0;
-        out = calloc(1, 1);
-        for (xmlNodePtr c = si->children; c; c = c->next) {
+        char *text = is_el(si, "si") ? calloc(1, 1) : NULL;
+        for (xmlNodePtr c = text ? si->children : NULL; c; c = c->next) {
             xmlNodePtr t = is_el(c, "t") ? c : is_el(c, "r") ? child(c, "t") : NULL;
             xmlChar *txt = t ? xmlNodeGetContent(t) : NULL;
             if (txt) {
-                out = realloc(out, len + strlen((char *)txt) + 1);
-                strcpy(out + len, (char *)txt);
+                text = realloc(text, len + strlen((char *)txt) + 1);
+                strcpy(text + len, (char *)txt);
                 len += strlen((char *)txt);
             }
             xmlFree(txt);
         }
+        if (text)
+            json_array_append_new(out, json_stringn_nocheck(text, len));
+        free(text);
     }
     xmlFreeDoc(d);
     return out;
 }
 
-static char *cell_text(zip_t *za, xmlNodePtr c)
+/* A cell's text (shared, inline or plain value); NULL for a shared string
+ * that does not exist. */
+static json_t *cell_text(json_t *strings, xmlNodePtr c)
 {
     xmlChar *t = xmlGetProp(c, BAD_CAST "t");
     xmlNodePtr v = child(c, "v"), is = child(c, "is");
-    char *out;
+    json_t *out;
     if (t && strcmp((char *)t, "inlineStr") == 0 && is) {
         xmlChar *s = xmlNodeGetContent(is);
-        out = strdup((char *)s);
+        out = json_string_nocheck((char *)s);
         xmlFree(s);
     } else if (v) {
         xmlChar *s = xmlNodeGetContent(v);
-        out = t && strcmp((char *)t, "s") == 0 ? shared(za, atol((char *)s)) : strdup((char *)s);
+        out = t && strcmp((char *)t, "s") == 0
+                  ? json_incref(json_array_get(strings, (size_t)atol((char *)s)))
+                  : json_string_nocheck((char *)s);
         xmlFree(s);
     } else {
-        out = strdup("");
+        out = json_string("");
     }
     xmlFree(t);
     return out;
 }
 
-static char *cell_in(zip_t *za, const char *sheet, const char *ref)
+/* "AB12" -> column 27, row 12; 0 when ref is not a cell reference. */
+static int parse_ref(const char *ref, int *col, int *row)
 {
-    char *part = za ? part_of(za, sheet) : NULL, *out = NULL;
+    int c = 0, k = 0;
+    char *end;
+    long r;
+    for (; k < 3 && ref[k] >= 'A' && ref[k] <= 'Z'; k++)
+        c = c * 26 + (ref[k] - 'A' + 1);
+    if (k == 0 || ref[k] < '1' || ref[k] > '9')
+        return 0;
+    r = strtol(ref + k, &end, 10);
+    if (*end || r > 1048576)
+        return 0;
+    *col = c - 1;
+    *row = (int)r;
+    return 1;
+}
+
+/* rows[row - 1][col] = text, unless that cell was already seen. */
+static void put_cell(json_t *rows, int col, int row, json_t *text)
+{
+    json_t *r;
+    while (json_array_size(rows) < (size_t)row)
+        json_array_append_new(rows, json_null());
+    r = json_array_get(rows, (size_t)row - 1);
+    if (json_is_null(r)) {
+        r = json_array();
+        json_array_set_new(rows, (size_t)row - 1, r);
+    }
+    while (json_array_size(r) <= (size_t)col)
+        json_array_append_new(r, json_null());
+    if (json_is_null(json_array_get(r, (size_t)col)) && text)
+        json_array_set(r, (size_t)col, text);
+}
+
+static json_t *rows_in(zip_t *za, const char *sheet)
+{
+    char *part = za ? part_of(za, sheet) : NULL;
     xmlDocPtr d = part ? doc_of(za, part) : NULL;
     xmlNodePtr data = d ? child(xmlDocGetRootElement(d), "sheetData") : NULL;
-    for (xmlNodePtr row = data ? data->children : NULL; row && !out; row = row->next)
-        for (xmlNodePtr c = is_el(row, "row") ? row->children : NULL; c && !out; c = c->next) {
+    json_t *rows = data ? json_array() : NULL, *strings = data ? shared_strings(za) : NULL;
+    for (xmlNodePtr row = data ? data->children : NULL; row; row = row->next)
+        for (xmlNodePtr c = is_el(row, "row") ? row->children : NULL; c; c = c->next) {
             xmlChar *r = is_el(c, "c") ? xmlGetProp(c, BAD_CAST "r") : NULL;
-            if (r && strcmp((char *)r, ref) == 0)
-                out = cell_text(za, c);
+            int col, rn;
+            if (r && parse_ref((char *)r, &col, &rn)) {
+                json_t *text = cell_text(strings, c);
+                put_cell(rows, col, rn, text);
+                json_decref(text);
+            }
             xmlFree(r);
         }
+    json_decref(strings);
     xmlFreeDoc(d);
     free(part);
+    return rows;
+}
+
+json_t *tu_xlsx_rows(const char *path, const char *sheet)
+{
+    zip_t *za = zip_open(path, ZIP_RDONLY, NULL);
+    json_t *rows = rows_in(za, sheet);
+    if (za)
+        zip_discard(za);
+    return rows;
+}
+
+json_t *tu_xlsx_rows_mem(const void *data, size_t n, const char *sheet)
+{
+    zip_source_t *src = zip_source_buffer_create(data, n, 0, NULL);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, NULL) : NULL;
+    json_t *rows = rows_in(za, sheet);
+    if (za)
+        zip_discard(za);
+    else
+        zip_source_free(src);
+    return rows;
+}
+
+const char *tu_xlsx_at(json_t *rows, int col, int row)
+{
+    return row < 1 || col < 0 ? NULL
+                              : json_string_value(json_array_get(
+                                    json_array_get(rows, (size_t)row - 1), (size_t)col));
+}
+
+void tu_xlsx_ref(int col, int row, char *out, size_t n)
+{
+    char letters[4] = "";
+    int k = 3;
+    for (int c = col + 1; c > 0 && k > 0; c = (c - 1) / 26)
+        letters[--k] = (char)('A' + (c - 1) % 26);
+    snprintf(out, n, "%s%d", letters + k, row);
+}
+
+/* The cell named ref in rows, malloc'd. */
+static char *cell_of(json_t *rows, const char *ref)
+{
+    int col, row;
+    const char *text = parse_ref(ref, &col, &row) ? tu_xlsx_at(rows, col, row) : NULL;
+    char *out = text ? strdup(text) : NULL;
+    json_decref(rows);
     return out;
 }
 
 char *tu_xlsx_cell(const char *path, const char *sheet, const char *ref)
 {
-    zip_t *za = zip_open(path, ZIP_RDONLY, NULL);
-    char *out = cell_in(za, sheet, ref);
-    if (za)
-        zip_discard(za);
-    return out;
+    return cell_of(tu_xlsx_rows(path, sheet), ref);
 }
 
 char *tu_xlsx_cell_mem(const void *data, size_t n, const char *sheet, const char *ref)
 {
-    zip_source_t *src = zip_source_buffer_create(data, n, 0, NULL);
-    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, NULL) : NULL;
-    char *out = cell_in(za, sheet, ref);
-    if (za)
-        zip_discard(za);
-    else
-        zip_source_free(src);
-    return out;
+    return cell_of(tu_xlsx_rows_mem(data, n, sheet), ref);
 }
 
 unsigned char *tu_xlsx_entry(const char *path, const char *entry, size_t *n)

@@ -23,7 +23,7 @@
 #include "xlsx_read.h"
 
 struct pt {
-    char dir[512], schemas[1024];
+    char dir[512];
     struct ai *ai;
     struct store *store;
     struct catalog *cat;
@@ -67,12 +67,10 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     struct kr_err err = {0};
     struct catalog_opts o = {0};
     char path[700];
-    const char *src = getenv("KARAT_SOURCE_DIR");
 
     memset(t, 0, sizeof *t);
     assert_int_equal(image_init("test", &err), KR_OK);
     tu_tmpdir(t->dir, sizeof t->dir);
-    snprintf(t->schemas, sizeof t->schemas, "%s/data/marketplaces", src ? src : ".");
     t->ai = pt_offline_ai();
     if (with_store) {
         snprintf(path, sizeof path, "%s/karat.db", t->dir);
@@ -80,7 +78,6 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     }
     o.ai = t->ai;
     o.store = t->store;
-    o.schema_dir = t->schemas;
     o.profile = profile;
     o.io = (struct catalog_io){t, pt_read, pt_save};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
@@ -99,15 +96,12 @@ static void pt_close(struct pt *t)
     tu_rmrf(t->dir);
 }
 
-/* A synthetic photo saved as dir/name; returns its path (static buffer per call site). */
+/* A synthetic photo saved as dir/name; its path in path. */
 static void pt_photo(struct pt *t, const char *name, int seed, char *path, size_t n)
 {
     struct tu_img_opts o = {.width = 640, .height = 640, .seed = seed};
-    size_t len;
-    unsigned char *img = tu_make_image(&o, &len);
+    tu_write_image(t->dir, name, &o);
     snprintf(path, n, "%s/%s", t->dir, name);
-    tu_write_file(path, img, len);
-    free(img);
 }
 
 static json_t *pt_strings(const char *const *v, size_t n)
@@ -152,46 +146,44 @@ static const char *pt_str(json_t *o, const char *key)
     return s ? s : "";
 }
 
-/* "A".."Z", "AA".. for 0-based column i. */
-static void pt_col(size_t i, char *out)
-{
-    if (i < 26)
-        snprintf(out, 4, "%c", (char)('A' + i));
-    else
-        snprintf(out, 4, "%c%c", (char)('A' + i / 26 - 1), (char)('A' + i % 26));
-}
-
 static struct sheet_schema *pt_schema(struct pt *t, const char *mp, const char *type)
 {
     struct sheet_schema *s = NULL;
-    assert_int_equal(sheet_schema_load(t->schemas, mp, type, &s, NULL), KR_OK);
+    (void)t;
+    assert_int_equal(sheet_schema_load(NULL, mp, type, &s, NULL), KR_OK);
     return s;
 }
 
-/* Cell (column i, row) of the data sheet equals want ("" for empty). */
+/* Cell (column i, row) of rows (tu_xlsx_rows of sheet) equals want ("" for empty). */
+static void pt_cell_is(json_t *rows, const char *sheet, size_t col, int row, const char *want)
+{
+    const char *got = tu_xlsx_at(rows, (int)col, row);
+    char ref[16];
+    if ((!got && !*want) || (got && strcmp(got, want) == 0))
+        return;
+    tu_xlsx_ref((int)col, row, ref, sizeof ref);
+    fail_msg("%s %s: got '%s', want '%s'", sheet, ref, got ? got : "(absent)", want);
+}
+
+/* The same, for the workbook at path. */
 static void pt_assert_cell(const char *path, const char *sheet, size_t col, int row,
                            const char *want)
 {
-    char ref[16], c[4];
-    char *got;
-    pt_col(col, c);
-    snprintf(ref, sizeof ref, "%s%d", c, row);
-    got = tu_xlsx_cell(path, sheet, ref);
-    if (!got && !*want)
-        return;
-    if (!got || strcmp(got, want) != 0)
-        fail_msg("%s %s: got '%s', want '%s'", sheet, ref, got ? got : "(absent)", want);
-    free(got);
+    json_t *rows = tu_xlsx_rows(path, sheet);
+    pt_cell_is(rows, sheet, col, row, want);
+    json_decref(rows);
 }
 
 /* Every column of the fresh workbook at `row` holds attributes[column]. */
 static void pt_assert_row(const char *path, const struct sheet_schema *s, int row,
                           json_t *attributes)
 {
+    json_t *rows = tu_xlsx_rows(path, sheet_sheet_name(s));
     for (size_t i = 0; i < sheet_ncolumns(s); i++) {
         const char *name = sheet_column(s, i)->name;
-        pt_assert_cell(path, sheet_sheet_name(s), i, row, pt_str(attributes, name));
+        pt_cell_is(rows, sheet_sheet_name(s), i, row, pt_str(attributes, name));
     }
+    json_decref(rows);
 }
 
 #endif
