@@ -61,27 +61,49 @@ static int v4_public(uint32_t a)
     return 1;
 }
 
+/* Whether the first `bits` bits of a equal those of prefix. */
+static int v6_in(const unsigned char *a, const unsigned char *prefix, unsigned bits)
+{
+    unsigned whole = bits / 8, rest = bits % 8;
+    if (memcmp(a, prefix, whole) != 0)
+        return 0;
+    return rest == 0 || ((a[whole] ^ prefix[whole]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
 static int v6_public(const unsigned char *b)
 {
-    static const unsigned char zero[12] = {0};
-    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    static const unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* Never a public peer: loopback/unspecified/IPv4-compatible, SIIT-translated
+     * (::ffff:0:0/96), local-use NAT64 (64:ff9b:1::/48, its mapping is the
+     * operator's), discard-only, Teredo (2001::/32, the client address is
+     * obfuscated), benchmarking, ORCHID, documentation, unique/link/site-local and
+     * multicast. */
+    static const struct {
+        unsigned char p[16];
+        unsigned bits;
+    } blocked[] = {
+        {{0}, 96},
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}, 96},
+        {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},
+        {{0x01, 0x00, 0, 0, 0, 0, 0, 0}, 64},
+        {{0x20, 0x01, 0, 0}, 32},
+        {{0x20, 0x01, 0, 0x02, 0, 0}, 48},
+        {{0x20, 0x01, 0, 0x10}, 28},
+        {{0x20, 0x01, 0, 0x20}, 28},
+        {{0x20, 0x01, 0x0d, 0xb8}, 32},
+        {{0xfc}, 7},
+        {{0xfe, 0x80}, 10},
+        {{0xfe, 0xc0}, 10},
+        {{0xff}, 8},
+    };
+    static const unsigned char mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    static const unsigned char nat64[16] = {0, 0x64, 0xff, 0x9b};
     uint32_t v4 = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
 
-    if (memcmp(b, zero, 12) == 0) /* ::, ::1 and IPv4-compatible */
-        return 0;
-    if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0)
+    for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+        if (v6_in(b, blocked[i].p, blocked[i].bits))
+            return 0;
+    if (v6_in(b, mapped, 96) || v6_in(b, nat64, 96)) /* judge the embedded IPv4 */
         return v4_public(v4);
-    if (b[0] == 0xff) /* ff00::/8 multicast */
-        return 0;
-    if ((b[0] & 0xfe) == 0xfc) /* fc00::/7 unique local */
-        return 0;
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) /* fe80::/10 link-local */
-        return 0;
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) /* fec0::/10 old site-local */
-        return 0;
-    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) /* 2001:db8::/32 */
-        return 0;
     if (b[0] == 0x20 && b[1] == 0x02) /* 6to4: judge the embedded IPv4 */
         return v4_public((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5]);
     return 1;

@@ -204,8 +204,19 @@ static void test_address_classes(void **state)
                            "::ffff:127.0.0.1",
                            "64:ff9b::7f00:1",
                            "2002:7f00:1::1",
+                           "::ffff:0:7f00:1",      /* IPv4-translated (SIIT) */
+                           "::ffff:0:a00:1",
+                           "::ffff:0:808:808",     /* translated: never a real peer */
+                           "64:ff9b:1::7f00:1",    /* local-use NAT64 */
+                           "64:ff9b:1:2::808:808",
+                           "2001:0:4136:e378::1",  /* Teredo */
+                           "2001::1",
+                           "100::1",               /* discard-only */
+                           "2001:2::1",            /* benchmarking */
+                           "2001:10::1",           /* ORCHID */
                            NULL};
-    const char *pub6s[] = {"2606:4700:4700::1111", "::ffff:8.8.8.8", NULL};
+    const char *pub6s[] = {"2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808",
+                           "2001:4860:4860::8888", "2001:200::1", NULL};
     (void)state;
     for (int i = 0; priv4[i]; i++)
         assert_false(pub4(priv4[i]));
