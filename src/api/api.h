@@ -25,13 +25,23 @@ struct ai;
 struct jobs;
 struct catalog;
 
+/* Kinds of expensive work with their own admission (core/admit.h). */
+enum api_work { API_WORK_STUDIO, API_WORK_TEMPLATE, API_WORK_JOBS, API_WORK_COUNT };
+
 struct api_app {
     const struct config *cfg;
     struct repo *repo;
     struct ai *ai;           /* may be NULL until the AI layer is built */
     struct jobs *jobs;       /* may be NULL until jobs are built */
     struct catalog *catalog; /* api_catalog_start(); NULL = catalog endpoints answer 503 */
+    struct admit *admit[API_WORK_COUNT]; /* api_admission_open(); NULL = unbounded */
 };
+
+/* Slots for each kind of expensive work from the configuration
+ * (KARAT_STUDIO_SLOTS ..., KARAT_MAX_ACTIVE_JOBS ...); the jobs admission is
+ * handed to app->jobs when it is open. Close after jobs_close(). */
+enum kr_code api_admission_open(struct api_app *app, struct kr_err *err);
+void api_admission_close(struct api_app *app);
 
 /* The whole route table. */
 const struct http_route *api_routes(size_t *n);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "core/admit.h"
 #include "repo/repo.h"
 
 /* Integer argument from query or form; writes a 400 and returns -1 when bad. */
@@ -20,6 +21,12 @@ const struct http_file *api_image_file(struct http_request *req, struct http_res
                                        const char *field);
 /* The client's file name reduced to a display name (no folders, no control bytes). */
 void api_display_name(const char *filename, char *out, size_t n);
+/* Take a slot of `work` for the requesting client before any side effect;
+ * on refusal writes 429 (with Retry-After) and returns -1. Give it back with
+ * api_release() with the same client string. */
+int api_admit(struct api_app *app, enum api_work work, struct http_request *req,
+              struct http_response *res, char client[ADMIT_CLIENT_LEN]);
+void api_release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN]);
 /* {"id", ["score",] "distance", "path"} */
 json_t *api_match_json(const struct repo_match *m, int with_score);
 

@@ -289,14 +289,16 @@ static void respond_failed(struct http_response *res, json_t *st, const char *id
     http_res_json(res, http_status_for(code_named(kind)), body);
 }
 
+/* Submit the job (it takes the client's reserved slot) and answer with its
+ * result, or 202 while it runs. */
 static void respond_job(struct api_app *app, struct http_request *req, struct http_response *res,
-                        const char *kind, json_t *params, json_t *items)
+                        const char *client, const char *kind, json_t *params, json_t *items)
 {
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
     const char *async = http_req_query(req, "async");
-    enum kr_code rc = jobs_submit(app->jobs, kind, params, items, id, &err);
+    enum kr_code rc = jobs_submit(app->jobs, client, kind, params, items, id, &err);
 
     if (rc) {
         http_res_from_err(res, &err);
@@ -340,15 +342,18 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
     struct parsed p = {0};
     struct kr_err err = {0};
     json_t *params = NULL, *items = NULL;
+    char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || parse_common(app, req, res, &p)) {
-        parsed_free(&p);
+    if (!ready(app, res) || api_admit(app, API_WORK_JOBS, req, res, client))
         return;
+    if (parse_common(app, req, res, &p) ||
+        catalog_job_input(app->catalog, &p.r, &params, &items, &err)) {
+        if (!res->status)
+            http_res_from_err(res, &err);
+        api_release(app, API_WORK_JOBS, client);
+    } else {
+        respond_job(app, req, res, client, CATALOG_JOB, params, items);
     }
-    if (catalog_job_input(app->catalog, &p.r, &params, &items, &err))
-        http_res_from_err(res, &err);
-    else
-        respond_job(app, req, res, CATALOG_JOB, params, items);
     json_decref(params);
     json_decref(items);
     parsed_free(&p);
@@ -381,9 +386,14 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     json_t *sizes_s = json_array(), *cats = json_array(), *sizes = json_array(),
            *ints = json_array(), *params = NULL, *items = NULL;
     enum kr_code rc;
+    char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || parse_common(app, req, res, &p))
+    if (!ready(app, res) || api_admit(app, API_WORK_JOBS, req, res, client))
         goto out;
+    if (parse_common(app, req, res, &p)) {
+        api_release(app, API_WORK_JOBS, client);
+        goto out;
+    }
     rc = catalog_list_arg(arg(req, p.body, "group_sizes", p.tmp), 256, 8, "group_sizes", sizes_s,
                           &err);
     if (!rc)
@@ -397,10 +407,12 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     vr = (struct catalog_var_req){p.r, ints, cats, sizes};
     if (!rc)
         rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
-    if (rc)
+    if (rc) {
         http_res_from_err(res, &err);
-    else
-        respond_job(app, req, res, CATALOG_VARIATIONS_JOB, params, items);
+        api_release(app, API_WORK_JOBS, client);
+    } else {
+        respond_job(app, req, res, client, CATALOG_VARIATIONS_JOB, params, items);
+    }
 out:
     parsed_free(&p);
     json_decref(params);
@@ -431,6 +443,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     const struct http_file *f = http_req_file(req, "file");
     struct kr_err err = {0};
     json_t *doc = NULL;
+    char client[ADMIT_CLIENT_LEN];
 
     if (!ready(app, res))
         return;
@@ -439,13 +452,15 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
                        "send the .xlsx template as multipart/form-data in the field 'file'");
         return;
     }
+    if (api_admit(app, API_WORK_TEMPLATE, req, res, client))
+        return;
     if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
                              http_req_param(req, "type"), f->data, f->len, f->filename, &doc,
-                             &err)) {
+                             &err))
         http_res_from_err(res, &err);
-        return;
-    }
-    http_res_json(res, 201, doc);
+    else
+        http_res_json(res, 201, doc);
+    api_release(app, API_WORK_TEMPLATE, client);
 }
 
 void api_template_get(struct http_request *req, struct http_response *res, void *app_)
@@ -470,6 +485,8 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
     struct kr_err err = {0};
     json_t *body = NULL, *doc = NULL;
     const char *type, *mp;
+    char client[ADMIT_CLIENT_LEN];
+    enum kr_code rc;
 
     if (!ready(app, res))
         return;
@@ -482,7 +499,11 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
         http_res_error(res, 400, "missing_field", "type and marketplace are required");
         return;
     }
-    if (catalog_template_clear(app->catalog, mp, type, &doc, &err)) {
+    if (api_admit(app, API_WORK_TEMPLATE, req, res, client))
+        return;
+    rc = catalog_template_clear(app->catalog, mp, type, &doc, &err);
+    api_release(app, API_WORK_TEMPLATE, client);
+    if (rc) {
         http_res_from_err(res, &err);
         return;
     }

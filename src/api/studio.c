@@ -137,6 +137,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
     json_t *body = http_req_json(req, res), *out = NULL;
     const char *url;
     struct kr_err err;
+    char client[ADMIT_CLIENT_LEN];
 
     if (!body)
         return;
@@ -149,6 +150,8 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_from_err(res, &err);
         return;
     }
+    if (api_admit(app, API_WORK_STUDIO, req, res, client))
+        return;
     if (read_source(app, url, "s3_urls", &b, &src, name, sizeof name, res))
         goto out;
     store_init(&st, app);
@@ -158,6 +161,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
+    api_release(app, API_WORK_STUDIO, client);
 }
 
 /* The optional form fields of /regenerate-image; -1 after writing a 400. */
@@ -197,6 +201,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     const char *orig = http_req_arg(req, "original_image_url");
     json_t *out = NULL;
     struct kr_err err;
+    char client[ADMIT_CLIENT_LEN];
 
     rq.old_generated_url = http_req_arg(req, "old_generated_url");
     rq.old_zip_url = http_req_arg(req, "old_zip_url");
@@ -207,7 +212,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
                        "prompt_index are required");
         return;
     }
-    if (regen_options(req, res, &rq))
+    if (regen_options(req, res, &rq) || api_admit(app, API_WORK_STUDIO, req, res, client))
         return;
     if (read_source(app, orig, "original_image_url", &b, &src, name, sizeof name, res))
         goto out;
@@ -218,4 +223,5 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
+    api_release(app, API_WORK_STUDIO, client);
 }

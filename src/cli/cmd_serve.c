@@ -47,6 +47,7 @@ static void fill_opts(const struct config *cfg, struct http_server_opts *o)
     o->cors_origins = cfg->cors_origins;
     o->conn_timeout_s = cfg->conn_timeout_s;
     o->max_conns_per_ip = cfg->max_conns_per_ip;
+    o->retry_after_s = cfg->retry_after_s;
     o->limits.max_body = (size_t)cfg->max_upload_bytes;
     o->limits.max_json = (size_t)cfg->max_json_bytes;
     o->limits.max_json_depth = cfg->max_json_depth;
@@ -59,7 +60,7 @@ static void fill_opts(const struct config *cfg, struct http_server_opts *o)
 static enum kr_code start_jobs(struct api_app *app, struct kr_err *err)
 {
     enum kr_code rc = jobs_open(repo_store(app->repo), app->cfg->job_workers, &app->jobs, err);
-    if (rc || (rc = api_catalog_start(app, err)))
+    if (rc || (rc = api_admission_open(app, err)) || (rc = api_catalog_start(app, err)))
         return rc;
     jobs_on_thread_exit(app->jobs, image_thread_cleanup);
     return jobs_start(app->jobs, err);
@@ -116,6 +117,7 @@ static int run(struct config *cfg)
     rc = 0;
 out:
     jobs_close(app.jobs);
+    api_admission_close(&app);
     api_catalog_stop(&app);
     ai_close(app.ai);
     repo_close(app.repo);

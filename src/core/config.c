@@ -103,6 +103,21 @@ static const struct config_var vars[] = {
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
      "id."},
+    {"KARAT_MAX_ACTIVE_JOBS", CONFIG_INT, OFF(max_active_jobs), "64", 0,
+     "Catalog jobs queued or running at once; one more is refused with 429 and Retry-After."},
+    {"KARAT_MAX_JOBS_PER_CLIENT", CONFIG_INT, OFF(max_jobs_per_client), "8", 0,
+     "Catalog jobs one client (API key, or address without keys) may have queued or running."},
+    {"KARAT_STUDIO_SLOTS", CONFIG_INT, OFF(studio_slots), "4", 0,
+     "/generate-images and /regenerate-image requests worked on at once (each uses up to 8 "
+     "threads and a few hundred MB); more get 429."},
+    {"KARAT_STUDIO_SLOTS_PER_CLIENT", CONFIG_INT, OFF(studio_slots_per_client), "2", 0,
+     "Image studio requests one client may have running at once."},
+    {"KARAT_TEMPLATE_SLOTS", CONFIG_INT, OFF(template_slots), "4", 0,
+     "Template uploads and /clear_excel_file requests worked on at once; more get 429."},
+    {"KARAT_TEMPLATE_SLOTS_PER_CLIENT", CONFIG_INT, OFF(template_slots_per_client), "2", 0,
+     "Template requests one client may have running at once."},
+    {"KARAT_RETRY_AFTER", CONFIG_INT, OFF(retry_after_s), "5", 0,
+     "Seconds sent in Retry-After when Karat answers 429 because its work slots are full."},
     {"KARAT_IMAGE_TYPES_EARRINGS", CONFIG_STR, OFF(image_types_earrings), "1,2,4,5", 0,
      "Image types /generate-images makes for earrings when the request names none (1 White "
      "Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel "

@@ -67,6 +67,14 @@ struct config {
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;
+    /* admission: bounded expensive work (core/admit.h), 429 when full */
+    int max_active_jobs;
+    int max_jobs_per_client;
+    int studio_slots;
+    int studio_slots_per_client;
+    int template_slots;
+    int template_slots_per_client;
+    int retry_after_s;
     /* image studio (studio/): default image types per product */
     char *image_types_earrings;
     char *image_types_bracelet;

@@ -45,7 +45,8 @@
  *   json_too_large; deeper than max_json_depth or bad syntax -> 400 bad_json
  *   (message has line and column); form data -> 400 bad_json.
  * - Responses: content_type defaults to application/json; a "Content-Type:"
- *   line in extra_headers overrides it. etag is quoted if not already;
+ *   line in extra_headers overrides it. A 429 gets "Retry-After:
+ *   retry_after_s" unless the handler set one. etag is quoted if not already;
  *   If-None-Match on GET/HEAD with status 200 -> 304 without body. A handler
  *   that sets no status -> 500 internal.
  * - Connections: at most 512 at once (one thread each), and at most
@@ -110,6 +111,7 @@ struct http_server_opts {
     const char *cors_origins;
     int conn_timeout_s;
     int max_conns_per_ip; /* <= 0: 64 */
+    int retry_after_s;    /* Retry-After of a 429 that sets none itself; <= 0: 5 */
     struct http_limits limits;
 };
 
@@ -149,6 +151,10 @@ int http_req_is_form(const struct http_request *r);
 json_t *http_req_json(struct http_request *r, struct http_response *res);
 /* Base URL this request came in on ("http://host:port"), from Host. */
 const char *http_req_base_url(const struct http_request *r);
+/* Who is asking, for per-client limits: "key:" and 16 hex digits of the
+ * SHA-256 of the API key the request passed the gate with, or, without API
+ * keys, "addr:" and the client's address. Never the key itself. */
+void http_req_client(const struct http_request *r, char *out, size_t n);
 
 /* ---- response helpers ---- */
 /* Steals `body` (decrefs it). */

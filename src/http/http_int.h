@@ -29,6 +29,7 @@
 #define HTTP_ALLOW_LEN            128 /* "GET, HEAD, POST, OPTIONS" */
 #define HTTP_MAX_CONNS            512 /* concurrent connections (one thread each) */
 #define HTTP_DEFAULT_CONNS_PER_IP 64
+#define HTTP_DEFAULT_RETRY_AFTER  5 /* seconds, for a 429 that sets none */
 #define HTTP_PP_BUFFER            16384
 
 /* ---- arena: strings that live as long as the request ---- */
@@ -94,6 +95,7 @@ struct http_server {
     char *origins[HTTP_MAX_LIST];
     int norigins;
     int unmatched_metric; /* series for requests that matched no route */
+    char retry_after[16]; /* Retry-After value for a 429 without one */
 };
 
 struct http_field {

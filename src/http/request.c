@@ -7,12 +7,15 @@
  * max_json_depth, the latter checked by a scan outside strings before
  * jansson sees the text, so a deep "[[[[..." never reaches the parser.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/util.h"
 #include "http/http_int.h"
 
 /* ---- arena ---------------------------------------------------------------- */
@@ -242,4 +245,40 @@ const char *http_req_base_url(const struct http_request *r)
     snprintf(w->base_url, sizeof w->base_url, strchr(lh, ':') ? "http://[%s]:%d" : "http://%s:%d",
              lh, r->srv->port);
     return w->base_url;
+}
+
+/* ---- client identity ------------------------------------------------------- */
+
+/* The API key the request carries (already checked by the gate when keys are set). */
+static const char *presented_key(const struct http_request *r)
+{
+    const char *v = http_req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (v && strncasecmp(v, "Bearer ", 7) == 0)
+        return v + 7 + strspn(v + 7, " ");
+    return http_req_header(r, "X-API-Key");
+}
+
+void http_req_client(const struct http_request *r, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci;
+    char addr[INET6_ADDRSTRLEN] = "?";
+    char hex[65];
+
+    if (r->srv->nkeys > 0 && presented_key(r)) {
+        const char *k = presented_key(r);
+        util_sha256_hex(k, strlen(k), hex);
+        snprintf(out, n, "key:%.16s", hex);
+        return;
+    }
+    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        const void *raw =
+            sa->sa_family == AF_INET6
+                ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
+                : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        if (!inet_ntop(sa->sa_family, raw, addr, sizeof addr))
+            snprintf(addr, sizeof addr, "?");
+    }
+    snprintf(out, n, "addr:%s", addr);
 }

@@ -240,6 +240,8 @@ static void add_headers(struct http_request *r, struct MHD_Response *mr,
     if (status == 405 || r->preflight)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_ALLOW, r->m.allow);
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
+    if (status == 429 && !MHD_get_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER))
+        MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, r->srv->retry_after);
     add_cors(r, mr);
 }
 

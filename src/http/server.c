@@ -359,6 +359,8 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     s->unmatched_metric = http_metrics_route_id("-", "(unmatched)");
     s->nkeys = http_split_list(opts->api_keys, s->keys, HTTP_MAX_LIST);
     s->norigins = http_split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
+    snprintf(s->retry_after, sizeof s->retry_after, "%d",
+             opts->retry_after_s > 0 ? opts->retry_after_s : HTTP_DEFAULT_RETRY_AFTER);
     rc = open_listener(s, opts->listen, &fd, err);
     if (rc != KR_OK)
         goto out;

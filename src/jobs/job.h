@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/admit.h"
 #include "core/err.h"
 #include "jobs/jobs.h"
 
@@ -36,7 +37,9 @@ struct job {
     json_t *result, *error; /* set when the job ends */
     int64_t created_ms, updated_ms, finished_ms;
     int refs;
-    struct job *next; /* active list */
+    char owner[ADMIT_CLIENT_LEN]; /* who submitted it (admission share); "" = nobody */
+    int admitted;                 /* holds a slot of the jobs' admission */
+    struct job *next;             /* active list */
 };
 
 /* A new job holding references to params/items; NULL on allocation failure. */

@@ -134,6 +134,8 @@ enum kr_code jobs_doc_put_job(struct store *s, const struct job *jb, struct kr_e
                   "state", jobs_state_name(jb->state), "params", jb->params, "items", jb->items,
                   "created_ms", (json_int_t)jb->created_ms, "updated_ms",
                   (json_int_t)jb->updated_ms, "finished_ms", (json_int_t)jb->finished_ms);
+    if (doc && jb->owner[0])
+        json_object_set_new(doc, "owner", json_string(jb->owner));
     if (doc && jb->result)
         json_object_set(doc, "result", jb->result);
     if (doc && jb->error)
@@ -196,6 +198,8 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
     if (!jb)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     jb->state = (enum job_state)state;
+    if (json_is_string(json_object_get(doc, "owner")))
+        util_strlcpy(jb->owner, json_string_value(json_object_get(doc, "owner")), sizeof jb->owner);
     jb->created_ms = int_field(doc, "created_ms");
     jb->updated_ms = int_field(doc, "updated_ms");
     jb->finished_ms = int_field(doc, "finished_ms");

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/admit.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "jobs/job.h"
@@ -40,6 +41,7 @@ struct jobs {
     struct job *finished; /* memory-only mode, oldest first */
     int nfinished;
     struct jobs_stats stats;
+    struct admit *admit; /* NULL: no bound on active jobs */
     void (*thread_exit)(void);
 };
 
@@ -231,6 +233,9 @@ static void run_finish(struct jobs *j, struct task *t)
     jb->error = rc ? jobs_err_json(&err) : NULL;
     jb->finished_ms = jb->updated_ms = util_epoch_ms();
     jb->finishing = 0;
+    if (jb->admitted) /* ended: its owner may submit again as soon as it sees that */
+        admit_leave(j->admit, jb->owner);
+    jb->admitted = 0;
     if (rc)
         j->stats.jobs_failed++;
     else
@@ -301,6 +306,8 @@ static void resume_one(const char *id, void *ctx)
                 jobs_job_set_item(jb, i, jobs_item_doc(0, NULL, jobs_err_json(&e)));
     }
     jb->refs = 1;
+    /* Already accepted: it runs even if a smaller bound is now full. */
+    jb->admitted = j->admit && admit_enter(j->admit, jb->owner, NULL) == KR_OK;
     log_info("job %s: resuming, %zu of %zu items already finished", id, jb->n_ok + jb->n_failed,
              jb->total);
     list_append(&j->active, jb);
@@ -331,35 +338,63 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
     return rc;
 }
 
-enum kr_code jobs_submit(struct jobs *j, const char *kind, json_t *params, json_t *items,
-                         char id[JOBS_ID_LEN], struct kr_err *err)
+void jobs_set_admission(struct jobs *j, struct admit *a)
+{
+    j->admit = a;
+}
+
+enum kr_code jobs_reserve(struct jobs *j, const char *owner, struct kr_err *err)
+{
+    return j->admit ? admit_enter(j->admit, owner ? owner : "", err) : KR_OK;
+}
+
+void jobs_unreserve(struct jobs *j, const char *owner)
+{
+    if (j->admit)
+        admit_leave(j->admit, owner ? owner : "");
+}
+
+enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, json_t *params,
+                         json_t *items, char id[JOBS_ID_LEN], struct kr_err *err)
 {
     const struct jobs_kind *k = find_kind(j, kind ? kind : "");
-    struct job *jb;
+    struct job *jb = NULL;
     enum kr_code rc;
 
-    if (!k)
-        return kr_fail(err, KR_EINVAL, "unknown_kind", "unknown job kind %s", kind);
-    if (!json_is_array(items) || json_array_size(items) == 0)
-        return kr_fail(err, KR_EINVAL, "no_items", "a job needs at least one item");
-    if (json_array_size(items) > JOBS_MAX_ITEMS)
-        return kr_fail(err, KR_ELIMIT, "too_many_items", "a job takes at most %d items",
-                       JOBS_MAX_ITEMS);
+    if (!k) {
+        rc = kr_fail(err, KR_EINVAL, "unknown_kind", "unknown job kind %s", kind);
+        goto out;
+    }
+    if (!json_is_array(items) || json_array_size(items) == 0) {
+        rc = kr_fail(err, KR_EINVAL, "no_items", "a job needs at least one item");
+        goto out;
+    }
+    if (json_array_size(items) > JOBS_MAX_ITEMS) {
+        rc = kr_fail(err, KR_ELIMIT, "too_many_items", "a job takes at most %d items",
+                     JOBS_MAX_ITEMS);
+        goto out;
+    }
     util_random_hex(id, (JOBS_ID_LEN - 1) / 2);
-    jb = jobs_job_new(id, kind, params, items);
-    if (!jb)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    if (!(jb = jobs_job_new(id, kind, params, items))) {
+        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        goto out;
+    }
     jb->kind = k;
     jb->refs = 1;
-    if (j->store && (rc = jobs_doc_put_job(j->store, jb, err))) {
-        jobs_job_free(jb);
-        return rc;
-    }
+    util_strlcpy(jb->owner, owner ? owner : "", sizeof jb->owner);
+    jb->admitted = j->admit != NULL;
+    if (j->store && (rc = jobs_doc_put_job(j->store, jb, err)))
+        goto out;
     pthread_mutex_lock(&j->mu);
     list_append(&j->active, jb);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     return KR_OK;
+out:
+    jobs_unreserve(j, owner);
+    if (jb)
+        jobs_job_free(jb);
+    return rc;
 }
 
 /* ---- queries ---- */

@@ -36,6 +36,7 @@
 
 #include "core/err.h"
 
+struct admit;
 struct store;
 struct jobs;
 
@@ -70,9 +71,26 @@ void jobs_on_thread_exit(struct jobs *j, void (*fn)(void));
  * whose kind is not registered is marked failed ("unknown_kind"). */
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err);
 
-/* Queue a job. items: a non-empty array. id receives the new job's id. */
-enum kr_code jobs_submit(struct jobs *j, const char *kind, json_t *params, json_t *items,
-                         char id[JOBS_ID_LEN], struct kr_err *err);
+/* Bound the jobs that are queued or running at once, overall and per owner
+ * (core/admit.h): a job holds one slot from jobs_reserve() until it ends, and
+ * a resumed job takes its owner's slot again. Borrowed; it must outlive j.
+ * Call before jobs_start(). Without it any number of jobs is accepted. */
+void jobs_set_admission(struct jobs *j, struct admit *a);
+
+/* Take owner's slot for a job about to be submitted, so that a caller refuses
+ * before it does any work or side effect: KR_ERATELIMIT ("busy",
+ * "client_busy") when there is none (KR_OK without an admission). The slot
+ * goes to the job jobs_submit() creates, or back with jobs_unreserve() when
+ * the caller gives up first. */
+enum kr_code jobs_reserve(struct jobs *j, const char *owner, struct kr_err *err);
+void jobs_unreserve(struct jobs *j, const char *owner);
+
+/* Queue a job for owner (the client it counts against; NULL = anonymous),
+ * who must hold a reservation when an admission is set; the job keeps it
+ * until it ends, and a failed submit gives it back. items: a non-empty array.
+ * id receives the new job's id. */
+enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, json_t *params,
+                         json_t *items, char id[JOBS_ID_LEN], struct kr_err *err);
 
 /* The client view of a job:
  *   {"job_id", "kind", "status": "queued"|"running"|"done"|"failed",

@@ -193,8 +193,9 @@ static inline json_t *ca_post_photos(const struct tu_server *s, const char *quer
     return j;
 }
 
-/* Upload a synthetic photo to s (POST /upload-and-index); its Karat URL, malloc'd. */
-static inline char *ca_upload(const struct tu_server *s, int seed)
+/* Upload a synthetic photo to s (POST /upload-and-index) with the request
+ * headers given (may be NULL); its Karat URL, malloc'd. */
+static inline char *ca_upload_as(const struct tu_server *s, int seed, const char *const *headers)
 {
     size_t n;
     unsigned char *img = ca_photo(seed, &n);
@@ -203,7 +204,7 @@ static inline char *ca_upload(const struct tu_server *s, int seed)
     struct tu_resp r;
     json_t *j;
     snprintf(url, sizeof url, "%s/upload-and-index", s->base);
-    assert_int_equal(tu_post_multipart(url, &p, 1, NULL, &r), 0);
+    assert_int_equal(tu_post_multipart(url, &p, 1, headers, &r), 0);
     assert_int_equal(r.status, 200);
     j = ca_json(&r);
     out = strdup(ca_str(j, "s3_url"));
@@ -211,6 +212,11 @@ static inline char *ca_upload(const struct tu_server *s, int seed)
     tu_resp_free(&r);
     free(img);
     return out;
+}
+
+static inline char *ca_upload(const struct tu_server *s, int seed)
+{
+    return ca_upload_as(s, seed, NULL);
 }
 
 /* The fake providers' replies. */

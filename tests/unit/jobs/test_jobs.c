@@ -1,7 +1,9 @@
 /*
  * test_jobs.c - the job runner: the concurrency bound, failure isolation,
  * round-robin between jobs, waiting, persistence across a restart, resuming
- * after a kill -9 without redoing finished items, and unknown kinds.
+ * after a kill -9 without redoing finished items, unknown kinds, and the
+ * admission bound on active jobs (per owner, given back when a job ends or a
+ * submit fails, taken again on resume).
  */
 #include "testutil.h"
 
@@ -15,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/admit.h"
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -26,6 +29,7 @@ static struct {
     atomic_int inflight, max_inflight, finishes, finish_mismatch;
     atomic_int calls[MAX_ITEMS];
     int sleep_ms;
+    atomic_int hold;      /* items wait while set */
     int fail_every;       /* item i fails when fail_every && i % fail_every == fail_every - 1 */
     json_t *finish_items; /* copy of what finish() received */
     pthread_mutex_t mu;
@@ -62,6 +66,8 @@ static enum kr_code run_item(void *ctx, const char *job_id, json_t *params, size
     if (index < MAX_ITEMS)
         atomic_fetch_add(&T.calls[index], 1);
     sleep_ms(T.sleep_ms);
+    while (atomic_load(&T.hold))
+        sleep_ms(2);
     atomic_fetch_sub(&T.inflight, 1);
     if (T.fail_every && (int)index % T.fail_every == T.fail_every - 1)
         return kr_fail(err, KR_EUPSTREAM, "fake_failure", "item %zu failed on purpose", index);
@@ -129,7 +135,7 @@ static void submit(struct jobs *j, int n, char id[JOBS_ID_LEN])
 {
     struct kr_err err = {0};
     json_t *items = numbers(n), *params = json_pack("{s:s}", "tag", "t1");
-    assert_int_equal(jobs_submit(j, "square", params, items, id, &err), KR_OK);
+    assert_int_equal(jobs_submit(j, NULL, "square", params, items, id, &err), KR_OK);
     assert_true(jobs_id_ok(id));
     json_decref(items);
     json_decref(params);
@@ -266,9 +272,9 @@ static void test_bad_input(void **state)
 
     reset(0, 0);
     j = open_jobs(NULL, 1);
-    assert_int_equal(jobs_submit(j, "square", NULL, empty, id, &err), KR_EINVAL);
-    assert_int_equal(jobs_submit(j, "square", NULL, obj, id, &err), KR_EINVAL);
-    assert_int_equal(jobs_submit(j, "nope", NULL, obj, id, &err), KR_EINVAL);
+    assert_int_equal(jobs_submit(j, NULL, "square", NULL, empty, id, &err), KR_EINVAL);
+    assert_int_equal(jobs_submit(j, NULL, "square", NULL, obj, id, &err), KR_EINVAL);
+    assert_int_equal(jobs_submit(j, NULL, "nope", NULL, obj, id, &err), KR_EINVAL);
     assert_int_equal(jobs_status(j, "0123456789abcdef0123456789abcdef", &st, &err), KR_ENOTFOUND);
     assert_int_equal(jobs_status(j, "../../etc/passwd", &st, &err), KR_ENOTFOUND);
     assert_int_equal(jobs_wait(j, "zz", 10, &err), KR_ENOTFOUND);
@@ -462,7 +468,7 @@ static void test_unknown_kind_on_resume(void **state)
     /* submitted but never started: stays queued in the store */
     assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK);
     assert_int_equal(jobs_register(j, &ghost_kind, &err), KR_OK);
-    assert_int_equal(jobs_submit(j, "ghost", NULL, items, id, &err), KR_OK);
+    assert_int_equal(jobs_submit(j, NULL, "ghost", NULL, items, id, &err), KR_OK);
     jobs_close(j);
     assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK); /* not started: no workers */
     assert_int_equal(jobs_wait(j, id, 0, &err), KR_ETIMEOUT);
@@ -483,6 +489,68 @@ static void test_unknown_kind_on_resume(void **state)
     tu_rmrf(dir);
 }
 
+static void submit_as(struct jobs *j, const char *owner, char id[JOBS_ID_LEN])
+{
+    struct kr_err err = {0};
+    json_t *items = numbers(2);
+    assert_int_equal(jobs_reserve(j, owner, &err), KR_OK);
+    assert_int_equal(jobs_submit(j, owner, "square", NULL, items, id, &err), KR_OK);
+    json_decref(items);
+}
+
+static void test_admission(void **state)
+{
+    const struct admit_opts ao = {"jobs", 2, 1};
+    char dir[512], ida[JOBS_ID_LEN], idb[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    struct admit *a;
+    struct store *s;
+    struct jobs *j;
+    json_t *items = numbers(1);
+    (void)state;
+
+    tu_tmpdir(dir, sizeof dir);
+    s = open_store(dir);
+    assert_int_equal(admit_open(&ao, &a, &err), KR_OK);
+    assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK); /* not started: jobs stay queued */
+    jobs_set_admission(j, a);
+    assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
+    submit_as(j, "key:a", ida);
+    assert_int_equal(jobs_reserve(j, "key:a", &err), KR_ERATELIMIT);
+    assert_string_equal(err.slug, "client_busy");
+    /* a submit that fails gives its reservation back */
+    assert_int_equal(jobs_reserve(j, "key:b", &err), KR_OK);
+    assert_int_equal(jobs_submit(j, "key:b", "nope", NULL, items, idb, &err), KR_EINVAL);
+    assert_int_equal(admit_in_use(a), 1);
+    submit_as(j, "key:b", idb);
+    assert_int_equal(jobs_reserve(j, "key:c", &err), KR_ERATELIMIT);
+    assert_string_equal(err.slug, "busy");
+    jobs_close(j);
+    admit_close(a);
+
+    /* after a restart the resumed jobs hold their owners' slots until they end */
+    reset(0, 0);
+    atomic_store(&T.hold, 1);
+    assert_int_equal(admit_open(&ao, &a, &err), KR_OK);
+    assert_int_equal(jobs_open(s, 2, &j, &err), KR_OK);
+    jobs_set_admission(j, a);
+    assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
+    assert_int_equal(jobs_start(j, &err), KR_OK);
+    assert_int_equal(admit_in_use(a), 2);
+    assert_int_equal(jobs_reserve(j, "key:a", &err), KR_ERATELIMIT);
+    atomic_store(&T.hold, 0);
+    assert_int_equal(jobs_wait(j, ida, 10000, &err), KR_OK);
+    assert_int_equal(jobs_wait(j, idb, 10000, &err), KR_OK);
+    assert_int_equal(admit_in_use(a), 0);
+    assert_int_equal(jobs_reserve(j, "key:a", &err), KR_OK);
+    jobs_unreserve(j, "key:a");
+    json_decref(items);
+    jobs_close(j);
+    admit_close(a);
+    store_close(s);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_resume_after_kill),
         cmocka_unit_test(test_graceful_close_resumes),
         cmocka_unit_test(test_unknown_kind_on_resume),
+        cmocka_unit_test(test_admission),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     json_decref(T.finish_items);
