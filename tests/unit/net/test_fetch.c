@@ -86,6 +86,62 @@ static void test_name_resolving_to_loopback_refused(void **state)
     buf_release(&out);
 }
 
+/* Every spelling of the loopback fake server (numeric, octal, hex, short,
+ * IPv6-embedded, with credentials, trailing dots, case) is refused or fails,
+ * and none ever reaches it. */
+static void test_url_forms_never_connect(void **state)
+{
+    static const char *const forms[] = {
+        "http://127.0.0.1:%d/x",
+        "http://localhost:%d/x",
+        "http://LOCALHOST:%d/x",
+        "http://localhost.:%d/x",
+        "http://127.0.0.1.:%d/x",
+        "http://127.1:%d/x",
+        "http://127.0.1:%d/x",
+        "http://2130706433:%d/x",
+        "http://0x7f000001:%d/x",
+        "http://0x7f.0.0.1:%d/x",
+        "http://0177.0.0.1:%d/x",
+        "http://017700000001:%d/x",
+        "http://127.000.000.001:%d/x",
+        "http://0.0.0.0:%d/x",
+        "http://0:%d/x",
+        "http://[::1]:%d/x",
+        "http://[::]:%d/x",
+        "http://[::ffff:127.0.0.1]:%d/x",
+        "http://[::ffff:7f00:1]:%d/x",
+        "http://[0:0:0:0:0:ffff:127.0.0.1]:%d/x",
+        "http://[::127.0.0.1]:%d/x",
+        "http://[64:ff9b::7f00:1]:%d/x",
+        "http://[2002:7f00:1::1]:%d/x",
+        "http://[::ffff:0:7f00:1]:%d/x",
+        "http://user:pass@127.0.0.1:%d/x",
+        "http://example.invalid@127.0.0.1:%d/x",
+        "http://127.0.0.1:%d/x#@example.com",
+        "http://127.0.0.1:%d/%%2e%%2e/x",
+        "HTTP://127.0.0.1:%d/x",
+        "https://127.0.0.1:%d/x",
+        "http://127.0.0.1:%d\\@example.invalid/x",
+        " http://127.0.0.1:%d/x",
+    };
+    struct buf out;
+    struct kr_err err = {0};
+    size_t before = fake_ai_count(srv);
+    char url[256];
+    (void)state;
+
+    buf_init(&out, 0);
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf(url, sizeof url, forms[i], fake_ai_port(srv));
+        kr_err_clear(&err);
+        if (net_fetch(url, NULL, &out, NULL, 0, &err) == KR_OK)
+            fail_msg("fetched %s", url);
+        assert_int_equal(fake_ai_count(srv), before);
+    }
+    buf_release(&out);
+}
+
 static void test_schemes_refused(void **state)
 {
     struct buf out;
@@ -233,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loopback_refused_then_allowed),
         cmocka_unit_test(test_name_resolving_to_loopback_refused),
+        cmocka_unit_test(test_url_forms_never_connect),
         cmocka_unit_test(test_schemes_refused),
         cmocka_unit_test(test_oversize_refused),
         cmocka_unit_test(test_redirects),
