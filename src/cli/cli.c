@@ -158,3 +158,12 @@ void cli_finish(struct config *cfg)
     image_shutdown();
     config_release(cfg);
 }
+
+int cli_set(struct config *cfg, const char *name, const char *value)
+{
+    struct kr_err err = {0};
+    if (!value || config_set(cfg, name, value, &err) == KR_OK)
+        return 0;
+    fprintf(stderr, "karat: %s\n", err.msg);
+    return 2;
+}

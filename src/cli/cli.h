@@ -49,6 +49,9 @@ int cli_config(struct config *cfg, const char *data_dir);
 int cli_start(struct config *cfg, const char *data_dir);
 /* The matching image_shutdown() + config_release(). */
 void cli_finish(struct config *cfg);
+/* A command-line flag overriding a configuration variable: value NULL (flag
+ * not given) changes nothing; a bad value prints why and returns 2. */
+int cli_set(struct config *cfg, const char *name, const char *value);
 
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_index(int argc, char **argv);

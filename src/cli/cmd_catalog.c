@@ -83,16 +83,16 @@ static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t
 static int collect(const struct cli_args *a, json_t *refs)
 {
     for (int i = 0; i < a->npos; i++) {
-        struct walk_list l;
+        struct cli_walk_list l;
         if (!strncmp(a->pos[i], "http://", 7) || !strncmp(a->pos[i], "https://", 8)) {
             json_array_append_new(refs, json_string(a->pos[i]));
             continue;
         }
-        if (walk_collect(&a->pos[i], 1, &l))
+        if (cli_walk_collect(&a->pos[i], 1, &l))
             return -1;
         for (size_t k = 0; k < l.n; k++)
             json_array_append_new(refs, json_string(l.v[k]));
-        walk_free(&l);
+        cli_walk_free(&l);
     }
     return json_array_size(refs) ? 0 : -1;
 }

@@ -31,7 +31,7 @@ struct item {
 };
 
 struct run {
-    struct walk_list files;
+    struct cli_walk_list files;
     struct item *items;
     struct dedup_rule rule;
     long long max_pixels, max_bytes;
@@ -132,7 +132,7 @@ static int run(struct cli_args *a, struct config *cfg, int threads, int as_json)
     struct run r = {0};
     json_t *o;
 
-    if (walk_collect(a->pos, a->npos, &r.files))
+    if (cli_walk_collect(a->pos, a->npos, &r.files))
         return 2;
     dedup_rule_default(&r.rule, cfg->dedup_hash_max, cfg->dedup_desc_min);
     r.max_pixels = cfg->max_pixels;
@@ -142,7 +142,7 @@ static int run(struct cli_args *a, struct config *cfg, int threads, int as_json)
     for (size_t i = 0; i < r.files.n; i++)
         r.parent[i] = (int)i;
     util_malloc_keep_large();
-    walk_parallel(r.files.n, threads, as_json ? NULL : "hashing", sign_one, &r);
+    cli_walk_parallel(r.files.n, threads, as_json ? NULL : "hashing", sign_one, &r);
     o = result(&r);
     if (as_json) {
         json_dumpf(o, stdout, JSON_INDENT(2));
@@ -155,7 +155,7 @@ static int run(struct cli_args *a, struct config *cfg, int threads, int as_json)
         free(r.items[i].error);
     free(r.items);
     free(r.parent);
-    walk_free(&r.files);
+    cli_walk_free(&r.files);
     return 0;
 }
 
@@ -173,9 +173,11 @@ int cli_cmd_dedup(int argc, char **argv)
     }
     if (cli_start(&cfg, NULL))
         return 2;
-    rc = run(&a, &cfg,
-             cli_get(&a, opts, "--threads") ? atoi(cli_get(&a, opts, "--threads")) : cfg.threads,
-             cli_get(&a, opts, "--json") != NULL);
+    if (cli_set(&cfg, "KARAT_THREADS", cli_get(&a, opts, "--threads"))) {
+        cli_finish(&cfg);
+        return 2;
+    }
+    rc = run(&a, &cfg, cfg.threads, cli_get(&a, opts, "--json") != NULL);
     cli_finish(&cfg);
     return rc;
 }

@@ -30,7 +30,7 @@ static const struct cli_opt opts[] = {
 
 struct job {
     struct repo *repo;
-    struct walk_list files;
+    struct cli_walk_list files;
     const char *bucket, *website;
     int check;
     atomic_llong indexed, skipped, duplicates, failed;
@@ -98,11 +98,11 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
     }
     j.bucket = bucket;
     j.check = cli_get(a, opts, "--no-dedup") == NULL;
-    if (walk_collect(a->pos, a->npos, &j.files))
+    if (cli_walk_collect(a->pos, a->npos, &j.files))
         return 2;
     if (repo_open(cfg, "http://127.0.0.1:8000", &j.repo, &err)) {
         fprintf(stderr, "karat index: %s\n", err.msg);
-        walk_free(&j.files);
+        cli_walk_free(&j.files);
         return 2;
     }
     j.reasons = calloc(j.files.n + 1, sizeof *j.reasons);
@@ -113,11 +113,11 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
      * about 2 % slower on 2 cores, docs/BENCHMARKS.md) */
     if (threads <= 0)
         threads = 3 * (int)sysconf(_SC_NPROCESSORS_ONLN);
-    walk_parallel(j.files.n, threads, "indexing", index_one, &j);
+    cli_walk_parallel(j.files.n, threads, "indexing", index_one, &j);
     rc = report(&j, util_now_ms() - t0);
     free(j.reasons);
     repo_close(j.repo);
-    walk_free(&j.files);
+    cli_walk_free(&j.files);
     return rc;
 }
 
@@ -137,8 +137,11 @@ int cli_cmd_index(int argc, char **argv)
     if (cli_start(&cfg, cli_get(&a, opts, "--data")))
         return 2;
     log_set_level(LOG_WARN);
-    rc = run(&cfg, &a,
-             cli_get(&a, opts, "--threads") ? atoi(cli_get(&a, opts, "--threads")) : cfg.threads);
+    if (cli_set(&cfg, "KARAT_THREADS", cli_get(&a, opts, "--threads"))) {
+        cli_finish(&cfg);
+        return 2;
+    }
+    rc = run(&cfg, &a, cfg.threads);
     cli_finish(&cfg);
     return rc;
 }

@@ -20,7 +20,7 @@
 static const char *const exts[] = {".jpg",  ".jpeg", ".png", ".webp", ".heic",
                                    ".heif", ".avif", ".tif", ".tiff", ".gif"};
 
-int walk_is_image_name(const char *path)
+int cli_walk_is_image_name(const char *path)
 {
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof exts / sizeof exts[0]; i++)
@@ -29,9 +29,9 @@ int walk_is_image_name(const char *path)
     return 0;
 }
 
-static struct walk_list *cur_list; /* nftw has no user pointer; walks are not concurrent */
+static struct cli_walk_list *cur_list; /* nftw has no user pointer; walks are not concurrent */
 
-static int add_path(struct walk_list *l, const char *p)
+static int add_path(struct cli_walk_list *l, const char *p)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
@@ -50,7 +50,7 @@ static int on_entry(const char *p, const struct stat *st, int type, struct FTW *
     (void)st;
     (void)f;
     struct stat target;
-    if (!walk_is_image_name(p))
+    if (!cli_walk_is_image_name(p))
         return 0;
     /* folders are walked without following links (no loops), but a link
      * to a file is taken */
@@ -64,7 +64,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int walk_collect(char **paths, int npaths, struct walk_list *out)
+int cli_walk_collect(char **paths, int npaths, struct cli_walk_list *out)
 {
     struct stat st;
     memset(out, 0, sizeof *out);
@@ -82,7 +82,7 @@ int walk_collect(char **paths, int npaths, struct walk_list *out)
     return 0;
 }
 
-void walk_free(struct walk_list *l)
+void cli_walk_free(struct cli_walk_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
         free(l->v[i]);
@@ -119,7 +119,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-void walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
+void cli_walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
                    void *ctx)
 {
     struct pool p = {.n = n, .fn = fn, .ctx = ctx, .label = label, .t0 = util_now_ms()};

@@ -7,18 +7,18 @@
 
 #include <stddef.h>
 
-struct walk_list {
+struct cli_walk_list {
     char **v; /* sorted paths, owned */
     size_t n, cap;
 };
 
-int walk_is_image_name(const char *path);
+int cli_walk_is_image_name(const char *path);
 /* Files given directly are taken as they are; folders are walked for image names. */
-int walk_collect(char **paths, int npaths, struct walk_list *out);
-void walk_free(struct walk_list *l);
+int cli_walk_collect(char **paths, int npaths, struct cli_walk_list *out);
+void cli_walk_free(struct cli_walk_list *l);
 /* fn(i) for i in [0, n) on `threads` threads (0 = all cores); a progress bar
  * labelled `label` on stderr when it is a terminal (label NULL = none). */
-void walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
+void cli_walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
                    void *ctx);
 
 #endif
