@@ -38,10 +38,40 @@ static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
 {
     struct repo *r = ctx;
     struct store_image img;
-    if (store_image_get(r->store, id, &img, NULL))
+    struct kr_err e = {0};
+    enum kr_code rc = store_image_get(r->store, id, &img, &e);
+
+    if (rc == KR_ENOTFOUND)
+        return 1;
+    if (rc) {
+        log_warn("duplicate check: reading image %lld failed: %s", (long long)id, e.msg);
         return -1;
+    }
     memcpy(desc, img.sig.desc, sizeof img.sig.desc);
     return 0;
+}
+
+enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,
+                         const char *what)
+{
+    if (rc == KR_OK || rc == KR_ENOTFOUND)
+        return rc;
+    if (err) {
+        *err = *e;
+        err->code = rc;
+        if (!err->slug)
+            err->slug = kr_code_name(rc);
+        kr_err_prefix(err, "%s: ", what);
+    }
+    return rc;
+}
+
+void repo__cleanup_failed(enum kr_code rc, const struct kr_err *e, const char *what,
+                          const char *bucket, const char *key)
+{
+    if (rc != KR_OK && rc != KR_ENOTFOUND)
+        log_warn("%s %s/%s failed (recovery or fsck will finish it): %s", what, bucket, key,
+                 e->msg);
 }
 
 static enum kr_code open_backends(struct repo *r, struct kr_err *err)
@@ -58,7 +88,9 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
     if (rc)
         return rc;
-    store_image_count(r->store, &rows, NULL);
+    rc = store_image_count(r->store, &rows, err);
+    if (rc)
+        return rc;
     util_fmt(opts, sizeof opts, "capacity=%lld", rows + 1024);
     rc = idx_open(r->cfg->index_backend, opts, &r->idx, err);
     if (!rc)
