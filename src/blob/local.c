@@ -346,6 +346,17 @@ static int walk_keys(struct walk *w, size_t plen, size_t klen)
     return stop;
 }
 
+/* Why the listing's folder (the root or its staging folder) did not open. */
+static enum kr_code list_fail(struct local_blob *lb, int e, const char *path, struct kr_err *err)
+{
+    struct stat st;
+    if ((e == ENOTDIR || e == ELOOP) &&
+        fstatat(lb->root_fd, STAGING_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        return lb_errno_fail(ELOOP, "list", path, err);
+    errno = e;
+    return io_fail(err, "list", path);
+}
+
 static enum kr_code local_list(struct blob *b, int staged,
                                int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
                                struct kr_err *err)
@@ -355,17 +366,23 @@ static enum kr_code local_list(struct blob *b, int staged,
     DIR *d;
     struct dirent *e;
     size_t blen;
-    int stop = 0;
+    int stop = 0, fd;
 
     if (!w)
         return kr_fail(err, KR_ENOMEM, NULL, "blob: out of memory");
     *w = (struct walk){.cb = cb, .ctx = ctx, .err = err};
     util_fmt(w->path, sizeof w->path, "%s%s", lb->root, staged ? "/" STAGING_DIR : "");
     blen = strlen(w->path);
-    d = opendir(w->path);
+    /* from the root's fd: a linked staging folder is not listed through */
+    fd = openat(lb->root_fd, staged ? STAGING_DIR : ".",
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    d = fd < 0 ? NULL : fdopendir(fd);
     if (!d) {
+        enum kr_code rc = errno == ENOENT ? KR_OK : list_fail(lb, errno, w->path, err);
+        if (fd >= 0)
+            close(fd);
         free(w);
-        return errno == ENOENT ? KR_OK : io_fail(err, "opendir", lb->root);
+        return rc;
     }
     while (stop == 0 && (e = readdir(d)) != NULL) {
         if (!blob_name_ok(e->d_name, 0))

@@ -262,6 +262,14 @@ static void test_list(void **state)
     assert_int_equal(s.n, 2);
 }
 
+static int count_cb(const char *bucket, const char *key, void *ctx)
+{
+    (void)bucket;
+    (void)key;
+    ++*(int *)ctx;
+    return 0;
+}
+
 static void refused(enum kr_code rc, const struct kr_err *err)
 {
     assert_int_equal(rc, KR_EIO);
@@ -317,6 +325,11 @@ static void symlinks_refused(struct fx *f)
     /* real folders still work */
     assert_int_equal(blob_put(f->b, "b2", "real/new.jpg", "x", 1, &err), KR_OK);
     assert_get(f->b, "b2", "real/new.jpg", "x");
+    /* a linked staging folder is not listed through */
+    path_of(f, ".staging", q, sizeof q);
+    tu_rmrf(q);
+    assert_int_equal(symlink(out_dir, q), 0);
+    refused(blob_list(f->b, 1, count_cb, &(int){0}, &err), &err);
     tu_rmrf(out_dir);
 }
 
