@@ -126,8 +126,9 @@ static void test_failing_lookup_is_5xx_and_stores_nothing(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
-/* CLEAN_ORPHANS_ON_STARTUP with a store that fails row lookups: the server
- * refuses to start and deletes nothing; healthy, it serves every file. */
+/* `karat fsck --repair` with a failing blob_stat, then CLEAN_ORPHANS_ON_STARTUP
+ * with a store that fails row lookups: each refuses (exit 2, no start) and
+ * deletes nothing; healthy, the server serves every file. */
 static void test_startup_clean_orphans_failing_store_deletes_nothing(void **state)
 {
     const char *bad[] = {"KARAT_STORE=fault", "CLEAN_ORPHANS_ON_STARTUP=true",
@@ -146,6 +147,11 @@ static void test_startup_clean_orphans_failing_store_deletes_nothing(void **stat
         free(p);
     }
     assert_int_equal(tu_server_stop(&s), 0);
+
+    /* karat fsck --repair with every blob_stat failing: exit 2, nothing removed */
+    const char *argv[] = {getenv("KARAT_FAULT_BIN"), "fsck", "--repair", "--data", dir, NULL};
+    const char *stat_fails[] = {"KARAT_BLOB=fault", "KARAT_FAULTS=blob.stat=*:io_error", NULL};
+    assert_int_equal(tu_run(argv, stat_fails, NULL), 2);
 
     assert_int_equal(start(&s, "KARAT_FAULT_BIN", dir, bad), -1);
     snprintf(log, sizeof log, "%s", s.log_path);
