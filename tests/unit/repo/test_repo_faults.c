@@ -266,6 +266,24 @@ static void test_delete_failing_unpublish_keeps_row(void **state)
     repo_close(r);
 }
 
+/* Re-indexing with unreadable blobs stops with the error (an entry skipped
+ * in silence would let a duplicate of that photo in later). */
+static void test_reindex_failing_blob_stops(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    long long n = -1;
+    (void)state;
+    ingest(r, 70);
+    ingest(r, 71);
+    fault_arm("blob.get", 2, KR_EIO);
+    assert_int_equal(repo_reindex(r, &n, &err), KR_EIO);
+    fault_reset();
+    assert_int_equal(repo_reindex(r, &n, &err), KR_OK);
+    assert_int_equal(n, 2);
+    repo_close(r);
+}
+
 int main(void)
 {
     struct kr_err err = {0};
@@ -280,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reindex_failing_blob_stops, setup, teardown),
     };
     if (image_init("test", &err))
         return 1;
