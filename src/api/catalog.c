@@ -37,25 +37,12 @@
 
 /* ---- io for the pipeline ---- */
 
-/* Is url one of this server's file URLs (public base + /files/, or /files/...)? */
-static int karat_url(struct api_app *app, const char *url)
-{
-    char base[1024];
-    size_t n;
-
-    if (strncmp(url, "/files/", 7) == 0)
-        return 1;
-    repo_url_for(app->repo, "b", "k", base, sizeof base); /* ".../files/b/k" */
-    n = strlen(base);
-    return n > 3 && strncmp(url, base, n - 3) == 0;
-}
-
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
     struct api_app *app = ctx;
     struct net_fetch_opts o = {0};
 
-    if (karat_url(app, ref))
+    if (repo_own_url(app->repo, ref)) /* the one own-URL rule, in repo/ */
         return repo_read_url(app->repo, ref, out, err);
     if (!net_url_ok(ref))
         return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");

@@ -139,8 +139,10 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
     http_res_json(res, 200, o);
 }
 
-/* One URL of a /delete_image list -> its per-URL result object. */
-static json_t *delete_one(struct api_app *app, const char *url, int *deleted)
+/* One URL of a /delete_image list -> its per-URL result object. A failure
+ * of Karat's own (5xx: the store or disk) is kept in *failed so the answer
+ * never reads as "not found" when nothing could be deleted. */
+static json_t *delete_one(struct api_app *app, const char *url, int *deleted, struct kr_err *failed)
 {
     struct kr_err err = {0};
     json_t *o = json_object();
@@ -153,6 +155,8 @@ static json_t *delete_one(struct api_app *app, const char *url, int *deleted)
         json_object_set_new(o, "deleted", json_false());
         json_object_set_new(o, "error", json_string(err.msg));
         json_object_set_new(o, "code", json_string(err.slug ? err.slug : "error"));
+        if (http_status_for(err.code) >= 500)
+            *failed = err;
     }
     return o;
 }
@@ -163,7 +167,8 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
     json_t *body = http_req_json(req, res), *results, *o;
     const char *list;
     char *copy, *save = NULL;
-    int total = 0, deleted = 0;
+    int total = 0, deleted = 0, status = 404;
+    struct kr_err failed = {0};
 
     if (!body)
         return;
@@ -180,16 +185,20 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
         if (!*u)
             continue;
         total++;
-        json_array_append_new(results, delete_one(app, u, &deleted));
+        json_array_append_new(results, delete_one(app, u, &deleted, &failed));
     }
     free(copy);
     o = json_object();
     json_object_set_new(o, "status", json_string(deleted == total && total ? "success"
                                                  : deleted ? "partial" : "failed"));
     json_object_set_new(o, "results", results);
-    if (!deleted) {
+    if (!deleted && failed.code) {
+        status = http_status_for(failed.code);
+        json_object_set_new(o, "error", json_string(failed.msg));
+        json_object_set_new(o, "code", json_string(failed.slug ? failed.slug : "error"));
+    } else if (!deleted) {
         json_object_set_new(o, "error", json_string("Image not found"));
         json_object_set_new(o, "code", json_string("not_found"));
     }
-    http_res_json(res, deleted ? 200 : 404, o);
+    http_res_json(res, deleted ? 200 : status, o);
 }

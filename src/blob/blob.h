@@ -65,6 +65,10 @@ struct blob {
 };
 
 const struct blob_ops *blob_backend(const char *name);
+/* Make ops available by its name (a backend outside this folder, such as
+ * the tests' fault-injecting decorators). Not thread-safe: call before any
+ * blob_open(). Adding the same ops again is KR_OK. */
+enum kr_code blob_backend_add(const struct blob_ops *ops, struct kr_err *err);
 
 /* A valid bucket or key: 1..255 bytes of [A-Za-z0-9._-] (keys may add '/'),
  * no "..", no leading '/' or '.'. Backends refuse anything else. */

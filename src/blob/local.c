@@ -21,10 +21,15 @@
  * publish() of an object that is already published and no longer staged is
  * KR_OK, and likewise for unpublish(); KR_ENOTFOUND only if neither exists.
  *
+ * Symbolic links: the root may be one; nothing beneath it may. Every path
+ * is resolved from the root's fd with no link followed (local_path.c), and
+ * a link met on the way is an error (KR_EIO "blob_symlink_refused"), not
+ * "not found". list() skips links.
+ *
  * Thread safety: there is no shared mutable state; the file system orders
  * concurrent calls (last rename wins, as with any object store).
  */
-#include "blob/blob.h"
+#include "blob/local_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,14 +42,6 @@
 
 #include "core/util.h"
 
-#define LB_PATH_MAX 4096
-#define STAGING_DIR ".staging"
-
-struct local_blob {
-    struct blob base;
-    char root[LB_PATH_MAX - 600]; /* leaves room for "/.staging/<bucket>/<key>" */
-};
-
 extern const struct blob_ops blob_local_ops;
 
 /* Checked downcast: a struct blob handed to these functions must be ours. */
@@ -55,71 +52,14 @@ static struct local_blob *local_of(struct blob *b)
     return (struct local_blob *)b;
 }
 
-/* The file path of (bucket, key), published or staged; refuses bad names. */
-static enum kr_code obj_path(struct local_blob *lb, int staged, const char *bucket, const char *key,
-                             char *out, size_t n, struct kr_err *err)
-{
-    if (!blob_name_ok(bucket, 0) || !blob_name_ok(key, 1))
-        return kr_fail(err, KR_EINVAL, "bad_name", "blob: invalid bucket or key");
-    if (util_fmt(out, n, "%s/%s%s%s/%s", lb->root, staged ? STAGING_DIR : "", staged ? "/" : "",
-                 bucket, key))
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "blob: path too long");
-    return KR_OK;
-}
-
 static enum kr_code io_fail(struct kr_err *err, const char *what, const char *path)
 {
     return kr_fail(err, KR_EIO, "blob_io", "blob: %s %s: %s", what, path, strerror(errno));
 }
 
-static enum kr_code fsync_dir(const char *dir, struct kr_err *err)
+static enum kr_code fsync_fd(int fd, const char *rel, struct kr_err *err)
 {
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r;
-
-    if (fd < 0)
-        return io_fail(err, "open dir", dir);
-    r = fsync(fd);
-    close(fd);
-    return r == 0 ? KR_OK : io_fail(err, "fsync dir", dir);
-}
-
-/* fsync the folder holding `path` (path is writable scratch: cut at the last '/'). */
-static enum kr_code fsync_parent(const char *path, struct kr_err *err)
-{
-    char dir[LB_PATH_MAX];
-    char *slash;
-
-    util_strlcpy(dir, path, sizeof dir);
-    slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return fsync_dir("/", err);
-    *slash = '\0';
-    return fsync_dir(dir, err);
-}
-
-/* Create the folders leading to `path` (below root), fsyncing each new one
- * into its parent so the new entry is as durable as the file put in it. */
-static enum kr_code make_parents(struct local_blob *lb, const char *path, struct kr_err *err)
-{
-    char tmp[LB_PATH_MAX];
-    size_t skip = strlen(lb->root) + 1;
-
-    util_strlcpy(tmp, path, sizeof tmp);
-    for (char *p = tmp + skip; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) == 0) {
-            enum kr_code rc = fsync_parent(tmp, err);
-            if (rc)
-                return rc;
-        } else if (errno != EEXIST) {
-            return io_fail(err, "mkdir", tmp);
-        }
-        *p = '/';
-    }
-    return KR_OK;
+    return fsync(fd) == 0 ? KR_OK : io_fail(err, "fsync folder of", rel);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -136,32 +76,37 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
-/* Temp file next to target, fsync, rename over target, fsync the folder. */
-static enum kr_code write_replace(struct local_blob *lb, const char *target, const void *data,
-                                  size_t n, struct kr_err *err)
+/* Temp file next to the target, fsync, rename over the target, fsync the
+ * folder (its fd: no path is resolved twice). */
+static enum kr_code write_replace(struct local_blob *lb, int staged, const char *bucket,
+                                  const char *key, const void *data, size_t n, struct kr_err *err)
 {
-    char tmp[LB_PATH_MAX], rnd[17];
-    const char *slash = strrchr(target, '/');
-    enum kr_code rc = make_parents(lb, target, err);
+    struct lb_loc loc;
+    char tmp[32], rnd[17];
+    enum kr_code rc = lb_locate(lb, staged, bucket, key, 1, &loc, err);
     int fd, bad;
 
     if (rc)
         return rc;
     util_random_hex(rnd, 8);
-    if (util_fmt(tmp, sizeof tmp, "%.*s/.tmp-%s", (int)(slash - target), target, rnd))
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "blob: path too long");
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return io_fail(err, "create", tmp);
+    snprintf(tmp, sizeof tmp, ".tmp-%s", rnd);
+    fd = openat(loc.dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        rc = io_fail(err, "create in the folder of", loc.rel);
+        goto out;
+    }
     bad = write_all(fd, data, n) != 0 || fsync(fd) != 0;
     if (close(fd) != 0)
         bad = 1;
-    if (bad || rename(tmp, target) != 0) {
-        rc = io_fail(err, "write", target);
-        unlink(tmp);
-        return rc;
+    if (bad || renameat(loc.dir_fd, tmp, loc.dir_fd, loc.leaf) != 0) {
+        rc = io_fail(err, "write", loc.rel);
+        unlinkat(loc.dir_fd, tmp, 0);
+        goto out;
     }
-    return fsync_parent(target, err);
+    rc = fsync_fd(loc.dir_fd, loc.rel, err);
+out:
+    lb_release(&loc);
+    return rc;
 }
 
 static enum kr_code local_open(const char *location, struct blob **out, struct kr_err *err)
@@ -186,6 +131,11 @@ static enum kr_code local_open(const char *location, struct blob **out, struct k
     memcpy(lb->root, location, len);
     util_fmt(staging, sizeof staging, "%s/" STAGING_DIR, lb->root);
     rc = util_mkdirs(staging, err);
+    /* the root itself may be a link (a data folder on another disk); what
+     * lies beneath it may not */
+    lb->root_fd = rc ? -1 : open(lb->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!rc && lb->root_fd < 0)
+        rc = io_fail(err, "open", lb->root);
     if (rc) {
         free(lb);
         return rc;
@@ -194,27 +144,28 @@ static enum kr_code local_open(const char *location, struct blob **out, struct k
     return KR_OK;
 }
 
-/* stage() and put() differ only in the area they write to. */
-static enum kr_code write_object(struct blob *b, int staged, const char *bucket, const char *key,
-                                 const void *data, size_t n, struct kr_err *err)
-{
-    struct local_blob *lb = local_of(b);
-    char path[LB_PATH_MAX];
-    enum kr_code rc = obj_path(lb, staged, bucket, key, path, sizeof path, err);
-
-    return rc ? rc : write_replace(lb, path, data, n, err);
-}
-
 static enum kr_code local_stage(struct blob *b, const char *bucket, const char *key,
                                 const void *data, size_t n, struct kr_err *err)
 {
-    return write_object(b, 1, bucket, key, data, n, err);
+    return write_replace(local_of(b), 1, bucket, key, data, n, err);
 }
 
 static enum kr_code local_put(struct blob *b, const char *bucket, const char *key, const void *data,
                               size_t n, struct kr_err *err)
 {
-    return write_object(b, 0, bucket, key, data, n, err);
+    return write_replace(local_of(b), 0, bucket, key, data, n, err);
+}
+
+/* Is the object at loc a file? KR_OK, KR_ENOTFOUND (absent), or an error
+ * (a link is refused, not absent). */
+static enum kr_code is_file(const struct lb_loc *loc, struct kr_err *err)
+{
+    struct stat st;
+    if (fstatat(loc->dir_fd, loc->leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return lb_errno_fail(errno, "stat", loc->rel, err);
+    if (S_ISLNK(st.st_mode))
+        return lb_errno_fail(ELOOP, "stat", loc->rel, err);
+    return S_ISREG(st.st_mode) ? KR_OK : lb_errno_fail(ENOENT, "stat", loc->rel, err);
 }
 
 /* Rename src -> dst (durably). If src is gone but dst exists, the move
@@ -222,31 +173,33 @@ static enum kr_code local_put(struct blob *b, const char *bucket, const char *ke
 static enum kr_code move_object(struct local_blob *lb, int from_staged, const char *bucket,
                                 const char *key, struct kr_err *err)
 {
-    char src[LB_PATH_MAX], dst[LB_PATH_MAX];
-    struct stat st;
-    enum kr_code rc = obj_path(lb, from_staged, bucket, key, src, sizeof src, err);
+    struct lb_loc src, dst = {.dir_fd = -1};
+    enum kr_code rc = lb_locate(lb, from_staged, bucket, key, 0, &src, err);
 
     if (!rc)
-        rc = obj_path(lb, !from_staged, bucket, key, dst, sizeof dst, err);
-    if (rc)
-        return rc;
-    if (lstat(src, &st) != 0) {
-        if (errno != ENOENT)
-            return io_fail(err, "stat", src);
-        if (lstat(dst, &st) == 0 && S_ISREG(st.st_mode))
-            return KR_OK;
-        return kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: %s/%s is not %s", bucket, key,
-                       from_staged ? "staged" : "published");
+        rc = is_file(&src, err);
+    if (rc == KR_ENOTFOUND) { /* done already, or nothing to move */
+        rc = lb_locate(lb, !from_staged, bucket, key, 0, &dst, err);
+        if (!rc)
+            rc = is_file(&dst, err);
+        if (rc == KR_ENOTFOUND)
+            rc = kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: %s/%s is not %s", bucket,
+                         key, from_staged ? "staged" : "published");
+        goto out;
     }
-    rc = make_parents(lb, dst, err);
+    if (!rc)
+        rc = lb_locate(lb, !from_staged, bucket, key, 1, &dst, err);
     if (rc)
-        return rc;
-    if (rename(src, dst) != 0)
-        return io_fail(err, "rename", src);
-    if (from_staged)
-        return KR_OK; /* publish: recovery re-publishes a staged blob whose row exists */
-    rc = fsync_parent(dst, err);
-    return rc ? rc : fsync_parent(src, err);
+        goto out;
+    if (renameat(src.dir_fd, src.leaf, dst.dir_fd, dst.leaf) != 0)
+        rc = io_fail(err, "rename", src.rel);
+    /* a publish needs no fsync: recovery re-publishes a staged blob whose row exists */
+    else if (!from_staged && !(rc = fsync_fd(dst.dir_fd, dst.rel, err)))
+        rc = fsync_fd(src.dir_fd, src.rel, err);
+out:
+    lb_release(&src);
+    lb_release(&dst);
+    return rc;
 }
 
 static enum kr_code local_publish(struct blob *b, const char *bucket, const char *key,
@@ -264,16 +217,21 @@ static enum kr_code local_unpublish(struct blob *b, const char *bucket, const ch
 static enum kr_code unlink_object(struct local_blob *lb, int staged, const char *bucket,
                                   const char *key, struct kr_err *err)
 {
-    char path[LB_PATH_MAX];
-    enum kr_code rc = obj_path(lb, staged, bucket, key, path, sizeof path, err);
+    struct lb_loc loc;
+    enum kr_code rc = lb_locate(lb, staged, bucket, key, 0, &loc, err);
 
+    if (rc == KR_ENOTFOUND)
+        return KR_OK; /* its folder is not there: neither is it */
     if (rc)
         return rc;
-    if (unlink(path) != 0)
-        return (errno == ENOENT || errno == ENOTDIR) ? KR_OK : io_fail(err, "unlink", path);
+    if (unlinkat(loc.dir_fd, loc.leaf, 0) != 0)
+        rc = errno == ENOENT ? KR_OK : io_fail(err, "unlink", loc.rel);
     /* discard: a staged blob that comes back after a power cut has no row
      * and is discarded again by recovery, so it needs no fsync */
-    return staged ? KR_OK : fsync_parent(path, err);
+    else if (!staged)
+        rc = fsync_fd(loc.dir_fd, loc.rel, err);
+    lb_release(&loc);
+    return rc;
 }
 
 static enum kr_code local_discard(struct blob *b, const char *bucket, const char *key,
@@ -292,23 +250,20 @@ static enum kr_code local_remove(struct blob *b, const char *bucket, const char 
 static enum kr_code open_published(struct local_blob *lb, const char *bucket, const char *key,
                                    int *fd, struct stat *st, struct kr_err *err)
 {
-    char path[LB_PATH_MAX];
-    enum kr_code rc = obj_path(lb, 0, bucket, key, path, sizeof path, err);
+    struct lb_loc loc;
+    enum kr_code rc = lb_locate(lb, 0, bucket, key, 0, &loc, err);
 
     if (rc)
         return rc;
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (*fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
-            return kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object %s/%s", bucket,
-                           key);
-        return io_fail(err, "open", path);
-    }
-    if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+    *fd = openat(loc.dir_fd, loc.leaf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (*fd < 0)
+        rc = lb_errno_fail(errno, "open", loc.rel, err);
+    else if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
         close(*fd);
-        return kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object %s/%s", bucket, key);
+        rc = kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object %s/%s", bucket, key);
     }
-    return KR_OK;
+    lb_release(&loc);
+    return rc;
 }
 
 static enum kr_code local_get(struct blob *b, const char *bucket, const char *key, struct buf *out,
@@ -391,6 +346,17 @@ static int walk_keys(struct walk *w, size_t plen, size_t klen)
     return stop;
 }
 
+/* Why the listing's folder (the root or its staging folder) did not open. */
+static enum kr_code list_fail(struct local_blob *lb, int e, const char *path, struct kr_err *err)
+{
+    struct stat st;
+    if ((e == ENOTDIR || e == ELOOP) &&
+        fstatat(lb->root_fd, STAGING_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+        return lb_errno_fail(ELOOP, "list", path, err);
+    errno = e;
+    return io_fail(err, "list", path);
+}
+
 static enum kr_code local_list(struct blob *b, int staged,
                                int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
                                struct kr_err *err)
@@ -400,17 +366,23 @@ static enum kr_code local_list(struct blob *b, int staged,
     DIR *d;
     struct dirent *e;
     size_t blen;
-    int stop = 0;
+    int stop = 0, fd;
 
     if (!w)
         return kr_fail(err, KR_ENOMEM, NULL, "blob: out of memory");
     *w = (struct walk){.cb = cb, .ctx = ctx, .err = err};
     util_fmt(w->path, sizeof w->path, "%s%s", lb->root, staged ? "/" STAGING_DIR : "");
     blen = strlen(w->path);
-    d = opendir(w->path);
+    /* from the root's fd: a linked staging folder is not listed through */
+    fd = openat(lb->root_fd, staged ? STAGING_DIR : ".",
+                O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    d = fd < 0 ? NULL : fdopendir(fd);
     if (!d) {
+        enum kr_code rc = errno == ENOENT ? KR_OK : list_fail(lb, errno, w->path, err);
+        if (fd >= 0)
+            close(fd);
         free(w);
-        return errno == ENOENT ? KR_OK : io_fail(err, "opendir", lb->root);
+        return rc;
     }
     while (stop == 0 && (e = readdir(d)) != NULL) {
         if (!blob_name_ok(e->d_name, 0))
@@ -428,7 +400,10 @@ static enum kr_code local_list(struct blob *b, int staged,
 
 static void local_close(struct blob *b)
 {
-    free(local_of(b));
+    struct local_blob *lb = local_of(b);
+    if (lb->root_fd >= 0)
+        close(lb->root_fd);
+    free(lb);
 }
 
 const struct blob_ops blob_local_ops = {

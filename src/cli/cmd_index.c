@@ -51,10 +51,13 @@ static void index_one(size_t i, void *ctx)
     if (buf_read_file(&b, j->files.v[i], &err))
         goto fail;
     util_sha256_hex(b.data, b.len, sha);
-    if (store_image_find_sha(repo_store(j->repo), sha, &img, NULL) == KR_OK) {
+    enum kr_code found = store_image_find_sha(repo_store(j->repo), sha, &img, &err);
+    if (found == KR_OK) {
         atomic_fetch_add(&j->skipped, 1);
         goto out;
     }
+    if (found != KR_ENOTFOUND) /* a failed lookup is not "not stored yet" */
+        goto fail;
     struct repo_ingest_req req = {
         b.data, b.len, name ? name + 1 : j->files.v[i], j->bucket, j->website, j->check, 1, sha};
     if (repo_ingest(j->repo, &req, &res, &err))

@@ -381,14 +381,21 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
         amb[worst] = *c;
 }
 
-/* Re-score the ambiguous candidates with exact descriptors. */
-static void rescore(const struct query *Q, float desc_min, idx_exact_fn exact, void *ctx,
-                    struct cand *amb, int namb, struct idx_hit *hits, int max, int *n)
+/* Re-score the ambiguous candidates with exact descriptors. A source that
+ * fails (not "gone") fails the query: a skipped candidate could be the
+ * duplicate. */
+static enum kr_code rescore(const struct query *Q, float desc_min, idx_exact_fn exact, void *ctx,
+                            struct cand *amb, int namb, struct idx_hit *hits, int max, int *n,
+                            struct kr_err *err)
 {
     float d[DEDUP_DESC_DIM];
 
     for (int i = 0; i < namb; i++) {
-        if (exact(amb[i].h.id, d, ctx) != 0)
+        int got = exact(amb[i].h.id, d, ctx);
+        if (got < 0)
+            return kr_fail(err, KR_EIO, "exact_descriptor_failed",
+                           "duplicate check: reading a stored descriptor failed");
+        if (got > 0)
             continue; /* gone from the store meanwhile */
         float best = -2;
         for (int k = 0; k < Q->n; k++)
@@ -398,6 +405,7 @@ static void rescore(const struct query *Q, float desc_min, idx_exact_fn exact, v
         if (best >= desc_min)
             heap_offer(hits, n, max, &amb[i].h);
     }
+    return KR_OK;
 }
 
 enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
@@ -412,8 +420,8 @@ enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
     int n = 0, namb = 0, hmax = rule->hash_max, dist[1 + DEDUP_PROBES];
     idx_exact_fn exact;
     void *ctx;
+    enum kr_code rc = KR_OK;
 
-    (void)err;
     query_init(q, &Q);
     pthread_rwlock_rdlock(&e->lock);
     exact = e->exact;
@@ -434,10 +442,10 @@ enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
     }
     pthread_rwlock_unlock(&e->lock);
     if (namb)
-        rescore(&Q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n);
+        rc = rescore(&Q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n, err);
     finish(hits, n);
-    *nhits = n;
-    return KR_OK;
+    *nhits = rc ? 0 : n;
+    return rc;
 }
 
 /* ---- search ---------------------------------------------------------------- */

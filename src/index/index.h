@@ -26,7 +26,9 @@
 #define IDX_MAX_HITS 10000
 
 /* Exact descriptor of a stored id, for backends that keep a lossy copy (the
- * embedded index keeps int8): fill desc and return 0, or nonzero if unknown.
+ * embedded index keeps int8): fill desc and return 0, return 1 if the id is
+ * unknown (deleted), or -1 if the source failed (find_dups then fails with
+ * KR_EIO: a failure is never taken for "unknown").
  * Called without any index lock held, possibly from many threads. */
 typedef int (*idx_exact_fn)(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx);
 

@@ -4,6 +4,11 @@
  *
  * Images are the flat keys of a bucket (no '/'); derived files (gen_images/,
  * excel_files/, ...) live under folders and are not checked against rows.
+ *
+ * Only KR_ENOTFOUND means "absent". Any other failure of a lookup (an
+ * unreadable disk, a store that does not answer) stops recovery, re-index
+ * or fsck with that error; fsck checks everything before it repairs
+ * anything, so a failing backend never costs a row or a blob.
  */
 #include "repo/repo_int.h"
 
@@ -55,19 +60,24 @@ static enum kr_code list_objects(struct repo *r, int staged, struct obj_list *l,
     return rc;
 }
 
+/* A staged blob whose row exists is published, one whose row is absent
+ * (KR_ENOTFOUND, nothing else) is discarded; a failed lookup stops here. */
 enum kr_code repo__recover(struct repo *r, long long *published, long long *discarded,
                            struct kr_err *err)
 {
     struct obj_list l;
     struct store_image img;
+    struct kr_err e = {0};
     enum kr_code rc = list_objects(r, 1, &l, err);
 
     *published = *discarded = 0;
     for (size_t i = 0; !rc && i < l.n; i++) {
-        if (store_image_find_key(r->store, l.v[i].bucket, l.v[i].key, &img, NULL) == KR_OK) {
+        rc = repo__found(store_image_find_key(r->store, l.v[i].bucket, l.v[i].key, &img, &e), &e,
+                         err, "recovery: looking up the row of a staged blob");
+        if (rc == KR_OK) {
             rc = blob_publish(r->blob, l.v[i].bucket, l.v[i].key, err);
             (*published)++;
-        } else {
+        } else if (rc == KR_ENOTFOUND) {
             rc = blob_discard(r->blob, l.v[i].bucket, l.v[i].key, err);
             (*discarded)++;
         }
@@ -134,25 +144,28 @@ static enum kr_code list_ids(struct repo *r, struct id_list *l, struct kr_err *e
     return rc;
 }
 
+/* A row deleted meanwhile, a missing blob or bytes that no longer decode
+ * are skipped (and logged); a failing store or blob stops the re-index. */
 static enum kr_code reindex_one(struct repo *r, int64_t id, long long *done, struct kr_err *err)
 {
     struct store_image img;
     struct dedup_sig sig;
     struct kr_err e = {0};
     struct buf b;
-    enum kr_code rc = KR_OK;
+    enum kr_code rc = repo__found(store_image_get(r->store, id, &img, &e), &e, err, "reindex");
 
-    if (store_image_get(r->store, id, &img, NULL))
-        return KR_OK; /* deleted meanwhile */
+    if (rc)
+        return rc == KR_ENOTFOUND ? KR_OK : rc;
     buf_init(&b, (size_t)r->cfg->max_upload_bytes + 1);
-    if (blob_get(r->blob, img.bucket, img.key, &b, &e) == KR_OK &&
-        dedup_compute_bytes(b.data, b.len, r->cfg->max_pixels, &sig, NULL, &e) == KR_OK) {
+    rc = repo__found(blob_get(r->blob, img.bucket, img.key, &b, &e), &e, err, "reindex");
+    if (rc == KR_OK && dedup_compute_bytes(b.data, b.len, r->cfg->max_pixels, &sig, NULL, &e) == KR_OK) {
         rc = store_image_update_sig(r->store, id, &sig, err);
         if (!rc)
             rc = repo__idx_add(r, id, &sig, err);
         (*done)++;
-    } else {
+    } else if (rc == KR_OK || rc == KR_ENOTFOUND) {
         log_warn("reindex: %s/%s: %s", img.bucket, img.key, e.msg);
+        rc = KR_OK;
     }
     buf_release(&b);
     return rc;
@@ -179,12 +192,17 @@ enum kr_code repo_reindex(struct repo *r, long long *count, struct kr_err *err)
 
 /* ---- fsck ------------------------------------------------------------ */
 
+/* fsck checks everything first and only then repairs: a lookup that fails
+ * with anything but KR_ENOTFOUND stops it before the first change, so an
+ * unreadable disk or an unreachable store never reads as "missing". */
 struct fsck {
     struct repo *r;
     int repair;
     struct buf *report;
     struct repo_fsck_stats st;
     long long problems;
+    struct id_list drop_rows, add_rows, stale; /* what the repair does */
+    struct obj_list drop_blobs;
 };
 
 static void say(struct fsck *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -199,100 +217,159 @@ static void say(struct fsck *f, const char *fmt, ...)
         buf_appendf(f->report, "%s\n", line);
 }
 
+static enum kr_code remember(struct id_list *l, int64_t id, struct kr_err *err)
+{
+    struct store_image row = {.id = id};
+    collect_id(&row, l);
+    return l->oom ? kr_fail(err, KR_ENOMEM, NULL, "fsck: out of memory") : KR_OK;
+}
+
+/* A row whose blob is absent (KR_ENOTFOUND) is to be removed; a row missing
+ * from the index is to be added. */
 static enum kr_code check_row(struct fsck *f, int64_t id, struct kr_err *err)
 {
     struct store_image img;
+    struct kr_err e = {0};
     long long size;
     struct repo *r = f->r;
+    enum kr_code rc = repo__found(store_image_get(r->store, id, &img, &e), &e, err, "fsck");
 
-    if (store_image_get(r->store, id, &img, NULL))
-        return KR_OK;
+    if (rc)
+        return rc == KR_ENOTFOUND ? KR_OK : rc;
     f->st.rows++;
-    if (blob_stat(r->blob, img.bucket, img.key, &size, NULL) != KR_OK) {
+    rc = repo__found(blob_stat(r->blob, img.bucket, img.key, &size, &e), &e, err,
+                     "fsck: checking the blob of a row");
+    if (rc == KR_ENOTFOUND) {
         f->st.rows_missing_blob++;
         f->problems++;
         say(f, "row %lld (%s/%s): blob is missing%s", (long long)id, img.bucket, img.key,
             f->repair ? " -> row and index entry removed" : "");
-        if (f->repair) {
-            idx_remove(r->idx, id, NULL);
-            f->st.repaired++;
-            return store_image_delete(r->store, id, err);
-        }
-        return KR_OK;
+        return remember(&f->drop_rows, id, err);
     }
-    if (!idx_contains(r->idx, id)) {
-        f->st.index_missing++;
-        f->problems++;
-        say(f, "row %lld (%s/%s): not in the index%s", (long long)id, img.bucket, img.key,
-            f->repair ? " -> added" : "");
-        if (f->repair) {
-            f->st.repaired++;
-            return repo__idx_add(r, id, &img.sig, err);
-        }
-    }
-    return KR_OK;
+    if (rc || idx_contains(r->idx, id))
+        return rc;
+    f->st.index_missing++;
+    f->problems++;
+    say(f, "row %lld (%s/%s): not in the index%s", (long long)id, img.bucket, img.key,
+        f->repair ? " -> added" : "");
+    return remember(&f->add_rows, id, err);
 }
 
+/* An image blob without a row (KR_ENOTFOUND from the store) is to be discarded. */
 static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_err *err)
 {
     struct store_image img;
-    struct repo *r = f->r;
+    struct kr_err e = {0};
+    enum kr_code rc;
 
     if (strchr(o->key, '/'))
         return KR_OK; /* derived files */
     f->st.blobs++;
-    if (store_image_find_key(r->store, o->bucket, o->key, &img, NULL) == KR_OK)
-        return KR_OK;
+    rc = repo__found(store_image_find_key(f->r->store, o->bucket, o->key, &img, &e), &e, err,
+                     "fsck: looking up the row of a blob");
+    if (rc != KR_ENOTFOUND)
+        return rc;
     f->st.blobs_without_row++;
     f->problems++;
     say(f, "blob %s/%s: no row refers to it%s", o->bucket, o->key,
         f->repair ? " -> moved to staging and discarded" : "");
-    if (!f->repair)
-        return KR_OK;
-    f->st.repaired++;
-    if (blob_unpublish(r->blob, o->bucket, o->key, err))
-        return err ? err->code : KR_EIO;
-    return blob_discard(r->blob, o->bucket, o->key, err);
+    collect(o->bucket, o->key, &f->drop_blobs);
+    return f->drop_blobs.oom ? kr_fail(err, KR_ENOMEM, NULL, "fsck: out of memory") : KR_OK;
 }
 
 struct stale_ctx {
     struct fsck *f;
-    struct id_list stale;
+    struct kr_err *err;
+    enum kr_code rc;
 };
 
 static int find_stale(int64_t id, void *ctx)
 {
     struct stale_ctx *c = ctx;
     struct store_image img;
+    struct kr_err e = {0};
+
     c->f->st.index_entries++;
-    if (store_image_get(c->f->r->store, id, &img, NULL) == KR_ENOTFOUND) {
-        struct store_image fake = {.id = id};
-        collect_id(&fake, &c->stale);
+    c->rc = repo__found(store_image_get(c->f->r->store, id, &img, &e), &e, c->err,
+                        "fsck: looking up the row of an index entry");
+    if (c->rc == KR_ENOTFOUND) {
+        c->f->st.index_stale++;
+        c->f->problems++;
+        say(c->f, "index entry %lld: no row%s", (long long)id, c->f->repair ? " -> removed" : "");
+        c->rc = remember(&c->f->stale, id, c->err);
     }
-    return 0;
+    return c->rc != KR_OK;
 }
 
-static void check_index(struct fsck *f)
+/* Remove an index entry; one that is not there is already removed. */
+static enum kr_code drop_entry(struct repo *r, int64_t id, struct kr_err *err)
 {
-    struct stale_ctx c = {f, {0}};
-    idx_each(f->r->idx, find_stale, &c);
-    for (size_t i = 0; i < c.stale.n; i++) {
-        f->st.index_stale++;
-        f->problems++;
-        say(f, "index entry %lld: no row%s", (long long)c.stale.v[i],
-            f->repair ? " -> removed" : "");
-        if (f->repair) {
-            idx_remove(f->r->idx, c.stale.v[i], NULL);
-            f->st.repaired++;
-        }
+    struct kr_err e = {0};
+    enum kr_code rc = repo__found(idx_remove(r->idx, id, &e), &e, err, "removing an index entry");
+    return rc == KR_ENOTFOUND ? KR_OK : rc;
+}
+
+static enum kr_code add_entry(struct repo *r, int64_t id, struct kr_err *err)
+{
+    struct store_image img;
+    enum kr_code rc = store_image_get(r->store, id, &img, err);
+    return rc ? rc : repo__idx_add(r, id, &img.sig, err);
+}
+
+/* Apply what the check found (under the same locks, so nothing moved). */
+static enum kr_code repair(struct fsck *f, struct kr_err *err)
+{
+    struct repo *r = f->r;
+    enum kr_code rc = KR_OK;
+
+    for (size_t i = 0; !rc && i < f->drop_rows.n; i++) {
+        rc = store_image_delete(r->store, f->drop_rows.v[i], err);
+        if (!rc)
+            rc = drop_entry(r, f->drop_rows.v[i], err);
+        f->st.repaired += !rc;
     }
-    free(c.stale.v);
+    for (size_t i = 0; !rc && i < f->add_rows.n; i++) {
+        rc = add_entry(r, f->add_rows.v[i], err);
+        f->st.repaired += !rc;
+    }
+    for (size_t i = 0; !rc && i < f->drop_blobs.n; i++) {
+        const struct obj *o = &f->drop_blobs.v[i];
+        rc = blob_unpublish(r->blob, o->bucket, o->key, err);
+        if (!rc)
+            rc = blob_discard(r->blob, o->bucket, o->key, err);
+        f->st.repaired += !rc;
+    }
+    for (size_t i = 0; !rc && i < f->stale.n; i++) {
+        rc = drop_entry(r, f->stale.v[i], err);
+        f->st.repaired += !rc;
+    }
+    return rc;
+}
+
+static enum kr_code check_all(struct fsck *f, struct kr_err *err)
+{
+    struct id_list ids;
+    struct obj_list objs;
+    struct stale_ctx c = {f, err, KR_OK};
+    enum kr_code rc = list_ids(f->r, &ids, err);
+
+    for (size_t i = 0; !rc && i < ids.n; i++)
+        rc = check_row(f, ids.v[i], err);
+    free(ids.v);
+    if (rc)
+        return rc;
+    rc = list_objects(f->r, 0, &objs, err);
+    for (size_t i = 0; !rc && i < objs.n; i++)
+        rc = check_blob(f, &objs.v[i], err);
+    free(objs.v);
+    if (rc)
+        return rc;
+    idx_each(f->r->idx, find_stale, &c);
+    return c.rc;
 }
 
 static enum kr_code fsck_walk(struct fsck *f, struct kr_err *err)
 {
-    struct id_list ids;
-    struct obj_list objs;
     enum kr_code rc;
 
     /* repo_open() recovered at start; this pass catches what a failed
@@ -308,18 +385,9 @@ static enum kr_code fsck_walk(struct fsck *f, struct kr_err *err)
     if (f->st.staged_published || f->st.staged_removed)
         say(f, "finished %lld interrupted upload(s), removed %lld leftover temporary upload(s)",
             f->st.staged_published, f->st.staged_removed);
-    rc = list_ids(f->r, &ids, err);
-    for (size_t i = 0; !rc && i < ids.n; i++)
-        rc = check_row(f, ids.v[i], err);
-    free(ids.v);
-    if (rc)
-        return rc;
-    rc = list_objects(f->r, 0, &objs, err);
-    for (size_t i = 0; !rc && i < objs.n; i++)
-        rc = check_blob(f, &objs.v[i], err);
-    free(objs.v);
-    if (!rc)
-        check_index(f);
+    rc = check_all(f, err);
+    if (!rc && f->repair)
+        rc = repair(f, err);
     return rc;
 }
 
@@ -334,9 +402,17 @@ enum kr_code repo_fsck(struct repo *r, int repair, struct buf *report, struct re
     rc = fsck_walk(&f, err);
     pthread_mutex_unlock(&r->wlock);
     pthread_rwlock_unlock(&r->stage_lock);
+    free(f.drop_rows.v);
+    free(f.add_rows.v);
+    free(f.stale.v);
+    free(f.drop_blobs.v);
+    if (rc)
+        say(&f, "stopped by an error (what is listed above was %s): %s",
+            f.st.repaired ? "only partly repaired" : "not repaired",
+            err ? err->msg : kr_code_name(rc));
     say(&f, "checked %lld row(s), %lld image blob(s), %lld index entr%s: %lld problem(s)%s",
         f.st.rows, f.st.blobs, f.st.index_entries, f.st.index_entries == 1 ? "y" : "ies",
-        f.problems, repair && f.problems ? " repaired" : "");
+        f.problems, repair && f.problems && !rc ? " repaired" : "");
     if (st)
         *st = f.st;
     if (problems)

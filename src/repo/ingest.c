@@ -46,33 +46,47 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
     return kr_fail(err, KR_ECONFLICT, "id_exhausted", "no free id for these bytes");
 }
 
-/* Exact-bytes duplicate first, then the duplicate rule against the index. */
+/* Exact-bytes duplicate first, then the duplicate rule against the index.
+ * A lookup that fails (anything but KR_ENOTFOUND) fails the check: it
+ * could have been the duplicate. */
 static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedup_sig *sig,
                               int top_k, struct repo_match *out, int max, int *n,
                               struct kr_err *err)
 {
     struct idx_hit hits[16];
     struct store_image img;
+    struct kr_err e = {0};
     int nh = 0;
     int64_t exact = -1;
-    enum kr_code rc;
+    enum kr_code rc = KR_ENOTFOUND;
 
     *n = 0;
     if (top_k > max)
         top_k = max;
-    if (sha && store_image_find_sha(r->store, sha, &img, NULL) == KR_OK) {
+    if (sha)
+        rc = repo__found(store_image_find_sha(r->store, sha, &img, &e), &e, err,
+                         "duplicate check");
+    if (rc == KR_OK) {
         repo__match_from(r, &out[(*n)++], &img, 0.0f, 1.0f, 0);
         exact = img.id;
+    } else if (rc != KR_ENOTFOUND) {
+        return rc;
     }
     rc = idx_find_dups(r->idx, sig, &r->rule, hits, 16, &nh, err);
-    if (rc)
-        return rc;
-    for (int i = 0; i < nh && *n < top_k; i++) {
-        if (hits[i].id == exact || store_image_get(r->store, hits[i].id, &img, NULL))
-            continue; /* an entry the store no longer has is never reported */
-        repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score, hits[i].hash_dist);
+    for (int i = 0; !rc && i < nh && *n < top_k; i++) {
+        if (hits[i].id == exact)
+            continue;
+        rc = repo__found(store_image_get(r->store, hits[i].id, &img, &e), &e, err,
+                         "duplicate check");
+        if (rc == KR_OK)
+            repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score,
+                             hits[i].hash_dist);
+        else if (rc == KR_ENOTFOUND)
+            rc = KR_OK; /* an entry the store no longer has is never reported */
     }
-    return KR_OK;
+    if (rc)
+        *n = 0;
+    return rc;
 }
 
 static void fill_row(struct repo *r, const struct repo_ingest_req *req, const char *sha,
@@ -94,29 +108,45 @@ static void fill_row(struct repo *r, const struct repo_ingest_req *req, const ch
     img->created_ms = util_epoch_ms();
 }
 
+/* Discard a staged blob that will not be published (what a failure leaves
+ * is discarded by recovery: it has no row). */
+static void discard_staged(struct repo *r, const struct store_image *img)
+{
+    struct kr_err e = {0};
+    repo__cleanup_failed(blob_discard(r->blob, img->bucket, img->key, &e), &e,
+                         "ingest: discarding the staged blob", img->bucket, img->key);
+}
+
 /* (staged) -> commit row -> publish -> index, under wlock; each failure
- * undoes the steps before it, including the staging. */
+ * undoes the steps before it, including the staging. An undo step that
+ * fails leaves a state recovery or fsck completes (a row whose blob stays
+ * staged is published by recovery), never a row without its blob. */
 static enum kr_code commit_image(struct repo *r, struct store_image *img, struct kr_err *err)
 {
-    enum kr_code rc = pick_id(r, img->sha256, &img->id, err);
-    if (rc)
-        goto undo_stage;
-    rc = store_image_insert(r->store, img, err);
-    if (rc)
-        goto undo_stage;
-    rc = blob_publish(r->blob, img->bucket, img->key, err);
-    if (rc)
-        goto undo_row;
-    rc = repo__idx_add(r, img->id, &img->sig, err);
+    struct kr_err e = {0};
+    enum kr_code undo, rc = pick_id(r, img->sha256, &img->id, err);
+
+    if (!rc)
+        rc = store_image_insert(r->store, img, err);
     if (rc) {
-        blob_unpublish(r->blob, img->bucket, img->key, NULL);
-        goto undo_row;
+        discard_staged(r, img);
+        return rc;
     }
-    return KR_OK;
-undo_row:
-    store_image_delete(r->store, img->id, NULL);
-undo_stage:
-    blob_discard(r->blob, img->bucket, img->key, NULL);
+    rc = blob_publish(r->blob, img->bucket, img->key, err);
+    if (!rc && (rc = repo__idx_add(r, img->id, &img->sig, err))) {
+        undo = blob_unpublish(r->blob, img->bucket, img->key, &e);
+        if (undo) { /* published with its row: stored, fsck adds the index entry */
+            repo__cleanup_failed(undo, &e, "ingest: unpublishing", img->bucket, img->key);
+            return rc;
+        }
+    }
+    if (!rc)
+        return KR_OK;
+    undo = store_image_delete(r->store, img->id, &e);
+    if (undo && undo != KR_ENOTFOUND) /* the row stays: recovery publishes its blob */
+        repo__cleanup_failed(undo, &e, "ingest: removing the row of", img->bucket, img->key);
+    else
+        discard_staged(r, img);
     return rc;
 }
 
@@ -159,7 +189,7 @@ static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req,
     if (req->check_duplicate && atomic_load(&r->idx_adds) != adds)
         rc = check_dups(r, sha, sig, top_k, res, err);
     if (rc || res->duplicate) {
-        blob_discard(r->blob, res->image.bucket, res->image.key, NULL);
+        discard_staged(r, &res->image);
         if (res->duplicate)
             memset(&res->image, 0, sizeof res->image);
     } else {
@@ -220,9 +250,13 @@ enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k
     if (!rc)
         rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);
     for (int i = 0; !rc && i < nh; i++) {
-        if (store_image_get(r->store, ih[i].id, &img, NULL))
-            continue;
-        repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score, ih[i].hash_dist);
+        struct kr_err e = {0};
+        rc = repo__found(store_image_get(r->store, ih[i].id, &img, &e), &e, err, "search");
+        if (rc == KR_OK)
+            repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score,
+                             ih[i].hash_dist);
+        else if (rc == KR_ENOTFOUND)
+            rc = KR_OK; /* deleted meanwhile */
     }
     return rc;
 }
@@ -231,39 +265,55 @@ static enum kr_code find_by_url(struct repo *r, const char *url, struct store_im
                                 struct kr_err *err)
 {
     char bucket[64], key[256];
-    enum kr_code rc;
+    struct kr_err e = {0};
+    enum kr_code rc = repo__found(store_image_find_url(r->store, url, img, &e), &e, err,
+                                  "looking up the image");
 
-    if (store_image_find_url(r->store, url, img, NULL) == KR_OK)
-        return KR_OK;
+    if (rc != KR_ENOTFOUND)
+        return rc;
     rc = repo_parse_url(r, url, bucket, sizeof bucket, key, sizeof key, err);
     if (rc)
         return rc;
-    rc = store_image_find_key(r->store, bucket, key, img, NULL);
+    rc = repo__found(store_image_find_key(r->store, bucket, key, img, &e), &e, err,
+                     "looking up the image");
     if (rc == KR_ENOTFOUND)
         return kr_fail(err, KR_ENOTFOUND, "not_found", "no stored image has this URL");
-    return rc ? kr_fail(err, rc, "store_error", "looking up the image failed") : KR_OK;
+    return rc;
 }
 
-/* unpublish -> delete row -> drop from index -> discard bytes. */
+/* unpublish -> delete row -> drop from index -> discard bytes. A blob that
+ * is absent (KR_ENOTFOUND) is no reason to keep the row; a blob that
+ * cannot be moved (any other error) stops the delete before any change. */
 enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image *deleted,
                              struct kr_err *err)
 {
     struct store_image img;
-    enum kr_code rc;
+    struct kr_err e = {0};
+    enum kr_code rc, moved;
 
     pthread_mutex_lock(&r->wlock);
     rc = find_by_url(r, url, &img, err);
     if (rc)
         goto out;
-    blob_unpublish(r->blob, img.bucket, img.key,
-                   NULL); /* a missing blob is no reason to keep the row */
-    rc = store_image_delete(r->store, img.id, err);
-    if (rc) {
-        blob_publish(r->blob, img.bucket, img.key, NULL);
+    moved = repo__found(blob_unpublish(r->blob, img.bucket, img.key, &e), &e, err,
+                        "deleting the image's file");
+    if (moved != KR_OK && moved != KR_ENOTFOUND) {
+        rc = moved;
         goto out;
     }
-    idx_remove(r->idx, img.id, NULL);
-    blob_discard(r->blob, img.bucket, img.key, NULL);
+    rc = store_image_delete(r->store, img.id, err);
+    if (rc) {
+        if (moved == KR_OK) /* else recovery publishes it again (the row exists) */
+            repo__cleanup_failed(blob_publish(r->blob, img.bucket, img.key, &e), &e,
+                                 "delete: publishing again", img.bucket, img.key);
+        goto out;
+    }
+    /* the row is gone: a stale index entry is never reported (no row) and
+     * fsck removes it; a staged blob without a row is discarded by recovery */
+    repo__cleanup_failed(idx_remove(r->idx, img.id, &e), &e, "delete: index entry of",
+                         img.bucket, img.key);
+    repo__cleanup_failed(blob_discard(r->blob, img.bucket, img.key, &e), &e,
+                         "delete: discarding", img.bucket, img.key);
     if (deleted)
         *deleted = img;
 out:

@@ -5,10 +5,12 @@
  */
 #include "repo/repo_int.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/time.h>
 #include <time.h>
@@ -38,10 +40,40 @@ static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
 {
     struct repo *r = ctx;
     struct store_image img;
-    if (store_image_get(r->store, id, &img, NULL))
+    struct kr_err e = {0};
+    enum kr_code rc = store_image_get(r->store, id, &img, &e);
+
+    if (rc == KR_ENOTFOUND)
+        return 1;
+    if (rc) {
+        log_warn("duplicate check: reading image %lld failed: %s", (long long)id, e.msg);
         return -1;
+    }
     memcpy(desc, img.sig.desc, sizeof img.sig.desc);
     return 0;
+}
+
+enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,
+                         const char *what)
+{
+    if (rc == KR_OK || rc == KR_ENOTFOUND)
+        return rc;
+    if (err) {
+        *err = *e;
+        err->code = rc;
+        if (!err->slug)
+            err->slug = kr_code_name(rc);
+        kr_err_prefix(err, "%s: ", what);
+    }
+    return rc;
+}
+
+void repo__cleanup_failed(enum kr_code rc, const struct kr_err *e, const char *what,
+                          const char *bucket, const char *key)
+{
+    if (rc != KR_OK && rc != KR_ENOTFOUND)
+        log_warn("%s %s/%s failed (recovery or fsck will finish it): %s", what, bucket, key,
+                 e->msg);
 }
 
 static enum kr_code open_backends(struct repo *r, struct kr_err *err)
@@ -58,7 +90,9 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
     if (rc)
         return rc;
-    store_image_count(r->store, &rows, NULL);
+    rc = store_image_count(r->store, &rows, err);
+    if (rc)
+        return rc;
     util_fmt(opts, sizeof opts, "capacity=%lld", rows + 1024);
     rc = idx_open(r->cfg->index_backend, opts, &r->idx, err);
     if (!rc)
@@ -90,6 +124,15 @@ static enum kr_code startup_tasks(struct repo *r, struct kr_err *err)
     return KR_OK;
 }
 
+/* A base URL without line breaks or trailing slashes. */
+static void set_base(char *out, size_t n, const char *base)
+{
+    util_strlcpy(out, base ? base : "", n);
+    out[strcspn(out, "\r\n")] = '\0';
+    while (*out && out[strlen(out) - 1] == '/')
+        out[strlen(out) - 1] = '\0';
+}
+
 enum kr_code repo_open(const struct config *cfg, const char *public_base, struct repo **out,
                        struct kr_err *err)
 {
@@ -102,12 +145,9 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
     r->lock_fd = -1;
     pthread_mutex_init(&r->wlock, NULL);
     pthread_rwlock_init(&r->stage_lock, NULL);
-    util_strlcpy(r->public_base,
-                 cfg->public_url && *cfg->public_url ? cfg->public_url : public_base,
-                 sizeof r->public_base);
-    r->public_base[strcspn(r->public_base, "\r\n")] = '\0';
-    while (*r->public_base && r->public_base[strlen(r->public_base) - 1] == '/')
-        r->public_base[strlen(r->public_base) - 1] = '\0';
+    set_base(r->public_base, sizeof r->public_base,
+             cfg->public_url && *cfg->public_url ? cfg->public_url : public_base);
+    set_base(r->listen_base, sizeof r->listen_base, public_base);
     dedup_rule_default(&r->rule, cfg->dedup_hash_max, cfg->dedup_desc_min);
     rc = util_mkdirs(cfg->data_dir, err);
     if (!rc)
@@ -212,28 +252,96 @@ static enum kr_code split_path(const char *p, char *bucket, size_t blen, char *k
     return KR_OK;
 }
 
+/* Where an absolute http(s) URL points: scheme, host (lower case), port. */
+struct origin {
+    int https;
+    char host[256];
+    long port;
+};
+
+/* 0 and *path set (what follows the authority), or -1 if url is not a plain
+ * http(s) URL: user info ('@'), odd characters or a bad port are refused,
+ * so no spelling can make a foreign host look like this one. */
+static int parse_origin(const char *url, struct origin *o, const char **path)
+{
+    size_t n, h;
+    const char *a;
+
+    o->https = strncasecmp(url, "https://", 8) == 0;
+    if (!o->https && strncasecmp(url, "http://", 7) != 0)
+        return -1;
+    a = url + (o->https ? 8 : 7);
+    n = strcspn(a, "/?#");
+    if (n == 0 || strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
+        return -1;
+    if (a[0] == '[') { /* an IPv6 literal */
+        const char *close = memchr(a, ']', n);
+        h = close ? (size_t)(close - a) + 1 : 0;
+    } else {
+        h = strcspn(a, ":/?#");
+    }
+    if (h == 0 || h > n || h >= sizeof o->host)
+        return -1;
+    for (size_t i = 0; i < h; i++)
+        o->host[i] = (char)tolower((unsigned char)a[i]);
+    o->host[h] = '\0';
+    o->port = o->https ? 443 : 80;
+    if (h < n) {
+        char *end;
+        if (a[h] != ':' || h + 1 == n || n - h - 1 > 5)
+            return -1;
+        o->port = strtol(a + h + 1, &end, 10);
+        if (end != a + n || o->port < 1 || o->port > 65535)
+            return -1;
+    }
+    *path = a + n;
+    return 0;
+}
+
+/* The "bucket/key" part of url when it is one of this server's file URLs:
+ * "/files/..." or BASE/files/... where BASE has the scheme, host and port
+ * (and path prefix) of the public base or of the listen address. */
+static const char *own_files_path(struct repo *r, const char *url)
+{
+    const char *bases[2] = {r->public_base, r->listen_base}, *path, *bpath;
+    struct origin u, b;
+
+    if (strncmp(url, "/files/", 7) == 0)
+        return url + 7;
+    if (parse_origin(url, &u, &path))
+        return NULL;
+    for (int i = 0; i < 2; i++) {
+        size_t bl;
+        if (!*bases[i] || parse_origin(bases[i], &b, &bpath))
+            continue;
+        bl = strlen(bpath);
+        if (u.https == b.https && u.port == b.port && strcmp(u.host, b.host) == 0 &&
+            strncmp(path, bpath, bl) == 0 && strncmp(path + bl, "/files/", 7) == 0)
+            return path + bl + 7;
+    }
+    return NULL;
+}
+
+int repo_own_url(struct repo *r, const char *url)
+{
+    return url && own_files_path(r, url) != NULL;
+}
+
 enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
                             size_t klen, struct kr_err *err)
 {
-    size_t bl = strlen(r->public_base);
     const char *p;
 
     if (!url || !*url)
         return kr_fail(err, KR_EINVAL, "not_karat_url", "empty URL");
-    if (strncmp(url, r->public_base, bl) == 0 && strncmp(url + bl, "/files/", 7) == 0)
-        return split_path(url + bl + 7, bucket, blen, key, klen, err);
-    if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0) {
-        p = strstr(url + 8, "/files/");
-        const char *host_end = strchr(url + (url[4] == 's' ? 8 : 7), '/');
-        if (!p || p != host_end)
-            return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL: %.200s", url);
-        return split_path(p + 7, bucket, blen, key, klen, err);
-    }
-    if (strncmp(url, "/files/", 7) == 0)
-        return split_path(url + 7, bucket, blen, key, klen, err);
-    if (!strstr(url, "://"))
-        return split_path(url, bucket, blen, key, klen, err);
-    return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL: %.200s", url);
+    p = own_files_path(r, url);
+    if (p)
+        return split_path(p, bucket, blen, key, klen, err);
+    if (!strstr(url, "://") && url[0] != '/')
+        return split_path(url, bucket, blen, key, klen, err); /* "bucket/key" */
+    return kr_fail(err, KR_EINVAL, "not_karat_url",
+                   "not one of this server's file URLs (%s/files/...): %.200s", r->public_base,
+                   url);
 }
 
 enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, const void *data,

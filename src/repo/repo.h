@@ -36,7 +36,8 @@ struct repo;
 /* Opens the backends named in cfg under cfg->data_dir, recovers interrupted
  * writes, loads the index from the store (or rebuilds it from the blobs when
  * cfg->reindex_on_startup), and runs fsck --repair if clean_orphans_on_startup.
- * public_base: "http://host:port" used when cfg->public_url is empty. */
+ * public_base: "http://host:port" of the listen address, used when
+ * cfg->public_url is empty; file URLs on either base are this server's. */
 enum kr_code repo_open(const struct config *cfg, const char *public_base, struct repo **out,
                        struct kr_err *err);
 void repo_close(struct repo *r);
@@ -90,7 +91,14 @@ enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k
 enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image *deleted,
                              struct kr_err *err);
 
-/* URL -> (bucket, key) if the URL is one of this Karat's file URLs. */
+/* The one own-URL rule: is url one of this server's file URLs? That is
+ * "/files/BUCKET/KEY", or BASE/files/BUCKET/KEY where BASE has the scheme,
+ * host and port (compared case-insensitively, default ports filled in) and
+ * the path prefix of KARAT_PUBLIC_URL or of the listen address's base. A
+ * URL naming any other host is not Karat's, whatever its path says. */
+int repo_own_url(struct repo *r, const char *url);
+/* URL -> (bucket, key) if repo_own_url(url), or url is a bare "bucket/key";
+ * KR_EINVAL "not_karat_url" otherwise. */
 enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
                             size_t klen, struct kr_err *err);
 /* Public URL of an object. */

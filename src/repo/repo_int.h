@@ -11,7 +11,8 @@
 
 struct repo {
     const struct config *cfg;
-    char public_base[512];
+    char public_base[512]; /* KARAT_PUBLIC_URL, else the listen address's base */
+    char listen_base[512]; /* the listen address's base (also own when they differ) */
     struct store *store;
     struct blob *blob;
     struct idx *idx;
@@ -38,6 +39,16 @@ enum kr_code repo__load_index(struct repo *r, struct kr_err *err);
 /* idx_add(), counted in r->idx_adds. Every index addition goes through it. */
 enum kr_code repo__idx_add(struct repo *r, int64_t id, const struct dedup_sig *sig,
                            struct kr_err *err);
+/* The result of a lookup where "absent" is an answer: KR_OK and
+ * KR_ENOTFOUND are returned as they are; any other failure (the lookup's
+ * detail in e) is copied into err, prefixed with what was being done, and
+ * returned. Callers act on KR_ENOTFOUND only, never on "not KR_OK". */
+enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,
+                         const char *what);
+/* Log a clean-up step that failed after the operation had already failed or
+ * finished; what it leaves behind is repaired by recovery or fsck. */
+void repo__cleanup_failed(enum kr_code rc, const struct kr_err *e, const char *what,
+                          const char *bucket, const char *key);
 /* Fill m from a stored row. */
 void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img,
                       float distance, float score, int hash_dist);

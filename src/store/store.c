@@ -18,6 +18,9 @@ extern const struct store_ops store_sqlite_ops;
 
 static const struct store_ops *const backends[] = {&store_sqlite_ops};
 
+/* Backends added at run time (store_backend_add), e.g. tests' decorators. */
+static const struct store_ops *added[4];
+
 const struct store_ops *store_backend(const char *name)
 {
     if (!name)
@@ -25,7 +28,28 @@ const struct store_ops *store_backend(const char *name)
     for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
         if (strcmp(backends[i]->name, name) == 0)
             return backends[i];
+    for (size_t i = 0; i < sizeof added / sizeof added[0] && added[i]; i++)
+        if (strcmp(added[i]->name, name) == 0)
+            return added[i];
     return NULL;
+}
+
+enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err)
+{
+    size_t i = 0;
+
+    if (!ops || !ops->name)
+        return kr_fail(err, KR_EINVAL, "bad_argument", "store_backend_add: missing argument");
+    if (store_backend(ops->name))
+        return store_backend(ops->name) == ops ? KR_OK
+                                               : kr_fail(err, KR_ECONFLICT, "backend_exists",
+                                                         "store: backend '%s' exists", ops->name);
+    while (i < sizeof added / sizeof added[0] && added[i])
+        i++;
+    if (i == sizeof added / sizeof added[0])
+        return kr_fail(err, KR_ELIMIT, "too_many_backends", "store: no room for another backend");
+    added[i] = ops;
+    return KR_OK;
 }
 
 static enum kr_code missing(struct kr_err *err, const char *what)

@@ -91,6 +91,10 @@ struct store {
 };
 
 const struct store_ops *store_backend(const char *name);
+/* Make ops available by its name (a backend outside this folder, such as
+ * the tests' fault-injecting decorators). Not thread-safe: call before any
+ * store_open(). Adding the same ops again is KR_OK. */
+enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err);
 
 enum kr_code store_open(const char *backend, const char *location, struct store **out,
                         struct kr_err *err);

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "core/log.h"
 #include "core/util.h"
 #include "studio/internal.h"
 
@@ -353,7 +354,7 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
     size_t zlen = 0;
     char url[1400];
     struct buf fresh;
-    struct kr_err ignore;
+    struct kr_err restore_err;
     enum kr_code rc;
 
     buf_init(&fresh, (size_t)MAX_ZIP);
@@ -365,8 +366,10 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
         rc = studio_store_put(st, o->name, jpg, len, url, sizeof url, err);
     if (!rc) {
         rc = studio_store_put(st, o->zip_name, zip, zlen, url, sizeof url, err);
-        if (rc)
-            studio_store_put(st, o->name, o->image.data, o->image.len, url, sizeof url, &ignore);
+        if (rc && studio_store_put(st, o->name, o->image.data, o->image.len, url, sizeof url,
+                                   &restore_err))
+            log_error("regenerate: %s and its ZIP now disagree (restoring the image failed: %s)",
+                      o->name, restore_err.msg);
     }
     pthread_mutex_unlock(&zip_lock);
     free(zip);

@@ -226,6 +226,52 @@ static void test_delete(void **state)
     free(a);
 }
 
+/* A stored file's path on another host (or scheme, or port) is not this
+ * server's URL: refused with a 4xx JSON per URL, and the file stays. */
+static void test_delete_foreign_host_refused(void **state)
+{
+    size_t n;
+    unsigned char *a = item(510, 640, 640, 0.7, 90, &n);
+    const char *hosts[] = {"https://any-other-host", "http://evil.test:%d", "https://127.0.0.1:%d",
+                           "http://127.0.0.1:%d@evil.test"};
+    char u[512], s3[1024], body[6000], host[128];
+    struct tu_resp r;
+    long st;
+    json_t *j = upload("/image_similarity_search", a, n, "f.jpg", NULL, NULL, &st);
+    (void)state;
+    snprintf(s3, sizeof s3, "%s", json_string_value(json_object_get(j, "s3_url")));
+    json_decref(j);
+    const char *path = strstr(s3, "/files/");
+    long long before = images_indexed();
+
+    snprintf(body, sizeof body, "{\"s3_url\": \"");
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        snprintf(host, sizeof host, hosts[i], srv.port);
+        snprintf(body + strlen(body), sizeof body - strlen(body), "%s%s%s", i ? ", " : "", host,
+                 path);
+    }
+    snprintf(body + strlen(body), sizeof body - strlen(body), "\"}");
+    url(u, sizeof u, "/delete_image");
+    assert_int_equal(tu_post(u, "application/json", body, strlen(body), NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    j = json_loads(r.body, 0, NULL);
+    tu_resp_free(&r);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "failed");
+    json_t *res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), sizeof hosts / sizeof hosts[0]);
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *one = json_array_get(res, i);
+        assert_true(json_is_false(json_object_get(one, "deleted")));
+        assert_string_equal(json_string_value(json_object_get(one, "code")), "not_karat_url");
+    }
+    json_decref(j);
+    assert_int_equal(images_indexed(), before);
+    assert_int_equal(tu_get(s3, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
+    free(a);
+}
+
 /* ---- bad input: 4xx JSON with "error" and "code", nothing stored ---- */
 
 static void expect_error(long status, json_t *j, long want, const char *code)
@@ -395,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_check_duplicate_no),
         cmocka_unit_test(test_upload_and_index_then_search),
         cmocka_unit_test(test_delete),
+        cmocka_unit_test(test_delete_foreign_host_refused),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_png_named_jpg_and_traversal_name),
         cmocka_unit_test(test_no_multipart_and_missing_field),

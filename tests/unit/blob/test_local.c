@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "blob/blob.h"
+#include "blob/local_int.h"
 
 struct fx {
     char dir[512];
@@ -261,6 +262,90 @@ static void test_list(void **state)
     assert_int_equal(s.n, 2);
 }
 
+static int count_cb(const char *bucket, const char *key, void *ctx)
+{
+    (void)bucket;
+    (void)key;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void refused(enum kr_code rc, const struct kr_err *err)
+{
+    assert_int_equal(rc, KR_EIO);
+    assert_string_equal(err->slug, "blob_symlink_refused");
+}
+
+/* Links inside the root (a bucket folder, a folder inside a bucket, a
+ * staging folder, an object) lead outside it: every operation through one
+ * is refused as an error (not "not found"), and nothing outside is read,
+ * written or deleted. */
+static void symlinks_refused(struct fx *f)
+{
+    char out_dir[256], p[1024], q[1024];
+    struct kr_err err = {0};
+    struct buf out;
+    long long size;
+
+    tu_tmpdir(out_dir, sizeof out_dir);
+    snprintf(p, sizeof p, "%s/secret.jpg", out_dir);
+    tu_write_file(p, "S", 1);
+    path_of(f, "bk", q, sizeof q);
+    assert_int_equal(symlink(out_dir, q), 0);
+    path_of(f, "b2", q, sizeof q);
+    assert_int_equal(mkdir(q, 0755), 0);
+    path_of(f, "b2/sub", q, sizeof q);
+    assert_int_equal(symlink(out_dir, q), 0);
+    path_of(f, ".staging/bk", q, sizeof q);
+    assert_int_equal(symlink(out_dir, q), 0);
+    path_of(f, "b2/file.jpg", q, sizeof q);
+    assert_int_equal(symlink(p, q), 0);
+
+    buf_init(&out, 1024);
+    refused(blob_get(f->b, "bk", "secret.jpg", &out, &err), &err);
+    refused(blob_stat(f->b, "bk", "secret.jpg", &size, &err), &err);
+    refused(blob_stat(f->b, "b2", "sub/secret.jpg", &size, &err), &err);
+    refused(blob_stat(f->b, "b2", "file.jpg", &size, &err), &err);
+    refused(blob_remove(f->b, "bk", "secret.jpg", &err), &err);
+    refused(blob_remove(f->b, "b2", "sub/secret.jpg", &err), &err);
+    refused(blob_unpublish(f->b, "bk", "secret.jpg", &err), &err);
+    refused(blob_put(f->b, "bk", "new.jpg", "x", 1, &err), &err);
+    refused(blob_put(f->b, "b2", "sub/deeper/new.jpg", "x", 1, &err), &err);
+    refused(blob_stage(f->b, "bk", "staged.jpg", "x", 1, &err), &err);
+    refused(blob_discard(f->b, "bk", "secret.jpg", &err), &err);
+    buf_release(&out);
+
+    assert_int_equal(access(p, F_OK), 0);
+    snprintf(q, sizeof q, "%s/new.jpg", out_dir);
+    assert_int_equal(access(q, F_OK), -1);
+    snprintf(q, sizeof q, "%s/deeper", out_dir);
+    assert_int_equal(access(q, F_OK), -1);
+    snprintf(q, sizeof q, "%s/staged.jpg", out_dir);
+    assert_int_equal(access(q, F_OK), -1);
+    /* real folders still work */
+    assert_int_equal(blob_put(f->b, "b2", "real/new.jpg", "x", 1, &err), KR_OK);
+    assert_get(f->b, "b2", "real/new.jpg", "x");
+    /* a linked staging folder is not listed through */
+    path_of(f, ".staging", q, sizeof q);
+    tu_rmrf(q);
+    assert_int_equal(symlink(out_dir, q), 0);
+    refused(blob_list(f->b, 1, count_cb, &(int){0}, &err), &err);
+    tu_rmrf(out_dir);
+}
+
+static void test_symlinked_folders_refused(void **state)
+{
+    symlinks_refused(*state);
+}
+
+/* The same where the kernel has no openat2: the per-component walk. */
+static void test_symlinked_folders_refused_without_openat2(void **state)
+{
+    blob__local_force_walk(1);
+    symlinks_refused(*state);
+    blob__local_force_walk(0);
+}
+
 static void test_open_errors(void **state)
 {
     struct kr_err err = {0};
@@ -283,6 +368,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage_publish_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlinked_folders_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_symlinked_folders_refused_without_openat2, setup,
+                                        teardown),
         cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

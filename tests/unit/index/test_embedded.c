@@ -193,14 +193,17 @@ static void test_find_dups_vs_brute_force(void **state)
 struct exact_src {
     const struct dedup_sig *sigs;
     int n, calls;
+    int fail; /* 1: the source fails (as a store that cannot be read) */
 };
 
 static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
 {
     struct exact_src *src = ctx;
     __atomic_add_fetch(&src->calls, 1, __ATOMIC_RELAXED);
-    if (id < 0 || id >= src->n)
+    if (src->fail)
         return -1;
+    if (id < 0 || id >= src->n)
+        return 1;
     memcpy(desc, src->sigs[id].desc, sizeof src->sigs[id].desc);
     return 0;
 }
@@ -234,6 +237,12 @@ static void test_quantisation_band(void **state)
     assert_int_equal(hits[0].id, 0);
     assert_true(fabsf(hits[0].score - dot(sigs[0].desc, q.desc)) < 1e-5f);
     assert_int_equal(src.calls, 2);
+
+    /* a source that fails fails the query: the skipped entry could be the duplicate */
+    src.fail = 1;
+    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 4, &n, &err), KR_EIO);
+    assert_int_equal(n, 0);
+    src.fail = 0;
 
     /* a clear duplicate never needs the exact source */
     assert_int_equal(idx_remove(ix, 1, &err), KR_OK);

@@ -178,6 +178,70 @@ static void test_parse_url(void **state)
     repo_close(r);
 }
 
+static int own(struct repo *r, const char *url)
+{
+    char b[64], k[256];
+    struct kr_err err = {0};
+    enum kr_code rc = repo_parse_url(r, url, b, sizeof b, k, sizeof k, &err);
+    assert_int_equal(repo_own_url(r, url), rc == KR_OK); /* no bare "bucket/key" here */
+    if (rc == KR_OK)
+        assert_string_equal(k, "1.jpg");
+    else
+        assert_string_equal(err.slug, "not_karat_url");
+    return rc == KR_OK;
+}
+
+struct own_case {
+    const char *url;
+    int own;
+};
+
+static void own_cases(const struct own_case *c, size_t n)
+{
+    struct repo *r = open_repo();
+    for (size_t i = 0; i < n; i++)
+        if (own(r, c[i].url) != c[i].own)
+            fail_msg("%s: expected %s", c[i].url, c[i].own ? "own" : "foreign");
+    repo_close(r);
+}
+
+/* Only URLs on this server's scheme + host + port (+ path prefix) are its
+ * own: another host's URL with the same path names none of its files. */
+static void test_own_url_checks_the_host(void **state)
+{
+    static const struct own_case listen_only[] = {
+        {"http://example.test:8000/files/alyaimg/1.jpg", 1},
+        {"HTTP://Example.TEST:8000/files/alyaimg/1.jpg", 1},
+        {"/files/alyaimg/1.jpg", 1},
+        {"https://any-other-host/files/alyaimg/1.jpg", 0},
+        {"http://other.test:8000/files/alyaimg/1.jpg", 0},
+        {"https://example.test:8000/files/alyaimg/1.jpg", 0},
+        {"http://example.test:8001/files/alyaimg/1.jpg", 0},
+        {"http://example.test/files/alyaimg/1.jpg", 0},
+        {"http://example.test:8000@evil.test/files/alyaimg/1.jpg", 0},
+        {"http://evil.test\\@example.test:8000/files/alyaimg/1.jpg", 0},
+        {"http://example.test.evil.test:8000/files/alyaimg/1.jpg", 0},
+        {"http://example.test:8000/x/files/alyaimg/1.jpg", 0},
+        {"//example.test:8000/files/alyaimg/1.jpg", 0},
+    };
+    /* a public base with a path; the listen address stays this server's too */
+    static const struct own_case with_public[] = {
+        {"https://cdn.example.test/karat/files/alyaimg/1.jpg", 1},
+        {"https://cdn.example.test:443/karat/files/alyaimg/1.jpg", 1},
+        {"http://example.test:8000/files/alyaimg/1.jpg", 1},
+        {"https://cdn.example.test/files/alyaimg/1.jpg", 0},
+        {"http://cdn.example.test/karat/files/alyaimg/1.jpg", 0},
+        {"https://cdn.example.test:8443/karat/files/alyaimg/1.jpg", 0},
+    };
+    struct kr_err err = {0};
+    (void)state;
+    own_cases(listen_only, sizeof listen_only / sizeof listen_only[0]);
+    assert_int_equal(config_set(&cfg, "KARAT_PUBLIC_URL", "https://CDN.example.test/karat/", &err),
+                     KR_OK);
+    own_cases(with_public, sizeof with_public / sizeof with_public[0]);
+    assert_int_equal(config_set(&cfg, "KARAT_PUBLIC_URL", "", &err), KR_OK);
+}
+
 /* ---- uploads of one photo at the same time --------------------------------- */
 
 #define RACERS 6
@@ -251,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_recover_staged_without_row),
         cmocka_unit_test(test_recover_row_before_publish),
         cmocka_unit_test(test_parse_url),
+        cmocka_unit_test(test_own_url_checks_the_host),
         cmocka_unit_test(test_concurrent_copies_store_one),
         cmocka_unit_test(test_second_process_refused),
     };

@@ -1,0 +1,148 @@
+/*
+ * fault_store.c - the "fault" store backend: "sqlite" behind fault_check().
+ *
+ * Every op asks fault_check("store.<op>") first and, unless a rule fails
+ * the call, passes it to the wrapped backend unchanged (see fault.h).
+ */
+#include "fault.h"
+
+#include <stdlib.h>
+
+#include "store/store.h"
+
+struct fault_store {
+    struct store base;
+    struct store *inner;
+};
+
+static struct store *inner(struct store *s)
+{
+    return ((struct fault_store *)s)->inner;
+}
+
+#define PASS(op, call) FAULT_PASS("store." op, call)
+
+extern const struct store_ops fault_store_ops;
+
+static enum kr_code f_open(const char *location, struct store **out, struct kr_err *err)
+{
+    struct fault_store *fs;
+    enum kr_code rc = fault_check("store.open", err);
+
+    if (rc)
+        return rc;
+    fs = calloc(1, sizeof *fs);
+    if (!fs)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    rc = store_open("sqlite", location, &fs->inner, err);
+    if (rc) {
+        free(fs);
+        return rc;
+    }
+    fs->base.ops = &fault_store_ops;
+    *out = &fs->base;
+    return KR_OK;
+}
+
+static enum kr_code f_image_insert(struct store *s, const struct store_image *img,
+                                   struct kr_err *err)
+{
+    PASS("image_insert", store_image_insert(inner(s), img, err));
+}
+
+static enum kr_code f_image_delete(struct store *s, int64_t id, struct kr_err *err)
+{
+    PASS("image_delete", store_image_delete(inner(s), id, err));
+}
+
+static enum kr_code f_image_get(struct store *s, int64_t id, struct store_image *out,
+                                struct kr_err *err)
+{
+    PASS("image_get", store_image_get(inner(s), id, out, err));
+}
+
+static enum kr_code f_image_find_key(struct store *s, const char *bucket, const char *key,
+                                     struct store_image *out, struct kr_err *err)
+{
+    PASS("image_find_key", store_image_find_key(inner(s), bucket, key, out, err));
+}
+
+static enum kr_code f_image_find_url(struct store *s, const char *url, struct store_image *out,
+                                     struct kr_err *err)
+{
+    PASS("image_find_url", store_image_find_url(inner(s), url, out, err));
+}
+
+static enum kr_code f_image_find_sha(struct store *s, const char *sha256, struct store_image *out,
+                                     struct kr_err *err)
+{
+    PASS("image_find_sha", store_image_find_sha(inner(s), sha256, out, err));
+}
+
+static enum kr_code f_image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
+                                       struct kr_err *err)
+{
+    PASS("image_update_sig", store_image_update_sig(inner(s), id, sig, err));
+}
+
+static enum kr_code f_image_each(struct store *s,
+                                 int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                 struct kr_err *err)
+{
+    PASS("image_each", store_image_each(inner(s), cb, ctx, err));
+}
+
+static enum kr_code f_image_count(struct store *s, long long *n, struct kr_err *err)
+{
+    PASS("image_count", store_image_count(inner(s), n, err));
+}
+
+static enum kr_code f_doc_put(struct store *s, const char *ns, const char *key, const char *json,
+                              struct kr_err *err)
+{
+    PASS("doc_put", store_doc_put(inner(s), ns, key, json, err));
+}
+
+static enum kr_code f_doc_get(struct store *s, const char *ns, const char *key, char **json,
+                              struct kr_err *err)
+{
+    PASS("doc_get", store_doc_get(inner(s), ns, key, json, err));
+}
+
+static enum kr_code f_doc_delete(struct store *s, const char *ns, const char *key,
+                                 struct kr_err *err)
+{
+    PASS("doc_delete", store_doc_delete(inner(s), ns, key, err));
+}
+
+static enum kr_code f_doc_each(struct store *s, const char *ns,
+                               int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
+                               struct kr_err *err)
+{
+    PASS("doc_each", store_doc_each(inner(s), ns, cb, ctx, err));
+}
+
+static void f_close(struct store *s)
+{
+    store_close(inner(s));
+    free(s);
+}
+
+const struct store_ops fault_store_ops = {
+    .name = "fault",
+    .open = f_open,
+    .image_insert = f_image_insert,
+    .image_delete = f_image_delete,
+    .image_get = f_image_get,
+    .image_find_key = f_image_find_key,
+    .image_find_url = f_image_find_url,
+    .image_find_sha = f_image_find_sha,
+    .image_update_sig = f_image_update_sig,
+    .image_each = f_image_each,
+    .image_count = f_image_count,
+    .doc_put = f_doc_put,
+    .doc_get = f_doc_get,
+    .doc_delete = f_doc_delete,
+    .doc_each = f_doc_each,
+    .close = f_close,
+};

@@ -1,0 +1,306 @@
+/*
+ * test_repo_faults.c - a failing backend is never read as "absent".
+ *
+ * The repository runs on the "fault" blob and store backends
+ * (tests/support/fault.h): the real local/sqlite ones, with chosen calls
+ * failing with chosen codes. Every test first makes the state where the old
+ * code lost data (a lookup error taken for KR_ENOTFOUND), then checks that
+ * the operation stops with the error and changes nothing, and that the
+ * same operation without the fault does what it should.
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "fault.h"
+#include "image/image.h"
+#include "repo/repo.h"
+
+static char dir[256];
+static struct config cfg;
+
+static int setup(void **state)
+{
+    struct kr_err err = {0};
+    (void)state;
+    fault_register();
+    fault_reset();
+    tu_tmpdir(dir, sizeof dir);
+    if (config_load(&cfg, &err) || config_set(&cfg, "KARAT_DATA_DIR", dir, &err) ||
+        config_set(&cfg, "KARAT_STORE", "fault", &err) ||
+        config_set(&cfg, "KARAT_BLOB", "fault", &err))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fault_reset();
+    config_release(&cfg);
+    tu_rmrf(dir);
+    return 0;
+}
+
+static enum kr_code try_open(struct repo **r, struct kr_err *err)
+{
+    *r = NULL;
+    return repo_open(&cfg, "http://127.0.0.1:8000", r, err);
+}
+
+static struct repo *open_repo(void)
+{
+    struct repo *r;
+    struct kr_err err = {0};
+    if (try_open(&r, &err))
+        fail_msg("repo_open: %s", err.msg);
+    return r;
+}
+
+static unsigned char *photo(int seed, int quality, size_t *n)
+{
+    struct tu_img_opts o = {.width = 480, .height = 480, .seed = seed, .quality = quality};
+    return tu_make_image(&o, n);
+}
+
+static enum kr_code try_ingest(struct repo *r, int seed, int quality, struct repo_ingest_res *res,
+                               struct kr_err *err)
+{
+    size_t n;
+    unsigned char *p = photo(seed, quality, &n);
+    struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", 1, 3, NULL};
+    enum kr_code rc = repo_ingest(r, &req, res, err);
+    free(p);
+    return rc;
+}
+
+static struct store_image ingest(struct repo *r, int seed)
+{
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    if (try_ingest(r, seed, 90, &res, &err))
+        fail_msg("ingest: %s", err.msg);
+    assert_false(res.duplicate);
+    return res.image;
+}
+
+static long long rows(struct repo *r)
+{
+    long long n = -1;
+    struct kr_err err = {0};
+    fault_reset(); /* counting must not trip a rule; callers re-arm */
+    assert_int_equal(store_image_count(repo_store(r), &n, &err), KR_OK);
+    return n;
+}
+
+static int count_cb(const char *bucket, const char *key, void *ctx)
+{
+    (void)bucket;
+    (void)key;
+    ++*(long long *)ctx;
+    return 0;
+}
+
+/* Objects published (staged 0) or staged (1). */
+static long long objects(struct repo *r, int staged)
+{
+    long long n = 0;
+    struct kr_err err = {0};
+    fault_reset();
+    assert_int_equal(blob_list(repo_blob(r), staged, count_cb, &n, &err), KR_OK);
+    return n;
+}
+
+static long long repair(struct repo *r, enum kr_code want)
+{
+    long long problems = -1;
+    struct kr_err err = {0};
+    assert_int_equal(repo_fsck(r, 1, NULL, NULL, &problems, &err), want);
+    if (want)
+        assert_non_null(strstr(err.msg, "injected fault"));
+    return problems;
+}
+
+/* One real missing blob among three rows: with blob_stat failing (every
+ * call, or only the third), fsck --repair stops and deletes no row; then,
+ * healthy, it removes exactly the one dangling row. */
+static void test_fsck_failing_blob_stat_deletes_nothing(void **state)
+{
+    struct repo *r = open_repo();
+    struct store_image img[3];
+    struct kr_err err = {0};
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        img[i] = ingest(r, 10 + i);
+    assert_int_equal(blob_remove(repo_blob(r), img[1].bucket, img[1].key, &err), KR_OK);
+
+    fault_arm("blob.stat", 0, KR_EIO);
+    repair(r, KR_EIO);
+    assert_int_equal(rows(r), 3);
+    fault_arm("blob.stat", 3, KR_EUPSTREAM); /* e.g. a remote store timing out once */
+    repair(r, KR_EUPSTREAM);
+    assert_int_equal(fault_fired("blob.stat"), 1);
+    assert_int_equal(rows(r), 3);
+    assert_int_equal(repo_index_count(r), 3);
+
+    assert_int_equal(repair(r, KR_OK), 1);
+    assert_int_equal(rows(r), 2);
+    assert_int_equal(repo_index_count(r), 2);
+    repo_close(r);
+}
+
+/* With the store failing row lookups, fsck --repair discards no blob. */
+static void test_fsck_failing_store_keeps_blobs(void **state)
+{
+    struct repo *r = open_repo();
+    (void)state;
+    ingest(r, 20);
+    ingest(r, 21);
+    fault_arm("store.image_find_key", 0, KR_EIO);
+    repair(r, KR_EIO);
+    assert_int_equal(objects(r, 0), 2);
+    fault_arm("store.image_get", 2, KR_EIO); /* the row pass and the index pass */
+    repair(r, KR_EIO);
+    assert_int_equal(objects(r, 0), 2);
+    assert_int_equal(rows(r), 2);
+    assert_int_equal(repair(r, KR_OK), 0);
+    repo_close(r);
+}
+
+/* CLEAN_ORPHANS_ON_STARTUP with a failing store or blob backend: start-up
+ * fails with the error and nothing is deleted. */
+static void test_startup_clean_orphans_failing_backend_deletes_nothing(void **state)
+{
+    const char *ops[] = {"store.image_find_key", "blob.stat", "store.image_get"};
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    (void)state;
+    ingest(r, 30);
+    ingest(r, 31);
+    repo_close(r);
+    assert_int_equal(config_set(&cfg, "CLEAN_ORPHANS_ON_STARTUP", "true", &err), KR_OK);
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        fault_reset();
+        fault_arm(ops[i], 0, KR_EIO);
+        assert_int_equal(try_open(&r, &err), KR_EIO);
+        assert_null(r);
+        assert_non_null(strstr(err.msg, "injected fault"));
+    }
+    fault_reset();
+    r = open_repo();
+    assert_int_equal(rows(r), 2);
+    assert_int_equal(objects(r, 0), 2);
+    assert_int_equal(repo_index_count(r), 2);
+    repo_close(r);
+}
+
+/* Crash between the row commit and the publish, then a start-up whose row
+ * lookup fails: the staged blob is kept (not discarded as rowless) and the
+ * next healthy start-up publishes it. */
+static void test_recovery_failing_lookup_keeps_staged_blob(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    long long size;
+    (void)state;
+    struct store_image a = ingest(r, 40);
+    assert_int_equal(blob_unpublish(repo_blob(r), a.bucket, a.key, &err), KR_OK);
+    repo_close(r);
+    fault_arm("store.image_find_key", 0, KR_EIO);
+    assert_int_equal(try_open(&r, &err), KR_EIO);
+    fault_reset();
+    r = open_repo();
+    assert_int_equal(blob_stat(repo_blob(r), a.bucket, a.key, &size, &err), KR_OK);
+    assert_int_equal(size, a.bytes);
+    repo_close(r);
+}
+
+/* The duplicate check cannot read the store: the upload is refused with the
+ * error (nothing stored, nothing left staged) instead of stored as new. */
+static void test_ingest_failing_lookup_stores_nothing(void **state)
+{
+    struct repo *r = open_repo();
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    (void)state;
+    ingest(r, 50);
+    /* exact bytes: the sha lookup fails */
+    fault_arm("store.image_find_sha", 1, KR_EIO);
+    assert_int_equal(try_ingest(r, 50, 90, &res, &err), KR_EIO);
+    /* a re-encoded copy: the row of the index's hit cannot be read */
+    fault_arm("store.image_get", 1, KR_EIO);
+    assert_int_equal(try_ingest(r, 50, 75, &res, &err), KR_EIO);
+    assert_int_equal(fault_fired("store.image_get"), 1);
+    assert_false(res.duplicate);
+    assert_int_equal(rows(r), 1);
+    assert_int_equal(objects(r, 0), 1);
+    assert_int_equal(objects(r, 1), 0);
+    assert_int_equal(repo_index_count(r), 1);
+    /* healthy again: the copy is found as the duplicate it is */
+    assert_int_equal(try_ingest(r, 50, 75, &res, &err), KR_OK);
+    assert_true(res.duplicate);
+    repo_close(r);
+}
+
+/* The blob cannot be moved out of the way: the delete fails and keeps the row. */
+static void test_delete_failing_unpublish_keeps_row(void **state)
+{
+    struct repo *r = open_repo();
+    struct store_image got;
+    struct kr_err err = {0};
+    long long size;
+    (void)state;
+    struct store_image a = ingest(r, 60);
+    fault_arm("blob.unpublish", 1, KR_EIO);
+    assert_int_equal(repo_delete_url(r, a.url, NULL, &err), KR_EIO);
+    assert_int_equal(store_image_get(repo_store(r), a.id, &got, &err), KR_OK);
+    assert_int_equal(blob_stat(repo_blob(r), a.bucket, a.key, &size, &err), KR_OK);
+    fault_arm("store.image_find_url", 1, KR_EIO);
+    assert_int_equal(repo_delete_url(r, a.url, NULL, &err), KR_EIO);
+    assert_int_equal(rows(r), 1);
+    assert_int_equal(repo_delete_url(r, a.url, NULL, &err), KR_OK);
+    assert_int_equal(rows(r), 0);
+    repo_close(r);
+}
+
+/* Re-indexing with unreadable blobs stops with the error (an entry skipped
+ * in silence would let a duplicate of that photo in later). */
+static void test_reindex_failing_blob_stops(void **state)
+{
+    struct repo *r = open_repo();
+    struct kr_err err = {0};
+    long long n = -1;
+    (void)state;
+    ingest(r, 70);
+    ingest(r, 71);
+    fault_arm("blob.get", 2, KR_EIO);
+    assert_int_equal(repo_reindex(r, &n, &err), KR_EIO);
+    fault_reset();
+    assert_int_equal(repo_reindex(r, &n, &err), KR_OK);
+    assert_int_equal(n, 2);
+    repo_close(r);
+}
+
+int main(void)
+{
+    struct kr_err err = {0};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fsck_failing_blob_stat_deletes_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fsck_failing_store_keeps_blobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_startup_clean_orphans_failing_backend_deletes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery_failing_lookup_keeps_staged_blob, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reindex_failing_blob_stops, setup, teardown),
+    };
+    if (image_init("test", &err))
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
