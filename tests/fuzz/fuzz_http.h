@@ -14,6 +14,7 @@
 #define KARAT_FUZZ_HTTP_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ struct fz_resp {
     int close;     /* the server closes the connection after this reply */
     char *body;    /* into buf, NUL-terminated */
     size_t len;
+    int err;        /* errno of the failed recv, for the report */
+    int attempts;   /* connections tried for this exchange */
     char buf[FZ_RESP_MAX + 1];
 };
 
@@ -72,6 +75,8 @@ static void fz_send(int fd, const void *data, size_t n)
 {
     for (size_t off = 0; off < n;) {
         ssize_t k = send(fd, (const char *)data + off, n - off, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR)
+            continue; /* libFuzzer's -timeout alarm */
         if (k <= 0)
             return; /* the server answered early and closed: read its reply */
         off += (size_t)k;
@@ -91,8 +96,12 @@ static void fz_read(struct fz_conn *c, struct fz_resp *r)
     r->len = 0;
     while (got < FZ_RESP_MAX && (!end || got < need)) {
         k = recv(c->fd, r->buf + got, FZ_RESP_MAX - got, 0);
-        if (k <= 0)
+        if (k < 0 && errno == EINTR)
+            continue; /* libFuzzer's -timeout alarm */
+        if (k <= 0) {
+            r->err = k < 0 ? errno : 0;
             break;
+        }
         got += (size_t)k;
         r->buf[got] = '\0';
         if (!end && (end = strstr(r->buf, "\r\n\r\n"))) {
@@ -107,24 +116,43 @@ static void fz_read(struct fz_conn *c, struct fz_resp *r)
     }
     r->status = atoi(r->buf + 9);
     *end = '\0';
-    r->close = strcasestr(r->buf, "\r\nConnection: close") != NULL;
+    r->close = strcasestr(r->buf, "\r\nConnection: close") != NULL && r->status != 100;
     r->body = end + 4;
     r->len = need - (size_t)(end + 4 - r->buf);
     if (r->close)
         fz_close(c);
 }
 
-/* Send head (the request line and headers, ending in a blank line) and
- * body; read the reply into r. A connection the server closed is opened
- * again on the next call. */
+/* Send head (the request line and header lines, each ending in CRLF, no
+ * blank line) with "Expect: 100-continue", and the body only once the
+ * server asked for it: a request the server refuses before reading the
+ * body gets its reply and no body bytes, so the reply cannot be lost to a
+ * reset caused by unread data. The reply goes into r. A connection the
+ * server closed is opened again on the next call; a kept-alive one that
+ * turns out closed when reused is retried once on a new one. */
 static void fz_exchange(struct fz_conn *c, const char *head, const void *body, size_t n,
                         struct fz_resp *r)
 {
-    if (c->fd < 0 && fz_connect(c) != 0)
-        fz_die("cannot connect to the in-process server");
-    fz_send(c->fd, head, strlen(head));
-    fz_send(c->fd, body, n);
-    fz_read(c, r);
+    char full[1024];
+    snprintf(full, sizeof full, "%s%s\r\n", head, n ? "Expect: 100-continue\r\n" : "");
+    r->err = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int reused = c->fd >= 0;
+        r->attempts = attempt + 1;
+        if (!reused && fz_connect(c) != 0)
+            fz_die("cannot connect to the in-process server");
+        fz_send(c->fd, full, strlen(full));
+        if (n) {
+            fz_read(c, r);
+            if (r->status != 100)
+                goto done; /* refused before the body (or no reply) */
+            fz_send(c->fd, body, n);
+        }
+        fz_read(c, r);
+    done:
+        if (r->status || !reused)
+            return;
+    }
 }
 
 #endif

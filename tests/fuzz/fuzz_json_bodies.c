@@ -43,7 +43,7 @@ static const char *const paths[] = {
 static struct config cfg;
 static struct api_app app = {.cfg = &cfg};
 static struct http_server *srv;
-static struct fz_conn conn = {0, -1};
+static struct fz_conn conn = {.fd = -1};
 static char data_dir[256];
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         return 0;
     snprintf(head, sizeof head,
              "POST %s HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nContent-Type: application/json\r\n"
-             "Content-Length: %zu\r\n\r\n",
+             "Content-Length: %zu\r\n",
              paths[data[0] % NPATHS], n - 1);
     fz_exchange(&conn, head, data + 1, n - 1, &r);
     if (r.status == 0)

@@ -22,7 +22,7 @@
 #define MAX_FIELDS 8
 
 static struct http_server *srv;
-static struct fz_conn conn = {0, -1};
+static struct fz_conn conn = {.fd = -1};
 
 static void check_file(const struct http_file *f)
 {
@@ -98,11 +98,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     json_t *j;
 
     snprintf(head, sizeof head,
-             "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+             "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
              ct, n - skip);
     fz_exchange(&conn, head, data + skip, n - skip, &r);
-    if (r.status == 0)
-        fz_die("no reply to a form request");
+    if (r.status == 0) {
+        fprintf(stderr, "fuzz_multipart: no reply (errno %d, %d connections, %s)\n", r.err,
+                r.attempts, r.buf);
+        abort();
+    }
     if (r.status >= 500)
         fz_die(r.body);
     if (strcasestr(r.buf, "\r\nContent-Type: text/html"))
