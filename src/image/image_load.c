@@ -70,11 +70,8 @@ static VipsImage *open_scaled(const void *data, size_t n, enum image_fmt fmt,
                               const struct image_info *info, const struct image_load_opts *o)
 {
     int longest = info->width > info->height ? info->width : info->height;
-    int shortest = info->width > info->height ? info->height : info->width;
     double scale = 1.0;
-    /* (a scale that leaves the short side under a pixel is left to resize_to) */
-    if (fmt == IMAGE_FMT_WEBP && o->max_side > 0 && longest > o->max_side &&
-        shortest * ((double)o->max_side / longest) >= 1.0)
+    if (fmt == IMAGE_FMT_WEBP && o->max_side > 0 && longest > o->max_side)
         scale = (double)o->max_side / longest;
     return image__open(data, n, fmt, jpeg_shrink_for(info, shrink_target(o)), scale);
 }
