@@ -33,12 +33,12 @@ struct fz_conn {
 };
 
 struct fz_resp {
-    int status;    /* 0: no reply (connection closed) */
-    int close;     /* the server closes the connection after this reply */
-    char *body;    /* into buf, NUL-terminated */
+    int status; /* 0: no reply (connection closed) */
+    int close;  /* the server closes the connection after this reply */
+    char *body; /* into buf, NUL-terminated */
     size_t len;
-    int err;        /* errno of the failed recv, for the report */
-    int attempts;   /* connections tried for this exchange */
+    int err;      /* errno of the failed recv, for the report */
+    int attempts; /* connections tried for this exchange */
     char buf[FZ_RESP_MAX + 1];
 };
 

@@ -52,8 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     struct image_px px = {0};
     struct kr_err err = {0};
     int alpha = n & 1;
-    struct image_load_opts o = {.max_side = MAX_SIDE, .max_pixels = MAX_PIXELS,
-                                .keep_alpha = alpha, .min_side = alpha ? 0 : MAX_SIDE / 2};
+    struct image_load_opts o = {.max_side = MAX_SIDE,
+                                .max_pixels = MAX_PIXELS,
+                                .keep_alpha = alpha,
+                                .min_side = alpha ? 0 : MAX_SIDE / 2};
 
     if (image_probe(data, n, MAX_PIXELS, &info, &err) != KR_OK) {
         if (!err.msg[0])

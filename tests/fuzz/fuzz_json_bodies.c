@@ -68,7 +68,7 @@ static void check(enum kr_code rc, const struct kr_err *err)
 static void environment(void)
 {
     static const char *const unset[] = {"GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY",
-                                        "KARAT_CONFIG", "KARAT_API_KEYS", NULL};
+                                        "KARAT_CONFIG",   "KARAT_API_KEYS", NULL};
     const char *tmp = getenv("TMPDIR");
     for (int i = 0; unset[i]; i++)
         unsetenv(unset[i]);

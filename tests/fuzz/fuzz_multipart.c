@@ -71,8 +71,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     log_set_level(LOG_OFF);
-    o.limits = (struct http_limits){.max_body = 16384, .max_json = 4096, .max_json_depth = 8,
-                                    .max_fields = MAX_FIELDS, .max_field_len = 1024};
+    o.limits = (struct http_limits){.max_body = 16384,
+                                    .max_json = 4096,
+                                    .max_json_depth = 8,
+                                    .max_fields = MAX_FIELDS,
+                                    .max_field_len = 1024};
     if (http_server_start(&o, routes, 1, NULL, &srv, &err))
         fz_die(err.msg);
     conn.port = http_server_port(srv);
@@ -98,8 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     json_t *j;
 
     snprintf(head, sizeof head,
-             "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
-             ct, n - skip);
+             "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", ct,
+             n - skip);
     fz_exchange(&conn, head, data + skip, n - skip, &r);
     if (r.status == 0) {
         fprintf(stderr, "fuzz_multipart: no reply (errno %d, %d connections, %s)\n", r.err,

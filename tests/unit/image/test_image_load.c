@@ -261,7 +261,7 @@ static void test_thin_strip(void **state)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         int w = sizes[i][0], h = sizes[i][1];
         VipsImage *im = halves(w, h, red, grey), *t;
-        struct image_load_opts fast = {.max_side = 256, .min_side = 128}; /* fuzz_image */
+        struct image_load_opts fast = {.max_side = 256, .min_side = 128};  /* fuzz_image */
         struct image_load_opts dedup = {.max_side = 512, .min_side = 256}; /* dedup.c */
         struct image_px px;
         struct kr_err err = {0};
