@@ -8,9 +8,10 @@
  * would refuse in a header are replaced by spaces), everything after the
  * newline is the body, sent with an exact Content-Length over a keep-alive
  * loopback connection. The handler checks what http.h promises about forms
- * (file data never NULL, file names without a directory, names bounded,
- * no NUL in a field, at most max_fields parts); the exchange checks the
- * server answered: any status but 5xx, always a JSON error body.
+ * (file data never NULL and all readable, file names without a directory,
+ * names bounded, fields within max_field_len, at most max_fields parts);
+ * the exchange checks the server answered with any status but 5xx, and
+ * with a JSON body unless MHD itself refused the request (its HTML reply).
  */
 #include <jansson.h>
 #include <stdint.h>
