@@ -7,7 +7,9 @@
  * Input: the first line is the Content-Type value (CR, NUL and bytes MHD
  * would refuse in a header are replaced by spaces), everything after the
  * newline is the body, sent with an exact Content-Length over a keep-alive
- * loopback connection. The handler checks what http.h promises about forms
+ * loopback connection; or, when the line starts with '~', chunked (64-byte
+ * chunks), so a body past max_body (2 KiB here) is cut off while it streams
+ * instead of being refused from its length. The handler checks what http.h promises about forms
  * (file data never NULL and all readable, file names without a directory,
  * names bounded, fields within max_field_len, at most max_fields parts);
  * the exchange checks the server answered with any status but 5xx, and
@@ -72,7 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argc;
     (void)argv;
     log_set_level(LOG_OFF);
-    o.limits = (struct http_limits){.max_body = 16384,
+    o.limits = (struct http_limits){.max_body = 2048,
                                     .max_json = 4096,
                                     .max_json_depth = 8,
                                     .max_fields = MAX_FIELDS,
@@ -94,17 +96,44 @@ static size_t content_type(const uint8_t *data, size_t n, char *out, size_t cap)
     return nl ? len + 1 : n;
 }
 
+/* body in 64-byte chunks and the last, empty one; malloc'd. */
+static char *chunked(const uint8_t *body, size_t n, size_t *out_len)
+{
+    char *out = malloc(n + (n / 64 + 1) * 8 + 8), *p = out;
+    for (size_t off = 0; out && off < n; off += 64) {
+        size_t k = n - off < 64 ? n - off : 64;
+        p += sprintf(p, "%zx\r\n", k);
+        memcpy(p, body + off, k);
+        p += k;
+        p += sprintf(p, "\r\n");
+    }
+    if (out)
+        p += sprintf(p, "0\r\n\r\n");
+    *out_len = out ? (size_t)(p - out) : 0;
+    return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     static struct fz_resp r;
-    char ct[256], head[512];
-    size_t skip = content_type(data, n, ct, sizeof ct);
+    char ct[256], head[512], *enc = NULL;
+    size_t skip = content_type(data, n, ct, sizeof ct), len = n - skip;
     json_t *j;
 
-    snprintf(head, sizeof head,
-             "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\nContent-Length: %zu\r\n", ct,
-             n - skip);
-    fz_exchange(&conn, head, data + skip, n - skip, &r);
+    if (ct[0] == '~') {
+        enc = chunked(data + skip, n - skip, &len);
+        snprintf(head, sizeof head,
+                 "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\n"
+                 "Transfer-Encoding: chunked\r\n",
+                 ct + 1);
+    } else {
+        snprintf(head, sizeof head,
+                 "POST /form HTTP/1.1\r\nHost: fuzz\r\nContent-Type: %s\r\n"
+                 "Content-Length: %zu\r\n",
+                 ct, len);
+    }
+    fz_exchange(&conn, head, enc ? (const uint8_t *)enc : data + skip, len, &r);
+    free(enc);
     if (r.status == 0) {
         fprintf(stderr, "fuzz_multipart: no reply (errno %d, %d connections, %s)\n", r.err,
                 r.attempts, r.buf);
