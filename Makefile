@@ -2,11 +2,14 @@
 # Everything goes through CMake + Ninja; scripts/bootstrap installs what is missing.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= multipart json_bodies image xlsx_template config
 JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8000
 DATA       ?= ./var
 
-.PHONY: all bootstrap build run test test-fast bench format clean
+.PHONY: all bootstrap build run test test-fast fuzz fuzz-build bench format clean
 
 all: build
 
@@ -25,14 +28,33 @@ build: bootstrap $(BUILD)/build.ninja
 run: build
 	$(BUILD)/karat serve --listen $(LISTEN) --data $(DATA)
 
-# Every test through ctest: the optimised build, then the same suite under ASan+UBSan.
-test: build $(ASAN_BUILD)/build.ninja
+$(FUZZ_BUILD)/build.ninja:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_C_COMPILER=clang -DKARAT_FUZZ=ON
+
+# Every test through ctest: the optimised build, the same suite under ASan+UBSan,
+# then each libFuzzer target for ~20 s (tests/fuzz, clang).
+test: build $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE nosan
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz-build: bootstrap $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS over its corpus (the corpus is not changed);
+# crashes land in $(FUZZ_BUILD)/fuzz-artifacts/TARGET/. Fails if any target failed.
+fuzz: fuzz-build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	    sh tests/fuzz/run.sh $(FUZZ_BUILD)/fuzz_$$t $(FUZZ_SECONDS) $(FUZZ_BUILD)/fuzz-artifacts \
+	        || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi; echo "fuzz: all clean"
 
 bench: build
 	sh bench/run.sh
@@ -41,4 +63,4 @@ format:
 	clang-format -i $$(find src tests bench -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -224,7 +224,7 @@ long long util_parse_size(const char *s)
         return -1;
     errno = 0;
     v = strtod(s, &end);
-    if (errno || end == s || v < 0)
+    if (errno || end == s || !(v >= 0)) /* negative, or NaN */
         return -1;
     while (*end == ' ')
         end++;

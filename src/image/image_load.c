@@ -42,13 +42,17 @@ static int step(VipsImage **cur, VipsImage **next, int rc)
 }
 
 /* The largest JPEG shrink whose output keeps the longest side >= target
- * (libjpeg rounds scaled sizes up, so floor division is conservative). */
-static int jpeg_shrink_for(int longest, int target)
+ * (libjpeg rounds scaled sizes up, so floor division is conservative) and
+ * the shortest side >= 1 pixel: libvips sizes the shrunk image with floor
+ * division and aborts the process on a zero side (a 2056x4 strip shrunk 8x). */
+static int jpeg_shrink_for(const struct image_info *inf, int target)
 {
+    int longest = inf->width > inf->height ? inf->width : inf->height;
+    int shortest = inf->width > inf->height ? inf->height : inf->width;
     int s = 1;
     if (target <= 0)
         return 1;
-    while (s < 8 && longest / (s * 2) >= target)
+    while (s < 8 && longest / (s * 2) >= target && shortest / (s * 2) >= 1)
         s *= 2;
     return s;
 }
@@ -66,11 +70,10 @@ static VipsImage *open_scaled(const void *data, size_t n, enum image_fmt fmt,
                               const struct image_info *info, const struct image_load_opts *o)
 {
     int longest = info->width > info->height ? info->width : info->height;
-    int target = shrink_target(o);
     double scale = 1.0;
     if (fmt == IMAGE_FMT_WEBP && o->max_side > 0 && longest > o->max_side)
         scale = (double)o->max_side / longest;
-    return image__open(data, n, fmt, jpeg_shrink_for(longest, target), scale);
+    return image__open(data, n, fmt, jpeg_shrink_for(info, shrink_target(o)), scale);
 }
 
 static int resize_to(VipsImage **cur, int max_side)
@@ -228,7 +231,7 @@ static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
                        struct image_px *out, enum kr_code *code, struct kr_err *err)
 {
     int longest = inf->width > inf->height ? inf->width : inf->height;
-    int shrink = jpeg_shrink_for(longest, shrink_target(o));
+    int shrink = jpeg_shrink_for(inf, shrink_target(o));
 
     if (!hdr->plain_jpeg || o->keep_alpha || !atomic_load(&direct_jpeg) ||
         (o->max_side > 0 && longest / shrink > o->max_side))

@@ -59,6 +59,10 @@ static void test_util(void **state)
     assert_int_equal(util_parse_size("12"), 12);
     assert_int_equal(util_parse_size("-1"), -1);
     assert_int_equal(util_parse_size("5 parsecs"), -1);
+    /* not numbers (fuzz_config: "nan" was cast to an integer, undefined) */
+    assert_int_equal(util_parse_size("nan"), -1);
+    assert_int_equal(util_parse_size("-NaN k"), -1);
+    assert_int_equal(util_parse_size("inf"), -1);
     assert_int_equal(util_fmt(s, 4, "%s", "toolong"), KR_ELIMIT);
 }
 

@@ -248,6 +248,43 @@ static void test_grey_16bit_cmyk(void **state)
     g_object_unref(im);
 }
 
+/* A long thin JPEG: the shrink-on-load that fits the long side must not
+ * scale the short side to nothing. Before the fix, libvips aborted the
+ * process (assertion "bad dimensions") on a 4-pixel-high strip shrunk 8x:
+ * a crafted 348-byte upload stopped the server (found by
+ * tests/fuzz/fuzz_image; the input is tests/fuzz/corpus/image/thin_cmyk.jpg). */
+static void test_thin_strip(void **state)
+{
+    static const int sizes[][2] = {{2056, 4}, {4112, 4}, {4112, 1}, {3, 2400}};
+    unsigned char red[3] = {200, 30, 30}, grey[3] = {128, 128, 128};
+    (void)state;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int w = sizes[i][0], h = sizes[i][1];
+        VipsImage *im = halves(w, h, red, grey), *t;
+        struct image_load_opts fast = {.max_side = 256, .min_side = 128};  /* fuzz_image */
+        struct image_load_opts dedup = {.max_side = 512, .min_side = 256}; /* dedup.c */
+        struct image_px px;
+        struct kr_err err = {0};
+        void *buf[2];
+        size_t n[2];
+
+        assert_int_equal(vips_jpegsave_buffer(im, &buf[0], &n[0], "Q", 90, NULL), 0);
+        assert_int_equal(vips_colourspace(im, &t, VIPS_INTERPRETATION_CMYK, NULL), 0);
+        assert_int_equal(vips_jpegsave_buffer(t, &buf[1], &n[1], "Q", 90, NULL), 0);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(image_load(buf[k], n[k], &fast, &px, NULL, &err), KR_OK);
+            assert_true(px.width >= 1 && px.height >= 1 && px.width <= 256 && px.height <= 256);
+            image_px_release(&px);
+            assert_int_equal(image_load(buf[k], n[k], &dedup, &px, NULL, &err), KR_OK);
+            assert_true(px.width >= 1 && px.height >= 1 && px.width <= 512 && px.height <= 512);
+            image_px_release(&px);
+            g_free(buf[k]);
+        }
+        g_object_unref(t);
+        g_object_unref(im);
+    }
+}
+
 static void test_encode_round_trip(void **state)
 {
     unsigned char red[3] = {200, 30, 30}, blue[3] = {30, 30, 200};
@@ -342,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_alpha),
         cmocka_unit_test(test_keep_alpha_on_opaque),
         cmocka_unit_test(test_grey_16bit_cmyk),
+        cmocka_unit_test(test_thin_strip),
         cmocka_unit_test(test_encode_round_trip),
         cmocka_unit_test(test_threads),
     };
