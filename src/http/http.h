@@ -106,17 +106,27 @@ struct http_limits {
 
 struct http_server_opts {
     const char *listen;   /* "HOST:PORT" (IPv4, [IPv6] or name) */
-    const char *api_keys; /* comma-separated; NULL/empty = no auth */
+    const char *api_keys; /* comma-separated, each >= 16 chars; NULL/empty = no auth */
+    int allow_no_auth;    /* no keys on a non-loopback address is an error unless set */
     const char *cors_origins;
-    int conn_timeout_s;
-    int max_conns_per_ip; /* <= 0: 64 */
+    const char *trusted_proxies; /* addresses/CIDRs whose X-Forwarded-For is believed */
+    int conn_timeout_s;          /* without progress; <= 0: 120 */
+    int head_timeout_s;          /* request head in total; <= 0: 30 */
+    int body_timeout_s;          /* request body in total; <= 0: 300 */
+    int max_conns_per_ip;        /* <= 0: 64 */
     struct http_limits limits;
 };
 
 struct http_server;
 
-/* Bind opts->listen and serve. Errors: KR_EINVAL "bad_listen" / "bad_route",
- * KR_ECONFLICT "address_in_use", KR_EIO "listen_failed" / "server_start". */
+/* Check opts without binding: KR_EINVAL "bad_api_keys" (a non-empty key list
+ * with no key, or a key under 16 characters), "no_auth" (no keys, a
+ * non-loopback listen address and no allow_no_auth), "bad_trusted_proxies",
+ * "bad_listen". http_server_start runs the same check. */
+enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_err *err);
+/* Bind opts->listen and serve. Errors: those of http_server_check,
+ * KR_EINVAL "bad_route", KR_ECONFLICT "address_in_use", KR_EIO
+ * "listen_failed" / "server_start". */
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
                                size_t nroutes, void *app, struct http_server **out,
                                struct kr_err *err);
@@ -124,6 +134,11 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
 int http_server_port(const struct http_server *s);
 /* Waits for running handlers; never call it from inside a handler. NULL is fine. */
 void http_server_stop(struct http_server *s);
+/* Graceful stop: new connections are refused and idle ones closed at once;
+ * running requests get up to grace_ms to finish. Returns 0 and stops the
+ * server (as http_server_stop) when they did; otherwise returns how many
+ * still run and leaves the server as it is (the caller may exit). */
+int http_server_shutdown(struct http_server *s, int grace_ms);
 
 /* ---- request accessors (valid during the handler) ---- */
 const char *http_req_method(const struct http_request *r);
