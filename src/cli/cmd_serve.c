@@ -121,7 +121,9 @@ static void stop_serving(struct api_app *app, struct http_server *srv, int secon
 {
     int left;
     jobs_stop(app->jobs); /* waiting requests answer at once; jobs resume on restart */
-    left = http_server_shutdown(srv, seconds * 1000);
+    /* the HTTP side stops half a second before the deadline, so a clean stop
+       (joining the connection threads) is not cut off by the watchdog */
+    left = http_server_shutdown(srv, seconds * 1000 - 500);
     if (left > 0) {
         log_warn("shutdown: %d request(s) still running after %d s (KARAT_SHUTDOWN_TIMEOUT); "
                  "exiting now",

@@ -9,8 +9,8 @@
  *   HEAD  waiting for a request head (new, or keep-alive between requests):
  *         at most head_ms in total;
  *   BODY  head read, body arriving: at most body_ms in total;
- *   BUSY  handler running or response being sent: no deadline here (the
- *         shutdown deadline bounds it).
+ *   BUSY  handler running: no deadline here (the shutdown deadline bounds it);
+ *   SEND  response being sent: MHD's idle timeout only.
  * A watchdog thread looks every WATCH_MS and shuts down (shutdown(2)) the
  * socket of a connection past its deadline; MHD's thread then sees the end
  * of the stream and closes it. The fd stays valid while we hold the table
@@ -262,11 +262,12 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
-static int busy(const struct http_conns *t)
+/* Connections in a phase (HTTP_CONN_HEAD: any phase but HEAD). */
+static int count_phase(const struct http_conns *t, enum http_conn_phase ph)
 {
     int n = 0;
     for (const struct http_conn *k = t->head; k; k = k->next)
-        n += k->phase != HTTP_CONN_HEAD && !k->cut;
+        n += !k->cut && (ph == HTTP_CONN_HEAD ? k->phase != HTTP_CONN_HEAD : k->phase == ph);
     return n;
 }
 
@@ -278,11 +279,14 @@ int http_conns_drain(struct http_server *s, int grace_ms)
     pthread_mutex_lock(&t->mu);
     t->draining = 1;
     cut_overdue(t); /* connections waiting for a request go now */
-    while ((n = busy(t)) > 0 && util_now_ms() < end) {
+    while (count_phase(t, HTTP_CONN_HEAD) > 0 && util_now_ms() < end) {
         struct timespec ts;
         deadline_in(&ts, WATCH_MS);
         pthread_cond_timedwait(&t->cv, &t->mu, &ts);
     }
+    /* past the deadline only a running handler can hold up the stop (MHD
+       ends reads and sends by shutting the sockets down) */
+    n = count_phase(t, HTTP_CONN_BUSY);
     pthread_mutex_unlock(&t->mu);
     return n;
 }

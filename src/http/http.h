@@ -135,9 +135,10 @@ int http_server_port(const struct http_server *s);
 /* Waits for running handlers; never call it from inside a handler. NULL is fine. */
 void http_server_stop(struct http_server *s);
 /* Graceful stop: new connections are refused and idle ones closed at once;
- * running requests get up to grace_ms to finish. Returns 0 and stops the
- * server (as http_server_stop) when they did; otherwise returns how many
- * still run and leaves the server as it is (the caller may exit). */
+ * requests under way get up to grace_ms to finish, then are cut off.
+ * Returns 0 and stops the server (as http_server_stop) unless a handler is
+ * still running then: returns how many, and leaves the server as it is
+ * (stopping would wait for them; the caller may exit instead). */
 int http_server_shutdown(struct http_server *s, int grace_ms);
 
 /* ---- request accessors (valid during the handler) ---- */

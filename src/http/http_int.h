@@ -110,7 +110,7 @@ int http_cidr_match(const struct http_cidr *c, const struct http_addr *a);
 enum kr_code http_cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err);
 
 /* ---- connections (conn.c) ---- */
-enum http_conn_phase { HTTP_CONN_HEAD, HTTP_CONN_BODY, HTTP_CONN_BUSY };
+enum http_conn_phase { HTTP_CONN_HEAD, HTTP_CONN_BODY, HTTP_CONN_BUSY, HTTP_CONN_SEND };
 struct http_conn;
 struct http_conns {
     pthread_mutex_t mu;
@@ -214,7 +214,7 @@ void http_conns_phase(struct http_server *s, struct MHD_Connection *c, enum http
 /* Head arrived: 0 when the client behind a trusted proxy is over its limit. */
 int http_conns_admit(struct http_server *s, struct MHD_Connection *c);
 /* Refuse new connections, close those waiting for a request, wait up to
- * grace_ms for running ones; returns how many still run. */
+ * grace_ms for the others; returns how many handlers still run. */
 int http_conns_drain(struct http_server *s, int grace_ms);
 
 /* ---- request.c ---- */

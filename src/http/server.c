@@ -121,6 +121,7 @@ static enum MHD_Result respond(struct http_request *r)
     }
     ok = http_res_queue(r, &res);
     http_res_release(&res);
+    http_conns_phase(r->srv, r->conn, HTTP_CONN_SEND);
     return ok;
 }
 

@@ -313,6 +313,17 @@ static void test_cors(void **state)
     tu_resp_free(&r);
     assert_int_equal(tu_get(URL("/health"), evil, &r), 0);
     assert_null(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    /* the answer depended on Origin even though it matched nothing: a cache
+       must not give it to an allowed origin */
+    assert_string_equal(tu_resp_header(&r, "Vary", v, sizeof v), "Origin");
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/health"), NULL, &r), 0);
+    assert_string_equal(tu_resp_header(&r, "Vary", v, sizeof v), "Origin");
+    tu_resp_free(&r);
+    fx_stop(&f);
+    fx_start(&f, NULL); /* no CORS: nothing depends on Origin */
+    assert_int_equal(tu_get(URL("/hello"), ok, &r), 0);
+    assert_null(tu_resp_header(&r, "Vary", v, sizeof v));
     tu_resp_free(&r);
     fx_stop(&f);
 }
