@@ -27,13 +27,18 @@
  *   (a preflight: no key needed). Route strings must outlive the server.
  * - Auth: with api_keys set, "Authorization: Bearer KEY" or "X-API-Key: KEY"
  *   (constant-time compare) else 401 unauthorized. Unknown paths 404 first.
- * - CORS: only origins listed in cors_origins are echoed (plus Vary: Origin);
- *   "*" in the list sends "*"; Access-Control-Allow-Credentials is never sent.
+ *   Keys that parse to nothing, keys under 16 characters, or no keys on a
+ *   non-loopback address without allow_no_auth: the server does not start.
+ * - CORS: only origins listed in cors_origins are echoed; "*" in the list
+ *   sends "*"; Access-Control-Allow-Credentials is never sent. With any
+ *   origins configured every answer carries Vary: Origin.
  * - Limits: a zero field in struct http_limits means the default:
  *   max_body 25 MiB, max_json 1 MiB, max_json_depth 32, max_fields 64,
- *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large at
- *   once (body never read); a chunked body past it -> 413 after draining
- *   (the connection is dropped past max_body + max(max_body, 8 MiB)).
+ *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large
+ *   (nothing stored): after reading and dropping the body when it is at most
+ *   max_body + max(max_body, 8 MiB), else at once with the connection
+ *   closed; a chunked body past max_body -> 413 after draining (dropped past
+ *   that same bound).
  *   Too many parts -> 413 too_many_fields; a long field -> 413
  *   field_too_large; malformed form -> 400 bad_form.
  * - Forms: a part with a filename (even "" or zero bytes) is a file, any
@@ -48,11 +53,17 @@
  *   line in extra_headers overrides it. etag is quoted if not already;
  *   If-None-Match on GET/HEAD with status 200 -> 304 without body. A handler
  *   that sets no status -> 500 internal.
+ * - Framing: Content-Length with Transfer-Encoding, a coding other than
+ *   chunked, or two Content-Lengths -> 400 bad_request, connection closed.
  * - Connections: at most 512 at once (one thread each), and at most
  *   max_conns_per_ip from one client address (more are closed at once, so
- *   one client's stalled uploads cannot take every thread); conn_timeout_s
- *   <= 0 means 120 s. Errors MHD itself sends (unparseable request line, header
- *   block over ~32 KiB) are MHD's short HTML replies, not JSON.
+ *   one client's stalled uploads cannot take every thread); from a peer in
+ *   trusted_proxies the client is the X-Forwarded-For one, and over the limit
+ *   -> 429 too_many_connections. A request head must arrive within
+ *   head_timeout_s, its body within body_timeout_s (totals, not idle time),
+ *   else the connection is closed; conn_timeout_s (idle) <= 0 means 120 s.
+ *   Errors MHD itself sends (unparseable request line, header block over
+ *   ~32 KiB) are MHD's short HTML replies, not JSON.
  */
 #ifndef KARAT_HTTP_HTTP_H
 #define KARAT_HTTP_HTTP_H
