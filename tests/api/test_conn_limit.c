@@ -16,6 +16,7 @@
  * hosts.
  */
 #include "testutil.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct tu_server srv;
@@ -45,30 +45,14 @@ static int teardown(void **state)
     return tu_server_finish(&srv);
 }
 
-/* A connection to s from source address 127.0.0.<host>. */
 static int connect_from(const struct tu_server *s, int host)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    struct sockaddr_in src = {.sin_family = AF_INET};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + (uint32_t)host);
-    assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof src), 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
+    return tu_connect(s->port, host);
 }
 
 static int connect_loopback(void)
 {
-    return connect_from(&srv, 1);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return tu_connect(srv.port, 1);
 }
 
 static void send_all(int fd, const char *s)
@@ -160,10 +144,10 @@ static void test_per_ip_cap(void **state)
  * if it was still open after limit_ms. */
 static double trickle_until_closed(int fd, int step_ms, int limit_ms)
 {
-    double t0 = now_ms();
-    while (now_ms() - t0 < limit_ms) {
+    double t0 = util_now_ms();
+    while (util_now_ms() - t0 < limit_ms) {
         if (send(fd, "a", 1, MSG_NOSIGNAL) != 1 || reply_status(fd, step_ms) >= 0)
-            return now_ms() - t0;
+            return util_now_ms() - t0;
     }
     return -1;
 }
@@ -290,9 +274,9 @@ static void test_slow_clients_do_not_block_others(void **state)
     snprintf(u, sizeof u, "%s/health", s.base);
     for (int i = 0; i < 15; i++) {
         struct tu_resp r;
-        double t0 = now_ms();
+        double t0 = util_now_ms();
         assert_int_equal(tu_get(u, NULL, &r), 0);
-        ms[i] = now_ms() - t0;
+        ms[i] = util_now_ms() - t0;
         assert_int_equal(r.status, 200);
         tu_resp_free(&r);
         usleep(100 * 1000);

@@ -6,9 +6,7 @@
  */
 #include "testutil.h"
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,14 +347,10 @@ static int big_teardown(void **state)
  * reply (0 if it got none: reset, or closed first). */
 static long send_then_read(const void *body, size_t n)
 {
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port)};
     char head[256], reply[512] = "";
     size_t got = 0;
     ssize_t k = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
-        fail_msg("cannot connect");
+    int fd = tu_connect(srv.port, 0);
     snprintf(head, sizeof head,
              "POST /image_similarity_search HTTP/1.1\r\nHost: x\r\nContent-Type: "
              "multipart/form-data; boundary=zz\r\nContent-Length: %zu\r\n\r\n",

@@ -9,6 +9,7 @@
  *   an upload are closed: the server stops cleanly (status 0).
  */
 #include "testutil.h"
+#include "core/util.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,15 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* A listening socket nobody accepts on: connections complete, requests are
  * never answered. */
@@ -65,12 +58,12 @@ static void *regenerate_title(void *arg)
 /* SIGTERM, then how long until the server exited; its status in *status. */
 static double stop_timed(struct tu_server *s, int *status)
 {
-    double t0 = now_ms();
+    double t0 = util_now_ms();
     char dir[sizeof s->data_dir];
     snprintf(dir, sizeof dir, "%s", s->data_dir);
     *status = tu_server_stop(s); /* SIGKILL after 10 s: -1 */
     tu_rmrf(dir);
-    return now_ms() - t0;
+    return util_now_ms() - t0;
 }
 
 static void test_stuck_handler_does_not_stop_sigterm(void **state)
@@ -100,15 +93,6 @@ static void test_stuck_handler_does_not_stop_sigterm(void **state)
     assert_true(c.status != 200);
 }
 
-static int connect_to(const struct tu_server *s)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    return fd;
-}
-
 static void test_held_connections_do_not_stop_sigterm(void **state)
 {
     static const char *const env[] = {"KARAT_SHUTDOWN_TIMEOUT=2", NULL};
@@ -120,9 +104,9 @@ static void test_held_connections_do_not_stop_sigterm(void **state)
     double ms;
     (void)state;
     assert_int_equal(tu_server_start_tmp(&s, env), 0);
-    idle = connect_to(&s);
-    partial = connect_to(&s);
-    body = connect_to(&s);
+    idle = tu_connect(s.port, 0);
+    partial = tu_connect(s.port, 0);
+    body = tu_connect(s.port, 0);
     assert_true(send(partial, head, strlen(head), MSG_NOSIGNAL) > 0);
     assert_true(send(body, upload, strlen(upload), MSG_NOSIGNAL) > 0);
     usleep(300 * 1000);
