@@ -18,8 +18,8 @@
 
 static const struct config_var vars[] = {
     {"KARAT_LISTEN", CONFIG_STR, OFF(listen), "127.0.0.1:8000", 0,
-     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback host is accepted unless set "
-     "explicitly."},
+     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback address is accepted unless "
+     "KARAT_ALLOW_NO_AUTH is set."},
     {"KARAT_DATA_DIR", CONFIG_STR, OFF(data_dir), "./var", 0,
      "Folder for the embedded database, blobs and temporary uploads."},
     {"KARAT_PUBLIC_URL", CONFIG_STR, OFF(public_url), "", 0,
