@@ -9,7 +9,8 @@
  * A declared Content-Length over limits.max_body is refused with 413 before
  * anything is stored. If the declared body is within the drain allowance
  * (below) it is read and dropped first, so the client, still sending, is not
- * reset and always reads the 413; a larger one is answered at once and the
+ * reset and always reads the 413; a larger one, or one the client holds back
+ * until told to continue (Expect: 100-continue), is answered at once and the
  * connection closed.
  * multipart/form-data and application/x-www-form-urlencoded bodies go through
  * MHD_PostProcessor as they stream in: non-file parts become fields (at most
@@ -134,7 +135,10 @@ static uint64_t drain_max(const struct http_request *r)
 
 int http_body_wait_refusal(struct http_request *r)
 {
+    const char *expect = header(r, MHD_HTTP_HEADER_EXPECT);
     uint64_t cl = 0;
+    if (expect && strcasecmp(expect, "100-continue") == 0)
+        return 0; /* the client waits for our word before sending: answer now */
     return r->too_big && content_length(r, &cl) && cl <= drain_max(r);
 }
 

@@ -160,6 +160,12 @@ static void test_limit_by_content_length(void **state)
     tu_resp_free(&r);
     assert_int_equal(fx_calls, before);
 
+    /* ... not even after a "100 Continue": the 413 is the first answer */
+    char reply[512];
+    const char *wait = "POST /body HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                       "Content-Length: 5000\r\n\r\n";
+    assert_int_equal(
+        fx_raw(http_server_port(f.srv), wait, strlen(wait), reply, sizeof reply, 5000, NULL), 413);
     /* exactly at the limit is fine */
     assert_int_equal(tu_post(URL("/body"), "application/octet-stream", bin, 1000, NULL, &r), 0);
     assert_int_equal(r.status, 200);
