@@ -230,10 +230,14 @@ static void cut_overdue(struct http_conns *t)
             continue;
         k->cut = 1;
         shutdown(k->fd, SHUT_RDWR);
-        if (!t->draining)
-            log_info("http: closed a connection from %s: request %s not complete in %d s",
-                     k->peer, k->phase == HTTP_CONN_HEAD ? "head" : "body",
-                     (k->phase == HTTP_CONN_HEAD ? t->head_ms : t->body_ms) / 1000);
+        if (t->draining)
+            continue;
+        if (k->phase == HTTP_CONN_HEAD) /* mostly idle keep-alive connections: routine */
+            log_debug("http: closed a connection from %s: no request head within %d s", k->peer,
+                      t->head_ms / 1000);
+        else
+            log_info("http: closed a connection from %s: request body not complete in %d s",
+                     k->peer, t->body_ms / 1000);
     }
 }
 
