@@ -45,6 +45,9 @@ void api_admission_close(struct api_app *app);
 
 /* The whole route table. */
 const struct http_route *api_routes(size_t *n);
+/* Serving without API keys because KARAT_ALLOW_NO_AUTH says so (warned at
+ * start and in /health). */
+int api_auth_off(const struct config *cfg);
 
 /* Resolve the `website` argument (default "alya") to a bucket, or write the
  * original's 400 {"error": "Invalid website. Use 'alya' or 'blysk'"} and return NULL. */

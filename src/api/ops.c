@@ -1,11 +1,17 @@
 /*
- * ops.c - what operators poll: GET /health (no auth) and GET /metrics
+ * ops.c - what operators poll: GET /health (no auth; "warnings" lists
+ * settings an operator should know about, such as KARAT_ALLOW_NO_AUTH) and GET /metrics
  * (Prometheus text: per-route counters and latency from http/, plus the
  * repository's gauges refreshed on each scrape).
  */
 #include "api/api_int.h"
 
 #include <stdio.h>
+
+int api_auth_off(const struct config *cfg)
+{
+    return cfg->allow_no_auth && !(cfg->api_keys && *cfg->api_keys);
+}
 
 void api_health(struct http_request *req, struct http_response *res, void *app_)
 {
@@ -15,6 +21,10 @@ void api_health(struct http_request *req, struct http_response *res, void *app_)
     json_object_set_new(o, "status", json_string("ok"));
     json_object_set_new(o, "service", json_string("karat"));
     json_object_set_new(o, "images_indexed", json_integer((json_int_t)repo_index_count(app->repo)));
+    if (api_auth_off(app->cfg))
+        json_object_set_new(o, "warnings",
+                            json_pack("[s]", "authentication is off (KARAT_ALLOW_NO_AUTH): anyone "
+                                             "who can reach this server can use it"));
     http_res_json(res, 200, o);
 }
 

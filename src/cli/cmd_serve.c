@@ -1,12 +1,26 @@
 /*
  * cmd_serve.c - `karat serve`: open the repository, start the HTTP server
  * with the api/ route table, wait for SIGINT/SIGTERM, shut down cleanly.
+ *
+ * Settings that would leave the server open by mistake (see
+ * http_server_check: keys that parse to nothing or are short, no keys on a
+ * non-loopback address) stop it before anything is opened: exit status 2.
+ *
+ * Shutdown has a deadline (KARAT_SHUTDOWN_TIMEOUT): new connections are
+ * refused, idle ones closed, running requests get the deadline to finish.
+ * A watchdog thread armed at the signal ends the process with status 3 if
+ * anything (a stuck handler, a job worker in a long call) still holds it
+ * up then; the repository is crash-safe, so this is the same as a crash
+ * at that moment, and the jobs resume on restart.
  */
 #include "cli/cli.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ai/ai.h"
 #include "api/api.h"
@@ -23,11 +37,7 @@ static const struct cli_opt opts[] = {
     {NULL, 0, NULL},
 };
 
-static int is_loopback(const char *listen)
-{
-    return !strncmp(listen, "127.", 4) || !strncmp(listen, "localhost:", 10) ||
-           !strncmp(listen, "[::1]:", 6);
-}
+#define EXIT_FORCED 3 /* the shutdown deadline passed with work still running */
 
 /* "http://HOST:PORT" for public URLs when KARAT_PUBLIC_URL is not set. */
 static void default_base(const char *listen, char *out, size_t n)
@@ -44,8 +54,12 @@ static void fill_opts(const struct config *cfg, struct http_server_opts *o)
     memset(o, 0, sizeof *o);
     o->listen = cfg->listen;
     o->api_keys = cfg->api_keys;
+    o->allow_no_auth = cfg->allow_no_auth;
     o->cors_origins = cfg->cors_origins;
+    o->trusted_proxies = cfg->trusted_proxies;
     o->conn_timeout_s = cfg->conn_timeout_s;
+    o->head_timeout_s = cfg->header_timeout_s;
+    o->body_timeout_s = cfg->body_timeout_s;
     o->max_conns_per_ip = cfg->max_conns_per_ip;
     o->retry_after_s = cfg->retry_after_s;
     o->limits.max_body = (size_t)cfg->max_upload_bytes;
@@ -66,6 +80,59 @@ static enum kr_code start_jobs(struct api_app *app, struct kr_err *err)
     return jobs_start(app->jobs, err);
 }
 
+struct deadline {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    int seconds;
+};
+
+/* Armed at the signal: exits the process if shutdown is not over in time. */
+static void *deadline_watch(void *arg)
+{
+    struct deadline *d = arg;
+    struct timespec ts;
+    int done;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += d->seconds;
+    pthread_mutex_lock(&d->mu);
+    while (!d->done && pthread_cond_timedwait(&d->cv, &d->mu, &ts) == 0)
+        ;
+    done = d->done;
+    pthread_mutex_unlock(&d->mu);
+    if (!done) {
+        log_warn("shutdown: still busy after %d s (KARAT_SHUTDOWN_TIMEOUT); exiting now",
+                 d->seconds);
+        _exit(EXIT_FORCED);
+    }
+    return NULL;
+}
+
+static void deadline_end(struct deadline *d, pthread_t t)
+{
+    pthread_mutex_lock(&d->mu);
+    d->done = 1;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    pthread_join(t, NULL);
+}
+
+/* Stop taking requests, let running ones finish within the deadline. */
+static void stop_serving(struct api_app *app, struct http_server *srv, int seconds)
+{
+    int left;
+    jobs_stop(app->jobs); /* waiting requests answer at once; jobs resume on restart */
+    /* the HTTP side stops half a second before the deadline, so a clean stop
+       (joining the connection threads) is not cut off by the watchdog */
+    left = http_server_shutdown(srv, seconds * 1000 - 500);
+    if (left > 0) {
+        log_warn("shutdown: %d request(s) still running after %d s (KARAT_SHUTDOWN_TIMEOUT); "
+                 "exiting now",
+                 left, seconds);
+        _exit(EXIT_FORCED);
+    }
+}
+
 static int run(struct config *cfg)
 {
     struct api_app app = {.cfg = cfg};
@@ -78,8 +145,18 @@ static int run(struct config *cfg)
     sigset_t set;
     int sig, rc = 1;
 
-    if (!*cfg->api_keys && !is_loopback(cfg->listen))
-        log_warn("listening on %s without KARAT_API_KEYS: anyone who can reach it can use it",
+    struct deadline dl = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0,
+                          cfg->shutdown_timeout_s};
+    pthread_t watch = pthread_self();
+
+    fill_opts(cfg, &hopts);
+    if (http_server_check(&hopts, &err)) {
+        fprintf(stderr, "karat: %s\n", err.msg);
+        return 2;
+    }
+    if (api_auth_off(cfg))
+        log_warn("listening on %s without API keys (KARAT_ALLOW_NO_AUTH): anyone who can reach "
+                 "it can use it",
                  cfg->listen);
     default_base(cfg->listen, base, sizeof base);
     if (repo_open(cfg, base, &app.repo, &err)) {
@@ -102,7 +179,6 @@ static int run(struct config *cfg)
         fprintf(stderr, "karat: %s\n", err.msg);
         goto out;
     }
-    fill_opts(cfg, &hopts);
     routes = api_routes(&nroutes);
     if (http_server_start(&hopts, routes, nroutes, &app, &srv, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
@@ -111,9 +187,10 @@ static int run(struct config *cfg)
     log_info("karat listening on http://%s (data %s, %zu images indexed)", cfg->listen,
              cfg->data_dir, repo_index_count(app.repo));
     sigwait(&set, &sig);
-    log_info("signal %d: shutting down", sig);
-    jobs_stop(app.jobs); /* waiting requests answer at once; jobs resume on restart */
-    http_server_stop(srv);
+    log_info("signal %d: shutting down (at most %d s)", sig, cfg->shutdown_timeout_s);
+    if (pthread_create(&watch, NULL, deadline_watch, &dl) != 0)
+        watch = pthread_self(); /* no watchdog: the drain below is still bounded */
+    stop_serving(&app, srv, cfg->shutdown_timeout_s);
     rc = 0;
 out:
     jobs_close(app.jobs);
@@ -121,6 +198,8 @@ out:
     api_catalog_stop(&app);
     ai_close(app.ai);
     repo_close(app.repo);
+    if (rc == 0 && !pthread_equal(watch, pthread_self()))
+        deadline_end(&dl, watch);
     return rc;
 }
 

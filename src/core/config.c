@@ -1,7 +1,8 @@
 /*
  * config.c - the configuration table and its loaders (see config.h).
  *
- * To add a variable: add a field to struct config and one row below. The
+ * To add a variable: add a field to struct config and one row below (and,
+ * for an integer with a narrower range than -1 .. 1e9, a line in bounds). The
  * row's help text is what `karat config --help`, and docs/CONFIG.md, show.
  */
 #include "core/config.h"
@@ -17,17 +18,31 @@
 
 static const struct config_var vars[] = {
     {"KARAT_LISTEN", CONFIG_STR, OFF(listen), "127.0.0.1:8000", 0,
-     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback host is accepted unless set "
-     "explicitly."},
+     "HOST:PORT to listen on. Without KARAT_API_KEYS only a loopback address is accepted unless "
+     "KARAT_ALLOW_NO_AUTH is set."},
     {"KARAT_DATA_DIR", CONFIG_STR, OFF(data_dir), "./var", 0,
      "Folder for the embedded database, blobs and temporary uploads."},
     {"KARAT_PUBLIC_URL", CONFIG_STR, OFF(public_url), "", 0,
      "Base of public file URLs (KARAT_PUBLIC_URL/files/BUCKET/KEY); default http://HOST:PORT."},
     {"KARAT_API_KEYS", CONFIG_STR, OFF(api_keys), "", 1,
-     "Comma-separated API keys; when set every endpoint but /health needs one (Bearer or "
-     "X-API-Key)."},
+     "Comma-separated API keys of at least 16 characters; when set every endpoint but /health "
+     "needs one (Bearer or X-API-Key). Set but giving no key: `karat serve` refuses to start."},
+    {"KARAT_ALLOW_NO_AUTH", CONFIG_BOOL, OFF(allow_no_auth), "false", 0,
+     "Serve without KARAT_API_KEYS on a non-loopback address (else `karat serve` refuses to "
+     "start); warned about at start and in /health."},
+    {"KARAT_TRUSTED_PROXIES", CONFIG_STR, OFF(trusted_proxies), "", 0,
+     "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For names the client for the "
+     "per-address limit (empty: X-Forwarded-For is ignored)."},
     {"KARAT_CONN_TIMEOUT", CONFIG_INT, OFF(conn_timeout_s), "120", 0,
      "Seconds an idle or stalled client connection is kept."},
+    {"KARAT_HEADER_TIMEOUT", CONFIG_INT, OFF(header_timeout_s), "30", 0,
+     "Seconds a connection may take to send a whole request head (also the keep-alive idle "
+     "limit), however steadily it trickles."},
+    {"KARAT_BODY_TIMEOUT", CONFIG_INT, OFF(body_timeout_s), "300", 0,
+     "Seconds a request may take to send its whole body."},
+    {"KARAT_SHUTDOWN_TIMEOUT", CONFIG_INT, OFF(shutdown_timeout_s), "10", 0,
+     "Seconds running requests get to finish after SIGTERM/SIGINT; then the server exits "
+     "anyway (status 3)."},
     {"KARAT_MAX_CONNS_PER_IP", CONFIG_INT, OFF(max_conns_per_ip), "64", 0,
      "Most simultaneous connections from one client address; more are closed at once."},
     {"KARAT_THREADS", CONFIG_INT, OFF(threads), "0", 0,
@@ -129,6 +144,27 @@ static const struct config_var vars[] = {
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
+/* Integer rows with a narrower range than the default -1 .. 1000000000. */
+static const struct {
+    const char *name;
+    long long min, max;
+} bounds[] = {
+    {"KARAT_CONN_TIMEOUT", 1, 86400},    {"KARAT_HEADER_TIMEOUT", 1, 3600},
+    {"KARAT_BODY_TIMEOUT", 1, 86400},    {"KARAT_SHUTDOWN_TIMEOUT", 1, 3600},
+    {"KARAT_MAX_CONNS_PER_IP", 1, 100000},
+};
+
+static void int_bounds(const char *name, long long *lo, long long *hi)
+{
+    *lo = -1;
+    *hi = 1000000000;
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+        if (strcmp(bounds[i].name, name) == 0) {
+            *lo = bounds[i].min;
+            *hi = bounds[i].max;
+        }
+}
+
 const struct config_var *config_vars(void)
 {
     return vars;
@@ -158,13 +194,19 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
         *(char **)base = dup;
         return KR_OK;
     }
-    case CONFIG_INT:
+    case CONFIG_INT: {
+        long long lo, hi;
+        int_bounds(v->name, &lo, &hi);
         n = strtoll(value, &end, 10);
-        if (end == value || *end || n < -1 || n > 1000000000)
+        if (end == value || *end)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name,
                            value);
+        if (n < lo || n > hi)
+            return kr_fail(err, KR_EINVAL, "bad_config", "%s: %lld is outside %lld..%lld",
+                           v->name, n, lo, hi);
         *(int *)base = (int)n;
         return KR_OK;
+    }
     case CONFIG_SIZE:
         n = util_parse_size(value);
         if (n < 0)
@@ -369,30 +411,6 @@ void config_website_list(const struct config *cfg, char *out, size_t n)
     struct list_ctx l = {out, n, 0};
     out[0] = '\0';
     each_bucket(cfg, add_site, &l);
-}
-
-static int const_time_eq(const char *a, const char *b, size_t blen)
-{
-    size_t alen = strlen(a);
-    unsigned char d = (unsigned char)(alen != blen);
-    for (size_t i = 0; i < blen; i++)
-        d |= (unsigned char)(a[i < alen ? i : 0] ^ b[i]);
-    return d == 0;
-}
-
-int config_api_key_ok(const struct config *cfg, const char *key)
-{
-    char copy[4096], *save = NULL;
-    int ok = 0;
-    if (!key || !*key || !cfg->api_keys)
-        return 0;
-    util_strlcpy(copy, cfg->api_keys, sizeof copy);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *t = util_trim(tok);
-        if (*t && const_time_eq(key, t, strlen(t)))
-            ok = 1;
-    }
-    return ok;
 }
 
 int config_env_key_pool(const char *base, char **out, int max)

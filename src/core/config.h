@@ -25,7 +25,12 @@ struct config {
     char *data_dir;
     char *public_url;
     char *api_keys;
+    int allow_no_auth;
+    char *trusted_proxies;
     int conn_timeout_s;
+    int header_timeout_s;
+    int body_timeout_s;
+    int shutdown_timeout_s;
     int max_conns_per_ip;
     int threads;
     char *log_level;
@@ -110,8 +115,6 @@ const char *config_bucket_for(const struct config *cfg, const char *website, cha
 void config_website_list(const struct config *cfg, char *out, size_t n);
 /* Is bucket one of the configured buckets? */
 int config_bucket_known(const struct config *cfg, const char *bucket);
-/* 1 if key is one of KARAT_API_KEYS (constant-time compare per key). */
-int config_api_key_ok(const struct config *cfg, const char *key);
 /* Values from environment variables that are lists: GOOGLE_API_KEY, GOOGLE_API_KEY2..N. */
 int config_env_key_pool(const char *base, char **out, int max);
 

@@ -1,8 +1,17 @@
 /*
  * body.c - reading a request body under the limits.
  *
- * Before any byte is read, a declared Content-Length over limits.max_body is
- * refused (413; server.c answers at once and MHD never reads the body).
+ * Framing first: Content-Length together with Transfer-Encoding, more than
+ * one Content-Length, or a transfer coding other than "chunked" -> 400 and
+ * the connection is closed (a proxy in front could read the body's end
+ * differently: request smuggling).
+ *
+ * A declared Content-Length over limits.max_body is refused with 413 before
+ * anything is stored. If the declared body is within the drain allowance
+ * (below) it is read and dropped first, so the client, still sending, is not
+ * reset and always reads the 413; a larger one, or one the client holds back
+ * until told to continue (Expect: 100-continue), is answered at once and the
+ * connection closed.
  * multipart/form-data and application/x-www-form-urlencoded bodies go through
  * MHD_PostProcessor as they stream in: non-file parts become fields (at most
  * max_field_len bytes each), parts with a filename become files (each and all
@@ -95,19 +104,53 @@ static enum MHD_Result count_length(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
+/* 0 (and a 400 recorded) when the body's framing is ambiguous. */
+static int framing_ok(struct http_request *r)
+{
+    const char *te = header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    int lengths = 0;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
+    if (te && lengths) {
+        http_req_fail(r, 400, "bad_request",
+                      "Content-Length together with Transfer-Encoding is not accepted");
+        return 0;
+    }
+    if (te && strcasecmp(te, "chunked") != 0) {
+        http_req_fail(r, 400, "bad_request", "the only transfer coding accepted is chunked");
+        return 0;
+    }
+    if (lengths > 1) {
+        http_req_fail(r, 400, "bad_request", "more than one Content-Length header");
+        return 0;
+    }
+    return 1;
+}
+
+/* Largest number of body bytes read only to be thrown away. */
+static uint64_t drain_max(const struct http_request *r)
+{
+    size_t max = r->srv->lim.max_body;
+    return (uint64_t)max + (max > DRAIN_MIN ? max : DRAIN_MIN);
+}
+
+int http_body_wait_refusal(struct http_request *r)
+{
+    const char *expect = header(r, MHD_HTTP_HEADER_EXPECT);
+    uint64_t cl = 0;
+    if (expect && strcasecmp(expect, "100-continue") == 0)
+        return 0; /* the client waits for our word before sending: answer now */
+    return r->too_big && content_length(r, &cl) && cl <= drain_max(r);
+}
+
 void http_body_begin(struct http_request *r)
 {
     const struct http_limits *lim = &r->srv->lim;
     const char *ct = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     uint64_t cl = 0;
-    int lengths = 0;
 
     buf_init(&r->body, lim->max_body);
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
-    if (lengths > 1) { /* framing the client and a proxy could read differently */
-        http_req_fail(r, 400, "bad_request", "more than one Content-Length header");
+    if (!framing_ok(r))
         return;
-    }
     if (content_length(r, &cl) && cl > lim->max_body) {
         r->too_big = 1;
         http_req_fail(r, 413, "too_large", "request body is %llu bytes; the limit is %zu",
@@ -128,8 +171,7 @@ void http_body_begin(struct http_request *r)
  * the connection is closed instead. */
 static enum MHD_Result drain(const struct http_request *r)
 {
-    size_t max = r->srv->lim.max_body, slack = max > DRAIN_MIN ? max : DRAIN_MIN;
-    return r->received > max && r->received - max > slack ? MHD_NO : MHD_YES;
+    return r->received > drain_max(r) ? MHD_NO : MHD_YES;
 }
 
 enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t n)

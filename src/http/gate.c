@@ -4,6 +4,13 @@
  * Both lists come from comma-separated settings (KARAT_API_KEYS,
  * KARAT_CORS_ORIGINS) and are split once when the server starts.
  *
+ * Keys are checked before anything listens (http_keys_parse): a setting
+ * that is not empty must give at least one key, and every key must have
+ * HTTP_MIN_KEY_LEN characters. Otherwise the setting is an error: a typo
+ * such as "," must never turn authentication off, and a short key can be
+ * guessed. An empty setting means no keys (server.c then refuses to listen
+ * beyond loopback unless told explicitly).
+ *
  * Auth: a request carries its key as "Authorization: Bearer KEY" or
  * "X-API-Key: KEY". Every configured key is compared in constant time (the
  * loop never stops early), so timing says nothing about which key or how
@@ -31,11 +38,17 @@ int http_split_list(const char *s, char **out, int max)
         return 0;
     copy = strdup(s);
     if (!copy)
-        return 0;
-    for (char *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) {
+        return -1;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         t = util_trim(t);
-        if (*t && (out[n] = strdup(t)) != NULL)
-            n++;
+        if (!*t)
+            continue;
+        if (n == max || (out[n] = strdup(t)) == NULL) {
+            http_free_list(out, n);
+            n = -1;
+            break;
+        }
+        n++;
     }
     free(copy);
     return n;
@@ -47,6 +60,31 @@ void http_free_list(char **list, int n)
         free(list[i]);
         list[i] = NULL;
     }
+}
+
+enum kr_code http_keys_parse(const char *s, char **out, int *n, struct kr_err *err)
+{
+    *n = http_split_list(s, out, HTTP_MAX_LIST);
+    if (*n < 0) {
+        *n = 0;
+        return kr_fail(err, KR_EINVAL, "bad_api_keys",
+                       "KARAT_API_KEYS: more than %d keys, or out of memory", HTTP_MAX_LIST);
+    }
+    if (s && *s && *n == 0)
+        return kr_fail(err, KR_EINVAL, "bad_api_keys",
+                       "KARAT_API_KEYS is set but holds no key (only commas or spaces); "
+                       "leave it empty to run without keys");
+    for (int i = 0; i < *n; i++) {
+        size_t len = strlen(out[i]);
+        if (len >= HTTP_MIN_KEY_LEN && len <= KEY_MAX)
+            continue;
+        http_free_list(out, *n);
+        *n = 0;
+        return kr_fail(err, KR_EINVAL, "bad_api_keys",
+                       "KARAT_API_KEYS: key %d is %zu characters long; keys need %d to %d", i + 1,
+                       len, HTTP_MIN_KEY_LEN, KEY_MAX);
+    }
+    return KR_OK;
 }
 
 /* 1 if a equals b; time depends only on the length of b (the secret). */

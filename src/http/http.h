@@ -27,13 +27,18 @@
  *   (a preflight: no key needed). Route strings must outlive the server.
  * - Auth: with api_keys set, "Authorization: Bearer KEY" or "X-API-Key: KEY"
  *   (constant-time compare) else 401 unauthorized. Unknown paths 404 first.
- * - CORS: only origins listed in cors_origins are echoed (plus Vary: Origin);
- *   "*" in the list sends "*"; Access-Control-Allow-Credentials is never sent.
+ *   Keys that parse to nothing, keys under 16 characters, or no keys on a
+ *   non-loopback address without allow_no_auth: the server does not start.
+ * - CORS: only origins listed in cors_origins are echoed; "*" in the list
+ *   sends "*"; Access-Control-Allow-Credentials is never sent. With any
+ *   origins configured every answer carries Vary: Origin.
  * - Limits: a zero field in struct http_limits means the default:
  *   max_body 25 MiB, max_json 1 MiB, max_json_depth 32, max_fields 64,
- *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large at
- *   once (body never read); a chunked body past it -> 413 after draining
- *   (the connection is dropped past max_body + max(max_body, 8 MiB)).
+ *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large
+ *   (nothing stored): after reading and dropping the body when it is at most
+ *   max_body + max(max_body, 8 MiB), else at once with the connection
+ *   closed; a chunked body past max_body -> 413 after draining (dropped past
+ *   that same bound).
  *   Too many parts -> 413 too_many_fields; a long field -> 413
  *   field_too_large; malformed form -> 400 bad_form.
  * - Forms: a part with a filename (even "" or zero bytes) is a file, any
@@ -49,11 +54,17 @@
  *   retry_after_s" unless the handler set one. etag is quoted if not already;
  *   If-None-Match on GET/HEAD with status 200 -> 304 without body. A handler
  *   that sets no status -> 500 internal.
+ * - Framing: Content-Length with Transfer-Encoding, a coding other than
+ *   chunked, or two Content-Lengths -> 400 bad_request, connection closed.
  * - Connections: at most 512 at once (one thread each), and at most
  *   max_conns_per_ip from one client address (more are closed at once, so
- *   one client's stalled uploads cannot take every thread); conn_timeout_s
- *   <= 0 means 120 s. Errors MHD itself sends (unparseable request line, header
- *   block over ~32 KiB) are MHD's short HTML replies, not JSON.
+ *   one client's stalled uploads cannot take every thread); from a peer in
+ *   trusted_proxies the client is the X-Forwarded-For one, and over the limit
+ *   -> 429 too_many_connections. A request head must arrive within
+ *   head_timeout_s, its body within body_timeout_s (totals, not idle time),
+ *   else the connection is closed; conn_timeout_s (idle) <= 0 means 120 s.
+ *   Errors MHD itself sends (unparseable request line, header block over
+ *   ~32 KiB) are MHD's short HTML replies, not JSON.
  */
 #ifndef KARAT_HTTP_HTTP_H
 #define KARAT_HTTP_HTTP_H
@@ -107,18 +118,28 @@ struct http_limits {
 
 struct http_server_opts {
     const char *listen;   /* "HOST:PORT" (IPv4, [IPv6] or name) */
-    const char *api_keys; /* comma-separated; NULL/empty = no auth */
+    const char *api_keys; /* comma-separated, each >= 16 chars; NULL/empty = no auth */
+    int allow_no_auth;    /* no keys on a non-loopback address is an error unless set */
     const char *cors_origins;
-    int conn_timeout_s;
-    int max_conns_per_ip; /* <= 0: 64 */
-    int retry_after_s;    /* Retry-After of a 429 that sets none itself; <= 0: 5 */
+    const char *trusted_proxies; /* addresses/CIDRs whose X-Forwarded-For is believed */
+    int conn_timeout_s;          /* without progress; <= 0: 120 */
+    int head_timeout_s;          /* request head in total; <= 0: 30 */
+    int body_timeout_s;          /* request body in total; <= 0: 300 */
+    int max_conns_per_ip;        /* <= 0: 64 */
+    int retry_after_s;           /* Retry-After of a 429 that sets none itself; <= 0: 5 */
     struct http_limits limits;
 };
 
 struct http_server;
 
-/* Bind opts->listen and serve. Errors: KR_EINVAL "bad_listen" / "bad_route",
- * KR_ECONFLICT "address_in_use", KR_EIO "listen_failed" / "server_start". */
+/* Check opts without binding: KR_EINVAL "bad_api_keys" (a non-empty key list
+ * with no key, or a key under 16 characters), "no_auth" (no keys, a
+ * non-loopback listen address and no allow_no_auth), "bad_trusted_proxies",
+ * "bad_listen". http_server_start runs the same check. */
+enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_err *err);
+/* Bind opts->listen and serve. Errors: those of http_server_check,
+ * KR_EINVAL "bad_route", KR_ECONFLICT "address_in_use", KR_EIO
+ * "listen_failed" / "server_start". */
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
                                size_t nroutes, void *app, struct http_server **out,
                                struct kr_err *err);
@@ -126,6 +147,12 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
 int http_server_port(const struct http_server *s);
 /* Waits for running handlers; never call it from inside a handler. NULL is fine. */
 void http_server_stop(struct http_server *s);
+/* Graceful stop: new connections are refused and idle ones closed at once;
+ * requests under way get up to grace_ms to finish, then are cut off.
+ * Returns 0 and stops the server (as http_server_stop) unless a handler is
+ * still running then: returns how many, and leaves the server as it is
+ * (stopping would wait for them; the caller may exit instead). */
+int http_server_shutdown(struct http_server *s, int grace_ms);
 
 /* ---- request accessors (valid during the handler) ---- */
 const char *http_req_method(const struct http_request *r);
@@ -153,7 +180,8 @@ json_t *http_req_json(struct http_request *r, struct http_response *res);
 const char *http_req_base_url(const struct http_request *r);
 /* Who is asking, for per-client limits: "key:" and 16 hex digits of the
  * SHA-256 of the API key the request passed the gate with, or, without API
- * keys, "addr:" and the client's address. Never the key itself. */
+ * keys, "addr:" and the client's address (the X-Forwarded-For client behind
+ * a trusted proxy). Never the key itself. */
 void http_req_client(const struct http_request *r, char *out, size_t n);
 
 /* ---- response helpers ---- */

@@ -2,7 +2,9 @@
  * http_int.h - internals shared by the files of the http module.
  *
  * Not for other modules: they see only http.h. The pieces are
- *   server.c   MHD daemon, listen socket, the per-request state machine;
+ *   server.c   MHD daemon, the per-request state machine, start and stop;
+ *   addr.c     the listen address, peer addresses and trusted-proxy CIDRs;
+ *   conn.c     connections: head/body deadlines, per-address limit, drain;
  *   route.c    route table compile + match, percent-decoding, query parsing;
  *   gate.c     API keys and CORS origins (what may pass, which headers go back);
  *   body.c     request body under the limits: MHD_PostProcessor for forms,
@@ -18,19 +20,25 @@
 #define KARAT_HTTP_HTTP_INT_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "http/http.h"
 
 #define HTTP_MAX_SEGS             32  /* path segments in a route pattern */
 #define HTTP_MAX_PARAMS           8   /* {params} in one pattern */
 #define HTTP_MAX_QUERY            64  /* query parameters kept (the rest are ignored) */
-#define HTTP_MAX_LIST             32  /* API keys / CORS origins */
+#define HTTP_MAX_LIST             32  /* API keys / CORS origins / trusted proxies */
+#define HTTP_MIN_KEY_LEN          16  /* shortest API key accepted */
 #define HTTP_ALLOW_LEN            128 /* "GET, HEAD, POST, OPTIONS" */
 #define HTTP_MAX_CONNS            512 /* concurrent connections (one thread each) */
 #define HTTP_DEFAULT_CONNS_PER_IP 64
 #define HTTP_DEFAULT_RETRY_AFTER  5 /* seconds, for a 429 that sets none */
 #define HTTP_PP_BUFFER            16384
+#define HTTP_DEFAULT_HEAD_S       30  /* request head deadline */
+#define HTTP_DEFAULT_BODY_S       300 /* request body deadline */
+#define HTTP_ADDR_STR             48  /* an IPv6 address as text, and a NUL */
 
 /* ---- arena: strings that live as long as the request ---- */
 struct http_arena_block;
@@ -81,6 +89,41 @@ size_t http_pct_decode(char *s, size_t n, int plus);
 /* Parse "a=1&b=x%20y" into out (arena strings); -1 if a value holds a NUL. */
 int http_query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max);
 
+/* ---- addresses (addr.c) ---- */
+struct http_addr {
+    unsigned char b[16]; /* IPv6; IPv4 as ::ffff:a.b.c.d */
+};
+struct http_cidr {
+    struct http_addr addr; /* host bits cleared */
+    int bits;              /* prefix length over the 16 bytes */
+};
+/* Bind listen ("HOST:PORT"); sets s->host and s->port. */
+enum kr_code http_listen_open(struct http_server *s, const char *listen, int *fd_out,
+                              struct kr_err *err);
+/* *loopback = 1 when every address listen resolves to is a loopback one. */
+enum kr_code http_listen_loopback(const char *listen, int *loopback, struct kr_err *err);
+int http_addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out); /* -1: not IP */
+int http_addr_parse(const char *s, struct http_addr *out);                      /* -1: not IP */
+void http_addr_str(const struct http_addr *a, char *out, size_t n);
+int http_addr_loopback(const struct http_addr *a);
+int http_cidr_match(const struct http_cidr *c, const struct http_addr *a);
+/* Comma-separated addresses / CIDRs; KR_EINVAL "bad_trusted_proxies". */
+enum kr_code http_cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err);
+
+/* ---- connections (conn.c) ---- */
+enum http_conn_phase { HTTP_CONN_HEAD, HTTP_CONN_BODY, HTTP_CONN_BUSY, HTTP_CONN_SEND };
+struct http_conn;
+struct http_conns {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* watchdog sleep and stop; phase changes wake drain */
+    struct http_conn *head;
+    pthread_t thread;
+    int ready, running, stop, draining;
+    int per_ip, head_ms, body_ms;
+    struct http_cidr proxies[HTTP_MAX_LIST];
+    int nproxies;
+};
+
 /* ---- server and request ---- */
 struct http_server {
     struct MHD_Daemon *mhd;
@@ -96,6 +139,7 @@ struct http_server {
     int norigins;
     int unmatched_metric; /* series for requests that matched no route */
     char retry_after[16]; /* Retry-After value for a 429 without one */
+    struct http_conns conns;
 };
 
 struct http_field {
@@ -149,11 +193,34 @@ void http_req_fail(struct http_request *r, int status, const char *code, const c
     __attribute__((format(printf, 4, 5)));
 
 /* ---- gate.c ---- */
+/* Non-empty trimmed items of a comma-separated list, strdup'ed into out;
+ * -1 (nothing kept) when there are more than max or memory runs out. */
 int http_split_list(const char *s, char **out, int max);
+/* KARAT_API_KEYS into out[HTTP_MAX_LIST]: KR_EINVAL "bad_api_keys" when s is
+ * not empty yet gives no key, or a key is shorter than HTTP_MIN_KEY_LEN. */
+enum kr_code http_keys_parse(const char *s, char **out, int *n, struct kr_err *err);
 void http_free_list(char **list, int n);
 int http_auth_ok(const struct http_server *s, struct MHD_Connection *c);
 /* The allowed Origin of this request (to echo back), or NULL. */
 const char *http_cors_origin(const struct http_server *s, struct MHD_Connection *c);
+
+/* ---- conn.c ---- */
+enum kr_code http_conns_init(struct http_server *s, const struct http_server_opts *o,
+                             struct kr_err *err);
+void http_conns_free(struct http_server *s);
+/* MHD callbacks (cls = the server): accept policy and connection start/close. */
+enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void http_conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
+                       enum MHD_ConnectionNotificationCode code);
+void http_conns_phase(struct http_server *s, struct MHD_Connection *c, enum http_conn_phase ph);
+/* Head arrived: 0 when the client behind a trusted proxy is over its limit. */
+int http_conns_admit(struct http_server *s, struct MHD_Connection *c);
+/* The address the per-address limit counts for this connection (the
+ * X-Forwarded-For client behind a trusted proxy, else the peer). */
+void http_conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n);
+/* Refuse new connections, close those waiting for a request, wait up to
+ * grace_ms for the others; returns how many handlers still run. */
+int http_conns_drain(struct http_server *s, int grace_ms);
 
 /* ---- request.c ---- */
 /* Deepest [ / { nesting outside JSON strings (scan stops once past limit). */
@@ -167,6 +234,9 @@ enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t 
 /* End of body: flush the form parser, expose files; may call http_req_fail. */
 void http_body_finish(struct http_request *r);
 void http_body_release(struct http_request *r);
+/* A 413 for a declared length small enough to read and drop first (so the
+ * client is not reset mid-send): answer after the body, not at once. */
+int http_body_wait_refusal(struct http_request *r);
 /* Does the request carry a body (Content-Length > 0 or chunked)? */
 int http_body_expected(struct http_request *r);
 

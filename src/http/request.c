@@ -7,8 +7,6 @@
  * max_json_depth, the latter checked by a scan outside strings before
  * jansson sees the text, so a deep "[[[[..." never reaches the parser.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,8 +258,7 @@ static const char *presented_key(const struct http_request *r)
 
 void http_req_client(const struct http_request *r, char *out, size_t n)
 {
-    const union MHD_ConnectionInfo *ci;
-    char addr[INET6_ADDRSTRLEN] = "?";
+    char addr[HTTP_ADDR_STR];
     char hex[65];
 
     if (r->srv->nkeys > 0 && presented_key(r)) {
@@ -270,15 +267,6 @@ void http_req_client(const struct http_request *r, char *out, size_t n)
         snprintf(out, n, "key:%.16s", hex);
         return;
     }
-    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-        const struct sockaddr *sa = ci->client_addr;
-        const void *raw =
-            sa->sa_family == AF_INET6
-                ? (const void *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr
-                : (const void *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-        if (!inet_ntop(sa->sa_family, raw, addr, sizeof addr))
-            snprintf(addr, sizeof addr, "?");
-    }
+    http_conns_client(r->srv, r->conn, addr, sizeof addr);
     snprintf(out, n, "addr:%s", addr);
 }

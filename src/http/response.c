@@ -9,7 +9,8 @@
  * http_res_queue() adds the headers the server owns: Content-Type (default
  * application/json; a "Content-Type:" line in extra_headers overrides it),
  * ETag (quoted if the handler did not) with If-None-Match -> 304 for GET and
- * HEAD, Allow on 405 and OPTIONS, and CORS headers for allowed origins.
+ * HEAD, Allow on 405 and OPTIONS, and CORS headers for allowed origins
+ * (Vary: Origin on every answer once CORS is configured).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -210,13 +211,17 @@ static void add_extra_headers(struct MHD_Response *mr, const struct http_respons
     }
 }
 
+/* With CORS configured every answer depends on Origin (headers or none), so
+ * every answer says Vary: Origin: a cache must not hand one origin's answer
+ * to another. */
 static void add_cors(struct http_request *r, struct MHD_Response *mr)
 {
     const char *origin = http_cors_origin(r->srv, r->conn);
+    if (r->srv->norigins > 0)
+        MHD_add_response_header(mr, "Vary", "Origin");
     if (!origin)
         return;
     MHD_add_response_header(mr, "Access-Control-Allow-Origin", origin);
-    MHD_add_response_header(mr, "Vary", "Origin");
     if (!r->preflight) {
         MHD_add_response_header(mr, "Access-Control-Expose-Headers", "ETag, Content-Disposition");
         return;

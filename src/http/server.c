@@ -2,28 +2,30 @@
  * server.c - the MHD daemon and the life of one request.
  *
  * MHD runs thread-per-connection (one blocking handler never stalls other
- * clients). We bind the listen socket ourselves so a taken port gives a clear
- * error and port 0 reports the port it got, then hand it to MHD.
+ * clients). addr.c binds the listen socket, conn.c watches connections
+ * (deadlines, the per-address limit, draining at shutdown).
+ *
+ * Before anything listens, http_server_check() refuses settings that would
+ * quietly leave the server open: API keys that parse to nothing or are too
+ * short, and no keys at all on a non-loopback address unless allow_no_auth.
  *
  * A request moves through three phases:
  *   NEW   MHD has the URI (URI-log callback allocates the request);
  *   BODY  first access call: route, auth, Content-Length and form set-up.
  *         A refusal of a request that carries a body is answered right away,
- *         so MHD never reads the body (and closes the connection). Any other
- *         answer waits for a later call: MHD 0.9.75 drops keep-alive when a
- *         response is queued on the first call;
+ *         so MHD never reads the body (and closes the connection), except a
+ *         413 for a declared length body.c is willing to drain: answered
+ *         after the body, so a client still sending is not reset before it
+ *         reads the answer. Any other answer waits for a later call: MHD
+ *         0.9.75 drops keep-alive when a response is queued on the first call;
  *   DONE  body complete: the handler runs and the response is queued.
  * MHD's completion callback writes the log line, records metrics and frees
  * the request, whatever happened on the way.
  */
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -36,7 +38,6 @@
 #define DEFAULT_FIELDS    64
 #define DEFAULT_FIELD_LEN (64u << 10)
 #define DEFAULT_TIMEOUT_S 120
-#define LISTEN_BACKLOG    128
 
 /* ---- request phases ------------------------------------------------------- */
 
@@ -77,6 +78,11 @@ static void admit(struct http_request *r)
 
     if (!split_uri(r))
         return;
+    if (!http_conns_admit(s, r->conn)) {
+        http_req_fail(r, 429, "too_many_connections",
+                      "too many requests at once from your address (at most %d)", s->conns.per_ip);
+        return;
+    }
     mr = http_route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
     if (strcmp(r->method, "OPTIONS") == 0 && mr == HTTP_MATCH_METHOD)
         r->preflight = 1; /* answered by the server, no key needed */
@@ -100,6 +106,7 @@ static enum MHD_Result respond(struct http_request *r)
     enum MHD_Result ok;
 
     r->phase = HTTP_PHASE_DONE;
+    http_conns_phase(r->srv, r->conn, HTTP_CONN_BUSY);
     http_res_init(&res);
     if (!r->fail_status && !r->preflight)
         http_body_finish(r);
@@ -114,6 +121,7 @@ static enum MHD_Result respond(struct http_request *r)
     }
     ok = http_res_queue(r, &res);
     http_res_release(&res);
+    http_conns_phase(r->srv, r->conn, HTTP_CONN_SEND);
     return ok;
 }
 
@@ -131,8 +139,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         r->phase = HTTP_PHASE_BODY;
         r->conn = c;
         snprintf(r->method, sizeof r->method, "%s", method);
+        http_conns_phase(r->srv, c, HTTP_CONN_BODY);
         admit(r);
-        if (r->fail_status && http_body_expected(r))
+        if (r->fail_status && http_body_expected(r) && !http_body_wait_refusal(r))
             return respond(r); /* refuse before reading the body */
         return MHD_YES;
     }
@@ -186,7 +195,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct http_request *r = *con_cls;
     char path[256];
     double ms;
-    (void)c;
+    http_conns_phase(s, c, HTTP_CONN_HEAD); /* keep-alive: the next head's deadline */
     if (!r)
         return;
     ms = util_now_ms() - r->t0;
@@ -213,97 +222,6 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     log_debug("http: %s", msg);
 }
 
-/* ---- listening ------------------------------------------------------------ */
-
-/* "host:port", "[v6]:port" -> host (may be empty) and port digits. */
-static enum kr_code split_listen(const char *listen, char *host, size_t hn, char *port, size_t pn,
-                                 struct kr_err *err)
-{
-    const char *colon, *h = listen, *hend;
-    char *end = NULL;
-    long p;
-
-    if (!listen || !*listen)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address is empty");
-    if (listen[0] == '[') {
-        h = listen + 1;
-        hend = strchr(h, ']');
-        colon = hend && hend[1] == ':' ? hend + 1 : NULL;
-    } else {
-        colon = strrchr(listen, ':');
-        hend = colon;
-    }
-    if (!colon || !hend || (size_t)(hend - h) >= hn ||
-        (listen[0] != '[' && memchr(h, ':', hend - h)))
-        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address '%s' is not HOST:PORT",
-                       listen);
-    p = strtol(colon + 1, &end, 10);
-    if (colon[1] < '0' || colon[1] > '9' || *end || p < 0 || p > 65535)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "bad port in listen address '%s'", listen);
-    snprintf(host, hn, "%.*s", (int)(hend - h), h);
-    snprintf(port, pn, "%ld", p);
-    return KR_OK;
-}
-
-static int bind_one(const struct addrinfo *ai, int *err_no)
-{
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
-    if (fd < 0) {
-        *err_no = errno;
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (ai->ai_family == AF_INET6)
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
-        *err_no = errno;
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int bound_port(int fd)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
-        return -1;
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-static enum kr_code open_listener(struct http_server *s, const char *listen, int *fd_out,
-                                  struct kr_err *err)
-{
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char port[8];
-    int fd = -1, err_no = 0, rc;
-
-    if (split_listen(listen, s->host, sizeof s->host, port, sizeof port, err) != KR_OK)
-        return err ? err->code : KR_EINVAL;
-    rc = getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res);
-    if (rc != 0)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "cannot resolve '%s': %s", listen,
-                       gai_strerror(rc));
-    for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
-        fd = bind_one(ai, &err_no);
-    freeaddrinfo(res);
-    if (fd < 0 && err_no == EADDRINUSE)
-        return kr_fail(err, KR_ECONFLICT, "address_in_use",
-                       "cannot listen on %s: the address is already in use", listen);
-    if (fd < 0)
-        return kr_fail(err, KR_EIO, "listen_failed", "cannot listen on %s: %s", listen,
-                       strerror(err_no));
-    s->port = bound_port(fd);
-    *fd_out = fd;
-    return KR_OK;
-}
-
 /* ---- start / stop --------------------------------------------------------- */
 
 static void fill_limits(struct http_limits *l, const struct http_limits *in)
@@ -320,23 +238,59 @@ static void server_free(struct http_server *s)
 {
     if (!s)
         return;
+    http_conns_free(s);
     http_free_list(s->keys, s->nkeys);
     http_free_list(s->origins, s->norigins);
     free(s->routes);
     free(s);
 }
 
-static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s, int per_ip)
+/* The per-address limit is conn.c's (accept policy), not MHD's: behind a
+ * trusted proxy it counts X-Forwarded-For addresses instead of the peer. */
+static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s)
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     return MHD_start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        flags, 0, http_conns_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        http_conns_notify, s, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S), MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)HTTP_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)(per_ip > 0 ? per_ip : HTTP_DEFAULT_CONNS_PER_IP), MHD_OPTION_END);
+        (unsigned)HTTP_MAX_CONNS, MHD_OPTION_END);
+}
+
+/* Keys parsed into s (NULL: checked and dropped), then the no-keys rule. */
+static enum kr_code check_auth(const struct http_server_opts *o, struct http_server *s,
+                               struct kr_err *err)
+{
+    char *keys[HTTP_MAX_LIST];
+    int n = 0, loopback = 0;
+    enum kr_code rc = http_keys_parse(o->api_keys, s ? s->keys : keys, &n, err);
+    if (rc != KR_OK)
+        return rc;
+    if (s)
+        s->nkeys = n;
+    else
+        http_free_list(keys, n);
+    if (n > 0 || o->allow_no_auth)
+        return KR_OK;
+    rc = http_listen_loopback(o->listen, &loopback, err);
+    if (rc == KR_OK && !loopback)
+        rc = kr_fail(err, KR_EINVAL, "no_auth",
+                     "refusing to listen on %s without API keys: set KARAT_API_KEYS, listen on a "
+                     "loopback address, or set KARAT_ALLOW_NO_AUTH=1 to serve anyone who can "
+                     "reach it",
+                     o->listen);
+    return rc;
+}
+
+enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_err *err)
+{
+    struct http_cidr proxies[HTTP_MAX_LIST];
+    int n;
+    enum kr_code rc = check_auth(opts, NULL, err);
+    return rc != KR_OK ? rc : http_cidr_list(opts->trusted_proxies, proxies, &n, err);
 }
 
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
@@ -357,14 +311,21 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
         goto out;
     s->nroutes = nroutes;
     s->unmatched_metric = http_metrics_route_id("-", "(unmatched)");
-    s->nkeys = http_split_list(opts->api_keys, s->keys, HTTP_MAX_LIST);
+    if ((rc = check_auth(opts, s, err)) != KR_OK || (rc = http_conns_init(s, opts, err)) != KR_OK)
+        goto out;
     s->norigins = http_split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
+    if (s->norigins < 0) {
+        s->norigins = 0;
+        rc = kr_fail(err, KR_EINVAL, "bad_cors_origins",
+                     "KARAT_CORS_ORIGINS: more than %d origins, or out of memory", HTTP_MAX_LIST);
+        goto out;
+    }
     snprintf(s->retry_after, sizeof s->retry_after, "%d",
              opts->retry_after_s > 0 ? opts->retry_after_s : HTTP_DEFAULT_RETRY_AFTER);
-    rc = open_listener(s, opts->listen, &fd, err);
+    rc = http_listen_open(s, opts->listen, &fd, err);
     if (rc != KR_OK)
         goto out;
-    s->mhd = start_mhd(s, fd, opts->conn_timeout_s, opts->max_conns_per_ip);
+    s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
     if (!s->mhd) {
         close(fd);
         rc = kr_fail(err, KR_EIO, "server_start", "the HTTP server could not start on %s",
@@ -389,4 +350,15 @@ void http_server_stop(struct http_server *s)
         return;
     MHD_stop_daemon(s->mhd); /* joins connection threads, closes the listen socket */
     server_free(s);
+}
+
+int http_server_shutdown(struct http_server *s, int grace_ms)
+{
+    int running;
+    if (!s)
+        return 0;
+    running = http_conns_drain(s, grace_ms);
+    if (running == 0)
+        http_server_stop(s);
+    return running;
 }

@@ -171,6 +171,22 @@ int tu_free_port(void)
     return port;
 }
 
+int tu_connect(int port, int host)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        fail_msg("socket: %s", strerror(errno));
+    src.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + (uint32_t)host);
+    if (host && bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+        fail_msg("bind to 127.0.0.%d: %s", host, strerror(errno));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+        fail_msg("connect to port %d: %s", port, strerror(errno));
+    return fd;
+}
+
 static void apply_env(const char *const *env)
 {
     for (size_t i = 0; env && env[i]; i++)

@@ -57,6 +57,10 @@ int tu_server_start_tmp(struct tu_server *s, const char *const *env);
  * crashed or leaked (ASan): a cmocka teardown's result. */
 int tu_server_finish(struct tu_server *s);
 int tu_free_port(void);
+/* A TCP connection to 127.0.0.1:port from source address 127.0.0.<host>
+ * (host 0: the system's choice), to stand for different client hosts.
+ * Fails the test if it cannot connect. */
+int tu_connect(int port, int host);
 
 /* ---- HTTP client ---- */
 struct tu_resp {

@@ -8,12 +8,16 @@
 #ifndef KARAT_TEST_HTTP_FIXTURE_H
 #define KARAT_TEST_HTTP_FIXTURE_H
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -225,6 +229,37 @@ static inline void fx_assert_error(const struct tu_resp *r, long status, const c
     assert_int_equal(json_object_size(j), 2);
     assert_string_equal(r->ctype, "application/json");
     json_decref(j);
+}
+
+/* Send raw bytes on a new connection and read the reply into reply (up to
+ * rn - 1 bytes, NUL-ended) until the server closes or wait_ms pass without
+ * data. Returns the reply's status (0: none); *closed tells whether the
+ * server closed the connection. */
+static inline int fx_raw(int port, const void *data, size_t n, char *reply, size_t rn,
+                         int wait_ms, int *closed)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct timeval tv = {.tv_sec = wait_ms / 1000, .tv_usec = (wait_ms % 1000) * 1000};
+    size_t got = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), status = 0;
+    ssize_t k = 0;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    for (size_t off = 0; off < n; off += (size_t)k) {
+        k = send(fd, (const char *)data + off, n - off, MSG_NOSIGNAL);
+        if (k <= 0)
+            break;
+    }
+    while (got < rn - 1 && (k = recv(fd, reply + got, rn - 1 - got, 0)) > 0)
+        got += (size_t)k;
+    reply[got] = '\0';
+    if (closed)
+        *closed = k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    if (strncmp(reply, "HTTP/1.", 7) == 0)
+        status = atoi(reply + 9);
+    close(fd);
+    return status;
 }
 
 #endif

@@ -160,11 +160,51 @@ static void test_limit_by_content_length(void **state)
     tu_resp_free(&r);
     assert_int_equal(fx_calls, before);
 
+    /* ... not even after a "100 Continue": the 413 is the first answer */
+    char reply[512];
+    const char *wait = "POST /body HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                       "Content-Length: 5000\r\n\r\n";
+    assert_int_equal(
+        fx_raw(http_server_port(f.srv), wait, strlen(wait), reply, sizeof reply, 5000, NULL), 413);
     /* exactly at the limit is fine */
     assert_int_equal(tu_post(URL("/body"), "application/octet-stream", bin, 1000, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     tu_resp_free(&r);
     free(bin);
+    fx_stop(&f);
+}
+
+/* Framing a proxy in front could read differently from us (request
+ * smuggling) gets a JSON 400 and the connection closed. */
+static void test_ambiguous_framing(void **state)
+{
+    static const char *const bad[] = {
+        "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Length: 3\r\n\r\nabc",
+        "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+    };
+    const char *ok = "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                     "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    struct fx f;
+    char reply[2048];
+    int closed = 0, before;
+    (void)state;
+    fx_start(&f, NULL);
+    before = fx_calls;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(fx_raw(http_server_port(f.srv), bad[i], strlen(bad[i]), reply,
+                                sizeof reply, 5000, &closed),
+                         400);
+        assert_true(closed);
+        assert_non_null(strstr(reply, "\"code\":\"bad_request\""));
+        assert_null(strstr(reply + 12, "HTTP/1.1")); /* nothing after: no smuggled request */
+    }
+    assert_int_equal(fx_calls, before);
+    assert_int_equal(
+        fx_raw(http_server_port(f.srv), ok, strlen(ok), reply, sizeof reply, 5000, &closed), 200);
     fx_stop(&f);
 }
 
@@ -364,7 +404,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_multipart),       cmocka_unit_test(test_urlencoded),
-        cmocka_unit_test(test_raw_body),        cmocka_unit_test(test_limit_by_content_length),
+        cmocka_unit_test(test_raw_body),        cmocka_unit_test(test_ambiguous_framing),        cmocka_unit_test(test_limit_by_content_length),
         cmocka_unit_test(test_limit_chunked),   cmocka_unit_test(test_form_limits),
         cmocka_unit_test(test_malformed_forms), cmocka_unit_test(test_json_limits),
     };

@@ -54,27 +54,8 @@ static void test_fuzz_matcher(void **state)
 /* Send raw bytes, return the status of the reply (0: none, connection closed). */
 static int raw_exchange(int port, const void *data, size_t n)
 {
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct timeval tv = {.tv_sec = 0, .tv_usec = 400 * 1000};
-    char reply[256] = "";
-    size_t got = 0;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), status = 0;
-    ssize_t k;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    for (size_t off = 0; off < n; off += (size_t)k) {
-        k = send(fd, (const char *)data + off, n - off, MSG_NOSIGNAL);
-        if (k <= 0)
-            break;
-    }
-    while (got < sizeof reply - 1 && (k = recv(fd, reply + got, sizeof reply - 1 - got, 0)) > 0)
-        got += (size_t)k;
-    reply[got] = '\0';
-    if (strncmp(reply, "HTTP/1.", 7) == 0)
-        status = atoi(reply + 9);
-    close(fd);
-    return status;
+    char reply[256];
+    return fx_raw(port, data, n, reply, sizeof reply, 400, NULL);
 }
 
 static void assert_alive(const struct fx *f)

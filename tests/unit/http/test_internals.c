@@ -1,8 +1,8 @@
 /*
  * test_internals.c - the http module's pure parts without a server: route
  * compile and match (specificity, HEAD, Allow, prefix, trailing slash),
- * percent-decoding, query parsing, the JSON depth scan, the arena, and the
- * response helpers' JSON shape.
+ * percent-decoding, query parsing, the JSON depth scan, the arena, the
+ * response helpers' JSON shape, and addresses / trusted-proxy CIDRs.
  */
 #include "fixture.h"
 #include "http/http_int.h"
@@ -217,12 +217,56 @@ static void test_response_helpers(void **state)
     http_res_release(&res);
 }
 
+static int in_list(const char *list, const char *addr)
+{
+    struct http_cidr c[HTTP_MAX_LIST];
+    struct http_addr a;
+    struct kr_err err = {0};
+    int n, hit = 0;
+    assert_int_equal(http_cidr_list(list, c, &n, &err), KR_OK);
+    assert_int_equal(http_addr_parse(addr, &a), 0);
+    for (int i = 0; i < n; i++)
+        hit |= http_cidr_match(&c[i], &a);
+    return hit;
+}
+
+static void test_addresses(void **state)
+{
+    struct http_addr a;
+    char s[HTTP_ADDR_STR];
+    (void)state;
+    assert_true(in_list("10.0.0.0/8", "10.200.3.4"));
+    assert_false(in_list("10.0.0.0/8", "11.0.0.1"));
+    assert_true(in_list("192.0.2.7", "192.0.2.7"));
+    assert_false(in_list("192.0.2.7", "192.0.2.8"));
+    assert_true(in_list("10.1.2.3/12", "10.15.255.255")); /* host bits in the entry are dropped */
+    assert_false(in_list("10.1.2.3/12", "10.16.0.0"));
+    assert_true(in_list("10.0.0.0/8", "::ffff:10.9.8.7")); /* IPv4-mapped peers match IPv4 */
+    assert_true(in_list("fd00::/8", "fd12::1"));
+    assert_false(in_list("fd00::/8", "fe80::1"));
+    assert_true(in_list("2001:db8::/33", "2001:db8:7fff::1"));
+    assert_false(in_list("2001:db8::/33", "2001:db8:8000::1"));
+    assert_true(in_list("0.0.0.0/0", "203.0.113.9"));
+    assert_false(in_list("0.0.0.0/0", "2001:db8::1")); /* an IPv4 block holds no IPv6 */
+    assert_int_equal(http_addr_parse("::ffff:127.0.0.1", &a), 0);
+    assert_true(http_addr_loopback(&a));
+    http_addr_str(&a, s, sizeof s);
+    assert_string_equal(s, "127.0.0.1");
+    assert_int_equal(http_addr_parse("::1", &a), 0);
+    assert_true(http_addr_loopback(&a));
+    assert_int_equal(http_addr_parse("128.0.0.1", &a), 0);
+    assert_false(http_addr_loopback(&a));
+    assert_int_equal(http_addr_parse("1.2.3.4:80", &a), -1);
+    assert_int_equal(http_addr_parse("", &a), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_match), cmocka_unit_test(test_decode),
         cmocka_unit_test(test_query), cmocka_unit_test(test_json_depth),
         cmocka_unit_test(test_arena), cmocka_unit_test(test_response_helpers),
+        cmocka_unit_test(test_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * test_lifecycle.c - the server's life: a slow handler does not block other
  * clients (thread-per-connection), stop while a handler runs, start/stop
  * cycles leave no socket behind, listen addresses (IPv4, [IPv6], 0.0.0.0,
- * port 0, port taken, malformed) and route tables refused at start.
+ * port 0, port taken, malformed) and route tables refused at start; settings
+ * that would switch authentication off by mistake refused at start.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -143,6 +144,9 @@ static void test_ipv6_and_wildcard(void **state)
         print_message("no IPv6 loopback here: %s\n", err.msg);
     }
     o.listen = "0.0.0.0:0";
+    assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &s, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "no_auth"); /* no keys beyond loopback: said explicitly */
+    o.allow_no_auth = 1;
     assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &s, &err), KR_OK);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", http_server_port(s));
     assert_int_equal(tu_get(url, NULL, &r), 0);
@@ -178,6 +182,62 @@ static void test_bad_route_tables(void **state)
     }
 }
 
+static enum kr_code check(const char *listen, const char *keys, int allow, struct kr_err *err)
+{
+    struct http_server_opts o = {.listen = listen, .api_keys = keys, .allow_no_auth = allow};
+    return http_server_check(&o, err);
+}
+
+/* Keys that parse to nothing or are short never mean "no auth": they are
+ * refused, as is no auth at all on a non-loopback address unless allowed. */
+static void test_auth_settings(void **state)
+{
+    struct kr_err err = {0};
+    const char *none[] = {",", " , ", " ", ",,,", " ,\t, "};
+    const char *good = "0123456789abcdef, key-two-long-enough";
+    char many[40 * 20] = "";
+    (void)state;
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        assert_int_equal(check("127.0.0.1:0", none[i], 0, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "bad_api_keys");
+        assert_int_equal(check("0.0.0.0:0", none[i], 1, &err), KR_EINVAL); /* even if allowed */
+    }
+    assert_int_equal(check("127.0.0.1:0", "0123456789abcdef, short-key", 0, &err), KR_EINVAL);
+    assert_non_null(strstr(err.msg, "key 2 is 9 characters"));
+    for (int i = 0; i < 33; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "key-%02d-0123456789,", i);
+    assert_int_equal(check("127.0.0.1:0", many, 0, &err), KR_EINVAL);
+    assert_int_equal(check("0.0.0.0:0", good, 0, &err), KR_OK);
+    /* no keys: loopback only, unless allowed */
+    assert_int_equal(check("127.0.0.1:0", "", 0, &err), KR_OK);
+    assert_int_equal(check("[::1]:0", NULL, 0, &err), KR_OK);
+    assert_int_equal(check("localhost:0", NULL, 0, &err), KR_OK);
+    const char *open[] = {"0.0.0.0:0", "[::]:0", ":0", "192.0.2.1:0"};
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++) {
+        assert_int_equal(check(open[i], "", 0, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "no_auth");
+        assert_int_equal(check(open[i], "", 1, &err), KR_OK);
+    }
+}
+
+static void test_trusted_proxy_settings(void **state)
+{
+    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct kr_err err = {0};
+    const char *ok[] = {"", "10.0.0.0/8", "192.0.2.7, fd00::/8", "::1/128,127.0.0.1/32"};
+    const char *bad[] = {"10.0.0.0/33", "example.com", "10.0.0.0/", "::/129", "1.2.3.4/x"};
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        o.trusted_proxies = ok[i];
+        assert_int_equal(http_server_check(&o, &err), KR_OK);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o.trusted_proxies = bad[i];
+        assert_int_equal(http_server_check(&o, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "bad_trusted_proxies");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +247,8 @@ int main(void)
         cmocka_unit_test(test_listen),
         cmocka_unit_test(test_ipv6_and_wildcard),
         cmocka_unit_test(test_bad_route_tables),
+        cmocka_unit_test(test_auth_settings),
+        cmocka_unit_test(test_trusted_proxy_settings),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

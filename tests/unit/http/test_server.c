@@ -147,7 +147,7 @@ static void test_not_found_and_method(void **state)
 
 static void test_auth(void **state)
 {
-    struct http_server_opts o = {.api_keys = " k1 , secret-two,", .conn_timeout_s = 10};
+    struct http_server_opts o = {.api_keys = " key-one-16-chars , secret-two-16-ch,", .conn_timeout_s = 10};
     struct fx f;
     struct tu_resp r;
     char url[256];
@@ -161,8 +161,8 @@ static void test_auth(void **state)
     tu_resp_free(&r);
     const char *wrong[] = {"Authorization: Bearer k2", NULL};
     const char *prefix[] = {"X-API-Key: k", NULL};
-    const char *longer[] = {"Authorization: Bearer secret-two-x", NULL};
-    const char *basic[] = {"Authorization: Basic k1", NULL};
+    const char *longer[] = {"Authorization: Bearer secret-two-16-chx", NULL};
+    const char *basic[] = {"Authorization: Basic key-one-16-chars", NULL};
     const char *const *bad[] = {wrong, prefix, longer, basic};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(tu_get(URL("/hello"), bad[i], &r), 0);
@@ -175,9 +175,9 @@ static void test_auth(void **state)
     tu_resp_free(&r);
     assert_int_equal(fx_calls, before);
 
-    const char *bearer[] = {"Authorization: bearer secret-two", NULL};
-    const char *xkey[] = {"X-API-Key: k1", NULL};
-    const char *both[] = {"X-API-Key: nope", "Authorization: Bearer k1", NULL};
+    const char *bearer[] = {"Authorization: bearer secret-two-16-ch", NULL};
+    const char *xkey[] = {"X-API-Key: key-one-16-chars", NULL};
+    const char *both[] = {"X-API-Key: nope", "Authorization: Bearer key-one-16-chars", NULL};
     const char *const *good[] = {bearer, xkey, both};
     for (size_t i = 0; i < 3; i++) {
         assert_int_equal(tu_get(URL("/hello"), good[i], &r), 0);
@@ -269,7 +269,7 @@ static void test_etag_and_headers(void **state)
 static void test_cors(void **state)
 {
     struct http_server_opts o = {.cors_origins = "https://shop.example, http://localhost:3000",
-                                 .api_keys = "k1"};
+                                 .api_keys = "key-one-16-chars"};
     struct fx f;
     struct tu_resp r;
     char url[256], v[128];
@@ -300,7 +300,7 @@ static void test_cors(void **state)
     tu_resp_free(&r);
 
     /* actual requests: echoed for allowed origins, also on errors */
-    const char *ok[] = {"Origin: http://localhost:3000", "X-API-Key: k1", NULL};
+    const char *ok[] = {"Origin: http://localhost:3000", "X-API-Key: key-one-16-chars", NULL};
     assert_int_equal(tu_get(URL("/hello"), ok, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v),
@@ -313,6 +313,17 @@ static void test_cors(void **state)
     tu_resp_free(&r);
     assert_int_equal(tu_get(URL("/health"), evil, &r), 0);
     assert_null(tu_resp_header(&r, "Access-Control-Allow-Origin", v, sizeof v));
+    /* the answer depended on Origin even though it matched nothing: a cache
+       must not give it to an allowed origin */
+    assert_string_equal(tu_resp_header(&r, "Vary", v, sizeof v), "Origin");
+    tu_resp_free(&r);
+    assert_int_equal(tu_get(URL("/health"), NULL, &r), 0);
+    assert_string_equal(tu_resp_header(&r, "Vary", v, sizeof v), "Origin");
+    tu_resp_free(&r);
+    fx_stop(&f);
+    fx_start(&f, NULL); /* no CORS: nothing depends on Origin */
+    assert_int_equal(tu_get(URL("/hello"), ok, &r), 0);
+    assert_null(tu_resp_header(&r, "Vary", v, sizeof v));
     tu_resp_free(&r);
     fx_stop(&f);
 }
