@@ -31,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vips/vips.h>
 
 #include "core/util.h"
 #include "studio/internal.h"
@@ -159,7 +158,7 @@ static void *item_thread(void *arg)
 {
     struct item *it = arg;
     it->rc = item_render(it->w, it->type, &it->jpg, &it->len, &it->compliance, &it->err);
-    vips_thread_shutdown();
+    image_thread_cleanup();
     return NULL;
 }
 
