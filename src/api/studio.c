@@ -12,10 +12,13 @@
  */
 #include "api/api_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "core/util.h"
+#include "image/image.h"
 #include "studio/studio.h"
 
 #define GEN_PREFIX "gen_images/"
@@ -125,10 +128,26 @@ static const char *source_url(json_t *body)
                : NULL;
 }
 
+/* The studio's worker pool, one per process (KARAT_STUDIO_WORKERS threads),
+ * made by the first request that needs it and kept until exit. It belongs
+ * with whatever assembles the process; until that passes one in, it is
+ * made here. */
+static struct pool *studio_pool(const struct config *cfg, struct kr_err *err)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct pool *pool;
+    enum kr_code rc = KR_OK;
+    pthread_mutex_lock(&mu);
+    if (!pool)
+        rc = pool_create(cfg->studio_workers, image_thread_cleanup, &pool, err);
+    pthread_mutex_unlock(&mu);
+    return rc ? NULL : pool;
+}
+
 void api_generate_images(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
-    struct studio_env env = {app->cfg, app->ai};
+    struct studio_env env;
     struct studio_request sr;
     struct studio_source src;
     struct repo_store st;
@@ -140,12 +159,14 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
 
     if (!body)
         return;
+    studio_env_from_config(app->cfg, app->ai, NULL, &env);
     url = source_url(body);
     if (!url) {
         http_res_error(res, 400, "missing_s3_urls", "s3_urls must hold the photo's Karat URL");
         return;
     }
-    if (studio_request_from_json(body, app->cfg, &sr, &err)) {
+    if (studio_request_from_json(body, &env, &sr, &err) ||
+        !(env.pool = studio_pool(app->cfg, &err))) {
         http_res_from_err(res, &err);
         return;
     }
@@ -181,14 +202,14 @@ static int regen_options(struct http_request *req, struct http_response *res,
     if (api_bool_arg(req, res, "shadow", 0, &rq->shadow))
         return -1;
     v = http_req_arg(req, "marketplace");
-    util_strlcpy(rq->marketplace, v && *v ? v : "amazon", sizeof rq->marketplace);
+    util_strlcpy(rq->marketplace, v && *v ? v : STUDIO_MARKETPLACE, sizeof rq->marketplace);
     return 0;
 }
 
 void api_regenerate_image(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
-    struct studio_env env = {app->cfg, app->ai};
+    struct studio_env env;
     struct studio_regen_request rq = {0};
     struct studio_source src;
     struct repo_store st;
@@ -198,6 +219,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     json_t *out = NULL;
     struct kr_err err;
 
+    studio_env_from_config(app->cfg, app->ai, NULL, &env); /* one image: no pool needed */
     rq.old_generated_url = http_req_arg(req, "old_generated_url");
     rq.old_zip_url = http_req_arg(req, "old_zip_url");
     if (!orig || !*orig || !rq.old_generated_url || !*rq.old_generated_url || !rq.old_zip_url ||

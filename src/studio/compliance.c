@@ -223,7 +223,7 @@ static void check_format(const struct rules *r, const struct image_info *in, jso
 enum kr_code studio_check_image(const void *data, size_t n, const char *marketplace,
                                 long long max_pixels, json_t **report, int *ok, struct kr_err *err)
 {
-    const struct rules *r = find_rules(marketplace ? marketplace : "amazon");
+    const struct rules *r = find_rules(marketplace ? marketplace : STUDIO_MARKETPLACE);
     struct image_info in;
     struct image_load_opts lo = {.max_side = ANALYSE_MAX, .max_pixels = max_pixels};
     struct image_px px = {0};

@@ -23,6 +23,12 @@ enum kr_code studio_px_alloc(struct image_px *px, int width, int height, int ban
 /* Copy of a rectangle (clipped to the image). */
 enum kr_code studio_px_crop(const struct image_px *in, int x, int y, int w, int h,
                             struct image_px *out, struct kr_err *err);
+/* Hold the lock of one ZIP (key: its URL) while it is read, changed and
+ * written back; different keys do not wait for each other. */
+struct studio_zip_lock;
+enum kr_code studio_zip_lock(const char *key, struct studio_zip_lock **out, struct kr_err *err);
+void studio_zip_unlock(struct studio_zip_lock *l);
+
 /* Region labelling over a byte mask: pixels equal to `want` get labels
  * 1..count in lab (others 0); conn8 picks 8- over 4-connectivity. Returns
  * the count. `queue` must hold w*h entries. */
