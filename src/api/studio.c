@@ -16,9 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pool.h"
 #include "core/util.h"
-#include "image/image.h"
 #include "studio/studio.h"
 
 #define GEN_PREFIX "gen_images/"
@@ -139,7 +137,7 @@ static struct pool *studio_pool(const struct config *cfg, struct kr_err *err)
     enum kr_code rc = KR_OK;
     pthread_mutex_lock(&mu);
     if (!pool)
-        rc = pool_create(cfg->studio_workers, image_thread_cleanup, &pool, err);
+        rc = studio_pool_create(cfg, &pool, err);
     pthread_mutex_unlock(&mu);
     return rc ? NULL : pool;
 }

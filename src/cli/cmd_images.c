@@ -96,7 +96,7 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
     studio_env_from_config(cfg, NULL, NULL, &env);
     if (build_request(a, &env, &r, &err) || buf_read_file(&b, a->pos[0], &err) ||
         ai_open(cfg, &ai, &err) || studio_store_dir_open(out_dir, &st, &err) ||
-        pool_create(cfg->studio_workers, image_thread_cleanup, &pool, &err)) {
+        studio_pool_create(cfg, &pool, &err)) {
         fprintf(stderr, "karat images: %s\n", err.msg);
         goto out;
     }

@@ -30,7 +30,7 @@ static int setup(void **state)
     tu_tmpdir(f->dir, sizeof f->dir);
     if (studio_store_dir_open(f->dir, &f->st, &err))
         return -1;
-    if (config_load(&f->cfg, &err) || pool_create(3, image_thread_cleanup, &f->pool, &err))
+    if (config_load(&f->cfg, &err) || studio_pool_create(&f->cfg, &f->pool, &err))
         return -1;
     studio_env_from_config(&f->cfg, NULL, f->pool, &f->env);
     *state = f;
@@ -236,8 +236,7 @@ static void test_request_json(void **state)
     assert_string_equal(err.slug, "dimensions_required");
     assert_int_equal(parse("{\"product_type\":\"ring\"}", fe, &r, &err), KR_EINVAL);
     assert_string_equal(err.slug, "invalid_product_type");
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"num_images\":5}", fe, &r, &err),
-                     KR_EINVAL);
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"num_images\":5}", fe, &r, &err), KR_EINVAL);
     assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,1]}", fe, &r, &err),
                      KR_EINVAL);
     assert_int_equal(parse("{\"product_type\":\"ear\",\"height\":\"25 inch\"}", fe, &r, &err),
