@@ -23,9 +23,10 @@
  * that contains it); the type is read from the name, so prompt_index cannot
  * pick another picture (the original's two prompt lists disagreed). The new
  * image is made and checked before anything is written; then, under that
- * ZIP's lock (studio_zip_lock: other ZIPs are not held up), the ZIP is read again, the entry
- * replaced in place, the image written, the ZIP written - and the old image bytes written back if
- * the ZIP write fails. The original deleted first and lost the image on failure.
+ * ZIP's lock (studio_zip_lock: other ZIPs are not held up), the ZIP is read
+ * again, the entry replaced in place, the image written, the ZIP written -
+ * and the old image bytes written back if the ZIP write fails. The original
+ * deleted first and lost the image on failure.
  */
 #include <ctype.h>
 #include <stdio.h>
