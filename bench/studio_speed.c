@@ -19,6 +19,7 @@
 
 #include "../tests/unit/studio/synth.h"
 #include "core/buf.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "studio/studio.h"
 
@@ -61,10 +62,11 @@ static int type1(const unsigned char *jpg, size_t n, int check)
     return 0;
 }
 
+/* As `karat images` sets it up: the config table's options, one pool. */
+static struct studio_env env;
+
 static int generate(const unsigned char *jpg, size_t n, const char *dir)
 {
-    struct config cfg = {.max_pixels = 50000000};
-    struct studio_env env = {&cfg, NULL};
     struct studio_store *st;
     struct studio_source src = {jpg, n, "photo.jpg", "photo.jpg"};
     struct studio_request r = {.product = STUDIO_EARRINGS, .types = {1, 3}, .ntypes = 2};
@@ -95,14 +97,18 @@ int main(int argc, char **argv)
     size_t n;
     double t1[64], t2[64], t3[64];
     char dir[] = "/tmp/karat-studio-speed-XXXXXX";
+    struct config cfg;
+    struct pool *pool;
     struct kr_err err;
 
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--source") && i + 1 < argc)
             source = argv[++i];
     runs = runs > 64 ? 64 : runs;
-    if (image_init(argv[0], &err) || !mkdtemp(dir))
+    if (image_init(argv[0], &err) || !mkdtemp(dir) || config_load(&cfg, &err) ||
+        studio_pool_create(&cfg, &pool, &err))
         return 2;
+    studio_env_from_config(&cfg, NULL, pool, &env);
     if (source) {
         struct buf b;
         buf_init(&b, 0);
@@ -143,6 +149,8 @@ int main(int argc, char **argv)
         }
     }
     free(jpg);
+    pool_destroy(pool);
+    config_release(&cfg);
     image_shutdown();
     return 0;
 }

@@ -66,39 +66,81 @@ static enum kr_code choose(struct ai *ai, enum ai_role role, const char *setting
                    "%s: unknown provider '%s' (offline, gemini or openai)", var, want);
 }
 
-static char *dup_or(const char *s, const char *def)
-{
-    return strdup(s && *s ? s : def);
-}
-
-static void load_pools(struct ai *ai, const struct config *cfg)
+static void load_pools(struct ai *ai, int concurrency)
 {
     char *keys[AI_MAX_KEYS];
     int n = config_env_key_pool("GOOGLE_API_KEY", keys, AI_MAX_KEYS);
-    ai_pool_init(&ai->pool[AI_VENDOR_GEMINI], keys, n, cfg->ai_concurrency);
+    ai_pool_init(&ai->pool[AI_VENDOR_GEMINI], keys, n, concurrency);
     n = config_env_key_pool("OPENAI_API_KEY", keys, AI_MAX_KEYS);
     n += config_env_key_pool("API_KEY_GPT", keys + n, AI_MAX_KEYS - n);
-    ai_pool_init(&ai->pool[AI_VENDOR_OPENAI], keys, n, cfg->ai_concurrency);
+    ai_pool_init(&ai->pool[AI_VENDOR_OPENAI], keys, n, concurrency);
+}
+
+void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
+{
+    *o = (struct ai_opts){
+        .provider = {cfg->attr_provider, cfg->copy_provider, cfg->image_provider},
+        .gemini_base = cfg->gemini_base_url,
+        .gemini_model = cfg->gemini_model,
+        .gemini_image_model = cfg->gemini_image_model,
+        .openai_base = cfg->openai_base_url,
+        .openai_model = cfg->openai_model,
+        .openai_image_model = cfg->openai_image_model,
+        .concurrency = cfg->ai_concurrency,
+        .max_pixels = cfg->max_pixels,
+        .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
+                 cfg->ai_timeout_s * 1000L},
+    };
+}
+
+/* The first option that is missing or out of range, or NULL. */
+static const char *bad_option(const struct ai_opts *o)
+{
+    const char *const strs[] = {o->gemini_base, o->gemini_model, o->gemini_image_model,
+                                o->openai_base, o->openai_model, o->openai_image_model};
+    const char *const names[] = {"Gemini base URL", "Gemini model", "Gemini image model",
+                                 "OpenAI base URL", "OpenAI model", "OpenAI image model"};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (!strs[i] || !*strs[i])
+            return names[i];
+    if (o->concurrency < 1)
+        return "concurrency";
+    if (o->max_pixels < 1)
+        return "pixel limit";
+    if (o->tune.max_attempts < 1 || o->tune.backoff_base_ms < 1 || o->tune.backoff_cap_ms < 1 ||
+        o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1)
+        return "retry and timeout settings";
+    return NULL;
 }
 
 enum kr_code ai_open(const struct config *cfg, struct ai **out, struct kr_err *err)
 {
-    struct ai *ai = calloc(1, sizeof *ai);
+    struct ai_opts o;
+    ai_opts_from_config(cfg, &o);
+    return ai_open_opts(&o, out, err);
+}
+
+enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_err *err)
+{
+    const char *bad = bad_option(o);
+    struct ai *ai;
     int has_g, has_o;
     enum kr_code rc;
 
-    if (!ai)
+    *out = NULL;
+    if (bad)
+        return kr_fail(err, KR_EINVAL, "bad_option", "AI layer: no valid %s given", bad);
+    if (!(ai = calloc(1, sizeof *ai)))
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    load_pools(ai, cfg);
-    ai->gemini_base = dup_or(cfg->gemini_base_url, "https://generativelanguage.googleapis.com");
-    ai->gemini_model = dup_or(cfg->gemini_model, "gemini-2.0-flash");
-    ai->gemini_image_model = dup_or(cfg->gemini_image_model, "gemini-2.5-flash-image");
-    ai->openai_base = dup_or(cfg->openai_base_url, "https://api.openai.com");
-    ai->openai_model = dup_or(cfg->openai_model, "gpt-4.1");
-    ai->openai_image_model = dup_or(cfg->openai_image_model, "gpt-image-1.5");
-    ai->max_pixels = cfg->max_pixels;
-    ai->tune = (struct ai_tuning){5, 500, 8000, 30000,
-                                  (cfg->ai_timeout_s > 0 ? cfg->ai_timeout_s : 60) * 1000L};
+    load_pools(ai, o->concurrency);
+    ai->gemini_base = strdup(o->gemini_base);
+    ai->gemini_model = strdup(o->gemini_model);
+    ai->gemini_image_model = strdup(o->gemini_image_model);
+    ai->openai_base = strdup(o->openai_base);
+    ai->openai_model = strdup(o->openai_model);
+    ai->openai_image_model = strdup(o->openai_image_model);
+    ai->max_pixels = o->max_pixels;
+    ai->tune = o->tune;
     has_g = ai->pool[AI_VENDOR_GEMINI].nkeys > 0;
     has_o = ai->pool[AI_VENDOR_OPENAI].nkeys > 0;
     if (!ai->gemini_base || !ai->gemini_model || !ai->gemini_image_model || !ai->openai_base ||
@@ -106,11 +148,11 @@ enum kr_code ai_open(const struct config *cfg, struct ai **out, struct kr_err *e
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
         goto fail;
     }
-    if ((rc = choose(ai, AI_ROLE_ATTR, cfg->attr_provider, "KARAT_ATTR_PROVIDER",
+    if ((rc = choose(ai, AI_ROLE_ATTR, o->provider[AI_ROLE_ATTR], "KARAT_ATTR_PROVIDER",
                      has_g ? "gemini" : "offline", err)) ||
-        (rc = choose(ai, AI_ROLE_COPY, cfg->copy_provider, "KARAT_COPY_PROVIDER",
+        (rc = choose(ai, AI_ROLE_COPY, o->provider[AI_ROLE_COPY], "KARAT_COPY_PROVIDER",
                      has_o ? "openai" : "offline", err)) ||
-        (rc = choose(ai, AI_ROLE_IMAGE, cfg->image_provider, "KARAT_IMAGE_PROVIDER",
+        (rc = choose(ai, AI_ROLE_IMAGE, o->provider[AI_ROLE_IMAGE], "KARAT_IMAGE_PROVIDER",
                      has_o ? "openai" : "offline", err)))
         goto fail;
     *out = ai;

@@ -94,24 +94,41 @@ enum ai_role { AI_ROLE_ATTR = 0, AI_ROLE_COPY, AI_ROLE_IMAGE, AI_ROLE_COUNT };
 
 struct ai;
 
-/* Build from the configuration (provider choice, base URLs, models, key
- * pools from the environment: GOOGLE_API_KEY, GOOGLE_API_KEY2..N,
- * OPENAI_API_KEY or API_KEY_GPT). */
+/* Retry and timeout knobs. Server-given waits (RetryInfo, retry-after-ms,
+ * retry-after) are honoured when 0 < wait <= 120 s and wait <= max_wait_ms. */
+struct ai_tuning {
+    int max_attempts;     /* HTTP attempts per model call (KARAT_AI_ATTEMPTS) */
+    long backoff_base_ms; /* first backoff, doubled per attempt (KARAT_AI_BACKOFF_MS) */
+    long backoff_cap_ms;  /* largest backoff; jitter +-25% (KARAT_AI_BACKOFF_CAP_MS) */
+    long max_wait_ms;     /* longest wait for a rate-limited key (KARAT_AI_RATE_WAIT_MS) */
+    long timeout_ms;      /* per HTTP attempt (KARAT_AI_TIMEOUT) */
+};
+
+/* Everything struct ai is built from. The values (and their defaults) are
+ * the config table's; ai_open_opts() has no defaults of its own and refuses
+ * a missing one with KR_EINVAL "bad_option". */
+struct ai_opts {
+    const char *provider[AI_ROLE_COUNT]; /* offline, gemini, openai; "" = by key presence */
+    const char *gemini_base, *gemini_model, *gemini_image_model;
+    const char *openai_base, *openai_model, *openai_image_model;
+    int concurrency;      /* calls in flight per provider */
+    long long max_pixels; /* largest photo the offline provider decodes */
+    struct ai_tuning tune;
+};
+/* opts from the configuration (strings borrowed from cfg). */
+void ai_opts_from_config(const struct config *cfg, struct ai_opts *o);
+
+/* Build from opts plus the key pools in the environment: GOOGLE_API_KEY,
+ * GOOGLE_API_KEY2..N, OPENAI_API_KEY or API_KEY_GPT. */
+enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_err *err);
+/* ai_opts_from_config() + ai_open_opts(). */
 enum kr_code ai_open(const struct config *cfg, struct ai **out, struct kr_err *err);
 void ai_close(struct ai *ai);
 /* "offline", "gemini" or "openai": who does this role. */
 const char *ai_provider_name(const struct ai *ai, enum ai_role role);
 
-/* Retry and timeout knobs (tests shorten them). A zero field keeps the
- * current value. Server-given waits (RetryInfo, retry-after-ms, retry-after)
- * are honoured when 0 < wait <= 120 s and wait <= max_wait_ms. */
-struct ai_tuning {
-    int max_attempts;     /* HTTP attempts per model call (default 5) */
-    long backoff_base_ms; /* first backoff (default 500), doubled per attempt */
-    long backoff_cap_ms;  /* largest backoff (default 8000); jitter +-25% */
-    long max_wait_ms;     /* longest wait for a rate-limited key (default 30000) */
-    long timeout_ms;      /* per HTTP attempt (default KARAT_AI_TIMEOUT) */
-};
+/* Change the knobs of an open ai (tests shorten them); a zero field keeps
+ * the current value. */
 void ai_set_tuning(struct ai *ai, const struct ai_tuning *t);
 /* HTTP attempts made so far to "gemini" or "openai" (0 for others). */
 long long ai_calls_made(struct ai *ai, const char *provider);

@@ -106,10 +106,6 @@ enum kr_code ai_validate(const struct ai_field *f, size_t n, json_t *reply, json
                          json_t **notes, struct kr_err *err);
 /* Model text -> JSON object, tolerating a ```json fence. */
 enum kr_code ai_parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err);
-/* Shorten s to at most max characters (UTF-8 aware) at a word boundary; returns malloc'd. */
-char *ai_shorten(const char *s, int max);
-/* Character (code point) count of UTF-8 text. */
-size_t ai_utf8_len(const char *s);
 
 /* prompts.c */
 enum kr_code ai_prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ai/ai_internal.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 /* Case-insensitive "does s contain w". */
@@ -157,7 +158,7 @@ static const char *field_value(const struct ai_field *f, const struct ai_measure
 
 static json_t *as_value(const struct ai_field *f, const char *v)
 {
-    char *s = ai_shorten(v, f->max_len);
+    char *s = utf8_shorten(v, (size_t)f->max_len);
     json_t *j = json_string(s ? s : v);
     free(s);
     return f->multi ? json_pack("[o]", j) : j;

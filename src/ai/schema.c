@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ai/ai_internal.h"
+#include "core/utf8.h"
 #include "core/util.h"
 
 static json_t *allowed_array(const struct ai_field *f, int with_null)
@@ -81,36 +82,6 @@ json_t *ai_schema_openai(const struct ai_field *f, size_t n)
                      props, "required", req);
 }
 
-size_t ai_utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-char *ai_shorten(const char *s, int max)
-{
-    size_t bytes = 0, chars = 0, cut, space = 0;
-    if (max <= 0 || ai_utf8_len(s) <= (size_t)max)
-        return strdup(s);
-    while (s[bytes] && chars < (size_t)max) {
-        bytes++;
-        while (((unsigned char)s[bytes] & 0xc0) == 0x80)
-            bytes++;
-        chars++;
-    }
-    cut = bytes;
-    for (size_t i = 0; i <= cut; i++) /* s[cut] == ' ': the cut is already a word end */
-        if (s[i] == ' ')
-            space = i;
-    if (space && space * 3 >= cut) /* prefer a word boundary unless it loses most */
-        cut = space;
-    while (cut > 0 && strchr(" ,;:-", s[cut - 1]))
-        cut--;
-    return strndup(s, cut);
-}
-
 /* One scalar as trimmed text, or NULL if it is not a scalar. */
 static char *scalar_text(json_t *v)
 {
@@ -155,7 +126,7 @@ static json_t *check_item(const struct ai_field *f, json_t *v, int *bad, int *sh
         free(t);
         return out;
     }
-    s = ai_shorten(t, f->max_len);
+    s = utf8_shorten(t, (size_t)f->max_len);
     *shortened |= s && strlen(s) < strlen(t);
     out = s ? json_string(s) : NULL;
     free(s);
@@ -189,7 +160,7 @@ static json_t *check_field(const struct ai_field *f, json_t *v, int *bad, int *s
         json_array_foreach(arr, i, item)
             buf_appendf(&b, "%s%s", i ? ", " : "", json_string_value(item));
         json_decref(arr);
-        char *s = ai_shorten(b.data ? (char *)b.data : "", f->max_len);
+        char *s = utf8_shorten(b.data ? (char *)b.data : "", (size_t)f->max_len);
         arr = json_string(s ? s : "");
         free(s);
         buf_release(&b);

@@ -12,6 +12,7 @@
  */
 #include "api/api_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,10 +126,26 @@ static const char *source_url(json_t *body)
                : NULL;
 }
 
+/* The studio's worker pool, one per process (KARAT_STUDIO_WORKERS threads),
+ * made by the first request that needs it and kept until exit. It belongs
+ * with whatever assembles the process; until that passes one in, it is
+ * made here. */
+static struct pool *studio_pool(const struct config *cfg, struct kr_err *err)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct pool *pool;
+    enum kr_code rc = KR_OK;
+    pthread_mutex_lock(&mu);
+    if (!pool)
+        rc = studio_pool_create(cfg, &pool, err);
+    pthread_mutex_unlock(&mu);
+    return rc ? NULL : pool;
+}
+
 void api_generate_images(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
-    struct studio_env env = {app->cfg, app->ai};
+    struct studio_env env;
     struct studio_request sr;
     struct studio_source src;
     struct repo_store st;
@@ -141,12 +158,14 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
 
     if (!body)
         return;
+    studio_env_from_config(app->cfg, app->ai, NULL, &env);
     url = source_url(body);
     if (!url) {
         http_res_error(res, 400, "missing_s3_urls", "s3_urls must hold the photo's Karat URL");
         return;
     }
-    if (studio_request_from_json(body, app->cfg, &sr, &err)) {
+    if (studio_request_from_json(body, &env, &sr, &err) ||
+        !(env.pool = studio_pool(app->cfg, &err))) {
         http_res_from_err(res, &err);
         return;
     }
@@ -185,14 +204,14 @@ static int regen_options(struct http_request *req, struct http_response *res,
     if (api_bool_arg(req, res, "shadow", 0, &rq->shadow))
         return -1;
     v = http_req_arg(req, "marketplace");
-    util_strlcpy(rq->marketplace, v && *v ? v : "amazon", sizeof rq->marketplace);
+    util_strlcpy(rq->marketplace, v && *v ? v : STUDIO_MARKETPLACE, sizeof rq->marketplace);
     return 0;
 }
 
 void api_regenerate_image(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
-    struct studio_env env = {app->cfg, app->ai};
+    struct studio_env env;
     struct studio_regen_request rq = {0};
     struct studio_source src;
     struct repo_store st;
@@ -203,6 +222,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     struct kr_err err;
     char client[ADMIT_CLIENT_LEN];
 
+    studio_env_from_config(app->cfg, app->ai, NULL, &env); /* one image: no pool needed */
     rq.old_generated_url = http_req_arg(req, "old_generated_url");
     rq.old_zip_url = http_req_arg(req, "old_zip_url");
     if (!orig || !*orig || !rq.old_generated_url || !*rq.old_generated_url || !rq.old_zip_url ||

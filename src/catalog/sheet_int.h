@@ -44,16 +44,8 @@ struct sheet_schema {
 void *sheet_alloc(struct sheet_schema *s, size_t n);
 char *sheet_strdup(struct sheet_schema *s, const char *str);
 
-/* ---- UTF-8 and text helpers (sheet_text.c) ---- */
+/* ---- text helpers (sheet_text.c; UTF-8: core/utf8.h) ---- */
 
-/* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-int sheet_utf8_valid(const char *s, size_t n);
-/* Number of code points in valid UTF-8. */
-size_t sheet_utf8_chars(const char *s, size_t n);
-/* Largest prefix length <= max_bytes that ends on a code point boundary and
- * holds at most max_chars code points (0 = no char limit); when cut, backs
- * up to the last space or separator if one is in the second half. */
-size_t sheet_utf8_cut(const char *s, size_t n, size_t max_bytes, size_t max_chars, const char *sep);
 /* Normalised comparison key: ASCII lower case, punctuation and spaces
  * dropped, a few synonyms folded; plural=1 also drops a trailing 's' of each
  * word. Writes into out (size cap), always NUL-terminated. */

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 #define WARN_VALUE_MAX 1000
 #define KEY_MAX        512
 
@@ -34,7 +36,7 @@ static void warn(struct vctx *v, const char *column, const char *problem, const 
     size_t n = value ? strlen(value) : 0;
     json_t *w;
     if (n > WARN_VALUE_MAX)
-        n = sheet_utf8_cut(value, n, WARN_VALUE_MAX, 0, NULL);
+        n = utf8_cut(value, n, WARN_VALUE_MAX, 0, NULL);
     w = json_pack("{s:s, s:s, s:s%}", "column", column, "problem", problem, "value",
                   value ? value : "", n);
     if (!w || json_array_append_new(v->warnings, w))
@@ -169,16 +171,15 @@ static void check_allowed(struct vctx *v, const struct sheet_column *c, struct b
 static void check_limits(struct vctx *v, const struct sheet_column *c, struct buf *b,
                          const char *orig)
 {
-    size_t chars = sheet_utf8_chars((const char *)b->data, b->len);
+    size_t chars = utf8_chars((const char *)b->data, b->len);
     size_t max_chars = c->max_chars ? (size_t)c->max_chars : SHEET_CELL_MAX_CHARS;
     if (chars > max_chars) {
-        b->len = sheet_utf8_cut((const char *)b->data, b->len, 0, max_chars, c->separator);
+        b->len = utf8_cut((const char *)b->data, b->len, 0, max_chars, c->separator);
         b->data[b->len] = '\0';
         warn(v, c->name, "too_long", orig);
     }
     if (c->max_bytes && b->len > (size_t)c->max_bytes) {
-        b->len =
-            sheet_utf8_cut((const char *)b->data, b->len, (size_t)c->max_bytes, 0, c->separator);
+        b->len = utf8_cut((const char *)b->data, b->len, (size_t)c->max_bytes, 0, c->separator);
         b->data[b->len] = '\0';
         warn(v, c->name, "too_many_bytes", orig);
     }
@@ -191,7 +192,7 @@ static int load_value(struct vctx *v, const struct sheet_column *c, const json_t
     const char *t = NULL;
     v->work.len = 0;
     if (json_is_string(val)) {
-        if (!sheet_utf8_valid(json_string_value(val), json_string_length(val)) ||
+        if (!utf8_valid(json_string_value(val), json_string_length(val)) ||
             strlen(json_string_value(val)) != json_string_length(val)) {
             warn(v, c->name, "bad_utf8", "");
             return 0;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "core/utf8.h"
 #include "core/util.h"
 
 #define INLINE_LIST_MAX     255
@@ -53,7 +54,7 @@ static const char *cell_text(struct xw *x, const char *t)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)t[i] >= 0x20 || t[i] == '\n' || t[i] == '\t')
             x->tmp.data[k++] = (unsigned char)t[i];
-    k = sheet_utf8_cut((const char *)x->tmp.data, k, 0, SHEET_CELL_MAX_CHARS, NULL);
+    k = utf8_cut((const char *)x->tmp.data, k, 0, SHEET_CELL_MAX_CHARS, NULL);
     x->tmp.data[k] = '\0';
     x->tmp.len = k;
     return (const char *)x->tmp.data;

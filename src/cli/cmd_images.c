@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ai/ai.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "net/net.h"
@@ -48,7 +49,7 @@ static char **long_opts(int argc, char **argv)
     return v;
 }
 
-static int build_request(const struct cli_args *a, const struct config *cfg,
+static int build_request(const struct cli_args *a, const struct studio_env *env,
                          struct studio_request *r, struct kr_err *err)
 {
     const char *types = cli_get(a, opts, "--types"), *h = cli_get(a, opts, "--height");
@@ -56,12 +57,12 @@ static int build_request(const struct cli_args *a, const struct config *cfg,
     const char *p = cli_get(a, opts, "--product");
 
     memset(r, 0, sizeof *r);
-    util_strlcpy(r->marketplace, m && *m ? m : "amazon", sizeof r->marketplace);
+    util_strlcpy(r->marketplace, m && *m ? m : STUDIO_MARKETPLACE, sizeof r->marketplace);
     r->shadow = cli_get(a, opts, "--shadow") != NULL;
     if (studio_product_parse(p && *p ? p : "earrings", &r->product, err))
         return -1;
     if (types ? studio_types_parse(types, r->types, &r->ntypes, err)
-              : studio_default_types(cfg, r->product, r->types, &r->ntypes, err))
+              : studio_default_types(env, r->product, r->types, &r->ntypes, err))
         return -1;
     if ((h && studio_length_parse(h, &r->height, err)) ||
         (w && studio_length_parse(w, &r->width, err)))
@@ -83,20 +84,25 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
 {
     struct studio_request r;
     struct studio_store *st = NULL;
+    struct studio_env env;
     struct ai *ai = NULL;
+    struct pool *pool = NULL;
     struct buf b;
     json_t *res = NULL;
     struct kr_err err = {0};
     int rc = 2;
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
-    if (build_request(a, cfg, &r, &err) || buf_read_file(&b, a->pos[0], &err) ||
-        ai_open(cfg, &ai, &err) || studio_store_dir_open(out_dir, &st, &err)) {
+    studio_env_from_config(cfg, NULL, NULL, &env);
+    if (build_request(a, &env, &r, &err) || buf_read_file(&b, a->pos[0], &err) ||
+        ai_open(cfg, &ai, &err) || studio_store_dir_open(out_dir, &st, &err) ||
+        studio_pool_create(cfg, &pool, &err)) {
         fprintf(stderr, "karat images: %s\n", err.msg);
         goto out;
     }
+    env.ai = ai;
+    env.pool = pool;
     {
-        struct studio_env env = {cfg, ai};
         struct studio_source src = {b.data, b.len, a->pos[0], a->pos[0]};
         if (studio_generate(&env, &src, &r, st, &res, &err)) {
             fprintf(stderr, "karat images: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
@@ -108,6 +114,7 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
     rc = failed_items(res) ? 1 : 0;
 out:
     json_decref(res);
+    pool_destroy(pool);
     studio_store_close(st);
     ai_close(ai);
     buf_release(&b);

@@ -105,6 +105,14 @@ static const struct config_var vars[] = {
      "Most calls in flight to one AI provider."},
     {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0,
      "Seconds before an AI call times out."},
+    {"KARAT_AI_ATTEMPTS", CONFIG_INT, OFF(ai_attempts), "5", 0,
+     "Most HTTP attempts per AI call (retries on 408/409/5xx and connection failures)."},
+    {"KARAT_AI_BACKOFF_MS", CONFIG_INT, OFF(ai_backoff_ms), "500", 0,
+     "First wait before an AI retry, in milliseconds; doubled per attempt."},
+    {"KARAT_AI_BACKOFF_CAP_MS", CONFIG_INT, OFF(ai_backoff_cap_ms), "8000", 0,
+     "Longest wait between AI retries, in milliseconds."},
+    {"KARAT_AI_RATE_WAIT_MS", CONFIG_INT, OFF(ai_rate_wait_ms), "30000", 0,
+     "Longest an AI call waits for a rate-limited key to cool down, in milliseconds."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
@@ -141,6 +149,8 @@ static const struct config_var vars[] = {
      "Default image types for bracelets (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
     {"KARAT_IMAGE_TYPES_NECKLACE", CONFIG_STR, OFF(image_types_necklace), "1,6,7,2", 0,
      "Default image types for necklaces (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
+    {"KARAT_STUDIO_WORKERS", CONFIG_INT, OFF(studio_workers), "8", 0,
+     "Images the studio renders at once across all requests (one shared pool of threads)."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 

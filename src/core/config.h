@@ -65,6 +65,10 @@ struct config {
     char *openai_image_model;
     int ai_concurrency;
     int ai_timeout_s;
+    int ai_attempts;
+    int ai_backoff_ms;
+    int ai_backoff_cap_ms;
+    int ai_rate_wait_ms;
     int fetch_allow_private;
     char *seller_profile;
     /* marketplace sheets (catalog/sheet.h) */
@@ -84,6 +88,7 @@ struct config {
     char *image_types_earrings;
     char *image_types_bracelet;
     char *image_types_necklace;
+    int studio_workers;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };

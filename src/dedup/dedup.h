@@ -10,7 +10,8 @@
  * (see repo/).
  *
  * The rule is one function, dedup_match(), used by the server, the CLI
- * (`karat dedup`) and the benchmarks alike.
+ * (`karat dedup`) and the benchmarks alike. The signature's plain data
+ * (struct dedup_sig) is in dedup/sig.h, for code that only keeps it.
  */
 #ifndef KARAT_DEDUP_DEDUP_H
 #define KARAT_DEDUP_DEDUP_H
@@ -19,29 +20,8 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "dedup/sig.h"
 #include "image/image.h"
-
-#define DEDUP_HASH_BYTES 32
-#define DEDUP_DESC_DIM   64
-
-/* Most rotation probes a signature carries (see dedup_match). */
-#define DEDUP_PROBES 4
-
-/* The hash and descriptor of the item turned by a small angle. */
-struct dedup_probe {
-    uint8_t hash[DEDUP_HASH_BYTES];
-    float desc[DEDUP_DESC_DIM];
-};
-
-struct dedup_sig {
-    uint8_t hash[DEDUP_HASH_BYTES]; /* PDQ bits of the trimmed item */
-    int quality;                    /* PDQ quality 0..100 */
-    float desc[DEDUP_DESC_DIM];     /* L2-normalised descriptor */
-    /* Rotation probes: set by dedup_compute() for a photo being checked,
-     * never stored (a signature read back from a store has none). */
-    int nprobes;
-    struct dedup_probe probe[DEDUP_PROBES];
-};
 
 struct dedup_rule {
     int hash_max;   /* largest Hamming distance that may match */

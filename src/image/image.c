@@ -142,6 +142,43 @@ VipsImage *image__open(const void *data, size_t n, enum image_fmt fmt, int shrin
                                       VIPS_FAIL_ON_TRUNCATED, NULL);
 }
 
+static const char *colour_name(VipsInterpretation i)
+{
+    switch (i) {
+    case VIPS_INTERPRETATION_sRGB:
+        return "srgb";
+    case VIPS_INTERPRETATION_RGB:
+        return "rgb";
+    case VIPS_INTERPRETATION_CMYK:
+        return "cmyk";
+    case VIPS_INTERPRETATION_B_W:
+        return "b-w";
+    case VIPS_INTERPRETATION_GREY16:
+        return "grey16";
+    case VIPS_INTERPRETATION_RGB16:
+        return "rgb16";
+    case VIPS_INTERPRETATION_scRGB:
+        return "scrgb";
+    case VIPS_INTERPRETATION_LAB:
+        return "lab";
+    default:
+        return "other";
+    }
+}
+
+/* Interpretation and ICC profile, as the header says. */
+static void fill_colour(VipsImage *im, struct image_info *info)
+{
+    const void *icc = NULL;
+    size_t icc_len = 0;
+    info->colour = colour_name(vips_image_get_interpretation(im));
+    if (vips_image_get_typeof(im, VIPS_META_ICC_NAME) &&
+        !vips_image_get_blob(im, VIPS_META_ICC_NAME, &icc, &icc_len) && icc_len > 0) {
+        info->has_icc = 1;
+        info->icc_srgb = memmem(icc, icc_len, "sRGB", 4) != NULL;
+    }
+}
+
 static void fill_info(VipsImage *im, enum image_fmt fmt, struct image_info *info)
 {
     const struct fmt_row *row = &formats[0];
@@ -170,6 +207,7 @@ static void fill_info(VipsImage *im, enum image_fmt fmt, struct image_info *info
     }
     vips_error_clear();
     info->has_alpha = vips_image_hasalpha(im) ? 1 : 0;
+    fill_colour(im, info);
 }
 
 /* A JPEG image_jpeg.c decodes exactly as libvips would: 8-bit grey or

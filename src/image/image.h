@@ -10,7 +10,12 @@
  * header with KR_ELIMIT ("too_many_pixels"); bytes that are not an image,
  * or are truncated, fail with KR_EINVAL ("not_an_image" / "corrupt_image").
  *
- * Ownership: image_px_release() frees what image_load() filled.
+ * image_resize() and image_blur_plane() work on decoded buffers (the
+ * studio's compositing). libvips is called only inside image/: nothing in
+ * this header exposes its types.
+ *
+ * Ownership: image_px_release() frees what image_load() and image_resize()
+ * filled (any buffer from malloc, too).
  * Thread safety: all functions may be called from any thread after image_init().
  */
 #ifndef KARAT_IMAGE_IMAGE_H
@@ -28,6 +33,12 @@ struct image_info {
     const char *mime;   /* "image/jpeg" ... (static) */
     const char *ext;    /* ".jpg", ".png" ... (static) */
     int has_alpha;
+    /* Colour as stored: libvips' interpretation ("srgb", "rgb", "cmyk",
+     * "b-w", "grey16", "rgb16", "scrgb", "lab" or "other"; static), whether
+     * an ICC profile is embedded and whether that profile names sRGB. */
+    const char *colour;
+    int has_icc;
+    int icc_srgb;
 };
 
 /* Interleaved 8-bit sRGB pixels, `bands` = 3 (RGB), or 4 (RGBA) whenever
@@ -61,6 +72,15 @@ struct image_load_opts {
 enum kr_code image_load(const void *data, size_t n, const struct image_load_opts *opts,
                         struct image_px *out, struct image_info *info, struct kr_err *err);
 void image_px_release(struct image_px *px);
+
+/* Resample to exactly w x h (Lanczos-3 when both sides shrink, else
+ * bicubic); 1..4 bands, RGBA premultiplied around the resize so transparent
+ * pixels do not bleed. *out is new (image_px_release). */
+enum kr_code image_resize(const struct image_px *in, int w, int h, struct image_px *out,
+                          struct kr_err *err);
+/* Gaussian blur of a single-band w x h plane in place (sigma in pixels;
+ * below 0.3 nothing changes). */
+enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err);
 
 /* Encode RGB/RGBA pixels: format "jpeg" (quality 1..100) or "png". Output malloc'd. */
 enum kr_code image_encode(const struct image_px *px, const char *format, int quality,

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "dedup/dedup.h"
+#include "dedup/sig.h"
 
 /* Bounds (bytes, without the NUL) checked by the wrappers: longer values
  * are refused with KR_EINVAL, never cut. Image strings are bounded by their

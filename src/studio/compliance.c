@@ -192,8 +192,8 @@ static void check_size(const struct rules *r, const struct image_info *in, json_
         json_array_append_new(warns, json_string("size: a 1:1 square is preferred"));
 }
 
-static void check_format(const struct rules *r, const struct image_info *in,
-                         const struct studio_colour_info *ci, json_t *checks, json_t *fails)
+static void check_format(const struct rules *r, const struct image_info *in, json_t *checks,
+                         json_t *fails)
 {
     int ok = 0, srgb;
     json_t *allowed = json_array();
@@ -205,14 +205,14 @@ static void check_format(const struct rules *r, const struct image_info *in,
     util_fmt(why, sizeof why, "%s is not accepted", in->format);
     add_check(checks, fails, "format", ok,
               json_pack("{s:s, s:o}", "value", in->format, "allowed", allowed), why);
-    srgb = (!strcmp(ci->interpretation, "srgb") || !strcmp(ci->interpretation, "b-w")) &&
-           (!ci->has_icc || ci->icc_srgb);
-    util_fmt(why, sizeof why, "%s%s; sRGB needed", ci->interpretation,
-             ci->has_icc && !ci->icc_srgb ? " with a non-sRGB ICC profile" : "");
+    srgb = (!strcmp(in->colour, "srgb") || !strcmp(in->colour, "b-w")) &&
+           (!in->has_icc || in->icc_srgb);
+    util_fmt(why, sizeof why, "%s%s; sRGB needed", in->colour,
+             in->has_icc && !in->icc_srgb ? " with a non-sRGB ICC profile" : "");
     add_check(checks, fails, "colour_space", srgb,
-              json_pack("{s:s, s:s}", "value", ci->interpretation, "icc",
-                        !ci->has_icc   ? "none"
-                        : ci->icc_srgb ? "srgb"
+              json_pack("{s:s, s:s}", "value", in->colour, "icc",
+                        !in->has_icc   ? "none"
+                        : in->icc_srgb ? "srgb"
                                        : "other"),
               why);
     add_check(checks, fails, "transparency", !in->has_alpha,
@@ -223,9 +223,8 @@ static void check_format(const struct rules *r, const struct image_info *in,
 enum kr_code studio_check_image(const void *data, size_t n, const char *marketplace,
                                 long long max_pixels, json_t **report, int *ok, struct kr_err *err)
 {
-    const struct rules *r = find_rules(marketplace ? marketplace : "amazon");
+    const struct rules *r = find_rules(marketplace ? marketplace : STUDIO_MARKETPLACE);
     struct image_info in;
-    struct studio_colour_info ci;
     struct image_load_opts lo = {.max_side = ANALYSE_MAX, .max_pixels = max_pixels};
     struct image_px px = {0};
     struct measure m = {0};
@@ -239,8 +238,6 @@ enum kr_code studio_check_image(const void *data, size_t n, const char *marketpl
                        "marketplace must be amazon, flipkart or meesho");
     rc = image_probe(data, n, max_pixels, &in, err);
     if (!rc)
-        rc = studio_colour_peek(data, n, &ci, err);
-    if (!rc)
         rc = image_load(data, n, &lo, &px, NULL, err);
     if (!rc)
         rc = fill_stats(&px, &m, err);
@@ -253,7 +250,7 @@ enum kr_code studio_check_image(const void *data, size_t n, const char *marketpl
     check_background(r, &m, checks, fails);
     check_fill(r, &m, checks, fails);
     check_size(r, &in, checks, fails, warns);
-    check_format(r, &in, &ci, checks, fails);
+    check_format(r, &in, checks, fails);
     *ok = json_array_size(fails) == 0;
     *report = json_pack("{s:s, s:b, s:o, s:o, s:o}", "marketplace", r->name, "ok", *ok, "checks",
                         checks, "failures", fails, "warnings", warns);

@@ -75,7 +75,7 @@ static enum kr_code shadow(struct image_px *canvas, const struct image_px *piece
                 *p = a;
         }
     }
-    rc = studio_plane_blur(plane, sw, sh, side * SHADOW_SIGMA, err);
+    rc = image_blur_plane(plane, sw, sh, side * SHADOW_SIGMA, err);
     if (!rc) {
         int top = oy + piece->height - (int)(piece->height * SHADOW_SQUASH / 2) +
                   (int)(side * SHADOW_DROP) - pad;
@@ -117,7 +117,7 @@ enum kr_code studio_compose_white(const struct studio_cutout *c,
     h = (int)lround(src->height * scale);
     w = w < 1 ? 1 : w;
     h = h < 1 ? 1 : h;
-    rc = studio_px_resize(src, w, h, &piece, err);
+    rc = image_resize(src, w, h, &piece, err);
     if (!rc)
         rc = studio_px_alloc(out, side, side, 3, 255, err);
     if (rc)
@@ -160,7 +160,7 @@ enum kr_code studio_square(const struct image_px *in, int side, struct image_px 
         *out = pad;
         return KR_OK;
     }
-    rc = studio_px_resize(&pad, side, side, out, err);
+    rc = image_resize(&pad, side, side, out, err);
     free(pad.data);
     return rc;
 }
@@ -175,7 +175,7 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
     if (w < 1 || h < 1 || w > 4 * scene->width || h > 4 * scene->height)
         return kr_fail(err, KR_EINVAL, "bad_placement", "placement scale %.3f is out of range",
                        place->scale);
-    rc = studio_px_resize(&c->rgba, w, h, &piece, err);
+    rc = image_resize(&c->rgba, w, h, &piece, err);
     if (rc)
         return rc;
     blend(scene, &piece, (int)lround(place->x), (int)lround(place->y));

@@ -7,9 +7,10 @@
  *      too busy and an image provider is configured, from the provider's
  *      white-background version instead). A cut-out failure becomes each
  *      item's error, not the request's;
- *   3. every requested type on its own thread (the AI layer bounds how many
- *      provider calls run at once and retries): render, encode as sRGB JPEG,
- *      check compliance;
+ *   3. every requested type as one task on the process's worker pool
+ *      (env->pool, core/pool.h: a fixed number of threads shared by all
+ *      requests; the AI layer bounds how many provider calls run at once and
+ *      retries): render, encode as sRGB JPEG, check compliance;
  *   4. the ZIP of every item that worked, built in memory from those same
  *      bytes, then the items and the ZIP are stored under fresh unique names
  *      "<stem>_<run>_type<N>.jpg" / "<stem>_<run>.zip" (so equal source
@@ -21,23 +22,21 @@
  * generated files (the image "<stem>_<run>_type<N>.jpg", the ZIP a ".zip"
  * that contains it); the type is read from the name, so prompt_index cannot
  * pick another picture (the original's two prompt lists disagreed). The new
- * image is made and checked before anything is written; then, under one
- * lock, the ZIP is read again, the entry replaced in place, the image
- * written, the ZIP written - and the old image bytes written back if the
- * ZIP write fails. The original deleted first and lost the image on failure.
+ * image is made and checked before anything is written; then, under that
+ * ZIP's lock (studio_zip_lock: other ZIPs are not held up), the ZIP is read
+ * again, the entry replaced in place, the image written, the ZIP written -
+ * and the old image bytes written back if the ZIP write fails. The original
+ * deleted first and lost the image on failure.
  */
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vips/vips.h>
 
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "studio/internal.h"
-
-#define JPEG_Q 92
 
 /* What every item of one request shares. */
 struct work {
@@ -61,6 +60,7 @@ struct item {
     char name[256], url[1400];
     enum kr_code rc;
     struct kr_err err;
+    struct pool_task task;
 };
 
 /* File-name stem of a source name: [A-Za-z0-9_-], at most 48, "image" if empty. */
@@ -96,13 +96,15 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
 
     memset(w, 0, sizeof *w);
     w->env = env;
-    w->max_pixels = env && env->cfg ? env->cfg->max_pixels : 50000000LL;
+    w->max_pixels = env->max_pixels;
+    if (w->max_pixels <= 0)
+        return kr_fail(err, KR_EINVAL, "bad_option", "studio: no pixel limit given");
     rc = image_probe(src->data, src->len, w->max_pixels, &info, err);
     if (rc)
         return rc;
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
-    if (w->cut_rc == KR_EUNSUPPORTED && env && !studio_ai_offline(env->ai))
+    if (w->cut_rc == KR_EUNSUPPORTED && !studio_ai_offline(env->ai))
         w->cut_rc = studio_cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
                                          (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
@@ -116,7 +118,7 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
     struct studio_box box;
     enum kr_code rc;
 
-    if (studio_type_needs_ai(type) && studio_ai_offline(w->env ? w->env->ai : NULL))
+    if (studio_type_needs_ai(type) && studio_ai_offline(w->env->ai))
         return studio_ai_offline_error(type, err);
     if (!w->cut) {
         *err = w->cut_err;
@@ -142,7 +144,7 @@ static enum kr_code item_render(const struct work *w, int type, unsigned char **
     *jpg = NULL;
     *compliance = NULL;
     if (!rc)
-        rc = image_encode(&canvas, "jpeg", JPEG_Q, jpg, len, err);
+        rc = image_encode(&canvas, "jpeg", STUDIO_JPEG_QUALITY, jpg, len, err);
     free(canvas.data);
     if (!rc) /* our own output: not bound by the upload limit */
         rc = studio_check_image(*jpg, *len, w->marketplace, 0, compliance, &ok, err);
@@ -156,26 +158,20 @@ static enum kr_code item_render(const struct work *w, int type, unsigned char **
     return KR_OK;
 }
 
-static void *item_thread(void *arg)
+static void item_task(void *arg)
 {
     struct item *it = arg;
     it->rc = item_render(it->w, it->type, &it->jpg, &it->len, &it->compliance, &it->err);
-    vips_thread_shutdown();
-    return NULL;
 }
 
-static void run_items(struct item *items, int n)
+/* Every item as one task on the pool; back when all are done. */
+static void run_items(struct pool *pool, struct item *items, int n)
 {
-    pthread_t th[STUDIO_MAX_TYPES];
-    int started[STUDIO_MAX_TYPES] = {0};
+    struct pool_group g;
+    pool_group_init(&g, pool);
     for (int i = 0; i < n; i++)
-        started[i] = pthread_create(&th[i], NULL, item_thread, &items[i]) == 0;
-    for (int i = 0; i < n; i++) {
-        if (started[i])
-            pthread_join(th[i], NULL);
-        else
-            item_thread(&items[i]); /* no thread to be had: do it here */
-    }
+        pool_submit(&g, &items[i].task, item_task, &items[i]);
+    pool_group_wait(&g);
 }
 
 /* ZIP of the items that have bytes and no error, in order. */
@@ -263,6 +259,8 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     memset(&cut, 0, sizeof cut);
     memset(items, 0, sizeof items);
     rc = studio_request_check(req, err);
+    if (!rc && !env->pool)
+        rc = kr_fail(err, KR_EINVAL, "bad_option", "studio: no worker pool given");
     if (!rc)
         rc = work_prepare(env, src, &cut, &w, err);
     if (rc)
@@ -279,7 +277,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
         util_fmt(items[i].name, sizeof items[i].name, "%s_%s_type%d.jpg", stem, run, req->types[i]);
     }
     util_fmt(zip_name, sizeof zip_name, "%s_%s.zip", stem, run);
-    run_items(items, req->ntypes);
+    run_items(env->pool, items, req->ntypes);
     rc = finish(items, req->ntypes, src, st, zip_name, out, err);
     for (int i = 0; i < req->ntypes; i++) {
         free(items[i].jpg);
@@ -293,8 +291,6 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
 
 #define MAX_IMAGE (64LL << 20)
 #define MAX_ZIP   (512LL << 20)
-
-static pthread_mutex_t zip_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* "..._type<N>.jpg" -> N, or 0. */
 static int type_of_name(const char *name)
@@ -355,10 +351,12 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
     char url[1400];
     struct buf fresh;
     struct kr_err restore_err;
-    enum kr_code rc;
+    struct studio_zip_lock *lock;
+    enum kr_code rc = studio_zip_lock(rq->old_zip_url, &lock, err);
 
+    if (rc)
+        return rc;
     buf_init(&fresh, (size_t)MAX_ZIP);
-    pthread_mutex_lock(&zip_lock);
     rc = studio_store_get(st, rq->old_zip_url, &fresh, err); /* latest version, under the lock */
     if (!rc)
         rc = studio_zip_replace(fresh.data, fresh.len, o->name, jpg, len, &zip, &zlen, err);
@@ -371,7 +369,7 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
             log_error("regenerate: %s and its ZIP now disagree (restoring the image failed: %s)",
                       o->name, restore_err.msg);
     }
-    pthread_mutex_unlock(&zip_lock);
+    studio_zip_unlock(lock);
     free(zip);
     buf_release(&fresh);
     return rc;
@@ -398,7 +396,7 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     if (!rc && o.type == STUDIO_DIMENSION && (!rq->height.set || !rq->width.set))
         rc = kr_fail(err, KR_EINVAL, "dimensions_required",
                      "regenerating a Dimension Image needs height and width");
-    if (!rc && !studio_marketplace_ok(rq->marketplace[0] ? rq->marketplace : "amazon"))
+    if (!rc && !studio_marketplace_ok(rq->marketplace[0] ? rq->marketplace : STUDIO_MARKETPLACE))
         rc = kr_fail(err, KR_EINVAL, "bad_marketplace", "unknown marketplace");
     if (!rc)
         rc = work_prepare(env, src, &cut, &w, err);
@@ -408,7 +406,7 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     w.height = rq->height;
     w.width = rq->width;
     w.shadow = rq->shadow;
-    w.marketplace = rq->marketplace[0] ? rq->marketplace : "amazon";
+    w.marketplace = rq->marketplace[0] ? rq->marketplace : STUDIO_MARKETPLACE;
     rc = item_render(&w, o.type, &jpg, &len, &compliance, err); /* nothing written yet */
     if (!rc)
         rc = swap_in(st, rq, &o, jpg, len, err);

@@ -2,9 +2,9 @@
  * internal.h - helpers shared by the studio's own files (not public API).
  *
  * Pixel buffers are `struct image_px` (interleaved 8-bit, 3 or 4 bands) as
- * image/ hands them out. The few libvips calls the studio needs beyond
- * image/'s API (resampling, a header peek for colour space) live in
- * pixels.c, so the rest of the studio is plain loops over bytes.
+ * image/ hands them out; resampling and blur are image/'s too
+ * (image_resize, image_blur_plane), so the studio never calls libvips and
+ * is plain loops over bytes.
  */
 #ifndef KARAT_STUDIO_INTERNAL_H
 #define KARAT_STUDIO_INTERNAL_H
@@ -23,24 +23,11 @@ enum kr_code studio_px_alloc(struct image_px *px, int width, int height, int ban
 /* Copy of a rectangle (clipped to the image). */
 enum kr_code studio_px_crop(const struct image_px *in, int x, int y, int w, int h,
                             struct image_px *out, struct kr_err *err);
-/* Resample to exactly w x h (Lanczos-3 down, bicubic up) with libvips. RGBA
- * is premultiplied around the resize so transparent pixels do not bleed. */
-enum kr_code studio_px_resize(const struct image_px *in, int w, int h, struct image_px *out,
-                              struct kr_err *err);
-/* Gaussian blur of a single-band plane in place (sigma in pixels). */
-enum kr_code studio_plane_blur(unsigned char *plane, int w, int h, double sigma,
-                               struct kr_err *err);
-
-/* What libvips says about encoded bytes beyond image_probe(): the colour
- * interpretation ("srgb", "cmyk", "b-w", "rgb16", ...), whether an ICC
- * profile is embedded and whether it claims sRGB. */
-struct studio_colour_info {
-    char interpretation[16];
-    int has_icc;
-    int icc_srgb;
-};
-enum kr_code studio_colour_peek(const void *data, size_t n, struct studio_colour_info *ci,
-                                struct kr_err *err);
+/* Hold the lock of one ZIP (key: its URL) while it is read, changed and
+ * written back; different keys do not wait for each other. */
+struct studio_zip_lock;
+enum kr_code studio_zip_lock(const char *key, struct studio_zip_lock **out, struct kr_err *err);
+void studio_zip_unlock(struct studio_zip_lock *l);
 
 /* Region labelling over a byte mask: pixels equal to `want` get labels
  * 1..count in lab (others 0); conn8 picks 8- over 4-connectivity. Returns

@@ -60,7 +60,7 @@ static int tmpl_make(const struct image_px *rgba, int w, int h, int budget, stru
     int step, k = 0, cap;
 
     memset(t, 0, sizeof *t);
-    if (w < 4 || h < 4 || studio_px_resize(rgba, w, h, &s, NULL))
+    if (w < 4 || h < 4 || image_resize(rgba, w, h, &s, NULL))
         return -1;
     cap = w * h;
     step = (int)floor(sqrt((double)cap / budget));
@@ -147,8 +147,8 @@ static void pyr_make(const struct image_px *rgba, struct pyr *p)
     p->lv[0] = *rgba;
     p->n = 1;
     while (p->n < 8 && p->lv[p->n - 1].width >= 64 && p->lv[p->n - 1].height >= 64 &&
-           !studio_px_resize(&p->lv[p->n - 1], p->lv[p->n - 1].width / 2,
-                             p->lv[p->n - 1].height / 2, &p->lv[p->n], NULL))
+           !image_resize(&p->lv[p->n - 1], p->lv[p->n - 1].width / 2, p->lv[p->n - 1].height / 2,
+                         &p->lv[p->n], NULL))
         p->n++;
 }
 
@@ -208,8 +208,8 @@ static enum kr_code level(const struct image_px *scene, int side, struct image_p
 {
     int lng = scene->width > scene->height ? scene->width : scene->height;
     *k = (double)side / lng;
-    return studio_px_resize(scene, (int)lround(scene->width * *k), (int)lround(scene->height * *k),
-                            out, err);
+    return image_resize(scene, (int)lround(scene->width * *k), (int)lround(scene->height * *k), out,
+                        err);
 }
 
 static int best_of(const struct cand *c)

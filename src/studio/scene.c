@@ -104,7 +104,7 @@ static enum kr_code reference(const struct studio_cutout *c, unsigned char **jpg
     enum kr_code rc = studio_compose_white(c, &o, &canvas, NULL, err);
     if (rc)
         return rc;
-    rc = image_encode(&canvas, "jpeg", 92, jpg, n, err);
+    rc = image_encode(&canvas, "jpeg", STUDIO_JPEG_QUALITY, jpg, n, err);
     free(canvas.data);
     return rc;
 }

@@ -46,10 +46,13 @@
 #include "image/image.h"
 
 struct ai;
+struct pool;
 
-#define STUDIO_SIDE      2000 /* output canvas side, pixels */
-#define STUDIO_FILL      0.85 /* piece's longest side / canvas side on type 1 */
-#define STUDIO_MAX_TYPES 8
+#define STUDIO_SIDE         2000 /* output canvas side, pixels */
+#define STUDIO_FILL         0.85 /* piece's longest side / canvas side on type 1 */
+#define STUDIO_MAX_TYPES    8
+#define STUDIO_MARKETPLACE  "amazon" /* compliance rules when a request names none */
+#define STUDIO_JPEG_QUALITY 92       /* every generated JPEG */
 
 /* ---- image types and requests ---------------------------------------- */
 
@@ -73,9 +76,10 @@ int studio_type_needs_ai(int type);
 /* "earrings", "bracelet"/"bracelets", "necklace", or their first three letters
  * ("ear", "bra", "nec"), any case. KR_EINVAL "invalid_product_type" otherwise. */
 enum kr_code studio_product_parse(const char *s, enum studio_product *out, struct kr_err *err);
-/* The default type list for a product: KARAT_IMAGE_TYPES_<PRODUCT> when set
- * in cfg (may be NULL), else earrings 1,2,4,5 and bracelet/necklace 1,6,7,2. */
-enum kr_code studio_default_types(const struct config *cfg, enum studio_product p, int *types,
+struct studio_env;
+/* The default type list for a product: env->default_types[p]
+ * (KARAT_IMAGE_TYPES_<PRODUCT>); KR_EINVAL when it is missing or bad. */
+enum kr_code studio_default_types(const struct studio_env *env, enum studio_product p, int *types,
                                   int *n, struct kr_err *err);
 /* "1,3" -> {1, 3}; unknown or repeated types are KR_EINVAL. */
 enum kr_code studio_types_parse(const char *csv, int *types, int *n, struct kr_err *err);
@@ -103,7 +107,7 @@ struct studio_request {
  * product_type, image_types (array or "1,3"), num_images, height, width,
  * shadow, marketplace. Validates all of it (unknown type, type 3 without
  * sizes, num_images out of range ...) with KR_EINVAL and a clear message. */
-enum kr_code studio_request_from_json(json_t *body, const struct config *cfg,
+enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env,
                                       struct studio_request *req, struct kr_err *err);
 /* Shared final check: types non-empty, type 3 has both sizes, marketplace known. */
 enum kr_code studio_request_check(const struct studio_request *req, struct kr_err *err);
@@ -270,10 +274,22 @@ enum kr_code studio_store_dir_open(const char *dir, struct studio_store **out, s
 
 /* ---- whole requests -------------------------------------------------- */
 
+/* What the studio takes from the process, filled by the caller (from its
+ * configuration: studio_env_from_config); the studio has no defaults of its
+ * own and refuses a missing option with KR_EINVAL "bad_option". */
 struct studio_env {
-    const struct config *cfg; /* limits (max_pixels, max_upload_bytes); may be NULL */
-    struct ai *ai;            /* image provider; NULL = offline */
+    long long max_pixels;         /* largest source image, width x height (> 0) */
+    const char *default_types[3]; /* per enum studio_product, "1,2,4,5" style */
+    struct ai *ai;                /* image provider; NULL = offline */
+    struct pool *pool;            /* runs a request's images in parallel (studio_generate) */
 };
+/* env from cfg (KARAT_MAX_PIXELS, KARAT_IMAGE_TYPES_*) plus the caller's ai and pool. */
+void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool *pool,
+                            struct studio_env *env);
+/* The pool for studio_env.pool, made once per process by whoever assembles
+ * it: KARAT_STUDIO_WORKERS threads that free libvips' per-thread buffers
+ * when they end (pool_destroy). */
+enum kr_code studio_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err);
 
 struct studio_source {
     const void *data;
@@ -282,7 +298,7 @@ struct studio_source {
     const char *name; /* the source's file name; its stem prefixes output names */
 };
 
-/* POST /generate-images: every requested type, in parallel, stored in `st`
+/* POST /generate-images: every requested type, in parallel on env->pool, stored in `st`
  * with fresh unique names, then the ZIP of every item that succeeded.
  * *out = {"original_image_url", "gen_images": [...], "zip_url"}; a failed
  * item carries "error" and "code" and the rest still return. Returns an

@@ -6,10 +6,9 @@
  * 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing);
  * 6-8 name the original's bracelet/necklace prompts that had no number
  * (pastel gradient, rich backdrop, props flat lay), so every product uses
- * one numbering. Default sets: earrings 1,2,4,5 (the original's
- * DEFAULT_EARRING_IMAGE_TYPES); bracelet and necklace 1,6,7,2 (white,
- * multicolour 1, multicolour 2, hand - the original's order); each can be
- * changed with KARAT_IMAGE_TYPES_<PRODUCT>.
+ * one numbering. The default set per product is the caller's
+ * (struct studio_env, from KARAT_IMAGE_TYPES_<PRODUCT> in the config
+ * table, where the original's sets are the defaults).
  */
 #include <ctype.h>
 #include <math.h>
@@ -17,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "core/util.h"
 #include "studio/internal.h"
 
@@ -114,17 +114,33 @@ enum kr_code studio_types_parse(const char *csv, int *types, int *n, struct kr_e
     return KR_OK;
 }
 
-enum kr_code studio_default_types(const struct config *cfg, enum studio_product p, int *types,
+void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool *pool,
+                            struct studio_env *env)
+{
+    *env =
+        (struct studio_env){.max_pixels = cfg->max_pixels,
+                            .default_types = {cfg->image_types_earrings, cfg->image_types_bracelet,
+                                              cfg->image_types_necklace},
+                            .ai = ai,
+                            .pool = pool};
+}
+
+enum kr_code studio_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err)
+{
+    enum kr_code rc = pool_create(cfg->studio_workers, image_thread_cleanup, out, err);
+    if (rc)
+        kr_err_prefix(err, "KARAT_STUDIO_WORKERS: ");
+    return rc;
+}
+
+enum kr_code studio_default_types(const struct studio_env *env, enum studio_product p, int *types,
                                   int *n, struct kr_err *err)
 {
-    static const char *const builtin[] = {"1,2,4,5", "1,6,7,2", "1,6,7,2"};
-    const char *set = NULL;
+    const char *set = env && (unsigned)p < 3 ? env->default_types[p] : NULL;
     enum kr_code rc;
-    if (cfg)
-        set = p == STUDIO_EARRINGS   ? cfg->image_types_earrings
-              : p == STUDIO_BRACELET ? cfg->image_types_bracelet
-                                     : cfg->image_types_necklace;
-    rc = studio_types_parse(set && *set ? set : builtin[p], types, n, err);
+    *n = 0;
+    rc = set ? studio_types_parse(set, types, n, err)
+             : kr_fail(err, KR_EINVAL, "bad_option", "no default image types given");
     if (rc)
         kr_err_prefix(err, "KARAT_IMAGE_TYPES_%s: ",
                       p == STUDIO_EARRINGS   ? "EARRINGS"
@@ -237,14 +253,14 @@ static enum kr_code json_options(json_t *body, struct studio_request *req, struc
     return KR_OK;
 }
 
-enum kr_code studio_request_from_json(json_t *body, const struct config *cfg,
+enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env,
                                       struct studio_request *req, struct kr_err *err)
 {
     json_t *pt = json_object_get(body, "product_type"), *types;
     enum kr_code rc;
 
     memset(req, 0, sizeof *req);
-    util_strlcpy(req->marketplace, "amazon", sizeof req->marketplace);
+    util_strlcpy(req->marketplace, STUDIO_MARKETPLACE, sizeof req->marketplace);
     if (!json_is_object(body))
         return kr_fail(err, KR_EINVAL, "bad_json", "the body must be a JSON object");
     if (!json_is_string(pt))
@@ -257,7 +273,7 @@ enum kr_code studio_request_from_json(json_t *body, const struct config *cfg,
     if (types && !json_is_null(types))
         rc = json_types(types, req, err);
     else
-        rc = studio_default_types(cfg, req->product, req->types, &req->ntypes, err);
+        rc = studio_default_types(env, req->product, req->types, &req->ntypes, err);
     if (!rc)
         rc = json_length(json_object_get(body, "height"), "height", &req->height, err);
     if (!rc)

@@ -7,7 +7,11 @@
  * build is read back and checked entry by entry (name and size), so a ZIP
  * never silently misses a file. Replacing an entry keeps its position.
  *
- * libzip's zip_t is not thread-safe; each call here has its own.
+ * libzip's zip_t is not thread-safe; each call here has its own. Changing
+ * a stored ZIP (read, replace an entry, write) is serialised per ZIP by
+ * studio_zip_lock(key): a small table of key -> mutex with reference
+ * counts, so two different ZIPs are rewritten at the same time and the
+ * same ZIP never by two requests at once.
  *
  * Also here (second half): the studio_store wrappers and the folder store
  * used by `karat images -o DIR` and the tests. A folder store's URLs are the
@@ -15,6 +19,7 @@
  * DIR, so regeneration cannot be pointed at any other file; writes are
  * atomic (temp file + rename).
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
@@ -272,6 +277,61 @@ enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, 
 }
 
 /* ---- where generated files go ------------------------------------------ */
+
+/* ---- one lock per ZIP ------------------------------------------------ */
+
+/* Locks in use, by key; an entry lives while someone holds or waits for it
+ * (refs), so the table only ever holds the ZIPs being changed right now. */
+struct studio_zip_lock {
+    struct studio_zip_lock *next;
+    int refs;
+    pthread_mutex_t mu;
+    char key[];
+};
+
+static pthread_mutex_t locks_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct studio_zip_lock *locks;
+
+enum kr_code studio_zip_lock(const char *key, struct studio_zip_lock **out, struct kr_err *err)
+{
+    struct studio_zip_lock *l;
+
+    pthread_mutex_lock(&locks_mu);
+    for (l = locks; l && strcmp(l->key, key) != 0; l = l->next)
+        ;
+    if (!l && (l = calloc(1, sizeof *l + strlen(key) + 1)) != NULL) {
+        pthread_mutex_init(&l->mu, NULL);
+        strcpy(l->key, key);
+        l->next = locks;
+        locks = l;
+    }
+    if (l)
+        l->refs++;
+    pthread_mutex_unlock(&locks_mu);
+    *out = l;
+    if (!l)
+        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory for a ZIP lock");
+    pthread_mutex_lock(&l->mu);
+    return KR_OK;
+}
+
+void studio_zip_unlock(struct studio_zip_lock *l)
+{
+    struct studio_zip_lock **pp;
+
+    if (!l)
+        return;
+    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_lock(&locks_mu);
+    if (--l->refs == 0) {
+        for (pp = &locks; *pp != l; pp = &(*pp)->next)
+            ;
+        *pp = l->next;
+        pthread_mutex_destroy(&l->mu);
+        free(l);
+    }
+    pthread_mutex_unlock(&locks_mu);
+}
 
 enum kr_code studio_store_put(struct studio_store *s, const char *name, const void *data, size_t n,
                               char *url, size_t url_len, struct kr_err *err)

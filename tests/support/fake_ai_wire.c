@@ -2,6 +2,7 @@
  * fake_ai_wire.c - reply bodies in the real Gemini and OpenAI wire formats
  * for the fake server (shapes from ../shared/guides/WIRE_FORMATS.md §1-2).
  */
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,28 +10,9 @@
 
 char *fake_b64(const void *data, size_t n)
 {
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = data;
-    char *out = malloc(4 * ((n + 2) / 3) + 1), *o = out;
-    size_t i;
-    for (i = 0; i + 2 < n; i += 3) {
-        *o++ = tbl[p[i] >> 2];
-        *o++ = tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        *o++ = tbl[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        *o++ = tbl[p[i + 2] & 63];
-    }
-    if (i < n) {
-        *o++ = tbl[p[i] >> 2];
-        if (i + 1 < n) {
-            *o++ = tbl[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-            *o++ = tbl[(p[i + 1] & 15) << 2];
-        } else {
-            *o++ = tbl[(p[i] & 3) << 4];
-            *o++ = '=';
-        }
-        *o++ = '=';
-    }
-    *o = 0;
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, data, (int)n);
     return out;
 }
 

@@ -211,12 +211,41 @@ static void test_provider_choice(void **state)
     ait_clear_keys();
 }
 
+/* The AI layer has no defaults of its own: every option comes from the
+ * config table (ai_opts_from_config), and a missing one is refused. */
+static void test_options_required(void **state)
+{
+    struct config cfg;
+    struct ai_opts o;
+    struct ai *ai = NULL;
+    struct kr_err err = {0};
+    (void)state;
+    ait_clear_keys();
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    ai_opts_from_config(&cfg, &o);
+    assert_string_equal(o.gemini_model, cfg.gemini_model);
+    assert_int_equal(o.tune.max_attempts, cfg.ai_attempts);
+    assert_int_equal(o.tune.timeout_ms, cfg.ai_timeout_s * 1000L);
+    assert_int_equal(ai_open_opts(&o, &ai, &err), KR_OK);
+    ai_close(ai);
+    config_set(&cfg, "GEMINI_MODEL", "", NULL);
+    assert_int_equal(ai_open(&cfg, &ai, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    assert_non_null(strstr(err.msg, "Gemini model"));
+    assert_null(ai);
+    config_set(&cfg, "GEMINI_MODEL", "m", NULL);
+    config_set(&cfg, "KARAT_AI_TIMEOUT", "0", NULL);
+    assert_int_equal(ai_open(&cfg, &ai, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    config_release(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
         cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice),
+        cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "studio/studio.h"
 #include "synth.h"
 #include "testutil.h"
@@ -16,6 +17,7 @@ struct fx {
     char dir[512];
     struct studio_store *st;
     struct config cfg;
+    struct pool *pool;
     struct studio_env env;
 };
 
@@ -28,8 +30,9 @@ static int setup(void **state)
     tu_tmpdir(f->dir, sizeof f->dir);
     if (studio_store_dir_open(f->dir, &f->st, &err))
         return -1;
-    f->cfg.max_pixels = 50000000;
-    f->env.cfg = &f->cfg;
+    if (config_load(&f->cfg, &err) || studio_pool_create(&f->cfg, &f->pool, &err))
+        return -1;
+    studio_env_from_config(&f->cfg, NULL, f->pool, &f->env);
     *state = f;
     return 0;
 }
@@ -38,6 +41,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     studio_store_close(f->st);
+    pool_destroy(f->pool);
+    config_release(&f->cfg);
     tu_rmrf(f->dir);
     free(f);
     return 0;
@@ -176,68 +181,95 @@ static void test_bad_sources(void **state)
     assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_EINVAL);
     assert_string_equal(err.slug, "not_an_image");
     assert_null(res);
-    f->cfg.max_pixels = 100000; /* the 1 MP photo is now "huge" */
+    f->env.max_pixels = 100000; /* the 1 MP photo is now "huge" */
     src = (struct studio_source){jpg, n, "u", "big.jpg"};
     assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_ELIMIT);
     assert_string_equal(err.slug, "too_many_pixels");
-    f->cfg.max_pixels = 50000000;
+    f->env.max_pixels = f->cfg.max_pixels;
     r = request("3", 0); /* type 3 without sizes */
     assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_EINVAL);
     assert_string_equal(err.slug, "dimensions_required");
     free(jpg);
 }
 
-static enum kr_code parse(const char *json, const struct config *cfg, struct studio_request *r,
+static enum kr_code parse(const char *json, const struct studio_env *env, struct studio_request *r,
                           struct kr_err *err)
 {
     json_t *j = json_loads(json, 0, NULL);
     enum kr_code rc;
     assert_non_null(j);
-    rc = studio_request_from_json(j, cfg, r, err);
+    rc = studio_request_from_json(j, env, r, err);
     json_decref(j);
     return rc;
 }
 
 static void test_request_json(void **state)
 {
+    struct fx *f = *state;
+    struct studio_env env = f->env, *fe = &f->env;
     struct studio_request r;
     struct kr_err err;
-    struct config cfg = {0};
-    (void)state;
-    assert_int_equal(parse("{\"product_type\":\"earrings\"}", NULL, &r, &err), KR_OK);
+    /* the config table's defaults */
+    assert_int_equal(parse("{\"product_type\":\"earrings\"}", fe, &r, &err), KR_OK);
     assert_int_equal(r.ntypes, 4);
     assert_int_equal(r.types[0] * 1000 + r.types[1] * 100 + r.types[2] * 10 + r.types[3], 1245);
-    assert_int_equal(parse("{\"product_type\":\"Bracelet\"}", NULL, &r, &err), KR_OK);
+    assert_int_equal(parse("{\"product_type\":\"Bracelet\"}", fe, &r, &err), KR_OK);
     assert_int_equal(r.types[0] * 1000 + r.types[1] * 100 + r.types[2] * 10 + r.types[3], 1672);
-    cfg.image_types_necklace = "1,5";
-    assert_int_equal(parse("{\"product_type\":\"nec\"}", &cfg, &r, &err), KR_OK);
+    env.default_types[STUDIO_NECKLACE] = "1,5";
+    assert_int_equal(parse("{\"product_type\":\"nec\"}", &env, &r, &err), KR_OK);
     assert_int_equal(r.ntypes, 2);
     assert_int_equal(r.types[1], 5);
     assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,3],\"height\":25,"
                            "\"width\":\"1.2cm\",\"num_images\":1,\"marketplace\":\"Meesho\"}",
-                           NULL, &r, &err),
+                           fe, &r, &err),
                      KR_OK);
     assert_int_equal(r.ntypes, 1);
     assert_string_equal(r.marketplace, "meesho");
     assert_true(r.height.value == 25 && !strcmp(r.height.unit, "mm"));
     assert_true(r.width.value == 1.2 && !strcmp(r.width.unit, "cm"));
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,9]}", NULL, &r, &err),
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,9]}", fe, &r, &err),
                      KR_EINVAL);
     assert_string_equal(err.slug, "unknown_image_type");
     assert_non_null(strstr(err.msg, "5 Model Wearing"));
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":\"3\"}", NULL, &r, &err),
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":\"3\"}", fe, &r, &err),
                      KR_EINVAL);
     assert_string_equal(err.slug, "dimensions_required");
-    assert_int_equal(parse("{\"product_type\":\"ring\"}", NULL, &r, &err), KR_EINVAL);
+    assert_int_equal(parse("{\"product_type\":\"ring\"}", fe, &r, &err), KR_EINVAL);
     assert_string_equal(err.slug, "invalid_product_type");
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"num_images\":5}", NULL, &r, &err),
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"num_images\":5}", fe, &r, &err), KR_EINVAL);
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,1]}", fe, &r, &err),
                      KR_EINVAL);
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1,1]}", NULL, &r, &err),
-                     KR_EINVAL);
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"height\":\"25 inch\"}", NULL, &r, &err),
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"height\":\"25 inch\"}", fe, &r, &err),
                      KR_EINVAL);
     assert_string_equal(err.slug, "bad_size_unit");
-    assert_int_equal(parse("{\"product_type\":\"ear\",\"height\":-3}", NULL, &r, &err), KR_EINVAL);
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"height\":-3}", fe, &r, &err), KR_EINVAL);
+    /* no defaults of its own: a missing option is refused */
+    env.default_types[STUDIO_NECKLACE] = NULL;
+    assert_int_equal(parse("{\"product_type\":\"nec\"}", &env, &r, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+}
+
+/* studio_generate refuses an environment without a pool or a pixel limit. */
+static void test_env_options(void **state)
+{
+    struct fx *f = *state;
+    struct studio_env env = f->env;
+    size_t n;
+    unsigned char *jpg = syn_photo(SYN_PENDANT, SYN_WHITE, 600, 600, 3, "jpeg", &n);
+    struct studio_source src = {jpg, n, "u", "x.jpg"};
+    struct studio_request r = request("1", 0);
+    json_t *res = NULL;
+    struct kr_err err;
+
+    env.pool = NULL;
+    assert_int_equal(studio_generate(&env, &src, &r, f->st, &res, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    env = f->env;
+    env.max_pixels = 0;
+    assert_int_equal(studio_generate(&env, &src, &r, f->st, &res, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    assert_null(res);
+    free(jpg);
 }
 
 static void test_regenerate(void **state)
@@ -314,7 +346,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offline_types), cmocka_unit_test(test_complex_photo_per_item),
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_request_json),
-        cmocka_unit_test(test_regenerate),
+        cmocka_unit_test(test_regenerate),    cmocka_unit_test(test_env_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ai/ai.h"
+#include "core/pool.h"
 #include "fake_ai.h"
 #include "studio/studio.h"
 #include "synth.h"
@@ -19,6 +20,7 @@
 
 static struct fake_ai *srv;
 static struct studio_cutout cut; /* the hoops */
+static struct pool *pool;
 
 static int setup(void **state)
 {
@@ -33,7 +35,8 @@ static int setup(void **state)
     setenv("OPENAI_API_KEY", "sk-test", 1);
     setenv("GOOGLE_API_KEY", "g-test", 1);
     jpg = syn_photo(SYN_HOOPS, SYN_WHITE, 1400, 1000, 8, "jpeg", &n);
-    if (studio_cutout_make(jpg, n, 0, 900, &cut, &err))
+    if (studio_cutout_make(jpg, n, 0, 900, &cut, &err) ||
+        pool_create(4, image_thread_cleanup, &pool, &err))
         return -1;
     free(jpg);
     return 0;
@@ -43,6 +46,7 @@ static int teardown(void **state)
 {
     (void)state;
     studio_cutout_release(&cut);
+    pool_destroy(pool);
     return 0;
 }
 
@@ -65,8 +69,11 @@ static struct ai *open_ai(const char *image_provider)
     struct config cfg;
     struct ai *ai = NULL;
     struct kr_err err;
-    struct ai_tuning t = {.max_attempts = 2, .backoff_base_ms = 10, .backoff_cap_ms = 20,
-                          .max_wait_ms = 500, .timeout_ms = 10000};
+    struct ai_tuning t = {.max_attempts = 2,
+                          .backoff_base_ms = 10,
+                          .backoff_cap_ms = 20,
+                          .max_wait_ms = 500,
+                          .timeout_ms = 10000};
     assert_int_equal(config_load(&cfg, &err), KR_OK);
     config_set(&cfg, "KARAT_IMAGE_PROVIDER", image_provider, NULL);
     config_set(&cfg, "OPENAI_BASE_URL", fake_ai_base(srv), NULL);
@@ -223,8 +230,7 @@ static void test_scene_without_piece(void **state)
 static void test_generate_with_provider(void **state)
 {
     struct ai *ai = open_ai("openai");
-    struct config cfg = {.max_pixels = 50000000};
-    struct studio_env env = {&cfg, ai};
+    struct studio_env env = {.max_pixels = 50000000, .ai = ai, .pool = pool};
     struct studio_store *st;
     char dir[512];
     size_t n, pn;
@@ -242,8 +248,9 @@ static void test_generate_with_provider(void **state)
     tu_tmpdir(dir, sizeof dir);
     assert_int_equal(studio_store_dir_open(dir, &st, &err), KR_OK);
     fake_ai_push(srv, 200, body);
-    fake_ai_push(srv, 400, "{\"error\":{\"message\":\"bad prompt\",\"type\":\"invalid_request_error\","
-                           "\"param\":null,\"code\":null}}");
+    fake_ai_push(srv, 400,
+                 "{\"error\":{\"message\":\"bad prompt\",\"type\":\"invalid_request_error\","
+                 "\"param\":null,\"code\":null}}");
     fake_ai_push(srv, 200, body);
     assert_int_equal(studio_generate(&env, &src, &r, st, &res, &err), KR_OK);
     json_array_foreach(json_object_get(res, "gen_images"), i, it)
@@ -277,8 +284,7 @@ static void test_generate_with_provider(void **state)
 static void test_busy_photo_cut_by_provider(void **state)
 {
     struct ai *ai = open_ai("openai");
-    struct config cfg = {.max_pixels = 50000000};
-    struct studio_env env = {&cfg, ai};
+    struct studio_env env = {.max_pixels = 50000000, .ai = ai, .pool = pool};
     struct studio_store *st;
     char dir[512];
     size_t n, wn;
@@ -318,8 +324,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scene_gemini, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_scene_without_piece, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_generate_with_provider, each_setup, each_teardown),
-        cmocka_unit_test_setup_teardown(test_busy_photo_cut_by_provider, each_setup,
-                                        each_teardown),
+        cmocka_unit_test_setup_teardown(test_busy_photo_cut_by_provider, each_setup, each_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

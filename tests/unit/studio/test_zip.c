@@ -1,11 +1,17 @@
 /*
  * test_zip.c - in-memory ZIPs: stored entries in order, exact bytes back,
- * replace in place, append when absent, empty archives, garbage refused.
+ * replace in place, append when absent, empty archives, garbage refused;
+ * the per-ZIP lock (different ZIPs do not wait for each other, the same ZIP
+ * is changed by one caller at a time).
  */
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zip.h>
 
+#include "studio/internal.h"
 #include "studio/studio.h"
 #include "testutil.h"
 
@@ -113,12 +119,118 @@ static void test_empty_and_garbage(void **state)
     assert_null(z2);
 }
 
+/* ---- per-ZIP lock ---- */
+
+struct locker {
+    const char *key;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int got;
+};
+
+static void *lock_and_flag(void *arg)
+{
+    struct locker *l = arg;
+    struct studio_zip_lock *h;
+    struct kr_err err;
+    assert_int_equal(studio_zip_lock(l->key, &h, &err), KR_OK);
+    pthread_mutex_lock(&l->mu);
+    l->got = 1;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    studio_zip_unlock(h);
+    return NULL;
+}
+
+/* Wait up to `s` seconds for l->got (a generous bound: it only decides how
+ * long a broken lock takes to fail, never whether a working one passes). */
+static int wait_got(struct locker *l, int s)
+{
+    struct timespec until;
+    int got;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += s;
+    pthread_mutex_lock(&l->mu);
+    while (!l->got && pthread_cond_timedwait(&l->cv, &l->mu, &until) == 0)
+        ;
+    got = l->got;
+    pthread_mutex_unlock(&l->mu);
+    return got;
+}
+
+static void test_zip_lock(void **state)
+{
+    struct locker l = {
+        .key = "/out/b_123.zip", PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    struct studio_zip_lock *a;
+    struct kr_err err;
+    pthread_t t;
+    (void)state;
+
+    /* another ZIP is taken while a.zip is held */
+    assert_int_equal(studio_zip_lock("/out/a_123.zip", &a, &err), KR_OK);
+    assert_int_equal(pthread_create(&t, NULL, lock_and_flag, &l), 0);
+    assert_true(wait_got(&l, 60));
+    pthread_join(t, NULL);
+
+    /* the same ZIP waits until a.zip is let go */
+    l.key = "/out/a_123.zip";
+    l.got = 0;
+    assert_int_equal(pthread_create(&t, NULL, lock_and_flag, &l), 0);
+    assert_false(wait_got(&l, 1));
+    studio_zip_unlock(a);
+    assert_true(wait_got(&l, 60));
+    pthread_join(t, NULL);
+
+    /* entries are freed when unused: the same key locks again at once */
+    assert_int_equal(studio_zip_lock("/out/a_123.zip", &a, &err), KR_OK);
+    studio_zip_unlock(a);
+}
+
+/* Many threads on three ZIPs: never two inside the same one. */
+static int inside[3], overlaps, rounds[3];
+static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void *hammer(void *arg)
+{
+    static const char *const keys[3] = {"k0.zip", "k1.zip", "k2.zip"};
+    int k = (int)(size_t)arg % 3;
+    struct kr_err err;
+    for (int i = 0; i < 200; i++) {
+        struct studio_zip_lock *h;
+        assert_int_equal(studio_zip_lock(keys[k], &h, &err), KR_OK);
+        pthread_mutex_lock(&count_mu);
+        overlaps += inside[k]++;
+        pthread_mutex_unlock(&count_mu);
+        sched_yield();
+        pthread_mutex_lock(&count_mu);
+        inside[k]--;
+        rounds[k]++;
+        pthread_mutex_unlock(&count_mu);
+        studio_zip_unlock(h);
+    }
+    return NULL;
+}
+
+static void test_zip_lock_same_key(void **state)
+{
+    pthread_t t[9];
+    (void)state;
+    for (size_t i = 0; i < 9; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, hammer, (void *)i), 0);
+    for (int i = 0; i < 9; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(overlaps, 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rounds[k], 600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_and_read),
-        cmocka_unit_test(test_replace_keeps_order),
-        cmocka_unit_test(test_empty_and_garbage),
+        cmocka_unit_test(test_build_and_read),    cmocka_unit_test(test_replace_keeps_order),
+        cmocka_unit_test(test_empty_and_garbage), cmocka_unit_test(test_zip_lock),
+        cmocka_unit_test(test_zip_lock_same_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,100 @@
+/*
+ * test_image_ops.c - image/'s operations on decoded buffers (image_resize,
+ * image_blur_plane) and the colour facts image_probe() reports, which the
+ * studio used to get by calling libvips itself.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "image/image.h"
+
+static int setup(void **state)
+{
+    (void)state;
+    return image_init("test_image_ops", NULL) == KR_OK ? 0 : -1;
+}
+
+/* Exact output size; RGBA is premultiplied, so the colour of fully
+ * transparent pixels does not bleed into opaque ones. */
+static void test_resize(void **state)
+{
+    struct image_px in = {16, 16, 4, malloc(16 * 16 * 4)}, out;
+    struct kr_err err = {0};
+    (void)state;
+    for (int i = 0; i < 16 * 16; i++) {
+        int left = i % 16 < 8;
+        unsigned char px[4] = {left ? 255 : 0, left ? 0 : 255, 0, left ? 255 : 0};
+        memcpy(in.data + i * 4, px, 4);
+    }
+    assert_int_equal(image_resize(&in, 7, 5, &out, &err), KR_OK);
+    assert_int_equal(out.width, 7);
+    assert_int_equal(out.height, 5);
+    assert_int_equal(out.bands, 4);
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 7; x++) {
+            const unsigned char *p = out.data + (y * 7 + x) * 4;
+            if (p[3] > 16) /* any visibly opaque pixel is red, never green-tinted */
+                assert_true(p[1] < 8);
+        }
+    image_px_release(&out);
+    assert_int_equal(image_resize(&in, 40, 33, &out, &err), KR_OK); /* up, odd sizes */
+    assert_int_equal(out.width, 40);
+    assert_int_equal(out.height, 33);
+    image_px_release(&out);
+    assert_int_equal(image_resize(&in, 0, 5, &out, &err), KR_EINVAL);
+    assert_null(out.data);
+    free(in.data);
+}
+
+static void test_blur_plane(void **state)
+{
+    unsigned char plane[21 * 21] = {0};
+    struct kr_err err = {0};
+    (void)state;
+    plane[10 * 21 + 10] = 255;
+    assert_int_equal(image_blur_plane(plane, 21, 21, 0.1, &err), KR_OK); /* too small: no-op */
+    assert_int_equal(plane[10 * 21 + 10], 255);
+    assert_int_equal(plane[10 * 21 + 11], 0);
+    assert_int_equal(image_blur_plane(plane, 21, 21, 2.0, &err), KR_OK);
+    assert_true(plane[10 * 21 + 10] < 255);
+    assert_true(plane[10 * 21 + 11] > 0);
+    assert_true(plane[10 * 21 + 10] >= plane[10 * 21 + 12]); /* peak stays in the middle */
+    assert_int_equal(plane[0], 0);
+    assert_int_equal(image_blur_plane(NULL, 21, 21, 2.0, &err), KR_EINVAL);
+}
+
+/* Colour interpretation and ICC facts come with the probe. */
+static void test_probe_colour(void **state)
+{
+    struct tu_img_opts o = {.width = 32, .height = 24, .seed = 3, .format = "jpeg"};
+    size_t n, len = 0;
+    unsigned char *b = tu_make_image(&o, &n);
+    struct image_info info;
+    VipsImage *grey = NULL;
+    void *gb = NULL;
+    (void)state;
+    assert_int_equal(image_probe(b, n, 0, &info, NULL), KR_OK);
+    assert_string_equal(info.colour, "srgb");
+    assert_false(info.has_icc);
+    free(b);
+
+    assert_int_equal(vips_black(&grey, 16, 16, NULL), 0);
+    assert_int_equal(vips_pngsave_buffer(grey, &gb, &len, NULL), 0);
+    g_object_unref(grey);
+    assert_int_equal(image_probe(gb, len, 0, &info, NULL), KR_OK);
+    assert_string_equal(info.colour, "b-w");
+    g_free(gb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_resize),
+        cmocka_unit_test(test_blur_plane),
+        cmocka_unit_test(test_probe_colour),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
