@@ -40,9 +40,10 @@ char *ai_join_url(const char *base, const char *path)
         bl--;
     while (*path == '/')
         path++;
-    u = malloc(bl + strlen(path) + 2);
+    size_t n = bl + strlen(path) + 2;
+    u = malloc(n);
     if (u)
-        sprintf(u, "%.*s/%s", (int)bl, base, path);
+        snprintf(u, n, "%.*s/%s", (int)bl, base, path);
     return u;
 }
 

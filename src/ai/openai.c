@@ -65,13 +65,14 @@ static json_t *user_content(const struct ai_prompt *p)
     for (size_t i = 0; c && i < p->nimages; i++) {
         const char *mime = p->images[i].mime ? p->images[i].mime : "image/jpeg";
         char *b64 = ai_b64_encode(p->images[i].data, p->images[i].len);
-        char *url = b64 ? malloc(strlen(b64) + strlen(mime) + 16) : NULL;
+        size_t n = b64 ? strlen(b64) + strlen(mime) + 16 : 0;
+        char *url = b64 ? malloc(n) : NULL;
         if (!url) {
             free(b64);
             json_decref(c);
             return NULL;
         }
-        sprintf(url, "data:%s;base64,%s", mime, b64);
+        snprintf(url, n, "data:%s;base64,%s", mime, b64);
         json_array_append_new(c, json_pack("{s:s,s:{s:s,s:s}}", "type", "image_url", "image_url",
                                            "url", url, "detail", "auto"));
         free(url);

@@ -27,6 +27,9 @@ void api_display_name(const char *filename, char *out, size_t n);
 int api_admit(struct api_app *app, enum api_work work, struct http_request *req,
               struct http_response *res, char client[ADMIT_CLIENT_LEN]);
 void api_release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN]);
+/* The error fields of an answer that carries more than an error:
+ * "error" and "detail" (the message; FastAPI clients read detail), "code". */
+void api_error_fields(json_t *o, const char *msg, const char *code);
 /* {"id", ["score",] "distance", "path"} */
 json_t *api_match_json(const struct repo_match *m, int with_score);
 

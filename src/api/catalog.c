@@ -271,8 +271,9 @@ static void respond_failed(struct http_response *res, json_t *st, const char *id
     }
     if (same && common)
         kind = common;
-    body = json_pack("{s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"), "code",
-                     json_object_get(e, "code"), "job_id", id, "items", items);
+    body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"),
+                     "code", json_object_get(e, "code"), "detail", json_object_get(e, "message"),
+                     "job_id", id, "items", items);
     http_res_json(res, http_status_for(code_named(kind)), body);
 }
 

@@ -162,3 +162,10 @@ void api_release(struct api_app *app, enum api_work work, const char client[ADMI
         admit_leave(app->admit[work], client);
     }
 }
+
+void api_error_fields(json_t *o, const char *msg, const char *code)
+{
+    json_object_set_new(o, "error", json_string(msg));
+    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "detail", json_string(msg));
+}

@@ -194,11 +194,9 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
     json_object_set_new(o, "results", results);
     if (!deleted && failed.code) {
         status = http_status_for(failed.code);
-        json_object_set_new(o, "error", json_string(failed.msg));
-        json_object_set_new(o, "code", json_string(failed.slug ? failed.slug : "error"));
+        api_error_fields(o, failed.msg, failed.slug ? failed.slug : "error");
     } else if (!deleted) {
-        json_object_set_new(o, "error", json_string("Image not found"));
-        json_object_set_new(o, "code", json_string("not_found"));
+        api_error_fields(o, "Image not found", "not_found");
     }
     http_res_json(res, deleted ? 200 : status, o);
 }

@@ -11,7 +11,8 @@
  *      other bodies are buffered; over the limit -> 413 without storing,
  *   4. calls the handler, which fills a struct http_response,
  *   5. logs one line (method, path, status, bytes, ms) and records metrics.
- * Errors are always JSON: {"error": "human message", "code": "machine_code"}.
+ * Errors are always JSON: {"error": "human message", "code": "machine_code",
+ * "detail": the same message (FastAPI clients read detail)}.
  *
  * Handlers never see MHD types. Strings in a request live as long as the
  * request. A handler owns nothing it did not allocate.

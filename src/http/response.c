@@ -85,12 +85,14 @@ static void error_body(struct http_response *res, int status, const char *code, 
     char *s;
     json_object_set_new(o, "error", safe_string(msg));
     json_object_set_new(o, "code", safe_string(code ? code : "error"));
+    json_object_set_new(o, "detail", safe_string(msg)); /* what FastAPI clients read */
     s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (s)
         set_body(res, status, "application/json", s, strlen(s));
     else
-        set_body(res, status, "application/json", "{\"error\":\"error\",\"code\":\"error\"}", 33);
+        set_body(res, status, "application/json",
+                 "{\"error\":\"error\",\"code\":\"error\",\"detail\":\"error\"}", 49);
     free(s);
 }
 

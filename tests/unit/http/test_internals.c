@@ -209,6 +209,7 @@ static void test_response_helpers(void **state)
     j = body_json(&res);
     assert_string_equal(json_string_value(json_object_get(j, "code")), kr_code_name(KR_ENOTFOUND));
     assert_string_equal(json_string_value(json_object_get(j, "error")), "no item 7");
+    assert_string_equal(json_string_value(json_object_get(j, "detail")), "no item 7");
     json_decref(j);
     e.code = KR_OK;
     http_res_from_err(&res, &e);
