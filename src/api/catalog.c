@@ -107,6 +107,9 @@ enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err)
     o.max_image_bytes = (size_t)app->cfg->max_upload_bytes;
     o.max_template_bytes = (size_t)app->cfg->max_upload_bytes;
     o.max_pixels = app->cfg->max_pixels;
+    o.max_template_unpacked = (size_t)app->cfg->template_max_unpacked;
+    o.max_template_ratio = (unsigned)app->cfg->template_max_ratio;
+    o.template_concurrency = app->cfg->template_concurrency;
     rc = catalog_open(&o, &app->catalog, err);
     json_decref(profile);
     if (!rc && (rc = catalog_register_jobs(app->catalog, app->jobs, err))) {

@@ -103,6 +103,15 @@ static const struct config_var vars[] = {
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
      "id."},
+    {"KARAT_TEMPLATE_MAX_UNPACKED", CONFIG_SIZE, OFF(template_max_unpacked), "64MiB", 0,
+     "Most uncompressed bytes in a seller template (all zip entries); larger gets 413 at upload "
+     "and fails a later fill or clear."},
+    {"KARAT_TEMPLATE_MAX_RATIO", CONFIG_INT, OFF(template_max_ratio), "100", 0,
+     "Highest compression ratio of a seller template (uncompressed / archive bytes, judged past "
+     "1 MiB uncompressed); higher gets 413."},
+    {"KARAT_TEMPLATE_CONCURRENCY", CONFIG_INT, OFF(template_concurrency), "2", 0,
+     "Seller templates opened or filled at once; a template upload or clear past it gets 429 with "
+     "Retry-After, a catalog job waits."},
     {"KARAT_IMAGE_TYPES_EARRINGS", CONFIG_STR, OFF(image_types_earrings), "1,2,4,5", 0,
      "Image types /generate-images makes for earrings when the request names none (1 White "
      "Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel "
@@ -127,6 +136,29 @@ static const struct config_var *find_var(const char *name)
     return NULL;
 }
 
+/* Accepted ranges of the numeric variables that have one (docs/CONFIG.md
+ * states them). */
+static const struct {
+    const char *name;
+    long long min, max;
+} bounds[] = {
+    {"KARAT_TEMPLATE_MAX_UNPACKED", 1LL << 20, 1LL << 30},
+    {"KARAT_TEMPLATE_MAX_RATIO", 10, 10000},
+    {"KARAT_TEMPLATE_CONCURRENCY", 1, 64},
+};
+
+/* 1 (and err) if n is outside v's range. */
+static int out_of_range(const struct config_var *v, long long n, struct kr_err *err)
+{
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+        if (strcmp(bounds[i].name, v->name) == 0 && (n < bounds[i].min || n > bounds[i].max)) {
+            kr_fail(err, KR_EINVAL, "bad_config", "%s: %lld is outside %lld..%lld", v->name, n,
+                    bounds[i].min, bounds[i].max);
+            return 1;
+        }
+    return 0;
+}
+
 static enum kr_code set_var(struct config *cfg, const struct config_var *v, const char *value,
                             struct kr_err *err)
 {
@@ -148,12 +180,16 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
         if (end == value || *end || n < -1 || n > 1000000000)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name,
                            value);
+        if (out_of_range(v, n, err))
+            return KR_EINVAL;
         *(int *)base = (int)n;
         return KR_OK;
     case CONFIG_SIZE:
         n = util_parse_size(value);
         if (n < 0)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a size: '%s'", v->name, value);
+        if (out_of_range(v, n, err))
+            return KR_EINVAL;
         *(long long *)base = n;
         return KR_OK;
     case CONFIG_BOOL:

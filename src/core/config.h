@@ -67,6 +67,10 @@ struct config {
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;
+    /* seller templates (catalog/) */
+    long long template_max_unpacked;
+    int template_max_ratio;
+    int template_concurrency;
     /* image studio (studio/): default image types per product */
     char *image_types_earrings;
     char *image_types_bracelet;
