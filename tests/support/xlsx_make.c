@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zip.h>
 
+#include "core/buf.h"
+
 #define NS_MAIN "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #define NS_REL  "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 #define NS_PKG  "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -86,6 +88,21 @@ unsigned char *tu_xlsx_min(const struct tu_xlsx_parts *p, size_t *len)
     if (p->sheet_pos < 0)
         e[n++] = sheet;
     return tu_zip_make(e, n, len);
+}
+
+char *tu_xml_laughs(const char *before, const char *after, size_t size, int n)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    buf_appendf(&b, "<?xml version=\"1.0\"?>\n<!-- a comment first -->\n"
+                    "<!DOCTYPE x [<!ENTITY e \"");
+    for (size_t i = 0; i < size; i++)
+        buf_append(&b, "a", 1);
+    buf_appendf(&b, "\">]>%s", before);
+    for (int i = 0; i < n; i++)
+        buf_append(&b, "&e;", 3);
+    buf_appendf(&b, "%s", after);
+    return (char *)buf_detach(&b, &size);
 }
 
 static unsigned get16(const unsigned char *p)

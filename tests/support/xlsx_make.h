@@ -34,6 +34,10 @@ struct tu_xlsx_parts {
 /* A one-sheet workbook of p; *len its size. */
 unsigned char *tu_xlsx_min(const struct tu_xlsx_parts *p, size_t *len);
 
+/* An XML part whose DOCTYPE declares entity e as size bytes, then
+ * before, "&e;" n times, after (the "billion laughs" shape). malloc'd. */
+char *tu_xml_laughs(const char *before, const char *after, size_t size, int n);
+
 /* Damage the central directory: the named entry's local header offset is
  * moved by one byte. 0 done, -1 no such entry. */
 int tu_zip_break_offset(unsigned char *zip, size_t len, const char *name);

@@ -104,34 +104,21 @@ static void refused_parts(const struct tu_xlsx_parts *p, const char *why)
     free(x);
 }
 
-/* "&e;" n times after a DOCTYPE declaring e as `size` bytes. */
-static char *laughs(const char *before, const char *after, size_t size, int n)
-{
-    struct buf b;
-    buf_init(&b, 0);
-    buf_appendf(&b, "<?xml version=\"1.0\"?>\n<!-- a comment first -->\n"
-                    "<!DOCTYPE x [<!ENTITY e \"");
-    for (size_t i = 0; i < size; i++)
-        buf_append(&b, "a", 1);
-    buf_appendf(&b, "\">]>%s", before);
-    for (int i = 0; i < n; i++)
-        buf_append(&b, "&e;", 3);
-    buf_appendf(&b, "%s", after);
-    return (char *)buf_detach(&b, &size);
-}
-
 /* An entity in the sheet name, the shared strings or the worksheet: the
  * part is refused for its DOCTYPE, before anything is expanded. */
 static void test_doctype_refused(void **state)
 {
-    char *wb = laughs("<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
+    char *wb =
+        tu_xml_laughs("<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
                       "main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/"
                       "relationships\"><sheets><sheet name=\"earring",
                       "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>", 10000, 2000);
-    char *sst = laughs("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-                       "<si><t>",
-                       "</t></si></sst>", 10000, 2000);
-    char *ws = laughs("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
+    char *sst =
+        tu_xml_laughs("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+                      "<si><t>",
+                      "</t></si></sst>", 10000, 2000);
+    char *ws =
+        tu_xml_laughs("<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
                       "main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>",
                       "</t></is></c></row></sheetData></worksheet>", 10, 3);
     (void)state;
