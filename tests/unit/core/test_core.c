@@ -137,6 +137,13 @@ static void test_config_sources(void **state)
     assert_string_equal(c.default_bucket, "fromenv"); /* environment beats file */
     assert_int_equal(config_set(&c, "KARAT_MAX_JSON_DEPTH", "deep", &e), KR_EINVAL);
     assert_int_equal(config_set(&c, "NO_SUCH_VAR", "1", &e), KR_EINVAL);
+    /* bounded variables refuse values outside their range */
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_RATIO", "9", &e), KR_EINVAL);
+    assert_non_null(strstr(e.msg, "10..10000"));
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_UNPACKED", "2GiB", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_CONCURRENCY", "0", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_UNPACKED", "8MiB", &e), KR_OK);
+    assert_int_equal(c.template_max_unpacked, 8 << 20);
     assert_string_equal(config_bucket_for(&c, "BLYSK", b, sizeof b), "blyskimg");
     assert_null(config_bucket_for(&c, "amazon", b, sizeof b));
     assert_true(config_bucket_known(&c, "alyaimg"));
