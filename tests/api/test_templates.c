@@ -159,6 +159,20 @@ static void test_hostile_uploads_change_nothing(void **state)
     free(x);
 }
 
+/* A multipart POST to path on the server; the answer's status and JSON. */
+static json_t *post_form(const char *path, const struct tu_part *parts, size_t n, long *status)
+{
+    struct tu_resp r;
+    char url[256];
+    json_t *j;
+    snprintf(url, sizeof url, "%s%s", srv.base, path);
+    assert_int_equal(tu_post_multipart(url, parts, n, NULL, &r), 0);
+    *status = r.status;
+    j = ca_json(&r);
+    tu_resp_free(&r);
+    return j;
+}
+
 static void test_use_template_is_yes_or_no(void **state)
 {
     long st;
@@ -178,13 +192,10 @@ static void test_use_template_is_yes_or_no(void **state)
                               {"type", NULL, NULL, "earrings", 0},
                               {"marketplace", NULL, NULL, "amazon", 0},
                               {"append", NULL, NULL, "sometimes", 0}};
-    struct tu_resp r;
-    char url[256];
-    snprintf(url, sizeof url, "%s/catalog-ai", srv.base);
-    assert_int_equal(tu_post_multipart(url, parts, 4, NULL, &r), 0);
-    assert_int_equal(r.status, 400);
-    assert_non_null(strstr(r.body, "append"));
-    tu_resp_free(&r);
+    j = post_form("/catalog-ai", parts, 4, &st);
+    assert_int_equal(st, 400);
+    assert_non_null(strstr(ca_str(j, "error"), "append"));
+    json_decref(j);
     free(img);
     assert_int_equal(stored_files(), before);
 }
@@ -204,13 +215,8 @@ static void test_bad_utf8_file_names_cleaned(void **state)
     img = ca_photo(81, &n);
     struct tu_part parts[] = {{"file", "ring\xed\xa0\x80.jpg", "image/jpeg", img, n},
                               {"type", NULL, NULL, "earrings", 0}};
-    struct tu_resp r;
-    char url[256];
-    snprintf(url, sizeof url, "%s/generate_caption", srv.base);
-    assert_int_equal(tu_post_multipart(url, parts, 2, NULL, &r), 0);
-    assert_int_equal(r.status, 200);
-    j = ca_json(&r);
-    tu_resp_free(&r);
+    j = post_form("/generate_caption", parts, 2, &st);
+    assert_int_equal(st, 200);
     assert_string_equal(ca_str(j, "display_name"), "ring\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd.jpg");
     json_decref(j);
     free(img);

@@ -348,10 +348,19 @@ static void test_request_checks(void **state)
     pt_close(&t);
 }
 
+/* A fixture with a store and the bytes of an Amazon earrings template. */
+static unsigned char *open_with_template(struct pt *t, struct sheet_schema **s, size_t *n)
+{
+    char tpl[700];
+    pt_open(t, 1, NULL);
+    *s = pt_schema(t, "amazon", "earrings");
+    make_template(t, *s, tpl, sizeof tpl);
+    return tu_read_file(tpl, n);
+}
+
 static void test_stored_template_records(void **state)
 {
     struct pt t;
-    char tpl[700];
     struct kr_err err = {0};
     json_t *doc = NULL, *got = NULL, *cleared = NULL;
     struct sheet_schema *s;
@@ -359,10 +368,7 @@ static void test_stored_template_records(void **state)
     size_t n;
     (void)state;
 
-    pt_open(&t, 1, NULL);
-    s = pt_schema(&t, "amazon", "earrings");
-    make_template(&t, s, tpl, sizeof tpl);
-    bytes = tu_read_file(tpl, &n);
+    bytes = open_with_template(&t, &s, &n);
     assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &got, &err), KR_ENOTFOUND);
     assert_int_equal(
         catalog_template_put(t.cat, "Amazon", "earring", "not a zip", 9, "x.xlsx", &doc, &err),
@@ -401,7 +407,6 @@ static void *admit_waiting(void *cat)
 static void test_template_admission(void **state)
 {
     struct pt t;
-    char tpl[700];
     struct kr_err err = {0};
     json_t *doc = NULL;
     struct sheet_schema *s;
@@ -410,10 +415,7 @@ static void test_template_admission(void **state)
     pthread_t waiter;
     (void)state;
 
-    pt_open(&t, 1, NULL);
-    s = pt_schema(&t, "amazon", "earrings");
-    make_template(&t, s, tpl, sizeof tpl);
-    bytes = tu_read_file(tpl, &n);
+    bytes = open_with_template(&t, &s, &n);
     assert_int_equal(
         catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "bad\xff.xlsx", &doc, &err),
         KR_EINVAL);
