@@ -37,10 +37,7 @@ static enum kr_code bad_tpl(struct kr_err *err, const char *why)
     return kr_fail(err, KR_EINVAL, "bad_template", "template: %s", why);
 }
 
-static enum kr_code too_large(struct kr_err *err, const char *what, unsigned long long n)
-{
-    return kr_fail(err, KR_ELIMIT, "template_too_large", "template: %s %llu", what, n);
-}
+#define too_large(err, ...) kr_fail(err, KR_ELIMIT, "template_too_large", "template: " __VA_ARGS__)
 
 static enum kr_code read_entry(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
@@ -90,7 +87,7 @@ static enum kr_code check_archive(zip_t *za, size_t n, const struct sheet_tpl_li
     zip_stat_t st;
 
     if (count < 0 || count > TPL_MAX_ENTRIES)
-        return too_large(err, "zip entries, more than", TPL_MAX_ENTRIES);
+        return too_large(err, "more than %d zip entries", TPL_MAX_ENTRIES);
     for (zip_int64_t i = 0; i < count; i++) {
         if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
             return bad_tpl(err, "unreadable zip entry");
@@ -98,12 +95,11 @@ static enum kr_code check_archive(zip_t *za, size_t n, const struct sheet_tpl_li
             return bad_tpl(err, "encrypted workbooks are not supported");
         total += st.size;
         if (st.size > lim->max_unpacked || total > lim->max_unpacked)
-            return too_large(err, "unpacks to more bytes than the limit of",
-                             (unsigned long long)lim->max_unpacked);
+            return too_large(err, "unpacks to more than %zu bytes", lim->max_unpacked);
     }
-    if (total > TPL_RATIO_FROM && total / (n ? n : 1) >= lim->max_ratio)
-        return too_large(err, "is compressed more than the ratio allowed, x",
-                         (unsigned long long)lim->max_ratio);
+    if (total > TPL_RATIO_FROM && total > (unsigned long long)lim->max_ratio * n)
+        return too_large(err, "compression ratio above %u:1 (%llu bytes from %zu)", lim->max_ratio,
+                         total, n);
     return KR_OK;
 }
 
