@@ -11,6 +11,7 @@ BUILD=${1:-"$ROOT/build"}
 
 sh "$ROOT/bench/storage.sh" --build "$BUILD" # index latency/memory, sqlite store rates
 "$BUILD/bench_xlsx_write" 10000 100 5                    # spreadsheet writer
+"$BUILD/bench_template_fill" 5                             # seller template fill, 1/16/60 MiB
 sh "$ROOT/bench/catalog.sh" --build "$BUILD"              # catalog pipeline: fake provider, offline
 "$BUILD/bench_studio_speed" 7                              # image studio: type 1, types 1+3
 sh "$ROOT/bench/segment_iou.sh" --build "$BUILD"          # segmentation IoU (fetches tuxpaint stamps)

@@ -19,7 +19,9 @@ int api_bool_arg(struct http_request *req, struct http_response *res, const char
 /* The uploaded file in `field`: 400 when missing or empty, 415 when the body is not a form. */
 const struct http_file *api_image_file(struct http_request *req, struct http_response *res,
                                        const char *field);
-/* The client's file name reduced to a display name (no folders, no control bytes). */
+/* The client's file name reduced to a display name: no folders, control
+ * bytes as '_', invalid UTF-8 as U+FFFD (so it always fits in JSON; the
+ * name is cleaned rather than refused), cut on a character boundary. */
 void api_display_name(const char *filename, char *out, size_t n);
 /* Take a slot of `work` for the requesting client before any side effect;
  * on refusal writes 429 (with Retry-After) and returns -1. Give it back with

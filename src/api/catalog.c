@@ -94,6 +94,9 @@ enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err)
     o.max_image_bytes = (size_t)app->cfg->max_upload_bytes;
     o.max_template_bytes = (size_t)app->cfg->max_upload_bytes;
     o.max_pixels = app->cfg->max_pixels;
+    o.max_template_unpacked = (size_t)app->cfg->template_max_unpacked;
+    o.max_template_ratio = (unsigned)app->cfg->template_max_ratio;
+    o.template_concurrency = app->cfg->template_concurrency;
     rc = catalog_open(&o, &app->catalog, err);
     json_decref(profile);
     if (!rc && (rc = catalog_register_jobs(app->catalog, app->jobs, err))) {
@@ -194,13 +197,29 @@ static enum kr_code default_skus(struct api_app *app, struct http_request *req, 
     return rc;
 }
 
+/* A yes/no argument: JSON true/false (or null: def), or a string
+ * util_parse_bool knows; anything else is a 400 written to res (-1). */
+static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_response *res)
+{
+    int b = !v || json_is_null(v) ? def
+            : json_is_boolean(v)  ? json_is_true(v)
+            : json_is_string(v)   ? util_parse_bool(json_string_value(v))
+                                  : -1;
+    if (b < 0) {
+        http_res_error(res, 400, "invalid_argument", "%s must be true or false (yes/no, 1/0)",
+                       name);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
 /* The fields both endpoints share; writes the error response on failure. */
 static int parse_common(struct api_app *app, struct http_request *req, struct http_response *res,
                         struct parsed *p)
 {
     struct kr_err err = {0};
     size_t max = (size_t)app->cfg->max_batch;
-    json_t *tpl;
     enum kr_code rc;
 
     memset(p, 0, sizeof *p);
@@ -213,6 +232,17 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
     p->tmp = json_array();
     p->refs = json_array();
     p->skus = json_array();
+    /* every text argument is checked before any upload is saved */
+    p->r.marketplace = text_arg(req, p->body, "marketplace", p->tmp);
+    p->r.product_type = text_arg(req, p->body, "type", p->tmp);
+    if (flag_arg(arg(req, p->body, "use_template", p->tmp), "use_template", 1, &p->r.use_template,
+                 res) ||
+        flag_arg(arg(req, p->body, "append", p->tmp), "append", 0, &p->r.append, res))
+        return -1;
+    if (!p->r.marketplace || !p->r.product_type) {
+        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        return -1;
+    }
     rc = catalog_list_arg(arg(req, p->body, "image_urls", p->tmp), max, CATALOG_MAX_REF,
                           "image_urls", p->refs, &err);
     if (!rc)
@@ -224,21 +254,9 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
         http_res_from_err(res, &err);
         return -1;
     }
-    p->r.marketplace = text_arg(req, p->body, "marketplace", p->tmp);
-    p->r.product_type = text_arg(req, p->body, "type", p->tmp);
     p->r.refs = p->refs;
     p->r.skus = p->skus;
     p->r.names = p->names;
-    tpl = arg(req, p->body, "use_template", p->tmp);
-    p->r.use_template = !tpl || json_is_true(tpl) ||
-                        (json_is_string(tpl) && util_parse_bool(json_string_value(tpl)) == 1);
-    tpl = arg(req, p->body, "append", p->tmp);
-    p->r.append =
-        json_is_true(tpl) || (json_is_string(tpl) && util_parse_bool(json_string_value(tpl)) == 1);
-    if (!p->r.marketplace || !p->r.product_type) {
-        http_res_error(res, 400, "missing_field", "type and marketplace are required");
-        return -1;
-    }
     return 0;
 }
 
@@ -425,6 +443,8 @@ out:
  * and catalog jobs never modify the stored template (catalog/request.c).
  */
 
+/* A template call's error; "busy" (all template slots taken) says when to
+ * come back. */
 void api_template_put(struct http_request *req, struct http_response *res, void *app_)
 {
     struct api_app *app = app_;
@@ -432,6 +452,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     struct kr_err err = {0};
     json_t *doc = NULL;
     char client[ADMIT_CLIENT_LEN];
+    char name[256];
 
     if (!ready(app, res))
         return;
@@ -440,11 +461,11 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
                        "send the .xlsx template as multipart/form-data in the field 'file'");
         return;
     }
+    api_display_name(f->filename, name, sizeof name);
     if (api_admit(app, API_WORK_TEMPLATE, req, res, client))
         return;
     if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
-                             http_req_param(req, "type"), f->data, f->len, f->filename, &doc,
-                             &err))
+                             http_req_param(req, "type"), f->data, f->len, name, &doc, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, doc);

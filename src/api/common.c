@@ -11,8 +11,8 @@
 #include "core/util.h"
 #include "jobs/jobs.h"
 
-const char *api_bucket_arg(struct api_app *app, struct http_request *req,
-                           struct http_response *res, char *bucket, size_t n)
+const char *api_bucket_arg(struct api_app *app, struct http_request *req, struct http_response *res,
+                           char *bucket, size_t n)
 {
     const char *site = http_req_arg(req, "website");
     char names[256];
@@ -84,16 +84,55 @@ const struct http_file *api_image_file(struct http_request *req, struct http_res
     return f;
 }
 
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid:
+ * overlongs, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned cp;
+    size_t n = s[0] < 0x80                   ? 1
+               : s[0] >= 0xC2 && s[0] < 0xE0 ? 2
+               : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+               : s[0] >= 0xF0 && s[0] < 0xF5 ? 4
+                                             : 0;
+    if (n <= 1)
+        return n;
+    cp = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return n;
+}
+
 void api_display_name(const char *filename, char *out, size_t n)
 {
     const char *base = filename ? filename : "";
     const char *s1 = strrchr(base, '/'), *s2 = strrchr(base, '\\');
+    const unsigned char *p;
+    size_t k = 0;
+
     if (s1 || s2)
         base = (s1 > s2 ? s1 : s2) + 1;
-    util_strlcpy(out, *base ? base : "upload", n);
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = '_';
+    if (!*base)
+        base = "upload";
+    for (p = (const unsigned char *)base; *p && n;) {
+        size_t len = utf8_len(p);
+        const char *put = len ? (const char *)p : "\xEF\xBF\xBD"; /* U+FFFD */
+        size_t plen = len ? len : 3;
+        if (k + plen >= n)
+            break;
+        memcpy(out + k, put, plen);
+        if (len == 1 && (*p < 0x20 || *p == 0x7F))
+            out[k] = '_';
+        k += plen;
+        p += len ? len : 1;
+    }
+    if (n)
+        out[k] = '\0';
 }
 
 json_t *api_match_json(const struct repo_match *m, int with_score)
@@ -114,7 +153,8 @@ enum kr_code api_admission_open(struct api_app *app, struct kr_err *err)
     const struct config *c = app->cfg;
     const struct admit_opts o[API_WORK_COUNT] = {
         [API_WORK_STUDIO] = {"image studio", c->studio_slots, c->studio_slots_per_client},
-        [API_WORK_TEMPLATE] = {"templates", c->template_slots, c->template_slots_per_client},
+        [API_WORK_TEMPLATE] = {"templates", c->template_concurrency,
+                               c->template_slots_per_client},
         [API_WORK_JOBS] = {"catalog jobs", c->max_active_jobs, c->max_jobs_per_client},
     };
     enum kr_code rc = KR_OK;

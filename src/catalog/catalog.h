@@ -69,6 +69,10 @@ struct catalog_opts {
     size_t max_image_bytes;    /* per photo; 0 = 25 MiB */
     size_t max_template_bytes; /* 0 = 25 MiB */
     long long max_pixels;      /* 0 = 50 M */
+    /* seller templates, checked at upload and at every later use */
+    size_t max_template_unpacked; /* total uncompressed bytes; 0 = SHEET_TPL_MAX_UNPACKED */
+    unsigned max_template_ratio;  /* uncompressed per archive byte; 0 = SHEET_TPL_MAX_RATIO */
+    int template_concurrency;     /* template parses/fills at once; 0 = 2 */
 };
 
 enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, struct kr_err *err);
@@ -117,6 +121,10 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
 
 /* Check an uploaded .xlsx against the schema, save it (catalog_io.save, so
  * the server puts it under excel_files/ in the default bucket) and record it.
+ * Everything is checked first: a bad workbook (KR_EINVAL "bad_template",
+ * KR_ELIMIT "template_too_large"), a file name that is not UTF-8 text
+ * (KR_EINVAL "bad_filename") or a full house (KR_ERATELIMIT "busy") saves
+ * and records nothing.
  * *doc: {"marketplace","product_type","url","filename","bytes","uploaded_at",
  * "missing_columns":[...]}. */
 enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, const char *type,
@@ -130,6 +138,16 @@ enum kr_code catalog_template_get(struct catalog *c, const char *marketplace, co
  * one are unaffected). *doc as for put, plus "cleared_from_row". */
 enum kr_code catalog_template_clear(struct catalog *c, const char *marketplace, const char *type,
                                     json_t **doc, struct kr_err *err);
+
+/* Template work (opening, checking and filling a seller's workbook) costs
+ * memory in proportion to the workbook, so at most opts.template_concurrency
+ * run at once. Admit takes a slot: wait = 0 answers KR_ERATELIMIT ("busy";
+ * HTTP 429) when all are taken, wait = 1 blocks until one is free. Each KR_OK
+ * is paired with one release. Upload and clear admit without waiting, job
+ * output waits. (The API's per-client share of template requests is
+ * core/admit.h, in front of this machine-wide bound.) */
+enum kr_code catalog_template_admit(struct catalog *c, int wait, struct kr_err *err);
+void catalog_template_release(struct catalog *c);
 
 /* ---- counters (tests, /metrics) ---- */
 struct catalog_stats {

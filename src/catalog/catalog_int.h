@@ -25,10 +25,13 @@ struct catalog_schema_slot {
 
 struct catalog {
     struct catalog_opts o; /* profile: own reference */
-    pthread_mutex_t mu;    /* guards the schema cache */
+    pthread_mutex_t mu;    /* guards the schema cache and tpl_busy */
     struct catalog_schema_slot schemas[CATALOG_MAX_SCHEMAS];
     size_t nschemas;
     struct jobs_kind kinds[2];
+    struct sheet_tpl_limits tpl_limits;
+    pthread_cond_t tpl_cv; /* template slots, under mu */
+    int tpl_busy;
     atomic_llong extract_calls, copy_calls, cache_hits, cache_misses, items_ok, items_failed;
 };
 

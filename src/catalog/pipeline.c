@@ -45,7 +45,11 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
         c->o.max_template_bytes = 25u << 20;
     if (!c->o.max_pixels)
         c->o.max_pixels = 50000000;
+    if (c->o.template_concurrency <= 0)
+        c->o.template_concurrency = 2;
+    c->tpl_limits = (struct sheet_tpl_limits){o->max_template_unpacked, o->max_template_ratio};
     pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->tpl_cv, NULL);
     *out = c;
     return KR_OK;
 }
@@ -57,8 +61,34 @@ void catalog_close(struct catalog *c)
     for (size_t i = 0; i < c->nschemas; i++)
         sheet_schema_free(c->schemas[i].s);
     json_decref(c->o.profile);
+    pthread_cond_destroy(&c->tpl_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
+}
+
+enum kr_code catalog_template_admit(struct catalog *c, int wait, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    pthread_mutex_lock(&c->mu);
+    while (wait && c->tpl_busy >= c->o.template_concurrency)
+        pthread_cond_wait(&c->tpl_cv, &c->mu);
+    if (c->tpl_busy < c->o.template_concurrency)
+        c->tpl_busy++;
+    else
+        rc = kr_fail(err, KR_ERATELIMIT, "busy",
+                     "%d templates are being processed; try again shortly",
+                     c->o.template_concurrency);
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+void catalog_template_release(struct catalog *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->tpl_busy--;
+    pthread_cond_signal(&c->tpl_cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 static void format_code(const char *mp, const char *type, char out[16])
@@ -312,10 +342,13 @@ static enum kr_code fill_template(struct catalog *c, const struct sheet_schema *
 
     buf_init(&tpl, c->o.max_template_bytes);
     rc = c->o.io.read(c->o.io.ctx, ref, &tpl, err);
-    if (rc)
+    if (rc) {
         kr_err_prefix(err, "template: ");
-    else
-        rc = sheet_template_fill(s, tpl.data, tpl.len, rows, mode, xlsx, &missing, err);
+    } else if (!(rc = catalog_template_admit(c, 1, err))) {
+        rc = sheet_template_fill(s, tpl.data, tpl.len, &c->tpl_limits, rows, mode, xlsx, &missing,
+                                 err);
+        catalog_template_release(c);
+    }
     buf_release(&tpl);
     if (!rc)
         json_object_set_new(result, "template",

@@ -293,40 +293,66 @@ static enum kr_code need_store(struct catalog *c, const char *marketplace, const
     return catalog_schema(c, marketplace, type, s, err);
 }
 
+/* The dry fill of an upload: proves the workbook opens within the limits
+ * and finds the data sheet; *missing gets the schema columns it lacks. */
+static enum kr_code check_upload(struct catalog *c, const struct sheet_schema *s, const void *xlsx,
+                                 size_t n, json_t **missing, struct kr_err *err)
+{
+    struct buf scratch;
+    json_t *none = json_array();
+    enum kr_code rc =
+        none ? catalog_template_admit(c, 0, err) : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+
+    if (rc) {
+        json_decref(none);
+        return rc;
+    }
+    buf_init(&scratch, 0);
+    rc = sheet_template_fill(s, xlsx, n, &c->tpl_limits, none, SHEET_FILL_APPEND, &scratch, missing,
+                             err);
+    catalog_template_release(c);
+    buf_release(&scratch);
+    json_decref(none);
+    return rc;
+}
+
 enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, const char *type,
                                   const void *xlsx, size_t n, const char *filename, json_t **doc,
                                   struct kr_err *err)
 {
     const struct sheet_schema *s;
-    struct buf scratch;
-    json_t *rows = json_array(), *missing = NULL;
+    json_t *missing = NULL, *name = json_string(filename ? filename : "");
     char url[2048], iso[32];
     enum kr_code rc = need_store(c, marketplace, type, &s, err);
 
     *doc = NULL;
-    buf_init(&scratch, 0);
+    if (!rc && !name)
+        rc = kr_fail(err, KR_EINVAL, "bad_filename", "the file name is not UTF-8 text");
     if (!rc && n > c->o.max_template_bytes)
         rc = kr_fail(err, KR_ELIMIT, "template_too_large", "the template is larger than %zu bytes",
                      c->o.max_template_bytes);
-    /* A dry fill proves the workbook opens and finds the data sheet. */
     if (!rc)
-        rc = sheet_template_fill(s, xlsx, n, rows, SHEET_FILL_APPEND, &scratch, &missing, err);
-    if (!rc)
-        rc = c->o.io.save(c->o.io.ctx, "xlsx", xlsx, n, url, sizeof url, err);
+        rc = check_upload(c, s, xlsx, n, &missing, err);
     if (!rc) {
         util_iso8601(util_epoch_ms(), iso, sizeof iso);
-        *doc = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:O}", "marketplace", sheet_marketplace(s),
-                         "product_type", sheet_product_type(s), "url", url, "filename",
-                         filename ? filename : "", "bytes", (json_int_t)n, "uploaded_at", iso,
-                         "missing_columns", missing ? missing : rows);
-        rc = *doc ? put_record(c, s, *doc, err) : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        *doc = json_pack("{s:s, s:s, s:s, s:O, s:I, s:s, s:O}", "marketplace", sheet_marketplace(s),
+                         "product_type", sheet_product_type(s), "url", "", "filename", name,
+                         "bytes", (json_int_t)n, "uploaded_at", iso, "missing_columns", missing);
+        if (!*doc)
+            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     }
+    /* nothing was stored before this line */
+    if (!rc)
+        rc = c->o.io.save(c->o.io.ctx, "xlsx", xlsx, n, url, sizeof url, err);
+    if (!rc)
+        rc = json_object_set_new(*doc, "url", json_string(url))
+                 ? kr_fail(err, KR_ENOMEM, NULL, "out of memory")
+                 : put_record(c, s, *doc, err);
     if (rc) {
         json_decref(*doc);
         *doc = NULL;
     }
-    buf_release(&scratch);
-    json_decref(rows);
+    json_decref(name);
     json_decref(missing);
     return rc;
 }
@@ -377,8 +403,10 @@ enum kr_code catalog_template_clear(struct catalog *c, const char *marketplace, 
     buf_init(&in, c->o.max_template_bytes);
     buf_init(&out, 0);
     rc = c->o.io.read(c->o.io.ctx, catalog_str(*doc, "url"), &in, err);
-    if (!rc)
-        rc = sheet_template_clear(s, in.data, in.len, &out, err);
+    if (!rc && !(rc = catalog_template_admit(c, 0, err))) {
+        rc = sheet_template_clear(s, in.data, in.len, &c->tpl_limits, &out, err);
+        catalog_template_release(c);
+    }
     if (!rc)
         rc = c->o.io.save(c->o.io.ctx, "xlsx", out.data, out.len, url, sizeof url, err);
     if (!rc) {

@@ -216,6 +216,18 @@ enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, 
 enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, struct buf *out,
                              struct kr_err *err);
 
+/* Limits on a seller's template, checked from the zip's central directory
+ * before anything is inflated, on every fill and clear: the total
+ * uncompressed bytes of its entries, and (once that passes 1 MiB) its
+ * compression ratio, uncompressed bytes per archive byte. A zero field means
+ * the default. Past either: KR_ELIMIT "template_too_large". */
+#define SHEET_TPL_MAX_UNPACKED (64u << 20)
+#define SHEET_TPL_MAX_RATIO    100u
+struct sheet_tpl_limits {
+    size_t max_unpacked;
+    unsigned max_ratio;
+};
+
 enum sheet_fill_mode {
     SHEET_FILL_REPLACE = 0, /* clear the data rows first, write from the first data row */
     SHEET_FILL_APPEND,      /* write after the last non-empty data row */
@@ -228,14 +240,19 @@ enum sheet_fill_mode {
  * inline strings into existing styled cells or new ones. Template columns
  * the schema does not know are never touched. The new workbook goes into
  * out (replacing its contents). *missing (may be NULL) gets a new array of
- * the schema's column names the template lacks. Bad or hostile files fail
- * with KR_EINVAL "bad_template" (bounded sizes, no entity expansion). */
+ * the schema's column names the template lacks. xlsx is only read. Bad or
+ * hostile files fail with KR_EINVAL "bad_template" (a part with a DOCTYPE,
+ * malformed XML or zip, encrypted entries) or KR_ELIMIT
+ * "template_too_large" (lim, NULL = defaults); memory stays within a small
+ * multiple of the worksheet's and shared strings' sizes. */
 enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                 const json_t *rows, enum sheet_fill_mode mode, struct buf *out,
-                                 json_t **missing, struct kr_err *err);
+                                 const struct sheet_tpl_limits *lim, const json_t *rows,
+                                 enum sheet_fill_mode mode, struct buf *out, json_t **missing,
+                                 struct kr_err *err);
 /* Clear the data rows of the template's data sheet (values and formulas
  * removed from every row from the first data row on; cell styles kept). */
 enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                  struct buf *out, struct kr_err *err);
+                                  const struct sheet_tpl_limits *lim, struct buf *out,
+                                  struct kr_err *err);
 
 #endif

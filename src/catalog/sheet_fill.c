@@ -385,12 +385,13 @@ static enum kr_code assemble(struct fill *f, struct buf *xml)
 }
 
 static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n,
-                        const json_t *rows, enum sheet_fill_mode mode, struct buf *out,
-                        json_t *missing, struct kr_err *err)
+                        const struct sheet_tpl_limits *lim, const json_t *rows,
+                        enum sheet_fill_mode mode, struct buf *out, json_t *missing,
+                        struct kr_err *err)
 {
     struct fill f = {.s = s, .rows = rows, .nrows = json_array_size(rows), .mode = mode};
     struct buf xml = {0};
-    enum kr_code rc = tpl_open(&f.t, s, xlsx, n, err);
+    enum kr_code rc = tpl_open(&f.t, s, xlsx, n, lim, err);
 
     buf_init(&f.body, 0);
     buf_init(&f.tmp, 0);
@@ -417,8 +418,9 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
 }
 
 enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                 const json_t *rows, enum sheet_fill_mode mode, struct buf *out,
-                                 json_t **missing, struct kr_err *err)
+                                 const struct sheet_tpl_limits *lim, const json_t *rows,
+                                 enum sheet_fill_mode mode, struct buf *out, json_t **missing,
+                                 struct kr_err *err)
 {
     json_t *m = missing ? json_array() : NULL;
     enum kr_code rc;
@@ -426,7 +428,7 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx,
         *missing = NULL;
     if (!json_is_array(rows))
         return kr_fail(err, KR_EINVAL, "bad_rows", "rows must be an array");
-    rc = run(s, xlsx, n, rows, mode, out, m, err);
+    rc = run(s, xlsx, n, lim, rows, mode, out, m, err);
     if (rc || !missing)
         json_decref(m);
     else
@@ -435,10 +437,11 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx,
 }
 
 enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                  struct buf *out, struct kr_err *err)
+                                  const struct sheet_tpl_limits *lim, struct buf *out,
+                                  struct kr_err *err)
 {
     json_t *none = json_array();
-    enum kr_code rc = none ? run(s, xlsx, n, none, SHEET_FILL_REPLACE, out, NULL, err)
+    enum kr_code rc = none ? run(s, xlsx, n, lim, none, SHEET_FILL_REPLACE, out, NULL, err)
                            : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     json_decref(none);
     return rc;

@@ -1,7 +1,7 @@
 /*
  * sheet_tpl.h - internals of template filling (sheet_xml.c: the lexical
- * sheetData reader; sheet_zip.c: the xlsx package; sheet_fill.c: the
- * filler). Not part of the public API; see sheet.h.
+ * sheetData reader; sheet_zip.c: the xlsx package; sheet_part.c: its XML
+ * parts; sheet_fill.c: the filler). Not part of the public API; see sheet.h.
  */
 #ifndef KARAT_CATALOG_SHEET_TPL_H
 #define KARAT_CATALOG_SHEET_TPL_H
@@ -76,15 +76,31 @@ struct tpl {
     struct buf xml; /* the worksheet part */
 };
 
-/* Open the template, find the schema's data sheet, read it and the shared
- * strings. */
+/* Open the template (data is only read, and must outlive t), check its
+ * limits (lim NULL or zero fields: the SHEET_TPL_ defaults), find the
+ * schema's data sheet, read it and the shared strings. */
 enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      struct kr_err *err);
-/* Replace the worksheet part with xml (taken over), drop calcChain when
- * formulas were removed, and write the new package into out. */
+                      const struct sheet_tpl_limits *lim, struct kr_err *err);
+/* Write a new package into out: the template's entries with the worksheet
+ * part replaced by xml (taken over once reached), calcChain dropped when
+ * formulas were removed. */
 enum kr_code tpl_finish(struct tpl *t, struct buf *xml, int drop_calc_chain, struct buf *out,
                         struct kr_err *err);
 void tpl_close(struct tpl *t);
+
+/* ---- the XML parts (sheet_part.c) ---- */
+
+/* A part fit to parse: ASCII-compatible (UTF-8), no DOCTYPE, well-formed
+ * (streamed, never a tree). KR_EINVAL "bad_template" otherwise. */
+enum kr_code tpl_xml_check(const struct buf *b, const char *name, struct kr_err *err);
+/* From workbook.xml and its relationships: the data sheet's worksheet part
+ * name, and the shared strings part name (sst keeps its value if none). */
+enum kr_code tpl_find_sheet(const struct buf *wb, const struct buf *rels,
+                            const struct sheet_schema *s, char *part, size_t pn, char *sst,
+                            size_t sn, struct kr_err *err);
+/* The shared strings part raw (named name) into t->sst, streamed. */
+enum kr_code tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
+                          struct kr_err *err);
 
 /* Text of a cell: shared string, inline string, or raw value; "" if none.
  * *has_formula tells whether it holds a formula. */

@@ -5,7 +5,7 @@
  * Why lexical: a DOM round trip through libxml2 would rewrite the whole
  * part (namespace declarations, attribute quoting, empty elements), while
  * filling a template must leave every byte it does not own alone. The
- * document is first checked to be well-formed XML by libxml2 (sheet_tpl.c);
+ * document is first checked to be well-formed XML by libxml2 (sheet_part.c);
  * this reader then records the byte span of every <row> and <c> element so
  * the filler can copy untouched rows and cells verbatim and splice new ones.
  */

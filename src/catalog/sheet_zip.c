@@ -1,19 +1,27 @@
 /*
- * sheet_zip.c - the .xlsx package side of template filling (libzip +
- * libxml2): find the data sheet's worksheet part through workbook.xml and
- * its relationships, load the shared strings, and write the package back
- * with only the worksheet part replaced.
+ * sheet_zip.c - the .xlsx package side of template filling (libzip): the
+ * archive's limits checked on its central directory before anything is
+ * inflated, the parts the filler needs read with bounds (their XML is
+ * sheet_part.c's), and the filled workbook written as a NEW archive.
  *
- * libzip copies every unchanged entry's compressed bytes as they are, so
- * styles, other sheets, validations and anything we do not understand stay
- * byte-identical. Untrusted input: every part read is bounded
- * (TPL_PART_MAX), encrypted entries are refused, and XML is parsed without
- * network access or entity substitution.
+ * The template's bytes belong to the caller (an upload, a stored file) and
+ * are only ever read: libzip reads them through a read-only buffer source,
+ * and the output is a separate archive into which every entry but the
+ * worksheet is copied still compressed (ZIP_FL_COMPRESSED), so styles,
+ * other sheets, validations and anything we do not understand keep their
+ * bytes. (Writing the new package back into the input's own source, as an
+ * earlier version did, let libzip 1.7 free and reuse the caller's buffer
+ * when the worksheet was an archive's last entry.)
+ *
+ * Untrusted input: the entry count, the total uncompressed size and the
+ * archive's compression ratio are capped (struct sheet_tpl_limits) from the
+ * declared sizes, which libzip enforces while inflating; local headers must
+ * agree with the central directory (ZIP_CHECKCONS); encrypted entries are
+ * refused.
  */
 #include "catalog/sheet_tpl.h"
 
 #include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +29,15 @@
 
 #include "core/util.h"
 
-#define TPL_PART_MAX    (64u << 20)
-#define TPL_MAX_STRINGS 2000000
-#define XML_OPTS        (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define TPL_MAX_ENTRIES 10000
+#define TPL_RATIO_FROM  (1u << 20) /* the ratio is judged past 1 MiB unpacked */
 
 static enum kr_code bad_tpl(struct kr_err *err, const char *why)
 {
     return kr_fail(err, KR_EINVAL, "bad_template", "template: %s", why);
 }
+
+#define too_large(err, ...) kr_fail(err, KR_ELIMIT, "template_too_large", "template: " __VA_ARGS__)
 
 static enum kr_code read_entry(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
@@ -39,16 +48,14 @@ static enum kr_code read_entry(zip_t *za, zip_int64_t idx, struct buf *out, stru
 
     if (zip_stat_index(za, (zip_uint64_t)idx, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
         return bad_tpl(err, "unreadable zip entry");
-    if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-        return bad_tpl(err, "encrypted workbooks are not supported");
-    if (st.size > TPL_PART_MAX)
-        return kr_fail(err, KR_ELIMIT, "bad_template", "template: part %s is too large", st.name);
-    buf_init(out, TPL_PART_MAX);
+    buf_init(out, 0);
     if (buf_reserve(out, (size_t)st.size + 1))
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     f = zip_fopen_index(za, (zip_uint64_t)idx, 0);
-    if (!f)
+    if (!f) {
+        buf_release(out);
         return bad_tpl(err, "cannot open zip entry");
+    }
     while ((got = zip_fread(f, chunk, sizeof chunk)) > 0)
         if (out->len + (size_t)got > st.size || buf_append(out, chunk, (size_t)got))
             break;
@@ -71,170 +78,29 @@ static enum kr_code read_named(zip_t *za, const char *name, struct buf *out, zip
     return read_entry(za, i, out, err);
 }
 
-static xmlDocPtr parse_xml(const struct buf *b, const char *name)
+/* Limits, from the central directory: nothing is inflated yet. */
+static enum kr_code check_archive(zip_t *za, size_t n, const struct sheet_tpl_limits *lim,
+                                  struct kr_err *err)
 {
-    if (b->len > (size_t)INT32_MAX)
-        return NULL;
-    return xmlReadMemory((const char *)b->data, (int)b->len, name, NULL, XML_OPTS);
-}
+    zip_int64_t count = zip_get_num_entries(za, 0);
+    unsigned long long total = 0;
+    zip_stat_t st;
 
-static int is_el(xmlNodePtr n, const char *local)
-{
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, local) == 0;
-}
-
-/* The r:id of a <sheet> element (any namespace, local name "id"). */
-static char *sheet_rid(xmlNodePtr n)
-{
-    for (xmlAttrPtr a = n->properties; a; a = a->next)
-        if (a->ns && strcmp((const char *)a->name, "id") == 0)
-            return (char *)xmlNodeGetContent((xmlNodePtr)a);
-    return NULL;
-}
-
-/* Pick the schema's sheet in workbook.xml: by name (exact, then any case),
- * else by position. Returns its relationship id (xmlFree) or NULL. */
-static char *pick_sheet(xmlDocPtr wb, const struct sheet_schema *s)
-{
-    xmlNodePtr root = xmlDocGetRootElement(wb), sheets = NULL, pick = NULL;
-    int idx = 0;
-    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
-        if (is_el(n, "sheets"))
-            sheets = n;
-    for (int pass = 0; pass < 2 && !pick; pass++)
-        for (size_t m = 0; m < s->nmatch && !pick; m++)
-            for (xmlNodePtr n = sheets ? sheets->children : NULL; n && !pick; n = n->next) {
-                xmlChar *name = is_el(n, "sheet") ? xmlGetProp(n, BAD_CAST "name") : NULL;
-                if (name && (pass ? util_streq_ci((char *)name, s->match[m])
-                                  : strcmp((char *)name, s->match[m]) == 0))
-                    pick = n;
-                xmlFree(name);
-            }
-    for (xmlNodePtr n = sheets ? sheets->children : NULL; n && !pick; n = n->next)
-        if (is_el(n, "sheet") && idx++ == s->sheet_index)
-            pick = n;
-    return pick ? sheet_rid(pick) : NULL;
-}
-
-/* Resolve a relationship target of xl/workbook.xml to a zip entry name. */
-static int target_path(const char *target, char *out, size_t n)
-{
-    if (strstr(target, "..") || strstr(target, "://"))
-        return -1;
-    if (target[0] == '/')
-        return util_fmt(out, n, "%s", target + 1) ? -1 : 0;
-    return util_fmt(out, n, "xl/%s", target) ? -1 : 0;
-}
-
-/* Walk workbook.xml.rels: the target of rid, and the shared strings part. */
-static void read_rels(xmlDocPtr rels, const char *rid, char *part, size_t pn, char *sst, size_t sn)
-{
-    xmlNodePtr root = xmlDocGetRootElement(rels);
-    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
-        xmlChar *id, *target, *type;
-        if (!is_el(n, "Relationship"))
-            continue;
-        id = xmlGetProp(n, BAD_CAST "Id");
-        target = xmlGetProp(n, BAD_CAST "Target");
-        type = xmlGetProp(n, BAD_CAST "Type");
-        if (id && target && strcmp((char *)id, rid) == 0 && target_path((char *)target, part, pn))
-            part[0] = '\0';
-        if (type && target && strlen((char *)type) > 14 &&
-            strcmp((char *)type + strlen((char *)type) - 14, "/sharedStrings") == 0 &&
-            target_path((char *)target, sst, sn))
-            sst[0] = '\0';
-        xmlFree(id);
-        xmlFree(target);
-        xmlFree(type);
+    if (count < 0 || count > TPL_MAX_ENTRIES)
+        return too_large(err, "more than %d zip entries", TPL_MAX_ENTRIES);
+    for (zip_int64_t i = 0; i < count; i++) {
+        if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) || !(st.valid & ZIP_STAT_SIZE))
+            return bad_tpl(err, "unreadable zip entry");
+        if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
+            return bad_tpl(err, "encrypted workbooks are not supported");
+        total += st.size;
+        if (st.size > lim->max_unpacked || total > lim->max_unpacked)
+            return too_large(err, "unpacks to more than %zu bytes", lim->max_unpacked);
     }
-}
-
-static void si_text(xmlNodePtr n, struct buf *b)
-{
-    for (xmlNodePtr c = n->children; c; c = c->next) {
-        if (is_el(c, "rPh"))
-            continue;
-        if (is_el(c, "t")) {
-            xmlChar *t = xmlNodeGetContent(c);
-            if (t)
-                buf_append(b, t, strlen((char *)t));
-            xmlFree(t);
-        } else if (c->type == XML_ELEMENT_NODE) {
-            si_text(c, b);
-        }
-    }
-}
-
-static enum kr_code load_sst(struct tpl *t, const char *name, struct kr_err *err)
-{
-    struct buf raw, text;
-    xmlDocPtr doc;
-    xmlNodePtr root;
-    enum kr_code rc = KR_OK;
-    zip_int64_t idx = name[0] ? zip_name_locate(t->za, name, 0) : -1;
-
-    if (idx < 0)
-        return KR_OK; /* no shared strings: every cell is inline */
-    if ((rc = read_entry(t->za, idx, &raw, err)))
-        return rc;
-    doc = parse_xml(&raw, name);
-    buf_release(&raw);
-    if (!doc)
-        return bad_tpl(err, "sharedStrings.xml is not XML");
-    root = xmlDocGetRootElement(doc);
-    buf_init(&text, 0);
-    for (xmlNodePtr n = root ? root->children : NULL; n && !rc; n = n->next) {
-        char **grown;
-        if (!is_el(n, "si"))
-            continue;
-        text.len = 0;
-        si_text(n, &text);
-        grown = t->nsst < TPL_MAX_STRINGS ? realloc(t->sst, (t->nsst + 1) * sizeof *t->sst) : NULL;
-        if (!grown)
-            rc = kr_fail(err, KR_ELIMIT, "bad_template", "template: too many shared strings");
-        else if (!(grown[t->nsst] = strndup(text.data ? (char *)text.data : "", text.len)))
-            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-        if (grown) {
-            t->sst = grown;
-            t->nsst += grown[t->nsst] != NULL;
-        }
-    }
-    buf_release(&text);
-    xmlFreeDoc(doc);
-    return rc;
-}
-
-/* workbook.xml + rels -> the worksheet part name and the shared strings. */
-static enum kr_code locate_sheet(struct tpl *t, const struct sheet_schema *s, struct kr_err *err)
-{
-    struct buf wbx, relx;
-    xmlDocPtr wb = NULL, rels = NULL;
-    char *rid = NULL, sst[512] = "xl/sharedStrings.xml";
-    enum kr_code rc = read_named(t->za, "xl/workbook.xml", &wbx, NULL, err);
-
-    if (rc)
-        return rc;
-    rc = read_named(t->za, "xl/_rels/workbook.xml.rels", &relx, NULL, err);
-    if (!rc) {
-        wb = parse_xml(&wbx, "workbook.xml");
-        rels = parse_xml(&relx, "workbook.xml.rels");
-        buf_release(&relx);
-    }
-    buf_release(&wbx);
-    if (!rc && (!wb || !rels))
-        rc = bad_tpl(err, "workbook.xml or its relationships are not XML");
-    if (!rc && !(rid = pick_sheet(wb, s)))
-        rc = kr_fail(err, KR_EINVAL, "bad_template", "template has no sheet '%s' (or sheet %d)",
-                     s->nmatch ? s->match[0] : s->sheet_name, s->sheet_index + 1);
-    if (!rc) {
-        read_rels(rels, rid, t->part, sizeof t->part, sst, sizeof sst);
-        if (!t->part[0])
-            rc = bad_tpl(err, "the data sheet has no worksheet part");
-    }
-    xmlFree(rid);
-    xmlFreeDoc(wb);
-    xmlFreeDoc(rels);
-    return rc ? rc : load_sst(t, sst, err);
+    if (total > TPL_RATIO_FROM && total > (unsigned long long)lim->max_ratio * n)
+        return too_large(err, "compression ratio above %u:1 (%llu bytes from %zu)", lim->max_ratio,
+                         total, n);
+    return KR_OK;
 }
 
 /* libxml2 must be initialised once before threads use it. */
@@ -243,35 +109,69 @@ static void xml_init(void)
     xmlInitParser();
 }
 
+static enum kr_code open_zip(struct tpl *t, const void *data, size_t n, struct kr_err *err)
+{
+    zip_error_t ze;
+    int code;
+
+    zip_error_init(&ze);
+    t->src = zip_source_buffer_create(data, n, 0, &ze);
+    if (t->src)
+        t->za = zip_open_from_source(t->src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+    code = zip_error_code_zip(&ze);
+    zip_error_fini(&ze);
+    if (t->za)
+        return KR_OK;
+    zip_source_free(t->src);
+    t->src = NULL;
+    if (code == ZIP_ER_MEMORY)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    return bad_tpl(err, code == ZIP_ER_NOZIP ? "not an .xlsx (zip) file"
+                                             : "damaged zip archive (central directory or "
+                                               "entry headers do not agree)");
+}
+
+static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, struct kr_err *err)
+{
+    struct buf wbx, relx, raw;
+    char sst[512] = "xl/sharedStrings.xml";
+    zip_int64_t idx;
+    enum kr_code rc = read_named(t->za, "xl/workbook.xml", &wbx, NULL, err);
+
+    if (rc)
+        return rc;
+    rc = read_named(t->za, "xl/_rels/workbook.xml.rels", &relx, NULL, err);
+    if (!rc) {
+        rc = tpl_find_sheet(&wbx, &relx, s, t->part, sizeof t->part, sst, sizeof sst, err);
+        buf_release(&relx);
+    }
+    buf_release(&wbx);
+    idx = !rc && sst[0] ? zip_name_locate(t->za, sst, 0) : -1;
+    if (idx >= 0 && !(rc = read_entry(t->za, idx, &raw, err))) {
+        rc = tpl_load_sst(t, &raw, sst, err);
+        buf_release(&raw);
+    }
+    if (!rc && !(rc = read_named(t->za, t->part, &t->xml, &idx, err)))
+        t->part_index = idx;
+    return rc ? rc : tpl_xml_check(&t->xml, t->part, err);
+}
+
 enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      struct kr_err *err)
+                      const struct sheet_tpl_limits *lim, struct kr_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    zip_error_t ze;
-    xmlDocPtr check;
+    struct sheet_tpl_limits l = {SHEET_TPL_MAX_UNPACKED, SHEET_TPL_MAX_RATIO};
     enum kr_code rc;
 
     pthread_once(&once, xml_init);
     memset(t, 0, sizeof *t);
-    zip_error_init(&ze);
-    t->src = zip_source_buffer_create(data, n, 0, &ze);
-    if (t->src)
-        t->za = zip_open_from_source(t->src, 0, &ze);
-    zip_error_fini(&ze);
-    if (!t->za) {
-        zip_source_free(t->src);
-        t->src = NULL;
-        return bad_tpl(err, "not an .xlsx (zip) file");
-    }
-    zip_int64_t idx = -1;
-    if ((rc = locate_sheet(t, s, err)) || (rc = read_named(t->za, t->part, &t->xml, &idx, err)))
+    if (lim && lim->max_unpacked)
+        l.max_unpacked = lim->max_unpacked;
+    if (lim && lim->max_ratio)
+        l.max_ratio = lim->max_ratio;
+    if ((rc = open_zip(t, data, n, err)) || (rc = check_archive(t->za, n, &l, err)))
         return rc;
-    t->part_index = idx;
-    check = parse_xml(&t->xml, t->part); /* well-formed before the lexical pass */
-    if (!check)
-        return bad_tpl(err, "the data sheet is not well-formed XML");
-    xmlFreeDoc(check);
-    return KR_OK;
+    return read_parts(t, s, err);
 }
 
 void tpl_close(struct tpl *t)
@@ -287,54 +187,100 @@ void tpl_close(struct tpl *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Remove every empty element of part whose attributes mention calcChain. */
-static enum kr_code strip_calc_refs(zip_t *za, const char *name, struct kr_err *err)
+/* Entry idx of the template without every empty element that mentions
+ * calcChain (formulas were removed: the calculation chain would point at
+ * them). */
+static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
-    struct buf in, out;
+    struct buf in;
     struct xml_tag tag;
     size_t pos = 0, copied = 0;
-    zip_int64_t idx;
-    zip_source_t *zs;
-    enum kr_code rc = read_named(za, name, &in, &idx, err);
+    enum kr_code rc = read_entry(za, idx, &in, err);
 
     if (rc)
         return rc;
-    buf_init(&out, 0);
+    buf_init(out, 0);
     while (!rc && xml_next_tag((const char *)in.data, in.len, &pos, &tag) == 1) {
         if (tag.kind != XML_EMPTY ||
             !memmem(in.data + tag.start, tag.end - tag.start, "calcChain", 9))
             continue;
-        rc = buf_append(&out, in.data + copied, tag.start - copied);
+        rc = buf_append(out, in.data + copied, tag.start - copied);
         copied = tag.end;
     }
     if (!rc)
-        rc = buf_append(&out, in.data + copied, in.len - copied);
+        rc = buf_append(out, in.data + copied, in.len - copied);
     buf_release(&in);
     if (rc) {
-        buf_release(&out);
+        buf_release(out);
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    }
-    zs = zip_source_buffer(za, out.data, out.len, 1);
-    if (!zs || zip_file_replace(za, (zip_uint64_t)idx, zs, 0) < 0) {
-        zip_source_free(zs);
-        if (!zs)
-            buf_release(&out);
-        return bad_tpl(err, "cannot update the package");
     }
     return KR_OK;
 }
 
-/* Formulas were removed: the calculation chain would point at them. */
-static enum kr_code drop_calc_chain(zip_t *za, struct kr_err *err)
+/* Add b (taken over) as entry name of the new archive. */
+static enum kr_code add_bytes(zip_t *oz, const char *name, struct buf *b, struct kr_err *err)
 {
-    zip_int64_t idx = zip_name_locate(za, "xl/calcChain.xml", 0);
-    enum kr_code rc;
-    if (idx < 0)
-        return KR_OK;
-    if (zip_delete(za, (zip_uint64_t)idx) < 0)
-        return bad_tpl(err, "cannot remove calcChain.xml");
-    rc = strip_calc_refs(za, "[Content_Types].xml", err);
-    return rc ? rc : strip_calc_refs(za, "xl/_rels/workbook.xml.rels", err);
+    size_t len = b->len;
+    unsigned char *data = buf_detach(b, &len);
+    zip_source_t *zs = zip_source_buffer(oz, data, len, 1);
+
+    if (!zs || zip_file_add(oz, name, zs, ZIP_FL_ENC_GUESS) < 0) {
+        if (zs)
+            zip_source_free(zs);
+        else
+            free(data);
+        return kr_fail(err, KR_ENOMEM, NULL, "cannot build the package");
+    }
+    return KR_OK;
+}
+
+/* Entry i of the template into the new archive, still compressed. */
+static enum kr_code add_copy(zip_t *oz, zip_t *za, zip_uint64_t i, const char *name,
+                             struct kr_err *err)
+{
+    zip_stat_t st;
+    zip_source_t *zs = zip_source_zip(oz, za, i, ZIP_FL_COMPRESSED, 0, -1);
+    zip_int64_t k = zs ? zip_file_add(oz, name, zs, ZIP_FL_ENC_GUESS) : -1;
+
+    if (k < 0) {
+        zip_source_free(zs);
+        return bad_tpl(err, "duplicate or unreadable zip entry");
+    }
+    if (zip_stat_index(za, i, 0, &st) == 0) {
+        if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_STORE)
+            zip_set_file_compression(oz, (zip_uint64_t)k, ZIP_CM_STORE, 0);
+        if (st.valid & ZIP_STAT_MTIME)
+            zip_file_set_mtime(oz, (zip_uint64_t)k, st.mtime, 0);
+    }
+    return KR_OK;
+}
+
+/* Every entry of the template, in order, into oz: the worksheet replaced by
+ * xml, and when drop_calc calcChain.xml left out and its mentions stripped. */
+static enum kr_code add_entries(struct tpl *t, zip_t *oz, struct buf *xml, int drop_calc,
+                                struct kr_err *err)
+{
+    zip_int64_t count = zip_get_num_entries(t->za, 0);
+    zip_int64_t calc = drop_calc ? zip_name_locate(t->za, "xl/calcChain.xml", 0) : -1;
+    zip_int64_t ct = zip_name_locate(t->za, "[Content_Types].xml", 0);
+    zip_int64_t rels = zip_name_locate(t->za, "xl/_rels/workbook.xml.rels", 0);
+    enum kr_code rc = KR_OK;
+
+    for (zip_int64_t i = 0; !rc && i < count; i++) {
+        const char *name = zip_get_name(t->za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        struct buf b;
+        if (!name)
+            rc = bad_tpl(err, "unreadable zip entry name");
+        else if (i == t->part_index)
+            rc = add_bytes(oz, name, xml, err);
+        else if (i == calc)
+            continue;
+        else if (calc >= 0 && (i == ct || i == rels) && !(rc = strip_calc_refs(t->za, i, &b, err)))
+            rc = add_bytes(oz, name, &b, err);
+        else if (!rc)
+            rc = add_copy(oz, t->za, (zip_uint64_t)i, name, err);
+    }
+    return rc;
 }
 
 /* After zip_close(): the new archive is the content of the kept source. */
@@ -356,30 +302,36 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
 enum kr_code tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
                         struct kr_err *err)
 {
-    size_t len = xml->len;
-    unsigned char *data = buf_detach(xml, &len);
-    zip_source_t *zs = zip_source_buffer(t->za, data, len, 1);
+    zip_error_t ze;
+    zip_source_t *dst;
+    zip_t *oz = NULL;
     enum kr_code rc;
 
-    if (!zs || zip_file_replace(t->za, (zip_uint64_t)t->part_index, zs, 0) < 0) {
-        if (zs)
-            zip_source_free(zs);
-        else
-            free(data);
-        return bad_tpl(err, "cannot replace the data sheet");
+    zip_error_init(&ze);
+    dst = zip_source_buffer_create(NULL, 0, 0, &ze);
+    if (dst) {
+        zip_source_keep(dst); /* the archive's reference goes with it; ours stays */
+        oz = zip_open_from_source(dst, ZIP_TRUNCATE, &ze);
     }
-    if (drop_calc && (rc = drop_calc_chain(t->za, err)))
-        return rc;
-    zip_source_keep(t->src);
-    if (zip_close(t->za) < 0) {
-        zip_source_free(t->src); /* drop our extra reference; discard frees the rest */
-        return kr_fail(err, KR_EIO, "xlsx_write", "cannot write the package: %s",
-                       zip_strerror(t->za));
+    zip_error_fini(&ze);
+    if (!oz) {
+        zip_source_free(dst);
+        zip_source_free(dst);
+        return kr_fail(err, KR_ENOMEM, NULL, "cannot start the new package");
     }
-    t->za = NULL;
-    rc = read_source(t->src, out, err);
-    zip_source_free(t->src);
-    t->src = NULL;
+    rc = add_entries(t, oz, xml, drop_calc, err);
+    if (!rc && zip_close(oz) < 0) {
+        int code = zip_error_code_zip(zip_get_error(oz));
+        rc = code == ZIP_ER_MEMORY
+                 ? kr_fail(err, KR_ENOMEM, NULL, "out of memory")
+                 : kr_fail(err, KR_EINVAL, "bad_template",
+                           "template: a zip entry cannot be copied: %s", zip_strerror(oz));
+    }
+    if (rc)
+        zip_discard(oz);
+    else
+        rc = read_source(dst, out, err);
+    zip_source_free(dst);
     return rc;
 }
 

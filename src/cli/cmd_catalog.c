@@ -193,7 +193,10 @@ static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_
                               {&r->io, io_read, io_save},
                               (size_t)r->cfg.max_upload_bytes,
                               (size_t)r->cfg.max_upload_bytes,
-                              r->cfg.max_pixels};
+                              r->cfg.max_pixels,
+                              (size_t)r->cfg.template_max_unpacked,
+                              (unsigned)r->cfg.template_max_ratio,
+                              r->cfg.template_concurrency};
     if ((rc = catalog_open(&o, &r->cat, err)) ||
         (rc = jobs_open(NULL, r->cfg.job_workers, &r->jobs, err)))
         return rc;

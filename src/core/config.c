@@ -2,7 +2,7 @@
  * config.c - the configuration table and its loaders (see config.h).
  *
  * To add a variable: add a field to struct config and one row below (and,
- * for an integer with a narrower range than -1 .. 1e9, a line in bounds). The
+ * for a number, its accepted range in bounds). The
  * row's help text is what `karat config --help`, and docs/CONFIG.md, show.
  */
 #include "core/config.h"
@@ -135,12 +135,20 @@ static const struct config_var vars[] = {
      "threads and a few hundred MB); more get 429."},
     {"KARAT_STUDIO_SLOTS_PER_CLIENT", CONFIG_INT, OFF(studio_slots_per_client), "2", 0,
      "Image studio requests one client may have running at once."},
-    {"KARAT_TEMPLATE_SLOTS", CONFIG_INT, OFF(template_slots), "4", 0,
-     "Template uploads and /clear_excel_file requests worked on at once; more get 429."},
-    {"KARAT_TEMPLATE_SLOTS_PER_CLIENT", CONFIG_INT, OFF(template_slots_per_client), "2", 0,
-     "Template requests one client may have running at once."},
+    {"KARAT_TEMPLATE_SLOTS_PER_CLIENT", CONFIG_INT, OFF(template_slots_per_client), "1", 0,
+     "Template uploads and /clear_excel_file requests one client may have running at once (at "
+     "most KARAT_TEMPLATE_CONCURRENCY)."},
     {"KARAT_RETRY_AFTER", CONFIG_INT, OFF(retry_after_s), "5", 0,
      "Seconds sent in Retry-After when Karat answers 429 because its work slots are full."},
+    {"KARAT_TEMPLATE_MAX_UNPACKED", CONFIG_SIZE, OFF(template_max_unpacked), "64MiB", 0,
+     "Most uncompressed bytes in a seller template (all zip entries); larger gets 413 at upload "
+     "and fails a later fill or clear."},
+    {"KARAT_TEMPLATE_MAX_RATIO", CONFIG_INT, OFF(template_max_ratio), "100", 0,
+     "Highest compression ratio of a seller template (uncompressed / archive bytes, judged past "
+     "1 MiB uncompressed); higher gets 413."},
+    {"KARAT_TEMPLATE_CONCURRENCY", CONFIG_INT, OFF(template_concurrency), "2", 0,
+     "Seller templates opened or filled at once; a template upload or clear past it gets 429 with "
+     "Retry-After, a catalog job waits."},
     {"KARAT_IMAGE_TYPES_EARRINGS", CONFIG_STR, OFF(image_types_earrings), "1,2,4,5", 0,
      "Image types /generate-images makes for earrings when the request names none (1 White "
      "Background, 2 Hand Holding, 3 Dimension Image, 4 Lifestyle Nature, 5 Model Wearing, 6 Pastel "
@@ -154,26 +162,46 @@ static const struct config_var vars[] = {
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
-/* Integer rows with a narrower range than the default -1 .. 1000000000. */
+/* The accepted range of every numeric row (docs/CONFIG.md states them); a
+ * value outside it is a configuration error. A numeric row missing here is a
+ * bug that config_load() reports (tests/unit/core pins it). */
+#define GIB (1LL << 30)
 static const struct {
     const char *name;
     long long min, max;
 } bounds[] = {
-    {"KARAT_CONN_TIMEOUT", 1, 86400},    {"KARAT_HEADER_TIMEOUT", 1, 3600},
-    {"KARAT_BODY_TIMEOUT", 1, 86400},    {"KARAT_SHUTDOWN_TIMEOUT", 1, 3600},
+    {"KARAT_CONN_TIMEOUT", 1, 86400},
+    {"KARAT_HEADER_TIMEOUT", 1, 3600},
+    {"KARAT_BODY_TIMEOUT", 1, 86400},
+    {"KARAT_SHUTDOWN_TIMEOUT", 1, 3600},
     {"KARAT_MAX_CONNS_PER_IP", 1, 100000},
+    {"KARAT_THREADS", 0, 1024},
+    {"KARAT_MAX_UPLOAD_BYTES", 1024, 4 * GIB},
+    {"KARAT_MAX_PIXELS", 1, 1000000000},
+    {"KARAT_MAX_JSON_BYTES", 64, GIB},
+    {"KARAT_MAX_JSON_DEPTH", 2, 1000},
+    {"KARAT_MAX_BATCH", 1, 100000},
+    {"KARAT_DEDUP_HASH_MAX", -1, 256},
+    {"KARAT_DEDUP_DESC_MIN", -1, 1},
+    {"KARAT_AI_CONCURRENCY", 1, 256},
+    {"KARAT_AI_TIMEOUT", 1, 3600},
+    {"KARAT_AI_ATTEMPTS", 1, 20},
+    {"KARAT_AI_BACKOFF_MS", 0, 600000},
+    {"KARAT_AI_BACKOFF_CAP_MS", 0, 3600000},
+    {"KARAT_AI_RATE_WAIT_MS", 0, 3600000},
+    {"KARAT_JOB_WORKERS", 1, 64},
+    {"KARAT_JOB_SYNC_WAIT", 0, 86400},
+    {"KARAT_MAX_ACTIVE_JOBS", 1, 100000},
+    {"KARAT_MAX_JOBS_PER_CLIENT", 1, 100000},
+    {"KARAT_STUDIO_SLOTS", 1, 1024},
+    {"KARAT_STUDIO_SLOTS_PER_CLIENT", 1, 1024},
+    {"KARAT_TEMPLATE_SLOTS_PER_CLIENT", 1, 64},
+    {"KARAT_RETRY_AFTER", 1, 3600},
+    {"KARAT_TEMPLATE_MAX_UNPACKED", 1LL << 20, GIB},
+    {"KARAT_TEMPLATE_MAX_RATIO", 10, 10000},
+    {"KARAT_TEMPLATE_CONCURRENCY", 1, 64},
+    {"KARAT_STUDIO_WORKERS", 1, 256},
 };
-
-static void int_bounds(const char *name, long long *lo, long long *hi)
-{
-    *lo = -1;
-    *hi = 1000000000;
-    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
-        if (strcmp(bounds[i].name, name) == 0) {
-            *lo = bounds[i].min;
-            *hi = bounds[i].max;
-        }
-}
 
 const struct config_var *config_vars(void)
 {
@@ -186,6 +214,22 @@ static const struct config_var *find_var(const char *name)
         if (strcmp(v->name, name) == 0)
             return v;
     return NULL;
+}
+
+/* 1 (and err) if n is outside v's range, or v has none (a bug). */
+static int out_of_range(const struct config_var *v, double n, struct kr_err *err)
+{
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
+        if (strcmp(bounds[i].name, v->name) == 0) {
+            if (!(n >= (double)bounds[i].min && n <= (double)bounds[i].max)) {
+                kr_fail(err, KR_EINVAL, "bad_config", "%s: %g is outside %lld..%lld", v->name, n,
+                        bounds[i].min, bounds[i].max);
+                return 1;
+            }
+            return 0;
+        }
+    kr_fail(err, KR_EINTERNAL, "bad_config", "%s: no range in the configuration table", v->name);
+    return 1;
 }
 
 static enum kr_code set_var(struct config *cfg, const struct config_var *v, const char *value,
@@ -205,15 +249,12 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
         return KR_OK;
     }
     case CONFIG_INT: {
-        long long lo, hi;
-        int_bounds(v->name, &lo, &hi);
         n = strtoll(value, &end, 10);
         if (end == value || *end)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name,
                            value);
-        if (n < lo || n > hi)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: %lld is outside %lld..%lld",
-                           v->name, n, lo, hi);
+        if (out_of_range(v, (double)n, err))
+            return err ? err->code : KR_EINVAL;
         *(int *)base = (int)n;
         return KR_OK;
     }
@@ -221,6 +262,8 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
         n = util_parse_size(value);
         if (n < 0)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a size: '%s'", v->name, value);
+        if (out_of_range(v, (double)n, err))
+            return err ? err->code : KR_EINVAL;
         *(long long *)base = n;
         return KR_OK;
     case CONFIG_BOOL:
@@ -229,11 +272,15 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a boolean: '%s'", v->name, value);
         *(int *)base = b;
         return KR_OK;
-    case CONFIG_DOUBLE:
-        *(double *)base = strtod(value, &end);
+    case CONFIG_DOUBLE: {
+        double d = strtod(value, &end);
         if (end == value || *end)
             return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a number: '%s'", v->name, value);
+        if (out_of_range(v, d, err))
+            return err ? err->code : KR_EINVAL;
+        *(double *)base = d;
         return KR_OK;
+    }
     }
     return KR_EINTERNAL;
 }

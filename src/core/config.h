@@ -81,9 +81,12 @@ struct config {
     int max_jobs_per_client;
     int studio_slots;
     int studio_slots_per_client;
-    int template_slots;
     int template_slots_per_client;
     int retry_after_s;
+    /* seller templates (catalog/) */
+    long long template_max_unpacked;
+    int template_max_ratio;
+    int template_concurrency;
     /* image studio (studio/): default image types per product */
     char *image_types_earrings;
     char *image_types_bracelet;

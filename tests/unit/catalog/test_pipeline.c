@@ -6,6 +6,8 @@
  * filled (replace and append) without changing the template; requests are
  * checked before any job exists.
  */
+#include <pthread.h>
+
 #include "pipeline_test.h"
 
 #include "core/util.h"
@@ -346,10 +348,19 @@ static void test_request_checks(void **state)
     pt_close(&t);
 }
 
+/* A fixture with a store and the bytes of an Amazon earrings template. */
+static unsigned char *open_with_template(struct pt *t, struct sheet_schema **s, size_t *n)
+{
+    char tpl[700];
+    pt_open(t, 1, NULL);
+    *s = pt_schema(t, "amazon", "earrings");
+    make_template(t, *s, tpl, sizeof tpl);
+    return tu_read_file(tpl, n);
+}
+
 static void test_stored_template_records(void **state)
 {
     struct pt t;
-    char tpl[700];
     struct kr_err err = {0};
     json_t *doc = NULL, *got = NULL, *cleared = NULL;
     struct sheet_schema *s;
@@ -357,10 +368,7 @@ static void test_stored_template_records(void **state)
     size_t n;
     (void)state;
 
-    pt_open(&t, 1, NULL);
-    s = pt_schema(&t, "amazon", "earrings");
-    make_template(&t, s, tpl, sizeof tpl);
-    bytes = tu_read_file(tpl, &n);
+    bytes = open_with_template(&t, &s, &n);
     assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &got, &err), KR_ENOTFOUND);
     assert_int_equal(
         catalog_template_put(t.cat, "Amazon", "earring", "not a zip", 9, "x.xlsx", &doc, &err),
@@ -388,6 +396,56 @@ static void test_stored_template_records(void **state)
     pt_close(&t);
 }
 
+static void *admit_waiting(void *cat)
+{
+    assert_int_equal(catalog_template_admit(cat, 1, NULL), KR_OK);
+    return NULL;
+}
+
+/* Template slots: full means 429 for uploads with nothing saved, and a
+ * waiting admit (job output) gets the next free slot. Names must be text. */
+static void test_template_admission(void **state)
+{
+    struct pt t;
+    struct kr_err err = {0};
+    json_t *doc = NULL;
+    struct sheet_schema *s;
+    unsigned char *bytes;
+    size_t n;
+    pthread_t waiter;
+    (void)state;
+
+    bytes = open_with_template(&t, &s, &n);
+    assert_int_equal(
+        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "bad\xff.xlsx", &doc, &err),
+        KR_EINVAL);
+    assert_string_equal(err.slug, "bad_filename");
+    assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_OK);
+    assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_OK); /* default: 2 */
+    assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_ERATELIMIT);
+    assert_string_equal(err.slug, "busy");
+    assert_int_equal(
+        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "mine.xlsx", &doc, &err),
+        KR_ERATELIMIT);
+    assert_null(doc);
+    assert_int_equal(t.saves, 0);
+    assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &doc, &err), KR_ENOTFOUND);
+    assert_int_equal(pthread_create(&waiter, NULL, admit_waiting, t.cat), 0);
+    catalog_template_release(t.cat);
+    assert_int_equal(pthread_join(waiter, NULL), 0); /* it took the freed slot */
+    assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_ERATELIMIT);
+    catalog_template_release(t.cat);
+    catalog_template_release(t.cat);
+    assert_int_equal(
+        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "mine.xlsx", &doc, &err),
+        KR_OK);
+    assert_int_equal(t.saves, 1);
+    json_decref(doc);
+    free(bytes);
+    sheet_schema_free(s);
+    pt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -398,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_template_fill),
         cmocka_unit_test(test_request_checks),
         cmocka_unit_test(test_stored_template_records),
+        cmocka_unit_test(test_template_admission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

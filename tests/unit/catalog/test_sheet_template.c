@@ -140,9 +140,9 @@ static void test_replace_keeps_everything_else(void **state)
     buf_init(&in, 0);
     buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
-    assert_int_equal(
-        sheet_template_fill(fk, in.data, in.len, rows, SHEET_FILL_REPLACE, &out, &missing, NULL),
-        KR_OK);
+    assert_int_equal(sheet_template_fill(fk, in.data, in.len, NULL, rows, SHEET_FILL_REPLACE, &out,
+                                         &missing, NULL),
+                     KR_OK);
     save(&out, "replaced.xlsx", path, sizeof path);
     char *part = tu_xlsx_sheet_part(path, "earring");
     same_entries(tpl_path, path, part);
@@ -203,7 +203,8 @@ static void test_append_then_clear(void **state)
     buf_init(&in, 0), buf_init(&mid, 0), buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
     assert_int_equal(
-        sheet_template_fill(fk, in.data, in.len, rows, SHEET_FILL_APPEND, &mid, NULL, NULL), KR_OK);
+        sheet_template_fill(fk, in.data, in.len, NULL, rows, SHEET_FILL_APPEND, &mid, NULL, NULL),
+        KR_OK);
     save(&mid, "appended.xlsx", p1, sizeof p1);
     expect(p1, "B5", "OLD-1"); /* old rows stay */
     expect(p1, "E5", "Studs");
@@ -216,7 +217,7 @@ static void test_append_then_clear(void **state)
     assert_null(strstr(strstr(x, "<row r=\"7\"") + 5, "<row r=\"7\""));
     free(x);
 
-    assert_int_equal(sheet_template_clear(fk, mid.data, mid.len, &out, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, mid.data, mid.len, NULL, &out, NULL), KR_OK);
     save(&out, "cleared.xlsx", p2, sizeof p2);
     expect(p2, "B1", "Seller SKU ID");
     expect(p2, "B4", "example");
@@ -262,7 +263,7 @@ static void test_calc_chain_dropped(void **state)
     free(ct);
     buf_init(&in, 0), buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(fk, in.data, in.len, &out, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, in.data, in.len, NULL, &out, NULL), KR_OK);
     save(&out, "nochain.xlsx", outp, sizeof outp);
     assert_null(tu_xlsx_entry(outp, "xl/calcChain.xml", NULL));
     ct = (char *)tu_xlsx_entry(outp, "[Content_Types].xml", NULL);
@@ -281,7 +282,7 @@ static void test_bad_templates(void **state)
     (void)state;
     buf_init(&out, 0);
     assert_int_equal(
-        sheet_template_fill(fk, "not a zip", 9, rows, SHEET_FILL_APPEND, &out, NULL, &err),
+        sheet_template_fill(fk, "not a zip", 9, NULL, rows, SHEET_FILL_APPEND, &out, NULL, &err),
         KR_EINVAL);
     assert_string_equal(err.slug, "bad_template");
     /* a valid zip that is not a workbook */
@@ -292,7 +293,7 @@ static void test_bad_templates(void **state)
     zip_close(za);
     buf_init(&in, 0);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(fk, in.data, in.len, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(fk, in.data, in.len, NULL, &out, &err), KR_EINVAL);
     buf_release(&in);
     /* Meesho wants its sheet at position 2; a one-sheet workbook has none */
     assert_int_equal(sheet_schema_load(dir, "meesho", "earrings", &mee, NULL), KR_OK);
@@ -301,10 +302,10 @@ static void test_bad_templates(void **state)
     workbook_add_worksheet(wb, "Only");
     workbook_close(wb);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(mee, in.data, in.len, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(mee, in.data, in.len, NULL, &out, &err), KR_EINVAL);
     assert_non_null(strstr(err.msg, "sheet 2"));
     /* truncated zip */
-    assert_int_equal(sheet_template_clear(mee, in.data, in.len / 2, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(mee, in.data, in.len / 2, NULL, &out, &err), KR_EINVAL);
     sheet_schema_free(mee);
     buf_release(&in);
     buf_release(&out);

@@ -141,6 +141,13 @@ static void test_config_sources(void **state)
     assert_string_equal(c.default_bucket, "fromenv"); /* environment beats file */
     assert_int_equal(config_set(&c, "KARAT_MAX_JSON_DEPTH", "deep", &e), KR_EINVAL);
     assert_int_equal(config_set(&c, "NO_SUCH_VAR", "1", &e), KR_EINVAL);
+    /* bounded variables refuse values outside their range */
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_RATIO", "9", &e), KR_EINVAL);
+    assert_non_null(strstr(e.msg, "10..10000"));
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_UNPACKED", "2GiB", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_CONCURRENCY", "0", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_TEMPLATE_MAX_UNPACKED", "8MiB", &e), KR_OK);
+    assert_int_equal(c.template_max_unpacked, 8 << 20);
     assert_string_equal(config_bucket_for(&c, "BLYSK", b, sizeof b), "blyskimg");
     assert_null(config_bucket_for(&c, "amazon", b, sizeof b));
     assert_true(config_bucket_known(&c, "alyaimg"));
@@ -167,7 +174,17 @@ static void test_config_secrets_and_keys(void **state)
     assert_int_equal(config_set(&c, "KARAT_SHUTDOWN_TIMEOUT", "3601", &e), KR_EINVAL);
     assert_int_equal(config_set(&c, "KARAT_HEADER_TIMEOUT", "1", &e), KR_OK);
     assert_int_equal(c.header_timeout_s, 1);
-    assert_int_equal(config_set(&c, "KARAT_DEDUP_HASH_MAX", "-1", &e), KR_OK); /* unbounded row */
+    assert_int_equal(config_set(&c, "KARAT_DEDUP_HASH_MAX", "-1", &e), KR_OK);
+    /* every number has a range: no negative worker count, no 0-byte upload limit, no NaN */
+    assert_int_equal(config_set(&c, "KARAT_JOB_WORKERS", "-3", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_THREADS", "-1", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_MAX_UPLOAD_BYTES", "0", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_DEDUP_DESC_MIN", "nan", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_DEDUP_DESC_MIN", "2", &e), KR_EINVAL);
+    assert_int_equal(config_set(&c, "KARAT_DEDUP_DESC_MIN", "0.9", &e), KR_OK);
+    for (const struct config_var *v = config_vars(); v->name; v++)
+        if (v->type == CONFIG_INT || v->type == CONFIG_SIZE || v->type == CONFIG_DOUBLE)
+            assert_int_equal(config_set(&c, v->name, v->def, &e), KR_OK); /* has a range */
     buf_init(&out, 0);
     config_dump(&c, &out);
     assert_null(strstr((char *)out.data, "alpha"));
