@@ -126,8 +126,8 @@ static void fill(const struct sheet_schema *s, const void *xlsx, size_t len,
 
     buf_init(&filled, 0);
     buf_init(&again, 0);
-    if (sheet_template_fill(s, xlsx, len, rows, mode, &filled, &missing, &err) == KR_OK) {
-        if (sheet_template_fill(s, filled.data, filled.len, rows, SHEET_FILL_APPEND, &again, NULL,
+    if (sheet_template_fill(s, xlsx, len, NULL, rows, mode, &filled, &missing, &err) == KR_OK) {
+        if (sheet_template_fill(s, filled.data, filled.len, NULL, rows, SHEET_FILL_APPEND, &again, NULL,
                                 &err) != KR_OK) {
             fprintf(stderr, "fuzz_xlsx_template: own output refused: %s\n", err.msg);
             abort();
@@ -157,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     }
     for (size_t i = 0; i < NSCHEMAS; i++)
         fill(schemas[i], xlsx, len, n % 2 ? SHEET_FILL_APPEND : SHEET_FILL_REPLACE);
-    if (sheet_template_clear(schemas[n % NSCHEMAS], xlsx, len, &cleared, &err) != KR_OK &&
+    if (sheet_template_clear(schemas[n % NSCHEMAS], xlsx, len, NULL, &cleared, &err) != KR_OK &&
         !err.msg[0])
         abort();
 out:
