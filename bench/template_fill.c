@@ -17,7 +17,7 @@
 #include <sys/resource.h>
 #include <zip.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "core/util.h"
 
 #define MAX_RUNS 20

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "core/util.h"
 
 #define MAX_RUNS 20

@@ -28,7 +28,7 @@
 
 #include "ai/ai.h"
 #include "catalog/catalog.h"
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "image/image.h"

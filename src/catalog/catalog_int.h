@@ -12,7 +12,7 @@
 
 #include "ai/ai.h"
 #include "catalog/catalog.h"
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "jobs/jobs.h"
 
 #define CATALOG_MAX_SCHEMAS 64

@@ -25,7 +25,7 @@
 
 #include "ai/ai.h"
 #include "catalog/catalog.h"
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "cli/walk.h"
 #include "core/log.h"
 #include "core/util.h"

@@ -71,7 +71,7 @@ struct config {
     int ai_rate_wait_ms;
     int fetch_allow_private;
     char *seller_profile;
-    /* marketplace sheets (catalog/sheet.h) */
+    /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
     /* background jobs (catalog pipeline) */
     int job_workers;

@@ -1,6 +1,6 @@
 /*
  * fuzz_xlsx_template.c - libFuzzer target: the seller-template reader
- * (catalog/sheet_zip.c, sheet_xml.c, sheet_fill.c) as POST /templates and
+ * (sheet/sheet_zip.c, sheet_xml.c, sheet_fill.c) as POST /templates and
  * /clear_excel_file reach it: sheet_template_fill() then
  * sheet_template_clear(), and a template that filled must fill again from
  * its own output.
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <zip.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "core/buf.h"
 
 #define MARK "==> "

@@ -14,7 +14,7 @@
 
 #include "ai/ai.h"
 #include "catalog/catalog.h"
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "core/config.h"
 #include "image/image.h"
 #include "jobs/jobs.h"

@@ -10,7 +10,7 @@
  * widened to cover what was written. Everything outside the worksheet part
  * is left to sheet_zip.c, which copies it unchanged.
  */
-#include "catalog/sheet_tpl.h"
+#include "sheet/sheet_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,7 @@ static struct xml_tag open_tag(const struct fill *f, size_t start)
 {
     struct xml_tag t = {0};
     size_t pos = start;
-    xml_next_tag(f->sh.x, f->sh.n, &pos, &t);
+    sheet__xml_next_tag(f->sh.x, f->sh.n, &pos, &t);
     return t;
 }
 
@@ -67,7 +67,7 @@ static void put_styled_empty(struct fill *f, int col, int row, const struct xml_
 {
     struct xml_span s;
     char ref[24];
-    if (!old || !xml_attr(f->sh.x, old, "s", &s, NULL))
+    if (!old || !sheet__xml_attr(f->sh.x, old, "s", &s, NULL))
         return;
     cell_ref(col, row, ref);
     puts_(f, "<");
@@ -96,7 +96,7 @@ static void put_value_cell(struct fill *f, int col, int row, const struct xml_ta
     }
     cell_ref(col, row, ref);
     puts_(f, "<"), puts_(f, p), puts_(f, "c r=\""), puts_(f, ref), puts_(f, "\"");
-    if (old && xml_attr(f->sh.x, old, "s", &s, NULL))
+    if (old && sheet__xml_attr(f->sh.x, old, "s", &s, NULL))
         puts_(f, " s=\""), put(f, f->sh.x + s.start, s.end - s.start), puts_(f, "\"");
     if (num) {
         puts_(f, "><"), puts_(f, p), puts_(f, "v>"), puts_(f, text);
@@ -119,7 +119,7 @@ static void put_other_cell(struct fill *f, const struct xml_cell *c, int row, in
         put(f, f->sh.x + c->start, c->end - c->start);
         return;
     }
-    tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
+    sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
     f->formulas |= formula;
     struct xml_tag old = open_tag(f, c->start);
     put_styled_empty(f, c->col, row, &old);
@@ -137,13 +137,13 @@ static void put_row_open(struct fill *f, const struct xml_row *er, int r)
     struct xml_tag t = open_tag(f, er->start);
     struct xml_span sp, rr;
     size_t end = t.end - (t.kind == XML_EMPTY ? 2 : 1);
-    if (xml_attr(f->sh.x, &t, "spans", NULL, &sp)) {
+    if (sheet__xml_attr(f->sh.x, &t, "spans", NULL, &sp)) {
         put(f, f->sh.x + t.start, sp.start - t.start);
         put(f, f->sh.x + sp.end, end - sp.end);
     } else {
         put(f, f->sh.x + t.start, end - t.start);
     }
-    if (!xml_attr(f->sh.x, &t, "r", &rr, NULL)) {
+    if (!sheet__xml_attr(f->sh.x, &t, "r", &rr, NULL)) {
         snprintf(num, sizeof num, " r=\"%d\"", r);
         puts_(f, num);
     }
@@ -180,7 +180,7 @@ static void put_row(struct fill *f, const struct xml_row *er, int r, const json_
         struct xml_tag old = c && c->col == o->col ? open_tag(f, c->start) : (struct xml_tag){0};
         if (c && c->col == o->col) {
             int formula = 0;
-            tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
+            sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
             f->formulas |= formula;
             ci++;
         }
@@ -219,7 +219,7 @@ static void header_text(struct fill *f, const struct xml_cell *c, char *out, siz
 {
     const char *t, *cut;
     size_t n;
-    tpl_cell_text(&f->t, &f->sh, c, &f->tmp, NULL);
+    sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, NULL);
     t = f->tmp.data ? (const char *)f->tmp.data : "";
     cut = strstr(t, "\n\n");
     if (!cut)
@@ -304,7 +304,7 @@ static int row_has_content(struct fill *f, const struct xml_row *er)
 {
     for (size_t i = 0; i < er->ncells; i++) {
         int formula = 0;
-        tpl_cell_text(&f->t, &f->sh, &f->sh.cells[er->cell0 + i], &f->tmp, &formula);
+        sheet__tpl_cell_text(&f->t, &f->sh, &f->sh.cells[er->cell0 + i], &f->tmp, &formula);
         if (formula || f->tmp.len)
             return 1;
     }
@@ -337,13 +337,13 @@ static enum kr_code put_prefix(struct fill *f, struct buf *xml, size_t upto)
     const char *x = f->sh.x;
     const char *colon;
 
-    if (!f->nrows || !f->sh.dim.name || !xml_attr(x, &f->sh.dim, "ref", &v, NULL) ||
+    if (!f->nrows || !f->sh.dim.name || !sheet__xml_attr(x, &f->sh.dim, "ref", &v, NULL) ||
         v.end - v.start >= sizeof ref)
         return buf_append(xml, x, upto);
     snprintf(ref, sizeof ref, "%.*s", (int)(v.end - v.start), x + v.start);
     colon = strchr(ref, ':');
-    if (!xml_cell_ref(ref, colon ? (size_t)(colon - ref) : strlen(ref), &c0, &r0) ||
-        (colon && !xml_cell_ref(colon + 1, strlen(colon + 1), &c1, &r1)))
+    if (!sheet__xml_cell_ref(ref, colon ? (size_t)(colon - ref) : strlen(ref), &c0, &r0) ||
+        (colon && !sheet__xml_cell_ref(colon + 1, strlen(colon + 1), &c1, &r1)))
         return buf_append(xml, x, upto);
     if (!colon)
         c1 = c0, r1 = r0;
@@ -391,11 +391,11 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
 {
     struct fill f = {.s = s, .rows = rows, .nrows = json_array_size(rows), .mode = mode};
     struct buf xml = {0};
-    enum kr_code rc = tpl_open(&f.t, s, xlsx, n, lim, err);
+    enum kr_code rc = sheet__tpl_open(&f.t, s, xlsx, n, lim, err);
 
     buf_init(&f.body, 0);
     buf_init(&f.tmp, 0);
-    if (!rc && xml_sheet_scan(&f.sh, (const char *)f.t.xml.data, f.t.xml.len))
+    if (!rc && sheet__xml_sheet_scan(&f.sh, (const char *)f.t.xml.data, f.t.xml.len))
         rc = kr_fail(err, KR_EINVAL, "bad_template", "template: unsupported worksheet layout");
     if (!rc && (rc = map_columns(&f, missing)))
         kr_fail(err, rc, NULL, "out of memory");
@@ -407,13 +407,13 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
     if (!rc && (rc = assemble(&f, &xml)))
         kr_fail(err, rc, NULL, "out of memory");
     if (!rc)
-        rc = tpl_finish(&f.t, &xml, f.formulas, out, err);
+        rc = sheet__tpl_finish(&f.t, &xml, f.formulas, out, err);
     buf_release(&xml);
     buf_release(&f.body);
     buf_release(&f.tmp);
     free(f.own);
-    xml_sheet_release(&f.sh);
-    tpl_close(&f.t);
+    sheet__xml_sheet_release(&f.sh);
+    sheet__tpl_close(&f.t);
     return rc;
 }
 

@@ -19,7 +19,7 @@
  * agree with the central directory (ZIP_CHECKCONS); encrypted entries are
  * refused.
  */
-#include "catalog/sheet_tpl.h"
+#include "sheet/sheet_int.h"
 
 #include <libxml/parser.h>
 #include <pthread.h>
@@ -142,21 +142,21 @@ static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, stru
         return rc;
     rc = read_named(t->za, "xl/_rels/workbook.xml.rels", &relx, NULL, err);
     if (!rc) {
-        rc = tpl_find_sheet(&wbx, &relx, s, t->part, sizeof t->part, sst, sizeof sst, err);
+        rc = sheet__tpl_find_sheet(&wbx, &relx, s, t->part, sizeof t->part, sst, sizeof sst, err);
         buf_release(&relx);
     }
     buf_release(&wbx);
     idx = !rc && sst[0] ? zip_name_locate(t->za, sst, 0) : -1;
     if (idx >= 0 && !(rc = read_entry(t->za, idx, &raw, err))) {
-        rc = tpl_load_sst(t, &raw, sst, err);
+        rc = sheet__tpl_load_sst(t, &raw, sst, err);
         buf_release(&raw);
     }
     if (!rc && !(rc = read_named(t->za, t->part, &t->xml, &idx, err)))
         t->part_index = idx;
-    return rc ? rc : tpl_xml_check(&t->xml, t->part, err);
+    return rc ? rc : sheet__tpl_xml_check(&t->xml, t->part, err);
 }
 
-enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
+enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
                       const struct sheet_tpl_limits *lim, struct kr_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -174,7 +174,7 @@ enum kr_code tpl_open(struct tpl *t, const struct sheet_schema *s, const void *d
     return read_parts(t, s, err);
 }
 
-void tpl_close(struct tpl *t)
+void sheet__tpl_close(struct tpl *t)
 {
     if (t->za)
         zip_discard(t->za);
@@ -200,7 +200,7 @@ static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out,
     if (rc)
         return rc;
     buf_init(out, 0);
-    while (!rc && xml_next_tag((const char *)in.data, in.len, &pos, &tag) == 1) {
+    while (!rc && sheet__xml_next_tag((const char *)in.data, in.len, &pos, &tag) == 1) {
         if (tag.kind != XML_EMPTY ||
             !memmem(in.data + tag.start, tag.end - tag.start, "calcChain", 9))
             continue;
@@ -299,7 +299,7 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
     return rc ? kr_fail(err, rc, "xlsx_write", "package larger than the output limit") : KR_OK;
 }
 
-enum kr_code tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
+enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
                         struct kr_err *err)
 {
     zip_error_t ze;
@@ -341,23 +341,23 @@ static void content_text(const char *x, size_t from, size_t to, struct buf *raw,
     struct xml_tag tag;
     size_t pos = from, text = from;
     int in_v = 0, in_t = 0, in_rph = 0;
-    while (xml_next_tag(x, to, &pos, &tag) == 1) {
+    while (sheet__xml_next_tag(x, to, &pos, &tag) == 1) {
         if ((in_v || (in_t && !in_rph)) && tag.start > text)
-            xml_unescape(x + text, tag.start - text, raw);
+            sheet__xml_unescape(x + text, tag.start - text, raw);
         int open = tag.kind == XML_START;
-        if (xml_is(&tag, "v"))
+        if (sheet__xml_is(&tag, "v"))
             in_v = open;
-        else if (xml_is(&tag, "t"))
+        else if (sheet__xml_is(&tag, "t"))
             in_t = open;
-        else if (xml_is(&tag, "rPh"))
+        else if (sheet__xml_is(&tag, "rPh"))
             in_rph = open;
-        else if (xml_is(&tag, "f"))
+        else if (sheet__xml_is(&tag, "f"))
             *formula = 1;
         text = tag.end;
     }
 }
 
-void tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct xml_cell *c,
+void sheet__tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct xml_cell *c,
                    struct buf *out, int *has_formula)
 {
     struct xml_tag open;
@@ -370,9 +370,9 @@ void tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct
         content_text(sh->x, c->open_end, c->end, out, &formula);
     if (has_formula)
         *has_formula = formula;
-    xml_next_tag(sh->x, c->end, &pos, &open);
+    sheet__xml_next_tag(sh->x, c->end, &pos, &open);
     shared =
-        xml_attr(sh->x, &open, "t", &ty, NULL) && ty.end - ty.start == 1 && sh->x[ty.start] == 's';
+        sheet__xml_attr(sh->x, &open, "t", &ty, NULL) && ty.end - ty.start == 1 && sh->x[ty.start] == 's';
     if (shared && out->len) {
         char num[16];
         unsigned long i;

@@ -14,7 +14,7 @@
  * CSV is RFC 4180 with the header keys as the only header line; cells that
  * a spreadsheet would run as formulas get a leading apostrophe.
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * Lookup by name follows the original system's rule (first three letters of
  * marketplace and type, case-insensitive) so "Amazon"/"earring" still work.
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -13,7 +13,7 @@
  * other column takes the models' answer keyed by column name. Model answers
  * never override fixed columns: the model is not asked for them.
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <stdio.h>
 #include <string.h>

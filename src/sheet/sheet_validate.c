@@ -14,7 +14,7 @@
  *   - required columns left empty, and too few bullets, are reported.
  * Every change is reported as {"column", "problem", "value": original}.
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,14 +9,14 @@
  * this reader then records the byte span of every <row> and <c> element so
  * the filler can copy untouched rows and cells verbatim and splice new ones.
  */
-#include "catalog/sheet_tpl.h"
+#include "sheet/sheet_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* Next markup tag at or after *pos, skipping text, comments, CDATA, PIs and
  * declarations. Returns 1 and fills t, 0 at the end, -1 if malformed. */
-int xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t)
+int sheet__xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t)
 {
     size_t p = *pos;
     for (;;) {
@@ -68,7 +68,7 @@ int xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t)
     }
 }
 
-int xml_is(const struct xml_tag *t, const char *local)
+int sheet__xml_is(const struct xml_tag *t, const char *local)
 {
     const char *colon = memchr(t->name, ':', t->nlen);
     const char *l = colon ? colon + 1 : t->name;
@@ -76,7 +76,7 @@ int xml_is(const struct xml_tag *t, const char *local)
     return ln == strlen(local) && memcmp(l, local, ln) == 0;
 }
 
-int xml_attr(const char *x, const struct xml_tag *t, const char *name, struct xml_span *val,
+int sheet__xml_attr(const char *x, const struct xml_tag *t, const char *name, struct xml_span *val,
              struct xml_span *whole)
 {
     size_t p = (size_t)(t->name - x) + t->nlen, end = t->end - 1, want = strlen(name);
@@ -131,7 +131,7 @@ static void put_utf8(struct buf *b, unsigned long cp)
     buf_append(b, u, k);
 }
 
-void xml_unescape(const char *s, size_t n, struct buf *b)
+void sheet__xml_unescape(const char *s, size_t n, struct buf *b)
 {
     static const char *const ents[][2] = {
         {"lt;", "<"}, {"gt;", ">"}, {"amp;", "&"}, {"quot;", "\""}, {"apos;", "'"}};
@@ -157,7 +157,7 @@ void xml_unescape(const char *s, size_t n, struct buf *b)
 }
 
 /* "AB12" -> col 27 (0-based), row 12; 0 if malformed. */
-int xml_cell_ref(const char *s, size_t n, int *col, int *row)
+int sheet__xml_cell_ref(const char *s, size_t n, int *col, int *row)
 {
     size_t i = 0;
     long c = 0, r = 0;
@@ -210,8 +210,8 @@ static int add_cell(struct xml_sheet *sh, const struct xml_tag *t, struct xml_ro
     int col = row->ncells ? sh->cells[sh->ncells - 1].col + 1 : 0, rn = row->r;
     if (grow((void **)&sh->cells, &sh->capcells, sh->ncells + 1, sizeof *sh->cells))
         return -1;
-    if (xml_attr(sh->x, t, "r", &r, NULL) &&
-        (!xml_cell_ref(sh->x + r.start, r.end - r.start, &col, &rn) || rn != row->r))
+    if (sheet__xml_attr(sh->x, t, "r", &r, NULL) &&
+        (!sheet__xml_cell_ref(sh->x + r.start, r.end - r.start, &col, &rn) || rn != row->r))
         return -1;
     if (row->ncells && col <= sh->cells[sh->ncells - 1].col)
         return -1; /* cells must be in column order */
@@ -233,7 +233,7 @@ static int add_row(struct xml_sheet *sh, const struct xml_tag *t)
     int prev = sh->nrows ? sh->rows[sh->nrows - 1].r : 0, rn = prev + 1;
     if (grow((void **)&sh->rows, &sh->caprows, sh->nrows + 1, sizeof *sh->rows))
         return -1;
-    if (xml_attr(sh->x, t, "r", &r, NULL))
+    if (sheet__xml_attr(sh->x, t, "r", &r, NULL))
         rn = parse_int(sh->x + r.start, r.end - r.start, SHEET_MAX_ROW);
     if (rn <= prev)
         return -1; /* rows must be in ascending order */
@@ -252,28 +252,28 @@ static int scan_rows(struct xml_sheet *sh, size_t pos)
 {
     struct xml_tag t;
     int depth = 0, rc;
-    while ((rc = xml_next_tag(sh->x, sh->n, &pos, &t)) == 1) {
+    while ((rc = sheet__xml_next_tag(sh->x, sh->n, &pos, &t)) == 1) {
         if (t.kind == XML_END) {
             if (depth == 0)
-                return xml_is(&t, "sheetData") ? (sh->data_close = t.start, 0) : -1;
-            if (--depth == 1 && xml_is(&t, "c") && sh->nrows && sh->ncells)
+                return sheet__xml_is(&t, "sheetData") ? (sh->data_close = t.start, 0) : -1;
+            if (--depth == 1 && sheet__xml_is(&t, "c") && sh->nrows && sh->ncells)
                 sh->cells[sh->ncells - 1].end = t.end;
-            if (depth == 0 && xml_is(&t, "row"))
+            if (depth == 0 && sheet__xml_is(&t, "row"))
                 sh->rows[sh->nrows - 1].end = t.end;
             continue;
         }
-        if (depth == 0 && xml_is(&t, "row") && add_row(sh, &t))
+        if (depth == 0 && sheet__xml_is(&t, "row") && add_row(sh, &t))
             return -1;
-        if (depth == 1 && xml_is(&t, "c") && add_cell(sh, &t, &sh->rows[sh->nrows - 1]))
+        if (depth == 1 && sheet__xml_is(&t, "c") && add_cell(sh, &t, &sh->rows[sh->nrows - 1]))
             return -1;
-        if (depth == 0 && !xml_is(&t, "row"))
+        if (depth == 0 && !sheet__xml_is(&t, "row"))
             return -1;
         depth += t.kind == XML_START;
     }
     return -1;
 }
 
-int xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n)
+int sheet__xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n)
 {
     struct xml_tag t;
     size_t pos = 0;
@@ -281,10 +281,10 @@ int xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n)
     memset(sh, 0, sizeof *sh);
     sh->x = x;
     sh->n = n;
-    while ((rc = xml_next_tag(x, n, &pos, &t)) == 1) {
-        if (t.kind != XML_END && xml_is(&t, "dimension"))
+    while ((rc = sheet__xml_next_tag(x, n, &pos, &t)) == 1) {
+        if (t.kind != XML_END && sheet__xml_is(&t, "dimension"))
             sh->dim = t;
-        if (t.kind == XML_END || !xml_is(&t, "sheetData"))
+        if (t.kind == XML_END || !sheet__xml_is(&t, "sheetData"))
             continue;
         sh->data_open = t;
         sh->plen = t.nlen - strlen("sheetData");
@@ -301,7 +301,7 @@ int xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n)
     return -1;
 }
 
-void xml_sheet_release(struct xml_sheet *sh)
+void sheet__xml_sheet_release(struct xml_sheet *sh)
 {
     free(sh->rows);
     free(sh->cells);

@@ -14,7 +14,7 @@
  * relationships, which are small and bounded, are then built as trees.
  * The worksheet itself is never a tree: sheet_xml.c reads its bytes.
  */
-#include "catalog/sheet_tpl.h"
+#include "sheet/sheet_int.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -61,15 +61,37 @@ static const char *prolog_problem(const unsigned char *x, size_t n)
     return "is not well-formed XML";
 }
 
+static void no_report(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    (void)fmt;
+}
+
+static void no_structured_report(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+/* libxml2 prints some errors (input encoding, I/O) to stderr whatever the
+ * parse options say; the failure itself reaches us as a parse failure, so
+ * this thread's reports are silenced (the handlers are per thread). */
+static void quiet(void)
+{
+    xmlSetGenericErrorFunc(NULL, no_report);
+    xmlSetStructuredErrorFunc(NULL, no_structured_report);
+}
+
 static xmlTextReaderPtr reader_for(const struct buf *b, const char *name)
 {
     if (b->len > (size_t)INT32_MAX)
         return NULL;
+    quiet();
     return xmlReaderForMemory(b->data ? (const char *)b->data : "", (int)b->len, name, NULL,
                               XML_OPTS);
 }
 
-enum kr_code tpl_xml_check(const struct buf *b, const char *name, struct kr_err *err)
+enum kr_code sheet__tpl_xml_check(const struct buf *b, const char *name, struct kr_err *err)
 {
     const char *why = prolog_problem(b->data, b->len);
     xmlTextReaderPtr r;
@@ -96,10 +118,12 @@ enum kr_code tpl_xml_check(const struct buf *b, const char *name, struct kr_err 
     return why ? bad_tpl(err, name, why) : KR_OK;
 }
 
-/* A small part (already through tpl_xml_check) as a tree; NULL if not XML. */
+/* A small part (already through sheet__tpl_xml_check) as a tree; NULL if not XML. */
 static xmlDocPtr parse_small(const struct buf *b, const char *name)
 {
-    xmlDocPtr d = b->len <= (size_t)INT32_MAX
+    xmlDocPtr d;
+    quiet();
+    d = b->len <= (size_t)INT32_MAX
                       ? xmlReadMemory((const char *)b->data, (int)b->len, name, NULL, XML_OPTS)
                       : NULL;
     if (d && (d->intSubset || d->extSubset)) {
@@ -180,16 +204,16 @@ static void read_rels(xmlDocPtr rels, const char *rid, char *part, size_t pn, ch
     }
 }
 
-enum kr_code tpl_find_sheet(const struct buf *wbx, const struct buf *relx,
+enum kr_code sheet__tpl_find_sheet(const struct buf *wbx, const struct buf *relx,
                             const struct sheet_schema *s, char *part, size_t pn, char *sst,
                             size_t sn, struct kr_err *err)
 {
     xmlDocPtr wb = NULL, rels = NULL;
     char *rid = NULL;
-    enum kr_code rc = tpl_xml_check(wbx, "xl/workbook.xml", err);
+    enum kr_code rc = sheet__tpl_xml_check(wbx, "xl/workbook.xml", err);
 
     if (!rc)
-        rc = tpl_xml_check(relx, "xl/_rels/workbook.xml.rels", err);
+        rc = sheet__tpl_xml_check(relx, "xl/_rels/workbook.xml.rels", err);
     if (!rc && (!(wb = parse_small(wbx, "workbook.xml")) ||
                 !(rels = parse_small(relx, "workbook.xml.rels"))))
         rc = bad_tpl(err, "workbook.xml or its relationships", "are not XML");
@@ -264,12 +288,12 @@ static enum kr_code sst_node(struct sst_read *s, xmlTextReaderPtr r, struct kr_e
     return KR_OK;
 }
 
-enum kr_code tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
+enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
                           struct kr_err *err)
 {
     struct sst_read s = {.t = t};
     xmlTextReaderPtr r;
-    enum kr_code rc = tpl_xml_check(raw, name, err);
+    enum kr_code rc = sheet__tpl_xml_check(raw, name, err);
     int got = 0;
 
     if (rc)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "testutil.h"
 #include "xlsx_make.h"
 #include "xlsx_read.h"

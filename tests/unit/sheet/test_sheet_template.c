@@ -14,7 +14,7 @@
 #include <xlsxwriter.h>
 #include <zip.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "testutil.h"
 #include "xlsx_read.h"
 

@@ -37,8 +37,8 @@
  * Thread safety: a schema is read-only after sheet_apply_profile(), so one
  * schema may be shared by threads for everything except that call.
  */
-#ifndef KARAT_CATALOG_SHEET_H
-#define KARAT_CATALOG_SHEET_H
+#ifndef KARAT_SHEET_SHEET_H
+#define KARAT_SHEET_SHEET_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * columns, the fields to ask the models for, and the list of every schema
  * in the folder (for GET endpoints and `karat` commands).
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <dirent.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * match model answers to allowed values, number detection, and XML escaping
  * for cells. UTF-8 checks and shortening are core/utf8.h's.
  */
-#include "catalog/sheet_int.h"
+#include "sheet/sheet_int.h"
 
 #include <ctype.h>
 #include <math.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog/sheet.h"
+#include "sheet/sheet.h"
 #include "testutil.h"
 
 static struct sheet_schema *amazon, *meesho, *flipkart;
