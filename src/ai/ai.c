@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 #include "image/image.h"
 
@@ -32,7 +32,7 @@
 static const struct ai_provider_ops *const providers[] = {&ai_offline_ops, &ai_gemini_ops,
                                                           &ai_openai_ops};
 
-char *ai_join_url(const char *base, const char *path)
+char *ai__join_url(const char *base, const char *path)
 {
     size_t bl = strlen(base);
     char *u;
@@ -71,10 +71,10 @@ static void load_pools(struct ai *ai, int concurrency)
 {
     char *keys[AI_MAX_KEYS];
     int n = config_env_key_pool("GOOGLE_API_KEY", keys, AI_MAX_KEYS);
-    ai_pool_init(&ai->pool[AI_VENDOR_GEMINI], keys, n, concurrency);
+    ai__pool_init(&ai->pool[AI_VENDOR_GEMINI], keys, n, concurrency);
     n = config_env_key_pool("OPENAI_API_KEY", keys, AI_MAX_KEYS);
     n += config_env_key_pool("API_KEY_GPT", keys + n, AI_MAX_KEYS - n);
-    ai_pool_init(&ai->pool[AI_VENDOR_OPENAI], keys, n, concurrency);
+    ai__pool_init(&ai->pool[AI_VENDOR_OPENAI], keys, n, concurrency);
 }
 
 void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
@@ -168,7 +168,7 @@ void ai_close(struct ai *ai)
     if (!ai)
         return;
     for (int v = 0; v < AI_VENDOR_COUNT; v++)
-        ai_pool_release(&ai->pool[v]);
+        ai__pool_release(&ai->pool[v]);
     free(ai->gemini_base);
     free(ai->gemini_model);
     free(ai->gemini_image_model);
@@ -223,7 +223,7 @@ static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
         json_t *reply = NULL;
         rc = ops->structured(ai, p, &reply, err);
         if (!rc) {
-            rc = ai_validate(p->fields, p->nfields, reply, out, notes, err);
+            rc = ai__validate(p->fields, p->nfields, reply, out, notes, err);
             json_decref(reply);
         }
         if (rc != KR_EUPSTREAM || !err || !err->slug || strcmp(err->slug, "bad_model_reply") != 0)
@@ -308,14 +308,14 @@ enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t 
         send_images_release(&send);
         return rc;
     }
-    if (ai_prompt_extract(req, &p)) {
+    if (ai__prompt_extract(req, &p)) {
         send_images_release(&send);
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     }
     p.images = send.im;
     p.nimages = send.n;
     rc = structured(ai, ops, &p, out, notes, err);
-    ai_prompt_release(&p);
+    ai__prompt_release(&p);
     send_images_release(&send);
     return rc;
 }
@@ -332,10 +332,10 @@ enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
         return kr_fail(err, KR_EINVAL, "missing_text", "there is no previous text to rewrite");
     if (ops->copy)
         return ops->copy(ai, req, out, err);
-    if (ai_prompt_copy(req, &p))
+    if (ai__prompt_copy(req, &p))
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     rc = structured(ai, ops, &p, out, NULL, err);
-    ai_prompt_release(&p);
+    ai__prompt_release(&p);
     return rc;
 }
 

@@ -5,7 +5,7 @@
  *
  * OpenSSL's block decoder is strict: a multiple of 4 characters, only the
  * standard alphabet, whitespace only at the ends. Providers are not always
- * that tidy, so ai_b64_decode() first normalises what it accepts - any
+ * that tidy, so ai__b64_decode() first normalises what it accepts - any
  * whitespace anywhere, the URL-safe '-' and '_', missing padding - and
  * refuses what is malformed (other characters, data after '=', more than
  * two '=', a lone trailing character) before OpenSSL sees it. Both
@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 
 #define CHUNK (3u << 20) /* input bytes per EVP_EncodeBlock call (multiple of 3) */
 
-char *ai_b64_encode(const void *data, size_t n)
+char *ai__b64_encode(const void *data, size_t n)
 {
     const unsigned char *p = data;
     char *out;
@@ -73,7 +73,7 @@ bad:
     return NULL;
 }
 
-unsigned char *ai_b64_decode(const char *s, size_t slen, size_t *n)
+unsigned char *ai__b64_decode(const char *s, size_t slen, size_t *n)
 {
     size_t len = 0, data = 0, o = 0;
     char *t = normalise(s, slen, &len, &data);

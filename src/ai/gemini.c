@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 
 static json_t *image_parts(const struct ai_image *im, size_t n, json_t *parts)
 {
     for (size_t i = 0; i < n && parts; i++) {
-        char *b64 = ai_b64_encode(im[i].data, im[i].len);
+        char *b64 = ai__b64_encode(im[i].data, im[i].len);
         if (!b64) {
             json_decref(parts);
             return NULL;
@@ -44,7 +44,7 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
     enum kr_code rc;
 
     snprintf(path, sizeof path, "/v1beta/models/%s:generateContent", model);
-    url = ai_join_url(ai->gemini_base, path);
+    url = ai__join_url(ai->gemini_base, path);
     if (!text || !url) {
         free(text);
         free(url);
@@ -56,7 +56,7 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
                               .body = text,
                               .body_len = strlen(text),
                               .max_response = 64u << 20};
-    rc = ai_send_json(ai, AI_VENDOR_GEMINI, &req, root, err);
+    rc = ai__send_json(ai, AI_VENDOR_GEMINI, &req, root, err);
     free(url);
     free(text);
     return rc;
@@ -119,7 +119,7 @@ static enum kr_code reply_object(json_t *root, json_t **obj, struct kr_err *err)
     if (!text.len)
         rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: the reply has no text");
     else
-        rc = ai_parse_reply_text((const char *)text.data, text.len, obj, err);
+        rc = ai__parse_reply_text((const char *)text.data, text.len, obj, err);
     buf_release(&text);
     return rc;
 }
@@ -136,7 +136,7 @@ static enum kr_code gemini_structured(struct ai *ai, const struct ai_prompt *p, 
         json_pack("{s:{s:[{s:s}]},s:[{s:s,s:o}],s:{s:f,s:i,s:s,s:o}}", "systemInstruction", "parts",
                   "text", p->system, "contents", "role", "user", "parts", parts, "generationConfig",
                   "temperature", p->temperature, "maxOutputTokens", 2048, "responseMimeType",
-                  "application/json", "responseSchema", ai_schema_gemini(p->fields, p->nfields));
+                  "application/json", "responseSchema", ai__schema_gemini(p->fields, p->nfields));
     if (!body)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     rc = call(ai, ai->gemini_model, body, &root, err);
@@ -181,7 +181,7 @@ static enum kr_code image_from_parts(json_t *parts, const char *fr, struct ai_im
         const char *mime = json_string_value(json_object_get(in, "mimeType"));
         if (!data)
             continue;
-        out->data = ai_b64_decode(data, strlen(data), &out->len);
+        out->data = ai__b64_decode(data, strlen(data), &out->len);
         if (!out->data || !out->len) {
             free(out->data);
             out->data = NULL;

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 #include "image/image.h"
 

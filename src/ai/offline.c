@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -201,6 +201,6 @@ static enum kr_code offline_image(struct ai *ai, const struct ai_image_req *req,
 const struct ai_provider_ops ai_offline_ops = {
     .name = "offline",
     .extract = offline_extract,
-    .copy = ai_offline_copy,
+    .copy = ai__offline_copy,
     .image = offline_image,
 };

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 
 struct facts {
@@ -195,7 +195,7 @@ static json_t *fit(const struct ai_field *fd, json_t *v)
 {
     json_t *out = NULL, *reply = json_object(), *checked = NULL;
     json_object_set_new(reply, fd->name, v);
-    if (ai_validate(fd, 1, reply, &checked, NULL, NULL) == KR_OK) {
+    if (ai__validate(fd, 1, reply, &checked, NULL, NULL) == KR_OK) {
         out = json_incref(json_object_get(checked, fd->name));
         json_decref(checked);
     }
@@ -203,13 +203,13 @@ static json_t *fit(const struct ai_field *fd, json_t *v)
     return out;
 }
 
-enum kr_code ai_offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
+enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
                              struct kr_err *err)
 {
     struct facts f;
     size_t nf;
     const struct ai_field *fields =
-        req->nfields ? req->fields : ai_default_copy_fields(req->kind, &nf);
+        req->nfields ? req->fields : ai__default_copy_fields(req->kind, &nf);
     json_t *o = json_object();
     (void)ai;
     nf = req->nfields ? req->nfields : nf;

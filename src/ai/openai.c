@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 
 static char *v1_url(const char *base, const char *path)
@@ -26,7 +26,7 @@ static char *v1_url(const char *base, const char *path)
     int has_v1 = n >= 3 && strcmp(base + n - 3, "/v1") == 0;
     has_v1 |= n >= 4 && strcmp(base + n - 4, "/v1/") == 0;
     snprintf(full, sizeof full, "%s%s", has_v1 ? "" : "/v1", path);
-    return ai_join_url(base, full);
+    return ai__join_url(base, full);
 }
 
 static enum kr_code post(struct ai *ai, const char *path, const struct net_request *tmpl,
@@ -40,7 +40,7 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
     req.url = url;
     req.method = "POST";
     req.max_response = 64u << 20;
-    rc = ai_send_json(ai, AI_VENDOR_OPENAI, &req, root, err);
+    rc = ai__send_json(ai, AI_VENDOR_OPENAI, &req, root, err);
     free(url);
     return rc;
 }
@@ -64,7 +64,7 @@ static json_t *user_content(const struct ai_prompt *p)
     json_t *c = json_pack("[{s:s,s:s}]", "type", "text", "text", p->user);
     for (size_t i = 0; c && i < p->nimages; i++) {
         const char *mime = p->images[i].mime ? p->images[i].mime : "image/jpeg";
-        char *b64 = ai_b64_encode(p->images[i].data, p->images[i].len);
+        char *b64 = ai__b64_encode(p->images[i].data, p->images[i].len);
         size_t n = b64 ? strlen(b64) + strlen(mime) + 16 : 0;
         char *url = b64 ? malloc(n) : NULL;
         if (!url) {
@@ -100,7 +100,7 @@ static enum kr_code chat_object(json_t *root, json_t **obj, struct kr_err *err)
         return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: no usable output (%s)", fr);
     if (!content)
         return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: the reply has no content");
-    return ai_parse_reply_text(content, strlen(content), obj, err);
+    return ai__parse_reply_text(content, strlen(content), obj, err);
 }
 
 static enum kr_code openai_structured(struct ai *ai, const struct ai_prompt *p, json_t **obj,
@@ -114,7 +114,7 @@ static enum kr_code openai_structured(struct ai *ai, const struct ai_prompt *p, 
                      ai->openai_model, "messages", "role", "system", "content", p->system, "role",
                      "user", "content", content, "temperature", p->temperature, "response_format",
                      "type", "json_schema", "json_schema", "name", "karat_reply", "strict", 1,
-                     "schema", ai_schema_openai(p->fields, p->nfields));
+                     "schema", ai__schema_openai(p->fields, p->nfields));
     if (!body)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     rc = post_json(ai, "/chat/completions", body, &root, err);
@@ -197,7 +197,7 @@ static enum kr_code openai_image(struct ai *ai, const struct ai_image_req *req,
         rc = kr_fail(err, KR_EUPSTREAM, "no_image", "openai returned no image");
         goto out;
     }
-    out->data = ai_b64_decode(b64, strlen(b64), &out->len);
+    out->data = ai__b64_decode(b64, strlen(b64), &out->len);
     if (!out->data || !out->len) {
         free(out->data);
         out->data = NULL;

@@ -1,7 +1,7 @@
 /*
  * pool.c - getting one HTTP request answered by a cloud model provider.
  *
- * ai_send() owns everything between "here is a request" and "here is a 2xx
+ * ai__send() owns everything between "here is a request" and "here is a 2xx
  * reply": it picks a key from the vendor's pool (round robin over keys that
  * are not cooling down), puts the key in a header (x-goog-api-key or
  * Authorization: Bearer, never the URL), waits for a slot under the
@@ -25,13 +25,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/util.h"
 
 #define KEY_OUT_MS    (3600.0 * 1000.0)
 #define HONOUR_MAX_MS 120000L
 
-void ai_pool_init(struct ai_pool *p, char **keys, int nkeys, int limit)
+void ai__pool_init(struct ai_pool *p, char **keys, int nkeys, int limit)
 {
     memset(p, 0, sizeof *p);
     pthread_mutex_init(&p->mu, NULL);
@@ -49,7 +49,7 @@ void ai_pool_init(struct ai_pool *p, char **keys, int nkeys, int limit)
     p->limit = limit > 0 ? limit : 1;
 }
 
-void ai_pool_release(struct ai_pool *p)
+void ai__pool_release(struct ai_pool *p)
 {
     for (int i = 0; i < p->nkeys; i++) {
         /* wipe before free: keys are secrets */
@@ -138,7 +138,7 @@ static void gate_leave(struct ai_pool *p)
     pthread_mutex_unlock(&p->mu);
 }
 
-long ai_parse_duration_ms(const char *s)
+long ai__parse_duration_ms(const char *s)
 {
     char *end;
     double d;
@@ -188,7 +188,7 @@ static void read_gemini_details(json_t *details, struct verdict *v, int *per_day
         if (!type)
             continue;
         if (strstr(type, "RetryInfo"))
-            v->wait_ms = ai_parse_duration_ms(json_string_value(json_object_get(d, "retryDelay")));
+            v->wait_ms = ai__parse_duration_ms(json_string_value(json_object_get(d, "retryDelay")));
         if (strstr(type, "ErrorInfo")) {
             const char *reason = json_string_value(json_object_get(d, "reason"));
             *bad_key |= reason && strcmp(reason, "API_KEY_INVALID") == 0;
@@ -271,7 +271,7 @@ static enum kr_code out_of_keys(enum ai_vendor vendor, enum ai_key_state why, co
     return kr_fail(err, KR_ERATELIMIT, "ai_rate_limited", "%s: rate limited (%s)", who, last);
 }
 
-enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
+enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
                      struct net_response *resp, struct kr_err *err)
 {
     struct ai_pool *p = &ai->pool[vendor];
@@ -347,13 +347,13 @@ enum kr_code ai_send(struct ai *ai, enum ai_vendor vendor, const struct net_requ
                    "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
 }
 
-enum kr_code ai_send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
+enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
                           json_t **root, struct kr_err *err)
 {
     struct net_response r;
     enum kr_code rc;
     net_response_init(&r);
-    rc = ai_send(ai, vendor, req, &r, err);
+    rc = ai__send(ai, vendor, req, &r, err);
     if (!rc) {
         *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
         if (!*root)

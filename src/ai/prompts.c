@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 
 static const char data_rule[] =
     "The block between BEGIN SELLER DATA and END SELLER DATA is a JSON document supplied by a "
@@ -50,7 +50,7 @@ static const char *const copy_system[] = {
         "attributes given for the pieces; do not invent materials or claims.",
 };
 
-void ai_prompt_release(struct ai_prompt *p)
+void ai__prompt_release(struct ai_prompt *p)
 {
     free(p->system);
     free(p->user);
@@ -92,7 +92,7 @@ static enum kr_code finish(struct ai_prompt *p, const char *system, struct buf *
     if (!js || !p->system || buf_appendf(user, "\nBEGIN SELLER DATA\n%s\nEND SELLER DATA\n", js)) {
         free(js);
         buf_release(user);
-        ai_prompt_release(p);
+        ai__prompt_release(p);
         return KR_ENOMEM;
     }
     free(js);
@@ -101,7 +101,7 @@ static enum kr_code finish(struct ai_prompt *p, const char *system, struct buf *
     return KR_OK;
 }
 
-enum kr_code ai_prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p)
+enum kr_code ai__prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p)
 {
     struct buf b;
     json_t *data = json_object();
@@ -122,7 +122,7 @@ enum kr_code ai_prompt_extract(const struct ai_extract_req *req, struct ai_promp
     return finish(p, extract_system, &b, data);
 }
 
-enum kr_code ai_prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p)
+enum kr_code ai__prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p)
 {
     static const char *const task[] = {
         [AI_COPY_CAPTION] = "Write a name, a short description and a one-line caption.",
@@ -141,7 +141,7 @@ enum kr_code ai_prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p)
         kind = AI_COPY_CAPTION;
     buf_init(&b, 0);
     buf_appendf(&b, "%s\n", task[kind]);
-    p->fields = req->nfields ? req->fields : ai_default_copy_fields(req->kind, &nf);
+    p->fields = req->nfields ? req->fields : ai__default_copy_fields(req->kind, &nf);
     p->nfields = req->nfields ? req->nfields : nf;
     list_fields(&b, p->fields, p->nfields);
     add_str(data, "product_type", req->product_type);
@@ -156,7 +156,7 @@ enum kr_code ai_prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p)
     return finish(p, copy_system[kind], &b, data);
 }
 
-const struct ai_field *ai_default_copy_fields(enum ai_copy_kind kind, size_t *n)
+const struct ai_field *ai__default_copy_fields(enum ai_copy_kind kind, size_t *n)
 {
     static const struct ai_field caption[] = {
         {"name", "a short product name", NULL, 0, 80, 0},

@@ -4,7 +4,7 @@
  *
  * Both schemas let each field be null: a model that cannot tell a value
  * from the photo is told to say so instead of guessing, and a null becomes
- * a blank with a note. ai_validate() is strict about shape (an object; a
+ * a blank with a note. ai__validate() is strict about shape (an object; a
  * string or list of strings per field; allowed values only, matched without
  * regard to case and returned in the caller's spelling) and lenient only
  * where nothing is invented: numbers become text, an over-long text is
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "core/utf8.h"
 #include "core/util.h"
 
@@ -40,7 +40,7 @@ static json_t *describe(const struct ai_field *f)
     return json_string(text);
 }
 
-json_t *ai_schema_gemini(const struct ai_field *f, size_t n)
+json_t *ai__schema_gemini(const struct ai_field *f, size_t n)
 {
     json_t *props = json_object(), *req = json_array(), *order = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -59,7 +59,7 @@ json_t *ai_schema_gemini(const struct ai_field *f, size_t n)
                      "propertyOrdering", order);
 }
 
-json_t *ai_schema_openai(const struct ai_field *f, size_t n)
+json_t *ai__schema_openai(const struct ai_field *f, size_t n)
 {
     json_t *props = json_object(), *req = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -179,7 +179,7 @@ static json_t *check_field(const struct ai_field *f, json_t *v, int *bad, int *s
     return arr;
 }
 
-enum kr_code ai_validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
+enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
                          json_t **notes, struct kr_err *err)
 {
     json_t *o, *nt;
@@ -226,7 +226,7 @@ enum kr_code ai_validate(const struct ai_field *f, size_t n, json_t *reply, json
     return KR_OK;
 }
 
-enum kr_code ai_parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err)
+enum kr_code ai__parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err)
 {
     json_error_t je;
     json_t *j;

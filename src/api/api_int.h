@@ -11,28 +11,28 @@
 #include "repo/repo.h"
 
 /* Integer argument from query or form; writes a 400 and returns -1 when bad. */
-int api_int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+int api__int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                 int lo, int hi, int *out);
 /* yes/no (true/false, 1/0) argument; 400 and -1 when neither. */
-int api_bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+int api__bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                  int *out);
 /* The uploaded file in `field`: 400 when missing or empty, 415 when the body is not a form. */
-const struct http_file *api_image_file(struct http_request *req, struct http_response *res,
+const struct http_file *api__image_file(struct http_request *req, struct http_response *res,
                                        const char *field);
 /* The client's file name reduced to a display name: no folders, control
  * bytes as '_', invalid UTF-8 as U+FFFD (so it always fits in JSON; the
  * name is cleaned rather than refused), cut on a character boundary. */
-void api_display_name(const char *filename, char *out, size_t n);
+void api__display_name(const char *filename, char *out, size_t n);
 /* Take a slot of `work` for the requesting client before any side effect;
  * on refusal writes 429 (with Retry-After) and returns -1. Give it back with
- * api_release() with the same client string. */
-int api_admit(struct api_app *app, enum api_work work, struct http_request *req,
+ * api__release() with the same client string. */
+int api__admit(struct api_app *app, enum api_work work, struct http_request *req,
               struct http_response *res, char client[ADMIT_CLIENT_LEN]);
-void api_release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN]);
+void api__release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN]);
 /* The error fields of an answer that carries more than an error:
  * "error" and "detail" (the message; FastAPI clients read detail), "code". */
-void api_error_fields(json_t *o, const char *msg, const char *code);
+void api__error_fields(json_t *o, const char *msg, const char *code);
 /* {"id", ["score",] "distance", "path"} */
-json_t *api_match_json(const struct repo_match *m, int with_score);
+json_t *api__match_json(const struct repo_match *m, int with_score);
 
 #endif

@@ -184,7 +184,7 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
                        "type is required (e.g. earrings), at most 100 characters");
         return;
     }
-    if (!(f = api_image_file(req, res, "file")))
+    if (!(f = api__image_file(req, res, "file")))
         return;
     if (!app->ai) {
         http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
@@ -194,7 +194,7 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
         http_res_from_err(res, &err);
         return;
     }
-    api_display_name(f->filename, name, sizeof name);
+    api__display_name(f->filename, name, sizeof name);
     struct repo_ingest_req in = {.data = f->data,
                                  .len = f->len,
                                  .filename = name,

@@ -160,7 +160,7 @@ static enum kr_code save_uploads(struct api_app *app, struct http_request *req, 
         if (rc)
             return rc;
         json_array_append_new(refs, json_string(url));
-        api_display_name(files[i]->filename, url, sizeof url);
+        api__display_name(files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));
     }
     return KR_OK;
@@ -350,13 +350,13 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
     json_t *params = NULL, *items = NULL;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api_admit(app, API_WORK_JOBS, req, res, client))
+    if (!ready(app, res) || api__admit(app, API_WORK_JOBS, req, res, client))
         return;
     if (parse_common(app, req, res, &p) ||
         catalog_job_input(app->catalog, &p.r, &params, &items, &err)) {
         if (!res->status)
             http_res_from_err(res, &err);
-        api_release(app, API_WORK_JOBS, client);
+        api__release(app, API_WORK_JOBS, client);
     } else {
         respond_job(app, req, res, client, CATALOG_JOB, params, items);
     }
@@ -394,10 +394,10 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     enum kr_code rc;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api_admit(app, API_WORK_JOBS, req, res, client))
+    if (!ready(app, res) || api__admit(app, API_WORK_JOBS, req, res, client))
         goto out;
     if (parse_common(app, req, res, &p)) {
-        api_release(app, API_WORK_JOBS, client);
+        api__release(app, API_WORK_JOBS, client);
         goto out;
     }
     rc = catalog_list_arg(arg(req, p.body, "group_sizes", p.tmp), 256, 8, "group_sizes", sizes_s,
@@ -415,7 +415,7 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
         rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
     if (rc) {
         http_res_from_err(res, &err);
-        api_release(app, API_WORK_JOBS, client);
+        api__release(app, API_WORK_JOBS, client);
     } else {
         respond_job(app, req, res, client, CATALOG_VARIATIONS_JOB, params, items);
     }
@@ -461,15 +461,15 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
                        "send the .xlsx template as multipart/form-data in the field 'file'");
         return;
     }
-    api_display_name(f->filename, name, sizeof name);
-    if (api_admit(app, API_WORK_TEMPLATE, req, res, client))
+    api__display_name(f->filename, name, sizeof name);
+    if (api__admit(app, API_WORK_TEMPLATE, req, res, client))
         return;
     if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
                              http_req_param(req, "type"), f->data, f->len, name, &doc, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, doc);
-    api_release(app, API_WORK_TEMPLATE, client);
+    api__release(app, API_WORK_TEMPLATE, client);
 }
 
 void api_template_get(struct http_request *req, struct http_response *res, void *app_)
@@ -508,10 +508,10 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
         http_res_error(res, 400, "missing_field", "type and marketplace are required");
         return;
     }
-    if (api_admit(app, API_WORK_TEMPLATE, req, res, client))
+    if (api__admit(app, API_WORK_TEMPLATE, req, res, client))
         return;
     rc = catalog_template_clear(app->catalog, mp, type, &doc, &err);
-    api_release(app, API_WORK_TEMPLATE, client);
+    api__release(app, API_WORK_TEMPLATE, client);
     if (rc) {
         http_res_from_err(res, &err);
         return;

@@ -26,7 +26,7 @@ const char *api_bucket_arg(struct api_app *app, struct http_request *req, struct
     return NULL;
 }
 
-int api_int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+int api__int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                 int lo, int hi, int *out)
 {
     const char *v = http_req_arg(req, name);
@@ -47,7 +47,7 @@ int api_int_arg(struct http_request *req, struct http_response *res, const char 
     return 0;
 }
 
-int api_bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
+int api__bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                  int *out)
 {
     const char *v = http_req_arg(req, name);
@@ -65,7 +65,7 @@ int api_bool_arg(struct http_request *req, struct http_response *res, const char
     return 0;
 }
 
-const struct http_file *api_image_file(struct http_request *req, struct http_response *res,
+const struct http_file *api__image_file(struct http_request *req, struct http_response *res,
                                        const char *field)
 {
     const struct http_file *f = http_req_file(req, field);
@@ -108,7 +108,7 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
-void api_display_name(const char *filename, char *out, size_t n)
+void api__display_name(const char *filename, char *out, size_t n)
 {
     const char *base = filename ? filename : "";
     const char *s1 = strrchr(base, '/'), *s2 = strrchr(base, '\\');
@@ -135,7 +135,7 @@ void api_display_name(const char *filename, char *out, size_t n)
         out[k] = '\0';
 }
 
-json_t *api_match_json(const struct repo_match *m, int with_score)
+json_t *api__match_json(const struct repo_match *m, int with_score)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(m->id));
@@ -176,7 +176,7 @@ void api_admission_close(struct api_app *app)
     }
 }
 
-int api_admit(struct api_app *app, enum api_work work, struct http_request *req,
+int api__admit(struct api_app *app, enum api_work work, struct http_request *req,
               struct http_response *res, char client[ADMIT_CLIENT_LEN])
 {
     struct kr_err err = {0};
@@ -193,7 +193,7 @@ int api_admit(struct api_app *app, enum api_work work, struct http_request *req,
     return -1;
 }
 
-void api_release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN])
+void api__release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN])
 {
     if (work == API_WORK_JOBS) {
         if (app->jobs)
@@ -203,7 +203,7 @@ void api_release(struct api_app *app, enum api_work work, const char client[ADMI
     }
 }
 
-void api_error_fields(json_t *o, const char *msg, const char *code)
+void api__error_fields(json_t *o, const char *msg, const char *code)
 {
     json_object_set_new(o, "error", json_string(msg));
     json_object_set_new(o, "code", json_string(code));

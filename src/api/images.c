@@ -30,10 +30,10 @@ static int read_upload(struct api_app *app, struct http_request *req, struct htt
     up->website = http_req_arg(req, "website");
     if (!up->website || !*up->website)
         up->website = "alya";
-    up->file = api_image_file(req, res, "file");
+    up->file = api__image_file(req, res, "file");
     if (!up->file)
         return -1;
-    api_display_name(up->file->filename, up->name, sizeof up->name);
+    api__display_name(up->file->filename, up->name, sizeof up->name);
     return 0;
 }
 
@@ -56,7 +56,7 @@ static json_t *duplicate_json(const struct repo_ingest_res *r)
 {
     json_t *o = json_object(), *arr = json_array();
     for (int i = 0; i < r->nmatches; i++)
-        json_array_append_new(arr, api_match_json(&r->matches[i], 0));
+        json_array_append_new(arr, api__match_json(&r->matches[i], 0));
     json_object_set_new(o, "duplicate_found", json_true());
     json_object_set_new(o, "results", arr);
     return o;
@@ -71,8 +71,8 @@ void api_image_similarity_search(struct http_request *req, struct http_response 
     int top_k, check;
     json_t *o;
 
-    if (api_int_arg(req, res, "top_k", 1, 1, 16, &top_k) ||
-        api_bool_arg(req, res, "check_duplicate", 1, &check) || read_upload(app, req, res, &up))
+    if (api__int_arg(req, res, "top_k", 1, 1, 16, &top_k) ||
+        api__bool_arg(req, res, "check_duplicate", 1, &check) || read_upload(app, req, res, &up))
         return;
     if (ingest(app, &up, check, top_k, &r, &err)) {
         http_res_from_err(res, &err);
@@ -122,9 +122,9 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
     int top_k, n = 0;
     json_t *arr, *o;
 
-    if (api_int_arg(req, res, "top_k", 5, 1, 64, &top_k))
+    if (api__int_arg(req, res, "top_k", 5, 1, 64, &top_k))
         return;
-    f = api_image_file(req, res, "file");
+    f = api__image_file(req, res, "file");
     if (!f)
         return;
     if (repo_search(app->repo, f->data, f->len, top_k, hits, &n, &err)) {
@@ -133,7 +133,7 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
     }
     arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, api_match_json(&hits[i], 1));
+        json_array_append_new(arr, api__match_json(&hits[i], 1));
     o = json_object();
     json_object_set_new(o, "results", arr);
     http_res_json(res, 200, o);
@@ -194,9 +194,9 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
     json_object_set_new(o, "results", results);
     if (!deleted && failed.code) {
         status = http_status_for(failed.code);
-        api_error_fields(o, failed.msg, failed.slug ? failed.slug : "error");
+        api__error_fields(o, failed.msg, failed.slug ? failed.slug : "error");
     } else if (!deleted) {
-        api_error_fields(o, "Image not found", "not_found");
+        api__error_fields(o, "Image not found", "not_found");
     }
     http_res_json(res, deleted ? 200 : status, o);
 }

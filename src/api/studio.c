@@ -169,7 +169,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_from_err(res, &err);
         return;
     }
-    if (api_admit(app, API_WORK_STUDIO, req, res, client))
+    if (api__admit(app, API_WORK_STUDIO, req, res, client))
         return;
     if (read_source(app, url, "s3_urls", &b, &src, name, sizeof name, res))
         goto out;
@@ -180,7 +180,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
-    api_release(app, API_WORK_STUDIO, client);
+    api__release(app, API_WORK_STUDIO, client);
 }
 
 /* The optional form fields of /regenerate-image; -1 after writing a 400. */
@@ -190,7 +190,7 @@ static int regen_options(struct http_request *req, struct http_response *res,
     const char *pt = http_req_arg(req, "product_type"), *v;
     struct kr_err err;
 
-    if (api_int_arg(req, res, "prompt_index", -1, 0, 63, &rq->prompt_index))
+    if (api__int_arg(req, res, "prompt_index", -1, 0, 63, &rq->prompt_index))
         return -1;
     if (!pt || studio_product_parse(pt, &rq->product, &err) || rq->prompt_index < 0) {
         http_res_error(res, 400, "invalid_argument", "Invalid product_type or prompt_index");
@@ -201,7 +201,7 @@ static int regen_options(struct http_request *req, struct http_response *res,
         http_res_from_err(res, &err);
         return -1;
     }
-    if (api_bool_arg(req, res, "shadow", 0, &rq->shadow))
+    if (api__bool_arg(req, res, "shadow", 0, &rq->shadow))
         return -1;
     v = http_req_arg(req, "marketplace");
     util_strlcpy(rq->marketplace, v && *v ? v : STUDIO_MARKETPLACE, sizeof rq->marketplace);
@@ -232,7 +232,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
                        "prompt_index are required");
         return;
     }
-    if (regen_options(req, res, &rq) || api_admit(app, API_WORK_STUDIO, req, res, client))
+    if (regen_options(req, res, &rq) || api__admit(app, API_WORK_STUDIO, req, res, client))
         return;
     if (read_source(app, orig, "original_image_url", &b, &src, name, sizeof name, res))
         goto out;
@@ -243,5 +243,5 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
-    api_release(app, API_WORK_STUDIO, client);
+    api__release(app, API_WORK_STUDIO, client);
 }

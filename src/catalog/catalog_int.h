@@ -36,21 +36,21 @@ struct catalog {
 };
 
 /* The schema for (marketplace, type), loaded once and shared read-only. */
-enum kr_code catalog_schema(struct catalog *c, const char *marketplace, const char *type,
+enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const char *type,
                             const struct sheet_schema **out, struct kr_err *err);
 
 /* ---- SKU cache (item.c, end) ---- */
 
 /* Hex digest naming a field set (names, limits, allowed values). */
-void catalog_fields_hash(const struct ai_field *f, size_t n, char out[17]);
+void catalog__fields_hash(const struct ai_field *f, size_t n, char out[17]);
 /* The cached values for (sku, schema, part, fields hash): *values is a new
  * object, or NULL on a miss. When image_sha is given, an entry recorded for
  * other photo bytes is a miss. Lookup failures are misses. */
-json_t *catalog_cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
+json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
                           const char *fields_hash, const char *sku, const char *image_sha);
 /* Record values (only non-empty strings/numbers/arrays are kept). Failures
  * are logged, never fatal. */
-void catalog_cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
+void catalog__cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
                        const char *fields_hash, const char *sku, const char *image_sha,
                        json_t *values);
 
@@ -58,18 +58,18 @@ void catalog_cache_put(struct catalog *c, const struct sheet_schema *s, const ch
 
 /* Params shared by both kinds: canonical marketplace/type, template, append;
  * *schema is the schema they name. */
-enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
+enum kr_code catalog__job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
                                 const struct sheet_schema **schema, struct kr_err *err);
 /* The request's SKUs as a set (*set: a new object keyed by SKU, which callers
  * extend with the SKUs and family codes they add); KR_EINVAL "duplicate_sku"
  * for a SKU given twice. */
-enum kr_code catalog_sku_set(json_t *skus, json_t **set, struct kr_err *err);
+enum kr_code catalog__sku_set(json_t *skus, json_t **set, struct kr_err *err);
 
 /* ---- per item (item.c) ---- */
 
 /* Photo + SKU -> the item result {"url","sku","image_sha256","values",
  * "notes","cached":{"attributes","copy"}}. */
-enum kr_code catalog_item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
+enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
                               const char *sku, json_t **result, struct kr_err *err);
 
 /* ---- output (pipeline.c, end) ---- */
@@ -77,20 +77,20 @@ enum kr_code catalog_item_run(struct catalog *c, const struct sheet_schema *s, c
 /* One sheet row from an item's values: built, then overrides ({column:
  * text}, may be NULL; only columns the schema has) set, then validated;
  * *row and *warnings are new. */
-enum kr_code catalog_row(const struct sheet_schema *s, const char *sku, json_t *values,
+enum kr_code catalog__row(const struct sheet_schema *s, const char *sku, json_t *values,
                          json_t *overrides, json_t **row, json_t **warnings, struct kr_err *err);
 /* Name of the first copy column with this role, or NULL. */
-const char *catalog_copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
+const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
 /* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
-json_t *catalog_result_entry(const struct sheet_schema *s, const char *url, const char *sku,
+json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings);
 /* Write the xlsx (fresh, or the params' template filled) and the CSV of
  * rows; sets "excel_file", "csv_file" (and, with a template, "template":
  * {"url", "mode", "missing_columns"}) on result. */
-enum kr_code catalog_write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
+enum kr_code catalog__write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
                                  json_t *rows, json_t *result, struct kr_err *err);
 
-/* The finish step both job kinds share (catalog_finish): the kind's rows
+/* The finish step both job kinds share (catalog__finish): the kind's rows
  * callback fills rows and results from the items; then no rows is
  * KR_EUPSTREAM "no_rows" (naming the first item's error), else the files
  * are written and out, {"results", ...the kind's keys, "marketplace",
@@ -105,23 +105,23 @@ struct catalog_out {
 };
 typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs, json_t *docs,
                                         struct kr_err *err);
-enum kr_code catalog_finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
                             json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
                             struct kr_err *err);
 /* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
  * "warnings": []} (new) from its job doc; the error's message becomes
  * o->first_error when none is set yet. */
-json_t *catalog_failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc);
+json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc);
 
 /* Job callbacks. */
-enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, size_t index,
+enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
                               json_t *item, json_t **result, struct kr_err *err);
-enum kr_code catalog_job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
                                 json_t *docs, json_t **result, struct kr_err *err);
-enum kr_code catalog_var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
                                 json_t *docs, json_t **result, struct kr_err *err);
 
 /* Small helpers. */
-const char *catalog_str(json_t *o, const char *key); /* "" when absent */
+const char *catalog__str(json_t *o, const char *key); /* "" when absent */
 
 #endif

@@ -2,7 +2,7 @@
  * item.c - one product through the models: photo -> attributes,
  * measurements and listing copy, with the SKU cache in front of each model.
  *
- * Steps (catalog_item_run):
+ * Steps (catalog__item_run):
  *   1. read the photo through catalog_io (bounded) and probe it, so a
  *      non-image fails here with a clear error and costs no model call;
  *   2. attributes + measurements (the schema's "attr" and "dims" columns)
@@ -101,8 +101,8 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
 
     if (!f)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    catalog_fields_hash(f, n, hash);
-    cached = n ? catalog_cache_get(x->c, x->s, "attributes", hash, x->sku, x->sha) : NULL;
+    catalog__fields_hash(f, n, hash);
+    cached = n ? catalog__cache_get(x->c, x->s, "attributes", hash, x->sku, x->sha) : NULL;
     if (cached || n == 0) {
         x->attr_cached = cached != NULL;
         atomic_fetch_add(&x->c->cache_hits, cached != NULL);
@@ -119,7 +119,7 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
     if (rc == KR_OK) {
         merge(x->values, out);
         merge(x->notes, notes);
-        catalog_cache_put(x->c, x->s, "attributes", hash, x->sku, x->sha, out);
+        catalog__cache_put(x->c, x->s, "attributes", hash, x->sku, x->sha, out);
     } else {
         kr_err_prefix(err, "attributes: ");
     }
@@ -161,8 +161,8 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
 
     if (!f)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    catalog_fields_hash(f, n, hash);
-    cached = n ? catalog_cache_get(x->c, x->s, "copy", hash, x->sku, NULL) : NULL;
+    catalog__fields_hash(f, n, hash);
+    cached = n ? catalog__cache_get(x->c, x->s, "copy", hash, x->sku, NULL) : NULL;
     if (!cached)
         cached = json_object();
     nmiss = missing_only(f, n, cached);
@@ -182,7 +182,7 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
         rc = ai_copy(x->c->o.ai, &req, &out, err);
         if (rc == KR_OK) {
             merge(cached, out); /* cached + new: everything known for this SKU */
-            catalog_cache_put(x->c, x->s, "copy", hash, x->sku, NULL, cached);
+            catalog__cache_put(x->c, x->s, "copy", hash, x->sku, NULL, cached);
         } else {
             kr_err_prefix(err, "listing copy: ");
         }
@@ -195,7 +195,7 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     return rc;
 }
 
-enum kr_code catalog_item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
+enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
                               const char *sku, json_t **result, struct kr_err *err)
 {
     struct item x = {.c = c, .s = s, .sku = sku};
@@ -244,7 +244,7 @@ enum kr_code catalog_item_run(struct catalog *c, const struct sheet_schema *s, c
 
 #define NS_CACHE "sku_cache"
 
-void catalog_fields_hash(const struct ai_field *f, size_t n, char out[17])
+void catalog__fields_hash(const struct ai_field *f, size_t n, char out[17])
 {
     struct buf b;
     char hex[65];
@@ -269,7 +269,7 @@ static void cache_key(const struct sheet_schema *s, const char *part, const char
              sku);
 }
 
-json_t *catalog_cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
+json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
                           const char *fields_hash, const char *sku, const char *image_sha)
 {
     char key[512], *text = NULL;
@@ -288,7 +288,7 @@ json_t *catalog_cache_get(struct catalog *c, const struct sheet_schema *s, const
     }
     doc = json_loads(text, 0, NULL);
     free(text);
-    if (!image_sha || strcmp(catalog_str(doc, "image_sha256"), image_sha) == 0)
+    if (!image_sha || strcmp(catalog__str(doc, "image_sha256"), image_sha) == 0)
         values = json_incref(json_object_get(doc, "values"));
     json_decref(doc);
     if (values && !json_is_object(values)) {
@@ -298,7 +298,7 @@ json_t *catalog_cache_get(struct catalog *c, const struct sheet_schema *s, const
     return values;
 }
 
-void catalog_cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
+void catalog__cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
                        const char *fields_hash, const char *sku, const char *image_sha,
                        json_t *values)
 {

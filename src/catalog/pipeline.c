@@ -6,7 +6,7 @@
  * checked at submit) and, optionally, a template; its items are
  * {"url", "sku"}. The item callback hands off to item.c; the finish callback
  * builds one validated row per successful item in input order; its ending
- * (catalog_finish, shared with the variations kind) writes the files (second
+ * (catalog__finish, shared with the variations kind) writes the files (second
  * half of this file) and assembles the response the original returned:
  * {"results": [{"attributes", "warnings"}...], "excel_file", "csv_file"}.
  *
@@ -22,7 +22,7 @@
 #include "core/log.h"
 #include "core/util.h"
 
-const char *catalog_str(json_t *o, const char *key)
+const char *catalog__str(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
@@ -114,7 +114,7 @@ static enum kr_code load_schema(struct catalog *c, const char *mp, const char *t
     return rc;
 }
 
-enum kr_code catalog_schema(struct catalog *c, const char *marketplace, const char *type,
+enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const char *type,
                             const struct sheet_schema **out, struct kr_err *err)
 {
     char code[16];
@@ -146,7 +146,7 @@ enum kr_code catalog_schema(struct catalog *c, const char *marketplace, const ch
 
 /* ---- the "catalog" job kind ---- */
 
-enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, size_t index,
+enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
                               json_t *item, json_t **result, struct kr_err *err)
 {
     struct catalog *c = ctx;
@@ -155,11 +155,11 @@ enum kr_code catalog_job_item(void *ctx, const char *job_id, json_t *params, siz
     (void)job_id;
     (void)index;
 
-    rc = catalog_schema(c, catalog_str(params, "marketplace"), catalog_str(params, "product_type"),
+    rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
                         &s, err);
     if (rc == KR_OK)
         rc =
-            catalog_item_run(c, s, catalog_str(item, "url"), catalog_str(item, "sku"), result, err);
+            catalog__item_run(c, s, catalog__str(item, "url"), catalog__str(item, "sku"), result, err);
     atomic_fetch_add(rc ? &c->items_failed : &c->items_ok, 1);
     return rc;
 }
@@ -175,38 +175,38 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs, json_t *
     {
         json_t *in = json_array_get(inputs, i), *row = NULL, *warnings = NULL;
         json_t *values = json_object_get(json_object_get(doc, "result"), "values");
-        const char *url = catalog_str(in, "url"), *sku = catalog_str(in, "sku");
+        const char *url = catalog__str(in, "url"), *sku = catalog__str(in, "sku");
         enum kr_code rc;
 
-        if (strcmp(catalog_str(doc, "status"), "done") != 0) {
-            json_array_append_new(o->results, catalog_failed_entry(o, url, sku, doc));
+        if (strcmp(catalog__str(doc, "status"), "done") != 0) {
+            json_array_append_new(o->results, catalog__failed_entry(o, url, sku, doc));
             continue;
         }
-        rc = catalog_row(o->s, sku, values, NULL, &row, &warnings, err);
+        rc = catalog__row(o->s, sku, values, NULL, &row, &warnings, err);
         if (rc)
             return rc;
         json_array_append(o->rows, row);
-        json_array_append_new(o->results, catalog_result_entry(o->s, url, sku, row, warnings));
+        json_array_append_new(o->results, catalog__result_entry(o->s, url, sku, row, warnings));
         json_decref(row);
         json_decref(warnings);
     }
     return KR_OK;
 }
 
-enum kr_code catalog_job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
                                 json_t *docs, json_t **result, struct kr_err *err)
 {
-    return catalog_finish(ctx, "catalog", job_id, params, inputs, docs, collect_rows, result, err);
+    return catalog__finish(ctx, "catalog", job_id, params, inputs, docs, collect_rows, result, err);
 }
 
-enum kr_code catalog_finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
                             json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
                             struct kr_err *err)
 {
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
     enum kr_code rc;
 
-    rc = catalog_schema(c, catalog_str(params, "marketplace"), catalog_str(params, "product_type"),
+    rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
                         &o.s, err);
     o.out = rc ? NULL : json_pack("{s:O}", "results", o.results);
     if (!rc && (!o.rows || !o.results || !o.out))
@@ -221,7 +221,7 @@ enum kr_code catalog_finish(struct catalog *c, const char *kind, const char *job
         json_object_set_new(o.out, "marketplace", json_string(sheet_marketplace(o.s)));
         json_object_set_new(o.out, "product_type", json_string(sheet_product_type(o.s)));
         json_object_set_new(o.out, "rows", json_integer((json_int_t)json_array_size(o.rows)));
-        rc = catalog_write_files(c, o.s, params, o.rows, o.out, err);
+        rc = catalog__write_files(c, o.s, params, o.rows, o.out, err);
     }
     if (!rc)
         log_info("%s job %s: %zu rows written", kind, job_id, json_array_size(o.rows));
@@ -238,9 +238,9 @@ enum kr_code catalog_register_jobs(struct catalog *c, struct jobs *j, struct kr_
 {
     enum kr_code rc;
 
-    c->kinds[0] = (struct jobs_kind){CATALOG_JOB, c, catalog_job_item, catalog_job_finish};
+    c->kinds[0] = (struct jobs_kind){CATALOG_JOB, c, catalog__job_item, catalog__job_finish};
     c->kinds[1] =
-        (struct jobs_kind){CATALOG_VARIATIONS_JOB, c, catalog_job_item, catalog_var_finish};
+        (struct jobs_kind){CATALOG_VARIATIONS_JOB, c, catalog__job_item, catalog__var_finish};
     rc = jobs_register(j, &c->kinds[0], err);
     return rc ? rc : jobs_register(j, &c->kinds[1], err);
 }
@@ -268,7 +268,7 @@ void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
  * the one shared template in S3 before processing and then wrote into it.
  */
 
-enum kr_code catalog_row(const struct sheet_schema *s, const char *sku, json_t *values,
+enum kr_code catalog__row(const struct sheet_schema *s, const char *sku, json_t *values,
                          json_t *overrides, json_t **row, json_t **warnings, struct kr_err *err)
 {
     json_t *empty = NULL, *v;
@@ -294,7 +294,7 @@ enum kr_code catalog_row(const struct sheet_schema *s, const char *sku, json_t *
     return rc;
 }
 
-const char *catalog_copy_column(const struct sheet_schema *s, enum sheet_copy_role role)
+const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role)
 {
     for (size_t i = 0; i < sheet_ncolumns(s); i++) {
         const struct sheet_column *col = sheet_column(s, i);
@@ -304,12 +304,12 @@ const char *catalog_copy_column(const struct sheet_schema *s, enum sheet_copy_ro
     return NULL;
 }
 
-json_t *catalog_result_entry(const struct sheet_schema *s, const char *url, const char *sku,
+json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings)
 {
-    const char *desc = catalog_copy_column(s, SHEET_COPY_DESCRIPTION);
+    const char *desc = catalog__copy_column(s, SHEET_COPY_DESCRIPTION);
     json_t *attrs = json_pack("{s:s, s:s, s:s}", "filename", url, "description",
-                              desc ? catalog_str(row, desc) : "", "skuid", sku);
+                              desc ? catalog__str(row, desc) : "", "skuid", sku);
 
     if (!attrs)
         return NULL;
@@ -318,13 +318,13 @@ json_t *catalog_result_entry(const struct sheet_schema *s, const char *url, cons
                      warnings ? json_incref(warnings) : json_array());
 }
 
-json_t *catalog_failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc)
+json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc)
 {
     json_t *error = json_object_get(doc, "error");
     json_t *e = error ? json_incref(error) : json_pack("{s:s}", "message", "failed");
 
     if (!o->first_error)
-        o->first_error = catalog_str(error, "message");
+        o->first_error = catalog__str(error, "message");
     return json_pack("{s:{s:s, s:s}, s:o, s:[]}", "attributes", "filename", url ? url : "", "skuid",
                      sku ? sku : "", "error", e, "warnings");
 }
@@ -333,7 +333,7 @@ static enum kr_code fill_template(struct catalog *c, const struct sheet_schema *
                                   json_t *rows, struct buf *xlsx, json_t *result,
                                   struct kr_err *err)
 {
-    const char *ref = catalog_str(params, "template");
+    const char *ref = catalog__str(params, "template");
     enum sheet_fill_mode mode =
         json_is_true(json_object_get(params, "append")) ? SHEET_FILL_APPEND : SHEET_FILL_REPLACE;
     struct buf tpl;
@@ -371,7 +371,7 @@ static enum kr_code save(struct catalog *c, const char *ext, struct buf *b, cons
     return rc;
 }
 
-enum kr_code catalog_write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
+enum kr_code catalog__write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
                                  json_t *rows, json_t *result, struct kr_err *err)
 {
     struct buf xlsx, csv;
@@ -379,7 +379,7 @@ enum kr_code catalog_write_files(struct catalog *c, const struct sheet_schema *s
 
     buf_init(&xlsx, 0);
     buf_init(&csv, 0);
-    if (*catalog_str(params, "template"))
+    if (*catalog__str(params, "template"))
         rc = fill_template(c, s, params, rows, &xlsx, result, err);
     else
         rc = sheet_write_xlsx(s, rows, &xlsx, err);

@@ -126,7 +126,7 @@ static enum kr_code pick_template(struct catalog *c, const struct sheet_schema *
     return KR_OK;
 }
 
-enum kr_code catalog_sku_set(json_t *skus, json_t **set, struct kr_err *err)
+enum kr_code catalog__sku_set(json_t *skus, json_t **set, struct kr_err *err)
 {
     size_t i;
     json_t *v;
@@ -182,7 +182,7 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
     if (nsku && nsku != n)
         return kr_fail(err, KR_EINVAL, "sku_count_mismatch",
                        "%zu images but %zu SKUs: give one SKU per image", n, nsku);
-    rc = catalog_sku_set(r->skus, &taken, err);
+    rc = catalog__sku_set(r->skus, &taken, err);
     for (size_t i = 0; !rc && i < n; i++) {
         const char *ref = json_string_value(json_array_get(r->refs, i));
         if (nsku) {
@@ -201,11 +201,11 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
     return rc;
 }
 
-enum kr_code catalog_job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
+enum kr_code catalog__job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
                                 const struct sheet_schema **schema, struct kr_err *err)
 {
     const struct sheet_schema *s;
-    enum kr_code rc = catalog_schema(c, r->marketplace, r->product_type, &s, err);
+    enum kr_code rc = catalog__schema(c, r->marketplace, r->product_type, &s, err);
 
     *params = NULL;
     *schema = s;
@@ -236,7 +236,7 @@ enum kr_code catalog_job_input(struct catalog *c, const struct catalog_req *r, j
                                json_t **items, struct kr_err *err)
 {
     const struct sheet_schema *s;
-    enum kr_code rc = catalog_job_params(c, r, params, &s, err);
+    enum kr_code rc = catalog__job_params(c, r, params, &s, err);
 
     *items = NULL;
     if (rc)
@@ -290,7 +290,7 @@ static enum kr_code need_store(struct catalog *c, const char *marketplace, const
 {
     if (!c->o.store)
         return kr_fail(err, KR_EUNSUPPORTED, "no_store", "templates need the server's store");
-    return catalog_schema(c, marketplace, type, s, err);
+    return catalog__schema(c, marketplace, type, s, err);
 }
 
 /* The dry fill of an upload: proves the workbook opens within the limits
@@ -375,7 +375,7 @@ static enum kr_code get_record(struct catalog *c, const char *marketplace, const
         return rc;
     *doc = json_loads(text, 0, NULL);
     free(text);
-    if (!json_is_object(*doc) || !*catalog_str(*doc, "url")) {
+    if (!json_is_object(*doc) || !*catalog__str(*doc, "url")) {
         json_decref(*doc);
         *doc = NULL;
         return kr_fail(err, KR_EIO, "bad_template_record", "template record %s is damaged", key);
@@ -402,7 +402,7 @@ enum kr_code catalog_template_clear(struct catalog *c, const char *marketplace, 
         return rc;
     buf_init(&in, c->o.max_template_bytes);
     buf_init(&out, 0);
-    rc = c->o.io.read(c->o.io.ctx, catalog_str(*doc, "url"), &in, err);
+    rc = c->o.io.read(c->o.io.ctx, catalog__str(*doc, "url"), &in, err);
     if (!rc && !(rc = catalog_template_admit(c, 0, err))) {
         rc = sheet_template_clear(s, in.data, in.len, &c->tpl_limits, &out, err);
         catalog_template_release(c);

@@ -178,10 +178,10 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
 
     *params = *items = NULL;
     rc = json_array_size(r->base.skus)
-             ? catalog_job_params(c, &r->base, params, &b.s, err)
+             ? catalog__job_params(c, &r->base, params, &b.s, err)
              : kr_fail(err, KR_EINVAL, "missing_skus", "skuids are required for variations");
     if (!rc)
-        rc = catalog_sku_set(r->base.skus, &b.taken, err);
+        rc = catalog__sku_set(r->base.skus, &b.taken, err);
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
         rc = kr_fail(err, KR_EINVAL, "bad_variation",
                      "give one variations_category per group_sizes entry");
@@ -247,9 +247,9 @@ static json_t *child_overrides(struct group_out *o, const char *size)
     json_t *ov = json_object();
 
     set_role(ov, o->s, SHEET_VAR_PARENT_CHILD, "child");
-    set_role(ov, o->s, SHEET_VAR_PARENT_SKU, catalog_str(o->group, "parent_sku"));
+    set_role(ov, o->s, SHEET_VAR_PARENT_SKU, catalog__str(o->group, "parent_sku"));
     set_role(ov, o->s, SHEET_VAR_RELATIONSHIP, "variation");
-    set_role(ov, o->s, SHEET_VAR_THEME, catalog_str(o->group, "theme"));
+    set_role(ov, o->s, SHEET_VAR_THEME, catalog__str(o->group, "theme"));
     set_role(ov, o->s, SHEET_VAR_SIZE, size);
     return ov;
 }
@@ -266,7 +266,7 @@ static void keep_parent_columns(const struct sheet_schema *s, json_t *row, json_
             json_object_del(row, sheet_column(s, c)->name);
     while (i-- > 0) {
         const struct sheet_column *c =
-            sheet_find_column(s, catalog_str(json_array_get(warnings, i), "column"));
+            sheet_find_column(s, catalog__str(json_array_get(warnings, i), "column"));
         if (!c || !c->parent)
             json_array_remove(warnings, i);
     }
@@ -276,7 +276,7 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
                             json_t *overrides, int parent, struct kr_err *err)
 {
     json_t *row = NULL, *warnings = NULL;
-    enum kr_code rc = catalog_row(o->s, sku, values, overrides, &row, &warnings, err);
+    enum kr_code rc = catalog__row(o->s, sku, values, overrides, &row, &warnings, err);
 
     if (rc)
         return rc;
@@ -284,7 +284,7 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
         keep_parent_columns(o->s, row, warnings);
     json_array_append(parent ? o->f->rows : o->child_rows, row);
     json_array_append_new(parent ? o->f->results : o->child_results,
-                          catalog_result_entry(o->s, url, sku, row, warnings));
+                          catalog__result_entry(o->s, url, sku, row, warnings));
     json_decref(row);
     json_decref(warnings);
     return KR_OK;
@@ -294,15 +294,15 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
 static enum kr_code photo_rows(struct group_out *o, json_t *in, json_t *doc, struct kr_err *err)
 {
     json_t *skus = json_object_get(in, "skus"), *values, *sku;
-    const char *url = catalog_str(in, "url"), *cat = catalog_str(o->group, "category");
+    const char *url = catalog__str(in, "url"), *cat = catalog__str(o->group, "category");
     enum kr_code rc = KR_OK;
     size_t k;
 
-    if (strcmp(catalog_str(doc, "status"), "done") != 0) {
+    if (strcmp(catalog__str(doc, "status"), "done") != 0) {
         json_array_foreach(skus, k, sku)
         {
             json_array_append_new(o->child_results,
-                                  catalog_failed_entry(o->f, url, json_string_value(sku), doc));
+                                  catalog__failed_entry(o->f, url, json_string_value(sku), doc));
         }
         return KR_OK;
     }
@@ -326,7 +326,7 @@ static enum kr_code photo_rows(struct group_out *o, json_t *in, json_t *doc, str
 
 static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
 {
-    const char *title = catalog_copy_column(o->s, SHEET_COPY_TITLE);
+    const char *title = catalog__copy_column(o->s, SHEET_COPY_TITLE);
     json_t *values = json_object(), *ov;
     enum kr_code rc;
 
@@ -334,8 +334,8 @@ static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
         json_object_set(values, title, json_object_get(o->first_values, title));
     ov = json_object();
     set_role(ov, o->s, SHEET_VAR_PARENT_CHILD, "parent");
-    set_role(ov, o->s, SHEET_VAR_THEME, catalog_str(o->group, "theme"));
-    rc = add_row(o, o->first_url, catalog_str(o->group, "parent_sku"), values, ov, 1, err);
+    set_role(ov, o->s, SHEET_VAR_THEME, catalog__str(o->group, "theme"));
+    rc = add_row(o, o->first_url, catalog__str(o->group, "parent_sku"), values, ov, 1, err);
     json_decref(values);
     json_decref(ov);
     return rc;
@@ -367,7 +367,7 @@ static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, jso
     return rc;
 }
 
-/* The rows callback (catalog_finish): every family in order; the response
+/* The rows callback (catalog__finish): every family in order; the response
  * also names the groups and whether the sheet has parent rows. */
 static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *docs,
                                 struct kr_err *err)
@@ -386,9 +386,9 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *d
     return rc;
 }
 
-enum kr_code catalog_var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
+enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
                                 json_t *docs, json_t **result, struct kr_err *err)
 {
-    return catalog_finish(ctx, "variations", job_id, params, inputs, docs, family_rows, result,
+    return catalog__finish(ctx, "variations", job_id, params, inputs, docs, family_rows, result,
                           err);
 }

@@ -37,7 +37,7 @@
  * accepts anything from half that size up, so a JPEG is usually served by
  * the DCT shrink-on-load alone (no resampling pass).
  */
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -166,16 +166,16 @@ static int item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box 
     struct dedup_box v;
     float *plane;
 
-    dedup_trim(rgb, w, h, w * 3, box);
+    dedup__trim(rgb, w, h, w * 3, box);
     hash_box(box, &v);
     *fw = v.x1 - v.x0;
     *fh = v.y1 - v.y0;
-    /* the plane, then the work area dedup_pdq_downscale() needs */
+    /* the plane, then the work area dedup__pdq_downscale() needs */
     plane = malloc((size_t)(2 * *fh + 1) * *fw * sizeof *plane);
     if (!plane)
         return -1;
     luma_plane(rgb, w, h, &v, plane);
-    dedup_pdq_downscale(plane, plane + (size_t)*fw * *fh, *fh, *fw, buf64);
+    dedup__pdq_downscale(plane, plane + (size_t)*fw * *fh, *fh, *fw, buf64);
     free(plane);
     return *fw >= MIN_HASHABLE && *fh >= MIN_HASHABLE;
 }
@@ -217,8 +217,8 @@ static void add_probes(const float *buf64, const struct dedup_box *box, int fw, 
     float turned[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
     for (int i = 0; i < DEDUP_PROBES; i++) {
         turn64(buf64, fw, fh, probe_deg[i], turned);
-        dedup_pdq_hash64(turned, out->probe[i].hash, NULL);
-        dedup_describe_turned(turned, box, out->desc, out->probe[i].desc);
+        dedup__pdq_hash64(turned, out->probe[i].hash, NULL);
+        dedup__describe_turned(turned, box, out->desc, out->probe[i].desc);
     }
     out->nprobes = DEDUP_PROBES;
 }
@@ -233,12 +233,12 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
     if (ok < 0)
         return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a %dx%d image", w, h);
     if (ok) {
-        dedup_pdq_hash64(buf64, out->hash, &out->quality);
+        dedup__pdq_hash64(buf64, out->hash, &out->quality);
     } else {
         memset(out->hash, 0, sizeof out->hash);
         out->quality = 0;
     }
-    dedup_describe(buf64, rgb, w * 3, &box, out->desc);
+    dedup__describe(buf64, rgb, w * 3, &box, out->desc);
     if (ok)
         add_probes(buf64, &box, fw, fh, out);
     return KR_OK;

@@ -26,7 +26,7 @@
  * but follow a 2 degree rotation less; more colour weight hurt recall under
  * saturation and white-balance changes more than it helped separation.
  */
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -124,7 +124,7 @@ static void chroma_grid(const unsigned char *rgb, int stride, const struct dedup
     }
 }
 
-void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
+void dedup__describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
                     int stride, const struct dedup_box *box, float desc[DEDUP_DESC_DIM])
 {
     int scene = !box->trimmed || box->solid;
@@ -136,7 +136,7 @@ void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const u
     normalise(desc, DEDUP_DESC_DIM);
 }
 
-void dedup_describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+void dedup__describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
                            const struct dedup_box *box, const float canon[DEDUP_DESC_DIM],
                            float desc[DEDUP_DESC_DIM])
 {

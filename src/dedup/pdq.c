@@ -16,7 +16,7 @@
  * and is already <= 512), and the input is the trimmed item, stretched to the
  * square like PDQ stretches any image.
  */
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -36,7 +36,7 @@ static void dct_init(void)
             dct_matrix[i][j] = (float)(scale * cos((M_PI / 2 / N) * (i + 1) * (2 * j + 1)));
 }
 
-void dedup_dct64to16(const float in[N * N], float out[16 * 16])
+void dedup__dct64to16(const float in[N * N], float out[16 * 16])
 {
     float tmp[16][N];
     pthread_once(&dct_once, dct_init);
@@ -133,7 +133,7 @@ static void box_cols(const float *in, float *out, float *sum, int rows, int cols
     }
 }
 
-void dedup_pdq_downscale(float *plane, float *work, int rows, int cols, float out[N * N])
+void dedup__pdq_downscale(float *plane, float *work, int rows, int cols, float out[N * N])
 {
     if (rows != N || cols != N) {
         int wr = jarosz_window(cols, N), wc = jarosz_window(rows, N);
@@ -153,7 +153,7 @@ void dedup_pdq_downscale(float *plane, float *work, int rows, int cols, float ou
     }
 }
 
-int dedup_pdq_quality(const float b[N * N])
+int dedup__pdq_quality(const float b[N * N])
 {
     int sum = 0, q;
     for (int i = 0; i < N - 1; i++)
@@ -194,7 +194,7 @@ static float select_kth(float *v, int n, int k)
     return v[k];
 }
 
-void dedup_pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES])
+void dedup__pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES])
 {
     float tmp[256];
     float median;
@@ -209,11 +209,11 @@ void dedup_pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES])
                 hash[2 * (15 - i) + (j < 8 ? 1 : 0)] |= (uint8_t)(1u << (j & 7));
 }
 
-void dedup_pdq_hash64(const float buf[N * N], uint8_t hash[DEDUP_HASH_BYTES], int *quality)
+void dedup__pdq_hash64(const float buf[N * N], uint8_t hash[DEDUP_HASH_BYTES], int *quality)
 {
     float coef[16 * 16];
-    dedup_dct64to16(buf, coef);
-    dedup_pdq_bits(coef, hash);
+    dedup__dct64to16(buf, coef);
+    dedup__pdq_bits(coef, hash);
     if (quality)
-        *quality = dedup_pdq_quality(buf);
+        *quality = dedup__pdq_quality(buf);
 }

@@ -34,7 +34,7 @@
  *      item turns, second moments barely change.
  * Nothing found, or a box that is too small to hash, gives the whole image.
  */
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -477,7 +477,7 @@ static void trim_once(const unsigned char *rgb, int w, int h, int stride, struct
     box->trimmed = find_item(rgb, w, h, stride, box);
 }
 
-void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
+void dedup__trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box)
 {
     struct dedup_box inner;
     trim_once(rgb, w, h, stride, box);

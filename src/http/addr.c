@@ -3,7 +3,7 @@
  *
  * Listening: "HOST:PORT" or "[V6]:PORT" is resolved and bound here (not by
  * MHD) so a taken port gives a clear error and port 0 reports the port it
- * got. http_listen_loopback() tells whether every address a listen setting
+ * got. http__listen_loopback() tells whether every address a listen setting
  * resolves to is a loopback one (the no-keys rule in server.c).
  *
  * Peers: an IPv4 or IPv6 address is kept as 16 bytes (IPv4 as ::ffff:a.b.c.d)
@@ -87,7 +87,7 @@ static int bound_port(int fd)
     return ntohs(((struct sockaddr_in *)&ss)->sin_port);
 }
 
-enum kr_code http_listen_open(struct http_server *s, const char *listen, int *fd_out,
+enum kr_code http__listen_open(struct http_server *s, const char *listen, int *fd_out,
                                struct kr_err *err)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
@@ -117,7 +117,7 @@ enum kr_code http_listen_open(struct http_server *s, const char *listen, int *fd
     return KR_OK;
 }
 
-enum kr_code http_listen_loopback(const char *listen, int *loopback, struct kr_err *err)
+enum kr_code http__listen_loopback(const char *listen, int *loopback, struct kr_err *err)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
@@ -138,7 +138,7 @@ enum kr_code http_listen_loopback(const char *listen, int *loopback, struct kr_e
     *loopback = 1;
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         struct http_addr a;
-        if (http_addr_from_sockaddr(ai->ai_addr, &a) != 0 || !http_addr_loopback(&a))
+        if (http__addr_from_sockaddr(ai->ai_addr, &a) != 0 || !http__addr_loopback(&a))
             *loopback = 0;
     }
     freeaddrinfo(res);
@@ -149,7 +149,7 @@ enum kr_code http_listen_loopback(const char *listen, int *loopback, struct kr_e
 
 static const unsigned char v4_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-int http_addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out)
+int http__addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out)
 {
     memset(out, 0, sizeof *out);
     if (sa->sa_family == AF_INET) {
@@ -164,7 +164,7 @@ int http_addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out)
     return -1;
 }
 
-int http_addr_parse(const char *s, struct http_addr *out)
+int http__addr_parse(const char *s, struct http_addr *out)
 {
     struct in_addr v4;
     memset(out, 0, sizeof *out);
@@ -181,20 +181,20 @@ static int is_v4(const struct http_addr *a)
     return memcmp(a->b, v4_prefix, 12) == 0;
 }
 
-void http_addr_str(const struct http_addr *a, char *out, size_t n)
+void http__addr_str(const struct http_addr *a, char *out, size_t n)
 {
     if (!inet_ntop(is_v4(a) ? AF_INET : AF_INET6, is_v4(a) ? a->b + 12 : a->b, out,
                    (socklen_t)n))
         snprintf(out, n, "?");
 }
 
-int http_addr_loopback(const struct http_addr *a)
+int http__addr_loopback(const struct http_addr *a)
 {
     static const unsigned char v6_loop[16] = {[15] = 1};
     return is_v4(a) ? a->b[12] == 127 : memcmp(a->b, v6_loop, 16) == 0;
 }
 
-int http_cidr_match(const struct http_cidr *c, const struct http_addr *a)
+int http__cidr_match(const struct http_cidr *c, const struct http_addr *a)
 {
     int full = c->bits / 8, rest = c->bits % 8;
     unsigned char mask = (unsigned char)(0xff << (8 - rest));
@@ -210,7 +210,7 @@ static int cidr_parse(char *s, struct http_cidr *out)
     long bits;
     if (slash)
         *slash = '\0';
-    if (http_addr_parse(s, &out->addr) != 0)
+    if (http__addr_parse(s, &out->addr) != 0)
         return -1;
     bits = is_v4(&out->addr) ? 32 : 128;
     if (slash) {
@@ -225,10 +225,10 @@ static int cidr_parse(char *s, struct http_cidr *out)
     return 0;
 }
 
-enum kr_code http_cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err)
+enum kr_code http__cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err)
 {
     char *items[HTTP_MAX_LIST];
-    int k = http_split_list(s, items, HTTP_MAX_LIST), bad = -1;
+    int k = http__split_list(s, items, HTTP_MAX_LIST), bad = -1;
     *n = 0;
     if (k < 0)
         return kr_fail(err, KR_EINVAL, "bad_trusted_proxies",
@@ -240,10 +240,10 @@ enum kr_code http_cidr_list(const char *s, struct http_cidr *out, int *n, struct
     if (bad >= 0) {
         kr_fail(err, KR_EINVAL, "bad_trusted_proxies",
                 "KARAT_TRUSTED_PROXIES: '%s' is not an address or ADDRESS/BITS", items[bad]);
-        http_free_list(items, k);
+        http__free_list(items, k);
         return KR_EINVAL;
     }
-    http_free_list(items, k);
+    http__free_list(items, k);
     *n = k;
     return KR_OK;
 }

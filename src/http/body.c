@@ -52,7 +52,7 @@ static int content_length(struct http_request *r, uint64_t *out)
     return 1;
 }
 
-int http_body_expected(struct http_request *r)
+int http__body_expected(struct http_request *r)
 {
     const char *te = header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     uint64_t cl = 0;
@@ -87,7 +87,7 @@ static void over_limit(struct http_request *r)
 {
     r->too_big = 1;
     drop_data(r);
-    http_req_fail(r, 413, "too_large", "request body is over the %zu-byte limit",
+    http__req_fail(r, 413, "too_large", "request body is over the %zu-byte limit",
                   r->srv->lim.max_body);
 }
 
@@ -111,16 +111,16 @@ static int framing_ok(struct http_request *r)
     int lengths = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
     if (te && lengths) {
-        http_req_fail(r, 400, "bad_request",
+        http__req_fail(r, 400, "bad_request",
                       "Content-Length together with Transfer-Encoding is not accepted");
         return 0;
     }
     if (te && strcasecmp(te, "chunked") != 0) {
-        http_req_fail(r, 400, "bad_request", "the only transfer coding accepted is chunked");
+        http__req_fail(r, 400, "bad_request", "the only transfer coding accepted is chunked");
         return 0;
     }
     if (lengths > 1) {
-        http_req_fail(r, 400, "bad_request", "more than one Content-Length header");
+        http__req_fail(r, 400, "bad_request", "more than one Content-Length header");
         return 0;
     }
     return 1;
@@ -133,7 +133,7 @@ static uint64_t drain_max(const struct http_request *r)
     return (uint64_t)max + (max > DRAIN_MIN ? max : DRAIN_MIN);
 }
 
-int http_body_wait_refusal(struct http_request *r)
+int http__body_wait_refusal(struct http_request *r)
 {
     const char *expect = header(r, MHD_HTTP_HEADER_EXPECT);
     uint64_t cl = 0;
@@ -142,7 +142,7 @@ int http_body_wait_refusal(struct http_request *r)
     return r->too_big && content_length(r, &cl) && cl <= drain_max(r);
 }
 
-void http_body_begin(struct http_request *r)
+void http__body_begin(struct http_request *r)
 {
     const struct http_limits *lim = &r->srv->lim;
     const char *ct = header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -153,7 +153,7 @@ void http_body_begin(struct http_request *r)
         return;
     if (content_length(r, &cl) && cl > lim->max_body) {
         r->too_big = 1;
-        http_req_fail(r, 413, "too_large", "request body is %llu bytes; the limit is %zu",
+        http__req_fail(r, 413, "too_large", "request body is %llu bytes; the limit is %zu",
                       (unsigned long long)cl, lim->max_body);
         return;
     }
@@ -163,7 +163,7 @@ void http_body_begin(struct http_request *r)
     r->is_form = 1;
     r->pp = MHD_create_post_processor(r->conn, HTTP_PP_BUFFER, on_part, r);
     if (!r->pp)
-        http_req_fail(r, 400, "bad_form",
+        http__req_fail(r, 400, "bad_form",
                       "malformed form content type (multipart needs a boundary)");
 }
 
@@ -174,7 +174,7 @@ static enum MHD_Result drain(const struct http_request *r)
     return r->received > drain_max(r) ? MHD_NO : MHD_YES;
 }
 
-enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t n)
+enum MHD_Result http__body_feed(struct http_request *r, const char *data, size_t n)
 {
     r->received += n;
     if (r->preflight)
@@ -187,7 +187,7 @@ enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t 
         return MHD_YES;
     if (r->pp) {
         if (MHD_post_process(r->pp, data, n) != MHD_YES && !r->fail_status)
-            http_req_fail(r, 400, "bad_form", "malformed form data");
+            http__req_fail(r, 400, "bad_form", "malformed form data");
         if (r->fail_status)
             drop_data(r);
         return MHD_YES;
@@ -218,7 +218,7 @@ static int room_for_part(struct http_request *r)
 {
     if (r->nfields + r->nfiles < r->srv->lim.max_fields)
         return 1;
-    http_req_fail(r, 413, "too_many_fields", "more than %d form fields and files",
+    http__req_fail(r, 413, "too_many_fields", "more than %d form fields and files",
                   r->srv->lim.max_fields);
     return 0;
 }
@@ -236,7 +236,7 @@ static int field_data(struct http_request *r, const char *key, const char *data,
             return 0;
         r->fields = grown;
         f = &r->fields[r->nfields++];
-        f->name = http_arena_strndup(&r->arena, key, strnlen(key, NAME_MAX_));
+        f->name = http__arena_strndup(&r->arena, key, strnlen(key, NAME_MAX_));
         buf_init(&f->value, r->srv->lim.max_field_len);
         r->cur_kind = 1;
         if (!f->name || buf_append(&f->value, "", 0) != KR_OK)
@@ -244,7 +244,7 @@ static int field_data(struct http_request *r, const char *key, const char *data,
     }
     f = &r->fields[r->nfields - 1];
     if (buf_append(&f->value, data, size) != KR_OK) {
-        http_req_fail(r, 413, "field_too_large", "form field '%s' is over %zu bytes", f->name,
+        http__req_fail(r, 413, "field_too_large", "form field '%s' is over %zu bytes", f->name,
                       r->srv->lim.max_field_len);
         return 0;
     }
@@ -274,10 +274,10 @@ static int start_file(struct http_request *r, const char *key, const char *filen
     u = &r->files[r->nfiles++];
     memset(u, 0, sizeof *u);
     buf_init(&u->data, r->srv->lim.max_body);
-    u->pub.field = http_arena_strndup(&r->arena, key, strnlen(key, NAME_MAX_));
-    u->pub.filename = http_arena_strndup(&r->arena, base, strnlen(base, NAME_MAX_));
+    u->pub.field = http__arena_strndup(&r->arena, key, strnlen(key, NAME_MAX_));
+    u->pub.filename = http__arena_strndup(&r->arena, base, strnlen(base, NAME_MAX_));
     ctype = ctype ? ctype : "application/octet-stream";
-    u->pub.content_type = http_arena_strndup(&r->arena, ctype, strnlen(ctype, NAME_MAX_));
+    u->pub.content_type = http__arena_strndup(&r->arena, ctype, strnlen(ctype, NAME_MAX_));
     r->cur_kind = 2;
     return u->pub.field && u->pub.filename && u->pub.content_type;
 }
@@ -308,21 +308,21 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     ok = filename ? file_data(r, key, filename, ctype, data, off, size)
                   : field_data(r, key, data, off, size);
     if (!ok && !r->fail_status)
-        http_req_fail(r, 500, "out_of_memory", "out of memory reading the form");
+        http__req_fail(r, 500, "out_of_memory", "out of memory reading the form");
     return ok ? MHD_YES : MHD_NO;
 }
 
-void http_body_finish(struct http_request *r)
+void http__body_finish(struct http_request *r)
 {
     if (r->pp) {
         enum MHD_Result ok = MHD_destroy_post_processor(r->pp);
         r->pp = NULL;
         if (ok != MHD_YES && !r->fail_status)
-            http_req_fail(r, 400, "bad_form", "malformed or truncated form data");
+            http__req_fail(r, 400, "bad_form", "malformed or truncated form data");
     }
     for (int i = 0; i < r->nfields && !r->fail_status; i++)
         if (memchr(r->fields[i].value.data, '\0', r->fields[i].value.len))
-            http_req_fail(r, 400, "bad_form", "form field '%s' contains a NUL byte",
+            http__req_fail(r, 400, "bad_form", "form field '%s' contains a NUL byte",
                           r->fields[i].name);
     if (r->fail_status) {
         drop_data(r);
@@ -335,7 +335,7 @@ void http_body_finish(struct http_request *r)
     }
 }
 
-void http_body_release(struct http_request *r)
+void http__body_release(struct http_request *r)
 {
     if (r->pp)
         MHD_destroy_post_processor(r->pp);

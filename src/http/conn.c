@@ -58,7 +58,7 @@ static struct http_conn *conn_of(struct MHD_Connection *c)
 static int trusted(const struct http_conns *t, const struct http_addr *a)
 {
     for (int i = 0; i < t->nproxies; i++)
-        if (http_cidr_match(&t->proxies[i], a))
+        if (http__cidr_match(&t->proxies[i], a))
             return 1;
     return 0;
 }
@@ -73,7 +73,7 @@ static int count_client(const struct http_conns *t, const char *client,
     return n;
 }
 
-enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *sa, socklen_t len)
+enum MHD_Result http__conns_accept(void *cls, const struct sockaddr *sa, socklen_t len)
 {
     struct http_server *s = cls;
     struct http_conns *t = &s->conns;
@@ -81,9 +81,9 @@ enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *sa, socklen_
     char str[HTTP_ADDR_STR];
     enum MHD_Result ok = MHD_YES;
     (void)len;
-    if (http_addr_from_sockaddr(sa, &a) != 0)
+    if (http__addr_from_sockaddr(sa, &a) != 0)
         return MHD_YES; /* not IP: nothing to count */
-    http_addr_str(&a, str, sizeof str);
+    http__addr_str(&a, str, sizeof str);
     pthread_mutex_lock(&t->mu);
     if (t->draining || (!trusted(t, &a) && count_client(t, str, NULL) >= t->per_ip))
         ok = MHD_NO;
@@ -102,8 +102,8 @@ static void conn_started(struct http_conns *t, struct MHD_Connection *c, void **
         return; /* untracked: no deadline, not counted (out of memory anyway) */
     k->fd = fd ? fd->connect_fd : -1;
     k->since = util_now_ms();
-    if (pa && http_addr_from_sockaddr(pa->client_addr, &a) == 0) {
-        http_addr_str(&a, k->peer, sizeof k->peer);
+    if (pa && http__addr_from_sockaddr(pa->client_addr, &a) == 0) {
+        http__addr_str(&a, k->peer, sizeof k->peer);
         k->trusted = trusted(t, &a);
     }
     if (!k->trusted)
@@ -116,7 +116,7 @@ static void conn_started(struct http_conns *t, struct MHD_Connection *c, void **
     pthread_mutex_unlock(&t->mu);
 }
 
-void http_conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
+void http__conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
                        enum MHD_ConnectionNotificationCode code)
 {
     struct http_server *s = cls;
@@ -141,7 +141,7 @@ void http_conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
     *ctx = NULL;
 }
 
-void http_conns_phase(struct http_server *s, struct MHD_Connection *c, enum http_conn_phase ph)
+void http__conns_phase(struct http_server *s, struct MHD_Connection *c, enum http_conn_phase ph)
 {
     struct http_conns *t = &s->conns;
     struct http_conn *k = conn_of(c);
@@ -184,16 +184,16 @@ static void forwarded_client(const struct http_conns *t, struct MHD_Connection *
         while (start > xff && start[-1] != ',')
             start--;
         snprintf(item, sizeof item, "%.*s", (int)(end - start), start);
-        if (http_addr_parse(util_trim(item), &a) != 0)
+        if (http__addr_parse(util_trim(item), &a) != 0)
             return;
-        http_addr_str(&a, out, n);
+        http__addr_str(&a, out, n);
         if (!trusted(t, &a))
             return;
         end = start > xff ? start - 1 : xff;
     }
 }
 
-int http_conns_admit(struct http_server *s, struct MHD_Connection *c)
+int http__conns_admit(struct http_server *s, struct MHD_Connection *c)
 {
     struct http_conns *t = &s->conns;
     struct http_conn *k = conn_of(c);
@@ -211,7 +211,7 @@ int http_conns_admit(struct http_server *s, struct MHD_Connection *c)
     return ok;
 }
 
-void http_conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n)
+void http__conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n)
 {
     struct http_conns *t = &s->conns;
     struct http_conn *k = conn_of(c);
@@ -284,7 +284,7 @@ static int count_phase(const struct http_conns *t, enum http_conn_phase ph)
     return n;
 }
 
-int http_conns_drain(struct http_server *s, int grace_ms)
+int http__conns_drain(struct http_server *s, int grace_ms)
 {
     struct http_conns *t = &s->conns;
     double end = util_now_ms() + grace_ms;
@@ -304,11 +304,11 @@ int http_conns_drain(struct http_server *s, int grace_ms)
     return n;
 }
 
-enum kr_code http_conns_init(struct http_server *s, const struct http_server_opts *o,
+enum kr_code http__conns_init(struct http_server *s, const struct http_server_opts *o,
                              struct kr_err *err)
 {
     struct http_conns *t = &s->conns;
-    enum kr_code rc = http_cidr_list(o->trusted_proxies, t->proxies, &t->nproxies, err);
+    enum kr_code rc = http__cidr_list(o->trusted_proxies, t->proxies, &t->nproxies, err);
     if (rc != KR_OK)
         return rc;
     t->per_ip = o->max_conns_per_ip > 0 ? o->max_conns_per_ip : HTTP_DEFAULT_CONNS_PER_IP;
@@ -323,7 +323,7 @@ enum kr_code http_conns_init(struct http_server *s, const struct http_server_opt
     return KR_OK;
 }
 
-void http_conns_free(struct http_server *s)
+void http__conns_free(struct http_server *s)
 {
     struct http_conns *t = &s->conns;
     if (!t->ready)

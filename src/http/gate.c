@@ -4,7 +4,7 @@
  * Both lists come from comma-separated settings (KARAT_API_KEYS,
  * KARAT_CORS_ORIGINS) and are split once when the server starts.
  *
- * Keys are checked before anything listens (http_keys_parse): a setting
+ * Keys are checked before anything listens (http__keys_parse): a setting
  * that is not empty must give at least one key, and every key must have
  * HTTP_MIN_KEY_LEN characters. Otherwise the setting is an error: a typo
  * such as "," must never turn authentication off, and a short key can be
@@ -30,7 +30,7 @@
 
 #define KEY_MAX 512
 
-int http_split_list(const char *s, char **out, int max)
+int http__split_list(const char *s, char **out, int max)
 {
     char *copy, *save = NULL;
     int n = 0;
@@ -44,7 +44,7 @@ int http_split_list(const char *s, char **out, int max)
         if (!*t)
             continue;
         if (n == max || (out[n] = strdup(t)) == NULL) {
-            http_free_list(out, n);
+            http__free_list(out, n);
             n = -1;
             break;
         }
@@ -54,7 +54,7 @@ int http_split_list(const char *s, char **out, int max)
     return n;
 }
 
-void http_free_list(char **list, int n)
+void http__free_list(char **list, int n)
 {
     for (int i = 0; i < n; i++) {
         free(list[i]);
@@ -62,9 +62,9 @@ void http_free_list(char **list, int n)
     }
 }
 
-enum kr_code http_keys_parse(const char *s, char **out, int *n, struct kr_err *err)
+enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *err)
 {
-    *n = http_split_list(s, out, HTTP_MAX_LIST);
+    *n = http__split_list(s, out, HTTP_MAX_LIST);
     if (*n < 0) {
         *n = 0;
         return kr_fail(err, KR_EINVAL, "bad_api_keys",
@@ -78,7 +78,7 @@ enum kr_code http_keys_parse(const char *s, char **out, int *n, struct kr_err *e
         size_t len = strlen(out[i]);
         if (len >= HTTP_MIN_KEY_LEN && len <= KEY_MAX)
             continue;
-        http_free_list(out, *n);
+        http__free_list(out, *n);
         *n = 0;
         return kr_fail(err, KR_EINVAL, "bad_api_keys",
                        "KARAT_API_KEYS: key %d is %zu characters long; keys need %d to %d", i + 1,
@@ -117,7 +117,7 @@ static const char *presented_key(struct MHD_Connection *c, int bearer, size_t *l
     return *len && *len <= KEY_MAX ? h : NULL;
 }
 
-int http_auth_ok(const struct http_server *s, struct MHD_Connection *c)
+int http__auth_ok(const struct http_server *s, struct MHD_Connection *c)
 {
     int ok = 0;
     if (s->nkeys == 0)
@@ -131,7 +131,7 @@ int http_auth_ok(const struct http_server *s, struct MHD_Connection *c)
     return ok;
 }
 
-const char *http_cors_origin(const struct http_server *s, struct MHD_Connection *c)
+const char *http__cors_origin(const struct http_server *s, struct MHD_Connection *c)
 {
     const char *o;
     if (s->norigins == 0)

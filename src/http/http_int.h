@@ -45,9 +45,9 @@ struct http_arena_block;
 struct http_arena {
     struct http_arena_block *head;
 };
-void *http_arena_alloc(struct http_arena *a, size_t n);
-char *http_arena_strndup(struct http_arena *a, const char *s, size_t n);
-void http_arena_free(struct http_arena *a);
+void *http__arena_alloc(struct http_arena *a, size_t n);
+char *http__arena_strndup(struct http_arena *a, const char *s, size_t n);
+void http__arena_free(struct http_arena *a);
 
 struct http_kv {
     const char *name;
@@ -78,16 +78,16 @@ struct http_match {
     char allow[HTTP_ALLOW_LEN]; /* methods the path accepts (405, OPTIONS) */
 };
 
-enum kr_code http_routes_compile(const struct http_route *in, size_t n, struct http_croute **out,
+enum kr_code http__routes_compile(const struct http_route *in, size_t n, struct http_croute **out,
                                  struct kr_err *err);
-enum http_match_result http_route_match(const struct http_croute *routes, size_t n,
+enum http_match_result http__route_match(const struct http_croute *routes, size_t n,
                                         const char *method, const char *path, struct http_arena *a,
                                         struct http_match *m);
 /* Decode %XX (and '+' -> ' ' when plus) in place; returns the new length.
  * Invalid escapes are kept as they are. */
-size_t http_pct_decode(char *s, size_t n, int plus);
+size_t http__pct_decode(char *s, size_t n, int plus);
 /* Parse "a=1&b=x%20y" into out (arena strings); -1 if a value holds a NUL. */
-int http_query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max);
+int http__query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max);
 
 /* ---- addresses (addr.c) ---- */
 struct http_addr {
@@ -98,17 +98,17 @@ struct http_cidr {
     int bits;              /* prefix length over the 16 bytes */
 };
 /* Bind listen ("HOST:PORT"); sets s->host and s->port. */
-enum kr_code http_listen_open(struct http_server *s, const char *listen, int *fd_out,
+enum kr_code http__listen_open(struct http_server *s, const char *listen, int *fd_out,
                               struct kr_err *err);
 /* *loopback = 1 when every address listen resolves to is a loopback one. */
-enum kr_code http_listen_loopback(const char *listen, int *loopback, struct kr_err *err);
-int http_addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out); /* -1: not IP */
-int http_addr_parse(const char *s, struct http_addr *out);                      /* -1: not IP */
-void http_addr_str(const struct http_addr *a, char *out, size_t n);
-int http_addr_loopback(const struct http_addr *a);
-int http_cidr_match(const struct http_cidr *c, const struct http_addr *a);
+enum kr_code http__listen_loopback(const char *listen, int *loopback, struct kr_err *err);
+int http__addr_from_sockaddr(const struct sockaddr *sa, struct http_addr *out); /* -1: not IP */
+int http__addr_parse(const char *s, struct http_addr *out);                      /* -1: not IP */
+void http__addr_str(const struct http_addr *a, char *out, size_t n);
+int http__addr_loopback(const struct http_addr *a);
+int http__cidr_match(const struct http_cidr *c, const struct http_addr *a);
 /* Comma-separated addresses / CIDRs; KR_EINVAL "bad_trusted_proxies". */
-enum kr_code http_cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err);
+enum kr_code http__cidr_list(const char *s, struct http_cidr *out, int *n, struct kr_err *err);
 
 /* ---- connections (conn.c) ---- */
 enum http_conn_phase { HTTP_CONN_HEAD, HTTP_CONN_BODY, HTTP_CONN_BUSY, HTTP_CONN_SEND };
@@ -189,66 +189,66 @@ struct http_request {
     size_t bytes;
 };
 
-void http_req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
+void http__req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* ---- gate.c ---- */
 /* Non-empty trimmed items of a comma-separated list, strdup'ed into out;
  * -1 (nothing kept) when there are more than max or memory runs out. */
-int http_split_list(const char *s, char **out, int max);
+int http__split_list(const char *s, char **out, int max);
 /* KARAT_API_KEYS into out[HTTP_MAX_LIST]: KR_EINVAL "bad_api_keys" when s is
  * not empty yet gives no key, or a key is shorter than HTTP_MIN_KEY_LEN. */
-enum kr_code http_keys_parse(const char *s, char **out, int *n, struct kr_err *err);
-void http_free_list(char **list, int n);
-int http_auth_ok(const struct http_server *s, struct MHD_Connection *c);
+enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *err);
+void http__free_list(char **list, int n);
+int http__auth_ok(const struct http_server *s, struct MHD_Connection *c);
 /* The allowed Origin of this request (to echo back), or NULL. */
-const char *http_cors_origin(const struct http_server *s, struct MHD_Connection *c);
+const char *http__cors_origin(const struct http_server *s, struct MHD_Connection *c);
 
 /* ---- conn.c ---- */
-enum kr_code http_conns_init(struct http_server *s, const struct http_server_opts *o,
+enum kr_code http__conns_init(struct http_server *s, const struct http_server_opts *o,
                              struct kr_err *err);
-void http_conns_free(struct http_server *s);
+void http__conns_free(struct http_server *s);
 /* MHD callbacks (cls = the server): accept policy and connection start/close. */
-enum MHD_Result http_conns_accept(void *cls, const struct sockaddr *sa, socklen_t len);
-void http_conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
+enum MHD_Result http__conns_accept(void *cls, const struct sockaddr *sa, socklen_t len);
+void http__conns_notify(void *cls, struct MHD_Connection *c, void **ctx,
                        enum MHD_ConnectionNotificationCode code);
-void http_conns_phase(struct http_server *s, struct MHD_Connection *c, enum http_conn_phase ph);
+void http__conns_phase(struct http_server *s, struct MHD_Connection *c, enum http_conn_phase ph);
 /* Head arrived: 0 when the client behind a trusted proxy is over its limit. */
-int http_conns_admit(struct http_server *s, struct MHD_Connection *c);
+int http__conns_admit(struct http_server *s, struct MHD_Connection *c);
 /* The address the per-address limit counts for this connection (the
  * X-Forwarded-For client behind a trusted proxy, else the peer). */
-void http_conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n);
+void http__conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n);
 /* Refuse new connections, close those waiting for a request, wait up to
  * grace_ms for the others; returns how many handlers still run. */
-int http_conns_drain(struct http_server *s, int grace_ms);
+int http__conns_drain(struct http_server *s, int grace_ms);
 
 /* ---- request.c ---- */
 /* Deepest [ / { nesting outside JSON strings (scan stops once past limit). */
-int http_json_depth(const unsigned char *s, size_t n, int limit);
+int http__json_depth(const unsigned char *s, size_t n, int limit);
 
 /* ---- body.c ---- */
-/* Check Content-Length and set up parsing; on refusal calls http_req_fail. */
-void http_body_begin(struct http_request *r);
+/* Check Content-Length and set up parsing; on refusal calls http__req_fail. */
+void http__body_begin(struct http_request *r);
 /* A chunk of body; returns MHD_NO to drop the connection (endless upload). */
-enum MHD_Result http_body_feed(struct http_request *r, const char *data, size_t n);
-/* End of body: flush the form parser, expose files; may call http_req_fail. */
-void http_body_finish(struct http_request *r);
-void http_body_release(struct http_request *r);
+enum MHD_Result http__body_feed(struct http_request *r, const char *data, size_t n);
+/* End of body: flush the form parser, expose files; may call http__req_fail. */
+void http__body_finish(struct http_request *r);
+void http__body_release(struct http_request *r);
 /* A 413 for a declared length small enough to read and drop first (so the
  * client is not reset mid-send): answer after the body, not at once. */
-int http_body_wait_refusal(struct http_request *r);
+int http__body_wait_refusal(struct http_request *r);
 /* Does the request carry a body (Content-Length > 0 or chunked)? */
-int http_body_expected(struct http_request *r);
+int http__body_expected(struct http_request *r);
 
 /* ---- response.c ---- */
-void http_res_init(struct http_response *res);
-void http_res_release(struct http_response *res);
+void http__res_init(struct http_response *res);
+void http__res_release(struct http_response *res);
 /* Build and queue the MHD response (ETag/304, CORS, Allow, extra headers). */
-enum MHD_Result http_res_queue(struct http_request *r, struct http_response *res);
+enum MHD_Result http__res_queue(struct http_request *r, struct http_response *res);
 
 /* ---- metrics.c ---- */
-int http_metrics_route_id(const char *method, const char *route);
-void http_metrics_observe(int id, int status, double ms);
-void http_metrics_inflight(int delta);
+int http__metrics_route_id(const char *method, const char *route);
+void http__metrics_observe(int id, int status, double ms);
+void http__metrics_inflight(int delta);
 
 #endif

@@ -52,7 +52,7 @@ static struct app_series apps[METRIC_APP];
 static int napps;
 static atomic_int inflight;
 
-int http_metrics_route_id(const char *method, const char *route)
+int http__metrics_route_id(const char *method, const char *route)
 {
     char m[sizeof routes[0].method], r[sizeof routes[0].route]; /* as stored */
     int id = -1;
@@ -71,7 +71,7 @@ int http_metrics_route_id(const char *method, const char *route)
     return id;
 }
 
-void http_metrics_observe(int id, int status, double ms)
+void http__metrics_observe(int id, int status, double ms)
 {
     struct route_series *s;
     int b = 0;
@@ -88,7 +88,7 @@ void http_metrics_observe(int id, int status, double ms)
     pthread_mutex_unlock(&mu);
 }
 
-void http_metrics_inflight(int delta)
+void http__metrics_inflight(int delta)
 {
     atomic_fetch_add(&inflight, delta);
 }

@@ -26,7 +26,7 @@ struct http_arena_block {
 
 #define ARENA_BLOCK 4096
 
-void *http_arena_alloc(struct http_arena *a, size_t n)
+void *http__arena_alloc(struct http_arena *a, size_t n)
 {
     struct http_arena_block *b = a->head;
     size_t align = _Alignof(max_align_t), need = (n + align - 1) / align * align;
@@ -46,9 +46,9 @@ void *http_arena_alloc(struct http_arena *a, size_t n)
     return (char *)b->data + b->used - need;
 }
 
-char *http_arena_strndup(struct http_arena *a, const char *s, size_t n)
+char *http__arena_strndup(struct http_arena *a, const char *s, size_t n)
 {
-    char *p = n + 1 ? http_arena_alloc(a, n + 1) : NULL;
+    char *p = n + 1 ? http__arena_alloc(a, n + 1) : NULL;
     if (!p)
         return NULL;
     memcpy(p, s, n);
@@ -56,7 +56,7 @@ char *http_arena_strndup(struct http_arena *a, const char *s, size_t n)
     return p;
 }
 
-void http_arena_free(struct http_arena *a)
+void http__arena_free(struct http_arena *a)
 {
     while (a->head) {
         struct http_arena_block *next = a->head->next;
@@ -67,7 +67,7 @@ void http_arena_free(struct http_arena *a)
 
 /* ---- accessors ------------------------------------------------------------ */
 
-void http_req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
+void http__req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
 {
     va_list ap;
     if (r->fail_status)
@@ -155,7 +155,7 @@ int http_req_is_form(const struct http_request *r)
 /* ---- JSON ----------------------------------------------------------------- */
 
 /* Deepest [ / { nesting outside strings, stopping once past limit. */
-int http_json_depth(const unsigned char *s, size_t n, int limit)
+int http__json_depth(const unsigned char *s, size_t n, int limit)
 {
     int depth = 0, deepest = 0, in_str = 0;
     for (size_t i = 0; i < n && deepest <= limit; i++) {
@@ -194,7 +194,7 @@ json_t *http_req_json(struct http_request *r, struct http_response *res)
                        r->body.len, lim->max_json);
         return NULL;
     }
-    depth = http_json_depth(r->body.data, r->body.len, lim->max_json_depth);
+    depth = http__json_depth(r->body.data, r->body.len, lim->max_json_depth);
     if (depth > lim->max_json_depth) {
         http_res_error(res, 400, "bad_json", "JSON nests deeper than %d levels",
                        lim->max_json_depth);
@@ -267,6 +267,6 @@ void http_req_client(const struct http_request *r, char *out, size_t n)
         snprintf(out, n, "key:%.16s", hex);
         return;
     }
-    http_conns_client(r->srv, r->conn, addr, sizeof addr);
+    http__conns_client(r->srv, r->conn, addr, sizeof addr);
     snprintf(out, n, "addr:%s", addr);
 }

@@ -6,7 +6,7 @@
  * Errors are always {"error": "...", "code": "..."}. http_status_for() is the
  * ONE place where a kr_code becomes an HTTP status.
  *
- * http_res_queue() adds the headers the server owns: Content-Type (default
+ * http__res_queue() adds the headers the server owns: Content-Type (default
  * application/json; a "Content-Type:" line in extra_headers overrides it),
  * ETag (quoted if the handler did not) with If-None-Match -> 304 for GET and
  * HEAD, Allow on 405 and OPTIONS, and CORS headers for allowed origins
@@ -20,13 +20,13 @@
 
 #include "http/http_int.h"
 
-void http_res_init(struct http_response *res)
+void http__res_init(struct http_response *res)
 {
     memset(res, 0, sizeof *res);
     buf_init(&res->body, 0);
 }
 
-void http_res_release(struct http_response *res)
+void http__res_release(struct http_response *res)
 {
     buf_release(&res->body);
 }
@@ -218,7 +218,7 @@ static void add_extra_headers(struct MHD_Response *mr, const struct http_respons
  * to another. */
 static void add_cors(struct http_request *r, struct MHD_Response *mr)
 {
-    const char *origin = http_cors_origin(r->srv, r->conn);
+    const char *origin = http__cors_origin(r->srv, r->conn);
     if (r->srv->norigins > 0)
         MHD_add_response_header(mr, "Vary", "Origin");
     if (!origin)
@@ -252,7 +252,7 @@ static void add_headers(struct http_request *r, struct MHD_Response *mr,
     add_cors(r, mr);
 }
 
-enum MHD_Result http_res_queue(struct http_request *r, struct http_response *res)
+enum MHD_Result http__res_queue(struct http_request *r, struct http_response *res)
 {
     struct MHD_Response *mr;
     char etag[96] = "";

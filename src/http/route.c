@@ -80,7 +80,7 @@ static enum kr_code compile_one(struct http_croute *cr, struct kr_err *err)
     return KR_OK;
 }
 
-enum kr_code http_routes_compile(const struct http_route *in, size_t n, struct http_croute **out,
+enum kr_code http__routes_compile(const struct http_route *in, size_t n, struct http_croute **out,
                                  struct kr_err *err)
 {
     struct http_croute *cr = calloc(n ? n : 1, sizeof *cr);
@@ -94,7 +94,7 @@ enum kr_code http_routes_compile(const struct http_route *in, size_t n, struct h
         }
         if (!cr[i].r.name)
             cr[i].r.name = cr[i].r.pattern;
-        cr[i].metric_id = http_metrics_route_id(cr[i].r.method, cr[i].r.name);
+        cr[i].metric_id = http__metrics_route_id(cr[i].r.method, cr[i].r.name);
     }
     *out = cr;
     return KR_OK;
@@ -151,19 +151,19 @@ static int take_params(const struct http_croute *cr, const struct span *sp, stru
         char *v;
         if (!s->is_param)
             continue;
-        v = http_arena_strndup(a, sp[i].p, len);
+        v = http__arena_strndup(a, sp[i].p, len);
         if (!v)
             return 0;
-        len = http_pct_decode(v, len, 0);
+        len = http__pct_decode(v, len, 0);
         if (memchr(v, '\0', len))
             return 0;
-        m->params[m->nparams].name = http_arena_strndup(a, s->text, s->len);
+        m->params[m->nparams].name = http__arena_strndup(a, s->text, s->len);
         m->params[m->nparams++].value = v;
     }
     return 1;
 }
 
-enum http_match_result http_route_match(const struct http_croute *routes, size_t n,
+enum http_match_result http__route_match(const struct http_croute *routes, size_t n,
                                         const char *method, const char *path, struct http_arena *a,
                                         struct http_match *m)
 {
@@ -202,7 +202,7 @@ static int hexval(int c)
     return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
 }
 
-size_t http_pct_decode(char *s, size_t n, int plus)
+size_t http__pct_decode(char *s, size_t n, int plus)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -219,7 +219,7 @@ size_t http_pct_decode(char *s, size_t n, int plus)
     return o;
 }
 
-int http_query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max)
+int http__query_parse(struct http_arena *a, const char *q, struct http_kv *out, int max)
 {
     int n = 0;
     while (q && *q && n < max) {
@@ -227,12 +227,12 @@ int http_query_parse(struct http_arena *a, const char *q, struct http_kv *out, i
         const char *eq = memchr(q, '=', len);
         size_t klen = eq ? (size_t)(eq - q) : len;
         size_t vlen = eq ? len - klen - 1 : 0;
-        char *k = http_arena_strndup(a, q, klen),
-             *v = http_arena_strndup(a, eq ? eq + 1 : "", vlen);
+        char *k = http__arena_strndup(a, q, klen),
+             *v = http__arena_strndup(a, eq ? eq + 1 : "", vlen);
         if (!k || !v)
             return n;
-        klen = http_pct_decode(k, klen, 1);
-        vlen = http_pct_decode(v, vlen, 1);
+        klen = http__pct_decode(k, klen, 1);
+        vlen = http__pct_decode(v, vlen, 1);
         if (memchr(k, '\0', klen) || memchr(v, '\0', vlen))
             return -1;
         if (*k)

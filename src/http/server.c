@@ -52,25 +52,25 @@ static int split_uri(struct http_request *r)
         u += strcspn(u, "/?#");
     }
     plen = strcspn(u, "?#");
-    r->path = absolute && plen == 0 ? "/" : http_arena_strndup(&r->arena, u, plen);
+    r->path = absolute && plen == 0 ? "/" : http__arena_strndup(&r->arena, u, plen);
     if (!r->path || r->path[0] != '/') {
-        http_req_fail(r, 400, "bad_path", "the request path must start with '/'");
+        http__req_fail(r, 400, "bad_path", "the request path must start with '/'");
         return 0;
     }
     if (u[plen] == '?') {
         const char *q = u + plen + 1;
-        char *qs = http_arena_strndup(&r->arena, q, strcspn(q, "#"));
-        r->nquery = qs ? http_query_parse(&r->arena, qs, r->query, HTTP_MAX_QUERY) : 0;
+        char *qs = http__arena_strndup(&r->arena, q, strcspn(q, "#"));
+        r->nquery = qs ? http__query_parse(&r->arena, qs, r->query, HTTP_MAX_QUERY) : 0;
         if (r->nquery < 0) {
             r->nquery = 0;
-            http_req_fail(r, 400, "bad_query", "the query string contains a NUL byte");
+            http__req_fail(r, 400, "bad_query", "the query string contains a NUL byte");
             return 0;
         }
     }
     return 1;
 }
 
-/* Route, authenticate and set up the body. Failures go to http_req_fail. */
+/* Route, authenticate and set up the body. Failures go to http__req_fail. */
 static void admit(struct http_request *r)
 {
     struct http_server *s = r->srv;
@@ -78,26 +78,26 @@ static void admit(struct http_request *r)
 
     if (!split_uri(r))
         return;
-    if (!http_conns_admit(s, r->conn)) {
-        http_req_fail(r, 429, "too_many_connections",
+    if (!http__conns_admit(s, r->conn)) {
+        http__req_fail(r, 429, "too_many_connections",
                       "too many requests at once from your address (at most %d)", s->conns.per_ip);
         return;
     }
-    mr = http_route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
+    mr = http__route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
     if (strcmp(r->method, "OPTIONS") == 0 && mr == HTTP_MATCH_METHOD)
         r->preflight = 1; /* answered by the server, no key needed */
     else if (mr == HTTP_MATCH_NONE)
-        http_req_fail(r, 404, "not_found", "no such endpoint");
+        http__req_fail(r, 404, "not_found", "no such endpoint");
     else if (mr == HTTP_MATCH_METHOD)
-        http_req_fail(r, 405, "method_not_allowed", "%s is not allowed here (allowed: %s)",
+        http__req_fail(r, 405, "method_not_allowed", "%s is not allowed here (allowed: %s)",
                       r->method, r->m.allow);
     else if (mr == HTTP_MATCH_BAD)
-        http_req_fail(r, 400, "bad_path", "a path parameter contains a NUL byte");
-    else if (!(r->m.route->r.flags & HTTP_PUBLIC) && !http_auth_ok(s, r->conn))
-        http_req_fail(r, 401, "unauthorized",
+        http__req_fail(r, 400, "bad_path", "a path parameter contains a NUL byte");
+    else if (!(r->m.route->r.flags & HTTP_PUBLIC) && !http__auth_ok(s, r->conn))
+        http__req_fail(r, 401, "unauthorized",
                       "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
     if (!r->fail_status && !r->preflight)
-        http_body_begin(r);
+        http__body_begin(r);
 }
 
 static enum MHD_Result respond(struct http_request *r)
@@ -106,10 +106,10 @@ static enum MHD_Result respond(struct http_request *r)
     enum MHD_Result ok;
 
     r->phase = HTTP_PHASE_DONE;
-    http_conns_phase(r->srv, r->conn, HTTP_CONN_BUSY);
-    http_res_init(&res);
+    http__conns_phase(r->srv, r->conn, HTTP_CONN_BUSY);
+    http__res_init(&res);
     if (!r->fail_status && !r->preflight)
-        http_body_finish(r);
+        http__body_finish(r);
     if (r->fail_status) {
         http_res_error(&res, r->fail_status, r->fail_code, "%s", r->fail_msg);
     } else if (r->preflight) {
@@ -119,9 +119,9 @@ static enum MHD_Result respond(struct http_request *r)
         if (res.status == 0)
             http_res_error(&res, 500, "internal", "the handler produced no response");
     }
-    ok = http_res_queue(r, &res);
-    http_res_release(&res);
-    http_conns_phase(r->srv, r->conn, HTTP_CONN_SEND);
+    ok = http__res_queue(r, &res);
+    http__res_release(&res);
+    http__conns_phase(r->srv, r->conn, HTTP_CONN_SEND);
     return ok;
 }
 
@@ -139,9 +139,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
         r->phase = HTTP_PHASE_BODY;
         r->conn = c;
         snprintf(r->method, sizeof r->method, "%s", method);
-        http_conns_phase(r->srv, c, HTTP_CONN_BODY);
+        http__conns_phase(r->srv, c, HTTP_CONN_BODY);
         admit(r);
-        if (r->fail_status && http_body_expected(r) && !http_body_wait_refusal(r))
+        if (r->fail_status && http__body_expected(r) && !http__body_wait_refusal(r))
             return respond(r); /* refuse before reading the body */
         return MHD_YES;
     }
@@ -152,7 +152,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
-        return http_body_feed(r, upload, n);
+        return http__body_feed(r, upload, n);
     }
     return respond(r);
 }
@@ -165,13 +165,13 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     r->srv = cls;
     r->conn = c;
     r->t0 = util_now_ms();
-    r->uri = http_arena_strndup(&r->arena, uri, strlen(uri));
+    r->uri = http__arena_strndup(&r->arena, uri, strlen(uri));
     buf_init(&r->body, r->srv->lim.max_body);
     if (!r->uri) {
         free(r);
         return NULL;
     }
-    http_metrics_inflight(1);
+    http__metrics_inflight(1);
     return r;
 }
 
@@ -195,7 +195,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct http_request *r = *con_cls;
     char path[256];
     double ms;
-    http_conns_phase(s, c, HTTP_CONN_HEAD); /* keep-alive: the next head's deadline */
+    http__conns_phase(s, c, HTTP_CONN_HEAD); /* keep-alive: the next head's deadline */
     if (!r)
         return;
     ms = util_now_ms() - r->t0;
@@ -203,12 +203,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     log_info("%s %s %d %zu %.1fms%s", r->method[0] ? r->method : "-", path, r->status, r->bytes, ms,
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (connection ended early)");
     if (r->status)
-        http_metrics_observe(r->m.route ? r->m.route->metric_id : s->unmatched_metric, r->status,
+        http__metrics_observe(r->m.route ? r->m.route->metric_id : s->unmatched_metric, r->status,
                              ms);
-    http_metrics_inflight(-1);
-    http_body_release(r);
+    http__metrics_inflight(-1);
+    http__body_release(r);
     json_decref(r->json);
-    http_arena_free(&r->arena);
+    http__arena_free(&r->arena);
     free(r);
     *con_cls = NULL;
 }
@@ -238,9 +238,9 @@ static void server_free(struct http_server *s)
 {
     if (!s)
         return;
-    http_conns_free(s);
-    http_free_list(s->keys, s->nkeys);
-    http_free_list(s->origins, s->norigins);
+    http__conns_free(s);
+    http__free_list(s->keys, s->nkeys);
+    http__free_list(s->origins, s->norigins);
     free(s->routes);
     free(s);
 }
@@ -252,10 +252,10 @@ static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_AUTO | MHD_USE_ERROR_LOG;
     return MHD_start_daemon(
-        flags, 0, http_conns_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+        flags, 0, http__conns_accept, s, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
-        http_conns_notify, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        http__conns_notify, s, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S), MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)HTTP_MAX_CONNS, MHD_OPTION_END);
 }
@@ -266,16 +266,16 @@ static enum kr_code check_auth(const struct http_server_opts *o, struct http_ser
 {
     char *keys[HTTP_MAX_LIST];
     int n = 0, loopback = 0;
-    enum kr_code rc = http_keys_parse(o->api_keys, s ? s->keys : keys, &n, err);
+    enum kr_code rc = http__keys_parse(o->api_keys, s ? s->keys : keys, &n, err);
     if (rc != KR_OK)
         return rc;
     if (s)
         s->nkeys = n;
     else
-        http_free_list(keys, n);
+        http__free_list(keys, n);
     if (n > 0 || o->allow_no_auth)
         return KR_OK;
-    rc = http_listen_loopback(o->listen, &loopback, err);
+    rc = http__listen_loopback(o->listen, &loopback, err);
     if (rc == KR_OK && !loopback)
         rc = kr_fail(err, KR_EINVAL, "no_auth",
                      "refusing to listen on %s without API keys: set KARAT_API_KEYS, listen on a "
@@ -290,7 +290,7 @@ enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_er
     struct http_cidr proxies[HTTP_MAX_LIST];
     int n;
     enum kr_code rc = check_auth(opts, NULL, err);
-    return rc != KR_OK ? rc : http_cidr_list(opts->trusted_proxies, proxies, &n, err);
+    return rc != KR_OK ? rc : http__cidr_list(opts->trusted_proxies, proxies, &n, err);
 }
 
 enum kr_code http_server_start(const struct http_server_opts *opts, const struct http_route *routes,
@@ -306,14 +306,14 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
         return kr_fail(err, KR_ENOMEM, "oom", "http server");
     s->app = app;
     fill_limits(&s->lim, &opts->limits);
-    rc = http_routes_compile(routes, nroutes, &s->routes, err);
+    rc = http__routes_compile(routes, nroutes, &s->routes, err);
     if (rc != KR_OK)
         goto out;
     s->nroutes = nroutes;
-    s->unmatched_metric = http_metrics_route_id("-", "(unmatched)");
-    if ((rc = check_auth(opts, s, err)) != KR_OK || (rc = http_conns_init(s, opts, err)) != KR_OK)
+    s->unmatched_metric = http__metrics_route_id("-", "(unmatched)");
+    if ((rc = check_auth(opts, s, err)) != KR_OK || (rc = http__conns_init(s, opts, err)) != KR_OK)
         goto out;
-    s->norigins = http_split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
+    s->norigins = http__split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
     if (s->norigins < 0) {
         s->norigins = 0;
         rc = kr_fail(err, KR_EINVAL, "bad_cors_origins",
@@ -322,7 +322,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     }
     snprintf(s->retry_after, sizeof s->retry_after, "%d",
              opts->retry_after_s > 0 ? opts->retry_after_s : HTTP_DEFAULT_RETRY_AFTER);
-    rc = http_listen_open(s, opts->listen, &fd, err);
+    rc = http__listen_open(s, opts->listen, &fd, err);
     if (rc != KR_OK)
         goto out;
     s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
@@ -357,7 +357,7 @@ int http_server_shutdown(struct http_server *s, int grace_ms)
     int running;
     if (!s)
         return 0;
-    running = http_conns_drain(s, grace_ms);
+    running = http__conns_drain(s, grace_ms);
     if (running == 0)
         http_server_stop(s);
     return running;

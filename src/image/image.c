@@ -19,7 +19,7 @@
  *     an older buffer that lived at the same address;
  *   - libvips warnings go to log_debug instead of stderr.
  */
-#include "image/image_internal.h"
+#include "image/image_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>

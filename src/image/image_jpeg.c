@@ -17,7 +17,7 @@
  * not plain takes the libvips path. EXIF orientation is applied here to the
  * small decoded image (image__orient_rgb).
  */
-#include "image/image_internal.h"
+#include "image/image_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -25,7 +25,7 @@
  * there. Resizing happens before colour conversion and rotation, so those
  * run on the small image.
  */
-#include "image/image_internal.h"
+#include "image/image_int.h"
 
 #include <stdatomic.h>
 #include <string.h>

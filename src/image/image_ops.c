@@ -9,7 +9,7 @@
  * bleed their colour into the edges; the kernel is Lanczos-3 when both
  * sides shrink and bicubic otherwise.
  */
-#include "image/image_internal.h"
+#include "image/image_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/embedded.h"
+#include "index/index_int.h"
 
 #define EMB_EMPTY       UINT32_MAX
 #define EMB_MAX_ENTRIES (1u << 30)
@@ -23,7 +23,7 @@
 
 extern const struct idx_ops idx_embedded_ops;
 
-struct emb_idx *idx_emb_of(struct idx *ix)
+struct emb_idx *idx__emb_of(struct idx *ix)
 {
     if (!ix || ix->ops != &idx_embedded_ops)
         abort();
@@ -49,7 +49,7 @@ static size_t probe(const struct emb_idx *e, int64_t id)
     return p;
 }
 
-long idx_emb_slot(const struct emb_idx *e, int64_t id)
+long idx__emb_slot(const struct emb_idx *e, int64_t id)
 {
     uint32_t s = e->table[probe(e, id)];
     return s == EMB_EMPTY ? -1 : (long)s;
@@ -127,7 +127,7 @@ static void put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup
 {
     e->ids[s] = id;
     memcpy(e->hashes + s * EMB_WORDS, sig->hash, DEDUP_HASH_BYTES);
-    e->resid[s] = idx_emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
+    e->resid[s] = idx__emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
 }
 
 static void move_slot(struct emb_idx *e, size_t to, size_t from)
@@ -179,7 +179,7 @@ static enum kr_code parse_opts(const char *opts, size_t *capacity, int *generic,
 
 static void emb_close(struct idx *ix)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     pthread_rwlock_destroy(&e->lock);
     free(e->ids);
     free(e->hashes);
@@ -219,12 +219,12 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
 static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *sig,
                             struct kr_err *err)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     enum kr_code rc = KR_OK;
     long s;
 
     pthread_rwlock_wrlock(&e->lock);
-    s = idx_emb_slot(e, id);
+    s = idx__emb_slot(e, id);
     if (s >= 0) {
         put_slot(e, (size_t)s, id, sig);
         goto out;
@@ -248,7 +248,7 @@ out:
 
 static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     size_t p, s, last;
 
     pthread_rwlock_wrlock(&e->lock);
@@ -272,18 +272,18 @@ static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
 
 static int emb_contains(struct idx *ix, int64_t id)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     int found;
 
     pthread_rwlock_rdlock(&e->lock);
-    found = idx_emb_slot(e, id) >= 0;
+    found = idx__emb_slot(e, id) >= 0;
     pthread_rwlock_unlock(&e->lock);
     return found;
 }
 
 static size_t emb_count(struct idx *ix)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     size_t n;
 
     pthread_rwlock_rdlock(&e->lock);
@@ -296,7 +296,7 @@ static size_t emb_count(struct idx *ix)
  * index (e.g. remove what fsck found stale). */
 static void emb_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     int64_t *snap;
     size_t n;
 
@@ -316,7 +316,7 @@ static void emb_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx
 
 static void emb_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
 
     pthread_rwlock_wrlock(&e->lock);
     e->exact = fn;
@@ -329,8 +329,8 @@ const struct idx_ops idx_embedded_ops = {
     .open = emb_open,
     .add = emb_add,
     .remove = emb_remove,
-    .find_dups = idx_emb_find_dups,
-    .search = idx_emb_search,
+    .find_dups = idx__emb_find_dups,
+    .search = idx__emb_search,
     .contains = emb_contains,
     .count = emb_count,
     .each = emb_each,

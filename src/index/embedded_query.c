@@ -42,13 +42,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/embedded.h"
+#include "index/index_int.h"
 
 #define EMB_AMBIG_MAX  256
 #define EMB_BLOCK      256 /* entries scored per kernel call in search */
 #define EMB_SCAN_CHUNK 64  /* candidate slots collected per scan call in find_dups */
 
-uint8_t idx_emb_quantise(const float *x, int8_t *q)
+uint8_t idx__emb_quantise(const float *x, int8_t *q)
 {
     double r2 = 0;
 
@@ -408,11 +408,11 @@ static enum kr_code rescore(const struct query *Q, float desc_min, idx_exact_fn 
     return KR_OK;
 }
 
-enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
+enum kr_code idx__emb_find_dups(struct idx *ix, const struct dedup_sig *q,
                                const struct dedup_rule *rule, struct idx_hit *hits, int max,
                                int *nhits, struct kr_err *err)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     struct cand amb[EMB_AMBIG_MAX];
     struct query Q;
     size_t slots[EMB_SCAN_CHUNK];
@@ -450,10 +450,10 @@ enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
 
 /* ---- search ---------------------------------------------------------------- */
 
-enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
+enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
                             int *nhits, struct kr_err *err)
 {
-    struct emb_idx *e = idx_emb_of(ix);
+    struct emb_idx *e = idx__emb_of(ix);
     int8_t qq[DEDUP_DESC_DIM];
     int32_t blk[EMB_BLOCK];
     dots_fn dots = pick_dots();
@@ -461,7 +461,7 @@ enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx
     int32_t floor = INT32_MIN; /* score of the worst hit kept once the heap is full */
 
     (void)err;
-    idx_emb_quantise(desc, qq);
+    idx__emb_quantise(desc, qq);
     pthread_rwlock_rdlock(&e->lock);
     for (size_t b = 0; b < e->n; b += EMB_BLOCK) {
         size_t cnt = e->n - b < EMB_BLOCK ? e->n - b : EMB_BLOCK;
@@ -477,7 +477,7 @@ enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx
         }
     }
     for (int i = 0; i < n; i++) {
-        long s = idx_emb_slot(e, hits[i].id);
+        long s = idx__emb_slot(e, hits[i].id);
         hits[i].score = dot_f_i8(desc, e->descs + (size_t)s * DEDUP_DESC_DIM);
     }
     pthread_rwlock_unlock(&e->lock);

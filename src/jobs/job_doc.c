@@ -7,7 +7,7 @@
  * per-item state from the item documents, which is what lets a restarted
  * server skip the items it already finished.
  */
-#include "jobs/job.h"
+#include "jobs/jobs_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 static const char *const state_names[] = {"queued", "running", "done", "failed"};
 static const char *const item_names[] = {"pending", "running", "done", "failed"};
 
-const char *jobs_state_name(enum job_state s)
+const char *jobs__state_name(enum job_state s)
 {
     return (unsigned)s < 4 ? state_names[s] : "unknown";
 }
@@ -34,13 +34,13 @@ static int parse_state(const char *s)
     return -1;
 }
 
-json_t *jobs_err_json(const struct kr_err *err)
+json_t *jobs__err_json(const struct kr_err *err)
 {
     return json_pack("{s:s, s:s, s:s}", "code", err->slug ? err->slug : kr_code_name(err->code),
                      "kind", kr_code_name(err->code), "message", err->msg);
 }
 
-struct job *jobs_job_new(const char *id, const char *kind_name, json_t *params, json_t *items)
+struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items)
 {
     struct job *jb = calloc(1, sizeof *jb);
     size_t n = json_array_size(items);
@@ -58,14 +58,14 @@ struct job *jobs_job_new(const char *id, const char *kind_name, json_t *params, 
         if (json_array_append_new(jb->docs, json_null()))
             break;
     if (!jb->params || !jb->st || json_array_size(jb->docs) != n) {
-        jobs_job_free(jb);
+        jobs__job_free(jb);
         return NULL;
     }
     jb->created_ms = jb->updated_ms = util_epoch_ms();
     return jb;
 }
 
-void jobs_job_free(struct job *jb)
+void jobs__job_free(struct job *jb)
 {
     if (!jb)
         return;
@@ -78,7 +78,7 @@ void jobs_job_free(struct job *jb)
     free(jb);
 }
 
-json_t *jobs_item_doc(int ok, json_t *result, json_t *error)
+json_t *jobs__item_doc(int ok, json_t *result, json_t *error)
 {
     json_t *doc = json_object();
 
@@ -93,7 +93,7 @@ json_t *jobs_item_doc(int ok, json_t *result, json_t *error)
     return doc;
 }
 
-void jobs_job_set_item(struct job *jb, size_t index, json_t *doc)
+void jobs__job_set_item(struct job *jb, size_t index, json_t *doc)
 {
     const char *status = json_string_value(json_object_get(doc, "status"));
     int ok = status && strcmp(status, "done") == 0;
@@ -127,11 +127,11 @@ static enum kr_code put_json(struct store *s, const char *ns, const char *key, j
     return rc;
 }
 
-enum kr_code jobs_doc_put_job(struct store *s, const struct job *jb, struct kr_err *err)
+enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err)
 {
     json_t *doc =
         json_pack("{s:s, s:s, s:s, s:O, s:O, s:I, s:I, s:I}", "id", jb->id, "kind", jb->kind_name,
-                  "state", jobs_state_name(jb->state), "params", jb->params, "items", jb->items,
+                  "state", jobs__state_name(jb->state), "params", jb->params, "items", jb->items,
                   "created_ms", (json_int_t)jb->created_ms, "updated_ms",
                   (json_int_t)jb->updated_ms, "finished_ms", (json_int_t)jb->finished_ms);
     if (doc && jb->owner[0])
@@ -148,7 +148,7 @@ static void item_ns(const char *id, char *ns, size_t n)
     snprintf(ns, n, "job_items:%s", id);
 }
 
-enum kr_code jobs_doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,
+enum kr_code jobs__doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,
                                struct kr_err *err)
 {
     char ns[64], key[16];
@@ -174,7 +174,7 @@ static int load_item_cb(const char *key, const char *json, void *ctx)
     doc = json_loads(json, 0, NULL);
     status = json_object_get(doc, "status");
     if (json_is_string(status))
-        jobs_job_set_item(l->jb, idx, doc);
+        jobs__job_set_item(l->jb, idx, doc);
     else
         json_decref(doc);
     return 0;
@@ -194,7 +194,7 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
 
     if (!json_is_array(items) || !kind || state < 0 || json_array_size(items) > JOBS_MAX_ITEMS)
         return kr_fail(err, KR_EIO, "bad_job_doc", "job %s: stored document is malformed", id);
-    jb = jobs_job_new(id, kind, json_object_get(doc, "params"), items);
+    jb = jobs__job_new(id, kind, json_object_get(doc, "params"), items);
     if (!jb)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     jb->state = (enum job_state)state;
@@ -209,7 +209,7 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
     return KR_OK;
 }
 
-enum kr_code jobs_doc_load(struct store *s, const char *id, struct job **out, struct kr_err *err)
+enum kr_code jobs__doc_load(struct store *s, const char *id, struct job **out, struct kr_err *err)
 {
     char *text = NULL, ns[64];
     json_t *doc;
@@ -230,7 +230,7 @@ enum kr_code jobs_doc_load(struct store *s, const char *id, struct job **out, st
     item_ns(id, ns, sizeof ns);
     rc = store_doc_each(s, ns, load_item_cb, &l, err);
     if (rc) {
-        jobs_job_free(*out);
+        jobs__job_free(*out);
         *out = NULL;
         return rc;
     }
@@ -267,7 +267,7 @@ static int collect_unfinished(const char *key, const char *json, void *ctx)
     return 0;
 }
 
-enum kr_code jobs_doc_each_unfinished(struct store *s, void (*cb)(const char *id, void *ctx),
+enum kr_code jobs__doc_each_unfinished(struct store *s, void (*cb)(const char *id, void *ctx),
                                       void *ctx, struct kr_err *err)
 {
     struct id_list l = {0};
@@ -309,7 +309,7 @@ static json_t *items_view(const struct job *jb)
     return arr;
 }
 
-json_t *jobs_job_view(const struct job *jb)
+json_t *jobs__job_view(const struct job *jb)
 {
     enum job_state state = jb->state;
     json_t *v;
@@ -317,7 +317,7 @@ json_t *jobs_job_view(const struct job *jb)
     if (state == JOB_QUEUED && (jb->n_running || jb->n_ok || jb->n_failed))
         state = JOB_RUNNING;
     v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o*}", "job_id", jb->id, "kind",
-                  jb->kind_name, "status", jobs_state_name(state), "total", (json_int_t)jb->total,
+                  jb->kind_name, "status", jobs__state_name(state), "total", (json_int_t)jb->total,
                   "done", (json_int_t)(jb->n_ok + jb->n_failed), "succeeded", (json_int_t)jb->n_ok,
                   "failed", (json_int_t)jb->n_failed, "running", (json_int_t)jb->n_running, "items",
                   items_view(jb));

@@ -22,7 +22,7 @@
 #include "core/admit.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "jobs/job.h"
+#include "jobs/jobs_int.h"
 #include "store/store.h"
 
 #define MAX_KINDS     16
@@ -123,7 +123,7 @@ static struct job *list_find(struct job *head, const char *id)
 static void unref(struct job *jb)
 {
     if (jb && --jb->refs == 0)
-        jobs_job_free(jb);
+        jobs__job_free(jb);
 }
 
 /* ---- workers ---- */
@@ -182,13 +182,13 @@ static void run_item(struct jobs *j, struct task *t)
         result = NULL;
         log_warn("job %s item %zu failed: %s", jb->id, t->index, err.msg);
     }
-    doc = jobs_item_doc(rc == KR_OK, result, rc ? jobs_err_json(&err) : NULL);
+    doc = jobs__item_doc(rc == KR_OK, result, rc ? jobs__err_json(&err) : NULL);
     /* Durable first, visible second: a finished item is never redone. */
-    if (j->store && doc && jobs_doc_put_item(j->store, jb->id, t->index, doc, &perr))
+    if (j->store && doc && jobs__doc_put_item(j->store, jb->id, t->index, doc, &perr))
         log_error("job %s item %zu: cannot persist: %s", jb->id, t->index, perr.msg);
     pthread_mutex_lock(&j->mu);
     jb->n_running--;
-    jobs_job_set_item(jb, t->index, doc ? doc : jobs_item_doc(0, NULL, NULL));
+    jobs__job_set_item(jb, t->index, doc ? doc : jobs__item_doc(0, NULL, NULL));
     if (rc == KR_OK)
         j->stats.items_done++;
     else
@@ -230,7 +230,7 @@ static void run_finish(struct jobs *j, struct task *t)
     pthread_mutex_lock(&j->mu);
     jb->state = rc ? JOB_FAILED : JOB_DONE;
     jb->result = rc ? NULL : result;
-    jb->error = rc ? jobs_err_json(&err) : NULL;
+    jb->error = rc ? jobs__err_json(&err) : NULL;
     jb->finished_ms = jb->updated_ms = util_epoch_ms();
     jb->finishing = 0;
     if (jb->admitted) /* ended: its owner may submit again as soon as it sees that */
@@ -245,7 +245,7 @@ static void run_finish(struct jobs *j, struct task *t)
         json_decref(result);
         log_warn("job %s failed: %s", jb->id, err.msg);
     }
-    if (j->store && jobs_doc_put_job(j->store, jb, &perr))
+    if (j->store && jobs__doc_put_job(j->store, jb, &perr))
         log_error("job %s: cannot persist its end: %s", jb->id, perr.msg);
     pthread_mutex_lock(&j->mu);
     retire(j, jb);
@@ -293,7 +293,7 @@ static void resume_one(const char *id, void *ctx)
     struct job *jb = NULL;
     struct kr_err err = {0};
 
-    if (jobs_doc_load(j->store, id, &jb, &err)) {
+    if (jobs__doc_load(j->store, id, &jb, &err)) {
         log_error("job %s: cannot resume: %s", id, err.msg);
         return;
     }
@@ -303,7 +303,7 @@ static void resume_one(const char *id, void *ctx)
         kr_fail(&e, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available", jb->kind_name);
         for (size_t i = 0; i < jb->total; i++)
             if (jb->st[i] == JOB_ITEM_PENDING)
-                jobs_job_set_item(jb, i, jobs_item_doc(0, NULL, jobs_err_json(&e)));
+                jobs__job_set_item(jb, i, jobs__item_doc(0, NULL, jobs__err_json(&e)));
     }
     jb->refs = 1;
     /* Already accepted: it runs even if a smaller bound is now full. */
@@ -320,7 +320,7 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
     if (j->started)
         return kr_fail(err, KR_ECONFLICT, NULL, "jobs already started");
     if (j->store)
-        rc = jobs_doc_each_unfinished(j->store, resume_one, j, err);
+        rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
     if (rc)
         return rc;
     j->threads = calloc((size_t)j->nworkers, sizeof *j->threads);
@@ -375,7 +375,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
         goto out;
     }
     util_random_hex(id, (JOBS_ID_LEN - 1) / 2);
-    if (!(jb = jobs_job_new(id, kind, params, items))) {
+    if (!(jb = jobs__job_new(id, kind, params, items))) {
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
         goto out;
     }
@@ -383,7 +383,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
     jb->refs = 1;
     util_strlcpy(jb->owner, owner ? owner : "", sizeof jb->owner);
     jb->admitted = j->admit != NULL;
-    if (j->store && (rc = jobs_doc_put_job(j->store, jb, err)))
+    if (j->store && (rc = jobs__doc_put_job(j->store, jb, err)))
         goto out;
     pthread_mutex_lock(&j->mu);
     list_append(&j->active, jb);
@@ -393,7 +393,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
 out:
     jobs_unreserve(j, owner);
     if (jb)
-        jobs_job_free(jb);
+        jobs__job_free(jb);
     return rc;
 }
 
@@ -419,7 +419,7 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
         return KR_OK;
     if (!j->store)
         return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
-    enum kr_code rc = jobs_doc_load(j->store, id, out, err);
+    enum kr_code rc = jobs__doc_load(j->store, id, out, err);
     if (rc == KR_ENOTFOUND)
         return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
     return rc;
@@ -428,7 +428,7 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
 static void release(struct jobs *j, struct job *jb, int mem)
 {
     if (!mem) {
-        jobs_job_free(jb);
+        jobs__job_free(jb);
         return;
     }
     pthread_mutex_lock(&j->mu);
@@ -458,7 +458,7 @@ static enum kr_code with_job(struct jobs *j, const char *id,
 
 static enum kr_code view_of(struct job *jb, json_t **out, struct kr_err *err)
 {
-    *out = jobs_job_view(jb);
+    *out = jobs__job_view(jb);
     return *out ? KR_OK : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
 }
 
@@ -507,7 +507,7 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
     if (!mem) { /* from the store: it ended, or no instance has started it yet */
         if (jb->state < JOB_DONE)
             rc = kr_fail(err, KR_ETIMEOUT, "job_running", "job %s has not finished", id);
-        jobs_job_free(jb);
+        jobs__job_free(jb);
         return rc;
     }
     if (timeout_ms >= 0)
@@ -542,7 +542,7 @@ static void free_list(struct job *head)
 {
     while (head) {
         struct job *next = head->next;
-        jobs_job_free(head);
+        jobs__job_free(head);
         head = next;
     }
 }

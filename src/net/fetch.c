@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 
 #include "core/util.h"
-#include "net/net_internal.h"
+#include "net/net_int.h"
 
 struct guard {
     int allow_private;
@@ -148,7 +148,7 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
 
     if (!h)
         return kr_fail(err, KR_ENOMEM, NULL, "cannot create an HTTP handle");
-    net_setup_handle(h, &sink, timeout_ms);
+    net__setup_handle(h, &sink, timeout_ms);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROXY, "");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -162,7 +162,7 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
             kr_fail(err, KR_EINVAL, "url_refused",
                     "URL refused: it points to a private or special address (%s)", g->refused_addr);
     } else if (cc != CURLE_OK) {
-        rc = net_curl_error(cc, &sink, "fetch", err);
+        rc = net__curl_error(cc, &sink, "fetch", err);
     } else {
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
         if (r->status >= 300 && r->status < 400 &&

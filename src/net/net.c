@@ -8,7 +8,7 @@
  * verbatim. HTTP statuses are not errors here; the AI layer reads them.
  *
  * net_fetch() (SSRF-guarded fetching of caller URLs) lives in fetch.c and
- * shares the body/header callbacks through net_internal.h.
+ * shares the body/header callbacks through net_int.h.
  */
 #include "net/net.h"
 
@@ -17,7 +17,7 @@
 #include <strings.h>
 
 #include "core/util.h"
-#include "net/net_internal.h"
+#include "net/net_int.h"
 
 #define DEFAULT_TIMEOUT_MS   60000L
 #define DEFAULT_MAX_RESPONSE (64u << 20)
@@ -47,7 +47,7 @@ void net_response_release(struct net_response *r)
     r->content_type[0] = r->retry_after[0] = r->retry_after_ms[0] = '\0';
 }
 
-size_t net_on_body(char *data, size_t sz, size_t nm, void *user)
+size_t net__on_body(char *data, size_t sz, size_t nm, void *user)
 {
     struct net_sink *s = user;
     size_t n = sz * nm;
@@ -77,7 +77,7 @@ static void grab_header(const char *line, size_t n, const char *name, char *out,
     out[vl] = '\0';
 }
 
-size_t net_on_header(char *data, size_t sz, size_t nm, void *user)
+size_t net__on_header(char *data, size_t sz, size_t nm, void *user)
 {
     struct net_sink *s = user;
     size_t n = sz * nm;
@@ -93,7 +93,7 @@ size_t net_on_header(char *data, size_t sz, size_t nm, void *user)
     return n;
 }
 
-enum kr_code net_curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
+enum kr_code net__curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
                             struct kr_err *err)
 {
     if (sink->overflow)
@@ -138,15 +138,15 @@ static enum kr_code add_parts(CURL *h, const struct net_request *req, curl_mime 
     return curl_easy_setopt(h, CURLOPT_MIMEPOST, *mime) == CURLE_OK ? KR_OK : KR_EINTERNAL;
 }
 
-void net_setup_handle(CURL *h, struct net_sink *sink, long timeout_ms)
+void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms)
 {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, net_on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, net__on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, net_on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, net__on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "karat/1");
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -190,7 +190,7 @@ enum kr_code net_perform(const struct net_request *req, struct net_response *r, 
     h = curl_easy_init();
     if (!h)
         return kr_fail(err, KR_ENOMEM, NULL, "cannot create an HTTP handle");
-    net_setup_handle(h, &sink, req->timeout_ms);
+    net__setup_handle(h, &sink, req->timeout_ms);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     if (add_headers(req->headers, &hdrs) || set_body(h, req, &mime)) {
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory building the request");
@@ -199,7 +199,7 @@ enum kr_code net_perform(const struct net_request *req, struct net_response *r, 
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     cc = curl_easy_perform(h);
     if (cc != CURLE_OK) {
-        rc = net_curl_error(cc, &sink, "request", err);
+        rc = net__curl_error(cc, &sink, "request", err);
         goto out;
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);

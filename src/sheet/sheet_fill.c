@@ -49,7 +49,7 @@ static void puts_(struct fill *f, const char *s)
 static void cell_ref(int col, int row, char out[24])
 {
     char letters[8];
-    sheet_col_name(col, letters);
+    sheet__col_name(col, letters);
     snprintf(out, 24, "%s%d", letters, row);
 }
 
@@ -86,7 +86,7 @@ static void put_value_cell(struct fill *f, int col, int row, const struct xml_ta
     struct xml_span s;
     char ref[24];
     size_t n = strlen(text);
-    int num = numeric && sheet_is_number(text, NULL);
+    int num = numeric && sheet__is_number(text, NULL);
     int keep =
         n && (strchr(" \t\n", text[0]) || strchr(" \t\n", text[n - 1]) || strchr(text, '\n'));
 
@@ -105,7 +105,7 @@ static void put_value_cell(struct fill *f, int col, int row, const struct xml_ta
     }
     puts_(f, " t=\"inlineStr\"><"), puts_(f, p), puts_(f, "is><"), puts_(f, p), puts_(f, "t");
     puts_(f, keep ? " xml:space=\"preserve\">" : ">");
-    if (!f->rc && sheet_xml_escape(&f->body, text, n))
+    if (!f->rc && sheet__xml_escape(&f->body, text, n))
         f->rc = KR_ENOMEM;
     puts_(f, "</"), puts_(f, p), puts_(f, "t></"), puts_(f, p), puts_(f, "is></"), puts_(f, p);
     puts_(f, "c>");
@@ -184,7 +184,7 @@ static void put_row(struct fill *f, const struct xml_row *er, int r, const json_
             f->formulas |= formula;
             ci++;
         }
-        put_value_cell(f, o->col, r, old.name ? &old : NULL, sheet_row_text(row, col->name),
+        put_value_cell(f, o->col, r, old.name ? &old : NULL, sheet__row_text(row, col->name),
                        col->numeric);
         oi++;
     }
@@ -247,11 +247,11 @@ static int find_header(const struct sheet_column *c, const struct header *h, siz
             if (pass == 0 && k)
                 break;
             if (pass == 2)
-                sheet_norm_key(name, 0, a, sizeof a);
+                sheet__norm_key(name, 0, a, sizeof a);
             for (size_t i = 0; i < nh; i++) {
                 if (pass < 2 && strcmp(h[i].text, name) == 0)
                     return h[i].col;
-                if (pass == 2 && a[0] && (sheet_norm_key(h[i].text, 0, b, sizeof b), 1) &&
+                if (pass == 2 && a[0] && (sheet__norm_key(h[i].text, 0, b, sizeof b), 1) &&
                     strcmp(a, b) == 0)
                     return h[i].col;
             }

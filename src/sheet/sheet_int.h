@@ -44,25 +44,25 @@ struct sheet_schema {
 };
 
 /* Allocate memory owned by the schema (zeroed); NULL on ENOMEM. */
-void *sheet_alloc(struct sheet_schema *s, size_t n);
-char *sheet_strdup(struct sheet_schema *s, const char *str);
+void *sheet__alloc(struct sheet_schema *s, size_t n);
+char *sheet__strdup(struct sheet_schema *s, const char *str);
 
 /* ---- text helpers (sheet_text.c; UTF-8: core/utf8.h) ---- */
 
 /* Normalised comparison key: ASCII lower case, punctuation and spaces
  * dropped, a few synonyms folded; plural=1 also drops a trailing 's' of each
  * word. Writes into out (size cap), always NUL-terminated. */
-void sheet_norm_key(const char *s, int plural, char *out, size_t cap);
+void sheet__norm_key(const char *s, int plural, char *out, size_t cap);
 /* 1 if value parses completely as a finite decimal number. */
-int sheet_is_number(const char *s, double *out);
+int sheet__is_number(const char *s, double *out);
 /* Append text escaped for XML element content (drops characters XML 1.0
  * forbids; escapes Excel's _xHHHH_ sequences). */
-enum kr_code sheet_xml_escape(struct buf *b, const char *s, size_t n);
+enum kr_code sheet__xml_escape(struct buf *b, const char *s, size_t n);
 /* Column letters for a 0-based column ("A", "AB") into out (>= 4 bytes). */
-void sheet_col_name(int col, char out[8]);
+void sheet__col_name(int col, char out[8]);
 
 /* The data rows as strings: value of column c in row object (never NULL). */
-const char *sheet_row_text(const json_t *row, const char *column);
+const char *sheet__row_text(const json_t *row, const char *column);
 
 /* ---- lexical XML (sheet_xml.c) ---- */
 

@@ -114,7 +114,7 @@ static enum kr_code set_fixed(struct sheet_schema *s, struct sheet_column *c, co
     char *copy;
     if (!t || c->source != SHEET_SRC_FIXED)
         return KR_OK;
-    copy = sheet_strdup(s, t);
+    copy = sheet__strdup(s, t);
     if (!copy)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     c->value = copy;

@@ -20,7 +20,7 @@
 #define SCHEMA_MAX_BYTES (4u << 20)
 #define NAME_MAX_BYTES   255
 
-void *sheet_alloc(struct sheet_schema *s, size_t n)
+void *sheet__alloc(struct sheet_schema *s, size_t n)
 {
     void *p;
     if (s->nallocs == s->capallocs) {
@@ -37,10 +37,10 @@ void *sheet_alloc(struct sheet_schema *s, size_t n)
     return p;
 }
 
-char *sheet_strdup(struct sheet_schema *s, const char *str)
+char *sheet__strdup(struct sheet_schema *s, const char *str)
 {
     size_t n = strlen(str);
-    char *p = sheet_alloc(s, n + 1);
+    char *p = sheet__alloc(s, n + 1);
     if (p)
         memcpy(p, str, n + 1);
     return p;
@@ -103,7 +103,7 @@ static enum kr_code str_array(struct sheet_schema *s, const json_t *a, const cha
         return KR_OK;
     if (!json_is_array(a) || json_array_size(a) > 100000)
         return bad(err, what, "not an array of strings");
-    *out = sheet_alloc(s, (json_array_size(a) + 1) * sizeof **out);
+    *out = sheet__alloc(s, (json_array_size(a) + 1) * sizeof **out);
     if (!*out)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     json_array_foreach(a, i, v)
@@ -242,7 +242,7 @@ static enum kr_code parse_columns(struct sheet_schema *s, const json_t *a, struc
 
     if (!json_is_array(a) || n == 0 || n > SHEET_MAX_COLUMNS)
         return bad(err, "columns", "need 1..2000 columns");
-    s->cols = sheet_alloc(s, n * sizeof *s->cols);
+    s->cols = sheet__alloc(s, n * sizeof *s->cols);
     if (!s->cols)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -267,7 +267,7 @@ static enum kr_code parse_preamble(struct sheet_schema *s, const json_t *a, stru
     if (!json_is_array(a) || json_array_size(a) > 16)
         return bad(err, "preamble", "not a short array");
     s->npre = json_array_size(a);
-    s->pre = sheet_alloc(s, (s->npre + 1) * sizeof *s->pre);
+    s->pre = sheet__alloc(s, (s->npre + 1) * sizeof *s->pre);
     if (!s->pre)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < s->npre; i++) {

@@ -40,7 +40,7 @@ static void fold_word(const char *w, size_t n, int plural, char *out, size_t cap
         out[(*k)++] = use[i];
 }
 
-void sheet_norm_key(const char *s, int plural, char *out, size_t cap)
+void sheet__norm_key(const char *s, int plural, char *out, size_t cap)
 {
     size_t k = 0, i = 0;
     while (s[i]) {
@@ -57,7 +57,7 @@ void sheet_norm_key(const char *s, int plural, char *out, size_t cap)
     out[k] = '\0';
 }
 
-int sheet_is_number(const char *s, double *out)
+int sheet__is_number(const char *s, double *out)
 {
     char *end;
     double v;
@@ -84,7 +84,7 @@ static int is_hex4_escape(const char *s, size_t n)
     return 1;
 }
 
-enum kr_code sheet_xml_escape(struct buf *b, const char *s, size_t n)
+enum kr_code sheet__xml_escape(struct buf *b, const char *s, size_t n)
 {
     size_t run = 0;
     enum kr_code rc = KR_OK;
@@ -113,7 +113,7 @@ enum kr_code sheet_xml_escape(struct buf *b, const char *s, size_t n)
     return rc ? rc : buf_append(b, s + run, n - run);
 }
 
-void sheet_col_name(int col, char out[8])
+void sheet__col_name(int col, char out[8])
 {
     char tmp[8];
     int k = 0, j = 0;
@@ -128,7 +128,7 @@ void sheet_col_name(int col, char out[8])
     out[j] = '\0';
 }
 
-const char *sheet_row_text(const json_t *row, const char *column)
+const char *sheet__row_text(const json_t *row, const char *column)
 {
     const json_t *v = json_object_get(row, column);
     return json_is_string(v) ? json_string_value(v) : "";

@@ -7,7 +7,7 @@
  *   - control characters are dropped; single-line columns get spaces for
  *     line breaks; forbidden characters (Amazon title/bullet rules) go;
  *   - allowed-value columns keep an exact value, or the canonical spelling
- *     of a normalised match (see sheet_norm_key), else they are blanked:
+ *     of a normalised match (see sheet__norm_key), else they are blanked:
  *     a value is never invented;
  *   - character and UTF-8 byte limits cut the text at a word boundary,
  *     never inside a code point;
@@ -118,11 +118,11 @@ static const char *match_allowed(const struct sheet_column *c, const char *text)
         if (strcmp(c->allowed[i], text) == 0)
             return c->allowed[i];
     for (int plural = 0; plural <= 1; plural++) {
-        sheet_norm_key(text, plural, key, sizeof key);
+        sheet__norm_key(text, plural, key, sizeof key);
         if (!key[0])
             return NULL;
         for (size_t i = 0; i < c->nallowed; i++) {
-            sheet_norm_key(c->allowed[i], plural, cand, sizeof cand);
+            sheet__norm_key(c->allowed[i], plural, cand, sizeof cand);
             if (strcmp(key, cand) != 0)
                 continue;
             if (!plural)
@@ -270,7 +270,7 @@ static void check_bullets(struct vctx *v)
         const struct sheet_column *c = &v->s->cols[i];
         if (c->copy != SHEET_COPY_BULLET)
             continue;
-        if (sheet_row_text(v->row, c->name)[0])
+        if (sheet__row_text(v->row, c->name)[0])
             have++;
         else if (!first)
             first = c->name;

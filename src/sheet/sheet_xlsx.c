@@ -67,7 +67,7 @@ static void put_cell(struct xw *x, lxw_worksheet *ws, int row, int col, const ch
     lxw_error e;
     if (!t || !*t)
         return;
-    if (numeric && sheet_is_number(t, &d))
+    if (numeric && sheet__is_number(t, &d))
         e = worksheet_write_number(ws, (lxw_row_t)row, (lxw_col_t)col, d, f);
     else
         e = worksheet_write_string(ws, (lxw_row_t)row, (lxw_col_t)col, cell_text(x, t), f);
@@ -102,7 +102,7 @@ static void write_rows(struct xw *x, const json_t *rows)
         int r = x->s->first_data_row - 1 + (int)i;
         for (size_t c = 0; c < x->s->ncols && !x->lerr; c++) {
             const struct sheet_column *col = &x->s->cols[c];
-            put_cell(x, x->data, r, (int)c, sheet_row_text(row, col->name), col->numeric, NULL);
+            put_cell(x, x->data, r, (int)c, sheet__row_text(row, col->name), col->numeric, NULL);
         }
     }
 }
@@ -143,7 +143,7 @@ static void add_dropdown(struct xw *x, size_t c, int list_col, int last_row)
         dv.validate = LXW_VALIDATION_TYPE_LIST;
         dv.value_list = (char **)col->allowed; /* NULL-terminated by the loader */
     } else {
-        sheet_col_name(list_col, letters);
+        sheet__col_name(list_col, letters);
         snprintf(formula, sizeof formula, "=%s!$%s$1:$%s$%zu", x->lists_name, letters, letters,
                  col->nallowed);
         dv.validate = LXW_VALIDATION_TYPE_LIST_FORMULA;
@@ -300,7 +300,7 @@ static enum kr_code csv_line(const struct sheet_schema *s, const json_t *row, st
         if (c)
             rc = buf_append(out, ",", 1);
         if (!rc)
-            rc = csv_field(out, row ? sheet_row_text(row, name) : name);
+            rc = csv_field(out, row ? sheet__row_text(row, name) : name);
     }
     return rc ? rc : buf_append(out, "\r\n", 2);
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 static void fill_grid(float *g, float *cnt, int gw, int gh)
 {
@@ -152,7 +152,7 @@ static int cell_estimate(const struct image_px *px, const struct studio_bg *bg, 
 
 static void surface_cell(const struct studio_bg *bg, int cx, int cy, float out[3])
 {
-    studio_bg_surface(bg, (int)fmin(bg->w - 1, (cx + 0.5) * bg->cell),
+    studio__bg_surface(bg, (int)fmin(bg->w - 1, (cx + 0.5) * bg->cell),
                       (int)fmin(bg->h - 1, (cy + 0.5) * bg->cell), out);
 }
 
@@ -230,14 +230,14 @@ static void grow_cells(const struct image_px *px, struct studio_bg *bg, unsigned
 }
 
 /* Residual percentiles over background pixels with the full model. */
-enum kr_code studio_bg_grow(const struct image_px *px, struct studio_bg *bg, struct kr_err *err)
+enum kr_code studio__bg_grow(const struct image_px *px, struct studio_bg *bg, struct kr_err *err)
 {
     int longest = bg->w > bg->h ? bg->w : bg->h;
     float *cnt;
     unsigned char *st;
     enum kr_code rc;
 
-    studio_bg_release(bg);
+    studio__bg_release(bg);
     bg->cell = longest / 64 > 4 ? longest / 64 : 4;
     bg->gw = (bg->w + bg->cell - 1) / bg->cell;
     bg->gh = (bg->h + bg->cell - 1) / bg->cell;

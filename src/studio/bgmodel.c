@@ -14,14 +14,14 @@
  *      waves, then smoothed. It follows what a quadratic cannot (a lamp's
  *      hot spot, a radial fall-off, large paper undulations); the noise
  *      figures are then measured again over all background pixels.
- * studio_bg_row() evaluates surface + bilinear correction for one row.
+ * studio__bg_row() evaluates surface + bilinear correction for one row.
  * The correction grid itself is learnt in bggrid.c.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define NB          6     /* basis terms: 1, u, v, u^2, v^2, uv */
 #define MAX_SAMPLES 30000 /* samples for the fit and for the statistics */
@@ -123,7 +123,7 @@ static void surface_at(const struct studio_bg *bg, double u, double v, double ou
     }
 }
 
-void studio_bg_surface(const struct studio_bg *bg, double x, double y, float out[3])
+void studio__bg_surface(const struct studio_bg *bg, double x, double y, float out[3])
 {
     double m[3];
     surface_at(bg, bg->w > 1 ? 2.0 * x / (bg->w - 1) - 1.0 : 0.0,
@@ -203,7 +203,7 @@ static void set_thresholds(struct studio_bg *bg)
     bg->hi = fmax(20.0, 2.2 * bg->lo);
 }
 
-enum kr_code studio_bg_fit_border(const struct image_px *px, struct studio_bg *bg,
+enum kr_code studio__bg_fit_border(const struct image_px *px, struct studio_bg *bg,
                                   struct kr_err *err)
 {
     struct sample *s = malloc(sizeof *s * (MAX_SAMPLES + 64));
@@ -272,7 +272,7 @@ static void grow(const unsigned char *in, unsigned char *out, unsigned char *tmp
 }
 
 /* Cells without background samples take the mean of filled neighbours, in waves. */
-void studio_bg_row(const struct studio_bg *bg, int y, float *out)
+void studio__bg_row(const struct studio_bg *bg, int y, float *out)
 {
     double v = norm_u(y, bg->h), a[3], b[3], c[3];
     const struct studio_bg *f = bg;
@@ -319,7 +319,7 @@ static void restat(const struct image_px *px, const unsigned char *near, struct 
             if (near[(size_t)y * bg->w + x])
                 continue;
             if (!any++)
-                studio_bg_row(bg, y, row);
+                studio__bg_row(bg, y, row);
             for (int c = 0; c < 3; c++)
                 d += (p[x * px->bands + c] - row[x * 3 + c]) *
                      (p[x * px->bands + c] - row[x * 3 + c]);
@@ -333,7 +333,7 @@ static void restat(const struct image_px *px, const unsigned char *near, struct 
     set_thresholds(bg);
 }
 
-enum kr_code studio_bg_restat(const struct image_px *px, const unsigned char *fg,
+enum kr_code studio__bg_restat(const struct image_px *px, const unsigned char *fg,
                               struct studio_bg *bg, struct kr_err *err)
 {
     size_t n = (size_t)bg->w * bg->h;
@@ -357,7 +357,7 @@ enum kr_code studio_bg_restat(const struct image_px *px, const unsigned char *fg
     return rc;
 }
 
-void studio_bg_release(struct studio_bg *bg)
+void studio__bg_release(struct studio_bg *bg)
 {
     free(bg->corr);
     free(bg->gx0);

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define ANALYSE_MAX 1600
 #define PURE        254

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define SHADOW_OPACITY 0.28
 #define SHADOW_DROP    0.010 /* of the canvas side */
@@ -119,7 +119,7 @@ enum kr_code studio_compose_white(const struct studio_cutout *c,
     h = h < 1 ? 1 : h;
     rc = image_resize(src, w, h, &piece, err);
     if (!rc)
-        rc = studio_px_alloc(out, side, side, 3, 255, err);
+        rc = studio__px_alloc(out, side, side, 3, 255, err);
     if (rc)
         goto out;
     ox = (side - w) / 2;
@@ -150,7 +150,7 @@ enum kr_code studio_square(const struct image_px *in, int side, struct image_px 
     memset(out, 0, sizeof *out);
     if (in->bands != 3)
         return kr_fail(err, KR_EINVAL, "bad_pixels", "expected RGB");
-    rc = studio_px_alloc(&pad, m, m, 3, 255, err);
+    rc = studio__px_alloc(&pad, m, m, 3, 255, err);
     if (rc)
         return rc;
     for (int y = 0; y < in->height; y++)

@@ -23,7 +23,7 @@
  * that contains it); the type is read from the name, so prompt_index cannot
  * pick another picture (the original's two prompt lists disagreed). The new
  * image is made and checked before anything is written; then, under that
- * ZIP's lock (studio_zip_lock: other ZIPs are not held up), the ZIP is read
+ * ZIP's lock (studio__zip_lock: other ZIPs are not held up), the ZIP is read
  * again, the entry replaced in place, the image written, the ZIP written -
  * and the old image bytes written back if the ZIP write fails. The original
  * deleted first and lost the image on failure.
@@ -36,7 +36,7 @@
 #include "core/log.h"
 #include "core/pool.h"
 #include "core/util.h"
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 /* What every item of one request shares. */
 struct work {
@@ -104,8 +104,8 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
         return rc;
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
-    if (w->cut_rc == KR_EUNSUPPORTED && !studio_ai_offline(env->ai))
-        w->cut_rc = studio_cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
+    if (w->cut_rc == KR_EUNSUPPORTED && !studio__ai_offline(env->ai))
+        w->cut_rc = studio__cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
                                          (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
     return KR_OK;
@@ -118,8 +118,8 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
     struct studio_box box;
     enum kr_code rc;
 
-    if (studio_type_needs_ai(type) && studio_ai_offline(w->env->ai))
-        return studio_ai_offline_error(type, err);
+    if (studio_type_needs_ai(type) && studio__ai_offline(w->env->ai))
+        return studio__ai_offline_error(type, err);
     if (!w->cut) {
         *err = w->cut_err;
         return w->cut_rc;
@@ -351,8 +351,8 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
     char url[1400];
     struct buf fresh;
     struct kr_err restore_err;
-    struct studio_zip_lock *lock;
-    enum kr_code rc = studio_zip_lock(rq->old_zip_url, &lock, err);
+    struct studio__zip_lock *lock;
+    enum kr_code rc = studio__zip_lock(rq->old_zip_url, &lock, err);
 
     if (rc)
         return rc;
@@ -369,7 +369,7 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
             log_error("regenerate: %s and its ZIP now disagree (restoring the image failed: %s)",
                       o->name, restore_err.msg);
     }
-    studio_zip_unlock(lock);
+    studio__zip_unlock(lock);
     free(zip);
     buf_release(&fresh);
     return rc;

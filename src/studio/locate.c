@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define COARSE_SIDE 128
 #define MID_SIDE    512

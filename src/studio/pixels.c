@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
-enum kr_code studio_px_alloc(struct image_px *px, int width, int height, int bands,
+enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int bands,
                              unsigned char fill, struct kr_err *err)
 {
     size_t n;
@@ -30,7 +30,7 @@ enum kr_code studio_px_alloc(struct image_px *px, int width, int height, int ban
     return KR_OK;
 }
 
-enum kr_code studio_px_crop(const struct image_px *in, int x, int y, int w, int h,
+enum kr_code studio__px_crop(const struct image_px *in, int x, int y, int w, int h,
                             struct image_px *out, struct kr_err *err)
 {
     enum kr_code rc;
@@ -43,7 +43,7 @@ enum kr_code studio_px_crop(const struct image_px *in, int x, int y, int w, int 
         x1 = in->width;
     if (y1 > in->height)
         y1 = in->height;
-    rc = studio_px_alloc(out, x1 - x, y1 - y, in->bands, 0, err);
+    rc = studio__px_alloc(out, x1 - x, y1 - y, in->bands, 0, err);
     if (rc)
         return rc;
     for (int r = 0; r < out->height; r++)
@@ -53,7 +53,7 @@ enum kr_code studio_px_crop(const struct image_px *in, int x, int y, int w, int 
     return KR_OK;
 }
 
-int studio_label(const unsigned char *m, int w, int h, unsigned char want, int conn8, int32_t *lab,
+int studio__label(const unsigned char *m, int w, int h, unsigned char want, int conn8, int32_t *lab,
                  int32_t *queue)
 {
     static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};

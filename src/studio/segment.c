@@ -37,7 +37,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define MIN_SIDE  16
 #define BUSY_MAX  0.30 /* border share that may differ from the background */
@@ -63,7 +63,7 @@ static enum kr_code distance_map(struct seg *g, struct kr_err *err)
     for (int y = 0; y < g->h; y++) {
         const unsigned char *p = g->px->data + (size_t)y * g->w * bands;
         unsigned char *d = g->d + (size_t)y * g->w;
-        studio_bg_row(&g->bg, y, row);
+        studio__bg_row(&g->bg, y, row);
         for (int x = 0; x < g->w; x++, p += bands) {
             float e0 = p[0] - row[x * 3], e1 = p[1] - row[x * 3 + 1], e2 = p[2] - row[x * 3 + 2];
             float s = sqrtf(e0 * e0 + e1 * e1 + e2 * e2);
@@ -108,7 +108,7 @@ static void hysteresis(struct seg *g)
 /* Drop piece components far smaller than the largest one; count the rest. */
 static int drop_specks(struct seg *g, struct kr_err *err)
 {
-    int count = studio_label(g->m, g->w, g->h, 1, 1, g->lab, g->queue), kept = 0;
+    int count = studio__label(g->m, g->w, g->h, 1, 1, g->lab, g->queue), kept = 0;
     size_t *area, largest = 0, min_area;
 
     if (count <= 0)
@@ -143,7 +143,7 @@ struct region {
 /* Enclosed background regions: holes when they look like the background. */
 static enum kr_code judge_holes(struct seg *g, struct studio_seg_info *info, struct kr_err *err)
 {
-    int count = studio_label(g->m, g->w, g->h, 0, 0, g->lab, g->queue);
+    int count = studio__label(g->m, g->w, g->h, 0, 0, g->lab, g->queue);
     double like = fmax(3.0, g->bg.p90 * 1.15);
     size_t pin = 3 + g->n / 400000;
     struct region *r;
@@ -276,7 +276,7 @@ static void seg_free(struct seg *g)
     free(g->m);
     free(g->lab);
     free(g->queue);
-    studio_bg_release(&g->bg);
+    studio__bg_release(&g->bg);
 }
 
 /* The whole pipeline; g->m holds the piece afterwards. */
@@ -301,15 +301,15 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     if (!g->d || !g->m || !g->lab || !g->queue)
         return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory segmenting %dx%d", g->w,
                        g->h);
-    rc = studio_bg_fit_border(px, &g->bg, err);
+    rc = studio__bg_fit_border(px, &g->bg, err);
     if (!rc)
-        rc = studio_bg_grow(px, &g->bg, err);
+        rc = studio__bg_grow(px, &g->bg, err);
     if (!rc)
         rc = distance_map(g, err);
     if (rc)
         return rc;
     hysteresis(g); /* a first mask, to measure the noise away from the piece */
-    rc = studio_bg_restat(px, g->m, &g->bg, err);
+    rc = studio__bg_restat(px, g->m, &g->bg, err);
     if (rc)
         return rc;
     hysteresis(g);
@@ -383,7 +383,7 @@ static enum kr_code decontaminate(const struct seg *g, const unsigned char *alph
                 continue;
             }
             if (!have_row++)
-                studio_bg_row(&g->bg, y, row);
+                studio__bg_row(&g->bg, y, row);
             for (int k = 0; k < 3; k++) {
                 double f = (p[k] - (1 - a) * row[x * 3 + k]) / a;
                 o[k] = (unsigned char)(f < 0 ? 0 : f > 255 ? 255 : f + 0.5);
@@ -407,7 +407,7 @@ static enum kr_code segment_rgba(const struct image_px *px, struct image_px *rgb
     rc = run(&g, px, info, err);
     if (!rc) {
         alpha = malloc(g.n);
-        rc = alpha ? studio_px_alloc(rgba, g.w, g.h, 4, 0, err)
+        rc = alpha ? studio__px_alloc(rgba, g.w, g.h, 4, 0, err)
                    : kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
     }
     if (!rc) {
@@ -470,7 +470,7 @@ static enum kr_code analyse(const void *data, size_t n, long long max_pixels,
 static enum kr_code keep_box(const struct image_px *rgba, const struct studio_seg_info *seg,
                              struct studio_cutout *out, struct kr_err *err)
 {
-    return studio_px_crop(rgba, seg->x0, seg->y0, seg->x1 - seg->x0, seg->y1 - seg->y0, &out->rgba,
+    return studio__px_crop(rgba, seg->x0, seg->y0, seg->x1 - seg->x0, seg->y1 - seg->y0, &out->rgba,
                           err);
 }
 
@@ -507,7 +507,7 @@ enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels
         goto out;
     sh = (double)full.width / src_w;
     m = MARGIN * fmax(bw, bh) + 3 / sa;
-    rc = studio_px_crop(&full, (int)floor((bx - m) * sh), (int)floor((by - m) * sh),
+    rc = studio__px_crop(&full, (int)floor((bx - m) * sh), (int)floor((by - m) * sh),
                         (int)ceil((bw + 2 * m) * sh), (int)ceil((bh + 2 * m) * sh), &crop, err);
     image_px_release(&full);
     if (rc)

@@ -18,7 +18,7 @@
 
 #include "core/pool.h"
 #include "core/util.h"
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 
 #define MAX_MM 2000.0 /* largest size accepted for a dimension label: 2 m */
 

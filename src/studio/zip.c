@@ -9,7 +9,7 @@
  *
  * libzip's zip_t is not thread-safe; each call here has its own. Changing
  * a stored ZIP (read, replace an entry, write) is serialised per ZIP by
- * studio_zip_lock(key): a small table of key -> mutex with reference
+ * studio__zip_lock(key): a small table of key -> mutex with reference
  * counts, so two different ZIPs are rewritten at the same time and the
  * same ZIP never by two requests at once.
  *
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <zip.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 #include "core/util.h"
 
 #define MAX_ENTRIES 256
@@ -282,19 +282,19 @@ enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, 
 
 /* Locks in use, by key; an entry lives while someone holds or waits for it
  * (refs), so the table only ever holds the ZIPs being changed right now. */
-struct studio_zip_lock {
-    struct studio_zip_lock *next;
+struct studio__zip_lock {
+    struct studio__zip_lock *next;
     int refs;
     pthread_mutex_t mu;
     char key[];
 };
 
 static pthread_mutex_t locks_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct studio_zip_lock *locks;
+static struct studio__zip_lock *locks;
 
-enum kr_code studio_zip_lock(const char *key, struct studio_zip_lock **out, struct kr_err *err)
+enum kr_code studio__zip_lock(const char *key, struct studio__zip_lock **out, struct kr_err *err)
 {
-    struct studio_zip_lock *l;
+    struct studio__zip_lock *l;
 
     pthread_mutex_lock(&locks_mu);
     for (l = locks; l && strcmp(l->key, key) != 0; l = l->next)
@@ -315,9 +315,9 @@ enum kr_code studio_zip_lock(const char *key, struct studio_zip_lock **out, stru
     return KR_OK;
 }
 
-void studio_zip_unlock(struct studio_zip_lock *l)
+void studio__zip_unlock(struct studio__zip_lock *l)
 {
-    struct studio_zip_lock **pp;
+    struct studio__zip_lock **pp;
 
     if (!l)
         return;

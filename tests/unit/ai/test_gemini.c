@@ -6,7 +6,7 @@
  */
 #include <pthread.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "ai_test.h"
 #include "core/util.h"
 #include "image/image.h"
@@ -368,7 +368,7 @@ static void test_big_photo_shrunk_before_sending(void **state)
             json_object_get(json_array_get(json_object_get(body, "contents"), 0), "parts"), 1),
         "inlineData");
     const char *b64 = json_string_value(json_object_get(inl, "data"));
-    unsigned char *sent = ai_b64_decode(b64, strlen(b64), &dn);
+    unsigned char *sent = ai__b64_decode(b64, strlen(b64), &dn);
     assert_non_null(sent);
     assert_int_equal(image_probe(sent, dn, 0, &info, &err), KR_OK);
     assert_int_equal(info.width, 2048);

@@ -1,13 +1,13 @@
 /*
  * test_schema.c - the AI layer's small pure parts: base64 both ways, the
- * reply parser (code fences, non-objects), ai_validate (allowed values in
+ * reply parser (code fences, non-objects), ai__validate (allowed values in
  * the caller's spelling, shortening with a note, wrong shapes rejected),
  * the two schema builders, and RetryInfo durations.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai_internal.h"
+#include "ai/ai_int.h"
 #include "testutil.h"
 
 static void test_b64(void **state)
@@ -16,9 +16,9 @@ static void test_b64(void **state)
         {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"}};
     (void)state;
     for (size_t i = 0; i < 5; i++) {
-        char *e = ai_b64_encode(cases[i][0], strlen(cases[i][0]));
+        char *e = ai__b64_encode(cases[i][0], strlen(cases[i][0]));
         size_t n = 99;
-        unsigned char *d = ai_b64_decode(cases[i][1], strlen(cases[i][1]), &n);
+        unsigned char *d = ai__b64_decode(cases[i][1], strlen(cases[i][1]), &n);
         assert_string_equal(e, cases[i][1]);
         assert_int_equal(n, strlen(cases[i][0]));
         assert_memory_equal(d, cases[i][0], n);
@@ -26,18 +26,18 @@ static void test_b64(void **state)
         free(d);
     }
     size_t n;
-    assert_null(ai_b64_decode("Zm9v!", 5, &n));
-    assert_null(ai_b64_decode("Zg==Zg==", 8, &n));
-    assert_null(ai_b64_decode("Zm9vY", 5, &n));    /* a lone trailing character */
-    assert_null(ai_b64_decode("Zg===", 5, &n));    /* three '=' */
-    assert_null(ai_b64_decode("Zm9v\x80", 5, &n)); /* not ASCII */
+    assert_null(ai__b64_decode("Zm9v!", 5, &n));
+    assert_null(ai__b64_decode("Zg==Zg==", 8, &n));
+    assert_null(ai__b64_decode("Zm9vY", 5, &n));    /* a lone trailing character */
+    assert_null(ai__b64_decode("Zg===", 5, &n));    /* three '=' */
+    assert_null(ai__b64_decode("Zm9v\x80", 5, &n)); /* not ASCII */
     /* what providers send and the decoder tolerates: whitespace anywhere,
      * the URL-safe alphabet, missing padding */
     const char *loose[][2] = {
         {"Zm9v\nYmFy", "foobar"}, {" Zm 9v\r\nYg== ", "foob"}, {"Zm8", "fo"}, {"Zg", "f"},
         {"-_-_", "\xfb\xff\xbf"}, {"+/+/", "\xfb\xff\xbf"}};
     for (size_t i = 0; i < 6; i++) {
-        unsigned char *d = ai_b64_decode(loose[i][0], strlen(loose[i][0]), &n);
+        unsigned char *d = ai__b64_decode(loose[i][0], strlen(loose[i][0]), &n);
         assert_non_null(d);
         assert_int_equal(n, strlen(loose[i][1]));
         assert_memory_equal(d, loose[i][1], n);
@@ -55,11 +55,11 @@ static void test_b64_large(void **state)
     assert_non_null(src);
     for (size_t i = 0; i < len; i++)
         src[i] = (unsigned char)(i * 131 + (i >> 9));
-    e = ai_b64_encode(src, len);
+    e = ai__b64_encode(src, len);
     assert_non_null(e);
     assert_int_equal(strlen(e), 4 * ((len + 2) / 3));
     assert_string_equal(e + strlen(e) - 1, "=");
-    back = ai_b64_decode(e, strlen(e), &n);
+    back = ai__b64_decode(e, strlen(e), &n);
     assert_non_null(back);
     assert_int_equal(n, len);
     assert_memory_equal(back, src, len);
@@ -74,13 +74,13 @@ static void test_parse_reply(void **state)
     struct kr_err err = {0};
     const char *fenced = "```json\n{\"a\": 1}\n```\n";
     (void)state;
-    assert_int_equal(ai_parse_reply_text(fenced, strlen(fenced), &o, &err), KR_OK);
+    assert_int_equal(ai__parse_reply_text(fenced, strlen(fenced), &o, &err), KR_OK);
     assert_int_equal(json_integer_value(json_object_get(o, "a")), 1);
     json_decref(o);
-    assert_int_equal(ai_parse_reply_text("[1,2]", 5, &o, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__parse_reply_text("[1,2]", 5, &o, &err), KR_EUPSTREAM);
     assert_string_equal(err.slug, "bad_model_reply");
-    assert_int_equal(ai_parse_reply_text("{\"a\":1,\"a\":2}", 13, &o, &err), KR_EUPSTREAM);
-    assert_int_equal(ai_parse_reply_text("", 0, &o, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__parse_reply_text("{\"a\":1,\"a\":2}", 13, &o, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__parse_reply_text("", 0, &o, &err), KR_EUPSTREAM);
 }
 
 static void test_validate(void **state)
@@ -95,7 +95,7 @@ static void test_validate(void **state)
     json_t *out = NULL, *notes = NULL;
     struct kr_err err = {0};
     (void)state;
-    assert_int_equal(ai_validate(f, 4, reply, &out, &notes, &err), KR_OK);
+    assert_int_equal(ai__validate(f, 4, reply, &out, &notes, &err), KR_OK);
     assert_string_equal(json_string_value(json_object_get(out, "color")), "Rose Gold");
     assert_string_equal(json_string_value(json_object_get(out, "title")), "Twelve chars");
     assert_non_null(json_object_get(notes, "title"));
@@ -108,19 +108,19 @@ static void test_validate(void **state)
 
     /* the sheet's rule (core/utf8.h): a word boundary only when it keeps half */
     reply = json_pack("{s:s}", "title", "abcd efghijklmnop");
-    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_OK);
+    assert_int_equal(ai__validate(f, 4, reply, &out, NULL, &err), KR_OK);
     assert_string_equal(json_string_value(json_object_get(out, "title")), "abcd efghijk");
     json_decref(out);
     json_decref(reply);
 
     reply = json_pack("{s:s}", "color", "Gold");
-    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
     json_decref(reply);
     reply = json_pack("{s:{s:i}}", "title", "a", 1);
-    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
     json_decref(reply);
     reply = json_pack("{s:s}", "unrelated", "x");
-    assert_int_equal(ai_validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
+    assert_int_equal(ai__validate(f, 4, reply, &out, NULL, &err), KR_EUPSTREAM);
     json_decref(reply);
 }
 
@@ -128,7 +128,7 @@ static void test_schemas_and_durations(void **state)
 {
     const char *const allowed[] = {"A", "B"};
     struct ai_field f[] = {{"q", "grade", allowed, 2, 0, 0}, {"tags", NULL, NULL, 0, 30, 1}};
-    json_t *g = ai_schema_gemini(f, 2), *o = ai_schema_openai(f, 2);
+    json_t *g = ai__schema_gemini(f, 2), *o = ai__schema_openai(f, 2);
     (void)state;
     json_t *gq = json_object_get(json_object_get(g, "properties"), "q");
     assert_true(json_is_true(json_object_get(gq, "nullable")));
@@ -141,10 +141,10 @@ static void test_schemas_and_durations(void **state)
     assert_true(json_is_false(json_object_get(o, "additionalProperties")));
     json_decref(g);
     json_decref(o);
-    assert_int_equal(ai_parse_duration_ms("38s"), 38000);
-    assert_int_equal(ai_parse_duration_ms("45.5s"), 45500);
-    assert_int_equal(ai_parse_duration_ms("soon"), -1);
-    assert_int_equal(ai_parse_duration_ms(NULL), -1);
+    assert_int_equal(ai__parse_duration_ms("38s"), 38000);
+    assert_int_equal(ai__parse_duration_ms("45.5s"), 45500);
+    assert_int_equal(ai__parse_duration_ms("soon"), -1);
+    assert_int_equal(ai__parse_duration_ms(NULL), -1);
 }
 
 int main(void)

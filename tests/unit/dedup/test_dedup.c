@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 static int setup(void **state)
 {
@@ -49,7 +49,7 @@ static void test_trim_finds_box(void **state)
     (void)state;
 
     assert_int_equal(image_load(b, n, &lo, &px, NULL, NULL), KR_OK);
-    dedup_trim(px.data, px.width, px.height, px.width * 3, &box);
+    dedup__trim(px.data, px.width, px.height, px.width * 3, &box);
     assert_true(box.trimmed);
     assert_int_equal(box.bg[0], 255);
     /* margin is 2 % of the box on each side */
@@ -75,7 +75,7 @@ static void test_trim_ignores_corner_mark_and_keeps_scenes(void **state)
     for (int y = 280; y < 284; y++) /* a thin mark in the corner */
         for (int x = 360; x < 390; x++)
             memset(rgb + ((size_t)y * w + x) * 3, 120, 3);
-    dedup_trim(rgb, w, h, w * 3, &box);
+    dedup__trim(rgb, w, h, w * 3, &box);
     assert_true(box.trimmed);
     assert_int_equal(box.bg[1], 250);
     assert_in_range(box.x0, 145, 150);
@@ -86,7 +86,7 @@ static void test_trim_ignores_corner_mark_and_keeps_scenes(void **state)
     /* A "scene": no uniform border -> whole image. */
     for (size_t i = 0; i < (size_t)w * h * 3; i++)
         rgb[i] = (unsigned char)((i * 2654435761u) >> 24);
-    dedup_trim(rgb, w, h, w * 3, &box);
+    dedup__trim(rgb, w, h, w * 3, &box);
     assert_false(box.trimmed);
     assert_int_equal(box.x0, 0);
     assert_int_equal(box.x1, w);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #define N DEDUP_PDQ_SIDE
 
@@ -26,7 +26,7 @@ static void test_dct_matches_naive(void **state)
     (void)state;
     for (int i = 0; i < N * N; i++)
         in[i] = frand();
-    dedup_dct64to16(in, out);
+    dedup__dct64to16(in, out);
     for (int u = 0; u < 16; u++)
         for (int v = 0; v < 16; v++) {
             double s = 0;
@@ -45,7 +45,7 @@ static void test_dct_of_constant_is_zero(void **state)
     (void)state;
     for (int i = 0; i < N * N; i++)
         in[i] = 77.0f;
-    dedup_dct64to16(in, out);
+    dedup__dct64to16(in, out);
     for (int i = 0; i < 256; i++)
         assert_true(fabsf(out[i]) < 1e-2f); /* the DC term is not among the 16x16 */
 }
@@ -60,7 +60,7 @@ static void test_dct_single_frequency(void **state)
         for (int x = 0; x < N; x++)
             in[y * N + x] = (float)(cos(M_PI / (2.0 * N) * 3 * (2 * y + 1)) *
                                     cos(M_PI / (2.0 * N) * 5 * (2 * x + 1)));
-    dedup_dct64to16(in, out);
+    dedup__dct64to16(in, out);
     for (int i = 0; i < 256; i++) {
         if (i == 2 * 16 + 4)
             assert_true(fabsf(out[i] - 32.0f) < 1e-3f); /* (sqrt(2/64) * 64/2)^2 = 32 */
@@ -103,7 +103,7 @@ static void test_downscale_matches_naive(void **state)
             for (int x = 0; x < cols; x++)
                 a[y * cols + x] = naive_box(b + x, rows, cols, y, wc);
     }
-    dedup_pdq_downscale(plane, work, rows, cols, out);
+    dedup__pdq_downscale(plane, work, rows, cols, out);
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
             int y = (int)((i + 0.5) * rows / N), x = (int)((j + 0.5) * cols / N);
@@ -121,23 +121,23 @@ static void test_quality(void **state)
     (void)state;
     for (int i = 0; i < N * N; i++)
         b[i] = 128;
-    assert_int_equal(dedup_pdq_quality(b), 0);
+    assert_int_equal(dedup__pdq_quality(b), 0);
     /* Vertical stripes 0/255: 64 rows x 63 horizontal pairs of |100| each
      * -> 403200 / 90 = 4480, clamped to 100. */
     for (int y = 0; y < N; y++)
         for (int x = 0; x < N; x++)
             b[y * N + x] = (x & 1) ? 255.0f : 0.0f;
-    assert_int_equal(dedup_pdq_quality(b), 100);
+    assert_int_equal(dedup__pdq_quality(b), 100);
     /* A gentle ramp: each horizontal step of 2 levels gives (int)(0.78) = 0. */
     for (int y = 0; y < N; y++)
         for (int x = 0; x < N; x++)
             b[y * N + x] = (float)(2 * x);
-    assert_int_equal(dedup_pdq_quality(b), 0);
+    assert_int_equal(dedup__pdq_quality(b), 0);
     /* Steps of 6 levels: (int)(2.35) = 2 per pair -> 64*63*2/90 = 89. */
     for (int y = 0; y < N; y++)
         for (int x = 0; x < N; x++)
             b[y * N + x] = (float)(6 * x);
-    assert_int_equal(dedup_pdq_quality(b), 89);
+    assert_int_equal(dedup__pdq_quality(b), 89);
 }
 
 static void test_bits_layout_and_median(void **state)
@@ -152,7 +152,7 @@ static void test_bits_layout_and_median(void **state)
      * i.e. rows 8..15 -> words 8..15 all ones -> the first 16 bytes. */
     for (int i = 0; i < 256; i++)
         coef[i] = (float)i;
-    dedup_pdq_bits(coef, h);
+    dedup__pdq_bits(coef, h);
     dedup_hash_hex(h, hex);
     assert_string_equal(hex, "ffffffffffffffffffffffffffffffff"
                              "00000000000000000000000000000000");
@@ -160,20 +160,20 @@ static void test_bits_layout_and_median(void **state)
      * last hex digit. Median of 255 zeros and one 1 is 0, so only it is set. */
     memset(coef, 0, sizeof coef);
     coef[0] = 1;
-    dedup_pdq_bits(coef, h);
+    dedup__pdq_bits(coef, h);
     dedup_hash_hex(h, hex);
     assert_string_equal(hex, "00000000000000000000000000000000"
                              "00000000000000000000000000000001");
     /* Row 1, column 9 -> word 1 bit 9 -> "0200" as the 15th group of 4. */
     memset(coef, 0, sizeof coef);
     coef[1 * 16 + 9] = 5;
-    dedup_pdq_bits(coef, h);
+    dedup__pdq_bits(coef, h);
     dedup_hash_hex(h, hex);
     assert_string_equal(hex + 56, "02000000");
     /* Random coefficients: exactly half the bits are set. */
     for (int i = 0; i < 256; i++)
         coef[i] = frand() - 128;
-    dedup_pdq_bits(coef, h);
+    dedup__pdq_bits(coef, h);
     for (int i = 0; i < DEDUP_HASH_BYTES; i++)
         ones += __builtin_popcount(h[i]);
     assert_int_equal(ones, 128);
@@ -198,10 +198,10 @@ static void test_hash_of_gradient_is_stable(void **state)
             p2[y * 256 + x] =
                 (float)(128 + 100 * sin(xs / 40.0) * cos(ys / 55.0) + (xs > ys ? 20 : 0));
         }
-    dedup_pdq_downscale(p1, w1, 400, 400, b1);
-    dedup_pdq_downscale(p2, w2, 256, 256, b2);
-    dedup_pdq_hash64(b1, h1, &q1);
-    dedup_pdq_hash64(b2, h2, &q2);
+    dedup__pdq_downscale(p1, w1, 400, 400, b1);
+    dedup__pdq_downscale(p2, w2, 256, 256, b2);
+    dedup__pdq_hash64(b1, h1, &q1);
+    dedup__pdq_hash64(b2, h2, &q2);
     assert_true(dedup_hash_distance(h1, h2) <= 12);
     assert_true(q1 > 30 && abs(q1 - q2) < 10);
     free(p1);

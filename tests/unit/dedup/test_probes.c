@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_int.h"
 
 #define W 480
 #define H 360

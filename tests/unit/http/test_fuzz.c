@@ -27,7 +27,7 @@ static void test_fuzz_matcher(void **state)
     unsigned seed = 1;
     (void)state;
     assert_int_equal(
-        http_routes_compile(fx_routes, sizeof fx_routes / sizeof fx_routes[0], &cr, &err), KR_OK);
+        http__routes_compile(fx_routes, sizeof fx_routes / sizeof fx_routes[0], &cr, &err), KR_OK);
     for (int i = 0; i < 20000; i++) {
         char path[64], dec[64], q[64];
         struct http_arena a = {0};
@@ -37,16 +37,16 @@ static void test_fuzz_matcher(void **state)
         for (size_t k = 0; k < n; k++)
             path[k] = alpha[rnd(&seed) % (sizeof alpha - 1)];
         path[n] = '\0';
-        if (http_route_match(cr, sizeof fx_routes / sizeof fx_routes[0], i % 2 ? "GET" : "HEAD",
+        if (http__route_match(cr, sizeof fx_routes / sizeof fx_routes[0], i % 2 ? "GET" : "HEAD",
                              path, &a, &m) == HTTP_MATCH_OK)
             for (int p = 0; p < m.nparams; p++)
                 assert_true(strlen(m.params[p].value) > 0);
         memcpy(dec, path, n + 1);
-        assert_true(http_pct_decode(dec, n, 1) <= n);
+        assert_true(http__pct_decode(dec, n, 1) <= n);
         memcpy(q, path, n + 1);
-        assert_true(http_query_parse(&a, q, kv, 8) <= 8);
-        assert_true(http_json_depth((const unsigned char *)path, n, 5) <= 6);
-        http_arena_free(&a);
+        assert_true(http__query_parse(&a, q, kv, 8) <= 8);
+        assert_true(http__json_depth((const unsigned char *)path, n, 5) <= 6);
+        http__arena_free(&a);
     }
     free(cr);
 }

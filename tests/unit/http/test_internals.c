@@ -55,12 +55,12 @@ static void test_match(void **state)
     struct http_croute *cr = NULL;
     struct kr_err err = {0};
     (void)state;
-    assert_int_equal(http_routes_compile(table, NT, &cr, &err), KR_OK);
+    assert_int_equal(http__routes_compile(table, NT, &cr, &err), KR_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct want *w = &cases[i];
         struct http_arena a = {0};
         struct http_match m;
-        enum http_match_result res = http_route_match(cr, NT, w->method, w->path, &a, &m);
+        enum http_match_result res = http__route_match(cr, NT, w->method, w->path, &a, &m);
         if (res != w->res)
             fail_msg("%s %s: got %d want %d", w->method, w->path, res, w->res);
         if (w->route >= 0)
@@ -71,7 +71,7 @@ static void test_match(void **state)
             assert_string_equal(m.params[1].value, w->p2);
         if (w->allow)
             assert_string_equal(m.allow, w->allow);
-        http_arena_free(&a);
+        http__arena_free(&a);
     }
     free(cr);
 }
@@ -100,7 +100,7 @@ static void test_decode(void **state)
         char buf[64];
         size_t n;
         snprintf(buf, sizeof buf, "%s", cases[i].in);
-        n = http_pct_decode(buf, strlen(buf), cases[i].plus);
+        n = http__pct_decode(buf, strlen(buf), cases[i].plus);
         assert_int_equal(n, strlen(cases[i].out));
         assert_string_equal(buf, cases[i].out);
     }
@@ -112,7 +112,7 @@ static void test_query(void **state)
     struct http_kv kv[4];
     int n;
     (void)state;
-    n = http_query_parse(&a, "a=1&&b=&=x&c&d=%41+&e=5&f=6", kv, 4);
+    n = http__query_parse(&a, "a=1&&b=&=x&c&d=%41+&e=5&f=6", kv, 4);
     assert_int_equal(n, 4);
     assert_string_equal(kv[0].name, "a");
     assert_string_equal(kv[0].value, "1");
@@ -121,11 +121,11 @@ static void test_query(void **state)
     assert_string_equal(kv[2].name, "c");
     assert_string_equal(kv[3].name, "d");
     assert_string_equal(kv[3].value, "A ");
-    assert_int_equal(http_query_parse(&a, "a=%00", kv, 4), -1);
-    assert_int_equal(http_query_parse(&a, "%00=1", kv, 4), -1);
-    assert_int_equal(http_query_parse(&a, "", kv, 4), 0);
-    assert_int_equal(http_query_parse(&a, NULL, kv, 4), 0);
-    http_arena_free(&a);
+    assert_int_equal(http__query_parse(&a, "a=%00", kv, 4), -1);
+    assert_int_equal(http__query_parse(&a, "%00=1", kv, 4), -1);
+    assert_int_equal(http__query_parse(&a, "", kv, 4), 0);
+    assert_int_equal(http__query_parse(&a, NULL, kv, 4), 0);
+    http__arena_free(&a);
 }
 
 static void test_json_depth(void **state)
@@ -147,10 +147,10 @@ static void test_json_depth(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_int_equal(
-            http_json_depth((const unsigned char *)cases[i].s, strlen(cases[i].s), 100),
+            http__json_depth((const unsigned char *)cases[i].s, strlen(cases[i].s), 100),
             cases[i].depth);
     /* the scan stops once past the limit */
-    assert_int_equal(http_json_depth((const unsigned char *)"[[[[[[[[[[", 10, 3), 4);
+    assert_int_equal(http__json_depth((const unsigned char *)"[[[[[[[[[[", 10, 3), 4);
 }
 
 static void test_arena(void **state)
@@ -159,15 +159,15 @@ static void test_arena(void **state)
     char *big;
     (void)state;
     for (int i = 0; i < 1000; i++) {
-        char *s = http_arena_strndup(&a, "hello world", 5);
+        char *s = http__arena_strndup(&a, "hello world", 5);
         assert_string_equal(s, "hello");
-        assert_int_equal(((uintptr_t)http_arena_alloc(&a, 3)) % _Alignof(max_align_t), 0);
+        assert_int_equal(((uintptr_t)http__arena_alloc(&a, 3)) % _Alignof(max_align_t), 0);
     }
-    big = http_arena_alloc(&a, 100000);
+    big = http__arena_alloc(&a, 100000);
     memset(big, 1, 100000);
-    assert_null(http_arena_alloc(&a, SIZE_MAX - 4));
-    http_arena_free(&a);
-    http_arena_free(&a);
+    assert_null(http__arena_alloc(&a, SIZE_MAX - 4));
+    http__arena_free(&a);
+    http__arena_free(&a);
 }
 
 static json_t *body_json(const struct http_response *res)
@@ -185,7 +185,7 @@ static void test_response_helpers(void **state)
     struct kr_err e = {0};
     json_t *j;
     (void)state;
-    http_res_init(&res);
+    http__res_init(&res);
     http_res_bytes(&res, 200, "text/plain", "abc", 3);
     http_res_error(&res, 422, "bad_\xff", "bad name: %s", "x\xc3(y\x01");
     assert_int_equal(res.status, 422);
@@ -215,7 +215,7 @@ static void test_response_helpers(void **state)
     http_res_from_err(&res, &e);
     assert_int_equal(res.status, 500);
     assert_int_equal(http_status_for((enum kr_code)KR_CODE_COUNT), 500);
-    http_res_release(&res);
+    http__res_release(&res);
 }
 
 static int in_list(const char *list, const char *addr)
@@ -224,10 +224,10 @@ static int in_list(const char *list, const char *addr)
     struct http_addr a;
     struct kr_err err = {0};
     int n, hit = 0;
-    assert_int_equal(http_cidr_list(list, c, &n, &err), KR_OK);
-    assert_int_equal(http_addr_parse(addr, &a), 0);
+    assert_int_equal(http__cidr_list(list, c, &n, &err), KR_OK);
+    assert_int_equal(http__addr_parse(addr, &a), 0);
     for (int i = 0; i < n; i++)
-        hit |= http_cidr_match(&c[i], &a);
+        hit |= http__cidr_match(&c[i], &a);
     return hit;
 }
 
@@ -249,16 +249,16 @@ static void test_addresses(void **state)
     assert_false(in_list("2001:db8::/33", "2001:db8:8000::1"));
     assert_true(in_list("0.0.0.0/0", "203.0.113.9"));
     assert_false(in_list("0.0.0.0/0", "2001:db8::1")); /* an IPv4 block holds no IPv6 */
-    assert_int_equal(http_addr_parse("::ffff:127.0.0.1", &a), 0);
-    assert_true(http_addr_loopback(&a));
-    http_addr_str(&a, s, sizeof s);
+    assert_int_equal(http__addr_parse("::ffff:127.0.0.1", &a), 0);
+    assert_true(http__addr_loopback(&a));
+    http__addr_str(&a, s, sizeof s);
     assert_string_equal(s, "127.0.0.1");
-    assert_int_equal(http_addr_parse("::1", &a), 0);
-    assert_true(http_addr_loopback(&a));
-    assert_int_equal(http_addr_parse("128.0.0.1", &a), 0);
-    assert_false(http_addr_loopback(&a));
-    assert_int_equal(http_addr_parse("1.2.3.4:80", &a), -1);
-    assert_int_equal(http_addr_parse("", &a), -1);
+    assert_int_equal(http__addr_parse("::1", &a), 0);
+    assert_true(http__addr_loopback(&a));
+    assert_int_equal(http__addr_parse("128.0.0.1", &a), 0);
+    assert_false(http__addr_loopback(&a));
+    assert_int_equal(http__addr_parse("1.2.3.4:80", &a), -1);
+    assert_int_equal(http__addr_parse("", &a), -1);
 }
 
 int main(void)

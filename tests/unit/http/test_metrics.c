@@ -145,10 +145,10 @@ static void *hammer(void *arg)
 {
     int id = *(int *)arg;
     for (int i = 0; i < ROUNDS; i++) {
-        http_metrics_observe(id, 200 + (i % 2) * 300, (double)(i % 20));
+        http__metrics_observe(id, 200 + (i % 2) * 300, (double)(i % 20));
         http_metrics_add_counter("karat_test_hammer_total", "Test.", 1);
-        http_metrics_inflight(1);
-        http_metrics_inflight(-1);
+        http__metrics_inflight(1);
+        http__metrics_inflight(-1);
     }
     return NULL;
 }
@@ -156,10 +156,10 @@ static void *hammer(void *arg)
 static void test_threads(void **state)
 {
     pthread_t t[THREADS];
-    int id = http_metrics_route_id("PUT", "/hammer");
+    int id = http__metrics_route_id("PUT", "/hammer");
     char *text;
     (void)state;
-    assert_int_equal(http_metrics_route_id("PUT", "/hammer"), id); /* same series */
+    assert_int_equal(http__metrics_route_id("PUT", "/hammer"), id); /* same series */
     for (int i = 0; i < THREADS; i++)
         pthread_create(&t[i], NULL, hammer, &id);
     for (int i = 0; i < THREADS; i++)
@@ -176,8 +176,8 @@ static void test_threads(void **state)
                                "route=\"/hammer\",le=\"1\"}") == THREADS * ROUNDS * 2 / 20);
     assert_true(value_of(text, "karat_http_requests_in_flight") == 0);
     free(text);
-    http_metrics_observe(-1, 200, 1); /* ignored, no crash */
-    http_metrics_observe(id, 42, 1);
+    http__metrics_observe(-1, 200, 1); /* ignored, no crash */
+    http__metrics_observe(id, 42, 1);
 }
 
 int main(void)

@@ -58,7 +58,7 @@ static void test_quantise_and_residual(void **state)
         if (round % 2)
             for (int i = 0; i < DEDUP_DESC_DIM; i++)
                 x[i] = (float)(x[i] / sqrt(n));
-        uint8_t code = idx_emb_quantise(x, q);
+        uint8_t code = idx__emb_quantise(x, q);
         double r2 = 0;
         for (int i = 0; i < DEDUP_DESC_DIM; i++) {
             double r = (double)x[i] - q[i] / 127.0;
@@ -70,7 +70,7 @@ static void test_quantise_and_residual(void **state)
     }
     for (int i = 0; i < DEDUP_DESC_DIM; i++)
         x[i] = i % 2 ? 1.0001f : -1.0001f; /* the slack index.c allows */
-    assert_true(idx_emb_quantise(x, q) <= 255);
+    assert_true(idx__emb_quantise(x, q) <= 255);
     assert_int_equal(q[0], -127);
     assert_int_equal(q[1], 127);
 }

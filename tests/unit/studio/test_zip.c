@@ -11,7 +11,7 @@
 #include <time.h>
 #include <zip.h>
 
-#include "studio/internal.h"
+#include "studio/studio_int.h"
 #include "studio/studio.h"
 #include "testutil.h"
 
@@ -131,14 +131,14 @@ struct locker {
 static void *lock_and_flag(void *arg)
 {
     struct locker *l = arg;
-    struct studio_zip_lock *h;
+    struct studio__zip_lock *h;
     struct kr_err err;
-    assert_int_equal(studio_zip_lock(l->key, &h, &err), KR_OK);
+    assert_int_equal(studio__zip_lock(l->key, &h, &err), KR_OK);
     pthread_mutex_lock(&l->mu);
     l->got = 1;
     pthread_cond_signal(&l->cv);
     pthread_mutex_unlock(&l->mu);
-    studio_zip_unlock(h);
+    studio__zip_unlock(h);
     return NULL;
 }
 
@@ -162,13 +162,13 @@ static void test_zip_lock(void **state)
 {
     struct locker l = {
         .key = "/out/b_123.zip", PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
-    struct studio_zip_lock *a;
+    struct studio__zip_lock *a;
     struct kr_err err;
     pthread_t t;
     (void)state;
 
     /* another ZIP is taken while a.zip is held */
-    assert_int_equal(studio_zip_lock("/out/a_123.zip", &a, &err), KR_OK);
+    assert_int_equal(studio__zip_lock("/out/a_123.zip", &a, &err), KR_OK);
     assert_int_equal(pthread_create(&t, NULL, lock_and_flag, &l), 0);
     assert_true(wait_got(&l, 60));
     pthread_join(t, NULL);
@@ -178,13 +178,13 @@ static void test_zip_lock(void **state)
     l.got = 0;
     assert_int_equal(pthread_create(&t, NULL, lock_and_flag, &l), 0);
     assert_false(wait_got(&l, 1));
-    studio_zip_unlock(a);
+    studio__zip_unlock(a);
     assert_true(wait_got(&l, 60));
     pthread_join(t, NULL);
 
     /* entries are freed when unused: the same key locks again at once */
-    assert_int_equal(studio_zip_lock("/out/a_123.zip", &a, &err), KR_OK);
-    studio_zip_unlock(a);
+    assert_int_equal(studio__zip_lock("/out/a_123.zip", &a, &err), KR_OK);
+    studio__zip_unlock(a);
 }
 
 /* Many threads on three ZIPs: never two inside the same one. */
@@ -197,8 +197,8 @@ static void *hammer(void *arg)
     int k = (int)(size_t)arg % 3;
     struct kr_err err;
     for (int i = 0; i < 200; i++) {
-        struct studio_zip_lock *h;
-        assert_int_equal(studio_zip_lock(keys[k], &h, &err), KR_OK);
+        struct studio__zip_lock *h;
+        assert_int_equal(studio__zip_lock(keys[k], &h, &err), KR_OK);
         pthread_mutex_lock(&count_mu);
         overlaps += inside[k]++;
         pthread_mutex_unlock(&count_mu);
@@ -207,7 +207,7 @@ static void *hammer(void *arg)
         inside[k]--;
         rounds[k]++;
         pthread_mutex_unlock(&count_mu);
-        studio_zip_unlock(h);
+        studio__zip_unlock(h);
     }
     return NULL;
 }

@@ -1,9 +1,9 @@
 /*
- * net_internal.h - pieces shared by net.c (API calls) and fetch.c (guarded
+ * net_int.h - pieces shared by net.c (API calls) and fetch.c (guarded
  * fetches of caller URLs). Not for other modules.
  */
-#ifndef KARAT_NET_NET_INTERNAL_H
-#define KARAT_NET_NET_INTERNAL_H
+#ifndef KARAT_NET_NET_INT_H
+#define KARAT_NET_NET_INT_H
 
 #include <curl/curl.h>
 
@@ -15,12 +15,12 @@ struct net_sink {
     int overflow;
 };
 
-size_t net_on_body(char *data, size_t sz, size_t nm, void *user);
-size_t net_on_header(char *data, size_t sz, size_t nm, void *user);
+size_t net__on_body(char *data, size_t sz, size_t nm, void *user);
+size_t net__on_header(char *data, size_t sz, size_t nm, void *user);
 /* Timeouts, protocols http/https, callbacks into sink. */
-void net_setup_handle(CURL *h, struct net_sink *sink, long timeout_ms);
+void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms);
 /* Map a failed transfer to a kr_code (limit, timeout, unreachable). */
-enum kr_code net_curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
+enum kr_code net__curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
                             struct kr_err *err);
 
 #endif

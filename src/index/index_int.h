@@ -1,5 +1,5 @@
 /*
- * embedded.h - private to src/index: the "embedded" backend's instance
+ * index_int.h - private to src/index: the "embedded" backend's instance
  * struct, shared by embedded.c (storage, id map, updates) and
  * embedded_query.c (the scans behind find_dups and search).
  *
@@ -15,8 +15,8 @@
  * 105 bytes per entry plus 4-8 bytes of map: about 112 MB at 10^6.
  * Removal moves the last slot into the hole, so slots stay dense.
  */
-#ifndef KARAT_INDEX_EMBEDDED_H
-#define KARAT_INDEX_EMBEDDED_H
+#ifndef KARAT_INDEX_INDEX_INT_H
+#define KARAT_INDEX_INDEX_INT_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -46,19 +46,19 @@ struct emb_idx {
 };
 
 /* Checked downcast (aborts on a foreign struct idx). */
-struct emb_idx *idx_emb_of(struct idx *ix);
+struct emb_idx *idx__emb_of(struct idx *ix);
 
 /* Slot of id, or -1. Caller holds the lock. */
-long idx_emb_slot(const struct emb_idx *e, int64_t id);
+long idx__emb_slot(const struct emb_idx *e, int64_t id);
 
 /* q[i] = round(127 x[i]) clamped to [-127, 127]; returns the residual
  * norm ||x - q/127||_2 rounded up to EMB_RESID_UNITs (at most 255). */
-uint8_t idx_emb_quantise(const float *x, int8_t *q);
+uint8_t idx__emb_quantise(const float *x, int8_t *q);
 
-enum kr_code idx_emb_find_dups(struct idx *ix, const struct dedup_sig *q,
+enum kr_code idx__emb_find_dups(struct idx *ix, const struct dedup_sig *q,
                                const struct dedup_rule *rule, struct idx_hit *hits, int max,
                                int *nhits, struct kr_err *err);
-enum kr_code idx_emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
+enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
                             int *nhits, struct kr_err *err);
 
 #endif

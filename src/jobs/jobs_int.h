@@ -1,5 +1,5 @@
 /*
- * job.h - the in-memory job shared by the two halves of the jobs module:
+ * jobs_int.h - the in-memory job shared by the two halves of the jobs module:
  * jobs.c (queue, workers, public calls) and job_doc.c (the job and item
  * documents in the store, and the client view). Not a public header.
  *
@@ -7,8 +7,8 @@
  * owning `struct jobs` mutex; params and items never change once created and
  * are read without the lock.
  */
-#ifndef KARAT_JOBS_JOB_H
-#define KARAT_JOBS_JOB_H
+#ifndef KARAT_JOBS_JOBS_INT_H
+#define KARAT_JOBS_JOBS_INT_H
 
 #include <jansson.h>
 #include <stddef.h>
@@ -43,31 +43,31 @@ struct job {
 };
 
 /* A new job holding references to params/items; NULL on allocation failure. */
-struct job *jobs_job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
-void jobs_job_free(struct job *jb);
+struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
+void jobs__job_free(struct job *jb);
 
-const char *jobs_state_name(enum job_state s);
+const char *jobs__state_name(enum job_state s);
 /* {"code", "kind", "message"} for an error. */
-json_t *jobs_err_json(const struct kr_err *err);
+json_t *jobs__err_json(const struct kr_err *err);
 
 /* {"status": "done"|"failed", "result", "error"} for a finished item; steals
  * result and error; NULL on allocation failure. */
-json_t *jobs_item_doc(int ok, json_t *result, json_t *error);
+json_t *jobs__item_doc(int ok, json_t *result, json_t *error);
 /* Record a finished item in memory from its document (stolen). */
-void jobs_job_set_item(struct job *jb, size_t index, json_t *doc);
+void jobs__job_set_item(struct job *jb, size_t index, json_t *doc);
 
 /* Store documents. */
-enum kr_code jobs_doc_put_job(struct store *s, const struct job *jb, struct kr_err *err);
-enum kr_code jobs_doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,
+enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err);
+enum kr_code jobs__doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,
                                struct kr_err *err);
 /* Load a job and its finished items; KR_ENOTFOUND if absent. */
-enum kr_code jobs_doc_load(struct store *s, const char *id, struct job **out, struct kr_err *err);
+enum kr_code jobs__doc_load(struct store *s, const char *id, struct job **out, struct kr_err *err);
 /* Call cb for every persisted job that has not ended (ids collected first, so
  * cb may use the store). */
-enum kr_code jobs_doc_each_unfinished(struct store *s, void (*cb)(const char *id, void *ctx),
+enum kr_code jobs__doc_each_unfinished(struct store *s, void (*cb)(const char *id, void *ctx),
                                       void *ctx, struct kr_err *err);
 
 /* The client view described in jobs.h (new reference; NULL on allocation failure). */
-json_t *jobs_job_view(const struct job *jb);
+json_t *jobs__job_view(const struct job *jb);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * ai_internal.h - what the parts of the AI layer share (not for other modules).
+ * ai_int.h - what the parts of the AI layer share (not for other modules).
  *
  *   ai.c       struct ai, provider routing, validate-and-retry-once
- *   pool.c     key pools, per-provider concurrency gates, ai_send() with
+ *   pool.c     key pools, per-provider concurrency gates, ai__send() with
  *              key rotation and capped exponential backoff
  *   schema.c   field list -> Gemini/OpenAI response schema; reply -> validated object
  *   prompts.c  system prompts (our own words) and seller data as delimited JSON
@@ -10,8 +10,8 @@
  *   measure.c  ai_measure_image()
  *   b64.c      base64
  */
-#ifndef KARAT_AI_AI_INTERNAL_H
-#define KARAT_AI_AI_INTERNAL_H
+#ifndef KARAT_AI_AI_INT_H
+#define KARAT_AI_AI_INT_H
 
 #include <pthread.h>
 
@@ -31,7 +31,7 @@ struct ai_prompt {
     size_t nfields;
     double temperature;
 };
-void ai_prompt_release(struct ai_prompt *p);
+void ai__prompt_release(struct ai_prompt *p);
 
 struct ai_provider_ops {
     const char *name;
@@ -84,45 +84,45 @@ struct ai {
 };
 
 /* pool.c */
-void ai_pool_init(struct ai_pool *p, char **keys, int nkeys, int limit);
-void ai_pool_release(struct ai_pool *p);
+void ai__pool_init(struct ai_pool *p, char **keys, int nkeys, int limit);
+void ai__pool_release(struct ai_pool *p);
 /* POST req (without auth) to vendor with key rotation, retries, the gate and
  * the timeout. On KR_OK, resp holds a 2xx reply. */
-enum kr_code ai_send(struct ai *ai, enum ai_vendor v, const struct net_request *req,
+enum kr_code ai__send(struct ai *ai, enum ai_vendor v, const struct net_request *req,
                      struct net_response *resp, struct kr_err *err);
-/* ai_send, then the 2xx body parsed as JSON into *root (new reference). */
-enum kr_code ai_send_json(struct ai *ai, enum ai_vendor v, const struct net_request *req,
+/* ai__send, then the 2xx body parsed as JSON into *root (new reference). */
+enum kr_code ai__send_json(struct ai *ai, enum ai_vendor v, const struct net_request *req,
                           json_t **root, struct kr_err *err);
 /* Parse "38s" / "45.8s" (RetryInfo) to ms; -1 if not a duration. */
-long ai_parse_duration_ms(const char *s);
+long ai__parse_duration_ms(const char *s);
 
 /* schema.c */
-json_t *ai_schema_gemini(const struct ai_field *f, size_t n);
-json_t *ai_schema_openai(const struct ai_field *f, size_t n);
+json_t *ai__schema_gemini(const struct ai_field *f, size_t n);
+json_t *ai__schema_openai(const struct ai_field *f, size_t n);
 /* Check a reply object against the fields: *out = accepted values, *notes =
  * {field: reason} for blanks and shortened values. KR_EUPSTREAM
  * "bad_model_reply" when it does not fit. */
-enum kr_code ai_validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
+enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
                          json_t **notes, struct kr_err *err);
 /* Model text -> JSON object, tolerating a ```json fence. */
-enum kr_code ai_parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err);
+enum kr_code ai__parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err);
 
 /* prompts.c */
-enum kr_code ai_prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p);
-enum kr_code ai_prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p);
+enum kr_code ai__prompt_extract(const struct ai_extract_req *req, struct ai_prompt *p);
+enum kr_code ai__prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p);
 /* Fields used when a copy request names none. */
-const struct ai_field *ai_default_copy_fields(enum ai_copy_kind kind, size_t *n);
+const struct ai_field *ai__default_copy_fields(enum ai_copy_kind kind, size_t *n);
 
 /* offline_copy.c: the offline provider's copy job */
-enum kr_code ai_offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
+enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
                              struct kr_err *err);
 
 /* b64.c */
-char *ai_b64_encode(const void *data, size_t n);
+char *ai__b64_encode(const void *data, size_t n);
 /* Decodes standard base64 (whitespace ignored); NULL if malformed. */
-unsigned char *ai_b64_decode(const char *s, size_t slen, size_t *n);
+unsigned char *ai__b64_decode(const char *s, size_t slen, size_t *n);
 
 /* "base" + "path", with one slash between; malloc'd. */
-char *ai_join_url(const char *base, const char *path);
+char *ai__join_url(const char *base, const char *path);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * dedup_internal.h - the steps of the signature, shared by the files of the
+ * dedup_int.h - the steps of the signature, shared by the files of the
  * dedup module and exposed to its unit tests (not to other modules).
  *
  *   dedup.c   public API: decode, compute, rule, hex
@@ -7,8 +7,8 @@
  *   pdq.c     PDQ-style hash of a luma plane (Jarosz blur, 64x64, DCT, median)
  *   desc.c    the 64-float descriptor of the item
  */
-#ifndef KARAT_DEDUP_INTERNAL_H
-#define KARAT_DEDUP_INTERNAL_H
+#ifndef KARAT_DEDUP_DEDUP_INT_H
+#define KARAT_DEDUP_DEDUP_INT_H
 
 #include <stdint.h>
 
@@ -35,41 +35,41 @@ struct dedup_box {
  * differ from it, drop small specks and far-away small marks (watermarks in
  * a corner), and return the bounding box plus a margin. When no uniform
  * background is found the box is the whole image. */
-void dedup_trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box);
+void dedup__trim(const unsigned char *rgb, int w, int h, int stride, struct dedup_box *box);
 
 /* ---- pdq.c ---- */
 
 /* PDQ's partial DCT: coefficients 1..16 of each axis of a 64x64 block. */
-void dedup_dct64to16(const float in[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], float out[16 * 16]);
+void dedup__dct64to16(const float in[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], float out[16 * 16]);
 
 /* Blur (two X,Y passes of Jarosz box filters) and decimate a rows x cols
  * float plane to 64x64. `work` must hold (rows + 1) * cols floats;
  * `plane` is overwritten. */
-void dedup_pdq_downscale(float *plane, float *work, int rows, int cols,
+void dedup__pdq_downscale(float *plane, float *work, int rows, int cols,
                          float out[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
 
 /* PDQ quality (0..100) of a 64x64 buffer: the gradient sum / 90. */
-int dedup_pdq_quality(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
+int dedup__pdq_quality(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE]);
 
 /* Bits of a 16x16 coefficient block: coef > median, PDQ's bit order, stored
  * so that the hex of the 32 bytes equals PDQ's hex string. */
-void dedup_pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES]);
+void dedup__pdq_bits(const float coef[16 * 16], uint8_t hash[DEDUP_HASH_BYTES]);
 
 /* The whole hash of a 64x64 buffer (DCT + bits) and its quality. */
-void dedup_pdq_hash64(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+void dedup__pdq_hash64(const float buf[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
                       uint8_t hash[DEDUP_HASH_BYTES], int *quality);
 
 /* ---- desc.c ---- */
 
 /* The descriptor of the item: `luma64` is the 64x64 PDQ buffer of the
  * trimmed item, `rgb` the analysed image and `box` the item found in it. */
-void dedup_describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
+void dedup__describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const unsigned char *rgb,
                     int stride, const struct dedup_box *box, float desc[DEDUP_DESC_DIM]);
 
 /* The descriptor of the item turned by a probe angle: the layout part from
  * the turned 64x64 buffer `luma64`, the rest (colour, aspect) as in the
  * item's own descriptor `canon`. */
-void dedup_describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
+void dedup__describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
                            const struct dedup_box *box, const float canon[DEDUP_DESC_DIM],
                            float desc[DEDUP_DESC_DIM]);
 

@@ -1,12 +1,12 @@
 /*
- * image_internal.h - helpers shared by the files of the image module only.
+ * image_int.h - helpers shared by the files of the image module only.
  *
  * image.c owns start-up, header probing and encoding; image_load.c owns the
  * decode pipeline. Both turn libvips failures into kr_err the same way and
  * both need to know which loader (format) a probe found.
  */
-#ifndef KARAT_IMAGE_INTERNAL_H
-#define KARAT_IMAGE_INTERNAL_H
+#ifndef KARAT_IMAGE_IMAGE_INT_H
+#define KARAT_IMAGE_IMAGE_INT_H
 
 #include <vips/vips.h>
 
