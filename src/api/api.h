@@ -4,7 +4,7 @@
  * Handlers are grouped by resource, one file each (images.c: upload, dedup,
  * search, delete; files.c: GET /files; ops.c: health, metrics; captions.c;
  * catalog.c; studio.c; jobs.c ...). Every handler gets the shared
- * `struct api_app` as its `app` argument. routes.c assembles the one table
+ * `struct app` as its `app` argument. routes.c assembles the one table
  * that http/ serves; adding an endpoint = a handler + a row there.
  *
  * Compatibility: paths, field names and response keys follow the original
@@ -17,31 +17,14 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "app/app.h"
 #include "core/config.h"
 #include "http/http.h"
 
-struct repo;
-struct ai;
-struct jobs;
-struct catalog;
-
-/* Kinds of expensive work with their own admission (core/admit.h). */
-enum api_work { API_WORK_STUDIO, API_WORK_TEMPLATE, API_WORK_JOBS, API_WORK_COUNT };
-
-struct api_app {
-    const struct config *cfg;
-    struct repo *repo;
-    struct ai *ai;           /* may be NULL until the AI layer is built */
-    struct jobs *jobs;       /* may be NULL until jobs are built */
-    struct catalog *catalog; /* api_catalog_start(); NULL = catalog endpoints answer 503 */
-    struct admit *admit[API_WORK_COUNT]; /* api_admission_open(); NULL = unbounded */
-};
-
-/* Slots for each kind of expensive work from the configuration
- * (KARAT_STUDIO_SLOTS ..., KARAT_MAX_ACTIVE_JOBS ...); the jobs admission is
- * handed to app->jobs when it is open. Close after jobs_close(). */
-enum kr_code api_admission_open(struct api_app *app, struct kr_err *err);
-void api_admission_close(struct api_app *app);
+/* Every handler gets the application (app/app.h: config, repo, AI, jobs,
+ * catalog, studio pool, admission slots) as its `app` argument. A part a
+ * handler needs that is missing answers 503. */
+struct app;
 
 /* The whole route table. */
 const struct http_route *api_routes(size_t *n);
@@ -51,7 +34,7 @@ int api_auth_off(const struct config *cfg);
 
 /* Resolve the `website` argument (default "alya") to a bucket, or write the
  * original's 400 {"error": "Invalid website. Use 'alya' or 'blysk'"} and return NULL. */
-const char *api_bucket_arg(struct api_app *app, struct http_request *req,
+const char *api_bucket_arg(struct app *app, struct http_request *req,
                            struct http_response *res, char *bucket, size_t n);
 
 /* images.c */
@@ -70,10 +53,7 @@ void api_regenerate_title(struct http_request *req, struct http_response *res, v
  * display_name and s3_url). */
 enum kr_code api_caption_photo(struct ai *ai, long long max_pixels, const void *data, size_t len,
                                const char *type, json_t **out, struct kr_err *err);
-/* catalog.c: needs app->ai and app->jobs (not yet started); registers the
- * catalog job kinds. Stop after jobs_close(). */
-enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err);
-void api_catalog_stop(struct api_app *app);
+/* catalog.c */
 void api_catalog_ai(struct http_request *req, struct http_response *res, void *app);
 void api_catalog_variations(struct http_request *req, struct http_response *res, void *app);
 /* catalog.c: templates, clear_excel_file, job status */

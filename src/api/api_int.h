@@ -26,9 +26,9 @@ void api__display_name(const char *filename, char *out, size_t n);
 /* Take a slot of `work` for the requesting client before any side effect;
  * on refusal writes 429 (with Retry-After) and returns -1. Give it back with
  * api__release() with the same client string. */
-int api__admit(struct api_app *app, enum api_work work, struct http_request *req,
+int api__admit(struct app *app, enum app_work work, struct http_request *req,
               struct http_response *res, char client[ADMIT_CLIENT_LEN]);
-void api__release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN]);
+void api__release(struct app *app, enum app_work work, const char client[ADMIT_CLIENT_LEN]);
 /* The error fields of an answer that carries more than an error:
  * "error" and "detail" (the message; FastAPI clients read detail), "code". */
 void api__error_fields(json_t *o, const char *msg, const char *code);

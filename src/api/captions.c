@@ -168,7 +168,7 @@ static void reply_caption_failed(struct http_response *res, const struct kr_err 
 
 void api_generate_caption(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const struct http_file *f;
     const char *type = http_req_arg(req, "type"), *site = http_req_arg(req, "website");
     char bucket[64], name[256];
@@ -257,7 +257,7 @@ static void reply_text(struct http_response *res, enum kr_code rc, const struct 
 
 void api_regenerate(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const char *prev, *style;
     json_t *out = NULL;
     struct kr_err err = {0};
@@ -275,7 +275,7 @@ void api_regenerate(struct http_request *req, struct http_response *res, void *a
 
 void api_regenerate_title(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const char *prev, *color, *attrs;
     json_t *out = NULL, *a;
     struct kr_err err = {0};

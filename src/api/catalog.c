@@ -1,7 +1,7 @@
 /*
  * catalog.c - POST /catalog-ai and POST /catalog_ai_variations
- * (SEED_SYSTEM.md §1.10, §1.11), and the server's side of the catalog
- * pipeline: its io (how photos are read and files saved) and its start/stop.
+ * (the original's catalog endpoints). The pipeline itself, and how it reads
+ * photos and saves sheets, are assembled in app/.
  *
  * Both endpoints take the original's JSON (comma-separated strings; JSON
  * lists are accepted too) or multipart form data with the photos uploaded
@@ -11,12 +11,6 @@
  * otherwise the request waits (KARAT_JOB_SYNC_WAIT) and returns the job's
  * result, {"results", "excel_file", "csv_file"}, or 202 with the job id when
  * the wait runs out.
- *
- * Reading a photo: a Karat file URL (this server's public base + /files/...)
- * is read from the blob store; any other URL goes through net_fetch (http/
- * https only, size cap, timeout, limited redirects, private addresses
- * refused unless KARAT_FETCH_ALLOW_PRIVATE). Saving: each output gets a new
- * key under excel_files/ in the default bucket.
  *
  * Templates, /clear_excel_file and GET /jobs/{id} are at the end.
  */
@@ -34,83 +28,6 @@
 #include "image/image.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
-
-/* ---- io for the pipeline ---- */
-
-static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
-{
-    struct api_app *app = ctx;
-    struct net_fetch_opts o = {0};
-
-    if (repo_own_url(app->repo, ref)) /* the one own-URL rule, in repo/ */
-        return repo_read_url(app->repo, ref, out, err);
-    if (!net_url_ok(ref))
-        return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");
-    o.max_bytes = out->max;
-    o.timeout_ms = 15000; /* net_fetch's default, stated: a photo, not a model call */
-    o.max_redirects = 3;
-    o.allow_private = app->cfg->fetch_allow_private;
-    return net_fetch(ref, &o, out, NULL, 0, err);
-}
-
-static enum kr_code put_new(struct api_app *app, const char *folder, const char *ext,
-                            const void *data, size_t n, char *url, size_t un, struct kr_err *err)
-{
-    char name[96], key[160];
-    const char *bucket = app->cfg->default_bucket;
-    enum kr_code rc;
-
-    repo_new_key(ext, name, sizeof name);
-    snprintf(key, sizeof key, "%s/%s", folder, name);
-    rc = repo_put_file(app->repo, bucket, key, data, n, err);
-    if (!rc)
-        repo_url_for(app->repo, bucket, key, url, un);
-    return rc;
-}
-
-static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                            size_t wn, struct kr_err *err)
-{
-    return put_new(ctx, "excel_files", strcmp(ext, "csv") == 0 ? ".csv" : ".xlsx", data, n, where,
-                   wn, err);
-}
-
-enum kr_code api_catalog_start(struct api_app *app, struct kr_err *err)
-{
-    struct catalog_opts o = {0};
-    json_t *profile = NULL;
-    enum kr_code rc = KR_OK;
-
-    if (!app->ai || !app->jobs)
-        return kr_fail(err, KR_EINTERNAL, NULL, "catalog needs the AI layer and the job runner");
-    if (app->cfg->seller_profile && *app->cfg->seller_profile &&
-        (rc = sheet_profile_load(app->cfg->seller_profile, &profile, err)))
-        return rc;
-    o.ai = app->ai;
-    o.store = repo_store(app->repo);
-    o.schema_dir = app->cfg->marketplaces_dir;
-    o.profile = profile;
-    o.io = (struct catalog_io){app, io_read, io_save};
-    o.max_image_bytes = (size_t)app->cfg->max_upload_bytes;
-    o.max_template_bytes = (size_t)app->cfg->max_upload_bytes;
-    o.max_pixels = app->cfg->max_pixels;
-    o.max_template_unpacked = (size_t)app->cfg->template_max_unpacked;
-    o.max_template_ratio = (unsigned)app->cfg->template_max_ratio;
-    o.template_concurrency = app->cfg->template_concurrency;
-    rc = catalog_open(&o, &app->catalog, err);
-    json_decref(profile);
-    if (!rc && (rc = catalog_register_jobs(app->catalog, app->jobs, err))) {
-        catalog_close(app->catalog);
-        app->catalog = NULL;
-    }
-    return rc;
-}
-
-void api_catalog_stop(struct api_app *app)
-{
-    catalog_close(app->catalog);
-    app->catalog = NULL;
-}
 
 /* ---- request parsing ---- */
 
@@ -137,7 +54,7 @@ static const char *text_arg(struct http_request *req, json_t *body, const char *
 
 /* Save uploaded photos; their URLs go to refs, the client's file names
  * (where their default SKUs come from) to names. */
-static enum kr_code save_uploads(struct api_app *app, struct http_request *req, json_t *refs,
+static enum kr_code save_uploads(struct app *app, struct http_request *req, json_t *refs,
                                  json_t *names, struct kr_err *err)
 {
     const struct http_file *files[256];
@@ -155,7 +72,7 @@ static enum kr_code save_uploads(struct api_app *app, struct http_request *req, 
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
             return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
                            app->cfg->max_batch);
-        rc = put_new(app, "catalog_uploads", info.ext, files[i]->data, files[i]->len, url,
+        rc = app_save_new(app, "catalog_uploads", info.ext, files[i]->data, files[i]->len, url,
                      sizeof url, err);
         if (rc)
             return rc;
@@ -183,7 +100,7 @@ static void parsed_free(struct parsed *p)
 /* Multipart: save the files after any image_urls. The names default SKUs
  * come from: the URL of each image_urls entry, the client's file name of
  * each upload (catalog/ makes them unique). */
-static enum kr_code default_skus(struct api_app *app, struct http_request *req, struct parsed *p,
+static enum kr_code default_skus(struct app *app, struct http_request *req, struct parsed *p,
                                  struct kr_err *err)
 {
     json_t *uploads = json_array();
@@ -215,7 +132,7 @@ static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_
 }
 
 /* The fields both endpoints share; writes the error response on failure. */
-static int parse_common(struct api_app *app, struct http_request *req, struct http_response *res,
+static int parse_common(struct app *app, struct http_request *req, struct http_response *res,
                         struct parsed *p)
 {
     struct kr_err err = {0};
@@ -297,7 +214,7 @@ static void respond_failed(struct http_response *res, json_t *st, const char *id
 
 /* Submit the job (it takes the client's reserved slot) and answer with its
  * result, or 202 while it runs. */
-static void respond_job(struct api_app *app, struct http_request *req, struct http_response *res,
+static void respond_job(struct app *app, struct http_request *req, struct http_response *res,
                         const char *client, const char *kind, json_t *params, json_t *items)
 {
     char id[JOBS_ID_LEN];
@@ -333,8 +250,8 @@ static void respond_job(struct api_app *app, struct http_request *req, struct ht
     json_decref(st);
 }
 
-/* The catalog runs (api_catalog_start only opens it with the job runner). */
-static int ready(struct api_app *app, struct http_response *res)
+/* The catalog is open (app_open opens it; a harness may serve without it). */
+static int ready(struct app *app, struct http_response *res)
 {
     if (app->catalog)
         return 1;
@@ -344,19 +261,19 @@ static int ready(struct api_app *app, struct http_response *res)
 
 void api_catalog_ai(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct parsed p = {0};
     struct kr_err err = {0};
     json_t *params = NULL, *items = NULL;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api__admit(app, API_WORK_JOBS, req, res, client))
+    if (!ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         return;
     if (parse_common(app, req, res, &p) ||
         catalog_job_input(app->catalog, &p.r, &params, &items, &err)) {
         if (!res->status)
             http_res_from_err(res, &err);
-        api__release(app, API_WORK_JOBS, client);
+        api__release(app, APP_WORK_JOBS, client);
     } else {
         respond_job(app, req, res, client, CATALOG_JOB, params, items);
     }
@@ -385,7 +302,7 @@ static enum kr_code int_list(json_t *strings, json_t *out, struct kr_err *err)
 
 void api_catalog_variations(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct parsed p = {0};
     struct kr_err err = {0};
     struct catalog_var_req vr;
@@ -394,10 +311,10 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     enum kr_code rc;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api__admit(app, API_WORK_JOBS, req, res, client))
+    if (!ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         goto out;
     if (parse_common(app, req, res, &p)) {
-        api__release(app, API_WORK_JOBS, client);
+        api__release(app, APP_WORK_JOBS, client);
         goto out;
     }
     rc = catalog_list_arg(arg(req, p.body, "group_sizes", p.tmp), 256, 8, "group_sizes", sizes_s,
@@ -415,7 +332,7 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
         rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
     if (rc) {
         http_res_from_err(res, &err);
-        api__release(app, API_WORK_JOBS, client);
+        api__release(app, APP_WORK_JOBS, client);
     } else {
         respond_job(app, req, res, client, CATALOG_VARIATIONS_JOB, params, items);
     }
@@ -447,7 +364,7 @@ out:
  * come back. */
 void api_template_put(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const struct http_file *f = http_req_file(req, "file");
     struct kr_err err = {0};
     json_t *doc = NULL;
@@ -462,19 +379,19 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
         return;
     }
     api__display_name(f->filename, name, sizeof name);
-    if (api__admit(app, API_WORK_TEMPLATE, req, res, client))
+    if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
         return;
     if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
                              http_req_param(req, "type"), f->data, f->len, name, &doc, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, doc);
-    api__release(app, API_WORK_TEMPLATE, client);
+    api__release(app, APP_WORK_TEMPLATE, client);
 }
 
 void api_template_get(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct kr_err err = {0};
     json_t *doc = NULL;
 
@@ -490,7 +407,7 @@ void api_template_get(struct http_request *req, struct http_response *res, void 
 
 void api_clear_excel_file(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct kr_err err = {0};
     json_t *body = NULL, *doc = NULL;
     const char *type, *mp;
@@ -508,10 +425,10 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
         http_res_error(res, 400, "missing_field", "type and marketplace are required");
         return;
     }
-    if (api__admit(app, API_WORK_TEMPLATE, req, res, client))
+    if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
         return;
     rc = catalog_template_clear(app->catalog, mp, type, &doc, &err);
-    api__release(app, API_WORK_TEMPLATE, client);
+    api__release(app, APP_WORK_TEMPLATE, client);
     if (rc) {
         http_res_from_err(res, &err);
         return;
@@ -527,7 +444,7 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
 
 void api_job_status(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct kr_err err = {0};
     json_t *st = NULL, *result;
 

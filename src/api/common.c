@@ -11,7 +11,7 @@
 #include "core/util.h"
 #include "jobs/jobs.h"
 
-const char *api_bucket_arg(struct api_app *app, struct http_request *req, struct http_response *res,
+const char *api_bucket_arg(struct app *app, struct http_request *req, struct http_response *res,
                            char *bucket, size_t n)
 {
     const char *site = http_req_arg(req, "website");
@@ -148,42 +148,14 @@ json_t *api__match_json(const struct repo_match *m, int with_score)
 
 /* ---- admission: bounded expensive work ---- */
 
-enum kr_code api_admission_open(struct api_app *app, struct kr_err *err)
-{
-    const struct config *c = app->cfg;
-    const struct admit_opts o[API_WORK_COUNT] = {
-        [API_WORK_STUDIO] = {"image studio", c->studio_slots, c->studio_slots_per_client},
-        [API_WORK_TEMPLATE] = {"templates", c->template_concurrency,
-                               c->template_slots_per_client},
-        [API_WORK_JOBS] = {"catalog jobs", c->max_active_jobs, c->max_jobs_per_client},
-    };
-    enum kr_code rc = KR_OK;
-
-    for (int i = 0; i < API_WORK_COUNT && !rc; i++)
-        rc = admit_open(&o[i], &app->admit[i], err);
-    if (rc)
-        api_admission_close(app);
-    else if (app->jobs)
-        jobs_set_admission(app->jobs, app->admit[API_WORK_JOBS]);
-    return rc;
-}
-
-void api_admission_close(struct api_app *app)
-{
-    for (int i = 0; i < API_WORK_COUNT; i++) {
-        admit_close(app->admit[i]);
-        app->admit[i] = NULL;
-    }
-}
-
-int api__admit(struct api_app *app, enum api_work work, struct http_request *req,
+int api__admit(struct app *app, enum app_work work, struct http_request *req,
               struct http_response *res, char client[ADMIT_CLIENT_LEN])
 {
     struct kr_err err = {0};
     enum kr_code rc;
 
     http_req_client(req, client, ADMIT_CLIENT_LEN);
-    if (work == API_WORK_JOBS)
+    if (work == APP_WORK_JOBS)
         rc = app->jobs ? jobs_reserve(app->jobs, client, &err) : KR_OK;
     else
         rc = app->admit[work] ? admit_enter(app->admit[work], client, &err) : KR_OK;
@@ -193,9 +165,9 @@ int api__admit(struct api_app *app, enum api_work work, struct http_request *req
     return -1;
 }
 
-void api__release(struct api_app *app, enum api_work work, const char client[ADMIT_CLIENT_LEN])
+void api__release(struct app *app, enum app_work work, const char client[ADMIT_CLIENT_LEN])
 {
-    if (work == API_WORK_JOBS) {
+    if (work == APP_WORK_JOBS) {
         if (app->jobs)
             jobs_unreserve(app->jobs, client);
     } else if (app->admit[work]) {

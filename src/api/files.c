@@ -34,7 +34,7 @@ static const char *type_for(const char *key)
 
 /* Stored photos already have their sha256 in the store; only derived files
  * (ZIPs, sheets, generated images) are hashed when served. */
-static void etag_of(struct api_app *app, const char *bucket, const char *key, const struct buf *b,
+static void etag_of(struct app *app, const char *bucket, const char *key, const struct buf *b,
                     char sha[65])
 {
     struct store_image img;
@@ -49,7 +49,7 @@ static void etag_of(struct api_app *app, const char *bucket, const char *key, co
 
 void api_get_file(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const char *bucket = http_req_param(req, "bucket"), *key = http_req_param(req, "key");
     struct buf b;
     struct kr_err err = {0};

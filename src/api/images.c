@@ -22,7 +22,7 @@ struct upload {
     char name[256];
 };
 
-static int read_upload(struct api_app *app, struct http_request *req, struct http_response *res,
+static int read_upload(struct app *app, struct http_request *req, struct http_response *res,
                        struct upload *up)
 {
     if (!api_bucket_arg(app, req, res, up->bucket, sizeof up->bucket))
@@ -37,7 +37,7 @@ static int read_upload(struct api_app *app, struct http_request *req, struct htt
     return 0;
 }
 
-static enum kr_code ingest(struct api_app *app, const struct upload *up, int check, int top_k,
+static enum kr_code ingest(struct app *app, const struct upload *up, int check, int top_k,
                            struct repo_ingest_res *out, struct kr_err *err)
 {
     struct repo_ingest_req in = {
@@ -64,7 +64,7 @@ static json_t *duplicate_json(const struct repo_ingest_res *r)
 
 void api_image_similarity_search(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct upload up;
     struct repo_ingest_res r;
     struct kr_err err = {0};
@@ -94,7 +94,7 @@ void api_image_similarity_search(struct http_request *req, struct http_response 
 
 void api_upload_and_index(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct upload up;
     struct repo_ingest_res r;
     struct kr_err err = {0};
@@ -115,7 +115,7 @@ void api_upload_and_index(struct http_request *req, struct http_response *res, v
 
 void api_image_search(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     const struct http_file *f;
     struct repo_match hits[64];
     struct kr_err err = {0};
@@ -142,7 +142,7 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
 /* One URL of a /delete_image list -> its per-URL result object. A failure
  * of Karat's own (5xx: the store or disk) is kept in *failed so the answer
  * never reads as "not found" when nothing could be deleted. */
-static json_t *delete_one(struct api_app *app, const char *url, int *deleted, struct kr_err *failed)
+static json_t *delete_one(struct app *app, const char *url, int *deleted, struct kr_err *failed)
 {
     struct kr_err err = {0};
     json_t *o = json_object();
@@ -163,7 +163,7 @@ static json_t *delete_one(struct api_app *app, const char *url, int *deleted, st
 
 void api_delete_image(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     json_t *body = http_req_json(req, res), *results, *o;
     const char *list;
     char *copy, *save = NULL;

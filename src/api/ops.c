@@ -15,7 +15,7 @@ int api_auth_off(const struct config *cfg)
 
 void api_health(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     json_t *o = json_object();
     (void)req;
     json_object_set_new(o, "status", json_string("ok"));
@@ -30,7 +30,7 @@ void api_health(struct http_request *req, struct http_response *res, void *app_)
 
 void api_metrics(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct buf out;
     (void)req;
 

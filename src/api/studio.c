@@ -12,7 +12,6 @@
  */
 #include "api/api_int.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,7 +73,7 @@ static void rs_close(struct studio_store *s)
 
 static const struct studio_store_ops repo_store_ops = {rs_put, rs_get, rs_name_of, rs_close};
 
-static void store_init(struct repo_store *s, struct api_app *app)
+static void store_init(struct repo_store *s, struct app *app)
 {
     s->base.ops = &repo_store_ops;
     s->repo = app->repo;
@@ -84,7 +83,7 @@ static void store_init(struct repo_store *s, struct api_app *app)
 /* ---- the source photo ---- */
 
 /* Read a Karat file URL into src; writes the error response and returns -1 when it cannot. */
-static int read_source(struct api_app *app, const char *url, const char *field, struct buf *b,
+static int read_source(struct app *app, const char *url, const char *field, struct buf *b,
                        struct studio_source *src, char *name, size_t name_len,
                        struct http_response *res)
 {
@@ -126,25 +125,9 @@ static const char *source_url(json_t *body)
                : NULL;
 }
 
-/* The studio's worker pool, one per process (KARAT_STUDIO_WORKERS threads),
- * made by the first request that needs it and kept until exit. It belongs
- * with whatever assembles the process; until that passes one in, it is
- * made here. */
-static struct pool *studio_pool(const struct config *cfg, struct kr_err *err)
-{
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static struct pool *pool;
-    enum kr_code rc = KR_OK;
-    pthread_mutex_lock(&mu);
-    if (!pool)
-        rc = studio_pool_create(cfg, &pool, err);
-    pthread_mutex_unlock(&mu);
-    return rc ? NULL : pool;
-}
-
 void api_generate_images(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct studio_env env;
     struct studio_request sr;
     struct studio_source src;
@@ -164,12 +147,12 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_error(res, 400, "missing_s3_urls", "s3_urls must hold the photo's Karat URL");
         return;
     }
-    if (studio_request_from_json(body, &env, &sr, &err) ||
-        !(env.pool = studio_pool(app->cfg, &err))) {
+    env.pool = app->studio_pool;
+    if (studio_request_from_json(body, &env, &sr, &err)) {
         http_res_from_err(res, &err);
         return;
     }
-    if (api__admit(app, API_WORK_STUDIO, req, res, client))
+    if (api__admit(app, APP_WORK_STUDIO, req, res, client))
         return;
     if (read_source(app, url, "s3_urls", &b, &src, name, sizeof name, res))
         goto out;
@@ -180,7 +163,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
-    api__release(app, API_WORK_STUDIO, client);
+    api__release(app, APP_WORK_STUDIO, client);
 }
 
 /* The optional form fields of /regenerate-image; -1 after writing a 400. */
@@ -210,7 +193,7 @@ static int regen_options(struct http_request *req, struct http_response *res,
 
 void api_regenerate_image(struct http_request *req, struct http_response *res, void *app_)
 {
-    struct api_app *app = app_;
+    struct app *app = app_;
     struct studio_env env;
     struct studio_regen_request rq = {0};
     struct studio_source src;
@@ -232,7 +215,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
                        "prompt_index are required");
         return;
     }
-    if (regen_options(req, res, &rq) || api__admit(app, API_WORK_STUDIO, req, res, client))
+    if (regen_options(req, res, &rq) || api__admit(app, APP_WORK_STUDIO, req, res, client))
         return;
     if (read_source(app, orig, "original_image_url", &b, &src, name, sizeof name, res))
         goto out;
@@ -243,5 +226,5 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
         http_res_json(res, 200, out);
 out:
     buf_release(&b);
-    api__release(app, API_WORK_STUDIO, client);
+    api__release(app, APP_WORK_STUDIO, client);
 }

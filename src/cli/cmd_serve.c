@@ -24,11 +24,9 @@
 
 #include "ai/ai.h"
 #include "api/api.h"
+#include "app/app.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "image/image.h"
-#include "jobs/jobs.h"
-#include "net/net.h"
 #include "repo/repo.h"
 
 static const struct cli_opt opts[] = {
@@ -38,47 +36,6 @@ static const struct cli_opt opts[] = {
 };
 
 #define EXIT_FORCED 3 /* the shutdown deadline passed with work still running */
-
-/* "http://HOST:PORT" for public URLs when KARAT_PUBLIC_URL is not set. */
-static void default_base(const char *listen, char *out, size_t n)
-{
-    const char *colon = strrchr(listen, ':');
-    if (!strncmp(listen, "0.0.0.0:", 8) || !strncmp(listen, "[::]:", 5))
-        snprintf(out, n, "http://127.0.0.1%s", colon ? colon : ":8000");
-    else
-        snprintf(out, n, "http://%s", listen);
-}
-
-static void fill_opts(const struct config *cfg, struct http_server_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->listen = cfg->listen;
-    o->api_keys = cfg->api_keys;
-    o->allow_no_auth = cfg->allow_no_auth;
-    o->cors_origins = cfg->cors_origins;
-    o->trusted_proxies = cfg->trusted_proxies;
-    o->conn_timeout_s = cfg->conn_timeout_s;
-    o->head_timeout_s = cfg->header_timeout_s;
-    o->body_timeout_s = cfg->body_timeout_s;
-    o->max_conns_per_ip = cfg->max_conns_per_ip;
-    o->retry_after_s = cfg->retry_after_s;
-    o->limits.max_body = (size_t)cfg->max_upload_bytes;
-    o->limits.max_json = (size_t)cfg->max_json_bytes;
-    o->limits.max_json_depth = cfg->max_json_depth;
-    o->limits.max_fields = 64;
-    o->limits.max_field_len = 1 << 20;
-}
-
-/* Background jobs (the catalog pipeline), resumed from the store. Called
- * with SIGINT/SIGTERM blocked so the worker threads inherit the mask. */
-static enum kr_code start_jobs(struct api_app *app, struct kr_err *err)
-{
-    enum kr_code rc = jobs_open(repo_store(app->repo), app->cfg->job_workers, &app->jobs, err);
-    if (rc || (rc = api_admission_open(app, err)) || (rc = api_catalog_start(app, err)))
-        return rc;
-    jobs_on_thread_exit(app->jobs, image_thread_cleanup);
-    return jobs_start(app->jobs, err);
-}
 
 struct deadline {
     pthread_mutex_t mu;
@@ -118,10 +75,10 @@ static void deadline_end(struct deadline *d, pthread_t t)
 }
 
 /* Stop taking requests, let running ones finish within the deadline. */
-static void stop_serving(struct api_app *app, struct http_server *srv, int seconds)
+static void stop_serving(struct app *app, struct http_server *srv, int seconds)
 {
     int left;
-    jobs_stop(app->jobs); /* waiting requests answer at once; jobs resume on restart */
+    app_stop(app); /* waiting requests answer at once; jobs resume on restart */
     /* the HTTP side stops half a second before the deadline, so a clean stop
        (joining the connection threads) is not cut off by the watchdog */
     left = http_server_shutdown(srv, seconds * 1000 - 500);
@@ -135,7 +92,7 @@ static void stop_serving(struct api_app *app, struct http_server *srv, int secon
 
 static int run(struct config *cfg)
 {
-    struct api_app app = {.cfg = cfg};
+    struct app *app = NULL;
     struct http_server_opts hopts;
     struct http_server *srv = NULL;
     struct kr_err err = {0};
@@ -149,7 +106,7 @@ static int run(struct config *cfg)
                           cfg->shutdown_timeout_s};
     pthread_t watch = pthread_self();
 
-    fill_opts(cfg, &hopts);
+    app_http_opts(cfg, &hopts);
     if (http_server_check(&hopts, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         return 2;
@@ -158,46 +115,35 @@ static int run(struct config *cfg)
         log_warn("listening on %s without API keys (KARAT_ALLOW_NO_AUTH): anyone who can reach "
                  "it can use it",
                  cfg->listen);
-    default_base(cfg->listen, base, sizeof base);
-    if (repo_open(cfg, base, &app.repo, &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        return 1;
-    }
-    if (net_global_init(&err) || ai_open(cfg, &app.ai, &err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        repo_close(app.repo);
-        return 1;
-    }
-    log_info("AI providers: attributes %s, copy %s, images %s",
-             ai_provider_name(app.ai, AI_ROLE_ATTR), ai_provider_name(app.ai, AI_ROLE_COPY),
-             ai_provider_name(app.ai, AI_ROLE_IMAGE));
+    app_public_base(cfg->listen, base, sizeof base);
+    /* SIGINT/SIGTERM blocked first, so every thread the app starts inherits the mask */
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (start_jobs(&app, &err)) {
+    if (app_open(cfg, base, &app, &err) || app_start(app, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
+        rc = err.code == KR_EINVAL ? 2 : 1; /* a setting that cannot work: a configuration error */
         goto out;
     }
+    log_info("AI providers: attributes %s, copy %s, images %s",
+             ai_provider_name(app->ai, AI_ROLE_ATTR), ai_provider_name(app->ai, AI_ROLE_COPY),
+             ai_provider_name(app->ai, AI_ROLE_IMAGE));
     routes = api_routes(&nroutes);
-    if (http_server_start(&hopts, routes, nroutes, &app, &srv, &err)) {
+    if (http_server_start(&hopts, routes, nroutes, app, &srv, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         goto out;
     }
     log_info("karat listening on http://%s (data %s, %zu images indexed)", cfg->listen,
-             cfg->data_dir, repo_index_count(app.repo));
+             cfg->data_dir, repo_index_count(app->repo));
     sigwait(&set, &sig);
     log_info("signal %d: shutting down (at most %d s)", sig, cfg->shutdown_timeout_s);
     if (pthread_create(&watch, NULL, deadline_watch, &dl) != 0)
         watch = pthread_self(); /* no watchdog: the drain below is still bounded */
-    stop_serving(&app, srv, cfg->shutdown_timeout_s);
+    stop_serving(app, srv, cfg->shutdown_timeout_s);
     rc = 0;
 out:
-    jobs_close(app.jobs);
-    api_admission_close(&app);
-    api_catalog_stop(&app);
-    ai_close(app.ai);
-    repo_close(app.repo);
+    app_close(app);
     if (rc == 0 && !pthread_equal(watch, pthread_self()))
         deadline_end(&dl, watch);
     return rc;

@@ -40,6 +40,8 @@ struct config {
     long long max_pixels;
     long long max_json_bytes;
     int max_json_depth;
+    int max_form_fields;
+    long long max_field_bytes;
     int max_batch;
     /* storage */
     char *store_backend;
