@@ -234,7 +234,8 @@ static void test_options_required(void **state)
     assert_non_null(strstr(err.msg, "Gemini model"));
     assert_null(ai);
     config_set(&cfg, "GEMINI_MODEL", "m", NULL);
-    config_set(&cfg, "KARAT_AI_TIMEOUT", "0", NULL);
+    assert_int_equal(config_set(&cfg, "KARAT_AI_TIMEOUT", "0", NULL), KR_EINVAL); /* bounds */
+    cfg.ai_timeout_s = 0; /* and the layer itself refuses what the table would not allow */
     assert_int_equal(ai_open(&cfg, &ai, &err), KR_EINVAL);
     assert_string_equal(err.slug, "bad_option");
     config_release(&cfg);

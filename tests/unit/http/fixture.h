@@ -219,14 +219,16 @@ static inline const char *fx_str(json_t *j, const char *key)
     return json_string_value(json_object_get(j, key));
 }
 
-/* Assert an error reply: status, {"error": <string>, "code": code}. */
+/* Assert an error reply: status, {"error": <string>, "code": code,
+ * "detail": the same string}. */
 static inline void fx_assert_error(const struct tu_resp *r, long status, const char *code)
 {
     json_t *j = fx_json(r);
     assert_int_equal(r->status, status);
     assert_string_equal(fx_str(j, "code"), code);
     assert_non_null(fx_str(j, "error"));
-    assert_int_equal(json_object_size(j), 2);
+    assert_string_equal(fx_str(j, "detail"), fx_str(j, "error"));
+    assert_int_equal(json_object_size(j), 3);
     assert_string_equal(r->ctype, "application/json");
     json_decref(j);
 }
