@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc)
 LISTEN     ?= 127.0.0.1:8000
 DATA       ?= ./var
 
-.PHONY: all bootstrap build run test test-fast fuzz fuzz-build bench format clean
+.PHONY: all bootstrap build run test test-fast lint fuzz fuzz-build bench format clean
 
 all: build
 
@@ -34,12 +34,16 @@ $(FUZZ_BUILD)/build.ninja:
 
 # Every test through ctest: the optimised build, the same suite under ASan+UBSan,
 # then each libFuzzer target for ~20 s (tests/fuzz, clang).
-test: build $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
+test: build lint $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE nosan
 	cd $(FUZZ_BUILD) && ctest --output-on-failure -j $(JOBS) -L fuzz
+
+# The code's habits (scripts/lint: banned calls, sizes, symbol prefixes, documented config).
+lint: build
+	python3 scripts/lint $(BUILD)
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

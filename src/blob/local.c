@@ -29,7 +29,7 @@
  * Thread safety: there is no shared mutable state; the file system orders
  * concurrent calls (last rename wins, as with any object store).
  */
-#include "blob/local_int.h"
+#include "blob/blob_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,7 +83,7 @@ static enum kr_code write_replace(struct local_blob *lb, int staged, const char 
 {
     struct lb_loc loc;
     char tmp[32], rnd[17];
-    enum kr_code rc = lb_locate(lb, staged, bucket, key, 1, &loc, err);
+    enum kr_code rc = blob__locate(lb, staged, bucket, key, 1, &loc, err);
     int fd, bad;
 
     if (rc)
@@ -105,7 +105,7 @@ static enum kr_code write_replace(struct local_blob *lb, int staged, const char 
     }
     rc = fsync_fd(loc.dir_fd, loc.rel, err);
 out:
-    lb_release(&loc);
+    blob__release(&loc);
     return rc;
 }
 
@@ -162,10 +162,10 @@ static enum kr_code is_file(const struct lb_loc *loc, struct kr_err *err)
 {
     struct stat st;
     if (fstatat(loc->dir_fd, loc->leaf, &st, AT_SYMLINK_NOFOLLOW) != 0)
-        return lb_errno_fail(errno, "stat", loc->rel, err);
+        return blob__errno_fail(errno, "stat", loc->rel, err);
     if (S_ISLNK(st.st_mode))
-        return lb_errno_fail(ELOOP, "stat", loc->rel, err);
-    return S_ISREG(st.st_mode) ? KR_OK : lb_errno_fail(ENOENT, "stat", loc->rel, err);
+        return blob__errno_fail(ELOOP, "stat", loc->rel, err);
+    return S_ISREG(st.st_mode) ? KR_OK : blob__errno_fail(ENOENT, "stat", loc->rel, err);
 }
 
 /* Rename src -> dst (durably). If src is gone but dst exists, the move
@@ -174,12 +174,12 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
                                 const char *key, struct kr_err *err)
 {
     struct lb_loc src, dst = {.dir_fd = -1};
-    enum kr_code rc = lb_locate(lb, from_staged, bucket, key, 0, &src, err);
+    enum kr_code rc = blob__locate(lb, from_staged, bucket, key, 0, &src, err);
 
     if (!rc)
         rc = is_file(&src, err);
     if (rc == KR_ENOTFOUND) { /* done already, or nothing to move */
-        rc = lb_locate(lb, !from_staged, bucket, key, 0, &dst, err);
+        rc = blob__locate(lb, !from_staged, bucket, key, 0, &dst, err);
         if (!rc)
             rc = is_file(&dst, err);
         if (rc == KR_ENOTFOUND)
@@ -188,7 +188,7 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
         goto out;
     }
     if (!rc)
-        rc = lb_locate(lb, !from_staged, bucket, key, 1, &dst, err);
+        rc = blob__locate(lb, !from_staged, bucket, key, 1, &dst, err);
     if (rc)
         goto out;
     if (renameat(src.dir_fd, src.leaf, dst.dir_fd, dst.leaf) != 0)
@@ -197,8 +197,8 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
     else if (!from_staged && !(rc = fsync_fd(dst.dir_fd, dst.rel, err)))
         rc = fsync_fd(src.dir_fd, src.rel, err);
 out:
-    lb_release(&src);
-    lb_release(&dst);
+    blob__release(&src);
+    blob__release(&dst);
     return rc;
 }
 
@@ -218,7 +218,7 @@ static enum kr_code unlink_object(struct local_blob *lb, int staged, const char 
                                   const char *key, struct kr_err *err)
 {
     struct lb_loc loc;
-    enum kr_code rc = lb_locate(lb, staged, bucket, key, 0, &loc, err);
+    enum kr_code rc = blob__locate(lb, staged, bucket, key, 0, &loc, err);
 
     if (rc == KR_ENOTFOUND)
         return KR_OK; /* its folder is not there: neither is it */
@@ -230,7 +230,7 @@ static enum kr_code unlink_object(struct local_blob *lb, int staged, const char 
      * and is discarded again by recovery, so it needs no fsync */
     else if (!staged)
         rc = fsync_fd(loc.dir_fd, loc.rel, err);
-    lb_release(&loc);
+    blob__release(&loc);
     return rc;
 }
 
@@ -251,18 +251,18 @@ static enum kr_code open_published(struct local_blob *lb, const char *bucket, co
                                    int *fd, struct stat *st, struct kr_err *err)
 {
     struct lb_loc loc;
-    enum kr_code rc = lb_locate(lb, 0, bucket, key, 0, &loc, err);
+    enum kr_code rc = blob__locate(lb, 0, bucket, key, 0, &loc, err);
 
     if (rc)
         return rc;
     *fd = openat(loc.dir_fd, loc.leaf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (*fd < 0)
-        rc = lb_errno_fail(errno, "open", loc.rel, err);
+        rc = blob__errno_fail(errno, "open", loc.rel, err);
     else if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
         close(*fd);
         rc = kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object %s/%s", bucket, key);
     }
-    lb_release(&loc);
+    blob__release(&loc);
     return rc;
 }
 
@@ -352,7 +352,7 @@ static enum kr_code list_fail(struct local_blob *lb, int e, const char *path, st
     struct stat st;
     if ((e == ENOTDIR || e == ELOOP) &&
         fstatat(lb->root_fd, STAGING_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-        return lb_errno_fail(ELOOP, "list", path, err);
+        return blob__errno_fail(ELOOP, "list", path, err);
     errno = e;
     return io_fail(err, "list", path);
 }

@@ -21,7 +21,7 @@
  * never as "not found": a data folder moved to another disk behind a link
  * must stop fsck, not make it delete every row.
  */
-#include "blob/local_int.h"
+#include "blob/blob_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,7 @@ void blob__local_force_walk(int on)
     atomic_store(&no_openat2, on ? 1 : 0);
 }
 
-enum kr_code lb_errno_fail(int e, const char *what, const char *rel, struct kr_err *err)
+enum kr_code blob__errno_fail(int e, const char *what, const char *rel, struct kr_err *err)
 {
     if (e == ENOENT || e == ENOTDIR)
         return kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object at %s", rel);
@@ -89,14 +89,14 @@ static enum kr_code walk(struct local_blob *lb, const char *rel, int create, int
     int cur = openat(lb->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (cur < 0)
-        return lb_errno_fail(errno, "open", lb->root, err);
+        return blob__errno_fail(errno, "open", lb->root, err);
     util_strlcpy(copy, rel, sizeof copy);
     for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
         int next = step(cur, c, create);
         int e = errno;
         close(cur);
         if (next < 0)
-            return lb_errno_fail(e, create ? "mkdir" : "open", rel, err);
+            return blob__errno_fail(e, create ? "mkdir" : "open", rel, err);
         cur = next;
     }
     *out = cur;
@@ -129,12 +129,12 @@ static enum kr_code open_dir(struct local_blob *lb, const char *rel, int create,
         if (errno == ENOSYS)
             atomic_store(&no_openat2, 1);
         else if (errno != ENOENT || !create)
-            return lb_errno_fail(errno, "open", rel, err); /* RESOLVE_NO_SYMLINKS: a link is ELOOP */
+            return blob__errno_fail(errno, "open", rel, err); /* RESOLVE_NO_SYMLINKS: a link is ELOOP */
     }
     return walk(lb, rel, create, out, err);
 }
 
-enum kr_code lb_locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
+enum kr_code blob__locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
                        int create, struct lb_loc *loc, struct kr_err *err)
 {
     char *slash;
@@ -153,7 +153,7 @@ enum kr_code lb_locate(struct local_blob *lb, int staged, const char *bucket, co
     return rc;
 }
 
-void lb_release(struct lb_loc *loc)
+void blob__release(struct lb_loc *loc)
 {
     if (loc->dir_fd >= 0)
         close(loc->dir_fd);

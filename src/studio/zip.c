@@ -301,7 +301,7 @@ enum kr_code studio__zip_lock(const char *key, struct studio__zip_lock **out, st
         ;
     if (!l && (l = calloc(1, sizeof *l + strlen(key) + 1)) != NULL) {
         pthread_mutex_init(&l->mu, NULL);
-        strcpy(l->key, key);
+        memcpy(l->key, key, strlen(key) + 1);
         l->next = locks;
         locks = l;
     }

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "blob/blob.h"
-#include "blob/local_int.h"
+#include "blob/blob_int.h"
 
 struct fx {
     char dir[512];

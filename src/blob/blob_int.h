@@ -1,8 +1,8 @@
 /*
- * local_int.h - what the "local" backend's files share (not public).
+ * blob_int.h - what the "local" backend's files share (not public).
  */
-#ifndef KARAT_BLOB_LOCAL_INT_H
-#define KARAT_BLOB_LOCAL_INT_H
+#ifndef KARAT_BLOB_BLOB_INT_H
+#define KARAT_BLOB_BLOB_INT_H
 
 #include "blob/blob.h"
 
@@ -26,13 +26,13 @@ struct lb_loc {
  * with no symbolic link anywhere on the way. create: make missing folders
  * (each one fsync'd into its parent). KR_ENOTFOUND if a folder is missing
  * (or is a file); KR_EIO "blob_symlink_refused" if one is a symbolic link.
- * Release with lb_release(). */
-enum kr_code lb_locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
+ * Release with blob__release(). */
+enum kr_code blob__locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
                        int create, struct lb_loc *loc, struct kr_err *err);
-void lb_release(struct lb_loc *loc);
+void blob__release(struct lb_loc *loc);
 /* The errno of a failed call on (a folder of) rel as a kr_code: ENOENT and
  * ENOTDIR -> KR_ENOTFOUND, ELOOP and EXDEV -> the symlink refusal, else KR_EIO. */
-enum kr_code lb_errno_fail(int e, const char *what, const char *rel, struct kr_err *err);
+enum kr_code blob__errno_fail(int e, const char *what, const char *rel, struct kr_err *err);
 
 /* Tests: 1 = resolve with the per-component walk even where openat2 exists. */
 void blob__local_force_walk(int on);
