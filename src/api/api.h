@@ -8,7 +8,7 @@
  * that http/ serves; adding an endpoint = a handler + a row there.
  *
  * Compatibility: paths, field names and response keys follow the original
- * system (../shared/spec/SEED_SYSTEM.md) so its clients keep working; errors
+ * system so its clients keep working; errors
  * are always {"error", "code"} JSON with a 4xx/5xx status.
  */
 #ifndef KARAT_API_API_H
