@@ -32,21 +32,6 @@ static const char *type_for(const char *key)
     return "application/octet-stream";
 }
 
-/* Stored photos already have their sha256 in the store; only derived files
- * (ZIPs, sheets, generated images) are hashed when served. */
-static void etag_of(struct app *app, const char *bucket, const char *key, const struct buf *b,
-                    char sha[65])
-{
-    struct store_image img;
-    if (!strchr(key, '/') &&
-        store_image_find_key(repo_store(app->repo), bucket, key, &img, NULL) == KR_OK &&
-        img.bytes == (long long)b->len) {
-        memcpy(sha, img.sha256, 65);
-        return;
-    }
-    util_sha256_hex(b->data, b->len, sha);
-}
-
 void api_get_file(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
@@ -60,7 +45,7 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
         return;
     }
     buf_init(&b, (size_t)app->cfg->max_upload_bytes * 8);
-    if (blob_get(repo_blob(app->repo), bucket, key, &b, &err)) {
+    if (repo_get_file(app->repo, bucket, key, &b, sha, &err)) {
         buf_release(&b);
         if (err.code == KR_ENOTFOUND)
             http_res_error(res, 404, "not_found", "no such file");
@@ -68,7 +53,6 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
             http_res_from_err(res, &err);
         return;
     }
-    etag_of(app, bucket, key, &b, sha);
     snprintf(res->etag, sizeof res->etag, "\"%.32s\"", sha);
     http_res_bytes(res, 200, type_for(key), b.data, b.len);
     buf_release(&b);

@@ -51,7 +51,7 @@ static void index_one(size_t i, void *ctx)
     if (buf_read_file(&b, j->files.v[i], &err))
         goto fail;
     util_sha256_hex(b.data, b.len, sha);
-    enum kr_code found = store_image_find_sha(repo_store(j->repo), sha, &img, &err);
+    enum kr_code found = repo_find_sha(j->repo, sha, &img, &err);
     if (found == KR_OK) {
         atomic_fetch_add(&j->skipped, 1);
         goto out;

@@ -359,6 +359,30 @@ enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, str
     return blob_get(r->blob, bucket, key, out, err);
 }
 
+enum kr_code repo_get_file(struct repo *r, const char *bucket, const char *key, struct buf *out,
+                           char sha[65], struct kr_err *err)
+{
+    struct store_image img;
+    enum kr_code rc = blob_get(r->blob, bucket, key, out, err);
+
+    if (rc)
+        return rc;
+    /* stored photos have their sha256 in the store (derived files live in
+       folders: gen_images/, excel_files/ ...); a failed lookup just hashes */
+    if (!strchr(key, '/') && store_image_find_key(r->store, bucket, key, &img, NULL) == KR_OK &&
+        img.bytes == (long long)out->len)
+        memcpy(sha, img.sha256, 65);
+    else
+        util_sha256_hex(out->data, out->len, sha);
+    return KR_OK;
+}
+
+enum kr_code repo_find_sha(struct repo *r, const char *sha, struct store_image *out,
+                           struct kr_err *err)
+{
+    return store_image_find_sha(r->store, sha, out, err);
+}
+
 enum kr_code repo__idx_add(struct repo *r, int64_t id, const struct dedup_sig *sig,
                            struct kr_err *err)
 {

@@ -42,7 +42,12 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
                        struct kr_err *err);
 void repo_close(struct repo *r);
 
+/* The store, for assembling the parts that keep their own documents in it
+ * (jobs, the catalog's SKU cache and templates: app/). Photos, files and the
+ * index are changed only through the verbs below, never through these. */
 struct store *repo_store(struct repo *r);
+/* The blob backend, for tests that damage it on purpose (crash and fault
+ * tests). */
 struct blob *repo_blob(struct repo *r);
 const struct config *repo_config(struct repo *r);
 const struct dedup_rule *repo_rule(struct repo *r);
@@ -112,6 +117,15 @@ enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, 
                            size_t n, struct kr_err *err);
 /* Read any object by URL if it is Karat's (bounded by out->max). */
 enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, struct kr_err *err);
+/* Read the object (bucket, key) into out (bounded by out->max); sha gets its
+ * SHA-256 in hex: a stored photo's from its row, any other file's computed.
+ * KR_ENOTFOUND when there is no such object. */
+enum kr_code repo_get_file(struct repo *r, const char *bucket, const char *key, struct buf *out,
+                           char sha[65], struct kr_err *err);
+/* The stored photo with these bytes' SHA-256 (hex), if any: KR_ENOTFOUND
+ * when none; any other code is a failed lookup, not an answer. */
+enum kr_code repo_find_sha(struct repo *r, const char *sha, struct store_image *out,
+                           struct kr_err *err);
 
 /* Consistency check of rows <-> blobs <-> index. report gets human lines;
  * *problems counts real inconsistencies (leftover staging is not one). */
