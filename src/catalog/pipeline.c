@@ -14,6 +14,7 @@
  */
 #include "catalog/catalog_int.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ enum kr_code catalog_template_admit(struct catalog *c, int wait, struct kr_err *
 void catalog_template_release(struct catalog *c)
 {
     pthread_mutex_lock(&c->mu);
+    assert(c->tpl_busy > 0); /* a release without its admit is a bug */
     c->tpl_busy--;
     pthread_cond_signal(&c->tpl_cv);
     pthread_mutex_unlock(&c->mu);

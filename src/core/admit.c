@@ -9,6 +9,7 @@
  */
 #include "core/admit.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,15 +92,18 @@ enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err
 void admit_leave(struct admit *a, const char *client)
 {
     char key[ADMIT_CLIENT_LEN];
+    int i;
 
     client_key(client, key);
+
     pthread_mutex_lock(&a->mu);
-    for (int i = 0; i < a->slots; i++)
-        if (strcmp(a->who[i], key) == 0) {
-            a->who[i][0] = '\0';
-            a->used--;
-            break;
-        }
+    for (i = 0; i < a->slots && strcmp(a->who[i], key) != 0; i++)
+        ;
+    assert(i < a->slots); /* leaving a slot one does not hold is a bug */
+    if (i < a->slots) {
+        a->who[i][0] = '\0';
+        a->used--;
+    }
     pthread_mutex_unlock(&a->mu);
 }
 

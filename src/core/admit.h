@@ -38,7 +38,8 @@ void admit_close(struct admit *a);
 /* Take a slot for client. KR_ERATELIMIT "busy" when all slots are taken,
  * "client_busy" when this client holds its share. */
 enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err);
-/* Give back a slot taken by admit_enter() for the same client. */
+/* Give back a slot taken by admit_enter() for the same client (giving back
+ * one that is not held is a bug: an assertion). */
 void admit_leave(struct admit *a, const char *client);
 
 /* Slots in use now (for /metrics and tests). */

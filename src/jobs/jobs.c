@@ -13,6 +13,7 @@
  */
 #include "jobs/jobs.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -122,6 +123,7 @@ static struct job *list_find(struct job *head, const char *id)
 
 static void unref(struct job *jb)
 {
+    assert(!jb || jb->refs > 0);
     if (jb && --jb->refs == 0)
         jobs__job_free(jb);
 }
@@ -187,6 +189,7 @@ static void run_item(struct jobs *j, struct task *t)
     if (j->store && doc && jobs__doc_put_item(j->store, jb->id, t->index, doc, &perr))
         log_error("job %s item %zu: cannot persist: %s", jb->id, t->index, perr.msg);
     pthread_mutex_lock(&j->mu);
+    assert(jb->n_running > 0 && jb->st[t->index] == JOB_ITEM_RUNNING);
     jb->n_running--;
     jobs__job_set_item(jb, t->index, doc ? doc : jobs__item_doc(0, NULL, NULL));
     if (rc == KR_OK)
