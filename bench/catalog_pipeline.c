@@ -360,6 +360,7 @@ static int run_offline(int n, const char *dir, int workers)
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
+    catalog_opts_from_config(&cfg, &o);
     o.ai = ai;
     if (catalog_open(&o, &cat, &err) || jobs_open(NULL, workers, &jobs, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);

@@ -80,17 +80,11 @@ static enum kr_code open_catalog(struct app *a, struct kr_err *err)
     if (c->seller_profile && *c->seller_profile &&
         (rc = sheet_profile_load(c->seller_profile, &profile, err)))
         return rc;
+    catalog_opts_from_config(c, &o);
     o.ai = a->ai;
     o.store = repo_store(a->repo);
-    o.schema_dir = c->marketplaces_dir;
     o.profile = profile;
     o.io = (struct catalog_io){a, io_read, io_save};
-    o.max_image_bytes = (size_t)c->max_upload_bytes;
-    o.max_template_bytes = (size_t)c->max_upload_bytes;
-    o.max_pixels = c->max_pixels;
-    o.max_template_unpacked = (size_t)c->template_max_unpacked;
-    o.max_template_ratio = (unsigned)c->template_max_ratio;
-    o.template_concurrency = c->template_concurrency;
     rc = catalog_open(&o, &a->catalog, err);
     json_decref(profile);
     return rc ? rc : catalog_register_jobs(a->catalog, a->jobs, err);

@@ -37,6 +37,7 @@
 #include "core/err.h"
 
 struct ai;
+struct config;
 struct jobs;
 struct store;
 struct catalog;
@@ -66,15 +67,20 @@ struct catalog_opts {
     const char *schema_dir; /* NULL/"" = sheet_dir() default */
     json_t *profile;        /* seller profile (borrowed, may be NULL) */
     struct catalog_io io;
-    size_t max_image_bytes;    /* per photo; 0 = 25 MiB */
-    size_t max_template_bytes; /* 0 = 25 MiB */
-    long long max_pixels;      /* 0 = 50 M */
+    /* limits, all required (> 0): catalog_opts_from_config fills them */
+    size_t max_image_bytes;    /* per photo */
+    size_t max_template_bytes; /* a seller template's archive */
+    long long max_pixels;      /* a decoded photo */
     /* seller templates, checked at upload and at every later use */
-    size_t max_template_unpacked; /* total uncompressed bytes; 0 = SHEET_TPL_MAX_UNPACKED */
-    unsigned max_template_ratio;  /* uncompressed per archive byte; 0 = SHEET_TPL_MAX_RATIO */
-    int template_concurrency;     /* template parses/fills at once; 0 = 2 */
+    size_t max_template_unpacked; /* total uncompressed bytes */
+    unsigned max_template_ratio;  /* uncompressed per archive byte */
+    int template_concurrency;     /* template parses/fills at once */
 };
 
+/* The schema folder and limits of o from the configuration (the caller adds
+ * ai, store, profile and io). */
+void catalog_opts_from_config(const struct config *cfg, struct catalog_opts *o);
+/* KR_EINVAL "bad_option" when a required option is missing. */
 enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, struct kr_err *err);
 void catalog_close(struct catalog *c);
 

@@ -29,25 +29,33 @@ const char *catalog__str(json_t *o, const char *key)
     return s ? s : "";
 }
 
+void catalog_opts_from_config(const struct config *cfg, struct catalog_opts *o)
+{
+    o->schema_dir = cfg->marketplaces_dir;
+    o->max_image_bytes = (size_t)cfg->max_upload_bytes;
+    o->max_template_bytes = (size_t)cfg->max_upload_bytes;
+    o->max_pixels = cfg->max_pixels;
+    o->max_template_unpacked = (size_t)cfg->template_max_unpacked;
+    o->max_template_ratio = (unsigned)cfg->template_max_ratio;
+    o->template_concurrency = cfg->template_concurrency;
+}
+
 enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, struct kr_err *err)
 {
     struct catalog *c;
 
     if (!o || !o->ai || !o->io.read || !o->io.save)
-        return kr_fail(err, KR_EINVAL, NULL, "catalog: an AI instance and io callbacks are needed");
+        return kr_fail(err, KR_EINVAL, "bad_option",
+                       "catalog: an AI instance and io callbacks are needed");
+    if (!o->max_image_bytes || !o->max_template_bytes || o->max_pixels <= 0 ||
+        !o->max_template_unpacked || !o->max_template_ratio || o->template_concurrency <= 0)
+        return kr_fail(err, KR_EINVAL, "bad_option",
+                       "catalog: every limit must be set (catalog_opts_from_config)");
     c = calloc(1, sizeof *c);
     if (!c)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     c->o = *o;
     c->o.profile = json_incref(o->profile);
-    if (!c->o.max_image_bytes)
-        c->o.max_image_bytes = 25u << 20;
-    if (!c->o.max_template_bytes)
-        c->o.max_template_bytes = 25u << 20;
-    if (!c->o.max_pixels)
-        c->o.max_pixels = 50000000;
-    if (c->o.template_concurrency <= 0)
-        c->o.template_concurrency = 2;
     c->tpl_limits = (struct sheet_tpl_limits){o->max_template_unpacked, o->max_template_ratio};
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->tpl_cv, NULL);

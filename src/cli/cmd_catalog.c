@@ -186,17 +186,11 @@ static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_
          (rc = util_fmt(path, sizeof path, "%s/karat.db", r->cfg.data_dir)) ||
          (rc = store_open(r->cfg.store_backend, path, &r->store, err))))
         return rc;
-    o = (struct catalog_opts){r->ai,
-                              r->store,
-                              r->cfg.marketplaces_dir,
-                              r->profile,
-                              {&r->io, io_read, io_save},
-                              (size_t)r->cfg.max_upload_bytes,
-                              (size_t)r->cfg.max_upload_bytes,
-                              r->cfg.max_pixels,
-                              (size_t)r->cfg.template_max_unpacked,
-                              (unsigned)r->cfg.template_max_ratio,
-                              r->cfg.template_concurrency};
+    catalog_opts_from_config(&r->cfg, &o);
+    o.ai = r->ai;
+    o.store = r->store;
+    o.profile = r->profile;
+    o.io = (struct catalog_io){&r->io, io_read, io_save};
     if ((rc = catalog_open(&o, &r->cat, err)) ||
         (rc = jobs_open(NULL, r->cfg.job_workers, &r->jobs, err)))
         return rc;

@@ -76,11 +76,16 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
         snprintf(path, sizeof path, "%s/karat.db", t->dir);
         assert_int_equal(store_open("sqlite", path, &t->store, &err), KR_OK);
     }
+    struct config cfg;
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    catalog_opts_from_config(&cfg, &o);
+    o.schema_dir = NULL; /* the default folder, wherever the test runs */
     o.ai = t->ai;
     o.store = t->store;
     o.profile = profile;
     o.io = (struct catalog_io){t, pt_read, pt_save};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
+    config_release(&cfg); /* catalog_open copies what it keeps */
     assert_int_equal(jobs_open(NULL, 3, &t->jobs, &err), KR_OK);
     jobs_on_thread_exit(t->jobs, image_thread_cleanup);
     assert_int_equal(catalog_register_jobs(t->cat, t->jobs, &err), KR_OK);
