@@ -5,8 +5,9 @@
  *
  * Both endpoints take the original's JSON (comma-separated strings; JSON
  * lists are accepted too) or multipart form data with the photos uploaded
- * as files. Uploaded photos are saved first (default bucket, catalog_uploads/)
- * so the job refers to them by URL and can resume after a restart. The
+ * as files. Every argument is checked first; only an accepted request's
+ * uploads are saved (default bucket, catalog_uploads/), before the job is
+ * submitted, so the job refers to them by URL and can resume after a restart. The
  * request becomes a job: with ?async=1 the answer is 202 {"job_id"} at once;
  * otherwise the request waits (KARAT_JOB_SYNC_WAIT) and returns the job's
  * result, {"results", "excel_file", "csv_file"}, or 202 with the job id when
@@ -53,19 +54,24 @@ static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct 
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 
+/* A new key under folder in the default bucket and its URL; nothing is written. */
+static void new_key(struct api_app *app, const char *folder, const char *ext, char *key, size_t kn,
+                    char *url, size_t un)
+{
+    char name[96];
+
+    repo_new_key(ext, name, sizeof name);
+    snprintf(key, kn, "%s/%s", folder, name);
+    repo_url_for(app->repo, app->cfg->default_bucket, key, url, un);
+}
+
 static enum kr_code put_new(struct api_app *app, const char *folder, const char *ext,
                             const void *data, size_t n, char *url, size_t un, struct kr_err *err)
 {
-    char name[96], key[160];
-    const char *bucket = app->cfg->default_bucket;
-    enum kr_code rc;
+    char key[160];
 
-    repo_new_key(ext, name, sizeof name);
-    snprintf(key, sizeof key, "%s/%s", folder, name);
-    rc = repo_put_file(app->repo, bucket, key, data, n, err);
-    if (!rc)
-        repo_url_for(app->repo, bucket, key, url, un);
-    return rc;
+    new_key(app, folder, ext, key, sizeof key, url, un);
+    return repo_put_file(app->repo, app->cfg->default_bucket, key, data, n, err);
 }
 
 static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
@@ -135,19 +141,29 @@ static const char *text_arg(struct http_request *req, json_t *body, const char *
     return json_string_value(arg(req, body, name, tmp));
 }
 
-/* Save uploaded photos; their URLs go to refs, the client's file names
- * (where their default SKUs come from) to names. */
-static enum kr_code save_uploads(struct api_app *app, struct http_request *req, json_t *refs,
-                                 json_t *names, struct kr_err *err)
+/* Uploaded photos: each is probed and given its key and URL (refs) and the
+ * client's file name (names, where its default SKU comes from), but nothing
+ * is written yet: the request is checked in full first, store_uploads()
+ * saves them only once it is accepted. */
+#define MAX_UPLOADS 256
+
+struct upload_plan {
+    size_t n;
+    const struct http_file *files[MAX_UPLOADS];
+    char keys[MAX_UPLOADS][160];
+};
+
+static enum kr_code plan_uploads(struct api_app *app, struct http_request *req,
+                                 struct upload_plan *up, json_t *refs, json_t *names,
+                                 struct kr_err *err)
 {
-    const struct http_file *files[256];
-    size_t n = http_req_files(req, NULL, files, 256);
     char url[1024];
 
-    for (size_t i = 0; i < n; i++) {
+    up->n = http_req_files(req, NULL, up->files, MAX_UPLOADS);
+    for (size_t i = 0; i < up->n; i++) {
         struct image_info info;
-        enum kr_code rc =
-            image_probe(files[i]->data, files[i]->len, app->cfg->max_pixels, &info, err);
+        enum kr_code rc = image_probe(up->files[i]->data, up->files[i]->len, app->cfg->max_pixels,
+                                      &info, err);
         if (rc) {
             kr_err_prefix(err, "file %zu: ", i + 1);
             return rc;
@@ -155,21 +171,32 @@ static enum kr_code save_uploads(struct api_app *app, struct http_request *req, 
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
             return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
                            app->cfg->max_batch);
-        rc = put_new(app, "catalog_uploads", info.ext, files[i]->data, files[i]->len, url,
-                     sizeof url, err);
-        if (rc)
-            return rc;
+        new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
+                sizeof url);
         json_array_append_new(refs, json_string(url));
-        api__display_name(files[i]->filename, url, sizeof url);
+        api__display_name(up->files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));
     }
     return KR_OK;
+}
+
+/* Write the planned uploads (the request has been accepted). */
+static enum kr_code store_uploads(struct api_app *app, const struct upload_plan *up,
+                                  struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    for (size_t i = 0; !rc && i < up->n; i++)
+        rc = repo_put_file(app->repo, app->cfg->default_bucket, up->keys[i], up->files[i]->data,
+                           up->files[i]->len, err);
+    return rc;
 }
 
 struct parsed {
     json_t *names;
     json_t *body, *tmp, *refs, *skus;
     struct catalog_req r;
+    struct upload_plan up;
 };
 
 static void parsed_free(struct parsed *p)
@@ -180,14 +207,14 @@ static void parsed_free(struct parsed *p)
     json_decref(p->skus);
 }
 
-/* Multipart: save the files after any image_urls. The names default SKUs
+/* Multipart: the files come after any image_urls. The names default SKUs
  * come from: the URL of each image_urls entry, the client's file name of
  * each upload (catalog/ makes them unique). */
 static enum kr_code default_skus(struct api_app *app, struct http_request *req, struct parsed *p,
                                  struct kr_err *err)
 {
     json_t *uploads = json_array();
-    enum kr_code rc = save_uploads(app, req, p->refs, uploads, err);
+    enum kr_code rc = plan_uploads(app, req, &p->up, p->refs, uploads, err);
 
     p->names = json_array();
     for (size_t i = 0; !rc && i < json_array_size(p->refs) - json_array_size(uploads); i++)
@@ -232,7 +259,7 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
     p->tmp = json_array();
     p->refs = json_array();
     p->skus = json_array();
-    /* every text argument is checked before any upload is saved */
+    /* nothing is written here: uploads are saved once the whole request is accepted */
     p->r.marketplace = text_arg(req, p->body, "marketplace", p->tmp);
     p->r.product_type = text_arg(req, p->body, "type", p->tmp);
     if (flag_arg(arg(req, p->body, "use_template", p->tmp), "use_template", 1, &p->r.use_template,
@@ -353,7 +380,8 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
     if (!ready(app, res) || api__admit(app, API_WORK_JOBS, req, res, client))
         return;
     if (parse_common(app, req, res, &p) ||
-        catalog_job_input(app->catalog, &p.r, &params, &items, &err)) {
+        catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
+        store_uploads(app, &p.up, &err)) {
         if (!res->status)
             http_res_from_err(res, &err);
         api__release(app, API_WORK_JOBS, client);
@@ -413,6 +441,8 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     vr = (struct catalog_var_req){p.r, ints, cats, sizes};
     if (!rc)
         rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
+    if (!rc) /* every argument checked: only now are the uploads written */
+        rc = store_uploads(app, &p.up, &err);
     if (rc) {
         http_res_from_err(res, &err);
         api__release(app, API_WORK_JOBS, client);
