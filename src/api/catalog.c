@@ -289,37 +289,17 @@ static int parse_common(struct api_app *app, struct http_request *req, struct ht
 
 /* ---- submit, then wait or not ---- */
 
-static enum kr_code code_named(const char *name)
+/* A failed job: the status of its error's code, or of the code its failed
+ * items share (so a batch of refused URLs is a 400, not a 502). */
+static void respond_failed(struct http_response *res, json_t *st, const char *id,
+                           const struct jobs_outcome *oc)
 {
-    for (int c = 0; c < KR_CODE_COUNT; c++)
-        if (name && strcmp(kr_code_name((enum kr_code)c), name) == 0)
-            return (enum kr_code)c;
-    return KR_EUPSTREAM;
-}
-
-/* A failed job: the status of its error kind, or of its items' common kind
- * (so a batch of refused URLs is a 400, not a 502). */
-static void respond_failed(struct http_response *res, json_t *st, const char *id)
-{
-    json_t *e = json_object_get(st, "error"), *items = json_object_get(st, "items"), *it;
-    const char *kind = json_string_value(json_object_get(e, "kind")), *common = NULL;
-    json_t *body;
-    size_t i;
-    int same = 1;
-
-    json_array_foreach(items, i, it)
-    {
-        const char *k = json_string_value(json_object_get(json_object_get(it, "error"), "kind"));
-        if (k && common && strcmp(k, common))
-            same = 0;
-        common = common ? common : k;
-    }
-    if (same && common)
-        kind = common;
-    body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"),
-                     "code", json_object_get(e, "code"), "detail", json_object_get(e, "message"),
-                     "job_id", id, "items", items);
-    http_res_json(res, http_status_for(code_named(kind)), body);
+    json_t *e = json_object_get(st, "error");
+    json_t *body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error",
+                             json_object_get(e, "message"), "code", json_object_get(e, "code"),
+                             "detail", json_object_get(e, "message"), "job_id", id, "items",
+                             json_object_get(st, "items"));
+    http_res_json(res, http_status_for(oc->items_code ? oc->items_code : oc->code), body);
 }
 
 /* Submit the job (it takes the client's reserved slot) and answer with its
@@ -330,6 +310,7 @@ static void respond_job(struct api_app *app, struct http_request *req, struct ht
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
+    struct jobs_outcome oc;
     const char *async = http_req_query(req, "async");
     enum kr_code rc = jobs_submit(app->jobs, client, kind, params, items, id, &err);
 
@@ -346,16 +327,17 @@ static void respond_job(struct api_app *app, struct http_request *req, struct ht
                                 rc == KR_EIO ? "interrupted" : "queued"));
         return;
     }
-    if (rc || (rc = jobs_status(app->jobs, id, &st, &err))) {
+    if (rc || (rc = jobs_outcome(app->jobs, id, &oc, &err)) ||
+        (rc = jobs_status(app->jobs, id, &st, &err))) {
         http_res_from_err(res, &err);
         return;
     }
-    if (strcmp(json_string_value(json_object_get(st, "status")), "done") == 0) {
+    if (oc.state == JOBS_DONE) {
         json_t *out = json_deep_copy(json_object_get(st, "result"));
         json_object_set_new(out, "job_id", json_string(id));
         http_res_json(res, 200, out);
     } else {
-        respond_failed(res, st, id);
+        respond_failed(res, st, id, &oc);
     }
     json_decref(st);
 }
