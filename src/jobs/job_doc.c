@@ -121,11 +121,14 @@ void jobs__job_set_item(struct job *jb, size_t index, json_t *doc, enum kr_code 
         json_array_set_new(jb->docs, index, doc);
 }
 
-struct jobs_item *jobs__job_items(const struct job *jb)
+enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *err)
 {
     struct jobs_item *items = calloc(jb->total ? jb->total : 1, sizeof *items);
+    enum kr_code rc;
 
-    for (size_t i = 0; items && i < jb->total; i++) {
+    if (!items)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < jb->total; i++) {
         json_t *doc = json_array_get(jb->docs, i), *r = json_object_get(doc, "result");
         items[i].status = (enum jobs_item_status)jb->st[i];
         items[i].code = (enum kr_code)jb->codes[i];
@@ -134,7 +137,10 @@ struct jobs_item *jobs__job_items(const struct job *jb)
         else if (json_is_object(json_object_get(doc, "error")))
             items[i].error = json_object_get(doc, "error");
     }
-    return items;
+    rc = jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, items, jb->total, result,
+                          err);
+    free(items);
+    return rc;
 }
 
 void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out)

@@ -214,21 +214,6 @@ static void retire(struct jobs *j, struct job *jb)
     }
 }
 
-/* finish() with the items as types. Every item has finished, so nothing
- * read here changes any more (no lock needed). */
-static enum kr_code call_finish(struct job *jb, json_t **result, struct kr_err *err)
-{
-    struct jobs_item *items = jobs__job_items(jb);
-    enum kr_code rc;
-
-    if (!items)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    rc = jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, items, jb->total, result,
-                          err);
-    free(items);
-    return rc;
-}
-
 static void run_finish(struct jobs *j, struct task *t)
 {
     struct job *jb = t->jb;
@@ -240,7 +225,7 @@ static void run_finish(struct jobs *j, struct task *t)
         rc = kr_fail(&err, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available",
                      jb->kind_name);
     else if (jb->kind->finish)
-        rc = call_finish(jb, &result, &err);
+        rc = jobs__job_finish(jb, &result, &err);
     pthread_mutex_lock(&j->mu);
     jb->state = rc ? JOBS_FAILED : JOBS_DONE;
     jb->result = rc ? NULL : result;
@@ -488,7 +473,6 @@ static enum kr_code outcome_of(struct job *jb, void *out, struct kr_err *err)
 static enum kr_code result_of(struct job *jb, void *out_, struct kr_err *err)
 {
     json_t **out = out_;
-
     if (jb->state == JOBS_DONE) {
         *out = json_incref(jb->result ? jb->result : json_null());
         return KR_OK;

@@ -59,9 +59,9 @@ json_t *jobs__item_doc(int ok, json_t *result, json_t *error);
  * (KR_OK: done; otherwise failed with that code). */
 void jobs__job_set_item(struct job *jb, size_t index, json_t *doc, enum kr_code code);
 
-/* The finished items as finish() gets them (calloc'd array of jb->total,
- * borrowing from jb; NULL on allocation failure). */
-struct jobs_item *jobs__job_items(const struct job *jb);
+/* Call the kind's finish() with the items as types (every item has
+ * finished, so nothing read here changes any more: no lock needed). */
+enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *err);
 /* How the job stands (jobs_outcome). */
 void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out);
 
