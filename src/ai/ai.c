@@ -213,6 +213,16 @@ long long ai_calls_made(struct ai *ai, const char *provider)
     return n;
 }
 
+enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    kr_vfail(err, KR_EUPSTREAM, "bad_model_reply", fmt, ap);
+    va_end(ap);
+    return kr_retryable(err, KR_EUPSTREAM);
+}
+
 /* One structured call, validated; an unusable reply is tried once more. */
 static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
                                const struct ai_prompt *p, json_t **out, json_t **notes,
@@ -226,7 +236,7 @@ static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
             rc = ai__validate(p->fields, p->nfields, reply, out, notes, err);
             json_decref(reply);
         }
-        if (rc != KR_EUPSTREAM || !err || !err->slug || strcmp(err->slug, "bad_model_reply") != 0)
+        if (!rc || !err || !err->retry)
             break;
     }
     return rc;

@@ -99,6 +99,11 @@ long ai__parse_duration_ms(const char *s);
 /* schema.c */
 json_t *ai__schema_gemini(const struct ai_field *f, size_t n);
 json_t *ai__schema_openai(const struct ai_field *f, size_t n);
+/* KR_EUPSTREAM "bad_model_reply": the model answered, but unusably; marked
+ * retryable (kr_retryable), since asking once more often gives a usable reply. */
+enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Check a reply object against the fields: *out = accepted values, *notes =
  * {field: reason} for blanks and shortened values. KR_EUPSTREAM
  * "bad_model_reply" when it does not fit. */

@@ -86,7 +86,7 @@ static enum kr_code first_parts(json_t *root, json_t **parts, const char **finis
         if (why)
             return kr_fail(err, KR_EUPSTREAM, "blocked_prompt",
                            "gemini blocked the request (blockReason %s)", why);
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: the reply has no candidates");
+        return ai__bad_reply(err, "gemini: the reply has no candidates");
     }
     fr = json_string_value(json_object_get(c, "finishReason"));
     if (safety_stop(fr))
@@ -106,18 +106,18 @@ static enum kr_code reply_object(json_t *root, json_t **obj, struct kr_err *err)
     if (rc)
         return rc;
     if (fr && strcmp(fr, "STOP") != 0)
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: no usable output (%s)", fr);
+        return ai__bad_reply(err, "gemini: no usable output (%s)", fr);
     buf_init(&text, 4u << 20);
     json_array_foreach(parts, i, p)
     {
         const char *t = json_string_value(json_object_get(p, "text"));
         if (t && !json_is_true(json_object_get(p, "thought")) && buf_append(&text, t, strlen(t))) {
             buf_release(&text);
-            return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: reply too long");
+            return ai__bad_reply(err, "gemini: reply too long");
         }
     }
     if (!text.len)
-        rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "gemini: the reply has no text");
+        rc = ai__bad_reply(err, "gemini: the reply has no text");
     else
         rc = ai__parse_reply_text((const char *)text.data, text.len, obj, err);
     buf_release(&text);
@@ -185,7 +185,7 @@ static enum kr_code image_from_parts(json_t *parts, const char *fr, struct ai_im
         if (!out->data || !out->len) {
             free(out->data);
             out->data = NULL;
-            return kr_fail(err, KR_EUPSTREAM, "bad_model_reply",
+            return ai__bad_reply(err,
                            "gemini: image data is not base64");
         }
         util_strlcpy(out->mime, mime ? mime : "image/png", sizeof out->mime);

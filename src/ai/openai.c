@@ -95,11 +95,11 @@ static enum kr_code chat_object(json_t *root, json_t **obj, struct kr_err *err)
         return kr_fail(err, KR_EUPSTREAM, "blocked_reply",
                        "openai: the content filter stopped the reply");
     if (!ch)
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: the reply has no choices");
+        return ai__bad_reply(err, "openai: the reply has no choices");
     if (fr && strcmp(fr, "stop") != 0)
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: no usable output (%s)", fr);
+        return ai__bad_reply(err, "openai: no usable output (%s)", fr);
     if (!content)
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: the reply has no content");
+        return ai__bad_reply(err, "openai: the reply has no content");
     return ai__parse_reply_text(content, strlen(content), obj, err);
 }
 
@@ -201,7 +201,7 @@ static enum kr_code openai_image(struct ai *ai, const struct ai_image_req *req,
     if (!out->data || !out->len) {
         free(out->data);
         out->data = NULL;
-        rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "openai: image data is not base64");
+        rc = ai__bad_reply(err, "openai: image data is not base64");
         goto out;
     }
     util_strlcpy(out->mime, "image/png", sizeof out->mime);

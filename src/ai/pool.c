@@ -357,7 +357,7 @@ enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct ne
     if (!rc) {
         *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
         if (!*root)
-            rc = kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "%s: the reply is not JSON",
+            rc = ai__bad_reply(err, "%s: the reply is not JSON",
                          vendor == AI_VENDOR_GEMINI ? "gemini" : "openai");
     }
     net_response_release(&r);

@@ -185,7 +185,7 @@ enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, jso
     json_t *o, *nt;
     size_t present = 0;
     if (!json_is_object(reply))
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "the model's reply is not an object");
+        return ai__bad_reply(err, "the model's reply is not an object");
     o = json_object();
     nt = json_object();
     for (size_t i = 0; i < n; i++) {
@@ -201,7 +201,7 @@ enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, jso
             json_decref(c);
             json_decref(o);
             json_decref(nt);
-            return kr_fail(err, KR_EUPSTREAM, "bad_model_reply",
+            return ai__bad_reply(err,
                            "the model's value for '%s' does not fit the schema", f[i].name);
         }
         if (!c)
@@ -215,7 +215,7 @@ enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, jso
     if (n && !present) {
         json_decref(o);
         json_decref(nt);
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply",
+        return ai__bad_reply(err,
                        "the model's reply has none of the requested fields");
     }
     *out = o;
@@ -237,7 +237,7 @@ enum kr_code ai__parse_reply_text(const char *text, size_t len, json_t **obj, st
     if (len >= 3 && memcmp(text, "```", 3) == 0) {
         const char *nl = memchr(text, '\n', len);
         if (!nl)
-            return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "the model's reply is empty");
+            return ai__bad_reply(err, "the model's reply is empty");
         len -= (size_t)(nl + 1 - text);
         text = nl + 1;
         if (len >= 3 && memcmp(text + len - 3, "```", 3) == 0)
@@ -245,11 +245,11 @@ enum kr_code ai__parse_reply_text(const char *text, size_t len, json_t **obj, st
     }
     j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply", "the model's reply is not JSON: %s",
+        return ai__bad_reply(err, "the model's reply is not JSON: %s",
                        je.text);
     if (!json_is_object(j)) {
         json_decref(j);
-        return kr_fail(err, KR_EUPSTREAM, "bad_model_reply",
+        return ai__bad_reply(err,
                        "the model's reply is not a JSON object");
     }
     *obj = j;

@@ -48,11 +48,11 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
 void api_generate_caption(struct http_request *req, struct http_response *res, void *app);
 void api_regenerate(struct http_request *req, struct http_response *res, void *app);
 void api_regenerate_title(struct http_request *req, struct http_response *res, void *app);
-/* Caption one photo (shared with `karat caption`): *out gets generated_name,
- * quality, description, attributes, prompt, color (the caller adds
- * display_name and s3_url). */
-enum kr_code api_caption_photo(struct ai *ai, long long max_pixels, const void *data, size_t len,
-                               const char *type, json_t **out, struct kr_err *err);
+/* A described photo as /generate_caption answers it (shared with `karat
+ * caption`): generated_name, quality, description, attributes, prompt, color
+ * (new object; the caller adds display_name and s3_url). */
+struct caption_result;
+json_t *api_caption_json(const struct caption_result *c, const char *type);
 /* catalog.c */
 void api_catalog_ai(struct http_request *req, struct http_response *res, void *app);
 void api_catalog_variations(struct http_request *req, struct http_response *res, void *app);

@@ -5,8 +5,9 @@
  *
  * Both endpoints take the original's JSON (comma-separated strings; JSON
  * lists are accepted too) or multipart form data with the photos uploaded
- * as files. Uploaded photos are saved first (default bucket, catalog_uploads/)
- * so the job refers to them by URL and can resume after a restart. The
+ * as files. Every argument is checked first; only an accepted request's
+ * uploads are saved (default bucket, catalog_uploads/), before the job is
+ * submitted, so the job refers to them by URL and can resume after a restart. The
  * request becomes a job: with ?async=1 the answer is 202 {"job_id"} at once;
  * otherwise the request waits (KARAT_JOB_SYNC_WAIT) and returns the job's
  * result, {"results", "excel_file", "csv_file"}, or 202 with the job id when
@@ -28,6 +29,17 @@
 #include "image/image.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
+
+/* A new key under folder in the default bucket and its URL; nothing is written. */
+static void new_key(struct app *app, const char *folder, const char *ext, char *key, size_t kn,
+                    char *url, size_t un)
+{
+    char name[96];
+
+    repo_new_key(ext, name, sizeof name);
+    snprintf(key, kn, "%s/%s", folder, name);
+    repo_url_for(app->repo, app->cfg->default_bucket, key, url, un);
+}
 
 /* ---- request parsing ---- */
 
@@ -52,19 +64,29 @@ static const char *text_arg(struct http_request *req, json_t *body, const char *
     return json_string_value(arg(req, body, name, tmp));
 }
 
-/* Save uploaded photos; their URLs go to refs, the client's file names
- * (where their default SKUs come from) to names. */
-static enum kr_code save_uploads(struct app *app, struct http_request *req, json_t *refs,
-                                 json_t *names, struct kr_err *err)
+/* Uploaded photos: each is probed and given its key and URL (refs) and the
+ * client's file name (names, where its default SKU comes from), but nothing
+ * is written yet: the request is checked in full first, store_uploads()
+ * saves them only once it is accepted. */
+#define MAX_UPLOADS 256
+
+struct upload_plan {
+    size_t n;
+    const struct http_file *files[MAX_UPLOADS];
+    char keys[MAX_UPLOADS][160];
+};
+
+static enum kr_code plan_uploads(struct app *app, struct http_request *req,
+                                 struct upload_plan *up, json_t *refs, json_t *names,
+                                 struct kr_err *err)
 {
-    const struct http_file *files[256];
-    size_t n = http_req_files(req, NULL, files, 256);
     char url[1024];
 
-    for (size_t i = 0; i < n; i++) {
+    up->n = http_req_files(req, NULL, up->files, MAX_UPLOADS);
+    for (size_t i = 0; i < up->n; i++) {
         struct image_info info;
-        enum kr_code rc =
-            image_probe(files[i]->data, files[i]->len, app->cfg->max_pixels, &info, err);
+        enum kr_code rc = image_probe(up->files[i]->data, up->files[i]->len, app->cfg->max_pixels,
+                                      &info, err);
         if (rc) {
             kr_err_prefix(err, "file %zu: ", i + 1);
             return rc;
@@ -72,21 +94,32 @@ static enum kr_code save_uploads(struct app *app, struct http_request *req, json
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
             return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
                            app->cfg->max_batch);
-        rc = app_save_new(app, "catalog_uploads", info.ext, files[i]->data, files[i]->len, url,
-                     sizeof url, err);
-        if (rc)
-            return rc;
+        new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
+                sizeof url);
         json_array_append_new(refs, json_string(url));
-        api__display_name(files[i]->filename, url, sizeof url);
+        api__display_name(up->files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));
     }
     return KR_OK;
+}
+
+/* Write the planned uploads (the request has been accepted). */
+static enum kr_code store_uploads(struct app *app, const struct upload_plan *up,
+                                  struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    for (size_t i = 0; !rc && i < up->n; i++)
+        rc = repo_put_file(app->repo, app->cfg->default_bucket, up->keys[i], up->files[i]->data,
+                           up->files[i]->len, err);
+    return rc;
 }
 
 struct parsed {
     json_t *names;
     json_t *body, *tmp, *refs, *skus;
     struct catalog_req r;
+    struct upload_plan up;
 };
 
 static void parsed_free(struct parsed *p)
@@ -97,14 +130,14 @@ static void parsed_free(struct parsed *p)
     json_decref(p->skus);
 }
 
-/* Multipart: save the files after any image_urls. The names default SKUs
+/* Multipart: the files come after any image_urls. The names default SKUs
  * come from: the URL of each image_urls entry, the client's file name of
  * each upload (catalog/ makes them unique). */
 static enum kr_code default_skus(struct app *app, struct http_request *req, struct parsed *p,
                                  struct kr_err *err)
 {
     json_t *uploads = json_array();
-    enum kr_code rc = save_uploads(app, req, p->refs, uploads, err);
+    enum kr_code rc = plan_uploads(app, req, &p->up, p->refs, uploads, err);
 
     p->names = json_array();
     for (size_t i = 0; !rc && i < json_array_size(p->refs) - json_array_size(uploads); i++)
@@ -149,7 +182,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
     p->tmp = json_array();
     p->refs = json_array();
     p->skus = json_array();
-    /* every text argument is checked before any upload is saved */
+    /* nothing is written here: uploads are saved once the whole request is accepted */
     p->r.marketplace = text_arg(req, p->body, "marketplace", p->tmp);
     p->r.product_type = text_arg(req, p->body, "type", p->tmp);
     if (flag_arg(arg(req, p->body, "use_template", p->tmp), "use_template", 1, &p->r.use_template,
@@ -179,37 +212,17 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
 
 /* ---- submit, then wait or not ---- */
 
-static enum kr_code code_named(const char *name)
+/* A failed job: the status of its error's code, or of the code its failed
+ * items share (so a batch of refused URLs is a 400, not a 502). */
+static void respond_failed(struct http_response *res, json_t *st, const char *id,
+                           const struct jobs_outcome *oc)
 {
-    for (int c = 0; c < KR_CODE_COUNT; c++)
-        if (name && strcmp(kr_code_name((enum kr_code)c), name) == 0)
-            return (enum kr_code)c;
-    return KR_EUPSTREAM;
-}
-
-/* A failed job: the status of its error kind, or of its items' common kind
- * (so a batch of refused URLs is a 400, not a 502). */
-static void respond_failed(struct http_response *res, json_t *st, const char *id)
-{
-    json_t *e = json_object_get(st, "error"), *items = json_object_get(st, "items"), *it;
-    const char *kind = json_string_value(json_object_get(e, "kind")), *common = NULL;
-    json_t *body;
-    size_t i;
-    int same = 1;
-
-    json_array_foreach(items, i, it)
-    {
-        const char *k = json_string_value(json_object_get(json_object_get(it, "error"), "kind"));
-        if (k && common && strcmp(k, common))
-            same = 0;
-        common = common ? common : k;
-    }
-    if (same && common)
-        kind = common;
-    body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"),
-                     "code", json_object_get(e, "code"), "detail", json_object_get(e, "message"),
-                     "job_id", id, "items", items);
-    http_res_json(res, http_status_for(code_named(kind)), body);
+    json_t *e = json_object_get(st, "error");
+    json_t *body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error",
+                             json_object_get(e, "message"), "code", json_object_get(e, "code"),
+                             "detail", json_object_get(e, "message"), "job_id", id, "items",
+                             json_object_get(st, "items"));
+    http_res_json(res, http_status_for(oc->items_code ? oc->items_code : oc->code), body);
 }
 
 /* Submit the job (it takes the client's reserved slot) and answer with its
@@ -220,6 +233,7 @@ static void respond_job(struct app *app, struct http_request *req, struct http_r
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
+    struct jobs_outcome oc;
     const char *async = http_req_query(req, "async");
     enum kr_code rc = jobs_submit(app->jobs, client, kind, params, items, id, &err);
 
@@ -236,16 +250,17 @@ static void respond_job(struct app *app, struct http_request *req, struct http_r
                                 rc == KR_EIO ? "interrupted" : "queued"));
         return;
     }
-    if (rc || (rc = jobs_status(app->jobs, id, &st, &err))) {
+    if (rc || (rc = jobs_outcome(app->jobs, id, &oc, &err)) ||
+        (rc = jobs_status(app->jobs, id, &st, &err))) {
         http_res_from_err(res, &err);
         return;
     }
-    if (strcmp(json_string_value(json_object_get(st, "status")), "done") == 0) {
+    if (oc.state == JOBS_DONE) {
         json_t *out = json_deep_copy(json_object_get(st, "result"));
         json_object_set_new(out, "job_id", json_string(id));
         http_res_json(res, 200, out);
     } else {
-        respond_failed(res, st, id);
+        respond_failed(res, st, id, &oc);
     }
     json_decref(st);
 }
@@ -270,7 +285,8 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
     if (!ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         return;
     if (parse_common(app, req, res, &p) ||
-        catalog_job_input(app->catalog, &p.r, &params, &items, &err)) {
+        catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
+        store_uploads(app, &p.up, &err)) {
         if (!res->status)
             http_res_from_err(res, &err);
         api__release(app, APP_WORK_JOBS, client);
@@ -330,6 +346,8 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     vr = (struct catalog_var_req){p.r, ints, cats, sizes};
     if (!rc)
         rc = catalog_variations_input(app->catalog, &vr, &params, &items, &err);
+    if (!rc) /* every argument checked: only now are the uploads written */
+        rc = store_uploads(app, &p.up, &err);
     if (rc) {
         http_res_from_err(res, &err);
         api__release(app, APP_WORK_JOBS, client);

@@ -103,23 +103,33 @@ struct catalog_out {
     json_t *out;             /* the response: a rows callback may add keys */
     const char *first_error; /* message of the first failed item, or NULL */
 };
-typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs, json_t *docs,
+typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs,
+                                        const struct jobs_item *items, size_t n,
                                         struct kr_err *err);
+/* What a finish() callback was handed: the inputs and how each item ended. */
+struct catalog_done {
+    json_t *inputs;
+    const struct jobs_item *items;
+    size_t n;
+};
 enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
+                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
                             struct kr_err *err);
 /* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
  * "warnings": []} (new) from its job doc; the error's message becomes
  * o->first_error when none is set yet. */
-json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc);
+json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku,
+                             const struct jobs_item *it);
 
 /* Job callbacks. */
 enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
                               json_t *item, json_t **result, struct kr_err *err);
 enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                json_t *docs, json_t **result, struct kr_err *err);
+                                const struct jobs_item *items, size_t n, json_t **result,
+                                struct kr_err *err);
 enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                json_t *docs, json_t **result, struct kr_err *err);
+                                const struct jobs_item *items, size_t n, json_t **result,
+                                struct kr_err *err);
 
 /* Small helpers. */
 const char *catalog__str(json_t *o, const char *key); /* "" when absent */

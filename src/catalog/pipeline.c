@@ -175,21 +175,17 @@ enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, si
 }
 
 /* Rows and result entries for every item, in input order. */
-static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs, json_t *docs,
-                                 struct kr_err *err)
+static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
+                                 const struct jobs_item *items, size_t n, struct kr_err *err)
 {
-    size_t i;
-    json_t *doc;
-
-    json_array_foreach(docs, i, doc)
-    {
+    for (size_t i = 0; i < n; i++) {
         json_t *in = json_array_get(inputs, i), *row = NULL, *warnings = NULL;
-        json_t *values = json_object_get(json_object_get(doc, "result"), "values");
+        json_t *values = json_object_get(items[i].result, "values");
         const char *url = catalog__str(in, "url"), *sku = catalog__str(in, "sku");
         enum kr_code rc;
 
-        if (strcmp(catalog__str(doc, "status"), "done") != 0) {
-            json_array_append_new(o->results, catalog__failed_entry(o, url, sku, doc));
+        if (items[i].status != JOBS_ITEM_DONE) {
+            json_array_append_new(o->results, catalog__failed_entry(o, url, sku, &items[i]));
             continue;
         }
         rc = catalog__row(o->s, sku, values, NULL, &row, &warnings, err);
@@ -204,13 +200,15 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs, json_t *
 }
 
 enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                json_t *docs, json_t **result, struct kr_err *err)
+                                const struct jobs_item *items, size_t n, json_t **result,
+                                struct kr_err *err)
 {
-    return catalog__finish(ctx, "catalog", job_id, params, inputs, docs, collect_rows, result, err);
+    struct catalog_done d = {inputs, items, n};
+    return catalog__finish(ctx, "catalog", job_id, params, &d, collect_rows, result, err);
 }
 
 enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            json_t *inputs, json_t *docs, catalog_rows_fn rows, json_t **result,
+                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
                             struct kr_err *err)
 {
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
@@ -222,7 +220,7 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
     if (!rc && (!o.rows || !o.results || !o.out))
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     if (!rc)
-        rc = rows(&o, inputs, docs, err);
+        rc = rows(&o, d->inputs, d->items, d->n, err);
     if (!rc && json_array_size(o.rows) == 0)
         rc =
             kr_fail(err, KR_EUPSTREAM, "no_rows", "no product could be processed (first error: %s)",
@@ -328,9 +326,10 @@ json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, con
                      warnings ? json_incref(warnings) : json_array());
 }
 
-json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku, json_t *doc)
+json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku,
+                             const struct jobs_item *it)
 {
-    json_t *error = json_object_get(doc, "error");
+    json_t *error = it->error;
     json_t *e = error ? json_incref(error) : json_pack("{s:s}", "message", "failed");
 
     if (!o->first_error)

@@ -291,22 +291,23 @@ static enum kr_code add_row(struct group_out *o, const char *url, const char *sk
 }
 
 /* Child rows of one photo. */
-static enum kr_code photo_rows(struct group_out *o, json_t *in, json_t *doc, struct kr_err *err)
+static enum kr_code photo_rows(struct group_out *o, json_t *in, const struct jobs_item *it,
+                               struct kr_err *err)
 {
     json_t *skus = json_object_get(in, "skus"), *values, *sku;
     const char *url = catalog__str(in, "url"), *cat = catalog__str(o->group, "category");
     enum kr_code rc = KR_OK;
     size_t k;
 
-    if (strcmp(catalog__str(doc, "status"), "done") != 0) {
+    if (it->status != JOBS_ITEM_DONE) {
         json_array_foreach(skus, k, sku)
         {
             json_array_append_new(o->child_results,
-                                  catalog__failed_entry(o->f, url, json_string_value(sku), doc));
+                                  catalog__failed_entry(o->f, url, json_string_value(sku), it));
         }
         return KR_OK;
     }
-    values = json_object_get(json_object_get(doc, "result"), "values");
+    values = json_object_get(it->result, "values");
     if (!o->first_values) {
         o->first_values = values;
         o->first_url = url;
@@ -341,8 +342,8 @@ static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
     return rc;
 }
 
-static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, json_t *docs,
-                              struct kr_err *err)
+static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs,
+                              const struct jobs_item *items, size_t n, struct kr_err *err)
 {
     enum kr_code rc = KR_OK;
     size_t i;
@@ -353,8 +354,8 @@ static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, jso
     o->first_values = NULL;
     json_array_foreach(inputs, i, in)
     {
-        if ((size_t)json_integer_value(json_object_get(in, "group")) == g && !rc)
-            rc = photo_rows(o, in, json_array_get(docs, i), err);
+        if ((size_t)json_integer_value(json_object_get(in, "group")) == g && !rc && i < n)
+            rc = photo_rows(o, in, &items[i], err);
     }
     if (!rc && o->first_values && sheet_variation_column(o->s, SHEET_VAR_PARENT_CHILD))
         rc = parent_row(o, err);
@@ -369,8 +370,8 @@ static enum kr_code one_group(struct group_out *o, size_t g, json_t *inputs, jso
 
 /* The rows callback (catalog__finish): every family in order; the response
  * also names the groups and whether the sheet has parent rows. */
-static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *docs,
-                                struct kr_err *err)
+static enum kr_code family_rows(struct catalog_out *f, json_t *inputs,
+                                const struct jobs_item *items, size_t n, struct kr_err *err)
 {
     struct group_out o = {.f = f, .s = f->s, .sizes = json_object_get(f->params, "sizes")};
     json_t *groups = json_object_get(f->params, "groups");
@@ -378,7 +379,7 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *d
 
     for (size_t g = 0; !rc && g < json_array_size(groups); g++) {
         o.group = json_array_get(groups, g);
-        rc = one_group(&o, g, inputs, docs, err);
+        rc = one_group(&o, g, inputs, items, n, err);
     }
     json_object_set(f->out, "groups", groups);
     json_object_set_new(f->out, "parent_rows",
@@ -387,8 +388,9 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs, json_t *d
 }
 
 enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                json_t *docs, json_t **result, struct kr_err *err)
+                                const struct jobs_item *items, size_t n, json_t **result,
+                                struct kr_err *err)
 {
-    return catalog__finish(ctx, "variations", job_id, params, inputs, docs, family_rows, result,
-                          err);
+    struct catalog_done d = {inputs, items, n};
+    return catalog__finish(ctx, "variations", job_id, params, &d, family_rows, result, err);
 }

@@ -2,8 +2,9 @@
  * cmd_caption.c - `karat caption IMAGE [--type earrings]`: caption one photo
  * from the command line and print the JSON /generate_caption returns.
  *
- * Uses the same code as the endpoint (api_caption_photo) and the same AI
- * configuration (providers, keys, base URLs). Nothing is stored, so
+ * Uses the same code as the endpoint (caption_describe, then the endpoint's
+ * JSON shape, api_caption_json) and the same AI configuration (providers,
+ * keys, base URLs). Nothing is stored, so
  * "s3_url" is null; "display_name" is the file's base name.
  */
 #include "cli/cli.h"
@@ -14,6 +15,7 @@
 
 #include "ai/ai.h"
 #include "api/api.h"
+#include "caption/caption.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "net/net.h"
@@ -30,15 +32,17 @@ static int caption_file(const struct config *cfg, const char *path, const char *
     struct ai *ai = NULL;
     struct buf b;
     json_t *out = NULL;
+    struct caption_result c = {0};
     const char *base = strrchr(path, '/');
     int rc = 2; /* 1 means "--help shown" to cli_main */
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
     if (buf_read_file(&b, path, &err) || ai_open(cfg, &ai, &err) ||
-        api_caption_photo(ai, cfg->max_pixels, b.data, b.len, type, &out, &err)) {
+        caption_describe(ai, cfg->max_pixels, b.data, b.len, type, &c, &err)) {
         fprintf(stderr, "karat caption: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;
     }
+    out = api_caption_json(&c, type);
     json_object_set_new(out, "display_name", json_string(base ? base + 1 : path));
     json_object_set_new(out, "s3_url", json_null());
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -46,6 +50,7 @@ static int caption_file(const struct config *cfg, const char *path, const char *
     rc = 0;
 out:
     json_decref(out);
+    caption_result_free(&c);
     ai_close(ai);
     buf_release(&b);
     return rc;

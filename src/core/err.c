@@ -36,6 +36,7 @@ enum kr_code kr_vfail(struct kr_err *e, enum kr_code code, const char *slug, con
     if (!e)
         return code;
     e->code = code;
+    e->retry = 0;
     e->slug = slug ? slug : kr_code_name(code);
     if (fmt)
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -51,6 +52,13 @@ enum kr_code kr_fail(struct kr_err *e, enum kr_code code, const char *slug, cons
     kr_vfail(e, code, slug, fmt, ap);
     va_end(ap);
     return code;
+}
+
+enum kr_code kr_retryable(struct kr_err *e, enum kr_code rc)
+{
+    if (e && rc)
+        e->retry = 1;
+    return rc;
 }
 
 void kr_err_prefix(struct kr_err *e, const char *fmt, ...)

@@ -9,7 +9,9 @@
  * Library code never prints and never exits.
  *
  * `slug` is the stable machine code sent to clients as "code" (for example
- * "not_an_image"); `msg` is the human sentence.
+ * "not_an_image"); `msg` is the human sentence. Slugs are for clients:
+ * code that acts on a failure looks at `code` and `retry`, never at the slug
+ * text.
  */
 #ifndef KARAT_CORE_ERR_H
 #define KARAT_CORE_ERR_H
@@ -40,6 +42,9 @@ struct kr_err {
     enum kr_code code;
     const char *slug; /* static string, machine-readable; never NULL after kr_fail */
     char msg[KR_ERR_MSG];
+    int retry; /* 1: the same request asked again may well succeed (a model's
+                  unusable reply, a generated image that misses the piece);
+                  set with kr_retryable(), cleared by every kr_fail() */
 };
 
 /* Record a failure in `e` (may be NULL) and return `code`, so callers write
@@ -48,6 +53,10 @@ enum kr_code kr_fail(struct kr_err *e, enum kr_code code, const char *slug, cons
     __attribute__((format(printf, 4, 5)));
 enum kr_code kr_vfail(struct kr_err *e, enum kr_code code, const char *slug, const char *fmt,
                       va_list ap);
+
+/* Mark the failure just recorded in `e` (may be NULL) as worth one more
+ * attempt and return rc: `return kr_retryable(err, kr_fail(err, ...));`. */
+enum kr_code kr_retryable(struct kr_err *e, enum kr_code rc);
 
 /* Prefix the message already in `e` with more context ("store: " ...). */
 void kr_err_prefix(struct kr_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -21,7 +21,7 @@
 static const char *const state_names[] = {"queued", "running", "done", "failed"};
 static const char *const item_names[] = {"pending", "running", "done", "failed"};
 
-const char *jobs__state_name(enum job_state s)
+const char *jobs__state_name(enum jobs_state s)
 {
     return (unsigned)s < 4 ? state_names[s] : "unknown";
 }
@@ -40,6 +40,16 @@ json_t *jobs__err_json(const struct kr_err *err)
                      "kind", kr_code_name(err->code), "message", err->msg);
 }
 
+enum kr_code jobs__err_code(json_t *error)
+{
+    const char *kind = json_string_value(json_object_get(error, "kind"));
+
+    for (int c = 1; kind && c < KR_CODE_COUNT; c++)
+        if (strcmp(kr_code_name((enum kr_code)c), kind) == 0)
+            return (enum kr_code)c;
+    return KR_EUPSTREAM;
+}
+
 struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items)
 {
     struct job *jb = calloc(1, sizeof *jb);
@@ -53,11 +63,12 @@ struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params,
     jb->items = json_incref(items);
     jb->total = n;
     jb->st = calloc(n ? n : 1, 1);
+    jb->codes = calloc(n ? n : 1, 1);
     jb->docs = json_array();
     for (size_t i = 0; jb->docs && i < n; i++)
         if (json_array_append_new(jb->docs, json_null()))
             break;
-    if (!jb->params || !jb->st || json_array_size(jb->docs) != n) {
+    if (!jb->params || !jb->st || !jb->codes || json_array_size(jb->docs) != n) {
         jobs__job_free(jb);
         return NULL;
     }
@@ -75,6 +86,7 @@ void jobs__job_free(struct job *jb)
     json_decref(jb->result);
     json_decref(jb->error);
     free(jb->st);
+    free(jb->codes);
     free(jb);
 }
 
@@ -93,12 +105,13 @@ json_t *jobs__item_doc(int ok, json_t *result, json_t *error)
     return doc;
 }
 
-void jobs__job_set_item(struct job *jb, size_t index, json_t *doc)
+void jobs__job_set_item(struct job *jb, size_t index, json_t *doc, enum kr_code code)
 {
-    const char *status = json_string_value(json_object_get(doc, "status"));
-    int ok = status && strcmp(status, "done") == 0;
+    int ok = code == KR_OK;
 
-    jb->st[index] = ok ? JOB_ITEM_DONE : JOB_ITEM_FAILED;
+    jb->st[index] = ok ? JOBS_ITEM_DONE : JOBS_ITEM_FAILED;
+    /* a failed item without an error document has no code to share */
+    jb->codes[index] = ok || !json_is_object(json_object_get(doc, "error")) ? KR_OK : code;
     if (ok)
         jb->n_ok++;
     else
@@ -106,6 +119,48 @@ void jobs__job_set_item(struct job *jb, size_t index, json_t *doc)
     jb->updated_ms = util_epoch_ms();
     if (doc)
         json_array_set_new(jb->docs, index, doc);
+}
+
+enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *err)
+{
+    struct jobs_item *items = calloc(jb->total ? jb->total : 1, sizeof *items);
+    enum kr_code rc;
+
+    if (!items)
+        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < jb->total; i++) {
+        json_t *doc = json_array_get(jb->docs, i), *r = json_object_get(doc, "result");
+        items[i].status = (enum jobs_item_status)jb->st[i];
+        items[i].code = (enum kr_code)jb->codes[i];
+        if (jb->st[i] == JOBS_ITEM_DONE)
+            items[i].result = json_is_null(r) ? NULL : r;
+        else if (json_is_object(json_object_get(doc, "error")))
+            items[i].error = json_object_get(doc, "error");
+    }
+    rc = jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, items, jb->total, result,
+                          err);
+    free(items);
+    return rc;
+}
+
+void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out)
+{
+    int first = 1;
+
+    out->state = jb->state;
+    out->code = jb->state != JOBS_FAILED ? KR_OK : jb->err_code ? jb->err_code : KR_EUPSTREAM;
+    out->items_code = KR_OK;
+    for (size_t i = 0; i < jb->total; i++) {
+        enum kr_code c = (enum kr_code)jb->codes[i];
+        if (jb->st[i] != JOBS_ITEM_FAILED || c == KR_OK)
+            continue;
+        if (!first && c != out->items_code) {
+            out->items_code = KR_OK;
+            return;
+        }
+        out->items_code = c;
+        first = 0;
+    }
 }
 
 /* ---- store documents ---- */
@@ -169,14 +224,19 @@ static int load_item_cb(const char *key, const char *json, void *ctx)
     unsigned long idx = strtoul(key, &end, 10);
     json_t *doc, *status;
 
-    if (*end || end == key || idx >= l->jb->total || l->jb->st[idx] != JOB_ITEM_PENDING)
+    if (*end || end == key || idx >= l->jb->total || l->jb->st[idx] != JOBS_ITEM_PENDING)
         return 0;
     doc = json_loads(json, 0, NULL);
     status = json_object_get(doc, "status");
-    if (json_is_string(status))
-        jobs__job_set_item(l->jb, idx, doc);
-    else
+    if (!json_is_string(status)) {
         json_decref(doc);
+        return 0;
+    }
+    /* the stored words become types here, once, as the document is read */
+    jobs__job_set_item(l->jb, idx, doc,
+                       strcmp(json_string_value(status), "done") == 0
+                           ? KR_OK
+                           : jobs__err_code(json_object_get(doc, "error")));
     return 0;
 }
 
@@ -197,7 +257,7 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
     jb = jobs__job_new(id, kind, json_object_get(doc, "params"), items);
     if (!jb)
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
-    jb->state = (enum job_state)state;
+    jb->state = (enum jobs_state)state;
     if (json_is_string(json_object_get(doc, "owner")))
         util_strlcpy(jb->owner, json_string_value(json_object_get(doc, "owner")), sizeof jb->owner);
     jb->created_ms = int_field(doc, "created_ms");
@@ -205,6 +265,7 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
     jb->finished_ms = int_field(doc, "finished_ms");
     jb->result = json_incref(json_object_get(doc, "result"));
     jb->error = json_incref(json_object_get(doc, "error"));
+    jb->err_code = jb->error ? jobs__err_code(jb->error) : KR_OK;
     *out = jb;
     return KR_OK;
 }
@@ -251,7 +312,7 @@ static int collect_unfinished(const char *key, const char *json, void *ctx)
     int state = parse_state(json_string_value(json_object_get(doc, "state")));
 
     json_decref(doc);
-    if ((state != JOB_QUEUED && state != JOB_RUNNING) || !jobs_id_ok(key))
+    if ((state != JOBS_QUEUED && state != JOBS_RUNNING) || !jobs_id_ok(key))
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -311,11 +372,11 @@ static json_t *items_view(const struct job *jb)
 
 json_t *jobs__job_view(const struct job *jb)
 {
-    enum job_state state = jb->state;
+    enum jobs_state state = jb->state;
     json_t *v;
 
-    if (state == JOB_QUEUED && (jb->n_running || jb->n_ok || jb->n_failed))
-        state = JOB_RUNNING;
+    if (state == JOBS_QUEUED && (jb->n_running || jb->n_ok || jb->n_failed))
+        state = JOBS_RUNNING;
     v = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:o*}", "job_id", jb->id, "kind",
                   jb->kind_name, "status", jobs__state_name(state), "total", (json_int_t)jb->total,
                   "done", (json_int_t)(jb->n_ok + jb->n_failed), "succeeded", (json_int_t)jb->n_ok,

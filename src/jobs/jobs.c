@@ -145,17 +145,17 @@ static int all_finished(const struct job *jb)
 static int next_task(struct jobs *j, struct task *t)
 {
     for (struct job *jb = j->active; jb; jb = jb->next) {
-        if (jb->finishing || jb->state >= JOB_DONE)
+        if (jb->finishing || jb->state >= JOBS_DONE)
             continue;
-        while (jb->cursor < jb->total && jb->st[jb->cursor] != JOB_ITEM_PENDING)
+        while (jb->cursor < jb->total && jb->st[jb->cursor] != JOBS_ITEM_PENDING)
             jb->cursor++;
         if (jb->cursor < jb->total) {
             t->jb = jb;
             t->index = jb->cursor++;
             t->finish = 0;
-            jb->st[t->index] = JOB_ITEM_RUNNING;
+            jb->st[t->index] = JOBS_ITEM_RUNNING;
             jb->n_running++;
-            jb->state = JOB_RUNNING;
+            jb->state = JOBS_RUNNING;
             jb->refs++;
             list_remove(&j->active, jb); /* round robin: to the tail */
             list_append(&j->active, jb);
@@ -189,9 +189,9 @@ static void run_item(struct jobs *j, struct task *t)
     if (j->store && doc && jobs__doc_put_item(j->store, jb->id, t->index, doc, &perr))
         log_error("job %s item %zu: cannot persist: %s", jb->id, t->index, perr.msg);
     pthread_mutex_lock(&j->mu);
-    assert(jb->n_running > 0 && jb->st[t->index] == JOB_ITEM_RUNNING);
+    assert(jb->n_running > 0 && jb->st[t->index] == JOBS_ITEM_RUNNING);
     jb->n_running--;
-    jobs__job_set_item(jb, t->index, doc ? doc : jobs__item_doc(0, NULL, NULL));
+    jobs__job_set_item(jb, t->index, doc ? doc : jobs__item_doc(0, NULL, NULL), rc);
     if (rc == KR_OK)
         j->stats.items_done++;
     else
@@ -228,12 +228,12 @@ static void run_finish(struct jobs *j, struct task *t)
         rc = kr_fail(&err, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available",
                      jb->kind_name);
     else if (jb->kind->finish)
-        rc =
-            jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, jb->docs, &result, &err);
+        rc = jobs__job_finish(jb, &result, &err);
     pthread_mutex_lock(&j->mu);
-    jb->state = rc ? JOB_FAILED : JOB_DONE;
+    jb->state = rc ? JOBS_FAILED : JOBS_DONE;
     jb->result = rc ? NULL : result;
     jb->error = rc ? jobs__err_json(&err) : NULL;
+    jb->err_code = rc;
     jb->finished_ms = jb->updated_ms = util_epoch_ms();
     jb->finishing = 0;
     if (jb->admitted) /* ended: its owner may submit again as soon as it sees that */
@@ -305,8 +305,8 @@ static void resume_one(const char *id, void *ctx)
         struct kr_err e = {0};
         kr_fail(&e, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available", jb->kind_name);
         for (size_t i = 0; i < jb->total; i++)
-            if (jb->st[i] == JOB_ITEM_PENDING)
-                jobs__job_set_item(jb, i, jobs__item_doc(0, NULL, jobs__err_json(&e)));
+            if (jb->st[i] == JOBS_ITEM_PENDING)
+                jobs__job_set_item(jb, i, jobs__item_doc(0, NULL, jobs__err_json(&e)), e.code);
     }
     jb->refs = 1;
     /* Already accepted: it runs even if a smaller bound is now full. */
@@ -441,8 +441,8 @@ static void release(struct jobs *j, struct job *jb, int mem)
 
 /* Run fn on the job with the lock held when the job lives in memory. */
 static enum kr_code with_job(struct jobs *j, const char *id,
-                             enum kr_code (*fn)(struct job *jb, json_t **out, struct kr_err *err),
-                             json_t **out, struct kr_err *err)
+                             enum kr_code (*fn)(struct job *jb, void *out, struct kr_err *err),
+                             void *out, struct kr_err *err)
 {
     struct job *jb;
     int mem;
@@ -459,22 +459,37 @@ static enum kr_code with_job(struct jobs *j, const char *id,
     return rc;
 }
 
-static enum kr_code view_of(struct job *jb, json_t **out, struct kr_err *err)
+static enum kr_code view_of(struct job *jb, void *out_, struct kr_err *err)
 {
+    json_t **out = out_;
     *out = jobs__job_view(jb);
     return *out ? KR_OK : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
 }
 
-static enum kr_code result_of(struct job *jb, json_t **out, struct kr_err *err)
+static enum kr_code outcome_of(struct job *jb, void *out, struct kr_err *err)
 {
-    if (jb->state == JOB_DONE) {
+    (void)err;
+    jobs__job_outcome(jb, out);
+    return KR_OK;
+}
+
+static enum kr_code result_of(struct job *jb, void *out_, struct kr_err *err)
+{
+    json_t **out = out_;
+    if (jb->state == JOBS_DONE) {
         *out = json_incref(jb->result ? jb->result : json_null());
         return KR_OK;
     }
-    if (jb->state == JOB_FAILED)
+    if (jb->state == JOBS_FAILED)
         return kr_fail(err, KR_EUPSTREAM, "job_failed", "%s",
                        json_string_value(json_object_get(jb->error, "message")));
     return kr_fail(err, KR_ECONFLICT, "job_running", "job %s has not finished", jb->id);
+}
+
+enum kr_code jobs_outcome(struct jobs *j, const char *id, struct jobs_outcome *out,
+                          struct kr_err *err)
+{
+    return with_job(j, id, outcome_of, out, err);
 }
 
 enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
@@ -508,7 +523,7 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
     if (rc)
         return rc;
     if (!mem) { /* from the store: it ended, or no instance has started it yet */
-        if (jb->state < JOB_DONE)
+        if (jb->state < JOBS_DONE)
             rc = kr_fail(err, KR_ETIMEOUT, "job_running", "job %s has not finished", id);
         jobs__job_free(jb);
         return rc;
@@ -516,12 +531,12 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
     if (timeout_ms >= 0)
         deadline_after(&until, timeout_ms);
     pthread_mutex_lock(&j->mu);
-    while (jb->state < JOB_DONE && !j->stopping && !timed_out)
+    while (jb->state < JOBS_DONE && !j->stopping && !timed_out)
         if (timeout_ms < 0)
             pthread_cond_wait(&j->cv, &j->mu);
         else
             timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT;
-    if (jb->state < JOB_DONE)
+    if (jb->state < JOBS_DONE)
         rc = j->stopping ? kr_fail(err, KR_EIO, "shutting_down", "the server is stopping")
                          : kr_fail(err, KR_ETIMEOUT, "job_running", "job %s is still running", id);
     unref(jb);

@@ -43,6 +43,20 @@ struct jobs;
 #define JOBS_ID_LEN    33     /* 32 hex digits + NUL */
 #define JOBS_MAX_ITEMS 100000 /* hard cap per job; callers apply the configured batch limit */
 
+/* States as types: callers decide on these, the JSON words ("queued",
+ * "done" ...) are only for the client view and the stored documents. */
+enum jobs_state { JOBS_QUEUED = 0, JOBS_RUNNING, JOBS_DONE, JOBS_FAILED };
+enum jobs_item_status { JOBS_ITEM_PENDING = 0, JOBS_ITEM_RUNNING, JOBS_ITEM_DONE, JOBS_ITEM_FAILED };
+
+/* One finished item as finish() sees it (all borrowed, valid during the call). */
+struct jobs_item {
+    enum jobs_item_status status; /* JOBS_ITEM_DONE or JOBS_ITEM_FAILED */
+    json_t *result;               /* a done item's result; NULL when it has none */
+    enum kr_code code;            /* a failed item's error code; KR_OK otherwise */
+    json_t *error;                /* a failed item's error as clients see it,
+                                     {"code", "kind", "message"}; NULL otherwise */
+};
+
 struct jobs_kind {
     const char *name; /* stable: it is persisted with every job */
     void *ctx;        /* handed back to both callbacks */
@@ -52,12 +66,13 @@ struct jobs_kind {
     enum kr_code (*run_item)(void *ctx, const char *job_id, json_t *params, size_t index,
                              json_t *item, json_t **result, struct kr_err *err);
     /* Called once every item has finished. inputs: the submitted items;
-     * docs: array, per item {"status": "done"|"failed", "result": ...,
-     * "error": {...}}. *result (new reference) becomes the job's result; a
-     * failure marks the job failed. May run again after a restart if the
-     * process died inside it. NULL: the job result is null. */
+     * items[i] (n of them, one per input): how item i ended. *result (new
+     * reference) becomes the job's result; a failure marks the job failed.
+     * May run again after a restart if the process died inside it. NULL: the
+     * job result is null. */
     enum kr_code (*finish)(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                           json_t *docs, json_t **result, struct kr_err *err);
+                           const struct jobs_item *items, size_t n, json_t **result,
+                           struct kr_err *err);
 };
 
 /* store may be NULL (memory only). workers: items processed at once (>= 1). */
@@ -100,6 +115,16 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
  *    "result"?, "error"?, "created_at", "updated_at", "finished_at"?}
  * KR_ENOTFOUND for an unknown id. */
 enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr_err *err);
+/* How a job stands, in types, for callers that act on it (the client view
+ * is jobs_status). KR_ENOTFOUND for an unknown id. */
+struct jobs_outcome {
+    enum jobs_state state;
+    enum kr_code code;       /* a failed job: its error's code (KR_EUPSTREAM if it has none) */
+    enum kr_code items_code; /* the code every failed item shares; KR_OK when no item
+                                failed or their codes differ */
+};
+enum kr_code jobs_outcome(struct jobs *j, const char *id, struct jobs_outcome *out,
+                          struct kr_err *err);
 /* The job's result once it is done (new reference; KR_ECONFLICT while it runs,
  * the job's own error when it failed). */
 enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr_err *err);

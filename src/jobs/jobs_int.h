@@ -18,9 +18,6 @@
 #include "core/err.h"
 #include "jobs/jobs.h"
 
-enum job_item_state { JOB_ITEM_PENDING = 0, JOB_ITEM_RUNNING, JOB_ITEM_DONE, JOB_ITEM_FAILED };
-enum job_state { JOB_QUEUED = 0, JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
 struct job {
     char id[JOBS_ID_LEN];
     char kind_name[64];
@@ -28,13 +25,15 @@ struct job {
     json_t *params;               /* object (possibly empty) */
     json_t *items;                /* array of inputs */
     size_t total;
-    unsigned char *st; /* enum job_item_state per item */
-    json_t *docs;      /* array: null or {"status","result","error"} per item */
+    unsigned char *st;    /* enum jobs_item_status per item */
+    unsigned char *codes; /* a failed item's enum kr_code (KR_OK: none recorded) */
+    json_t *docs;         /* array: null or {"status","result","error"} per item */
     size_t cursor;     /* no pending item before this index */
     size_t n_ok, n_failed, n_running;
-    enum job_state state;
+    enum jobs_state state;
     int finishing;          /* finish() is running */
     json_t *result, *error; /* set when the job ends */
+    enum kr_code err_code;  /* a failed job's error code */
     int64_t created_ms, updated_ms, finished_ms;
     int refs;
     char owner[ADMIT_CLIENT_LEN]; /* who submitted it (admission share); "" = nobody */
@@ -46,15 +45,25 @@ struct job {
 struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
 void jobs__job_free(struct job *jb);
 
-const char *jobs__state_name(enum job_state s);
+const char *jobs__state_name(enum jobs_state s);
 /* {"code", "kind", "message"} for an error. */
 json_t *jobs__err_json(const struct kr_err *err);
+/* The code of such an error document ("kind", read back once where a stored
+ * document is loaded): KR_EUPSTREAM when it has none or an unknown one. */
+enum kr_code jobs__err_code(json_t *error);
 
 /* {"status": "done"|"failed", "result", "error"} for a finished item; steals
  * result and error; NULL on allocation failure. */
 json_t *jobs__item_doc(int ok, json_t *result, json_t *error);
-/* Record a finished item in memory from its document (stolen). */
-void jobs__job_set_item(struct job *jb, size_t index, json_t *doc);
+/* Record a finished item in memory: its document (stolen) and how it ended
+ * (KR_OK: done; otherwise failed with that code). */
+void jobs__job_set_item(struct job *jb, size_t index, json_t *doc, enum kr_code code);
+
+/* Call the kind's finish() with the items as types (every item has
+ * finished, so nothing read here changes any more: no lock needed). */
+enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *err);
+/* How the job stands (jobs_outcome). */
+void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out);
 
 /* Store documents. */
 enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err);

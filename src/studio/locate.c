@@ -258,10 +258,10 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
     out->scale = f[i].scale;
     out->score = f[i].score;
     if (out->score < min_score)
-        rc = kr_fail(err, KR_ENOTFOUND, "piece_not_in_scene",
-                     "the generated scene does not show the piece recognisably (best match "
-                     "%.2f, %.2f needed)",
-                     out->score, min_score);
+        rc = kr_retryable(err, kr_fail(err, KR_ENOTFOUND, "piece_not_in_scene",
+                                       "the generated scene does not show the piece "
+                                       "recognisably (best match %.2f, %.2f needed)",
+                                       out->score, min_score));
 out:
     free(l0.data);
     free(l1.data);

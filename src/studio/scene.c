@@ -163,7 +163,7 @@ enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product prod
             break;
         free(out->data);
         memset(out, 0, sizeof *out);
-        if (!err || !err->slug || strcmp(err->slug, "piece_not_in_scene") != 0)
+        if (!err || !err->retry) /* only a scene that misses the piece is asked again */
             break;
         if (attempt + 1 < ATTEMPTS)
             rc = KR_OK; /* ask once more */
@@ -197,7 +197,9 @@ enum kr_code studio__cutout_via_ai(struct ai *ai, const void *data, size_t n, co
     free(sq.data);
     if (!rc)
         rc = studio_cutout_make(jpg, len, max_pixels, long_side, out, err);
-    if (rc == KR_EUNSUPPORTED || (rc && err && err->slug && !strcmp(err->slug, "no_piece_found")))
+    /* our own PNG of the provider's picture: a refusal (too complex) or an
+     * invalid cut-out (no piece found) is the provider's failure */
+    if (rc == KR_EUNSUPPORTED || rc == KR_EINVAL)
         rc = kr_fail(err, KR_EUPSTREAM, "provider_cutout_failed",
                      "the image provider's white-background version could not be cut out either");
     free(jpg);

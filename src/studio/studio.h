@@ -186,8 +186,9 @@ struct studio_place {
     double x, y, scale;
     double score;
 };
-/* Find the cut-out in a scene (RGB). KR_ENOTFOUND "piece_not_in_scene"
- * when no placement scores at least `min_score`. */
+/* Find the cut-out in a scene (RGB). KR_ENOTFOUND "piece_not_in_scene",
+ * marked retryable (err->retry: another scene may show it), when no
+ * placement scores at least `min_score`. */
 enum kr_code studio_locate(const struct image_px *scene, const struct studio_cutout *c,
                            double min_score, struct studio_place *out, struct kr_err *err);
 /* Alpha-composite the cut-out onto the scene at `place` (in place). */

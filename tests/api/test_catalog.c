@@ -13,6 +13,7 @@
  */
 #include "catalog_api.h"
 
+#include <ftw.h>
 #include <signal.h>
 
 static struct tu_server off, cloud;
@@ -202,6 +203,79 @@ static void test_bad_requests(void **state)
     assert_string_equal(ca_str(j, "code"), "no_rows");
     json_decref(j);
     json_decref(b);
+}
+
+/* Files under catalog_uploads/ in s's data folder. */
+static int uploads_seen;
+static int count_upload(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)f;
+    if (flag == FTW_F && strstr(path, "/catalog_uploads/"))
+        uploads_seen++;
+    return 0;
+}
+
+static int upload_files(const struct tu_server *s)
+{
+    uploads_seen = 0;
+    nftw(s->data_dir, count_upload, 16, FTW_PHYS);
+    return uploads_seen;
+}
+
+/* POST path as multipart: one photo and the text fields given (name, value
+ * pairs, NULL-terminated); the status and error code. */
+static long post_one_photo(const char *path, const char *const *fields, char *code, size_t cn)
+{
+    struct tu_part parts[12];
+    size_t np = 0, len;
+    unsigned char *img = ca_photo(77, &len);
+    char url[256];
+    struct tu_resp r;
+    json_t *j;
+    long st;
+
+    parts[np++] = (struct tu_part){"files", "ring.jpg", "image/jpeg", img, len};
+    for (; *fields && np < 12; fields += 2)
+        parts[np++] = (struct tu_part){fields[0], NULL, NULL, fields[1], 0};
+    snprintf(url, sizeof url, "%s%s", off.base, path);
+    assert_int_equal(tu_post_multipart(url, parts, np, NULL, &r), 0);
+    free(img);
+    st = r.status;
+    j = ca_json(&r);
+    snprintf(code, cn, "%s", ca_str(j, "code"));
+    json_decref(j);
+    tu_resp_free(&r);
+    return st;
+}
+
+/* A request refused for any of its arguments writes no upload: every
+ * argument is checked before the photos are saved (they used to be saved
+ * first, leaving a file for each refused request). */
+static void test_bad_arguments_store_nothing(void **state)
+{
+    const char *const bad_mp[] = {"type", "earrings", "marketplace", "etsy", NULL};
+    const char *const bad_type[] = {"type", "hats", "marketplace", "amazon", NULL};
+    const char *const bad_var[] = {"type",        "earrings", "marketplace",         "amazon",
+                                   "group_sizes", "two",      "variations_category", "color",
+                                   NULL};
+    const char *const bad_mp_var[] = {"type",   "earrings", "marketplace", "etsy",
+                                      "skuids", "R-1",      "group_sizes", "1",
+                                      "variations_category", "color", NULL};
+    char code[64];
+    int before;
+    (void)state;
+
+    before = upload_files(&off);
+    assert_int_equal(post_one_photo("/catalog-ai", bad_mp, code, sizeof code), 400);
+    assert_string_equal(code, "unknown_marketplace");
+    assert_int_equal(post_one_photo("/catalog-ai", bad_type, code, sizeof code), 400);
+    assert_string_equal(code, "unknown_marketplace");
+    assert_int_equal(post_one_photo("/catalog_ai_variations", bad_var, code, sizeof code), 400);
+    assert_string_equal(code, "bad_group_sizes");
+    assert_int_equal(post_one_photo("/catalog_ai_variations", bad_mp_var, code, sizeof code), 400);
+    assert_string_equal(code, "unknown_marketplace");
+    assert_int_equal(upload_files(&off), before);
 }
 
 /* Two uploads with one file name get SKUs of their own; one SKU given
@@ -406,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_karat_urls_direct_and_ssrf_refused),
         cmocka_unit_test(test_async_job_status),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_bad_arguments_store_nothing),
         cmocka_unit_test(test_sku_per_photo),
         cmocka_unit_test(test_templates_and_clear),
         cmocka_unit_test(test_cloud_cache_prevents_second_call),

@@ -30,6 +30,22 @@ static void test_err(void **state)
     assert_string_equal(kr_code_name((enum kr_code)999), "unknown");
 }
 
+/* Retrying is decided by a typed flag, not by the slug text: kr_retryable()
+ * marks the failure just recorded, every new kr_fail() starts unmarked, and a
+ * success leaves nothing to mark. */
+static void test_err_retry(void **state)
+{
+    struct kr_err e = {0};
+    (void)state;
+    assert_int_equal(kr_retryable(&e, kr_fail(&e, KR_EUPSTREAM, "any_slug", "x")), KR_EUPSTREAM);
+    assert_int_equal(e.retry, 1);
+    kr_fail(&e, KR_EUPSTREAM, "any_slug", "y");
+    assert_int_equal(e.retry, 0);
+    assert_int_equal(kr_retryable(&e, KR_OK), KR_OK);
+    assert_int_equal(e.retry, 0);
+    assert_int_equal(kr_retryable(NULL, KR_EIO), KR_EIO);
+}
+
 static void test_buf_limit(void **state)
 {
     struct buf b;
@@ -219,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err),
+        cmocka_unit_test(test_err_retry),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_util),
         cmocka_unit_test(test_atomic_write),

@@ -31,7 +31,10 @@ static struct {
     int sleep_ms;
     atomic_int hold;      /* items wait while set */
     int fail_every;       /* item i fails when fail_every && i % fail_every == fail_every - 1 */
-    json_t *finish_items; /* copy of what finish() received */
+    size_t finish_n;      /* what finish() received: how many items, */
+    int finish_status[MAX_ITEMS]; /* each one's status and code */
+    int finish_code[MAX_ITEMS];
+    char finish_slug[MAX_ITEMS][32]; /* and a failed one's error "code" */
     pthread_mutex_t mu;
 } T = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -44,8 +47,7 @@ static void reset(int sleep_ms, int fail_every)
         atomic_store(&T.calls[i], 0);
     T.sleep_ms = sleep_ms;
     T.fail_every = fail_every;
-    json_decref(T.finish_items);
-    T.finish_items = NULL;
+    T.finish_n = 0;
 }
 
 static void sleep_ms(int ms)
@@ -78,24 +80,28 @@ static enum kr_code run_item(void *ctx, const char *job_id, json_t *params, size
 }
 
 static enum kr_code finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                           json_t *items, json_t **result, struct kr_err *err)
+                           const struct jobs_item *items, size_t n, json_t **result,
+                           struct kr_err *err)
 {
     long long sum = 0;
-    size_t i;
-    json_t *doc;
     (void)ctx;
     (void)params;
-    if (json_array_size(inputs) != json_array_size(items))
+    if (json_array_size(inputs) != n)
         atomic_store(&T.finish_mismatch, 1);
     atomic_fetch_add(&T.finishes, 1);
     pthread_mutex_lock(&T.mu);
-    json_decref(T.finish_items);
-    T.finish_items = json_deep_copy(items);
-    pthread_mutex_unlock(&T.mu);
-    json_array_foreach(items, i, doc)
-    {
-        sum += json_integer_value(json_object_get(json_object_get(doc, "result"), "square"));
+    T.finish_n = n;
+    for (size_t i = 0; i < n && i < MAX_ITEMS; i++) {
+        T.finish_status[i] = items[i].status;
+        T.finish_code[i] = items[i].code;
+        snprintf(T.finish_slug[i], sizeof T.finish_slug[i], "%s",
+                 json_string_value(json_object_get(items[i].error, "code"))
+                     ? json_string_value(json_object_get(items[i].error, "code"))
+                     : "");
     }
+    pthread_mutex_unlock(&T.mu);
+    for (size_t i = 0; i < n; i++)
+        sum += json_integer_value(json_object_get(items[i].result, "square"));
     if (sum == 0)
         return kr_fail(err, KR_EUPSTREAM, "nothing_done", "job %s: every item failed", job_id);
     *result = json_pack("{s:I}", "sum", (json_int_t)sum);
@@ -206,10 +212,14 @@ static void test_failure_isolation(void **state)
     }
     assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "result"), "sum")),
                      sum_squares(10, 4));
-    /* finish() saw every item, the failed ones with their error */
-    assert_int_equal(json_array_size(T.finish_items), 10);
-    assert_string_equal(
-        json_string_value(json_object_get(json_array_get(T.finish_items, 3), "status")), "failed");
+    /* finish() saw every item as types, the failed ones with their code and error */
+    assert_int_equal(T.finish_n, 10);
+    for (int i = 0; i < 10; i++) {
+        int bad = i == 3 || i == 7;
+        assert_int_equal(T.finish_status[i], bad ? JOBS_ITEM_FAILED : JOBS_ITEM_DONE);
+        assert_int_equal(T.finish_code[i], bad ? KR_EUPSTREAM : KR_OK);
+        assert_string_equal(T.finish_slug[i], bad ? "fake_failure" : "");
+    }
     json_decref(st);
     jobs_close(j);
 }
@@ -219,6 +229,7 @@ static void test_all_failed_fails_job(void **state)
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL, *r = NULL;
+    struct jobs_outcome oc;
     struct jobs *j;
     (void)state;
 
@@ -230,6 +241,11 @@ static void test_all_failed_fails_job(void **state)
     assert_string_equal(json_string_value(json_object_get(st, "status")), "failed");
     assert_string_equal(json_string_value(json_object_get(json_object_get(st, "error"), "code")),
                         "nothing_done");
+    /* the same in types: the job's code, and the code its failed items share */
+    assert_int_equal(jobs_outcome(j, id, &oc, &err), KR_OK);
+    assert_int_equal(oc.state, JOBS_FAILED);
+    assert_int_equal(oc.code, KR_EUPSTREAM);
+    assert_int_equal(oc.items_code, KR_EUPSTREAM);
     assert_int_not_equal(jobs_result(j, id, &r, &err), KR_OK);
     assert_null(r);
     json_decref(st);
@@ -303,6 +319,7 @@ static void test_persisted_status_after_restart(void **state)
     char dir[512], id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
+    struct jobs_outcome oc;
     struct store *s;
     struct jobs *j;
     (void)state;
@@ -330,6 +347,11 @@ static void test_persisted_status_after_restart(void **state)
     assert_non_null(json_object_get(st, "finished_at"));
     assert_int_equal(jobs_wait(j, id, 0, &err), KR_OK); /* ended: no waiting */
     assert_int_equal(result_sum(j, id), sum_squares(6, 5));
+    /* the failed item's code comes back from the stored document */
+    assert_int_equal(jobs_outcome(j, id, &oc, &err), KR_OK);
+    assert_int_equal(oc.state, JOBS_DONE);
+    assert_int_equal(oc.code, KR_OK);
+    assert_int_equal(oc.items_code, KR_EUPSTREAM);
     json_decref(st);
     jobs_close(j);
     store_close(s);
@@ -566,6 +588,5 @@ int main(void)
         cmocka_unit_test(test_admission),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    json_decref(T.finish_items);
     return rc;
 }
