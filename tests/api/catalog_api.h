@@ -8,6 +8,7 @@
 #ifndef KARAT_CATALOG_API_H
 #define KARAT_CATALOG_API_H
 
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,26 @@ static inline char *ca_upload_as(const struct tu_server *s, int seed, const char
 static inline char *ca_upload(const struct tu_server *s, int seed)
 {
     return ca_upload_as(s, seed, NULL);
+}
+
+/* Files under catalog_uploads/ in s's data folder (uploads a catalog
+ * request wrote). */
+static int ca_uploads_seen;
+static inline int ca_count_upload(const char *path, const struct stat *st, int flag,
+                                  struct FTW *f)
+{
+    (void)st;
+    (void)f;
+    if (flag == FTW_F && strstr(path, "/catalog_uploads/"))
+        ca_uploads_seen++;
+    return 0;
+}
+
+static inline int ca_upload_files(const struct tu_server *s)
+{
+    ca_uploads_seen = 0;
+    nftw(s->data_dir, ca_count_upload, 16, FTW_PHYS);
+    return ca_uploads_seen;
 }
 
 /* The fake providers' replies. */

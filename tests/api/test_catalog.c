@@ -205,24 +205,6 @@ static void test_bad_requests(void **state)
     json_decref(b);
 }
 
-/* Files under catalog_uploads/ in s's data folder. */
-static int uploads_seen;
-static int count_upload(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)f;
-    if (flag == FTW_F && strstr(path, "/catalog_uploads/"))
-        uploads_seen++;
-    return 0;
-}
-
-static int upload_files(const struct tu_server *s)
-{
-    uploads_seen = 0;
-    nftw(s->data_dir, count_upload, 16, FTW_PHYS);
-    return uploads_seen;
-}
-
 /* POST path as multipart: one photo and the text fields given (name, value
  * pairs, NULL-terminated); the status and error code. */
 static long post_one_photo(const char *path, const char *const *fields, char *code, size_t cn)
@@ -266,7 +248,7 @@ static void test_bad_arguments_store_nothing(void **state)
     int before;
     (void)state;
 
-    before = upload_files(&off);
+    before = ca_upload_files(&off);
     assert_int_equal(post_one_photo("/catalog-ai", bad_mp, code, sizeof code), 400);
     assert_string_equal(code, "unknown_marketplace");
     assert_int_equal(post_one_photo("/catalog-ai", bad_type, code, sizeof code), 400);
@@ -275,7 +257,7 @@ static void test_bad_arguments_store_nothing(void **state)
     assert_string_equal(code, "bad_group_sizes");
     assert_int_equal(post_one_photo("/catalog_ai_variations", bad_mp_var, code, sizeof code), 400);
     assert_string_equal(code, "unknown_marketplace");
-    assert_int_equal(upload_files(&off), before);
+    assert_int_equal(ca_upload_files(&off), before);
 }
 
 /* Two uploads with one file name get SKUs of their own; one SKU given

@@ -29,6 +29,7 @@ struct fake_ai {
     size_t nlog;
     int inflight, max_inflight;
     volatile int stopping;
+    volatile int released; /* bumped by fake_ai_release: held replies go */
 };
 
 struct conn {
@@ -181,6 +182,12 @@ static struct fake_reply pop_reply(struct fake_ai *f)
 
 static void nap(struct fake_ai *f, int ms)
 {
+    int gen = f->released;
+    if (ms < 0) /* held until fake_ai_release(), at most two minutes */
+        for (int i = 0; i < 120000 && !f->stopping && f->released == gen; i += 10) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     for (int i = 0; i < ms && !f->stopping; i += 10) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
@@ -410,4 +417,9 @@ const struct fake_part *fake_req_part(const struct fake_request *r, const char *
         if (r->parts[i].name && strcmp(r->parts[i].name, name) == 0 && idx-- == 0)
             return &r->parts[i];
     return NULL;
+}
+
+void fake_ai_release(struct fake_ai *f)
+{
+    __atomic_add_fetch(&f->released, 1, __ATOMIC_SEQ_CST);
 }

@@ -25,7 +25,7 @@ struct fake_reply {
     size_t body_len;          /* 0 = strlen(body) */
     const char *content_type; /* default application/json */
     const char *headers;      /* extra "Name: value\n" lines, copied; may be NULL */
-    int delay_ms;             /* wait before answering */
+    int delay_ms;             /* wait before answering; < 0: until fake_ai_release() */
 };
 
 struct fake_header {
@@ -64,6 +64,8 @@ int fake_ai_port(const struct fake_ai *f);
 void fake_ai_push_reply(struct fake_ai *f, const struct fake_reply *r);
 /* Shorthand: JSON body, no extra headers, no delay. */
 void fake_ai_push(struct fake_ai *f, int status, const char *body);
+/* Let every reply now held (delay_ms < 0) be answered. */
+void fake_ai_release(struct fake_ai *f);
 /* Replies still queued. */
 size_t fake_ai_pending(struct fake_ai *f);
 
