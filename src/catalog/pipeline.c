@@ -101,17 +101,6 @@ void catalog_template_release(struct catalog *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-static void format_code(const char *mp, const char *type, char out[16])
-{
-    size_t k = 0;
-    for (size_t i = 0; mp[i] && i < 3; i++)
-        out[k++] = (char)(mp[i] | 0x20);
-    out[k++] = '_';
-    for (size_t i = 0; type[i] && i < 3; i++)
-        out[k++] = (char)(type[i] | 0x20);
-    out[k] = '\0';
-}
-
 static enum kr_code load_schema(struct catalog *c, const char *mp, const char *type,
                                 struct sheet_schema **out, struct kr_err *err)
 {
@@ -127,14 +116,14 @@ static enum kr_code load_schema(struct catalog *c, const char *mp, const char *t
 enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const char *type,
                             const struct sheet_schema **out, struct kr_err *err)
 {
-    char code[16];
+    char code[SHEET_CODE_LEN];
     struct sheet_schema *s = NULL;
     enum kr_code rc = KR_OK;
 
     if (!marketplace || !type || !*marketplace || !*type || strlen(marketplace) > 64 ||
         strlen(type) > 64)
         return kr_fail(err, KR_EINVAL, "missing_argument", "marketplace and type are required");
-    format_code(marketplace, type, code);
+    sheet_code_of(marketplace, type, code);
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < c->nschemas && !s; i++)
         if (strcmp(c->schemas[i].code, code) == 0)

@@ -116,6 +116,12 @@ struct sheet_schema;
  * when missing, is this build's source tree's data/marketplaces if that exists. */
 const char *sheet_dir(const char *dir);
 
+/* The marketplace code of a (marketplace, product type) pair, as the
+ * original named its sheets: the first three characters of each, lower
+ * case, joined by '_' ("Amazon", "earrings" -> "ama_ear"). */
+#define SHEET_CODE_LEN 8
+void sheet_code_of(const char *marketplace, const char *product_type, char out[SHEET_CODE_LEN]);
+
 /* Load the schema for (marketplace, product_type) from dir (see sheet_dir()).
  * Names are matched case-insensitively, and like the original system by
  * their first three letters ("Amazon"/"ama"/"amazon", "earring"/"earrings").

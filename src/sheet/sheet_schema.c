@@ -397,7 +397,7 @@ const char *sheet_dir(const char *dir)
 }
 
 /* "amazon" + "earrings" -> "ama_ear" (the original's marketplace_type rule). */
-static void make_code(const char *mp, const char *type, char out[8])
+void sheet_code_of(const char *mp, const char *type, char out[SHEET_CODE_LEN])
 {
     size_t k = 0;
     for (size_t i = 0; i < 3 && mp[i]; i++)
@@ -436,7 +436,7 @@ static int split_file(const char *fname, char *mp, char *type)
 enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const char *product_type,
                                struct sheet_schema **out, struct kr_err *err)
 {
-    char want[8], code[8], mp[40], type[40], best[300] = "", path[4400];
+    char want[SHEET_CODE_LEN], code[SHEET_CODE_LEN], mp[40], type[40], best[300] = "", path[4400];
     int exact = 0, nmatch = 0;
     struct dirent *de;
     DIR *d;
@@ -450,11 +450,11 @@ enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const c
     if (!d)
         return kr_fail(err, KR_ENOTFOUND, "unknown_marketplace",
                        "marketplace schema folder %s is missing", dir);
-    make_code(marketplace, product_type, want);
+    sheet_code_of(marketplace, product_type, want);
     while ((de = readdir(d)) && !exact) {
         if (!split_file(de->d_name, mp, type) || strlen(de->d_name) >= sizeof best)
             continue;
-        make_code(mp, type, code);
+        sheet_code_of(mp, type, code);
         exact = util_streq_ci(mp, marketplace) && util_streq_ci(type, product_type);
         if (exact || strcmp(code, want) == 0) {
             nmatch += !exact;

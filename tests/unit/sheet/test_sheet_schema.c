@@ -355,11 +355,27 @@ static void test_row_build(void **state)
     sheet_schema_free(s);
 }
 
+/* One code rule for the loader and the catalog's schema cache. */
+static void test_code_of(void **state)
+{
+    char code[SHEET_CODE_LEN];
+    (void)state;
+    sheet_code_of("Amazon", "earrings", code);
+    assert_string_equal(code, "ama_ear");
+    sheet_code_of("FLIPKART", "Necklace", code);
+    assert_string_equal(code, "fli_nec");
+    sheet_code_of("a_b", "x-y", code); /* not letters: kept as they are */
+    assert_string_equal(code, "a_b_x-y");
+    sheet_code_of("", "", code);
+    assert_string_equal(code, "_");
+}
+
 int main(void)
 {
     const char *src = getenv("KARAT_SOURCE_DIR");
     snprintf(dir, sizeof dir, "%s/data/marketplaces", src ? src : ".");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_code_of),
         cmocka_unit_test(test_every_schema_loads),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_lookup_rules),
