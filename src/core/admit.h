@@ -42,7 +42,7 @@ enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err
  * one that is not held is a bug: an assertion). */
 void admit_leave(struct admit *a, const char *client);
 
-/* Slots in use now (for /metrics and tests). */
+/* Slots in use now (tests read it; not yet on /metrics). */
 int admit_in_use(struct admit *a);
 
 #endif

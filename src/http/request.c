@@ -258,11 +258,10 @@ static const char *presented_key(const struct http_request *r)
 
 void http_req_client(const struct http_request *r, char *out, size_t n)
 {
-    char addr[HTTP_ADDR_STR];
-    char hex[65];
+    const char *k = r->srv->nkeys > 0 ? presented_key(r) : NULL;
+    char addr[HTTP_ADDR_STR], hex[65];
 
-    if (r->srv->nkeys > 0 && presented_key(r)) {
-        const char *k = presented_key(r);
+    if (k) {
         util_sha256_hex(k, strlen(k), hex);
         snprintf(out, n, "key:%.16s", hex);
         return;
