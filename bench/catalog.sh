@@ -11,7 +11,7 @@
 #    same request with one worker and one call in flight per provider
 #    (sequential, as the original processed photos, without its sleeps).
 #    The original's own pacing for N photos is COMPUTED, not measured, from
-#    its rules (SEED_SYSTEM.md §1.10 step 4): per photo one Gemini call and
+#    its rules (its catalog loop): per photo one Gemini call and
 #    one GPT call in sequence, plus time.sleep(30) after photos 4, 9, 14, ...
 # 2. Offline: N (default 1000) synthetic 1200x1200 JPEGs under
 #    bench/out/catalog_photos (made on first use), one catalog job with the

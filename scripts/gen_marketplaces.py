@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""One-off generator: ../shared/data/marketplaces.json -> data/marketplaces/<mp>_<type>.json.
+"""One-off generator: the original system's field-list JSON -> data/marketplaces/<mp>_<type>.json.
 
 It was run ONCE to translate the original system's field lists into Karat's
 schema format (docs/MARKETPLACES.md). The files were then fixed by hand for the
 original's known bugs (see "Fixes" in docs/MARKETPLACES.md), so re-running it
 overwrites those fixes: diff against git before committing anything it writes.
 
-Usage: scripts/gen_marketplaces.py [SOURCE_JSON] [OUT_DIR]
+Usage: scripts/gen_marketplaces.py SOURCE_JSON [OUT_DIR]
 """
 import json
 import os
 import re
 import sys
 
-SRC = sys.argv[1] if len(sys.argv) > 1 else "../shared/data/marketplaces.json"
+if len(sys.argv) < 2:
+    sys.exit("usage: scripts/gen_marketplaces.py SOURCE_JSON [OUT_DIR]")
+SRC = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else "data/marketplaces"
 
 TYPES = {"ear": "earrings", "nec": "necklace", "bra": "bracelet"}

@@ -1,6 +1,6 @@
 /*
  * pdq.c - the PDQ hash math, written from the published description of
- * Meta's reference (docs: ../shared/guides/DEDUP.md section 1.1).
+ * Meta's reference implementation (the PDQ hashing paper and its README).
  *
  * Input is a float luma plane (Y = 0.299 R + 0.587 G + 0.114 B) of the
  * trimmed item at whatever size it was decoded; dedup.c builds it. Steps:

@@ -1,7 +1,7 @@
 /*
  * compliance.c - does an image pass a marketplace's main-image rules?
  *
- * Rules (../shared/guides/PEERS.md section 3, facts only):
+ * Rules (the marketplaces' published main-image requirements):
  *   amazon   - background pure white 255,255,255; the product fills >= 85 %
  *              (its longest side); longest side 500..10000 px (>= 1000 for
  *              zoom, jewelry pages cap it at 2100: both warnings);

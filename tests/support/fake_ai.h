@@ -7,7 +7,8 @@
  * answers 500. Every request is recorded (method, path + query, headers,
  * body, and multipart parts parsed out) so the test can assert on the wire
  * format the client produced. The helpers at the bottom build reply bodies
- * in the providers' real wire formats (../shared/guides/WIRE_FORMATS.md).
+ * in the providers' real wire formats (Gemini generateContent, OpenAI
+ * chat completions and image edits).
  *
  * Runs libmicrohttpd with a thread per connection, so a delayed reply does
  * not hold up others; fake_ai_max_inflight() reports the most requests that

@@ -1,6 +1,6 @@
 /*
  * fake_ai_wire.c - reply bodies in the real Gemini and OpenAI wire formats
- * for the fake server (shapes from ../shared/guides/WIRE_FORMATS.md §1-2).
+ * for the fake server (the providers' documented request/response shapes).
  */
 #include <openssl/evp.h>
 #include <stdlib.h>
