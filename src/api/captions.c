@@ -88,14 +88,14 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     if (!api_bucket_arg(app, req, res, bucket, sizeof bucket))
         return;
     if (!type || !*type || strlen(type) > 100) {
-        http_res_error(res, 400, "missing_field",
+        http_res_error(res, KRS_MISSING_FIELD,
                        "type is required (e.g. earrings), at most 100 characters");
         return;
     }
     if (!(f = api__image_file(req, res, "file")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     api__display_name(f->filename, name, sizeof name);
@@ -127,11 +127,11 @@ static const char *text_arg(struct http_request *req, struct http_response *res,
 {
     const char *v = http_req_arg(req, n);
     if (!v || !*v) {
-        http_res_error(res, 400, "missing_field", "%s is required", n);
+        http_res_error(res, KRS_MISSING_FIELD, "%s is required", n);
         return NULL;
     }
     if (strlen(v) > MAX_TEXT_ARG) {
-        http_res_error(res, 413, "too_large", "%s is longer than %d bytes", n, MAX_TEXT_ARG);
+        http_res_error(res, KRS_TOO_LARGE, "%s is longer than %d bytes", n, MAX_TEXT_ARG);
         return NULL;
     }
     return v;
@@ -146,7 +146,7 @@ static void reply_text(struct http_response *res, enum kr_code rc, const struct 
     if (rc || !json_is_string(s)) {
         struct kr_err e = *err;
         if (!rc)
-            kr_fail(&e, KR_EUPSTREAM, "bad_model_reply", "the model returned no text");
+            kr_fail(&e, KRS_BAD_MODEL_REPLY, "the model returned no text");
         http_res_error(res, ai_status(&e), e.slug ? e.slug : "ai_failed", "%s", e.msg);
         json_decref(out);
         return;
@@ -167,7 +167,7 @@ void api_regenerate(struct http_request *req, struct http_response *res, void *a
     if (!(prev = text_arg(req, res, "previous_prompt")) || !(style = text_arg(req, res, "style")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     struct ai_copy_req cr = {.kind = AI_COPY_REWRITE, .previous = prev, .style = style};
@@ -186,7 +186,7 @@ void api_regenerate_title(struct http_request *req, struct http_response *res, v
         !(attrs = text_arg(req, res, "attributes")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     a = json_pack("{s:s,s:s}", "color", color, "attributes", attrs);

@@ -92,7 +92,7 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
             return rc;
         }
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
-            return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
+            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images",
                            app->cfg->max_batch);
         new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
                 sizeof url);
@@ -156,7 +156,7 @@ static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_
             : json_is_string(v)   ? util_parse_bool(json_string_value(v))
                                   : -1;
     if (b < 0) {
-        http_res_error(res, 400, "invalid_argument", "%s must be true or false (yes/no, 1/0)",
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be true or false (yes/no, 1/0)",
                        name);
         return -1;
     }
@@ -176,7 +176,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
     if (!http_req_is_form(req) && !(p->body = http_req_json(req, res)))
         return -1;
     if (p->body && !json_is_object(p->body)) {
-        http_res_error(res, 400, "bad_json", "expected a JSON object");
+        http_res_error(res, KRS_BAD_JSON, "expected a JSON object");
         return -1;
     }
     p->tmp = json_array();
@@ -190,7 +190,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
         flag_arg(arg(req, p->body, "append", p->tmp), "append", 0, &p->r.append, res))
         return -1;
     if (!p->r.marketplace || !p->r.product_type) {
-        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        http_res_error(res, KRS_MISSING_FIELD, "type and marketplace are required");
         return -1;
     }
     rc = catalog_list_arg(arg(req, p->body, "image_urls", p->tmp), max, CATALOG_MAX_REF,
@@ -270,7 +270,7 @@ static int ready(struct app *app, struct http_response *res)
 {
     if (app->catalog)
         return 1;
-    http_res_error(res, 503, "unavailable", "the catalog pipeline is not running");
+    http_res_error(res, KRS_UNAVAILABLE, "the catalog pipeline is not running");
     return 0;
 }
 
@@ -309,7 +309,7 @@ static enum kr_code int_list(json_t *strings, json_t *out, struct kr_err *err)
         char *end;
         long n = strtol(json_string_value(v), &end, 10);
         if (*end || n < 1 || n > 1000)
-            return kr_fail(err, KR_EINVAL, "bad_group_sizes",
+            return kr_fail(err, KRS_BAD_GROUP_SIZES,
                            "group_sizes must be positive integers, got '%s'", json_string_value(v));
         json_array_append_new(out, json_integer(n));
     }
@@ -440,7 +440,7 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
     mp = body ? json_string_value(json_object_get(body, "marketplace"))
               : http_req_arg(req, "marketplace");
     if (!type || !mp) {
-        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        http_res_error(res, KRS_MISSING_FIELD, "type and marketplace are required");
         return;
     }
     if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
@@ -467,7 +467,7 @@ void api_job_status(struct http_request *req, struct http_response *res, void *a
     json_t *st = NULL, *result;
 
     if (!app->jobs) {
-        http_res_error(res, 503, "unavailable", "the job runner is not running");
+        http_res_error(res, KRS_UNAVAILABLE, "the job runner is not running");
         return;
     }
     if (jobs_status(app->jobs, http_req_param(req, "id"), &st, &err)) {

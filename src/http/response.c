@@ -57,7 +57,7 @@ void http_res_json(struct http_response *res, int status, json_t *body)
     char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(body);
     if (!s) {
-        http_res_error(res, 500, "internal", "response could not be encoded as JSON");
+        http_res_error(res, KRS_INTERNAL, "response could not be encoded as JSON");
         return;
     }
     set_body(res, status, "application/json", s, strlen(s));
@@ -262,7 +262,7 @@ enum MHD_Result http__res_queue(struct http_request *r, struct http_response *re
     int status;
 
     if (res->status < 200 || res->status > 599)
-        http_res_error(res, 500, "internal", "handler set invalid status %d", res->status);
+        http_res_error(res, KRS_INTERNAL, "handler set invalid status %d", res->status);
     status = res->status;
     if (res->etag[0])
         quoted_etag(res, etag, sizeof etag);

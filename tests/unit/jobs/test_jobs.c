@@ -103,7 +103,7 @@ static enum kr_code finish(void *ctx, const char *job_id, json_t *params, json_t
     for (size_t i = 0; i < n; i++)
         sum += json_integer_value(json_object_get(items[i].result, "square"));
     if (sum == 0)
-        return kr_fail(err, KR_EUPSTREAM, "nothing_done", "job %s: every item failed", job_id);
+        return kr_fail(err, KRS_NOTHING_DONE, "job %s: every item failed", job_id);
     *result = json_pack("{s:I}", "sum", (json_int_t)sum);
     return KR_OK;
 }
