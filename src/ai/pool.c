@@ -342,9 +342,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
         if (idx < 0 && (why == AI_KEY_QUOTA || why == AI_KEY_AUTH))
             return out_of_keys(vendor, why, last, err);
     }
-    return kr_fail(err, resp->status == 429 ? KR_ERATELIMIT : KR_EUPSTREAM,
-                   resp->status == 429 ? "ai_rate_limited" : "ai_unavailable",
-                   "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
+    return kr_fail(err, resp->status == 429 ? KRS_AI_RATE_LIMITED : KRS_AI_FAILED, "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
 }
 
 enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,

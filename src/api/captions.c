@@ -42,12 +42,6 @@ json_t *api_caption_json(const struct caption_result *c, const char *type)
     return o;
 }
 
-/* Our provider failing on credentials is not the client's 401. */
-static int ai_status(const struct kr_err *err)
-{
-    return err->code == KR_EAUTH ? 503 : http_status_for(err->code);
-}
-
 static int want_check(const char *v)
 {
     return !v || !*v || util_streq_ci(v, "yes") || util_parse_bool(v) == 1;
@@ -72,7 +66,7 @@ static void reply_caption_failed(struct http_response *res, const struct kr_err 
     json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "error", err->msg, "code",
                           err->slug ? err->slug : kr_code_name(err->code), "display_name", name,
                           "s3_url", url, "stored", 1);
-    http_res_json(res, ai_status(err), o);
+    http_res_json(res, kr_slug_status(err->slug_id), o);
 }
 
 void api_generate_caption(struct http_request *req, struct http_response *res, void *app_)
@@ -147,7 +141,7 @@ static void reply_text(struct http_response *res, enum kr_code rc, const struct 
         struct kr_err e = *err;
         if (!rc)
             kr_fail(&e, KRS_BAD_MODEL_REPLY, "the model returned no text");
-        http_res_error(res, ai_status(&e), e.slug ? e.slug : "ai_failed", "%s", e.msg);
+        http_res_from_err(res, &e);
         json_decref(out);
         return;
     }

@@ -212,17 +212,36 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
 
 /* ---- submit, then wait or not ---- */
 
-/* A failed job: the status of its error's code, or of the code its failed
- * items share (so a batch of refused URLs is a 400, not a 502). */
-static void respond_failed(struct http_response *res, json_t *st, const char *id,
-                           const struct jobs_outcome *oc)
+/* The status of a stored error {"code": slug}; a slug this build does not
+ * know (written by another version) answers as a failed job. */
+static int stored_status(json_t *error)
 {
-    json_t *e = json_object_get(st, "error");
+    int s = kr_slug_find(json_string_value(json_object_get(error, "code")));
+    return kr_slug_status(s < 0 ? KRS_JOB_FAILED : (enum kr_slug)s);
+}
+
+/* A failed job: the status its failed items' slugs share (so a batch of
+ * refused URLs is a 400, not a 502), else the status of the job's error. */
+static void respond_failed(struct http_response *res, json_t *st, const char *id)
+{
+    json_t *e = json_object_get(st, "error"), *item;
+    int shared = -1;
+    size_t i;
+
+    json_array_foreach(json_object_get(st, "items"), i, item)
+    {
+        json_t *ie = json_object_get(item, "error");
+        int s;
+        if (!json_is_object(ie))
+            continue;
+        s = stored_status(ie);
+        shared = shared == -1 || shared == s ? s : 0;
+    }
     json_t *body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error",
                              json_object_get(e, "message"), "code", json_object_get(e, "code"),
                              "detail", json_object_get(e, "message"), "job_id", id, "items",
                              json_object_get(st, "items"));
-    http_res_json(res, http_status_for(oc->items_code ? oc->items_code : oc->code), body);
+    http_res_json(res, shared > 0 ? shared : stored_status(e), body);
 }
 
 /* Submit the job (it takes the client's reserved slot) and answer with its
@@ -260,7 +279,7 @@ static void respond_job(struct app *app, struct http_request *req, struct http_r
         json_object_set_new(out, "job_id", json_string(id));
         http_res_json(res, 200, out);
     } else {
-        respond_failed(res, st, id, &oc);
+        respond_failed(res, st, id);
     }
     json_decref(st);
 }
@@ -392,7 +411,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     if (!ready(app, res))
         return;
     if (!f && !http_req_files(req, NULL, &f, 1)) {
-        http_res_error(res, http_req_is_form(req) ? 400 : 415, "missing_file",
+        http_res_error(res, http_req_is_form(req) ? KRS_MISSING_FILE : KRS_UNSUPPORTED_MEDIA_TYPE,
                        "send the .xlsx template as multipart/form-data in the field 'file'");
         return;
     }

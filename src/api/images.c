@@ -155,7 +155,7 @@ static json_t *delete_one(struct app *app, const char *url, int *deleted, struct
         json_object_set_new(o, "deleted", json_false());
         json_object_set_new(o, "error", json_string(err.msg));
         json_object_set_new(o, "code", json_string(err.slug ? err.slug : "error"));
-        if (http_status_for(err.code) >= 500)
+        if (kr_slug_status(err.slug_id) >= 500)
             *failed = err;
     }
     return o;
@@ -193,7 +193,7 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
                                                  : deleted ? "partial" : "failed"));
     json_object_set_new(o, "results", results);
     if (!deleted && failed.code) {
-        status = http_status_for(failed.code);
+        status = kr_slug_status(failed.slug_id);
         api__error_fields(o, failed.msg, failed.slug ? failed.slug : "error");
     } else if (!deleted) {
         api__error_fields(o, "Image not found", "not_found");

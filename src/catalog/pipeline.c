@@ -135,7 +135,7 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
         } else { /* cannot happen with the shipped schemas; refuse rather than leak */
             sheet_schema_free(s);
             s = NULL;
-            rc = kr_fail(err, KR_ELIMIT, NULL, "too many marketplace schemas");
+            rc = kr_fail(err, KRS_TOO_MANY_SCHEMAS, "too many marketplace schemas");
         }
     }
     pthread_mutex_unlock(&c->mu);

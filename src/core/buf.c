@@ -121,7 +121,7 @@ enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err 
         if (room)
             b->len += (size_t)n;
         else if ((rc = buf_append(b, &probe, 1)) != KR_OK)
-            return kr_fail(err, rc, rc == KR_ELIMIT ? "too_large" : NULL, "%s: %s", what,
+            return kr_fail(err, kr_slug_grow(rc), "%s: %s", what,
                            rc == KR_ELIMIT ? "larger than the limit" : "out of memory");
     }
     if (b->data)
@@ -135,7 +135,7 @@ enum kr_code buf_read_file(struct buf *b, const char *path, struct kr_err *err)
     enum kr_code rc;
 
     if (fd < 0)
-        return kr_fail(err, errno == ENOENT ? KR_ENOTFOUND : KR_EIO, "read_failed",
+        return kr_fail(err, errno == ENOENT ? KRS_FILE_NOT_FOUND : KRS_READ_FAILED,
                        "cannot open %s: %s", path, strerror(errno));
     rc = buf_read_fd(b, fd, path, err);
     close(fd);

@@ -154,7 +154,7 @@ enum kr_code util_write_file_atomic(const char *path, const void *data, size_t n
         rc = KR_EIO;
     if (rc) {
         unlink(tmp);
-        return kr_fail(err, rc, "write_failed", "write %s: %s", path, strerror(errno));
+        return kr_fail(err, KRS_WRITE_FAILED, "write %s: %s", path, strerror(errno));
     }
     return util_fsync_dir_of(path, err);
 }

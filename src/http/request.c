@@ -67,13 +67,13 @@ void http__arena_free(struct http_arena *a)
 
 /* ---- accessors ------------------------------------------------------------ */
 
-void http__req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
+void http__req_fail(struct http_request *r, enum kr_slug slug, const char *fmt, ...)
 {
     va_list ap;
     if (r->fail_status)
         return; /* the first reason wins */
-    r->fail_status = status;
-    r->fail_code = code;
+    r->fail_status = kr_slug_status(slug);
+    r->fail_slug = slug;
     va_start(ap, fmt);
     vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
     va_end(ap);

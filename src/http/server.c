@@ -111,7 +111,7 @@ static enum MHD_Result respond(struct http_request *r)
     if (!r->fail_status && !r->preflight)
         http__body_finish(r);
     if (r->fail_status) {
-        http_res_error(&res, r->fail_status, r->fail_code, "%s", r->fail_msg);
+        http_res_error(&res, r->fail_slug, "%s", r->fail_msg);
     } else if (r->preflight) {
         res.status = 204;
     } else {

@@ -93,8 +93,7 @@ void image_thread_cleanup(void)
     vips_thread_shutdown();
 }
 
-enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char *slug,
-                              const char *what)
+enum kr_code image__vips_fail(struct kr_err *err, enum kr_slug slug, const char *what)
 {
     char detail[200];
     snprintf(detail, sizeof detail, "%s", vips_error_buffer());
@@ -102,7 +101,7 @@ enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char 
     for (char *p = detail; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    return kr_fail(err, code, slug, "%s: %s", what, detail[0] ? detail : "libvips failed");
+    return kr_fail(err, slug, "%s: %s", what, detail[0] ? detail : "libvips failed");
 }
 
 enum image_fmt image__sniff(const void *data, size_t n)

@@ -321,7 +321,7 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
     enum kr_code rc = KR_OK;
 
     if (j->started)
-        return kr_fail(err, KR_ECONFLICT, NULL, "jobs already started");
+        return kr_fail(err, KRS_JOBS_STARTED, "jobs already started");
     if (j->store)
         rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
     if (rc)
@@ -332,7 +332,7 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
     pthread_mutex_lock(&j->mu);
     for (int i = 0; i < j->nworkers; i++) {
         if (pthread_create(&j->threads[i], NULL, worker_main, j)) {
-            rc = kr_fail(err, KR_EINTERNAL, NULL, "cannot start job worker");
+            rc = kr_fail(err, KRS_THREAD_FAILED, "cannot start job worker");
             break;
         }
         j->started++;

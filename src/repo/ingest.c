@@ -40,7 +40,7 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
             return KR_OK;
         }
         if (rc)
-            return kr_fail(err, rc, e2.slug, "%s", e2.msg);
+            return kr_fail(err, e2.slug_id, "%s", e2.msg);
         cand = (cand + 1) & ID_MASK;
     }
     return kr_fail(err, KRS_ID_EXHAUSTED, "no free id for these bytes");

@@ -398,14 +398,14 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
     if (!rc && sheet__xml_sheet_scan(&f.sh, (const char *)f.t.xml.data, f.t.xml.len))
         rc = kr_fail(err, KRS_BAD_TEMPLATE, "template: unsupported worksheet layout");
     if (!rc && (rc = map_columns(&f, missing)))
-        kr_fail(err, rc, NULL, "out of memory");
+        kr_fail(err, kr_slug_grow(rc), "out of memory");
     if (!rc) {
         pick_start(&f);
         if (f.start + (long)f.nrows - 1 > SHEET_MAX_ROW)
             rc = kr_fail(err, KRS_TOO_MANY_ROWS, "rows do not fit in the sheet");
     }
     if (!rc && (rc = assemble(&f, &xml)))
-        kr_fail(err, rc, NULL, "out of memory");
+        kr_fail(err, kr_slug_grow(rc), "out of memory");
     if (!rc)
         rc = sheet__tpl_finish(&f.t, &xml, f.formulas, out, err);
     buf_release(&xml);

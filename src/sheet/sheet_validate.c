@@ -302,7 +302,7 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
     buf_release(&v.work);
     if (v.rc) {
         json_decref(v.warnings);
-        return kr_fail(err, v.rc, NULL, "out of memory");
+        return kr_fail(err, kr_slug_grow(v.rc), "out of memory");
     }
     *warnings = v.warnings;
     return KR_OK;

@@ -258,7 +258,7 @@ enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, 
 
     /* libxlsxwriter writes to a file: a private one made by mkstemp() */
     if (util_fmt(path, sizeof path, "%s/karat-sheet-XXXXXX", dir && *dir ? dir : "/tmp"))
-        return kr_fail(err, KRS_TOO_LARGE, "TMPDIR too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "TMPDIR too long");
     fd = mkstemp(path);
     if (fd < 0)
         return kr_fail(err, KRS_XLSX_WRITE, "cannot create a temporary file in %s",
@@ -321,5 +321,5 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
             break;
         rc = csv_line(s, row, out);
     }
-    return rc ? kr_fail(err, rc, "csv_write", "CSV larger than the output limit") : KR_OK;
+    return rc ? kr_fail(err, kr_slug_grow(rc), "CSV larger than the output limit") : KR_OK;
 }

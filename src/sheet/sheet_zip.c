@@ -296,7 +296,7 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
     while (!rc && (got = zip_source_read(src, chunk, sizeof chunk)) > 0)
         rc = buf_append(out, chunk, (size_t)got);
     zip_source_close(src);
-    return rc ? kr_fail(err, rc, "xlsx_write", "package larger than the output limit") : KR_OK;
+    return rc ? kr_fail(err, kr_slug_grow(rc), "package larger than the output limit") : KR_OK;
 }
 
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,

@@ -270,7 +270,7 @@ enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, 
     while (!rc && (got = zip_fread(f, chunk, sizeof chunk)) > 0)
         rc = buf_append(out, chunk, (size_t)got);
     if (rc)
-        rc = kr_fail(err, rc, "too_large", "%s is too large", name);
+        rc = kr_fail(err, kr_slug_grow(rc), "%s is too large", name);
     zip_fclose(f);
     zip_discard(za);
     return rc;
