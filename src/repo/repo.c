@@ -60,9 +60,8 @@ enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err 
         return rc;
     if (err) {
         *err = *e;
-        err->code = rc;
-        if (!err->slug)
-            err->slug = kr_code_name(rc);
+        if (!err->slug) /* the backend failed without saying why: a bug */
+            kr_fail(err, KRS_INTERNAL, "%s failed without detail", kr_code_name(rc));
         kr_err_prefix(err, "%s: ", what);
     }
     return rc;
