@@ -57,14 +57,14 @@ static enum kr_code choose(struct ai *ai, enum ai_role role, const char *setting
         ai->role[role] = providers[i];
         if ((providers[i] == &ai_gemini_ops && !ai->pool[AI_VENDOR_GEMINI].nkeys) ||
             (providers[i] == &ai_openai_ops && !ai->pool[AI_VENDOR_OPENAI].nkeys))
-            return kr_fail(err, KRS_BAD_CONFIG, "%s=%s but no API key for it is set (%s)",
-                           var, want,
+            return kr_fail(err, KRS_BAD_CONFIG, "%s=%s but no API key for it is set (%s)", var,
+                           want,
                            providers[i] == &ai_gemini_ops ? "GOOGLE_API_KEY"
                                                           : "OPENAI_API_KEY or API_KEY_GPT");
         return KR_OK;
     }
-    return kr_fail(err, KRS_BAD_CONFIG,
-                   "%s: unknown provider '%s' (offline, gemini or openai)", var, want);
+    return kr_fail(err, KRS_BAD_CONFIG, "%s: unknown provider '%s' (offline, gemini or openai)",
+                   var, want);
 }
 
 static void load_pools(struct ai *ai, int concurrency)
@@ -260,8 +260,7 @@ static enum kr_code shrink_images(const struct ai *ai, const struct ai_image *in
 {
     memset(s, 0, sizeof *s);
     if (n > MAX_SEND_IMAGES)
-        return kr_fail(err, KRS_TOO_MANY_IMAGES, "at most %d images per request",
-                       MAX_SEND_IMAGES);
+        return kr_fail(err, KRS_TOO_MANY_IMAGES, "at most %d images per request", MAX_SEND_IMAGES);
     for (s->n = 0; s->n < n; s->n++) {
         struct image_info info;
         struct image_px px = {0};

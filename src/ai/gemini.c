@@ -84,8 +84,8 @@ static enum kr_code first_parts(json_t *root, json_t **parts, const char **finis
         const char *why = json_string_value(
             json_object_get(json_object_get(root, "promptFeedback"), "blockReason"));
         if (why)
-            return kr_fail(err, KRS_BLOCKED_PROMPT,
-                           "gemini blocked the request (blockReason %s)", why);
+            return kr_fail(err, KRS_BLOCKED_PROMPT, "gemini blocked the request (blockReason %s)",
+                           why);
         return ai__bad_reply(err, "gemini: the reply has no candidates");
     }
     fr = json_string_value(json_object_get(c, "finishReason"));
@@ -191,8 +191,7 @@ static enum kr_code image_from_parts(json_t *parts, const char *fr, struct ai_im
         util_strlcpy(out->mime, mime ? mime : "image/png", sizeof out->mime);
         return KR_OK;
     }
-    return kr_fail(err, KRS_NO_IMAGE, "gemini returned no image (%s)",
-                   fr ? fr : "no finishReason");
+    return kr_fail(err, KRS_NO_IMAGE, "gemini returned no image (%s)", fr ? fr : "no finishReason");
 }
 
 static enum kr_code gemini_image(struct ai *ai, const struct ai_image_req *req,

@@ -89,11 +89,9 @@ static enum kr_code chat_object(json_t *root, json_t **obj, struct kr_err *err)
     const char *refusal = json_string_value(json_object_get(msg, "refusal"));
     const char *content = json_string_value(json_object_get(msg, "content"));
     if (refusal)
-        return kr_fail(err, KRS_BLOCKED_REPLY, "openai: the model refused: %.200s",
-                       refusal);
+        return kr_fail(err, KRS_BLOCKED_REPLY, "openai: the model refused: %.200s", refusal);
     if (fr && strcmp(fr, "content_filter") == 0)
-        return kr_fail(err, KRS_BLOCKED_REPLY,
-                       "openai: the content filter stopped the reply");
+        return kr_fail(err, KRS_BLOCKED_REPLY, "openai: the content filter stopped the reply");
     if (!ch)
         return ai__bad_reply(err, "openai: the reply has no choices");
     if (fr && strcmp(fr, "stop") != 0)

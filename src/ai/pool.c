@@ -266,8 +266,7 @@ static enum kr_code out_of_keys(enum ai_vendor vendor, enum ai_key_state why, co
     if (why == AI_KEY_AUTH)
         return kr_fail(err, KRS_AI_AUTH, "%s: no valid API key (%s)", who, last);
     if (why == AI_KEY_QUOTA)
-        return kr_fail(err, KRS_AI_QUOTA, "%s: quota exhausted on every key (%s)", who,
-                       last);
+        return kr_fail(err, KRS_AI_QUOTA, "%s: quota exhausted on every key (%s)", who, last);
     return kr_fail(err, KRS_AI_RATE_LIMITED, "%s: rate limited (%s)", who, last);
 }
 
@@ -342,7 +341,8 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
         if (idx < 0 && (why == AI_KEY_QUOTA || why == AI_KEY_AUTH))
             return out_of_keys(vendor, why, last, err);
     }
-    return kr_fail(err, resp->status == 429 ? KRS_AI_RATE_LIMITED : KRS_AI_FAILED, "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
+    return kr_fail(err, resp->status == 429 ? KRS_AI_RATE_LIMITED : KRS_AI_FAILED,
+                   "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
 }
 
 enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,

@@ -92,8 +92,7 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
             return rc;
         }
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
-            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images",
-                           app->cfg->max_batch);
+            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images", app->cfg->max_batch);
         new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
                 sizeof url);
         json_array_append_new(refs, json_string(url));
@@ -156,8 +155,7 @@ static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_
             : json_is_string(v)   ? util_parse_bool(json_string_value(v))
                                   : -1;
     if (b < 0) {
-        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be true or false (yes/no, 1/0)",
-                       name);
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be true or false (yes/no, 1/0)", name);
         return -1;
     }
     *out = b;

@@ -39,8 +39,8 @@ int api__int_arg(struct http_request *req, struct http_response *res, const char
     }
     n = strtol(v, &end, 10);
     if (*end || n < lo || n > hi) {
-        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be an integer from %d to %d", name,
-                       lo, hi);
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be an integer from %d to %d", name, lo,
+                       hi);
         return -1;
     }
     *out = (int)n;

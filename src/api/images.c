@@ -174,7 +174,8 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
         return;
     list = json_string_value(json_object_get(body, "s3_url"));
     if (!list || strspn(list, " \t,") == strlen(list)) {
-        http_res_error(res, KRS_MISSING_FIELD, "s3_url (a comma-separated list of URLs) is required");
+        http_res_error(res, KRS_MISSING_FIELD,
+                       "s3_url (a comma-separated list of URLs) is required");
         return;
     }
     copy = strdup(list);

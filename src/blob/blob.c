@@ -43,9 +43,9 @@ enum kr_code blob_backend_add(const struct blob_ops *ops, struct kr_err *err)
     if (!ops || !ops->name)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_backend_add: missing argument");
     if (blob_backend(ops->name))
-        return blob_backend(ops->name) == ops ? KR_OK
-                                               : kr_fail(err, KRS_BACKEND_EXISTS,
-                                                         "blob: backend '%s' exists", ops->name);
+        return blob_backend(ops->name) == ops
+                   ? KR_OK
+                   : kr_fail(err, KRS_BACKEND_EXISTS, "blob: backend '%s' exists", ops->name);
     while (i < sizeof added / sizeof added[0] && added[i])
         i++;
     if (i == sizeof added / sizeof added[0])

@@ -183,8 +183,8 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
         if (!rc)
             rc = is_file(&dst, err);
         if (rc == KR_ENOTFOUND)
-            rc = kr_fail(err, KRS_BLOB_NOT_FOUND, "blob: %s/%s is not %s", bucket,
-                         key, from_staged ? "staged" : "published");
+            rc = kr_fail(err, KRS_BLOB_NOT_FOUND, "blob: %s/%s is not %s", bucket, key,
+                         from_staged ? "staged" : "published");
         goto out;
     }
     if (!rc)

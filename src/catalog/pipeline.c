@@ -45,8 +45,7 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
     struct catalog *c;
 
     if (!o || !o->ai || !o->io.read || !o->io.save)
-        return kr_fail(err, KRS_BAD_OPTION,
-                       "catalog: an AI instance and io callbacks are needed");
+        return kr_fail(err, KRS_BAD_OPTION, "catalog: an AI instance and io callbacks are needed");
     if (!o->max_image_bytes || !o->max_template_bytes || o->max_pixels <= 0 ||
         !o->max_template_unpacked || !o->max_template_ratio || o->template_concurrency <= 0)
         return kr_fail(err, KRS_BAD_OPTION,
@@ -85,8 +84,7 @@ enum kr_code catalog_template_admit(struct catalog *c, int wait, struct kr_err *
     if (c->tpl_busy < c->o.template_concurrency)
         c->tpl_busy++;
     else
-        rc = kr_fail(err, KRS_BUSY,
-                     "%d templates are being processed; try again shortly",
+        rc = kr_fail(err, KRS_BUSY, "%d templates are being processed; try again shortly",
                      c->o.template_concurrency);
     pthread_mutex_unlock(&c->mu);
     return rc;
@@ -211,9 +209,8 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
     if (!rc)
         rc = rows(&o, d->inputs, d->items, d->n, err);
     if (!rc && json_array_size(o.rows) == 0)
-        rc =
-            kr_fail(err, KRS_NO_ROWS, "no product could be processed (first error: %s)",
-                    o.first_error ? o.first_error : "none");
+        rc = kr_fail(err, KRS_NO_ROWS, "no product could be processed (first error: %s)",
+                     o.first_error ? o.first_error : "none");
     if (!rc) {
         json_object_set_new(o.out, "marketplace", json_string(sheet_marketplace(o.s)));
         json_object_set_new(o.out, "product_type", json_string(sheet_product_type(o.s)));

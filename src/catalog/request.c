@@ -41,8 +41,8 @@ static enum kr_code add_item(json_t *arr, const char *s, size_t len, size_t max,
     if (!len)
         return KR_OK;
     if (len > max_len || len >= sizeof tmp)
-        return kr_fail(err, KRS_VALUE_TOO_LONG, "an entry of %s is longer than %zu bytes",
-                       what, max_len);
+        return kr_fail(err, KRS_VALUE_TOO_LONG, "an entry of %s is longer than %zu bytes", what,
+                       max_len);
     memcpy(tmp, s, len);
     tmp[len] = '\0';
     if (!clean_text(tmp))
@@ -73,8 +73,7 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
         return rc;
     }
     if (!json_is_array(value))
-        return kr_fail(err, KRS_BAD_VALUE,
-                       "%s: expected a comma-separated string or a list", what);
+        return kr_fail(err, KRS_BAD_VALUE, "%s: expected a comma-separated string or a list", what);
     json_array_foreach(value, i, v)
     {
         if (!json_is_string(v))

@@ -104,8 +104,7 @@ static enum kr_code check_group(const struct sheet_schema *s, const struct theme
     if (gsize < 1 || gsize > 1000)
         return kr_fail(err, KRS_BAD_VARIATION, "group %zu: bad group size", g + 1);
     if (strcmp(t->category, "color") && nsizes == 0)
-        return kr_fail(err, KRS_BAD_VARIATION, "group %zu: size_available is empty",
-                       g + 1);
+        return kr_fail(err, KRS_BAD_VARIATION, "group %zu: size_available is empty", g + 1);
     if (!strcmp(t->category, "size") && (size_t)gsize != nsizes)
         return kr_fail(err, KRS_BAD_VARIATION,
                        "group %zu: a size group needs one SKU per size (%zu)", g + 1, nsizes);
@@ -183,8 +182,7 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
     if (!rc)
         rc = catalog__sku_set(r->base.skus, &b.taken, err);
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
-        rc = kr_fail(err, KRS_BAD_VARIATION,
-                     "give one variations_category per group_sizes entry");
+        rc = kr_fail(err, KRS_BAD_VARIATION, "give one variations_category per group_sizes entry");
     if (!rc && json_array_size(r->sizes) > CATALOG_MAX_SIZES)
         rc = kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d sizes", CATALOG_MAX_SIZES);
     *items = b.items = rc ? NULL : json_array();

@@ -79,8 +79,7 @@ enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err
                      "%s: you already have %d request(s) running; retry when one has finished",
                      a->name, mine);
     else if (free_at < 0)
-        rc = kr_fail(err, KRS_BUSY, "%s: all %d slots are busy; retry shortly",
-                     a->name, a->slots);
+        rc = kr_fail(err, KRS_BUSY, "%s: all %d slots are busy; retry shortly", a->name, a->slots);
     else {
         memcpy(a->who[free_at], key, sizeof key);
         a->used++;

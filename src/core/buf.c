@@ -100,8 +100,8 @@ enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err 
     /* a file: refused from its size, else one allocation of that size */
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         if (b->max && (unsigned long long)st.st_size > b->max - b->len)
-            return kr_fail(err, KRS_TOO_LARGE, "%s: %lld bytes, more than the limit %zu",
-                           what, (long long)st.st_size, b->max);
+            return kr_fail(err, KRS_TOO_LARGE, "%s: %lld bytes, more than the limit %zu", what,
+                           (long long)st.st_size, b->max);
         if (buf_reserve(b, (size_t)st.st_size) != KR_OK)
             return kr_fail(err, KRS_OUT_OF_MEMORY, "%s: out of memory", what);
     }

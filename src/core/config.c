@@ -257,8 +257,7 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_INT: {
         n = strtoll(value, &end, 10);
         if (end == value || *end)
-            return kr_fail(err, KRS_BAD_CONFIG, "%s: not an integer: '%s'", v->name,
-                           value);
+            return kr_fail(err, KRS_BAD_CONFIG, "%s: not an integer: '%s'", v->name, value);
         if (out_of_range(v, (double)n, err))
             return err ? err->code : KR_EINVAL;
         *(int *)base = (int)n;
@@ -308,9 +307,8 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
     int lineno = 0;
 
     if (!f)
-        return required
-                   ? kr_fail(err, KRS_CONFIG_NOT_FOUND, "cannot read config file %s", path)
-                   : KR_OK;
+        return required ? kr_fail(err, KRS_CONFIG_NOT_FOUND, "cannot read config file %s", path)
+                        : KR_OK;
     while (!rc && fgets(line, sizeof line, f)) {
         char *s = util_trim(line), *eq;
         lineno++;

@@ -46,10 +46,10 @@ enum kr_slug {
 };
 
 /* The row of `s` (an out-of-range value reads as KRS_INTERNAL). */
-const char *kr_slug_text(enum kr_slug s);      /* "not_an_image" */
-enum kr_code kr_slug_code(enum kr_slug s);     /* KR_EINVAL */
-int kr_slug_status(enum kr_slug s);            /* 400 */
-const char *kr_slug_meaning(enum kr_slug s);   /* the docs/API.md line */
+const char *kr_slug_text(enum kr_slug s);    /* "not_an_image" */
+enum kr_code kr_slug_code(enum kr_slug s);   /* KR_EINVAL */
+int kr_slug_status(enum kr_slug s);          /* 400 */
+const char *kr_slug_meaning(enum kr_slug s); /* the docs/API.md line */
 /* The slug whose text is `text`; -1 when there is none (stored documents). */
 int kr_slug_find(const char *text);
 /* What a failed buffer append means: KR_ELIMIT -> KRS_TOO_LARGE, anything

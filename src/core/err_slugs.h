@@ -20,16 +20,20 @@ KR_SLUG(INTERNAL, "internal", KR_EINTERNAL, 500, "a bug or broken invariant in K
 KR_SLUG(OUT_OF_MEMORY, "out_of_memory", KR_ENOMEM, 500, "Karat ran out of memory")
 KR_SLUG(CONFIG_TABLE_BROKEN, "config_table_broken", KR_EINTERNAL, 500,
         "a setting has no range in the configuration table (a bug)")
-KR_SLUG(DECODE_SHAPE, "decode_shape", KR_EINTERNAL, 500, "the image decoder returned an unexpected shape")
+KR_SLUG(DECODE_SHAPE, "decode_shape", KR_EINTERNAL, 500,
+        "the image decoder returned an unexpected shape")
 KR_SLUG(ENCODE_FAILED, "encode_failed", KR_EINTERNAL, 500, "an image could not be encoded")
-KR_SLUG(IMAGE_OP_FAILED, "image_op_failed", KR_EINTERNAL, 500, "an image operation failed in libvips")
+KR_SLUG(IMAGE_OP_FAILED, "image_op_failed", KR_EINTERNAL, 500,
+        "an image operation failed in libvips")
 KR_SLUG(NET_INIT, "net_init", KR_EINTERNAL, 500, "the HTTP client library could not start")
 KR_SLUG(THREAD_FAILED, "thread_failed", KR_EINTERNAL, 500, "a worker thread could not be started")
 KR_SLUG(VIPS_INIT, "vips_init", KR_EINTERNAL, 500, "the image library could not start")
 KR_SLUG(ZIP_FAILED, "zip_failed", KR_EINTERNAL, 500, "a ZIP archive could not be written")
-KR_SLUG(ZIP_INCOMPLETE, "zip_incomplete", KR_EINTERNAL, 500, "a ZIP archive lost an entry while written")
+KR_SLUG(ZIP_INCOMPLETE, "zip_incomplete", KR_EINTERNAL, 500,
+        "a ZIP archive lost an entry while written")
 KR_SLUG(BAD_JOB_DOC, "bad_job_doc", KR_EIO, 500, "a stored job document is damaged")
-KR_SLUG(BAD_TEMPLATE_RECORD, "bad_template_record", KR_EIO, 500, "a stored template record is damaged")
+KR_SLUG(BAD_TEMPLATE_RECORD, "bad_template_record", KR_EIO, 500,
+        "a stored template record is damaged")
 KR_SLUG(BLOB_IO, "blob_io", KR_EIO, 500, "the file store failed to read or write")
 KR_SLUG(BLOB_SYMLINK_REFUSED, "blob_symlink_refused", KR_EIO, 500,
         "a symbolic link inside the file store was refused")
@@ -64,10 +68,12 @@ KR_SLUG(INVALID_ARGUMENT, "invalid_argument", KR_EINVAL, 400, "an argument has a
 KR_SLUG(INVALID_PRODUCT_TYPE, "invalid_product_type", KR_EINVAL, 400, "unknown product type")
 KR_SLUG(INVALID_WEBSITE, "invalid_website", KR_EINVAL, 400, "unknown website (alya or blysk)")
 KR_SLUG(MISSING_S3_URLS, "missing_s3_urls", KR_EINVAL, 400, "no file URLs were given")
-KR_SLUG(SOURCE_NOT_FOUND, "source_not_found", KR_EINVAL, 400, "the source image URL could not be fetched")
+KR_SLUG(SOURCE_NOT_FOUND, "source_not_found", KR_EINVAL, 400,
+        "the source image URL could not be fetched")
 KR_SLUG(NOT_AN_IMAGE, "not_an_image", KR_EINVAL, 400, "the bytes are not an image Karat reads")
 KR_SLUG(CORRUPT_IMAGE, "corrupt_image", KR_EINVAL, 400, "the image cannot be decoded")
-KR_SLUG(UNSUPPORTED_IMAGE, "unsupported_image", KR_EINVAL, 400, "an image format Karat does not read")
+KR_SLUG(UNSUPPORTED_IMAGE, "unsupported_image", KR_EINVAL, 400,
+        "an image format Karat does not read")
 KR_SLUG(EMPTY_IMAGE, "empty_image", KR_EINVAL, 400, "the image has no pixels")
 KR_SLUG(IMAGE_TOO_SMALL, "image_too_small", KR_EINVAL, 400, "the image is too small to use")
 KR_SLUG(NOT_KARAT_URL, "not_karat_url", KR_EINVAL, 400, "the URL is not one of Karat's files")
@@ -100,10 +106,13 @@ KR_SLUG(BAD_CANVAS, "bad_canvas", KR_EINVAL, 400, "an invalid canvas size or fil
 KR_SLUG(BAD_PLACEMENT, "bad_placement", KR_EINVAL, 400, "a piece placement out of range")
 KR_SLUG(BAD_SHADOW, "bad_shadow", KR_EINVAL, 400, "shadow must be true or false")
 KR_SLUG(NO_BACKGROUND, "no_background", KR_EINVAL, 400, "no background was given or found")
-KR_SLUG(NO_PIECE_FOUND, "no_piece_found", KR_EINVAL, 400, "no jewellery piece was found in the photo")
-KR_SLUG(DIMENSIONS_REQUIRED, "dimensions_required", KR_EINVAL, 400, "this image type needs dimensions")
+KR_SLUG(NO_PIECE_FOUND, "no_piece_found", KR_EINVAL, 400,
+        "no jewellery piece was found in the photo")
+KR_SLUG(DIMENSIONS_REQUIRED, "dimensions_required", KR_EINVAL, 400,
+        "this image type needs dimensions")
 KR_SLUG(BAD_SIZE_UNIT, "bad_size_unit", KR_EINVAL, 400, "an unknown size unit")
-KR_SLUG(BAD_SIZE_VALUE, "bad_size_value", KR_EINVAL, 400, "a size value that is not a positive number")
+KR_SLUG(BAD_SIZE_VALUE, "bad_size_value", KR_EINVAL, 400,
+        "a size value that is not a positive number")
 KR_SLUG(BAD_IMAGE_TYPES, "bad_image_types", KR_EINVAL, 400, "an invalid list of image types")
 KR_SLUG(UNKNOWN_IMAGE_TYPE, "unknown_image_type", KR_EINVAL, 400, "an unknown image type")
 KR_SLUG(DUPLICATE_IMAGE_TYPE, "duplicate_image_type", KR_EINVAL, 400, "an image type listed twice")
@@ -189,7 +198,8 @@ KR_SLUG(PIECE_NOT_IN_SCENE, "piece_not_in_scene", KR_ENOTFOUND, 404,
 
 /* ---- conflicts (409) ---- */
 KR_SLUG(ADDRESS_IN_USE, "address_in_use", KR_ECONFLICT, 409, "the listen address is in use")
-KR_SLUG(BACKEND_EXISTS, "backend_exists", KR_ECONFLICT, 409, "a storage backend of that name exists")
+KR_SLUG(BACKEND_EXISTS, "backend_exists", KR_ECONFLICT, 409,
+        "a storage backend of that name exists")
 KR_SLUG(DATA_DIR_BUSY, "data_dir_busy", KR_ECONFLICT, 409, "another Karat uses the data folder")
 KR_SLUG(ID_EXHAUSTED, "id_exhausted", KR_ECONFLICT, 409, "no free image id for these bytes")
 KR_SLUG(JOB_KIND_TAKEN, "job_kind_taken", KR_ECONFLICT, 409, "a job kind of that name exists")
@@ -209,9 +219,12 @@ KR_SLUG(TOO_MANY_ITEMS, "too_many_items", KR_ELIMIT, 413, "too many items in one
 KR_SLUG(TOO_MANY_ROWS, "too_many_rows", KR_ELIMIT, 413, "the rows do not fit in the sheet")
 KR_SLUG(TOO_MANY_SCHEMAS, "too_many_schemas", KR_ELIMIT, 413, "too many marketplace schemas")
 KR_SLUG(TOO_MANY_ENTRIES, "too_many_entries", KR_ELIMIT, 413, "too many files for one ZIP")
-KR_SLUG(TOO_MANY_BACKENDS, "too_many_backends", KR_ELIMIT, 413, "no room for another storage backend")
-KR_SLUG(TEMPLATE_TOO_LARGE, "template_too_large", KR_ELIMIT, 413, "the .xlsx template is over its limit")
-KR_SLUG(PROFILE_TOO_LARGE, "profile_too_large", KR_ELIMIT, 413, "the seller profile is over its limit")
+KR_SLUG(TOO_MANY_BACKENDS, "too_many_backends", KR_ELIMIT, 413,
+        "no room for another storage backend")
+KR_SLUG(TEMPLATE_TOO_LARGE, "template_too_large", KR_ELIMIT, 413,
+        "the .xlsx template is over its limit")
+KR_SLUG(PROFILE_TOO_LARGE, "profile_too_large", KR_ELIMIT, 413,
+        "the seller profile is over its limit")
 KR_SLUG(INDEX_FULL, "index_full", KR_ELIMIT, 413, "the image index is full")
 KR_SLUG(PATH_TOO_LONG, "path_too_long", KR_ELIMIT, 413, "a file path is too long")
 

@@ -48,8 +48,7 @@ static enum kr_code split_listen(const char *listen, char *host, size_t hn, char
     }
     if (!colon || !hend || (size_t)(hend - h) >= hn ||
         (listen[0] != '[' && memchr(h, ':', hend - h)))
-        return kr_fail(err, KRS_BAD_LISTEN, "listen address '%s' is not HOST:PORT",
-                       listen);
+        return kr_fail(err, KRS_BAD_LISTEN, "listen address '%s' is not HOST:PORT", listen);
     p = strtol(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || *end || p < 0 || p > 65535)
         return kr_fail(err, KRS_BAD_LISTEN, "bad port in listen address '%s'", listen);
@@ -101,8 +100,7 @@ enum kr_code http__listen_open(struct http_server *s, const char *listen, int *f
         return err ? err->code : KR_EINVAL;
     rc = getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res);
     if (rc != 0)
-        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen,
-                       gai_strerror(rc));
+        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen, gai_strerror(rc));
     for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
         fd = bind_one(ai, &err_no);
     freeaddrinfo(res);
@@ -110,8 +108,7 @@ enum kr_code http__listen_open(struct http_server *s, const char *listen, int *f
         return kr_fail(err, KRS_ADDRESS_IN_USE,
                        "cannot listen on %s: the address is already in use", listen);
     if (fd < 0)
-        return kr_fail(err, KRS_LISTEN_FAILED, "cannot listen on %s: %s", listen,
-                       strerror(err_no));
+        return kr_fail(err, KRS_LISTEN_FAILED, "cannot listen on %s: %s", listen, strerror(err_no));
     s->port = bound_port(fd);
     *fd_out = fd;
     return KR_OK;
@@ -133,8 +130,7 @@ enum kr_code http__listen_loopback(const char *listen, int *loopback, struct kr_
         return KR_OK; /* every interface */
     rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
-        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen,
-                       gai_strerror(rc));
+        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen, gai_strerror(rc));
     *loopback = 1;
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         struct http_addr a;

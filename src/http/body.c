@@ -88,7 +88,7 @@ static void over_limit(struct http_request *r)
     r->too_big = 1;
     drop_data(r);
     http__req_fail(r, KRS_TOO_LARGE, "request body is over the %zu-byte limit",
-                  r->srv->lim.max_body);
+                   r->srv->lim.max_body);
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -112,7 +112,7 @@ static int framing_ok(struct http_request *r)
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
     if (te && lengths) {
         http__req_fail(r, KRS_BAD_REQUEST,
-                      "Content-Length together with Transfer-Encoding is not accepted");
+                       "Content-Length together with Transfer-Encoding is not accepted");
         return 0;
     }
     if (te && strcasecmp(te, "chunked") != 0) {
@@ -154,7 +154,7 @@ void http__body_begin(struct http_request *r)
     if (content_length(r, &cl) && cl > lim->max_body) {
         r->too_big = 1;
         http__req_fail(r, KRS_TOO_LARGE, "request body is %llu bytes; the limit is %zu",
-                      (unsigned long long)cl, lim->max_body);
+                       (unsigned long long)cl, lim->max_body);
         return;
     }
     if (!ct ||
@@ -163,8 +163,7 @@ void http__body_begin(struct http_request *r)
     r->is_form = 1;
     r->pp = MHD_create_post_processor(r->conn, HTTP_PP_BUFFER, on_part, r);
     if (!r->pp)
-        http__req_fail(r, KRS_BAD_FORM,
-                      "malformed form content type (multipart needs a boundary)");
+        http__req_fail(r, KRS_BAD_FORM, "malformed form content type (multipart needs a boundary)");
 }
 
 /* Bytes we read only to throw away: past max_body + max(max_body, 8 MiB)
@@ -219,7 +218,7 @@ static int room_for_part(struct http_request *r)
     if (r->nfields + r->nfiles < r->srv->lim.max_fields)
         return 1;
     http__req_fail(r, KRS_TOO_MANY_FIELDS, "more than %d form fields and files",
-                  r->srv->lim.max_fields);
+                   r->srv->lim.max_fields);
     return 0;
 }
 
@@ -245,7 +244,7 @@ static int field_data(struct http_request *r, const char *key, const char *data,
     f = &r->fields[r->nfields - 1];
     if (buf_append(&f->value, data, size) != KR_OK) {
         http__req_fail(r, KRS_FIELD_TOO_LARGE, "form field '%s' is over %zu bytes", f->name,
-                      r->srv->lim.max_field_len);
+                       r->srv->lim.max_field_len);
         return 0;
     }
     return 1;
@@ -323,7 +322,7 @@ void http__body_finish(struct http_request *r)
     for (int i = 0; i < r->nfields && !r->fail_status; i++)
         if (memchr(r->fields[i].value.data, '\0', r->fields[i].value.len))
             http__req_fail(r, KRS_BAD_FORM, "form field '%s' contains a NUL byte",
-                          r->fields[i].name);
+                           r->fields[i].name);
     if (r->fail_status) {
         drop_data(r);
         return;

@@ -67,8 +67,8 @@ enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *
     *n = http__split_list(s, out, HTTP_MAX_LIST);
     if (*n < 0) {
         *n = 0;
-        return kr_fail(err, KRS_BAD_API_KEYS,
-                       "KARAT_API_KEYS: more than %d keys, or out of memory", HTTP_MAX_LIST);
+        return kr_fail(err, KRS_BAD_API_KEYS, "KARAT_API_KEYS: more than %d keys, or out of memory",
+                       HTTP_MAX_LIST);
     }
     if (s && *s && *n == 0)
         return kr_fail(err, KRS_BAD_API_KEYS,

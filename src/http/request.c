@@ -196,8 +196,7 @@ json_t *http_req_json(struct http_request *r, struct http_response *res)
     }
     depth = http__json_depth(r->body.data, r->body.len, lim->max_json_depth);
     if (depth > lim->max_json_depth) {
-        http_res_error(res, KRS_BAD_JSON, "JSON nests deeper than %d levels",
-                       lim->max_json_depth);
+        http_res_error(res, KRS_BAD_JSON, "JSON nests deeper than %d levels", lim->max_json_depth);
         return NULL;
     }
     r->json = json_loadb(r->body.data ? (const char *)r->body.data : "", r->body.len, 0, &je);

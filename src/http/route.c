@@ -74,8 +74,7 @@ static enum kr_code compile_one(struct http_croute *cr, struct kr_err *err)
     if (nparams > HTTP_MAX_PARAMS)
         return kr_fail(err, KRS_BAD_ROUTE, "route %s: too many params", pat);
     if ((cr->r.flags & HTTP_PREFIX) && (n == 0 || !cr->segs[n - 1].is_param))
-        return kr_fail(err, KRS_BAD_ROUTE, "route %s: HTTP_PREFIX needs a last {param}",
-                       pat);
+        return kr_fail(err, KRS_BAD_ROUTE, "route %s: HTTP_PREFIX needs a last {param}", pat);
     cr->score = literals * 2 + !(cr->r.flags & HTTP_PREFIX);
     return KR_OK;
 }

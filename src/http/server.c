@@ -80,7 +80,7 @@ static void admit(struct http_request *r)
         return;
     if (!http__conns_admit(s, r->conn)) {
         http__req_fail(r, KRS_TOO_MANY_CONNECTIONS,
-                      "too many requests at once from your address (at most %d)", s->conns.per_ip);
+                       "too many requests at once from your address (at most %d)", s->conns.per_ip);
         return;
     }
     mr = http__route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
@@ -89,13 +89,13 @@ static void admit(struct http_request *r)
     else if (mr == HTTP_MATCH_NONE)
         http__req_fail(r, KRS_NOT_FOUND, "no such endpoint");
     else if (mr == HTTP_MATCH_METHOD)
-        http__req_fail(r, KRS_METHOD_NOT_ALLOWED, "%s is not allowed here (allowed: %s)",
-                      r->method, r->m.allow);
+        http__req_fail(r, KRS_METHOD_NOT_ALLOWED, "%s is not allowed here (allowed: %s)", r->method,
+                       r->m.allow);
     else if (mr == HTTP_MATCH_BAD)
         http__req_fail(r, KRS_BAD_PATH, "a path parameter contains a NUL byte");
     else if (!(r->m.route->r.flags & HTTP_PUBLIC) && !http__auth_ok(s, r->conn))
         http__req_fail(r, KRS_UNAUTHORIZED,
-                      "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
+                       "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
     if (!r->fail_status && !r->preflight)
         http__body_begin(r);
 }
@@ -328,8 +328,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
     if (!s->mhd) {
         close(fd);
-        rc = kr_fail(err, KRS_SERVER_START, "the HTTP server could not start on %s",
-                     opts->listen);
+        rc = kr_fail(err, KRS_SERVER_START, "the HTTP server could not start on %s", opts->listen);
         goto out;
     }
     *out = s;

@@ -275,8 +275,7 @@ static enum kr_code check_px(const struct image_px *px, struct kr_err *err)
     if (!px || !px->data || px->width <= 0 || px->height <= 0)
         return kr_fail(err, KRS_BAD_PIXELS, "no pixels to encode");
     if (px->bands != 3 && px->bands != 4)
-        return kr_fail(err, KRS_BAD_PIXELS, "pixels must have 3 or 4 bands, not %d",
-                       px->bands);
+        return kr_fail(err, KRS_BAD_PIXELS, "pixels must have 3 or 4 bands, not %d", px->bands);
     if ((long long)px->width * px->height > (1LL << 31) / px->bands)
         return kr_fail(err, KRS_TOO_MANY_PIXELS, "image too large to encode");
     return KR_OK;

@@ -113,8 +113,7 @@ enum kr_code image__jpeg_decode(const void *data, size_t n, int w, int h, int sh
     }
     if (tjDecompress2(tj, data, (unsigned long)n, pix, ow, 0, oh, TJPF_RGB,
                       TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
-        rc = kr_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image: %s",
-                     tjGetErrorStr2(tj));
+        rc = kr_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image: %s", tjGetErrorStr2(tj));
         goto out;
     }
     *out = (struct image_px){.width = ow, .height = oh, .bands = 3, .data = pix};

@@ -74,8 +74,8 @@ enum kr_code image_resize(const struct image_px *in, int w, int h, struct image_
     memset(out, 0, sizeof *out);
     if (w <= 0 || h <= 0 || !in->data || in->width <= 0 || in->height <= 0 || in->bands < 1 ||
         in->bands > 4)
-        return kr_fail(err, KRS_BAD_SIZE, "resize %dx%dx%d to %dx%d", in->width,
-                       in->height, in->bands, w, h);
+        return kr_fail(err, KRS_BAD_SIZE, "resize %dx%dx%d to %dx%d", in->width, in->height,
+                       in->bands, w, h);
     src = vips_image_new_from_memory(in->data, (size_t)in->width * in->height * in->bands,
                                      in->width, in->height, in->bands, VIPS_FORMAT_UCHAR);
     if (!src)

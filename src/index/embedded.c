@@ -230,8 +230,7 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
         goto out;
     }
     if (e->n >= EMB_MAX_ENTRIES) {
-        rc = kr_fail(err, KRS_INDEX_FULL, "index: %u entries is the limit",
-                     EMB_MAX_ENTRIES);
+        rc = kr_fail(err, KRS_INDEX_FULL, "index: %u entries is the limit", EMB_MAX_ENTRIES);
         goto out;
     }
     if (e->n == e->cap && grow_to(e, e->cap * 2) != 0) {
@@ -255,8 +254,7 @@ static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
     p = probe(e, id);
     if (e->table[p] == EMB_EMPTY) {
         pthread_rwlock_unlock(&e->lock);
-        return kr_fail(err, KRS_NOT_INDEXED, "index: id %lld is not indexed",
-                       (long long)id);
+        return kr_fail(err, KRS_NOT_INDEXED, "index: id %lld is not indexed", (long long)id);
     }
     s = e->table[p];
     last = e->n - 1;

@@ -53,8 +53,7 @@ static enum kr_code check_out(struct idx *ix, struct idx_hit *hits, int max, int
     if (!ix || !nhits || (max > 0 && !hits))
         return kr_fail(err, KRS_BAD_ARGUMENT, "index: missing argument");
     if (max < 0 || max > IDX_MAX_HITS)
-        return kr_fail(err, KRS_BAD_ARGUMENT, "index: %d hits asked, limit %d", max,
-                       IDX_MAX_HITS);
+        return kr_fail(err, KRS_BAD_ARGUMENT, "index: %d hits asked, limit %d", max, IDX_MAX_HITS);
     return KR_OK;
 }
 
@@ -96,8 +95,8 @@ enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const stru
     if (!q || !rule)
         return kr_fail(err, KRS_BAD_ARGUMENT, "idx_find_dups: missing argument");
     if (rule->hash_max < 0 || rule->hash_max > DEDUP_HASH_BYTES * 8 || !isfinite(rule->desc_min))
-        return kr_fail(err, KRS_BAD_RULE, "index: bad duplicate rule (%d, %g)",
-                       rule->hash_max, (double)rule->desc_min);
+        return kr_fail(err, KRS_BAD_RULE, "index: bad duplicate rule (%d, %g)", rule->hash_max,
+                       (double)rule->desc_min);
     rc = check_desc(q->desc, err);
     if (rc || max == 0)
         return rc;

@@ -86,8 +86,7 @@ enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct 
     if (!kind || !kind->name || !kind->run_item || strlen(kind->name) >= 64)
         return kr_fail(err, KRS_BAD_JOB_KIND, "a job kind needs a name and run_item");
     if (j->started || j->nkinds == MAX_KINDS || find_kind(j, kind->name))
-        return kr_fail(err, KRS_JOB_KIND_TAKEN, "cannot register job kind %s",
-                       kind->name);
+        return kr_fail(err, KRS_JOB_KIND_TAKEN, "cannot register job kind %s", kind->name);
     j->kinds[j->nkinds++] = kind;
     return KR_OK;
 }
@@ -225,8 +224,7 @@ static void run_finish(struct jobs *j, struct task *t)
     enum kr_code rc = KR_OK;
 
     if (!jb->kind)
-        rc = kr_fail(&err, KRS_UNKNOWN_KIND, "job kind %s is not available",
-                     jb->kind_name);
+        rc = kr_fail(&err, KRS_UNKNOWN_KIND, "job kind %s is not available", jb->kind_name);
     else if (jb->kind->finish)
         rc = jobs__job_finish(jb, &result, &err);
     pthread_mutex_lock(&j->mu);
@@ -373,8 +371,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
         goto out;
     }
     if (json_array_size(items) > JOBS_MAX_ITEMS) {
-        rc = kr_fail(err, KRS_TOO_MANY_ITEMS, "a job takes at most %d items",
-                     JOBS_MAX_ITEMS);
+        rc = kr_fail(err, KRS_TOO_MANY_ITEMS, "a job takes at most %d items", JOBS_MAX_ITEMS);
         goto out;
     }
     util_random_hex(id, (JOBS_ID_LEN - 1) / 2);

@@ -211,8 +211,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         if (!next)
             break;
         if (hop >= o.max_redirects) {
-            rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: more than %d redirects",
-                         o.max_redirects);
+            rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: more than %d redirects", o.max_redirects);
             goto out;
         }
         free(cur);
@@ -220,8 +219,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         next = NULL;
     }
     if (r.status < 200 || r.status > 299) {
-        rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: the server answered HTTP %ld",
-                     r.status);
+        rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: the server answered HTTP %ld", r.status);
         goto out;
     }
     if (content_type && ct_len)

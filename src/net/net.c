@@ -104,8 +104,7 @@ enum kr_code net__curl_error(CURLcode cc, const struct net_sink *sink, const cha
         return kr_fail(err, KRS_TOO_LARGE, "%s: reply is larger than the limit", what);
     if (cc == CURLE_OUT_OF_MEMORY)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "%s: out of memory", what);
-    return kr_fail(err, KRS_UPSTREAM_UNREACHABLE, "%s: %s", what,
-                   curl_easy_strerror(cc));
+    return kr_fail(err, KRS_UPSTREAM_UNREACHABLE, "%s: %s", what, curl_easy_strerror(cc));
 }
 
 static enum kr_code add_headers(const char *const *headers, struct curl_slist **list)

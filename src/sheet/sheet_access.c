@@ -162,8 +162,7 @@ enum kr_code sheet_list(const char *dir, json_t **out, struct kr_err *err)
     d = opendir(dir);
     if (!d) {
         json_decref(arr);
-        return kr_fail(err, KRS_NO_SHEET_SCHEMA,
-                       "marketplace schema folder %s is missing", dir);
+        return kr_fail(err, KRS_NO_SHEET_SCHEMA, "marketplace schema folder %s is missing", dir);
     }
     while ((de = readdir(d))) {
         struct sheet_schema *s = NULL;

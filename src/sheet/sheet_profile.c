@@ -227,7 +227,8 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
     buf_release(&b);
     if (rc) {
         json_decref(r);
-        return kr_fail(err, rc == KR_EINVAL ? KRS_BAD_ROW : kr_slug_grow(rc), "cannot build row: %s", kr_code_name(rc));
+        return kr_fail(err, rc == KR_EINVAL ? KRS_BAD_ROW : kr_slug_grow(rc),
+                       "cannot build row: %s", kr_code_name(rc));
     }
     *row = r;
     return KR_OK;

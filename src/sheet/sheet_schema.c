@@ -448,8 +448,7 @@ enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const c
     dir = sheet_dir(dir);
     d = opendir(dir);
     if (!d)
-        return kr_fail(err, KRS_NO_SHEET_SCHEMA,
-                       "marketplace schema folder %s is missing", dir);
+        return kr_fail(err, KRS_NO_SHEET_SCHEMA, "marketplace schema folder %s is missing", dir);
     sheet_code_of(marketplace, product_type, want);
     while ((de = readdir(d)) && !exact) {
         if (!split_file(de->d_name, mp, type) || strlen(de->d_name) >= sizeof best)

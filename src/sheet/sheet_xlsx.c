@@ -241,8 +241,8 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
     e = x.wb ? workbook_close(x.wb) : LXW_NO_ERROR;
     buf_release(&x.tmp);
     if (!rc && (x.lerr || e))
-        rc = kr_fail(err, KRS_XLSX_WRITE, "writing %s: %s", path,
-                     lxw_strerror(x.lerr ? x.lerr : e));
+        rc =
+            kr_fail(err, KRS_XLSX_WRITE, "writing %s: %s", path, lxw_strerror(x.lerr ? x.lerr : e));
     if (rc)
         unlink(path);
     return rc;

@@ -324,8 +324,8 @@ enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, st
         int code = zip_error_code_zip(zip_get_error(oz));
         rc = code == ZIP_ER_MEMORY
                  ? kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory")
-                 : kr_fail(err, KRS_BAD_TEMPLATE,
-                           "template: a zip entry cannot be copied: %s", zip_strerror(oz));
+                 : kr_fail(err, KRS_BAD_TEMPLATE, "template: a zip entry cannot be copied: %s",
+                           zip_strerror(oz));
     }
     if (rc)
         zip_discard(oz);

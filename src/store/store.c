@@ -41,9 +41,9 @@ enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err)
     if (!ops || !ops->name)
         return kr_fail(err, KRS_BAD_ARGUMENT, "store_backend_add: missing argument");
     if (store_backend(ops->name))
-        return store_backend(ops->name) == ops ? KR_OK
-                                               : kr_fail(err, KRS_BACKEND_EXISTS,
-                                                         "store: backend '%s' exists", ops->name);
+        return store_backend(ops->name) == ops
+                   ? KR_OK
+                   : kr_fail(err, KRS_BACKEND_EXISTS, "store: backend '%s' exists", ops->name);
     while (i < sizeof added / sizeof added[0] && added[i])
         i++;
     if (i == sizeof added / sizeof added[0])
@@ -59,8 +59,7 @@ static enum kr_code missing(struct kr_err *err, const char *what)
 
 static enum kr_code too_long(struct kr_err *err, const char *what, size_t max)
 {
-    return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: %s is longer than %zu bytes",
-                   what, max);
+    return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: %s is longer than %zu bytes", what, max);
 }
 
 /* s is a string of at most max bytes. */
@@ -78,8 +77,7 @@ static enum kr_code check_sha(const char *sha, struct kr_err *err)
     for (int i = 0; i < 64; i++)
         if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
             return kr_fail(err, KRS_BAD_SHA256, "store: sha256 must be 64 hex digits");
-    return sha[64] ? kr_fail(err, KRS_BAD_SHA256, "store: sha256 must be 64 hex digits")
-                   : KR_OK;
+    return sha[64] ? kr_fail(err, KRS_BAD_SHA256, "store: sha256 must be 64 hex digits") : KR_OK;
 }
 
 /* Every string field holds its NUL (the field size bounds the value). */

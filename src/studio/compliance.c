@@ -234,8 +234,7 @@ enum kr_code studio_check_image(const void *data, size_t n, const char *marketpl
     *report = NULL;
     *ok = 0;
     if (!r)
-        return kr_fail(err, KRS_BAD_MARKETPLACE,
-                       "marketplace must be amazon, flipkart or meesho");
+        return kr_fail(err, KRS_BAD_MARKETPLACE, "marketplace must be amazon, flipkart or meesho");
     rc = image_probe(data, n, max_pixels, &in, err);
     if (!rc)
         rc = image_load(data, n, &lo, &px, NULL, err);

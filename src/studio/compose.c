@@ -301,8 +301,7 @@ enum kr_code studio_draw_dimensions(struct image_px *canvas, const struct studio
     s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot make a %dx%d drawing surface", w,
-                       h);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot make a %dx%d drawing surface", w, h);
     }
     data = cairo_image_surface_get_data(s);
     stride = cairo_image_surface_get_stride(s);

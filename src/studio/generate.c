@@ -337,8 +337,7 @@ static enum kr_code check_old(const struct studio_regen_request *rq, struct stud
     json_array_foreach(names, i, v) found |= !strcmp(json_string_value(v), o->name);
     json_decref(names);
     if (!rc && !found)
-        rc = kr_fail(err, KRS_ZIP_MISMATCH, "%s is not in the ZIP %s", o->name,
-                     o->zip_name);
+        rc = kr_fail(err, KRS_ZIP_MISMATCH, "%s is not in the ZIP %s", o->name, o->zip_name);
     return rc;
 }
 

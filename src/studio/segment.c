@@ -299,8 +299,7 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     g->lab = malloc(g->n * sizeof *g->lab);
     g->queue = malloc(g->n * sizeof *g->queue);
     if (!g->d || !g->m || !g->lab || !g->queue)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory segmenting %dx%d", g->w,
-                       g->h);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory segmenting %dx%d", g->w, g->h);
     rc = studio__bg_fit_border(px, &g->bg, err);
     if (!rc)
         rc = studio__bg_grow(px, &g->bg, err);

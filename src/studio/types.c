@@ -75,16 +75,13 @@ static enum kr_code add_type(long v, int *types, int *n, struct kr_err *err)
     char known[256];
     if (v < 1 || v > STUDIO_MAX_TYPES) {
         known_list(known, sizeof known);
-        return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %ld (known: %s)",
-                       v, known);
+        return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %ld (known: %s)", v, known);
     }
     for (int i = 0; i < *n; i++)
         if (types[i] == v)
-            return kr_fail(err, KRS_DUPLICATE_IMAGE_TYPE, "image type %ld is listed twice",
-                           v);
+            return kr_fail(err, KRS_DUPLICATE_IMAGE_TYPE, "image type %ld is listed twice", v);
     if (*n >= STUDIO_MAX_TYPES)
-        return kr_fail(err, KRS_TOO_MANY_IMAGE_TYPES, "at most %d image types",
-                       STUDIO_MAX_TYPES);
+        return kr_fail(err, KRS_TOO_MANY_IMAGE_TYPES, "at most %d image types", STUDIO_MAX_TYPES);
     types[(*n)++] = (int)v;
     return KR_OK;
 }
@@ -289,15 +286,13 @@ enum kr_code studio_request_check(const struct studio_request *req, struct kr_er
         return kr_fail(err, KRS_BAD_IMAGE_TYPES, "no image types to make");
     for (int i = 0; i < req->ntypes; i++) {
         if (!studio_type_name(req->types[i]))
-            return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %d",
-                           req->types[i]);
+            return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %d", req->types[i]);
         if (req->types[i] == STUDIO_DIMENSION && (!req->height.set || !req->width.set))
             return kr_fail(err, KRS_DIMENSIONS_REQUIRED,
                            "image type 3 (Dimension Image) needs both height and width, such as "
                            "25mm and 12mm");
     }
     if (!studio_marketplace_ok(req->marketplace))
-        return kr_fail(err, KRS_BAD_MARKETPLACE,
-                       "marketplace must be amazon, flipkart or meesho");
+        return kr_fail(err, KRS_BAD_MARKETPLACE, "marketplace must be amazon, flipkart or meesho");
     return KR_OK;
 }

@@ -139,8 +139,7 @@ static enum kr_code verify_entry(zip_t *za, const char *name, size_t len, struct
 {
     zip_stat_t st;
     if (zip_stat(za, name, 0, &st) || !(st.valid & ZIP_STAT_SIZE) || st.size != len)
-        return kr_fail(err, KRS_ZIP_INCOMPLETE, "the ZIP lost %s while it was written",
-                       name);
+        return kr_fail(err, KRS_ZIP_INCOMPLETE, "the ZIP lost %s while it was written", name);
     return KR_OK;
 }
 
@@ -171,8 +170,7 @@ enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsign
     *out = NULL;
     *out_len = 0;
     if (n > MAX_ENTRIES)
-        return kr_fail(err, KRS_TOO_MANY_ENTRIES, "at most %d files in a ZIP",
-                       MAX_ENTRIES);
+        return kr_fail(err, KRS_TOO_MANY_ENTRIES, "at most %d files in a ZIP", MAX_ENTRIES);
     za = open_mem(NULL, 0, ZIP_TRUNCATE, &src, err);
     if (!za)
         return KR_EINTERNAL;

@@ -65,12 +65,18 @@ long fault_fired(const char *op)
 static enum kr_slug injected_slug(enum kr_code code)
 {
     static const enum kr_slug by_code[KR_CODE_COUNT] = {
-        [KR_ENOMEM] = KRS_OUT_OF_MEMORY,     [KR_EINVAL] = KRS_BAD_ARGUMENT,
-        [KR_ENOTFOUND] = KRS_NOT_FOUND,      [KR_ECONFLICT] = KRS_STORE_CONFLICT,
-        [KR_EIO] = KRS_INJECTED_FAULT,       [KR_ETIMEOUT] = KRS_TIMEOUT,
-        [KR_EUPSTREAM] = KRS_UPSTREAM_UNREACHABLE, [KR_ELIMIT] = KRS_TOO_LARGE,
-        [KR_EUNSUPPORTED] = KRS_UNSUPPORTED, [KR_EAUTH] = KRS_UNAUTHORIZED,
-        [KR_ERATELIMIT] = KRS_BUSY,          [KR_EQUOTA] = KRS_AI_QUOTA,
+        [KR_ENOMEM] = KRS_OUT_OF_MEMORY,
+        [KR_EINVAL] = KRS_BAD_ARGUMENT,
+        [KR_ENOTFOUND] = KRS_NOT_FOUND,
+        [KR_ECONFLICT] = KRS_STORE_CONFLICT,
+        [KR_EIO] = KRS_INJECTED_FAULT,
+        [KR_ETIMEOUT] = KRS_TIMEOUT,
+        [KR_EUPSTREAM] = KRS_UPSTREAM_UNREACHABLE,
+        [KR_ELIMIT] = KRS_TOO_LARGE,
+        [KR_EUNSUPPORTED] = KRS_UNSUPPORTED,
+        [KR_EAUTH] = KRS_UNAUTHORIZED,
+        [KR_ERATELIMIT] = KRS_BUSY,
+        [KR_EQUOTA] = KRS_AI_QUOTA,
         [KR_EINTERNAL] = KRS_INTERNAL,
     };
     return (unsigned)code < KR_CODE_COUNT && code != KR_OK ? by_code[code] : KRS_INTERNAL;

@@ -30,7 +30,7 @@ static void test_err(void **state)
     assert_int_equal(e.code, KR_ENOTFOUND);
     assert_string_equal(e.slug, "not_found");
     assert_string_equal(e.msg, kr_slug_meaning(KRS_NOT_FOUND));
-    kr_fail(&e, (enum kr_slug)-1, "x"); /* out of range: internal */
+    kr_fail(&e, (enum kr_slug) - 1, "x"); /* out of range: internal */
     assert_int_equal(e.slug_id, KRS_INTERNAL);
     assert_int_equal(e.code, KR_EINTERNAL);
     assert_int_equal(kr_slug_grow(KR_ELIMIT), KRS_TOO_LARGE);

@@ -202,14 +202,22 @@ static void test_error_shape_and_status_map(void **state)
     static const struct {
         enum kr_slug slug;
         long status;
-    } map[] = {{KRS_BAD_JSON, 400},       {KRS_NOT_FOUND, 404},
-               {KRS_STORE_CONFLICT, 409}, {KRS_TOO_LARGE, 413},
-               {KRS_UNSUPPORTED, 400},    {KRS_UNAUTHORIZED, 401},
-               {KRS_BUSY, 429},           {KRS_AI_QUOTA, 503},
-               {KRS_TIMEOUT, 504},        {KRS_FETCH_FAILED, 502},
-               {KRS_STORE_IO, 500},       {KRS_OUT_OF_MEMORY, 500},
-               {KRS_INTERNAL, 500},       {KRS_UNSUPPORTED_MEDIA_TYPE, 415},
-               {KRS_METHOD_NOT_ALLOWED, 405}, {KRS_AI_UNAVAILABLE, 503}};
+    } map[] = {{KRS_BAD_JSON, 400},
+               {KRS_NOT_FOUND, 404},
+               {KRS_STORE_CONFLICT, 409},
+               {KRS_TOO_LARGE, 413},
+               {KRS_UNSUPPORTED, 400},
+               {KRS_UNAUTHORIZED, 401},
+               {KRS_BUSY, 429},
+               {KRS_AI_QUOTA, 503},
+               {KRS_TIMEOUT, 504},
+               {KRS_FETCH_FAILED, 502},
+               {KRS_STORE_IO, 500},
+               {KRS_OUT_OF_MEMORY, 500},
+               {KRS_INTERNAL, 500},
+               {KRS_UNSUPPORTED_MEDIA_TYPE, 415},
+               {KRS_METHOD_NOT_ALLOWED, 405},
+               {KRS_AI_UNAVAILABLE, 503}};
     struct fx f;
     struct tu_resp r;
     char url[256], path[64];
