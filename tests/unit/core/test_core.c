@@ -55,6 +55,20 @@ static void test_err_retry(void **state)
     assert_int_equal(kr_retryable(NULL, KR_EIO), KR_EIO);
 }
 
+/* docs/<name> of the source tree (KARAT_SOURCE_DIR), NUL-terminated; free() it. */
+static char *read_doc(const char *name)
+{
+    char path[1024];
+    size_t n;
+    unsigned char *doc;
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    assert_non_null(src);
+    snprintf(path, sizeof path, "%s/docs/%s", src, name);
+    doc = tu_read_file(path, &n);
+    assert_non_null(doc);
+    return (char *)doc;
+}
+
 /* Is `status` what a failure of `code` may answer with? */
 static int status_fits(enum kr_code code, int status)
 {
@@ -118,20 +132,13 @@ static void test_err_slug_table(void **state)
  * "| `slug` | status | meaning |". */
 static void test_err_slugs_documented(void **state)
 {
-    char path[1024];
-    size_t n;
-    unsigned char *doc;
-    const char *src = getenv("KARAT_SOURCE_DIR");
+    char *doc = read_doc("API.md");
     (void)state;
-    assert_non_null(src);
-    snprintf(path, sizeof path, "%s/docs/API.md", src);
-    doc = tu_read_file(path, &n);
-    assert_non_null(doc);
     for (int i = 0; i < KRS_COUNT; i++) {
         char needle[128];
         snprintf(needle, sizeof needle, "| `%s` | %d |", kr_slug_text((enum kr_slug)i),
                  kr_slug_status((enum kr_slug)i));
-        if (!strstr((char *)doc, needle))
+        if (!strstr(doc, needle))
             fail_msg("docs/API.md's error table lacks the row \"%s\" (run scripts/gen_errors)",
                      needle);
     }
@@ -305,19 +312,12 @@ static void test_config_secrets_and_keys(void **state)
 /* Every variable of the table must be documented in docs/CONFIG.md. */
 static void test_config_documented(void **state)
 {
-    char path[1024];
-    size_t n;
-    unsigned char *doc;
-    const char *src = getenv("KARAT_SOURCE_DIR");
+    char *doc = read_doc("CONFIG.md");
     (void)state;
-    assert_non_null(src);
-    snprintf(path, sizeof path, "%s/docs/CONFIG.md", src);
-    doc = tu_read_file(path, &n);
-    assert_non_null(doc);
     for (const struct config_var *v = config_vars(); v->name; v++) {
         char needle[128];
         snprintf(needle, sizeof needle, "`%s`", v->name);
-        if (!strstr((char *)doc, needle))
+        if (!strstr(doc, needle))
             fail_msg("docs/CONFIG.md does not document %s", v->name);
     }
     free(doc);
