@@ -175,9 +175,9 @@ void api__release(struct app *app, enum app_work work, const char client[ADMIT_C
     }
 }
 
-void api__error_fields(json_t *o, const char *msg, const char *code)
+void api__error_fields(json_t *o, const char *msg, enum kr_slug slug)
 {
     json_object_set_new(o, "error", json_string(msg));
-    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "code", json_string(kr_slug_text(slug)));
     json_object_set_new(o, "detail", json_string(msg));
 }

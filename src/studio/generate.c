@@ -212,7 +212,7 @@ static json_t *item_json(int index, int type, const char *url, json_t *complianc
     json_object_set_new(o, "image_type_name", json_string(studio_type_name(type)));
     if (e) {
         json_object_set_new(o, "error", json_string(e->msg));
-        json_object_set_new(o, "code", json_string(e->slug ? e->slug : kr_code_name(e->code)));
+        json_object_set_new(o, "code", json_string(kr_slug_text(e->slug_id)));
     } else if (compliance) {
         json_object_set(o, "compliance", compliance);
     }
