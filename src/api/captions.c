@@ -63,9 +63,9 @@ static void reply_duplicate(struct http_response *res, const struct repo_match *
 static void reply_caption_failed(struct http_response *res, const struct kr_err *err,
                                  const char *name, const char *url)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "error", err->msg, "code",
-                          kr_slug_text(err->slug_id), "display_name", name,
-                          "s3_url", url, "stored", 1);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:b}", "error", err->msg, "code", kr_slug_text(err->slug_id),
+                  "display_name", name, "s3_url", url, "stored", 1);
     http_res_json(res, kr_slug_status(err->slug_id), o);
 }
 

@@ -36,8 +36,8 @@ static int parse_state(const char *s)
 
 json_t *jobs__err_json(const struct kr_err *err)
 {
-    return json_pack("{s:s, s:s, s:s}", "code", kr_slug_text(err->slug_id),
-                     "kind", kr_code_name(err->code), "message", err->msg);
+    return json_pack("{s:s, s:s, s:s}", "code", kr_slug_text(err->slug_id), "kind",
+                     kr_code_name(err->code), "message", err->msg);
 }
 
 enum kr_code jobs__err_code(json_t *error)
