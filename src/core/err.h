@@ -4,8 +4,8 @@
  * Every fallible function returns `enum kr_code` (KR_OK == 0 means success)
  * and, when it can say more, fills a caller-provided `struct kr_err`. The
  * error struct is only written on failure, so calls can be chained. The
- * layer that owns the user (HTTP handler or CLI) decides what to show:
- * api/ maps codes to HTTP statuses in one place, cli/ prints the message.
+ * layer that owns the user decides what to show: the HTTP edge answers
+ * with the slug's status (http_res_from_err), cli/ prints the message.
  * Library code never prints and never exits.
  *
  * Every failure names one slug of the error vocabulary (core/err_slugs.h,
