@@ -57,14 +57,14 @@ static enum kr_code choose(struct ai *ai, enum ai_role role, const char *setting
         ai->role[role] = providers[i];
         if ((providers[i] == &ai_gemini_ops && !ai->pool[AI_VENDOR_GEMINI].nkeys) ||
             (providers[i] == &ai_openai_ops && !ai->pool[AI_VENDOR_OPENAI].nkeys))
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s=%s but no API key for it is set (%s)",
-                           var, want,
+            return kr_fail(err, KRS_BAD_CONFIG, "%s=%s but no API key for it is set (%s)", var,
+                           want,
                            providers[i] == &ai_gemini_ops ? "GOOGLE_API_KEY"
                                                           : "OPENAI_API_KEY or API_KEY_GPT");
         return KR_OK;
     }
-    return kr_fail(err, KR_EINVAL, "bad_config",
-                   "%s: unknown provider '%s' (offline, gemini or openai)", var, want);
+    return kr_fail(err, KRS_BAD_CONFIG, "%s: unknown provider '%s' (offline, gemini or openai)",
+                   var, want);
 }
 
 static void load_pools(struct ai *ai, int concurrency)
@@ -130,9 +130,9 @@ enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_er
 
     *out = NULL;
     if (bad)
-        return kr_fail(err, KR_EINVAL, "bad_option", "AI layer: no valid %s given", bad);
+        return kr_fail(err, KRS_BAD_OPTION, "AI layer: no valid %s given", bad);
     if (!(ai = calloc(1, sizeof *ai)))
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     load_pools(ai, o->concurrency);
     ai->gemini_base = strdup(o->gemini_base);
     ai->gemini_model = strdup(o->gemini_model);
@@ -146,7 +146,7 @@ enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_er
     has_o = ai->pool[AI_VENDOR_OPENAI].nkeys > 0;
     if (!ai->gemini_base || !ai->gemini_model || !ai->gemini_image_model || !ai->openai_base ||
         !ai->openai_model || !ai->openai_image_model) {
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         goto fail;
     }
     if ((rc = choose(ai, AI_ROLE_ATTR, o->provider[AI_ROLE_ATTR], "KARAT_ATTR_PROVIDER",
@@ -218,7 +218,7 @@ enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    kr_vfail(err, KR_EUPSTREAM, "bad_model_reply", fmt, ap);
+    kr_vfail(err, KRS_BAD_MODEL_REPLY, fmt, ap);
     va_end(ap);
     return kr_retryable(err, KR_EUPSTREAM);
 }
@@ -260,8 +260,7 @@ static enum kr_code shrink_images(const struct ai *ai, const struct ai_image *in
 {
     memset(s, 0, sizeof *s);
     if (n > MAX_SEND_IMAGES)
-        return kr_fail(err, KR_ELIMIT, "too_many_images", "at most %d images per request",
-                       MAX_SEND_IMAGES);
+        return kr_fail(err, KRS_TOO_MANY_IMAGES, "at most %d images per request", MAX_SEND_IMAGES);
     for (s->n = 0; s->n < n; s->n++) {
         struct image_info info;
         struct image_px px = {0};
@@ -291,7 +290,7 @@ static enum kr_code check_images(const struct ai_image *im, size_t n, struct kr_
 {
     for (size_t i = 0; i < n; i++)
         if (!im[i].data || !im[i].len)
-            return kr_fail(err, KR_EINVAL, "missing_image", "image %zu is empty", i + 1);
+            return kr_fail(err, KRS_MISSING_IMAGE, "image %zu is empty", i + 1);
     return KR_OK;
 }
 
@@ -306,9 +305,9 @@ enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t 
     if (notes)
         *notes = NULL;
     if (!req->nimages || !req->images)
-        return kr_fail(err, KR_EINVAL, "missing_image", "attribute extraction needs a photo");
+        return kr_fail(err, KRS_MISSING_IMAGE, "attribute extraction needs a photo");
     if (!req->nfields || !req->fields)
-        return kr_fail(err, KR_EINVAL, "no_fields", "attribute extraction needs fields");
+        return kr_fail(err, KRS_NO_FIELDS, "attribute extraction needs fields");
     if ((rc = check_images(req->images, req->nimages, err)))
         return rc;
     if (ops->extract)
@@ -320,7 +319,7 @@ enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t 
     }
     if (ai__prompt_extract(req, &p)) {
         send_images_release(&send);
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     p.images = send.im;
     p.nimages = send.n;
@@ -339,11 +338,11 @@ enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
     *out = NULL;
     if ((req->kind == AI_COPY_REWRITE || req->kind == AI_COPY_TITLE) &&
         (!req->previous || !*req->previous))
-        return kr_fail(err, KR_EINVAL, "missing_text", "there is no previous text to rewrite");
+        return kr_fail(err, KRS_MISSING_TEXT, "there is no previous text to rewrite");
     if (ops->copy)
         return ops->copy(ai, req, out, err);
     if (ai__prompt_copy(req, &p))
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = structured(ai, ops, &p, out, NULL, err);
     ai__prompt_release(&p);
     return rc;
@@ -358,7 +357,7 @@ enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_i
     if ((rc = check_images(req->images, req->nimages, err)))
         return rc;
     if (!ops->image)
-        return kr_fail(err, KR_EUNSUPPORTED, "unsupported", "%s cannot generate images", ops->name);
+        return kr_fail(err, KRS_UNSUPPORTED, "%s cannot generate images", ops->name);
     return ops->image(ai, req, out, err);
 }
 

@@ -48,7 +48,7 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
     if (!text || !url) {
         free(text);
         free(url);
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     struct net_request req = {.method = "POST",
                               .url = url,
@@ -84,13 +84,13 @@ static enum kr_code first_parts(json_t *root, json_t **parts, const char **finis
         const char *why = json_string_value(
             json_object_get(json_object_get(root, "promptFeedback"), "blockReason"));
         if (why)
-            return kr_fail(err, KR_EUPSTREAM, "blocked_prompt",
-                           "gemini blocked the request (blockReason %s)", why);
+            return kr_fail(err, KRS_BLOCKED_PROMPT, "gemini blocked the request (blockReason %s)",
+                           why);
         return ai__bad_reply(err, "gemini: the reply has no candidates");
     }
     fr = json_string_value(json_object_get(c, "finishReason"));
     if (safety_stop(fr))
-        return kr_fail(err, KR_EUPSTREAM, "blocked_reply", "gemini stopped the reply (%s)", fr);
+        return kr_fail(err, KRS_BLOCKED_REPLY, "gemini stopped the reply (%s)", fr);
     *parts = json_object_get(json_object_get(c, "content"), "parts");
     *finish = fr;
     return KR_OK;
@@ -131,14 +131,14 @@ static enum kr_code gemini_structured(struct ai *ai, const struct ai_prompt *p, 
     json_t *body, *root = NULL;
     enum kr_code rc;
     if (!parts)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     body =
         json_pack("{s:{s:[{s:s}]},s:[{s:s,s:o}],s:{s:f,s:i,s:s,s:o}}", "systemInstruction", "parts",
                   "text", p->system, "contents", "role", "user", "parts", parts, "generationConfig",
                   "temperature", p->temperature, "maxOutputTokens", 2048, "responseMimeType",
                   "application/json", "responseSchema", ai__schema_gemini(p->fields, p->nfields));
     if (!body)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = call(ai, ai->gemini_model, body, &root, err);
     if (!rc)
         rc = reply_object(root, obj, err);
@@ -191,8 +191,7 @@ static enum kr_code image_from_parts(json_t *parts, const char *fr, struct ai_im
         util_strlcpy(out->mime, mime ? mime : "image/png", sizeof out->mime);
         return KR_OK;
     }
-    return kr_fail(err, KR_EUPSTREAM, "no_image", "gemini returned no image (%s)",
-                   fr ? fr : "no finishReason");
+    return kr_fail(err, KRS_NO_IMAGE, "gemini returned no image (%s)", fr ? fr : "no finishReason");
 }
 
 static enum kr_code gemini_image(struct ai *ai, const struct ai_image_req *req,
@@ -204,12 +203,12 @@ static enum kr_code gemini_image(struct ai *ai, const struct ai_image_req *req,
     const char *fr = NULL;
     enum kr_code rc;
     if (!parts)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     body = json_pack("{s:[{s:s,s:o}],s:{s:[s,s],s:{s:s}}}", "contents", "role", "user", "parts",
                      parts, "generationConfig", "responseModalities", "TEXT", "IMAGE",
                      "imageConfig", "aspectRatio", aspect_for(req->width, req->height));
     if (!body)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = call(ai, ai->gemini_image_model, body, &root, err);
     if (!rc)
         rc = first_parts(root, &cparts, &fr, err);

@@ -286,7 +286,7 @@ enum kr_code ai_measure_image(const struct ai_image *img, long long max_pixels,
 
     memset(out, 0, sizeof *out);
     if (!img || !img->data || !img->len)
-        return kr_fail(err, KR_EINVAL, "missing_image", "no image to measure");
+        return kr_fail(err, KRS_MISSING_IMAGE, "no image to measure");
     rc = image_load(img->data, img->len, &o, &px, &info, err);
     if (rc)
         return rc;

@@ -195,7 +195,7 @@ static enum kr_code offline_image(struct ai *ai, const struct ai_image_req *req,
                                   struct ai_image_out *out, struct kr_err *err)
 {
     (void)ai, (void)req, (void)out;
-    return kr_fail(err, KR_EUNSUPPORTED, "unsupported", "offline provider cannot generate scenes");
+    return kr_fail(err, KRS_UNSUPPORTED, "offline provider cannot generate scenes");
 }
 
 const struct ai_provider_ops ai_offline_ops = {

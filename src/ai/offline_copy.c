@@ -223,7 +223,7 @@ enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json
     buf_release(&f.details);
     json_decref(f.keywords);
     if (!o) {
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     *out = o;
     return KR_OK;

@@ -36,7 +36,7 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
     enum kr_code rc;
     char *url = v1_url(ai->openai_base, path);
     if (!url)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     req.url = url;
     req.method = "POST";
     req.max_response = 64u << 20;
@@ -52,7 +52,7 @@ static enum kr_code post_json(struct ai *ai, const char *path, json_t *body, jso
     char *text = json_dumps(body, JSON_COMPACT);
     enum kr_code rc;
     if (!text)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     struct net_request req = {.headers = hdrs, .body = text, .body_len = strlen(text)};
     rc = post(ai, path, &req, root, err);
     free(text);
@@ -89,11 +89,9 @@ static enum kr_code chat_object(json_t *root, json_t **obj, struct kr_err *err)
     const char *refusal = json_string_value(json_object_get(msg, "refusal"));
     const char *content = json_string_value(json_object_get(msg, "content"));
     if (refusal)
-        return kr_fail(err, KR_EUPSTREAM, "blocked_reply", "openai: the model refused: %.200s",
-                       refusal);
+        return kr_fail(err, KRS_BLOCKED_REPLY, "openai: the model refused: %.200s", refusal);
     if (fr && strcmp(fr, "content_filter") == 0)
-        return kr_fail(err, KR_EUPSTREAM, "blocked_reply",
-                       "openai: the content filter stopped the reply");
+        return kr_fail(err, KRS_BLOCKED_REPLY, "openai: the content filter stopped the reply");
     if (!ch)
         return ai__bad_reply(err, "openai: the reply has no choices");
     if (fr && strcmp(fr, "stop") != 0)
@@ -109,14 +107,14 @@ static enum kr_code openai_structured(struct ai *ai, const struct ai_prompt *p, 
     json_t *content = user_content(p), *body, *root = NULL;
     enum kr_code rc;
     if (!content)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     body = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:o}],s:f,s:{s:s,s:{s:s,s:b,s:o}}}", "model",
                      ai->openai_model, "messages", "role", "system", "content", p->system, "role",
                      "user", "content", content, "temperature", p->temperature, "response_format",
                      "type", "json_schema", "json_schema", "name", "karat_reply", "strict", 1,
                      "schema", ai__schema_openai(p->fields, p->nfields));
     if (!body)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = post_json(ai, "/chat/completions", body, &root, err);
     if (!rc)
         rc = chat_object(root, obj, err);
@@ -153,14 +151,14 @@ static enum kr_code edit(struct ai *ai, const struct ai_image_req *req, json_t *
     const char *size = size_for(req->width, req->height);
     size_t n = 0;
     if (req->nimages > 16)
-        return kr_fail(err, KR_EINVAL, "too_many_images", "openai takes at most 16 images");
+        return kr_fail(err, KRS_PROVIDER_IMAGE_LIMIT, "openai takes at most 16 images");
     parts[n++] = (struct net_part){"model", NULL, NULL, ai->openai_image_model,
                                    strlen(ai->openai_image_model)};
     for (size_t i = 0; i < req->nimages; i++) {
         const char *mime = req->images[i].mime ? req->images[i].mime : "image/jpeg";
         const char *ext = ext_for(mime);
         if (!ext)
-            return kr_fail(err, KR_EINVAL, "unsupported_image",
+            return kr_fail(err, KRS_UNSUPPORTED_IMAGE,
                            "openai edits take PNG, JPEG or WebP, not %s", mime);
         snprintf(names[i], sizeof names[i], "image%zu.%s", i, ext);
         parts[n++] =
@@ -180,7 +178,7 @@ static enum kr_code openai_image(struct ai *ai, const struct ai_image_req *req,
     const char *b64;
     enum kr_code rc;
     if (!req->prompt || !*req->prompt)
-        return kr_fail(err, KR_EINVAL, "missing_prompt", "an image request needs a prompt");
+        return kr_fail(err, KRS_MISSING_PROMPT, "an image request needs a prompt");
     if (req->nimages) {
         rc = edit(ai, req, &root, err);
     } else {
@@ -194,7 +192,7 @@ static enum kr_code openai_image(struct ai *ai, const struct ai_image_req *req,
     b64 = json_string_value(
         json_object_get(json_array_get(json_object_get(root, "data"), 0), "b64_json"));
     if (!b64) {
-        rc = kr_fail(err, KR_EUPSTREAM, "no_image", "openai returned no image");
+        rc = kr_fail(err, KRS_NO_IMAGE, "openai returned no image");
         goto out;
     }
     out->data = ai__b64_decode(b64, strlen(b64), &out->len);

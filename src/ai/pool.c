@@ -264,11 +264,10 @@ static enum kr_code out_of_keys(enum ai_vendor vendor, enum ai_key_state why, co
 {
     const char *who = vendor == AI_VENDOR_GEMINI ? "gemini" : "openai";
     if (why == AI_KEY_AUTH)
-        return kr_fail(err, KR_EUPSTREAM, "ai_auth", "%s: no valid API key (%s)", who, last);
+        return kr_fail(err, KRS_AI_AUTH, "%s: no valid API key (%s)", who, last);
     if (why == AI_KEY_QUOTA)
-        return kr_fail(err, KR_EQUOTA, "ai_quota", "%s: quota exhausted on every key (%s)", who,
-                       last);
-    return kr_fail(err, KR_ERATELIMIT, "ai_rate_limited", "%s: rate limited (%s)", who, last);
+        return kr_fail(err, KRS_AI_QUOTA, "%s: quota exhausted on every key (%s)", who, last);
+    return kr_fail(err, KRS_AI_RATE_LIMITED, "%s: rate limited (%s)", who, last);
 }
 
 enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
@@ -280,7 +279,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
     enum kr_code rc;
 
     if (p->nkeys == 0)
-        return kr_fail(err, KR_EUNSUPPORTED, "ai_no_key", "%s: no API key configured", who);
+        return kr_fail(err, KRS_AI_NO_KEY, "%s: no API key configured", who);
     for (int tries = 0; tries < ai->tune.max_attempts;) {
         int idx;
         double wait;
@@ -297,7 +296,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
         tries++;
         rc = attempt(ai, vendor, idx, req, resp, err);
         if (rc == KR_ETIMEOUT)
-            return kr_fail(err, KR_ETIMEOUT, "ai_timeout", "%s: no reply within %ld ms", who,
+            return kr_fail(err, KRS_AI_TIMEOUT, "%s: no reply within %ld ms", who,
                            ai->tune.timeout_ms);
         if (rc == KR_ELIMIT || rc == KR_ENOMEM || rc == KR_EINVAL)
             return rc;
@@ -331,7 +330,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
                                       : backoff_ms(&ai->tune, tries - 1)));
             break;
         case V_FAIL:
-            return kr_fail(err, KR_EUPSTREAM, "ai_request_failed", "%s: %s", who, last);
+            return kr_fail(err, KRS_AI_REQUEST_FAILED, "%s: %s", who, last);
         }
     }
     {
@@ -342,8 +341,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
         if (idx < 0 && (why == AI_KEY_QUOTA || why == AI_KEY_AUTH))
             return out_of_keys(vendor, why, last, err);
     }
-    return kr_fail(err, resp->status == 429 ? KR_ERATELIMIT : KR_EUPSTREAM,
-                   resp->status == 429 ? "ai_rate_limited" : "ai_unavailable",
+    return kr_fail(err, resp->status == 429 ? KRS_AI_RATE_LIMITED : KRS_AI_FAILED,
                    "%s: gave up after %d attempts (%s)", who, ai->tune.max_attempts, last);
 }
 

@@ -31,7 +31,7 @@ int api__admit(struct app *app, enum app_work work, struct http_request *req,
 void api__release(struct app *app, enum app_work work, const char client[ADMIT_CLIENT_LEN]);
 /* The error fields of an answer that carries more than an error:
  * "error" and "detail" (the message; FastAPI clients read detail), "code". */
-void api__error_fields(json_t *o, const char *msg, const char *code);
+void api__error_fields(json_t *o, const char *msg, enum kr_slug slug);
 /* {"id", ["score",] "distance", "path"} */
 json_t *api__match_json(const struct repo_match *m, int with_score);
 

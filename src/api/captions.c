@@ -42,12 +42,6 @@ json_t *api_caption_json(const struct caption_result *c, const char *type)
     return o;
 }
 
-/* Our provider failing on credentials is not the client's 401. */
-static int ai_status(const struct kr_err *err)
-{
-    return err->code == KR_EAUTH ? 503 : http_status_for(err->code);
-}
-
 static int want_check(const char *v)
 {
     return !v || !*v || util_streq_ci(v, "yes") || util_parse_bool(v) == 1;
@@ -69,10 +63,10 @@ static void reply_duplicate(struct http_response *res, const struct repo_match *
 static void reply_caption_failed(struct http_response *res, const struct kr_err *err,
                                  const char *name, const char *url)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "error", err->msg, "code",
-                          err->slug ? err->slug : kr_code_name(err->code), "display_name", name,
-                          "s3_url", url, "stored", 1);
-    http_res_json(res, ai_status(err), o);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s,s:b}", "error", err->msg, "code", kr_slug_text(err->slug_id),
+                  "display_name", name, "s3_url", url, "stored", 1);
+    http_res_json(res, kr_slug_status(err->slug_id), o);
 }
 
 void api_generate_caption(struct http_request *req, struct http_response *res, void *app_)
@@ -88,14 +82,14 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     if (!api_bucket_arg(app, req, res, bucket, sizeof bucket))
         return;
     if (!type || !*type || strlen(type) > 100) {
-        http_res_error(res, 400, "missing_field",
+        http_res_error(res, KRS_MISSING_FIELD,
                        "type is required (e.g. earrings), at most 100 characters");
         return;
     }
     if (!(f = api__image_file(req, res, "file")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     api__display_name(f->filename, name, sizeof name);
@@ -127,11 +121,11 @@ static const char *text_arg(struct http_request *req, struct http_response *res,
 {
     const char *v = http_req_arg(req, n);
     if (!v || !*v) {
-        http_res_error(res, 400, "missing_field", "%s is required", n);
+        http_res_error(res, KRS_MISSING_FIELD, "%s is required", n);
         return NULL;
     }
     if (strlen(v) > MAX_TEXT_ARG) {
-        http_res_error(res, 413, "too_large", "%s is longer than %d bytes", n, MAX_TEXT_ARG);
+        http_res_error(res, KRS_TOO_LARGE, "%s is longer than %d bytes", n, MAX_TEXT_ARG);
         return NULL;
     }
     return v;
@@ -146,8 +140,8 @@ static void reply_text(struct http_response *res, enum kr_code rc, const struct 
     if (rc || !json_is_string(s)) {
         struct kr_err e = *err;
         if (!rc)
-            kr_fail(&e, KR_EUPSTREAM, "bad_model_reply", "the model returned no text");
-        http_res_error(res, ai_status(&e), e.slug ? e.slug : "ai_failed", "%s", e.msg);
+            kr_fail(&e, KRS_BAD_MODEL_REPLY, "the model returned no text");
+        http_res_from_err(res, &e);
         json_decref(out);
         return;
     }
@@ -167,7 +161,7 @@ void api_regenerate(struct http_request *req, struct http_response *res, void *a
     if (!(prev = text_arg(req, res, "previous_prompt")) || !(style = text_arg(req, res, "style")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     struct ai_copy_req cr = {.kind = AI_COPY_REWRITE, .previous = prev, .style = style};
@@ -186,7 +180,7 @@ void api_regenerate_title(struct http_request *req, struct http_response *res, v
         !(attrs = text_arg(req, res, "attributes")))
         return;
     if (!app->ai) {
-        http_res_error(res, 503, "ai_unavailable", "the AI layer is not configured");
+        http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
         return;
     }
     a = json_pack("{s:s,s:s}", "color", color, "attributes", attrs);

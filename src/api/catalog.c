@@ -92,8 +92,7 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
             return rc;
         }
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
-            return kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d images",
-                           app->cfg->max_batch);
+            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images", app->cfg->max_batch);
         new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
                 sizeof url);
         json_array_append_new(refs, json_string(url));
@@ -156,8 +155,7 @@ static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_
             : json_is_string(v)   ? util_parse_bool(json_string_value(v))
                                   : -1;
     if (b < 0) {
-        http_res_error(res, 400, "invalid_argument", "%s must be true or false (yes/no, 1/0)",
-                       name);
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be true or false (yes/no, 1/0)", name);
         return -1;
     }
     *out = b;
@@ -176,7 +174,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
     if (!http_req_is_form(req) && !(p->body = http_req_json(req, res)))
         return -1;
     if (p->body && !json_is_object(p->body)) {
-        http_res_error(res, 400, "bad_json", "expected a JSON object");
+        http_res_error(res, KRS_BAD_JSON, "expected a JSON object");
         return -1;
     }
     p->tmp = json_array();
@@ -190,7 +188,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
         flag_arg(arg(req, p->body, "append", p->tmp), "append", 0, &p->r.append, res))
         return -1;
     if (!p->r.marketplace || !p->r.product_type) {
-        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        http_res_error(res, KRS_MISSING_FIELD, "type and marketplace are required");
         return -1;
     }
     rc = catalog_list_arg(arg(req, p->body, "image_urls", p->tmp), max, CATALOG_MAX_REF,
@@ -212,17 +210,36 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
 
 /* ---- submit, then wait or not ---- */
 
-/* A failed job: the status of its error's code, or of the code its failed
- * items share (so a batch of refused URLs is a 400, not a 502). */
-static void respond_failed(struct http_response *res, json_t *st, const char *id,
-                           const struct jobs_outcome *oc)
+/* The status of a stored error {"code": slug}; a slug this build does not
+ * know (written by another version) answers as a failed job. */
+static int stored_status(json_t *error)
 {
-    json_t *e = json_object_get(st, "error");
+    int s = kr_slug_find(json_string_value(json_object_get(error, "code")));
+    return kr_slug_status(s < 0 ? KRS_JOB_FAILED : (enum kr_slug)s);
+}
+
+/* A failed job: the status its failed items' slugs share (so a batch of
+ * refused URLs is a 400, not a 502), else the status of the job's error. */
+static void respond_failed(struct http_response *res, json_t *st, const char *id)
+{
+    json_t *e = json_object_get(st, "error"), *item;
+    int shared = -1;
+    size_t i;
+
+    json_array_foreach(json_object_get(st, "items"), i, item)
+    {
+        json_t *ie = json_object_get(item, "error");
+        int s;
+        if (!json_is_object(ie))
+            continue;
+        s = stored_status(ie);
+        shared = shared == -1 || shared == s ? s : 0;
+    }
     json_t *body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error",
                              json_object_get(e, "message"), "code", json_object_get(e, "code"),
                              "detail", json_object_get(e, "message"), "job_id", id, "items",
                              json_object_get(st, "items"));
-    http_res_json(res, http_status_for(oc->items_code ? oc->items_code : oc->code), body);
+    http_res_json(res, shared > 0 ? shared : stored_status(e), body);
 }
 
 /* Submit the job (it takes the client's reserved slot) and answer with its
@@ -260,7 +277,7 @@ static void respond_job(struct app *app, struct http_request *req, struct http_r
         json_object_set_new(out, "job_id", json_string(id));
         http_res_json(res, 200, out);
     } else {
-        respond_failed(res, st, id, &oc);
+        respond_failed(res, st, id);
     }
     json_decref(st);
 }
@@ -270,7 +287,7 @@ static int ready(struct app *app, struct http_response *res)
 {
     if (app->catalog)
         return 1;
-    http_res_error(res, 503, "unavailable", "the catalog pipeline is not running");
+    http_res_error(res, KRS_UNAVAILABLE, "the catalog pipeline is not running");
     return 0;
 }
 
@@ -309,7 +326,7 @@ static enum kr_code int_list(json_t *strings, json_t *out, struct kr_err *err)
         char *end;
         long n = strtol(json_string_value(v), &end, 10);
         if (*end || n < 1 || n > 1000)
-            return kr_fail(err, KR_EINVAL, "bad_group_sizes",
+            return kr_fail(err, KRS_BAD_GROUP_SIZES,
                            "group_sizes must be positive integers, got '%s'", json_string_value(v));
         json_array_append_new(out, json_integer(n));
     }
@@ -392,7 +409,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     if (!ready(app, res))
         return;
     if (!f && !http_req_files(req, NULL, &f, 1)) {
-        http_res_error(res, http_req_is_form(req) ? 400 : 415, "missing_file",
+        http_res_error(res, http_req_is_form(req) ? KRS_MISSING_FILE : KRS_UNSUPPORTED_MEDIA_TYPE,
                        "send the .xlsx template as multipart/form-data in the field 'file'");
         return;
     }
@@ -440,7 +457,7 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
     mp = body ? json_string_value(json_object_get(body, "marketplace"))
               : http_req_arg(req, "marketplace");
     if (!type || !mp) {
-        http_res_error(res, 400, "missing_field", "type and marketplace are required");
+        http_res_error(res, KRS_MISSING_FIELD, "type and marketplace are required");
         return;
     }
     if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
@@ -467,7 +484,7 @@ void api_job_status(struct http_request *req, struct http_response *res, void *a
     json_t *st = NULL, *result;
 
     if (!app->jobs) {
-        http_res_error(res, 503, "unavailable", "the job runner is not running");
+        http_res_error(res, KRS_UNAVAILABLE, "the job runner is not running");
         return;
     }
     if (jobs_status(app->jobs, http_req_param(req, "id"), &st, &err)) {

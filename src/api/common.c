@@ -22,7 +22,7 @@ const char *api_bucket_arg(struct app *app, struct http_request *req, struct htt
     if (config_bucket_for(app->cfg, site, bucket, n))
         return bucket;
     config_website_list(app->cfg, names, sizeof names);
-    http_res_error(res, 400, "invalid_website", "Invalid website. Use %s", names);
+    http_res_error(res, KRS_INVALID_WEBSITE, "Invalid website. Use %s", names);
     return NULL;
 }
 
@@ -39,8 +39,8 @@ int api__int_arg(struct http_request *req, struct http_response *res, const char
     }
     n = strtol(v, &end, 10);
     if (*end || n < lo || n > hi) {
-        http_res_error(res, 400, "invalid_argument", "%s must be an integer from %d to %d", name,
-                       lo, hi);
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be an integer from %d to %d", name, lo,
+                       hi);
         return -1;
     }
     *out = (int)n;
@@ -58,7 +58,7 @@ int api__bool_arg(struct http_request *req, struct http_response *res, const cha
     }
     b = util_parse_bool(v);
     if (b < 0) {
-        http_res_error(res, 400, "invalid_argument", "%s must be yes or no", name);
+        http_res_error(res, KRS_INVALID_ARGUMENT, "%s must be yes or no", name);
         return -1;
     }
     *out = b;
@@ -71,14 +71,14 @@ const struct http_file *api__image_file(struct http_request *req, struct http_re
     const struct http_file *f = http_req_file(req, field);
     if (!f) {
         if (http_req_is_form(req))
-            http_res_error(res, 400, "missing_file", "missing file field '%s'", field);
+            http_res_error(res, KRS_MISSING_FILE, "missing file field '%s'", field);
         else
-            http_res_error(res, 415, "unsupported_media_type",
+            http_res_error(res, KRS_UNSUPPORTED_MEDIA_TYPE,
                            "send the image as multipart/form-data in the field '%s'", field);
         return NULL;
     }
     if (f->len == 0) {
-        http_res_error(res, 400, "empty_file", "the uploaded file '%s' is empty", field);
+        http_res_error(res, KRS_EMPTY_FILE, "the uploaded file '%s' is empty", field);
         return NULL;
     }
     return f;
@@ -175,9 +175,9 @@ void api__release(struct app *app, enum app_work work, const char client[ADMIT_C
     }
 }
 
-void api__error_fields(json_t *o, const char *msg, const char *code)
+void api__error_fields(json_t *o, const char *msg, enum kr_slug slug)
 {
     json_object_set_new(o, "error", json_string(msg));
-    json_object_set_new(o, "code", json_string(code));
+    json_object_set_new(o, "code", json_string(kr_slug_text(slug)));
     json_object_set_new(o, "detail", json_string(msg));
 }

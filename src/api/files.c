@@ -41,14 +41,14 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
     char sha[65];
 
     if (!bucket || !key || !config_bucket_known(app->cfg, bucket) || !blob_name_ok(key, 1)) {
-        http_res_error(res, 404, "not_found", "no such file");
+        http_res_error(res, KRS_NOT_FOUND, "no such file");
         return;
     }
     buf_init(&b, (size_t)app->cfg->max_upload_bytes * 8);
     if (repo_get_file(app->repo, bucket, key, &b, sha, &err)) {
         buf_release(&b);
         if (err.code == KR_ENOTFOUND)
-            http_res_error(res, 404, "not_found", "no such file");
+            http_res_error(res, KRS_NOT_FOUND, "no such file");
         else
             http_res_from_err(res, &err);
         return;

@@ -154,8 +154,8 @@ static json_t *delete_one(struct app *app, const char *url, int *deleted, struct
     } else {
         json_object_set_new(o, "deleted", json_false());
         json_object_set_new(o, "error", json_string(err.msg));
-        json_object_set_new(o, "code", json_string(err.slug ? err.slug : "error"));
-        if (http_status_for(err.code) >= 500)
+        json_object_set_new(o, "code", json_string(kr_slug_text(err.slug_id)));
+        if (kr_slug_status(err.slug_id) >= 500)
             *failed = err;
     }
     return o;
@@ -167,14 +167,15 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
     json_t *body = http_req_json(req, res), *results, *o;
     const char *list;
     char *copy, *save = NULL;
-    int total = 0, deleted = 0, status = 404;
+    int total = 0, deleted = 0;
     struct kr_err failed = {0};
 
     if (!body)
         return;
     list = json_string_value(json_object_get(body, "s3_url"));
     if (!list || strspn(list, " \t,") == strlen(list)) {
-        http_res_error(res, 400, "missing_field", "s3_url (a comma-separated list of URLs) is required");
+        http_res_error(res, KRS_MISSING_FIELD,
+                       "s3_url (a comma-separated list of URLs) is required");
         return;
     }
     copy = strdup(list);
@@ -193,10 +194,10 @@ void api_delete_image(struct http_request *req, struct http_response *res, void 
                                                  : deleted ? "partial" : "failed"));
     json_object_set_new(o, "results", results);
     if (!deleted && failed.code) {
-        status = http_status_for(failed.code);
-        api__error_fields(o, failed.msg, failed.slug ? failed.slug : "error");
+        api__error_fields(o, failed.msg, failed.slug_id);
     } else if (!deleted) {
-        api__error_fields(o, "Image not found", "not_found");
+        failed.slug_id = KRS_NOT_FOUND;
+        api__error_fields(o, "Image not found", KRS_NOT_FOUND);
     }
-    http_res_json(res, deleted ? 200 : status, o);
+    http_res_json(res, deleted ? 200 : kr_slug_status(failed.slug_id), o);
 }

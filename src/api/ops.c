@@ -42,7 +42,7 @@ void api_metrics(struct http_request *req, struct http_response *res, void *app_
     buf_init(&out, 0);
     if (http_metrics_render(&out)) {
         buf_release(&out);
-        http_res_error(res, 500, "internal", "could not render metrics");
+        http_res_error(res, KRS_INTERNAL, "could not render metrics");
         return;
     }
     http_res_bytes(res, 200, "text/plain; version=0.0.4", out.data, out.len);

@@ -35,7 +35,7 @@ static enum kr_code rs_put(struct studio_store *s, const char *name, const void 
     char key[300];
     enum kr_code rc;
     if (util_fmt(key, sizeof key, GEN_PREFIX "%s", name))
-        return kr_fail(err, KR_EINVAL, "bad_name", "output name too long");
+        return kr_fail(err, KRS_BAD_NAME, "output name too long");
     rc = repo_put_file(r->repo, r->bucket, key, data, n, err);
     if (!rc)
         repo_url_for(r->repo, r->bucket, key, url, url_len);
@@ -50,7 +50,7 @@ static enum kr_code rs_name_of(struct studio_store *s, const char *url, char *na
     enum kr_code rc = repo_parse_url(r->repo, url, bucket, sizeof bucket, key, sizeof key, err);
     if (rc || strcmp(bucket, r->bucket) != 0 || strncmp(key, GEN_PREFIX, strlen(GEN_PREFIX)) ||
         strchr(key + strlen(GEN_PREFIX), '/'))
-        return kr_fail(err, KR_EINVAL, "not_generated_file",
+        return kr_fail(err, KRS_NOT_GENERATED_FILE,
                        "%.200s is not a file Karat generated (%s/" GEN_PREFIX "...)",
                        url ? url : "(none)", r->bucket);
     util_strlcpy(name, key + strlen(GEN_PREFIX), n);
@@ -94,7 +94,7 @@ static int read_source(struct app *app, const char *url, const char *field, stru
     buf_init(b, (size_t)app->cfg->max_upload_bytes);
     rc = repo_parse_url(app->repo, url, bucket, sizeof bucket, key, sizeof key, &err);
     if (rc) {
-        http_res_error(res, 400, "not_karat_url",
+        http_res_error(res, KRS_NOT_KARAT_URL,
                        "%s must be a Karat file URL (.../files/BUCKET/KEY); Karat does not fetch "
                        "other URLs",
                        field);
@@ -102,7 +102,7 @@ static int read_source(struct app *app, const char *url, const char *field, stru
     }
     rc = repo_read_url(app->repo, url, b, &err);
     if (rc == KR_ENOTFOUND) {
-        http_res_error(res, 400, "source_not_found", "Failed to fetch image from URL: %.300s", url);
+        http_res_error(res, KRS_SOURCE_NOT_FOUND, "Failed to fetch image from URL: %.300s", url);
         return -1;
     }
     if (rc) {
@@ -144,7 +144,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
     studio_env_from_config(app->cfg, app->ai, NULL, &env);
     url = source_url(body);
     if (!url) {
-        http_res_error(res, 400, "missing_s3_urls", "s3_urls must hold the photo's Karat URL");
+        http_res_error(res, KRS_MISSING_S3_URLS, "s3_urls must hold the photo's Karat URL");
         return;
     }
     env.pool = app->studio_pool;
@@ -176,7 +176,7 @@ static int regen_options(struct http_request *req, struct http_response *res,
     if (api__int_arg(req, res, "prompt_index", -1, 0, 63, &rq->prompt_index))
         return -1;
     if (!pt || studio_product_parse(pt, &rq->product, &err) || rq->prompt_index < 0) {
-        http_res_error(res, 400, "invalid_argument", "Invalid product_type or prompt_index");
+        http_res_error(res, KRS_INVALID_ARGUMENT, "Invalid product_type or prompt_index");
         return -1;
     }
     if (((v = http_req_arg(req, "height")) && *v && studio_length_parse(v, &rq->height, &err)) ||
@@ -210,7 +210,7 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     rq.old_zip_url = http_req_arg(req, "old_zip_url");
     if (!orig || !*orig || !rq.old_generated_url || !*rq.old_generated_url || !rq.old_zip_url ||
         !*rq.old_zip_url) {
-        http_res_error(res, 400, "missing_field",
+        http_res_error(res, KRS_MISSING_FIELD,
                        "original_image_url, old_generated_url, old_zip_url, product_type and "
                        "prompt_index are required");
         return;

@@ -38,7 +38,7 @@ static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct 
     if (repo_own_url(a->repo, ref)) /* the one own-URL rule, in repo/ */
         return repo_read_url(a->repo, ref, out, err);
     if (!net_url_ok(ref))
-        return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");
+        return kr_fail(err, KRS_URL_REFUSED, "only http and https URLs can be fetched");
     o.max_bytes = out->max;
     o.timeout_ms = FETCH_TIMEOUT_MS;
     o.max_redirects = FETCH_MAX_REDIRECTS;
@@ -116,7 +116,7 @@ enum kr_code app_open(const struct config *cfg, const char *public_base, struct 
 
     *out = NULL;
     if (!a)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     a->cfg = cfg;
     if ((rc = repo_open(cfg, public_base, &a->repo, err)) || (rc = net_global_init(err)) ||
         (rc = ai_open(cfg, &a->ai, err)) ||

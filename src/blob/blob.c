@@ -41,15 +41,15 @@ enum kr_code blob_backend_add(const struct blob_ops *ops, struct kr_err *err)
     size_t i = 0;
 
     if (!ops || !ops->name)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_backend_add: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_backend_add: missing argument");
     if (blob_backend(ops->name))
-        return blob_backend(ops->name) == ops ? KR_OK
-                                               : kr_fail(err, KR_ECONFLICT, "backend_exists",
-                                                         "blob: backend '%s' exists", ops->name);
+        return blob_backend(ops->name) == ops
+                   ? KR_OK
+                   : kr_fail(err, KRS_BACKEND_EXISTS, "blob: backend '%s' exists", ops->name);
     while (i < sizeof added / sizeof added[0] && added[i])
         i++;
     if (i == sizeof added / sizeof added[0])
-        return kr_fail(err, KR_ELIMIT, "too_many_backends", "blob: no room for another backend");
+        return kr_fail(err, KRS_TOO_MANY_BACKENDS, "blob: no room for another backend");
     added[i] = ops;
     return KR_OK;
 }
@@ -88,11 +88,11 @@ int blob_name_ok(const char *s, int allow_slash)
 static enum kr_code check(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
     if (!b)
-        return kr_fail(err, KR_EINVAL, "blob_closed", "blob: no backend");
+        return kr_fail(err, KRS_BLOB_CLOSED, "blob: no backend");
     if (!blob_name_ok(bucket, 0))
-        return kr_fail(err, KR_EINVAL, "bad_bucket", "blob: invalid bucket name");
+        return kr_fail(err, KRS_BAD_BUCKET, "blob: invalid bucket name");
     if (!blob_name_ok(key, 1))
-        return kr_fail(err, KR_EINVAL, "bad_key", "blob: invalid object key");
+        return kr_fail(err, KRS_BAD_KEY, "blob: invalid object key");
     return KR_OK;
 }
 
@@ -102,10 +102,10 @@ enum kr_code blob_open(const char *backend, const char *location, struct blob **
     const struct blob_ops *ops = blob_backend(backend);
 
     if (!out || !location)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_open: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_open: missing argument");
     *out = NULL;
     if (!ops)
-        return kr_fail(err, KR_EUNSUPPORTED, "unknown_backend", "blob: unknown backend '%s'",
+        return kr_fail(err, KRS_UNKNOWN_BACKEND, "blob: unknown backend '%s'",
                        backend ? backend : "(null)");
     return ops->open(location, out, err);
 }
@@ -117,7 +117,7 @@ enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, con
     if (rc)
         return rc;
     if (!data && n)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_stage: NULL data");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stage: NULL data");
     return b->ops->stage(b, bucket, key, data, n, err);
 }
 
@@ -146,7 +146,7 @@ enum kr_code blob_put(struct blob *b, const char *bucket, const char *key, const
     if (rc)
         return rc;
     if (!data && n)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_put: NULL data");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_put: NULL data");
     return b->ops->put(b, bucket, key, data, n, err);
 }
 
@@ -157,7 +157,7 @@ enum kr_code blob_get(struct blob *b, const char *bucket, const char *key, struc
     if (rc)
         return rc;
     if (!out)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_get: NULL buffer");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_get: NULL buffer");
     return b->ops->get(b, bucket, key, out, err);
 }
 
@@ -168,7 +168,7 @@ enum kr_code blob_stat(struct blob *b, const char *bucket, const char *key, long
     if (rc)
         return rc;
     if (!size)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_stat: NULL size");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stat: NULL size");
     return b->ops->stat(b, bucket, key, size, err);
 }
 
@@ -183,7 +183,7 @@ enum kr_code blob_list(struct blob *b, int staged,
                        struct kr_err *err)
 {
     if (!b || !cb)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "blob_list: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_list: missing argument");
     return b->ops->list(b, staged ? 1 : 0, cb, ctx, err);
 }
 

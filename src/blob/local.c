@@ -54,7 +54,7 @@ static struct local_blob *local_of(struct blob *b)
 
 static enum kr_code io_fail(struct kr_err *err, const char *what, const char *path)
 {
-    return kr_fail(err, KR_EIO, "blob_io", "blob: %s %s: %s", what, path, strerror(errno));
+    return kr_fail(err, KRS_BLOB_IO, "blob: %s %s: %s", what, path, strerror(errno));
 }
 
 static enum kr_code fsync_fd(int fd, const char *rel, struct kr_err *err)
@@ -119,14 +119,14 @@ static enum kr_code local_open(const char *location, struct blob **out, struct k
     while (len > 1 && location[len - 1] == '/')
         len--;
     if (len == 0)
-        return kr_fail(err, KR_EINVAL, "bad_location", "blob: empty directory");
+        return kr_fail(err, KRS_BAD_LOCATION, "blob: empty directory");
     lb = calloc(1, sizeof *lb);
     if (!lb)
-        return kr_fail(err, KR_ENOMEM, NULL, "blob: out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "blob: out of memory");
     lb->base.ops = &blob_local_ops;
     if (len >= sizeof lb->root) {
         free(lb);
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "blob: directory path too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "blob: directory path too long");
     }
     memcpy(lb->root, location, len);
     util_fmt(staging, sizeof staging, "%s/" STAGING_DIR, lb->root);
@@ -183,8 +183,8 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
         if (!rc)
             rc = is_file(&dst, err);
         if (rc == KR_ENOTFOUND)
-            rc = kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: %s/%s is not %s", bucket,
-                         key, from_staged ? "staged" : "published");
+            rc = kr_fail(err, KRS_BLOB_NOT_FOUND, "blob: %s/%s is not %s", bucket, key,
+                         from_staged ? "staged" : "published");
         goto out;
     }
     if (!rc)
@@ -260,7 +260,7 @@ static enum kr_code open_published(struct local_blob *lb, const char *bucket, co
         rc = blob__errno_fail(errno, "open", loc.rel, err);
     else if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
         close(*fd);
-        rc = kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object %s/%s", bucket, key);
+        rc = kr_fail(err, KRS_BLOB_NOT_FOUND, "blob: no object %s/%s", bucket, key);
     }
     blob__release(&loc);
     return rc;
@@ -369,7 +369,7 @@ static enum kr_code local_list(struct blob *b, int staged,
     int stop = 0, fd;
 
     if (!w)
-        return kr_fail(err, KR_ENOMEM, NULL, "blob: out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "blob: out of memory");
     *w = (struct walk){.cb = cb, .ctx = ctx, .err = err};
     util_fmt(w->path, sizeof w->path, "%s%s", lb->root, staged ? "/" STAGING_DIR : "");
     blen = strlen(w->path);

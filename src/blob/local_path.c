@@ -44,13 +44,13 @@ void blob__local_force_walk(int on)
 enum kr_code blob__errno_fail(int e, const char *what, const char *rel, struct kr_err *err)
 {
     if (e == ENOENT || e == ENOTDIR)
-        return kr_fail(err, KR_ENOTFOUND, "blob_not_found", "blob: no object at %s", rel);
+        return kr_fail(err, KRS_BLOB_NOT_FOUND, "blob: no object at %s", rel);
     if (e == ELOOP || e == EXDEV)
-        return kr_fail(err, KR_EIO, "blob_symlink_refused",
+        return kr_fail(err, KRS_BLOB_SYMLINK_REFUSED,
                        "blob: %s: a symbolic link on the way is refused (the blob folder must "
                        "hold real folders and files)",
                        rel);
-    return kr_fail(err, KR_EIO, "blob_io", "blob: %s %s: %s", what, rel, strerror(e));
+    return kr_fail(err, KRS_BLOB_IO, "blob: %s %s: %s", what, rel, strerror(e));
 }
 
 /* Why openat(O_NOFOLLOW | O_DIRECTORY) of name failed with e: a link is
@@ -141,10 +141,10 @@ enum kr_code blob__locate(struct local_blob *lb, int staged, const char *bucket,
 
     loc->dir_fd = -1;
     if (!blob_name_ok(bucket, 0) || !blob_name_ok(key, 1))
-        return kr_fail(err, KR_EINVAL, "bad_name", "blob: invalid bucket or key");
+        return kr_fail(err, KRS_BAD_NAME, "blob: invalid bucket or key");
     if (util_fmt(loc->rel, sizeof loc->rel, "%s%s%s/%s", staged ? STAGING_DIR : "",
                  staged ? "/" : "", bucket, key))
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "blob: path too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "blob: path too long");
     slash = strrchr(loc->rel, '/');
     *slash = '\0';
     loc->leaf = slash + 1;

@@ -86,7 +86,7 @@ static enum kr_code fill_result(json_t *ext, json_t *copy, const struct ai_measu
     out->attributes = attributes_for(ext, m);
     if (!out->name || !out->description || !out->attributes) {
         caption_result_free(out);
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     return KR_OK;
 }
@@ -141,7 +141,7 @@ enum kr_code caption_photo(struct ai *ai, struct repo *repo, long long max_pixel
     if ((rc = image_probe(req->data, req->len, max_pixels, &info, err)))
         return rc;
     if (!(r = calloc(1, sizeof *r))) /* 16 matches of 1.3 KB: not on the stack */
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     struct repo_ingest_req in = {.data = req->data,
                                  .len = req->len,
                                  .filename = req->filename,

@@ -50,14 +50,14 @@ static enum kr_code read_photo(struct item *x, const char *ref, struct buf *b, s
     enum kr_code rc;
 
     if (!ref || !*ref)
-        return kr_fail(err, KR_EINVAL, "missing_image", "no image URL for this product");
+        return kr_fail(err, KRS_MISSING_IMAGE, "no image URL for this product");
     buf_init(b, x->c->o.max_image_bytes);
     rc = x->c->o.io.read(x->c->o.io.ctx, ref, b, err);
     if (rc == KR_ELIMIT)
-        kr_fail(err, KR_ELIMIT, "image_too_large", "the image is larger than %zu bytes",
+        kr_fail(err, KRS_IMAGE_TOO_LARGE, "the image is larger than %zu bytes",
                 x->c->o.max_image_bytes);
     if (!rc && b->len == 0)
-        rc = kr_fail(err, KR_EINVAL, "empty_image", "the image is empty");
+        rc = kr_fail(err, KRS_EMPTY_IMAGE, "the image is empty");
     if (!rc)
         rc = image_probe(b->data, b->len, x->c->o.max_pixels, &info, err);
     if (rc) {
@@ -100,7 +100,7 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
     enum kr_code rc = KR_OK;
 
     if (!f)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     catalog__fields_hash(f, n, hash);
     cached = n ? catalog__cache_get(x->c, x->s, "attributes", hash, x->sku, x->sha) : NULL;
     if (cached || n == 0) {
@@ -160,7 +160,7 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     enum kr_code rc = KR_OK;
 
     if (!f)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     catalog__fields_hash(f, n, hash);
     cached = n ? catalog__cache_get(x->c, x->s, "copy", hash, x->sku, NULL) : NULL;
     if (!cached)
@@ -206,7 +206,7 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
     x.values = json_object();
     x.notes = json_object();
     rc = x.values && x.notes ? read_photo(&x, ref, &photo, err)
-                             : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+                             : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (!rc)
         rc = ask_attributes(&x, err);
     if (!rc)
@@ -216,7 +216,7 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
                             "image_sha256", x.sha, "values", x.values, "notes", x.notes, "cached",
                             "attributes", x.attr_cached, "copy", x.copy_cached);
         if (!*result)
-            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     buf_release(&photo);
     json_decref(x.values);

@@ -45,15 +45,14 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
     struct catalog *c;
 
     if (!o || !o->ai || !o->io.read || !o->io.save)
-        return kr_fail(err, KR_EINVAL, "bad_option",
-                       "catalog: an AI instance and io callbacks are needed");
+        return kr_fail(err, KRS_BAD_OPTION, "catalog: an AI instance and io callbacks are needed");
     if (!o->max_image_bytes || !o->max_template_bytes || o->max_pixels <= 0 ||
         !o->max_template_unpacked || !o->max_template_ratio || o->template_concurrency <= 0)
-        return kr_fail(err, KR_EINVAL, "bad_option",
+        return kr_fail(err, KRS_BAD_OPTION,
                        "catalog: every limit must be set (catalog_opts_from_config)");
     c = calloc(1, sizeof *c);
     if (!c)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     c->o = *o;
     c->o.profile = json_incref(o->profile);
     c->tpl_limits = (struct sheet_tpl_limits){o->max_template_unpacked, o->max_template_ratio};
@@ -85,8 +84,7 @@ enum kr_code catalog_template_admit(struct catalog *c, int wait, struct kr_err *
     if (c->tpl_busy < c->o.template_concurrency)
         c->tpl_busy++;
     else
-        rc = kr_fail(err, KR_ERATELIMIT, "busy",
-                     "%d templates are being processed; try again shortly",
+        rc = kr_fail(err, KRS_BUSY, "%d templates are being processed; try again shortly",
                      c->o.template_concurrency);
     pthread_mutex_unlock(&c->mu);
     return rc;
@@ -122,7 +120,7 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
 
     if (!marketplace || !type || !*marketplace || !*type || strlen(marketplace) > 64 ||
         strlen(type) > 64)
-        return kr_fail(err, KR_EINVAL, "missing_argument", "marketplace and type are required");
+        return kr_fail(err, KRS_MISSING_ARGUMENT, "marketplace and type are required");
     sheet_code_of(marketplace, type, code);
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; i < c->nschemas && !s; i++)
@@ -135,7 +133,7 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
         } else { /* cannot happen with the shipped schemas; refuse rather than leak */
             sheet_schema_free(s);
             s = NULL;
-            rc = kr_fail(err, KR_ELIMIT, NULL, "too many marketplace schemas");
+            rc = kr_fail(err, KRS_TOO_MANY_SCHEMAS, "too many marketplace schemas");
         }
     }
     pthread_mutex_unlock(&c->mu);
@@ -207,13 +205,12 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
                         &o.s, err);
     o.out = rc ? NULL : json_pack("{s:O}", "results", o.results);
     if (!rc && (!o.rows || !o.results || !o.out))
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (!rc)
         rc = rows(&o, d->inputs, d->items, d->n, err);
     if (!rc && json_array_size(o.rows) == 0)
-        rc =
-            kr_fail(err, KR_EUPSTREAM, "no_rows", "no product could be processed (first error: %s)",
-                    o.first_error ? o.first_error : "none");
+        rc = kr_fail(err, KRS_NO_ROWS, "no product could be processed (first error: %s)",
+                     o.first_error ? o.first_error : "none");
     if (!rc) {
         json_object_set_new(o.out, "marketplace", json_string(sheet_marketplace(o.s)));
         json_object_set_new(o.out, "product_type", json_string(sheet_product_type(o.s)));

@@ -41,16 +41,16 @@ static enum kr_code add_item(json_t *arr, const char *s, size_t len, size_t max,
     if (!len)
         return KR_OK;
     if (len > max_len || len >= sizeof tmp)
-        return kr_fail(err, KR_EINVAL, "value_too_long", "an entry of %s is longer than %zu bytes",
-                       what, max_len);
+        return kr_fail(err, KRS_VALUE_TOO_LONG, "an entry of %s is longer than %zu bytes", what,
+                       max_len);
     memcpy(tmp, s, len);
     tmp[len] = '\0';
     if (!clean_text(tmp))
-        return kr_fail(err, KR_EINVAL, "bad_value", "an entry of %s has control characters", what);
+        return kr_fail(err, KRS_BAD_VALUE, "an entry of %s has control characters", what);
     if (json_array_size(arr) >= max)
-        return kr_fail(err, KR_ELIMIT, "too_many_items", "%s: at most %zu entries", what, max);
+        return kr_fail(err, KRS_TOO_MANY_ITEMS, "%s: at most %zu entries", what, max);
     return json_array_append_new(arr, json_stringn(tmp, len))
-               ? kr_fail(err, KR_EINVAL, "bad_value", "%s: entries must be UTF-8 text", what)
+               ? kr_fail(err, KRS_BAD_VALUE, "%s: entries must be UTF-8 text", what)
                : KR_OK;
 }
 
@@ -73,12 +73,11 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
         return rc;
     }
     if (!json_is_array(value))
-        return kr_fail(err, KR_EINVAL, "bad_value",
-                       "%s: expected a comma-separated string or a list", what);
+        return kr_fail(err, KRS_BAD_VALUE, "%s: expected a comma-separated string or a list", what);
     json_array_foreach(value, i, v)
     {
         if (!json_is_string(v))
-            return kr_fail(err, KR_EINVAL, "bad_value", "%s: every entry must be a string", what);
+            return kr_fail(err, KRS_BAD_VALUE, "%s: every entry must be a string", what);
         rc = add_item(arr, json_string_value(v), json_string_length(v), max, max_len, what, err);
         if (rc)
             return rc;
@@ -133,16 +132,16 @@ enum kr_code catalog__sku_set(json_t *skus, json_t **set, struct kr_err *err)
 
     *set = json_object();
     if (!*set)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     json_array_foreach(skus, i, v)
     {
         const char *sku = json_string_value(v);
         enum kr_code rc = KR_OK;
         if (json_object_get(*set, sku))
-            rc = kr_fail(err, KR_EINVAL, "duplicate_sku",
+            rc = kr_fail(err, KRS_DUPLICATE_SKU,
                          "SKU %.128s is given twice: each row needs its own", sku);
         else if (json_object_set(*set, sku, json_true()))
-            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         if (rc) {
             json_decref(*set);
             *set = NULL;
@@ -178,9 +177,9 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
     enum kr_code rc = KR_OK;
 
     if (n == 0)
-        return kr_fail(err, KR_EINVAL, "missing_images", "no image_urls (or files) given");
+        return kr_fail(err, KRS_MISSING_IMAGES, "no image_urls (or files) given");
     if (nsku && nsku != n)
-        return kr_fail(err, KR_EINVAL, "sku_count_mismatch",
+        return kr_fail(err, KRS_SKU_COUNT_MISMATCH,
                        "%zu images but %zu SKUs: give one SKU per image", n, nsku);
     rc = catalog__sku_set(r->skus, &taken, err);
     for (size_t i = 0; !rc && i < n; i++) {
@@ -195,7 +194,7 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
             unique_sku(taken, sku, sizeof sku);
         }
         if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
-            rc = kr_fail(err, KR_EINVAL, "bad_value", "image %zu: not a usable reference", i);
+            rc = kr_fail(err, KRS_BAD_VALUE, "image %zu: not a usable reference", i);
     }
     json_decref(taken);
     return rc;
@@ -210,12 +209,12 @@ enum kr_code catalog__job_params(struct catalog *c, const struct catalog_req *r,
     *params = NULL;
     *schema = s;
     if (rc == KR_ENOTFOUND && !util_file_exists(sheet_dir(c->o.schema_dir)))
-        return kr_fail(err, KR_EIO, "no_schemas",
+        return kr_fail(err, KRS_NO_SCHEMAS,
                        "the marketplace schema folder %s is missing "
                        "(KARAT_MARKETPLACES_DIR)",
                        sheet_dir(c->o.schema_dir));
     if (rc == KR_ENOTFOUND) /* a bad request argument, not a missing resource */
-        return kr_fail(err, KR_EINVAL, "unknown_marketplace",
+        return kr_fail(err, KRS_UNKNOWN_MARKETPLACE,
                        "no marketplace sheet for %.64s / %.64s (amazon, flipkart, meesho or "
                        "shopsy; earrings, necklace or bracelet)",
                        r->marketplace, r->product_type);
@@ -224,7 +223,7 @@ enum kr_code catalog__job_params(struct catalog *c, const struct catalog_req *r,
     *params = json_pack("{s:s, s:s}", "marketplace", sheet_marketplace(s), "product_type",
                         sheet_product_type(s));
     rc = *params ? pick_template(c, s, r, *params, err)
-                 : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+                 : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (rc) {
         json_decref(*params);
         *params = NULL;
@@ -242,7 +241,7 @@ enum kr_code catalog_job_input(struct catalog *c, const struct catalog_req *r, j
     if (rc)
         return rc;
     *items = json_array();
-    rc = *items ? build_items(r, *items, err) : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    rc = *items ? build_items(r, *items, err) : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (rc) {
         json_decref(*params);
         json_decref(*items);
@@ -278,7 +277,7 @@ static enum kr_code put_record(struct catalog *c, const struct sheet_schema *s, 
     enum kr_code rc;
 
     if (!text)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     record_key(s, key, sizeof key);
     rc = store_doc_put(c->o.store, NS_TEMPLATES, key, text, err);
     free(text);
@@ -289,7 +288,7 @@ static enum kr_code need_store(struct catalog *c, const char *marketplace, const
                                const struct sheet_schema **s, struct kr_err *err)
 {
     if (!c->o.store)
-        return kr_fail(err, KR_EUNSUPPORTED, "no_store", "templates need the server's store");
+        return kr_fail(err, KRS_NO_STORE, "templates need the server's store");
     return catalog__schema(c, marketplace, type, s, err);
 }
 
@@ -301,7 +300,7 @@ static enum kr_code check_upload(struct catalog *c, const struct sheet_schema *s
     struct buf scratch;
     json_t *none = json_array();
     enum kr_code rc =
-        none ? catalog_template_admit(c, 0, err) : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        none ? catalog_template_admit(c, 0, err) : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 
     if (rc) {
         json_decref(none);
@@ -327,9 +326,9 @@ enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, co
 
     *doc = NULL;
     if (!rc && !name)
-        rc = kr_fail(err, KR_EINVAL, "bad_filename", "the file name is not UTF-8 text");
+        rc = kr_fail(err, KRS_BAD_FILENAME, "the file name is not UTF-8 text");
     if (!rc && n > c->o.max_template_bytes)
-        rc = kr_fail(err, KR_ELIMIT, "template_too_large", "the template is larger than %zu bytes",
+        rc = kr_fail(err, KRS_TEMPLATE_TOO_LARGE, "the template is larger than %zu bytes",
                      c->o.max_template_bytes);
     if (!rc)
         rc = check_upload(c, s, xlsx, n, &missing, err);
@@ -339,14 +338,14 @@ enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, co
                          "product_type", sheet_product_type(s), "url", "", "filename", name,
                          "bytes", (json_int_t)n, "uploaded_at", iso, "missing_columns", missing);
         if (!*doc)
-            rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     /* nothing was stored before this line */
     if (!rc)
         rc = c->o.io.save(c->o.io.ctx, "xlsx", xlsx, n, url, sizeof url, err);
     if (!rc)
         rc = json_object_set_new(*doc, "url", json_string(url))
-                 ? kr_fail(err, KR_ENOMEM, NULL, "out of memory")
+                 ? kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory")
                  : put_record(c, s, *doc, err);
     if (rc) {
         json_decref(*doc);
@@ -370,7 +369,7 @@ static enum kr_code get_record(struct catalog *c, const char *marketplace, const
     record_key(*s, key, sizeof key);
     rc = store_doc_get(c->o.store, NS_TEMPLATES, key, &text, err);
     if (rc == KR_ENOTFOUND)
-        return kr_fail(err, KR_ENOTFOUND, "no_template", "no template uploaded for %s", key);
+        return kr_fail(err, KRS_NO_TEMPLATE, "no template uploaded for %s", key);
     if (rc)
         return rc;
     *doc = json_loads(text, 0, NULL);
@@ -378,7 +377,7 @@ static enum kr_code get_record(struct catalog *c, const char *marketplace, const
     if (!json_is_object(*doc) || !*catalog__str(*doc, "url")) {
         json_decref(*doc);
         *doc = NULL;
-        return kr_fail(err, KR_EIO, "bad_template_record", "template record %s is damaged", key);
+        return kr_fail(err, KRS_BAD_TEMPLATE_RECORD, "template record %s is damaged", key);
     }
     return KR_OK;
 }

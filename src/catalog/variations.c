@@ -94,23 +94,22 @@ static enum kr_code check_group(const struct sheet_schema *s, const struct theme
                                 json_int_t gsize, size_t nsizes, struct kr_err *err)
 {
     if (!t)
-        return kr_fail(err, KR_EINVAL, "bad_variation",
+        return kr_fail(err, KRS_BAD_VARIATION,
                        "group %zu: variations_category must be color, size or colorsize", g + 1);
     if (strcmp(t->category, "color") && !sheet_variation_column(s, SHEET_VAR_SIZE))
-        return kr_fail(err, KR_EINVAL, "bad_variation",
+        return kr_fail(err, KRS_BAD_VARIATION,
                        "group %zu: the %s %s sheet has no size column, so a %s family cannot be "
                        "listed there",
                        g + 1, sheet_marketplace(s), sheet_product_type(s), t->category);
     if (gsize < 1 || gsize > 1000)
-        return kr_fail(err, KR_EINVAL, "bad_variation", "group %zu: bad group size", g + 1);
+        return kr_fail(err, KRS_BAD_VARIATION, "group %zu: bad group size", g + 1);
     if (strcmp(t->category, "color") && nsizes == 0)
-        return kr_fail(err, KR_EINVAL, "bad_variation", "group %zu: size_available is empty",
-                       g + 1);
+        return kr_fail(err, KRS_BAD_VARIATION, "group %zu: size_available is empty", g + 1);
     if (!strcmp(t->category, "size") && (size_t)gsize != nsizes)
-        return kr_fail(err, KR_EINVAL, "bad_variation",
+        return kr_fail(err, KRS_BAD_VARIATION,
                        "group %zu: a size group needs one SKU per size (%zu)", g + 1, nsizes);
     if (!strcmp(t->category, "colorsize") && (size_t)gsize % nsizes)
-        return kr_fail(err, KR_EINVAL, "bad_variation",
+        return kr_fail(err, KRS_BAD_VARIATION,
                        "group %zu: a colorsize group needs colours x %zu sizes SKUs", g + 1,
                        nsizes);
     return KR_OK;
@@ -137,12 +136,12 @@ static enum kr_code add_group(struct var_build *b, size_t g, struct kr_err *err)
     enum kr_code rc = check_group(b->s, t, g, gsize, nsizes, err);
 
     if (!rc && b->sku_at + (size_t)gsize > json_array_size(r->base.skus))
-        rc = kr_fail(err, KR_EINVAL, "sku_count_mismatch",
+        rc = kr_fail(err, KRS_SKU_COUNT_MISMATCH,
                      "group sizes add up to more SKUs "
                      "than skuids holds");
     nphotos = rc ? 0 : photos_for(t, (size_t)gsize, nsizes);
     if (!rc && b->photo_at + nphotos > json_array_size(r->base.refs))
-        rc = kr_fail(err, KR_EINVAL, "image_count_mismatch",
+        rc = kr_fail(err, KRS_IMAGE_COUNT_MISMATCH,
                      "the groups need more photos than image_urls holds");
     for (size_t i = 0; !rc && i < (size_t)gsize; i++)
         json_array_append(skus, json_array_get(r->base.skus, b->sku_at + i));
@@ -179,20 +178,19 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
     *params = *items = NULL;
     rc = json_array_size(r->base.skus)
              ? catalog__job_params(c, &r->base, params, &b.s, err)
-             : kr_fail(err, KR_EINVAL, "missing_skus", "skuids are required for variations");
+             : kr_fail(err, KRS_MISSING_SKUS, "skuids are required for variations");
     if (!rc)
         rc = catalog__sku_set(r->base.skus, &b.taken, err);
     if (!rc && (ngroups == 0 || json_array_size(r->categories) != ngroups))
-        rc = kr_fail(err, KR_EINVAL, "bad_variation",
-                     "give one variations_category per group_sizes entry");
+        rc = kr_fail(err, KRS_BAD_VARIATION, "give one variations_category per group_sizes entry");
     if (!rc && json_array_size(r->sizes) > CATALOG_MAX_SIZES)
-        rc = kr_fail(err, KR_ELIMIT, "too_many_items", "at most %d sizes", CATALOG_MAX_SIZES);
+        rc = kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d sizes", CATALOG_MAX_SIZES);
     *items = b.items = rc ? NULL : json_array();
     for (size_t g = 0; !rc && g < ngroups; g++)
         rc = add_group(&b, g, err);
     if (!rc &&
         (b.sku_at != json_array_size(r->base.skus) || b.photo_at != json_array_size(r->base.refs)))
-        rc = kr_fail(err, KR_EINVAL, "count_mismatch",
+        rc = kr_fail(err, KRS_COUNT_MISMATCH,
                      "the groups use %zu SKUs and %zu photos, but %zu and %zu were given", b.sku_at,
                      b.photo_at, json_array_size(r->base.skus), json_array_size(r->base.refs));
     if (!rc) {

@@ -29,13 +29,13 @@ enum kr_code admit_open(const struct admit_opts *o, struct admit **out, struct k
 
     *out = NULL;
     if (o->slots < 1 || o->per_client < 1 || o->per_client > o->slots)
-        return kr_fail(err, KR_EINVAL, "bad_config",
+        return kr_fail(err, KRS_BAD_CONFIG,
                        "%s: slots must be >= 1 and the per-client share 1..slots (got %d, %d)",
                        o->name ? o->name : "admission", o->slots, o->per_client);
     a = calloc(1, sizeof *a);
     if (!a || !(a->who = calloc((size_t)o->slots, sizeof *a->who))) {
         free(a);
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     pthread_mutex_init(&a->mu, NULL);
     util_strlcpy(a->name, o->name ? o->name : "work", sizeof a->name);
@@ -75,12 +75,11 @@ enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err
             mine++;
     }
     if (mine >= a->per_client)
-        rc = kr_fail(err, KR_ERATELIMIT, "client_busy",
+        rc = kr_fail(err, KRS_CLIENT_BUSY,
                      "%s: you already have %d request(s) running; retry when one has finished",
                      a->name, mine);
     else if (free_at < 0)
-        rc = kr_fail(err, KR_ERATELIMIT, "busy", "%s: all %d slots are busy; retry shortly",
-                     a->name, a->slots);
+        rc = kr_fail(err, KRS_BUSY, "%s: all %d slots are busy; retry shortly", a->name, a->slots);
     else {
         memcpy(a->who[free_at], key, sizeof key);
         a->used++;

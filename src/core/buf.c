@@ -100,10 +100,10 @@ enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err 
     /* a file: refused from its size, else one allocation of that size */
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         if (b->max && (unsigned long long)st.st_size > b->max - b->len)
-            return kr_fail(err, KR_ELIMIT, "too_large", "%s: %lld bytes, more than the limit %zu",
-                           what, (long long)st.st_size, b->max);
+            return kr_fail(err, KRS_TOO_LARGE, "%s: %lld bytes, more than the limit %zu", what,
+                           (long long)st.st_size, b->max);
         if (buf_reserve(b, (size_t)st.st_size) != KR_OK)
-            return kr_fail(err, KR_ENOMEM, NULL, "%s: out of memory", what);
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "%s: out of memory", what);
     }
     for (;;) {
         size_t room = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
@@ -115,13 +115,13 @@ enum kr_code buf_read_fd(struct buf *b, int fd, const char *what, struct kr_err 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return kr_fail(err, KR_EIO, "read_failed", "%s: %s", what, strerror(errno));
+            return kr_fail(err, KRS_READ_FAILED, "%s: %s", what, strerror(errno));
         if (n == 0)
             break;
         if (room)
             b->len += (size_t)n;
         else if ((rc = buf_append(b, &probe, 1)) != KR_OK)
-            return kr_fail(err, rc, rc == KR_ELIMIT ? "too_large" : NULL, "%s: %s", what,
+            return kr_fail(err, kr_slug_grow(rc), "%s: %s", what,
                            rc == KR_ELIMIT ? "larger than the limit" : "out of memory");
     }
     if (b->data)
@@ -135,7 +135,7 @@ enum kr_code buf_read_file(struct buf *b, const char *path, struct kr_err *err)
     enum kr_code rc;
 
     if (fd < 0)
-        return kr_fail(err, errno == ENOENT ? KR_ENOTFOUND : KR_EIO, "read_failed",
+        return kr_fail(err, errno == ENOENT ? KRS_FILE_NOT_FOUND : KRS_READ_FAILED,
                        "cannot open %s: %s", path, strerror(errno));
     rc = buf_read_fd(b, fd, path, err);
     close(fd);

@@ -228,13 +228,13 @@ static int out_of_range(const struct config_var *v, double n, struct kr_err *err
     for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++)
         if (strcmp(bounds[i].name, v->name) == 0) {
             if (!(n >= (double)bounds[i].min && n <= (double)bounds[i].max)) {
-                kr_fail(err, KR_EINVAL, "bad_config", "%s: %g is outside %lld..%lld", v->name, n,
+                kr_fail(err, KRS_BAD_CONFIG, "%s: %g is outside %lld..%lld", v->name, n,
                         bounds[i].min, bounds[i].max);
                 return 1;
             }
             return 0;
         }
-    kr_fail(err, KR_EINTERNAL, "bad_config", "%s: no range in the configuration table", v->name);
+    kr_fail(err, KRS_CONFIG_TABLE_BROKEN, "%s: no range in the configuration table", v->name);
     return 1;
 }
 
@@ -249,7 +249,7 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_STR: {
         char *dup = strdup(value);
         if (!dup)
-            return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         free(*(char **)base);
         *(char **)base = dup;
         return KR_OK;
@@ -257,8 +257,7 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_INT: {
         n = strtoll(value, &end, 10);
         if (end == value || *end)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not an integer: '%s'", v->name,
-                           value);
+            return kr_fail(err, KRS_BAD_CONFIG, "%s: not an integer: '%s'", v->name, value);
         if (out_of_range(v, (double)n, err))
             return err ? err->code : KR_EINVAL;
         *(int *)base = (int)n;
@@ -267,7 +266,7 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_SIZE:
         n = util_parse_size(value);
         if (n < 0)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a size: '%s'", v->name, value);
+            return kr_fail(err, KRS_BAD_CONFIG, "%s: not a size: '%s'", v->name, value);
         if (out_of_range(v, (double)n, err))
             return err ? err->code : KR_EINVAL;
         *(long long *)base = n;
@@ -275,13 +274,13 @@ static enum kr_code set_var(struct config *cfg, const struct config_var *v, cons
     case CONFIG_BOOL:
         b = util_parse_bool(value);
         if (b < 0)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a boolean: '%s'", v->name, value);
+            return kr_fail(err, KRS_BAD_CONFIG, "%s: not a boolean: '%s'", v->name, value);
         *(int *)base = b;
         return KR_OK;
     case CONFIG_DOUBLE: {
         double d = strtod(value, &end);
         if (end == value || *end)
-            return kr_fail(err, KR_EINVAL, "bad_config", "%s: not a number: '%s'", v->name, value);
+            return kr_fail(err, KRS_BAD_CONFIG, "%s: not a number: '%s'", v->name, value);
         if (out_of_range(v, d, err))
             return err ? err->code : KR_EINVAL;
         *(double *)base = d;
@@ -295,7 +294,7 @@ enum kr_code config_set(struct config *cfg, const char *name, const char *value,
 {
     const struct config_var *v = find_var(name);
     if (!v)
-        return kr_fail(err, KR_EINVAL, "bad_config", "unknown setting %s", name);
+        return kr_fail(err, KRS_BAD_CONFIG, "unknown setting %s", name);
     return set_var(cfg, v, value, err);
 }
 
@@ -308,9 +307,8 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
     int lineno = 0;
 
     if (!f)
-        return required
-                   ? kr_fail(err, KR_ENOTFOUND, "bad_config", "cannot read config file %s", path)
-                   : KR_OK;
+        return required ? kr_fail(err, KRS_CONFIG_NOT_FOUND, "cannot read config file %s", path)
+                        : KR_OK;
     while (!rc && fgets(line, sizeof line, f)) {
         char *s = util_trim(line), *eq;
         lineno++;
@@ -318,7 +316,7 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
             continue;
         eq = strchr(s, '=');
         if (!eq) {
-            rc = kr_fail(err, KR_EINVAL, "bad_config", "%s:%d: expected NAME=value", path, lineno);
+            rc = kr_fail(err, KRS_BAD_CONFIG, "%s:%d: expected NAME=value", path, lineno);
             break;
         }
         *eq = '\0';

@@ -1,5 +1,8 @@
 /*
- * err.c - filling and naming `struct kr_err` (see err.h).
+ * err.c - the error vocabulary's table and filling `struct kr_err` (see err.h).
+ *
+ * The table is built from core/err_slugs.h, so the enum and the rows cannot
+ * drift apart.
  */
 #include "core/err.h"
 
@@ -30,28 +33,79 @@ const char *kr_code_name(enum kr_code code)
     return code_names[code];
 }
 
-enum kr_code kr_vfail(struct kr_err *e, enum kr_code code, const char *slug, const char *fmt,
-                      va_list ap)
+static const struct slug_row {
+    const char *text;
+    enum kr_code code;
+    int status;
+    const char *meaning;
+} slug_rows[KRS_COUNT] = {
+#define KR_SLUG(name, text, code, status, meaning) [KRS_##name] = {text, code, status, meaning},
+#include "core/err_slugs.h"
+#undef KR_SLUG
+};
+
+static const struct slug_row *row_of(enum kr_slug s)
 {
+    return &slug_rows[(unsigned)s < KRS_COUNT ? s : KRS_INTERNAL];
+}
+
+const char *kr_slug_text(enum kr_slug s)
+{
+    return row_of(s)->text;
+}
+
+enum kr_code kr_slug_code(enum kr_slug s)
+{
+    return row_of(s)->code;
+}
+
+int kr_slug_status(enum kr_slug s)
+{
+    return row_of(s)->status;
+}
+
+const char *kr_slug_meaning(enum kr_slug s)
+{
+    return row_of(s)->meaning;
+}
+
+int kr_slug_find(const char *text)
+{
+    for (int i = 0; text && i < KRS_COUNT; i++)
+        if (strcmp(slug_rows[i].text, text) == 0)
+            return i;
+    return -1;
+}
+
+enum kr_slug kr_slug_grow(enum kr_code rc)
+{
+    return rc == KR_ELIMIT ? KRS_TOO_LARGE : KRS_OUT_OF_MEMORY;
+}
+
+enum kr_code kr_vfail(struct kr_err *e, enum kr_slug s, const char *fmt, va_list ap)
+{
+    const struct slug_row *row = row_of(s);
     if (!e)
-        return code;
-    e->code = code;
+        return row->code;
+    e->code = row->code;
+    e->slug_id = (unsigned)s < KRS_COUNT ? s : KRS_INTERNAL;
+    e->slug = row->text;
     e->retry = 0;
-    e->slug = slug ? slug : kr_code_name(code);
     if (fmt)
         vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     else
-        snprintf(e->msg, sizeof e->msg, "%s", kr_code_name(code));
-    return code;
+        snprintf(e->msg, sizeof e->msg, "%s", row->meaning);
+    return row->code;
 }
 
-enum kr_code kr_fail(struct kr_err *e, enum kr_code code, const char *slug, const char *fmt, ...)
+enum kr_code kr_fail(struct kr_err *e, enum kr_slug s, const char *fmt, ...)
 {
+    enum kr_code rc;
     va_list ap;
     va_start(ap, fmt);
-    kr_vfail(e, code, slug, fmt, ap);
+    rc = kr_vfail(e, s, fmt, ap);
     va_end(ap);
-    return code;
+    return rc;
 }
 
 enum kr_code kr_retryable(struct kr_err *e, enum kr_code rc)

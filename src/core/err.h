@@ -4,14 +4,16 @@
  * Every fallible function returns `enum kr_code` (KR_OK == 0 means success)
  * and, when it can say more, fills a caller-provided `struct kr_err`. The
  * error struct is only written on failure, so calls can be chained. The
- * layer that owns the user (HTTP handler or CLI) decides what to show:
- * api/ maps codes to HTTP statuses in one place, cli/ prints the message.
+ * layer that owns the user decides what to show: the HTTP edge answers
+ * with the slug's status (http_res_from_err), cli/ prints the message.
  * Library code never prints and never exits.
  *
- * `slug` is the stable machine code sent to clients as "code" (for example
- * "not_an_image"); `msg` is the human sentence. Slugs are for clients:
- * code that acts on a failure looks at `code` and `retry`, never at the slug
- * text.
+ * Every failure names one slug of the error vocabulary (core/err_slugs.h,
+ * `enum kr_slug`): the stable machine code sent to clients as "code" (for
+ * example "not_an_image"). The slug fixes the kr_code kr_fail() returns and
+ * the HTTP status of an answer made from it, so a slug always means one
+ * code and one status. `msg` is the human sentence. Code that acts on a
+ * failure looks at `code`, `retry` or `slug_id`, never at the slug text.
  */
 #ifndef KARAT_CORE_ERR_H
 #define KARAT_CORE_ERR_H
@@ -36,23 +38,41 @@ enum kr_code {
     KR_CODE_COUNT
 };
 
+enum kr_slug {
+#define KR_SLUG(name, text, code, status, meaning) KRS_##name,
+#include "core/err_slugs.h"
+#undef KR_SLUG
+    KRS_COUNT
+};
+
+/* The row of `s` (an out-of-range value reads as KRS_INTERNAL). */
+const char *kr_slug_text(enum kr_slug s);    /* "not_an_image" */
+enum kr_code kr_slug_code(enum kr_slug s);   /* KR_EINVAL */
+int kr_slug_status(enum kr_slug s);          /* 400 */
+const char *kr_slug_meaning(enum kr_slug s); /* the docs/API.md line */
+/* The slug whose text is `text`; -1 when there is none (stored documents). */
+int kr_slug_find(const char *text);
+/* What a failed buffer append means: KR_ELIMIT -> KRS_TOO_LARGE, anything
+ * else -> KRS_OUT_OF_MEMORY. */
+enum kr_slug kr_slug_grow(enum kr_code rc);
+
 #define KR_ERR_MSG 512
 
 struct kr_err {
     enum kr_code code;
-    const char *slug; /* static string, machine-readable; never NULL after kr_fail */
+    enum kr_slug slug_id; /* what failed: fixes code and HTTP status */
+    const char *slug;     /* kr_slug_text(slug_id), for printing; never NULL after kr_fail */
     char msg[KR_ERR_MSG];
     int retry; /* 1: the same request asked again may well succeed (a model's
                   unusable reply, a generated image that misses the piece);
                   set with kr_retryable(), cleared by every kr_fail() */
 };
 
-/* Record a failure in `e` (may be NULL) and return `code`, so callers write
- * `return kr_fail(err, KR_EINVAL, "bad_json", "JSON: %s", why);`. */
-enum kr_code kr_fail(struct kr_err *e, enum kr_code code, const char *slug, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-enum kr_code kr_vfail(struct kr_err *e, enum kr_code code, const char *slug, const char *fmt,
-                      va_list ap);
+/* Record a failure in `e` (may be NULL) and return the slug's code, so
+ * callers write `return kr_fail(err, KRS_BAD_JSON, "JSON: %s", why);`. */
+enum kr_code kr_fail(struct kr_err *e, enum kr_slug s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+enum kr_code kr_vfail(struct kr_err *e, enum kr_slug s, const char *fmt, va_list ap);
 
 /* Mark the failure just recorded in `e` (may be NULL) as worth one more
  * attempt and return rc: `return kr_retryable(err, kr_fail(err, ...));`. */

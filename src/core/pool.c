@@ -75,11 +75,11 @@ enum kr_code pool_create(int threads, void (*thread_exit)(void), struct pool **o
 
     *out = NULL;
     if (threads < 1 || threads > POOL_MAX_THREADS)
-        return kr_fail(err, KR_EINVAL, "bad_option", "a pool needs 1..%d threads, not %d",
-                       POOL_MAX_THREADS, threads);
+        return kr_fail(err, KRS_BAD_OPTION, "a pool needs 1..%d threads, not %d", POOL_MAX_THREADS,
+                       threads);
     p = calloc(1, sizeof *p + (size_t)threads * sizeof p->th[0]);
     if (!p)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory for a pool");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory for a pool");
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -88,8 +88,8 @@ enum kr_code pool_create(int threads, void (*thread_exit)(void), struct pool **o
         int e = pthread_create(&p->th[i], NULL, worker, p);
         if (e) {
             stop(p, i);
-            return kr_fail(err, KR_EINTERNAL, "thread_failed",
-                           "cannot start pool thread %d of %d (error %d)", i + 1, threads, e);
+            return kr_fail(err, KRS_THREAD_FAILED, "cannot start pool thread %d of %d (error %d)",
+                           i + 1, threads, e);
         }
     }
     p->nthreads = threads;

@@ -90,17 +90,17 @@ enum kr_code util_mkdirs(const char *path, struct kr_err *err)
     size_t len = util_strlcpy(tmp, path, sizeof tmp);
 
     if (len >= sizeof tmp)
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "path too long: %s", path);
+        return kr_fail(err, KRS_PATH_TOO_LONG, "path too long: %s", path);
     for (char *p = tmp + 1; *p; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
         if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return kr_fail(err, KR_EIO, "mkdir_failed", "mkdir %s: %s", tmp, strerror(errno));
+            return kr_fail(err, KRS_MKDIR_FAILED, "mkdir %s: %s", tmp, strerror(errno));
         *p = '/';
     }
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return kr_fail(err, KR_EIO, "mkdir_failed", "mkdir %s: %s", tmp, strerror(errno));
+        return kr_fail(err, KRS_MKDIR_FAILED, "mkdir %s: %s", tmp, strerror(errno));
     return KR_OK;
 }
 
@@ -112,7 +112,7 @@ enum kr_code util_fsync_dir_of(const char *path, struct kr_err *err)
     util_strlcpy(tmp, path, sizeof tmp);
     fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY);
     if (fd < 0)
-        return kr_fail(err, KR_EIO, "fsync_failed", "open dir of %s: %s", path, strerror(errno));
+        return kr_fail(err, KRS_FSYNC_FAILED, "open dir of %s: %s", path, strerror(errno));
     fsync(fd);
     close(fd);
     return KR_OK;
@@ -142,10 +142,10 @@ enum kr_code util_write_file_atomic(const char *path, const void *data, size_t n
 
     util_random_hex(rnd, 8);
     if (util_fmt(tmp, sizeof tmp, "%s.tmp-%s", path, rnd))
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "path too long: %s", path);
+        return kr_fail(err, KRS_PATH_TOO_LONG, "path too long: %s", path);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return kr_fail(err, KR_EIO, "write_failed", "create %s: %s", tmp, strerror(errno));
+        return kr_fail(err, KRS_WRITE_FAILED, "create %s: %s", tmp, strerror(errno));
     rc = write_all(fd, data, n);
     if (!rc && fsync(fd) != 0)
         rc = KR_EIO;
@@ -154,7 +154,7 @@ enum kr_code util_write_file_atomic(const char *path, const void *data, size_t n
         rc = KR_EIO;
     if (rc) {
         unlink(tmp);
-        return kr_fail(err, rc, "write_failed", "write %s: %s", path, strerror(errno));
+        return kr_fail(err, KRS_WRITE_FAILED, "write %s: %s", path, strerror(errno));
     }
     return util_fsync_dir_of(path, err);
 }

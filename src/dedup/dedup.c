@@ -231,7 +231,7 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
     int fw, fh, ok = item_buffer(rgb, w, h, &box, buf64, &fw, &fh);
 
     if (ok < 0)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a %dx%d image", w, h);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "dedup: no memory for a %dx%d image", w, h);
     if (ok) {
         dedup__pdq_hash64(buf64, out->hash, &out->quality);
     } else {
@@ -252,9 +252,9 @@ enum kr_code dedup_compute(const struct image_px *px, struct dedup_sig *out, str
 
     memset(out, 0, sizeof *out);
     if (!px || !px->data || px->width <= 0 || px->height <= 0 || (px->bands != 3 && px->bands != 4))
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "dedup needs RGB or RGBA pixels");
+        return kr_fail(err, KRS_BAD_PIXELS, "dedup needs RGB or RGBA pixels");
     if (working_copy(px, &copy, &w, &h))
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "dedup: no memory for a working copy");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "dedup: no memory for a working copy");
     if (copy)
         rc = signature(copy, w, h, out, err);
     else

@@ -37,7 +37,7 @@ static enum kr_code split_listen(const char *listen, char *host, size_t hn, char
     long p;
 
     if (!listen || !*listen)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address is empty");
+        return kr_fail(err, KRS_BAD_LISTEN, "listen address is empty");
     if (listen[0] == '[') {
         h = listen + 1;
         hend = strchr(h, ']');
@@ -48,11 +48,10 @@ static enum kr_code split_listen(const char *listen, char *host, size_t hn, char
     }
     if (!colon || !hend || (size_t)(hend - h) >= hn ||
         (listen[0] != '[' && memchr(h, ':', hend - h)))
-        return kr_fail(err, KR_EINVAL, "bad_listen", "listen address '%s' is not HOST:PORT",
-                       listen);
+        return kr_fail(err, KRS_BAD_LISTEN, "listen address '%s' is not HOST:PORT", listen);
     p = strtol(colon + 1, &end, 10);
     if (colon[1] < '0' || colon[1] > '9' || *end || p < 0 || p > 65535)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "bad port in listen address '%s'", listen);
+        return kr_fail(err, KRS_BAD_LISTEN, "bad port in listen address '%s'", listen);
     snprintf(host, hn, "%.*s", (int)(hend - h), h);
     snprintf(port, pn, "%ld", p);
     return KR_OK;
@@ -101,17 +100,15 @@ enum kr_code http__listen_open(struct http_server *s, const char *listen, int *f
         return err ? err->code : KR_EINVAL;
     rc = getaddrinfo(s->host[0] ? s->host : NULL, port, &hints, &res);
     if (rc != 0)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "cannot resolve '%s': %s", listen,
-                       gai_strerror(rc));
+        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen, gai_strerror(rc));
     for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next)
         fd = bind_one(ai, &err_no);
     freeaddrinfo(res);
     if (fd < 0 && err_no == EADDRINUSE)
-        return kr_fail(err, KR_ECONFLICT, "address_in_use",
+        return kr_fail(err, KRS_ADDRESS_IN_USE,
                        "cannot listen on %s: the address is already in use", listen);
     if (fd < 0)
-        return kr_fail(err, KR_EIO, "listen_failed", "cannot listen on %s: %s", listen,
-                       strerror(err_no));
+        return kr_fail(err, KRS_LISTEN_FAILED, "cannot listen on %s: %s", listen, strerror(err_no));
     s->port = bound_port(fd);
     *fd_out = fd;
     return KR_OK;
@@ -133,8 +130,7 @@ enum kr_code http__listen_loopback(const char *listen, int *loopback, struct kr_
         return KR_OK; /* every interface */
     rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
-        return kr_fail(err, KR_EINVAL, "bad_listen", "cannot resolve '%s': %s", listen,
-                       gai_strerror(rc));
+        return kr_fail(err, KRS_BAD_LISTEN, "cannot resolve '%s': %s", listen, gai_strerror(rc));
     *loopback = 1;
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
         struct http_addr a;
@@ -231,14 +227,14 @@ enum kr_code http__cidr_list(const char *s, struct http_cidr *out, int *n, struc
     int k = http__split_list(s, items, HTTP_MAX_LIST), bad = -1;
     *n = 0;
     if (k < 0)
-        return kr_fail(err, KR_EINVAL, "bad_trusted_proxies",
+        return kr_fail(err, KRS_BAD_TRUSTED_PROXIES,
                        "KARAT_TRUSTED_PROXIES: more than %d entries, or out of memory",
                        HTTP_MAX_LIST);
     for (int i = 0; i < k && bad < 0; i++)
         if (cidr_parse(items[i], &out[i]) != 0)
             bad = i;
     if (bad >= 0) {
-        kr_fail(err, KR_EINVAL, "bad_trusted_proxies",
+        kr_fail(err, KRS_BAD_TRUSTED_PROXIES,
                 "KARAT_TRUSTED_PROXIES: '%s' is not an address or ADDRESS/BITS", items[bad]);
         http__free_list(items, k);
         return KR_EINVAL;

@@ -87,8 +87,8 @@ static void over_limit(struct http_request *r)
 {
     r->too_big = 1;
     drop_data(r);
-    http__req_fail(r, 413, "too_large", "request body is over the %zu-byte limit",
-                  r->srv->lim.max_body);
+    http__req_fail(r, KRS_TOO_LARGE, "request body is over the %zu-byte limit",
+                   r->srv->lim.max_body);
 }
 
 static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -111,16 +111,16 @@ static int framing_ok(struct http_request *r)
     int lengths = 0;
     MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_length, &lengths);
     if (te && lengths) {
-        http__req_fail(r, 400, "bad_request",
-                      "Content-Length together with Transfer-Encoding is not accepted");
+        http__req_fail(r, KRS_BAD_REQUEST,
+                       "Content-Length together with Transfer-Encoding is not accepted");
         return 0;
     }
     if (te && strcasecmp(te, "chunked") != 0) {
-        http__req_fail(r, 400, "bad_request", "the only transfer coding accepted is chunked");
+        http__req_fail(r, KRS_BAD_REQUEST, "the only transfer coding accepted is chunked");
         return 0;
     }
     if (lengths > 1) {
-        http__req_fail(r, 400, "bad_request", "more than one Content-Length header");
+        http__req_fail(r, KRS_BAD_REQUEST, "more than one Content-Length header");
         return 0;
     }
     return 1;
@@ -153,8 +153,8 @@ void http__body_begin(struct http_request *r)
         return;
     if (content_length(r, &cl) && cl > lim->max_body) {
         r->too_big = 1;
-        http__req_fail(r, 413, "too_large", "request body is %llu bytes; the limit is %zu",
-                      (unsigned long long)cl, lim->max_body);
+        http__req_fail(r, KRS_TOO_LARGE, "request body is %llu bytes; the limit is %zu",
+                       (unsigned long long)cl, lim->max_body);
         return;
     }
     if (!ct ||
@@ -163,8 +163,7 @@ void http__body_begin(struct http_request *r)
     r->is_form = 1;
     r->pp = MHD_create_post_processor(r->conn, HTTP_PP_BUFFER, on_part, r);
     if (!r->pp)
-        http__req_fail(r, 400, "bad_form",
-                      "malformed form content type (multipart needs a boundary)");
+        http__req_fail(r, KRS_BAD_FORM, "malformed form content type (multipart needs a boundary)");
 }
 
 /* Bytes we read only to throw away: past max_body + max(max_body, 8 MiB)
@@ -187,7 +186,7 @@ enum MHD_Result http__body_feed(struct http_request *r, const char *data, size_t
         return MHD_YES;
     if (r->pp) {
         if (MHD_post_process(r->pp, data, n) != MHD_YES && !r->fail_status)
-            http__req_fail(r, 400, "bad_form", "malformed form data");
+            http__req_fail(r, KRS_BAD_FORM, "malformed form data");
         if (r->fail_status)
             drop_data(r);
         return MHD_YES;
@@ -218,8 +217,8 @@ static int room_for_part(struct http_request *r)
 {
     if (r->nfields + r->nfiles < r->srv->lim.max_fields)
         return 1;
-    http__req_fail(r, 413, "too_many_fields", "more than %d form fields and files",
-                  r->srv->lim.max_fields);
+    http__req_fail(r, KRS_TOO_MANY_FIELDS, "more than %d form fields and files",
+                   r->srv->lim.max_fields);
     return 0;
 }
 
@@ -244,8 +243,8 @@ static int field_data(struct http_request *r, const char *key, const char *data,
     }
     f = &r->fields[r->nfields - 1];
     if (buf_append(&f->value, data, size) != KR_OK) {
-        http__req_fail(r, 413, "field_too_large", "form field '%s' is over %zu bytes", f->name,
-                      r->srv->lim.max_field_len);
+        http__req_fail(r, KRS_FIELD_TOO_LARGE, "form field '%s' is over %zu bytes", f->name,
+                       r->srv->lim.max_field_len);
         return 0;
     }
     return 1;
@@ -308,7 +307,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     ok = filename ? file_data(r, key, filename, ctype, data, off, size)
                   : field_data(r, key, data, off, size);
     if (!ok && !r->fail_status)
-        http__req_fail(r, 500, "out_of_memory", "out of memory reading the form");
+        http__req_fail(r, KRS_OUT_OF_MEMORY, "out of memory reading the form");
     return ok ? MHD_YES : MHD_NO;
 }
 
@@ -318,12 +317,12 @@ void http__body_finish(struct http_request *r)
         enum MHD_Result ok = MHD_destroy_post_processor(r->pp);
         r->pp = NULL;
         if (ok != MHD_YES && !r->fail_status)
-            http__req_fail(r, 400, "bad_form", "malformed or truncated form data");
+            http__req_fail(r, KRS_BAD_FORM, "malformed or truncated form data");
     }
     for (int i = 0; i < r->nfields && !r->fail_status; i++)
         if (memchr(r->fields[i].value.data, '\0', r->fields[i].value.len))
-            http__req_fail(r, 400, "bad_form", "form field '%s' contains a NUL byte",
-                          r->fields[i].name);
+            http__req_fail(r, KRS_BAD_FORM, "form field '%s' contains a NUL byte",
+                           r->fields[i].name);
     if (r->fail_status) {
         drop_data(r);
         return;

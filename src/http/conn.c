@@ -318,7 +318,7 @@ enum kr_code http__conns_init(struct http_server *s, const struct http_server_op
     pthread_cond_init(&t->cv, NULL);
     t->ready = 1;
     if (pthread_create(&t->thread, NULL, watchdog, t) != 0)
-        return kr_fail(err, KR_EIO, "server_start", "cannot start the connection watchdog");
+        return kr_fail(err, KRS_SERVER_START, "cannot start the connection watchdog");
     t->running = 1;
     return KR_OK;
 }

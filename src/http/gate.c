@@ -67,11 +67,11 @@ enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *
     *n = http__split_list(s, out, HTTP_MAX_LIST);
     if (*n < 0) {
         *n = 0;
-        return kr_fail(err, KR_EINVAL, "bad_api_keys",
-                       "KARAT_API_KEYS: more than %d keys, or out of memory", HTTP_MAX_LIST);
+        return kr_fail(err, KRS_BAD_API_KEYS, "KARAT_API_KEYS: more than %d keys, or out of memory",
+                       HTTP_MAX_LIST);
     }
     if (s && *s && *n == 0)
-        return kr_fail(err, KR_EINVAL, "bad_api_keys",
+        return kr_fail(err, KRS_BAD_API_KEYS,
                        "KARAT_API_KEYS is set but holds no key (only commas or spaces); "
                        "leave it empty to run without keys");
     for (int i = 0; i < *n; i++) {
@@ -80,7 +80,7 @@ enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *
             continue;
         http__free_list(out, *n);
         *n = 0;
-        return kr_fail(err, KR_EINVAL, "bad_api_keys",
+        return kr_fail(err, KRS_BAD_API_KEYS,
                        "KARAT_API_KEYS: key %d is %zu characters long; keys need %d to %d", i + 1,
                        len, HTTP_MIN_KEY_LEN, KEY_MAX);
     }

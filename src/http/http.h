@@ -188,16 +188,14 @@ void http_req_client(const struct http_request *r, char *out, size_t n);
 /* ---- response helpers ---- */
 /* Steals `body` (decrefs it). */
 void http_res_json(struct http_response *res, int status, json_t *body);
-void http_res_error(struct http_response *res, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/* Status from err->code (one mapping for the whole server), body from err:
- * {"error": err->msg, "code": err->slug}. http_status_for: OK 200,
- * EINVAL 400, EUNSUPPORTED 400 (cannot succeed as sent: a client error, not
- * 501), EAUTH 401, ENOTFOUND 404, ECONFLICT 409, ELIMIT 413,
- * ERATELIMIT 429, EUPSTREAM 502, EQUOTA 503 (our provider's quota, not the
- * client's fault), ETIMEOUT 504, EIO/ENOMEM/EINTERNAL/other 500. */
+/* An error answer: the status is the slug's (core/err_slugs.h: the one
+ * mapping for the whole server), the body {"error": msg, "code": slug,
+ * "detail": msg}. A 429 gets Retry-After. */
+void http_res_error(struct http_response *res, enum kr_slug slug, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same from a failure: status of err->slug_id, message err->msg. A NULL
+ * err, or one that records no failure, is a 500 internal (a bug). */
 void http_res_from_err(struct http_response *res, const struct kr_err *err);
-int http_status_for(enum kr_code code);
 void http_res_bytes(struct http_response *res, int status, const char *content_type,
                     const void *data, size_t n);
 

@@ -179,8 +179,8 @@ struct http_request {
     int nfiles;
     int cur_kind; /* part being filled: 0 none, 1 field, 2 file */
     /* an error decided by the server before the handler runs */
-    int fail_status;
-    const char *fail_code;
+    int fail_status; /* 0 none, else the status of fail_slug */
+    enum kr_slug fail_slug;
     char fail_msg[200];
     /* results */
     json_t *json;
@@ -189,8 +189,8 @@ struct http_request {
     size_t bytes;
 };
 
-void http__req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void http__req_fail(struct http_request *r, enum kr_slug slug, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- gate.c ---- */
 /* Non-empty trimmed items of a comma-separated list, strdup'ed into out;

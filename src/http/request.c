@@ -67,13 +67,13 @@ void http__arena_free(struct http_arena *a)
 
 /* ---- accessors ------------------------------------------------------------ */
 
-void http__req_fail(struct http_request *r, int status, const char *code, const char *fmt, ...)
+void http__req_fail(struct http_request *r, enum kr_slug slug, const char *fmt, ...)
 {
     va_list ap;
     if (r->fail_status)
         return; /* the first reason wins */
-    r->fail_status = status;
-    r->fail_code = code;
+    r->fail_status = kr_slug_status(slug);
+    r->fail_slug = slug;
     va_start(ap, fmt);
     vsnprintf(r->fail_msg, sizeof r->fail_msg, fmt, ap);
     va_end(ap);
@@ -186,23 +186,22 @@ json_t *http_req_json(struct http_request *r, struct http_response *res)
     if (r->json)
         return r->json;
     if (r->is_form) {
-        http_res_error(res, 400, "bad_json", "expected a JSON body, got form data");
+        http_res_error(res, KRS_BAD_JSON, "expected a JSON body, got form data");
         return NULL;
     }
     if (r->body.len > lim->max_json) {
-        http_res_error(res, 413, "json_too_large", "JSON body is %zu bytes; the limit is %zu",
+        http_res_error(res, KRS_JSON_TOO_LARGE, "JSON body is %zu bytes; the limit is %zu",
                        r->body.len, lim->max_json);
         return NULL;
     }
     depth = http__json_depth(r->body.data, r->body.len, lim->max_json_depth);
     if (depth > lim->max_json_depth) {
-        http_res_error(res, 400, "bad_json", "JSON nests deeper than %d levels",
-                       lim->max_json_depth);
+        http_res_error(res, KRS_BAD_JSON, "JSON nests deeper than %d levels", lim->max_json_depth);
         return NULL;
     }
     r->json = json_loadb(r->body.data ? (const char *)r->body.data : "", r->body.len, 0, &je);
     if (!r->json)
-        http_res_error(res, 400, "bad_json", "invalid JSON at line %d, column %d: %s", je.line,
+        http_res_error(res, KRS_BAD_JSON, "invalid JSON at line %d, column %d: %s", je.line,
                        je.column, je.text);
     return r->json;
 }

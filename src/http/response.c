@@ -3,8 +3,9 @@
  *
  * Handlers use the http_res_* helpers; each one replaces whatever body was
  * set before, so a handler may start a reply and then switch to an error.
- * Errors are always {"error": "...", "code": "..."}. http_status_for() is the
- * ONE place where a kr_code becomes an HTTP status.
+ * Errors are always {"error": "...", "code": "...", "detail": "..."} with the
+ * status of their slug: the table in core/err_slugs.h is the ONE place where
+ * a failure becomes an HTTP status.
  *
  * http__res_queue() adds the headers the server owns: Content-Type (default
  * application/json; a "Content-Type:" line in extra_headers overrides it),
@@ -57,7 +58,7 @@ void http_res_json(struct http_response *res, int status, json_t *body)
     char *s = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(body);
     if (!s) {
-        http_res_error(res, 500, "internal", "response could not be encoded as JSON");
+        http_res_error(res, KRS_INTERNAL, "response could not be encoded as JSON");
         return;
     }
     set_body(res, status, "application/json", s, strlen(s));
@@ -79,12 +80,13 @@ static json_t *safe_string(const char *s)
     return json_string(copy);
 }
 
-static void error_body(struct http_response *res, int status, const char *code, const char *msg)
+static void error_body(struct http_response *res, enum kr_slug slug, const char *msg)
 {
     json_t *o = json_object();
+    int status = kr_slug_status(slug);
     char *s;
     json_object_set_new(o, "error", safe_string(msg));
-    json_object_set_new(o, "code", safe_string(code ? code : "error"));
+    json_object_set_new(o, "code", json_string(kr_slug_text(slug)));
     json_object_set_new(o, "detail", safe_string(msg)); /* what FastAPI clients read */
     s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
@@ -96,53 +98,22 @@ static void error_body(struct http_response *res, int status, const char *code, 
     free(s);
 }
 
-void http_res_error(struct http_response *res, int status, const char *code, const char *fmt, ...)
+void http_res_error(struct http_response *res, enum kr_slug slug, const char *fmt, ...)
 {
     char msg[KR_ERR_MSG * 2];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    error_body(res, status, code, msg);
-}
-
-int http_status_for(enum kr_code code)
-{
-    switch (code) {
-    case KR_OK:
-        return 200;
-    case KR_EINVAL:
-    case KR_EUNSUPPORTED: /* the request cannot succeed as sent: a client error, not 501 */
-        return 400;
-    case KR_EAUTH:
-        return 401;
-    case KR_ENOTFOUND:
-        return 404;
-    case KR_ECONFLICT:
-        return 409;
-    case KR_ELIMIT:
-        return 413;
-    case KR_ERATELIMIT:
-        return 429;
-    case KR_EUPSTREAM:
-        return 502;
-    case KR_EQUOTA: /* our provider quota, not the client's fault: try later */
-        return 503;
-    case KR_ETIMEOUT:
-        return 504;
-    default: /* KR_ENOMEM, KR_EIO, KR_EINTERNAL, unknown */
-        return 500;
-    }
+    error_body(res, slug, msg);
 }
 
 void http_res_from_err(struct http_response *res, const struct kr_err *err)
 {
-    enum kr_code code = err ? err->code : KR_EINTERNAL;
-    const char *slug = err && err->slug ? err->slug : kr_code_name(code);
-    const char *msg = err && err->msg[0] ? err->msg : kr_code_name(code);
-    if (code == KR_OK)
-        code = KR_EINTERNAL; /* an "error" that is not one is a bug */
-    error_body(res, http_status_for(code), slug, msg);
+    if (!err || err->code == KR_OK || !err->slug) /* an "error" that is not one is a bug */
+        error_body(res, KRS_INTERNAL, err && err->msg[0] ? err->msg : "unknown failure");
+    else
+        error_body(res, err->slug_id, err->msg[0] ? err->msg : kr_slug_meaning(err->slug_id));
 }
 
 /* ---- building the MHD response ------------------------------------------- */
@@ -262,7 +233,7 @@ enum MHD_Result http__res_queue(struct http_request *r, struct http_response *re
     int status;
 
     if (res->status < 200 || res->status > 599)
-        http_res_error(res, 500, "internal", "handler set invalid status %d", res->status);
+        http_res_error(res, KRS_INTERNAL, "handler set invalid status %d", res->status);
     status = res->status;
     if (res->etag[0])
         quoted_etag(res, etag, sizeof etag);

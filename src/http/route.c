@@ -54,11 +54,11 @@ static enum kr_code compile_one(struct http_croute *cr, struct kr_err *err)
     int n, nparams = 0, literals = 0;
 
     if (!pat || pat[0] != '/' || !cr->r.method || !*cr->r.method || !cr->r.handler)
-        return kr_fail(err, KR_EINVAL, "bad_route", "route %s: needs method, '/pattern', handler",
+        return kr_fail(err, KRS_BAD_ROUTE, "route %s: needs method, '/pattern', handler",
                        pat ? pat : "(null)");
     n = split_path(pat, sp, HTTP_MAX_SEGS + 1);
     if (n > HTTP_MAX_SEGS)
-        return kr_fail(err, KR_EINVAL, "bad_route", "route %s: too many segments", pat);
+        return kr_fail(err, KRS_BAD_ROUTE, "route %s: too many segments", pat);
     for (int i = 0; i < n; i++) {
         struct http_seg *s = &cr->segs[i];
         int param = sp[i].len > 2 && sp[i].p[0] == '{' && sp[i].p[sp[i].len - 1] == '}';
@@ -66,16 +66,15 @@ static enum kr_code compile_one(struct http_croute *cr, struct kr_err *err)
         s->text = param ? sp[i].p + 1 : sp[i].p;
         s->len = param ? sp[i].len - 2 : sp[i].len;
         if (memchr(s->text, '{', s->len) || memchr(s->text, '}', s->len))
-            return kr_fail(err, KR_EINVAL, "bad_route", "route %s: bad segment", pat);
+            return kr_fail(err, KRS_BAD_ROUTE, "route %s: bad segment", pat);
         nparams += param;
         literals += !param;
     }
     cr->nsegs = n;
     if (nparams > HTTP_MAX_PARAMS)
-        return kr_fail(err, KR_EINVAL, "bad_route", "route %s: too many params", pat);
+        return kr_fail(err, KRS_BAD_ROUTE, "route %s: too many params", pat);
     if ((cr->r.flags & HTTP_PREFIX) && (n == 0 || !cr->segs[n - 1].is_param))
-        return kr_fail(err, KR_EINVAL, "bad_route", "route %s: HTTP_PREFIX needs a last {param}",
-                       pat);
+        return kr_fail(err, KRS_BAD_ROUTE, "route %s: HTTP_PREFIX needs a last {param}", pat);
     cr->score = literals * 2 + !(cr->r.flags & HTTP_PREFIX);
     return KR_OK;
 }
@@ -85,7 +84,7 @@ enum kr_code http__routes_compile(const struct http_route *in, size_t n, struct 
 {
     struct http_croute *cr = calloc(n ? n : 1, sizeof *cr);
     if (!cr)
-        return kr_fail(err, KR_ENOMEM, "oom", "route table");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "route table");
     for (size_t i = 0; i < n; i++) {
         cr[i].r = in[i];
         if (compile_one(&cr[i], err) != KR_OK) {

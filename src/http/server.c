@@ -54,7 +54,7 @@ static int split_uri(struct http_request *r)
     plen = strcspn(u, "?#");
     r->path = absolute && plen == 0 ? "/" : http__arena_strndup(&r->arena, u, plen);
     if (!r->path || r->path[0] != '/') {
-        http__req_fail(r, 400, "bad_path", "the request path must start with '/'");
+        http__req_fail(r, KRS_BAD_PATH, "the request path must start with '/'");
         return 0;
     }
     if (u[plen] == '?') {
@@ -63,7 +63,7 @@ static int split_uri(struct http_request *r)
         r->nquery = qs ? http__query_parse(&r->arena, qs, r->query, HTTP_MAX_QUERY) : 0;
         if (r->nquery < 0) {
             r->nquery = 0;
-            http__req_fail(r, 400, "bad_query", "the query string contains a NUL byte");
+            http__req_fail(r, KRS_BAD_QUERY, "the query string contains a NUL byte");
             return 0;
         }
     }
@@ -79,23 +79,23 @@ static void admit(struct http_request *r)
     if (!split_uri(r))
         return;
     if (!http__conns_admit(s, r->conn)) {
-        http__req_fail(r, 429, "too_many_connections",
-                      "too many requests at once from your address (at most %d)", s->conns.per_ip);
+        http__req_fail(r, KRS_TOO_MANY_CONNECTIONS,
+                       "too many requests at once from your address (at most %d)", s->conns.per_ip);
         return;
     }
     mr = http__route_match(s->routes, s->nroutes, r->method, r->path, &r->arena, &r->m);
     if (strcmp(r->method, "OPTIONS") == 0 && mr == HTTP_MATCH_METHOD)
         r->preflight = 1; /* answered by the server, no key needed */
     else if (mr == HTTP_MATCH_NONE)
-        http__req_fail(r, 404, "not_found", "no such endpoint");
+        http__req_fail(r, KRS_NOT_FOUND, "no such endpoint");
     else if (mr == HTTP_MATCH_METHOD)
-        http__req_fail(r, 405, "method_not_allowed", "%s is not allowed here (allowed: %s)",
-                      r->method, r->m.allow);
+        http__req_fail(r, KRS_METHOD_NOT_ALLOWED, "%s is not allowed here (allowed: %s)", r->method,
+                       r->m.allow);
     else if (mr == HTTP_MATCH_BAD)
-        http__req_fail(r, 400, "bad_path", "a path parameter contains a NUL byte");
+        http__req_fail(r, KRS_BAD_PATH, "a path parameter contains a NUL byte");
     else if (!(r->m.route->r.flags & HTTP_PUBLIC) && !http__auth_ok(s, r->conn))
-        http__req_fail(r, 401, "unauthorized",
-                      "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
+        http__req_fail(r, KRS_UNAUTHORIZED,
+                       "missing or wrong API key (Authorization: Bearer KEY or X-API-Key)");
     if (!r->fail_status && !r->preflight)
         http__body_begin(r);
 }
@@ -111,13 +111,13 @@ static enum MHD_Result respond(struct http_request *r)
     if (!r->fail_status && !r->preflight)
         http__body_finish(r);
     if (r->fail_status) {
-        http_res_error(&res, r->fail_status, r->fail_code, "%s", r->fail_msg);
+        http_res_error(&res, r->fail_slug, "%s", r->fail_msg);
     } else if (r->preflight) {
         res.status = 204;
     } else {
         r->m.route->r.handler(r, &res, r->srv->app);
         if (res.status == 0)
-            http_res_error(&res, 500, "internal", "the handler produced no response");
+            http_res_error(&res, KRS_INTERNAL, "the handler produced no response");
     }
     ok = http__res_queue(r, &res);
     http__res_release(&res);
@@ -277,7 +277,7 @@ static enum kr_code check_auth(const struct http_server_opts *o, struct http_ser
         return KR_OK;
     rc = http__listen_loopback(o->listen, &loopback, err);
     if (rc == KR_OK && !loopback)
-        rc = kr_fail(err, KR_EINVAL, "no_auth",
+        rc = kr_fail(err, KRS_NO_AUTH,
                      "refusing to listen on %s without API keys: set KARAT_API_KEYS, listen on a "
                      "loopback address, or set KARAT_ALLOW_NO_AUTH=1 to serve anyone who can "
                      "reach it",
@@ -303,7 +303,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
 
     *out = NULL;
     if (!s)
-        return kr_fail(err, KR_ENOMEM, "oom", "http server");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "http server");
     s->app = app;
     fill_limits(&s->lim, &opts->limits);
     rc = http__routes_compile(routes, nroutes, &s->routes, err);
@@ -316,7 +316,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     s->norigins = http__split_list(opts->cors_origins, s->origins, HTTP_MAX_LIST);
     if (s->norigins < 0) {
         s->norigins = 0;
-        rc = kr_fail(err, KR_EINVAL, "bad_cors_origins",
+        rc = kr_fail(err, KRS_BAD_CORS_ORIGINS,
                      "KARAT_CORS_ORIGINS: more than %d origins, or out of memory", HTTP_MAX_LIST);
         goto out;
     }
@@ -328,8 +328,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     s->mhd = start_mhd(s, fd, opts->conn_timeout_s);
     if (!s->mhd) {
         close(fd);
-        rc = kr_fail(err, KR_EIO, "server_start", "the HTTP server could not start on %s",
-                     opts->listen);
+        rc = kr_fail(err, KRS_SERVER_START, "the HTTP server could not start on %s", opts->listen);
         goto out;
     }
     *out = s;

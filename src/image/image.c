@@ -77,7 +77,7 @@ enum kr_code image_init(const char *argv0, struct kr_err *err)
     init_argv0 = argv0;
     pthread_once(&init_once, do_init);
     if (init_failed)
-        return kr_fail(err, KR_EINTERNAL, "vips_init", "libvips start-up failed: %s", init_msg);
+        return kr_fail(err, KRS_VIPS_INIT, "libvips start-up failed: %s", init_msg);
     return KR_OK;
 }
 
@@ -93,8 +93,7 @@ void image_thread_cleanup(void)
     vips_thread_shutdown();
 }
 
-enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char *slug,
-                              const char *what)
+enum kr_code image__vips_fail(struct kr_err *err, enum kr_slug slug, const char *what)
 {
     char detail[200];
     snprintf(detail, sizeof detail, "%s", vips_error_buffer());
@@ -102,7 +101,7 @@ enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char 
     for (char *p = detail; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    return kr_fail(err, code, slug, "%s: %s", what, detail[0] ? detail : "libvips failed");
+    return kr_fail(err, slug, "%s: %s", what, detail[0] ? detail : "libvips failed");
 }
 
 enum image_fmt image__sniff(const void *data, size_t n)
@@ -229,19 +228,19 @@ enum kr_code image__probe(const void *data, size_t n, long long max_pixels, stru
     long long pixels;
 
     if (!data || n == 0)
-        return kr_fail(err, KR_EINVAL, "not_an_image", "empty file: no image bytes");
+        return kr_fail(err, KRS_NOT_AN_IMAGE, "empty file: no image bytes");
     fmt = image__sniff(data, n);
     if (fmt == IMAGE_FMT_NONE)
-        return kr_fail(err, KR_EINVAL, "not_an_image",
+        return kr_fail(err, KRS_NOT_AN_IMAGE,
                        "not a supported image (JPEG, PNG, WebP, HEIC/AVIF, GIF or TIFF expected)");
     im = image__open(data, n, fmt, 1, 1.0);
     if (!im)
-        return image__vips_fail(err, KR_EINVAL, "corrupt_image", "cannot read the image header");
+        return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot read the image header");
     pixels = (long long)vips_image_get_width(im) * vips_image_get_height(im);
     if (max_pixels > 0 && pixels > max_pixels) {
         int w = vips_image_get_width(im), h = vips_image_get_height(im);
         g_object_unref(im);
-        return kr_fail(err, KR_ELIMIT, "too_many_pixels",
+        return kr_fail(err, KRS_TOO_MANY_PIXELS,
                        "image is %dx%d (%lld pixels); the limit is %lld pixels", w, h, pixels,
                        max_pixels);
     }
@@ -274,12 +273,11 @@ void image_px_release(struct image_px *px)
 static enum kr_code check_px(const struct image_px *px, struct kr_err *err)
 {
     if (!px || !px->data || px->width <= 0 || px->height <= 0)
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "no pixels to encode");
+        return kr_fail(err, KRS_BAD_PIXELS, "no pixels to encode");
     if (px->bands != 3 && px->bands != 4)
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "pixels must have 3 or 4 bands, not %d",
-                       px->bands);
+        return kr_fail(err, KRS_BAD_PIXELS, "pixels must have 3 or 4 bands, not %d", px->bands);
     if ((long long)px->width * px->height > (1LL << 31) / px->bands)
-        return kr_fail(err, KR_ELIMIT, "too_many_pixels", "image too large to encode");
+        return kr_fail(err, KRS_TOO_MANY_PIXELS, "image too large to encode");
     return KR_OK;
 }
 
@@ -297,14 +295,14 @@ enum kr_code image_encode(const struct image_px *px, const char *format, int qua
     if (code != KR_OK)
         return code;
     if (!is_jpeg && !(format && strcmp(format, "png") == 0))
-        return kr_fail(err, KR_EINVAL, "bad_format", "cannot encode to '%s' (jpeg or png)",
+        return kr_fail(err, KRS_BAD_FORMAT, "cannot encode to '%s' (jpeg or png)",
                        format ? format : "(null)");
     if (is_jpeg && (quality < 1 || quality > 100))
-        return kr_fail(err, KR_EINVAL, "bad_quality", "JPEG quality %d is not in 1..100", quality);
+        return kr_fail(err, KRS_BAD_QUALITY, "JPEG quality %d is not in 1..100", quality);
     im = vips_image_new_from_memory(px->data, (size_t)px->width * px->height * px->bands, px->width,
                                     px->height, px->bands, VIPS_FORMAT_UCHAR);
     if (!im)
-        return image__vips_fail(err, KR_EINTERNAL, "encode_failed", "cannot wrap pixels");
+        return image__vips_fail(err, KRS_ENCODE_FAILED, "cannot wrap pixels");
     im->Type = VIPS_INTERPRETATION_sRGB;
     if (is_jpeg && px->bands == 4) {
         VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
@@ -322,7 +320,7 @@ out:
         g_object_unref(flat);
     g_object_unref(im);
     if (rc)
-        return image__vips_fail(err, KR_EINTERNAL, "encode_failed", "encoding failed");
+        return image__vips_fail(err, KRS_ENCODE_FAILED, "encoding failed");
     *out = buf; /* g_malloc is the system malloc: callers free() it */
     *out_len = len;
     return KR_OK;

@@ -60,7 +60,6 @@ int image__orient_rgb(struct image_px *px, int orientation);
 void image__set_direct_jpeg(int on);
 
 /* Fill err from the libvips error buffer, clearing it. */
-enum kr_code image__vips_fail(struct kr_err *err, enum kr_code code, const char *slug,
-                              const char *what);
+enum kr_code image__vips_fail(struct kr_err *err, enum kr_slug slug, const char *what);
 
 #endif

@@ -101,20 +101,19 @@ enum kr_code image__jpeg_decode(const void *data, size_t n, int w, int h, int sh
 
     memset(out, 0, sizeof *out);
     if (!tj)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "cannot start the JPEG decoder");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot start the JPEG decoder");
     /* libjpeg rounds scaled sizes up (as TJSCALED does); libvips then cuts
      * the result to the rounded-down size, and so does this file */
     ow = (w + shrink - 1) / shrink;
     oh = (h + shrink - 1) / shrink;
     pix = g_try_malloc((size_t)ow * oh * 3);
     if (!pix) {
-        rc = kr_fail(err, KR_ENOMEM, "out_of_memory", "no memory for a %dx%d image", ow, oh);
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "no memory for a %dx%d image", ow, oh);
         goto out;
     }
     if (tjDecompress2(tj, data, (unsigned long)n, pix, ow, 0, oh, TJPF_RGB,
                       TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING) != 0) {
-        rc = kr_fail(err, KR_EINVAL, "corrupt_image", "cannot decode the image: %s",
-                     tjGetErrorStr2(tj));
+        rc = kr_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image: %s", tjGetErrorStr2(tj));
         goto out;
     }
     *out = (struct image_px){.width = ow, .height = oh, .bands = 3, .data = pix};

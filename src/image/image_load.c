@@ -204,10 +204,10 @@ static enum kr_code finish(VipsImage *im, struct image_px *out, struct kr_err *e
     void *mem = read_pixels(im, &size);
 
     if (!mem)
-        return image__vips_fail(err, KR_EINVAL, "corrupt_image", "cannot decode the image");
+        return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
     if (size != (size_t)w * h * bands || (bands != 3 && bands != 4)) {
         g_free(mem);
-        return kr_fail(err, KR_EINTERNAL, "decode_shape", "decoder returned %dx%dx%d", w, h, bands);
+        return kr_fail(err, KRS_DECODE_SHAPE, "decoder returned %dx%dx%d", w, h, bands);
     }
     out->width = w;
     out->height = h;
@@ -239,7 +239,7 @@ static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
     *code = image__jpeg_decode(data, n, inf->width, inf->height, shrink, out, err);
     if (*code == KR_OK && image__orient_rgb(out, hdr->orientation) != 0) {
         image_px_release(out);
-        *code = kr_fail(err, KR_ENOMEM, "out_of_memory", "no memory to turn the image");
+        *code = kr_fail(err, KRS_OUT_OF_MEMORY, "no memory to turn the image");
     }
     return 1;
 }
@@ -263,11 +263,11 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
         goto done;
     im = open_scaled(data, n, hdr.fmt, &inf, &o);
     if (!im)
-        return image__vips_fail(err, KR_EINVAL, "corrupt_image", "cannot open the image");
+        return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot open the image");
     if (resize_to(&im, o.max_side) || to_srgb8(&im) || set_alpha(&im, o.keep_alpha) ||
         orient(&im)) {
         g_object_unref(im);
-        return image__vips_fail(err, KR_EINVAL, "corrupt_image", "cannot decode the image");
+        return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
     }
     code = finish(im, out, err);
     g_object_unref(im);

@@ -24,19 +24,19 @@ static enum kr_code to_px(VipsImage *im, int w, int h, int bands, struct image_p
     void *mem;
 
     if (vips_cast_uchar(im, &c, NULL))
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "cast");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "cast");
     if (vips_embed(c, &e, 0, 0, w, h, "extend", VIPS_EXTEND_COPY, NULL)) {
         g_object_unref(c);
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "embed");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "embed");
     }
     g_object_unref(c);
     mem = vips_image_write_to_memory(e, &len);
     g_object_unref(e);
     if (!mem)
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "write to memory");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "write to memory");
     if (len != (size_t)w * h * bands) {
         g_free(mem);
-        return kr_fail(err, KR_EINTERNAL, "image_op_failed", "operation gave %zu bytes", len);
+        return kr_fail(err, KRS_IMAGE_OP_FAILED, "operation gave %zu bytes", len);
     }
     out->data = mem; /* g_malloc is the system malloc, as image_px_release expects */
     out->width = w;
@@ -74,15 +74,15 @@ enum kr_code image_resize(const struct image_px *in, int w, int h, struct image_
     memset(out, 0, sizeof *out);
     if (w <= 0 || h <= 0 || !in->data || in->width <= 0 || in->height <= 0 || in->bands < 1 ||
         in->bands > 4)
-        return kr_fail(err, KR_EINVAL, "bad_size", "resize %dx%dx%d to %dx%d", in->width,
-                       in->height, in->bands, w, h);
+        return kr_fail(err, KRS_BAD_SIZE, "resize %dx%dx%d to %dx%d", in->width, in->height,
+                       in->bands, w, h);
     src = vips_image_new_from_memory(in->data, (size_t)in->width * in->height * in->bands,
                                      in->width, in->height, in->bands, VIPS_FORMAT_UCHAR);
     if (!src)
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "wrap pixels");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "wrap pixels");
     if (resample(src, in->bands, (double)w / in->width, (double)h / in->height, &rs)) {
         g_object_unref(src);
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "resize");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "resize");
     }
     g_object_unref(src);
     rc = to_px(rs, w, h, in->bands, out, err);
@@ -99,13 +99,13 @@ enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, 
     if (sigma < 0.3)
         return KR_OK;
     if (!plane || w <= 0 || h <= 0)
-        return kr_fail(err, KR_EINVAL, "bad_size", "blur a %dx%d plane", w, h);
+        return kr_fail(err, KRS_BAD_SIZE, "blur a %dx%d plane", w, h);
     src = vips_image_new_from_memory(plane, (size_t)w * h, w, h, 1, VIPS_FORMAT_UCHAR);
     if (!src)
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "wrap plane");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "wrap plane");
     if (vips_gaussblur(src, &bl, sigma, "precision", VIPS_PRECISION_INTEGER, NULL)) {
         g_object_unref(src);
-        return image__vips_fail(err, KR_EINTERNAL, "image_op_failed", "blur");
+        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "blur");
     }
     rc = to_px(bl, w, h, 1, &tmp, err);
     g_object_unref(bl);

@@ -146,7 +146,7 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
     long long v;
 
     if (len >= sizeof buf)
-        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: option too long");
+        return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: option too long");
     memcpy(buf, s, len);
     buf[len] = 0;
     if (!strcmp(buf, "scan=generic") || !strcmp(buf, "scan=auto")) {
@@ -154,11 +154,11 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
         return KR_OK;
     }
     if (strncmp(buf, "capacity=", 9) != 0)
-        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: unknown option '%s'", buf);
+        return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: unknown option '%s'", buf);
     errno = 0;
     v = strtoll(buf + 9, &end, 10);
     if (errno || end == buf + 9 || *end || v < 0 || v > EMB_MAX_ENTRIES)
-        return kr_fail(err, KR_EINVAL, "bad_index_opts", "index: bad capacity '%s'", buf + 9);
+        return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: bad capacity '%s'", buf + 9);
     *capacity = (size_t)v;
     return KR_OK;
 }
@@ -200,17 +200,17 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
         return rc;
     e = calloc(1, sizeof *e);
     if (!e)
-        return kr_fail(err, KR_ENOMEM, NULL, "index: out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory");
     e->base.ops = &idx_embedded_ops;
     e->scan_generic = generic;
     if (pthread_rwlock_init(&e->lock, NULL) != 0) {
         free(e);
-        return kr_fail(err, KR_ENOMEM, NULL, "index: cannot create lock");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: cannot create lock");
     }
     if (table_resize(e, 2 * EMB_MIN_CAP) != 0 ||
         grow_to(e, cap > EMB_MIN_CAP ? cap : EMB_MIN_CAP) != 0) {
         emb_close(&e->base);
-        return kr_fail(err, KR_ENOMEM, NULL, "index: out of memory reserving %zu entries", cap);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory reserving %zu entries", cap);
     }
     *out = &e->base;
     return KR_OK;
@@ -230,12 +230,11 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
         goto out;
     }
     if (e->n >= EMB_MAX_ENTRIES) {
-        rc = kr_fail(err, KR_ELIMIT, "index_full", "index: %u entries is the limit",
-                     EMB_MAX_ENTRIES);
+        rc = kr_fail(err, KRS_INDEX_FULL, "index: %u entries is the limit", EMB_MAX_ENTRIES);
         goto out;
     }
     if (e->n == e->cap && grow_to(e, e->cap * 2) != 0) {
-        rc = kr_fail(err, KR_ENOMEM, NULL, "index: out of memory growing to %zu", e->cap * 2);
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory growing to %zu", e->cap * 2);
         goto out;
     }
     put_slot(e, e->n, id, sig);
@@ -255,8 +254,7 @@ static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
     p = probe(e, id);
     if (e->table[p] == EMB_EMPTY) {
         pthread_rwlock_unlock(&e->lock);
-        return kr_fail(err, KR_ENOTFOUND, "not_indexed", "index: id %lld is not indexed",
-                       (long long)id);
+        return kr_fail(err, KRS_NOT_INDEXED, "index: id %lld is not indexed", (long long)id);
     }
     s = e->table[p];
     last = e->n - 1;

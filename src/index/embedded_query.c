@@ -393,7 +393,7 @@ static enum kr_code rescore(const struct query *Q, float desc_min, idx_exact_fn 
     for (int i = 0; i < namb; i++) {
         int got = exact(amb[i].h.id, d, ctx);
         if (got < 0)
-            return kr_fail(err, KR_EIO, "exact_descriptor_failed",
+            return kr_fail(err, KRS_EXACT_DESCRIPTOR_FAILED,
                            "duplicate check: reading a stored descriptor failed");
         if (got > 0)
             continue; /* gone from the store meanwhile */

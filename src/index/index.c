@@ -36,10 +36,10 @@ const struct idx_ops *idx_backend(const char *name)
 static enum kr_code check_desc(const float *desc, struct kr_err *err)
 {
     if (!desc)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "index: missing descriptor");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "index: missing descriptor");
     for (int i = 0; i < DEDUP_DESC_DIM; i++)
         if (!isfinite(desc[i]) || fabsf(desc[i]) > DESC_ABS_MAX)
-            return kr_fail(err, KR_EINVAL, "bad_descriptor",
+            return kr_fail(err, KRS_BAD_DESCRIPTOR,
                            "index: descriptor component %d is %g (not normalised)", i,
                            (double)desc[i]);
     return KR_OK;
@@ -51,10 +51,9 @@ static enum kr_code check_out(struct idx *ix, struct idx_hit *hits, int max, int
     if (nhits)
         *nhits = 0;
     if (!ix || !nhits || (max > 0 && !hits))
-        return kr_fail(err, KR_EINVAL, "bad_argument", "index: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "index: missing argument");
     if (max < 0 || max > IDX_MAX_HITS)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "index: %d hits asked, limit %d", max,
-                       IDX_MAX_HITS);
+        return kr_fail(err, KRS_BAD_ARGUMENT, "index: %d hits asked, limit %d", max, IDX_MAX_HITS);
     return KR_OK;
 }
 
@@ -63,10 +62,10 @@ enum kr_code idx_open(const char *backend, const char *opts, struct idx **out, s
     const struct idx_ops *ops = idx_backend(backend);
 
     if (!out)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "idx_open: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "idx_open: missing argument");
     *out = NULL;
     if (!ops)
-        return kr_fail(err, KR_EUNSUPPORTED, "unknown_backend", "index: unknown backend '%s'",
+        return kr_fail(err, KRS_UNKNOWN_BACKEND, "index: unknown backend '%s'",
                        backend ? backend : "(null)");
     return ops->open(opts, out, err);
 }
@@ -74,7 +73,7 @@ enum kr_code idx_open(const char *backend, const char *opts, struct idx **out, s
 enum kr_code idx_add(struct idx *ix, int64_t id, const struct dedup_sig *sig, struct kr_err *err)
 {
     if (!ix || !sig)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "idx_add: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "idx_add: missing argument");
     enum kr_code rc = check_desc(sig->desc, err);
     return rc ? rc : ix->ops->add(ix, id, sig, err);
 }
@@ -82,7 +81,7 @@ enum kr_code idx_add(struct idx *ix, int64_t id, const struct dedup_sig *sig, st
 enum kr_code idx_remove(struct idx *ix, int64_t id, struct kr_err *err)
 {
     if (!ix)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "idx_remove: missing index");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "idx_remove: missing index");
     return ix->ops->remove(ix, id, err);
 }
 
@@ -94,10 +93,10 @@ enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const stru
     if (rc)
         return rc;
     if (!q || !rule)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "idx_find_dups: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "idx_find_dups: missing argument");
     if (rule->hash_max < 0 || rule->hash_max > DEDUP_HASH_BYTES * 8 || !isfinite(rule->desc_min))
-        return kr_fail(err, KR_EINVAL, "bad_rule", "index: bad duplicate rule (%d, %g)",
-                       rule->hash_max, (double)rule->desc_min);
+        return kr_fail(err, KRS_BAD_RULE, "index: bad duplicate rule (%d, %g)", rule->hash_max,
+                       (double)rule->desc_min);
     rc = check_desc(q->desc, err);
     if (rc || max == 0)
         return rc;

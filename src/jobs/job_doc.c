@@ -36,8 +36,8 @@ static int parse_state(const char *s)
 
 json_t *jobs__err_json(const struct kr_err *err)
 {
-    return json_pack("{s:s, s:s, s:s}", "code", err->slug ? err->slug : kr_code_name(err->code),
-                     "kind", kr_code_name(err->code), "message", err->msg);
+    return json_pack("{s:s, s:s, s:s}", "code", kr_slug_text(err->slug_id), "kind",
+                     kr_code_name(err->code), "message", err->msg);
 }
 
 enum kr_code jobs__err_code(json_t *error)
@@ -127,7 +127,7 @@ enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *er
     enum kr_code rc;
 
     if (!items)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; i < jb->total; i++) {
         json_t *doc = json_array_get(jb->docs, i), *r = json_object_get(doc, "result");
         items[i].status = (enum jobs_item_status)jb->st[i];
@@ -172,11 +172,11 @@ static enum kr_code put_json(struct store *s, const char *ns, const char *key, j
     enum kr_code rc;
 
     if (!doc)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     text = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (!text)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = store_doc_put(s, ns, key, text, err);
     free(text);
     return rc;
@@ -253,10 +253,10 @@ static enum kr_code job_from_doc(json_t *doc, const char *id, struct job **out, 
     struct job *jb;
 
     if (!json_is_array(items) || !kind || state < 0 || json_array_size(items) > JOBS_MAX_ITEMS)
-        return kr_fail(err, KR_EIO, "bad_job_doc", "job %s: stored document is malformed", id);
+        return kr_fail(err, KRS_BAD_JOB_DOC, "job %s: stored document is malformed", id);
     jb = jobs__job_new(id, kind, json_object_get(doc, "params"), items);
     if (!jb)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     jb->state = (enum jobs_state)state;
     if (json_is_string(json_object_get(doc, "owner")))
         util_strlcpy(jb->owner, json_string_value(json_object_get(doc, "owner")), sizeof jb->owner);
@@ -282,7 +282,7 @@ enum kr_code jobs__doc_load(struct store *s, const char *id, struct job **out, s
     doc = json_loads(text, 0, NULL);
     free(text);
     if (!doc)
-        return kr_fail(err, KR_EIO, "bad_job_doc", "job %s: stored document is not JSON", id);
+        return kr_fail(err, KRS_BAD_JOB_DOC, "job %s: stored document is not JSON", id);
     rc = job_from_doc(doc, id, out, err);
     json_decref(doc);
     if (rc)
@@ -335,7 +335,7 @@ enum kr_code jobs__doc_each_unfinished(struct store *s, void (*cb)(const char *i
     enum kr_code rc = store_doc_each(s, NS_JOBS, collect_unfinished, &l, err);
 
     if (!rc && l.oom)
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; !rc && i < l.n; i++)
         cb(l.ids[i], ctx);
     free(l.ids);

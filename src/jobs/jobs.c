@@ -69,7 +69,7 @@ enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, stru
     pthread_condattr_t ca;
 
     if (!j)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     j->store = store;
     j->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
     pthread_mutex_init(&j->mu, NULL);
@@ -84,10 +84,9 @@ enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, stru
 enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct kr_err *err)
 {
     if (!kind || !kind->name || !kind->run_item || strlen(kind->name) >= 64)
-        return kr_fail(err, KR_EINVAL, "bad_job_kind", "a job kind needs a name and run_item");
+        return kr_fail(err, KRS_BAD_JOB_KIND, "a job kind needs a name and run_item");
     if (j->started || j->nkinds == MAX_KINDS || find_kind(j, kind->name))
-        return kr_fail(err, KR_ECONFLICT, "bad_job_kind", "cannot register job kind %s",
-                       kind->name);
+        return kr_fail(err, KRS_JOB_KIND_TAKEN, "cannot register job kind %s", kind->name);
     j->kinds[j->nkinds++] = kind;
     return KR_OK;
 }
@@ -225,8 +224,7 @@ static void run_finish(struct jobs *j, struct task *t)
     enum kr_code rc = KR_OK;
 
     if (!jb->kind)
-        rc = kr_fail(&err, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available",
-                     jb->kind_name);
+        rc = kr_fail(&err, KRS_UNKNOWN_KIND, "job kind %s is not available", jb->kind_name);
     else if (jb->kind->finish)
         rc = jobs__job_finish(jb, &result, &err);
     pthread_mutex_lock(&j->mu);
@@ -303,7 +301,7 @@ static void resume_one(const char *id, void *ctx)
     jb->kind = find_kind(j, jb->kind_name);
     if (!jb->kind) { /* no item will run; the finish task marks the job failed */
         struct kr_err e = {0};
-        kr_fail(&e, KR_EUNSUPPORTED, "unknown_kind", "job kind %s is not available", jb->kind_name);
+        kr_fail(&e, KRS_UNKNOWN_KIND, "job kind %s is not available", jb->kind_name);
         for (size_t i = 0; i < jb->total; i++)
             if (jb->st[i] == JOBS_ITEM_PENDING)
                 jobs__job_set_item(jb, i, jobs__item_doc(0, NULL, jobs__err_json(&e)), e.code);
@@ -321,18 +319,18 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
     enum kr_code rc = KR_OK;
 
     if (j->started)
-        return kr_fail(err, KR_ECONFLICT, NULL, "jobs already started");
+        return kr_fail(err, KRS_JOBS_STARTED, "jobs already started");
     if (j->store)
         rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
     if (rc)
         return rc;
     j->threads = calloc((size_t)j->nworkers, sizeof *j->threads);
     if (!j->threads)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_lock(&j->mu);
     for (int i = 0; i < j->nworkers; i++) {
         if (pthread_create(&j->threads[i], NULL, worker_main, j)) {
-            rc = kr_fail(err, KR_EINTERNAL, NULL, "cannot start job worker");
+            rc = kr_fail(err, KRS_THREAD_FAILED, "cannot start job worker");
             break;
         }
         j->started++;
@@ -365,21 +363,20 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
     enum kr_code rc;
 
     if (!k) {
-        rc = kr_fail(err, KR_EINVAL, "unknown_kind", "unknown job kind %s", kind);
+        rc = kr_fail(err, KRS_UNKNOWN_JOB_KIND, "unknown job kind %s", kind);
         goto out;
     }
     if (!json_is_array(items) || json_array_size(items) == 0) {
-        rc = kr_fail(err, KR_EINVAL, "no_items", "a job needs at least one item");
+        rc = kr_fail(err, KRS_NO_ITEMS, "a job needs at least one item");
         goto out;
     }
     if (json_array_size(items) > JOBS_MAX_ITEMS) {
-        rc = kr_fail(err, KR_ELIMIT, "too_many_items", "a job takes at most %d items",
-                     JOBS_MAX_ITEMS);
+        rc = kr_fail(err, KRS_TOO_MANY_ITEMS, "a job takes at most %d items", JOBS_MAX_ITEMS);
         goto out;
     }
     util_random_hex(id, (JOBS_ID_LEN - 1) / 2);
     if (!(jb = jobs__job_new(id, kind, params, items))) {
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         goto out;
     }
     jb->kind = k;
@@ -409,7 +406,7 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
     struct job *jb;
 
     if (!jobs_id_ok(id))
-        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
     pthread_mutex_lock(&j->mu);
     jb = list_find(j->active, id);
     if (!jb)
@@ -421,10 +418,10 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
     if ((*out = jb))
         return KR_OK;
     if (!j->store)
-        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
     enum kr_code rc = jobs__doc_load(j->store, id, out, err);
     if (rc == KR_ENOTFOUND)
-        return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
+        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
     return rc;
 }
 
@@ -463,7 +460,7 @@ static enum kr_code view_of(struct job *jb, void *out_, struct kr_err *err)
 {
     json_t **out = out_;
     *out = jobs__job_view(jb);
-    return *out ? KR_OK : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    return *out ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 }
 
 static enum kr_code outcome_of(struct job *jb, void *out, struct kr_err *err)
@@ -481,9 +478,9 @@ static enum kr_code result_of(struct job *jb, void *out_, struct kr_err *err)
         return KR_OK;
     }
     if (jb->state == JOBS_FAILED)
-        return kr_fail(err, KR_EUPSTREAM, "job_failed", "%s",
+        return kr_fail(err, KRS_JOB_FAILED, "%s",
                        json_string_value(json_object_get(jb->error, "message")));
-    return kr_fail(err, KR_ECONFLICT, "job_running", "job %s has not finished", jb->id);
+    return kr_fail(err, KRS_JOB_NOT_FINISHED, "job %s has not finished", jb->id);
 }
 
 enum kr_code jobs_outcome(struct jobs *j, const char *id, struct jobs_outcome *out,
@@ -524,7 +521,7 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
         return rc;
     if (!mem) { /* from the store: it ended, or no instance has started it yet */
         if (jb->state < JOBS_DONE)
-            rc = kr_fail(err, KR_ETIMEOUT, "job_running", "job %s has not finished", id);
+            rc = kr_fail(err, KRS_JOB_RUNNING, "job %s has not finished", id);
         jobs__job_free(jb);
         return rc;
     }
@@ -537,8 +534,8 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
         else
             timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT;
     if (jb->state < JOBS_DONE)
-        rc = j->stopping ? kr_fail(err, KR_EIO, "shutting_down", "the server is stopping")
-                         : kr_fail(err, KR_ETIMEOUT, "job_running", "job %s is still running", id);
+        rc = j->stopping ? kr_fail(err, KRS_SHUTTING_DOWN, "the server is stopping")
+                         : kr_fail(err, KRS_JOB_RUNNING, "job %s is still running", id);
     unref(jb);
     pthread_mutex_unlock(&j->mu);
     return rc;

@@ -147,7 +147,7 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
     CURLcode cc;
 
     if (!h)
-        return kr_fail(err, KR_ENOMEM, NULL, "cannot create an HTTP handle");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot create an HTTP handle");
     net__setup_handle(h, &sink, timeout_ms);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROXY, "");
@@ -159,7 +159,7 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
     cc = curl_easy_perform(h);
     if (g->refused) {
         rc =
-            kr_fail(err, KR_EINVAL, "url_refused",
+            kr_fail(err, KRS_URL_REFUSED,
                     "URL refused: it points to a private or special address (%s)", g->refused_addr);
     } else if (cc != CURLE_OK) {
         rc = net__curl_error(cc, &sink, "fetch", err);
@@ -195,12 +195,12 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
     for (int hop = 0;; hop++) {
         long left = (long)(deadline - util_now_ms());
         if (!cur || !net_url_ok(cur)) {
-            rc = kr_fail(err, KR_EINVAL, "url_refused",
+            rc = kr_fail(err, KRS_URL_REFUSED,
                          "URL refused: only http and https URLs with a host are fetched");
             goto out;
         }
         if (left <= 0) {
-            rc = kr_fail(err, KR_ETIMEOUT, "timeout", "fetch: timed out");
+            rc = kr_fail(err, KRS_TIMEOUT, "fetch: timed out");
             goto out;
         }
         net_response_release(&r);
@@ -211,8 +211,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         if (!next)
             break;
         if (hop >= o.max_redirects) {
-            rc = kr_fail(err, KR_EUPSTREAM, "fetch_failed", "fetch: more than %d redirects",
-                         o.max_redirects);
+            rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: more than %d redirects", o.max_redirects);
             goto out;
         }
         free(cur);
@@ -220,8 +219,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         next = NULL;
     }
     if (r.status < 200 || r.status > 299) {
-        rc = kr_fail(err, KR_EUPSTREAM, "fetch_failed", "fetch: the server answered HTTP %ld",
-                     r.status);
+        rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: the server answered HTTP %ld", r.status);
         goto out;
     }
     if (content_type && ct_len)

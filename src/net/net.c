@@ -25,7 +25,7 @@
 enum kr_code net_global_init(struct kr_err *err)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return kr_fail(err, KR_EINTERNAL, "net_init", "libcurl initialisation failed");
+        return kr_fail(err, KRS_NET_INIT, "libcurl initialisation failed");
     return KR_OK;
 }
 
@@ -97,15 +97,14 @@ enum kr_code net__curl_error(CURLcode cc, const struct net_sink *sink, const cha
                             struct kr_err *err)
 {
     if (sink->overflow)
-        return kr_fail(err, KR_ELIMIT, "too_large", "%s: reply is larger than the limit", what);
+        return kr_fail(err, KRS_TOO_LARGE, "%s: reply is larger than the limit", what);
     if (cc == CURLE_OPERATION_TIMEDOUT)
-        return kr_fail(err, KR_ETIMEOUT, "timeout", "%s: timed out", what);
+        return kr_fail(err, KRS_TIMEOUT, "%s: timed out", what);
     if (cc == CURLE_FILESIZE_EXCEEDED)
-        return kr_fail(err, KR_ELIMIT, "too_large", "%s: reply is larger than the limit", what);
+        return kr_fail(err, KRS_TOO_LARGE, "%s: reply is larger than the limit", what);
     if (cc == CURLE_OUT_OF_MEMORY)
-        return kr_fail(err, KR_ENOMEM, NULL, "%s: out of memory", what);
-    return kr_fail(err, KR_EUPSTREAM, "upstream_unreachable", "%s: %s", what,
-                   curl_easy_strerror(cc));
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "%s: out of memory", what);
+    return kr_fail(err, KRS_UPSTREAM_UNREACHABLE, "%s: %s", what, curl_easy_strerror(cc));
 }
 
 static enum kr_code add_headers(const char *const *headers, struct curl_slist **list)
@@ -184,16 +183,16 @@ enum kr_code net_perform(const struct net_request *req, struct net_response *r, 
     CURLcode cc;
 
     if (!req || !req->url || !net_url_ok(req->url))
-        return kr_fail(err, KR_EINVAL, "bad_url", "not an http(s) URL");
+        return kr_fail(err, KRS_BAD_URL, "not an http(s) URL");
     net_response_release(r);
     r->body.max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE;
     h = curl_easy_init();
     if (!h)
-        return kr_fail(err, KR_ENOMEM, NULL, "cannot create an HTTP handle");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot create an HTTP handle");
     net__setup_handle(h, &sink, req->timeout_ms);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     if (add_headers(req->headers, &hdrs) || set_body(h, req, &mime)) {
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory building the request");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory building the request");
         goto out;
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);

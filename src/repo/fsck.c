@@ -56,7 +56,7 @@ static enum kr_code list_objects(struct repo *r, int staged, struct obj_list *l,
     memset(l, 0, sizeof *l);
     rc = blob_list(r->blob, staged, collect, l, err);
     if (!rc && l->oom)
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory listing blobs");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory listing blobs");
     return rc;
 }
 
@@ -140,7 +140,7 @@ static enum kr_code list_ids(struct repo *r, struct id_list *l, struct kr_err *e
     memset(l, 0, sizeof *l);
     rc = store_image_each(r->store, collect_id, l, err);
     if (!rc && l->oom)
-        rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory listing images");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory listing images");
     return rc;
 }
 
@@ -221,7 +221,7 @@ static enum kr_code remember(struct id_list *l, int64_t id, struct kr_err *err)
 {
     struct store_image row = {.id = id};
     collect_id(&row, l);
-    return l->oom ? kr_fail(err, KR_ENOMEM, NULL, "fsck: out of memory") : KR_OK;
+    return l->oom ? kr_fail(err, KRS_OUT_OF_MEMORY, "fsck: out of memory") : KR_OK;
 }
 
 /* A row whose blob is absent (KR_ENOTFOUND) is to be removed; a row missing
@@ -274,7 +274,7 @@ static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_er
     say(f, "blob %s/%s: no row refers to it%s", o->bucket, o->key,
         f->repair ? " -> moved to staging and discarded" : "");
     collect(o->bucket, o->key, &f->drop_blobs);
-    return f->drop_blobs.oom ? kr_fail(err, KR_ENOMEM, NULL, "fsck: out of memory") : KR_OK;
+    return f->drop_blobs.oom ? kr_fail(err, KRS_OUT_OF_MEMORY, "fsck: out of memory") : KR_OK;
 }
 
 struct stale_ctx {

@@ -40,10 +40,10 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
             return KR_OK;
         }
         if (rc)
-            return kr_fail(err, rc, e2.slug, "%s", e2.msg);
+            return kr_fail(err, e2.slug_id, "%s", e2.msg);
         cand = (cand + 1) & ID_MASK;
     }
-    return kr_fail(err, KR_ECONFLICT, "id_exhausted", "no free id for these bytes");
+    return kr_fail(err, KRS_ID_EXHAUSTED, "no free id for these bytes");
 }
 
 /* Exact-bytes duplicate first, then the duplicate rule against the index.
@@ -211,7 +211,7 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
 
     memset(res, 0, sizeof *res);
     if (!req->bucket || !blob_name_ok(req->bucket, 0))
-        return kr_fail(err, KR_EINVAL, "bad_bucket", "invalid bucket");
+        return kr_fail(err, KRS_BAD_BUCKET, "invalid bucket");
     rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, &info, err);
     if (rc)
         return rc;
@@ -245,7 +245,7 @@ enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k
 
     *n = 0;
     if (top_k < 1 || top_k > 64)
-        return kr_fail(err, KR_EINVAL, "bad_top_k", "top_k must be between 1 and 64");
+        return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and 64");
     rc = dedup_compute_bytes(data, len, r->cfg->max_pixels, &sig, NULL, err);
     if (!rc)
         rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);
@@ -277,7 +277,7 @@ static enum kr_code find_by_url(struct repo *r, const char *url, struct store_im
     rc = repo__found(store_image_find_key(r->store, bucket, key, img, &e), &e, err,
                      "looking up the image");
     if (rc == KR_ENOTFOUND)
-        return kr_fail(err, KR_ENOTFOUND, "not_found", "no stored image has this URL");
+        return kr_fail(err, KRS_NOT_FOUND, "no stored image has this URL");
     return rc;
 }
 

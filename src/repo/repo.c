@@ -25,9 +25,9 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
     util_fmt(path, sizeof path, "%s/karat.lock", r->cfg->data_dir);
     r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (r->lock_fd < 0)
-        return kr_fail(err, KR_EIO, "lock_failed", "cannot open %s", path);
+        return kr_fail(err, KRS_LOCK_FAILED, "cannot open %s", path);
     if (flock(r->lock_fd, LOCK_EX | LOCK_NB) != 0)
-        return kr_fail(err, KR_ECONFLICT, "data_dir_busy",
+        return kr_fail(err, KRS_DATA_DIR_BUSY,
                        "data folder %s is in use by another karat process (stop the server, "
                        "or use its HTTP API)",
                        r->cfg->data_dir);
@@ -60,9 +60,8 @@ enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err 
         return rc;
     if (err) {
         *err = *e;
-        err->code = rc;
-        if (!err->slug)
-            err->slug = kr_code_name(rc);
+        if (!err->slug) /* the backend failed without saying why: a bug */
+            kr_fail(err, KRS_INTERNAL, "%s failed without detail", kr_code_name(rc));
         kr_err_prefix(err, "%s: ", what);
     }
     return rc;
@@ -140,7 +139,7 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
     enum kr_code rc;
 
     if (!r)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     r->cfg = cfg;
     r->lock_fd = -1;
     pthread_mutex_init(&r->wlock, NULL);
@@ -240,15 +239,15 @@ static enum kr_code split_path(const char *p, char *bucket, size_t blen, char *k
     const char *slash = strchr(p, '/');
     size_t bl;
     if (!slash)
-        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+        return kr_fail(err, KRS_NOT_KARAT_URL, "not a Karat file URL");
     bl = (size_t)(slash - p);
     if (bl == 0 || bl >= blen || strlen(slash + 1) >= klen)
-        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+        return kr_fail(err, KRS_NOT_KARAT_URL, "not a Karat file URL");
     memcpy(bucket, p, bl);
     bucket[bl] = '\0';
     util_strlcpy(key, slash + 1, klen);
     if (!blob_name_ok(bucket, 0) || !blob_name_ok(key, 1))
-        return kr_fail(err, KR_EINVAL, "not_karat_url", "not a Karat file URL");
+        return kr_fail(err, KRS_NOT_KARAT_URL, "not a Karat file URL");
     return KR_OK;
 }
 
@@ -333,13 +332,13 @@ enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_
     const char *p;
 
     if (!url || !*url)
-        return kr_fail(err, KR_EINVAL, "not_karat_url", "empty URL");
+        return kr_fail(err, KRS_NOT_KARAT_URL, "empty URL");
     p = own_files_path(r, url);
     if (p)
         return split_path(p, bucket, blen, key, klen, err);
     if (!strstr(url, "://") && url[0] != '/')
         return split_path(url, bucket, blen, key, klen, err); /* "bucket/key" */
-    return kr_fail(err, KR_EINVAL, "not_karat_url",
+    return kr_fail(err, KRS_NOT_KARAT_URL,
                    "not one of this server's file URLs (%s/files/...): %.200s", r->public_base,
                    url);
 }

@@ -137,7 +137,7 @@ static enum kr_code sort_entries(json_t *arr, struct kr_err *err)
     size_t n = json_array_size(arr);
     json_t **v = calloc(n ? n : 1, sizeof *v);
     if (!v)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++)
         v[i] = json_incref(json_array_get(arr, i));
     qsort(v, n, sizeof *v, entry_cmp);
@@ -158,12 +158,11 @@ enum kr_code sheet_list(const char *dir, json_t **out, struct kr_err *err)
     *out = NULL;
     dir = sheet_dir(dir);
     if (!arr)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     d = opendir(dir);
     if (!d) {
         json_decref(arr);
-        return kr_fail(err, KR_ENOTFOUND, "unknown_marketplace",
-                       "marketplace schema folder %s is missing", dir);
+        return kr_fail(err, KRS_NO_SHEET_SCHEMA, "marketplace schema folder %s is missing", dir);
     }
     while ((de = readdir(d))) {
         struct sheet_schema *s = NULL;

@@ -396,16 +396,16 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
     buf_init(&f.body, 0);
     buf_init(&f.tmp, 0);
     if (!rc && sheet__xml_sheet_scan(&f.sh, (const char *)f.t.xml.data, f.t.xml.len))
-        rc = kr_fail(err, KR_EINVAL, "bad_template", "template: unsupported worksheet layout");
+        rc = kr_fail(err, KRS_BAD_TEMPLATE, "template: unsupported worksheet layout");
     if (!rc && (rc = map_columns(&f, missing)))
-        kr_fail(err, rc, NULL, "out of memory");
+        kr_fail(err, kr_slug_grow(rc), "out of memory");
     if (!rc) {
         pick_start(&f);
         if (f.start + (long)f.nrows - 1 > SHEET_MAX_ROW)
-            rc = kr_fail(err, KR_ELIMIT, "bad_rows", "rows do not fit in the sheet");
+            rc = kr_fail(err, KRS_TOO_MANY_ROWS, "rows do not fit in the sheet");
     }
     if (!rc && (rc = assemble(&f, &xml)))
-        kr_fail(err, rc, NULL, "out of memory");
+        kr_fail(err, kr_slug_grow(rc), "out of memory");
     if (!rc)
         rc = sheet__tpl_finish(&f.t, &xml, f.formulas, out, err);
     buf_release(&xml);
@@ -427,7 +427,7 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx,
     if (missing)
         *missing = NULL;
     if (!json_is_array(rows))
-        return kr_fail(err, KR_EINVAL, "bad_rows", "rows must be an array");
+        return kr_fail(err, KRS_BAD_ROWS, "rows must be an array");
     rc = run(s, xlsx, n, lim, rows, mode, out, m, err);
     if (rc || !missing)
         json_decref(m);
@@ -442,7 +442,7 @@ enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx
 {
     json_t *none = json_array();
     enum kr_code rc = none ? run(s, xlsx, n, lim, none, SHEET_FILL_REPLACE, out, NULL, err)
-                           : kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+                           : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     json_decref(none);
     return rc;
 }

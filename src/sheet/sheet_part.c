@@ -30,7 +30,7 @@
 
 static enum kr_code bad_tpl(struct kr_err *err, const char *name, const char *why)
 {
-    return kr_fail(err, KR_EINVAL, "bad_template", "template: %s %s", name, why);
+    return kr_fail(err, KRS_BAD_TEMPLATE, "template: %s %s", name, why);
 }
 
 /* The prolog: BOM, XML declaration, comments, processing instructions and
@@ -218,7 +218,7 @@ enum kr_code sheet__tpl_find_sheet(const struct buf *wbx, const struct buf *relx
                 !(rels = parse_small(relx, "workbook.xml.rels"))))
         rc = bad_tpl(err, "workbook.xml or its relationships", "are not XML");
     if (!rc && !(rid = pick_sheet(wb, s)))
-        rc = kr_fail(err, KR_EINVAL, "bad_template", "template has no sheet '%s' (or sheet %d)",
+        rc = kr_fail(err, KRS_BAD_TEMPLATE, "template has no sheet '%s' (or sheet %d)",
                      s->nmatch ? s->match[0] : s->sheet_name, s->sheet_index + 1);
     part[0] = '\0';
     if (!rc) {
@@ -245,18 +245,18 @@ static enum kr_code sst_push(struct sst_read *s, struct kr_err *err)
 {
     struct tpl *t = s->t;
     if (t->nsst >= TPL_MAX_STRINGS)
-        return kr_fail(err, KR_ELIMIT, "template_too_large", "template: too many shared strings");
+        return kr_fail(err, KRS_TEMPLATE_TOO_LARGE, "template: too many shared strings");
     if (t->nsst == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 256;
         char **grown = realloc(t->sst, nc * sizeof *t->sst);
         if (!grown)
-            return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         t->sst = grown;
         s->cap = nc;
     }
     t->sst[t->nsst] = strndup(s->text.data ? (char *)s->text.data : "", s->text.len);
     if (!t->sst[t->nsst])
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     t->nsst++;
     s->text.len = 0;
     return KR_OK;
@@ -283,7 +283,7 @@ static enum kr_code sst_node(struct sst_read *s, xmlTextReaderPtr r, struct kr_e
               type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE)) {
         const xmlChar *v = xmlTextReaderConstValue(r);
         if (v && buf_append(&s->text, v, strlen((const char *)v)))
-            return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     return KR_OK;
 }

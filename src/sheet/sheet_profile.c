@@ -53,18 +53,18 @@ static enum kr_code check_map(const json_t *o, int depth, struct kr_err *err)
     const char *k;
     json_t *v;
     if (!json_is_object(o) || json_object_size(o) > 1000)
-        return kr_fail(err, KR_EINVAL, "bad_profile", "profile: expected an object of values");
+        return kr_fail(err, KRS_BAD_PROFILE, "profile: expected an object of values");
     json_object_foreach((json_t *)o, k, v)
     {
         int nested = depth == 0 && (strcmp(k, "columns") == 0 || strcmp(k, "marketplaces") == 0);
         if (strlen(k) > 255)
-            return kr_fail(err, KR_EINVAL, "bad_profile", "profile: key too long");
+            return kr_fail(err, KRS_BAD_PROFILE, "profile: key too long");
         if (nested || (depth == 1 && json_is_object(v) && depth < 2)) {
             enum kr_code rc = check_map(v, depth + 1, err);
             if (rc)
                 return rc;
         } else if (!scalar_ok(v)) {
-            return kr_fail(err, KR_EINVAL, "bad_profile",
+            return kr_fail(err, KRS_BAD_PROFILE,
                            "profile: '%s' must be a string (<= %d bytes) or a number", k,
                            PROFILE_MAX_VALUE);
         }
@@ -80,11 +80,11 @@ enum kr_code sheet_profile_parse(const char *text, size_t n, json_t **out, struc
 
     *out = NULL;
     if (n > PROFILE_MAX_BYTES)
-        return kr_fail(err, KR_ELIMIT, "bad_profile", "profile larger than %u bytes",
+        return kr_fail(err, KRS_PROFILE_TOO_LARGE, "profile larger than %u bytes",
                        PROFILE_MAX_BYTES);
     p = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
     if (!p)
-        return kr_fail(err, KR_EINVAL, "bad_profile", "profile: line %d: %s", je.line, je.text);
+        return kr_fail(err, KRS_BAD_PROFILE, "profile: line %d: %s", je.line, je.text);
     rc = check_map(p, 0, err);
     if (rc) {
         json_decref(p);
@@ -116,7 +116,7 @@ static enum kr_code set_fixed(struct sheet_schema *s, struct sheet_column *c, co
         return KR_OK;
     copy = sheet__strdup(s, t);
     if (!copy)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     c->value = copy;
     return KR_OK;
 }
@@ -144,7 +144,7 @@ enum kr_code sheet_apply_profile(struct sheet_schema *s, const json_t *profile, 
     if (!profile)
         return KR_OK;
     if (!json_is_object(profile))
-        return kr_fail(err, KR_EINVAL, "bad_profile", "profile: expected an object");
+        return kr_fail(err, KRS_BAD_PROFILE, "profile: expected an object");
     for (size_t i = 0; i < s->ncols; i++) {
         struct sheet_column *c = &s->cols[i];
         if (c->profile_key && (rc = set_fixed(s, c, json_object_get(profile, c->profile_key), err)))
@@ -208,7 +208,7 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
 
     *row = NULL;
     if (!r)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     buf_init(&b, 1u << 20);
     for (size_t i = 0; i < s->ncols && !rc; i++) {
         const struct sheet_column *c = &s->cols[i];
@@ -227,7 +227,8 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
     buf_release(&b);
     if (rc) {
         json_decref(r);
-        return kr_fail(err, rc, "bad_row", "cannot build row: %s", kr_code_name(rc));
+        return kr_fail(err, rc == KR_EINVAL ? KRS_BAD_ROW : kr_slug_grow(rc),
+                       "cannot build row: %s", kr_code_name(rc));
     }
     *row = r;
     return KR_OK;

@@ -59,7 +59,7 @@ void sheet_schema_free(struct sheet_schema *s)
 
 static enum kr_code bad(struct kr_err *err, const char *what, const char *detail)
 {
-    return kr_fail(err, KR_EINVAL, "bad_schema", "schema: %s%s%s", what, detail ? ": " : "",
+    return kr_fail(err, KRS_BAD_SCHEMA, "schema: %s%s%s", what, detail ? ": " : "",
                    detail ? detail : "");
 }
 
@@ -105,7 +105,7 @@ static enum kr_code str_array(struct sheet_schema *s, const json_t *a, const cha
         return bad(err, what, "not an array of strings");
     *out = sheet__alloc(s, (json_array_size(a) + 1) * sizeof **out);
     if (!*out)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     json_array_foreach(a, i, v)
     {
         if (!json_is_string(v) || json_string_length(v) == 0 ||
@@ -147,7 +147,7 @@ static enum kr_code check_keys(const json_t *o, const char *const *keys, const c
         for (size_t i = 0; keys[i] && !ok; i++)
             ok = strcmp(keys[i], k) == 0;
         if (!ok)
-            return kr_fail(err, KR_EINVAL, "bad_schema", "schema: %s: unknown key '%s'", what, k);
+            return kr_fail(err, KRS_BAD_SCHEMA, "schema: %s: unknown key '%s'", what, k);
     }
     return KR_OK;
 }
@@ -244,7 +244,7 @@ static enum kr_code parse_columns(struct sheet_schema *s, const json_t *a, struc
         return bad(err, "columns", "need 1..2000 columns");
     s->cols = sheet__alloc(s, n * sizeof *s->cols);
     if (!s->cols)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if ((rc = parse_column(s, json_array_get(a, i), &s->cols[i], err)))
             return rc;
@@ -269,7 +269,7 @@ static enum kr_code parse_preamble(struct sheet_schema *s, const json_t *a, stru
     s->npre = json_array_size(a);
     s->pre = sheet__alloc(s, (s->npre + 1) * sizeof *s->pre);
     if (!s->pre)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; i < s->npre; i++) {
         const json_t *p = json_array_get(a, i);
         long long row = get_int(p, "row", 1, s->first_data_row - 1, -1);
@@ -361,13 +361,13 @@ enum kr_code sheet_schema_load_file(const char *path, struct sheet_schema **out,
 
     *out = NULL;
     if (!s)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     buf_init(&b, SCHEMA_MAX_BYTES);
     rc = buf_read_file(&b, path, err);
     if (!rc) {
         s->doc = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, &je);
         if (!s->doc)
-            rc = kr_fail(err, KR_EINVAL, "bad_schema", "%s:%d: %s", path, je.line, je.text);
+            rc = kr_fail(err, KRS_BAD_SCHEMA, "%s:%d: %s", path, je.line, je.text);
     }
     buf_release(&b);
     if (!rc && (rc = parse_doc(s, err)))
@@ -443,13 +443,12 @@ enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const c
 
     *out = NULL;
     if (!safe_name(marketplace) || !safe_name(product_type))
-        return kr_fail(err, KR_EINVAL, "bad_marketplace",
+        return kr_fail(err, KRS_BAD_MARKETPLACE,
                        "marketplace and type must be 1-32 letters, digits or '-'");
     dir = sheet_dir(dir);
     d = opendir(dir);
     if (!d)
-        return kr_fail(err, KR_ENOTFOUND, "unknown_marketplace",
-                       "marketplace schema folder %s is missing", dir);
+        return kr_fail(err, KRS_NO_SHEET_SCHEMA, "marketplace schema folder %s is missing", dir);
     sheet_code_of(marketplace, product_type, want);
     while ((de = readdir(d)) && !exact) {
         if (!split_file(de->d_name, mp, type) || strlen(de->d_name) >= sizeof best)
@@ -463,11 +462,11 @@ enum kr_code sheet_schema_load(const char *dir, const char *marketplace, const c
     }
     closedir(d);
     if (!best[0])
-        return kr_fail(err, KR_ENOTFOUND, "unknown_marketplace",
+        return kr_fail(err, KRS_NO_SHEET_SCHEMA,
                        "no sheet schema for marketplace '%s' and type '%s'", marketplace,
                        product_type);
     if (!exact && nmatch > 1)
-        return kr_fail(err, KR_EINVAL, "bad_marketplace",
+        return kr_fail(err, KRS_BAD_MARKETPLACE,
                        "'%s'/'%s' matches several schemas; use the full names", marketplace,
                        product_type);
     util_fmt(path, sizeof path, "%s/%s", dir, best);

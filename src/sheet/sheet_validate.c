@@ -288,10 +288,10 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
 
     *warnings = NULL;
     if (!v.warnings)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (!json_is_object(row)) {
         json_decref(v.warnings);
-        return kr_fail(err, KR_EINVAL, "bad_row", "a row must be a JSON object");
+        return kr_fail(err, KRS_BAD_ROW, "a row must be a JSON object");
     }
     buf_init(&v.work, 0);
     check_unknown(&v);
@@ -302,7 +302,7 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
     buf_release(&v.work);
     if (v.rc) {
         json_decref(v.warnings);
-        return kr_fail(err, v.rc, NULL, "out of memory");
+        return kr_fail(err, kr_slug_grow(v.rc), "out of memory");
     }
     *warnings = v.warnings;
     return KR_OK;

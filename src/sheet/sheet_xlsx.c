@@ -162,7 +162,7 @@ static enum kr_code add_dropdowns(struct xw *x, size_t nrows, struct kr_err *err
     long last = (long)s->first_data_row - 1 + (long)nrows + DROPDOWN_SPARE_ROWS - 1;
 
     if (!list_col)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (last > SHEET_MAX_ROW - 1)
         last = SHEET_MAX_ROW - 1;
     for (size_t c = 0; c < s->ncols; c++)
@@ -205,7 +205,7 @@ static enum kr_code open_book(struct xw *x, const char *path, int has_lists, str
     lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = getenv("TMPDIR")};
     x->wb = workbook_new_opt(path, &o);
     if (!x->wb)
-        return kr_fail(err, KR_EIO, "xlsx_write", "cannot create workbook %s", path);
+        return kr_fail(err, KRS_XLSX_WRITE, "cannot create workbook %s", path);
     add_placeholders(x);
     x->data = workbook_add_worksheet(x->wb, x->s->sheet_name);
     x->lists_name = strcmp(x->s->sheet_name, "Lists") ? "Lists" : "ValidLists";
@@ -216,7 +216,7 @@ static enum kr_code open_book(struct xw *x, const char *path, int has_lists, str
     }
     x->bold = workbook_add_format(x->wb);
     if (!x->data || (has_lists && !x->lists) || !x->bold)
-        return kr_fail(err, KR_ENOMEM, "xlsx_write", "cannot add sheets");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot add sheets");
     format_set_bold(x->bold);
     worksheet_activate(x->data);
     return KR_OK;
@@ -230,7 +230,7 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
     lxw_error e;
 
     if (!json_is_array(rows) || json_array_size(rows) > (size_t)(SHEET_MAX_ROW - s->first_data_row))
-        return kr_fail(err, KR_EINVAL, "bad_rows", "rows must be an array within Excel's rows");
+        return kr_fail(err, KRS_BAD_ROWS, "rows must be an array within Excel's rows");
     buf_init(&x.tmp, 0);
     rc = open_book(&x, path, needs_lists(s), err);
     if (!rc) {
@@ -241,8 +241,8 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
     e = x.wb ? workbook_close(x.wb) : LXW_NO_ERROR;
     buf_release(&x.tmp);
     if (!rc && (x.lerr || e))
-        rc = kr_fail(err, KR_EIO, "xlsx_write", "writing %s: %s", path,
-                     lxw_strerror(x.lerr ? x.lerr : e));
+        rc =
+            kr_fail(err, KRS_XLSX_WRITE, "writing %s: %s", path, lxw_strerror(x.lerr ? x.lerr : e));
     if (rc)
         unlink(path);
     return rc;
@@ -258,10 +258,10 @@ enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, 
 
     /* libxlsxwriter writes to a file: a private one made by mkstemp() */
     if (util_fmt(path, sizeof path, "%s/karat-sheet-XXXXXX", dir && *dir ? dir : "/tmp"))
-        return kr_fail(err, KR_ELIMIT, "xlsx_write", "TMPDIR too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "TMPDIR too long");
     fd = mkstemp(path);
     if (fd < 0)
-        return kr_fail(err, KR_EIO, "xlsx_write", "cannot create a temporary file in %s",
+        return kr_fail(err, KRS_XLSX_WRITE, "cannot create a temporary file in %s",
                        dir && *dir ? dir : "/tmp");
     close(fd);
     rc = sheet_write_xlsx_file(s, rows, path, err);
@@ -313,7 +313,7 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
     json_t *row;
 
     if (!json_is_array(rows))
-        return kr_fail(err, KR_EINVAL, "bad_rows", "rows must be an array");
+        return kr_fail(err, KRS_BAD_ROWS, "rows must be an array");
     rc = csv_line(s, NULL, out);
     json_array_foreach(rows, i, row)
     {
@@ -321,5 +321,5 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
             break;
         rc = csv_line(s, row, out);
     }
-    return rc ? kr_fail(err, rc, "csv_write", "CSV larger than the output limit") : KR_OK;
+    return rc ? kr_fail(err, kr_slug_grow(rc), "CSV larger than the output limit") : KR_OK;
 }

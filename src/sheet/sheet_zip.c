@@ -34,10 +34,10 @@
 
 static enum kr_code bad_tpl(struct kr_err *err, const char *why)
 {
-    return kr_fail(err, KR_EINVAL, "bad_template", "template: %s", why);
+    return kr_fail(err, KRS_BAD_TEMPLATE, "template: %s", why);
 }
 
-#define too_large(err, ...) kr_fail(err, KR_ELIMIT, "template_too_large", "template: " __VA_ARGS__)
+#define too_large(err, ...) kr_fail(err, KRS_TEMPLATE_TOO_LARGE, "template: " __VA_ARGS__)
 
 static enum kr_code read_entry(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
@@ -50,7 +50,7 @@ static enum kr_code read_entry(zip_t *za, zip_int64_t idx, struct buf *out, stru
         return bad_tpl(err, "unreadable zip entry");
     buf_init(out, 0);
     if (buf_reserve(out, (size_t)st.size + 1))
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     f = zip_fopen_index(za, (zip_uint64_t)idx, 0);
     if (!f) {
         buf_release(out);
@@ -74,7 +74,7 @@ static enum kr_code read_named(zip_t *za, const char *name, struct buf *out, zip
     if (idx)
         *idx = i;
     if (i < 0)
-        return kr_fail(err, KR_EINVAL, "bad_template", "template: %s is missing", name);
+        return kr_fail(err, KRS_BAD_TEMPLATE, "template: %s is missing", name);
     return read_entry(za, i, out, err);
 }
 
@@ -125,7 +125,7 @@ static enum kr_code open_zip(struct tpl *t, const void *data, size_t n, struct k
     zip_source_free(t->src);
     t->src = NULL;
     if (code == ZIP_ER_MEMORY)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     return bad_tpl(err, code == ZIP_ER_NOZIP ? "not an .xlsx (zip) file"
                                              : "damaged zip archive (central directory or "
                                                "entry headers do not agree)");
@@ -212,7 +212,7 @@ static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out,
     buf_release(&in);
     if (rc) {
         buf_release(out);
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     return KR_OK;
 }
@@ -229,7 +229,7 @@ static enum kr_code add_bytes(zip_t *oz, const char *name, struct buf *b, struct
             zip_source_free(zs);
         else
             free(data);
-        return kr_fail(err, KR_ENOMEM, NULL, "cannot build the package");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot build the package");
     }
     return KR_OK;
 }
@@ -291,12 +291,12 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
     enum kr_code rc = KR_OK;
 
     if (zip_source_open(src) < 0)
-        return kr_fail(err, KR_EIO, "xlsx_write", "cannot read the new package");
+        return kr_fail(err, KRS_XLSX_WRITE, "cannot read the new package");
     out->len = 0;
     while (!rc && (got = zip_source_read(src, chunk, sizeof chunk)) > 0)
         rc = buf_append(out, chunk, (size_t)got);
     zip_source_close(src);
-    return rc ? kr_fail(err, rc, "xlsx_write", "package larger than the output limit") : KR_OK;
+    return rc ? kr_fail(err, kr_slug_grow(rc), "package larger than the output limit") : KR_OK;
 }
 
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
@@ -317,15 +317,15 @@ enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, st
     if (!oz) {
         zip_source_free(dst);
         zip_source_free(dst);
-        return kr_fail(err, KR_ENOMEM, NULL, "cannot start the new package");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot start the new package");
     }
     rc = add_entries(t, oz, xml, drop_calc, err);
     if (!rc && zip_close(oz) < 0) {
         int code = zip_error_code_zip(zip_get_error(oz));
         rc = code == ZIP_ER_MEMORY
-                 ? kr_fail(err, KR_ENOMEM, NULL, "out of memory")
-                 : kr_fail(err, KR_EINVAL, "bad_template",
-                           "template: a zip entry cannot be copied: %s", zip_strerror(oz));
+                 ? kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory")
+                 : kr_fail(err, KRS_BAD_TEMPLATE, "template: a zip entry cannot be copied: %s",
+                           zip_strerror(oz));
     }
     if (rc)
         zip_discard(oz);

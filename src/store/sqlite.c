@@ -48,17 +48,17 @@ enum kr_code store_sq_fail(sqlite3 *db, int rc, const char *what, struct kr_err 
     switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
-            return kr_fail(err, KR_ECONFLICT, "store_conflict", "store: %s: %s", what, msg);
-        return kr_fail(err, KR_EINVAL, "store_constraint", "store: %s: %s", what, msg);
+            return kr_fail(err, KRS_STORE_CONFLICT, "store: %s: %s", what, msg);
+        return kr_fail(err, KRS_STORE_CONSTRAINT, "store: %s: %s", what, msg);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return kr_fail(err, KR_ETIMEOUT, "store_busy", "store: %s: %s", what, msg);
+        return kr_fail(err, KRS_STORE_BUSY, "store: %s: %s", what, msg);
     case SQLITE_NOMEM:
-        return kr_fail(err, KR_ENOMEM, NULL, "store: %s: %s", what, msg);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "store: %s: %s", what, msg);
     case SQLITE_TOOBIG:
-        return kr_fail(err, KR_ELIMIT, "too_large", "store: %s: %s", what, msg);
+        return kr_fail(err, KRS_TOO_LARGE, "store: %s: %s", what, msg);
     default:
-        return kr_fail(err, KR_EIO, "store_io", "store: %s: %s", what, msg);
+        return kr_fail(err, KRS_STORE_IO, "store: %s: %s", what, msg);
     }
 }
 
@@ -77,7 +77,7 @@ enum kr_code store_sq_bind_text(sqlite3_stmt *st, int col, const char *v, size_t
     int rc;
 
     if (len > max)
-        return kr_fail(err, KR_EINVAL, "store_value_too_long",
+        return kr_fail(err, KRS_STORE_VALUE_TOO_LONG,
                        "store: value for column %d is longer than %zu bytes", col, max);
     rc = sqlite3_bind_text(st, col, v, (int)len, SQLITE_STATIC);
     return rc == SQLITE_OK ? KR_OK : store_sq_fail(sqlite3_db_handle(st), rc, "bind", err);
@@ -117,7 +117,7 @@ static enum kr_code conn_open(struct sq_store *s, struct sq_conn **out, struct k
     int rc;
 
     if (!c)
-        return kr_fail(err, KR_ENOMEM, NULL, "store: out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(c->db, 1);
@@ -200,7 +200,7 @@ static enum kr_code set_wal(sqlite3 *db, struct kr_err *err)
     enum kr_code code = rc == SQLITE_ROW ? KR_OK : store_sq_fail(db, rc, "journal_mode", err);
     sqlite3_finalize(st);
     if (!code && !wal)
-        code = kr_fail(err, KR_EIO, "store_no_wal", "store: cannot switch %s to WAL mode",
+        code = kr_fail(err, KRS_STORE_NO_WAL, "store: cannot switch %s to WAL mode",
                        sqlite3_db_filename(db, "main"));
     return code;
 }
@@ -226,15 +226,15 @@ static enum kr_code sq_open(const char *location, struct store **out, struct kr_
 
     if (!location || !*location || strcmp(location, ":memory:") == 0 ||
         strncmp(location, "file:", 5) == 0)
-        return kr_fail(err, KR_EINVAL, "bad_location", "store: need a database file path");
+        return kr_fail(err, KRS_BAD_LOCATION, "store: need a database file path");
     q = calloc(1, sizeof *q);
     if (!q)
-        return kr_fail(err, KR_ENOMEM, NULL, "store: out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     q->base.ops = &store_sqlite_ops;
     pthread_mutex_init(&q->mu, NULL);
     if (util_strlcpy(q->path, location, sizeof q->path) >= sizeof q->path) {
         sq_close(&q->base);
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "store: database path too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "store: database path too long");
     }
     rc = conn_open(q, &c, err);
     if (!rc)
@@ -302,10 +302,10 @@ static enum kr_code sq_doc_get(struct store *s, const char *ns, const char *key,
             memcpy(*json, text, (size_t)n);
             (*json)[n] = '\0';
         } else {
-            rc = kr_fail(err, KR_ENOMEM, NULL, "store: out of memory reading a document");
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory reading a document");
         }
     } else if (step == SQLITE_DONE) {
-        rc = kr_fail(err, KR_ENOTFOUND, "doc_not_found", "store: no document %s/%s", ns, key);
+        rc = kr_fail(err, KRS_DOC_NOT_FOUND, "store: no document %s/%s", ns, key);
     } else {
         rc = store_sq_fail(c->db, step, "get document", err);
     }
@@ -324,7 +324,7 @@ static enum kr_code sq_doc_delete(struct store *s, const char *ns, const char *k
     if (!rc)
         rc = store_sq_run(c->db, st, "delete document", err);
     if (!rc && sqlite3_changes(c->db) == 0)
-        rc = kr_fail(err, KR_ENOTFOUND, "doc_not_found", "store: no document %s/%s", ns, key);
+        rc = kr_fail(err, KRS_DOC_NOT_FOUND, "store: no document %s/%s", ns, key);
     store_sq_end(s, c, st);
     return rc;
 }

@@ -120,7 +120,7 @@ static enum kr_code decode_row(sqlite3_stmt *st, struct store_image *o, struct k
         const unsigned char *t = sqlite3_column_text(st, text_cols[i].col);
         size_t n = (size_t)sqlite3_column_bytes(st, text_cols[i].col);
         if (n >= text_cols[i].size)
-            return kr_fail(err, KR_EINVAL, "store_value_too_long",
+            return kr_fail(err, KRS_STORE_VALUE_TOO_LONG,
                            "store: image %lld: column %d holds %zu bytes, more than fits",
                            (long long)o->id, text_cols[i].col, n);
         memcpy((char *)o + text_cols[i].off, t ? (const char *)t : "", t ? n : 0);
@@ -131,7 +131,7 @@ static enum kr_code decode_row(sqlite3_stmt *st, struct store_image *o, struct k
     const void *desc = sqlite3_column_blob(st, C_DESC);
     int dn = sqlite3_column_bytes(st, C_DESC);
     if (!hash || hn != DEDUP_HASH_BYTES || !desc || dn != DESC_BYTES)
-        return kr_fail(err, KR_EIO, "store_corrupt", "store: image %lld has a malformed signature",
+        return kr_fail(err, KRS_STORE_CORRUPT, "store: image %lld has a malformed signature",
                        (long long)o->id);
     memcpy(o->sig.hash, hash, DEDUP_HASH_BYTES);
     desc_decode(desc, o->sig.desc);
@@ -184,7 +184,7 @@ static enum kr_code find_one(struct store *s, const struct lookup *l, struct sto
     if (step == SQLITE_ROW)
         rc = decode_row(st, out, err);
     else if (step == SQLITE_DONE)
-        rc = kr_fail(err, KR_ENOTFOUND, "image_not_found", "store: no such image");
+        rc = kr_fail(err, KRS_IMAGE_NOT_FOUND, "store: no such image");
     else
         rc = store_sq_fail(c->db, step, "find image", err);
 out:
@@ -238,7 +238,7 @@ static enum kr_code write_one(struct store *s, enum sq_stmt id,
     if (!rc)
         rc = store_sq_run(c->db, st, "write image", err);
     if (!rc && need_row && sqlite3_changes(c->db) == 0)
-        rc = kr_fail(err, KR_ENOTFOUND, "image_not_found", "store: no such image");
+        rc = kr_fail(err, KRS_IMAGE_NOT_FOUND, "store: no such image");
     store_sq_end(s, c, st);
     return rc;
 }
@@ -294,7 +294,7 @@ enum kr_code store_sq_image_each(struct store *s,
     struct store_image *img = malloc(sizeof *img);
     sqlite3_stmt *st = NULL;
     enum kr_code rc = img ? store_sq_begin(s, SQ_IMG_EACH, &c, &st, err)
-                          : kr_fail(err, KR_ENOMEM, NULL, "store: out of memory");
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     int step;
 
     if (rc)

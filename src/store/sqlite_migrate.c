@@ -123,7 +123,7 @@ static enum kr_code migrate_locked(sqlite3 *db, int target, struct kr_err *err)
     if (rc)
         return rc;
     if (have > store_sqlite_latest())
-        return kr_fail(err, KR_EUNSUPPORTED, "store_too_new",
+        return kr_fail(err, KRS_STORE_TOO_NEW,
                        "store: database schema v%d is newer than this build (v%d)", have,
                        store_sqlite_latest());
     for (int i = 0; i < NMIGRATIONS && !rc; i++)
@@ -137,7 +137,7 @@ enum kr_code store_sqlite_migrate(sqlite3 *db, int target, struct kr_err *err)
     enum kr_code rc;
 
     if (target < 1 || target > store_sqlite_latest())
-        return kr_fail(err, KR_EINVAL, "bad_schema_version", "store: no schema v%d", target);
+        return kr_fail(err, KRS_BAD_SCHEMA_VERSION, "store: no schema v%d", target);
     rc = exec(db, "BEGIN IMMEDIATE", "begin migration", err);
     if (rc)
         return rc;

@@ -39,28 +39,27 @@ enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err)
     size_t i = 0;
 
     if (!ops || !ops->name)
-        return kr_fail(err, KR_EINVAL, "bad_argument", "store_backend_add: missing argument");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store_backend_add: missing argument");
     if (store_backend(ops->name))
-        return store_backend(ops->name) == ops ? KR_OK
-                                               : kr_fail(err, KR_ECONFLICT, "backend_exists",
-                                                         "store: backend '%s' exists", ops->name);
+        return store_backend(ops->name) == ops
+                   ? KR_OK
+                   : kr_fail(err, KRS_BACKEND_EXISTS, "store: backend '%s' exists", ops->name);
     while (i < sizeof added / sizeof added[0] && added[i])
         i++;
     if (i == sizeof added / sizeof added[0])
-        return kr_fail(err, KR_ELIMIT, "too_many_backends", "store: no room for another backend");
+        return kr_fail(err, KRS_TOO_MANY_BACKENDS, "store: no room for another backend");
     added[i] = ops;
     return KR_OK;
 }
 
 static enum kr_code missing(struct kr_err *err, const char *what)
 {
-    return kr_fail(err, KR_EINVAL, "bad_argument", "store: %s: missing argument", what);
+    return kr_fail(err, KRS_BAD_ARGUMENT, "store: %s: missing argument", what);
 }
 
 static enum kr_code too_long(struct kr_err *err, const char *what, size_t max)
 {
-    return kr_fail(err, KR_EINVAL, "store_value_too_long", "store: %s is longer than %zu bytes",
-                   what, max);
+    return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: %s is longer than %zu bytes", what, max);
 }
 
 /* s is a string of at most max bytes. */
@@ -77,9 +76,8 @@ static enum kr_code check_sha(const char *sha, struct kr_err *err)
         return missing(err, "sha256");
     for (int i = 0; i < 64; i++)
         if (!((sha[i] >= '0' && sha[i] <= '9') || (sha[i] >= 'a' && sha[i] <= 'f')))
-            return kr_fail(err, KR_EINVAL, "bad_sha256", "store: sha256 must be 64 hex digits");
-    return sha[64] ? kr_fail(err, KR_EINVAL, "bad_sha256", "store: sha256 must be 64 hex digits")
-                   : KR_OK;
+            return kr_fail(err, KRS_BAD_SHA256, "store: sha256 must be 64 hex digits");
+    return sha[64] ? kr_fail(err, KRS_BAD_SHA256, "store: sha256 must be 64 hex digits") : KR_OK;
 }
 
 /* Every string field holds its NUL (the field size bounds the value). */
@@ -99,7 +97,7 @@ static enum kr_code check_image(const struct store_image *img, struct kr_err *er
     FIELD_OK(mime);
 #undef FIELD_OK
     if (!img->bucket[0] || !img->key[0])
-        return kr_fail(err, KR_EINVAL, "bad_argument", "store: an image needs a bucket and key");
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: an image needs a bucket and key");
     return check_sha(img->sha256, err);
 }
 
@@ -107,7 +105,7 @@ static enum kr_code check_doc(struct store *s, const char *ns, const char *key, 
 {
     enum kr_code rc = s ? bounded(ns, STORE_DOC_NS_MAX, "document ns", err) : missing(err, "doc");
     if (!rc && !*ns)
-        rc = kr_fail(err, KR_EINVAL, "bad_argument", "store: empty document ns");
+        rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: empty document ns");
     if (!rc && key)
         rc = bounded(key, STORE_DOC_KEY_MAX, "document key", err);
     return rc;
@@ -122,7 +120,7 @@ enum kr_code store_open(const char *backend, const char *location, struct store 
         return missing(err, "open");
     *out = NULL;
     if (!ops)
-        return kr_fail(err, KR_EUNSUPPORTED, "unknown_backend", "store: unknown backend '%s'",
+        return kr_fail(err, KRS_UNKNOWN_BACKEND, "store: unknown backend '%s'",
                        backend ? backend : "(null)");
     return ops->open(location, out, err);
 }

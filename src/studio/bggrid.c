@@ -82,7 +82,7 @@ static enum kr_code x_tables(struct studio_bg *bg, struct kr_err *err)
     bg->gx0 = malloc(sizeof *bg->gx0 * (size_t)bg->w);
     bg->gfx = malloc(sizeof *bg->gfx * (size_t)bg->w);
     if (!bg->gx0 || !bg->gfx)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (int x = 0; x < bg->w; x++) {
         double gx = (x + 0.5) / bg->cell - 0.5;
         int x0 = (int)floor(gx);
@@ -254,7 +254,7 @@ enum kr_code studio__bg_grow(const struct image_px *px, struct studio_bg *bg, st
     if (!cnt || !st || !bg->corr) {
         free(cnt);
         free(st);
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     grow_cells(px, bg, st, cnt);
     fill_grid(bg->corr, cnt, bg->gw, bg->gh);

@@ -215,13 +215,13 @@ enum kr_code studio__bg_fit_border(const struct image_px *px, struct studio_bg *
     bg->w = px->width;
     bg->h = px->height;
     if (!s || !tmp) {
-        rc = kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         goto out;
     }
     ns = collect_border(px, s);
     for (int it = 0; it < 5; it++) {
         if (fit_once(s, ns, bg)) {
-            rc = kr_fail(err, KR_EINVAL, "no_background", "the photo has no usable border");
+            rc = kr_fail(err, KRS_NO_BACKGROUND, "the photo has no usable border");
             goto out;
         }
         residuals(bg, s, ns);
@@ -344,7 +344,7 @@ enum kr_code studio__bg_restat(const struct image_px *px, const unsigned char *f
     enum kr_code rc = KR_OK;
 
     if (!near || !tmp || !row || !hist || !s) {
-        rc = kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     } else {
         grow(fg, near, tmp, bg->w, bg->h, GROW);
         restat(px, near, bg, row, s, hist);

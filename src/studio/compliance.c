@@ -114,7 +114,7 @@ static enum kr_code fill_stats(const struct image_px *px, struct measure *m, str
     if (!rows || !cols) {
         free(rows);
         free(cols);
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -234,8 +234,7 @@ enum kr_code studio_check_image(const void *data, size_t n, const char *marketpl
     *report = NULL;
     *ok = 0;
     if (!r)
-        return kr_fail(err, KR_EINVAL, "bad_marketplace",
-                       "marketplace must be amazon, flipkart or meesho");
+        return kr_fail(err, KRS_BAD_MARKETPLACE, "marketplace must be amazon, flipkart or meesho");
     rc = image_probe(data, n, max_pixels, &in, err);
     if (!rc)
         rc = image_load(data, n, &lo, &px, NULL, err);
@@ -255,7 +254,7 @@ enum kr_code studio_check_image(const void *data, size_t n, const char *marketpl
     *report = json_pack("{s:s, s:b, s:o, s:o, s:o}", "marketplace", r->name, "ok", *ok, "checks",
                         checks, "failures", fails, "warnings", warns);
     if (!*report)
-        rc = kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 out:
     image_px_release(&px);
     return rc;

@@ -65,7 +65,7 @@ static enum kr_code shadow(struct image_px *canvas, const struct image_px *piece
     enum kr_code rc;
 
     if (!plane)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (int y = 0; y < piece->height; y++) {
         int py = pad + (int)(y * SHADOW_SQUASH);
         for (int x = 0; x < piece->width; x++) {
@@ -109,9 +109,9 @@ enum kr_code studio_compose_white(const struct studio_cutout *c,
 
     memset(out, 0, sizeof *out);
     if (!src->data || src->bands != 4 || src->width < 1 || src->height < 1)
-        return kr_fail(err, KR_EINVAL, "no_piece_found", "the cut-out is empty");
+        return kr_fail(err, KRS_NO_PIECE_FOUND, "the cut-out is empty");
     if (side < 64 || side > 10000 || fill <= 0.05 || fill > 1)
-        return kr_fail(err, KR_EINVAL, "bad_canvas", "canvas %d px at fill %.2f", side, fill);
+        return kr_fail(err, KRS_BAD_CANVAS, "canvas %d px at fill %.2f", side, fill);
     scale = fill * side / (src->width > src->height ? src->width : src->height);
     w = (int)lround(src->width * scale);
     h = (int)lround(src->height * scale);
@@ -149,7 +149,7 @@ enum kr_code studio_square(const struct image_px *in, int side, struct image_px 
 
     memset(out, 0, sizeof *out);
     if (in->bands != 3)
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "expected RGB");
+        return kr_fail(err, KRS_BAD_PIXELS, "expected RGB");
     rc = studio__px_alloc(&pad, m, m, 3, 255, err);
     if (rc)
         return rc;
@@ -173,7 +173,7 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
         h = (int)lround(c->rgba.height * place->scale);
     enum kr_code rc;
     if (w < 1 || h < 1 || w > 4 * scene->width || h > 4 * scene->height)
-        return kr_fail(err, KR_EINVAL, "bad_placement", "placement scale %.3f is out of range",
+        return kr_fail(err, KRS_BAD_PLACEMENT, "placement scale %.3f is out of range",
                        place->scale);
     rc = image_resize(&c->rgba, w, h, &piece, err);
     if (rc)
@@ -292,17 +292,16 @@ enum kr_code studio_draw_dimensions(struct image_px *canvas, const struct studio
     char ht[48], wt[48];
 
     if (!height || !width || !height->set || !width->set)
-        return kr_fail(err, KR_EINVAL, "dimensions_required",
+        return kr_fail(err, KRS_DIMENSIONS_REQUIRED,
                        "the dimension image needs both height and width");
     if (canvas->bands != 3)
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "expected an RGB canvas");
+        return kr_fail(err, KRS_BAD_PIXELS, "expected an RGB canvas");
     studio_length_format(height, ht, sizeof ht);
     studio_length_format(width, wt, sizeof wt);
     s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "cannot make a %dx%d drawing surface", w,
-                       h);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot make a %dx%d drawing surface", w, h);
     }
     data = cairo_image_surface_get_data(s);
     stride = cairo_image_surface_get_stride(s);

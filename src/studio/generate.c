@@ -98,7 +98,7 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
     w->env = env;
     w->max_pixels = env->max_pixels;
     if (w->max_pixels <= 0)
-        return kr_fail(err, KR_EINVAL, "bad_option", "studio: no pixel limit given");
+        return kr_fail(err, KRS_BAD_OPTION, "studio: no pixel limit given");
     rc = image_probe(src->data, src->len, w->max_pixels, &info, err);
     if (rc)
         return rc;
@@ -212,7 +212,7 @@ static json_t *item_json(int index, int type, const char *url, json_t *complianc
     json_object_set_new(o, "image_type_name", json_string(studio_type_name(type)));
     if (e) {
         json_object_set_new(o, "error", json_string(e->msg));
-        json_object_set_new(o, "code", json_string(e->slug ? e->slug : kr_code_name(e->code)));
+        json_object_set_new(o, "code", json_string(kr_slug_text(e->slug_id)));
     } else if (compliance) {
         json_object_set(o, "compliance", compliance);
     }
@@ -242,7 +242,7 @@ static enum kr_code finish(struct item *items, int n, const struct studio_source
                                              items[i].rc ? &items[i].err : NULL));
     *out = json_pack("{s:s, s:o, s:s}", "original_image_url", src->url ? src->url : "",
                      "gen_images", gen, "zip_url", zip_url);
-    return *out ? KR_OK : kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+    return *out ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 }
 
 enum kr_code studio_generate(const struct studio_env *env, const struct studio_source *src,
@@ -260,7 +260,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     memset(items, 0, sizeof items);
     rc = studio_request_check(req, err);
     if (!rc && !env->pool)
-        rc = kr_fail(err, KR_EINVAL, "bad_option", "studio: no worker pool given");
+        rc = kr_fail(err, KRS_BAD_OPTION, "studio: no worker pool given");
     if (!rc)
         rc = work_prepare(env, src, &cut, &w, err);
     if (rc)
@@ -321,13 +321,13 @@ static enum kr_code check_old(const struct studio_regen_request *rq, struct stud
     int found = 0;
     enum kr_code rc = studio_store_name_of(st, rq->old_generated_url, o->name, sizeof o->name, err);
     if (!rc && !(o->type = type_of_name(o->name)))
-        rc = kr_fail(err, KR_EINVAL, "not_generated_file",
+        rc = kr_fail(err, KRS_NOT_GENERATED_FILE,
                      "old_generated_url is not an image Karat generated");
     if (!rc)
         rc = studio_store_name_of(st, rq->old_zip_url, o->zip_name, sizeof o->zip_name, err);
     zl = strlen(o->zip_name);
     if (!rc && (zl < 5 || strcmp(o->zip_name + zl - 4, ".zip") != 0))
-        rc = kr_fail(err, KR_EINVAL, "not_generated_file", "old_zip_url is not a Karat ZIP");
+        rc = kr_fail(err, KRS_NOT_GENERATED_FILE, "old_zip_url is not a Karat ZIP");
     if (!rc)
         rc = studio_store_get(st, rq->old_generated_url, &o->image, err);
     if (!rc)
@@ -337,8 +337,7 @@ static enum kr_code check_old(const struct studio_regen_request *rq, struct stud
     json_array_foreach(names, i, v) found |= !strcmp(json_string_value(v), o->name);
     json_decref(names);
     if (!rc && !found)
-        rc = kr_fail(err, KR_EINVAL, "zip_mismatch", "%s is not in the ZIP %s", o->name,
-                     o->zip_name);
+        rc = kr_fail(err, KRS_ZIP_MISMATCH, "%s is not in the ZIP %s", o->name, o->zip_name);
     return rc;
 }
 
@@ -394,10 +393,10 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     buf_init(&o.zip, (size_t)MAX_ZIP);
     rc = check_old(rq, st, &o, err);
     if (!rc && o.type == STUDIO_DIMENSION && (!rq->height.set || !rq->width.set))
-        rc = kr_fail(err, KR_EINVAL, "dimensions_required",
+        rc = kr_fail(err, KRS_DIMENSIONS_REQUIRED,
                      "regenerating a Dimension Image needs height and width");
     if (!rc && !studio_marketplace_ok(rq->marketplace[0] ? rq->marketplace : STUDIO_MARKETPLACE))
-        rc = kr_fail(err, KR_EINVAL, "bad_marketplace", "unknown marketplace");
+        rc = kr_fail(err, KRS_BAD_MARKETPLACE, "unknown marketplace");
     if (!rc)
         rc = work_prepare(env, src, &cut, &w, err);
     if (rc)

@@ -234,7 +234,7 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
 
     memset(out, 0, sizeof *out);
     if (scene->bands != 3 || !rgba->data)
-        return kr_fail(err, KR_EINVAL, "bad_pixels", "scene must be RGB and the cut-out set");
+        return kr_fail(err, KRS_BAD_PIXELS, "scene must be RGB and the cut-out set");
     rc = level(scene, COARSE_SIDE, &l0, &k0, err);
     if (!rc)
         rc = level(scene, MID_SIDE, &l1, &k1, err);
@@ -258,7 +258,7 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
     out->scale = f[i].scale;
     out->score = f[i].score;
     if (out->score < min_score)
-        rc = kr_retryable(err, kr_fail(err, KR_ENOTFOUND, "piece_not_in_scene",
+        rc = kr_retryable(err, kr_fail(err, KRS_PIECE_NOT_IN_SCENE,
                                        "the generated scene does not show the piece "
                                        "recognisably (best match %.2f, %.2f needed)",
                                        out->score, min_score));

@@ -16,13 +16,11 @@ enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int ba
     size_t n;
     memset(px, 0, sizeof *px);
     if (width <= 0 || height <= 0 || bands < 1 || bands > 4 || width > 65535 || height > 65535)
-        return kr_fail(err, KR_EINVAL, "bad_size", "bad pixel buffer size %dx%dx%d", width, height,
-                       bands);
+        return kr_fail(err, KRS_BAD_SIZE, "bad pixel buffer size %dx%dx%d", width, height, bands);
     n = (size_t)width * height * bands;
     px->data = malloc(n);
     if (!px->data)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory for %dx%d pixels", width,
-                       height);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory for %dx%d pixels", width, height);
     memset(px->data, fill, n);
     px->width = width;
     px->height = height;

@@ -59,7 +59,7 @@ static enum kr_code distance_map(struct seg *g, struct kr_err *err)
     int bands = g->px->bands;
     float *row = malloc(sizeof *row * (size_t)g->w * 3);
     if (!row)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (int y = 0; y < g->h; y++) {
         const unsigned char *p = g->px->data + (size_t)y * g->w * bands;
         unsigned char *d = g->d + (size_t)y * g->w;
@@ -115,7 +115,7 @@ static int drop_specks(struct seg *g, struct kr_err *err)
         return 0;
     area = calloc((size_t)count + 1, sizeof *area);
     if (!area) {
-        kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < g->n; i++)
@@ -152,7 +152,7 @@ static enum kr_code judge_holes(struct seg *g, struct studio_seg_info *info, str
         return KR_OK;
     r = calloc((size_t)count + 1, sizeof *r);
     if (!r)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (size_t i = 0; i < g->n; i++) {
         int32_t l = g->lab[i];
         int x = (int)(i % (size_t)g->w), y = (int)(i / (size_t)g->w);
@@ -289,7 +289,7 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     memset(g, 0, sizeof *g);
     memset(info, 0, sizeof *info);
     if (!px || !px->data || px->bands < 3 || px->width < MIN_SIDE || px->height < MIN_SIDE)
-        return kr_fail(err, KR_EINVAL, "image_too_small", "the image is too small to segment");
+        return kr_fail(err, KRS_IMAGE_TOO_SMALL, "the image is too small to segment");
     g->px = px;
     g->w = px->width;
     g->h = px->height;
@@ -299,8 +299,7 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     g->lab = malloc(g->n * sizeof *g->lab);
     g->queue = malloc(g->n * sizeof *g->queue);
     if (!g->d || !g->m || !g->lab || !g->queue)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory segmenting %dx%d", g->w,
-                       g->h);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory segmenting %dx%d", g->w, g->h);
     rc = studio__bg_fit_border(px, &g->bg, err);
     if (!rc)
         rc = studio__bg_grow(px, &g->bg, err);
@@ -324,7 +323,7 @@ static enum kr_code run(struct seg *g, const struct image_px *px, struct studio_
     peel(g);
     describe(g, info);
     if (!kept)
-        return kr_fail(err, KR_EINVAL, "no_piece_found",
+        return kr_fail(err, KRS_NO_PIECE_FOUND,
                        "nothing in the photo stands out from the background");
     return KR_OK;
 }
@@ -340,7 +339,7 @@ enum kr_code studio_segment(const struct image_px *px, struct studio_mask *out,
     if (!rc) {
         out->alpha = malloc(g.n);
         if (!out->alpha) {
-            rc = kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         } else {
             out->width = g.w;
             out->height = g.h;
@@ -369,7 +368,7 @@ static enum kr_code decontaminate(const struct seg *g, const unsigned char *alph
     int bands = g->px->bands;
     float *row = malloc(sizeof *row * (size_t)g->w * 3);
     if (!row)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (int y = 0; y < g->h; y++) {
         int have_row = 0;
         for (int x = 0; x < g->w; x++) {
@@ -408,7 +407,7 @@ static enum kr_code segment_rgba(const struct image_px *px, struct image_px *rgb
     if (!rc) {
         alpha = malloc(g.n);
         rc = alpha ? studio__px_alloc(rgba, g.w, g.h, 4, 0, err)
-                   : kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+                   : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     if (!rc) {
         soft_alpha(&g, alpha);
@@ -459,7 +458,7 @@ static enum kr_code analyse(const void *data, size_t n, long long max_pixels,
     if (rc)
         return rc;
     if (seg->complex)
-        return kr_fail(err, KR_EUNSUPPORTED, "background_too_complex",
+        return kr_fail(err, KRS_BACKGROUND_TOO_COMPLEX,
                        "cannot cut the piece out reliably: %s; photograph it on a plain light "
                        "background, or configure an image provider (KARAT_IMAGE_PROVIDER)",
                        seg->why);

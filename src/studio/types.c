@@ -56,7 +56,7 @@ enum kr_code studio_product_parse(const char *s, enum studio_product *out, struc
     else if (!strcmp(p, "nec"))
         *out = STUDIO_NECKLACE;
     else
-        return kr_fail(err, KR_EINVAL, "invalid_product_type",
+        return kr_fail(err, KRS_INVALID_PRODUCT_TYPE,
                        "Invalid product_type. Use 'ear', 'bra', or 'nec'");
     return KR_OK;
 }
@@ -75,16 +75,13 @@ static enum kr_code add_type(long v, int *types, int *n, struct kr_err *err)
     char known[256];
     if (v < 1 || v > STUDIO_MAX_TYPES) {
         known_list(known, sizeof known);
-        return kr_fail(err, KR_EINVAL, "unknown_image_type", "unknown image type %ld (known: %s)",
-                       v, known);
+        return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %ld (known: %s)", v, known);
     }
     for (int i = 0; i < *n; i++)
         if (types[i] == v)
-            return kr_fail(err, KR_EINVAL, "duplicate_image_type", "image type %ld is listed twice",
-                           v);
+            return kr_fail(err, KRS_DUPLICATE_IMAGE_TYPE, "image type %ld is listed twice", v);
     if (*n >= STUDIO_MAX_TYPES)
-        return kr_fail(err, KR_EINVAL, "too_many_image_types", "at most %d image types",
-                       STUDIO_MAX_TYPES);
+        return kr_fail(err, KRS_TOO_MANY_IMAGE_TYPES, "at most %d image types", STUDIO_MAX_TYPES);
     types[(*n)++] = (int)v;
     return KR_OK;
 }
@@ -102,7 +99,7 @@ enum kr_code studio_types_parse(const char *csv, int *types, int *n, struct kr_e
             break;
         v = strtol(p, &end, 10);
         if (end == p || (*end && *end != ',' && *end != ' '))
-            return kr_fail(err, KR_EINVAL, "bad_image_types",
+            return kr_fail(err, KRS_BAD_IMAGE_TYPES,
                            "image types must be numbers separated by commas, like 1,3");
         enum kr_code rc = add_type(v, types, n, err);
         if (rc)
@@ -110,7 +107,7 @@ enum kr_code studio_types_parse(const char *csv, int *types, int *n, struct kr_e
         p = end;
     }
     if (!*n)
-        return kr_fail(err, KR_EINVAL, "bad_image_types", "no image types given");
+        return kr_fail(err, KRS_BAD_IMAGE_TYPES, "no image types given");
     return KR_OK;
 }
 
@@ -140,7 +137,7 @@ enum kr_code studio_default_types(const struct studio_env *env, enum studio_prod
     enum kr_code rc;
     *n = 0;
     rc = set ? studio_types_parse(set, types, n, err)
-             : kr_fail(err, KR_EINVAL, "bad_option", "no default image types given");
+             : kr_fail(err, KRS_BAD_OPTION, "no default image types given");
     if (rc)
         kr_err_prefix(err, "KARAT_IMAGE_TYPES_%s: ",
                       p == STUDIO_EARRINGS   ? "EARRINGS"
@@ -155,21 +152,21 @@ enum kr_code studio_length_parse(const char *s, struct studio_length *out, struc
     double v;
     memset(out, 0, sizeof *out);
     if (!s || !*s)
-        return kr_fail(err, KR_EINVAL, "bad_size_value", "empty size");
+        return kr_fail(err, KRS_BAD_SIZE_VALUE, "empty size");
     v = strtod(s, &end);
     while (*end == ' ')
         end++;
     if (end == s || !isfinite(v) || v <= 0)
-        return kr_fail(err, KR_EINVAL, "bad_size_value",
+        return kr_fail(err, KRS_BAD_SIZE_VALUE,
                        "'%.40s' is not a positive size such as 25mm or 2.5cm", s);
     if (!*end || util_streq_ci(end, "mm"))
         util_strlcpy(out->unit, "mm", sizeof out->unit);
     else if (util_streq_ci(end, "cm"))
         util_strlcpy(out->unit, "cm", sizeof out->unit);
     else
-        return kr_fail(err, KR_EINVAL, "bad_size_unit", "unit '%.20s' is not mm or cm", end);
+        return kr_fail(err, KRS_BAD_SIZE_UNIT, "unit '%.20s' is not mm or cm", end);
     if ((out->unit[0] == 'c' ? v * 10 : v) > MAX_MM)
-        return kr_fail(err, KR_EINVAL, "bad_size_value", "%g %s is larger than 2 m", v, out->unit);
+        return kr_fail(err, KRS_BAD_SIZE_VALUE, "%g %s is larger than 2 m", v, out->unit);
     out->value = v;
     out->set = 1;
     return KR_OK;
@@ -194,7 +191,7 @@ static enum kr_code json_length(json_t *v, const char *name, struct studio_lengt
     else if (json_is_string(v) && json_string_length(v) < sizeof tmp)
         util_strlcpy(tmp, json_string_value(v), sizeof tmp);
     else
-        return kr_fail(err, KR_EINVAL, "bad_size_value",
+        return kr_fail(err, KRS_BAD_SIZE_VALUE,
                        "%s must be a number (mm) or a string like \"25mm\"", name);
     rc = studio_length_parse(tmp, out, err);
     if (rc)
@@ -209,14 +206,14 @@ static enum kr_code json_types(json_t *v, struct studio_request *req, struct kr_
     if (json_is_string(v))
         return studio_types_parse(json_string_value(v), req->types, &req->ntypes, err);
     if (!json_is_array(v) || !json_array_size(v))
-        return kr_fail(err, KR_EINVAL, "bad_image_types",
+        return kr_fail(err, KRS_BAD_IMAGE_TYPES,
                        "image_types must be a non-empty list of numbers, like [1, 3]");
     req->ntypes = 0;
     json_array_foreach(v, i, e)
     {
         enum kr_code rc;
         if (!json_is_integer(e))
-            return kr_fail(err, KR_EINVAL, "bad_image_types", "image_types must hold numbers");
+            return kr_fail(err, KRS_BAD_IMAGE_TYPES, "image_types must hold numbers");
         rc = add_type((long)json_integer_value(e), req->types, &req->ntypes, err);
         if (rc)
             return rc;
@@ -230,7 +227,7 @@ static enum kr_code json_options(json_t *body, struct studio_request *req, struc
     if (v && !json_is_null(v)) {
         json_int_t k = json_is_integer(v) ? json_integer_value(v) : -1;
         if (k < 1 || k > req->ntypes)
-            return kr_fail(err, KR_EINVAL, "bad_num_images",
+            return kr_fail(err, KRS_BAD_NUM_IMAGES,
                            "num_images must be between 1 and %d (the number of image types)",
                            req->ntypes);
         req->ntypes = (int)k;
@@ -238,13 +235,13 @@ static enum kr_code json_options(json_t *body, struct studio_request *req, struc
     v = json_object_get(body, "shadow");
     if (v && !json_is_null(v)) {
         if (!json_is_boolean(v))
-            return kr_fail(err, KR_EINVAL, "bad_shadow", "shadow must be true or false");
+            return kr_fail(err, KRS_BAD_SHADOW, "shadow must be true or false");
         req->shadow = json_is_true(v);
     }
     v = json_object_get(body, "marketplace");
     if (v && !json_is_null(v)) {
         if (!json_is_string(v) || !studio_marketplace_ok(json_string_value(v)))
-            return kr_fail(err, KR_EINVAL, "bad_marketplace",
+            return kr_fail(err, KRS_BAD_MARKETPLACE,
                            "marketplace must be amazon, flipkart or meesho");
         util_strlcpy(req->marketplace, json_string_value(v), sizeof req->marketplace);
         for (char *c = req->marketplace; *c; c++)
@@ -262,9 +259,9 @@ enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env
     memset(req, 0, sizeof *req);
     util_strlcpy(req->marketplace, STUDIO_MARKETPLACE, sizeof req->marketplace);
     if (!json_is_object(body))
-        return kr_fail(err, KR_EINVAL, "bad_json", "the body must be a JSON object");
+        return kr_fail(err, KRS_BAD_JSON, "the body must be a JSON object");
     if (!json_is_string(pt))
-        return kr_fail(err, KR_EINVAL, "invalid_product_type",
+        return kr_fail(err, KRS_INVALID_PRODUCT_TYPE,
                        "Invalid product_type. Use 'ear', 'bra', or 'nec'");
     rc = studio_product_parse(json_string_value(pt), &req->product, err);
     if (rc)
@@ -286,18 +283,16 @@ enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env
 enum kr_code studio_request_check(const struct studio_request *req, struct kr_err *err)
 {
     if (req->ntypes < 1 || req->ntypes > STUDIO_MAX_TYPES)
-        return kr_fail(err, KR_EINVAL, "bad_image_types", "no image types to make");
+        return kr_fail(err, KRS_BAD_IMAGE_TYPES, "no image types to make");
     for (int i = 0; i < req->ntypes; i++) {
         if (!studio_type_name(req->types[i]))
-            return kr_fail(err, KR_EINVAL, "unknown_image_type", "unknown image type %d",
-                           req->types[i]);
+            return kr_fail(err, KRS_UNKNOWN_IMAGE_TYPE, "unknown image type %d", req->types[i]);
         if (req->types[i] == STUDIO_DIMENSION && (!req->height.set || !req->width.set))
-            return kr_fail(err, KR_EINVAL, "dimensions_required",
+            return kr_fail(err, KRS_DIMENSIONS_REQUIRED,
                            "image type 3 (Dimension Image) needs both height and width, such as "
                            "25mm and 12mm");
     }
     if (!studio_marketplace_ok(req->marketplace))
-        return kr_fail(err, KR_EINVAL, "bad_marketplace",
-                       "marketplace must be amazon, flipkart or meesho");
+        return kr_fail(err, KRS_BAD_MARKETPLACE, "marketplace must be amazon, flipkart or meesho");
     return KR_OK;
 }

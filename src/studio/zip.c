@@ -34,7 +34,7 @@ static const unsigned char empty_zip[22] = {0x50, 0x4b, 0x05, 0x06};
 
 static enum kr_code zfail(struct kr_err *err, const char *what, zip_error_t *ze)
 {
-    enum kr_code rc = kr_fail(err, KR_EINVAL, "bad_zip", "%s: %s", what, zip_error_strerror(ze));
+    enum kr_code rc = kr_fail(err, KRS_BAD_ZIP, "%s: %s", what, zip_error_strerror(ze));
     zip_error_fini(ze);
     return rc;
 }
@@ -49,29 +49,29 @@ static enum kr_code take_bytes(zip_source_t *src, unsigned char **out, size_t *l
     *out = NULL;
     *len = 0;
     if (zip_source_stat(src, &st) || !(st.valid & ZIP_STAT_SIZE))
-        return kr_fail(err, KR_EINTERNAL, "zip_failed", "cannot size the new archive");
+        return kr_fail(err, KRS_ZIP_FAILED, "cannot size the new archive");
     if (st.size == 0) { /* libzip writes nothing for an archive with no entries */
         *out = malloc(sizeof empty_zip);
         if (!*out)
-            return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         memcpy(*out, empty_zip, sizeof empty_zip);
         *len = sizeof empty_zip;
         return KR_OK;
     }
     *out = malloc(st.size);
     if (!*out)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (zip_source_open(src) < 0) {
         free(*out);
         *out = NULL;
-        return kr_fail(err, KR_EINTERNAL, "zip_failed", "cannot read the new archive");
+        return kr_fail(err, KRS_ZIP_FAILED, "cannot read the new archive");
     }
     got = zip_source_read(src, *out, st.size);
     zip_source_close(src);
     if (got != (zip_int64_t)st.size) {
         free(*out);
         *out = NULL;
-        return kr_fail(err, KR_EINTERNAL, "zip_failed", "short read of the new archive");
+        return kr_fail(err, KRS_ZIP_FAILED, "short read of the new archive");
     }
     *len = st.size;
     return KR_OK;
@@ -106,14 +106,14 @@ static enum kr_code put_entry(zip_t *za, const char *name, const void *data, siz
     zip_source_t *s = zip_source_buffer(za, data, len, 0);
     zip_int64_t idx = zip_name_locate(za, name, 0);
     if (!s)
-        return kr_fail(err, KR_ENOMEM, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "zip entry %s: %s", name, zip_strerror(za));
     if (idx >= 0 ? zip_file_replace(za, (zip_uint64_t)idx, s, 0)
                  : (idx = zip_file_add(za, name, s, ZIP_FL_ENC_UTF_8)) < 0) {
         zip_source_free(s);
-        return kr_fail(err, KR_EINTERNAL, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+        return kr_fail(err, KRS_ZIP_FAILED, "zip entry %s: %s", name, zip_strerror(za));
     }
     if (zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0))
-        return kr_fail(err, KR_EINTERNAL, "zip_failed", "zip entry %s: %s", name, zip_strerror(za));
+        return kr_fail(err, KRS_ZIP_FAILED, "zip entry %s: %s", name, zip_strerror(za));
     return KR_OK;
 }
 
@@ -124,7 +124,7 @@ static enum kr_code finish(zip_t *za, zip_source_t *src, unsigned char **out, si
     enum kr_code rc;
     zip_source_keep(src);
     if (zip_close(za) < 0) {
-        rc = kr_fail(err, KR_EINTERNAL, "zip_failed", "writing the ZIP: %s", zip_strerror(za));
+        rc = kr_fail(err, KRS_ZIP_FAILED, "writing the ZIP: %s", zip_strerror(za));
         zip_discard(za);
         zip_source_free(src);
         return rc;
@@ -139,8 +139,7 @@ static enum kr_code verify_entry(zip_t *za, const char *name, size_t len, struct
 {
     zip_stat_t st;
     if (zip_stat(za, name, 0, &st) || !(st.valid & ZIP_STAT_SIZE) || st.size != len)
-        return kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP lost %s while it was written",
-                       name);
+        return kr_fail(err, KRS_ZIP_INCOMPLETE, "the ZIP lost %s while it was written", name);
     return KR_OK;
 }
 
@@ -153,7 +152,7 @@ static enum kr_code verify(const unsigned char *zip, size_t zlen, const struct s
     if (!za)
         return KR_EINTERNAL;
     if ((size_t)zip_get_num_entries(za, 0) != n)
-        rc = kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP has %lld entries, not %zu",
+        rc = kr_fail(err, KRS_ZIP_INCOMPLETE, "the ZIP has %lld entries, not %zu",
                      (long long)zip_get_num_entries(za, 0), n);
     for (size_t i = 0; !rc && i < n; i++)
         rc = verify_entry(za, e[i].name, e[i].len, err);
@@ -171,8 +170,7 @@ enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsign
     *out = NULL;
     *out_len = 0;
     if (n > MAX_ENTRIES)
-        return kr_fail(err, KR_ELIMIT, "too_many_entries", "at most %d files in a ZIP",
-                       MAX_ENTRIES);
+        return kr_fail(err, KRS_TOO_MANY_ENTRIES, "at most %d files in a ZIP", MAX_ENTRIES);
     za = open_mem(NULL, 0, ZIP_TRUNCATE, &src, err);
     if (!za)
         return KR_EINTERNAL;
@@ -209,7 +207,7 @@ enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *nam
     before = zip_get_num_entries(za, 0);
     if (before >= MAX_ENTRIES) {
         zip_discard(za);
-        return kr_fail(err, KR_ELIMIT, "too_many_entries", "the ZIP has too many files");
+        return kr_fail(err, KRS_TOO_MANY_ENTRIES, "the ZIP has too many files");
     }
     rc = put_entry(za, name, data, len, err);
     if (rc) {
@@ -221,7 +219,7 @@ enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *nam
         zip_t *chk = open_mem(*out, *out_len, ZIP_RDONLY, &src, err);
         rc = chk ? verify_entry(chk, name, len, err) : KR_EINTERNAL;
         if (!rc && zip_get_num_entries(chk, 0) < before)
-            rc = kr_fail(err, KR_EINTERNAL, "zip_incomplete", "the ZIP lost entries");
+            rc = kr_fail(err, KRS_ZIP_INCOMPLETE, "the ZIP lost entries");
         if (chk)
             zip_discard(chk);
     }
@@ -265,12 +263,12 @@ enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, 
     f = zip_fopen(za, name, 0);
     if (!f) {
         zip_discard(za);
-        return kr_fail(err, KR_ENOTFOUND, "not_in_zip", "%s is not in the ZIP", name);
+        return kr_fail(err, KRS_NOT_IN_ZIP, "%s is not in the ZIP", name);
     }
     while (!rc && (got = zip_fread(f, chunk, sizeof chunk)) > 0)
         rc = buf_append(out, chunk, (size_t)got);
     if (rc)
-        rc = kr_fail(err, rc, "too_large", "%s is too large", name);
+        rc = kr_fail(err, kr_slug_grow(rc), "%s is too large", name);
     zip_fclose(f);
     zip_discard(za);
     return rc;
@@ -310,7 +308,7 @@ enum kr_code studio__zip_lock(const char *key, struct studio__zip_lock **out, st
     pthread_mutex_unlock(&locks_mu);
     *out = l;
     if (!l)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory for a ZIP lock");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory for a ZIP lock");
     pthread_mutex_lock(&l->mu);
     return KR_OK;
 }
@@ -384,9 +382,9 @@ static enum kr_code dir_put(struct studio_store *s, const char *name, const void
     char path[1400];
     enum kr_code rc;
     if (!name_ok(name))
-        return kr_fail(err, KR_EINVAL, "bad_name", "bad output file name");
+        return kr_fail(err, KRS_BAD_NAME, "bad output file name");
     if (util_fmt(path, sizeof path, "%s/%s", d->dir, name))
-        return kr_fail(err, KR_ELIMIT, "path_too_long", "output path too long");
+        return kr_fail(err, KRS_PATH_TOO_LONG, "output path too long");
     rc = util_write_file_atomic(path, data, n, err);
     if (!rc)
         util_strlcpy(url, path, url_len);
@@ -399,7 +397,7 @@ static enum kr_code dir_name_of(struct studio_store *s, const char *url, char *n
     struct dir_store *d = (struct dir_store *)s;
     size_t dl = strlen(d->dir);
     if (!url || strncmp(url, d->dir, dl) != 0 || url[dl] != '/' || !name_ok(url + dl + 1))
-        return kr_fail(err, KR_EINVAL, "not_generated_file", "%.200s is not a generated file in %s",
+        return kr_fail(err, KRS_NOT_GENERATED_FILE, "%.200s is not a generated file in %s",
                        url ? url : "(null)", d->dir);
     util_strlcpy(name, url + dl + 1, n);
     return KR_OK;
@@ -413,7 +411,7 @@ static enum kr_code dir_get(struct studio_store *s, const char *url, struct buf 
     if (rc)
         return rc;
     if (!util_file_exists(url))
-        return kr_fail(err, KR_ENOTFOUND, "not_found", "%.200s does not exist", url);
+        return kr_fail(err, KRS_NOT_FOUND, "%.200s does not exist", url);
     return buf_read_file(out, url, err);
 }
 
@@ -432,13 +430,13 @@ enum kr_code studio_store_dir_open(const char *dir, struct studio_store **out, s
 
     *out = NULL;
     if (!n || n >= sizeof d->dir)
-        return kr_fail(err, KR_EINVAL, "bad_dir", "bad output folder");
+        return kr_fail(err, KRS_BAD_DIR, "bad output folder");
     rc = util_mkdirs(dir, err);
     if (rc)
         return rc;
     d = calloc(1, sizeof *d);
     if (!d)
-        return kr_fail(err, KR_ENOMEM, "out_of_memory", "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     d->base.ops = &dir_ops;
     util_strlcpy(d->dir, dir, sizeof d->dir);
     while (n > 1 && d->dir[n - 1] == '/')

@@ -60,6 +60,28 @@ long fault_fired(const char *op)
     return n;
 }
 
+/* The slug an injected failure of `code` carries: "injected_fault" for an
+ * I/O failure (the usual case), else a real slug with that code. */
+static enum kr_slug injected_slug(enum kr_code code)
+{
+    static const enum kr_slug by_code[KR_CODE_COUNT] = {
+        [KR_ENOMEM] = KRS_OUT_OF_MEMORY,
+        [KR_EINVAL] = KRS_BAD_ARGUMENT,
+        [KR_ENOTFOUND] = KRS_NOT_FOUND,
+        [KR_ECONFLICT] = KRS_STORE_CONFLICT,
+        [KR_EIO] = KRS_INJECTED_FAULT,
+        [KR_ETIMEOUT] = KRS_TIMEOUT,
+        [KR_EUPSTREAM] = KRS_UPSTREAM_UNREACHABLE,
+        [KR_ELIMIT] = KRS_TOO_LARGE,
+        [KR_EUNSUPPORTED] = KRS_UNSUPPORTED,
+        [KR_EAUTH] = KRS_UNAUTHORIZED,
+        [KR_ERATELIMIT] = KRS_BUSY,
+        [KR_EQUOTA] = KRS_AI_QUOTA,
+        [KR_EINTERNAL] = KRS_INTERNAL,
+    };
+    return (unsigned)code < KR_CODE_COUNT && code != KR_OK ? by_code[code] : KRS_INTERNAL;
+}
+
 enum kr_code fault_check(const char *op, struct kr_err *err)
 {
     enum kr_code code = KR_OK;
@@ -78,7 +100,7 @@ enum kr_code fault_check(const char *op, struct kr_err *err)
     pthread_mutex_unlock(&lock);
     if (code == KR_OK)
         return KR_OK;
-    return kr_fail(err, code, "injected_fault", "injected fault: %s failed (%s)", op,
+    return kr_fail(err, injected_slug(code), "injected fault: %s failed (%s)", op,
                    kr_code_name(code));
 }
 

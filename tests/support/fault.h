@@ -5,7 +5,8 @@
  * backend that wraps "local" and a store backend that wraps "sqlite". They
  * have the same ops tables as the real ones and pass every call through,
  * except the calls an armed rule says to fail: those return the chosen
- * kr_code (err filled, slug "injected_fault") without reaching the real
+ * kr_code (err filled; slug "injected_fault" for KR_EIO, else a real slug
+ * of that code) without reaching the real
  * backend, as a broken disk or an unreachable database would.
  *
  * Select them like any backend: cfg KARAT_BLOB=fault, KARAT_STORE=fault

@@ -33,7 +33,7 @@ static enum kr_code f_open(const char *location, struct blob **out, struct kr_er
         return rc;
     fb = calloc(1, sizeof *fb);
     if (!fb)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = blob_open("local", location, &fb->inner, err);
     if (rc) {
         free(fb);

@@ -33,7 +33,7 @@ static enum kr_code f_open(const char *location, struct store **out, struct kr_e
         return rc;
     fs = calloc(1, sizeof *fs);
     if (!fs)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = store_open("sqlite", location, &fs->inner, err);
     if (rc) {
         free(fs);

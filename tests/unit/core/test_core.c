@@ -1,5 +1,6 @@
 /*
- * test_core.c - core/: errors, bounded buffers, utilities and the
+ * test_core.c - core/: errors and the error vocabulary (including: every
+ * slug is in docs/API.md's error table), bounded buffers, utilities and the
  * configuration table (including: every variable is documented in
  * docs/CONFIG.md).
  */
@@ -18,14 +19,22 @@ static void test_err(void **state)
 {
     struct kr_err e = {0};
     (void)state;
-    assert_int_equal(kr_fail(&e, KR_EINVAL, "bad_thing", "value %d", 7), KR_EINVAL);
-    assert_string_equal(e.slug, "bad_thing");
+    assert_int_equal(kr_fail(&e, KRS_BAD_SIZE, "value %d", 7), KR_EINVAL);
+    assert_string_equal(e.slug, "bad_size");
+    assert_int_equal(e.slug_id, KRS_BAD_SIZE);
     assert_string_equal(e.msg, "value 7");
     kr_err_prefix(&e, "store: ");
     assert_string_equal(e.msg, "store: value 7");
-    assert_int_equal(kr_fail(NULL, KR_EIO, NULL, "x"), KR_EIO);
-    kr_fail(&e, KR_ENOTFOUND, NULL, NULL);
+    assert_int_equal(kr_fail(NULL, KRS_STORE_IO, "x"), KR_EIO);
+    kr_fail(&e, KRS_NOT_FOUND, NULL); /* no message: the slug's meaning */
+    assert_int_equal(e.code, KR_ENOTFOUND);
     assert_string_equal(e.slug, "not_found");
+    assert_string_equal(e.msg, kr_slug_meaning(KRS_NOT_FOUND));
+    kr_fail(&e, (enum kr_slug) - 1, "x"); /* out of range: internal */
+    assert_int_equal(e.slug_id, KRS_INTERNAL);
+    assert_int_equal(e.code, KR_EINTERNAL);
+    assert_int_equal(kr_slug_grow(KR_ELIMIT), KRS_TOO_LARGE);
+    assert_int_equal(kr_slug_grow(KR_ENOMEM), KRS_OUT_OF_MEMORY);
     assert_string_equal(kr_code_name(KR_ELIMIT), "limit_exceeded");
     assert_string_equal(kr_code_name((enum kr_code)999), "unknown");
 }
@@ -37,13 +46,103 @@ static void test_err_retry(void **state)
 {
     struct kr_err e = {0};
     (void)state;
-    assert_int_equal(kr_retryable(&e, kr_fail(&e, KR_EUPSTREAM, "any_slug", "x")), KR_EUPSTREAM);
+    assert_int_equal(kr_retryable(&e, kr_fail(&e, KRS_BAD_MODEL_REPLY, "x")), KR_EUPSTREAM);
     assert_int_equal(e.retry, 1);
-    kr_fail(&e, KR_EUPSTREAM, "any_slug", "y");
+    kr_fail(&e, KRS_BAD_MODEL_REPLY, "y");
     assert_int_equal(e.retry, 0);
     assert_int_equal(kr_retryable(&e, KR_OK), KR_OK);
     assert_int_equal(e.retry, 0);
     assert_int_equal(kr_retryable(NULL, KR_EIO), KR_EIO);
+}
+
+/* docs/<name> of the source tree (KARAT_SOURCE_DIR), NUL-terminated; free() it. */
+static char *read_doc(const char *name)
+{
+    char path[1024];
+    size_t n;
+    unsigned char *doc;
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    assert_non_null(src);
+    snprintf(path, sizeof path, "%s/docs/%s", src, name);
+    doc = tu_read_file(path, &n);
+    assert_non_null(doc);
+    return (char *)doc;
+}
+
+/* Is `status` what a failure of `code` may answer with? */
+static int status_fits(enum kr_code code, int status)
+{
+    switch (code) {
+    case KR_EINVAL:
+        return status == 400;
+    case KR_EUNSUPPORTED: /* cannot be done as asked or here: 400, 405, 415, 501, 503 */
+        return status == 400 || status == 405 || status == 415 || status == 501 || status == 503;
+    case KR_EAUTH:
+        return status == 401 || status == 403;
+    case KR_ENOTFOUND:
+        return status == 404;
+    case KR_ECONFLICT:
+        return status == 409;
+    case KR_ELIMIT:
+        return status == 413;
+    case KR_ERATELIMIT:
+        return status == 429;
+    case KR_EUPSTREAM:
+        return status == 502;
+    case KR_EQUOTA:
+        return status == 503;
+    case KR_ETIMEOUT:
+        return status == 504;
+    case KR_ENOMEM:
+    case KR_EIO:
+    case KR_EINTERNAL:
+        return status == 500;
+    default:
+        return 0;
+    }
+}
+
+/* The vocabulary: texts unique and well-formed, each status fits its code,
+ * a zeroed error means internal, and texts read back to their slug. */
+static void test_err_slug_table(void **state)
+{
+    (void)state;
+    assert_int_equal(KRS_INTERNAL, 0);
+    assert_string_equal(kr_slug_text(KRS_OUT_OF_MEMORY), "out_of_memory");
+    for (int i = 0; i < KRS_COUNT; i++) {
+        enum kr_slug s = (enum kr_slug)i;
+        const char *t = kr_slug_text(s);
+        assert_true(t[0] && strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(t));
+        assert_true(kr_slug_meaning(s)[0]);
+        if (!status_fits(kr_slug_code(s), kr_slug_status(s)))
+            fail_msg("%s: status %d does not fit code %s", t, kr_slug_status(s),
+                     kr_code_name(kr_slug_code(s)));
+        for (int j = 0; j < i; j++)
+            if (strcmp(t, kr_slug_text((enum kr_slug)j)) == 0)
+                fail_msg("slug text %s is used twice", t);
+        assert_int_equal(kr_slug_find(t), i);
+        if (kr_slug_code(s) == KR_ENOMEM)
+            assert_int_equal(s, KRS_OUT_OF_MEMORY); /* out of memory is one slug */
+    }
+    assert_int_equal(kr_slug_find("no_such_slug"), -1);
+    assert_int_equal(kr_slug_find(NULL), -1);
+}
+
+/* docs/API.md's error table lists every slug with its status:
+ * "| `slug` | status | meaning |". */
+static void test_err_slugs_documented(void **state)
+{
+    char *doc = read_doc("API.md");
+    (void)state;
+    for (int i = 0; i < KRS_COUNT; i++) {
+        char needle[128];
+        snprintf(needle, sizeof needle, "| `%s` | %d |", kr_slug_text((enum kr_slug)i),
+                 kr_slug_status((enum kr_slug)i));
+        if (!strstr(doc, needle))
+            fail_msg("docs/API.md's error table lacks the row \"%s\" (run scripts/gen_errors)",
+                     needle);
+    }
+    free(doc);
 }
 
 static void test_buf_limit(void **state)
@@ -213,19 +312,12 @@ static void test_config_secrets_and_keys(void **state)
 /* Every variable of the table must be documented in docs/CONFIG.md. */
 static void test_config_documented(void **state)
 {
-    char path[1024];
-    size_t n;
-    unsigned char *doc;
-    const char *src = getenv("KARAT_SOURCE_DIR");
+    char *doc = read_doc("CONFIG.md");
     (void)state;
-    assert_non_null(src);
-    snprintf(path, sizeof path, "%s/docs/CONFIG.md", src);
-    doc = tu_read_file(path, &n);
-    assert_non_null(doc);
     for (const struct config_var *v = config_vars(); v->name; v++) {
         char needle[128];
         snprintf(needle, sizeof needle, "`%s`", v->name);
-        if (!strstr((char *)doc, needle))
+        if (!strstr(doc, needle))
             fail_msg("docs/CONFIG.md does not document %s", v->name);
     }
     free(doc);
@@ -236,6 +328,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err),
         cmocka_unit_test(test_err_retry),
+        cmocka_unit_test(test_err_slug_table),
+        cmocka_unit_test(test_err_slugs_documented),
         cmocka_unit_test(test_buf_limit),
         cmocka_unit_test(test_util),
         cmocka_unit_test(test_atomic_write),

@@ -129,8 +129,7 @@ static inline void h_err(struct http_request *r, struct http_response *res, void
     struct kr_err e = {0};
     (void)app;
     fx_calls++;
-    kr_fail(&e, (enum kr_code)atoi(http_req_param(r, "code")), "test_slug", "failed: \"%s\"",
-            "quoted\n");
+    kr_fail(&e, (enum kr_slug)atoi(http_req_param(r, "code")), "failed: \"%s\"", "quoted\n");
     http_res_from_err(res, &e);
 }
 

@@ -187,11 +187,11 @@ static void test_response_helpers(void **state)
     (void)state;
     http__res_init(&res);
     http_res_bytes(&res, 200, "text/plain", "abc", 3);
-    http_res_error(&res, 422, "bad_\xff", "bad name: %s", "x\xc3(y\x01");
-    assert_int_equal(res.status, 422);
+    http_res_error(&res, KRS_BAD_NAME, "bad name: %s", "x\xc3(y\x01");
+    assert_int_equal(res.status, 400);
     j = body_json(&res);
     assert_string_equal(json_string_value(json_object_get(j, "error")), "bad name: x?(y?");
-    assert_string_equal(json_string_value(json_object_get(j, "code")), "bad_?");
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "bad_name");
     assert_string_equal(res.content_type, "application/json");
     json_decref(j);
 
@@ -203,18 +203,20 @@ static void test_response_helpers(void **state)
 
     http_res_from_err(&res, NULL);
     assert_int_equal(res.status, 500);
-    kr_fail(&e, KR_ENOTFOUND, NULL, "no item %d", 7);
+    kr_fail(&e, KRS_IMAGE_NOT_FOUND, "no item %d", 7);
     http_res_from_err(&res, &e);
     assert_int_equal(res.status, 404);
     j = body_json(&res);
-    assert_string_equal(json_string_value(json_object_get(j, "code")), kr_code_name(KR_ENOTFOUND));
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "image_not_found");
     assert_string_equal(json_string_value(json_object_get(j, "error")), "no item 7");
     assert_string_equal(json_string_value(json_object_get(j, "detail")), "no item 7");
     json_decref(j);
     e.code = KR_OK;
     http_res_from_err(&res, &e);
     assert_int_equal(res.status, 500);
-    assert_int_equal(http_status_for((enum kr_code)KR_CODE_COUNT), 500);
+    /* a slug out of range reads as internal */
+    http_res_error(&res, (enum kr_slug)KRS_COUNT, "x");
+    assert_int_equal(res.status, 500);
     http__res_release(&res);
 }
 

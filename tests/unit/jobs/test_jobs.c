@@ -72,7 +72,7 @@ static enum kr_code run_item(void *ctx, const char *job_id, json_t *params, size
         sleep_ms(2);
     atomic_fetch_sub(&T.inflight, 1);
     if (T.fail_every && (int)index % T.fail_every == T.fail_every - 1)
-        return kr_fail(err, KR_EUPSTREAM, "fake_failure", "item %zu failed on purpose", index);
+        return kr_fail(err, KRS_AI_REQUEST_FAILED, "item %zu failed on purpose", index);
     *result =
         json_pack("{s:I, s:O, s:O}", "square", json_integer_value(item) * json_integer_value(item),
                   "item", item, "tag", json_object_get(params, "tag"));
@@ -103,7 +103,7 @@ static enum kr_code finish(void *ctx, const char *job_id, json_t *params, json_t
     for (size_t i = 0; i < n; i++)
         sum += json_integer_value(json_object_get(items[i].result, "square"));
     if (sum == 0)
-        return kr_fail(err, KR_EUPSTREAM, "nothing_done", "job %s: every item failed", job_id);
+        return kr_fail(err, KRS_NOTHING_DONE, "job %s: every item failed", job_id);
     *result = json_pack("{s:I}", "sum", (json_int_t)sum);
     return KR_OK;
 }
@@ -206,7 +206,7 @@ static void test_failure_isolation(void **state)
         if (bad)
             assert_string_equal(
                 json_string_value(json_object_get(json_object_get(it, "error"), "code")),
-                "fake_failure");
+                "ai_request_failed");
         else
             assert_null(json_object_get(it, "error"));
     }
@@ -218,7 +218,7 @@ static void test_failure_isolation(void **state)
         int bad = i == 3 || i == 7;
         assert_int_equal(T.finish_status[i], bad ? JOBS_ITEM_FAILED : JOBS_ITEM_DONE);
         assert_int_equal(T.finish_code[i], bad ? KR_EUPSTREAM : KR_OK);
-        assert_string_equal(T.finish_slug[i], bad ? "fake_failure" : "");
+        assert_string_equal(T.finish_slug[i], bad ? "ai_request_failed" : "");
     }
     json_decref(st);
     jobs_close(j);

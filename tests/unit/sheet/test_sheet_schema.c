@@ -73,7 +73,7 @@ static void test_lookup_rules(void **state)
     assert_int_equal(sheet_first_data_row(s), 4);
     sheet_schema_free(s);
     assert_int_equal(sheet_schema_load(dir, "etsy", "earrings", &s, &err), KR_ENOTFOUND);
-    assert_string_equal(err.slug, "unknown_marketplace");
+    assert_string_equal(err.slug, "no_sheet_schema");
     assert_null(s);
     assert_int_equal(sheet_schema_load(dir, "../amazon", "earrings", &s, &err), KR_EINVAL);
     assert_int_equal(sheet_schema_load(dir, "amazon", "ring", &s, &err), KR_ENOTFOUND);
