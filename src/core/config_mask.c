@@ -29,7 +29,7 @@ static void put(struct out *o, const char *s, size_t k)
 
 static const char *const MASK = "****";
 
-/* Mask every "password=VALUE" of a URI query (from q, at '?'). */
+/* Mask every "password=VALUE" of a URI query (q: just after the '?'). */
 static void mask_query(struct out *o, const char *q)
 {
     while (*q) {
@@ -64,8 +64,10 @@ static void mask_uri(struct out *o, const char *s)
     {
         const char *q = strchr(s, '?');
         put(o, s, q ? (size_t)(q - s) : strlen(s));
-        if (q)
-            mask_query(o, q);
+        if (q) {
+            put(o, q, 1);
+            mask_query(o, q + 1);
+        }
     }
 }
 
