@@ -77,7 +77,7 @@ static const struct config_var vars[] = {
      "Most PostgreSQL connections one node opens."},
     {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
      "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
-     "fails (504 timeout)."},
+     "fails (504 store_busy)."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
