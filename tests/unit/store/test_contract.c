@@ -249,7 +249,28 @@ struct worker {
     struct store *s;
     int base;
     int failures;
+    char first[KR_ERR_MSG]; /* the first failure's message */
 };
+
+/* A write, asked again while the store answers KR_ETIMEOUT: the contract's
+ * answer when writers queue longer than the backend waits (SQLite's busy
+ * timeout on a heavily loaded machine, a busy pool), which commits nothing.
+ * Any other failure counts. */
+static enum kr_code put_image(struct store *s, const struct store_image *img, struct kr_err *err)
+{
+    enum kr_code rc;
+    for (int i = 0; (rc = store_image_insert(s, img, err)) == KR_ETIMEOUT && i < 20; i++)
+        ;
+    return rc;
+}
+
+static enum kr_code put_doc(struct store *s, const char *key, const char *json, struct kr_err *err)
+{
+    enum kr_code rc;
+    for (int i = 0; (rc = store_doc_put(s, "t", key, json, err)) == KR_ETIMEOUT && i < 20; i++)
+        ;
+    return rc;
+}
 
 static void *insert_many(void *arg)
 {
@@ -263,10 +284,12 @@ static void *insert_many(void *arg)
         snprintf(key, sizeof key, "t%lld.jpg", (long long)id);
         make_image(&img, id, key, id);
         snprintf(json, sizeof json, "{\"i\":%d}", i);
-        if (store_image_insert(w->s, &img, &err) != KR_OK ||
+        if (put_image(w->s, &img, &err) != KR_OK ||
             store_image_get(w->s, id, &out, &err) != KR_OK ||
-            store_doc_put(w->s, "t", key, json, &err) != KR_OK)
-            w->failures++;
+            put_doc(w->s, key, json, &err) != KR_OK) {
+            if (!w->failures++)
+                snprintf(w->first, sizeof w->first, "%s (%s)", err.msg, kr_code_name(err.code));
+        }
     }
     return NULL;
 }
@@ -285,7 +308,8 @@ static void test_threads(void **state)
     }
     for (int i = 0; i < 4; i++) {
         pthread_join(t[i], NULL);
-        assert_int_equal(w[i].failures, 0);
+        if (w[i].failures)
+            fail_msg("worker %d: %d failures, first: %s", i, w[i].failures, w[i].first);
     }
     assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
     assert_int_equal(n, 1200);
