@@ -183,7 +183,7 @@ static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_
         return rc;
     if ((data || getenv("KARAT_DATA_DIR")) &&
         ((rc = util_mkdirs(r->cfg.data_dir, err)) ||
-         (rc = util_fmt(path, sizeof path, "%s/karat.db", r->cfg.data_dir)) ||
+         (rc = store_location(&r->cfg, path, sizeof path, err)) ||
          (rc = store_open(r->cfg.store_backend, path, &r->store, err))))
         return rc;
     catalog_opts_from_config(&r->cfg, &o);

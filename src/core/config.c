@@ -66,7 +66,18 @@ static const struct config_var vars[] = {
      "Largest non-file form field (a prompt, a list of SKUs or URLs); larger gets 413."},
     {"KARAT_MAX_BATCH", CONFIG_INT, OFF(max_batch), "500", 0,
      "Most items (URLs, SKUs, images) accepted in one request."},
-    {"KARAT_STORE", CONFIG_STR, OFF(store_backend), "sqlite", 0, "Record store backend: sqlite."},
+    {"KARAT_STORE", CONFIG_STR, OFF(store_backend), "sqlite", 0,
+     "Record store backend: sqlite (embedded, in KARAT_DATA_DIR) or postgres (KARAT_DATABASE_URL)."},
+    /* server store (PostgreSQL) */
+    {"KARAT_DATABASE_URL", CONFIG_STR, OFF(database_url), "", CONFIG_SECRET_DSN,
+     "PostgreSQL connection for KARAT_STORE=postgres: a libpq connection string "
+     "(host=/run/postgresql dbname=karat) or URI (postgresql://user:password@host/karat); "
+     "`karat config` masks its password."},
+    {"KARAT_DB_POOL_SIZE", CONFIG_INT, OFF(db_pool_size), "8", 0,
+     "Most PostgreSQL connections one node opens."},
+    {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
+     "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
+     "fails (504 store_busy)."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
@@ -207,6 +218,8 @@ static const struct {
     {"KARAT_TEMPLATE_MAX_RATIO", 10, 10000},
     {"KARAT_TEMPLATE_CONCURRENCY", 1, 64},
     {"KARAT_STUDIO_WORKERS", 1, 256},
+    {"KARAT_DB_POOL_SIZE", 1, 256},
+    {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
 };
 
 const struct config_var *config_vars(void)
@@ -355,6 +368,8 @@ enum kr_code config_load(struct config *cfg, struct kr_err *err)
                 return rc;
         }
     }
+    if (strcmp(cfg->store_backend, "postgres") == 0 && !*cfg->database_url)
+        return kr_fail(err, KRS_BAD_CONFIG, "KARAT_STORE=postgres needs KARAT_DATABASE_URL");
     return KR_OK;
 }
 
@@ -377,8 +392,13 @@ enum kr_code config_dump(const struct config *cfg, struct buf *out)
         switch (v->type) {
         case CONFIG_STR: {
             const char *s = *(char *const *)base;
+            char masked[1024];
+            if (v->secret == CONFIG_SECRET_DSN && s && *s) {
+                config_mask_dsn(s, masked, sizeof masked);
+                s = masked;
+            }
             rc = buf_appendf(out, "%s=%s\n", v->name,
-                             v->secret && s && *s ? "****(set)" : (s ? s : ""));
+                             v->secret == 1 && s && *s ? "****(set)" : (s ? s : ""));
             break;
         }
         case CONFIG_INT:

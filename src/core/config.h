@@ -52,6 +52,10 @@ struct config {
     char *collection_name;
     int reindex_on_startup;
     int clean_orphans_on_startup;
+    /* server store (PostgreSQL) */
+    char *database_url;
+    int db_pool_size;
+    int db_pool_wait_ms;
     /* duplicate detection */
     int dedup_hash_max;
     double dedup_desc_min;
@@ -98,12 +102,14 @@ struct config {
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };
 
+#define CONFIG_SECRET_DSN 2
+
 struct config_var {
     const char *name; /* environment variable / file key */
     enum config_type type;
     size_t offset;
     const char *def;
-    int secret;
+    int secret; /* 1: shown as ****(set); CONFIG_SECRET_DSN: only its password masked */
     const char *help;
 };
 
@@ -117,6 +123,10 @@ enum kr_code config_set(struct config *cfg, const char *name, const char *value,
                         struct kr_err *err);
 /* "NAME=value" lines, secrets masked, into out. */
 enum kr_code config_dump(const struct config *cfg, struct buf *out);
+
+/* A libpq connection string or URI with its password replaced by ****
+ * ("password=****", "postgresql://user:****@host/db", "?password=****"). */
+void config_mask_dsn(const char *dsn, char *out, size_t n);
 
 /* Bucket for a website name ("alya" -> "alyaimg"), case-insensitive; NULL if unknown.
  * Writes into out (size n). */

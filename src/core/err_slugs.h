@@ -147,6 +147,7 @@ KR_SLUG(BAD_JOB_KIND, "bad_job_kind", KR_EINVAL, 400, "a job kind without a name
 KR_SLUG(UNKNOWN_JOB_KIND, "unknown_job_kind", KR_EINVAL, 400, "no job kind of this name")
 KR_SLUG(STORE_CONSTRAINT, "store_constraint", KR_EINVAL, 400, "the database refused the values")
 KR_SLUG(STORE_VALUE_TOO_LONG, "store_value_too_long", KR_EINVAL, 400, "a value too long to store")
+KR_SLUG(STORE_BAD_VALUE, "store_bad_value", KR_EINVAL, 400, "a value the database cannot store (invalid UTF-8 or a NUL byte)")
 KR_SLUG(BAD_SCHEMA_VERSION, "bad_schema_version", KR_EINVAL, 400, "no such database schema version")
 KR_SLUG(BAD_CONFIG, "bad_config", KR_EINVAL, 400, "a setting has an invalid value")
 KR_SLUG(BAD_API_KEYS, "bad_api_keys", KR_EINVAL, 400, "an API key is too short or malformed")

@@ -81,8 +81,9 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     long long rows = 0;
     enum kr_code rc;
 
-    util_fmt(path, sizeof path, "%s/karat.db", r->cfg->data_dir);
-    rc = store_open(r->cfg->store_backend, path, &r->store, err);
+    rc = store_location(r->cfg, path, sizeof path, err);
+    if (!rc)
+        rc = store_open(r->cfg->store_backend, path, &r->store, err);
     if (rc)
         return rc;
     util_fmt(path, sizeof path, "%s/blobs", r->cfg->data_dir);

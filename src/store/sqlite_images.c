@@ -5,7 +5,7 @@
  * kept as hash BLOB(32), quality, and "desc" BLOB(256): 64 float32 in
  * little-endian order, written and read byte by byte so the file is the
  * same on any host. Text columns map 1:1 onto the fixed-size fields of
- * struct store_image (table `text_cols`); a value that does not fit its
+ * struct store_image (table `store__text_cols`); a value that does not fit its
  * field is refused (KR_EINVAL) both ways, never cut.
  *
  * image_each streams: one prepared SELECT ... ORDER BY id stepped row by
@@ -16,13 +16,10 @@
 #include <string.h>
 
 #include "store/sqlite.h"
+#include "store/store_int.h"
 
-#define COLS                                                                                       \
-    "id, sha256, hash, quality, \"desc\", website, bucket, \"key\", url, filename, mime, bytes, "  \
-    "width, height, created_ms"
+#define COLS STORE__IMAGE_COLS
 #define SELECT_IMG "SELECT " COLS " FROM images "
-
-enum { C_ID, C_SHA, C_HASH, C_QUALITY, C_DESC, C_BYTES = 11, C_WIDTH, C_HEIGHT, C_CREATED };
 
 const char *const store_sq_image_sql[SQ_NSTMT] = {
     [SQ_IMG_INSERT] = "INSERT INTO images (" COLS ") VALUES "
@@ -37,110 +34,74 @@ const char *const store_sq_image_sql[SQ_NSTMT] = {
     [SQ_IMG_COUNT] = "SELECT count(*) FROM images",
 };
 
-#define TEXT_COL(c, f)                                                                             \
-    {                                                                                              \
-        c, offsetof(struct store_image, f), sizeof(((struct store_image *)0)->f)                   \
-    }
-
-static const struct {
-    int col;
-    size_t off, size;
-} text_cols[] = {
-    TEXT_COL(C_SHA, sha256), TEXT_COL(5, website),  TEXT_COL(6, bucket), TEXT_COL(7, key),
-    TEXT_COL(8, url),        TEXT_COL(9, filename), TEXT_COL(10, mime),
-};
-
-#define NTEXT      (sizeof text_cols / sizeof text_cols[0])
-#define DESC_BYTES (DEDUP_DESC_DIM * 4)
-
 /* ---- encoding -------------------------------------------------------------- */
-
-static void desc_encode(const float *d, unsigned char *out)
-{
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
-        uint32_t u;
-        memcpy(&u, &d[i], 4);
-        for (int b = 0; b < 4; b++)
-            out[4 * i + b] = (unsigned char)(u >> (8 * b));
-    }
-}
-
-static void desc_decode(const unsigned char *in, float *d)
-{
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
-        uint32_t u = 0;
-        for (int b = 0; b < 4; b++)
-            u |= (uint32_t)in[4 * i + b] << (8 * b);
-        memcpy(&d[i], &u, 4);
-    }
-}
 
 /* Bind hash, quality, desc of sig to columns first, first+1, first+2. */
 static enum kr_code bind_sig(sqlite3_stmt *st, int first, const struct dedup_sig *sig,
                              struct kr_err *err)
 {
-    unsigned char desc[DESC_BYTES];
+    unsigned char desc[STORE__DESC_BYTES];
     int rc;
 
-    desc_encode(sig->desc, desc);
+    store__desc_encode(sig->desc, desc);
     rc = sqlite3_bind_blob(st, first, sig->hash, DEDUP_HASH_BYTES, SQLITE_TRANSIENT);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int(st, first + 1, sig->quality);
     if (rc == SQLITE_OK)
-        rc = sqlite3_bind_blob(st, first + 2, desc, DESC_BYTES, SQLITE_TRANSIENT);
+        rc = sqlite3_bind_blob(st, first + 2, desc, STORE__DESC_BYTES, SQLITE_TRANSIENT);
     return rc == SQLITE_OK ? KR_OK : store_sq_fail(sqlite3_db_handle(st), rc, "bind", err);
 }
 
 static enum kr_code bind_image(sqlite3_stmt *st, const struct store_image *img, struct kr_err *err)
 {
-    enum kr_code rc = bind_sig(st, C_HASH + 1, &img->sig, err);
+    enum kr_code rc = bind_sig(st, STORE__C_HASH + 1, &img->sig, err);
     int r = SQLITE_OK;
 
-    for (size_t i = 0; i < NTEXT && !rc; i++)
-        rc = store_sq_bind_text(st, text_cols[i].col + 1, (const char *)img + text_cols[i].off,
-                                text_cols[i].size - 1, err);
+    for (size_t i = 0; i < STORE__NTEXT && !rc; i++)
+        rc = store_sq_bind_text(st, store__text_cols[i].col + 1, (const char *)img + store__text_cols[i].off,
+                                store__text_cols[i].size - 1, err);
     if (rc)
         return rc;
-    r = sqlite3_bind_int64(st, C_ID + 1, img->id);
+    r = sqlite3_bind_int64(st, STORE__C_ID + 1, img->id);
     if (r == SQLITE_OK)
-        r = sqlite3_bind_int64(st, C_BYTES + 1, img->bytes);
+        r = sqlite3_bind_int64(st, STORE__C_BYTES + 1, img->bytes);
     if (r == SQLITE_OK)
-        r = sqlite3_bind_int(st, C_WIDTH + 1, img->width);
+        r = sqlite3_bind_int(st, STORE__C_WIDTH + 1, img->width);
     if (r == SQLITE_OK)
-        r = sqlite3_bind_int(st, C_HEIGHT + 1, img->height);
+        r = sqlite3_bind_int(st, STORE__C_HEIGHT + 1, img->height);
     if (r == SQLITE_OK)
-        r = sqlite3_bind_int64(st, C_CREATED + 1, img->created_ms);
+        r = sqlite3_bind_int64(st, STORE__C_CREATED + 1, img->created_ms);
     return r == SQLITE_OK ? KR_OK : store_sq_fail(sqlite3_db_handle(st), r, "bind", err);
 }
 
 static enum kr_code decode_row(sqlite3_stmt *st, struct store_image *o, struct kr_err *err)
 {
-    o->id = sqlite3_column_int64(st, C_ID);
-    for (size_t i = 0; i < NTEXT; i++) {
-        const unsigned char *t = sqlite3_column_text(st, text_cols[i].col);
-        size_t n = (size_t)sqlite3_column_bytes(st, text_cols[i].col);
-        if (n >= text_cols[i].size)
+    o->id = sqlite3_column_int64(st, STORE__C_ID);
+    for (size_t i = 0; i < STORE__NTEXT; i++) {
+        const unsigned char *t = sqlite3_column_text(st, store__text_cols[i].col);
+        size_t n = (size_t)sqlite3_column_bytes(st, store__text_cols[i].col);
+        if (n >= store__text_cols[i].size)
             return kr_fail(err, KRS_STORE_VALUE_TOO_LONG,
                            "store: image %lld: column %d holds %zu bytes, more than fits",
-                           (long long)o->id, text_cols[i].col, n);
-        memcpy((char *)o + text_cols[i].off, t ? (const char *)t : "", t ? n : 0);
-        ((char *)o + text_cols[i].off)[t ? n : 0] = '\0';
+                           (long long)o->id, store__text_cols[i].col, n);
+        memcpy((char *)o + store__text_cols[i].off, t ? (const char *)t : "", t ? n : 0);
+        ((char *)o + store__text_cols[i].off)[t ? n : 0] = '\0';
     }
-    const void *hash = sqlite3_column_blob(st, C_HASH);
-    int hn = sqlite3_column_bytes(st, C_HASH);
-    const void *desc = sqlite3_column_blob(st, C_DESC);
-    int dn = sqlite3_column_bytes(st, C_DESC);
-    if (!hash || hn != DEDUP_HASH_BYTES || !desc || dn != DESC_BYTES)
+    const void *hash = sqlite3_column_blob(st, STORE__C_HASH);
+    int hn = sqlite3_column_bytes(st, STORE__C_HASH);
+    const void *desc = sqlite3_column_blob(st, STORE__C_DESC);
+    int dn = sqlite3_column_bytes(st, STORE__C_DESC);
+    if (!hash || hn != DEDUP_HASH_BYTES || !desc || dn != STORE__DESC_BYTES)
         return kr_fail(err, KRS_STORE_CORRUPT, "store: image %lld has a malformed signature",
                        (long long)o->id);
     memcpy(o->sig.hash, hash, DEDUP_HASH_BYTES);
-    desc_decode(desc, o->sig.desc);
-    o->sig.quality = sqlite3_column_int(st, C_QUALITY);
+    store__desc_decode(desc, o->sig.desc);
+    o->sig.quality = sqlite3_column_int(st, STORE__C_QUALITY);
     o->sig.nprobes = 0;
-    o->bytes = sqlite3_column_int64(st, C_BYTES);
-    o->width = sqlite3_column_int(st, C_WIDTH);
-    o->height = sqlite3_column_int(st, C_HEIGHT);
-    o->created_ms = sqlite3_column_int64(st, C_CREATED);
+    o->bytes = sqlite3_column_int64(st, STORE__C_BYTES);
+    o->width = sqlite3_column_int(st, STORE__C_WIDTH);
+    o->height = sqlite3_column_int(st, STORE__C_HEIGHT);
+    o->created_ms = sqlite3_column_int64(st, STORE__C_CREATED);
     return KR_OK;
 }
 

@@ -14,9 +14,13 @@
 
 #include <string.h>
 
-extern const struct store_ops store_sqlite_ops;
+#include "core/config.h"
+#include "core/util.h"
 
-static const struct store_ops *const backends[] = {&store_sqlite_ops};
+extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_postgres_ops;
+
+static const struct store_ops *const backends[] = {&store_sqlite_ops, &store_postgres_ops};
 
 /* Backends added at run time (store_backend_add), e.g. tests' decorators. */
 static const struct store_ops *added[4];
@@ -50,6 +54,23 @@ enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err)
         return kr_fail(err, KRS_TOO_MANY_BACKENDS, "store: no room for another backend");
     added[i] = ops;
     return KR_OK;
+}
+
+enum kr_code store_location(const struct config *cfg, char *out, size_t n, struct kr_err *err)
+{
+    int server = strcmp(cfg->store_backend, "sqlite") != 0 && cfg->database_url &&
+                 *cfg->database_url;
+
+    if (strcmp(cfg->store_backend, "postgres") == 0 && !server)
+        return kr_fail(err, KRS_BAD_CONFIG, "KARAT_STORE=postgres needs KARAT_DATABASE_URL");
+    if (server)
+        return util_fmt(out, n, "pool=%d;wait_ms=%d;%s", cfg->db_pool_size, cfg->db_pool_wait_ms,
+                        cfg->database_url)
+                   ? kr_fail(err, KRS_PATH_TOO_LONG, "store: KARAT_DATABASE_URL too long")
+                   : KR_OK;
+    return util_fmt(out, n, "%s/karat.db", cfg->data_dir)
+               ? kr_fail(err, KRS_PATH_TOO_LONG, "store: database path too long")
+               : KR_OK;
 }
 
 static enum kr_code missing(struct kr_err *err, const char *what)

@@ -1,7 +1,8 @@
 /*
  * store.h - the record store: one row per image, plus small JSON documents.
  *
- * Backends ("sqlite": embedded, WAL, versioned migrations; "postgres" later)
+ * Backends ("sqlite": embedded, WAL, versioned migrations; "postgres": a
+ * PostgreSQL server shared by several nodes, bounded connection pool)
  * sit behind `const struct store_ops`; callers use the store_* wrappers.
  * The store is the source of truth: indexes are rebuilt from it, blobs are
  * checked against it (fsck).
@@ -48,7 +49,8 @@ struct store;
 
 struct store_ops {
     const char *name;
-    /* `location`: the sqlite backend takes a database file path. */
+    /* `location`: the sqlite backend takes a database file path, the
+     * postgres backend "[pool=N;][wait_ms=M;]CONNINFO" (store_location()). */
     enum kr_code (*open)(const char *location, struct store **out, struct kr_err *err);
     /* KR_ECONFLICT if the id, or the (bucket, key), exists. */
     enum kr_code (*image_insert)(struct store *s, const struct store_image *img,
@@ -89,6 +91,14 @@ struct store_ops {
 struct store {
     const struct store_ops *ops;
 };
+
+struct config;
+/* The location store_open() takes for cfg's store: DATA_DIR/karat.db, or,
+ * when KARAT_DATABASE_URL is set and KARAT_STORE is not "sqlite",
+ * "pool=N;wait_ms=M;" + KARAT_DATABASE_URL (the postgres backend's form;
+ * a decorator such as the tests' "fault" store passes it on). KR_EINVAL
+ * for postgres without a URL, KR_ELIMIT if it does not fit out. */
+enum kr_code store_location(const struct config *cfg, char *out, size_t n, struct kr_err *err);
 
 const struct store_ops *store_backend(const char *name);
 /* Make ops available by its name (a backend outside this folder, such as

@@ -140,6 +140,19 @@ static void test_config_masks_secrets(void **state)
     assert_non_null(strstr(out, "KARAT_API_KEYS=****"));
     assert_non_null(strstr(out, "KARAT_BUCKETS=alya=alyaimg,blysk=blyskimg"));
     free(out);
+
+    /* the database password, in both libpq forms */
+    const char *kv[] = {"KARAT_STORE=postgres",
+                        "KARAT_DATABASE_URL=host=db dbname=karat password=pgsecret", NULL};
+    assert_int_equal(tu_run(argv, kv, &out), 0);
+    assert_null(strstr(out, "pgsecret"));
+    assert_non_null(strstr(out, "KARAT_DATABASE_URL=host=db dbname=karat password=****\n"));
+    free(out);
+    const char *uri[] = {"KARAT_DATABASE_URL=postgresql://karat:pgsecret@db/karat", NULL};
+    assert_int_equal(tu_run(argv, uri, &out), 0);
+    assert_null(strstr(out, "pgsecret"));
+    assert_non_null(strstr(out, "KARAT_DATABASE_URL=postgresql://karat:****@db/karat\n"));
+    free(out);
 }
 
 static void test_help(void **state)

@@ -2,7 +2,8 @@
  * fault.h - fault injection for the blob and store backends (tests only).
  *
  * fault_register() adds two decorating backends named "fault": a blob
- * backend that wraps "local" and a store backend that wraps "sqlite". They
+ * backend that wraps "local" and a store backend that wraps "sqlite" (or
+ * "postgres" when its location is a server one, see store_location()). They
  * have the same ops tables as the real ones and pass every call through,
  * except the calls an armed rule says to fail: those return the chosen
  * kr_code (err filled; slug "injected_fault" for KR_EIO, else a real slug

@@ -1,5 +1,6 @@
 /*
- * fault_store.c - the "fault" store backend: "sqlite" behind fault_check().
+ * fault_store.c - the "fault" store backend: "sqlite" (or "postgres", given
+ * a server location) behind fault_check().
  *
  * Every op asks fault_check("store.<op>") first and, unless a rule fails
  * the call, passes it to the wrapped backend unchanged (see fault.h).
@@ -7,6 +8,7 @@
 #include "fault.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store.h"
 
@@ -34,7 +36,9 @@ static enum kr_code f_open(const char *location, struct store **out, struct kr_e
     fs = calloc(1, sizeof *fs);
     if (!fs)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = store_open("sqlite", location, &fs->inner, err);
+    /* store_location() gives a server store "pool=N;..." + its URL */
+    rc = store_open(strncmp(location, "pool=", 5) == 0 ? "postgres" : "sqlite", location,
+                    &fs->inner, err);
     if (rc) {
         free(fs);
         return rc;

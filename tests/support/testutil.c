@@ -2,6 +2,7 @@
  * testutil.c - see testutil.h.
  */
 #include "testutil.h"
+#include "pgtest.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -193,12 +194,46 @@ static void apply_env(const char *const *env)
         putenv((char *)env[i]);
 }
 
+/* The data folder a karat command line works on: --data X, --data=X or
+ * KARAT_DATA_DIR in env; NULL if none. */
+static const char *data_dir_of(const char *const *argv, const char *const *env)
+{
+    const char *dir = NULL;
+    for (size_t i = 1; argv[i]; i++) {
+        if (strcmp(argv[i], "--data") == 0 && argv[i + 1])
+            dir = argv[i + 1];
+        else if (strncmp(argv[i], "--data=", 7) == 0)
+            dir = argv[i] + 7;
+    }
+    for (size_t i = 0; env && env[i]; i++)
+        if (strncmp(env[i], "KARAT_DATA_DIR=", 15) == 0)
+            dir = env[i] + 15;
+    return dir;
+}
+
+/* In pg mode (pgtest.h), point the child at data_dir's own database; the
+ * test's own env, applied after, may still choose another store (fault). */
+static void pg_env(char *url_env, size_t n, const char *data_dir)
+{
+    tu_pg_env_for(data_dir, url_env, n);
+}
+
+static void apply_pg_env(char *url_env)
+{
+    static char store_env[] = "KARAT_STORE=postgres";
+    if (url_env[0]) {
+        putenv(store_env);
+        putenv(url_env);
+    }
+}
+
 int tu_server_start(struct tu_server *s, const char *data_dir, const char *const *env)
 {
     const char *bin = getenv("KARAT_BIN");
     char listen[64];
 
     memset(s, 0, sizeof *s);
+    pg_env(s->pg_env, sizeof s->pg_env, data_dir);
     s->port = tu_free_port();
     snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
     snprintf(s->data_dir, sizeof s->data_dir, "%s", data_dir);
@@ -211,6 +246,7 @@ int tu_server_start(struct tu_server *s, const char *data_dir, const char *const
         int fd = open(s->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
+        apply_pg_env(s->pg_env);
         apply_env(env);
         execl(bin, bin, "serve", "--listen", listen, "--data", data_dir, (char *)NULL);
         _exit(127);
@@ -284,6 +320,8 @@ int tu_server_finish(struct tu_server *s)
 {
     int rc = tu_server_stop(s);
     tu_rmrf(s->data_dir);
+    if (s->pg_env[0])
+        tu_pg_drop_db(strchr(s->pg_env, '=') + 1);
     return rc == 0 ? 0 : -1;
 }
 
@@ -451,13 +489,16 @@ int tu_run(const char *const *argv, const char *const *env, char **out)
     struct sink s = {0};
     char chunk[4096];
     ssize_t k;
+    char url_env[1100];
 
+    pg_env(url_env, sizeof url_env, data_dir_of(argv, env));
     if (pipe(fds))
         return -1;
     pid = fork();
     if (pid == 0) {
         dup2(fds[1], 1);
         close(fds[0]);
+        apply_pg_env(url_env);
         apply_env(env);
         execv(argv[0], (char *const *)argv);
         _exit(127);

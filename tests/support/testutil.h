@@ -45,6 +45,7 @@ struct tu_server {
     char base[64]; /* "http://127.0.0.1:PORT" */
     char data_dir[512];
     char log_path[600];
+    char pg_env[1100]; /* "KARAT_DATABASE_URL=..." in pg mode (pgtest.h), else "" */
 };
 /* Start KARAT_BIN serve on a free port with data_dir; env is a NULL-terminated
  * list of "NAME=value" added to the environment. Waits for /health. */

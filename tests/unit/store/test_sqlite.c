@@ -1,7 +1,7 @@
 /*
- * test_sqlite.c - the "sqlite" store: image rows round-trip exactly,
- * conflicts and lookups, streaming image_each, documents, bounds (too long
- * is KR_EINVAL, never cut), durability settings, and many threads at once.
+ * test_sqlite.c - what only the "sqlite" backend has: a too-long value
+ * written behind its back is refused on read, durability settings, open
+ * errors. The shared contract is test_contract.c.
  */
 #include "testutil.h"
 
@@ -13,6 +13,7 @@
 
 #include "store/sqlite.h"
 #include "store/store.h"
+#include "store_test.h"
 
 struct fx {
     char dir[512];
@@ -41,189 +42,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static void make_image(struct store_image *img, int64_t id, const char *key, int64_t created)
-{
-    memset(img, 0, sizeof *img);
-    img->id = id;
-    snprintf(img->sha256, sizeof img->sha256, "%064llx", (unsigned long long)id * 7919);
-    for (int i = 0; i < DEDUP_HASH_BYTES; i++)
-        img->sig.hash[i] = (uint8_t)(id * 31 + i);
-    img->sig.quality = 87;
-    for (int i = 0; i < DEDUP_DESC_DIM; i++)
-        img->sig.desc[i] = (float)(i % 2 ? -1.0 : 1.0) / (float)(i + 3) + (float)id * 1e-7f;
-    snprintf(img->website, sizeof img->website, "alya");
-    snprintf(img->bucket, sizeof img->bucket, "alyaimg");
-    snprintf(img->key, sizeof img->key, "%s", key);
-    snprintf(img->url, sizeof img->url, "https://alyaimg.example/%s", key);
-    snprintf(img->filename, sizeof img->filename, "ring (1).JPG");
-    snprintf(img->mime, sizeof img->mime, "image/jpeg");
-    img->bytes = 5000000000LL + id;
-    img->width = 4000;
-    img->height = 4800;
-    img->created_ms = created;
-}
-
-static void assert_same_image(const struct store_image *a, const struct store_image *b)
-{
-    assert_int_equal(a->id, b->id);
-    assert_string_equal(a->sha256, b->sha256);
-    assert_memory_equal(a->sig.hash, b->sig.hash, DEDUP_HASH_BYTES);
-    assert_int_equal(a->sig.quality, b->sig.quality);
-    assert_memory_equal(a->sig.desc, b->sig.desc, sizeof a->sig.desc); /* bit-exact */
-    assert_string_equal(a->website, b->website);
-    assert_string_equal(a->bucket, b->bucket);
-    assert_string_equal(a->key, b->key);
-    assert_string_equal(a->url, b->url);
-    assert_string_equal(a->filename, b->filename);
-    assert_string_equal(a->mime, b->mime);
-    assert_int_equal(a->bytes, b->bytes);
-    assert_int_equal(a->width, b->width);
-    assert_int_equal(a->height, b->height);
-    assert_int_equal(a->created_ms, b->created_ms);
-}
-
-static void test_image_round_trip(void **state)
+static void test_bad_row(void **state)
 {
     struct fx *f = *state;
-    struct store_image in, out, tmp;
+    struct store_image out;
     struct kr_err err = {0};
-    long long n = -1;
-
-    make_image(&in, 1234567890123LL, "20260101000000000001.jpg", 1700000000000LL);
-    assert_int_equal(store_image_insert(f->s, &in, &err), KR_OK);
-    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_OK);
-    assert_same_image(&in, &out);
-    assert_int_equal(store_image_find_key(f->s, "alyaimg", in.key, &out, &err), KR_OK);
-    assert_same_image(&in, &out);
-    assert_int_equal(store_image_find_url(f->s, in.url, &out, &err), KR_OK);
-    assert_int_equal(out.id, in.id);
-    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
-    assert_int_equal(n, 1);
-
-    /* conflicts: same id, or same (bucket, key) */
-    make_image(&tmp, in.id, "other.jpg", 1);
-    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_ECONFLICT);
-    assert_string_equal(err.slug, "store_conflict");
-    make_image(&tmp, 99, in.key, 1);
-    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_ECONFLICT);
-    snprintf(tmp.bucket, sizeof tmp.bucket, "blyskimg"); /* other bucket: fine */
-    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_OK);
-
-    /* survives close + reopen */
-    store_close(f->s);
-    assert_int_equal(store_open("sqlite", f->db, &f->s, &err), KR_OK);
-    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_OK);
-    assert_same_image(&in, &out);
-
-    assert_int_equal(store_image_delete(f->s, in.id, &err), KR_OK);
-    assert_int_equal(store_image_delete(f->s, in.id, &err), KR_ENOTFOUND);
-    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_ENOTFOUND);
-    assert_int_equal(store_image_find_key(f->s, "alyaimg", in.key, &out, &err), KR_ENOTFOUND);
-}
-
-static void test_find_sha_oldest_and_update_sig(void **state)
-{
-    struct fx *f = *state;
-    struct store_image a, b, out;
-    struct kr_err err = {0};
-
-    make_image(&a, 10, "a.jpg", 2000);
-    make_image(&b, 5, "b.jpg", 3000); /* lower id, but newer */
-    memcpy(b.sha256, a.sha256, sizeof a.sha256);
-    assert_int_equal(store_image_insert(f->s, &a, &err), KR_OK);
-    assert_int_equal(store_image_insert(f->s, &b, &err), KR_OK);
-    assert_int_equal(store_image_find_sha(f->s, a.sha256, &out, &err), KR_OK);
-    assert_int_equal(out.id, 10);
-    char other[65];
-    memset(other, 'f', 64);
-    other[64] = '\0';
-    assert_int_equal(store_image_find_sha(f->s, other, &out, &err), KR_ENOTFOUND);
-
-    struct dedup_sig sig = b.sig;
-    sig.quality = 12;
-    sig.desc[0] = -0.0f;
-    sig.desc[63] = 1e-30f;
-    sig.hash[31] ^= 0xff;
-    assert_int_equal(store_image_update_sig(f->s, 5, &sig, &err), KR_OK);
-    assert_int_equal(store_image_get(f->s, 5, &out, &err), KR_OK);
-    assert_memory_equal(out.sig.hash, sig.hash, sizeof sig.hash);
-    assert_memory_equal(out.sig.desc, sig.desc, sizeof sig.desc);
-    assert_int_equal(out.sig.quality, sig.quality);
-    assert_int_equal(out.sig.nprobes, 0);  /* probes are never stored */
-    assert_string_equal(out.key, "b.jpg"); /* the rest untouched */
-    assert_int_equal(store_image_update_sig(f->s, 6, &sig, &err), KR_ENOTFOUND);
-}
-
-struct walk {
-    struct store *s;
-    int64_t last;
-    int n, stop_at, nested_ok;
-};
-
-static int walk_cb(const struct store_image *img, void *ctx)
-{
-    struct walk *w = ctx;
-    struct store_image again;
-    struct kr_err err = {0};
-
-    assert_true(img->id > w->last); /* id order */
-    w->last = img->id;
-    w->n++;
-    /* the store may be used from inside the callback */
-    if (store_image_get(w->s, img->id, &again, &err) == KR_OK && again.id == img->id)
-        w->nested_ok++;
-    return w->stop_at && w->n >= w->stop_at;
-}
-
-static void test_image_each(void **state)
-{
-    struct fx *f = *state;
-    struct store_image img;
-    struct kr_err err = {0};
-    char key[32];
-
-    for (int i = 0; i < 50; i++) {
-        int64_t id = (int64_t)((i * 37) % 50) + 1; /* inserted out of order */
-        snprintf(key, sizeof key, "k%lld.jpg", (long long)id);
-        make_image(&img, id, key, 1000 + i);
-        assert_int_equal(store_image_insert(f->s, &img, &err), KR_OK);
-    }
-    struct walk w = {.s = f->s};
-    assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
-    assert_int_equal(w.n, 50);
-    assert_int_equal(w.nested_ok, 50);
-    assert_int_equal(w.last, 50);
-    w = (struct walk){.s = f->s, .stop_at = 7};
-    assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
-    assert_int_equal(w.n, 7);
-}
-
-static void test_bounds(void **state)
-{
-    struct fx *f = *state;
-    struct store_image img, out;
-    struct kr_err err = {0};
-    static char big[2048];
-
-    make_image(&img, 1, "x.jpg", 1);
-    memset(img.website, 'w', sizeof img.website); /* no NUL inside the field */
-    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
-    assert_string_equal(err.slug, "store_value_too_long");
-    make_image(&img, 1, "x.jpg", 1);
-    img.sha256[10] = 'G';
-    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
-    make_image(&img, 1, "x.jpg", 1);
-    img.sha256[63] = '\0';
-    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
-    make_image(&img, 1, "", 1);
-    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
-
-    memset(big, 'u', sizeof big - 1);
-    assert_int_equal(store_image_find_url(f->s, big, &out, &err), KR_EINVAL);
-    assert_int_equal(store_image_find_key(f->s, "alyaimg", big, &out, &err), KR_EINVAL);
-    big[sizeof out.url - 1] = '\0'; /* exactly the limit is fine */
-    assert_int_equal(store_image_find_url(f->s, big, &out, &err), KR_ENOTFOUND);
-    assert_int_equal(store_image_find_sha(f->s, "abc", &out, &err), KR_EINVAL);
 
     /* a value in the database that does not fit its field is refused on read */
     sqlite3 *db;
@@ -237,50 +60,6 @@ static void test_bounds(void **state)
     sqlite3_close(db);
     assert_int_equal(store_image_get(f->s, 7, &out, &err), KR_EINVAL);
     assert_string_equal(err.slug, "store_value_too_long");
-}
-
-static int doc_cb(const char *key, const char *json, void *ctx)
-{
-    char *acc = ctx;
-    size_t n = strlen(acc);
-    snprintf(acc + n, 256 - n, "%s=%s;", key, json);
-    return 0;
-}
-
-static void test_docs(void **state)
-{
-    struct fx *f = *state;
-    struct kr_err err = {0};
-    char *json = NULL, acc[256] = "";
-
-    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{\"n\":1}", &err), KR_OK);
-    assert_int_equal(store_doc_put(f->s, "jobs", "a", "{}", &err), KR_OK);
-    assert_int_equal(store_doc_put(f->s, "job_items:xyz", "a", "[1]", &err), KR_OK);
-    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{\"n\":2}", &err), KR_OK); /* replace */
-    assert_int_equal(store_doc_get(f->s, "jobs", "b", &json, &err), KR_OK);
-    assert_string_equal(json, "{\"n\":2}");
-    free(json);
-    assert_int_equal(store_doc_get(f->s, "jobs", "zzz", &json, &err), KR_ENOTFOUND);
-    assert_null(json);
-    assert_int_equal(store_doc_each(f->s, "jobs", doc_cb, acc, &err), KR_OK);
-    assert_string_equal(acc, "a={};b={\"n\":2};"); /* key order, one ns only */
-    assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_OK);
-    assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_ENOTFOUND);
-
-    /* bounds */
-    char *big = malloc(STORE_DOC_JSON_MAX + 2);
-    memset(big, ' ', STORE_DOC_JSON_MAX + 1);
-    big[STORE_DOC_JSON_MAX + 1] = '\0';
-    assert_int_equal(store_doc_put(f->s, "jobs", "big", big, &err), KR_EINVAL);
-    big[STORE_DOC_KEY_MAX + 1] = '\0';
-    assert_int_equal(store_doc_put(f->s, "jobs", big, "{}", &err), KR_EINVAL);
-    assert_int_equal(store_doc_get(f->s, "jobs", big, &json, &err), KR_EINVAL);
-    big[STORE_DOC_KEY_MAX] = '\0';
-    assert_int_equal(store_doc_put(f->s, "jobs", big, "{}", &err), KR_OK);
-    big[STORE_DOC_NS_MAX + 1] = '\0';
-    assert_int_equal(store_doc_put(f->s, big, "k", "{}", &err), KR_EINVAL);
-    assert_int_equal(store_doc_put(f->s, "", "k", "{}", &err), KR_EINVAL);
-    free(big);
 }
 
 /* Every connection runs WAL with synchronous=FULL (2). */
@@ -308,52 +87,6 @@ static void test_durability_settings(void **state)
     store_sq_release(q, c[1]);
 }
 
-struct worker {
-    struct store *s;
-    int base;
-    int failures;
-};
-
-static void *insert_many(void *arg)
-{
-    struct worker *w = arg;
-    struct store_image img, out;
-    struct kr_err err = {0};
-    char key[32], json[32];
-
-    for (int i = 0; i < 300; i++) {
-        int64_t id = w->base + i;
-        snprintf(key, sizeof key, "t%lld.jpg", (long long)id);
-        make_image(&img, id, key, id);
-        snprintf(json, sizeof json, "{\"i\":%d}", i);
-        if (store_image_insert(w->s, &img, &err) != KR_OK ||
-            store_image_get(w->s, id, &out, &err) != KR_OK ||
-            store_doc_put(w->s, "t", key, json, &err) != KR_OK)
-            w->failures++;
-    }
-    return NULL;
-}
-
-static void test_threads(void **state)
-{
-    struct fx *f = *state;
-    struct worker w[4];
-    pthread_t t[4];
-    struct kr_err err = {0};
-    long long n = 0;
-
-    for (int i = 0; i < 4; i++) {
-        w[i] = (struct worker){.s = f->s, .base = 1 + i * 1000};
-        pthread_create(&t[i], NULL, insert_many, &w[i]);
-    }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(w[i].failures, 0);
-    }
-    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
-    assert_int_equal(n, 1200);
-}
-
 static void test_open_errors(void **state)
 {
     struct store *s = NULL;
@@ -376,13 +109,8 @@ static void test_open_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_image_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_find_sha_oldest_and_update_sig, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_image_each, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_docs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durability_settings, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,165 @@
+/*
+ * postgres.h - private to src/store: the "postgres" backend's parts.
+ *
+ *   postgres.c          the instance, its bounded connection pool,
+ *                       statement execution, error mapping, open/close;
+ *   postgres_docs.c     the documents table;
+ *   postgres_images.c   the images table: parameters and row decoding;
+ *   postgres_migrate.c  the schema: versioned migrations under an
+ *                       advisory lock.
+ *
+ * Location: `[pool=N;][wait_ms=M;]CONNINFO`, where CONNINFO is a libpq
+ * connection string ("host=/run/pg dbname=karat") or URI
+ * ("postgresql://user:pw@host/db"); store_location() builds it from the
+ * configuration (KARAT_DATABASE_URL, KARAT_DB_POOL_SIZE,
+ * KARAT_DB_POOL_WAIT_MS).
+ *
+ * Concurrency model: at most `pool` connections, each used by one thread
+ * at a time for the length of one store call. A call that finds every
+ * connection busy waits up to `wait_ms` for one and then fails with
+ * KR_ETIMEOUT; it never waits without bound. Scans (image_each, doc_each)
+ * read in keyset pages and hold no connection while their callback runs,
+ * so a callback may use the store even with a pool of one.
+ *
+ * Statements: every statement is prepared once per connection (named
+ * "kN", N its enum value) on first use and run with PQexecPrepared; values
+ * only ever travel as parameters. Results come back in binary form.
+ *
+ * A connection that breaks (server restart, network) is closed and its
+ * slot freed; the next call opens a new one. A read that fails because its
+ * connection broke is tried once more on a fresh connection; a write is
+ * not (it may have committed), it reports KR_EIO.
+ */
+#ifndef KARAT_STORE_POSTGRES_H
+#define KARAT_STORE_POSTGRES_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+
+#include "store/store.h"
+
+#define PG_POOL_MAX     256
+#define PG_PAGE_ROWS    500 /* rows per page of a scan */
+#define PG_CONNINFO_MAX 4096
+
+/* Every statement the backend runs. */
+enum pg_stmt {
+    PG_IMG_INSERT,
+    PG_IMG_DELETE,
+    PG_IMG_GET,
+    PG_IMG_FIND_KEY,
+    PG_IMG_FIND_URL,
+    PG_IMG_FIND_SHA,
+    PG_IMG_UPDATE_SIG,
+    PG_IMG_PAGE,
+    PG_IMG_COUNT,
+    PG_DOC_PUT,
+    PG_DOC_GET,
+    PG_DOC_DELETE,
+    PG_DOC_FIRST_PAGE,
+    PG_DOC_PAGE,
+    PG_NSTMT
+};
+
+struct pg_conn {
+    PGconn *db;
+    unsigned long long prepared; /* bit i: statement i is prepared */
+    struct pg_conn *next;
+};
+
+struct pg_store {
+    struct store base;
+    char conninfo[PG_CONNINFO_MAX];
+    int pool_max, wait_ms;
+    pthread_mutex_t mu; /* guards idle, nopen */
+    pthread_cond_t freed;
+    struct pg_conn *idle;
+    int nopen; /* connections open or being opened, idle or busy */
+};
+
+/* One statement's parameters: text values, except binary ones (bytea)
+ * given with their lengths. At most 16. */
+struct pg_params {
+    int n;
+    const char *v[16];
+    int len[16];
+    int fmt[16];
+    char num[16][24]; /* storage for numbers turned to text */
+};
+
+void store_pg__text(struct pg_params *p, const char *v);
+void store_pg__int(struct pg_params *p, long long v);
+void store_pg__bin(struct pg_params *p, const void *v, int len);
+
+/* Checked downcast (aborts on a foreign struct store). */
+struct pg_store *store_pg__of(struct store *s);
+
+/* Run statement id with p on a pooled connection; *res (binary results)
+ * is the caller's to PQclear on KR_OK. `reads`: the statement changes
+ * nothing, so it may be retried once on a fresh connection. */
+enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                            PGresult **res, struct kr_err *err);
+
+/* Map a failed result (or, res NULL, the connection's state) to a kr_code
+ * with err filled ("store: what: ..."): unique violation -> KR_ECONFLICT,
+ * other constraint -> KR_EINVAL, lock/serialization/cancel -> KR_ETIMEOUT,
+ * out of memory -> KR_ENOMEM, program limit -> KR_ELIMIT, bad value ->
+ * KR_EINVAL, the rest (connection failures too) -> KR_EIO. */
+enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what,
+                            struct kr_err *err);
+
+/* Rows changed by a command result (0 if none or unparsable). */
+long long store_pg__changes(const PGresult *res);
+
+/* Binary result decoding; KR_EIO ("store_corrupt") on a wrong length. */
+enum kr_code store_pg__get_i64(const PGresult *r, int row, int col, int64_t *v,
+                               struct kr_err *err);
+enum kr_code store_pg__get_i32(const PGresult *r, int row, int col, int *v, struct kr_err *err);
+
+/* The SQL of statement id (postgres_images.c, postgres_docs.c). */
+extern const char *const store_pg__image_sql[PG_NSTMT];
+extern const char *const store_pg__doc_sql[PG_NSTMT];
+
+/* Pool: check a connection out (waiting up to wait_ms), give it back;
+ * `broken` closes it instead. Tests use these to hold connections. */
+enum kr_code store_pg__acquire(struct pg_store *s, struct pg_conn **out, struct kr_err *err);
+void store_pg__release(struct pg_store *s, struct pg_conn *c, int broken);
+
+/* ---- schema (postgres_migrate.c) ---- */
+
+int store_pg__latest(void);
+/* Bring the database to the newest schema, under an advisory lock, in one
+ * transaction; a database newer than this build is KR_EUNSUPPORTED. */
+enum kr_code store_pg__migrate(PGconn *db, struct kr_err *err);
+
+/* ---- ops ---- */
+
+enum kr_code store_pg__image_insert(struct store *s, const struct store_image *img,
+                                    struct kr_err *err);
+enum kr_code store_pg__image_delete(struct store *s, int64_t id, struct kr_err *err);
+enum kr_code store_pg__image_get(struct store *s, int64_t id, struct store_image *out,
+                                 struct kr_err *err);
+enum kr_code store_pg__image_find_key(struct store *s, const char *bucket, const char *key,
+                                      struct store_image *out, struct kr_err *err);
+enum kr_code store_pg__image_find_url(struct store *s, const char *url, struct store_image *out,
+                                      struct kr_err *err);
+enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256,
+                                      struct store_image *out, struct kr_err *err);
+enum kr_code store_pg__image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
+                                        struct kr_err *err);
+enum kr_code store_pg__image_each(struct store *s,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err);
+enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err);
+
+enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err);
+enum kr_code store_pg__doc_get(struct store *s, const char *ns, const char *key, char **json,
+                               struct kr_err *err);
+enum kr_code store_pg__doc_delete(struct store *s, const char *ns, const char *key,
+                                  struct kr_err *err);
+enum kr_code store_pg__doc_each(struct store *s, const char *ns,
+                                int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
+                                struct kr_err *err);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * postgres_images.c - the images table of the "postgres" store backend.
+ *
+ * One row per stored image (schema in postgres_migrate.c), the same
+ * columns and rules as the sqlite backend: the signature is hash
+ * bytea(32), quality, "desc" bytea(256) (64 float32, little endian,
+ * written and read byte by byte, so bit-exact on any host); a text value
+ * that does not fit its struct store_image field is refused (KR_EINVAL)
+ * on read, never cut. Lookups by url and sha256 give the oldest row
+ * (created_ms, then id), as in SQLite.
+ *
+ * image_each reads PG_PAGE_ROWS rows at a time in id order after the last
+ * id seen (keyset paging on the primary key), so start-up loads 10^6 rows
+ * in constant memory and no connection is held while the callback runs.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/postgres.h"
+#include "store/store_int.h"
+
+#define COLS STORE__IMAGE_COLS
+#define SELECT_IMG "SELECT " COLS " FROM images "
+
+const char *const store_pg__image_sql[PG_NSTMT] = {
+    [PG_IMG_INSERT] = "INSERT INTO images (" COLS ") VALUES "
+                      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    [PG_IMG_DELETE] = "DELETE FROM images WHERE id = $1",
+    [PG_IMG_GET] = SELECT_IMG "WHERE id = $1",
+    [PG_IMG_FIND_KEY] = SELECT_IMG "WHERE bucket = $1 AND \"key\" = $2",
+    [PG_IMG_FIND_URL] = SELECT_IMG "WHERE url = $1 ORDER BY created_ms, id LIMIT 1",
+    [PG_IMG_FIND_SHA] = SELECT_IMG "WHERE sha256 = $1 ORDER BY created_ms, id LIMIT 1",
+    [PG_IMG_UPDATE_SIG] = "UPDATE images SET hash = $2, quality = $3, \"desc\" = $4 WHERE id = $1",
+    [PG_IMG_PAGE] = SELECT_IMG "WHERE id > $1 ORDER BY id LIMIT $2",
+    [PG_IMG_COUNT] = "SELECT count(*) FROM images",
+};
+
+/* ---- encoding -------------------------------------------------------------- */
+
+/* Parameters of an insert, in COLS order; desc is the caller's buffer. */
+static void image_params(struct pg_params *p, const struct store_image *img, unsigned char *desc)
+{
+    store__desc_encode(img->sig.desc, desc);
+    store_pg__int(p, img->id);
+    store_pg__text(p, img->sha256);
+    store_pg__bin(p, img->sig.hash, DEDUP_HASH_BYTES);
+    store_pg__int(p, img->sig.quality);
+    store_pg__bin(p, desc, STORE__DESC_BYTES);
+    for (size_t i = 1; i < STORE__NTEXT; i++)
+        store_pg__text(p, (const char *)img + store__text_cols[i].off);
+    store_pg__int(p, img->bytes);
+    store_pg__int(p, img->width);
+    store_pg__int(p, img->height);
+    store_pg__int(p, img->created_ms);
+}
+
+static enum kr_code decode_sig(const PGresult *r, int row, struct store_image *o,
+                               struct kr_err *err)
+{
+    if (PQgetisnull(r, row, STORE__C_HASH) || PQgetlength(r, row, STORE__C_HASH) != DEDUP_HASH_BYTES ||
+        PQgetisnull(r, row, STORE__C_DESC) || PQgetlength(r, row, STORE__C_DESC) != STORE__DESC_BYTES)
+        return kr_fail(err, KRS_STORE_CORRUPT, "store: image %lld has a malformed signature",
+                       (long long)o->id);
+    memcpy(o->sig.hash, PQgetvalue(r, row, STORE__C_HASH), DEDUP_HASH_BYTES);
+    store__desc_decode((const unsigned char *)PQgetvalue(r, row, STORE__C_DESC), o->sig.desc);
+    o->sig.nprobes = 0;
+    return store_pg__get_i32(r, row, STORE__C_QUALITY, &o->sig.quality, err);
+}
+
+static enum kr_code decode_row(const PGresult *r, int row, struct store_image *o,
+                               struct kr_err *err)
+{
+    enum kr_code rc = store_pg__get_i64(r, row, STORE__C_ID, &o->id, err);
+    int64_t bytes = 0;
+
+    for (size_t i = 0; i < STORE__NTEXT && !rc; i++) {
+        size_t n = (size_t)PQgetlength(r, row, store__text_cols[i].col);
+        if (n >= store__text_cols[i].size)
+            return kr_fail(err, KRS_STORE_VALUE_TOO_LONG,
+                           "store: image %lld: column %d holds %zu bytes, more than fits",
+                           (long long)o->id, store__text_cols[i].col, n);
+        memcpy((char *)o + store__text_cols[i].off, PQgetvalue(r, row, store__text_cols[i].col), n);
+        ((char *)o + store__text_cols[i].off)[n] = '\0';
+    }
+    if (!rc)
+        rc = decode_sig(r, row, o, err);
+    if (!rc)
+        rc = store_pg__get_i64(r, row, STORE__C_BYTES, &bytes, err);
+    o->bytes = bytes;
+    if (!rc)
+        rc = store_pg__get_i32(r, row, STORE__C_WIDTH, &o->width, err);
+    if (!rc)
+        rc = store_pg__get_i32(r, row, STORE__C_HEIGHT, &o->height, err);
+    if (!rc)
+        rc = store_pg__get_i64(r, row, STORE__C_CREATED, &o->created_ms, err);
+    return rc;
+}
+
+/* ---- one-row lookups ------------------------------------------------------- */
+
+static enum kr_code find_one(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                             struct store_image *out, struct kr_err *err)
+{
+    PGresult *r = NULL;
+    enum kr_code rc = store_pg__exec(s, id, p, &r, err);
+
+    if (rc)
+        return rc;
+    if (PQntuples(r) == 0)
+        rc = kr_fail(err, KRS_IMAGE_NOT_FOUND, "store: no such image");
+    else
+        rc = decode_row(r, 0, out, err);
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__image_get(struct store *s, int64_t id, struct store_image *out,
+                                 struct kr_err *err)
+{
+    struct pg_params p = {0};
+    store_pg__int(&p, id);
+    return find_one(s, PG_IMG_GET, &p, out, err);
+}
+
+enum kr_code store_pg__image_find_key(struct store *s, const char *bucket, const char *key,
+                                      struct store_image *out, struct kr_err *err)
+{
+    struct pg_params p = {0};
+    store_pg__text(&p, bucket);
+    store_pg__text(&p, key);
+    return find_one(s, PG_IMG_FIND_KEY, &p, out, err);
+}
+
+enum kr_code store_pg__image_find_url(struct store *s, const char *url, struct store_image *out,
+                                      struct kr_err *err)
+{
+    struct pg_params p = {0};
+    store_pg__text(&p, url);
+    return find_one(s, PG_IMG_FIND_URL, &p, out, err);
+}
+
+enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256,
+                                      struct store_image *out, struct kr_err *err)
+{
+    struct pg_params p = {0};
+    store_pg__text(&p, sha256);
+    return find_one(s, PG_IMG_FIND_SHA, &p, out, err);
+}
+
+/* ---- writes ---------------------------------------------------------------- */
+
+/* Run a write; KR_ENOTFOUND when need_row and no row changed. */
+static enum kr_code write_one(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                              int need_row, struct kr_err *err)
+{
+    PGresult *r = NULL;
+    enum kr_code rc = store_pg__exec(s, id, p, &r, err);
+
+    if (!rc && need_row && store_pg__changes(r) == 0)
+        rc = kr_fail(err, KRS_IMAGE_NOT_FOUND, "store: no such image");
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__image_insert(struct store *s, const struct store_image *img,
+                                    struct kr_err *err)
+{
+    struct pg_params p = {0};
+    unsigned char desc[STORE__DESC_BYTES];
+
+    image_params(&p, img, desc);
+    return write_one(s, PG_IMG_INSERT, &p, 0, err);
+}
+
+enum kr_code store_pg__image_delete(struct store *s, int64_t id, struct kr_err *err)
+{
+    struct pg_params p = {0};
+    store_pg__int(&p, id);
+    return write_one(s, PG_IMG_DELETE, &p, 1, err);
+}
+
+enum kr_code store_pg__image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
+                                        struct kr_err *err)
+{
+    struct pg_params p = {0};
+    unsigned char desc[STORE__DESC_BYTES];
+
+    store__desc_encode(sig->desc, desc);
+    store_pg__int(&p, id);
+    store_pg__bin(&p, sig->hash, DEDUP_HASH_BYTES);
+    store_pg__int(&p, sig->quality);
+    store_pg__bin(&p, desc, STORE__DESC_BYTES);
+    return write_one(s, PG_IMG_UPDATE_SIG, &p, 1, err);
+}
+
+/* ---- scans ----------------------------------------------------------------- */
+
+/* Call cb for each row of one page; *last = the last id seen, *stop set
+ * when cb asked to stop. */
+static enum kr_code each_in_page(const PGresult *r, struct store_image *img,
+                                 int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                 int *stop, struct kr_err *err)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        enum kr_code rc = decode_row(r, i, img, err);
+        if (rc)
+            return rc;
+        if (cb(img, ctx)) {
+            *stop = 1;
+            break;
+        }
+    }
+    return KR_OK;
+}
+
+enum kr_code store_pg__image_each(struct store *s,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err)
+{
+    struct store_image *img = malloc(sizeof *img);
+    enum kr_code rc = img ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int64_t last = INT64_MIN;
+    int rows = PG_PAGE_ROWS, stop = 0;
+
+    while (!rc && !stop && rows == PG_PAGE_ROWS) {
+        struct pg_params p = {0};
+        PGresult *r = NULL;
+        store_pg__int(&p, last);
+        store_pg__int(&p, PG_PAGE_ROWS);
+        rc = store_pg__exec(s, PG_IMG_PAGE, &p, &r, err);
+        if (rc)
+            break;
+        rows = PQntuples(r);
+        rc = each_in_page(r, img, cb, ctx, &stop, err);
+        if (!rc && rows > 0)
+            rc = store_pg__get_i64(r, rows - 1, STORE__C_ID, &last, err);
+        PQclear(r);
+    }
+    free(img);
+    return rc;
+}
+
+enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err)
+{
+    PGresult *r = NULL;
+    int64_t v = 0;
+    enum kr_code rc = store_pg__exec(s, PG_IMG_COUNT, NULL, &r, err);
+
+    if (!rc)
+        rc = PQntuples(r) == 1 ? store_pg__get_i64(r, 0, 0, &v, err)
+                               : kr_fail(err, KRS_STORE_IO, "store: count images: no row");
+    if (!rc)
+        *n = v;
+    PQclear(r);
+    return rc;
+}

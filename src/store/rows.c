@@ -1,0 +1,36 @@
+/*
+ * rows.c - the image row layout every backend shares (store_int.h).
+ */
+#include <string.h>
+
+#include "store/store_int.h"
+
+#define TEXT_COL(c, f)                                                                             \
+    {                                                                                              \
+        c, offsetof(struct store_image, f), sizeof(((struct store_image *)0)->f)                   \
+    }
+
+const struct store__text_col store__text_cols[STORE__NTEXT] = {
+    TEXT_COL(STORE__C_SHA, sha256), TEXT_COL(5, website),  TEXT_COL(6, bucket), TEXT_COL(7, key),
+    TEXT_COL(8, url),               TEXT_COL(9, filename), TEXT_COL(10, mime),
+};
+
+void store__desc_encode(const float *d, unsigned char *out)
+{
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        uint32_t u;
+        memcpy(&u, &d[i], 4);
+        for (int b = 0; b < 4; b++)
+            out[4 * i + b] = (unsigned char)(u >> (8 * b));
+    }
+}
+
+void store__desc_decode(const unsigned char *in, float *d)
+{
+    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+        uint32_t u = 0;
+        for (int b = 0; b < 4; b++)
+            u |= (uint32_t)in[4 * i + b] << (8 * b);
+        memcpy(&d[i], &u, 4);
+    }
+}

@@ -1,0 +1,45 @@
+/*
+ * store_int.h - private to src/store: what the backends share about an
+ * image row (rows.c): the column list and order, which columns map onto
+ * which text field of struct store_image, and the portable descriptor
+ * encoding (64 float32, little endian, byte by byte, so a database file
+ * or dump is the same on any host and moves between backends unchanged).
+ */
+#ifndef KARAT_STORE_STORE_INT_H
+#define KARAT_STORE_STORE_INT_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+#define STORE__IMAGE_COLS                                                                          \
+    "id, sha256, hash, quality, \"desc\", website, bucket, \"key\", url, filename, mime, bytes, "  \
+    "width, height, created_ms"
+
+/* Column numbers (0-based) in STORE__IMAGE_COLS. */
+enum {
+    STORE__C_ID,
+    STORE__C_SHA,
+    STORE__C_HASH,
+    STORE__C_QUALITY,
+    STORE__C_DESC,
+    STORE__C_BYTES = 11,
+    STORE__C_WIDTH,
+    STORE__C_HEIGHT,
+    STORE__C_CREATED
+};
+
+#define STORE__DESC_BYTES (DEDUP_DESC_DIM * 4)
+#define STORE__NTEXT      7
+
+/* The text columns: column number, offset and size of the field. */
+struct store__text_col {
+    int col;
+    size_t off, size;
+};
+extern const struct store__text_col store__text_cols[STORE__NTEXT];
+
+void store__desc_encode(const float *d, unsigned char *out);
+void store__desc_decode(const unsigned char *in, float *d);
+
+#endif

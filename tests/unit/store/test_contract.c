@@ -1,0 +1,329 @@
+/*
+ * test_contract.c - the store contract, run against every backend: image
+ * rows round-trip exactly, conflicts and lookups (oldest by sha256),
+ * streaming image_each in id order with the store usable from the
+ * callback, documents in key order, bounds (too long is KR_EINVAL, never
+ * cut), and many threads at once.
+ *
+ * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
+ * fresh database per test on the tests' cluster, tests/support/pgtest.h).
+ * ctest runs this file once per backend (unit.store.test_contract and
+ * unit.store.test_contract.pg).
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pgtest.h"
+#include "store/store.h"
+#include "store_test.h"
+
+struct fx {
+    char dir[512];
+    char loc[1200];
+    const char *backend;
+    struct store *s;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    struct kr_err err = {0};
+
+    tu_tmpdir(f->dir, sizeof f->dir);
+    if (tu_pg_mode()) {
+        f->backend = "postgres";
+        tu_pg_create_db(f->loc, sizeof f->loc);
+    } else {
+        f->backend = "sqlite";
+        snprintf(f->loc, sizeof f->loc, "%s/karat.db", f->dir);
+    }
+    assert_int_equal(store_open(f->backend, f->loc, &f->s, &err), KR_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->s);
+    if (tu_pg_mode())
+        tu_pg_drop_db(f->loc);
+    tu_rmrf(f->dir);
+    free(f);
+    return 0;
+}
+
+static void test_image_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store_image in, out, tmp;
+    struct kr_err err = {0};
+    long long n = -1;
+
+    make_image(&in, 1234567890123LL, "20260101000000000001.jpg", 1700000000000LL);
+    assert_int_equal(store_image_insert(f->s, &in, &err), KR_OK);
+    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_OK);
+    assert_same_image(&in, &out);
+    assert_int_equal(store_image_find_key(f->s, "alyaimg", in.key, &out, &err), KR_OK);
+    assert_same_image(&in, &out);
+    assert_int_equal(store_image_find_url(f->s, in.url, &out, &err), KR_OK);
+    assert_int_equal(out.id, in.id);
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
+    assert_int_equal(n, 1);
+
+    /* conflicts: same id, or same (bucket, key) */
+    make_image(&tmp, in.id, "other.jpg", 1);
+    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_ECONFLICT);
+    assert_string_equal(err.slug, "store_conflict");
+    make_image(&tmp, 99, in.key, 1);
+    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_ECONFLICT);
+    snprintf(tmp.bucket, sizeof tmp.bucket, "blyskimg"); /* other bucket: fine */
+    assert_int_equal(store_image_insert(f->s, &tmp, &err), KR_OK);
+
+    /* survives close + reopen */
+    store_close(f->s);
+    assert_int_equal(store_open(f->backend, f->loc, &f->s, &err), KR_OK);
+    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_OK);
+    assert_same_image(&in, &out);
+
+    assert_int_equal(store_image_delete(f->s, in.id, &err), KR_OK);
+    assert_int_equal(store_image_delete(f->s, in.id, &err), KR_ENOTFOUND);
+    assert_int_equal(store_image_get(f->s, in.id, &out, &err), KR_ENOTFOUND);
+    assert_int_equal(store_image_find_key(f->s, "alyaimg", in.key, &out, &err), KR_ENOTFOUND);
+}
+
+static void test_find_sha_oldest_and_update_sig(void **state)
+{
+    struct fx *f = *state;
+    struct store_image a, b, out;
+    struct kr_err err = {0};
+
+    make_image(&a, 10, "a.jpg", 2000);
+    make_image(&b, 5, "b.jpg", 3000); /* lower id, but newer */
+    memcpy(b.sha256, a.sha256, sizeof a.sha256);
+    assert_int_equal(store_image_insert(f->s, &a, &err), KR_OK);
+    assert_int_equal(store_image_insert(f->s, &b, &err), KR_OK);
+    assert_int_equal(store_image_find_sha(f->s, a.sha256, &out, &err), KR_OK);
+    assert_int_equal(out.id, 10);
+    char other[65];
+    memset(other, 'f', 64);
+    other[64] = '\0';
+    assert_int_equal(store_image_find_sha(f->s, other, &out, &err), KR_ENOTFOUND);
+
+    struct dedup_sig sig = b.sig;
+    sig.quality = 12;
+    sig.desc[0] = -0.0f;
+    sig.desc[63] = 1e-30f;
+    sig.hash[31] ^= 0xff;
+    assert_int_equal(store_image_update_sig(f->s, 5, &sig, &err), KR_OK);
+    assert_int_equal(store_image_get(f->s, 5, &out, &err), KR_OK);
+    assert_memory_equal(out.sig.hash, sig.hash, sizeof sig.hash);
+    assert_memory_equal(out.sig.desc, sig.desc, sizeof sig.desc);
+    assert_int_equal(out.sig.quality, sig.quality);
+    assert_int_equal(out.sig.nprobes, 0);  /* probes are never stored */
+    assert_string_equal(out.key, "b.jpg"); /* the rest untouched */
+    assert_int_equal(store_image_update_sig(f->s, 6, &sig, &err), KR_ENOTFOUND);
+}
+
+struct walk {
+    struct store *s;
+    int64_t last;
+    int n, stop_at, nested_ok;
+};
+
+static int walk_cb(const struct store_image *img, void *ctx)
+{
+    struct walk *w = ctx;
+    struct store_image again;
+    struct kr_err err = {0};
+
+    assert_true(img->id > w->last); /* id order */
+    w->last = img->id;
+    w->n++;
+    /* the store may be used from inside the callback */
+    if (store_image_get(w->s, img->id, &again, &err) == KR_OK && again.id == img->id)
+        w->nested_ok++;
+    return w->stop_at && w->n >= w->stop_at;
+}
+
+static void test_image_each(void **state)
+{
+    struct fx *f = *state;
+    struct store_image img;
+    struct kr_err err = {0};
+    char key[32];
+
+    for (int i = 0; i < 50; i++) {
+        int64_t id = (int64_t)((i * 37) % 50) + 1; /* inserted out of order */
+        snprintf(key, sizeof key, "k%lld.jpg", (long long)id);
+        make_image(&img, id, key, 1000 + i);
+        assert_int_equal(store_image_insert(f->s, &img, &err), KR_OK);
+    }
+    struct walk w = {.s = f->s};
+    assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
+    assert_int_equal(w.n, 50);
+    assert_int_equal(w.nested_ok, 50);
+    assert_int_equal(w.last, 50);
+    w = (struct walk){.s = f->s, .stop_at = 7};
+    assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
+    assert_int_equal(w.n, 7);
+}
+
+static void test_bounds(void **state)
+{
+    struct fx *f = *state;
+    struct store_image img, out;
+    struct kr_err err = {0};
+    static char big[2048];
+
+    make_image(&img, 1, "x.jpg", 1);
+    memset(img.website, 'w', sizeof img.website); /* no NUL inside the field */
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "store_value_too_long");
+    make_image(&img, 1, "x.jpg", 1);
+    img.sha256[10] = 'G';
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
+    make_image(&img, 1, "x.jpg", 1);
+    img.sha256[63] = '\0';
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
+    make_image(&img, 1, "", 1);
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
+
+    memset(big, 'u', sizeof big - 1);
+    assert_int_equal(store_image_find_url(f->s, big, &out, &err), KR_EINVAL);
+    assert_int_equal(store_image_find_key(f->s, "alyaimg", big, &out, &err), KR_EINVAL);
+    big[sizeof out.url - 1] = '\0'; /* exactly the limit is fine */
+    assert_int_equal(store_image_find_url(f->s, big, &out, &err), KR_ENOTFOUND);
+    assert_int_equal(store_image_find_sha(f->s, "abc", &out, &err), KR_EINVAL);
+}
+
+static int doc_cb(const char *key, const char *json, void *ctx)
+{
+    char *acc = ctx;
+    size_t n = strlen(acc);
+    snprintf(acc + n, 256 - n, "%s=%s;", key, json);
+    return 0;
+}
+
+static void test_docs(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    char *json = NULL, acc[256] = "";
+
+    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{\"n\":1}", &err), KR_OK);
+    assert_int_equal(store_doc_put(f->s, "jobs", "a", "{}", &err), KR_OK);
+    assert_int_equal(store_doc_put(f->s, "job_items:xyz", "a", "[1]", &err), KR_OK);
+    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{\"n\":2}", &err), KR_OK); /* replace */
+    assert_int_equal(store_doc_get(f->s, "jobs", "b", &json, &err), KR_OK);
+    assert_string_equal(json, "{\"n\":2}");
+    free(json);
+    assert_int_equal(store_doc_get(f->s, "jobs", "zzz", &json, &err), KR_ENOTFOUND);
+    assert_null(json);
+    assert_int_equal(store_doc_each(f->s, "jobs", doc_cb, acc, &err), KR_OK);
+    assert_string_equal(acc, "a={};b={\"n\":2};"); /* key order, one ns only */
+    assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_OK);
+    assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_ENOTFOUND);
+
+    /* bounds */
+    char *big = malloc(STORE_DOC_JSON_MAX + 2);
+    memset(big, ' ', STORE_DOC_JSON_MAX + 1);
+    big[STORE_DOC_JSON_MAX + 1] = '\0';
+    assert_int_equal(store_doc_put(f->s, "jobs", "big", big, &err), KR_EINVAL);
+    big[STORE_DOC_KEY_MAX + 1] = '\0';
+    assert_int_equal(store_doc_put(f->s, "jobs", big, "{}", &err), KR_EINVAL);
+    assert_int_equal(store_doc_get(f->s, "jobs", big, &json, &err), KR_EINVAL);
+    big[STORE_DOC_KEY_MAX] = '\0';
+    assert_int_equal(store_doc_put(f->s, "jobs", big, "{}", &err), KR_OK);
+    big[STORE_DOC_NS_MAX + 1] = '\0';
+    assert_int_equal(store_doc_put(f->s, big, "k", "{}", &err), KR_EINVAL);
+    assert_int_equal(store_doc_put(f->s, "", "k", "{}", &err), KR_EINVAL);
+    free(big);
+}
+
+struct worker {
+    struct store *s;
+    int base;
+    int failures;
+    char first[KR_ERR_MSG]; /* the first failure's message */
+};
+
+/* A write, asked again while the store answers KR_ETIMEOUT: the contract's
+ * answer when writers queue longer than the backend waits (SQLite's busy
+ * timeout on a heavily loaded machine, a busy pool), which commits nothing.
+ * Any other failure counts. */
+static enum kr_code put_image(struct store *s, const struct store_image *img, struct kr_err *err)
+{
+    enum kr_code rc;
+    for (int i = 0; (rc = store_image_insert(s, img, err)) == KR_ETIMEOUT && i < 20; i++)
+        ;
+    return rc;
+}
+
+static enum kr_code put_doc(struct store *s, const char *key, const char *json, struct kr_err *err)
+{
+    enum kr_code rc;
+    for (int i = 0; (rc = store_doc_put(s, "t", key, json, err)) == KR_ETIMEOUT && i < 20; i++)
+        ;
+    return rc;
+}
+
+static void *insert_many(void *arg)
+{
+    struct worker *w = arg;
+    struct store_image img, out;
+    struct kr_err err = {0};
+    char key[32], json[32];
+
+    for (int i = 0; i < 300; i++) {
+        int64_t id = w->base + i;
+        snprintf(key, sizeof key, "t%lld.jpg", (long long)id);
+        make_image(&img, id, key, id);
+        snprintf(json, sizeof json, "{\"i\":%d}", i);
+        if (put_image(w->s, &img, &err) != KR_OK ||
+            store_image_get(w->s, id, &out, &err) != KR_OK ||
+            put_doc(w->s, key, json, &err) != KR_OK) {
+            if (!w->failures++)
+                snprintf(w->first, sizeof w->first, "%s (%s)", err.msg, kr_code_name(err.code));
+        }
+    }
+    return NULL;
+}
+
+static void test_threads(void **state)
+{
+    struct fx *f = *state;
+    struct worker w[4];
+    pthread_t t[4];
+    struct kr_err err = {0};
+    long long n = 0;
+
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct worker){.s = f->s, .base = 1 + i * 1000};
+        pthread_create(&t[i], NULL, insert_many, &w[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        if (w[i].failures)
+            fail_msg("worker %d: %d failures, first: %s", i, w[i].failures, w[i].first);
+    }
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
+    assert_int_equal(n, 1200);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_image_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_sha_oldest_and_update_sig, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_each, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_docs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,257 @@
+/*
+ * test_postgres.c - what only the "postgres" backend has: two nodes
+ * opening a fresh database at once migrate it once (advisory lock), the
+ * pool is bounded (a caller waits, then KR_ETIMEOUT, never forever), a
+ * broken connection is replaced, a failed query is never a miss, SQLSTATE
+ * mapping, rows written behind the store's back that do not fit are
+ * refused, a newer schema is refused, bad locations, and the tests' fault
+ * decorator on top of postgres. The shared contract is test_contract.c
+ * (run here too by the unit.store.test_contract.pg variant).
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "pgtest.h"
+#include "store/postgres.h"
+#include "store/store.h"
+#include "store_test.h"
+
+struct fx {
+    char url[1024];
+    char loc[1200];
+    struct store *s;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    tu_pg_create_db(f->url, sizeof f->url);
+    snprintf(f->loc, sizeof f->loc, "pool=2;wait_ms=500;%s", f->url);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->s);
+    tu_pg_drop_db(f->url);
+    free(f);
+    return 0;
+}
+
+static void open_fx(struct fx *f)
+{
+    struct kr_err err = {0};
+    assert_int_equal(store_open("postgres", f->loc, &f->s, &err), KR_OK);
+}
+
+/* The first column of the first row of sql on url, as a number. */
+static long long query_num(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, sql);
+    long long v = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}
+
+struct opener {
+    const char *loc;
+    struct store *s;
+    enum kr_code rc;
+};
+
+static void *open_one(void *arg)
+{
+    struct opener *o = arg;
+    struct kr_err err = {0};
+    o->rc = store_open("postgres", o->loc, &o->s, &err);
+    return NULL;
+}
+
+static void test_concurrent_opens_migrate_once(void **state)
+{
+    struct fx *f = *state;
+    struct opener o[4];
+    pthread_t t[4];
+
+    for (int i = 0; i < 4; i++) {
+        o[i] = (struct opener){.loc = f->loc};
+        pthread_create(&t[i], NULL, open_one, &o[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(o[i].rc, KR_OK);
+        store_close(o[i].s);
+    }
+    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+                     store_pg__latest());
+    open_fx(f); /* and again: nothing to do */
+    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+                     store_pg__latest());
+}
+
+static void test_pool_is_bounded(void **state)
+{
+    struct fx *f = *state;
+    struct pg_conn *c[2];
+    struct kr_err err = {0};
+    long long n = -1;
+
+    open_fx(f);
+    struct pg_store *q = store_pg__of(f->s);
+    assert_int_equal(store_pg__acquire(q, &c[0], &err), KR_OK);
+    assert_int_equal(store_pg__acquire(q, &c[1], &err), KR_OK);
+    /* both busy: the call waits wait_ms, then fails; never a miss */
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_ETIMEOUT);
+    assert_string_equal(err.slug, "store_busy");
+    char *json = NULL;
+    assert_int_equal(store_doc_get(f->s, "jobs", "x", &json, &err), KR_ETIMEOUT);
+    store_pg__release(q, c[0], 0);
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
+    assert_int_equal(n, 0);
+    store_pg__release(q, c[1], 0);
+}
+
+static void terminate_others(const char *url)
+{
+    char sql[512];
+    const char *db = strstr(url, "dbname=") + 7;
+    snprintf(sql, sizeof sql,
+             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s'",
+             db);
+    assert_true(query_num(tu_pg_admin(), sql) >= 1);
+}
+
+static void test_broken_connection_replaced(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    char *json = NULL;
+    long long n = -1;
+
+    open_fx(f);
+    assert_int_equal(store_doc_put(f->s, "jobs", "a", "{}", &err), KR_OK);
+    terminate_others(f->url);
+    /* a read on the dead connection is tried again on a new one */
+    assert_int_equal(store_doc_get(f->s, "jobs", "a", &json, &err), KR_OK);
+    assert_string_equal(json, "{}");
+    free(json);
+    terminate_others(f->url);
+    /* a write is not retried (it may have committed): KR_EIO, then fine */
+    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{}", &err), KR_EIO);
+    assert_string_equal(err.slug, "store_io");
+    assert_int_equal(store_doc_put(f->s, "jobs", "b", "{}", &err), KR_OK);
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
+}
+
+static void test_failure_is_not_a_miss(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct store_image out;
+    char *json = NULL, sql[256];
+
+    open_fx(f);
+    assert_int_equal(tu_pg_exec(f->url, "DROP TABLE docs"), 0);
+    assert_int_equal(store_doc_get(f->s, "jobs", "a", &json, &err), KR_EIO);
+    assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_EIO);
+    snprintf(sql, sizeof sql, "DROP DATABASE \"%s\" WITH (FORCE)", strstr(f->url, "dbname=") + 7);
+    assert_int_equal(tu_pg_exec(tu_pg_admin(), sql), 0);
+    assert_int_equal(store_image_get(f->s, 1, &out, &err), KR_EIO);
+}
+
+static void test_errors_mapped(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct store_image img, out;
+
+    open_fx(f);
+    make_image(&img, 1, "a.jpg", 1);
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_OK);
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_ECONFLICT);
+    assert_string_equal(err.slug, "store_conflict");
+    make_image(&img, 2, "b.jpg", 1);
+    snprintf(img.filename, sizeof img.filename, "bad\xff\xfe.jpg"); /* not UTF-8 */
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_EINVAL);
+    assert_int_equal(store_image_get(f->s, 2, &out, &err), KR_ENOTFOUND);
+    /* a value written behind the store's back that does not fit is refused */
+    assert_int_equal(tu_pg_exec(f->url, "INSERT INTO images VALUES (7, 'x', '\\x"
+                                        "0000000000000000000000000000000000000000000000000000000000"
+                                        "000000', 0, decode(repeat('00', 256), 'hex'), "
+                                        "repeat('w', 40), 'b', 'k', 'u', 'f', 'm', 1, 1, 1, 1)"),
+                     0);
+    assert_int_equal(store_image_get(f->s, 7, &out, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "store_value_too_long");
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+
+    open_fx(f);
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(tu_pg_exec(f->url, "INSERT INTO schema_version VALUES (999, 0)"), 0);
+    assert_int_equal(store_open("postgres", f->loc, &f->s, &err), KR_EUNSUPPORTED);
+    assert_null(f->s);
+}
+
+static void test_bad_locations(void **state)
+{
+    struct store *s = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(store_open("postgres", "", &s, &err), KR_EINVAL);
+    assert_int_equal(store_open("postgres", "pool=0;host=/tmp", &s, &err), KR_EINVAL);
+    assert_int_equal(store_open("postgres", "pool=2;", &s, &err), KR_EINVAL);
+    assert_int_equal(store_open("postgres", "no_such_keyword=1 password=hunter2", &s, &err),
+                     KR_EINVAL);
+    assert_null(strstr(err.msg, "hunter2"));
+    assert_int_equal(store_open("postgres", "host=/nonexistent-karat port=1", &s, &err), KR_EIO);
+    assert_null(s);
+}
+
+static void test_fault_decorator_on_postgres(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct store_image img, out;
+
+    fault_register();
+    assert_int_equal(store_open("fault", f->loc, &f->s, &err), KR_OK);
+    make_image(&img, 5, "f.jpg", 1);
+    assert_int_equal(store_image_insert(f->s, &img, &err), KR_OK);
+    fault_arm("store.image_get", 1, KR_EIO);
+    assert_int_equal(store_image_get(f->s, 5, &out, &err), KR_EIO);
+    assert_int_equal(store_image_get(f->s, 5, &out, &err), KR_OK);
+    assert_same_image(&img, &out);
+    fault_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_concurrent_opens_migrate_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broken_connection_replaced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_is_not_a_miss, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_mapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test(test_bad_locations),
+        cmocka_unit_test_setup_teardown(test_fault_decorator_on_postgres, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
