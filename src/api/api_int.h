@@ -10,15 +10,21 @@
 #include "core/admit.h"
 #include "repo/repo.h"
 
+/* An integer argument: its name, its value when absent, and its bounds. */
+struct api_int_spec {
+    const char *name;
+    int def, lo, hi;
+};
 /* Integer argument from query or form; writes a 400 and returns -1 when bad. */
-int api__int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
-                int lo, int hi, int *out);
+int api__int_arg(struct http_request *req, struct http_response *res,
+                const struct api_int_spec *spec, int *out);
 /* yes/no (true/false, 1/0) argument; 400 and -1 when neither. */
 int api__bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                  int *out);
-/* The uploaded file in `field`: 400 when missing or empty, 415 when the body is not a form. */
-const struct http_file *api__image_file(struct http_request *req, struct http_response *res,
-                                       const char *field);
+/* The uploaded file in `field` into *out; -1 after writing a 400 when it is
+ * missing or empty, a 415 when the body is not a form. */
+int api__image_file(struct http_request *req, struct http_response *res, const char *field,
+                   const struct http_file **out);
 /* The client's file name reduced to a display name: no folders, control
  * bytes as '_', invalid UTF-8 as U+FFFD (so it always fits in JSON; the
  * name is cleaned rather than refused), cut on a character boundary. */

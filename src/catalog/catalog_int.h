@@ -106,15 +106,8 @@ struct catalog_out {
 typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs,
                                         const struct jobs_item *items, size_t n,
                                         struct kr_err *err);
-/* What a finish() callback was handed: the inputs and how each item ended. */
-struct catalog_done {
-    json_t *inputs;
-    const struct jobs_item *items;
-    size_t n;
-};
-enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
-                            struct kr_err *err);
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
+                            catalog_rows_fn rows, json_t **result, struct kr_err *err);
 /* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
  * "warnings": []} (new) from its job doc; the error's message becomes
  * o->first_error when none is set yet. */
@@ -122,13 +115,11 @@ json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char
                              const struct jobs_item *it);
 
 /* Job callbacks. */
-enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
-                              json_t *item, json_t **result, struct kr_err *err);
-enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
+enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
+                              struct kr_err *err);
+enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
                                 struct kr_err *err);
-enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
+enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
                                 struct kr_err *err);
 
 /* Small helpers. */

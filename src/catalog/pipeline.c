@@ -145,14 +145,13 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
 
 /* ---- the "catalog" job kind ---- */
 
-enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
-                              json_t *item, json_t **result, struct kr_err *err)
+enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
+                              struct kr_err *err)
 {
     struct catalog *c = ctx;
+    json_t *params = w->params, *item = w->item;
     const struct sheet_schema *s;
     enum kr_code rc;
-    (void)job_id;
-    (void)index;
 
     rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
                         &s, err);
@@ -188,18 +187,16 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
     return KR_OK;
 }
 
-enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
+enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
                                 struct kr_err *err)
 {
-    struct catalog_done d = {inputs, items, n};
-    return catalog__finish(ctx, "catalog", job_id, params, &d, collect_rows, result, err);
+    return catalog__finish(ctx, "catalog", f, collect_rows, result, err);
 }
 
-enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
-                            struct kr_err *err)
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
+                            catalog_rows_fn rows, json_t **result, struct kr_err *err)
 {
+    json_t *params = f->params;
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
     enum kr_code rc;
 
@@ -209,7 +206,7 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
     if (!rc && (!o.rows || !o.results || !o.out))
         rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     if (!rc)
-        rc = rows(&o, d->inputs, d->items, d->n, err);
+        rc = rows(&o, f->inputs, f->items, f->n, err);
     if (!rc && json_array_size(o.rows) == 0)
         rc =
             kr_fail(err, KR_EUPSTREAM, "no_rows", "no product could be processed (first error: %s)",
@@ -221,7 +218,7 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
         rc = catalog__write_files(c, o.s, params, o.rows, o.out, err);
     }
     if (!rc)
-        log_info("%s job %s: %zu rows written", kind, job_id, json_array_size(o.rows));
+        log_info("%s job %s: %zu rows written", kind, f->job_id, json_array_size(o.rows));
     json_decref(o.rows);
     json_decref(o.results);
     if (rc)

@@ -387,10 +387,8 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs,
     return rc;
 }
 
-enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
+enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
                                 struct kr_err *err)
 {
-    struct catalog_done d = {inputs, items, n};
-    return catalog__finish(ctx, "variations", job_id, params, &d, family_rows, result, err);
+    return catalog__finish(ctx, "variations", f, family_rows, result, err);
 }
