@@ -400,8 +400,9 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     api__display_name(f->filename, name, sizeof name);
     if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
         return;
-    if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
-                             http_req_param(req, "type"), f->data, f->len, name, &doc, &err))
+    struct catalog_template_upload up = {http_req_param(req, "marketplace"),
+                                         http_req_param(req, "type"), f->data, f->len, name};
+    if (catalog_template_put(app->catalog, &up, &doc, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, doc);

@@ -107,8 +107,9 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     if (w->cut_rc == KR_EUNSUPPORTED && !studio__ai_offline(env->ai))
-        w->cut_rc = studio__cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
-                                         (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
+        w->cut_rc = studio__cutout_via_ai(env->ai, &(struct ai_image){src->data, src->len, info.mime},
+                                         w->max_pixels, (int)(STUDIO_FILL * STUDIO_SIDE), cut,
+                                         &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
     return KR_OK;
 }
@@ -127,7 +128,9 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
         return w->cut_rc;
     }
     if (studio_type_needs_ai(type))
-        return studio_scene_make(w->env->ai, type, w->product, w->cut, w->max_pixels, canvas, err);
+        return studio_scene_make(
+            w->env->ai, &(struct studio_scene_req){type, w->product, w->cut, w->max_pixels}, canvas,
+            err);
     o.fill = type == STUDIO_DIMENSION ? 0.70 : STUDIO_FILL; /* room for arrows and labels */
     rc = studio_compose_white(w->cut, &o, canvas, &box, err);
     if (!rc && type == STUDIO_DIMENSION)

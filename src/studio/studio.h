@@ -198,13 +198,20 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
 enum kr_code studio_square(const struct image_px *in, int side, struct image_px *out,
                            struct kr_err *err);
 
-/* A scene of `type` from the image provider with the piece composited back
+/* A scene to make: its image type, the product, the piece's cut-out, and
+ * the largest provider image accepted (pixels). */
+struct studio_scene_req {
+    int type;
+    enum studio_product product;
+    const struct studio_cutout *cut;
+    long long max_pixels;
+};
+/* A scene of req->type from the image provider with the piece composited back
  * (square, STUDIO_SIDE): the provider is shown the cut-out on white. KR_EUNSUPPORTED
  * "image_provider_offline" when images are offline (ai NULL or "offline");
  * KR_ENOTFOUND "piece_not_in_scene" when two scenes in a row do not show the
  * piece recognisably. */
-enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product product,
-                               const struct studio_cutout *c, long long max_pixels,
+enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req,
                                struct image_px *out, struct kr_err *err);
 /* The prompt used for a scene type. */
 void studio_scene_prompt(int type, enum studio_product product, char *out, size_t n);

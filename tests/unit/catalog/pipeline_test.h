@@ -38,12 +38,12 @@ static enum kr_code pt_read(void *ctx, const char *ref, struct buf *out, struct 
     return buf_read_file(out, ref, err);
 }
 
-static enum kr_code pt_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                            size_t wn, struct kr_err *err)
+static enum kr_code pt_save(void *ctx, const struct catalog_file *f, char *where, size_t wn,
+                            struct kr_err *err)
 {
     struct pt *t = ctx;
-    snprintf(where, wn, "%s/out-%d.%s", t->dir, ++t->saves, ext);
-    tu_write_file(where, data, n);
+    snprintf(where, wn, "%s/out-%d.%s", t->dir, ++t->saves, f->ext);
+    tu_write_file(where, f->data, f->len);
     (void)err;
     return KR_OK;
 }
