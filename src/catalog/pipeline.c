@@ -343,8 +343,7 @@ static enum kr_code fill_template(struct catalog *c, const struct catalog_out *o
     if (rc) {
         kr_err_prefix(err, "template: ");
     } else if (!(rc = catalog_template_admit(c, 1, err))) {
-        rc = sheet_template_fill(s, tpl.data, tpl.len, &c->tpl_limits, rows, mode, xlsx, &missing,
-                                 err);
+        rc = sheet_template_fill(s, &(struct sheet_fill_req){tpl.data, tpl.len, &c->tpl_limits, rows, mode}, xlsx, &missing, err);
         catalog_template_release(c);
     }
     buf_release(&tpl);
