@@ -373,8 +373,8 @@ static int run_offline(int n, const char *dir, int workers)
         return 1;
     }
     t0 = util_now_ms();
-    if (jobs_submit(jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id, &err) || jobs_wait(jobs, id, -1, &err) ||
-        jobs_status(jobs, id, &st, &err)) {
+    if (jobs_submit(jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id, &err) ||
+        jobs_wait(jobs, id, -1, &err) || jobs_status(jobs, id, &st, &err)) {
         fprintf(stderr, "job: %s\n", err.msg);
         return 1;
     }

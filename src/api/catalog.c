@@ -284,11 +284,11 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
 
     if (ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         return;
-    if (parse_common(app, req, res, &p) ||
-        catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
-        store_uploads(app, &p.up, &err)) {
-        if (!res->status)
-            http_res_from_err(res, &err);
+    if (parse_common(app, req, res, &p)) {
+        api__release(app, APP_WORK_JOBS, client);
+    } else if (catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
+               store_uploads(app, &p.up, &err)) {
+        http_res_from_err(res, &err);
         api__release(app, APP_WORK_JOBS, client);
     } else {
         respond_job(app, req, res, &(struct jobs_submit_req){client, CATALOG_JOB, params, items});

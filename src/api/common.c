@@ -27,7 +27,7 @@ int api_bucket_arg(struct app *app, struct http_request *req, struct http_respon
 }
 
 int api__int_arg(struct http_request *req, struct http_response *res,
-                const struct api_int_spec *spec, int *out)
+                 const struct api_int_spec *spec, int *out)
 {
     const char *name = spec->name;
     int def = spec->def, lo = spec->lo, hi = spec->hi;
@@ -68,7 +68,7 @@ int api__bool_arg(struct http_request *req, struct http_response *res, const cha
 }
 
 int api__image_file(struct http_request *req, struct http_response *res, const char *field,
-                   const struct http_file **out)
+                    const struct http_file **out)
 {
     const struct http_file *f = http_req_file(req, field);
     *out = f;

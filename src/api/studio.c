@@ -182,7 +182,8 @@ static int regen_options(struct http_request *req, struct http_response *res,
     const char *pt = http_req_arg(req, "product_type"), *v;
     struct kr_err err;
 
-    if (api__int_arg(req, res, &(struct api_int_spec){"prompt_index", -1, 0, 63}, &rq->prompt_index))
+    if (api__int_arg(req, res, &(struct api_int_spec){"prompt_index", -1, 0, 63},
+                     &rq->prompt_index))
         return -1;
     if (!pt || studio_product_parse(pt, &rq->product, &err) || rq->prompt_index < 0) {
         http_res_error(res, 400, "invalid_argument", "Invalid product_type or prompt_index");

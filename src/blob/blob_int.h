@@ -35,7 +35,7 @@ struct lb_obj {
  * "blob_symlink_refused" if one is a symbolic link. Release with
  * blob__release(). */
 enum kr_code blob__locate(struct local_blob *lb, const struct lb_obj *o, int create,
-                       struct lb_loc *loc, struct kr_err *err);
+                          struct lb_loc *loc, struct kr_err *err);
 void blob__release(struct lb_loc *loc);
 /* The errno of a failed call on (a folder of) rel as a kr_code: ENOENT and
  * ENOTDIR -> KR_ENOTFOUND, ELOOP and EXDEV -> the symlink refusal, else KR_EIO. */

@@ -135,7 +135,7 @@ static enum kr_code open_dir(struct local_blob *lb, const char *rel, int create,
 }
 
 enum kr_code blob__locate(struct local_blob *lb, const struct lb_obj *o, int create,
-                       struct lb_loc *loc, struct kr_err *err)
+                          struct lb_loc *loc, struct kr_err *err)
 {
     int staged = o->staged;
     const char *bucket = o->bucket, *key = o->key;

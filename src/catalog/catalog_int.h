@@ -90,7 +90,7 @@ struct catalog_row_src {
 /* One sheet row: built from src's values, then the overrides set, then
  * validated; *row and *warnings are new. */
 enum kr_code catalog__row(const struct sheet_schema *s, const struct catalog_row_src *src,
-                         json_t **row, json_t **warnings, struct kr_err *err);
+                          json_t **row, json_t **warnings, struct kr_err *err);
 /* Name of the first copy column with this role, or NULL. */
 const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
 /* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
@@ -101,7 +101,7 @@ json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, con
  * {"url", "mode", "missing_columns"}) on o->out. */
 struct catalog_out;
 enum kr_code catalog__write_files(struct catalog *c, const struct catalog_out *o,
-                                 struct kr_err *err);
+                                  struct kr_err *err);
 
 /* The finish step both job kinds share (catalog__finish): the kind's rows
  * callback fills rows and results from the items; then no rows is
@@ -120,7 +120,7 @@ typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs,
                                         const struct jobs_item *items, size_t n,
                                         struct kr_err *err);
 enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
-                            catalog_rows_fn rows, json_t **result, struct kr_err *err);
+                             catalog_rows_fn rows, json_t **result, struct kr_err *err);
 /* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
  * "warnings": []} (new) from its job doc; the error's message becomes
  * o->first_error when none is set yet. */
@@ -129,11 +129,11 @@ json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char
 
 /* Job callbacks. */
 enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
-                              struct kr_err *err);
+                               struct kr_err *err);
 enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
-                                struct kr_err *err);
+                                 struct kr_err *err);
 enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
-                                struct kr_err *err);
+                                 struct kr_err *err);
 
 /* Small helpers. */
 const char *catalog__str(json_t *o, const char *key); /* "" when absent */

@@ -146,7 +146,7 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
 /* ---- the "catalog" job kind ---- */
 
 enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
-                              struct kr_err *err)
+                               struct kr_err *err)
 {
     struct catalog *c = ctx;
     json_t *params = w->params, *item = w->item;
@@ -188,13 +188,13 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
 }
 
 enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
-                                struct kr_err *err)
+                                 struct kr_err *err)
 {
     return catalog__finish(ctx, "catalog", f, collect_rows, result, err);
 }
 
 enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
-                            catalog_rows_fn rows, json_t **result, struct kr_err *err)
+                             catalog_rows_fn rows, json_t **result, struct kr_err *err)
 {
     json_t *params = f->params;
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
@@ -263,7 +263,7 @@ void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
  */
 
 enum kr_code catalog__row(const struct sheet_schema *s, const struct catalog_row_src *src,
-                         json_t **row, json_t **warnings, struct kr_err *err)
+                          json_t **row, json_t **warnings, struct kr_err *err)
 {
     const char *sku = src->sku;
     json_t *values = src->values, *overrides = src->overrides;
@@ -326,8 +326,8 @@ json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char
                      sku ? sku : "", "error", e, "warnings");
 }
 
-static enum kr_code fill_template(struct catalog *c, const struct catalog_out *o,
-                                  struct buf *xlsx, struct kr_err *err)
+static enum kr_code fill_template(struct catalog *c, const struct catalog_out *o, struct buf *xlsx,
+                                  struct kr_err *err)
 {
     const struct sheet_schema *s = o->s;
     json_t *params = o->params, *rows = o->rows, *result = o->out;
@@ -343,7 +343,9 @@ static enum kr_code fill_template(struct catalog *c, const struct catalog_out *o
     if (rc) {
         kr_err_prefix(err, "template: ");
     } else if (!(rc = catalog_template_admit(c, 1, err))) {
-        rc = sheet_template_fill(s, &(struct sheet_fill_req){tpl.data, tpl.len, &c->tpl_limits, rows, mode}, xlsx, &missing, err);
+        rc = sheet_template_fill(
+            s, &(struct sheet_fill_req){tpl.data, tpl.len, &c->tpl_limits, rows, mode}, xlsx,
+            &missing, err);
         catalog_template_release(c);
     }
     buf_release(&tpl);
@@ -370,7 +372,7 @@ static enum kr_code save(struct catalog *c, const char *ext, struct buf *b, cons
 }
 
 enum kr_code catalog__write_files(struct catalog *c, const struct catalog_out *o,
-                                 struct kr_err *err)
+                                  struct kr_err *err)
 {
     const struct sheet_schema *s = o->s;
     json_t *params = o->params, *rows = o->rows, *result = o->out;

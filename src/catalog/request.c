@@ -318,7 +318,9 @@ static enum kr_code check_upload(struct catalog *c, const struct sheet_schema *s
         return rc;
     }
     buf_init(&scratch, 0);
-    rc = sheet_template_fill(s, &(struct sheet_fill_req){xlsx, n, &c->tpl_limits, none, SHEET_FILL_APPEND}, &scratch, missing, err);
+    rc = sheet_template_fill(
+        s, &(struct sheet_fill_req){xlsx, n, &c->tpl_limits, none, SHEET_FILL_APPEND}, &scratch,
+        missing, err);
     catalog_template_release(c);
     buf_release(&scratch);
     json_decref(none);

@@ -273,8 +273,8 @@ static void keep_parent_columns(const struct sheet_schema *s, json_t *row, json_
 }
 
 /* The row of photo url (a parent row when `parent`) into the group's output. */
-static enum kr_code add_row(struct group_out *o, const char *url,
-                            const struct catalog_row_src *src, int parent, struct kr_err *err)
+static enum kr_code add_row(struct group_out *o, const char *url, const struct catalog_row_src *src,
+                            int parent, struct kr_err *err)
 {
     const char *sku = src->sku;
     json_t *row = NULL, *warnings = NULL;
@@ -392,7 +392,7 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs,
 }
 
 enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
-                                struct kr_err *err)
+                                 struct kr_err *err)
 {
     return catalog__finish(ctx, "variations", f, family_rows, result, err);
 }

@@ -221,7 +221,8 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
     int failed, rc = 1;
 
     if (open_all(r, a, &err) || catalog_job_input(r->cat, &q, &params, &items, &err) ||
-        jobs_submit(r->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id, &err) ||
+        jobs_submit(r->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id,
+                    &err) ||
         jobs_wait(r->jobs, id, -1, &err) || jobs_status(r->jobs, id, &st, &err)) {
         fprintf(stderr, "karat catalog: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;

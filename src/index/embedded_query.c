@@ -414,7 +414,7 @@ static enum kr_code rescore(const struct query *Q, idx_exact_fn exact, void *ctx
 }
 
 enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
-                               struct idx_hit *hits, int max, int *nhits, struct kr_err *err)
+                                struct idx_hit *hits, int max, int *nhits, struct kr_err *err)
 {
     const struct dedup_rule *rule = dq->rule;
     struct emb_idx *e = idx__emb_of(ix);

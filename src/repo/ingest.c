@@ -223,8 +223,8 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
     return store_new(r, req, &sig, &info, res, err);
 }
 
-enum kr_code repo_search(struct repo *r, const struct repo_search_req *req,
-                         struct repo_match *hits, int *n, struct kr_err *err)
+enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, struct repo_match *hits,
+                         int *n, struct kr_err *err)
 {
     int top_k = req->top_k;
     struct dedup_sig sig;

@@ -91,8 +91,8 @@ struct repo_search_req {
 };
 
 /* Top-k similar stored images by descriptor score (hits has room for top_k). */
-enum kr_code repo_search(struct repo *r, const struct repo_search_req *req,
-                         struct repo_match *hits, int *n, struct kr_err *err);
+enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, struct repo_match *hits,
+                         int *n, struct kr_err *err);
 
 /* Delete the image whose public URL (or "bucket/key") is exactly `url`.
  * KR_ENOTFOUND if no stored image has it; KR_EINVAL if it is not a Karat URL. */

@@ -152,8 +152,8 @@ enum kr_code sheet__tpl_xml_check(const struct buf *b, const char *name, struct 
 /* From workbook.xml and its relationships: the data sheet's worksheet part
  * name, and the shared strings part name (sst keeps its value if none). */
 enum kr_code sheet__tpl_find_sheet(const struct buf *wb, const struct buf *rels,
-                            const struct sheet_schema *s, char part[SHEET__PART_MAX],
-                            char sst[SHEET__PART_MAX], struct kr_err *err);
+                                   const struct sheet_schema *s, char part[SHEET__PART_MAX],
+                                   char sst[SHEET__PART_MAX], struct kr_err *err);
 /* The shared strings part raw (named name) into t->sst, streamed. */
 enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
                           struct kr_err *err);

@@ -107,9 +107,9 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     if (w->cut_rc == KR_EUNSUPPORTED && !studio__ai_offline(env->ai))
-        w->cut_rc = studio__cutout_via_ai(env->ai, &(struct ai_image){src->data, src->len, info.mime},
-                                         w->max_pixels, (int)(STUDIO_FILL * STUDIO_SIDE), cut,
-                                         &w->cut_err);
+        w->cut_rc = studio__cutout_via_ai(
+            env->ai, &(struct ai_image){src->data, src->len, info.mime}, w->max_pixels,
+            (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
     return KR_OK;
 }
@@ -152,7 +152,8 @@ static enum kr_code item_render(const struct work *w, int type, unsigned char **
         rc = image_encode(&canvas, "jpeg", STUDIO_JPEG_QUALITY, jpg, len, err);
     free(canvas.data);
     if (!rc) /* our own output: not bound by the upload limit */
-        rc = studio_check_image(&(struct studio_check_req){*jpg, *len, w->marketplace, 0}, compliance, &ok, err);
+        rc = studio_check_image(&(struct studio_check_req){*jpg, *len, w->marketplace, 0},
+                                compliance, &ok, err);
     if (rc) {
         free(*jpg);
         *jpg = NULL;
@@ -197,9 +198,9 @@ static void store_items(struct item *items, int n, struct studio_store *st)
     for (int i = 0; i < n; i++) {
         if (items[i].rc)
             continue;
-        items[i].rc = studio_store_put(st, &(struct studio_file){items[i].name, items[i].jpg,
-                                                                 items[i].len},
-                                       items[i].url, sizeof items[i].url, &items[i].err);
+        items[i].rc =
+            studio_store_put(st, &(struct studio_file){items[i].name, items[i].jpg, items[i].len},
+                             items[i].url, sizeof items[i].url, &items[i].err);
         if (items[i].rc) {
             free(items[i].jpg);
             items[i].jpg = NULL;
@@ -236,8 +237,8 @@ static enum kr_code store_outputs(struct item *items, int n, struct studio_store
     store_items(items, n, st);
     rc = zip_items(items, n, &zip, &zlen, err);
     if (!rc)
-        rc = studio_store_put(st, &(struct studio_file){zip_name, zip, zlen}, zip_url, URL_LEN,
-                              err);
+        rc =
+            studio_store_put(st, &(struct studio_file){zip_name, zip, zlen}, zip_url, URL_LEN, err);
     free(zip);
     return rc;
 }

@@ -31,7 +31,7 @@ enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int ba
 }
 
 enum kr_code studio__px_crop(const struct image_px *in, const struct studio_box *r,
-                            struct image_px *out, struct kr_err *err)
+                             struct image_px *out, struct kr_err *err)
 {
     enum kr_code rc;
     int x = r->x0, y = r->y0, x1 = r->x1, y1 = r->y1;

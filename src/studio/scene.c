@@ -175,8 +175,9 @@ enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req
     return rc;
 }
 
-enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo, long long max_pixels,
-                                  int long_side, struct studio_cutout *out, struct kr_err *err)
+enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo,
+                                   long long max_pixels, int long_side, struct studio_cutout *out,
+                                   struct kr_err *err)
 {
     static const char *const prompt =
         "Take only the piece of jewelry from this photo, nothing else (no skin, hair, clothing or "

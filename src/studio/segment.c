@@ -478,7 +478,7 @@ static enum kr_code keep_box(const struct image_px *rgba, const struct studio_se
                              struct studio_cutout *out, struct kr_err *err)
 {
     return studio__px_crop(rgba, &(struct studio_box){seg->x0, seg->y0, seg->x1, seg->y1},
-                          &out->rgba, err);
+                           &out->rgba, err);
 }
 
 enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels, int long_side,

@@ -22,7 +22,7 @@ enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int ba
                              unsigned char fill, struct kr_err *err);
 /* Copy of the rectangle r (x1/y1 exclusive; clipped to the image). */
 enum kr_code studio__px_crop(const struct image_px *in, const struct studio_box *r,
-                            struct image_px *out, struct kr_err *err);
+                             struct image_px *out, struct kr_err *err);
 /* Hold the lock of one ZIP (key: its URL) while it is read, changed and
  * written back; different keys do not wait for each other. */
 struct studio__zip_lock;
@@ -71,8 +71,9 @@ void studio__bg_release(struct studio_bg *bg);
 
 /* Cut-out from a provider-made white-background version of the photo, for
  * photos too busy to cut out classically (scene.c). */
-enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo, long long max_pixels,
-                                  int long_side, struct studio_cutout *out, struct kr_err *err);
+enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo,
+                                   long long max_pixels, int long_side, struct studio_cutout *out,
+                                   struct kr_err *err);
 
 /* 1 when no image provider can be called: none configured, or "offline". */
 int studio__ai_offline(const struct ai *ai);

@@ -13,8 +13,7 @@ struct sink {
 };
 
 /* lint-expect: params too_many */
-static int too_many(int a, int b, int c, int d, int e, int f,
-                    int g)
+static int too_many(int a, int b, int c, int d, int e, int f, int g)
 {
     return a + b + c + d + e + f + g;
 }
@@ -25,9 +24,7 @@ static int six(int a, int b, int c, int d, int e, int (*cb)(int x, int y))
 }
 
 /* A comma inside a function-pointer parameter is not a parameter of its own. */
-static void none(void)
-{
-}
+static void none(void) {}
 
 /* lint-expect: params on_part */
 static int on_part(void *cls, int kind, const char *key, const char *filename,

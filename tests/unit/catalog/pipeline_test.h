@@ -123,7 +123,9 @@ static json_t *pt_run(struct pt *t, const char *kind, json_t *params, json_t *it
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
-    assert_int_equal(jobs_submit(t->jobs, &(struct jobs_submit_req){NULL, kind, params, items}, id, &err), KR_OK);
+    assert_int_equal(
+        jobs_submit(t->jobs, &(struct jobs_submit_req){NULL, kind, params, items}, id, &err),
+        KR_OK);
     assert_int_equal(jobs_wait(t->jobs, id, 60000, &err), KR_OK);
     assert_int_equal(jobs_status(t->jobs, id, &st, &err), KR_OK);
     return st;

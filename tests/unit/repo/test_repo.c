@@ -165,15 +165,12 @@ static void test_parse_url(void **state)
                      KR_OK);
     assert_string_equal(b, "alyaimg");
     assert_string_equal(k, "1.jpg");
-    assert_int_equal(repo_parse_url(r, "alyaimg/gen_images/x.png", &o, &err),
-                     KR_OK);
+    assert_int_equal(repo_parse_url(r, "alyaimg/gen_images/x.png", &o, &err), KR_OK);
     assert_string_equal(k, "gen_images/x.png");
     assert_int_equal(repo_parse_url(r, "http://h/files/alyaimg/../../etc/passwd", &o, &err),
                      KR_EINVAL);
-    assert_int_equal(repo_parse_url(r, "ftp://h/files/a/b", &o, &err),
-                     KR_EINVAL);
-    assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", &o, &err),
-                     KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "ftp://h/files/a/b", &o, &err), KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", &o, &err), KR_EINVAL);
     repo_close(r);
 }
 
