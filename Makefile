@@ -43,6 +43,7 @@ test: build lint $(ASAN_BUILD)/build.ninja $(FUZZ_BUILD)/build.ninja
 
 # The code's habits (scripts/lint: banned calls, sizes, symbol prefixes, documented config).
 lint: build
+	python3 scripts/lint --self-test
 	python3 scripts/lint $(BUILD)
 
 test-fast: build

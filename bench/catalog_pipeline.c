@@ -300,12 +300,12 @@ static enum kr_code local_read(void *ctx, const char *ref, struct buf *out, stru
     return buf_read_file(out, ref, err);
 }
 
-static enum kr_code local_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                               size_t wn, struct kr_err *err)
+static enum kr_code local_save(void *ctx, const struct catalog_file *f, char *where, size_t wn,
+                               struct kr_err *err)
 {
     struct local_io *io = ctx;
-    snprintf(where, wn, "%s/catalog.%s", io->out, ext);
-    return util_write_file_atomic(where, data, n, err);
+    snprintf(where, wn, "%s/catalog.%s", io->out, f->ext);
+    return util_write_file_atomic(where, f->data, f->len, err);
 }
 
 /* DIR/NNNN.jpg for 0..n-1, made when missing; refs into a new array. */
@@ -373,8 +373,8 @@ static int run_offline(int n, const char *dir, int workers)
         return 1;
     }
     t0 = util_now_ms();
-    if (jobs_submit(jobs, NULL, CATALOG_JOB, params, items, id, &err) || jobs_wait(jobs, id, -1, &err) ||
-        jobs_status(jobs, id, &st, &err)) {
+    if (jobs_submit(jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id, &err) ||
+        jobs_wait(jobs, id, -1, &err) || jobs_status(jobs, id, &st, &err)) {
         fprintf(stderr, "job: %s\n", err.msg);
         return 1;
     }

@@ -233,7 +233,7 @@ int main(int argc, char **argv)
             near_dup(&qr, &s);
         add_probes(&qr, &s, nprobes, typical);
         double a = util_now_ms();
-        idx_find_dups(ix, &s, &rule, hits, 16, &nh, &err);
+        idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 16, &nh, &err);
         double b = util_now_ms();
         if (q % 2 == 0)
             dup_found += nh > 0 && hits[0].id == target;

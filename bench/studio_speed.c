@@ -52,7 +52,7 @@ static int type1(const unsigned char *jpg, size_t n, int check)
     }
     if (check) {
         json_t *rep;
-        if (studio_check_image(out, len, "amazon", 0, &rep, &ok, &err))
+        if (studio_check_image(&(struct studio_check_req){out, len, "amazon", 0}, &rep, &ok, &err))
             return -1;
         json_decref(rep);
     }

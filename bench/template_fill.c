@@ -112,7 +112,9 @@ static void timed(const char *what, size_t mib, int runs, const struct sheet_sch
         buf_init(&out, 0);
         if (!s)
             inflate_only(x, n);
-        else if (sheet_template_fill(s, x, n, NULL, rows, SHEET_FILL_REPLACE, &out, NULL, &err))
+        else if (sheet_template_fill(s,
+                                     &(struct sheet_fill_req){x, n, NULL, rows, SHEET_FILL_REPLACE},
+                                     &out, NULL, &err))
             fprintf(stderr, "fill: %s\n", err.msg), exit(1);
         ms[i] = util_now_ms() - t0;
         buf_release(&out);

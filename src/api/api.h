@@ -32,10 +32,10 @@ const struct http_route *api_routes(size_t *n);
  * start and in /health). */
 int api_auth_off(const struct config *cfg);
 
-/* Resolve the `website` argument (default "alya") to a bucket, or write the
- * original's 400 {"error": "Invalid website. Use 'alya' or 'blysk'"} and return NULL. */
-const char *api_bucket_arg(struct app *app, struct http_request *req,
-                           struct http_response *res, char *bucket, size_t n);
+/* Resolve the `website` argument (default "alya") to a bucket (0), or write the
+ * original's 400 {"error": "Invalid website. Use 'alya' or 'blysk'"} and return -1. */
+int api_bucket_arg(struct app *app, struct http_request *req, struct http_response *res,
+                   char *bucket, size_t n);
 
 /* images.c */
 void api_image_similarity_search(struct http_request *req, struct http_response *res, void *app);

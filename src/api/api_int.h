@@ -1,5 +1,21 @@
 /*
  * api_int.h - helpers shared by the handler files of api/ (not public).
+ *
+ * The one return convention of api/ (routes.c lists the handlers):
+ * - A handler is `void name(req, res, app)` (http_handler): it returns
+ *   nothing and always leaves its answer, success or error, in res.
+ * - A step of a handler that may answer the request itself (an argument
+ *   check, admission, reading the source photo) returns int: 0 = go on, -1
+ *   = it has written the error answer into res; the handler then only
+ *   gives back what it took (admission slot, buffers) and returns. Values
+ *   such a step produces go to an out parameter, never in the return value.
+ * - A step that does not touch res returns enum kr_code with a struct
+ *   kr_err, like every module below api/; the handler answers a failure
+ *   with http_res_from_err() (or an answer of its own kind, e.g. a 200 that
+ *   reports a per-item error).
+ * - reply_* / respond_* functions write a final answer and return void.
+ * http/'s own getters that answer (http_req_json: NULL after its 400/413)
+ * are the one exception, as they belong to http/.
  */
 #ifndef KARAT_API_INT_H
 #define KARAT_API_INT_H
@@ -10,15 +26,21 @@
 #include "core/admit.h"
 #include "repo/repo.h"
 
+/* An integer argument: its name, its value when absent, and its bounds. */
+struct api_int_spec {
+    const char *name;
+    int def, lo, hi;
+};
 /* Integer argument from query or form; writes a 400 and returns -1 when bad. */
-int api__int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
-                int lo, int hi, int *out);
+int api__int_arg(struct http_request *req, struct http_response *res,
+                 const struct api_int_spec *spec, int *out);
 /* yes/no (true/false, 1/0) argument; 400 and -1 when neither. */
 int api__bool_arg(struct http_request *req, struct http_response *res, const char *name, int def,
                  int *out);
-/* The uploaded file in `field`: 400 when missing or empty, 415 when the body is not a form. */
-const struct http_file *api__image_file(struct http_request *req, struct http_response *res,
-                                       const char *field);
+/* The uploaded file in `field` into *out; -1 after writing a 400 when it is
+ * missing or empty, a 415 when the body is not a form. */
+int api__image_file(struct http_request *req, struct http_response *res, const char *field,
+                    const struct http_file **out);
 /* The client's file name reduced to a display name: no folders, control
  * bytes as '_', invalid UTF-8 as U+FFFD (so it always fits in JSON; the
  * name is cleaned rather than refused), cut on a character boundary. */

@@ -79,14 +79,14 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     struct kr_err err = {0};
     json_t *cap;
 
-    if (!api_bucket_arg(app, req, res, bucket, sizeof bucket))
+    if (api_bucket_arg(app, req, res, bucket, sizeof bucket))
         return;
     if (!type || !*type || strlen(type) > 100) {
         http_res_error(res, KRS_MISSING_FIELD,
                        "type is required (e.g. earrings), at most 100 characters");
         return;
     }
-    if (!(f = api__image_file(req, res, "file")))
+    if (api__image_file(req, res, "file", &f))
         return;
     if (!app->ai) {
         http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
@@ -116,19 +116,21 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     caption_result_free(&o.caption);
 }
 
-/* A required, bounded text form field; writes the 400 itself. */
-static const char *text_arg(struct http_request *req, struct http_response *res, const char *n)
+/* A required, bounded text form field into *out; -1 after writing the 400 or 413. */
+static int text_arg(struct http_request *req, struct http_response *res, const char *n,
+                    const char **out)
 {
     const char *v = http_req_arg(req, n);
     if (!v || !*v) {
         http_res_error(res, KRS_MISSING_FIELD, "%s is required", n);
-        return NULL;
+        return -1;
     }
     if (strlen(v) > MAX_TEXT_ARG) {
         http_res_error(res, KRS_TOO_LARGE, "%s is longer than %d bytes", n, MAX_TEXT_ARG);
-        return NULL;
+        return -1;
     }
-    return v;
+    *out = v;
+    return 0;
 }
 
 /* The original answers these two with a bare JSON string. */
@@ -158,7 +160,7 @@ void api_regenerate(struct http_request *req, struct http_response *res, void *a
     json_t *out = NULL;
     struct kr_err err = {0};
     enum kr_code rc;
-    if (!(prev = text_arg(req, res, "previous_prompt")) || !(style = text_arg(req, res, "style")))
+    if (text_arg(req, res, "previous_prompt", &prev) || text_arg(req, res, "style", &style))
         return;
     if (!app->ai) {
         http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");
@@ -176,8 +178,8 @@ void api_regenerate_title(struct http_request *req, struct http_response *res, v
     json_t *out = NULL, *a;
     struct kr_err err = {0};
     enum kr_code rc;
-    if (!(prev = text_arg(req, res, "previous_title")) || !(color = text_arg(req, res, "color")) ||
-        !(attrs = text_arg(req, res, "attributes")))
+    if (text_arg(req, res, "previous_title", &prev) || text_arg(req, res, "color", &color) ||
+        text_arg(req, res, "attributes", &attrs))
         return;
     if (!app->ai) {
         http_res_error(res, KRS_AI_UNAVAILABLE, "the AI layer is not configured");

@@ -30,14 +30,14 @@
 #include "jobs/jobs.h"
 #include "net/net.h"
 
-/* A new key under folder in the default bucket and its URL; nothing is written. */
-static void new_key(struct app *app, const char *folder, const char *ext, char *key, size_t kn,
-                    char *url, size_t un)
+/* A new key for an upload (catalog_uploads/ in the default bucket) and its
+ * URL; nothing is written. */
+static void upload_key(struct app *app, const char *ext, char *key, size_t kn, char *url, size_t un)
 {
     char name[96];
 
     repo_new_key(ext, name, sizeof name);
-    snprintf(key, kn, "%s/%s", folder, name);
+    snprintf(key, kn, "catalog_uploads/%s", name);
     repo_url_for(app->repo, app->cfg->default_bucket, key, url, un);
 }
 
@@ -92,9 +92,9 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
             return rc;
         }
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
-            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images", app->cfg->max_batch);
-        new_key(app, "catalog_uploads", info.ext, up->keys[i], sizeof up->keys[i], url,
-                sizeof url);
+            return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images",
+                           app->cfg->max_batch);
+        upload_key(app, info.ext, up->keys[i], sizeof up->keys[i], url, sizeof url);
         json_array_append_new(refs, json_string(url));
         api__display_name(up->files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));
@@ -245,14 +245,14 @@ static void respond_failed(struct http_response *res, json_t *st, const char *id
 /* Submit the job (it takes the client's reserved slot) and answer with its
  * result, or 202 while it runs. */
 static void respond_job(struct app *app, struct http_request *req, struct http_response *res,
-                        const char *client, const char *kind, json_t *params, json_t *items)
+                        const struct jobs_submit_req *job)
 {
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
     struct jobs_outcome oc;
     const char *async = http_req_query(req, "async");
-    enum kr_code rc = jobs_submit(app->jobs, client, kind, params, items, id, &err);
+    enum kr_code rc = jobs_submit(app->jobs, job, id, &err);
 
     if (rc) {
         http_res_from_err(res, &err);
@@ -282,13 +282,14 @@ static void respond_job(struct app *app, struct http_request *req, struct http_r
     json_decref(st);
 }
 
-/* The catalog is open (app_open opens it; a harness may serve without it). */
+/* The catalog is open (app_open opens it; a harness may serve without it);
+ * -1 after writing the 503. */
 static int ready(struct app *app, struct http_response *res)
 {
     if (app->catalog)
-        return 1;
+        return 0;
     http_res_error(res, KRS_UNAVAILABLE, "the catalog pipeline is not running");
-    return 0;
+    return -1;
 }
 
 void api_catalog_ai(struct http_request *req, struct http_response *res, void *app_)
@@ -299,16 +300,16 @@ void api_catalog_ai(struct http_request *req, struct http_response *res, void *a
     json_t *params = NULL, *items = NULL;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
+    if (ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         return;
-    if (parse_common(app, req, res, &p) ||
-        catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
-        store_uploads(app, &p.up, &err)) {
-        if (!res->status)
-            http_res_from_err(res, &err);
+    if (parse_common(app, req, res, &p)) {
+        api__release(app, APP_WORK_JOBS, client);
+    } else if (catalog_job_input(app->catalog, &p.r, &params, &items, &err) ||
+               store_uploads(app, &p.up, &err)) {
+        http_res_from_err(res, &err);
         api__release(app, APP_WORK_JOBS, client);
     } else {
-        respond_job(app, req, res, client, CATALOG_JOB, params, items);
+        respond_job(app, req, res, &(struct jobs_submit_req){client, CATALOG_JOB, params, items});
     }
     json_decref(params);
     json_decref(items);
@@ -344,7 +345,7 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
     enum kr_code rc;
     char client[ADMIT_CLIENT_LEN];
 
-    if (!ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
+    if (ready(app, res) || api__admit(app, APP_WORK_JOBS, req, res, client))
         goto out;
     if (parse_common(app, req, res, &p)) {
         api__release(app, APP_WORK_JOBS, client);
@@ -369,7 +370,8 @@ void api_catalog_variations(struct http_request *req, struct http_response *res,
         http_res_from_err(res, &err);
         api__release(app, APP_WORK_JOBS, client);
     } else {
-        respond_job(app, req, res, client, CATALOG_VARIATIONS_JOB, params, items);
+        respond_job(app, req, res,
+                    &(struct jobs_submit_req){client, CATALOG_VARIATIONS_JOB, params, items});
     }
 out:
     parsed_free(&p);
@@ -406,7 +408,7 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     char client[ADMIT_CLIENT_LEN];
     char name[256];
 
-    if (!ready(app, res))
+    if (ready(app, res))
         return;
     if (!f && !http_req_files(req, NULL, &f, 1)) {
         http_res_error(res, http_req_is_form(req) ? KRS_MISSING_FILE : KRS_UNSUPPORTED_MEDIA_TYPE,
@@ -416,8 +418,9 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
     api__display_name(f->filename, name, sizeof name);
     if (api__admit(app, APP_WORK_TEMPLATE, req, res, client))
         return;
-    if (catalog_template_put(app->catalog, http_req_param(req, "marketplace"),
-                             http_req_param(req, "type"), f->data, f->len, name, &doc, &err))
+    struct catalog_template_upload up = {http_req_param(req, "marketplace"),
+                                         http_req_param(req, "type"), f->data, f->len, name};
+    if (catalog_template_put(app->catalog, &up, &doc, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, doc);
@@ -430,7 +433,7 @@ void api_template_get(struct http_request *req, struct http_response *res, void 
     struct kr_err err = {0};
     json_t *doc = NULL;
 
-    if (!ready(app, res))
+    if (ready(app, res))
         return;
     if (catalog_template_get(app->catalog, http_req_param(req, "marketplace"),
                              http_req_param(req, "type"), &doc, &err)) {
@@ -449,7 +452,7 @@ void api_clear_excel_file(struct http_request *req, struct http_response *res, v
     char client[ADMIT_CLIENT_LEN];
     enum kr_code rc;
 
-    if (!ready(app, res))
+    if (ready(app, res))
         return;
     if (!http_req_is_form(req) && http_req_body(req)->len && !(body = http_req_json(req, res)))
         return;

@@ -11,8 +11,8 @@
 #include "core/util.h"
 #include "jobs/jobs.h"
 
-const char *api_bucket_arg(struct app *app, struct http_request *req, struct http_response *res,
-                           char *bucket, size_t n)
+int api_bucket_arg(struct app *app, struct http_request *req, struct http_response *res,
+                   char *bucket, size_t n)
 {
     const char *site = http_req_arg(req, "website");
     char names[256];
@@ -20,15 +20,17 @@ const char *api_bucket_arg(struct app *app, struct http_request *req, struct htt
     if (!site || !*site)
         site = "alya";
     if (config_bucket_for(app->cfg, site, bucket, n))
-        return bucket;
+        return 0;
     config_website_list(app->cfg, names, sizeof names);
     http_res_error(res, KRS_INVALID_WEBSITE, "Invalid website. Use %s", names);
-    return NULL;
+    return -1;
 }
 
-int api__int_arg(struct http_request *req, struct http_response *res, const char *name, int def,
-                int lo, int hi, int *out)
+int api__int_arg(struct http_request *req, struct http_response *res,
+                 const struct api_int_spec *spec, int *out)
 {
+    const char *name = spec->name;
+    int def = spec->def, lo = spec->lo, hi = spec->hi;
     const char *v = http_req_arg(req, name);
     char *end;
     long n;
@@ -65,23 +67,24 @@ int api__bool_arg(struct http_request *req, struct http_response *res, const cha
     return 0;
 }
 
-const struct http_file *api__image_file(struct http_request *req, struct http_response *res,
-                                       const char *field)
+int api__image_file(struct http_request *req, struct http_response *res, const char *field,
+                    const struct http_file **out)
 {
     const struct http_file *f = http_req_file(req, field);
+    *out = f;
     if (!f) {
         if (http_req_is_form(req))
             http_res_error(res, KRS_MISSING_FILE, "missing file field '%s'", field);
         else
             http_res_error(res, KRS_UNSUPPORTED_MEDIA_TYPE,
                            "send the image as multipart/form-data in the field '%s'", field);
-        return NULL;
+        return -1;
     }
     if (f->len == 0) {
         http_res_error(res, KRS_EMPTY_FILE, "the uploaded file '%s' is empty", field);
-        return NULL;
+        return -1;
     }
-    return f;
+    return 0;
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when invalid:

@@ -25,13 +25,12 @@ struct upload {
 static int read_upload(struct app *app, struct http_request *req, struct http_response *res,
                        struct upload *up)
 {
-    if (!api_bucket_arg(app, req, res, up->bucket, sizeof up->bucket))
+    if (api_bucket_arg(app, req, res, up->bucket, sizeof up->bucket))
         return -1;
     up->website = http_req_arg(req, "website");
     if (!up->website || !*up->website)
         up->website = "alya";
-    up->file = api__image_file(req, res, "file");
-    if (!up->file)
+    if (api__image_file(req, res, "file", &up->file))
         return -1;
     api__display_name(up->file->filename, up->name, sizeof up->name);
     return 0;
@@ -71,7 +70,7 @@ void api_image_similarity_search(struct http_request *req, struct http_response 
     int top_k, check;
     json_t *o;
 
-    if (api__int_arg(req, res, "top_k", 1, 1, 16, &top_k) ||
+    if (api__int_arg(req, res, &(struct api_int_spec){"top_k", 1, 1, 16}, &top_k) ||
         api__bool_arg(req, res, "check_duplicate", 1, &check) || read_upload(app, req, res, &up))
         return;
     if (ingest(app, &up, check, top_k, &r, &err)) {
@@ -122,12 +121,10 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
     int top_k, n = 0;
     json_t *arr, *o;
 
-    if (api__int_arg(req, res, "top_k", 5, 1, 64, &top_k))
+    if (api__int_arg(req, res, &(struct api_int_spec){"top_k", 5, 1, 64}, &top_k) ||
+        api__image_file(req, res, "file", &f))
         return;
-    f = api__image_file(req, res, "file");
-    if (!f)
-        return;
-    if (repo_search(app->repo, f->data, f->len, top_k, hits, &n, &err)) {
+    if (repo_search(app->repo, &(struct repo_search_req){f->data, f->len, top_k}, hits, &n, &err)) {
         http_res_from_err(res, &err);
         return;
     }

@@ -3,7 +3,11 @@
  *
  * Paths and methods follow the original system so its clients keep working;
  * the handlers live in one file per resource (see api.h). Adding an endpoint
- * means adding its handler prototype to api.h and one row here.
+ * means adding its handler prototype to api.h and one row here. Every
+ * handler follows one return convention (api_int.h): it returns void and
+ * leaves its answer in res; its steps that may answer return 0 / -1 (-1 =
+ * the answer is written), the others enum kr_code, which the handler turns
+ * into the answer with http_res_from_err().
  */
 #include "api/api.h"
 

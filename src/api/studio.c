@@ -28,15 +28,15 @@ struct repo_store {
     const char *bucket;
 };
 
-static enum kr_code rs_put(struct studio_store *s, const char *name, const void *data, size_t n,
-                           char *url, size_t url_len, struct kr_err *err)
+static enum kr_code rs_put(struct studio_store *s, const struct studio_file *f, char *url,
+                           size_t url_len, struct kr_err *err)
 {
     struct repo_store *r = (struct repo_store *)s;
     char key[300];
     enum kr_code rc;
-    if (util_fmt(key, sizeof key, GEN_PREFIX "%s", name))
+    if (util_fmt(key, sizeof key, GEN_PREFIX "%s", f->name))
         return kr_fail(err, KRS_BAD_NAME, "output name too long");
-    rc = repo_put_file(r->repo, r->bucket, key, data, n, err);
+    rc = repo_put_file(r->repo, r->bucket, key, f->data, f->len, err);
     if (!rc)
         repo_url_for(r->repo, r->bucket, key, url, url_len);
     return rc;
@@ -46,9 +46,10 @@ static enum kr_code rs_name_of(struct studio_store *s, const char *url, char *na
                                struct kr_err *err)
 {
     struct repo_store *r = (struct repo_store *)s;
-    char bucket[64], key[256];
-    enum kr_code rc = repo_parse_url(r->repo, url, bucket, sizeof bucket, key, sizeof key, err);
-    if (rc || strcmp(bucket, r->bucket) != 0 || strncmp(key, GEN_PREFIX, strlen(GEN_PREFIX)) ||
+    struct repo_object o;
+    enum kr_code rc = repo_parse_url(r->repo, url, &o, err);
+    const char *key = o.key;
+    if (rc || strcmp(o.bucket, r->bucket) != 0 || strncmp(key, GEN_PREFIX, strlen(GEN_PREFIX)) ||
         strchr(key + strlen(GEN_PREFIX), '/'))
         return kr_fail(err, KRS_NOT_GENERATED_FILE,
                        "%.200s is not a file Karat generated (%s/" GEN_PREFIX "...)",
@@ -82,17 +83,27 @@ static void store_init(struct repo_store *s, struct app *app)
 
 /* ---- the source photo ---- */
 
-/* Read a Karat file URL into src; writes the error response and returns -1 when it cannot. */
-static int read_source(struct app *app, const char *url, const char *field, struct buf *b,
-                       struct studio_source *src, char *name, size_t name_len,
+/* The source photo a request names: its bytes, its file name, and the two
+ * as the studio takes them (src points into the other fields). */
+struct source_photo {
+    struct buf bytes;
+    char name[256];
+    struct studio_source src;
+};
+
+/* Read the Karat file URL in request field `field` into p (release p->bytes
+ * in every case); -1 after writing the error response. */
+static int read_source(struct app *app, const char *url, const char *field, struct source_photo *p,
                        struct http_response *res)
 {
-    char bucket[64], key[256];
+    struct buf *b = &p->bytes;
+    struct repo_object o;
+    const char *key = o.key;
     struct kr_err err;
     enum kr_code rc;
 
     buf_init(b, (size_t)app->cfg->max_upload_bytes);
-    rc = repo_parse_url(app->repo, url, bucket, sizeof bucket, key, sizeof key, &err);
+    rc = repo_parse_url(app->repo, url, &o, &err);
     if (rc) {
         http_res_error(res, KRS_NOT_KARAT_URL,
                        "%s must be a Karat file URL (.../files/BUCKET/KEY); Karat does not fetch "
@@ -109,8 +120,8 @@ static int read_source(struct app *app, const char *url, const char *field, stru
         http_res_from_err(res, &err);
         return -1;
     }
-    util_strlcpy(name, strrchr(key, '/') ? strrchr(key, '/') + 1 : key, name_len);
-    *src = (struct studio_source){b->data, b->len, url, name};
+    util_strlcpy(p->name, strrchr(key, '/') ? strrchr(key, '/') + 1 : key, sizeof p->name);
+    p->src = (struct studio_source){b->data, b->len, url, p->name};
     return 0;
 }
 
@@ -130,10 +141,8 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
     struct app *app = app_;
     struct studio_env env;
     struct studio_request sr;
-    struct studio_source src;
+    struct source_photo photo;
     struct repo_store st;
-    struct buf b;
-    char name[256];
     json_t *body = http_req_json(req, res), *out = NULL;
     const char *url;
     struct kr_err err;
@@ -154,15 +163,15 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
     }
     if (api__admit(app, APP_WORK_STUDIO, req, res, client))
         return;
-    if (read_source(app, url, "s3_urls", &b, &src, name, sizeof name, res))
+    if (read_source(app, url, "s3_urls", &photo, res))
         goto out;
     store_init(&st, app);
-    if (studio_generate(&env, &src, &sr, &st.base, &out, &err))
+    if (studio_generate(&env, &photo.src, &sr, &st.base, &out, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 200, out);
 out:
-    buf_release(&b);
+    buf_release(&photo.bytes);
     api__release(app, APP_WORK_STUDIO, client);
 }
 
@@ -173,7 +182,8 @@ static int regen_options(struct http_request *req, struct http_response *res,
     const char *pt = http_req_arg(req, "product_type"), *v;
     struct kr_err err;
 
-    if (api__int_arg(req, res, "prompt_index", -1, 0, 63, &rq->prompt_index))
+    if (api__int_arg(req, res, &(struct api_int_spec){"prompt_index", -1, 0, 63},
+                     &rq->prompt_index))
         return -1;
     if (!pt || studio_product_parse(pt, &rq->product, &err) || rq->prompt_index < 0) {
         http_res_error(res, KRS_INVALID_ARGUMENT, "Invalid product_type or prompt_index");
@@ -196,10 +206,8 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     struct app *app = app_;
     struct studio_env env;
     struct studio_regen_request rq = {0};
-    struct studio_source src;
+    struct source_photo photo;
     struct repo_store st;
-    struct buf b;
-    char name[256];
     const char *orig = http_req_arg(req, "original_image_url");
     json_t *out = NULL;
     struct kr_err err;
@@ -217,14 +225,14 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
     }
     if (regen_options(req, res, &rq) || api__admit(app, APP_WORK_STUDIO, req, res, client))
         return;
-    if (read_source(app, orig, "original_image_url", &b, &src, name, sizeof name, res))
+    if (read_source(app, orig, "original_image_url", &photo, res))
         goto out;
     store_init(&st, app);
-    if (studio_regenerate(&env, &src, &rq, &st.base, &out, &err))
+    if (studio_regenerate(&env, &photo.src, &rq, &st.base, &out, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 200, out);
 out:
-    buf_release(&b);
+    buf_release(&photo.bytes);
     api__release(app, APP_WORK_STUDIO, client);
 }

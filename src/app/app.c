@@ -46,26 +46,22 @@ static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct 
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 
-enum kr_code app_save_new(struct app *a, const char *folder, const char *ext, const void *data,
-                          size_t n, char *url, size_t un, struct kr_err *err)
+/* A catalog output file under a new key in excel_files/ of the default
+ * bucket (S3_BUCKET); url receives its public URL. */
+static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *url, size_t un,
+                            struct kr_err *err)
 {
+    struct app *a = ctx;
     const char *bucket = a->cfg->default_bucket;
     char name[96], key[160];
     enum kr_code rc;
 
-    repo_new_key(ext, name, sizeof name);
-    snprintf(key, sizeof key, "%s/%s", folder, name);
-    rc = repo_put_file(a->repo, bucket, key, data, n, err);
+    repo_new_key(strcmp(f->ext, "csv") == 0 ? ".csv" : ".xlsx", name, sizeof name);
+    snprintf(key, sizeof key, "excel_files/%s", name);
+    rc = repo_put_file(a->repo, bucket, key, f->data, f->len, err);
     if (!rc)
         repo_url_for(a->repo, bucket, key, url, un);
     return rc;
-}
-
-static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *url,
-                            size_t un, struct kr_err *err)
-{
-    return app_save_new(ctx, "excel_files", strcmp(ext, "csv") == 0 ? ".csv" : ".xlsx", data, n,
-                        url, un, err);
 }
 
 /* ---- parts ---- */

@@ -58,11 +58,6 @@ void app_stop(struct app *a);
 /* Everything closed in reverse order. NULL is fine. */
 void app_close(struct app *a);
 
-/* Save a file the server made or was sent under a new key in folder/ of the
- * default bucket (S3_BUCKET); url receives its public URL. ext has its dot. */
-enum kr_code app_save_new(struct app *a, const char *folder, const char *ext, const void *data,
-                          size_t n, char *url, size_t un, struct kr_err *err);
-
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */
 void app_public_base(const char *listen, char *out, size_t n);

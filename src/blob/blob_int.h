@@ -22,13 +22,20 @@ struct lb_loc {
     char rel[LB_PATH_MAX];
 };
 
-/* Open the folder of (bucket, key), published or staged, beneath the root
- * with no symbolic link anywhere on the way. create: make missing folders
- * (each one fsync'd into its parent). KR_ENOTFOUND if a folder is missing
- * (or is a file); KR_EIO "blob_symlink_refused" if one is a symbolic link.
- * Release with blob__release(). */
-enum kr_code blob__locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
-                       int create, struct lb_loc *loc, struct kr_err *err);
+/* An object: (bucket, key), published or staged. */
+struct lb_obj {
+    int staged;
+    const char *bucket;
+    const char *key;
+};
+
+/* Open the folder of object o beneath the root with no symbolic link
+ * anywhere on the way. create: make missing folders (each one fsync'd into
+ * its parent). KR_ENOTFOUND if a folder is missing (or is a file); KR_EIO
+ * "blob_symlink_refused" if one is a symbolic link. Release with
+ * blob__release(). */
+enum kr_code blob__locate(struct local_blob *lb, const struct lb_obj *o, int create,
+                          struct lb_loc *loc, struct kr_err *err);
 void blob__release(struct lb_loc *loc);
 /* The errno of a failed call on (a folder of) rel as a kr_code: ENOENT and
  * ENOTDIR -> KR_ENOTFOUND, ELOOP and EXDEV -> the symlink refusal, else KR_EIO. */

@@ -78,12 +78,12 @@ static int write_all(int fd, const unsigned char *p, size_t n)
 
 /* Temp file next to the target, fsync, rename over the target, fsync the
  * folder (its fd: no path is resolved twice). */
-static enum kr_code write_replace(struct local_blob *lb, int staged, const char *bucket,
-                                  const char *key, const void *data, size_t n, struct kr_err *err)
+static enum kr_code write_replace(struct local_blob *lb, const struct lb_obj *o, const void *data,
+                                  size_t n, struct kr_err *err)
 {
     struct lb_loc loc;
     char tmp[32], rnd[17];
-    enum kr_code rc = blob__locate(lb, staged, bucket, key, 1, &loc, err);
+    enum kr_code rc = blob__locate(lb, o, 1, &loc, err);
     int fd, bad;
 
     if (rc)
@@ -147,13 +147,13 @@ static enum kr_code local_open(const char *location, struct blob **out, struct k
 static enum kr_code local_stage(struct blob *b, const char *bucket, const char *key,
                                 const void *data, size_t n, struct kr_err *err)
 {
-    return write_replace(local_of(b), 1, bucket, key, data, n, err);
+    return write_replace(local_of(b), &(struct lb_obj){1, bucket, key}, data, n, err);
 }
 
 static enum kr_code local_put(struct blob *b, const char *bucket, const char *key, const void *data,
                               size_t n, struct kr_err *err)
 {
-    return write_replace(local_of(b), 0, bucket, key, data, n, err);
+    return write_replace(local_of(b), &(struct lb_obj){0, bucket, key}, data, n, err);
 }
 
 /* Is the object at loc a file? KR_OK, KR_ENOTFOUND (absent), or an error
@@ -174,12 +174,12 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
                                 const char *key, struct kr_err *err)
 {
     struct lb_loc src, dst = {.dir_fd = -1};
-    enum kr_code rc = blob__locate(lb, from_staged, bucket, key, 0, &src, err);
+    enum kr_code rc = blob__locate(lb, &(struct lb_obj){from_staged, bucket, key}, 0, &src, err);
 
     if (!rc)
         rc = is_file(&src, err);
     if (rc == KR_ENOTFOUND) { /* done already, or nothing to move */
-        rc = blob__locate(lb, !from_staged, bucket, key, 0, &dst, err);
+        rc = blob__locate(lb, &(struct lb_obj){!from_staged, bucket, key}, 0, &dst, err);
         if (!rc)
             rc = is_file(&dst, err);
         if (rc == KR_ENOTFOUND)
@@ -188,7 +188,7 @@ static enum kr_code move_object(struct local_blob *lb, int from_staged, const ch
         goto out;
     }
     if (!rc)
-        rc = blob__locate(lb, !from_staged, bucket, key, 1, &dst, err);
+        rc = blob__locate(lb, &(struct lb_obj){!from_staged, bucket, key}, 1, &dst, err);
     if (rc)
         goto out;
     if (renameat(src.dir_fd, src.leaf, dst.dir_fd, dst.leaf) != 0)
@@ -218,7 +218,7 @@ static enum kr_code unlink_object(struct local_blob *lb, int staged, const char 
                                   const char *key, struct kr_err *err)
 {
     struct lb_loc loc;
-    enum kr_code rc = blob__locate(lb, staged, bucket, key, 0, &loc, err);
+    enum kr_code rc = blob__locate(lb, &(struct lb_obj){staged, bucket, key}, 0, &loc, err);
 
     if (rc == KR_ENOTFOUND)
         return KR_OK; /* its folder is not there: neither is it */
@@ -251,7 +251,7 @@ static enum kr_code open_published(struct local_blob *lb, const char *bucket, co
                                    int *fd, struct stat *st, struct kr_err *err)
 {
     struct lb_loc loc;
-    enum kr_code rc = blob__locate(lb, 0, bucket, key, 0, &loc, err);
+    enum kr_code rc = blob__locate(lb, &(struct lb_obj){0, bucket, key}, 0, &loc, err);
 
     if (rc)
         return rc;

@@ -134,9 +134,11 @@ static enum kr_code open_dir(struct local_blob *lb, const char *rel, int create,
     return walk(lb, rel, create, out, err);
 }
 
-enum kr_code blob__locate(struct local_blob *lb, int staged, const char *bucket, const char *key,
-                       int create, struct lb_loc *loc, struct kr_err *err)
+enum kr_code blob__locate(struct local_blob *lb, const struct lb_obj *o, int create,
+                          struct lb_loc *loc, struct kr_err *err)
 {
+    int staged = o->staged;
+    const char *bucket = o->bucket, *key = o->key;
     char *slash;
 
     loc->dir_fd = -1;

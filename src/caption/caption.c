@@ -91,9 +91,12 @@ static enum kr_code fill_result(json_t *ext, json_t *copy, const struct ai_measu
     return KR_OK;
 }
 
-enum kr_code caption_describe(struct ai *ai, long long max_pixels, const void *data, size_t len,
-                              const char *type, struct caption_result *out, struct kr_err *err)
+enum kr_code caption_describe(struct ai *ai, long long max_pixels, const struct caption_req *req,
+                              struct caption_result *out, struct kr_err *err)
 {
+    const void *data = req->data;
+    size_t len = req->len;
+    const char *type = req->type;
     struct image_info info;
     struct ai_measure m;
     json_t *ext = NULL, *copy = NULL, *attrs;
@@ -156,7 +159,7 @@ enum kr_code caption_photo(struct ai *ai, struct repo *repo, long long max_pixel
     } else if (!rc) {
         out->stored = 1;
         util_strlcpy(out->url, r->image.url, sizeof out->url);
-        rc = caption_describe(ai, max_pixels, req->data, req->len, req->type, &out->caption, err);
+        rc = caption_describe(ai, max_pixels, req, &out->caption, err);
     }
     free(r);
     return rc;

@@ -34,10 +34,13 @@ struct caption_result {
 };
 void caption_result_free(struct caption_result *r);
 
-/* Describe the photo (nothing is stored): probe it within max_pixels, measure
- * it, ask the AI layer. type: the jewellery type the copy is written for. */
-enum kr_code caption_describe(struct ai *ai, long long max_pixels, const void *data, size_t len,
-                              const char *type, struct caption_result *out, struct kr_err *err);
+struct caption_req;
+
+/* Describe the photo req->data (nothing is stored, so only data, len and
+ * type are read): probe it within max_pixels, measure it, ask the AI layer
+ * for copy written for req->type. */
+enum kr_code caption_describe(struct ai *ai, long long max_pixels, const struct caption_req *req,
+                              struct caption_result *out, struct kr_err *err);
 
 struct caption_req {
     const void *data;

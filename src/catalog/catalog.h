@@ -51,14 +51,21 @@ struct catalog;
 /* How the pipeline reaches bytes outside itself. The server reads Karat URLs
  * from the blob store and fetches other URLs with net_fetch; the CLI reads
  * local paths. */
+/* An output file: its kind, ext ("xlsx" or "csv"), and its bytes. */
+struct catalog_file {
+    const char *ext;
+    const void *data;
+    size_t len;
+};
+
 struct catalog_io {
     void *ctx;
     /* The bytes at ref (a photo or a template) into out (bounded by out->max). */
     enum kr_code (*read)(void *ctx, const char *ref, struct buf *out, struct kr_err *err);
-    /* Keep an output file of kind ext ("xlsx" or "csv") under a new name;
-     * where receives the URL (server) or path (CLI) to report. */
-    enum kr_code (*save)(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                         size_t wn, struct kr_err *err);
+    /* Keep an output file under a new name; where receives the URL (server)
+     * or path (CLI) to report. */
+    enum kr_code (*save)(void *ctx, const struct catalog_file *f, char *where, size_t wn,
+                         struct kr_err *err);
 };
 
 struct catalog_opts {
@@ -133,9 +140,15 @@ enum kr_code catalog_variations_input(struct catalog *c, const struct catalog_va
  * and records nothing.
  * *doc: {"marketplace","product_type","url","filename","bytes","uploaded_at",
  * "missing_columns":[...]}. */
-enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, const char *type,
-                                  const void *xlsx, size_t n, const char *filename, json_t **doc,
-                                  struct kr_err *err);
+struct catalog_template_upload {
+    const char *marketplace;
+    const char *type; /* product type */
+    const void *xlsx;
+    size_t n;
+    const char *filename; /* the client's, as displayed (may be NULL) */
+};
+enum kr_code catalog_template_put(struct catalog *c, const struct catalog_template_upload *up,
+                                  json_t **doc, struct kr_err *err);
 /* KR_ENOTFOUND ("no_template") when the seller has none for the pair. */
 enum kr_code catalog_template_get(struct catalog *c, const char *marketplace, const char *type,
                                   json_t **doc, struct kr_err *err);

@@ -43,16 +43,22 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
 
 /* Hex digest naming a field set (names, limits, allowed values). */
 void catalog__fields_hash(const struct ai_field *f, size_t n, char out[17]);
-/* The cached values for (sku, schema, part, fields hash): *values is a new
- * object, or NULL on a miss. When image_sha is given, an entry recorded for
- * other photo bytes is a miss. Lookup failures are misses. */
-json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
-                          const char *fields_hash, const char *sku, const char *image_sha);
-/* Record values (only non-empty strings/numbers/arrays are kept). Failures
- * are logged, never fatal. */
-void catalog__cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
-                       const char *fields_hash, const char *sku, const char *image_sha,
-                       json_t *values);
+/* What names a cache entry: the SKU, the schema, the part ("attributes" or
+ * "copy") and the fields hash; image_sha (may be NULL) the photo's bytes. */
+struct catalog_cache_id {
+    const struct sheet_schema *s;
+    const char *part;
+    const char *fields_hash;
+    const char *sku;
+    const char *image_sha;
+};
+/* The cached values for id: a new object, or NULL on a miss. When
+ * id->image_sha is given, an entry recorded for other photo bytes is a
+ * miss. Lookup failures are misses. */
+json_t *catalog__cache_get(struct catalog *c, const struct catalog_cache_id *id);
+/* Record values under id (only non-empty strings/numbers/arrays are kept).
+ * Failures are logged, never fatal. */
+void catalog__cache_put(struct catalog *c, const struct catalog_cache_id *id, json_t *values);
 
 /* ---- requests (request.c) ---- */
 
@@ -74,21 +80,28 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
 
 /* ---- output (pipeline.c, end) ---- */
 
-/* One sheet row from an item's values: built, then overrides ({column:
- * text}, may be NULL; only columns the schema has) set, then validated;
- * *row and *warnings are new. */
-enum kr_code catalog__row(const struct sheet_schema *s, const char *sku, json_t *values,
-                         json_t *overrides, json_t **row, json_t **warnings, struct kr_err *err);
+/* What a sheet row is made of: the item's SKU and values, and overrides
+ * ({column: text}, may be NULL; only columns the schema has). */
+struct catalog_row_src {
+    const char *sku;
+    json_t *values;
+    json_t *overrides;
+};
+/* One sheet row: built from src's values, then the overrides set, then
+ * validated; *row and *warnings are new. */
+enum kr_code catalog__row(const struct sheet_schema *s, const struct catalog_row_src *src,
+                          json_t **row, json_t **warnings, struct kr_err *err);
 /* Name of the first copy column with this role, or NULL. */
 const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
 /* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
 json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings);
-/* Write the xlsx (fresh, or the params' template filled) and the CSV of
- * rows; sets "excel_file", "csv_file" (and, with a template, "template":
- * {"url", "mode", "missing_columns"}) on result. */
-enum kr_code catalog__write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
-                                 json_t *rows, json_t *result, struct kr_err *err);
+/* Write the xlsx (fresh, or o->params' template filled) and the CSV of
+ * o->rows; sets "excel_file", "csv_file" (and, with a template, "template":
+ * {"url", "mode", "missing_columns"}) on o->out. */
+struct catalog_out;
+enum kr_code catalog__write_files(struct catalog *c, const struct catalog_out *o,
+                                  struct kr_err *err);
 
 /* The finish step both job kinds share (catalog__finish): the kind's rows
  * callback fills rows and results from the items; then no rows is
@@ -106,15 +119,8 @@ struct catalog_out {
 typedef enum kr_code (*catalog_rows_fn)(struct catalog_out *o, json_t *inputs,
                                         const struct jobs_item *items, size_t n,
                                         struct kr_err *err);
-/* What a finish() callback was handed: the inputs and how each item ended. */
-struct catalog_done {
-    json_t *inputs;
-    const struct jobs_item *items;
-    size_t n;
-};
-enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
-                            struct kr_err *err);
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
+                             catalog_rows_fn rows, json_t **result, struct kr_err *err);
 /* A failed item's entry {"attributes": {filename, skuid}, "error": {...},
  * "warnings": []} (new) from its job doc; the error's message becomes
  * o->first_error when none is set yet. */
@@ -122,14 +128,12 @@ json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char
                              const struct jobs_item *it);
 
 /* Job callbacks. */
-enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
-                              json_t *item, json_t **result, struct kr_err *err);
-enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
-                                struct kr_err *err);
-enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
-                                struct kr_err *err);
+enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
+                               struct kr_err *err);
+enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
+                                 struct kr_err *err);
+enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
+                                 struct kr_err *err);
 
 /* Small helpers. */
 const char *catalog__str(json_t *o, const char *key); /* "" when absent */

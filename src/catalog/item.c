@@ -102,7 +102,8 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
     if (!f)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     catalog__fields_hash(f, n, hash);
-    cached = n ? catalog__cache_get(x->c, x->s, "attributes", hash, x->sku, x->sha) : NULL;
+    struct catalog_cache_id id = {x->s, "attributes", hash, x->sku, x->sha};
+    cached = n ? catalog__cache_get(x->c, &id) : NULL;
     if (cached || n == 0) {
         x->attr_cached = cached != NULL;
         atomic_fetch_add(&x->c->cache_hits, cached != NULL);
@@ -119,7 +120,7 @@ static enum kr_code ask_attributes(struct item *x, struct kr_err *err)
     if (rc == KR_OK) {
         merge(x->values, out);
         merge(x->notes, notes);
-        catalog__cache_put(x->c, x->s, "attributes", hash, x->sku, x->sha, out);
+        catalog__cache_put(x->c, &id, out);
     } else {
         kr_err_prefix(err, "attributes: ");
     }
@@ -162,7 +163,8 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     if (!f)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     catalog__fields_hash(f, n, hash);
-    cached = n ? catalog__cache_get(x->c, x->s, "copy", hash, x->sku, NULL) : NULL;
+    struct catalog_cache_id id = {x->s, "copy", hash, x->sku, NULL};
+    cached = n ? catalog__cache_get(x->c, &id) : NULL;
     if (!cached)
         cached = json_object();
     nmiss = missing_only(f, n, cached);
@@ -182,7 +184,7 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
         rc = ai_copy(x->c->o.ai, &req, &out, err);
         if (rc == KR_OK) {
             merge(cached, out); /* cached + new: everything known for this SKU */
-            catalog__cache_put(x->c, x->s, "copy", hash, x->sku, NULL, cached);
+            catalog__cache_put(x->c, &id, cached);
         } else {
             kr_err_prefix(err, "listing copy: ");
         }
@@ -269,9 +271,11 @@ static void cache_key(const struct sheet_schema *s, const char *part, const char
              sku);
 }
 
-json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
-                          const char *fields_hash, const char *sku, const char *image_sha)
+json_t *catalog__cache_get(struct catalog *c, const struct catalog_cache_id *id)
 {
+    const struct sheet_schema *s = id->s;
+    const char *part = id->part, *fields_hash = id->fields_hash, *sku = id->sku;
+    const char *image_sha = id->image_sha;
     char key[512], *text = NULL;
     struct kr_err err = {0};
     json_t *doc, *values = NULL;
@@ -298,10 +302,11 @@ json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, cons
     return values;
 }
 
-void catalog__cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
-                       const char *fields_hash, const char *sku, const char *image_sha,
-                       json_t *values)
+void catalog__cache_put(struct catalog *c, const struct catalog_cache_id *id, json_t *values)
 {
+    const struct sheet_schema *s = id->s;
+    const char *part = id->part, *fields_hash = id->fields_hash, *sku = id->sku;
+    const char *image_sha = id->image_sha;
     char key[512], iso[32], *text;
     struct kr_err err = {0};
     json_t *keep = json_object(), *doc, *v;

@@ -143,14 +143,13 @@ enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const c
 
 /* ---- the "catalog" job kind ---- */
 
-enum kr_code catalog__job_item(void *ctx, const char *job_id, json_t *params, size_t index,
-                              json_t *item, json_t **result, struct kr_err *err)
+enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t **result,
+                               struct kr_err *err)
 {
     struct catalog *c = ctx;
+    json_t *params = w->params, *item = w->item;
     const struct sheet_schema *s;
     enum kr_code rc;
-    (void)job_id;
-    (void)index;
 
     rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
                         &s, err);
@@ -175,7 +174,7 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
             json_array_append_new(o->results, catalog__failed_entry(o, url, sku, &items[i]));
             continue;
         }
-        rc = catalog__row(o->s, sku, values, NULL, &row, &warnings, err);
+        rc = catalog__row(o->s, &(struct catalog_row_src){sku, values, NULL}, &row, &warnings, err);
         if (rc)
             return rc;
         json_array_append(o->rows, row);
@@ -186,18 +185,16 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
     return KR_OK;
 }
 
-enum kr_code catalog__job_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
-                                struct kr_err *err)
+enum kr_code catalog__job_finish(void *ctx, const struct jobs_finished *f, json_t **result,
+                                 struct kr_err *err)
 {
-    struct catalog_done d = {inputs, items, n};
-    return catalog__finish(ctx, "catalog", job_id, params, &d, collect_rows, result, err);
+    return catalog__finish(ctx, "catalog", f, collect_rows, result, err);
 }
 
-enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *job_id, json_t *params,
-                            const struct catalog_done *d, catalog_rows_fn rows, json_t **result,
-                            struct kr_err *err)
+enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct jobs_finished *f,
+                             catalog_rows_fn rows, json_t **result, struct kr_err *err)
 {
+    json_t *params = f->params;
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
     enum kr_code rc;
 
@@ -207,7 +204,7 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
     if (!rc && (!o.rows || !o.results || !o.out))
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (!rc)
-        rc = rows(&o, d->inputs, d->items, d->n, err);
+        rc = rows(&o, f->inputs, f->items, f->n, err);
     if (!rc && json_array_size(o.rows) == 0)
         rc = kr_fail(err, KRS_NO_ROWS, "no product could be processed (first error: %s)",
                      o.first_error ? o.first_error : "none");
@@ -215,10 +212,10 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const char *jo
         json_object_set_new(o.out, "marketplace", json_string(sheet_marketplace(o.s)));
         json_object_set_new(o.out, "product_type", json_string(sheet_product_type(o.s)));
         json_object_set_new(o.out, "rows", json_integer((json_int_t)json_array_size(o.rows)));
-        rc = catalog__write_files(c, o.s, params, o.rows, o.out, err);
+        rc = catalog__write_files(c, &o, err);
     }
     if (!rc)
-        log_info("%s job %s: %zu rows written", kind, job_id, json_array_size(o.rows));
+        log_info("%s job %s: %zu rows written", kind, f->job_id, json_array_size(o.rows));
     json_decref(o.rows);
     json_decref(o.results);
     if (rc)
@@ -262,9 +259,11 @@ void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
  * the one shared template in S3 before processing and then wrote into it.
  */
 
-enum kr_code catalog__row(const struct sheet_schema *s, const char *sku, json_t *values,
-                         json_t *overrides, json_t **row, json_t **warnings, struct kr_err *err)
+enum kr_code catalog__row(const struct sheet_schema *s, const struct catalog_row_src *src,
+                          json_t **row, json_t **warnings, struct kr_err *err)
 {
+    const char *sku = src->sku;
+    json_t *values = src->values, *overrides = src->overrides;
     json_t *empty = NULL, *v;
     const char *name;
     enum kr_code rc;
@@ -324,10 +323,11 @@ json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char
                      sku ? sku : "", "error", e, "warnings");
 }
 
-static enum kr_code fill_template(struct catalog *c, const struct sheet_schema *s, json_t *params,
-                                  json_t *rows, struct buf *xlsx, json_t *result,
+static enum kr_code fill_template(struct catalog *c, const struct catalog_out *o, struct buf *xlsx,
                                   struct kr_err *err)
 {
+    const struct sheet_schema *s = o->s;
+    json_t *params = o->params, *rows = o->rows, *result = o->out;
     const char *ref = catalog__str(params, "template");
     enum sheet_fill_mode mode =
         json_is_true(json_object_get(params, "append")) ? SHEET_FILL_APPEND : SHEET_FILL_REPLACE;
@@ -340,8 +340,9 @@ static enum kr_code fill_template(struct catalog *c, const struct sheet_schema *
     if (rc) {
         kr_err_prefix(err, "template: ");
     } else if (!(rc = catalog_template_admit(c, 1, err))) {
-        rc = sheet_template_fill(s, tpl.data, tpl.len, &c->tpl_limits, rows, mode, xlsx, &missing,
-                                 err);
+        rc = sheet_template_fill(
+            s, &(struct sheet_fill_req){tpl.data, tpl.len, &c->tpl_limits, rows, mode}, xlsx,
+            &missing, err);
         catalog_template_release(c);
     }
     buf_release(&tpl);
@@ -357,7 +358,8 @@ static enum kr_code save(struct catalog *c, const char *ext, struct buf *b, cons
                          json_t *result, struct kr_err *err)
 {
     char where[2048];
-    enum kr_code rc = c->o.io.save(c->o.io.ctx, ext, b->data, b->len, where, sizeof where, err);
+    enum kr_code rc = c->o.io.save(c->o.io.ctx, &(struct catalog_file){ext, b->data, b->len}, where,
+                                   sizeof where, err);
 
     if (rc)
         kr_err_prefix(err, "saving the %s file: ", ext);
@@ -366,16 +368,18 @@ static enum kr_code save(struct catalog *c, const char *ext, struct buf *b, cons
     return rc;
 }
 
-enum kr_code catalog__write_files(struct catalog *c, const struct sheet_schema *s, json_t *params,
-                                 json_t *rows, json_t *result, struct kr_err *err)
+enum kr_code catalog__write_files(struct catalog *c, const struct catalog_out *o,
+                                  struct kr_err *err)
 {
+    const struct sheet_schema *s = o->s;
+    json_t *params = o->params, *rows = o->rows, *result = o->out;
     struct buf xlsx, csv;
     enum kr_code rc;
 
     buf_init(&xlsx, 0);
     buf_init(&csv, 0);
     if (*catalog__str(params, "template"))
-        rc = fill_template(c, s, params, rows, &xlsx, result, err);
+        rc = fill_template(c, o, &xlsx, err);
     else
         rc = sheet_write_xlsx(s, rows, &xlsx, err);
     if (!rc)

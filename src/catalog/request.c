@@ -28,9 +28,18 @@ static int clean_text(const char *s)
     return 1;
 }
 
-static enum kr_code add_item(json_t *arr, const char *s, size_t len, size_t max, size_t max_len,
-                             const char *what, struct kr_err *err)
+/* A list argument's rules: its name in messages, at most max entries of at
+ * most max_len bytes each. */
+struct list_rules {
+    const char *what;
+    size_t max, max_len;
+};
+
+static enum kr_code add_item(json_t *arr, const char *s, size_t len, const struct list_rules *lr,
+                             struct kr_err *err)
 {
+    const char *what = lr->what;
+    size_t max = lr->max, max_len = lr->max_len;
     char tmp[4096];
 
     while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
@@ -57,6 +66,7 @@ static enum kr_code add_item(json_t *arr, const char *s, size_t len, size_t max,
 enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const char *what,
                               json_t *arr, struct kr_err *err)
 {
+    const struct list_rules lr = {what, max, max_len};
     enum kr_code rc = KR_OK;
     size_t i;
     json_t *v;
@@ -67,7 +77,7 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
         const char *s = json_string_value(value), *comma;
         do {
             comma = strchr(s, ',');
-            rc = add_item(arr, s, comma ? (size_t)(comma - s) : strlen(s), max, max_len, what, err);
+            rc = add_item(arr, s, comma ? (size_t)(comma - s) : strlen(s), &lr, err);
             s = comma ? comma + 1 : s;
         } while (!rc && comma);
         return rc;
@@ -78,7 +88,7 @@ enum kr_code catalog_list_arg(json_t *value, size_t max, size_t max_len, const c
     {
         if (!json_is_string(v))
             return kr_fail(err, KRS_BAD_VALUE, "%s: every entry must be a string", what);
-        rc = add_item(arr, json_string_value(v), json_string_length(v), max, max_len, what, err);
+        rc = add_item(arr, json_string_value(v), json_string_length(v), &lr, err);
         if (rc)
             return rc;
     }
@@ -307,18 +317,21 @@ static enum kr_code check_upload(struct catalog *c, const struct sheet_schema *s
         return rc;
     }
     buf_init(&scratch, 0);
-    rc = sheet_template_fill(s, xlsx, n, &c->tpl_limits, none, SHEET_FILL_APPEND, &scratch, missing,
-                             err);
+    rc = sheet_template_fill(
+        s, &(struct sheet_fill_req){xlsx, n, &c->tpl_limits, none, SHEET_FILL_APPEND}, &scratch,
+        missing, err);
     catalog_template_release(c);
     buf_release(&scratch);
     json_decref(none);
     return rc;
 }
 
-enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, const char *type,
-                                  const void *xlsx, size_t n, const char *filename, json_t **doc,
-                                  struct kr_err *err)
+enum kr_code catalog_template_put(struct catalog *c, const struct catalog_template_upload *up,
+                                  json_t **doc, struct kr_err *err)
 {
+    const char *marketplace = up->marketplace, *type = up->type, *filename = up->filename;
+    const void *xlsx = up->xlsx;
+    size_t n = up->n;
     const struct sheet_schema *s;
     json_t *missing = NULL, *name = json_string(filename ? filename : "");
     char url[2048], iso[32];
@@ -342,7 +355,8 @@ enum kr_code catalog_template_put(struct catalog *c, const char *marketplace, co
     }
     /* nothing was stored before this line */
     if (!rc)
-        rc = c->o.io.save(c->o.io.ctx, "xlsx", xlsx, n, url, sizeof url, err);
+        rc = c->o.io.save(c->o.io.ctx, &(struct catalog_file){"xlsx", xlsx, n}, url, sizeof url,
+                          err);
     if (!rc)
         rc = json_object_set_new(*doc, "url", json_string(url))
                  ? kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory")
@@ -407,7 +421,8 @@ enum kr_code catalog_template_clear(struct catalog *c, const char *marketplace, 
         catalog_template_release(c);
     }
     if (!rc)
-        rc = c->o.io.save(c->o.io.ctx, "xlsx", out.data, out.len, url, sizeof url, err);
+        rc = c->o.io.save(c->o.io.ctx, &(struct catalog_file){"xlsx", out.data, out.len}, url,
+                          sizeof url, err);
     if (!rc) {
         util_iso8601(util_epoch_ms(), iso, sizeof iso);
         json_object_set_new(*doc, "url", json_string(url));

@@ -270,11 +270,13 @@ static void keep_parent_columns(const struct sheet_schema *s, json_t *row, json_
     }
 }
 
-static enum kr_code add_row(struct group_out *o, const char *url, const char *sku, json_t *values,
-                            json_t *overrides, int parent, struct kr_err *err)
+/* The row of photo url (a parent row when `parent`) into the group's output. */
+static enum kr_code add_row(struct group_out *o, const char *url, const struct catalog_row_src *src,
+                            int parent, struct kr_err *err)
 {
+    const char *sku = src->sku;
     json_t *row = NULL, *warnings = NULL;
-    enum kr_code rc = catalog__row(o->s, sku, values, overrides, &row, &warnings, err);
+    enum kr_code rc = catalog__row(o->s, src, &row, &warnings, err);
 
     if (rc)
         return rc;
@@ -315,7 +317,7 @@ static enum kr_code photo_rows(struct group_out *o, json_t *in, const struct job
         const char *size =
             strcmp(cat, "color") ? json_string_value(json_array_get(o->sizes, k)) : NULL;
         json_t *ov = child_overrides(o, size);
-        rc = add_row(o, url, json_string_value(sku), values, ov, 0, err);
+        rc = add_row(o, url, &(struct catalog_row_src){json_string_value(sku), values, ov}, 0, err);
         json_decref(ov);
         if (rc)
             break;
@@ -334,7 +336,9 @@ static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
     ov = json_object();
     set_role(ov, o->s, SHEET_VAR_PARENT_CHILD, "parent");
     set_role(ov, o->s, SHEET_VAR_THEME, catalog__str(o->group, "theme"));
-    rc = add_row(o, o->first_url, catalog__str(o->group, "parent_sku"), values, ov, 1, err);
+    rc = add_row(o, o->first_url,
+                 &(struct catalog_row_src){catalog__str(o->group, "parent_sku"), values, ov}, 1,
+                 err);
     json_decref(values);
     json_decref(ov);
     return rc;
@@ -385,10 +389,8 @@ static enum kr_code family_rows(struct catalog_out *f, json_t *inputs,
     return rc;
 }
 
-enum kr_code catalog__var_finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                                const struct jobs_item *items, size_t n, json_t **result,
-                                struct kr_err *err)
+enum kr_code catalog__var_finish(void *ctx, const struct jobs_finished *f, json_t **result,
+                                 struct kr_err *err)
 {
-    struct catalog_done d = {inputs, items, n};
-    return catalog__finish(ctx, "variations", job_id, params, &d, family_rows, result, err);
+    return catalog__finish(ctx, "variations", f, family_rows, result, err);
 }

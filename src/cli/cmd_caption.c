@@ -38,7 +38,9 @@ static int caption_file(const struct config *cfg, const char *path, const char *
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
     if (buf_read_file(&b, path, &err) || ai_open(cfg, &ai, &err) ||
-        caption_describe(ai, cfg->max_pixels, b.data, b.len, type, &c, &err)) {
+        caption_describe(ai, cfg->max_pixels,
+                         &(struct caption_req){.data = b.data, .len = b.len, .type = type}, &c,
+                         &err)) {
         fprintf(stderr, "karat caption: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;
     }

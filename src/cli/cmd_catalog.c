@@ -69,14 +69,14 @@ static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct 
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 
-static enum kr_code io_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                            size_t wn, struct kr_err *err)
+static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *where, size_t wn,
+                            struct kr_err *err)
 {
     struct cli_io *io = ctx;
-    const char *path = strcmp(ext, "csv") == 0 ? io->csv_path : io->xlsx_path;
+    const char *path = strcmp(f->ext, "csv") == 0 ? io->csv_path : io->xlsx_path;
 
     util_strlcpy(where, path, wn);
-    return util_write_file_atomic(path, data, n, err);
+    return util_write_file_atomic(path, f->data, f->len, err);
 }
 
 /* Positional arguments -> photo refs, in the order given (folders sorted). */
@@ -221,7 +221,8 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
     int failed, rc = 1;
 
     if (open_all(r, a, &err) || catalog_job_input(r->cat, &q, &params, &items, &err) ||
-        jobs_submit(r->jobs, NULL, CATALOG_JOB, params, items, id, &err) ||
+        jobs_submit(r->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id,
+                    &err) ||
         jobs_wait(r->jobs, id, -1, &err) || jobs_status(r->jobs, id, &st, &err)) {
         fprintf(stderr, "karat catalog: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;

@@ -34,7 +34,8 @@ static int check(const struct config *cfg, const char *path, const char *market)
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
     if (buf_read_file(&b, path, &err) ||
-        studio_check_image(b.data, b.len, market, cfg->max_pixels, &report, &ok, &err)) {
+        studio_check_image(&(struct studio_check_req){b.data, b.len, market, cfg->max_pixels},
+                           &report, &ok, &err)) {
         fprintf(stderr, "karat check-image: %s: %s\n", path, err.msg);
         goto out;
     }

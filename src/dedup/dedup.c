@@ -157,27 +157,27 @@ static void luma_plane(const unsigned char *rgb, int w, int h, const struct dedu
 }
 
 /* Find the item (trim) and fill the 64x64 PDQ buffer of its frame (the
- * luma of the hashed region, blurred and decimated); *fw x *fh is the
- * frame's size in pixels. Returns 1, 0 if the region is too small to hash
- * (the buffer is still filled), -1 if out of memory. */
+ * luma of the hashed region, blurred and decimated); *frame is that region
+ * in pixels. Returns 1, 0 if the region is too small to hash (the buffer is
+ * still filled), -1 if out of memory. */
 static int item_buffer(const unsigned char *rgb, int w, int h, struct dedup_box *box,
-                       float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], int *fw, int *fh)
+                       float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], struct dedup_box *frame)
 {
-    struct dedup_box v;
+    int fw, fh;
     float *plane;
 
     dedup__trim(rgb, w, h, w * 3, box);
-    hash_box(box, &v);
-    *fw = v.x1 - v.x0;
-    *fh = v.y1 - v.y0;
+    hash_box(box, frame);
+    fw = frame->x1 - frame->x0;
+    fh = frame->y1 - frame->y0;
     /* the plane, then the work area dedup__pdq_downscale() needs */
-    plane = malloc((size_t)(2 * *fh + 1) * *fw * sizeof *plane);
+    plane = malloc((size_t)(2 * fh + 1) * fw * sizeof *plane);
     if (!plane)
         return -1;
-    luma_plane(rgb, w, h, &v, plane);
-    dedup__pdq_downscale(plane, plane + (size_t)*fw * *fh, *fh, *fw, buf64);
+    luma_plane(rgb, w, h, frame, plane);
+    dedup__pdq_downscale(plane, plane + (size_t)fw * fh, fh, fw, buf64);
     free(plane);
-    return *fw >= MIN_HASHABLE && *fh >= MIN_HASHABLE;
+    return fw >= MIN_HASHABLE && fh >= MIN_HASHABLE;
 }
 
 /* Bilinear sample of the 64x64 buffer at (x, y), clamped to its edges. */
@@ -211,9 +211,10 @@ static void turn64(const float *in, int fw, int fh, double deg, float *out)
         }
 }
 
-static void add_probes(const float *buf64, const struct dedup_box *box, int fw, int fh,
-                       struct dedup_sig *out)
+static void add_probes(const float *buf64, const struct dedup_box *box,
+                       const struct dedup_box *frame, struct dedup_sig *out)
 {
+    int fw = frame->x1 - frame->x0, fh = frame->y1 - frame->y0;
     float turned[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
     for (int i = 0; i < DEDUP_PROBES; i++) {
         turn64(buf64, fw, fh, probe_deg[i], turned);
@@ -226,9 +227,9 @@ static void add_probes(const float *buf64, const struct dedup_box *box, int fw, 
 static enum kr_code signature(const unsigned char *rgb, int w, int h, struct dedup_sig *out,
                               struct kr_err *err)
 {
-    struct dedup_box box;
+    struct dedup_box box, frame;
     float buf64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE];
-    int fw, fh, ok = item_buffer(rgb, w, h, &box, buf64, &fw, &fh);
+    int ok = item_buffer(rgb, w, h, &box, buf64, &frame);
 
     if (ok < 0)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "dedup: no memory for a %dx%d image", w, h);
@@ -240,7 +241,7 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
     }
     dedup__describe(buf64, rgb, w * 3, &box, out->desc);
     if (ok)
-        add_probes(buf64, &box, fw, fh, out);
+        add_probes(buf64, &box, &frame, out);
     return KR_OK;
 }
 

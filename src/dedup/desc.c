@@ -87,17 +87,22 @@ static int is_item(const unsigned char *p, const struct dedup_box *box)
     return 0;
 }
 
+/* One grid cell's sums: the two opponent chroma channels and the pixel count. */
+struct chroma_sum {
+    double a, b, n;
+};
+
 /* Add the chroma of the item pixels of row[x0, x1) to one cell's sums. */
 static void chroma_run(const unsigned char *row, int x0, int x1, const struct dedup_box *box,
-                       double *a, double *b, double *n)
+                       struct chroma_sum *sum)
 {
     for (int x = x0; x < x1; x++) {
         const unsigned char *p = row + (size_t)x * 3;
         if (!is_item(p, box))
             continue;
-        *a += (double)p[0] - p[1];
-        *b += ((double)p[0] + p[1]) / 2 - p[2];
-        *n += 1;
+        sum->a += (double)p[0] - p[1];
+        sum->b += ((double)p[0] + p[1]) / 2 - p[2];
+        sum->n += 1;
     }
 }
 
@@ -109,18 +114,18 @@ _Static_assert(C_SIDE == 2, "chroma_grid splits each row into two columns");
 static void chroma_grid(const unsigned char *rgb, int stride, const struct dedup_box *box,
                         float *out)
 {
-    double a[C_SIDE * C_SIDE] = {0}, b[C_SIDE * C_SIDE] = {0}, n[C_SIDE * C_SIDE] = {0};
+    struct chroma_sum sum[C_SIDE * C_SIDE] = {0};
     int bw = box->x1 - box->x0, bh = box->y1 - box->y0, xm = box->x0 + (bw + 1) / 2;
     for (int y = box->y0; y < box->y1; y++) {
         const unsigned char *row = rgb + (size_t)y * stride;
         int c = (y - box->y0) * C_SIDE / bh * C_SIDE;
-        chroma_run(row, box->x0, xm, box, &a[c], &b[c], &n[c]);
-        chroma_run(row, xm, box->x1, box, &a[c + 1], &b[c + 1], &n[c + 1]);
+        chroma_run(row, box->x0, xm, box, &sum[c]);
+        chroma_run(row, xm, box->x1, box, &sum[c + 1]);
     }
     for (int i = 0; i < C_SIDE * C_SIDE; i++) {
-        double k = n[i] > 0 ? W_C / (64.0 * n[i]) : 0;
-        out[2 * i] = (float)(a[i] * k);
-        out[2 * i + 1] = (float)(b[i] * k);
+        double k = sum[i].n > 0 ? W_C / (64.0 * sum[i].n) : 0;
+        out[2 * i] = (float)(sum[i].a * k);
+        out[2 * i + 1] = (float)(sum[i].b * k);
     }
 }
 

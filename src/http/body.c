@@ -281,11 +281,9 @@ static int start_file(struct http_request *r, const char *key, const char *filen
     return u->pub.field && u->pub.filename && u->pub.content_type;
 }
 
-static int file_data(struct http_request *r, const char *key, const char *filename,
-                     const char *ctype, const char *data, uint64_t off, size_t size)
+/* The next bytes of the current file part (started by start_file). */
+static int file_data(struct http_request *r, const char *data, size_t size)
 {
-    if (new_part(r, 2, key, off) && !start_file(r, key, filename, ctype))
-        return 0;
     if (buf_append(&r->files[r->nfiles - 1].data, data, size) != KR_OK) {
         over_limit(r);
         return 0;
@@ -304,8 +302,11 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (r->fail_status)
         return MHD_NO;
     key = key ? key : "";
-    ok = filename ? file_data(r, key, filename, ctype, data, off, size)
-                  : field_data(r, key, data, off, size);
+    if (filename)
+        ok = (!new_part(r, 2, key, off) || start_file(r, key, filename, ctype)) &&
+             file_data(r, data, size);
+    else
+        ok = field_data(r, key, data, off, size);
     if (!ok && !r->fail_status)
         http__req_fail(r, KRS_OUT_OF_MEMORY, "out of memory reading the form");
     return ok ? MHD_YES : MHD_NO;

@@ -46,11 +46,11 @@ enum kr_code image__probe(const void *data, size_t n, long long max_pixels, stru
 
 /* ---- image_jpeg.c ---- */
 
-/* Decode a plain JPEG of stored size w x h (from the probe) to RGB at
- * 1/shrink (1, 2, 4, 8) with libjpeg-turbo, exactly as libvips' jpegload
- * would; no orientation applied. */
-enum kr_code image__jpeg_decode(const void *data, size_t n, int w, int h, int shrink,
-                                struct image_px *out, struct kr_err *err);
+/* Decode a plain JPEG of stored size inf->width x inf->height (from the
+ * probe) to RGB at 1/shrink (1, 2, 4, 8) with libjpeg-turbo, exactly as
+ * libvips' jpegload would; no orientation applied. */
+enum kr_code image__jpeg_decode(const void *data, size_t n, const struct image_info *inf,
+                                int shrink, struct image_px *out, struct kr_err *err);
 /* Turn px (any bands) as EXIF orientation 2..8 says; 0, or -1 if out of memory. */
 int image__orient_rgb(struct image_px *px, int orientation);
 

@@ -24,9 +24,10 @@
 #include <turbojpeg.h>
 
 /* Source pixel of output (x, y) for each EXIF orientation (2..8), the
- * inverse of the turn libvips' autorot applies; w, h are the stored size. */
-static void source_of(int orientation, int x, int y, int w, int h, int *sx, int *sy)
+ * inverse of the turn libvips' autorot applies; px has the stored size. */
+static void source_of(int orientation, int x, int y, const struct image_px *px, int *sx, int *sy)
 {
+    int w = px->width, h = px->height;
     switch (orientation) {
     case 2:
         *sx = w - 1 - x, *sy = y;
@@ -69,7 +70,7 @@ int image__orient_rgb(struct image_px *px, int orientation)
     for (int y = 0; y < oh; y++)
         for (int x = 0; x < ow; x++) {
             int sx, sy;
-            source_of(orientation, x, y, w, h, &sx, &sy);
+            source_of(orientation, x, y, px, &sx, &sy);
             memcpy(out + ((size_t)y * ow + x) * b, px->data + ((size_t)sy * w + sx) * b, (size_t)b);
         }
     g_free(px->data);
@@ -91,11 +92,11 @@ static void crop_to(struct image_px *px, int cw, int ch)
     px->height = ch;
 }
 
-enum kr_code image__jpeg_decode(const void *data, size_t n, int w, int h, int shrink,
-                                struct image_px *out, struct kr_err *err)
+enum kr_code image__jpeg_decode(const void *data, size_t n, const struct image_info *inf,
+                                int shrink, struct image_px *out, struct kr_err *err)
 {
     tjhandle tj = tjInitDecompress();
-    int ow, oh;
+    int w = inf->width, h = inf->height, ow, oh;
     unsigned char *pix = NULL;
     enum kr_code rc = KR_OK;
 

@@ -223,12 +223,11 @@ void image__set_direct_jpeg(int on)
     atomic_store(&direct_jpeg, on);
 }
 
-/* The direct JPEG path (image_jpeg.c) when it gives what the libvips
- * pipeline would: a plain JPEG whose DCT shrink alone reaches the size
- * asked for, no alpha wanted. Returns 1 if it handled the image (*code set). */
-static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
-                       const struct image_info *inf, const struct image_load_opts *o,
-                       struct image_px *out, enum kr_code *code, struct kr_err *err)
+/* The DCT shrink for the direct JPEG path (image_jpeg.c) when it gives
+ * what the libvips pipeline would: a plain JPEG whose DCT shrink alone
+ * reaches the size asked for, no alpha wanted; 0 when the path does not apply. */
+static int direct_shrink(const struct image_hdr *hdr, const struct image_info *inf,
+                         const struct image_load_opts *o)
 {
     int longest = inf->width > inf->height ? inf->width : inf->height;
     int shrink = jpeg_shrink_for(inf, shrink_target(o));
@@ -236,12 +235,16 @@ static int load_direct(const void *data, size_t n, const struct image_hdr *hdr,
     if (!hdr->plain_jpeg || o->keep_alpha || !atomic_load(&direct_jpeg) ||
         (o->max_side > 0 && longest / shrink > o->max_side))
         return 0;
-    *code = image__jpeg_decode(data, n, inf->width, inf->height, shrink, out, err);
-    if (*code == KR_OK && image__orient_rgb(out, hdr->orientation) != 0) {
-        image_px_release(out);
-        *code = kr_fail(err, KRS_OUT_OF_MEMORY, "no memory to turn the image");
-    }
-    return 1;
+    return shrink;
+}
+
+/* Turn the directly decoded pixels as the EXIF orientation says. */
+static enum kr_code orient_direct(struct image_px *out, int orientation, struct kr_err *err)
+{
+    if (image__orient_rgb(out, orientation) == 0)
+        return KR_OK;
+    image_px_release(out);
+    return kr_fail(err, KRS_OUT_OF_MEMORY, "no memory to turn the image");
 }
 
 enum kr_code image_load(const void *data, size_t n, const struct image_load_opts *opts,
@@ -252,6 +255,7 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
     struct image_hdr hdr;
     enum kr_code code;
     VipsImage *im;
+    int shrink;
 
     memset(out, 0, sizeof *out);
     if (opts)
@@ -259,8 +263,13 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
     code = image__probe(data, n, o.max_pixels, &inf, &hdr, err);
     if (code != KR_OK)
         return code;
-    if (load_direct(data, n, &hdr, &inf, &o, out, &code, err))
+    shrink = direct_shrink(&hdr, &inf, &o);
+    if (shrink) {
+        code = image__jpeg_decode(data, n, &inf, shrink, out, err);
+        if (code == KR_OK)
+            code = orient_direct(out, hdr.orientation, err);
         goto done;
+    }
     im = open_scaled(data, n, hdr.fmt, &inf, &o);
     if (!im)
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot open the image");

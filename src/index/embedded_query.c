@@ -221,7 +221,8 @@ struct qform {
 };
 
 struct query {
-    int n; /* forms: 1 + the probes, sorted by r (query_init) */
+    int hmax; /* the rule's largest Hamming distance */
+    int n;    /* forms: 1 + the probes, sorted by r (query_init) */
     struct qform f[1 + DEDUP_PROBES];
 };
 
@@ -241,7 +242,7 @@ static unsigned reach(const uint64_t *x, const struct query *Q, int hmax, int *d
 /* The scan proper: slots in [*pos, end) that some form reaches go to out
  * (at most cap); *pos moves past the slots looked at. Returns how many. */
 typedef size_t (*scan_fn)(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
-                          int hmax, size_t *out, size_t cap);
+                          size_t *out, size_t cap);
 
 /* Smallest Hamming distance from x to any form that can be within hmax,
  * all in registers (the exact per-form distances of the rare hits come from
@@ -265,8 +266,9 @@ static inline int min_reach(const uint64_t *x, const struct query *Q, int hmax)
 }
 
 static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
-                           int hmax, size_t *out, size_t cap)
+                           size_t *out, size_t cap)
 {
+    const int hmax = Q->hmax;
     size_t i = *pos, m = 0;
     for (; i < end && m < cap; i++)
         if (min_reach(hashes + i * EMB_WORDS, Q, hmax) <= hmax)
@@ -281,11 +283,11 @@ static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end, cons
  * words of the half), then the minimum over the forms is compared with
  * hmax. Exact distances of the few hits are recomputed by reach(). */
 __attribute__((target("avx512f,avx512vpopcntdq"))) static size_t
-scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q, int hmax,
-            size_t *out, size_t cap)
+scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q, size_t *out,
+            size_t cap)
 {
     __m512i f[1 + DEDUP_PROBES];
-    const __m512i lim = _mm512_set1_epi64(hmax);
+    const __m512i lim = _mm512_set1_epi64(Q->hmax);
     size_t i = *pos, m = 0;
 
     for (int k = 0; k < Q->n; k++)
@@ -305,7 +307,7 @@ scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query 
             out[m++] = i + 1;
     }
     *pos = i; /* an odd last entry, or room for one more hit only */
-    return m + scan_generic(hashes, pos, end, Q, hmax, out + m, cap - m);
+    return m + scan_generic(hashes, pos, end, Q, out + m, cap - m);
 }
 #endif
 
@@ -319,9 +321,10 @@ static scan_fn pick_scan(const struct emb_idx *e)
     return scan_generic;
 }
 
-static void query_init(const struct dedup_sig *q, struct query *Q)
+static void query_init(const struct dedup_sig *q, int hmax, struct query *Q)
 {
     int np = q->nprobes < 0 ? 0 : q->nprobes > DEDUP_PROBES ? DEDUP_PROBES : q->nprobes;
+    Q->hmax = hmax;
     Q->n = 1 + np;
     for (int i = 0; i < Q->n; i++) {
         struct qform *f = &Q->f[i];
@@ -339,18 +342,21 @@ static void query_init(const struct dedup_sig *q, struct query *Q)
 }
 
 /* An entry whose hash is within reach of some form: the forms that reach
- * it (bit mask) and the best approximate score among them. */
+ * it (bit mask; 0 once the entry is found gone), the best approximate
+ * score among them, and the largest certain lower / upper bound of any
+ * form's exact score. */
 struct cand {
     struct idx_hit h;
     unsigned forms;
+    float lo, hi;
 };
 
-/* Score slot i against the forms in `mask`: c->h gets the best
- * approximate score and its hash distance; *lo / *hi the largest certain
- * lower / upper bound of any form's exact score. */
+/* Score slot i against the forms in c->forms: c->h gets the best
+ * approximate score and its hash distance, c->lo / c->hi the bounds. */
 static void score_forms(const struct emb_idx *e, size_t i, const struct query *Q, const int *dist,
-                        struct cand *c, float *lo, float *hi)
+                        struct cand *c)
 {
+    float *lo = &c->lo, *hi = &c->hi;
     c->h.score = *lo = *hi = -2;
     for (int k = 0; k < Q->n; k++) {
         if (!(c->forms >> k & 1))
@@ -381,12 +387,11 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
         amb[worst] = *c;
 }
 
-/* Re-score the ambiguous candidates with exact descriptors. A source that
- * fails (not "gone") fails the query: a skipped candidate could be the
- * duplicate. */
-static enum kr_code rescore(const struct query *Q, float desc_min, idx_exact_fn exact, void *ctx,
-                            struct cand *amb, int namb, struct idx_hit *hits, int max, int *n,
-                            struct kr_err *err)
+/* Re-score the ambiguous candidates with exact descriptors (a candidate
+ * gone from the store meanwhile gets forms 0). A source that fails (not
+ * "gone") fails the query: a skipped candidate could be the duplicate. */
+static enum kr_code rescore(const struct query *Q, idx_exact_fn exact, void *ctx, struct cand *amb,
+                            int namb, struct kr_err *err)
 {
     float d[DEDUP_DESC_DIM];
 
@@ -395,23 +400,23 @@ static enum kr_code rescore(const struct query *Q, float desc_min, idx_exact_fn 
         if (got < 0)
             return kr_fail(err, KRS_EXACT_DESCRIPTOR_FAILED,
                            "duplicate check: reading a stored descriptor failed");
-        if (got > 0)
-            continue; /* gone from the store meanwhile */
+        if (got > 0) {
+            amb[i].forms = 0; /* gone from the store meanwhile */
+            continue;
+        }
         float best = -2;
         for (int k = 0; k < Q->n; k++)
             if (amb[i].forms >> k & 1)
                 best = fmaxf(best, dot_f(Q->f[k].desc, d));
         amb[i].h.score = best;
-        if (best >= desc_min)
-            heap_offer(hits, n, max, &amb[i].h);
     }
     return KR_OK;
 }
 
-enum kr_code idx__emb_find_dups(struct idx *ix, const struct dedup_sig *q,
-                               const struct dedup_rule *rule, struct idx_hit *hits, int max,
-                               int *nhits, struct kr_err *err)
+enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
+                                struct idx_hit *hits, int max, int *nhits, struct kr_err *err)
 {
+    const struct dedup_rule *rule = dq->rule;
     struct emb_idx *e = idx__emb_of(ix);
     struct cand amb[EMB_AMBIG_MAX];
     struct query Q;
@@ -422,27 +427,29 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct dedup_sig *q,
     void *ctx;
     enum kr_code rc = KR_OK;
 
-    query_init(q, &Q);
+    query_init(dq->sig, hmax, &Q);
     pthread_rwlock_rdlock(&e->lock);
     exact = e->exact;
     ctx = e->exact_ctx;
     for (size_t pos = 0; pos < e->n;) {
-        size_t m = scan(e->hashes, &pos, e->n, &Q, hmax, slots, EMB_SCAN_CHUNK);
+        size_t m = scan(e->hashes, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
         for (size_t j = 0; j < m; j++) {
             size_t i = slots[j];
             struct cand c = {.h = {.id = e->ids[i]}};
-            float lo, hi;
             c.forms = reach(e->hashes + i * EMB_WORDS, &Q, hmax, dist);
-            score_forms(e, i, &Q, dist, &c, &lo, &hi);
-            if (lo >= rule->desc_min)
+            score_forms(e, i, &Q, dist, &c);
+            if (c.lo >= rule->desc_min)
                 heap_offer(hits, &n, max, &c.h);
-            else if (exact && hi >= rule->desc_min)
+            else if (exact && c.hi >= rule->desc_min)
                 amb_offer(amb, &namb, &c);
         }
     }
     pthread_rwlock_unlock(&e->lock);
     if (namb)
-        rc = rescore(&Q, rule->desc_min, exact, ctx, amb, namb, hits, max, &n, err);
+        rc = rescore(&Q, exact, ctx, amb, namb, err);
+    for (int i = 0; i < namb && rc == KR_OK; i++)
+        if (amb[i].forms && amb[i].h.score >= rule->desc_min)
+            heap_offer(hits, &n, max, &amb[i].h);
     finish(hits, n);
     *nhits = rc ? 0 : n;
     return rc;

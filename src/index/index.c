@@ -85,10 +85,12 @@ enum kr_code idx_remove(struct idx *ix, int64_t id, struct kr_err *err)
     return ix->ops->remove(ix, id, err);
 }
 
-enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const struct dedup_rule *rule,
-                           struct idx_hit *hits, int max, int *nhits, struct kr_err *err)
+enum kr_code idx_find_dups(struct idx *ix, const struct idx_dup_query *dq, struct idx_hit *hits,
+                           int max, int *nhits, struct kr_err *err)
 {
     enum kr_code rc = check_out(ix, hits, max, nhits, err);
+    const struct dedup_sig *q = dq ? dq->sig : NULL;
+    const struct dedup_rule *rule = dq ? dq->rule : NULL;
 
     if (rc)
         return rc;
@@ -100,7 +102,7 @@ enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const stru
     rc = check_desc(q->desc, err);
     if (rc || max == 0)
         return rc;
-    return ix->ops->find_dups(ix, q, rule, hits, max, nhits, err);
+    return ix->ops->find_dups(ix, dq, hits, max, nhits, err);
 }
 
 enum kr_code idx_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits, int *nhits,

@@ -39,6 +39,12 @@ struct idx_hit {
     int hash_dist;  /* Hamming distance of the hashes */
 };
 
+/* A duplicate question: which entries does `rule` call duplicates of `sig`? */
+struct idx_dup_query {
+    const struct dedup_sig *sig;
+    const struct dedup_rule *rule;
+};
+
 struct idx;
 
 struct idx_ops {
@@ -51,9 +57,8 @@ struct idx_ops {
     /* Remove id; KR_ENOTFOUND if absent. */
     enum kr_code (*remove)(struct idx *ix, int64_t id, struct kr_err *err);
     /* Entries the rule calls duplicates of q, best (smallest distance) first, at most max. */
-    enum kr_code (*find_dups)(struct idx *ix, const struct dedup_sig *q,
-                              const struct dedup_rule *rule, struct idx_hit *hits, int max,
-                              int *nhits, struct kr_err *err);
+    enum kr_code (*find_dups)(struct idx *ix, const struct idx_dup_query *q, struct idx_hit *hits,
+                              int max, int *nhits, struct kr_err *err);
     /* Top-k entries by descriptor score, best first. */
     enum kr_code (*search)(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
                            int *nhits, struct kr_err *err);
@@ -81,8 +86,8 @@ const struct idx_ops *idx_backend(const char *name);
 enum kr_code idx_open(const char *backend, const char *opts, struct idx **out, struct kr_err *err);
 enum kr_code idx_add(struct idx *ix, int64_t id, const struct dedup_sig *sig, struct kr_err *err);
 enum kr_code idx_remove(struct idx *ix, int64_t id, struct kr_err *err);
-enum kr_code idx_find_dups(struct idx *ix, const struct dedup_sig *q, const struct dedup_rule *rule,
-                           struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
+enum kr_code idx_find_dups(struct idx *ix, const struct idx_dup_query *q, struct idx_hit *hits,
+                           int max, int *nhits, struct kr_err *err);
 enum kr_code idx_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits, int *nhits,
                         struct kr_err *err);
 int idx_contains(struct idx *ix, int64_t id);

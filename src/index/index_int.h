@@ -55,9 +55,8 @@ long idx__emb_slot(const struct emb_idx *e, int64_t id);
  * norm ||x - q/127||_2 rounded up to EMB_RESID_UNITs (at most 255). */
 uint8_t idx__emb_quantise(const float *x, int8_t *q);
 
-enum kr_code idx__emb_find_dups(struct idx *ix, const struct dedup_sig *q,
-                               const struct dedup_rule *rule, struct idx_hit *hits, int max,
-                               int *nhits, struct kr_err *err);
+enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
+                                struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
 enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
                             int *nhits, struct kr_err *err);
 

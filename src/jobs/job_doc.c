@@ -137,8 +137,9 @@ enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *er
         else if (json_is_object(json_object_get(doc, "error")))
             items[i].error = json_object_get(doc, "error");
     }
-    rc = jb->kind->finish(jb->kind->ctx, jb->id, jb->params, jb->items, items, jb->total, result,
-                          err);
+    rc = jb->kind->finish(jb->kind->ctx,
+                          &(struct jobs_finished){jb->id, jb->params, jb->items, items, jb->total},
+                          result, err);
     free(items);
     return rc;
 }

@@ -175,8 +175,8 @@ static void run_item(struct jobs *j, struct task *t)
     struct job *jb = t->jb;
     struct kr_err err = {0}, perr = {0};
     json_t *result = NULL, *doc, *item = json_array_get(jb->items, t->index);
-    enum kr_code rc =
-        jb->kind->run_item(jb->kind->ctx, jb->id, jb->params, t->index, item, &result, &err);
+    struct jobs_work_item w = {jb->id, jb->params, t->index, item};
+    enum kr_code rc = jb->kind->run_item(jb->kind->ctx, &w, &result, &err);
 
     if (rc != KR_OK) {
         json_decref(result);
@@ -355,9 +355,11 @@ void jobs_unreserve(struct jobs *j, const char *owner)
         admit_leave(j->admit, owner ? owner : "");
 }
 
-enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, json_t *params,
-                         json_t *items, char id[JOBS_ID_LEN], struct kr_err *err)
+enum kr_code jobs_submit(struct jobs *j, const struct jobs_submit_req *req, char id[JOBS_ID_LEN],
+                         struct kr_err *err)
 {
+    const char *owner = req->owner, *kind = req->kind;
+    json_t *params = req->params, *items = req->items;
     const struct jobs_kind *k = find_kind(j, kind ? kind : "");
     struct job *jb = NULL;
     enum kr_code rc;

@@ -57,21 +57,36 @@ struct jobs_item {
                                      {"code", "kind", "message"}; NULL otherwise */
 };
 
+/* One item of a job to work on: the job's params and its item `index`. */
+struct jobs_work_item {
+    const char *job_id;
+    json_t *params;
+    size_t index;
+    json_t *item;
+};
+
+/* A job whose items have all finished. inputs: the submitted items;
+ * items[i] (n of them, one per input): how item i ended. */
+struct jobs_finished {
+    const char *job_id;
+    json_t *params;
+    json_t *inputs;
+    const struct jobs_item *items;
+    size_t n;
+};
+
 struct jobs_kind {
     const char *name; /* stable: it is persisted with every job */
     void *ctx;        /* handed back to both callbacks */
-    /* Work on item `index`. On success *result (may stay NULL) is a new
+    /* Work on one item. On success *result (may stay NULL) is a new
      * reference kept as the item's result. On failure only this item is
      * marked failed, with err as its error; it is not retried. */
-    enum kr_code (*run_item)(void *ctx, const char *job_id, json_t *params, size_t index,
-                             json_t *item, json_t **result, struct kr_err *err);
-    /* Called once every item has finished. inputs: the submitted items;
-     * items[i] (n of them, one per input): how item i ended. *result (new
-     * reference) becomes the job's result; a failure marks the job failed.
-     * May run again after a restart if the process died inside it. NULL: the
-     * job result is null. */
-    enum kr_code (*finish)(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                           const struct jobs_item *items, size_t n, json_t **result,
+    enum kr_code (*run_item)(void *ctx, const struct jobs_work_item *w, json_t **result,
+                             struct kr_err *err);
+    /* Called once every item has finished. *result (new reference) becomes
+     * the job's result; a failure marks the job failed. May run again after
+     * a restart if the process died inside it. NULL: the job result is null. */
+    enum kr_code (*finish)(void *ctx, const struct jobs_finished *f, json_t **result,
                            struct kr_err *err);
 };
 
@@ -100,12 +115,20 @@ void jobs_set_admission(struct jobs *j, struct admit *a);
 enum kr_code jobs_reserve(struct jobs *j, const char *owner, struct kr_err *err);
 void jobs_unreserve(struct jobs *j, const char *owner);
 
-/* Queue a job for owner (the client it counts against; NULL = anonymous),
- * who must hold a reservation when an admission is set; the job keeps it
- * until it ends, and a failed submit gives it back. items: a non-empty array.
+/* A job to queue: owner is the client it counts against (NULL = anonymous),
+ * kind the name of one jobs_register() added, items a non-empty array. */
+struct jobs_submit_req {
+    const char *owner;
+    const char *kind;
+    json_t *params;
+    json_t *items;
+};
+
+/* Queue a job. The owner must hold a reservation when an admission is set;
+ * the job keeps it until it ends, and a failed submit gives it back.
  * id receives the new job's id. */
-enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, json_t *params,
-                         json_t *items, char id[JOBS_ID_LEN], struct kr_err *err);
+enum kr_code jobs_submit(struct jobs *j, const struct jobs_submit_req *req, char id[JOBS_ID_LEN],
+                         struct kr_err *err);
 
 /* The client view of a job:
  *   {"job_id", "kind", "status": "queued"|"running"|"done"|"failed",

@@ -50,9 +50,10 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
  * A lookup that fails (anything but KR_ENOTFOUND) fails the check: it
  * could have been the duplicate. */
 static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedup_sig *sig,
-                              int top_k, struct repo_match *out, int max, int *n,
-                              struct kr_err *err)
+                              int top_k, struct repo_ingest_res *res, struct kr_err *err)
 {
+    struct repo_match *out = res->matches;
+    int max = (int)(sizeof res->matches / sizeof res->matches[0]), *n = &res->nmatches;
     struct idx_hit hits[16];
     struct store_image img;
     struct kr_err e = {0};
@@ -72,7 +73,7 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
     } else if (rc != KR_ENOTFOUND) {
         return rc;
     }
-    rc = idx_find_dups(r->idx, sig, &r->rule, hits, 16, &nh, err);
+    rc = idx_find_dups(r->idx, &(struct idx_dup_query){sig, &r->rule}, hits, 16, &nh, err);
     for (int i = 0; !rc && i < nh && *n < top_k; i++) {
         if (hits[i].id == exact)
             continue;
@@ -155,7 +156,7 @@ static enum kr_code commit_image(struct repo *r, struct store_image *img, struct
 static enum kr_code check_dups(struct repo *r, const char *sha, const struct dedup_sig *sig,
                                int top_k, struct repo_ingest_res *res, struct kr_err *err)
 {
-    enum kr_code rc = find_dups(r, sha, sig, top_k, res->matches, 16, &res->nmatches, err);
+    enum kr_code rc = find_dups(r, sha, sig, top_k, res, err);
     if (rc == KR_OK && res->nmatches > 0) {
         res->duplicate = 1;
         atomic_fetch_add(&r->dups_found, 1);
@@ -170,14 +171,19 @@ static enum kr_code check_dups(struct repo *r, const char *sha, const struct ded
  * (r->idx_adds moved): a full index scan inside the global lock would
  * serialise every upload. Then the row is committed and the blob published.
  */
-static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req, const char *sha,
+static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req,
                               const struct dedup_sig *sig, const struct image_info *info,
                               struct repo_ingest_res *res, struct kr_err *err)
 {
     int top_k = req->top_k < 1 ? 1 : req->top_k;
     long long adds = atomic_load(&r->idx_adds); /* before the first check */
     enum kr_code rc = KR_OK;
+    char sha[65];
 
+    if (req->sha256 && strlen(req->sha256) == 64)
+        util_strlcpy(sha, req->sha256, sizeof sha);
+    else
+        util_sha256_hex(req->data, req->len, sha);
     if (req->check_duplicate && ((rc = check_dups(r, sha, sig, top_k, res, err)) || res->duplicate))
         return rc;
     fill_row(r, req, sha, sig, info, &res->image);
@@ -206,7 +212,6 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
 {
     struct dedup_sig sig;
     struct image_info info;
-    char sha[65];
     enum kr_code rc;
 
     memset(res, 0, sizeof *res);
@@ -215,28 +220,13 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
     rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, &info, err);
     if (rc)
         return rc;
-    if (req->sha256 && strlen(req->sha256) == 64)
-        util_strlcpy(sha, req->sha256, sizeof sha);
-    else
-        util_sha256_hex(req->data, req->len, sha);
-    return store_new(r, req, sha, &sig, &info, res, err);
+    return store_new(r, req, &sig, &info, res, err);
 }
 
-enum kr_code repo_check(struct repo *r, const void *data, size_t len, int top_k,
-                        struct repo_match *matches, int max, int *n, struct kr_err *err)
+enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, struct repo_match *hits,
+                         int *n, struct kr_err *err)
 {
-    struct dedup_sig sig;
-    char sha[65];
-    enum kr_code rc = dedup_compute_bytes(data, len, r->cfg->max_pixels, &sig, NULL, err);
-    if (rc)
-        return rc;
-    util_sha256_hex(data, len, sha);
-    return find_dups(r, sha, &sig, top_k < 1 ? 1 : top_k, matches, max, n, err);
-}
-
-enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k,
-                         struct repo_match *hits, int *n, struct kr_err *err)
-{
+    int top_k = req->top_k;
     struct dedup_sig sig;
     struct idx_hit ih[64];
     struct store_image img;
@@ -246,7 +236,7 @@ enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k
     *n = 0;
     if (top_k < 1 || top_k > 64)
         return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and 64");
-    rc = dedup_compute_bytes(data, len, r->cfg->max_pixels, &sig, NULL, err);
+    rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, NULL, err);
     if (!rc)
         rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);
     for (int i = 0; !rc && i < nh; i++) {
@@ -264,17 +254,17 @@ enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k
 static enum kr_code find_by_url(struct repo *r, const char *url, struct store_image *img,
                                 struct kr_err *err)
 {
-    char bucket[64], key[256];
+    struct repo_object o;
     struct kr_err e = {0};
     enum kr_code rc = repo__found(store_image_find_url(r->store, url, img, &e), &e, err,
                                   "looking up the image");
 
     if (rc != KR_ENOTFOUND)
         return rc;
-    rc = repo_parse_url(r, url, bucket, sizeof bucket, key, sizeof key, err);
+    rc = repo_parse_url(r, url, &o, err);
     if (rc)
         return rc;
-    rc = repo__found(store_image_find_key(r->store, bucket, key, img, &e), &e, err,
+    rc = repo__found(store_image_find_key(r->store, o.bucket, o.key, img, &e), &e, err,
                      "looking up the image");
     if (rc == KR_ENOTFOUND)
         return kr_fail(err, KRS_NOT_FOUND, "no stored image has this URL");

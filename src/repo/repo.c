@@ -327,9 +327,11 @@ int repo_own_url(struct repo *r, const char *url)
     return url && own_files_path(r, url) != NULL;
 }
 
-enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
-                            size_t klen, struct kr_err *err)
+enum kr_code repo_parse_url(struct repo *r, const char *url, struct repo_object *out,
+                            struct kr_err *err)
 {
+    char *bucket = out->bucket, *key = out->key;
+    size_t blen = sizeof out->bucket, klen = sizeof out->key;
     const char *p;
 
     if (!url || !*url)
@@ -352,11 +354,11 @@ enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, 
 
 enum kr_code repo_read_url(struct repo *r, const char *url, struct buf *out, struct kr_err *err)
 {
-    char bucket[64], key[256];
-    enum kr_code rc = repo_parse_url(r, url, bucket, sizeof bucket, key, sizeof key, err);
+    struct repo_object o;
+    enum kr_code rc = repo_parse_url(r, url, &o, err);
     if (rc)
         return rc;
-    return blob_get(r->blob, bucket, key, out, err);
+    return blob_get(r->blob, o.bucket, o.key, out, err);
 }
 
 enum kr_code repo_get_file(struct repo *r, const char *bucket, const char *key, struct buf *out,

@@ -83,13 +83,16 @@ struct repo_ingest_res {
 enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
                          struct repo_ingest_res *res, struct kr_err *err);
 
-/* Signature + the duplicates it would have, without storing anything. */
-enum kr_code repo_check(struct repo *r, const void *data, size_t len, int top_k,
-                        struct repo_match *matches, int max, int *n, struct kr_err *err);
+/* A similarity search: the photo's bytes and how many hits at most. */
+struct repo_search_req {
+    const void *data;
+    size_t len;
+    int top_k; /* 1..64 */
+};
 
-/* Top-k similar stored images by descriptor score. */
-enum kr_code repo_search(struct repo *r, const void *data, size_t len, int top_k,
-                         struct repo_match *hits, int *n, struct kr_err *err);
+/* Top-k similar stored images by descriptor score (hits has room for top_k). */
+enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, struct repo_match *hits,
+                         int *n, struct kr_err *err);
 
 /* Delete the image whose public URL (or "bucket/key") is exactly `url`.
  * KR_ENOTFOUND if no stored image has it; KR_EINVAL if it is not a Karat URL. */
@@ -102,10 +105,15 @@ enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image
  * the path prefix of KARAT_PUBLIC_URL or of the listen address's base. A
  * URL naming any other host is not Karat's, whatever its path says. */
 int repo_own_url(struct repo *r, const char *url);
+/* A stored object's name: what a file URL points at. */
+struct repo_object {
+    char bucket[64];
+    char key[256];
+};
 /* URL -> (bucket, key) if repo_own_url(url), or url is a bare "bucket/key";
  * KR_EINVAL "not_karat_url" otherwise. */
-enum kr_code repo_parse_url(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
-                            size_t klen, struct kr_err *err);
+enum kr_code repo_parse_url(struct repo *r, const char *url, struct repo_object *out,
+                            struct kr_err *err);
 /* Public URL of an object. */
 void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
 /* A fresh server-generated key: UTC "YYYYmmddHHMMSS", 6 digits of

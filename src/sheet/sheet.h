@@ -239,22 +239,30 @@ enum sheet_fill_mode {
     SHEET_FILL_APPEND,      /* write after the last non-empty data row */
 };
 
-/* Fill a seller-uploaded template (xlsx bytes) in place: find the data sheet
+/* A fill of a seller-uploaded template: its xlsx bytes (only read), the
+ * limits they are read within (NULL = defaults), the rows and the mode. */
+struct sheet_fill_req {
+    const void *xlsx;
+    size_t n;
+    const struct sheet_tpl_limits *lim;
+    const json_t *rows;
+    enum sheet_fill_mode mode;
+};
+
+/* Fill a seller-uploaded template (req->xlsx) in place: find the data sheet
  * (by the schema's sheet names, else its index), map the header row to
  * columns (exact, alias, then case/space-insensitive; Meesho-style
  * "Name\n\nhelp text" headers are cut at the blank line), write rows as
  * inline strings into existing styled cells or new ones. Template columns
  * the schema does not know are never touched. The new workbook goes into
  * out (replacing its contents). *missing (may be NULL) gets a new array of
- * the schema's column names the template lacks. xlsx is only read. Bad or
- * hostile files fail with KR_EINVAL "bad_template" (a part with a DOCTYPE,
- * malformed XML or zip, encrypted entries) or KR_ELIMIT
- * "template_too_large" (lim, NULL = defaults); memory stays within a small
- * multiple of the worksheet's and shared strings' sizes. */
-enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                 const struct sheet_tpl_limits *lim, const json_t *rows,
-                                 enum sheet_fill_mode mode, struct buf *out, json_t **missing,
-                                 struct kr_err *err);
+ * the schema's column names the template lacks. Bad or hostile files fail
+ * with KR_EINVAL "bad_template" (a part with a DOCTYPE, malformed XML or
+ * zip, encrypted entries) or KR_ELIMIT "template_too_large" (req->lim);
+ * memory stays within a small multiple of the worksheet's and shared
+ * strings' sizes. */
+enum kr_code sheet_template_fill(const struct sheet_schema *s, const struct sheet_fill_req *req,
+                                 struct buf *out, json_t **missing, struct kr_err *err);
 /* Clear the data rows of the template's data sheet (values and formulas
  * removed from every row from the first data row on; cell styles kept). */
 enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,

@@ -384,14 +384,13 @@ static enum kr_code assemble(struct fill *f, struct buf *xml)
     return rc;
 }
 
-static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n,
-                        const struct sheet_tpl_limits *lim, const json_t *rows,
-                        enum sheet_fill_mode mode, struct buf *out, json_t *missing,
-                        struct kr_err *err)
+static enum kr_code run(const struct sheet_schema *s, const struct sheet_fill_req *req,
+                        struct buf *out, json_t *missing, struct kr_err *err)
 {
-    struct fill f = {.s = s, .rows = rows, .nrows = json_array_size(rows), .mode = mode};
+    struct fill f = {
+        .s = s, .rows = req->rows, .nrows = json_array_size(req->rows), .mode = req->mode};
     struct buf xml = {0};
-    enum kr_code rc = sheet__tpl_open(&f.t, s, xlsx, n, lim, err);
+    enum kr_code rc = sheet__tpl_open(&f.t, s, req->xlsx, req->n, req->lim, err);
 
     buf_init(&f.body, 0);
     buf_init(&f.tmp, 0);
@@ -417,18 +416,16 @@ static enum kr_code run(const struct sheet_schema *s, const void *xlsx, size_t n
     return rc;
 }
 
-enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx, size_t n,
-                                 const struct sheet_tpl_limits *lim, const json_t *rows,
-                                 enum sheet_fill_mode mode, struct buf *out, json_t **missing,
-                                 struct kr_err *err)
+enum kr_code sheet_template_fill(const struct sheet_schema *s, const struct sheet_fill_req *req,
+                                 struct buf *out, json_t **missing, struct kr_err *err)
 {
     json_t *m = missing ? json_array() : NULL;
     enum kr_code rc;
     if (missing)
         *missing = NULL;
-    if (!json_is_array(rows))
+    if (!json_is_array(req->rows))
         return kr_fail(err, KRS_BAD_ROWS, "rows must be an array");
-    rc = run(s, xlsx, n, lim, rows, mode, out, m, err);
+    rc = run(s, req, out, m, err);
     if (rc || !missing)
         json_decref(m);
     else
@@ -441,7 +438,8 @@ enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx
                                   struct kr_err *err)
 {
     json_t *none = json_array();
-    enum kr_code rc = none ? run(s, xlsx, n, lim, none, SHEET_FILL_REPLACE, out, NULL, err)
+    struct sheet_fill_req req = {xlsx, n, lim, none, SHEET_FILL_REPLACE};
+    enum kr_code rc = none ? run(s, &req, out, NULL, err)
                            : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     json_decref(none);
     return rc;

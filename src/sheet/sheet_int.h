@@ -121,9 +121,11 @@ void sheet__xml_sheet_release(struct xml_sheet *sh);
 
 /* ---- the xlsx package (sheet_zip.c) ---- */
 
+#define SHEET__PART_MAX 512 /* bytes of a part name in the package, with its NUL */
+
 struct tpl {
     void *za, *src;       /* zip_t, zip_source_t */
-    char part[512];       /* worksheet part of the data sheet, "xl/worksheets/sheet3.xml" */
+    char part[SHEET__PART_MAX]; /* worksheet part of the data sheet, "xl/worksheets/sheet3.xml" */
     long long part_index; /* its zip index */
     char **sst;           /* shared strings (plain text) */
     size_t nsst;
@@ -150,8 +152,8 @@ enum kr_code sheet__tpl_xml_check(const struct buf *b, const char *name, struct 
 /* From workbook.xml and its relationships: the data sheet's worksheet part
  * name, and the shared strings part name (sst keeps its value if none). */
 enum kr_code sheet__tpl_find_sheet(const struct buf *wb, const struct buf *rels,
-                            const struct sheet_schema *s, char *part, size_t pn, char *sst,
-                            size_t sn, struct kr_err *err);
+                                   const struct sheet_schema *s, char part[SHEET__PART_MAX],
+                                   char sst[SHEET__PART_MAX], struct kr_err *err);
 /* The shared strings part raw (named name) into t->sst, streamed. */
 enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
                           struct kr_err *err);

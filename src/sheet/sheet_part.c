@@ -205,9 +205,10 @@ static void read_rels(xmlDocPtr rels, const char *rid, char *part, size_t pn, ch
 }
 
 enum kr_code sheet__tpl_find_sheet(const struct buf *wbx, const struct buf *relx,
-                            const struct sheet_schema *s, char *part, size_t pn, char *sst,
-                            size_t sn, struct kr_err *err)
+                                   const struct sheet_schema *s, char part[SHEET__PART_MAX],
+                                   char sst[SHEET__PART_MAX], struct kr_err *err)
 {
+    const size_t pn = SHEET__PART_MAX, sn = SHEET__PART_MAX;
     xmlDocPtr wb = NULL, rels = NULL;
     char *rid = NULL;
     enum kr_code rc = sheet__tpl_xml_check(wbx, "xl/workbook.xml", err);

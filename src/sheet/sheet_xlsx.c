@@ -60,9 +60,15 @@ static const char *cell_text(struct xw *x, const char *t)
     return (const char *)x->tmp.data;
 }
 
-static void put_cell(struct xw *x, lxw_worksheet *ws, int row, int col, const char *t, int numeric,
-                     lxw_format *f)
+/* How a cell is written: text; a number when the text is one (else text);
+ * a header label (bold text). */
+enum cell_kind { CELL_TEXT, CELL_NUMBER, CELL_HEADER };
+
+static void put_cell(struct xw *x, lxw_worksheet *ws, int row, int col, const char *t,
+                     enum cell_kind kind)
 {
+    int numeric = kind == CELL_NUMBER;
+    lxw_format *f = kind == CELL_HEADER ? x->bold : NULL;
     double d;
     lxw_error e;
     if (!t || !*t)
@@ -82,13 +88,13 @@ static void write_header_area(struct xw *x)
     for (int r = 1; r < s->first_data_row; r++) {
         for (size_t i = 0; i < s->npre; i++)
             for (size_t j = 0; s->pre[i].row == r && j < s->pre[i].ncells; j++)
-                put_cell(x, x->data, r - 1, (int)j, s->pre[i].cells[j], 0, NULL);
+                put_cell(x, x->data, r - 1, (int)j, s->pre[i].cells[j], CELL_TEXT);
         for (size_t c = 0; c < s->ncols; c++) {
             const struct sheet_column *col = &s->cols[c];
             if (r == s->label_row)
-                put_cell(x, x->data, r - 1, (int)c, col->label ? col->label : col->name, 0, NULL);
+                put_cell(x, x->data, r - 1, (int)c, col->label ? col->label : col->name, CELL_TEXT);
             else if (r == s->header_row)
-                put_cell(x, x->data, r - 1, (int)c, col->name, 0, x->bold);
+                put_cell(x, x->data, r - 1, (int)c, col->name, CELL_HEADER);
         }
     }
 }
@@ -102,7 +108,8 @@ static void write_rows(struct xw *x, const json_t *rows)
         int r = x->s->first_data_row - 1 + (int)i;
         for (size_t c = 0; c < x->s->ncols && !x->lerr; c++) {
             const struct sheet_column *col = &x->s->cols[c];
-            put_cell(x, x->data, r, (int)c, sheet__row_text(row, col->name), col->numeric, NULL);
+            put_cell(x, x->data, r, (int)c, sheet__row_text(row, col->name),
+                     col->numeric ? CELL_NUMBER : CELL_TEXT);
         }
     }
 }
@@ -129,7 +136,7 @@ static void write_lists(struct xw *x, const int *list_col)
     for (size_t r = 0; r < longest; r++)
         for (size_t c = 0; c < x->s->ncols; c++)
             if (list_col[c] >= 0 && r < x->s->cols[c].nallowed)
-                put_cell(x, x->lists, (int)r, list_col[c], x->s->cols[c].allowed[r], 0, NULL);
+                put_cell(x, x->lists, (int)r, list_col[c], x->s->cols[c].allowed[r], CELL_TEXT);
 }
 
 static void add_dropdown(struct xw *x, size_t c, int list_col, int last_row)

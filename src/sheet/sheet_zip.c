@@ -134,7 +134,7 @@ static enum kr_code open_zip(struct tpl *t, const void *data, size_t n, struct k
 static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, struct kr_err *err)
 {
     struct buf wbx, relx, raw;
-    char sst[512] = "xl/sharedStrings.xml";
+    char sst[SHEET__PART_MAX] = "xl/sharedStrings.xml";
     zip_int64_t idx;
     enum kr_code rc = read_named(t->za, "xl/workbook.xml", &wbx, NULL, err);
 
@@ -142,7 +142,7 @@ static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, stru
         return rc;
     rc = read_named(t->za, "xl/_rels/workbook.xml.rels", &relx, NULL, err);
     if (!rc) {
-        rc = sheet__tpl_find_sheet(&wbx, &relx, s, t->part, sizeof t->part, sst, sizeof sst, err);
+        rc = sheet__tpl_find_sheet(&wbx, &relx, s, t->part, sst, err);
         buf_release(&relx);
     }
     buf_release(&wbx);

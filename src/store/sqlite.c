@@ -253,16 +253,13 @@ static enum kr_code sq_open(const char *location, struct store **out, struct kr_
 
 /* ---- documents ------------------------------------------------------------- */
 
-/* Begin statement id and bind (ns, key) to ?1, ?2 (key may be NULL). */
-static enum kr_code doc_begin(struct store *s, enum sq_stmt id, const char *ns, const char *key,
-                              struct sq_conn **c, sqlite3_stmt **st, struct kr_err *err)
+/* Bind (ns, key) to ?1, ?2 of a begun document statement (key may be NULL). */
+static enum kr_code doc_bind(sqlite3_stmt *st, const char *ns, const char *key, struct kr_err *err)
 {
-    enum kr_code rc = store_sq_begin(s, id, c, st, err);
+    enum kr_code rc = store_sq_bind_text(st, 1, ns, STORE_DOC_NS_MAX, err);
 
-    if (!rc)
-        rc = store_sq_bind_text(*st, 1, ns, STORE_DOC_NS_MAX, err);
     if (!rc && key)
-        rc = store_sq_bind_text(*st, 2, key, STORE_DOC_KEY_MAX, err);
+        rc = store_sq_bind_text(st, 2, key, STORE_DOC_KEY_MAX, err);
     return rc;
 }
 
@@ -271,8 +268,10 @@ static enum kr_code sq_doc_put(struct store *s, const char *ns, const char *key,
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    enum kr_code rc = doc_begin(s, SQ_DOC_PUT, ns, key, &c, &st, err);
+    enum kr_code rc = store_sq_begin(s, SQ_DOC_PUT, &c, &st, err);
 
+    if (!rc)
+        rc = doc_bind(st, ns, key, err);
     if (!rc)
         rc = store_sq_bind_text(st, 3, json, STORE_DOC_JSON_MAX, err);
     if (!rc)
@@ -288,9 +287,11 @@ static enum kr_code sq_doc_get(struct store *s, const char *ns, const char *key,
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    enum kr_code rc = doc_begin(s, SQ_DOC_GET, ns, key, &c, &st, err);
+    enum kr_code rc = store_sq_begin(s, SQ_DOC_GET, &c, &st, err);
     int step;
 
+    if (!rc)
+        rc = doc_bind(st, ns, key, err);
     if (rc)
         goto out;
     step = sqlite3_step(st);
@@ -319,8 +320,10 @@ static enum kr_code sq_doc_delete(struct store *s, const char *ns, const char *k
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    enum kr_code rc = doc_begin(s, SQ_DOC_DELETE, ns, key, &c, &st, err);
+    enum kr_code rc = store_sq_begin(s, SQ_DOC_DELETE, &c, &st, err);
 
+    if (!rc)
+        rc = doc_bind(st, ns, key, err);
     if (!rc)
         rc = store_sq_run(c->db, st, "delete document", err);
     if (!rc && sqlite3_changes(c->db) == 0)
@@ -335,9 +338,11 @@ static enum kr_code sq_doc_each(struct store *s, const char *ns,
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    enum kr_code rc = doc_begin(s, SQ_DOC_EACH, ns, NULL, &c, &st, err);
+    enum kr_code rc = store_sq_begin(s, SQ_DOC_EACH, &c, &st, err);
     int step = SQLITE_DONE;
 
+    if (!rc)
+        rc = doc_bind(st, ns, NULL, err);
     if (rc)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -101,15 +101,16 @@ static enum kr_code x_tables(struct studio_bg *bg, struct kr_err *err)
     return KR_OK;
 }
 
-/* Colour of the background in cell (cx, cy). The cell's per-channel median
- * must lie within `tol` of the prediction (so a cell the piece mostly covers
- * is refused, and a pale piece cannot drag the estimate along cell by cell);
- * the estimate is then the mean of the pixels within `near` of the median.
- * Returns 1 when the cell was accepted. */
-static int cell_estimate(const struct image_px *px, const struct studio_bg *bg, int cx, int cy,
-                         const float pred[3], double tol, double near, float out[3])
+/* Colour of the background in cell number `cell` (cy * gw + cx). The
+ * cell's per-channel median must lie within `tol` of the prediction (so a
+ * cell the piece mostly covers is refused, and a pale piece cannot drag the
+ * estimate along cell by cell); the estimate is then the mean of the pixels
+ * within bg->lo of the median. Returns 1 when the cell was accepted. */
+static int cell_estimate(const struct image_px *px, const struct studio_bg *bg, int cell,
+                         const float pred[3], double tol, float out[3])
 {
-    int x0 = cx * bg->cell, y0 = cy * bg->cell;
+    double near = bg->lo;
+    int x0 = cell % bg->gw * bg->cell, y0 = cell / bg->gw * bg->cell;
     int x1 = x0 + bg->cell < bg->w ? x0 + bg->cell : bg->w;
     int y1 = y0 + bg->cell < bg->h ? y0 + bg->cell : bg->h;
     unsigned hist[3][256];
@@ -197,7 +198,7 @@ static void grow_cells(const struct image_px *px, struct studio_bg *bg, unsigned
             if (cx && cy && cx < gw - 1 && cy < gh - 1)
                 continue;
             surface_cell(bg, cx, cy, pred);
-            if (cell_estimate(px, bg, cx, cy, pred, bg->hi, bg->lo, est)) {
+            if (cell_estimate(px, bg, cy * gw + cx, pred, bg->hi, est)) {
                 for (int k = 0; k < 3; k++)
                     bg->corr[(cy * gw + cx) * 3 + k] = est[k] - pred[k];
                 st[cy * gw + cx] = CELL_KNOWN;
@@ -212,7 +213,7 @@ static void grow_cells(const struct image_px *px, struct studio_bg *bg, unsigned
                 if (*c == CELL_KNOWN || *c == CELL_NEW || *c >= CELL_PIECE + 3 ||
                     !predict(bg, st, cx, cy, pred))
                     continue;
-                if (!cell_estimate(px, bg, cx, cy, pred, tol, bg->lo, est)) {
+                if (!cell_estimate(px, bg, cy * gw + cx, pred, tol, est)) {
                     *c = *c < CELL_PIECE ? CELL_PIECE : *c + 1; /* at most three tries */
                     continue;
                 }

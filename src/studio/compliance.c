@@ -220,10 +220,13 @@ static void check_format(const struct rules *r, const struct image_info *in, jso
               "the image has an alpha channel; flatten it onto white");
 }
 
-enum kr_code studio_check_image(const void *data, size_t n, const char *marketplace,
-                                long long max_pixels, json_t **report, int *ok, struct kr_err *err)
+enum kr_code studio_check_image(const struct studio_check_req *req, json_t **report, int *ok,
+                                struct kr_err *err)
 {
-    const struct rules *r = find_rules(marketplace ? marketplace : STUDIO_MARKETPLACE);
+    const void *data = req->data;
+    size_t n = req->n;
+    long long max_pixels = req->max_pixels;
+    const struct rules *r = find_rules(req->marketplace ? req->marketplace : STUDIO_MARKETPLACE);
     struct image_info in;
     struct image_load_opts lo = {.max_side = ANALYSE_MAX, .max_pixels = max_pixels};
     struct image_px px = {0};

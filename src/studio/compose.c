@@ -195,9 +195,10 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
 
 static pthread_mutex_t draw_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void arrow_head(cairo_t *cr, double x, double y, double dx, double dy, double len,
-                       double half)
+/* An arrow head at (x, y) pointing along (dx, dy), sized for a canvas of `side` pixels. */
+static void arrow_head(cairo_t *cr, double x, double y, double dx, double dy, double side)
 {
+    double len = HEAD_LEN * side, half = HEAD_W * side;
     cairo_move_to(cr, x, y);
     cairo_line_to(cr, x - dx * len - dy * half, y - dy * len + dx * half);
     cairo_line_to(cr, x - dx * len + dy * half, y - dy * len - dx * half);
@@ -209,13 +210,13 @@ static void arrow_head(cairo_t *cr, double x, double y, double dx, double dy, do
 static void arrow(cairo_t *cr, double x0, double y0, double x1, double y1, double side)
 {
     double len = hypot(x1 - x0, y1 - y0), dx = (x1 - x0) / len, dy = (y1 - y0) / len;
-    double hl = HEAD_LEN * side, hw = HEAD_W * side;
+    double hl = HEAD_LEN * side;
     cairo_set_line_width(cr, LINE_W * side);
     cairo_move_to(cr, x0 + dx * hl * 0.8, y0 + dy * hl * 0.8);
     cairo_line_to(cr, x1 - dx * hl * 0.8, y1 - dy * hl * 0.8);
     cairo_stroke(cr);
-    arrow_head(cr, x1, y1, dx, dy, hl, hw);
-    arrow_head(cr, x0, y0, -dx, -dy, hl, hw);
+    arrow_head(cr, x1, y1, dx, dy, side);
+    arrow_head(cr, x0, y0, -dx, -dy, side);
 }
 
 static void extension(cairo_t *cr, double x0, double y0, double x1, double y1, double side)
@@ -231,24 +232,35 @@ static void extension(cairo_t *cr, double x0, double y0, double x1, double y1, d
     cairo_restore(cr);
 }
 
-/* Draw `text` with its left-top at (x, y); returns its size. With measure_only, only measures. */
-static void label(cairo_t *cr, const char *text, double px, double x, double y, int measure_only,
-                  double *tw, double *th)
+/* `text` laid out in the label font, px pixels high (g_object_unref it). */
+static PangoLayout *label_layout(cairo_t *cr, const char *text, double px)
 {
     PangoLayout *lay = pango_cairo_create_layout(cr);
     PangoFontDescription *fd = pango_font_description_from_string(FONT " Bold");
-    int w, h;
     pango_font_description_set_absolute_size(fd, px * PANGO_SCALE);
     pango_layout_set_font_description(lay, fd);
     pango_layout_set_text(lay, text, -1);
+    pango_font_description_free(fd);
+    return lay;
+}
+
+/* The size `text` takes as a label. */
+static void label_size(cairo_t *cr, const char *text, double px, double *tw, double *th)
+{
+    PangoLayout *lay = label_layout(cr, text, px);
+    int w, h;
     pango_layout_get_pixel_size(lay, &w, &h);
     *tw = w;
     *th = h;
-    if (!measure_only) {
-        cairo_move_to(cr, x, y);
-        pango_cairo_show_layout(cr, lay);
-    }
-    pango_font_description_free(fd);
+    g_object_unref(lay);
+}
+
+/* Draw `text` with its left-top at (x, y). */
+static void label(cairo_t *cr, const char *text, double px, double x, double y)
+{
+    PangoLayout *lay = label_layout(cr, text, px);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, lay);
     g_object_unref(lay);
 }
 
@@ -268,17 +280,17 @@ static void draw(cairo_t *cr, int side, const struct studio_box *b, const char *
     extension(cr, b->x1, b->y1 + 0.2 * gap, b->x1, yw + 0.4 * gap, side);
     cairo_set_source_rgb(cr, INK, INK, INK);
     arrow(cr, b->x0, yw, b->x1, yw, side);
-    label(cr, wt, px, 0, 0, 1, &tw, &th);
+    label_size(cr, wt, px, &tw, &th);
     label(cr, wt, px, clampd((b->x0 + b->x1 - tw) / 2, 4, side - tw - 4),
-          clampd(yw + 0.35 * gap, 4, side - th - 4), 0, &tw, &th);
+          clampd(yw + 0.35 * gap, 4, side - th - 4));
     /* height: right of the piece */
     extension(cr, b->x1 + 0.2 * gap, b->y0, xh + 0.4 * gap, b->y0, side);
     extension(cr, b->x1 + 0.2 * gap, b->y1, xh + 0.4 * gap, b->y1, side);
     cairo_set_source_rgb(cr, INK, INK, INK);
     arrow(cr, xh, b->y0, xh, b->y1, side);
-    label(cr, ht, px, 0, 0, 1, &tw, &th);
+    label_size(cr, ht, px, &tw, &th);
     label(cr, ht, px, clampd(xh + 0.5 * gap, 4, side - tw - 4),
-          clampd((b->y0 + b->y1 - th) / 2, 4, side - th - 4), 0, &tw, &th);
+          clampd((b->y0 + b->y1 - th) / 2, 4, side - th - 4));
 }
 
 enum kr_code studio_draw_dimensions(struct image_px *canvas, const struct studio_box *box,

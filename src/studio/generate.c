@@ -51,13 +51,15 @@ struct work {
     struct kr_err cut_err;
 };
 
+#define URL_LEN 1400 /* a stored file's URL */
+
 struct item {
     const struct work *w;
     int index, type;
     unsigned char *jpg;
     size_t len;
     json_t *compliance;
-    char name[256], url[1400];
+    char name[256], url[URL_LEN];
     enum kr_code rc;
     struct kr_err err;
     struct pool_task task;
@@ -105,8 +107,9 @@ static enum kr_code work_prepare(const struct studio_env *env, const struct stud
     w->cut_rc = studio_cutout_make(src->data, src->len, w->max_pixels,
                                    (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     if (w->cut_rc == KR_EUNSUPPORTED && !studio__ai_offline(env->ai))
-        w->cut_rc = studio__cutout_via_ai(env->ai, src->data, src->len, info.mime, w->max_pixels,
-                                         (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
+        w->cut_rc = studio__cutout_via_ai(
+            env->ai, &(struct ai_image){src->data, src->len, info.mime}, w->max_pixels,
+            (int)(STUDIO_FILL * STUDIO_SIDE), cut, &w->cut_err);
     w->cut = w->cut_rc ? NULL : cut;
     return KR_OK;
 }
@@ -125,7 +128,9 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
         return w->cut_rc;
     }
     if (studio_type_needs_ai(type))
-        return studio_scene_make(w->env->ai, type, w->product, w->cut, w->max_pixels, canvas, err);
+        return studio_scene_make(
+            w->env->ai, &(struct studio_scene_req){type, w->product, w->cut, w->max_pixels}, canvas,
+            err);
     o.fill = type == STUDIO_DIMENSION ? 0.70 : STUDIO_FILL; /* room for arrows and labels */
     rc = studio_compose_white(w->cut, &o, canvas, &box, err);
     if (!rc && type == STUDIO_DIMENSION)
@@ -147,7 +152,8 @@ static enum kr_code item_render(const struct work *w, int type, unsigned char **
         rc = image_encode(&canvas, "jpeg", STUDIO_JPEG_QUALITY, jpg, len, err);
     free(canvas.data);
     if (!rc) /* our own output: not bound by the upload limit */
-        rc = studio_check_image(*jpg, *len, w->marketplace, 0, compliance, &ok, err);
+        rc = studio_check_image(&(struct studio_check_req){*jpg, *len, w->marketplace, 0},
+                                compliance, &ok, err);
     if (rc) {
         free(*jpg);
         *jpg = NULL;
@@ -178,11 +184,11 @@ static void run_items(struct pool *pool, struct item *items, int n)
 static enum kr_code zip_items(const struct item *items, int n, unsigned char **zip, size_t *len,
                               struct kr_err *err)
 {
-    struct studio_zip_entry e[STUDIO_MAX_TYPES];
+    struct studio_file e[STUDIO_MAX_TYPES];
     size_t k = 0;
     for (int i = 0; i < n; i++)
         if (!items[i].rc && items[i].jpg)
-            e[k++] = (struct studio_zip_entry){items[i].name, items[i].jpg, items[i].len};
+            e[k++] = (struct studio_file){items[i].name, items[i].jpg, items[i].len};
     return studio_zip_build(e, k, zip, len, err);
 }
 
@@ -192,8 +198,9 @@ static void store_items(struct item *items, int n, struct studio_store *st)
     for (int i = 0; i < n; i++) {
         if (items[i].rc)
             continue;
-        items[i].rc = studio_store_put(st, items[i].name, items[i].jpg, items[i].len, items[i].url,
-                                       sizeof items[i].url, &items[i].err);
+        items[i].rc =
+            studio_store_put(st, &(struct studio_file){items[i].name, items[i].jpg, items[i].len},
+                             items[i].url, sizeof items[i].url, &items[i].err);
         if (items[i].rc) {
             free(items[i].jpg);
             items[i].jpg = NULL;
@@ -219,30 +226,33 @@ static json_t *item_json(int index, int type, const char *url, json_t *complianc
     return o;
 }
 
-static enum kr_code finish(struct item *items, int n, const struct studio_source *src,
-                           struct studio_store *st, const char *zip_name, json_t **out,
-                           struct kr_err *err)
+/* Store every good item, then the ZIP of them (its URL into zip_url). */
+static enum kr_code store_outputs(struct item *items, int n, struct studio_store *st,
+                                  const char *zip_name, char zip_url[URL_LEN], struct kr_err *err)
 {
     unsigned char *zip = NULL;
     size_t zlen = 0;
-    char zip_url[1400];
-    json_t *gen;
     enum kr_code rc;
 
     store_items(items, n, st);
     rc = zip_items(items, n, &zip, &zlen, err);
     if (!rc)
-        rc = studio_store_put(st, zip_name, zip, zlen, zip_url, sizeof zip_url, err);
+        rc =
+            studio_store_put(st, &(struct studio_file){zip_name, zip, zlen}, zip_url, URL_LEN, err);
     free(zip);
-    if (rc)
-        return rc;
-    gen = json_array();
+    return rc;
+}
+
+/* The answer: {"original_image_url", "gen_images": [one entry per item], "zip_url"}. */
+static json_t *result_json(const struct item *items, int n, const char *source_url,
+                           const char *zip_url)
+{
+    json_t *gen = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(gen, item_json(i, items[i].type, items[i].url, items[i].compliance,
                                              items[i].rc ? &items[i].err : NULL));
-    *out = json_pack("{s:s, s:o, s:s}", "original_image_url", src->url ? src->url : "",
+    return json_pack("{s:s, s:o, s:s}", "original_image_url", source_url ? source_url : "",
                      "gen_images", gen, "zip_url", zip_url);
-    return *out ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 }
 
 enum kr_code studio_generate(const struct studio_env *env, const struct studio_source *src,
@@ -252,7 +262,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     struct studio_cutout cut;
     struct work w;
     struct item items[STUDIO_MAX_TYPES];
-    char stem[64], run[32], zip_name[160];
+    char stem[64], run[32], zip_name[160], zip_url[URL_LEN];
     enum kr_code rc;
 
     *out = NULL;
@@ -278,7 +288,9 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     }
     util_fmt(zip_name, sizeof zip_name, "%s_%s.zip", stem, run);
     run_items(env->pool, items, req->ntypes);
-    rc = finish(items, req->ntypes, src, st, zip_name, out, err);
+    rc = store_outputs(items, req->ntypes, st, zip_name, zip_url, err);
+    if (!rc && !(*out = result_json(items, req->ntypes, src->url, zip_url)))
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     for (int i = 0; i < req->ntypes; i++) {
         free(items[i].jpg);
         json_decref(items[i].compliance);
@@ -347,10 +359,11 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
 {
     unsigned char *zip = NULL;
     size_t zlen = 0;
-    char url[1400];
+    char url[URL_LEN];
     struct buf fresh;
     struct kr_err restore_err;
     struct studio__zip_lock *lock;
+    const struct studio_file image = {o->name, jpg, len};
     enum kr_code rc = studio__zip_lock(rq->old_zip_url, &lock, err);
 
     if (rc)
@@ -358,13 +371,14 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
     buf_init(&fresh, (size_t)MAX_ZIP);
     rc = studio_store_get(st, rq->old_zip_url, &fresh, err); /* latest version, under the lock */
     if (!rc)
-        rc = studio_zip_replace(fresh.data, fresh.len, o->name, jpg, len, &zip, &zlen, err);
+        rc = studio_zip_replace(fresh.data, fresh.len, &image, &zip, &zlen, err);
     if (!rc)
-        rc = studio_store_put(st, o->name, jpg, len, url, sizeof url, err);
+        rc = studio_store_put(st, &image, url, sizeof url, err);
     if (!rc) {
-        rc = studio_store_put(st, o->zip_name, zip, zlen, url, sizeof url, err);
-        if (rc && studio_store_put(st, o->name, o->image.data, o->image.len, url, sizeof url,
-                                   &restore_err))
+        rc = studio_store_put(st, &(struct studio_file){o->zip_name, zip, zlen}, url, sizeof url,
+                              err);
+        if (rc && studio_store_put(st, &(struct studio_file){o->name, o->image.data, o->image.len},
+                                   url, sizeof url, &restore_err))
             log_error("regenerate: %s and its ZIP now disagree (restoring the image failed: %s)",
                       o->name, restore_err.msg);
     }

@@ -167,10 +167,26 @@ static const struct image_px *pyr_pick(const struct pyr *p, int w)
     return &p->lv[i];
 }
 
-/* Search positions (x0..x1, y0..y1) for a template of the cut-out at `scale`. */
-static void search(const struct image_px *sc, const struct pyr *py, double scale, double x0,
-                   double x1, double y0, double y1, int budget, struct cand *best)
+/* Where a search looks: top-left positions x0..x1, y0..y1 (level pixels). */
+struct window {
+    double x0, x1, y0, y1;
+};
+
+/* One refinement pass: the next level has k times the pixels of the last;
+ * positions within rad, scales within srange of each candidate's; the
+ * template's pixel budget. */
+struct pass {
+    double k;
+    int rad;
+    double srange;
+    int budget;
+};
+
+/* Search the window for a template of the cut-out at `scale`. */
+static void search(const struct image_px *sc, const struct pyr *py, double scale,
+                   const struct window *win, int budget, struct cand *best)
 {
+    double x0 = win->x0, x1 = win->x1, y0 = win->y0, y1 = win->y1;
     const struct image_px *rgba = &py->lv[0];
     struct tmpl t;
     int w = (int)lround(rgba->width * scale), h = (int)lround(rgba->height * scale);
@@ -184,10 +200,12 @@ static void search(const struct image_px *sc, const struct pyr *py, double scale
     tmpl_free(&t);
 }
 
-/* Refine candidates on level `lv`, which has k times the pixels of theirs. */
-static void refine(const struct image_px *lv, const struct pyr *py, const struct cand *in, double k,
-                   int rad, double srange, int budget, struct cand *out)
+/* Refine candidates on level `lv` (pass->k times the pixels of theirs). */
+static void refine(const struct image_px *lv, const struct pyr *py, const struct cand *in,
+                   const struct pass *pass, struct cand *out)
 {
+    double k = pass->k, srange = pass->srange;
+    int rad = pass->rad;
     const struct image_px *rgba = &py->lv[0];
     for (int i = 0; i < KEEP; i++)
         out[i] = (struct cand){0, 0, 1, -2};
@@ -198,7 +216,8 @@ static void refine(const struct image_px *lv, const struct pyr *py, const struct
             double sc = in[i].scale * k * (1 + srange * j / 2);
             double cx = (in[i].x + rgba->width * in[i].scale / 2) * k - rgba->width * sc / 2;
             double cy = (in[i].y + rgba->height * in[i].scale / 2) * k - rgba->height * sc / 2;
-            search(lv, py, sc, cx - rad, cx + rad, cy - rad, cy + rad, budget, out);
+            search(lv, py, sc, &(struct window){cx - rad, cx + rad, cy - rad, cy + rad},
+                   pass->budget, out);
         }
     }
 }
@@ -244,13 +263,14 @@ enum kr_code studio_locate(const struct image_px *scene, const struct studio_cut
     for (i = 0; i < KEEP; i++)
         a[i] = (struct cand){0, 0, 1, -2};
     for (double frac = 0.12; frac <= 0.95; frac *= 1.12)
-        search(&l0, &py, frac * COARSE_SIDE / lng, 0, COARSE_SIDE, 0, COARSE_SIDE, 300, a);
-    refine(&l1, &py, a, k1 / k0, 6, 0.10, 1500, b);
+        search(&l0, &py, frac * COARSE_SIDE / lng, &(struct window){0, COARSE_SIDE, 0, COARSE_SIDE},
+               300, a);
+    refine(&l1, &py, a, &(struct pass){k1 / k0, 6, 0.10, 1500}, b);
     i = best_of(b);
     b[0] = b[i];
     for (i = 1; i < KEEP; i++)
         b[i].score = -2;
-    refine(scene, &py, b, 1 / k1, 3, 0.02, 4000, f);
+    refine(scene, &py, b, &(struct pass){1 / k1, 3, 0.02, 4000}, f);
     pyr_free(&py);
     i = best_of(f);
     out->x = f[i].x;

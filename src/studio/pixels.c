@@ -28,11 +28,11 @@ enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int ba
     return KR_OK;
 }
 
-enum kr_code studio__px_crop(const struct image_px *in, int x, int y, int w, int h,
-                            struct image_px *out, struct kr_err *err)
+enum kr_code studio__px_crop(const struct image_px *in, const struct studio_box *r,
+                             struct image_px *out, struct kr_err *err)
 {
     enum kr_code rc;
-    int x1 = x + w, y1 = y + h;
+    int x = r->x0, y = r->y0, x1 = r->x1, y1 = r->y1;
     if (x < 0)
         x = 0;
     if (y < 0)
@@ -51,9 +51,11 @@ enum kr_code studio__px_crop(const struct image_px *in, int x, int y, int w, int
     return KR_OK;
 }
 
-int studio__label(const unsigned char *m, int w, int h, unsigned char want, int conn8, int32_t *lab,
-                 int32_t *queue)
+int studio__label(const struct studio__mask *mk, unsigned char want, int conn8)
 {
+    const unsigned char *m = mk->m;
+    int w = mk->w, h = mk->h;
+    int32_t *lab = mk->lab, *queue = mk->queue;
     static const int dx[8] = {1, -1, 0, 0, 1, 1, -1, -1}, dy[8] = {0, 0, 1, -1, 1, -1, 1, -1};
     int nb = conn8 ? 8 : 4, count = 0;
     size_t total = (size_t)w * h;

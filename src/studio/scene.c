@@ -134,10 +134,13 @@ static enum kr_code generate(struct ai *ai, const struct ai_image *in, const cha
     return rc;
 }
 
-enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product product,
-                               const struct studio_cutout *c, long long max_pixels,
+enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req,
                                struct image_px *out, struct kr_err *err)
 {
+    int type = req->type;
+    enum studio_product product = req->product;
+    const struct studio_cutout *c = req->cut;
+    long long max_pixels = req->max_pixels;
     unsigned char *ref = NULL;
     size_t ref_len = 0;
     char prompt[2048];
@@ -172,16 +175,15 @@ enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product prod
     return rc;
 }
 
-enum kr_code studio__cutout_via_ai(struct ai *ai, const void *data, size_t n, const char *mime,
-                                  long long max_pixels, int long_side, struct studio_cutout *out,
-                                  struct kr_err *err)
+enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo,
+                                   long long max_pixels, int long_side, struct studio_cutout *out,
+                                   struct kr_err *err)
 {
     static const char *const prompt =
         "Take only the piece of jewelry from this photo, nothing else (no skin, hair, clothing or "
         "props), and show exactly that piece, unchanged in shape, colour and detail, upright and "
         "centred on a seamless pure white (#FFFFFF) background, evenly lit, with no shadow. "
         "Photorealistic product photograph, no text.";
-    struct ai_image in = {data, n, mime};
     struct image_px sq;
     unsigned char *jpg = NULL;
     size_t len = 0;
@@ -190,7 +192,7 @@ enum kr_code studio__cutout_via_ai(struct ai *ai, const void *data, size_t n, co
     memset(out, 0, sizeof *out);
     if (studio__ai_offline(ai))
         return kr_fail(err, KRS_IMAGE_PROVIDER_OFFLINE, "no image provider");
-    rc = generate(ai, &in, prompt, max_pixels, &sq, err);
+    rc = generate(ai, photo, prompt, max_pixels, &sq, err);
     if (rc)
         return rc;
     rc = image_encode(&sq, "png", 0, &jpg, &len, err);

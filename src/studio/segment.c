@@ -108,7 +108,8 @@ static void hysteresis(struct seg *g)
 /* Drop piece components far smaller than the largest one; count the rest. */
 static int drop_specks(struct seg *g, struct kr_err *err)
 {
-    int count = studio__label(g->m, g->w, g->h, 1, 1, g->lab, g->queue), kept = 0;
+    int count = studio__label(&(struct studio__mask){g->m, g->w, g->h, g->lab, g->queue}, 1, 1);
+    int kept = 0;
     size_t *area, largest = 0, min_area;
 
     if (count <= 0)
@@ -143,7 +144,7 @@ struct region {
 /* Enclosed background regions: holes when they look like the background. */
 static enum kr_code judge_holes(struct seg *g, struct studio_seg_info *info, struct kr_err *err)
 {
-    int count = studio__label(g->m, g->w, g->h, 0, 0, g->lab, g->queue);
+    int count = studio__label(&(struct studio__mask){g->m, g->w, g->h, g->lab, g->queue}, 0, 0);
     double like = fmax(3.0, g->bg.p90 * 1.15);
     size_t pin = 3 + g->n / 400000;
     struct region *r;
@@ -440,19 +441,25 @@ void studio_cutout_release(struct studio_cutout *c)
     memset(c, 0, sizeof *c);
 }
 
+/* What the analysis pass learns besides the segmentation: the source as
+ * stored, and the size of the analysed copy (the segmentation's pixels). */
+struct analysis {
+    struct image_info src;
+    int width, height;
+};
+
 static enum kr_code analyse(const void *data, size_t n, long long max_pixels,
-                            struct studio_seg_info *seg, int *aw, int *ah, struct image_info *info,
-                            struct kr_err *err)
+                            struct studio_seg_info *seg, struct analysis *an, struct kr_err *err)
 {
     struct image_load_opts lo = {
         .max_side = ANALYSIS_MAX, .min_side = ANALYSIS_MIN, .max_pixels = max_pixels};
     struct image_px px;
-    enum kr_code rc = image_load(data, n, &lo, &px, info, err);
+    enum kr_code rc = image_load(data, n, &lo, &px, &an->src, err);
 
     if (rc)
         return rc;
-    *aw = px.width;
-    *ah = px.height;
+    an->width = px.width;
+    an->height = px.height;
     rc = segment_info(&px, seg, err);
     image_px_release(&px);
     if (rc)
@@ -469,28 +476,29 @@ static enum kr_code analyse(const void *data, size_t n, long long max_pixels,
 static enum kr_code keep_box(const struct image_px *rgba, const struct studio_seg_info *seg,
                              struct studio_cutout *out, struct kr_err *err)
 {
-    return studio__px_crop(rgba, seg->x0, seg->y0, seg->x1 - seg->x0, seg->y1 - seg->y0, &out->rgba,
-                          err);
+    return studio__px_crop(rgba, &(struct studio_box){seg->x0, seg->y0, seg->x1, seg->y1},
+                           &out->rgba, err);
 }
 
 enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels, int long_side,
                                 struct studio_cutout *out, struct kr_err *err)
 {
-    struct image_info info;
+    struct analysis an;
     struct image_load_opts lo = {.max_pixels = max_pixels};
     struct image_px full = {0}, crop = {0}, rgba = {0};
     struct studio_seg_info seg2;
-    int aw, ah, src_w, src_h;
+    struct studio_box cb;
+    int src_w, src_h;
     double sa, bx, by, bw, bh, m, s, sh;
     enum kr_code rc;
 
     memset(out, 0, sizeof *out);
-    rc = analyse(data, n, max_pixels, &out->seg, &aw, &ah, &info, err);
+    rc = analyse(data, n, max_pixels, &out->seg, &an, err);
     if (rc)
         return rc;
-    src_w = info.oriented_width;
-    src_h = info.oriented_height;
-    sa = (double)aw / src_w; /* analysis pixels per source pixel */
+    src_w = an.src.oriented_width;
+    src_h = an.src.oriented_height;
+    sa = (double)an.width / src_w; /* analysis pixels per source pixel */
     bx = out->seg.x0 / sa;
     by = out->seg.y0 / sa;
     bw = (out->seg.x1 - out->seg.x0) / sa;
@@ -506,8 +514,11 @@ enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels
         goto out;
     sh = (double)full.width / src_w;
     m = MARGIN * fmax(bw, bh) + 3 / sa;
-    rc = studio__px_crop(&full, (int)floor((bx - m) * sh), (int)floor((by - m) * sh),
-                        (int)ceil((bw + 2 * m) * sh), (int)ceil((bh + 2 * m) * sh), &crop, err);
+    cb.x0 = (int)floor((bx - m) * sh);
+    cb.y0 = (int)floor((by - m) * sh);
+    cb.x1 = cb.x0 + (int)ceil((bw + 2 * m) * sh);
+    cb.y1 = cb.y0 + (int)ceil((bh + 2 * m) * sh);
+    rc = studio__px_crop(&full, &cb, &crop, err);
     image_px_release(&full);
     if (rc)
         goto out;

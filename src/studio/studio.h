@@ -198,44 +198,59 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
 enum kr_code studio_square(const struct image_px *in, int side, struct image_px *out,
                            struct kr_err *err);
 
-/* A scene of `type` from the image provider with the piece composited back
+/* A scene to make: its image type, the product, the piece's cut-out, and
+ * the largest provider image accepted (pixels). */
+struct studio_scene_req {
+    int type;
+    enum studio_product product;
+    const struct studio_cutout *cut;
+    long long max_pixels;
+};
+/* A scene of req->type from the image provider with the piece composited back
  * (square, STUDIO_SIDE): the provider is shown the cut-out on white. KR_EUNSUPPORTED
  * "image_provider_offline" when images are offline (ai NULL or "offline");
  * KR_ENOTFOUND "piece_not_in_scene" when two scenes in a row do not show the
  * piece recognisably. */
-enum kr_code studio_scene_make(struct ai *ai, int type, enum studio_product product,
-                               const struct studio_cutout *c, long long max_pixels,
+enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req,
                                struct image_px *out, struct kr_err *err);
 /* The prompt used for a scene type. */
 void studio_scene_prompt(int type, enum studio_product product, char *out, size_t n);
 
 /* ---- compliance ------------------------------------------------------ */
 
-/* Main-image compliance of encoded bytes for a marketplace ("amazon",
- * "flipkart", "meesho"): background purity, fill ratio, pixel size, format,
+/* An image to check: encoded bytes, the marketplace whose rules apply
+ * ("amazon", "flipkart", "meesho"; NULL = STUDIO_MARKETPLACE) and the
+ * largest source accepted (0 = no limit). */
+struct studio_check_req {
+    const void *data;
+    size_t n;
+    const char *marketplace;
+    long long max_pixels;
+};
+/* Main-image compliance: background purity, fill ratio, pixel size, format,
  * colour space. *report: {"marketplace", "ok", "checks": {...}, "failures":
  * [...]}; *ok is 1 when every check passes. Errors only for bytes that are
  * not an image or a limit. */
-enum kr_code studio_check_image(const void *data, size_t n, const char *marketplace,
-                                long long max_pixels, json_t **report, int *ok, struct kr_err *err);
+enum kr_code studio_check_image(const struct studio_check_req *req, json_t **report, int *ok,
+                                struct kr_err *err);
 /* 1 if the marketplace name is known. */
 int studio_marketplace_ok(const char *name);
 
 /* ---- ZIP ------------------------------------------------------------- */
 
-struct studio_zip_entry {
+/* A named file's bytes: a ZIP entry, or a generated file to store. */
+struct studio_file {
     const char *name;
     const void *data;
     size_t len;
 };
 /* A new archive with these entries, stored (not deflated), in this order. */
-enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsigned char **out,
+enum kr_code studio_zip_build(const struct studio_file *e, size_t n, unsigned char **out,
                               size_t *out_len, struct kr_err *err);
-/* A copy of `zip` where entry `name` has new bytes (same position) or is
+/* A copy of `zip` where entry f->name has f's bytes (same position) or is
  * appended when absent. The input is not modified. */
-enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *name, const void *data,
-                                size_t len, unsigned char **out, size_t *out_len,
-                                struct kr_err *err);
+enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const struct studio_file *f,
+                                unsigned char **out, size_t *out_len, struct kr_err *err);
 /* Entry names, in order, as a JSON array (new reference). */
 enum kr_code studio_zip_names(const void *zip, size_t zip_len, json_t **names, struct kr_err *err);
 /* Bytes of one entry into out (bounded by out->max). KR_ENOTFOUND if absent. */
@@ -246,9 +261,9 @@ enum kr_code studio_zip_read(const void *zip, size_t zip_len, const char *name, 
 
 struct studio_store;
 struct studio_store_ops {
-    /* Store `data` as generated file `name` (a bare file name); write its URL. */
-    enum kr_code (*put)(struct studio_store *s, const char *name, const void *data, size_t n,
-                        char *url, size_t url_len, struct kr_err *err);
+    /* Store generated file f (f->name: a bare file name); write its URL. */
+    enum kr_code (*put)(struct studio_store *s, const struct studio_file *f, char *url,
+                        size_t url_len, struct kr_err *err);
     /* Read a file this store holds, by URL (bounded by out->max). */
     enum kr_code (*get)(struct studio_store *s, const char *url, struct buf *out,
                         struct kr_err *err);
@@ -262,8 +277,8 @@ struct studio_store {
     const struct studio_store_ops *ops;
 };
 
-enum kr_code studio_store_put(struct studio_store *s, const char *name, const void *data, size_t n,
-                              char *url, size_t url_len, struct kr_err *err);
+enum kr_code studio_store_put(struct studio_store *s, const struct studio_file *f, char *url,
+                              size_t url_len, struct kr_err *err);
 enum kr_code studio_store_get(struct studio_store *s, const char *url, struct buf *out,
                               struct kr_err *err);
 enum kr_code studio_store_name_of(struct studio_store *s, const char *url, char *name, size_t n,

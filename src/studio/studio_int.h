@@ -20,20 +20,26 @@
 /* Allocate width*height*bands bytes, filled with `fill`. */
 enum kr_code studio__px_alloc(struct image_px *px, int width, int height, int bands,
                              unsigned char fill, struct kr_err *err);
-/* Copy of a rectangle (clipped to the image). */
-enum kr_code studio__px_crop(const struct image_px *in, int x, int y, int w, int h,
-                            struct image_px *out, struct kr_err *err);
+/* Copy of the rectangle r (x1/y1 exclusive; clipped to the image). */
+enum kr_code studio__px_crop(const struct image_px *in, const struct studio_box *r,
+                             struct image_px *out, struct kr_err *err);
 /* Hold the lock of one ZIP (key: its URL) while it is read, changed and
  * written back; different keys do not wait for each other. */
 struct studio__zip_lock;
 enum kr_code studio__zip_lock(const char *key, struct studio__zip_lock **out, struct kr_err *err);
 void studio__zip_unlock(struct studio__zip_lock *l);
 
+/* A w x h byte mask to label, with the labels (out) and a work queue, w*h entries each. */
+struct studio__mask {
+    const unsigned char *m;
+    int w, h;
+    int32_t *lab;
+    int32_t *queue;
+};
 /* Region labelling over a byte mask: pixels equal to `want` get labels
- * 1..count in lab (others 0); conn8 picks 8- over 4-connectivity. Returns
- * the count. `queue` must hold w*h entries. */
-int studio__label(const unsigned char *m, int w, int h, unsigned char want, int conn8, int32_t *lab,
-                 int32_t *queue);
+ * 1..count in mk->lab (others 0); conn8 picks 8- over 4-connectivity.
+ * Returns the count. */
+int studio__label(const struct studio__mask *mk, unsigned char want, int conn8);
 
 /* The background of a photo: a smooth surface fitted to the border plus a
  * coarse correction grid learnt from every background pixel (bgmodel.c). */
@@ -65,9 +71,9 @@ void studio__bg_release(struct studio_bg *bg);
 
 /* Cut-out from a provider-made white-background version of the photo, for
  * photos too busy to cut out classically (scene.c). */
-enum kr_code studio__cutout_via_ai(struct ai *ai, const void *data, size_t n, const char *mime,
-                                  long long max_pixels, int long_side, struct studio_cutout *out,
-                                  struct kr_err *err);
+enum kr_code studio__cutout_via_ai(struct ai *ai, const struct ai_image *photo,
+                                   long long max_pixels, int long_side, struct studio_cutout *out,
+                                   struct kr_err *err);
 
 /* 1 when no image provider can be called: none configured, or "offline". */
 int studio__ai_offline(const struct ai *ai);

@@ -143,7 +143,7 @@ static enum kr_code verify_entry(zip_t *za, const char *name, size_t len, struct
     return KR_OK;
 }
 
-static enum kr_code verify(const unsigned char *zip, size_t zlen, const struct studio_zip_entry *e,
+static enum kr_code verify(const unsigned char *zip, size_t zlen, const struct studio_file *e,
                            size_t n, struct kr_err *err)
 {
     zip_source_t *src;
@@ -160,7 +160,7 @@ static enum kr_code verify(const unsigned char *zip, size_t zlen, const struct s
     return rc;
 }
 
-enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsigned char **out,
+enum kr_code studio_zip_build(const struct studio_file *e, size_t n, unsigned char **out,
                               size_t *out_len, struct kr_err *err)
 {
     zip_source_t *src;
@@ -190,10 +190,11 @@ enum kr_code studio_zip_build(const struct studio_zip_entry *e, size_t n, unsign
     return rc;
 }
 
-enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *name, const void *data,
-                                size_t len, unsigned char **out, size_t *out_len,
-                                struct kr_err *err)
+enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const struct studio_file *f,
+                                unsigned char **out, size_t *out_len, struct kr_err *err)
 {
+    const char *name = f->name;
+    size_t len = f->len;
     zip_source_t *src;
     zip_t *za;
     zip_int64_t before;
@@ -209,7 +210,7 @@ enum kr_code studio_zip_replace(const void *zip, size_t zip_len, const char *nam
         zip_discard(za);
         return kr_fail(err, KRS_TOO_MANY_ENTRIES, "the ZIP has too many files");
     }
-    rc = put_entry(za, name, data, len, err);
+    rc = put_entry(za, name, f->data, len, err);
     if (rc) {
         zip_discard(za);
         return rc;
@@ -331,10 +332,10 @@ void studio__zip_unlock(struct studio__zip_lock *l)
     pthread_mutex_unlock(&locks_mu);
 }
 
-enum kr_code studio_store_put(struct studio_store *s, const char *name, const void *data, size_t n,
-                              char *url, size_t url_len, struct kr_err *err)
+enum kr_code studio_store_put(struct studio_store *s, const struct studio_file *f, char *url,
+                              size_t url_len, struct kr_err *err)
 {
-    return s->ops->put(s, name, data, n, url, url_len, err);
+    return s->ops->put(s, f, url, url_len, err);
 }
 
 enum kr_code studio_store_get(struct studio_store *s, const char *url, struct buf *out,
@@ -375,17 +376,17 @@ static int name_ok(const char *s)
     return 1;
 }
 
-static enum kr_code dir_put(struct studio_store *s, const char *name, const void *data, size_t n,
-                            char *url, size_t url_len, struct kr_err *err)
+static enum kr_code dir_put(struct studio_store *s, const struct studio_file *f, char *url,
+                            size_t url_len, struct kr_err *err)
 {
     struct dir_store *d = (struct dir_store *)s;
     char path[1400];
     enum kr_code rc;
-    if (!name_ok(name))
+    if (!name_ok(f->name))
         return kr_fail(err, KRS_BAD_NAME, "bad output file name");
-    if (util_fmt(path, sizeof path, "%s/%s", d->dir, name))
+    if (util_fmt(path, sizeof path, "%s/%s", d->dir, f->name))
         return kr_fail(err, KRS_PATH_TOO_LONG, "output path too long");
-    rc = util_write_file_atomic(path, data, n, err);
+    rc = util_write_file_atomic(path, f->data, f->len, err);
     if (!rc)
         util_strlcpy(url, path, url_len);
     return rc;

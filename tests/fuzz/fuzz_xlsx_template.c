@@ -126,9 +126,11 @@ static void fill(const struct sheet_schema *s, const void *xlsx, size_t len,
 
     buf_init(&filled, 0);
     buf_init(&again, 0);
-    if (sheet_template_fill(s, xlsx, len, NULL, rows, mode, &filled, &missing, &err) == KR_OK) {
-        if (sheet_template_fill(s, filled.data, filled.len, NULL, rows, SHEET_FILL_APPEND, &again, NULL,
-                                &err) != KR_OK) {
+    if (sheet_template_fill(s, &(struct sheet_fill_req){xlsx, len, NULL, rows, mode}, &filled,
+                            &missing, &err) == KR_OK) {
+        if (sheet_template_fill(
+                s, &(struct sheet_fill_req){filled.data, filled.len, NULL, rows, SHEET_FILL_APPEND},
+                &again, NULL, &err) != KR_OK) {
             fprintf(stderr, "fuzz_xlsx_template: own output refused: %s\n", err.msg);
             abort();
         }

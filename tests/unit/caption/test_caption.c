@@ -20,13 +20,21 @@ static void test_describe_offline(void **state)
     ait_clear_keys(); /* the offline provider, whatever the environment holds */
     ai = ait_open(NULL, NULL, NULL, NULL, 0, &err);
     assert_non_null(ai);
-    assert_int_equal(caption_describe(ai, 50000000, photo, n, "earrings", &a, &err), KR_OK);
+    assert_int_equal(
+        caption_describe(ai, 50000000,
+                         &(struct caption_req){.data = photo, .len = n, .type = "earrings"}, &a,
+                         &err),
+        KR_OK);
     assert_true(a.grade == 'A' || a.grade == 'B' || a.grade == 'C');
     assert_true(a.colour[0] != '\0');
     assert_non_null(a.name);
     assert_non_null(a.description);
     assert_true(json_is_array(a.attributes));
-    assert_int_equal(caption_describe(ai, 50000000, photo, n, "earrings", &b, &err), KR_OK);
+    assert_int_equal(
+        caption_describe(ai, 50000000,
+                         &(struct caption_req){.data = photo, .len = n, .type = "earrings"}, &b,
+                         &err),
+        KR_OK);
     assert_int_equal(a.grade, b.grade);
     assert_string_equal(a.colour, b.colour);
     assert_string_equal(a.description, b.description);
@@ -46,7 +54,11 @@ static void test_not_an_image(void **state)
     (void)state;
 
     assert_non_null(ai);
-    assert_int_equal(caption_describe(ai, 50000000, "hello", 5, "ring", &r, &err), KR_EINVAL);
+    assert_int_equal(
+        caption_describe(ai, 50000000,
+                         &(struct caption_req){.data = "hello", .len = 5, .type = "ring"}, &r,
+                         &err),
+        KR_EINVAL);
     assert_null(r.name);
     assert_null(r.attributes);
     caption_result_free(&r);

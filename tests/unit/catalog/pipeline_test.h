@@ -38,12 +38,12 @@ static enum kr_code pt_read(void *ctx, const char *ref, struct buf *out, struct 
     return buf_read_file(out, ref, err);
 }
 
-static enum kr_code pt_save(void *ctx, const char *ext, const void *data, size_t n, char *where,
-                            size_t wn, struct kr_err *err)
+static enum kr_code pt_save(void *ctx, const struct catalog_file *f, char *where, size_t wn,
+                            struct kr_err *err)
 {
     struct pt *t = ctx;
-    snprintf(where, wn, "%s/out-%d.%s", t->dir, ++t->saves, ext);
-    tu_write_file(where, data, n);
+    snprintf(where, wn, "%s/out-%d.%s", t->dir, ++t->saves, f->ext);
+    tu_write_file(where, f->data, f->len);
     (void)err;
     return KR_OK;
 }
@@ -123,7 +123,9 @@ static json_t *pt_run(struct pt *t, const char *kind, json_t *params, json_t *it
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};
     json_t *st = NULL;
-    assert_int_equal(jobs_submit(t->jobs, NULL, kind, params, items, id, &err), KR_OK);
+    assert_int_equal(
+        jobs_submit(t->jobs, &(struct jobs_submit_req){NULL, kind, params, items}, id, &err),
+        KR_OK);
     assert_int_equal(jobs_wait(t->jobs, id, 60000, &err), KR_OK);
     assert_int_equal(jobs_status(t->jobs, id, &st, &err), KR_OK);
     return st;

@@ -371,10 +371,15 @@ static void test_stored_template_records(void **state)
     bytes = open_with_template(&t, &s, &n);
     assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &got, &err), KR_ENOTFOUND);
     assert_int_equal(
-        catalog_template_put(t.cat, "Amazon", "earring", "not a zip", 9, "x.xlsx", &doc, &err),
+        catalog_template_put(
+            t.cat, &(struct catalog_template_upload){"Amazon", "earring", "not a zip", 9, "x.xlsx"},
+            &doc, &err),
         KR_EINVAL);
-    assert_int_equal(
-        catalog_template_put(t.cat, "Amazon", "earring", bytes, n, "mine.xlsx", &doc, &err), KR_OK);
+    assert_int_equal(catalog_template_put(t.cat,
+                                          &(struct catalog_template_upload){"Amazon", "earring",
+                                                                            bytes, n, "mine.xlsx"},
+                                          &doc, &err),
+                     KR_OK);
     assert_string_equal(pt_str(doc, "marketplace"), "amazon");
     assert_string_equal(pt_str(doc, "filename"), "mine.xlsx");
     assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &got, &err), KR_OK);
@@ -416,17 +421,21 @@ static void test_template_admission(void **state)
     (void)state;
 
     bytes = open_with_template(&t, &s, &n);
-    assert_int_equal(
-        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "bad\xff.xlsx", &doc, &err),
-        KR_EINVAL);
+    assert_int_equal(catalog_template_put(t.cat,
+                                          &(struct catalog_template_upload){
+                                              "amazon", "earrings", bytes, n, "bad\xff.xlsx"},
+                                          &doc, &err),
+                     KR_EINVAL);
     assert_string_equal(err.slug, "bad_filename");
     assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_OK);
     assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_OK); /* default: 2 */
     assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_ERATELIMIT);
     assert_string_equal(err.slug, "busy");
-    assert_int_equal(
-        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "mine.xlsx", &doc, &err),
-        KR_ERATELIMIT);
+    assert_int_equal(catalog_template_put(t.cat,
+                                          &(struct catalog_template_upload){"amazon", "earrings",
+                                                                            bytes, n, "mine.xlsx"},
+                                          &doc, &err),
+                     KR_ERATELIMIT);
     assert_null(doc);
     assert_int_equal(t.saves, 0);
     assert_int_equal(catalog_template_get(t.cat, "amazon", "earrings", &doc, &err), KR_ENOTFOUND);
@@ -436,9 +445,11 @@ static void test_template_admission(void **state)
     assert_int_equal(catalog_template_admit(t.cat, 0, &err), KR_ERATELIMIT);
     catalog_template_release(t.cat);
     catalog_template_release(t.cat);
-    assert_int_equal(
-        catalog_template_put(t.cat, "amazon", "earrings", bytes, n, "mine.xlsx", &doc, &err),
-        KR_OK);
+    assert_int_equal(catalog_template_put(t.cat,
+                                          &(struct catalog_template_upload){"amazon", "earrings",
+                                                                            bytes, n, "mine.xlsx"},
+                                          &doc, &err),
+                     KR_OK);
     assert_int_equal(t.saves, 1);
     json_decref(doc);
     free(bytes);

@@ -50,7 +50,8 @@ static void test_add_remove_replace(void **state)
     assert_false(idx_contains(ix, 43));
     assert_int_equal(idx_count(ix), 1);
 
-    assert_int_equal(idx_find_dups(ix, &s, &exact_rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &exact_rule}, hits, 4, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].id, 42);
     assert_int_equal(hits[0].hash_dist, 0);
@@ -62,9 +63,11 @@ static void test_add_remove_replace(void **state)
     random_sig(&s2);
     assert_int_equal(idx_add(ix, 42, &s2, &err), KR_OK);
     assert_int_equal(idx_count(ix), 1);
-    assert_int_equal(idx_find_dups(ix, &s, &exact_rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &exact_rule}, hits, 4, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(idx_find_dups(ix, &s2, &exact_rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(
+        idx_find_dups(ix, &(struct idx_dup_query){&s2, &exact_rule}, hits, 4, &n, &err), KR_OK);
     assert_int_equal(n, 1);
 
     assert_int_equal(idx_remove(ix, 42, &err), KR_OK);
@@ -160,7 +163,8 @@ static void test_find_dups_vs_brute_force(void **state)
         }
         assert_int_equal(idx_add(ix, i, &sigs[i], &err), KR_OK);
     }
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 64, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 64, &n, &err),
+                     KR_OK);
     int expect_certain = 0;
     for (int i = 0; i < N; i++) {
         int d = hamming(sigs[i].hash, q.hash);
@@ -182,7 +186,8 @@ static void test_find_dups_vs_brute_force(void **state)
     }
     /* max truncates to the best ones */
     struct idx_hit two[2];
-    assert_int_equal(idx_find_dups(ix, &q, &rule, two, 2, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, two, 2, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 2);
     assert_int_equal(two[0].id, hits[0].id);
     assert_int_equal(two[1].id, hits[1].id);
@@ -228,11 +233,13 @@ static void test_quantisation_band(void **state)
         at_score(q.desc, i == 0 ? 0.953 : 0.947, sigs[i].desc);
         assert_int_equal(idx_add(ix, i, &sigs[i], &err), KR_OK);
     }
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 4, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 0);
 
     idx_set_exact(ix, exact_desc, &src);
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 4, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].id, 0);
     assert_true(fabsf(hits[0].score - dot(sigs[0].desc, q.desc)) < 1e-5f);
@@ -240,14 +247,16 @@ static void test_quantisation_band(void **state)
 
     /* a source that fails fails the query: the skipped entry could be the duplicate */
     src.fail = 1;
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 4, &n, &err), KR_EIO);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 4, &n, &err),
+                     KR_EIO);
     assert_int_equal(n, 0);
     src.fail = 0;
 
     /* a clear duplicate never needs the exact source */
     assert_int_equal(idx_remove(ix, 1, &err), KR_OK);
     src.calls = 0;
-    assert_int_equal(idx_find_dups(ix, &sigs[0], &rule, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&sigs[0], &rule}, hits, 4, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(src.calls, 0);
     idx_close(ix);
@@ -304,17 +313,23 @@ static void test_bad_arguments(void **state)
     assert_int_equal(idx_add(ix, 1, &s, &err), KR_EINVAL);
     s.desc[3] = 1.5f;
     assert_int_equal(idx_add(ix, 1, &s, &err), KR_EINVAL);
-    assert_int_equal(idx_find_dups(ix, &s, &rule, hits, 2, &n, &err), KR_EINVAL);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 2, &n, &err),
+                     KR_EINVAL);
     assert_int_equal(n, 0);
     random_sig(&s);
     assert_int_equal(idx_add(ix, 1, NULL, &err), KR_EINVAL);
-    assert_int_equal(idx_find_dups(ix, &s, &rule, hits, IDX_MAX_HITS + 1, &n, &err), KR_EINVAL);
-    assert_int_equal(idx_find_dups(ix, &s, &rule, hits, -1, &n, &err), KR_EINVAL);
+    assert_int_equal(
+        idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, IDX_MAX_HITS + 1, &n, &err),
+        KR_EINVAL);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, -1, &n, &err),
+                     KR_EINVAL);
     rule.hash_max = 257;
-    assert_int_equal(idx_find_dups(ix, &s, &rule, hits, 2, &n, &err), KR_EINVAL);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 2, &n, &err),
+                     KR_EINVAL);
     rule.hash_max = 31;
     rule.desc_min = NAN;
-    assert_int_equal(idx_find_dups(ix, &s, &rule, hits, 2, &n, &err), KR_EINVAL);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 2, &n, &err),
+                     KR_EINVAL);
     assert_int_equal(idx_search(ix, s.desc, 0, hits, &n, &err), KR_OK);
     assert_int_equal(n, 0);
     assert_int_equal(idx_search(ix, NULL, 2, hits, &n, &err), KR_EINVAL);
@@ -372,7 +387,8 @@ static void *work(void *arg)
                 return "add";
             if (i % 3 == 0 && idx_remove(w->ix, w->base + i, &err) != KR_OK)
                 return "remove";
-        } else if (idx_find_dups(w->ix, &s, &rule, hits, 8, &n, &err) != KR_OK ||
+        } else if (idx_find_dups(w->ix, &(struct idx_dup_query){&s, &rule}, hits, 8, &n, &err) !=
+                       KR_OK ||
                    idx_search(w->ix, s.desc, 8, hits, &n, &err) != KR_OK) {
             return "query";
         }

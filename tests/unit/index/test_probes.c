@@ -106,13 +106,15 @@ static void test_probe_only_match(void **state)
     }
     flipped(stored[1234].hash, 30, q.probe[2].hash);
     at_score(stored[1234].desc, 0.995, q.probe[2].desc);
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 8, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 8, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].id, 1234);
     assert_int_equal(hits[0].hash_dist, 30);
     assert_true(fabsf(hits[0].score - 0.995f) < 0.02f);
     q.nprobes = 0; /* without its probes the same photo finds nothing */
-    assert_int_equal(idx_find_dups(ix, &q, &rule, hits, 8, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 8, &n, &err),
+                     KR_OK);
     assert_int_equal(n, 0);
     idx_close(ix);
 }
@@ -140,8 +142,10 @@ static void test_scans_agree_with_the_rule(void **state)
         struct dedup_sig q;
         int na, nb, want = 0;
         make_query(&q, v);
-        assert_int_equal(idx_find_dups(fast, &q, &rule, a, 32, &na, &err), KR_OK);
-        assert_int_equal(idx_find_dups(generic, &q, &rule, b, 32, &nb, &err), KR_OK);
+        assert_int_equal(idx_find_dups(fast, &(struct idx_dup_query){&q, &rule}, a, 32, &na, &err),
+                         KR_OK);
+        assert_int_equal(
+            idx_find_dups(generic, &(struct idx_dup_query){&q, &rule}, b, 32, &nb, &err), KR_OK);
         for (int i = 0; i < N_STORED; i++) {
             int m = dedup_match(&q, &stored[i], &rule, NULL);
             want += m;

@@ -56,12 +56,13 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static enum kr_code run_item(void *ctx, const char *job_id, json_t *params, size_t index,
-                             json_t *item, json_t **result, struct kr_err *err)
+static enum kr_code run_item(void *ctx, const struct jobs_work_item *w, json_t **result,
+                             struct kr_err *err)
 {
+    json_t *params = w->params, *item = w->item;
+    size_t index = w->index;
     int now = atomic_fetch_add(&T.inflight, 1) + 1, max;
     (void)ctx;
-    (void)job_id;
     while ((max = atomic_load(&T.max_inflight)) < now &&
            !atomic_compare_exchange_weak(&T.max_inflight, &max, now))
         ;
@@ -79,13 +80,15 @@ static enum kr_code run_item(void *ctx, const char *job_id, json_t *params, size
     return KR_OK;
 }
 
-static enum kr_code finish(void *ctx, const char *job_id, json_t *params, json_t *inputs,
-                           const struct jobs_item *items, size_t n, json_t **result,
+static enum kr_code finish(void *ctx, const struct jobs_finished *f, json_t **result,
                            struct kr_err *err)
 {
+    const char *job_id = f->job_id;
+    json_t *inputs = f->inputs;
+    const struct jobs_item *items = f->items;
+    size_t n = f->n;
     long long sum = 0;
     (void)ctx;
-    (void)params;
     if (json_array_size(inputs) != n)
         atomic_store(&T.finish_mismatch, 1);
     atomic_fetch_add(&T.finishes, 1);
@@ -141,7 +144,8 @@ static void submit(struct jobs *j, int n, char id[JOBS_ID_LEN])
 {
     struct kr_err err = {0};
     json_t *items = numbers(n), *params = json_pack("{s:s}", "tag", "t1");
-    assert_int_equal(jobs_submit(j, NULL, "square", params, items, id, &err), KR_OK);
+    assert_int_equal(
+        jobs_submit(j, &(struct jobs_submit_req){NULL, "square", params, items}, id, &err), KR_OK);
     assert_true(jobs_id_ok(id));
     json_decref(items);
     json_decref(params);
@@ -288,9 +292,13 @@ static void test_bad_input(void **state)
 
     reset(0, 0);
     j = open_jobs(NULL, 1);
-    assert_int_equal(jobs_submit(j, NULL, "square", NULL, empty, id, &err), KR_EINVAL);
-    assert_int_equal(jobs_submit(j, NULL, "square", NULL, obj, id, &err), KR_EINVAL);
-    assert_int_equal(jobs_submit(j, NULL, "nope", NULL, obj, id, &err), KR_EINVAL);
+    assert_int_equal(
+        jobs_submit(j, &(struct jobs_submit_req){NULL, "square", NULL, empty}, id, &err),
+        KR_EINVAL);
+    assert_int_equal(jobs_submit(j, &(struct jobs_submit_req){NULL, "square", NULL, obj}, id, &err),
+                     KR_EINVAL);
+    assert_int_equal(jobs_submit(j, &(struct jobs_submit_req){NULL, "nope", NULL, obj}, id, &err),
+                     KR_EINVAL);
     assert_int_equal(jobs_status(j, "0123456789abcdef0123456789abcdef", &st, &err), KR_ENOTFOUND);
     assert_int_equal(jobs_status(j, "../../etc/passwd", &st, &err), KR_ENOTFOUND);
     assert_int_equal(jobs_wait(j, "zz", 10, &err), KR_ENOTFOUND);
@@ -490,7 +498,8 @@ static void test_unknown_kind_on_resume(void **state)
     /* submitted but never started: stays queued in the store */
     assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK);
     assert_int_equal(jobs_register(j, &ghost_kind, &err), KR_OK);
-    assert_int_equal(jobs_submit(j, NULL, "ghost", NULL, items, id, &err), KR_OK);
+    assert_int_equal(
+        jobs_submit(j, &(struct jobs_submit_req){NULL, "ghost", NULL, items}, id, &err), KR_OK);
     jobs_close(j);
     assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK); /* not started: no workers */
     assert_int_equal(jobs_wait(j, id, 0, &err), KR_ETIMEOUT);
@@ -516,7 +525,8 @@ static void submit_as(struct jobs *j, const char *owner, char id[JOBS_ID_LEN])
     struct kr_err err = {0};
     json_t *items = numbers(2);
     assert_int_equal(jobs_reserve(j, owner, &err), KR_OK);
-    assert_int_equal(jobs_submit(j, owner, "square", NULL, items, id, &err), KR_OK);
+    assert_int_equal(
+        jobs_submit(j, &(struct jobs_submit_req){owner, "square", NULL, items}, id, &err), KR_OK);
     json_decref(items);
 }
 
@@ -542,7 +552,9 @@ static void test_admission(void **state)
     assert_string_equal(err.slug, "client_busy");
     /* a submit that fails gives its reservation back */
     assert_int_equal(jobs_reserve(j, "key:b", &err), KR_OK);
-    assert_int_equal(jobs_submit(j, "key:b", "nope", NULL, items, idb, &err), KR_EINVAL);
+    assert_int_equal(
+        jobs_submit(j, &(struct jobs_submit_req){"key:b", "nope", NULL, items}, idb, &err),
+        KR_EINVAL);
     assert_int_equal(admit_in_use(a), 1);
     submit_as(j, "key:b", idb);
     assert_int_equal(jobs_reserve(j, "key:c", &err), KR_ERATELIMIT);

@@ -157,35 +157,31 @@ static void test_recover_row_before_publish(void **state)
 static void test_parse_url(void **state)
 {
     struct repo *r = open_repo();
-    char b[64], k[256];
+    struct repo_object o;
+    char *b = o.bucket, *k = o.key;
     struct kr_err err = {0};
     (void)state;
-    assert_int_equal(repo_parse_url(r, "http://example.test:8000/files/alyaimg/1.jpg", b, sizeof b,
-                                    k, sizeof k, &err),
+    assert_int_equal(repo_parse_url(r, "http://example.test:8000/files/alyaimg/1.jpg", &o, &err),
                      KR_OK);
     assert_string_equal(b, "alyaimg");
     assert_string_equal(k, "1.jpg");
-    assert_int_equal(repo_parse_url(r, "alyaimg/gen_images/x.png", b, sizeof b, k, sizeof k, &err),
-                     KR_OK);
+    assert_int_equal(repo_parse_url(r, "alyaimg/gen_images/x.png", &o, &err), KR_OK);
     assert_string_equal(k, "gen_images/x.png");
-    assert_int_equal(repo_parse_url(r, "http://h/files/alyaimg/../../etc/passwd", b, sizeof b, k,
-                                    sizeof k, &err),
+    assert_int_equal(repo_parse_url(r, "http://h/files/alyaimg/../../etc/passwd", &o, &err),
                      KR_EINVAL);
-    assert_int_equal(repo_parse_url(r, "ftp://h/files/a/b", b, sizeof b, k, sizeof k, &err),
-                     KR_EINVAL);
-    assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", b, sizeof b, k, sizeof k, &err),
-                     KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "ftp://h/files/a/b", &o, &err), KR_EINVAL);
+    assert_int_equal(repo_parse_url(r, "http://h/x/files/a/b", &o, &err), KR_EINVAL);
     repo_close(r);
 }
 
 static int own(struct repo *r, const char *url)
 {
-    char b[64], k[256];
+    struct repo_object o;
     struct kr_err err = {0};
-    enum kr_code rc = repo_parse_url(r, url, b, sizeof b, k, sizeof k, &err);
+    enum kr_code rc = repo_parse_url(r, url, &o, &err);
     assert_int_equal(repo_own_url(r, url), rc == KR_OK); /* no bare "bucket/key" here */
     if (rc == KR_OK)
-        assert_string_equal(k, "1.jpg");
+        assert_string_equal(o.key, "1.jpg");
     else
         assert_string_equal(err.slug, "not_karat_url");
     return rc == KR_OK;

@@ -140,8 +140,10 @@ static void test_replace_keeps_everything_else(void **state)
     buf_init(&in, 0);
     buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
-    assert_int_equal(sheet_template_fill(fk, in.data, in.len, NULL, rows, SHEET_FILL_REPLACE, &out,
-                                         &missing, NULL),
+    assert_int_equal(sheet_template_fill(
+                         fk,
+                         &(struct sheet_fill_req){in.data, in.len, NULL, rows, SHEET_FILL_REPLACE},
+                         &out, &missing, NULL),
                      KR_OK);
     save(&out, "replaced.xlsx", path, sizeof path);
     char *part = tu_xlsx_sheet_part(path, "earring");
@@ -202,9 +204,11 @@ static void test_append_then_clear(void **state)
     (void)state;
     buf_init(&in, 0), buf_init(&mid, 0), buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
-    assert_int_equal(
-        sheet_template_fill(fk, in.data, in.len, NULL, rows, SHEET_FILL_APPEND, &mid, NULL, NULL),
-        KR_OK);
+    assert_int_equal(sheet_template_fill(
+                         fk,
+                         &(struct sheet_fill_req){in.data, in.len, NULL, rows, SHEET_FILL_APPEND},
+                         &mid, NULL, NULL),
+                     KR_OK);
     save(&mid, "appended.xlsx", p1, sizeof p1);
     expect(p1, "B5", "OLD-1"); /* old rows stay */
     expect(p1, "E5", "Studs");
@@ -282,7 +286,9 @@ static void test_bad_templates(void **state)
     (void)state;
     buf_init(&out, 0);
     assert_int_equal(
-        sheet_template_fill(fk, "not a zip", 9, NULL, rows, SHEET_FILL_APPEND, &out, NULL, &err),
+        sheet_template_fill(fk,
+                            &(struct sheet_fill_req){"not a zip", 9, NULL, rows, SHEET_FILL_APPEND},
+                            &out, NULL, &err),
         KR_EINVAL);
     assert_string_equal(err.slug, "bad_template");
     /* a valid zip that is not a workbook */

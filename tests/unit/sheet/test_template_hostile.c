@@ -42,7 +42,8 @@ static void fill_at(int pos)
     memcpy(copy, x, n);
     buf_init(&out, 0);
     buf_init(&cleared, 0);
-    if (sheet_template_fill(fk, copy, n, NULL, rows, SHEET_FILL_REPLACE, &out, NULL, &err))
+    if (sheet_template_fill(fk, &(struct sheet_fill_req){copy, n, NULL, rows, SHEET_FILL_REPLACE},
+                            &out, NULL, &err))
         fail_msg("position %d: %s", pos, err.msg);
     assert_memory_equal(copy, x, n);
     v = tu_xlsx_cell_mem(out.data, out.len, "earring", "A5");
@@ -83,8 +84,10 @@ static void refused(const unsigned char *x, size_t n, const struct sheet_tpl_lim
     json_t *rows = one_row();
 
     buf_init(&out, 0);
-    assert_int_equal(sheet_template_fill(fk, x, n, lim, rows, SHEET_FILL_APPEND, &out, NULL, &err),
-                     code);
+    assert_int_equal(
+        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, lim, rows, SHEET_FILL_APPEND}, &out,
+                            NULL, &err),
+        code);
     assert_string_equal(err.slug, slug);
     if (!strstr(err.msg, why))
         fail_msg("'%s' does not say '%s'", err.msg, why);
@@ -174,8 +177,10 @@ static void test_zip_bombs_refused(void **state)
     struct buf out;
     buf_init(&out, 0);
     json_t *rows = one_row();
-    assert_int_equal(sheet_template_fill(fk, x = padded(3u << 20, 1, &n), n, &big, rows,
-                                         SHEET_FILL_REPLACE, &out, NULL, NULL),
+    assert_int_equal(sheet_template_fill(fk,
+                                         &(struct sheet_fill_req){x = padded(3u << 20, 1, &n), n,
+                                                                  &big, rows, SHEET_FILL_REPLACE},
+                                         &out, NULL, NULL),
                      KR_OK);
     free(x);
     buf_release(&out);

@@ -48,7 +48,8 @@ static json_t *check(const unsigned char *img, size_t n, const char *market, int
 {
     json_t *rep = NULL;
     struct kr_err err;
-    assert_int_equal(studio_check_image(img, n, market, 0, &rep, ok, &err), KR_OK);
+    assert_int_equal(
+        studio_check_image(&(struct studio_check_req){img, n, market, 0}, &rep, ok, &err), KR_OK);
     assert_non_null(rep);
     return rep;
 }
@@ -147,10 +148,16 @@ static void test_bad_args(void **state)
     size_t n;
     unsigned char *img = canvas(600, 600, 3, 255, 0.9, "jpeg", &n);
     (void)state;
-    assert_int_equal(studio_check_image("nope", 4, "amazon", 0, &rep, &ok, &err), KR_EINVAL);
-    assert_int_equal(studio_check_image(img, n, "etsy", 0, &rep, &ok, &err), KR_EINVAL);
+    assert_int_equal(
+        studio_check_image(&(struct studio_check_req){"nope", 4, "amazon", 0}, &rep, &ok, &err),
+        KR_EINVAL);
+    assert_int_equal(
+        studio_check_image(&(struct studio_check_req){img, n, "etsy", 0}, &rep, &ok, &err),
+        KR_EINVAL);
     assert_string_equal(err.slug, "bad_marketplace");
-    assert_int_equal(studio_check_image(img, n, "amazon", 1000, &rep, &ok, &err), KR_ELIMIT);
+    assert_int_equal(
+        studio_check_image(&(struct studio_check_req){img, n, "amazon", 1000}, &rep, &ok, &err),
+        KR_ELIMIT);
     free(img);
 }
 

@@ -164,8 +164,10 @@ static void scene_case(const char *provider, int gemini)
     double k = 2000.0 / 1024, s = 600 * k / cut.rgba.width;
 
     fake_ai_push(srv, 200, body);
-    assert_int_equal(studio_scene_make(ai, STUDIO_HAND, STUDIO_EARRINGS, &cut, 0, &out, &err),
-                     KR_OK);
+    assert_int_equal(
+        studio_scene_make(ai, &(struct studio_scene_req){STUDIO_HAND, STUDIO_EARRINGS, &cut, 0},
+                          &out, &err),
+        KR_OK);
     assert_int_equal(out.width, STUDIO_SIDE);
     assert_int_equal(out.height, STUDIO_SIDE);
     /* on the metal of the left hoop: the ring at 0.86 of its radius */
@@ -217,8 +219,10 @@ static void test_scene_without_piece(void **state)
     (void)state;
     fake_ai_push(srv, 200, body);
     fake_ai_push(srv, 200, body);
-    assert_int_equal(studio_scene_make(ai, STUDIO_LIFESTYLE, STUDIO_EARRINGS, &cut, 0, &out, &err),
-                     KR_ENOTFOUND);
+    assert_int_equal(
+        studio_scene_make(
+            ai, &(struct studio_scene_req){STUDIO_LIFESTYLE, STUDIO_EARRINGS, &cut, 0}, &out, &err),
+        KR_ENOTFOUND);
     assert_string_equal(err.slug, "piece_not_in_scene");
     assert_int_equal(fake_ai_count(srv), 2); /* asked once more, then gave up */
     assert_null(out.data);

@@ -18,7 +18,7 @@
 static void test_build_and_read(void **state)
 {
     static unsigned char big[300000];
-    struct studio_zip_entry e[3] = {
+    struct studio_file e[3] = {
         {"a_type1.jpg", "first file", 10}, {"a_type3.jpg", big, sizeof big}, {"a.txt", "", 0}};
     unsigned char *zip;
     size_t n;
@@ -58,7 +58,7 @@ static void test_build_and_read(void **state)
 
 static void test_replace_keeps_order(void **state)
 {
-    struct studio_zip_entry e[3] = {{"x1.jpg", "one", 3}, {"x2.jpg", "two", 3}, {"x3.jpg", "3", 1}};
+    struct studio_file e[3] = {{"x1.jpg", "one", 3}, {"x2.jpg", "two", 3}, {"x3.jpg", "3", 1}};
     unsigned char *zip, *z2, *z3;
     size_t n, n2, n3;
     json_t *names;
@@ -66,7 +66,8 @@ static void test_replace_keeps_order(void **state)
     struct kr_err err;
     (void)state;
     assert_int_equal(studio_zip_build(e, 3, &zip, &n, &err), KR_OK);
-    assert_int_equal(studio_zip_replace(zip, n, "x2.jpg", "TWO, longer", 11, &z2, &n2, &err),
+    assert_int_equal(studio_zip_replace(zip, n, &(struct studio_file){"x2.jpg", "TWO, longer", 11},
+                                        &z2, &n2, &err),
                      KR_OK);
     assert_int_equal(studio_zip_names(z2, n2, &names, &err), KR_OK);
     assert_int_equal(json_array_size(names), 3);
@@ -85,7 +86,9 @@ static void test_replace_keeps_order(void **state)
     assert_memory_equal(b.data, "two", 3);
     buf_release(&b);
     /* absent -> appended */
-    assert_int_equal(studio_zip_replace(z2, n2, "x4.jpg", "four", 4, &z3, &n3, &err), KR_OK);
+    assert_int_equal(
+        studio_zip_replace(z2, n2, &(struct studio_file){"x4.jpg", "four", 4}, &z3, &n3, &err),
+        KR_OK);
     assert_int_equal(studio_zip_names(z3, n3, &names, &err), KR_OK);
     assert_int_equal(json_array_size(names), 4);
     assert_string_equal(json_string_value(json_array_get(names, 3)), "x4.jpg");
@@ -107,13 +110,15 @@ static void test_empty_and_garbage(void **state)
     assert_int_equal(studio_zip_names(zip, n, &names, &err), KR_OK);
     assert_int_equal(json_array_size(names), 0);
     json_decref(names);
-    assert_int_equal(studio_zip_replace(zip, n, "a.jpg", "a", 1, &z2, &n2, &err), KR_OK);
+    assert_int_equal(
+        studio_zip_replace(zip, n, &(struct studio_file){"a.jpg", "a", 1}, &z2, &n2, &err), KR_OK);
     assert_int_equal(studio_zip_names(z2, n2, &names, &err), KR_OK);
     assert_int_equal(json_array_size(names), 1);
     json_decref(names);
     free(z2);
     free(zip);
-    assert_int_equal(studio_zip_replace("PK\3\4 not really a zip", 22, "a", "b", 1, &z2, &n2, &err),
+    assert_int_equal(studio_zip_replace("PK\3\4 not really a zip", 22,
+                                        &(struct studio_file){"a", "b", 1}, &z2, &n2, &err),
                      KR_EINVAL);
     assert_string_equal(err.slug, "bad_zip");
     assert_null(z2);
