@@ -103,14 +103,12 @@ void api_list_images(struct http_request *req, struct http_response *res, void *
 
 static int thumb_width(struct http_request *req, struct http_response *res)
 {
-    const char *w = http_req_query(req, "w");
-    static const int sizes[] = {64, 128, 256, 512};
+    int w;
 
-    if (!w || !*w)
-        return 256;
-    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-        if (atoi(w) == sizes[i] && strlen(w) == (sizes[i] < 100 ? 2u : 3u))
-            return sizes[i];
+    if (api__int_arg(req, res, "w", 256, 64, 512, &w))
+        return -1;
+    if (w == 64 || w == 128 || w == 256 || w == 512)
+        return w;
     http_res_error(res, 400, "invalid_argument", "w must be 64, 128, 256 or 512");
     return -1;
 }
