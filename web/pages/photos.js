@@ -85,9 +85,12 @@ export function render(root) {
   const [siteLabel, site] = select('website', 'Website', websites, 'alya');
   const input = el('input', { type: 'file', accept: 'image/*', multiple: true, name: 'photos' });
   const zone = dropZone(input, 'Choose photos');
+  const folder = el('input', { type: 'file', webkitdirectory: true, multiple: true, name: 'folder' });
+  folder.addEventListener('change', () => zone.dispatchEvent(new CustomEvent('files', {
+    detail: [...folder.files].filter((f) => /\.(jpe?g|png|webp|heic|heif|avif|tiff?)$/i.test(f.name)) })));
   const list = el('ul', { class: 'list', 'aria-live': 'polite', 'aria-label': 'Uploads' });
   root.append(el('h1', { text: 'Photos' }),
-    el('div', { class: 'card' }, el('div', { class: 'row' }, siteLabel), zone), list);
+    el('div', { class: 'card' }, el('div', { class: 'row' }, siteLabel, el('label', {}, 'Or a whole folder', folder)), zone), list);
   let reload = () => {};
   zone.addEventListener('files', async (e) => {
     for (const f of e.detail) await uploadRow(f, site.value, list, () => reload());
