@@ -89,13 +89,30 @@ export function dropZone(input, label) {
     el('p', { class: 'muted', text: 'or drop photos here' }));
   z.addEventListener('dragover', (e) => { e.preventDefault(); z.classList.add('over'); });
   z.addEventListener('dragleave', () => z.classList.remove('over'));
-  z.addEventListener('drop', (e) => {
+  z.addEventListener('drop', async (e) => {
     e.preventDefault(); z.classList.remove('over');
-    z.dispatchEvent(new CustomEvent('files', { detail: [...e.dataTransfer.files] }));
+    const entries = [...e.dataTransfer.items].map((i) => i.webkitGetAsEntry && i.webkitGetAsEntry()).filter(Boolean);
+    const files = entries.some((x) => x.isDirectory) ? await walk(entries) : [...e.dataTransfer.files];
+    z.dispatchEvent(new CustomEvent('files', { detail: files }));
   });
   input.addEventListener('change', () => z.dispatchEvent(new CustomEvent('files', { detail: [...input.files] })));
   return z;
 }
+
+// Files of dropped folders (and files), images only, at most 500.
+const IMAGE = /\.(jpe?g|png|webp|heic|heif|avif|tiff?)$/i;
+export async function walk(entries, out = []) {
+  for (const x of entries) {
+    if (out.length >= 500) break;
+    if (x.isFile && IMAGE.test(x.name)) out.push(await new Promise((ok, no) => x.file(ok, no)));
+    else if (x.isDirectory) {
+      const r = x.createReader();
+      for (let batch; (batch = await new Promise((ok, no) => r.readEntries(ok, no))).length;) await walk(batch, out);
+    }
+  }
+  return out;
+}
+export const isImageName = (name) => IMAGE.test(name);
 
 export function select(name, label, options, value) {
   const s = el('select', { name }, options.map(([v, t]) => el('option', { value: v, selected: v === value }, t)));

@@ -1,6 +1,6 @@
 // Photos: upload many (duplicates shown with the stored match), store
 // anyway, the library of stored photos, search by photo, delete.
-import { api, busy, dropZone, el, errorBox, img, select, thumbPath, websites } from '../lib.js';
+import { api, busy, dropZone, el, errorBox, img, isImageName, select, thumbPath, websites } from '../lib.js';
 
 function uploadRow(file, site, list, onStored) {
   const status = el('div', { class: 'grow' }, el('strong', { text: file.name }), el('div', { text: 'Checking…' }));
@@ -87,7 +87,7 @@ export function render(root) {
   const zone = dropZone(input, 'Choose photos');
   const folder = el('input', { type: 'file', webkitdirectory: true, multiple: true, name: 'folder' });
   folder.addEventListener('change', () => zone.dispatchEvent(new CustomEvent('files', {
-    detail: [...folder.files].filter((f) => /\.(jpe?g|png|webp|heic|heif|avif|tiff?)$/i.test(f.name)) })));
+    detail: [...folder.files].filter((f) => isImageName(f.name)) })));
   const list = el('ul', { class: 'list', 'aria-live': 'polite', 'aria-label': 'Uploads' });
   root.append(el('h1', { text: 'Photos' }),
     el('div', { class: 'card' }, el('div', { class: 'row' }, siteLabel, el('label', {}, 'Or a whole folder', folder)), zone), list);
