@@ -69,6 +69,8 @@ void api_regenerate_image(struct http_request *req, struct http_response *res, v
 void api_list_images(struct http_request *req, struct http_response *res, void *app);
 void api_thumb(struct http_request *req, struct http_response *res, void *app);
 void api_status(struct http_request *req, struct http_response *res, void *app);
+/* library.c: GET /jobs, the requesting client's recent jobs */
+void api_list_jobs(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

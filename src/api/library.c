@@ -1,8 +1,9 @@
 /*
  * library.c - what the browser app needs besides the original's endpoints:
  * GET /images (the stored photos, newest first), GET /thumbs/{bucket}/{key}
- * (a small JPEG of a stored image, so pages never load 12 MP originals) and
- * GET /status (providers, whether their keys are set, backends, counts).
+ * (a small JPEG of a stored image, so pages never load 12 MP originals),
+ * GET /status (providers, whether their keys are set, backends, counts) and
+ * GET /jobs (the requesting client's most recent jobs, newest first).
  *
  * Bounds: a listing returns at most 200 photos from the newest 2000; a
  * thumbnail's longest side is one of 64, 128, 256 or 512 px. /status says
@@ -152,6 +153,63 @@ out:
     free(jpg);
     image_px_release(&px);
     buf_release(&b);
+}
+
+/* The newest `want` jobs of one owner, as short summaries. */
+struct job_list {
+    const char *owner;
+    size_t want;
+    json_t *jobs; /* newest first */
+};
+
+static int keep_job(const char *key, const char *text, void *ctx)
+{
+    struct job_list *l = ctx;
+    json_t *doc = json_loads(text, 0, NULL), *sum;
+    json_int_t created = json_integer_value(json_object_get(doc, "created_ms"));
+    size_t at = json_array_size(l->jobs);
+
+    if (!doc || !json_is_string(json_object_get(doc, "owner")) ||
+        strcmp(json_string_value(json_object_get(doc, "owner")), l->owner) != 0) {
+        json_decref(doc);
+        return 0;
+    }
+    while (at > 0 && json_integer_value(json_object_get(json_array_get(l->jobs, at - 1),
+                                                        "created_ms")) < created)
+        at--;
+    if (at < l->want) {
+        sum = json_pack("{s:s, s:O*, s:O*, s:I, s:O*, s:O*}", "job_id", key, "kind",
+                        json_object_get(doc, "kind"), "status", json_object_get(doc, "state"),
+                        "total", (json_int_t)json_array_size(json_object_get(doc, "items")),
+                        "created_ms", json_object_get(doc, "created_ms"), "finished_ms",
+                        json_object_get(doc, "finished_ms"));
+        json_array_insert_new(l->jobs, at, sum);
+        if (json_array_size(l->jobs) > l->want)
+            json_array_remove(l->jobs, l->want);
+    }
+    json_decref(doc);
+    return 0;
+}
+
+void api_list_jobs(struct http_request *req, struct http_response *res, void *app_)
+{
+    struct app *app = app_;
+    char owner[ADMIT_CLIENT_LEN];
+    struct job_list l = {.owner = owner};
+    struct kr_err err = {0};
+    int limit;
+
+    if (api__int_arg(req, res, "limit", 10, 1, 50, &limit))
+        return;
+    http_req_client(req, owner, sizeof owner);
+    l.want = (size_t)limit;
+    l.jobs = json_array();
+    if (store_doc_each(repo_store(app->repo), "jobs", keep_job, &l, &err)) {
+        json_decref(l.jobs);
+        http_res_from_err(res, &err);
+        return;
+    }
+    http_res_json(res, 200, json_pack("{s:o}", "jobs", l.jobs));
 }
 
 static const char *provider(struct app *app, enum ai_role role)

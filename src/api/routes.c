@@ -43,6 +43,7 @@ static const struct http_route routes[] = {
     {"GET", "/images", api_list_images, 0, "images"},
     {"GET", "/thumbs/{bucket}/{key}", api_thumb, HTTP_PREFIX, "thumbs"},
     {"GET", "/status", api_status, 0, "status"},
+    {"GET", "/jobs", api_list_jobs, 0, "jobs"},
 };
 
 const struct http_route *api_routes(size_t *n)

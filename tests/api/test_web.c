@@ -4,7 +4,8 @@
  * GET /thumbs (a small JPEG of a stored photo, bounded sizes, ETag and
  * Cache-Control, 400/404 for bad sizes, buckets and keys), GET /images (the
  * stored photos, newest first, bounded limit) and GET /status (which
- * providers' keys are set, never the keys themselves).
+ * providers' keys are set, never the keys themselves), GET /jobs (this
+ * client's jobs, newest first).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -151,6 +152,36 @@ static void test_status_never_shows_keys(void **state)
     json_decref(o);
 }
 
+static void test_recent_jobs(void **state)
+{
+    long st;
+    json_t *a = ca_post_photos(&srv, NULL, 1, 31, "earrings", "amazon", "JOB-A", NULL, &st);
+    json_t *b = ca_post_photos(&srv, NULL, 1, 32, "earrings", "amazon", "JOB-B", NULL, &st);
+    struct tu_resp r;
+    json_t *o, *jobs;
+    (void)state;
+    assert_int_equal(st, 200);
+    assert_int_equal(get("/jobs", NULL, &r), 200);
+    o = ca_json(&r);
+    tu_resp_free(&r);
+    jobs = json_object_get(o, "jobs");
+    assert_int_equal(json_array_size(jobs), 2);
+    assert_string_equal(ca_str(json_array_get(jobs, 0), "job_id"), ca_str(b, "job_id"));
+    assert_string_equal(ca_str(json_array_get(jobs, 1), "job_id"), ca_str(a, "job_id"));
+    assert_string_equal(ca_str(json_array_get(jobs, 0), "status"), "done");
+    assert_string_equal(ca_str(json_array_get(jobs, 0), "kind"), "catalog");
+    json_decref(o);
+    assert_int_equal(get("/jobs?limit=1", NULL, &r), 200);
+    o = ca_json(&r);
+    tu_resp_free(&r);
+    assert_int_equal(json_array_size(json_object_get(o, "jobs")), 1);
+    json_decref(o);
+    assert_int_equal(get("/jobs?limit=0", NULL, &r), 400);
+    tu_resp_free(&r);
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_thumbs),
         cmocka_unit_test(test_images_list),
         cmocka_unit_test(test_status_never_shows_keys),
+        cmocka_unit_test(test_recent_jobs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,6 @@
 // Status: providers and whether their keys are set (never the keys),
-// backends, indexed photos, the jobs this browser started.
-import { api, el, errorBox, jobs } from '../lib.js';
+// backends, indexed photos, this client's recent jobs (GET /jobs).
+import { api, el, errorBox } from '../lib.js';
 
 function table(caption, rows) {
   return el('table', {}, el('caption', { class: 'sr', text: caption }),
@@ -25,13 +25,14 @@ export async function render(root) {
       ...(h.warnings || []).map((w) => el('p', { class: 'warn', text: w })));
   } catch (e) { box.show(e); }
   const list = el('ul', { class: 'list' });
-  root.append(el('h2', { text: 'Recent jobs (this browser)' }), list);
-  const mine = jobs.list();
-  if (!mine.length) list.append(el('li', { class: 'muted', text: 'None yet.' }));
-  for (const j of mine) {
-    const li = el('li', { class: 'item', text: `${j.kind} ${j.id.slice(0, 8)} (${j.marketplace || ''}): …` });
-    list.append(li);
-    api('/jobs/' + encodeURIComponent(j.id)).then((r) => { li.textContent = `${j.kind} ${j.id.slice(0, 8)} (${j.marketplace || ''}): ${r.status}, ${r.done}/${r.total}`; })
-      .catch((e) => { li.textContent = `${j.kind} ${j.id.slice(0, 8)}: ${e.message}`; });
-  }
+  root.append(el('h2', { text: 'Recent jobs' }), list);
+  try {
+    const r = await api('/jobs?limit=10');
+    if (!r.jobs.length) list.append(el('li', { class: 'muted', text: 'None yet.' }));
+    for (const j of r.jobs) {
+      const when = j.created_ms ? new Date(j.created_ms).toLocaleString() : '';
+      list.append(el('li', { class: 'item' }, el('span', { class: 'grow',
+        text: `${j.kind} ${j.job_id.slice(0, 8)}: ${j.status}, ${j.total} photos` }), el('span', { class: 'muted', text: when })));
+    }
+  } catch (e) { box.show(e); }
 }
