@@ -79,7 +79,7 @@ async function axe(page, label) {
 async function shot(page, name) { await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true }); }
 
 // API answers a flow asks for on purpose (the browser logs any 4xx as an error).
-const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/];
+const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/];
 function watch(page, errors) {
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} ${m.location().url || ''}`); });
@@ -145,6 +145,10 @@ async function catalogFlow(page, base, tag) {
   await open(page, base, 'catalog', 'Catalog builder');
   await page.getByText(/No template stored/).waitFor();
   await page.locator('input[name=photos]').setInputFiles([await photo(page, 4, 'RING-1.png'), await photo(page, 5, 'RING-2.png')]);
+  // a refused request shows the server's own message and code
+  await page.getByLabel('SKUs (one per photo, in order)').fill('ONLY-ONE');
+  await page.getByRole('button', { name: 'Build sheet' }).click();
+  await page.getByRole('alert').filter({ hasText: 'sku_count_mismatch' }).waitFor();
   await page.getByLabel('SKUs (one per photo, in order)').fill('RING-1\nRING-2');
   await page.getByRole('button', { name: 'Build sheet' }).click();
   await page.getByText(/: done, 2\/2 photos/).waitFor({ timeout: 120000 });
@@ -186,12 +190,30 @@ async function statusFlow(page, base, tag) {
   await axe(page, `status ${tag}`);
 }
 
-async function docsFlow(page, base, tag) {
+async function docsFlow(page, base, tag, server = { base }) {
   await page.goto(base + '/docs');
   await page.getByRole('heading', { name: /POST \/catalog-ai/ }).waitFor();
   const spec = await (await fetch(base + '/openapi.json')).json();
   const n = Object.values(spec.paths).reduce((a, p) => a + Object.keys(p).length, 0);
   assert.equal(await page.locator('main section').count(), n);
+  // every documented GET whose parameters all have examples answers 2xx
+  let tried = 0;
+  for (const [p, item] of Object.entries(spec.paths)) {
+    const op = item.get;
+    const params = (op && op.parameters) || [];
+    if (!op || params.some((x) => x.required && x.example === undefined)) continue;
+    let url = p;
+    const q = new URLSearchParams();
+    for (const x of params) {
+      if (x.example === undefined) continue;
+      if (x.in === 'path') url = url.replace(`{${x.name}}`, encodeURIComponent(x.example));
+      else q.set(x.name, x.example);
+    }
+    const r = await fetch(server.base + url + ([...q].length ? '?' + q : ''));
+    assert.ok(r.ok, `documented example GET ${url}?${q} answered ${r.status}`);
+    tried++;
+  }
+  assert.ok(tried >= 8, `only ${tried} documented examples tried`);
   await shot(page, `docs-${tag}`);
   await axe(page, `docs ${tag}`);
 }
