@@ -48,7 +48,7 @@ static int keep_newest(const struct store_image *img, void *ctx)
     return 0;
 }
 
-static json_t *image_json(struct app *app, const struct store_image *img)
+static json_t *image_json(const struct store_image *img)
 {
     char thumb[1400];
     json_t *o = json_object();
@@ -63,7 +63,6 @@ static json_t *image_json(struct app *app, const struct store_image *img)
     json_object_set_new(o, "height", json_integer(img->height));
     json_object_set_new(o, "bytes", json_integer(img->bytes));
     json_object_set_new(o, "created_ms", json_integer(img->created_ms));
-    (void)app;
     return o;
 }
 
@@ -95,7 +94,7 @@ void api_list_images(struct http_request *req, struct http_response *res, void *
     }
     arr = json_array();
     for (size_t i = (size_t)offset; i < l.n; i++)
-        json_array_append_new(arr, image_json(app, &l.rows[i]));
+        json_array_append_new(arr, image_json(&l.rows[i]));
     free(l.rows);
     o = json_pack("{s:o, s:I, s:i, s:i}", "images", arr, "indexed",
                   (json_int_t)repo_index_count(app->repo), "limit", limit, "offset", offset);

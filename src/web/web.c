@@ -50,7 +50,7 @@ const struct web_asset *web_asset_find(const char *path)
     return NULL;
 }
 
-static void send(struct http_response *res, const char *path)
+static void answer(struct http_response *res, const char *path)
 {
     const struct web_asset *a = web_asset_find(path);
 
@@ -73,25 +73,25 @@ void web_index(struct http_request *req, struct http_response *res, void *app)
 {
     (void)req;
     (void)app;
-    send(res, "index.html");
+    answer(res, "index.html");
 }
 
 void web_file(struct http_request *req, struct http_response *res, void *app)
 {
     (void)app;
-    send(res, http_req_param(req, "path"));
+    answer(res, http_req_param(req, "path"));
 }
 
 void web_openapi(struct http_request *req, struct http_response *res, void *app)
 {
     (void)req;
     (void)app;
-    send(res, "openapi.json");
+    answer(res, "openapi.json");
 }
 
 void web_docs(struct http_request *req, struct http_response *res, void *app)
 {
     (void)req;
     (void)app;
-    send(res, "docs.html");
+    answer(res, "docs.html");
 }

@@ -129,7 +129,12 @@ async function captionsFlow(page, base, tag) {
   const name = page.getByLabel('Name of star.png');
   await name.fill('Edited star earrings');
   await page.getByRole('button', { name: 'New title' }).nth(1).click();
-  await page.getByRole('button', { name: 'New description' }).first().click();
+  await page.getByLabel('Style for new descriptions').selectOption('playful');
+  const [regen] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/regenerate')),
+    page.getByRole('button', { name: 'New description' }).first().click()]);
+  assert.equal(regen.status(), 200);
+  await page.waitForFunction((v) => document.querySelector('[aria-label="Description of star.png"]').value === v,
+    await regen.json()); // the row shows what the server wrote
   await page.waitForFunction(() => !document.querySelector('button:disabled'));
   await shot(page, `captions-${tag}`);
   await axe(page, `captions ${tag}`);

@@ -15,7 +15,7 @@ export function toCsv(rows) {
 
 function cell(label, child) { return el('td', { 'data-label': label }, child); }
 
-function row(r, box) {
+function row(r, box, style) {
   const n = r.display_name;
   const name = el('input', { type: 'text', value: r.generated_name, 'aria-label': 'Name of ' + n });
   const grade = el('select', { 'aria-label': 'Grade of ' + n },
@@ -35,7 +35,7 @@ function row(r, box) {
   const newTitle = el('button', { class: 'secondary', onclick: call('/regenerate_title', () => ({
     previous_title: name.value, color: r.color || '', attributes: attrs.value }), name) }, 'New title');
   const newDesc = el('button', { class: 'secondary', onclick: call('/regenerate', () => ({
-    previous_prompt: desc.value, style: 'elegant' }), desc) }, 'New description');
+    previous_prompt: desc.value, style: style.value }), desc) }, 'New description');
   return el('tr', {}, cell('Photo', img(thumbPath(r.s3_url, 128), n, 'thumb small')),
     cell('File', n), cell('Name', name), cell('Grade', grade), cell('Description', desc),
     cell('Attributes', attrs), cell('Actions', el('div', { class: 'row' }, newTitle, newDesc)));
@@ -46,6 +46,8 @@ export function render(root) {
   const box = errorBox();
   const [typeLabel, type] = input('type', 'Product type', { value: 'earrings', required: true });
   const [siteLabel, site] = select('website', 'Website', websites, 'alya');
+  const [styleLabel, style] = select('style', 'Style for new descriptions',
+    [['elegant', 'Elegant'], ['playful', 'Playful'], ['minimal', 'Minimal'], ['luxurious', 'Luxurious']], 'elegant');
   const files = el('input', { type: 'file', accept: 'image/*', multiple: true, name: 'photos' });
   const zone = dropZone(files, 'Choose photos');
   const body = el('tbody');
@@ -62,11 +64,11 @@ export function render(root) {
       try {
         const r = await api('/generate_caption', { method: 'POST', form: f });
         if (r.duplicate) { notes.append(el('li', { class: 'item warn', text: `${file.name}: already stored (duplicate); not captioned again` })); continue; }
-        rows.push(r); body.append(row(r, box)); csv.disabled = false;
+        rows.push(r); body.append(row(r, box, style)); csv.disabled = false;
       } catch (err) { notes.append(el('li', { class: 'item bad', text: `${file.name}: ${err.message}` })); }
     }
   });
   root.append(el('h1', { text: 'Captions' }),
-    el('div', { class: 'card' }, el('div', { class: 'row' }, typeLabel, siteLabel), zone),
+    el('div', { class: 'card' }, el('div', { class: 'row' }, typeLabel, siteLabel, styleLabel), zone),
     box, notes, table, el('p', {}, csv));
 }
