@@ -64,6 +64,13 @@ void api_job_status(struct http_request *req, struct http_response *res, void *a
 /* studio.c: /generate-images, /regenerate-image (image studio) */
 void api_generate_images(struct http_request *req, struct http_response *res, void *app);
 void api_regenerate_image(struct http_request *req, struct http_response *res, void *app);
+/* library.c: for the browser app: GET /images (stored photos, newest
+ * first), GET /thumbs/{bucket}/{key}?w= (small JPEG), GET /status */
+void api_list_images(struct http_request *req, struct http_response *res, void *app);
+void api_thumb(struct http_request *req, struct http_response *res, void *app);
+void api_status(struct http_request *req, struct http_response *res, void *app);
+/* library.c: GET /jobs, the requesting client's recent jobs */
+void api_list_jobs(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

@@ -57,4 +57,9 @@ void api__error_fields(json_t *o, const char *msg, enum kr_slug slug);
 /* {"id", ["score",] "distance", "path"} */
 json_t *api__match_json(const struct repo_match *m, int with_score);
 
+/* captions_legacy.c: /generate_caption's 2024 form (several photos in
+ * `files`, CSV when Accept asks for text/csv). Returns 1 when it answered,
+ * 0 when the request is not that form (then nothing was written). */
+int api__caption_legacy(struct app *app, struct http_request *req, struct http_response *res);
+
 #endif

@@ -79,6 +79,8 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     struct kr_err err = {0};
     json_t *cap;
 
+    if (api__caption_legacy(app, req, res))
+        return;
     if (api_bucket_arg(app, req, res, bucket, sizeof bucket))
         return;
     if (!type || !*type || strlen(type) > 100) {

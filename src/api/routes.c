@@ -10,6 +10,7 @@
  * into the answer with http_res_from_err().
  */
 #include "api/api.h"
+#include "web/web.h"
 
 static const struct http_route routes[] = {
     /* operations */
@@ -37,6 +38,16 @@ static const struct http_route routes[] = {
     /* image studio: marketplace images from a stored photo */
     {"POST", "/generate-images", api_generate_images, 0, NULL},
     {"POST", "/regenerate-image", api_regenerate_image, 0, NULL},
+    /* browser app (web/): the page, its assets, the API description; public
+     * like /health (they hold no data). The app's own reads need the key. */
+    {"GET", "/", web_index, HTTP_PUBLIC, "web"},
+    {"GET", "/app/{path}", web_file, HTTP_PUBLIC | HTTP_PREFIX, "web"},
+    {"GET", "/openapi.json", web_openapi, HTTP_PUBLIC, "openapi"},
+    {"GET", "/docs", web_docs, HTTP_PUBLIC, "docs"},
+    {"GET", "/images", api_list_images, 0, "images"},
+    {"GET", "/thumbs/{bucket}/{key}", api_thumb, HTTP_PREFIX, "thumbs"},
+    {"GET", "/status", api_status, 0, "status"},
+    {"GET", "/jobs", api_list_jobs, 0, "jobs"},
 };
 
 const struct http_route *api_routes(size_t *n)

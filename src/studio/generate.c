@@ -208,13 +208,13 @@ static void store_items(struct item *items, int n, struct studio_store *st)
     }
 }
 
-/* One gen_images entry; e != NULL makes it an error entry. */
+/* One gen_images entry; e != NULL makes it an error entry (image_url null,
+ * so clients that read image_url on every item keep working). */
 static json_t *item_json(int index, int type, const char *url, json_t *compliance,
                          const struct kr_err *e)
 {
     json_t *o = json_pack("{s:i}", "prompt_index", index);
-    if (!e)
-        json_object_set_new(o, "image_url", json_string(url));
+    json_object_set_new(o, "image_url", e ? json_null() : json_string(url));
     json_object_set_new(o, "image_type", json_integer(type));
     json_object_set_new(o, "image_type_name", json_string(studio_type_name(type)));
     if (e) {

@@ -4,7 +4,8 @@
  * Gemini and the copy job on a fake OpenAI (both the fake_ai server).
  * Checks the original's response keys, quality in A/B/C, the duplicate
  * answer, cheap checks before storing, and the error that carries the
- * stored s3_url when captioning fails after the photo was stored.
+ * stored s3_url when captioning fails after the photo was stored; and the
+ * 2024 form (several `files`, CSV when asked for).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -250,12 +251,54 @@ static void test_with_models(void **state)
     free(img2);
 }
 
+/* The 2024 contract: several photos in `files`, CSV when asked for. */
+static void test_legacy_files_csv(void **state)
+{
+    struct tu_img_opts o1 = {.width = 900, .height = 900, .seed = 41},
+                       o2 = {.width = 900, .height = 900, .seed = 42};
+    size_t n1, n2;
+    unsigned char *a = tu_make_image(&o1, &n1), *b = tu_make_image(&o2, &n2);
+    struct tu_part parts[2] = {{"files", "a, one.jpg", "image/jpeg", a, n1},
+                               {"files", "b.jpg", "image/jpeg", b, n2}};
+    const char *csv[] = {"Accept: text/csv", NULL};
+    char url[256], *line2;
+    struct tu_resp r;
+    json_t *j, *rows;
+    (void)state;
+
+    snprintf(url, sizeof url, "%s/generate_caption", off.base);
+    assert_int_equal(tu_post_multipart(url, parts, 2, csv, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.ctype, "text/csv"));
+    assert_true(strncmp(r.body, "display_name,generated_name,quality,description,attributes,prompt\r\n",
+                        67) == 0);
+    line2 = strstr(r.body, "\r\n") + 2;
+    assert_true(strncmp(line2, "\"a, one.jpg\",", 13) == 0); /* quoted as RFC 4180 */
+    assert_non_null(strstr(line2, "Caption: \"\"")); /* quotes doubled */
+    assert_non_null(strstr(line2, "\r\nb.jpg,"));
+    tu_resp_free(&r);
+
+    /* again, without asking for CSV: JSON rows, both duplicates now, one row each */
+    assert_int_equal(tu_post_multipart(url, parts, 2, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    tu_resp_free(&r);
+    rows = json_object_get(j, "results");
+    assert_int_equal(json_array_size(rows), 2);
+    assert_string_equal(str(json_array_get(rows, 1), "display_name"), "b.jpg");
+    assert_non_null(strstr(str(json_array_get(rows, 1), "description"), "duplicate of "));
+    json_decref(j);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offline_caption_and_duplicate),
         cmocka_unit_test(test_cheap_checks_first),
         cmocka_unit_test(test_regenerate_offline),
+        cmocka_unit_test(test_legacy_files_csv),
         cmocka_unit_test(test_with_models),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,6 +118,7 @@ static void test_generate_offline(void **state)
     free(bytes);
     it = json_array_get(json_object_get(res, "gen_images"), 2);
     assert_string_equal(ca_str(it, "code"), "image_provider_offline");
+    assert_true(json_is_null(json_object_get(it, "image_url"))); /* always there, null on failure */
     bytes = ca_download(&srv, ca_str(res, "zip_url"), &len);
     assert_true(len > 1000 && bytes[0] == 'P' && bytes[1] == 'K');
     free(bytes);

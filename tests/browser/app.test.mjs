@@ -1,0 +1,286 @@
+// app.test.mjs - Karat's web app in a real browser (Debian chromium driven by
+// playwright-core), against a real `karat serve` on a fresh data folder.
+//
+// For every page the main flow runs end to end at desktop and phone (360 px)
+// sizes; every page is checked with axe-core (no serious or critical
+// violations) and must log no console error beyond the API answers the flow
+// asks for (listed in `expected`). Screenshots go to KARAT_ARTIFACTS; the
+// desktop Photos page with a duplicate found is also the README's (docs/app.png) when
+// KARAT_SCREENSHOT is set. Photos are drawn here (canvas), no third-party image.
+//
+// Env: KARAT_BIN, KARAT_NODE_MODULES (playwright-core, axe-core), KARAT_ARTIFACTS,
+// CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const require = createRequire(path.join(process.env.KARAT_NODE_MODULES || path.resolve('node_modules'), 'x.js'));
+const { chromium } = require('playwright-core');
+const axeSource = require('axe-core').source;
+const BIN = process.env.KARAT_BIN;
+const OUT = process.env.KARAT_ARTIFACTS || path.resolve('browser-artifacts');
+const KEY = 'browser-test-key-0123456789';
+fs.mkdirSync(OUT, { recursive: true });
+
+const freePort = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
+
+async function startServer(env = {}) {
+  const port = await freePort();
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'karat-web-'));
+  const log = fs.openSync(data + '.log', 'w');
+  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data],
+    { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(base + '/health')).ok) return { base, child, data }; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('karat serve did not start: ' + fs.readFileSync(data + '.log', 'utf8'));
+}
+async function stopServer(s) {
+  s.child.kill('SIGTERM');
+  await new Promise((r) => s.child.once('exit', r));
+  fs.rmSync(s.data, { recursive: true, force: true });
+  fs.rmSync(s.data + '.log', { force: true });
+}
+
+// A synthetic piece of jewellery on white, drawn in the page: shape n.
+async function photo(page, n, name) {
+  const b64 = await page.evaluate((n) => {
+    const c = document.createElement('canvas'); c.width = 640; c.height = 640;
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff'; g.fillRect(0, 0, 640, 640);
+    const hue = [42, 0, 200, 120, 280, 20][n % 6];
+    const grad = g.createLinearGradient(150, 150, 490, 490);
+    grad.addColorStop(0, `hsl(${hue},70%,35%)`); grad.addColorStop(1, `hsl(${hue},80%,70%)`);
+    g.fillStyle = grad; g.strokeStyle = grad; g.lineWidth = 40;
+    g.beginPath();
+    if (n % 3 === 0) { g.arc(320, 320, 170 - n * 5, 0, Math.PI * 2); g.stroke(); }
+    else if (n % 3 === 1) { g.moveTo(320, 120); g.bezierCurveTo(520, 380, 420, 520, 320, 520); g.bezierCurveTo(220, 520, 120, 380, 320, 120); g.fill(); }
+    else { for (let i = 0; i < 10; i++) { const r = i % 2 ? 90 : 210, a = i * Math.PI / 5; g.lineTo(320 + r * Math.sin(a), 320 - r * Math.cos(a)); } g.fill(); }
+    for (let i = 0; i < 14; i++) { g.fillStyle = `hsl(${(hue + i * 25) % 360},60%,${30 + i * 3}%)`; g.beginPath(); g.arc(320 + 90 * Math.cos(i + n), 320 + 90 * Math.sin(i * 1.3 + n), 12 + (i % 4) * 3, 0, 7); g.fill(); }
+    return c.toDataURL('image/png').split(',')[1];
+  }, n);
+  return { name, mimeType: 'image/png', buffer: Buffer.from(b64, 'base64') };
+}
+
+async function axe(page, label) {
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((x) => x.target.join(' ')).join(', ')}`), [],
+    `${label}: axe serious/critical violations`);
+}
+
+async function shot(page, name) { await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true }); }
+
+// API answers a flow asks for on purpose (the browser logs any 4xx as an error).
+const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/];
+function watch(page, errors) {
+  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} ${m.location().url || ''}`); });
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`response: ${r.url()} ${r.status()}`); });
+}
+function checkErrors(errors, label) {
+  const real = errors.filter((e) => !expected.some((x) => x.test(e)) &&
+    !(e.startsWith('console: Failed to load resource') && errors.some((r) => r.startsWith('response:') && expected.some((x) => x.test(r)))));
+  assert.deepEqual(real, [], `${label}: unexpected console errors`);
+  errors.length = 0;
+}
+
+// Go to a page and wait until it is drawn (a hash change re-renders in place).
+async function open(page, base, id, title) {
+  await page.goto(base + '/#/' + id);
+  await page.locator(`[data-page="${id}"] h1`, { hasText: title }).waitFor();
+}
+
+async function photosFlow(page, base, tag) {
+  await open(page, base, 'photos', 'Photos');
+  const input = page.locator('input[name=photos]');
+  await input.setInputFiles([await photo(page, 0, 'ring.png'), await photo(page, 1, 'drop.png')]);
+  await page.getByText('Stored', { exact: true }).nth(1).waitFor();
+  await input.setInputFiles([await photo(page, 0, 'ring-again.png')]);
+  await page.getByText(/Duplicate of a stored photo \(distance/).waitFor();
+  if (tag === 'desktop' && process.env.KARAT_SCREENSHOT) { // the README's picture
+    await page.waitForFunction(() => document.querySelectorAll('.grid .tile img').length >= 2 &&
+      [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+    await page.screenshot({ path: process.env.KARAT_SCREENSHOT });
+  }
+  await page.getByRole('button', { name: 'Store anyway' }).click();
+  await page.getByText('Stored', { exact: true }).nth(2).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.grid .tile').length >= 3);
+  await page.locator('input[name=search]').setInputFiles([await photo(page, 1, 'look.png')]);
+  await page.getByText(/^score /).first().waitFor();
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+  await shot(page, `photos-${tag}`);
+  await axe(page, `photos ${tag}`);
+  await page.getByRole('button', { name: 'Delete ring-again.png' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('button[aria-label^="Delete"]').length === 2);
+}
+
+async function captionsFlow(page, base, tag) {
+  await open(page, base, 'captions', 'Captions');
+  await page.locator('input[name=photos]').setInputFiles([await photo(page, 2, 'star.png'), await photo(page, 3, 'hoop.png')]);
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 2);
+  const name = page.getByLabel('Name of star.png');
+  await name.fill('Edited star earrings');
+  await page.getByRole('button', { name: 'New title' }).nth(1).click();
+  await page.getByLabel('Style for new descriptions').selectOption('playful');
+  const [regen] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/regenerate')),
+    page.getByRole('button', { name: 'New description' }).first().click()]);
+  assert.equal(regen.status(), 200);
+  await page.waitForFunction((v) => document.querySelector('[aria-label="Description of star.png"]').value === v,
+    await regen.json()); // the row shows what the server wrote
+  await page.waitForFunction(() => !document.querySelector('button:disabled'));
+  await shot(page, `captions-${tag}`);
+  await axe(page, `captions ${tag}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.equal(dl.suggestedFilename(), 'gemini_output.csv');
+  assert.ok(csv.startsWith('display_name,generated_name,quality,description,attributes,prompt\r\n'), csv);
+  assert.ok(csv.includes('star.png,Edited star earrings,'), csv);
+  assert.equal(csv.trim().split('\r\n').length, 3);
+}
+
+async function catalogFlow(page, base, tag) {
+  await open(page, base, 'catalog', 'Catalog builder');
+  await page.getByText(/No template stored/).waitFor();
+  await page.locator('input[name=photos]').setInputFiles([await photo(page, 4, 'RING-1.png'), await photo(page, 5, 'RING-2.png')]);
+  // a refused request shows the server's own message and code
+  await page.getByLabel('SKUs (one per photo, in order)').fill('ONLY-ONE');
+  await page.getByRole('button', { name: 'Build sheet' }).click();
+  await page.getByRole('alert').filter({ hasText: 'sku_count_mismatch' }).waitFor();
+  await page.getByLabel('SKUs (one per photo, in order)').fill('RING-1\nRING-2');
+  await page.getByRole('button', { name: 'Build sheet' }).click();
+  await page.getByText(/: done, 2\/2 photos/).waitFor({ timeout: 120000 });
+  await page.getByRole('cell', { name: 'RING-2' }).waitFor();
+  await shot(page, `catalog-${tag}`);
+  await axe(page, `catalog ${tag}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download xlsx' }).click()]);
+  const x = fs.readFileSync(await dl.path());
+  assert.equal(x.subarray(0, 2).toString(), 'PK');
+  // the job survives a reload
+  await page.reload();
+  await page.getByText(/: done, 2\/2 photos/).waitFor();
+}
+
+async function studioFlow(page, base, tag) {
+  await open(page, base, 'studio', 'Image studio');
+  await page.locator('input[name=photo]').first().waitFor();
+  await page.getByLabel('Height (dimension image)').fill('25mm');
+  await page.getByLabel('Width (dimension image)').fill('12mm');
+  await page.getByRole('button', { name: 'Make images' }).click();
+  await page.getByRole('button', { name: 'Download ZIP' }).waitFor({ timeout: 120000 });
+  await page.getByText('White Background', { exact: true }).waitFor();
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+  await shot(page, `studio-${tag}`);
+  await axe(page, `studio ${tag}`);
+  await page.getByRole('button', { name: 'Regenerate' }).first().click();
+  await page.waitForFunction(() => !document.querySelector('button:disabled'));
+  assert.equal(await page.locator('[role=alert]').first().textContent(), '');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download ZIP' }).click()]);
+  assert.equal(fs.readFileSync(await dl.path()).subarray(0, 2).toString(), 'PK');
+}
+
+async function statusFlow(page, base, tag) {
+  await open(page, base, 'status', 'Status');
+  await page.getByRole('row', { name: /Photos indexed/ }).waitFor();
+  await page.getByText(/catalog [0-9a-f]{8}: done, 2 photos/).waitFor();
+  assert.ok(!(await page.content()).includes(KEY));
+  await shot(page, `status-${tag}`);
+  await axe(page, `status ${tag}`);
+}
+
+async function docsFlow(page, base, tag, server = { base }) {
+  await page.goto(base + '/docs');
+  await page.getByRole('heading', { name: /POST \/catalog-ai/ }).waitFor();
+  const spec = await (await fetch(base + '/openapi.json')).json();
+  const n = Object.values(spec.paths).reduce((a, p) => a + Object.keys(p).length, 0);
+  assert.equal(await page.locator('main section').count(), n);
+  // every documented GET whose parameters all have examples answers 2xx
+  let tried = 0;
+  for (const [p, item] of Object.entries(spec.paths)) {
+    const op = item.get;
+    const params = (op && op.parameters) || [];
+    if (!op || params.some((x) => x.required && x.example === undefined)) continue;
+    let url = p;
+    const q = new URLSearchParams();
+    for (const x of params) {
+      if (x.example === undefined) continue;
+      if (x.in === 'path') url = url.replace(`{${x.name}}`, encodeURIComponent(x.example));
+      else q.set(x.name, x.example);
+    }
+    const r = await fetch(server.base + url + ([...q].length ? '?' + q : ''));
+    assert.ok(r.ok, `documented example GET ${url}?${q} answered ${r.status}`);
+    tried++;
+  }
+  assert.ok(tried >= 8, `only ${tried} documented examples tried`);
+  await shot(page, `docs-${tag}`);
+  await axe(page, `docs ${tag}`);
+}
+
+async function run(browser, viewport, tag) {
+  const server = await startServer();
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true, bypassCSP: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  watch(page, errors);
+  page.setDefaultTimeout(60000);
+  try {
+    for (const [name, flow] of [['photos', photosFlow], ['captions', captionsFlow], ['catalog', catalogFlow],
+      ['studio', studioFlow], ['status', statusFlow], ['docs', docsFlow]]) {
+      await flow(page, server.base, tag);
+      checkErrors(errors, `${name} ${tag}`);
+      console.log(`ok ${name} ${tag}`);
+    }
+  } catch (e) {
+    console.error('page errors so far:', errors);
+    await shot(page, `FAILED-${tag}`).catch(() => {});
+    throw e;
+  } finally {
+    await ctx.close();
+    await stopServer(server);
+  }
+}
+
+async function authFlow(browser) {
+  const server = await startServer({ KARAT_API_KEYS: KEY });
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+  const page = await ctx.newPage();
+  const errors = [];
+  watch(page, errors);
+  try {
+    await page.goto(server.base + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await axe(page, 'sign-in');
+    await page.getByLabel('API key').fill('wrong-key-wrong-key-wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'unauthorized' }).waitFor();
+    await page.getByLabel('API key').fill(KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Photos' }).waitFor();
+    await page.getByText('No photos stored yet.').waitFor();
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    await shot(page, 'signin-phone');
+    checkErrors(errors.filter((e) => !/ 401$/.test(e) && !e.includes('401')), 'sign-in');
+    console.log('ok sign-in');
+  } finally {
+    await ctx.close();
+    await stopServer(server);
+  }
+}
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+try {
+  await run(browser, { width: 1280, height: 860 }, 'desktop');
+  await run(browser, { width: 360, height: 740 }, 'phone');
+  await authFlow(browser);
+} finally {
+  await browser.close();
+}
+console.log('browser suite: all passed; screenshots in ' + OUT);
