@@ -133,6 +133,7 @@ static enum kr_code widen_dimension(struct sheet_fill *f, struct buf *xml)
     memmove(xml->data + f->dim_start + n, xml->data + f->dim_end, xml->len - f->dim_end);
     memcpy(xml->data + f->dim_start, ref, n);
     xml->len = xml->len - old + n;
+    xml->data[xml->len] = '\0';
     return KR_OK;
 }
 

@@ -300,7 +300,7 @@ static void walk_data(struct sheet_fill *f)
     }
     sheet__xml_put_open(&f->x, &o);
     puts_(f, ">");
-    while (!empty && !f->bad && !f->rc) {
+    while (!empty && !f->bad && !f->rc && !f->x.why) {
         int got = sheet__xml_read(&f->x), type = sheet__xml_type(&f->x);
         if (got != 1) {
             f->bad = got ? NULL : "the sheetData is not closed";
