@@ -172,8 +172,8 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx,
                                  struct kr_err *err)
 {
     json_t *m = missing ? json_array() : NULL;
-    struct sheet_fill f = {.s = s, .rows = rows, .nrows = json_array_size(rows), .mode = mode,
-                           .missing = m};
+    struct sheet_fill f = {
+        .s = s, .rows = rows, .nrows = json_array_size(rows), .mode = mode, .missing = m};
     enum kr_code rc;
     if (missing)
         *missing = NULL;

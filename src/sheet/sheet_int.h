@@ -106,10 +106,10 @@ int sheet__xml_mentions(const struct sheet_xr *x, const char *needle);
 
 /* A start tag written from the reader's current one. */
 struct sheet_xml_open {
-    const char *drop;          /* attribute left out, or NULL */
-    const char *mark;          /* attribute whose value's span in out is recorded */
+    const char *drop; /* attribute left out, or NULL */
+    const char *mark; /* attribute whose value's span in out is recorded */
     size_t mark_start, mark_end;
-    int open;                  /* leave "<name attrs" unterminated for the caller */
+    int open; /* leave "<name attrs" unterminated for the caller */
 };
 void sheet__xml_put_open(struct sheet_xr *x, struct sheet_xml_open *o);
 /* The current node written as it was read (nothing if x->out is NULL). */
@@ -136,13 +136,13 @@ struct tpl {
 /* Open the template (data is only read, and must outlive t), check its
  * limits (lim NULL or zero fields: the SHEET_TPL_ defaults), find the
  * schema's data sheet, read it and the shared strings. */
-enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      const struct sheet_tpl_limits *lim, struct kr_err *err);
+enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data,
+                             size_t n, const struct sheet_tpl_limits *lim, struct kr_err *err);
 /* Write a new package into out: the template's entries with the worksheet
  * part replaced by xml (taken over once reached), calcChain dropped when
  * formulas were removed. */
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc_chain, struct buf *out,
-                        struct kr_err *err);
+                               struct kr_err *err);
 void sheet__tpl_close(struct tpl *t);
 
 /* ---- the XML parts (sheet_part.c) ---- */
@@ -150,11 +150,11 @@ void sheet__tpl_close(struct tpl *t);
 /* From workbook.xml and its relationships: the data sheet's worksheet part
  * name, and the shared strings part name (sst keeps its value if none). */
 enum kr_code sheet__tpl_find_sheet(const struct buf *wb, const struct buf *rels,
-                            const struct sheet_schema *s, char *part, size_t pn, char *sst,
-                            size_t sn, struct kr_err *err);
+                                   const struct sheet_schema *s, char *part, size_t pn, char *sst,
+                                   size_t sn, struct kr_err *err);
 /* The shared strings part raw (named name) into t->sst, streamed. */
 enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
-                          struct kr_err *err);
+                                 struct kr_err *err);
 
 /* ---- the filler (sheet_fill.c: columns and the result; sheet_walk.c: one
  * pass over the worksheet) ---- */
@@ -175,11 +175,11 @@ struct sheet_fill {
     struct sheet_xr x;
     struct sheet_own *own; /* owned columns, by template column */
     size_t nown;
-    int mapped;                /* own is final */
-    struct sheet_header *hdr;  /* the header row's texts, until mapped */
+    int mapped;               /* own is final */
+    struct sheet_header *hdr; /* the header row's texts, until mapped */
     size_t nhdr, caphdr;
     const json_t *rows;
-    size_t nrows, k;           /* new rows; the next one to write */
+    size_t nrows, k; /* new rows; the next one to write */
     enum sheet_fill_mode mode;
     int start;                 /* row of the first new row; 0: not known yet */
     int formulas;              /* a formula was overwritten or cleared */
@@ -188,10 +188,10 @@ struct sheet_fill {
     char dimref[64];           /* <dimension ref> as read ... */
     size_t dim_start, dim_end; /* ... and where it went in the output */
     int has_dim;
-    struct buf tmp;            /* the current cell's text */
-    json_t *missing;           /* schema columns the template lacks, or NULL */
-    enum kr_code rc;           /* KR_ENOMEM */
-    const char *bad;           /* why the worksheet's layout is unsupported */
+    struct buf tmp;  /* the current cell's text */
+    json_t *missing; /* schema columns the template lacks, or NULL */
+    enum kr_code rc; /* KR_ENOMEM */
+    const char *bad; /* why the worksheet's layout is unsupported */
 };
 
 /* One pass over the worksheet part: written to out, or (out NULL, f->start

@@ -56,7 +56,8 @@ static enum kr_code sheets_add(struct sheets *l, xmlTextReaderPtr r, struct kr_e
     }
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 16;
-        char **a = realloc(l->name, nc * sizeof *a), **b = a ? realloc(l->rid, nc * sizeof *b) : NULL;
+        char **a = realloc(l->name, nc * sizeof *a),
+             **b = a ? realloc(l->rid, nc * sizeof *b) : NULL;
         if (a)
             l->name = a;
         if (b)

@@ -85,8 +85,7 @@ static void put_owned(struct sheet_fill *f, const json_t *row, size_t *oi, int u
 {
     for (; row && *oi < f->nown && (upto < 0 || f->own[*oi].col < upto); (*oi)++) {
         const struct sheet_column *col = &f->s->cols[f->own[*oi].si];
-        put_value_cell(f, f->own[*oi].col, r, NULL, sheet__row_text(row, col->name),
-                       col->numeric);
+        put_value_cell(f, f->own[*oi].col, r, NULL, sheet__row_text(row, col->name), col->numeric);
     }
 }
 

@@ -188,26 +188,16 @@ void sheet__xml_puts(struct sheet_xr *x, const char *s)
 
 void sheet__xml_put_escaped(struct sheet_xr *x, const char *s, int attr)
 {
-    const char *run = s;
-    for (; *s; s++) {
-        const char *rep;
-        switch (*s) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        case '\n': rep = attr ? "&#10;" : NULL; break;
-        case '\t': rep = attr ? "&#9;" : NULL; break;
-        default: rep = NULL;
-        }
-        if (!rep)
-            continue;
-        sheet__xml_put(x, run, (size_t)(s - run));
-        sheet__xml_puts(x, rep);
-        run = s + 1;
+    static const char special[] = "&<>\r\"\n\t"; /* text escapes the first four */
+    static const char *const rep[] = {"&amp;", "&lt;", "&gt;", "&#13;", "&quot;", "&#10;", "&#9;"};
+    for (;;) {
+        size_t n = strcspn(s, attr ? special : "&<>\r");
+        sheet__xml_put(x, s, n);
+        if (!s[n])
+            return;
+        sheet__xml_puts(x, rep[strchr(special, s[n]) - special]);
+        s += n + 1;
     }
-    sheet__xml_put(x, run, (size_t)(s - run));
 }
 
 /* The XML declaration, before the first node written. */
@@ -219,8 +209,9 @@ static void put_decl(struct sheet_xr *x)
     sheet__xml_puts(x, "<?xml version=\"");
     sheet__xml_puts(x, v && strcmp(v, "1.1") == 0 ? "1.1" : "1.0");
     sheet__xml_puts(x, "\" encoding=\"UTF-8\"");
-    sheet__xml_puts(x, sa == 1 ? " standalone=\"yes\"?>\n" : sa == 0 ? " standalone=\"no\"?>\n"
-                                                                        : "?>\n");
+    sheet__xml_puts(x, sa == 1   ? " standalone=\"yes\"?>\n"
+                       : sa == 0 ? " standalone=\"no\"?>\n"
+                                 : "?>\n");
 }
 
 void sheet__xml_put_open(struct sheet_xr *x, struct sheet_xml_open *o)

@@ -156,8 +156,8 @@ static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, stru
     return rc; /* the worksheet is checked as the filler reads it */
 }
 
-enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      const struct sheet_tpl_limits *lim, struct kr_err *err)
+enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data,
+                             size_t n, const struct sheet_tpl_limits *lim, struct kr_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct sheet_tpl_limits l = {SHEET_TPL_MAX_UNPACKED, SHEET_TPL_MAX_RATIO};
@@ -204,8 +204,8 @@ static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out,
     rc = sheet__xml_open(&x, &in, name ? name : "a package part", err);
     x.out = out;
     while (!rc && !x.rc && (got = sheet__xml_read(&x)) == 1)
-        if (sheet__xml_type(&x) != XML_READER_TYPE_ELEMENT ||
-            !xmlTextReaderIsEmptyElement(x.r) || !sheet__xml_mentions(&x, "calcChain"))
+        if (sheet__xml_type(&x) != XML_READER_TYPE_ELEMENT || !xmlTextReaderIsEmptyElement(x.r) ||
+            !sheet__xml_mentions(&x, "calcChain"))
             sheet__xml_copy(&x);
     if (!rc && (got != 0 || x.rc))
         rc = sheet__xml_fail(&x, err);
@@ -299,7 +299,7 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
 }
 
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
-                        struct kr_err *err)
+                               struct kr_err *err)
 {
     zip_error_t ze;
     zip_source_t *dst;

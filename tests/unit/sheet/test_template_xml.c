@@ -21,9 +21,10 @@
 #include "xlsx_make.h"
 #include "xlsx_read.h"
 
-#define NS   "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-#define HEAD "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Seller SKU ID</t></is></c>" \
-             "<c r=\"B1\" t=\"inlineStr\"><is><t>Color</t></is></c></row>"
+#define NS "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define HEAD                                                                                       \
+    "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Seller SKU ID</t></is></c>"                   \
+    "<c r=\"B1\" t=\"inlineStr\"><is><t>Color</t></is></c></row>"
 
 static struct sheet_schema *fk;
 
@@ -212,22 +213,21 @@ static void test_huge_worksheet(void **state)
     assert_string_equal(err.slug, "template_too_large");
     /* within the default limits: streamed, the old rows kept */
     before = peak_kib();
-    assert_int_equal(
-        sheet_template_fill(fk, x, n, NULL, rows, SHEET_FILL_APPEND, &out, NULL, &err), KR_OK);
+    assert_int_equal(sheet_template_fill(fk, x, n, NULL, rows, SHEET_FILL_APPEND, &out, NULL, &err),
+                     KR_OK);
 #ifndef __SANITIZE_ADDRESS__
     /* the package, the inflated part and the new part: no tree (which
      * would take several times the part) */
     if (peak_kib() - before > 4 * BIG_MIB * 1024)
-        fail_msg("peak RSS grew by %ld KiB for a %d MiB worksheet", peak_kib() - before,
-                 BIG_MIB);
+        fail_msg("peak RSS grew by %ld KiB for a %d MiB worksheet", peak_kib() - before, BIG_MIB);
 #else
     (void)before;
 #endif
     xml = sheet_xml(&out);
     snprintf(want, sizeof want, "<row r=\"2\"><c r=\"C2\"><v>%u</v></c>", (2 * 2654435761u) >> 8);
     assert_non_null(strstr(xml, want));
-    snprintf(want, sizeof want, "<row r=\"%d\"><c r=\"A%d\" t=\"inlineStr\"><is><t>SKU-1<", last + 1,
-             last + 1);
+    snprintf(want, sizeof want, "<row r=\"%d\"><c r=\"A%d\" t=\"inlineStr\"><is><t>SKU-1<",
+             last + 1, last + 1);
     assert_non_null(strstr(xml, want)); /* appended after the last row */
     snprintf(want, sizeof want, "<dimension ref=\"A1:L%d\"/>", last + 1);
     assert_non_null(strstr(xml, want));
