@@ -18,6 +18,7 @@
 #include <zip.h>
 
 #include "sheet/sheet.h"
+#include "core/config.h"
 #include "core/util.h"
 
 #define MAX_RUNS 20
@@ -138,8 +139,11 @@ int main(int argc, char **argv)
     if (argc > 2)
         for (nsizes = 0; nsizes < 16 && (int)nsizes + 2 < argc; nsizes++)
             sizes[nsizes] = (size_t)atoi(argv[nsizes + 2]);
-    if (sheet_schema_load(NULL, "flipkart", "earrings", &s, &err))
+    struct config cfg;
+    if (config_load(&cfg, &err) ||
+        sheet_schema_load(cfg.marketplaces_dir, "flipkart", "earrings", &s, &err))
         return fprintf(stderr, "%s\n", err.msg), 1;
+    config_release(&cfg);
     for (int i = 0; i < 1000; i++) {
         char sku[32];
         json_t *row = NULL, *v = json_pack("{s:s}", "Color", "Gold");

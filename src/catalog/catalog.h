@@ -71,7 +71,7 @@ struct catalog_io {
 struct catalog_opts {
     struct ai *ai;          /* required */
     struct store *store;    /* SKU cache and seller templates; NULL = neither */
-    const char *schema_dir; /* NULL/"" = sheet_dir() default */
+    const char *schema_dir; /* marketplace schemas (KARAT_MARKETPLACES_DIR; see sheet_dir()) */
     json_t *profile;        /* seller profile (borrowed, may be NULL) */
     struct catalog_io io;
     /* limits, all required (> 0): catalog_opts_from_config fills them */

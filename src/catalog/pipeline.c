@@ -50,10 +50,17 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
         !o->max_template_unpacked || !o->max_template_ratio || o->template_concurrency <= 0)
         return kr_fail(err, KRS_BAD_OPTION,
                        "catalog: every limit must be set (catalog_opts_from_config)");
+    if (!o->schema_dir || !*o->schema_dir)
+        return kr_fail(err, KRS_BAD_OPTION, "catalog: the schema folder must be set");
     c = calloc(1, sizeof *c);
     if (!c)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     c->o = *o;
+    c->o.schema_dir = strdup(o->schema_dir); /* the caller's config may go first */
+    if (!c->o.schema_dir) {
+        free(c);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
     c->o.profile = json_incref(o->profile);
     c->tpl_limits = (struct sheet_tpl_limits){o->max_template_unpacked, o->max_template_ratio};
     pthread_mutex_init(&c->mu, NULL);
@@ -69,6 +76,7 @@ void catalog_close(struct catalog *c)
     for (size_t i = 0; i < c->nschemas; i++)
         sheet_schema_free(c->schemas[i].s);
     json_decref(c->o.profile);
+    free((char *)c->o.schema_dir);
     pthread_cond_destroy(&c->tpl_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);

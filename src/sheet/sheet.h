@@ -4,8 +4,8 @@
  * A marketplace listing sheet (Amazon flat file, Flipkart/Shopsy listing
  * template, Meesho catalog sheet) is described by DATA, not code: one JSON
  * schema per (marketplace, product type) in data/marketplaces/
- * (<marketplace>_<type>.json, format in docs/MARKETPLACES.md; directory
- * overridable with KARAT_MARKETPLACES_DIR). A schema lists the sheet's
+ * (<marketplace>_<type>.json, format in docs/MARKETPLACES.md; the folder is
+ * the caller's: the config's KARAT_MARKETPLACES_DIR). A schema lists the sheet's
  * columns in output order; each column says where its value comes from
  * (SKU, photo attribute, measured dimension, listing copy, seller constant),
  * its allowed values and its length limits.
@@ -46,8 +46,6 @@
 #include "ai/ai.h"
 #include "core/buf.h"
 #include "core/err.h"
-
-#define SHEET_DEFAULT_DIR "data/marketplaces"
 
 /* Where a column's value comes from. */
 enum sheet_source {
@@ -111,9 +109,11 @@ struct sheet_schema;
 
 /* ---- schemas ---- */
 
-/* The schema directory: dir if non-empty, else $KARAT_MARKETPLACES_DIR, else
- * SHEET_DEFAULT_DIR (config.c: KARAT_MARKETPLACES_DIR). The default folder,
- * when missing, is this build's source tree's data/marketplaces if that exists. */
+/* The schema folder to read for dir (the caller's, from the config's
+ * KARAT_MARKETPLACES_DIR; this module has no default: NULL is ""): dir
+ * itself, or, when dir is relative and missing from the working directory
+ * but present in this build's source tree (tests, a binary run from
+ * elsewhere), that copy. The result lasts until this thread's next call. */
 const char *sheet_dir(const char *dir);
 
 /* The marketplace code of a (marketplace, product type) pair, as the

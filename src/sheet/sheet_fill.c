@@ -1,14 +1,15 @@
 /*
  * sheet_fill.c - filling and clearing a seller's own template in place.
  *
- * The data sheet's XML is rebuilt from byte spans (sheet_xml.c): rows above
- * the first data row and every cell of a column the schema does not own are
- * copied verbatim; owned cells are rewritten as inline strings (or numbers)
- * keeping the template's cell style; cleared cells keep only their style.
- * Rows are merged in ascending order with new ones, so pre-styled empty
- * rows in a template are reused rather than duplicated, and <dimension> is
- * widened to cover what was written. Everything outside the worksheet part
- * is left to sheet_zip.c, which copies it unchanged.
+ * The data sheet's worksheet part is streamed by sheet_walk.c through the
+ * module's one XML reader and written back node by node, with its data
+ * rows merged with the new ones; everything outside the worksheet part is
+ * left to sheet_zip.c, which copies it unchanged. This file holds what the
+ * walk needs decided: which template column each schema column owns (from
+ * the header row's texts, gathered as the walk passes it), where the new
+ * rows start (replace: the first data row, one pass; append: after the
+ * last row with content, found by a first pass that only reads), and the
+ * <dimension> widened to cover what was written.
  */
 #include "sheet/sheet_int.h"
 
@@ -16,212 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct own {
-    int col;   /* template column */
-    size_t si; /* schema column */
-};
-
-struct fill {
-    const struct sheet_schema *s;
-    struct tpl t;
-    struct xml_sheet sh;
-    struct own *own; /* owned columns, by template column */
-    size_t nown;
-    const json_t *rows;
-    size_t nrows;
-    enum sheet_fill_mode mode;
-    int start, formulas;
-    struct buf body, tmp;
-    enum kr_code rc;
-};
-
-static void put(struct fill *f, const void *p, size_t n)
-{
-    if (!f->rc && buf_append(&f->body, p, n))
-        f->rc = KR_ENOMEM;
-}
-
-static void puts_(struct fill *f, const char *s)
-{
-    put(f, s, strlen(s));
-}
-
-static void cell_ref(int col, int row, char out[24])
-{
-    char letters[8];
-    sheet__col_name(col, letters);
-    snprintf(out, 24, "%s%d", letters, row);
-}
-
-/* Start tag of the element at span start (a row or a cell). */
-static struct xml_tag open_tag(const struct fill *f, size_t start)
-{
-    struct xml_tag t = {0};
-    size_t pos = start;
-    sheet__xml_next_tag(f->sh.x, f->sh.n, &pos, &t);
-    return t;
-}
-
-/* <c r="B5" s="3"/> or nothing: a cell with its value gone, style kept. */
-static void put_styled_empty(struct fill *f, int col, int row, const struct xml_tag *old)
-{
-    struct xml_span s;
-    char ref[24];
-    if (!old || !sheet__xml_attr(f->sh.x, old, "s", &s, NULL))
-        return;
-    cell_ref(col, row, ref);
-    puts_(f, "<");
-    puts_(f, f->sh.prefix);
-    puts_(f, "c r=\"");
-    puts_(f, ref);
-    puts_(f, "\" s=\"");
-    put(f, f->sh.x + s.start, s.end - s.start);
-    puts_(f, "\"/>");
-}
-
-static void put_value_cell(struct fill *f, int col, int row, const struct xml_tag *old,
-                           const char *text, int numeric)
-{
-    const char *p = f->sh.prefix;
-    struct xml_span s;
-    char ref[24];
-    size_t n = strlen(text);
-    int num = numeric && sheet__is_number(text, NULL);
-    int keep =
-        n && (strchr(" \t\n", text[0]) || strchr(" \t\n", text[n - 1]) || strchr(text, '\n'));
-
-    if (!n) {
-        put_styled_empty(f, col, row, old);
-        return;
-    }
-    cell_ref(col, row, ref);
-    puts_(f, "<"), puts_(f, p), puts_(f, "c r=\""), puts_(f, ref), puts_(f, "\"");
-    if (old && sheet__xml_attr(f->sh.x, old, "s", &s, NULL))
-        puts_(f, " s=\""), put(f, f->sh.x + s.start, s.end - s.start), puts_(f, "\"");
-    if (num) {
-        puts_(f, "><"), puts_(f, p), puts_(f, "v>"), puts_(f, text);
-        puts_(f, "</"), puts_(f, p), puts_(f, "v></"), puts_(f, p), puts_(f, "c>");
-        return;
-    }
-    puts_(f, " t=\"inlineStr\"><"), puts_(f, p), puts_(f, "is><"), puts_(f, p), puts_(f, "t");
-    puts_(f, keep ? " xml:space=\"preserve\">" : ">");
-    if (!f->rc && sheet__xml_escape(&f->body, text, n))
-        f->rc = KR_ENOMEM;
-    puts_(f, "</"), puts_(f, p), puts_(f, "t></"), puts_(f, p), puts_(f, "is></"), puts_(f, p);
-    puts_(f, "c>");
-}
-
-/* An existing cell of a data row that we do not own: kept, or cleared. */
-static void put_other_cell(struct fill *f, const struct xml_cell *c, int row, int clear)
-{
-    int formula = 0;
-    if (!clear) {
-        put(f, f->sh.x + c->start, c->end - c->start);
-        return;
-    }
-    sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
-    f->formulas |= formula;
-    struct xml_tag old = open_tag(f, c->start);
-    put_styled_empty(f, c->col, row, &old);
-}
-
-/* <row ...> with the original attributes except spans (cells may change). */
-static void put_row_open(struct fill *f, const struct xml_row *er, int r)
-{
-    char num[16];
-    if (!er) {
-        snprintf(num, sizeof num, "%d", r);
-        puts_(f, "<"), puts_(f, f->sh.prefix), puts_(f, "row r=\""), puts_(f, num), puts_(f, "\">");
-        return;
-    }
-    struct xml_tag t = open_tag(f, er->start);
-    struct xml_span sp, rr;
-    size_t end = t.end - (t.kind == XML_EMPTY ? 2 : 1);
-    if (sheet__xml_attr(f->sh.x, &t, "spans", NULL, &sp)) {
-        put(f, f->sh.x + t.start, sp.start - t.start);
-        put(f, f->sh.x + sp.end, end - sp.end);
-    } else {
-        put(f, f->sh.x + t.start, end - t.start);
-    }
-    if (!sheet__xml_attr(f->sh.x, &t, "r", &rr, NULL)) {
-        snprintf(num, sizeof num, " r=\"%d\"", r);
-        puts_(f, num);
-    }
-    puts_(f, ">");
-}
-
-static void put_row_close(struct fill *f, const struct xml_row *er)
-{
-    struct xml_tag t;
-    if (!er) {
-        puts_(f, "</"), puts_(f, f->sh.prefix), puts_(f, "row>");
-        return;
-    }
-    t = open_tag(f, er->start);
-    puts_(f, "</"), put(f, t.name, t.nlen), puts_(f, ">");
-}
-
-/* One data row: existing cells merged with the owned columns (row == NULL
- * for a row that is only cleared). */
-static void put_row(struct fill *f, const struct xml_row *er, int r, const json_t *row)
-{
-    size_t ci = 0, oi = 0, nc = er ? er->ncells : 0;
-    int clear = f->mode == SHEET_FILL_REPLACE;
-    put_row_open(f, er, r);
-    while (ci < nc || (row && oi < f->nown)) {
-        const struct xml_cell *c = ci < nc ? &f->sh.cells[er->cell0 + ci] : NULL;
-        const struct own *o = row && oi < f->nown ? &f->own[oi] : NULL;
-        if (c && (!o || c->col < o->col)) {
-            put_other_cell(f, c, r, clear);
-            ci++;
-            continue;
-        }
-        const struct sheet_column *col = &f->s->cols[o->si];
-        struct xml_tag old = c && c->col == o->col ? open_tag(f, c->start) : (struct xml_tag){0};
-        if (c && c->col == o->col) {
-            int formula = 0;
-            sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, &formula);
-            f->formulas |= formula;
-            ci++;
-        }
-        put_value_cell(f, o->col, r, old.name ? &old : NULL, sheet__row_text(row, col->name),
-                       col->numeric);
-        oi++;
-    }
-    put_row_close(f, er);
-}
-
-static void put_body(struct fill *f)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < f->sh.nrows && !f->rc; i++) {
-        const struct xml_row *er = &f->sh.rows[i];
-        for (; k < f->nrows && f->start + (int)k < er->r; k++)
-            put_row(f, NULL, f->start + (int)k, json_array_get(f->rows, k));
-        if (er->r < f->s->first_data_row) {
-            put(f, f->sh.x + er->start, er->end - er->start);
-        } else if (er->r >= f->start && (size_t)(er->r - f->start) < f->nrows) {
-            put_row(f, er, er->r, json_array_get(f->rows, (size_t)(er->r - f->start)));
-            k = (size_t)(er->r - f->start) + 1;
-        } else if (f->mode == SHEET_FILL_REPLACE) {
-            put_row(f, er, er->r, NULL);
-        } else {
-            put(f, f->sh.x + er->start, er->end - er->start);
-        }
-    }
-    for (; k < f->nrows && !f->rc; k++)
-        put_row(f, NULL, f->start + (int)k, json_array_get(f->rows, k));
-}
-
 /* Header text as matched: up to the first blank line (Meesho puts help text
  * there), trimmed. */
-static void header_text(struct fill *f, const struct xml_cell *c, char *out, size_t cap)
+void sheet__fill_header(struct sheet_fill *f, int col, const char *t)
 {
-    const char *t, *cut;
+    const char *cut = strstr(t, "\n\n");
     size_t n;
-    sheet__tpl_cell_text(&f->t, &f->sh, c, &f->tmp, NULL);
-    t = f->tmp.data ? (const char *)f->tmp.data : "";
-    cut = strstr(t, "\n\n");
+
     if (!cut)
         cut = strstr(t, "\r\n\r\n");
     n = cut ? (size_t)(cut - t) : strlen(t);
@@ -229,16 +31,25 @@ static void header_text(struct fill *f, const struct xml_cell *c, char *out, siz
         n--;
     while (n && strchr(" \t\r\n", *t))
         t++, n--;
-    snprintf(out, cap, "%.*s", (int)n, t);
+    if (!n || f->rc)
+        return;
+    if (f->nhdr == f->caphdr) {
+        size_t nc = f->caphdr ? f->caphdr * 2 : 64;
+        struct sheet_header *h = nc <= SHEET_MAX_COL ? realloc(f->hdr, nc * sizeof *h) : NULL;
+        if (!h) {
+            f->rc = KR_ENOMEM;
+            return;
+        }
+        f->hdr = h;
+        f->caphdr = nc;
+    }
+    f->hdr[f->nhdr].col = col;
+    snprintf(f->hdr[f->nhdr].text, sizeof f->hdr[f->nhdr].text, "%.*s", (int)n, t);
+    f->nhdr++;
 }
 
-struct header {
-    int col;
-    char text[256];
-};
-
 /* Template column for schema column c: exact name, alias, then normalised. */
-static int find_header(const struct sheet_column *c, const struct header *h, size_t nh)
+static int find_header(const struct sheet_column *c, const struct sheet_header *h, size_t nh)
 {
     char a[512], b[512];
     for (int pass = 0; pass < 3; pass++)
@@ -261,158 +72,97 @@ static int find_header(const struct sheet_column *c, const struct header *h, siz
 
 static int own_cmp(const void *a, const void *b)
 {
-    return ((const struct own *)a)->col - ((const struct own *)b)->col;
+    return ((const struct sheet_own *)a)->col - ((const struct sheet_own *)b)->col;
 }
 
-static enum kr_code map_columns(struct fill *f, json_t *missing)
+void sheet__fill_map(struct sheet_fill *f)
 {
-    const struct xml_row *hr = NULL;
-    struct header *h;
-    size_t nh = 0;
-
-    for (size_t i = 0; i < f->sh.nrows && !hr; i++)
-        if (f->sh.rows[i].r == f->s->header_row)
-            hr = &f->sh.rows[i];
-    h = calloc(hr && hr->ncells ? hr->ncells : 1, sizeof *h);
-    f->own = calloc(f->s->ncols, sizeof *f->own);
-    if (!h || !f->own) {
-        free(h);
-        return KR_ENOMEM;
-    }
-    for (size_t i = 0; hr && i < hr->ncells; i++) {
-        const struct xml_cell *c = &f->sh.cells[hr->cell0 + i];
-        header_text(f, c, h[nh].text, sizeof h[nh].text);
-        if (h[nh].text[0])
-            h[nh++].col = c->col;
+    if (f->mapped)
+        return;
+    f->mapped = 1;
+    f->own = calloc(f->s->ncols ? f->s->ncols : 1, sizeof *f->own);
+    if (!f->own) {
+        f->rc = KR_ENOMEM;
+        return;
     }
     for (size_t si = 0; si < f->s->ncols; si++) {
-        int col = find_header(&f->s->cols[si], h, nh), taken = 0;
+        int col = find_header(&f->s->cols[si], f->hdr, f->nhdr), taken = 0;
         for (size_t k = 0; k < f->nown && col >= 0; k++)
             taken |= f->own[k].col == col;
         if (col >= 0 && !taken)
-            f->own[f->nown++] = (struct own){col, si};
-        else if (col < 0 && missing &&
-                 json_array_append_new(missing, json_string(f->s->cols[si].name)))
+            f->own[f->nown++] = (struct sheet_own){col, si};
+        else if (col < 0 && f->missing &&
+                 json_array_append_new(f->missing, json_string(f->s->cols[si].name)))
             f->rc = KR_ENOMEM;
     }
-    free(h);
     qsort(f->own, f->nown, sizeof *f->own, own_cmp);
-    return f->rc;
 }
 
-static int row_has_content(struct fill *f, const struct xml_row *er)
+static void cell_ref(int col, int row, char out[24])
 {
-    for (size_t i = 0; i < er->ncells; i++) {
-        int formula = 0;
-        sheet__tpl_cell_text(&f->t, &f->sh, &f->sh.cells[er->cell0 + i], &f->tmp, &formula);
-        if (formula || f->tmp.len)
-            return 1;
-    }
-    return 0;
+    char letters[8];
+    sheet__col_name(col, letters);
+    snprintf(out, 24, "%s%d", letters, row);
 }
 
-/* Replace: the first data row. Append: after the last row with content. */
-static void pick_start(struct fill *f)
+/* <dimension ref="A1:X9"> widened to the rows and columns written: the
+ * value's span in xml replaced. */
+static enum kr_code widen_dimension(struct sheet_fill *f, struct buf *xml)
 {
-    f->start = f->s->first_data_row;
-    if (f->mode != SHEET_FILL_APPEND)
-        return;
-    for (size_t i = f->sh.nrows; i-- > 0;) {
-        const struct xml_row *er = &f->sh.rows[i];
-        if (er->r < f->s->first_data_row)
-            break;
-        if (row_has_content(f, er)) {
-            f->start = er->r + 1;
-            break;
-        }
-    }
-}
-
-/* <dimension ref="A1:X9"> widened to the rows and columns written. */
-static enum kr_code put_prefix(struct fill *f, struct buf *xml, size_t upto)
-{
-    struct xml_span v;
-    char ref[64], first[24];
+    char ref[64], first[24], last[24];
     int c0 = 0, r0 = 1, c1 = 0, r1 = 1, lastc = f->nown ? f->own[f->nown - 1].col : 0;
-    const char *x = f->sh.x;
-    const char *colon;
+    const char *colon = strchr(f->dimref, ':');
+    size_t n, old = f->dim_end - f->dim_start;
 
-    if (!f->nrows || !f->sh.dim.name || !sheet__xml_attr(x, &f->sh.dim, "ref", &v, NULL) ||
-        v.end - v.start >= sizeof ref)
-        return buf_append(xml, x, upto);
-    snprintf(ref, sizeof ref, "%.*s", (int)(v.end - v.start), x + v.start);
-    colon = strchr(ref, ':');
-    if (!sheet__xml_cell_ref(ref, colon ? (size_t)(colon - ref) : strlen(ref), &c0, &r0) ||
+    if (!f->nrows || !f->has_dim || f->dim_end > xml->len ||
+        !sheet__xml_cell_ref(f->dimref, colon ? (size_t)(colon - f->dimref) : strlen(f->dimref),
+                             &c0, &r0) ||
         (colon && !sheet__xml_cell_ref(colon + 1, strlen(colon + 1), &c1, &r1)))
-        return buf_append(xml, x, upto);
+        return KR_OK;
     if (!colon)
         c1 = c0, r1 = r0;
-    cell_ref(c0, r0, first);
     if (lastc > c1)
         c1 = lastc;
     if (f->start + (int)f->nrows - 1 > r1)
         r1 = f->start + (int)f->nrows - 1;
-    cell_ref(c1, r1, ref);
-    if (buf_append(xml, x, v.start) || buf_appendf(xml, "%s:%s", first, ref))
+    cell_ref(c0, r0, first);
+    cell_ref(c1, r1, last);
+    n = (size_t)snprintf(ref, sizeof ref, "%s:%s", first, last);
+    if (n > old && buf_reserve(xml, n - old + 1))
         return KR_ENOMEM;
-    return buf_append(xml, x + v.end, upto - v.end);
+    memmove(xml->data + f->dim_start + n, xml->data + f->dim_end, xml->len - f->dim_end);
+    memcpy(xml->data + f->dim_start, ref, n);
+    xml->len = xml->len - old + n;
+    xml->data[xml->len] = '\0';
+    return KR_OK;
 }
 
-static enum kr_code assemble(struct fill *f, struct buf *xml)
+static enum kr_code run(struct sheet_fill *f, const void *xlsx, size_t n,
+                        const struct sheet_tpl_limits *lim, struct buf *out, struct kr_err *err)
 {
-    const struct xml_tag *d = &f->sh.data_open;
-    const char *x = f->sh.x, *p = f->sh.prefix;
-    enum kr_code rc;
-
-    buf_init(xml, 0);
-    put_body(f);
-    if (f->rc)
-        return f->rc;
-    if (d->kind == XML_EMPTY) {
-        rc = put_prefix(f, xml, d->start);
-        if (!rc)
-            rc = buf_appendf(xml, "<%ssheetData>", p);
-    } else {
-        rc = put_prefix(f, xml, d->end);
-    }
-    if (!rc)
-        rc = buf_append(xml, f->body.data ? f->body.data : (unsigned char *)"", f->body.len);
-    if (!rc && d->kind == XML_EMPTY)
-        rc = buf_appendf(xml, "</%ssheetData>", p);
-    if (!rc)
-        rc = buf_append(xml, x + f->sh.data_close, f->sh.n - f->sh.data_close);
-    return rc;
-}
-
-static enum kr_code run(const struct sheet_schema *s, const struct sheet_fill_req *req,
-                        struct buf *out, json_t *missing, struct kr_err *err)
-{
-    struct fill f = {
-        .s = s, .rows = req->rows, .nrows = json_array_size(req->rows), .mode = req->mode};
     struct buf xml = {0};
-    enum kr_code rc = sheet__tpl_open(&f.t, s, req->xlsx, req->n, req->lim, err);
+    enum kr_code rc = sheet__tpl_open(&f->t, f->s, xlsx, n, lim, err);
 
-    buf_init(&f.body, 0);
-    buf_init(&f.tmp, 0);
-    if (!rc && sheet__xml_sheet_scan(&f.sh, (const char *)f.t.xml.data, f.t.xml.len))
-        rc = kr_fail(err, KRS_BAD_TEMPLATE, "template: unsupported worksheet layout");
-    if (!rc && (rc = map_columns(&f, missing)))
-        kr_fail(err, kr_slug_grow(rc), "out of memory");
+    buf_init(&f->tmp, 0);
+    buf_init(&xml, 0);
+    if (!rc && f->mode == SHEET_FILL_APPEND)
+        rc = sheet__fill_walk(f, NULL, err); /* reads only: the last row with content */
     if (!rc) {
-        pick_start(&f);
-        if (f.start + (long)f.nrows - 1 > SHEET_MAX_ROW)
+        f->start = f->last_content ? f->last_content + 1 : f->s->first_data_row;
+        if (f->start + (long)f->nrows - 1 > SHEET_MAX_ROW)
             rc = kr_fail(err, KRS_TOO_MANY_ROWS, "rows do not fit in the sheet");
     }
-    if (!rc && (rc = assemble(&f, &xml)))
-        kr_fail(err, kr_slug_grow(rc), "out of memory");
     if (!rc)
-        rc = sheet__tpl_finish(&f.t, &xml, f.formulas, out, err);
+        rc = sheet__fill_walk(f, &xml, err);
+    if (!rc && widen_dimension(f, &xml))
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if (!rc)
+        rc = sheet__tpl_finish(&f->t, &xml, f->formulas, out, err);
     buf_release(&xml);
-    buf_release(&f.body);
-    buf_release(&f.tmp);
-    free(f.own);
-    sheet__xml_sheet_release(&f.sh);
-    sheet__tpl_close(&f.t);
+    buf_release(&f->tmp);
+    free(f->own);
+    free(f->hdr);
+    sheet__tpl_close(&f->t);
     return rc;
 }
 
@@ -420,12 +170,17 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const struct shee
                                  struct buf *out, json_t **missing, struct kr_err *err)
 {
     json_t *m = missing ? json_array() : NULL;
+    struct sheet_fill f = {
+        .s = s, .rows = req->rows, .nrows = json_array_size(req->rows), .mode = req->mode,
+        .missing = m};
     enum kr_code rc;
     if (missing)
         *missing = NULL;
-    if (!json_is_array(req->rows))
+    if (!json_is_array(req->rows)) {
+        json_decref(m);
         return kr_fail(err, KRS_BAD_ROWS, "rows must be an array");
-    rc = run(s, req, out, m, err);
+    }
+    rc = run(&f, req->xlsx, req->n, req->lim, out, err);
     if (rc || !missing)
         json_decref(m);
     else
@@ -437,10 +192,6 @@ enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx
                                   const struct sheet_tpl_limits *lim, struct buf *out,
                                   struct kr_err *err)
 {
-    json_t *none = json_array();
-    struct sheet_fill_req req = {xlsx, n, lim, none, SHEET_FILL_REPLACE};
-    enum kr_code rc = none ? run(s, &req, out, NULL, err)
-                           : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    json_decref(none);
-    return rc;
+    struct sheet_fill f = {.s = s, .mode = SHEET_FILL_REPLACE};
+    return run(&f, xlsx, n, lim, out, err);
 }

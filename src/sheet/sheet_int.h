@@ -2,8 +2,9 @@
  * sheet_int.h - internals shared by the files of the sheet module (not
  * part of the public API; see sheet.h): schema allocation and text helpers
  * (sheet_schema.c, sheet_text.c), and template filling (sheet_xml.c: the
- * lexical sheetData reader; sheet_zip.c: the xlsx package; sheet_part.c: its
- * XML parts; sheet_fill.c: the filler).
+ * one XML reader of every part and its serialiser; sheet_zip.c: the xlsx
+ * package; sheet_part.c: its small XML parts; sheet_fill.c and
+ * sheet_walk.c: the filler).
  *
  * A schema keeps the parsed JSON document alive and points into its
  * strings; everything else it allocates is recorded in `allocs` and freed
@@ -13,6 +14,8 @@
 #define KARAT_SHEET_SHEET_INT_H
 
 #include <stddef.h>
+
+#include <libxml/xmlreader.h>
 
 #include "sheet/sheet.h"
 
@@ -64,60 +67,60 @@ void sheet__col_name(int col, char out[8]);
 /* The data rows as strings: value of column c in row object (never NULL). */
 const char *sheet__row_text(const json_t *row, const char *column);
 
-/* ---- lexical XML (sheet_xml.c) ---- */
+/* ---- the XML reader and serialiser (sheet_xml.c) ---- */
 
-enum xml_kind { XML_START = 1, XML_END, XML_EMPTY };
-
-struct xml_tag {
-    size_t start, end; /* bytes of "<...>" */
-    const char *name;  /* qualified name, not NUL-terminated */
-    size_t nlen;
-    enum xml_kind kind;
+/* One part being read by libxml2's xmlTextReader: no network, no DTD
+ * loading, no entity substitution, XML_PARSE_HUGE off, depth bounded; a
+ * DOCTYPE is refused. With out set, sheet__xml_copy() and
+ * sheet__xml_put_open() write the part back from the node stream. */
+struct sheet_xr {
+    xmlTextReaderPtr r;
+    const char *name; /* the part, for messages */
+    const char *why;  /* why reading stopped early (NULL: not stopped) */
+    struct buf *out;  /* serialiser output; NULL: nothing written */
+    int decl;         /* the XML declaration is written */
+    enum kr_code rc;  /* KR_ENOMEM once an append to out failed */
 };
 
-struct xml_span {
-    size_t start, end;
-};
+/* Start reading part b (named name; b must outlive x). KR_EINVAL
+ * "bad_template" when its prolog is not UTF-8 XML or holds a DOCTYPE. */
+enum kr_code sheet__xml_open(struct sheet_xr *x, const struct buf *b, const char *name,
+                             struct kr_err *err);
+/* Next node: 1, 0 at the end of the part, -1 refused (x->why says why). */
+int sheet__xml_read(struct sheet_xr *x);
+/* The error for a part that stopped (or failed to serialise). */
+enum kr_code sheet__xml_fail(const struct sheet_xr *x, struct kr_err *err);
+void sheet__xml_close(struct sheet_xr *x);
 
-struct xml_cell {
-    size_t start, end, open_end; /* whole element; end of its start tag */
-    int col;                     /* 0-based */
-    int empty;                   /* <c .../> */
-};
+/* The current node's type (XML_READER_TYPE_*) and depth (root: 0). */
+int sheet__xml_type(const struct sheet_xr *x);
+int sheet__xml_depth(const struct sheet_xr *x);
+/* 1 if the current node is a start or end tag with this local name; main=1
+ * also wants SpreadsheetML's main namespace (transitional or strict). */
+int sheet__xml_is(const struct sheet_xr *x, const char *local, int main);
+/* Attribute name of the current start tag copied into out: 1, 0 if absent,
+ * -1 if longer than cap - 1. */
+int sheet__xml_attr(const struct sheet_xr *x, const char *name, char *out, size_t cap);
+/* 1 if some attribute of the current start tag has needle in its value. */
+int sheet__xml_mentions(const struct sheet_xr *x, const char *needle);
 
-struct xml_row {
-    size_t start, end, open_end;
-    int r; /* 1-based row number */
-    int empty;
-    size_t cell0, ncells; /* its cells in xml_sheet.cells */
+/* A start tag written from the reader's current one. */
+struct sheet_xml_open {
+    const char *drop; /* attribute left out, or NULL */
+    const char *mark; /* attribute whose value's span in out is recorded */
+    size_t mark_start, mark_end;
+    int open; /* leave "<name attrs" unterminated for the caller */
 };
+void sheet__xml_put_open(struct sheet_xr *x, struct sheet_xml_open *o);
+/* The current node written as it was read (nothing if x->out is NULL). */
+void sheet__xml_copy(struct sheet_xr *x);
+/* Raw bytes onto x->out. */
+void sheet__xml_put(struct sheet_xr *x, const void *p, size_t n);
+void sheet__xml_puts(struct sheet_xr *x, const char *s);
+/* s escaped for element content (attr=0) or a double-quoted attribute. */
+void sheet__xml_put_escaped(struct sheet_xr *x, const char *s, int attr);
 
-struct xml_sheet {
-    const char *x;
-    size_t n;
-    struct xml_tag dim;       /* <dimension>, name == NULL if absent */
-    struct xml_tag data_open; /* <sheetData> (kind XML_EMPTY when self-closing) */
-    size_t data_close;        /* start of </sheetData> (or end of the empty tag) */
-    char prefix[32];          /* namespace prefix of sheetData incl. ':' ("" usually) */
-    size_t plen;
-    struct xml_row *rows;
-    size_t nrows, caprows;
-    struct xml_cell *cells;
-    size_t ncells, capcells;
-};
-
-int sheet__xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t);
-/* 1 if the tag's local name (after any prefix) is local. */
-int sheet__xml_is(const struct xml_tag *t, const char *local);
-/* Find attribute name in start tag t: value span and the whole name="..." span. */
-int sheet__xml_attr(const char *x, const struct xml_tag *t, const char *name, struct xml_span *val,
-             struct xml_span *whole);
-/* Decode XML entities and character references of s[0..n) onto b. */
-void sheet__xml_unescape(const char *s, size_t n, struct buf *b);
 int sheet__xml_cell_ref(const char *s, size_t n, int *col, int *row);
-/* Record rows and cells of the worksheet XML x; 0 ok, -1 unsupported/malformed. */
-int sheet__xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n);
-void sheet__xml_sheet_release(struct xml_sheet *sh);
 
 /* ---- the xlsx package (sheet_zip.c) ---- */
 
@@ -135,20 +138,17 @@ struct tpl {
 /* Open the template (data is only read, and must outlive t), check its
  * limits (lim NULL or zero fields: the SHEET_TPL_ defaults), find the
  * schema's data sheet, read it and the shared strings. */
-enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      const struct sheet_tpl_limits *lim, struct kr_err *err);
+enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data,
+                             size_t n, const struct sheet_tpl_limits *lim, struct kr_err *err);
 /* Write a new package into out: the template's entries with the worksheet
  * part replaced by xml (taken over once reached), calcChain dropped when
  * formulas were removed. */
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc_chain, struct buf *out,
-                        struct kr_err *err);
+                               struct kr_err *err);
 void sheet__tpl_close(struct tpl *t);
 
 /* ---- the XML parts (sheet_part.c) ---- */
 
-/* A part fit to parse: ASCII-compatible (UTF-8), no DOCTYPE, well-formed
- * (streamed, never a tree). KR_EINVAL "bad_template" otherwise. */
-enum kr_code sheet__tpl_xml_check(const struct buf *b, const char *name, struct kr_err *err);
 /* From workbook.xml and its relationships: the data sheet's worksheet part
  * name, and the shared strings part name (sst keeps its value if none). */
 enum kr_code sheet__tpl_find_sheet(const struct buf *wb, const struct buf *rels,
@@ -156,11 +156,53 @@ enum kr_code sheet__tpl_find_sheet(const struct buf *wb, const struct buf *rels,
                                    char sst[SHEET__PART_MAX], struct kr_err *err);
 /* The shared strings part raw (named name) into t->sst, streamed. */
 enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
-                          struct kr_err *err);
+                                 struct kr_err *err);
 
-/* Text of a cell: shared string, inline string, or raw value; "" if none.
- * *has_formula tells whether it holds a formula. */
-void sheet__tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct xml_cell *c,
-                   struct buf *out, int *has_formula);
+/* ---- the filler (sheet_fill.c: columns and the result; sheet_walk.c: one
+ * pass over the worksheet) ---- */
+
+struct sheet_own {
+    int col;   /* template column */
+    size_t si; /* schema column */
+};
+
+struct sheet_header {
+    int col;
+    char text[256];
+};
+
+struct sheet_fill {
+    const struct sheet_schema *s;
+    struct tpl t;
+    struct sheet_xr x;
+    struct sheet_own *own; /* owned columns, by template column */
+    size_t nown;
+    int mapped;               /* own is final */
+    struct sheet_header *hdr; /* the header row's texts, until mapped */
+    size_t nhdr, caphdr;
+    const json_t *rows;
+    size_t nrows, k; /* new rows; the next one to write */
+    enum sheet_fill_mode mode;
+    int start;                 /* row of the first new row; 0: not known yet */
+    int formulas;              /* a formula was overwritten or cleared */
+    int last_content;          /* last data row with a value or formula */
+    char prefix[32];           /* namespace prefix of sheetData incl. ':' ("" usually) */
+    char dimref[64];           /* <dimension ref> as read ... */
+    size_t dim_start, dim_end; /* ... and where it went in the output */
+    int has_dim;
+    struct buf tmp;  /* the current cell's text */
+    json_t *missing; /* schema columns the template lacks, or NULL */
+    enum kr_code rc; /* KR_ENOMEM */
+    const char *bad; /* why the worksheet's layout is unsupported */
+};
+
+/* One pass over the worksheet part: written to out, or (out NULL, f->start
+ * 0) only read, to find f->last_content. */
+enum kr_code sheet__fill_walk(struct sheet_fill *f, struct buf *out, struct kr_err *err);
+/* A cell of the header row, as read (before the columns are mapped). */
+void sheet__fill_header(struct sheet_fill *f, int col, const char *text);
+/* Map the schema's columns to the template's (once; the first data row
+ * needs it). */
+void sheet__fill_map(struct sheet_fill *f);
 
 #endif

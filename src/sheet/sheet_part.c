@@ -1,174 +1,114 @@
 /*
- * sheet_part.c - the XML parts of a seller's template (libxml2): the safety
- * check every part passes before anything parses it, the data sheet's
- * worksheet part found through workbook.xml and its relationships, and the
- * shared strings read as a stream.
- *
- * Untrusted input. OOXML never has a DOCTYPE, and a DOCTYPE is the only way
- * to declare the entities behind "billion laughs" style expansion, so a part
- * whose prolog holds one is refused before libxml2 sees it (a lexical look
- * at the prolog, which is why parts must be in an ASCII-compatible encoding
- * such as UTF-8, as Excel writes them). The part is then streamed once
- * through xmlTextReader (no entity substitution, no DTD loading, no network)
- * to prove it well-formed in constant memory; only workbook.xml and its
- * relationships, which are small and bounded, are then built as trees.
- * The worksheet itself is never a tree: sheet_xml.c reads its bytes.
+ * sheet_part.c - the small XML parts of a seller's template, read as
+ * streams by the module's one reader (sheet_xml.c), which also refuses
+ * what no part may hold: the data sheet's worksheet part found through
+ * workbook.xml and its relationships, and the shared strings. No part is
+ * ever a tree.
  */
 #include "sheet/sheet_int.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlreader.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 
-#define XML_OPTS        (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-#define XML_MAXDEPTH    64 /* worksheets nest 5 deep; workbooks a little more */
 #define TPL_MAX_STRINGS 2000000
+#define TPL_MAX_SHEETS  10000
 
 static enum kr_code bad_tpl(struct kr_err *err, const char *name, const char *why)
 {
     return kr_fail(err, KRS_BAD_TEMPLATE, "template: %s %s", name, why);
 }
 
-/* The prolog: BOM, XML declaration, comments, processing instructions and
- * space up to the first element. 0 fine, else the refusal reason. */
-static const char *prolog_problem(const unsigned char *x, size_t n)
+/* The <sheet> elements of workbook.xml, in order: name and r:id. */
+struct sheets {
+    char **name, **rid;
+    size_t n, cap;
+};
+
+static void sheets_free(struct sheets *l)
 {
-    size_t p = n >= 3 && memcmp(x, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    while (p < n) {
-        const void *e;
-        if (x[p] && strchr(" \t\r\n", x[p])) {
-            p++;
-        } else if (x[p] != '<') {
-            return "is not UTF-8 XML";
-        } else if (n - p >= 4 && memcmp(x + p, "<!--", 4) == 0) {
-            if (!(e = memmem(x + p + 4, n - p - 4, "-->", 3)))
-                return "is not well-formed XML";
-            p = (size_t)((const unsigned char *)e - x) + 3;
-        } else if (n - p >= 2 && x[p + 1] == '?') {
-            if (!(e = memmem(x + p + 2, n - p - 2, "?>", 2)))
-                return "is not well-formed XML";
-            p = (size_t)((const unsigned char *)e - x) + 2;
-        } else if (n - p >= 2 && x[p + 1] == '!') {
-            return "has a DOCTYPE (never part of an .xlsx; refused)";
-        } else {
-            return NULL;
+    for (size_t i = 0; i < l->n; i++)
+        free(l->name[i]), free(l->rid[i]);
+    free(l->name);
+    free(l->rid);
+}
+
+/* The r:id of the current <sheet>: the attribute "id" in a namespace. */
+static char *sheet_rid(xmlTextReaderPtr r)
+{
+    char *id = NULL;
+    for (int more = xmlTextReaderMoveToFirstAttribute(r); more == 1 && !id;
+         more = xmlTextReaderMoveToNextAttribute(r))
+        if (xmlTextReaderConstNamespaceUri(r) && !xmlTextReaderIsNamespaceDecl(r) &&
+            strcmp((const char *)xmlTextReaderConstLocalName(r), "id") == 0)
+            id = strdup((const char *)xmlTextReaderConstValue(r));
+    xmlTextReaderMoveToElement(r);
+    return id ? id : strdup("");
+}
+
+static enum kr_code sheets_add(struct sheets *l, xmlTextReaderPtr r, struct kr_err *err)
+{
+    char *name = (char *)xmlTextReaderGetAttribute(r, BAD_CAST "name");
+    if (l->n >= TPL_MAX_SHEETS) {
+        xmlFree(name);
+        return kr_fail(err, KRS_TEMPLATE_TOO_LARGE, "template: too many sheets");
+    }
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        char **a = realloc(l->name, nc * sizeof *a),
+             **b = a ? realloc(l->rid, nc * sizeof *b) : NULL;
+        if (a)
+            l->name = a;
+        if (b)
+            l->rid = b, l->cap = nc;
+        if (!b) {
+            xmlFree(name);
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         }
     }
-    return "is not well-formed XML";
-}
-
-static void no_report(void *ctx, const char *fmt, ...)
-{
-    (void)ctx;
-    (void)fmt;
-}
-
-static void no_structured_report(void *ctx, xmlErrorPtr e)
-{
-    (void)ctx;
-    (void)e;
-}
-
-/* libxml2 prints some errors (input encoding, I/O) to stderr whatever the
- * parse options say; the failure itself reaches us as a parse failure, so
- * this thread's reports are silenced (the handlers are per thread). */
-static void quiet(void)
-{
-    xmlSetGenericErrorFunc(NULL, no_report);
-    xmlSetStructuredErrorFunc(NULL, no_structured_report);
-}
-
-static xmlTextReaderPtr reader_for(const struct buf *b, const char *name)
-{
-    if (b->len > (size_t)INT32_MAX)
-        return NULL;
-    quiet();
-    return xmlReaderForMemory(b->data ? (const char *)b->data : "", (int)b->len, name, NULL,
-                              XML_OPTS);
-}
-
-enum kr_code sheet__tpl_xml_check(const struct buf *b, const char *name, struct kr_err *err)
-{
-    const char *why = prolog_problem(b->data, b->len);
-    xmlTextReaderPtr r;
-    int rc;
-
-    if (why)
-        return bad_tpl(err, name, why);
-    if (!(r = reader_for(b, name)))
-        return bad_tpl(err, name, "is too large");
-    while ((rc = xmlTextReaderRead(r)) == 1) {
-        int type = xmlTextReaderNodeType(r);
-        if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE) {
-            why = "has a DOCTYPE (never part of an .xlsx; refused)";
-            break;
-        }
-        if (xmlTextReaderDepth(r) > XML_MAXDEPTH) {
-            why = "is nested too deeply";
-            break;
-        }
+    l->name[l->n] = strdup(name ? name : "");
+    l->rid[l->n] = sheet_rid(r);
+    xmlFree(name);
+    if (!l->name[l->n] || !l->rid[l->n]) {
+        free(l->name[l->n]), free(l->rid[l->n]);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
-    xmlFreeTextReader(r);
-    if (!why && rc != 0)
-        why = "is not well-formed XML";
-    return why ? bad_tpl(err, name, why) : KR_OK;
+    l->n++;
+    return KR_OK;
 }
 
-/* A small part (already through sheet__tpl_xml_check) as a tree; NULL if not XML. */
-static xmlDocPtr parse_small(const struct buf *b, const char *name)
+/* workbook.xml streamed: the <sheet> children of the root's <sheets>. */
+static enum kr_code read_sheets(const struct buf *wbx, struct sheets *l, struct kr_err *err)
 {
-    xmlDocPtr d;
-    quiet();
-    d = b->len <= (size_t)INT32_MAX
-                      ? xmlReadMemory((const char *)b->data, (int)b->len, name, NULL, XML_OPTS)
-                      : NULL;
-    if (d && (d->intSubset || d->extSubset)) {
-        xmlFreeDoc(d);
-        d = NULL;
+    struct sheet_xr x;
+    enum kr_code rc = sheet__xml_open(&x, wbx, "xl/workbook.xml", err);
+    int got = 0, in_sheets = 0;
+
+    while (!rc && (got = sheet__xml_read(&x)) == 1) {
+        int d = sheet__xml_depth(&x), el = sheet__xml_type(&x) == XML_READER_TYPE_ELEMENT;
+        if (d == 1 && sheet__xml_is(&x, "sheets", 0))
+            in_sheets = el && !xmlTextReaderIsEmptyElement(x.r);
+        else if (in_sheets && el && d == 2 && sheet__xml_is(&x, "sheet", 0))
+            rc = sheets_add(l, x.r, err);
     }
-    return d;
+    if (!rc && got != 0)
+        rc = sheet__xml_fail(&x, err);
+    sheet__xml_close(&x);
+    return rc;
 }
 
-static int is_el(xmlNodePtr n, const char *local)
+/* Pick the schema's sheet: by name (exact, then any case), else by
+ * position. Its relationship id, or NULL. */
+static const char *pick_sheet(const struct sheets *l, const struct sheet_schema *s)
 {
-    return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, local) == 0;
-}
-
-/* The r:id of a <sheet> element (any namespace, local name "id"). */
-static char *sheet_rid(xmlNodePtr n)
-{
-    for (xmlAttrPtr a = n->properties; a; a = a->next)
-        if (a->ns && strcmp((const char *)a->name, "id") == 0)
-            return (char *)xmlNodeGetContent((xmlNodePtr)a);
-    return NULL;
-}
-
-/* Pick the schema's sheet in workbook.xml: by name (exact, then any case),
- * else by position. Returns its relationship id (xmlFree) or NULL. */
-static char *pick_sheet(xmlDocPtr wb, const struct sheet_schema *s)
-{
-    xmlNodePtr root = xmlDocGetRootElement(wb), sheets = NULL, pick = NULL;
-    int idx = 0;
-    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next)
-        if (is_el(n, "sheets"))
-            sheets = n;
-    for (int pass = 0; pass < 2 && !pick; pass++)
-        for (size_t m = 0; m < s->nmatch && !pick; m++)
-            for (xmlNodePtr n = sheets ? sheets->children : NULL; n && !pick; n = n->next) {
-                xmlChar *name = is_el(n, "sheet") ? xmlGetProp(n, BAD_CAST "name") : NULL;
-                if (name && (pass ? util_streq_ci((char *)name, s->match[m])
-                                  : strcmp((char *)name, s->match[m]) == 0))
-                    pick = n;
-                xmlFree(name);
-            }
-    for (xmlNodePtr n = sheets ? sheets->children : NULL; n && !pick; n = n->next)
-        if (is_el(n, "sheet") && idx++ == s->sheet_index)
-            pick = n;
-    return pick ? sheet_rid(pick) : NULL;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t m = 0; m < s->nmatch; m++)
+            for (size_t i = 0; i < l->n; i++)
+                if (pass ? util_streq_ci(l->name[i], s->match[m])
+                         : strcmp(l->name[i], s->match[m]) == 0)
+                    return l->rid[i];
+    return s->sheet_index >= 0 && (size_t)s->sheet_index < l->n ? l->rid[s->sheet_index] : NULL;
 }
 
 /* Resolve a relationship target of xl/workbook.xml to a zip entry name. */
@@ -181,55 +121,57 @@ static int target_path(const char *target, char *out, size_t n)
     return util_fmt(out, n, "xl/%s", target) ? -1 : 0;
 }
 
-/* Walk workbook.xml.rels: the target of rid, and the shared strings part. */
-static void read_rels(xmlDocPtr rels, const char *rid, char *part, size_t pn, char *sst, size_t sn)
+/* Relationship attribute name of the current element into out (cap 1024). */
+static int rel_attr(struct sheet_xr *x, const char *name, char *out)
 {
-    xmlNodePtr root = xmlDocGetRootElement(rels);
-    for (xmlNodePtr n = root ? root->children : NULL; n; n = n->next) {
-        xmlChar *id, *target, *type;
-        if (!is_el(n, "Relationship"))
+    return sheet__xml_attr(x, name, out, 1024) == 1;
+}
+
+/* workbook.xml.rels streamed: the target of rid, and the shared strings part. */
+static enum kr_code read_rels(const struct buf *relx, const char *rid, char part[SHEET__PART_MAX],
+                              char sst[SHEET__PART_MAX], struct kr_err *err)
+{
+    static const char sst_type[] = "/sharedStrings";
+    char id[1024], target[1024], type[1024];
+    struct sheet_xr x;
+    enum kr_code rc = sheet__xml_open(&x, relx, "xl/_rels/workbook.xml.rels", err);
+    int got = 0;
+
+    while (!rc && (got = sheet__xml_read(&x)) == 1) {
+        size_t tl;
+        if (sheet__xml_depth(&x) != 1 || sheet__xml_type(&x) != XML_READER_TYPE_ELEMENT ||
+            !sheet__xml_is(&x, "Relationship", 0) || !rel_attr(&x, "Target", target))
             continue;
-        id = xmlGetProp(n, BAD_CAST "Id");
-        target = xmlGetProp(n, BAD_CAST "Target");
-        type = xmlGetProp(n, BAD_CAST "Type");
-        if (id && target && strcmp((char *)id, rid) == 0 && target_path((char *)target, part, pn))
+        if (rel_attr(&x, "Id", id) && strcmp(id, rid) == 0 && target_path(target, part, SHEET__PART_MAX))
             part[0] = '\0';
-        if (type && target && strlen((char *)type) > 14 &&
-            strcmp((char *)type + strlen((char *)type) - 14, "/sharedStrings") == 0 &&
-            target_path((char *)target, sst, sn))
+        tl = rel_attr(&x, "Type", type) ? strlen(type) : 0;
+        if (tl > strlen(sst_type) && strcmp(type + tl - strlen(sst_type), sst_type) == 0 &&
+            target_path(target, sst, SHEET__PART_MAX))
             sst[0] = '\0';
-        xmlFree(id);
-        xmlFree(target);
-        xmlFree(type);
     }
+    if (!rc && got != 0)
+        rc = sheet__xml_fail(&x, err);
+    sheet__xml_close(&x);
+    return rc;
 }
 
 enum kr_code sheet__tpl_find_sheet(const struct buf *wbx, const struct buf *relx,
                                    const struct sheet_schema *s, char part[SHEET__PART_MAX],
                                    char sst[SHEET__PART_MAX], struct kr_err *err)
 {
-    const size_t pn = SHEET__PART_MAX, sn = SHEET__PART_MAX;
-    xmlDocPtr wb = NULL, rels = NULL;
-    char *rid = NULL;
-    enum kr_code rc = sheet__tpl_xml_check(wbx, "xl/workbook.xml", err);
+    struct sheets l = {0};
+    const char *rid;
+    enum kr_code rc = read_sheets(wbx, &l, err);
 
-    if (!rc)
-        rc = sheet__tpl_xml_check(relx, "xl/_rels/workbook.xml.rels", err);
-    if (!rc && (!(wb = parse_small(wbx, "workbook.xml")) ||
-                !(rels = parse_small(relx, "workbook.xml.rels"))))
-        rc = bad_tpl(err, "workbook.xml or its relationships", "are not XML");
-    if (!rc && !(rid = pick_sheet(wb, s)))
+    part[0] = '\0';
+    if (!rc && !(rid = pick_sheet(&l, s)))
         rc = kr_fail(err, KRS_BAD_TEMPLATE, "template has no sheet '%s' (or sheet %d)",
                      s->nmatch ? s->match[0] : s->sheet_name, s->sheet_index + 1);
-    part[0] = '\0';
-    if (!rc) {
-        read_rels(rels, rid, part, pn, sst, sn);
-        if (!part[0])
-            rc = bad_tpl(err, "the data sheet", "has no worksheet part");
-    }
-    xmlFree(rid);
-    xmlFreeDoc(wb);
-    xmlFreeDoc(rels);
+    if (!rc)
+        rc = read_rels(relx, rid, part, sst, err);
+    if (!rc && !part[0])
+        rc = bad_tpl(err, "the data sheet", "has no worksheet part");
+    sheets_free(&l);
     return rc;
 }
 
@@ -290,23 +232,19 @@ static enum kr_code sst_node(struct sst_read *s, xmlTextReaderPtr r, struct kr_e
 }
 
 enum kr_code sheet__tpl_load_sst(struct tpl *t, const struct buf *raw, const char *name,
-                          struct kr_err *err)
+                                 struct kr_err *err)
 {
     struct sst_read s = {.t = t};
-    xmlTextReaderPtr r;
-    enum kr_code rc = sheet__tpl_xml_check(raw, name, err);
+    struct sheet_xr x;
+    enum kr_code rc = sheet__xml_open(&x, raw, name, err);
     int got = 0;
 
-    if (rc)
-        return rc;
-    if (!(r = reader_for(raw, name)))
-        return bad_tpl(err, name, "is too large");
     buf_init(&s.text, 0);
-    while (!rc && (got = xmlTextReaderRead(r)) == 1)
-        rc = sst_node(&s, r, err);
-    xmlFreeTextReader(r);
-    buf_release(&s.text);
+    while (!rc && (got = sheet__xml_read(&x)) == 1)
+        rc = sst_node(&s, x.r, err);
     if (!rc && got != 0)
-        rc = bad_tpl(err, name, "is not well-formed XML");
+        rc = sheet__xml_fail(&x, err);
+    sheet__xml_close(&x);
+    buf_release(&s.text);
     return rc;
 }

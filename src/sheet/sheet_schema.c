@@ -382,16 +382,16 @@ enum kr_code sheet_schema_load_file(const char *path, struct sheet_schema **out,
 
 const char *sheet_dir(const char *dir)
 {
-    const char *env = getenv("KARAT_MARKETPLACES_DIR");
-
-    if (!dir || !*dir)
-        dir = env && *env ? env : SHEET_DEFAULT_DIR;
 #ifdef KARAT_SOURCE_DATA_DIR
-    /* the default folder, run from elsewhere than the repository root (tests,
-     * a binary next to its source tree): the schemas of this build */
-    if (strcmp(dir, SHEET_DEFAULT_DIR) == 0 && !util_file_exists(dir) &&
-        util_file_exists(KARAT_SOURCE_DATA_DIR "/marketplaces"))
-        return KARAT_SOURCE_DATA_DIR "/marketplaces";
+    static _Thread_local char in_tree[4200];
+#endif
+    if (!dir)
+        return "";
+#ifdef KARAT_SOURCE_DATA_DIR
+    if (*dir && *dir != '/' && !util_file_exists(dir) &&
+        !util_fmt(in_tree, sizeof in_tree, "%s/../%s", KARAT_SOURCE_DATA_DIR, dir) &&
+        util_file_exists(in_tree))
+        return in_tree;
 #endif
     return dir;
 }

@@ -1,158 +1,291 @@
 /*
- * sheet_xml.c - a small lexical reader for the <sheetData> of a worksheet
- * part, used to fill templates without re-serialising them.
+ * sheet_xml.c - the one XML reader of a template's parts, and the
+ * serialiser that writes a part back from that reader's node stream.
  *
- * Why lexical: a DOM round trip through libxml2 would rewrite the whole
- * part (namespace declarations, attribute quoting, empty elements), while
- * filling a template must leave every byte it does not own alone. The
- * document is first checked to be well-formed XML by libxml2 (sheet_part.c);
- * this reader then records the byte span of every <row> and <c> element so
- * the filler can copy untouched rows and cells verbatim and splice new ones.
+ * Every part (workbook, relationships, shared strings, the worksheet, the
+ * content types) is read here by libxml2's xmlTextReader, so they all agree
+ * on what the markup is: a comment, CDATA section or processing
+ * instruction that merely contains "<sheetData/>" is text to everyone.
+ * The reader streams (constant memory whatever the size; no tree is ever
+ * built), never touches the network, loads no DTD, substitutes no entity,
+ * keeps libxml2's default size limits (XML_PARSE_HUGE off), and stops past
+ * XML_MAXDEPTH levels. OOXML never has a DOCTYPE, and a DOCTYPE is the only
+ * way to declare the entities behind "billion laughs" expansion, so a part
+ * whose prolog holds one is refused before libxml2 sees it (a lexical look
+ * at the prolog, which is why parts must be in an ASCII-compatible encoding
+ * such as UTF-8, as Excel writes them), and the reader refuses one too.
+ *
+ * The serialiser writes each node back as read: start tags with their
+ * attributes (namespace declarations included) in order, double-quoted;
+ * text escaped (&, <, >); comments, CDATA and PIs as they were; an empty
+ * element <a/> stays empty and <a></a> stays a pair. What can change is
+ * only spelling the reader does not report: the XML declaration (rewritten
+ * as UTF-8), quote characters, character references, whitespace between
+ * attributes and outside the root.
  */
 #include "sheet/sheet_int.h"
 
-#include <stdlib.h>
+#include <libxml/parser.h>
 #include <string.h>
 
-/* Next markup tag at or after *pos, skipping text, comments, CDATA, PIs and
- * declarations. Returns 1 and fills t, 0 at the end, -1 if malformed. */
-int sheet__xml_next_tag(const char *x, size_t n, size_t *pos, struct xml_tag *t)
-{
-    size_t p = *pos;
-    for (;;) {
-        const char *lt = memchr(x + p, '<', n - p), *e;
-        char q = 0;
-        if (!lt)
-            return 0;
-        p = (size_t)(lt - x);
-        if (n - p >= 4 && memcmp(x + p, "<!--", 4) == 0) {
-            e = memmem(x + p + 4, n - p - 4, "-->", 3);
-            if (!e)
-                return -1;
-            p = (size_t)(e - x) + 3;
-            continue;
-        }
-        if (n - p >= 9 && memcmp(x + p, "<![CDATA[", 9) == 0) {
-            e = memmem(x + p + 9, n - p - 9, "]]>", 3);
-            if (!e)
-                return -1;
-            p = (size_t)(e - x) + 3;
-            continue;
-        }
-        if (n - p >= 2 && (x[p + 1] == '?' || x[p + 1] == '!')) {
-            e = memchr(x + p, '>', n - p);
-            if (!e)
-                return -1;
-            p = (size_t)(e - x) + 1;
-            continue;
-        }
-        t->start = p;
-        t->kind = x[p + 1] == '/' ? XML_END : XML_START;
-        t->name = x + p + 1 + (t->kind == XML_END);
-        t->nlen = strcspn(t->name, " \t\r\n/>");
-        for (p = (size_t)(t->name - x) + t->nlen; p < n; p++) {
-            if (q)
-                q = x[p] == q ? 0 : q;
-            else if (x[p] == '"' || x[p] == '\'')
-                q = x[p];
-            else if (x[p] == '>')
-                break;
-        }
-        if (p >= n || t->nlen == 0)
-            return -1;
-        if (t->kind == XML_START && x[p - 1] == '/')
-            t->kind = XML_EMPTY;
-        t->end = p + 1;
-        *pos = p + 1;
-        return 1;
-    }
-}
+#define XML_OPTS     (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define XML_MAXDEPTH 64 /* worksheets nest 5 deep; workbooks a little more */
+#define NS_MAIN      "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#define NS_STRICT    "http://purl.oclc.org/ooxml/spreadsheetml/main"
+#define NO_DOCTYPE   "has a DOCTYPE (never part of an .xlsx; refused)"
 
-int sheet__xml_is(const struct xml_tag *t, const char *local)
+/* The prolog: BOM, XML declaration, comments, processing instructions and
+ * space up to the first element. NULL fine, else the refusal reason. */
+static const char *prolog_problem(const unsigned char *x, size_t n)
 {
-    const char *colon = memchr(t->name, ':', t->nlen);
-    const char *l = colon ? colon + 1 : t->name;
-    size_t ln = t->nlen - (size_t)(l - t->name);
-    return ln == strlen(local) && memcmp(l, local, ln) == 0;
-}
-
-int sheet__xml_attr(const char *x, const struct xml_tag *t, const char *name, struct xml_span *val,
-             struct xml_span *whole)
-{
-    size_t p = (size_t)(t->name - x) + t->nlen, end = t->end - 1, want = strlen(name);
-    while (p < end) {
-        size_t ns, nl, vs;
-        char q;
-        while (p < end && strchr(" \t\r\n", x[p]))
+    size_t p = n >= 3 && memcmp(x, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    while (p < n) {
+        const void *e;
+        if (x[p] && strchr(" \t\r\n", x[p])) {
             p++;
-        if (p >= end || x[p] == '/')
-            return 0;
-        ns = p;
-        while (p < end && !strchr("= \t\r\n", x[p]))
-            p++;
-        nl = p - ns;
-        while (p < end && x[p] != '"' && x[p] != '\'')
-            p++;
-        if (p >= end)
-            return 0;
-        q = x[p++];
-        vs = p;
-        while (p < end && x[p] != q)
-            p++;
-        if (p >= end)
-            return 0;
-        if (nl == want && memcmp(x + ns, name, nl) == 0) {
-            if (val)
-                *val = (struct xml_span){vs, p};
-            if (whole)
-                *whole = (struct xml_span){ns, p + 1};
-            return 1;
-        }
-        p++;
-    }
-    return 0;
-}
-
-static void put_utf8(struct buf *b, unsigned long cp)
-{
-    unsigned char u[4];
-    size_t k;
-    if (cp < 0x80)
-        u[0] = (unsigned char)cp, k = 1;
-    else if (cp < 0x800)
-        u[0] = (unsigned char)(0xC0 | cp >> 6), u[1] = (unsigned char)(0x80 | (cp & 0x3F)), k = 2;
-    else if (cp < 0x10000)
-        u[0] = (unsigned char)(0xE0 | cp >> 12), u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)),
-        u[2] = (unsigned char)(0x80 | (cp & 0x3F)), k = 3;
-    else
-        u[0] = (unsigned char)(0xF0 | cp >> 18), u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F)),
-        u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F)),
-        u[3] = (unsigned char)(0x80 | (cp & 0x3F)), k = 4;
-    buf_append(b, u, k);
-}
-
-void sheet__xml_unescape(const char *s, size_t n, struct buf *b)
-{
-    static const char *const ents[][2] = {
-        {"lt;", "<"}, {"gt;", ">"}, {"amp;", "&"}, {"quot;", "\""}, {"apos;", "'"}};
-    for (size_t i = 0; i < n; i++) {
-        const char *semi;
-        if (s[i] != '&' || !(semi = memchr(s + i, ';', n - i < 12 ? n - i : 12))) {
-            buf_append(b, s + i, 1);
-            continue;
-        }
-        if (s[i + 1] == '#') {
-            int hex = s[i + 2] == 'x';
-            unsigned long cp = strtoul(s + i + 2 + hex, NULL, hex ? 16 : 10);
-            if (cp && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF))
-                put_utf8(b, cp);
+        } else if (x[p] != '<') {
+            return "is not UTF-8 XML";
+        } else if (n - p >= 4 && memcmp(x + p, "<!--", 4) == 0) {
+            if (!(e = memmem(x + p + 4, n - p - 4, "-->", 3)))
+                return "is not well-formed XML";
+            p = (size_t)((const unsigned char *)e - x) + 3;
+        } else if (n - p >= 2 && x[p + 1] == '?') {
+            if (!(e = memmem(x + p + 2, n - p - 2, "?>", 2)))
+                return "is not well-formed XML";
+            p = (size_t)((const unsigned char *)e - x) + 2;
+        } else if (n - p >= 2 && x[p + 1] == '!') {
+            return NO_DOCTYPE;
         } else {
-            for (size_t e = 0; e < 5; e++)
-                if ((size_t)(semi - s - i) == strlen(ents[e][0]) &&
-                    memcmp(s + i + 1, ents[e][0], strlen(ents[e][0])) == 0)
-                    buf_append(b, ents[e][1], 1);
+            return NULL;
         }
-        i = (size_t)(semi - s);
+    }
+    return "is not well-formed XML";
+}
+
+static void no_report(void *ctx, const char *fmt, ...)
+{
+    (void)ctx;
+    (void)fmt;
+}
+
+static void no_structured_report(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
+enum kr_code sheet__xml_open(struct sheet_xr *x, const struct buf *b, const char *name,
+                             struct kr_err *err)
+{
+    memset(x, 0, sizeof *x);
+    x->name = name;
+    x->why = prolog_problem(b->data, b->len);
+    if (!x->why && b->len > (size_t)INT32_MAX)
+        x->why = "is too large";
+    if (x->why)
+        return sheet__xml_fail(x, err);
+    /* libxml2 prints some errors (input encoding, I/O) to stderr whatever
+     * the options say; they reach us as failures anyway, so this thread's
+     * reports are silenced (the handlers are per thread) */
+    xmlSetGenericErrorFunc(NULL, no_report);
+    xmlSetStructuredErrorFunc(NULL, no_structured_report);
+    x->r = xmlReaderForMemory((const char *)b->data, (int)b->len, name, NULL, XML_OPTS);
+    return x->r ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+}
+
+int sheet__xml_read(struct sheet_xr *x)
+{
+    int rc = xmlTextReaderRead(x->r), type;
+    if (rc == 0)
+        return 0;
+    if (rc < 0) {
+        x->why = "is not well-formed XML";
+        return -1;
+    }
+    type = xmlTextReaderNodeType(x->r);
+    if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
+        type == XML_READER_TYPE_ENTITY)
+        x->why = NO_DOCTYPE;
+    else if (xmlTextReaderDepth(x->r) > XML_MAXDEPTH)
+        x->why = "is nested too deeply";
+    return x->why ? -1 : 1;
+}
+
+enum kr_code sheet__xml_fail(const struct sheet_xr *x, struct kr_err *err)
+{
+    if (x->rc)
+        return kr_fail(err, kr_slug_grow(x->rc), "out of memory");
+    return kr_fail(err, KRS_BAD_TEMPLATE, "template: %s %s", x->name,
+                   x->why ? x->why : "is not well-formed XML");
+}
+
+void sheet__xml_close(struct sheet_xr *x)
+{
+    if (x->r)
+        xmlFreeTextReader(x->r);
+    x->r = NULL;
+}
+
+int sheet__xml_type(const struct sheet_xr *x)
+{
+    return xmlTextReaderNodeType(x->r);
+}
+
+int sheet__xml_depth(const struct sheet_xr *x)
+{
+    return xmlTextReaderDepth(x->r);
+}
+
+int sheet__xml_is(const struct sheet_xr *x, const char *local, int main)
+{
+    int type = xmlTextReaderNodeType(x->r);
+    const char *name = (const char *)xmlTextReaderConstLocalName(x->r), *ns;
+    if ((type != XML_READER_TYPE_ELEMENT && type != XML_READER_TYPE_END_ELEMENT) || !name ||
+        strcmp(name, local) != 0)
+        return 0;
+    if (!main)
+        return 1;
+    ns = (const char *)xmlTextReaderConstNamespaceUri(x->r);
+    return ns && (strcmp(ns, NS_MAIN) == 0 || strcmp(ns, NS_STRICT) == 0);
+}
+
+int sheet__xml_attr(const struct sheet_xr *x, const char *name, char *out, size_t cap)
+{
+    const char *v;
+    size_t n;
+    if (xmlTextReaderMoveToAttribute(x->r, BAD_CAST name) != 1)
+        return 0;
+    v = (const char *)xmlTextReaderConstValue(x->r);
+    n = v ? strlen(v) : 0;
+    if (n < cap)
+        memcpy(out, v ? v : "", n + 1);
+    xmlTextReaderMoveToElement(x->r);
+    return n < cap ? 1 : -1;
+}
+
+int sheet__xml_mentions(const struct sheet_xr *x, const char *needle)
+{
+    int found = 0;
+    for (int more = xmlTextReaderMoveToFirstAttribute(x->r); more == 1 && !found;
+         more = xmlTextReaderMoveToNextAttribute(x->r)) {
+        const char *v = (const char *)xmlTextReaderConstValue(x->r);
+        found = v && strstr(v, needle);
+    }
+    xmlTextReaderMoveToElement(x->r);
+    return found;
+}
+
+void sheet__xml_put(struct sheet_xr *x, const void *p, size_t n)
+{
+    if (x->out && !x->rc && buf_append(x->out, p, n))
+        x->rc = KR_ENOMEM;
+}
+
+void sheet__xml_puts(struct sheet_xr *x, const char *s)
+{
+    sheet__xml_put(x, s, strlen(s));
+}
+
+void sheet__xml_put_escaped(struct sheet_xr *x, const char *s, int attr)
+{
+    static const char special[] = "&<>\r\"\n\t"; /* text escapes the first four */
+    static const char *const rep[] = {"&amp;", "&lt;", "&gt;", "&#13;", "&quot;", "&#10;", "&#9;"};
+    for (;;) {
+        size_t n = strcspn(s, attr ? special : "&<>\r");
+        sheet__xml_put(x, s, n);
+        if (!s[n])
+            return;
+        sheet__xml_puts(x, rep[strchr(special, s[n]) - special]);
+        s += n + 1;
+    }
+}
+
+/* The XML declaration, before the first node written. */
+static void put_decl(struct sheet_xr *x)
+{
+    const char *v = (const char *)xmlTextReaderConstXmlVersion(x->r);
+    int sa = xmlTextReaderStandalone(x->r);
+    x->decl = 1;
+    sheet__xml_puts(x, "<?xml version=\"");
+    sheet__xml_puts(x, v && strcmp(v, "1.1") == 0 ? "1.1" : "1.0");
+    sheet__xml_puts(x, "\" encoding=\"UTF-8\"");
+    sheet__xml_puts(x, sa == 1   ? " standalone=\"yes\"?>\n"
+                       : sa == 0 ? " standalone=\"no\"?>\n"
+                                 : "?>\n");
+}
+
+void sheet__xml_put_open(struct sheet_xr *x, struct sheet_xml_open *o)
+{
+    int empty = xmlTextReaderIsEmptyElement(x->r);
+    if (!x->out)
+        return;
+    if (!x->decl)
+        put_decl(x);
+    sheet__xml_puts(x, "<");
+    sheet__xml_puts(x, (const char *)xmlTextReaderConstName(x->r));
+    for (int more = xmlTextReaderMoveToFirstAttribute(x->r); more == 1;
+         more = xmlTextReaderMoveToNextAttribute(x->r)) {
+        const char *name = (const char *)xmlTextReaderConstName(x->r);
+        const char *v = (const char *)xmlTextReaderConstValue(x->r);
+        if (o && o->drop && strcmp(name, o->drop) == 0)
+            continue;
+        sheet__xml_puts(x, " ");
+        sheet__xml_puts(x, name);
+        sheet__xml_puts(x, "=\"");
+        if (o && o->mark && strcmp(name, o->mark) == 0)
+            o->mark_start = x->out->len;
+        sheet__xml_put_escaped(x, v ? v : "", 1);
+        if (o && o->mark && strcmp(name, o->mark) == 0)
+            o->mark_end = x->out->len;
+        sheet__xml_puts(x, "\"");
+    }
+    xmlTextReaderMoveToElement(x->r);
+    if (!o || !o->open)
+        sheet__xml_puts(x, empty ? "/>" : ">");
+}
+
+void sheet__xml_copy(struct sheet_xr *x)
+{
+    const char *v;
+    if (!x->out)
+        return;
+    switch (xmlTextReaderNodeType(x->r)) {
+    case XML_READER_TYPE_ELEMENT:
+        sheet__xml_put_open(x, NULL);
+        return;
+    case XML_READER_TYPE_END_ELEMENT:
+        sheet__xml_puts(x, "</");
+        sheet__xml_puts(x, (const char *)xmlTextReaderConstName(x->r));
+        sheet__xml_puts(x, ">");
+        return;
+    case XML_READER_TYPE_TEXT:
+    case XML_READER_TYPE_WHITESPACE:
+    case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+        v = (const char *)xmlTextReaderConstValue(x->r);
+        sheet__xml_put_escaped(x, v ? v : "", 0);
+        return;
+    default:
+        break;
+    }
+    if (!x->decl)
+        put_decl(x);
+    v = (const char *)xmlTextReaderConstValue(x->r);
+    switch (xmlTextReaderNodeType(x->r)) {
+    case XML_READER_TYPE_CDATA:
+        sheet__xml_puts(x, "<![CDATA["), sheet__xml_puts(x, v ? v : ""), sheet__xml_puts(x, "]]>");
+        break;
+    case XML_READER_TYPE_COMMENT:
+        sheet__xml_puts(x, "<!--"), sheet__xml_puts(x, v ? v : ""), sheet__xml_puts(x, "-->");
+        break;
+    case XML_READER_TYPE_PROCESSING_INSTRUCTION:
+        sheet__xml_puts(x, "<?");
+        sheet__xml_puts(x, (const char *)xmlTextReaderConstName(x->r));
+        if (v && *v)
+            sheet__xml_puts(x, " "), sheet__xml_puts(x, v);
+        sheet__xml_puts(x, "?>");
+        break;
+    default:
+        break; /* nothing else reaches the stream without a DTD */
     }
 }
 
@@ -172,138 +305,4 @@ int sheet__xml_cell_ref(const char *s, size_t n, int *col, int *row)
     *col = (int)c - 1;
     *row = (int)r;
     return 1;
-}
-
-static int parse_int(const char *s, size_t n, int max)
-{
-    long v = 0;
-    if (n == 0 || n > 8)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v >= 1 && v <= max ? (int)v : -1;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    void *q;
-    size_t nc;
-    if (need <= *cap)
-        return 0;
-    nc = *cap ? *cap * 2 : 256;
-    while (nc < need)
-        nc *= 2;
-    q = realloc(*p, nc * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = nc;
-    return 0;
-}
-
-static int add_cell(struct xml_sheet *sh, const struct xml_tag *t, struct xml_row *row)
-{
-    struct xml_span r;
-    int col = row->ncells ? sh->cells[sh->ncells - 1].col + 1 : 0, rn = row->r;
-    if (grow((void **)&sh->cells, &sh->capcells, sh->ncells + 1, sizeof *sh->cells))
-        return -1;
-    if (sheet__xml_attr(sh->x, t, "r", &r, NULL) &&
-        (!sheet__xml_cell_ref(sh->x + r.start, r.end - r.start, &col, &rn) || rn != row->r))
-        return -1;
-    if (row->ncells && col <= sh->cells[sh->ncells - 1].col)
-        return -1; /* cells must be in column order */
-    if (col >= SHEET_MAX_COL)
-        return -1;
-    sh->cells[sh->ncells] = (struct xml_cell){.start = t->start,
-                                              .end = t->end,
-                                              .col = col,
-                                              .open_end = t->end,
-                                              .empty = t->kind == XML_EMPTY};
-    sh->ncells++;
-    row->ncells++;
-    return 0;
-}
-
-static int add_row(struct xml_sheet *sh, const struct xml_tag *t)
-{
-    struct xml_span r;
-    int prev = sh->nrows ? sh->rows[sh->nrows - 1].r : 0, rn = prev + 1;
-    if (grow((void **)&sh->rows, &sh->caprows, sh->nrows + 1, sizeof *sh->rows))
-        return -1;
-    if (sheet__xml_attr(sh->x, t, "r", &r, NULL))
-        rn = parse_int(sh->x + r.start, r.end - r.start, SHEET_MAX_ROW);
-    if (rn <= prev)
-        return -1; /* rows must be in ascending order */
-    sh->rows[sh->nrows] = (struct xml_row){.start = t->start,
-                                           .end = t->end,
-                                           .open_end = t->end,
-                                           .r = rn,
-                                           .empty = t->kind == XML_EMPTY,
-                                           .cell0 = sh->ncells};
-    sh->nrows++;
-    return 0;
-}
-
-/* Walk the children of <sheetData> recording rows and cells. */
-static int scan_rows(struct xml_sheet *sh, size_t pos)
-{
-    struct xml_tag t;
-    int depth = 0, rc;
-    while ((rc = sheet__xml_next_tag(sh->x, sh->n, &pos, &t)) == 1) {
-        if (t.kind == XML_END) {
-            if (depth == 0)
-                return sheet__xml_is(&t, "sheetData") ? (sh->data_close = t.start, 0) : -1;
-            if (--depth == 1 && sheet__xml_is(&t, "c") && sh->nrows && sh->ncells)
-                sh->cells[sh->ncells - 1].end = t.end;
-            if (depth == 0 && sheet__xml_is(&t, "row"))
-                sh->rows[sh->nrows - 1].end = t.end;
-            continue;
-        }
-        if (depth == 0 && sheet__xml_is(&t, "row") && add_row(sh, &t))
-            return -1;
-        if (depth == 1 && sheet__xml_is(&t, "c") && add_cell(sh, &t, &sh->rows[sh->nrows - 1]))
-            return -1;
-        if (depth == 0 && !sheet__xml_is(&t, "row"))
-            return -1;
-        depth += t.kind == XML_START;
-    }
-    return -1;
-}
-
-int sheet__xml_sheet_scan(struct xml_sheet *sh, const char *x, size_t n)
-{
-    struct xml_tag t;
-    size_t pos = 0;
-    int rc;
-    memset(sh, 0, sizeof *sh);
-    sh->x = x;
-    sh->n = n;
-    while ((rc = sheet__xml_next_tag(x, n, &pos, &t)) == 1) {
-        if (t.kind != XML_END && sheet__xml_is(&t, "dimension"))
-            sh->dim = t;
-        if (t.kind == XML_END || !sheet__xml_is(&t, "sheetData"))
-            continue;
-        sh->data_open = t;
-        sh->plen = t.nlen - strlen("sheetData");
-        if (sh->plen >= sizeof sh->prefix)
-            return -1;
-        memcpy(sh->prefix, t.name, sh->plen);
-        sh->prefix[sh->plen] = '\0';
-        if (t.kind == XML_EMPTY) {
-            sh->data_close = t.end;
-            return 0;
-        }
-        return scan_rows(sh, t.end);
-    }
-    return -1;
-}
-
-void sheet__xml_sheet_release(struct xml_sheet *sh)
-{
-    free(sh->rows);
-    free(sh->cells);
-    memset(sh, 0, sizeof *sh);
 }

@@ -153,11 +153,11 @@ static enum kr_code read_parts(struct tpl *t, const struct sheet_schema *s, stru
     }
     if (!rc && !(rc = read_named(t->za, t->part, &t->xml, &idx, err)))
         t->part_index = idx;
-    return rc ? rc : sheet__tpl_xml_check(&t->xml, t->part, err);
+    return rc; /* the worksheet is checked as the filler reads it */
 }
 
-enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data, size_t n,
-                      const struct sheet_tpl_limits *lim, struct kr_err *err)
+enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const void *data,
+                             size_t n, const struct sheet_tpl_limits *lim, struct kr_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     struct sheet_tpl_limits l = {SHEET_TPL_MAX_UNPACKED, SHEET_TPL_MAX_RATIO};
@@ -187,34 +187,33 @@ void sheet__tpl_close(struct tpl *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Entry idx of the template without every empty element that mentions
- * calcChain (formulas were removed: the calculation chain would point at
- * them). */
+/* Entry idx of the template (a small XML part) written back without
+ * every empty element that mentions calcChain in an attribute (formulas
+ * were removed: the calculation chain would point at them). */
 static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
     struct buf in;
-    struct xml_tag tag;
-    size_t pos = 0, copied = 0;
+    struct sheet_xr x;
+    const char *name = zip_get_name(za, (zip_uint64_t)idx, ZIP_FL_ENC_RAW);
     enum kr_code rc = read_entry(za, idx, &in, err);
+    int got = 0;
 
     if (rc)
         return rc;
     buf_init(out, 0);
-    while (!rc && sheet__xml_next_tag((const char *)in.data, in.len, &pos, &tag) == 1) {
-        if (tag.kind != XML_EMPTY ||
-            !memmem(in.data + tag.start, tag.end - tag.start, "calcChain", 9))
-            continue;
-        rc = buf_append(out, in.data + copied, tag.start - copied);
-        copied = tag.end;
-    }
-    if (!rc)
-        rc = buf_append(out, in.data + copied, in.len - copied);
+    rc = sheet__xml_open(&x, &in, name ? name : "a package part", err);
+    x.out = out;
+    while (!rc && !x.rc && (got = sheet__xml_read(&x)) == 1)
+        if (sheet__xml_type(&x) != XML_READER_TYPE_ELEMENT || !xmlTextReaderIsEmptyElement(x.r) ||
+            !sheet__xml_mentions(&x, "calcChain"))
+            sheet__xml_copy(&x);
+    if (!rc && (got != 0 || x.rc))
+        rc = sheet__xml_fail(&x, err);
+    sheet__xml_close(&x);
     buf_release(&in);
-    if (rc) {
+    if (rc)
         buf_release(out);
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    }
-    return KR_OK;
+    return rc;
 }
 
 /* Add b (taken over) as entry name of the new archive. */
@@ -300,7 +299,7 @@ static enum kr_code read_source(zip_source_t *src, struct buf *out, struct kr_er
 }
 
 enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, struct buf *out,
-                        struct kr_err *err)
+                               struct kr_err *err)
 {
     zip_error_t ze;
     zip_source_t *dst;
@@ -333,55 +332,4 @@ enum kr_code sheet__tpl_finish(struct tpl *t, struct buf *xml, int drop_calc, st
         rc = read_source(dst, out, err);
     zip_source_free(dst);
     return rc;
-}
-
-/* Gather text of a cell's content: <v> text, or <t> text outside <rPh>. */
-static void content_text(const char *x, size_t from, size_t to, struct buf *raw, int *formula)
-{
-    struct xml_tag tag;
-    size_t pos = from, text = from;
-    int in_v = 0, in_t = 0, in_rph = 0;
-    while (sheet__xml_next_tag(x, to, &pos, &tag) == 1) {
-        if ((in_v || (in_t && !in_rph)) && tag.start > text)
-            sheet__xml_unescape(x + text, tag.start - text, raw);
-        int open = tag.kind == XML_START;
-        if (sheet__xml_is(&tag, "v"))
-            in_v = open;
-        else if (sheet__xml_is(&tag, "t"))
-            in_t = open;
-        else if (sheet__xml_is(&tag, "rPh"))
-            in_rph = open;
-        else if (sheet__xml_is(&tag, "f"))
-            *formula = 1;
-        text = tag.end;
-    }
-}
-
-void sheet__tpl_cell_text(const struct tpl *t, const struct xml_sheet *sh, const struct xml_cell *c,
-                   struct buf *out, int *has_formula)
-{
-    struct xml_tag open;
-    struct xml_span ty;
-    size_t pos = c->start;
-    int formula = 0, shared;
-
-    out->len = 0;
-    if (!c->empty)
-        content_text(sh->x, c->open_end, c->end, out, &formula);
-    if (has_formula)
-        *has_formula = formula;
-    sheet__xml_next_tag(sh->x, c->end, &pos, &open);
-    shared =
-        sheet__xml_attr(sh->x, &open, "t", &ty, NULL) && ty.end - ty.start == 1 && sh->x[ty.start] == 's';
-    if (shared && out->len) {
-        char num[16];
-        unsigned long i;
-        util_strlcpy(num, out->len < sizeof num ? (const char *)out->data : "x", sizeof num);
-        i = strtoul(num, NULL, 10);
-        out->len = 0;
-        if (i < t->nsst)
-            buf_append(out, t->sst[i], strlen(t->sst[i]));
-    }
-    if (out->data)
-        out->data[out->len] = '\0';
 }

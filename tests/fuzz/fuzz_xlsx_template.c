@@ -1,6 +1,6 @@
 /*
  * fuzz_xlsx_template.c - libFuzzer target: the seller-template reader
- * (sheet/sheet_zip.c, sheet_xml.c, sheet_fill.c) as POST /templates and
+ * (sheet/sheet_zip.c, sheet_xml.c, sheet_part.c, sheet_walk.c, sheet_fill.c) as POST /templates and
  * /clear_excel_file reach it: sheet_template_fill() then
  * sheet_template_clear(), and a template that filled must fill again from
  * its own output.
@@ -24,6 +24,7 @@
 
 #include "sheet/sheet.h"
 #include "core/buf.h"
+#include "core/config.h"
 
 #define MARK "==> "
 #define END  " <==\n"
@@ -37,15 +38,19 @@ static json_t *rows;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     struct kr_err err = {0};
+    struct config cfg;
     json_t *row = NULL, *values = json_pack("{s:s, s:s}", "Color", "Gold", "brand", "Karat");
     (void)argc;
     (void)argv;
+    if (config_load(&cfg, &err)) /* the schema folder, as karat itself finds it */
+        abort();
     for (size_t i = 0; i < NSCHEMAS; i++)
-        if (sheet_schema_load(sheet_dir(NULL), schema_names[i][0], schema_names[i][1], &schemas[i],
-                              &err)) {
+        if (sheet_schema_load(cfg.marketplaces_dir, schema_names[i][0], schema_names[i][1],
+                              &schemas[i], &err)) {
             fprintf(stderr, "fuzz_xlsx_template: %s\n", err.msg);
             abort();
         }
+    config_release(&cfg);
     rows = json_array();
     if (sheet_row_build(schemas[0], "SKU-1", values, &row, &err))
         abort();

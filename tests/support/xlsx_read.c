@@ -1,10 +1,10 @@
 /*
  * xlsx_read.c - test-side .xlsx reader (see xlsx_read.h).
  *
- * Independent of src/catalog on purpose: it parses the package with libxml2
- * DOM (not the catalog's lexical reader), so a test that writes with Karat
- * and reads back with this file checks two implementations against each
- * other.
+ * Independent of src/sheet on purpose: it parses the package with libxml2
+ * DOM (not the sheet module's streaming reader), so a test that writes with
+ * Karat and reads back with this file checks two implementations against
+ * each other.
  */
 #include "xlsx_read.h"
 

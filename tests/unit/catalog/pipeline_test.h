@@ -79,7 +79,6 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     struct config cfg;
     assert_int_equal(config_load(&cfg, NULL), KR_OK);
     catalog_opts_from_config(&cfg, &o);
-    o.schema_dir = NULL; /* the default folder, wherever the test runs */
     o.ai = t->ai;
     o.store = t->store;
     o.profile = profile;
@@ -156,8 +155,11 @@ static const char *pt_str(json_t *o, const char *key)
 static struct sheet_schema *pt_schema(struct pt *t, const char *mp, const char *type)
 {
     struct sheet_schema *s = NULL;
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    char dir[1024];
     (void)t;
-    assert_int_equal(sheet_schema_load(NULL, mp, type, &s, NULL), KR_OK);
+    snprintf(dir, sizeof dir, "%s/data/marketplaces", src ? src : ".");
+    assert_int_equal(sheet_schema_load(dir, mp, type, &s, NULL), KR_OK);
     return s;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "sheet/sheet.h"
 #include "testutil.h"
 
@@ -93,17 +94,26 @@ static void test_env_dir(void **state)
     tu_tmpdir(tmp, sizeof tmp);
     snprintf(path, sizeof path, "%s/etsy_rings.json", tmp);
     tu_write_file(path, doc, strlen(doc));
+    /* the folder comes from the config (KARAT_MARKETPLACES_DIR), passed in:
+     * the sheet module reads no environment */
     setenv("KARAT_MARKETPLACES_DIR", tmp, 1);
-    assert_string_equal(sheet_dir(NULL), tmp);
-    assert_int_equal(sheet_schema_load(NULL, "etsy", "rings", &s, NULL), KR_OK);
+    struct config cfg;
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    assert_string_equal(cfg.marketplaces_dir, tmp);
+    assert_string_equal(sheet_dir(cfg.marketplaces_dir), tmp);
+    assert_int_equal(sheet_schema_load(cfg.marketplaces_dir, "etsy", "rings", &s, NULL), KR_OK);
     assert_int_equal(sheet_find_column(s, "Title")->max_chars, 140);
     sheet_schema_free(s);
+    assert_int_equal(sheet_schema_load(NULL, "etsy", "rings", &s, NULL), KR_ENOTFOUND);
+    config_release(&cfg);
     unsetenv("KARAT_MARKETPLACES_DIR");
-    /* without the variable: the working directory's data/marketplaces, or this tree's */
-    const char *def = sheet_dir(NULL);
-    assert_non_null(strstr(def, SHEET_DEFAULT_DIR));
-    assert_int_equal(sheet_schema_load(NULL, "amazon", "earrings", &s, NULL), KR_OK);
+    /* the config's default: the working directory's data/marketplaces, or this tree's */
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    assert_non_null(strstr(sheet_dir(cfg.marketplaces_dir), "data/marketplaces"));
+    assert_int_equal(sheet_schema_load(cfg.marketplaces_dir, "amazon", "earrings", &s, NULL),
+                     KR_OK);
     sheet_schema_free(s);
+    config_release(&cfg);
     tu_rmrf(tmp);
 }
 
