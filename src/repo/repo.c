@@ -87,7 +87,7 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     if (rc)
         return rc;
     util_fmt(path, sizeof path, "%s/blobs", r->cfg->data_dir);
-    rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
+    rc = blob_open_cfg(r->cfg->blob_backend, path, r->cfg, &r->blob, err);
     if (rc)
         return rc;
     rc = store_image_count(r->store, &rows, err);
