@@ -79,7 +79,9 @@ struct blob_ops {
 };
 
 /* blob_caps() bits */
-#define BLOB_IN_PLACE 1u /* no staging area: see the top of this file */
+#define BLOB_IN_PLACE 1u    /* no staging area: see the top of this file */
+#define BLOB_PUBLIC_URLS 2u /* objects are fetched from the service itself at their public
+                               URLs (repo/ hands those out instead of /files/ URLs) */
 
 struct blob {
     const struct blob_ops *ops;

@@ -174,7 +174,7 @@ static enum kr_code s3_open(const char *location, const struct config *cfg, stru
     if (!s)
         return kr_fail(err, KR_ENOMEM, NULL, "s3: out of memory");
     s->base.ops = &blob_s3_ops;
-    s->base.caps = BLOB_IN_PLACE;
+    s->base.caps = BLOB_IN_PLACE | BLOB_PUBLIC_URLS;
     if (cfg) {
         rc = from_config(s, cfg, err);
     } else {

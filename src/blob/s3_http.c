@@ -247,9 +247,9 @@ static enum kr_code verdict(const struct s3_req *rq, CURLcode cc, const struct c
     if (rs->status == 401 || rs->status == 403)
         return kr_fail(err, KR_EAUTH, "s3_denied", "s3: %s %s/%s: %ld %s", rq->method,
                        rq->bucket, what, rs->status, rs->code);
-    if (rs->status == 503 && strcmp(rs->code, "SlowDown") == 0)
-        return kr_fail(err, KR_ERATELIMIT, "s3_slow_down", "s3: %s %s/%s: 503 SlowDown",
-                       rq->method, rq->bucket, what);
+    if (rs->status == 503) /* SlowDown (a HEAD's comes without its code) */
+        return kr_fail(err, KR_ERATELIMIT, "s3_slow_down", "s3: %s %s/%s: 503 %s", rq->method,
+                       rq->bucket, what, rs->code);
     return kr_fail(err, KR_EUPSTREAM, "s3_error", "s3: %s %s/%s: %ld %s", rq->method, rq->bucket,
                    what, rs->status, rs->code);
 }

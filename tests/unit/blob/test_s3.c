@@ -367,6 +367,30 @@ static void test_retries(void **state)
     close_fx(f);
 }
 
+static void url_of(const char *name, const char *value, const char *key, const char *want)
+{
+    struct fx *f = open_with(name, value);
+    char url[600];
+    s3__url((struct s3_blob *)f->b, "alyaimg", key, url, sizeof url);
+    assert_string_equal(url, want);
+    close_fx(f);
+}
+
+/* Request addressing: virtual-hosted unless forced, or the endpoint is an IP. */
+static void test_addressing(void **state)
+{
+    (void)state;
+    setenv("AWS_ENDPOINT_URL", "", 1);
+    url_of(NULL, NULL, "gen_images/a b.png",
+           "https://alyaimg.s3.us-east-1.amazonaws.com/gen_images/a%20b.png");
+    url_of("KARAT_S3_PATH_STYLE", "1", "k.jpg", "https://s3.us-east-1.amazonaws.com/alyaimg/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "https://minio.example.com:9000/", "k.jpg",
+           "https://alyaimg.minio.example.com:9000/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg", "http://10.1.2.3:9000/alyaimg/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL, "http://localhost:9000/s3/alyaimg");
+    setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_bucket_is_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_multipart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries, setup, teardown),
+        cmocka_unit_test(test_addressing),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
