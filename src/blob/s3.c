@@ -200,8 +200,8 @@ static enum kr_code s3_write(struct blob *b, const char *bucket, const char *key
     struct s3_resp rs;
 
     if ((long long)n > s->multipart_bytes)
-        return s3__multipart(s, bucket, key, data, n, err);
-    return s3__call(s, &rq, &rs, err);
+        return blob__s3_multipart(s, bucket, key, data, n, err);
+    return blob__s3_call(s, &rq, &rs, err);
 }
 
 static enum kr_code s3_publish(struct blob *b, const char *bucket, const char *key,
@@ -224,7 +224,7 @@ static enum kr_code bucket_answers(struct s3_blob *s, const char *bucket, const 
     enum kr_code rc;
 
     buf_init(&body, 1 << 20);
-    rc = s3__call(s, &rq, &rs, err);
+    rc = blob__s3_call(s, &rq, &rs, err);
     buf_release(&body);
     if (rc == KR_ENOTFOUND) /* a 404 that is not NoSuchKey cannot come back; to be sure */
         rc = kr_fail(err, KR_EUPSTREAM, "s3_error", "s3: bucket %s does not answer", bucket);
@@ -238,7 +238,7 @@ static enum kr_code head(struct blob *b, const char *bucket, const char *key,
 {
     struct s3_blob *s = s3_of(b);
     struct s3_req rq = {"HEAD", bucket, key, NULL, NULL, 0, NULL, NULL};
-    enum kr_code rc = s3__call(s, &rq, rs, err);
+    enum kr_code rc = blob__s3_call(s, &rq, rs, err);
 
     return rc == KR_ENOTFOUND && !*rs->code ? bucket_answers(s, bucket, key, err) : rc;
 }
@@ -282,7 +282,7 @@ static enum kr_code s3_delete(struct blob *b, const char *bucket, const char *ke
 {
     struct s3_req rq = {"DELETE", bucket, key, NULL, NULL, 0, NULL, NULL};
     struct s3_resp rs;
-    enum kr_code rc = s3__call(s3_of(b), &rq, &rs, err);
+    enum kr_code rc = blob__s3_call(s3_of(b), &rq, &rs, err);
     return rc == KR_ENOTFOUND ? KR_OK : rc;
 }
 
@@ -291,7 +291,7 @@ static enum kr_code s3_get(struct blob *b, const char *bucket, const char *key, 
 {
     struct s3_req rq = {"GET", bucket, key, NULL, NULL, 0, NULL, out};
     struct s3_resp rs;
-    return s3__call(s3_of(b), &rq, &rs, err);
+    return blob__s3_call(s3_of(b), &rq, &rs, err);
 }
 
 struct list_ctx {
@@ -318,16 +318,16 @@ static enum kr_code list_bucket(struct s3_blob *s, struct list_ctx *l, int *stop
 
     buf_init(&body, 16 << 20);
     do {
-        s3__encode(token, 0, etok, sizeof etok);
+        blob__s3_encode(token, 0, etok, sizeof etok);
         if (*token)
             snprintf(query, sizeof query, "continuation-token=%s&list-type=2&max-keys=%d", etok,
                      list_page);
         else
             snprintf(query, sizeof query, "list-type=2&max-keys=%d", list_page);
         body.len = 0;
-        rc = s3__call(s, &rq, &rs, err);
+        rc = blob__s3_call(s, &rq, &rs, err);
         if (!rc)
-            rc = s3__xml_list(body.data, body.len, list_one, l, token, sizeof token, stopped,
+            rc = blob__s3_xml_list(body.data, body.len, list_one, l, token, sizeof token, stopped,
                               err);
     } while (!rc && !*stopped && *token);
     buf_release(&body);

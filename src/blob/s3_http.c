@@ -30,7 +30,7 @@
 
 #define ERR_BODY_MAX (64 * 1024)
 
-void s3__encode(const char *s, int keep_slash, char *out, size_t n)
+void blob__s3_encode(const char *s, int keep_slash, char *out, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
@@ -49,11 +49,11 @@ void s3__encode(const char *s, int keep_slash, char *out, size_t n)
     out[o] = '\0';
 }
 
-void s3__url(const struct s3_blob *s, const char *bucket, const char *key, char *out, size_t n)
+void blob__s3_url(const struct s3_blob *s, const char *bucket, const char *key, char *out, size_t n)
 {
     char ek[800];
 
-    s3__encode(key ? key : "", 1, ek, sizeof ek);
+    blob__s3_encode(key ? key : "", 1, ek, sizeof ek);
     if (s->path_style)
         snprintf(out, n, "%s://%s%s/%s%s%s", s->scheme, s->host, s->prefix, bucket,
                  key ? "/" : "", ek);
@@ -152,7 +152,7 @@ static CURLcode attempt(struct s3_blob *s, struct call_ctx *c, struct curl_slist
     curl_off_t ft = -1;
     CURLcode cc;
 
-    s3__url(s, rq->bucket, rq->key, ep, sizeof ep);
+    blob__s3_url(s, rq->bucket, rq->key, ep, sizeof ep);
     snprintf(url, sizeof url, "%s%s%s", ep, rq->query ? "?" : "", rq->query ? rq->query : "");
     snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3", s->region);
     curl_easy_reset(c->h);
@@ -183,7 +183,7 @@ static CURLcode attempt(struct s3_blob *s, struct call_ctx *c, struct curl_slist
     c->rs->mtime_ms = ft >= 0 ? (long long)ft * 1000 : -1;
     if (cc == CURLE_OK && c->rs->status >= 300 && c->errbody.len) {
         char msg[256];
-        s3__xml_error(c->errbody.data, c->errbody.len, c->rs->code, sizeof c->rs->code, msg,
+        blob__s3_xml_error(c->errbody.data, c->errbody.len, c->rs->code, sizeof c->rs->code, msg,
                       sizeof msg);
     }
     return cc;
@@ -254,7 +254,7 @@ static enum kr_code verdict(const struct s3_req *rq, CURLcode cc, const struct c
                    what, rs->status, rs->code);
 }
 
-enum kr_code s3__call(struct s3_blob *s, const struct s3_req *rq, struct s3_resp *rs,
+enum kr_code blob__s3_call(struct s3_blob *s, const struct s3_req *rq, struct s3_resp *rs,
                       struct kr_err *err)
 {
     struct call_ctx c = {.rq = rq, .rs = rs};

@@ -25,7 +25,7 @@ struct s3_blob {
     int nbuckets;
 };
 
-/* One request: what to send. Keys are percent-encoded by s3__call; query
+/* One request: what to send. Keys are percent-encoded by blob__s3_call; query
  * must already be sorted by name and encoded (curl 7.88 signs it verbatim). */
 struct s3_req {
     const char *method; /* GET, PUT, HEAD, DELETE, POST */
@@ -54,30 +54,30 @@ struct s3_resp {
  * (KR_EAUTH for 401/403, KR_ERATELIMIT for SlowDown after the last attempt,
  * KR_ETIMEOUT, KR_ELIMIT when the reply outgrows rq->out, else KR_EIO or
  * KR_EUPSTREAM) with S3's code and message in err. */
-enum kr_code s3__call(struct s3_blob *s, const struct s3_req *rq, struct s3_resp *rs,
+enum kr_code blob__s3_call(struct s3_blob *s, const struct s3_req *rq, struct s3_resp *rs,
                       struct kr_err *err);
 /* The URL of (bucket, key) on the endpoint (path-style or virtual-hosted),
  * key percent-encoded except '/'. */
-void s3__url(const struct s3_blob *s, const char *bucket, const char *key, char *out, size_t n);
+void blob__s3_url(const struct s3_blob *s, const char *bucket, const char *key, char *out, size_t n);
 /* RFC 3986 percent-encoding of s (upper-case hex); '/' kept if keep_slash. */
-void s3__encode(const char *s, int keep_slash, char *out, size_t n);
+void blob__s3_encode(const char *s, int keep_slash, char *out, size_t n);
 
 /* XML replies. Element names are matched without their namespace. */
 /* The <Code> and <Message> of an <Error> body (empty strings if none). */
-void s3__xml_error(const void *xml, size_t n, char *code, size_t cn, char *msg, size_t mn);
+void blob__s3_xml_error(const void *xml, size_t n, char *code, size_t cn, char *msg, size_t mn);
 /* One page of ListObjectsV2: cb for each <Contents><Key>; *next gets the
  * <NextContinuationToken> when <IsTruncated> is true ("" when done).
  * cb returns nonzero to stop (*stopped = 1). */
-enum kr_code s3__xml_list(const void *xml, size_t n, int (*cb)(const char *key, void *ctx),
+enum kr_code blob__s3_xml_list(const void *xml, size_t n, int (*cb)(const char *key, void *ctx),
                           void *ctx, char *next, size_t next_n, int *stopped,
                           struct kr_err *err);
 /* The text of the first element named name (e.g. "UploadId"). */
-enum kr_code s3__xml_text(const void *xml, size_t n, const char *name, char *out, size_t on,
+enum kr_code blob__s3_xml_text(const void *xml, size_t n, const char *name, char *out, size_t on,
                           struct kr_err *err);
 
 /* Multipart upload of data to (bucket, key) in s->part_bytes parts
  * (s3_multipart.c); an upload that fails is aborted. */
-enum kr_code s3__multipart(struct s3_blob *s, const char *bucket, const char *key,
+enum kr_code blob__s3_multipart(struct s3_blob *s, const char *bucket, const char *key,
                            const void *data, size_t n, struct kr_err *err);
 
 /* Tests: keys per ListObjectsV2 page (1..1000; default 1000). */

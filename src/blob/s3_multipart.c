@@ -35,12 +35,12 @@ static enum kr_code initiate(struct upload *u, struct kr_err *err)
     enum kr_code rc;
 
     buf_init(&body, 1 << 20);
-    rc = s3__call(u->s, &rq, &rs, err);
+    rc = blob__s3_call(u->s, &rq, &rs, err);
     if (!rc)
-        rc = s3__xml_text(body.data, body.len, "UploadId", id, sizeof id, err);
+        rc = blob__s3_xml_text(body.data, body.len, "UploadId", id, sizeof id, err);
     buf_release(&body);
     if (!rc)
-        s3__encode(id, 0, u->id_enc, sizeof u->id_enc);
+        blob__s3_encode(id, 0, u->id_enc, sizeof u->id_enc);
     return rc;
 }
 
@@ -53,7 +53,7 @@ static enum kr_code put_part(struct upload *u, int num, const void *data, size_t
     enum kr_code rc;
 
     snprintf(query, sizeof query, "partNumber=%d&uploadId=%s", num, u->id_enc);
-    rc = s3__call(u->s, &rq, &rs, err);
+    rc = blob__s3_call(u->s, &rq, &rs, err);
     if (!rc && !rs.etag[0])
         rc = kr_fail(err, KR_EUPSTREAM, "s3_bad_reply", "s3: part %d of %s/%s: no ETag", num,
                      u->bucket, u->key);
@@ -80,9 +80,9 @@ static enum kr_code complete(struct upload *u, struct kr_err *err)
     rq.body = u->done.data;
     rq.body_len = u->done.len;
     buf_init(&body, 1 << 20);
-    rc = s3__call(u->s, &rq, &rs, err);
+    rc = blob__s3_call(u->s, &rq, &rs, err);
     if (!rc) {
-        s3__xml_error(body.data, body.len, code, sizeof code, msg, sizeof msg);
+        blob__s3_xml_error(body.data, body.len, code, sizeof code, msg, sizeof msg);
         if (*code)
             rc = kr_fail(err, KR_EUPSTREAM, "s3_error", "s3: completing %s/%s: %s %s", u->bucket,
                          u->key, code, msg);
@@ -99,10 +99,10 @@ static void abort_upload(struct upload *u)
     struct kr_err e = {0};
 
     snprintf(query, sizeof query, "uploadId=%s", u->id_enc);
-    (void)s3__call(u->s, &rq, &rs, &e); /* best effort: a lifecycle rule cleans the rest */
+    (void)blob__s3_call(u->s, &rq, &rs, &e); /* best effort: a lifecycle rule cleans the rest */
 }
 
-enum kr_code s3__multipart(struct s3_blob *s, const char *bucket, const char *key,
+enum kr_code blob__s3_multipart(struct s3_blob *s, const char *bucket, const char *key,
                            const void *data, size_t n, struct kr_err *err)
 {
     struct upload u = {.s = s, .bucket = bucket, .key = key};

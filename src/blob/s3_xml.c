@@ -59,7 +59,7 @@ static const xmlNode *find(const xmlNode *node, const char *name)
     return NULL;
 }
 
-void s3__xml_error(const void *xml, size_t n, char *code, size_t cn, char *msg, size_t mn)
+void blob__s3_xml_error(const void *xml, size_t n, char *code, size_t cn, char *msg, size_t mn)
 {
     xmlDocPtr doc = parse(xml, n);
     const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -73,7 +73,7 @@ void s3__xml_error(const void *xml, size_t n, char *code, size_t cn, char *msg, 
         xmlFreeDoc(doc);
 }
 
-enum kr_code s3__xml_text(const void *xml, size_t n, const char *name, char *out, size_t on,
+enum kr_code blob__s3_xml_text(const void *xml, size_t n, const char *name, char *out, size_t on,
                           struct kr_err *err)
 {
     xmlDocPtr doc = parse(xml, n);
@@ -88,7 +88,7 @@ enum kr_code s3__xml_text(const void *xml, size_t n, const char *name, char *out
     return KR_OK;
 }
 
-enum kr_code s3__xml_list(const void *xml, size_t n, int (*cb)(const char *key, void *ctx),
+enum kr_code blob__s3_xml_list(const void *xml, size_t n, int (*cb)(const char *key, void *ctx),
                           void *ctx, char *next, size_t next_n, int *stopped,
                           struct kr_err *err)
 {

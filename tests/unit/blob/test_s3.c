@@ -371,7 +371,7 @@ static void url_of(const char *name, const char *value, const char *key, const c
 {
     struct fx *f = open_with(name, value);
     char url[600];
-    s3__url((struct s3_blob *)f->b, "alyaimg", key, url, sizeof url);
+    blob__s3_url((struct s3_blob *)f->b, "alyaimg", key, url, sizeof url);
     assert_string_equal(url, want);
     close_fx(f);
 }
