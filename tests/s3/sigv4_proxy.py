@@ -10,6 +10,10 @@ received, checks that header against the SHA-256 of the body, and answers
 403 SignatureDoesNotMatch (or 400 XAmzContentSHA256Mismatch) on a mismatch.
 Requests that pass are forwarded to s3rver unchanged.
 
+Anonymous requests get what docs/DEPLOY.md's bucket policy grants, and
+nothing else: GET and HEAD of image objects (by extension), as a marketplace
+fetching a photo's URL would.
+
 Fault injection for the tests (never signed): POST /__karat/fault with JSON
 {"method": "PUT", "key": "substring", "status": 503, "code": "SlowDown",
 "count": 2, "hang": 0, "reset": false} fails the next `count` matching
@@ -44,6 +48,14 @@ AUTH_RE = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/s3/aw
                      r"\s*SignedHeaders=([^,]+),\s*Signature=([0-9a-f]{64})$")
 
 state = {"faults": [], "stats": {}, "types": {}}
+PUBLIC_EXT = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".heic", ".heif", ".tif", ".tiff")
+
+
+def public_read(method, path):
+    """What the documented bucket policy lets anyone do: read an image."""
+    key = urllib.parse.unquote(path.split("?")[0]).lower()
+    return method in ("GET", "HEAD") and "?" not in path and key.count("/") >= 2 and \
+        key.endswith(PUBLIC_EXT)
 lock = threading.Lock()
 
 
@@ -130,7 +142,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.control(body)
         with lock:
             state["stats"][self.command] = state["stats"].get(self.command, 0) + 1
-        bad = self.check(body)
+        anonymous = "Authorization" not in self.headers and public_read(self.command, self.path)
+        bad = None if anonymous else self.check(body)
         if bad:
             return self.reply(bad[0], s3_error(bad[1], "refused by the verifying proxy"))
         fault = take_fault(self.command, self.path)
