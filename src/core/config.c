@@ -67,7 +67,7 @@ static const struct config_var vars[] = {
     {"KARAT_MAX_BATCH", CONFIG_INT, OFF(max_batch), "500", 0,
      "Most items (URLs, SKUs, images) accepted in one request."},
     {"KARAT_STORE", CONFIG_STR, OFF(store_backend), "sqlite", 0, "Record store backend: sqlite."},
-    {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
+    {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
     {"KARAT_BUCKETS", CONFIG_STR, OFF(buckets), "alya=alyaimg,blysk=blyskimg", 0,

@@ -256,6 +256,37 @@ static void test_fsck_reports_and_stops(void **state)
     repo_close(r);
 }
 
+/* The fault decorator over s3 (KARAT_FAULT_BLOB_INNER=s3): the backend's
+ * caps pass through (S3 URLs, in place), and a failing stage or delete
+ * leaves no row without its object. */
+static void test_fault_decorator_over_s3(void **state)
+{
+    struct repo *r;
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    struct store_image a;
+    (void)state;
+
+    setenv("KARAT_FAULT_BLOB_INNER", "s3", 1);
+    assert_int_equal(config_set(&cfg, "KARAT_BLOB", "fault", &err), KR_OK);
+    r = open_repo();
+    assert_true(blob_caps(repo_blob(r)) & BLOB_IN_PLACE);
+    a = ingest(r, 9);
+    assert_non_null(strstr(a.url, srv.endpoint));
+    fault_arm("blob.stage", 1, KR_ETIMEOUT);
+    assert_int_equal(try_ingest(r, 10, &res, &err), KR_ETIMEOUT);
+    assert_int_equal(rows(r), 1);
+    fault_arm("blob.discard", 1, KR_EIO);
+    assert_int_equal(repo_delete_url(r, a.url, NULL, &err), KR_OK);
+    assert_int_equal(rows(r), 0);
+    assert_int_equal(objects(r), 1); /* the object outlives its row, never the reverse */
+    cfg.fsck_grace_s = 0;
+    assert_int_equal(fsck(r, 1, KR_OK), 1);
+    assert_int_equal(objects(r), 0);
+    repo_close(r);
+    unsetenv("KARAT_FAULT_BLOB_INNER");
+}
+
 static void assert_own(struct repo *r, const char *url, const char *bucket, const char *key)
 {
     char b[64], k[256];
@@ -345,6 +376,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upload_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_failures_and_grace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsck_reports_and_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_decorator_over_s3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_url_forms, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
