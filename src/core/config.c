@@ -97,9 +97,9 @@ static const struct config_var vars[] = {
      "Address buckets path-style (ENDPOINT/BUCKET/KEY) instead of virtual-hosted "
      "(BUCKET.HOST/KEY); implied when AWS_ENDPOINT_URL's host is an IP address or localhost."},
     {"KARAT_S3_PUBLIC_BASE", CONFIG_STR, OFF(s3_public_base), "", 0,
-     "Public URL base per bucket (a CDN), comma-separated bucket=base pairs; a file URL is "
+     "Public URL base per bucket (a CDN), comma-separated bucket=base pairs; an image's URL is "
      "BASE/KEY. Buckets not listed: https://BUCKET.s3.amazonaws.com/KEY, or "
-     "AWS_ENDPOINT_URL/BUCKET/KEY when an endpoint is set."},
+     "AWS_ENDPOINT_URL/BUCKET/KEY when an endpoint is set. Other files keep /files/ URLs."},
     {"KARAT_S3_MULTIPART_BYTES", CONFIG_SIZE, OFF(s3_multipart_bytes), "16MiB", 0,
      "Objects larger than this are uploaded to S3 in parts (multipart upload)."},
     {"KARAT_S3_PART_BYTES", CONFIG_SIZE, OFF(s3_part_bytes), "8MiB", 0,

@@ -65,8 +65,8 @@ struct repo_origin {
 int repo__parse_origin(const char *url, struct repo_origin *o, const char **path);
 
 /* S3 URLs (s3url.c), when the blob backend serves objects at public URLs
- * (BLOB_PUBLIC_URLS): the public URL of (bucket, key) into out (1), or 0
- * when the backend has none; and the other way, 0 with bucket and key
+ * (BLOB_PUBLIC_URLS): the public URL of the image (bucket, key) into out
+ * (1), or 0 when it has none (another backend, or not an image); and the other way, 0 with bucket and key
  * when url is one of the S3 URL forms of a configured bucket, else -1. */
 int repo__s3_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
 int repo__s3_parse(struct repo *r, const char *url, char *bucket, size_t blen, char *key,

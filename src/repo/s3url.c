@@ -2,11 +2,13 @@
  * s3url.c - the S3 half of the one own-URL rule, and S3 public URLs.
  *
  * When the blob backend serves objects at public URLs (KARAT_BLOB=s3,
- * BLOB_PUBLIC_URLS), a stored file's URL is, in this order of choice:
+ * BLOB_PUBLIC_URLS), an image's URL is, in this order of choice:
  *   KARAT_S3_PUBLIC_BASE's base for the bucket (a CDN):   BASE/KEY
  *   with AWS_ENDPOINT_URL set, that endpoint path-style:  ENDPOINT/BUCKET/KEY
  *   otherwise what the original system wrote:            https://BUCKET.s3.amazonaws.com/KEY
- * and these forms are recognised as Karat's own (for every configured
+ * Only images are public (the bucket policy of docs/DEPLOY.md): other files
+ * (spreadsheets, ZIPs) keep their /files/ URL on this server, which reads
+ * them from the bucket with its own credentials. These forms are recognised as Karat's own (for every configured
  * bucket: S3_BUCKET and the buckets of KARAT_BUCKETS, nothing else):
  *   - the configured public base of the bucket;
  *   - the endpoint's path-style and virtual-hosted forms (scheme, host and
@@ -53,7 +55,7 @@ int repo__s3_url_for(struct repo *r, const char *bucket, const char *key, char *
     char base[512];
     const struct config *cfg = r->cfg;
 
-    if (!s3_mode(r))
+    if (!s3_mode(r) || strncmp(util_content_type(key), "image/", 6) != 0)
         return 0;
     if (config_map_get(cfg->s3_public_base, bucket, base, sizeof base)) {
         trim_slashes(base);

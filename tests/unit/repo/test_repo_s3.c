@@ -349,6 +349,13 @@ static void test_own_url_forms(void **state)
     r = open_repo();
     repo_url_for(r, "alyaimg", "k.jpg", url, sizeof url);
     assert_string_equal(url, "https://alyaimg.s3.amazonaws.com/k.jpg");
+    /* only images are public: spreadsheets and ZIPs are served by Karat */
+    repo_url_for(r, "alyaimg", "excel_files/x.xlsx", url, sizeof url);
+    assert_string_equal(url, "http://127.0.0.1:8000/files/alyaimg/excel_files/x.xlsx");
+    repo_url_for(r, "alyaimg", "gen_images/b.zip", url, sizeof url);
+    assert_string_equal(url, "http://127.0.0.1:8000/files/alyaimg/gen_images/b.zip");
+    repo_url_for(r, "alyaimg", "gen_images/b_type1.png", url, sizeof url);
+    assert_string_equal(url, "https://alyaimg.s3.amazonaws.com/gen_images/b_type1.png");
     repo_close(r);
     assert_int_equal(config_set(&cfg, "AWS_ENDPOINT_URL", "https://minio.example.com/", &err),
                      KR_OK);
