@@ -8,29 +8,9 @@
 #include "api/api_int.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "blob/blob.h"
 #include "core/util.h"
-
-static const char *type_for(const char *key)
-{
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".png", "image/png"},
-        {".webp", "image/webp"}, {".gif", "image/gif"}, {".heic", "image/heic"},
-        {".heif", "image/heif"}, {".avif", "image/avif"}, {".tif", "image/tiff"},
-        {".tiff", "image/tiff"}, {".zip", "application/zip"}, {".csv", "text/csv"},
-        {".json", "application/json"},
-        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-    };
-    const char *dot = strrchr(key, '.');
-    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-        if (strcasecmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return "application/octet-stream";
-}
 
 void api_get_file(struct http_request *req, struct http_response *res, void *app_)
 {
@@ -54,6 +34,6 @@ void api_get_file(struct http_request *req, struct http_response *res, void *app
         return;
     }
     snprintf(res->etag, sizeof res->etag, "\"%.32s\"", sha);
-    http_res_bytes(res, 200, type_for(key), b.data, b.len);
+    http_res_bytes(res, 200, util_content_type(key), b.data, b.len);
     buf_release(&b);
 }

@@ -17,8 +17,9 @@
 #include <string.h>
 
 extern const struct blob_ops blob_local_ops;
+extern const struct blob_ops blob_s3_ops;
 
-static const struct blob_ops *const backends[] = {&blob_local_ops};
+static const struct blob_ops *const backends[] = {&blob_local_ops, &blob_s3_ops};
 
 /* Backends added at run time (blob_backend_add), e.g. tests' decorators. */
 static const struct blob_ops *added[4];
@@ -99,6 +100,12 @@ static enum kr_code check(struct blob *b, const char *bucket, const char *key, s
 enum kr_code blob_open(const char *backend, const char *location, struct blob **out,
                        struct kr_err *err)
 {
+    return blob_open_cfg(backend, location, NULL, out, err);
+}
+
+enum kr_code blob_open_cfg(const char *backend, const char *location, const struct config *cfg,
+                           struct blob **out, struct kr_err *err)
+{
     const struct blob_ops *ops = blob_backend(backend);
 
     if (!out || !location)
@@ -107,7 +114,7 @@ enum kr_code blob_open(const char *backend, const char *location, struct blob **
     if (!ops)
         return kr_fail(err, KRS_UNKNOWN_BACKEND, "blob: unknown backend '%s'",
                        backend ? backend : "(null)");
-    return ops->open(location, out, err);
+    return ops->open(location, cfg, out, err);
 }
 
 enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, const void *data,
@@ -185,6 +192,22 @@ enum kr_code blob_list(struct blob *b, int staged,
     if (!b || !cb)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_list: missing argument");
     return b->ops->list(b, staged ? 1 : 0, cb, ctx, err);
+}
+
+enum kr_code blob_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,
+                        struct kr_err *err)
+{
+    enum kr_code rc = check(b, bucket, key, err);
+    if (rc)
+        return rc;
+    if (!ms)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_mtime: NULL result");
+    return b->ops->mtime(b, bucket, key, ms, err);
+}
+
+unsigned blob_caps(const struct blob *b)
+{
+    return b ? b->caps : 0;
 }
 
 void blob_close(struct blob *b)

@@ -109,13 +109,15 @@ out:
     return rc;
 }
 
-static enum kr_code local_open(const char *location, struct blob **out, struct kr_err *err)
+static enum kr_code local_open(const char *location, const struct config *cfg, struct blob **out,
+                               struct kr_err *err)
 {
     struct local_blob *lb;
     char staging[LB_PATH_MAX];
     size_t len = location ? strlen(location) : 0;
     enum kr_code rc;
 
+    (void)cfg;
     while (len > 1 && location[len - 1] == '/')
         len--;
     if (len == 0)
@@ -296,6 +298,20 @@ static enum kr_code local_stat(struct blob *b, const char *bucket, const char *k
     return KR_OK;
 }
 
+static enum kr_code local_mtime(struct blob *b, const char *bucket, const char *key,
+                                long long *ms, struct kr_err *err)
+{
+    struct stat st;
+    int fd;
+    enum kr_code rc = open_published(local_of(b), bucket, key, &fd, &st, err);
+
+    if (rc)
+        return rc;
+    *ms = (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+    close(fd);
+    return KR_OK;
+}
+
 /* ---- list: walk <base>/<bucket>/<key...> ---------------------------------- */
 
 struct walk {
@@ -418,5 +434,6 @@ const struct blob_ops blob_local_ops = {
     .stat = local_stat,
     .remove = local_remove,
     .list = local_list,
+    .mtime = local_mtime,
     .close = local_close,
 };

@@ -78,7 +78,7 @@ static const struct config_var vars[] = {
     {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
      "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
      "fails (504 store_busy)."},
-    {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local."},
+    {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
     {"KARAT_BUCKETS", CONFIG_STR, OFF(buckets), "alya=alyaimg,blysk=blyskimg", 0,
@@ -91,6 +91,45 @@ static const struct config_var vars[] = {
      "Rebuild hashes and descriptors of every stored image from its blob at start-up."},
     {"CLEAN_ORPHANS_ON_STARTUP", CONFIG_BOOL, OFF(clean_orphans_on_startup), "false", 0,
      "Run `karat fsck --repair` at start-up."},
+    /* ---- S3 blob backend (KARAT_BLOB=s3) */
+    {"AWS_ACCESS_KEY_ID", CONFIG_STR, OFF(aws_access_key_id), "", 0,
+     "S3 access key id (KARAT_BLOB=s3)."},
+    {"AWS_SECRET_ACCESS_KEY", CONFIG_STR, OFF(aws_secret_access_key), "", 1,
+     "S3 secret access key; requests are signed with AWS Signature Version 4."},
+    {"AWS_SESSION_TOKEN", CONFIG_STR, OFF(aws_session_token), "", 1,
+     "S3 session token of temporary credentials, sent as x-amz-security-token (empty: none)."},
+    {"AWS_REGION", CONFIG_STR, OFF(aws_region), "us-east-1", 0,
+     "Region the S3 requests are signed for (and of the amazonaws.com endpoint used)."},
+    {"AWS_ENDPOINT_URL", CONFIG_STR, OFF(aws_endpoint_url), "", 0,
+     "Endpoint of an S3-compatible service (MinIO, Ceph RGW, R2), e.g. http://10.0.0.5:9000; "
+     "empty: AWS S3 (https://s3.REGION.amazonaws.com). Public URLs then default to "
+     "ENDPOINT/BUCKET/KEY."},
+    {"KARAT_S3_PATH_STYLE", CONFIG_BOOL, OFF(s3_path_style), "false", 0,
+     "Address buckets path-style (ENDPOINT/BUCKET/KEY) instead of virtual-hosted "
+     "(BUCKET.HOST/KEY); implied when AWS_ENDPOINT_URL's host is an IP address or localhost."},
+    {"KARAT_S3_PUBLIC_BASE", CONFIG_STR, OFF(s3_public_base), "", 0,
+     "Public URL base per bucket (a CDN), comma-separated bucket=base pairs; an image's URL is "
+     "BASE/KEY. Buckets not listed: https://BUCKET.s3.amazonaws.com/KEY, or "
+     "AWS_ENDPOINT_URL/BUCKET/KEY when an endpoint is set. Other files keep /files/ URLs."},
+    {"KARAT_S3_MULTIPART_BYTES", CONFIG_SIZE, OFF(s3_multipart_bytes), "16MiB", 0,
+     "Objects larger than this are uploaded to S3 in parts (multipart upload)."},
+    {"KARAT_S3_PART_BYTES", CONFIG_SIZE, OFF(s3_part_bytes), "8MiB", 0,
+     "Size of each part of a multipart upload (S3's minimum is 5 MiB)."},
+    {"KARAT_S3_CONNECT_TIMEOUT", CONFIG_INT, OFF(s3_connect_timeout_s), "10", 0,
+     "Seconds to connect to the S3 endpoint."},
+    {"KARAT_S3_TIMEOUT", CONFIG_INT, OFF(s3_timeout_s), "120", 0,
+     "Seconds one S3 request may take in total; then it is retried like a 5xx."},
+    {"KARAT_S3_ATTEMPTS", CONFIG_INT, OFF(s3_attempts), "5", 0,
+     "Most attempts per S3 request: 500, 502, 503 (SlowDown), 504, RequestTimeout and "
+     "connection failures or timeouts are retried; no other 4xx is."},
+    {"KARAT_S3_BACKOFF_MS", CONFIG_INT, OFF(s3_backoff_ms), "200", 0,
+     "First wait before an S3 retry, in milliseconds; doubled per attempt (with jitter)."},
+    {"KARAT_S3_BACKOFF_CAP_MS", CONFIG_INT, OFF(s3_backoff_cap_ms), "5000", 0,
+     "Longest wait between S3 retries, in milliseconds."},
+    {"KARAT_FSCK_GRACE", CONFIG_INT, OFF(fsck_grace_s), "3600", 0,
+     "Seconds an object of an in-place backend (s3) without a row is left alone by fsck: it may "
+     "be an upload in flight on another node. Older ones are listed and removed by --repair."},
+    /* ---- end S3 */
     {"KARAT_DEDUP_HASH_MAX", CONFIG_INT, OFF(dedup_hash_max), "-1", 0,
      "Override the duplicate rule's largest PDQ distance (-1 = built-in calibrated value)."},
     {"KARAT_DEDUP_DESC_MIN", CONFIG_DOUBLE, OFF(dedup_desc_min), "-1", 0,
@@ -220,6 +259,16 @@ static const struct {
     {"KARAT_STUDIO_WORKERS", 1, 256},
     {"KARAT_DB_POOL_SIZE", 1, 256},
     {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
+    /* ---- S3 */
+    {"KARAT_S3_MULTIPART_BYTES", 5LL << 20, 5 * 1024 * GIB},
+    {"KARAT_S3_PART_BYTES", 5LL << 20, 5 * GIB},
+    {"KARAT_S3_CONNECT_TIMEOUT", 1, 3600},
+    {"KARAT_S3_TIMEOUT", 1, 86400},
+    {"KARAT_S3_ATTEMPTS", 1, 20},
+    {"KARAT_S3_BACKOFF_MS", 0, 600000},
+    {"KARAT_S3_BACKOFF_CAP_MS", 0, 3600000},
+    {"KARAT_FSCK_GRACE", 0, 30 * 86400},
+    /* ---- end S3 */
 };
 
 const struct config_var *config_vars(void)
@@ -418,12 +467,12 @@ enum kr_code config_dump(const struct config *cfg, struct buf *out)
     return rc;
 }
 
-/* Walk "a=b,c=d" pairs; cb returns nonzero to stop. */
-static int each_bucket(const struct config *cfg,
-                       int (*cb)(const char *site, const char *bucket, void *ctx), void *ctx)
+/* Walk the "a=b,c=d" pairs of map; cb returns nonzero to stop. */
+static int each_pair(const char *map, int (*cb)(const char *name, const char *value, void *ctx),
+                     void *ctx)
 {
     char copy[1024], *save = NULL;
-    util_strlcpy(copy, cfg->buckets ? cfg->buckets : "", sizeof copy);
+    util_strlcpy(copy, map ? map : "", sizeof copy);
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (!eq)
@@ -433,6 +482,12 @@ static int each_bucket(const struct config *cfg,
             return 1;
     }
     return 0;
+}
+
+static int each_bucket(const struct config *cfg,
+                       int (*cb)(const char *site, const char *bucket, void *ctx), void *ctx)
+{
+    return each_pair(cfg->buckets, cb, ctx);
 }
 
 struct bucket_query {
@@ -451,6 +506,14 @@ static int match_bucket(const char *site, const char *bucket, void *ctx)
         return 0;
     util_strlcpy(q->out, bucket, q->n);
     return 1;
+}
+
+const char *config_map_get(const char *map, const char *name, char *out, size_t n)
+{
+    struct bucket_query q = {name, out, n, 0};
+    if (!name)
+        return NULL;
+    return each_pair(map, match_bucket, &q) ? out : NULL;
 }
 
 const char *config_bucket_for(const struct config *cfg, const char *website, char *out, size_t n)

@@ -56,6 +56,23 @@ struct config {
     char *database_url;
     int db_pool_size;
     int db_pool_wait_ms;
+    /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */
+    char *aws_access_key_id;
+    char *aws_secret_access_key;
+    char *aws_session_token;
+    char *aws_region;
+    char *aws_endpoint_url;
+    int s3_path_style;
+    char *s3_public_base;
+    long long s3_multipart_bytes;
+    long long s3_part_bytes;
+    int s3_connect_timeout_s;
+    int s3_timeout_s;
+    int s3_attempts;
+    int s3_backoff_ms;
+    int s3_backoff_cap_ms;
+    int fsck_grace_s;
+    /* ---- end S3 */
     /* duplicate detection */
     int dedup_hash_max;
     double dedup_desc_min;
@@ -135,6 +152,9 @@ const char *config_bucket_for(const struct config *cfg, const char *website, cha
 void config_website_list(const struct config *cfg, char *out, size_t n);
 /* Is bucket one of the configured buckets? */
 int config_bucket_known(const struct config *cfg, const char *bucket);
+/* The value of name in a "name=value,name2=value2" map (whitespace around
+ * either trimmed) into out; NULL when map has no such name. */
+const char *config_map_get(const char *map, const char *name, char *out, size_t n);
 /* Values from environment variables that are lists: GOOGLE_API_KEY, GOOGLE_API_KEY2..N. */
 int config_env_key_pool(const char *base, char **out, int max);
 

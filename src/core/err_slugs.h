@@ -186,6 +186,16 @@ KR_SLUG(NOT_FOUND, "not_found", KR_ENOTFOUND, 404, "no such path, file or image"
 KR_SLUG(FILE_NOT_FOUND, "file_not_found", KR_ENOTFOUND, 404, "no such file on disk")
 KR_SLUG(CONFIG_NOT_FOUND, "config_not_found", KR_ENOTFOUND, 404, "the config file does not exist")
 KR_SLUG(BLOB_NOT_FOUND, "blob_not_found", KR_ENOTFOUND, 404, "no such stored file")
+KR_SLUG(S3_BAD_REPLY, "s3_bad_reply", KR_EUPSTREAM, 502, "the object store answered something unreadable")
+KR_SLUG(S3_DENIED, "s3_denied", KR_EUPSTREAM, 502,
+        "the object store refused Karat's request (credentials, signature, bucket policy)")
+KR_SLUG(S3_ERROR, "s3_error", KR_EUPSTREAM, 502, "the object store refused a request")
+KR_SLUG(S3_INIT, "s3_init", KR_EINTERNAL, 500, "the object-store client could not be set up")
+KR_SLUG(S3_NO_CREDENTIALS, "s3_no_credentials", KR_EINVAL, 400,
+        "KARAT_BLOB=s3 without AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+KR_SLUG(S3_SLOW_DOWN, "s3_slow_down", KR_ERATELIMIT, 429, "the object store asked Karat to slow down")
+KR_SLUG(S3_TIMEOUT, "s3_timeout", KR_ETIMEOUT, 504, "the object store did not answer in time")
+KR_SLUG(S3_UNREACHABLE, "s3_unreachable", KR_EIO, 500, "the object store could not be reached")
 KR_SLUG(DOC_NOT_FOUND, "doc_not_found", KR_ENOTFOUND, 404, "no such stored document")
 KR_SLUG(IMAGE_NOT_FOUND, "image_not_found", KR_ENOTFOUND, 404, "no such image")
 KR_SLUG(JOB_NOT_FOUND, "job_not_found", KR_ENOTFOUND, 404, "no such job")

@@ -250,3 +250,22 @@ void util_malloc_keep_large(void)
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
 #endif
 }
+
+const char *util_content_type(const char *key)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".png", "image/png"},
+        {".webp", "image/webp"}, {".gif", "image/gif"}, {".heic", "image/heic"},
+        {".heif", "image/heif"}, {".avif", "image/avif"}, {".tif", "image/tiff"},
+        {".tiff", "image/tiff"}, {".zip", "application/zip"}, {".csv", "text/csv"},
+        {".json", "application/json"},
+        {".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    };
+    const char *dot = strrchr(key, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcasecmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}

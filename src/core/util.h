@@ -54,5 +54,8 @@ int util_streq_ci(const char *a, const char *b);
 int util_parse_bool(const char *s);
 /* Parse sizes like "25MiB", "512k", "1048576"; returns -1 on error. */
 long long util_parse_size(const char *s);
+/* The Content-Type of a file by its name's extension (case-insensitive);
+ * "application/octet-stream" when unknown. */
+const char *util_content_type(const char *name);
 
 #endif

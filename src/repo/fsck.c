@@ -255,12 +255,38 @@ static enum kr_code check_row(struct fsck *f, int64_t id, struct kr_err *err)
     return remember(&f->add_rows, id, err);
 }
 
+/* In-place backends (s3) have no staging: an object without a row may be
+ * an upload in flight (on this or another node) whose row is not committed
+ * yet. 1 if o is younger than the grace period (left alone), 0 if older,
+ * -1 on a failed lookup (err filled); an object gone meanwhile is young. */
+static int in_grace(struct fsck *f, const struct obj *o, struct kr_err *err)
+{
+    struct kr_err e = {0};
+    long long ms = 0;
+    enum kr_code rc;
+
+    if (!(blob_caps(f->r->blob) & BLOB_IN_PLACE))
+        return 0;
+    rc = repo__found(blob_mtime(f->r->blob, o->bucket, o->key, &ms, &e), &e, err,
+                     "fsck: the age of a blob without a row");
+    if (rc == KR_ENOTFOUND)
+        return 1;
+    if (rc)
+        return -1;
+    if (util_epoch_ms() - ms >= (long long)f->r->cfg->fsck_grace_s * 1000)
+        return 0;
+    say(f, "blob %s/%s: no row yet, younger than KARAT_FSCK_GRACE (left alone)", o->bucket,
+        o->key);
+    return 1;
+}
+
 /* An image blob without a row (KR_ENOTFOUND from the store) is to be discarded. */
 static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_err *err)
 {
     struct store_image img;
     struct kr_err e = {0};
     enum kr_code rc;
+    int young;
 
     if (strchr(o->key, '/'))
         return KR_OK; /* derived files */
@@ -269,10 +295,15 @@ static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_er
                      "fsck: looking up the row of a blob");
     if (rc != KR_ENOTFOUND)
         return rc;
+    young = in_grace(f, o, err);
+    if (young)
+        return young < 0 ? (err ? err->code : KR_EIO) : KR_OK;
     f->st.blobs_without_row++;
     f->problems++;
     say(f, "blob %s/%s: no row refers to it%s", o->bucket, o->key,
-        f->repair ? " -> moved to staging and discarded" : "");
+        !f->repair                                        ? ""
+        : blob_caps(f->r->blob) & BLOB_IN_PLACE ? " -> deleted"
+                                                          : " -> moved to staging and discarded");
     collect(o->bucket, o->key, &f->drop_blobs);
     return f->drop_blobs.oom ? kr_fail(err, KRS_OUT_OF_MEMORY, "fsck: out of memory") : KR_OK;
 }

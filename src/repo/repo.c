@@ -87,7 +87,7 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     if (rc)
         return rc;
     util_fmt(path, sizeof path, "%s/blobs", r->cfg->data_dir);
-    rc = blob_open(r->cfg->blob_backend, path, &r->blob, err);
+    rc = blob_open_cfg(r->cfg->blob_backend, path, r->cfg, &r->blob, err);
     if (rc)
         return rc;
     rc = store_image_count(r->store, &rows, err);
@@ -217,6 +217,8 @@ long long repo_duplicates_found(struct repo *r)
 
 void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n)
 {
+    if (repo__s3_url_for(r, bucket, key, out, n))
+        return;
     snprintf(out, n, "%s/files/%s/%s", r->public_base, bucket, key);
 }
 
@@ -252,17 +254,7 @@ static enum kr_code split_path(const char *p, char *bucket, size_t blen, char *k
     return KR_OK;
 }
 
-/* Where an absolute http(s) URL points: scheme, host (lower case), port. */
-struct origin {
-    int https;
-    char host[256];
-    long port;
-};
-
-/* 0 and *path set (what follows the authority), or -1 if url is not a plain
- * http(s) URL: user info ('@'), odd characters or a bad port are refused,
- * so no spelling can make a foreign host look like this one. */
-static int parse_origin(const char *url, struct origin *o, const char **path)
+int repo__parse_origin(const char *url, struct repo_origin *o, const char **path)
 {
     size_t n, h;
     const char *a;
@@ -304,15 +296,15 @@ static int parse_origin(const char *url, struct origin *o, const char **path)
 static const char *own_files_path(struct repo *r, const char *url)
 {
     const char *bases[2] = {r->public_base, r->listen_base}, *path, *bpath;
-    struct origin u, b;
+    struct repo_origin u, b;
 
     if (strncmp(url, "/files/", 7) == 0)
         return url + 7;
-    if (parse_origin(url, &u, &path))
+    if (repo__parse_origin(url, &u, &path))
         return NULL;
     for (int i = 0; i < 2; i++) {
         size_t bl;
-        if (!*bases[i] || parse_origin(bases[i], &b, &bpath))
+        if (!*bases[i] || repo__parse_origin(bases[i], &b, &bpath))
             continue;
         bl = strlen(bpath);
         if (u.https == b.https && u.port == b.port && strcmp(u.host, b.host) == 0 &&
@@ -324,7 +316,9 @@ static const char *own_files_path(struct repo *r, const char *url)
 
 int repo_own_url(struct repo *r, const char *url)
 {
-    return url && own_files_path(r, url) != NULL;
+    char bucket[64], key[256];
+    return url && (own_files_path(r, url) != NULL ||
+                   repo__s3_parse(r, url, bucket, sizeof bucket, key, sizeof key) == 0);
 }
 
 enum kr_code repo_parse_url(struct repo *r, const char *url, struct repo_object *out,
@@ -339,6 +333,8 @@ enum kr_code repo_parse_url(struct repo *r, const char *url, struct repo_object 
     p = own_files_path(r, url);
     if (p)
         return split_path(p, bucket, blen, key, klen, err);
+    if (repo__s3_parse(r, url, bucket, blen, key, klen) == 0)
+        return KR_OK;
     if (!strstr(url, "://") && url[0] != '/')
         return split_path(url, bucket, blen, key, klen, err); /* "bucket/key" */
     return kr_fail(err, KRS_NOT_KARAT_URL,

@@ -53,4 +53,23 @@ void repo__cleanup_failed(enum kr_code rc, const struct kr_err *e, const char *w
 void repo__match_from(struct repo *r, struct repo_match *m, const struct store_image *img,
                       float distance, float score, int hash_dist);
 
+/* Where an absolute http(s) URL points: scheme, host (lower case), port. */
+struct repo_origin {
+    int https;
+    char host[256];
+    long port;
+};
+/* 0 and *path set (what follows the authority), or -1 if url is not a plain
+ * http(s) URL: user info ('@'), odd characters or a bad port are refused,
+ * so no spelling can make a foreign host look like this one. */
+int repo__parse_origin(const char *url, struct repo_origin *o, const char **path);
+
+/* S3 URLs (s3url.c), when the blob backend serves objects at public URLs
+ * (BLOB_PUBLIC_URLS): the public URL of the image (bucket, key) into out
+ * (1), or 0 when it has none (another backend, or not an image); and the other way, 0 with bucket and key
+ * when url is one of the S3 URL forms of a configured bucket, else -1. */
+int repo__s3_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
+int repo__s3_parse(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
+                   size_t klen);
+
 #endif

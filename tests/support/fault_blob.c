@@ -1,5 +1,6 @@
 /*
- * fault_blob.c - the "fault" blob backend: "local" behind fault_check().
+ * fault_blob.c - the "fault" blob backend: "local" (or the backend named by
+ * KARAT_FAULT_BLOB_INNER, e.g. "s3") behind fault_check().
  *
  * Every op asks fault_check("blob.<op>") first and, unless a rule fails the
  * call, passes it to the wrapped backend unchanged (see fault.h).
@@ -7,6 +8,7 @@
 #include "fault.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "blob/blob.h"
 
@@ -24,9 +26,11 @@ static struct blob *inner(struct blob *b)
 
 extern const struct blob_ops fault_blob_ops;
 
-static enum kr_code f_open(const char *location, struct blob **out, struct kr_err *err)
+static enum kr_code f_open(const char *location, const struct config *cfg, struct blob **out,
+                           struct kr_err *err)
 {
     struct fault_blob *fb;
+    const char *in = getenv("KARAT_FAULT_BLOB_INNER");
     enum kr_code rc = fault_check("blob.open", err);
 
     if (rc)
@@ -34,12 +38,14 @@ static enum kr_code f_open(const char *location, struct blob **out, struct kr_er
     fb = calloc(1, sizeof *fb);
     if (!fb)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = blob_open("local", location, &fb->inner, err);
+    rc = blob_open_cfg(in && *in && strcmp(in, "fault") ? in : "local", location, cfg, &fb->inner,
+                       err);
     if (rc) {
         free(fb);
         return rc;
     }
     fb->base.ops = &fault_blob_ops;
+    fb->base.caps = blob_caps(fb->inner);
     *out = &fb->base;
     return KR_OK;
 }
@@ -99,6 +105,12 @@ static enum kr_code f_list(struct blob *b, int staged,
     PASS("list", blob_list(inner(b), staged, cb, ctx, err));
 }
 
+static enum kr_code f_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,
+                            struct kr_err *err)
+{
+    PASS("mtime", blob_mtime(inner(b), bucket, key, ms, err));
+}
+
 static void f_close(struct blob *b)
 {
     blob_close(inner(b));
@@ -117,5 +129,6 @@ const struct blob_ops fault_blob_ops = {
     .stat = f_stat,
     .remove = f_remove,
     .list = f_list,
+    .mtime = f_mtime,
     .close = f_close,
 };

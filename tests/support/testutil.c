@@ -514,3 +514,14 @@ int tu_run(const char *const *argv, const char *const *env, char **out)
         free(s.p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+int tu_file_url_in(const char *url, const char *bucket)
+{
+    char want[160];
+    const char *blob = getenv("KARAT_BLOB"), *ep = getenv("AWS_ENDPOINT_URL");
+    if (blob && strcmp(blob, "s3") == 0 && ep)
+        snprintf(want, sizeof want, "%s/%s/", ep, bucket);
+    else
+        snprintf(want, sizeof want, "/files/%s/", bucket);
+    return url && strstr(url, want) != NULL;
+}

@@ -73,6 +73,10 @@ struct tu_resp {
     char headers[2048]; /* raw response header lines ("Name: value\r\n"), truncated */
 };
 void tu_resp_free(struct tu_resp *r);
+/* Is url a stored file's URL in bucket: /files/BUCKET/..., or with
+ * KARAT_BLOB=s3 in the environment (the suite's S3 variant) the endpoint's
+ * path-style AWS_ENDPOINT_URL/BUCKET/...? */
+int tu_file_url_in(const char *url, const char *bucket);
 
 /* headers: NULL-terminated "Name: value" list (may be NULL). */
 int tu_get(const char *url, const char *const *headers, struct tu_resp *r);

@@ -300,10 +300,20 @@ static void test_config_secrets_and_keys(void **state)
     for (const struct config_var *v = config_vars(); v->name; v++)
         if (v->type == CONFIG_INT || v->type == CONFIG_SIZE || v->type == CONFIG_DOUBLE)
             assert_int_equal(config_set(&c, v->name, v->def, &e), KR_OK); /* has a range */
+    /* the S3 secret key and session token are masked too */
+    assert_int_equal(config_set(&c, "AWS_SECRET_ACCESS_KEY", "s3-secret-value", &e), KR_OK);
+    assert_int_equal(config_set(&c, "AWS_SESSION_TOKEN", "s3-token-value", &e), KR_OK);
+    assert_int_equal(config_set(&c, "KARAT_S3_PART_BYTES", "4MiB", &e), KR_EINVAL);
     buf_init(&out, 0);
     config_dump(&c, &out);
     assert_null(strstr((char *)out.data, "alpha"));
     assert_non_null(strstr((char *)out.data, "KARAT_API_KEYS=****(set)"));
+    assert_null(strstr((char *)out.data, "s3-secret-value"));
+    assert_null(strstr((char *)out.data, "s3-token-value"));
+    assert_non_null(strstr((char *)out.data, "AWS_SESSION_TOKEN=****(set)"));
+    char map[64];
+    assert_string_equal(config_map_get(" a = https://x/ , b=y", "a", map, sizeof map), "https://x/");
+    assert_null(config_map_get("a=x", "c", map, sizeof map));
     buf_release(&out);
     config_release(&c);
     unsetenv("KARAT_API_KEYS");
