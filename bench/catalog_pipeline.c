@@ -35,6 +35,7 @@
 #include "catalog/catalog.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
@@ -341,6 +342,7 @@ static int run_offline(int n, const char *dir, int workers)
     struct ai *ai = NULL;
     struct catalog *cat = NULL;
     struct jobs *jobs = NULL;
+    struct pool *pool = NULL;
     struct local_io io;
     struct kr_err err = {0};
     json_t *refs = photo_files(dir, n), *params = NULL, *items = NULL, *st = NULL;
@@ -362,11 +364,12 @@ static int run_offline(int n, const char *dir, int workers)
     }
     catalog_opts_from_config(&cfg, &o);
     o.ai = ai;
-    if (catalog_open(&o, &cat, &err) || jobs_open(NULL, workers, &jobs, &err)) {
+    /* the pool the app makes has KARAT_STUDIO_WORKERS more threads, idle here */
+    if (catalog_open(&o, &cat, &err) || pool_create(workers, image_thread_cleanup, &pool, &err) ||
+        jobs_open(NULL, pool, workers, &jobs, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
-    jobs_on_thread_exit(jobs, image_thread_cleanup);
     if (catalog_register_jobs(cat, jobs, &err) || jobs_start(jobs, &err) ||
         catalog_job_input(cat, &q, &params, &items, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
@@ -388,6 +391,7 @@ static int run_offline(int n, const char *dir, int workers)
     json_decref(items);
     json_decref(refs);
     jobs_close(jobs);
+    pool_destroy(pool);
     catalog_close(cat);
     ai_close(ai);
     config_release(&cfg);

@@ -1,15 +1,21 @@
 /*
- * jobs.c - the job queue and its worker pool (see jobs.h).
+ * jobs.c - the job queue, run on the process's worker pool (see jobs.h).
  *
- * One mutex guards the active list and every job's mutable fields; one
- * condition variable wakes workers (new work, shutdown) and waiters (a job
- * ended). A worker picks the first job in the active list that has a pending
- * item, takes the item, and moves that job to the tail, which makes the pool
- * round-robin across jobs. The item runs without the lock; its result is
- * written to the store before it is marked finished in memory. A job whose
- * items have all finished gets its finish() call from whichever worker sees
- * that first; the job document is then rewritten with the final state and,
- * with a store, the job leaves memory (jobs_status reads it back).
+ * jobs/ owns no threads. One mutex guards the active list, every job's
+ * mutable fields and the run slots; one condition variable wakes waiters (a
+ * job ended, shutdown). dispatch() fills free run slots (at most
+ * `max_running`) with the next thing to do and submits each to the pool
+ * (core/pool.h) as a task of the instance's one group: it takes the first
+ * job in the active list that has a pending item, claims the item and moves
+ * that job to the tail, which makes the work round-robin across jobs. The
+ * item runs on a pool thread without the lock; its result is written to the
+ * store before it is marked finished in memory, and the finished task calls
+ * dispatch() again. A job whose items have all finished gets its finish()
+ * call as one more task; the job document is then rewritten with the final
+ * state and, with a store, the job leaves memory (jobs_status reads it back).
+ * A task that starts after jobs_stop() gives its claim back (the item stays
+ * pending, and persisted jobs resume it on the next start); jobs_close()
+ * waits for the group, so no task outlives the instance.
  */
 #include "jobs/jobs.h"
 
@@ -22,20 +28,35 @@
 
 #include "core/admit.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "jobs/jobs_int.h"
 #include "store/store.h"
 
 #define MAX_KINDS     16
-#define MAX_WORKERS   64
 #define KEEP_FINISHED 64 /* memory-only mode: finished jobs kept for jobs_status */
+
+struct task {
+    struct job *jb;
+    size_t index;
+    int finish; /* 1: run finish(), else run item `index` */
+};
+
+/* One task on the pool: its record, what it does, whose it is. */
+struct slot {
+    struct pool_task pt;
+    struct task t;
+    struct jobs *j;
+    int busy;
+};
 
 struct jobs {
     struct store *store;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pthread_t *threads;
-    int nworkers, started, stopping;
+    struct pool_group group; /* every task this instance submitted */
+    struct slot *slots;      /* max_running of them */
+    int max_running, started, stopping;
     const struct jobs_kind *kinds[MAX_KINDS];
     int nkinds;
     struct job *active;   /* queued/running/finishing */
@@ -43,7 +64,6 @@ struct jobs {
     int nfinished;
     struct jobs_stats stats;
     struct admit *admit; /* NULL: no bound on active jobs */
-    void (*thread_exit)(void);
 };
 
 int jobs_id_ok(const char *id)
@@ -63,15 +83,26 @@ static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
     return NULL;
 }
 
-enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, struct kr_err *err)
+enum kr_code jobs_open(struct store *store, struct pool *pool, int max_running, struct jobs **out,
+                       struct kr_err *err)
 {
-    struct jobs *j = calloc(1, sizeof *j);
+    struct jobs *j;
     pthread_condattr_t ca;
 
-    if (!j)
+    *out = NULL;
+    if (!pool || max_running < 1 || max_running > JOBS_MAX_RUNNING)
+        return kr_fail(err, KR_EINVAL, "bad_option", "jobs need a pool and 1..%d items at once",
+                       JOBS_MAX_RUNNING);
+    j = calloc(1, sizeof *j);
+    if (j)
+        j->slots = calloc((size_t)max_running, sizeof *j->slots);
+    if (!j || !j->slots) {
+        free(j);
         return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+    }
     j->store = store;
-    j->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
+    j->max_running = max_running;
+    pool_group_init(&j->group, pool);
     pthread_mutex_init(&j->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -128,13 +159,7 @@ static void unref(struct job *jb)
         jobs__job_free(jb);
 }
 
-/* ---- workers ---- */
-
-struct task {
-    struct job *jb;
-    size_t index;
-    int finish; /* 1: run finish(), else run item `index` */
-};
+/* ---- tasks on the pool ---- */
 
 static int all_finished(const struct job *jb)
 {
@@ -256,36 +281,58 @@ static void run_finish(struct jobs *j, struct task *t)
     pthread_mutex_unlock(&j->mu);
 }
 
-static void *worker_main(void *arg)
+/* A claimed task that will not run (shutdown), lock held: back to pending. */
+static void unclaim(struct task *t)
 {
-    struct jobs *j = arg;
-    struct task t;
-
-    pthread_mutex_lock(&j->mu);
-    while (!j->stopping) {
-        if (!next_task(j, &t)) {
-            pthread_cond_wait(&j->cv, &j->mu);
-            continue;
-        }
-        pthread_mutex_unlock(&j->mu);
-        if (t.finish)
-            run_finish(j, &t);
-        else
-            run_item(j, &t);
-        pthread_mutex_lock(&j->mu);
-        unref(t.jb);
-        pthread_cond_broadcast(&j->cv);
+    struct job *jb = t->jb;
+    if (t->finish) {
+        jb->finishing = 0;
+        return;
     }
-    pthread_mutex_unlock(&j->mu);
-    if (j->thread_exit)
-        j->thread_exit();
-    return NULL;
+    jb->st[t->index] = JOBS_ITEM_PENDING;
+    jb->n_running--;
+    if (t->index < jb->cursor)
+        jb->cursor = t->index;
 }
 
-void jobs_on_thread_exit(struct jobs *j, void (*fn)(void))
+static void dispatch(struct jobs *j);
+
+/* The pool task: run the claimed item or finish(), then dispatch more. */
+static void slot_run(void *arg)
 {
-    if (!j->started)
-        j->thread_exit = fn;
+    struct slot *s = arg;
+    struct jobs *j = s->j;
+    int skip;
+
+    pthread_mutex_lock(&j->mu);
+    if ((skip = j->stopping))
+        unclaim(&s->t);
+    pthread_mutex_unlock(&j->mu);
+    if (!skip && s->t.finish)
+        run_finish(j, &s->t);
+    else if (!skip)
+        run_item(j, &s->t);
+    pthread_mutex_lock(&j->mu);
+    unref(s->t.jb);
+    s->busy = 0;
+    dispatch(j);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Fill free slots with work and hand them to the pool (lock held). */
+static void dispatch(struct jobs *j)
+{
+    for (int i = 0; i < j->max_running && j->started && !j->stopping; i++) {
+        struct slot *s = &j->slots[i];
+        if (s->busy)
+            continue;
+        if (!next_task(j, &s->t))
+            return;
+        s->busy = 1;
+        s->j = j;
+        pool_submit(&j->group, &s->pt, slot_run, s);
+    }
 }
 
 /* ---- start, submit ---- */
@@ -326,19 +373,11 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
         rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
     if (rc)
         return rc;
-    j->threads = calloc((size_t)j->nworkers, sizeof *j->threads);
-    if (!j->threads)
-        return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     pthread_mutex_lock(&j->mu);
-    for (int i = 0; i < j->nworkers; i++) {
-        if (pthread_create(&j->threads[i], NULL, worker_main, j)) {
-            rc = kr_fail(err, KR_EINTERNAL, NULL, "cannot start job worker");
-            break;
-        }
-        j->started++;
-    }
+    j->started = 1;
+    dispatch(j);
     pthread_mutex_unlock(&j->mu);
-    return rc;
+    return KR_OK;
 }
 
 void jobs_set_admission(struct jobs *j, struct admit *a)
@@ -390,7 +429,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
         goto out;
     pthread_mutex_lock(&j->mu);
     list_append(&j->active, jb);
-    pthread_cond_broadcast(&j->cv);
+    dispatch(j);
     pthread_mutex_unlock(&j->mu);
     return KR_OK;
 out:
@@ -580,9 +619,8 @@ void jobs_close(struct jobs *j)
     if (!j)
         return;
     jobs_stop(j);
-    for (int i = 0; i < j->started; i++)
-        pthread_join(j->threads[i], NULL);
-    free(j->threads);
+    pool_group_wait(&j->group); /* tasks already on the pool give their claims back */
+    free(j->slots);
     free_list(j->active);
     free_list(j->finished);
     pthread_cond_destroy(&j->cv);

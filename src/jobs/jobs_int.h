@@ -1,6 +1,6 @@
 /*
  * jobs_int.h - the in-memory job shared by the two halves of the jobs module:
- * jobs.c (queue, workers, public calls) and job_doc.c (the job and item
+ * jobs.c (queue, pool tasks, public calls) and job_doc.c (the job and item
  * documents in the store, and the client view). Not a public header.
  *
  * Locking: every field below that changes after creation is guarded by the

@@ -97,7 +97,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     check(config_load(&cfg, &err), &err);
     check(image_init((*argv)[0], &err), &err);
     /* the app karat serve builds; its job workers never start, so jobs stay queued */
-    check(app_open(&cfg, "http://127.0.0.1:8000", &app, &err), &err);
+    check(app_open(&cfg, &(struct app_opts){APP_SERVER, "http://127.0.0.1:8000", NULL, NULL}, &app,
+                   &err),
+          &err);
     o.limits = (struct http_limits){.max_body = (size_t)cfg.max_upload_bytes,
                                     .max_json = (size_t)cfg.max_json_bytes,
                                     .max_json_depth = cfg.max_json_depth,
