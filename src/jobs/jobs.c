@@ -66,15 +66,6 @@ struct jobs {
     struct admit *admit; /* NULL: no bound on active jobs */
 };
 
-int jobs_id_ok(const char *id)
-{
-    size_t n = 0;
-    for (; id && id[n]; n++)
-        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
-            return 0;
-    return n == JOBS_ID_LEN - 1;
-}
-
 static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
 {
     for (int i = 0; i < j->nkinds; i++)
@@ -123,35 +114,6 @@ enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct 
     return KR_OK;
 }
 
-/* ---- list helpers (lock held) ---- */
-
-static void list_append(struct job **head, struct job *jb)
-{
-    jb->next = NULL;
-    while (*head)
-        head = &(*head)->next;
-    *head = jb;
-}
-
-static int list_remove(struct job **head, struct job *jb)
-{
-    for (; *head; head = &(*head)->next)
-        if (*head == jb) {
-            *head = jb->next;
-            jb->next = NULL;
-            return 1;
-        }
-    return 0;
-}
-
-static struct job *list_find(struct job *head, const char *id)
-{
-    for (; head; head = head->next)
-        if (strcmp(head->id, id) == 0)
-            return head;
-    return NULL;
-}
-
 static void unref(struct job *jb)
 {
     assert(!jb || jb->refs > 0);
@@ -182,8 +144,8 @@ static int next_task(struct jobs *j, struct task *t)
             jb->n_running++;
             jb->state = JOBS_RUNNING;
             jb->refs++;
-            list_remove(&j->active, jb); /* round robin: to the tail */
-            list_append(&j->active, jb);
+            jobs__list_remove(&j->active, jb); /* round robin: to the tail */
+            jobs__list_append(&j->active, jb);
             return 1;
         }
         if (all_finished(jb)) {
@@ -227,12 +189,12 @@ static void run_item(struct jobs *j, struct task *t)
 /* Job ended (lock held): leave memory once persisted. */
 static void retire(struct jobs *j, struct job *jb)
 {
-    list_remove(&j->active, jb);
+    jobs__list_remove(&j->active, jb);
     if (j->store) {
         unref(jb);
         return;
     }
-    list_append(&j->finished, jb);
+    jobs__list_append(&j->finished, jb);
     j->nfinished++;
     while (j->nfinished > KEEP_FINISHED) {
         struct job *old = j->finished;
@@ -360,7 +322,7 @@ static void resume_one(const char *id, void *ctx)
     jb->admitted = j->admit && admit_enter(j->admit, jb->owner, NULL) == KR_OK;
     log_info("job %s: resuming, %zu of %zu items already finished", id, jb->n_ok + jb->n_failed,
              jb->total);
-    list_append(&j->active, jb);
+    jobs__list_append(&j->active, jb);
 }
 
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
@@ -428,7 +390,7 @@ enum kr_code jobs_submit(struct jobs *j, const char *owner, const char *kind, js
     if (j->store && (rc = jobs__doc_put_job(j->store, jb, err)))
         goto out;
     pthread_mutex_lock(&j->mu);
-    list_append(&j->active, jb);
+    jobs__list_append(&j->active, jb);
     dispatch(j);
     pthread_mutex_unlock(&j->mu);
     return KR_OK;
@@ -450,9 +412,9 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
     if (!jobs_id_ok(id))
         return kr_fail(err, KR_ENOTFOUND, "job_not_found", "no such job");
     pthread_mutex_lock(&j->mu);
-    jb = list_find(j->active, id);
+    jb = jobs__list_find(j->active, id);
     if (!jb)
-        jb = list_find(j->finished, id);
+        jb = jobs__list_find(j->finished, id);
     if (jb)
         jb->refs++;
     pthread_mutex_unlock(&j->mu);

@@ -45,6 +45,11 @@ struct job {
 struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
 void jobs__job_free(struct job *jb);
 
+/* The active and finished lists, linked through `next` (caller's lock held). */
+void jobs__list_append(struct job **head, struct job *jb);
+int jobs__list_remove(struct job **head, struct job *jb); /* 1 if it was there */
+struct job *jobs__list_find(struct job *head, const char *id);
+
 const char *jobs__state_name(enum jobs_state s);
 /* {"code", "kind", "message"} for an error. */
 json_t *jobs__err_json(const struct kr_err *err);
