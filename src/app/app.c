@@ -18,14 +18,12 @@
 #include "core/admit.h"
 #include "core/pool.h"
 #include "core/util.h"
-#include "http/http.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
 #include "repo/repo.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
-#include "studio/studio.h"
 
 #define FETCH_TIMEOUT_MS    15000 /* a photo, not a model call */
 #define FETCH_MAX_REDIRECTS 3
@@ -218,24 +216,4 @@ void app_public_base(const char *listen, char *out, size_t n)
         snprintf(out, n, "http://127.0.0.1%s", colon ? colon : ":8000");
     else
         snprintf(out, n, "http://%s", listen);
-}
-
-void app_http_opts(const struct config *cfg, struct http_server_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->listen = cfg->listen;
-    o->api_keys = cfg->api_keys;
-    o->allow_no_auth = cfg->allow_no_auth;
-    o->cors_origins = cfg->cors_origins;
-    o->trusted_proxies = cfg->trusted_proxies;
-    o->conn_timeout_s = cfg->conn_timeout_s;
-    o->head_timeout_s = cfg->header_timeout_s;
-    o->body_timeout_s = cfg->body_timeout_s;
-    o->max_conns_per_ip = cfg->max_conns_per_ip;
-    o->retry_after_s = cfg->retry_after_s;
-    o->limits.max_body = (size_t)cfg->max_upload_bytes;
-    o->limits.max_json = (size_t)cfg->max_json_bytes;
-    o->limits.max_json_depth = cfg->max_json_depth;
-    o->limits.max_fields = cfg->max_form_fields;
-    o->limits.max_field_len = (size_t)cfg->max_field_bytes;
 }

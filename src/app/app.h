@@ -38,7 +38,6 @@ struct pool;
 struct admit;
 struct store;
 struct catalog_io;
-struct http_server_opts;
 
 /* Kinds of expensive work with their own admission slots (core/admit.h). */
 enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_COUNT };
@@ -101,7 +100,5 @@ enum kr_code app_save_new(struct app *a, const char *folder, const char *ext, co
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */
 void app_public_base(const char *listen, char *out, size_t n);
-/* The HTTP server's options from the configuration. */
-void app_http_opts(const struct config *cfg, struct http_server_opts *o);
 
 #endif

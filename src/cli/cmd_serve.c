@@ -107,7 +107,7 @@ static int run(struct config *cfg)
                           cfg->shutdown_timeout_s};
     pthread_t watch = pthread_self();
 
-    app_http_opts(cfg, &hopts);
+    http_opts_from_config(cfg, &hopts);
     if (http_server_check(&hopts, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         return 2;

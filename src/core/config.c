@@ -328,18 +328,24 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
     return rc;
 }
 
+enum kr_code config_defaults(struct config *cfg, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    memset(cfg, 0, sizeof *cfg);
+    for (const struct config_var *v = vars; v->name && !rc; v++)
+        rc = set_var(cfg, v, v->def, err);
+    return rc;
+}
+
 enum kr_code config_load(struct config *cfg, struct kr_err *err)
 {
     enum kr_code rc;
     const char *file = getenv("KARAT_CONFIG"), *env;
     char path[4096];
 
-    memset(cfg, 0, sizeof *cfg);
-    for (const struct config_var *v = vars; v->name; v++) {
-        rc = set_var(cfg, v, v->def, err);
-        if (rc)
-            return rc;
-    }
+    if ((rc = config_defaults(cfg, err)))
+        return rc;
     env = getenv("KARAT_DATA_DIR");
     if (file && *file) {
         rc = load_file(cfg, file, 1, err);

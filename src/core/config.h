@@ -111,6 +111,8 @@ struct config_var {
 const struct config_var *config_vars(void);
 
 enum kr_code config_load(struct config *cfg, struct kr_err *err);
+/* Only the table's defaults (no file, no environment). */
+enum kr_code config_defaults(struct config *cfg, struct kr_err *err);
 void config_release(struct config *cfg);
 /* Set one variable by name, parsing value by its type. */
 enum kr_code config_set(struct config *cfg, const char *name, const char *value,
