@@ -202,7 +202,8 @@ static pid_t start_server(const char *bin, int port, const char *dir, struct fak
         _exit(127);
     }
     for (int i = 0; i < 200; i++) {
-        struct net_request rq = {.method = "GET", .url = NULL, .timeout_ms = 1000};
+        struct net_request rq = {
+            .method = "GET", .url = NULL, .timeout_ms = 1000, .max_response = 1 << 20};
         struct net_response rs;
         char url[128];
         snprintf(url, sizeof url, "http://%s/health", listen);
@@ -253,7 +254,8 @@ static int run_server(int n, int delay_ms, const char *bin, const char *workers,
                              .headers = hdrs,
                              .body = text,
                              .body_len = strlen(text),
-                             .timeout_ms = 3600000};
+                             .timeout_ms = 3600000,
+                             .max_response = 64u << 20};
     net_response_init(&rs);
     t0 = util_now_ms();
     if (net_perform(&rq, &rs, NULL) != KR_OK || rs.status != 200) {

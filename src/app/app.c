@@ -25,24 +25,18 @@
 #include "sheet/sheet.h"
 #include "store/store.h"
 
-#define FETCH_TIMEOUT_MS    15000 /* a photo, not a model call */
-#define FETCH_MAX_REDIRECTS 3
-
 /* ---- the catalog's io ---- */
 
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
     struct app *a = ctx;
-    struct net_fetch_opts o = {0};
+    struct net_fetch_opts o;
 
     if (repo_own_url(a->repo, ref)) /* the one own-URL rule, in repo/ */
         return repo_read_url(a->repo, ref, out, err);
     if (!net_url_ok(ref))
         return kr_fail(err, KR_EINVAL, "url_refused", "only http and https URLs can be fetched");
-    o.max_bytes = out->max;
-    o.timeout_ms = FETCH_TIMEOUT_MS;
-    o.max_redirects = FETCH_MAX_REDIRECTS;
-    o.allow_private = a->cfg->fetch_allow_private;
+    net_fetch_opts_from_config(a->cfg, &o); /* out->max lowers its size cap */
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 

@@ -57,12 +57,11 @@ struct cli_io {
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
     struct cli_io *io = ctx;
-    struct net_fetch_opts o = {0};
+    struct net_fetch_opts o;
 
     if (strncmp(ref, "http://", 7) && strncmp(ref, "https://", 8))
         return buf_read_file(out, ref, err);
-    o.max_bytes = out->max;
-    o.allow_private = io->cfg->fetch_allow_private;
+    net_fetch_opts_from_config(io->cfg, &o); /* out->max lowers its size cap */
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 

@@ -72,6 +72,8 @@ struct config {
     int ai_backoff_cap_ms;
     int ai_rate_wait_ms;
     int fetch_allow_private;
+    int fetch_timeout_s;
+    int fetch_max_redirects;
     char *seller_profile;
     /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
