@@ -145,7 +145,7 @@ int jobs_id_ok(const char *id);
 /* Counters for /metrics. */
 struct jobs_stats {
     long long active_jobs;                                      /* queued or running */
-    long long running_items;                                    /* items in a worker right now */
+    long long running_items; /* items handed to the pool: running, or waiting for a thread */
     long long items_done, items_failed, jobs_done, jobs_failed; /* since start */
 };
 void jobs_get_stats(struct jobs *j, struct jobs_stats *out);

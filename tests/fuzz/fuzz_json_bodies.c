@@ -96,7 +96,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     environment();
     check(config_load(&cfg, &err), &err);
     check(image_init((*argv)[0], &err), &err);
-    /* the app karat serve builds; its job workers never start, so jobs stay queued */
+    /* the app karat serve builds; app_start is never called, so jobs stay queued */
     check(app_open(&cfg, &(struct app_opts){APP_SERVER, "http://127.0.0.1:8000", NULL, NULL}, &app,
                    &err),
           &err);
