@@ -117,6 +117,9 @@ static const struct config_var vars[] = {
      "Longest wait between AI retries, in milliseconds."},
     {"KARAT_AI_RATE_WAIT_MS", CONFIG_INT, OFF(ai_rate_wait_ms), "30000", 0,
      "Longest an AI call waits for a rate-limited key to cool down, in milliseconds."},
+    {"KARAT_AI_MAX_RESPONSE", CONFIG_SIZE, OFF(ai_max_response), "64MiB", 0,
+     "Largest reply body read from an AI provider (a generated image in JSON is base64); larger "
+     "fails the call."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_FETCH_TIMEOUT", CONFIG_INT, OFF(fetch_timeout_s), "15", 0,
@@ -201,6 +204,7 @@ static const struct {
     {"KARAT_AI_BACKOFF_MS", 0, 600000},
     {"KARAT_AI_BACKOFF_CAP_MS", 0, 3600000},
     {"KARAT_AI_RATE_WAIT_MS", 0, 3600000},
+    {"KARAT_AI_MAX_RESPONSE", 1LL << 20, GIB},
     {"KARAT_FETCH_TIMEOUT", 1, 600},
     {"KARAT_FETCH_MAX_REDIRECTS", 0, 20},
     {"KARAT_JOB_WORKERS", 1, 64},

@@ -71,6 +71,7 @@ struct config {
     int ai_backoff_ms;
     int ai_backoff_cap_ms;
     int ai_rate_wait_ms;
+    long long ai_max_response;
     int fetch_allow_private;
     int fetch_timeout_s;
     int fetch_max_redirects;
