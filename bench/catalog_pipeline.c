@@ -35,6 +35,7 @@
 #include "catalog/catalog.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
@@ -201,7 +202,8 @@ static pid_t start_server(const char *bin, int port, const char *dir, struct fak
         _exit(127);
     }
     for (int i = 0; i < 200; i++) {
-        struct net_request rq = {.method = "GET", .url = NULL, .timeout_ms = 1000};
+        struct net_request rq = {
+            .method = "GET", .url = NULL, .timeout_ms = 1000, .max_response = 1 << 20};
         struct net_response rs;
         char url[128];
         snprintf(url, sizeof url, "http://%s/health", listen);
@@ -252,7 +254,8 @@ static int run_server(int n, int delay_ms, const char *bin, const char *workers,
                              .headers = hdrs,
                              .body = text,
                              .body_len = strlen(text),
-                             .timeout_ms = 3600000};
+                             .timeout_ms = 3600000,
+                             .max_response = 64u << 20};
     net_response_init(&rs);
     t0 = util_now_ms();
     if (net_perform(&rq, &rs, NULL) != KR_OK || rs.status != 200) {
@@ -341,6 +344,7 @@ static int run_offline(int n, const char *dir, int workers)
     struct ai *ai = NULL;
     struct catalog *cat = NULL;
     struct jobs *jobs = NULL;
+    struct pool *pool = NULL;
     struct local_io io;
     struct kr_err err = {0};
     json_t *refs = photo_files(dir, n), *params = NULL, *items = NULL, *st = NULL;
@@ -362,11 +366,12 @@ static int run_offline(int n, const char *dir, int workers)
     }
     catalog_opts_from_config(&cfg, &o);
     o.ai = ai;
-    if (catalog_open(&o, &cat, &err) || jobs_open(NULL, workers, &jobs, &err)) {
+    /* the pool the app makes has KARAT_STUDIO_WORKERS more threads, idle here */
+    if (catalog_open(&o, &cat, &err) || pool_create(workers, image_thread_cleanup, &pool, &err) ||
+        jobs_open(NULL, pool, workers, &jobs, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;
     }
-    jobs_on_thread_exit(jobs, image_thread_cleanup);
     if (catalog_register_jobs(cat, jobs, &err) || jobs_start(jobs, &err) ||
         catalog_job_input(cat, &q, &params, &items, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
@@ -388,6 +393,7 @@ static int run_offline(int n, const char *dir, int workers)
     json_decref(items);
     json_decref(refs);
     jobs_close(jobs);
+    pool_destroy(pool);
     catalog_close(cat);
     ai_close(ai);
     config_release(&cfg);

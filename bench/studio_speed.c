@@ -106,7 +106,7 @@ int main(int argc, char **argv)
             source = argv[++i];
     runs = runs > 64 ? 64 : runs;
     if (image_init(argv[0], &err) || !mkdtemp(dir) || config_load(&cfg, &err) ||
-        studio_pool_create(&cfg, &pool, &err))
+        pool_create(cfg.studio_workers, image_thread_cleanup, &pool, &err))
         return 2;
     studio_env_from_config(&cfg, NULL, pool, &env);
     if (source) {

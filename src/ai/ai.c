@@ -90,7 +90,7 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
         .concurrency = cfg->ai_concurrency,
         .max_pixels = cfg->max_pixels,
         .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
-                 cfg->ai_timeout_s * 1000L},
+                 cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response},
     };
 }
 
@@ -109,7 +109,7 @@ static const char *bad_option(const struct ai_opts *o)
     if (o->max_pixels < 1)
         return "pixel limit";
     if (o->tune.max_attempts < 1 || o->tune.backoff_base_ms < 1 || o->tune.backoff_cap_ms < 1 ||
-        o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1)
+        o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1 || o->tune.max_response < 1)
         return "retry and timeout settings";
     return NULL;
 }
@@ -197,6 +197,8 @@ void ai_set_tuning(struct ai *ai, const struct ai_tuning *t)
         ai->tune.max_wait_ms = t->max_wait_ms;
     if (t->timeout_ms > 0)
         ai->tune.timeout_ms = t->timeout_ms;
+    if (t->max_response > 0)
+        ai->tune.max_response = t->max_response;
 }
 
 long long ai_calls_made(struct ai *ai, const char *provider)

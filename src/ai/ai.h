@@ -102,6 +102,7 @@ struct ai_tuning {
     long backoff_cap_ms;  /* largest backoff; jitter +-25% (KARAT_AI_BACKOFF_CAP_MS) */
     long max_wait_ms;     /* longest wait for a rate-limited key (KARAT_AI_RATE_WAIT_MS) */
     long timeout_ms;      /* per HTTP attempt (KARAT_AI_TIMEOUT) */
+    size_t max_response;  /* largest reply body read (KARAT_AI_MAX_RESPONSE) */
 };
 
 /* Everything struct ai is built from. The values (and their defaults) are

@@ -54,8 +54,7 @@ static enum kr_code call(struct ai *ai, const char *model, json_t *body, json_t 
                               .url = url,
                               .headers = hdrs,
                               .body = text,
-                              .body_len = strlen(text),
-                              .max_response = 64u << 20};
+                              .body_len = strlen(text)}; /* size cap and timeout: ai__send */
     rc = ai__send_json(ai, AI_VENDOR_GEMINI, &req, root, err);
     free(url);
     free(text);

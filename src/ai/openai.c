@@ -39,7 +39,6 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     req.url = url;
     req.method = "POST";
-    req.max_response = 64u << 20;
     rc = ai__send_json(ai, AI_VENDOR_OPENAI, &req, root, err);
     free(url);
     return rc;

@@ -252,6 +252,7 @@ static enum kr_code attempt(struct ai *ai, enum ai_vendor vendor, int key,
     hdrs[n] = NULL;
     r.headers = hdrs;
     r.timeout_ms = ai->tune.timeout_ms;
+    r.max_response = ai->tune.max_response;
     gate_enter(p);
     rc = net_perform(&r, resp, err);
     gate_leave(p);

@@ -156,7 +156,7 @@ void api_generate_images(struct http_request *req, struct http_response *res, vo
         http_res_error(res, KRS_MISSING_S3_URLS, "s3_urls must hold the photo's Karat URL");
         return;
     }
-    env.pool = app->studio_pool;
+    env.pool = app->pool;
     if (studio_request_from_json(body, &env, &sr, &err)) {
         http_res_from_err(res, &err);
         return;

@@ -17,32 +17,26 @@
 #include "catalog/catalog.h"
 #include "core/admit.h"
 #include "core/pool.h"
-#include "http/http.h"
+#include "core/util.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
 #include "repo/repo.h"
 #include "sheet/sheet.h"
-#include "studio/studio.h"
-
-#define FETCH_TIMEOUT_MS    15000 /* a photo, not a model call */
-#define FETCH_MAX_REDIRECTS 3
+#include "store/store.h"
 
 /* ---- the catalog's io ---- */
 
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
     struct app *a = ctx;
-    struct net_fetch_opts o = {0};
+    struct net_fetch_opts o;
 
     if (repo_own_url(a->repo, ref)) /* the one own-URL rule, in repo/ */
         return repo_read_url(a->repo, ref, out, err);
     if (!net_url_ok(ref))
         return kr_fail(err, KRS_URL_REFUSED, "only http and https URLs can be fetched");
-    o.max_bytes = out->max;
-    o.timeout_ms = FETCH_TIMEOUT_MS;
-    o.max_redirects = FETCH_MAX_REDIRECTS;
-    o.allow_private = a->cfg->fetch_allow_private;
+    net_fetch_opts_from_config(a->cfg, &o); /* out->max lowers its size cap */
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 
@@ -66,21 +60,25 @@ static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *url, 
 
 /* ---- parts ---- */
 
-static enum kr_code open_catalog(struct app *a, struct kr_err *err)
+static enum kr_code open_catalog(struct app *a, const struct app_opts *ao, struct kr_err *err)
 {
     const struct config *c = a->cfg;
+    const char *prof = ao->profile ? ao->profile : c->seller_profile;
     struct catalog_opts o = {0};
     json_t *profile = NULL;
     enum kr_code rc;
 
-    if (c->seller_profile && *c->seller_profile &&
-        (rc = sheet_profile_load(c->seller_profile, &profile, err)))
+    if (!ao->io && !a->repo)
+        return kr_fail(err, KRS_BAD_OPTION, "the catalog's own io needs the repo");
+    if ((rc = jobs_open(a->repo ? a->store : NULL, a->pool, c->job_workers, &a->jobs, err)))
+        return rc;
+    if (prof && *prof && (rc = sheet_profile_load(prof, &profile, err)))
         return rc;
     catalog_opts_from_config(c, &o);
     o.ai = a->ai;
-    o.store = repo_store(a->repo);
+    o.store = a->store;
     o.profile = profile;
-    o.io = (struct catalog_io){a, io_read, io_save};
+    o.io = ao->io ? *ao->io : (struct catalog_io){a, io_read, io_save};
     rc = catalog_open(&o, &a->catalog, err);
     json_decref(profile);
     return rc ? rc : catalog_register_jobs(a->catalog, a->jobs, err);
@@ -99,12 +97,54 @@ static enum kr_code open_admission(struct app *a, struct kr_err *err)
 
     for (int i = 0; i < APP_WORK_COUNT && !rc; i++)
         rc = admit_open(&o[i], &a->admit[i], err);
-    if (!rc)
+    if (!rc && a->jobs)
         jobs_set_admission(a->jobs, a->admit[APP_WORK_JOBS]);
     return rc;
 }
 
-enum kr_code app_open(const struct config *cfg, const char *public_base, struct app **out,
+/* The record store alone (APP_STORE): in the data folder, or PostgreSQL. */
+static enum kr_code open_store(struct app *a, struct kr_err *err)
+{
+    char path[4096];
+    enum kr_code rc;
+
+    if ((rc = util_mkdirs(a->cfg->data_dir, err)) ||
+        (rc = store_location(a->cfg, path, sizeof path, err)))
+        return rc;
+    return store_open(a->cfg->store_backend, path, &a->store, err);
+}
+
+enum kr_code app_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err)
+{
+    enum kr_code rc =
+        pool_create(cfg->job_workers + cfg->studio_workers, image_thread_cleanup, out, err);
+    if (rc)
+        kr_err_prefix(err, "KARAT_JOB_WORKERS + KARAT_STUDIO_WORKERS: ");
+    return rc;
+}
+
+static enum kr_code open_parts(struct app *a, const struct app_opts *o, struct kr_err *err)
+{
+    const struct config *cfg = a->cfg;
+    unsigned p = a->parts;
+    enum kr_code rc = KR_OK;
+
+    if ((p & APP_REPO) && !(rc = repo_open(cfg, o->public_base, &a->repo, err)))
+        a->store = repo_store(a->repo);
+    else if (!rc && (p & APP_STORE))
+        rc = open_store(a, err);
+    if (!rc && (p & APP_POOL))
+        rc = app_pool_create(cfg, &a->pool, err);
+    if (!rc && (p & APP_AI) && !(rc = net_global_init(err)))
+        rc = ai_open(cfg, &a->ai, err);
+    if (!rc && (p & APP_CATALOG))
+        rc = open_catalog(a, o, err);
+    if (!rc && (p & APP_ADMIT))
+        rc = open_admission(a, err);
+    return rc;
+}
+
+enum kr_code app_open(const struct config *cfg, const struct app_opts *o, struct app **out,
                       struct kr_err *err)
 {
     struct app *a = calloc(1, sizeof *a);
@@ -114,22 +154,22 @@ enum kr_code app_open(const struct config *cfg, const char *public_base, struct 
     if (!a)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     a->cfg = cfg;
-    if ((rc = repo_open(cfg, public_base, &a->repo, err)) || (rc = net_global_init(err)) ||
-        (rc = ai_open(cfg, &a->ai, err)) ||
-        (rc = jobs_open(repo_store(a->repo), cfg->job_workers, &a->jobs, err)) ||
-        (rc = open_admission(a, err)) || (rc = open_catalog(a, err)) ||
-        (rc = studio_pool_create(cfg, &a->studio_pool, err))) {
+    a->parts = o->parts;
+    if (a->parts & APP_CATALOG)
+        a->parts |= APP_POOL | APP_AI;
+    if (a->parts & APP_REPO)
+        a->parts &= ~(unsigned)APP_STORE;
+    if ((rc = open_parts(a, o, err))) {
         app_close(a);
         return rc;
     }
-    jobs_on_thread_exit(a->jobs, image_thread_cleanup);
     *out = a;
     return KR_OK;
 }
 
 enum kr_code app_start(struct app *a, struct kr_err *err)
 {
-    return jobs_start(a->jobs, err);
+    return a->jobs ? jobs_start(a->jobs, err) : KR_OK;
 }
 
 void app_stop(struct app *a)
@@ -142,13 +182,18 @@ void app_close(struct app *a)
 {
     if (!a)
         return;
-    jobs_close(a->jobs); /* workers gone before what they use */
-    pool_destroy(a->studio_pool);
+    jobs_close(a->jobs); /* its items off the pool before the pool and what they use go */
+    pool_destroy(a->pool);
     catalog_close(a->catalog);
     for (int i = 0; i < APP_WORK_COUNT; i++)
         admit_close(a->admit[i]);
     ai_close(a->ai);
-    repo_close(a->repo);
+    if (a->parts & APP_AI)
+        net_global_cleanup();
+    if (a->repo)
+        repo_close(a->repo);
+    else
+        store_close(a->store);
     free(a);
 }
 
@@ -161,24 +206,4 @@ void app_public_base(const char *listen, char *out, size_t n)
         snprintf(out, n, "http://127.0.0.1%s", colon ? colon : ":8000");
     else
         snprintf(out, n, "http://%s", listen);
-}
-
-void app_http_opts(const struct config *cfg, struct http_server_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->listen = cfg->listen;
-    o->api_keys = cfg->api_keys;
-    o->allow_no_auth = cfg->allow_no_auth;
-    o->cors_origins = cfg->cors_origins;
-    o->trusted_proxies = cfg->trusted_proxies;
-    o->conn_timeout_s = cfg->conn_timeout_s;
-    o->head_timeout_s = cfg->header_timeout_s;
-    o->body_timeout_s = cfg->body_timeout_s;
-    o->max_conns_per_ip = cfg->max_conns_per_ip;
-    o->retry_after_s = cfg->retry_after_s;
-    o->limits.max_body = (size_t)cfg->max_upload_bytes;
-    o->limits.max_json = (size_t)cfg->max_json_bytes;
-    o->limits.max_json_depth = cfg->max_json_depth;
-    o->limits.max_fields = cfg->max_form_fields;
-    o->limits.max_field_len = (size_t)cfg->max_field_bytes;
 }

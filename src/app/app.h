@@ -1,16 +1,22 @@
 /*
  * app.h - the application, assembled from the configuration in one place.
  *
- * `karat serve` (and anything else that serves the API, such as the fuzz
- * harness) gets every part from app_open(), in dependency order:
+ * `karat serve`, the CLI commands that need more than pixels, and anything
+ * else that serves the API (the fuzz harness) get their parts from
+ * app_open(), in dependency order:
  *
- *   config -> repo (store + blobs + index) -> net -> ai -> jobs (persisted in
- *   the store) -> admission slots -> catalog (its job kinds registered, its
- *   io reading photos and saving sheets through the repo) -> studio pool
+ *   config -> repo (store + blobs + index) or the store alone -> worker pool
+ *   -> net -> ai -> jobs (persisted in the repo's store) -> admission slots
+ *   -> catalog (its job kinds registered, its io reading photos and saving
+ *   sheets through the repo)
  *
- * and gives them back with app_close(), in reverse. Job workers start only
- * with app_start(), so the caller chooses the thread (and signal mask) they
- * inherit; app_stop() makes them finish their current item.
+ * and gives them back with app_close(), in reverse. struct app_opts says
+ * which parts a caller needs (karat serve: APP_SERVER; `karat fsck`: only
+ * APP_REPO; ...); the others stay NULL. The worker pool (core/pool.h) is
+ * the process's one pool: the studio's images and the catalog jobs' items
+ * run on it. It is created in app_open() (so its threads inherit the
+ * calling thread's signal mask), but jobs submit nothing before
+ * app_start(); app_stop() lets running items finish and starts no more.
  *
  * The parts are plain pointers: api/ handlers read them (struct app is what
  * every handler gets as its `app` argument); nothing else may replace them
@@ -30,38 +36,64 @@ struct jobs;
 struct catalog;
 struct pool;
 struct admit;
-struct http_server_opts;
+struct store;
+struct catalog_io;
 
 /* Kinds of expensive work with their own admission slots (core/admit.h). */
 enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_COUNT };
 
+/* The parts app_open() can open (bits of app_opts.parts). */
+enum app_part {
+    APP_REPO = 1 << 0,    /* store + blobs + index in the data folder (and its lock) */
+    APP_STORE = 1 << 1,   /* only the record store in the data folder (no lock, no blobs): the
+                             SKU cache of `karat catalog --data`; ignored with APP_REPO */
+    APP_POOL = 1 << 2,    /* the worker pool */
+    APP_AI = 1 << 3,      /* libcurl + the AI providers */
+    APP_CATALOG = 1 << 4, /* jobs + catalog; brings APP_POOL and APP_AI */
+    APP_ADMIT = 1 << 5,   /* admission slots for the studio, templates and jobs */
+};
+#define APP_SERVER (APP_REPO | APP_POOL | APP_AI | APP_CATALOG | APP_ADMIT)
+
+struct app_opts {
+    unsigned parts; /* enum app_part bits */
+    /* APP_REPO: the base of file URLs when KARAT_PUBLIC_URL is unset (see
+     * app_public_base). */
+    const char *public_base;
+    /* APP_CATALOG: the seller profile file (NULL: KARAT_SELLER_PROFILE) and
+     * the catalog's io (NULL: the app's own, which needs APP_REPO). */
+    const char *profile;
+    const struct catalog_io *io;
+};
+
 struct app {
     const struct config *cfg;
+    unsigned parts;
     struct repo *repo;
+    struct store *store; /* the repo's store, or APP_STORE's own; NULL without either */
+    struct pool *pool;   /* KARAT_JOB_WORKERS + KARAT_STUDIO_WORKERS threads */
     struct ai *ai;
-    struct jobs *jobs;
+    struct jobs *jobs; /* persisted in the store with APP_REPO, else in memory */
     struct catalog *catalog;
-    struct pool *studio_pool;            /* KARAT_STUDIO_WORKERS threads for image work */
     struct admit *admit[APP_WORK_COUNT]; /* the jobs' one is also held by jobs/ */
 };
 
-/* Open every part for cfg (borrowed: it must outlive the app). public_base
- * is the base of file URLs when KARAT_PUBLIC_URL is unset (see
- * app_public_base). On failure everything opened so far is closed. */
-enum kr_code app_open(const struct config *cfg, const char *public_base, struct app **out,
+/* Open the parts o asks for, for cfg (borrowed: it must outlive the app).
+ * On failure everything opened so far is closed. */
+enum kr_code app_open(const struct config *cfg, const struct app_opts *o, struct app **out,
                       struct kr_err *err);
-/* Resume unfinished jobs and start the job workers (they inherit the
- * calling thread's signal mask). */
+/* Resume unfinished jobs and let jobs submit their items to the pool. */
 enum kr_code app_start(struct app *a, struct kr_err *err);
 /* No new job item starts; waiting requests answer at once. */
 void app_stop(struct app *a);
+/* The process's worker pool for cfg: KARAT_JOB_WORKERS + KARAT_STUDIO_WORKERS
+ * threads that free libvips' per-thread buffers when they end (app_open
+ * makes it; exported for harnesses that assemble less). */
+enum kr_code app_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err);
 /* Everything closed in reverse order. NULL is fine. */
 void app_close(struct app *a);
 
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */
 void app_public_base(const char *listen, char *out, size_t n);
-/* The HTTP server's options from the configuration. */
-void app_http_opts(const struct config *cfg, struct http_server_opts *o);
 
 #endif

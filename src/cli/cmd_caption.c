@@ -13,12 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ai/ai.h"
 #include "api/api.h"
+#include "app/app.h"
 #include "caption/caption.h"
-#include "core/util.h"
-#include "image/image.h"
-#include "net/net.h"
 
 static const struct cli_opt opts[] = {
     {"--type", 1, "jewellery type used in the copy (default: earrings)"},
@@ -29,7 +26,8 @@ static const struct cli_opt opts[] = {
 static int caption_file(const struct config *cfg, const char *path, const char *type)
 {
     struct kr_err err = {0};
-    struct ai *ai = NULL;
+    const struct app_opts o = {APP_AI, NULL, NULL, NULL};
+    struct app *app = NULL;
     struct buf b;
     json_t *out = NULL;
     struct caption_result c = {0};
@@ -37,8 +35,8 @@ static int caption_file(const struct config *cfg, const char *path, const char *
     int rc = 2; /* 1 means "--help shown" to cli_main */
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
-    if (buf_read_file(&b, path, &err) || ai_open(cfg, &ai, &err) ||
-        caption_describe(ai, cfg->max_pixels,
+    if (buf_read_file(&b, path, &err) || app_open(cfg, &o, &app, &err) ||
+        caption_describe(app->ai, cfg->max_pixels,
                          &(struct caption_req){.data = b.data, .len = b.len, .type = type}, &c,
                          &err)) {
         fprintf(stderr, "karat caption: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
@@ -53,7 +51,7 @@ static int caption_file(const struct config *cfg, const char *path, const char *
 out:
     json_decref(out);
     caption_result_free(&c);
-    ai_close(ai);
+    app_close(app);
     buf_release(&b);
     return rc;
 }
@@ -62,7 +60,6 @@ int cli_cmd_caption(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    struct kr_err err = {0};
     const char *type;
     int rc = cli_parse(argc, argv, opts, "karat caption IMAGE [--type earrings]", &a);
 
@@ -75,13 +72,7 @@ int cli_cmd_caption(int argc, char **argv)
     type = cli_get(&a, opts, "--type");
     if ((rc = cli_start(&cfg, cli_get(&a, opts, "--data"))) != 0)
         return rc;
-    if (net_global_init(&err)) {
-        fprintf(stderr, "karat: %s\n", err.msg);
-        cli_finish(&cfg);
-        return 2;
-    }
     rc = caption_file(&cfg, a.pos[0], type && *type ? type : "earrings");
-    net_global_cleanup();
     cli_finish(&cfg);
     return rc;
 }

@@ -23,16 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai.h"
+#include "app/app.h"
 #include "catalog/catalog.h"
-#include "sheet/sheet.h"
 #include "cli/walk.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "image/image.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
-#include "store/store.h"
 
 static const struct cli_opt opts[] = {
     {"--marketplace", 1, "amazon, flipkart, meesho or shopsy"},
@@ -60,12 +57,11 @@ struct cli_io {
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
     struct cli_io *io = ctx;
-    struct net_fetch_opts o = {0};
+    struct net_fetch_opts o;
 
     if (strncmp(ref, "http://", 7) && strncmp(ref, "https://", 8))
         return buf_read_file(out, ref, err);
-    o.max_bytes = out->max;
-    o.allow_private = io->cfg->fetch_allow_private;
+    net_fetch_opts_from_config(io->cfg, &o); /* out->max lowers its size cap */
     return net_fetch(ref, &o, out, NULL, 0, err);
 }
 
@@ -160,54 +156,24 @@ static int report(json_t *st, json_t *result)
 struct run {
     struct config cfg;
     struct cli_io io;
-    struct ai *ai;
-    struct store *store;
-    struct catalog *cat;
-    struct jobs *jobs;
-    json_t *profile;
+    struct app *app;
 };
 
+/* The app with a catalog whose io is the command line's; with --data (or
+ * KARAT_DATA_DIR) the store alone, for the SKU cache. Jobs stay in memory. */
 static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_err *err)
 {
-    const char *prof = cli_get(a, opts, "--profile");
-    const char *data = cli_get(a, opts, "--data");
-    struct catalog_opts o = {0};
-    char path[4096];
+    const struct catalog_io io = {&r->io, io_read, io_save};
+    struct app_opts o = {APP_CATALOG, NULL, cli_get(a, opts, "--profile"), &io};
     enum kr_code rc;
 
-    if (!prof || !*prof)
-        prof = r->cfg.seller_profile;
-    if ((rc = net_global_init(err)) || (rc = ai_open(&r->cfg, &r->ai, err)))
+    if (o.profile && !*o.profile)
+        o.profile = NULL;
+    if (cli_get(a, opts, "--data") || getenv("KARAT_DATA_DIR"))
+        o.parts |= APP_STORE;
+    if ((rc = app_open(&r->cfg, &o, &r->app, err)))
         return rc;
-    if (prof && *prof && (rc = sheet_profile_load(prof, &r->profile, err)))
-        return rc;
-    if ((data || getenv("KARAT_DATA_DIR")) &&
-        ((rc = util_mkdirs(r->cfg.data_dir, err)) ||
-         (rc = store_location(&r->cfg, path, sizeof path, err)) ||
-         (rc = store_open(r->cfg.store_backend, path, &r->store, err))))
-        return rc;
-    catalog_opts_from_config(&r->cfg, &o);
-    o.ai = r->ai;
-    o.store = r->store;
-    o.profile = r->profile;
-    o.io = (struct catalog_io){&r->io, io_read, io_save};
-    if ((rc = catalog_open(&o, &r->cat, err)) ||
-        (rc = jobs_open(NULL, r->cfg.job_workers, &r->jobs, err)))
-        return rc;
-    jobs_on_thread_exit(r->jobs, image_thread_cleanup);
-    if ((rc = catalog_register_jobs(r->cat, r->jobs, err)))
-        return rc;
-    return jobs_start(r->jobs, err);
-}
-
-static void close_all(struct run *r)
-{
-    jobs_close(r->jobs);
-    catalog_close(r->cat);
-    store_close(r->store);
-    ai_close(r->ai);
-    json_decref(r->profile);
-    net_global_cleanup();
+    return app_start(r->app, err);
 }
 
 static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, json_t *skus)
@@ -220,10 +186,10 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
     struct kr_err err = {0};
     int failed, rc = 1;
 
-    if (open_all(r, a, &err) || catalog_job_input(r->cat, &q, &params, &items, &err) ||
-        jobs_submit(r->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id,
-                    &err) ||
-        jobs_wait(r->jobs, id, -1, &err) || jobs_status(r->jobs, id, &st, &err)) {
+    if (open_all(r, a, &err) || catalog_job_input(r->app->catalog, &q, &params, &items, &err) ||
+        jobs_submit(r->app->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items},
+                    id, &err) ||
+        jobs_wait(r->app->jobs, id, -1, &err) || jobs_status(r->app->jobs, id, &st, &err)) {
         fprintf(stderr, "karat catalog: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;
     }
@@ -274,7 +240,7 @@ int cli_cmd_catalog(int argc, char **argv)
         r.io = (struct cli_io){&r.cfg, cli_get(&a, opts, "--output"),
                                cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv};
         rc = run_catalog(&r, &a, refs, skus);
-        close_all(&r);
+        app_close(r.app);
         cli_finish(&r.cfg);
     }
     json_decref(refs);

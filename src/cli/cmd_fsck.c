@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "app/app.h"
 #include "core/log.h"
 #include "image/image.h"
 #include "repo/repo.h"
@@ -22,19 +23,20 @@ static const struct cli_opt fsck_opts[] = {
 
 static int run_fsck(struct config *cfg, int repair)
 {
-    struct repo *r = NULL;
+    const struct app_opts o = {APP_REPO, "http://127.0.0.1:8000", NULL, NULL};
+    struct app *app = NULL;
     struct kr_err err = {0};
     struct buf report;
     long long problems = 0;
     int rc = 1;
 
     log_set_level(LOG_WARN);
-    if (repo_open(cfg, "http://127.0.0.1:8000", &r, &err)) {
+    if (app_open(cfg, &o, &app, &err)) {
         fprintf(stderr, "karat fsck: %s\n", err.msg);
         return 2;
     }
     buf_init(&report, 0);
-    if (repo_fsck(r, repair, &report, NULL, &problems, &err)) {
+    if (repo_fsck(app->repo, repair, &report, NULL, &problems, &err)) {
         fprintf(stderr, "karat fsck: %s\n", err.msg);
         rc = 2;
     } else {
@@ -42,7 +44,7 @@ static int run_fsck(struct config *cfg, int repair)
         rc = problems ? 1 : 0;
     }
     buf_release(&report);
-    repo_close(r);
+    app_close(app);
     return rc;
 }
 

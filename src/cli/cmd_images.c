@@ -17,11 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai.h"
-#include "core/pool.h"
+#include "app/app.h"
 #include "core/util.h"
-#include "image/image.h"
-#include "net/net.h"
 #include "studio/studio.h"
 
 #define USAGE                                                                                      \
@@ -85,8 +82,8 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
     struct studio_request r;
     struct studio_store *st = NULL;
     struct studio_env env;
-    struct ai *ai = NULL;
-    struct pool *pool = NULL;
+    const struct app_opts o = {APP_AI | APP_POOL, NULL, NULL, NULL};
+    struct app *app = NULL;
     struct buf b;
     json_t *res = NULL;
     struct kr_err err = {0};
@@ -95,13 +92,12 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
     buf_init(&b, (size_t)cfg->max_upload_bytes);
     studio_env_from_config(cfg, NULL, NULL, &env);
     if (build_request(a, &env, &r, &err) || buf_read_file(&b, a->pos[0], &err) ||
-        ai_open(cfg, &ai, &err) || studio_store_dir_open(out_dir, &st, &err) ||
-        studio_pool_create(cfg, &pool, &err)) {
+        app_open(cfg, &o, &app, &err) || studio_store_dir_open(out_dir, &st, &err)) {
         fprintf(stderr, "karat images: %s\n", err.msg);
         goto out;
     }
-    env.ai = ai;
-    env.pool = pool;
+    env.ai = app->ai;
+    env.pool = app->pool;
     {
         struct studio_source src = {b.data, b.len, a->pos[0], a->pos[0]};
         if (studio_generate(&env, &src, &r, st, &res, &err)) {
@@ -114,9 +110,8 @@ static int run(const struct config *cfg, const struct cli_args *a, const char *o
     rc = failed_items(res) ? 1 : 0;
 out:
     json_decref(res);
-    pool_destroy(pool);
+    app_close(app);
     studio_store_close(st);
-    ai_close(ai);
     buf_release(&b);
     return rc;
 }
@@ -125,7 +120,6 @@ int cli_cmd_images(int argc, char **argv)
 {
     struct cli_args a;
     struct config cfg;
-    struct kr_err err = {0};
     char **v = long_opts(argc, argv);
     const char *out_dir;
     int rc;
@@ -141,13 +135,7 @@ int cli_cmd_images(int argc, char **argv)
     if (!rc && cli_start(&cfg, cli_get(&a, opts, "--data")))
         rc = 2;
     else if (!rc) {
-        if (net_global_init(&err)) {
-            fprintf(stderr, "karat: %s\n", err.msg);
-            rc = 2;
-        } else {
-            rc = run(&cfg, &a, out_dir);
-            net_global_cleanup();
-        }
+        rc = run(&cfg, &a, out_dir);
         cli_finish(&cfg);
     }
     free(v);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/app.h"
 #include "cli/walk.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -89,6 +90,7 @@ static int report(struct job *j, double ms)
 static int run(struct config *cfg, struct cli_args *a, int threads)
 {
     struct job j = {0};
+    struct app *app = NULL;
     struct kr_err err = {0};
     char bucket[64];
     double t0;
@@ -103,11 +105,13 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
     j.check = cli_get(a, opts, "--no-dedup") == NULL;
     if (cli_walk_collect(a->pos, a->npos, &j.files))
         return 2;
-    if (repo_open(cfg, "http://127.0.0.1:8000", &j.repo, &err)) {
+    if (app_open(cfg, &(struct app_opts){APP_REPO, "http://127.0.0.1:8000", NULL, NULL}, &app,
+                 &err)) {
         fprintf(stderr, "karat index: %s\n", err.msg);
         cli_walk_free(&j.files);
         return 2;
     }
+    j.repo = app->repo;
     j.reasons = calloc(j.files.n + 1, sizeof *j.reasons);
     util_malloc_keep_large();
     t0 = util_now_ms();
@@ -119,7 +123,7 @@ static int run(struct config *cfg, struct cli_args *a, int threads)
     cli_walk_parallel(j.files.n, threads, "indexing", index_one, &j);
     rc = report(&j, util_now_ms() - t0);
     free(j.reasons);
-    repo_close(j.repo);
+    app_close(app);
     cli_walk_free(&j.files);
     return rc;
 }

@@ -99,6 +99,7 @@ static int run(struct config *cfg)
     const struct http_route *routes;
     size_t nroutes;
     char base[512];
+    const struct app_opts ao = {APP_SERVER, base, NULL, NULL};
     sigset_t set;
     int sig, rc = 1;
 
@@ -106,7 +107,7 @@ static int run(struct config *cfg)
                           cfg->shutdown_timeout_s};
     pthread_t watch = pthread_self();
 
-    app_http_opts(cfg, &hopts);
+    http_opts_from_config(cfg, &hopts);
     if (http_server_check(&hopts, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         return 2;
@@ -121,7 +122,7 @@ static int run(struct config *cfg)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    if (app_open(cfg, base, &app, &err) || app_start(app, &err)) {
+    if (app_open(cfg, &ao, &app, &err) || app_start(app, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         rc = err.code == KR_EINVAL ? 2 : 1; /* a setting that cannot work: a configuration error */
         goto out;

@@ -1,12 +1,12 @@
 /*
  * walk.c - what the bulk commands share: collecting image files under
- * paths, running a function over N items on all cores, and a progress bar
- * drawn on stderr when it is a terminal.
+ * paths, running a function over N items on all cores (a core/pool.h pool
+ * made for the command), and a progress bar drawn on stderr when it is a
+ * terminal.
  */
 #include "cli/walk.h"
 
 #include <ftw.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/pool.h"
 #include "core/util.h"
+
+#define WALK_MAX_THREADS 64
 
 static const char *const exts[] = {".jpg",  ".jpeg", ".png", ".webp", ".heic",
                                    ".heif", ".avif", ".tif", ".tiff", ".gif"};
@@ -90,7 +93,7 @@ void cli_walk_free(struct cli_walk_list *l)
     memset(l, 0, sizeof *l);
 }
 
-struct pool {
+struct walk {
     size_t n;
     atomic_size_t next, done;
     void (*fn)(size_t i, void *ctx);
@@ -99,50 +102,59 @@ struct pool {
     double t0;
 };
 
-static void draw(struct pool *p, size_t done)
+static void draw(struct walk *w, size_t done)
 {
-    int width = 30, fill = p->n ? (int)(done * (size_t)width / p->n) : width;
-    double secs = (util_now_ms() - p->t0) / 1000.0;
-    fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu  %.1f/s ", p->label, fill,
-            "##############################", width - fill, "", done, p->n,
+    int width = 30, fill = w->n ? (int)(done * (size_t)width / w->n) : width;
+    double secs = (util_now_ms() - w->t0) / 1000.0;
+    fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu  %.1f/s ", w->label, fill,
+            "##############################", width - fill, "", done, w->n,
             secs > 0 ? (double)done / secs : 0.0);
 }
 
-static void *worker(void *arg)
+/* One pool task: take the next index until there is none. */
+static void worker(void *arg)
 {
-    struct pool *p = arg;
+    struct walk *w = arg;
     size_t i;
-    while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
-        p->fn(i, p->ctx);
-        atomic_fetch_add(&p->done, 1);
+    while ((i = atomic_fetch_add(&w->next, 1)) < w->n) {
+        w->fn(i, w->ctx);
+        atomic_fetch_add(&w->done, 1);
     }
-    return NULL;
 }
 
 void cli_walk_parallel(size_t n, int threads, const char *label, void (*fn)(size_t i, void *ctx),
                    void *ctx)
 {
-    struct pool p = {.n = n, .fn = fn, .ctx = ctx, .label = label, .t0 = util_now_ms()};
-    pthread_t tids[64];
+    struct walk w = {.n = n, .fn = fn, .ctx = ctx, .label = label, .t0 = util_now_ms()};
+    struct pool_task tasks[WALK_MAX_THREADS];
+    struct pool_group g;
+    struct pool *p = NULL;
     int nt = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     int tty = label && isatty(2);
 
     if (nt < 1)
         nt = 1;
-    if (nt > 64)
-        nt = 64;
-    atomic_init(&p.next, 0);
-    atomic_init(&p.done, 0);
+    if (nt > WALK_MAX_THREADS)
+        nt = WALK_MAX_THREADS;
+    atomic_init(&w.next, 0);
+    atomic_init(&w.done, 0);
+    /* a pool of the command's own size (a CLI process has no other work);
+     * without one the items still run, here */
+    if (pool_create(nt, NULL, &p, NULL)) {
+        worker(&w);
+        nt = 0;
+    }
+    pool_group_init(&g, p);
     for (int t = 0; t < nt; t++)
-        pthread_create(&tids[t], NULL, worker, &p);
-    while (tty && atomic_load(&p.done) < n) {
-        draw(&p, atomic_load(&p.done));
+        pool_submit(&g, &tasks[t], worker, &w);
+    while (tty && atomic_load(&w.done) < n) {
+        draw(&w, atomic_load(&w.done));
         usleep(100000);
     }
-    for (int t = 0; t < nt; t++)
-        pthread_join(tids[t], NULL);
+    pool_group_wait(&g);
+    pool_destroy(p);
     if (tty) {
-        draw(&p, n);
+        draw(&w, n);
         fputc('\n', stderr);
     }
 }

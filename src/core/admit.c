@@ -106,6 +106,11 @@ void admit_leave(struct admit *a, const char *client)
     pthread_mutex_unlock(&a->mu);
 }
 
+int admit_slots(const struct admit *a)
+{
+    return a->slots; /* set once by admit_open */
+}
+
 int admit_in_use(struct admit *a)
 {
     int n;

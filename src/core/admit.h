@@ -42,7 +42,9 @@ enum kr_code admit_enter(struct admit *a, const char *client, struct kr_err *err
  * one that is not held is a bug: an assertion). */
 void admit_leave(struct admit *a, const char *client);
 
-/* Slots in use now (tests read it; not yet on /metrics). */
+/* Slots in use now, and the fixed number of slots (GET /metrics shows both
+ * per kind of work). */
 int admit_in_use(struct admit *a);
+int admit_slots(const struct admit *a);
 
 #endif

@@ -167,16 +167,24 @@ static const struct config_var vars[] = {
      "Longest wait between AI retries, in milliseconds."},
     {"KARAT_AI_RATE_WAIT_MS", CONFIG_INT, OFF(ai_rate_wait_ms), "30000", 0,
      "Longest an AI call waits for a rate-limited key to cool down, in milliseconds."},
+    {"KARAT_AI_MAX_RESPONSE", CONFIG_SIZE, OFF(ai_max_response), "64MiB", 0,
+     "Largest reply body read from an AI provider (a generated image in JSON is base64); larger "
+     "fails the call."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
+    {"KARAT_FETCH_TIMEOUT", CONFIG_INT, OFF(fetch_timeout_s), "15", 0,
+     "Seconds a fetch of a caller's image URL may take in all, redirects included."},
+    {"KARAT_FETCH_MAX_REDIRECTS", CONFIG_INT, OFF(fetch_max_redirects), "3", 0,
+     "Redirects a fetch of a caller's image URL follows, each checked again (0 = none)."},
     {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
      "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
     {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,
      "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a "
      "marketplace."},
     {"KARAT_JOB_WORKERS", CONFIG_INT, OFF(job_workers), "8", 0,
-     "Catalog photos processed at once across all jobs; 2 x KARAT_AI_CONCURRENCY keeps both the "
-     "attribute and the copy provider busy."},
+     "Catalog photos processed at once across all jobs, on the one worker pool (of KARAT_JOB_WORKERS "
+     "+ KARAT_STUDIO_WORKERS threads); 2 x KARAT_AI_CONCURRENCY keeps both the attribute and the "
+     "copy provider busy."},
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
      "id."},
@@ -212,7 +220,8 @@ static const struct config_var vars[] = {
     {"KARAT_IMAGE_TYPES_NECKLACE", CONFIG_STR, OFF(image_types_necklace), "1,6,7,2", 0,
      "Default image types for necklaces (same numbers as KARAT_IMAGE_TYPES_EARRINGS)."},
     {"KARAT_STUDIO_WORKERS", CONFIG_INT, OFF(studio_workers), "8", 0,
-     "Images the studio renders at once across all requests (one shared pool of threads)."},
+     "Threads of the one worker pool kept for image work: the pool has KARAT_JOB_WORKERS + "
+     "KARAT_STUDIO_WORKERS threads and catalog jobs use at most KARAT_JOB_WORKERS of them."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -245,6 +254,9 @@ static const struct {
     {"KARAT_AI_BACKOFF_MS", 0, 600000},
     {"KARAT_AI_BACKOFF_CAP_MS", 0, 3600000},
     {"KARAT_AI_RATE_WAIT_MS", 0, 3600000},
+    {"KARAT_AI_MAX_RESPONSE", 1LL << 20, GIB},
+    {"KARAT_FETCH_TIMEOUT", 1, 600},
+    {"KARAT_FETCH_MAX_REDIRECTS", 0, 20},
     {"KARAT_JOB_WORKERS", 1, 64},
     {"KARAT_JOB_SYNC_WAIT", 0, 86400},
     {"KARAT_MAX_ACTIVE_JOBS", 1, 100000},
@@ -388,18 +400,24 @@ static enum kr_code load_file(struct config *cfg, const char *path, int required
     return rc;
 }
 
+enum kr_code config_defaults(struct config *cfg, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    memset(cfg, 0, sizeof *cfg);
+    for (const struct config_var *v = vars; v->name && !rc; v++)
+        rc = set_var(cfg, v, v->def, err);
+    return rc;
+}
+
 enum kr_code config_load(struct config *cfg, struct kr_err *err)
 {
     enum kr_code rc;
     const char *file = getenv("KARAT_CONFIG"), *env;
     char path[4096];
 
-    memset(cfg, 0, sizeof *cfg);
-    for (const struct config_var *v = vars; v->name; v++) {
-        rc = set_var(cfg, v, v->def, err);
-        if (rc)
-            return rc;
-    }
+    if ((rc = config_defaults(cfg, err)))
+        return rc;
     env = getenv("KARAT_DATA_DIR");
     if (file && *file) {
         rc = load_file(cfg, file, 1, err);

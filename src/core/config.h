@@ -92,7 +92,10 @@ struct config {
     int ai_backoff_ms;
     int ai_backoff_cap_ms;
     int ai_rate_wait_ms;
+    long long ai_max_response;
     int fetch_allow_private;
+    int fetch_timeout_s;
+    int fetch_max_redirects;
     char *seller_profile;
     /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
@@ -134,6 +137,8 @@ struct config_var {
 const struct config_var *config_vars(void);
 
 enum kr_code config_load(struct config *cfg, struct kr_err *err);
+/* Only the table's defaults (no file, no environment). */
+enum kr_code config_defaults(struct config *cfg, struct kr_err *err);
 void config_release(struct config *cfg);
 /* Set one variable by name, parsing value by its type. */
 enum kr_code config_set(struct config *cfg, const char *name, const char *value,

@@ -311,9 +311,9 @@ enum kr_code http__conns_init(struct http_server *s, const struct http_server_op
     enum kr_code rc = http__cidr_list(o->trusted_proxies, t->proxies, &t->nproxies, err);
     if (rc != KR_OK)
         return rc;
-    t->per_ip = o->max_conns_per_ip > 0 ? o->max_conns_per_ip : HTTP_DEFAULT_CONNS_PER_IP;
-    t->head_ms = 1000 * (o->head_timeout_s > 0 ? o->head_timeout_s : HTTP_DEFAULT_HEAD_S);
-    t->body_ms = 1000 * (o->body_timeout_s > 0 ? o->body_timeout_s : HTTP_DEFAULT_BODY_S);
+    t->per_ip = o->max_conns_per_ip; /* all > 0: http_server_start checked them */
+    t->head_ms = 1000 * o->head_timeout_s;
+    t->body_ms = 1000 * o->body_timeout_s;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     t->ready = 1;

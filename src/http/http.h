@@ -33,9 +33,9 @@
  * - CORS: only origins listed in cors_origins are echoed; "*" in the list
  *   sends "*"; Access-Control-Allow-Credentials is never sent. With any
  *   origins configured every answer carries Vary: Origin.
- * - Limits: a zero field in struct http_limits means the default:
- *   max_body 25 MiB, max_json 1 MiB, max_json_depth 32, max_fields 64,
- *   max_field_len 64 KiB. Content-Length over max_body -> 413 too_large
+ * - Limits: every field of struct http_limits is required (the config
+ *   table's KARAT_MAX_* values, through http_opts_from_config); there are no
+ *   defaults here. Content-Length over max_body -> 413 too_large
  *   (nothing stored): after reading and dropping the body when it is at most
  *   max_body + max(max_body, 8 MiB), else at once with the connection
  *   closed; a chunked body past max_body -> 413 after draining (dropped past
@@ -63,7 +63,7 @@
  *   trusted_proxies the client is the X-Forwarded-For one, and over the limit
  *   -> 429 too_many_connections. A request head must arrive within
  *   head_timeout_s, its body within body_timeout_s (totals, not idle time),
- *   else the connection is closed; conn_timeout_s (idle) <= 0 means 120 s.
+ *   else the connection is closed; conn_timeout_s is the idle limit.
  *   Errors MHD itself sends (unparseable request line, header block over
  *   ~32 KiB) are MHD's short HTML replies, not JSON.
  */
@@ -74,6 +74,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/err.h"
 
 struct http_request;
@@ -123,13 +124,19 @@ struct http_server_opts {
     int allow_no_auth;    /* no keys on a non-loopback address is an error unless set */
     const char *cors_origins;
     const char *trusted_proxies; /* addresses/CIDRs whose X-Forwarded-For is believed */
-    int conn_timeout_s;          /* without progress; <= 0: 120 */
-    int head_timeout_s;          /* request head in total; <= 0: 30 */
-    int body_timeout_s;          /* request body in total; <= 0: 300 */
-    int max_conns_per_ip;        /* <= 0: 64 */
-    int retry_after_s;           /* Retry-After of a 429 that sets none itself; <= 0: 5 */
+    /* Every number below is required (> 0; http_server_check refuses a
+     * missing one): http_opts_from_config fills them from the config table. */
+    int conn_timeout_s;   /* without progress */
+    int head_timeout_s;   /* request head in total */
+    int body_timeout_s;   /* request body in total */
+    int max_conns_per_ip; /* simultaneous connections from one client address */
+    int retry_after_s;    /* Retry-After of a 429 that sets none itself */
     struct http_limits limits;
 };
+
+/* o from cfg (KARAT_LISTEN, KARAT_API_KEYS, the timeouts and the request
+ * limits); the strings are cfg's, so cfg must outlive o. */
+void http_opts_from_config(const struct config *cfg, struct http_server_opts *o);
 
 struct http_server;
 
@@ -138,6 +145,7 @@ struct http_server;
  * non-loopback listen address and no allow_no_auth), "bad_trusted_proxies",
  * "bad_listen". http_server_start runs the same check. */
 enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_err *err);
+/* (and KR_EINVAL "bad_option" for a missing number) */
 /* Bind opts->listen and serve. Errors: those of http_server_check,
  * KR_EINVAL "bad_route", KR_ECONFLICT "address_in_use", KR_EIO
  * "listen_failed" / "server_start". */

@@ -33,11 +33,7 @@
 #define HTTP_MIN_KEY_LEN          16  /* shortest API key accepted */
 #define HTTP_ALLOW_LEN            128 /* "GET, HEAD, POST, OPTIONS" */
 #define HTTP_MAX_CONNS            512 /* concurrent connections (one thread each) */
-#define HTTP_DEFAULT_CONNS_PER_IP 64
-#define HTTP_DEFAULT_RETRY_AFTER  5 /* seconds, for a 429 that sets none */
 #define HTTP_PP_BUFFER            16384
-#define HTTP_DEFAULT_HEAD_S       30  /* request head deadline */
-#define HTTP_DEFAULT_BODY_S       300 /* request body deadline */
 #define HTTP_ADDR_STR             48  /* an IPv6 address as text, and a NUL */
 
 /* ---- arena: strings that live as long as the request ---- */

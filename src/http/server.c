@@ -32,12 +32,6 @@
 #include "core/util.h"
 #include "http/http_int.h"
 
-#define DEFAULT_MAX_BODY  (25u << 20)
-#define DEFAULT_MAX_JSON  (1u << 20)
-#define DEFAULT_DEPTH     32
-#define DEFAULT_FIELDS    64
-#define DEFAULT_FIELD_LEN (64u << 10)
-#define DEFAULT_TIMEOUT_S 120
 
 /* ---- request phases ------------------------------------------------------- */
 
@@ -224,14 +218,34 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start / stop --------------------------------------------------------- */
 
-static void fill_limits(struct http_limits *l, const struct http_limits *in)
+void http_opts_from_config(const struct config *cfg, struct http_server_opts *o)
 {
-    *l = *in;
-    l->max_body = l->max_body ? l->max_body : DEFAULT_MAX_BODY;
-    l->max_json = l->max_json ? l->max_json : DEFAULT_MAX_JSON;
-    l->max_json_depth = l->max_json_depth > 0 ? l->max_json_depth : DEFAULT_DEPTH;
-    l->max_fields = l->max_fields > 0 ? l->max_fields : DEFAULT_FIELDS;
-    l->max_field_len = l->max_field_len ? l->max_field_len : DEFAULT_FIELD_LEN;
+    *o = (struct http_server_opts){
+        .listen = cfg->listen,
+        .api_keys = cfg->api_keys,
+        .allow_no_auth = cfg->allow_no_auth,
+        .cors_origins = cfg->cors_origins,
+        .trusted_proxies = cfg->trusted_proxies,
+        .conn_timeout_s = cfg->conn_timeout_s,
+        .head_timeout_s = cfg->header_timeout_s,
+        .body_timeout_s = cfg->body_timeout_s,
+        .max_conns_per_ip = cfg->max_conns_per_ip,
+        .retry_after_s = cfg->retry_after_s,
+        .limits = {(size_t)cfg->max_upload_bytes, (size_t)cfg->max_json_bytes,
+                   cfg->max_json_depth, cfg->max_form_fields, (size_t)cfg->max_field_bytes},
+    };
+}
+
+/* Every number is required: there are no defaults below the config table. */
+static enum kr_code check_numbers(const struct http_server_opts *o, struct kr_err *err)
+{
+    const struct http_limits *l = &o->limits;
+    if (o->conn_timeout_s > 0 && o->head_timeout_s > 0 && o->body_timeout_s > 0 &&
+        o->max_conns_per_ip > 0 && o->retry_after_s > 0 && l->max_body > 0 && l->max_json > 0 &&
+        l->max_json_depth > 0 && l->max_fields > 0 && l->max_field_len > 0)
+        return KR_OK;
+    return kr_fail(err, KRS_BAD_OPTION,
+                   "every HTTP timeout, limit and count must be given (> 0)");
 }
 
 static void server_free(struct http_server *s)
@@ -256,7 +270,7 @@ static struct MHD_Daemon *start_mhd(struct http_server *s, int fd, int timeout_s
         MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
         http__conns_notify, s, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)(timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S), MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)timeout_s, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)HTTP_MAX_CONNS, MHD_OPTION_END);
 }
 
@@ -289,7 +303,9 @@ enum kr_code http_server_check(const struct http_server_opts *opts, struct kr_er
 {
     struct http_cidr proxies[HTTP_MAX_LIST];
     int n;
-    enum kr_code rc = check_auth(opts, NULL, err);
+    enum kr_code rc = check_numbers(opts, err);
+    if (rc == KR_OK)
+        rc = check_auth(opts, NULL, err);
     return rc != KR_OK ? rc : http__cidr_list(opts->trusted_proxies, proxies, &n, err);
 }
 
@@ -305,7 +321,9 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
     if (!s)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "http server");
     s->app = app;
-    fill_limits(&s->lim, &opts->limits);
+    s->lim = opts->limits;
+    if ((rc = check_numbers(opts, err)) != KR_OK)
+        goto out;
     rc = http__routes_compile(routes, nroutes, &s->routes, err);
     if (rc != KR_OK)
         goto out;
@@ -320,8 +338,7 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
                      "KARAT_CORS_ORIGINS: more than %d origins, or out of memory", HTTP_MAX_LIST);
         goto out;
     }
-    snprintf(s->retry_after, sizeof s->retry_after, "%d",
-             opts->retry_after_s > 0 ? opts->retry_after_s : HTTP_DEFAULT_RETRY_AFTER);
+    snprintf(s->retry_after, sizeof s->retry_after, "%d", opts->retry_after_s);
     rc = http__listen_open(s, opts->listen, &fd, err);
     if (rc != KR_OK)
         goto out;

@@ -1,5 +1,6 @@
 /*
- * job_doc.c - a job as data: creating and freeing the in-memory struct,
+ * job_doc.c - a job as data: creating and freeing the in-memory struct (and
+ * the lists it is kept in, and its id syntax),
  * writing and reading its store documents, and the JSON view clients see.
  *
  * Documents (see jobs.h): ns "jobs" key ID holds the job itself; ns
@@ -396,4 +397,42 @@ json_t *jobs__job_view(const struct job *jb)
     if (jb->finished_ms)
         set_time(v, "finished_at", jb->finished_ms);
     return v;
+}
+
+int jobs_id_ok(const char *id)
+{
+    size_t n = 0;
+    for (; id && id[n]; n++)
+        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+            return 0;
+    return n == JOBS_ID_LEN - 1;
+}
+
+/* ---- job lists (jobs.c holds its lock around these) ---- */
+
+void jobs__list_append(struct job **head, struct job *jb)
+{
+    jb->next = NULL;
+    while (*head)
+        head = &(*head)->next;
+    *head = jb;
+}
+
+int jobs__list_remove(struct job **head, struct job *jb)
+{
+    for (; *head; head = &(*head)->next)
+        if (*head == jb) {
+            *head = jb->next;
+            jb->next = NULL;
+            return 1;
+        }
+    return 0;
+}
+
+struct job *jobs__list_find(struct job *head, const char *id)
+{
+    for (; head; head = head->next)
+        if (strcmp(head->id, id) == 0)
+            return head;
+    return NULL;
 }

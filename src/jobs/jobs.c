@@ -1,15 +1,21 @@
 /*
- * jobs.c - the job queue and its worker pool (see jobs.h).
+ * jobs.c - the job queue, run on the process's worker pool (see jobs.h).
  *
- * One mutex guards the active list and every job's mutable fields; one
- * condition variable wakes workers (new work, shutdown) and waiters (a job
- * ended). A worker picks the first job in the active list that has a pending
- * item, takes the item, and moves that job to the tail, which makes the pool
- * round-robin across jobs. The item runs without the lock; its result is
- * written to the store before it is marked finished in memory. A job whose
- * items have all finished gets its finish() call from whichever worker sees
- * that first; the job document is then rewritten with the final state and,
- * with a store, the job leaves memory (jobs_status reads it back).
+ * jobs/ owns no threads. One mutex guards the active list, every job's
+ * mutable fields and the run slots; one condition variable wakes waiters (a
+ * job ended, shutdown). dispatch() fills free run slots (at most
+ * `max_running`) with the next thing to do and submits each to the pool
+ * (core/pool.h) as a task of the instance's one group: it takes the first
+ * job in the active list that has a pending item, claims the item and moves
+ * that job to the tail, which makes the work round-robin across jobs. The
+ * item runs on a pool thread without the lock; its result is written to the
+ * store before it is marked finished in memory, and the finished task calls
+ * dispatch() again. A job whose items have all finished gets its finish()
+ * call as one more task; the job document is then rewritten with the final
+ * state and, with a store, the job leaves memory (jobs_status reads it back).
+ * A task that starts after jobs_stop() gives its claim back (the item stays
+ * pending, and persisted jobs resume it on the next start); jobs_close()
+ * waits for the group, so no task outlives the instance.
  */
 #include "jobs/jobs.h"
 
@@ -22,20 +28,35 @@
 
 #include "core/admit.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "jobs/jobs_int.h"
 #include "store/store.h"
 
 #define MAX_KINDS     16
-#define MAX_WORKERS   64
 #define KEEP_FINISHED 64 /* memory-only mode: finished jobs kept for jobs_status */
+
+struct task {
+    struct job *jb;
+    size_t index;
+    int finish; /* 1: run finish(), else run item `index` */
+};
+
+/* One task on the pool: its record, what it does, whose it is. */
+struct slot {
+    struct pool_task pt;
+    struct task t;
+    struct jobs *j;
+    int busy;
+};
 
 struct jobs {
     struct store *store;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    pthread_t *threads;
-    int nworkers, started, stopping;
+    struct pool_group group; /* every task this instance submitted */
+    struct slot *slots;      /* max_running of them */
+    int max_running, started, stopping;
     const struct jobs_kind *kinds[MAX_KINDS];
     int nkinds;
     struct job *active;   /* queued/running/finishing */
@@ -43,17 +64,7 @@ struct jobs {
     int nfinished;
     struct jobs_stats stats;
     struct admit *admit; /* NULL: no bound on active jobs */
-    void (*thread_exit)(void);
 };
-
-int jobs_id_ok(const char *id)
-{
-    size_t n = 0;
-    for (; id && id[n]; n++)
-        if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
-            return 0;
-    return n == JOBS_ID_LEN - 1;
-}
 
 static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
 {
@@ -63,15 +74,26 @@ static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
     return NULL;
 }
 
-enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, struct kr_err *err)
+enum kr_code jobs_open(struct store *store, struct pool *pool, int max_running, struct jobs **out,
+                       struct kr_err *err)
 {
-    struct jobs *j = calloc(1, sizeof *j);
+    struct jobs *j;
     pthread_condattr_t ca;
 
-    if (!j)
+    *out = NULL;
+    if (!pool || max_running < 1 || max_running > JOBS_MAX_RUNNING)
+        return kr_fail(err, KRS_BAD_OPTION, "jobs need a pool and 1..%d items at once",
+                       JOBS_MAX_RUNNING);
+    j = calloc(1, sizeof *j);
+    if (j)
+        j->slots = calloc((size_t)max_running, sizeof *j->slots);
+    if (!j || !j->slots) {
+        free(j);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
     j->store = store;
-    j->nworkers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
+    j->max_running = max_running;
+    pool_group_init(&j->group, pool);
     pthread_mutex_init(&j->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -91,35 +113,6 @@ enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct 
     return KR_OK;
 }
 
-/* ---- list helpers (lock held) ---- */
-
-static void list_append(struct job **head, struct job *jb)
-{
-    jb->next = NULL;
-    while (*head)
-        head = &(*head)->next;
-    *head = jb;
-}
-
-static int list_remove(struct job **head, struct job *jb)
-{
-    for (; *head; head = &(*head)->next)
-        if (*head == jb) {
-            *head = jb->next;
-            jb->next = NULL;
-            return 1;
-        }
-    return 0;
-}
-
-static struct job *list_find(struct job *head, const char *id)
-{
-    for (; head; head = head->next)
-        if (strcmp(head->id, id) == 0)
-            return head;
-    return NULL;
-}
-
 static void unref(struct job *jb)
 {
     assert(!jb || jb->refs > 0);
@@ -127,13 +120,7 @@ static void unref(struct job *jb)
         jobs__job_free(jb);
 }
 
-/* ---- workers ---- */
-
-struct task {
-    struct job *jb;
-    size_t index;
-    int finish; /* 1: run finish(), else run item `index` */
-};
+/* ---- tasks on the pool ---- */
 
 static int all_finished(const struct job *jb)
 {
@@ -156,8 +143,8 @@ static int next_task(struct jobs *j, struct task *t)
             jb->n_running++;
             jb->state = JOBS_RUNNING;
             jb->refs++;
-            list_remove(&j->active, jb); /* round robin: to the tail */
-            list_append(&j->active, jb);
+            jobs__list_remove(&j->active, jb); /* round robin: to the tail */
+            jobs__list_append(&j->active, jb);
             return 1;
         }
         if (all_finished(jb)) {
@@ -201,12 +188,12 @@ static void run_item(struct jobs *j, struct task *t)
 /* Job ended (lock held): leave memory once persisted. */
 static void retire(struct jobs *j, struct job *jb)
 {
-    list_remove(&j->active, jb);
+    jobs__list_remove(&j->active, jb);
     if (j->store) {
         unref(jb);
         return;
     }
-    list_append(&j->finished, jb);
+    jobs__list_append(&j->finished, jb);
     j->nfinished++;
     while (j->nfinished > KEEP_FINISHED) {
         struct job *old = j->finished;
@@ -254,36 +241,58 @@ static void run_finish(struct jobs *j, struct task *t)
     pthread_mutex_unlock(&j->mu);
 }
 
-static void *worker_main(void *arg)
+/* A claimed task that will not run (shutdown), lock held: back to pending. */
+static void unclaim(struct task *t)
 {
-    struct jobs *j = arg;
-    struct task t;
-
-    pthread_mutex_lock(&j->mu);
-    while (!j->stopping) {
-        if (!next_task(j, &t)) {
-            pthread_cond_wait(&j->cv, &j->mu);
-            continue;
-        }
-        pthread_mutex_unlock(&j->mu);
-        if (t.finish)
-            run_finish(j, &t);
-        else
-            run_item(j, &t);
-        pthread_mutex_lock(&j->mu);
-        unref(t.jb);
-        pthread_cond_broadcast(&j->cv);
+    struct job *jb = t->jb;
+    if (t->finish) {
+        jb->finishing = 0;
+        return;
     }
-    pthread_mutex_unlock(&j->mu);
-    if (j->thread_exit)
-        j->thread_exit();
-    return NULL;
+    jb->st[t->index] = JOBS_ITEM_PENDING;
+    jb->n_running--;
+    if (t->index < jb->cursor)
+        jb->cursor = t->index;
 }
 
-void jobs_on_thread_exit(struct jobs *j, void (*fn)(void))
+static void dispatch(struct jobs *j);
+
+/* The pool task: run the claimed item or finish(), then dispatch more. */
+static void slot_run(void *arg)
 {
-    if (!j->started)
-        j->thread_exit = fn;
+    struct slot *s = arg;
+    struct jobs *j = s->j;
+    int skip;
+
+    pthread_mutex_lock(&j->mu);
+    if ((skip = j->stopping))
+        unclaim(&s->t);
+    pthread_mutex_unlock(&j->mu);
+    if (!skip && s->t.finish)
+        run_finish(j, &s->t);
+    else if (!skip)
+        run_item(j, &s->t);
+    pthread_mutex_lock(&j->mu);
+    unref(s->t.jb);
+    s->busy = 0;
+    dispatch(j);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Fill free slots with work and hand them to the pool (lock held). */
+static void dispatch(struct jobs *j)
+{
+    for (int i = 0; i < j->max_running && j->started && !j->stopping; i++) {
+        struct slot *s = &j->slots[i];
+        if (s->busy)
+            continue;
+        if (!next_task(j, &s->t))
+            return;
+        s->busy = 1;
+        s->j = j;
+        pool_submit(&j->group, &s->pt, slot_run, s);
+    }
 }
 
 /* ---- start, submit ---- */
@@ -311,7 +320,7 @@ static void resume_one(const char *id, void *ctx)
     jb->admitted = j->admit && admit_enter(j->admit, jb->owner, NULL) == KR_OK;
     log_info("job %s: resuming, %zu of %zu items already finished", id, jb->n_ok + jb->n_failed,
              jb->total);
-    list_append(&j->active, jb);
+    jobs__list_append(&j->active, jb);
 }
 
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
@@ -324,19 +333,11 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
         rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
     if (rc)
         return rc;
-    j->threads = calloc((size_t)j->nworkers, sizeof *j->threads);
-    if (!j->threads)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_lock(&j->mu);
-    for (int i = 0; i < j->nworkers; i++) {
-        if (pthread_create(&j->threads[i], NULL, worker_main, j)) {
-            rc = kr_fail(err, KRS_THREAD_FAILED, "cannot start job worker");
-            break;
-        }
-        j->started++;
-    }
+    j->started = 1;
+    dispatch(j);
     pthread_mutex_unlock(&j->mu);
-    return rc;
+    return KR_OK;
 }
 
 void jobs_set_admission(struct jobs *j, struct admit *a)
@@ -388,8 +389,8 @@ enum kr_code jobs_submit(struct jobs *j, const struct jobs_submit_req *req, char
     if (j->store && (rc = jobs__doc_put_job(j->store, jb, err)))
         goto out;
     pthread_mutex_lock(&j->mu);
-    list_append(&j->active, jb);
-    pthread_cond_broadcast(&j->cv);
+    jobs__list_append(&j->active, jb);
+    dispatch(j);
     pthread_mutex_unlock(&j->mu);
     return KR_OK;
 out:
@@ -410,9 +411,9 @@ static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int
     if (!jobs_id_ok(id))
         return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
     pthread_mutex_lock(&j->mu);
-    jb = list_find(j->active, id);
+    jb = jobs__list_find(j->active, id);
     if (!jb)
-        jb = list_find(j->finished, id);
+        jb = jobs__list_find(j->finished, id);
     if (jb)
         jb->refs++;
     pthread_mutex_unlock(&j->mu);
@@ -579,9 +580,8 @@ void jobs_close(struct jobs *j)
     if (!j)
         return;
     jobs_stop(j);
-    for (int i = 0; i < j->started; i++)
-        pthread_join(j->threads[i], NULL);
-    free(j->threads);
+    pool_group_wait(&j->group); /* tasks already on the pool give their claims back */
+    free(j->slots);
     free_list(j->active);
     free_list(j->finished);
     pthread_cond_destroy(&j->cv);

@@ -1,14 +1,17 @@
 /*
- * jobs.h - background jobs: a list of items worked through by a small pool
- * of threads, persisted in the store so that a restarted server resumes
- * where it stopped.
+ * jobs.h - background jobs: a list of items worked through on the process's
+ * worker pool (core/pool.h), persisted in the store so that a restarted
+ * server resumes where it stopped.
  *
  * A job has a kind (registered once: "catalog", "variations" ...), JSON
- * parameters and a JSON array of items. Workers take one item at a time,
- * round-robin across the active jobs, so a small synchronous request is not
- * stuck behind a 1,000-item batch, and no more than `workers` items run at
+ * parameters and a JSON array of items. jobs/ owns no threads: it keeps the
+ * queue and submits one item at a time to the pool, round-robin across the
+ * active jobs, so a small synchronous request is not stuck behind a
+ * 1,000-item batch, and no more than `max_running` items are on the pool at
  * once in the whole process (that is the concurrency bound the AI providers
- * see). A failing item carries its error and never stops the others. When
+ * see). The pool is shared with other work (the studio's images), so an
+ * item may also wait there for a free thread. A failing item carries its
+ * error and never stops the others. When
  * every item has finished, the kind's finish() turns the item results into
  * the job result (for the catalog: the spreadsheet files).
  *
@@ -37,11 +40,13 @@
 #include "core/err.h"
 
 struct admit;
+struct pool;
 struct store;
 struct jobs;
 
 #define JOBS_ID_LEN    33     /* 32 hex digits + NUL */
-#define JOBS_MAX_ITEMS 100000 /* hard cap per job; callers apply the configured batch limit */
+#define JOBS_MAX_ITEMS   100000 /* hard cap per job; callers apply the configured batch limit */
+#define JOBS_MAX_RUNNING 1024   /* most items on the pool at once (jobs_open) */
 
 /* States as types: callers decide on these, the JSON words ("queued",
  * "done" ...) are only for the client view and the stored documents. */
@@ -90,14 +95,14 @@ struct jobs_kind {
                            struct kr_err *err);
 };
 
-/* store may be NULL (memory only). workers: items processed at once (>= 1). */
-enum kr_code jobs_open(struct store *store, int workers, struct jobs **out, struct kr_err *err);
+/* store may be NULL (memory only). pool (borrowed; it must outlive the
+ * instance) runs the items, at most max_running (1..JOBS_MAX_RUNNING) at
+ * once. A run_item() or finish() must not wait for a group of that pool. */
+enum kr_code jobs_open(struct store *store, struct pool *pool, int max_running, struct jobs **out,
+                       struct kr_err *err);
 /* The kind (and what it points to) must outlive the jobs instance. */
 enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct kr_err *err);
-/* A function each worker thread calls just before it exits (for example
- * image_thread_cleanup, to free libvips' per-thread buffers). Before start. */
-void jobs_on_thread_exit(struct jobs *j, void (*fn)(void));
-/* Reload unfinished jobs from the store and start the workers. A reloaded job
+/* Reload unfinished jobs from the store and start submitting items. A reloaded job
  * whose kind is not registered is marked failed ("unknown_kind"). */
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err);
 
@@ -163,18 +168,20 @@ int jobs_id_ok(const char *id);
 /* Counters for /metrics. */
 struct jobs_stats {
     long long active_jobs;                                      /* queued or running */
-    long long running_items;                                    /* items in a worker right now */
+    long long running_items; /* items handed to the pool: running, or waiting for a thread */
     long long items_done, items_failed, jobs_done, jobs_failed; /* since start */
 };
 void jobs_get_stats(struct jobs *j, struct jobs_stats *out);
 
 /* Begin shutting down: no new item starts, and every jobs_wait() returns
  * KR_EIO "shutting_down" at once (so a server can stop its HTTP side without
- * waiting for long jobs). Workers finish their current item. */
+ * waiting for long jobs). Items already running finish; those still queued
+ * on the pool stay pending. */
 void jobs_stop(struct jobs *j);
 
-/* Stop the workers after their current item (unfinished items stay persisted
- * and resume on the next start) and free everything. NULL is fine. */
+/* Stop, wait for the items running on the pool (unfinished items stay
+ * persisted and resume on the next start) and free everything. Before the
+ * pool is destroyed. NULL is fine. */
 void jobs_close(struct jobs *j);
 
 #endif

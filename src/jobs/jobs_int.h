@@ -1,6 +1,6 @@
 /*
  * jobs_int.h - the in-memory job shared by the two halves of the jobs module:
- * jobs.c (queue, workers, public calls) and job_doc.c (the job and item
+ * jobs.c (queue, pool tasks, public calls) and job_doc.c (the job and item
  * documents in the store, and the client view). Not a public header.
  *
  * Locking: every field below that changes after creation is guarded by the
@@ -44,6 +44,11 @@ struct job {
 /* A new job holding references to params/items; NULL on allocation failure. */
 struct job *jobs__job_new(const char *id, const char *kind_name, json_t *params, json_t *items);
 void jobs__job_free(struct job *jb);
+
+/* The active and finished lists, linked through `next` (caller's lock held). */
+void jobs__list_append(struct job **head, struct job *jb);
+int jobs__list_remove(struct job **head, struct job *jb); /* 1 if it was there */
+struct job *jobs__list_find(struct job *head, const char *id);
 
 const char *jobs__state_name(enum jobs_state s);
 /* {"code", "kind", "message"} for an error. */

@@ -173,21 +173,29 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
     return rc;
 }
 
+void net_fetch_opts_from_config(const struct config *cfg, struct net_fetch_opts *o)
+{
+    *o = (struct net_fetch_opts){.max_bytes = (size_t)cfg->max_upload_bytes,
+                                 .timeout_ms = 1000L * cfg->fetch_timeout_s,
+                                 .max_redirects = cfg->fetch_max_redirects,
+                                 .allow_private = cfg->fetch_allow_private};
+}
+
 enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struct buf *out,
                        char *content_type, size_t ct_len, struct kr_err *err)
 {
-    struct net_fetch_opts o = opts ? *opts : (struct net_fetch_opts){0};
+    struct net_fetch_opts o;
     struct guard g = {0};
     struct net_response r;
     char *cur = NULL, *next = NULL;
     enum kr_code rc = KR_OK;
     double deadline;
 
-    o.max_bytes = o.max_bytes ? o.max_bytes : (size_t)25 << 20;
-    o.timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 15000;
+    if (!opts || !opts->max_bytes || opts->timeout_ms <= 0 || opts->max_redirects < 0)
+        return kr_fail(err, KRS_BAD_OPTION, "a fetch needs a size cap and a timeout");
+    o = *opts;
     if (out->max && out->max < o.max_bytes)
         o.max_bytes = out->max;
-    o.max_redirects = o.max_redirects > 0 ? o.max_redirects : o.max_redirects < 0 ? 0 : 3;
     g.allow_private = o.allow_private;
     deadline = util_now_ms() + (double)o.timeout_ms;
     net_response_init(&r);

@@ -19,8 +19,6 @@
 #include "core/util.h"
 #include "net/net_int.h"
 
-#define DEFAULT_TIMEOUT_MS   60000L
-#define DEFAULT_MAX_RESPONSE (64u << 20)
 
 enum kr_code net_global_init(struct kr_err *err)
 {
@@ -141,7 +139,7 @@ void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms)
 {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, net__on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
@@ -184,8 +182,10 @@ enum kr_code net_perform(const struct net_request *req, struct net_response *r, 
 
     if (!req || !req->url || !net_url_ok(req->url))
         return kr_fail(err, KRS_BAD_URL, "not an http(s) URL");
+    if (req->timeout_ms <= 0 || req->max_response == 0)
+        return kr_fail(err, KRS_BAD_OPTION, "a request needs a timeout and a size cap");
     net_response_release(r);
-    r->body.max = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE;
+    r->body.max = req->max_response;
     h = curl_easy_init();
     if (!h)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot create an HTTP handle");

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/err.h"
 
 enum kr_code net_global_init(struct kr_err *err);
@@ -40,8 +41,8 @@ struct net_request {
     size_t body_len;
     const struct net_part *parts; /* multipart body instead of `body` */
     size_t nparts;
-    long timeout_ms;     /* whole transfer; 0 = 60 s */
-    size_t max_response; /* response body cap; 0 = 64 MiB */
+    long timeout_ms;     /* whole transfer, > 0 (required) */
+    size_t max_response; /* response body cap, > 0 (required) */
 };
 
 struct net_response {
@@ -56,16 +57,20 @@ void net_response_init(struct net_response *r);
 void net_response_release(struct net_response *r);
 
 /* Perform the request. Transport failures -> KR_EUPSTREAM / KR_ETIMEOUT;
- * any HTTP status is KR_OK (the caller looks at r->status). */
+ * any HTTP status is KR_OK (the caller looks at r->status). A missing
+ * timeout_ms or max_response -> KR_EINVAL "bad_option". */
 enum kr_code net_perform(const struct net_request *req, struct net_response *r, struct kr_err *err);
 
+/* All required (no defaults here: net_fetch_opts_from_config fills them). */
 struct net_fetch_opts {
-    size_t max_bytes;  /* default 25 MiB */
-    long timeout_ms;   /* default 15 s */
-    int max_redirects; /* default 3 */
+    size_t max_bytes;  /* > 0; a smaller out->max lowers it */
+    long timeout_ms;   /* the whole fetch, redirects included, > 0 */
+    int max_redirects; /* >= 0; 0 follows none */
     int allow_private; /* KARAT_FETCH_ALLOW_PRIVATE */
-    /* max_redirects < 0 means: follow none. */
 };
+/* o from cfg: KARAT_FETCH_TIMEOUT, KARAT_FETCH_MAX_REDIRECTS,
+ * KARAT_FETCH_ALLOW_PRIVATE, and KARAT_MAX_UPLOAD_BYTES as max_bytes. */
+void net_fetch_opts_from_config(const struct config *cfg, struct net_fetch_opts *o);
 
 /* Fetch a caller-supplied URL under the SSRF rules. Non-2xx -> KR_EUPSTREAM
  * ("fetch_failed"); refused URL -> KR_EINVAL ("url_refused"); too large ->

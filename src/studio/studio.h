@@ -297,15 +297,12 @@ struct studio_env {
     long long max_pixels;         /* largest source image, width x height (> 0) */
     const char *default_types[3]; /* per enum studio_product, "1,2,4,5" style */
     struct ai *ai;                /* image provider; NULL = offline */
-    struct pool *pool;            /* runs a request's images in parallel (studio_generate) */
+    struct pool *pool;            /* the process's worker pool (app_open): a request's images run
+                                     on it in parallel (studio_generate) */
 };
 /* env from cfg (KARAT_MAX_PIXELS, KARAT_IMAGE_TYPES_*) plus the caller's ai and pool. */
 void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool *pool,
                             struct studio_env *env);
-/* The pool for studio_env.pool, made once per process by whoever assembles
- * it: KARAT_STUDIO_WORKERS threads that free libvips' per-thread buffers
- * when they end (pool_destroy). */
-enum kr_code studio_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err);
 
 struct studio_source {
     const void *data;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pool.h"
 #include "core/util.h"
 #include "studio/studio_int.h"
 
@@ -120,14 +119,6 @@ void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool
                                               cfg->image_types_necklace},
                             .ai = ai,
                             .pool = pool};
-}
-
-enum kr_code studio_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err)
-{
-    enum kr_code rc = pool_create(cfg->studio_workers, image_thread_cleanup, out, err);
-    if (rc)
-        kr_err_prefix(err, "KARAT_STUDIO_WORKERS: ");
-    return rc;
 }
 
 enum kr_code studio_default_types(const struct studio_env *env, enum studio_product p, int *types,

@@ -9,7 +9,8 @@
  *     429 with the configured Retry-After and a JSON body; the slots come
  *     back when the requests end;
  *   - catalog jobs: a key with a job still running gets 429 for the next one
- *     before anything of it is stored (no new photo in the index).
+ *     before anything of it is stored (no new photo in the index);
+ *   - GET /metrics shows each kind's slots in use and its bound.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -119,6 +120,24 @@ static void expect_429(struct call *c, const char *code)
     tu_resp_free(&c->r);
 }
 
+/* The value of one /metrics series, -1 when it is missing. */
+static double metric(const char *series)
+{
+    const char *hdr[] = {"X-API-Key: " KEY_A, NULL};
+    char url[256];
+    struct tu_resp r;
+    double v = -1;
+    const char *at;
+    snprintf(url, sizeof url, "%s/metrics", srv.base);
+    assert_int_equal(tu_get(url, hdr, &r), 0);
+    assert_int_equal(r.status, 200);
+    at = r.body ? strstr(r.body, series) : NULL;
+    if (at && at[strlen(series)] == ' ')
+        v = strtod(at + strlen(series) + 1, NULL);
+    tu_resp_free(&r);
+    return v;
+}
+
 static void push_slow(int n)
 {
     for (int i = 0; i < n; i++) {
@@ -147,6 +166,10 @@ static void test_studio_slots(void **state)
     wait_provider(base + 2);
     call_start(&c1, KEY_C, "/generate-images", body); /* both slots taken */
     expect_429(&c1, "busy");
+    assert_true(metric("karat_admission_in_use{work=\"studio\"}") == 2);
+    assert_true(metric("karat_admission_slots{work=\"studio\"}") == 2);
+    assert_true(metric("karat_admission_in_use{work=\"templates\"}") == 0);
+    assert_true(metric("karat_admission_slots{work=\"jobs\"}") == 64);
     fake_ai_release(fake);
     call_join(&a1);
     call_join(&b1);
@@ -160,6 +183,10 @@ static void test_studio_slots(void **state)
     call_join(&c2);
     assert_int_not_equal(c2.r.status, 429);
     tu_resp_free(&c2.r);
+    /* a slot is given back as its handler returns: poll for the last one */
+    for (int i = 0; i < 500 && metric("karat_admission_in_use{work=\"studio\"}") != 0; i++)
+        usleep(10000);
+    assert_true(metric("karat_admission_in_use{work=\"studio\"}") == 0);
     free(src);
 }
 

@@ -87,7 +87,7 @@ static void environment(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0", .conn_timeout_s = 30};
+    struct http_server_opts o;
     const struct http_route *routes;
     struct kr_err err = {0};
     size_t nroutes;
@@ -96,13 +96,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     environment();
     check(config_load(&cfg, &err), &err);
     check(image_init((*argv)[0], &err), &err);
-    /* the app karat serve builds; its job workers never start, so jobs stay queued */
-    check(app_open(&cfg, "http://127.0.0.1:8000", &app, &err), &err);
-    o.limits = (struct http_limits){.max_body = (size_t)cfg.max_upload_bytes,
-                                    .max_json = (size_t)cfg.max_json_bytes,
-                                    .max_json_depth = cfg.max_json_depth,
-                                    .max_fields = 64,
-                                    .max_field_len = 1 << 20};
+    /* the app karat serve builds; app_start is never called, so jobs stay queued */
+    check(app_open(&cfg, &(struct app_opts){APP_SERVER, "http://127.0.0.1:8000", NULL, NULL}, &app,
+                   &err),
+          &err);
+    http_opts_from_config(&cfg, &o); /* what karat serve listens with, on a free port */
+    o.listen = "127.0.0.1:0";
+    o.api_keys = NULL;
+    o.conn_timeout_s = 30;
     routes = api_routes(&nroutes);
     check(http_server_start(&o, routes, nroutes, app, &srv, &err), &err);
     conn.port = http_server_port(srv);

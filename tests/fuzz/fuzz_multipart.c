@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "fuzz_http.h"
 #include "http/http.h"
@@ -69,11 +70,18 @@ static const struct http_route routes[] = {{"POST", "/form", h_form, HTTP_PUBLIC
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0", .conn_timeout_s = 30};
+    static struct config cfg; /* o's strings point into it */
+    struct http_server_opts o;
     struct kr_err err = {0};
     (void)argc;
     (void)argv;
     log_set_level(LOG_OFF);
+    if (config_defaults(&cfg, &err))
+        fz_die(err.msg);
+    http_opts_from_config(&cfg, &o);
+    o.listen = "127.0.0.1:0";
+    o.api_keys = NULL;
+    o.conn_timeout_s = 30;
     o.limits = (struct http_limits){.max_body = 2048,
                                     .max_json = 4096,
                                     .max_json_depth = 8,

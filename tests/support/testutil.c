@@ -4,6 +4,9 @@
 #include "testutil.h"
 #include "pgtest.h"
 
+#include "core/config.h"
+#include "http/http.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -524,4 +527,19 @@ int tu_file_url_in(const char *url, const char *bucket)
     else
         snprintf(want, sizeof want, "/files/%s/", bucket);
     return url && strstr(url, want) != NULL;
+}
+
+void tu_http_opts(struct http_server_opts *o)
+{
+    static struct config cfg; /* the strings o may point to live as long as the process */
+    static int loaded;
+    if (!loaded && config_defaults(&cfg, NULL) != KR_OK)
+        abort();
+    loaded = 1;
+    http_opts_from_config(&cfg, o);
+    o->listen = "127.0.0.1:0";
+    o->api_keys = NULL;
+    o->allow_no_auth = 0;
+    o->cors_origins = NULL;
+    o->trusted_proxies = NULL;
 }

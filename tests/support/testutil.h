@@ -58,6 +58,12 @@ int tu_server_start_tmp(struct tu_server *s, const char *const *env);
  * crashed or leaked (ASan): a cmocka teardown's result. */
 int tu_server_finish(struct tu_server *s);
 int tu_free_port(void);
+/* HTTP server options for an in-process test server: every number from the
+ * config table's defaults (http_opts_from_config), listening on 127.0.0.1:0
+ * with no API keys, CORS origins or trusted proxies; change what the test is
+ * about. */
+struct http_server_opts;
+void tu_http_opts(struct http_server_opts *o);
 /* A TCP connection to 127.0.0.1:port from source address 127.0.0.<host>
  * (host 0: the system's choice), to stand for different client hosts.
  * Fails the test if it cannot connect. */

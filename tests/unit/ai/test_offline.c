@@ -226,8 +226,13 @@ static void test_options_required(void **state)
     assert_string_equal(o.gemini_model, cfg.gemini_model);
     assert_int_equal(o.tune.max_attempts, cfg.ai_attempts);
     assert_int_equal(o.tune.timeout_ms, cfg.ai_timeout_s * 1000L);
+    assert_int_equal(o.tune.max_response, (size_t)cfg.ai_max_response);
     assert_int_equal(ai_open_opts(&o, &ai, &err), KR_OK);
     ai_close(ai);
+    o.tune.max_response = 0; /* no reply size cap of its own */
+    assert_int_equal(ai_open_opts(&o, &ai, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    assert_null(ai);
     config_set(&cfg, "GEMINI_MODEL", "", NULL);
     assert_int_equal(ai_open(&cfg, &ai, &err), KR_EINVAL);
     assert_string_equal(err.slug, "bad_option");

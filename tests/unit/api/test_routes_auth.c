@@ -53,7 +53,9 @@ static long call(const char *method, const char *url, const char *header)
 
 static void test_every_route_needs_a_key(void **state)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0", .api_keys = KEY};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.api_keys = KEY;
     struct app app = {0};
     struct http_server *s = NULL;
     struct kr_err err = {0};

@@ -16,6 +16,7 @@
 #include "catalog/catalog.h"
 #include "sheet/sheet.h"
 #include "core/config.h"
+#include "core/pool.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -28,6 +29,7 @@ struct pt {
     struct store *store;
     struct catalog *cat;
     struct jobs *jobs;
+    struct pool *pool;
     int saves, reads;
 };
 
@@ -85,8 +87,8 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     o.io = (struct catalog_io){t, pt_read, pt_save};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
     config_release(&cfg); /* catalog_open copies what it keeps */
-    assert_int_equal(jobs_open(NULL, 3, &t->jobs, &err), KR_OK);
-    jobs_on_thread_exit(t->jobs, image_thread_cleanup);
+    assert_int_equal(pool_create(3, image_thread_cleanup, &t->pool, &err), KR_OK);
+    assert_int_equal(jobs_open(NULL, t->pool, 3, &t->jobs, &err), KR_OK);
     assert_int_equal(catalog_register_jobs(t->cat, t->jobs, &err), KR_OK);
     assert_int_equal(jobs_start(t->jobs, &err), KR_OK);
 }
@@ -94,6 +96,7 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
 static void pt_close(struct pt *t)
 {
     jobs_close(t->jobs);
+    pool_destroy(t->pool);
     catalog_close(t->cat);
     store_close(t->store);
     ai_close(t->ai);

@@ -174,15 +174,16 @@ struct fx {
     char base[64];
 };
 
-/* Start the test server; opts may be NULL (no keys, default limits). */
+/* Start the test server; opts may be NULL (tu_http_opts: no keys, the
+ * config table's limits, a 10 s idle timeout). */
 static inline void fx_start(struct fx *f, const struct http_server_opts *opts)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0", .conn_timeout_s = 10};
+    struct http_server_opts o;
     struct kr_err err = {0};
+    tu_http_opts(&o);
+    o.conn_timeout_s = 10;
     if (opts)
         o = *opts;
-    if (!o.listen)
-        o.listen = "127.0.0.1:0";
     log_set_level(LOG_WARN);
     enum kr_code rc = http_server_start(&o, fx_routes, sizeof fx_routes / sizeof fx_routes[0], NULL,
                                         &f->srv, &err);

@@ -136,7 +136,9 @@ static void test_raw_body(void **state)
 
 static void test_limit_by_content_length(void **state)
 {
-    struct http_server_opts o = {.limits = {.max_body = 1000}};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.limits.max_body = 1000;
     struct fx f;
     struct tu_resp r;
     char url[256];
@@ -255,7 +257,9 @@ static long post_chunked(const char *url, size_t total, struct buf *body)
 
 static void test_limit_chunked(void **state)
 {
-    struct http_server_opts o = {.limits = {.max_body = 10000}};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.limits.max_body = 10000;
     struct fx f;
     char url[256];
     struct buf b;
@@ -289,7 +293,10 @@ static void test_limit_chunked(void **state)
 
 static void test_form_limits(void **state)
 {
-    struct http_server_opts o = {.limits = {.max_fields = 3, .max_field_len = 10}};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.limits.max_fields = 3;
+    o.limits.max_field_len = 10;
     struct fx f;
     struct tu_resp r;
     char url[256];
@@ -359,7 +366,10 @@ static void post_json(struct fx *f, const char *body, long status, const char *c
 
 static void test_json_limits(void **state)
 {
-    struct http_server_opts o = {.limits = {.max_json = 100, .max_json_depth = 4}};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.limits.max_json = 100;
+    o.limits.max_json_depth = 4;
     struct fx f;
     struct tu_resp r;
     char url[256], big[200];

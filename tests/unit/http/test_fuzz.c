@@ -170,7 +170,10 @@ static size_t mutated_upload(char *out, size_t cap, unsigned *seed)
 
 static void test_mutated_multipart(void **state)
 {
-    struct http_server_opts o = {.limits = {.max_fields = 4, .max_field_len = 64}};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.limits.max_fields = 4;
+    o.limits.max_field_len = 64;
     struct fx f;
     unsigned seed = 42;
     int port, seen[6] = {0};

@@ -68,7 +68,8 @@ static void test_stop_with_request_in_flight(void **state)
 
 static void test_listen(void **state)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct http_server_opts o;
+    tu_http_opts(&o);
     struct http_server *a = NULL, *b = NULL;
     struct kr_err err = {0};
     char addr[64];
@@ -127,7 +128,9 @@ static void test_start_stop_cycles(void **state)
 
 static void test_ipv6_and_wildcard(void **state)
 {
-    struct http_server_opts o = {.listen = "[::1]:0"};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.listen = "[::1]:0";
     struct http_server *s = NULL;
     struct kr_err err = {0};
     struct tu_resp r;
@@ -157,7 +160,8 @@ static void test_ipv6_and_wildcard(void **state)
 
 static void test_bad_route_tables(void **state)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct http_server_opts o;
+    tu_http_opts(&o);
     struct http_server *s = NULL;
     struct kr_err err = {0};
     const struct http_route bad[][1] = {
@@ -184,7 +188,11 @@ static void test_bad_route_tables(void **state)
 
 static enum kr_code check(const char *listen, const char *keys, int allow, struct kr_err *err)
 {
-    struct http_server_opts o = {.listen = listen, .api_keys = keys, .allow_no_auth = allow};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.listen = listen;
+    o.api_keys = keys;
+    o.allow_no_auth = allow;
     return http_server_check(&o, err);
 }
 
@@ -222,7 +230,8 @@ static void test_auth_settings(void **state)
 
 static void test_trusted_proxy_settings(void **state)
 {
-    struct http_server_opts o = {.listen = "127.0.0.1:0"};
+    struct http_server_opts o;
+    tu_http_opts(&o);
     struct kr_err err = {0};
     const char *ok[] = {"", "10.0.0.0/8", "192.0.2.7, fd00::/8", "::1/128,127.0.0.1/32"};
     const char *bad[] = {"10.0.0.0/33", "example.com", "10.0.0.0/", "::/129", "1.2.3.4/x"};
@@ -238,6 +247,31 @@ static void test_trusted_proxy_settings(void **state)
     }
 }
 
+/* No defaults below the config table: a missing number is refused, by the
+ * check and by start, before anything listens. */
+static void test_numbers_required(void **state)
+{
+    struct http_server_opts o;
+    struct http_server *s = NULL;
+    struct kr_err err = {0};
+    (void)state;
+    for (int i = 0; i < 10; i++) {
+        tu_http_opts(&o);
+        assert_int_equal(http_server_check(&o, &err), KR_OK);
+        int *n[] = {&o.conn_timeout_s, &o.head_timeout_s, &o.body_timeout_s, &o.max_conns_per_ip,
+                    &o.retry_after_s, &o.limits.max_json_depth, &o.limits.max_fields};
+        size_t *z[] = {&o.limits.max_body, &o.limits.max_json, &o.limits.max_field_len};
+        if (i < 7)
+            *n[i] = 0;
+        else
+            *z[i - 7] = 0;
+        assert_int_equal(http_server_check(&o, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "bad_option");
+        assert_int_equal(http_server_start(&o, fx_routes, 1, NULL, &s, &err), KR_EINVAL);
+        assert_null(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_bad_route_tables),
         cmocka_unit_test(test_auth_settings),
         cmocka_unit_test(test_trusted_proxy_settings),
+        cmocka_unit_test(test_numbers_required),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,7 +147,10 @@ static void test_not_found_and_method(void **state)
 
 static void test_auth(void **state)
 {
-    struct http_server_opts o = {.api_keys = " key-one-16-chars , secret-two-16-ch,", .conn_timeout_s = 10};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.api_keys = " key-one-16-chars , secret-two-16-ch,";
+    o.conn_timeout_s = 10;
     struct fx f;
     struct tu_resp r;
     char url[256];
@@ -280,8 +283,10 @@ static void test_etag_and_headers(void **state)
 
 static void test_cors(void **state)
 {
-    struct http_server_opts o = {.cors_origins = "https://shop.example, http://localhost:3000",
-                                 .api_keys = "key-one-16-chars"};
+    struct http_server_opts o;
+    tu_http_opts(&o);
+    o.cors_origins = "https://shop.example, http://localhost:3000";
+    o.api_keys = "key-one-16-chars";
     struct fx f;
     struct tu_resp r;
     char url[256], v[128];

@@ -1,5 +1,6 @@
 /*
- * test_jobs.c - the job runner: the concurrency bound, failure isolation,
+ * test_jobs.c - the job runner: items run on the given worker pool (and a
+ * task still queued there at shutdown stays pending), the concurrency bound, failure isolation,
  * round-robin between jobs, waiting, persistence across a restart, resuming
  * after a kill -9 without redoing finished items, unknown kinds, and the
  * admission bound on active jobs (per owner, given back when a job ends or a
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/admit.h"
+#include "core/pool.h"
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -28,6 +30,7 @@
 static struct {
     atomic_int inflight, max_inflight, finishes, finish_mismatch;
     atomic_int calls[MAX_ITEMS];
+    pthread_t tid[MAX_ITEMS]; /* the thread item i ran on */
     int sleep_ms;
     atomic_int hold;      /* items wait while set */
     int fail_every;       /* item i fails when fail_every && i % fail_every == fail_every - 1 */
@@ -66,8 +69,10 @@ static enum kr_code run_item(void *ctx, const struct jobs_work_item *w, json_t *
     while ((max = atomic_load(&T.max_inflight)) < now &&
            !atomic_compare_exchange_weak(&T.max_inflight, &max, now))
         ;
-    if (index < MAX_ITEMS)
+    if (index < MAX_ITEMS) {
         atomic_fetch_add(&T.calls[index], 1);
+        T.tid[index] = pthread_self();
+    }
     sleep_ms(T.sleep_ms);
     while (atomic_load(&T.hold))
         sleep_ms(2);
@@ -130,11 +135,29 @@ static long long sum_squares(int n, int fail_every)
     return s;
 }
 
+/* jobs on a pool of their own, as the app gives them the process's one:
+ * 8 threads, more than any test lets jobs use, so the jobs' own bound shows. */
+static struct pool *P;
+
+static enum kr_code tj_open(struct store *s, int max_running, struct jobs **j, struct kr_err *err)
+{
+    assert_null(P);
+    assert_int_equal(pool_create(8, NULL, &P, err), KR_OK);
+    return jobs_open(s, P, max_running, j, err);
+}
+
+static void tj_close(struct jobs *j)
+{
+    jobs_close(j);
+    pool_destroy(P);
+    P = NULL;
+}
+
 static struct jobs *open_jobs(struct store *s, int workers)
 {
     struct jobs *j = NULL;
     struct kr_err err = {0};
-    assert_int_equal(jobs_open(s, workers, &j, &err), KR_OK);
+    assert_int_equal(tj_open(s, workers, &j, &err), KR_OK);
     assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
     assert_int_equal(jobs_start(j, &err), KR_OK);
     return j;
@@ -179,7 +202,7 @@ static void test_concurrency_bound(void **state)
     assert_int_equal(atomic_load(&T.finishes), 1);
     assert_int_equal(atomic_load(&T.finish_mismatch), 0);
     assert_int_equal(result_sum(j, id), sum_squares(12, 0));
-    jobs_close(j);
+    tj_close(j);
 }
 
 static void test_failure_isolation(void **state)
@@ -225,7 +248,7 @@ static void test_failure_isolation(void **state)
         assert_string_equal(T.finish_slug[i], bad ? "ai_request_failed" : "");
     }
     json_decref(st);
-    jobs_close(j);
+    tj_close(j);
 }
 
 static void test_all_failed_fails_job(void **state)
@@ -253,7 +276,7 @@ static void test_all_failed_fails_job(void **state)
     assert_int_not_equal(jobs_result(j, id, &r, &err), KR_OK);
     assert_null(r);
     json_decref(st);
-    jobs_close(j);
+    tj_close(j);
 }
 
 static void test_round_robin_and_wait(void **state)
@@ -279,7 +302,7 @@ static void test_round_robin_and_wait(void **state)
     assert_int_equal(jobs_wait(j, big, 10, &err), KR_ETIMEOUT);
     assert_int_equal(jobs_wait(j, big, -1, &err), KR_OK);
     assert_int_equal(result_sum(j, big), sum_squares(30, 0));
-    jobs_close(j);
+    tj_close(j);
 }
 
 static void test_bad_input(void **state)
@@ -307,7 +330,7 @@ static void test_bad_input(void **state)
     assert_null(st);
     json_decref(empty);
     json_decref(obj);
-    jobs_close(j);
+    tj_close(j);
 }
 
 /* ---- with a store ---- */
@@ -338,7 +361,7 @@ static void test_persisted_status_after_restart(void **state)
     j = open_jobs(s, 2);
     submit(j, 6, id);
     assert_int_equal(jobs_wait(j, id, 10000, &err), KR_OK);
-    jobs_close(j);
+    tj_close(j);
     store_close(s);
 
     s = open_store(dir);
@@ -361,7 +384,7 @@ static void test_persisted_status_after_restart(void **state)
     assert_int_equal(oc.code, KR_OK);
     assert_int_equal(oc.items_code, KR_EUPSTREAM);
     json_decref(st);
-    jobs_close(j);
+    tj_close(j);
     store_close(s);
     tu_rmrf(dir);
 }
@@ -447,7 +470,7 @@ static void test_resume_after_kill(void **state)
     assert_int_equal(jobs_status(j, id, &st, &err), KR_OK);
     assert_int_equal(json_integer_value(json_object_get(st, "succeeded")), 20);
     json_decref(st);
-    jobs_close(j);
+    tj_close(j);
     store_close(s);
     tu_rmrf(dir);
 }
@@ -467,7 +490,7 @@ static void test_graceful_close_resumes(void **state)
     j = open_jobs(s, 2);
     submit(j, 12, id);
     sleep_ms(80);
-    jobs_close(j); /* in-flight items finish, the rest stay pending */
+    tj_close(j); /* in-flight items finish, the rest stay pending */
     n = finished_items(s, id, before);
     assert_true(n >= 2 && n < 12);
 
@@ -477,7 +500,7 @@ static void test_graceful_close_resumes(void **state)
     for (int i = 0; i < 12; i++)
         assert_int_equal(atomic_load(&T.calls[i]), before[i] ? 0 : 1);
     assert_int_equal(result_sum(j, id), sum_squares(12, 0));
-    jobs_close(j);
+    tj_close(j);
     store_close(s);
     tu_rmrf(dir);
 }
@@ -496,14 +519,13 @@ static void test_unknown_kind_on_resume(void **state)
     tu_tmpdir(dir, sizeof dir);
     s = open_store(dir);
     /* submitted but never started: stays queued in the store */
-    assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK);
+    assert_int_equal(tj_open(s, 1, &j, &err), KR_OK);
     assert_int_equal(jobs_register(j, &ghost_kind, &err), KR_OK);
-    assert_int_equal(
-        jobs_submit(j, &(struct jobs_submit_req){NULL, "ghost", NULL, items}, id, &err), KR_OK);
-    jobs_close(j);
-    assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK); /* not started: no workers */
+    assert_int_equal(jobs_submit(j, &(struct jobs_submit_req){NULL, "ghost", NULL, items}, id, &err), KR_OK);
+    tj_close(j);
+    assert_int_equal(tj_open(s, 1, &j, &err), KR_OK); /* not started: no workers */
     assert_int_equal(jobs_wait(j, id, 0, &err), KR_ETIMEOUT);
-    jobs_close(j);
+    tj_close(j);
 
     reset(0, 0);
     j = open_jobs(s, 1); /* "ghost" is not registered any more */
@@ -515,7 +537,7 @@ static void test_unknown_kind_on_resume(void **state)
     assert_int_equal(atomic_load(&T.calls[0]), 0);
     json_decref(st);
     json_decref(items);
-    jobs_close(j);
+    tj_close(j);
     store_close(s);
     tu_rmrf(dir);
 }
@@ -544,7 +566,7 @@ static void test_admission(void **state)
     tu_tmpdir(dir, sizeof dir);
     s = open_store(dir);
     assert_int_equal(admit_open(&ao, &a, &err), KR_OK);
-    assert_int_equal(jobs_open(s, 1, &j, &err), KR_OK); /* not started: jobs stay queued */
+    assert_int_equal(tj_open(s, 1, &j, &err), KR_OK); /* not started: jobs stay queued */
     jobs_set_admission(j, a);
     assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
     submit_as(j, "key:a", ida);
@@ -559,14 +581,14 @@ static void test_admission(void **state)
     submit_as(j, "key:b", idb);
     assert_int_equal(jobs_reserve(j, "key:c", &err), KR_ERATELIMIT);
     assert_string_equal(err.slug, "busy");
-    jobs_close(j);
+    tj_close(j);
     admit_close(a);
 
     /* after a restart the resumed jobs hold their owners' slots until they end */
     reset(0, 0);
     atomic_store(&T.hold, 1);
     assert_int_equal(admit_open(&ao, &a, &err), KR_OK);
-    assert_int_equal(jobs_open(s, 2, &j, &err), KR_OK);
+    assert_int_equal(tj_open(s, 2, &j, &err), KR_OK);
     jobs_set_admission(j, a);
     assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
     assert_int_equal(jobs_start(j, &err), KR_OK);
@@ -579,8 +601,90 @@ static void test_admission(void **state)
     assert_int_equal(jobs_reserve(j, "key:a", &err), KR_OK);
     jobs_unreserve(j, "key:a");
     json_decref(items);
-    jobs_close(j);
+    tj_close(j);
     admit_close(a);
+    store_close(s);
+    tu_rmrf(dir);
+}
+
+/* A pool task that holds its thread until `hold_pool` is cleared, and says
+ * which thread that is. */
+static atomic_int hold_pool;
+static pthread_t pool_tid;
+
+static void hold_thread(void *arg)
+{
+    (void)arg;
+    pool_tid = pthread_self();
+    while (atomic_load(&hold_pool))
+        sleep_ms(2);
+}
+
+static void test_items_run_on_the_pool(void **state)
+{
+    char id[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    struct pool *pool;
+    struct pool_group g;
+    struct pool_task t;
+    struct jobs *j;
+    (void)state;
+
+    reset(1, 0);
+    assert_int_equal(pool_create(1, NULL, &pool, &err), KR_OK);
+    pool_group_init(&g, pool);
+    pool_submit(&g, &t, hold_thread, NULL); /* not held: it only names the thread */
+    pool_group_wait(&g);
+    assert_int_equal(jobs_open(NULL, pool, 4, &j, &err), KR_OK);
+    assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
+    assert_int_equal(jobs_start(j, &err), KR_OK);
+    submit(j, 6, id);
+    assert_int_equal(jobs_wait(j, id, 10000, &err), KR_OK);
+    /* every item on the pool's one thread, so one at a time despite max_running 4 */
+    for (int i = 0; i < 6; i++)
+        assert_true(pthread_equal(T.tid[i], pool_tid));
+    assert_int_equal(atomic_load(&T.max_inflight), 1);
+    assert_int_equal(result_sum(j, id), sum_squares(6, 0));
+    jobs_close(j);
+    pool_destroy(pool);
+}
+
+static void test_stop_leaves_queued_items(void **state)
+{
+    char dir[512], id[JOBS_ID_LEN];
+    struct kr_err err = {0};
+    struct pool *pool;
+    struct pool_group g;
+    struct pool_task t;
+    struct store *s;
+    struct jobs *j;
+    (void)state;
+
+    tu_tmpdir(dir, sizeof dir);
+    s = open_store(dir);
+    reset(0, 0);
+    assert_int_equal(pool_create(1, NULL, &pool, &err), KR_OK);
+    atomic_store(&hold_pool, 1);
+    pool_group_init(&g, pool);
+    pool_submit(&g, &t, hold_thread, NULL); /* the pool's thread is busy */
+    assert_int_equal(jobs_open(s, pool, 2, &j, &err), KR_OK);
+    assert_int_equal(jobs_register(j, &square_kind, &err), KR_OK);
+    assert_int_equal(jobs_start(j, &err), KR_OK);
+    submit(j, 4, id); /* two items queued on the pool behind the busy thread */
+    jobs_stop(j);
+    atomic_store(&hold_pool, 0);
+    pool_group_wait(&g);
+    jobs_close(j); /* the queued tasks ran after the stop: they give their items back */
+    pool_destroy(pool);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(atomic_load(&T.calls[i]), 0);
+
+    j = open_jobs(s, 2); /* resumed: every item runs, once */
+    assert_int_equal(jobs_wait(j, id, 10000, &err), KR_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(atomic_load(&T.calls[i]), 1);
+    assert_int_equal(result_sum(j, id), sum_squares(4, 0));
+    tj_close(j);
     store_close(s);
     tu_rmrf(dir);
 }
@@ -588,6 +692,8 @@ static void test_admission(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_items_run_on_the_pool),
+        cmocka_unit_test(test_stop_leaves_queued_items),
         cmocka_unit_test(test_concurrency_bound),
         cmocka_unit_test(test_failure_isolation),
         cmocka_unit_test(test_all_failed_fails_job),

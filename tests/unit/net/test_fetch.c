@@ -30,6 +30,15 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Explicit options, as net_fetch_opts_from_config gives them. */
+static struct net_fetch_opts opts(int allow_private)
+{
+    return (struct net_fetch_opts){.max_bytes = 1 << 20,
+                                   .timeout_ms = 5000,
+                                   .max_redirects = 3,
+                                   .allow_private = allow_private};
+}
+
 static enum kr_code fetch(const char *path, int allow, int max_redirects, struct buf *out,
                           struct kr_err *err)
 {
@@ -49,12 +58,12 @@ static void test_loopback_refused_then_allowed(void **state)
     char ct[64] = "";
     char url[256];
     struct fake_reply img = {200, "JPEGDATA", 0, "image/jpeg", NULL, 0};
-    struct net_fetch_opts o = {.allow_private = 1};
+    struct net_fetch_opts o = opts(1);
     size_t before = fake_ai_count(srv);
     (void)state;
 
     buf_init(&out, 0);
-    assert_int_equal(fetch("/a.jpg", 0, 0, &out, &err), KR_EINVAL);
+    assert_int_equal(fetch("/a.jpg", 0, 3, &out, &err), KR_EINVAL);
     assert_string_equal(err.slug, "url_refused");
     assert_non_null(strstr(err.msg, "127.0.0.1"));
     assert_int_equal(fake_ai_count(srv), before); /* never connected */
@@ -72,17 +81,18 @@ static void test_name_resolving_to_loopback_refused(void **state)
 {
     struct buf out;
     struct kr_err err = {0};
+    const struct net_fetch_opts def = opts(0);
     char url[256];
     (void)state;
     buf_init(&out, 0);
     /* "localhost" and numeric spellings of 127.0.0.1 are judged by address */
     snprintf(url, sizeof url, "http://localhost:%d/x", fake_ai_port(srv));
-    assert_int_equal(net_fetch(url, NULL, &out, NULL, 0, &err), KR_EINVAL);
+    assert_int_equal(net_fetch(url, &def, &out, NULL, 0, &err), KR_EINVAL);
     assert_string_equal(err.slug, "url_refused");
     snprintf(url, sizeof url, "http://2130706433:%d/x", fake_ai_port(srv));
-    assert_int_equal(net_fetch(url, NULL, &out, NULL, 0, &err), KR_EINVAL);
+    assert_int_equal(net_fetch(url, &def, &out, NULL, 0, &err), KR_EINVAL);
     snprintf(url, sizeof url, "http://[::ffff:127.0.0.1]:%d/x", fake_ai_port(srv));
-    assert_int_equal(net_fetch(url, NULL, &out, NULL, 0, &err), KR_EINVAL);
+    assert_int_equal(net_fetch(url, &def, &out, NULL, 0, &err), KR_EINVAL);
     buf_release(&out);
 }
 
@@ -127,6 +137,7 @@ static void test_url_forms_never_connect(void **state)
     };
     struct buf out;
     struct kr_err err = {0};
+    const struct net_fetch_opts def = opts(0);
     size_t before = fake_ai_count(srv);
     char url[256];
     (void)state;
@@ -135,7 +146,7 @@ static void test_url_forms_never_connect(void **state)
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         snprintf(url, sizeof url, forms[i], fake_ai_port(srv));
         kr_err_clear(&err);
-        if (net_fetch(url, NULL, &out, NULL, 0, &err) == KR_OK)
+        if (net_fetch(url, &def, &out, NULL, 0, &err) == KR_OK)
             fail_msg("fetched %s", url);
         assert_int_equal(fake_ai_count(srv), before);
     }
@@ -146,7 +157,7 @@ static void test_schemes_refused(void **state)
 {
     struct buf out;
     struct kr_err err = {0};
-    struct net_fetch_opts o = {.allow_private = 1};
+    struct net_fetch_opts o = opts(1);
     const char *bad[] = {"ftp://127.0.0.1/x",
                          "file:///etc/passwd",
                          "gopher://127.0.0.1/",
@@ -162,6 +173,16 @@ static void test_schemes_refused(void **state)
         assert_string_equal(err.slug, "url_refused");
     }
     assert_int_equal(net_fetch(NULL, &o, &out, NULL, 0, &err), KR_EINVAL);
+    /* no defaults here: options are required, each of them */
+    assert_int_equal(net_fetch("http://127.0.0.1/x", NULL, &out, NULL, 0, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    o.timeout_ms = 0;
+    assert_int_equal(net_fetch("http://127.0.0.1/x", &o, &out, NULL, 0, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    o = opts(1);
+    o.max_bytes = 0;
+    assert_int_equal(net_fetch("http://127.0.0.1/x", &o, &out, NULL, 0, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
     buf_release(&out);
 }
 
@@ -175,7 +196,7 @@ static void test_oversize_refused(void **state)
     big[10000] = 0;
     buf_init(&out, 0);
     fake_ai_push(srv, 200, big);
-    assert_int_equal(fetch("/big", 1, 0, &out, &err), KR_ELIMIT);
+    assert_int_equal(fetch("/big", 1, 3, &out, &err), KR_ELIMIT);
     assert_int_equal(out.len, 0);
     free(big);
     buf_release(&out);
@@ -197,13 +218,13 @@ static void test_redirects(void **state)
     fake_ai_push_reply(srv, &hop);
     fake_ai_push_reply(srv, &ok);
     before = fake_ai_count(srv);
-    assert_int_equal(fetch("/start", 1, 0, &out, &err), KR_OK);
+    assert_int_equal(fetch("/start", 1, 3, &out, &err), KR_OK);
     assert_memory_equal(out.data, "FINAL", 5);
     assert_string_equal(fake_ai_request(srv, before + 1)->url, "/final.png");
 
     /* a redirect to a refused scheme is re-checked */
     fake_ai_push_reply(srv, &to_file);
-    assert_int_equal(fetch("/r", 1, 0, &out, &err), KR_EINVAL);
+    assert_int_equal(fetch("/r", 1, 3, &out, &err), KR_EINVAL);
     assert_string_equal(err.slug, "url_refused");
 
     /* more than 3 hops */
@@ -212,7 +233,7 @@ static void test_redirects(void **state)
     for (int i = 0; i < 4; i++)
         fake_ai_push_reply(srv, &loop);
     before = fake_ai_count(srv);
-    assert_int_equal(fetch("/loop", 1, 0, &out, &err), KR_EUPSTREAM);
+    assert_int_equal(fetch("/loop", 1, 3, &out, &err), KR_EUPSTREAM);
     assert_int_equal(fake_ai_count(srv) - before, 4);
     assert_int_equal(fake_ai_pending(srv), 0);
     buf_release(&out);
@@ -225,7 +246,7 @@ static void test_non_2xx(void **state)
     (void)state;
     buf_init(&out, 0);
     fake_ai_push(srv, 404, "nope");
-    assert_int_equal(fetch("/missing", 1, 0, &out, &err), KR_EUPSTREAM);
+    assert_int_equal(fetch("/missing", 1, 3, &out, &err), KR_EUPSTREAM);
     assert_string_equal(err.slug, "fetch_failed");
     buf_release(&out);
 }
@@ -260,19 +281,19 @@ static void test_address_classes(void **state)
                            "::ffff:127.0.0.1",
                            "64:ff9b::7f00:1",
                            "2002:7f00:1::1",
-                           "::ffff:0:7f00:1",      /* IPv4-translated (SIIT) */
+                           "::ffff:0:7f00:1", /* IPv4-translated (SIIT) */
                            "::ffff:0:a00:1",
-                           "::ffff:0:808:808",     /* translated: never a real peer */
-                           "64:ff9b:1::7f00:1",    /* local-use NAT64 */
+                           "::ffff:0:808:808",  /* translated: never a real peer */
+                           "64:ff9b:1::7f00:1", /* local-use NAT64 */
                            "64:ff9b:1:2::808:808",
-                           "2001:0:4136:e378::1",  /* Teredo */
+                           "2001:0:4136:e378::1", /* Teredo */
                            "2001::1",
-                           "100::1",               /* discard-only */
-                           "2001:2::1",            /* benchmarking */
-                           "2001:10::1",           /* ORCHID */
+                           "100::1",     /* discard-only */
+                           "2001:2::1",  /* benchmarking */
+                           "2001:10::1", /* ORCHID */
                            NULL};
     const char *pub6s[] = {"2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808",
-                           "2001:4860:4860::8888", "2001:200::1", NULL};
+                           "2001:4860:4860::8888", "2001:200::1",    NULL};
     (void)state;
     for (int i = 0; priv4[i]; i++)
         assert_false(pub4(priv4[i]));

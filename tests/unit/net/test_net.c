@@ -36,7 +36,12 @@ static void test_post_json(void **state)
     char url[256];
     const char *hdrs[] = {"Content-Type: application/json", "x-goog-api-key: k1", NULL};
     const char *body = "{\"a\":1}";
-    struct net_request req = {.url = url, .headers = hdrs, .body = body, .body_len = strlen(body)};
+    struct net_request req = {.url = url,
+                              .headers = hdrs,
+                              .body = body,
+                              .body_len = strlen(body),
+                              .timeout_ms = 5000,
+                              .max_response = 1 << 20};
     struct net_response r;
     struct kr_err err = {0};
     struct fake_reply rep = {
@@ -66,7 +71,7 @@ static void test_post_json(void **state)
 static void test_status_is_not_error_and_get(void **state)
 {
     char url[256];
-    struct net_request req = {.url = url};
+    struct net_request req = {.url = url, .timeout_ms = 5000, .max_response = 1 << 20};
     struct net_response r;
     struct kr_err err = {0};
     size_t before = fake_ai_count(srv);
@@ -91,7 +96,8 @@ static void test_multipart(void **state)
         {"image[]", "a.png", "image/png", png, sizeof png},
         {"image[]", "b.jpg", "image/jpeg", "JPEG", 4},
     };
-    struct net_request req = {.url = url, .parts = parts, .nparts = 3};
+    struct net_request req = {
+        .url = url, .parts = parts, .nparts = 3, .timeout_ms = 5000, .max_response = 1 << 20};
     struct net_response r;
     struct kr_err err = {0};
     size_t before = fake_ai_count(srv);
@@ -119,7 +125,7 @@ static void test_response_cap(void **state)
 {
     char url[256];
     char *big = malloc(100001);
-    struct net_request req = {.url = url, .max_response = 1000};
+    struct net_request req = {.url = url, .max_response = 1000, .timeout_ms = 5000};
     struct net_response r;
     struct kr_err err = {0};
     (void)state;
@@ -139,7 +145,7 @@ static void test_response_cap(void **state)
 static void test_timeout(void **state)
 {
     char url[256];
-    struct net_request req = {.url = url, .timeout_ms = 300};
+    struct net_request req = {.url = url, .timeout_ms = 300, .max_response = 1 << 20};
     struct net_response r;
     struct kr_err err = {0};
     struct fake_reply slow = {200, "{}", 0, NULL, NULL, 1500};
@@ -165,10 +171,17 @@ static void test_bad_urls(void **state)
         assert_int_equal(net_perform(&req, &r, &err), KR_EINVAL);
     }
     assert_true(net_url_ok("https://example.com/a.jpg"));
+    /* no defaults here: a request without a timeout or a size cap is refused */
+    struct net_request none = {.url = "http://127.0.0.1:1/", .max_response = 1 << 20};
+    assert_int_equal(net_perform(&none, &r, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    none = (struct net_request){.url = "http://127.0.0.1:1/", .timeout_ms = 1000};
+    assert_int_equal(net_perform(&none, &r, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
     /* nothing listening: a transport error, not a crash */
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", tu_free_port());
-    struct net_request req = {.url = url, .timeout_ms = 2000};
+    struct net_request req = {.url = url, .timeout_ms = 2000, .max_response = 1 << 20};
     assert_int_equal(net_perform(&req, &r, &err), KR_EUPSTREAM);
     net_response_release(&r);
 }

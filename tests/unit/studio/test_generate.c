@@ -30,7 +30,7 @@ static int setup(void **state)
     tu_tmpdir(f->dir, sizeof f->dir);
     if (studio_store_dir_open(f->dir, &f->st, &err))
         return -1;
-    if (config_load(&f->cfg, &err) || studio_pool_create(&f->cfg, &f->pool, &err))
+    if (config_load(&f->cfg, &err) || pool_create(f->cfg.studio_workers, image_thread_cleanup, &f->pool, &err))
         return -1;
     studio_env_from_config(&f->cfg, NULL, f->pool, &f->env);
     *state = f;
