@@ -122,6 +122,39 @@ const struct ai_field *ai__default_copy_fields(enum ai_copy_kind kind, size_t *n
 enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
                              struct kr_err *err);
 
+/* What the offline copy knows about a piece, gathered from the attributes
+ * (whatever their column names) and the seller profile. Lower case words,
+ * "" when unknown. */
+struct ai__facts {
+    char type[64];       /* product type: "earrings" */
+    char shape[64];      /* silhouette / sub-type as a noun phrase: "hoop earrings" */
+    char colour[64];     /* overall colour */
+    char metal[64];      /* metal tone */
+    char stone[64];      /* stone colour */
+    char gem[64];        /* named stone kind ("kundan", "american diamond") */
+    char material[64];   /* base material */
+    char plating[64];    /* plating */
+    char occasion[64];   /* first occasion */
+    char style[64];      /* collection / style: "ethnic" */
+    char closure[64];    /* clasp / back / closure */
+    char size[96];       /* "about 32 x 18 mm" or "" */
+    char weight[48];     /* "about 6 g" or "" */
+    char brand[64];      /* seller profile */
+    const char *care, *packaging, *warranty; /* seller profile, borrowed; may be NULL */
+    int pearls;          /* 1 when the attributes name pearls */
+    int pair;            /* 1 pair, 0 single, -1 unknown */
+    int women;           /* audience is women (default for these types) */
+};
+/* offline_words.c: the sentences, from facts. Each writes into out (size n). */
+void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
+/* Bullet i (0..4): design; material and finish; size and weight; occasion
+ * and styling; care, packaging and warranty. */
+void ai__words_bullet(const struct ai__facts *f, int i, char *out, size_t n);
+void ai__words_description(const struct ai__facts *f, char *out, size_t n);
+void ai__words_features(const struct ai__facts *f, char *out, size_t n);
+/* Search terms (at most max) that share no word with title; new array. */
+json_t *ai__words_keywords(const struct ai__facts *f, const char *title, size_t max);
+
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);
 /* Decodes standard base64 (whitespace ignored); NULL if malformed. */

@@ -146,8 +146,8 @@ static void test_offline_copy(void **state)
     assert_non_null(strstr(title, "Alya"));
     assert_non_null(strstr(title, "Gold"));
     assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "red stones"));
-    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "Party"));
-    assert_true(json_array_size(json_object_get(out, "bullets")) >= 2);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "party"));
+    assert_int_equal(json_array_size(json_object_get(out, "bullets")), 5);
     assert_null(json_object_get(out, "hsn_code")); /* nothing to say: left out */
     json_decref(out);
 
@@ -170,6 +170,82 @@ static void test_offline_copy(void **state)
 
     struct ai_copy_req empty = {.kind = AI_COPY_REWRITE, .previous = ""};
     assert_int_equal(ai_copy(ai, &empty, &out, &err), KR_EINVAL);
+    json_decref(attrs);
+    json_decref(profile);
+    ai_close(ai);
+}
+
+/* Count sentence ends ('.', '!', '?' followed by a space or the end). */
+static int sentences(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += strchr(".!?", *s) && (s[1] == ' ' || !s[1]);
+    return n;
+}
+
+/* Issue 12: the copy of a sheet's columns follows the rules: five distinct
+ * bullets, none the title, no column names in the text, 2-4 sentences of
+ * description, search terms that do not repeat the title's words. */
+static void test_offline_listing_rules(void **state)
+{
+    struct ai *ai = offline();
+    json_t *attrs =
+        json_pack("{s:s,s:s,s:s,s:[s],s:s}", "item_type_name", "Hoop Earrings", "color_name",
+                  "Gold", "stone_color", "Red", "occasion_type1", "Festive", "Pearl Grade", "NA");
+    json_t *profile =
+        json_pack("{s:s,s:s}", "brand", "Alya Jewels", "packaging", "Ships in a gift box.");
+    struct ai_field lf[] = {
+        {"item_name", NULL, NULL, 0, 200, 0},
+        {"bullet_point1", NULL, NULL, 0, 500, 0},
+        {"bullet_point2", NULL, NULL, 0, 500, 0},
+        {"bullet_point3", NULL, NULL, 0, 500, 0},
+        {"bullet_point4", NULL, NULL, 0, 500, 0},
+        {"bullet_point5", NULL, NULL, 0, 500, 0},
+        {"product_description", NULL, NULL, 0, 2000, 0},
+        {"generic_keywords", NULL, NULL, 0, 199, 1},
+    };
+    struct ai_copy_req req = {.kind = AI_COPY_LISTING,
+                              .product_type = "earrings",
+                              .marketplace = "amazon",
+                              .attributes = attrs,
+                              .profile = profile,
+                              .fields = lf,
+                              .nfields = 8};
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    const char *title = json_string_value(json_object_get(out, "item_name"));
+    assert_string_equal(title, "Alya Jewels Gold-Tone Hoop Earrings With Red Stones For Women");
+    for (int i = 1; i <= 5; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "bullet_point%d", i);
+        const char *b = json_string_value(json_object_get(out, k));
+        assert_non_null(b);
+        assert_string_not_equal(b, title);
+        assert_null(strstr(b, "item_type_name"));
+        assert_null(strstr(b, "Pearl"));
+        for (int j = 1; j < i; j++) {
+            snprintf(k, sizeof k, "bullet_point%d", j);
+            assert_string_not_equal(b, json_string_value(json_object_get(out, k)));
+        }
+    }
+    assert_non_null(strstr(json_string_value(json_object_get(out, "bullet_point5")), "gift box"));
+    const char *d = json_string_value(json_object_get(out, "product_description"));
+    assert_true(sentences(d) >= 2 && sentences(d) <= 4);
+    assert_null(strstr(d, ":"));
+    json_t *kw = json_object_get(out, "generic_keywords");
+    assert_true(json_array_size(kw) >= 3 && json_array_size(kw) <= 5);
+    size_t i;
+    json_t *v;
+    json_array_foreach(kw, i, v)
+    {
+        assert_null(strcasestr(title, json_string_value(v)));
+        assert_null(strstr(json_string_value(v), "earring"));
+    }
+    json_decref(out);
     json_decref(attrs);
     json_decref(profile);
     ai_close(ai);
@@ -244,9 +320,13 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),
+        cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),
+        cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);
