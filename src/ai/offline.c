@@ -128,6 +128,15 @@ static const char *field_value(const struct ai_field *f, const struct ai_measure
     const char *name = f->name, *src = NULL;
     char grade[2] = {m->grade, 0};
     *why = "the offline provider cannot tell this from the photo";
+    if (has(name, "pearl") || has(name, "diamond")) {
+        /* no pearl or diamond is measured offline: the marketplace's
+         * not-applicable value where it has one, else left for the seller */
+        *why = "needs review: the offline provider cannot confirm pearls or diamonds";
+        for (size_t i = 0; i < f->nallowed; i++)
+            if (loose_eq(f->allowed[i], "NA") || loose_eq(f->allowed[i], "Not Applicable"))
+                return util_strlcpy(buf, f->allowed[i], n), buf;
+        return NULL;
+    }
     if (has(name, "quality") || has(name, "grade"))
         src = grade;
     else if ((has(name, "stone") || has(name, "gem") || has(name, "pearl")) && has(name, "colo"))

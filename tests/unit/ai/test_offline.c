@@ -86,13 +86,15 @@ static void test_offline_extract(void **state)
     const char *const grades[] = {"A", "B", "C"};
     const char *const types[] = {"Earring", "Necklace"};
     const char *const materials[] = {"Brass", "Alloy"};
+    const char *const pearl_types[] = {"Freshwater", "NA"};
     struct ai_field f[] = {
         {"Color", NULL, colours, 4, 0, 0},    {"quality", NULL, grades, 3, 0, 0},
         {"Type", NULL, types, 2, 0, 0},       {"Base Material", NULL, materials, 2, 0, 0},
         {"stone_color", NULL, NULL, 0, 0, 0}, {"color_map", NULL, NULL, 0, 0, 1},
+        {"Pearl Grade", NULL, NULL, 0, 0, 0}, {"Pearl Type", NULL, pearl_types, 2, 0, 0},
     };
     struct ai_extract_req req = {
-        .images = &im, .nimages = 1, .product_type = "earrings", .fields = f, .nfields = 6};
+        .images = &im, .nimages = 1, .product_type = "earrings", .fields = f, .nfields = 8};
     json_t *out = NULL, *notes = NULL, *out2 = NULL;
     struct kr_err err = {0};
     (void)state;
@@ -109,6 +111,9 @@ static void test_offline_extract(void **state)
     assert_non_null(json_string_value(json_object_get(notes, "Base Material")));
     assert_null(json_object_get(out, "stone_color"));
     assert_non_null(json_object_get(notes, "stone_color"));
+    /* issue 12: a pearl grade is not the photo's quality grade; no pearl -> NA */
+    assert_null(json_object_get(out, "Pearl Grade"));
+    assert_string_equal(json_string_value(json_object_get(out, "Pearl Type")), "NA");
     /* deterministic */
     assert_int_equal(ai_extract(ai, &req, &out2, NULL, &err), KR_OK);
     assert_true(json_equal(out, out2));
