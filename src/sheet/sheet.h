@@ -203,6 +203,20 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
  * "bad_utf8", "forbidden_chars". */
 enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_t **warnings,
                                 struct kr_err *err);
+/* After the repairs, sheet_validate_row() checks what the row says against
+ * the marketplace's content rules (rules.json next to the schemas) and
+ * itself, adding problems: "promotional", "price_in_text", "other_brand",
+ * "url", "emoji", "html", "leaked_field_name", "duplicate_bullet",
+ * "bullet_repeats_title", "keyword_repeats_title", "too_many_keywords",
+ * "short_description", "colour_mismatch", "type_mismatch",
+ * "pearls_disagree", "implausible_number". Callers add "needs_review" for
+ * fields left for the seller. */
+
+/* "error" (the row fails), "warning" or "review" (needs_review). */
+const char *sheet_problem_severity(const char *problem);
+/* A row's score from its warnings: 100, minus 20 per error and 5 per
+ * warning, at least 0; *failed (may be NULL) = 1 when any is an error. */
+int sheet_row_score(const json_t *warnings, int *failed);
 
 /* ---- output ---- */
 
