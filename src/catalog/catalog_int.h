@@ -81,7 +81,15 @@ enum kr_code catalog__row(const struct sheet_schema *s, const char *sku, json_t 
                          json_t *overrides, json_t **row, json_t **warnings, struct kr_err *err);
 /* Name of the first copy column with this role, or NULL. */
 const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
-/* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
+/* Fields the attribute step left for the seller, from its notes
+ * ({field: reason}): a "missing_required" warning on such a field becomes
+ * "needs_review" (value: the reason), and a reason starting "needs review"
+ * adds one. */
+void catalog__add_review(json_t *warnings, json_t *notes);
+/* {"attributes": {filename, skuid, description, ...row}, "warnings": [...],
+ * "quality": {...}}: rates the row (sheet_row_score): "quality" {"score", "passed",
+ * "reasons"} in the entry, a "severity" on each warning, and the score and
+ * reasons on the row (SHEET_KEY_SCORE/REASONS, for the CSV). */
 json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings);
 /* Write the xlsx (fresh, or the params' template filled) and the CSV of

@@ -232,7 +232,11 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
 enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
                               struct kr_err *err);
 /* The same rows as CSV (RFC 4180, UTF-8, CRLF): one header line of column
- * names, then one line per row. Appends to out. */
+ * names, then one line per row. When a row has the key SHEET_KEY_SCORE
+ * (set by the catalog from sheet_row_score()), two more columns follow the
+ * schema's: the score and the reasons. Appends to out. */
+#define SHEET_KEY_SCORE   "quality_score"
+#define SHEET_KEY_REASONS "quality_reasons"
 enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, struct buf *out,
                              struct kr_err *err);
 
