@@ -75,6 +75,7 @@ struct ai_copy_req {
     const char *style;             /* style for REWRITE */
     const struct ai_field *fields; /* the keys wanted in the reply, with limits */
     size_t nfields;
+    const char *problems; /* a re-ask: what broke the rules in the last reply; may be NULL */
 };
 
 struct ai_image_req {

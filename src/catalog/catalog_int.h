@@ -32,6 +32,7 @@ struct catalog {
     struct sheet_tpl_limits tpl_limits;
     pthread_cond_t tpl_cv; /* template slots, under mu */
     int tpl_busy;
+    atomic_llong copy_reasks;
     atomic_llong extract_calls, copy_calls, cache_hits, cache_misses, items_ok, items_failed;
 };
 

@@ -150,6 +150,63 @@ static size_t missing_only(struct ai_field *f, size_t n, json_t *have)
     return k;
 }
 
+/* The rule problems of the copy columns of (values + copy) as one line
+ * ("bullet_point2: duplicate_bullet; ..."), or NULL when there are none. */
+static char *copy_problems(struct item *x, json_t *copy)
+{
+    json_t *values = json_deep_copy(x->values), *row = NULL, *warnings = NULL, *w;
+    struct buf text;
+    size_t i;
+
+    buf_init(&text, 0);
+    json_object_update(values, copy);
+    if (values && catalog__row(x->s, x->sku, values, NULL, &row, &warnings, NULL) == KR_OK) {
+        json_array_foreach(warnings, i, w)
+        {
+            const char *col = catalog__str(w, "column"), *pb = catalog__str(w, "problem");
+            const struct sheet_column *c = sheet_find_column(x->s, col);
+            if (c && c->source == SHEET_SRC_COPY && !strcmp(sheet_problem_severity(pb), "error"))
+                buf_appendf(&text, "%s%s: %s (%.80s)", text.len ? "; " : "", col, pb,
+                            catalog__str(w, "value"));
+        }
+    }
+    json_decref(values);
+    json_decref(row);
+    json_decref(warnings);
+    if (!text.len) {
+        buf_release(&text);
+        return NULL;
+    }
+    return (char *)text.data; /* buf data is malloc'd and NUL-terminated */
+}
+
+/* A model's copy that breaks the rules is asked for once more, with the
+ * problems listed; the second reply is kept if the call works (its
+ * remaining problems become the row's warnings), else the first. The
+ * offline provider is deterministic, so it is not asked again. */
+static void reask_copy(struct item *x, struct ai_copy_req *req, json_t **out)
+{
+    char *problems;
+    json_t *again = NULL;
+    struct kr_err err = {0};
+
+    if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_COPY), "offline") ||
+        !(problems = copy_problems(x, *out)))
+        return;
+    req->problems = problems;
+    atomic_fetch_add(&x->c->copy_calls, 1);
+    atomic_fetch_add(&x->c->copy_reasks, 1);
+    if (ai_copy(x->c->o.ai, req, &again, &err) == KR_OK) {
+        json_decref(*out);
+        *out = again;
+    } else {
+        log_warn("listing copy for %s: the re-ask failed (%s); keeping the first reply", x->sku,
+                 err.msg);
+    }
+    req->problems = NULL;
+    free(problems);
+}
+
 static enum kr_code ask_copy(struct item *x, struct kr_err *err)
 {
     static const enum sheet_source src[] = {SHEET_SRC_COPY};
@@ -177,9 +234,12 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
                                   NULL,
                                   NULL,
                                   f,
-                                  nmiss};
+                                  nmiss,
+                                  NULL};
         atomic_fetch_add(&x->c->copy_calls, 1);
         rc = ai_copy(x->c->o.ai, &req, &out, err);
+        if (rc == KR_OK)
+            reask_copy(x, &req, &out);
         if (rc == KR_OK) {
             merge(cached, out); /* cached + new: everything known for this SKU */
             catalog__cache_put(x->c, x->s, "copy", hash, x->sku, NULL, cached);
@@ -196,7 +256,7 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
 }
 
 enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
-                              const char *sku, json_t **result, struct kr_err *err)
+                               const char *sku, json_t **result, struct kr_err *err)
 {
     struct item x = {.c = c, .s = s, .sku = sku};
     struct buf photo;
@@ -270,7 +330,7 @@ static void cache_key(const struct sheet_schema *s, const char *part, const char
 }
 
 json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, const char *part,
-                          const char *fields_hash, const char *sku, const char *image_sha)
+                           const char *fields_hash, const char *sku, const char *image_sha)
 {
     char key[512], *text = NULL;
     struct kr_err err = {0};
@@ -299,8 +359,8 @@ json_t *catalog__cache_get(struct catalog *c, const struct sheet_schema *s, cons
 }
 
 void catalog__cache_put(struct catalog *c, const struct sheet_schema *s, const char *part,
-                       const char *fields_hash, const char *sku, const char *image_sha,
-                       json_t *values)
+                        const char *fields_hash, const char *sku, const char *image_sha,
+                        json_t *values)
 {
     char key[512], iso[32], *text;
     struct kr_err err = {0};

@@ -247,6 +247,7 @@ void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
 {
     out->extract_calls = atomic_load(&c->extract_calls);
     out->copy_calls = atomic_load(&c->copy_calls);
+    out->copy_reasks = atomic_load(&c->copy_reasks);
     out->cache_hits = atomic_load(&c->cache_hits);
     out->cache_misses = atomic_load(&c->cache_misses);
     out->items_ok = atomic_load(&c->items_ok);
