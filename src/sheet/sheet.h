@@ -273,6 +273,14 @@ enum kr_code sheet_template_fill(const struct sheet_schema *s, const void *xlsx,
                                  const struct sheet_tpl_limits *lim, const json_t *rows,
                                  enum sheet_fill_mode mode, struct buf *out, json_t **missing,
                                  struct kr_err *err);
+/* The data rows of a bulk sheet (xlsx bytes, any origin) for schema s: the
+ * data sheet and header row found as sheet_template_fill() finds them
+ * (same limits, same refusals), each row from the first data row on with
+ * text in a schema column as {"row": N (1-based), "values": {column: text}}.
+ * *rows is a new array. */
+enum kr_code sheet_read_rows(const struct sheet_schema *s, const void *xlsx, size_t n,
+                             const struct sheet_tpl_limits *lim, json_t **rows,
+                             struct kr_err *err);
 /* Clear the data rows of the template's data sheet (values and formulas
  * removed from every row from the first data row on; cell styles kept). */
 enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,
