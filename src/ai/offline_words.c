@@ -186,27 +186,16 @@ void ai__words_features(const struct ai__facts *f, char *out, size_t n)
     cap_first(out);
 }
 
-/* Word w (len l) as a comparison key: lower case, no trailing 's'. */
-static void word_key(const char *w, size_t l, char *out, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < l && k + 1 < n; i++)
-        out[k++] = (char)tolower((unsigned char)w[i]);
-    if (k > 3 && out[k - 1] == 's')
-        k--;
-    out[k] = '\0';
-}
-
 /* 1 if some word of term is a word of text. */
 static int shares_word(const char *term, const char *text)
 {
     char a[WORD_MAX], b[WORD_MAX];
     for (const char *p = term; *p;) {
         size_t l = strcspn(p, " -,&/");
-        word_key(p, l, a, sizeof a);
+        util_word_key(p, l, a, sizeof a);
         for (const char *q = text; a[0] && *q;) {
             size_t m = strcspn(q, " -,&/");
-            word_key(q, m, b, sizeof b);
+            util_word_key(q, m, b, sizeof b);
             if (strcmp(a, b) == 0)
                 return 1;
             q += m + (q[m] != '\0');

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/util.h"
+
 #define TEXT_MAX 4096
 
 struct qctx {
@@ -199,28 +201,17 @@ static void check_bullets(struct qctx *q, const char *title)
     }
 }
 
-/* Lower-case word w[0..n) without a plural 's' into out. */
-static void word_key(const char *w, size_t n, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 1 < cap; i++)
-        out[k++] = (char)tolower((unsigned char)w[i]);
-    if (k > 3 && out[k - 1] == 's')
-        k--;
-    out[k] = '\0';
-}
-
 static int title_has_word(const char *title, const char *w, size_t n)
 {
     static const char *const stop[] = {"and", "for", "the", "with", "of", "in", "a", "an", "to"};
     char a[64], b[64];
-    word_key(w, n, a, sizeof a);
+    util_word_key(w, n, a, sizeof a);
     for (size_t i = 0; i < sizeof stop / sizeof stop[0]; i++)
         if (strcmp(a, stop[i]) == 0)
             return 0;
     for (const char *p = title; a[0] && *p;) {
         size_t m = strcspn(p, " -,&/:()");
-        word_key(p, m, b, sizeof b);
+        util_word_key(p, m, b, sizeof b);
         if (m && strcmp(a, b) == 0)
             return 1;
         p += m + (p[m] != '\0');

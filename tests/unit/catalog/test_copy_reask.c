@@ -76,17 +76,25 @@ static int has_problem(json_t *entry, const char *problem)
     return 0;
 }
 
+/* A bad reply, then second; one row through the catalog: two copy calls. */
+static json_t *run_with(struct fake_ai **f, struct pt *t, const char *second, const char *sku)
+{
+    *f = fake_ai_start();
+    push_copy(*f, BAD_COPY);
+    push_copy(*f, second);
+    pt_open_ai(t, 0, NULL, copy_by_openai(*f));
+    json_t *e = one_row(t, sku);
+    assert_int_equal(fake_ai_count(*f), 2);
+    return e;
+}
+
 static void test_reask_then_obeys(void **state)
 {
-    struct fake_ai *f = fake_ai_start();
+    struct fake_ai *f;
     struct pt t;
     struct catalog_stats st;
     (void)state;
-    push_copy(f, BAD_COPY);
-    push_copy(f, GOOD_COPY);
-    pt_open_ai(&t, 0, NULL, copy_by_openai(f));
-    json_t *e = one_row(&t, "JH-1");
-    assert_int_equal(fake_ai_count(f), 2);
+    json_t *e = run_with(&f, &t, GOOD_COPY, "JH-1");
     const struct fake_request *rq = fake_ai_request(f, 1);
     char *body = strndup((const char *)rq->body, rq->body_len);
     assert_non_null(strstr(body, "problems_in_last_reply"));
@@ -105,14 +113,10 @@ static void test_reask_then_obeys(void **state)
 
 static void test_reask_then_kept_with_warnings(void **state)
 {
-    struct fake_ai *f = fake_ai_start();
+    struct fake_ai *f;
     struct pt t;
     (void)state;
-    push_copy(f, BAD_COPY);
-    push_copy(f, BAD_COPY);
-    pt_open_ai(&t, 0, NULL, copy_by_openai(f));
-    json_t *e = one_row(&t, "JH-2");
-    assert_int_equal(fake_ai_count(f), 2); /* asked once more, not again */
+    json_t *e = run_with(&f, &t, BAD_COPY, "JH-2"); /* asked once more, not again */
     assert_false(json_is_true(json_object_get(json_object_get(e, "quality"), "passed")));
     assert_true(has_problem(e, "promotional"));
     assert_true(has_problem(e, "duplicate_bullet"));
