@@ -81,6 +81,7 @@ struct ai {
     char *gemini_base, *gemini_model, *gemini_image_model;
     char *openai_base, *openai_model, *openai_image_model;
     long long max_pixels;
+    double min_confidence;
 };
 
 /* pool.c */
@@ -145,6 +146,11 @@ struct ai__facts {
     int pair;            /* 1 pair, 0 single, -1 unknown */
     int women;           /* audience is women (default for these types) */
 };
+/* offline_fields.c: 1 when the analysis answers field f: *out = buf, or
+ * NULL with why ("needs review: ..." / "does not apply: ..."). */
+int ai__offline_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
+                      const char *type, char *buf, size_t n, char *why, size_t wn,
+                      const char **out);
 /* offline_words.c: the sentences, from facts. Each writes into out (size n). */
 void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
 /* Bullet i (0..4): design; material and finish; size and weight; occasion
@@ -154,6 +160,34 @@ void ai__words_description(const struct ai__facts *f, char *out, size_t n);
 void ai__words_features(const struct ai__facts *f, char *out, size_t n);
 /* Search terms (at most max) that share no word with title; new array. */
 json_t *ai__words_keywords(const struct ai__facts *f, const char *title, size_t max);
+
+/* measure.c: the pixel vocabulary shared with analyse.c */
+enum ai_cls {
+    C_GOLD,
+    C_ROSE,
+    C_SILVER,
+    C_OXID,
+    C_WHITE,
+    C_PEARL,
+    C_BLACK,
+    C_RED,
+    C_ORANGE,
+    C_YELLOW,
+    C_GREEN,
+    C_TEAL,
+    C_BLUE,
+    C_PURPLE,
+    C_PINK,
+    C_BROWN,
+    C_COUNT
+};
+extern const char *const ai__cls_name[C_COUNT];
+#define IS_METAL(c) ((c) <= C_OXID)
+/* Jewellery colour class of one RGB pixel. */
+enum ai_cls ai__classify(const unsigned char *p);
+/* Median border colour of an RGB image and the border's spread. */
+struct image_px;
+void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *spread);
 
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);

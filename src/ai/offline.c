@@ -128,15 +128,6 @@ static const char *field_value(const struct ai_field *f, const struct ai_measure
     const char *name = f->name, *src = NULL;
     char grade[2] = {m->grade, 0};
     *why = "the offline provider cannot tell this from the photo";
-    if (has(name, "pearl") || has(name, "diamond")) {
-        /* no pearl or diamond is measured offline: the marketplace's
-         * not-applicable value where it has one, else left for the seller */
-        *why = "needs review: the offline provider cannot confirm pearls or diamonds";
-        for (size_t i = 0; i < f->nallowed; i++)
-            if (loose_eq(f->allowed[i], "NA") || loose_eq(f->allowed[i], "Not Applicable"))
-                return util_strlcpy(buf, f->allowed[i], n), buf;
-        return NULL;
-    }
     if (has(name, "quality") || has(name, "grade"))
         src = grade;
     else if ((has(name, "stone") || has(name, "gem") || has(name, "pearl")) && has(name, "colo"))
@@ -177,16 +168,23 @@ static enum kr_code offline_extract(struct ai *ai, const struct ai_extract_req *
                                     json_t **notes, struct kr_err *err)
 {
     struct ai_measure m;
+    struct ai_analysis a;
     json_t *o, *nt;
     enum kr_code rc = ai_measure_image(&req->images[0], ai->max_pixels, &m, err);
+    if (!rc)
+        rc = ai_analyse_image(&req->images[0], ai->max_pixels, req->product_type, &a, err);
     if (rc)
         return rc;
+    if (a.metal_conf >= ai->min_confidence && strcmp(a.metal, "multi-tone") != 0)
+        util_strlcpy(m.metal, a.metal, sizeof m.metal);
     o = json_object();
     nt = json_object();
     for (size_t i = 0; i < req->nfields; i++) {
-        char buf[128];
-        const char *why,
-            *v = field_value(&req->fields[i], &m, req->product_type, buf, sizeof buf, &why);
+        char buf[128], whybuf[200];
+        const char *why = whybuf, *v;
+        if (!ai__offline_field(&req->fields[i], &a, ai->min_confidence, req->product_type, buf,
+                               sizeof buf, whybuf, sizeof whybuf, &v))
+            v = field_value(&req->fields[i], &m, req->product_type, buf, sizeof buf, &why);
         if (v)
             json_object_set_new(o, req->fields[i].name, as_value(&req->fields[i], v));
         else

@@ -87,6 +87,10 @@ static void take_attr(struct ai__facts *f, const char *key, const char *val)
 {
     if (!*val || not_applicable(val))
         return;
+    if (has(key, "pair") && !has(key, "type")) {
+        f->pair = strtol(val, NULL, 10) >= 1;
+        return;
+    }
     if (has(key, "pearl")) {
         f->pearls |= has(key, "type") || has(key, "number") || has(key, "colo");
         return;

@@ -256,6 +256,64 @@ static void test_offline_listing_rules(void **state)
     ai_close(ai);
 }
 
+/* A PNG of w x h: white, with a gold disc of radius r at each centre, a red
+ * dot in each when red (malloc'd bytes in *n). */
+static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int red, size_t *n)
+{
+    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
+    void *png = NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = px + ((size_t)y * w + x) * 3;
+            p[0] = p[1] = p[2] = 255;
+            for (int k = 0; k < nc; k++) {
+                int dx = x - c[k][0], dy = y - c[k][1];
+                if (dx * dx + dy * dy <= r * r)
+                    p[0] = 212, p[1] = 175, p[2] = 55;
+                if (red && dx * dx + dy * dy <= r * r / 9)
+                    p[0] = 200, p[1] = 15, p[2] = 35;
+            }
+        }
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
+    out = malloc(*n);
+    memcpy(out, png, *n);
+    g_free(png);
+    g_object_unref(im);
+    free(px);
+    return out;
+}
+
+/* Issue 12 §1: the piece's metal tone, stones, pair and silhouette, each
+ * with a confidence; a pearl field with surely no pearls gets NA. */
+static void test_analyse(void **state)
+{
+    static const int two[][2] = {{150, 200}, {450, 200}}, one[][2] = {{300, 200}};
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    size_t n;
+    (void)state;
+    unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
+    struct ai_image im = {d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_string_equal(a.metal, "gold");
+    assert_true(a.metal_conf >= 0.9);
+    assert_int_equal(a.pair, 1);
+    assert_true(a.pair_conf >= 0.6);
+    assert_int_equal(a.stones, 0);
+    assert_int_equal(a.pearls, 0);
+    assert_string_equal(a.shape, "stud");
+    assert_true(a.symmetry > 0.9);
+    free(d);
+    d = discs(600, 400, one, 1, 80, 1, &n);
+    im = (struct ai_image){d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(a.pair, 0);
+    assert_int_equal(a.stones, 1);
+    assert_non_null(strstr(a.stone_colours, "red"));
+    free(d);
+}
+
 static void test_offline_image_unsupported(void **state)
 {
     struct ai *ai = offline();
@@ -325,13 +383,10 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),
-        cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),
-        cmocka_unit_test(test_offline_listing_rules),
-        cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice),
-        cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),         cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);
