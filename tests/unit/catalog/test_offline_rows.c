@@ -10,11 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ai/ai.h"
-#include "core/config.h"
 #include "core/util.h"
-#include "sheet/sheet.h"
-#include "testutil.h"
+#pragma GCC diagnostic ignored "-Wunused-function" /* the fixture's other helpers */
+#include "pipeline_test.h"
 
 #define ROWS 1000
 
@@ -130,17 +128,10 @@ static void test_offline_rows(void **state)
 {
     static const char *const mps[] = {"amazon", "flipkart", "meesho", "shopsy"};
     static const char *const types[] = {"earrings", "necklace", "bracelet"};
-    struct config cfg;
-    struct ai *ai = NULL;
+    struct ai *ai = pt_offline_ai();
     json_t *profile = NULL;
     char path[600];
     (void)state;
-    assert_int_equal(config_load(&cfg, NULL), KR_OK);
-    config_set(&cfg, "KARAT_ATTR_PROVIDER", "offline", NULL);
-    config_set(&cfg, "KARAT_COPY_PROVIDER", "offline", NULL);
-    config_set(&cfg, "KARAT_IMAGE_PROVIDER", "offline", NULL);
-    assert_int_equal(ai_open(&cfg, &ai, NULL), KR_OK);
-    config_release(&cfg);
     snprintf(path, sizeof path, "%s/data/profiles/example.json",
              getenv("KARAT_SOURCE_DIR") ? getenv("KARAT_SOURCE_DIR") : ".");
     assert_int_equal(sheet_profile_load(path, &profile, NULL), KR_OK);
