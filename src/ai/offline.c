@@ -177,6 +177,9 @@ static enum kr_code offline_extract(struct ai *ai, const struct ai_extract_req *
         return rc;
     if (a.metal_conf >= ai->min_confidence && strcmp(a.metal, "multi-tone") != 0)
         util_strlcpy(m.metal, a.metal, sizeof m.metal);
+    if (a.stones_conf >= ai->min_confidence && a.stones && !m.stone[0]) /* first stone colour */
+        snprintf(m.stone, sizeof m.stone, "%.*s", (int)strcspn(a.stone_colours, ","),
+                 a.stone_colours);
     o = json_object();
     nt = json_object();
     for (size_t i = 0; i < req->nfields; i++) {

@@ -95,6 +95,10 @@ static void take_attr(struct ai__facts *f, const char *key, const char *val)
         f->pearls |= has(key, "type") || has(key, "number") || has(key, "colo");
         return;
     }
+    size_t kl = strlen(key);
+    if (has(key, "number") || has(key, "count") || has(key, "quantity") ||
+        (kl > 3 && util_streq_ci(key + kl - 3, "_id")))
+        return; /* counts and ids are not words for the copy */
     if (has(key, "height") || has(key, "width") || has(key, "diameter") ||
         (has(key, "length") && !has(key, "unit") && !has(key, "necklace length")))
         take_size(f, key, val);
