@@ -182,6 +182,11 @@ void ai_close(struct ai *ai)
     free(ai);
 }
 
+double ai_min_confidence(const struct ai *ai)
+{
+    return ai->min_confidence;
+}
+
 const char *ai_provider_name(const struct ai *ai, enum ai_role role)
 {
     if (!ai || (unsigned)role >= AI_ROLE_COUNT || !ai->role[role])

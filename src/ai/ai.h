@@ -179,6 +179,8 @@ struct ai_analysis {
     char shape[32]; /* silhouette class for the product type: "hoop", "jhumka", "bangle" ... */
     double shape_conf;
 };
+/* The threshold answers of ai_analyse_image() are trusted from (KARAT_OFFLINE_MIN_CONFIDENCE). */
+double ai_min_confidence(const struct ai *ai);
 enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels,
                               const char *product_type, struct ai_analysis *out,
                               struct kr_err *err);

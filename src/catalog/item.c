@@ -11,7 +11,10 @@
  *      fields out with a note rather than invent them);
  *   3. listing copy (the "copy" columns: title, bullets, description,
  *      keywords) with ai_copy, given the attributes and the seller profile;
- *      only the copy fields the cache does not hold are asked for.
+ *      only the copy fields the cache does not hold are asked for; copy that
+ *      breaks the marketplace's rules is asked for once more;
+ *   4. with a model for attributes, the offline analysis of the photo
+ *      (pearls, stones, silhouette) for the row check to compare against.
  * The original paced itself with a 30 s sleep every 5 photos; here the job
  * runner's worker pool and the AI layer's per-provider limits do that.
  *
@@ -255,6 +258,30 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     return rc;
 }
 
+/* A model's attributes are checked against the offline analysis of the
+ * photo: its trusted answers go into the result as "analysis" (the offline
+ * provider's values already come from it). A photo the analysis cannot
+ * read adds nothing. */
+static json_t *analysis_of(struct item *x)
+{
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    double thr = ai_min_confidence(x->c->o.ai);
+    json_t *o;
+
+    if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_ATTR), "offline") ||
+        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s), &a, &err))
+        return json_object();
+    o = json_object();
+    if (a.pearls_conf >= thr)
+        json_object_set_new(o, "pearls", json_integer(a.pearls));
+    if (a.stones_conf >= thr)
+        json_object_set_new(o, "stones", json_integer(a.stones));
+    if (a.shape_conf >= thr && a.shape[0])
+        json_object_set_new(o, "shape", json_string(a.shape));
+    return o;
+}
+
 enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
                                const char *sku, json_t **result, struct kr_err *err)
 {
@@ -272,9 +299,10 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
     if (!rc)
         rc = ask_copy(&x, err);
     if (!rc) {
-        *result = json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:b, s:b}}", "url", ref, "sku", sku,
+        *result = json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:b, s:b}, s:o}", "url", ref, "sku", sku,
                             "image_sha256", x.sha, "values", x.values, "notes", x.notes, "cached",
-                            "attributes", x.attr_cached, "copy", x.copy_cached);
+                            "attributes", x.attr_cached, "copy", x.copy_cached, "analysis",
+                            analysis_of(&x));
         if (!*result)
             rc = kr_fail(err, KR_ENOMEM, NULL, "out of memory");
     }

@@ -181,6 +181,12 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
         if (rc)
             return rc;
         catalog__add_review(warnings, json_object_get(items[i].result, "notes"));
+        if (sheet_check_analysis(o->s, row, json_object_get(items[i].result, "analysis"),
+                                 warnings)) {
+            json_decref(row);
+            json_decref(warnings);
+            return kr_fail(err, KR_ENOMEM, NULL, "out of memory");
+        }
         json_array_append(o->rows, row);
         json_array_append_new(o->results, catalog__result_entry(o->s, url, sku, row, warnings));
         json_decref(row);

@@ -212,6 +212,15 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
  * "pearls_disagree", "implausible_number". Callers add "needs_review" for
  * fields left for the seller. */
 
+/* A row against the offline analysis of its photo: analysis holds only
+ * the answers trusted (confidence at least the threshold): {"pearls": n,
+ * "stones": n, "shape": "hoop"}. Appends "pearls_disagree" (a pearl column
+ * filled without pearls, or NA with pearls), "stones_disagree" (a stone
+ * column filled while the photo has no stones), "type_disagrees" (a type
+ * column naming another silhouette) to warnings. */
+enum kr_code sheet_check_analysis(const struct sheet_schema *s, const json_t *row,
+                                  const json_t *analysis, json_t *warnings);
+
 /* "error" (the row fails), "warning" or "review" (needs_review). */
 const char *sheet_problem_severity(const char *problem);
 /* A row's score from its warnings: 100, minus 20 per error and 5 per

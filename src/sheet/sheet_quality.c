@@ -384,6 +384,52 @@ enum kr_code sheet__quality(const struct sheet_schema *s, const json_t *row, jso
     return q.rc;
 }
 
+/* Silhouette family of a text ("Drops & Danglers" -> "drop"), or NULL. */
+static const char *family(const char *t)
+{
+    static const char *const fam[][2] = {
+        {"stud", "stud"},    {"hoop", "hoop"},           {"drop", "drop"},     {"dangl", "drop"},
+        {"jhumk", "jhumka"}, {"chandbali", "chandbali"}, {"cuff", "cuff"},     {"choker", "choker"},
+        {"chain", "chain"},  {"pendant", "pendant"},     {"bangle", "bangle"}, {"kada", "bangle"}};
+    for (size_t i = 0; i < sizeof fam / sizeof fam[0]; i++)
+        if (strcasestr(t, fam[i][0]))
+            return fam[i][1];
+    return NULL;
+}
+
+static int stone_column(const struct sheet_column *c)
+{
+    return c->source == SHEET_SRC_ATTR && !strcasestr(c->name, "pearl") &&
+           ((strcasestr(c->name, "stone") && !strcasestr(c->name, "clarity")) ||
+            strcasestr(c->name, "gem"));
+}
+
+enum kr_code sheet_check_analysis(const struct sheet_schema *s, const json_t *row,
+                                  const json_t *analysis, json_t *warnings)
+{
+    struct qctx q = {s, row, warnings, KR_OK};
+    json_t *pearls = json_object_get(analysis, "pearls"),
+           *stones = json_object_get(analysis, "stones");
+    const char *shape = json_string_value(json_object_get(analysis, "shape"));
+    shape = shape ? family(shape) : NULL;
+    for (size_t i = 0; i < s->ncols && json_is_object(analysis); i++) {
+        const struct sheet_column *c = &s->cols[i];
+        const char *v = sheet__row_text(row, c->name), *f;
+        if (!v[0] || c->source != SHEET_SRC_ATTR)
+            continue;
+        if (strcasestr(c->name, "pearl") && json_is_integer(pearls) &&
+            (json_integer_value(pearls) == 0) != not_applicable(v))
+            warn(&q, c->name, "pearls_disagree", v);
+        else if (stone_column(c) && json_is_integer(stones) && json_integer_value(stones) == 0 &&
+                 !not_applicable(v) && strcmp(v, "0") != 0 && !strcasestr(v, "pearl"))
+            warn(&q, c->name, "stones_disagree", v);
+        else if (shape && (strcasestr(c->name, "type") || strcasestr(c->name, "style")) &&
+                 (f = family(v)) && strcmp(f, shape) != 0)
+            warn(&q, c->name, "type_disagrees", v);
+    }
+    return q.rc;
+}
+
 const char *sheet_problem_severity(const char *problem)
 {
     static const char *const warning[] = {"unknown_column", "short_description"};

@@ -308,6 +308,34 @@ static void test_content_rules(void **state)
     json_decref(row);
 }
 
+/* Issue 12 §3: a row against the photo's analysis. */
+static void test_against_analysis(void **state)
+{
+    (void)state;
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s}", "Pearl Type", "Freshwater", "Type", "Stud Earring",
+                  "Gemstone", "Ruby", "Description", "A light pair. Brass base.");
+    json_t *row = NULL, *w = json_array(),
+           *a = json_pack("{s:i, s:i, s:s}", "pearls", 0, "stones", 0, "shape", "hoop");
+    assert_int_equal(sheet_row_build(flipkart, "E3", values, &row, NULL), KR_OK);
+    assert_int_equal(sheet_check_analysis(flipkart, row, a, w), KR_OK);
+    assert_non_null(find_warn(w, "Pearl Type", "pearls_disagree"));
+    assert_non_null(find_warn(w, "Type", "type_disagrees"));
+    assert_non_null(find_warn(w, "Gemstone", "stones_disagree"));
+    json_decref(w);
+    /* agreeing analysis, or none: nothing to say */
+    w = json_array();
+    json_decref(a);
+    a = json_pack("{s:i, s:i, s:s}", "pearls", 2, "stones", 1, "shape", "stud");
+    assert_int_equal(sheet_check_analysis(flipkart, row, a, w), KR_OK);
+    assert_int_equal(sheet_check_analysis(flipkart, row, NULL, w), KR_OK);
+    assert_int_equal(json_array_size(w), 0);
+    json_decref(w);
+    json_decref(a);
+    json_decref(row);
+    json_decref(values);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_forbidden_unknown_and_junk),
         cmocka_unit_test(test_meesho_and_flipkart),
         cmocka_unit_test(test_content_rules),
+        cmocka_unit_test(test_against_analysis),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
