@@ -208,6 +208,7 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
  * itself, adding problems: "promotional", "price_in_text", "other_brand",
  * "url", "emoji", "html", "leaked_field_name", "duplicate_bullet",
  * "bullet_repeats_title", "keyword_repeats_title", "too_many_keywords",
+ * "title_word_repeats",
  * "short_description", "colour_mismatch", "type_mismatch",
  * "pearls_disagree", "implausible_number". Callers add "needs_review" for
  * fields left for the seller. */

@@ -33,6 +33,7 @@ struct sheet_rules {
     json_t *doc;
     const json_t *forbid, *promotional, *price, *brands, *product_words;
     int max_terms;        /* search terms per row; 0 = no limit */
+    int max_repeats;      /* times one title word may appear; 0 = no limit */
     double max_cm, max_g; /* plausible largest size and weight; 0 = unchecked */
 };
 

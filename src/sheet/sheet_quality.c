@@ -10,7 +10,8 @@
  *   promotional, price_in_text, other_brand, url, emoji, html;
  *   leaked_field_name ("item_type_name: Earrings", "Pearl Grade: A").
  * Row checks: duplicate_bullet, bullet_repeats_title,
- * keyword_repeats_title, too_many_keywords, short_description;
+ * keyword_repeats_title, too_many_keywords, title_word_repeats,
+ * short_description;
  * colour_mismatch (the title names another metal tone than the colour
  * column), type_mismatch (another product type in a type column or the
  * title), pearls_disagree (a pearl field filled while nothing else in the
@@ -219,6 +220,30 @@ static int title_has_word(const char *title, const char *w, size_t n)
     return 0;
 }
 
+/* A title word (articles, prepositions and conjunctions aside) used more
+ * often than the marketplace allows. */
+static void check_title_repeats(struct qctx *q, const char *tcol, const char *title)
+{
+    char a[64], b[64];
+    if (!q->s->rules.max_repeats || !tcol)
+        return;
+    for (const char *p = title; *p;) {
+        size_t m = strcspn(p, " -,&/:()"), k;
+        int times = 0;
+        util_word_key(p, m, a, sizeof a);
+        for (const char *r = title; m > 2 && *r; r += k + (r[k] != '\0')) {
+            k = strcspn(r, " -,&/:()");
+            util_word_key(r, k, b, sizeof b);
+            times += k && strcmp(a, b) == 0;
+        }
+        if (times > q->s->rules.max_repeats && title_has_word(title, p, m)) {
+            warn(q, tcol, "title_word_repeats", a);
+            return;
+        }
+        p += m + (p[m] != '\0');
+    }
+}
+
 static void check_keywords(struct qctx *q, const char *title)
 {
     const char *col, *kw = copy_text(q, SHEET_COPY_KEYWORDS, &col);
@@ -375,6 +400,7 @@ enum kr_code sheet__quality(const struct sheet_schema *s, const json_t *row, jso
     }
     check_bullets(&q, title);
     check_keywords(&q, title);
+    check_title_repeats(&q, tcol, title);
     if (dcol && desc[0] && sentences(desc) < 2)
         warn(&q, dcol, "short_description", desc);
     check_colour(&q, tcol, title);

@@ -6,7 +6,8 @@
  * A schema loaded from a folder takes the rules of its marketplace from the
  * rules.json of that folder: the phrase lists (promotional claims, price
  * words, other brands), which of them the marketplace forbids (plus URLs,
- * emoji and HTML), its search-term count limit, and the plausible size and
+ * emoji and HTML), its search-term count limit, how often a title may repeat
+ * a word, and the plausible size and
  * weight of its product type. No rules.json means no content rules (only
  * "not found" means absent); a malformed one fails the schema load with
  * KR_EINVAL "bad_schema". The parsed document is kept by the schema and the
@@ -74,6 +75,7 @@ static enum kr_code parse(struct sheet_schema *s, json_t *doc, const char *path,
     s->rules.brands = json_object_get(lists, "other_brands");
     s->rules.product_words = json_object_get(doc, "product_words");
     s->rules.max_terms = (int)json_integer_value(json_object_get(mp, "keywords_max_terms"));
+    s->rules.max_repeats = (int)json_integer_value(json_object_get(mp, "title_max_word_repeats"));
     pl = json_object_get(json_object_get(doc, "plausible"), s->product_type);
     s->rules.max_cm = json_number_value(json_object_get(pl, "max_cm"));
     s->rules.max_g = json_number_value(json_object_get(pl, "max_g"));

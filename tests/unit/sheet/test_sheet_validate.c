@@ -277,6 +277,7 @@ static void test_content_rules(void **state)
     assert_non_null(find_warn(w, "product_description", "url"));
     assert_non_null(find_warn(w, "product_description", "html"));
     assert_non_null(find_warn(w, "generic_keywords", "keyword_repeats_title"));
+    assert_null(find_warn(w, "item_name", "title_word_repeats"));
     assert_true(sheet_row_score(w, &failed) < 50);
     assert_true(failed);
     json_decref(w);
@@ -298,6 +299,15 @@ static void test_content_rules(void **state)
     json_decref(w);
     json_decref(row);
     json_decref(values);
+
+    /* Amazon: one title word at most twice ("and", "with" ... aside) */
+    row = good_row();
+    json_object_set_new(row, "item_name",
+                        json_string("Gold Jhumka Earrings with Gold Beads and Gold Pearl Drops"));
+    w = validate(amazon, row);
+    assert_non_null(find_warn(w, "item_name", "title_word_repeats"));
+    json_decref(w);
+    json_decref(row);
 
     /* a clean row scores 100 */
     row = good_row();
