@@ -91,6 +91,7 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
         .max_pixels = cfg->max_pixels,
         .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
                  cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response},
+        .min_confidence = cfg->offline_min_confidence,
     };
 }
 
@@ -108,6 +109,8 @@ static const char *bad_option(const struct ai_opts *o)
         return "concurrency";
     if (o->max_pixels < 1)
         return "pixel limit";
+    if (o->min_confidence < 0 || o->min_confidence > 1)
+        return "offline confidence threshold";
     if (o->tune.max_attempts < 1 || o->tune.backoff_base_ms < 1 || o->tune.backoff_cap_ms < 1 ||
         o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1 || o->tune.max_response < 1)
         return "retry and timeout settings";
@@ -141,6 +144,7 @@ enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_er
     ai->openai_model = strdup(o->openai_model);
     ai->openai_image_model = strdup(o->openai_image_model);
     ai->max_pixels = o->max_pixels;
+    ai->min_confidence = o->min_confidence;
     ai->tune = o->tune;
     has_g = ai->pool[AI_VENDOR_GEMINI].nkeys > 0;
     has_o = ai->pool[AI_VENDOR_OPENAI].nkeys > 0;
@@ -176,6 +180,11 @@ void ai_close(struct ai *ai)
     free(ai->openai_model);
     free(ai->openai_image_model);
     free(ai);
+}
+
+double ai_min_confidence(const struct ai *ai)
+{
+    return ai->min_confidence;
 }
 
 const char *ai_provider_name(const struct ai *ai, enum ai_role role)

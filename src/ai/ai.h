@@ -75,6 +75,7 @@ struct ai_copy_req {
     const char *style;             /* style for REWRITE */
     const struct ai_field *fields; /* the keys wanted in the reply, with limits */
     size_t nfields;
+    const char *problems; /* a re-ask: what broke the rules in the last reply; may be NULL */
 };
 
 struct ai_image_req {
@@ -115,6 +116,7 @@ struct ai_opts {
     int concurrency;      /* calls in flight per provider */
     long long max_pixels; /* largest photo the offline provider decodes */
     struct ai_tuning tune;
+    double min_confidence; /* offline analysis: blank below this (0..1) */
 };
 /* opts from the configuration (strings borrowed from cfg). */
 void ai_opts_from_config(const struct config *cfg, struct ai_opts *o);
@@ -160,5 +162,28 @@ struct ai_measure {
 };
 enum kr_code ai_measure_image(const struct ai_image *img, long long max_pixels,
                               struct ai_measure *out, struct kr_err *err);
+
+/* Offline analysis of the piece in a photo (analyse.c), every answer with a
+ * confidence 0..1 (0: not measured). */
+struct ai_analysis {
+    char metal[32]; /* "gold", "rose gold", "silver", "oxidised silver", "multi-tone" */
+    double metal_conf;
+    int stones;             /* coloured (non-metal) regions */
+    char stone_colours[64]; /* their colour names, "red, green" */
+    double stones_conf;
+    int pearls; /* round, bright, low-saturation regions */
+    double pearls_conf;
+    int pair; /* 1: two matching parts side by side */
+    double pair_conf;
+    double symmetry; /* mirror overlap of the main part 0..1 */
+    double symmetry_conf;
+    char shape[32]; /* silhouette class for the product type: "hoop", "jhumka", "bangle" ... */
+    double shape_conf;
+};
+/* The threshold answers of ai_analyse_image() are trusted from (KARAT_OFFLINE_MIN_CONFIDENCE). */
+double ai_min_confidence(const struct ai *ai);
+enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels,
+                              const char *product_type, struct ai_analysis *out,
+                              struct kr_err *err);
 
 #endif

@@ -81,6 +81,7 @@ struct ai {
     char *gemini_base, *gemini_model, *gemini_image_model;
     char *openai_base, *openai_model, *openai_image_model;
     long long max_pixels;
+    double min_confidence;
 };
 
 /* pool.c */
@@ -121,6 +122,72 @@ const struct ai_field *ai__default_copy_fields(enum ai_copy_kind kind, size_t *n
 /* offline_copy.c: the offline provider's copy job */
 enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
                              struct kr_err *err);
+
+/* What the offline copy knows about a piece, gathered from the attributes
+ * (whatever their column names) and the seller profile. Lower case words,
+ * "" when unknown. */
+struct ai__facts {
+    char type[64];       /* product type: "earrings" */
+    char shape[64];      /* silhouette / sub-type as a noun phrase: "hoop earrings" */
+    char colour[64];     /* overall colour */
+    char metal[64];      /* metal tone */
+    char stone[64];      /* stone colour */
+    char gem[64];        /* named stone kind ("kundan", "american diamond") */
+    char material[64];   /* base material */
+    char plating[64];    /* plating */
+    char occasion[64];   /* first occasion */
+    char style[64];      /* collection / style: "ethnic" */
+    char closure[64];    /* clasp / back / closure */
+    char size[96];       /* "about 32 x 18 mm" or "" */
+    char weight[48];     /* "about 6 g" or "" */
+    char brand[64];      /* seller profile */
+    const char *care, *packaging, *warranty; /* seller profile, borrowed; may be NULL */
+    int pearls;          /* 1 when the attributes name pearls */
+    int pair;            /* 1 pair, 0 single, -1 unknown */
+    int women;           /* audience is women (default for these types) */
+};
+/* offline_fields.c: 1 when the analysis answers field f: *out = buf, or
+ * NULL with why ("needs review: ..." / "does not apply: ..."). */
+int ai__offline_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
+                      const char *type, char *buf, size_t n, char *why, size_t wn,
+                      const char **out);
+/* offline_words.c: the sentences, from facts. Each writes into out (size n). */
+void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
+/* Bullet i (0..4): design; material and finish; size and weight; occasion
+ * and styling; care, packaging and warranty. */
+void ai__words_bullet(const struct ai__facts *f, int i, char *out, size_t n);
+void ai__words_description(const struct ai__facts *f, char *out, size_t n);
+void ai__words_features(const struct ai__facts *f, char *out, size_t n);
+/* Search terms (at most max) that share no word with title; new array. */
+json_t *ai__words_keywords(const struct ai__facts *f, const char *title, size_t max);
+
+/* measure.c: the pixel vocabulary shared with analyse.c */
+enum ai_cls {
+    C_GOLD,
+    C_ROSE,
+    C_SILVER,
+    C_OXID,
+    C_WHITE,
+    C_PEARL,
+    C_BLACK,
+    C_RED,
+    C_ORANGE,
+    C_YELLOW,
+    C_GREEN,
+    C_TEAL,
+    C_BLUE,
+    C_PURPLE,
+    C_PINK,
+    C_BROWN,
+    C_COUNT
+};
+extern const char *const ai__cls_name[C_COUNT];
+#define IS_METAL(c) ((c) <= C_OXID)
+/* Jewellery colour class of one RGB pixel. */
+enum ai_cls ai__classify(const unsigned char *p);
+/* Median border colour of an RGB image and the border's spread. */
+struct image_px;
+void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *spread);
 
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);

@@ -29,29 +29,10 @@
 
 #define MEASURE_SIDE 512
 
-enum cls {
-    C_GOLD,
-    C_ROSE,
-    C_SILVER,
-    C_OXID,
-    C_WHITE,
-    C_PEARL,
-    C_BLACK,
-    C_RED,
-    C_ORANGE,
-    C_YELLOW,
-    C_GREEN,
-    C_TEAL,
-    C_BLUE,
-    C_PURPLE,
-    C_PINK,
-    C_BROWN,
-    C_COUNT
-};
-static const char *const cls_name[C_COUNT] = {
+const char *const ai__cls_name[C_COUNT] = {
     "gold",   "rose gold", "silver", "oxidised silver", "white", "pearl",  "black", "red",
     "orange", "yellow",    "green",  "turquoise",       "blue",  "purple", "pink",  "brown"};
-#define IS_METAL(c) ((c) <= C_OXID)
+
 
 static void hsv(const unsigned char *p, double *h, double *s, double *v)
 {
@@ -69,7 +50,7 @@ static void hsv(const unsigned char *p, double *h, double *s, double *v)
         *h = 60 * ((r - g) / d) + 240;
 }
 
-static enum cls classify(const unsigned char *p)
+enum ai_cls ai__classify(const unsigned char *p)
 {
     double h, s, v;
     hsv(p, &h, &s, &v);
@@ -113,7 +94,7 @@ static int cmp_uc(const void *a, const void *b)
 }
 
 /* Median border colour and its spread (mean distance from the median). */
-static void border_stats(const struct image_px *px, unsigned char bg[3], double *spread)
+void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *spread)
 {
     int w = px->width, h = px->height, m = (w < h ? w : h) / 25 + 1;
     size_t n = 0, cap = (size_t)2 * m * (w + h);
@@ -182,7 +163,7 @@ static void find_item(const struct image_px *px, const unsigned char bg[3], doub
             if (d < thr)
                 continue;
             it->count++;
-            it->cls[classify(p)]++;
+            it->cls[ai__classify(p)]++;
             it->luma_sum += luma(p);
             it->x0 = x < it->x0 ? x : it->x0;
             it->x1 = x > it->x1 ? x : it->x1;
@@ -227,10 +208,10 @@ static void name_colours(const struct item *it, struct ai_measure *m)
     if (!it->count)
         return;
     if (it->cls[best_metal] * 100 >= it->count * 15)
-        util_strlcpy(m->metal, cls_name[best_metal], sizeof m->metal);
+        util_strlcpy(m->metal, ai__cls_name[best_metal], sizeof m->metal);
     if (it->cls[best_other] * 100 >= it->count * 10)
-        util_strlcpy(m->stone, cls_name[best_other], sizeof m->stone);
-    util_strlcpy(m->colour, big >= 3 ? "multicolour" : cls_name[best], sizeof m->colour);
+        util_strlcpy(m->stone, ai__cls_name[best_other], sizeof m->stone);
+    util_strlcpy(m->colour, big >= 3 ? "multicolour" : ai__cls_name[best], sizeof m->colour);
 }
 
 static void add_reason(struct ai_measure *m, const char *r)
@@ -292,7 +273,7 @@ enum kr_code ai_measure_image(const struct ai_image *img, long long max_pixels,
         return rc;
     out->width = info.oriented_width;
     out->height = info.oriented_height;
-    border_stats(&px, bg, &spread);
+    ai__border_stats(&px, bg, &spread);
     util_strlcpy(out->background, background_name(bg, spread), sizeof out->background);
     find_item(&px, bg, spread, &it);
     if (it.count * 1000 >= (size_t)px.width * px.height * 2) {

@@ -168,16 +168,26 @@ static enum kr_code offline_extract(struct ai *ai, const struct ai_extract_req *
                                     json_t **notes, struct kr_err *err)
 {
     struct ai_measure m;
+    struct ai_analysis a;
     json_t *o, *nt;
     enum kr_code rc = ai_measure_image(&req->images[0], ai->max_pixels, &m, err);
+    if (!rc)
+        rc = ai_analyse_image(&req->images[0], ai->max_pixels, req->product_type, &a, err);
     if (rc)
         return rc;
+    if (a.metal_conf >= ai->min_confidence && strcmp(a.metal, "multi-tone") != 0)
+        util_strlcpy(m.metal, a.metal, sizeof m.metal);
+    if (a.stones_conf >= ai->min_confidence && a.stones && !m.stone[0]) /* first stone colour */
+        snprintf(m.stone, sizeof m.stone, "%.*s", (int)strcspn(a.stone_colours, ","),
+                 a.stone_colours);
     o = json_object();
     nt = json_object();
     for (size_t i = 0; i < req->nfields; i++) {
-        char buf[128];
-        const char *why,
-            *v = field_value(&req->fields[i], &m, req->product_type, buf, sizeof buf, &why);
+        char buf[128], whybuf[200];
+        const char *why = whybuf, *v;
+        if (!ai__offline_field(&req->fields[i], &a, ai->min_confidence, req->product_type, buf,
+                               sizeof buf, whybuf, sizeof whybuf, &v))
+            v = field_value(&req->fields[i], &m, req->product_type, buf, sizeof buf, &why);
         if (v)
             json_object_set_new(o, req->fields[i].name, as_value(&req->fields[i], v));
         else

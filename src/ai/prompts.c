@@ -148,6 +148,10 @@ enum kr_code ai__prompt_copy(const struct ai_copy_req *req, struct ai_prompt *p)
     add_str(data, "marketplace", req->marketplace);
     add_str(data, kind == AI_COPY_TITLE ? "previous_title" : "previous_text", req->previous);
     add_str(data, "style", req->style);
+    add_str(data, "problems_in_last_reply", req->problems);
+    if (req->problems && *req->problems)
+        buf_appendf(&b, "Your last reply broke the listing rules as problems_in_last_reply "
+                        "says. Write the copy again without any of those problems.\n");
     if (req->attributes)
         json_object_set(data, "attributes", req->attributes);
     if (req->profile)

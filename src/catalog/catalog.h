@@ -171,6 +171,7 @@ void catalog_template_release(struct catalog *c);
 /* ---- counters (tests, /metrics) ---- */
 struct catalog_stats {
     long long extract_calls, copy_calls; /* model calls made */
+    long long copy_reasks;               /* copy calls that re-asked after a rule check */
     long long cache_hits, cache_misses;  /* per (item, step) */
     long long items_ok, items_failed;
 };

@@ -32,6 +32,7 @@ struct catalog {
     struct sheet_tpl_limits tpl_limits;
     pthread_cond_t tpl_cv; /* template slots, under mu */
     int tpl_busy;
+    atomic_llong copy_reasks;
     atomic_llong extract_calls, copy_calls, cache_hits, cache_misses, items_ok, items_failed;
 };
 
@@ -93,7 +94,15 @@ enum kr_code catalog__row(const struct sheet_schema *s, const struct catalog_row
                           json_t **row, json_t **warnings, struct kr_err *err);
 /* Name of the first copy column with this role, or NULL. */
 const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_role role);
-/* {"attributes": {filename, skuid, description, ...row}, "warnings": [...]} */
+/* Fields the attribute step left for the seller, from its notes
+ * ({field: reason}): a "missing_required" warning on such a field becomes
+ * "needs_review" (value: the reason), and a reason starting "needs review"
+ * adds one. */
+void catalog__add_review(json_t *warnings, json_t *notes);
+/* {"attributes": {filename, skuid, description, ...row}, "warnings": [...],
+ * "quality": {...}}: rates the row (sheet_row_score): "quality" {"score", "passed",
+ * "reasons"} in the entry, a "severity" on each warning, and the score and
+ * reasons on the row (SHEET_KEY_SCORE/REASONS, for the CSV). */
 json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
                              json_t *row, json_t *warnings);
 /* Write the xlsx (fresh, or o->params' template filled) and the CSV of

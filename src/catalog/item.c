@@ -11,7 +11,10 @@
  *      fields out with a note rather than invent them);
  *   3. listing copy (the "copy" columns: title, bullets, description,
  *      keywords) with ai_copy, given the attributes and the seller profile;
- *      only the copy fields the cache does not hold are asked for.
+ *      only the copy fields the cache does not hold are asked for; copy that
+ *      breaks the marketplace's rules is asked for once more;
+ *   4. with a model for attributes, the offline analysis of the photo
+ *      (pearls, stones, silhouette) for the row check to compare against.
  * The original paced itself with a 30 s sleep every 5 photos; here the job
  * runner's worker pool and the AI layer's per-provider limits do that.
  *
@@ -151,6 +154,64 @@ static size_t missing_only(struct ai_field *f, size_t n, json_t *have)
     return k;
 }
 
+/* The rule problems of the copy columns of (values + copy) as one line
+ * ("bullet_point2: duplicate_bullet; ..."), or NULL when there are none. */
+static char *copy_problems(struct item *x, json_t *copy)
+{
+    json_t *values = json_deep_copy(x->values), *row = NULL, *warnings = NULL, *w;
+    struct buf text;
+    size_t i;
+
+    buf_init(&text, 0);
+    json_object_update(values, copy);
+    if (values && catalog__row(x->s, &(struct catalog_row_src){x->sku, values, NULL}, &row, &warnings,
+                                      NULL) == KR_OK) {
+        json_array_foreach(warnings, i, w)
+        {
+            const char *col = catalog__str(w, "column"), *pb = catalog__str(w, "problem");
+            const struct sheet_column *c = sheet_find_column(x->s, col);
+            if (c && c->source == SHEET_SRC_COPY && !strcmp(sheet_problem_severity(pb), "error"))
+                buf_appendf(&text, "%s%s: %s (%.80s)", text.len ? "; " : "", col, pb,
+                            catalog__str(w, "value"));
+        }
+    }
+    json_decref(values);
+    json_decref(row);
+    json_decref(warnings);
+    if (!text.len) {
+        buf_release(&text);
+        return NULL;
+    }
+    return (char *)text.data; /* buf data is malloc'd and NUL-terminated */
+}
+
+/* A model's copy that breaks the rules is asked for once more, with the
+ * problems listed; the second reply is kept if the call works (its
+ * remaining problems become the row's warnings), else the first. The
+ * offline provider is deterministic, so it is not asked again. */
+static void reask_copy(struct item *x, struct ai_copy_req *req, json_t **out)
+{
+    char *problems;
+    json_t *again = NULL;
+    struct kr_err err = {0};
+
+    if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_COPY), "offline") ||
+        !(problems = copy_problems(x, *out)))
+        return;
+    req->problems = problems;
+    atomic_fetch_add(&x->c->copy_calls, 1);
+    atomic_fetch_add(&x->c->copy_reasks, 1);
+    if (ai_copy(x->c->o.ai, req, &again, &err) == KR_OK) {
+        json_decref(*out);
+        *out = again;
+    } else {
+        log_warn("listing copy for %s: the re-ask failed (%s); keeping the first reply", x->sku,
+                 err.msg);
+    }
+    req->problems = NULL;
+    free(problems);
+}
+
 static enum kr_code ask_copy(struct item *x, struct kr_err *err)
 {
     static const enum sheet_source src[] = {SHEET_SRC_COPY};
@@ -179,9 +240,12 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
                                   NULL,
                                   NULL,
                                   f,
-                                  nmiss};
+                                  nmiss,
+                                  NULL};
         atomic_fetch_add(&x->c->copy_calls, 1);
         rc = ai_copy(x->c->o.ai, &req, &out, err);
+        if (rc == KR_OK)
+            reask_copy(x, &req, &out);
         if (rc == KR_OK) {
             merge(cached, out); /* cached + new: everything known for this SKU */
             catalog__cache_put(x->c, &id, cached);
@@ -197,8 +261,32 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     return rc;
 }
 
+/* A model's attributes are checked against the offline analysis of the
+ * photo: its trusted answers go into the result as "analysis" (the offline
+ * provider's values already come from it). A photo the analysis cannot
+ * read adds nothing. */
+static json_t *analysis_of(struct item *x)
+{
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    double thr = ai_min_confidence(x->c->o.ai);
+    json_t *o;
+
+    if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_ATTR), "offline") ||
+        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s), &a, &err))
+        return json_object();
+    o = json_object();
+    if (a.pearls_conf >= thr)
+        json_object_set_new(o, "pearls", json_integer(a.pearls));
+    if (a.stones_conf >= thr)
+        json_object_set_new(o, "stones", json_integer(a.stones));
+    if (a.shape_conf >= thr && a.shape[0])
+        json_object_set_new(o, "shape", json_string(a.shape));
+    return o;
+}
+
 enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
-                              const char *sku, json_t **result, struct kr_err *err)
+                               const char *sku, json_t **result, struct kr_err *err)
 {
     struct item x = {.c = c, .s = s, .sku = sku};
     struct buf photo;
@@ -214,9 +302,10 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
     if (!rc)
         rc = ask_copy(&x, err);
     if (!rc) {
-        *result = json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:b, s:b}}", "url", ref, "sku", sku,
+        *result = json_pack("{s:s, s:s, s:s, s:O, s:O, s:{s:b, s:b}, s:o}", "url", ref, "sku", sku,
                             "image_sha256", x.sha, "values", x.values, "notes", x.notes, "cached",
-                            "attributes", x.attr_cached, "copy", x.copy_cached);
+                            "attributes", x.attr_cached, "copy", x.copy_cached, "analysis",
+                            analysis_of(&x));
         if (!*result)
             rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }

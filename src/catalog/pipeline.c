@@ -120,7 +120,7 @@ static enum kr_code load_schema(struct catalog *c, const char *mp, const char *t
 }
 
 enum kr_code catalog__schema(struct catalog *c, const char *marketplace, const char *type,
-                            const struct sheet_schema **out, struct kr_err *err)
+                             const struct sheet_schema **out, struct kr_err *err)
 {
     char code[SHEET_CODE_LEN];
     struct sheet_schema *s = NULL;
@@ -159,11 +159,11 @@ enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t
     const struct sheet_schema *s;
     enum kr_code rc;
 
-    rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
-                        &s, err);
+    rc = catalog__schema(c, catalog__str(params, "marketplace"),
+                         catalog__str(params, "product_type"), &s, err);
     if (rc == KR_OK)
-        rc =
-            catalog__item_run(c, s, catalog__str(item, "url"), catalog__str(item, "sku"), result, err);
+        rc = catalog__item_run(c, s, catalog__str(item, "url"), catalog__str(item, "sku"), result,
+                               err);
     atomic_fetch_add(rc ? &c->items_failed : &c->items_ok, 1);
     return rc;
 }
@@ -185,6 +185,13 @@ static enum kr_code collect_rows(struct catalog_out *o, json_t *inputs,
         rc = catalog__row(o->s, &(struct catalog_row_src){sku, values, NULL}, &row, &warnings, err);
         if (rc)
             return rc;
+        catalog__add_review(warnings, json_object_get(items[i].result, "notes"));
+        if (sheet_check_analysis(o->s, row, json_object_get(items[i].result, "analysis"),
+                                 warnings)) {
+            json_decref(row);
+            json_decref(warnings);
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+        }
         json_array_append(o->rows, row);
         json_array_append_new(o->results, catalog__result_entry(o->s, url, sku, row, warnings));
         json_decref(row);
@@ -206,8 +213,8 @@ enum kr_code catalog__finish(struct catalog *c, const char *kind, const struct j
     struct catalog_out o = {.params = params, .rows = json_array(), .results = json_array()};
     enum kr_code rc;
 
-    rc = catalog__schema(c, catalog__str(params, "marketplace"), catalog__str(params, "product_type"),
-                        &o.s, err);
+    rc = catalog__schema(c, catalog__str(params, "marketplace"),
+                         catalog__str(params, "product_type"), &o.s, err);
     o.out = rc ? NULL : json_pack("{s:O}", "results", o.results);
     if (!rc && (!o.rows || !o.results || !o.out))
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
@@ -248,6 +255,7 @@ void catalog_get_stats(struct catalog *c, struct catalog_stats *out)
 {
     out->extract_calls = atomic_load(&c->extract_calls);
     out->copy_calls = atomic_load(&c->copy_calls);
+    out->copy_reasks = atomic_load(&c->copy_reasks);
     out->cache_hits = atomic_load(&c->cache_hits);
     out->cache_misses = atomic_load(&c->cache_misses);
     out->items_ok = atomic_load(&c->items_ok);
@@ -305,22 +313,80 @@ const char *catalog__copy_column(const struct sheet_schema *s, enum sheet_copy_r
     return NULL;
 }
 
+void catalog__add_review(json_t *warnings, json_t *notes)
+{
+    const char *k;
+    size_t i;
+    json_t *v, *w;
+    json_object_foreach(notes, k, v)
+    {
+        const char *why = json_string_value(v);
+        int done = 0;
+        if (!why)
+            continue;
+        /* a required field the provider left blank with a reason: the seller's to fill */
+        json_array_foreach(warnings, i,
+                           w) if (!strcmp(catalog__str(w, "column"), k) &&
+                                  !strcmp(catalog__str(w, "problem"), "missing_required"))
+        {
+            json_object_set_new(w, "problem", json_string("needs_review"));
+            json_object_set_new(w, "value", json_string(why));
+            done = 1;
+        }
+        if (!done && strncmp(why, "needs review", 12) == 0)
+            json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "column", k, "problem",
+                                                      "needs_review", "value", why));
+    }
+}
+
+/* The row's quality from its warnings: each warning gets its severity, the
+ * row its score and reasons (for the CSV); returns {"score", "passed",
+ * "reasons"}. */
+static json_t *quality(json_t *row, json_t *warnings)
+{
+    int failed = 0, score = sheet_row_score(warnings, &failed);
+    json_t *reasons = json_array(), *w;
+    struct buf text;
+    char num[16];
+    size_t i;
+
+    buf_init(&text, 0);
+    json_array_foreach(warnings, i, w)
+    {
+        const char *problem = catalog__str(w, "problem"), *col = catalog__str(w, "column");
+        json_object_set_new(w, "severity", json_string(sheet_problem_severity(problem)));
+        json_array_append_new(reasons, json_sprintf("%s: %s", col, problem));
+        buf_appendf(&text, "%s%s: %s", text.len ? "; " : "", col, problem);
+    }
+    snprintf(num, sizeof num, "%d", score);
+    json_object_set_new(row, SHEET_KEY_SCORE, json_string(num));
+    json_object_set_new(row, SHEET_KEY_REASONS, json_string(text.len ? (char *)text.data : ""));
+    buf_release(&text);
+    return json_pack("{s:i, s:b, s:o}", "score", score, "passed", !failed, "reasons", reasons);
+}
+
 json_t *catalog__result_entry(const struct sheet_schema *s, const char *url, const char *sku,
-                             json_t *row, json_t *warnings)
+                              json_t *row, json_t *warnings)
 {
     const char *desc = catalog__copy_column(s, SHEET_COPY_DESCRIPTION);
     json_t *attrs = json_pack("{s:s, s:s, s:s}", "filename", url, "description",
                               desc ? catalog__str(row, desc) : "", "skuid", sku);
+    json_t *q = quality(row, warnings);
 
-    if (!attrs)
+    if (!attrs || !q) {
+        json_decref(attrs);
+        json_decref(q);
         return NULL;
+    }
     json_object_update(attrs, row);
-    return json_pack("{s:o, s:o}", "attributes", attrs, "warnings",
-                     warnings ? json_incref(warnings) : json_array());
+    json_object_del(attrs, SHEET_KEY_SCORE);
+    json_object_del(attrs, SHEET_KEY_REASONS);
+    return json_pack("{s:o, s:o, s:o}", "attributes", attrs, "warnings",
+                     warnings ? json_incref(warnings) : json_array(), "quality", q);
 }
 
 json_t *catalog__failed_entry(struct catalog_out *o, const char *url, const char *sku,
-                             const struct jobs_item *it)
+                              const struct jobs_item *it)
 {
     json_t *error = it->error;
     json_t *e = error ? json_incref(error) : json_pack("{s:s}", "message", "failed");

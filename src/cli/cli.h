@@ -62,5 +62,6 @@ int cli_cmd_caption(int argc, char **argv);
 int cli_cmd_catalog(int argc, char **argv);
 int cli_cmd_images(int argc, char **argv);
 int cli_cmd_check_image(int argc, char **argv);
+int cli_cmd_lint_sheet(int argc, char **argv);
 
 #endif

@@ -159,6 +159,9 @@ static const struct config_var vars[] = {
      "Most calls in flight to one AI provider."},
     {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0,
      "Seconds before an AI call times out."},
+    {"KARAT_OFFLINE_MIN_CONFIDENCE", CONFIG_DOUBLE, OFF(offline_min_confidence), "0.6", 0,
+     "Offline photo analysis: an attribute below this confidence (0..1) is left blank for the "
+     "seller with a needs-review note."},
     {"KARAT_AI_ATTEMPTS", CONFIG_INT, OFF(ai_attempts), "5", 0,
      "Most HTTP attempts per AI call (retries on 408/409/5xx and connection failures)."},
     {"KARAT_AI_BACKOFF_MS", CONFIG_INT, OFF(ai_backoff_ms), "500", 0,
@@ -248,6 +251,7 @@ static const struct {
     {"KARAT_MAX_BATCH", 1, 100000},
     {"KARAT_DEDUP_HASH_MAX", -1, 256},
     {"KARAT_DEDUP_DESC_MIN", -1, 1},
+    {"KARAT_OFFLINE_MIN_CONFIDENCE", 0, 1},
     {"KARAT_AI_CONCURRENCY", 1, 256},
     {"KARAT_AI_TIMEOUT", 1, 3600},
     {"KARAT_AI_ATTEMPTS", 1, 20},

@@ -76,6 +76,7 @@ struct config {
     /* duplicate detection */
     int dedup_hash_max;
     double dedup_desc_min;
+    double offline_min_confidence; /* offline analysis: blank below this */
     /* AI providers (issue: AI layer) */
     char *attr_provider;
     char *copy_provider;

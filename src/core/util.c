@@ -197,6 +197,16 @@ char *util_trim(char *s)
     return s;
 }
 
+void util_word_key(const char *w, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        out[k++] = (char)tolower((unsigned char)w[i]);
+    if (k > 3 && out[k - 1] == 's')
+        k--;
+    out[k] = '\0';
+}
+
 int util_streq_ci(const char *a, const char *b)
 {
     return a && b && strcasecmp(a, b) == 0;

@@ -50,6 +50,9 @@ size_t util_strlcpy(char *dst, const char *src, size_t n);
 char *util_trim(char *s);
 /* Case-insensitive equality; NULL-safe. */
 int util_streq_ci(const char *a, const char *b);
+/* Word w[0..n) as a comparison key into out (size cap): ASCII lower case,
+ * a plural 's' dropped from words of more than 3 letters. */
+void util_word_key(const char *w, size_t n, char *out, size_t cap);
 /* Parse "true/1/yes/on" vs "false/0/no/off"; returns -1 if neither. */
 int util_parse_bool(const char *s);
 /* Parse sizes like "25MiB", "512k", "1048576"; returns -1 on error. */

@@ -203,6 +203,30 @@ enum kr_code sheet_row_build(const struct sheet_schema *s, const char *sku, cons
  * "bad_utf8", "forbidden_chars". */
 enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_t **warnings,
                                 struct kr_err *err);
+/* After the repairs, sheet_validate_row() checks what the row says against
+ * the marketplace's content rules (rules.json next to the schemas) and
+ * itself, adding problems: "promotional", "price_in_text", "other_brand",
+ * "url", "emoji", "html", "leaked_field_name", "duplicate_bullet",
+ * "bullet_repeats_title", "keyword_repeats_title", "too_many_keywords",
+ * "title_word_repeats",
+ * "short_description", "colour_mismatch", "type_mismatch",
+ * "pearls_disagree", "implausible_number". Callers add "needs_review" for
+ * fields left for the seller. */
+
+/* A row against the offline analysis of its photo: analysis holds only
+ * the answers trusted (confidence at least the threshold): {"pearls": n,
+ * "stones": n, "shape": "hoop"}. Appends "pearls_disagree" (a pearl column
+ * filled without pearls, or NA with pearls), "stones_disagree" (a stone
+ * column filled while the photo has no stones), "type_disagrees" (a type
+ * column naming another silhouette) to warnings. */
+enum kr_code sheet_check_analysis(const struct sheet_schema *s, const json_t *row,
+                                  const json_t *analysis, json_t *warnings);
+
+/* "error" (the row fails), "warning" or "review" (needs_review). */
+const char *sheet_problem_severity(const char *problem);
+/* A row's score from its warnings: 100, minus 20 per error and 5 per
+ * warning, at least 0; *failed (may be NULL) = 1 when any is an error. */
+int sheet_row_score(const json_t *warnings, int *failed);
 
 /* ---- output ---- */
 
@@ -218,7 +242,11 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
 enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
                               struct kr_err *err);
 /* The same rows as CSV (RFC 4180, UTF-8, CRLF): one header line of column
- * names, then one line per row. Appends to out. */
+ * names, then one line per row. When a row has the key SHEET_KEY_SCORE
+ * (set by the catalog from sheet_row_score()), two more columns follow the
+ * schema's: the score and the reasons. Appends to out. */
+#define SHEET_KEY_SCORE   "quality_score"
+#define SHEET_KEY_REASONS "quality_reasons"
 enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, struct buf *out,
                              struct kr_err *err);
 
@@ -263,6 +291,14 @@ struct sheet_fill_req {
  * strings' sizes. */
 enum kr_code sheet_template_fill(const struct sheet_schema *s, const struct sheet_fill_req *req,
                                  struct buf *out, json_t **missing, struct kr_err *err);
+/* The data rows of a bulk sheet (xlsx bytes, any origin) for schema s: the
+ * data sheet and header row found as sheet_template_fill() finds them
+ * (same limits, same refusals), each row from the first data row on with
+ * text in a schema column as {"row": N (1-based), "values": {column: text}}.
+ * *rows is a new array. */
+enum kr_code sheet_read_rows(const struct sheet_schema *s, const void *xlsx, size_t n,
+                             const struct sheet_tpl_limits *lim, json_t **rows,
+                             struct kr_err *err);
 /* Clear the data rows of the template's data sheet (values and formulas
  * removed from every row from the first data row on; cell styles kept). */
 enum kr_code sheet_template_clear(const struct sheet_schema *s, const void *xlsx, size_t n,

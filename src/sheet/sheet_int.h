@@ -30,8 +30,19 @@ struct sheet_preamble {
     size_t ncells;
 };
 
+/* Content rules of the schema's marketplace (sheet_rules.c); all NULL/0
+ * when the folder has no rules.json. Arrays point into doc. */
+struct sheet_rules {
+    json_t *doc;
+    const json_t *forbid, *promotional, *price, *brands, *product_words;
+    int max_terms;        /* search terms per row; 0 = no limit */
+    int max_repeats;      /* times one title word may appear; 0 = no limit */
+    double max_cm, max_g; /* plausible largest size and weight; 0 = unchecked */
+};
+
 struct sheet_schema {
     json_t *doc;
+    struct sheet_rules rules;
     const char *marketplace, *product_type, *code, *sheet_name, *template_file;
     const char **match; /* data sheet names to look for in a template */
     size_t nmatch;
@@ -49,6 +60,17 @@ struct sheet_schema {
 /* Allocate memory owned by the schema (zeroed); NULL on ENOMEM. */
 void *sheet__alloc(struct sheet_schema *s, size_t n);
 char *sheet__strdup(struct sheet_schema *s, const char *str);
+
+/* ---- content rules (sheet_rules.c) and checks (sheet_quality.c) ---- */
+
+/* Load rules.json from the schema file's folder into s->rules (absent: none). */
+enum kr_code sheet__rules_attach(struct sheet_schema *s, const char *schema_path,
+                                 struct kr_err *err);
+/* 1 if the marketplace forbids what ("promotional", "url", ...). */
+int sheet__rules_forbid(const struct sheet_schema *s, const char *what);
+/* The content and consistency checks of sheet_validate_row() on a repaired
+ * row: appends {"column", "problem", "value"} to warnings. */
+enum kr_code sheet__quality(const struct sheet_schema *s, const json_t *row, json_t *warnings);
 
 /* ---- text helpers (sheet_text.c; UTF-8: core/utf8.h) ---- */
 
@@ -194,6 +216,10 @@ struct sheet_fill {
     json_t *missing; /* schema columns the template lacks, or NULL */
     enum kr_code rc; /* KR_ENOMEM */
     const char *bad; /* why the worksheet's layout is unsupported */
+    /* read-only walks (sheet_read.c): each data-row cell with text, once
+     * the columns are mapped */
+    void (*on_cell)(struct sheet_fill *f, int row, int col, const char *text);
+    void *cell_ctx;
 };
 
 /* One pass over the worksheet part: written to out, or (out NULL, f->start

@@ -54,6 +54,7 @@ void sheet_schema_free(struct sheet_schema *s)
         free(s->allocs[i]);
     free(s->allocs);
     json_decref(s->doc);
+    json_decref(s->rules.doc);
     free(s);
 }
 
@@ -372,6 +373,8 @@ enum kr_code sheet_schema_load_file(const char *path, struct sheet_schema **out,
     buf_release(&b);
     if (!rc && (rc = parse_doc(s, err)))
         kr_err_prefix(err, "%s: ", path);
+    if (!rc)
+        rc = sheet__rules_attach(s, path, err);
     if (rc) {
         sheet_schema_free(s);
         return rc;

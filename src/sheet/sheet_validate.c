@@ -11,7 +11,8 @@
  *     a value is never invented;
  *   - character and UTF-8 byte limits cut the text at a word boundary,
  *     never inside a code point;
- *   - required columns left empty, and too few bullets, are reported.
+ *   - required columns left empty, and too few bullets, are reported;
+ *   - then the content and consistency checks of sheet_quality.c.
  * Every change is reported as {"column", "problem", "value": original}.
  */
 #include "sheet/sheet_int.h"
@@ -299,6 +300,8 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
         check_column(&v, &s->cols[i]);
     if (!v.rc)
         check_bullets(&v);
+    if (!v.rc)
+        v.rc = sheet__quality(s, row, v.warnings);
     buf_release(&v.work);
     if (v.rc) {
         json_decref(v.warnings);

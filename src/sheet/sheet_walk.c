@@ -186,6 +186,8 @@ static int walk_cell(struct sheet_fill *f, struct row_walk *w)
     w->prev = col;
     if (w->r == f->s->header_row && !f->mapped)
         sheet__fill_header(f, col, (const char *)f->tmp.data);
+    if (f->on_cell && w->r >= f->s->first_data_row && f->tmp.len)
+        f->on_cell(f, w->r, col, (const char *)f->tmp.data);
     if (copy)
         return 0;
     f->formulas |= formula;

@@ -298,9 +298,12 @@ static enum kr_code csv_field(struct buf *b, const char *t)
     return rc;
 }
 
-/* One CSV line of the schema's columns: names (row == NULL) or a row's values. */
-static enum kr_code csv_line(const struct sheet_schema *s, const json_t *row, struct buf *out)
+/* One CSV line of the schema's columns: names (row == NULL) or a row's
+ * values; with quality, the row's score and reasons after them. */
+static enum kr_code csv_line(const struct sheet_schema *s, const json_t *row, int quality,
+                             struct buf *out)
 {
+    static const char *const extra[] = {SHEET_KEY_SCORE, SHEET_KEY_REASONS};
     enum kr_code rc = KR_OK;
     for (size_t c = 0; c < s->ncols && !rc; c++) {
         const char *name = s->cols[c].name;
@@ -308,6 +311,11 @@ static enum kr_code csv_line(const struct sheet_schema *s, const json_t *row, st
             rc = buf_append(out, ",", 1);
         if (!rc)
             rc = csv_field(out, row ? sheet__row_text(row, name) : name);
+    }
+    for (int i = 0; quality && i < 2 && !rc; i++) {
+        rc = buf_append(out, ",", 1);
+        if (!rc)
+            rc = csv_field(out, row ? sheet__row_text(row, extra[i]) : extra[i]);
     }
     return rc ? rc : buf_append(out, "\r\n", 2);
 }
@@ -318,15 +326,17 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
     enum kr_code rc;
     size_t i;
     json_t *row;
+    int quality = 0;
 
     if (!json_is_array(rows))
         return kr_fail(err, KRS_BAD_ROWS, "rows must be an array");
-    rc = csv_line(s, NULL, out);
+    json_array_foreach(rows, i, row) quality |= json_object_get(row, SHEET_KEY_SCORE) != NULL;
+    rc = csv_line(s, NULL, quality, out);
     json_array_foreach(rows, i, row)
     {
         if (rc)
             break;
-        rc = csv_line(s, row, out);
+        rc = csv_line(s, row, quality, out);
     }
     return rc ? kr_fail(err, kr_slug_grow(rc), "CSV larger than the output limit") : KR_OK;
 }

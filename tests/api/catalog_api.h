@@ -246,10 +246,10 @@ static inline int ca_upload_files(const struct tu_server *s)
     " \"material_type\": \"Metal\", \"color_name\": \"Antique Gold\", \"stones_type\": \"Pearl\"}"
 #define CA_COPY                                                                                    \
     "{\"item_name\": \"Alya Jewels Antique Gold Jhumka Earrings with Pearl Drops\","               \
-    " \"product_description\": \"Traditional jhumka earrings in an antique gold finish.\","        \
+    " \"product_description\": \"Traditional jhumkas in an antique gold finish. Pearls hang below.\"," \
     " \"bullet_point1\": \"TRADITIONAL LOOK: dome jhumkas\", \"bullet_point2\": \"FINISH: gold\"," \
     " \"bullet_point3\": \"PEARLS: drops\", \"bullet_point4\": \"COMFORT: light\","                \
-    " \"bullet_point5\": \"GIFTING: festive\", \"generic_keywords\": \"jhumka earrings gold\"}"
+    " \"bullet_point5\": \"GIFTING: festive\", \"generic_keywords\": \"dome traditional festive\"}"
 
 static inline void ca_push_gemini(struct fake_ai *f, int n, int delay_ms)
 {

@@ -86,13 +86,15 @@ static void test_offline_extract(void **state)
     const char *const grades[] = {"A", "B", "C"};
     const char *const types[] = {"Earring", "Necklace"};
     const char *const materials[] = {"Brass", "Alloy"};
+    const char *const pearl_types[] = {"Freshwater", "NA"};
     struct ai_field f[] = {
         {"Color", NULL, colours, 4, 0, 0},    {"quality", NULL, grades, 3, 0, 0},
         {"Type", NULL, types, 2, 0, 0},       {"Base Material", NULL, materials, 2, 0, 0},
         {"stone_color", NULL, NULL, 0, 0, 0}, {"color_map", NULL, NULL, 0, 0, 1},
+        {"Pearl Grade", NULL, NULL, 0, 0, 0}, {"Pearl Type", NULL, pearl_types, 2, 0, 0},
     };
     struct ai_extract_req req = {
-        .images = &im, .nimages = 1, .product_type = "earrings", .fields = f, .nfields = 6};
+        .images = &im, .nimages = 1, .product_type = "earrings", .fields = f, .nfields = 8};
     json_t *out = NULL, *notes = NULL, *out2 = NULL;
     struct kr_err err = {0};
     (void)state;
@@ -109,6 +111,9 @@ static void test_offline_extract(void **state)
     assert_non_null(json_string_value(json_object_get(notes, "Base Material")));
     assert_null(json_object_get(out, "stone_color"));
     assert_non_null(json_object_get(notes, "stone_color"));
+    /* issue 12: a pearl grade is not the photo's quality grade; no pearl -> NA */
+    assert_null(json_object_get(out, "Pearl Grade"));
+    assert_string_equal(json_string_value(json_object_get(out, "Pearl Type")), "NA");
     /* deterministic */
     assert_int_equal(ai_extract(ai, &req, &out2, NULL, &err), KR_OK);
     assert_true(json_equal(out, out2));
@@ -146,8 +151,8 @@ static void test_offline_copy(void **state)
     assert_non_null(strstr(title, "Alya"));
     assert_non_null(strstr(title, "Gold"));
     assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "red stones"));
-    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "Party"));
-    assert_true(json_array_size(json_object_get(out, "bullets")) >= 2);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "description")), "party"));
+    assert_int_equal(json_array_size(json_object_get(out, "bullets")), 5);
     assert_null(json_object_get(out, "hsn_code")); /* nothing to say: left out */
     json_decref(out);
 
@@ -173,6 +178,140 @@ static void test_offline_copy(void **state)
     json_decref(attrs);
     json_decref(profile);
     ai_close(ai);
+}
+
+/* Count sentence ends ('.', '!', '?' followed by a space or the end). */
+static int sentences(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += strchr(".!?", *s) && (s[1] == ' ' || !s[1]);
+    return n;
+}
+
+/* Issue 12: the copy of a sheet's columns follows the rules: five distinct
+ * bullets, none the title, no column names in the text, 2-4 sentences of
+ * description, search terms that do not repeat the title's words. */
+static void test_offline_listing_rules(void **state)
+{
+    struct ai *ai = offline();
+    json_t *attrs =
+        json_pack("{s:s,s:s,s:s,s:[s],s:s}", "item_type_name", "Hoop Earrings", "color_name",
+                  "Gold", "stone_color", "Red", "occasion_type1", "Festive", "Pearl Grade", "NA");
+    json_t *profile =
+        json_pack("{s:s,s:s}", "brand", "Alya Jewels", "packaging", "Ships in a gift box.");
+    struct ai_field lf[] = {
+        {"item_name", NULL, NULL, 0, 200, 0},
+        {"bullet_point1", NULL, NULL, 0, 500, 0},
+        {"bullet_point2", NULL, NULL, 0, 500, 0},
+        {"bullet_point3", NULL, NULL, 0, 500, 0},
+        {"bullet_point4", NULL, NULL, 0, 500, 0},
+        {"bullet_point5", NULL, NULL, 0, 500, 0},
+        {"product_description", NULL, NULL, 0, 2000, 0},
+        {"generic_keywords", NULL, NULL, 0, 199, 1},
+    };
+    struct ai_copy_req req = {.kind = AI_COPY_LISTING,
+                              .product_type = "earrings",
+                              .marketplace = "amazon",
+                              .attributes = attrs,
+                              .profile = profile,
+                              .fields = lf,
+                              .nfields = 8};
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    const char *title = json_string_value(json_object_get(out, "item_name"));
+    assert_string_equal(title, "Alya Jewels Gold-Tone Hoop Earrings With Red Stones For Women");
+    for (int i = 1; i <= 5; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "bullet_point%d", i);
+        const char *b = json_string_value(json_object_get(out, k));
+        assert_non_null(b);
+        assert_string_not_equal(b, title);
+        assert_null(strstr(b, "item_type_name"));
+        assert_null(strstr(b, "Pearl"));
+        for (int j = 1; j < i; j++) {
+            snprintf(k, sizeof k, "bullet_point%d", j);
+            assert_string_not_equal(b, json_string_value(json_object_get(out, k)));
+        }
+    }
+    assert_non_null(strstr(json_string_value(json_object_get(out, "bullet_point5")), "gift box"));
+    const char *d = json_string_value(json_object_get(out, "product_description"));
+    assert_true(sentences(d) >= 2 && sentences(d) <= 4);
+    assert_null(strstr(d, ":"));
+    json_t *kw = json_object_get(out, "generic_keywords");
+    assert_true(json_array_size(kw) >= 3 && json_array_size(kw) <= 5);
+    size_t i;
+    json_t *v;
+    json_array_foreach(kw, i, v)
+    {
+        assert_null(strcasestr(title, json_string_value(v)));
+        assert_null(strstr(json_string_value(v), "earring"));
+    }
+    json_decref(out);
+    json_decref(attrs);
+    json_decref(profile);
+    ai_close(ai);
+}
+
+/* A PNG of w x h: white, with a gold disc of radius r at each centre, a red
+ * dot in each when red (malloc'd bytes in *n). */
+static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int red, size_t *n)
+{
+    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
+    void *png = NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = px + ((size_t)y * w + x) * 3;
+            p[0] = p[1] = p[2] = 255;
+            for (int k = 0; k < nc; k++) {
+                int dx = x - c[k][0], dy = y - c[k][1];
+                if (dx * dx + dy * dy <= r * r)
+                    p[0] = 212, p[1] = 175, p[2] = 55;
+                if (red && dx * dx + dy * dy <= r * r / 9)
+                    p[0] = 200, p[1] = 15, p[2] = 35;
+            }
+        }
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
+    out = malloc(*n);
+    memcpy(out, png, *n);
+    g_free(png);
+    g_object_unref(im);
+    free(px);
+    return out;
+}
+
+/* Issue 12 §1: the piece's metal tone, stones, pair and silhouette, each
+ * with a confidence; a pearl field with surely no pearls gets NA. */
+static void test_analyse(void **state)
+{
+    static const int two[][2] = {{150, 200}, {450, 200}}, one[][2] = {{300, 200}};
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    size_t n;
+    (void)state;
+    unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
+    struct ai_image im = {d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_string_equal(a.metal, "gold");
+    assert_true(a.metal_conf >= 0.9);
+    assert_int_equal(a.pair, 1);
+    assert_true(a.pair_conf >= 0.6);
+    assert_int_equal(a.stones, 0);
+    assert_int_equal(a.pearls, 0);
+    assert_string_equal(a.shape, "stud");
+    assert_true(a.symmetry > 0.9);
+    free(d);
+    d = discs(600, 400, one, 1, 80, 1, &n);
+    im = (struct ai_image){d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(a.pair, 0);
+    assert_int_equal(a.stones, 1);
+    assert_non_null(strstr(a.stone_colours, "red"));
+    free(d);
 }
 
 static void test_offline_image_unsupported(void **state)
@@ -250,7 +389,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),         cmocka_unit_test(test_offline_image_unsupported),
         cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();

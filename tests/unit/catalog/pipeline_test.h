@@ -63,8 +63,8 @@ static struct ai *pt_offline_ai(void)
     return ai;
 }
 
-/* with_store: the SKU cache lives in dir/karat.db. */
-static void pt_open(struct pt *t, int with_store, json_t *profile)
+/* with_store: the SKU cache lives in dir/karat.db. ai: taken over (NULL: offline). */
+static void pt_open_ai(struct pt *t, int with_store, json_t *profile, struct ai *ai)
 {
     struct kr_err err = {0};
     struct catalog_opts o = {0};
@@ -73,7 +73,7 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     memset(t, 0, sizeof *t);
     assert_int_equal(image_init("test", &err), KR_OK);
     tu_tmpdir(t->dir, sizeof t->dir);
-    t->ai = pt_offline_ai();
+    t->ai = ai ? ai : pt_offline_ai();
     if (with_store) {
         snprintf(path, sizeof path, "%s/karat.db", t->dir);
         assert_int_equal(store_open("sqlite", path, &t->store, &err), KR_OK);
@@ -91,6 +91,11 @@ static void pt_open(struct pt *t, int with_store, json_t *profile)
     assert_int_equal(jobs_open(NULL, t->pool, 3, &t->jobs, &err), KR_OK);
     assert_int_equal(catalog_register_jobs(t->cat, t->jobs, &err), KR_OK);
     assert_int_equal(jobs_start(t->jobs, &err), KR_OK);
+}
+
+static void pt_open(struct pt *t, int with_store, json_t *profile)
+{
+    pt_open_ai(t, with_store, profile, NULL);
 }
 
 static void pt_close(struct pt *t)

@@ -59,6 +59,13 @@ static void test_amazon_sheet_cell_by_cell(void **state)
         assert_true(strlen(pt_str(a, "item_name")) > 0); /* the title reaches its column */
         assert_string_equal(pt_str(a, "description"), pt_str(a, "product_description"));
         assert_non_null(json_object_get(json_array_get(results, (size_t)r), "warnings"));
+        /* issue 12: the offline row passes the row check (score and reasons in the result) */
+        json_t *q = json_object_get(json_array_get(results, (size_t)r), "quality");
+        if (!json_is_true(json_object_get(q, "passed")))
+            fail_msg("offline row fails: %s",
+                     json_dumps(json_object_get(json_array_get(results, (size_t)r), "warnings"), 0));
+        assert_true(json_integer_value(json_object_get(q, "score")) > 0);
+        assert_null(json_object_get(a, "quality_score")); /* not a sheet column */
         pt_assert_row(xlsx, s, sheet_first_data_row(s) + r, a);
     }
     /* nothing after the last row */
@@ -71,6 +78,7 @@ static void test_amazon_sheet_cell_by_cell(void **state)
     assert_non_null(strstr(csv, "\r\nearrings,ER-1.5,"));
     assert_true(strstr(csv, "ER-2,") > strstr(csv, "ER-1.5,"));
     assert_true(strstr(csv, "ER-3,") > strstr(csv, "ER-2,"));
+    assert_non_null(strstr(csv, ",quality_score,quality_reasons\r\n"));
     free(csv);
     sheet_schema_free(s);
     json_decref(st);

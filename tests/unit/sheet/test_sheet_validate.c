@@ -35,12 +35,13 @@ static int teardown(void **state)
 /* A complete, valid Amazon earrings row built from the schema. */
 static json_t *good_row(void)
 {
-    json_t *values = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "item_name",
-        "Gold-plated kundan jhumka earrings with pearl drops", "product_description",
-        "Handcrafted jhumkas.", "bullet_point1", "Festive look", "bullet_point2", "Brass base",
-        "bullet_point3", "Kundan stones", "item_type_name", "Earrings", "material_type", "Brass",
-        "gem_type", "Pearl", "stone_color", "Red", "generic_keywords", "jhumka ethnic");
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "item_name",
+                  "Gold-plated kundan jhumka earrings with pearl drops", "product_description",
+                  "Handcrafted jhumkas. Light enough for a long day.", "bullet_point1",
+                  "Festive look", "bullet_point2", "Brass base", "bullet_point3", "Kundan stones",
+                  "item_type_name", "Earrings", "material_type", "Brass", "gem_type", "Pearl",
+                  "stone_color", "Red", "generic_keywords", "ethnic festive");
     json_t *row = NULL;
     assert_int_equal(sheet_row_build(amazon, "ER-001", values, &row, NULL), KR_OK);
     json_decref(values);
@@ -233,14 +234,114 @@ static void test_meesho_and_flipkart(void **state)
 
     /* '::'-separated keywords; one-line key features */
     values = json_pack("{s:s, s:s, s:s}", "Search Keywords", "jhumka::earrings", "Key Features",
-                       "Light\nweight\r\n  brass", "Description", "Desc");
+                       "Light\nweight\r\n  brass", "Description", "A light pair. Brass base.");
     assert_int_equal(sheet_row_build(flipkart, "E1", values, &row, NULL), KR_OK);
     w = validate(flipkart, row);
     assert_string_equal(str(row, "Key Features"), "Light weight brass");
     assert_string_equal(str(row, "Search Keywords"), "jhumka::earrings");
     assert_null(find_warn(w, "Your selling price (INR)", "missing_required"));
+    if (json_array_size(w))
+        fail_msg("unexpected warnings: %s", json_dumps(w, 0));
+    json_decref(w);
+    json_decref(row);
+    json_decref(values);
+}
+
+/* Issue 12: content rules (rules.json) and cross-field checks, with a score. */
+static void test_content_rules(void **state)
+{
+    (void)state;
+    json_t *row = good_row(), *w;
+    int failed = 0;
+    json_object_set_new(row, "item_name", json_string("Silver-Tone Hoop Earrings, Best Seller"));
+    json_object_set_new(row, "color_name", json_string("Gold"));
+    json_object_set_new(row, "bullet_point1",
+                        json_string("Colour: gold, Details: item_type_name: "
+                                    "Earrings"));
+    json_object_set_new(row, "bullet_point2",
+                        json_string("colour: GOLD, details: item_type_name: "
+                                    "earrings"));
+    json_object_set_new(row, "bullet_point3",
+                        json_string("Now 50% off, only Rs. 299 \xF0\x9F\x92\x8E"));
+    json_object_set_new(row, "product_description",
+                        json_string("Like Tanishq. See <b>www.example.in</b> today."));
+    json_object_set_new(row, "generic_keywords", json_string("hoop party"));
+    w = validate(amazon, row);
+    assert_non_null(find_warn(w, "item_name", "promotional"));
+    assert_non_null(find_warn(w, "item_name", "colour_mismatch"));
+    assert_non_null(find_warn(w, "bullet_point1", "leaked_field_name"));
+    assert_non_null(find_warn(w, "bullet_point2", "duplicate_bullet"));
+    assert_non_null(find_warn(w, "bullet_point3", "price_in_text"));
+    assert_non_null(find_warn(w, "bullet_point3", "emoji"));
+    assert_non_null(find_warn(w, "product_description", "other_brand"));
+    assert_non_null(find_warn(w, "product_description", "url"));
+    assert_non_null(find_warn(w, "product_description", "html"));
+    assert_non_null(find_warn(w, "generic_keywords", "keyword_repeats_title"));
+    assert_null(find_warn(w, "item_name", "title_word_repeats"));
+    assert_true(sheet_row_score(w, &failed) < 50);
+    assert_true(failed);
+    json_decref(w);
+    json_decref(row);
+
+    /* Flipkart earrings: a pearl grade without pearls, a 16 cm earring,
+     * more than 5 search terms, a necklace type */
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Pearl Grade", "A", "Height (mm)", "160",
+                  "Search Keywords", "a::b::c::d::e::f", "Description", "A light pair. Brass base.",
+                  "Type", "Earring", "Sub Type", "Necklace Drops");
+    assert_int_equal(sheet_row_build(flipkart, "E2", values, &row, NULL), KR_OK);
+    w = validate(flipkart, row);
+    assert_non_null(find_warn(w, "Pearl Grade", "pearls_disagree"));
+    assert_non_null(find_warn(w, "Height (mm)", "implausible_number"));
+    assert_non_null(find_warn(w, "Search Keywords", "too_many_keywords"));
+    assert_string_equal(sheet_problem_severity("needs_review"), "review");
+    assert_string_equal(sheet_problem_severity("pearls_disagree"), "error");
+    json_decref(w);
+    json_decref(row);
+    json_decref(values);
+
+    /* Amazon: one title word at most twice ("and", "with" ... aside) */
+    row = good_row();
+    json_object_set_new(row, "item_name",
+                        json_string("Gold Jhumka Earrings with Gold Beads and Gold Pearl Drops"));
+    w = validate(amazon, row);
+    assert_non_null(find_warn(w, "item_name", "title_word_repeats"));
+    json_decref(w);
+    json_decref(row);
+
+    /* a clean row scores 100 */
+    row = good_row();
+    w = validate(amazon, row);
+    assert_int_equal(sheet_row_score(w, &failed), 100);
+    assert_false(failed);
+    json_decref(w);
+    json_decref(row);
+}
+
+/* Issue 12 §3: a row against the photo's analysis. */
+static void test_against_analysis(void **state)
+{
+    (void)state;
+    json_t *values =
+        json_pack("{s:s, s:s, s:s, s:s}", "Pearl Type", "Freshwater", "Type", "Stud Earring",
+                  "Gemstone", "Ruby", "Description", "A light pair. Brass base.");
+    json_t *row = NULL, *w = json_array(),
+           *a = json_pack("{s:i, s:i, s:s}", "pearls", 0, "stones", 0, "shape", "hoop");
+    assert_int_equal(sheet_row_build(flipkart, "E3", values, &row, NULL), KR_OK);
+    assert_int_equal(sheet_check_analysis(flipkart, row, a, w), KR_OK);
+    assert_non_null(find_warn(w, "Pearl Type", "pearls_disagree"));
+    assert_non_null(find_warn(w, "Type", "type_disagrees"));
+    assert_non_null(find_warn(w, "Gemstone", "stones_disagree"));
+    json_decref(w);
+    /* agreeing analysis, or none: nothing to say */
+    w = json_array();
+    json_decref(a);
+    a = json_pack("{s:i, s:i, s:s}", "pearls", 2, "stones", 1, "shape", "stud");
+    assert_int_equal(sheet_check_analysis(flipkart, row, a, w), KR_OK);
+    assert_int_equal(sheet_check_analysis(flipkart, row, NULL, w), KR_OK);
     assert_int_equal(json_array_size(w), 0);
     json_decref(w);
+    json_decref(a);
     json_decref(row);
     json_decref(values);
 }
@@ -255,6 +356,8 @@ int main(void)
         cmocka_unit_test(test_required_and_bullets),
         cmocka_unit_test(test_forbidden_unknown_and_junk),
         cmocka_unit_test(test_meesho_and_flipkart),
+        cmocka_unit_test(test_content_rules),
+        cmocka_unit_test(test_against_analysis),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
