@@ -148,9 +148,16 @@ struct ai__facts {
 };
 /* offline_fields.c: 1 when the analysis answers field f: *out = buf, or
  * NULL with why ("needs review: ..." / "does not apply: ..."). */
-int ai__offline_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
-                      const char *type, char *buf, size_t n, char *why, size_t wn,
-                      const char **out);
+struct ai__field_ask {
+    const struct ai_analysis *a;
+    double thr;       /* confidence below which a field is left for review */
+    const char *type; /* product type, or NULL */
+    char *buf;        /* the value's room */
+    size_t n;
+    char *why; /* the reason's room */
+    size_t wn;
+};
+int ai__offline_field(const struct ai_field *f, const struct ai__field_ask *q, const char **out);
 /* offline_words.c: the sentences, from facts. Each writes into out (size n). */
 void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
 /* Bullet i (0..4): design; material and finish; size and weight; occasion

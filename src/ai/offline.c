@@ -185,8 +185,9 @@ static enum kr_code offline_extract(struct ai *ai, const struct ai_extract_req *
     for (size_t i = 0; i < req->nfields; i++) {
         char buf[128], whybuf[200];
         const char *why = whybuf, *v;
-        if (!ai__offline_field(&req->fields[i], &a, ai->min_confidence, req->product_type, buf,
-                               sizeof buf, whybuf, sizeof whybuf, &v))
+        struct ai__field_ask q = {&a,     ai->min_confidence, req->product_type, buf, sizeof buf,
+                                  whybuf, sizeof whybuf};
+        if (!ai__offline_field(&req->fields[i], &q, &v))
             v = field_value(&req->fields[i], &m, req->product_type, buf, sizeof buf, &why);
         if (v)
             json_object_set_new(o, req->fields[i].name, as_value(&req->fields[i], v));

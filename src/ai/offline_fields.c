@@ -76,9 +76,12 @@ static const char *spell_shape(const struct ai_field *f, const char *shape)
     return NULL;
 }
 
-static const char *pearl_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
-                               char *buf, size_t n, char *why, size_t wn)
+static const char *pearl_field(const struct ai_field *f, const struct ai__field_ask *q)
 {
+    const struct ai_analysis *a = q->a;
+    double thr = q->thr;
+    char *buf = q->buf, *why = q->why;
+    size_t n = q->n, wn = q->wn;
     if (a->pearls_conf < thr)
         return review(why, wn, f->name, "pearls uncertain", a->pearls_conf);
     if (!a->pearls)
@@ -90,9 +93,12 @@ static const char *pearl_field(const struct ai_field *f, const struct ai_analysi
     return review(why, wn, f->name, "pearl kind and grade are not visible", a->pearls_conf);
 }
 
-static const char *stone_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
-                               char *buf, size_t n, char *why, size_t wn)
+static const char *stone_field(const struct ai_field *f, const struct ai__field_ask *q)
 {
+    const struct ai_analysis *a = q->a;
+    double thr = q->thr;
+    char *buf = q->buf, *why = q->why;
+    size_t n = q->n, wn = q->wn;
     if (a->stones_conf < thr)
         return review(why, wn, f->name, "stones uncertain", a->stones_conf);
     if (!a->stones)
@@ -102,16 +108,20 @@ static const char *stone_field(const struct ai_field *f, const struct ai_analysi
 }
 
 /* 1 when this file answers field f (value in *out, or NULL with why). */
-int ai__offline_field(const struct ai_field *f, const struct ai_analysis *a, double thr,
-                      const char *type, char *buf, size_t n, char *why, size_t wn, const char **out)
+int ai__offline_field(const struct ai_field *f, const struct ai__field_ask *q, const char **out)
 {
+    const struct ai_analysis *a = q->a;
+    double thr = q->thr;
+    char *buf = q->buf, *why = q->why;
+    size_t n = q->n, wn = q->wn;
+    const char *type = q->type;
     const char *name = f->name, *v;
     *out = NULL;
     if (has(name, "pearl") && !has(name, "colo") && !has(name, "number") && !has(name, "type") &&
         a->pearls_conf >= thr && a->pearls)
         return *out = review(why, wn, name, "pearl kind and grade are not visible", 1), 1;
     if (has(name, "pearl") && (!has(name, "colo") || !a->pearls || a->pearls_conf < thr))
-        return *out = pearl_field(f, a, thr, buf, n, why, wn), 1;
+        return *out = pearl_field(f, q), 1;
     if (has(name, "diamond") || has(name, "clarity"))
         return *out = a->stones_conf >= thr && !a->stones
                           ? not_applicable(f, buf, n, why, wn, "no stones in the photo")
@@ -119,7 +129,7 @@ int ai__offline_field(const struct ai_field *f, const struct ai_analysis *a, dou
                                    a->stones_conf),
                1;
     if (has(name, "number") && (has(name, "stone") || has(name, "gem")))
-        return *out = stone_field(f, a, thr, buf, n, why, wn), 1;
+        return *out = stone_field(f, q), 1;
     if (has(name, "pair") && !f->nallowed && type && has(type, "earring")) {
         if (a->pair_conf < thr || !a->pair)
             return *out = review(why, wn, name, "pair or single uncertain", a->pair_conf), 1;

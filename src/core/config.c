@@ -1,10 +1,8 @@
 /*
  * config.c - the configuration table and its loaders (see config.h).
  *
- * To add a variable: add a field to struct config and one row below (and,
- * for a number, its accepted range in bounds). The
- * row's help text is what `karat config --help`, and docs/CONFIG.md, show.
- */
+ * To add a variable: add a field to struct config and one row below (and, for a
+ * number, its range in bounds); `karat config --help` and docs/CONFIG.md show its help. */
 #include "core/config.h"
 
 #include <stdio.h>
