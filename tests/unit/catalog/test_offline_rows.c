@@ -94,7 +94,11 @@ static void one_sheet(struct ai *ai, json_t *profile, const char *mp, const char
     char first[600] = "";
     int bad = 0;
 
-    assert_int_equal(sheet_schema_load(NULL, mp, type, &s, NULL), KR_OK);
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    char dir[1024];
+
+    snprintf(dir, sizeof dir, "%s/data/marketplaces", src ? src : ".");
+    assert_int_equal(sheet_schema_load(dir, mp, type, &s, NULL), KR_OK);
     assert_int_equal(sheet_apply_profile(s, profile, NULL), KR_OK);
     nf = sheet_ai_fields(s, SHEET_SRC_COPY, f, 64);
     for (int r = 0; r < ROWS; r++) {
