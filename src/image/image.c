@@ -66,6 +66,13 @@ static void do_init(void)
     vips_cache_set_max_mem(0);
     vips_cache_set_max_files(0);
     vips_block_untrusted_set(TRUE);
+    /* No run-time generated vector code (liborc): freeing an orc program
+     * while other threads build and run theirs crashed a catalog job under
+     * load (a SEGV in orc_code_free, under api.test_catalog_variations with
+     * ASan). Karat's hot paths decode with libjpeg-turbo and hash with its
+     * own SIMD code; what libvips then does in plain C (resampling,
+     * convolution for the studio) is measured in docs/BENCHMARKS.md. */
+    vips_vector_set_enabled(FALSE);
     if (!getenv("VIPS_CONCURRENCY"))
         vips_concurrency_set(1);
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO,

@@ -9,6 +9,7 @@
 #define KARAT_IMAGE_IMAGE_INT_H
 
 #include <vips/vips.h>
+#include <vips/vector.h>
 
 #include "image/image.h"
 
