@@ -221,8 +221,9 @@ static int run_migrate(struct config *src_cfg, struct config *dst_cfg)
     int rc = 2;
 
     log_set_level(LOG_WARN);
-    if (!strcmp(dst_cfg->store_backend, "sqlite") || !strcmp(dst_cfg->blob_backend, "local")) {
-        fprintf(stderr, "karat migrate-to-server: set KARAT_STORE=postgres and KARAT_BLOB=s3\n");
+    if (!strcmp(dst_cfg->blob_backend, "local")) {
+        fprintf(stderr, "karat migrate-to-server: the destination needs KARAT_BLOB=s3 (and "
+                        "KARAT_STORE=postgres for several nodes)\n");
         return 2;
     }
     if (app_open(src_cfg, &o, &src, &err) || app_open(dst_cfg, &o, &dst, &err)) {
