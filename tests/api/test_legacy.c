@@ -158,6 +158,41 @@ static json_t *find_key(json_t *list, const char *key)
     return NULL;
 }
 
+static const char *const offline[] = {"KARAT_ATTR_PROVIDER=offline",
+                                      "KARAT_COPY_PROVIDER=offline",
+                                      "KARAT_IMAGE_PROVIDER=offline", NULL};
+
+/* Two adopted photos by the original's URLs (one key quoted): both rows
+ * made, neither refused as a foreign URL. */
+static void catalog_by_original_urls(struct tu_server *s)
+{
+    char u[256];
+    struct tu_resp r;
+    json_t *body, *j, *v;
+    size_t i;
+    char *text;
+
+    body = json_pack("{s:s, s:s, s:s, s:s}", "image_urls",
+                     "https://alyaimg.s3.amazonaws.com/SKU%2D107.jpg,"
+                     "https://alyaimg.s3.amazonaws.com/20260205062451112323.jpg",
+                     "type", "earrings", "marketplace", "flipkart", "skuids", "SKU-107,SKU-1");
+    text = json_dumps(body, 0);
+    json_decref(body);
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/catalog-ai", s->port);
+    assert_int_equal(tu_post(u, "application/json", text, strlen(text), NULL, &r), 0);
+    free(text);
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    if (r.status != 200 || json_integer_value(json_object_get(j, "rows")) != 2)
+        fail_msg("catalog-ai: %ld %.600s", r.status, r.body ? r.body : "");
+    tu_resp_free(&r);
+    json_array_foreach(json_object_get(j, "results"), i, v)
+    {
+        if (json_object_get(v, "error"))
+            fail_msg("catalog-ai item %zu failed", i);
+    }
+    json_decref(j);
+}
+
 static void test_import_twice_then_delete_by_original_url(void **state)
 {
     char *out = NULL, u[256], body[1024];
@@ -178,7 +213,7 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     expect(out, "sku cache: 3 SKUs, 0 imported, 1 already there");
     free(out);
 
-    assert_int_equal(tu_server_start(&s, data, NULL), 0);
+    assert_int_equal(tu_server_start(&s, data, offline), 0);
     json_t *list = images(&s);
     assert_int_equal(json_array_size(json_object_get(list, "images")), 4);
     json_t *sku = find_key(list, "SKU-107.jpg");
@@ -194,6 +229,9 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     assert_int_equal(tu_get(u, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     tu_resp_free(&r);
+
+    /* /catalog-ai reads adopted photos by the original's URLs as its own files */
+    catalog_by_original_urls(&s);
 
     /* the original's URL forms: quoted and unquoted keys on its global endpoint */
     snprintf(u, sizeof u, "http://127.0.0.1:%d/delete_image", s.port);
