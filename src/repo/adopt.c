@@ -14,6 +14,9 @@
  *     duplicate rule), but a document in ns "derived_files", key
  *     "BUCKET/KEY", with its size, SHA-256 and kind. Its /files/ URL works
  *     like any other object's.
+ * A photo at the root that cannot be decoded gets no row but a document in
+ * ns "unreadable_files" (key "BUCKET/KEY", the reason): fsck leaves such an
+ * object alone instead of deleting it as an object without a row.
  * Whether an object was adopted is read from the store (its row or its
  * document), so adopting twice adds nothing and an interrupted run resumes
  * where it stopped. The row is written only after every check, under the
@@ -23,11 +26,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "core/util.h"
 
-#define NS_DERIVED "derived_files"
+#define NS_DERIVED    "derived_files"
+#define NS_UNREADABLE "unreadable_files"
 #define ID_MASK    0x7FFFFFFFFFFFFFFFLL
 
 static const char *derived_kind(const char *key)
@@ -116,6 +121,38 @@ static enum kr_code adopt_derived(struct repo *r, const struct repo_adopt_req *r
              req->bucket, req->key, derived_kind(req->key), data->len, sha,
              (long long)util_epoch_ms());
     return store_doc_put(r->store, NS_DERIVED, dkey, json, err);
+}
+
+/* Remember why a root object has no row (see the top); the decode error in
+ * err stays what the caller gets, a failure to record it is added to it. */
+static void note_unreadable(struct repo *r, const struct repo_adopt_req *req, struct kr_err *err)
+{
+    char dkey[400], *json = NULL;
+    struct kr_err e = {0};
+    json_t *doc;
+
+    util_fmt(dkey, sizeof dkey, "%s/%s", req->bucket, req->key);
+    doc = json_pack("{s:s, s:s, s:s, s:s}", "bucket", req->bucket, "key", req->key, "code",
+                    err->slug ? err->slug : "", "reason", err->msg);
+    json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!json || store_doc_put(r->store, NS_UNREADABLE, dkey, json, &e))
+        kr_err_prefix(err, "(not recorded as unreadable: %s) ", json ? e.msg : "out of memory");
+    free(json);
+}
+
+int repo__adopted_unreadable(struct repo *r, const char *bucket, const char *key,
+                             struct kr_err *err)
+{
+    char dkey[400], *json = NULL;
+    struct kr_err e = {0};
+    enum kr_code rc;
+
+    util_fmt(dkey, sizeof dkey, "%s/%s", bucket, key);
+    rc = repo__found(store_doc_get(r->store, NS_UNREADABLE, dkey, &json, &e), &e, err,
+                     "fsck: unreadable adopted objects");
+    free(json);
+    return rc == KR_OK ? 1 : rc == KR_ENOTFOUND ? 0 : -1;
 }
 
 /* Exact bytes first, then the duplicate rule: the stored row it repeats. */
@@ -221,8 +258,10 @@ enum kr_code repo_adopt(struct repo *r, const struct repo_adopt_req *req,
     }
     memset(&res->image, 0, sizeof res->image);
     rc = dedup_compute_bytes(data.data, data.len, r->cfg->max_pixels, &res->image.sig, &info, err);
-    if (rc)
+    if (rc) {
+        note_unreadable(r, req, err);
         goto out;
+    }
     fill_image(r, req, &data, &info, &res->image);
     rc = commit_adopted(r, req, res, err);
 out:

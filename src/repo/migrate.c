@@ -9,7 +9,7 @@
  *      again by dst (an S3 public URL instead of /files/), unless dst has a
  *      row for (bucket, key) already; each new row is added to dst's index;
  *   3. the documents of the namespaces the application keeps: "sku_cache",
- *      "catalog_templates", "derived_files", "jobs" and each job's
+ *      "catalog_templates", "derived_files", "unreadable_files", "jobs" and each job's
  *      "job_items:ID" (a document dst has already is left as it is);
  *   4. a check: every src row is found in dst by (bucket, key) with the same
  *      SHA-256, and dst's row count is at least src's.
@@ -25,7 +25,7 @@
 #include "core/util.h"
 
 static const char *const doc_namespaces[] = {"sku_cache", "catalog_templates", "derived_files",
-                                             "jobs"};
+                                             "unreadable_files", "jobs"};
 
 struct mig {
     struct repo *src, *dst;

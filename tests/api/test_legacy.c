@@ -212,6 +212,13 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     expect(out, "already recorded 7, unreadable 1");
     expect(out, "sku cache: 3 SKUs, 0 imported, 1 already there");
     free(out);
+    /* fsck --repair past the grace period: the unreadable object is kept */
+    const char *const grace0[] = {"KARAT_FSCK_GRACE=0", NULL};
+    const char *fsck[] = {getenv("KARAT_BIN"), "fsck", "--repair", dd, NULL};
+    assert_int_equal(tu_run(fsck, grace0, &out), 0);
+    expect(out, "blob alyaimg/corrupt.jpg: adopted, not a readable photo (left alone)");
+    expect(out, " 0 problem(s)");
+    free(out);
 
     assert_int_equal(tu_server_start(&s, data, offline), 0);
     json_t *list = images(&s);
@@ -223,7 +230,11 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     assert_null(find_key(list, "gen_images/SKU-107_type1.png"));
     json_decref(list);
 
-    /* a derived file is served like any stored file */
+    /* a derived file is served like any stored file; the corrupt one is still there */
+    snprintf(u, sizeof u, "http://127.0.0.1:%d/files/alyaimg/corrupt.jpg", s.port);
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    tu_resp_free(&r);
     snprintf(u, sizeof u, "http://127.0.0.1:%d/files/alyaimg/excel_files/amazon_products.xlsx",
              s.port);
     assert_int_equal(tu_get(u, NULL, &r), 0);
