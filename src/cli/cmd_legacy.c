@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/app.h"
 #include "catalog/catalog.h"
@@ -30,15 +31,18 @@
 #include "core/util.h"
 #include "repo/repo.h"
 
-struct obj {
-    char bucket[64], key[256];
-    int64_t id; /* the original's, or -1 */
+/* The original's id of one object ("BUCKET/KEY"), from --ids. */
+struct known_id {
+    char *name;
+    int64_t id;
 };
 
 struct legacy {
     struct repo *repo;
-    struct obj *v;
+    char **v; /* "BUCKET/KEY" of every listed object (a bucket has no '/') */
     size_t n, cap;
+    struct known_id *ids; /* sorted by name */
+    size_t nids;
     long long adopted, photos, derived, dups, known, ids_kept, unreadable, gone;
     struct buf report; /* one line per unreadable object */
 };
@@ -46,22 +50,27 @@ struct legacy {
 static int collect(const char *bucket, const char *key, void *ctx)
 {
     struct legacy *l = ctx;
+    char name[400];
+
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
-        struct obj *v = realloc(l->v, cap * sizeof *v);
+        char **v = realloc(l->v, cap * sizeof *v);
         if (!v)
             return 1;
         l->v = v;
         l->cap = cap;
     }
-    util_strlcpy(l->v[l->n].bucket, bucket, sizeof l->v[0].bucket);
-    util_strlcpy(l->v[l->n].key, key, sizeof l->v[0].key);
-    l->v[l->n++].id = -1;
-    return 0;
+    util_fmt(name, sizeof name, "%s/%s", bucket, key);
+    return (l->v[l->n++] = strdup(name)) == NULL;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const struct known_id *)a)->name, ((const struct known_id *)b)->name);
 }
 
 /* The original's int_hash_to_path.json: {"ID": "URL"}; each URL is
- * resolved by the one own-URL rule and its id given to that object. */
+ * resolved by the one own-URL rule (a URL that is not Karat's is ignored). */
 static int load_ids(struct legacy *l, const char *path)
 {
     json_error_t je;
@@ -69,8 +78,9 @@ static int load_ids(struct legacy *l, const char *path)
     const char *id;
     struct repo_object o;
     struct kr_err err = {0};
+    char name[400];
 
-    if (!json_is_object(root)) {
+    if (!json_is_object(root) || !(l->ids = calloc(json_object_size(root) + 1, sizeof *l->ids))) {
         fprintf(stderr, "karat import-legacy: %s: not a JSON object: %s\n", path, je.text);
         json_decref(root);
         return 2;
@@ -80,12 +90,21 @@ static int load_ids(struct legacy *l, const char *path)
         const char *url = json_string_value(v);
         if (!url || repo_parse_url(l->repo, url, &o, &err))
             continue;
-        for (size_t i = 0; i < l->n; i++)
-            if (!strcmp(l->v[i].bucket, o.bucket) && !strcmp(l->v[i].key, o.key))
-                l->v[i].id = strtoll(id, NULL, 10);
+        util_fmt(name, sizeof name, "%s/%s", o.bucket, o.key);
+        l->ids[l->nids].id = strtoll(id, NULL, 10);
+        if ((l->ids[l->nids].name = strdup(name)))
+            l->nids++;
     }
     json_decref(root);
+    qsort(l->ids, l->nids, sizeof *l->ids, by_name);
     return 0;
+}
+
+static int64_t original_id(const struct legacy *l, char *name)
+{
+    struct known_id want = {name, 0}, *hit;
+    hit = l->nids ? bsearch(&want, l->ids, l->nids, sizeof *l->ids, by_name) : NULL;
+    return hit ? hit->id : -1;
 }
 
 static void count(struct legacy *l, const struct repo_adopt_res *res)
@@ -107,9 +126,14 @@ static int adopt_all(struct legacy *l)
     struct repo_adopt_res res;
     struct kr_err err = {0};
 
+    int tty = isatty(2);
+
     for (size_t i = 0; i < l->n; i++) {
-        struct repo_adopt_req req = {l->v[i].bucket, l->v[i].key, NULL, l->v[i].id};
-        enum kr_code rc = repo_adopt(l->repo, &req, &res, &err);
+        char *slash = strchr(l->v[i], '/');
+        struct repo_adopt_req req = {l->v[i], slash + 1, NULL, original_id(l, l->v[i])};
+        enum kr_code rc;
+        *slash = '\0';
+        rc = repo_adopt(l->repo, &req, &res, &err);
         if (rc == KR_OK) {
             count(l, &res);
         } else if (rc == KR_ENOTFOUND) {
@@ -121,10 +145,12 @@ static int adopt_all(struct legacy *l)
             fprintf(stderr, "\nkarat import-legacy: %s/%s: %s\n", req.bucket, req.key, err.msg);
             return 2;
         }
-        fprintf(stderr, "\rimport-legacy: %zu/%zu objects, %lld adopted, %lld unreadable", i + 1,
-                l->n, l->adopted, l->unreadable);
+        if (tty || (i + 1) % 100 == 0 || i + 1 == l->n)
+            fprintf(stderr, "%simport-legacy: %zu/%zu objects, %lld adopted, %lld unreadable%s",
+                    tty ? "\r" : "", i + 1, l->n, l->adopted, l->unreadable, tty ? "" : "\n");
     }
-    fprintf(stderr, "\n");
+    if (tty)
+        fprintf(stderr, "\n");
     return 0;
 }
 
@@ -183,7 +209,12 @@ static int run_import(struct config *cfg, const char *ids, const char *cache)
     rc = 0;
 out:
     buf_release(&l.report);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i]);
     free(l.v);
+    for (size_t i = 0; i < l.nids; i++)
+        free(l.ids[i].name);
+    free(l.ids);
     app_close(app);
     return rc;
 }
