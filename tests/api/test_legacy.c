@@ -12,7 +12,8 @@
  * original's URL forms (virtual-hosted global endpoint, quoted and
  * unquoted keys) as its own files: /delete_image removes the adopted photo.
  * migrate-to-server: an embedded folder (SQLite + local files, photos and
- * a document) lands in S3 + the server store; the server lists the same
+ * a document) lands in S3 + the server store (a run killed mid-copy is
+ * completed by the next; a third copies nothing); the server lists the same
  * photos, serves them, and finds an upload of one of them a duplicate.
  */
 #include "testutil.h"
@@ -264,21 +265,20 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     assert_int_equal(tu_server_stop(&s), 0);
 }
 
-/* pid of `karat import-legacy` on d, running. */
-static pid_t start_import(const char *data_dir, const char *d)
+/* pid of the command argv (its data folder data_dir), running. */
+static pid_t start_cmd(const char *data_dir, const char *const *argv)
 {
     char pg[1100];
     tu_pg_env_for(data_dir, pg, sizeof pg);
     pid_t pid = fork();
     if (pid == 0) {
-        const char *bin = getenv("KARAT_BIN");
         if (*pg) {
             putenv(pg);
             setenv("KARAT_STORE", "postgres", 1);
         }
         freopen("/dev/null", "w", stdout);
         freopen("/dev/null", "w", stderr);
-        execl(bin, bin, "import-legacy", d, (char *)NULL);
+        execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     return pid;
@@ -295,7 +295,8 @@ static void test_kill_mid_run_then_complete(void **state)
     s3srv_reset(&srv);
     /* the fourth object in list order stalls: three are adopted by then */
     s3srv_fault(&srv, "GET", "SKU-107", 503, "SlowDown", 1, 120.0);
-    pid_t pid = start_import(d2, dd2);
+    const char *argv[] = {getenv("KARAT_BIN"), "import-legacy", dd2, NULL};
+    pid_t pid = start_cmd(d2, argv);
     time_t end = time(NULL) + 120;
     while (s3srv_count(&srv, "GET") < 5 && time(NULL) < end)
         usleep(100000);
@@ -305,7 +306,6 @@ static void test_kill_mid_run_then_complete(void **state)
     waitpid(pid, &st, 0);
     s3srv_reset(&srv);
 
-    const char *argv[] = {getenv("KARAT_BIN"), "import-legacy", dd2, NULL};
     assert_int_equal(tu_run(argv, NULL, &out), 0);
     /* what the killed run recorded stays; the rerun adopts the rest */
     long long adopted = -1, known = -1;
@@ -357,6 +357,7 @@ static void test_migrate_embedded_to_server(void **state)
 {
     char emb[300], srvd[300], from[400], to[400], *out = NULL, u[256];
     struct tu_server s;
+    int st;
     (void)state;
 
     snprintf(emb, sizeof emb, "%s/embedded", dir);
@@ -366,12 +367,26 @@ static void test_migrate_embedded_to_server(void **state)
     make_embedded(emb);
 
     const char *argv[] = {getenv("KARAT_BIN"), "migrate-to-server", from, to, NULL};
+    /* killed while copying objects (a PUT stalls), then run again */
+    s3srv_reset(&srv);
+    s3srv_fault(&srv, "PUT", "", 503, "SlowDown", 1, 120.0);
+    pid_t pid = start_cmd(srvd, argv);
+    time_t end = time(NULL) + 120;
+    while (s3srv_count(&srv, "PUT") < 1 && time(NULL) < end)
+        usleep(100000);
+    assert_true(s3srv_count(&srv, "PUT") >= 1);
+    usleep(300000);
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    s3srv_reset(&srv);
+
     assert_int_equal(tu_run(argv, NULL, &out), 0);
-    expect(out, "objects 3 (copied 3), rows 3 (copied 3), documents 1 (copied 1), "
-                "rows verified 3");
+    expect(out, "objects 3 (copied ");
+    expect(out, "rows 3 (copied 3), documents 1 (copied 1), rows verified 3");
     free(out);
     assert_int_equal(tu_run(argv, NULL, &out), 0);
-    expect(out, "(copied 0), rows 3 (copied 0), documents 1 (copied 0), rows verified 3");
+    expect(out, "objects 3 (copied 0), rows 3 (copied 0), documents 1 (copied 0), "
+                "rows verified 3");
     free(out);
 
     assert_int_equal(tu_server_start(&s, srvd, NULL), 0);
