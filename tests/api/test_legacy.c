@@ -46,6 +46,8 @@ static unsigned char *img(int seed, int w, double scale, int q, size_t *n)
     return tu_make_image(&o, n);
 }
 
+#define LIT(s) s, sizeof s - 1 /* a string literal's bytes and length */
+
 static void put(struct blob *b, const char *key, const void *p, size_t n)
 {
     struct kr_err err = {0};
@@ -75,12 +77,12 @@ static void prepare_bucket(void)
     p = img(33, 800, 0.7, 90, &n);
     put(b, "1738000000_ab12cd34_ring_gold.jpg", p, n);
     free(p);
-    put(b, "corrupt.jpg", "\xff\xd8\xff\xe0 this is not a photo", 24);
+    put(b, "corrupt.jpg", LIT("\xff\xd8\xff\xe0 this is not a photo"));
     p = img(34, 400, 0.7, 90, &n);
     put(b, "gen_images/SKU-107_type1.png", p, n);
     free(p);
-    put(b, "gen_images/SKU-107.zip", "PK\x05\x06", 4);
-    put(b, "excel_files/amazon_products.xlsx", "PK\x03\x04 sheet", 12);
+    put(b, "gen_images/SKU-107.zip", LIT("PK\x05\x06"));
+    put(b, "excel_files/amazon_products.xlsx", LIT("PK\x03\x04 sheet"));
     blob_close(b);
     config_release(&cfg);
 }
