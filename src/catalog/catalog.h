@@ -177,4 +177,17 @@ struct catalog_stats {
 };
 void catalog_get_stats(struct catalog *c, struct catalog_stats *out);
 
+/* The original system's SKU cache (its data_store.json: an object keyed by
+ * SKU, each value an object of fields, bullet points nested under
+ * "bullet_points") into the store's "sku_cache" namespace, one document per
+ * SKU under key "legacy/SKU" (legacy.c says the mapping). A SKU that has its
+ * document already is left as it is. Bounded: json is at most
+ * STORE_DOC_JSON_MAX bytes. */
+struct store;
+struct catalog_legacy_stats {
+    long long skus, imported, kept, skipped;
+};
+enum kr_code catalog_import_legacy_cache(struct store *s, const char *json,
+                                         struct catalog_legacy_stats *st, struct kr_err *err);
+
 #endif

@@ -30,6 +30,10 @@ static const struct cli_command commands[] = {
     {"check-image", cli_cmd_check_image, "main-image compliance of a photo (exit 1 when it fails)"},
     {"lint-sheet", cli_cmd_lint_sheet,
      "listing rules on every row of a bulk sheet (exit 1 when one fails)"},
+    {"import-legacy", cli_cmd_import_legacy,
+     "adopt the original system's S3 bucket in place (rows for its photos)"},
+    {"migrate-to-server", cli_cmd_migrate_to_server,
+     "copy an embedded data folder into PostgreSQL + S3"},
 };
 
 static void usage(FILE *f)

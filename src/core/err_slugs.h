@@ -25,6 +25,8 @@ KR_SLUG(DECODE_SHAPE, "decode_shape", KR_EINTERNAL, 500,
 KR_SLUG(ENCODE_FAILED, "encode_failed", KR_EINTERNAL, 500, "an image could not be encoded")
 KR_SLUG(IMAGE_OP_FAILED, "image_op_failed", KR_EINTERNAL, 500,
         "an image operation failed in libvips")
+KR_SLUG(MIGRATE_MISMATCH, "migrate_mismatch", KR_EINTERNAL, 500,
+        "a migrated row is missing or different in the destination")
 KR_SLUG(NET_INIT, "net_init", KR_EINTERNAL, 500, "the HTTP client library could not start")
 KR_SLUG(THREAD_FAILED, "thread_failed", KR_EINTERNAL, 500, "a worker thread could not be started")
 KR_SLUG(VIPS_INIT, "vips_init", KR_EINTERNAL, 500, "the image library could not start")

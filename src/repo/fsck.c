@@ -286,7 +286,7 @@ static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_er
     struct store_image img;
     struct kr_err e = {0};
     enum kr_code rc;
-    int young;
+    int young, kept;
 
     if (strchr(o->key, '/'))
         return KR_OK; /* derived files */
@@ -295,6 +295,12 @@ static enum kr_code check_blob(struct fsck *f, const struct obj *o, struct kr_er
                      "fsck: looking up the row of a blob");
     if (rc != KR_ENOTFOUND)
         return rc;
+    kept = repo__adopted_unreadable(f->r, o->bucket, o->key, err);
+    if (kept) {
+        if (kept > 0)
+            say(f, "blob %s/%s: adopted, not a readable photo (left alone)", o->bucket, o->key);
+        return kept < 0 ? (err ? err->code : KR_EIO) : KR_OK;
+    }
     young = in_grace(f, o, err);
     if (young)
         return young < 0 ? (err ? err->code : KR_EIO) : KR_OK;

@@ -149,6 +149,46 @@ enum kr_code repo_fsck(struct repo *r, int repair, struct buf *report, struct re
 /* Recompute every signature from the stored blobs and rebuild the index. */
 enum kr_code repo_reindex(struct repo *r, long long *count, struct kr_err *err);
 
+/* Adopting an object already in a bucket (the original system's), in place:
+ * nothing is copied or written to the bucket (adopt.c). A photo at the root
+ * is signed as an ingest signs it and gets a row at its existing key and
+ * URL (a duplicate of a stored photo too: duplicate/dup_of say which); an
+ * object under gen_images/ or excel_files/ is recorded as a derived file
+ * (store document ns "derived_files", key "BUCKET/KEY"), not as a row.
+ * adopted = 0 when it was recorded already. want_id >= 0 asks for that id
+ * (the original's); id_kept says whether it was free. An object that cannot
+ * be read or decoded fails with its reason and records nothing. */
+struct repo_adopt_req {
+    const char *bucket;
+    const char *key;
+    const char *website; /* recorded, may be NULL */
+    int64_t want_id;     /* < 0: the id an ingest would pick */
+};
+struct repo_adopt_res {
+    int adopted, derived, duplicate, id_kept;
+    int64_t dup_of; /* the stored row it repeats, when duplicate */
+    struct store_image image;
+};
+enum kr_code repo_adopt(struct repo *r, const struct repo_adopt_req *req,
+                        struct repo_adopt_res *res, struct kr_err *err);
+/* Every object of every configured bucket (published ones), for adopting. */
+enum kr_code repo_list_objects(struct repo *r,
+                               int (*cb)(const char *bucket, const char *key, void *ctx),
+                               void *ctx, struct kr_err *err);
+
+/* Copy everything of src (an embedded folder) into dst (server mode), in
+ * place of nothing: every object under the same bucket and key (objects
+ * first), every row with its id (URL recomputed for dst), every document of
+ * the namespaces the application keeps (SKU cache, templates, derived
+ * files, jobs and their items). What dst has already is skipped, so a second
+ * or interrupted run completes without doubling anything; then every row of
+ * src is checked in dst (same key, same SHA-256). migrate.c. */
+struct repo_migrate_stats {
+    long long objects, objects_copied, rows, rows_copied, docs, docs_copied, verified;
+};
+enum kr_code repo_migrate(struct repo *src, struct repo *dst, struct repo_migrate_stats *st,
+                          struct kr_err *err);
+
 size_t repo_index_count(struct repo *r);
 long long repo_duplicates_found(struct repo *r);
 

@@ -72,4 +72,9 @@ int repo__s3_url_for(struct repo *r, const char *bucket, const char *key, char *
 int repo__s3_parse(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
                    size_t klen);
 
+/* Is (bucket, key) an adopted object that could not be decoded (adopt.c)?
+ * 1 yes, 0 no, -1 the lookup failed (err set). fsck leaves it alone. */
+int repo__adopted_unreadable(struct repo *r, const char *bucket, const char *key,
+                             struct kr_err *err);
+
 #endif
