@@ -1,9 +1,8 @@
 /*
  * config.c - the configuration table and its loaders (see config.h).
  *
- * To add a variable: add a field to struct config and one row below (and,
- * for a number, its accepted range in bounds). The
- * row's help text is what `karat config --help`, and docs/CONFIG.md, show.
+ * To add a variable: add a field to struct config and one row below (and, for a number, its
+ * accepted range in bounds). The row's help text is what `karat config --help`, and docs/CONFIG.md, show.
  */
 #include "core/config.h"
 
@@ -78,6 +77,8 @@ static const struct config_var vars[] = {
     {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
      "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
      "fails (504 store_busy)."},
+    {"KARAT_SYNC_INTERVAL_MS", CONFIG_INT, OFF(sync_interval_ms), "500", 0,
+     "Server store: ms between index catch-ups with other nodes' rows (NOTIFY wakes sooner)."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
@@ -271,6 +272,7 @@ static const struct {
     {"KARAT_STUDIO_WORKERS", 1, 256},
     {"KARAT_DB_POOL_SIZE", 1, 256},
     {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
+    {"KARAT_SYNC_INTERVAL_MS", 10, 600000},
     /* ---- S3 */
     {"KARAT_S3_MULTIPART_BYTES", 5LL << 20, 5 * 1024 * GIB},
     {"KARAT_S3_PART_BYTES", 5LL << 20, 5 * GIB},
