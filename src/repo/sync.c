@@ -91,7 +91,7 @@ enum kr_code repo__sync_catch_up(struct repo *r, struct kr_err *err)
 static void *sync_main(void *arg)
 {
     struct repo *r = arg;
-    long long reported = 0;
+    int failing = 0; /* log the first failure of a streak, not every retry */
 
     while (!atomic_load(&r->sync.stop)) {
         struct kr_err e = {0};
@@ -102,10 +102,11 @@ static void *sync_main(void *arg)
             rc = repo__sync_catch_up(r, &e);
         else
             atomic_fetch_add(&r->sync.failures, 1);
-        if (rc && atomic_load(&r->sync.failures) != reported) {
-            reported = atomic_load(&r->sync.failures);
-            log_warn("index sync: %s (retrying)", e.msg);
-        }
+        if (rc && !failing)
+            log_warn("index sync: %s (retrying every %d ms)", e.msg, r->cfg->sync_interval_ms);
+        else if (!rc && failing)
+            log_info("index sync: caught up again");
+        failing = rc != KR_OK;
     }
     return NULL;
 }
