@@ -13,12 +13,36 @@ int api_auth_off(const struct config *cfg)
     return cfg->allow_no_auth && !(cfg->api_keys && *cfg->api_keys);
 }
 
+/* Server mode: how far this node's index is behind the shared store
+ * ("index_sync"); NULL in embedded mode. *ok = 0 when the store could not
+ * say (the lag is then unknown). */
+static json_t *index_sync(struct app *app, int *ok)
+{
+    struct repo_sync_status st;
+    struct kr_err e = {0};
+    enum kr_code rc = repo_sync_status(app->repo, &st, &e);
+
+    *ok = rc == KR_OK;
+    if (!st.on)
+        return NULL;
+    if (rc)
+        return json_pack("{s:s,s:I,s:I}", "error", e.msg, "seq", (json_int_t)st.seq,
+                         "ms_since_sync", (json_int_t)st.since_ms);
+    return json_pack("{s:I,s:I,s:I,s:I,s:I}", "seq", (json_int_t)st.seq, "head",
+                     (json_int_t)st.head, "lag", (json_int_t)st.lag, "ms_since_sync",
+                     (json_int_t)st.since_ms, "failures", (json_int_t)st.failures);
+}
+
 void api_health(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
     json_t *o = json_object();
+    int sync_ok = 1;
+    json_t *sync = index_sync(app, &sync_ok);
     (void)req;
-    json_object_set_new(o, "status", json_string("ok"));
+    json_object_set_new(o, "status", json_string(sync_ok ? "ok" : "degraded"));
+    if (sync)
+        json_object_set_new(o, "index_sync", sync);
     json_object_set_new(o, "service", json_string("karat"));
     json_object_set_new(o, "images_indexed", json_integer((json_int_t)repo_index_count(app->repo)));
     if (api_auth_off(app->cfg))
@@ -47,6 +71,24 @@ static void admission_gauges(struct app *app)
     }
 }
 
+/* Server mode: karat_index_sync_{lag,ms_since,failures}. */
+static void sync_gauges(struct app *app)
+{
+    struct repo_sync_status st;
+    struct kr_err e = {0};
+
+    if (repo_sync_status(app->repo, &st, &e) || !st.on)
+        return; /* embedded, or the store cannot say: no gauge beats a wrong one */
+    http_metrics_set_gauge("karat_index_sync_lag",
+                           "Store changes this node's index has not replayed yet", (double)st.lag);
+    http_metrics_set_gauge("karat_index_sync_ms_since",
+                           "Milliseconds since this node's index last caught up with the store",
+                           (double)st.since_ms);
+    http_metrics_set_gauge("karat_index_sync_failures",
+                           "Index catch-ups that failed since start-up (each is retried)",
+                           (double)st.failures);
+}
+
 void api_metrics(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
@@ -57,9 +99,9 @@ void api_metrics(struct http_request *req, struct http_response *res, void *app_
 
     http_metrics_set_gauge("karat_images_indexed", "Images in the similarity index",
                            (double)repo_index_count(app->repo));
-    http_metrics_set_gauge("karat_duplicates_found",
-                           "Uploads refused as duplicates since start-up",
+    http_metrics_set_gauge("karat_duplicates_found", "Uploads refused as duplicates since start-up",
                            (double)repo_duplicates_found(app->repo));
+    sync_gauges(app);
     buf_init(&out, 0);
     if (http_metrics_render(&out)) {
         buf_release(&out);

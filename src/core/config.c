@@ -76,6 +76,8 @@ static const struct config_var vars[] = {
     {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
      "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
      "fails (504 store_busy)."},
+    {"KARAT_SYNC_INTERVAL_MS", CONFIG_INT, OFF(sync_interval_ms), "500", 0,
+     "Server store: ms between index catch-ups with other nodes' rows (NOTIFY wakes sooner)."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
@@ -273,6 +275,7 @@ static const struct {
     {"KARAT_STUDIO_WORKERS", 1, 256},
     {"KARAT_DB_POOL_SIZE", 1, 256},
     {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
+    {"KARAT_SYNC_INTERVAL_MS", 10, 600000},
     /* ---- S3 */
     {"KARAT_S3_MULTIPART_BYTES", 5LL << 20, 5 * 1024 * GIB},
     {"KARAT_S3_PART_BYTES", 5LL << 20, 5 * GIB},
@@ -485,116 +488,4 @@ enum kr_code config_dump(const struct config *cfg, struct buf *out)
         }
     }
     return rc;
-}
-
-/* Walk the "a=b,c=d" pairs of map; cb returns nonzero to stop. */
-static int each_pair(const char *map, int (*cb)(const char *name, const char *value, void *ctx),
-                     void *ctx)
-{
-    char copy[1024], *save = NULL;
-    util_strlcpy(copy, map ? map : "", sizeof copy);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (cb(util_trim(tok), util_trim(eq + 1), ctx))
-            return 1;
-    }
-    return 0;
-}
-
-static int each_bucket(const struct config *cfg,
-                       int (*cb)(const char *site, const char *bucket, void *ctx), void *ctx)
-{
-    return each_pair(cfg->buckets, cb, ctx);
-}
-
-struct bucket_query {
-    const char *want;
-    char *out;
-    size_t n;
-    int by_bucket;
-};
-
-static int match_bucket(const char *site, const char *bucket, void *ctx)
-{
-    struct bucket_query *q = ctx;
-    if (q->by_bucket)
-        return strcmp(bucket, q->want) == 0;
-    if (!util_streq_ci(site, q->want) || !*bucket)
-        return 0;
-    util_strlcpy(q->out, bucket, q->n);
-    return 1;
-}
-
-const char *config_map_get(const char *map, const char *name, char *out, size_t n)
-{
-    struct bucket_query q = {name, out, n, 0};
-    if (!name)
-        return NULL;
-    return each_pair(map, match_bucket, &q) ? out : NULL;
-}
-
-const char *config_bucket_for(const struct config *cfg, const char *website, char *out, size_t n)
-{
-    struct bucket_query q = {website, out, n, 0};
-    if (!website)
-        return NULL;
-    return each_bucket(cfg, match_bucket, &q) ? out : NULL;
-}
-
-int config_bucket_known(const struct config *cfg, const char *bucket)
-{
-    struct bucket_query q = {bucket, NULL, 0, 1};
-    if (!bucket || !*bucket)
-        return 0;
-    if (cfg->default_bucket && strcmp(bucket, cfg->default_bucket) == 0)
-        return 1;
-    return each_bucket(cfg, match_bucket, &q);
-}
-
-struct list_ctx {
-    char *out;
-    size_t n;
-    int count;
-};
-
-static int add_site(const char *site, const char *bucket, void *ctx)
-{
-    struct list_ctx *l = ctx;
-    size_t len = strlen(l->out);
-    (void)bucket;
-    snprintf(l->out + len, l->n - len, "%s'%s'", l->count ? " or " : "", site);
-    l->count++;
-    return 0;
-}
-
-void config_website_list(const struct config *cfg, char *out, size_t n)
-{
-    struct list_ctx l = {out, n, 0};
-    out[0] = '\0';
-    each_bucket(cfg, add_site, &l);
-}
-
-int config_env_key_pool(const char *base, char **out, int max)
-{
-    int n = 0;
-    char name[128];
-    for (int i = 1; i <= 64 && n < max; i++) {
-        const char *v;
-        if (i == 1)
-            util_fmt(name, sizeof name, "%s", base);
-        else
-            util_fmt(name, sizeof name, "%s%d", base, i);
-        v = getenv(name);
-        if (!v || !*v)
-            continue;
-        int dup = 0;
-        for (int j = 0; j < n; j++)
-            dup |= strcmp(out[j], v) == 0;
-        if (!dup)
-            out[n++] = (char *)v;
-    }
-    return n;
 }

@@ -56,6 +56,7 @@ struct config {
     char *database_url;
     int db_pool_size;
     int db_pool_wait_ms;
+    int sync_interval_ms; /* multi-node index catch-up period (repo/sync.c) */
     /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */
     char *aws_access_key_id;
     char *aws_secret_access_key;

@@ -169,6 +169,8 @@ KR_SLUG(BACKGROUND_TOO_COMPLEX, "background_too_complex", KR_EUNSUPPORTED, 400,
 KR_SLUG(NO_STORE, "no_store", KR_EUNSUPPORTED, 400, "templates need the server's store")
 KR_SLUG(STORE_TOO_NEW, "store_too_new", KR_EUNSUPPORTED, 400,
         "the database was written by a newer Karat")
+KR_SLUG(STORE_NO_SYNC, "store_no_sync", KR_EUNSUPPORTED, 400,
+        "this store backend shares no changes between nodes (one process writes it)")
 KR_SLUG(UNKNOWN_BACKEND, "unknown_backend", KR_EUNSUPPORTED, 400, "no storage backend of that name")
 KR_SLUG(UNKNOWN_KIND, "unknown_kind", KR_EUNSUPPORTED, 400,
         "a stored job of a kind this server does not run")

@@ -65,8 +65,7 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
     if (top_k > max)
         top_k = max;
     if (sha)
-        rc = repo__found(store_image_find_sha(r->store, sha, &img, &e), &e, err,
-                         "duplicate check");
+        rc = repo__found(store_image_find_sha(r->store, sha, &img, &e), &e, err, "duplicate check");
     if (rc == KR_OK) {
         repo__match_from(r, &out[(*n)++], &img, 0.0f, 1.0f, 0);
         exact = img.id;
@@ -164,6 +163,47 @@ static enum kr_code check_dups(struct repo *r, const char *sha, const struct ded
     return rc;
 }
 
+/* What the final step of an ingest needs from its first part. */
+struct final_step {
+    const struct repo_ingest_req *req;
+    const char *sha;
+    const struct dedup_sig *sig;
+    int top_k;
+    long long adds; /* r->idx_adds before the first duplicate check */
+};
+
+/*
+ * Under wlock, the staged blob in hand: the duplicate check again if the
+ * index gained entries since the first one, then the commit. With a store
+ * other nodes write (server mode), the store's duplicate lock is held from
+ * a catch-up with every row any node committed (sync.c) to this node's
+ * commit, so of concurrent near-duplicate uploads through different nodes
+ * exactly one is stored.
+ */
+static enum kr_code final_check_and_commit(struct repo *r, const struct final_step *f,
+                                           struct repo_ingest_res *res, struct kr_err *err)
+{
+    void *lock = NULL;
+    enum kr_code rc = KR_OK;
+
+    if (r->sync.on && f->req->check_duplicate) {
+        rc = store_dedup_lock(r->store, &lock, err);
+        if (!rc)
+            rc = repo__sync_catch_up(r, err);
+    }
+    if (!rc && f->req->check_duplicate && atomic_load(&r->idx_adds) != f->adds)
+        rc = check_dups(r, f->sha, f->sig, f->top_k, res, err);
+    if (rc || res->duplicate) {
+        discard_staged(r, &res->image);
+        if (res->duplicate)
+            memset(&res->image, 0, sizeof res->image);
+    } else {
+        rc = commit_image(r, &res->image, err);
+    }
+    store_dedup_unlock(r->store, lock);
+    return rc;
+}
+
 /*
  * Duplicate check and staging (the slow write + fsync) run without the
  * write lock, so several uploads overlap their I/O. Under the lock the
@@ -192,15 +232,7 @@ static enum kr_code store_new(struct repo *r, const struct repo_ingest_req *req,
     if (rc)
         goto out;
     pthread_mutex_lock(&r->wlock);
-    if (req->check_duplicate && atomic_load(&r->idx_adds) != adds)
-        rc = check_dups(r, sha, sig, top_k, res, err);
-    if (rc || res->duplicate) {
-        discard_staged(r, &res->image);
-        if (res->duplicate)
-            memset(&res->image, 0, sizeof res->image);
-    } else {
-        rc = commit_image(r, &res->image, err);
-    }
+    rc = final_check_and_commit(r, &(struct final_step){req, sha, sig, top_k, adds}, res, err);
     pthread_mutex_unlock(&r->wlock);
 out:
     pthread_rwlock_unlock(&r->stage_lock);
@@ -243,8 +275,7 @@ enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, stru
         struct kr_err e = {0};
         rc = repo__found(store_image_get(r->store, ih[i].id, &img, &e), &e, err, "search");
         if (rc == KR_OK)
-            repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score,
-                             ih[i].hash_dist);
+            repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score, ih[i].hash_dist);
         else if (rc == KR_ENOTFOUND)
             rc = KR_OK; /* deleted meanwhile */
     }
@@ -256,8 +287,8 @@ static enum kr_code find_by_url(struct repo *r, const char *url, struct store_im
 {
     struct repo_object o;
     struct kr_err e = {0};
-    enum kr_code rc = repo__found(store_image_find_url(r->store, url, img, &e), &e, err,
-                                  "looking up the image");
+    enum kr_code rc =
+        repo__found(store_image_find_url(r->store, url, img, &e), &e, err, "looking up the image");
 
     if (rc != KR_ENOTFOUND)
         return rc;
@@ -300,10 +331,10 @@ enum kr_code repo_delete_url(struct repo *r, const char *url, struct store_image
     }
     /* the row is gone: a stale index entry is never reported (no row) and
      * fsck removes it; a staged blob without a row is discarded by recovery */
-    repo__cleanup_failed(idx_remove(r->idx, img.id, &e), &e, "delete: index entry of",
+    repo__cleanup_failed(idx_remove(r->idx, img.id, &e), &e, "delete: index entry of", img.bucket,
+                         img.key);
+    repo__cleanup_failed(blob_discard(r->blob, img.bucket, img.key, &e), &e, "delete: discarding",
                          img.bucket, img.key);
-    repo__cleanup_failed(blob_discard(r->blob, img.bucket, img.key, &e), &e,
-                         "delete: discarding", img.bucket, img.key);
     if (deleted)
         *deleted = img;
 out:

@@ -157,9 +157,13 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
     if (!rc)
         rc = repo__recover(r, &r->recovered_published, &r->recovered_discarded, err);
     if (!rc)
+        rc = repo__sync_init(r, err);
+    if (!rc)
         rc = repo__load_index(r, err);
     if (!rc)
         rc = startup_tasks(r, err);
+    if (!rc)
+        rc = repo__sync_start(r, err);
     if (rc) {
         repo_close(r);
         return rc;
@@ -172,6 +176,7 @@ void repo_close(struct repo *r)
 {
     if (!r)
         return;
+    repo__sync_stop(r);
     if (r->idx)
         idx_close(r->idx);
     if (r->blob)

@@ -188,6 +188,17 @@ struct repo_migrate_stats {
 };
 enum kr_code repo_migrate(struct repo *src, struct repo *dst, struct repo_migrate_stats *st,
                           struct kr_err *err);
+/* How current this node's index is with the shared store (server mode).
+ * on = 0 for a store one process owns (embedded): the rest is 0. */
+struct repo_sync_status {
+    int on;
+    long long seq;      /* the last store change replayed into the index */
+    long long head;     /* the store's newest change */
+    long long lag;      /* head - seq (>= 0) */
+    long long since_ms; /* ms since the last complete catch-up (-1: none yet) */
+    long long failures; /* catch-ups that failed (retried on the next period) */
+};
+enum kr_code repo_sync_status(struct repo *r, struct repo_sync_status *st, struct kr_err *err);
 
 size_t repo_index_count(struct repo *r);
 long long repo_duplicates_found(struct repo *r);

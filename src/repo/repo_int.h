@@ -29,11 +29,31 @@ struct repo {
      * this moved since its first check. */
     atomic_llong idx_adds;
     long long recovered_published, recovered_discarded;
+    /* Multi-node sync (sync.c): on when the store is shared by nodes. */
+    struct {
+        int on, started;
+        pthread_t thread;
+        pthread_mutex_t mu; /* one catch-up at a time; guards page */
+        struct store_change *page;
+        atomic_llong seq;     /* the last change replayed into the index */
+        atomic_llong last_ms; /* epoch ms of the last complete catch-up (0: none) */
+        atomic_llong failures;
+        atomic_int stop;
+    } sync;
 };
 
 /* Finish or undo staged writes (see repo.h). Caller holds wlock or is alone. */
 enum kr_code repo__recover(struct repo *r, long long *published, long long *discarded,
                            struct kr_err *err);
+/* Multi-node sync (sync.c). init: before the index is loaded, note the
+ * store's change head (sync stays off for a store that shares no changes);
+ * start: after loading, the catch-up thread; stop: end it (repo_close).
+ * catch_up: replay every change after the last one replayed into the
+ * index (no-op when off); an ingest calls it under the duplicate lock. */
+enum kr_code repo__sync_init(struct repo *r, struct kr_err *err);
+enum kr_code repo__sync_start(struct repo *r, struct kr_err *err);
+void repo__sync_stop(struct repo *r);
+enum kr_code repo__sync_catch_up(struct repo *r, struct kr_err *err);
 /* Fill the index from the store. */
 enum kr_code repo__load_index(struct repo *r, struct kr_err *err);
 /* idx_add(), counted in r->idx_adds. Every index addition goes through it. */

@@ -215,7 +215,9 @@ void store_pg__release(struct pg_store *s, struct pg_conn *c, int broken)
 
 static const char *stmt_sql(enum pg_stmt id)
 {
-    return store_pg__doc_sql[id] ? store_pg__doc_sql[id] : store_pg__image_sql[id];
+    return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
+           : store_pg__sync_sql[id] ? store_pg__sync_sql[id]
+                                    : store_pg__image_sql[id];
 }
 
 /* Run id once on c. KR_OK with *res, or the mapped failure (*lost set when
@@ -257,7 +259,8 @@ static int is_read(enum pg_stmt id)
 {
     return id == PG_IMG_GET || id == PG_IMG_FIND_KEY || id == PG_IMG_FIND_URL ||
            id == PG_IMG_FIND_SHA || id == PG_IMG_PAGE || id == PG_IMG_COUNT || id == PG_DOC_GET ||
-           id == PG_DOC_FIRST_PAGE || id == PG_DOC_PAGE;
+           id == PG_DOC_FIRST_PAGE || id == PG_DOC_PAGE || id == PG_SYNC_HEAD ||
+           id == PG_SYNC_PAGE;
 }
 
 enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_params *p,
@@ -334,6 +337,7 @@ static void pg_close(struct store *s)
 {
     struct pg_store *q = store_pg__of(s);
 
+    store_pg__sync_close(q);
     while (q->idle) {
         struct pg_conn *c = q->idle;
         q->idle = c->next;
@@ -394,4 +398,10 @@ const struct store_ops store_postgres_ops = {
     .doc_delete = store_pg__doc_delete,
     .doc_each = store_pg__doc_each,
     .close = pg_close,
+    /* multi-node sync (postgres_sync.c, branch h-sync) */
+    .change_head = store_pg__change_head,
+    .changes = store_pg__changes_since,
+    .change_wait = store_pg__change_wait,
+    .dedup_lock = store_pg__dedup_lock,
+    .dedup_unlock = store_pg__dedup_unlock,
 };

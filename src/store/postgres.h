@@ -42,6 +42,13 @@
 #define PG_PAGE_ROWS    500 /* rows per page of a scan */
 #define PG_CONNINFO_MAX 4096
 
+/* Multi-node sync (postgres_sync.c, schema v2): advisory lock keys (any
+ * constants unique to Karat: "KaratChg", "KaratDup" in ASCII) and the
+ * NOTIFY channel. */
+#define PG_CHANGES_LOCK    "5431748388473497703"
+#define PG_DEDUP_LOCK      "5431748388473566576"
+#define PG_CHANGES_CHANNEL "karat_images"
+
 /* Every statement the backend runs. */
 enum pg_stmt {
     PG_IMG_INSERT,
@@ -58,6 +65,8 @@ enum pg_stmt {
     PG_DOC_DELETE,
     PG_DOC_FIRST_PAGE,
     PG_DOC_PAGE,
+    PG_SYNC_HEAD, /* multi-node sync (postgres_sync.c) */
+    PG_SYNC_PAGE,
     PG_NSTMT
 };
 
@@ -74,7 +83,8 @@ struct pg_store {
     pthread_mutex_t mu; /* guards idle, nopen */
     pthread_cond_t freed;
     struct pg_conn *idle;
-    int nopen; /* connections open or being opened, idle or busy */
+    int nopen;         /* connections open or being opened, idle or busy */
+    PGconn *listen_db; /* change_wait's own LISTEN connection (one caller) */
 };
 
 /* One statement's parameters: text values, except binary ones (bytea)
@@ -119,6 +129,7 @@ enum kr_code store_pg__get_i32(const PGresult *r, int row, int col, int *v, stru
 /* The SQL of statement id (postgres_images.c, postgres_docs.c). */
 extern const char *const store_pg__image_sql[PG_NSTMT];
 extern const char *const store_pg__doc_sql[PG_NSTMT];
+extern const char *const store_pg__sync_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -161,5 +172,16 @@ enum kr_code store_pg__doc_delete(struct store *s, const char *ns, const char *k
 enum kr_code store_pg__doc_each(struct store *s, const char *ns,
                                 int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
                                 struct kr_err *err);
+
+/* ---- multi-node sync (postgres_sync.c, branch h-sync) ---- */
+
+enum kr_code store_pg__change_head(struct store *s, int64_t *seq, struct kr_err *err);
+enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct store_change *out,
+                                     int max, int *n, struct kr_err *err);
+enum kr_code store_pg__change_wait(struct store *s, int timeout_ms, struct kr_err *err);
+enum kr_code store_pg__dedup_lock(struct store *s, void **token, struct kr_err *err);
+void store_pg__dedup_unlock(struct store *s, void *token);
+/* Close the LISTEN connection (pg_close). */
+void store_pg__sync_close(struct pg_store *q);
 
 #endif

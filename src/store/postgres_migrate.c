@@ -59,6 +59,28 @@ static const struct migration migrations[] = {
         " json text NOT NULL,"
         " updated_ms bigint NOT NULL,"
         " PRIMARY KEY (ns, \"key\"));"},
+    /* Multi-node sync (postgres_sync.c): every change to an image row gets
+     * a seq in commit order. The trigger takes a transaction-scoped
+     * advisory lock before drawing the seq, so writers of image rows
+     * commit one at a time and no reader can see seq N+1 before seq N;
+     * pg_notify() is delivered at commit to the nodes that LISTEN. */
+    {2, "CREATE TABLE image_changes ("
+        " seq bigserial PRIMARY KEY,"
+        " id bigint NOT NULL,"
+        " gone boolean NOT NULL);"
+        "CREATE FUNCTION karat_image_changed() RETURNS trigger LANGUAGE plpgsql AS $f$"
+        " BEGIN"
+        "  PERFORM pg_advisory_xact_lock(" PG_CHANGES_LOCK ");"
+        "  IF TG_OP = 'DELETE' THEN"
+        "   INSERT INTO image_changes (id, gone) VALUES (OLD.id, true);"
+        "  ELSE"
+        "   INSERT INTO image_changes (id, gone) VALUES (NEW.id, false);"
+        "  END IF;"
+        "  PERFORM pg_notify('" PG_CHANGES_CHANNEL "', '');"
+        "  RETURN NULL;"
+        " END $f$;"
+        "CREATE TRIGGER images_changed AFTER INSERT OR UPDATE OR DELETE ON images"
+        " FOR EACH ROW EXECUTE FUNCTION karat_image_changed();"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -244,3 +244,49 @@ void store_close(struct store *s)
     if (s)
         s->ops->close(s);
 }
+
+/* ---- multi-node sync (branch h-sync) --------------------------------------- */
+
+static enum kr_code no_sync(struct kr_err *err)
+{
+    return kr_fail(err, KRS_STORE_NO_SYNC, "store: this backend shares no changes between nodes");
+}
+
+enum kr_code store_change_head(struct store *s, int64_t *seq, struct kr_err *err)
+{
+    if (!s || !seq)
+        return missing(err, "change_head");
+    return s->ops->change_head ? s->ops->change_head(s, seq, err) : no_sync(err);
+}
+
+enum kr_code store_changes(struct store *s, int64_t after, struct store_change *out, int max,
+                           int *n, struct kr_err *err)
+{
+    if (!s || !out || !n)
+        return missing(err, "changes");
+    *n = 0;
+    if (max < 1 || max > STORE_CHANGES_MAX)
+        return kr_fail(err, KRS_STORE_BAD_VALUE, "store: changes: page size out of range");
+    return s->ops->changes ? s->ops->changes(s, after, out, max, n, err) : no_sync(err);
+}
+
+enum kr_code store_change_wait(struct store *s, int timeout_ms, struct kr_err *err)
+{
+    if (!s)
+        return missing(err, "change_wait");
+    return s->ops->change_wait ? s->ops->change_wait(s, timeout_ms, err) : no_sync(err);
+}
+
+enum kr_code store_dedup_lock(struct store *s, void **token, struct kr_err *err)
+{
+    if (!s || !token)
+        return missing(err, "dedup_lock");
+    *token = NULL;
+    return s->ops->dedup_lock ? s->ops->dedup_lock(s, token, err) : no_sync(err);
+}
+
+void store_dedup_unlock(struct store *s, void *token)
+{
+    if (s && token && s->ops->dedup_unlock)
+        s->ops->dedup_unlock(s, token);
+}

@@ -47,6 +47,15 @@ struct store_image {
 
 struct store;
 
+/* One change to the images table, as a node that keeps an index of it
+ * replays it (multi-node sync, see change_head below). */
+struct store_change {
+    int64_t seq; /* strictly increasing, in commit order */
+    int64_t id;
+    int gone;               /* 1: the row is deleted (now or later) */
+    struct store_image img; /* the row as it is now, when !gone */
+};
+
 struct store_ops {
     const char *name;
     /* `location`: the sqlite backend takes a database file path, the
@@ -86,6 +95,26 @@ struct store_ops {
                              int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
                              struct kr_err *err);
     void (*close)(struct store *s);
+
+    /* ---- multi-node sync (branch h-sync) --------------------------------
+     * Optional: NULL for a backend only one process writes (sqlite under
+     * its flock); the wrappers then fail with KR_EUNSUPPORTED
+     * ("store_no_sync"). A backend several nodes share numbers every
+     * insert, update and delete of an image row with a sequence that
+     * grows in commit order, so a node that replayed every change up to
+     * seq N and then replays those after N misses nothing. */
+    /* The newest change's seq (0 if none). */
+    enum kr_code (*change_head)(struct store *s, int64_t *seq, struct kr_err *err);
+    /* At most max changes after seq `after`, oldest first, into out[*n]. */
+    enum kr_code (*changes)(struct store *s, int64_t after, struct store_change *out, int max,
+                            int *n, struct kr_err *err);
+    /* Block up to timeout_ms or until another node may have committed a
+     * change (KR_OK either way). On a failure it has already waited. */
+    enum kr_code (*change_wait)(struct store *s, int timeout_ms, struct kr_err *err);
+    /* The cross-node lock an ingest holds from its duplicate re-check to
+     * its commit; *token is passed back to dedup_unlock. */
+    enum kr_code (*dedup_lock)(struct store *s, void **token, struct kr_err *err);
+    void (*dedup_unlock)(struct store *s, void *token);
 };
 
 struct store {
@@ -132,5 +161,14 @@ enum kr_code store_doc_each(struct store *s, const char *ns,
                             int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
                             struct kr_err *err);
 void store_close(struct store *s);
+
+/* ---- multi-node sync (branch h-sync): see struct store_ops ---- */
+#define STORE_CHANGES_MAX 256 /* largest max store_changes() takes */
+enum kr_code store_change_head(struct store *s, int64_t *seq, struct kr_err *err);
+enum kr_code store_changes(struct store *s, int64_t after, struct store_change *out, int max,
+                           int *n, struct kr_err *err);
+enum kr_code store_change_wait(struct store *s, int timeout_ms, struct kr_err *err);
+enum kr_code store_dedup_lock(struct store *s, void **token, struct kr_err *err);
+void store_dedup_unlock(struct store *s, void *token);
 
 #endif

@@ -126,6 +126,34 @@ static enum kr_code f_doc_each(struct store *s, const char *ns,
     PASS("doc_each", store_doc_each(inner(s), ns, cb, ctx, err));
 }
 
+/* ---- multi-node sync (branch h-sync) ---- */
+
+static enum kr_code f_change_head(struct store *s, int64_t *seq, struct kr_err *err)
+{
+    PASS("change_head", store_change_head(inner(s), seq, err));
+}
+
+static enum kr_code f_changes(struct store *s, int64_t after, struct store_change *out, int max,
+                              int *n, struct kr_err *err)
+{
+    PASS("changes", store_changes(inner(s), after, out, max, n, err));
+}
+
+static enum kr_code f_change_wait(struct store *s, int timeout_ms, struct kr_err *err)
+{
+    PASS("change_wait", store_change_wait(inner(s), timeout_ms, err));
+}
+
+static enum kr_code f_dedup_lock(struct store *s, void **token, struct kr_err *err)
+{
+    PASS("dedup_lock", store_dedup_lock(inner(s), token, err));
+}
+
+static void f_dedup_unlock(struct store *s, void *token)
+{
+    store_dedup_unlock(inner(s), token);
+}
+
 static void f_close(struct store *s)
 {
     store_close(inner(s));
@@ -149,4 +177,9 @@ const struct store_ops fault_store_ops = {
     .doc_delete = f_doc_delete,
     .doc_each = f_doc_each,
     .close = f_close,
+    .change_head = f_change_head,
+    .changes = f_changes,
+    .change_wait = f_change_wait,
+    .dedup_lock = f_dedup_lock,
+    .dedup_unlock = f_dedup_unlock,
 };
