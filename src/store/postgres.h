@@ -6,7 +6,8 @@
  *   postgres_docs.c     the documents table;
  *   postgres_images.c   the images table: parameters and row decoding;
  *   postgres_migrate.c  the schema: versioned migrations under an
- *                       advisory lock.
+ *                       advisory lock;
+ *   postgres_claims.c   job claims: leases on job items for several nodes.
  *
  * Location: `[pool=N;][wait_ms=M;]CONNINFO`, where CONNINFO is a libpq
  * connection string ("host=/run/pg dbname=karat") or URI
@@ -58,6 +59,12 @@ enum pg_stmt {
     PG_DOC_DELETE,
     PG_DOC_FIRST_PAGE,
     PG_DOC_PAGE,
+    /* job claims (postgres_claims.c) */
+    PG_CLAIM_ADD,
+    PG_CLAIM_TAKE,
+    PG_CLAIM_RENEW,
+    PG_CLAIM_COMPLETE,
+    PG_CLAIM_JOBS,
     PG_NSTMT
 };
 
@@ -119,6 +126,7 @@ enum kr_code store_pg__get_i32(const PGresult *r, int row, int col, int *v, stru
 /* The SQL of statement id (postgres_images.c, postgres_docs.c). */
 extern const char *const store_pg__image_sql[PG_NSTMT];
 extern const char *const store_pg__doc_sql[PG_NSTMT];
+extern const char *const store_pg__claim_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -161,5 +169,15 @@ enum kr_code store_pg__doc_delete(struct store *s, const char *ns, const char *k
 enum kr_code store_pg__doc_each(struct store *s, const char *ns,
                                 int (*cb)(const char *key, const char *json, void *ctx), void *ctx,
                                 struct kr_err *err);
+
+/* ---- job claims (postgres_claims.c) ---- */
+enum kr_code store_pg__claim_add(struct store *s, const char *job_id, int n, struct kr_err *err);
+enum kr_code store_pg__claim_take(struct store *s, struct store_claim *c, struct kr_err *err);
+enum kr_code store_pg__claim_renew(struct store *s, const char *owner, long lease_ms,
+                                   struct kr_err *err);
+enum kr_code store_pg__claim_complete(struct store *s, const struct store_claim *c,
+                                      const struct store_claim_doc *d, struct kr_err *err);
+enum kr_code store_pg__claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx),
+                                  void *ctx, struct kr_err *err);
 
 #endif
