@@ -38,6 +38,7 @@ static void test_kill_and_resume(void **state)
                                "KARAT_COPY_PROVIDER=openai",
                                "KARAT_IMAGE_PROVIDER=offline",
                                "KARAT_JOB_WORKERS=2",
+                               "KARAT_JOB_LEASE_MS=3000", /* .pg: the dead node's leases */
                                "KARAT_AI_TIMEOUT=60",
                                "KARAT_PUBLIC_URL=" CA_PUBLIC,
                                gbase,
