@@ -82,6 +82,10 @@ struct jobs {
     struct jobs_lease *lease; /* NULL: this process owns its jobs (no claims) */
 };
 
+struct timespec;
+/* *ts = now + ms on CLOCK_MONOTONIC (the jobs' condition variables' clock). */
+void jobs__deadline_after(struct timespec *ts, long ms);
+
 /* Drop a reference (the owning jobs' lock held); frees at zero. */
 void jobs__unref(struct job *jb);
 

@@ -125,13 +125,7 @@ static void *beat(void *arg)
 
     pthread_mutex_lock(&j->mu);
     while (!l->quit) {
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += every / 1000;
-        until.tv_nsec += (every % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        jobs__deadline_after(&until, every);
         while (!l->quit && pthread_cond_timedwait(&l->cv, &j->mu, &until) == 0)
             ;
         if (l->quit)

@@ -147,7 +147,7 @@ enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr
     return with_job(j, id, result_of, out, err);
 }
 
-static void deadline_after(struct timespec *ts, long ms)
+void jobs__deadline_after(struct timespec *ts, long ms)
 {
     clock_gettime(CLOCK_MONOTONIC, ts);
     ts->tv_sec += ms / 1000;
@@ -165,7 +165,7 @@ static enum kr_code wait_store(struct jobs *j, const char *id, long timeout_ms,
     struct timespec until, now;
     enum kr_code rc;
 
-    deadline_after(&until, timeout_ms < 0 ? 365L * 86400 * 1000 : timeout_ms);
+    jobs__deadline_after(&until, timeout_ms < 0 ? 365L * 86400 * 1000 : timeout_ms);
     for (;;) {
         struct job *jb = NULL;
         if ((rc = jobs__doc_load(j->store, id, &jb, err)))
@@ -207,7 +207,7 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
         return rc;
     }
     if (timeout_ms >= 0)
-        deadline_after(&until, timeout_ms);
+        jobs__deadline_after(&until, timeout_ms);
     pthread_mutex_lock(&j->mu);
     while (jb->state < JOBS_DONE && !jb->away && !j->stopping && !timed_out)
         if (timeout_ms < 0)
