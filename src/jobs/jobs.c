@@ -147,7 +147,7 @@ static void run_item(struct jobs *j, struct task *t)
     struct kr_err err = {0}, perr = {0};
     json_t *result = NULL, *doc, *item = json_array_get(jb->items, t->index);
     struct jobs_work_item w = {jb->id, jb->params, t->index, item};
-    struct store_claim c;
+    struct store_claim c = {0};
     enum kr_code rc, prc = KR_OK;
 
     if (j->lease && !jobs__lease_take(j, jb, (int)t->index, &c)) {
@@ -221,7 +221,7 @@ static void run_finish(struct jobs *j, struct task *t)
     struct job *jb = t->jb;
     struct kr_err err = {0}, perr = {0};
     json_t *result = NULL;
-    struct store_claim c;
+    struct store_claim c = {0};
     enum kr_code rc = KR_OK;
 
     if (j->lease && !jobs__lease_take(j, jb, STORE_CLAIM_FINISH, &c)) {
