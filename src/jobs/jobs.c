@@ -105,7 +105,8 @@ static int next_task(struct jobs *j, struct task *t)
             continue;
         while (jb->cursor < jb->total && jb->st[jb->cursor] != JOBS_ITEM_PENDING)
             jb->cursor++;
-        if (j->lease && jb->cursor == jb->total && !jb->n_running && jb->n_ok + jb->n_failed < jb->total) {
+        if (j->lease && jb->cursor == jb->total && !jb->n_running &&
+            jb->n_ok + jb->n_failed < jb->total) {
             leave(j, jb); /* only away items left */
             continue;
         }
@@ -258,6 +259,7 @@ static void run_finish(struct jobs *j, struct task *t)
                               : jobs__doc_put_job(j->store, jb, &perr)))
         log_error("job %s: cannot persist its end: %s", jb->id, perr.msg);
     pthread_mutex_lock(&j->mu);
+    jb->ended = 1; /* a waiter then reads the end from the store, too */
     retire(j, jb);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);

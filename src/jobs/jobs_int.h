@@ -41,7 +41,8 @@ struct job {
     int refs;
     char owner[ADMIT_CLIENT_LEN]; /* who submitted it (admission share); "" = nobody */
     int admitted;                 /* holds a slot of the jobs' admission */
-    int away; /* left memory unfinished: another node holds its remaining work */
+    int away;  /* left memory unfinished: another node holds its remaining work */
+    int ended; /* ended and its end persisted: what jobs_wait waits for */
     struct job *next;             /* active list */
 };
 

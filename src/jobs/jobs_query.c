@@ -209,13 +209,13 @@ enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct k
     if (timeout_ms >= 0)
         jobs__deadline_after(&until, timeout_ms);
     pthread_mutex_lock(&j->mu);
-    while (jb->state < JOBS_DONE && !jb->away && !j->stopping && !timed_out)
+    while (!jb->ended && !jb->away && !j->stopping && !timed_out)
         if (timeout_ms < 0)
             pthread_cond_wait(&j->cv, &j->mu);
         else
             timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT;
-    away = jb->away && jb->state < JOBS_DONE && !j->stopping && !timed_out;
-    if (jb->state < JOBS_DONE && !away)
+    away = jb->away && !jb->ended && !j->stopping && !timed_out;
+    if (!jb->ended && !away)
         rc = j->stopping ? kr_fail(err, KRS_SHUTTING_DOWN, "the server is stopping")
                          : kr_fail(err, KRS_JOB_RUNNING, "job %s is still running", id);
     jobs__unref(jb);
