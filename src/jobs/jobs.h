@@ -4,7 +4,8 @@
  * server resumes where it stopped.
  *
  * A job has a kind (registered once: "catalog", "variations" ...), JSON
- * parameters and a JSON array of items. jobs/ owns no threads: it keeps the
+ * parameters and a JSON array of items. jobs/ owns no threads (but one
+ * heartbeat with jobs_set_lease, below): it keeps the
  * queue and submits one item at a time to the pool, round-robin across the
  * active jobs, so a small synchronous request is not stuck behind a
  * 1,000-item batch, and no more than `max_running` items are on the pool at
