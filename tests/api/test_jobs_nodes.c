@@ -45,11 +45,7 @@ static void test_kill_node_mid_job(void **state)
     snprintf(db, sizeof db, "KARAT_DATABASE_URL=%s", url);
     snprintf(gbase, sizeof gbase, "GEMINI_BASE_URL=%s", fake_ai_base(gem));
     snprintf(obase, sizeof obase, "OPENAI_BASE_URL=%s", fake_ai_base(oai));
-    const char *const env[] = {"GOOGLE_API_KEY=g-key-one",
-                               "OPENAI_API_KEY=sk-test",
-                               "KARAT_ATTR_PROVIDER=gemini",
-                               "KARAT_COPY_PROVIDER=openai",
-                               "KARAT_IMAGE_PROVIDER=offline",
+    const char *const env[] = {CA_FAKE_PROVIDERS,
                                "KARAT_JOB_WORKERS=6",
                                "KARAT_AI_CONCURRENCY=16",
                                "KARAT_JOB_LEASE_MS=2000",
