@@ -70,7 +70,8 @@ static enum kr_code open_catalog(struct app *a, const struct app_opts *ao, struc
 
     if (!ao->io && !a->repo)
         return kr_fail(err, KRS_BAD_OPTION, "the catalog's own io needs the repo");
-    if ((rc = jobs_open(a->repo ? a->store : NULL, a->pool, c->job_workers, &a->jobs, err)))
+    if ((rc = jobs_open(a->repo ? a->store : NULL, a->pool, c->job_workers, &a->jobs, err)) ||
+        (rc = jobs_set_lease(a->jobs, c->job_lease_ms, err)))
         return rc;
     if (prof && *prof && (rc = sheet_profile_load(prof, &profile, err)))
         return rc;

@@ -191,6 +191,8 @@ static const struct config_var vars[] = {
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
      "id."},
+    {"KARAT_JOB_LEASE_MS", CONFIG_INT, OFF(job_lease_ms), "30000", 0,
+     "Server mode: ms a node holds a job item unrenewed (renewed every third; then others resume it)."},
     {"KARAT_MAX_ACTIVE_JOBS", CONFIG_INT, OFF(max_active_jobs), "64", 0,
      "Catalog jobs queued or running at once; one more is refused with 429 and Retry-After."},
     {"KARAT_MAX_JOBS_PER_CLIENT", CONFIG_INT, OFF(max_jobs_per_client), "8", 0,
@@ -263,6 +265,7 @@ static const struct {
     {"KARAT_FETCH_MAX_REDIRECTS", 0, 20},
     {"KARAT_JOB_WORKERS", 1, 64},
     {"KARAT_JOB_SYNC_WAIT", 0, 86400},
+    {"KARAT_JOB_LEASE_MS", 300, 3600000},
     {"KARAT_MAX_ACTIVE_JOBS", 1, 100000},
     {"KARAT_MAX_JOBS_PER_CLIENT", 1, 100000},
     {"KARAT_STUDIO_SLOTS", 1, 1024},

@@ -104,6 +104,7 @@ struct config {
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;
+    int job_lease_ms;
     /* admission: bounded expensive work (core/admit.h), 429 when full */
     int max_active_jobs;
     int max_jobs_per_client;

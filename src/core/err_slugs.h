@@ -166,6 +166,8 @@ KR_SLUG(IMAGE_PROVIDER_OFFLINE, "image_provider_offline", KR_EUNSUPPORTED, 400,
         "this image type needs an image model; the image provider is offline")
 KR_SLUG(BACKGROUND_TOO_COMPLEX, "background_too_complex", KR_EUNSUPPORTED, 400,
         "the photo's background is too complex to cut out offline")
+KR_SLUG(CLAIMS_UNSUPPORTED, "claims_unsupported", KR_EUNSUPPORTED, 400,
+        "this store keeps no job claims (one process owns its jobs)")
 KR_SLUG(NO_STORE, "no_store", KR_EUNSUPPORTED, 400, "templates need the server's store")
 KR_SLUG(STORE_TOO_NEW, "store_too_new", KR_EUNSUPPORTED, 400,
         "the database was written by a newer Karat")
@@ -217,6 +219,10 @@ KR_SLUG(BACKEND_EXISTS, "backend_exists", KR_ECONFLICT, 409,
         "a storage backend of that name exists")
 KR_SLUG(DATA_DIR_BUSY, "data_dir_busy", KR_ECONFLICT, 409, "another Karat uses the data folder")
 KR_SLUG(ID_EXHAUSTED, "id_exhausted", KR_ECONFLICT, 409, "no free image id for these bytes")
+KR_SLUG(CLAIM_BUSY, "claim_busy", KR_ECONFLICT, 409,
+        "a job item is done or leased by another node")
+KR_SLUG(CLAIM_LOST, "claim_lost", KR_ECONFLICT, 409,
+        "a job item's lease ran out and another node took it over")
 KR_SLUG(JOB_KIND_TAKEN, "job_kind_taken", KR_ECONFLICT, 409, "a job kind of that name exists")
 KR_SLUG(JOB_NOT_FINISHED, "job_not_finished", KR_ECONFLICT, 409, "the job has no result yet")
 KR_SLUG(JOBS_STARTED, "jobs_started", KR_ECONFLICT, 409, "the job runner is already started")

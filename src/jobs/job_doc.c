@@ -167,8 +167,10 @@ void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out)
 
 /* ---- store documents ---- */
 
-static enum kr_code put_json(struct store *s, const char *ns, const char *key, json_t *doc,
-                             struct kr_err *err)
+/* Write doc (stolen) at (ns, key): plainly, or, with a claim c, only while
+ * c still holds (store_claim_complete). */
+static enum kr_code put_json(struct store *s, const struct store_claim *c, const char *ns,
+                             const char *key, json_t *doc, struct kr_err *err)
 {
     char *text;
     enum kr_code rc;
@@ -179,12 +181,14 @@ static enum kr_code put_json(struct store *s, const char *ns, const char *key, j
     json_decref(doc);
     if (!text)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = store_doc_put(s, ns, key, text, err);
+    rc = c ? store_claim_complete(s, c, &(struct store_claim_doc){ns, key, text}, err)
+           : store_doc_put(s, ns, key, text, err);
     free(text);
     return rc;
 }
 
-enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err)
+static enum kr_code put_job(struct store *s, const struct store_claim *c, const struct job *jb,
+                            struct kr_err *err)
 {
     json_t *doc =
         json_pack("{s:s, s:s, s:s, s:O, s:O, s:I, s:I, s:I}", "id", jb->id, "kind", jb->kind_name,
@@ -197,7 +201,18 @@ enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_
         json_object_set(doc, "result", jb->result);
     if (doc && jb->error)
         json_object_set(doc, "error", jb->error);
-    return put_json(s, NS_JOBS, jb->id, doc, err);
+    return put_json(s, c, NS_JOBS, jb->id, doc, err);
+}
+
+enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err)
+{
+    return put_job(s, NULL, jb, err);
+}
+
+enum kr_code jobs__doc_commit_job(struct store *s, const struct store_claim *c,
+                                  const struct job *jb, struct kr_err *err)
+{
+    return put_job(s, c, jb, err);
 }
 
 static void item_ns(const char *id, char *ns, size_t n)
@@ -212,7 +227,17 @@ enum kr_code jobs__doc_put_item(struct store *s, const char *id, size_t index, j
 
     item_ns(id, ns, sizeof ns);
     snprintf(key, sizeof key, "%06zu", index);
-    return put_json(s, ns, key, json_incref(doc), err);
+    return put_json(s, NULL, ns, key, json_incref(doc), err);
+}
+
+enum kr_code jobs__doc_commit_item(struct store *s, const struct store_claim *c, json_t *doc,
+                                   struct kr_err *err)
+{
+    char ns[64], key[16];
+
+    item_ns(c->job_id, ns, sizeof ns);
+    snprintf(key, sizeof key, "%06d", c->index);
+    return put_json(s, c, ns, key, json_incref(doc), err);
 }
 
 struct item_load {

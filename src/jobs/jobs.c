@@ -33,39 +33,6 @@
 #include "jobs/jobs_int.h"
 #include "store/store.h"
 
-#define MAX_KINDS     16
-#define KEEP_FINISHED 64 /* memory-only mode: finished jobs kept for jobs_status */
-
-struct task {
-    struct job *jb;
-    size_t index;
-    int finish; /* 1: run finish(), else run item `index` */
-};
-
-/* One task on the pool: its record, what it does, whose it is. */
-struct slot {
-    struct pool_task pt;
-    struct task t;
-    struct jobs *j;
-    int busy;
-};
-
-struct jobs {
-    struct store *store;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct pool_group group; /* every task this instance submitted */
-    struct slot *slots;      /* max_running of them */
-    int max_running, started, stopping;
-    const struct jobs_kind *kinds[MAX_KINDS];
-    int nkinds;
-    struct job *active;   /* queued/running/finishing */
-    struct job *finished; /* memory-only mode, oldest first */
-    int nfinished;
-    struct jobs_stats stats;
-    struct admit *admit; /* NULL: no bound on active jobs */
-};
-
 static const struct jobs_kind *find_kind(struct jobs *j, const char *name)
 {
     for (int i = 0; i < j->nkinds; i++)
@@ -107,13 +74,13 @@ enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct 
 {
     if (!kind || !kind->name || !kind->run_item || strlen(kind->name) >= 64)
         return kr_fail(err, KRS_BAD_JOB_KIND, "a job kind needs a name and run_item");
-    if (j->started || j->nkinds == MAX_KINDS || find_kind(j, kind->name))
+    if (j->started || j->nkinds == JOBS__MAX_KINDS || find_kind(j, kind->name))
         return kr_fail(err, KRS_JOB_KIND_TAKEN, "cannot register job kind %s", kind->name);
     j->kinds[j->nkinds++] = kind;
     return KR_OK;
 }
 
-static void unref(struct job *jb)
+void jobs__unref(struct job *jb)
 {
     assert(!jb || jb->refs > 0);
     if (jb && --jb->refs == 0)
@@ -127,14 +94,22 @@ static int all_finished(const struct job *jb)
     return jb->n_ok + jb->n_failed == jb->total && jb->n_running == 0;
 }
 
+static void leave(struct jobs *j, struct job *jb);
+
 /* Next thing to do, lock held; 0 if none. */
 static int next_task(struct jobs *j, struct task *t)
 {
-    for (struct job *jb = j->active; jb; jb = jb->next) {
+    for (struct job *jb = j->active, *next; jb; jb = next) {
+        next = jb->next;
         if (jb->finishing || jb->state >= JOBS_DONE)
             continue;
         while (jb->cursor < jb->total && jb->st[jb->cursor] != JOBS_ITEM_PENDING)
             jb->cursor++;
+        if (j->lease && jb->cursor == jb->total && !jb->n_running &&
+            jb->n_ok + jb->n_failed < jb->total) {
+            leave(j, jb); /* only away items left */
+            continue;
+        }
         if (jb->cursor < jb->total) {
             t->jb = jb;
             t->index = jb->cursor++;
@@ -157,13 +132,30 @@ static int next_task(struct jobs *j, struct task *t)
     return 0;
 }
 
+/* A claimed item this node does not run after all (lease mode): another
+ * node has it, or has finished it. */
+static void set_away(struct jobs *j, struct task *t)
+{
+    pthread_mutex_lock(&j->mu);
+    t->jb->st[t->index] = JOBS__ITEM_AWAY;
+    t->jb->n_running--;
+    pthread_mutex_unlock(&j->mu);
+}
+
 static void run_item(struct jobs *j, struct task *t)
 {
     struct job *jb = t->jb;
     struct kr_err err = {0}, perr = {0};
     json_t *result = NULL, *doc, *item = json_array_get(jb->items, t->index);
     struct jobs_work_item w = {jb->id, jb->params, t->index, item};
-    enum kr_code rc = jb->kind->run_item(jb->kind->ctx, &w, &result, &err);
+    struct store_claim c = {0};
+    enum kr_code rc, prc = KR_OK;
+
+    if (j->lease && !jobs__lease_take(j, jb, (int)t->index, &c)) {
+        set_away(j, t);
+        return;
+    }
+    rc = jb->kind->run_item(jb->kind->ctx, &w, &result, &err);
 
     if (rc != KR_OK) {
         json_decref(result);
@@ -172,7 +164,16 @@ static void run_item(struct jobs *j, struct task *t)
     }
     doc = jobs__item_doc(rc == KR_OK, result, rc ? jobs__err_json(&err) : NULL);
     /* Durable first, visible second: a finished item is never redone. */
-    if (j->store && doc && jobs__doc_put_item(j->store, jb->id, t->index, doc, &perr))
+    if (j->store && doc)
+        prc = j->lease ? jobs__doc_commit_item(j->store, &c, doc, &perr)
+                       : jobs__doc_put_item(j->store, jb->id, t->index, doc, &perr);
+    if (prc == KR_ECONFLICT && j->lease) { /* fenced: another node has it now */
+        log_warn("job %s item %zu: %s", jb->id, t->index, perr.msg);
+        json_decref(doc);
+        set_away(j, t);
+        return;
+    }
+    if (prc)
         log_error("job %s item %zu: cannot persist: %s", jb->id, t->index, perr.msg);
     pthread_mutex_lock(&j->mu);
     assert(jb->n_running > 0 && jb->st[t->index] == JOBS_ITEM_RUNNING);
@@ -185,21 +186,34 @@ static void run_item(struct jobs *j, struct task *t)
     pthread_mutex_unlock(&j->mu);
 }
 
+/* Lease mode, lock held: the job's remaining work is another node's, so it
+ * leaves this node's memory unfinished; a waiter polls the store. */
+static void leave(struct jobs *j, struct job *jb)
+{
+    jb->away = 1;
+    if (jb->admitted)
+        admit_leave(j->admit, jb->owner);
+    jb->admitted = 0;
+    jobs__list_remove(&j->active, jb);
+    jobs__unref(jb);
+    pthread_cond_broadcast(&j->cv);
+}
+
 /* Job ended (lock held): leave memory once persisted. */
 static void retire(struct jobs *j, struct job *jb)
 {
     jobs__list_remove(&j->active, jb);
     if (j->store) {
-        unref(jb);
+        jobs__unref(jb);
         return;
     }
     jobs__list_append(&j->finished, jb);
     j->nfinished++;
-    while (j->nfinished > KEEP_FINISHED) {
+    while (j->nfinished > JOBS__KEEP_FINISHED) {
         struct job *old = j->finished;
         j->finished = old->next;
         j->nfinished--;
-        unref(old);
+        jobs__unref(old);
     }
 }
 
@@ -208,8 +222,16 @@ static void run_finish(struct jobs *j, struct task *t)
     struct job *jb = t->jb;
     struct kr_err err = {0}, perr = {0};
     json_t *result = NULL;
+    struct store_claim c = {0};
     enum kr_code rc = KR_OK;
 
+    if (j->lease && !jobs__lease_take(j, jb, STORE_CLAIM_FINISH, &c)) {
+        pthread_mutex_lock(&j->mu); /* another node finishes it */
+        jb->finishing = 0;
+        leave(j, jb);
+        pthread_mutex_unlock(&j->mu);
+        return;
+    }
     if (!jb->kind)
         rc = kr_fail(&err, KRS_UNKNOWN_KIND, "job kind %s is not available", jb->kind_name);
     else if (jb->kind->finish)
@@ -233,9 +255,11 @@ static void run_finish(struct jobs *j, struct task *t)
         json_decref(result);
         log_warn("job %s failed: %s", jb->id, err.msg);
     }
-    if (j->store && jobs__doc_put_job(j->store, jb, &perr))
+    if (j->store && (j->lease ? jobs__doc_commit_job(j->store, &c, jb, &perr)
+                              : jobs__doc_put_job(j->store, jb, &perr)))
         log_error("job %s: cannot persist its end: %s", jb->id, perr.msg);
     pthread_mutex_lock(&j->mu);
+    jb->ended = 1; /* a waiter then reads the end from the store, too */
     retire(j, jb);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
@@ -273,7 +297,7 @@ static void slot_run(void *arg)
     else if (!skip)
         run_item(j, &s->t);
     pthread_mutex_lock(&j->mu);
-    unref(s->t.jb);
+    jobs__unref(s->t.jb);
     s->busy = 0;
     dispatch(j);
     pthread_cond_broadcast(&j->cv);
@@ -297,14 +321,24 @@ static void dispatch(struct jobs *j)
 
 /* ---- start, submit ---- */
 
-static void resume_one(const char *id, void *ctx)
+void jobs__resume(struct jobs *j, const char *id)
 {
-    struct jobs *j = ctx;
     struct job *jb = NULL;
     struct kr_err err = {0};
+    int have;
 
-    if (jobs__doc_load(j->store, id, &jb, &err)) {
+    pthread_mutex_lock(&j->mu);
+    have = j->stopping || jobs__list_find(j->active, id) != NULL;
+    pthread_mutex_unlock(&j->mu);
+    if (have)
+        return;
+    if (jobs__doc_load(j->store, id, &jb, &err) || jobs__lease_added(j, jb, &err)) {
         log_error("job %s: cannot resume: %s", id, err.msg);
+        jobs__job_free(jb);
+        return;
+    }
+    if (jb->state >= JOBS_DONE) { /* another node finished it meanwhile */
+        jobs__job_free(jb);
         return;
     }
     jb->kind = find_kind(j, jb->kind_name);
@@ -316,11 +350,24 @@ static void resume_one(const char *id, void *ctx)
                 jobs__job_set_item(jb, i, jobs__item_doc(0, NULL, jobs__err_json(&e)), e.code);
     }
     jb->refs = 1;
+    pthread_mutex_lock(&j->mu);
+    if (j->stopping || jobs__list_find(j->active, id)) {
+        pthread_mutex_unlock(&j->mu);
+        jobs__job_free(jb);
+        return;
+    }
     /* Already accepted: it runs even if a smaller bound is now full. */
     jb->admitted = j->admit && admit_enter(j->admit, jb->owner, NULL) == KR_OK;
     log_info("job %s: resuming, %zu of %zu items already finished", id, jb->n_ok + jb->n_failed,
              jb->total);
     jobs__list_append(&j->active, jb);
+    dispatch(j);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void resume_one(const char *id, void *ctx)
+{
+    jobs__resume(ctx, id);
 }
 
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
@@ -331,6 +378,8 @@ enum kr_code jobs_start(struct jobs *j, struct kr_err *err)
         return kr_fail(err, KRS_JOBS_STARTED, "jobs already started");
     if (j->store)
         rc = jobs__doc_each_unfinished(j->store, resume_one, j, err);
+    if (!rc)
+        rc = jobs__lease_start(j, err);
     if (rc)
         return rc;
     pthread_mutex_lock(&j->mu);
@@ -386,7 +435,8 @@ enum kr_code jobs_submit(struct jobs *j, const struct jobs_submit_req *req, char
     jb->refs = 1;
     util_strlcpy(jb->owner, owner ? owner : "", sizeof jb->owner);
     jb->admitted = j->admit != NULL;
-    if (j->store && (rc = jobs__doc_put_job(j->store, jb, err)))
+    if (j->store && ((rc = jobs__doc_put_job(j->store, jb, err)) ||
+                     (rc = jobs__lease_added(j, jb, err))))
         goto out;
     pthread_mutex_lock(&j->mu);
     jobs__list_append(&j->active, jb);
@@ -397,150 +447,6 @@ out:
     jobs_unreserve(j, owner);
     if (jb)
         jobs__job_free(jb);
-    return rc;
-}
-
-/* ---- queries ---- */
-
-/* The job, from memory (ref taken) or the store (fresh); *mem says which. */
-static enum kr_code lookup(struct jobs *j, const char *id, struct job **out, int *mem,
-                           struct kr_err *err)
-{
-    struct job *jb;
-
-    if (!jobs_id_ok(id))
-        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
-    pthread_mutex_lock(&j->mu);
-    jb = jobs__list_find(j->active, id);
-    if (!jb)
-        jb = jobs__list_find(j->finished, id);
-    if (jb)
-        jb->refs++;
-    pthread_mutex_unlock(&j->mu);
-    *mem = jb != NULL;
-    if ((*out = jb))
-        return KR_OK;
-    if (!j->store)
-        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
-    enum kr_code rc = jobs__doc_load(j->store, id, out, err);
-    if (rc == KR_ENOTFOUND)
-        return kr_fail(err, KRS_JOB_NOT_FOUND, "no such job");
-    return rc;
-}
-
-static void release(struct jobs *j, struct job *jb, int mem)
-{
-    if (!mem) {
-        jobs__job_free(jb);
-        return;
-    }
-    pthread_mutex_lock(&j->mu);
-    unref(jb);
-    pthread_mutex_unlock(&j->mu);
-}
-
-/* Run fn on the job with the lock held when the job lives in memory. */
-static enum kr_code with_job(struct jobs *j, const char *id,
-                             enum kr_code (*fn)(struct job *jb, void *out, struct kr_err *err),
-                             void *out, struct kr_err *err)
-{
-    struct job *jb;
-    int mem;
-    enum kr_code rc = lookup(j, id, &jb, &mem, err);
-
-    if (rc)
-        return rc;
-    if (mem)
-        pthread_mutex_lock(&j->mu);
-    rc = fn(jb, out, err);
-    if (mem)
-        pthread_mutex_unlock(&j->mu);
-    release(j, jb, mem);
-    return rc;
-}
-
-static enum kr_code view_of(struct job *jb, void *out_, struct kr_err *err)
-{
-    json_t **out = out_;
-    *out = jobs__job_view(jb);
-    return *out ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-}
-
-static enum kr_code outcome_of(struct job *jb, void *out, struct kr_err *err)
-{
-    (void)err;
-    jobs__job_outcome(jb, out);
-    return KR_OK;
-}
-
-static enum kr_code result_of(struct job *jb, void *out_, struct kr_err *err)
-{
-    json_t **out = out_;
-    if (jb->state == JOBS_DONE) {
-        *out = json_incref(jb->result ? jb->result : json_null());
-        return KR_OK;
-    }
-    if (jb->state == JOBS_FAILED)
-        return kr_fail(err, KRS_JOB_FAILED, "%s",
-                       json_string_value(json_object_get(jb->error, "message")));
-    return kr_fail(err, KRS_JOB_NOT_FINISHED, "job %s has not finished", jb->id);
-}
-
-enum kr_code jobs_outcome(struct jobs *j, const char *id, struct jobs_outcome *out,
-                          struct kr_err *err)
-{
-    return with_job(j, id, outcome_of, out, err);
-}
-
-enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
-{
-    return with_job(j, id, view_of, out, err);
-}
-
-enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
-{
-    return with_job(j, id, result_of, out, err);
-}
-
-static void deadline_after(struct timespec *ts, long ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct kr_err *err)
-{
-    struct job *jb;
-    int mem, timed_out = 0;
-    struct timespec until;
-    enum kr_code rc = lookup(j, id, &jb, &mem, err);
-
-    if (rc)
-        return rc;
-    if (!mem) { /* from the store: it ended, or no instance has started it yet */
-        if (jb->state < JOBS_DONE)
-            rc = kr_fail(err, KRS_JOB_RUNNING, "job %s has not finished", id);
-        jobs__job_free(jb);
-        return rc;
-    }
-    if (timeout_ms >= 0)
-        deadline_after(&until, timeout_ms);
-    pthread_mutex_lock(&j->mu);
-    while (jb->state < JOBS_DONE && !j->stopping && !timed_out)
-        if (timeout_ms < 0)
-            pthread_cond_wait(&j->cv, &j->mu);
-        else
-            timed_out = pthread_cond_timedwait(&j->cv, &j->mu, &until) == ETIMEDOUT;
-    if (jb->state < JOBS_DONE)
-        rc = j->stopping ? kr_fail(err, KRS_SHUTTING_DOWN, "the server is stopping")
-                         : kr_fail(err, KRS_JOB_RUNNING, "job %s is still running", id);
-    unref(jb);
-    pthread_mutex_unlock(&j->mu);
     return rc;
 }
 
@@ -581,6 +487,7 @@ void jobs_close(struct jobs *j)
         return;
     jobs_stop(j);
     pool_group_wait(&j->group); /* tasks already on the pool give their claims back */
+    jobs__lease_close(j);      /* after the items: they need their leases renewed */
     free(j->slots);
     free_list(j->active);
     free_list(j->finished);

@@ -4,7 +4,8 @@
  * server resumes where it stopped.
  *
  * A job has a kind (registered once: "catalog", "variations" ...), JSON
- * parameters and a JSON array of items. jobs/ owns no threads: it keeps the
+ * parameters and a JSON array of items. jobs/ owns no threads (but one
+ * heartbeat with jobs_set_lease, below): it keeps the
  * queue and submits one item at a time to the pool, round-robin across the
  * active jobs, so a small synchronous request is not stuck behind a
  * 1,000-item batch, and no more than `max_running` items are on the pool at
@@ -24,6 +25,15 @@
  * only the items that have no document yet (finished items, failed ones
  * included, are never redone). Without a store, jobs live in memory only
  * (the CLI) and the last few finished ones are kept for jobs_status().
+ *
+ * Several nodes (jobs_set_lease, a store with job claims: PostgreSQL): any
+ * number of processes share the job table. A node takes an item's claim
+ * (a lease, renewed by a heartbeat thread every third of it) before running
+ * it and commits the result only while the claim is still its own, so an
+ * item runs on one node at a time and a finished item never runs again;
+ * the items of a node that stops renewing (killed) are taken over by
+ * another node once their lease has run out. Status, outcome and result
+ * then read the store (any node answers for any job). See jobs_lease.c.
  *
  * Thread safety: every function may be called from any thread, except that
  * jobs_register() must precede jobs_start() and jobs_close() must come last
@@ -102,6 +112,11 @@ enum kr_code jobs_open(struct store *store, struct pool *pool, int max_running, 
                        struct kr_err *err);
 /* The kind (and what it points to) must outlive the jobs instance. */
 enum kr_code jobs_register(struct jobs *j, const struct jobs_kind *kind, struct kr_err *err);
+/* Share jobs with other nodes on the same store (before jobs_start): only
+ * when the store has job claims (store_has_claims; KR_OK and no change
+ * otherwise, so embedded mode stays as it is). lease_ms: how long a node
+ * holds an item without renewing; it renews every lease_ms / 3. */
+enum kr_code jobs_set_lease(struct jobs *j, long lease_ms, struct kr_err *err);
 /* Reload unfinished jobs from the store and start submitting items. A reloaded job
  * whose kind is not registered is marked failed ("unknown_kind"). */
 enum kr_code jobs_start(struct jobs *j, struct kr_err *err);

@@ -215,6 +215,8 @@ void store_pg__release(struct pg_store *s, struct pg_conn *c, int broken)
 
 static const char *stmt_sql(enum pg_stmt id)
 {
+    if (store_pg__claim_sql[id])
+        return store_pg__claim_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
            : store_pg__sync_sql[id] ? store_pg__sync_sql[id]
                                     : store_pg__image_sql[id];
@@ -260,7 +262,7 @@ static int is_read(enum pg_stmt id)
     return id == PG_IMG_GET || id == PG_IMG_FIND_KEY || id == PG_IMG_FIND_URL ||
            id == PG_IMG_FIND_SHA || id == PG_IMG_PAGE || id == PG_IMG_COUNT || id == PG_DOC_GET ||
            id == PG_DOC_FIRST_PAGE || id == PG_DOC_PAGE || id == PG_SYNC_HEAD ||
-           id == PG_SYNC_PAGE;
+           id == PG_SYNC_PAGE || id == PG_CLAIM_JOBS;
 }
 
 enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_params *p,
@@ -404,4 +406,9 @@ const struct store_ops store_postgres_ops = {
     .change_wait = store_pg__change_wait,
     .dedup_lock = store_pg__dedup_lock,
     .dedup_unlock = store_pg__dedup_unlock,
+    .claim_add = store_pg__claim_add,
+    .claim_take = store_pg__claim_take,
+    .claim_renew = store_pg__claim_renew,
+    .claim_complete = store_pg__claim_complete,
+    .claim_jobs = store_pg__claim_jobs,
 };

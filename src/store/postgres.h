@@ -6,7 +6,8 @@
  *   postgres_docs.c     the documents table;
  *   postgres_images.c   the images table: parameters and row decoding;
  *   postgres_migrate.c  the schema: versioned migrations under an
- *                       advisory lock.
+ *                       advisory lock;
+ *   postgres_claims.c   job claims: leases on job items for several nodes.
  *
  * Location: `[pool=N;][wait_ms=M;]CONNINFO`, where CONNINFO is a libpq
  * connection string ("host=/run/pg dbname=karat") or URI
@@ -67,6 +68,12 @@ enum pg_stmt {
     PG_DOC_PAGE,
     PG_SYNC_HEAD, /* multi-node sync (postgres_sync.c) */
     PG_SYNC_PAGE,
+    /* job claims (postgres_claims.c) */
+    PG_CLAIM_ADD,
+    PG_CLAIM_TAKE,
+    PG_CLAIM_RENEW,
+    PG_CLAIM_COMPLETE,
+    PG_CLAIM_JOBS,
     PG_NSTMT
 };
 
@@ -130,6 +137,7 @@ enum kr_code store_pg__get_i32(const PGresult *r, int row, int col, int *v, stru
 extern const char *const store_pg__image_sql[PG_NSTMT];
 extern const char *const store_pg__doc_sql[PG_NSTMT];
 extern const char *const store_pg__sync_sql[PG_NSTMT];
+extern const char *const store_pg__claim_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -183,5 +191,14 @@ enum kr_code store_pg__dedup_lock(struct store *s, void **token, struct kr_err *
 void store_pg__dedup_unlock(struct store *s, void *token);
 /* Close the LISTEN connection (pg_close). */
 void store_pg__sync_close(struct pg_store *q);
+/* ---- job claims (postgres_claims.c) ---- */
+enum kr_code store_pg__claim_add(struct store *s, const char *job_id, int n, struct kr_err *err);
+enum kr_code store_pg__claim_take(struct store *s, struct store_claim *c, struct kr_err *err);
+enum kr_code store_pg__claim_renew(struct store *s, const char *owner, long lease_ms,
+                                   struct kr_err *err);
+enum kr_code store_pg__claim_complete(struct store *s, const struct store_claim *c,
+                                      const struct store_claim_doc *d, struct kr_err *err);
+enum kr_code store_pg__claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx),
+                                  void *ctx, struct kr_err *err);
 
 #endif

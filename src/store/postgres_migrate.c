@@ -81,6 +81,19 @@ static const struct migration migrations[] = {
         " END $f$;"
         "CREATE TRIGGER images_changed AFTER INSERT OR UPDATE OR DELETE ON images"
         " FOR EACH ROW EXECUTE FUNCTION karat_image_changed();"},
+    /* Job claims (postgres_claims.c): one row per job item (idx >= 0) and
+     * one for its finish step (idx -1); lease_until in ms since the epoch
+     * by the database's clock, token grows with every take. */
+    {3, "CREATE TABLE job_claims ("
+        " job_id text COLLATE \"C\" NOT NULL,"
+        " idx integer NOT NULL CHECK (idx >= -1),"
+        " owner text NOT NULL DEFAULT '',"
+        " token bigint NOT NULL DEFAULT 0,"
+        " lease_until bigint NOT NULL DEFAULT 0,"
+        " done boolean NOT NULL DEFAULT false,"
+        " PRIMARY KEY (job_id, idx));"
+        "CREATE INDEX job_claims_free ON job_claims (lease_until) WHERE NOT done;"
+        "CREATE INDEX job_claims_owner ON job_claims (owner) WHERE NOT done;"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -56,6 +56,22 @@ struct store_change {
     struct store_image img; /* the row as it is now, when !gone */
 };
 
+/* A lease on one job item (index >= 0) or on the job's finish step
+ * (STORE_CLAIM_FINISH); see the job-claims block at the end. */
+#define STORE_CLAIM_FINISH    (-1)
+#define STORE_CLAIM_OWNER_MAX 64
+struct store_claim {
+    const char *job_id;
+    int index;
+    const char *owner; /* the node holding it */
+    long lease_ms;     /* how long a take lasts without a renew */
+    int64_t token;     /* set by claim_take; the fence claim_complete checks */
+};
+/* The document claim_complete writes when (and only when) the fence holds. */
+struct store_claim_doc {
+    const char *ns, *key, *json;
+};
+
 struct store_ops {
     const char *name;
     /* `location`: the sqlite backend takes a database file path, the
@@ -115,6 +131,16 @@ struct store_ops {
      * its commit; *token is passed back to dedup_unlock. */
     enum kr_code (*dedup_lock)(struct store *s, void **token, struct kr_err *err);
     void (*dedup_unlock)(struct store *s, void *token);
+    /* ---- job claims (jobs across nodes; see the block at the end) ----
+     * NULL in a backend without them (sqlite: one process owns its jobs). */
+    enum kr_code (*claim_add)(struct store *s, const char *job_id, int n, struct kr_err *err);
+    enum kr_code (*claim_take)(struct store *s, struct store_claim *c, struct kr_err *err);
+    enum kr_code (*claim_renew)(struct store *s, const char *owner, long lease_ms,
+                                struct kr_err *err);
+    enum kr_code (*claim_complete)(struct store *s, const struct store_claim *c,
+                                   const struct store_claim_doc *d, struct kr_err *err);
+    enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx),
+                               void *ctx, struct kr_err *err);
 };
 
 struct store {
@@ -170,5 +196,35 @@ enum kr_code store_changes(struct store *s, int64_t after, struct store_change *
 enum kr_code store_change_wait(struct store *s, int timeout_ms, struct kr_err *err);
 enum kr_code store_dedup_lock(struct store *s, void **token, struct kr_err *err);
 void store_dedup_unlock(struct store *s, void *token);
+/* ---- job claims: several nodes working on one job table ----
+ * One claim row per job item and one for the job's finish step, each with
+ * an owner (a node), a lease end (the database's clock) and a token that
+ * grows with every take. A take succeeds only on a row that is not done and
+ * whose lease has run out (or was never taken), via SELECT ... FOR UPDATE
+ * SKIP LOCKED, so two nodes never hold one row; the holder renews its
+ * leases (a heartbeat); complete writes the result document and marks the
+ * row done in one statement, only while the token is still the holder's,
+ * so a node whose lease ran out and was taken over cannot commit (fencing),
+ * and a done row is never taken again. */
+
+/* 1 when the store has claims (postgres), 0 when one process owns its jobs. */
+int store_has_claims(const struct store *s);
+/* Rows for items 0..n-1 and the finish step; existing rows stay as they are. */
+enum kr_code store_claim_add(struct store *s, const char *job_id, int n, struct kr_err *err);
+/* Take c's row for c->owner for c->lease_ms: KR_OK with c->token, or
+ * KR_ECONFLICT (claim_busy) when it is done, leased by another node, being
+ * taken right now, or has no row. */
+enum kr_code store_claim_take(struct store *s, struct store_claim *c, struct kr_err *err);
+/* Heartbeat: extend every not-done row of owner by lease_ms from now. */
+enum kr_code store_claim_renew(struct store *s, const char *owner, long lease_ms,
+                               struct kr_err *err);
+/* Write d and mark c's row done if c->token still holds it; KR_ECONFLICT
+ * (claim_lost), nothing written, when another node took it over since. */
+enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
+                                  const struct store_claim_doc *d, struct kr_err *err);
+/* Each job that has an item free to take (never taken, or its lease ran
+ * out), or whose items are all done and whose finish step is free. */
+enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
+                              struct kr_err *err);
 
 #endif

@@ -21,6 +21,12 @@
 
 #define CA_PUBLIC "http://karat.test" /* KARAT_PUBLIC_URL of servers that restart */
 
+/* Server environment: attributes from the fake Gemini, copy from the fake
+ * OpenAI (their *_BASE_URL entries added by the test), offline images. */
+#define CA_FAKE_PROVIDERS                                                                          \
+    "GOOGLE_API_KEY=g-key-one", "OPENAI_API_KEY=sk-test", "KARAT_ATTR_PROVIDER=gemini",             \
+        "KARAT_COPY_PROVIDER=openai", "KARAT_IMAGE_PROVIDER=offline"
+
 static inline const char *ca_str(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));

@@ -32,12 +32,9 @@ static void test_kill_and_resume(void **state)
     unsetenv("GOOGLE_API_KEY2");
     snprintf(gbase, sizeof gbase, "GEMINI_BASE_URL=%s", fake_ai_base(gem));
     snprintf(obase, sizeof obase, "OPENAI_BASE_URL=%s", fake_ai_base(oai));
-    const char *const env[] = {"GOOGLE_API_KEY=g-key-one",
-                               "OPENAI_API_KEY=sk-test",
-                               "KARAT_ATTR_PROVIDER=gemini",
-                               "KARAT_COPY_PROVIDER=openai",
-                               "KARAT_IMAGE_PROVIDER=offline",
+    const char *const env[] = {CA_FAKE_PROVIDERS,
                                "KARAT_JOB_WORKERS=2",
+                               "KARAT_JOB_LEASE_MS=3000", /* .pg: the dead node's leases */
                                "KARAT_AI_TIMEOUT=60",
                                "KARAT_PUBLIC_URL=" CA_PUBLIC,
                                gbase,

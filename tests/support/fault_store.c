@@ -4,6 +4,8 @@
  *
  * Every op asks fault_check("store.<op>") first and, unless a rule fails
  * the call, passes it to the wrapped backend unchanged (see fault.h).
+ * Over a backend with job claims (postgres) the instance uses a copy of the
+ * ops that passes those on too, so "has claims" is the inner store's answer.
  */
 #include "fault.h"
 
@@ -25,6 +27,37 @@ static struct store *inner(struct store *s)
 #define PASS(op, call) FAULT_PASS("store." op, call)
 
 extern const struct store_ops fault_store_ops;
+static struct store_ops fault_claim_ops; /* fault_store_ops + the claim ops */
+
+/* ---- job claims ---- */
+
+static enum kr_code f_claim_add(struct store *s, const char *job_id, int n, struct kr_err *err)
+{
+    PASS("claim_add", store_claim_add(inner(s), job_id, n, err));
+}
+
+static enum kr_code f_claim_take(struct store *s, struct store_claim *c, struct kr_err *err)
+{
+    PASS("claim_take", store_claim_take(inner(s), c, err));
+}
+
+static enum kr_code f_claim_renew(struct store *s, const char *owner, long lease_ms,
+                                  struct kr_err *err)
+{
+    PASS("claim_renew", store_claim_renew(inner(s), owner, lease_ms, err));
+}
+
+static enum kr_code f_claim_complete(struct store *s, const struct store_claim *c,
+                                     const struct store_claim_doc *d, struct kr_err *err)
+{
+    PASS("claim_complete", store_claim_complete(inner(s), c, d, err));
+}
+
+static enum kr_code f_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx),
+                                 void *ctx, struct kr_err *err)
+{
+    PASS("claim_jobs", store_claim_jobs(inner(s), cb, ctx, err));
+}
 
 static enum kr_code f_open(const char *location, struct store **out, struct kr_err *err)
 {
@@ -44,6 +77,15 @@ static enum kr_code f_open(const char *location, struct store **out, struct kr_e
         return rc;
     }
     fs->base.ops = &fault_store_ops;
+    if (store_has_claims(fs->inner)) {
+        fault_claim_ops = fault_store_ops;
+        fault_claim_ops.claim_add = f_claim_add;
+        fault_claim_ops.claim_take = f_claim_take;
+        fault_claim_ops.claim_renew = f_claim_renew;
+        fault_claim_ops.claim_complete = f_claim_complete;
+        fault_claim_ops.claim_jobs = f_claim_jobs;
+        fs->base.ops = &fault_claim_ops;
+    }
     *out = &fs->base;
     return KR_OK;
 }
