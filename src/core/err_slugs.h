@@ -105,6 +105,8 @@ KR_SLUG(BAD_PIXELS, "bad_pixels", KR_EINVAL, 400, "no or malformed pixels")
 KR_SLUG(BAD_CANVAS, "bad_canvas", KR_EINVAL, 400, "an invalid canvas size or fill")
 KR_SLUG(BAD_PLACEMENT, "bad_placement", KR_EINVAL, 400, "a piece placement out of range")
 KR_SLUG(BAD_SHADOW, "bad_shadow", KR_EINVAL, 400, "shadow must be true or false")
+KR_SLUG(BAD_IMAGE_SIZE, "bad_image_size", KR_EINVAL, 400,
+        "size must be 2000x2000 or 1080x1440")
 KR_SLUG(NO_BACKGROUND, "no_background", KR_EINVAL, 400, "no background was given or found")
 KR_SLUG(NO_PIECE_FOUND, "no_piece_found", KR_EINVAL, 400,
         "no jewellery piece was found in the photo")

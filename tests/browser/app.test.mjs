@@ -173,6 +173,8 @@ async function studioFlow(page, base, tag) {
   await page.locator('input[name=photo]').first().waitFor();
   await page.getByLabel('Height (dimension image)').fill('25mm');
   await page.getByLabel('Width (dimension image)').fill('12mm');
+  await page.getByLabel('Marketplace rules').selectOption('meesho');
+  assert.equal(await page.getByLabel('Image size').inputValue(), '1080x1440');
   await page.getByRole('button', { name: 'Make images' }).click();
   await page.getByRole('button', { name: 'Download ZIP' }).waitFor({ timeout: 120000 });
   await page.getByText('White Background', { exact: true }).waitFor();
