@@ -158,6 +158,7 @@ KR_SLUG(BAD_LISTEN, "bad_listen", KR_EINVAL, 400, "an invalid listen address")
 KR_SLUG(BAD_ROUTE, "bad_route", KR_EINVAL, 400, "an invalid route table entry")
 KR_SLUG(BAD_CORS_ORIGINS, "bad_cors_origins", KR_EINVAL, 400, "an invalid CORS origin list")
 KR_SLUG(BAD_TRUSTED_PROXIES, "bad_trusted_proxies", KR_EINVAL, 400, "an invalid trusted proxy list")
+KR_SLUG(BAD_ALLOWED_HOSTS, "bad_allowed_hosts", KR_EINVAL, 400, "an invalid allowed host list")
 
 /* ---- valid requests this setup cannot do ---- */
 KR_SLUG(UNSUPPORTED, "unsupported", KR_EUNSUPPORTED, 400, "this provider cannot do that")
