@@ -38,6 +38,9 @@ int api_bucket_arg(struct app *app, struct http_request *req, struct http_respon
                    char *bucket, size_t n);
 
 /* images.c */
+/* http_server_opts.scope: the request's base URL (http_req_base_url) for
+ * the file URLs made while its handler runs (repo_request_base). */
+void api_request_scope(const struct http_request *r, int enter);
 void api_image_similarity_search(struct http_request *req, struct http_response *res, void *app);
 void api_upload_and_index(struct http_request *req, struct http_response *res, void *app);
 void api_image_search(struct http_request *req, struct http_response *res, void *app);

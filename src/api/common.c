@@ -184,3 +184,8 @@ void api__error_fields(json_t *o, const char *msg, enum kr_slug slug)
     json_object_set_new(o, "code", json_string(kr_slug_text(slug)));
     json_object_set_new(o, "detail", json_string(msg));
 }
+
+void api_request_scope(const struct http_request *r, int enter)
+{
+    repo_request_base(enter ? http_req_base_url(r) : NULL);
+}

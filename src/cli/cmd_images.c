@@ -23,7 +23,7 @@
 
 #define USAGE                                                                                      \
     "karat images [--types 1,3] [--product earrings] [--height 25mm --width 12mm] [--shadow] "     \
-    "[--marketplace amazon] -o DIR IMAGE"
+    "[--marketplace amazon] [--size 2000x2000|1080x1440] -o DIR IMAGE"
 
 static const struct cli_opt opts[] = {
     {"--output", 1, "folder for the images and the ZIP (also -o)"},
@@ -33,6 +33,7 @@ static const struct cli_opt opts[] = {
     {"--width", 1, "piece width for type 3"},
     {"--shadow", 0, "soft contact shadow under the piece on types 1 and 3"},
     {"--marketplace", 1, "compliance rules: amazon (default), flipkart or meesho"},
+    {"--size", 1, "2000x2000 (default) or 1080x1440 (3:4, for Meesho): re-composed, never stretched"},
     {"--data", 1, "data folder (for karat.conf; nothing is stored there)"},
     {NULL, 0, NULL},
 };
@@ -51,12 +52,14 @@ static int build_request(const struct cli_args *a, const struct studio_env *env,
 {
     const char *types = cli_get(a, opts, "--types"), *h = cli_get(a, opts, "--height");
     const char *w = cli_get(a, opts, "--width"), *m = cli_get(a, opts, "--marketplace");
-    const char *p = cli_get(a, opts, "--product");
+    const char *p = cli_get(a, opts, "--product"), *size = cli_get(a, opts, "--size");
 
     memset(r, 0, sizeof *r);
     util_strlcpy(r->marketplace, m && *m ? m : STUDIO_MARKETPLACE, sizeof r->marketplace);
     r->shadow = cli_get(a, opts, "--shadow") != NULL;
     if (studio_product_parse(p && *p ? p : "earrings", &r->product, err))
+        return -1;
+    if (size && studio_size_parse(size, &r->size, err))
         return -1;
     if (types ? studio_types_parse(types, r->types, &r->ntypes, err)
               : studio_default_types(env, r->product, r->types, &r->ntypes, err))

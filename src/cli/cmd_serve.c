@@ -108,6 +108,7 @@ static int run(struct config *cfg)
     pthread_t watch = pthread_self();
 
     http_opts_from_config(cfg, &hopts);
+    hopts.scope = api_request_scope;
     if (http_server_check(&hopts, &err)) {
         fprintf(stderr, "karat: %s\n", err.msg);
         return 2;

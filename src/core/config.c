@@ -30,7 +30,9 @@ static const struct config_var vars[] = {
      "start); warned about at start and in /health."},
     {"KARAT_TRUSTED_PROXIES", CONFIG_STR, OFF(trusted_proxies), "", 0,
      "Comma-separated proxy addresses or CIDRs whose X-Forwarded-For names the client for the "
-     "per-address limit (empty: X-Forwarded-For is ignored)."},
+     "per-address limit and whose X-Forwarded-Host/-Proto may form URLs (empty: none)."},
+    {"KARAT_ALLOWED_HOSTS", CONFIG_STR, OFF(allowed_hosts), "", 0,
+     "Host names whose Host may form returned URLs (empty: listen host, localhost, own name)."},
     {"KARAT_CONN_TIMEOUT", CONFIG_INT, OFF(conn_timeout_s), "120", 0,
      "Seconds an idle or stalled client connection is kept."},
     {"KARAT_HEADER_TIMEOUT", CONFIG_INT, OFF(header_timeout_s), "30", 0,

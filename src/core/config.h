@@ -27,6 +27,7 @@ struct config {
     char *api_keys;
     int allow_no_auth;
     char *trusted_proxies;
+    char *allowed_hosts;
     int conn_timeout_s;
     int header_timeout_s;
     int body_timeout_s;

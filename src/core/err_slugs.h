@@ -107,6 +107,8 @@ KR_SLUG(BAD_PIXELS, "bad_pixels", KR_EINVAL, 400, "no or malformed pixels")
 KR_SLUG(BAD_CANVAS, "bad_canvas", KR_EINVAL, 400, "an invalid canvas size or fill")
 KR_SLUG(BAD_PLACEMENT, "bad_placement", KR_EINVAL, 400, "a piece placement out of range")
 KR_SLUG(BAD_SHADOW, "bad_shadow", KR_EINVAL, 400, "shadow must be true or false")
+KR_SLUG(BAD_IMAGE_SIZE, "bad_image_size", KR_EINVAL, 400,
+        "size must be 2000x2000 or 1080x1440")
 KR_SLUG(NO_BACKGROUND, "no_background", KR_EINVAL, 400, "no background was given or found")
 KR_SLUG(NO_PIECE_FOUND, "no_piece_found", KR_EINVAL, 400,
         "no jewellery piece was found in the photo")
@@ -158,6 +160,7 @@ KR_SLUG(BAD_LISTEN, "bad_listen", KR_EINVAL, 400, "an invalid listen address")
 KR_SLUG(BAD_ROUTE, "bad_route", KR_EINVAL, 400, "an invalid route table entry")
 KR_SLUG(BAD_CORS_ORIGINS, "bad_cors_origins", KR_EINVAL, 400, "an invalid CORS origin list")
 KR_SLUG(BAD_TRUSTED_PROXIES, "bad_trusted_proxies", KR_EINVAL, 400, "an invalid trusted proxy list")
+KR_SLUG(BAD_ALLOWED_HOSTS, "bad_allowed_hosts", KR_EINVAL, 400, "an invalid allowed host list")
 
 /* ---- valid requests this setup cannot do ---- */
 KR_SLUG(UNSUPPORTED, "unsupported", KR_EUNSUPPORTED, 400, "this provider cannot do that")

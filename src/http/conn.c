@@ -211,6 +211,13 @@ int http__conns_admit(struct http_server *s, struct MHD_Connection *c)
     return ok;
 }
 
+int http__conns_trusted(struct http_server *s, struct MHD_Connection *c)
+{
+    const struct http_conn *k = conn_of(c);
+    (void)s;
+    return k && k->trusted;
+}
+
 void http__conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n)
 {
     struct http_conns *t = &s->conns;

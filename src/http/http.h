@@ -123,7 +123,13 @@ struct http_server_opts {
     const char *api_keys; /* comma-separated, each >= 16 chars; NULL/empty = no auth */
     int allow_no_auth;    /* no keys on a non-loopback address is an error unless set */
     const char *cors_origins;
-    const char *trusted_proxies; /* addresses/CIDRs whose X-Forwarded-For is believed */
+    const char *trusted_proxies; /* addresses/CIDRs whose X-Forwarded-* are believed */
+    /* Host names a request's Host (or a trusted proxy's X-Forwarded-Host) may
+     * use for http_req_base_url; NULL/empty = the listen host, localhost, the
+     * loopback addresses and the machine's name. */
+    const char *allowed_hosts;
+    /* Called around every handler on its thread (enter 1, then 0); NULL = none. */
+    void (*scope)(const struct http_request *r, int enter);
     /* Every number below is required (> 0; http_server_check refuses a
      * missing one): http_opts_from_config fills them from the config table. */
     int conn_timeout_s;   /* without progress */
@@ -185,7 +191,10 @@ int http_req_is_form(const struct http_request *r);
  * NULL and has already set a 400/413 error on res. The result is owned by
  * the request (do not decref). */
 json_t *http_req_json(struct http_request *r, struct http_response *res);
-/* Base URL this request came in on ("http://host:port"), from Host. */
+/* Base URL for this request's answers: "SCHEME://HOST[:PORT]" from Host when
+ * its host name is allowed (opts.allowed_hosts), from X-Forwarded-Host/-Proto
+ * only when the peer is a trusted proxy (and that host is allowed), else the
+ * listen address ("http://127.0.0.1:8000"); never an arbitrary Host. */
 const char *http_req_base_url(const struct http_request *r);
 /* Who is asking, for per-client limits: "key:" and 16 hex digits of the
  * SHA-256 of the API key the request passed the gate with, or, without API

@@ -133,6 +133,9 @@ struct http_server {
     int nkeys;
     char *origins[HTTP_MAX_LIST];
     int norigins;
+    char *hosts[HTTP_MAX_LIST]; /* allowed Host names (host.c) */
+    int nhosts;
+    void (*scope)(const struct http_request *r, int enter); /* opts->scope */
     int unmatched_metric; /* series for requests that matched no route */
     char retry_after[16]; /* Retry-After value for a 429 without one */
     struct http_conns conns;
@@ -192,6 +195,10 @@ void http__req_fail(struct http_request *r, enum kr_slug slug, const char *fmt, 
 /* Non-empty trimmed items of a comma-separated list, strdup'ed into out;
  * -1 (nothing kept) when there are more than max or memory runs out. */
 int http__split_list(const char *s, char **out, int max);
+/* ---- allowed hosts (host.c) ---- */
+/* s->hosts from the comma-separated list, or the defaults when it is empty
+ * (after s->host is known); KR_EINVAL "bad_allowed_hosts" when too many. */
+enum kr_code http__hosts_init(struct http_server *s, const char *list, struct kr_err *err);
 /* KARAT_API_KEYS into out[HTTP_MAX_LIST]: KR_EINVAL "bad_api_keys" when s is
  * not empty yet gives no key, or a key is shorter than HTTP_MIN_KEY_LEN. */
 enum kr_code http__keys_parse(const char *s, char **out, int *n, struct kr_err *err);
@@ -214,6 +221,8 @@ int http__conns_admit(struct http_server *s, struct MHD_Connection *c);
 /* The address the per-address limit counts for this connection (the
  * X-Forwarded-For client behind a trusted proxy, else the peer). */
 void http__conns_client(struct http_server *s, struct MHD_Connection *c, char *out, size_t n);
+/* 1 when the connection's peer is a trusted proxy. */
+int http__conns_trusted(struct http_server *s, struct MHD_Connection *c);
 /* Refuse new connections, close those waiting for a request, wait up to
  * grace_ms for the others; returns how many handlers still run. */
 int http__conns_drain(struct http_server *s, int grace_ms);

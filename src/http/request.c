@@ -206,44 +206,6 @@ json_t *http_req_json(struct http_request *r, struct http_response *res)
     return r->json;
 }
 
-/* ---- base URL ------------------------------------------------------------- */
-
-/* Host header reduced to host[:port] characters; 0 if anything else is in it. */
-static int host_ok(const char *h)
-{
-    size_t n = h ? strlen(h) : 0;
-    if (n == 0 || n > 255)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-const char *http_req_base_url(const struct http_request *r)
-{
-    struct http_request *w = (struct http_request *)r; /* cache; request-private */
-    const char *host = http_req_header(r, MHD_HTTP_HEADER_HOST);
-    const char *lh = r->srv->host;
-
-    if (w->base_url[0])
-        return w->base_url;
-    if (host_ok(host)) {
-        snprintf(w->base_url, sizeof w->base_url, "http://%s", host);
-        return w->base_url;
-    }
-    if (!*lh || strcmp(lh, "0.0.0.0") == 0)
-        lh = "127.0.0.1";
-    else if (strcmp(lh, "::") == 0)
-        lh = "::1";
-    snprintf(w->base_url, sizeof w->base_url, strchr(lh, ':') ? "http://[%s]:%d" : "http://%s:%d",
-             lh, r->srv->port);
-    return w->base_url;
-}
-
 /* ---- client identity ------------------------------------------------------- */
 
 /* The API key the request carries (already checked by the gate when keys are set). */

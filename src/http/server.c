@@ -109,7 +109,11 @@ static enum MHD_Result respond(struct http_request *r)
     } else if (r->preflight) {
         res.status = 204;
     } else {
+        if (r->srv->scope)
+            r->srv->scope(r, 1);
         r->m.route->r.handler(r, &res, r->srv->app);
+        if (r->srv->scope)
+            r->srv->scope(r, 0);
         if (res.status == 0)
             http_res_error(&res, KRS_INTERNAL, "the handler produced no response");
     }
@@ -226,6 +230,7 @@ void http_opts_from_config(const struct config *cfg, struct http_server_opts *o)
         .allow_no_auth = cfg->allow_no_auth,
         .cors_origins = cfg->cors_origins,
         .trusted_proxies = cfg->trusted_proxies,
+        .allowed_hosts = cfg->allowed_hosts,
         .conn_timeout_s = cfg->conn_timeout_s,
         .head_timeout_s = cfg->header_timeout_s,
         .body_timeout_s = cfg->body_timeout_s,
@@ -255,6 +260,7 @@ static void server_free(struct http_server *s)
     http__conns_free(s);
     http__free_list(s->keys, s->nkeys);
     http__free_list(s->origins, s->norigins);
+    http__free_list(s->hosts, s->nhosts);
     free(s->routes);
     free(s);
 }
@@ -339,7 +345,10 @@ enum kr_code http_server_start(const struct http_server_opts *opts, const struct
         goto out;
     }
     snprintf(s->retry_after, sizeof s->retry_after, "%d", opts->retry_after_s);
+    s->scope = opts->scope;
     rc = http__listen_open(s, opts->listen, &fd, err);
+    if (rc == KR_OK)
+        rc = http__hosts_init(s, opts->allowed_hosts, err);
     if (rc != KR_OK)
         goto out;
     s->mhd = start_mhd(s, fd, opts->conn_timeout_s);

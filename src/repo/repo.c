@@ -2,6 +2,15 @@
  * repo.c - opening the repository (backends, lock, recovery, index load),
  * URLs and keys, and derived files. Ingest and delete are in ingest.c,
  * the consistency check in fsck.c.
+ *
+ * Request bases: with KARAT_PUBLIC_URL unset, the HTTP edge hands each
+ * handler's thread the base its request may use (http_req_base_url: an
+ * allowed Host, else the listen address) through repo_request_base; URLs
+ * made on that thread use it. Every such base is also remembered (a small
+ * process-wide ring, BASES entries) so that a URL handed out under it - to a
+ * browser on "localhost:8000", say - is still this server's own when a
+ * catalog job's worker thread reads it later. Only bases the edge allowed
+ * get here, and a URL under one only ever names this server's own blobs.
  */
 #include "repo/repo_int.h"
 
@@ -16,8 +25,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include "core/log.h"
 #include "core/util.h"
+
+#define BASES 16
+
+static _Thread_local char request_base[512];
+static pthread_mutex_t bases_lock = PTHREAD_MUTEX_INITIALIZER;
+static char bases_seen[BASES][512];
+static int bases_next;
+
+void repo_request_base(const char *base)
+{
+    int known = 0;
+    util_strlcpy(request_base, base ? base : "", sizeof request_base);
+    if (!base || !*base)
+        return;
+    pthread_mutex_lock(&bases_lock);
+    for (int i = 0; i < BASES && !known; i++)
+        known = strcmp(bases_seen[i], base) == 0;
+    if (!known) {
+        util_strlcpy(bases_seen[bases_next], base, sizeof bases_seen[0]);
+        bases_next = (bases_next + 1) % BASES;
+    }
+    pthread_mutex_unlock(&bases_lock);
+}
 
 static enum kr_code take_lock(struct repo *r, struct kr_err *err)
 {
@@ -224,7 +258,10 @@ void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out
 {
     if (repo__s3_url_for(r, bucket, key, out, n))
         return;
-    snprintf(out, n, "%s/files/%s/%s", r->public_base, bucket, key);
+    snprintf(out, n, "%s/files/%s/%s",
+             request_base[0] && !(r->cfg->public_url && *r->cfg->public_url) ? request_base
+                                                                             : r->public_base,
+             bucket, key);
 }
 
 void repo_new_key(const char *ext, char *out, size_t n)
@@ -298,25 +335,37 @@ int repo__parse_origin(const char *url, struct repo_origin *o, const char **path
 /* The "bucket/key" part of url when it is one of this server's file URLs:
  * "/files/..." or BASE/files/... where BASE has the scheme, host and port
  * (and path prefix) of the public base or of the listen address. */
+/* path + "/files/" + ... when url is under `base` (scheme, host, port, path prefix). */
+static const char *under_base(const char *base, const struct repo_origin *u, const char *path)
+{
+    struct repo_origin b;
+    const char *bpath;
+    size_t bl;
+    if (!*base || repo__parse_origin(base, &b, &bpath))
+        return NULL;
+    bl = strlen(bpath);
+    if (u->https == b.https && u->port == b.port && strcmp(u->host, b.host) == 0 &&
+        strncmp(path, bpath, bl) == 0 && strncmp(path + bl, "/files/", 7) == 0)
+        return path + bl + 7;
+    return NULL;
+}
+
 static const char *own_files_path(struct repo *r, const char *url)
 {
-    const char *bases[2] = {r->public_base, r->listen_base}, *path, *bpath;
-    struct repo_origin u, b;
+    const char *bases[3] = {r->public_base, r->listen_base, request_base}, *path, *p = NULL;
+    struct repo_origin u;
 
     if (strncmp(url, "/files/", 7) == 0)
         return url + 7;
     if (repo__parse_origin(url, &u, &path))
         return NULL;
-    for (int i = 0; i < 2; i++) {
-        size_t bl;
-        if (!*bases[i] || repo__parse_origin(bases[i], &b, &bpath))
-            continue;
-        bl = strlen(bpath);
-        if (u.https == b.https && u.port == b.port && strcmp(u.host, b.host) == 0 &&
-            strncmp(path, bpath, bl) == 0 && strncmp(path + bl, "/files/", 7) == 0)
-            return path + bl + 7;
-    }
-    return NULL;
+    for (int i = 0; i < 3 && !p; i++)
+        p = under_base(bases[i], &u, path);
+    pthread_mutex_lock(&bases_lock);
+    for (int i = 0; i < BASES && !p; i++)
+        p = under_base(bases_seen[i], &u, path);
+    pthread_mutex_unlock(&bases_lock);
+    return p;
 }
 
 int repo_own_url(struct repo *r, const char *url)

@@ -116,6 +116,11 @@ enum kr_code repo_parse_url(struct repo *r, const char *url, struct repo_object 
                             struct kr_err *err);
 /* Public URL of an object. */
 void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
+/* The base this thread's current request may use for file URLs ("" or NULL:
+ * none); the HTTP edge sets it around each handler. When KARAT_PUBLIC_URL is
+ * unset, repo_url_for uses it instead of the listen address, and URLs under
+ * any base set so far count as this server's own (repo_parse_url). */
+void repo_request_base(const char *base);
 /* A fresh server-generated key: UTC "YYYYmmddHHMMSS", 6 digits of
  * microseconds, 8 random hex digits, then ext (".jpg" when NULL/empty). */
 void repo_new_key(const char *ext, char *out, size_t n);

@@ -8,8 +8,11 @@
  *              JPEG, TIFF, GIF or PNG; sRGB; no transparency.
  *   flipkart - at least 500 x 500 (1000 x 1000 recommended, 1:1 preferred:
  *              warnings); JPEG or PNG; white or light background.
- *   meesho   - 1:1 square, at least 1200 x 1200; JPEG; white or very light
- *              background.
+ *   meesho   - 1:1 square at least 1200 x 1200, or 3:4 portrait at least
+ *              1080 x 1440 (the size Karat makes with size 1080x1440); JPEG;
+ *              white or very light background.
+ * The 3:4 size is flagged where it does not belong: Flipkart prefers 1:1
+ * (a warning); Amazon has no aspect rule (fill and size still apply).
  * Measurements: the border frame (1 % of the side, at least 2 px) decides
  * the background: "pure" means every channel >= 254 (JPEG rounding), "light"
  * every channel >= 235. The product box is where rows and columns hold
@@ -38,14 +41,15 @@ struct rules {
     int min_side;    /* both sides at least */
     int min_long;    /* longest side at least */
     int max_long;
-    int square; /* 1: required, 0: preferred (warning) */
+    int square;   /* 1: required, 0: preferred (warning) */
+    int portrait; /* 1: a 3:4 portrait counts as well as a square */
     const char *formats[5];
 };
 
 static const struct rules market[] = {
-    {"amazon", 1, 0.99, 0.85, 1, 500, 10000, -1, {"jpeg", "tiff", "gif", "png", NULL}},
-    {"flipkart", 0, 0.95, 0, 500, 500, 10000, 0, {"jpeg", "png", NULL}},
-    {"meesho", 0, 0.95, 0, 1200, 1200, 10000, 1, {"jpeg", NULL}},
+    {"amazon", 1, 0.99, 0.85, 1, 500, 10000, -1, 0, {"jpeg", "tiff", "gif", "png", NULL}},
+    {"flipkart", 0, 0.95, 0, 500, 500, 10000, 0, 0, {"jpeg", "png", NULL}},
+    {"meesho", 0, 0.95, 0, 1080, 1200, 10000, 1, 1, {"jpeg", NULL}},
 };
 
 static const struct rules *find_rules(const char *name)
@@ -174,15 +178,20 @@ static void check_size(const struct rules *r, const struct image_info *in, json_
 {
     int w = in->oriented_width, h = in->oriented_height, lng = w > h ? w : h, sht = w < h ? w : h;
     int square = abs(w - h) <= lng / 100;
-    char why[128];
+    int portrait = w < h && abs(4 * w - 3 * h) <= h / 25; /* 3:4 within 1 % */
+    int aspect = square || (r->portrait && portrait);
+    char why[160];
     int ok = sht >= r->min_side && lng >= r->min_long && lng <= r->max_long &&
-             (r->square != 1 || square);
+             (r->square != 1 || aspect);
     util_fmt(why, sizeof why, "%dx%d px; needs %s%d..%d px on the longest side%s", w, h,
              r->min_side > 1 ? "both sides >= min, " : "", r->min_long, r->max_long,
-             r->square == 1 ? " and a 1:1 square" : "");
+             r->square != 1 ? ""
+             : r->portrait  ? " and 1:1 (>= 1200x1200) or 3:4 (>= 1080x1440)"
+                            : " and a 1:1 square");
     add_check(checks, fails, "size", ok,
-              json_pack("{s:i, s:i, s:i, s:i, s:b}", "width", w, "height", h, "min_side",
-                        r->min_long, "max_side", r->max_long, "square", square),
+              json_pack("{s:i, s:i, s:i, s:i, s:b, s:b}", "width", w, "height", h, "min_side",
+                        r->min_long, "max_side", r->max_long, "square", square, "portrait_3_4",
+                        portrait),
               why);
     if (lng < 1000)
         json_array_append_new(warns, json_sprintf("size: %d px is below 1000 px, so no zoom", lng));

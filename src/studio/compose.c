@@ -6,7 +6,11 @@
  * optional soft contact shadow right below it) is blended in, so the border
  * stays pure white through JPEG encoding: flat 8x8 blocks of 255 decode back
  * to 255. The piece is resampled once, straight from the cut-out to its
- * final size (aspect ratio kept), and centred.
+ * final size (aspect ratio kept), and centred. A 3:4 canvas (1080 x 1440,
+ * Meesho) is composed the same way: the piece fits `fill` of both sides,
+ * never stretched. A 3:4 scene is re-composed from the square one
+ * (studio_portrait): a full-height window centred on the piece, or the
+ * whole scene letterboxed when the piece is too wide for the window.
  *
  * The dimension image (type 3, second half): height and width arrows with
  * labels around the piece, drawn with cairo and pango in DejaVu Sans on the
@@ -100,6 +104,7 @@ enum kr_code studio_compose_white(const struct studio_cutout *c,
                                   struct studio_box *box, struct kr_err *err)
 {
     int side = o && o->side > 0 ? o->side : STUDIO_SIDE;
+    int cw = side, ch = o && o->height > 0 ? o->height : side;
     double fill = o && o->fill > 0 ? o->fill : STUDIO_FILL;
     const struct image_px *src = &c->rgba;
     struct image_px piece = {0};
@@ -110,20 +115,20 @@ enum kr_code studio_compose_white(const struct studio_cutout *c,
     memset(out, 0, sizeof *out);
     if (!src->data || src->bands != 4 || src->width < 1 || src->height < 1)
         return kr_fail(err, KRS_NO_PIECE_FOUND, "the cut-out is empty");
-    if (side < 64 || side > 10000 || fill <= 0.05 || fill > 1)
-        return kr_fail(err, KRS_BAD_CANVAS, "canvas %d px at fill %.2f", side, fill);
-    scale = fill * side / (src->width > src->height ? src->width : src->height);
+    if (cw < 64 || cw > 10000 || ch < 64 || ch > 10000 || fill <= 0.05 || fill > 1)
+        return kr_fail(err, KRS_BAD_CANVAS, "canvas %dx%d px at fill %.2f", cw, ch, fill);
+    scale = fmin(fill * cw / src->width, fill * ch / src->height);
     w = (int)lround(src->width * scale);
     h = (int)lround(src->height * scale);
     w = w < 1 ? 1 : w;
     h = h < 1 ? 1 : h;
     rc = image_resize(src, w, h, &piece, err);
     if (!rc)
-        rc = studio__px_alloc(out, side, side, 3, 255, err);
+        rc = studio__px_alloc(out, cw, ch, 3, 255, err);
     if (rc)
         goto out;
-    ox = (side - w) / 2;
-    oy = (side - h) / 2;
+    ox = (cw - w) / 2;
+    oy = (ch - h) / 2;
     if (o && o->shadow)
         rc = shadow(out, &piece, ox, oy, err);
     if (rc)
@@ -162,6 +167,32 @@ enum kr_code studio_square(const struct image_px *in, int side, struct image_px 
     }
     rc = image_resize(&pad, side, side, out, err);
     free(pad.data);
+    return rc;
+}
+
+enum kr_code studio_portrait(const struct image_px *square, const struct studio_box *piece,
+                             const int size[2], struct image_px *out, struct kr_err *err)
+{
+    int s = square->width, ww = (int)lround((double)s * size[0] / size[1]);
+    int cx = (piece->x0 + piece->x1) / 2, x0 = cx - ww / 2;
+    struct image_px mid = {0};
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    if (square->bands != 3 || square->height != s || size[0] < 1 || size[0] >= size[1])
+        return kr_fail(err, KRS_BAD_CANVAS, "re-composing needs an RGB square and a w < h size");
+    if (piece->x1 - piece->x0 <= ww * 0.92) { /* a window of the scene around the piece */
+        x0 = x0 < 0 ? 0 : x0 + ww > s ? s - ww : x0;
+        rc = studio__px_crop(square, &(struct studio_box){x0, 0, x0 + ww, s}, &mid, err);
+    } else { /* the piece would be cut: the whole scene, white above and below */
+        int hh = (int)lround((double)s * size[1] / size[0]);
+        rc = studio__px_alloc(&mid, s, hh, 3, 255, err);
+        if (!rc)
+            memcpy(mid.data + (size_t)((hh - s) / 2) * s * 3, square->data, (size_t)s * s * 3);
+    }
+    if (!rc)
+        rc = image_resize(&mid, size[0], size[1], out, err);
+    free(mid.data);
     return rc;
 }
 

@@ -21,7 +21,8 @@
  * ZIP entry, or change nothing at all. Both URLs must be this store's
  * generated files (the image "<stem>_<run>_type<N>.jpg", the ZIP a ".zip"
  * that contains it); the type is read from the name, so prompt_index cannot
- * pick another picture (the original's two prompt lists disagreed). The new
+ * pick another picture (the original's two prompt lists disagreed), and the
+ * size is the old image's (1080 x 1440 stays 3:4). The new
  * image is made and checked before anything is written; then, under that
  * ZIP's lock (studio__zip_lock: other ZIPs are not held up), the ZIP is read
  * again, the entry replaced in place, the image written, the ZIP written -
@@ -46,6 +47,7 @@ struct work {
     struct studio_length height, width;
     int shadow;
     const char *marketplace;
+    enum studio_size size;
     const struct studio_cutout *cut; /* NULL when the cut-out failed: */
     enum kr_code cut_rc;             /* ... why, for the items that need it */
     struct kr_err cut_err;
@@ -119,6 +121,7 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
 {
     struct studio_compose_opts o = {.shadow = w->shadow};
     struct studio_box box;
+    studio_size_dims(w->size, &o.side, &o.height);
     enum kr_code rc;
 
     if (studio_type_needs_ai(type) && studio__ai_offline(w->env->ai))
@@ -129,7 +132,8 @@ static enum kr_code render(const struct work *w, int type, struct image_px *canv
     }
     if (studio_type_needs_ai(type))
         return studio_scene_make(
-            w->env->ai, &(struct studio_scene_req){type, w->product, w->cut, w->max_pixels}, canvas,
+            w->env->ai, &(struct studio_scene_req){type, w->product, w->cut, w->max_pixels, w->size},
+            canvas,
             err);
     o.fill = type == STUDIO_DIMENSION ? 0.70 : STUDIO_FILL; /* room for arrows and labels */
     rc = studio_compose_white(w->cut, &o, canvas, &box, err);
@@ -280,6 +284,7 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
     w.width = req->width;
     w.shadow = req->shadow;
     w.marketplace = req->marketplace;
+    w.size = req->size;
     source_stem(src->name, stem, sizeof stem);
     run_id(run, sizeof run);
     for (int i = 0; i < req->ntypes; i++) {
@@ -316,6 +321,17 @@ static int type_of_name(const char *name)
     if (sscanf(p, "_type%d.jpg%n", &t, &used) != 1 || p[used] != '\0')
         return 0;
     return studio_type_name(t) ? t : 0;
+}
+
+/* The size an earlier generated image was made at (its pixels tell). */
+static enum studio_size size_of(const struct buf *image)
+{
+    struct image_info in;
+    struct kr_err err;
+    if (!image_probe(image->data, image->len, 0, &in, &err) &&
+        in.oriented_width == STUDIO_PORTRAIT_W && in.oriented_height == STUDIO_PORTRAIT_H)
+        return STUDIO_SIZE_PORTRAIT;
+    return STUDIO_SIZE_SQUARE;
 }
 
 struct old {
@@ -420,6 +436,7 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     w.width = rq->width;
     w.shadow = rq->shadow;
     w.marketplace = rq->marketplace[0] ? rq->marketplace : STUDIO_MARKETPLACE;
+    w.size = size_of(&o.image);
     rc = item_render(&w, o.type, &jpg, &len, &compliance, err); /* nothing written yet */
     if (!rc)
         rc = swap_in(st, rq, &o, jpg, len, err);

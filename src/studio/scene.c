@@ -9,7 +9,9 @@
  *      1:1 to 3:4);
  *   3. locate.c finds where and how large the scene shows the piece, and the
  *      cut-out's own pixels are composited there, so the product a buyer
- *      sees is the photographed one, not the model's redrawing of it.
+ *      sees is the photographed one, not the model's redrawing of it;
+ *   4. for the 3:4 size the finished square is re-composed around the piece
+ *      (studio_portrait), never stretched.
  * If the scene does not show the piece recognisably it is asked for once
  * more, then the item fails with "piece_not_in_scene".
  *
@@ -134,6 +136,26 @@ static enum kr_code generate(struct ai *ai, const struct ai_image *in, const cha
     return rc;
 }
 
+/* The finished square scene re-composed at `size`, in place. */
+static enum kr_code to_portrait(struct image_px *scene, const struct studio_cutout *c,
+                                const struct studio_place *place, enum studio_size size,
+                                struct kr_err *err)
+{
+    int x0 = (int)(place->x), x1 = x0 + (int)(c->rgba.width * place->scale + 0.5);
+    int y0 = (int)(place->y), y1 = y0 + (int)(c->rgba.height * place->scale + 0.5);
+    int dims[2];
+    struct image_px out;
+    enum kr_code rc;
+
+    studio_size_dims(size, &dims[0], &dims[1]);
+    rc = studio_portrait(scene, &(struct studio_box){x0, y0, x1, y1}, dims, &out, err);
+    if (rc)
+        return rc;
+    free(scene->data);
+    *scene = out;
+    return KR_OK;
+}
+
 enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req,
                                struct image_px *out, struct kr_err *err)
 {
@@ -162,6 +184,8 @@ enum kr_code studio_scene_make(struct ai *ai, const struct studio_scene_req *req
         rc = studio_locate(out, c, MIN_SCORE, &place, err);
         if (!rc)
             rc = studio_paste(out, c, &place, err);
+        if (!rc && req->size != STUDIO_SIZE_SQUARE)
+            rc = to_portrait(out, c, &place, req->size, err);
         if (!rc)
             break;
         free(out->data);

@@ -53,6 +53,8 @@ struct pool;
 #define STUDIO_MAX_TYPES    8
 #define STUDIO_MARKETPLACE  "amazon" /* compliance rules when a request names none */
 #define STUDIO_JPEG_QUALITY 92       /* every generated JPEG */
+#define STUDIO_PORTRAIT_W   1080     /* the 3:4 size for marketplaces such as Meesho */
+#define STUDIO_PORTRAIT_H   1440
 
 /* ---- image types and requests ---------------------------------------- */
 
@@ -94,6 +96,16 @@ enum kr_code studio_length_parse(const char *s, struct studio_length *out, struc
 /* "25 mm", "2.5 cm" */
 void studio_length_format(const struct studio_length *l, char *out, size_t n);
 
+/* Output size: STUDIO_SIDE square (default) or STUDIO_PORTRAIT_W x _H (3:4). */
+enum studio_size { STUDIO_SIZE_SQUARE = 0, STUDIO_SIZE_PORTRAIT = 1 };
+/* "2000x2000" or "1080x1440" (also "1:1", "3:4"; 'x' or the multiplication
+ * sign); KR_EINVAL "bad_image_size" otherwise. */
+enum kr_code studio_size_parse(const char *s, enum studio_size *out, struct kr_err *err);
+/* "2000x2000" / "1080x1440" */
+const char *studio_size_name(enum studio_size size);
+/* The canvas of a size in pixels. */
+void studio_size_dims(enum studio_size size, int *width, int *height);
+
 struct studio_request {
     enum studio_product product;
     int types[STUDIO_MAX_TYPES];
@@ -101,11 +113,12 @@ struct studio_request {
     struct studio_length height, width; /* needed by type 3 */
     int shadow;                         /* soft contact shadow on types 1 and 3 */
     char marketplace[16];               /* compliance rules: amazon (default), flipkart, meesho */
+    enum studio_size size;              /* output canvas */
 };
 
 /* Parse the /generate-images JSON body (everything but s3_urls):
  * product_type, image_types (array or "1,3"), num_images, height, width,
- * shadow, marketplace. Validates all of it (unknown type, type 3 without
+ * shadow, marketplace, size. Validates all of it (unknown type, type 3 without
  * sizes, num_images out of range ...) with KR_EINVAL and a clear message. */
 enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env,
                                       struct studio_request *req, struct kr_err *err);
@@ -162,7 +175,8 @@ enum kr_code studio_cutout_make(const void *data, size_t n, long long max_pixels
 /* ---- composition ----------------------------------------------------- */
 
 struct studio_compose_opts {
-    int side;    /* canvas side (default STUDIO_SIDE) */
+    int side;    /* canvas width (default STUDIO_SIDE) */
+    int height;  /* canvas height (0: side, a square); the piece fits fill x both sides */
     double fill; /* piece's longest side / side (default STUDIO_FILL) */
     int shadow;  /* soft contact shadow below the piece */
 };
@@ -197,6 +211,12 @@ enum kr_code studio_paste(struct image_px *scene, const struct studio_cutout *c,
 /* Pad to a square with white and resize to side x side: no distortion. */
 enum kr_code studio_square(const struct image_px *in, int side, struct image_px *out,
                            struct kr_err *err);
+/* Re-compose a square scene as w x h (w < h, e.g. 3:4) without distortion:
+ * a full-height window of the scene's aspect, centred on `piece` (the piece's
+ * box in the scene), or, when the piece is too wide for that window, the
+ * whole scene letterboxed with white above and below; then resized. */
+enum kr_code studio_portrait(const struct image_px *square, const struct studio_box *piece,
+                             const int size[2], struct image_px *out, struct kr_err *err);
 
 /* A scene to make: its image type, the product, the piece's cut-out, and
  * the largest provider image accepted (pixels). */
@@ -205,9 +225,10 @@ struct studio_scene_req {
     enum studio_product product;
     const struct studio_cutout *cut;
     long long max_pixels;
+    enum studio_size size; /* output canvas (the scene is re-composed for 3:4) */
 };
 /* A scene of req->type from the image provider with the piece composited back
- * (square, STUDIO_SIDE): the provider is shown the cut-out on white. KR_EUNSUPPORTED
+ * (at req->size): the provider is shown the cut-out on white. KR_EUNSUPPORTED
  * "image_provider_offline" when images are offline (ai NULL or "offline");
  * KR_ENOTFOUND "piece_not_in_scene" when two scenes in a row do not show the
  * piece recognisably. */
@@ -328,6 +349,7 @@ struct studio_regen_request {
     struct studio_length height, width; /* when regenerating a type 3 image */
     int shadow;
     char marketplace[16];
+    /* the size of the old image is kept (read from its pixels) */
 };
 
 /* POST /regenerate-image: make the new image first; only when that worked,

@@ -212,6 +212,44 @@ static enum kr_code json_types(json_t *v, struct studio_request *req, struct kr_
     return KR_OK;
 }
 
+enum kr_code studio_size_parse(const char *s, enum studio_size *out, struct kr_err *err)
+{
+    static const struct {
+        const char *a, *b, *c;
+        enum studio_size size;
+    } names[] = {{"2000x2000", "2000\xc3\x97" "2000", "1:1", STUDIO_SIZE_SQUARE},
+                 {"1080x1440", "1080\xc3\x97" "1440", "3:4", STUDIO_SIZE_PORTRAIT}};
+    for (size_t i = 0; s && i < sizeof names / sizeof *names; i++)
+        if (util_streq_ci(s, names[i].a) || !strcmp(s, names[i].b) || !strcmp(s, names[i].c)) {
+            *out = names[i].size;
+            return KR_OK;
+        }
+    return kr_fail(err, KRS_BAD_IMAGE_SIZE,
+                   "size must be \"2000x2000\" (square, the default) or \"1080x1440\" (3:4, "
+                   "for marketplaces such as Meesho)");
+}
+
+const char *studio_size_name(enum studio_size size)
+{
+    return size == STUDIO_SIZE_PORTRAIT ? "1080x1440" : "2000x2000";
+}
+
+void studio_size_dims(enum studio_size size, int *width, int *height)
+{
+    *width = size == STUDIO_SIZE_PORTRAIT ? STUDIO_PORTRAIT_W : STUDIO_SIDE;
+    *height = size == STUDIO_SIZE_PORTRAIT ? STUDIO_PORTRAIT_H : STUDIO_SIDE;
+}
+
+/* "size": a string as studio_size_parse takes; absent or null = square. */
+static enum kr_code json_size(json_t *v, struct studio_request *req, struct kr_err *err)
+{
+    if (!v || json_is_null(v))
+        return KR_OK;
+    if (!json_is_string(v))
+        return kr_fail(err, KRS_BAD_IMAGE_SIZE, "size must be a string such as \"1080x1440\"");
+    return studio_size_parse(json_string_value(v), &req->size, err);
+}
+
 static enum kr_code json_options(json_t *body, struct studio_request *req, struct kr_err *err)
 {
     json_t *v = json_object_get(body, "num_images");
@@ -268,6 +306,8 @@ enum kr_code studio_request_from_json(json_t *body, const struct studio_env *env
         rc = json_length(json_object_get(body, "width"), "width", &req->width, err);
     if (!rc)
         rc = json_options(body, req, err);
+    if (!rc)
+        rc = json_size(json_object_get(body, "size"), req, err);
     return rc ? rc : studio_request_check(req, err);
 }
 

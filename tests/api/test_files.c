@@ -5,6 +5,7 @@
  * and traversing buckets. Each answers 400 or 404 as JSON and none ever
  * serves a byte from outside the blob folder (a marker file placed in the
  * data folder, the database, /etc/passwd). A stored photo is still served.
+ * Returned URLs follow an allowed Host only (test_returned_urls).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -104,11 +105,43 @@ static void test_stored_photo_still_served(void **state)
     free(u);
 }
 
+/* Returned URLs with KARAT_PUBLIC_URL unset: a spoofed Host gets the listen
+ * address; an allowed one (localhost, by default) is used, and a URL handed
+ * out under it is still this server's own in a later request. */
+static void test_returned_urls(void **state)
+{
+    char host[64], want[128], body[1024], url[256];
+    const char *evil[] = {"Host: evil.example", NULL}, *local[] = {host, NULL};
+    char *u;
+    struct tu_resp r;
+    (void)state;
+    u = ca_upload_as(&srv, 6, evil);
+    snprintf(want, sizeof want, "%s/files/", srv.base);
+    assert_memory_equal(u, want, strlen(want));
+    assert_null(strstr(u, "evil"));
+    free(u);
+    snprintf(host, sizeof host, "Host: localhost:%d", srv.port);
+    u = ca_upload_as(&srv, 7, local);
+    snprintf(want, sizeof want, "http://localhost:%d/files/", srv.port);
+    assert_memory_equal(u, want, strlen(want));
+    snprintf(body, sizeof body, "{\"s3_urls\": \"%s\", \"product_type\": \"ear\", "
+             "\"image_types\": [1]}", u);
+    snprintf(url, sizeof url, "%s/generate-images", srv.base); /* Host: 127.0.0.1:PORT */
+    assert_int_equal(tu_post(url, "application/json", body, strlen(body), NULL, &r), 0);
+    if (r.status != 200)
+        fprintf(stderr, "%.*s\n", (int)r.len, r.body);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, srv.base)); /* this request's URLs: its own allowed Host */
+    tu_resp_free(&r);
+    free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_traversal_variants),
         cmocka_unit_test(test_stored_photo_still_served),
+        cmocka_unit_test(test_returned_urls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -127,6 +127,38 @@ static void test_generate_offline(void **state)
     free(jpg);
 }
 
+/* "size": "1080x1440" makes 3:4 images that pass Meesho's rules. */
+static void test_generate_portrait(void **state)
+{
+    size_t n, len;
+    unsigned char *jpg = plain_photo(5, &n), *bytes;
+    char *src = store_photo(jpg, n);
+    long st;
+    json_t *res = generate(src, "\"image_types\": [1], \"size\": \"1080x1440\", "
+                                "\"marketplace\": \"meesho\"",
+                           &st),
+           *it;
+    VipsImage *im;
+    (void)state;
+    assert_int_equal(st, 200);
+    it = json_array_get(json_object_get(res, "gen_images"), 0);
+    assert_true(json_is_true(json_object_get(json_object_get(it, "compliance"), "ok")));
+    bytes = ca_download(&srv, ca_str(it, "image_url"), &len);
+    im = vips_image_new_from_buffer(bytes, len, "", NULL);
+    assert_non_null(im);
+    assert_int_equal(vips_image_get_width(im), 1080);
+    assert_int_equal(vips_image_get_height(im), 1440);
+    g_object_unref(im);
+    free(bytes);
+    json_decref(res);
+    res = generate(src, "\"image_types\": [1], \"size\": \"500x500\"", &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(res, "code"), "bad_image_size");
+    json_decref(res);
+    free(src);
+    free(jpg);
+}
+
 static void expect_400(json_t *res, long st, const char *code)
 {
     if (st != 400 || strcmp(ca_str(res, "code"), code))
@@ -265,6 +297,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generate_offline),
+        cmocka_unit_test(test_generate_portrait),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_regenerate),
     };

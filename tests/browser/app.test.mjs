@@ -8,8 +8,12 @@
 // desktop Photos page with a duplicate found is also the README's (docs/app.png) when
 // KARAT_SCREENSHOT is set. Photos are drawn here (canvas), no third-party image.
 //
-// Env: KARAT_BIN, KARAT_NODE_MODULES (playwright-core, axe-core), KARAT_ARTIFACTS,
-// CHROMIUM (default /usr/bin/chromium).
+// The image provider is tests/tools/fake_provider (KARAT_FAKE_PROVIDER), a
+// loopback fake that answers Karat's real OpenAI images/edits requests, so the
+// studio runs the AI scene types (2, 4-8) too; text stays offline.
+//
+// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_NODE_MODULES (playwright-core,
+// axe-core), KARAT_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -41,6 +45,19 @@ async function startServer(env = {}) {
   }
   throw new Error('karat serve did not start: ' + fs.readFileSync(data + '.log', 'utf8'));
 }
+// The fake image provider: started once, its base URL is its first output line.
+async function startFakeProvider() {
+  const child = spawn(process.env.KARAT_FAKE_PROVIDER, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const base = await new Promise((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) ok(out.split('\n')[0].trim()); });
+    child.once('exit', (c) => fail(new Error('fake provider exited with ' + c)));
+  });
+  return { base, child };
+}
+const providerEnv = (fake) => ({ KARAT_IMAGE_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-fake-browser-test',
+  OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline' });
+
 async function stopServer(s) {
   s.child.kill('SIGTERM');
   await new Promise((r) => s.child.once('exit', r));
@@ -171,11 +188,20 @@ async function catalogFlow(page, base, tag) {
 async function studioFlow(page, base, tag) {
   await open(page, base, 'studio', 'Image studio');
   await page.locator('input[name=photo]').first().waitFor();
+  // AI scenes through the fake provider: all of them at desktop, one on the phone
+  const scenes = tag === 'desktop' ? [2, 4, 5, 6, 7, 8] : [2];
+  for (const n of scenes) await page.locator(`input[name=type${n}]`).check();
   await page.getByLabel('Height (dimension image)').fill('25mm');
   await page.getByLabel('Width (dimension image)').fill('12mm');
+  await page.getByLabel('Marketplace rules').selectOption('meesho');
+  assert.equal(await page.getByLabel('Image size').inputValue(), '1080x1440');
   await page.getByRole('button', { name: 'Make images' }).click();
   await page.getByRole('button', { name: 'Download ZIP' }).waitFor({ timeout: 120000 });
   await page.getByText('White Background', { exact: true }).waitFor();
+  assert.deepEqual(await page.locator('.tile > .bad').allTextContents(), [], 'studio images failed');
+  for (const name of ['Hand Holding', ...(tag === 'desktop' ? ['Lifestyle Nature', 'Model Wearing',
+    'Pastel Gradient', 'Rich Backdrop', 'Props Flat Lay'] : [])])
+    await page.getByText(name, { exact: true }).waitFor();
   await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
   await shot(page, `studio-${tag}`);
   await axe(page, `studio ${tag}`);
@@ -219,12 +245,38 @@ async function docsFlow(page, base, tag, server = { base }) {
     tried++;
   }
   assert.ok(tried >= 8, `only ${tried} documented examples tried`);
+  // every documented example request body answers 2xx, or the status the
+  // description names for it (x-example-status: an example that names a
+  // photo or template that does not exist shows the not-found answer)
+  let posted = 0;
+  for (const [p, item] of Object.entries(spec.paths)) {
+    const op = item.post;
+    const content = (op && op.requestBody && op.requestBody.content) || {};
+    for (const [type, media] of Object.entries(content)) {
+      if (media.example === undefined || p.includes('{')) continue;
+      let body = JSON.stringify(media.example);
+      const headers = {};
+      if (type === 'multipart/form-data') {
+        body = new FormData();
+        for (const [k, v] of Object.entries(media.example)) body.append(k, String(v));
+      } else {
+        headers['Content-Type'] = type;
+      }
+      const r = await fetch(server.base + p, { method: 'POST', body, headers });
+      const want = media['x-example-status'];
+      if (want) assert.equal(r.status, want, `documented example POST ${p} answered ${r.status}`);
+      else assert.ok(r.ok, `documented example POST ${p} answered ${r.status}: ${await r.text()}`);
+      assert.ok(String(r.status) in op.responses, `POST ${p}: ${r.status} is not documented`);
+      posted++;
+    }
+  }
+  assert.ok(posted >= 4, `only ${posted} documented example bodies tried`);
   await shot(page, `docs-${tag}`);
   await axe(page, `docs ${tag}`);
 }
 
-async function run(browser, viewport, tag) {
-  const server = await startServer();
+async function run(browser, viewport, tag, fake) {
+  const server = await startServer(providerEnv(fake));
   const ctx = await browser.newContext({ viewport, acceptDownloads: true, bypassCSP: true });
   const page = await ctx.newPage();
   const errors = [];
@@ -276,11 +328,13 @@ async function authFlow(browser) {
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const fake = await startFakeProvider();
 try {
-  await run(browser, { width: 1280, height: 860 }, 'desktop');
-  await run(browser, { width: 360, height: 740 }, 'phone');
+  await run(browser, { width: 1280, height: 860 }, 'desktop', fake);
+  await run(browser, { width: 360, height: 740 }, 'phone', fake);
   await authFlow(browser);
 } finally {
   await browser.close();
+  fake.child.kill('SIGTERM');
 }
 console.log('browser suite: all passed; screenshots in ' + OUT);

@@ -30,6 +30,8 @@ struct fake_ai {
     int inflight, max_inflight;
     volatile int stopping;
     volatile int released; /* bumped by fake_ai_release: held replies go */
+    fake_ai_responder responder; /* answers when the queue is empty (may be NULL) */
+    void *responder_arg;
 };
 
 struct conn {
@@ -165,18 +167,36 @@ static struct fake_request *record(struct fake_ai *f, struct MHD_Connection *c, 
     return r;
 }
 
-static struct fake_reply pop_reply(struct fake_ai *f)
+void fake_ai_set_responder(struct fake_ai *f, fake_ai_responder fn, void *arg)
+{
+    pthread_mutex_lock(&f->mu);
+    f->responder = fn;
+    f->responder_arg = arg;
+    pthread_mutex_unlock(&f->mu);
+}
+
+static struct fake_reply pop_reply(struct fake_ai *f, const struct fake_request *req)
 {
     struct fake_reply rep = {
         500, xstrdup("{\"error\":{\"message\":\"fake: no canned reply\"}}"), 0, NULL, NULL, 0};
+    fake_ai_responder fn;
+    void *arg;
     pthread_mutex_lock(&f->mu);
+    fn = f->responder;
+    arg = f->responder_arg;
     if (f->qhead != f->qtail) {
         free((char *)rep.body);
         rep = f->queue[f->qhead++ % MAX_QUEUE];
+        fn = NULL;
     }
     if (++f->inflight > f->max_inflight)
         f->max_inflight = f->inflight;
     pthread_mutex_unlock(&f->mu);
+    if (fn) {
+        free((char *)rep.body);
+        memset(&rep, 0, sizeof rep);
+        fn(req, &rep, arg);
+    }
     return rep;
 }
 
@@ -210,9 +230,10 @@ static void add_extra_headers(struct MHD_Response *res, const char *lines)
     free(copy);
 }
 
-static enum MHD_Result answer(struct fake_ai *f, struct MHD_Connection *c)
+static enum MHD_Result answer(struct fake_ai *f, struct MHD_Connection *c,
+                              const struct fake_request *req)
 {
-    struct fake_reply rep = pop_reply(f);
+    struct fake_reply rep = pop_reply(f, req);
     size_t n = rep.body ? (rep.body_len ? rep.body_len : strlen(rep.body)) : 0;
     struct MHD_Response *res;
     enum MHD_Result ok;
@@ -256,8 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    record(f, c, url, method, cn);
-    return answer(f, c);
+    return answer(f, c, record(f, c, url, method, cn));
 }
 
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,

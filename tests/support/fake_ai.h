@@ -67,6 +67,11 @@ void fake_ai_push_reply(struct fake_ai *f, const struct fake_reply *r);
 void fake_ai_push(struct fake_ai *f, int status, const char *body);
 /* Let every reply now held (delay_ms < 0) be answered. */
 void fake_ai_release(struct fake_ai *f);
+/* With the queue empty, answer with fn(request, arg) instead of the 500:
+ * fn fills *out (body and headers malloc'd, freed after sending). For
+ * servers that must answer any number of requests (tests/tools/fake_provider). */
+typedef void (*fake_ai_responder)(const struct fake_request *r, struct fake_reply *out, void *arg);
+void fake_ai_set_responder(struct fake_ai *f, fake_ai_responder fn, void *arg);
 /* Replies still queued. */
 size_t fake_ai_pending(struct fake_ai *f);
 

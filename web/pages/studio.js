@@ -1,5 +1,6 @@
-// Image studio: pick a stored photo (or upload one), image types, sizes
-// for the dimension image, marketplace rules; each image with its
+// Image studio: pick a stored photo (or upload one), image types, output
+// size (2000×2000 or 3:4 1080×1440), sizes for the dimension image,
+// marketplace rules; each image with its
 // compliance badges and a regenerate button; the ZIP.
 import { api, busy, download, el, errorBox, img, input, select, thumbPath } from '../lib.js';
 
@@ -7,6 +8,7 @@ const TYPES = [[1, 'White Background'], [2, 'Hand Holding'], [3, 'Dimension Imag
   [5, 'Model Wearing'], [6, 'Pastel Gradient'], [7, 'Rich Backdrop'], [8, 'Props Flat Lay']];
 const PRODUCTS = [['earrings', 'Earrings'], ['bracelet', 'Bracelet'], ['necklace', 'Necklace']];
 const MARKETS = [['amazon', 'Amazon'], ['flipkart', 'Flipkart'], ['meesho', 'Meesho']];
+const SIZES = [['2000x2000', '2000×2000 (square)'], ['1080x1440', '1080×1440 (3:4, Meesho)']];
 
 function badges(c) {
   if (!c) return el('span');
@@ -56,6 +58,9 @@ export function render(root) {
   });
   const [pLabel, product] = select('product_type', 'Product type', PRODUCTS, 'earrings');
   const [mLabel, market] = select('marketplace', 'Marketplace rules', MARKETS, 'amazon');
+  const [sLabel, size] = select('size', 'Image size', SIZES, '2000x2000');
+  // a 3:4 marketplace suggests the 3:4 size; the user can still change it
+  market.addEventListener('change', () => { size.value = market.value === 'meesho' ? '1080x1440' : '2000x2000'; });
   const [hLabel, height] = input('height', 'Height (dimension image)', { placeholder: '25mm' });
   const [wLabel, width] = input('width', 'Width (dimension image)', { placeholder: '12mm' });
   const types = TYPES.map(([n, name]) => el('input', { type: 'checkbox', name: 'type' + n, value: n, checked: n === 1 || n === 3 }));
@@ -63,8 +68,8 @@ export function render(root) {
   const zip = el('p');
   const go = el('button', { type: 'submit' }, 'Make images');
   const form = el('form', { class: 'card' }, list, el('label', {}, 'Or upload a photo', upload),
-    el('div', { class: 'row' }, pLabel, mLabel, hLabel, wLabel),
-    el('fieldset', {}, el('legend', { text: 'Image types (2000×2000)' }),
+    el('div', { class: 'row' }, pLabel, mLabel, sLabel, hLabel, wLabel),
+    el('fieldset', {}, el('legend', { text: 'Image types' }),
       el('div', { class: 'row' }, TYPES.map(([, name], i) => el('label', { class: 'inline' }, types[i], `${i + 1}. ${name}`)))),
     el('p', {}, go));
   form.addEventListener('submit', (e) => {
@@ -73,7 +78,7 @@ export function render(root) {
     if (!chosen) return box.show({ message: 'Choose or upload a photo first.' });
     busy(go, box, async () => {
       const body = { s3_urls: chosen.value, product_type: product.value, marketplace: market.value,
-        image_types: types.filter((t) => t.checked).map((t) => Number(t.value)) };
+        size: size.value, image_types: types.filter((t) => t.checked).map((t) => Number(t.value)) };
       if (height.value) body.height = height.value;
       if (width.value) body.width = width.value;
       const r = await api('/generate-images', { method: 'POST', json: body });

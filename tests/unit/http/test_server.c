@@ -5,6 +5,8 @@
  * metrics in test_metrics.c; start/stop, listen and concurrency in test_lifecycle.c.
  */
 
+#include <unistd.h>
+
 #include "fixture.h"
 
 #define URL(path) fx_url(&f, path, url, sizeof url)
@@ -378,32 +380,65 @@ static void test_keep_alive(void **state)
     fx_stop(&f);
 }
 
-static void test_base_url(void **state)
+/* GET /base with extra headers; its "base". */
+static void base_is(const struct fx *f, const char **hdrs, const char *want)
 {
-    struct fx f;
     struct tu_resp r;
-    char url[256], want[128];
+    char url[256];
     json_t *j;
-    (void)state;
-    fx_start(&f, NULL);
-
-    get_json(URL("/base"), NULL, 200, &r, &j);
-    assert_string_equal(fx_str(j, "base"), f.base);
-    json_decref(j);
-    tu_resp_free(&r);
-
-    const char *named[] = {"Host: shop.example:8443", NULL};
-    get_json(URL("/base"), named, 200, &r, &j);
-    assert_string_equal(fx_str(j, "base"), "http://shop.example:8443");
-    json_decref(j);
-    tu_resp_free(&r);
-
-    const char *evil[] = {"Host: evil.example/<script>", NULL};
-    get_json(URL("/base"), evil, 200, &r, &j);
-    snprintf(want, sizeof want, "http://127.0.0.1:%d", http_server_port(f.srv));
+    get_json(fx_url(f, "/base", url, sizeof url), hdrs, 200, &r, &j);
     assert_string_equal(fx_str(j, "base"), want);
     json_decref(j);
     tu_resp_free(&r);
+}
+
+/* Returned URLs: a Host is used only when allowed (by default the listen
+ * host, localhost and the machine's names), X-Forwarded-* only from a trusted
+ * proxy; anything else gets the listen address. */
+static void test_base_url(void **state)
+{
+    struct fx f;
+    struct http_server_opts o;
+    char want[128], me[256] = "", mine[300];
+    (void)state;
+    fx_start(&f, NULL);
+    base_is(&f, NULL, f.base);
+    base_is(&f, (const char *[]){"Host: shop.example:8443", NULL}, f.base); /* spoofed */
+    base_is(&f, (const char *[]){"Host: evil.example/<script>", NULL}, f.base);
+    snprintf(want, sizeof want, "http://localhost:%d", http_server_port(f.srv));
+    snprintf(mine, sizeof mine, "Host: localhost:%d", http_server_port(f.srv));
+    base_is(&f, (const char *[]){mine, NULL}, want);
+    if (gethostname(me, sizeof me - 1) == 0 && *me && !strchr(me, ' ')) {
+        char h[300], w[300];
+        snprintf(h, sizeof h, "Host: %s:81", me);
+        snprintf(w, sizeof w, "http://%s:81", me);
+        base_is(&f, (const char *[]){h, NULL}, w); /* the machine's own name */
+    }
+    /* X-Forwarded-* from a peer that is not a trusted proxy: ignored */
+    base_is(&f,
+            (const char *[]){"X-Forwarded-Host: localhost", "X-Forwarded-Proto: https", NULL},
+            f.base);
+    fx_stop(&f);
+
+    tu_http_opts(&o);
+    o.conn_timeout_s = 10;
+    o.allowed_hosts = "shop.example, .brand.example";
+    fx_start(&f, &o);
+    base_is(&f, (const char *[]){"Host: shop.example:8443", NULL}, "http://shop.example:8443");
+    base_is(&f, (const char *[]){"Host: SHOP.example", NULL}, "http://SHOP.example");
+    base_is(&f, (const char *[]){"Host: img.brand.example", NULL}, "http://img.brand.example");
+    base_is(&f, (const char *[]){"Host: notbrand.example", NULL}, f.base);
+    base_is(&f, (const char *[]){mine, NULL}, f.base); /* a list replaces the defaults */
+    base_is(&f, (const char *[]){"X-Forwarded-Host: shop.example", NULL}, f.base);
+    fx_stop(&f);
+
+    o.trusted_proxies = "127.0.0.1";
+    fx_start(&f, &o);
+    base_is(&f,
+            (const char *[]){"Host: 127.0.0.1", "X-Forwarded-Host: shop.example, inner",
+                             "X-Forwarded-Proto: https", NULL},
+            "https://shop.example");
+    base_is(&f, (const char *[]){"X-Forwarded-Host: evil.example", NULL}, f.base);
     fx_stop(&f);
 }
 

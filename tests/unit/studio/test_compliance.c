@@ -140,6 +140,39 @@ static void test_each_rule_fails(void **state)
     free(img);
 }
 
+/* 3:4 portraits: Meesho takes 1080x1440 (and refuses a smaller 3:4 or a
+ * small square), Flipkart warns, Amazon has no aspect rule. */
+static void test_portrait(void **state)
+{
+    size_t n;
+    int ok;
+    unsigned char *img = canvas(1080, 1440, 3, 255, 0.86, "jpeg", &n);
+    json_t *rep = check(img, n, "meesho", &ok);
+    (void)state;
+    assert_true(ok);
+    assert_true(json_is_true(json_object_get(
+        json_object_get(json_object_get(rep, "checks"), "size"), "portrait_3_4")));
+    json_decref(rep);
+    rep = check(img, n, "flipkart", &ok);
+    assert_true(ok);
+    assert_true(json_array_size(json_object_get(rep, "warnings")) >= 1);
+    json_decref(rep);
+    rep = check(img, n, "amazon", &ok);
+    assert_true(check_ok(rep, "size"));
+    json_decref(rep);
+    free(img);
+    img = canvas(900, 1200, 3, 255, 0.86, "jpeg", &n);
+    rep = check(img, n, "meesho", &ok);
+    assert_false(check_ok(rep, "size"));
+    json_decref(rep);
+    free(img);
+    img = canvas(1100, 1100, 3, 255, 0.86, "jpeg", &n);
+    rep = check(img, n, "meesho", &ok);
+    assert_false(check_ok(rep, "size"));
+    json_decref(rep);
+    free(img);
+}
+
 static void test_bad_args(void **state)
 {
     json_t *rep;
@@ -167,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_good_main_image),
         cmocka_unit_test(test_each_rule_fails),
         cmocka_unit_test(test_bad_args),
+        cmocka_unit_test(test_portrait),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -341,12 +341,79 @@ static void test_regenerate(void **state)
     free(busy);
 }
 
+/* w x h of a stored image, by its path. */
+static void dims_of(const char *path, int *w, int *h)
+{
+    size_t n;
+    unsigned char *b = tu_read_file(path, &n);
+    struct image_info in;
+    struct kr_err err;
+    assert_non_null(b);
+    assert_int_equal(image_probe(b, n, 0, &in, &err), KR_OK);
+    *w = in.oriented_width;
+    *h = in.oriented_height;
+    free(b);
+}
+
+/* size 1080x1440: the piece re-composed on a 3:4 canvas (never stretched),
+ * Meesho's rules pass, Flipkart only warns; regenerating keeps the size. */
+static void test_portrait_size(void **state)
+{
+    struct fx *f = *state;
+    size_t n;
+    unsigned char *jpg = syn_photo(SYN_HOOPS, SYN_WHITE, 1400, 1000, 4, "jpeg", &n);
+    struct studio_source src = {jpg, n, "u", "hoops.jpg"};
+    struct studio_request r = request("1,3", 1);
+    struct studio_regen_request rq = {.product = STUDIO_EARRINGS};
+    json_t *res = NULL, *out = NULL, *c;
+    struct kr_err err;
+    int w, h;
+
+    r.size = STUDIO_SIZE_PORTRAIT;
+    strcpy(r.marketplace, "meesho");
+    assert_int_equal(studio_generate(&f->env, &src, &r, f->st, &res, &err), KR_OK);
+    for (size_t i = 0; i < 2; i++) {
+        dims_of(str(item(res, i), "image_url"), &w, &h);
+        assert_int_equal(w, 1080);
+        assert_int_equal(h, 1440);
+        c = json_object_get(item(res, i), "compliance");
+        assert_true(json_is_true(json_object_get(c, "ok")));
+    }
+    check_zip(res, 2);
+    rq.old_generated_url = str(item(res, 0), "image_url");
+    rq.old_zip_url = str(res, "zip_url");
+    strcpy(rq.marketplace, "flipkart");
+    assert_int_equal(studio_regenerate(&f->env, &src, &rq, f->st, &out, &err), KR_OK);
+    dims_of(rq.old_generated_url, &w, &h);
+    assert_int_equal(w * 10000 + h, 1080 * 10000 + 1440);
+    c = json_object_get(out, "compliance");
+    assert_true(json_is_true(json_object_get(c, "ok")));
+    assert_true(json_array_size(json_object_get(c, "warnings")) >= 1); /* 1:1 preferred */
+    json_decref(out);
+    json_decref(res);
+    /* the JSON option */
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1],"
+                           "\"size\":\"1080x1440\"}",
+                           &f->env, &r, &err),
+                     KR_OK);
+    assert_int_equal(r.size, STUDIO_SIZE_PORTRAIT);
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"image_types\":[1]}", &f->env, &r, &err),
+                     KR_OK);
+    assert_int_equal(r.size, STUDIO_SIZE_SQUARE);
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"size\":\"1080x1080\"}", &f->env, &r, &err),
+                     KR_EINVAL);
+    assert_string_equal(err.slug, "bad_image_size");
+    assert_int_equal(parse("{\"product_type\":\"ear\",\"size\":34}", &f->env, &r, &err), KR_EINVAL);
+    free(jpg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_offline_types), cmocka_unit_test(test_complex_photo_per_item),
         cmocka_unit_test(test_bad_sources),   cmocka_unit_test(test_request_json),
         cmocka_unit_test(test_regenerate),    cmocka_unit_test(test_env_options),
+        cmocka_unit_test(test_portrait_size),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

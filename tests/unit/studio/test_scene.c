@@ -14,7 +14,7 @@
 #include "ai/ai.h"
 #include "core/pool.h"
 #include "fake_ai.h"
-#include "studio/studio.h"
+#include "studio/studio_int.h"
 #include "synth.h"
 #include "testutil.h"
 
@@ -165,7 +165,7 @@ static void scene_case(const char *provider, int gemini)
 
     fake_ai_push(srv, 200, body);
     assert_int_equal(
-        studio_scene_make(ai, &(struct studio_scene_req){STUDIO_HAND, STUDIO_EARRINGS, &cut, 0},
+        studio_scene_make(ai, &(struct studio_scene_req){STUDIO_HAND, STUDIO_EARRINGS, &cut, 0, 0},
                           &out, &err),
         KR_OK);
     assert_int_equal(out.width, STUDIO_SIDE);
@@ -208,6 +208,45 @@ static void test_scene_gemini(void **state)
     scene_case("gemini", 1);
 }
 
+/* size 1080x1440: the scene is re-composed around the piece (a 3:4 window,
+ * scaled evenly: the gold stays where the geometry says), and a piece too wide
+ * for the window is letterboxed instead of cut. */
+static void test_scene_portrait(void **state)
+{
+    struct ai *ai = open_ai("openai");
+    size_t n;
+    unsigned char *png = scene_png(250, 300, 600, &n);
+    char *body = fake_openai_image(png, n);
+    struct image_px out, sq, lb;
+    struct kr_err err;
+    double k = 2000.0 / 1024, s = 600 * k / cut.rgba.width, q = 1440.0 / 2000;
+    double x = 250 * k + (0.34 * 1400 - cut.box_x + 0.86 * 200) * s;
+    double y = 300 * k + (500 - cut.box_y) * s, x0 = (250 * k + 850 * k) / 2 - 750;
+    (void)state;
+    fake_ai_push(srv, 200, body);
+    assert_int_equal(studio_scene_make(ai,
+                                       &(struct studio_scene_req){STUDIO_HAND, STUDIO_EARRINGS,
+                                                                  &cut, 0, STUDIO_SIZE_PORTRAIT},
+                                       &out, &err),
+                     KR_OK);
+    assert_int_equal(out.width, 1080);
+    assert_int_equal(out.height, 1440);
+    check_gold_at(&out, (x - x0) * q, y * q);
+    free(out.data);
+    assert_int_equal(studio__px_alloc(&sq, 2000, 2000, 3, 40, &err), KR_OK);
+    assert_int_equal(studio_portrait(&sq, &(struct studio_box){100, 900, 1900, 1100},
+                                     (const int[2]){1080, 1440}, &lb, &err),
+                     KR_OK);
+    assert_int_equal(lb.width * 10000 + lb.height, 1080 * 10000 + 1440);
+    assert_int_equal(lb.data[0], 255);                              /* white band on top */
+    assert_int_equal(lb.data[((size_t)720 * 1080 + 540) * 3], 40); /* the scene in the middle */
+    free(lb.data);
+    free(sq.data);
+    free(body);
+    free(png);
+    ai_close(ai);
+}
+
 static void test_scene_without_piece(void **state)
 {
     struct ai *ai = open_ai("openai");
@@ -221,7 +260,7 @@ static void test_scene_without_piece(void **state)
     fake_ai_push(srv, 200, body);
     assert_int_equal(
         studio_scene_make(
-            ai, &(struct studio_scene_req){STUDIO_LIFESTYLE, STUDIO_EARRINGS, &cut, 0}, &out, &err),
+            ai, &(struct studio_scene_req){STUDIO_LIFESTYLE, STUDIO_EARRINGS, &cut, 0, 0}, &out, &err),
         KR_ENOTFOUND);
     assert_string_equal(err.slug, "piece_not_in_scene");
     assert_int_equal(fake_ai_count(srv), 2); /* asked once more, then gave up */
@@ -327,6 +366,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scene_openai, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_scene_gemini, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_scene_without_piece, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_scene_portrait, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_generate_with_provider, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_busy_photo_cut_by_provider, each_setup, each_teardown),
     };
