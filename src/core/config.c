@@ -78,6 +78,11 @@ static const struct config_var vars[] = {
     {"KARAT_DB_POOL_WAIT_MS", CONFIG_INT, OFF(db_pool_wait_ms), "10000", 0,
      "Milliseconds a store call waits for a free PostgreSQL connection when all are busy; then it "
      "fails (504 store_busy)."},
+    {"KARAT_SQLITE_BUSY_MS", CONFIG_INT, OFF(sqlite_busy_ms), "10000", 0,
+     "Milliseconds a write to the embedded (sqlite) store waits for another writer to finish; "
+     "then it fails (504 store_busy)."},
+    {"KARAT_TMP_DIR", CONFIG_STR, OFF(tmp_dir), "", 0,
+     "Folder for scratch files (the spreadsheet writer's); empty: $TMPDIR, else /tmp."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
@@ -170,6 +175,13 @@ static const struct config_var vars[] = {
     {"KARAT_AI_MAX_RESPONSE", CONFIG_SIZE, OFF(ai_max_response), "64MiB", 0,
      "Largest reply body read from an AI provider (a generated image in JSON is base64); larger "
      "fails the call."},
+    {"KARAT_AI_KEY_REST", CONFIG_INT, OFF(ai_key_rest_s), "3600", 0,
+     "Seconds an AI key that ran out of quota, or was refused, is left unused."},
+    {"KARAT_AI_HONOUR_WAIT_MS", CONFIG_INT, OFF(ai_honour_wait_ms), "120000", 0,
+     "Longest cool-down a provider may name for a rate-limited key (retry-after) that is taken "
+     "as given, in milliseconds; a longer one is replaced by the retry backoff."},
+    {"KARAT_CONNECT_TIMEOUT", CONFIG_INT, OFF(connect_timeout_s), "10", 0,
+     "Seconds an outbound connection (AI providers, fetched image URLs) may take to open."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_FETCH_TIMEOUT", CONFIG_INT, OFF(fetch_timeout_s), "15", 0,
@@ -222,6 +234,10 @@ static const struct config_var vars[] = {
     {"KARAT_STUDIO_WORKERS", CONFIG_INT, OFF(studio_workers), "8", 0,
      "Threads of the one worker pool kept for image work: the pool has KARAT_JOB_WORKERS + "
      "KARAT_STUDIO_WORKERS threads and catalog jobs use at most KARAT_JOB_WORKERS of them."},
+    {"KARAT_STUDIO_MAX_IMAGE_BYTES", CONFIG_SIZE, OFF(studio_max_image_bytes), "64MiB", 0,
+     "Largest generated image read back from the file store to regenerate it."},
+    {"KARAT_STUDIO_MAX_ZIP_BYTES", CONFIG_SIZE, OFF(studio_max_zip_bytes), "512MiB", 0,
+     "Largest generated-images ZIP read back from the file store to replace an image in it."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -271,6 +287,12 @@ static const struct {
     {"KARAT_STUDIO_WORKERS", 1, 256},
     {"KARAT_DB_POOL_SIZE", 1, 256},
     {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
+    {"KARAT_SQLITE_BUSY_MS", 1, 3600000},
+    {"KARAT_AI_KEY_REST", 1, 7 * 86400},
+    {"KARAT_AI_HONOUR_WAIT_MS", 1, 3600000},
+    {"KARAT_CONNECT_TIMEOUT", 1, 600},
+    {"KARAT_STUDIO_MAX_IMAGE_BYTES", 1LL << 20, 4 * GIB},
+    {"KARAT_STUDIO_MAX_ZIP_BYTES", 1LL << 20, 64 * GIB},
     /* ---- S3 */
     {"KARAT_S3_MULTIPART_BYTES", 5LL << 20, 5 * 1024 * GIB},
     {"KARAT_S3_PART_BYTES", 5LL << 20, 5 * GIB},
@@ -485,114 +507,11 @@ enum kr_code config_dump(const struct config *cfg, struct buf *out)
     return rc;
 }
 
-/* Walk the "a=b,c=d" pairs of map; cb returns nonzero to stop. */
-static int each_pair(const char *map, int (*cb)(const char *name, const char *value, void *ctx),
-                     void *ctx)
+const char *config_tmp_dir(const struct config *cfg)
 {
-    char copy[1024], *save = NULL;
-    util_strlcpy(copy, map ? map : "", sizeof copy);
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        if (cb(util_trim(tok), util_trim(eq + 1), ctx))
-            return 1;
-    }
-    return 0;
-}
+    const char *env = getenv("TMPDIR");
 
-static int each_bucket(const struct config *cfg,
-                       int (*cb)(const char *site, const char *bucket, void *ctx), void *ctx)
-{
-    return each_pair(cfg->buckets, cb, ctx);
-}
-
-struct bucket_query {
-    const char *want;
-    char *out;
-    size_t n;
-    int by_bucket;
-};
-
-static int match_bucket(const char *site, const char *bucket, void *ctx)
-{
-    struct bucket_query *q = ctx;
-    if (q->by_bucket)
-        return strcmp(bucket, q->want) == 0;
-    if (!util_streq_ci(site, q->want) || !*bucket)
-        return 0;
-    util_strlcpy(q->out, bucket, q->n);
-    return 1;
-}
-
-const char *config_map_get(const char *map, const char *name, char *out, size_t n)
-{
-    struct bucket_query q = {name, out, n, 0};
-    if (!name)
-        return NULL;
-    return each_pair(map, match_bucket, &q) ? out : NULL;
-}
-
-const char *config_bucket_for(const struct config *cfg, const char *website, char *out, size_t n)
-{
-    struct bucket_query q = {website, out, n, 0};
-    if (!website)
-        return NULL;
-    return each_bucket(cfg, match_bucket, &q) ? out : NULL;
-}
-
-int config_bucket_known(const struct config *cfg, const char *bucket)
-{
-    struct bucket_query q = {bucket, NULL, 0, 1};
-    if (!bucket || !*bucket)
-        return 0;
-    if (cfg->default_bucket && strcmp(bucket, cfg->default_bucket) == 0)
-        return 1;
-    return each_bucket(cfg, match_bucket, &q);
-}
-
-struct list_ctx {
-    char *out;
-    size_t n;
-    int count;
-};
-
-static int add_site(const char *site, const char *bucket, void *ctx)
-{
-    struct list_ctx *l = ctx;
-    size_t len = strlen(l->out);
-    (void)bucket;
-    snprintf(l->out + len, l->n - len, "%s'%s'", l->count ? " or " : "", site);
-    l->count++;
-    return 0;
-}
-
-void config_website_list(const struct config *cfg, char *out, size_t n)
-{
-    struct list_ctx l = {out, n, 0};
-    out[0] = '\0';
-    each_bucket(cfg, add_site, &l);
-}
-
-int config_env_key_pool(const char *base, char **out, int max)
-{
-    int n = 0;
-    char name[128];
-    for (int i = 1; i <= 64 && n < max; i++) {
-        const char *v;
-        if (i == 1)
-            util_fmt(name, sizeof name, "%s", base);
-        else
-            util_fmt(name, sizeof name, "%s%d", base, i);
-        v = getenv(name);
-        if (!v || !*v)
-            continue;
-        int dup = 0;
-        for (int j = 0; j < n; j++)
-            dup |= strcmp(out[j], v) == 0;
-        if (!dup)
-            out[n++] = (char *)v;
-    }
-    return n;
+    if (cfg->tmp_dir && *cfg->tmp_dir)
+        return cfg->tmp_dir;
+    return env && *env ? env : "/tmp";
 }

@@ -212,11 +212,14 @@ enum kr_code sheet_validate_row(const struct sheet_schema *s, json_t *row, json_
  * placeholder sheets), the template's header rows, data from the first data
  * row, a dropdown on
  * every allowed-value column (inline list when short, else a reference to a
- * hidden "Lists" sheet). To a file, or into out (replacing its contents). */
+ * hidden "Lists" sheet). To a file (libxlsxwriter's scratch files beside it), or
+ * into out (replacing its contents). */
 enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *rows,
                                    const char *path, struct kr_err *err);
-enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
-                              struct kr_err *err);
+/* The same into out, through a private file in tmp_dir (required: the caller's
+ * KARAT_TMP_DIR, config_tmp_dir()); libxlsxwriter's scratch files go there too. */
+enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, const char *tmp_dir,
+                              struct buf *out, struct kr_err *err);
 /* The same rows as CSV (RFC 4180, UTF-8, CRLF): one header line of column
  * names, then one line per row. Appends to out. */
 enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, struct buf *out,
