@@ -497,6 +497,11 @@ enum kr_code jobs_status(struct jobs *j, const char *id, json_t **out, struct kr
     return with_job(j, id, view_of, out, err);
 }
 
+struct store *jobs__store(struct jobs *j)
+{
+    return j->store;
+}
+
 enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr_err *err)
 {
     return with_job(j, id, result_of, out, err);
