@@ -228,10 +228,10 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
 /* Limits on a seller's template, checked from the zip's central directory
  * before anything is inflated, on every fill and clear: the total
  * uncompressed bytes of its entries, and (once that passes 1 MiB) its
- * compression ratio, uncompressed bytes per archive byte. A zero field means
- * the default. Past either: KR_ELIMIT "template_too_large". */
-#define SHEET_TPL_MAX_UNPACKED (64u << 20)
-#define SHEET_TPL_MAX_RATIO    100u
+ * compression ratio, uncompressed bytes per archive byte. Both required
+ * (> 0; the caller's KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO,
+ * catalog_opts_from_config): a missing one is KR_EINVAL "bad_option". Past
+ * either: KR_ELIMIT "template_too_large". */
 struct sheet_tpl_limits {
     size_t max_unpacked;
     unsigned max_ratio;
@@ -243,7 +243,7 @@ enum sheet_fill_mode {
 };
 
 /* A fill of a seller-uploaded template: its xlsx bytes (only read), the
- * limits they are read within (NULL = defaults), the rows and the mode. */
+ * limits they are read within (required), the rows and the mode. */
 struct sheet_fill_req {
     const void *xlsx;
     size_t n;
