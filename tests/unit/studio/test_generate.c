@@ -313,6 +313,7 @@ static void test_regenerate(void **state)
         assert_string_equal(err.slug, "bad_option");
         env.read_max.zip_bytes = (long long)lz0 - 1;
         assert_int_equal(studio_regenerate(&env, &src, &rq, f->st, &out, &err), KR_ELIMIT);
+        assert_string_equal(err.slug, "too_large");
     }
 
     /* URLs that are not this store's generated files are refused */
