@@ -61,7 +61,6 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
     c->o.tmp_dir = strdup(o->tmp_dir);
     if (!c->o.schema_dir || !c->o.tmp_dir) {
         free((char *)c->o.schema_dir);
-    free((char *)c->o.tmp_dir);
         free((char *)c->o.tmp_dir);
         free(c);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
@@ -82,6 +81,7 @@ void catalog_close(struct catalog *c)
         sheet_schema_free(c->schemas[i].s);
     json_decref(c->o.profile);
     free((char *)c->o.schema_dir);
+    free((char *)c->o.tmp_dir);
     pthread_cond_destroy(&c->tpl_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
