@@ -1,7 +1,7 @@
 /*
  * dedup_quality.c - recall and false positives of the duplicate rule on a
  * manifest of originals and transformed copies (bench/dedup_quality.sh
- * builds it; DEDUP.md section 3.3).
+ * builds it and describes the set).
  *
  *   bench_dedup_quality MANIFEST [--threads N] [--rule HASH_MAX DESC_MIN]
  *                       [--sweep] [--misses] [--closest N] [--by-kind] [--fp]

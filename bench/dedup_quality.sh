@@ -1,6 +1,7 @@
 #!/bin/sh
-# dedup_quality.sh - duplicate-detection quality on the DEDUP.md section 3.3
-# development set, built here from Debian packages (never committed).
+# dedup_quality.sh - duplicate-detection quality on a development set of
+# catalog-style originals and transformed copies, built here from Debian
+# packages (never committed; described step by step below).
 #
 #   bench/dedup_quality.sh [--build DIR] [--jobs N] [--set dev|heldout] [-- ARGS for the C driver]
 #
@@ -10,7 +11,7 @@
 #    JPEG q90 4:2:0 baseline), the coins as hard-negative groups, and real
 #    photos (opencv-doc, python3-skimage, mate-backgrounds) as they are.
 # 3. Transformed copies per original (bench/data/dedup/<set>/var), one
-#    family per section 3.3 C row we test: re-encode, resize, re-frame,
+#    family of positive transforms tested: re-encode, resize, re-frame,
 #    photometric, rotate +-2 degrees, watermark (+ informational photo crops
 #    and +-5 degree rotations, which are not targets).
 # 4. bench_dedup_quality (bench/dedup_quality.c) hashes everything with the

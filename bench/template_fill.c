@@ -21,6 +21,10 @@
 #include "core/config.h"
 #include "core/util.h"
 
+/* The shipped KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO (the sheet
+ * module has no defaults of its own). */
+static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
+
 #define MAX_RUNS 20
 #define NS       "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #define NSR      "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -114,7 +118,7 @@ static void timed(const char *what, size_t mib, int runs, const struct sheet_sch
         if (!s)
             inflate_only(x, n);
         else if (sheet_template_fill(s,
-                                     &(struct sheet_fill_req){x, n, NULL, rows, SHEET_FILL_REPLACE},
+                                     &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE},
                                      &out, NULL, &err))
             fprintf(stderr, "fill: %s\n", err.msg), exit(1);
         ms[i] = util_now_ms() - t0;

@@ -23,7 +23,9 @@ MARKETS = {"ama": "amazon", "fli": "flipkart", "mee": "meesho", "sho": "shopsy"}
 FLIPKART_SHEETS = {"earrings": "earring", "necklace": "necklace_chain",
                    "bracelet": "bangle_bracelet_armlet"}
 
-# Limits (PEERS.md section 4 for Amazon.in; the original prompts elsewhere).
+# Limits: Amazon.in's published listing-text limits for jewelry (title 200
+# characters, description 2000, search keywords 199 bytes); the others as the
+# original's prompts asked for them.
 AMAZON_COPY = {
     "item_name": ("title", {"max_chars": 200}),
     "product_description": ("description", {"max_chars": 2000}),

@@ -90,7 +90,8 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
         .concurrency = cfg->ai_concurrency,
         .max_pixels = cfg->max_pixels,
         .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
-                 cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response},
+                 cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response,
+                 cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms, cfg->connect_timeout_s * 1000L},
         .min_confidence = cfg->offline_min_confidence,
     };
 }
@@ -112,7 +113,8 @@ static const char *bad_option(const struct ai_opts *o)
     if (o->min_confidence < 0 || o->min_confidence > 1)
         return "offline confidence threshold";
     if (o->tune.max_attempts < 1 || o->tune.backoff_base_ms < 1 || o->tune.backoff_cap_ms < 1 ||
-        o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1 || o->tune.max_response < 1)
+        o->tune.max_wait_ms < 1 || o->tune.timeout_ms < 1 || o->tune.max_response < 1 ||
+        o->tune.key_out_ms < 1 || o->tune.honour_max_ms < 1 || o->tune.connect_timeout_ms < 1)
         return "retry and timeout settings";
     return NULL;
 }
@@ -208,6 +210,12 @@ void ai_set_tuning(struct ai *ai, const struct ai_tuning *t)
         ai->tune.timeout_ms = t->timeout_ms;
     if (t->max_response > 0)
         ai->tune.max_response = t->max_response;
+    if (t->key_out_ms > 0)
+        ai->tune.key_out_ms = t->key_out_ms;
+    if (t->honour_max_ms > 0)
+        ai->tune.honour_max_ms = t->honour_max_ms;
+    if (t->connect_timeout_ms > 0)
+        ai->tune.connect_timeout_ms = t->connect_timeout_ms;
 }
 
 long long ai_calls_made(struct ai *ai, const char *provider)

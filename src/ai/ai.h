@@ -95,8 +95,9 @@ enum ai_role { AI_ROLE_ATTR = 0, AI_ROLE_COPY, AI_ROLE_IMAGE, AI_ROLE_COUNT };
 
 struct ai;
 
-/* Retry and timeout knobs. Server-given waits (RetryInfo, retry-after-ms,
- * retry-after) are honoured when 0 < wait <= 120 s and wait <= max_wait_ms. */
+/* Retry and timeout knobs. A server-given wait for a rate-limited key
+ * (RetryInfo, retry-after-ms, retry-after) is honoured when
+ * 0 < wait <= honour_max_ms; one before a plain retry when 0 < wait <= max_wait_ms. */
 struct ai_tuning {
     int max_attempts;     /* HTTP attempts per model call (KARAT_AI_ATTEMPTS) */
     long backoff_base_ms; /* first backoff, doubled per attempt (KARAT_AI_BACKOFF_MS) */
@@ -104,6 +105,9 @@ struct ai_tuning {
     long max_wait_ms;     /* longest wait for a rate-limited key (KARAT_AI_RATE_WAIT_MS) */
     long timeout_ms;      /* per HTTP attempt (KARAT_AI_TIMEOUT) */
     size_t max_response;  /* largest reply body read (KARAT_AI_MAX_RESPONSE) */
+    long key_out_ms;      /* a key out of quota or refused rests this long (KARAT_AI_KEY_REST) */
+    long honour_max_ms;   /* longest server-given key cool-down taken as is (KARAT_AI_HONOUR_WAIT_MS) */
+    long connect_timeout_ms; /* per connection set-up (KARAT_CONNECT_TIMEOUT) */
 };
 
 /* Everything struct ai is built from. The values (and their defaults) are

@@ -10,7 +10,7 @@
  *   429 per-minute / rate_limit_exceeded -> that key cools down for the
  *       server's wait (RetryInfo.retryDelay, retry-after-ms, retry-after)
  *       or a backoff; the next key is tried at once if there is one;
- *   429 per-day quota / insufficient_quota -> that key is out for an hour
+ *   429 per-day quota / insufficient_quota -> that key is out for KARAT_AI_KEY_REST
  *       (not retried); KR_EQUOTA when no key is left;
  *   401 / API_KEY_INVALID -> that key is out; KR_EUPSTREAM "ai_auth" when none is
  *   left (the server's provider keys are wrong: 502, never the client's 401);
@@ -27,9 +27,6 @@
 
 #include "ai/ai_int.h"
 #include "core/util.h"
-
-#define KEY_OUT_MS    (3600.0 * 1000.0)
-#define HONOUR_MAX_MS 120000L
 
 void ai__pool_init(struct ai_pool *p, char **keys, int nkeys, int limit)
 {
@@ -253,6 +250,7 @@ static enum kr_code attempt(struct ai *ai, enum ai_vendor vendor, int key,
     r.headers = hdrs;
     r.timeout_ms = ai->tune.timeout_ms;
     r.max_response = ai->tune.max_response;
+    r.connect_timeout_ms = ai->tune.connect_timeout_ms;
     gate_enter(p);
     rc = net_perform(&r, resp, err);
     gate_leave(p);
@@ -313,14 +311,15 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
         snprintf(last, sizeof last, "HTTP %ld: %s", resp->status, v.msg);
         switch (v.kind) {
         case V_KEY_QUOTA:
-            mark_key(p, idx, AI_KEY_QUOTA, KEY_OUT_MS);
+            mark_key(p, idx, AI_KEY_QUOTA, (double)ai->tune.key_out_ms);
             break;
         case V_KEY_AUTH:
-            mark_key(p, idx, AI_KEY_AUTH, KEY_OUT_MS);
+            mark_key(p, idx, AI_KEY_AUTH, (double)ai->tune.key_out_ms);
             break;
         case V_KEY_RATE: {
-            long w = v.wait_ms > 0 && v.wait_ms <= HONOUR_MAX_MS ? v.wait_ms
-                                                                 : backoff_ms(&ai->tune, tries - 1);
+            long w = v.wait_ms > 0 && v.wait_ms <= ai->tune.honour_max_ms
+                         ? v.wait_ms
+                         : backoff_ms(&ai->tune, tries - 1);
             mark_key(p, idx, AI_KEY_RATE, (double)w);
             break;
         }

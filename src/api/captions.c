@@ -1,6 +1,6 @@
 /*
- * captions.c - /generate_caption, /regenerate and /regenerate_title
- * (SEED_SYSTEM.md §1.1, §1.4, §1.5), plus api_caption_json(), the caption's
+ * captions.c - /generate_caption, /regenerate and /regenerate_title (the
+ * original's caption endpoints, same fields), plus api_caption_json(), the caption's
  * wire form, which `karat caption` shares so the CLI prints the same JSON.
  *
  * /generate_caption checks its arguments (website, type, a file, the AI

@@ -392,8 +392,8 @@ out:
  *   GET  /jobs/{id}                       a job's progress, items and files
  *
  * The original had /clear_excel_file unrouted and called the clear helper
- * at the start of every /catalog-ai request, before anything was processed
- * (SEED_SYSTEM.md §3.4, §9 item 33); here clearing is an explicit request
+ * at the start of every /catalog-ai request, before anything was
+ * processed; here clearing is an explicit request
  * and catalog jobs never modify the stored template (catalog/request.c).
  */
 

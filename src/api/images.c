@@ -1,7 +1,8 @@
 /*
  * images.c - uploading photos with duplicate detection, similarity search
- * and deletion (SEED_SYSTEM.md §1.2, §1.3 and the two endpoints its docs
- * promised: /upload-and-index and /image-search).
+ * and deletion: the original's upload and delete endpoints, plus
+ * /upload-and-index and /image-search, which the original's documentation
+ * named but its server never had.
  *
  * Each handler validates its arguments first, so bad input changes nothing;
  * the store/blob/index work is one call into repo/.

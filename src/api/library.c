@@ -5,6 +5,9 @@
  * GET /status (providers, whether their keys are set, backends, counts) and
  * GET /jobs (the requesting client's most recent jobs, newest first).
  *
+ * The listings are the repo's and the jobs' verbs (repo_recent_images,
+ * jobs_recent); this file only reads arguments and shapes JSON.
+ *
  * Bounds: a listing returns at most 200 photos from the newest 2000; a
  * thumbnail's longest side is one of 64, 128, 256 or 512 px. /status says
  * whether provider keys are set, never their values.
@@ -19,34 +22,10 @@
 #include "blob/blob.h"
 #include "core/util.h"
 #include "image/image.h"
-#include "store/store.h"
+#include "jobs/jobs.h"
+#include "repo/repo.h"
 
-#define LIST_WINDOW 2000
-
-struct listing {
-    const char *bucket; /* NULL: every bucket */
-    size_t want, n;     /* keep the `want` newest */
-    struct store_image *rows;
-};
-
-/* Keep rows sorted newest first; drop the oldest past `want`. */
-static int keep_newest(const struct store_image *img, void *ctx)
-{
-    struct listing *l = ctx;
-    size_t at;
-
-    if (l->bucket && strcmp(img->bucket, l->bucket) != 0)
-        return 0;
-    if (l->n == l->want && img->created_ms <= l->rows[l->n - 1].created_ms)
-        return 0;
-    at = l->n < l->want ? l->n++ : l->n - 1;
-    while (at > 0 && l->rows[at - 1].created_ms < img->created_ms) {
-        l->rows[at] = l->rows[at - 1];
-        at--;
-    }
-    l->rows[at] = *img;
-    return 0;
-}
+#define LIST_WINDOW REPO_RECENT_MAX
 
 static json_t *image_json(const struct store_image *img)
 {
@@ -69,7 +48,7 @@ static json_t *image_json(const struct store_image *img)
 void api_list_images(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
-    struct listing l = {0};
+    struct repo_recent l = {0};
     struct kr_err err = {0};
     char bucket[64];
     int limit, offset;
@@ -90,7 +69,7 @@ void api_list_images(struct http_request *req, struct http_response *res, void *
         http_res_error(res, KRS_OUT_OF_MEMORY, "out of memory");
         return;
     }
-    if (store_image_each(repo_store(app->repo), keep_newest, &l, &err)) {
+    if (repo_recent_images(app->repo, &l, &err)) {
         free(l.rows);
         http_res_from_err(res, &err);
         return;
@@ -157,61 +136,26 @@ out:
     buf_release(&b);
 }
 
-/* The newest `want` jobs of one owner, as short summaries. */
-struct job_list {
-    const char *owner;
-    size_t want;
-    json_t *jobs; /* newest first */
-};
-
-static int keep_job(const char *key, const char *text, void *ctx)
-{
-    struct job_list *l = ctx;
-    json_t *doc = json_loads(text, 0, NULL), *sum;
-    json_int_t created = json_integer_value(json_object_get(doc, "created_ms"));
-    size_t at = json_array_size(l->jobs);
-
-    if (!doc || !json_is_string(json_object_get(doc, "owner")) ||
-        strcmp(json_string_value(json_object_get(doc, "owner")), l->owner) != 0) {
-        json_decref(doc);
-        return 0;
-    }
-    while (at > 0 && json_integer_value(json_object_get(json_array_get(l->jobs, at - 1),
-                                                        "created_ms")) < created)
-        at--;
-    if (at < l->want) {
-        sum = json_pack("{s:s, s:O*, s:O*, s:I, s:O*, s:O*}", "job_id", key, "kind",
-                        json_object_get(doc, "kind"), "status", json_object_get(doc, "state"),
-                        "total", (json_int_t)json_array_size(json_object_get(doc, "items")),
-                        "created_ms", json_object_get(doc, "created_ms"), "finished_ms",
-                        json_object_get(doc, "finished_ms"));
-        json_array_insert_new(l->jobs, at, sum);
-        if (json_array_size(l->jobs) > l->want)
-            json_array_remove(l->jobs, l->want);
-    }
-    json_decref(doc);
-    return 0;
-}
-
 void api_list_jobs(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
     char owner[ADMIT_CLIENT_LEN];
-    struct job_list l = {.owner = owner};
     struct kr_err err = {0};
+    json_t *jobs = NULL;
     int limit;
 
-    if (api__int_arg(req, res, &(struct api_int_spec){"limit", 10, 1, 50}, &limit))
+    if (api__int_arg(req, res, &(struct api_int_spec){"limit", 10, 1, JOBS_RECENT_MAX}, &limit))
         return;
+    if (!app->jobs) {
+        http_res_error(res, KRS_UNAVAILABLE, "the job runner is not running");
+        return;
+    }
     http_req_client(req, owner, sizeof owner);
-    l.want = (size_t)limit;
-    l.jobs = json_array();
-    if (store_doc_each(repo_store(app->repo), "jobs", keep_job, &l, &err)) {
-        json_decref(l.jobs);
+    if (jobs_recent(app->jobs, owner, (size_t)limit, &jobs, &err)) {
         http_res_from_err(res, &err);
         return;
     }
-    http_res_json(res, 200, json_pack("{s:o}", "jobs", l.jobs));
+    http_res_json(res, 200, json_pack("{s:o}", "jobs", jobs));
 }
 
 static const char *provider(struct app *app, enum ai_role role)

@@ -1,6 +1,6 @@
 /*
- * studio.c - POST /generate-images and POST /regenerate-image
- * (SEED_SYSTEM.md §4.1, §4.6), on top of studio/.
+ * studio.c - POST /generate-images and POST /regenerate-image (the
+ * original's image-studio endpoints), on top of studio/.
  *
  * The source photo must be one of Karat's own files: it is read through
  * repo_read_url() from the blob store, never fetched over HTTP (the original

@@ -6,9 +6,9 @@
  * app_open(), in dependency order:
  *
  *   config -> repo (store + blobs + index) or the store alone -> worker pool
- *   -> net -> ai -> jobs (persisted in the repo's store) -> admission slots
- *   -> catalog (its job kinds registered, its io reading photos and saving
- *   sheets through the repo)
+ *   -> net -> ai -> jobs (persisted in the repo's store) and catalog (its
+ *   job kinds registered, its io reading photos and saving sheets through
+ *   the repo) -> admission slots (the jobs' one handed to jobs/)
  *
  * and gives them back with app_close(), in reverse. struct app_opts says
  * which parts a caller needs (karat serve: APP_SERVER; `karat fsck`: only

@@ -72,6 +72,7 @@ struct catalog_opts {
     struct ai *ai;          /* required */
     struct store *store;    /* SKU cache and seller templates; NULL = neither */
     const char *schema_dir; /* marketplace schemas (KARAT_MARKETPLACES_DIR; see sheet_dir()) */
+    const char *tmp_dir;    /* scratch files of the workbook writer (config_tmp_dir()) */
     json_t *profile;        /* seller profile (borrowed, may be NULL) */
     struct catalog_io io;
     /* limits, all required (> 0): catalog_opts_from_config fills them */
@@ -84,7 +85,7 @@ struct catalog_opts {
     int template_concurrency;     /* template parses/fills at once */
 };
 
-/* The schema folder and limits of o from the configuration (the caller adds
+/* The schema and temporary folders and limits of o from the configuration (the caller adds
  * ai, store, profile and io). */
 void catalog_opts_from_config(const struct config *cfg, struct catalog_opts *o);
 /* KR_EINVAL "bad_option" when a required option is missing. */

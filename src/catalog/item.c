@@ -321,7 +321,7 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
  * The original kept one JSON file keyed by SKU alone, so the first
  * marketplace to see a SKU fixed its text for every other, generated titles
  * were never cached under the name that was looked up, and model error
- * replies were cached as data (SEED_SYSTEM §7, §9 item 25). Here an entry is
+ * replies were cached as data. Here an entry is
  * a store document in ns "sku_cache" keyed by
  *     marketplace/product_type/part/fields-hash/sku
  * where part is "attributes" or "copy" and fields-hash names the exact field

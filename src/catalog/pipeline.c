@@ -32,6 +32,7 @@ const char *catalog__str(json_t *o, const char *key)
 void catalog_opts_from_config(const struct config *cfg, struct catalog_opts *o)
 {
     o->schema_dir = cfg->marketplaces_dir;
+    o->tmp_dir = config_tmp_dir(cfg);
     o->max_image_bytes = (size_t)cfg->max_upload_bytes;
     o->max_template_bytes = (size_t)cfg->max_upload_bytes;
     o->max_pixels = cfg->max_pixels;
@@ -50,14 +51,17 @@ enum kr_code catalog_open(const struct catalog_opts *o, struct catalog **out, st
         !o->max_template_unpacked || !o->max_template_ratio || o->template_concurrency <= 0)
         return kr_fail(err, KRS_BAD_OPTION,
                        "catalog: every limit must be set (catalog_opts_from_config)");
-    if (!o->schema_dir || !*o->schema_dir)
-        return kr_fail(err, KRS_BAD_OPTION, "catalog: the schema folder must be set");
+    if (!o->schema_dir || !*o->schema_dir || !o->tmp_dir || !*o->tmp_dir)
+        return kr_fail(err, KRS_BAD_OPTION, "catalog: the schema and temporary folders must be set");
     c = calloc(1, sizeof *c);
     if (!c)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     c->o = *o;
     c->o.schema_dir = strdup(o->schema_dir); /* the caller's config may go first */
-    if (!c->o.schema_dir) {
+    c->o.tmp_dir = strdup(o->tmp_dir);
+    if (!c->o.schema_dir || !c->o.tmp_dir) {
+        free((char *)c->o.schema_dir);
+        free((char *)c->o.tmp_dir);
         free(c);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
@@ -77,6 +81,7 @@ void catalog_close(struct catalog *c)
         sheet_schema_free(c->schemas[i].s);
     json_decref(c->o.profile);
     free((char *)c->o.schema_dir);
+    free((char *)c->o.tmp_dir);
     pthread_cond_destroy(&c->tpl_cv);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -455,7 +460,7 @@ enum kr_code catalog__write_files(struct catalog *c, const struct catalog_out *o
     if (*catalog__str(params, "template"))
         rc = fill_template(c, o, &xlsx, err);
     else
-        rc = sheet_write_xlsx(s, rows, &xlsx, err);
+        rc = sheet_write_xlsx(s, rows, c->o.tmp_dir, &xlsx, err);
     if (!rc)
         rc = sheet_write_csv(s, rows, &csv, err);
     if (!rc)

@@ -12,7 +12,7 @@
  * columns set. SKUs must be distinct; each family gets a code (parent SKU)
  * that is neither a SKU nor another family's code.
  *
- * Fixed against the original (SEED_SYSTEM §1.11, §9 items 12 and 28): no
+ * Fixed against the original's variations endpoint: no
  * module-level state is touched (every group builds its own values, so a
  * size group never leaks its theme or size column into later requests);
  * each child's filename is the photo its values came from, and its SKU the

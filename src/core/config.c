@@ -80,6 +80,11 @@ static const struct config_var vars[] = {
      "fails (504 store_busy)."},
     {"KARAT_SYNC_INTERVAL_MS", CONFIG_INT, OFF(sync_interval_ms), "500", 0,
      "Server store: ms between index catch-ups with other nodes' rows (NOTIFY wakes sooner)."},
+    {"KARAT_SQLITE_BUSY_MS", CONFIG_INT, OFF(sqlite_busy_ms), "10000", 0,
+     "Milliseconds a write to the embedded (sqlite) store waits for another writer to finish; "
+     "then it fails (504 store_busy)."},
+    {"KARAT_TMP_DIR", CONFIG_STR, OFF(tmp_dir), "", 0,
+     "Folder for scratch files (the spreadsheet writer's); empty: $TMPDIR, else /tmp."},
     {"KARAT_BLOB", CONFIG_STR, OFF(blob_backend), "local", 0, "Blob store backend: local or s3."},
     {"KARAT_INDEX", CONFIG_STR, OFF(index_backend), "embedded", 0,
      "Similarity index backend: embedded."},
@@ -175,6 +180,13 @@ static const struct config_var vars[] = {
     {"KARAT_AI_MAX_RESPONSE", CONFIG_SIZE, OFF(ai_max_response), "64MiB", 0,
      "Largest reply body read from an AI provider (a generated image in JSON is base64); larger "
      "fails the call."},
+    {"KARAT_AI_KEY_REST", CONFIG_INT, OFF(ai_key_rest_s), "3600", 0,
+     "Seconds an AI key that ran out of quota, or was refused, is left unused."},
+    {"KARAT_AI_HONOUR_WAIT_MS", CONFIG_INT, OFF(ai_honour_wait_ms), "120000", 0,
+     "Longest cool-down a provider may name for a rate-limited key (retry-after) that is taken "
+     "as given, in milliseconds; a longer one is replaced by the retry backoff."},
+    {"KARAT_CONNECT_TIMEOUT", CONFIG_INT, OFF(connect_timeout_s), "10", 0,
+     "Seconds an outbound connection (AI providers, fetched image URLs) may take to open."},
     {"KARAT_FETCH_ALLOW_PRIVATE", CONFIG_BOOL, OFF(fetch_allow_private), "false", 0,
      "Allow fetching image URLs on loopback, private and link-local addresses."},
     {"KARAT_FETCH_TIMEOUT", CONFIG_INT, OFF(fetch_timeout_s), "15", 0,
@@ -229,6 +241,10 @@ static const struct config_var vars[] = {
     {"KARAT_STUDIO_WORKERS", CONFIG_INT, OFF(studio_workers), "8", 0,
      "Threads of the one worker pool kept for image work: the pool has KARAT_JOB_WORKERS + "
      "KARAT_STUDIO_WORKERS threads and catalog jobs use at most KARAT_JOB_WORKERS of them."},
+    {"KARAT_STUDIO_MAX_IMAGE_BYTES", CONFIG_SIZE, OFF(studio_max_image_bytes), "64MiB", 0,
+     "Largest generated image read back from the file store to regenerate it."},
+    {"KARAT_STUDIO_MAX_ZIP_BYTES", CONFIG_SIZE, OFF(studio_max_zip_bytes), "512MiB", 0,
+     "Largest generated-images ZIP read back from the file store to replace an image in it."},
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -281,6 +297,12 @@ static const struct {
     {"KARAT_DB_POOL_SIZE", 1, 256},
     {"KARAT_DB_POOL_WAIT_MS", 1, 3600000},
     {"KARAT_SYNC_INTERVAL_MS", 10, 600000},
+    {"KARAT_SQLITE_BUSY_MS", 1, 3600000},
+    {"KARAT_AI_KEY_REST", 1, 7 * 86400},
+    {"KARAT_AI_HONOUR_WAIT_MS", 1, 3600000},
+    {"KARAT_CONNECT_TIMEOUT", 1, 600},
+    {"KARAT_STUDIO_MAX_IMAGE_BYTES", 1LL << 20, 4 * GIB},
+    {"KARAT_STUDIO_MAX_ZIP_BYTES", 1LL << 20, 64 * GIB},
     /* ---- S3 */
     {"KARAT_S3_MULTIPART_BYTES", 5LL << 20, 5 * 1024 * GIB},
     {"KARAT_S3_PART_BYTES", 5LL << 20, 5 * GIB},
@@ -493,4 +515,13 @@ enum kr_code config_dump(const struct config *cfg, struct buf *out)
         }
     }
     return rc;
+}
+
+const char *config_tmp_dir(const struct config *cfg)
+{
+    const char *env = getenv("TMPDIR");
+
+    if (cfg->tmp_dir && *cfg->tmp_dir)
+        return cfg->tmp_dir;
+    return env && *env ? env : "/tmp";
 }

@@ -58,6 +58,8 @@ struct config {
     int db_pool_size;
     int db_pool_wait_ms;
     int sync_interval_ms; /* multi-node index catch-up period (repo/sync.c) */
+    int sqlite_busy_ms;
+    char *tmp_dir;
     /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */
     char *aws_access_key_id;
     char *aws_secret_access_key;
@@ -96,6 +98,9 @@ struct config {
     int ai_backoff_cap_ms;
     int ai_rate_wait_ms;
     long long ai_max_response;
+    int ai_key_rest_s;
+    int ai_honour_wait_ms;
+    int connect_timeout_s;
     int fetch_allow_private;
     int fetch_timeout_s;
     int fetch_max_redirects;
@@ -122,6 +127,8 @@ struct config {
     char *image_types_bracelet;
     char *image_types_necklace;
     int studio_workers;
+    long long studio_max_image_bytes;
+    long long studio_max_zip_bytes;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };
@@ -164,6 +171,9 @@ int config_bucket_known(const struct config *cfg, const char *bucket);
 /* The value of name in a "name=value,name2=value2" map (whitespace around
  * either trimmed) into out; NULL when map has no such name. */
 const char *config_map_get(const char *map, const char *name, char *out, size_t n);
+/* The folder for scratch files: KARAT_TMP_DIR, else $TMPDIR, else /tmp (the
+ * table's documented default; the string is cfg's or the environment's). */
+const char *config_tmp_dir(const struct config *cfg);
 /* Values from environment variables that are lists: GOOGLE_API_KEY, GOOGLE_API_KEY2..N. */
 int config_env_key_pool(const char *base, char **out, int max);
 

@@ -1,5 +1,8 @@
 /*
- * config_mask.c - hide the password inside a database connection string
+ * config_mask.c - masking a database connection string for display. (The
+ * table and loaders are in config.c; maps and key pools in config_maps.c.)
+ *
+ * config_mask_dsn hides the password inside a database connection string
  * for `karat config` (KARAT_DATABASE_URL), keeping the rest readable.
  *
  * libpq takes two forms, both handled:
@@ -11,9 +14,12 @@
  * never partly shown.
  */
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
+#include "core/util.h"
 
 struct out {
     char *p;

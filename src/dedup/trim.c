@@ -4,7 +4,8 @@
  * Catalog photos are mostly an item on a near-uniform background, and the
  * same item is re-published re-framed: padded to a square, zoomed, cropped,
  * letterboxed. A hash of the whole canvas changes completely under those
- * (DEDUP.md section 1.7c: 114-154 bits), a hash of the item does not. So:
+ * (PDQ distances of 114-154 of 256 bits measured between such re-framings),
+ * a hash of the item does not. So:
  *
  *   1. background = per-channel median of four thin strips along the
  *      border (a little inside it, corners left out: see border_strips); a

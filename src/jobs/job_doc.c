@@ -371,6 +371,78 @@ enum kr_code jobs__doc_each_unfinished(struct store *s, void (*cb)(const char *i
 
 /* ---- client view ---- */
 
+/* ---- one owner's recent jobs (jobs_recent) ---------------------------------- */
+
+struct recent {
+    const char *owner;
+    size_t want;
+    json_t *jobs; /* summaries, newest first */
+    char bad[JOBS_ID_LEN + 64]; /* the key of a document that does not parse */
+};
+
+static json_t *summary(const char *id, json_t *doc)
+{
+    return json_pack("{s:s, s:O*, s:O*, s:I, s:O*, s:O*}", "job_id", id, "kind",
+                     json_object_get(doc, "kind"), "status", json_object_get(doc, "state"), "total",
+                     (json_int_t)json_array_size(json_object_get(doc, "items")), "created_ms",
+                     json_object_get(doc, "created_ms"), "finished_ms",
+                     json_object_get(doc, "finished_ms"));
+}
+
+static int keep_recent(const char *key, const char *text, void *ctx)
+{
+    struct recent *l = ctx;
+    json_t *doc = json_loads(text, 0, NULL);
+    const char *owner = json_string_value(json_object_get(doc, "owner"));
+    json_int_t created = int_field(doc, "created_ms");
+    size_t at = json_array_size(l->jobs);
+
+    if (!json_is_object(doc)) {
+        util_strlcpy(l->bad, key, sizeof l->bad);
+        json_decref(doc);
+        return 1;
+    }
+    if (!owner || strcmp(owner, l->owner) != 0) { /* another's, or from before owners */
+        json_decref(doc);
+        return 0;
+    }
+    while (at > 0 && int_field(json_array_get(l->jobs, at - 1), "created_ms") < created)
+        at--;
+    if (at < l->want) {
+        json_array_insert_new(l->jobs, at, summary(key, doc));
+        if (json_array_size(l->jobs) > l->want)
+            json_array_remove(l->jobs, l->want);
+    }
+    json_decref(doc);
+    return 0;
+}
+
+enum kr_code jobs_recent(struct jobs *j, const char *owner, size_t limit, json_t **out,
+                         struct kr_err *err)
+{
+    struct recent l = {owner, limit, NULL, ""};
+    struct store *s = j->store;
+    enum kr_code rc;
+
+    *out = NULL;
+    if (!owner || limit < 1 || limit > JOBS_RECENT_MAX)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "jobs: a listing needs an owner and 1 to %d jobs",
+                       JOBS_RECENT_MAX);
+    if (!s) /* the server's jobs are always in the store (app_open with APP_REPO) */
+        return kr_fail(err, KRS_INTERNAL, "jobs: a memory-only instance keeps no listing");
+    l.jobs = json_array();
+    if (!l.jobs)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    rc = store_doc_each(s, NS_JOBS, keep_recent, &l, err);
+    if (!rc && l.bad[0])
+        rc = kr_fail(err, KRS_BAD_JOB_DOC, "job document %s is damaged", l.bad);
+    if (rc)
+        json_decref(l.jobs);
+    else
+        *out = l.jobs;
+    return rc;
+}
+
 static void set_time(json_t *o, const char *name, int64_t ms)
 {
     char iso[32];

@@ -177,6 +177,15 @@ enum kr_code jobs_result(struct jobs *j, const char *id, json_t **out, struct kr
  * there is no such job, KR_EIO if the instance is shutting down. */
 enum kr_code jobs_wait(struct jobs *j, const char *id, long timeout_ms, struct kr_err *err);
 
+/* The `limit` (1..JOBS_RECENT_MAX) most recently created jobs of owner, newest
+ * first, as *out = [{"job_id", "kind", "status", "total", "created_ms",
+ * "finished_ms"}] (new reference), read from the store's job documents.
+ * A document that does not parse stops it (bad_job_doc); a memory-only
+ * instance has no listing (KR_EINTERNAL: a wiring bug). */
+#define JOBS_RECENT_MAX 50
+enum kr_code jobs_recent(struct jobs *j, const char *owner, size_t limit, json_t **out,
+                         struct kr_err *err);
+
 /* Valid job id syntax (32 lower-case hex digits). */
 int jobs_id_ok(const char *id);
 

@@ -119,6 +119,7 @@ enum kr_code jobs__job_finish(struct job *jb, json_t **result, struct kr_err *er
 /* How the job stands (jobs_outcome). */
 void jobs__job_outcome(const struct job *jb, struct jobs_outcome *out);
 
+
 /* Store documents. */
 enum kr_code jobs__doc_put_job(struct store *s, const struct job *jb, struct kr_err *err);
 enum kr_code jobs__doc_put_item(struct store *s, const char *id, size_t index, json_t *doc,

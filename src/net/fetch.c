@@ -31,6 +31,7 @@
 
 struct guard {
     int allow_private;
+    long connect_ms; /* 0: only the fetch's deadline bounds a connect */
     int refused;
     char refused_addr[INET6_ADDRSTRLEN];
 };
@@ -148,7 +149,7 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
 
     if (!h)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot create an HTTP handle");
-    net__setup_handle(h, &sink, timeout_ms);
+    net__setup_handle(h, &sink, timeout_ms, g->connect_ms);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROXY, "");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -178,7 +179,8 @@ void net_fetch_opts_from_config(const struct config *cfg, struct net_fetch_opts 
     *o = (struct net_fetch_opts){.max_bytes = (size_t)cfg->max_upload_bytes,
                                  .timeout_ms = 1000L * cfg->fetch_timeout_s,
                                  .max_redirects = cfg->fetch_max_redirects,
-                                 .allow_private = cfg->fetch_allow_private};
+                                 .allow_private = cfg->fetch_allow_private,
+                                 .connect_timeout_ms = 1000L * cfg->connect_timeout_s};
 }
 
 enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struct buf *out,
@@ -197,6 +199,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
     if (out->max && out->max < o.max_bytes)
         o.max_bytes = out->max;
     g.allow_private = o.allow_private;
+    g.connect_ms = o.connect_timeout_ms;
     deadline = util_now_ms() + (double)o.timeout_ms;
     net_response_init(&r);
     cur = url ? strdup(url) : NULL;

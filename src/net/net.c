@@ -135,12 +135,12 @@ static enum kr_code add_parts(CURL *h, const struct net_request *req, curl_mime 
     return curl_easy_setopt(h, CURLOPT_MIMEPOST, *mime) == CURLE_OK ? KR_OK : KR_EINTERNAL;
 }
 
-void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms)
+void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms, long connect_ms)
 {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms > 0 ? connect_ms : timeout_ms);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, net__on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, net__on_header);
@@ -189,7 +189,7 @@ enum kr_code net_perform(const struct net_request *req, struct net_response *r, 
     h = curl_easy_init();
     if (!h)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "cannot create an HTTP handle");
-    net__setup_handle(h, &sink, req->timeout_ms);
+    net__setup_handle(h, &sink, req->timeout_ms, req->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_URL, req->url);
     if (add_headers(req->headers, &hdrs) || set_body(h, req, &mime)) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory building the request");

@@ -43,6 +43,7 @@ struct net_request {
     size_t nparts;
     long timeout_ms;     /* whole transfer, > 0 (required) */
     size_t max_response; /* response body cap, > 0 (required) */
+    long connect_timeout_ms; /* connection set-up; 0: only timeout_ms bounds it */
 };
 
 struct net_response {
@@ -67,9 +68,11 @@ struct net_fetch_opts {
     long timeout_ms;   /* the whole fetch, redirects included, > 0 */
     int max_redirects; /* >= 0; 0 follows none */
     int allow_private; /* KARAT_FETCH_ALLOW_PRIVATE */
+    long connect_timeout_ms; /* each connection's set-up (KARAT_CONNECT_TIMEOUT); 0: timeout_ms */
 };
 /* o from cfg: KARAT_FETCH_TIMEOUT, KARAT_FETCH_MAX_REDIRECTS,
- * KARAT_FETCH_ALLOW_PRIVATE, and KARAT_MAX_UPLOAD_BYTES as max_bytes. */
+ * KARAT_FETCH_ALLOW_PRIVATE, KARAT_CONNECT_TIMEOUT, and KARAT_MAX_UPLOAD_BYTES
+ * as max_bytes. */
 void net_fetch_opts_from_config(const struct config *cfg, struct net_fetch_opts *o);
 
 /* Fetch a caller-supplied URL under the SSRF rules. Non-2xx -> KR_EUPSTREAM

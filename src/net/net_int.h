@@ -17,8 +17,9 @@ struct net_sink {
 
 size_t net__on_body(char *data, size_t sz, size_t nm, void *user);
 size_t net__on_header(char *data, size_t sz, size_t nm, void *user);
-/* Timeouts, protocols http/https, callbacks into sink. */
-void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms);
+/* Timeouts (connect_ms <= 0: only timeout_ms bounds the connect), protocols
+ * http/https, callbacks into sink. */
+void net__setup_handle(CURL *h, struct net_sink *sink, long timeout_ms, long connect_ms);
 /* Map a failed transfer to a kr_code (limit, timeout, unreachable). */
 enum kr_code net__curl_error(CURLcode cc, const struct net_sink *sink, const char *what,
                             struct kr_err *err);

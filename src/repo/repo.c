@@ -234,6 +234,34 @@ struct blob *repo_blob(struct repo *r)
     return r->blob;
 }
 
+/* Keep q->rows sorted newest first; drop the oldest past q->want. */
+static int keep_newest(const struct store_image *img, void *ctx)
+{
+    struct repo_recent *q = ctx;
+    size_t at;
+
+    if (q->bucket && strcmp(img->bucket, q->bucket) != 0)
+        return 0;
+    if (q->n == q->want && img->created_ms <= q->rows[q->n - 1].created_ms)
+        return 0;
+    at = q->n < q->want ? q->n++ : q->n - 1;
+    while (at > 0 && q->rows[at - 1].created_ms < img->created_ms) {
+        q->rows[at] = q->rows[at - 1];
+        at--;
+    }
+    q->rows[at] = *img;
+    return 0;
+}
+
+enum kr_code repo_recent_images(struct repo *r, struct repo_recent *q, struct kr_err *err)
+{
+    if (!q || !q->rows || q->want < 1 || q->want > REPO_RECENT_MAX)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "repo: a listing keeps 1 to %d rows",
+                       REPO_RECENT_MAX);
+    q->n = 0;
+    return store_image_each(r->store, keep_newest, q, err);
+}
+
 const struct config *repo_config(struct repo *r)
 {
     return r->cfg;

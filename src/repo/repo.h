@@ -52,6 +52,17 @@ struct blob *repo_blob(struct repo *r);
 const struct config *repo_config(struct repo *r);
 const struct dedup_rule *repo_rule(struct repo *r);
 
+/* The newest photos (by created_ms, newest first), for listings. */
+#define REPO_RECENT_MAX 2000 /* most rows one call keeps (the API's listing window) */
+struct repo_recent {
+    const char *bucket;       /* NULL: every bucket */
+    size_t want;              /* 1..REPO_RECENT_MAX */
+    struct store_image *rows; /* the caller's, room for `want` */
+    size_t n;                 /* out: rows filled */
+};
+/* KR_EINVAL "bad_argument" for want outside 1..REPO_RECENT_MAX or no rows. */
+enum kr_code repo_recent_images(struct repo *r, struct repo_recent *q, struct kr_err *err);
+
 /* One duplicate, as reported to clients. */
 struct repo_match {
     int64_t id;

@@ -236,11 +236,14 @@ int sheet_row_score(const json_t *warnings, int *failed);
  * placeholder sheets), the template's header rows, data from the first data
  * row, a dropdown on
  * every allowed-value column (inline list when short, else a reference to a
- * hidden "Lists" sheet). To a file, or into out (replacing its contents). */
+ * hidden "Lists" sheet). To a file (libxlsxwriter's scratch files beside it), or
+ * into out (replacing its contents). */
 enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *rows,
                                    const char *path, struct kr_err *err);
-enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
-                              struct kr_err *err);
+/* The same into out, through a private file in tmp_dir (required: the caller's
+ * KARAT_TMP_DIR, config_tmp_dir()); libxlsxwriter's scratch files go there too. */
+enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, const char *tmp_dir,
+                              struct buf *out, struct kr_err *err);
 /* The same rows as CSV (RFC 4180, UTF-8, CRLF): one header line of column
  * names, then one line per row. When a row has the key SHEET_KEY_SCORE
  * (set by the catalog from sheet_row_score()), two more columns follow the
@@ -253,10 +256,10 @@ enum kr_code sheet_write_csv(const struct sheet_schema *s, const json_t *rows, s
 /* Limits on a seller's template, checked from the zip's central directory
  * before anything is inflated, on every fill and clear: the total
  * uncompressed bytes of its entries, and (once that passes 1 MiB) its
- * compression ratio, uncompressed bytes per archive byte. A zero field means
- * the default. Past either: KR_ELIMIT "template_too_large". */
-#define SHEET_TPL_MAX_UNPACKED (64u << 20)
-#define SHEET_TPL_MAX_RATIO    100u
+ * compression ratio, uncompressed bytes per archive byte. Both required
+ * (> 0; the caller's KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO,
+ * catalog_opts_from_config): a missing one is KR_EINVAL "bad_option". Past
+ * either: KR_ELIMIT "template_too_large". */
 struct sheet_tpl_limits {
     size_t max_unpacked;
     unsigned max_ratio;
@@ -268,7 +271,7 @@ enum sheet_fill_mode {
 };
 
 /* A fill of a seller-uploaded template: its xlsx bytes (only read), the
- * limits they are read within (NULL = defaults), the rows and the mode. */
+ * limits they are read within (required), the rows and the mode. */
 struct sheet_fill_req {
     const void *xlsx;
     size_t n;

@@ -209,7 +209,17 @@ static void add_placeholders(struct xw *x)
 
 static enum kr_code open_book(struct xw *x, const char *path, int has_lists, struct kr_err *err)
 {
-    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = getenv("TMPDIR")};
+    char dir[4096], *slash;
+    lxw_workbook_options o = {.constant_memory = LXW_TRUE, .tmpdir = dir};
+
+    /* constant_memory spills rows to scratch files: beside the output file */
+    if (util_strlcpy(dir, path, sizeof dir) >= sizeof dir)
+        return kr_fail(err, KRS_PATH_TOO_LONG, "workbook path too long");
+    slash = strrchr(dir, '/');
+    if (!slash)
+        util_strlcpy(dir, ".", sizeof dir);
+    else
+        slash[slash == dir] = '\0';
     x->wb = workbook_new_opt(path, &o);
     if (!x->wb)
         return kr_fail(err, KRS_XLSX_WRITE, "cannot create workbook %s", path);
@@ -255,21 +265,21 @@ enum kr_code sheet_write_xlsx_file(const struct sheet_schema *s, const json_t *r
     return rc;
 }
 
-enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, struct buf *out,
-                              struct kr_err *err)
+enum kr_code sheet_write_xlsx(const struct sheet_schema *s, const json_t *rows, const char *tmp_dir,
+                              struct buf *out, struct kr_err *err)
 {
-    const char *dir = getenv("TMPDIR");
     char path[4096];
     enum kr_code rc;
     int fd;
 
+    if (!tmp_dir || !*tmp_dir)
+        return kr_fail(err, KRS_BAD_OPTION, "sheet: no temporary folder (KARAT_TMP_DIR)");
     /* libxlsxwriter writes to a file: a private one made by mkstemp() */
-    if (util_fmt(path, sizeof path, "%s/karat-sheet-XXXXXX", dir && *dir ? dir : "/tmp"))
-        return kr_fail(err, KRS_PATH_TOO_LONG, "TMPDIR too long");
+    if (util_fmt(path, sizeof path, "%s/karat-sheet-XXXXXX", tmp_dir))
+        return kr_fail(err, KRS_PATH_TOO_LONG, "KARAT_TMP_DIR too long");
     fd = mkstemp(path);
     if (fd < 0)
-        return kr_fail(err, KRS_XLSX_WRITE, "cannot create a temporary file in %s",
-                       dir && *dir ? dir : "/tmp");
+        return kr_fail(err, KRS_XLSX_WRITE, "cannot create a temporary file in %s", tmp_dir);
     close(fd);
     rc = sheet_write_xlsx_file(s, rows, path, err);
     if (!rc) {

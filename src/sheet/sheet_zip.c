@@ -160,16 +160,14 @@ enum kr_code sheet__tpl_open(struct tpl *t, const struct sheet_schema *s, const 
                              size_t n, const struct sheet_tpl_limits *lim, struct kr_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    struct sheet_tpl_limits l = {SHEET_TPL_MAX_UNPACKED, SHEET_TPL_MAX_RATIO};
     enum kr_code rc;
 
     pthread_once(&once, xml_init);
     memset(t, 0, sizeof *t);
-    if (lim && lim->max_unpacked)
-        l.max_unpacked = lim->max_unpacked;
-    if (lim && lim->max_ratio)
-        l.max_ratio = lim->max_ratio;
-    if ((rc = open_zip(t, data, n, err)) || (rc = check_archive(t->za, n, &l, err)))
+    if (!lim || !lim->max_unpacked || !lim->max_ratio)
+        return kr_fail(err, KRS_BAD_OPTION,
+                       "template: no size limits (KARAT_TEMPLATE_MAX_UNPACKED, _RATIO)");
+    if ((rc = open_zip(t, data, n, err)) || (rc = check_archive(t->za, n, lim, err)))
         return rc;
     return read_parts(t, s, err);
 }

@@ -13,8 +13,10 @@
  * commit that is later rolled back would lose an acknowledged upload: the
  * one fsync per commit is the price, paid by writers only.
  *
- * `location` is a file path (created if missing, with its parent folder
- * expected to exist). In-memory databases are refused: every pooled
+ * `location` is `[busy_ms=M;]PATH`: a file path (created if missing, with
+ * its parent folder expected to exist), after the milliseconds a writer
+ * waits for another (store_location() writes KARAT_SQLITE_BUSY_MS; a bare
+ * path gets SQ_BUSY_BARE_MS). In-memory databases are refused: every pooled
  * connection would see a different empty database.
  */
 #include <stdlib.h>
@@ -121,7 +123,7 @@ static enum kr_code conn_open(struct sq_store *s, struct sq_conn **out, struct k
     rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(c->db, 1);
-        sqlite3_busy_timeout(c->db, SQ_BUSY_TIMEOUT_MS);
+        sqlite3_busy_timeout(c->db, s->busy_ms);
         rc = sqlite3_exec(c->db, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY", NULL,
                           NULL, NULL);
     }
@@ -218,12 +220,33 @@ static void sq_close(struct store *s)
     free(q);
 }
 
+/* The "busy_ms=M;" prefix of a location, if any: *ms and the path after it. */
+static enum kr_code parse_busy(const char **location, int *ms, struct kr_err *err)
+{
+    const char *loc = *location;
+    char *end;
+    long v;
+
+    *ms = SQ_BUSY_BARE_MS;
+    if (!loc || strncmp(loc, "busy_ms=", 8) != 0)
+        return KR_OK;
+    v = strtol(loc + 8, &end, 10);
+    if (*end != ';' || v < 1 || v > 3600000)
+        return kr_fail(err, KRS_BAD_LOCATION, "store: bad busy_ms in location");
+    *ms = (int)v;
+    *location = end + 1;
+    return KR_OK;
+}
+
 static enum kr_code sq_open(const char *location, struct store **out, struct kr_err *err)
 {
     struct sq_store *q;
     struct sq_conn *c = NULL;
     enum kr_code rc;
+    int busy_ms;
 
+    if ((rc = parse_busy(&location, &busy_ms, err)))
+        return rc;
     if (!location || !*location || strcmp(location, ":memory:") == 0 ||
         strncmp(location, "file:", 5) == 0)
         return kr_fail(err, KRS_BAD_LOCATION, "store: need a database file path");
@@ -231,6 +254,7 @@ static enum kr_code sq_open(const char *location, struct store **out, struct kr_
     if (!q)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     q->base.ops = &store_sqlite_ops;
+    q->busy_ms = busy_ms;
     pthread_mutex_init(&q->mu, NULL);
     if (util_strlcpy(q->path, location, sizeof q->path) >= sizeof q->path) {
         sq_close(&q->base);

@@ -12,7 +12,8 @@
  * a new one, so calls never wait for each other in Karat code, and a
  * callback of image_each/doc_each may itself call the store. WAL lets
  * readers run beside the single writer; writers queue inside SQLite
- * (busy_timeout). At most SQ_MAX_IDLE connections are kept when idle.
+ * (busy_timeout: the location's busy_ms, KARAT_SQLITE_BUSY_MS). At most
+ * SQ_MAX_IDLE connections are kept when idle.
  *
  * The migration entry points are public (store_sqlite_*) so tests can
  * build a database at an old schema version and check the upgrade.
@@ -25,9 +26,11 @@
 
 #include "store/store.h"
 
-#define SQ_MAX_IDLE        8
-#define SQ_BUSY_TIMEOUT_MS 10000
-#define SQ_PATH_MAX        4096
+#define SQ_MAX_IDLE 8
+/* busy_timeout for a location without "busy_ms=M;" (a bare path: tests and
+ * bench programs); store_location() always writes KARAT_SQLITE_BUSY_MS. */
+#define SQ_BUSY_BARE_MS 10000
+#define SQ_PATH_MAX     4096
 
 /* Every statement the backend runs more than once, prepared once per
  * connection on first use. */
@@ -57,6 +60,7 @@ struct sq_conn {
 struct sq_store {
     struct store base;
     char path[SQ_PATH_MAX];
+    int busy_ms;        /* sqlite3_busy_timeout of every connection */
     pthread_mutex_t mu; /* guards idle / nidle */
     struct sq_conn *idle;
     int nidle;

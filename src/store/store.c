@@ -68,7 +68,7 @@ enum kr_code store_location(const struct config *cfg, char *out, size_t n, struc
                         cfg->database_url)
                    ? kr_fail(err, KRS_PATH_TOO_LONG, "store: KARAT_DATABASE_URL too long")
                    : KR_OK;
-    return util_fmt(out, n, "%s/karat.db", cfg->data_dir)
+    return util_fmt(out, n, "busy_ms=%d;%s/karat.db", cfg->sqlite_busy_ms, cfg->data_dir)
                ? kr_fail(err, KRS_PATH_TOO_LONG, "store: database path too long")
                : KR_OK;
 }

@@ -74,8 +74,9 @@ struct store_claim_doc {
 
 struct store_ops {
     const char *name;
-    /* `location`: the sqlite backend takes a database file path, the
-     * postgres backend "[pool=N;][wait_ms=M;]CONNINFO" (store_location()). */
+    /* `location`: the sqlite backend takes "[busy_ms=M;]PATH" (a database
+     * file path), the postgres backend "[pool=N;][wait_ms=M;]CONNINFO"
+     * (store_location()). */
     enum kr_code (*open)(const char *location, struct store **out, struct kr_err *err);
     /* KR_ECONFLICT if the id, or the (bucket, key), exists. */
     enum kr_code (*image_insert)(struct store *s, const struct store_image *img,
@@ -148,7 +149,8 @@ struct store {
 };
 
 struct config;
-/* The location store_open() takes for cfg's store: DATA_DIR/karat.db, or,
+/* The location store_open() takes for cfg's store: "busy_ms=M;DATA_DIR/karat.db"
+ * (M = KARAT_SQLITE_BUSY_MS), or,
  * when KARAT_DATABASE_URL is set and KARAT_STORE is not "sqlite",
  * "pool=N;wait_ms=M;" + KARAT_DATABASE_URL (the postgres backend's form;
  * a decorator such as the tests' "fault" store passes it on). KR_EINVAL

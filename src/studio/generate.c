@@ -306,9 +306,6 @@ enum kr_code studio_generate(const struct studio_env *env, const struct studio_s
 
 /* ---- POST /regenerate-image ---------------------------------------------- */
 
-#define MAX_IMAGE (64LL << 20)
-#define MAX_ZIP   (512LL << 20)
-
 /* "..._type<N>.jpg" -> N, or 0. */
 static int type_of_name(const char *name)
 {
@@ -384,7 +381,7 @@ static enum kr_code swap_in(struct studio_store *st, const struct studio_regen_r
 
     if (rc)
         return rc;
-    buf_init(&fresh, (size_t)MAX_ZIP);
+    buf_init(&fresh, o->zip.max); /* the caller's limit (env->read_max) */
     rc = studio_store_get(st, rq->old_zip_url, &fresh, err); /* latest version, under the lock */
     if (!rc)
         rc = studio_zip_replace(fresh.data, fresh.len, &image, &zip, &zlen, err);
@@ -419,8 +416,10 @@ enum kr_code studio_regenerate(const struct studio_env *env, const struct studio
     *out = NULL;
     memset(&o, 0, sizeof o);
     memset(&cut, 0, sizeof cut);
-    buf_init(&o.image, (size_t)MAX_IMAGE);
-    buf_init(&o.zip, (size_t)MAX_ZIP);
+    if (env->read_max.image_bytes < 1 || env->read_max.zip_bytes < 1)
+        return kr_fail(err, KRS_BAD_OPTION, "studio: no read-back limits (studio_env_from_config)");
+    buf_init(&o.image, (size_t)env->read_max.image_bytes);
+    buf_init(&o.zip, (size_t)env->read_max.zip_bytes);
     rc = check_old(rq, st, &o, err);
     if (!rc && o.type == STUDIO_DIMENSION && (!rq->height.set || !rq->width.set))
         rc = kr_fail(err, KRS_DIMENSIONS_REQUIRED,

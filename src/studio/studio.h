@@ -320,8 +320,13 @@ struct studio_env {
     struct ai *ai;                /* image provider; NULL = offline */
     struct pool *pool;            /* the process's worker pool (app_open): a request's images run
                                      on it in parallel (studio_generate) */
+    struct studio_read_limits {   /* largest stored file studio_regenerate reads back (> 0) */
+        long long image_bytes;    /* a generated image (KARAT_STUDIO_MAX_IMAGE_BYTES) */
+        long long zip_bytes;      /* a request's ZIP (KARAT_STUDIO_MAX_ZIP_BYTES) */
+    } read_max;
 };
-/* env from cfg (KARAT_MAX_PIXELS, KARAT_IMAGE_TYPES_*) plus the caller's ai and pool. */
+/* env from cfg (KARAT_MAX_PIXELS, KARAT_IMAGE_TYPES_*, KARAT_STUDIO_MAX_*_BYTES) plus the
+ * caller's ai and pool. */
 void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool *pool,
                             struct studio_env *env);
 

@@ -118,7 +118,8 @@ void studio_env_from_config(const struct config *cfg, struct ai *ai, struct pool
                             .default_types = {cfg->image_types_earrings, cfg->image_types_bracelet,
                                               cfg->image_types_necklace},
                             .ai = ai,
-                            .pool = pool};
+                            .pool = pool,
+                            .read_max = {cfg->studio_max_image_bytes, cfg->studio_max_zip_bytes}};
 }
 
 enum kr_code studio_default_types(const struct studio_env *env, enum studio_product p, int *types,

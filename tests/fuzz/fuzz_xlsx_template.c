@@ -26,6 +26,10 @@
 #include "core/buf.h"
 #include "core/config.h"
 
+/* The shipped KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO (the sheet
+ * module has no defaults of its own). */
+static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
+
 #define MARK "==> "
 #define END  " <==\n"
 
@@ -131,10 +135,10 @@ static void fill(const struct sheet_schema *s, const void *xlsx, size_t len,
 
     buf_init(&filled, 0);
     buf_init(&again, 0);
-    if (sheet_template_fill(s, &(struct sheet_fill_req){xlsx, len, NULL, rows, mode}, &filled,
+    if (sheet_template_fill(s, &(struct sheet_fill_req){xlsx, len, &TPL_LIMITS, rows, mode}, &filled,
                             &missing, &err) == KR_OK) {
         if (sheet_template_fill(
-                s, &(struct sheet_fill_req){filled.data, filled.len, NULL, rows, SHEET_FILL_APPEND},
+                s, &(struct sheet_fill_req){filled.data, filled.len, &TPL_LIMITS, rows, SHEET_FILL_APPEND},
                 &again, NULL, &err) != KR_OK) {
             fprintf(stderr, "fuzz_xlsx_template: own output refused: %s\n", err.msg);
             abort();
@@ -164,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
     }
     for (size_t i = 0; i < NSCHEMAS; i++)
         fill(schemas[i], xlsx, len, n % 2 ? SHEET_FILL_APPEND : SHEET_FILL_REPLACE);
-    if (sheet_template_clear(schemas[n % NSCHEMAS], xlsx, len, NULL, &cleared, &err) != KR_OK &&
+    if (sheet_template_clear(schemas[n % NSCHEMAS], xlsx, len, &TPL_LIMITS, &cleared, &err) != KR_OK &&
         !err.msg[0])
         abort();
 out:

@@ -366,6 +366,14 @@ static void test_options_required(void **state)
     assert_int_equal(o.tune.max_attempts, cfg.ai_attempts);
     assert_int_equal(o.tune.timeout_ms, cfg.ai_timeout_s * 1000L);
     assert_int_equal(o.tune.max_response, (size_t)cfg.ai_max_response);
+    assert_int_equal(o.tune.key_out_ms, cfg.ai_key_rest_s * 1000L);
+    assert_int_equal(o.tune.honour_max_ms, cfg.ai_honour_wait_ms);
+    assert_int_equal(o.tune.connect_timeout_ms, cfg.connect_timeout_s * 1000L);
+    assert_int_equal(ai_open_opts(&o, &ai, &err), KR_OK);
+    ai_close(ai);
+    o.tune.key_out_ms = 0; /* no key rest of its own */
+    assert_int_equal(ai_open_opts(&o, &ai, &err), KR_EINVAL);
+    o.tune.key_out_ms = cfg.ai_key_rest_s * 1000L;
     assert_int_equal(ai_open_opts(&o, &ai, &err), KR_OK);
     ai_close(ai);
     o.tune.max_response = 0; /* no reply size cap of its own */

@@ -65,6 +65,7 @@ static void test_dump_and_validation(void **state)
     assert_int_equal(config_set(&c, "KARAT_STORE", "sqlite", &e), KR_OK);
     assert_int_equal(store_location(&c, loc, sizeof loc, &e), KR_OK);
     assert_non_null(strstr(loc, "/karat.db"));
+    assert_int_equal(strncmp(loc, "busy_ms=10000;", 14), 0); /* KARAT_SQLITE_BUSY_MS */
     config_release(&c);
     unsetenv("KARAT_STORE");
     unsetenv("KARAT_DATABASE_URL");

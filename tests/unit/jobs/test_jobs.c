@@ -600,6 +600,22 @@ static void test_admission(void **state)
     assert_int_equal(admit_in_use(a), 0);
     assert_int_equal(jobs_reserve(j, "key:a", &err), KR_OK);
     jobs_unreserve(j, "key:a");
+    /* one owner's recent jobs, from the store (GET /jobs) */
+    {
+        json_t *list = NULL;
+        assert_int_equal(jobs_recent(j, "key:a", 10, &list, &err), KR_OK);
+        assert_int_equal(json_array_size(list), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "job_id")),
+                            ida);
+        assert_non_null(json_string_value(json_object_get(json_array_get(list, 0), "status")));
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(list, 0), "total")), 2);
+        json_decref(list);
+        assert_int_equal(jobs_recent(j, "key:c", 10, &list, &err), KR_OK);
+        assert_int_equal(json_array_size(list), 0);
+        json_decref(list);
+        assert_int_equal(jobs_recent(j, "key:a", 0, &list, &err), KR_EINVAL);
+        assert_null(list);
+    }
     json_decref(items);
     tj_close(j);
     admit_close(a);

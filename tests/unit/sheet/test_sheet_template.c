@@ -18,6 +18,10 @@
 #include "testutil.h"
 #include "xlsx_read.h"
 
+/* The shipped KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO (the sheet
+ * module has no defaults of its own). */
+static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
+
 static char dir[1024], tmp[512], tpl_path[700];
 static struct sheet_schema *fk;
 
@@ -142,7 +146,7 @@ static void test_replace_keeps_everything_else(void **state)
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
     assert_int_equal(sheet_template_fill(
                          fk,
-                         &(struct sheet_fill_req){in.data, in.len, NULL, rows, SHEET_FILL_REPLACE},
+                         &(struct sheet_fill_req){in.data, in.len, &TPL_LIMITS, rows, SHEET_FILL_REPLACE},
                          &out, &missing, NULL),
                      KR_OK);
     save(&out, "replaced.xlsx", path, sizeof path);
@@ -206,7 +210,7 @@ static void test_append_then_clear(void **state)
     assert_int_equal(buf_read_file(&in, tpl_path, NULL), KR_OK);
     assert_int_equal(sheet_template_fill(
                          fk,
-                         &(struct sheet_fill_req){in.data, in.len, NULL, rows, SHEET_FILL_APPEND},
+                         &(struct sheet_fill_req){in.data, in.len, &TPL_LIMITS, rows, SHEET_FILL_APPEND},
                          &mid, NULL, NULL),
                      KR_OK);
     save(&mid, "appended.xlsx", p1, sizeof p1);
@@ -221,7 +225,7 @@ static void test_append_then_clear(void **state)
     assert_null(strstr(strstr(x, "<row r=\"7\"") + 5, "<row r=\"7\""));
     free(x);
 
-    assert_int_equal(sheet_template_clear(fk, mid.data, mid.len, NULL, &out, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, mid.data, mid.len, &TPL_LIMITS, &out, NULL), KR_OK);
     save(&out, "cleared.xlsx", p2, sizeof p2);
     expect(p2, "B1", "Seller SKU ID");
     expect(p2, "B4", "example");
@@ -267,7 +271,7 @@ static void test_calc_chain_dropped(void **state)
     free(ct);
     buf_init(&in, 0), buf_init(&out, 0);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(fk, in.data, in.len, NULL, &out, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, in.data, in.len, &TPL_LIMITS, &out, NULL), KR_OK);
     save(&out, "nochain.xlsx", outp, sizeof outp);
     assert_null(tu_xlsx_entry(outp, "xl/calcChain.xml", NULL));
     ct = (char *)tu_xlsx_entry(outp, "[Content_Types].xml", NULL);
@@ -287,10 +291,17 @@ static void test_bad_templates(void **state)
     buf_init(&out, 0);
     assert_int_equal(
         sheet_template_fill(fk,
-                            &(struct sheet_fill_req){"not a zip", 9, NULL, rows, SHEET_FILL_APPEND},
+                            &(struct sheet_fill_req){"not a zip", 9, &TPL_LIMITS, rows, SHEET_FILL_APPEND},
                             &out, NULL, &err),
         KR_EINVAL);
     assert_string_equal(err.slug, "bad_template");
+    /* no limits given: refused, never a default of the sheet module's own */
+    assert_int_equal(
+        sheet_template_fill(fk, &(struct sheet_fill_req){"not a zip", 9, NULL, rows,
+                                                         SHEET_FILL_APPEND},
+                            &out, NULL, &err),
+        KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
     /* a valid zip that is not a workbook */
     char path[800];
     snprintf(path, sizeof path, "%s/plain.zip", tmp);
@@ -299,7 +310,7 @@ static void test_bad_templates(void **state)
     zip_close(za);
     buf_init(&in, 0);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(fk, in.data, in.len, NULL, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(fk, in.data, in.len, &TPL_LIMITS, &out, &err), KR_EINVAL);
     buf_release(&in);
     /* Meesho wants its sheet at position 2; a one-sheet workbook has none */
     assert_int_equal(sheet_schema_load(dir, "meesho", "earrings", &mee, NULL), KR_OK);
@@ -308,10 +319,10 @@ static void test_bad_templates(void **state)
     workbook_add_worksheet(wb, "Only");
     workbook_close(wb);
     assert_int_equal(buf_read_file(&in, path, NULL), KR_OK);
-    assert_int_equal(sheet_template_clear(mee, in.data, in.len, NULL, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(mee, in.data, in.len, &TPL_LIMITS, &out, &err), KR_EINVAL);
     assert_non_null(strstr(err.msg, "sheet 2"));
     /* truncated zip */
-    assert_int_equal(sheet_template_clear(mee, in.data, in.len / 2, NULL, &out, &err), KR_EINVAL);
+    assert_int_equal(sheet_template_clear(mee, in.data, in.len / 2, &TPL_LIMITS, &out, &err), KR_EINVAL);
     sheet_schema_free(mee);
     buf_release(&in);
     buf_release(&out);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sheet/sheet.h"
 #include "testutil.h"
@@ -143,11 +144,18 @@ static void test_amazon_layout(void **state)
 static void test_meesho_position_and_buffer(void **state)
 {
     struct buf b;
+    struct kr_err err = {0};
+    char dir[512];
     struct sheet_schema *s = load("meesho", "earrings");
     json_t *rows = rows_for(s, "Product Name", "Product Description");
     (void)state;
     buf_init(&b, 0);
-    assert_int_equal(sheet_write_xlsx(s, rows, &b, NULL), KR_OK);
+    /* the scratch folder is the caller's (KARAT_TMP_DIR), never guessed here */
+    assert_int_equal(sheet_write_xlsx(s, rows, NULL, &b, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_option");
+    tu_tmpdir(dir, sizeof dir);
+    assert_int_equal(sheet_write_xlsx(s, rows, dir, &b, NULL), KR_OK);
+    assert_int_equal(rmdir(dir), 0); /* nothing left behind in it */
     assert_true(b.len > 1000);
     /* the data sheet is the second one, as in Meesho's template */
     char *c = tu_xlsx_cell_mem(b.data, b.len, "Listings", "A3");

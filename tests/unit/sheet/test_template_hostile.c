@@ -15,6 +15,10 @@
 #include "xlsx_make.h"
 #include "xlsx_read.h"
 
+/* The shipped KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO (the sheet
+ * module has no defaults of its own). */
+static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
+
 static struct sheet_schema *fk;
 
 static json_t *one_row(void)
@@ -42,7 +46,7 @@ static void fill_at(int pos)
     memcpy(copy, x, n);
     buf_init(&out, 0);
     buf_init(&cleared, 0);
-    if (sheet_template_fill(fk, &(struct sheet_fill_req){copy, n, NULL, rows, SHEET_FILL_REPLACE},
+    if (sheet_template_fill(fk, &(struct sheet_fill_req){copy, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE},
                             &out, NULL, &err))
         fail_msg("position %d: %s", pos, err.msg);
     assert_memory_equal(copy, x, n);
@@ -53,7 +57,7 @@ static void fill_at(int pos)
     v = tu_xlsx_cell_mem(out.data, out.len, "earring", "B5");
     assert_string_equal(v, "Gold");
     free(v);
-    assert_int_equal(sheet_template_clear(fk, out.data, out.len, NULL, &cleared, &err), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, out.data, out.len, &TPL_LIMITS, &cleared, &err), KR_OK);
     v = tu_xlsx_cell_mem(cleared.data, cleared.len, "earring", "A1");
     assert_string_equal(v, "Seller SKU ID");
     free(v);
@@ -103,7 +107,7 @@ static void refused_parts(const struct tu_xlsx_parts *p, const char *why)
 {
     size_t n;
     unsigned char *x = tu_xlsx_min(p, &n);
-    refused(x, n, NULL, KR_EINVAL, "bad_template", why);
+    refused(x, n, &TPL_LIMITS, KR_EINVAL, "bad_template", why);
     free(x);
 }
 
@@ -161,19 +165,19 @@ static void test_zip_bombs_refused(void **state)
 {
     size_t n;
     unsigned char *x;
-    struct sheet_tpl_limits small = {2u << 20, 0};
+    struct sheet_tpl_limits small = {2u << 20, 100};
     (void)state;
     /* 8 MiB from a few KB: the ratio */
     x = padded(8u << 20, 0, &n);
     assert_true(n < 64 * 1024);
-    refused(x, n, NULL, KR_ELIMIT, "template_too_large", "ratio");
+    refused(x, n, &TPL_LIMITS, KR_ELIMIT, "template_too_large", "ratio");
     free(x);
     /* past the unpacked total (the ratio is fine) */
     x = padded(3u << 20, 1, &n);
     refused(x, n, &small, KR_ELIMIT, "template_too_large", "unpacks");
     free(x);
     /* the same file within the limits is accepted */
-    struct sheet_tpl_limits big = {4u << 20, 0};
+    struct sheet_tpl_limits big = {4u << 20, 100};
     struct buf out;
     buf_init(&out, 0);
     json_t *rows = one_row();
@@ -198,7 +202,7 @@ static void test_corrupt_central_directory(void **state)
         size_t n;
         unsigned char *x = tu_xlsx_min(&(struct tu_xlsx_parts){.sheet_pos = 1}, &n);
         assert_int_equal(tu_zip_break_offset(x, n, names[i]), 0);
-        refused(x, n, NULL, KR_EINVAL, "bad_template", "zip");
+        refused(x, n, &TPL_LIMITS, KR_EINVAL, "bad_template", "zip");
         free(x);
     }
 }

@@ -21,6 +21,10 @@
 #include "xlsx_make.h"
 #include "xlsx_read.h"
 
+/* The shipped KARAT_TEMPLATE_MAX_UNPACKED / KARAT_TEMPLATE_MAX_RATIO (the sheet
+ * module has no defaults of its own). */
+static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
+
 #define NS "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #define HEAD                                                                                       \
     "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Seller SKU ID</t></is></c>"                   \
@@ -62,7 +66,7 @@ static void fills(const char *ws, char **xml)
     char *v;
 
     buf_init(&out, 0);
-    if (sheet_template_fill(fk, &(struct sheet_fill_req){x, n, NULL, rows, SHEET_FILL_REPLACE}, &out, NULL, &err))
+    if (sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE}, &out, NULL, &err))
         fail_msg("%s", err.msg);
     v = tu_xlsx_cell_mem(out.data, out.len, "earring", "A5");
     if (!v || strcmp(v, "SKU-1") != 0)
@@ -144,11 +148,11 @@ static void test_self_closing(void **state)
     buf_init(&out, 0);
     buf_init(&again, 0);
     assert_int_equal(
-        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, NULL, rows, SHEET_FILL_APPEND}, &out, &missing, NULL), KR_OK);
+        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, &missing, NULL), KR_OK);
     assert_int_equal(json_array_size(missing), sheet_ncolumns(fk));
     xml = sheet_xml(&out);
     assert_non_null(strstr(xml, "<sheetData><row r=\"5\"></row></sheetData>"));
-    assert_int_equal(sheet_template_clear(fk, out.data, out.len, NULL, &again, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(fk, out.data, out.len, &TPL_LIMITS, &again, NULL), KR_OK);
     free(xml);
     json_decref(missing);
     json_decref(rows);
@@ -200,7 +204,7 @@ static void test_huge_worksheet(void **state)
     unsigned char *x = big(BIG_MIB, &n, &last);
     struct buf out;
     struct kr_err err = {0};
-    struct sheet_tpl_limits small = {(BIG_MIB / 2) << 20, 0};
+    struct sheet_tpl_limits small = {(BIG_MIB / 2) << 20, 100};
     json_t *rows = one_row();
     long before;
     char want[128], *xml;
@@ -213,7 +217,7 @@ static void test_huge_worksheet(void **state)
     assert_string_equal(err.slug, "template_too_large");
     /* within the default limits: streamed, the old rows kept */
     before = peak_kib();
-    assert_int_equal(sheet_template_fill(fk, &(struct sheet_fill_req){x, n, NULL, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
+    assert_int_equal(sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
                      KR_OK);
 #ifndef __SANITIZE_ADDRESS__
     /* the package, the inflated part and the new part: no tree (which

@@ -98,7 +98,15 @@ static void test_open_errors(void **state)
     assert_int_equal(store_open("sqlite", "", &s, &err), KR_EINVAL);
     assert_int_equal(store_open("nosql", "/tmp/x.db", &s, &err), KR_EUNSUPPORTED);
     assert_int_equal(store_open("sqlite", "/nonexistent-dir/x/karat.db", &s, &err), KR_EIO);
+    assert_int_equal(store_open("sqlite", "busy_ms=0;/tmp/x.db", &s, &err), KR_EINVAL);
+    assert_int_equal(store_open("sqlite", "busy_ms=;/tmp/x.db", &s, &err), KR_EINVAL);
     tu_tmpdir(dir, sizeof dir);
+    /* store_location()'s form: the writer wait (KARAT_SQLITE_BUSY_MS), then the path */
+    snprintf(path, sizeof path, "busy_ms=250;%s/k.db", dir);
+    assert_int_equal(store_open("sqlite", path, &s, &err), KR_OK);
+    assert_int_equal(store_sq_of(s)->busy_ms, 250);
+    store_close(s);
+    s = NULL;
     snprintf(path, sizeof path, "%s/not-a-db", dir);
     tu_write_file(path, "this is not a database file, just some text....", 48);
     assert_int_equal(store_open("sqlite", path, &s, &err), KR_EIO);

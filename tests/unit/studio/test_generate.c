@@ -304,6 +304,18 @@ static void test_regenerate(void **state)
     free(img1);
     free(zip1);
 
+    /* read-back limits come from the caller (KARAT_STUDIO_MAX_*_BYTES); a ZIP over the limit
+     * is refused and nothing changes */
+    {
+        struct studio_env env = f->env;
+        env.read_max.zip_bytes = 0;
+        assert_int_equal(studio_regenerate(&env, &src, &rq, f->st, &out, &err), KR_EINVAL);
+        assert_string_equal(err.slug, "bad_option");
+        env.read_max.zip_bytes = (long long)lz0 - 1;
+        assert_int_equal(studio_regenerate(&env, &src, &rq, f->st, &out, &err), KR_ELIMIT);
+        assert_string_equal(err.slug, "too_large");
+    }
+
     /* URLs that are not this store's generated files are refused */
     rq.old_generated_url = "/etc/passwd";
     assert_int_equal(studio_regenerate(&f->env, &src, &rq, f->st, &out, &err), KR_EINVAL);
