@@ -5,6 +5,7 @@
  *
  *   bench_dedup_quality MANIFEST [--threads N] [--rule HASH_MAX DESC_MIN]
  *                       [--sweep] [--misses] [--closest N] [--by-kind] [--fp]
+ *                       [--scene-min N]
  *
  * MANIFEST rows: path, original id, family, variant, group (tab-separated).
  * Family "orig" marks the originals; families starting with "info-" are
@@ -240,7 +241,8 @@ static void family_report(const struct dedup_rule *rule, int misses)
             const struct row *r = &rows[f->row[i]];
             int m = dedup_match(&r->sig, &rows[r->orig].sig, rule, NULL);
             f->hit += m;
-            if (m != combos_pass(&f->c[i], rule->hash_max, rule->desc_min))
+            if (m != (combos_pass(&f->c[i], rule->hash_max, rule->desc_min) ||
+                      dedup_scene_match(&r->sig, &rows[r->orig].sig, rule)))
                 printf("warning: --sweep's combinations disagree with dedup_match on %s\n",
                        r->path);
         }
@@ -263,10 +265,11 @@ static void family_report(const struct dedup_rule *rule, int misses)
         if (is_orig(r) || r->orig < 0 || !r->ok || !rows[r->orig].ok ||
             dedup_match(&r->sig, &rows[r->orig].sig, rule, &dist))
             continue;
-        printf("  %-14s %-40s d=%3d s=%.3f q=%d/%d\n", r->family,
+        printf("  %-14s %-40s d=%3d s=%.3f q=%d/%d inl=%d kp=%d/%d\n", r->family,
                r->path + strlen(r->path) - (strlen(r->path) > 40 ? 40 : strlen(r->path)),
                dedup_hash_distance(r->sig.hash, rows[r->orig].sig.hash), 1 - dist, r->sig.quality,
-               rows[r->orig].sig.quality);
+               rows[r->orig].sig.quality, dedup_scene_inliers(&r->sig, &rows[r->orig].sig),
+               r->sig.nqkp, rows[r->orig].sig.nkp);
     }
 }
 
@@ -415,6 +418,8 @@ static void pair_report(const struct dedup_rule *rule)
         }
 }
 
+#include "dedup_scene.h"
+
 /* ---- calibration sweep ----------------------------------------------- */
 
 static double min_recall(int hmax, float dmin)
@@ -488,6 +493,8 @@ int main(int argc, char **argv)
             by_kind = 1;
         else if (!strcmp(argv[i], "--fp"))
             fps = 1;
+        else if (!strcmp(argv[i], "--scene-min") && i + 1 < argc)
+            rule.scene_min = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--closest") && i + 1 < argc)
             closest = atoi(argv[++i]);
     }
@@ -502,8 +509,8 @@ int main(int argc, char **argv)
         pthread_join(th[i], NULL);
     printf("signatures: %d images in %.1f s on %d threads\n", nrows, (util_now_ms() - t0) / 1000,
            threads);
-    printf("rule: hash distance <= %d and descriptor score >= %.3f\n", rule.hash_max,
-           rule.desc_min);
+    printf("rule: hash distance <= %d and descriptor score >= %.3f; scene stage >= %d inliers\n",
+           rule.hash_max, rule.desc_min, rule.scene_min);
     collect_positives(by_kind);
     collect_negatives();
     family_report(&rule, misses);
@@ -511,6 +518,8 @@ int main(int argc, char **argv)
     if (fps)
         list_false_positives(&rule);
     pair_report(&rule);
+    scene_family_report(&rule);
+    scene_negative_report(&rule, closest);
     if (do_sweep)
         sweep();
     return 0;

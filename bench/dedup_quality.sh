@@ -30,6 +30,7 @@ JOBS=$(nproc)
 SET=dev
 PKGS="tuxpaint-stamps-default opencv-doc python3-skimage mate-backgrounds"
 ROWS_PER_ORIGINAL=37 # transformed copies made per original (objects and photos alike)
+ROWS_SCENE=15        # scene-family copies made per photo original on top (scene_variants)
 # One ImageMagick thread per process: the copies are made in parallel already.
 export MAGICK_THREAD_LIMIT=1
 
@@ -44,8 +45,10 @@ variants() {
     L=$(( W > H ? W : H ))
     J="-quality 90 -sampling-factor 2x2 -interlace none"
     man="$out/$id.tsv"
+    want=$ROWS_PER_ORIGINAL
+    [ "$kind" = object ] || want=$(( ROWS_PER_ORIGINAL + ROWS_SCENE ))
     # done before (every transform listed)? keep it
-    if [ -f "$man" ] && [ "$(wc -l <"$man")" -eq "$ROWS_PER_ORIGINAL" ]; then
+    if [ -f "$man" ] && [ "$(wc -l <"$man")" -eq "$want" ]; then
         return 0
     fi
     : >"$man"
@@ -145,6 +148,49 @@ variants() {
         -gravity northwest -annotate "+$(( m + r / 2 ))+$(( m + r / 2 ))" 'K' $J "$v.wmlogo.jpg"
     row "$v.wmtext.jpg" watermark wmtext
     row "$v.wmlogo.jpg" watermark wmlogo
+    [ "$kind" = object ] || scene_variants
+}
+
+# The scene families (photos only; issue 15): the edits a seller makes to an
+# on-model or lifestyle photo. Uses $orig $v $W $H $J and row() of variants.
+scene_variants() {
+    for p in 5 10 20; do
+        cw=$(( W * (100 - 2 * p) / 100 )) ch=$(( H * (100 - 2 * p) / 100 ))
+        convert "$orig" -gravity center -crop "${cw}x${ch}+0+0" +repage $J "$v.sc$p.jpg"
+        # off-centre: the whole margin taken from the right and bottom
+        convert "$orig" -gravity northwest -crop "${cw}x${ch}+0+0" +repage $J "$v.so$p.jpg"
+        row "$v.sc$p.jpg" "scene-crop$p" "centre$p"
+        row "$v.so$p.jpg" "scene-crop$p" "offcentre$p"
+    done
+    # aspect re-crops to 1:1 and 3:4 (the largest such centred window)
+    for a in 1x1 3x4; do
+        aw=${a%x*} ah=${a#*x}
+        if [ $(( W * ah )) -ge $(( H * aw )) ]; then cw=$(( H * aw / ah )) ch=$H; else cw=$W ch=$(( W * ah / aw )); fi
+        convert "$orig" -gravity center -crop "${cw}x${ch}+0+0" +repage $J "$v.as$a.jpg"
+        row "$v.as$a.jpg" scene-aspect "$a"
+    done
+    # crop to 3:4, then re-encode at q80 and resize to 1080x1440 (Meesho, Myntra)
+    if [ $(( W * 4 )) -ge $(( H * 3 )) ]; then cw=$(( H * 3 / 4 )) ch=$H; else cw=$W ch=$(( W * 4 / 3 )); fi
+    convert "$orig" -gravity center -crop "${cw}x${ch}+0+0" +repage -resize '1080x1440!' \
+        -quality 80 -sampling-factor 2x2 "$v.m1080.jpg"
+    row "$v.m1080.jpg" scene-1080x1440 m1080
+    # straightened: turned, then the largest centred window of the same
+    # aspect that holds no corner fill
+    for d in 2 -2 5 -5; do
+        ad=${d#-}
+        k=$(awk -v a="$ad" -v w="$W" -v h="$H" 'BEGIN { r = a * 3.14159265 / 180;
+            l = (w > h ? w : h); s = (w > h ? h : w); printf "%.6f", 1 / (cos(r) + l / s * sin(r)) }')
+        cw=$(awk -v k="$k" -v w="$W" 'BEGIN { printf "%d", w * k }')
+        ch=$(awk -v k="$k" -v h="$H" 'BEGIN { printf "%d", h * k }')
+        convert "$orig" -distort SRT "$d" -gravity center -crop "${cw}x${ch}+0+0" +repage $J "$v.sr$d.jpg"
+        row "$v.sr$d.jpg" "scene-rotate$ad" "rot$d"
+    done
+    # a border added to a 10 % crop: white and a dark frame
+    cw=$(( W * 80 / 100 )) ch=$(( H * 80 / 100 ))
+    convert "$orig" -gravity center -crop "${cw}x${ch}+0+0" +repage -bordercolor white -border 6% $J "$v.sbw.jpg"
+    convert "$orig" -gravity center -crop "${cw}x${ch}+0+0" +repage -bordercolor '#202020' -border 3% $J "$v.sbd.jpg"
+    row "$v.sbw.jpg" scene-border white
+    row "$v.sbd.jpg" scene-border dark
 }
 
 if [ "${1:-}" = --variants ]; then

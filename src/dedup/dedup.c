@@ -53,6 +53,7 @@
  * detection quality"); bench/dedup_quality.sh re-derives them. */
 #define RULE_HASH_MAX 72
 #define RULE_DESC_MIN 0.975f
+#define RULE_SCENE_MIN 8
 
 /* Rotation probes, degrees, both ways: spaced so a copy turned by up to
  * about 4 degrees either way is within 0.75 degrees of one (a 64x64 PDQ
@@ -68,6 +69,7 @@ void dedup_rule_default(struct dedup_rule *rule, int hash_max_override, double d
 {
     rule->hash_max = hash_max_override >= 0 ? hash_max_override : RULE_HASH_MAX;
     rule->desc_min = desc_min_override >= 0 ? (float)desc_min_override : RULE_DESC_MIN;
+    rule->scene_min = RULE_SCENE_MIN;
 }
 
 /* An RGB copy of px that dedup can work on: alpha flattened onto white and
@@ -242,6 +244,8 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
     dedup__describe(buf64, rgb, w * 3, &box, out->desc);
     if (ok)
         add_probes(buf64, &box, &frame, out);
+    if ((!box.trimmed || box.solid) && dedup__scene(rgb, w * 3, &box, out))
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "dedup: no memory for scene keypoints");
     return KR_OK;
 }
 
@@ -319,6 +323,21 @@ static float probe_best(const struct dedup_sig *a, const struct dedup_sig *b,
     return best;
 }
 
+int dedup_scene_inliers(const struct dedup_sig *a, const struct dedup_sig *b)
+{
+    if (a->nkp <= 0 || b->nkp <= 0)
+        return 0;
+    if (a->nqkp <= 0 && b->nqkp > 0)
+        return dedup__scene_inliers(b, a);
+    return dedup__scene_inliers(a, b);
+}
+
+int dedup_scene_match(const struct dedup_sig *a, const struct dedup_sig *b,
+                      const struct dedup_rule *rule)
+{
+    return rule->scene_min > 0 && dedup_scene_inliers(a, b) >= rule->scene_min;
+}
+
 int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
                 float *distance)
 {
@@ -332,7 +351,9 @@ int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const stru
     best = pb > best ? pb : best;
     if (distance)
         *distance = 1.0f - (best > -2 ? best : score);
-    return best > -2;
+    if (best > -2)
+        return 1;
+    return dedup_scene_match(a, b, rule);
 }
 
 void dedup_hash_hex(const uint8_t hash[DEDUP_HASH_BYTES], char out[65])

@@ -26,6 +26,7 @@
 struct dedup_rule {
     int hash_max;   /* largest Hamming distance that may match */
     float desc_min; /* smallest descriptor inner product that may match */
+    int scene_min;  /* fewest scene keypoint inliers that make a match */
 };
 
 /* The calibrated defaults (see docs/BENCHMARKS.md); overrides < 0 keep them. */
@@ -49,9 +50,28 @@ float dedup_desc_score(const float a[DEDUP_DESC_DIM], const float b[DEDUP_DESC_D
  * a hash range query of radius hash_max per probe finds every candidate).
  * *distance (may be NULL) gets 1 - the best descriptor score among the
  * combinations that match (of a and b themselves if none does), the number
- * reported to clients. */
+ * reported to clients.
+ * Second stage, only when the first finds no match and both carry scene
+ * keypoints: a's dense set (or, if a has none, b's) against the other's
+ * stored keypoints, a match with at least scene_min inliers. The index
+ * runs the same check on its candidates: the new photo is a. */
 int dedup_match(const struct dedup_sig *a, const struct dedup_sig *b, const struct dedup_rule *rule,
                 float *distance);
+
+/* The second stage alone (dedup_match calls it when the first fails):
+ * the inliers of the best similarity (a's dense keypoints against b's
+ * stored ones, or b's dense against a's when only b has a dense set; 0 when
+ * either has no keypoints), and whether they reach rule->scene_min. */
+int dedup_scene_inliers(const struct dedup_sig *a, const struct dedup_sig *b);
+int dedup_scene_match(const struct dedup_sig *a, const struct dedup_sig *b,
+                      const struct dedup_rule *rule);
+
+/* The stored form of a signature's scene keypoints (sig.h): pack writes
+ * at most DEDUP_SCENE_BYTES and returns the length, 0 when there are none;
+ * unpack reads untrusted bytes (0 bytes: none) and refuses anything
+ * malformed with KR_EINVAL, setting sig->nkp and sig->kp only. */
+size_t dedup_scene_pack(const struct dedup_sig *sig, uint8_t out[DEDUP_SCENE_BYTES]);
+enum kr_code dedup_scene_unpack(const void *data, size_t n, struct dedup_sig *sig);
 
 /* Hex form of the hash (64 chars + NUL) and back. */
 void dedup_hash_hex(const uint8_t hash[DEDUP_HASH_BYTES], char out[65]);

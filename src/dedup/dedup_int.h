@@ -6,6 +6,7 @@
  *   trim.c    find the item: background colour from the border, bounding box
  *   pdq.c     PDQ-style hash of a luma plane (Jarosz blur, 64x64, DCT, median)
  *   desc.c    the 64-float descriptor of the item
+ *   scene.c   scene keypoints (second stage), scene_match.c their check
  */
 #ifndef KARAT_DEDUP_DEDUP_INT_H
 #define KARAT_DEDUP_DEDUP_INT_H
@@ -72,5 +73,17 @@ void dedup__describe(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE], const 
 void dedup__describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
                            const struct dedup_box *box, const float canon[DEDUP_DESC_DIM],
                            float desc[DEDUP_DESC_DIM]);
+
+/* ---- scene.c, scene_match.c ---- */
+
+/* Scene keypoints of box's region of the analysed image (stored set and the
+ * dense set of a photo being checked) into out->kp / out->qkp. Returns 0,
+ * -1 if out of memory. */
+int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *box,
+                 struct dedup_sig *out);
+
+/* Inliers of the best similarity between q's dense keypoints (its stored
+ * ones if it has none) and s's stored keypoints; 0 if either has none. */
+int dedup__scene_inliers(const struct dedup_sig *q, const struct dedup_sig *s);
 
 #endif

@@ -1,0 +1,314 @@
+/*
+ * scene.c - the second stage of the duplicate rule, for scenes: photos
+ * with no item separable from a plain background (on-model, lifestyle,
+ * landscapes), where the everyday edit is a re-crop, a straightening or a
+ * border, and a hash of the whole frame does not survive (docs/ARCHITECTURE.md,
+ * "Scene photos").
+ *
+ * Signal: corner keypoints with binary descriptors, matched by Hamming
+ * distance and confirmed by a geometric check.
+ *   - The analysed region (the whole image, or a photo pasted on a plain
+ *     canvas) is turned to grey and resampled to a pyramid: the stored level
+ *     has a long side of BASE_SIDE, the others are 2^(k/3) larger or
+ *     smaller, so a copy cropped (and so enlarged) up to about 1.8x, or the
+ *     original of a stored crop, meets the stored level within 12 % of scale.
+ *   - Corners: Harris response on the level (central differences, 5x5
+ *     window), 5x5 non-maximum suppression, the strongest taken with a cap
+ *     per cell of a grid so the points spread over the frame and a crop
+ *     keeps some of them.
+ *   - Descriptor: 256 intensity comparisons (BRIEF) in a box-smoothed patch
+ *     of radius PATCH_R, from a fixed pseudo-random Gaussian pattern. Not
+ *     steered by an orientation: the photos keep their "up" and turn by a
+ *     few degrees at most, which moves a test point by under 1.2 px, while
+ *     an estimated orientation is itself noisy and would cost bits. The
+ *     rotation is taken care of by the geometric check.
+ *   - Stored: DEDUP_SCENE_KP keypoints of the base level, position in
+ *     1/255 of the long side (954 bytes at most, sig.h). A photo being
+ *     checked also carries DEDUP_SCENE_QKP keypoints over all levels, never
+ *     stored, like the rotation probes.
+ *   - Match (dedup__scene_inliers): each stored keypoint's two nearest
+ *     dense keypoints within HD_MAX bits are its correspondences; every
+ *     pair of correspondences of two different stored keypoints at least
+ *     MIN_SPAN apart proposes a similarity (scale 0.4..2.5, turn <= 10
+ *     degrees); the best one's inliers (stored keypoints brought within TOL
+ *     of a correspondence) are counted. The rule wants MIN_INLIERS.
+ */
+#include "dedup/dedup_int.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE_SIDE   320
+#define NLEVELS     6
+#define PATCH_R     13
+#define EDGE        (PATCH_R + 3)
+#define NBITS       (DEDUP_SCENE_DESC * 8)
+#define QKP_LEVEL   (DEDUP_SCENE_QKP / NLEVELS)
+#define HARRIS_K    0.04f
+#define R_MIN       20.0f
+#define CAND_MAX    4096
+
+/* Level 0 is the stored one. */
+static const float level_f[NLEVELS] = {1.0f, 1.26f, 1.587f, 0.794f, 0.63f, 0.5f};
+
+static signed char pat[NBITS][4]; /* ax, ay, bx, by */
+static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
+
+/* The fixed test pattern: coordinates ~ N(0, (PATCH_R/2)^2) clipped to the
+ * patch, from a fixed xorshift sequence (Irwin-Hall sums of 4 uniforms). */
+static void pat_init(void)
+{
+    uint32_t s = 0x6b617261u;
+    for (int i = 0; i < NBITS; i++)
+        for (int c = 0; c < 4; c++) {
+            float u = 0;
+            for (int k = 0; k < 4; k++) {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                u += (float)(s >> 8) / (float)(1u << 24);
+            }
+            float g = (u - 2.0f) / 0.57735f * (PATCH_R / 2.0f);
+            int v = (int)lroundf(g);
+            pat[i][c] = (signed char)(v < -PATCH_R ? -PATCH_R : v > PATCH_R ? PATCH_R : v);
+        }
+}
+
+/* One line resampled: area average when shrinking, linear when growing. */
+static void resample_line(const float *in, int n, int is, float *out, int m, int os)
+{
+    double r = (double)n / m;
+    for (int i = 0; i < m; i++) {
+        double a = i * r, b = a + r, acc = 0;
+        if (r <= 1) {
+            double c = a + r / 2 - 0.5;
+            int k = c < 0 ? 0 : (int)c;
+            int k1 = k + 1 < n ? k + 1 : n - 1;
+            double f = c < 0 ? 0 : c - k;
+            out[(size_t)i * os] = (float)(in[(size_t)k * is] * (1 - f) + in[(size_t)k1 * is] * f);
+            continue;
+        }
+        for (int k = (int)a; k < n && k < b; k++) {
+            double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
+            acc += in[(size_t)k * is] * (hi - lo);
+        }
+        out[(size_t)i * os] = (float)(acc / r);
+    }
+}
+
+static void resample(const float *src, int sw, int sh, float *tmp, float *dst, int dw, int dh)
+{
+    for (int y = 0; y < sh; y++)
+        resample_line(src + (size_t)y * sw, sw, 1, tmp + (size_t)y * dw, dw, 1);
+    for (int x = 0; x < dw; x++)
+        resample_line(tmp + x, sh, dw, dst + x, dh, dw);
+}
+
+/* Box filter of radius r along rows then columns, in place (tmp: w*h). */
+static void box_blur(float *p, float *tmp, int w, int h, int r)
+{
+    for (int y = 0; y < h; y++) {
+        const float *row = p + (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            float acc = 0;
+            int n = 0;
+            for (int k = x - r; k <= x + r; k++)
+                if (k >= 0 && k < w) {
+                    acc += row[k];
+                    n++;
+                }
+            tmp[(size_t)y * w + x] = acc / n;
+        }
+    }
+    for (int x = 0; x < w; x++)
+        for (int y = 0; y < h; y++) {
+            float acc = 0;
+            int n = 0;
+            for (int k = y - r; k <= y + r; k++)
+                if (k >= 0 && k < h) {
+                    acc += tmp[(size_t)k * w + x];
+                    n++;
+                }
+            p[(size_t)y * w + x] = acc / n;
+        }
+}
+
+struct cand {
+    float r;
+    int x, y;
+};
+
+struct planes {
+    float *lv, *sm, *tmp, *xx, *yy, *xy;
+    struct cand *cand;
+};
+
+/* Harris response of the smoothed level into pl->xx (overwriting the
+ * structure tensor planes). */
+static void harris(struct planes *pl, int w, int h)
+{
+    const float *s = pl->sm;
+    memset(pl->xx, 0, (size_t)w * h * sizeof(float));
+    memset(pl->yy, 0, (size_t)w * h * sizeof(float));
+    memset(pl->xy, 0, (size_t)w * h * sizeof(float));
+    for (int y = 1; y < h - 1; y++)
+        for (int x = 1; x < w - 1; x++) {
+            size_t i = (size_t)y * w + x;
+            float gx = (s[i + 1] - s[i - 1]) * 0.5f, gy = (s[i + w] - s[i - w]) * 0.5f;
+            pl->xx[i] = gx * gx;
+            pl->yy[i] = gy * gy;
+            pl->xy[i] = gx * gy;
+        }
+    box_blur(pl->xx, pl->tmp, w, h, 2);
+    box_blur(pl->yy, pl->tmp, w, h, 2);
+    box_blur(pl->xy, pl->tmp, w, h, 2);
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        float a = pl->xx[i], b = pl->yy[i], c = pl->xy[i];
+        pl->xx[i] = (a * b - c * c - HARRIS_K * (a + b) * (a + b)) * 25.0f;
+    }
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->r != y->r)
+        return x->r < y->r ? 1 : -1;
+    return x->y != y->y ? x->y - y->y : x->x - y->x;
+}
+
+/* Local maxima of the response (5x5, strict before, >= after for ties),
+ * EDGE away from the border, strongest first. Returns their number. */
+static int corners(const struct planes *pl, int w, int h)
+{
+    const float *R = pl->xx;
+    int n = 0;
+    for (int y = EDGE; y < h - EDGE; y++)
+        for (int x = EDGE; x < w - EDGE; x++) {
+            float v = R[(size_t)y * w + x];
+            int max = v > R_MIN;
+            for (int dy = -2; dy <= 2 && max; dy++)
+                for (int dx = -2; dx <= 2 && max; dx++) {
+                    float o = R[(size_t)(y + dy) * w + x + dx];
+                    int before = dy < 0 || (dy == 0 && dx < 0);
+                    if ((dy || dx) && (before ? o >= v : o > v))
+                        max = 0;
+                }
+            if (max && n < CAND_MAX)
+                pl->cand[n++] = (struct cand){v, x, y};
+        }
+    qsort(pl->cand, (size_t)n, sizeof *pl->cand, cmp_cand);
+    return n;
+}
+
+/* Pick at most `want` of the n candidates (strongest first), at most `cap`
+ * per cell of a grid x grid division, then fill up without the cap.
+ * Chosen ones are moved to the front; returns how many. */
+static int spread(struct cand *c, int n, int w, int h, int grid, int cap, int want)
+{
+    int count[64] = {0}, k = 0;
+    for (int pass = 0; pass < 2 && k < want; pass++)
+        for (int i = k; i < n && k < want; i++) {
+            int cell = (c[i].y * grid / h) * grid + c[i].x * grid / w;
+            if (pass == 0 && count[cell] >= cap)
+                continue;
+            count[cell]++;
+            struct cand t = c[k];
+            c[k++] = c[i];
+            c[i] = t;
+        }
+    return k;
+}
+
+static void brief(const float *sm, int w, int x, int y, uint8_t d[DEDUP_SCENE_DESC])
+{
+    memset(d, 0, DEDUP_SCENE_DESC);
+    for (int i = 0; i < NBITS; i++) {
+        float a = sm[(size_t)(y + pat[i][1]) * w + x + pat[i][0]];
+        float b = sm[(size_t)(y + pat[i][3]) * w + x + pat[i][2]];
+        if (a < b)
+            d[i >> 3] |= (uint8_t)(1u << (i & 7));
+    }
+}
+
+/* Keypoints of one level (w x h resampled from the region's grey plane). */
+static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_sig *out)
+{
+    int n, k, lng = w > h ? w : h;
+
+    memcpy(pl->sm, pl->lv, (size_t)w * h * sizeof(float));
+    box_blur(pl->sm, pl->tmp, w, h, 1);
+    harris(pl, w, h);
+    n = corners(pl, w, h);
+    box_blur(pl->sm, pl->tmp, w, h, 1); /* the descriptor's smoothing: two 3x3 boxes */
+    if (lvl == 0) {
+        k = spread(pl->cand, n, w, h, 5, 3, DEDUP_SCENE_KP);
+        for (int i = 0; i < k; i++) {
+            struct dedup_kp *p = &out->kp[out->nkp++];
+            p->x = (uint8_t)lroundf((pl->cand[i].x + 0.5f) / lng * 255);
+            p->y = (uint8_t)lroundf((pl->cand[i].y + 0.5f) / lng * 255);
+            brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, p->d);
+        }
+    }
+    k = spread(pl->cand, n, w, h, 5, 3, QKP_LEVEL);
+    for (int i = 0; i < k && out->nqkp < DEDUP_SCENE_QKP; i++) {
+        struct dedup_qkp *q = &out->qkp[out->nqkp++];
+        q->x = (pl->cand[i].x + 0.5f) / lng;
+        q->y = (pl->cand[i].y + 0.5f) / lng;
+        brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, q->d);
+    }
+}
+
+static void level_size(int rw, int rh, int lvl, int *w, int *h)
+{
+    float s = BASE_SIDE * level_f[lvl] / (float)(rw > rh ? rw : rh);
+    *w = (int)lroundf(rw * s);
+    *h = (int)lroundf(rh * s);
+}
+
+int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *box,
+                 struct dedup_sig *out)
+{
+    int rw = box->x1 - box->x0, rh = box->y1 - box->y0, mw, mh, rc = -1;
+    float *grey = NULL, *tmp = NULL, *buf = NULL;
+    struct planes pl;
+
+    out->nkp = out->nqkp = 0;
+    level_size(rw, rh, 2, &mw, &mh);
+    if (rw < 2 * EDGE || rh < 2 * EDGE)
+        return 0;
+    pthread_once(&pat_once, pat_init);
+    grey = malloc((size_t)rw * rh * sizeof *grey);
+    tmp = malloc((size_t)rh * (mw > rw ? mw : rw) * sizeof *tmp);
+    buf = malloc((size_t)mw * mh * 6 * sizeof *buf);
+    pl.cand = malloc(CAND_MAX * sizeof *pl.cand);
+    if (!grey || !tmp || !buf || !pl.cand)
+        goto out;
+    for (int y = 0; y < rh; y++)
+        for (int x = 0; x < rw; x++) {
+            const unsigned char *p = rgb + (size_t)(box->y0 + y) * stride + (size_t)(box->x0 + x) * 3;
+            grey[(size_t)y * rw + x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+        }
+    pl.lv = buf;
+    pl.sm = pl.lv + (size_t)mw * mh;
+    pl.tmp = pl.sm + (size_t)mw * mh;
+    pl.xx = pl.tmp + (size_t)mw * mh;
+    pl.yy = pl.xx + (size_t)mw * mh;
+    pl.xy = pl.yy + (size_t)mw * mh;
+    for (int lvl = 0; lvl < NLEVELS; lvl++) {
+        int w, h;
+        level_size(rw, rh, lvl, &w, &h);
+        if (w < 2 * EDGE + 2 || h < 2 * EDGE + 2)
+            continue;
+        resample(grey, rw, rh, tmp, pl.lv, w, h);
+        level_points(&pl, w, h, lvl, out);
+    }
+    rc = 0;
+out:
+    free(grey);
+    free(tmp);
+    free(buf);
+    free(pl.cand);
+    return rc;
+}
