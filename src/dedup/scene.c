@@ -9,29 +9,27 @@
  * distance and confirmed by a geometric check.
  *   - The analysed region (the whole image, or a photo pasted on a plain
  *     canvas) is turned to grey and resampled to a pyramid: the stored level
- *     has a long side of BASE_SIDE, the others are 2^(k/3) larger or
- *     smaller, so a copy cropped (and so enlarged) up to about 1.8x, or the
- *     original of a stored crop, meets the stored level within 12 % of scale.
+ *     has a long side of BASE_SIDE, the others are 1.26x larger and 1.26,
+ *     1.59 and 2x smaller, so a copy cropped (and so enlarged) up to 2.2x
+ *     meets the stored level within about 12 % of scale, and the original
+ *     of a stored crop up to about 1.4x (a larger level costs more than the
+ *     others together; docs/ARCHITECTURE.md).
  *   - Corners: Harris response on the level (central differences, 5x5
  *     window), 5x5 non-maximum suppression, the strongest taken with a cap
  *     per cell of a grid so the points spread over the frame and a crop
  *     keeps some of them.
- *   - Descriptor: 256 intensity comparisons (BRIEF) in a box-smoothed patch
+ *   - Descriptor: 128 intensity comparisons (BRIEF) in a box-smoothed patch
  *     of radius PATCH_R, from a fixed pseudo-random Gaussian pattern. Not
  *     steered by an orientation: the photos keep their "up" and turn by a
  *     few degrees at most, which moves a test point by under 1.2 px, while
  *     an estimated orientation is itself noisy and would cost bits. The
  *     rotation is taken care of by the geometric check.
  *   - Stored: DEDUP_SCENE_KP keypoints of the base level, position in
- *     1/255 of the long side (954 bytes at most, sig.h). A photo being
+ *     1/255 of the long side (1010 bytes at most, sig.h). A photo being
  *     checked also carries DEDUP_SCENE_QKP keypoints over all levels, never
  *     stored, like the rotation probes.
- *   - Match (dedup__scene_inliers): each stored keypoint's two nearest
- *     dense keypoints within HD_MAX bits are its correspondences; every
- *     pair of correspondences of two different stored keypoints at least
- *     MIN_SPAN apart proposes a similarity (scale 0.4..2.5, turn <= 10
- *     degrees); the best one's inliers (stored keypoints brought within TOL
- *     of a correspondence) are counted. The rule wants MIN_INLIERS.
+ *   - Match: scene_match.c (ratio-tested correspondences, similarities
+ *     from pairs of them, one-to-one inliers); the rule wants scene_min.
  */
 #include "dedup/dedup_int.h"
 
@@ -41,7 +39,7 @@
 #include <string.h>
 
 #define BASE_SIDE   320
-#define NLEVELS     6
+#define NLEVELS     5
 #define PATCH_R     13
 #define EDGE        (PATCH_R + 3)
 #define NBITS       (DEDUP_SCENE_DESC * 8)
@@ -51,7 +49,7 @@
 #define CAND_MAX    4096
 
 /* Level 0 is the stored one. */
-static const float level_f[NLEVELS] = {1.0f, 1.26f, 1.587f, 0.794f, 0.63f, 0.5f};
+static const float level_f[NLEVELS] = {1.0f, 1.26f, 0.794f, 0.63f, 0.5f};
 
 static signed char pat[NBITS][4]; /* ax, ay, bx, by */
 static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
@@ -76,63 +74,102 @@ static void pat_init(void)
         }
 }
 
-/* One line resampled: area average when shrinking, linear when growing. */
-static void resample_line(const float *in, int n, int is, float *out, int m, int os)
+/* Weights of one axis resampled from n to m samples: area average when
+ * shrinking, linear when growing. Output i takes in[first[i] + k] * wt[i][k]
+ * for k < cnt[i] (at most TAPS). */
+#define TAPS 8
+struct axis {
+    int first[1024], cnt[1024];
+    float wt[1024][TAPS];
+};
+
+static void axis_init(struct axis *ax, int n, int m)
 {
     double r = (double)n / m;
     for (int i = 0; i < m; i++) {
-        double a = i * r, b = a + r, acc = 0;
+        double a = i * r, b = a + r;
         if (r <= 1) {
             double c = a + r / 2 - 0.5;
             int k = c < 0 ? 0 : (int)c;
-            int k1 = k + 1 < n ? k + 1 : n - 1;
             double f = c < 0 ? 0 : c - k;
-            out[(size_t)i * os] = (float)(in[(size_t)k * is] * (1 - f) + in[(size_t)k1 * is] * f);
+            ax->first[i] = k;
+            ax->cnt[i] = k + 1 < n ? 2 : 1;
+            ax->wt[i][0] = (float)(ax->cnt[i] == 2 ? 1 - f : 1);
+            ax->wt[i][1] = (float)f;
             continue;
         }
-        for (int k = (int)a; k < n && k < b; k++) {
+        ax->first[i] = (int)a;
+        ax->cnt[i] = 0;
+        for (int k = (int)a; k < n && k < b && ax->cnt[i] < TAPS; k++) {
             double lo = k > a ? k : a, hi = k + 1 < b ? k + 1 : b;
-            acc += in[(size_t)k * is] * (hi - lo);
+            ax->wt[i][ax->cnt[i]++] = (float)((hi - lo) / r);
         }
-        out[(size_t)i * os] = (float)(acc / r);
     }
 }
 
-static void resample(const float *src, int sw, int sh, float *tmp, float *dst, int dw, int dh)
+/* src (sw x sh) resampled to dst (dw x dh); tmp holds sh x dw floats. Both
+ * passes run along rows (the vertical one adds whole input rows). */
+static void resample(const float *src, int sw, int sh, float *tmp, float *dst, int dw, int dh,
+                     struct axis *ax)
 {
-    for (int y = 0; y < sh; y++)
-        resample_line(src + (size_t)y * sw, sw, 1, tmp + (size_t)y * dw, dw, 1);
-    for (int x = 0; x < dw; x++)
-        resample_line(tmp + x, sh, dw, dst + x, dh, dw);
+    axis_init(ax, sw, dw);
+    for (int y = 0; y < sh; y++) {
+        const float *in = src + (size_t)y * sw;
+        float *o = tmp + (size_t)y * dw;
+        for (int x = 0; x < dw; x++) {
+            float acc = 0;
+            for (int k = 0; k < ax->cnt[x]; k++)
+                acc += in[ax->first[x] + k] * ax->wt[x][k];
+            o[x] = acc;
+        }
+    }
+    axis_init(ax, sh, dh);
+    for (int y = 0; y < dh; y++) {
+        float *o = dst + (size_t)y * dw;
+        memset(o, 0, (size_t)dw * sizeof *o);
+        for (int k = 0; k < ax->cnt[y]; k++) {
+            const float *in = tmp + (size_t)(ax->first[y] + k) * dw;
+            float wgt = ax->wt[y][k];
+            for (int x = 0; x < dw; x++)
+                o[x] += in[x] * wgt;
+        }
+    }
 }
 
-/* Box filter of radius r along rows then columns, in place (tmp: w*h). */
+/* Box filter of radius r along rows then columns, in place (tmp: w*h),
+ * running sums; near the edges the mean of the samples inside. */
 static void box_blur(float *p, float *tmp, int w, int h, int r)
 {
+    const float inv = 1.0f / (float)(2 * r + 1);
     for (int y = 0; y < h; y++) {
         const float *row = p + (size_t)y * w;
+        float *o = tmp + (size_t)y * w, acc = 0;
+        for (int k = 0; k < r && k < w; k++)
+            acc += row[k];
         for (int x = 0; x < w; x++) {
-            float acc = 0;
-            int n = 0;
-            for (int k = x - r; k <= x + r; k++)
-                if (k >= 0 && k < w) {
-                    acc += row[k];
-                    n++;
-                }
-            tmp[(size_t)y * w + x] = acc / n;
+            int lo = x - r, hi = x + r;
+            if (hi < w)
+                acc += row[hi];
+            if (lo - 1 >= 0)
+                acc -= row[lo - 1];
+            if (lo >= 0 && hi < w)
+                o[x] = acc * inv;
+            else
+                o[x] = acc / (float)((hi < w ? hi : w - 1) - (lo > 0 ? lo : 0) + 1);
         }
     }
-    for (int x = 0; x < w; x++)
-        for (int y = 0; y < h; y++) {
-            float acc = 0;
-            int n = 0;
-            for (int k = y - r; k <= y + r; k++)
-                if (k >= 0 && k < h) {
-                    acc += tmp[(size_t)k * w + x];
-                    n++;
-                }
-            p[(size_t)y * w + x] = acc / n;
+    for (int y = 0; y < h; y++) {
+        int lo = y - r < 0 ? 0 : y - r, hi = y + r >= h ? h - 1 : y + r;
+        float inv = 1.0f / (float)(hi - lo + 1), *o = p + (size_t)y * w;
+        memcpy(o, tmp + (size_t)lo * w, (size_t)w * sizeof *o);
+        for (int k = lo + 1; k <= hi; k++) {
+            const float *in = tmp + (size_t)k * w;
+            for (int x = 0; x < w; x++)
+                o[x] += in[x];
         }
+        for (int x = 0; x < w; x++)
+            o[x] *= inv;
+    }
 }
 
 struct cand {
@@ -272,10 +309,11 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
 {
     int rw = box->x1 - box->x0, rh = box->y1 - box->y0, mw, mh, rc = -1;
     float *grey = NULL, *tmp = NULL, *buf = NULL;
+    struct axis *ax = NULL;
     struct planes pl;
 
     out->nkp = out->nqkp = 0;
-    level_size(rw, rh, 2, &mw, &mh);
+    level_size(rw, rh, 1, &mw, &mh); /* the largest level */
     if (rw < 2 * EDGE || rh < 2 * EDGE)
         return 0;
     pthread_once(&pat_once, pat_init);
@@ -283,7 +321,8 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
     tmp = malloc((size_t)rh * (mw > rw ? mw : rw) * sizeof *tmp);
     buf = malloc((size_t)mw * mh * 6 * sizeof *buf);
     pl.cand = malloc(CAND_MAX * sizeof *pl.cand);
-    if (!grey || !tmp || !buf || !pl.cand)
+    ax = malloc(sizeof *ax);
+    if (!grey || !tmp || !buf || !pl.cand || !ax)
         goto out;
     for (int y = 0; y < rh; y++)
         for (int x = 0; x < rw; x++) {
@@ -301,7 +340,7 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
         level_size(rw, rh, lvl, &w, &h);
         if (w < 2 * EDGE + 2 || h < 2 * EDGE + 2)
             continue;
-        resample(grey, rw, rh, tmp, pl.lv, w, h);
+        resample(grey, rw, rh, tmp, pl.lv, w, h, ax);
         level_points(&pl, w, h, lvl, out);
     }
     rc = 0;
@@ -310,5 +349,6 @@ out:
     free(tmp);
     free(buf);
     free(pl.cand);
+    free(ax);
     return rc;
 }

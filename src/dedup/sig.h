@@ -29,7 +29,7 @@ struct dedup_probe {
  * Positions are in units of the analysed region's long side (0..1). */
 #define DEDUP_SCENE_DESC  16  /* bytes of one descriptor */
 #define DEDUP_SCENE_KP    56  /* keypoints stored per photo */
-#define DEDUP_SCENE_QKP   240 /* keypoints of a photo being checked (never stored) */
+#define DEDUP_SCENE_QKP   200 /* keypoints of a photo being checked (never stored) */
 /* Stored form: version byte, count byte, then per keypoint x, y (1/255 of
  * the long side) and the descriptor: at most 2 + 56 * 18 = 1010 bytes. */
 #define DEDUP_SCENE_BYTES (2 + DEDUP_SCENE_KP * (2 + DEDUP_SCENE_DESC))
