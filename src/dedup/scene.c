@@ -107,11 +107,16 @@ static void axis_init(struct axis *ax, int n, int m)
     }
 }
 
+struct dims {
+    int sw, sh, dw, dh;
+};
+
 /* src (sw x sh) resampled to dst (dw x dh); tmp holds sh x dw floats. Both
  * passes run along rows (the vertical one adds whole input rows). */
-static void resample(const float *src, int sw, int sh, float *tmp, float *dst, int dw, int dh,
+static void resample(const float *src, const struct dims *d, float *tmp, float *dst,
                      struct axis *ax)
 {
+    const int sw = d->sw, sh = d->sh, dw = d->dw, dh = d->dh;
     axis_init(ax, sw, dw);
     for (int y = 0; y < sh; y++) {
         const float *in = src + (size_t)y * sw;
@@ -240,10 +245,15 @@ static int corners(const struct planes *pl, int w, int h)
 }
 
 /* Pick at most `want` of the n candidates (strongest first), at most `cap`
- * per cell of a grid x grid division, then fill up without the cap.
- * Chosen ones are moved to the front; returns how many. */
-static int spread(struct cand *c, int n, int w, int h, int grid, int cap, int want)
+ * per cell of a grid x grid division of a w x h level, then fill up without
+ * the cap. Chosen ones are moved to the front; returns how many. */
+struct pick {
+    int w, h, grid, cap, want;
+};
+
+static int spread(struct cand *c, int n, const struct pick *pk)
 {
+    const int w = pk->w, h = pk->h, grid = pk->grid, cap = pk->cap, want = pk->want;
     int count[64] = {0}, k = 0;
     for (int pass = 0; pass < 2 && k < want; pass++)
         for (int i = k; i < n && k < want; i++) {
@@ -280,7 +290,7 @@ static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_
     n = corners(pl, w, h);
     box_blur(pl->sm, pl->tmp, w, h, 1); /* the descriptor's smoothing: two 3x3 boxes */
     if (lvl == 0) {
-        k = spread(pl->cand, n, w, h, 5, 3, DEDUP_SCENE_KP);
+        k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, DEDUP_SCENE_KP});
         for (int i = 0; i < k; i++) {
             struct dedup_kp *p = &out->kp[out->nkp++];
             p->x = (uint8_t)lroundf((pl->cand[i].x + 0.5f) / lng * 255);
@@ -288,7 +298,7 @@ static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_
             brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, p->d);
         }
     }
-    k = spread(pl->cand, n, w, h, 5, 3, QKP_LEVEL);
+    k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, QKP_LEVEL});
     for (int i = 0; i < k && out->nqkp < DEDUP_SCENE_QKP; i++) {
         struct dedup_qkp *q = &out->qkp[out->nqkp++];
         q->x = (pl->cand[i].x + 0.5f) / lng;
@@ -340,7 +350,8 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
         level_size(rw, rh, lvl, &w, &h);
         if (w < 2 * EDGE + 2 || h < 2 * EDGE + 2)
             continue;
-        resample(grey, rw, rh, tmp, pl.lv, w, h, ax);
+        struct dims d = {rw, rh, w, h};
+        resample(grey, &d, tmp, pl.lv, ax);
         level_points(&pl, w, h, lvl, out);
     }
     rc = 0;
