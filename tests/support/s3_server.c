@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blob/blob.h"
 #include "testutil.h"
 
 static int read_port(int fd)
@@ -96,6 +97,32 @@ void s3srv_stop(struct s3srv *s)
     s->dir[0] = '\0';
 }
 
+int s3srv_group_start(struct s3srv *s)
+{
+    if (s3srv_start(s) != 0)
+        return -1;
+    s3srv_setenv(s, "S3RVER");
+    return 0;
+}
+
+static int remove_one(const char *bucket, const char *key, void *ctx)
+{
+    struct kr_err err = {0};
+    void **b_failed = ctx;
+    if (blob_remove(b_failed[0], bucket, key, &err) != KR_OK) {
+        b_failed[1] = b_failed[0]; /* failed: stop */
+        return 1;
+    }
+    return 0;
+}
+
+int s3srv_empty(struct blob *b)
+{
+    struct kr_err err = {0};
+    void *ctx[2] = {b, NULL};
+    return blob_list(b, 0, remove_one, ctx, &err) != KR_OK || ctx[1] ? -1 : 0;
+}
+
 void s3srv_setenv(const struct s3srv *s, const char *secret)
 {
     setenv("KARAT_BLOB", "s3", 1);
@@ -103,7 +130,7 @@ void s3srv_setenv(const struct s3srv *s, const char *secret)
     setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
     setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
     setenv("AWS_REGION", "us-east-1", 1);
-    setenv("KARAT_BUCKETS", "alya=alyaimg,blysk=blyskimg,t1=bk,t2=b,t3=b2", 1);
+    setenv("KARAT_BUCKETS", S3SRV_BUCKET_MAP, 1);
     setenv("KARAT_S3_BACKOFF_MS", "10", 1);
     setenv("KARAT_S3_BACKOFF_CAP_MS", "100", 1);
 }

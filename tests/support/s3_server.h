@@ -13,8 +13,12 @@
 
 #include <sys/types.h>
 
-/* The buckets every server is started with. */
+/* The buckets every server is started with, and the KARAT_BUCKETS map
+ * that names them all (so blob_list() walks every one). */
 #define S3SRV_BUCKETS "alyaimg", "blyskimg", "bk", "b", "b2"
+#define S3SRV_BUCKET_MAP "alya=alyaimg,blysk=blyskimg,t1=bk,t2=b,t3=b2"
+
+struct blob;
 
 struct s3srv {
     pid_t pid;
@@ -27,6 +31,11 @@ struct s3srv {
  * 0 when it answers, -1 (and a message on stderr) if not. */
 int s3srv_start(struct s3srv *s);
 void s3srv_stop(struct s3srv *s);
+/* A test file's group setup: s3srv_start() then s3srv_setenv(s, "S3RVER"). */
+int s3srv_group_start(struct s3srv *s);
+/* Remove every object blob_list() shows (a test's clean start on the
+ * shared server); 0, or -1 if listing or a removal failed. */
+int s3srv_empty(struct blob *b);
 /* Set AWS_* (endpoint, key S3RVER, the secret given, region) and
  * KARAT_BLOB=s3 and KARAT_BUCKETS covering S3SRV_BUCKETS in this process's
  * environment, for config_load() and for servers it starts. */
