@@ -30,17 +30,6 @@
 #include "jobs/jobs.h"
 #include "net/net.h"
 
-/* A new key for an upload (catalog_uploads/ in the default bucket) and its
- * URL; nothing is written. */
-static void upload_key(struct app *app, const char *ext, char *key, size_t kn, char *url, size_t un)
-{
-    char name[96];
-
-    repo_new_key(ext, name, sizeof name);
-    snprintf(key, kn, "catalog_uploads/%s", name);
-    repo_url_for(app->repo, app->cfg->default_bucket, key, url, un);
-}
-
 /* ---- request parsing ---- */
 
 /* A text argument from the JSON body or the form, as a JSON value (borrowed
@@ -94,7 +83,9 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
             return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images",
                            app->cfg->max_batch);
-        upload_key(app, info.ext, up->keys[i], sizeof up->keys[i], url, sizeof url);
+        /* a new key in catalog_uploads/ of the default bucket; nothing is written yet */
+        repo_new_key("catalog_uploads/", info.ext, up->keys[i], sizeof up->keys[i]);
+        repo_url_for(app->repo, app->cfg->default_bucket, up->keys[i], url, sizeof url);
         json_array_append_new(refs, json_string(url));
         api__display_name(up->files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));

@@ -47,11 +47,10 @@ static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *url, 
 {
     struct app *a = ctx;
     const char *bucket = a->cfg->default_bucket;
-    char name[96], key[160];
+    char key[160];
     enum kr_code rc;
 
-    repo_new_key(strcmp(f->ext, "csv") == 0 ? ".csv" : ".xlsx", name, sizeof name);
-    snprintf(key, sizeof key, "excel_files/%s", name);
+    repo_new_key("excel_files/", strcmp(f->ext, "csv") == 0 ? ".csv" : ".xlsx", key, sizeof key);
     rc = repo_put_file(a->repo, bucket, key, f->data, f->len, err);
     if (!rc)
         repo_url_for(a->repo, bucket, key, url, un);

@@ -132,9 +132,10 @@ void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out
  * unset, repo_url_for uses it instead of the listen address, and URLs under
  * any base set so far count as this server's own (repo_parse_url). */
 void repo_request_base(const char *base);
-/* A fresh server-generated key: UTC "YYYYmmddHHMMSS", 6 digits of
- * microseconds, 8 random hex digits, then ext (".jpg" when NULL/empty). */
-void repo_new_key(const char *ext, char *out, size_t n);
+/* A fresh server-generated key: prefix (a folder such as "excel_files/";
+ * NULL or "" for none), UTC "YYYYmmddHHMMSS", 6 digits of microseconds,
+ * 8 random hex digits, then ext (".jpg" when NULL/empty). */
+void repo_new_key(const char *prefix, const char *ext, char *out, size_t n);
 
 /* Write a derived file (generated image, ZIP, spreadsheet) directly. */
 enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, const void *data,
