@@ -177,9 +177,11 @@ static enum kr_code parse_needs(json_t *body, struct needs *n, struct kr_err *er
         rc = parse_styles(o, n, err);
     if (!rc)
         rc = parse_extras(o, n, err);
+    if (rc)
+        return rc;
     n->q.colour = *n->colour ? n->colour : NULL;
     n->q.category = *n->category ? n->category : NULL;
-    return rc;
+    return KR_OK;
 }
 
 /* ---- choosing ---- */

@@ -84,7 +84,7 @@ static void pt_open_ai(struct pt *t, int with_store, json_t *profile, struct ai 
     o.ai = t->ai;
     o.store = t->store;
     o.profile = profile;
-    o.io = (struct catalog_io){t, pt_read, pt_save};
+    o.io = (struct catalog_io){t, pt_read, pt_save, NULL};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
     config_release(&cfg); /* catalog_open copies what it keeps */
     assert_int_equal(pool_create(3, image_thread_cleanup, &t->pool, &err), KR_OK);
