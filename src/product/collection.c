@@ -10,10 +10,12 @@
  *  2. Filters (category, colour, price range, date range) are part of the
  *     store query, so every product returned satisfies them exactly.
  *  3. Ranking is offline full-text search (BM25 in SQLite FTS5, ts_rank
- *     in PostgreSQL) over the product text with a query of the words of
- *     every chosen style's name and description, the colour, category,
- *     audience and manual prompt (any word may match; more and rarer
- *     matches rank higher). Products that match none follow, newest first.
+ *     in PostgreSQL) over the product text. Every style counts: one ranked
+ *     list per style, its query the words of the style's name and
+ *     description plus the colour, category, audience and manual prompt
+ *     (any word may match; more and rarer matches rank higher); the lists
+ *     are taken in turns, so each style has its share. Products that match
+ *     no word follow, newest first.
  *  4. Diversity: going down the ranking, a piece near-identical to one
  *     already chosen is skipped: by the duplicate rule on the first photos'
  *     signatures when both have photos, else by the overlap of their words
@@ -226,16 +228,24 @@ static double jaccard(const struct product_words *a, const struct product_words 
     return (double)inter / (double)(a->n + b->n - inter);
 }
 
-static void cand_fill(struct pick *pk, struct cand *c, const struct store_product *p)
+static const char *jstr(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+static void cand_fill(struct pick *pk, struct cand *c, const json_t *row)
 {
     struct kr_err ignore = {0};
-    json_t *ph = json_loads(p->photos, 0, NULL);
+    json_t *ph = json_object_get(row, "photo_ids");
+    char *attrs = json_dumps(json_object_get(row, "attributes"), JSON_COMPACT);
     struct store_image img;
 
-    product__words_add(&c->words, p->name, QUERY_WORDS, &ignore);
-    product__words_add(&c->words, p->description, QUERY_WORDS, &ignore);
-    product__words_add(&c->words, p->attributes, QUERY_WORDS, &ignore);
-    product__words_add(&c->words, p->colour, QUERY_WORDS, &ignore);
+    product__words_add(&c->words, jstr(row, "name"), QUERY_WORDS, &ignore);
+    product__words_add(&c->words, jstr(row, "description"), QUERY_WORDS, &ignore);
+    product__words_add(&c->words, attrs, QUERY_WORDS, &ignore);
+    product__words_add(&c->words, jstr(row, "colour"), QUERY_WORDS, &ignore);
+    free(attrs);
     /* A photo whose row is gone (or any failure) just means no signature:
      * the text rule decides then. */
     if (json_array_size(ph) &&
@@ -243,7 +253,6 @@ static void cand_fill(struct pick *pk, struct cand *c, const struct store_produc
         c->sig = img.sig;
         c->has_sig = 1;
     }
-    json_decref(ph);
 }
 
 static int near_identical(const struct pick *pk, const struct cand *a)
@@ -257,10 +266,28 @@ static int near_identical(const struct pick *pk, const struct cand *a)
     return 0;
 }
 
+/* Take row (a reference is taken) unless seen or near-identical to a chosen one. */
+static void consider_row(struct pick *pk, json_t *row)
+{
+    struct cand c = {0};
+    const char *id = jstr(row, "id");
+
+    if (pk->nc >= pk->n->size || json_object_get(pk->seen, id))
+        return;
+    json_object_set_new(pk->seen, id, json_true());
+    cand_fill(pk, &c, row);
+    if (near_identical(pk, &c)) {
+        product__words_free(&c.words);
+        return;
+    }
+    c.row = json_incref(row);
+    pk->c[pk->nc++] = c;
+}
+
 static int consider(const struct store_product *p, double score, void *ctx)
 {
     struct pick *pk = ctx;
-    struct cand c = {0};
+    json_t *row;
 
     (void)score;
     pk->page_rows++;
@@ -268,56 +295,82 @@ static int consider(const struct store_product *p, double score, void *ctx)
         return 1;
     if (json_object_get(pk->seen, p->id))
         return 0;
-    json_object_set_new(pk->seen, p->id, json_true());
-    cand_fill(pk, &c, p);
-    if (near_identical(pk, &c)) {
-        product__words_free(&c.words);
-        return 0;
-    }
-    c.row = product__row_json(p);
-    pk->c[pk->nc++] = c;
+    row = product__row_json(p);
+    consider_row(pk, row);
+    json_decref(row);
     return pk->nc >= pk->n->size;
 }
 
-/* The words of the styles, colour, category, audience and prompt. */
-static enum kr_code query_words(const struct needs *n, struct product_words *w, struct kr_err *err)
+static int collect_row(const struct store_product *p, double score, void *ctx)
 {
+    (void)score;
+    json_array_append_new(ctx, product__row_json(p));
+    return 0;
+}
+
+/* Words of style k (k < 0: none), then the colour, category, audience
+ * and prompt. */
+static enum kr_code query_words(const struct needs *n, int k, struct product_words *w,
+                                struct kr_err *err)
+{
+    const char *more[] = {k >= 0 ? product_style_name(k) : "", k >= 0 ? product_style_text(k) : "",
+                          n->colour, n->category, n->audience, n->prompt};
     enum kr_code rc = KR_OK;
 
-    for (int i = 0; !rc && i < n->nstyles; i++) {
-        rc = product__words_add(w, product_style_name(n->styles[i]), QUERY_WORDS, err);
-        if (!rc)
-            rc = product__words_add(w, product_style_text(n->styles[i]), QUERY_WORDS, err);
-    }
-    const char *more[] = {n->colour, n->category, n->audience, n->prompt};
     for (size_t i = 0; !rc && i < sizeof more / sizeof more[0]; i++)
         rc = product__words_add(w, more[i], QUERY_WORDS, err);
+    return rc;
+}
+
+/* One ranked list per style (a single list without styles), then taken
+ * in turns, so every style has its share of the collection. */
+static enum kr_code ranked(struct pick *pk, int limit, struct kr_err *err)
+{
+    struct needs *n = pk->n;
+    int lists = n->nstyles ? n->nstyles : 1;
+    json_t *got[STYLES_MAX] = {0};
+    enum kr_code rc = KR_OK;
+    size_t most = 0;
+
+    for (int i = 0; !rc && i < lists; i++) {
+        struct product_words w = {0};
+        struct store_product_query q = n->q;
+        got[i] = json_array();
+        rc = query_words(n, n->nstyles ? n->styles[i] : -1, &w, err);
+        q.limit = limit;
+        q.words = w.s;
+        q.any_word = 1;
+        if (!rc && w.n)
+            rc = store_product_query(pk->s, &q, collect_row, got[i], err);
+        most = json_array_size(got[i]) > most ? json_array_size(got[i]) : most;
+        product__words_free(&w);
+    }
+    for (size_t r = 0; !rc && r < most && pk->nc < n->size; r++)
+        for (int i = 0; i < lists; i++)
+            if (r < json_array_size(got[i]))
+                consider_row(pk, json_array_get(got[i], r));
+    for (int i = 0; i < lists; i++)
+        json_decref(got[i]);
     return rc;
 }
 
 static enum kr_code choose(struct pick *pk, struct kr_err *err)
 {
     struct needs *n = pk->n;
-    struct product_words w = {0};
     struct store_product_query q = n->q;
-    int pool = n->size * POOL_PER_ITEM;
-    enum kr_code rc = query_words(n, &w, err);
+    int styles = n->nstyles ? n->nstyles : 1;
+    int pool = n->size * POOL_PER_ITEM / styles;
+    enum kr_code rc = ranked(pk, pool < POOL_MIN ? POOL_MIN : pool > POOL_MAX ? POOL_MAX : pool,
+                             err);
 
-    q.limit = pool < POOL_MIN ? POOL_MIN : pool > POOL_MAX ? POOL_MAX : pool;
-    if (!rc && w.n) {
-        q.words = w.s;
-        q.any_word = 1;
-        rc = store_product_query(pk->s, &q, consider, pk, err);
-    }
     /* Then the rest that pass the filters, newest first, page by page. */
-    q.words = NULL;
+    q.limit = POOL_MAX;
     for (q.offset = 0; !rc && pk->nc < n->size; q.offset += q.limit) {
         pk->page_rows = 0;
         rc = store_product_query(pk->s, &q, consider, pk, err);
         if (pk->page_rows < q.limit)
             break; /* the last page */
     }
-    product__words_free(&w);
     return rc;
 }
 

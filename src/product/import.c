@@ -8,9 +8,10 @@
  * columns are ignored, photo_ids is a list of integers separated by
  * spaces, commas or semicolons. Either way every record is normalised
  * first and the file is refused as a whole if one is bad, so an import
- * never half-happens because of its input (a store failure part way
- * stops with that error; re-running the import is idempotent: rows are
- * upserts by id).
+ * never half-happens because of its input. Rows are stored in
+ * transactions of STORE_PRODUCT_BATCH_MAX (one fsync each, not one per
+ * row); a store failure part way stops with that error, earlier batches
+ * kept (re-running the import is idempotent: rows are upserts by id).
  *
  * The upstream URL (KARAT_PRODUCTS_URL) is fetched with net_fetch(), the
  * SSRF-guarded fetch: a form POST of the filters, as the original's
@@ -198,17 +199,16 @@ static enum kr_code parse_all(const char *data, size_t n, json_t **out, struct k
 enum kr_code product_import(struct store *s, const char *data, size_t n,
                             struct product_import_stats *st, struct kr_err *err)
 {
-    json_t *all = NULL, *p;
+    json_t *all = NULL;
     enum kr_code rc = parse_all(data, n, &all, err);
-    size_t i;
+    size_t total = rc ? 0 : json_array_size(all);
 
     st->imported = 0;
-    json_array_foreach(all, i, p) {
-        if (rc)
-            break;
-        rc = product__store(s, p, err);
+    for (size_t i = 0; !rc && i < total; i += STORE_PRODUCT_BATCH_MAX) {
+        int k = total - i < STORE_PRODUCT_BATCH_MAX ? (int)(total - i) : STORE_PRODUCT_BATCH_MAX;
+        rc = product__store_many(s, all, i, k, err);
         if (!rc)
-            st->imported++;
+            st->imported += k;
     }
     json_decref(all);
     return rc;

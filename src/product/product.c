@@ -192,25 +192,56 @@ static const char *str(const json_t *p, const char *k)
     return v ? v : "";
 }
 
+/* The row of a normalised product; its three JSON texts are malloc'd. */
+static int row_of(const json_t *p, struct store_product *row)
+{
+    *row = (struct store_product){
+        .id = str(p, "id"),
+        .sku = str(p, "sku"),
+        .name = str(p, "name"),
+        .description = str(p, "description"),
+        .attributes = json_dumps(json_object_get(p, "attributes"), JSON_COMPACT | JSON_SORT_KEYS),
+        .colour = str(p, "colour"),
+        .category = str(p, "category"),
+        .price = json_number_value(json_object_get(p, "price")),
+        .photos = json_dumps(json_object_get(p, "photo_ids"), JSON_COMPACT),
+        .listings = json_dumps(json_object_get(p, "listings"), JSON_COMPACT)};
+    if (product__parse_date(str(p, "created_at"), 0, &row->created_ms) != 0)
+        row->created_ms = util_epoch_ms();
+    return row->attributes && row->photos && row->listings ? 0 : -1;
+}
+
+static void row_free(struct store_product *row)
+{
+    free((char *)row->attributes);
+    free((char *)row->photos);
+    free((char *)row->listings);
+}
+
+enum kr_code product__store_many(struct store *s, const json_t *arr, size_t from, int n,
+                                 struct kr_err *err)
+{
+    struct store_product *rows = calloc((size_t)n, sizeof *rows);
+    enum kr_code rc = rows ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    int made = 0;
+
+    for (; !rc && made < n; made++)
+        if (row_of(json_array_get(arr, from + (size_t)made), &rows[made]))
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if (!rc)
+        rc = store_product_put_many(s, rows, n, err);
+    for (int i = 0; i < made; i++)
+        row_free(&rows[i]);
+    free(rows);
+    return rc;
+}
+
 enum kr_code product__store(struct store *s, const json_t *p, struct kr_err *err)
 {
-    char *attrs = json_dumps(json_object_get(p, "attributes"), JSON_COMPACT | JSON_SORT_KEYS);
-    char *photos = json_dumps(json_object_get(p, "photo_ids"), JSON_COMPACT);
-    char *listings = json_dumps(json_object_get(p, "listings"), JSON_COMPACT);
-    struct store_product row = {.id = str(p, "id"), .sku = str(p, "sku"), .name = str(p, "name"),
-                                .description = str(p, "description"), .attributes = attrs,
-                                .colour = str(p, "colour"), .category = str(p, "category"),
-                                .price = json_number_value(json_object_get(p, "price")),
-                                .photos = photos, .listings = listings};
-    enum kr_code rc;
-
-    if (product__parse_date(str(p, "created_at"), 0, &row.created_ms) != 0)
-        row.created_ms = util_epoch_ms();
-    rc = attrs && photos && listings ? store_product_put(s, &row, err)
-                                     : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    free(attrs);
-    free(photos);
-    free(listings);
+    json_t *one = json_pack("[O]", p);
+    enum kr_code rc =
+        one ? product__store_many(s, one, 0, 1, err) : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    json_decref(one);
     return rc;
 }
 

@@ -12,6 +12,9 @@ enum kr_code product__normalise(json_t *in, const char *id_override, json_t **ou
                                 struct kr_err *err);
 /* Store a normalised product. */
 enum kr_code product__store(struct store *s, const json_t *p, struct kr_err *err);
+/* Store arr[from..from+n-1] (normalised) in one transaction (n <= STORE_PRODUCT_BATCH_MAX). */
+enum kr_code product__store_many(struct store *s, const json_t *arr, size_t from, int n,
+                                 struct kr_err *err);
 /* A stored row in JSON form. */
 json_t *product__row_json(const struct store_product *p);
 

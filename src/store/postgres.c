@@ -289,6 +289,42 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
     return rc;
 }
 
+/* A command without parameters on c (BEGIN, COMMIT). */
+static enum kr_code plain(struct pg_conn *c, const char *sql, int *lost, struct kr_err *err)
+{
+    PGresult *r = PQexec(c->db, sql);
+    enum kr_code rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? KR_OK
+                                                                  : store_pg__fail(c->db, r, sql, err);
+    if (rc)
+        *lost = conn_lost(c->db, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                                  int n, struct kr_err *err)
+{
+    struct pg_store *q = store_pg__of(s);
+    struct pg_conn *c = NULL;
+    int lost = 0;
+    enum kr_code rc = store_pg__acquire(q, &c, err);
+
+    if (rc)
+        return rc;
+    rc = plain(c, "BEGIN", &lost, err);
+    for (int i = 0; !rc && i < n; i++) {
+        PGresult *r = NULL;
+        rc = run_once(c, id, &p[i], &r, &lost, err);
+        PQclear(r);
+    }
+    if (!rc)
+        rc = plain(c, "COMMIT", &lost, err);
+    else if (!lost)
+        PQclear(PQexec(c->db, "ROLLBACK"));
+    store_pg__release(q, c, lost);
+    return rc;
+}
+
 /* ---- open / close ---------------------------------------------------------- */
 
 /* Read the "pool=N;" and "wait_ms=M;" prefixes of a location. */

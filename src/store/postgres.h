@@ -130,6 +130,11 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
 enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what,
                             struct kr_err *err);
 
+/* Run statement id once per parameter set p[0..n-1] in one transaction
+ * on one connection (all or none); no results are kept. */
+enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                                  int n, struct kr_err *err);
+
 /* Rows changed by a command result (0 if none or unparsable). */
 long long store_pg__changes(const PGresult *res);
 
@@ -208,7 +213,7 @@ enum kr_code store_pg__claim_jobs(struct store *s, int (*cb)(const char *job_id,
                                   void *ctx, struct kr_err *err);
 
 /* ---- products (postgres_products.c) ---- */
-enum kr_code store_pg__product_put(struct store *s, const struct store_product *p,
+enum kr_code store_pg__product_put(struct store *s, const struct store_product *p, int n,
                                    struct kr_err *err);
 enum kr_code store_pg__product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_pg__product_query(struct store *s, const struct store_product_query *q,

@@ -45,28 +45,41 @@ const char *const store_pg__product_sql[PG_NSTMT] = {
         " CASE WHEN $10::text IS NULL THEN created_ms END DESC, id LIMIT $8 OFFSET $9",
 };
 
-enum kr_code store_pg__product_put(struct store *s, const struct store_product *p,
+/* One row's parameters; the price as text in price (40 bytes). */
+static void put_params(struct pg_params *pp, const struct store_product *p, char *price)
+{
+    memset(pp, 0, sizeof *pp);
+    snprintf(price, 40, "%.17g", p->price);
+    store_pg__text(pp, p->id);
+    store_pg__text(pp, p->sku);
+    store_pg__text(pp, p->name);
+    store_pg__text(pp, p->description);
+    store_pg__text(pp, p->attributes);
+    store_pg__text(pp, p->colour);
+    store_pg__text(pp, p->category);
+    store_pg__text(pp, price);
+    store_pg__int(pp, (long long)p->created_ms);
+    store_pg__text(pp, p->photos);
+    store_pg__text(pp, p->listings);
+}
+
+enum kr_code store_pg__product_put(struct store *s, const struct store_product *p, int n,
                                    struct kr_err *err)
 {
-    struct pg_params pp = {0};
-    char price[40];
-    PGresult *r = NULL;
+    struct pg_params *pp = calloc((size_t)n, sizeof *pp);
+    char (*price)[40] = calloc((size_t)n, sizeof *price);
     enum kr_code rc;
 
-    snprintf(price, sizeof price, "%.17g", p->price);
-    store_pg__text(&pp, p->id);
-    store_pg__text(&pp, p->sku);
-    store_pg__text(&pp, p->name);
-    store_pg__text(&pp, p->description);
-    store_pg__text(&pp, p->attributes);
-    store_pg__text(&pp, p->colour);
-    store_pg__text(&pp, p->category);
-    store_pg__text(&pp, price);
-    store_pg__int(&pp, (long long)p->created_ms);
-    store_pg__text(&pp, p->photos);
-    store_pg__text(&pp, p->listings);
-    rc = store_pg__exec(s, PG_PROD_PUT, &pp, &r, err);
-    PQclear(r);
+    if (!pp || !price) {
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++)
+        put_params(&pp[i], &p[i], price[i]);
+    rc = store_pg__exec_batch(s, PG_PROD_PUT, pp, n, err);
+out:
+    free(pp);
+    free(price);
     return rc;
 }
 

@@ -139,7 +139,7 @@ enum kr_code store_sq_image_count(struct store *s, long long *n, struct kr_err *
 /* ---- products (sqlite_products.c) ---- */
 
 extern const char *const store_sq_product_sql[];
-enum kr_code store_sq_product_put(struct store *s, const struct store_product *p,
+enum kr_code store_sq_product_put(struct store *s, const struct store_product *p, int n,
                                   struct kr_err *err);
 enum kr_code store_sq_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_sq_product_query(struct store *s, const struct store_product_query *q,

@@ -73,17 +73,27 @@ static enum kr_code bind_put(sqlite3_stmt *st, const struct store_product *p, st
     return rc;
 }
 
-enum kr_code store_sq_product_put(struct store *s, const struct store_product *p,
+/* n rows in one IMMEDIATE transaction (rolled back on a failure by
+ * store_sq_release, which never hands on an open transaction). */
+enum kr_code store_sq_product_put(struct store *s, const struct store_product *p, int n,
                                   struct kr_err *err)
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
     enum kr_code rc = store_sq_begin(s, SQ_PROD_PUT, &c, &st, err);
+    int brc = rc ? SQLITE_OK : sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 
-    if (!rc)
-        rc = bind_put(st, p, err);
-    if (!rc)
-        rc = store_sq_run(c->db, st, "put product", err);
+    if (!rc && brc != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "begin products", err);
+    for (int i = 0; !rc && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        rc = bind_put(st, &p[i], err);
+        if (!rc)
+            rc = store_sq_run(c->db, st, "put product", err);
+    }
+    if (!rc && (brc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "commit products", err);
     store_sq_end(s, c, st);
     return rc;
 }

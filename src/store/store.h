@@ -181,7 +181,8 @@ struct store_ops {
                                void *ctx, struct kr_err *err);
     /* ---- products (src/product/ owns their meaning; see the block at
      * the end). Both backends have them. */
-    enum kr_code (*product_put)(struct store *s, const struct store_product *p,
+    /* Insert or replace n rows in one transaction (all or none). */
+    enum kr_code (*product_put)(struct store *s, const struct store_product *p, int n,
                                 struct kr_err *err);
     enum kr_code (*product_delete)(struct store *s, const char *id, struct kr_err *err);
     enum kr_code (*product_query)(struct store *s, const struct store_product_query *q,
@@ -277,6 +278,11 @@ enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, voi
 /* Insert or replace the row with p->id (bounds: KR_EINVAL, never cut). */
 enum kr_code store_product_put(struct store *s, const struct store_product *p,
                                struct kr_err *err);
+/* The same for p[0..n-1] in one transaction: all stored or none
+ * (1 <= n <= STORE_PRODUCT_BATCH_MAX). */
+#define STORE_PRODUCT_BATCH_MAX 1000
+enum kr_code store_product_put_many(struct store *s, const struct store_product *p, int n,
+                                    struct kr_err *err);
 /* KR_ENOTFOUND (product_not_found) if absent. */
 enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_product_query(struct store *s, const struct store_product_query *q,

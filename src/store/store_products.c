@@ -39,25 +39,38 @@ static enum kr_code check_words(const char *w, struct kr_err *err)
     return KR_OK;
 }
 
-enum kr_code store_product_put(struct store *s, const struct store_product *p,
-                               struct kr_err *err)
+static enum kr_code check_product(const struct store_product *p, struct kr_err *err)
 {
-    const char *v[] = {p ? p->sku : NULL,        p ? p->name : NULL,
-                       p ? p->description : NULL, p ? p->attributes : NULL,
-                       p ? p->colour : NULL,      p ? p->category : NULL,
-                       p ? p->photos : NULL,      p ? p->listings : NULL};
+    const char *v[] = {p->sku,    p->name,     p->description, p->attributes,
+                       p->colour, p->category, p->photos,      p->listings};
     static const char *const what[] = {"sku",    "name",     "description", "attributes",
                                        "colour", "category", "photos",      "listings"};
-    enum kr_code rc;
+    enum kr_code rc = check_text(p->id, STORE_PRODUCT_ID_MAX, "id", err);
 
-    if (!s || !p)
-        return kr_fail(err, KRS_BAD_ARGUMENT, "store: product_put: missing argument");
-    rc = check_text(p->id, STORE_PRODUCT_ID_MAX, "id", err);
     if (!rc && !*p->id)
         rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: product: empty id");
     for (size_t i = 0; !rc && i < sizeof v / sizeof v[0]; i++)
         rc = check_text(v[i], STORE_PRODUCT_TEXT_MAX, what[i], err);
-    return rc ? rc : s->ops->product_put(s, p, err);
+    return rc;
+}
+
+enum kr_code store_product_put_many(struct store *s, const struct store_product *p, int n,
+                                    struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    if (!s || !p || n < 1 || n > STORE_PRODUCT_BATCH_MAX)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: product_put: 1..%d rows",
+                       STORE_PRODUCT_BATCH_MAX);
+    for (int i = 0; !rc && i < n; i++)
+        rc = check_product(&p[i], err);
+    return rc ? rc : s->ops->product_put(s, p, n, err);
+}
+
+enum kr_code store_product_put(struct store *s, const struct store_product *p,
+                               struct kr_err *err)
+{
+    return store_product_put_many(s, p, 1, err);
 }
 
 enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err)

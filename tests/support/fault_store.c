@@ -198,10 +198,10 @@ static void f_dedup_unlock(struct store *s, void *token)
 
 /* ---- products ---- */
 
-static enum kr_code f_product_put(struct store *s, const struct store_product *p,
+static enum kr_code f_product_put(struct store *s, const struct store_product *p, int n,
                                   struct kr_err *err)
 {
-    PASS("product_put", store_product_put(inner(s), p, err));
+    PASS("product_put", store_product_put_many(inner(s), p, n, err));
 }
 
 static enum kr_code f_product_delete(struct store *s, const char *id, struct kr_err *err)
