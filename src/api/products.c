@@ -31,8 +31,8 @@ static int need_store(struct app *app, struct http_response *res)
     return -1;
 }
 
-static void answer(struct http_response *res, enum kr_code rc, const struct kr_err *err,
-                   int status, json_t *body)
+static void answer(struct http_response *res, enum kr_code rc, const struct kr_err *err, int status,
+                   json_t *body)
 {
     if (rc) {
         json_decref(body);
@@ -52,11 +52,13 @@ static const char *q2(struct http_request *req, const char *a, const char *b)
 static int filter_args(struct http_request *req, struct http_response *res,
                        struct product_filter *f)
 {
-    *f = (struct product_filter){
-        .category = q2(req, "category", NULL),       .colour = q2(req, "colour", "color"),
-        .min_price = q2(req, "min_price", "start_price"),
-        .max_price = q2(req, "max_price", "end_price"), .from = q2(req, "from", "start_date"),
-        .to = q2(req, "to", "end_date"),              .text = q2(req, "q", NULL)};
+    *f = (struct product_filter){.category = q2(req, "category", NULL),
+                                 .colour = q2(req, "colour", "color"),
+                                 .min_price = q2(req, "min_price", "start_price"),
+                                 .max_price = q2(req, "max_price", "end_price"),
+                                 .from = q2(req, "from", "start_date"),
+                                 .to = q2(req, "to", "end_date"),
+                                 .text = q2(req, "q", NULL)};
     return api__int_arg(req, res, &(struct api_int_spec){"limit", 50, 1, PRODUCT_PAGE_MAX},
                         &f->limit) ||
            api__int_arg(req, res, &(struct api_int_spec){"offset", 0, 0, 1000000}, &f->offset);

@@ -42,10 +42,13 @@ static void note(struct app *a, const char *url, struct product_note *n)
 void app_note_caption(struct app *a, const char *url, const struct caption_result *c,
                       const char *type)
 {
-    json_t *attrs = json_pack("{s:O}", "caption_attributes",
-                              c->attributes ? c->attributes : json_array());
-    struct product_note n = {.name = c->name, .description = c->description,
-                             .colour = c->colour, .category = type, .attributes = attrs};
+    json_t *attrs =
+        json_pack("{s:O}", "caption_attributes", c->attributes ? c->attributes : json_array());
+    struct product_note n = {.name = c->name,
+                             .description = c->description,
+                             .colour = c->colour,
+                             .category = type,
+                             .attributes = attrs};
 
     note(a, url, &n);
     json_decref(attrs);
@@ -57,7 +60,8 @@ static const char *title_of(const json_t *values)
     const char *k;
     json_t *v;
 
-    json_object_foreach((json_t *)values, k, v) {
+    json_object_foreach((json_t *)values, k, v)
+    {
         if (json_is_string(v) && (strstr(k, "title") || strstr(k, "name")))
             return json_string_value(v);
     }
@@ -67,11 +71,11 @@ static const char *title_of(const json_t *values)
 void app__listed(void *ctx, const struct catalog_listed *l)
 {
     const char *title = title_of(l->values);
-    json_t *listing = json_pack("{s:s, s:s, s:s, s:s}", "marketplace", l->marketplace, "sku",
-                                l->sku ? l->sku : "", "product_type", l->product_type, "title",
-                                title);
-    struct product_note n = {.sku = l->sku, .name = title, .category = l->product_type,
-                             .listing = listing};
+    json_t *listing =
+        json_pack("{s:s, s:s, s:s, s:s}", "marketplace", l->marketplace, "sku",
+                  l->sku ? l->sku : "", "product_type", l->product_type, "title", title);
+    struct product_note n = {
+        .sku = l->sku, .name = title, .category = l->product_type, .listing = listing};
 
     note(ctx, l->ref, &n);
     json_decref(listing);

@@ -23,8 +23,8 @@
 #include "product/product.h"
 
 #define USAGE                                                                                      \
-    "karat products import FILE|URL | import --sync | list  [--category C] [--colour C] "         \
-    "[--min-price N] [--max-price N] [--from DATE] [--to DATE] [--q TEXT] [--limit N] "           \
+    "karat products import FILE|URL | import --sync | list  [--category C] [--colour C] "          \
+    "[--min-price N] [--max-price N] [--from DATE] [--to DATE] [--q TEXT] [--limit N] "            \
     "[--offset N] [--data DIR]"
 
 static const struct cli_opt opts[] = {
@@ -45,7 +45,9 @@ static const struct cli_opt opts[] = {
 static int int_opt(const struct cli_args *a, const char *name, int def)
 {
     const char *v = cli_get(a, opts, name);
-    return v ? atoi(v) : def;
+    char *end;
+    long n = v ? strtol(v, &end, 10) : def;
+    return v && (*end || n < -1 || n > 1000000) ? -1 : (int)n; /* -1: refused by the module */
 }
 
 static void filter_of(const struct cli_args *a, struct product_filter *f)

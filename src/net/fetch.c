@@ -31,7 +31,7 @@
 
 struct guard {
     int allow_private;
-    long connect_ms; /* 0: only the fetch's deadline bounds a connect */
+    long connect_ms;       /* 0: only the fetch's deadline bounds a connect */
     const char *post_form; /* the first request's form body, NULL: GET */
     int refused;
     char refused_addr[INET6_ADDRSTRLEN];

@@ -104,12 +104,13 @@ static enum kr_code parse_styles(json_t *o, struct needs *n, struct kr_err *err)
         json_decref(a);
         return bad(err, "category_description", "must be a list of style names");
     }
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         int k = product__style_find(json_string_value(v)), dup = 0;
         if (k < 0) {
-            enum kr_code rc = kr_fail(err, KRS_UNKNOWN_STYLE,
-                                      "unknown style \"%.64s\" in category_description",
-                                      json_is_string(v) ? json_string_value(v) : "(not text)");
+            enum kr_code rc =
+                kr_fail(err, KRS_UNKNOWN_STYLE, "unknown style \"%.64s\" in category_description",
+                        json_is_string(v) ? json_string_value(v) : "(not text)");
             json_decref(a);
             return rc;
         }
@@ -132,15 +133,16 @@ static enum kr_code parse_extras(json_t *o, struct needs *n, struct kr_err *err)
         return KR_OK;
     if (!json_is_array(a) || json_array_size(a) > PRODUCT_EXTRAS_MAX)
         return bad(err, "extra_jwellery", "must be a list of at most 100 ids");
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         char num[32];
         if (json_is_integer(v))
             snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         else if (!json_is_string(v) || !*json_string_value(v) ||
                  strlen(json_string_value(v)) > STORE_PRODUCT_ID_MAX)
             return bad(err, "extra_jwellery", "must hold product ids");
-        json_array_append_new(n->extras, json_string(json_is_integer(v) ? num
-                                                                          : json_string_value(v)));
+        json_array_append_new(n->extras,
+                              json_string(json_is_integer(v) ? num : json_string_value(v)));
     }
     return KR_OK;
 }
@@ -313,8 +315,12 @@ static int collect_row(const struct store_product *p, double score, void *ctx)
 static enum kr_code query_words(const struct needs *n, int k, struct product_words *w,
                                 struct kr_err *err)
 {
-    const char *more[] = {k >= 0 ? product_style_name(k) : "", k >= 0 ? product_style_text(k) : "",
-                          n->colour, n->category, n->audience, n->prompt};
+    const char *more[] = {k >= 0 ? product_style_name(k) : "",
+                          k >= 0 ? product_style_text(k) : "",
+                          n->colour,
+                          n->category,
+                          n->audience,
+                          n->prompt};
     enum kr_code rc = KR_OK;
 
     for (size_t i = 0; !rc && i < sizeof more / sizeof more[0]; i++)
@@ -360,7 +366,10 @@ static enum kr_code choose(struct pick *pk, struct kr_err *err)
     struct store_product_query q = n->q;
     int styles = n->nstyles ? n->nstyles : 1;
     int pool = n->size * POOL_PER_ITEM / styles;
-    enum kr_code rc = ranked(pk, pool < POOL_MIN ? POOL_MIN : pool > POOL_MAX ? POOL_MAX : pool,
+    enum kr_code rc = ranked(pk,
+                             pool < POOL_MIN   ? POOL_MIN
+                             : pool > POOL_MAX ? POOL_MAX
+                                               : pool,
                              err);
 
     /* Then the rest that pass the filters, newest first, page by page. */
@@ -380,12 +389,13 @@ static enum kr_code add_extras(struct pick *pk, json_t *rows, struct kr_err *err
     json_t *v, *p;
     size_t i;
 
-    json_array_foreach(pk->n->extras, i, v) {
+    json_array_foreach(pk->n->extras, i, v)
+    {
         const char *id = json_string_value(v);
         int chosen = 0;
         for (size_t k = 0; k < json_array_size(rows); k++)
-            chosen |= !strcmp(id, json_string_value(
-                                      json_object_get(json_array_get(rows, k), "id")));
+            chosen |=
+                !strcmp(id, json_string_value(json_object_get(json_array_get(rows, k), "id")));
         if (chosen)
             continue;
         enum kr_code rc = product_get_json(pk->s, id, &p, err);
@@ -403,11 +413,12 @@ static json_t *answer(const json_t *rows, const char *title, const char *desc, c
     json_t *ids = json_array(), *v;
     size_t i;
 
-    json_array_foreach(rows, i, v) {
+    json_array_foreach(rows, i, v)
+    {
         json_array_append(ids, json_object_get(v, "id"));
     }
-    return json_pack("{s:o, s:s, s:s, s:s}", "top_jewelry_ids", ids, "collection_description",
-                     desc, "collection_title", title, "collection_id", id);
+    return json_pack("{s:o, s:s, s:s, s:s}", "top_jewelry_ids", ids, "collection_description", desc,
+                     "collection_title", title, "collection_id", id);
 }
 
 enum kr_code product_collection(struct store *s, json_t *body, json_t **out, struct kr_err *err)
@@ -415,7 +426,8 @@ enum kr_code product_collection(struct store *s, json_t *body, json_t **out, str
     struct needs n = {0};
     struct pick pk = {.s = s, .n = &n, .seen = json_object()};
     json_t *rows = json_array();
-    char *title = NULL, *desc = NULL, id[64];
+    struct product__pick p = {.rows = rows, .needs = json_object_get(body, "user_needs")};
+    char id[64];
     enum kr_code rc = parse_needs(body, &n, err);
 
     *out = NULL;
@@ -432,23 +444,21 @@ enum kr_code product_collection(struct store *s, json_t *body, json_t **out, str
     if (!rc && !json_array_size(rows))
         rc = kr_fail(err, KRS_PRODUCT_NOT_FOUND, "No matching jewelry found");
     if (!rc) {
-        struct product__pick p = {.rows = rows,
-                                  .needs = json_object_get(body, "user_needs"),
-                                  .styles = n.styles,
-                                  .nstyles = n.nstyles};
-        product__templates(&p, &title, &desc);
-        rc = title && desc ? product__collection_save(s, &p, title, desc, id, sizeof id, err)
-                           : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+        p.styles = n.styles;
+        p.nstyles = n.nstyles;
+        product__templates(&p);
+        rc = p.title && p.description ? product__collection_save(s, &p, id, sizeof id, err)
+                                      : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     if (!rc)
-        *out = answer(rows, title, desc, id);
+        *out = answer(rows, p.title, p.description, id);
     for (int i = 0; pk.c && i < pk.nc; i++) {
         json_decref(pk.c[i].row);
         product__words_free(&pk.c[i].words);
     }
     free(pk.c);
-    free(title);
-    free(desc);
+    free(p.title);
+    free(p.description);
     json_decref(rows);
     json_decref(pk.seen);
     json_decref(n.extras);

@@ -13,6 +13,7 @@
  * colour, category, price and image URLs as they were when it was made,
  * so GET /collections/{id} and its CSV export show what was answered.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,17 @@ static void tally(const json_t *rows, const char *k, json_t *counts)
     size_t i;
     const char *ak;
 
-    json_array_foreach(rows, i, r) {
+    json_array_foreach(rows, i, r)
+    {
         if (k) {
             const char *s = str(r, k);
             if (*s)
-                json_object_set_new(counts, s,
-                                    json_integer(json_integer_value(json_object_get(counts, s)) + 1));
+                json_object_set_new(
+                    counts, s, json_integer(json_integer_value(json_object_get(counts, s)) + 1));
             continue;
         }
-        json_object_foreach(json_object_get(r, "attributes"), ak, v) {
+        json_object_foreach(json_object_get(r, "attributes"), ak, v)
+        {
             const char *s = json_string_value(v);
             if (s && *s && strlen(s) <= 40)
                 json_object_set_new(
@@ -60,7 +63,8 @@ static const char *top(json_t *counts, const char *skip)
     json_int_t bn = 0;
     json_t *v;
 
-    json_object_foreach(counts, k, v) {
+    json_object_foreach(counts, k, v)
+    {
         json_int_t n = json_integer_value(v);
         if ((skip && !strcmp(k, skip)) || n < bn || (n == bn && best && strcmp(k, best) > 0))
             continue;
@@ -77,15 +81,17 @@ static void price_range(const json_t *rows, double *lo, double *hi)
 
     *lo = 1e300;
     *hi = 0;
-    json_array_foreach(rows, i, r) {
+    json_array_foreach(rows, i, r)
+    {
         double p = json_number_value(json_object_get(r, "price"));
         *lo = p < *lo ? p : *lo;
         *hi = p > *hi ? p : *hi;
     }
 }
 
-void product__templates(const struct product__pick *p, char **title, char **description)
+void product__templates(struct product__pick *p)
 {
+    char **title = &p->title, **description = &p->description;
     json_t *cats = json_object(), *cols = json_object(), *attrs = json_object();
     const char *style = p->nstyles ? product_style_name(p->styles[0]) : NULL;
     const char *cat, *col, *a1, *a2, *aud = str(p->needs, "target_audience");
@@ -101,12 +107,16 @@ void product__templates(const struct product__pick *p, char **title, char **desc
     a1 = top(attrs, NULL);
     a2 = a1 ? top(attrs, a1) : NULL;
     price_range(p->rows, &lo, &hi);
-    if (asprintf(title, "The %s %s Edit", style ? style : col ? col : "Signature",
-                 cat ? cat : "Jewellery") < 0)
+    if (asprintf(title, "The %s %c%s Edit",
+                 style ? style
+                 : col ? col
+                       : "Signature",
+                 toupper((unsigned char)(cat ? cat : "Jewellery")[0]),
+                 (cat ? cat : "Jewellery") + 1) < 0)
         *title = NULL;
     buf_init(&b, 8192);
-    buf_appendf(&b, "%zu %s%s%s piece%s", n, col ? col : "", col ? " " : "", cat ? cat : "jewellery",
-                n == 1 ? "" : "s");
+    buf_appendf(&b, "%zu %s%s%s piece%s", n, col ? col : "", col ? " " : "",
+                cat ? cat : "jewellery", n == 1 ? "" : "s");
     if (*aud)
         buf_appendf(&b, " chosen for %s", aud);
     buf_appendf(&b, ".");
@@ -131,17 +141,18 @@ static json_t *image_urls(struct store *s, const json_t *row)
     struct kr_err ignore = {0};
     size_t i;
 
-    json_array_foreach(json_object_get(row, "photo_ids"), i, v) {
+    json_array_foreach(json_object_get(row, "photo_ids"), i, v)
+    {
         if (store_image_get(s, json_integer_value(v), &img, &ignore) == KR_OK)
             json_array_append_new(urls, json_string(img.url));
     }
     return urls;
 }
 
-enum kr_code product__collection_save(struct store *s, const struct product__pick *p,
-                                      const char *title, const char *description, char *id_out,
+enum kr_code product__collection_save(struct store *s, const struct product__pick *p, char *id_out,
                                       size_t id_len, struct kr_err *err)
 {
+    const char *title = p->title, *description = p->description;
     json_t *items = json_array(), *ids = json_array(), *r, *doc;
     char hex[13], iso[32];
     int64_t now = util_epoch_ms();
@@ -152,14 +163,15 @@ enum kr_code product__collection_save(struct store *s, const struct product__pic
     util_random_hex(hex, 6);
     snprintf(id_out, id_len, "col-%lld-%s", (long long)now, hex);
     util_iso8601(now, iso, sizeof iso);
-    json_array_foreach(p->rows, i, r) {
+    json_array_foreach(p->rows, i, r)
+    {
         json_array_append(ids, json_object_get(r, "id"));
-        json_array_append_new(items,
-                              json_pack("{s:O, s:O, s:O, s:O, s:O, s:o}", "id",
-                                        json_object_get(r, "id"), "name", json_object_get(r, "name"),
-                                        "colour", json_object_get(r, "colour"), "category",
-                                        json_object_get(r, "category"), "price",
-                                        json_object_get(r, "price"), "image_urls", image_urls(s, r)));
+        json_array_append_new(
+            items,
+            json_pack("{s:O, s:O, s:O, s:O, s:O, s:o}", "id", json_object_get(r, "id"), "name",
+                      json_object_get(r, "name"), "colour", json_object_get(r, "colour"),
+                      "category", json_object_get(r, "category"), "price",
+                      json_object_get(r, "price"), "image_urls", image_urls(s, r)));
     }
     doc = json_pack("{s:s, s:s, s:O, s:o, s:s, s:s, s:o}", "id", id_out, "created_at", iso,
                     "user_needs", p->needs, "top_jewelry_ids", ids, "collection_title", title,
@@ -202,8 +214,7 @@ static void cell(struct buf *b, const char *v, int last)
     buf_append(b, last ? "\"\r\n" : "\",", last ? 3 : 2);
 }
 
-enum kr_code product_collection_csv(struct store *s, const char *id, char **csv,
-                                    struct kr_err *err)
+enum kr_code product_collection_csv(struct store *s, const char *id, char **csv, struct kr_err *err)
 {
     json_t *doc = NULL, *it, *u;
     enum kr_code rc = product_collection_get(s, id, &doc, err);
@@ -215,11 +226,13 @@ enum kr_code product_collection_csv(struct store *s, const char *id, char **csv,
         return rc;
     buf_init(&b, 0);
     buf_appendf(&b, "position,id,name,colour,category,price,image_urls\r\n");
-    json_array_foreach(json_object_get(doc, "items"), i, it) {
+    json_array_foreach(json_object_get(doc, "items"), i, it)
+    {
         struct buf urls;
         char pos[16], price[32];
         buf_init(&urls, 0);
-        json_array_foreach(json_object_get(it, "image_urls"), k, u) {
+        json_array_foreach(json_object_get(it, "image_urls"), k, u)
+        {
             buf_appendf(&urls, "%s%s", k ? " " : "", json_string_value(u));
         }
         snprintf(pos, sizeof pos, "%zu", i + 1);

@@ -94,8 +94,7 @@ static json_t *id_list(const char *s)
 }
 
 /* One CSV record (fields under the header's names) as a JSON object. */
-static json_t *csv_record(const char **p, const char *end, char hdr[][64], int ncol,
-                          struct buf *b)
+static json_t *csv_record(const char **p, const char *end, char hdr[][64], int ncol, struct buf *b)
 {
     json_t *o = json_object();
     int eol = 0;
@@ -178,7 +177,8 @@ static enum kr_code parse_all(const char *data, size_t n, json_t **out, struct k
     }
     if (!rc && json_array_size(raw) > PRODUCT_IMPORT_MAX)
         rc = kr_fail(err, KRS_BAD_IMPORT, "more than %d products", PRODUCT_IMPORT_MAX);
-    json_array_foreach(raw, i, v) {
+    json_array_foreach(raw, i, v)
+    {
         json_t *p = NULL;
         if (rc)
             break;

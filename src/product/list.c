@@ -43,8 +43,8 @@ int product__parse_date(const char *s, int end_of_day, int64_t *ms)
             n += 6;
         end_of_day = 0;
     }
-    if (s[n] || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-        mi > 59 || sec > 60)
+    if (s[n] || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+        sec > 60)
         return -1;
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -77,10 +77,10 @@ int product__parse_price(const char *s, double *v)
 
 static int stop_word(const char *w, size_t n)
 {
-    static const char *const stop[] = {"a",    "an",   "and",  "are", "as",   "at",   "be",
-                                       "by",   "for",  "from", "in",  "into", "is",   "it",
-                                       "its",  "of",   "on",   "or",  "that", "the",  "their",
-                                       "them", "they", "this", "to",  "with", "who",  "your"};
+    static const char *const stop[] = {"a",    "an",   "and",  "are", "as",   "at",  "be",
+                                       "by",   "for",  "from", "in",  "into", "is",  "it",
+                                       "its",  "of",   "on",   "or",  "that", "the", "their",
+                                       "them", "they", "this", "to",  "with", "who", "your"};
     for (size_t i = 0; i < sizeof stop / sizeof stop[0]; i++)
         if (strlen(stop[i]) == n && !memcmp(stop[i], w, n))
             return 1;
@@ -158,11 +158,9 @@ static enum kr_code filter_query(const struct product_filter *f, struct store_pr
 
     q->category = set(f->category) ? f->category : NULL;
     q->colour = set(f->colour) ? f->colour : NULL;
-    if ((q->has_price_min = set(f->min_price)) &&
-        product__parse_price(f->min_price, &q->price_min))
+    if ((q->has_price_min = set(f->min_price)) && product__parse_price(f->min_price, &q->price_min))
         return bad_filter(err, "min_price");
-    if ((q->has_price_max = set(f->max_price)) &&
-        product__parse_price(f->max_price, &q->price_max))
+    if ((q->has_price_max = set(f->max_price)) && product__parse_price(f->max_price, &q->price_max))
         return bad_filter(err, "max_price");
     if ((q->has_from = set(f->from)) && product__parse_date(f->from, 0, &q->from_ms))
         return bad_filter(err, "from (YYYY-MM-DD)");

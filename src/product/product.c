@@ -30,11 +30,20 @@ static json_t *field(json_t *in, const char *a, const char *b)
     return v || !b ? v : json_object_get(in, b);
 }
 
+/* A text field: its name, an alias (may be NULL), its bound, its key in
+ * the normalised form. */
+struct text_field {
+    const char *a, *b;
+    size_t max;
+    const char *key;
+};
+
 /* A string field (NULL/absent = ""); numbers are taken as text too. */
-static enum kr_code text(json_t *in, const char *a, const char *b, size_t max, json_t *out,
-                         const char *key, struct kr_err *err)
+static enum kr_code text(json_t *in, const struct text_field *f, json_t *out, struct kr_err *err)
 {
-    json_t *v = field(in, a, b);
+    const char *a = f->a, *key = f->key;
+    size_t max = f->max;
+    json_t *v = field(in, a, f->b);
     char num[64];
     const char *s = "";
 
@@ -54,7 +63,8 @@ static enum kr_code text(json_t *in, const char *a, const char *b, size_t max, j
 
 static enum kr_code id_of(json_t *in, const char *over, json_t *out, struct kr_err *err)
 {
-    enum kr_code rc = text(in, "id", NULL, STORE_PRODUCT_ID_MAX, out, "id", err);
+    enum kr_code rc =
+        text(in, &(struct text_field){"id", NULL, STORE_PRODUCT_ID_MAX, "id"}, out, err);
     const char *id = json_string_value(json_object_get(out, "id"));
 
     if (rc)
@@ -133,14 +143,16 @@ static enum kr_code lists_of(json_t *in, json_t *out, struct kr_err *err)
 
     if (ph && !json_is_null(ph) && (!json_is_array(ph) || json_array_size(ph) > PRODUCT_PHOTOS_MAX))
         return bad(err, "photo_ids", "must be a list of at most 64 image ids");
-    json_array_foreach(ph, i, v) {
+    json_array_foreach(ph, i, v)
+    {
         if (!json_is_integer(v) || json_integer_value(v) < 1)
             return bad(err, "photo_ids", "must hold positive integers");
     }
     if (li && !json_is_null(li) &&
         (!json_is_array(li) || json_array_size(li) > PRODUCT_LISTINGS_MAX))
         return bad(err, "listings", "must be a list of at most 64 objects");
-    json_array_foreach(li, i, v) {
+    json_array_foreach(li, i, v)
+    {
         if (!json_is_object(v))
             return bad(err, "listings", "must hold objects");
     }
@@ -162,17 +174,19 @@ enum kr_code product__normalise(json_t *in, const char *id_override, json_t **ou
     }
     rc = id_of(in, id_override, p, err);
     if (!rc)
-        rc = text(in, "sku", NULL, DEF_TEXT_MAX, p, "sku", err);
+        rc = text(in, &(struct text_field){"sku", NULL, DEF_TEXT_MAX, "sku"}, p, err);
     if (!rc)
-        rc = text(in, "name", "product_name", DEF_TEXT_MAX, p, "name", err);
+        rc = text(in, &(struct text_field){"name", "product_name", DEF_TEXT_MAX, "name"}, p, err);
     if (!rc)
-        rc = text(in, "description", NULL, STORE_PRODUCT_TEXT_MAX, p, "description", err);
+        rc = text(in,
+                  &(struct text_field){"description", NULL, STORE_PRODUCT_TEXT_MAX, "description"},
+                  p, err);
     if (!rc)
         rc = attrs_of(in, p, err);
     if (!rc)
-        rc = text(in, "colour", "color", DEF_TEXT_MAX, p, "colour", err);
+        rc = text(in, &(struct text_field){"colour", "color", DEF_TEXT_MAX, "colour"}, p, err);
     if (!rc)
-        rc = text(in, "category", NULL, DEF_TEXT_MAX, p, "category", err);
+        rc = text(in, &(struct text_field){"category", NULL, DEF_TEXT_MAX, "category"}, p, err);
     if (!rc)
         rc = price_of(in, p, err);
     if (!rc)
@@ -239,8 +253,8 @@ enum kr_code product__store_many(struct store *s, const json_t *arr, size_t from
 enum kr_code product__store(struct store *s, const json_t *p, struct kr_err *err)
 {
     json_t *one = json_pack("[O]", p);
-    enum kr_code rc =
-        one ? product__store_many(s, one, 0, 1, err) : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    enum kr_code rc = one ? product__store_many(s, one, 0, 1, err)
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     json_decref(one);
     return rc;
 }
@@ -252,11 +266,11 @@ json_t *product__row_json(const struct store_product *p)
            *li = json_loads(p->listings, 0, NULL);
 
     util_iso8601(p->created_ms, iso, sizeof iso);
-    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:f, s:s, s:o, s:o}", "id", p->id,
-                     "sku", p->sku, "name", p->name, "description", p->description,
-                     "attributes", a ? a : json_object(), "colour", p->colour, "category",
-                     p->category, "price", p->price, "created_at", iso, "photo_ids",
-                     ph ? ph : json_array(), "listings", li ? li : json_array());
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:f, s:s, s:o, s:o}", "id", p->id, "sku",
+                     p->sku, "name", p->name, "description", p->description, "attributes",
+                     a ? a : json_object(), "colour", p->colour, "category", p->category, "price",
+                     p->price, "created_at", iso, "photo_ids", ph ? ph : json_array(), "listings",
+                     li ? li : json_array());
 }
 
 enum kr_code product_put_json(struct store *s, const char *id_override, json_t *in, json_t **out,
@@ -300,8 +314,10 @@ enum kr_code product_delete(struct store *s, const char *id, struct kr_err *err)
 /* Merge n's fields into the stored (or a new) product p. */
 static void note_merge(json_t *p, const struct product_note *n)
 {
-    const char *f[][2] = {{"sku", n->sku},         {"name", n->name},
-                          {"description", n->description}, {"colour", n->colour},
+    const char *f[][2] = {{"sku", n->sku},
+                          {"name", n->name},
+                          {"description", n->description},
+                          {"colour", n->colour},
                           {"category", n->category}};
     json_t *photos = json_object_get(p, "photo_ids"), *v, *li;
     size_t i;
@@ -314,7 +330,8 @@ static void note_merge(json_t *p, const struct product_note *n)
         json_object_update(json_object_get(p, "attributes"), (json_t *)n->attributes);
     if (n->price > 0)
         json_object_set_new(p, "price", json_real(n->price));
-    json_array_foreach(photos, i, v) {
+    json_array_foreach(photos, i, v)
+    {
         has |= json_integer_value(v) == n->image_id;
     }
     if (!has && n->image_id > 0 && json_array_size(photos) < PRODUCT_PHOTOS_MAX)
@@ -322,7 +339,8 @@ static void note_merge(json_t *p, const struct product_note *n)
     if (!json_is_object(n->listing))
         return;
     li = json_object_get(p, "listings");
-    json_array_foreach(li, i, v) {
+    json_array_foreach(li, i, v)
+    {
         if (util_streq_ci(str(v, "marketplace"), str(n->listing, "marketplace")) &&
             strcmp(str(v, "sku"), str(n->listing, "sku")) == 0) {
             json_array_remove(li, i);

@@ -34,12 +34,12 @@
 struct store;
 struct net_fetch_opts;
 
-#define PRODUCT_PAGE_MAX      200 /* GET /products: most rows per page */
-#define PRODUCT_PHOTOS_MAX    64  /* photo ids per product */
-#define PRODUCT_LISTINGS_MAX  64  /* listings kept per product */
-#define PRODUCT_IMPORT_MAX    100000
+#define PRODUCT_PAGE_MAX       200 /* GET /products: most rows per page */
+#define PRODUCT_PHOTOS_MAX     64  /* photo ids per product */
+#define PRODUCT_LISTINGS_MAX   64  /* listings kept per product */
+#define PRODUCT_IMPORT_MAX     100000
 #define PRODUCT_COLLECTION_MAX 100 /* collection_size */
-#define PRODUCT_EXTRAS_MAX    100 /* extra_jwellery ids */
+#define PRODUCT_EXTRAS_MAX     100 /* extra_jwellery ids */
 
 /* ---- records (product.c) ---- */
 

@@ -40,14 +40,15 @@ int product__style_find(const char *name);
 
 /* collection_out.c: title, description and the stored document. */
 struct product__pick {
-    json_t *rows; /* chosen products in JSON form, in order */
+    json_t *rows;  /* chosen products in JSON form, in order */
     json_t *needs; /* the request's user_needs */
     const int *styles;
     int nstyles;
+    char *title, *description; /* product__templates' (malloc'd) */
 };
-void product__templates(const struct product__pick *p, char **title, char **description);
-enum kr_code product__collection_save(struct store *s, const struct product__pick *p,
-                                      const char *title, const char *description, char *id_out,
+void product__templates(struct product__pick *p);
+/* Store p as a new collection; its id into id_out. */
+enum kr_code product__collection_save(struct store *s, const struct product__pick *p, char *id_out,
                                       size_t id_len, struct kr_err *err);
 
 #endif

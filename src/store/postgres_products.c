@@ -22,8 +22,8 @@
 #define FILTERS                                                                                    \
     " ($1::text IS NULL OR id = $1) AND ($2::text IS NULL OR lower(category) = lower($2))"         \
     " AND ($3::text IS NULL OR lower(colour) = lower($3))"                                         \
-    " AND ($4::float8 IS NULL OR price >= $4) AND ($5::float8 IS NULL OR price <= $5)"            \
-    " AND ($6::bigint IS NULL OR created_ms >= $6) AND ($7::bigint IS NULL OR created_ms <= $7)"  \
+    " AND ($4::float8 IS NULL OR price >= $4) AND ($5::float8 IS NULL OR price <= $5)"             \
+    " AND ($6::bigint IS NULL OR created_ms >= $6) AND ($7::bigint IS NULL OR created_ms <= $7)"   \
     " AND ($10::text IS NULL OR tsv @@ to_tsquery('english', $10))"
 
 const char *const store_pg__product_sql[PG_NSTMT] = {
@@ -67,7 +67,7 @@ enum kr_code store_pg__product_put(struct store *s, const struct store_product *
                                    struct kr_err *err)
 {
     struct pg_params *pp = calloc((size_t)n, sizeof *pp);
-    char (*price)[40] = calloc((size_t)n, sizeof *price);
+    char(*price)[40] = calloc((size_t)n, sizeof *price);
     enum kr_code rc;
 
     if (!pp || !price) {
@@ -105,10 +105,11 @@ static char *ts_query(const struct store_product_query *q)
     if (!out)
         return NULL;
     for (const char *w = q->words; *w; w++) {
-        if (*w == ' ')
-            o += sprintf(o, " %c ", q->any_word ? '|' : '&');
-        else
-            *o++ = *w;
+        if (*w == ' ') {
+            *o++ = ' ';
+            *o++ = q->any_word ? '|' : '&';
+        }
+        *o++ = *w;
     }
     *o = '\0';
     return out;
@@ -126,12 +127,16 @@ static const char *opt_num(int has, const char *fmt, double v, char *buf, size_t
 static enum kr_code each_row(PGresult *r, store_product_cb cb, void *ctx, struct kr_err *err)
 {
     for (int i = 0; i < PQntuples(r); i++) {
-        struct store_product p = {
-            .id = PQgetvalue(r, i, 0), .sku = PQgetvalue(r, i, 1), .name = PQgetvalue(r, i, 2),
-            .description = PQgetvalue(r, i, 3), .attributes = PQgetvalue(r, i, 4),
-            .colour = PQgetvalue(r, i, 5), .category = PQgetvalue(r, i, 6),
-            .price = strtod(PQgetvalue(r, i, 7), NULL), .photos = PQgetvalue(r, i, 9),
-            .listings = PQgetvalue(r, i, 10)};
+        struct store_product p = {.id = PQgetvalue(r, i, 0),
+                                  .sku = PQgetvalue(r, i, 1),
+                                  .name = PQgetvalue(r, i, 2),
+                                  .description = PQgetvalue(r, i, 3),
+                                  .attributes = PQgetvalue(r, i, 4),
+                                  .colour = PQgetvalue(r, i, 5),
+                                  .category = PQgetvalue(r, i, 6),
+                                  .price = strtod(PQgetvalue(r, i, 7), NULL),
+                                  .photos = PQgetvalue(r, i, 9),
+                                  .listings = PQgetvalue(r, i, 10)};
         enum kr_code rc = store_pg__get_i64(r, i, 8, &p.created_ms, err);
         if (rc)
             return rc;

@@ -88,7 +88,7 @@ enum kr_code store_sq_bind_text(sqlite3_stmt *st, int col, const char *v, size_t
 enum kr_code store_sq_stmt(struct sq_conn *c, enum sq_stmt id, sqlite3_stmt **out,
                            struct kr_err *err)
 {
-    const char *sql = doc_sql[id]               ? doc_sql[id]
+    const char *sql = doc_sql[id]                ? doc_sql[id]
                       : store_sq_product_sql[id] ? store_sq_product_sql[id]
                                                  : store_sq_image_sql[id];
 

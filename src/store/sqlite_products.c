@@ -22,7 +22,7 @@
 #include "store/sqlite.h"
 
 #define COLS                                                                                       \
-    "p.id, p.sku, p.name, p.description, p.attributes, p.colour, p.category, p.price,"            \
+    "p.id, p.sku, p.name, p.description, p.attributes, p.colour, p.category, p.price,"             \
     " p.created_ms, p.photos, p.listings"
 #define FILTERS                                                                                    \
     " (?1 IS NULL OR p.id = ?1) AND (?2 IS NULL OR lower(p.category) = lower(?2))"                 \
@@ -43,10 +43,10 @@ const char *const store_sq_product_sql[SQ_NSTMT] = {
     [SQ_PROD_DELETE] = "DELETE FROM products WHERE id = ?1",
     [SQ_PROD_LIST] = "SELECT " COLS ", 0.0 FROM products p WHERE" FILTERS
                      " ORDER BY p.created_ms DESC, p.id LIMIT ?8 OFFSET ?9",
-    [SQ_PROD_SEARCH] = "SELECT " COLS ", -" BM25 " FROM products_fts"
-                       " JOIN products p ON p.seq = products_fts.rowid"
-                       " WHERE products_fts MATCH ?10 AND" FILTERS
-                       " ORDER BY " BM25 ", p.id LIMIT ?8 OFFSET ?9",
+    [SQ_PROD_SEARCH] =
+        "SELECT " COLS ", -" BM25 " FROM products_fts"
+        " JOIN products p ON p.seq = products_fts.rowid"
+        " WHERE products_fts MATCH ?10 AND" FILTERS " ORDER BY " BM25 ", p.id LIMIT ?8 OFFSET ?9",
 };
 
 static enum kr_code bind_ok(sqlite3_stmt *st, int rc, struct kr_err *err)
@@ -56,8 +56,8 @@ static enum kr_code bind_ok(sqlite3_stmt *st, int rc, struct kr_err *err)
 
 static enum kr_code bind_put(sqlite3_stmt *st, const struct store_product *p, struct kr_err *err)
 {
-    const char *v[] = {p->id,     p->sku,    p->name,   p->description, p->attributes,
-                       p->colour, p->category};
+    const char *v[] = {p->id,         p->sku,    p->name,    p->description,
+                       p->attributes, p->colour, p->category};
     enum kr_code rc = KR_OK;
 
     for (int i = 0; !rc && i < 7; i++)
@@ -123,11 +123,15 @@ static char *fts_query(const struct store_product_query *q)
     if (!out)
         return NULL;
     *o++ = '"';
+    const char *join = q->any_word ? "\" OR \"" : "\" AND \"";
+
     for (const char *w = q->words; *w; w++) {
-        if (*w == ' ')
-            o += sprintf(o, "\" %s \"", q->any_word ? "OR" : "AND");
-        else
+        if (*w == ' ') {
+            memcpy(o, join, strlen(join));
+            o += strlen(join);
+        } else {
             *o++ = *w;
+        }
     }
     *o++ = '"';
     *o = '\0';
@@ -181,11 +185,17 @@ enum kr_code store_sq_product_query(struct store *s, const struct store_product_
                  : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     }
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        struct store_product p = {
-            .id = col(st, 0), .sku = col(st, 1), .name = col(st, 2), .description = col(st, 3),
-            .attributes = col(st, 4), .colour = col(st, 5), .category = col(st, 6),
-            .price = sqlite3_column_double(st, 7), .created_ms = sqlite3_column_int64(st, 8),
-            .photos = col(st, 9), .listings = col(st, 10)};
+        struct store_product p = {.id = col(st, 0),
+                                  .sku = col(st, 1),
+                                  .name = col(st, 2),
+                                  .description = col(st, 3),
+                                  .attributes = col(st, 4),
+                                  .colour = col(st, 5),
+                                  .category = col(st, 6),
+                                  .price = sqlite3_column_double(st, 7),
+                                  .created_ms = sqlite3_column_int64(st, 8),
+                                  .photos = col(st, 9),
+                                  .listings = col(st, 10)};
         if (cb(&p, sqlite3_column_double(st, 11), ctx))
             break;
     }

@@ -67,8 +67,7 @@ enum kr_code store_product_put_many(struct store *s, const struct store_product 
     return rc ? rc : s->ops->product_put(s, p, n, err);
 }
 
-enum kr_code store_product_put(struct store *s, const struct store_product *p,
-                               struct kr_err *err)
+enum kr_code store_product_put(struct store *s, const struct store_product *p, struct kr_err *err)
 {
     return store_product_put_many(s, p, 1, err);
 }

@@ -29,8 +29,11 @@ static int setup(void **state)
     (void)state;
     fake = fake_ai_start();
     snprintf(purl, sizeof purl, "KARAT_PRODUCTS_URL=%s/api/get-all-products", fake_ai_base(fake));
-    const char *const env[] = {"KARAT_ATTR_PROVIDER=", "KARAT_COPY_PROVIDER=",
-                               "KARAT_IMAGE_PROVIDER=", "KARAT_FETCH_ALLOW_PRIVATE=true", purl,
+    const char *const env[] = {"KARAT_ATTR_PROVIDER=",
+                               "KARAT_COPY_PROVIDER=",
+                               "KARAT_IMAGE_PROVIDER=",
+                               "KARAT_FETCH_ALLOW_PRIVATE=true",
+                               purl,
                                NULL};
     const char *const env_guard[] = {purl, NULL};
     unsetenv("GOOGLE_API_KEY");
@@ -109,8 +112,7 @@ static void test_crud_and_bad_inputs(void **state)
            "bad_product");
     expect(call("PUT", "/products/p-1", "application/json", "{\"price\":-3}", &st), &st, 400,
            "bad_product");
-    expect(call("PUT", "/products/p-1", "application/json", "{\"created_at\":\"2025-02-30\"}",
-                &st),
+    expect(call("PUT", "/products/p-1", "application/json", "{\"created_at\":\"2025-02-30\"}", &st),
            &st, 400, "bad_product");
     expect(call("PUT", "/products/p-1", "application/json", "{\"photo_ids\":[\"x\"]}", &st), &st,
            400, "bad_product");
@@ -148,7 +150,8 @@ static int ids_in(json_t *list, const char *key, const char *want)
     json_t *v;
     size_t i;
     char got[256] = "";
-    json_array_foreach(list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         const char *id = key ? str(v, key) : json_string_value(v);
         snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", id);
     }
@@ -185,8 +188,8 @@ static void test_import_and_list(void **state)
     expect(call("GET", "/products?limit=0", NULL, NULL, &st), &st, 400, NULL);
     expect(call("GET", "/products?q=%2B%2B", NULL, NULL, &st), &st, 400, "bad_argument");
     /* a CSV with one bad record: refused whole, nothing stored */
-    expect(call("POST", "/products/import", "text/csv",
-                "id,name,price\nc1,Ring,10\nc2,Band,ten\n", &st),
+    expect(call("POST", "/products/import", "text/csv", "id,name,price\nc1,Ring,10\nc2,Band,ten\n",
+                &st),
            &st, 400, "bad_import");
     expect(call("GET", "/products/c1", NULL, NULL, &st), &st, 404, "product_not_found");
     j = call("POST", "/products/import", "text/csv",
@@ -254,7 +257,8 @@ static void test_caption_makes_a_product(void **state)
     json_t *j = call("GET", "/products?category=earrings&limit=200", NULL, NULL, &st), *p;
     size_t i;
     int found = 0;
-    json_array_foreach(json_object_get(j, "products"), i, p) {
+    json_array_foreach(json_object_get(j, "products"), i, p)
+    {
         if (!strncmp(str(p, "id"), "img-", 4) && json_array_size(json_object_get(p, "photo_ids")))
             found++;
     }
@@ -343,10 +347,8 @@ static void test_collections(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crud_and_bad_inputs),
-        cmocka_unit_test(test_import_and_list),
-        cmocka_unit_test(test_sync_upstream),
-        cmocka_unit_test(test_caption_makes_a_product),
+        cmocka_unit_test(test_crud_and_bad_inputs), cmocka_unit_test(test_import_and_list),
+        cmocka_unit_test(test_sync_upstream),       cmocka_unit_test(test_caption_makes_a_product),
         cmocka_unit_test(test_collections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -18,17 +18,31 @@ static const char *const pg_cats[] = {"earrings", "necklace", "ring", "bracelet"
 static const char *const pg_cols[] = {"gold", "silver", "rose gold"};
 /* motif families: [family][word] */
 static const char *const pg_motifs[][3] = {
-    {"floral", "petal", "blossom"}, {"star", "moon", "celestial"}, {"leaf", "vine", "botanical"},
-    {"geometric", "hexagon", "angular"}, {"temple", "kundan", "heritage"}, {"plain", "sleek", "slim"},
+    {"floral", "petal", "blossom"},   {"star", "moon", "celestial"},
+    {"leaf", "vine", "botanical"},    {"geometric", "hexagon", "angular"},
+    {"temple", "kundan", "heritage"}, {"plain", "sleek", "slim"},
 };
-static const char *const pg_adj[] = {"dainty", "bold", "classic", "modern", "vintage", "bright",
-                                     "polished", "brushed", "layered", "twisted", "handmade"};
+static const char *const pg_adj[] = {"dainty",  "bold",    "classic",  "modern",
+                                     "vintage", "bright",  "polished", "brushed",
+                                     "layered", "twisted", "handmade"};
 #define PG_NMOTIF 6
 
-static inline int pg_motif(int i) { return (i * 7 + i / 13) % PG_NMOTIF; }
-static inline const char *pg_cat(int i) { return pg_cats[i % 4]; }
-static inline const char *pg_col(int i) { return pg_cols[(i / 4) % 3]; }
-static inline int pg_price(int i) { return 100 + (i * 37) % 4900; }
+static inline int pg_motif(int i)
+{
+    return (i * 7 + i / 13) % PG_NMOTIF;
+}
+static inline const char *pg_cat(int i)
+{
+    return pg_cats[i % 4];
+}
+static inline const char *pg_col(int i)
+{
+    return pg_cols[(i / 4) % 3];
+}
+static inline int pg_price(int i)
+{
+    return 100 + (i * 37) % 4900;
+}
 /* created: day (i % 730) after 2024-01-01, as text */
 static inline void pg_date(int i, char *out, size_t n)
 {
@@ -60,9 +74,9 @@ static inline char *pg_catalog(int n)
             "\"description\":\"%s %s piece with %s detail, batch%d\","
             "\"attributes\":{\"motif\":\"%s\",\"finish\":\"%s\"},\"color\":\"%s\","
             "\"category\":\"%s\",\"price\":%d,\"created_at\":\"%s\"}",
-            i ? "," : "", i, i, pg_adj[i % 11], m[i % 3], pg_col(i), pg_cat(i), i, pg_adj[(i / 11) % 11],
-            m[(i + 1) % 3], m[(i + 2) % 3], i / 50, m[0], pg_adj[(i / 3) % 11], pg_col(i), pg_cat(i),
-            pg_price(i), date);
+            i ? "," : "", i, i, pg_adj[i % 11], m[i % 3], pg_col(i), pg_cat(i), i,
+            pg_adj[(i / 11) % 11], m[(i + 1) % 3], m[(i + 2) % 3], i / 50, m[0],
+            pg_adj[(i / 3) % 11], pg_col(i), pg_cat(i), pg_price(i), date);
     }
     snprintf(s + len, cap - len, "]");
     return s;

@@ -94,7 +94,8 @@ static void test_filters_exact(void **state)
     char date[16];
 
     assert_int_equal(json_array_size(ids), 40);
-    json_array_foreach(ids, i, v) {
+    json_array_foreach(ids, i, v)
+    {
         int g = gen_index(json_string_value(v));
         pg_date(g, date, sizeof date);
         assert_string_equal(pg_cat(g), "earrings");
@@ -111,7 +112,8 @@ static int of_family(json_t *ids, int m)
     json_t *v;
     size_t i;
     int n = 0;
-    json_array_foreach(ids, i, v) {
+    json_array_foreach(ids, i, v)
+    {
         n += pg_motif(gen_index(json_string_value(v))) == m;
     }
     return n;
@@ -134,7 +136,8 @@ static void test_styles_change_the_ranking(void **state)
     /* family 0 = floral, 1 = celestial (product_gen.h) */
     assert_true(of_family(ia, 0) >= 16);
     assert_true(of_family(ib, 1) >= 16);
-    json_array_foreach(ia, i, v) {
+    json_array_foreach(ia, i, v)
+    {
         for (size_t k = 0; k < json_array_size(ib); k++)
             shared += json_equal(v, json_array_get(ib, k));
     }
@@ -155,7 +158,8 @@ static void test_extras_once(void **state)
     struct fx *f = *state;
     json_t *first = collect(f->s, "{\"collection_size\":5,\"category\":\"ring\","
                                   "\"category_description\":[\"Geometric\"]}");
-    const char *chosen = json_string_value(json_array_get(json_object_get(first, "top_jewelry_ids"), 0));
+    const char *chosen =
+        json_string_value(json_array_get(json_object_get(first, "top_jewelry_ids"), 0));
     char needs[512];
     snprintf(needs, sizeof needs,
              "{\"collection_size\":5,\"category\":\"ring\",\"category_description\":"
@@ -180,8 +184,8 @@ static void test_note_and_dates(void **state)
     struct kr_err err = {0};
     json_t *p = NULL, *l1 = json_pack("{s:s, s:s, s:s}", "marketplace", "amazon", "sku", "N1",
                                       "title", "first");
-    json_t *l2 = json_pack("{s:s, s:s, s:s}", "marketplace", "Amazon", "sku", "N1", "title",
-                           "second");
+    json_t *l2 =
+        json_pack("{s:s, s:s, s:s}", "marketplace", "Amazon", "sku", "N1", "title", "second");
     struct product_note n = {.image_id = 77, .sku = "N1", .name = "Noted", .listing = l1};
 
     assert_int_equal(product_note(f->s, &n, &err), KR_OK);

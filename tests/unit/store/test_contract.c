@@ -343,10 +343,17 @@ static void put_product(struct store *s, const char *id, const char *name, const
                         double price, int64_t created)
 {
     struct kr_err err = {0};
-    struct store_product p = {.id = id, .sku = "SKU-1", .name = name,
-                              .description = "a handmade piece", .attributes = "{\"stone\":\"pearl\"}",
-                              .colour = colour, .category = "Earrings", .price = price,
-                              .created_ms = created, .photos = "[]", .listings = "[]"};
+    struct store_product p = {.id = id,
+                              .sku = "SKU-1",
+                              .name = name,
+                              .description = "a handmade piece",
+                              .attributes = "{\"stone\":\"pearl\"}",
+                              .colour = colour,
+                              .category = "Earrings",
+                              .price = price,
+                              .created_ms = created,
+                              .photos = "[]",
+                              .listings = "[]"};
     assert_int_equal(store_product_put(s, &p, &err), KR_OK);
 }
 
@@ -379,11 +386,12 @@ static void test_products(void **state)
     assert_string_equal(r.ids[0], "p3");
     r = query(f->s, (struct store_product_query){.colour = "GOLD", .category = "earrings"});
     assert_int_equal(r.n, 2);
-    r = query(f->s, (struct store_product_query){.has_price_min = 1, .price_min = 499.5,
-                                                 .has_price_max = 1, .price_max = 1200});
+    r = query(f->s,
+              (struct store_product_query){
+                  .has_price_min = 1, .price_min = 499.5, .has_price_max = 1, .price_max = 1200});
     assert_int_equal(r.n, 2);
-    r = query(f->s, (struct store_product_query){.has_from = 1, .from_ms = 2000,
-                                                 .has_to = 1, .to_ms = 2999});
+    r = query(f->s, (struct store_product_query){
+                        .has_from = 1, .from_ms = 2000, .has_to = 1, .to_ms = 2999});
     assert_int_equal(r.n, 1);
     assert_string_equal(r.ids[0], "p2");
     r = query(f->s, (struct store_product_query){.words = "floral hoop"});
@@ -411,8 +419,14 @@ static void test_products(void **state)
     /* bounds and malformed words are refused before the backend */
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    struct store_product p = {.id = big, .sku = "", .name = "", .description = "",
-                              .attributes = "{}", .colour = "", .category = "", .photos = "[]",
+    struct store_product p = {.id = big,
+                              .sku = "",
+                              .name = "",
+                              .description = "",
+                              .attributes = "{}",
+                              .colour = "",
+                              .category = "",
+                              .photos = "[]",
                               .listings = "[]"};
     assert_int_equal(store_product_put(f->s, &p, &err), KR_EINVAL);
     struct store_product_query bad = {.words = "gold OR\"x", .limit = 5};
