@@ -344,12 +344,41 @@ static void test_collections(void **state)
            "collection_not_found");
 }
 
+/* karat products import FILE and list, on the server's own store (no
+ * repository lock: it runs beside karat serve). */
+static void test_cli(void **state)
+{
+    char path[700], *out = NULL;
+    const char *bin = getenv("KARAT_BIN");
+    const char *env[] = {srv.pg_env[0] ? "KARAT_STORE=postgres" : NULL, srv.pg_env, NULL};
+    const char *const *e = srv.pg_env[0] ? env : NULL;
+    (void)state;
+
+    snprintf(path, sizeof path, "%s/cli-products.csv", srv.data_dir);
+    const char *csv = "id,product_name,color,category,price\ncli-1,Cli ring,gold,rings,77\n";
+    tu_write_file(path, csv, strlen(csv));
+    const char *imp[] = {bin, "products", "import", path, "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(imp, e, &out), 0);
+    assert_non_null(strstr(out, "\"imported\": 1"));
+    free(out);
+    const char *list[] = {bin, "products", "list", "--q", "cli ring", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(list, e, &out), 0);
+    assert_non_null(strstr(out, "\"cli-1\""));
+    free(out);
+    out = NULL;
+    const char *bad[] = {bin, "products", "list", "--min-price", "x", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(bad, e, &out), 1);
+    free(out);
+    const char *usage[] = {bin, "products", "frobnicate", NULL};
+    assert_int_equal(tu_run(usage, NULL, NULL), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crud_and_bad_inputs), cmocka_unit_test(test_import_and_list),
         cmocka_unit_test(test_sync_upstream),       cmocka_unit_test(test_caption_makes_a_product),
-        cmocka_unit_test(test_collections),
+        cmocka_unit_test(test_collections),         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
