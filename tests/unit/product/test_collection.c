@@ -201,6 +201,64 @@ static void test_note_and_dates(void **state)
     json_decref(l2);
 }
 
+/* A signature: seed decides the hash bits and which half of the
+ * descriptor is lit (two seeds of different parity are far apart). */
+static void make_sig(struct dedup_sig *g, int seed)
+{
+    memset(g, 0, sizeof *g);
+    for (int i = 0; i < DEDUP_HASH_BYTES; i++)
+        g->hash[i] = (uint8_t)(seed % 2 ? 0xA5 ^ i : 0x3C + i * 7);
+    g->quality = 90;
+    for (int i = 0; i < DEDUP_DESC_DIM; i++)
+        g->desc[i] = (i % 2 == seed % 2) ? 0.1767767f : 0; /* 32 lit: unit length */
+}
+
+/* Diversity by photos: two products whose photos are the same piece are
+ * not both chosen, even with different words; two whose photos differ are,
+ * even with the same words. */
+static void test_diversity_by_photos(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct store_image img;
+    const int sig_of[] = {1, 1, 2};
+    const char *names[] = {"Anklet alpha chain", "Beaded toe ring set", "Anklet alpha chain"};
+
+    for (int i = 0; i < 3; i++) {
+        char key[32], json[512];
+        memset(&img, 0, sizeof img);
+        img.id = 900001 + i;
+        snprintf(img.sha256, sizeof img.sha256, "%064d", 900001 + i);
+        make_sig(&img.sig, sig_of[i]);
+        snprintf(key, sizeof key, "d%d.jpg", i);
+        snprintf(img.website, sizeof img.website, "alya");
+        snprintf(img.bucket, sizeof img.bucket, "alyaimg");
+        snprintf(img.key, sizeof img.key, "%s", key);
+        snprintf(img.url, sizeof img.url, "http://x.test/files/alyaimg/%s", key);
+        snprintf(img.mime, sizeof img.mime, "image/jpeg");
+        assert_int_equal(store_image_insert(f->s, &img, &err), KR_OK);
+        snprintf(json, sizeof json,
+                 "{\"id\":\"d%d\",\"name\":\"%s\",\"category\":\"anklet\",\"photo_ids\":[%d]}", i,
+                 names[i], 900001 + i);
+        json_t *in = json_loads(json, 0, NULL);
+        assert_int_equal(product_put_json(f->s, NULL, in, NULL, &err), KR_OK);
+        json_decref(in);
+    }
+    json_t *out = collect(f->s, "{\"collection_size\":3,\"category\":\"anklet\"}");
+    json_t *ids = json_object_get(out, "top_jewelry_ids");
+    int d0 = 0, d1 = 0, d2 = 0;
+    for (size_t i = 0; i < json_array_size(ids); i++) {
+        const char *id = json_string_value(json_array_get(ids, i));
+        d0 += !strcmp(id, "d0");
+        d1 += !strcmp(id, "d1");
+        d2 += !strcmp(id, "d2");
+    }
+    assert_int_equal(json_array_size(ids), 2);
+    assert_int_equal(d0 + d1, 1); /* same photo: one of them */
+    assert_int_equal(d2, 1);      /* same words as d0, another photo: kept */
+    json_decref(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_styles_change_the_ranking),
         cmocka_unit_test(test_extras_once),
         cmocka_unit_test(test_note_and_dates),
+        cmocka_unit_test(test_diversity_by_photos),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
