@@ -266,6 +266,45 @@ static void test_caption_makes_a_product(void **state)
     json_decref(j);
 }
 
+/* A stored photo listed by a catalog job becomes the SKU's product, with
+ * the listing and the photo. */
+static void test_catalog_job_makes_a_product(void **state)
+{
+    struct tu_img_opts o = {.width = 800, .height = 800, .seed = 77};
+    size_t n;
+    unsigned char *img = tu_make_image(&o, &n);
+    char url[300], body[1500];
+    struct tu_resp r;
+    long st;
+    json_t *j;
+    (void)state;
+
+    snprintf(url, sizeof url, "%s/upload-and-index", srv.base);
+    struct tu_part part = {"file", "up.jpg", "image/jpeg", img, n};
+    assert_int_equal(tu_post_multipart(url, &part, 1, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    tu_resp_free(&r);
+    free(img);
+    snprintf(body, sizeof body,
+             "{\"image_urls\":\"%s\",\"type\":\"earrings\",\"marketplace\":\"flipkart\","
+             "\"skuids\":\"CAT-1\"}",
+             str(j, "s3_url"));
+    json_decref(j);
+    j = call("POST", "/catalog-ai", "application/json", body, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "rows")), 1);
+    json_decref(j);
+    j = call("GET", "/products/CAT-1", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "photo_ids")), 1);
+    json_t *l = json_array_get(json_object_get(j, "listings"), 0);
+    assert_string_equal(str(l, "marketplace"), "flipkart");
+    assert_string_equal(str(l, "sku"), "CAT-1");
+    assert_string_equal(str(j, "category"), "earrings");
+    json_decref(j);
+}
+
 static json_t *collect(const char *needs, long *st)
 {
     char body[2048];
@@ -376,9 +415,13 @@ static void test_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crud_and_bad_inputs), cmocka_unit_test(test_import_and_list),
-        cmocka_unit_test(test_sync_upstream),       cmocka_unit_test(test_caption_makes_a_product),
-        cmocka_unit_test(test_collections),         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_crud_and_bad_inputs),
+        cmocka_unit_test(test_import_and_list),
+        cmocka_unit_test(test_sync_upstream),
+        cmocka_unit_test(test_caption_makes_a_product),
+        cmocka_unit_test(test_catalog_job_makes_a_product),
+        cmocka_unit_test(test_collections),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
