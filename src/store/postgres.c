@@ -133,6 +133,15 @@ static void conn_close(struct pg_conn *c)
     }
 }
 
+/* Server notices (a full-text query of stop words only, IF NOT EXISTS...)
+ * are not errors and library code never prints: libpq's default printer
+ * to stderr is replaced by this one, which drops them. */
+static void drop_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static enum kr_code conn_open(const struct pg_store *s, struct pg_conn **out, struct kr_err *err)
 {
     struct pg_conn *c = calloc(1, sizeof *c);
@@ -146,6 +155,7 @@ static enum kr_code conn_open(const struct pg_store *s, struct pg_conn **out, st
         conn_close(c);
         return rc;
     }
+    PQsetNoticeProcessor(c->db, drop_notice, NULL);
     *out = c;
     return KR_OK;
 }

@@ -401,6 +401,10 @@ static void test_products(void **state)
     assert_int_equal(r.n, 2);
     assert_string_equal(r.ids[0], "p1"); /* both words beat one */
     assert_true(r.score[0] > r.score[1]);
+    /* a word every engine ignores (an English stop word to PostgreSQL)
+     * matches nothing and is no error */
+    r = query(f->s, (struct store_product_query){.words = "very"});
+    assert_int_equal(r.n, 0);
     r = query(f->s, (struct store_product_query){.limit = 1, .offset = 1});
     assert_int_equal(r.n, 1);
     assert_string_equal(r.ids[0], "p2");
