@@ -201,6 +201,11 @@ static void test_import_and_list(void **state)
     json_decref(j);
     expect(call("POST", "/products/import", "application/json", "{\"data\":7}", &st), &st, 400,
            "bad_import");
+    expect(call("POST", "/products/import", "text/csv", "id,name\n\"c9,Ring\n", &st), &st, 400,
+           "bad_import"); /* a quote never closed */
+    expect(call("POST", "/products/import", "text/csv", "id,name\n,no id\n", &st), &st, 400,
+           "bad_import");
+    expect(call("GET", "/products/c9", NULL, NULL, &st), &st, 404, "product_not_found");
 }
 
 static void test_sync_upstream(void **state)
