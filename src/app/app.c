@@ -7,7 +7,7 @@
  * Every value comes from the configuration table; nothing here has a
  * default of its own.
  */
-#include "app/app.h"
+#include "app/app_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +78,7 @@ static enum kr_code open_catalog(struct app *a, const struct app_opts *ao, struc
     o.ai = a->ai;
     o.store = a->store;
     o.profile = profile;
-    o.io = ao->io ? *ao->io : (struct catalog_io){a, io_read, io_save};
+    o.io = ao->io ? *ao->io : (struct catalog_io){a, io_read, io_save, app__listed};
     rc = catalog_open(&o, &a->catalog, err);
     json_decref(profile);
     return rc ? rc : catalog_register_jobs(a->catalog, a->jobs, err);

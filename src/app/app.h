@@ -92,6 +92,15 @@ enum kr_code app_pool_create(const struct config *cfg, struct pool **out, struct
 /* Everything closed in reverse order. NULL is fine. */
 void app_close(struct app *a);
 
+/* Products (src/product) that photos become, one call each, best effort
+ * (a failure is logged, never the caller's failure: the caption or listing
+ * it records has been answered already). The photo is found by its URL in
+ * the store; the product is "img-<image id>" or the SKU. */
+struct caption_result;
+/* A photo /generate_caption described (type: its jewellery type). */
+void app_note_caption(struct app *a, const char *url, const struct caption_result *c,
+                      const char *type);
+
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */
 void app_public_base(const char *listen, char *out, size_t n);

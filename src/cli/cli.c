@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
     {"config", cli_cmd_config, "print the effective configuration (secrets masked)"},
     {"caption", cli_cmd_caption, "caption one photo and print the /generate_caption JSON"},
     {"catalog", cli_cmd_catalog, "photos -> a marketplace sheet (.xlsx + .csv), as /catalog-ai"},
+    {"products", cli_cmd_products, "import products (CSV, JSON, a URL, --sync) or list them"},
     {"images", cli_cmd_images,
      "marketplace images from one photo into a folder, as /generate-images"},
     {"check-image", cli_cmd_check_image, "main-image compliance of a photo (exit 1 when it fails)"},

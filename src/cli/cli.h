@@ -65,5 +65,6 @@ int cli_cmd_check_image(int argc, char **argv);
 int cli_cmd_lint_sheet(int argc, char **argv);
 int cli_cmd_import_legacy(int argc, char **argv);
 int cli_cmd_migrate_to_server(int argc, char **argv);
+int cli_cmd_products(int argc, char **argv);
 
 #endif

@@ -163,7 +163,7 @@ struct run {
  * KARAT_DATA_DIR) the store alone, for the SKU cache. Jobs stay in memory. */
 static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_err *err)
 {
-    const struct catalog_io io = {&r->io, io_read, io_save};
+    const struct catalog_io io = {&r->io, io_read, io_save, NULL};
     struct app_opts o = {APP_CATALOG, NULL, cli_get(a, opts, "--profile"), &io};
     enum kr_code rc;
 

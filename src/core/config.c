@@ -193,6 +193,9 @@ static const struct config_var vars[] = {
      "Seconds a fetch of a caller's image URL may take in all, redirects included."},
     {"KARAT_FETCH_MAX_REDIRECTS", CONFIG_INT, OFF(fetch_max_redirects), "3", 0,
      "Redirects a fetch of a caller's image URL follows, each checked again (0 = none)."},
+    {"KARAT_PRODUCTS_URL", CONFIG_STR, OFF(products_url), "", 0,
+     "Upstream products API (the original's contract: form POST of the filters, answer "
+     "{\"data\": [...]}), synced on demand; empty = none."},
     {"KARAT_SELLER_PROFILE", CONFIG_STR, OFF(seller_profile), "", 0,
      "Seller profile file with fixed marketplace values (brand, HSN, GST...)."},
     {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,

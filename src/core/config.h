@@ -102,6 +102,7 @@ struct config {
     int ai_honour_wait_ms;
     int connect_timeout_s;
     int fetch_allow_private;
+    char *products_url; /* KARAT_PRODUCTS_URL: upstream products API (src/product) */
     int fetch_timeout_s;
     int fetch_max_redirects;
     char *seller_profile;

@@ -7,7 +7,8 @@
  *   postgres_images.c   the images table: parameters and row decoding;
  *   postgres_migrate.c  the schema: versioned migrations under an
  *                       advisory lock;
- *   postgres_claims.c   job claims: leases on job items for several nodes.
+ *   postgres_claims.c   job claims: leases on job items for several nodes;
+ *   postgres_products.c the products table and its full-text search.
  *
  * Location: `[pool=N;][wait_ms=M;]CONNINFO`, where CONNINFO is a libpq
  * connection string ("host=/run/pg dbname=karat") or URI
@@ -74,6 +75,10 @@ enum pg_stmt {
     PG_CLAIM_RENEW,
     PG_CLAIM_COMPLETE,
     PG_CLAIM_JOBS,
+    /* products (postgres_products.c) */
+    PG_PROD_PUT,
+    PG_PROD_DELETE,
+    PG_PROD_QUERY,
     PG_NSTMT
 };
 
@@ -125,6 +130,11 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
 enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what,
                             struct kr_err *err);
 
+/* Run statement id once per parameter set p[0..n-1] in one transaction
+ * on one connection (all or none); no results are kept. */
+enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                                  int n, struct kr_err *err);
+
 /* Rows changed by a command result (0 if none or unparsable). */
 long long store_pg__changes(const PGresult *res);
 
@@ -138,6 +148,7 @@ extern const char *const store_pg__image_sql[PG_NSTMT];
 extern const char *const store_pg__doc_sql[PG_NSTMT];
 extern const char *const store_pg__sync_sql[PG_NSTMT];
 extern const char *const store_pg__claim_sql[PG_NSTMT];
+extern const char *const store_pg__product_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -200,5 +211,12 @@ enum kr_code store_pg__claim_complete(struct store *s, const struct store_claim 
                                       const struct store_claim_doc *d, struct kr_err *err);
 enum kr_code store_pg__claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx),
                                   void *ctx, struct kr_err *err);
+
+/* ---- products (postgres_products.c) ---- */
+enum kr_code store_pg__product_put(struct store *s, const struct store_product *p, int n,
+                                   struct kr_err *err);
+enum kr_code store_pg__product_delete(struct store *s, const char *id, struct kr_err *err);
+enum kr_code store_pg__product_query(struct store *s, const struct store_product_query *q,
+                                     store_product_cb cb, void *ctx, struct kr_err *err);
 
 #endif

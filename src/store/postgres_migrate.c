@@ -94,6 +94,21 @@ static const struct migration migrations[] = {
         " PRIMARY KEY (job_id, idx));"
         "CREATE INDEX job_claims_free ON job_claims (lease_until) WHERE NOT done;"
         "CREATE INDEX job_claims_owner ON job_claims (owner) WHERE NOT done;"},
+    /* Products (postgres_products.c): the text indexed by a generated
+     * tsvector (name A, attributes B, description/colour/category C, SKU D). */
+    {4, "CREATE TABLE products ("
+        " id text COLLATE \"C\" PRIMARY KEY,"
+        " sku text NOT NULL, name text NOT NULL, description text NOT NULL,"
+        " attributes text NOT NULL, colour text NOT NULL, category text NOT NULL,"
+        " price double precision NOT NULL, created_ms bigint NOT NULL,"
+        " photos text NOT NULL, listings text NOT NULL,"
+        " tsv tsvector GENERATED ALWAYS AS ("
+        "  setweight(to_tsvector('english', name), 'A') ||"
+        "  setweight(to_tsvector('english', attributes), 'B') ||"
+        "  setweight(to_tsvector('english', description || ' ' || colour || ' ' || category),"
+        "  'C') || setweight(to_tsvector('english', sku), 'D')) STORED);"
+        "CREATE INDEX products_tsv ON products USING gin (tsv);"
+        "CREATE INDEX products_created ON products (created_ms DESC, id);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -31,7 +31,15 @@ struct pt {
     struct jobs *jobs;
     struct pool *pool;
     int saves, reads;
+    int listed; /* catalog_io.listed calls (items run on pool threads: atomic) */
 };
+
+static void pt_listed(void *ctx, const struct catalog_listed *l)
+{
+    struct pt *t = ctx;
+    if (l->ref && l->sku && l->marketplace && l->product_type && json_is_object(l->values))
+        __atomic_fetch_add(&t->listed, 1, __ATOMIC_SEQ_CST);
+}
 
 static enum kr_code pt_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
@@ -84,7 +92,7 @@ static void pt_open_ai(struct pt *t, int with_store, json_t *profile, struct ai 
     o.ai = t->ai;
     o.store = t->store;
     o.profile = profile;
-    o.io = (struct catalog_io){t, pt_read, pt_save};
+    o.io = (struct catalog_io){t, pt_read, pt_save, pt_listed};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
     config_release(&cfg); /* catalog_open copies what it keeps */
     assert_int_equal(pool_create(3, image_thread_cleanup, &t->pool, &err), KR_OK);

@@ -114,6 +114,8 @@ static void test_one_bad_photo_keeps_the_rest(void **state)
     results = json_object_get(result, "results");
     assert_int_equal(json_array_size(results), 4);
     assert_int_equal(json_integer_value(json_object_get(result, "rows")), 2);
+    /* catalog_io.listed heard of the two listed photos only (products/) */
+    assert_int_equal(__atomic_load_n(&t.listed, __ATOMIC_SEQ_CST), 2);
     /* failed entries keep their SKU (from the file name) and carry the error */
     assert_string_equal(pt_str(json_object_get(json_array_get(results, 1), "attributes"), "skuid"),
                         "SKU-B");
