@@ -1,0 +1,153 @@
+/*
+ * doc.h - documents: supplier bills and invoices as checked tables.
+ *
+ * A bill is a table of product rows keyed by the table's own column
+ * headers, plus "extras" (seller, GSTIN, invoice number, totals, ...). Each
+ * cell keeps the string exactly as printed and, beside it, the value parsed
+ * from it (doc_parse_value: Indian digit grouping "₹1,23,456.50", Rs./INR,
+ * "%", a trailing "/-", weights in g/mg/ct, purity 24K/22K/18K/916/750, HSN
+ * codes). doc_check() does the arithmetic a person would: qty x rate =
+ * amount, weight x rate + making = amount (the columns are found from their
+ * own values as well as their names), the line amounts against the
+ * subtotal, CGST+SGST or IGST against the stated rate (3% for HSN
+ * 7113/7117), the grand total, and OCR cells read with low confidence.
+ *
+ * The table is the type modules exchange; JSON is only its wire form
+ * (doc_table_from_json / doc_table_json), in the original system's shape
+ * {"table": [{header: value}], "extras": {key: value}}.
+ *
+ * Documents persist as versions in the record store's document table
+ * (doc_store_*): every extraction, refinement and manual edit is a version,
+ * and each client (API key digest or address) has a history of its last
+ * DOC_HISTORY_MAX results that GET /undo_invoice walks back.
+ *
+ * POST /further_req's row filter is a small expression language
+ * (doc_expr_*, grammar in doc/expr.c and docs/API.md).
+ *
+ * Ownership: every pointer in a struct doc_table is malloc'd and freed by
+ * doc_table_free(). Thread safety: no shared state except doc_store's
+ * history lock.
+ */
+#ifndef KARAT_DOC_DOC_H
+#define KARAT_DOC_DOC_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* Bounds on untrusted tables (a JSON body or a provider's reply). */
+#define DOC_MAX_ROWS    5000
+#define DOC_MAX_COLS    64
+#define DOC_MAX_EXTRAS  256
+#define DOC_MAX_CELL    4096 /* bytes of one cell, header or extra */
+#define DOC_HISTORY_MAX 10
+
+/* What a printed string turned out to be. */
+enum doc_kind {
+    DOC_EMPTY,   /* blank */
+    DOC_TEXT,    /* anything that is not one of the below */
+    DOC_NUMBER,  /* a plain number: "2", "1,234.5", "916" */
+    DOC_MONEY,   /* with a currency mark: "₹1,23,456.50", "Rs. 500/-", "INR 20", "$2,579.90" */
+    DOC_PERCENT, /* "3%", "1.5 %": num is 3, 1.5 */
+    DOC_WEIGHT,  /* "10.5 g", "250mg", "1.2 ct": num in grams (1 ct = 0.2 g) */
+    DOC_PURITY,  /* "22K", "18KT", "22 Karat": num is fineness per mille (22K = 916) */
+    DOC_HSN,     /* "HSN 7113", "HSN: 711319": num is the code's digits */
+};
+
+struct doc_value {
+    enum doc_kind kind;
+    double num; /* meaningful unless kind is DOC_EMPTY or DOC_TEXT */
+};
+
+/* Parse a printed string; never fails (unrecognised text is DOC_TEXT). */
+void doc_parse_value(const char *text, struct doc_value *out);
+/* Does v carry a number (every kind but EMPTY and TEXT)? */
+int doc_value_numeric(const struct doc_value *v);
+/* The fineness of a plain number that is a hallmark (999, 995, 916, 875,
+ * 750, 585, 375) or of a DOC_PURITY value; 0 when it is neither. */
+int doc_purity_fineness(const struct doc_value *v);
+/* Is this HSN code (digits, maybe "HSN" before them) jewellery (7113/7117)? */
+int doc_hsn_jewellery(const char *text);
+
+struct doc_cell {
+    char *text;         /* as printed; never NULL ("" for a blank) */
+    struct doc_value v; /* parsed from text */
+    int conf;           /* OCR confidence 0..100; -1 when not read by OCR */
+};
+
+struct doc_extra {
+    char *key;
+    char *value;
+};
+
+struct doc_table {
+    size_t ncols;
+    char **headers;
+    size_t nrows;
+    struct doc_cell *cells; /* nrows x ncols, row after row */
+    size_t nextras;
+    struct doc_extra *extras;
+    int pages;
+};
+
+static inline struct doc_cell *doc_cell_at(const struct doc_table *t, size_t row, size_t col)
+{
+    return &t->cells[row * t->ncols + col];
+}
+void doc_table_free(struct doc_table *t);
+/* A deep copy. */
+enum kr_code doc_table_copy(const struct doc_table *src, struct doc_table *out, struct kr_err *err);
+/* From the wire form: rows = an array of objects (headers are their keys in
+ * order of first appearance; a row without a key has a blank cell), values
+ * strings, numbers or null; extras = an object of scalars or NULL. Bounds
+ * above; anything else is bad_json naming what is wrong. */
+enum kr_code doc_table_from_json(const json_t *rows, const json_t *extras, struct doc_table *out,
+                                 struct kr_err *err);
+/* The rows array (a blank cell is kept as ""); new reference. */
+json_t *doc_rows_json(const struct doc_table *t);
+/* The extras object; new reference. */
+json_t *doc_extras_json(const struct doc_table *t);
+
+/* ---- checks ---- */
+enum doc_warn_kind {
+    DOC_W_LINE_AMOUNT,    /* qty x rate != amount */
+    DOC_W_LINE_WEIGHT,    /* weight x rate + making != amount */
+    DOC_W_SUBTOTAL,       /* sum of line amounts != subtotal */
+    DOC_W_TAX,            /* CGST/SGST/IGST != rate x taxable value */
+    DOC_W_GRAND_TOTAL,    /* taxable + taxes + round-off != grand total */
+    DOC_W_LOW_CONFIDENCE, /* an OCR cell read with confidence under the threshold */
+};
+
+struct doc_warning {
+    enum doc_warn_kind kind;
+    long row;      /* 0-based row of the table; -1 for extras */
+    long col;      /* column index; -1 when the warning is about an extra */
+    char key[128]; /* the extra's key when col is -1 */
+    double expected, found;
+    int conf; /* DOC_W_LOW_CONFIDENCE: the cell's confidence */
+    char msg[256];
+};
+
+struct doc_warnings {
+    size_t n;
+    struct doc_warning *w; /* malloc'd */
+};
+
+struct doc_check_opts {
+    int min_conf;     /* KARAT_DOC_MIN_CONFIDENCE */
+    double tolerance; /* KARAT_DOC_TOLERANCE: absolute slack (rupees, grams) */
+};
+
+/* The wire name of a kind ("line_amount", "line_weight", "subtotal", "tax",
+ * "grand_total", "low_confidence"). */
+const char *doc_warn_name(enum doc_warn_kind k);
+/* Check t; warnings appended to out (freed with doc_warnings_free). Only
+ * out of memory fails. */
+enum kr_code doc_check(const struct doc_table *t, const struct doc_check_opts *o,
+                       struct doc_warnings *out, struct kr_err *err);
+void doc_warnings_free(struct doc_warnings *w);
+/* [{"kind", "row", "column" | "extra", "expected", "found", ["confidence",] "message"}] */
+json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w);
+
+#endif
