@@ -74,6 +74,10 @@ void api_thumb(struct http_request *req, struct http_response *res, void *app);
 void api_status(struct http_request *req, struct http_response *res, void *app);
 /* library.c: GET /jobs, the requesting client's recent jobs */
 void api_list_jobs(struct http_request *req, struct http_response *res, void *app);
+/* documents.c: stored bills (versions) and the per-client undo */
+void api_get_document(struct http_request *req, struct http_response *res, void *app);
+void api_put_document(struct http_request *req, struct http_response *res, void *app);
+void api_undo_invoice(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

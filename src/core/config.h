@@ -107,6 +107,9 @@ struct config {
     char *seller_profile;
     /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
+    /* bills and invoices (doc/) */
+    int doc_min_confidence;
+    double doc_tolerance;
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;

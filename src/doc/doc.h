@@ -150,4 +150,81 @@ void doc_warnings_free(struct doc_warnings *w);
 /* [{"kind", "row", "column" | "extra", "expected", "found", ["confidence",] "message"}] */
 json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w);
 
+/* ---- POST /further_req: keep columns, filter rows (expr.c, refine.c) ---- */
+#define DOC_EXPR_MAX   1000 /* bytes of a filter */
+#define DOC_EXPR_NODES 128
+#define DOC_EXPR_DEPTH 32
+
+struct doc_expr;
+/* Parse a filter against t's headers; bad_filter (400) names what was not
+ * understood (an unknown column, a missing operator or value, ...). */
+enum kr_code doc_expr_parse(const char *text, const struct doc_table *t, struct doc_expr **out,
+                            struct kr_err *err);
+int doc_expr_match(const struct doc_expr *e, const struct doc_table *t, size_t row);
+void doc_expr_free(struct doc_expr *e);
+
+/* in, with only the columns named in `columns` (comma-separated, matched
+ * ignoring case and spaces, in that order; NULL, "", "all" or "*": every
+ * column) and the rows `manual` keeps (NULL, "" or "all": every row).
+ * bad_filter names an unknown column or what in manual was not understood. */
+enum kr_code doc_refine(const struct doc_table *in, const char *columns, const char *manual,
+                        struct doc_table *out, struct kr_err *err);
+
+/* ---- persistence: versions in the record store's document table ---- */
+struct store;
+
+#define DOC_ID_LEN 33 /* 32 hex digits + NUL */
+
+enum doc_source { DOC_SRC_EXTRACT, DOC_SRC_REFINE, DOC_SRC_EDIT };
+/* "extract", "refine", "edit" */
+const char *doc_source_name(enum doc_source s);
+
+struct doc_save_req {
+    const char *id; /* a new version of this document; NULL or "": a new document */
+    const struct doc_table *table;
+    enum doc_source source;
+    const char *client;    /* whose history gets it (http_req_client's string) */
+    const char *bytes_sha; /* an upload's SHA-256 hex, remembered for duplicates; or NULL */
+};
+
+struct doc_saved {
+    char id[DOC_ID_LEN];
+    int version;
+    /* An extraction whose table equals one stored before under another
+     * document: that document's id; else "". */
+    char duplicate_of[DOC_ID_LEN];
+};
+
+struct doc_state {
+    char id[DOC_ID_LEN];
+    int version;
+    enum doc_source source;
+    long long created_ms;
+    struct doc_table table;
+};
+
+/* Store a version (the next one of r->id, which must exist, or version 1 of
+ * a new document) and push it onto the client's history (the last
+ * DOC_HISTORY_MAX results). */
+enum kr_code doc_store_save(struct store *s, const struct doc_save_req *r, struct doc_saved *out,
+                            struct kr_err *err);
+/* A version (0 = the latest); KR_ENOTFOUND (doc_not_found) if there is none. */
+enum kr_code doc_store_get(struct store *s, const char *id, int version, struct doc_state *out,
+                           struct kr_err *err);
+/* The document an upload with this SHA-256 made before, or "" in id. */
+enum kr_code doc_store_find_upload(struct store *s, const char *bytes_sha, char id[DOC_ID_LEN],
+                                   struct kr_err *err);
+void doc_state_free(struct doc_state *st);
+
+/* What GET /undo_invoice found (the original's answers, SEED §5.3). */
+enum doc_undo {
+    DOC_UNDO_NO_HISTORY, /* the client never had a result: "Undo file does not exist." */
+    DOC_UNDO_EMPTY,      /* nothing left to undo: "No actions to undo." */
+    DOC_UNDO_LAST_GONE,  /* the only entry was undone: "no file to undo" */
+    DOC_UNDO_STATE,      /* the previous result is in *out */
+};
+/* Drop the client's last result; the one before it (if any) in *out. */
+enum kr_code doc_store_undo(struct store *s, const char *client, enum doc_undo *what,
+                            struct doc_state *out, struct kr_err *err);
+
 #endif
