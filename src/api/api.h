@@ -78,6 +78,8 @@ void api_list_jobs(struct http_request *req, struct http_response *res, void *ap
 void api_get_document(struct http_request *req, struct http_response *res, void *app);
 void api_put_document(struct http_request *req, struct http_response *res, void *app);
 void api_undo_invoice(struct http_request *req, struct http_response *res, void *app);
+/* bills.c: /further_req (refine rows offline) */
+void api_further_req(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

@@ -13,6 +13,7 @@
  */
 #include "api/api_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "doc/doc.h"
@@ -132,8 +133,15 @@ void api_undo_invoice(struct http_request *req, struct http_response *res, void 
         http_res_from_err(res, &err);
         return;
     }
-    if (what != DOC_UNDO_STATE) {
-        http_res_json(res, 200, json_string(words[what]));
+    if (what != DOC_UNDO_STATE) { /* a bare JSON string, as the original answered */
+        json_t *j = json_string(words[what]);
+        char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+        json_decref(j);
+        if (text)
+            http_res_bytes(res, 200, "application/json", text, strlen(text));
+        else
+            http_res_error(res, KRS_OUT_OF_MEMORY, "out of memory");
+        free(text);
         return;
     }
     if (st.source == DOC_SRC_REFINE)
