@@ -80,6 +80,9 @@ void api_put_document(struct http_request *req, struct http_response *res, void 
 void api_undo_invoice(struct http_request *req, struct http_response *res, void *app);
 /* bills.c: /further_req (refine rows offline) */
 void api_further_req(struct http_request *req, struct http_response *res, void *app);
+/* bills_image.c: /process-image-and-prompt/ (read a bill), GET /download/ (2024) */
+void api_process_image(struct http_request *req, struct http_response *res, void *app);
+void api_download(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

@@ -150,6 +150,33 @@ void doc_warnings_free(struct doc_warnings *w);
 /* [{"kind", "row", "column" | "extra", "expected", "found", ["confidence",] "message"}] */
 json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w);
 
+/* ---- reading a bill (extract.c) ---- */
+struct doc_extract_req {
+    const void *bytes; /* an image (JPEG, PNG, WebP, HEIC) or a PDF */
+    size_t len;
+    int is_pdf;
+    const char *prompt; /* an extra instruction for a provider; NULL = none */
+};
+typedef enum kr_code (*doc_extract_fn)(const struct doc_extract_req *req, struct doc_table *out,
+                                       struct kr_err *err);
+/* Read a bill into out (values parsed). Failures: 503
+ * bill_offline_unavailable when no reader is available, the reader's own. */
+enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *out,
+                         struct kr_err *err);
+/* Tests only: read every bill with fn instead (NULL: back to the real readers). */
+void doc_extract_fake(doc_extract_fn fn);
+
+/* ---- files (files.c) ---- */
+struct buf;
+/* The original's legacy CSVs (Python csv.writer quoting, CRLF): the table
+ * (headers, then rows) and the extras (keys line, values line). */
+enum kr_code doc_csv_table(const struct doc_table *t, struct buf *out, struct kr_err *err);
+enum kr_code doc_csv_extras(const struct doc_table *t, struct buf *out, struct kr_err *err);
+/* An .xlsx: sheet "Table" (headers + rows) and "Extras" (Key, Value);
+ * written through a private file in tmp_dir. */
+enum kr_code doc_xlsx(const struct doc_table *t, const char *tmp_dir, struct buf *out,
+                      struct kr_err *err);
+
 /* ---- POST /further_req: keep columns, filter rows (expr.c, refine.c) ---- */
 #define DOC_EXPR_MAX   1000 /* bytes of a filter */
 #define DOC_EXPR_NODES 128
@@ -215,6 +242,17 @@ enum kr_code doc_store_get(struct store *s, const char *id, int version, struct 
 enum kr_code doc_store_find_upload(struct store *s, const char *bytes_sha, char id[DOC_ID_LEN],
                                    struct kr_err *err);
 void doc_state_free(struct doc_state *st);
+
+/* GET /download/: the client's last extras CSV (bucket, key) is noted at
+ * every extraction; "" in both when there is none. */
+enum kr_code doc_store_note_download(struct store *s, const char *client, const char *bucket,
+                                     const char *key, struct kr_err *err);
+struct doc_download {
+    char bucket[128];
+    char key[600];
+};
+enum kr_code doc_store_last_download(struct store *s, const char *client, struct doc_download *out,
+                                     struct kr_err *err);
 
 /* What GET /undo_invoice found (the original's answers, SEED §5.3). */
 enum doc_undo {

@@ -6,6 +6,8 @@
 
 #include "doc/doc.h"
 
+#include <string.h>
+
 /* Column roles doc_check() looks for. */
 enum doc_role {
     DOC_R_NONE,
@@ -31,5 +33,10 @@ int doc__close(double expected, double found, double tolerance);
 /* The extras checks (subtotal, taxes, grand total) given the line amounts. */
 enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check_opts *o,
                                long amount_col, struct doc_warnings *out, struct kr_err *err);
+
+/* offline.c: the offline reader (OCR); 503 bill_offline_unavailable until
+ * the ocr/ module is connected. */
+enum kr_code doc__extract_offline(const struct doc_extract_req *req, struct doc_table *out,
+                                  struct kr_err *err);
 
 #endif

@@ -7,6 +7,7 @@
  *                "table", "extras", "pages"[, "conf"]}       one per version
  *   doc_content  "bytes:SHA" / "table:SHA" -> {"id"}            duplicates
  *   doc_history  client -> {"entries": [{"id", "version"}, ...]} undo
+ *   doc_download client -> {"bucket", "key"}      the last extras CSV
  * A version is written before the head that points at it, so a crash
  * leaves at worst an unreferenced version, never a head without its
  * version. One process lock serialises the read-modify-write of heads and
@@ -24,10 +25,11 @@
 #include "core/util.h"
 #include "store/store.h"
 
-#define NS_HEAD    "doc"
-#define NS_VERSION "doc_version"
-#define NS_CONTENT "doc_content"
-#define NS_HISTORY "doc_history"
+#define NS_HEAD     "doc"
+#define NS_VERSION  "doc_version"
+#define NS_CONTENT  "doc_content"
+#define NS_HISTORY  "doc_history"
+#define NS_DOWNLOAD "doc_download"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -342,4 +344,31 @@ out:
     pthread_mutex_unlock(&lock);
     json_decref(entries);
     return rc;
+}
+
+enum kr_code doc_store_note_download(struct store *s, const char *client, const char *bucket,
+                                     const char *key, struct kr_err *err)
+{
+    return put_json(s, NS_DOWNLOAD, client, json_pack("{s:s, s:s}", "bucket", bucket, "key", key),
+                    err);
+}
+
+enum kr_code doc_store_last_download(struct store *s, const char *client, struct doc_download *out,
+                                     struct kr_err *err)
+{
+    json_t *o = NULL;
+    enum kr_code rc = get_json(s, NS_DOWNLOAD, client, &o, err);
+    const char *b, *k;
+
+    out->bucket[0] = out->key[0] = 0;
+    if (rc)
+        return rc == KR_ENOTFOUND ? KR_OK : rc;
+    b = json_string_value(json_object_get(o, "bucket"));
+    k = json_string_value(json_object_get(o, "key"));
+    if (b && k && strlen(b) < sizeof out->bucket && strlen(k) < sizeof out->key) {
+        util_strlcpy(out->bucket, b, sizeof out->bucket);
+        util_strlcpy(out->key, k, sizeof out->key);
+    }
+    json_decref(o);
+    return KR_OK;
 }

@@ -1,0 +1,186 @@
+/*
+ * test_bills_image.c - POST /process-image-and-prompt/ and GET /download/
+ * on the real server.
+ *
+ * This build has no offline bill reader yet: the plain server answers a
+ * valid photo with 503 bill_offline_unavailable, and bad uploads with
+ * their 4xx. The rest of the pipeline runs on `karat_fault` with
+ * KARAT_FAKE_BILL_ROWS=120, which reads every bill as a generated
+ * 120-row jewellery GST bill with one wrong amount (row 3): the whole
+ * table comes back, the wrong row is flagged, the legacy CSVs and the
+ * workbook are stored and served, the same upload again is recognised as
+ * a duplicate, and /download/ serves the client's last extras CSV.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "testutil.h"
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return VIPS_INIT("test") ? -1 : 0;
+}
+
+static int start(struct tu_server *s, const char *bin, const char *const *env)
+{
+    char *karat = strdup(getenv("KARAT_BIN"));
+    int rc;
+
+    setenv("KARAT_BIN", getenv(bin), 1);
+    rc = tu_server_start_tmp(s, env);
+    setenv("KARAT_BIN", karat, 1);
+    free(karat);
+    return rc;
+}
+
+static json_t *upload(const struct tu_server *s, const void *data, size_t n, long want,
+                      const char *code)
+{
+    char url[256];
+    struct tu_part parts[] = {{"image", "bill.png", "image/png", data, n},
+                              {"prompt", NULL, NULL, "extract the table", 0}};
+    struct tu_resp r;
+    json_error_t je;
+    json_t *j;
+
+    snprintf(url, sizeof url, "%s/process-image-and-prompt/", s->base);
+    assert_int_equal(tu_post_multipart(url, parts, 2, NULL, &r), 0);
+    if (r.status != want)
+        fail_msg("upload: %ld %s (want %ld)", r.status, r.body, want);
+    j = json_loads(r.body, 0, &je);
+    assert_non_null(j);
+    if (code)
+        assert_string_equal(json_string_value(json_object_get(j, "code")), code);
+    tu_resp_free(&r);
+    return j;
+}
+
+static unsigned char *photo(int seed, size_t *n)
+{
+    struct tu_img_opts o = {.width = 320, .height = 240, .seed = seed, .format = "png"};
+    return tu_make_image(&o, n);
+}
+
+/* GET a URL this server handed out (its path on s). */
+static void fetch(const struct tu_server *s, const char *url, struct tu_resp *r)
+{
+    char u[1600];
+    const char *path = strstr(url, "/files/");
+
+    assert_non_null(path);
+    snprintf(u, sizeof u, "%s%s", s->base, path);
+    assert_int_equal(tu_get(u, NULL, r), 0);
+    assert_int_equal(r->status, 200);
+}
+
+static void test_no_reader_and_bad_uploads(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {NULL};
+    size_t n;
+    unsigned char *png = photo(1, &n);
+    char url[256];
+    struct tu_resp r;
+    (void)state;
+
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    json_decref(upload(&s, png, n, 503, "bill_offline_unavailable"));
+    json_decref(upload(&s, "hello, not a bill", 17, 400, NULL));
+    json_decref(upload(&s, "", 0, 400, NULL));
+    snprintf(url, sizeof url, "%s/process-image-and-prompt/", s.base);
+    assert_int_equal(tu_post(url, "application/json", "{}", 2, NULL, &r), 0);
+    assert_int_equal(r.status, 415);
+    tu_resp_free(&r);
+    snprintf(url, sizeof url, "%s/download/", s.base);
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"error\":\"File not found\"}");
+    tu_resp_free(&r);
+    free(png);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
+static void check_files(const struct tu_server *s, json_t *j)
+{
+    struct tu_resp r;
+    size_t lines = 0;
+
+    const char *head = "Sl No,Description,HSN,Purity,Net Wt,Rate/g,Making,Amount\r\n"
+                       "1,22K Gold Ring,7113,22K,1.500 g,\"6,000\",500,9500.00\r\n";
+    const char *extras = "Seller,Invoice No,Taxable Value,CGST @ 1.5%,SGST @ 1.5%,"
+                         "Grand Total\r\nShree Karigar Works,";
+
+    fetch(s, json_string_value(json_object_get(j, "csv_file")), &r);
+    if (strncmp(r.body, head, strlen(head)))
+        fail_msg("products CSV begins %.200s", r.body);
+    for (const char *p = r.body; (p = strstr(p, "\r\n")); p += 2)
+        lines++;
+    assert_int_equal(lines, 121);
+    tu_resp_free(&r);
+    fetch(s, json_string_value(json_object_get(j, "extras_csv_file")), &r);
+    if (strncmp(r.body, extras, strlen(extras)))
+        fail_msg("extras CSV begins %.200s", r.body);
+    tu_resp_free(&r);
+    fetch(s, json_string_value(json_object_get(j, "xlsx_file")), &r);
+    assert_true(r.len > 1000 && !memcmp(r.body, "PK", 2));
+    tu_resp_free(&r);
+}
+
+static void test_whole_bill_files_duplicate_download(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {"KARAT_FAKE_BILL_ROWS=120", NULL};
+    size_t n, n2;
+    unsigned char *png = photo(1, &n), *other = photo(2, &n2);
+    char url[256], id[64];
+    struct tu_resp r;
+    json_t *j, *w;
+    (void)state;
+
+    assert_int_equal(start(&s, "KARAT_FAULT_BIN", env), 0);
+    j = upload(&s, png, n, 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 120);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "table"), 119), "Sl No")),
+                        "120");
+    w = json_object_get(j, "warnings");
+    assert_int_equal(json_array_size(w), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(w, 0), "kind")),
+                        "line_weight");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(w, 0), "row")), 3);
+    assert_null(json_object_get(j, "duplicate_of"));
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(j, "id")));
+    check_files(&s, j);
+    json_decref(j);
+    /* the same bytes again: recognised, answered from the stored document */
+    j = upload(&s, png, n, 200, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "duplicate_of")), id);
+    assert_string_equal(json_string_value(json_object_get(j, "id")), id);
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 120);
+    json_decref(j);
+    j = upload(&s, other, n2, 200, NULL);
+    assert_string_not_equal(json_string_value(json_object_get(j, "id")), id);
+    json_decref(j);
+    snprintf(url, sizeof url, "%s/download/", s.base);
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.ctype, "text/csv"));
+    assert_int_equal(strncmp(r.body, "Seller,Invoice No,", 18), 0);
+    tu_resp_free(&r);
+    free(png);
+    free(other);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_reader_and_bad_uploads),
+        cmocka_unit_test(test_whole_bill_files_duplicate_download),
+    };
+    return cmocka_run_group_tests(tests, group_setup, NULL);
+}
