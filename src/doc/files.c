@@ -111,6 +111,8 @@ enum kr_code doc_xlsx(const struct doc_table *t, const char *tmp_dir, struct buf
     enum kr_code rc;
     int bad;
 
+    if (access(tmp_dir, W_OK | X_OK)) /* before libxlsxwriter, which would print the failure */
+        return kr_fail(err, KRS_XLSX_WRITE, "the scratch folder %.200s is not writable", tmp_dir);
     util_random_hex(hex, 8);
     snprintf(path, sizeof path, "%s/karat-bill-%s.xlsx", tmp_dir, hex);
     if (!(wb = workbook_new_opt(path, &wo)))
