@@ -3,7 +3,8 @@
  * a checked table) and the 2024 contract's GET /download/.
  *
  * The upload (multipart `image`; `prompt` is passed to a provider, ignored
- * offline) is checked first: a PDF by its signature, anything else must be
+ * offline) is read by doc_extract() (the AI layer's attribute provider in
+ * bands of rows, the offline reader as fallback). It is checked first: a PDF by its signature, anything else must be
  * an image the decoder accepts within the pixel limit. The same bytes
  * uploaded before are recognised by their SHA-256 and answered from the
  * stored document (no second reading), with "duplicate_of"; a new upload
@@ -72,14 +73,18 @@ out:
 
 /* Is the upload a PDF or an image we accept? -1 after the error answer. */
 static int check_upload(struct app *app, const struct http_file *f, struct http_response *res,
-                        int *is_pdf)
+                        struct doc_extract_req *xr)
 {
     struct image_info info;
     struct kr_err err = {0};
 
-    *is_pdf = f->len >= 5 && !memcmp(f->data, "%PDF-", 5);
-    if (*is_pdf || !image_probe(f->data, f->len, app->cfg->max_pixels, &info, &err))
+    xr->is_pdf = f->len >= 5 && !memcmp(f->data, "%PDF-", 5);
+    if (xr->is_pdf)
         return 0;
+    if (!image_probe(f->data, f->len, app->cfg->max_pixels, &info, &err)) {
+        xr->mime = info.mime;
+        return 0;
+    }
     http_res_from_err(res, &err);
     return -1;
 }
@@ -128,11 +133,12 @@ void api_process_image(struct http_request *req, struct http_response *res, void
     struct doc_extract_req xr = {0};
 
     if (api__doc_store(app, res) || api__image_file(req, res, "image", &f) ||
-        check_upload(app, f, res, &xr.is_pdf))
+        check_upload(app, f, res, &xr))
         return;
     xr.bytes = f->data;
     xr.len = f->len;
     xr.prompt = http_req_form(req, "prompt");
+    xr.ai = app->ai;
     http_req_client(req, client, sizeof client);
     if (process(app, &xr, client, &b, &err) ||
         doc_store_note_download(app->store, client, app->cfg->default_bucket, b.files.extras_key,

@@ -151,19 +151,24 @@ void doc_warnings_free(struct doc_warnings *w);
 json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w);
 
 /* ---- reading a bill (extract.c) ---- */
+struct ai;
 struct doc_extract_req {
     const void *bytes; /* an image (JPEG, PNG, WebP, HEIC) or a PDF */
     size_t len;
     int is_pdf;
     const char *prompt; /* an extra instruction for a provider; NULL = none */
+    struct ai *ai;      /* read photos with its attribute provider unless offline; NULL = none */
+    const char *mime;   /* the image's type ("image/jpeg" ...) for the provider */
 };
 typedef enum kr_code (*doc_extract_fn)(const struct doc_extract_req *req, struct doc_table *out,
                                        struct kr_err *err);
-/* Read a bill into out (values parsed). Failures: 503
- * bill_offline_unavailable when no reader is available, the reader's own. */
+/* Read a bill into out (values parsed): with the provider in bands of
+ * AI_TABLE_ROWS rows (ai_table), the offline reader when it fails. Failures:
+ * the provider's when there is no offline reader, 503
+ * bill_offline_unavailable when there is neither. */
 enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *out,
                          struct kr_err *err);
-/* Tests only: read every bill with fn instead (NULL: back to the real readers). */
+/* Tests only: fn stands in for the offline reader (NULL: the real one). */
 void doc_extract_fake(doc_extract_fn fn);
 
 /* ---- files (files.c) ---- */
