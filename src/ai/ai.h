@@ -156,12 +156,15 @@ struct ai_table_req {
     const struct ai_image *images; /* the bill (one photo) */
     size_t nimages;
     const char *instructions; /* the seller's extra instruction, or NULL */
-    size_t after;             /* rows already read: the reply starts after them */
+    size_t after;             /* rows already answered: the reply starts after them */
+    /* Refining instead of reading (no images): the rows as JSON text and
+     * what to keep ("columns: ...; rows: ..."). */
+    const char *data;
 };
 /* *out = {"headers": [s], "rows": [[s]] (each as long as headers, at most
  * AI_TABLE_ROWS), "extras": [{"key", "value"}], "more": bool}, checked.
- * The attribute provider (KARAT_ATTR_PROVIDER) reads it; offline cannot
- * (KR_EUNSUPPORTED "unsupported"). */
+ * The attribute provider (KARAT_ATTR_PROVIDER) reads a photo, the copy
+ * provider refines data; offline does neither (KR_EUNSUPPORTED). */
 enum kr_code ai_table(struct ai *ai, const struct ai_table_req *req, json_t **out,
                       struct kr_err *err);
 

@@ -5,9 +5,9 @@
  * The original sent the rows to Gemini with the two sentences; Karat does
  * it offline: `columns` keeps the named columns (comma-separated, matched
  * ignoring case and spaces) and `manual` is the row filter language of
- * doc/expr.c. A filter or column list that is not understood is a 400
- * bad_filter naming what was not understood (the provider fallback is not
- * wired yet: see docs/API.md). The answer is the refined rows array, as the
+ * doc/expr.c. A filter or column list that is not understood goes to the
+ * AI layer's copy provider when one is configured (doc_refine_ai), else it
+ * is a 400 bad_filter naming what was not understood. The answer is the refined rows array, as the
  * original's; the result is stored as a document version (a new document,
  * or a version of "id" when the body names one) whose id is in the
  * X-Document-Id header, and pushed onto the client's undo history.
@@ -68,6 +68,18 @@ static int refine_args(struct http_request *req, struct http_response *res, stru
     return 0;
 }
 
+/* Offline first; what Karat's language cannot parse goes to the provider
+ * when one is configured. */
+static enum kr_code refine(struct app *app, const struct doc_table *in, const struct refine_args *a,
+                           struct doc_table *out, struct kr_err *err)
+{
+    enum kr_code rc = doc_refine(in, a->columns, a->manual, out, err);
+
+    if (rc && err->slug_id == KRS_BAD_FILTER && doc_refine_ai_ready(app->ai))
+        rc = doc_refine_ai(app->ai, in, a->columns, a->manual, out, err);
+    return rc;
+}
+
 void api_further_req(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
@@ -80,8 +92,7 @@ void api_further_req(struct http_request *req, struct http_response *res, void *
     if (api__doc_store(app, res) || refine_args(req, res, &a))
         return;
     http_req_client(req, client, sizeof client);
-    if (doc_table_from_json(a.data, NULL, &in, &err) ||
-        doc_refine(&in, a.columns, a.manual, &out, &err) ||
+    if (doc_table_from_json(a.data, NULL, &in, &err) || refine(app, &in, &a, &out, &err) ||
         doc_store_save(app->store, &(struct doc_save_req){a.id, &out, DOC_SRC_REFINE, client, NULL},
                        &saved, &err)) {
         http_res_from_err(res, &err);

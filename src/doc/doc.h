@@ -202,6 +202,13 @@ void doc_expr_free(struct doc_expr *e);
 enum kr_code doc_refine(const struct doc_table *in, const char *columns, const char *manual,
                         struct doc_table *out, struct kr_err *err);
 
+/* The same with the AI layer's copy provider (for a filter doc_refine
+ * cannot parse), read in bands like a bill; doc_refine_ai_ready: is that
+ * provider one that can (not offline)? */
+int doc_refine_ai_ready(struct ai *ai);
+enum kr_code doc_refine_ai(struct ai *ai, const struct doc_table *in, const char *columns,
+                           const char *manual, struct doc_table *out, struct kr_err *err);
+
 /* ---- persistence: versions in the record store's document table ---- */
 struct store;
 

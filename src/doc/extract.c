@@ -12,6 +12,7 @@
  * test harness registered in its place (doc_extract_fake). When the
  * offline reader is not available either, the provider's failure is the
  * answer. After reading, every cell's value is parsed from its string.
+ * doc_refine_ai() uses the same bands to refine rows given as text.
  */
 #include "doc/doc_int.h"
 
@@ -79,17 +80,18 @@ static enum kr_code add_band(json_t *reply, json_t **keys, json_t *rows, json_t 
     return KR_OK;
 }
 
-static enum kr_code read_with_provider(const struct doc_extract_req *req, struct doc_table *out,
-                                       struct kr_err *err)
+/* Ask for bands (tmpl with `after` moved on) until no more follow. */
+static enum kr_code bands(struct ai *ai, const struct ai_table_req *tmpl, struct doc_table *out,
+                          struct kr_err *err)
 {
-    struct ai_image im = {req->bytes, req->len, req->mime};
     json_t *keys = NULL, *rows = json_array(), *extras = json_object(), *reply = NULL;
     enum kr_code rc = KR_OK;
     int more = 1;
 
     for (int call = 0; more && call <= DOC_MAX_ROWS / AI_TABLE_ROWS; call++) {
-        struct ai_table_req tr = {&im, 1, req->prompt, json_array_size(rows)};
-        if ((rc = ai_table(req->ai, &tr, &reply, err)) ||
+        struct ai_table_req tr = *tmpl;
+        tr.after = json_array_size(rows);
+        if ((rc = ai_table(ai, &tr, &reply, err)) ||
             (rc = add_band(reply, &keys, rows, extras, err)))
             break;
         more = json_is_true(json_object_get(reply, "more")) &&
@@ -118,6 +120,44 @@ static enum kr_code read_with_provider(const struct doc_extract_req *req, struct
     json_decref(keys);
     json_decref(rows);
     json_decref(extras);
+    return rc;
+}
+
+static enum kr_code read_with_provider(const struct doc_extract_req *req, struct doc_table *out,
+                                       struct kr_err *err)
+{
+    struct ai_image im = {req->bytes, req->len, req->mime};
+    struct ai_table_req tr = {&im, 1, req->prompt, 0, NULL};
+
+    return bands(req->ai, &tr, out, err);
+}
+
+int doc_refine_ai_ready(struct ai *ai)
+{
+    return ai && strcmp(ai_provider_name(ai, AI_ROLE_COPY), "offline") != 0;
+}
+
+enum kr_code doc_refine_ai(struct ai *ai, const struct doc_table *in, const char *columns,
+                           const char *manual, struct doc_table *out, struct kr_err *err)
+{
+    json_t *rows = doc_rows_json(in);
+    char *data = rows ? json_dumps(rows, JSON_COMPACT) : NULL, *task = NULL;
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    json_decref(rows);
+    if (!data ||
+        asprintf(&task, "columns to keep: %s; rows to keep: %s",
+                 columns && *columns ? columns : "all", manual && *manual ? manual : "all") < 0) {
+        free(data);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
+    rc = bands(ai, &(struct ai_table_req){NULL, 0, task, 0, data}, out, err);
+    free(task);
+    free(data);
+    if (!rc)
+        for (size_t i = 0; i < out->nrows * out->ncols; i++)
+            doc_parse_value(out->cells[i].text, &out->cells[i].v);
     return rc;
 }
 

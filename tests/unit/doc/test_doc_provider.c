@@ -31,6 +31,7 @@ static int setup(void **state)
     srv = fake_ai_start();
     assert_int_equal(config_load(&cfg, NULL), KR_OK);
     config_set(&cfg, "KARAT_ATTR_PROVIDER", "gemini", NULL);
+    config_set(&cfg, "KARAT_COPY_PROVIDER", "gemini", NULL);
     config_set(&cfg, "GEMINI_BASE_URL", fake_ai_base(srv), NULL);
     config_set(&cfg, "GEMINI_MODEL", "gemini-test", NULL);
     config_set(&cfg, "KARAT_AI_ATTEMPTS", "1", NULL);
@@ -161,12 +162,52 @@ static void test_fallback(void **state)
     doc_extract_fake(NULL);
 }
 
+/* A filter Karat's language cannot parse, refined by the provider. */
+static void test_refine_by_provider(void **state)
+{
+    json_error_t je;
+    json_t *rows = json_loads("[{\"Description\":\"Gold Ring\",\"Amount\":\"1,000\"},"
+                              "{\"Description\":\"Silver Chain\",\"Amount\":\"900\"},"
+                              "{\"Description\":\"Gold Earring\",\"Amount\":\"12,000\"}]",
+                              0, &je);
+    json_t *o =
+        json_pack("{s:[s,s],s:[[s,s],[s,s]],s:[],s:b}", "headers", "Description", "Amount", "rows",
+                  "Gold Ring", "1,000", "Gold Earring", "12,000", "extras", "more", 0);
+    char *text = json_dumps(o, JSON_COMPACT), *body = fake_gemini_text(text), *dump;
+    struct doc_table in, out;
+    struct kr_err err = {0};
+    size_t before = fake_ai_count(srv);
+    (void)state;
+    fake_ai_push(srv, 200, body);
+    assert_int_equal(doc_table_from_json(rows, NULL, &in, &err), KR_OK);
+    assert_int_equal(doc_refine(&in, "", "only the gold ones", &out, &err), KR_EINVAL);
+    assert_true(doc_refine_ai_ready(ai));
+    assert_int_equal(doc_refine_ai(ai, &in, "", "only the gold ones", &out, &err), KR_OK);
+    assert_int_equal(out.nrows, 2);
+    assert_string_equal(doc_cell_at(&out, 1, 1)->text, "12,000");
+    assert_int_equal(doc_cell_at(&out, 1, 1)->v.kind, DOC_NUMBER);
+    json_t *req = fake_req_json(fake_ai_request(srv, before));
+    dump = json_dumps(req, 0);
+    assert_non_null(strstr(dump, "rows to keep: only the gold ones"));
+    assert_non_null(strstr(dump, "Silver Chain"));
+    assert_null(strstr(dump, "inlineData"));
+    free(dump);
+    json_decref(req);
+    doc_table_free(&in);
+    doc_table_free(&out);
+    json_decref(rows);
+    json_decref(o);
+    free(text);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_bill_whole),
         cmocka_unit_test(test_bad_shape_asked_again),
         cmocka_unit_test(test_fallback),
+        cmocka_unit_test(test_refine_by_provider),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
