@@ -9,7 +9,9 @@
  * 120-row jewellery GST bill with one wrong amount (row 3): the whole
  * table comes back, the wrong row is flagged, the legacy CSVs and the
  * workbook are stored and served, the same upload again is recognised as
- * a duplicate, and /download/ serves the client's last extras CSV.
+ * a duplicate, and /download/ serves the client's last extras CSV. With a
+ * (fake) Gemini configured, a 120-row bill is read in five bands and comes
+ * back whole, and a filter Karat cannot parse goes to the provider.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <vips/vips.h>
 
+#include "fake_ai.h"
 #include "testutil.h"
 
 static int group_setup(void **state)
@@ -176,11 +179,72 @@ static void test_whole_bill_files_duplicate_download(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+/* Gemini's reply with rows first..first+n-1 of a two-column bill. */
+static void push_band(struct fake_ai *f, int first, int n, int more)
+{
+    json_t *rows = json_array(), *o;
+    char no[16], *text, *body;
+
+    for (int i = first; i < first + n; i++) {
+        snprintf(no, sizeof no, "%d", i);
+        json_array_append_new(rows, json_pack("[s,s]", no, "Rs. 100/-"));
+    }
+    o = json_pack("{s:[s,s],s:o,s:[],s:b}", "headers", "No", "Amount", "rows", rows, "extras",
+                  "more", more);
+    text = json_dumps(o, JSON_COMPACT);
+    body = fake_gemini_text(text);
+    fake_ai_push(f, 200, body);
+    free(body);
+    free(text);
+    json_decref(o);
+}
+
+static void test_provider_reads_long_bill(void **state)
+{
+    struct tu_server s;
+    struct fake_ai *f = fake_ai_start();
+    char base[160], url[256];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test",      base,
+                               "KARAT_ATTR_PROVIDER=gemini", "KARAT_COPY_PROVIDER=gemini",
+                               "KARAT_AI_TIMEOUT=10",        NULL};
+    size_t n;
+    unsigned char *png = photo(3, &n);
+    struct tu_resp r;
+    json_t *j;
+    const char *body = "{\"data\": [{\"No\": \"1\"}, {\"No\": \"2\"}], \"columns\": \"\", "
+                       "\"manual\": \"the second one\"}";
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    for (int b = 0; b < 4; b++)
+        push_band(f, 1 + 25 * b, 25, 1);
+    push_band(f, 101, 20, 0);
+    j = upload(&s, png, n, 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 120);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "table"), 119), "No")),
+        "120");
+    assert_int_equal(fake_ai_count(f), 5);
+    json_decref(j);
+    /* a filter Karat cannot parse goes to the provider */
+    push_band(f, 2, 1, 0);
+    snprintf(url, sizeof url, "%s/further_req", s.base);
+    assert_int_equal(tu_post(url, "application/json", body, strlen(body), NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"No\":\"2\""));
+    tu_resp_free(&r);
+    free(png);
+    assert_int_equal(tu_server_finish(&s), 0);
+    fake_ai_stop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_reader_and_bad_uploads),
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
+        cmocka_unit_test(test_provider_reads_long_bill),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
