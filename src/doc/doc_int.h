@@ -8,6 +8,11 @@
 
 #include <string.h>
 
+/* doc_table_from_json with another row bound (persist.c reads a stored
+ * version with a header row in front: DOC_MAX_ROWS + 1). */
+enum kr_code doc__table_from_json(const json_t *rows, const json_t *extras, size_t max_rows,
+                                  struct doc_table *out, struct kr_err *err);
+
 /* Column roles doc_check() looks for. */
 enum doc_role {
     DOC_R_NONE,

@@ -129,7 +129,8 @@ static enum kr_code version_table(json_t *v, struct doc_state *st, struct kr_err
                             json_string(""));
     rows = json_is_array(rows) ? json_copy(rows) : json_array();
     json_array_insert_new(rows, 0, row0);
-    rc = doc_table_from_json(rows, json_object_get(v, "extras"), &st->table, err);
+    rc =
+        doc__table_from_json(rows, json_object_get(v, "extras"), DOC_MAX_ROWS + 1, &st->table, err);
     json_decref(rows);
     if (rc)
         return kr_fail(err, KRS_BAD_DOC_RECORD, "stored document %s is damaged: %s", st->id,

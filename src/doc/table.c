@@ -176,6 +176,12 @@ static enum kr_code fill_extras(const json_t *extras, struct doc_table *t, struc
 enum kr_code doc_table_from_json(const json_t *rows, const json_t *extras, struct doc_table *out,
                                  struct kr_err *err)
 {
+    return doc__table_from_json(rows, extras, DOC_MAX_ROWS, out, err);
+}
+
+enum kr_code doc__table_from_json(const json_t *rows, const json_t *extras, size_t max_rows,
+                                  struct doc_table *out, struct kr_err *err)
+{
     struct doc_table t = {0};
     json_t *keys = NULL;
     enum kr_code rc;
@@ -183,8 +189,8 @@ enum kr_code doc_table_from_json(const json_t *rows, const json_t *extras, struc
     memset(out, 0, sizeof *out);
     if (!json_is_array(rows))
         return kr_fail(err, KRS_BAD_JSON, "the rows must be an array of objects");
-    if (json_array_size(rows) > DOC_MAX_ROWS)
-        return kr_fail(err, KRS_BAD_JSON, "more than %d rows", DOC_MAX_ROWS);
+    if (json_array_size(rows) > max_rows)
+        return kr_fail(err, KRS_BAD_JSON, "more than %zu rows", max_rows);
     if (extras && !json_is_null(extras) && !json_is_object(extras))
         return kr_fail(err, KRS_BAD_JSON, "extras must be an object");
     if (json_is_object(extras) && json_object_size(extras) > DOC_MAX_EXTRAS)

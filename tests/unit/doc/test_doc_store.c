@@ -183,12 +183,37 @@ static void test_empty_table(void **state)
     doc_state_free(&st);
 }
 
+/* The largest table a request may bring is read back whole. */
+static void test_max_rows(void **state)
+{
+    struct fx *f = *state;
+    struct doc_table t;
+    struct doc_saved s;
+    struct doc_state st;
+    struct kr_err err = {0};
+    json_t *rows = json_array();
+
+    for (int i = 0; i < DOC_MAX_ROWS; i++)
+        json_array_append_new(rows, json_pack("{s:i}", "No", i));
+    assert_int_equal(doc_table_from_json(rows, NULL, &t, &err), KR_OK);
+    json_decref(rows);
+    assert_int_equal(
+        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "", NULL}, &s, &err),
+        KR_OK);
+    assert_int_equal(doc_store_get(f->s, s.id, 0, &st, &err), KR_OK);
+    assert_int_equal(st.table.nrows, DOC_MAX_ROWS);
+    assert_string_equal(doc_cell_at(&st.table, DOC_MAX_ROWS - 1, 0)->text, "4999");
+    doc_state_free(&st);
+    doc_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
