@@ -239,12 +239,54 @@ static void test_provider_reads_long_bill(void **state)
     fake_ai_stop(f);
 }
 
+/* karat bill: the same reading from the command line. */
+static void test_cli_bill(void **state)
+{
+    struct fake_ai *f = fake_ai_start();
+    char base[160], dir[512], path[600], csv[600], *out = NULL;
+    const char *const env[] = {"GOOGLE_API_KEY=g-test", base, "KARAT_ATTR_PROVIDER=gemini",
+                               "KARAT_AI_TIMEOUT=10", NULL};
+    const char *const off[] = {
+        "GOOGLE_API_KEY=", "OPENAI_API_KEY=", "API_KEY_GPT=", "KARAT_ATTR_PROVIDER=offline", NULL};
+    size_t n;
+    unsigned char *png = photo(4, &n), *file;
+    json_error_t je;
+    json_t *j;
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bill.png", dir);
+    snprintf(csv, sizeof csv, "%s/bill.csv", dir);
+    tu_write_file(path, png, n);
+    push_band(f, 1, 25, 1);
+    push_band(f, 26, 5, 0);
+    const char *argv[] = {getenv("KARAT_BIN"), "bill", path, "--json", "--csv", csv, NULL};
+    assert_int_equal(tu_run(argv, env, &out), 0);
+    j = json_loads(out, 0, &je);
+    assert_non_null(j);
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 30);
+    json_decref(j);
+    free(out);
+    file = tu_read_file(csv, &n);
+    assert_non_null(file);
+    assert_int_equal(strncmp((char *)file, "No,Amount\r\n1,Rs. 100/-\r\n", 24), 0);
+    free(file);
+    /* no provider, no offline reader: exit 2 */
+    const char *argv2[] = {getenv("KARAT_BIN"), "bill", path, NULL};
+    assert_int_equal(tu_run(argv2, off, NULL), 2);
+    free(png);
+    tu_rmrf(dir);
+    fake_ai_stop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_reader_and_bad_uploads),
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
         cmocka_unit_test(test_provider_reads_long_bill),
+        cmocka_unit_test(test_cli_bill),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
