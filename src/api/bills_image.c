@@ -4,8 +4,8 @@
  *
  * The upload (multipart `image`; `prompt` is passed to a provider, ignored
  * offline) is read by doc_extract() (the AI layer's attribute provider in
- * bands of rows, the offline reader as fallback). It is checked first: a PDF by its signature, anything else must be
- * an image the decoder accepts within the pixel limit. The same bytes
+ * bands of rows, the offline reader as fallback). It is checked first: a PDF by its signature,
+ * anything else must be an image the decoder accepts within the pixel limit. The same bytes
  * uploaded before are recognised by their SHA-256 and answered from the
  * stored document (no second reading), with "duplicate_of"; a new upload
  * whose table equals a stored one is read, stored and reported the same
@@ -139,7 +139,8 @@ void api_process_image(struct http_request *req, struct http_response *res, void
     xr.len = f->len;
     xr.prompt = http_req_form(req, "prompt");
     xr.ai = app->ai;
-    http_req_client(req, client, sizeof client);
+    if (api__admit(app, APP_WORK_BILLS, req, res, client))
+        return;
     if (process(app, &xr, client, &b, &err) ||
         doc_store_note_download(app->store, client, app->cfg->default_bucket, b.files.extras_key,
                                 &err) ||
@@ -156,6 +157,7 @@ void api_process_image(struct http_request *req, struct http_response *res, void
         json_object_set_new(o, "duplicate_of", json_string(b.saved.duplicate_of));
     http_res_json(res, 200, o);
 out:
+    api__release(app, APP_WORK_BILLS, client);
     doc_table_free(&b.t);
 }
 

@@ -110,6 +110,8 @@ struct config {
     /* bills and invoices (doc/) */
     int doc_min_confidence;
     double doc_tolerance;
+    int bill_slots;
+    int bill_slots_per_client;
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;

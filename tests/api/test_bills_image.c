@@ -14,9 +14,11 @@
  * back whole, and a filter Karat cannot parse goes to the provider.
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vips/vips.h>
 
 #include "fake_ai.h"
@@ -280,6 +282,67 @@ static void test_cli_bill(void **state)
     fake_ai_stop(f);
 }
 
+struct held {
+    const struct tu_server *s;
+    const unsigned char *png;
+    size_t n;
+    long status;
+};
+
+static void *upload_thread(void *arg)
+{
+    struct held *h = arg;
+    char url[256];
+    struct tu_part part = {"image", "bill.png", "image/png", h->png, h->n};
+    struct tu_resp r;
+
+    snprintf(url, sizeof url, "%s/process-image-and-prompt/", h->s->base);
+    if (tu_post_multipart(url, &part, 1, NULL, &r) == 0) {
+        h->status = r.status;
+        tu_resp_free(&r);
+    }
+    return NULL;
+}
+
+/* A client reading KARAT_BILL_SLOTS_PER_CLIENT bills gets 429 for one more. */
+static void test_admission(void **state)
+{
+    struct tu_server s;
+    struct fake_ai *f = fake_ai_start();
+    char base[160];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test",         base,
+                               "KARAT_ATTR_PROVIDER=gemini",    "KARAT_AI_TIMEOUT=30",
+                               "KARAT_BILL_SLOTS_PER_CLIENT=1", NULL};
+    size_t n, n2;
+    unsigned char *png = photo(5, &n), *other = photo(6, &n2);
+    struct held h = {&s, png, n, 0};
+    json_t *o =
+        json_pack("{s:[s],s:[[s]],s:[],s:b}", "headers", "No", "rows", "1", "extras", "more", 0);
+    char *text = json_dumps(o, JSON_COMPACT), *body = fake_gemini_text(text);
+    struct fake_reply held_reply = {200, body, 0, NULL, NULL, -1};
+    pthread_t th;
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    fake_ai_push_reply(f, &held_reply);
+    assert_int_equal(pthread_create(&th, NULL, upload_thread, &h), 0);
+    for (int i = 0; i < 3000 && fake_ai_count(f) < 1; i++) /* the first holds its slot */
+        usleep(10000);
+    assert_int_equal(fake_ai_count(f), 1);
+    json_decref(upload(&s, other, n2, 429, "client_busy"));
+    fake_ai_release(f);
+    pthread_join(th, NULL);
+    assert_int_equal(h.status, 200);
+    free(text);
+    free(body);
+    json_decref(o);
+    free(png);
+    free(other);
+    assert_int_equal(tu_server_finish(&s), 0);
+    fake_ai_stop(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -287,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
         cmocka_unit_test(test_provider_reads_long_bill),
         cmocka_unit_test(test_cli_bill),
+        cmocka_unit_test(test_admission),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
