@@ -79,8 +79,10 @@ static int check_upload(struct app *app, const struct http_file *f, struct http_
     struct kr_err err = {0};
 
     xr->is_pdf = f->len >= 5 && !memcmp(f->data, "%PDF-", 5);
-    if (xr->is_pdf)
+    if (xr->is_pdf) {
+        xr->mime = "application/pdf";
         return 0;
+    }
     if (!image_probe(f->data, f->len, app->cfg->max_pixels, &info, &err)) {
         xr->mime = info.mime;
         return 0;

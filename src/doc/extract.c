@@ -6,8 +6,9 @@
  * most AI_TABLE_ROWS rows and says whether more follow, and the next call
  * asks for the rows after those already read, so no output cap can cut a
  * table; every band must have the first band's columns, the rows are
- * joined and the extras merged (the first value of a key wins). When the
- * provider fails (or for a PDF, which the providers are not sent), the
+ * joined and the extras merged (the first value of a key wins); a PDF goes
+ * to Gemini only (inline, every page). When the provider fails (or for a
+ * PDF with OpenAI), the
  * offline reader answers: doc__extract_offline (offline.c), or a fake a
  * test harness registered in its place (doc_extract_fake). When the
  * offline reader is not available either, the provider's failure is the
@@ -169,6 +170,15 @@ static enum kr_code read_offline(const struct doc_extract_req *req, struct doc_t
     return fn ? fn(req, out, err) : doc__extract_offline(req, out, err);
 }
 
+/* A photo goes to Gemini or OpenAI; a PDF only to Gemini (which reads every
+ * page of an inline PDF; OpenAI's chat images cannot be PDFs). */
+static int provider_reads(const struct doc_extract_req *req)
+{
+    const char *name = req->ai ? ai_provider_name(req->ai, AI_ROLE_ATTR) : "offline";
+
+    return strcmp(name, "offline") && (!req->is_pdf || !strcmp(name, "gemini"));
+}
+
 enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *out,
                          struct kr_err *err)
 {
@@ -176,7 +186,7 @@ enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *ou
     enum kr_code rc;
 
     memset(out, 0, sizeof *out);
-    if (req->ai && !req->is_pdf && strcmp(ai_provider_name(req->ai, AI_ROLE_ATTR), "offline")) {
+    if (provider_reads(req)) {
         if ((rc = read_with_provider(req, out, &perr)) == KR_OK)
             goto parsed;
         doc_table_free(out);

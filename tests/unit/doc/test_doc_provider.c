@@ -113,6 +113,27 @@ static void test_long_bill_whole(void **state)
     doc_table_free(&t);
 }
 
+/* A PDF goes to Gemini inline, as application/pdf. */
+static void test_pdf_to_gemini(void **state)
+{
+    struct doc_table t;
+    struct kr_err err = {0};
+    struct doc_extract_req req = {"%PDF-1.7 fake", 13, 1, NULL, ai, "application/pdf"};
+    size_t before = fake_ai_count(srv);
+    char *dump;
+    json_t *body;
+    (void)state;
+    push_band(1, 2, 0, 0);
+    assert_int_equal(doc_extract(&req, &t, &err), KR_OK);
+    assert_int_equal(t.nrows, 2);
+    body = fake_req_json(fake_ai_request(srv, before));
+    dump = json_dumps(body, 0);
+    assert_non_null(strstr(dump, "application/pdf"));
+    free(dump);
+    json_decref(body);
+    doc_table_free(&t);
+}
+
 static void test_bad_shape_asked_again(void **state)
 {
     struct doc_table t;
@@ -205,6 +226,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_long_bill_whole),
+        cmocka_unit_test(test_pdf_to_gemini),
         cmocka_unit_test(test_bad_shape_asked_again),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_refine_by_provider),
