@@ -149,6 +149,25 @@ enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_i
                       struct kr_err *err);
 void ai_image_out_release(struct ai_image_out *out);
 
+/* ---- bills (table.c): one band of a bill's table per call ---- */
+#define AI_TABLE_ROWS 25     /* rows a reply may hold: far under any output cap */
+#define AI_TABLE_MAX_COLS 64 /* columns a reply may have */
+struct ai_table_req {
+    const struct ai_image *images; /* the bill (one photo) */
+    size_t nimages;
+    const char *instructions; /* the seller's extra instruction, or NULL */
+    size_t after;             /* rows already answered: the reply starts after them */
+    /* Refining instead of reading (no images): the rows as JSON text and
+     * what to keep ("columns: ...; rows: ..."). */
+    const char *data;
+};
+/* *out = {"headers": [s], "rows": [[s]] (each as long as headers, at most
+ * AI_TABLE_ROWS), "extras": [{"key", "value"}], "more": bool}, checked.
+ * The attribute provider (KARAT_ATTR_PROVIDER) reads a photo, the copy
+ * provider refines data; offline does neither (KR_EUNSUPPORTED). */
+enum kr_code ai_table(struct ai *ai, const struct ai_table_req *req, json_t **out,
+                      struct kr_err *err);
+
 /* Offline measurements of one photo, used by the offline provider and by
  * callers that want them directly (quality grade for /generate_caption). */
 struct ai_measure {

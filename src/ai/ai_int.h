@@ -29,6 +29,7 @@ struct ai_prompt {
     size_t nimages;
     const struct ai_field *fields; /* the reply object's keys */
     size_t nfields;
+    json_t *schema; /* borrowed; when set, the reply's schema instead of one made from fields */
     double temperature;
 };
 void ai__prompt_release(struct ai_prompt *p);
@@ -100,6 +101,8 @@ long ai__parse_duration_ms(const char *s);
 /* schema.c */
 json_t *ai__schema_gemini(const struct ai_field *f, size_t n);
 json_t *ai__schema_openai(const struct ai_field *f, size_t n);
+/* table.c: the bill reply's schema (Gemini's dialect when gemini, else OpenAI's strict one). */
+json_t *ai__table_schema(int gemini);
 /* KR_EUPSTREAM "bad_model_reply": the model answered, but unusably; marked
  * retryable (kr_retryable), since asking once more often gives a usable reply. */
 enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)

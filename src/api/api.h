@@ -84,6 +84,15 @@ void api_thumb(struct http_request *req, struct http_response *res, void *app);
 void api_status(struct http_request *req, struct http_response *res, void *app);
 /* library.c: GET /jobs, the requesting client's recent jobs */
 void api_list_jobs(struct http_request *req, struct http_response *res, void *app);
+/* documents.c: stored bills (versions) and the per-client undo */
+void api_get_document(struct http_request *req, struct http_response *res, void *app);
+void api_put_document(struct http_request *req, struct http_response *res, void *app);
+void api_undo_invoice(struct http_request *req, struct http_response *res, void *app);
+/* bills.c: /further_req (refine rows offline) */
+void api_further_req(struct http_request *req, struct http_response *res, void *app);
+/* bills_image.c: /process-image-and-prompt/ (read a bill), GET /download/ (2024) */
+void api_process_image(struct http_request *req, struct http_response *res, void *app);
+void api_download(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

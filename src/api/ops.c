@@ -56,7 +56,8 @@ void api_health(struct http_request *req, struct http_response *res, void *app_)
 static void admission_gauges(struct app *app)
 {
     static const char *const work[APP_WORK_COUNT] = {
-        [APP_WORK_STUDIO] = "studio", [APP_WORK_TEMPLATE] = "templates", [APP_WORK_JOBS] = "jobs"};
+        [APP_WORK_STUDIO] = "studio", [APP_WORK_TEMPLATE] = "templates", [APP_WORK_JOBS] = "jobs",
+        [APP_WORK_BILLS] = "bills"};
     char name[128];
 
     for (int i = 0; i < APP_WORK_COUNT; i++) {

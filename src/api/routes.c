@@ -48,6 +48,13 @@ static const struct http_route routes[] = {
     /* image studio: marketplace images from a stored photo */
     {"POST", "/generate-images", api_generate_images, 0, NULL},
     {"POST", "/regenerate-image", api_regenerate_image, 0, NULL},
+    /* bills and invoices: checked tables, stored as document versions */
+    {"GET", "/documents/{id}", api_get_document, 0, "documents"},
+    {"PUT", "/documents/{id}", api_put_document, 0, "documents"},
+    {"GET", "/undo_invoice", api_undo_invoice, 0, NULL},
+    {"POST", "/further_req", api_further_req, 0, NULL},
+    {"POST", "/process-image-and-prompt/", api_process_image, 0, NULL},
+    {"GET", "/download/", api_download, 0, NULL},
     /* browser app (web/): the page, its assets, the API description; public
      * like /health (they hold no data). The app's own reads need the key. */
     {"GET", "/", web_index, HTTP_PUBLIC, "web"},

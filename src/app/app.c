@@ -92,6 +92,7 @@ static enum kr_code open_admission(struct app *a, struct kr_err *err)
         [APP_WORK_TEMPLATE] = {"templates", c->template_concurrency,
                                c->template_slots_per_client},
         [APP_WORK_JOBS] = {"catalog jobs", c->max_active_jobs, c->max_jobs_per_client},
+        [APP_WORK_BILLS] = {"bills", c->bill_slots, c->bill_slots_per_client},
     };
     enum kr_code rc = KR_OK;
 

@@ -40,7 +40,7 @@ struct store;
 struct catalog_io;
 
 /* Kinds of expensive work with their own admission slots (core/admit.h). */
-enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_COUNT };
+enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_BILLS, APP_WORK_COUNT };
 
 /* The parts app_open() can open (bits of app_opts.parts). */
 enum app_part {

@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"fsck", cli_cmd_fsck, "check (and --repair) rows, blobs and index entries"},
     {"config", cli_cmd_config, "print the effective configuration (secrets masked)"},
     {"caption", cli_cmd_caption, "caption one photo and print the /generate_caption JSON"},
+    {"bill", cli_cmd_bill, "read a bill photo into a checked table (CSV, --json, --xlsx)"},
     {"catalog", cli_cmd_catalog, "photos -> a marketplace sheet (.xlsx + .csv), as /catalog-ai"},
     {"products", cli_cmd_products, "import products (CSV, JSON, a URL, --sync) or list them"},
     {"images", cli_cmd_images,

@@ -59,6 +59,7 @@ int cli_cmd_dedup(int argc, char **argv);
 int cli_cmd_fsck(int argc, char **argv);
 int cli_cmd_config(int argc, char **argv);
 int cli_cmd_caption(int argc, char **argv);
+int cli_cmd_bill(int argc, char **argv);
 int cli_cmd_catalog(int argc, char **argv);
 int cli_cmd_images(int argc, char **argv);
 int cli_cmd_check_image(int argc, char **argv);

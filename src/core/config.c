@@ -201,6 +201,15 @@ static const struct config_var vars[] = {
     {"KARAT_MARKETPLACES_DIR", CONFIG_STR, OFF(marketplaces_dir), "data/marketplaces", 0,
      "Folder of marketplace sheet schemas (<marketplace>_<type>.json); adding a file adds a "
      "marketplace."},
+    {"KARAT_DOC_MIN_CONFIDENCE", CONFIG_INT, OFF(doc_min_confidence), "60", 0,
+     "Bills: an OCR cell read with a confidence (0..100) under this is flagged in warnings."},
+    {"KARAT_DOC_TOLERANCE", CONFIG_DOUBLE, OFF(doc_tolerance), "1", 0,
+     "Bills: absolute slack (rupees) of the arithmetic checks, besides 0.1% of the expected "
+     "value (bills round to the rupee)."},
+    {"KARAT_BILL_SLOTS", CONFIG_INT, OFF(bill_slots), "4", 0,
+     "Bills read at once (/process-image-and-prompt/: OCR or provider calls); one more gets 429."},
+    {"KARAT_BILL_SLOTS_PER_CLIENT", CONFIG_INT, OFF(bill_slots_per_client), "2", 0,
+     "Bills one client may have being read at once."},
     {"KARAT_JOB_WORKERS", CONFIG_INT, OFF(job_workers), "8", 0,
      "Catalog photos processed at once across all jobs, on the one worker pool (of KARAT_JOB_WORKERS "
      "+ KARAT_STUDIO_WORKERS threads); 2 x KARAT_AI_CONCURRENCY keeps both the attribute and the "
@@ -284,6 +293,10 @@ static const struct {
     {"KARAT_AI_MAX_RESPONSE", 1LL << 20, GIB},
     {"KARAT_FETCH_TIMEOUT", 1, 600},
     {"KARAT_FETCH_MAX_REDIRECTS", 0, 20},
+    {"KARAT_DOC_MIN_CONFIDENCE", 0, 100},
+    {"KARAT_DOC_TOLERANCE", 0, 1000000},
+    {"KARAT_BILL_SLOTS", 1, 1024},
+    {"KARAT_BILL_SLOTS_PER_CLIENT", 1, 1024},
     {"KARAT_JOB_WORKERS", 1, 64},
     {"KARAT_JOB_SYNC_WAIT", 0, 86400},
     {"KARAT_JOB_LEASE_MS", 300, 3600000},

@@ -108,6 +108,11 @@ struct config {
     char *seller_profile;
     /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
+    /* bills and invoices (doc/) */
+    int doc_min_confidence;
+    double doc_tolerance;
+    int bill_slots;
+    int bill_slots_per_client;
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;

@@ -34,6 +34,7 @@ KR_SLUG(ZIP_FAILED, "zip_failed", KR_EINTERNAL, 500, "a ZIP archive could not be
 KR_SLUG(ZIP_INCOMPLETE, "zip_incomplete", KR_EINTERNAL, 500,
         "a ZIP archive lost an entry while written")
 KR_SLUG(BAD_JOB_DOC, "bad_job_doc", KR_EIO, 500, "a stored job document is damaged")
+KR_SLUG(BAD_DOC_RECORD, "bad_doc_record", KR_EIO, 500, "a stored bill document is damaged")
 KR_SLUG(BAD_TEMPLATE_RECORD, "bad_template_record", KR_EIO, 500,
         "a stored template record is damaged")
 KR_SLUG(BLOB_IO, "blob_io", KR_EIO, 500, "the file store failed to read or write")
@@ -67,6 +68,8 @@ KR_SLUG(MISSING_FIELD, "missing_field", KR_EINVAL, 400, "a required field is mis
 KR_SLUG(MISSING_FILE, "missing_file", KR_EINVAL, 400, "a form upload lacks its file field")
 KR_SLUG(EMPTY_FILE, "empty_file", KR_EINVAL, 400, "the uploaded file is empty")
 KR_SLUG(INVALID_ARGUMENT, "invalid_argument", KR_EINVAL, 400, "an argument has an invalid value")
+KR_SLUG(BAD_FILTER, "bad_filter", KR_EINVAL, 400,
+        "the row filter (`manual`) is not understood and no AI provider is configured")
 KR_SLUG(INVALID_PRODUCT_TYPE, "invalid_product_type", KR_EINVAL, 400, "unknown product type")
 KR_SLUG(INVALID_WEBSITE, "invalid_website", KR_EINVAL, 400, "unknown website (alya or blysk)")
 KR_SLUG(MISSING_S3_URLS, "missing_s3_urls", KR_EINVAL, 400, "no file URLs were given")
@@ -188,6 +191,8 @@ KR_SLUG(METHOD_NOT_ALLOWED, "method_not_allowed", KR_EUNSUPPORTED, 405,
 KR_SLUG(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", KR_EUNSUPPORTED, 415,
         "an upload endpoint got something other than a form")
 KR_SLUG(AI_UNAVAILABLE, "ai_unavailable", KR_EUNSUPPORTED, 503, "the AI layer is not configured")
+KR_SLUG(BILL_OFFLINE_UNAVAILABLE, "bill_offline_unavailable", KR_EUNSUPPORTED, 503,
+        "offline bill reading is not available in this build (and no provider read the bill)")
 KR_SLUG(UNAVAILABLE, "unavailable", KR_EUNSUPPORTED, 503,
         "the catalog pipeline or job runner is not running")
 
