@@ -49,7 +49,7 @@ static enum kr_code write_files(struct app *app, const struct doc_table *t, stru
     enum kr_code rc;
     size_t n;
 
-    repo_new_key(".csv", base, sizeof base);
+    repo_new_key("", ".csv", base, sizeof base);
     n = strlen(base) - 4; /* without ".csv" */
     buf_init(&b, FILE_MAX);
     snprintf(key, sizeof key, "bills/%.*s.csv", (int)n, base);
