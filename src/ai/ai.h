@@ -106,7 +106,8 @@ struct ai_tuning {
     long timeout_ms;      /* per HTTP attempt (KARAT_AI_TIMEOUT) */
     size_t max_response;  /* largest reply body read (KARAT_AI_MAX_RESPONSE) */
     long key_out_ms;      /* a key out of quota or refused rests this long (KARAT_AI_KEY_REST) */
-    long honour_max_ms;   /* longest server-given key cool-down taken as is (KARAT_AI_HONOUR_WAIT_MS) */
+    long honour_max_ms; /* longest server-given key cool-down taken as is (KARAT_AI_HONOUR_WAIT_MS)
+                         */
     long connect_timeout_ms; /* per connection set-up (KARAT_CONNECT_TIMEOUT) */
 };
 
@@ -183,6 +184,8 @@ struct ai_analysis {
     double symmetry_conf;
     char shape[32]; /* silhouette class for the product type: "hoop", "jhumka", "bangle" ... */
     double shape_conf;
+    int cluster; /* 1: a kundan / polki-like cluster (five or more small set stones together) */
+    double cluster_conf;
 };
 /* The threshold answers of ai_analyse_image() are trusted from (KARAT_OFFLINE_MIN_CONFIDENCE). */
 double ai_min_confidence(const struct ai *ai);

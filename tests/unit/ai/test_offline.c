@@ -314,6 +314,122 @@ static void test_analyse(void **state)
     free(d);
 }
 
+/* A 600x400 PNG painted by paint(x, y, rgb) over white (malloc'd bytes in *n). */
+static unsigned char *painted(void (*paint)(int, int, unsigned char *), size_t *n)
+{
+    int w = 600, h = 400;
+    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
+    void *png = NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = px + ((size_t)y * w + x) * 3;
+            p[0] = p[1] = p[2] = 255;
+            paint(x, y, p);
+        }
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
+    out = malloc(*n);
+    memcpy(out, png, *n);
+    g_free(png);
+    g_object_unref(im);
+    free(px);
+    return out;
+}
+
+static int in_disc(int x, int y, int cx, int cy, int r)
+{
+    return (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r;
+}
+
+static void gold(unsigned char *p)
+{
+    p[0] = 212, p[1] = 175, p[2] = 55;
+}
+
+/* a stud, a stem and a crescent with its horns up */
+static void chandbali(int x, int y, unsigned char *p)
+{
+    if (in_disc(x, y, 300, 60, 20) || (x >= 296 && x <= 304 && y >= 60 && y <= 250) ||
+        (in_disc(x, y, 300, 210, 110) && !in_disc(x, y, 300, 150, 90)))
+        gold(p);
+}
+
+/* a tall band open to the left */
+static void ear_cuff(int x, int y, unsigned char *p)
+{
+    double e = (x - 300) * (x - 300) / 4900.0 + (y - 200) * (y - 200) / 22500.0;
+    if (e >= 0.72 && e <= 1 && !(x < 300 && abs(y - 200) < 100))
+        gold(p);
+}
+
+/* seven small stones, each framed in gold, on a gold disc */
+static void cluster(int x, int y, unsigned char *p)
+{
+    if (!in_disc(x, y, 300, 200, 70))
+        return;
+    gold(p);
+    for (int k = 0; k < 7; k++) {
+        int sx = 300 + (k < 6 ? (int)(32 * cos(k * M_PI / 3)) : 0);
+        int sy = 200 + (k < 6 ? (int)(32 * sin(k * M_PI / 3)) : 0);
+        if (in_disc(x, y, sx, sy, 11))
+            p[0] = k % 2 ? 250 : 200, p[1] = k % 2 ? 250 : 15, p[2] = k % 2 ? 255 : 35;
+    }
+}
+
+static void strands(int x, int y, unsigned char *p, int n)
+{
+    for (int k = 0; k < n && y >= 40; k++) {
+        double ry = 150 + 60 * k,
+               e = (x - 300) * (x - 300) / 48400.0 + (y - 40) * (y - 40) / (ry * ry);
+        if (fabs(sqrt(e) - 1) * ry < 3)
+            gold(p);
+    }
+}
+
+static void layered(int x, int y, unsigned char *p)
+{
+    strands(x, y, p, 3);
+}
+
+static void chain(int x, int y, unsigned char *p)
+{
+    strands(x, y, p, 1);
+}
+
+/* Issue 12 §1: the silhouettes added later (chandbali, ear cuff, layered)
+ * and a kundan / polki-like cluster, whose pale stones are not pearls. */
+static void test_analyse_more(void **state)
+{
+    static const struct {
+        void (*paint)(int, int, unsigned char *);
+        const char *type, *shape;
+        int cluster;
+    } cases[] = {{chandbali, "earrings", "chandbali", 0},
+                 {ear_cuff, "earrings", "ear cuff", 0},
+                 {cluster, "earrings", "stud", 1},
+                 {layered, "necklaces", "layered", 0},
+                 {chain, "necklaces", "chain", 0}};
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ai_analysis a;
+        struct kr_err err = {0};
+        size_t n;
+        unsigned char *d = painted(cases[i].paint, &n);
+        struct ai_image im = {d, n, "image/png"};
+        assert_int_equal(ai_analyse_image(&im, 1000000, cases[i].type, &a, &err), KR_OK);
+        print_message("%s: %s (%.2f) cluster %d (%.2f) pearls %d (%.2f)\n", cases[i].shape, a.shape,
+                      a.shape_conf, a.cluster, a.cluster_conf, a.pearls, a.pearls_conf);
+        assert_string_equal(a.shape, cases[i].shape);
+        assert_true(a.shape_conf >= 0.6);
+        assert_int_equal(a.cluster, cases[i].cluster);
+        assert_true(a.cluster_conf >= 0.6);
+        assert_int_equal(a.pearls, 0);
+        if (cases[i].cluster)
+            assert_true(a.stones >= 5);
+        free(d);
+    }
+}
+
 static void test_offline_image_unsupported(void **state)
 {
     struct ai *ai = offline();
@@ -396,10 +512,15 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_listing_rules),
-        cmocka_unit_test(test_analyse),         cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),
+        cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),
+        cmocka_unit_test(test_analyse_more),
+        cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),
+        cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);
