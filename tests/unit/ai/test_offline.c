@@ -256,12 +256,26 @@ static void test_offline_listing_rules(void **state)
     ai_close(ai);
 }
 
+/* PNG bytes of an RGB buffer of w x h (malloc'd, size in *n); frees px. */
+static unsigned char *png_of(unsigned char *px, int w, int h, size_t *n)
+{
+    void *png = NULL;
+    unsigned char *out;
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
+    out = malloc(*n);
+    memcpy(out, png, *n);
+    g_free(png);
+    g_object_unref(im);
+    free(px);
+    return out;
+}
+
 /* A PNG of w x h: white, with a gold disc of radius r at each centre, a red
  * dot in each when red (malloc'd bytes in *n). */
 static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int red, size_t *n)
 {
-    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
-    void *png = NULL;
+    unsigned char *px = malloc((size_t)w * h * 3);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             unsigned char *p = px + ((size_t)y * w + x) * 3;
@@ -274,14 +288,7 @@ static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int 
                     p[0] = 200, p[1] = 15, p[2] = 35;
             }
         }
-    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
-    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
-    out = malloc(*n);
-    memcpy(out, png, *n);
-    g_free(png);
-    g_object_unref(im);
-    free(px);
-    return out;
+    return png_of(px, w, h, n);
 }
 
 /* Issue 12 §1: the piece's metal tone, stones, pair and silhouette, each
@@ -318,22 +325,14 @@ static void test_analyse(void **state)
 static unsigned char *painted(void (*paint)(int, int, unsigned char *), size_t *n)
 {
     int w = 600, h = 400;
-    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
-    void *png = NULL;
+    unsigned char *px = malloc((size_t)w * h * 3);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             unsigned char *p = px + ((size_t)y * w + x) * 3;
             p[0] = p[1] = p[2] = 255;
             paint(x, y, p);
         }
-    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
-    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
-    out = malloc(*n);
-    memcpy(out, png, *n);
-    g_free(png);
-    g_object_unref(im);
-    free(px);
-    return out;
+    return png_of(px, w, h, n);
 }
 
 static int in_disc(int x, int y, int cx, int cy, int r)
