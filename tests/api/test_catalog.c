@@ -231,6 +231,42 @@ static long post_one_photo(const char *path, const char *const *fields, char *co
     return st;
 }
 
+/* Issue 12: height / width in the request fill the size columns (JSON: one
+ * for all, or a list; multipart: the same as text fields); a bad length or
+ * a list of the wrong count is a 400. */
+static void test_given_sizes(void **state)
+{
+    char *u1 = ca_upload(&off, 41), *u2 = ca_upload(&off, 42), list[1024], code[64];
+    long st;
+    json_t *b, *j;
+    static const char *const bad_unit[] = {"type",   "earrings",   "marketplace", "flipkart",
+                                           "height", "3 furlongs", NULL};
+    (void)state;
+
+    snprintf(list, sizeof list, "%s,%s", u1, u2);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:[s,s]}", "image_urls", list, "type", "earrings",
+                  "marketplace", "flipkart", "height", "3.2cm", "width", "18", "20mm");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(ca_str(attrs_at(j, 0), "Height (mm)"), "32");
+    assert_string_equal(ca_str(attrs_at(j, 1), "Height (mm)"), "32");
+    assert_string_equal(ca_str(attrs_at(j, 0), "Width (mm)"), "18");
+    assert_string_equal(ca_str(attrs_at(j, 1), "Width (mm)"), "20");
+    json_decref(j);
+    json_decref(b);
+    b = json_pack("{s:s, s:s, s:s, s:s}", "image_urls", list, "type", "earrings", "marketplace",
+                  "flipkart", "width", "1mm,2mm,3mm");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "bad_size_value");
+    json_decref(j);
+    json_decref(b);
+    assert_int_equal(post_one_photo("/catalog-ai", bad_unit, code, sizeof code), 400);
+    assert_string_equal(code, "bad_size_unit");
+    free(u1);
+    free(u2);
+}
+
 /* A request refused for any of its arguments writes no upload: every
  * argument is checked before the photos are saved (they used to be saved
  * first, leaving a file for each refused request). */
@@ -241,9 +277,9 @@ static void test_bad_arguments_store_nothing(void **state)
     const char *const bad_var[] = {"type",        "earrings", "marketplace",         "amazon",
                                    "group_sizes", "two",      "variations_category", "color",
                                    NULL};
-    const char *const bad_mp_var[] = {"type",   "earrings", "marketplace", "etsy",
-                                      "skuids", "R-1",      "group_sizes", "1",
-                                      "variations_category", "color", NULL};
+    const char *const bad_mp_var[] = {
+        "type",        "earrings", "marketplace",         "etsy",  "skuids", "R-1",
+        "group_sizes", "1",        "variations_category", "color", NULL};
     char code[64];
     int before;
     (void)state;
@@ -462,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_karat_urls_direct_and_ssrf_refused),
         cmocka_unit_test(test_async_job_status),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_given_sizes),
         cmocka_unit_test(test_bad_arguments_store_nothing),
         cmocka_unit_test(test_sku_per_photo),
         cmocka_unit_test(test_templates_and_clear),
