@@ -3,7 +3,7 @@
  * (ai_analyse_image) on a development set with known truth, drawn here
  * with cairo at bench time (nothing is committed).
  *
- *   bench_offline_attrs [--n N] [--threshold T] [--dump DIR] [--photo FILE]
+ *   bench_offline_attrs [--n N] [--threshold T] [--dump DIR] [--photo FILE] [--studio 1]
  *
  * Each piece: a metal (gold, silver, rose gold, oxidised silver), a
  * silhouette (stud, hoop, drop, jhumka), single or pair, 0-3 coloured
@@ -11,7 +11,8 @@
  * the same for the same N (fixed seed). For each attribute it prints the
  * accuracy over the answers given (confidence >= threshold) and how often
  * the answer was left for review instead. --photo FILE prints the analysis
- * of one real photo instead (a look, no truth).
+ * of one real photo instead (a look, no truth). --studio 1 gives the
+ * analysis the studio's segmentation as its cut (what the server does).
  */
 #include <cairo.h>
 #include <math.h>
@@ -19,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "ai/ai.h"
+#include "app/app.h"
 #include "core/buf.h"
 #include "image/image.h"
 
@@ -259,6 +263,15 @@ static void report(const char *name, const struct tally *t)
            t->n ? 100.0 * (t->n - t->answered) / t->n : 0);
 }
 
+static const struct ai_segmenter *seg; /* --studio: the studio's cut */
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 static int look(const char *path)
 {
     struct buf b;
@@ -270,7 +283,7 @@ static int look(const char *path)
         return 1;
     }
     struct ai_image im = {b.data, b.len, "image/jpeg"};
-    if (ai_analyse_image(&im, 50000000, "earrings", &a, &err)) {
+    if (ai_analyse_image(&im, 50000000, "earrings", seg, &a, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -332,6 +345,8 @@ static struct truth next_truth(unsigned *seed)
     return t;
 }
 
+static const struct ai_segmenter studio_cut = {app_segment_cut, NULL};
+
 int main(int argc, char **argv)
 {
     int n = 360;
@@ -339,6 +354,7 @@ int main(int argc, char **argv)
     const char *dump = NULL, *photo = NULL;
     struct tallies tt;
     unsigned seed = 12;
+    double ms = 0;
     memset(&tt, 0, sizeof tt);
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--n"))
@@ -349,6 +365,8 @@ int main(int argc, char **argv)
             dump = argv[i + 1];
         else if (!strcmp(argv[i], "--photo"))
             photo = argv[i + 1];
+        else if (!strcmp(argv[i], "--studio") && atoi(argv[i + 1]))
+            seg = &studio_cut;
     }
     if (image_init(argv[0], NULL))
         return 1;
@@ -371,10 +389,12 @@ int main(int argc, char **argv)
             cairo_surface_write_to_png(s, path);
         }
         struct ai_image im = {png.data, png.len, "image/png"};
-        if (ai_analyse_image(&im, 50000000, type, &a, &err)) {
+        double t0 = now_ms();
+        if (ai_analyse_image(&im, 50000000, type, seg, &a, &err)) {
             fprintf(stderr, "piece %d: %s\n", i, err.msg);
             return 1;
         }
+        ms += now_ms() - t0;
         score(&tt, &t, &a, thr);
         if (getenv("BENCH_VERBOSE"))
             printf("%d truth m=%s s=%s pair=%d st=%d pe=%d cl=%d | got m=%s(%.2f) st=%d(%.2f) "
@@ -387,5 +407,7 @@ int main(int argc, char **argv)
         cairo_surface_destroy(s);
     }
     report_all(&tt, n, thr);
+    printf("cut: %s; analysis %.1f ms per piece (wall, decode included)\n",
+           seg ? "studio segmentation" : "own (border colour)", n ? ms / n : 0);
     return 0;
 }

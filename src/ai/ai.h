@@ -189,8 +189,23 @@ struct ai_analysis {
 };
 /* The threshold answers of ai_analyse_image() are trusted from (KARAT_OFFLINE_MIN_CONFIDENCE). */
 double ai_min_confidence(const struct ai *ai);
+/* A cut-out of the piece given by a layer above this one (app/ hands in the
+ * studio's segmentation): cut() fills mask (px->width * px->height bytes, 1 =
+ * piece) for the decoded photo px, or fails (a busy background, nothing
+ * found): the analysis then uses its own cut and doubts a busy photo. */
+struct image_px;
+struct ai_segmenter {
+    enum kr_code (*cut)(void *ctx, const struct image_px *px, unsigned char *mask,
+                        struct kr_err *err);
+    void *ctx;
+};
+/* The segmenter the offline provider and ai_segmenter_of() callers use
+ * (copied; NULL or a NULL cut: none, the analysis's own cut). */
+void ai_set_segmenter(struct ai *ai, const struct ai_segmenter *seg);
+const struct ai_segmenter *ai_segmenter_of(const struct ai *ai);
+/* seg: NULL for the analysis's own cut (pixels far from the border colour). */
 enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels,
-                              const char *product_type, struct ai_analysis *out,
-                              struct kr_err *err);
+                              const char *product_type, const struct ai_segmenter *seg,
+                              struct ai_analysis *out, struct kr_err *err);
 
 #endif

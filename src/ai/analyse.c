@@ -3,8 +3,9 @@
  * offline and deterministic, each answer with a confidence 0..1.
  *
  * The photo is decoded at most 384 px on its longest side. The piece is
- * every pixel far enough from the border's median colour (the same cut as
- * measure.c; the studio's segmentation lives in a module above this one).
+ * the cut a segmenter from a layer above gives (app/ hands in the studio's
+ * segmentation, struct ai_segmenter), or, without one or when it fails,
+ * every pixel far enough from the border's median colour (measure.c's cut).
  * Then, on that mask:
  *   - parts: 4-connected components; tiny ones (dust, noise) are dropped.
  *     Two big parts of similar area side by side make a pair.
@@ -491,7 +492,8 @@ static void scan_free(struct scan *s)
 }
 
 enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels, const char *type,
-                              struct ai_analysis *out, struct kr_err *err)
+                              const struct ai_segmenter *seg, struct ai_analysis *out,
+                              struct kr_err *err)
 {
     struct image_load_opts o = {.max_side = SIDE, .max_pixels = max_pixels};
     struct image_px px = {0};
@@ -500,6 +502,7 @@ enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels, 
     unsigned char bg[3];
     double spread;
     size_t piece = 0;
+    int cut = 0;
     enum kr_code rc;
 
     memset(out, 0, sizeof *out);
@@ -519,6 +522,10 @@ enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels, 
         s.mask[i] = abs(p[0] - bg[0]) + abs(p[1] - bg[1]) + abs(p[2] - bg[2]) >= thr;
         piece += s.mask[i];
     }
+    if ((cut = ai__cut_within(s.mask, &px, seg, &piece, err)) < 0) {
+        rc = err && err->code ? err->code : KR_ENOMEM;
+        goto out;
+    }
     if (piece < (size_t)s.w * s.h / 500)
         goto out; /* nothing to analyse: every confidence stays 0 */
     s.nparts = label(&s, want_piece, piece / 50 + 1, s.parts, MAX_PARTS);
@@ -532,7 +539,8 @@ enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels, 
         out->symmetry_conf = 0.8;
         silhouette(&s, &s.parts[0], type, out);
     }
-    if (piece * 100 > (size_t)s.w * s.h * PIECE_MAX_PCT || spread > BUSY_SPREAD)
+    /* a cut from above has judged the background itself (it fails on a busy one) */
+    if (piece * 100 > (size_t)s.w * s.h * PIECE_MAX_PCT || (!cut && spread > BUSY_SPREAD))
         doubt_all(out); /* not a cut-out piece: worn on a model, or a busy scene */
 out:
     scan_free(&s);

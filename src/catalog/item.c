@@ -273,7 +273,8 @@ static json_t *analysis_of(struct item *x)
     json_t *o;
 
     if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_ATTR), "offline") ||
-        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s), &a, &err))
+        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s),
+                         ai_segmenter_of(x->c->o.ai), &a, &err))
         return json_object();
     o = json_object();
     if (a.pearls_conf >= thr)

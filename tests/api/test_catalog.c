@@ -491,6 +491,78 @@ static void test_cloud_fetches_loopback_when_allowed(void **state)
     free(img);
 }
 
+/* Issue 12 §3: a variation job with a provider whose attributes contradict
+ * the offline analysis (pearls where the photo has none) carries the
+ * disagreement and the "needs review" notes into the job result's
+ * warnings, the quality reasons and the CSV, as a plain catalog job does. */
+#define PEARL_ATTRS                                                                                \
+    "{\"Color\": \"Gold\", \"Pearl Type\": \"Freshwater\", \"Pearl Grade\": \"AAA\"}"
+#define FK_COPY                                                                                    \
+    "{\"Description\": \"Round earrings in a warm gold tone for everyday wear. They are light "    \
+    "enough for a full day and pair well with ethnic and western outfits.\", \"Search "            \
+    "Keywords\": \"everyday::office::gift\", \"Key Features\": \"Lightweight::Warm tone\"}"
+static void test_variations_flag_provider_disagreement(void **state)
+{
+    char *u = ca_upload(&cloud, 51), *g = fake_gemini_text(PEARL_ATTRS),
+         *o = fake_openai_chat(FK_COPY), *csv;
+    long st;
+    size_t n;
+    json_t *b, *j, *entry, *w;
+    int disagree = 0, review = 0;
+    (void)state;
+
+    fake_ai_push(gem, 200, g);
+    for (int i = 0; i < 2; i++) /* the copy may be asked once more */
+        fake_ai_push(oai, 200, o);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "group_sizes", "1", "image_urls", u,
+                  "variations_category", "color", "size_available", "S", "type", "earrings",
+                  "marketplace", "flipkart", "skuids", "PV-1");
+    j = ca_post_json(&cloud, "/catalog_ai_variations", b, &st);
+    assert_int_equal(st, 200);
+    size_t i;
+    json_array_foreach(json_object_get(j, "results"), i, entry)
+    {
+        size_t k;
+        json_array_foreach(json_object_get(entry, "warnings"), k, w)
+        {
+            disagree += !strcmp(ca_str(w, "problem"), "pearls_disagree");
+            review += !strcmp(ca_str(w, "problem"), "needs_review");
+        }
+    }
+    if (!disagree)
+        fail_msg("no pearls_disagree: %s", json_dumps(j, 0));
+    csv = (char *)ca_download(&cloud, ca_str(j, "csv_file"), &n);
+    csv = realloc(csv, n + 1);
+    csv[n] = '\0';
+    assert_non_null(strstr(csv, "Pearl Type: pearls_disagree"));
+    free(csv);
+    json_decref(j);
+    /* offline: the fields the photo cannot give are "needs review" on the child row */
+    json_decref(b);
+    free(u);
+    u = ca_upload(&off, 52);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "group_sizes", "1", "image_urls", u,
+                  "variations_category", "color", "size_available", "S", "type", "earrings",
+                  "marketplace", "flipkart", "skuids", "PV-2");
+    j = ca_post_json(&off, "/catalog_ai_variations", b, &st);
+    assert_int_equal(st, 200);
+    json_array_foreach(json_object_get(j, "results"), i, entry)
+    {
+        size_t k;
+        json_array_foreach(json_object_get(entry, "warnings"), k, w)
+        {
+            review += !strcmp(ca_str(w, "problem"), "needs_review");
+        }
+    }
+    if (!review)
+        fail_msg("no needs_review: %s", json_dumps(j, 0));
+    json_decref(j);
+    json_decref(b);
+    free(g);
+    free(o);
+    free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_cloud_cache_prevents_second_call),
         cmocka_unit_test(test_cloud_429_moves_to_next_key),
         cmocka_unit_test(test_cloud_fetches_loopback_when_allowed),
+        cmocka_unit_test(test_variations_flag_provider_disagreement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

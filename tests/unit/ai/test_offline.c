@@ -302,7 +302,7 @@ static void test_analyse(void **state)
     (void)state;
     unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
     struct ai_image im = {d, n, "image/png"};
-    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", NULL, &a, &err), KR_OK);
     assert_string_equal(a.metal, "gold");
     assert_true(a.metal_conf >= 0.9);
     assert_int_equal(a.pair, 1);
@@ -314,10 +314,43 @@ static void test_analyse(void **state)
     free(d);
     d = discs(600, 400, one, 1, 80, 1, &n);
     im = (struct ai_image){d, n, "image/png"};
-    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", NULL, &a, &err), KR_OK);
     assert_int_equal(a.pair, 0);
     assert_int_equal(a.stones, 1);
     assert_non_null(strstr(a.stone_colours, "red"));
+    free(d);
+}
+
+/* A segmenter from above: the left half of the frame is the piece (only
+ * where the photo is not white), or a failure when ctx is non-NULL. */
+static enum kr_code left_half(void *ctx, const struct image_px *px, unsigned char *mask,
+                              struct kr_err *err)
+{
+    if (ctx)
+        return kr_fail(err, KRS_NO_PIECE_FOUND, "busy");
+    for (int y = 0; y < px->height; y++)
+        for (int x = 0; x < px->width / 2; x++)
+            mask[y * px->width + x] = px->data[((size_t)y * px->width + x) * 3 + 2] < 200;
+    return KR_OK;
+}
+
+/* Issue 12 §1: the analysis measures the cut it is given (the studio's
+ * segmentation in the server), and falls back to its own when that fails. */
+static void test_analyse_given_cut(void **state)
+{
+    static const int two[][2] = {{150, 200}, {450, 200}};
+    struct ai_segmenter seg = {left_half, NULL}, busy = {left_half, &seg};
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    size_t n;
+    (void)state;
+    unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
+    struct ai_image im = {d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &seg, &a, &err), KR_OK);
+    assert_int_equal(a.pair, 0); /* only the left disc was cut */
+    assert_true(a.pair_conf >= 0.6);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &busy, &a, &err), KR_OK);
+    assert_int_equal(a.pair, 1); /* its own cut sees both */
     free(d);
 }
 
@@ -415,7 +448,7 @@ static void test_analyse_more(void **state)
         size_t n;
         unsigned char *d = painted(cases[i].paint, &n);
         struct ai_image im = {d, n, "image/png"};
-        assert_int_equal(ai_analyse_image(&im, 1000000, cases[i].type, &a, &err), KR_OK);
+        assert_int_equal(ai_analyse_image(&im, 1000000, cases[i].type, NULL, &a, &err), KR_OK);
         print_message("%s: %s (%.2f) cluster %d (%.2f) pearls %d (%.2f)\n", cases[i].shape, a.shape,
                       a.shape_conf, a.cluster, a.cluster_conf, a.pearls, a.pearls_conf);
         assert_string_equal(a.shape, cases[i].shape);
@@ -511,15 +544,11 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),
-        cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),
-        cmocka_unit_test(test_offline_listing_rules),
-        cmocka_unit_test(test_analyse),
-        cmocka_unit_test(test_analyse_more),
-        cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice),
-        cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),           cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),      cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),           cmocka_unit_test(test_analyse_more),
+        cmocka_unit_test(test_analyse_given_cut), cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),   cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);
