@@ -160,7 +160,8 @@ struct ai__field_ask {
 };
 int ai__offline_field(const struct ai_field *f, const struct ai__field_ask *q, const char **out);
 /* offline_words.c: the sentences, from facts. Each writes into out (size n). */
-void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
+/* Title within limit bytes (0: none), least needed parts dropped first. */
+void ai__words_title(const struct ai__facts *f, int with_brand, size_t limit, char *out, size_t n);
 /* Bullet i (0..4): design; material and finish; size and weight; occasion
  * and styling; care, packaging and warranty. */
 void ai__words_bullet(const struct ai__facts *f, int i, char *out, size_t n);

@@ -223,7 +223,8 @@ static void test_offline_listing_rules(void **state)
 
     assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
     const char *title = json_string_value(json_object_get(out, "item_name"));
-    assert_string_equal(title, "Alya Jewels Gold-Tone Hoop Earrings With Red Stones For Women");
+    /* Amazon.in's order: brand, material / plating, stone, type, key feature, audience */
+    assert_string_equal(title, "Alya Jewels Gold-Tone Red Stone Hoop Earrings For Women");
     for (int i = 1; i <= 5; i++) {
         char k[32];
         snprintf(k, sizeof k, "bullet_point%d", i);
@@ -250,6 +251,48 @@ static void test_offline_listing_rules(void **state)
         assert_null(strcasestr(title, json_string_value(v)));
         assert_null(strstr(json_string_value(v), "earring"));
     }
+    json_decref(out);
+    json_decref(attrs);
+    json_decref(profile);
+    ai_close(ai);
+}
+
+/* Issue 12 §2: the title names the plating and a key feature from the
+ * facts (never a field name), and drops the least needed parts to fit. */
+static void test_offline_title_order(void **state)
+{
+    struct ai *ai = offline();
+    json_t *attrs = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "item_type_name", "Jhumka Earrings",
+                              "base_material", "Brass", "plating", "Gold Plated", "stone_type",
+                              "Kundan", "closure_type", "Push Back", "Pearl Type", "Freshwater");
+    json_t *profile = json_pack("{s:s}", "brand", "Alya Jewels");
+    struct ai_field lf[] = {{"item_name", NULL, NULL, 0, 200, 0}};
+    struct ai_copy_req req = {.kind = AI_COPY_LISTING,
+                              .product_type = "earrings",
+                              .marketplace = "amazon",
+                              .attributes = attrs,
+                              .profile = profile,
+                              .fields = lf,
+                              .nfields = 1};
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    assert_string_equal(
+        json_string_value(json_object_get(out, "item_name")),
+        "Alya Jewels Brass Gold Plated Kundan Jhumka Earrings With Pearls For Women");
+    json_decref(out);
+    json_object_del(attrs, "Pearl Type"); /* no pearls: the closure is the key feature */
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "item_name")),
+                           "Jhumka Earrings With Push Back Closure For Women"));
+    json_decref(out);
+    lf[0].max_len = 60; /* too long: material, then the key feature go */
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    const char *t = json_string_value(json_object_get(out, "item_name"));
+    assert_true(strlen(t) <= 60);
+    assert_string_equal(t, "Alya Jewels Gold Plated Kundan Jhumka Earrings For Women");
     json_decref(out);
     json_decref(attrs);
     json_decref(profile);
@@ -544,11 +587,17 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),           cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),      cmocka_unit_test(test_offline_listing_rules),
-        cmocka_unit_test(test_analyse),           cmocka_unit_test(test_analyse_more),
-        cmocka_unit_test(test_analyse_given_cut), cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice),   cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),
+        cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),
+        cmocka_unit_test(test_offline_title_order),
+        cmocka_unit_test(test_analyse_more),
+        cmocka_unit_test(test_analyse_given_cut),
+        cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),
+        cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);
