@@ -91,10 +91,10 @@ void ai__pool_release(struct ai_pool *p);
 /* POST req (without auth) to vendor with key rotation, retries, the gate and
  * the timeout. On KR_OK, resp holds a 2xx reply. */
 enum kr_code ai__send(struct ai *ai, enum ai_vendor v, const struct net_request *req,
-                      struct net_response *resp, struct kr_err *err);
+                     struct net_response *resp, struct kr_err *err);
 /* ai__send, then the 2xx body parsed as JSON into *root (new reference). */
 enum kr_code ai__send_json(struct ai *ai, enum ai_vendor v, const struct net_request *req,
-                           json_t **root, struct kr_err *err);
+                          json_t **root, struct kr_err *err);
 /* Parse "38s" / "45.8s" (RetryInfo) to ms; -1 if not a duration. */
 long ai__parse_duration_ms(const char *s);
 
@@ -110,7 +110,7 @@ enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
  * {field: reason} for blanks and shortened values. KR_EUPSTREAM
  * "bad_model_reply" when it does not fit. */
 enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
-                          json_t **notes, struct kr_err *err);
+                         json_t **notes, struct kr_err *err);
 /* Model text -> JSON object, tolerating a ```json fence. */
 enum kr_code ai__parse_reply_text(const char *text, size_t len, json_t **obj, struct kr_err *err);
 
@@ -122,30 +122,30 @@ const struct ai_field *ai__default_copy_fields(enum ai_copy_kind kind, size_t *n
 
 /* offline_copy.c: the offline provider's copy job */
 enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
-                              struct kr_err *err);
+                             struct kr_err *err);
 
 /* What the offline copy knows about a piece, gathered from the attributes
  * (whatever their column names) and the seller profile. Lower case words,
  * "" when unknown. */
 struct ai__facts {
-    char type[64];     /* product type: "earrings" */
-    char shape[64];    /* silhouette / sub-type as a noun phrase: "hoop earrings" */
-    char colour[64];   /* overall colour */
-    char metal[64];    /* metal tone */
-    char stone[64];    /* stone colour */
-    char gem[64];      /* named stone kind ("kundan", "american diamond") */
-    char material[64]; /* base material */
-    char plating[64];  /* plating */
-    char occasion[64]; /* first occasion */
-    char style[64];    /* collection / style: "ethnic" */
-    char closure[64];  /* clasp / back / closure */
-    char size[96];     /* "about 32 x 18 mm" or "" */
-    char weight[48];   /* "about 6 g" or "" */
-    char brand[64];    /* seller profile */
+    char type[64];       /* product type: "earrings" */
+    char shape[64];      /* silhouette / sub-type as a noun phrase: "hoop earrings" */
+    char colour[64];     /* overall colour */
+    char metal[64];      /* metal tone */
+    char stone[64];      /* stone colour */
+    char gem[64];        /* named stone kind ("kundan", "american diamond") */
+    char material[64];   /* base material */
+    char plating[64];    /* plating */
+    char occasion[64];   /* first occasion */
+    char style[64];      /* collection / style: "ethnic" */
+    char closure[64];    /* clasp / back / closure */
+    char size[96];       /* "about 32 x 18 mm" or "" */
+    char weight[48];     /* "about 6 g" or "" */
+    char brand[64];      /* seller profile */
     const char *care, *packaging, *warranty; /* seller profile, borrowed; may be NULL */
-    int pearls;                              /* 1 when the attributes name pearls */
-    int pair;                                /* 1 pair, 0 single, -1 unknown */
-    int women;                               /* audience is women (default for these types) */
+    int pearls;          /* 1 when the attributes name pearls */
+    int pair;            /* 1 pair, 0 single, -1 unknown */
+    int women;           /* audience is women (default for these types) */
 };
 /* offline_fields.c: 1 when the analysis answers field f: *out = buf, or
  * NULL with why ("needs review: ..." / "does not apply: ..."). */

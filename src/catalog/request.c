@@ -217,7 +217,7 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
 }
 
 enum kr_code catalog__job_params(struct catalog *c, const struct catalog_req *r, json_t **params,
-                                 const struct sheet_schema **schema, struct kr_err *err)
+                                const struct sheet_schema **schema, struct kr_err *err)
 {
     const struct sheet_schema *s;
     enum kr_code rc = catalog__schema(c, r->marketplace, r->product_type, &s, err);

@@ -62,9 +62,8 @@ static void test_amazon_sheet_cell_by_cell(void **state)
         /* issue 12: the offline row passes the row check (score and reasons in the result) */
         json_t *q = json_object_get(json_array_get(results, (size_t)r), "quality");
         if (!json_is_true(json_object_get(q, "passed")))
-            fail_msg(
-                "offline row fails: %s",
-                json_dumps(json_object_get(json_array_get(results, (size_t)r), "warnings"), 0));
+            fail_msg("offline row fails: %s",
+                     json_dumps(json_object_get(json_array_get(results, (size_t)r), "warnings"), 0));
         assert_true(json_integer_value(json_object_get(q, "score")) > 0);
         assert_null(json_object_get(a, "quality_score")); /* not a sheet column */
         pt_assert_row(xlsx, s, sheet_first_data_row(s) + r, a);
