@@ -91,7 +91,8 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
         .max_pixels = cfg->max_pixels,
         .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
                  cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response,
-                 cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms, cfg->connect_timeout_s * 1000L},
+                 cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms,
+                 cfg->connect_timeout_s * 1000L},
         .min_confidence = cfg->offline_min_confidence,
     };
 }
@@ -182,6 +183,16 @@ void ai_close(struct ai *ai)
     free(ai->openai_model);
     free(ai->openai_image_model);
     free(ai);
+}
+
+void ai_set_segmenter(struct ai *ai, const struct ai_segmenter *seg)
+{
+    ai->seg = seg ? *seg : (struct ai_segmenter){0};
+}
+
+const struct ai_segmenter *ai_segmenter_of(const struct ai *ai)
+{
+    return ai->seg.cut ? &ai->seg : NULL;
 }
 
 double ai_min_confidence(const struct ai *ai)

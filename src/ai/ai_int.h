@@ -83,6 +83,7 @@ struct ai {
     char *openai_base, *openai_model, *openai_image_model;
     long long max_pixels;
     double min_confidence;
+    struct ai_segmenter seg; /* cut == NULL: none */
 };
 
 /* pool.c */
@@ -162,7 +163,8 @@ struct ai__field_ask {
 };
 int ai__offline_field(const struct ai_field *f, const struct ai__field_ask *q, const char **out);
 /* offline_words.c: the sentences, from facts. Each writes into out (size n). */
-void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
+/* Title within limit bytes (0: none), least needed parts dropped first. */
+void ai__words_title(const struct ai__facts *f, int with_brand, size_t limit, char *out, size_t n);
 /* Bullet i (0..4): design; material and finish; size and weight; occasion
  * and styling; care, packaging and warranty. */
 void ai__words_bullet(const struct ai__facts *f, int i, char *out, size_t n);
@@ -198,6 +200,14 @@ enum ai_cls ai__classify(const unsigned char *p);
 /* Median border colour of an RGB image and the border's spread. */
 struct image_px;
 void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *spread);
+
+/* analyse_cut.c: mask (px's size, 0/1, the analysis's own cut) kept only
+ * within seg's cut grown a little; 1 when it was (*piece: pixels left), 0
+ * when there is no segmenter, it found no piece (KR_EINVAL: a busy
+ * background) or left almost nothing (mask unchanged); -1 on any other
+ * failure (err set). */
+int ai__cut_within(unsigned char *mask, const struct image_px *px, const struct ai_segmenter *seg,
+                   size_t *piece, struct kr_err *err);
 
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);

@@ -24,6 +24,7 @@
 #include "repo/repo.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
+#include "studio/studio.h"
 
 /* ---- the catalog's io ---- */
 
@@ -89,8 +90,7 @@ static enum kr_code open_admission(struct app *a, struct kr_err *err)
     const struct config *c = a->cfg;
     const struct admit_opts o[APP_WORK_COUNT] = {
         [APP_WORK_STUDIO] = {"image studio", c->studio_slots, c->studio_slots_per_client},
-        [APP_WORK_TEMPLATE] = {"templates", c->template_concurrency,
-                               c->template_slots_per_client},
+        [APP_WORK_TEMPLATE] = {"templates", c->template_concurrency, c->template_slots_per_client},
         [APP_WORK_JOBS] = {"catalog jobs", c->max_active_jobs, c->max_jobs_per_client},
         [APP_WORK_BILLS] = {"bills", c->bill_slots, c->bill_slots_per_client},
     };
@@ -136,12 +136,30 @@ static enum kr_code open_parts(struct app *a, const struct app_opts *o, struct k
         rc = open_store(a, err);
     if (!rc && (p & APP_POOL))
         rc = app_pool_create(cfg, &a->pool, err);
-    if (!rc && (p & APP_AI) && !(rc = net_global_init(err)))
-        rc = ai_open(cfg, &a->ai, err);
+    if (!rc && (p & APP_AI) && !(rc = net_global_init(err)) && !(rc = ai_open(cfg, &a->ai, err)))
+        ai_set_segmenter(a->ai, &(struct ai_segmenter){app_segment_cut, NULL});
     if (!rc && (p & APP_CATALOG))
         rc = open_catalog(a, o, err);
     if (!rc && (p & APP_ADMIT))
         rc = open_admission(a, err);
+    return rc;
+}
+
+/* The studio's segmentation as the offline analysis's cut (ai/ sits below
+ * studio/, so it is handed in here): a busy background is a failure, and
+ * the analysis then uses its own cut and doubts its answers. */
+enum kr_code app_segment_cut(void *ctx, const struct image_px *px, unsigned char *mask,
+                             struct kr_err *err)
+{
+    struct studio_mask m = {0};
+    struct studio_seg_info info;
+    enum kr_code rc = studio_segment(px, &m, &info, err);
+    (void)ctx;
+    if (!rc && info.complex)
+        rc = kr_fail(err, KRS_NO_PIECE_FOUND, "busy background: %s", info.why);
+    for (size_t i = 0; !rc && i < (size_t)px->width * px->height; i++)
+        mask[i] = m.alpha[i] >= 128;
+    studio_mask_release(&m);
     return rc;
 }
 

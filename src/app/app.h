@@ -54,6 +54,12 @@ enum app_part {
 };
 #define APP_SERVER (APP_REPO | APP_POOL | APP_AI | APP_CATALOG | APP_ADMIT)
 
+struct image_px;
+/* The studio's segmentation as an ai_segmenter cut (app_open installs it on
+ * the AI layer): mask = alpha >= 128; a busy background fails. */
+enum kr_code app_segment_cut(void *ctx, const struct image_px *px, unsigned char *mask,
+                             struct kr_err *err);
+
 struct app_opts {
     unsigned parts; /* enum app_part bits */
     /* APP_REPO: the base of file URLs when KARAT_PUBLIC_URL is unset (see

@@ -125,6 +125,9 @@ struct catalog_req {
     json_t *names;            /* without skus: array, same length as refs, of the names the
                                  default SKUs come from (uploads: the client's file name);
                                  NULL: the refs */
+    json_t *sizes; /* NULL, or an array as long as refs of {"height_mm", "width_mm"} (numbers,
+                      either may be absent): the piece's size as the seller gives it; it fills
+                      the schema's height / width measurement columns */
 };
 
 /* Check a request and build the job's params and items (new references).

@@ -180,7 +180,7 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
 {
     struct catalog_req q = {
         cli_get(a, opts, "--marketplace"), cli_get(a, opts, "--type"),           refs, skus, 0,
-        cli_get(a, opts, "--template"),    cli_get(a, opts, "--append") != NULL, NULL};
+        cli_get(a, opts, "--template"),    cli_get(a, opts, "--append") != NULL, NULL, NULL};
     json_t *params = NULL, *items = NULL, *st = NULL, *result = NULL;
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};

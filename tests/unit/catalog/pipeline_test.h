@@ -150,7 +150,7 @@ static json_t *pt_run(struct pt *t, const char *kind, json_t *params, json_t *it
 static json_t *pt_catalog(struct pt *t, const char *mp, const char *type, json_t *refs,
                           json_t *skus, const char *template_ref, int append)
 {
-    struct catalog_req r = {mp, type, refs, skus, 0, template_ref, append, NULL};
+    struct catalog_req r = {mp, type, refs, skus, 0, template_ref, append, NULL, NULL};
     json_t *params = NULL, *items = NULL, *st;
     struct kr_err err = {0};
     enum kr_code rc = catalog_job_input(t->cat, &r, &params, &items, &err);
