@@ -3,6 +3,7 @@
 # ("Server mode").
 #
 #   bench/server.sh [--build DIR] [--big N] [--small N] [--conns C] [--visible N]
+#                   [--rounds R]
 #
 # Makes its photos at run time (ImageMagick plasma, one seed per photo, so
 # all are distinct to the duplicate rule): N (default 12) 12 MP JPEGs
@@ -22,10 +23,12 @@
 # KARAT_SYNC_INTERVAL_MS), which the longer passes make small.
 # In each: the 12 MP set, then the 1 MP set (every photo stored), then both
 # again (every photo a duplicate), C (default 4) uploads at a time with
-# bench/upload.py; the ratio of each line to embedded's is printed. The
+# bench/upload.py. The three modes take turns, R rounds (default 3), each
+# on fresh stores, so a change in the machine's load hits all of them; the
+# median rate of each pass and mode and its ratio to embedded's end it. The
 # server runs also report PostgreSQL statements per upload
 # (pg_stat_statements, every client connection of the node counted: pool,
-# LISTEN and catch-up), and x2 ends with the duplicate-visibility delay:
+# LISTEN and catch-up), and x2's last round ends with the visibility delay:
 # each small photo stored through node A, then searched through node B
 # until B finds it (bench/upload.py visible).
 set -eu
@@ -37,6 +40,7 @@ BIG=12
 SMALL=48
 VIS=300
 CONNS=4
+ROUNDS=3
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) BUILD=$2; shift 2 ;;
@@ -44,7 +48,8 @@ while [ $# -gt 0 ]; do
     --small) SMALL=$2; shift 2 ;;
     --visible) VIS=$2; shift 2 ;;
     --conns) CONNS=$2; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--big N] [--small N] [--conns C] [--visible N]" >&2
+    --rounds) ROUNDS=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--big N] [--small N] [--conns C] [--visible N] [--rounds R]" >&2
        exit 2 ;;
     esac
 done
@@ -157,7 +162,7 @@ statements() { # statements DB: top-level statements run so far, LISTEN and all
 breakdown() { # breakdown DB FILES: calls per upload of each statement since the reset
     sql "$1" "SELECT round(sum(calls)::numeric / $2, 2) || '  ' ||
                      left(regexp_replace(regexp_replace(query, '\s+', ' ', 'g'),
-                                         'id, sha256, hash, .*created_ms', '<image row>'), 110)
+                                         'id, sha256, hash, .*?created_ms', '<image row>'), 110)
               FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
               GROUP BY query ORDER BY sum(calls) DESC"
 }
@@ -165,7 +170,6 @@ breakdown() { # breakdown DB FILES: calls per upload of each statement since the
 # run MODE DB: the four upload passes against $URLS; lines into $OUT/MODE.txt
 run() {
     mode=$1 db=$2
-    : >"$OUT/$mode.txt"
     for pass in "stored big" "stored small" "duplicate big" "duplicate small"; do
         set -- $pass
         [ -z "$db" ] || sql "$db" "SELECT pg_stat_statements_reset()" >/dev/null
@@ -177,47 +181,69 @@ run() {
                 awk '{ printf " pg_statements_per_upload=%.2f", $1 / $2 }')
             breakdown "$db" "$files" >"$OUT/$mode-$1-$2.statements"
         fi
-        echo "$1 $2 $line$per" | tee -a "$OUT/$mode.txt" | sed "s/^/$mode: /"
+        echo "$1 $2 $line$per" | tee -a "$OUT/$mode.txt" | sed "s/^/$mode round $ROUND: /"
     done
 }
 
-echo
-URLS=""
-start_node embedded KARAT_STORE=sqlite KARAT_BLOB=local
-run embedded ""
-stop_nodes
-
-for nodes in 1 2; do
-    db="n$nodes"
+# server NODES ROUND: NODES server-mode nodes on a fresh database
+server() {
+    db="n$1r$2"
     sql postgres "CREATE DATABASE $db" >/dev/null
     sql "$db" "CREATE EXTENSION pg_stat_statements" >/dev/null
     URLS=""
     i=1
-    while [ "$i" -le "$nodes" ]; do
+    while [ "$i" -le "$1" ]; do
         # shellcheck disable=SC2046 # one word per setting
-        start_node "node$nodes-$i" $(server_env "$db")
+        start_node "node$1-$i-r$2" $(server_env "$db")
         i=$((i + 1))
     done
-    echo
-    run "server$nodes" "$db"
-    if [ "$nodes" = 2 ]; then
-        echo
+    run "server$1" "$db"
+    if [ "$1" = 2 ] && [ "$2" = "$ROUNDS" ]; then
         python3 "$ROOT/bench/upload.py" visible "${URLS%%,*}" "${URLS##*,}" "$OUT/vis.txt" |
             tee "$OUT/visible.txt"
     fi
     stop_nodes
+}
+
+: >"$OUT/embedded.txt"
+: >"$OUT/server1.txt"
+: >"$OUT/server2.txt"
+ROUND=1
+while [ "$ROUND" -le "$ROUNDS" ]; do
+    echo
+    URLS=""
+    start_node "embedded-r$ROUND" KARAT_STORE=sqlite KARAT_BLOB=local
+    run embedded ""
+    stop_nodes
+    server 1 "$ROUND"
+    server 2 "$ROUND"
+    ROUND=$((ROUND + 1))
 done
 
 echo
 for pass in stored-small duplicate-small; do
-    echo "## server1, $pass: PostgreSQL statements per upload, by statement"
+    echo "## server1 (last round), $pass: PostgreSQL statements per upload, by statement"
     cat "$OUT/server1-$pass.statements"
 done
 echo
-echo "## ratios to embedded (rate of the same pass)"
-for mode in server1 server2; do
-    paste -d' ' "$OUT/embedded.txt" "$OUT/$mode.txt" | awk -v m="$mode" '{
-        for (i = 1; i <= NF; i++) if ($i ~ /^rate=/) { v = substr($i, 6); sub("/s", "", v); r[++k] = v }
-        printf "%s %s %s: %.2fx\n", m, $1, $2, r[2] / r[1]; k = 0 }'
-done
+echo "## median rate (uploads/s) over $ROUNDS rounds, and its ratio to embedded's"
+for mode in embedded server1 server2; do
+    sed "s/^/$mode /" "$OUT/$mode.txt"
+done | awk '{
+    for (i = 1; i <= NF; i++) if ($i ~ /^rate=/) { v = substr($i, 6); sub("/s", "", v) }
+    k = $1 " " $2 " " $3; n[k]++; r[k, n[k]] = v + 0; if (!(($2 " " $3) in seen)) { seen[$2 " " $3] = 1; order[++np] = $2 " " $3 }
+} END {
+    split("embedded server1 server2", modes, " ")
+    for (p = 1; p <= np; p++) {
+        line = order[p]
+        for (m = 1; m <= 3; m++) {
+            k = modes[m] " " order[p]; c = n[k]
+            for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (r[k, j] < r[k, i]) { t = r[k, i]; r[k, i] = r[k, j]; r[k, j] = t }
+            med[m] = c % 2 ? r[k, (c + 1) / 2] : (r[k, c / 2] + r[k, c / 2 + 1]) / 2
+            line = line sprintf("  %s %.2f/s", modes[m], med[m])
+            if (m > 1) line = line sprintf(" (%.2fx)", med[m] / med[1])
+        }
+        print line
+    }
+}'
 bench_load_after

@@ -70,27 +70,28 @@ PORT=$((22000 + $$ % 20000))
 while curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/"; do PORT=$((PORT + 1)); done
 URL="http://127.0.0.1:$PORT"
 
-# start_node: a fresh node; prints "seconds indexed rss"
+# start_node: a fresh node; sets PID and READY ("seconds indexed rss")
 start_node() {
     rm -rf "$TMP/data"
     mkdir -p "$TMP/data"
     t0=$(now)
     KARAT_STORE=postgres KARAT_DATABASE_URL="$DBURL" KARAT_BLOB=local KARAT_LOG_LEVEL=warn \
-        "$BUILD/karat" serve --listen "127.0.0.1:$PORT" --data "$TMP/data" 2>>"$OUT/server.log" &
+        "$BUILD/karat" serve --listen "127.0.0.1:$PORT" --data "$TMP/data" \
+        >/dev/null 2>>"$OUT/server.log" &
     PID=$!
     until curl -sf -o "$TMP/health.json" "$URL/health"; do
         kill -0 "$PID" 2>/dev/null || { echo "startup.sh: the node died (see $OUT/server.log)" >&2; exit 1; }
         sleep 0.05
     done
     t1=$(now)
-    echo "$t0 $t1" | awk '{ printf "%.2f ", $2 - $1 }'
-    sed 's/.*"images_indexed": *\([0-9]*\).*/\1/' "$TMP/health.json" | tr -d '\n'
-    awk '/^VmRSS/ { printf " %.0f\n", $2 / 1024 }' "/proc/$PID/status"
+    READY="$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')"
+    READY="$READY $(sed 's/.*"images_indexed": *\([0-9]*\).*/\1/' "$TMP/health.json")"
+    READY="$READY $(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$PID/status")"
 }
 
 : >"$OUT/server.log"
 bench_header
-start_node >/dev/null
+start_node
 python3 "$ROOT/bench/upload.py" send "$URL" "$OUT/seed.txt" 1
 stop_node
 sql "CREATE TABLE seed AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, quality, \"desc\"
@@ -119,7 +120,8 @@ for n in $ROWS; do
     echo "start  seconds_to_ready  images_indexed  rss_mib"
     r=1
     while [ "$r" -le "$REPEAT" ]; do
-        echo "$r $(start_node)"
+        start_node
+        echo "$r $READY"
         stop_node
         r=$((r + 1))
     done

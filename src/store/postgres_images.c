@@ -68,8 +68,8 @@ static enum kr_code decode_sig(const PGresult *r, int row, struct store_image *o
     return store_pg__get_i32(r, row, STORE__C_QUALITY, &o->sig.quality, err);
 }
 
-static enum kr_code decode_row(const PGresult *r, int row, struct store_image *o,
-                               struct kr_err *err)
+enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
+                                  struct kr_err *err)
 {
     enum kr_code rc = store_pg__get_i64(r, row, STORE__C_ID, &o->id, err);
     int64_t bytes = 0;
@@ -110,7 +110,7 @@ static enum kr_code find_one(struct store *s, enum pg_stmt id, const struct pg_p
     if (PQntuples(r) == 0)
         rc = kr_fail(err, KRS_IMAGE_NOT_FOUND, "store: no such image");
     else
-        rc = decode_row(r, 0, out, err);
+        rc = store_pg__decode_row(r, 0, out, err);
     PQclear(r);
     return rc;
 }
@@ -203,7 +203,7 @@ static enum kr_code each_in_page(const PGresult *r, struct store_image *img,
                                  int *stop, struct kr_err *err)
 {
     for (int i = 0; i < PQntuples(r); i++) {
-        enum kr_code rc = decode_row(r, i, img, err);
+        enum kr_code rc = store_pg__decode_row(r, i, img, err);
         if (rc)
             return rc;
         if (cb(img, ctx)) {
