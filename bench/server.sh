@@ -107,21 +107,31 @@ free_port() { # a loopback port nothing answers on
 }
 
 # start_node NAME [VAR=VALUE...]: karat serve on a free port, its own data
-# folder; appends its URL to $URLS and its pid to $PIDS.
+# folder; appends its URL to $URLS and its pid to $PIDS. A port another
+# program took meanwhile (the node exits at once) is retried with another.
 start_node() {
     name=$1
     shift
-    port=$(free_port)
     mkdir -p "$TMP/$name"
-    env "$@" KARAT_LOG_LEVEL=warn "$BUILD/karat" serve --listen "127.0.0.1:$port" \
-        --data "$TMP/$name" 2>>"$OUT/server.log" &
-    PIDS="$PIDS $!"
-    n=0
-    until curl -sf -o /dev/null "http://127.0.0.1:$port/health"; do
-        n=$((n + 1))
-        [ "$n" -lt 600 ] || { echo "server.sh: $name did not start (see $OUT/server.log)" >&2; exit 1; }
-        sleep 0.1
+    tries=0
+    while :; do
+        port=$(free_port)
+        env "$@" KARAT_LOG_LEVEL=warn "$BUILD/karat" serve --listen "127.0.0.1:$port" \
+            --data "$TMP/$name" >/dev/null 2>>"$OUT/server.log" &
+        pid=$!
+        n=0
+        until curl -sf -o /dev/null "http://127.0.0.1:$port/health"; do
+            kill -0 "$pid" 2>/dev/null || break
+            n=$((n + 1))
+            [ "$n" -lt 600 ] || { echo "server.sh: $name did not start (see $OUT/server.log)" >&2; exit 1; }
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && break
+        wait "$pid" 2>/dev/null || true
+        tries=$((tries + 1))
+        [ "$tries" -lt 5 ] || { echo "server.sh: $name did not start (see $OUT/server.log)" >&2; exit 1; }
     done
+    PIDS="$PIDS $pid"
     URLS="${URLS:+$URLS,}http://127.0.0.1:$port"
 }
 

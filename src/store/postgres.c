@@ -401,6 +401,7 @@ const struct store_ops store_postgres_ops = {
     .image_update_sig = store_pg__image_update_sig,
     .image_each = store_pg__image_each,
     .image_count = store_pg__image_count,
+    .image_sigs = store_pg__image_sigs,
     .doc_put = store_pg__doc_put,
     .doc_get = store_pg__doc_get,
     .doc_delete = store_pg__doc_delete,

@@ -177,6 +177,9 @@ enum kr_code store_pg__image_each(struct store *s,
                                   int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                   struct kr_err *err);
 enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err);
+enum kr_code store_pg__image_sigs(struct store *s,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err);
 /* Row `row` of a result whose first columns are STORE__IMAGE_COLS, in order. */
 enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
                                   struct kr_err *err);
