@@ -27,6 +27,11 @@ struct pg_store *store_pg__of(struct store *s)
     return (struct pg_store *)s;
 }
 
+long long store_pg__round_trips(struct store *s)
+{
+    return atomic_load(&store_pg__of(s)->round_trips);
+}
+
 /* ---- parameters and results ------------------------------------------------ */
 
 void store_pg__text(struct pg_params *p, const char *v)
@@ -291,6 +296,7 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
         if (rc)
             return rc;
         lost = 0;
+        atomic_fetch_add(&q->round_trips, (c->prepared & (1ULL << id)) ? 1 : 2); /* + prepare */
         rc = run_once(c, id, p, res, &lost, err);
         store_pg__release(q, c, lost);
         if (!rc || !lost || !is_read(id))
@@ -443,6 +449,7 @@ const struct store_ops store_postgres_ops = {
     .image_update_sig = store_pg__image_update_sig,
     .image_each = store_pg__image_each,
     .image_count = store_pg__image_count,
+    .image_sigs = store_pg__image_sigs,
     .doc_put = store_pg__doc_put,
     .doc_get = store_pg__doc_get,
     .doc_delete = store_pg__doc_delete,

@@ -37,6 +37,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -97,6 +98,7 @@ struct pg_store {
     struct pg_conn *idle;
     int nopen;         /* connections open or being opened, idle or busy */
     PGconn *listen_db; /* change_wait's own LISTEN connection (one caller) */
+    atomic_llong round_trips; /* requests sent to the server (prepares too) */
 };
 
 /* One statement's parameters: text values, except binary ones (bytea)
@@ -112,6 +114,11 @@ struct pg_params {
 void store_pg__text(struct pg_params *p, const char *v);
 void store_pg__int(struct pg_params *p, long long v);
 void store_pg__bin(struct pg_params *p, const void *v, int len);
+
+/* Requests this store has sent to PostgreSQL so far: each statement run,
+ * prepare, lock call and LISTEN is one round trip (tests and benchmarks
+ * count what an operation costs with it). */
+long long store_pg__round_trips(struct store *s);
 
 /* Checked downcast (aborts on a foreign struct store). */
 struct pg_store *store_pg__of(struct store *s);
@@ -181,6 +188,12 @@ enum kr_code store_pg__image_each(struct store *s,
                                   int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                   struct kr_err *err);
 enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err);
+enum kr_code store_pg__image_sigs(struct store *s,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err);
+/* Row `row` of a result whose first columns are STORE__IMAGE_COLS, in order. */
+enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
+                                  struct kr_err *err);
 
 enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
                                struct kr_err *err);

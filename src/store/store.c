@@ -202,6 +202,15 @@ enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_imag
     return s && cb ? s->ops->image_each(s, cb, ctx, err) : missing(err, "image_each");
 }
 
+enum kr_code store_image_sigs(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                              void *ctx, struct kr_err *err)
+{
+    if (!s || !cb)
+        return missing(err, "image_sigs");
+    return s->ops->image_sigs ? s->ops->image_sigs(s, cb, ctx, err)
+                              : s->ops->image_each(s, cb, ctx, err);
+}
+
 enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err)
 {
     return s && n ? s->ops->image_count(s, n, err) : missing(err, "image_count");

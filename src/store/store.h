@@ -135,6 +135,12 @@ struct store_ops {
     enum kr_code (*image_each)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                                void *ctx, struct kr_err *err);
     enum kr_code (*image_count)(struct store *s, long long *n, struct kr_err *err);
+    /* Optional (NULL: image_each stands in): every image's id and
+     * signature, the rest of *img zeroed, in no set order, as fast as the
+     * backend can (what an index loads at start-up); cb must not call the
+     * store (a connection may be held while it runs); nonzero stops. */
+    enum kr_code (*image_sigs)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                               void *ctx, struct kr_err *err);
 
     enum kr_code (*doc_put)(struct store *s, const char *ns, const char *key, const char *json,
                             struct kr_err *err);
@@ -225,6 +231,10 @@ enum kr_code store_image_update_sig(struct store *s, int64_t id, const struct de
 enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                               void *ctx, struct kr_err *err);
 enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err);
+/* Every image's id and signature (image_sigs above; other fields may be
+ * zero): what an in-memory index loads. cb must not call the store. */
+enum kr_code store_image_sigs(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                              void *ctx, struct kr_err *err);
 enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, const char *json,
                            struct kr_err *err);
 enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,

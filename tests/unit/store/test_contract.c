@@ -151,6 +151,25 @@ static int walk_cb(const struct store_image *img, void *ctx)
     return w->stop_at && w->n >= w->stop_at;
 }
 
+struct sig_sum {
+    int n, bad;
+    int64_t ids;
+};
+
+static int sig_cb(const struct store_image *img, void *ctx)
+{
+    struct sig_sum *sum = ctx;
+    struct store_image want;
+
+    make_image(&want, img->id, "", 0);
+    sum->n++;
+    sum->ids += img->id;
+    sum->bad += memcmp(img->sig.hash, want.sig.hash, DEDUP_HASH_BYTES) != 0 ||
+                memcmp(img->sig.desc, want.sig.desc, sizeof want.sig.desc) != 0 ||
+                img->sig.quality != want.sig.quality;
+    return 0;
+}
+
 static void test_image_each(void **state)
 {
     struct fx *f = *state;
@@ -172,6 +191,12 @@ static void test_image_each(void **state)
     w = (struct walk){.s = f->s, .stop_at = 7};
     assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
     assert_int_equal(w.n, 7);
+    /* the index's start-up read: every id and signature, any order */
+    struct sig_sum sum = {0};
+    assert_int_equal(store_image_sigs(f->s, sig_cb, &sum, &err), KR_OK);
+    assert_int_equal(sum.n, 50);
+    assert_int_equal(sum.ids, 50 * 51 / 2);
+    assert_int_equal(sum.bad, 0);
 }
 
 static void test_bounds(void **state)
