@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blob/blob.h"
+#include "core/config.h"
 #include "testutil.h"
 
 static int read_port(int fd)
@@ -134,6 +136,15 @@ void s3srv_fault(const struct s3srv *s, const char *method, const char *key_part
     json_decref(f);
 }
 
+void s3srv_stall_after(const struct s3srv *s, const char *method, int count, double stall_s)
+{
+    json_t *f = json_pack("{s:s, s:i, s:f}", "method", method, "count", count, "after", stall_s);
+    char *body = json_dumps(f, 0);
+    json_decref(control(s, "fault", body));
+    free(body);
+    json_decref(f);
+}
+
 void s3srv_reset(const struct s3srv *s)
 {
     json_decref(control(s, "reset", "{}"));
@@ -153,4 +164,26 @@ void s3srv_type(const struct s3srv *s, const char *bucket_key, char *out, size_t
     const char *t = json_string_value(json_object_get(json_object_get(j, "types"), bucket_key));
     snprintf(out, n, "%s", t ? t : "");
     json_decref(j);
+}
+
+static int count_photo(const char *bucket, const char *key, void *ctx)
+{
+    (void)bucket;
+    if (!strchr(key, '/'))
+        ++*(long *)ctx;
+    return 0;
+}
+
+long s3srv_photo_objects(void)
+{
+    struct config cfg;
+    struct kr_err err = {0};
+    struct blob *b;
+    long n = 0;
+    assert_int_equal(config_load(&cfg, &err), KR_OK);
+    assert_int_equal(blob_open_cfg("s3", "", &cfg, &b, &err), KR_OK);
+    assert_int_equal(blob_list(b, 0, count_photo, &n, &err), KR_OK);
+    blob_close(b);
+    config_release(&cfg);
+    return n;
 }
