@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/bstat.h"
 extern const struct blob_ops blob_local_ops;
 extern const struct blob_ops blob_s3_ops;
 
@@ -120,69 +121,77 @@ enum kr_code blob_open_cfg(const char *backend, const char *location, const stru
 enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, const void *data,
                         size_t n, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!data && n)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stage: NULL data");
-    return b->ops->stage(b, bucket, key, data, n, err);
+    return BSTAT_TIMED("blob", t0, b->ops->stage(b, bucket, key, data, n, err));
 }
 
 enum kr_code blob_publish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->publish(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->publish(b, bucket, key, err));
 }
 
 enum kr_code blob_unpublish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->unpublish(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->unpublish(b, bucket, key, err));
 }
 
 enum kr_code blob_discard(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->discard(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->discard(b, bucket, key, err));
 }
 
 enum kr_code blob_put(struct blob *b, const char *bucket, const char *key, const void *data,
                       size_t n, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!data && n)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_put: NULL data");
-    return b->ops->put(b, bucket, key, data, n, err);
+    return BSTAT_TIMED("blob", t0, b->ops->put(b, bucket, key, data, n, err));
 }
 
 enum kr_code blob_get(struct blob *b, const char *bucket, const char *key, struct buf *out,
                       struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!out)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_get: NULL buffer");
-    return b->ops->get(b, bucket, key, out, err);
+    return BSTAT_TIMED("blob", t0, b->ops->get(b, bucket, key, out, err));
 }
 
 enum kr_code blob_stat(struct blob *b, const char *bucket, const char *key, long long *size,
                        struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!size)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stat: NULL size");
-    return b->ops->stat(b, bucket, key, size, err);
+    return BSTAT_TIMED("blob", t0, b->ops->stat(b, bucket, key, size, err));
 }
 
 enum kr_code blob_remove(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->remove(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->remove(b, bucket, key, err));
 }
 
 enum kr_code blob_list(struct blob *b, int staged,
@@ -197,12 +206,13 @@ enum kr_code blob_list(struct blob *b, int staged,
 enum kr_code blob_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,
                         struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!ms)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_mtime: NULL result");
-    return b->ops->mtime(b, bucket, key, ms, err);
+    return BSTAT_TIMED("blob", t0, b->ops->mtime(b, bucket, key, ms, err));
 }
 
 unsigned blob_caps(const struct blob *b)
