@@ -33,9 +33,10 @@ static json_t *index_sync(struct app *app, int *ok)
     if (rc)
         return json_pack("{s:s,s:I,s:I}", "error", e.msg, "seq", (json_int_t)st.seq,
                          "ms_since_sync", (json_int_t)st.since_ms);
-    return json_pack("{s:I,s:I,s:I,s:I,s:I}", "seq", (json_int_t)st.seq, "head",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "seq", (json_int_t)st.seq, "head",
                      (json_int_t)st.head, "lag", (json_int_t)st.lag, "ms_since_sync",
-                     (json_int_t)st.since_ms, "failures", (json_int_t)st.failures);
+                     (json_int_t)st.since_ms, "failures", (json_int_t)st.failures, "reloads",
+                     (json_int_t)st.reloads);
 }
 
 /* A backend's calls since start-up (core/bstat.h) into o. */

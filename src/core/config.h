@@ -58,6 +58,7 @@ struct config {
     int db_pool_size;
     int db_pool_wait_ms;
     int sync_interval_ms; /* multi-node index catch-up period (repo/sync.c) */
+    int prune_interval_s, changes_retention_s, sync_node_ttl_s, claims_retention_s; /* pruning */
     int sqlite_busy_ms;
     char *tmp_dir;
     /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */

@@ -213,6 +213,7 @@ struct repo_sync_status {
     long long lag;      /* head - seq (>= 0) */
     long long since_ms; /* ms since the last complete catch-up (-1: none yet) */
     long long failures; /* catch-ups that failed (retried on the next period) */
+    long long reloads;  /* index reloads because changes it had not replayed were pruned */
 };
 enum kr_code repo_sync_status(struct repo *r, struct repo_sync_status *st, struct kr_err *err);
 

@@ -217,6 +217,8 @@ static const char *stmt_sql(enum pg_stmt id)
 {
     if (store_pg__claim_sql[id])
         return store_pg__claim_sql[id];
+    if (store_pg__prune_sql[id])
+        return store_pg__prune_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
            : store_pg__sync_sql[id] ? store_pg__sync_sql[id]
                                     : store_pg__image_sql[id];
@@ -411,4 +413,6 @@ const struct store_ops store_postgres_ops = {
     .claim_renew = store_pg__claim_renew,
     .claim_complete = store_pg__claim_complete,
     .claim_jobs = store_pg__claim_jobs,
+    .sync_report = store_pg__sync_report,
+    .prune = store_pg__prune,
 };

@@ -31,7 +31,10 @@
 
 const char *const store_pg__sync_sql[PG_NSTMT] = {
     [PG_SYNC_HEAD] = "SELECT coalesce(max(seq), 0)::bigint FROM image_changes",
-    [PG_SYNC_PAGE] = "SELECT seq, id, gone FROM image_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+    /* a row (-1, P) first when changes up to P > $1 were pruned (postgres_prune.c) */
+    [PG_SYNC_PAGE] = "SELECT seq, id, gone FROM image_changes WHERE seq > $1"
+                     " UNION ALL SELECT -1, seq, false FROM sync_pruned WHERE seq > $1"
+                     " ORDER BY 1 LIMIT $2",
 };
 
 enum kr_code store_pg__change_head(struct store *s, int64_t *seq, struct kr_err *err)
@@ -69,6 +72,22 @@ static enum kr_code fill_change(struct store *s, const PGresult *r, int row, str
     return rc;
 }
 
+/* KR_ECONFLICT (changes_pruned) when the page starts with the mark row
+ * (-1, P): changes after `after` up to P may be gone (postgres_prune.c). */
+static enum kr_code pruned_past(const PGresult *r, int64_t after, struct kr_err *err)
+{
+    int64_t seq = 0, upto = 0;
+    enum kr_code rc = store_pg__get_i64(r, 0, 0, &seq, err);
+
+    if (rc || seq != -1)
+        return rc;
+    rc = store_pg__get_i64(r, 0, 1, &upto, err);
+    return rc ? rc
+              : kr_fail(err, KRS_CHANGES_PRUNED,
+                        "store: changes after %lld were pruned (up to %lld): reload the index",
+                        (long long)after, (long long)upto);
+}
+
 enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct store_change *out,
                                      int max, int *n, struct kr_err *err)
 {
@@ -79,6 +98,8 @@ enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct stor
     store_pg__int(&p, after);
     store_pg__int(&p, max);
     rc = store_pg__exec(s, PG_SYNC_PAGE, &p, &r, err);
+    if (!rc && PQntuples(r) > 0)
+        rc = pruned_past(r, after, err);
     for (int i = 0; !rc && i < PQntuples(r) && i < max; i++) {
         memset(&out[i], 0, sizeof out[i]);
         rc = fill_change(s, r, i, &out[i], err);

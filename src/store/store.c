@@ -310,3 +310,26 @@ void store_dedup_unlock(struct store *s, void *token)
     if (s && token && s->ops->dedup_unlock)
         s->ops->dedup_unlock(s, token);
 }
+
+enum kr_code store_sync_report(struct store *s, const char *node, int64_t seq, struct kr_err *err)
+{
+    double t0;
+    if (!s || !node || !*node)
+        return missing(err, "sync_report");
+    if (strlen(node) > STORE_DOC_KEY_MAX)
+        return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: sync_report: node name too long");
+    return s->ops->sync_report ? BSTAT_TIMED("store", t0, s->ops->sync_report(s, node, seq, err))
+                               : no_sync(err);
+}
+
+enum kr_code store_prune(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                         struct kr_err *err)
+{
+    double t0;
+    if (!s || !p || !out)
+        return missing(err, "prune");
+    memset(out, 0, sizeof *out);
+    if (p->changes_retention_ms < 0 || p->node_ttl_ms < 0 || p->claims_retention_ms < 0)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: prune: negative period");
+    return s->ops->prune ? BSTAT_TIMED("store", t0, s->ops->prune(s, p, out, err)) : no_sync(err);
+}

@@ -72,6 +72,9 @@ struct store_claim_doc {
     const char *ns, *key, *json;
 };
 
+struct store_prune;
+struct store_prune_res;
+
 struct store_ops {
     const char *name;
     /* `location`: the sqlite backend takes "[busy_ms=M;]PATH" (a database
@@ -140,8 +143,12 @@ struct store_ops {
                                 struct kr_err *err);
     enum kr_code (*claim_complete)(struct store *s, const struct store_claim *c,
                                    const struct store_claim_doc *d, struct kr_err *err);
-    enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx),
-                               void *ctx, struct kr_err *err);
+    enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
+                               struct kr_err *err);
+    /* ---- pruning (see the block at the end); NULL without sync ---- */
+    enum kr_code (*sync_report)(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+    enum kr_code (*prune)(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                          struct kr_err *err);
 };
 
 struct store {
@@ -228,5 +235,28 @@ enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
  * out), or whose items are all done and whose finish step is free. */
 enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
                               struct kr_err *err);
+
+/* ---- pruning: the change feed and finished jobs' claims ----
+ * Each node reports the last change it replayed (sync_report, with a name
+ * unique to the running process). prune deletes, in one statement each:
+ *   - changes older than changes_retention_ms that every live node (one that
+ *     reported within node_ttl_ms) has replayed, never the newest change
+ *     (the head stays readable), and records the highest seq deleted; a
+ *     node asking for changes after a seq below it gets KR_ECONFLICT
+ *     (changes_pruned) and must reload its index from the image rows;
+ *   - the reports of nodes not seen within node_ttl_ms;
+ *   - every claim row of a job whose finish step was done more than
+ *     claims_retention_ms ago (the job's documents stay).
+ * Concurrent prunes from several nodes are harmless. */
+struct store_prune {
+    long long changes_retention_ms, node_ttl_ms, claims_retention_ms;
+};
+struct store_prune_res {
+    long long changes, claims, nodes_forgotten; /* rows deleted */
+    long long pruned_seq;                       /* every change up to it may be gone */
+};
+enum kr_code store_sync_report(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+enum kr_code store_prune(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                         struct kr_err *err);
 
 #endif

@@ -196,6 +196,18 @@ static void f_dedup_unlock(struct store *s, void *token)
     store_dedup_unlock(inner(s), token);
 }
 
+static enum kr_code f_sync_report(struct store *s, const char *node, int64_t seq,
+                                  struct kr_err *err)
+{
+    PASS("sync_report", store_sync_report(inner(s), node, seq, err));
+}
+
+static enum kr_code f_prune(struct store *s, const struct store_prune *p,
+                            struct store_prune_res *out, struct kr_err *err)
+{
+    PASS("prune", store_prune(inner(s), p, out, err));
+}
+
 static void f_close(struct store *s)
 {
     store_close(inner(s));
@@ -224,4 +236,6 @@ const struct store_ops fault_store_ops = {
     .change_wait = f_change_wait,
     .dedup_lock = f_dedup_lock,
     .dedup_unlock = f_dedup_unlock,
+    .sync_report = f_sync_report,
+    .prune = f_prune,
 };

@@ -28,6 +28,7 @@
 #include "core/config.h"
 #include "dup_seeds.h"
 #include "image/image.h"
+#include "repo/repo_int.h" /* to hold a node's catch-up (sync.mu) */
 #include "pgtest.h"
 #include "repo/repo.h"
 
@@ -271,6 +272,63 @@ static void test_late_node_and_embedded(void **state)
     tu_rmrf(solo_dir);
 }
 
+/* A node stalled past KARAT_SYNC_NODE_TTL while the change feed was pruned
+ * (here: both nodes' catch-ups held, their progress reports deleted, then
+ * a prune with retention 0) finds the changes it needs gone; it reloads its
+ * index from the rows: the photo deleted meanwhile leaves it, the one
+ * added arrives, and /health's reloads counts it. */
+static void test_pruned_past_node_reloads(void **state)
+{
+    struct repo *a = open_node(0), *b = open_node(1);
+    struct repo_ingest_res res;
+    struct repo_sync_status st;
+    struct store_prune now = {0, 60000, 86400000};
+    struct store_prune_res pr;
+    struct kr_err err = {0};
+    struct store_image first = {0};
+    int64_t added;
+    unsigned char *p;
+    size_t n;
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        p = ds_variant(seeds[i], 0, &n);
+        assert_int_equal(upload(a, p, n, &res), KR_OK);
+        if (i == 0)
+            first = res.image;
+        free(p);
+    }
+    wait_caught_up(b);
+    assert_int_equal(repo_index_count(b), 5);
+
+    pthread_mutex_lock(&b->sync.mu); /* B stalls: it replays nothing from here */
+    nap_ms(200);                     /* a report B was making is done */
+    assert_int_equal(repo_delete_url(a, first.url, NULL, &err), KR_OK);
+    p = ds_variant(seeds[5], 0, &n);
+    assert_int_equal(upload(a, p, n, &res), KR_OK);
+    added = res.image.id;
+    pthread_mutex_lock(&a->sync.mu); /* and A reports nothing either */
+    nap_ms(200);
+    assert_int_equal(tu_pg_exec(url, "DELETE FROM sync_nodes"), 0); /* both silent too long */
+    assert_int_equal(store_prune(repo_store(a), &now, &pr, &err), KR_OK);
+    assert_true(pr.changes >= 6);
+    pthread_mutex_unlock(&a->sync.mu);
+    pthread_mutex_unlock(&b->sync.mu);
+
+    wait_caught_up(b);
+    assert_int_equal(repo_sync_status(b, &st, &err), KR_OK);
+    assert_int_equal(st.reloads, 1);
+    assert_int_equal(repo_index_count(b), 5);
+    assert_true(indexed(b, p, n, added));
+    free(p);
+    p = ds_variant(seeds[0], 0, &n);
+    assert_false(indexed(b, p, n, first.id));
+    free(p);
+    assert_int_equal(repo_sync_status(a, &st, &err), KR_OK);
+    assert_int_equal(st.reloads, 0); /* A had replayed everything */
+    repo_close(b);
+    repo_close(a);
+}
+
 static int group_setup(void **state)
 {
     struct kr_err err = {0};
@@ -288,6 +346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stored_on_a_is_duplicate_on_b, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_near_duplicates_across_nodes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_pruned_past_node_reloads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
