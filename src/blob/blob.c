@@ -67,24 +67,36 @@ static int name_char_ok(unsigned char c, int allow_slash)
  * keys) every '/'-separated segment is non-empty and does not start with '.'.
  * The last rule keeps "a/./b" aliases out and reserves dot-names for the
  * backends' own files (temporary names, the staging area). */
-int blob_name_ok(const char *s, int allow_slash)
+const char *blob_name_problem(const char *s, int allow_slash)
 {
     size_t n;
 
-    if (!s)
-        return 0;
+    if (!s || !*s)
+        return "empty name";
     n = strnlen(s, 256);
-    if (n == 0 || n > 255 || strstr(s, ".."))
-        return 0;
+    if (n > 255)
+        return "longer than 255 bytes";
+    if (strstr(s, ".."))
+        return "contains \"..\"";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         int seg_start = i == 0 || s[i - 1] == '/';
         if (!name_char_ok(c, allow_slash))
-            return 0;
-        if (seg_start && (c == '.' || c == '/'))
-            return 0;
+            return c == ' '                ? "contains a space"
+                   : c == '/'              ? "contains '/'"
+                   : c < 0x20 || c == 0x7f ? "contains a control character"
+                                           : "contains a character outside A-Z a-z 0-9 . _ - /";
+        if (seg_start && c == '/')
+            return "an empty path segment";
+        if (seg_start && c == '.')
+            return "a name or folder starting with '.'";
     }
-    return s[n - 1] != '/';
+    return s[n - 1] == '/' ? "ends with '/'" : NULL;
+}
+
+int blob_name_ok(const char *s, int allow_slash)
+{
+    return blob_name_problem(s, allow_slash) == NULL;
 }
 
 static enum kr_code check(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
@@ -201,6 +213,15 @@ enum kr_code blob_list(struct blob *b, int staged,
     if (!b || !cb)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_list: missing argument");
     return b->ops->list(b, staged ? 1 : 0, cb, ctx, err);
+}
+
+enum kr_code blob_list_all(struct blob *b, const struct blob_walk *w, struct kr_err *err)
+{
+    if (!b)
+        return kr_fail(err, KRS_BLOB_CLOSED, "blob: no backend");
+    if (!w || !w->cb)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_list_all: missing callback");
+    return b->ops->list_all ? b->ops->list_all(b, w, err) : b->ops->list(b, 0, w->cb, w->ctx, err);
 }
 
 enum kr_code blob_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,

@@ -69,8 +69,7 @@ static int host_is_ip(const char *host)
 }
 
 /* AWS_ENDPOINT_URL (or AWS S3 of the region) into scheme, host, prefix. */
-static enum kr_code set_endpoint(struct s3_blob *s, const struct config *cfg,
-                                 struct kr_err *err)
+static enum kr_code set_endpoint(struct s3_blob *s, const struct config *cfg, struct kr_err *err)
 {
     const char *url = cfg->aws_endpoint_url ? cfg->aws_endpoint_url : "", *h;
     size_t hn;
@@ -233,8 +232,8 @@ static enum kr_code bucket_answers(struct s3_blob *s, const char *bucket, const 
     return kr_fail(err, KRS_BLOB_NOT_FOUND, "s3: no object %s/%s", bucket, key);
 }
 
-static enum kr_code head(struct blob *b, const char *bucket, const char *key,
-                         struct s3_resp *rs, struct kr_err *err)
+static enum kr_code head(struct blob *b, const char *bucket, const char *key, struct s3_resp *rs,
+                         struct kr_err *err)
 {
     struct s3_blob *s = s3_of(b);
     struct s3_req rq = {"HEAD", bucket, key, NULL, NULL, 0, NULL, NULL};
@@ -256,8 +255,7 @@ static enum kr_code s3_stat(struct blob *b, const char *bucket, const char *key,
     struct s3_resp rs;
     enum kr_code rc = head(b, bucket, key, &rs, err);
     if (!rc && rs.length < 0)
-        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Content-Length",
-                       bucket, key);
+        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Content-Length", bucket, key);
     if (!rc)
         *size = rs.length;
     return rc;
@@ -269,8 +267,7 @@ static enum kr_code s3_mtime(struct blob *b, const char *bucket, const char *key
     struct s3_resp rs;
     enum kr_code rc = head(b, bucket, key, &rs, err);
     if (!rc && rs.mtime_ms < 0)
-        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Last-Modified",
-                       bucket, key);
+        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Last-Modified", bucket, key);
     if (!rc)
         *ms = rs.mtime_ms;
     return rc;
@@ -296,14 +293,19 @@ static enum kr_code s3_get(struct blob *b, const char *bucket, const char *key, 
 
 struct list_ctx {
     const char *bucket;
-    int (*cb)(const char *bucket, const char *key, void *ctx);
-    void *ctx;
+    const struct blob_walk *w;
 };
 
+/* As local: odd names are passed over (and reported when asked to). */
 static int list_one(const char *key, void *ctx)
 {
     struct list_ctx *l = ctx;
-    return blob_name_ok(key, 1) ? l->cb(l->bucket, key, l->ctx) : 0; /* as local: odd names skipped */
+    const char *why = blob_name_problem(key, 1);
+    if (!why)
+        return l->w->cb(l->bucket, key, l->w->ctx);
+    if (l->w->skipped)
+        l->w->skipped(l->bucket, key, why, l->w->ctx);
+    return 0;
 }
 
 /* ListObjectsV2 of one bucket, page after page. */
@@ -335,22 +337,26 @@ static enum kr_code list_bucket(struct s3_blob *s, struct list_ctx *l, int *stop
     return rc;
 }
 
-static enum kr_code s3_list(struct blob *b, int staged,
-                            int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
-                            struct kr_err *err)
+static enum kr_code s3_list_all(struct blob *b, const struct blob_walk *w, struct kr_err *err)
 {
     struct s3_blob *s = s3_of(b);
-    struct list_ctx l = {NULL, cb, ctx};
+    struct list_ctx l = {NULL, w};
     int stopped = 0;
     enum kr_code rc = KR_OK;
 
-    if (staged)
-        return KR_OK; /* no staging area */
     for (int i = 0; !rc && !stopped && i < s->nbuckets; i++) {
         l.bucket = s->buckets[i];
         rc = list_bucket(s, &l, &stopped, err);
     }
     return rc;
+}
+
+static enum kr_code s3_list(struct blob *b, int staged,
+                            int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
+                            struct kr_err *err)
+{
+    const struct blob_walk w = {cb, NULL, ctx};
+    return staged ? KR_OK : s3_list_all(b, &w, err); /* no staging area */
 }
 
 const struct blob_ops blob_s3_ops = {
@@ -365,6 +371,7 @@ const struct blob_ops blob_s3_ops = {
     .stat = s3_stat,
     .remove = s3_delete,
     .list = s3_list,
+    .list_all = s3_list_all,
     .mtime = s3_mtime,
     .close = s3_close,
 };

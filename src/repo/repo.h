@@ -187,10 +187,10 @@ struct repo_adopt_res {
 };
 enum kr_code repo_adopt(struct repo *r, const struct repo_adopt_req *req,
                         struct repo_adopt_res *res, struct kr_err *err);
-/* Every object of every configured bucket (published ones), for adopting. */
-enum kr_code repo_list_objects(struct repo *r,
-                               int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
-                               struct kr_err *err);
+/* Every object of every configured bucket (published ones), for adopting,
+ * page by page as the blob store lists them, with the keys it passes over
+ * and why (struct blob_walk). */
+enum kr_code repo_list_objects(struct repo *r, const struct blob_walk *w, struct kr_err *err);
 
 /* Copy everything of src (an embedded folder) into dst (server mode), in
  * place of nothing: every object under the same bucket and key (objects

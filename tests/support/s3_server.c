@@ -7,6 +7,7 @@
  */
 #include "s3_server.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 #include "blob/blob.h"
 #include "core/config.h"
+#include "core/util.h"
 #include "testutil.h"
 
 static int read_port(int fd)
@@ -186,4 +188,39 @@ long s3srv_photo_objects(void)
     blob_close(b);
     config_release(&cfg);
     return n;
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return size * n;
+}
+
+long s3srv_put_raw(const struct s3srv *s, const char *bucket, const char *key_path,
+                   const void *data, size_t n)
+{
+    CURL *c = curl_easy_init();
+    char url[1024], hex[65], hdr[100];
+    struct curl_slist *h;
+    long status = 0;
+
+    snprintf(url, sizeof url, "%s/%s/%s", s->endpoint, bucket, key_path);
+    util_sha256_hex(data, n, hex);
+    snprintf(hdr, sizeof hdr, "x-amz-content-sha256: %s", hex);
+    h = curl_slist_append(NULL, hdr);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:s3");
+    curl_easy_setopt(c, CURLOPT_USERPWD, "S3RVER:S3RVER");
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    return status;
 }

@@ -46,6 +46,11 @@ long s3srv_count(const struct s3srv *s, const char *method);
 /* The Content-Type the last PUT of /bucket/key sent ("" if none) into out. */
 void s3srv_type(const struct s3srv *s, const char *bucket_key, char *out, size_t n);
 
+/* PUT data as bucket/key_path (already URL-encoded, e.g. "my%20ring.jpg"),
+ * signed like any client's, bypassing blob/'s name checks: an object the
+ * original system could have written. The HTTP status (0: no answer). */
+long s3srv_put_raw(const struct s3srv *s, const char *bucket, const char *key_path,
+                   const void *data, size_t n);
 /* Photo objects (flat keys: derived files live under folders) in every
  * configured bucket, listed through blob/s3 with this process's
  * environment (s3srv_setenv); fails the test if the listing fails. */

@@ -211,6 +211,62 @@ static void test_list_pages(void **state)
     blob__s3_list_page(0);
 }
 
+struct walk_seen {
+    long gets_at_first, gets_at_last; /* list requests made when a key arrived */
+    int keys, skipped;
+    char why[128];
+};
+
+static int walk_key(const char *bucket, const char *key, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    long gets = s3srv_count(&srv, "GET");
+    (void)bucket;
+    (void)key;
+    if (w->keys++ == 0)
+        w->gets_at_first = gets;
+    w->gets_at_last = gets;
+    return 0;
+}
+
+static void walk_skipped(const char *bucket, const char *key, const char *why, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    assert_string_equal(bucket, "alyaimg");
+    assert_string_equal(key, "my ring.jpg");
+    w->skipped++;
+    snprintf(w->why, sizeof w->why, "%s", why);
+}
+
+/* blob_list_all hands keys over page by page as they are read (the first
+ * before the second page is asked for), and reports the key with a space
+ * (written by another client) with why it passed it over. */
+static void test_list_all_streams_and_reports(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct walk_seen w = {0};
+    char key[32];
+
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "p%d.jpg", i);
+        assert_int_equal(blob_put(f->b, "alyaimg", key, "a", 1, &err), KR_OK);
+    }
+    assert_int_equal(s3srv_put_raw(&srv, "alyaimg", "my%20ring.jpg", "b", 1), 200);
+    s3srv_reset(&srv);
+    blob__s3_list_page(2); /* 7 keys: 4 pages */
+    assert_int_equal(blob_list_all(f->b, &(struct blob_walk){walk_key, walk_skipped, &w}, &err),
+                     KR_OK);
+    blob__s3_list_page(0);
+    assert_int_equal(w.keys, 6);
+    assert_int_equal(w.skipped, 1);
+    assert_string_equal(w.why, "contains a space");
+    assert_int_equal(w.gets_at_first, 1);
+    assert_true(w.gets_at_last >= 3);
+    assert_string_equal(blob_name_problem("a/.hidden", 1), "a name or folder starting with '.'");
+    assert_null(blob_name_problem("gen_images/a.png", 1));
+}
+
 static void test_names_refused(void **state)
 {
     struct fx *f = *state;
@@ -386,8 +442,10 @@ static void test_addressing(void **state)
     url_of("KARAT_S3_PATH_STYLE", "1", "k.jpg", "https://s3.us-east-1.amazonaws.com/alyaimg/k.jpg");
     url_of("AWS_ENDPOINT_URL", "https://minio.example.com:9000/", "k.jpg",
            "https://alyaimg.minio.example.com:9000/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg", "http://10.1.2.3:9000/alyaimg/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL, "http://localhost:9000/s3/alyaimg");
+    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg",
+           "http://10.1.2.3:9000/alyaimg/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL,
+           "http://localhost:9000/s3/alyaimg");
     setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
 }
 
@@ -398,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_all_streams_and_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_secret_refused, setup, teardown),
