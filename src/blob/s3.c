@@ -142,6 +142,7 @@ static enum kr_code from_config(struct s3_blob *s, const struct config *cfg, str
     s->part_bytes = cfg->s3_part_bytes;
     s->connect_timeout_s = cfg->s3_connect_timeout_s;
     s->timeout_s = cfg->s3_timeout_s;
+    s->pool_max = cfg->s3_connections < S3_POOL_MAX ? cfg->s3_connections : S3_POOL_MAX;
     s->attempts = cfg->s3_attempts < 1 ? 1 : cfg->s3_attempts;
     s->backoff_ms = cfg->s3_backoff_ms;
     s->backoff_cap_ms = cfg->s3_backoff_cap_ms;
@@ -152,6 +153,7 @@ static enum kr_code from_config(struct s3_blob *s, const struct config *cfg, str
 static void s3_close(struct blob *b)
 {
     struct s3_blob *s = s3_of(b);
+    blob__s3_pool_close(s);
     free(s->access_key);
     free(s->secret_key);
     free(s->session_token);
@@ -172,6 +174,7 @@ static enum kr_code s3_open(const char *location, const struct config *cfg, stru
     s = calloc(1, sizeof *s);
     if (!s)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "s3: out of memory");
+    pthread_mutex_init(&s->pool_mu, NULL);
     s->base.ops = &blob_s3_ops;
     s->base.caps = BLOB_IN_PLACE | BLOB_PUBLIC_URLS;
     if (cfg) {

@@ -134,6 +134,8 @@ static const struct config_var vars[] = {
      "Seconds to connect to the S3 endpoint."},
     {"KARAT_S3_TIMEOUT", CONFIG_INT, OFF(s3_timeout_s), "120", 0,
      "Seconds one S3 request may take in total; then it is retried like a 5xx."},
+    {"KARAT_S3_CONNECTIONS", CONFIG_INT, OFF(s3_connections), "16", 0,
+     "S3: idle connections kept open for reuse per process (0: a new connection per request)."},
     {"KARAT_S3_ATTEMPTS", CONFIG_INT, OFF(s3_attempts), "5", 0,
      "Most attempts per S3 request: 500, 502, 503 (SlowDown), 504, RequestTimeout and "
      "connection failures or timeouts are retried; no other 4xx is."},
@@ -321,6 +323,7 @@ static const struct {
     {"KARAT_S3_CONNECT_TIMEOUT", 1, 3600},
     {"KARAT_S3_TIMEOUT", 1, 86400},
     {"KARAT_S3_ATTEMPTS", 1, 20},
+    {"KARAT_S3_CONNECTIONS", 0, 256},
     {"KARAT_S3_BACKOFF_MS", 0, 600000},
     {"KARAT_S3_BACKOFF_CAP_MS", 0, 3600000},
     {"KARAT_FSCK_GRACE", 0, 30 * 86400},

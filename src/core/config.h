@@ -73,6 +73,7 @@ struct config {
     long long s3_part_bytes;
     int s3_connect_timeout_s;
     int s3_timeout_s;
+    int s3_connections; /* idle S3 connections kept for reuse (blob/s3_http.c) */
     int s3_attempts;
     int s3_backoff_ms;
     int s3_backoff_cap_ms;

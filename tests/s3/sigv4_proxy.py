@@ -95,6 +95,9 @@ def take_fault(method, path):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without TCP_NODELAY a
+    # kept-alive connection waits on the client's delayed ACK (~40 ms) per reply
+    disable_nagle_algorithm = True
     upstream = None
     secret = access = None
 

@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,60 @@ static void test_list_all_streams_and_reports(void **state)
     assert_null(blob_name_problem("gen_images/a.png", 1));
 }
 
+/* n PUT + HEAD pairs on b; the connections b opened meanwhile. */
+static long put_stat_rounds(struct blob *b, const char *prefix, int n)
+{
+    struct kr_err err = {0};
+    long before = blob__s3_connects(b), size = 0;
+    char key[64];
+    for (int i = 0; i < n; i++) {
+        long long sz = 0;
+        snprintf(key, sizeof key, "%s%d.jpg", prefix, i);
+        assert_int_equal(blob_put(b, "alyaimg", key, "abc", 3, &err), KR_OK);
+        assert_int_equal(blob_stat(b, "alyaimg", key, &sz, &err), KR_OK);
+        size += (long)sz;
+    }
+    assert_int_equal(size, 3L * n);
+    return blob__s3_connects(b) - before;
+}
+
+struct rounds {
+    struct blob *b;
+    char prefix[16];
+};
+
+static void *rounds_thread(void *arg)
+{
+    struct rounds *r = arg;
+    put_stat_rounds(r->b, r->prefix, 10);
+    return NULL;
+}
+
+/* Requests reuse connections (KARAT_S3_CONNECTIONS, default 16): 40
+ * sequential requests open one, 4 threads at once at most one each more;
+ * with 0 every request opens its own (the behaviour before the pool). */
+static void test_connections_reused(void **state)
+{
+    struct fx *f = *state, *none;
+    pthread_t th[4];
+    struct rounds r[4];
+    long opened;
+
+    assert_true(put_stat_rounds(f->b, "seq", 20) <= 1);
+    opened = blob__s3_connects(f->b);
+    for (int i = 0; i < 4; i++) {
+        r[i].b = f->b;
+        snprintf(r[i].prefix, sizeof r[i].prefix, "t%d-", i);
+        assert_int_equal(pthread_create(&th[i], NULL, rounds_thread, &r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_true(blob__s3_connects(f->b) - opened <= 4); /* 80 requests */
+    none = open_with("KARAT_S3_CONNECTIONS", "0");
+    assert_int_equal(put_stat_rounds(none->b, "new", 10), 20);
+    close_fx(none);
+}
+
 static void test_names_refused(void **state)
 {
     struct fx *f = *state;
@@ -457,6 +512,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stage_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_all_streams_and_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connections_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_secret_refused, setup, teardown),
