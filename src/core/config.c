@@ -101,7 +101,7 @@ static const struct config_var vars[] = {
     {"S3_BUCKET", CONFIG_STR, OFF(default_bucket), "alyaimg", 0,
      "Default bucket: generated images, ZIPs and spreadsheets go here."},
     {"COLLECTION_NAME", CONFIG_STR, OFF(collection_name), "image_embeddings_ip", 0,
-     "Name of the similarity collection (used by the Milvus backend)."},
+     "Accepted for compatibility with the original's settings (its vector collection); unused."},
     {"REINDEX_ON_STARTUP", CONFIG_BOOL, OFF(reindex_on_startup), "false", 0,
      "Rebuild hashes and descriptors of every stored image from its blob at start-up."},
     {"CLEAN_ORPHANS_ON_STARTUP", CONFIG_BOOL, OFF(clean_orphans_on_startup), "false", 0,
