@@ -58,6 +58,7 @@ struct config {
     int db_pool_size;
     int db_pool_wait_ms;
     int sync_interval_ms; /* multi-node index catch-up period (repo/sync.c) */
+    int prune_interval_s, changes_retention_s, sync_node_ttl_s, claims_retention_s; /* pruning */
     int sqlite_busy_ms;
     char *tmp_dir;
     /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */
@@ -72,6 +73,7 @@ struct config {
     long long s3_part_bytes;
     int s3_connect_timeout_s;
     int s3_timeout_s;
+    int s3_connections; /* idle S3 connections kept for reuse (blob/s3_http.c) */
     int s3_attempts;
     int s3_backoff_ms;
     int s3_backoff_cap_ms;

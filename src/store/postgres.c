@@ -234,6 +234,8 @@ static const char *stmt_sql(enum pg_stmt id)
         return store_pg__claim_sql[id];
     if (store_pg__product_sql[id])
         return store_pg__product_sql[id];
+    if (store_pg__prune_sql[id])
+        return store_pg__prune_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
            : store_pg__sync_sql[id] ? store_pg__sync_sql[id]
                                     : store_pg__image_sql[id];
@@ -469,4 +471,6 @@ const struct store_ops store_postgres_ops = {
     .product_put = store_pg__product_put,
     .product_delete = store_pg__product_delete,
     .product_query = store_pg__product_query,
+    .sync_report = store_pg__sync_report,
+    .prune = store_pg__prune,
 };

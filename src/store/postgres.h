@@ -70,6 +70,9 @@ enum pg_stmt {
     PG_DOC_PAGE,
     PG_SYNC_HEAD, /* multi-node sync (postgres_sync.c) */
     PG_SYNC_PAGE,
+    PG_SYNC_REPORT, /* pruning (postgres_prune.c) */
+    PG_PRUNE_CHANGES,
+    PG_PRUNE_CLAIMS,
     /* job claims (postgres_claims.c) */
     PG_CLAIM_ADD,
     PG_CLAIM_TAKE,
@@ -156,6 +159,7 @@ extern const char *const store_pg__doc_sql[PG_NSTMT];
 extern const char *const store_pg__sync_sql[PG_NSTMT];
 extern const char *const store_pg__claim_sql[PG_NSTMT];
 extern const char *const store_pg__product_sql[PG_NSTMT];
+extern const char *const store_pg__prune_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -208,6 +212,10 @@ enum kr_code store_pg__doc_each(struct store *s, const char *ns,
 /* ---- multi-node sync (postgres_sync.c, branch h-sync) ---- */
 
 enum kr_code store_pg__change_head(struct store *s, int64_t *seq, struct kr_err *err);
+enum kr_code store_pg__sync_report(struct store *s, const char *node, int64_t seq,
+                                   struct kr_err *err);
+enum kr_code store_pg__prune(struct store *s, const struct store_prune *p,
+                             struct store_prune_res *out, struct kr_err *err);
 enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct store_change *out,
                                      int max, int *n, struct kr_err *err);
 enum kr_code store_pg__change_wait(struct store *s, int timeout_ms, struct kr_err *err);

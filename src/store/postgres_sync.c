@@ -34,10 +34,14 @@
 const char *const store_pg__sync_sql[PG_NSTMT] = {
     [PG_SYNC_HEAD] = "SELECT coalesce(max(seq), 0)::bigint FROM image_changes",
     /* the image columns first (NULL when gone), so the row decodes as a
-     * plain image row; then the change's own */
-    [PG_SYNC_PAGE] = "SELECT i.*, c.seq, c.id, c.gone FROM image_changes c LEFT JOIN"
-                     " (SELECT " STORE__IMAGE_COLS " FROM images) i ON i.id = c.id AND NOT c.gone"
-                     " WHERE c.seq > $1 ORDER BY c.seq LIMIT $2",
+     * plain image row; then the change's own. A mark row (seq -1, id P)
+     * comes first when changes up to P > $1 were pruned (postgres_prune.c). */
+    [PG_SYNC_PAGE] = "SELECT i.*, c.seq, c.id, c.gone FROM"
+                     " (SELECT seq, id, gone FROM image_changes WHERE seq > $1"
+                     "  UNION ALL SELECT -1, seq, false FROM sync_pruned WHERE seq > $1) c"
+                     " LEFT JOIN (SELECT " STORE__IMAGE_COLS " FROM images) i"
+                     " ON i.id = c.id AND c.seq > 0 AND NOT c.gone"
+                     " ORDER BY c.seq LIMIT $2",
 };
 
 /* Columns of a PG_SYNC_PAGE row after the image's. */
@@ -75,6 +79,22 @@ static enum kr_code fill_change(const PGresult *r, int row, struct store_change 
     return store_pg__decode_row(r, row, &c->img, err);
 }
 
+/* KR_ECONFLICT (changes_pruned) when the page starts with the mark row
+ * (-1, P): changes after `after` up to P may be gone (postgres_prune.c). */
+static enum kr_code pruned_past(const PGresult *r, int64_t after, struct kr_err *err)
+{
+    int64_t seq = 0, upto = 0;
+    enum kr_code rc = store_pg__get_i64(r, 0, SYNC_C_SEQ, &seq, err);
+
+    if (rc || seq != -1)
+        return rc;
+    rc = store_pg__get_i64(r, 0, SYNC_C_ID, &upto, err);
+    return rc ? rc
+              : kr_fail(err, KRS_CHANGES_PRUNED,
+                        "store: changes after %lld were pruned (up to %lld): reload the index",
+                        (long long)after, (long long)upto);
+}
+
 enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct store_change *out,
                                      int max, int *n, struct kr_err *err)
 {
@@ -85,6 +105,8 @@ enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct stor
     store_pg__int(&p, after);
     store_pg__int(&p, max);
     rc = store_pg__exec(s, PG_SYNC_PAGE, &p, &r, err);
+    if (!rc && PQntuples(r) > 0)
+        rc = pruned_past(r, after, err);
     for (int i = 0; !rc && i < PQntuples(r) && i < max; i++) {
         memset(&out[i], 0, sizeof out[i]);
         rc = fill_change(r, i, &out[i], err);

@@ -108,6 +108,8 @@ struct store_product_query {
 #define STORE_PRODUCT_PAGE_MAX  10000
 /* Called for each row; p's strings live until it returns. Nonzero stops. */
 typedef int (*store_product_cb)(const struct store_product *p, double score, void *ctx);
+struct store_prune;
+struct store_prune_res;
 
 struct store_ops {
     const char *name;
@@ -193,6 +195,10 @@ struct store_ops {
     enum kr_code (*product_delete)(struct store *s, const char *id, struct kr_err *err);
     enum kr_code (*product_query)(struct store *s, const struct store_product_query *q,
                                   store_product_cb cb, void *ctx, struct kr_err *err);
+    /* ---- pruning (see the block at the end); NULL without sync ---- */
+    enum kr_code (*sync_report)(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+    enum kr_code (*prune)(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                          struct kr_err *err);
 };
 
 struct store {
@@ -297,5 +303,27 @@ enum kr_code store_product_put_many(struct store *s, const struct store_product 
 enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_product_query(struct store *s, const struct store_product_query *q,
                                  store_product_cb cb, void *ctx, struct kr_err *err);
+/* ---- pruning: the change feed and finished jobs' claims ----
+ * Each node reports the last change it replayed (sync_report, with a name
+ * unique to the running process). prune deletes, in one statement each:
+ *   - changes older than changes_retention_ms that every live node (one that
+ *     reported within node_ttl_ms) has replayed, never the newest change
+ *     (the head stays readable), and records the highest seq deleted; a
+ *     node asking for changes after a seq below it gets KR_ECONFLICT
+ *     (changes_pruned) and must reload its index from the image rows;
+ *   - the reports of nodes not seen within node_ttl_ms;
+ *   - every claim row of a job whose finish step was done more than
+ *     claims_retention_ms ago (the job's documents stay).
+ * Concurrent prunes from several nodes are harmless. */
+struct store_prune {
+    long long changes_retention_ms, node_ttl_ms, claims_retention_ms;
+};
+struct store_prune_res {
+    long long changes, claims, nodes_forgotten; /* rows deleted */
+    long long pruned_seq;                       /* every change up to it may be gone */
+};
+enum kr_code store_sync_report(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+enum kr_code store_prune(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                         struct kr_err *err);
 
 #endif

@@ -215,6 +215,18 @@ static enum kr_code f_product_query(struct store *s, const struct store_product_
     PASS("product_query", store_product_query(inner(s), q, cb, ctx, err));
 }
 
+static enum kr_code f_sync_report(struct store *s, const char *node, int64_t seq,
+                                  struct kr_err *err)
+{
+    PASS("sync_report", store_sync_report(inner(s), node, seq, err));
+}
+
+static enum kr_code f_prune(struct store *s, const struct store_prune *p,
+                            struct store_prune_res *out, struct kr_err *err)
+{
+    PASS("prune", store_prune(inner(s), p, out, err));
+}
+
 static void f_close(struct store *s)
 {
     store_close(inner(s));
@@ -246,4 +258,6 @@ const struct store_ops fault_store_ops = {
     .product_put = f_product_put,
     .product_delete = f_product_delete,
     .product_query = f_product_query,
+    .sync_report = f_sync_report,
+    .prune = f_prune,
 };

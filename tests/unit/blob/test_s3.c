@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,116 @@ static void test_list_pages(void **state)
     assert_int_equal(blob_list(f->b, 0, collect, &s, &err), KR_OK);
     assert_int_equal(s.n, 3);
     blob__s3_list_page(0);
+}
+
+struct walk_seen {
+    long gets_at_first, gets_at_last; /* list requests made when a key arrived */
+    int keys, skipped;
+    char why[128];
+};
+
+static int walk_key(const char *bucket, const char *key, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    long gets = s3srv_count(&srv, "GET");
+    (void)bucket;
+    (void)key;
+    if (w->keys++ == 0)
+        w->gets_at_first = gets;
+    w->gets_at_last = gets;
+    return 0;
+}
+
+static void walk_skipped(const char *bucket, const char *key, const char *why, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    assert_string_equal(bucket, "alyaimg");
+    assert_string_equal(key, "my ring.jpg");
+    w->skipped++;
+    snprintf(w->why, sizeof w->why, "%s", why);
+}
+
+/* blob_list_all hands keys over page by page as they are read (the first
+ * before the second page is asked for), and reports the key with a space
+ * (written by another client) with why it passed it over. */
+static void test_list_all_streams_and_reports(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct walk_seen w = {0};
+    char key[32];
+
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "p%d.jpg", i);
+        assert_int_equal(blob_put(f->b, "alyaimg", key, "a", 1, &err), KR_OK);
+    }
+    assert_int_equal(s3srv_put_raw(&srv, "alyaimg", "my%20ring.jpg", "b", 1), 200);
+    s3srv_reset(&srv);
+    blob__s3_list_page(2); /* 7 keys: 4 pages */
+    assert_int_equal(blob_list_all(f->b, &(struct blob_walk){walk_key, walk_skipped, &w}, &err),
+                     KR_OK);
+    blob__s3_list_page(0);
+    assert_int_equal(w.keys, 6);
+    assert_int_equal(w.skipped, 1);
+    assert_string_equal(w.why, "contains a space");
+    assert_int_equal(w.gets_at_first, 1);
+    assert_true(w.gets_at_last >= 3);
+    assert_string_equal(blob_name_problem("a/.hidden", 1), "a name or folder starting with '.'");
+    assert_null(blob_name_problem("gen_images/a.png", 1));
+}
+
+/* n PUT + HEAD pairs on b; the connections b opened meanwhile. */
+static long put_stat_rounds(struct blob *b, const char *prefix, int n)
+{
+    struct kr_err err = {0};
+    long before = blob__s3_connects(b), size = 0;
+    char key[64];
+    for (int i = 0; i < n; i++) {
+        long long sz = 0;
+        snprintf(key, sizeof key, "%s%d.jpg", prefix, i);
+        assert_int_equal(blob_put(b, "alyaimg", key, "abc", 3, &err), KR_OK);
+        assert_int_equal(blob_stat(b, "alyaimg", key, &sz, &err), KR_OK);
+        size += (long)sz;
+    }
+    assert_int_equal(size, 3L * n);
+    return blob__s3_connects(b) - before;
+}
+
+struct rounds {
+    struct blob *b;
+    char prefix[16];
+};
+
+static void *rounds_thread(void *arg)
+{
+    struct rounds *r = arg;
+    put_stat_rounds(r->b, r->prefix, 10);
+    return NULL;
+}
+
+/* Requests reuse connections (KARAT_S3_CONNECTIONS, default 16): 40
+ * sequential requests open one, 4 threads at once at most one each more;
+ * with 0 every request opens its own (the behaviour before the pool). */
+static void test_connections_reused(void **state)
+{
+    struct fx *f = *state, *none;
+    pthread_t th[4];
+    struct rounds r[4];
+    long opened;
+
+    assert_true(put_stat_rounds(f->b, "seq", 20) <= 1);
+    opened = blob__s3_connects(f->b);
+    for (int i = 0; i < 4; i++) {
+        r[i].b = f->b;
+        snprintf(r[i].prefix, sizeof r[i].prefix, "t%d-", i);
+        assert_int_equal(pthread_create(&th[i], NULL, rounds_thread, &r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_true(blob__s3_connects(f->b) - opened <= 4); /* 80 requests */
+    none = open_with("KARAT_S3_CONNECTIONS", "0");
+    assert_int_equal(put_stat_rounds(none->b, "new", 10), 20);
+    close_fx(none);
 }
 
 /* A refused name never reaches the server (the contract test checks the
@@ -279,8 +390,10 @@ static void test_addressing(void **state)
     url_of("KARAT_S3_PATH_STYLE", "1", "k.jpg", "https://s3.us-east-1.amazonaws.com/alyaimg/k.jpg");
     url_of("AWS_ENDPOINT_URL", "https://minio.example.com:9000/", "k.jpg",
            "https://alyaimg.minio.example.com:9000/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg", "http://10.1.2.3:9000/alyaimg/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL, "http://localhost:9000/s3/alyaimg");
+    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg",
+           "http://10.1.2.3:9000/alyaimg/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL,
+           "http://localhost:9000/s3/alyaimg");
     setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
 }
 
@@ -289,6 +402,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names_sent_to_no_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_all_streams_and_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connections_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_secret_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_token_signed, setup, teardown),

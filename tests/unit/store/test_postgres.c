@@ -53,18 +53,6 @@ static void open_fx(struct fx *f)
 }
 
 /* The first column of the first row of sql on url, as a number. */
-static long long query_num(const char *url, const char *sql)
-{
-    PGconn *c = PQconnectdb(url);
-    PGresult *r = PQexec(c, sql);
-    long long v = -1;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    PQfinish(c);
-    return v;
-}
-
 struct opener {
     const char *loc;
     struct store *s;
@@ -94,10 +82,10 @@ static void test_concurrent_opens_migrate_once(void **state)
         assert_int_equal(o[i].rc, KR_OK);
         store_close(o[i].s);
     }
-    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+    assert_int_equal(tu_pg_query_num(f->url, "SELECT count(*) FROM schema_version"),
                      store_pg__latest());
     open_fx(f); /* and again: nothing to do */
-    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+    assert_int_equal(tu_pg_query_num(f->url, "SELECT count(*) FROM schema_version"),
                      store_pg__latest());
 }
 
@@ -130,7 +118,7 @@ static void terminate_others(const char *url)
     snprintf(sql, sizeof sql,
              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s'",
              db);
-    assert_true(query_num(tu_pg_admin(), sql) >= 1);
+    assert_true(tu_pg_query_num(tu_pg_admin(), sql) >= 1);
 }
 
 static void test_broken_connection_replaced(void **state)
