@@ -29,6 +29,9 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "core/buf.h"
 #include "core/err.h"
 
 /* text as printed (UTF-8, ₹ , % kept); conf 0-100, or -1 when it came from a PDF text layer */
@@ -59,5 +62,14 @@ struct ocr_opts {
 enum kr_code ocr_read_document(const void *bytes, size_t len, const struct ocr_opts *o,
                                struct ocr_table *out, struct kr_err *err);
 void ocr_table_free(struct ocr_table *t);
+
+/* The original's shapes (ocr_out.c). JSON {"table": [{header: value}], "extras": {...}}
+ * (a new reference, NULL when out of memory); products CSV (header row + one row per
+ * table row) and extras CSV (one key row + one value row), Python csv.writer quoting,
+ * appended to out (bounded by its max); xlsx with sheets "table" and "extras". */
+json_t *ocr_table_json(const struct ocr_table *t);
+enum kr_code ocr_table_csv(const struct ocr_table *t, struct buf *out, struct kr_err *err);
+enum kr_code ocr_extras_csv(const struct ocr_table *t, struct buf *out, struct kr_err *err);
+enum kr_code ocr_table_xlsx(const struct ocr_table *t, const char *path, struct kr_err *err);
 
 #endif

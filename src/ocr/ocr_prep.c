@@ -1,0 +1,281 @@
+/*
+ * ocr_prep.c - a bill photo's grey plane made ready for tesseract.
+ *
+ * Steps, in order, on the grey plane decoded by image/:
+ *  1. small images are doubled (tesseract reads best at ~20 px x-height);
+ *  2. uneven light is flattened: the page background is estimated as the
+ *     brightest value per 32 px block (smoothed, interpolated) and every
+ *     pixel divided by it, then the histogram is stretched;
+ *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
+ *     dark pixels is sharpest (sum of squared bin counts) is undone;
+ *  4. ruling lines: long horizontal and vertical dark runs are recorded as
+ *     rules (their positions drive the table's rows and columns) and erased,
+ *     since tesseract reads a rule through a word as letters; a thick dark
+ *     band (a header printed white on black) is inverted instead.
+ * No libvips here: the pixels came from image_load(); this is plain C.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocr/ocr_int.h"
+
+#define BLOCK 32
+#define RULE_DARK 190 /* rules are often printed grey */
+
+static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
+{
+    int w = g->w * 2, h = g->h * 2;
+    unsigned char *o = malloc((size_t)w * h);
+    if (!o)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: upscale");
+    for (int y = 0; y < h; y++) {
+        double sy = (y + 0.5) / 2 - 0.5;
+        int y0 = sy < 0 ? 0 : (int)sy, y1 = y0 + 1 < g->h ? y0 + 1 : y0;
+        double fy = sy - y0 < 0 ? 0 : sy - y0;
+        for (int x = 0; x < w; x++) {
+            double sx = (x + 0.5) / 2 - 0.5;
+            int x0 = sx < 0 ? 0 : (int)sx, x1 = x0 + 1 < g->w ? x0 + 1 : x0;
+            double fx = sx - x0 < 0 ? 0 : sx - x0;
+            const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
+            double v = (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) +
+                       (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
+            o[(size_t)y * w + x] = (unsigned char)(v + 0.5);
+        }
+    }
+    free(g->px);
+    g->px = o;
+    g->w = w;
+    g->h = h;
+    return KR_OK;
+}
+
+/* Background per block = its brightest pixels (95th percentile), 3x3 smoothed. */
+static void block_background(const struct ocr__grey *g, int bw, int bh, float *bg)
+{
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            unsigned hist[256] = {0}, n = 0;
+            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++)
+                for (int x = bx * BLOCK; x < (bx + 1) * BLOCK && x < g->w; x++, n++)
+                    hist[g->px[(size_t)y * g->w + x]]++;
+            unsigned acc = 0, v = 255;
+            while (v > 0 && (acc += hist[v]) < n / 20 + 1)
+                v--;
+            bg[by * bw + bx] = v < 40 ? 40 : (float)v;
+        }
+    float *tmp = malloc(sizeof(float) * bw * bh);
+    if (!tmp)
+        return;
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            float m = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = by + dy, xx = bx + dx;
+                    if (yy >= 0 && yy < bh && xx >= 0 && xx < bw && bg[yy * bw + xx] > m)
+                        m = bg[yy * bw + xx];
+                }
+            tmp[by * bw + bx] = m;
+        }
+    memcpy(bg, tmp, sizeof(float) * bw * bh);
+    free(tmp);
+}
+
+static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
+{
+    int bw = (g->w + BLOCK - 1) / BLOCK, bh = (g->h + BLOCK - 1) / BLOCK;
+    float *bg = malloc(sizeof(float) * bw * bh);
+    if (!bg)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: background");
+    block_background(g, bw, bh, bg);
+    for (int y = 0; y < g->h; y++) {
+        double gy = (y + 0.5) / BLOCK - 0.5;
+        int y0 = gy < 0 ? 0 : (int)gy, y1 = y0 + 1 < bh ? y0 + 1 : y0;
+        double fy = gy - y0 < 0 ? 0 : gy - y0;
+        for (int x = 0; x < g->w; x++) {
+            double gx = (x + 0.5) / BLOCK - 0.5;
+            int x0 = gx < 0 ? 0 : (int)gx, x1 = x0 + 1 < bw ? x0 + 1 : x0;
+            double fx = gx - x0 < 0 ? 0 : gx - x0;
+            double b = (bg[y0 * bw + x0] * (1 - fx) + bg[y0 * bw + x1] * fx) * (1 - fy) +
+                       (bg[y1 * bw + x0] * (1 - fx) + bg[y1 * bw + x1] * fx) * fy;
+            double v = 255.0 * g->px[(size_t)y * g->w + x] / b;
+            g->px[(size_t)y * g->w + x] = v >= 255 ? 255 : (unsigned char)v;
+        }
+    }
+    free(bg);
+    return KR_OK;
+}
+
+static double skew_angle(const struct ocr__grey *g)
+{
+    const int step = 4, nb = g->h / step + 64;
+    double best = 0, best_score = -1;
+    long *bins = calloc((size_t)nb, sizeof(long));
+    if (!bins)
+        return 0;
+    for (int a = -50; a <= 50; a += 2) {
+        double t = tan(a / 10.0 * M_PI / 180.0), score = 0;
+        memset(bins, 0, sizeof(long) * nb);
+        for (int y = 0; y < g->h; y += step)
+            for (int x = 0; x < g->w; x += step)
+                if (g->px[(size_t)y * g->w + x] < 128) {
+                    int b = (int)((y - (x - g->w / 2) * t) / step) + 32;
+                    if (b >= 0 && b < nb)
+                        bins[b]++;
+                }
+        for (int i = 0; i < nb; i++)
+            score += (double)bins[i] * bins[i];
+        if (score > best_score * 1.0001) {
+            best_score = score;
+            best = a / 10.0;
+        }
+    }
+    free(bins);
+    return best;
+}
+
+static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
+{
+    unsigned char *o = malloc((size_t)g->w * g->h);
+    if (!o)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: deskew");
+    double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
+    double cx = g->w / 2.0, cy = g->h / 2.0;
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++) {
+            /* the page was rotated by -deg: sample the source at +deg */
+            double sx = c * (x - cx) + s * (y - cy) + cx, sy = -s * (x - cx) + c * (y - cy) + cy;
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            unsigned char v = 255;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < g->w && y0 + 1 < g->h) {
+                double fx = sx - x0, fy = sy - y0;
+                const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
+                v = (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
+                                    (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
+            }
+            o[(size_t)y * g->w + x] = v;
+        }
+    free(g->px);
+    g->px = o;
+    return KR_OK;
+}
+
+static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
+{
+    int *nv = realloc(*v, sizeof(int) * (*n + 1));
+    if (!nv)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
+    nv[(*n)++] = pos;
+    *v = nv;
+    return KR_OK;
+}
+
+/* Longest dark run of row y (or column x when vert), its extent in *a..*b. */
+static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
+{
+    int len = vert ? g->h : g->w, best = 0, run = 0;
+    for (int k = 0; k <= len; k++) {
+        int dark = k < len && (vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) < RULE_DARK;
+        if (dark) {
+            run++;
+        } else {
+            if (run > best) {
+                best = run;
+                *a = k - run;
+                *b = k;
+            }
+            run = 0;
+        }
+    }
+    return best;
+}
+
+static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int invert)
+{
+    for (int k = a; k < b; k++) {
+        unsigned char *p = vert ? &g->px[(size_t)k * g->w + i] : &g->px[(size_t)i * g->w + k];
+        *p = invert ? (unsigned char)(255 - *p) : 255;
+    }
+}
+
+/* Every dark run of column x at least `min` long (a rule broken by a band or a gap). */
+static void clear_runs(struct ocr__grey *g, int x, int min)
+{
+    int run = 0;
+    for (int y = 0; y <= g->h; y++) {
+        if (y < g->h && g->px[(size_t)y * g->w + x] < RULE_DARK) {
+            run++;
+            continue;
+        }
+        if (run >= min)
+            clear_run(g, x, 1, y - run, y, 0);
+        run = 0;
+    }
+}
+
+/* Horizontal rules (bands thicker than `thick` are inverted, not erased). */
+static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    int minrun = g->w / 6 > 60 ? g->w / 6 : 60, thick = g->h / 150 + 4;
+    int start = -1, ra = 0, rb = 0;
+    for (int y = 0; y <= g->h; y++) {
+        int a = 0, b = 0, run = y < g->h ? longest_run(g, y, 0, &a, &b) : 0;
+        if (run >= minrun) {
+            if (start < 0) {
+                start = y;
+                ra = a;
+                rb = b;
+            }
+            continue;
+        }
+        if (start < 0)
+            continue;
+        int band = y - start > thick;
+        for (int yy = start; yy < y; yy++)
+            clear_run(g, yy, 0, ra, rb, band);
+        if (band) { /* a filled band: rules at both edges, its text now dark on white */
+            if (push_rule(&p->hrules, &p->nh, start, err) || push_rule(&p->hrules, &p->nh, y, err))
+                return KR_ENOMEM;
+        } else if (push_rule(&p->hrules, &p->nh, (start + y) / 2, err)) {
+            return KR_ENOMEM;
+        }
+        start = -1;
+    }
+    return KR_OK;
+}
+
+static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1;
+    for (int x = 0; x <= g->w; x++) {
+        int a = 0, b = 0, run = x < g->w ? longest_run(g, x, 1, &a, &b) : 0;
+        if (run >= minrun && x < g->w) {
+            clear_runs(g, x, minrun / 4);
+            if (start < 0)
+                start = x;
+            continue;
+        }
+        if (start >= 0 && push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
+            return KR_ENOMEM;
+        start = -1;
+    }
+    return KR_OK;
+}
+
+enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    enum kr_code rc;
+    if (g->w < 1300 && (long long)g->w * g->h * 4 <= 60000000LL && (rc = upscale2(g, err)))
+        return rc;
+    if ((rc = normalise(g, err)))
+        return rc;
+    double a = skew_angle(g);
+    if (fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
+        return rc;
+    if ((rc = find_hrules(g, p, err)) || (rc = find_vrules(g, p, err)))
+        return rc;
+    p->width = g->w;
+    p->height = g->h;
+    return KR_OK;
+}
