@@ -99,7 +99,7 @@ def hospital(rng, n):
 CSS = """body{font-family:'DejaVu Sans',Arial,sans-serif;font-size:15px;margin:40px;background:#fff;color:#111}
 h1{font-size:24px;margin:0 0 6px} .kv{margin:2px 0} table{border-collapse:collapse;margin:18px 0;width:100%%}
 td,th{padding:5px 10px;text-align:left;vertical-align:top} th{font-weight:bold}
-td.n,th.n{text-align:right} td.item{max-width:%dpx}
+td.n,th.n{text-align:right} td.item{width:%dpx}
 .ruled td,.ruled th{border:1px solid #333} .plain th{border-bottom:2px solid #fff}
 .tot{margin-left:auto;width:50%%} .tot td{padding:3px 10px}"""
 

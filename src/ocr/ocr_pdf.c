@@ -6,7 +6,9 @@
  * corrupt_pdf, and more pages than max_pages is too_many_pages before any
  * page is read. A page whose text layer has letters is read from it:
  * poppler gives one rectangle per character of poppler_page_get_text(), and
- * characters between spaces make a word (conf -1, coordinates scaled to
+ * characters between spaces make a word (split further where the next
+ * character sits on another line or a gap away: table cells often have no
+ * space between them in the text) (conf -1, coordinates scaled to
  * ~300 dpi so ocr_layout.c sees the same sizes as a scan). A page without
  * text is rendered with cairo at up to 300 dpi (bounded by max_pixels) and
  * goes through the same preparation and tesseract as a photo.
@@ -26,6 +28,14 @@ static int is_space(gunichar c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xa0;
 }
 
+/* The next character is not part of word w: another line, or a gap wider than a
+ * third of the text height (the text layer has no space between table cells). */
+static int apart(const struct ocr__word *w, int x0, int y0, int y1)
+{
+    int h = w->y1 - w->y0, mid = (y0 + y1) / 2;
+    return mid < w->y0 || mid > w->y1 || x0 - w->x1 > h / 3 || x0 < w->x0;
+}
+
 static enum kr_code text_words(PopplerPage *pg, const char *text, struct ocr__page *p,
                                struct kr_err *err)
 {
@@ -38,9 +48,17 @@ static enum kr_code text_words(PopplerPage *pg, const char *text, struct ocr__pa
     struct ocr__word w = {0};
     for (guint i = 0; i <= nr && !rc; i++) {
         gunichar c = i < nr && *s ? g_utf8_get_char(s) : ' ';
+        int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
         if (!is_space(c)) {
-            int x0 = (int)(r[i].x1 * SCALE), y0 = (int)(r[i].y1 * SCALE);
-            int x1 = (int)(r[i].x2 * SCALE + 1), y1 = (int)(r[i].y2 * SCALE + 1);
+            x0 = (int)(r[i].x1 * SCALE), y0 = (int)(r[i].y1 * SCALE);
+            x1 = (int)(r[i].x2 * SCALE + 1), y1 = (int)(r[i].y2 * SCALE + 1);
+            if (wstart && apart(&w, x0, y0, y1)) { /* cells are not separated by spaces */
+                if ((rc = ocr__page_add(p, &w, wstart, (size_t)(s - wstart), err)))
+                    break;
+                wstart = NULL;
+            }
+        }
+        if (!is_space(c)) {
             if (!wstart) {
                 wstart = s;
                 w = (struct ocr__word){x0, y0, x1, y1, -1, NULL};
