@@ -162,8 +162,8 @@ static enum kr_code line_extras(const struct ocr__lines *L, const struct ocr__li
         else
             rc = add_extra(t, s, (size_t)(c - s), c + 1, err);
     }
-    if (rc || any || !below || l->n < 2)
-        return rc;
+    if (rc || any || !below || l->n < 2 || !has_digit(L->seg[l->first + l->n - 1].text))
+        return rc; /* below the table a line without a colon is "label ... amount" */
     char key[512] = "";
     for (size_t i = 0; i + 1 < l->n; i++) {
         if (i)

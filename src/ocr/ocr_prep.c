@@ -22,6 +22,7 @@
 
 #define BLOCK 32
 #define RULE_DARK 190 /* rules are often printed grey */
+#define RULE_EDGE 240 /* an anti-aliased rule's edge */
 
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
@@ -107,28 +108,45 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
     return KR_OK;
 }
 
+/* Sharpness of the horizontal projection of dark pixels sheared by angle a (degrees). */
+static double skew_score(const struct ocr__grey *g, double a, long *bins, int nb)
+{
+    const int step = 4;
+    double t = tan(a * M_PI / 180.0), score = 0;
+    memset(bins, 0, sizeof(long) * nb);
+    for (int y = 0; y < g->h; y += step)
+        for (int x = 0; x < g->w; x += step)
+            if (g->px[(size_t)y * g->w + x] < 128) {
+                int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
+                if (b >= 0 && b < nb)
+                    bins[b]++;
+            }
+    for (int i = 0; i < nb; i++)
+        score += (double)bins[i] * bins[i];
+    return score;
+}
+
+/* Coarse search over [-5, 5] in 0.2 degree steps, then 0.04 around the best. */
 static double skew_angle(const struct ocr__grey *g)
 {
-    const int step = 4, nb = g->h / step + 64;
-    double best = 0, best_score = -1;
+    int nb = g->h / 4 + g->w / 4 / 10 + 8;
+    double best = 0, best_score = -1, centre;
     long *bins = calloc((size_t)nb, sizeof(long));
     if (!bins)
         return 0;
-    for (int a = -50; a <= 50; a += 2) {
-        double t = tan(a / 10.0 * M_PI / 180.0), score = 0;
-        memset(bins, 0, sizeof(long) * nb);
-        for (int y = 0; y < g->h; y += step)
-            for (int x = 0; x < g->w; x += step)
-                if (g->px[(size_t)y * g->w + x] < 128) {
-                    int b = (int)((y - (x - g->w / 2) * t) / step) + 32;
-                    if (b >= 0 && b < nb)
-                        bins[b]++;
-                }
-        for (int i = 0; i < nb; i++)
-            score += (double)bins[i] * bins[i];
-        if (score > best_score * 1.0001) {
-            best_score = score;
-            best = a / 10.0;
+    for (int a = -25; a <= 25; a++) {
+        double sc = skew_score(g, a / 5.0, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a / 5.0;
+        }
+    }
+    centre = best;
+    for (int k = -4; k <= 4; k++) {
+        double a = centre + k * 0.04, sc = skew_score(g, a, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a;
         }
     }
     free(bins);
@@ -200,16 +218,32 @@ static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int in
 }
 
 /* Every dark run of column x at least `min` long (a rule broken by a band or a gap). */
-static void clear_runs(struct ocr__grey *g, int x, int min)
+static void clear_runs(struct ocr__grey *g, int x, int min, int dark)
 {
     int run = 0;
     for (int y = 0; y <= g->h; y++) {
-        if (y < g->h && g->px[(size_t)y * g->w + x] < RULE_DARK) {
+        if (y < g->h && g->px[(size_t)y * g->w + x] < dark) {
             run++;
             continue;
         }
         if (run >= min)
             clear_run(g, x, 1, y - run, y, 0);
+        run = 0;
+    }
+}
+
+/* Every dark run of row y at least `min` long (what a slightly tilted rule leaves). */
+static void clear_hruns(struct ocr__grey *g, int y, int min, int dark)
+{
+    int run = 0;
+    unsigned char *row = g->px + (size_t)y * g->w;
+    for (int x = 0; x <= g->w; x++) {
+        if (x < g->w && row[x] < dark) {
+            run++;
+            continue;
+        }
+        if (run >= min)
+            memset(row + x - run, 255, (size_t)run);
         run = 0;
     }
 }
@@ -234,6 +268,9 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct
         int band = y - start > thick;
         for (int yy = start; yy < y; yy++)
             clear_run(g, yy, 0, ra, rb, band);
+        for (int yy = start - 3; !band && yy < y + 3; yy++) /* the rule's grey edges too */
+            if (yy >= 0 && yy < g->h)
+                clear_hruns(g, yy, minrun / 8, RULE_EDGE);
         if (band) { /* a filled band: rules at both edges, its text now dark on white */
             if (push_rule(&p->hrules, &p->nh, start, err) || push_rule(&p->hrules, &p->nh, y, err))
                 return KR_ENOMEM;
@@ -251,11 +288,17 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, struct
     for (int x = 0; x <= g->w; x++) {
         int a = 0, b = 0, run = x < g->w ? longest_run(g, x, 1, &a, &b) : 0;
         if (run >= minrun && x < g->w) {
-            clear_runs(g, x, minrun / 4);
+            clear_runs(g, x, minrun / 4, RULE_DARK);
+            if (start < 0)
+                for (int e = x - 3; e < x; e++) /* the grey edge before it */
+                    if (e >= 0)
+                        clear_runs(g, e, minrun / 4, RULE_EDGE);
             if (start < 0)
                 start = x;
             continue;
         }
+        for (int e = x; start >= 0 && e < x + 3 && e < g->w; e++) /* and after it */
+            clear_runs(g, e, minrun / 4, RULE_EDGE);
         if (start >= 0 && push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
             return KR_ENOMEM;
         start = -1;
