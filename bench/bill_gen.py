@@ -133,6 +133,18 @@ def page(kind, headers, rows, extras, seller, shown_headers):
     return "".join(out)
 
 
+def write_if_changed(path, text):
+    """Keep an identical file (and its time) so renders made from it are reused."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 def main():
     outdir = sys.argv[1]
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 13
@@ -156,8 +168,7 @@ def main():
             rows = [[r[k] for k in keep] for r in rows]
         name = "%02d_%s_%d" % (i, kind, n)
         doc = page(kind, headers, rows, extras, rng.choice(SELLERS), shown)
-        with open("%s/%s.html" % (outdir, name), "w", encoding="utf-8") as f:
-            f.write(doc)
+        write_if_changed("%s/%s.html" % (outdir, name), doc)
         with open("%s/%s.truth.json" % (outdir, name), "w", encoding="utf-8") as f:
             json.dump({"headers": shown, "rows": rows, "extras": extras}, f, ensure_ascii=False)
         names.append((name, 200 + 34 * n + 60 * len(extras)))

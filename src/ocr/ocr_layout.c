@@ -9,7 +9,9 @@
  * ("CPT /" "HCPCS" "Code"). Body segments are then assigned to the column
  * they overlap most, or whose edge they line up with. A body line with
  * one cell (or a third of the columns at most), all text, close to the line
- * above and no rule between, continues the row above (multi-line cells).
+ * above and no rule between, continues the row above (multi-line cells);
+ * otherwise a lone text phrase in a wide table is a group title
+ * ("LABORATORY-GENERAL") and is left out, as the original's output does.
  * The table ends at a total line (Total, Sub Total, Grand Total, कुल,
  * Amount Payable...): it and every line below are extras, as are
  * "key: value" lines above the header.
@@ -224,6 +226,38 @@ static int continues(const struct body *b, const struct ocr__line *l, const int 
            !rule_between(b->p, b->prev_y1, l->y0);
 }
 
+/* A token made of digits with currency signs and separators only ("1", "$86.00", "2,579.90"). */
+static int numeric_token(const char *s)
+{
+    int digits = 0;
+    if (!strncmp(s, "\xe2\x82\xb9", 3)) /* ₹ */
+        s += 3;
+    for (; *s; s++) {
+        if (isdigit((unsigned char)*s))
+            digits++;
+        else if (!strchr("$.,-/%", *s))
+            return 0;
+    }
+    return digits > 0;
+}
+
+/* One or two phrases, none of them a number, across a table of four or more
+ * columns: a group title ("LABORATORY-GENERAL"), not a line item. */
+static int section_title(const struct body *b, const struct ocr__line *l)
+{
+    if (b->ncols < 4 || l->n > 2)
+        return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const char *t = b->L->seg[l->first + i].text, *sp;
+        if (numeric_token(t))
+            return 0;
+        for (sp = t; (sp = strchr(sp, ' ')); sp++)
+            if (numeric_token(sp + 1))
+                return 0;
+    }
+    return 1;
+}
+
 static enum kr_code body_line(struct body *b, const struct ocr__line *l, struct ocr_table *t,
                               struct kr_err *err)
 {
@@ -233,6 +267,10 @@ static enum kr_code body_line(struct body *b, const struct ocr__line *l, struct 
     for (size_t i = 0; i < n; i++)
         col[i] = match_col(b->cols, b->ncols, &b->L->seg[l->first + i], 4 * b->L->h);
     int cont = t->nrows > b->row_base && continues(b, l, col);
+    if (!cont && section_title(b, l)) {
+        b->prev_y1 = -1; /* "LABORATORY-GENERAL": a group title, not a line item */
+        return KR_OK;
+    }
     if (!cont && (rc = new_row(t, err)))
         return rc;
     struct ocr_cell *row = t->cells + (t->nrows - 1) * t->ncols;

@@ -10,12 +10,10 @@
  * a real percentage) is turned back into "₹".
  * Tesseract's own messages go to /dev/null (debug_file) because library
  * code never prints. A missing language file is KRS_OCR_UNAVAILABLE.
- * Tesseract's OpenMP loops are held to the calling thread (one core per
- * page): with its default team a busy machine spends more time spinning
- * than reading, and the server already reads several bills in parallel.
+ * Tesseract's OpenMP team is limited process-wide by main.c
+ * (OMP_THREAD_LIMIT=1 unless the operator set it): one core per page.
  * Also the page word list helpers every reader shares.
  */
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +110,6 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                      langs);
         goto out;
     }
-    omp_set_num_threads(1);
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
     TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
     if (TessBaseAPIRecognize(api, NULL) != 0) {
