@@ -6,7 +6,9 @@
  * 0-byte and truncated PDFs, an encrypted PDF (made with qpdf when it is
  * installed), a 300-page PDF against the page cap, a 52-megapixel image
  * against the pixel cap and a page with no table. Also the legacy CSV
- * shapes and the JSON shape.
+ * shapes and the JSON shape, and the real photographed hospital bill in
+ * tests/data/bill_sample.png: its seven columns, eleven item rows (group
+ * titles left out), every amount and the totals.
  */
 #include "testutil.h"
 
@@ -309,6 +311,42 @@ static void test_outputs(void **state)
     json_decref(j);
 }
 
+static void test_real_bill(void **state)
+{
+    (void)state;
+    static const char *const amounts[] = {"$2,579.90", "$157.25", "$400.20", "$221.55",
+                                          "$85.65",    "$117.05", "$222.15", "$86.00",
+                                          "$45.00",    "$20.00",  "$20.00"};
+    static const char *const qty = "11111112411";
+    char path[1024];
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    struct buf b;
+    struct kr_err err = {0};
+    struct ocr_table t = {0};
+    snprintf(path, sizeof path, "%s/tests/data/bill_sample.png", src ? src : ".");
+    buf_init(&b, 16u << 20);
+    assert_int_equal(buf_read_file(&b, path, &err), KR_OK);
+    read_ok(&b, &t);
+    assert_int_equal(t.ncols, 7);
+    assert_string_equal(t.headers[0], "Svc Dt");
+    assert_string_equal(t.headers[2], "Description");
+    assert_string_equal(t.headers[6], "Amount");
+    assert_int_equal(t.nrows, 11);
+    for (size_t r = 0; r < 11; r++) {
+        char q[2] = {qty[r], 0};
+        assert_string_equal(t.cells[r * 7 + 6].text, amounts[r]);
+        assert_string_equal(t.cells[r * 7 + 5].text, q);
+    }
+    int seen = 0;
+    for (size_t i = 0; i < t.nextras; i++)
+        seen += (!strcmp(t.extras[i].key, "Total Charges") &&
+                 !strcmp(t.extras[i].value, "$3,954.75")) ||
+                (!strcmp(t.extras[i].key, "Account") && !strcmp(t.extras[i].value, "12345678901"));
+    assert_int_equal(seen, 2);
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -321,7 +359,7 @@ int main(void)
         cmocka_unit_test(test_ruled_png),    cmocka_unit_test(test_borderless_two_line_png),
         cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
-        cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_outputs),      cmocka_unit_test(test_real_bill),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
