@@ -30,9 +30,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
     esac
 done
-KARAT="$BUILD/karat"
 OUT="$ROOT/bench/data/bills/$SEED"
-mkdir -p "$OUT" && rm -f "$OUT"/*.json.time "$OUT"/*.png.json "$OUT"/*.jpg.json
+mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json
+# a copy, so a rebuild during the run cannot mix two binaries into one table
+cp "$BUILD/karat" "$OUT/karat.bin"
+KARAT="$OUT/karat.bin"
 bench_header
 python3 "$ROOT/bench/bill_gen.py" "$OUT" --seed "$SEED" $QUICK > "$OUT/plan.txt"
 while read -r name height; do

@@ -59,9 +59,30 @@ static int blank(const char *s)
     return 1;
 }
 
+/* Length of a noise mark at s (what specks and rule stubs read as), else 0. */
+static size_t noise_len(const char *s)
+{
+    static const char *const marks[] = {"\xe2\x80\x98", "\xe2\x80\x99", "\xe2\x80\x94",
+                                        "\xe2\x80\x93", "\xe2\x80\x9c", "\xe2\x80\x9d",
+                                        "\xc2\xab",     "\xc2\xbb",     NULL};
+    if (*s && strchr("~=_|`'\"", *s))
+        return 1;
+    for (const char *const *m = marks; *m; m++)
+        if (!strncmp(s, *m, strlen(*m)))
+            return strlen(*m);
+    return 0;
+}
+
+/* OCR words lose leading noise marks ("~=Mangalsutra", "‘Nose"); a word of
+ * noise only is dropped; "%" before a digit is the rupee sign. */
 static enum kr_code add_word(struct ocr__page *p, const struct ocr__word *w, const char *t,
                              struct kr_err *err)
 {
+    size_t k;
+    while ((k = noise_len(t)) > 0)
+        t += k;
+    if (!*t)
+        return KR_OK;
     if (t[0] == '%' && t[1] >= '0' && t[1] <= '9') {
         char fixed[256];
         snprintf(fixed, sizeof fixed, "\xe2\x82\xb9%s", t + 1); /* U+20B9 */
