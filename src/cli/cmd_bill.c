@@ -95,7 +95,7 @@ static int run(const struct config *cfg, const char *path, const struct cli_args
     struct kr_err err = {0};
     struct ocr_table t = {0};
     struct ocr_opts o = {(size_t)cfg->ocr_max_pages, (size_t)cfg->max_pixels, cfg->ocr_tessdata,
-                         cfg->ocr_langs};
+                         cfg->ocr_langs, 0};
     int rc = 2;
     buf_init(&b, (size_t)cfg->max_upload_bytes);
     if (buf_read_file(&b, path, &err) || ocr_read_document(b.data, b.len, &o, &t, &err)) {

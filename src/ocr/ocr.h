@@ -57,6 +57,8 @@ struct ocr_opts {
     size_t max_pixels;
     const char *tessdata_dir; /* NULL or "": tesseract's default */
     const char *langs;        /* "eng+hin"; NULL or "": "eng" */
+    int text_layer_only;      /* 1: PDF pages without a text layer are rendered but not OCR'd
+                               * (they add nothing); for the fuzz target. 0: OCR them. */
 };
 
 enum kr_code ocr_read_document(const void *bytes, size_t len, const struct ocr_opts *o,

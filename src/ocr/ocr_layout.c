@@ -131,7 +131,10 @@ static enum kr_code add_extra(struct ocr_table *t, const char *k, size_t kn, con
         kn--;
     while (*v == ' ' || *v == ':')
         v++;
-    if (!kn || !*v)
+    size_t words = 1;
+    for (size_t i = 0; i < kn; i++)
+        words += k[i] == ' ';
+    if (!kn || !*v || words > 4) /* a sentence with a colon in it is not a field */
         return KR_OK;
     struct ocr_extra *ne = realloc(t->extras, (t->nextras + 1) * sizeof *ne);
     if (!ne)

@@ -119,7 +119,7 @@ static enum kr_code render_words(PopplerPage *pg, const struct ocr_opts *o, stru
             const unsigned char *px = d + (size_t)y * stride + 4 * x; /* B G R x */
             g.px[(size_t)y * w + x] = (unsigned char)((px[2] * 299 + px[1] * 587 + px[0] * 114) / 1000);
         }
-    rc = ocr__read_pixels(&g, o, p, err);
+    rc = o && o->text_layer_only ? ocr__prepare(&g, p, err) : ocr__read_pixels(&g, o, p, err);
 out:
     free(g.px);
     cairo_surface_destroy(surf);

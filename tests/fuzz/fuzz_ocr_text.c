@@ -3,8 +3,9 @@
  *
  * Input starting "%PDF-" goes through ocr_read_document() (poppler: open,
  * encryption and page checks, the text layer split into words, a page
- * without text rendered small and OCR'd), with 2 pages and 200 000 pixels
- * at most so one input stays fast. Any other input is a list of words, one
+ * without text rendered small and prepared - deskew, rules - but not
+ * OCR'd, since loading tesseract's model takes seconds), with 2 pages and
+ * 200 000 pixels at most so one input stays fast. Any other input is a list of words, one
  * per line "x0 y0 x1 y1 text", handed to the layout (lines, segments,
  * header, columns, rows, extras) as a page's words would be. Checks: the
  * result is either an error with a slug or a table whose every cell,
@@ -75,7 +76,7 @@ static void words(const uint8_t *data, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     if (n >= 5 && memcmp(data, "%PDF-", 5) == 0) {
-        struct ocr_opts o = {2, 200000, NULL, "eng"};
+        struct ocr_opts o = {2, 200000, NULL, "eng", 1};
         struct ocr_table t = {0};
         struct kr_err err = {0};
         enum kr_code rc = ocr_read_document(data, n, &o, &t, &err);
