@@ -90,4 +90,9 @@ for var in ("clean", "rot", "persp", "blur", "jpeg50", "light", "photo"):
         a["ho"] / max(1, a["h"]), a["eo"] / max(1, a["e"]),
         sum(a["secs"]) / len(a["secs"]), max(a["secs"])))
 PY
+# the real photographed bill (tests/data; its truth typed from the image)
+KARAT_OCR_LANGS=eng /usr/bin/time -f "%U %S" -o "$OUT/real.time" "$KARAT" bill --json \
+    "$ROOT/tests/data/bill_sample.png" > "$OUT/real.json" 2>/dev/null || true
+echo "real bill_sample.png: CPU s $(awk '{printf "%.2f", $1 + $2}' "$OUT/real.time")" \
+    "$(python3 "$ROOT/bench/bill_score.py" "$ROOT/tests/data/bill_sample.truth.json" "$OUT/real.json")"
 bench_load_after

@@ -6,6 +6,8 @@
  *  2. uneven light is flattened: the page background is estimated as the
  *     brightest value per 32 px block (smoothed, interpolated) and every
  *     pixel divided by it, then the histogram is stretched;
+ *     print whose darkest tenth stays grey (blurred, out of focus) gets an
+ *     unsharp mask;
  *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
  *     dark pixels is sharpest (sum of squared bin counts) is undone;
  *  4. ruling lines: long horizontal and vertical dark runs are recorded as
@@ -18,10 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/image.h"
 #include "ocr/ocr_int.h"
 
 #define BLOCK 32
 #define RULE_DARK 190 /* rules are often printed grey */
+#define SOFT_INK 110 /* ink floor above this: blurred print, sharpened */
 #define RULE_EDGE 240 /* an anti-aliased rule's edge */
 
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
@@ -306,12 +310,45 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, struct
     return KR_OK;
 }
 
+/* Unsharp mask (sigma 2, amount 1): photographed and re-compressed text gets its edges back. */
+static enum kr_code sharpen(struct ocr__grey *g, struct kr_err *err)
+{
+    size_t n = (size_t)g->w * g->h;
+    unsigned char *b = malloc(n);
+    enum kr_code rc;
+    if (!b)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: sharpen");
+    memcpy(b, g->px, n);
+    if ((rc = image_blur_plane(b, g->w, g->h, 2.0, err)) == KR_OK)
+        for (size_t i = 0; i < n; i++) {
+            int v = 2 * g->px[i] - b[i];
+            g->px[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(b);
+    return rc;
+}
+
+/* Darkness of the ink: the grey value below which a tenth of the ink pixels
+ * (< 230) lie. Crisp print reaches near black; blurred print stays grey. */
+static int ink_floor(const struct ocr__grey *g)
+{
+    size_t hist[256] = {0}, ink = 0, n = (size_t)g->w * g->h, acc = 0;
+    for (size_t i = 0; i < n; i += 3)
+        hist[g->px[i]]++;
+    for (int v = 0; v < 230; v++)
+        ink += hist[v];
+    for (int v = 0; v < 230; v++)
+        if ((acc += hist[v]) * 10 >= ink)
+            return v;
+    return 230;
+}
+
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
 {
     enum kr_code rc;
     if (g->w < 1300 && (long long)g->w * g->h * 4 <= 60000000LL && (rc = upscale2(g, err)))
         return rc;
-    if ((rc = normalise(g, err)))
+    if ((rc = normalise(g, err)) || (ink_floor(g) > SOFT_INK && (rc = sharpen(g, err))))
         return rc;
     double a = skew_angle(g);
     if (fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
