@@ -7,7 +7,7 @@
  *     brightest value per 32 px block (smoothed, interpolated) and every
  *     pixel divided by it, then the histogram is stretched;
  *     print whose darkest tenth stays grey (blurred, out of focus) gets an
- *     unsharp mask;
+ *     unsharp mask, after step 4 (sharpened rules leave halos);
  *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
  *     dark pixels is sharpest (sum of squared bin counts) is undone;
  *  4. ruling lines: long horizontal and vertical dark runs are recorded as
@@ -348,12 +348,15 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
     enum kr_code rc;
     if (g->w < 1300 && (long long)g->w * g->h * 4 <= 60000000LL && (rc = upscale2(g, err)))
         return rc;
-    if ((rc = normalise(g, err)) || (ink_floor(g) > SOFT_INK && (rc = sharpen(g, err))))
+    if ((rc = normalise(g, err)))
         return rc;
+    int soft = ink_floor(g) > SOFT_INK;
     double a = skew_angle(g);
     if (fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
         return rc;
     if ((rc = find_hrules(g, p, err)) || (rc = find_vrules(g, p, err)))
+        return rc;
+    if (soft && (rc = sharpen(g, err))) /* after the rules are gone: no halos to find */
         return rc;
     p->width = g->w;
     p->height = g->h;
