@@ -65,7 +65,7 @@ enum kr_code ocr_read_document(const void *bytes, size_t len, const struct ocr_o
                                struct ocr_table *out, struct kr_err *err);
 void ocr_table_free(struct ocr_table *t);
 
-/* The original's shapes (ocr_out.c). JSON {"table": [{header: value}], "extras": {...}}
+/* The original's shapes (ocr.c). JSON {"table": [{header: value}], "extras": {...}}
  * (a new reference, NULL when out of memory); products CSV (header row + one row per
  * table row) and extras CSV (one key row + one value row), Python csv.writer quoting,
  * appended to out (bounded by its max); xlsx with sheets "table" and "extras". */

@@ -66,15 +66,15 @@ void ocr__page_free(struct ocr__page *p);
 
 /* Deskew, contrast-normalise, find and erase ruling lines (ocr_prep.c). */
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err);
-/* Tesseract on a prepared plane; words appended to p (ocr_tess.c). */
+/* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err);
-/* Pixels (decoded by image/) to words: prepare + tesseract (ocr_tess.c). */
+/* Pixels (decoded by image/) to words: prepare + tesseract (ocr_read.c). */
 enum kr_code ocr__read_pixels(struct ocr__grey *g, const struct ocr_opts *o,
                               struct ocr__page *p, struct kr_err *err);
 /* One page's words into the table; pages after the first append rows (ocr_layout.c). */
 enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct kr_err *err);
-/* PDF bytes: every page, text layer or rendered + OCR (ocr_pdf.c). */
+/* PDF bytes: every page, text layer or rendered + OCR (ocr_read.c). */
 enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts *o,
                            struct ocr_table *t, struct kr_err *err);
 
