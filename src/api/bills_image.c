@@ -78,6 +78,7 @@ static int check_upload(struct app *app, const struct http_file *f, struct http_
     struct image_info info;
     struct kr_err err = {0};
 
+    xr->ocr = doc_ocr_opts(app->cfg);
     xr->is_pdf = f->len >= 5 && !memcmp(f->data, "%PDF-", 5);
     if (xr->is_pdf) {
         xr->mime = "application/pdf";

@@ -94,6 +94,7 @@ static int bill_file(const struct config *cfg, const struct cli_args *a)
     xr.is_pdf = b.len >= 5 && !memcmp(b.data, "%PDF-", 5);
     xr.prompt = cli_get(a, opts, "--prompt");
     xr.ai = app->ai;
+    xr.ocr = doc_ocr_opts(cfg);
     if (!xr.is_pdf && image_probe(b.data, b.len, cfg->max_pixels, &info, &err))
         goto fail;
     xr.mime = xr.is_pdf ? "application/pdf" : info.mime;

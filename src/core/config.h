@@ -39,6 +39,10 @@ struct config {
     /* limits for untrusted input */
     long long max_upload_bytes;
     long long max_pixels;
+    /* offline bill extraction (ocr/) */
+    int ocr_max_pages;
+    char *ocr_langs;
+    char *ocr_tessdata;
     long long max_json_bytes;
     int max_json_depth;
     int max_form_fields;

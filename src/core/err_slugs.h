@@ -25,6 +25,7 @@ KR_SLUG(DECODE_SHAPE, "decode_shape", KR_EINTERNAL, 500,
 KR_SLUG(ENCODE_FAILED, "encode_failed", KR_EINTERNAL, 500, "an image could not be encoded")
 KR_SLUG(IMAGE_OP_FAILED, "image_op_failed", KR_EINTERNAL, 500,
         "an image operation failed in libvips")
+KR_SLUG(OCR_FAILED, "ocr_failed", KR_EINTERNAL, 500, "text recognition failed on a page")
 KR_SLUG(MIGRATE_MISMATCH, "migrate_mismatch", KR_EINTERNAL, 500,
         "a migrated row is missing or different in the destination")
 KR_SLUG(NET_INIT, "net_init", KR_EINTERNAL, 500, "the HTTP client library could not start")
@@ -135,6 +136,12 @@ KR_SLUG(MISSING_IMAGE, "missing_image", KR_EINVAL, 400, "an image is required")
 KR_SLUG(MISSING_IMAGES, "missing_images", KR_EINVAL, 400, "images are required")
 KR_SLUG(MISSING_PROMPT, "missing_prompt", KR_EINVAL, 400, "a prompt is required")
 KR_SLUG(MISSING_TEXT, "missing_text", KR_EINVAL, 400, "there is no previous text to rewrite")
+KR_SLUG(NOT_A_DOCUMENT, "not_a_document", KR_EINVAL, 400,
+        "the file is neither an image Karat reads nor a PDF")
+KR_SLUG(CORRUPT_PDF, "corrupt_pdf", KR_EINVAL, 400, "the PDF is damaged or empty")
+KR_SLUG(ENCRYPTED_PDF, "encrypted_pdf", KR_EINVAL, 400,
+        "the PDF is encrypted (password protected); save an unprotected copy")
+KR_SLUG(NO_TABLE_FOUND, "no_table_found", KR_EINVAL, 400, "no table was found on the bill")
 KR_SLUG(NO_FIELDS, "no_fields", KR_EINVAL, 400, "attribute extraction needs fields")
 KR_SLUG(MISSING_SKUS, "missing_skus", KR_EINVAL, 400, "SKUs are required")
 KR_SLUG(SKU_COUNT_MISMATCH, "sku_count_mismatch", KR_EINVAL, 400, "SKU and image counts differ")
@@ -191,8 +198,8 @@ KR_SLUG(METHOD_NOT_ALLOWED, "method_not_allowed", KR_EUNSUPPORTED, 405,
 KR_SLUG(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", KR_EUNSUPPORTED, 415,
         "an upload endpoint got something other than a form")
 KR_SLUG(AI_UNAVAILABLE, "ai_unavailable", KR_EUNSUPPORTED, 503, "the AI layer is not configured")
-KR_SLUG(BILL_OFFLINE_UNAVAILABLE, "bill_offline_unavailable", KR_EUNSUPPORTED, 503,
-        "offline bill reading is not available in this build (and no provider read the bill)")
+KR_SLUG(OCR_UNAVAILABLE, "ocr_unavailable", KR_EUNSUPPORTED, 503,
+        "offline text recognition is not installed (tesseract language data missing)")
 KR_SLUG(UNAVAILABLE, "unavailable", KR_EUNSUPPORTED, 503,
         "the catalog pipeline or job runner is not running")
 
@@ -253,6 +260,7 @@ KR_SLUG(IMAGE_TOO_LARGE, "image_too_large", KR_ELIMIT, 413, "the image is over i
 KR_SLUG(TOO_MANY_PIXELS, "too_many_pixels", KR_ELIMIT, 413, "the image is over its pixel limit")
 KR_SLUG(TOO_MANY_IMAGES, "too_many_images", KR_ELIMIT, 413, "too many images for one model request")
 KR_SLUG(TOO_MANY_ITEMS, "too_many_items", KR_ELIMIT, 413, "too many items in one request")
+KR_SLUG(TOO_MANY_PAGES, "too_many_pages", KR_ELIMIT, 413, "the PDF has more pages than allowed")
 KR_SLUG(TOO_MANY_ROWS, "too_many_rows", KR_ELIMIT, 413, "the rows do not fit in the sheet")
 KR_SLUG(TOO_MANY_SCHEMAS, "too_many_schemas", KR_ELIMIT, 413, "too many marketplace schemas")
 KR_SLUG(TOO_MANY_ENTRIES, "too_many_entries", KR_ELIMIT, 413, "too many files for one ZIP")

@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "ocr/ocr.h"
 
 /* Bounds on untrusted tables (a JSON body or a provider's reply). */
 #define DOC_MAX_ROWS    5000
@@ -159,13 +160,17 @@ struct doc_extract_req {
     const char *prompt; /* an extra instruction for a provider; NULL = none */
     struct ai *ai;      /* read photos with its attribute provider unless offline; NULL = none */
     const char *mime;   /* the image's type ("image/jpeg" ...) for the provider */
+    struct ocr_opts ocr; /* the offline reader's limits: doc_ocr_opts(cfg) */
 };
+struct config;
+/* The offline reader's options from the config (pages, pixels, languages). */
+struct ocr_opts doc_ocr_opts(const struct config *cfg);
 typedef enum kr_code (*doc_extract_fn)(const struct doc_extract_req *req, struct doc_table *out,
                                        struct kr_err *err);
 /* Read a bill into out (values parsed): with the provider in bands of
  * AI_TABLE_ROWS rows (ai_table), the offline reader when it fails. Failures:
- * the provider's when there is no offline reader, 503
- * bill_offline_unavailable when there is neither. */
+ * the offline reader's, or the provider's when the offline reader is not
+ * installed (503 ocr_unavailable). */
 enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *out,
                          struct kr_err *err);
 /* Tests only: fn stands in for the offline reader (NULL: the real one). */

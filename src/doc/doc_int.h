@@ -39,8 +39,7 @@ int doc__close(double expected, double found, double tolerance);
 enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check_opts *o,
                                long amount_col, struct doc_warnings *out, struct kr_err *err);
 
-/* offline.c: the offline reader (OCR); 503 bill_offline_unavailable until
- * the ocr/ module is connected. */
+/* offline.c: the offline reader (ocr_read_document, moved into a doc_table). */
 enum kr_code doc__extract_offline(const struct doc_extract_req *req, struct doc_table *out,
                                   struct kr_err *err);
 

@@ -191,7 +191,7 @@ enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *ou
             goto parsed;
         doc_table_free(out);
         rc = read_offline(req, out, err);
-        if (rc && err && err->slug_id == KRS_BILL_OFFLINE_UNAVAILABLE) {
+        if (rc && err && err->slug_id == KRS_OCR_UNAVAILABLE) {
             *err = perr; /* no offline reader: the provider's failure says more */
             rc = perr.code;
         }

@@ -2,9 +2,9 @@
  * test_bills_image.c - POST /process-image-and-prompt/ and GET /download/
  * on the real server.
  *
- * This build has no offline bill reader yet: the plain server answers a
- * valid photo with 503 bill_offline_unavailable, and bad uploads with
- * their 4xx. The rest of the pipeline runs on `karat_fault` with
+ * Without a provider the plain server reads bills offline (ocr/): the real
+ * photographed bill comes back with its columns and rows, a photo with no
+ * table is 400 no_table_found, and bad uploads get their 4xx. The rest of the pipeline runs on `karat_fault` with
  * KARAT_FAKE_BILL_ROWS=120, which reads every bill as a generated
  * 120-row jewellery GST bill with one wrong amount (row 3): the whole
  * table comes back, the wrong row is flagged, the legacy CSVs and the
@@ -82,6 +82,35 @@ static void fetch(const struct tu_server *s, const char *url, struct tu_resp *r)
     assert_int_equal(r->status, 200);
 }
 
+/* Without a provider the offline reader (ocr/) reads the real photographed
+ * bill: its seven columns and eleven rows, a version stored, warnings listed. */
+static void test_offline_reads_real_bill(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {NULL};
+    char path[1024];
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    size_t n;
+    unsigned char *png;
+    json_t *j, *table;
+    (void)state;
+
+    snprintf(path, sizeof path, "%s/tests/data/bill_sample.png", src ? src : ".");
+    assert_non_null(png = tu_read_file(path, &n));
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    j = upload(&s, png, n, 200, NULL);
+    table = json_object_get(j, "table");
+    assert_int_equal(json_array_size(table), 11);
+    assert_int_equal(json_object_size(json_array_get(table, 0)), 7);
+    assert_non_null(json_object_get(json_array_get(table, 0), "Description"));
+    assert_true(json_is_array(json_object_get(j, "warnings")));
+    assert_true(json_is_string(json_object_get(j, "id")));
+    assert_true(json_object_size(json_object_get(j, "extras")) >= 5);
+    json_decref(j);
+    free(png);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 static void test_no_reader_and_bad_uploads(void **state)
 {
     struct tu_server s;
@@ -93,7 +122,7 @@ static void test_no_reader_and_bad_uploads(void **state)
     (void)state;
 
     assert_int_equal(start(&s, "KARAT_BIN", env), 0);
-    json_decref(upload(&s, png, n, 503, "bill_offline_unavailable"));
+    json_decref(upload(&s, png, n, 400, "no_table_found")); /* a photo, but no table on it */
     json_decref(upload(&s, "hello, not a bill", 17, 400, NULL));
     json_decref(upload(&s, "", 0, 400, NULL));
     snprintf(url, sizeof url, "%s/process-image-and-prompt/", s.base);
@@ -347,6 +376,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_reader_and_bad_uploads),
+        cmocka_unit_test(test_offline_reads_real_bill),
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
         cmocka_unit_test(test_provider_reads_long_bill),
         cmocka_unit_test(test_cli_bill),

@@ -3,10 +3,12 @@
  * format, from the fake server of tests/support/fake_ai.h): a 120-row bill
  * comes back whole in bands of AI_TABLE_ROWS, each call asking for the rows
  * after those read; a reply of the wrong shape is asked again; a provider
- * that fails falls back to the offline reader, and with no offline reader
- * its own failure is the answer.
+ * that fails falls back to the offline reader, whose failure is then the
+ * answer (bytes that are no image: not_a_document).
  */
 #include "testutil.h"
+
+#include "image/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@ static int setup(void **state)
     struct ai_tuning t = {
         .backoff_base_ms = 10, .backoff_cap_ms = 50, .max_wait_ms = 1000, .timeout_ms = 5000};
     (void)state;
+    if (image_init("test_doc_provider", &err))
+        return -1; /* the offline reader (ocr/) decodes through image/ */
     setenv("GOOGLE_API_KEY", "g-key-one", 1);
     srv = fake_ai_start();
     assert_int_equal(config_load(&cfg, NULL), KR_OK);
@@ -77,8 +81,9 @@ static void push_band(int first, int n, int more, int extra_cols)
 
 static enum kr_code read_bill(struct doc_table *t, struct kr_err *err)
 {
-    struct doc_extract_req req = {"fake photo bytes",        16, 0,
-                                  "use the printed headers", ai, "image/jpeg"};
+    struct doc_extract_req req = {.bytes = "fake photo bytes", .len = 16, .is_pdf = 0,
+                                  .prompt = "use the printed headers", .ai = ai,
+                                  .mime = "image/jpeg", .ocr = {.max_pages = 5, .max_pixels = 1 << 24}};
     return doc_extract(&req, t, err);
 }
 
@@ -118,7 +123,8 @@ static void test_pdf_to_gemini(void **state)
 {
     struct doc_table t;
     struct kr_err err = {0};
-    struct doc_extract_req req = {"%PDF-1.7 fake", 13, 1, NULL, ai, "application/pdf"};
+    struct doc_extract_req req = {.bytes = "%PDF-1.7 fake", .len = 13, .is_pdf = 1, .ai = ai,
+                                  .mime = "application/pdf", .ocr = {.max_pages = 5, .max_pixels = 1 << 24}};
     size_t before = fake_ai_count(srv);
     char *dump;
     json_t *body;
@@ -173,7 +179,8 @@ static void test_fallback(void **state)
         json_decref(o);
     }
     assert_int_not_equal(read_bill(&t, &err), KR_OK);
-    assert_string_equal(err.slug, "bad_model_reply"); /* no offline reader in this build */
+    /* the offline reader ran too: it cannot read these bytes, and says so */
+    assert_string_equal(err.slug, "not_a_document");
     fake_ai_push(srv, 400,
                  "{\"error\":{\"code\":400,\"message\":\"bad\",\"status\":\"INVALID_ARGUMENT\"}}");
     doc_extract_fake(offline_stand_in);
