@@ -359,7 +359,7 @@ static int run_offline(int n, const char *dir, int workers)
     config_set(&cfg, "KARAT_COPY_PROVIDER", "offline", NULL);
     config_set(&cfg, "KARAT_IMAGE_PROVIDER", "offline", NULL);
     struct catalog_opts o = {.io = {&io, local_read, local_save}};
-    struct catalog_req q = {"amazon", "earrings", refs, NULL, 0, NULL, 0, NULL};
+    struct catalog_req q = {"amazon", "earrings", refs, NULL, 0, NULL, 0, NULL, NULL};
     if (util_mkdirs(io.out, &err) || ai_open(&cfg, &ai, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return 1;

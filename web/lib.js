@@ -55,8 +55,11 @@ export function el(tag, attrs = {}, ...kids) {
 }
 
 // An <img> whose bytes are fetched with the key (plain <img src> cannot send it).
-export function img(path, alt, cls = 'thumb') {
-  const i = el('img', { alt, class: cls, width: 256, height: 256 });
+// ratio [w, h]: the picture's own aspect, shown as it is (not letterboxed into
+// the square tile); the box keeps that shape while the bytes load.
+export function img(path, alt, cls = 'thumb', ratio = null) {
+  const i = el('img', { alt, class: cls, width: 256, height: ratio ? Math.round(256 * ratio[1] / ratio[0]) : 256 });
+  if (ratio) i.style.aspectRatio = `auto ${ratio[0]} / ${ratio[1]}`;
   api(path, { raw: true }).then((b) => { i.src = URL.createObjectURL(b); })
     .catch(() => { i.alt = alt + ' (not available)'; });
   return i;

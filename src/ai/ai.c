@@ -91,7 +91,8 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
         .max_pixels = cfg->max_pixels,
         .tune = {cfg->ai_attempts, cfg->ai_backoff_ms, cfg->ai_backoff_cap_ms, cfg->ai_rate_wait_ms,
                  cfg->ai_timeout_s * 1000L, (size_t)cfg->ai_max_response,
-                 cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms, cfg->connect_timeout_s * 1000L},
+                 cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms,
+                 cfg->connect_timeout_s * 1000L},
         .min_confidence = cfg->offline_min_confidence,
     };
 }
@@ -184,6 +185,16 @@ void ai_close(struct ai *ai)
     free(ai);
 }
 
+void ai_set_segmenter(struct ai *ai, const struct ai_segmenter *seg)
+{
+    ai->seg = seg ? *seg : (struct ai_segmenter){0};
+}
+
+const struct ai_segmenter *ai_segmenter_of(const struct ai *ai)
+{
+    return ai->seg.cut ? &ai->seg : NULL;
+}
+
 double ai_min_confidence(const struct ai *ai)
 {
     return ai->min_confidence;
@@ -196,26 +207,17 @@ const char *ai_provider_name(const struct ai *ai, enum ai_role role)
     return ai->role[role]->name;
 }
 
+/* Every field of struct ai_tuning, for ai_set_tuning(). */
+#define AI_TUNING_FIELDS(X)                                                                        \
+    X(max_attempts) X(backoff_base_ms) X(backoff_cap_ms) X(max_wait_ms) X(timeout_ms)              \
+    X(max_response) X(key_out_ms) X(honour_max_ms) X(connect_timeout_ms)
+#define AI_TAKE_SET(f)                                                                             \
+    if (t->f > 0)                                                                                  \
+        ai->tune.f = t->f;
+
 void ai_set_tuning(struct ai *ai, const struct ai_tuning *t)
 {
-    if (t->max_attempts > 0)
-        ai->tune.max_attempts = t->max_attempts;
-    if (t->backoff_base_ms > 0)
-        ai->tune.backoff_base_ms = t->backoff_base_ms;
-    if (t->backoff_cap_ms > 0)
-        ai->tune.backoff_cap_ms = t->backoff_cap_ms;
-    if (t->max_wait_ms > 0)
-        ai->tune.max_wait_ms = t->max_wait_ms;
-    if (t->timeout_ms > 0)
-        ai->tune.timeout_ms = t->timeout_ms;
-    if (t->max_response > 0)
-        ai->tune.max_response = t->max_response;
-    if (t->key_out_ms > 0)
-        ai->tune.key_out_ms = t->key_out_ms;
-    if (t->honour_max_ms > 0)
-        ai->tune.honour_max_ms = t->honour_max_ms;
-    if (t->connect_timeout_ms > 0)
-        ai->tune.connect_timeout_ms = t->connect_timeout_ms;
+    AI_TUNING_FIELDS(AI_TAKE_SET)
 }
 
 long long ai_calls_made(struct ai *ai, const char *provider)

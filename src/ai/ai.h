@@ -106,7 +106,8 @@ struct ai_tuning {
     long timeout_ms;      /* per HTTP attempt (KARAT_AI_TIMEOUT) */
     size_t max_response;  /* largest reply body read (KARAT_AI_MAX_RESPONSE) */
     long key_out_ms;      /* a key out of quota or refused rests this long (KARAT_AI_KEY_REST) */
-    long honour_max_ms;   /* longest server-given key cool-down taken as is (KARAT_AI_HONOUR_WAIT_MS) */
+    long honour_max_ms; /* longest server-given key cool-down taken as is (KARAT_AI_HONOUR_WAIT_MS)
+                         */
     long connect_timeout_ms; /* per connection set-up (KARAT_CONNECT_TIMEOUT) */
 };
 
@@ -149,6 +150,25 @@ enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_i
                       struct kr_err *err);
 void ai_image_out_release(struct ai_image_out *out);
 
+/* ---- bills (table.c): one band of a bill's table per call ---- */
+#define AI_TABLE_ROWS 25     /* rows a reply may hold: far under any output cap */
+#define AI_TABLE_MAX_COLS 64 /* columns a reply may have */
+struct ai_table_req {
+    const struct ai_image *images; /* the bill (one photo) */
+    size_t nimages;
+    const char *instructions; /* the seller's extra instruction, or NULL */
+    size_t after;             /* rows already answered: the reply starts after them */
+    /* Refining instead of reading (no images): the rows as JSON text and
+     * what to keep ("columns: ...; rows: ..."). */
+    const char *data;
+};
+/* *out = {"headers": [s], "rows": [[s]] (each as long as headers, at most
+ * AI_TABLE_ROWS), "extras": [{"key", "value"}], "more": bool}, checked.
+ * The attribute provider (KARAT_ATTR_PROVIDER) reads a photo, the copy
+ * provider refines data; offline does neither (KR_EUNSUPPORTED). */
+enum kr_code ai_table(struct ai *ai, const struct ai_table_req *req, json_t **out,
+                      struct kr_err *err);
+
 /* Offline measurements of one photo, used by the offline provider and by
  * callers that want them directly (quality grade for /generate_caption). */
 struct ai_measure {
@@ -183,11 +203,28 @@ struct ai_analysis {
     double symmetry_conf;
     char shape[32]; /* silhouette class for the product type: "hoop", "jhumka", "bangle" ... */
     double shape_conf;
+    int cluster; /* 1: a kundan / polki-like cluster (five or more small set stones together) */
+    double cluster_conf;
 };
 /* The threshold answers of ai_analyse_image() are trusted from (KARAT_OFFLINE_MIN_CONFIDENCE). */
 double ai_min_confidence(const struct ai *ai);
+/* A cut-out of the piece given by a layer above this one (app/ hands in the
+ * studio's segmentation): cut() fills mask (px->width * px->height bytes, 1 =
+ * piece) for the decoded photo px, or fails (a busy background, nothing
+ * found): the analysis then uses its own cut and doubts a busy photo. */
+struct image_px;
+struct ai_segmenter {
+    enum kr_code (*cut)(void *ctx, const struct image_px *px, unsigned char *mask,
+                        struct kr_err *err);
+    void *ctx;
+};
+/* The segmenter the offline provider and ai_segmenter_of() callers use
+ * (copied; NULL or a NULL cut: none, the analysis's own cut). */
+void ai_set_segmenter(struct ai *ai, const struct ai_segmenter *seg);
+const struct ai_segmenter *ai_segmenter_of(const struct ai *ai);
+/* seg: NULL for the analysis's own cut (pixels far from the border colour). */
 enum kr_code ai_analyse_image(const struct ai_image *img, long long max_pixels,
-                              const char *product_type, struct ai_analysis *out,
-                              struct kr_err *err);
+                              const char *product_type, const struct ai_segmenter *seg,
+                              struct ai_analysis *out, struct kr_err *err);
 
 #endif

@@ -29,6 +29,7 @@ struct ai_prompt {
     size_t nimages;
     const struct ai_field *fields; /* the reply object's keys */
     size_t nfields;
+    json_t *schema; /* borrowed; when set, the reply's schema instead of one made from fields */
     double temperature;
 };
 void ai__prompt_release(struct ai_prompt *p);
@@ -82,6 +83,7 @@ struct ai {
     char *openai_base, *openai_model, *openai_image_model;
     long long max_pixels;
     double min_confidence;
+    struct ai_segmenter seg; /* cut == NULL: none */
 };
 
 /* pool.c */
@@ -100,6 +102,8 @@ long ai__parse_duration_ms(const char *s);
 /* schema.c */
 json_t *ai__schema_gemini(const struct ai_field *f, size_t n);
 json_t *ai__schema_openai(const struct ai_field *f, size_t n);
+/* table.c: the bill reply's schema (Gemini's dialect when gemini, else OpenAI's strict one). */
+json_t *ai__table_schema(int gemini);
 /* KR_EUPSTREAM "bad_model_reply": the model answered, but unusably; marked
  * retryable (kr_retryable), since asking once more often gives a usable reply. */
 enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
@@ -159,7 +163,8 @@ struct ai__field_ask {
 };
 int ai__offline_field(const struct ai_field *f, const struct ai__field_ask *q, const char **out);
 /* offline_words.c: the sentences, from facts. Each writes into out (size n). */
-void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n);
+/* Title within limit bytes (0: none), least needed parts dropped first. */
+void ai__words_title(const struct ai__facts *f, int with_brand, size_t limit, char *out, size_t n);
 /* Bullet i (0..4): design; material and finish; size and weight; occasion
  * and styling; care, packaging and warranty. */
 void ai__words_bullet(const struct ai__facts *f, int i, char *out, size_t n);
@@ -195,6 +200,14 @@ enum ai_cls ai__classify(const unsigned char *p);
 /* Median border colour of an RGB image and the border's spread. */
 struct image_px;
 void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *spread);
+
+/* analyse_cut.c: mask (px's size, 0/1, the analysis's own cut) kept only
+ * within seg's cut grown a little; 1 when it was (*piece: pixels left), 0
+ * when there is no segmenter, it found no piece (KR_EINVAL: a busy
+ * background) or left almost nothing (mask unchanged); -1 on any other
+ * failure (err set). */
+int ai__cut_within(unsigned char *mask, const struct image_px *px, const struct ai_segmenter *seg,
+                   size_t *piece, struct kr_err *err);
 
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);

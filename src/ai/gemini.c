@@ -135,7 +135,8 @@ static enum kr_code gemini_structured(struct ai *ai, const struct ai_prompt *p, 
         json_pack("{s:{s:[{s:s}]},s:[{s:s,s:o}],s:{s:f,s:i,s:s,s:o}}", "systemInstruction", "parts",
                   "text", p->system, "contents", "role", "user", "parts", parts, "generationConfig",
                   "temperature", p->temperature, "maxOutputTokens", 2048, "responseMimeType",
-                  "application/json", "responseSchema", ai__schema_gemini(p->fields, p->nfields));
+                  "application/json", "responseSchema",
+                  p->schema ? json_incref(p->schema) : ai__schema_gemini(p->fields, p->nfields));
     if (!body)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = call(ai, ai->gemini_model, body, &root, err);

@@ -172,7 +172,8 @@ static enum kr_code offline_extract(struct ai *ai, const struct ai_extract_req *
     json_t *o, *nt;
     enum kr_code rc = ai_measure_image(&req->images[0], ai->max_pixels, &m, err);
     if (!rc)
-        rc = ai_analyse_image(&req->images[0], ai->max_pixels, req->product_type, &a, err);
+        rc = ai_analyse_image(&req->images[0], ai->max_pixels, req->product_type,
+                              ai_segmenter_of(ai), &a, err);
     if (rc)
         return rc;
     if (a.metal_conf >= ai->min_confidence && strcmp(a.metal, "multi-tone") != 0)

@@ -110,7 +110,7 @@ static void take_attr(struct ai__facts *f, const char *key, const char *val)
         set_once(f->metal, sizeof f->metal, val);
     else if (has(key, "colo") && !has(key, "brand"))
         set_once(f->colour, sizeof f->colour, val);
-    else if (has(key, "gem") || util_streq_ci(key, "Stone Type") || util_streq_ci(key, "Gemstone"))
+    else if (has(key, "gem") || (has(key, "stone") && has(key, "type")))
         set_once(f->gem, sizeof f->gem, val);
     else if (has(key, "material") || has(key, "base metal"))
         set_once(f->material, sizeof f->material, val);
@@ -280,7 +280,7 @@ enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json
 {
     struct ai__facts f;
     char title[512];
-    size_t nf;
+    size_t nf, limit = 0;
     const struct ai_field *fields =
         req->nfields ? req->fields : ai__default_copy_fields(req->kind, &nf);
     json_t *o = json_object();
@@ -290,7 +290,12 @@ enum kr_code ai__offline_copy(struct ai *ai, const struct ai_copy_req *req, json
     nf = req->nfields ? req->nfields : nf;
     gather(req, &f);
     /* Amazon titles open with the brand; the other marketplaces have a brand column. */
-    ai__words_title(&f, !req->marketplace || has(req->marketplace, "amazon"), title, sizeof title);
+    for (size_t i = 0; i < nf; i++) /* the tightest title / name field */
+        if ((has(fields[i].name, "name") || has(fields[i].name, "title")) &&
+            fields[i].max_len > 0 && (!limit || (size_t)fields[i].max_len < limit))
+            limit = (size_t)fields[i].max_len;
+    ai__words_title(&f, !req->marketplace || has(req->marketplace, "amazon"), limit, title,
+                    sizeof title);
     for (size_t i = 0; i < nf; i++) {
         json_t *v = field_text(req, &fields[i], &f, title);
         json_t *c = v ? fit(&fields[i], v) : NULL;

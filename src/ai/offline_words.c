@@ -64,14 +64,83 @@ static void adornment(const struct ai__facts *f, const char *verb, char *out, si
         out[0] = '\0';
 }
 
-void ai__words_title(const struct ai__facts *f, int with_brand, char *out, size_t n)
+/* A value that says nothing ("NA", "None", "Not Applicable"). */
+static int empty_fact(const char *v)
 {
-    char t[WORD_MAX], adorn[160];
-    tone(f, t, sizeof t);
-    adornment(f, "with", adorn, sizeof adorn);
-    snprintf(out, n, "%s%s%s%s%s%s%s", with_brand && f->brand[0] ? f->brand : "",
-             with_brand && f->brand[0] ? " " : "", t, t[0] ? " " : "", noun(f), adorn,
-             f->women ? " for women" : "");
+    return !v[0] || util_streq_ci(v, "na") || util_streq_ci(v, "n/a") || util_streq_ci(v, "none") ||
+           util_streq_ci(v, "not applicable");
+}
+
+/* The metal tone a phrase names first ("rose gold" before "gold"), or NULL. */
+static const char *tone_word(const char *t)
+{
+    static const char *const tones[] = {"rose", "gold", "silver", "copper", "bronze", "platinum"};
+    for (size_t i = 0; i < sizeof tones / sizeof tones[0]; i++)
+        if (strcasestr(t, tones[i]))
+            return tones[i];
+    return NULL;
+}
+
+/* 1 when phrase names no metal tone, or the same as the colour and metal
+ * facts (the title's tone must agree with the colour column). */
+static int tone_agrees(const struct ai__facts *f, const char *phrase)
+{
+    const char *pt = tone_word(phrase), *ct = tone_word(f->colour), *mt = tone_word(f->metal);
+    return !pt || ((!ct || !strcmp(pt, ct)) && (!mt || !strcmp(pt, mt)));
+}
+
+/* "gold-plated" from the plating fact, else the metal's tone (also when
+ * the plating names another tone than the piece's colour: the title's
+ * tone must agree with the colour column). */
+static void finish_words(const struct ai__facts *f, char *out, size_t n)
+{
+    tone(f, out, n);
+    if (!empty_fact(f->plating) && tone_agrees(f, f->plating))
+        snprintf(out, n, "%s%s", f->plating, strcasestr(f->plating, "plat") ? "" : "-plated");
+    else
+        tone(f, out, n);
+}
+
+/* The key feature after the type: pearls, else the closure, else nothing. */
+static void key_feature(const struct ai__facts *f, char *out, size_t n)
+{
+    if (f->pearls)
+        snprintf(out, n, "with pearls");
+    else if (!empty_fact(f->closure))
+        snprintf(out, n, "with %s%s", f->closure, strcasestr(f->closure, "clos") ? "" : " closure");
+    else
+        out[0] = '\0';
+}
+
+/* Amazon.in's order: brand, material / plating, stone, type, key feature,
+ * audience. Within limit bytes (0: none) the parts go, least needed first:
+ * the material, the key feature, the stone. */
+void ai__words_title(const struct ai__facts *f, int with_brand, size_t limit, char *out, size_t n)
+{
+    char fin[WORD_MAX + 8], feat[WORD_MAX + 16], stone[WORD_MAX + 8] = "";
+    const char *gem = f->gem[0] ? f->gem : f->stone, *mat = f->material;
+    finish_words(f, fin, sizeof fin);
+    key_feature(f, feat, sizeof feat);
+    if (gem[0] && !empty_fact(gem) && tone_agrees(f, gem))
+        snprintf(stone, sizeof stone, "%s%s", gem, f->gem[0] ? "" : " stone");
+    if (empty_fact(mat) || strcasestr(fin, mat) || !tone_agrees(f, mat))
+        mat = "";
+    for (int drop = 0; drop < 4; drop++) {
+        const char *part[] = {with_brand ? f->brand : "",
+                              drop < 1 ? mat : "",
+                              fin,
+                              drop < 3 ? stone : "",
+                              noun(f),
+                              drop < 2 ? feat : "",
+                              f->women ? "for women" : ""};
+        size_t l = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < sizeof part / sizeof part[0]; i++)
+            if (part[i][0] && l + 1 < n)
+                l += (size_t)snprintf(out + l, n - l, "%s%s", l ? " " : "", part[i]);
+        if (!limit || l <= limit)
+            break;
+    }
     title_case(out);
 }
 

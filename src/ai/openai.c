@@ -111,7 +111,8 @@ static enum kr_code openai_structured(struct ai *ai, const struct ai_prompt *p, 
                      ai->openai_model, "messages", "role", "system", "content", p->system, "role",
                      "user", "content", content, "temperature", p->temperature, "response_format",
                      "type", "json_schema", "json_schema", "name", "karat_reply", "strict", 1,
-                     "schema", ai__schema_openai(p->fields, p->nfields));
+                     "schema",
+                     p->schema ? json_incref(p->schema) : ai__schema_openai(p->fields, p->nfields));
     if (!body)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     rc = post_json(ai, "/chat/completions", body, &root, err);

@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "ai/ai_int.h"
+#include "core/bstat.h"
 #include "core/util.h"
 
 void ai__pool_init(struct ai_pool *p, char **keys, int nkeys, int limit)
@@ -238,6 +239,7 @@ static enum kr_code attempt(struct ai *ai, enum ai_vendor vendor, int key,
     size_t n = 0;
     struct net_request r = *req;
     enum kr_code rc;
+    double t0;
 
     for (h = req->headers; h && *h && n < 22; h++)
         hdrs[n++] = *h;
@@ -252,7 +254,10 @@ static enum kr_code attempt(struct ai *ai, enum ai_vendor vendor, int key,
     r.max_response = ai->tune.max_response;
     r.connect_timeout_ms = ai->tune.connect_timeout_ms;
     gate_enter(p);
+    t0 = bstat_start();
     rc = net_perform(&r, resp, err);
+    bstat_observe(vendor == AI_VENDOR_GEMINI ? "gemini" : "openai", bstat_start() - t0,
+                  rc != KR_OK || resp->status < 200 || resp->status >= 300);
     gate_leave(p);
     memset(auth, 0, sizeof auth);
     return rc;
@@ -270,7 +275,7 @@ static enum kr_code out_of_keys(enum ai_vendor vendor, enum ai_key_state why, co
 }
 
 enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
-                     struct net_response *resp, struct kr_err *err)
+                      struct net_response *resp, struct kr_err *err)
 {
     struct ai_pool *p = &ai->pool[vendor];
     const char *who = vendor == AI_VENDOR_GEMINI ? "gemini" : "openai";
@@ -346,7 +351,7 @@ enum kr_code ai__send(struct ai *ai, enum ai_vendor vendor, const struct net_req
 }
 
 enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct net_request *req,
-                          json_t **root, struct kr_err *err)
+                           json_t **root, struct kr_err *err)
 {
     struct net_response r;
     enum kr_code rc;
@@ -356,7 +361,7 @@ enum kr_code ai__send_json(struct ai *ai, enum ai_vendor vendor, const struct ne
         *root = json_loadb((const char *)r.body.data, r.body.len, 0, NULL);
         if (!*root)
             rc = ai__bad_reply(err, "%s: the reply is not JSON",
-                         vendor == AI_VENDOR_GEMINI ? "gemini" : "openai");
+                               vendor == AI_VENDOR_GEMINI ? "gemini" : "openai");
     }
     net_response_release(&r);
     return rc;

@@ -64,6 +64,16 @@ void api_template_put(struct http_request *req, struct http_response *res, void 
 void api_template_get(struct http_request *req, struct http_response *res, void *app);
 void api_clear_excel_file(struct http_request *req, struct http_response *res, void *app);
 void api_job_status(struct http_request *req, struct http_response *res, void *app);
+/* products.c: products, their import and sync, collections */
+void api_list_products(struct http_request *req, struct http_response *res, void *app);
+void api_product_get(struct http_request *req, struct http_response *res, void *app);
+void api_product_put(struct http_request *req, struct http_response *res, void *app);
+void api_product_delete(struct http_request *req, struct http_response *res, void *app);
+void api_products_import(struct http_request *req, struct http_response *res, void *app);
+void api_products_sync(struct http_request *req, struct http_response *res, void *app);
+void api_semantic_filter(struct http_request *req, struct http_response *res, void *app);
+void api_collection_get(struct http_request *req, struct http_response *res, void *app);
+void api_collection_csv(struct http_request *req, struct http_response *res, void *app);
 /* studio.c: /generate-images, /regenerate-image (image studio) */
 void api_generate_images(struct http_request *req, struct http_response *res, void *app);
 void api_regenerate_image(struct http_request *req, struct http_response *res, void *app);
@@ -74,6 +84,15 @@ void api_thumb(struct http_request *req, struct http_response *res, void *app);
 void api_status(struct http_request *req, struct http_response *res, void *app);
 /* library.c: GET /jobs, the requesting client's recent jobs */
 void api_list_jobs(struct http_request *req, struct http_response *res, void *app);
+/* documents.c: stored bills (versions) and the per-client undo */
+void api_get_document(struct http_request *req, struct http_response *res, void *app);
+void api_put_document(struct http_request *req, struct http_response *res, void *app);
+void api_undo_invoice(struct http_request *req, struct http_response *res, void *app);
+/* bills.c: /further_req (refine rows offline) */
+void api_further_req(struct http_request *req, struct http_response *res, void *app);
+/* bills_image.c: /process-image-and-prompt/ (read a bill), GET /download/ (2024) */
+void api_process_image(struct http_request *req, struct http_response *res, void *app);
+void api_download(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

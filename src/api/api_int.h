@@ -62,4 +62,14 @@ json_t *api__match_json(const struct repo_match *m, int with_score);
  * 0 when the request is not that form (then nothing was written). */
 int api__caption_legacy(struct app *app, struct http_request *req, struct http_response *res);
 
+/* documents.c, shared with bills.c: the check settings from the config;
+ * {"table", "extras", "warnings"} of a table; 0, or -1 after a 400 when the
+ * app has no store. */
+struct doc_check_opts;
+struct doc_table;
+void api__doc_check_opts(const struct app *app, struct doc_check_opts *o);
+enum kr_code api__doc_json(const struct app *app, const struct doc_table *t, json_t **out,
+                           struct kr_err *err);
+int api__doc_store(struct app *app, struct http_response *res);
+
 #endif

@@ -110,6 +110,7 @@ void api_generate_caption(struct http_request *req, struct http_response *res, v
     } else if (o.duplicate) {
         reply_duplicate(res, &o.match);
     } else {
+        app_note_caption(app, o.url, &o.caption, type); /* the photo is a product now */
         cap = api_caption_json(&o.caption, type);
         json_object_set_new(cap, "display_name", json_string(name));
         json_object_set_new(cap, "s3_url", json_string(o.url));

@@ -79,6 +79,7 @@ static json_t *one_photo(struct app *app, const struct http_file *f, const char 
         row = json_pack("{s:s, s:s+, s:s}", "display_name", name, "description", "duplicate of ",
                         o.match.url, "s3_url", o.match.url);
     } else {
+        app_note_caption(app, o.url, &o.caption, type); /* the photo is a product now */
         row = api_caption_json(&o.caption, type);
         json_object_set_new(row, "display_name", json_string(name));
         json_object_set_new(row, "s3_url", json_string(o.url));

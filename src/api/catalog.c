@@ -28,18 +28,8 @@
 #include "core/util.h"
 #include "image/image.h"
 #include "jobs/jobs.h"
+#include "studio/studio.h"
 #include "net/net.h"
-
-/* A new key for an upload (catalog_uploads/ in the default bucket) and its
- * URL; nothing is written. */
-static void upload_key(struct app *app, const char *ext, char *key, size_t kn, char *url, size_t un)
-{
-    char name[96];
-
-    repo_new_key(ext, name, sizeof name);
-    snprintf(key, kn, "catalog_uploads/%s", name);
-    repo_url_for(app->repo, app->cfg->default_bucket, key, url, un);
-}
 
 /* ---- request parsing ---- */
 
@@ -76,17 +66,16 @@ struct upload_plan {
     char keys[MAX_UPLOADS][160];
 };
 
-static enum kr_code plan_uploads(struct app *app, struct http_request *req,
-                                 struct upload_plan *up, json_t *refs, json_t *names,
-                                 struct kr_err *err)
+static enum kr_code plan_uploads(struct app *app, struct http_request *req, struct upload_plan *up,
+                                 json_t *refs, json_t *names, struct kr_err *err)
 {
     char url[1024];
 
     up->n = http_req_files(req, NULL, up->files, MAX_UPLOADS);
     for (size_t i = 0; i < up->n; i++) {
         struct image_info info;
-        enum kr_code rc = image_probe(up->files[i]->data, up->files[i]->len, app->cfg->max_pixels,
-                                      &info, err);
+        enum kr_code rc =
+            image_probe(up->files[i]->data, up->files[i]->len, app->cfg->max_pixels, &info, err);
         if (rc) {
             kr_err_prefix(err, "file %zu: ", i + 1);
             return rc;
@@ -94,7 +83,9 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
         if (json_array_size(refs) >= (size_t)app->cfg->max_batch)
             return kr_fail(err, KRS_TOO_MANY_ITEMS, "at most %d images",
                            app->cfg->max_batch);
-        upload_key(app, info.ext, up->keys[i], sizeof up->keys[i], url, sizeof url);
+        /* a new key in catalog_uploads/ of the default bucket; nothing is written yet */
+        repo_new_key("catalog_uploads/", info.ext, up->keys[i], sizeof up->keys[i]);
+        repo_url_for(app->repo, app->cfg->default_bucket, up->keys[i], url, sizeof url);
         json_array_append_new(refs, json_string(url));
         api__display_name(up->files[i]->filename, url, sizeof url);
         json_array_append_new(names, json_string(url));
@@ -103,8 +94,7 @@ static enum kr_code plan_uploads(struct app *app, struct http_request *req,
 }
 
 /* Write the planned uploads (the request has been accepted). */
-static enum kr_code store_uploads(struct app *app, const struct upload_plan *up,
-                                  struct kr_err *err)
+static enum kr_code store_uploads(struct app *app, const struct upload_plan *up, struct kr_err *err)
 {
     enum kr_code rc = KR_OK;
 
@@ -115,7 +105,7 @@ static enum kr_code store_uploads(struct app *app, const struct upload_plan *up,
 }
 
 struct parsed {
-    json_t *names;
+    json_t *names, *sizes;
     json_t *body, *tmp, *refs, *skus;
     struct catalog_req r;
     struct upload_plan up;
@@ -124,6 +114,7 @@ struct parsed {
 static void parsed_free(struct parsed *p)
 {
     json_decref(p->names);
+    json_decref(p->sizes);
     json_decref(p->tmp);
     json_decref(p->refs);
     json_decref(p->skus);
@@ -162,6 +153,41 @@ static int flag_arg(json_t *v, const char *name, int def, int *out, struct http_
     return 0;
 }
 
+/* "height" or "width": one length for every image or one per image ("25mm",
+ * "2.5 cm", a bare number is mm; a list as for skuids), in mm into each of
+ * the n objects of sizes under key. Absent: nothing. */
+static enum kr_code size_arg(json_t *v, const char *name, const char *key, json_t *sizes,
+                             struct kr_err *err)
+{
+    size_t n = json_array_size(sizes), k;
+    json_t *strs = json_array();
+    enum kr_code rc = KR_OK;
+    char num[32];
+
+    if (json_is_number(v))
+        snprintf(num, sizeof num, "%g", json_number_value(v)),
+            json_array_append_new(strs, json_string(num));
+    else if (v && !json_is_null(v))
+        rc = catalog_list_arg(v, n + 1, 32, name, strs, err);
+    if (rc == KR_ELIMIT)
+        rc = kr_fail(err, KRS_BAD_SIZE_VALUE, "%s: more values than images", name);
+    k = json_array_size(strs);
+    if (!rc && k && k != 1 && k != n)
+        rc = kr_fail(err, KRS_BAD_SIZE_VALUE,
+                     "%s: %zu values for %zu images (one, or one per image)", name, k, n);
+    for (size_t i = 0; !rc && k && i < n; i++) {
+        struct studio_length l;
+        rc = studio_length_parse(json_string_value(json_array_get(strs, k == 1 ? 0 : i)), &l, err);
+        if (!rc)
+            json_object_set_new(json_array_get(sizes, i), key,
+                                json_real(l.unit[0] == 'c' ? l.value * 10 : l.value));
+        else
+            kr_err_prefix(err, "%s: ", name);
+    }
+    json_decref(strs);
+    return rc;
+}
+
 /* The fields both endpoints share; writes the error response on failure. */
 static int parse_common(struct app *app, struct http_request *req, struct http_response *res,
                         struct parsed *p)
@@ -198,6 +224,14 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
                               p->skus, &err);
     if (!rc && !p->body)
         rc = default_skus(app, req, p, &err);
+    if (!rc && (arg(req, p->body, "height", p->tmp) || arg(req, p->body, "width", p->tmp))) {
+        p->sizes = json_array();
+        for (size_t i = 0; i < json_array_size(p->refs); i++)
+            json_array_append_new(p->sizes, json_object());
+        rc = size_arg(arg(req, p->body, "height", p->tmp), "height", "height_mm", p->sizes, &err);
+        if (!rc)
+            rc = size_arg(arg(req, p->body, "width", p->tmp), "width", "width_mm", p->sizes, &err);
+    }
     if (rc) {
         http_res_from_err(res, &err);
         return -1;
@@ -205,6 +239,7 @@ static int parse_common(struct app *app, struct http_request *req, struct http_r
     p->r.refs = p->refs;
     p->r.skus = p->skus;
     p->r.names = p->names;
+    p->r.sizes = p->sizes;
     return 0;
 }
 
@@ -235,10 +270,10 @@ static void respond_failed(struct http_response *res, json_t *st, const char *id
         s = stored_status(ie);
         shared = shared == -1 || shared == s ? s : 0;
     }
-    json_t *body = json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error",
-                             json_object_get(e, "message"), "code", json_object_get(e, "code"),
-                             "detail", json_object_get(e, "message"), "job_id", id, "items",
-                             json_object_get(st, "items"));
+    json_t *body =
+        json_pack("{s:O*, s:O*, s:O*, s:s, s:O*}", "error", json_object_get(e, "message"), "code",
+                  json_object_get(e, "code"), "detail", json_object_get(e, "message"), "job_id", id,
+                  "items", json_object_get(st, "items"));
     http_res_json(res, shared > 0 ? shared : stored_status(e), body);
 }
 

@@ -35,9 +35,26 @@ static const struct http_route routes[] = {
     {"GET", "/templates/{marketplace}/{type}", api_template_get, 0, "templates"},
     {"POST", "/clear_excel_file", api_clear_excel_file, 0, NULL},
     {"GET", "/jobs/{id}", api_job_status, 0, "jobs"},
+    /* products and collections (products.c) */
+    {"GET", "/products", api_list_products, 0, "products"},
+    {"POST", "/products/import", api_products_import, 0, "products"},
+    {"POST", "/products/sync", api_products_sync, 0, "products"},
+    {"GET", "/products/{id}", api_product_get, 0, "products"},
+    {"PUT", "/products/{id}", api_product_put, 0, "products"},
+    {"DELETE", "/products/{id}", api_product_delete, 0, "products"},
+    {"POST", "/semantic_filter_jewelry/", api_semantic_filter, 0, NULL},
+    {"GET", "/collections/{id}", api_collection_get, 0, "collections"},
+    {"GET", "/collections/{id}/csv", api_collection_csv, 0, "collections"},
     /* image studio: marketplace images from a stored photo */
     {"POST", "/generate-images", api_generate_images, 0, NULL},
     {"POST", "/regenerate-image", api_regenerate_image, 0, NULL},
+    /* bills and invoices: checked tables, stored as document versions */
+    {"GET", "/documents/{id}", api_get_document, 0, "documents"},
+    {"PUT", "/documents/{id}", api_put_document, 0, "documents"},
+    {"GET", "/undo_invoice", api_undo_invoice, 0, NULL},
+    {"POST", "/further_req", api_further_req, 0, NULL},
+    {"POST", "/process-image-and-prompt/", api_process_image, 0, NULL},
+    {"GET", "/download/", api_download, 0, NULL},
     /* browser app (web/): the page, its assets, the API description; public
      * like /health (they hold no data). The app's own reads need the key. */
     {"GET", "/", web_index, HTTP_PUBLIC, "web"},

@@ -7,7 +7,7 @@
  * Every value comes from the configuration table; nothing here has a
  * default of its own.
  */
-#include "app/app.h"
+#include "app/app_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +24,7 @@
 #include "repo/repo.h"
 #include "sheet/sheet.h"
 #include "store/store.h"
+#include "studio/studio.h"
 
 /* ---- the catalog's io ---- */
 
@@ -47,11 +48,10 @@ static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *url, 
 {
     struct app *a = ctx;
     const char *bucket = a->cfg->default_bucket;
-    char name[96], key[160];
+    char key[160];
     enum kr_code rc;
 
-    repo_new_key(strcmp(f->ext, "csv") == 0 ? ".csv" : ".xlsx", name, sizeof name);
-    snprintf(key, sizeof key, "excel_files/%s", name);
+    repo_new_key("excel_files/", strcmp(f->ext, "csv") == 0 ? ".csv" : ".xlsx", key, sizeof key);
     rc = repo_put_file(a->repo, bucket, key, f->data, f->len, err);
     if (!rc)
         repo_url_for(a->repo, bucket, key, url, un);
@@ -79,7 +79,7 @@ static enum kr_code open_catalog(struct app *a, const struct app_opts *ao, struc
     o.ai = a->ai;
     o.store = a->store;
     o.profile = profile;
-    o.io = ao->io ? *ao->io : (struct catalog_io){a, io_read, io_save};
+    o.io = ao->io ? *ao->io : (struct catalog_io){a, io_read, io_save, app__listed};
     rc = catalog_open(&o, &a->catalog, err);
     json_decref(profile);
     return rc ? rc : catalog_register_jobs(a->catalog, a->jobs, err);
@@ -90,9 +90,9 @@ static enum kr_code open_admission(struct app *a, struct kr_err *err)
     const struct config *c = a->cfg;
     const struct admit_opts o[APP_WORK_COUNT] = {
         [APP_WORK_STUDIO] = {"image studio", c->studio_slots, c->studio_slots_per_client},
-        [APP_WORK_TEMPLATE] = {"templates", c->template_concurrency,
-                               c->template_slots_per_client},
+        [APP_WORK_TEMPLATE] = {"templates", c->template_concurrency, c->template_slots_per_client},
         [APP_WORK_JOBS] = {"catalog jobs", c->max_active_jobs, c->max_jobs_per_client},
+        [APP_WORK_BILLS] = {"bills", c->bill_slots, c->bill_slots_per_client},
     };
     enum kr_code rc = KR_OK;
 
@@ -136,12 +136,30 @@ static enum kr_code open_parts(struct app *a, const struct app_opts *o, struct k
         rc = open_store(a, err);
     if (!rc && (p & APP_POOL))
         rc = app_pool_create(cfg, &a->pool, err);
-    if (!rc && (p & APP_AI) && !(rc = net_global_init(err)))
-        rc = ai_open(cfg, &a->ai, err);
+    if (!rc && (p & APP_AI) && !(rc = net_global_init(err)) && !(rc = ai_open(cfg, &a->ai, err)))
+        ai_set_segmenter(a->ai, &(struct ai_segmenter){app_segment_cut, NULL});
     if (!rc && (p & APP_CATALOG))
         rc = open_catalog(a, o, err);
     if (!rc && (p & APP_ADMIT))
         rc = open_admission(a, err);
+    return rc;
+}
+
+/* The studio's segmentation as the offline analysis's cut (ai/ sits below
+ * studio/, so it is handed in here): a busy background is a failure, and
+ * the analysis then uses its own cut and doubts its answers. */
+enum kr_code app_segment_cut(void *ctx, const struct image_px *px, unsigned char *mask,
+                             struct kr_err *err)
+{
+    struct studio_mask m = {0};
+    struct studio_seg_info info;
+    enum kr_code rc = studio_segment(px, &m, &info, err);
+    (void)ctx;
+    if (!rc && info.complex)
+        rc = kr_fail(err, KRS_NO_PIECE_FOUND, "busy background: %s", info.why);
+    for (size_t i = 0; !rc && i < (size_t)px->width * px->height; i++)
+        mask[i] = m.alpha[i] >= 128;
+    studio_mask_release(&m);
     return rc;
 }
 

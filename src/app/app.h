@@ -40,7 +40,7 @@ struct store;
 struct catalog_io;
 
 /* Kinds of expensive work with their own admission slots (core/admit.h). */
-enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_COUNT };
+enum app_work { APP_WORK_STUDIO, APP_WORK_TEMPLATE, APP_WORK_JOBS, APP_WORK_BILLS, APP_WORK_COUNT };
 
 /* The parts app_open() can open (bits of app_opts.parts). */
 enum app_part {
@@ -53,6 +53,12 @@ enum app_part {
     APP_ADMIT = 1 << 5,   /* admission slots for the studio, templates and jobs */
 };
 #define APP_SERVER (APP_REPO | APP_POOL | APP_AI | APP_CATALOG | APP_ADMIT)
+
+struct image_px;
+/* The studio's segmentation as an ai_segmenter cut (app_open installs it on
+ * the AI layer): mask = alpha >= 128; a busy background fails. */
+enum kr_code app_segment_cut(void *ctx, const struct image_px *px, unsigned char *mask,
+                             struct kr_err *err);
 
 struct app_opts {
     unsigned parts; /* enum app_part bits */
@@ -91,6 +97,15 @@ void app_stop(struct app *a);
 enum kr_code app_pool_create(const struct config *cfg, struct pool **out, struct kr_err *err);
 /* Everything closed in reverse order. NULL is fine. */
 void app_close(struct app *a);
+
+/* Products (src/product) that photos become, one call each, best effort
+ * (a failure is logged, never the caller's failure: the caption or listing
+ * it records has been answered already). The photo is found by its URL in
+ * the store; the product is "img-<image id>" or the SKU. */
+struct caption_result;
+/* A photo /generate_caption described (type: its jewellery type). */
+void app_note_caption(struct app *a, const char *url, const struct caption_result *c,
+                      const char *type);
 
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/bstat.h"
 extern const struct blob_ops blob_local_ops;
 extern const struct blob_ops blob_s3_ops;
 
@@ -66,24 +67,36 @@ static int name_char_ok(unsigned char c, int allow_slash)
  * keys) every '/'-separated segment is non-empty and does not start with '.'.
  * The last rule keeps "a/./b" aliases out and reserves dot-names for the
  * backends' own files (temporary names, the staging area). */
-int blob_name_ok(const char *s, int allow_slash)
+const char *blob_name_problem(const char *s, int allow_slash)
 {
     size_t n;
 
-    if (!s)
-        return 0;
+    if (!s || !*s)
+        return "empty name";
     n = strnlen(s, 256);
-    if (n == 0 || n > 255 || strstr(s, ".."))
-        return 0;
+    if (n > 255)
+        return "longer than 255 bytes";
+    if (strstr(s, ".."))
+        return "contains \"..\"";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         int seg_start = i == 0 || s[i - 1] == '/';
         if (!name_char_ok(c, allow_slash))
-            return 0;
-        if (seg_start && (c == '.' || c == '/'))
-            return 0;
+            return c == ' '                ? "contains a space"
+                   : c == '/'              ? "contains '/'"
+                   : c < 0x20 || c == 0x7f ? "contains a control character"
+                                           : "contains a character outside A-Z a-z 0-9 . _ - /";
+        if (seg_start && c == '/')
+            return "an empty path segment";
+        if (seg_start && c == '.')
+            return "a name or folder starting with '.'";
     }
-    return s[n - 1] != '/';
+    return s[n - 1] == '/' ? "ends with '/'" : NULL;
+}
+
+int blob_name_ok(const char *s, int allow_slash)
+{
+    return blob_name_problem(s, allow_slash) == NULL;
 }
 
 static enum kr_code check(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
@@ -120,69 +133,77 @@ enum kr_code blob_open_cfg(const char *backend, const char *location, const stru
 enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, const void *data,
                         size_t n, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!data && n)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stage: NULL data");
-    return b->ops->stage(b, bucket, key, data, n, err);
+    return BSTAT_TIMED("blob", t0, b->ops->stage(b, bucket, key, data, n, err));
 }
 
 enum kr_code blob_publish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->publish(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->publish(b, bucket, key, err));
 }
 
 enum kr_code blob_unpublish(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->unpublish(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->unpublish(b, bucket, key, err));
 }
 
 enum kr_code blob_discard(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->discard(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->discard(b, bucket, key, err));
 }
 
 enum kr_code blob_put(struct blob *b, const char *bucket, const char *key, const void *data,
                       size_t n, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!data && n)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_put: NULL data");
-    return b->ops->put(b, bucket, key, data, n, err);
+    return BSTAT_TIMED("blob", t0, b->ops->put(b, bucket, key, data, n, err));
 }
 
 enum kr_code blob_get(struct blob *b, const char *bucket, const char *key, struct buf *out,
                       struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!out)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_get: NULL buffer");
-    return b->ops->get(b, bucket, key, out, err);
+    return BSTAT_TIMED("blob", t0, b->ops->get(b, bucket, key, out, err));
 }
 
 enum kr_code blob_stat(struct blob *b, const char *bucket, const char *key, long long *size,
                        struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!size)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_stat: NULL size");
-    return b->ops->stat(b, bucket, key, size, err);
+    return BSTAT_TIMED("blob", t0, b->ops->stat(b, bucket, key, size, err));
 }
 
 enum kr_code blob_remove(struct blob *b, const char *bucket, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
-    return rc ? rc : b->ops->remove(b, bucket, key, err);
+    return rc ? rc : BSTAT_TIMED("blob", t0, b->ops->remove(b, bucket, key, err));
 }
 
 enum kr_code blob_list(struct blob *b, int staged,
@@ -194,15 +215,25 @@ enum kr_code blob_list(struct blob *b, int staged,
     return b->ops->list(b, staged ? 1 : 0, cb, ctx, err);
 }
 
+enum kr_code blob_list_all(struct blob *b, const struct blob_walk *w, struct kr_err *err)
+{
+    if (!b)
+        return kr_fail(err, KRS_BLOB_CLOSED, "blob: no backend");
+    if (!w || !w->cb)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "blob_list_all: missing callback");
+    return b->ops->list_all ? b->ops->list_all(b, w, err) : b->ops->list(b, 0, w->cb, w->ctx, err);
+}
+
 enum kr_code blob_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,
                         struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(b, bucket, key, err);
     if (rc)
         return rc;
     if (!ms)
         return kr_fail(err, KRS_BAD_ARGUMENT, "blob_mtime: NULL result");
-    return b->ops->mtime(b, bucket, key, ms, err);
+    return BSTAT_TIMED("blob", t0, b->ops->mtime(b, bucket, key, ms, err));
 }
 
 unsigned blob_caps(const struct blob *b)

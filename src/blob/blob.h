@@ -41,6 +41,17 @@
 
 struct blob;
 
+/* A walk over every published object (blob_list_all): cb gets each key
+ * (nonzero stops the walk); skipped, when set, gets each key the backend
+ * passes over because no Karat name can hold it (a space, a quote, too
+ * long, ...), with the reason. Keys arrive page by page as the backend
+ * reads them: nothing is held whole. */
+struct blob_walk {
+    int (*cb)(const char *bucket, const char *key, void *ctx);
+    void (*skipped)(const char *bucket, const char *key, const char *why, void *ctx);
+    void *ctx;
+};
+
 struct blob_ops {
     const char *name;
     /* `location` is backend-specific: the local backend takes a directory,
@@ -50,7 +61,8 @@ struct blob_ops {
                          struct kr_err *err);
     enum kr_code (*stage)(struct blob *b, const char *bucket, const char *key, const void *data,
                           size_t n, struct kr_err *err);
-    enum kr_code (*publish)(struct blob *b, const char *bucket, const char *key, struct kr_err *err);
+    enum kr_code (*publish)(struct blob *b, const char *bucket, const char *key,
+                            struct kr_err *err);
     enum kr_code (*unpublish)(struct blob *b, const char *bucket, const char *key,
                               struct kr_err *err);
     /* Remove a staged object (KR_OK if it is not there). */
@@ -66,12 +78,15 @@ struct blob_ops {
     enum kr_code (*stat)(struct blob *b, const char *bucket, const char *key, long long *size,
                          struct kr_err *err);
     /* Delete a published object (KR_OK if absent). */
-    enum kr_code (*remove)(struct blob *b, const char *bucket, const char *key,
-                           struct kr_err *err);
-    /* Enumerate published (staged = 0) or staged (staged = 1) objects; cb returns nonzero to stop. */
+    enum kr_code (*remove)(struct blob *b, const char *bucket, const char *key, struct kr_err *err);
+    /* Enumerate published (staged = 0) or staged (staged = 1) objects; cb returns nonzero to stop.
+     */
     enum kr_code (*list)(struct blob *b, int staged,
                          int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
                          struct kr_err *err);
+    /* Optional: list published objects as list() does, and hand each key
+     * it passes over (blob_name_problem() refuses it) to w->skipped. */
+    enum kr_code (*list_all)(struct blob *b, const struct blob_walk *w, struct kr_err *err);
     /* Last change of a published object, in ms since the epoch. */
     enum kr_code (*mtime)(struct blob *b, const char *bucket, const char *key, long long *ms,
                           struct kr_err *err);
@@ -79,9 +94,10 @@ struct blob_ops {
 };
 
 /* blob_caps() bits */
-#define BLOB_IN_PLACE 1u    /* no staging area: see the top of this file */
-#define BLOB_PUBLIC_URLS 2u /* objects are fetched from the service itself at their public
-                               URLs (repo/ hands those out instead of /files/ URLs) */
+#define BLOB_IN_PLACE 1u /* no staging area: see the top of this file */
+#define BLOB_PUBLIC_URLS                                                                           \
+    2u /* objects are fetched from the service itself at their public                              \
+          URLs (repo/ hands those out instead of /files/ URLs) */
 
 struct blob {
     const struct blob_ops *ops;
@@ -107,7 +123,8 @@ unsigned blob_caps(const struct blob *b);
 enum kr_code blob_stage(struct blob *b, const char *bucket, const char *key, const void *data,
                         size_t n, struct kr_err *err);
 enum kr_code blob_publish(struct blob *b, const char *bucket, const char *key, struct kr_err *err);
-enum kr_code blob_unpublish(struct blob *b, const char *bucket, const char *key, struct kr_err *err);
+enum kr_code blob_unpublish(struct blob *b, const char *bucket, const char *key,
+                            struct kr_err *err);
 enum kr_code blob_discard(struct blob *b, const char *bucket, const char *key, struct kr_err *err);
 enum kr_code blob_put(struct blob *b, const char *bucket, const char *key, const void *data,
                       size_t n, struct kr_err *err);
@@ -122,5 +139,11 @@ enum kr_code blob_list(struct blob *b, int staged,
 enum kr_code blob_mtime(struct blob *b, const char *bucket, const char *key, long long *ms,
                         struct kr_err *err);
 void blob_close(struct blob *b);
+/* blob_list(b, 0, w->cb, w->ctx) that also reports the keys it passes over
+ * (struct blob_walk); a backend that cannot hold such keys (local) has none. */
+enum kr_code blob_list_all(struct blob *b, const struct blob_walk *w, struct kr_err *err);
+/* Why s is not a valid bucket (allow_slash 0) or key (1) name, or NULL when
+ * it is one (blob_name_ok). */
+const char *blob_name_problem(const char *s, int allow_slash);
 
 #endif

@@ -69,8 +69,7 @@ static int host_is_ip(const char *host)
 }
 
 /* AWS_ENDPOINT_URL (or AWS S3 of the region) into scheme, host, prefix. */
-static enum kr_code set_endpoint(struct s3_blob *s, const struct config *cfg,
-                                 struct kr_err *err)
+static enum kr_code set_endpoint(struct s3_blob *s, const struct config *cfg, struct kr_err *err)
 {
     const char *url = cfg->aws_endpoint_url ? cfg->aws_endpoint_url : "", *h;
     size_t hn;
@@ -143,6 +142,7 @@ static enum kr_code from_config(struct s3_blob *s, const struct config *cfg, str
     s->part_bytes = cfg->s3_part_bytes;
     s->connect_timeout_s = cfg->s3_connect_timeout_s;
     s->timeout_s = cfg->s3_timeout_s;
+    s->pool_max = cfg->s3_connections < S3_POOL_MAX ? cfg->s3_connections : S3_POOL_MAX;
     s->attempts = cfg->s3_attempts < 1 ? 1 : cfg->s3_attempts;
     s->backoff_ms = cfg->s3_backoff_ms;
     s->backoff_cap_ms = cfg->s3_backoff_cap_ms;
@@ -153,6 +153,7 @@ static enum kr_code from_config(struct s3_blob *s, const struct config *cfg, str
 static void s3_close(struct blob *b)
 {
     struct s3_blob *s = s3_of(b);
+    blob__s3_pool_close(s);
     free(s->access_key);
     free(s->secret_key);
     free(s->session_token);
@@ -173,6 +174,7 @@ static enum kr_code s3_open(const char *location, const struct config *cfg, stru
     s = calloc(1, sizeof *s);
     if (!s)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "s3: out of memory");
+    pthread_mutex_init(&s->pool_mu, NULL);
     s->base.ops = &blob_s3_ops;
     s->base.caps = BLOB_IN_PLACE | BLOB_PUBLIC_URLS;
     if (cfg) {
@@ -233,8 +235,8 @@ static enum kr_code bucket_answers(struct s3_blob *s, const char *bucket, const 
     return kr_fail(err, KRS_BLOB_NOT_FOUND, "s3: no object %s/%s", bucket, key);
 }
 
-static enum kr_code head(struct blob *b, const char *bucket, const char *key,
-                         struct s3_resp *rs, struct kr_err *err)
+static enum kr_code head(struct blob *b, const char *bucket, const char *key, struct s3_resp *rs,
+                         struct kr_err *err)
 {
     struct s3_blob *s = s3_of(b);
     struct s3_req rq = {"HEAD", bucket, key, NULL, NULL, 0, NULL, NULL};
@@ -256,8 +258,7 @@ static enum kr_code s3_stat(struct blob *b, const char *bucket, const char *key,
     struct s3_resp rs;
     enum kr_code rc = head(b, bucket, key, &rs, err);
     if (!rc && rs.length < 0)
-        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Content-Length",
-                       bucket, key);
+        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Content-Length", bucket, key);
     if (!rc)
         *size = rs.length;
     return rc;
@@ -269,8 +270,7 @@ static enum kr_code s3_mtime(struct blob *b, const char *bucket, const char *key
     struct s3_resp rs;
     enum kr_code rc = head(b, bucket, key, &rs, err);
     if (!rc && rs.mtime_ms < 0)
-        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Last-Modified",
-                       bucket, key);
+        return kr_fail(err, KRS_S3_BAD_REPLY, "s3: HEAD %s/%s: no Last-Modified", bucket, key);
     if (!rc)
         *ms = rs.mtime_ms;
     return rc;
@@ -296,14 +296,19 @@ static enum kr_code s3_get(struct blob *b, const char *bucket, const char *key, 
 
 struct list_ctx {
     const char *bucket;
-    int (*cb)(const char *bucket, const char *key, void *ctx);
-    void *ctx;
+    const struct blob_walk *w;
 };
 
+/* As local: odd names are passed over (and reported when asked to). */
 static int list_one(const char *key, void *ctx)
 {
     struct list_ctx *l = ctx;
-    return blob_name_ok(key, 1) ? l->cb(l->bucket, key, l->ctx) : 0; /* as local: odd names skipped */
+    const char *why = blob_name_problem(key, 1);
+    if (!why)
+        return l->w->cb(l->bucket, key, l->w->ctx);
+    if (l->w->skipped)
+        l->w->skipped(l->bucket, key, why, l->w->ctx);
+    return 0;
 }
 
 /* ListObjectsV2 of one bucket, page after page. */
@@ -335,22 +340,26 @@ static enum kr_code list_bucket(struct s3_blob *s, struct list_ctx *l, int *stop
     return rc;
 }
 
-static enum kr_code s3_list(struct blob *b, int staged,
-                            int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
-                            struct kr_err *err)
+static enum kr_code s3_list_all(struct blob *b, const struct blob_walk *w, struct kr_err *err)
 {
     struct s3_blob *s = s3_of(b);
-    struct list_ctx l = {NULL, cb, ctx};
+    struct list_ctx l = {NULL, w};
     int stopped = 0;
     enum kr_code rc = KR_OK;
 
-    if (staged)
-        return KR_OK; /* no staging area */
     for (int i = 0; !rc && !stopped && i < s->nbuckets; i++) {
         l.bucket = s->buckets[i];
         rc = list_bucket(s, &l, &stopped, err);
     }
     return rc;
+}
+
+static enum kr_code s3_list(struct blob *b, int staged,
+                            int (*cb)(const char *bucket, const char *key, void *ctx), void *ctx,
+                            struct kr_err *err)
+{
+    const struct blob_walk w = {cb, NULL, ctx};
+    return staged ? KR_OK : s3_list_all(b, &w, err); /* no staging area */
 }
 
 const struct blob_ops blob_s3_ops = {
@@ -365,6 +374,7 @@ const struct blob_ops blob_s3_ops = {
     .stat = s3_stat,
     .remove = s3_delete,
     .list = s3_list,
+    .list_all = s3_list_all,
     .mtime = s3_mtime,
     .close = s3_close,
 };

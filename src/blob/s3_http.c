@@ -14,8 +14,14 @@
  * Only 404 NoSuchKey (or a bodiless 404 to HEAD, which the caller checks)
  * is "not found".
  *
- * Each call has its own easy handle (thread-safe without locks); replies
- * are bounded: a 2xx body by rq->out's max, an error body by ERR_BODY_MAX.
+ * Connections are reused: a call borrows an idle easy handle from the
+ * blob's pool (a mutex-guarded stack, at most KARAT_S3_CONNECTIONS kept)
+ * and gives it back after; libcurl keeps each handle's connections open,
+ * so the next request on it skips the TCP (and TLS) handshake. One handle
+ * serves one call at a time, so calls from many threads need no other
+ * lock; more calls at once than the pool holds get fresh handles, and
+ * those past the cap are closed when given back. Replies are bounded: a
+ * 2xx body by rq->out's max, an error body by ERR_BODY_MAX.
  */
 #include "blob/s3_int.h"
 
@@ -55,8 +61,8 @@ void blob__s3_url(const struct s3_blob *s, const char *bucket, const char *key, 
 
     blob__s3_encode(key ? key : "", 1, ek, sizeof ek);
     if (s->path_style)
-        snprintf(out, n, "%s://%s%s/%s%s%s", s->scheme, s->host, s->prefix, bucket,
-                 key ? "/" : "", ek);
+        snprintf(out, n, "%s://%s%s/%s%s%s", s->scheme, s->host, s->prefix, bucket, key ? "/" : "",
+                 ek);
     else
         snprintf(out, n, "%s://%s.%s%s/%s", s->scheme, bucket, s->host, s->prefix, ek);
 }
@@ -150,6 +156,7 @@ static CURLcode attempt(struct s3_blob *s, struct call_ctx *c, struct curl_slist
     const struct s3_req *rq = c->rq;
     curl_off_t len = -1;
     curl_off_t ft = -1;
+    long conns = 0;
     CURLcode cc;
 
     blob__s3_url(s, rq->bucket, rq->key, ep, sizeof ep);
@@ -176,6 +183,8 @@ static CURLcode attempt(struct s3_blob *s, struct call_ctx *c, struct curl_slist
         rq->out->len = c->out_start;
     memset(c->rs, 0, sizeof *c->rs);
     cc = curl_easy_perform(c->h);
+    if (curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &conns) == CURLE_OK && conns > 0)
+        atomic_fetch_add(&s->connects, conns); /* new connections this try needed */
     curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &c->rs->status);
     curl_easy_getinfo(c->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
     curl_easy_getinfo(c->h, CURLINFO_FILETIME_T, &ft);
@@ -184,7 +193,7 @@ static CURLcode attempt(struct s3_blob *s, struct call_ctx *c, struct curl_slist
     if (cc == CURLE_OK && c->rs->status >= 300 && c->errbody.len) {
         char msg[256];
         blob__s3_xml_error(c->errbody.data, c->errbody.len, c->rs->code, sizeof c->rs->code, msg,
-                      sizeof msg);
+                           sizeof msg);
     }
     return cc;
 }
@@ -230,39 +239,73 @@ static enum kr_code verdict(const struct s3_req *rq, CURLcode cc, const struct c
     const char *what = rq->key ? rq->key : "";
 
     if (cc == CURLE_WRITE_ERROR && c->over)
-        return kr_fail(err, KRS_TOO_LARGE, "s3: %s %s/%s: reply over the limit",
-                       rq->method, rq->bucket, what);
-    if (cc == CURLE_OPERATION_TIMEDOUT)
-        return kr_fail(err, KRS_S3_TIMEOUT, "s3: %s %s/%s: timed out", rq->method,
+        return kr_fail(err, KRS_TOO_LARGE, "s3: %s %s/%s: reply over the limit", rq->method,
                        rq->bucket, what);
+    if (cc == CURLE_OPERATION_TIMEDOUT)
+        return kr_fail(err, KRS_S3_TIMEOUT, "s3: %s %s/%s: timed out", rq->method, rq->bucket,
+                       what);
     if (cc != CURLE_OK)
-        return kr_fail(err, KRS_S3_UNREACHABLE, "s3: %s %s/%s: %s", rq->method, rq->bucket,
-                       what, curl_easy_strerror(cc));
+        return kr_fail(err, KRS_S3_UNREACHABLE, "s3: %s %s/%s: %s", rq->method, rq->bucket, what,
+                       curl_easy_strerror(cc));
     if (rs->status >= 200 && rs->status < 300)
         return KR_OK;
     if (rs->status == 404 &&
         (strcmp(rs->code, "NoSuchKey") == 0 || (!*rs->code && strcmp(rq->method, "HEAD") == 0)))
-        return kr_fail(err, KRS_BLOB_NOT_FOUND, "s3: no object %s/%s", rq->bucket,
-                       what);
+        return kr_fail(err, KRS_BLOB_NOT_FOUND, "s3: no object %s/%s", rq->bucket, what);
     if (rs->status == 401 || rs->status == 403)
-        return kr_fail(err, KRS_S3_DENIED, "s3: %s %s/%s: %ld %s", rq->method,
-                       rq->bucket, what, rs->status, rs->code);
+        return kr_fail(err, KRS_S3_DENIED, "s3: %s %s/%s: %ld %s", rq->method, rq->bucket, what,
+                       rs->status, rs->code);
     if (rs->status == 503) /* SlowDown (a HEAD's comes without its code) */
-        return kr_fail(err, KRS_S3_SLOW_DOWN, "s3: %s %s/%s: 503 %s", rq->method,
-                       rq->bucket, what, rs->code);
-    return kr_fail(err, KRS_S3_ERROR, "s3: %s %s/%s: %ld %s", rq->method, rq->bucket,
-                   what, rs->status, rs->code);
+        return kr_fail(err, KRS_S3_SLOW_DOWN, "s3: %s %s/%s: 503 %s", rq->method, rq->bucket, what,
+                       rs->code);
+    return kr_fail(err, KRS_S3_ERROR, "s3: %s %s/%s: %ld %s", rq->method, rq->bucket, what,
+                   rs->status, rs->code);
+}
+
+static CURL *take_handle(struct s3_blob *s)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&s->pool_mu);
+    if (s->npool > 0)
+        h = s->pool[--s->npool];
+    pthread_mutex_unlock(&s->pool_mu);
+    return h ? h : curl_easy_init();
+}
+
+static void give_handle(struct s3_blob *s, CURL *h)
+{
+    pthread_mutex_lock(&s->pool_mu);
+    if (s->npool < s->pool_max) {
+        s->pool[s->npool++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&s->pool_mu);
+    if (h)
+        curl_easy_cleanup(h);
+}
+
+void blob__s3_pool_close(struct s3_blob *s)
+{
+    for (int i = 0; i < s->npool; i++)
+        curl_easy_cleanup(s->pool[i]);
+    s->npool = 0;
+    pthread_mutex_destroy(&s->pool_mu);
+}
+
+long blob__s3_connects(struct blob *b)
+{
+    return atomic_load(&((struct s3_blob *)b)->connects);
 }
 
 enum kr_code blob__s3_call(struct s3_blob *s, const struct s3_req *rq, struct s3_resp *rs,
-                      struct kr_err *err)
+                           struct kr_err *err)
 {
     struct call_ctx c = {.rq = rq, .rs = rs};
     struct curl_slist *hdrs = make_headers(s, rq);
     CURLcode cc = CURLE_OK;
     enum kr_code rc;
 
-    c.h = curl_easy_init();
+    c.h = take_handle(s);
     if (!c.h || !hdrs) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "s3: out of memory");
         goto out;
@@ -282,7 +325,7 @@ enum kr_code blob__s3_call(struct s3_blob *s, const struct s3_req *rq, struct s3
     buf_release(&c.errbody);
 out:
     if (c.h)
-        curl_easy_cleanup(c.h);
+        give_handle(s, c.h);
     curl_slist_free_all(hdrs);
     return rc;
 }

@@ -58,6 +58,13 @@ struct catalog_file {
     size_t len;
 };
 
+/* One photo a catalog job made a listing of (catalog_io.listed). */
+struct catalog_listed {
+    const char *ref; /* the photo's URL */
+    const char *sku, *marketplace, *product_type;
+    const json_t *values; /* the row's values by field */
+};
+
 struct catalog_io {
     void *ctx;
     /* The bytes at ref (a photo or a template) into out (bounded by out->max). */
@@ -66,6 +73,10 @@ struct catalog_io {
      * or path (CLI) to report. */
     enum kr_code (*save)(void *ctx, const struct catalog_file *f, char *where, size_t wn,
                          struct kr_err *err);
+    /* Optional (NULL: nothing): told of each photo a job listed, after its
+     * item succeeded (the server records it as a product). Best effort: it
+     * cannot fail the item. */
+    void (*listed)(void *ctx, const struct catalog_listed *l);
 };
 
 struct catalog_opts {
@@ -114,6 +125,9 @@ struct catalog_req {
     json_t *names;            /* without skus: array, same length as refs, of the names the
                                  default SKUs come from (uploads: the client's file name);
                                  NULL: the refs */
+    json_t *sizes; /* NULL, or an array as long as refs of {"height_mm", "width_mm"} (numbers,
+                      either may be absent): the piece's size as the seller gives it; it fills
+                      the schema's height / width measurement columns */
 };
 
 /* Check a request and build the job's params and items (new references).

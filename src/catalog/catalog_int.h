@@ -74,10 +74,12 @@ enum kr_code catalog__sku_set(json_t *skus, json_t **set, struct kr_err *err);
 
 /* ---- per item (item.c) ---- */
 
-/* Photo + SKU -> the item result {"url","sku","image_sha256","values",
- * "notes","cached":{"attributes","copy"}}. */
-enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
-                              const char *sku, json_t **result, struct kr_err *err);
+/* Job item {"url", "sku", "height_mm"?, "width_mm"?} -> the item result
+ * {"url","sku","image_sha256","values","notes","cached":{"attributes","copy"}}.
+ * A given height / width fills the schema's height / width measurement
+ * columns (in each column's unit) before the copy is written. */
+enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const json_t *in,
+                               json_t **result, struct kr_err *err);
 
 /* ---- output (pipeline.c, end) ---- */
 

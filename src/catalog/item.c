@@ -164,8 +164,8 @@ static char *copy_problems(struct item *x, json_t *copy)
 
     buf_init(&text, 0);
     json_object_update(values, copy);
-    if (values && catalog__row(x->s, &(struct catalog_row_src){x->sku, values, NULL}, &row, &warnings,
-                                      NULL) == KR_OK) {
+    if (values && catalog__row(x->s, &(struct catalog_row_src){x->sku, values, NULL}, &row,
+                               &warnings, NULL) == KR_OK) {
         json_array_foreach(warnings, i, w)
         {
             const char *col = catalog__str(w, "column"), *pb = catalog__str(w, "problem");
@@ -273,7 +273,8 @@ static json_t *analysis_of(struct item *x)
     json_t *o;
 
     if (!strcmp(ai_provider_name(x->c->o.ai, AI_ROLE_ATTR), "offline") ||
-        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s), &a, &err))
+        ai_analyse_image(&x->img, x->c->o.max_pixels, sheet_product_type(x->s),
+                         ai_segmenter_of(x->c->o.ai), &a, &err))
         return json_object();
     o = json_object();
     if (a.pearls_conf >= thr)
@@ -285,10 +286,53 @@ static json_t *analysis_of(struct item *x)
     return o;
 }
 
-enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const char *ref,
-                               const char *sku, json_t **result, struct kr_err *err)
+/* Centimetres per unit of measurement column col: "(mm)", "(cm)", "(inch)"
+ * in its name, else the fixed value of its "<name>_unit_of_measure" column;
+ * 0 when neither says. */
+static double cm_per_unit(const struct sheet_schema *s, const struct sheet_column *col)
 {
-    struct item x = {.c = c, .s = s, .sku = sku};
+    char sib[160];
+    const struct sheet_column *u;
+    const char *unit = col->name;
+    if (!strcasestr(unit, "mm") && !strcasestr(unit, "cm") && !strcasestr(unit, "inch")) {
+        snprintf(sib, sizeof sib, "%s_unit_of_measure", col->name);
+        u = sheet_find_column(s, sib);
+        unit = u && u->value ? u->value : "";
+    }
+    return strcasestr(unit, "mm")     ? 0.1
+           : strcasestr(unit, "cm")   ? 1
+           : strcasestr(unit, "inch") ? 2.54
+                                      : 0;
+}
+
+/* The seller's height / width (mm, from the request) into the schema's
+ * height / width measurement columns, replacing what the photo gave and
+ * its "left blank" note. */
+static void given_sizes(struct item *x, const json_t *in)
+{
+    static const char *const dim[2] = {"height", "width"}, *const key[2] = {"height_mm",
+                                                                            "width_mm"};
+    for (size_t i = 0; i < sheet_ncolumns(x->s); i++) {
+        const struct sheet_column *col = sheet_column(x->s, i);
+        double per = cm_per_unit(x->s, col);
+        char v[32];
+        for (int k = 0; k < 2; k++) {
+            json_t *mm = json_object_get(in, key[k]);
+            if (col->source != SHEET_SRC_DIMS || !strcasestr(col->name, dim[k]) || !mm || per <= 0)
+                continue;
+            snprintf(v, sizeof v, "%.3g", json_number_value(mm) / 10 / per);
+            json_object_set_new(x->values, col->name, json_string(v));
+            json_object_del(x->notes, col->name);
+        }
+    }
+}
+
+enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, const json_t *in,
+                               json_t **result, struct kr_err *err)
+{
+    const char *ref = json_string_value(json_object_get(in, "url"));
+    const char *sku = json_string_value(json_object_get(in, "sku"));
+    struct item x = {.c = c, .s = s, .sku = sku ? sku : ""};
     struct buf photo;
     enum kr_code rc;
 
@@ -299,6 +343,8 @@ enum kr_code catalog__item_run(struct catalog *c, const struct sheet_schema *s, 
                              : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if (!rc)
         rc = ask_attributes(&x, err);
+    if (!rc)
+        given_sizes(&x, in);
     if (!rc)
         rc = ask_copy(&x, err);
     if (!rc) {

@@ -167,8 +167,12 @@ enum kr_code catalog__job_item(void *ctx, const struct jobs_work_item *w, json_t
     rc = catalog__schema(c, catalog__str(params, "marketplace"),
                          catalog__str(params, "product_type"), &s, err);
     if (rc == KR_OK)
-        rc = catalog__item_run(c, s, catalog__str(item, "url"), catalog__str(item, "sku"), result,
-                               err);
+        rc = catalog__item_run(c, s, item, result, err);
+    if (rc == KR_OK && c->o.io.listed)
+        c->o.io.listed(c->o.io.ctx,
+                       &(struct catalog_listed){catalog__str(item, "url"), catalog__str(item, "sku"),
+                                                sheet_marketplace(s), sheet_product_type(s),
+                                                json_object_get(*result, "values")});
     atomic_fetch_add(rc ? &c->items_failed : &c->items_ok, 1);
     return rc;
 }

@@ -191,6 +191,9 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
     if (nsku && nsku != n)
         return kr_fail(err, KRS_SKU_COUNT_MISMATCH,
                        "%zu images but %zu SKUs: give one SKU per image", n, nsku);
+    if (r->sizes && json_array_size(r->sizes) != n)
+        return kr_fail(err, KRS_BAD_SIZE_VALUE, "%zu images but %zu sizes: give one per image", n,
+                       json_array_size(r->sizes));
     rc = catalog__sku_set(r->skus, &taken, err);
     for (size_t i = 0; !rc && i < n; i++) {
         const char *ref = json_string_value(json_array_get(r->refs, i));
@@ -203,7 +206,10 @@ static enum kr_code build_items(const struct catalog_req *r, json_t *items, stru
             sku_from_name(name ? name : "", i, sku, sizeof sku);
             unique_sku(taken, sku, sizeof sku);
         }
-        if (!ref || json_array_append_new(items, json_pack("{s:s, s:s}", "url", ref, "sku", sku)))
+        json_t *it = ref ? json_pack("{s:s, s:s}", "url", ref, "sku", sku) : NULL;
+        if (it && r->sizes)
+            json_object_update(it, json_array_get(r->sizes, i));
+        if (!it || json_array_append_new(items, it))
             rc = kr_fail(err, KRS_BAD_VALUE, "image %zu: not a usable reference", i);
     }
     json_decref(taken);

@@ -270,9 +270,12 @@ static void keep_parent_columns(const struct sheet_schema *s, json_t *row, json_
     }
 }
 
-/* The row of photo url (a parent row when `parent`) into the group's output. */
+/* The row of photo url (a parent row when `parent`) into the group's output.
+ * item: the photo's item result (children): its "needs review" notes and the
+ * offline analysis's disagreements with a provider's attributes join the
+ * row's warnings, as for a plain catalog row. */
 static enum kr_code add_row(struct group_out *o, const char *url, const struct catalog_row_src *src,
-                            int parent, struct kr_err *err)
+                            int parent, const json_t *item, struct kr_err *err)
 {
     const char *sku = src->sku;
     json_t *row = NULL, *warnings = NULL;
@@ -282,6 +285,14 @@ static enum kr_code add_row(struct group_out *o, const char *url, const struct c
         return rc;
     if (parent)
         keep_parent_columns(o->s, row, warnings);
+    if (item) {
+        catalog__add_review(warnings, json_object_get(item, "notes"));
+        if (sheet_check_analysis(o->s, row, json_object_get(item, "analysis"), warnings)) {
+            json_decref(row);
+            json_decref(warnings);
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+        }
+    }
     json_array_append(parent ? o->f->rows : o->child_rows, row);
     json_array_append_new(parent ? o->f->results : o->child_results,
                           catalog__result_entry(o->s, url, sku, row, warnings));
@@ -317,7 +328,8 @@ static enum kr_code photo_rows(struct group_out *o, json_t *in, const struct job
         const char *size =
             strcmp(cat, "color") ? json_string_value(json_array_get(o->sizes, k)) : NULL;
         json_t *ov = child_overrides(o, size);
-        rc = add_row(o, url, &(struct catalog_row_src){json_string_value(sku), values, ov}, 0, err);
+        rc = add_row(o, url, &(struct catalog_row_src){json_string_value(sku), values, ov}, 0,
+                     it->result, err);
         json_decref(ov);
         if (rc)
             break;
@@ -338,7 +350,7 @@ static enum kr_code parent_row(struct group_out *o, struct kr_err *err)
     set_role(ov, o->s, SHEET_VAR_THEME, catalog__str(o->group, "theme"));
     rc = add_row(o, o->first_url,
                  &(struct catalog_row_src){catalog__str(o->group, "parent_sku"), values, ov}, 1,
-                 err);
+                 NULL, err);
     json_decref(values);
     json_decref(ov);
     return rc;

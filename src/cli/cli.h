@@ -59,11 +59,14 @@ int cli_cmd_dedup(int argc, char **argv);
 int cli_cmd_fsck(int argc, char **argv);
 int cli_cmd_config(int argc, char **argv);
 int cli_cmd_caption(int argc, char **argv);
+int cli_cmd_bill(int argc, char **argv);
 int cli_cmd_catalog(int argc, char **argv);
 int cli_cmd_images(int argc, char **argv);
 int cli_cmd_check_image(int argc, char **argv);
+int cli_cmd_bill(int argc, char **argv);
 int cli_cmd_lint_sheet(int argc, char **argv);
 int cli_cmd_import_legacy(int argc, char **argv);
 int cli_cmd_migrate_to_server(int argc, char **argv);
+int cli_cmd_products(int argc, char **argv);
 
 #endif

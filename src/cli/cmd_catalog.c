@@ -163,7 +163,7 @@ struct run {
  * KARAT_DATA_DIR) the store alone, for the SKU cache. Jobs stay in memory. */
 static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_err *err)
 {
-    const struct catalog_io io = {&r->io, io_read, io_save};
+    const struct catalog_io io = {&r->io, io_read, io_save, NULL};
     struct app_opts o = {APP_CATALOG, NULL, cli_get(a, opts, "--profile"), &io};
     enum kr_code rc;
 
@@ -180,7 +180,7 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
 {
     struct catalog_req q = {
         cli_get(a, opts, "--marketplace"), cli_get(a, opts, "--type"),           refs, skus, 0,
-        cli_get(a, opts, "--template"),    cli_get(a, opts, "--append") != NULL, NULL};
+        cli_get(a, opts, "--template"),    cli_get(a, opts, "--append") != NULL, NULL, NULL};
     json_t *params = NULL, *items = NULL, *st = NULL, *result = NULL;
     char id[JOBS_ID_LEN];
     struct kr_err err = {0};

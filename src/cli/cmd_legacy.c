@@ -2,10 +2,13 @@
  * cmd_legacy.c - `karat import-legacy` and `karat migrate-to-server`.
  *
  * import-legacy adopts the original system's bucket(s) in place
- * (KARAT_BLOB=s3): it lists every configured bucket, then hands each object
- * to repo_adopt() (photos at the root get rows, gen_images/ and
- * excel_files/ are recorded as derived files), with a progress line on
- * stderr and a summary on stdout. Whether an object is done is read from
+ * (KARAT_BLOB=s3): it walks every configured bucket page by page (never
+ * holding the whole listing) and hands each object to repo_adopt() as it
+ * comes (photos at the root get rows, gen_images/ and excel_files/ are
+ * recorded as derived files), with a progress line on stderr and a summary
+ * on stdout. Keys no Karat name can hold (a space, a quote, ...) are
+ * passed over and listed in the summary with the reason, like objects that
+ * are not readable photos. Whether an object is done is read from
  * the store, so a second run adopts nothing new and a killed run resumes.
  * An object that cannot be decoded or is too large is listed with its
  * reason and the run goes on; any store or S3 failure stops it (exit 2).
@@ -39,30 +42,13 @@ struct known_id {
 
 struct legacy {
     struct repo *repo;
-    char **v; /* "BUCKET/KEY" of every listed object (a bucket has no '/') */
-    size_t n, cap;
     struct known_id *ids; /* sorted by name */
     size_t nids;
-    long long adopted, photos, derived, dups, known, ids_kept, unreadable, gone;
-    struct buf report; /* one line per unreadable object */
+    long long listed, adopted, photos, derived, dups, known, ids_kept, unreadable, gone, skipped;
+    int failed; /* 2: a failure stopped the walk (printed) */
+    int tty;
+    struct buf report; /* one line per unreadable or skipped object */
 };
-
-static int collect(const char *bucket, const char *key, void *ctx)
-{
-    struct legacy *l = ctx;
-    char name[400];
-
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return 1;
-        l->v = v;
-        l->cap = cap;
-    }
-    util_fmt(name, sizeof name, "%s/%s", bucket, key);
-    return (l->v[l->n++] = strdup(name)) == NULL;
-}
 
 static int by_name(const void *a, const void *b)
 {
@@ -120,38 +106,59 @@ static void count(struct legacy *l, const struct repo_adopt_res *res)
     l->ids_kept += res->id_kept;
 }
 
-/* 0 done, 2 a failure that stops the run (printed). */
-static int adopt_all(struct legacy *l)
+static void progress(const struct legacy *l, int last)
 {
+    if (l->tty || last || l->listed % 100 == 0)
+        fprintf(stderr,
+                "%simport-legacy: %lld objects, %lld adopted, %lld unreadable, %lld skipped%s",
+                l->tty ? "\r" : "", l->listed, l->adopted, l->unreadable, l->skipped,
+                l->tty && !last ? "" : "\n");
+}
+
+/* The walk's callback: adopt one object as it is listed; 1 stops the walk
+ * on a failure that ends the run. */
+static int adopt_one(const char *bucket, const char *key, void *ctx)
+{
+    struct legacy *l = ctx;
     struct repo_adopt_res res;
     struct kr_err err = {0};
+    char name[400];
+    enum kr_code rc;
 
-    int tty = isatty(2);
-
-    for (size_t i = 0; i < l->n; i++) {
-        char *slash = strchr(l->v[i], '/');
-        struct repo_adopt_req req = {l->v[i], slash + 1, NULL, original_id(l, l->v[i])};
-        enum kr_code rc;
-        *slash = '\0';
-        rc = repo_adopt(l->repo, &req, &res, &err);
-        if (rc == KR_OK) {
-            count(l, &res);
-        } else if (rc == KR_ENOTFOUND) {
-            l->gone++;
-        } else if (rc == KR_EINVAL || rc == KR_ELIMIT || rc == KR_EUNSUPPORTED) {
-            l->unreadable++;
-            buf_appendf(&l->report, "unreadable %s/%s: %s\n", req.bucket, req.key, err.msg);
-        } else {
-            fprintf(stderr, "\nkarat import-legacy: %s/%s: %s\n", req.bucket, req.key, err.msg);
-            return 2;
-        }
-        if (tty || (i + 1) % 100 == 0 || i + 1 == l->n)
-            fprintf(stderr, "%simport-legacy: %zu/%zu objects, %lld adopted, %lld unreadable%s",
-                    tty ? "\r" : "", i + 1, l->n, l->adopted, l->unreadable, tty ? "" : "\n");
+    util_fmt(name, sizeof name, "%s/%s", bucket, key);
+    rc = repo_adopt(l->repo, &(struct repo_adopt_req){bucket, key, NULL, original_id(l, name)},
+                    &res, &err);
+    l->listed++;
+    if (rc == KR_OK) {
+        count(l, &res);
+    } else if (rc == KR_ENOTFOUND) {
+        l->gone++;
+    } else if (rc == KR_EINVAL || rc == KR_ELIMIT || rc == KR_EUNSUPPORTED) {
+        l->unreadable++;
+        buf_appendf(&l->report, "unreadable %s: %s\n", name, err.msg);
+    } else {
+        fprintf(stderr, "\nkarat import-legacy: %s: %s\n", name, err.msg);
+        l->failed = 2;
+        return 1;
     }
-    if (tty)
-        fprintf(stderr, "\n");
+    progress(l, 0);
     return 0;
+}
+
+/* A key the listing passed over: into the summary, quoted, with bytes that
+ * are not printable ASCII as \xNN (a key is the bucket owner's text). */
+static void skipped_one(const char *bucket, const char *key, const char *why, void *ctx)
+{
+    struct legacy *l = ctx;
+    l->listed++;
+    l->skipped++;
+    buf_appendf(&l->report, "skipped %s/\"", bucket);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+            buf_appendf(&l->report, "\\x%02x", *p);
+        else
+            buf_append(&l->report, p, 1);
+    buf_appendf(&l->report, "\": %s (not a name Karat can store; rename it to adopt it)\n", why);
 }
 
 static int import_cache(struct app *app, const char *path)
@@ -164,8 +171,7 @@ static int import_cache(struct app *app, const char *path)
     buf_init(&b, 64u << 20);
     rc = buf_read_file(&b, path, &err);
     if (!rc)
-        rc = catalog_import_legacy_cache(app->store, b.data ? (const char *)b.data : "", &st,
-                                         &err);
+        rc = catalog_import_legacy_cache(app->store, b.data ? (const char *)b.data : "", &st, &err);
     buf_release(&b);
     if (rc) {
         fprintf(stderr, "karat import-legacy: %s: %s\n", path, err.msg);
@@ -195,23 +201,26 @@ static int run_import(struct config *cfg, const char *ids, const char *cache)
         return 2;
     }
     l.repo = app->repo;
+    l.tty = isatty(2);
     buf_init(&l.report, 0);
-    if (repo_list_objects(l.repo, collect, &l, &err)) {
+    if (ids && load_ids(&l, ids))
+        goto out;
+    if (repo_list_objects(l.repo, &(struct blob_walk){adopt_one, skipped_one, &l}, &err)) {
         fprintf(stderr, "karat import-legacy: listing: %s\n", err.msg);
         goto out;
     }
-    if ((ids && load_ids(&l, ids)) || adopt_all(&l) || (cache && import_cache(app, cache)))
+    if (l.failed || (cache && import_cache(app, cache)))
         goto out;
-    printf("objects %zu: adopted %lld (photos %lld, derived files %lld), duplicates among them "
-           "%lld, original ids kept %lld, already recorded %lld, unreadable %lld, gone %lld\n",
-           l.n, l.adopted, l.photos, l.derived, l.dups, l.ids_kept, l.known, l.unreadable, l.gone);
+    progress(&l, 1);
+    printf("objects %lld: adopted %lld (photos %lld, derived files %lld), duplicates among them "
+           "%lld, original ids kept %lld, already recorded %lld, unreadable %lld, gone %lld, "
+           "skipped %lld\n",
+           l.listed, l.adopted, l.photos, l.derived, l.dups, l.ids_kept, l.known, l.unreadable,
+           l.gone, l.skipped);
     fputs(l.report.data ? (const char *)l.report.data : "", stdout);
     rc = 0;
 out:
     buf_release(&l.report);
-    for (size_t i = 0; i < l.n; i++)
-        free(l.v[i]);
-    free(l.v);
     for (size_t i = 0; i < l.nids; i++)
         free(l.ids[i].name);
     free(l.ids);
@@ -287,8 +296,8 @@ int cli_cmd_migrate_to_server(int argc, char **argv)
     struct cli_args a;
     struct config src, dst;
     const char *from;
-    int rc = cli_parse(argc, argv, migrate_opts, "karat migrate-to-server --from DIR [--data DIR]",
-                       &a);
+    int rc =
+        cli_parse(argc, argv, migrate_opts, "karat migrate-to-server --from DIR [--data DIR]", &a);
 
     if (rc)
         return rc;

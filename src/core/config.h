@@ -39,6 +39,10 @@ struct config {
     /* limits for untrusted input */
     long long max_upload_bytes;
     long long max_pixels;
+    /* offline bill extraction (ocr/) */
+    int ocr_max_pages;
+    char *ocr_langs;
+    char *ocr_tessdata;
     long long max_json_bytes;
     int max_json_depth;
     int max_form_fields;
@@ -58,6 +62,7 @@ struct config {
     int db_pool_size;
     int db_pool_wait_ms;
     int sync_interval_ms; /* multi-node index catch-up period (repo/sync.c) */
+    int prune_interval_s, changes_retention_s, sync_node_ttl_s, claims_retention_s; /* pruning */
     int sqlite_busy_ms;
     char *tmp_dir;
     /* ---- S3 blob backend (blob/s3.c; docs/DEPLOY.md "## S3") */
@@ -72,6 +77,7 @@ struct config {
     long long s3_part_bytes;
     int s3_connect_timeout_s;
     int s3_timeout_s;
+    int s3_connections; /* idle S3 connections kept for reuse (blob/s3_http.c) */
     int s3_attempts;
     int s3_backoff_ms;
     int s3_backoff_cap_ms;
@@ -102,11 +108,17 @@ struct config {
     int ai_honour_wait_ms;
     int connect_timeout_s;
     int fetch_allow_private;
+    char *products_url; /* KARAT_PRODUCTS_URL: upstream products API (src/product) */
     int fetch_timeout_s;
     int fetch_max_redirects;
     char *seller_profile;
     /* marketplace sheets (sheet/sheet.h) */
     char *marketplaces_dir;
+    /* bills and invoices (doc/) */
+    int doc_min_confidence;
+    double doc_tolerance;
+    int bill_slots;
+    int bill_slots_per_client;
     /* background jobs (catalog pipeline) */
     int job_workers;
     int job_sync_wait_s;

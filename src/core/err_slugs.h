@@ -25,6 +25,7 @@ KR_SLUG(DECODE_SHAPE, "decode_shape", KR_EINTERNAL, 500,
 KR_SLUG(ENCODE_FAILED, "encode_failed", KR_EINTERNAL, 500, "an image could not be encoded")
 KR_SLUG(IMAGE_OP_FAILED, "image_op_failed", KR_EINTERNAL, 500,
         "an image operation failed in libvips")
+KR_SLUG(OCR_FAILED, "ocr_failed", KR_EINTERNAL, 500, "text recognition failed on a page")
 KR_SLUG(MIGRATE_MISMATCH, "migrate_mismatch", KR_EINTERNAL, 500,
         "a migrated row is missing or different in the destination")
 KR_SLUG(NET_INIT, "net_init", KR_EINTERNAL, 500, "the HTTP client library could not start")
@@ -34,6 +35,7 @@ KR_SLUG(ZIP_FAILED, "zip_failed", KR_EINTERNAL, 500, "a ZIP archive could not be
 KR_SLUG(ZIP_INCOMPLETE, "zip_incomplete", KR_EINTERNAL, 500,
         "a ZIP archive lost an entry while written")
 KR_SLUG(BAD_JOB_DOC, "bad_job_doc", KR_EIO, 500, "a stored job document is damaged")
+KR_SLUG(BAD_DOC_RECORD, "bad_doc_record", KR_EIO, 500, "a stored bill document is damaged")
 KR_SLUG(BAD_TEMPLATE_RECORD, "bad_template_record", KR_EIO, 500,
         "a stored template record is damaged")
 KR_SLUG(BLOB_IO, "blob_io", KR_EIO, 500, "the file store failed to read or write")
@@ -67,6 +69,8 @@ KR_SLUG(MISSING_FIELD, "missing_field", KR_EINVAL, 400, "a required field is mis
 KR_SLUG(MISSING_FILE, "missing_file", KR_EINVAL, 400, "a form upload lacks its file field")
 KR_SLUG(EMPTY_FILE, "empty_file", KR_EINVAL, 400, "the uploaded file is empty")
 KR_SLUG(INVALID_ARGUMENT, "invalid_argument", KR_EINVAL, 400, "an argument has an invalid value")
+KR_SLUG(BAD_FILTER, "bad_filter", KR_EINVAL, 400,
+        "the row filter (`manual`) is not understood and no AI provider is configured")
 KR_SLUG(INVALID_PRODUCT_TYPE, "invalid_product_type", KR_EINVAL, 400, "unknown product type")
 KR_SLUG(INVALID_WEBSITE, "invalid_website", KR_EINVAL, 400, "unknown website (alya or blysk)")
 KR_SLUG(MISSING_S3_URLS, "missing_s3_urls", KR_EINVAL, 400, "no file URLs were given")
@@ -84,6 +88,10 @@ KR_SLUG(URL_REFUSED, "url_refused", KR_EINVAL, 400,
         "the URL is refused (scheme, private address, or not allowed)")
 KR_SLUG(BAD_URL, "bad_url", KR_EINVAL, 400, "the URL is malformed")
 KR_SLUG(BAD_ARGUMENT, "bad_argument", KR_EINVAL, 400, "an argument is out of range or malformed")
+KR_SLUG(BAD_PRODUCT, "bad_product", KR_EINVAL, 400, "a product record is missing a field or has a bad value")
+KR_SLUG(BAD_IMPORT, "bad_import", KR_EINVAL, 400, "a products file (CSV or JSON) or an upstream answer is malformed")
+KR_SLUG(UNKNOWN_STYLE, "unknown_style", KR_EINVAL, 400, "a collection style name that is not one of the known styles")
+KR_SLUG(NO_PRODUCTS_URL, "no_products_url", KR_EINVAL, 400, "a products sync was asked for but KARAT_PRODUCTS_URL is not set")
 KR_SLUG(MISSING_ARGUMENT, "missing_argument", KR_EINVAL, 400, "a required argument is missing")
 KR_SLUG(BAD_OPTION, "bad_option", KR_EINVAL, 400, "an option has an invalid value")
 KR_SLUG(BAD_VALUE, "bad_value", KR_EINVAL, 400, "a list entry has control characters")
@@ -128,6 +136,12 @@ KR_SLUG(MISSING_IMAGE, "missing_image", KR_EINVAL, 400, "an image is required")
 KR_SLUG(MISSING_IMAGES, "missing_images", KR_EINVAL, 400, "images are required")
 KR_SLUG(MISSING_PROMPT, "missing_prompt", KR_EINVAL, 400, "a prompt is required")
 KR_SLUG(MISSING_TEXT, "missing_text", KR_EINVAL, 400, "there is no previous text to rewrite")
+KR_SLUG(NOT_A_DOCUMENT, "not_a_document", KR_EINVAL, 400,
+        "the file is neither an image Karat reads nor a PDF")
+KR_SLUG(CORRUPT_PDF, "corrupt_pdf", KR_EINVAL, 400, "the PDF is damaged or empty")
+KR_SLUG(ENCRYPTED_PDF, "encrypted_pdf", KR_EINVAL, 400,
+        "the PDF is encrypted (password protected); save an unprotected copy")
+KR_SLUG(NO_TABLE_FOUND, "no_table_found", KR_EINVAL, 400, "no table was found on the bill")
 KR_SLUG(NO_FIELDS, "no_fields", KR_EINVAL, 400, "attribute extraction needs fields")
 KR_SLUG(MISSING_SKUS, "missing_skus", KR_EINVAL, 400, "SKUs are required")
 KR_SLUG(SKU_COUNT_MISMATCH, "sku_count_mismatch", KR_EINVAL, 400, "SKU and image counts differ")
@@ -184,6 +198,8 @@ KR_SLUG(METHOD_NOT_ALLOWED, "method_not_allowed", KR_EUNSUPPORTED, 405,
 KR_SLUG(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", KR_EUNSUPPORTED, 415,
         "an upload endpoint got something other than a form")
 KR_SLUG(AI_UNAVAILABLE, "ai_unavailable", KR_EUNSUPPORTED, 503, "the AI layer is not configured")
+KR_SLUG(OCR_UNAVAILABLE, "ocr_unavailable", KR_EUNSUPPORTED, 503,
+        "offline text recognition is not installed (tesseract language data missing)")
 KR_SLUG(UNAVAILABLE, "unavailable", KR_EUNSUPPORTED, 503,
         "the catalog pipeline or job runner is not running")
 
@@ -207,6 +223,8 @@ KR_SLUG(S3_TIMEOUT, "s3_timeout", KR_ETIMEOUT, 504, "the object store did not an
 KR_SLUG(S3_UNREACHABLE, "s3_unreachable", KR_EIO, 500, "the object store could not be reached")
 KR_SLUG(DOC_NOT_FOUND, "doc_not_found", KR_ENOTFOUND, 404, "no such stored document")
 KR_SLUG(IMAGE_NOT_FOUND, "image_not_found", KR_ENOTFOUND, 404, "no such image")
+KR_SLUG(PRODUCT_NOT_FOUND, "product_not_found", KR_ENOTFOUND, 404, "no such product")
+KR_SLUG(COLLECTION_NOT_FOUND, "collection_not_found", KR_ENOTFOUND, 404, "no such collection")
 KR_SLUG(JOB_NOT_FOUND, "job_not_found", KR_ENOTFOUND, 404, "no such job")
 KR_SLUG(NO_TEMPLATE, "no_template", KR_ENOTFOUND, 404, "no stored template for this sheet")
 KR_SLUG(NO_SHEET_SCHEMA, "no_sheet_schema", KR_ENOTFOUND, 404,
@@ -226,6 +244,8 @@ KR_SLUG(CLAIM_BUSY, "claim_busy", KR_ECONFLICT, 409,
         "a job item is done or leased by another node")
 KR_SLUG(CLAIM_LOST, "claim_lost", KR_ECONFLICT, 409,
         "a job item's lease ran out and another node took it over")
+KR_SLUG(CHANGES_PRUNED, "changes_pruned", KR_ECONFLICT, 409,
+        "changes a node had not replayed were pruned: it reloads its index from the store")
 KR_SLUG(JOB_KIND_TAKEN, "job_kind_taken", KR_ECONFLICT, 409, "a job kind of that name exists")
 KR_SLUG(JOB_NOT_FINISHED, "job_not_finished", KR_ECONFLICT, 409, "the job has no result yet")
 KR_SLUG(JOBS_STARTED, "jobs_started", KR_ECONFLICT, 409, "the job runner is already started")
@@ -240,6 +260,7 @@ KR_SLUG(IMAGE_TOO_LARGE, "image_too_large", KR_ELIMIT, 413, "the image is over i
 KR_SLUG(TOO_MANY_PIXELS, "too_many_pixels", KR_ELIMIT, 413, "the image is over its pixel limit")
 KR_SLUG(TOO_MANY_IMAGES, "too_many_images", KR_ELIMIT, 413, "too many images for one model request")
 KR_SLUG(TOO_MANY_ITEMS, "too_many_items", KR_ELIMIT, 413, "too many items in one request")
+KR_SLUG(TOO_MANY_PAGES, "too_many_pages", KR_ELIMIT, 413, "the PDF has more pages than allowed")
 KR_SLUG(TOO_MANY_ROWS, "too_many_rows", KR_ELIMIT, 413, "the rows do not fit in the sheet")
 KR_SLUG(TOO_MANY_SCHEMAS, "too_many_schemas", KR_ELIMIT, 413, "too many marketplace schemas")
 KR_SLUG(TOO_MANY_ENTRIES, "too_many_entries", KR_ELIMIT, 413, "too many files for one ZIP")

@@ -5,6 +5,8 @@
  *   - per route (registered when a server compiles its table, keyed by
  *     method + route name): requests by status class and a latency
  *     histogram in milliseconds;
+ *   - each backend's calls (core/bstat.h keeps them): a latency histogram
+ *     and a failure counter per backend, rendered on every scrape;
  *   - application metrics set by name through http_metrics_set_gauge() and
  *     http_metrics_add_counter(). A name may carry labels,
  *     `karat_ai_calls_total{provider="gemini"}` (build it with
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bstat.h"
 #include "http/http_int.h"
 
 #define METRIC_ROUTES 256
@@ -296,6 +299,40 @@ static enum kr_code render_apps(struct buf *out)
     return rc;
 }
 
+/* Each backend's call latency (histogram) and failures (core/bstat.h). */
+static enum kr_code render_backends(struct buf *out)
+{
+    const char *h = "karat_backend_duration_ms", *e = "karat_backend_errors_total";
+    struct bstat st[BSTAT_MAX];
+    int n = bstat_snapshot(st, BSTAT_MAX);
+    enum kr_code rc = header(out, h,
+                             "Time of each call this node made to a backend (store, blob, AI "
+                             "provider), milliseconds.",
+                             "histogram");
+    for (int i = 0; i < n && !rc; i++) {
+        uint64_t cum = 0;
+        char sum[64];
+        for (int b = 0; b <= BSTAT_BUCKETS && !rc; b++) {
+            char le[32];
+            cum += st[i].bucket[b];
+            fmt_value(le, sizeof le, b < BSTAT_BUCKETS ? bstat_bucket_ms[b] : INFINITY);
+            rc = buf_appendf(out, "%s_bucket{backend=\"%s\",le=\"%s\"} %llu\n", h, st[i].name, le,
+                             (unsigned long long)cum);
+        }
+        fmt_value(sum, sizeof sum, st[i].sum_ms);
+        if (!rc)
+            rc = buf_appendf(out, "%s_sum{backend=\"%s\"} %s\n%s_count{backend=\"%s\"} %llu\n", h,
+                             st[i].name, sum, h, st[i].name, (unsigned long long)st[i].calls);
+    }
+    if (!rc)
+        rc = header(out, e, "Calls to a backend that failed (not-found answers are not failures).",
+                    "counter");
+    for (int i = 0; i < n && !rc; i++)
+        rc = buf_appendf(out, "%s{backend=\"%s\"} %llu\n", e, st[i].name,
+                         (unsigned long long)st[i].errors);
+    return rc;
+}
+
 enum kr_code http_metrics_render(struct buf *out)
 {
     enum kr_code rc;
@@ -309,6 +346,8 @@ enum kr_code http_metrics_render(struct buf *out)
         rc = buf_appendf(out, "karat_http_requests_in_flight %d\n", atomic_load(&inflight));
     if (!rc)
         rc = render_apps(out);
+    if (!rc)
+        rc = render_backends(out);
     pthread_mutex_unlock(&mu);
     return rc;
 }

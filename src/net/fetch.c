@@ -31,7 +31,8 @@
 
 struct guard {
     int allow_private;
-    long connect_ms; /* 0: only the fetch's deadline bounds a connect */
+    long connect_ms;       /* 0: only the fetch's deadline bounds a connect */
+    const char *post_form; /* the first request's form body, NULL: GET */
     int refused;
     char refused_addr[INET6_ADDRSTRLEN];
 };
@@ -157,6 +158,8 @@ static enum kr_code fetch_once(const char *url, struct guard *g, long timeout_ms
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_checked);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, g);
     curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    if (g->post_form)
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, g->post_form);
     cc = curl_easy_perform(h);
     if (g->refused) {
         rc =
@@ -200,6 +203,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         o.max_bytes = out->max;
     g.allow_private = o.allow_private;
     g.connect_ms = o.connect_timeout_ms;
+    g.post_form = o.post_form;
     deadline = util_now_ms() + (double)o.timeout_ms;
     net_response_init(&r);
     cur = url ? strdup(url) : NULL;
@@ -228,6 +232,7 @@ enum kr_code net_fetch(const char *url, const struct net_fetch_opts *opts, struc
         free(cur);
         cur = next;
         next = NULL;
+        g.post_form = NULL; /* a redirect is followed with a GET */
     }
     if (r.status < 200 || r.status > 299) {
         rc = kr_fail(err, KRS_FETCH_FAILED, "fetch: the server answered HTTP %ld", r.status);

@@ -69,6 +69,9 @@ struct net_fetch_opts {
     int max_redirects; /* >= 0; 0 follows none */
     int allow_private; /* KARAT_FETCH_ALLOW_PRIVATE */
     long connect_timeout_ms; /* each connection's set-up (KARAT_CONNECT_TIMEOUT); 0: timeout_ms */
+    /* NULL: a GET. Else an application/x-www-form-urlencoded body POSTed to
+     * the URL (a redirect is then followed with a GET, as browsers do). */
+    const char *post_form;
 };
 /* o from cfg: KARAT_FETCH_TIMEOUT, KARAT_FETCH_MAX_REDIRECTS,
  * KARAT_FETCH_ALLOW_PRIVATE, KARAT_CONNECT_TIMEOUT, and KARAT_MAX_UPLOAD_BYTES

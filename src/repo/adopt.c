@@ -33,7 +33,7 @@
 
 #define NS_DERIVED    "derived_files"
 #define NS_UNREADABLE "unreadable_files"
-#define ID_MASK    0x7FFFFFFFFFFFFFFFLL
+#define ID_MASK       0x7FFFFFFFFFFFFFFFLL
 
 static const char *derived_kind(const char *key)
 {
@@ -269,9 +269,7 @@ out:
     return rc;
 }
 
-enum kr_code repo_list_objects(struct repo *r,
-                               int (*cb)(const char *bucket, const char *key, void *ctx),
-                               void *ctx, struct kr_err *err)
+enum kr_code repo_list_objects(struct repo *r, const struct blob_walk *w, struct kr_err *err)
 {
-    return blob_list(r->blob, 0, cb, ctx, err);
+    return blob_list_all(r->blob, w, err);
 }

@@ -105,7 +105,7 @@ static int load_one(const struct store_image *img, void *ctx)
 enum kr_code repo__load_index(struct repo *r, struct kr_err *err)
 {
     struct load_ctx c = {r, err, KR_OK};
-    enum kr_code rc = store_image_each(r->store, load_one, &c, err);
+    enum kr_code rc = store_image_sigs(r->store, load_one, &c, err);
     return rc ? rc : c.rc;
 }
 

@@ -98,7 +98,7 @@ static void fill_row(struct repo *r, const struct repo_ingest_req *req, const ch
     img->sig = *sig;
     util_strlcpy(img->website, req->website ? req->website : "", sizeof img->website);
     util_strlcpy(img->bucket, req->bucket, sizeof img->bucket);
-    repo_new_key(info->ext, img->key, sizeof img->key);
+    repo_new_key(NULL, info->ext, img->key, sizeof img->key);
     repo_url_for(r, img->bucket, img->key, img->url, sizeof img->url);
     util_strlcpy(img->filename, req->filename ? req->filename : "", sizeof img->filename);
     util_strlcpy(img->mime, info->mime, sizeof img->mime);

@@ -292,7 +292,7 @@ void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out
              bucket, key);
 }
 
-void repo_new_key(const char *ext, char *out, size_t n)
+void repo_new_key(const char *prefix, const char *ext, char *out, size_t n)
 {
     struct timeval tv;
     struct tm tm;
@@ -302,7 +302,8 @@ void repo_new_key(const char *ext, char *out, size_t n)
     gmtime_r(&tv.tv_sec, &tm);
     strftime(ts, sizeof ts, "%Y%m%d%H%M%S", &tm);
     util_random_hex(rnd, 4);
-    snprintf(out, n, "%s%06ld%s%s", ts, (long)tv.tv_usec, rnd, ext && *ext ? ext : ".jpg");
+    snprintf(out, n, "%s%s%06ld%s%s", prefix ? prefix : "", ts, (long)tv.tv_usec, rnd,
+             ext && *ext ? ext : ".jpg");
 }
 
 /* Split "bucket/key" (key may hold '/'); both must be valid blob names. */

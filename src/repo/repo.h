@@ -132,9 +132,10 @@ void repo_url_for(struct repo *r, const char *bucket, const char *key, char *out
  * unset, repo_url_for uses it instead of the listen address, and URLs under
  * any base set so far count as this server's own (repo_parse_url). */
 void repo_request_base(const char *base);
-/* A fresh server-generated key: UTC "YYYYmmddHHMMSS", 6 digits of
- * microseconds, 8 random hex digits, then ext (".jpg" when NULL/empty). */
-void repo_new_key(const char *ext, char *out, size_t n);
+/* A fresh server-generated key: prefix (a folder such as "excel_files/";
+ * NULL or "" for none), UTC "YYYYmmddHHMMSS", 6 digits of microseconds,
+ * 8 random hex digits, then ext (".jpg" when NULL/empty). */
+void repo_new_key(const char *prefix, const char *ext, char *out, size_t n);
 
 /* Write a derived file (generated image, ZIP, spreadsheet) directly. */
 enum kr_code repo_put_file(struct repo *r, const char *bucket, const char *key, const void *data,
@@ -187,10 +188,10 @@ struct repo_adopt_res {
 };
 enum kr_code repo_adopt(struct repo *r, const struct repo_adopt_req *req,
                         struct repo_adopt_res *res, struct kr_err *err);
-/* Every object of every configured bucket (published ones), for adopting. */
-enum kr_code repo_list_objects(struct repo *r,
-                               int (*cb)(const char *bucket, const char *key, void *ctx),
-                               void *ctx, struct kr_err *err);
+/* Every object of every configured bucket (published ones), for adopting,
+ * page by page as the blob store lists them, with the keys it passes over
+ * and why (struct blob_walk). */
+enum kr_code repo_list_objects(struct repo *r, const struct blob_walk *w, struct kr_err *err);
 
 /* Copy everything of src (an embedded folder) into dst (server mode), in
  * place of nothing: every object under the same bucket and key (objects
@@ -213,8 +214,22 @@ struct repo_sync_status {
     long long lag;      /* head - seq (>= 0) */
     long long since_ms; /* ms since the last complete catch-up (-1: none yet) */
     long long failures; /* catch-ups that failed (retried on the next period) */
+    long long reloads;  /* index reloads because changes it had not replayed were pruned */
 };
 enum kr_code repo_sync_status(struct repo *r, struct repo_sync_status *st, struct kr_err *err);
+
+/* One live check of a backend for /health (probe.c): the cheapest lookup
+ * of something that does not exist (a document of the store, an object of
+ * the default bucket), so "not found" is the healthy answer. */
+struct repo_probe {
+    const char *name;    /* "store" or "blob" (the core/bstat.h series) */
+    const char *backend; /* "sqlite", "postgres", "local", "s3" */
+    int ok;
+    double ms;       /* the lookup's round trip */
+    char error[200]; /* why not ok */
+};
+/* out[0]: the store, out[1]: the blob store. */
+void repo_probe(struct repo *r, struct repo_probe out[2]);
 
 size_t repo_index_count(struct repo *r);
 long long repo_duplicates_found(struct repo *r);

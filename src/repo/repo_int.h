@@ -38,7 +38,11 @@ struct repo {
         atomic_llong seq;     /* the last change replayed into the index */
         atomic_llong last_ms; /* epoch ms of the last complete catch-up (0: none) */
         atomic_llong failures;
+        atomic_llong reloads; /* full reloads after a prune passed this node by */
         atomic_int stop;
+        char node[128];   /* this process's name in the store's progress reports */
+        double report_ms; /* monotonic ms of the last progress report (0: none) */
+        double pruned_ms; /* monotonic ms of the last prune */
     } sync;
 };
 
@@ -86,8 +90,8 @@ int repo__parse_origin(const char *url, struct repo_origin *o, const char **path
 
 /* S3 URLs (s3url.c), when the blob backend serves objects at public URLs
  * (BLOB_PUBLIC_URLS): the public URL of the image (bucket, key) into out
- * (1), or 0 when it has none (another backend, or not an image); and the other way, 0 with bucket and key
- * when url is one of the S3 URL forms of a configured bucket, else -1. */
+ * (1), or 0 when it has none (another backend, or not an image); and the other way, 0 with bucket
+ * and key when url is one of the S3 URL forms of a configured bucket, else -1. */
 int repo__s3_url_for(struct repo *r, const char *bucket, const char *key, char *out, size_t n);
 int repo__s3_parse(struct repo *r, const char *url, char *bucket, size_t blen, char *key,
                    size_t klen);

@@ -18,6 +18,15 @@
  * A catch-up that fails leaves seq where it was and is retried; it is
  * counted in sync.failures (for /health).
  *
+ * Pruning (store.h, "pruning"): the thread reports the node's progress
+ * (the last seq replayed) every few seconds, and every KARAT_PRUNE_INTERVAL
+ * asks the store to prune changes every live node has replayed that are
+ * older than KARAT_CHANGES_RETENTION, and finished jobs' claims. A node
+ * that was not live then (stalled longer than KARAT_SYNC_NODE_TTL) finds
+ * the changes it needs gone (changes_pruned): it reloads every row into
+ * its index, drops the entries whose row is gone, and goes on from the
+ * head it noted before the reload (like a start-up).
+ *
  * A store one process owns (sqlite under the data folder's flock) shares
  * no changes: sync stays off and nothing here runs.
  */
@@ -25,6 +34,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -45,6 +55,13 @@ enum kr_code repo__sync_init(struct repo *r, struct kr_err *err)
     if (!r->sync.page)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     pthread_mutex_init(&r->sync.mu, NULL);
+    {
+        char host[64] = "";
+        gethostname(host, sizeof host - 1);
+        snprintf(r->sync.node, sizeof r->sync.node, "%s:%ld:%lld", host, (long)getpid(),
+                 (long long)util_epoch_ms());
+    }
+    r->sync.pruned_ms = util_now_ms();
     atomic_store(&r->sync.seq, head);
     r->sync.on = 1;
     return KR_OK;
@@ -64,6 +81,72 @@ static enum kr_code apply(struct repo *r, const struct store_change *c, struct k
     return KR_OK;
 }
 
+struct stale_ctx {
+    int64_t *ids;
+    size_t n, cap;
+    int oom;
+};
+
+static int note_id(int64_t id, void *ctx)
+{
+    struct stale_ctx *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        int64_t *v = realloc(c->ids, cap * sizeof *v);
+        if (!v) {
+            c->oom = 1;
+            return 1;
+        }
+        c->ids = v;
+        c->cap = cap;
+    }
+    c->ids[c->n++] = id;
+    return 0;
+}
+
+/* Index entries whose row is gone leave the index (one lookup each: this
+ * only runs after a prune passed the node by). */
+static enum kr_code drop_stale(struct repo *r, struct kr_err *err)
+{
+    struct stale_ctx c = {0};
+    enum kr_code rc = KR_OK;
+
+    idx_each(r->idx, note_id, &c);
+    if (c.oom)
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index sync: out of memory");
+    for (size_t i = 0; !rc && i < c.n; i++) {
+        struct store_image img;
+        struct kr_err e = {0};
+        rc = repo__found(store_image_get(r->store, c.ids[i], &img, &e), &e, err,
+                         "index sync: reload");
+        if (rc == KR_ENOTFOUND) {
+            idx_remove(r->idx, c.ids[i], &e);
+            rc = KR_OK;
+        }
+    }
+    free(c.ids);
+    return rc;
+}
+
+/* Changes this node needed were pruned: reload like a start-up (note the
+ * head, add every row, drop entries without a row), then go on from it. */
+static enum kr_code reload(struct repo *r, struct kr_err *err)
+{
+    int64_t head = 0;
+    enum kr_code rc = store_change_head(r->store, &head, err);
+
+    log_warn("index sync: changes this node had not replayed were pruned; reloading the index");
+    if (!rc)
+        rc = repo__load_index(r, err);
+    if (!rc)
+        rc = drop_stale(r, err);
+    if (!rc) {
+        atomic_store(&r->sync.seq, head);
+        atomic_fetch_add(&r->sync.reloads, 1);
+    }
+    return rc;
+}
+
 enum kr_code repo__sync_catch_up(struct repo *r, struct kr_err *err)
 {
     enum kr_code rc = KR_OK;
@@ -74,6 +157,11 @@ enum kr_code repo__sync_catch_up(struct repo *r, struct kr_err *err)
     pthread_mutex_lock(&r->sync.mu);
     while (!rc && n == SYNC_PAGE) {
         rc = store_changes(r->store, atomic_load(&r->sync.seq), r->sync.page, SYNC_PAGE, &n, err);
+        if (rc == KR_ECONFLICT && err && err->slug_id == KRS_CHANGES_PRUNED) {
+            rc = reload(r, err);
+            n = SYNC_PAGE; /* then what came after the head it noted */
+            continue;
+        }
         for (int i = 0; !rc && i < n; i++) {
             rc = apply(r, &r->sync.page[i], err);
             if (!rc)
@@ -86,6 +174,35 @@ enum kr_code repo__sync_catch_up(struct repo *r, struct kr_err *err)
         atomic_fetch_add(&r->sync.failures, 1);
     pthread_mutex_unlock(&r->sync.mu);
     return rc;
+}
+
+/* After a good catch-up: report this node's progress every few seconds
+ * (well inside KARAT_SYNC_NODE_TTL), and prune every KARAT_PRUNE_INTERVAL.
+ * Failures are logged and retried next time: pruning is housekeeping. */
+static void housekeeping(struct repo *r)
+{
+    const struct config *c = r->cfg;
+    double now = util_now_ms(), every = c->sync_node_ttl_s * 250.0;
+    struct kr_err e = {0};
+
+    if (every > 5000)
+        every = 5000;
+    if (!r->sync.report_ms || now - r->sync.report_ms >= every) {
+        if (store_sync_report(r->store, r->sync.node, atomic_load(&r->sync.seq), &e))
+            log_warn("index sync: progress report: %s", e.msg);
+        r->sync.report_ms = now;
+    }
+    if (c->prune_interval_s > 0 && now - r->sync.pruned_ms >= c->prune_interval_s * 1000.0) {
+        struct store_prune p = {c->changes_retention_s * 1000LL, c->sync_node_ttl_s * 1000LL,
+                                c->claims_retention_s * 1000LL};
+        struct store_prune_res res;
+        r->sync.pruned_ms = now;
+        if (store_prune(r->store, &p, &res, &e))
+            log_warn("prune: %s", e.msg);
+        else if (res.changes || res.claims || res.nodes_forgotten)
+            log_info("prune: %lld change(s), %lld job claim(s), %lld silent node(s)", res.changes,
+                     res.claims, res.nodes_forgotten);
+    }
 }
 
 static void *sync_main(void *arg)
@@ -102,6 +219,8 @@ static void *sync_main(void *arg)
             rc = repo__sync_catch_up(r, &e);
         else
             atomic_fetch_add(&r->sync.failures, 1);
+        if (!rc)
+            housekeeping(r);
         if (rc && !failing)
             log_warn("index sync: %s (retrying every %d ms)", e.msg, r->cfg->sync_interval_ms);
         else if (!rc && failing)
@@ -152,6 +271,7 @@ enum kr_code repo_sync_status(struct repo *r, struct repo_sync_status *st, struc
     st->on = 1;
     st->seq = atomic_load(&r->sync.seq);
     st->failures = atomic_load(&r->sync.failures);
+    st->reloads = atomic_load(&r->sync.reloads);
     last = atomic_load(&r->sync.last_ms);
     st->since_ms = last ? util_epoch_ms() - last : -1;
     if (st->since_ms < -1)

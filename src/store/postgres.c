@@ -27,6 +27,11 @@ struct pg_store *store_pg__of(struct store *s)
     return (struct pg_store *)s;
 }
 
+long long store_pg__round_trips(struct store *s)
+{
+    return atomic_load(&store_pg__of(s)->round_trips);
+}
+
 /* ---- parameters and results ------------------------------------------------ */
 
 void store_pg__text(struct pg_params *p, const char *v)
@@ -133,6 +138,15 @@ static void conn_close(struct pg_conn *c)
     }
 }
 
+/* Server notices (a full-text query of stop words only, IF NOT EXISTS...)
+ * are not errors and library code never prints: libpq's default printer
+ * to stderr is replaced by this one, which drops them. */
+static void drop_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static enum kr_code conn_open(const struct pg_store *s, struct pg_conn **out, struct kr_err *err)
 {
     struct pg_conn *c = calloc(1, sizeof *c);
@@ -146,6 +160,7 @@ static enum kr_code conn_open(const struct pg_store *s, struct pg_conn **out, st
         conn_close(c);
         return rc;
     }
+    PQsetNoticeProcessor(c->db, drop_notice, NULL);
     *out = c;
     return KR_OK;
 }
@@ -217,6 +232,10 @@ static const char *stmt_sql(enum pg_stmt id)
 {
     if (store_pg__claim_sql[id])
         return store_pg__claim_sql[id];
+    if (store_pg__product_sql[id])
+        return store_pg__product_sql[id];
+    if (store_pg__prune_sql[id])
+        return store_pg__prune_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
            : store_pg__sync_sql[id] ? store_pg__sync_sql[id]
                                     : store_pg__image_sql[id];
@@ -279,11 +298,48 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
         if (rc)
             return rc;
         lost = 0;
+        atomic_fetch_add(&q->round_trips, (c->prepared & (1ULL << id)) ? 1 : 2); /* + prepare */
         rc = run_once(c, id, p, res, &lost, err);
         store_pg__release(q, c, lost);
         if (!rc || !lost || !is_read(id))
             break;
     }
+    return rc;
+}
+
+/* A command without parameters on c (BEGIN, COMMIT). */
+static enum kr_code plain(struct pg_conn *c, const char *sql, int *lost, struct kr_err *err)
+{
+    PGresult *r = PQexec(c->db, sql);
+    enum kr_code rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? KR_OK
+                                                                  : store_pg__fail(c->db, r, sql, err);
+    if (rc)
+        *lost = conn_lost(c->db, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                                  int n, struct kr_err *err)
+{
+    struct pg_store *q = store_pg__of(s);
+    struct pg_conn *c = NULL;
+    int lost = 0;
+    enum kr_code rc = store_pg__acquire(q, &c, err);
+
+    if (rc)
+        return rc;
+    rc = plain(c, "BEGIN", &lost, err);
+    for (int i = 0; !rc && i < n; i++) {
+        PGresult *r = NULL;
+        rc = run_once(c, id, &p[i], &r, &lost, err);
+        PQclear(r);
+    }
+    if (!rc)
+        rc = plain(c, "COMMIT", &lost, err);
+    else if (!lost)
+        PQclear(PQexec(c->db, "ROLLBACK"));
+    store_pg__release(q, c, lost);
     return rc;
 }
 
@@ -395,6 +451,7 @@ const struct store_ops store_postgres_ops = {
     .image_update_sig = store_pg__image_update_sig,
     .image_each = store_pg__image_each,
     .image_count = store_pg__image_count,
+    .image_sigs = store_pg__image_sigs,
     .doc_put = store_pg__doc_put,
     .doc_get = store_pg__doc_get,
     .doc_delete = store_pg__doc_delete,
@@ -411,4 +468,9 @@ const struct store_ops store_postgres_ops = {
     .claim_renew = store_pg__claim_renew,
     .claim_complete = store_pg__claim_complete,
     .claim_jobs = store_pg__claim_jobs,
+    .product_put = store_pg__product_put,
+    .product_delete = store_pg__product_delete,
+    .product_query = store_pg__product_query,
+    .sync_report = store_pg__sync_report,
+    .prune = store_pg__prune,
 };

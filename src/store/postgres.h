@@ -7,7 +7,8 @@
  *   postgres_images.c   the images table: parameters and row decoding;
  *   postgres_migrate.c  the schema: versioned migrations under an
  *                       advisory lock;
- *   postgres_claims.c   job claims: leases on job items for several nodes.
+ *   postgres_claims.c   job claims: leases on job items for several nodes;
+ *   postgres_products.c the products table and its full-text search.
  *
  * Location: `[pool=N;][wait_ms=M;]CONNINFO`, where CONNINFO is a libpq
  * connection string ("host=/run/pg dbname=karat") or URI
@@ -36,6 +37,7 @@
 
 #include <libpq-fe.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -68,12 +70,19 @@ enum pg_stmt {
     PG_DOC_PAGE,
     PG_SYNC_HEAD, /* multi-node sync (postgres_sync.c) */
     PG_SYNC_PAGE,
+    PG_SYNC_REPORT, /* pruning (postgres_prune.c) */
+    PG_PRUNE_CHANGES,
+    PG_PRUNE_CLAIMS,
     /* job claims (postgres_claims.c) */
     PG_CLAIM_ADD,
     PG_CLAIM_TAKE,
     PG_CLAIM_RENEW,
     PG_CLAIM_COMPLETE,
     PG_CLAIM_JOBS,
+    /* products (postgres_products.c) */
+    PG_PROD_PUT,
+    PG_PROD_DELETE,
+    PG_PROD_QUERY,
     PG_NSTMT
 };
 
@@ -92,6 +101,7 @@ struct pg_store {
     struct pg_conn *idle;
     int nopen;         /* connections open or being opened, idle or busy */
     PGconn *listen_db; /* change_wait's own LISTEN connection (one caller) */
+    atomic_llong round_trips; /* requests sent to the server (prepares too) */
 };
 
 /* One statement's parameters: text values, except binary ones (bytea)
@@ -107,6 +117,11 @@ struct pg_params {
 void store_pg__text(struct pg_params *p, const char *v);
 void store_pg__int(struct pg_params *p, long long v);
 void store_pg__bin(struct pg_params *p, const void *v, int len);
+
+/* Requests this store has sent to PostgreSQL so far: each statement run,
+ * prepare, lock call and LISTEN is one round trip (tests and benchmarks
+ * count what an operation costs with it). */
+long long store_pg__round_trips(struct store *s);
 
 /* Checked downcast (aborts on a foreign struct store). */
 struct pg_store *store_pg__of(struct store *s);
@@ -125,6 +140,11 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
 enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what,
                             struct kr_err *err);
 
+/* Run statement id once per parameter set p[0..n-1] in one transaction
+ * on one connection (all or none); no results are kept. */
+enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct pg_params *p,
+                                  int n, struct kr_err *err);
+
 /* Rows changed by a command result (0 if none or unparsable). */
 long long store_pg__changes(const PGresult *res);
 
@@ -138,6 +158,8 @@ extern const char *const store_pg__image_sql[PG_NSTMT];
 extern const char *const store_pg__doc_sql[PG_NSTMT];
 extern const char *const store_pg__sync_sql[PG_NSTMT];
 extern const char *const store_pg__claim_sql[PG_NSTMT];
+extern const char *const store_pg__product_sql[PG_NSTMT];
+extern const char *const store_pg__prune_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
  * `broken` closes it instead. Tests use these to hold connections. */
@@ -170,6 +192,12 @@ enum kr_code store_pg__image_each(struct store *s,
                                   int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                   struct kr_err *err);
 enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err);
+enum kr_code store_pg__image_sigs(struct store *s,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err);
+/* Row `row` of a result whose first columns are STORE__IMAGE_COLS, in order. */
+enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
+                                  struct kr_err *err);
 
 enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
                                struct kr_err *err);
@@ -184,6 +212,10 @@ enum kr_code store_pg__doc_each(struct store *s, const char *ns,
 /* ---- multi-node sync (postgres_sync.c, branch h-sync) ---- */
 
 enum kr_code store_pg__change_head(struct store *s, int64_t *seq, struct kr_err *err);
+enum kr_code store_pg__sync_report(struct store *s, const char *node, int64_t seq,
+                                   struct kr_err *err);
+enum kr_code store_pg__prune(struct store *s, const struct store_prune *p,
+                             struct store_prune_res *out, struct kr_err *err);
 enum kr_code store_pg__changes_since(struct store *s, int64_t after, struct store_change *out,
                                      int max, int *n, struct kr_err *err);
 enum kr_code store_pg__change_wait(struct store *s, int timeout_ms, struct kr_err *err);
@@ -200,5 +232,12 @@ enum kr_code store_pg__claim_complete(struct store *s, const struct store_claim 
                                       const struct store_claim_doc *d, struct kr_err *err);
 enum kr_code store_pg__claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx),
                                   void *ctx, struct kr_err *err);
+
+/* ---- products (postgres_products.c) ---- */
+enum kr_code store_pg__product_put(struct store *s, const struct store_product *p, int n,
+                                   struct kr_err *err);
+enum kr_code store_pg__product_delete(struct store *s, const char *id, struct kr_err *err);
+enum kr_code store_pg__product_query(struct store *s, const struct store_product_query *q,
+                                     store_product_cb cb, void *ctx, struct kr_err *err);
 
 #endif

@@ -42,7 +42,7 @@ const char *const store_pg__claim_sql[PG_NSTMT] = {
     [PG_CLAIM_RENEW] = "UPDATE job_claims SET lease_until = " NOW_MS " + $2::bigint"
                        " WHERE owner = $1 AND NOT done",
     [PG_CLAIM_COMPLETE] =
-        "WITH c AS (UPDATE job_claims SET done = true, lease_until = 0"
+        "WITH c AS (UPDATE job_claims SET done = true, lease_until = 0, done_ms = " NOW_MS
         " WHERE job_id = $1 AND idx = $2::integer AND token = $3::bigint AND owner = $4"
         " AND NOT done RETURNING 1)"
         " INSERT INTO docs (ns, \"key\", json, updated_ms) SELECT $5, $6, $7, " NOW_MS " FROM c"

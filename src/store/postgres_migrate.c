@@ -94,6 +94,36 @@ static const struct migration migrations[] = {
         " PRIMARY KEY (job_id, idx));"
         "CREATE INDEX job_claims_free ON job_claims (lease_until) WHERE NOT done;"
         "CREATE INDEX job_claims_owner ON job_claims (owner) WHERE NOT done;"},
+    /* Products (postgres_products.c): the text indexed by a generated
+     * tsvector (name A, attributes B, description/colour/category C, SKU D). */
+    {4, "CREATE TABLE products ("
+        " id text COLLATE \"C\" PRIMARY KEY,"
+        " sku text NOT NULL, name text NOT NULL, description text NOT NULL,"
+        " attributes text NOT NULL, colour text NOT NULL, category text NOT NULL,"
+        " price double precision NOT NULL, created_ms bigint NOT NULL,"
+        " photos text NOT NULL, listings text NOT NULL,"
+        " tsv tsvector GENERATED ALWAYS AS ("
+        "  setweight(to_tsvector('english', name), 'A') ||"
+        "  setweight(to_tsvector('english', attributes), 'B') ||"
+        "  setweight(to_tsvector('english', description || ' ' || colour || ' ' || category),"
+        "  'C') || setweight(to_tsvector('english', sku), 'D')) STORED);"
+        "CREATE INDEX products_tsv ON products USING gin (tsv);"
+        "CREATE INDEX products_created ON products (created_ms DESC, id);"},
+    /* Pruning (postgres_prune.c): when each change was made and each claim
+     * done; each live node's progress (sync_nodes); the highest seq pruned
+     * (sync_pruned: a node behind it reloads its index instead). */
+    {5, "ALTER TABLE image_changes ADD COLUMN at_ms bigint NOT NULL"
+        " DEFAULT (extract(epoch FROM clock_timestamp()) * 1000)::bigint;"
+        "CREATE INDEX image_changes_at ON image_changes (at_ms);"
+        "ALTER TABLE job_claims ADD COLUMN done_ms bigint NOT NULL DEFAULT 0;"
+        "CREATE TABLE sync_nodes ("
+        " node text COLLATE \"C\" PRIMARY KEY,"
+        " seq bigint NOT NULL,"
+        " seen_ms bigint NOT NULL);"
+        "CREATE TABLE sync_pruned ("
+        " one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+        " seq bigint NOT NULL);"
+        "INSERT INTO sync_pruned VALUES (true, 0);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -107,9 +137,8 @@ int store_pg__latest(void)
 static enum kr_code exec(PGconn *db, const char *sql, const char *what, struct kr_err *err)
 {
     PGresult *r = PQexec(db, sql);
-    enum kr_code rc = r && PQresultStatus(r) == PGRES_COMMAND_OK
-                          ? KR_OK
-                          : store_pg__fail(db, r, what, err);
+    enum kr_code rc =
+        r && PQresultStatus(r) == PGRES_COMMAND_OK ? KR_OK : store_pg__fail(db, r, what, err);
     PQclear(r);
     return rc;
 }

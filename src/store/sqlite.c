@@ -88,7 +88,9 @@ enum kr_code store_sq_bind_text(sqlite3_stmt *st, int col, const char *v, size_t
 enum kr_code store_sq_stmt(struct sq_conn *c, enum sq_stmt id, sqlite3_stmt **out,
                            struct kr_err *err)
 {
-    const char *sql = doc_sql[id] ? doc_sql[id] : store_sq_image_sql[id];
+    const char *sql = doc_sql[id]                ? doc_sql[id]
+                      : store_sq_product_sql[id] ? store_sq_product_sql[id]
+                                                 : store_sq_image_sql[id];
 
     if (!c->st[id]) {
         int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st[id], NULL);
@@ -399,4 +401,7 @@ const struct store_ops store_sqlite_ops = {
     .doc_delete = sq_doc_delete,
     .doc_each = sq_doc_each,
     .close = sq_close,
+    .product_put = store_sq_product_put,
+    .product_delete = store_sq_product_delete,
+    .product_query = store_sq_product_query,
 };

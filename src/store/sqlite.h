@@ -4,7 +4,8 @@
  *   sqlite.c          the instance, its connection pool, open/close,
  *                     error mapping, and the document table;
  *   sqlite_images.c   the images table: row encoding and the image ops;
- *   sqlite_migrate.c  the schema: versioned migrations.
+ *   sqlite_migrate.c  the schema: versioned migrations;
+ *   sqlite_products.c the products table and its full-text index.
  *
  * Concurrency model: a pool of connections, each used by one thread at a
  * time (checked out for the length of one store call, so SQLite can run in
@@ -48,6 +49,10 @@ enum sq_stmt {
     SQ_DOC_GET,
     SQ_DOC_DELETE,
     SQ_DOC_EACH,
+    SQ_PROD_PUT, /* products (sqlite_products.c) */
+    SQ_PROD_DELETE,
+    SQ_PROD_LIST,
+    SQ_PROD_SEARCH,
     SQ_NSTMT
 };
 
@@ -130,5 +135,14 @@ enum kr_code store_sq_image_each(struct store *s,
                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                  struct kr_err *err);
 enum kr_code store_sq_image_count(struct store *s, long long *n, struct kr_err *err);
+
+/* ---- products (sqlite_products.c) ---- */
+
+extern const char *const store_sq_product_sql[];
+enum kr_code store_sq_product_put(struct store *s, const struct store_product *p, int n,
+                                  struct kr_err *err);
+enum kr_code store_sq_product_delete(struct store *s, const char *id, struct kr_err *err);
+enum kr_code store_sq_product_query(struct store *s, const struct store_product_query *q,
+                                    store_product_cb cb, void *ctx, struct kr_err *err);
 
 #endif

@@ -13,7 +13,9 @@
  *
  * History: v1 was the first images table; v2 added the lookup indexes
  * (sha256 for exact-byte duplicates, url for deletes by URL) and the
- * namespaced documents table (jobs, SKU cache, templates).
+ * namespaced documents table (jobs, SKU cache, templates); v3 the
+ * products table with its FTS5 index (products_fts, external content kept
+ * in step by triggers; sqlite_products.c).
  */
 #include <stdio.h>
 
@@ -51,6 +53,32 @@ static const struct migration migrations[] = {
         " json TEXT NOT NULL,"
         " updated_ms INTEGER NOT NULL,"
         " PRIMARY KEY (ns, \"key\"));"},
+    {3, "CREATE TABLE products ("
+        " seq INTEGER PRIMARY KEY,"
+        " id TEXT NOT NULL UNIQUE,"
+        " sku TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL,"
+        " attributes TEXT NOT NULL, colour TEXT NOT NULL, category TEXT NOT NULL,"
+        " price REAL NOT NULL, created_ms INTEGER NOT NULL,"
+        " photos TEXT NOT NULL, listings TEXT NOT NULL);"
+        "CREATE INDEX products_created ON products (created_ms DESC, id);"
+        "CREATE VIRTUAL TABLE products_fts USING fts5(name, description, attributes, colour,"
+        " category, sku, content='products', content_rowid='seq',"
+        " tokenize='porter unicode61');"
+        "CREATE TRIGGER products_ai AFTER INSERT ON products BEGIN"
+        " INSERT INTO products_fts (rowid, name, description, attributes, colour, category, sku)"
+        " VALUES (new.seq, new.name, new.description, new.attributes, new.colour, new.category,"
+        " new.sku); END;"
+        "CREATE TRIGGER products_ad AFTER DELETE ON products BEGIN"
+        " INSERT INTO products_fts (products_fts, rowid, name, description, attributes, colour,"
+        " category, sku) VALUES ('delete', old.seq, old.name, old.description, old.attributes,"
+        " old.colour, old.category, old.sku); END;"
+        "CREATE TRIGGER products_au AFTER UPDATE ON products BEGIN"
+        " INSERT INTO products_fts (products_fts, rowid, name, description, attributes, colour,"
+        " category, sku) VALUES ('delete', old.seq, old.name, old.description, old.attributes,"
+        " old.colour, old.category, old.sku);"
+        " INSERT INTO products_fts (rowid, name, description, attributes, colour, category, sku)"
+        " VALUES (new.seq, new.name, new.description, new.attributes, new.colour, new.category,"
+        " new.sku); END;"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "core/bstat.h"
 #include "core/config.h"
 #include "core/util.h"
 
@@ -58,8 +59,8 @@ enum kr_code store_backend_add(const struct store_ops *ops, struct kr_err *err)
 
 enum kr_code store_location(const struct config *cfg, char *out, size_t n, struct kr_err *err)
 {
-    int server = strcmp(cfg->store_backend, "sqlite") != 0 && cfg->database_url &&
-                 *cfg->database_url;
+    int server =
+        strcmp(cfg->store_backend, "sqlite") != 0 && cfg->database_url && *cfg->database_url;
 
     if (strcmp(cfg->store_backend, "postgres") == 0 && !server)
         return kr_fail(err, KRS_BAD_CONFIG, "KARAT_STORE=postgres needs KARAT_DATABASE_URL");
@@ -148,52 +149,62 @@ enum kr_code store_open(const char *backend, const char *location, struct store 
 
 enum kr_code store_image_insert(struct store *s, const struct store_image *img, struct kr_err *err)
 {
+    double t0;
     if (!s || !img)
         return missing(err, "image_insert");
     enum kr_code rc = check_image(img, err);
-    return rc ? rc : s->ops->image_insert(s, img, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->image_insert(s, img, err));
 }
 
 enum kr_code store_image_delete(struct store *s, int64_t id, struct kr_err *err)
 {
-    return s ? s->ops->image_delete(s, id, err) : missing(err, "image_delete");
+    double t0;
+    return s ? BSTAT_TIMED("store", t0, s->ops->image_delete(s, id, err))
+             : missing(err, "image_delete");
 }
 
 enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *out,
                              struct kr_err *err)
 {
-    return s && out ? s->ops->image_get(s, id, out, err) : missing(err, "image_get");
+    double t0;
+    return s && out ? BSTAT_TIMED("store", t0, s->ops->image_get(s, id, out, err))
+                    : missing(err, "image_get");
 }
 
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,
                                   struct store_image *out, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = s && out ? bounded(bucket, sizeof out->bucket - 1, "bucket", err)
                                : missing(err, "image_find_key");
     if (!rc)
         rc = bounded(key, sizeof out->key - 1, "key", err);
-    return rc ? rc : s->ops->image_find_key(s, bucket, key, out, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->image_find_key(s, bucket, key, out, err));
 }
 
 enum kr_code store_image_find_url(struct store *s, const char *url, struct store_image *out,
                                   struct kr_err *err)
 {
+    double t0;
     enum kr_code rc =
         s && out ? bounded(url, sizeof out->url - 1, "url", err) : missing(err, "image_find_url");
-    return rc ? rc : s->ops->image_find_url(s, url, out, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->image_find_url(s, url, out, err));
 }
 
 enum kr_code store_image_find_sha(struct store *s, const char *sha256, struct store_image *out,
                                   struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = s && out ? check_sha(sha256, err) : missing(err, "image_find_sha");
-    return rc ? rc : s->ops->image_find_sha(s, sha256, out, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->image_find_sha(s, sha256, out, err));
 }
 
 enum kr_code store_image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
                                     struct kr_err *err)
 {
-    return s && sig ? s->ops->image_update_sig(s, id, sig, err) : missing(err, "image_update_sig");
+    double t0;
+    return s && sig ? BSTAT_TIMED("store", t0, s->ops->image_update_sig(s, id, sig, err))
+                    : missing(err, "image_update_sig");
 }
 
 enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
@@ -202,33 +213,47 @@ enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_imag
     return s && cb ? s->ops->image_each(s, cb, ctx, err) : missing(err, "image_each");
 }
 
+enum kr_code store_image_sigs(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                              void *ctx, struct kr_err *err)
+{
+    if (!s || !cb)
+        return missing(err, "image_sigs");
+    return s->ops->image_sigs ? s->ops->image_sigs(s, cb, ctx, err)
+                              : s->ops->image_each(s, cb, ctx, err);
+}
+
 enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err)
 {
-    return s && n ? s->ops->image_count(s, n, err) : missing(err, "image_count");
+    double t0;
+    return s && n ? BSTAT_TIMED("store", t0, s->ops->image_count(s, n, err))
+                  : missing(err, "image_count");
 }
 
 enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, const char *json,
                            struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = key ? check_doc(s, ns, key, err) : missing(err, "doc_put");
     if (!rc)
         rc = bounded(json, STORE_DOC_JSON_MAX, "document", err);
-    return rc ? rc : s->ops->doc_put(s, ns, key, json, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->doc_put(s, ns, key, json, err));
 }
 
 enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,
                            struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = key && json ? check_doc(s, ns, key, err) : missing(err, "doc_get");
     if (json)
         *json = NULL;
-    return rc ? rc : s->ops->doc_get(s, ns, key, json, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->doc_get(s, ns, key, json, err));
 }
 
 enum kr_code store_doc_delete(struct store *s, const char *ns, const char *key, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = key ? check_doc(s, ns, key, err) : missing(err, "doc_delete");
-    return rc ? rc : s->ops->doc_delete(s, ns, key, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->doc_delete(s, ns, key, err));
 }
 
 enum kr_code store_doc_each(struct store *s, const char *ns,
@@ -254,20 +279,24 @@ static enum kr_code no_sync(struct kr_err *err)
 
 enum kr_code store_change_head(struct store *s, int64_t *seq, struct kr_err *err)
 {
+    double t0;
     if (!s || !seq)
         return missing(err, "change_head");
-    return s->ops->change_head ? s->ops->change_head(s, seq, err) : no_sync(err);
+    return s->ops->change_head ? BSTAT_TIMED("store", t0, s->ops->change_head(s, seq, err))
+                               : no_sync(err);
 }
 
 enum kr_code store_changes(struct store *s, int64_t after, struct store_change *out, int max,
                            int *n, struct kr_err *err)
 {
+    double t0;
     if (!s || !out || !n)
         return missing(err, "changes");
     *n = 0;
     if (max < 1 || max > STORE_CHANGES_MAX)
         return kr_fail(err, KRS_STORE_BAD_VALUE, "store: changes: page size out of range");
-    return s->ops->changes ? s->ops->changes(s, after, out, max, n, err) : no_sync(err);
+    return s->ops->changes ? BSTAT_TIMED("store", t0, s->ops->changes(s, after, out, max, n, err))
+                           : no_sync(err);
 }
 
 enum kr_code store_change_wait(struct store *s, int timeout_ms, struct kr_err *err)
@@ -289,4 +318,27 @@ void store_dedup_unlock(struct store *s, void *token)
 {
     if (s && token && s->ops->dedup_unlock)
         s->ops->dedup_unlock(s, token);
+}
+
+enum kr_code store_sync_report(struct store *s, const char *node, int64_t seq, struct kr_err *err)
+{
+    double t0;
+    if (!s || !node || !*node)
+        return missing(err, "sync_report");
+    if (strlen(node) > STORE_DOC_KEY_MAX)
+        return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: sync_report: node name too long");
+    return s->ops->sync_report ? BSTAT_TIMED("store", t0, s->ops->sync_report(s, node, seq, err))
+                               : no_sync(err);
+}
+
+enum kr_code store_prune(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                         struct kr_err *err)
+{
+    double t0;
+    if (!s || !p || !out)
+        return missing(err, "prune");
+    memset(out, 0, sizeof *out);
+    if (p->changes_retention_ms < 0 || p->node_ttl_ms < 0 || p->claims_retention_ms < 0)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: prune: negative period");
+    return s->ops->prune ? BSTAT_TIMED("store", t0, s->ops->prune(s, p, out, err)) : no_sync(err);
 }

@@ -72,6 +72,45 @@ struct store_claim_doc {
     const char *ns, *key, *json;
 };
 
+/* ---- products: one row per product, with its text indexed for search ----
+ * (SQLite FTS5 with bm25; PostgreSQL full-text search with ts_rank). The
+ * store only stores and filters: src/product/ owns validation and meaning.
+ * Strings are UTF-8; attributes, photos and listings are JSON texts the
+ * store keeps as they are. */
+#define STORE_PRODUCT_ID_MAX   128
+#define STORE_PRODUCT_TEXT_MAX (64 * 1024) /* each string field */
+struct store_product {
+    const char *id, *sku, *name, *description;
+    const char *attributes; /* a JSON object (text) */
+    const char *colour, *category;
+    double price;
+    int64_t created_ms;
+    const char *photos;   /* a JSON array of image ids (text) */
+    const char *listings; /* a JSON array of listing objects (text) */
+};
+/* Filters (all optional) and paging of product_query. */
+struct store_product_query {
+    const char *id;               /* exact id */
+    const char *category, *colour; /* equal, ASCII case ignored */
+    int has_price_min, has_price_max;
+    double price_min, price_max; /* inclusive */
+    int has_from, has_to;
+    int64_t from_ms, to_ms; /* created_ms, inclusive */
+    /* Words of [a-z0-9] separated by single spaces (at most
+     * STORE_PRODUCT_WORDS_MAX): with any_word 0 every word must occur, with
+     * any_word 1 at least one; rows then come best match first (score:
+     * larger is better). Without words, newest first, then id. */
+    const char *words;
+    int any_word;
+    int limit, offset; /* limit 1..STORE_PRODUCT_PAGE_MAX */
+};
+#define STORE_PRODUCT_WORDS_MAX 256
+#define STORE_PRODUCT_PAGE_MAX  10000
+/* Called for each row; p's strings live until it returns. Nonzero stops. */
+typedef int (*store_product_cb)(const struct store_product *p, double score, void *ctx);
+struct store_prune;
+struct store_prune_res;
+
 struct store_ops {
     const char *name;
     /* `location`: the sqlite backend takes "[busy_ms=M;]PATH" (a database
@@ -98,6 +137,12 @@ struct store_ops {
     enum kr_code (*image_each)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                                void *ctx, struct kr_err *err);
     enum kr_code (*image_count)(struct store *s, long long *n, struct kr_err *err);
+    /* Optional (NULL: image_each stands in): every image's id and
+     * signature, the rest of *img zeroed, in no set order, as fast as the
+     * backend can (what an index loads at start-up); cb must not call the
+     * store (a connection may be held while it runs); nonzero stops. */
+    enum kr_code (*image_sigs)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                               void *ctx, struct kr_err *err);
 
     enum kr_code (*doc_put)(struct store *s, const char *ns, const char *key, const char *json,
                             struct kr_err *err);
@@ -142,6 +187,18 @@ struct store_ops {
                                    const struct store_claim_doc *d, struct kr_err *err);
     enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx),
                                void *ctx, struct kr_err *err);
+    /* ---- products (src/product/ owns their meaning; see the block at
+     * the end). Both backends have them. */
+    /* Insert or replace n rows in one transaction (all or none). */
+    enum kr_code (*product_put)(struct store *s, const struct store_product *p, int n,
+                                struct kr_err *err);
+    enum kr_code (*product_delete)(struct store *s, const char *id, struct kr_err *err);
+    enum kr_code (*product_query)(struct store *s, const struct store_product_query *q,
+                                  store_product_cb cb, void *ctx, struct kr_err *err);
+    /* ---- pruning (see the block at the end); NULL without sync ---- */
+    enum kr_code (*sync_report)(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+    enum kr_code (*prune)(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                          struct kr_err *err);
 };
 
 struct store {
@@ -180,6 +237,10 @@ enum kr_code store_image_update_sig(struct store *s, int64_t id, const struct de
 enum kr_code store_image_each(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                               void *ctx, struct kr_err *err);
 enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err);
+/* Every image's id and signature (image_sigs above; other fields may be
+ * zero): what an in-memory index loads. cb must not call the store. */
+enum kr_code store_image_sigs(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
+                              void *ctx, struct kr_err *err);
 enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, const char *json,
                            struct kr_err *err);
 enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,
@@ -228,5 +289,41 @@ enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
  * out), or whose items are all done and whose finish step is free. */
 enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
                               struct kr_err *err);
+
+/* ---- products (store_products.c) ---- */
+/* Insert or replace the row with p->id (bounds: KR_EINVAL, never cut). */
+enum kr_code store_product_put(struct store *s, const struct store_product *p,
+                               struct kr_err *err);
+/* The same for p[0..n-1] in one transaction: all stored or none
+ * (1 <= n <= STORE_PRODUCT_BATCH_MAX). */
+#define STORE_PRODUCT_BATCH_MAX 1000
+enum kr_code store_product_put_many(struct store *s, const struct store_product *p, int n,
+                                    struct kr_err *err);
+/* KR_ENOTFOUND (product_not_found) if absent. */
+enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err);
+enum kr_code store_product_query(struct store *s, const struct store_product_query *q,
+                                 store_product_cb cb, void *ctx, struct kr_err *err);
+/* ---- pruning: the change feed and finished jobs' claims ----
+ * Each node reports the last change it replayed (sync_report, with a name
+ * unique to the running process). prune deletes, in one statement each:
+ *   - changes older than changes_retention_ms that every live node (one that
+ *     reported within node_ttl_ms) has replayed, never the newest change
+ *     (the head stays readable), and records the highest seq deleted; a
+ *     node asking for changes after a seq below it gets KR_ECONFLICT
+ *     (changes_pruned) and must reload its index from the image rows;
+ *   - the reports of nodes not seen within node_ttl_ms;
+ *   - every claim row of a job whose finish step was done more than
+ *     claims_retention_ms ago (the job's documents stay).
+ * Concurrent prunes from several nodes are harmless. */
+struct store_prune {
+    long long changes_retention_ms, node_ttl_ms, claims_retention_ms;
+};
+struct store_prune_res {
+    long long changes, claims, nodes_forgotten; /* rows deleted */
+    long long pruned_seq;                       /* every change up to it may be gone */
+};
+enum kr_code store_sync_report(struct store *s, const char *node, int64_t seq, struct kr_err *err);
+enum kr_code store_prune(struct store *s, const struct store_prune *p, struct store_prune_res *out,
+                         struct kr_err *err);
 
 #endif

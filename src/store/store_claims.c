@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "core/bstat.h"
 #include "store/store.h"
 
 static enum kr_code check(const struct store *s, const char *job_id, const char *owner,
@@ -15,8 +16,7 @@ static enum kr_code check(const struct store *s, const char *job_id, const char 
     if (!s || !job_id || !owner)
         return kr_fail(err, KRS_BAD_ARGUMENT, "store: claim: missing argument");
     if (!store_has_claims(s))
-        return kr_fail(err, KRS_CLAIMS_UNSUPPORTED, "store: %s keeps no job claims",
-                       s->ops->name);
+        return kr_fail(err, KRS_CLAIMS_UNSUPPORTED, "store: %s keeps no job claims", s->ops->name);
     if (strnlen(job_id, STORE_DOC_KEY_MAX + 1) > STORE_DOC_KEY_MAX ||
         strnlen(owner, STORE_CLAIM_OWNER_MAX + 1) > STORE_CLAIM_OWNER_MAX)
         return kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: claim: job id or owner too long");
@@ -31,33 +31,37 @@ int store_has_claims(const struct store *s)
 
 enum kr_code store_claim_add(struct store *s, const char *job_id, int n, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(s, job_id, "", err);
     if (!rc && n < 0)
         rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: claim_add: negative count");
-    return rc ? rc : s->ops->claim_add(s, job_id, n, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->claim_add(s, job_id, n, err));
 }
 
 enum kr_code store_claim_take(struct store *s, struct store_claim *c, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = c ? check(s, c->job_id, c->owner, err)
                         : kr_fail(err, KRS_BAD_ARGUMENT, "store: claim: missing argument");
     if (!rc && (c->lease_ms < 1 || c->index < STORE_CLAIM_FINISH))
         rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: claim_take: bad lease or index");
-    return rc ? rc : s->ops->claim_take(s, c, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->claim_take(s, c, err));
 }
 
 enum kr_code store_claim_renew(struct store *s, const char *owner, long lease_ms,
                                struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = check(s, "", owner, err);
     if (!rc && lease_ms < 1)
         rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: claim_renew: bad lease");
-    return rc ? rc : s->ops->claim_renew(s, owner, lease_ms, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->claim_renew(s, owner, lease_ms, err));
 }
 
 enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
                                   const struct store_claim_doc *d, struct kr_err *err)
 {
+    double t0;
     enum kr_code rc = c && d && d->ns && d->key && d->json
                           ? check(s, c->job_id, c->owner, err)
                           : kr_fail(err, KRS_BAD_ARGUMENT, "store: claim: missing argument");
@@ -65,7 +69,7 @@ enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
                 strnlen(d->key, STORE_DOC_KEY_MAX + 1) > STORE_DOC_KEY_MAX ||
                 strnlen(d->json, STORE_DOC_JSON_MAX + 1) > STORE_DOC_JSON_MAX))
         rc = kr_fail(err, KRS_STORE_VALUE_TOO_LONG, "store: claim_complete: document too long");
-    return rc ? rc : s->ops->claim_complete(s, c, d, err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->claim_complete(s, c, d, err));
 }
 
 enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,

@@ -231,6 +231,42 @@ static long post_one_photo(const char *path, const char *const *fields, char *co
     return st;
 }
 
+/* Issue 12: height / width in the request fill the size columns (JSON: one
+ * for all, or a list; multipart: the same as text fields); a bad length or
+ * a list of the wrong count is a 400. */
+static void test_given_sizes(void **state)
+{
+    char *u1 = ca_upload(&off, 41), *u2 = ca_upload(&off, 42), list[1024], code[64];
+    long st;
+    json_t *b, *j;
+    static const char *const bad_unit[] = {"type",   "earrings",   "marketplace", "flipkart",
+                                           "height", "3 furlongs", NULL};
+    (void)state;
+
+    snprintf(list, sizeof list, "%s,%s", u1, u2);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:[s,s]}", "image_urls", list, "type", "earrings",
+                  "marketplace", "flipkart", "height", "3.2cm", "width", "18", "20mm");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(ca_str(attrs_at(j, 0), "Height (mm)"), "32");
+    assert_string_equal(ca_str(attrs_at(j, 1), "Height (mm)"), "32");
+    assert_string_equal(ca_str(attrs_at(j, 0), "Width (mm)"), "18");
+    assert_string_equal(ca_str(attrs_at(j, 1), "Width (mm)"), "20");
+    json_decref(j);
+    json_decref(b);
+    b = json_pack("{s:s, s:s, s:s, s:s}", "image_urls", list, "type", "earrings", "marketplace",
+                  "flipkart", "width", "1mm,2mm,3mm");
+    j = ca_post_json(&off, "/catalog-ai", b, &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(ca_str(j, "code"), "bad_size_value");
+    json_decref(j);
+    json_decref(b);
+    assert_int_equal(post_one_photo("/catalog-ai", bad_unit, code, sizeof code), 400);
+    assert_string_equal(code, "bad_size_unit");
+    free(u1);
+    free(u2);
+}
+
 /* A request refused for any of its arguments writes no upload: every
  * argument is checked before the photos are saved (they used to be saved
  * first, leaving a file for each refused request). */
@@ -241,9 +277,9 @@ static void test_bad_arguments_store_nothing(void **state)
     const char *const bad_var[] = {"type",        "earrings", "marketplace",         "amazon",
                                    "group_sizes", "two",      "variations_category", "color",
                                    NULL};
-    const char *const bad_mp_var[] = {"type",   "earrings", "marketplace", "etsy",
-                                      "skuids", "R-1",      "group_sizes", "1",
-                                      "variations_category", "color", NULL};
+    const char *const bad_mp_var[] = {
+        "type",        "earrings", "marketplace",         "etsy",  "skuids", "R-1",
+        "group_sizes", "1",        "variations_category", "color", NULL};
     char code[64];
     int before;
     (void)state;
@@ -455,6 +491,78 @@ static void test_cloud_fetches_loopback_when_allowed(void **state)
     free(img);
 }
 
+/* Issue 12 §3: a variation job with a provider whose attributes contradict
+ * the offline analysis (pearls where the photo has none) carries the
+ * disagreement and the "needs review" notes into the job result's
+ * warnings, the quality reasons and the CSV, as a plain catalog job does. */
+#define PEARL_ATTRS                                                                                \
+    "{\"Color\": \"Gold\", \"Pearl Type\": \"Freshwater\", \"Pearl Grade\": \"AAA\"}"
+#define FK_COPY                                                                                    \
+    "{\"Description\": \"Round earrings in a warm gold tone for everyday wear. They are light "    \
+    "enough for a full day and pair well with ethnic and western outfits.\", \"Search "            \
+    "Keywords\": \"everyday::office::gift\", \"Key Features\": \"Lightweight::Warm tone\"}"
+static void test_variations_flag_provider_disagreement(void **state)
+{
+    char *u = ca_upload(&cloud, 51), *g = fake_gemini_text(PEARL_ATTRS),
+         *o = fake_openai_chat(FK_COPY), *csv;
+    long st;
+    size_t n;
+    json_t *b, *j, *entry, *w;
+    int disagree = 0, review = 0;
+    (void)state;
+
+    fake_ai_push(gem, 200, g);
+    for (int i = 0; i < 2; i++) /* the copy may be asked once more */
+        fake_ai_push(oai, 200, o);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "group_sizes", "1", "image_urls", u,
+                  "variations_category", "color", "size_available", "S", "type", "earrings",
+                  "marketplace", "flipkart", "skuids", "PV-1");
+    j = ca_post_json(&cloud, "/catalog_ai_variations", b, &st);
+    assert_int_equal(st, 200);
+    size_t i;
+    json_array_foreach(json_object_get(j, "results"), i, entry)
+    {
+        size_t k;
+        json_array_foreach(json_object_get(entry, "warnings"), k, w)
+        {
+            disagree += !strcmp(ca_str(w, "problem"), "pearls_disagree");
+            review += !strcmp(ca_str(w, "problem"), "needs_review");
+        }
+    }
+    if (!disagree)
+        fail_msg("no pearls_disagree: %s", json_dumps(j, 0));
+    csv = (char *)ca_download(&cloud, ca_str(j, "csv_file"), &n);
+    csv = realloc(csv, n + 1);
+    csv[n] = '\0';
+    assert_non_null(strstr(csv, "Pearl Type: pearls_disagree"));
+    free(csv);
+    json_decref(j);
+    /* offline: the fields the photo cannot give are "needs review" on the child row */
+    json_decref(b);
+    free(u);
+    u = ca_upload(&off, 52);
+    b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "group_sizes", "1", "image_urls", u,
+                  "variations_category", "color", "size_available", "S", "type", "earrings",
+                  "marketplace", "flipkart", "skuids", "PV-2");
+    j = ca_post_json(&off, "/catalog_ai_variations", b, &st);
+    assert_int_equal(st, 200);
+    json_array_foreach(json_object_get(j, "results"), i, entry)
+    {
+        size_t k;
+        json_array_foreach(json_object_get(entry, "warnings"), k, w)
+        {
+            review += !strcmp(ca_str(w, "problem"), "needs_review");
+        }
+    }
+    if (!review)
+        fail_msg("no needs_review: %s", json_dumps(j, 0));
+    json_decref(j);
+    json_decref(b);
+    free(g);
+    free(o);
+    free(u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,12 +570,14 @@ int main(void)
         cmocka_unit_test(test_karat_urls_direct_and_ssrf_refused),
         cmocka_unit_test(test_async_job_status),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_given_sizes),
         cmocka_unit_test(test_bad_arguments_store_nothing),
         cmocka_unit_test(test_sku_per_photo),
         cmocka_unit_test(test_templates_and_clear),
         cmocka_unit_test(test_cloud_cache_prevents_second_call),
         cmocka_unit_test(test_cloud_429_moves_to_next_key),
         cmocka_unit_test(test_cloud_fetches_loopback_when_allowed),
+        cmocka_unit_test(test_variations_flag_provider_disagreement),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

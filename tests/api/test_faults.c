@@ -172,11 +172,62 @@ static void test_startup_clean_orphans_failing_store_deletes_nothing(void **stat
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+static json_t *get_json(const struct tu_server *s, const char *path)
+{
+    char u[256];
+    struct tu_resp r;
+    json_t *j;
+    snprintf(u, sizeof u, "%s%s", s->base, path);
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    assert_non_null(j);
+    tu_resp_free(&r);
+    return j;
+}
+
+/* /health checks each backend live: with every blob lookup failing it says
+ * "degraded", names the blob store and its error, and the store stays ok;
+ * /metrics counts the blob store's failures. */
+static void test_health_names_the_failing_backend(void **state)
+{
+    const char *env[] = {"KARAT_BLOB=fault", "KARAT_FAULTS=blob.stat=*:io_error", NULL};
+    struct tu_server s;
+    struct tu_resp r;
+    char dir[256], u[256], *line;
+    json_t *h, *blob, *store;
+    (void)state;
+    tu_tmpdir(dir, sizeof dir);
+    assert_int_equal(start(&s, "KARAT_FAULT_BIN", dir, env), 0);
+    h = get_json(&s, "/health");
+    assert_string_equal(json_string_value(json_object_get(h, "status")), "degraded");
+    blob = json_object_get(json_object_get(h, "backends"), "blob");
+    store = json_object_get(json_object_get(h, "backends"), "store");
+    assert_true(json_is_false(json_object_get(blob, "ok")));
+    assert_string_equal(json_string_value(json_object_get(blob, "backend")), "fault");
+    assert_non_null(strstr(json_string_value(json_object_get(blob, "error")), "injected"));
+    assert_true(json_integer_value(json_object_get(blob, "errors")) >= 1);
+    assert_non_null(json_object_get(blob, "last_error_at"));
+    assert_true(json_is_true(json_object_get(store, "ok")));
+    assert_true(json_real_value(json_object_get(store, "latency_ms")) >= 0);
+    json_decref(h);
+
+    snprintf(u, sizeof u, "%s/metrics", s.base);
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    line = strstr(r.body, "karat_backend_errors_total{backend=\"blob\"} ");
+    assert_non_null(line);
+    assert_true(atol(line + strlen("karat_backend_errors_total{backend=\"blob\"} ")) >= 1);
+    assert_non_null(strstr(r.body, "karat_backend_errors_total{backend=\"store\"} 0\n"));
+    tu_resp_free(&r);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_failing_lookup_is_5xx_and_stores_nothing),
         cmocka_unit_test(test_startup_clean_orphans_failing_store_deletes_nothing),
+        cmocka_unit_test(test_health_names_the_failing_backend),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -409,7 +409,7 @@ static long send_then_read(const void *body, size_t n)
         got += (size_t)k;
     close(fd);
     return strncmp(reply, "HTTP/1.1 ", 9) == 0 && strstr(reply, "\"too_large\"") ? atol(reply + 9)
-                                                                               : 0;
+                                                                                 : 0;
 }
 
 static void test_too_large(void **state)
@@ -424,10 +424,9 @@ static void test_too_large(void **state)
        413, every time (the server drains the declared body before answering
        instead of resetting a connection that is still being written) */
     for (int i = 0; i < 4; i++)
-        expect_error(&st,
-                     upload("/image_similarity_search", *state, 26u << 20, "big.jpg", NULL, NULL,
-                            &st),
-                     413, "too_large");
+        expect_error(
+            &st, upload("/image_similarity_search", *state, 26u << 20, "big.jpg", NULL, NULL, &st),
+            413, "too_large");
     assert_int_equal(send_then_read(*state, 26u << 20), 413);
     /* 60 MP: small file, refused from its header */
     assert_int_equal(vips_black(&im, 8000, 7500, NULL), 0);
@@ -483,6 +482,47 @@ static void test_metrics(void **state)
     assert_non_null(strstr(r.body, "karat_images_indexed"));
     assert_non_null(strstr(r.body, "karat_duplicates_found"));
     assert_non_null(strstr(r.body, "image_similarity_search"));
+    /* each backend's call latency and failures (the earlier tests uploaded) */
+    assert_non_null(strstr(r.body, "# TYPE karat_backend_duration_ms histogram"));
+    assert_non_null(
+        strstr(r.body, "karat_backend_duration_ms_bucket{backend=\"store\",le=\"+Inf\"}"));
+    assert_non_null(strstr(r.body, "karat_backend_duration_ms_count{backend=\"blob\"}"));
+    assert_non_null(strstr(r.body, "karat_backend_errors_total{backend=\"store\"} 0\n"));
+    assert_non_null(strstr(r.body, "karat_backend_errors_total{backend=\"blob\"} 0\n"));
+    tu_resp_free(&r);
+}
+
+/* /health: the store and the blob store checked live, with latency and call
+ * statistics; the providers' statistics (no provider is called). */
+static void test_health_backends(void **state)
+{
+    char u[512];
+    struct tu_resp r;
+    json_t *j, *b;
+    const char *names[] = {"store", "blob"};
+    (void)state;
+    url(u, sizeof u, "/health");
+    assert_int_equal(tu_get(u, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
+    b = json_object_get(j, "backends");
+    for (int i = 0; i < 2; i++) {
+        json_t *o = json_object_get(b, names[i]);
+        assert_true(json_is_true(json_object_get(o, "ok")));
+        assert_true(json_is_string(json_object_get(o, "backend")));
+        assert_true(json_real_value(json_object_get(o, "latency_ms")) >= 0);
+        assert_true(json_integer_value(json_object_get(o, "calls")) > 0);
+        assert_int_equal(json_integer_value(json_object_get(o, "errors")), 0);
+        assert_true(json_is_real(json_object_get(o, "mean_ms")));
+    }
+    assert_string_equal(json_string_value(json_object_get(json_object_get(b, "store"), "backend")),
+                        getenv("KARAT_TEST_STORE") ? getenv("KARAT_TEST_STORE") : "sqlite");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(b, "providers"), "gemini"), "calls")),
+                     0);
+    json_decref(j);
     tu_resp_free(&r);
 }
 
@@ -502,6 +542,7 @@ int main(void)
         cmocka_unit_test(test_delete_bad_json),
         cmocka_unit_test(test_files_and_unknown_paths),
         cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_health_backends),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

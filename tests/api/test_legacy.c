@@ -83,6 +83,10 @@ static void prepare_bucket(void)
     free(p);
     put(b, "gen_images/SKU-107.zip", LIT("PK\x05\x06"));
     put(b, "excel_files/amazon_products.xlsx", LIT("PK\x03\x04 sheet"));
+    /* a name Karat cannot store (a space): passed over, reported */
+    p = img(35, 600, 0.7, 90, &n);
+    assert_int_equal(s3srv_put_raw(&srv, "alyaimg", "my%20ring.jpg", p, n), 200);
+    free(p);
     blob_close(b);
     config_release(&cfg);
 }
@@ -123,8 +127,8 @@ static int teardown(void **state)
 
 static int import(char **out, const char *d)
 {
-    const char *argv[] = {getenv("KARAT_BIN"), "import-legacy", d, "--ids", ids,
-                          "--sku-cache", cache, NULL};
+    const char *argv[] = {getenv("KARAT_BIN"), "import-legacy", d,   "--ids", ids,
+                          "--sku-cache",       cache,           NULL};
     return tu_run(argv, NULL, out);
 }
 
@@ -161,8 +165,7 @@ static json_t *find_key(json_t *list, const char *key)
     return NULL;
 }
 
-static const char *const offline[] = {"KARAT_ATTR_PROVIDER=offline",
-                                      "KARAT_COPY_PROVIDER=offline",
+static const char *const offline[] = {"KARAT_ATTR_PROVIDER=offline", "KARAT_COPY_PROVIDER=offline",
                                       "KARAT_IMAGE_PROVIDER=offline", NULL};
 
 /* Two adopted photos by the original's URLs (one key quoted): both rows
@@ -204,10 +207,11 @@ static void test_import_twice_then_delete_by_original_url(void **state)
     (void)state;
 
     assert_int_equal(import(&out, dd), 0);
-    expect(out, "objects 8: adopted 7 (photos 4, derived files 3), duplicates among them 1, "
+    expect(out, "objects 9: adopted 7 (photos 4, derived files 3), duplicates among them 1, "
                 "original ids kept 1");
-    expect(out, "unreadable 1, gone 0");
+    expect(out, "unreadable 1, gone 0, skipped 1");
     expect(out, "unreadable alyaimg/corrupt.jpg:");
+    expect(out, "skipped alyaimg/\"my ring.jpg\": contains a space (not a name Karat can store");
     expect(out, "sku cache: 3 SKUs, 1 imported, 0 already there, 2 skipped");
     free(out);
     assert_int_equal(import(&out, dd), 0);

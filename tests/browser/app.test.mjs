@@ -203,13 +203,30 @@ async function studioFlow(page, base, tag) {
     'Pastel Gradient', 'Rich Backdrop', 'Props Flat Lay'] : [])])
     await page.getByText(name, { exact: true }).waitFor();
   await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+  await ownAspect(page, 1440 / 1080);
   await shot(page, `studio-${tag}`);
   await axe(page, `studio ${tag}`);
   await page.getByRole('button', { name: 'Regenerate' }).first().click();
   await page.waitForFunction(() => !document.querySelector('button:disabled'));
   assert.equal(await page.locator('[role=alert]').first().textContent(), '');
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+  await ownAspect(page, 1440 / 1080);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download ZIP' }).click()]);
   assert.equal(fs.readFileSync(await dl.path()).subarray(0, 2).toString(), 'PK');
+}
+
+// The studio's images (3:4 here) as thumbnails of their own shape, shown in a
+// box of that shape: not padded to a square by /thumbs, not letterboxed by the page.
+async function ownAspect(page, want) {
+  const shapes = await page.locator('.grid[aria-live] .tile img').evaluateAll((l) => l.map((i) => {
+    const b = i.getBoundingClientRect();
+    return { alt: i.alt, natural: i.naturalHeight / i.naturalWidth, shown: b.height / b.width };
+  }));
+  assert.ok(shapes.length > 0, 'no studio images');
+  for (const s of shapes) {
+    assert.ok(Math.abs(s.natural - want) < 0.02, `${s.alt}: thumbnail is ${s.natural} high per wide, not ${want}`);
+    assert.ok(Math.abs(s.shown - want) < 0.02, `${s.alt}: shown ${s.shown} high per wide (letterboxed), not ${want}`);
+  }
 }
 
 async function statusFlow(page, base, tag) {
@@ -221,12 +238,38 @@ async function statusFlow(page, base, tag) {
   await axe(page, `status ${tag}`);
 }
 
+// The data the documented examples name: a template for the pair they use
+// (flipkart earrings, the fuzz corpus's real Flipkart workbook) and stored
+// photos; a field listed in x-example-photo gets a stored photo's URL in
+// place of the example URL (keys are made by the server), a fresh photo
+// each time since /delete_image's example removes it.
+async function exampleData(page, base) {
+  const x = fs.readFileSync(new URL('../fuzz/corpus/xlsx_template/flipkart.xlsx', import.meta.url));
+  const f = new FormData();
+  f.append('file', new Blob([x]), 'flipkart.xlsx');
+  const t = await fetch(base + '/templates/flipkart/earrings', { method: 'POST', body: f });
+  assert.equal(t.status, 201, `template for the examples: ${await t.text()}`);
+  let n = 10;
+  return async () => {
+    const p = await photo(page, n++, 'example.png');
+    const g = new FormData();
+    g.append('file', new Blob([p.buffer], { type: p.mimeType }), `example-${n}.png`);
+    const r = await fetch(base + '/upload-and-index?website=alya', { method: 'POST', body: g });
+    assert.ok(r.ok, `photo for the examples: ${r.status}`);
+    return (await r.json()).s3_url;
+  };
+}
+function withPhoto(value, sample, url) {
+  return typeof value === 'string' ? value.split(sample).join(url) : value;
+}
+
 async function docsFlow(page, base, tag, server = { base }) {
   await page.goto(base + '/docs');
   await page.getByRole('heading', { name: /POST \/catalog-ai/ }).waitFor();
   const spec = await (await fetch(base + '/openapi.json')).json();
   const n = Object.values(spec.paths).reduce((a, p) => a + Object.keys(p).length, 0);
   assert.equal(await page.locator('main section').count(), n);
+  const stored = await exampleData(page, server.base);
   // every documented GET whose parameters all have examples answers 2xx
   let tried = 0;
   for (const [p, item] of Object.entries(spec.paths)) {
@@ -237,40 +280,48 @@ async function docsFlow(page, base, tag, server = { base }) {
     const q = new URLSearchParams();
     for (const x of params) {
       if (x.example === undefined) continue;
-      if (x.in === 'path') url = url.replace(`{${x.name}}`, encodeURIComponent(x.example));
-      else q.set(x.name, x.example);
+      let v = String(x.example);
+      if (x['x-example-photo']) v = (await stored()).split('/').pop();
+      if (x.in === 'path') url = url.replace(`{${x.name}}`, encodeURIComponent(v));
+      else q.set(x.name, v);
     }
     const r = await fetch(server.base + url + ([...q].length ? '?' + q : ''));
     assert.ok(r.ok, `documented example GET ${url}?${q} answered ${r.status}`);
     tried++;
   }
-  assert.ok(tried >= 8, `only ${tried} documented examples tried`);
-  // every documented example request body answers 2xx, or the status the
-  // description names for it (x-example-status: an example that names a
-  // photo or template that does not exist shows the not-found answer)
-  let posted = 0;
+  assert.ok(tried >= 11, `only ${tried} documented examples tried`);
+  // every documented example request body answers 2xx; every JSON body has
+  // an example (so a new route cannot go untried)
+  const posted = [];
   for (const [p, item] of Object.entries(spec.paths)) {
     const op = item.post;
     const content = (op && op.requestBody && op.requestBody.content) || {};
+    if (content['application/json'] && !p.includes('{'))
+      assert.ok(content['application/json'].example !== undefined, `POST ${p}: JSON body without an example`);
     for (const [type, media] of Object.entries(content)) {
       if (media.example === undefined || p.includes('{')) continue;
-      let body = JSON.stringify(media.example);
+      assert.equal(media['x-example-status'], undefined, `POST ${p}: an example must succeed`);
+      const example = { ...media.example };
+      const sample = String(example[(media['x-example-photo'] || [])[0]]).split(',')[0];
+      for (const k of media['x-example-photo'] || []) example[k] = withPhoto(example[k], sample, await stored());
+      let body = JSON.stringify(example);
       const headers = {};
       if (type === 'multipart/form-data') {
         body = new FormData();
-        for (const [k, v] of Object.entries(media.example)) body.append(k, String(v));
+        for (const [k, v] of Object.entries(example)) body.append(k, String(v));
       } else {
         headers['Content-Type'] = type;
       }
       const r = await fetch(server.base + p, { method: 'POST', body, headers });
-      const want = media['x-example-status'];
-      if (want) assert.equal(r.status, want, `documented example POST ${p} answered ${r.status}`);
-      else assert.ok(r.ok, `documented example POST ${p} answered ${r.status}: ${await r.text()}`);
+      const text = await r.text();
+      assert.ok(r.ok, `documented example POST ${p} answered ${r.status}: ${text}`);
       assert.ok(String(r.status) in op.responses, `POST ${p}: ${r.status} is not documented`);
-      posted++;
+      if (p === '/delete_image') assert.equal(JSON.parse(text).status, 'success', text);
+      posted.push(p);
     }
   }
-  assert.ok(posted >= 4, `only ${posted} documented example bodies tried`);
+  for (const p of ['/delete_image', '/clear_excel_file', '/catalog-ai', '/catalog_ai_variations', '/generate-images'])
+    assert.ok(posted.includes(p), `documented example POST ${p} not tried`);
   await shot(page, `docs-${tag}`);
   await axe(page, `docs ${tag}`);
 }

@@ -20,8 +20,6 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
-#include "blob/blob.h"
-#include "core/config.h"
 #include "s3_server.h"
 
 static char dir[256], photos[300], data[300], dd[400];
@@ -85,28 +83,6 @@ static void fsck_clean(const char *const *env)
     free(out);
 }
 
-static int count_cb(const char *bucket, const char *key, void *ctx)
-{
-    (void)bucket;
-    if (!strchr(key, '/'))
-        ++*(long *)ctx;
-    return 0;
-}
-
-static long photo_objects(void)
-{
-    struct config cfg;
-    struct kr_err err = {0};
-    struct blob *b;
-    long n = 0;
-    assert_int_equal(config_load(&cfg, &err), KR_OK);
-    assert_int_equal(blob_open_cfg("s3", "", &cfg, &b, &err), KR_OK);
-    assert_int_equal(blob_list(b, 0, count_cb, &n, &err), KR_OK);
-    blob_close(b);
-    config_release(&cfg);
-    return n;
-}
-
 static void test_kill_during_index_into_s3(void **state)
 {
     const char *const grace0[] = {"KARAT_FSCK_GRACE=0", NULL};
@@ -124,13 +100,13 @@ static void test_kill_during_index_into_s3(void **state)
     const char *argv[] = {getenv("KARAT_BIN"), "index", photos, dd, "--no-dedup", NULL};
     assert_int_equal(tu_run(argv, NULL, &out), 0);
     free(out);
-    assert_true(photo_objects() >= NPHOTOS); /* plus what the kills left without a row */
+    assert_true(s3srv_photo_objects() >= NPHOTOS); /* plus what the kills left without a row */
     st = fsck(1, grace0, &out); /* status 1: problems found (and repaired) */
     assert_true(st == 0 || st == 1);
     assert_true(st == 0 || strstr(out, "repaired") != NULL);
     free(out);
     fsck_clean(grace0);
-    assert_int_equal(photo_objects(), NPHOTOS);
+    assert_int_equal(s3srv_photo_objects(), NPHOTOS);
 }
 
 int main(void)

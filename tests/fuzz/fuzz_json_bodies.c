@@ -6,7 +6,8 @@
  *
  * Input: the first byte picks the endpoint, the rest is the body, sent as
  * application/json. The endpoints that read JSON (/delete_image,
- * /catalog-ai, /catalog_ai_variations, /clear_excel_file, /generate-images)
+ * /catalog-ai, /catalog_ai_variations, /clear_excel_file, /generate-images,
+ * /further_req)
  * parse and validate it; the form-only ones must refuse it with a 4xx.
  * Checks: every reply is below 500 and a JSON document (http.h: errors are
  * always JSON).
@@ -37,7 +38,9 @@ static const char *const paths[] = {
     "/generate-images",
     /* forms or query only: a JSON body is refused */
     "/image_similarity_search", "/upload-and-index", "/image-search", "/generate_caption",
-    "/regenerate", "/regenerate_title", "/regenerate-image", "/templates/amazon/earrings"};
+    "/regenerate", "/regenerate_title", "/regenerate-image", "/templates/amazon/earrings",
+    /* bills: /further_req reads JSON (and stores its result), the bill upload is a form */
+    "/further_req", "/process-image-and-prompt/"};
 #define NPATHS (sizeof paths / sizeof paths[0])
 
 static struct config cfg;

@@ -1,10 +1,13 @@
 #!/bin/sh
 # A throwaway PostgreSQL cluster for the tests (Debian's postgresql-15).
 #
-#   cluster.sh start STATEFILE   initdb in a new folder under $TMPDIR (or /tmp),
+#   cluster.sh start STATEFILE [OPTS]
+#                                initdb in a new folder under $TMPDIR (or /tmp),
 #                                start it listening on a Unix socket in that
 #                                folder only (no TCP port), write the admin
-#                                connection string into STATEFILE, print it
+#                                connection string into STATEFILE, print it;
+#                                OPTS: more server options ("-c name=value",
+#                                e.g. what bench/server.sh preloads)
 #   cluster.sh stop STATEFILE    stop the cluster STATEFILE names and remove
 #                                its folder and STATEFILE (quietly if absent)
 #
@@ -15,6 +18,7 @@
 set -eu
 cmd=${1:?usage: cluster.sh start|stop STATEFILE}
 state=${2:?usage: cluster.sh start|stop STATEFILE}
+extra=${3:-}
 
 bindir=""
 for v in 15 16 17 14 13; do
@@ -49,7 +53,7 @@ start)
         cat "$dir/initdb.log" >&2; stop; exit 1
     fi
     opts="-k $dir -c listen_addresses= -c port=5432 -c fsync=off -c synchronous_commit=off"
-    opts="$opts -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB"
+    opts="$opts -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB $extra"
     if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 -o "$opts" \
             start >/dev/null; then
         cat "$dir/server.log" >&2; stop; exit 1

@@ -20,6 +20,10 @@ Fault injection for the tests (never signed): POST /__karat/fault with JSON
 requests (hang = seconds to stall before answering, reset = drop the
 connection); GET /__karat/stats answers the requests seen per method and
 the Content-Type of each PUT key; POST /__karat/reset clears both.
+{"after": seconds} instead of a status forwards the request first and
+stalls before passing s3rver's answer on (the object is stored, the client
+still waits: a client killed meanwhile leaves an object it never saw
+stored); the stats count each such stall under "stalled".
 
 Usage: sigv4_proxy.py --dir DIR --access-key AK --secret SK --bucket B...
 Prints "PORT <n>" on stdout when ready; exits when its parent does.
@@ -91,6 +95,9 @@ def take_fault(method, path):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes: without TCP_NODELAY a
+    # kept-alive connection waits on the client's delayed ACK (~40 ms) per reply
+    disable_nagle_algorithm = True
     upstream = None
     secret = access = None
 
@@ -148,6 +155,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(bad[0], s3_error(bad[1], "refused by the verifying proxy"))
         fault = take_fault(self.command, self.path)
         if fault:
+            if fault.get("after"):
+                return self.forward(body, float(fault["after"]))
             if fault.get("hang"):
                 time.sleep(float(fault["hang"]))
             if fault.get("reset"):
@@ -165,13 +174,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 state["types"][key] = self.headers.get("Content-Type", "")
         return self.forward(body)
 
-    def forward(self, body):
+    def forward(self, body, stall=0.0):
         conn = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=120)
         hdrs = {k: v for k, v in self.headers.items()
                 if k.lower() not in ("connection", "expect", "transfer-encoding")}
         conn.request(self.command, self.path, body=body if body else None, headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
+        if stall:
+            with lock:
+                state["stats"]["stalled"] = state["stats"].get("stalled", 0) + 1
+            time.sleep(stall)
+            try:  # the client may have died meanwhile (what such a test is after)
+                return self.answer(resp, data)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+                return None
+            finally:
+                conn.close()
+        return self.answer(resp, data, conn)
+
+    def answer(self, resp, data, conn=None):
         self.send_response(resp.status)
         for k, v in resp.getheaders():
             if k.lower() not in ("connection", "transfer-encoding", "content-length", "date",
@@ -182,7 +205,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        conn.close()
+        if conn:
+            conn.close()
         return None
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_one

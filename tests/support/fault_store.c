@@ -196,6 +196,37 @@ static void f_dedup_unlock(struct store *s, void *token)
     store_dedup_unlock(inner(s), token);
 }
 
+/* ---- products ---- */
+
+static enum kr_code f_product_put(struct store *s, const struct store_product *p, int n,
+                                  struct kr_err *err)
+{
+    PASS("product_put", store_product_put_many(inner(s), p, n, err));
+}
+
+static enum kr_code f_product_delete(struct store *s, const char *id, struct kr_err *err)
+{
+    PASS("product_delete", store_product_delete(inner(s), id, err));
+}
+
+static enum kr_code f_product_query(struct store *s, const struct store_product_query *q,
+                                    store_product_cb cb, void *ctx, struct kr_err *err)
+{
+    PASS("product_query", store_product_query(inner(s), q, cb, ctx, err));
+}
+
+static enum kr_code f_sync_report(struct store *s, const char *node, int64_t seq,
+                                  struct kr_err *err)
+{
+    PASS("sync_report", store_sync_report(inner(s), node, seq, err));
+}
+
+static enum kr_code f_prune(struct store *s, const struct store_prune *p,
+                            struct store_prune_res *out, struct kr_err *err)
+{
+    PASS("prune", store_prune(inner(s), p, out, err));
+}
+
 static void f_close(struct store *s)
 {
     store_close(inner(s));
@@ -224,4 +255,9 @@ const struct store_ops fault_store_ops = {
     .change_wait = f_change_wait,
     .dedup_lock = f_dedup_lock,
     .dedup_unlock = f_dedup_unlock,
+    .product_put = f_product_put,
+    .product_delete = f_product_delete,
+    .product_query = f_product_query,
+    .sync_report = f_sync_report,
+    .prune = f_prune,
 };

@@ -143,3 +143,15 @@ void tu_pg_env_for(const char *data_dir, char *out, size_t n)
     tu_pg_ensure_db(name, url, sizeof url);
     snprintf(out, n, "KARAT_DATABASE_URL=%s", url);
 }
+
+long long tu_pg_query_num(const char *url, const char *sql)
+{
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, sql);
+    long long v = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
+}

@@ -32,6 +32,8 @@ void tu_pg_ensure_db(const char *name, char *url, size_t n);
 void tu_pg_drop_db(const char *url);
 /* Run one SQL statement (no values) on url; 0 or -1. */
 int tu_pg_exec(const char *url, const char *sql);
+/* The one number sql (a query) answers on url; -1 if it answers none. */
+long long tu_pg_query_num(const char *url, const char *sql);
 /* In pg mode, the "KARAT_DATABASE_URL=..." entry for data_dir (its
  * database created on first use) into out; "" otherwise. */
 void tu_pg_env_for(const char *data_dir, char *out, size_t n);

@@ -7,6 +7,7 @@
  */
 #include "s3_server.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blob/blob.h"
+#include "core/config.h"
+#include "core/util.h"
 #include "testutil.h"
 
 static int read_port(int fd)
@@ -96,6 +100,32 @@ void s3srv_stop(struct s3srv *s)
     s->dir[0] = '\0';
 }
 
+int s3srv_group_start(struct s3srv *s)
+{
+    if (s3srv_start(s) != 0)
+        return -1;
+    s3srv_setenv(s, "S3RVER");
+    return 0;
+}
+
+static int remove_one(const char *bucket, const char *key, void *ctx)
+{
+    struct kr_err err = {0};
+    void **b_failed = ctx;
+    if (blob_remove(b_failed[0], bucket, key, &err) != KR_OK) {
+        b_failed[1] = b_failed[0]; /* failed: stop */
+        return 1;
+    }
+    return 0;
+}
+
+int s3srv_empty(struct blob *b)
+{
+    struct kr_err err = {0};
+    void *ctx[2] = {b, NULL};
+    return blob_list(b, 0, remove_one, ctx, &err) != KR_OK || ctx[1] ? -1 : 0;
+}
+
 void s3srv_setenv(const struct s3srv *s, const char *secret)
 {
     setenv("KARAT_BLOB", "s3", 1);
@@ -103,7 +133,7 @@ void s3srv_setenv(const struct s3srv *s, const char *secret)
     setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
     setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
     setenv("AWS_REGION", "us-east-1", 1);
-    setenv("KARAT_BUCKETS", "alya=alyaimg,blysk=blyskimg,t1=bk,t2=b,t3=b2", 1);
+    setenv("KARAT_BUCKETS", S3SRV_BUCKET_MAP, 1);
     setenv("KARAT_S3_BACKOFF_MS", "10", 1);
     setenv("KARAT_S3_BACKOFF_CAP_MS", "100", 1);
 }
@@ -134,6 +164,15 @@ void s3srv_fault(const struct s3srv *s, const char *method, const char *key_part
     json_decref(f);
 }
 
+void s3srv_stall_after(const struct s3srv *s, const char *method, int count, double stall_s)
+{
+    json_t *f = json_pack("{s:s, s:i, s:f}", "method", method, "count", count, "after", stall_s);
+    char *body = json_dumps(f, 0);
+    json_decref(control(s, "fault", body));
+    free(body);
+    json_decref(f);
+}
+
 void s3srv_reset(const struct s3srv *s)
 {
     json_decref(control(s, "reset", "{}"));
@@ -153,4 +192,61 @@ void s3srv_type(const struct s3srv *s, const char *bucket_key, char *out, size_t
     const char *t = json_string_value(json_object_get(json_object_get(j, "types"), bucket_key));
     snprintf(out, n, "%s", t ? t : "");
     json_decref(j);
+}
+
+static int count_photo(const char *bucket, const char *key, void *ctx)
+{
+    (void)bucket;
+    if (!strchr(key, '/'))
+        ++*(long *)ctx;
+    return 0;
+}
+
+long s3srv_photo_objects(void)
+{
+    struct config cfg;
+    struct kr_err err = {0};
+    struct blob *b;
+    long n = 0;
+    assert_int_equal(config_load(&cfg, &err), KR_OK);
+    assert_int_equal(blob_open_cfg("s3", "", &cfg, &b, &err), KR_OK);
+    assert_int_equal(blob_list(b, 0, count_photo, &n, &err), KR_OK);
+    blob_close(b);
+    config_release(&cfg);
+    return n;
+}
+
+static size_t sink(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return size * n;
+}
+
+long s3srv_put_raw(const struct s3srv *s, const char *bucket, const char *key_path,
+                   const void *data, size_t n)
+{
+    CURL *c = curl_easy_init();
+    char url[1024], hex[65], hdr[100];
+    struct curl_slist *h;
+    long status = 0;
+
+    snprintf(url, sizeof url, "%s/%s/%s", s->endpoint, bucket, key_path);
+    util_sha256_hex(data, n, hex);
+    snprintf(hdr, sizeof hdr, "x-amz-content-sha256: %s", hex);
+    h = curl_slist_append(NULL, hdr);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:s3");
+    curl_easy_setopt(c, CURLOPT_USERPWD, "S3RVER:S3RVER");
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    return status;
 }

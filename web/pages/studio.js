@@ -22,7 +22,8 @@ function card(item, ctx) {
   if (item.error) return el('div', { class: 'tile' }, el('strong', { text: item.image_type_name || `type ${item.image_type}` }),
     el('span', { class: 'bad', text: item.error }), el('span', { class: 'muted', text: item.code || '' }));
   const again = el('button', { class: 'secondary' }, 'Regenerate');
-  const t = el('div', { class: 'tile' }, img(thumbPath(item.image_url, 512) + '&v=' + Date.now(), item.image_type_name),
+  const t = el('div', { class: 'tile' }, img(thumbPath(item.image_url, 512) + '&v=' + Date.now(), item.image_type_name, 'thumb',
+    ctx.size.split('x').map(Number)),
     el('strong', { text: item.image_type_name }), badges(item.compliance), again);
   again.addEventListener('click', () => busy(again, ctx.box, async () => {
     const f = new FormData();
@@ -82,7 +83,7 @@ export function render(root) {
       if (height.value) body.height = height.value;
       if (width.value) body.width = width.value;
       const r = await api('/generate-images', { method: 'POST', json: body });
-      const ctx = { box, original: r.original_image_url, zip: r.zip_url, product: product.value,
+      const ctx = { box, original: r.original_image_url, zip: r.zip_url, product: product.value, size: size.value,
         market: market.value, height: height.value, width: width.value };
       out.replaceChildren(...r.gen_images.map((it) => card(it, ctx)));
       zip.replaceChildren(r.zip_url ? el('button', { onclick: () => download(r.zip_url) }, 'Download ZIP') : '');

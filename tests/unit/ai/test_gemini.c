@@ -243,6 +243,37 @@ static void test_timeout(void **state)
     ai_close(ai);
 }
 
+static void assert_same_tuning(const struct ai_tuning *a, const struct ai_tuning *b)
+{
+    assert_int_equal(a->max_attempts, b->max_attempts);
+    assert_int_equal(a->backoff_base_ms, b->backoff_base_ms);
+    assert_int_equal(a->backoff_cap_ms, b->backoff_cap_ms);
+    assert_int_equal(a->max_wait_ms, b->max_wait_ms);
+    assert_int_equal(a->timeout_ms, b->timeout_ms);
+    assert_int_equal(a->max_response, b->max_response);
+    assert_int_equal(a->key_out_ms, b->key_out_ms);
+    assert_int_equal(a->honour_max_ms, b->honour_max_ms);
+    assert_int_equal(a->connect_timeout_ms, b->connect_timeout_ms);
+}
+
+/* ai_set_tuning: a zero field keeps the current value, a set one replaces
+ * it, and every field can be set. */
+static void test_set_tuning(void **state)
+{
+    struct ai *ai = open_gemini();
+    struct ai_tuning before = ai->tune, all = {2, 3, 4, 5, 6, 7, 8, 9, 10};
+    (void)state;
+    ai_set_tuning(ai, &(struct ai_tuning){.timeout_ms = 300, .max_response = 1234});
+    before.timeout_ms = 300;
+    before.max_response = 1234;
+    assert_same_tuning(&ai->tune, &before);
+    ai_set_tuning(ai, &all);
+    assert_same_tuning(&ai->tune, &all);
+    ai_set_tuning(ai, &(struct ai_tuning){0});
+    assert_same_tuning(&ai->tune, &all);
+    ai_close(ai);
+}
+
 static void test_503_backoff_then_ok_and_bad_key(void **state)
 {
     struct ai *ai = open_gemini();
@@ -396,6 +427,7 @@ int main(void)
                                         each_teardown),
         cmocka_unit_test_setup_teardown(test_blocked_prompt, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_timeout, each_setup, each_teardown),
+        cmocka_unit_test_setup_teardown(test_set_tuning, each_setup, each_teardown),
         cmocka_unit_test_setup_teardown(test_503_backoff_then_ok_and_bad_key, each_setup,
                                         each_teardown),
         cmocka_unit_test_setup_teardown(test_image_model, each_setup, each_teardown),

@@ -223,7 +223,8 @@ static void test_offline_listing_rules(void **state)
 
     assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
     const char *title = json_string_value(json_object_get(out, "item_name"));
-    assert_string_equal(title, "Alya Jewels Gold-Tone Hoop Earrings With Red Stones For Women");
+    /* Amazon.in's order: brand, material / plating, stone, type, key feature, audience */
+    assert_string_equal(title, "Alya Jewels Gold-Tone Red Stone Hoop Earrings For Women");
     for (int i = 1; i <= 5; i++) {
         char k[32];
         snprintf(k, sizeof k, "bullet_point%d", i);
@@ -256,12 +257,68 @@ static void test_offline_listing_rules(void **state)
     ai_close(ai);
 }
 
+/* Issue 12 §2: the title names the plating and a key feature from the
+ * facts (never a field name), and drops the least needed parts to fit. */
+static void test_offline_title_order(void **state)
+{
+    struct ai *ai = offline();
+    json_t *attrs = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "item_type_name", "Jhumka Earrings",
+                              "base_material", "Brass", "plating", "Gold Plated", "stone_type",
+                              "Kundan", "closure_type", "Push Back", "Pearl Type", "Freshwater");
+    json_t *profile = json_pack("{s:s}", "brand", "Alya Jewels");
+    struct ai_field lf[] = {{"item_name", NULL, NULL, 0, 200, 0}};
+    struct ai_copy_req req = {.kind = AI_COPY_LISTING,
+                              .product_type = "earrings",
+                              .marketplace = "amazon",
+                              .attributes = attrs,
+                              .profile = profile,
+                              .fields = lf,
+                              .nfields = 1};
+    json_t *out = NULL;
+    struct kr_err err = {0};
+    (void)state;
+
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    assert_string_equal(
+        json_string_value(json_object_get(out, "item_name")),
+        "Alya Jewels Brass Gold Plated Kundan Jhumka Earrings With Pearls For Women");
+    json_decref(out);
+    json_object_del(attrs, "Pearl Type"); /* no pearls: the closure is the key feature */
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "item_name")),
+                           "Jhumka Earrings With Push Back Closure For Women"));
+    json_decref(out);
+    lf[0].max_len = 60; /* too long: material, then the key feature go */
+    assert_int_equal(ai_copy(ai, &req, &out, &err), KR_OK);
+    const char *t = json_string_value(json_object_get(out, "item_name"));
+    assert_true(strlen(t) <= 60);
+    assert_string_equal(t, "Alya Jewels Gold Plated Kundan Jhumka Earrings For Women");
+    json_decref(out);
+    json_decref(attrs);
+    json_decref(profile);
+    ai_close(ai);
+}
+
+/* PNG bytes of an RGB buffer of w x h (malloc'd, size in *n); frees px. */
+static unsigned char *png_of(unsigned char *px, int w, int h, size_t *n)
+{
+    void *png = NULL;
+    unsigned char *out;
+    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
+    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
+    out = malloc(*n);
+    memcpy(out, png, *n);
+    g_free(png);
+    g_object_unref(im);
+    free(px);
+    return out;
+}
+
 /* A PNG of w x h: white, with a gold disc of radius r at each centre, a red
  * dot in each when red (malloc'd bytes in *n). */
 static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int red, size_t *n)
 {
-    unsigned char *px = malloc((size_t)w * h * 3), *out = NULL;
-    void *png = NULL;
+    unsigned char *px = malloc((size_t)w * h * 3);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             unsigned char *p = px + ((size_t)y * w + x) * 3;
@@ -274,14 +331,7 @@ static unsigned char *discs(int w, int h, const int (*c)[2], int nc, int r, int 
                     p[0] = 200, p[1] = 15, p[2] = 35;
             }
         }
-    VipsImage *im = vips_image_new_from_memory(px, (size_t)w * h * 3, w, h, 3, VIPS_FORMAT_UCHAR);
-    assert_int_equal(vips_pngsave_buffer(im, &png, n, NULL), 0);
-    out = malloc(*n);
-    memcpy(out, png, *n);
-    g_free(png);
-    g_object_unref(im);
-    free(px);
-    return out;
+    return png_of(px, w, h, n);
 }
 
 /* Issue 12 §1: the piece's metal tone, stones, pair and silhouette, each
@@ -295,7 +345,7 @@ static void test_analyse(void **state)
     (void)state;
     unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
     struct ai_image im = {d, n, "image/png"};
-    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", NULL, &a, &err), KR_OK);
     assert_string_equal(a.metal, "gold");
     assert_true(a.metal_conf >= 0.9);
     assert_int_equal(a.pair, 1);
@@ -307,11 +357,152 @@ static void test_analyse(void **state)
     free(d);
     d = discs(600, 400, one, 1, 80, 1, &n);
     im = (struct ai_image){d, n, "image/png"};
-    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &a, &err), KR_OK);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", NULL, &a, &err), KR_OK);
     assert_int_equal(a.pair, 0);
     assert_int_equal(a.stones, 1);
     assert_non_null(strstr(a.stone_colours, "red"));
     free(d);
+}
+
+/* A segmenter from above: the left half of the frame is the piece (only
+ * where the photo is not white), or a failure when ctx is non-NULL. */
+static enum kr_code left_half(void *ctx, const struct image_px *px, unsigned char *mask,
+                              struct kr_err *err)
+{
+    if (ctx)
+        return kr_fail(err, KRS_NO_PIECE_FOUND, "busy");
+    for (int y = 0; y < px->height; y++)
+        for (int x = 0; x < px->width / 2; x++)
+            mask[y * px->width + x] = px->data[((size_t)y * px->width + x) * 3 + 2] < 200;
+    return KR_OK;
+}
+
+/* Issue 12 §1: the analysis measures the cut it is given (the studio's
+ * segmentation in the server), and falls back to its own when that fails. */
+static void test_analyse_given_cut(void **state)
+{
+    static const int two[][2] = {{150, 200}, {450, 200}};
+    struct ai_segmenter seg = {left_half, NULL}, busy = {left_half, &seg};
+    struct ai_analysis a;
+    struct kr_err err = {0};
+    size_t n;
+    (void)state;
+    unsigned char *d = discs(600, 400, two, 2, 60, 0, &n);
+    struct ai_image im = {d, n, "image/png"};
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &seg, &a, &err), KR_OK);
+    assert_int_equal(a.pair, 0); /* only the left disc was cut */
+    assert_true(a.pair_conf >= 0.6);
+    assert_int_equal(ai_analyse_image(&im, 1000000, "earrings", &busy, &a, &err), KR_OK);
+    assert_int_equal(a.pair, 1); /* its own cut sees both */
+    free(d);
+}
+
+/* A 600x400 PNG painted by paint(x, y, rgb) over white (malloc'd bytes in *n). */
+static unsigned char *painted(void (*paint)(int, int, unsigned char *), size_t *n)
+{
+    int w = 600, h = 400;
+    unsigned char *px = malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            unsigned char *p = px + ((size_t)y * w + x) * 3;
+            p[0] = p[1] = p[2] = 255;
+            paint(x, y, p);
+        }
+    return png_of(px, w, h, n);
+}
+
+static int in_disc(int x, int y, int cx, int cy, int r)
+{
+    return (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r;
+}
+
+static void gold(unsigned char *p)
+{
+    p[0] = 212, p[1] = 175, p[2] = 55;
+}
+
+/* a stud, a stem and a crescent with its horns up */
+static void chandbali(int x, int y, unsigned char *p)
+{
+    if (in_disc(x, y, 300, 60, 20) || (x >= 296 && x <= 304 && y >= 60 && y <= 250) ||
+        (in_disc(x, y, 300, 210, 110) && !in_disc(x, y, 300, 150, 90)))
+        gold(p);
+}
+
+/* a tall band open to the left */
+static void ear_cuff(int x, int y, unsigned char *p)
+{
+    double e = (x - 300) * (x - 300) / 4900.0 + (y - 200) * (y - 200) / 22500.0;
+    if (e >= 0.72 && e <= 1 && !(x < 300 && abs(y - 200) < 100))
+        gold(p);
+}
+
+/* seven small stones, each framed in gold, on a gold disc */
+static void cluster(int x, int y, unsigned char *p)
+{
+    if (!in_disc(x, y, 300, 200, 70))
+        return;
+    gold(p);
+    for (int k = 0; k < 7; k++) {
+        int sx = 300 + (k < 6 ? (int)(32 * cos(k * M_PI / 3)) : 0);
+        int sy = 200 + (k < 6 ? (int)(32 * sin(k * M_PI / 3)) : 0);
+        if (in_disc(x, y, sx, sy, 11))
+            p[0] = k % 2 ? 250 : 200, p[1] = k % 2 ? 250 : 15, p[2] = k % 2 ? 255 : 35;
+    }
+}
+
+static void strands(int x, int y, unsigned char *p, int n)
+{
+    for (int k = 0; k < n && y >= 40; k++) {
+        double ry = 150 + 60 * k,
+               e = (x - 300) * (x - 300) / 48400.0 + (y - 40) * (y - 40) / (ry * ry);
+        if (fabs(sqrt(e) - 1) * ry < 3)
+            gold(p);
+    }
+}
+
+static void layered(int x, int y, unsigned char *p)
+{
+    strands(x, y, p, 3);
+}
+
+static void chain(int x, int y, unsigned char *p)
+{
+    strands(x, y, p, 1);
+}
+
+/* Issue 12 §1: the silhouettes added later (chandbali, ear cuff, layered)
+ * and a kundan / polki-like cluster, whose pale stones are not pearls. */
+static void test_analyse_more(void **state)
+{
+    static const struct {
+        void (*paint)(int, int, unsigned char *);
+        const char *type, *shape;
+        int cluster;
+    } cases[] = {{chandbali, "earrings", "chandbali", 0},
+                 {ear_cuff, "earrings", "ear cuff", 0},
+                 {cluster, "earrings", "stud", 1},
+                 {layered, "necklaces", "layered", 0},
+                 {chain, "necklaces", "chain", 0}};
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ai_analysis a;
+        struct kr_err err = {0};
+        size_t n;
+        unsigned char *d = painted(cases[i].paint, &n);
+        struct ai_image im = {d, n, "image/png"};
+        assert_int_equal(ai_analyse_image(&im, 1000000, cases[i].type, NULL, &a, &err), KR_OK);
+        print_message("%s: %s (%.2f) cluster %d (%.2f) pearls %d (%.2f)\n", cases[i].shape, a.shape,
+                      a.shape_conf, a.cluster, a.cluster_conf, a.pearls, a.pearls_conf);
+        assert_string_equal(a.shape, cases[i].shape);
+        assert_true(a.shape_conf >= 0.6);
+        assert_int_equal(a.cluster, cases[i].cluster);
+        assert_true(a.cluster_conf >= 0.6);
+        assert_int_equal(a.pearls, 0);
+        if (cases[i].cluster)
+            assert_true(a.stones >= 5);
+        free(d);
+    }
 }
 
 static void test_offline_image_unsupported(void **state)
@@ -396,10 +587,17 @@ static void test_options_required(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_measure),         cmocka_unit_test(test_offline_extract),
-        cmocka_unit_test(test_offline_copy),    cmocka_unit_test(test_offline_listing_rules),
-        cmocka_unit_test(test_analyse),         cmocka_unit_test(test_offline_image_unsupported),
-        cmocka_unit_test(test_provider_choice), cmocka_unit_test(test_options_required),
+        cmocka_unit_test(test_measure),
+        cmocka_unit_test(test_offline_extract),
+        cmocka_unit_test(test_offline_copy),
+        cmocka_unit_test(test_offline_listing_rules),
+        cmocka_unit_test(test_analyse),
+        cmocka_unit_test(test_offline_title_order),
+        cmocka_unit_test(test_analyse_more),
+        cmocka_unit_test(test_analyse_given_cut),
+        cmocka_unit_test(test_offline_image_unsupported),
+        cmocka_unit_test(test_provider_choice),
+        cmocka_unit_test(test_options_required),
     };
     ait_clear_keys();
     image_init("test_offline", NULL);

@@ -147,6 +147,45 @@ static void test_schemas_and_durations(void **state)
     assert_int_equal(ai__parse_duration_ms(NULL), -1);
 }
 
+/* The bill reply's schema: OpenAI's strict mode wants every object closed
+ * (additionalProperties false) with all its properties required; Gemini's
+ * dialect has upper-case types and a property order. */
+static void check_object(json_t *o, int gemini)
+{
+    json_t *props = json_object_get(o, "properties"), *v;
+    const char *k;
+
+    assert_string_equal(json_string_value(json_object_get(o, "type")), gemini ? "OBJECT" : "object");
+    assert_int_equal(json_array_size(json_object_get(o, "required")), json_object_size(props));
+    if (gemini)
+        assert_int_equal(json_array_size(json_object_get(o, "propertyOrdering")),
+                         json_object_size(props));
+    else
+        assert_true(json_is_false(json_object_get(o, "additionalProperties")));
+    json_object_foreach(props, k, v) {
+        json_t *items = json_object_get(v, "items");
+        if (items && json_object_get(items, "properties"))
+            check_object(items, gemini);
+    }
+}
+
+static void test_table_schema(void **state)
+{
+    (void)state;
+    for (int gemini = 0; gemini < 2; gemini++) {
+        json_t *s = ai__table_schema(gemini);
+        json_t *rows = json_object_get(json_object_get(s, "properties"), "rows");
+        check_object(s, gemini);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(json_object_get(rows, "items"),
+                                                              "items"),
+                                              "type")),
+            gemini ? "STRING" : "string");
+        assert_non_null(json_object_get(json_object_get(s, "properties"), "more"));
+        json_decref(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_parse_reply),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_schemas_and_durations),
+        cmocka_unit_test(test_table_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,19 +1,23 @@
 /*
  * test_s3.c - the "s3" blob backend against a real S3 protocol server
- * (s3rver behind the SigV4-verifying proxy, tests/support/s3_server.h):
- * the blob contract (round trips, in-place staging, listing with pages,
- * limits, name checks), signatures (a wrong secret is refused, and is an
- * error, never "absent"), Content-Type per object, multipart uploads, and
- * retries: 5xx, SlowDown and stalls are retried, 4xx never.
+ * (s3rver behind the SigV4-verifying proxy, tests/support/s3_server.h),
+ * what only S3 has: listing with pages, refused names sent to no one,
+ * signatures (a wrong secret is refused, and is an error, never "absent"),
+ * Content-Type per object, multipart uploads, retries (5xx, SlowDown and
+ * stalls are retried, 4xx never) and request addressing. The contract
+ * every backend keeps (round trips, limits, in-place staging, listing) is
+ * test_contract.c, which ctest also runs on S3 (unit.blob.test_contract.s3).
  */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blob/blob.h"
 #include "blob/s3_int.h"
+#include "blob_test.h"
 #include "core/util.h"
 #include "s3_server.h"
 
@@ -27,23 +31,13 @@ struct fx {
 static int group_setup(void **state)
 {
     (void)state;
-    if (s3srv_start(&srv) != 0)
-        return -1;
-    s3srv_setenv(&srv, "S3RVER");
-    return 0;
+    return s3srv_group_start(&srv);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     s3srv_stop(&srv);
-    return 0;
-}
-
-static int remove_cb(const char *bucket, const char *key, void *ctx)
-{
-    struct kr_err err = {0};
-    assert_int_equal(blob_remove(ctx, bucket, key, &err), KR_OK);
     return 0;
 }
 
@@ -63,8 +57,7 @@ static struct fx *open_with(const char *name, const char *value)
 static int setup(void **state)
 {
     struct fx *f = open_with(NULL, NULL);
-    struct kr_err err = {0};
-    assert_int_equal(blob_list(f->b, 0, remove_cb, f->b, &err), KR_OK); /* empty buckets */
+    assert_int_equal(s3srv_empty(f->b), 0);
     s3srv_reset(&srv);
     *state = f;
     return 0;
@@ -80,107 +73,6 @@ static void close_fx(struct fx *f)
 static int teardown(void **state)
 {
     close_fx(*state);
-    return 0;
-}
-
-static void assert_get(struct blob *b, const char *bucket, const char *key, const void *want,
-                       size_t n)
-{
-    struct buf out;
-    struct kr_err err = {0};
-    buf_init(&out, 64 << 20);
-    assert_int_equal(blob_get(b, bucket, key, &out, &err), KR_OK);
-    assert_int_equal(out.len, n);
-    assert_memory_equal(out.data, want, n);
-    buf_release(&out);
-}
-
-static void test_put_get_stat_remove(void **state)
-{
-    struct fx *f = *state;
-    struct kr_err err = {0};
-    long long size = -1, ms = 0;
-
-    assert_int_equal(blob_put(f->b, "alyaimg", "a.jpg", "hello", 5, &err), KR_OK);
-    assert_get(f->b, "alyaimg", "a.jpg", "hello", 5);
-    assert_int_equal(blob_stat(f->b, "alyaimg", "a.jpg", &size, &err), KR_OK);
-    assert_int_equal(size, 5);
-    assert_int_equal(blob_mtime(f->b, "alyaimg", "a.jpg", &ms, &err), KR_OK);
-    assert_true(ms > util_epoch_ms() - 600000 && ms < util_epoch_ms() + 600000);
-    assert_int_equal(blob_put(f->b, "alyaimg", "a.jpg", "bye", 3, &err), KR_OK);
-    assert_get(f->b, "alyaimg", "a.jpg", "bye", 3);
-    assert_int_equal(blob_put(f->b, "alyaimg", "gen_images/x/y.png", "png", 3, &err), KR_OK);
-    assert_get(f->b, "alyaimg", "gen_images/x/y.png", "png", 3);
-    assert_int_equal(blob_put(f->b, "alyaimg", "empty", NULL, 0, &err), KR_OK);
-    assert_int_equal(blob_stat(f->b, "alyaimg", "empty", &size, &err), KR_OK);
-    assert_int_equal(size, 0);
-    assert_int_equal(blob_remove(f->b, "alyaimg", "a.jpg", &err), KR_OK);
-    assert_int_equal(blob_stat(f->b, "alyaimg", "a.jpg", &size, &err), KR_ENOTFOUND);
-    assert_int_equal(blob_remove(f->b, "alyaimg", "a.jpg", &err), KR_OK); /* absent is fine */
-    /* a folder is not an object */
-    assert_int_equal(blob_stat(f->b, "alyaimg", "gen_images", &size, &err), KR_ENOTFOUND);
-}
-
-static void test_get_limit(void **state)
-{
-    struct fx *f = *state;
-    struct kr_err err = {0};
-    struct buf out;
-    char data[1000];
-
-    memset(data, 'z', sizeof data);
-    assert_int_equal(blob_put(f->b, "b", "big", data, sizeof data, &err), KR_OK);
-    buf_init(&out, 999);
-    assert_int_equal(blob_get(f->b, "b", "big", &out, &err), KR_ELIMIT);
-    assert_int_equal(out.len, 0);
-    buf_release(&out);
-    buf_init(&out, 1000);
-    assert_int_equal(blob_get(f->b, "b", "big", &out, &err), KR_OK);
-    assert_int_equal(out.len, 1000);
-    assert_int_equal(blob_get(f->b, "b", "missing", &out, &err), KR_ENOTFOUND);
-    buf_release(&out);
-}
-
-/* In place: staging writes the final object; publish does nothing,
- * unpublish only says whether it is there, discard deletes it. */
-static void test_stage_in_place(void **state)
-{
-    struct fx *f = *state;
-    struct kr_err err = {0};
-    long long size;
-    int n = 0;
-
-    assert_int_equal(blob_stage(f->b, "bk", "x.jpg", "img", 3, &err), KR_OK);
-    assert_get(f->b, "bk", "x.jpg", "img", 3);
-    assert_int_equal(blob_list(f->b, 1, remove_cb, &n, &err), KR_OK); /* no staging area */
-    assert_int_equal(blob_publish(f->b, "bk", "x.jpg", &err), KR_OK);
-    assert_int_equal(blob_unpublish(f->b, "bk", "x.jpg", &err), KR_OK);
-    assert_int_equal(blob_stat(f->b, "bk", "x.jpg", &size, &err), KR_OK);
-    assert_int_equal(blob_discard(f->b, "bk", "x.jpg", &err), KR_OK);
-    assert_int_equal(blob_stat(f->b, "bk", "x.jpg", &size, &err), KR_ENOTFOUND);
-    assert_int_equal(blob_unpublish(f->b, "bk", "x.jpg", &err), KR_ENOTFOUND);
-    assert_int_equal(blob_discard(f->b, "bk", "x.jpg", &err), KR_OK);
-}
-
-struct seen {
-    char items[32][300];
-    int n;
-    int stop_after;
-};
-
-static int collect(const char *bucket, const char *key, void *ctx)
-{
-    struct seen *s = ctx;
-    if (s->n < 32)
-        snprintf(s->items[s->n++], sizeof s->items[0], "%s|%s", bucket, key);
-    return s->stop_after && s->n >= s->stop_after;
-}
-
-static int has(const struct seen *s, const char *item)
-{
-    for (int i = 0; i < s->n; i++)
-        if (strcmp(s->items[i], item) == 0)
-            return 1;
     return 0;
 }
 
@@ -211,7 +103,119 @@ static void test_list_pages(void **state)
     blob__s3_list_page(0);
 }
 
-static void test_names_refused(void **state)
+struct walk_seen {
+    long gets_at_first, gets_at_last; /* list requests made when a key arrived */
+    int keys, skipped;
+    char why[128];
+};
+
+static int walk_key(const char *bucket, const char *key, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    long gets = s3srv_count(&srv, "GET");
+    (void)bucket;
+    (void)key;
+    if (w->keys++ == 0)
+        w->gets_at_first = gets;
+    w->gets_at_last = gets;
+    return 0;
+}
+
+static void walk_skipped(const char *bucket, const char *key, const char *why, void *ctx)
+{
+    struct walk_seen *w = ctx;
+    assert_string_equal(bucket, "alyaimg");
+    assert_string_equal(key, "my ring.jpg");
+    w->skipped++;
+    snprintf(w->why, sizeof w->why, "%s", why);
+}
+
+/* blob_list_all hands keys over page by page as they are read (the first
+ * before the second page is asked for), and reports the key with a space
+ * (written by another client) with why it passed it over. */
+static void test_list_all_streams_and_reports(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct walk_seen w = {0};
+    char key[32];
+
+    for (int i = 0; i < 6; i++) {
+        snprintf(key, sizeof key, "p%d.jpg", i);
+        assert_int_equal(blob_put(f->b, "alyaimg", key, "a", 1, &err), KR_OK);
+    }
+    assert_int_equal(s3srv_put_raw(&srv, "alyaimg", "my%20ring.jpg", "b", 1), 200);
+    s3srv_reset(&srv);
+    blob__s3_list_page(2); /* 7 keys: 4 pages */
+    assert_int_equal(blob_list_all(f->b, &(struct blob_walk){walk_key, walk_skipped, &w}, &err),
+                     KR_OK);
+    blob__s3_list_page(0);
+    assert_int_equal(w.keys, 6);
+    assert_int_equal(w.skipped, 1);
+    assert_string_equal(w.why, "contains a space");
+    assert_int_equal(w.gets_at_first, 1);
+    assert_true(w.gets_at_last >= 3);
+    assert_string_equal(blob_name_problem("a/.hidden", 1), "a name or folder starting with '.'");
+    assert_null(blob_name_problem("gen_images/a.png", 1));
+}
+
+/* n PUT + HEAD pairs on b; the connections b opened meanwhile. */
+static long put_stat_rounds(struct blob *b, const char *prefix, int n)
+{
+    struct kr_err err = {0};
+    long before = blob__s3_connects(b), size = 0;
+    char key[64];
+    for (int i = 0; i < n; i++) {
+        long long sz = 0;
+        snprintf(key, sizeof key, "%s%d.jpg", prefix, i);
+        assert_int_equal(blob_put(b, "alyaimg", key, "abc", 3, &err), KR_OK);
+        assert_int_equal(blob_stat(b, "alyaimg", key, &sz, &err), KR_OK);
+        size += (long)sz;
+    }
+    assert_int_equal(size, 3L * n);
+    return blob__s3_connects(b) - before;
+}
+
+struct rounds {
+    struct blob *b;
+    char prefix[16];
+};
+
+static void *rounds_thread(void *arg)
+{
+    struct rounds *r = arg;
+    put_stat_rounds(r->b, r->prefix, 10);
+    return NULL;
+}
+
+/* Requests reuse connections (KARAT_S3_CONNECTIONS, default 16): 40
+ * sequential requests open one, 4 threads at once at most one each more;
+ * with 0 every request opens its own (the behaviour before the pool). */
+static void test_connections_reused(void **state)
+{
+    struct fx *f = *state, *none;
+    pthread_t th[4];
+    struct rounds r[4];
+    long opened;
+
+    assert_true(put_stat_rounds(f->b, "seq", 20) <= 1);
+    opened = blob__s3_connects(f->b);
+    for (int i = 0; i < 4; i++) {
+        r[i].b = f->b;
+        snprintf(r[i].prefix, sizeof r[i].prefix, "t%d-", i);
+        assert_int_equal(pthread_create(&th[i], NULL, rounds_thread, &r[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_true(blob__s3_connects(f->b) - opened <= 4); /* 80 requests */
+    none = open_with("KARAT_S3_CONNECTIONS", "0");
+    assert_int_equal(put_stat_rounds(none->b, "new", 10), 20);
+    close_fx(none);
+}
+
+/* A refused name never reaches the server (the contract test checks the
+ * refusals themselves). */
+static void test_names_sent_to_no_one(void **state)
 {
     struct fx *f = *state;
     struct kr_err err = {0};
@@ -278,7 +282,7 @@ static void test_session_token_signed(void **state)
     struct kr_err err = {0};
     (void)state;
     assert_int_equal(blob_put(f->b, "bk", "t.jpg", "x", 1, &err), KR_OK);
-    assert_get(f->b, "bk", "t.jpg", "x", 1);
+    assert_blob(f->b, "bk", "t.jpg", "x", 1);
     close_fx(f);
 }
 
@@ -322,7 +326,7 @@ static void test_multipart(void **state)
     assert_int_equal(s3srv_count(&srv, "PUT"), 2);  /* parts of 8 MiB */
     assert_int_equal(blob_stat(f->b, "alyaimg", "gen_images/big.zip", &size, &err), KR_OK);
     assert_int_equal(size, (long long)n);
-    assert_get(f->b, "alyaimg", "gen_images/big.zip", data, n);
+    assert_blob(f->b, "alyaimg", "gen_images/big.zip", data, n);
     s3srv_type(&srv, "/alyaimg/gen_images/big.zip", type, sizeof type);
     assert_string_equal(type, "application/zip"); /* sent with the initiate */
     /* a part that keeps failing: no object, and the upload is aborted */
@@ -386,19 +390,20 @@ static void test_addressing(void **state)
     url_of("KARAT_S3_PATH_STYLE", "1", "k.jpg", "https://s3.us-east-1.amazonaws.com/alyaimg/k.jpg");
     url_of("AWS_ENDPOINT_URL", "https://minio.example.com:9000/", "k.jpg",
            "https://alyaimg.minio.example.com:9000/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg", "http://10.1.2.3:9000/alyaimg/k.jpg");
-    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL, "http://localhost:9000/s3/alyaimg");
+    url_of("AWS_ENDPOINT_URL", "http://10.1.2.3:9000", "k.jpg",
+           "http://10.1.2.3:9000/alyaimg/k.jpg");
+    url_of("AWS_ENDPOINT_URL", "http://localhost:9000/s3", NULL,
+           "http://localhost:9000/s3/alyaimg");
     setenv("AWS_ENDPOINT_URL", srv.endpoint, 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_put_get_stat_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stage_in_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_names_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names_sent_to_no_one, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_all_streams_and_reports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connections_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_content_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_secret_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_token_signed, setup, teardown),

@@ -31,7 +31,15 @@ struct pt {
     struct jobs *jobs;
     struct pool *pool;
     int saves, reads;
+    int listed; /* catalog_io.listed calls (items run on pool threads: atomic) */
 };
+
+static void pt_listed(void *ctx, const struct catalog_listed *l)
+{
+    struct pt *t = ctx;
+    if (l->ref && l->sku && l->marketplace && l->product_type && json_is_object(l->values))
+        __atomic_fetch_add(&t->listed, 1, __ATOMIC_SEQ_CST);
+}
 
 static enum kr_code pt_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
 {
@@ -84,7 +92,7 @@ static void pt_open_ai(struct pt *t, int with_store, json_t *profile, struct ai 
     o.ai = t->ai;
     o.store = t->store;
     o.profile = profile;
-    o.io = (struct catalog_io){t, pt_read, pt_save};
+    o.io = (struct catalog_io){t, pt_read, pt_save, pt_listed};
     assert_int_equal(catalog_open(&o, &t->cat, &err), KR_OK);
     config_release(&cfg); /* catalog_open copies what it keeps */
     assert_int_equal(pool_create(3, image_thread_cleanup, &t->pool, &err), KR_OK);
@@ -142,7 +150,7 @@ static json_t *pt_run(struct pt *t, const char *kind, json_t *params, json_t *it
 static json_t *pt_catalog(struct pt *t, const char *mp, const char *type, json_t *refs,
                           json_t *skus, const char *template_ref, int append)
 {
-    struct catalog_req r = {mp, type, refs, skus, 0, template_ref, append, NULL};
+    struct catalog_req r = {mp, type, refs, skus, 0, template_ref, append, NULL, NULL};
     json_t *params = NULL, *items = NULL, *st;
     struct kr_err err = {0};
     enum kr_code rc = catalog_job_input(t->cat, &r, &params, &items, &err);

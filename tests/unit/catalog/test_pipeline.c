@@ -114,6 +114,8 @@ static void test_one_bad_photo_keeps_the_rest(void **state)
     results = json_object_get(result, "results");
     assert_int_equal(json_array_size(results), 4);
     assert_int_equal(json_integer_value(json_object_get(result, "rows")), 2);
+    /* catalog_io.listed heard of the two listed photos only (products/) */
+    assert_int_equal(__atomic_load_n(&t.listed, __ATOMIC_SEQ_CST), 2);
     /* failed entries keep their SKU (from the file name) and carry the error */
     assert_string_equal(pt_str(json_object_get(json_array_get(results, 1), "attributes"), "skuid"),
                         "SKU-B");
@@ -283,6 +285,73 @@ static void test_template_fill(void **state)
     pt_close(&t);
 }
 
+/* Issue 12 §1: the seller's height / width (request, mm) fill the size
+ * columns in each column's unit, reach the copy, and a size no earring has
+ * (16 cm) is flagged by the row check. */
+static json_t *sized_run(struct pt *t, const char *mp, json_t *refs, double h, double w)
+{
+    json_t *sizes = json_pack("[{s:f, s:f}, {s:f, s:f}]", "height_mm", h, "width_mm", w,
+                              "height_mm", 160.0, "width_mm", w);
+    struct catalog_req r = {mp, "earrings", refs, NULL, 0, NULL, 0, NULL, sizes};
+    json_t *params = NULL, *items = NULL, *st;
+    struct kr_err err = {0};
+    assert_int_equal(catalog_job_input(t->cat, &r, &params, &items, &err), KR_OK);
+    st = pt_run(t, CATALOG_JOB, params, items);
+    json_decref(params);
+    json_decref(items);
+    json_decref(sizes);
+    return st;
+}
+
+static int has_warning(json_t *entry, const char *column, const char *problem)
+{
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(entry, "warnings"), i, w)
+    {
+        if (!strcmp(pt_str(w, "column"), column) && !strcmp(pt_str(w, "problem"), problem))
+            return 1;
+    }
+    return 0;
+}
+
+static void test_given_sizes(void **state)
+{
+    struct pt t;
+    char p[2][700];
+    json_t *refs, *st, *res, *a;
+    (void)state;
+    pt_open(&t, 0, NULL);
+    pt_photo(&t, "s1.jpg", 1, p[0], sizeof p[0]);
+    pt_photo(&t, "s2.jpg", 2, p[1], sizeof p[1]);
+    const char *refs_v[] = {p[0], p[1]};
+    refs = pt_strings(refs_v, 2);
+
+    st = sized_run(&t, "amazon", refs, 32, 18);
+    assert_string_equal(pt_str(st, "status"), "done");
+    res = json_object_get(json_object_get(st, "result"), "results");
+    a = json_object_get(json_array_get(res, 0), "attributes");
+    assert_string_equal(pt_str(a, "item_height"), "3.2"); /* cm, as item_height_unit_of_measure */
+    assert_string_equal(pt_str(a, "item_width"), "1.8");
+    /* the size bullet states it */
+    char *row = json_dumps(a, 0);
+    assert_non_null(strstr(row, "about 1.8 x 3.2 cm") ? row : strstr(row, "about 3.2 x 1.8 cm"));
+    free(row);
+    assert_false(has_warning(json_array_get(res, 0), "item_height", "implausible_number"));
+    assert_true(has_warning(json_array_get(res, 1), "item_height", "implausible_number"));
+    json_decref(st);
+
+    st = sized_run(&t, "flipkart", refs, 32, 18);
+    res = json_object_get(json_object_get(st, "result"), "results");
+    a = json_object_get(json_array_get(res, 0), "attributes");
+    assert_string_equal(pt_str(a, "Height (mm)"), "32");
+    assert_string_equal(pt_str(a, "Width (mm)"), "18");
+    assert_true(has_warning(json_array_get(res, 1), "Height (mm)", "implausible_number"));
+    json_decref(st);
+    json_decref(refs);
+    pt_close(&t);
+}
+
 static void test_request_checks(void **state)
 {
     struct pt t;
@@ -290,7 +359,7 @@ static void test_request_checks(void **state)
     json_t *arr = json_array(), *v, *params = NULL, *items = NULL;
     const char *two[] = {"a.jpg", "b.jpg"}, *one[] = {"S1"};
     json_t *refs = pt_strings(two, 2), *skus = pt_strings(one, 1), *none = json_array();
-    struct catalog_req r = {"amazon", "earrings", refs, skus, 0, NULL, 0, NULL};
+    struct catalog_req r = {"amazon", "earrings", refs, skus, 0, NULL, 0, NULL, NULL};
     (void)state;
 
     pt_open(&t, 0, NULL);
@@ -474,6 +543,7 @@ int main(void)
         cmocka_unit_test(test_sku_cache),
         cmocka_unit_test(test_template_fill),
         cmocka_unit_test(test_request_checks),
+        cmocka_unit_test(test_given_sizes),
         cmocka_unit_test(test_stored_template_records),
         cmocka_unit_test(test_template_admission),
     };

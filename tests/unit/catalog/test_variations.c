@@ -41,7 +41,7 @@ static enum kr_code var_input(struct pt *t, const char *mp, const char *type, st
                               json_t **params, json_t **items, struct kr_err *err)
 {
     struct catalog_var_req r = {
-        {mp, type, v->refs, v->skus, 0, NULL, 0, NULL}, v->groups, v->cats, v->sizes};
+        {mp, type, v->refs, v->skus, 0, NULL, 0, NULL, NULL}, v->groups, v->cats, v->sizes};
     return catalog_variations_input(t->cat, &r, params, items, err);
 }
 

@@ -303,6 +303,32 @@ static void test_second_process_refused(void **state)
     repo_close(r);
 }
 
+/* Server-made keys: the folder, 20 digits of time, 8 hex digits, the
+ * extension (".jpg" by default); never the same twice. */
+static void key_shape(const char *key, const char *prefix, const char *ext)
+{
+    size_t p = strlen(prefix);
+    assert_int_equal(strlen(key), p + 28 + strlen(ext));
+    assert_memory_equal(key, prefix, p);
+    for (size_t i = p; i < p + 28; i++)
+        assert_non_null(strchr(i < p + 20 ? "0123456789" : "0123456789abcdef", key[i]));
+    assert_string_equal(key + p + 28, ext);
+}
+
+static void test_new_key(void **state)
+{
+    char a[160], b[160];
+    (void)state;
+    repo_new_key("excel_files/", ".xlsx", a, sizeof a);
+    key_shape(a, "excel_files/", ".xlsx");
+    repo_new_key(NULL, NULL, b, sizeof b);
+    key_shape(b, "", ".jpg");
+    repo_new_key("", ".png", b, sizeof b);
+    key_shape(b, "", ".png");
+    repo_new_key("catalog_uploads/", ".xlsx", b, sizeof b);
+    assert_string_not_equal(a + strlen("excel_files/"), b + strlen("catalog_uploads/"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_own_url_checks_the_host),
         cmocka_unit_test(test_concurrent_copies_store_one),
         cmocka_unit_test(test_second_process_refused),
+        cmocka_unit_test(test_new_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

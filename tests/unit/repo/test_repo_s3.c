@@ -29,23 +29,13 @@ static int group_setup(void **state)
 {
     (void)state;
     fault_register();
-    if (s3srv_start(&srv) != 0)
-        return -1;
-    s3srv_setenv(&srv, "S3RVER");
-    return 0;
+    return s3srv_group_start(&srv);
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     s3srv_stop(&srv);
-    return 0;
-}
-
-static int remove_cb(const char *bucket, const char *key, void *ctx)
-{
-    struct kr_err err = {0};
-    assert_int_equal(blob_remove(ctx, bucket, key, &err), KR_OK);
     return 0;
 }
 
@@ -59,7 +49,7 @@ static int setup(void **state)
     if (config_load(&cfg, &err) || config_set(&cfg, "KARAT_DATA_DIR", dir, &err) ||
         config_set(&cfg, "KARAT_STORE", "fault", &err))
         return -1;
-    if (blob_open_cfg("s3", "", &cfg, &b, &err) || blob_list(b, 0, remove_cb, b, &err))
+    if (blob_open_cfg("s3", "", &cfg, &b, &err) || s3srv_empty(b))
         return -1;
     blob_close(b);
     s3srv_reset(&srv);

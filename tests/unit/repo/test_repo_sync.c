@@ -26,14 +26,16 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "dup_seeds.h"
 #include "image/image.h"
+#include "repo/repo_int.h" /* to hold a node's catch-up (sync.mu) */
 #include "pgtest.h"
 #include "repo/repo.h"
 
 #define DEADLINE_MS 60000
 #define UPLOADS     50
-#define GROUPS      100
-#define VARIANTS    4
+#define GROUPS      DS_GROUPS
+#define VARIANTS    DS_VARIANTS
 #define WORKERS     8
 
 static char url[1024], dir[2][256];
@@ -89,70 +91,7 @@ static struct repo *open_node(int i)
     return r;
 }
 
-/* Variant v of item `seed`: the same photo re-encoded at another quality. */
-static unsigned char *variant(int seed, int v, size_t *n)
-{
-    struct tu_img_opts o = {.width = 640, .height = 640, .seed = seed, .quality = 70 + 4 * v};
-    return tu_make_image(&o, n);
-}
-
-static int seeds[GROUPS]; /* items the duplicate rule tells apart (pick_seeds) */
-
-/* The synthetic items are simple shapes, so two seeds can look alike to
- * the duplicate rule. Pick GROUPS seeds such that, by the same rule in one
- * embedded repository holding every variant of the seeds picked so far,
- * each variant of a new seed matches exactly the other variants of its own
- * seed: then whatever order the uploads commit in, each group stores one. */
-static int seed_fits(struct repo *r, int seed, struct repo_ingest_res *res)
-{
-    int64_t ids[VARIANTS];
-    struct kr_err err = {0};
-    int ok = 1;
-
-    for (int v = 0; v < VARIANTS && ok; v++) {
-        size_t n;
-        unsigned char *p = variant(seed, v, &n);
-        struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", 1, 16, NULL};
-        assert_int_equal(repo_ingest(r, &req, res, &err), KR_OK);
-        ok = res->nmatches == v;
-        for (int i = 0; ok && i < res->nmatches; i++) {
-            int own = 0;
-            for (int j = 0; j < v; j++)
-                own |= res->matches[i].id == ids[j];
-            ok = own;
-        }
-        if (ok && res->duplicate) { /* store it anyway: later seeds must differ from it */
-            req.check_duplicate = 0;
-            assert_int_equal(repo_ingest(r, &req, res, &err), KR_OK);
-        }
-        ids[v] = res->image.id;
-        free(p);
-    }
-    return ok;
-}
-
-static void pick_seeds(void)
-{
-    struct repo_ingest_res *res = malloc(sizeof *res);
-    struct kr_err err = {0};
-    struct config solo;
-    struct repo *r;
-    char d[256];
-    int have = 0;
-
-    tu_tmpdir(d, sizeof d);
-    assert_int_equal(config_load(&solo, &err), KR_OK);
-    assert_int_equal(config_set(&solo, "KARAT_DATA_DIR", d, &err), KR_OK);
-    assert_int_equal(repo_open(&solo, "http://127.0.0.1:8000", &r, &err), KR_OK);
-    for (int seed = 1000; have < GROUPS && seed < 4000; seed++)
-        if (seed_fits(r, seed, res))
-            seeds[have++] = seed;
-    repo_close(r);
-    config_release(&solo);
-    tu_rmrf(d);
-    free(res);
-    assert_int_equal(have, GROUPS);
-}
+static int seeds[GROUPS]; /* items the duplicate rule tells apart (dup_seeds.h) */
 
 static enum kr_code upload(struct repo *r, const unsigned char *p, size_t n,
                            struct repo_ingest_res *res)
@@ -211,7 +150,7 @@ static void test_stored_on_a_is_duplicate_on_b(void **state)
     (void)state;
     for (int i = 0; i < UPLOADS; i++) {
         size_t n;
-        unsigned char *p = variant(seeds[i], 0, &n);
+        unsigned char *p = ds_variant(seeds[i], 0, &n);
         double t0, until;
         assert_int_equal(upload(a, p, n, &res), KR_OK);
         assert_false(res.duplicate);
@@ -224,7 +163,7 @@ static void test_stored_on_a_is_duplicate_on_b(void **state)
         delay[i] = now_ms() - t0;
         assert_true(indexed(b, p, n, res.image.id));
         free(p);
-        p = variant(seeds[i], 2, &n);
+        p = ds_variant(seeds[i], 2, &n);
         assert_int_equal(upload(b, p, n, &res), KR_OK);
         assert_true(res.duplicate);
         free(p);
@@ -279,7 +218,7 @@ static void test_concurrent_near_duplicates_across_nodes(void **state)
     x.node[0] = open_node(0);
     x.node[1] = open_node(1);
     for (int k = 0; k < GROUPS * VARIANTS; k++)
-        x.bytes[k] = variant(seeds[k / VARIANTS], k % VARIANTS, &x.len[k]);
+        x.bytes[k] = ds_variant(seeds[k / VARIANTS], k % VARIANTS, &x.len[k]);
     for (int i = 0; i < WORKERS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, racer, &x), 0);
     for (int i = 0; i < WORKERS; i++)
@@ -309,13 +248,13 @@ static void test_late_node_and_embedded(void **state)
     struct config solo;
     char solo_dir[256];
     size_t n;
-    unsigned char *p = variant(seeds[0], 0, &n);
+    unsigned char *p = ds_variant(seeds[0], 0, &n);
     (void)state;
     assert_int_equal(upload(a, p, n, &res), KR_OK);
     b = open_node(1);
     assert_int_equal(repo_index_count(b), 1);
     free(p);
-    p = variant(seeds[1], 0, &n);
+    p = ds_variant(seeds[1], 0, &n);
     assert_int_equal(upload(a, p, n, &res), KR_OK);
     wait_caught_up(b);
     assert_int_equal(repo_index_count(b), 2);
@@ -333,13 +272,70 @@ static void test_late_node_and_embedded(void **state)
     tu_rmrf(solo_dir);
 }
 
+/* A node stalled past KARAT_SYNC_NODE_TTL while the change feed was pruned
+ * (here: both nodes' catch-ups held, their progress reports deleted, then
+ * a prune with retention 0) finds the changes it needs gone; it reloads its
+ * index from the rows: the photo deleted meanwhile leaves it, the one
+ * added arrives, and /health's reloads counts it. */
+static void test_pruned_past_node_reloads(void **state)
+{
+    struct repo *a = open_node(0), *b = open_node(1);
+    struct repo_ingest_res res;
+    struct repo_sync_status st;
+    struct store_prune now = {0, 60000, 86400000};
+    struct store_prune_res pr;
+    struct kr_err err = {0};
+    struct store_image first = {0};
+    int64_t added;
+    unsigned char *p;
+    size_t n;
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        p = ds_variant(seeds[i], 0, &n);
+        assert_int_equal(upload(a, p, n, &res), KR_OK);
+        if (i == 0)
+            first = res.image;
+        free(p);
+    }
+    wait_caught_up(b);
+    assert_int_equal(repo_index_count(b), 5);
+
+    pthread_mutex_lock(&b->sync.mu); /* B stalls: it replays nothing from here */
+    nap_ms(200);                     /* a report B was making is done */
+    assert_int_equal(repo_delete_url(a, first.url, NULL, &err), KR_OK);
+    p = ds_variant(seeds[5], 0, &n);
+    assert_int_equal(upload(a, p, n, &res), KR_OK);
+    added = res.image.id;
+    pthread_mutex_lock(&a->sync.mu); /* and A reports nothing either */
+    nap_ms(200);
+    assert_int_equal(tu_pg_exec(url, "DELETE FROM sync_nodes"), 0); /* both silent too long */
+    assert_int_equal(store_prune(repo_store(a), &now, &pr, &err), KR_OK);
+    assert_true(pr.changes >= 6);
+    pthread_mutex_unlock(&a->sync.mu);
+    pthread_mutex_unlock(&b->sync.mu);
+
+    wait_caught_up(b);
+    assert_int_equal(repo_sync_status(b, &st, &err), KR_OK);
+    assert_int_equal(st.reloads, 1);
+    assert_int_equal(repo_index_count(b), 5);
+    assert_true(indexed(b, p, n, added));
+    free(p);
+    p = ds_variant(seeds[0], 0, &n);
+    assert_false(indexed(b, p, n, first.id));
+    free(p);
+    assert_int_equal(repo_sync_status(a, &st, &err), KR_OK);
+    assert_int_equal(st.reloads, 0); /* A had replayed everything */
+    repo_close(b);
+    repo_close(a);
+}
+
 static int group_setup(void **state)
 {
     struct kr_err err = {0};
     (void)state;
     if (image_init("test", &err))
         return -1;
-    pick_seeds();
+    ds_pick_seeds(seeds);
     return 0;
 }
 
@@ -350,6 +346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stored_on_a_is_duplicate_on_b, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_near_duplicates_across_nodes, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_pruned_past_node_reloads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

@@ -3,7 +3,8 @@
  * rows round-trip exactly, conflicts and lookups (oldest by sha256),
  * streaming image_each in id order with the store usable from the
  * callback, documents in key order, bounds (too long is KR_EINVAL, never
- * cut), and many threads at once.
+ * cut), many threads at once, and products (filters, full-text ranking,
+ * upsert and delete).
  *
  * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
  * fresh database per test on the tests' cluster, tests/support/pgtest.h).
@@ -150,6 +151,25 @@ static int walk_cb(const struct store_image *img, void *ctx)
     return w->stop_at && w->n >= w->stop_at;
 }
 
+struct sig_sum {
+    int n, bad;
+    int64_t ids;
+};
+
+static int sig_cb(const struct store_image *img, void *ctx)
+{
+    struct sig_sum *sum = ctx;
+    struct store_image want;
+
+    make_image(&want, img->id, "", 0);
+    sum->n++;
+    sum->ids += img->id;
+    sum->bad += memcmp(img->sig.hash, want.sig.hash, DEDUP_HASH_BYTES) != 0 ||
+                memcmp(img->sig.desc, want.sig.desc, sizeof want.sig.desc) != 0 ||
+                img->sig.quality != want.sig.quality;
+    return 0;
+}
+
 static void test_image_each(void **state)
 {
     struct fx *f = *state;
@@ -171,6 +191,12 @@ static void test_image_each(void **state)
     w = (struct walk){.s = f->s, .stop_at = 7};
     assert_int_equal(store_image_each(f->s, walk_cb, &w, &err), KR_OK);
     assert_int_equal(w.n, 7);
+    /* the index's start-up read: every id and signature, any order */
+    struct sig_sum sum = {0};
+    assert_int_equal(store_image_sigs(f->s, sig_cb, &sum, &err), KR_OK);
+    assert_int_equal(sum.n, 50);
+    assert_int_equal(sum.ids, 50 * 51 / 2);
+    assert_int_equal(sum.bad, 0);
 }
 
 static void test_bounds(void **state)
@@ -315,6 +341,129 @@ static void test_threads(void **state)
     assert_int_equal(n, 1200);
 }
 
+/* ---- products ---- */
+
+struct prod_seen {
+    int n;
+    char ids[16][32];
+    double score[16];
+    char name[64];
+    double price;
+};
+
+static int prod_cb(const struct store_product *p, double score, void *ctx)
+{
+    struct prod_seen *r = ctx;
+    if (r->n < 16) {
+        snprintf(r->ids[r->n], sizeof r->ids[0], "%s", p->id);
+        r->score[r->n] = score;
+    }
+    snprintf(r->name, sizeof r->name, "%s", p->name);
+    r->price = p->price;
+    r->n++;
+    return 0;
+}
+
+static void put_product(struct store *s, const char *id, const char *name, const char *colour,
+                        double price, int64_t created)
+{
+    struct kr_err err = {0};
+    struct store_product p = {.id = id,
+                              .sku = "SKU-1",
+                              .name = name,
+                              .description = "a handmade piece",
+                              .attributes = "{\"stone\":\"pearl\"}",
+                              .colour = colour,
+                              .category = "Earrings",
+                              .price = price,
+                              .created_ms = created,
+                              .photos = "[]",
+                              .listings = "[]"};
+    assert_int_equal(store_product_put(s, &p, &err), KR_OK);
+}
+
+static struct prod_seen query(struct store *s, struct store_product_query q)
+{
+    struct prod_seen r = {0};
+    struct kr_err err = {0};
+    if (!q.limit)
+        q.limit = 10;
+    assert_int_equal(store_product_query(s, &q, prod_cb, &r, &err), KR_OK);
+    return r;
+}
+
+static void test_products(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct prod_seen r;
+    char big[STORE_PRODUCT_ID_MAX + 2];
+
+    put_product(f->s, "p1", "Floral gold jhumka", "Gold", 499.5, 1000);
+    put_product(f->s, "p2", "Silver hoop", "silver", 1200, 2000);
+    put_product(f->s, "p3", "Gold hoop with floral charm", "gold", 2500, 3000);
+    r = query(f->s, (struct store_product_query){.id = "p1"});
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.name, "Floral gold jhumka");
+    assert_true(r.price == 499.5);
+    r = query(f->s, (struct store_product_query){0}); /* newest first */
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.ids[0], "p3");
+    r = query(f->s, (struct store_product_query){.colour = "GOLD", .category = "earrings"});
+    assert_int_equal(r.n, 2);
+    r = query(f->s,
+              (struct store_product_query){
+                  .has_price_min = 1, .price_min = 499.5, .has_price_max = 1, .price_max = 1200});
+    assert_int_equal(r.n, 2);
+    r = query(f->s, (struct store_product_query){
+                        .has_from = 1, .from_ms = 2000, .has_to = 1, .to_ms = 2999});
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.ids[0], "p2");
+    r = query(f->s, (struct store_product_query){.words = "floral hoop"});
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.ids[0], "p3");
+    r = query(f->s, (struct store_product_query){.words = "floral jhumka", .any_word = 1});
+    assert_int_equal(r.n, 2);
+    assert_string_equal(r.ids[0], "p1"); /* both words beat one */
+    assert_true(r.score[0] > r.score[1]);
+    /* a word every engine ignores (an English stop word to PostgreSQL)
+     * matches nothing and is no error */
+    r = query(f->s, (struct store_product_query){.words = "very"});
+    assert_int_equal(r.n, 0);
+    r = query(f->s, (struct store_product_query){.limit = 1, .offset = 1});
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.ids[0], "p2");
+    /* an upsert replaces the row and its indexed text */
+    put_product(f->s, "p1", "Pearl stud", "white", 10, 1000);
+    r = query(f->s, (struct store_product_query){.words = "jhumka"});
+    assert_int_equal(r.n, 0);
+    r = query(f->s, (struct store_product_query){.words = "stud"});
+    assert_int_equal(r.n, 1);
+    /* delete; absent is "not found" */
+    assert_int_equal(store_product_delete(f->s, "p1", &err), KR_OK);
+    assert_int_equal(store_product_delete(f->s, "p1", &err), KR_ENOTFOUND);
+    assert_int_equal(err.slug_id, KRS_PRODUCT_NOT_FOUND);
+    r = query(f->s, (struct store_product_query){.id = "p1"});
+    assert_int_equal(r.n, 0);
+    /* bounds and malformed words are refused before the backend */
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    struct store_product p = {.id = big,
+                              .sku = "",
+                              .name = "",
+                              .description = "",
+                              .attributes = "{}",
+                              .colour = "",
+                              .category = "",
+                              .photos = "[]",
+                              .listings = "[]"};
+    assert_int_equal(store_product_put(f->s, &p, &err), KR_EINVAL);
+    struct store_product_query bad = {.words = "gold OR\"x", .limit = 5};
+    assert_int_equal(store_product_query(f->s, &bad, prod_cb, &r, &err), KR_EINVAL);
+    bad.words = "gold  hoop";
+    assert_int_equal(store_product_query(f->s, &bad, prod_cb, &r, &err), KR_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_docs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_products, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,36 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pgtest.h"
+#include "pg_fx.h"
 #include "store/store.h"
-
-struct fx {
-    char url[1024];
-    char loc[1200];
-    struct store *a, *b; /* two nodes */
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    struct kr_err err = {0};
-    tu_pg_create_db(f->url, sizeof f->url);
-    snprintf(f->loc, sizeof f->loc, "pool=4;wait_ms=5000;%s", f->url);
-    assert_int_equal(store_open("postgres", f->loc, &f->a, &err), KR_OK);
-    assert_int_equal(store_open("postgres", f->loc, &f->b, &err), KR_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    store_close(f->a);
-    store_close(f->b);
-    tu_pg_drop_db(f->url);
-    free(f);
-    return 0;
-}
 
 static struct store_claim claim(const char *owner, int index, long lease_ms)
 {
@@ -230,8 +202,7 @@ static void test_sqlite_has_no_claims(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_take_is_exclusive_and_done_is_final, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_take_is_exclusive_and_done_is_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_is_fenced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_renew_keeps_the_lease, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claim_jobs_lists_free_work, setup, teardown),

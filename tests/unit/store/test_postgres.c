@@ -4,8 +4,9 @@
  * pool is bounded (a caller waits, then KR_ETIMEOUT, never forever), a
  * broken connection is replaced, a failed query is never a miss, SQLSTATE
  * mapping, rows written behind the store's back that do not fit are
- * refused, a newer schema is refused, bad locations, and the tests' fault
- * decorator on top of postgres. The shared contract is test_contract.c
+ * refused, a newer schema is refused, bad locations, the tests' fault
+ * decorator on top of postgres, a page of the change feed costing one
+ * round trip, and the start-up signature stream equal to the stored rows. The shared contract is test_contract.c
  * (run here too by the unit.store.test_contract.pg variant).
  */
 #include "testutil.h"
@@ -52,18 +53,6 @@ static void open_fx(struct fx *f)
 }
 
 /* The first column of the first row of sql on url, as a number. */
-static long long query_num(const char *url, const char *sql)
-{
-    PGconn *c = PQconnectdb(url);
-    PGresult *r = PQexec(c, sql);
-    long long v = -1;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    PQfinish(c);
-    return v;
-}
-
 struct opener {
     const char *loc;
     struct store *s;
@@ -93,10 +82,10 @@ static void test_concurrent_opens_migrate_once(void **state)
         assert_int_equal(o[i].rc, KR_OK);
         store_close(o[i].s);
     }
-    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+    assert_int_equal(tu_pg_query_num(f->url, "SELECT count(*) FROM schema_version"),
                      store_pg__latest());
     open_fx(f); /* and again: nothing to do */
-    assert_int_equal(query_num(f->url, "SELECT count(*) FROM schema_version"),
+    assert_int_equal(tu_pg_query_num(f->url, "SELECT count(*) FROM schema_version"),
                      store_pg__latest());
 }
 
@@ -129,7 +118,7 @@ static void terminate_others(const char *url)
     snprintf(sql, sizeof sql,
              "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '%s'",
              db);
-    assert_true(query_num(tu_pg_admin(), sql) >= 1);
+    assert_true(tu_pg_query_num(tu_pg_admin(), sql) >= 1);
 }
 
 static void test_broken_connection_replaced(void **state)
@@ -224,6 +213,105 @@ static void test_bad_locations(void **state)
     assert_null(s);
 }
 
+/* A page of changes comes in one round trip with each row (not one more
+ * per change): the rows exactly as stored, a deleted row as gone, and an
+ * update as the row as it is now. */
+static void test_change_page_one_round_trip(void **state)
+{
+    struct fx *f = *state;
+    struct store_change *ch = calloc(STORE_CHANGES_MAX, sizeof *ch);
+    struct store_image img[10];
+    struct kr_err err = {0};
+    int64_t head = -1;
+    long long before;
+    int n = 0;
+
+    open_fx(f);
+    assert_int_equal(store_change_head(f->s, &head, &err), KR_OK);
+    for (int i = 0; i < 10; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "k%d.jpg", i);
+        make_image(&img[i], 100 + i, key, 1000 + i);
+        assert_int_equal(store_image_insert(f->s, &img[i], &err), KR_OK);
+    }
+    assert_int_equal(store_image_delete(f->s, 103, &err), KR_OK);
+    img[5].sig.quality = 12;
+    assert_int_equal(store_image_update_sig(f->s, 105, &img[5].sig, &err), KR_OK);
+    assert_int_equal(store_changes(f->s, head, ch, 64, &n, &err), KR_OK); /* prepares */
+    before = store_pg__round_trips(f->s);
+    assert_int_equal(store_changes(f->s, head, ch, 64, &n, &err), KR_OK);
+    assert_int_equal(store_pg__round_trips(f->s) - before, 1);
+    assert_int_equal(n, 12);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(ch[i].id, 100 + i);
+        assert_int_equal(ch[i].gone, i == 3);
+        if (i != 3)
+            assert_same_image(&ch[i].img, &img[i]); /* 5: the updated row */
+    }
+    assert_true(ch[10].id == 103 && ch[10].gone);
+    assert_true(ch[11].id == 105 && !ch[11].gone && ch[11].img.sig.quality == 12);
+    for (int i = 1; i < n; i++)
+        assert_true(ch[i].seq > ch[i - 1].seq);
+    free(ch);
+}
+
+struct sigs_seen {
+    int n, stop_at;
+    struct store_image *v;
+};
+
+static int collect_sig(const struct store_image *img, void *ctx)
+{
+    struct sigs_seen *seen = ctx;
+    seen->v[seen->n++] = *img;
+    return seen->n == seen->stop_at;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    int64_t x = ((const struct store_image *)a)->id, y = ((const struct store_image *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* What start-up loads the index from: every stored row's id and signature
+ * exactly (more rows than a scan page), in one streamed round trip; a
+ * callback that stops leaves the store working. */
+static void test_image_sigs_equal_rows(void **state)
+{
+    enum { N = 1234 };
+    struct fx *f = *state;
+    struct sigs_seen seen = {0, 0, calloc(N, sizeof *seen.v)};
+    struct store_image want;
+    struct kr_err err = {0};
+    long long before, n = 0;
+
+    open_fx(f);
+    for (int i = 0; i < N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "s%d.jpg", i);
+        make_image(&want, 5000 + 3 * i, key, i);
+        assert_int_equal(store_image_insert(f->s, &want, &err), KR_OK);
+    }
+    before = store_pg__round_trips(f->s);
+    assert_int_equal(store_image_sigs(f->s, collect_sig, &seen, &err), KR_OK);
+    assert_int_equal(store_pg__round_trips(f->s) - before, 1);
+    assert_int_equal(seen.n, N);
+    qsort(seen.v, N, sizeof *seen.v, by_id);
+    for (int i = 0; i < N; i++) {
+        make_image(&want, 5000 + 3 * i, "", i);
+        assert_int_equal(seen.v[i].id, want.id);
+        assert_memory_equal(seen.v[i].sig.hash, want.sig.hash, DEDUP_HASH_BYTES);
+        assert_memory_equal(seen.v[i].sig.desc, want.sig.desc, sizeof want.sig.desc);
+        assert_int_equal(seen.v[i].sig.quality, want.sig.quality);
+    }
+    seen = (struct sigs_seen){0, 10, seen.v};
+    assert_int_equal(store_image_sigs(f->s, collect_sig, &seen, &err), KR_OK);
+    assert_int_equal(seen.n, 10);
+    assert_int_equal(store_image_count(f->s, &n, &err), KR_OK);
+    assert_int_equal(n, N);
+    free(seen.v);
+}
+
 static void test_fault_decorator_on_postgres(void **state)
 {
     struct fx *f = *state;
@@ -252,6 +340,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test(test_bad_locations),
         cmocka_unit_test_setup_teardown(test_fault_decorator_on_postgres, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_change_page_one_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_image_sigs_equal_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

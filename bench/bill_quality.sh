@@ -1,0 +1,98 @@
+#!/bin/sh
+# bill_quality.sh - offline bill extraction quality and speed (issue 13).
+#
+#   bench/bill_quality.sh [--build DIR] [--quick] [--seed N]
+#
+# 1. bench/bill_gen.py writes generated bills (HTML) and their truth (the
+#    data they were made from) into bench/data/bills/<seed>/ (git-ignored).
+# 2. chromium headless screenshots each page at 1240 px wide (a ~150 dpi scan).
+# 3. Photo-like variants with ImageMagick: rot (+-2.5 degrees), persp (a mild
+#    perspective), blur (sigma 1.2), jpeg50 (quality 50), light (a left-to-right
+#    shadow to 55 %), photo (rotation 1.5 + blur 0.8 + shadow + quality 60).
+# 4. `karat bill --json` on every image, one core (taskset when present;
+#    KARAT_OCR_LANGS=eng+hin for the bill with Hindi headers, eng otherwise);
+#    bench/bill_score.py compares with the truth. Prints per variant: cell
+#    accuracy (exact after whitespace normalisation), row recall, header and
+#    extras accuracy, mean and max CPU seconds per page (user + system of one
+#    `karat bill` process, start-up and tesseract's model load included; CPU
+#    time rather than wall time because the machine may be shared).
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
+BUILD="$ROOT/build"
+SEED=13
+QUICK=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --build) BUILD="$2"; shift 2 ;;
+    --quick) QUICK=--quick; shift ;;
+    --seed) SEED="$2"; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
+    esac
+done
+OUT="$ROOT/bench/data/bills/$SEED"
+mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json
+# a copy, so a rebuild during the run cannot mix two binaries into one table
+cp "$BUILD/karat" "$OUT/karat.bin"
+KARAT="$OUT/karat.bin"
+bench_header
+python3 "$ROOT/bench/bill_gen.py" "$OUT" --seed "$SEED" $QUICK > "$OUT/plan.txt"
+while read -r name height; do
+    # same seed, same bills: pages rendered by an earlier run are reused
+    [ -f "$OUT/$name.photo.jpg" ] && [ "$OUT/$name.photo.jpg" -nt "$OUT/$name.html" ] && continue
+    chromium --headless --disable-gpu --no-sandbox --hide-scrollbars \
+        --force-device-scale-factor=1 --window-size=1240,"$height" \
+        --screenshot="$OUT/$name.clean.png" "file://$OUT/$name.html" >/dev/null 2>&1
+    c="$OUT/$name.clean.png"
+    convert "$c" -background white -rotate 2.5 "$OUT/$name.rot.png"
+    w=$(identify -format %w "$c"); h=$(identify -format %h "$c")
+    convert "$c" -virtual-pixel white -distort Perspective \
+        "0,0 12,8  $w,0 $((w - 20)),0  0,$h 0,$h  $w,$h $w,$((h - 10))" "$OUT/$name.persp.png"
+    convert "$c" -blur 0x1.2 "$OUT/$name.blur.png"
+    convert "$c" -quality 50 "$OUT/$name.jpeg50.jpg"
+    convert "$c" \( -size "${h}x${w}" gradient:white-gray55 -rotate 90 \) \
+        -compose multiply -composite "$OUT/$name.light.png"
+    convert "$c" -background white -rotate -1.5 -blur 0x0.8 \
+        \( -size "${h}x$((w + 40))" gradient:white-gray70 -rotate 90 \) \
+        -compose multiply -composite -quality 60 "$OUT/$name.photo.jpg"
+done < "$OUT/plan.txt"
+PIN=""
+command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
+for f in "$OUT"/*.clean.png "$OUT"/*.rot.png "$OUT"/*.persp.png "$OUT"/*.blur.png \
+    "$OUT"/*.jpeg50.jpg "$OUT"/*.light.png "$OUT"/*.photo.jpg; do
+    base=$(basename "$f"); name=${base%%.*}; var=${base#*.}; var=${var%%.*}
+    langs=eng
+    case "$name" in *hindi*) langs=eng+hin ;; esac
+    KARAT_OCR_LANGS=$langs /usr/bin/time -f "%U %S" -o "$OUT/$base.time" $PIN "$KARAT" bill \
+        --json "$f" > "$OUT/$base.json" 2>/dev/null || true
+    printf '%s %s %s ' "$var" "$name" "$(awk '{printf "%.2f", $1 + $2}' "$OUT/$base.time")"
+    python3 "$ROOT/bench/bill_score.py" "$OUT/$name.truth.json" "$OUT/$base.json"
+done > "$OUT/scores.txt"
+python3 - "$OUT/scores.txt" <<'PY'
+import json, sys
+agg = {}
+for line in open(sys.argv[1]):
+    var, name, secs, js = line.split(" ", 3)
+    a = agg.setdefault(var, {"n": 0, "secs": [], "c": 0, "co": 0, "r": 0, "ro": 0, "e": 0, "eo": 0, "h": 0, "ho": 0})
+    d = json.loads(js)
+    a["n"] += 1; a["secs"].append(float(secs))
+    for k, f in (("c", "cells"), ("co", "cells_ok"), ("r", "rows"), ("ro", "rows_ok"),
+                 ("e", "extras"), ("eo", "extras_ok"), ("h", "headers"), ("ho", "headers_ok")):
+        a[k] += d[f]
+print("| variant | bills | cells | cell accuracy | row recall | header accuracy | extras accuracy | CPU s/page mean | CPU s/page max |")
+print("|---|---|---|---|---|---|---|---|---|")
+for var in ("clean", "rot", "persp", "blur", "jpeg50", "light", "photo"):
+    if var not in agg:
+        continue
+    a = agg[var]
+    print("| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f |" % (
+        var, a["n"], a["c"], a["co"] / max(1, a["c"]), a["ro"] / max(1, a["r"]),
+        a["ho"] / max(1, a["h"]), a["eo"] / max(1, a["e"]),
+        sum(a["secs"]) / len(a["secs"]), max(a["secs"])))
+PY
+# the real photographed bill (tests/data; its truth typed from the image)
+KARAT_OCR_LANGS=eng /usr/bin/time -f "%U %S" -o "$OUT/real.time" "$KARAT" bill --json \
+    "$ROOT/tests/data/bill_sample.png" > "$OUT/real.json" 2>/dev/null || true
+echo "real bill_sample.png: CPU s $(awk '{printf "%.2f", $1 + $2}' "$OUT/real.time")" \
+    "$(python3 "$ROOT/bench/bill_score.py" "$ROOT/tests/data/bill_sample.truth.json" "$OUT/real.json")"
+bench_load_after

@@ -1,0 +1,370 @@
+/*
+ * check.c - the arithmetic of a bill's lines, and OCR cells read badly.
+ *
+ * A line formula is one of three shapes over numeric columns:
+ *   x * y = k           (qty x rate = amount; weight x rate = amount)
+ *   x * y + m = k       (weight x rate + making = amount)
+ *   x * (y + m) = k     (weight x (rate + making per gram) = amount)
+ * Columns are not trusted by name alone: every candidate (all pairs of
+ * numeric columns for the first shape, every weight-like column for the
+ * others) is evaluated on every row, and for each target column the one
+ * that holds on the most rows wins, a formula the headers name winning
+ * ties. A named formula is kept even when few rows hold (a one-line bill
+ * with a wrong amount must be flagged), unless it fails on every row of a
+ * bill of three or more lines (then the names were misread); a formula found
+ * only from values must hold on at least 2 rows and 60% of those it can be
+ * evaluated on. Rows where it then fails are the warnings. Rows whose
+ * expected value is 0 say nothing and are skipped.
+ *
+ * The subtotal, tax and grand-total checks over the extras are extras.c.
+ */
+#include "doc/doc_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NUMERIC 16 /* numeric columns considered for formulas */
+
+enum shape { PRODUCT, PLUS_MAKING, PER_GRAM_MAKING };
+
+struct formula {
+    enum shape shape;
+    int x, y, m, k; /* m = -1 for PRODUCT */
+    int named;
+    size_t hold, fail;
+};
+
+struct cols {
+    enum doc_role role[DOC_MAX_COLS];
+    int weightish[DOC_MAX_COLS];
+    int gross[DOC_MAX_COLS]; /* "Gross Wt": a net weight beside it wins a tie */
+    int num[MAX_NUMERIC];
+    size_t nnum;
+};
+
+const char *doc_warn_name(enum doc_warn_kind k)
+{
+    static const char *names[] = {"line_amount", "line_weight", "subtotal",
+                                  "tax",         "grand_total", "low_confidence"};
+    return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+void doc__squash(const char *s, char *out, size_t n)
+{
+    size_t o = 0;
+
+    for (; *s && o + 1 < n; s++) {
+        char c = *s;
+        if (c == ' ' || c == '.' || c == '_' || c == '-' || c == '\t')
+            continue;
+        out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[o] = 0;
+}
+
+static int has(const char *s, const char *word)
+{
+    return strstr(s, word) != NULL;
+}
+
+enum doc_role doc__role_by_name(const char *header)
+{
+    char h[128];
+    size_t n;
+
+    doc__squash(header, h, sizeof h);
+    n = strlen(h);
+    if (has(h, "hsn") || has(h, "sac"))
+        return DOC_R_HSN;
+    if (has(h, "purity") || has(h, "karat") || has(h, "touch") || has(h, "fineness") ||
+        has(h, "tunch"))
+        return DOC_R_PURITY;
+    if (has(h, "making") || has(h, "labour") || has(h, "labor") || !strncmp(h, "mc", 2))
+        return DOC_R_MAKING;
+    if ((has(h, "rate") || has(h, "price")) && !has(h, "gst") && !has(h, "tax"))
+        return DOC_R_RATE;
+    if (has(h, "weight") || has(h, "wt") || has(h, "gms") || has(h, "grams"))
+        return DOC_R_WEIGHT;
+    if (has(h, "qty") || has(h, "quantity") || has(h, "pcs") || has(h, "pieces") ||
+        !strcmp(h, "nos") || !strcmp(h, "units"))
+        return DOC_R_QTY;
+    if (has(h, "amount") || has(h, "amt") || has(h, "total") || has(h, "value"))
+        return DOC_R_AMOUNT;
+    if (!strcmp(h, "no") || !strcmp(h, "#") || !strcmp(h, "sno") || !strcmp(h, "slno") ||
+        !strcmp(h, "srno") || has(h, "code") || has(h, "date") || has(h, "sku") ||
+        (n >= 2 && !strcmp(h + n - 2, "dt")) || has(h, "cpt") || has(h, "ndc"))
+        return DOC_R_SKIP;
+    return DOC_R_NONE;
+}
+
+int doc__close(double expected, double found, double tolerance)
+{
+    return fabs(expected - found) <= tolerance + 0.001 * fabs(expected);
+}
+
+struct doc_warning *doc__warn(struct doc_warnings *w, enum doc_warn_kind kind, long row, long col)
+{
+    struct doc_warning *n = realloc(w->w, (w->n + 1) * sizeof *w->w);
+
+    if (!n)
+        return NULL;
+    w->w = n;
+    n = &w->w[w->n++];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->row = row;
+    n->col = col;
+    return n;
+}
+
+void doc_warnings_free(struct doc_warnings *w)
+{
+    free(w->w);
+    w->w = NULL;
+    w->n = 0;
+}
+
+/* Numeric columns (most non-blank cells carry a number) that may take part
+ * in a formula, and which of them hold weights. */
+static void find_columns(const struct doc_table *t, struct cols *c)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t col = 0; col < t->ncols && col < DOC_MAX_COLS; col++) {
+        size_t filled = 0, numeric = 0, weights = 0;
+        c->role[col] = doc__role_by_name(t->headers[col]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            const struct doc_value *v = &doc_cell_at(t, r, col)->v;
+            filled += v->kind != DOC_EMPTY;
+            numeric += v->kind == DOC_NUMBER || v->kind == DOC_MONEY || v->kind == DOC_WEIGHT;
+            weights += v->kind == DOC_WEIGHT;
+        }
+        c->weightish[col] = c->role[col] == DOC_R_WEIGHT || (filled && weights * 2 > filled);
+        c->gross[col] = strcasestr(t->headers[col], "gross") != NULL;
+        if (c->role[col] == DOC_R_SKIP || c->role[col] == DOC_R_HSN ||
+            c->role[col] == DOC_R_PURITY || !numeric || numeric * 2 < filled ||
+            c->nnum == MAX_NUMERIC)
+            continue;
+        c->num[c->nnum++] = (int)col;
+    }
+}
+
+static double cell_num(const struct doc_table *t, size_t r, int col, int *ok)
+{
+    const struct doc_value *v = &doc_cell_at(t, r, (size_t)col)->v;
+
+    if (!doc_value_numeric(v) || v->kind == DOC_PERCENT)
+        *ok = 0;
+    return v->num;
+}
+
+/* The expected value of row r; 0 in *ok when a cell has no number. */
+static double expected(const struct doc_table *t, const struct formula *f, size_t r, int *ok)
+{
+    double x = cell_num(t, r, f->x, ok), y = cell_num(t, r, f->y, ok);
+    double m = f->m >= 0 ? cell_num(t, r, f->m, ok) : 0;
+
+    switch (f->shape) {
+    case PLUS_MAKING:
+        return x * y + m;
+    case PER_GRAM_MAKING:
+        return x * (y + m);
+    default:
+        return x * y;
+    }
+}
+
+static void evaluate(const struct doc_table *t, const struct cols *c, struct formula *f, double tol)
+{
+    f->hold = f->fail = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        int ok = 1;
+        double e = expected(t, f, r, &ok), k = cell_num(t, r, f->k, &ok);
+        if (!ok || e == 0)
+            continue;
+        if (doc__close(e, k, tol))
+            f->hold++;
+        else
+            f->fail++;
+    }
+    enum doc_role rx = c->role[f->x], ry = c->role[f->y];
+    f->named = c->role[f->k] == DOC_R_AMOUNT &&
+               (((rx == DOC_R_QTY || rx == DOC_R_WEIGHT) && ry == DOC_R_RATE) ||
+                ((ry == DOC_R_QTY || ry == DOC_R_WEIGHT) && rx == DOC_R_RATE)) &&
+               (f->m < 0 || c->role[f->m] == DOC_R_MAKING);
+}
+
+static int acceptable(const struct formula *f)
+{
+    size_t n = f->hold + f->fail;
+
+    if (f->named)
+        return n > 0 && !(f->hold == 0 && n >= 3);
+    return f->hold >= 2 && f->hold * 10 >= n * 6;
+}
+
+/* Is a better than b for the same target? */
+static int better(const struct cols *c, const struct formula *a, const struct formula *b)
+{
+    if (a->hold != b->hold)
+        return a->hold > b->hold;
+    if (a->named != b->named)
+        return a->named;
+    if (a->named && (a->m >= 0) != (b->m >= 0)) /* named making column: use it */
+        return a->m >= 0;
+    if (c->gross[a->x] != c->gross[b->x])
+        return !c->gross[a->x];
+    return a->shape < b->shape;
+}
+
+static void consider(const struct doc_table *t, const struct cols *c, struct formula *cand,
+                     struct formula *best, double tol)
+{
+    evaluate(t, c, cand, tol);
+    if (acceptable(cand) && (best->k < 0 || better(c, cand, best)))
+        *best = *cand;
+}
+
+/* The best acceptable formula whose target is column k (best->k = -1: none). */
+static void best_for(const struct doc_table *t, const struct cols *c, int k, double tol,
+                     struct formula *best)
+{
+    best->k = -1;
+    if ((c->role[k] != DOC_R_AMOUNT && c->role[k] != DOC_R_NONE) || c->weightish[k])
+        return;
+    for (size_t i = 0; i < c->nnum; i++)
+        for (size_t j = 0; j < c->nnum; j++) {
+            int x = c->num[i], y = c->num[j];
+            if (x == k || y == k || x == y)
+                continue;
+            if (i < j)
+                consider(t, c, &(struct formula){PRODUCT, x, y, -1, k, 0, 0, 0}, best, tol);
+            if (!c->weightish[x] || c->weightish[y])
+                continue;
+            for (size_t l = 0; l < c->nnum; l++) {
+                int m = c->num[l];
+                if (m == x || m == y || m == k || c->weightish[m])
+                    continue;
+                consider(t, c, &(struct formula){PLUS_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
+                consider(t, c, &(struct formula){PER_GRAM_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
+            }
+        }
+}
+
+static enum kr_code flag_rows(const struct doc_table *t, const struct cols *c,
+                              const struct formula *f, double tol, struct doc_warnings *out)
+{
+    int weight = f->shape != PRODUCT || c->weightish[f->x] || c->weightish[f->y];
+
+    for (size_t r = 0; r < t->nrows; r++) {
+        int ok = 1;
+        double e = expected(t, f, r, &ok), k = cell_num(t, r, f->k, &ok);
+        struct doc_warning *w;
+        if (!ok || e == 0 || doc__close(e, k, tol))
+            continue;
+        if (!(w = doc__warn(out, weight ? DOC_W_LINE_WEIGHT : DOC_W_LINE_AMOUNT, (long)r, f->k)))
+            return KR_ENOMEM;
+        w->expected = e;
+        w->found = k;
+        if (f->shape == PER_GRAM_MAKING)
+            snprintf(w->msg, sizeof w->msg,
+                     "row %zu: %.40s x (%.40s + %.40s) = %.2f, but %.40s "
+                     "is %.2f",
+                     r + 1, t->headers[f->x], t->headers[f->y], t->headers[f->m], e,
+                     t->headers[f->k], k);
+        else if (f->shape == PLUS_MAKING)
+            snprintf(w->msg, sizeof w->msg,
+                     "row %zu: %.40s x %.40s + %.40s = %.2f, but %.40s "
+                     "is %.2f",
+                     r + 1, t->headers[f->x], t->headers[f->y], t->headers[f->m], e,
+                     t->headers[f->k], k);
+        else
+            snprintf(w->msg, sizeof w->msg, "row %zu: %.40s x %.40s = %.2f, but %.40s is %.2f",
+                     r + 1, t->headers[f->x], t->headers[f->y], e, t->headers[f->k], k);
+    }
+    return KR_OK;
+}
+
+/* The line formulas' warnings; *amount_col = the column of line amounts. */
+static enum kr_code check_lines(const struct doc_table *t, double tol, struct doc_warnings *out,
+                                long *amount_col)
+{
+    struct cols c;
+    struct formula best;
+    size_t best_hold = 0;
+
+    find_columns(t, &c);
+    *amount_col = -1;
+    for (size_t i = 0; i < c.nnum; i++) {
+        best_for(t, &c, c.num[i], tol, &best);
+        if (best.k < 0)
+            continue;
+        if (*amount_col < 0 || best.hold > best_hold) {
+            *amount_col = best.k;
+            best_hold = best.hold;
+        }
+        if (flag_rows(t, &c, &best, tol, out))
+            return KR_ENOMEM;
+    }
+    for (size_t i = c.nnum; *amount_col < 0 && i > 0; i--) /* no formula: the last named one */
+        if (c.role[c.num[i - 1]] == DOC_R_AMOUNT)
+            *amount_col = c.num[i - 1];
+    return KR_OK;
+}
+
+static enum kr_code check_confidence(const struct doc_table *t, int min_conf,
+                                     struct doc_warnings *out)
+{
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t col = 0; col < t->ncols; col++) {
+            const struct doc_cell *cell = doc_cell_at(t, r, col);
+            struct doc_warning *w;
+            if (cell->conf < 0 || cell->conf >= min_conf)
+                continue;
+            if (!(w = doc__warn(out, DOC_W_LOW_CONFIDENCE, (long)r, (long)col)))
+                return KR_ENOMEM;
+            w->conf = cell->conf;
+            snprintf(w->msg, sizeof w->msg, "row %zu: %.40s \"%.60s\" was read with confidence %d",
+                     r + 1, t->headers[col], cell->text, cell->conf);
+        }
+    return KR_OK;
+}
+
+enum kr_code doc_check(const struct doc_table *t, const struct doc_check_opts *o,
+                       struct doc_warnings *out, struct kr_err *err)
+{
+    long amount_col = -1;
+    enum kr_code rc;
+
+    if (check_lines(t, o->tolerance, out, &amount_col) || check_confidence(t, o->min_conf, out))
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if ((rc = doc__check_extras(t, o, amount_col, out, err)))
+        return rc;
+    return KR_OK;
+}
+
+json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < w->n; i++) {
+        const struct doc_warning *x = &w->w[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "kind", json_string(doc_warn_name(x->kind)));
+        json_object_set_new(o, "row", x->row >= 0 ? json_integer(x->row) : json_null());
+        if (x->col >= 0 && (size_t)x->col < t->ncols)
+            json_object_set_new(o, "column", json_string(t->headers[x->col]));
+        else
+            json_object_set_new(o, "extra", json_string(x->key));
+        if (x->kind == DOC_W_LOW_CONFIDENCE) {
+            json_object_set_new(o, "confidence", json_integer(x->conf));
+        } else {
+            json_object_set_new(o, "expected", json_real(round(x->expected * 100) / 100));
+            json_object_set_new(o, "found", json_real(round(x->found * 100) / 100));
+        }
+        json_object_set_new(o, "message", json_string(x->msg));
+        json_array_append_new(a, o);
+    }
+    return a;
+}

@@ -1,0 +1,46 @@
+/*
+ * doc_int.h - what the files of doc/ share (not public).
+ */
+#ifndef KARAT_DOC_INT_H
+#define KARAT_DOC_INT_H
+
+#include "doc/doc.h"
+
+#include <string.h>
+
+/* doc_table_from_json with another row bound (persist.c reads a stored
+ * version with a header row in front: DOC_MAX_ROWS + 1). */
+enum kr_code doc__table_from_json(const json_t *rows, const json_t *extras, size_t max_rows,
+                                  struct doc_table *out, struct kr_err *err);
+
+/* Column roles doc_check() looks for. */
+enum doc_role {
+    DOC_R_NONE,
+    DOC_R_QTY,
+    DOC_R_RATE,
+    DOC_R_AMOUNT,
+    DOC_R_WEIGHT,
+    DOC_R_MAKING,
+    DOC_R_HSN,
+    DOC_R_PURITY,
+    DOC_R_SKIP, /* serial numbers, codes, dates: never part of a formula */
+};
+
+/* The role a header's words give a column (name only). */
+enum doc_role doc__role_by_name(const char *header);
+/* Lower-case s without spaces, dots, underscores and hyphens into out. */
+void doc__squash(const char *s, char *out, size_t n);
+
+/* Append a warning (printf-style message); only out of memory fails. */
+struct doc_warning *doc__warn(struct doc_warnings *w, enum doc_warn_kind kind, long row, long col);
+/* Is found within the slack of expected? */
+int doc__close(double expected, double found, double tolerance);
+/* The extras checks (subtotal, taxes, grand total) given the line amounts. */
+enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check_opts *o,
+                               long amount_col, struct doc_warnings *out, struct kr_err *err);
+
+/* offline.c: the offline reader (ocr_read_document, moved into a doc_table). */
+enum kr_code doc__extract_offline(const struct doc_extract_req *req, struct doc_table *out,
+                                  struct kr_err *err);
+
+#endif

@@ -1,0 +1,375 @@
+/*
+ * persist.c - documents as versions in the record store's document table.
+ *
+ * Namespaces (store_doc_*; both backends have them, no schema change):
+ *   doc          id -> {"latest": n, "created_ms", "owner"}    the head
+ *   doc_version  "id/000001" -> {"source", "created_ms", "headers",
+ *                "table", "extras", "pages"[, "conf"]}       one per version
+ *   doc_content  "bytes:SHA" / "table:SHA" -> {"id"}            duplicates
+ *   doc_history  client -> {"entries": [{"id", "version"}, ...]} undo
+ *   doc_download client -> {"bucket", "key"}      the last extras CSV
+ * A version is written before the head that points at it, so a crash
+ * leaves at worst an unreferenced version, never a head without its
+ * version. One process lock serialises the read-modify-write of heads and
+ * histories (embedded mode has one process; in server mode two nodes
+ * editing the same document or one client's history at the same instant
+ * may lose one of the two writes - last writer wins).
+ */
+#include "doc/doc_int.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/store.h"
+
+#define NS_HEAD     "doc"
+#define NS_VERSION  "doc_version"
+#define NS_CONTENT  "doc_content"
+#define NS_HISTORY  "doc_history"
+#define NS_DOWNLOAD "doc_download"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *doc_source_name(enum doc_source s)
+{
+    return s == DOC_SRC_REFINE ? "refine" : s == DOC_SRC_EDIT ? "edit" : "extract";
+}
+
+static enum doc_source source_of(const char *name)
+{
+    return !name                     ? DOC_SRC_EXTRACT
+           : !strcmp(name, "refine") ? DOC_SRC_REFINE
+           : !strcmp(name, "edit")   ? DOC_SRC_EDIT
+                                     : DOC_SRC_EXTRACT;
+}
+
+static int id_ok(const char *id)
+{
+    return id && strlen(id) == DOC_ID_LEN - 1 && strspn(id, "0123456789abcdef") == DOC_ID_LEN - 1;
+}
+
+/* A stored JSON document, parsed; KR_ENOTFOUND passes through. */
+static enum kr_code get_json(struct store *s, const char *ns, const char *key, json_t **out,
+                             struct kr_err *err)
+{
+    char *text = NULL;
+    json_error_t je;
+    enum kr_code rc = store_doc_get(s, ns, key, &text, err);
+
+    if (rc)
+        return rc;
+    *out = json_loads(text, 0, &je);
+    free(text);
+    if (!*out || !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        return kr_fail(err, KRS_BAD_DOC_RECORD, "stored document %s/%s is damaged", ns, key);
+    }
+    return KR_OK;
+}
+
+static enum kr_code put_json(struct store *s, const char *ns, const char *key, json_t *o,
+                             struct kr_err *err)
+{
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    enum kr_code rc;
+
+    json_decref(o);
+    if (!text)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    rc = store_doc_put(s, ns, key, text, err);
+    free(text);
+    return rc;
+}
+
+static json_t *conf_json(const struct doc_table *t)
+{
+    json_t *a = NULL;
+
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        if (t->cells[i].conf >= 0)
+            a = json_array();
+    for (size_t i = 0; a && i < t->nrows * t->ncols; i++)
+        json_array_append_new(a, json_integer(t->cells[i].conf));
+    return a;
+}
+
+static json_t *version_json(const struct doc_table *t, enum doc_source src)
+{
+    json_t *h = json_array(), *o, *conf = conf_json(t);
+
+    for (size_t c = 0; c < t->ncols; c++)
+        json_array_append_new(h, json_string(t->headers[c]));
+    o = json_pack("{s:s, s:I, s:o, s:o, s:o, s:i}", "source", doc_source_name(src), "created_ms",
+                  (json_int_t)util_epoch_ms(), "headers", h, "table", doc_rows_json(t), "extras",
+                  doc_extras_json(t), "pages", t->pages);
+    if (o && conf)
+        json_object_set_new(o, "conf", conf);
+    else
+        json_decref(conf);
+    return o;
+}
+
+/* A stored version back into a table (headers kept even with no rows). */
+static enum kr_code version_table(json_t *v, struct doc_state *st, struct kr_err *err)
+{
+    json_t *headers = json_object_get(v, "headers"), *conf = json_object_get(v, "conf");
+    json_t *rows = json_object_get(v, "table"), *row0 = json_object();
+    size_t i;
+    json_t *h;
+    enum kr_code rc;
+
+    if (!row0)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    json_array_foreach(headers, i, h) /* an empty first row fixes the header order */
+        json_object_set_new(row0, json_string_value(h) ? json_string_value(h) : "",
+                            json_string(""));
+    rows = json_is_array(rows) ? json_copy(rows) : json_array();
+    json_array_insert_new(rows, 0, row0);
+    rc =
+        doc__table_from_json(rows, json_object_get(v, "extras"), DOC_MAX_ROWS + 1, &st->table, err);
+    json_decref(rows);
+    if (rc)
+        return kr_fail(err, KRS_BAD_DOC_RECORD, "stored document %s is damaged: %s", st->id,
+                       err->msg);
+    for (size_t c = 0; c < st->table.ncols; c++) /* drop the header row */
+        free(st->table.cells[c].text);
+    memmove(st->table.cells, st->table.cells + st->table.ncols,
+            (st->table.nrows - 1) * st->table.ncols * sizeof *st->table.cells);
+    st->table.nrows--;
+    for (i = 0; json_array_size(conf) == st->table.nrows * st->table.ncols &&
+                i < st->table.nrows * st->table.ncols;
+         i++)
+        st->table.cells[i].conf = (int)json_integer_value(json_array_get(conf, i));
+    st->table.pages = (int)json_integer_value(json_object_get(v, "pages"));
+    return KR_OK;
+}
+
+enum kr_code doc_store_get(struct store *s, const char *id, int version, struct doc_state *out,
+                           struct kr_err *err)
+{
+    json_t *head = NULL, *v = NULL;
+    char key[64];
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    if (!id_ok(id))
+        return kr_fail(err, KRS_DOC_NOT_FOUND, "no document %.40s", id ? id : "");
+    if (version <= 0) {
+        if ((rc = get_json(s, NS_HEAD, id, &head, err)))
+            return rc == KR_ENOTFOUND ? kr_fail(err, KRS_DOC_NOT_FOUND, "no document %s", id) : rc;
+        version = (int)json_integer_value(json_object_get(head, "latest"));
+        json_decref(head);
+    }
+    snprintf(key, sizeof key, "%s/%06d", id, version);
+    if ((rc = get_json(s, NS_VERSION, key, &v, err)))
+        return rc == KR_ENOTFOUND
+                   ? kr_fail(err, KRS_DOC_NOT_FOUND, "no version %d of document %s", version, id)
+                   : rc;
+    util_strlcpy(out->id, id, sizeof out->id);
+    out->version = version;
+    out->source = source_of(json_string_value(json_object_get(v, "source")));
+    out->created_ms = (long long)json_integer_value(json_object_get(v, "created_ms"));
+    rc = version_table(v, out, err);
+    json_decref(v);
+    return rc;
+}
+
+void doc_state_free(struct doc_state *st)
+{
+    doc_table_free(&st->table);
+}
+
+enum kr_code doc_store_find_upload(struct store *s, const char *bytes_sha, char id[DOC_ID_LEN],
+                                   struct kr_err *err)
+{
+    char key[96];
+    json_t *o = NULL;
+    enum kr_code rc;
+
+    id[0] = 0;
+    snprintf(key, sizeof key, "bytes:%.64s", bytes_sha);
+    if ((rc = get_json(s, NS_CONTENT, key, &o, err)))
+        return rc == KR_ENOTFOUND ? KR_OK : rc;
+    if (id_ok(json_string_value(json_object_get(o, "id"))))
+        util_strlcpy(id, json_string_value(json_object_get(o, "id")), DOC_ID_LEN);
+    json_decref(o);
+    return KR_OK;
+}
+
+/* Remember what this extraction came from; *dup = an earlier document with
+ * the same table. */
+static enum kr_code note_content(struct store *s, const struct doc_save_req *r, const char *id,
+                                 char dup[DOC_ID_LEN], struct kr_err *err)
+{
+    json_t *o =
+        json_pack("{s:o, s:o}", "t", doc_rows_json(r->table), "e", doc_extras_json(r->table));
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    char key[96], sha[65];
+    json_t *old = NULL;
+    enum kr_code rc;
+
+    json_decref(o);
+    if (!text)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    util_sha256_hex(text, strlen(text), sha);
+    free(text);
+    snprintf(key, sizeof key, "table:%s", sha);
+    rc = get_json(s, NS_CONTENT, key, &old, err);
+    if (rc && rc != KR_ENOTFOUND)
+        return rc;
+    if (!rc && id_ok(json_string_value(json_object_get(old, "id"))))
+        util_strlcpy(dup, json_string_value(json_object_get(old, "id")), DOC_ID_LEN);
+    json_decref(old);
+    if (rc == KR_ENOTFOUND &&
+        (rc = put_json(s, NS_CONTENT, key, json_pack("{s:s}", "id", id), err)))
+        return rc;
+    if (!r->bytes_sha)
+        return KR_OK;
+    snprintf(key, sizeof key, "bytes:%.64s", r->bytes_sha);
+    return put_json(s, NS_CONTENT, key, json_pack("{s:s}", "id", id), err);
+}
+
+/* The client's history list (a new empty one when there is none). */
+static enum kr_code history_get(struct store *s, const char *client, json_t **entries, int *existed,
+                                struct kr_err *err)
+{
+    json_t *o = NULL;
+    enum kr_code rc = get_json(s, NS_HISTORY, client, &o, err);
+
+    *existed = rc == KR_OK;
+    if (rc && rc != KR_ENOTFOUND)
+        return rc;
+    *entries = json_incref(json_object_get(o, "entries"));
+    json_decref(o);
+    if (!json_is_array(*entries)) {
+        json_decref(*entries);
+        *entries = json_array();
+    }
+    return *entries ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+}
+
+static enum kr_code history_push(struct store *s, const char *client, const char *id, int version,
+                                 struct kr_err *err)
+{
+    json_t *entries = NULL;
+    int existed;
+    enum kr_code rc;
+
+    if ((rc = history_get(s, client, &entries, &existed, err)))
+        return rc;
+    json_array_append_new(entries, json_pack("{s:s, s:i}", "id", id, "version", version));
+    while (json_array_size(entries) > DOC_HISTORY_MAX)
+        json_array_remove(entries, 0);
+    return put_json(s, NS_HISTORY, client, json_pack("{s:o}", "entries", entries), err);
+}
+
+/* Version number and head of the document a save adds to. */
+static enum kr_code next_version(struct store *s, const struct doc_save_req *r, char *id,
+                                 int *version, struct kr_err *err)
+{
+    json_t *head = NULL;
+    enum kr_code rc;
+
+    if (!r->id || !*r->id) {
+        util_random_hex(id, (DOC_ID_LEN - 1) / 2);
+        *version = 1;
+        return KR_OK;
+    }
+    if (!id_ok(r->id))
+        return kr_fail(err, KRS_DOC_NOT_FOUND, "no document %.40s", r->id);
+    if ((rc = get_json(s, NS_HEAD, r->id, &head, err)))
+        return rc == KR_ENOTFOUND ? kr_fail(err, KRS_DOC_NOT_FOUND, "no document %s", r->id) : rc;
+    *version = (int)json_integer_value(json_object_get(head, "latest")) + 1;
+    util_strlcpy(id, r->id, DOC_ID_LEN);
+    json_decref(head);
+    return KR_OK;
+}
+
+enum kr_code doc_store_save(struct store *s, const struct doc_save_req *r, struct doc_saved *out,
+                            struct kr_err *err)
+{
+    char key[64];
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&lock);
+    if ((rc = next_version(s, r, out->id, &out->version, err)))
+        goto out;
+    snprintf(key, sizeof key, "%s/%06d", out->id, out->version);
+    if ((rc = put_json(s, NS_VERSION, key, version_json(r->table, r->source), err)) ||
+        (rc = put_json(s, NS_HEAD, out->id,
+                       json_pack("{s:i, s:I, s:s}", "latest", out->version, "created_ms",
+                                 (json_int_t)util_epoch_ms(), "owner", r->client ? r->client : ""),
+                       err)))
+        goto out;
+    if (r->source == DOC_SRC_EXTRACT && (rc = note_content(s, r, out->id, out->duplicate_of, err)))
+        goto out;
+    if (!strcmp(out->duplicate_of, out->id))
+        out->duplicate_of[0] = 0;
+    if (r->client && *r->client)
+        rc = history_push(s, r->client, out->id, out->version, err);
+out:
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+enum kr_code doc_store_undo(struct store *s, const char *client, enum doc_undo *what,
+                            struct doc_state *out, struct kr_err *err)
+{
+    json_t *entries = NULL, *last;
+    int existed;
+    enum kr_code rc;
+
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&lock);
+    if ((rc = history_get(s, client, &entries, &existed, err)))
+        goto out;
+    *what = !existed                        ? DOC_UNDO_NO_HISTORY
+            : json_array_size(entries) == 0 ? DOC_UNDO_EMPTY
+            : json_array_size(entries) == 1 ? DOC_UNDO_LAST_GONE
+                                            : DOC_UNDO_STATE;
+    if (*what == DOC_UNDO_NO_HISTORY || *what == DOC_UNDO_EMPTY)
+        goto out;
+    json_array_remove(entries, json_array_size(entries) - 1);
+    if ((rc = put_json(s, NS_HISTORY, client, json_pack("{s:O}", "entries", entries), err)) ||
+        *what == DOC_UNDO_LAST_GONE)
+        goto out;
+    last = json_array_get(entries, json_array_size(entries) - 1);
+    rc = doc_store_get(s, json_string_value(json_object_get(last, "id")),
+                       (int)json_integer_value(json_object_get(last, "version")), out, err);
+out:
+    pthread_mutex_unlock(&lock);
+    json_decref(entries);
+    return rc;
+}
+
+enum kr_code doc_store_note_download(struct store *s, const char *client, const char *bucket,
+                                     const char *key, struct kr_err *err)
+{
+    return put_json(s, NS_DOWNLOAD, client, json_pack("{s:s, s:s}", "bucket", bucket, "key", key),
+                    err);
+}
+
+enum kr_code doc_store_last_download(struct store *s, const char *client, struct doc_download *out,
+                                     struct kr_err *err)
+{
+    json_t *o = NULL;
+    enum kr_code rc = get_json(s, NS_DOWNLOAD, client, &o, err);
+    const char *b, *k;
+
+    out->bucket[0] = out->key[0] = 0;
+    if (rc)
+        return rc == KR_ENOTFOUND ? KR_OK : rc;
+    b = json_string_value(json_object_get(o, "bucket"));
+    k = json_string_value(json_object_get(o, "key"));
+    if (b && k && strlen(b) < sizeof out->bucket && strlen(k) < sizeof out->key) {
+        util_strlcpy(out->bucket, b, sizeof out->bucket);
+        util_strlcpy(out->key, k, sizeof out->key);
+    }
+    json_decref(o);
+    return KR_OK;
+}

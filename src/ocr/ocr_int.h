@@ -1,0 +1,81 @@
+/*
+ * ocr_int.h - what the files of ocr/ share: a page as positioned words.
+ *
+ * Every source of text (tesseract on pixels, poppler's text layer) produces
+ * the same thing, a list of words with boxes in page pixels, plus the
+ * horizontal and vertical ruling lines found on the page (y or x positions).
+ * ocr_layout.c turns that into the table; nothing there knows where the
+ * words came from.
+ */
+#ifndef KARAT_OCR_OCR_INT_H
+#define KARAT_OCR_OCR_INT_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "ocr/ocr.h"
+
+struct ocr__word {
+    int x0, y0, x1, y1; /* box, page pixels, x1/y1 exclusive */
+    int conf;           /* 0-100, -1 from a text layer */
+    char *text;         /* UTF-8, owned */
+};
+
+struct ocr__page {
+    struct ocr__word *w;
+    size_t n, cap;
+    int *hrules; /* y of horizontal ruling lines, ascending */
+    size_t nh;
+    int *vrules; /* x of vertical ruling lines, ascending */
+    size_t nv;
+    int width, height;
+};
+
+/* Grey 8-bit plane, owned. */
+struct ocr__grey {
+    int w, h;
+    unsigned char *px;
+};
+
+/* A phrase of one line: words closer than a space apart (ocr_lines.c). */
+struct ocr__seg {
+    int x0, y0, x1, y1;
+    int conf; /* lowest of its words */
+    int col;  /* table column, -1 none */
+    char *text;
+};
+struct ocr__line {
+    int y0, y1;
+    size_t first, n; /* its segments, left to right */
+};
+struct ocr__lines {
+    struct ocr__seg *seg;
+    size_t nseg, capseg;
+    struct ocr__line *line;
+    size_t nline, capline;
+    int h;   /* median word height */
+    int gap; /* widest gap inside a segment */
+};
+enum kr_code ocr__lines_build(const struct ocr__page *p, struct ocr__lines *L, struct kr_err *err);
+void ocr__lines_free(struct ocr__lines *L);
+int ocr__median_height(const struct ocr__page *p);
+
+enum kr_code ocr__page_add(struct ocr__page *p, const struct ocr__word *w, const char *text,
+                           size_t len, struct kr_err *err);
+void ocr__page_free(struct ocr__page *p);
+
+/* Deskew, contrast-normalise, find and erase ruling lines (ocr_prep.c). */
+enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err);
+/* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
+enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
+                            struct ocr__page *p, struct kr_err *err);
+/* Pixels (decoded by image/) to words: prepare + tesseract (ocr_read.c). */
+enum kr_code ocr__read_pixels(struct ocr__grey *g, const struct ocr_opts *o,
+                              struct ocr__page *p, struct kr_err *err);
+/* One page's words into the table; pages after the first append rows (ocr_layout.c). */
+enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct kr_err *err);
+/* PDF bytes: every page, text layer or rendered + OCR (ocr_read.c). */
+enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts *o,
+                           struct ocr_table *t, struct kr_err *err);
+
+#endif

@@ -1,0 +1,364 @@
+/*
+ * ocr_prep.c - a bill photo's grey plane made ready for tesseract.
+ *
+ * Steps, in order, on the grey plane decoded by image/:
+ *  1. small images are doubled (tesseract reads best at ~20 px x-height);
+ *  2. uneven light is flattened: the page background is estimated as the
+ *     brightest value per 32 px block (smoothed, interpolated) and every
+ *     pixel divided by it, then the histogram is stretched;
+ *     print whose darkest tenth stays grey (blurred, out of focus) gets an
+ *     unsharp mask, after step 4 (sharpened rules leave halos);
+ *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
+ *     dark pixels is sharpest (sum of squared bin counts) is undone;
+ *  4. ruling lines: long horizontal and vertical dark runs are recorded as
+ *     rules (their positions drive the table's rows and columns) and erased,
+ *     since tesseract reads a rule through a word as letters; a thick dark
+ *     band (a header printed white on black) is inverted instead.
+ * No libvips here: the pixels came from image_load(); this is plain C.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/image.h"
+#include "ocr/ocr_int.h"
+
+#define BLOCK 32
+#define RULE_DARK 190 /* rules are often printed grey */
+#define SOFT_INK 110 /* ink floor above this: blurred print, sharpened */
+#define RULE_EDGE 240 /* an anti-aliased rule's edge */
+
+static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
+{
+    int w = g->w * 2, h = g->h * 2;
+    unsigned char *o = malloc((size_t)w * h);
+    if (!o)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: upscale");
+    for (int y = 0; y < h; y++) {
+        double sy = (y + 0.5) / 2 - 0.5;
+        int y0 = sy < 0 ? 0 : (int)sy, y1 = y0 + 1 < g->h ? y0 + 1 : y0;
+        double fy = sy - y0 < 0 ? 0 : sy - y0;
+        for (int x = 0; x < w; x++) {
+            double sx = (x + 0.5) / 2 - 0.5;
+            int x0 = sx < 0 ? 0 : (int)sx, x1 = x0 + 1 < g->w ? x0 + 1 : x0;
+            double fx = sx - x0 < 0 ? 0 : sx - x0;
+            const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
+            double v = (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) +
+                       (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
+            o[(size_t)y * w + x] = (unsigned char)(v + 0.5);
+        }
+    }
+    free(g->px);
+    g->px = o;
+    g->w = w;
+    g->h = h;
+    return KR_OK;
+}
+
+/* Background per block = its brightest pixels (95th percentile), 3x3 smoothed. */
+static void block_background(const struct ocr__grey *g, int bw, int bh, float *bg)
+{
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            unsigned hist[256] = {0}, n = 0;
+            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++)
+                for (int x = bx * BLOCK; x < (bx + 1) * BLOCK && x < g->w; x++, n++)
+                    hist[g->px[(size_t)y * g->w + x]]++;
+            unsigned acc = 0, v = 255;
+            while (v > 0 && (acc += hist[v]) < n / 20 + 1)
+                v--;
+            bg[by * bw + bx] = v < 40 ? 40 : (float)v;
+        }
+    float *tmp = malloc(sizeof(float) * bw * bh);
+    if (!tmp)
+        return;
+    for (int by = 0; by < bh; by++)
+        for (int bx = 0; bx < bw; bx++) {
+            float m = 0;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int yy = by + dy, xx = bx + dx;
+                    if (yy >= 0 && yy < bh && xx >= 0 && xx < bw && bg[yy * bw + xx] > m)
+                        m = bg[yy * bw + xx];
+                }
+            tmp[by * bw + bx] = m;
+        }
+    memcpy(bg, tmp, sizeof(float) * bw * bh);
+    free(tmp);
+}
+
+static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
+{
+    int bw = (g->w + BLOCK - 1) / BLOCK, bh = (g->h + BLOCK - 1) / BLOCK;
+    float *bg = malloc(sizeof(float) * bw * bh);
+    if (!bg)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: background");
+    block_background(g, bw, bh, bg);
+    for (int y = 0; y < g->h; y++) {
+        double gy = (y + 0.5) / BLOCK - 0.5;
+        int y0 = gy < 0 ? 0 : (int)gy, y1 = y0 + 1 < bh ? y0 + 1 : y0;
+        double fy = gy - y0 < 0 ? 0 : gy - y0;
+        for (int x = 0; x < g->w; x++) {
+            double gx = (x + 0.5) / BLOCK - 0.5;
+            int x0 = gx < 0 ? 0 : (int)gx, x1 = x0 + 1 < bw ? x0 + 1 : x0;
+            double fx = gx - x0 < 0 ? 0 : gx - x0;
+            double b = (bg[y0 * bw + x0] * (1 - fx) + bg[y0 * bw + x1] * fx) * (1 - fy) +
+                       (bg[y1 * bw + x0] * (1 - fx) + bg[y1 * bw + x1] * fx) * fy;
+            double v = 255.0 * g->px[(size_t)y * g->w + x] / b;
+            g->px[(size_t)y * g->w + x] = v >= 255 ? 255 : (unsigned char)v;
+        }
+    }
+    free(bg);
+    return KR_OK;
+}
+
+/* Sharpness of the horizontal projection of dark pixels sheared by angle a (degrees). */
+static double skew_score(const struct ocr__grey *g, double a, long *bins, int nb)
+{
+    const int step = 4;
+    double t = tan(a * M_PI / 180.0), score = 0;
+    memset(bins, 0, sizeof(long) * nb);
+    for (int y = 0; y < g->h; y += step)
+        for (int x = 0; x < g->w; x += step)
+            if (g->px[(size_t)y * g->w + x] < 128) {
+                int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
+                if (b >= 0 && b < nb)
+                    bins[b]++;
+            }
+    for (int i = 0; i < nb; i++)
+        score += (double)bins[i] * bins[i];
+    return score;
+}
+
+/* Coarse search over [-5, 5] in 0.2 degree steps, then 0.04 around the best. */
+static double skew_angle(const struct ocr__grey *g)
+{
+    int nb = g->h / 4 + g->w / 4 / 10 + 8;
+    double best = 0, best_score = -1, centre;
+    long *bins = calloc((size_t)nb, sizeof(long));
+    if (!bins)
+        return 0;
+    for (int a = -25; a <= 25; a++) {
+        double sc = skew_score(g, a / 5.0, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a / 5.0;
+        }
+    }
+    centre = best;
+    for (int k = -4; k <= 4; k++) {
+        double a = centre + k * 0.04, sc = skew_score(g, a, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a;
+        }
+    }
+    free(bins);
+    return best;
+}
+
+static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
+{
+    unsigned char *o = malloc((size_t)g->w * g->h);
+    if (!o)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: deskew");
+    double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
+    double cx = g->w / 2.0, cy = g->h / 2.0;
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++) {
+            /* the page was rotated by -deg: sample the source at +deg */
+            double sx = c * (x - cx) + s * (y - cy) + cx, sy = -s * (x - cx) + c * (y - cy) + cy;
+            int x0 = (int)floor(sx), y0 = (int)floor(sy);
+            unsigned char v = 255;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < g->w && y0 + 1 < g->h) {
+                double fx = sx - x0, fy = sy - y0;
+                const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
+                v = (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
+                                    (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
+            }
+            o[(size_t)y * g->w + x] = v;
+        }
+    free(g->px);
+    g->px = o;
+    return KR_OK;
+}
+
+static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
+{
+    int *nv = realloc(*v, sizeof(int) * (*n + 1));
+    if (!nv)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
+    nv[(*n)++] = pos;
+    *v = nv;
+    return KR_OK;
+}
+
+/* Longest dark run of row y (or column x when vert), its extent in *a..*b. */
+static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
+{
+    int len = vert ? g->h : g->w, best = 0, run = 0;
+    for (int k = 0; k <= len; k++) {
+        int dark = k < len && (vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) < RULE_DARK;
+        if (dark) {
+            run++;
+        } else {
+            if (run > best) {
+                best = run;
+                *a = k - run;
+                *b = k;
+            }
+            run = 0;
+        }
+    }
+    return best;
+}
+
+static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int invert)
+{
+    for (int k = a; k < b; k++) {
+        unsigned char *p = vert ? &g->px[(size_t)k * g->w + i] : &g->px[(size_t)i * g->w + k];
+        *p = invert ? (unsigned char)(255 - *p) : 255;
+    }
+}
+
+/* Every dark run of column x at least `min` long (a rule broken by a band or a gap). */
+static void clear_runs(struct ocr__grey *g, int x, int min, int dark)
+{
+    int run = 0;
+    for (int y = 0; y <= g->h; y++) {
+        if (y < g->h && g->px[(size_t)y * g->w + x] < dark) {
+            run++;
+            continue;
+        }
+        if (run >= min)
+            clear_run(g, x, 1, y - run, y, 0);
+        run = 0;
+    }
+}
+
+/* Every dark run of row y at least `min` long (what a slightly tilted rule leaves). */
+static void clear_hruns(struct ocr__grey *g, int y, int min, int dark)
+{
+    int run = 0;
+    unsigned char *row = g->px + (size_t)y * g->w;
+    for (int x = 0; x <= g->w; x++) {
+        if (x < g->w && row[x] < dark) {
+            run++;
+            continue;
+        }
+        if (run >= min)
+            memset(row + x - run, 255, (size_t)run);
+        run = 0;
+    }
+}
+
+/* Horizontal rules (bands thicker than `thick` are inverted, not erased). */
+static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    int minrun = g->w / 6 > 60 ? g->w / 6 : 60, thick = g->h / 150 + 4;
+    int start = -1, ra = 0, rb = 0;
+    for (int y = 0; y <= g->h; y++) {
+        int a = 0, b = 0, run = y < g->h ? longest_run(g, y, 0, &a, &b) : 0;
+        if (run >= minrun) {
+            if (start < 0) {
+                start = y;
+                ra = a;
+                rb = b;
+            }
+            continue;
+        }
+        if (start < 0)
+            continue;
+        int band = y - start > thick;
+        for (int yy = start; yy < y; yy++)
+            clear_run(g, yy, 0, ra, rb, band);
+        for (int yy = start - 3; !band && yy < y + 3; yy++) /* the rule's grey edges too */
+            if (yy >= 0 && yy < g->h)
+                clear_hruns(g, yy, minrun / 8, RULE_EDGE);
+        if (band) { /* a filled band: rules at both edges, its text now dark on white */
+            if (push_rule(&p->hrules, &p->nh, start, err) || push_rule(&p->hrules, &p->nh, y, err))
+                return KR_ENOMEM;
+        } else if (push_rule(&p->hrules, &p->nh, (start + y) / 2, err)) {
+            return KR_ENOMEM;
+        }
+        start = -1;
+    }
+    return KR_OK;
+}
+
+static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1;
+    for (int x = 0; x <= g->w; x++) {
+        int a = 0, b = 0, run = x < g->w ? longest_run(g, x, 1, &a, &b) : 0;
+        if (run >= minrun && x < g->w) {
+            clear_runs(g, x, minrun / 4, RULE_DARK);
+            if (start < 0)
+                for (int e = x - 3; e < x; e++) /* the grey edge before it */
+                    if (e >= 0)
+                        clear_runs(g, e, minrun / 4, RULE_EDGE);
+            if (start < 0)
+                start = x;
+            continue;
+        }
+        for (int e = x; start >= 0 && e < x + 3 && e < g->w; e++) /* and after it */
+            clear_runs(g, e, minrun / 4, RULE_EDGE);
+        if (start >= 0 && push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
+            return KR_ENOMEM;
+        start = -1;
+    }
+    return KR_OK;
+}
+
+/* Unsharp mask (sigma 2, amount 1): photographed and re-compressed text gets its edges back. */
+static enum kr_code sharpen(struct ocr__grey *g, struct kr_err *err)
+{
+    size_t n = (size_t)g->w * g->h;
+    unsigned char *b = malloc(n);
+    enum kr_code rc;
+    if (!b)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: sharpen");
+    memcpy(b, g->px, n);
+    if ((rc = image_blur_plane(b, g->w, g->h, 2.0, err)) == KR_OK)
+        for (size_t i = 0; i < n; i++) {
+            int v = 2 * g->px[i] - b[i];
+            g->px[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(b);
+    return rc;
+}
+
+/* Darkness of the ink: the grey value below which a tenth of the ink pixels
+ * (< 230) lie. Crisp print reaches near black; blurred print stays grey. */
+static int ink_floor(const struct ocr__grey *g)
+{
+    size_t hist[256] = {0}, ink = 0, n = (size_t)g->w * g->h, acc = 0;
+    for (size_t i = 0; i < n; i += 3)
+        hist[g->px[i]]++;
+    for (int v = 0; v < 230; v++)
+        ink += hist[v];
+    for (int v = 0; v < 230; v++)
+        if ((acc += hist[v]) * 10 >= ink)
+            return v;
+    return 230;
+}
+
+enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+{
+    enum kr_code rc;
+    if (g->w < 1300 && (long long)g->w * g->h * 4 <= 60000000LL && (rc = upscale2(g, err)))
+        return rc;
+    if ((rc = normalise(g, err)))
+        return rc;
+    int soft = ink_floor(g) > SOFT_INK;
+    double a = skew_angle(g);
+    if (fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
+        return rc;
+    if ((rc = find_hrules(g, p, err)) || (rc = find_vrules(g, p, err)))
+        return rc;
+    if (soft && (rc = sharpen(g, err))) /* after the rules are gone: no halos to find */
+        return rc;
+    p->width = g->w;
+    p->height = g->h;
+    return KR_OK;
+}

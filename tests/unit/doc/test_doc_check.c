@@ -1,0 +1,221 @@
+/*
+ * test_doc_check.c - doc_check(): correct bills give no warning, and every
+ * planted error is flagged with its row and column (or extra).
+ */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "doc/doc.h"
+
+static const struct doc_check_opts opts = {.min_conf = 60, .tolerance = 1.0};
+
+static void load(const char *rows, const char *extras, struct doc_table *t)
+{
+    json_error_t je;
+    json_t *r = json_loads(rows, 0, &je), *e = extras ? json_loads(extras, 0, &je) : NULL;
+    struct kr_err err = {0};
+
+    if (!r || (extras && !e))
+        fail_msg("test JSON: %s", je.text);
+    assert_int_equal(doc_table_from_json(r, e, t, &err), KR_OK);
+    json_decref(r);
+    json_decref(e);
+}
+
+static void check(const struct doc_table *t, struct doc_warnings *w)
+{
+    struct kr_err err = {0};
+
+    memset(w, 0, sizeof *w);
+    assert_int_equal(doc_check(t, &opts, w, &err), KR_OK);
+    for (size_t i = 0; i < w->n; i++)
+        printf("  # %s row %ld col %ld %s: %s\n", doc_warn_name(w->w[i].kind), w->w[i].row,
+               w->w[i].col, w->w[i].key, w->w[i].msg);
+}
+
+/* Is there a warning of kind at row/col (col -1: about the extra key)? */
+static int flagged(const struct doc_warnings *w, enum doc_warn_kind kind, long row, long col,
+                   const char *key)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (w->w[i].kind == kind && w->w[i].row == row && w->w[i].col == col &&
+            (!key || !strcmp(w->w[i].key, key)))
+            return 1;
+    return 0;
+}
+
+#define HOSPITAL_ROWS                                                                              \
+    "[{\"Svc Dt\":\"10/10/21\",\"Code\":\"0450\",\"Description\":\"HC ED VISIT LEVEL 4\","         \
+    "\"CPT / HCPCS Code\":\"99284\",\"NDC\":\"\",\"Qty\":\"1\",\"Amount\":\"$2,579.90\"},"         \
+    "{\"Svc Dt\":\"10/10/21\",\"Code\":\"0260\",\"Description\":\"HC IV INFUSION\","               \
+    "\"CPT / HCPCS Code\":\"\",\"NDC\":\"\",\"Qty\":\"1\",\"Amount\":\"$157.25\"},"                \
+    "{\"Svc Dt\":\"10/10/21\",\"Code\":\"0300\",\"Description\":\"HC LAB\","                       \
+    "\"CPT / HCPCS Code\":\"80053\",\"NDC\":\"\",\"Qty\":\"2\",\"Amount\":\"$1,217.60\"}]"
+
+static void test_hospital_bill(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    load(HOSPITAL_ROWS,
+         "{\"Patient\":\"Jane R. Doe\",\"Total Charges\":\"$3,954.75\","
+         "\"Account\":\"12345678901\"}",
+         &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    load(HOSPITAL_ROWS, "{\"Total Charges\":\"$3,994.75\"}", &t); /* planted: 40 too much */
+    check(&t, &w);
+    assert_int_equal(w.n, 1);
+    assert_true(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Total Charges"));
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+#define RETAIL_ROWS(AMT2)                                                                          \
+    "[{\"Item\":\"Box\",\"Qty\":\"2\",\"Rate\":\"Rs. 150.00\",\"Amount\":\"300.00\"},"             \
+    "{\"Item\":\"Pouch\",\"Qty\":\"10\",\"Rate\":\"25\",\"Amount\":\"" AMT2 "\"},"                 \
+    "{\"Item\":\"Tag\",\"Qty\":\"100\",\"Rate\":\"\xe2\x82\xb9"                                    \
+    "2.50\",\"Amount\":\"250\"}]"
+
+static void test_retail_gst(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    /* 300 + 250 + 250 = 800; GST 18%: 72 + 72; total 944 */
+    load(RETAIL_ROWS("250.00"),
+         "{\"Sub Total\":\"800.00\",\"GST Rate\":\"18%\","
+         "\"CGST\":\"72.00\",\"SGST\":\"72.00\",\"Grand Total\":\"Rs. 944/-\"}",
+         &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* planted: row 2's amount, CGST, grand total */
+    load(RETAIL_ROWS("260.00"),
+         "{\"Sub Total\":\"800.00\",\"GST Rate\":\"18%\","
+         "\"CGST\":\"70.00\",\"SGST\":\"72.00\",\"Grand Total\":\"Rs. 954/-\"}",
+         &t);
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_true(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Sub Total"));
+    assert_true(flagged(&w, DOC_W_TAX, -1, -1, "CGST"));
+    assert_true(flagged(&w, DOC_W_GRAND_TOTAL, -1, -1, "Grand Total"));
+    assert_int_equal(w.n, 4);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+/* Net wt x rate/g + making = amount; HSN 7113 -> 3% GST in halves. */
+#define JEWEL_ROW(N, NET, AMT)                                                                     \
+    "{\"Sl No\":\"" #N "\",\"Description\":\"Ring\",\"HSN\":\"7113\",\"Purity\":\"22K\","          \
+    "\"Pcs\":\"1\",\"Gross Wt\":\"" NET "\",\"Net Wt\":\"" NET "\",\"Rate/g\":\"6,000\","          \
+    "\"Making\":\"1,500\",\"Amount\":\"" AMT "\"}"
+
+static void test_jewellery_gst(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    const char *good = "[" JEWEL_ROW(1, "10.000 g", "61,500") "," JEWEL_ROW(
+        2, "5.500 g", "34,500") "," JEWEL_ROW(3, "2.250 g", "15,000") "]";
+    const char *bad = "[" JEWEL_ROW(1, "10.000 g", "61,500") "," JEWEL_ROW(
+        2, "5.500 g", "35,000") "," JEWEL_ROW(3, "2.250 g", "15,000") "]";
+    (void)state;
+    /* 61500 + 34500 + 15000 = 111000; 1.5% = 1665 each; 114330 */
+    load(good,
+         "{\"Taxable Value\":\"\xe2\x82\xb9 1,11,000.00\",\"CGST @ 1.5%\":\"1,665.00\","
+         "\"SGST @ 1.5%\":\"1,665.00\",\"Round Off\":\"0.00\","
+         "\"Grand Total\":\"\xe2\x82\xb9 1,14,330/-\"}",
+         &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* planted: row 2 (+500), SGST at 3% instead of 1.5%; the grand total follows the wrong SGST */
+    load(bad,
+         "{\"Taxable Value\":\"1,11,000.00\",\"CGST\":\"1,665.00\",\"SGST\":\"3,330.00\","
+         "\"Grand Total\":\"1,14,330\"}",
+         &t);
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_LINE_WEIGHT, 1, 9, NULL));
+    assert_true(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Taxable Value"));
+    assert_true(flagged(&w, DOC_W_TAX, -1, -1, "SGST"));
+    assert_true(flagged(&w, DOC_W_GRAND_TOTAL, -1, -1, "Grand Total"));
+    assert_int_equal(w.n, 4);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+/* Columns found from their values: no header says weight, rate or amount. */
+static void test_columns_from_values(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    load("[{\"Vivaran\":\"Chain\",\"A\":\"12.5 g\",\"B\":\"6000\",\"C\":\"800\",\"D\":\"75800\"},"
+         "{\"Vivaran\":\"Ring\",\"A\":\"4 g\",\"B\":\"6000\",\"C\":\"500\",\"D\":\"24500\"},"
+         "{\"Vivaran\":\"Bangle\",\"A\":\"20 g\",\"B\":\"6000\",\"C\":\"1000\",\"D\":\"121000\"},"
+         "{\"Vivaran\":\"Stud\",\"A\":\"2 g\",\"B\":\"6000\",\"C\":\"900\",\"D\":\"12900\"}]",
+         "{\"IGST @ 3%\":\"7,026.00\",\"HSN\":\"HSN 7113\",\"Total\":\"241,226\"}", &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0); /* 234200; 3% = 7026; 241226 */
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    load("[{\"Vivaran\":\"Chain\",\"A\":\"12.5 g\",\"B\":\"6000\",\"C\":\"800\",\"D\":\"75800\"},"
+         "{\"Vivaran\":\"Ring\",\"A\":\"4 g\",\"B\":\"6000\",\"C\":\"500\",\"D\":\"24500\"},"
+         "{\"Vivaran\":\"Bangle\",\"A\":\"20 g\",\"B\":\"6000\",\"C\":\"1000\",\"D\":\"112000\"},"
+         "{\"Vivaran\":\"Stud\",\"A\":\"2 g\",\"B\":\"6000\",\"C\":\"900\",\"D\":\"12900\"}]",
+         "{\"IGST\":\"6,000.00\",\"HSN\":\"7117\"}", &t);
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_LINE_WEIGHT, 2, 4, NULL));
+    assert_true(flagged(&w, DOC_W_TAX, -1, -1, "IGST"));
+    assert_int_equal(w.n, 2);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+static void test_one_line_and_confidence(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    load("[{\"Item\":\"Ring\",\"Qty\":\"2\",\"Price\":\"500\",\"Amount\":\"1100\"}]", NULL, &t);
+    doc_cell_at(&t, 0, 0)->conf = 95;
+    doc_cell_at(&t, 0, 2)->conf = 41;
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 0, 3, NULL));
+    assert_true(flagged(&w, DOC_W_LOW_CONFIDENCE, 0, 2, NULL));
+    assert_int_equal(w.n, 2);
+    {
+        json_t *j = doc_warnings_json(&t, &w);
+        json_t *lc = json_array_get(j, 1);
+        assert_string_equal(json_string_value(json_object_get(lc, "kind")), "low_confidence");
+        assert_int_equal(json_integer_value(json_object_get(lc, "confidence")), 41);
+        assert_string_equal(json_string_value(json_object_get(lc, "column")), "Price");
+        json_decref(j);
+    }
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* CGST and SGST with no rate anywhere: only their equality is checked */
+    load("[{\"Item\":\"Box\",\"Qty\":\"1\",\"Rate\":\"100\",\"Amount\":\"100\"}]",
+         "{\"CGST\":\"6\",\"SGST\":\"9\"}", &t);
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_TAX, -1, -1, "SGST"));
+    assert_int_equal(w.n, 1);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hospital_bill),           cmocka_unit_test(test_retail_gst),
+        cmocka_unit_test(test_jewellery_gst),           cmocka_unit_test(test_columns_from_values),
+        cmocka_unit_test(test_one_line_and_confidence),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,365 @@
+/*
+ * test_ocr.c - ocr_read_document() on small bills drawn here with
+ * cairo/pango (ruled and borderless tables, a two-line cell, key: value
+ * lines above, a total line below), the same bill as a PDF with a text
+ * layer and as a scanned PDF (an image only), and bad input: not an image,
+ * 0-byte and truncated PDFs, an encrypted PDF (made with qpdf when it is
+ * installed), a 300-page PDF against the page cap, a 52-megapixel image
+ * against the pixel cap and a page with no table. Also the legacy CSV
+ * shapes and the JSON shape, and the real photographed hospital bill in
+ * tests/data/bill_sample.png: its seven columns, eleven item rows (group
+ * titles left out), every amount and the totals.
+ */
+#include "testutil.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <jansson.h>
+#include <pango/pangocairo.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+#include "core/buf.h"
+#include "image/image.h"
+#include "ocr/ocr.h"
+
+static const char *const HDR[] = {"Item", "Purity", "Net Wt", "Rate/g", "Amount"};
+static const char *const ROWS[][5] = {
+    {"Gold Ring", "22K", "4.520", "6,850", "30,962.00"},
+    {"Jhumka Earrings", "916", "12.105", "6,800", "82,314.00"},
+    {"Bangle Pair", "18K", "21.330", "5,600", "1,19,448.00"},
+};
+static const int COLX[] = {40, 330, 430, 560, 700}; /* left edges */
+static const struct ocr_opts OPTS = {50, 50000000, NULL, "eng", 0};
+
+struct bill_draw {
+    int ruled;
+    int two_line; /* the first item's name wraps onto a second line */
+    int table;    /* 0: a paragraph only */
+};
+
+static void text(cairo_t *cr, double x, double y, const char *s)
+{
+    PangoLayout *l = pango_cairo_create_layout(cr);
+    PangoFontDescription *fd = pango_font_description_from_string("DejaVu Sans 15px");
+    pango_layout_set_font_description(l, fd);
+    pango_layout_set_text(l, s, -1);
+    cairo_move_to(cr, x, y);
+    pango_cairo_show_layout(cr, l);
+    pango_font_description_free(fd);
+    g_object_unref(l);
+}
+
+static void draw_bill(cairo_t *cr, const struct bill_draw *d)
+{
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    text(cr, 40, 30, "Laxmi Gold Palace");
+    text(cr, 40, 60, "Invoice No: INV/2026/0042");
+    text(cr, 40, 84, "Date: 14/03/2026");
+    if (!d->table) {
+        text(cr, 40, 140, "Thank you for visiting our showroom today.");
+        text(cr, 40, 164, "We look forward to serving you again soon.");
+        return;
+    }
+    int y = 140, rowh = 34;
+    for (int c = 0; c < 5; c++)
+        text(cr, COLX[c] + 6, y + 8, HDR[c]);
+    for (int r = 0; r < 3; r++) {
+        int top = y + rowh * (r + 1) + (r > 0 && d->two_line ? 22 : 0);
+        for (int c = 0; c < 5; c++) {
+            const char *s = ROWS[r][c];
+            if (r == 0 && c == 0 && d->two_line) {
+                text(cr, COLX[0] + 6, top + 8, "Gold");
+                text(cr, COLX[0] + 6, top + 30, "Ring");
+                continue;
+            }
+            text(cr, COLX[c] + 6, top + 8, s);
+        }
+    }
+    int bottom = y + rowh * 4 + (d->two_line ? 22 : 0);
+    if (d->ruled) {
+        cairo_set_line_width(cr, 1.5);
+        for (int r = 0; r <= 4; r++) {
+            int yy = r == 0 ? y : y + rowh * r + (r > 1 && d->two_line ? 22 : 0);
+            cairo_move_to(cr, 34, yy + 2);
+            cairo_line_to(cr, 880, yy + 2);
+        }
+        cairo_move_to(cr, 34, bottom + 2);
+        cairo_line_to(cr, 880, bottom + 2);
+        for (int c = 0; c <= 5; c++) {
+            double x = c < 5 ? COLX[c] - 2 : 880;
+            cairo_move_to(cr, x, y + 2);
+            cairo_line_to(cr, x, bottom + 2);
+        }
+        cairo_stroke(cr);
+    }
+    text(cr, 560, bottom + 30, "Grand Total");
+    text(cr, 700, bottom + 30, "2,32,724.00");
+}
+
+static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
+{
+    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+static void png_bill(const struct bill_draw *d, struct buf *out)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 920, 420);
+    cairo_t *cr = cairo_create(s);
+    draw_bill(cr, d);
+    cairo_destroy(cr);
+    buf_init(out, 64u << 20);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, out), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+}
+
+/* pages > 0: that many blank pages; else the bill, as text (scanned=0) or as an image. */
+static void pdf_bill(const struct bill_draw *d, int scanned, int pages, struct buf *out)
+{
+    buf_init(out, 64u << 20);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 920, 420);
+    cairo_t *cr = cairo_create(s);
+    if (pages > 0) {
+        for (int i = 0; i < pages; i++)
+            cairo_show_page(cr);
+    } else if (scanned) {
+        cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1840, 840);
+        cairo_t *ic = cairo_create(img);
+        cairo_scale(ic, 2, 2);
+        draw_bill(ic, d);
+        cairo_destroy(ic);
+        cairo_scale(cr, 0.5, 0.5);
+        cairo_set_source_surface(cr, img, 0, 0);
+        cairo_paint(cr);
+        cairo_surface_destroy(img);
+    } else {
+        draw_bill(cr, d);
+    }
+    cairo_destroy(cr);
+    cairo_surface_finish(s);
+    cairo_surface_destroy(s);
+}
+
+/* total: also check the Grand Total extra (a scan rendered at 2x may misread a digit there) */
+static void expect_bill(const struct ocr_table *t, int total)
+{
+    assert_int_equal(t->ncols, 5);
+    for (size_t c = 0; c < 5; c++)
+        assert_string_equal(t->headers[c], HDR[c]);
+    assert_int_equal(t->nrows, 3);
+    for (size_t r = 0; r < 3; r++)
+        for (size_t c = 0; c < 5; c++)
+            assert_string_equal(t->cells[r * 5 + c].text ? t->cells[r * 5 + c].text : "",
+                                ROWS[r][c]);
+    int seen = total ? 0 : 1;
+    for (size_t i = 0; i < t->nextras; i++) {
+        if (!strcmp(t->extras[i].key, "Invoice No"))
+            seen += !strcmp(t->extras[i].value, "INV/2026/0042");
+        if (total && !strcmp(t->extras[i].key, "Grand Total"))
+            seen += !strcmp(t->extras[i].value, "2,32,724.00");
+    }
+    assert_int_equal(seen, 2);
+}
+
+static void read_ok(const struct buf *b, struct ocr_table *t)
+{
+    struct kr_err err = {0};
+    enum kr_code rc = ocr_read_document(b->data, b->len, &OPTS, t, &err);
+    if (rc)
+        fail_msg("ocr_read_document: %s (%s)", err.msg, err.slug);
+}
+
+static void test_ruled_png(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct ocr_table t = {0};
+    png_bill(&(struct bill_draw){1, 0, 1}, &b);
+    read_ok(&b, &t);
+    expect_bill(&t, 1);
+    for (size_t i = 0; i < t.nrows * t.ncols; i++)
+        assert_true(t.cells[i].conf >= 0 && t.cells[i].conf <= 100);
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static void test_borderless_two_line_png(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct ocr_table t = {0};
+    png_bill(&(struct bill_draw){0, 1, 1}, &b);
+    read_ok(&b, &t);
+    expect_bill(&t, 1); /* "Gold" + "Ring" on two lines is one cell */
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static void test_pdf_text_layer(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct ocr_table t = {0};
+    pdf_bill(&(struct bill_draw){1, 0, 1}, 0, 0, &b);
+    read_ok(&b, &t);
+    expect_bill(&t, 1);
+    assert_int_equal(t.pages, 1);
+    assert_int_equal(t.cells[0].conf, -1); /* from the text layer, not OCR */
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static void test_pdf_scanned(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct ocr_table t = {0};
+    pdf_bill(&(struct bill_draw){1, 0, 1}, 1, 0, &b);
+    read_ok(&b, &t);
+    expect_bill(&t, 0);
+    assert_true(t.cells[0].conf >= 0); /* OCR'd */
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static void expect_fail(const void *p, size_t n, const char *slug)
+{
+    struct kr_err err = {0};
+    struct ocr_table t = {0};
+    struct ocr_opts o = OPTS;
+    o.max_pages = 20;
+    assert_int_not_equal(ocr_read_document(p, n, &o, &t, &err), KR_OK);
+    assert_string_equal(err.slug, slug);
+    assert_int_equal(t.nrows + t.ncols + t.nextras, 0);
+}
+
+static void test_bad_inputs(void **state)
+{
+    (void)state;
+    struct buf b;
+    expect_fail("hello, this is not a bill", 25, "not_a_document");
+    expect_fail("", 0, "empty_file");
+    expect_fail("%PDF-1.4\n", 9, "corrupt_pdf");
+    pdf_bill(&(struct bill_draw){0}, 0, 300, &b);
+    expect_fail(b.data, b.len, "too_many_pages");
+    buf_release(&b);
+    png_bill(&(struct bill_draw){0, 0, 0}, &b);
+    expect_fail(b.data, b.len, "no_table_found");
+    buf_release(&b);
+    VipsImage *black = NULL;
+    void *big = NULL;
+    size_t n = 0;
+    assert_int_equal(vips_black(&black, 7500, 7000, NULL), 0); /* 52.5 MP */
+    assert_int_equal(vips_pngsave_buffer(black, &big, &n, "bitdepth", 1, NULL), 0);
+    g_object_unref(black);
+    expect_fail(big, n, "too_many_pixels");
+    g_free(big);
+}
+
+static void test_encrypted_pdf(void **state)
+{
+    (void)state;
+    char dir[256], in[300], out[300], cmd[1024];
+    struct buf b;
+    if (system("command -v qpdf >/dev/null 2>&1") != 0)
+        skip();
+    tu_tmpdir(dir, sizeof dir);
+    snprintf(in, sizeof in, "%s/in.pdf", dir);
+    snprintf(out, sizeof out, "%s/enc.pdf", dir);
+    pdf_bill(&(struct bill_draw){1, 0, 1}, 0, 0, &b);
+    tu_write_file(in, b.data, b.len);
+    buf_release(&b);
+    snprintf(cmd, sizeof cmd, "qpdf --encrypt secret owner 256 -- '%s' '%s'", in, out);
+    assert_int_equal(system(cmd), 0);
+    size_t n = 0;
+    unsigned char *enc = tu_read_file(out, &n);
+    assert_non_null(enc);
+    expect_fail(enc, n, "encrypted_pdf");
+    free(enc);
+    tu_rmrf(dir);
+}
+
+static void test_outputs(void **state)
+{
+    (void)state;
+    char *h[] = {"Item", "Amount"};
+    struct ocr_cell c[] = {{"Ring, 22K", 90}, {"30,962.00", 88}, {"Chain \"Rope\"", 70}, {NULL, 0}};
+    struct ocr_extra e[] = {{"Invoice No", "7"}, {"Grand Total", "₹30,962.00"}};
+    struct ocr_table t = {2, h, 2, c, 2, e, 1};
+    struct buf b;
+    struct kr_err err = {0};
+    buf_init(&b, 4096);
+    assert_int_equal(ocr_table_csv(&t, &b, &err), KR_OK);
+    assert_int_equal(buf_append(&b, "", 1), KR_OK);
+    assert_string_equal((char *)b.data,
+                        "Item,Amount\r\n\"Ring, 22K\",\"30,962.00\"\r\n\"Chain \"\"Rope\"\"\",\r\n");
+    buf_release(&b);
+    buf_init(&b, 4096);
+    assert_int_equal(ocr_extras_csv(&t, &b, &err), KR_OK);
+    assert_int_equal(buf_append(&b, "", 1), KR_OK);
+    assert_string_equal((char *)b.data, "Invoice No,Grand Total\r\n7,\"₹30,962.00\"\r\n");
+    buf_release(&b);
+    json_t *j = ocr_table_json(&t);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(s, "{\"table\":[{\"Item\":\"Ring, 22K\",\"Amount\":\"30,962.00\"},"
+                           "{\"Item\":\"Chain \\\"Rope\\\"\",\"Amount\":\"\"}],"
+                           "\"extras\":{\"Invoice No\":\"7\",\"Grand Total\":\"₹30,962.00\"}}");
+    free(s);
+    json_decref(j);
+}
+
+static void test_real_bill(void **state)
+{
+    (void)state;
+    static const char *const amounts[] = {"$2,579.90", "$157.25", "$400.20", "$221.55",
+                                          "$85.65",    "$117.05", "$222.15", "$86.00",
+                                          "$45.00",    "$20.00",  "$20.00"};
+    static const char *const qty = "11111112411";
+    char path[1024];
+    const char *src = getenv("KARAT_SOURCE_DIR");
+    struct buf b;
+    struct kr_err err = {0};
+    struct ocr_table t = {0};
+    snprintf(path, sizeof path, "%s/tests/data/bill_sample.png", src ? src : ".");
+    buf_init(&b, 16u << 20);
+    assert_int_equal(buf_read_file(&b, path, &err), KR_OK);
+    read_ok(&b, &t);
+    assert_int_equal(t.ncols, 7);
+    assert_string_equal(t.headers[0], "Svc Dt");
+    assert_string_equal(t.headers[2], "Description");
+    assert_string_equal(t.headers[6], "Amount");
+    assert_int_equal(t.nrows, 11);
+    for (size_t r = 0; r < 11; r++) {
+        char q[2] = {qty[r], 0};
+        assert_string_equal(t.cells[r * 7 + 6].text, amounts[r]);
+        assert_string_equal(t.cells[r * 7 + 5].text, q);
+    }
+    int seen = 0;
+    for (size_t i = 0; i < t.nextras; i++)
+        seen += (!strcmp(t.extras[i].key, "Total Charges") &&
+                 !strcmp(t.extras[i].value, "$3,954.75")) ||
+                (!strcmp(t.extras[i].key, "Account") && !strcmp(t.extras[i].value, "12345678901"));
+    assert_int_equal(seen, 2);
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return image_init("test_ocr", NULL) == KR_OK ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ruled_png),    cmocka_unit_test(test_borderless_two_line_png),
+        cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
+        cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
+        cmocka_unit_test(test_outputs),      cmocka_unit_test(test_real_bill),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
