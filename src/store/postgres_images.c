@@ -28,21 +28,31 @@
 
 const char *const store_pg__image_sql[PG_NSTMT] = {
     [PG_IMG_INSERT] = "INSERT INTO images (" COLS ") VALUES "
-                      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     [PG_IMG_DELETE] = "DELETE FROM images WHERE id = $1",
     [PG_IMG_GET] = SELECT_IMG "WHERE id = $1",
     [PG_IMG_FIND_KEY] = SELECT_IMG "WHERE bucket = $1 AND \"key\" = $2",
     [PG_IMG_FIND_URL] = SELECT_IMG "WHERE url = $1 ORDER BY created_ms, id LIMIT 1",
     [PG_IMG_FIND_SHA] = SELECT_IMG "WHERE sha256 = $1 ORDER BY created_ms, id LIMIT 1",
-    [PG_IMG_UPDATE_SIG] = "UPDATE images SET hash = $2, quality = $3, \"desc\" = $4 WHERE id = $1",
+    [PG_IMG_UPDATE_SIG] = "UPDATE images SET hash = $2, quality = $3, \"desc\" = $4, scene = $5 WHERE id = $1",
     [PG_IMG_PAGE] = SELECT_IMG "WHERE id > $1 ORDER BY id LIMIT $2",
     [PG_IMG_COUNT] = "SELECT count(*) FROM images",
 };
 
 /* ---- encoding -------------------------------------------------------------- */
 
-/* Parameters of an insert, in COLS order; desc is the caller's buffer. */
-static void image_params(struct pg_params *p, const struct store_image *img, unsigned char *desc)
+/* The scene parameter (NULL when sig has none); buf is the caller's. */
+static void scene_param(struct pg_params *p, const struct dedup_sig *sig,
+                        uint8_t buf[DEDUP_SCENE_BYTES])
+{
+    size_t n;
+    const void *v = store__scene_encode(sig, buf, &n);
+    store_pg__bin(p, v, (int)n);
+}
+
+/* Parameters of an insert, in COLS order; desc and scene are the caller's buffers. */
+static void image_params(struct pg_params *p, const struct store_image *img, unsigned char *desc,
+                         uint8_t scene[DEDUP_SCENE_BYTES])
 {
     store__desc_encode(img->sig.desc, desc);
     store_pg__int(p, img->id);
@@ -56,9 +66,11 @@ static void image_params(struct pg_params *p, const struct store_image *img, uns
     store_pg__int(p, img->width);
     store_pg__int(p, img->height);
     store_pg__int(p, img->created_ms);
+    scene_param(p, &img->sig, scene);
 }
 
-static enum kr_code decode_sig(const PGresult *r, int row, struct store_image *o,
+/* Signature columns at their STORE__IMAGE_COLS positions, scene at scene_col. */
+static enum kr_code decode_sig(const PGresult *r, int row, int scene_col, struct store_image *o,
                                struct kr_err *err)
 {
     if (PQgetisnull(r, row, STORE__C_HASH) || PQgetlength(r, row, STORE__C_HASH) != DEDUP_HASH_BYTES ||
@@ -68,7 +80,10 @@ static enum kr_code decode_sig(const PGresult *r, int row, struct store_image *o
     memcpy(o->sig.hash, PQgetvalue(r, row, STORE__C_HASH), DEDUP_HASH_BYTES);
     store__desc_decode((const unsigned char *)PQgetvalue(r, row, STORE__C_DESC), o->sig.desc);
     o->sig.nprobes = 0;
-    return store_pg__get_i32(r, row, STORE__C_QUALITY, &o->sig.quality, err);
+    enum kr_code rc = store__scene_decode(
+        PQgetisnull(r, row, scene_col) ? NULL : PQgetvalue(r, row, scene_col),
+        (size_t)PQgetlength(r, row, scene_col), o->id, &o->sig, err);
+    return rc ? rc : store_pg__get_i32(r, row, STORE__C_QUALITY, &o->sig.quality, err);
 }
 
 enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
@@ -87,7 +102,7 @@ enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image
         ((char *)o + store__text_cols[i].off)[n] = '\0';
     }
     if (!rc)
-        rc = decode_sig(r, row, o, err);
+        rc = decode_sig(r, row, STORE__C_SCENE, o, err);
     if (!rc)
         rc = store_pg__get_i64(r, row, STORE__C_BYTES, &bytes, err);
     o->bytes = bytes;
@@ -171,8 +186,9 @@ enum kr_code store_pg__image_insert(struct store *s, const struct store_image *i
 {
     struct pg_params p = {0};
     unsigned char desc[STORE__DESC_BYTES];
+    uint8_t scene[DEDUP_SCENE_BYTES];
 
-    image_params(&p, img, desc);
+    image_params(&p, img, desc, scene);
     return write_one(s, PG_IMG_INSERT, &p, 0, err);
 }
 
@@ -188,12 +204,14 @@ enum kr_code store_pg__image_update_sig(struct store *s, int64_t id, const struc
 {
     struct pg_params p = {0};
     unsigned char desc[STORE__DESC_BYTES];
+    uint8_t scene[DEDUP_SCENE_BYTES];
 
     store__desc_encode(sig->desc, desc);
     store_pg__int(&p, id);
     store_pg__bin(&p, sig->hash, DEDUP_HASH_BYTES);
     store_pg__int(&p, sig->quality);
     store_pg__bin(&p, desc, STORE__DESC_BYTES);
+    scene_param(&p, sig, scene);
     return write_one(s, PG_IMG_UPDATE_SIG, &p, 1, err);
 }
 
@@ -245,7 +263,8 @@ enum kr_code store_pg__image_each(struct store *s,
 }
 
 /* The signature columns at their STORE__IMAGE_COLS positions (decode_sig). */
-#define SIGS_SQL "SELECT id, NULL::text, hash, quality, \"desc\" FROM images"
+#define SIGS_SQL "SELECT id, NULL::text, hash, quality, \"desc\", scene FROM images"
+#define SIGS_C_SCENE 5
 
 /* One streamed row into img (id and signature) and cb; *stop when cb says. */
 static enum kr_code sig_row(const PGresult *r, struct store_image *img,
@@ -255,7 +274,7 @@ static enum kr_code sig_row(const PGresult *r, struct store_image *img,
     enum kr_code rc = store_pg__get_i64(r, 0, STORE__C_ID, &img->id, err);
 
     if (!rc)
-        rc = decode_sig(r, 0, img, err);
+        rc = decode_sig(r, 0, SIGS_C_SCENE, img, err);
     if (!rc && cb(img, ctx))
         *stop = 1;
     return rc;

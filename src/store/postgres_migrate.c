@@ -16,7 +16,9 @@
  * Types: the same columns as the sqlite backend. Text keys are COLLATE "C"
  * so ORDER BY "key" is byte order, as in SQLite, whatever the database's
  * locale. The signature is hash bytea(32), quality, "desc" bytea(256):
- * 64 float32, little endian (the sqlite encoding, so rows move unchanged).
+ * 64 float32, little endian (the sqlite encoding, so rows move unchanged);
+ * v6 adds scene bytea (the second duplicate stage's keypoints, NULL for
+ * rows signed before it, as in sqlite's v4).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +126,8 @@ static const struct migration migrations[] = {
         " one boolean PRIMARY KEY DEFAULT true CHECK (one),"
         " seq bigint NOT NULL);"
         "INSERT INTO sync_pruned VALUES (true, 0);"},
+    {6, "ALTER TABLE images ADD COLUMN scene bytea"
+        " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

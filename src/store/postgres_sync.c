@@ -45,7 +45,7 @@ const char *const store_pg__sync_sql[PG_NSTMT] = {
 };
 
 /* Columns of a PG_SYNC_PAGE row after the image's. */
-enum { SYNC_C_SEQ = STORE__C_CREATED + 1, SYNC_C_ID, SYNC_C_GONE };
+enum { SYNC_C_SEQ = STORE__C_SCENE + 1, SYNC_C_ID, SYNC_C_GONE };
 
 enum kr_code store_pg__change_head(struct store *s, int64_t *seq, struct kr_err *err)
 {

@@ -3,6 +3,8 @@
  */
 #include <string.h>
 
+#include "dedup/dedup.h"
+
 #include "store/store_int.h"
 
 #define TEXT_COL(c, f)                                                                             \
@@ -33,4 +35,21 @@ void store__desc_decode(const unsigned char *in, float *d)
             u |= (uint32_t)in[4 * i + b] << (8 * b);
         memcpy(&d[i], &u, 4);
     }
+}
+
+const void *store__scene_encode(const struct dedup_sig *sig, uint8_t out[DEDUP_SCENE_BYTES],
+                                size_t *n)
+{
+    *n = dedup_scene_pack(sig, out);
+    return *n ? out : NULL;
+}
+
+enum kr_code store__scene_decode(const void *data, size_t n, int64_t id, struct dedup_sig *sig,
+                                 struct kr_err *err)
+{
+    sig->nqkp = 0;
+    if (dedup_scene_unpack(data, data ? n : 0, sig) != KR_OK)
+        return kr_fail(err, KRS_STORE_CORRUPT, "store: image %lld has malformed scene keypoints",
+                       (long long)id);
+    return KR_OK;
 }

@@ -23,22 +23,33 @@
 
 const char *const store_sq_image_sql[SQ_NSTMT] = {
     [SQ_IMG_INSERT] = "INSERT INTO images (" COLS ") VALUES "
-                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     [SQ_IMG_DELETE] = "DELETE FROM images WHERE id = ?1",
     [SQ_IMG_GET] = SELECT_IMG "WHERE id = ?1",
     [SQ_IMG_FIND_KEY] = SELECT_IMG "WHERE bucket = ?1 AND \"key\" = ?2",
     [SQ_IMG_FIND_URL] = SELECT_IMG "WHERE url = ?1 ORDER BY created_ms, id LIMIT 1",
     [SQ_IMG_FIND_SHA] = SELECT_IMG "WHERE sha256 = ?1 ORDER BY created_ms, id LIMIT 1",
-    [SQ_IMG_UPDATE_SIG] = "UPDATE images SET hash = ?2, quality = ?3, \"desc\" = ?4 WHERE id = ?1",
+    [SQ_IMG_UPDATE_SIG] = "UPDATE images SET hash = ?2, quality = ?3, \"desc\" = ?4, scene = ?5 WHERE id = ?1",
     [SQ_IMG_EACH] = SELECT_IMG "ORDER BY id",
     [SQ_IMG_COUNT] = "SELECT count(*) FROM images",
 };
 
 /* ---- encoding -------------------------------------------------------------- */
 
-/* Bind hash, quality, desc of sig to columns first, first+1, first+2. */
-static enum kr_code bind_sig(sqlite3_stmt *st, int first, const struct dedup_sig *sig,
-                             struct kr_err *err)
+/* Bind sig's scene keypoints to parameter col (NULL when it has none). */
+static int bind_scene(sqlite3_stmt *st, int col, const struct dedup_sig *sig)
+{
+    uint8_t buf[DEDUP_SCENE_BYTES];
+    size_t n;
+    const void *v = store__scene_encode(sig, buf, &n);
+
+    return v ? sqlite3_bind_blob(st, col, v, (int)n, SQLITE_TRANSIENT) : sqlite3_bind_null(st, col);
+}
+
+/* Bind hash, quality, desc of sig to columns first, first+1, first+2, and
+ * its scene keypoints to scene_col. */
+static enum kr_code bind_sig(sqlite3_stmt *st, int first, int scene_col,
+                             const struct dedup_sig *sig, struct kr_err *err)
 {
     unsigned char desc[STORE__DESC_BYTES];
     int rc;
@@ -49,12 +60,14 @@ static enum kr_code bind_sig(sqlite3_stmt *st, int first, const struct dedup_sig
         rc = sqlite3_bind_int(st, first + 1, sig->quality);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_blob(st, first + 2, desc, STORE__DESC_BYTES, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK)
+        rc = bind_scene(st, scene_col, sig);
     return rc == SQLITE_OK ? KR_OK : store_sq_fail(sqlite3_db_handle(st), rc, "bind", err);
 }
 
 static enum kr_code bind_image(sqlite3_stmt *st, const struct store_image *img, struct kr_err *err)
 {
-    enum kr_code rc = bind_sig(st, STORE__C_HASH + 1, &img->sig, err);
+    enum kr_code rc = bind_sig(st, STORE__C_HASH + 1, STORE__C_SCENE + 1, &img->sig, err);
     int r = SQLITE_OK;
 
     for (size_t i = 0; i < STORE__NTEXT && !rc; i++)
@@ -98,6 +111,11 @@ static enum kr_code decode_row(sqlite3_stmt *st, struct store_image *o, struct k
     store__desc_decode(desc, o->sig.desc);
     o->sig.quality = sqlite3_column_int(st, STORE__C_QUALITY);
     o->sig.nprobes = 0;
+    enum kr_code rc = store__scene_decode(sqlite3_column_blob(st, STORE__C_SCENE),
+                                          (size_t)sqlite3_column_bytes(st, STORE__C_SCENE), o->id,
+                                          &o->sig, err);
+    if (rc)
+        return rc;
     o->bytes = sqlite3_column_int64(st, STORE__C_BYTES);
     o->width = sqlite3_column_int(st, STORE__C_WIDTH);
     o->height = sqlite3_column_int(st, STORE__C_HEIGHT);
@@ -224,7 +242,7 @@ static enum kr_code bind_update(sqlite3_stmt *st, const void *arg, struct kr_err
 {
     const struct sig_update *u = arg;
     enum kr_code rc = bind_id(st, &u->id, err);
-    return rc ? rc : bind_sig(st, 2, u->sig, err);
+    return rc ? rc : bind_sig(st, 2, 5, u->sig, err);
 }
 
 enum kr_code store_sq_image_insert(struct store *s, const struct store_image *img,

@@ -15,7 +15,8 @@
  * (sha256 for exact-byte duplicates, url for deletes by URL) and the
  * namespaced documents table (jobs, SKU cache, templates); v3 the
  * products table with its FTS5 index (products_fts, external content kept
- * in step by triggers; sqlite_products.c).
+ * in step by triggers; sqlite_products.c); v4 the images.scene column (the
+ * second duplicate stage's keypoints, NULL for rows signed before it).
  */
 #include <stdio.h>
 
@@ -79,6 +80,8 @@ static const struct migration migrations[] = {
         " INSERT INTO products_fts (rowid, name, description, attributes, colour, category, sku)"
         " VALUES (new.seq, new.name, new.description, new.attributes, new.colour, new.category,"
         " new.sku); END;"},
+    {4, "ALTER TABLE images ADD COLUMN scene BLOB"
+        " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1,6 +1,7 @@
 /*
  * store_test.h - shared by the store tests: a fully filled image row and
- * an exact comparison (every field, the descriptor bit for bit).
+ * an exact comparison (every field, the descriptor bit for bit, the scene
+ * keypoints: odd ids carry 1..56 of them, even ids none).
  */
 #ifndef KARAT_STORE_TEST_H
 #define KARAT_STORE_TEST_H
@@ -18,6 +19,13 @@ static inline void make_image(struct store_image *img, int64_t id, const char *k
     for (int i = 0; i < DEDUP_HASH_BYTES; i++)
         img->sig.hash[i] = (uint8_t)(id * 31 + i);
     img->sig.quality = 87;
+    img->sig.nkp = id % 2 ? (int)(1 + id % DEDUP_SCENE_KP) : 0;
+    for (int k = 0; k < img->sig.nkp; k++) {
+        img->sig.kp[k].x = (uint8_t)(id + k * 3);
+        img->sig.kp[k].y = (uint8_t)(255 - k);
+        for (int j = 0; j < DEDUP_SCENE_DESC; j++)
+            img->sig.kp[k].d[j] = (uint8_t)(id * 13 + k * 7 + j);
+    }
     for (int i = 0; i < DEDUP_DESC_DIM; i++)
         img->sig.desc[i] = (float)(i % 2 ? -1.0 : 1.0) / (float)(i + 3) + (float)id * 1e-7f;
     snprintf(img->website, sizeof img->website, "alya");
@@ -39,6 +47,10 @@ static inline void assert_same_image(const struct store_image *a, const struct s
     assert_memory_equal(a->sig.hash, b->sig.hash, DEDUP_HASH_BYTES);
     assert_int_equal(a->sig.quality, b->sig.quality);
     assert_memory_equal(a->sig.desc, b->sig.desc, sizeof a->sig.desc); /* bit-exact */
+    assert_int_equal(a->sig.nkp, b->sig.nkp);
+    if (a->sig.nkp > 0)
+        assert_memory_equal(a->sig.kp, b->sig.kp, (size_t)a->sig.nkp * sizeof a->sig.kp[0]);
+    assert_int_equal(b->sig.nqkp, 0); /* the dense set is never stored */
     assert_string_equal(a->website, b->website);
     assert_string_equal(a->bucket, b->bucket);
     assert_string_equal(a->key, b->key);

@@ -4,7 +4,8 @@
  * streaming image_each in id order with the store usable from the
  * callback, documents in key order, bounds (too long is KR_EINVAL, never
  * cut), many threads at once, and products (filters, full-text ranking,
- * upsert and delete).
+ * upsert and delete). Scene keypoints (images.scene) round-trip through
+ * insert, update_sig (set, replaced, cleared) and image_sigs.
  *
  * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
  * fresh database per test on the tests' cluster, tests/support/pgtest.h).
@@ -115,7 +116,12 @@ static void test_find_sha_oldest_and_update_sig(void **state)
     other[64] = '\0';
     assert_int_equal(store_image_find_sha(f->s, other, &out, &err), KR_ENOTFOUND);
 
-    struct dedup_sig sig = b.sig;
+    struct dedup_sig sig = b.sig; /* id 5's 6 scene keypoints replaced by id 11's 12 */
+    struct store_image c;
+    make_image(&c, 11, "c.jpg", 1);
+    assert_int_equal(b.sig.nkp, 6);
+    sig.nkp = c.sig.nkp;
+    memcpy(sig.kp, c.sig.kp, sizeof sig.kp);
     sig.quality = 12;
     sig.desc[0] = -0.0f;
     sig.desc[63] = 1e-30f;
@@ -126,6 +132,12 @@ static void test_find_sha_oldest_and_update_sig(void **state)
     assert_memory_equal(out.sig.desc, sig.desc, sizeof sig.desc);
     assert_int_equal(out.sig.quality, sig.quality);
     assert_int_equal(out.sig.nprobes, 0);  /* probes are never stored */
+    assert_int_equal(out.sig.nkp, sig.nkp);
+    assert_memory_equal(out.sig.kp, sig.kp, (size_t)sig.nkp * sizeof sig.kp[0]);
+    sig.nkp = 0; /* cleared: the row reads back with none */
+    assert_int_equal(store_image_update_sig(f->s, 5, &sig, &err), KR_OK);
+    assert_int_equal(store_image_get(f->s, 5, &out, &err), KR_OK);
+    assert_int_equal(out.sig.nkp, 0);
     assert_string_equal(out.key, "b.jpg"); /* the rest untouched */
     assert_int_equal(store_image_update_sig(f->s, 6, &sig, &err), KR_ENOTFOUND);
 }
@@ -166,7 +178,8 @@ static int sig_cb(const struct store_image *img, void *ctx)
     sum->ids += img->id;
     sum->bad += memcmp(img->sig.hash, want.sig.hash, DEDUP_HASH_BYTES) != 0 ||
                 memcmp(img->sig.desc, want.sig.desc, sizeof want.sig.desc) != 0 ||
-                img->sig.quality != want.sig.quality;
+                img->sig.quality != want.sig.quality || img->sig.nkp != want.sig.nkp ||
+                memcmp(img->sig.kp, want.sig.kp, (size_t)want.sig.nkp * sizeof want.sig.kp[0]) != 0;
     return 0;
 }
 

@@ -54,7 +54,7 @@ static void test_bad_row(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "INSERT INTO images VALUES (7, 'x', zeroblob(32), 0, "
                                   "zeroblob(256), printf('%.40c', 'w'), 'b', 'k', 'u', 'f', 'm', "
-                                  "1, 1, 1, 1)",
+                                  "1, 1, 1, 1, NULL)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
