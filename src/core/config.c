@@ -158,6 +158,9 @@ static const struct config_var vars[] = {
      "Override the duplicate rule's largest PDQ distance (-1 = built-in calibrated value)."},
     {"KARAT_DEDUP_DESC_MIN", CONFIG_DOUBLE, OFF(dedup_desc_min), "-1", 0,
      "Override the duplicate rule's smallest descriptor score (-1 = built-in calibrated value)."},
+    {"KARAT_DEDUP_SCENE_CANDIDATES", CONFIG_INT, OFF(dedup_scene_candidates), "16", 0,
+     "Scene photos (on-model, lifestyle) the duplicate check verifies with the keypoint stage: "
+     "the stored scene photos with the best descriptor scores (0 = no keypoint stage)."},
     {"KARAT_ATTR_PROVIDER", CONFIG_STR, OFF(attr_provider), "", 0,
      "Provider for attribute extraction: offline, gemini or openai (default: gemini if a key is "
      "set, else offline)."},
@@ -301,6 +304,7 @@ static const struct {
     {"KARAT_MAX_BATCH", 1, 100000},
     {"KARAT_DEDUP_HASH_MAX", -1, 256},
     {"KARAT_DEDUP_DESC_MIN", -1, 1},
+    {"KARAT_DEDUP_SCENE_CANDIDATES", 0, 1024},
     {"KARAT_OFFLINE_MIN_CONFIDENCE", 0, 1},
     {"KARAT_AI_CONCURRENCY", 1, 256},
     {"KARAT_AI_TIMEOUT", 1, 3600},

@@ -86,6 +86,7 @@ struct config {
     /* duplicate detection */
     int dedup_hash_max;
     double dedup_desc_min;
+    int dedup_scene_candidates;
     double offline_min_confidence; /* offline analysis: blank below this */
     /* AI providers (issue: AI layer) */
     char *attr_provider;

@@ -70,6 +70,7 @@ void dedup_rule_default(struct dedup_rule *rule, int hash_max_override, double d
     rule->hash_max = hash_max_override >= 0 ? hash_max_override : RULE_HASH_MAX;
     rule->desc_min = desc_min_override >= 0 ? (float)desc_min_override : RULE_DESC_MIN;
     rule->scene_min = RULE_SCENE_MIN;
+    rule->scene_candidates = 0;
 }
 
 /* An RGB copy of px that dedup can work on: alpha flattened onto white and

@@ -100,6 +100,7 @@ static int grow_to(struct emb_idx *e, size_t cap)
     uint64_t *hashes;
     int8_t *descs;
     uint8_t *resid;
+    uint8_t **scene;
     size_t tsize = e->tmask + 1;
 
     if (cap <= e->cap)
@@ -114,20 +115,28 @@ static int grow_to(struct emb_idx *e, size_t cap)
     if (descs)
         e->descs = descs;
     resid = descs ? realloc(e->resid, cap) : NULL;
-    if (!resid)
+    if (resid)
+        e->resid = resid;
+    scene = resid ? realloc(e->scene, cap * sizeof *scene) : NULL;
+    if (!scene)
         return -1;
-    e->resid = resid;
+    e->scene = scene;
+    memset(scene + e->cap, 0, (cap - e->cap) * sizeof *scene);
     e->cap = cap;
     while (tsize < 2 * cap)
         tsize *= 2;
     return tsize != e->tmask + 1 ? table_resize(e, tsize) : 0;
 }
 
-static void put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_sig *sig)
+/* 0, or -1 when the scene keypoints find no memory (slot s unchanged). */
+static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_sig *sig)
 {
+    if (idx__emb_scene_put(e, s, sig) != 0)
+        return -1;
     e->ids[s] = id;
     memcpy(e->hashes + s * EMB_WORDS, sig->hash, DEDUP_HASH_BYTES);
     e->resid[s] = idx__emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
+    return 0;
 }
 
 static void move_slot(struct emb_idx *e, size_t to, size_t from)
@@ -136,6 +145,8 @@ static void move_slot(struct emb_idx *e, size_t to, size_t from)
     memcpy(e->hashes + to * EMB_WORDS, e->hashes + from * EMB_WORDS, DEDUP_HASH_BYTES);
     memcpy(e->descs + to * DEDUP_DESC_DIM, e->descs + from * DEDUP_DESC_DIM, DEDUP_DESC_DIM);
     e->resid[to] = e->resid[from];
+    e->scene[to] = e->scene[from];
+    e->scene[from] = NULL;
 }
 
 /* One "key=value" of the options (the part of s before the next comma). */
@@ -181,6 +192,9 @@ static void emb_close(struct idx *ix)
 {
     struct emb_idx *e = idx__emb_of(ix);
     pthread_rwlock_destroy(&e->lock);
+    for (size_t s = 0; s < e->n; s++)
+        free(e->scene[s]);
+    free(e->scene);
     free(e->ids);
     free(e->hashes);
     free(e->descs);
@@ -226,7 +240,8 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
     pthread_rwlock_wrlock(&e->lock);
     s = idx__emb_slot(e, id);
     if (s >= 0) {
-        put_slot(e, (size_t)s, id, sig);
+        if (put_slot(e, (size_t)s, id, sig) != 0)
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
         goto out;
     }
     if (e->n >= EMB_MAX_ENTRIES) {
@@ -237,7 +252,10 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory growing to %zu", e->cap * 2);
         goto out;
     }
-    put_slot(e, e->n, id, sig);
+    if (put_slot(e, e->n, id, sig) != 0) {
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
+        goto out;
+    }
     e->table[probe(e, id)] = (uint32_t)e->n;
     e->n++;
 out:
@@ -259,6 +277,7 @@ static enum kr_code emb_remove(struct idx *ix, int64_t id, struct kr_err *err)
     s = e->table[p];
     last = e->n - 1;
     table_delete(e, p);
+    idx__emb_scene_drop(e, s);
     if (s != last) {
         move_slot(e, s, last);
         e->table[probe(e, e->ids[s])] = (uint32_t)s;

@@ -33,6 +33,9 @@
  * Reported scores are the approximate ones for certain hits, exact for
  * re-scored ones.
  *
+ * Then the second stage for scene photos (embedded_scene.c): its matches
+ * join the hits with their approximate descriptor score.
+ *
  * search: the query is quantised too and every entry is scored with an
  * int8 x int8 dot product (int32, exact), top-k kept in a small heap; the
  * k winners' scores are then refined to float query x int8 / 127.
@@ -124,6 +127,11 @@ static float dot_f_i8(const float *a, const int8_t *b)
     for (int i = 0; i < DEDUP_DESC_DIM; i++)
         s += a[i] * (float)b[i];
     return s / EMB_Q;
+}
+
+float idx__emb_score(const float *a, const int8_t *b)
+{
+    return dot_f_i8(a, b);
 }
 
 static float dot_f(const float *a, const float *b)
@@ -413,6 +421,32 @@ static enum kr_code rescore(const struct query *Q, idx_exact_fn exact, void *ctx
     return KR_OK;
 }
 
+/* The second stage (embedded_scene.c): its matches that the first did not
+ * find join the hits. */
+static enum kr_code scene_stage(struct emb_idx *e, const struct idx_dup_query *dq,
+                                struct idx_hit *hits, int *n, int max, struct kr_err *err)
+{
+    int cap = dq->rule->scene_candidates, m = 0;
+    struct idx_hit *sh;
+    enum kr_code rc;
+
+    if (cap <= 0)
+        return KR_OK;
+    sh = malloc((size_t)cap * sizeof *sh);
+    if (!sh)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: out of memory");
+    rc = idx__emb_scene_dups(e, dq, sh, &m, err);
+    for (int i = 0; !rc && i < m; i++) {
+        int seen = 0;
+        for (int j = 0; j < *n && !seen; j++)
+            seen = hits[j].id == sh[i].id;
+        if (!seen)
+            heap_offer(hits, n, max, &sh[i]);
+    }
+    free(sh);
+    return rc;
+}
+
 enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
                                 struct idx_hit *hits, int max, int *nhits, struct kr_err *err)
 {
@@ -450,6 +484,8 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     for (int i = 0; i < namb && rc == KR_OK; i++)
         if (amb[i].forms && amb[i].h.score >= rule->desc_min)
             heap_offer(hits, &n, max, &amb[i].h);
+    if (rc == KR_OK)
+        rc = scene_stage(e, dq, hits, &n, max, err);
     finish(hits, n);
     *nhits = rc ? 0 : n;
     return rc;

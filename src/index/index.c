@@ -96,7 +96,8 @@ enum kr_code idx_find_dups(struct idx *ix, const struct idx_dup_query *dq, struc
         return rc;
     if (!q || !rule)
         return kr_fail(err, KRS_BAD_ARGUMENT, "idx_find_dups: missing argument");
-    if (rule->hash_max < 0 || rule->hash_max > DEDUP_HASH_BYTES * 8 || !isfinite(rule->desc_min))
+    if (rule->hash_max < 0 || rule->hash_max > DEDUP_HASH_BYTES * 8 || !isfinite(rule->desc_min) ||
+        rule->scene_candidates < 0 || rule->scene_candidates > IDX_MAX_HITS)
         return kr_fail(err, KRS_BAD_RULE, "index: bad duplicate rule (%d, %g)", rule->hash_max,
                        (double)rule->desc_min);
     rc = check_desc(q->desc, err);

@@ -1,7 +1,8 @@
 /*
  * index_int.h - private to src/index: the "embedded" backend's instance
- * struct, shared by embedded.c (storage, id map, updates) and
- * embedded_query.c (the scans behind find_dups and search).
+ * struct, shared by embedded.c (storage, id map, updates),
+ * embedded_query.c (the scans behind find_dups and search) and
+ * embedded_scene.c (the second duplicate stage).
  *
  * Layout (structure of arrays, one slot per entry, slots 0..n-1 dense):
  *   ids[n]          int64 ids
@@ -12,7 +13,9 @@
  *                   (tightens find_dups' error bound; see embedded_query.c)
  *   table[tcap]     open-addressing id -> slot map (uint32 slot, linear
  *                   probing, load <= 1/2, backward-shift deletion)
- * 105 bytes per entry plus 4-8 bytes of map: about 112 MB at 10^6.
+ *   scene[n]        packed scene keypoints or NULL (embedded_scene.c)
+ * 113 bytes per entry plus 4-8 bytes of map: about 120 MB at 10^6, plus
+ * about 1.03 KB per scene photo (its keypoints; catalog shots have none).
  * Removal moves the last slot into the hole, so slots stay dense.
  */
 #ifndef KARAT_INDEX_INDEX_INT_H
@@ -38,6 +41,8 @@ struct emb_idx {
     uint64_t *hashes;
     int8_t *descs;
     uint8_t *resid;
+    uint8_t **scene; /* per slot: dedup_scene_pack bytes, or NULL */
+    size_t nscene;   /* slots with scene keypoints */
     uint32_t *table;
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
@@ -57,6 +62,21 @@ uint8_t idx__emb_quantise(const float *x, int8_t *q);
 
 enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
                                 struct idx_hit *hits, int max, int *nhits, struct kr_err *err);
+/* Descriptor score of a float query against a stored int8 vector. */
+float idx__emb_score(const float *a, const int8_t *b);
+
+/* Slot s's scene keypoints from sig (replacing any; none if sig has
+ * none): 0, or -1 out of memory (the old ones are then kept). drop frees
+ * them. Caller holds the write lock. */
+int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig);
+void idx__emb_scene_drop(struct emb_idx *e, size_t s);
+
+/* The second stage: entries with scene keypoints that dedup_scene_match()
+ * calls duplicates of dq->sig, among the rule->scene_candidates best by
+ * descriptor score (hits must hold that many). Takes the read lock itself. */
+enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *dq,
+                                 struct idx_hit *hits, int *nhits, struct kr_err *err);
+
 enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
                             int *nhits, struct kr_err *err);
 

@@ -183,6 +183,7 @@ enum kr_code repo_open(const struct config *cfg, const char *public_base, struct
              cfg->public_url && *cfg->public_url ? cfg->public_url : public_base);
     set_base(r->listen_base, sizeof r->listen_base, public_base);
     dedup_rule_default(&r->rule, cfg->dedup_hash_max, cfg->dedup_desc_min);
+    r->rule.scene_candidates = cfg->dedup_scene_candidates;
     rc = util_mkdirs(cfg->data_dir, err);
     if (!rc)
         rc = take_lock(r, err);
