@@ -13,71 +13,22 @@
 #include <string.h>
 
 #include "dedup/dedup_int.h"
+#include "scene_img.h"
 
 #define SW 1200
 #define SH 900
 
-static uint32_t rnd(uint32_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 17;
-    *s ^= *s << 5;
-    return *s;
-}
-
-/* A frame-filling scene: a smooth colour gradient, then 160 filled
- * rectangles and discs of random colours, sizes and places. */
+/* A frame-filling scene (tests/support/scene_img.h). */
 static unsigned char *make_scene(uint32_t seed)
 {
-    unsigned char *p = malloc((size_t)SW * SH * 3);
-    uint32_t s = seed * 2654435761u + 1;
-    assert_non_null(p);
-    for (int y = 0; y < SH; y++)
-        for (int x = 0; x < SW; x++) {
-            unsigned char *o = p + ((size_t)y * SW + x) * 3;
-            o[0] = (unsigned char)(60 + x * 120 / SW);
-            o[1] = (unsigned char)(90 + y * 100 / SH);
-            o[2] = (unsigned char)(140 - x * 60 / SW);
-        }
-    for (int k = 0; k < 160; k++) {
-        int cx = (int)(rnd(&s) % SW), cy = (int)(rnd(&s) % SH), r = 10 + (int)(rnd(&s) % 60);
-        unsigned char c[3] = {(unsigned char)rnd(&s), (unsigned char)rnd(&s), (unsigned char)rnd(&s)};
-        int disc = rnd(&s) & 1;
-        for (int y = cy - r; y <= cy + r; y++)
-            for (int x = cx - r; x <= cx + r; x++) {
-                if (x < 0 || y < 0 || x >= SW || y >= SH)
-                    continue;
-                if (disc && (x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r)
-                    continue;
-                memcpy(p + ((size_t)y * SW + x) * 3, c, 3);
-            }
-    }
-    return p;
+    return tu_scene(seed, SW, SH);
 }
 
 /* The window [x0, x0+w) x [y0, y0+h) of the scene turned by deg about its
- * centre (bilinear), as an image of w x h. */
+ * centre, as an image of w x h. */
 static unsigned char *window(const unsigned char *src, int x0, int y0, int w, int h, double deg)
 {
-    unsigned char *o = malloc((size_t)w * h * 3);
-    double c = cos(deg * M_PI / 180), sn = sin(deg * M_PI / 180);
-    assert_non_null(o);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double px = x0 + x - SW / 2.0, py = y0 + y - SH / 2.0;
-            double sx = c * px - sn * py + SW / 2.0, sy = sn * px + c * py + SH / 2.0;
-            int ix = (int)floor(sx), iy = (int)floor(sy);
-            double fx = sx - ix, fy = sy - iy;
-            ix = ix < 0 ? 0 : ix > SW - 2 ? SW - 2 : ix;
-            iy = iy < 0 ? 0 : iy > SH - 2 ? SH - 2 : iy;
-            for (int ch = 0; ch < 3; ch++) {
-                const unsigned char *a = src + ((size_t)iy * SW + ix) * 3 + ch;
-                double v = a[0] * (1 - fx) * (1 - fy) + a[3] * fx * (1 - fy) +
-                           a[SW * 3] * (1 - fx) * fy + a[SW * 3 + 3] * fx * fy;
-                o[((size_t)y * w + x) * 3 + ch] = (unsigned char)lround(v);
-            }
-        }
-    return o;
+    return tu_scene_window(src, SW, SH, &(struct tu_window){x0, y0, w, h, deg});
 }
 
 static void sig_of(unsigned char *rgb, int w, int h, struct dedup_sig *sig)
