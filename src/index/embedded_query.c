@@ -134,6 +134,11 @@ float idx__emb_score(const float *a, const int8_t *b)
     return dot_f_i8(a, b);
 }
 
+void idx__emb_dots(const struct emb_idx *e, size_t from, size_t cnt, const int8_t *q, int32_t *out)
+{
+    pick_dots()(e->descs + from * DEDUP_DESC_DIM, cnt, q, out);
+}
+
 static float dot_f(const float *a, const float *b)
 {
     float s = 0;

@@ -11,10 +11,11 @@
  *
  * Query (only when the photo being checked carries scene keypoints and the
  * rule asks for candidates): a candidate stage then verification.
- *   candidates: a linear pass over the entries that have keypoints, keyed
- *     by the int8 descriptor score (the 64-float descriptor already held
- *     for the first stage; 64 multiply-adds per entry), keeping the
- *     rule->scene_candidates best (a small bounded heap);
+ *   candidates: a linear pass keyed by the descriptor score (the query
+ *     quantised to int8 against the int8 descriptors already held for the
+ *     first stage: search's AVX2 kernel, 64 bytes per entry), keeping the
+ *     rule->scene_candidates best entries that have keypoints (a small
+ *     bounded heap);
  *   verification: their packed keypoints are copied out under the read
  *     lock, then unpacked and checked with dedup_scene_match() (the same
  *     call dedup_match() makes) outside it, so writers are not held up by
@@ -27,6 +28,8 @@
 #include <string.h>
 
 #include "index/index_int.h"
+
+#define SCENE_BLOCK 256 /* entries scored per kernel call in the candidate pass */
 
 /* Bytes of a packed set (its count byte says how many keypoints). */
 static size_t packed_len(const uint8_t *p)
@@ -99,16 +102,25 @@ static void offer(struct scand *h, int *n, int cap, struct scand c)
 static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct idx_hit *hits,
                    uint8_t *pk, struct scand *h)
 {
+    int8_t qq[DEDUP_DESC_DIM];
+    int32_t blk[SCENE_BLOCK];
     int n = 0;
-    for (size_t i = 0; i < e->n && e->nscene; i++)
-        if (e->scene[i])
-            offer(h, &n, cap, (struct scand){i, idx__emb_score(q->desc, e->descs + i * DEDUP_DESC_DIM)});
+
+    idx__emb_quantise(q->desc, qq);
+    for (size_t b = 0; b < e->n && e->nscene; b += SCENE_BLOCK) {
+        size_t cnt = e->n - b < SCENE_BLOCK ? e->n - b : SCENE_BLOCK;
+        idx__emb_dots(e, b, cnt, qq, blk);
+        for (size_t j = 0; j < cnt; j++)
+            if (e->scene[b + j])
+                offer(h, &n, cap, (struct scand){b + j, (float)blk[j]});
+    }
     for (int k = 0; k < n; k++) {
         size_t s = h[k].slot;
         const uint64_t *x = e->hashes + s * EMB_WORDS;
         uint64_t qh[EMB_WORDS];
         memcpy(qh, q->hash, sizeof qh);
-        hits[k] = (struct idx_hit){.id = e->ids[s], .score = h[k].key, .hash_dist = 0};
+        hits[k] = (struct idx_hit){.id = e->ids[s],
+                                   .score = idx__emb_score(q->desc, e->descs + s * DEDUP_DESC_DIM)};
         for (int w = 0; w < EMB_WORDS; w++)
             hits[k].hash_dist += __builtin_popcountll(x[w] ^ qh[w]);
         memcpy(pk + (size_t)k * DEDUP_SCENE_BYTES, e->scene[s], packed_len(e->scene[s]));

@@ -65,6 +65,10 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
 /* Descriptor score of a float query against a stored int8 vector. */
 float idx__emb_score(const float *a, const int8_t *b);
 
+/* int8 dot products of the quantised query q with slots [from, from+cnt)
+ * (the search kernel: AVX2 where the CPU has it). Caller holds the lock. */
+void idx__emb_dots(const struct emb_idx *e, size_t from, size_t cnt, const int8_t *q, int32_t *out);
+
 /* Slot s's scene keypoints from sig (replacing any; none if sig has
  * none): 0, or -1 out of memory (the old ones are then kept). drop frees
  * them. Caller holds the write lock. */
