@@ -150,10 +150,12 @@ static enum kr_code add_group(struct var_build *b, size_t g, struct kr_err *err)
         json_t *mine = json_array();
         for (size_t k = 0; k < per; k++)
             json_array_append(mine, json_array_get(skus, p * per + k));
-        json_array_append_new(b->items, json_pack("{s:O, s:O, s:I, s:o}", "url",
-                                                  json_array_get(r->base.refs, b->photo_at + p),
-                                                  "sku", json_array_get(mine, 0), "group",
-                                                  (json_int_t)g, "skus", mine));
+        json_t *it = json_pack("{s:O, s:O, s:I, s:o}", "url",
+                               json_array_get(r->base.refs, b->photo_at + p), "sku",
+                               json_array_get(mine, 0), "group", (json_int_t)g, "skus", mine);
+        if (it && r->base.sizes) /* the seller's height / width of this photo's piece */
+            json_object_update(it, json_array_get(r->base.sizes, b->photo_at + p));
+        json_array_append_new(b->items, it);
     }
     if (!rc) {
         parent_sku(skus, b->taken, parent, sizeof parent);

@@ -30,6 +30,7 @@
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "net/net.h"
+#include "studio/studio.h"
 
 static const struct cli_opt opts[] = {
     {"--marketplace", 1, "amazon, flipkart, meesho or shopsy"},
@@ -42,12 +43,14 @@ static const struct cli_opt opts[] = {
     {"--csv", 1, "also the CSV here (default: the output name with .csv)"},
     {"--profile", 1, "seller profile JSON (default KARAT_SELLER_PROFILE)"},
     {"--data", 1, "data folder whose store holds the SKU cache (default: no cache)"},
+    {"--height", 1, "the piece's height for every photo (\"32mm\", \"3.2cm\"; a bare number is mm)"},
+    {"--width", 1, "the piece's width for every photo (as --height)"},
     {NULL, 0, NULL},
 };
 
 #define USAGE                                                                                      \
-    "karat catalog --marketplace M --type T [--sku S]... [--template T.xlsx] -o out.xlsx "         \
-    "IMAGE..."
+    "karat catalog --marketplace M --type T [--sku S]... [--template T.xlsx] "                     \
+    "[--height L] [--width L] -o out.xlsx IMAGE..."
 
 struct cli_io {
     const struct config *cfg;
@@ -176,6 +179,35 @@ static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_
     return app_start(r->app, err);
 }
 
+/* --height / --width (one length for every photo) into *sizes: n objects
+ * {"height_mm", "width_mm"} as the API's height / width make them; neither
+ * given: *sizes stays NULL. */
+static enum kr_code given_sizes(const struct cli_args *a, size_t n, json_t **sizes,
+                                struct kr_err *err)
+{
+    static const char *const flag[2] = {"--height", "--width"}, *const key[2] = {"height_mm",
+                                                                               "width_mm"};
+    struct studio_length l[2] = {{0}, {0}};
+    enum kr_code rc = KR_OK;
+
+    for (int k = 0; k < 2 && !rc; k++)
+        if (cli_get(a, opts, flag[k]) &&
+            (rc = studio_length_parse(cli_get(a, opts, flag[k]), &l[k], err)))
+            kr_err_prefix(err, "%s: ", flag[k]);
+    if (rc || (!l[0].set && !l[1].set))
+        return rc;
+    *sizes = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        for (int k = 0; k < 2; k++)
+            if (l[k].set)
+                json_object_set_new(o, key[k], json_real(l[k].unit[0] == 'c' ? l[k].value * 10
+                                                                             : l[k].value));
+        json_array_append_new(*sizes, o);
+    }
+    return KR_OK;
+}
+
 static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, json_t *skus)
 {
     struct catalog_req q = {
@@ -186,7 +218,8 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
     struct kr_err err = {0};
     int failed, rc = 1;
 
-    if (open_all(r, a, &err) || catalog_job_input(r->app->catalog, &q, &params, &items, &err) ||
+    if (given_sizes(a, json_array_size(refs), &q.sizes, &err) || open_all(r, a, &err) ||
+        catalog_job_input(r->app->catalog, &q, &params, &items, &err) ||
         jobs_submit(r->app->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items},
                     id, &err) ||
         jobs_wait(r->app->jobs, id, -1, &err) || jobs_status(r->app->jobs, id, &st, &err)) {
@@ -206,6 +239,7 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
            json_string_value(json_object_get(result, "csv_file")));
     rc = failed ? 1 : 0;
 out:
+    json_decref(q.sizes);
     json_decref(params);
     json_decref(items);
     json_decref(st);

@@ -36,7 +36,7 @@ const char *const store_pg__prune_sql[PG_NSTMT] = {
                          ">= t.ms - $2::bigint),"
                          " top AS (SELECT coalesce(max(seq), 0) AS seq FROM image_changes),"
                          " del AS (DELETE FROM image_changes c USING t, live, top"
-                         "  WHERE c.at_ms < t.ms - $1::bigint AND c.seq < top.seq"
+                         "  WHERE c.at_ms <= t.ms - $1::bigint AND c.seq < top.seq"
                          "  AND (live.seq IS NULL OR c.seq <= live.seq) RETURNING c.seq),"
                          " mark AS (UPDATE sync_pruned SET seq = greatest(sync_pruned.seq, (SELECT "
                          "max(seq) FROM del))"

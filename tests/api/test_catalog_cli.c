@@ -109,10 +109,54 @@ static void test_cli_catalog(void **state)
     tu_rmrf(dir);
 }
 
+/* The column whose header (row 3) is name; -1 if none. */
+static int column_of(const char *path, const char *name)
+{
+    for (int col = 0; col < 400; col++) {
+        char *h = cell_of(path, "Template", col, 3);
+        int hit = h && !strcmp(h, name);
+        free(h);
+        if (hit)
+            return col;
+    }
+    return -1;
+}
+
+/* --height / --width fill the size columns of every row, in the sheet's
+ * unit (Amazon: centimetres); a bad length is a usage error. */
+static void test_cli_catalog_sizes(void **state)
+{
+    char a[512], b[512], out[512];
+    const char *bin = getenv("KARAT_BIN");
+    int hcol, wcol;
+    (void)state;
+
+    tu_tmpdir(dir, sizeof dir);
+    photo("stud-a.jpg", 211, a, sizeof a);
+    photo("stud-b.jpg", 212, b, sizeof b);
+    snprintf(out, sizeof out, "%s/sized.xlsx", dir);
+    const char *argv1[] = {bin,        "catalog", "--marketplace", "amazon", "--type",
+                           "earrings", "--height", "32mm",         "--width", "1.8cm",
+                           "-o",       out,        a,              b,        NULL};
+    assert_int_equal(run(argv1), 0);
+    hcol = column_of(out, "item_height");
+    wcol = column_of(out, "item_width");
+    assert_true(hcol >= 0 && wcol >= 0);
+    assert_cell(out, hcol, 4, "3.2");
+    assert_cell(out, hcol, 5, "3.2");
+    assert_cell(out, wcol, 4, "1.8");
+    const char *argv2[] = {bin,        "catalog", "--marketplace", "amazon", "--type",
+                           "earrings", "--height", "3 inches",     "-o",     out,
+                           a,          NULL};
+    assert_int_equal(run(argv2), 1);
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_catalog),
+        cmocka_unit_test(test_cli_catalog_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

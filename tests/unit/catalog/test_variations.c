@@ -479,12 +479,58 @@ static void test_bad_groups(void **state)
     pt_close(&t);
 }
 
+/* The seller's height / width reach every child row of a family (as in a
+ * plain catalog request): the items carry them and the rows fill
+ * item_height / item_width from them. */
+static void test_given_sizes(void **state)
+{
+    struct pt t;
+    struct var_in v;
+    char photos[5][700];
+    struct kr_err err = {0};
+    json_t *params = NULL, *items = NULL, *sizes = json_array(), *st, *res;
+    (void)state;
+
+    pt_open(&t, 0, NULL);
+    make_photos(&t, photos);
+    standard_input(&v, photos);
+    for (int i = 0; i < 5; i++)
+        json_array_append_new(sizes, json_pack("{s:f, s:f}", "height_mm", 32.0, "width_mm", 18.0));
+    struct catalog_var_req r = {
+        {"amazon", "earrings", v.refs, v.skus, 0, NULL, 0, NULL, sizes}, v.groups, v.cats, v.sizes};
+    assert_int_equal(catalog_variations_input(t.cat, &r, &params, &items, &err), KR_OK);
+    for (size_t i = 0; i < json_array_size(items); i++)
+        assert_true(json_real_value(json_object_get(json_array_get(items, i), "height_mm")) == 32.0);
+    st = pt_run(&t, CATALOG_VARIATIONS_JOB, params, items);
+    assert_string_equal(pt_str(st, "status"), "done");
+    res = json_object_get(json_object_get(st, "result"), "results");
+    assert_true(json_array_size(res) > 0);
+    size_t children = 0;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *a = json_object_get(json_array_get(res, i), "attributes");
+        const char *pc = json_string_value(json_object_get(a, "parent_child"));
+        if (pc && !strcasecmp(pc, "parent"))
+            continue; /* a parent row carries only the family's columns */
+        assert_string_equal(pt_str(a, "item_height"), "3.2");
+        assert_string_equal(pt_str(a, "item_width"), "1.8");
+        children++;
+    }
+    assert_int_equal(children, 11); /* one row per SKU */
+    json_decref(st);
+    json_decref(params);
+    json_decref(items);
+    json_decref(sizes);
+    var_free(&v);
+    pt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_amazon),       cmocka_unit_test(test_flipkart_shopsy),
         cmocka_unit_test(test_meesho),       cmocka_unit_test(test_no_shared_state),
         cmocka_unit_test(test_family_codes), cmocka_unit_test(test_bad_groups),
+        cmocka_unit_test(test_given_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
