@@ -95,6 +95,13 @@ async function axe(page, label) {
     `${label}: axe serious/critical violations`);
 }
 
+// At phone width the page must not scroll sideways (wide tables scroll in their own box).
+async function fitsWidth(page, tag, label) {
+  if (tag !== 'phone') return;
+  const [doc, win] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(doc <= win, `${label}: the page is ${doc} px wide at ${win} px`);
+}
+
 async function shot(page, name) { await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true }); }
 
 // API answers a flow asks for on purpose (the browser logs any 4xx as an error).
@@ -249,6 +256,7 @@ async function billsFlow(page, base, tag) {
   assert.match(await flagged.first().getAttribute('title'), /was read with confidence \d+/);
   await page.locator('summary', { hasText: /^\d+ warnings$/ }).click(); // the list below, too
   await page.getByText(/was read with confidence/).first().waitFor();
+  await fitsWidth(page, tag, 'bills');
   await shot(page, `bills-${tag}`);
   await axe(page, `bills ${tag}`);
   // an edit: row 1's amount no longer adds up to Total Charges
@@ -309,6 +317,7 @@ async function productsFlow(page, base, tag) {
   await page.getByLabel('Min price').fill('500');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 4); // 6, 8, 10, 12
+  await fitsWidth(page, tag, 'products');
   await shot(page, `products-${tag}`);
   await axe(page, `products ${tag}`);
   await page.getByRole('button', { name: 'Delete Leaf studs 8' }).click();
@@ -344,6 +353,7 @@ async function collectionsFlow(page, base, tag) {
     await page.locator('section li.tile', { hasText: 'ID ' + photo.id }).waitFor();
     await page.waitForFunction(() => [...document.querySelectorAll('section li.tile img')].some((i) => i.complete && i.naturalWidth > 0));
   }
+  await fitsWidth(page, tag, 'collections');
   await shot(page, `collections-${tag}`);
   await axe(page, `collections ${tag}`);
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
