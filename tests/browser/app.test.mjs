@@ -288,6 +288,10 @@ async function billsFlow(page, base, tag) {
   assert.ok(csv.startsWith('Svc Dt,Code,Description,CPT/ HCPCS Code,NDC,Qty,Amount\r\n'), csv);
   const [xl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download XLSX' }).click()]);
   assert.equal(fs.readFileSync(await xl.path()).subarray(0, 2).toString(), 'PK');
+  // the same bill again: recognised, not read again
+  await page.getByRole('button', { name: 'Read bill' }).click();
+  await page.getByText(/^Already read \(the same bill; its latest version\): \d+ rows/).waitFor();
+  await page.getByRole('button', { name: 'Download CSV' }).waitFor();
 }
 
 // Products: a CSV the test writes (12 pieces) imported beside the captioned

@@ -132,11 +132,13 @@ export function render(root) {
       body.append('image', f);
       if (prompt.value.trim()) body.append('prompt', prompt.value.trim());
       const r = await api('/process-image-and-prompt/', { method: 'POST', form: body });
-      state.files = { csv_file: r.csv_file, extras_csv_file: r.extras_csv_file, xlsx_file: r.xlsx_file };
+      // a duplicate answers the stored document, maybe without files: keep the ones we had for it
+      if (r.csv_file || r.id !== state.doc?.id)
+        state.files = { csv_file: r.csv_file, extras_csv_file: r.extras_csv_file, xlsx_file: r.xlsx_file };
       state.name = f.name;
       state.preview = f.type.startsWith('image/') ? el('img', { src: URL.createObjectURL(f), alt: 'The bill ' + f.name }) : null;
       state.doc = null;
-      show(r, r.duplicate_of ? 'Already read (the same bill)' : 'Read');
+      show(r, r.duplicate_of ? 'Already read (the same bill; its latest version)' : 'Read');
     }).then(() => { if (!state.doc) status.textContent = ''; });
   });
   root.append(el('h1', { text: 'Bills' }),
