@@ -30,11 +30,14 @@
 static const char *const metals[] = {"gold", "silver", "rose gold", "oxidised silver"};
 static const double metal_rgb[][3] = {
     {0.83, 0.69, 0.22}, {0.78, 0.78, 0.80}, {0.80, 0.52, 0.50}, {0.36, 0.36, 0.38}};
-/* Silhouettes per product type: earrings 0..5, necklaces 6..9. */
-#define N_EAR  6
-#define N_NECK 4
+/* Silhouettes per product type: earrings 0..5, necklaces 6..9, bracelets 10..13. */
+#define N_EAR   6
+#define N_NECK  4
+#define N_BRACE 4
+#define N_SHAPE (N_EAR + N_NECK + N_BRACE)
 static const char *const shapes[] = {"stud",     "hoop",   "drop",  "jhumka",  "chandbali",
-                                     "ear cuff", "choker", "chain", "pendant", "layered"};
+                                     "ear cuff", "choker", "chain", "pendant", "layered",
+                                     "bangle",   "kada",   "chain", "cuff"};
 static const double stone_rgb[][3] = {{0.80, 0.05, 0.15}, {0.05, 0.55, 0.20}, {0.10, 0.25, 0.80}};
 /* kundan / polki glass: white, red, green */
 static const double glass_rgb[][3] = {{0.97, 0.98, 1.00}, {0.80, 0.05, 0.15}, {0.05, 0.55, 0.20}};
@@ -197,6 +200,34 @@ static struct anchor necklace(cairo_t *c, const struct truth *t, int w)
     return (struct anchor){w * 0.5, bottom, bottom + 3, 0};
 }
 
+/* One bracelet seen from above, centred: a closed thin ring (bangle), a
+ * closed thick one (kada), a chain of links laid in a gentle wave, or an
+ * open thick band with its opening to the right (cuff). */
+static struct anchor bracelet(cairo_t *c, const struct truth *t, int w, int h)
+{
+    double cx = w * 0.5, cy = h * 0.5, r = 150;
+    metal(c, t);
+    if (t->shape == 12) { /* chain: links along a wave, a clasp at one end */
+        cairo_set_line_width(c, 6);
+        for (int k = 0; k < 40; k++) { /* links overlapping, as a curb chain lies */
+            double x = w * 0.18 + k * 12, y = cy + 40 * sin(k * 0.3);
+            cairo_new_sub_path(c);
+            cairo_arc(c, x, y, 7, 0, 2 * M_PI);
+            cairo_stroke(c);
+        }
+        blob(c, w * 0.18 - 14, cy, 8);
+        return (struct anchor){w * 0.18 + 20 * 12, cy + 40 * sin(20 * 0.3), cy + 60, 0};
+    }
+    cairo_set_line_width(c, t->shape == 10 ? 12 : t->shape == 11 ? 46 : 40);
+    cairo_new_sub_path(c);
+    if (t->shape == 13)
+        cairo_arc(c, cx, cy, r, 0.75, 2 * M_PI - 0.75);
+    else
+        cairo_arc(c, cx, cy, r, 0, 2 * M_PI);
+    cairo_stroke(c);
+    return (struct anchor){cx, cy + r, cy + r + 26, 0};
+}
+
 /* A kundan / polki-like cluster: a metal backing, seven glass stones each
  * framed in metal (a rosette). */
 static void cluster(cairo_t *c, const struct truth *t, double x, double y, unsigned *seed)
@@ -225,7 +256,9 @@ static void draw(cairo_t *c, const struct truth *t, int w, int h, unsigned *seed
     cairo_pattern_destroy(bg);
     for (int k = 0; k <= t->pair; k++) {
         double cx = t->pair ? (k ? w * 0.72 : w * 0.28) : w * 0.5;
-        struct anchor an = t->shape >= N_EAR ? necklace(c, t, w) : earring(c, t, cx, h * 0.5);
+        struct anchor an = t->shape >= N_EAR + N_NECK ? bracelet(c, t, w, h)
+                           : t->shape >= N_EAR   ? necklace(c, t, w)
+                                                 : earring(c, t, cx, h * 0.5);
         if (t->cluster)
             cluster(c, t, an.sx, an.sy, seed);
         for (int s = 0; s < t->stones && !t->cluster; s++) {
@@ -297,7 +330,7 @@ static int look(const char *path)
 }
 
 struct tallies {
-    struct tally metal, stones, pearls, pair, shape, cluster, cls[N_EAR + N_NECK];
+    struct tally metal, stones, pearls, pair, shape, cluster, cls[N_SHAPE];
 };
 
 static void score(struct tallies *tt, const struct truth *t, const struct ai_analysis *a,
@@ -321,9 +354,9 @@ static void report_all(const struct tallies *tt, int n, double thr)
     report("pair/single", &tt->pair);
     report("stone cluster", &tt->cluster);
     report("silhouette", &tt->shape);
-    for (int k = 0; k < N_EAR + N_NECK; k++) {
+    for (int k = 0; k < N_SHAPE; k++) {
         char name[40];
-        snprintf(name, sizeof name, "  %s", shapes[k]);
+        snprintf(name, sizeof name, "  %s%s", shapes[k], k == 7 ? " (n)" : k == 12 ? " (b)" : "");
         report(name, &tt->cls[k]);
     }
 }
@@ -338,10 +371,12 @@ static struct truth next_truth(unsigned *seed)
                       (int)(lcg(seed) % 3),
                       (int)(lcg(seed) % 3),
                       0};
-    int neck = lcg(seed) % 3 == 0;
-    t.shape = neck ? N_EAR + (int)(lcg(seed) % N_NECK) : (int)(lcg(seed) % N_EAR);
-    t.pair = neck ? 0 : t.pair;
-    t.cluster = lcg(seed) % 4 == 0 && t.shape != 7 && t.shape != 9;
+    int kind = (int)(lcg(seed) % 4); /* 0, 1 earrings; 2 necklace; 3 bracelet */
+    t.shape = kind == 2   ? N_EAR + (int)(lcg(seed) % N_NECK)
+              : kind == 3 ? N_EAR + N_NECK + (int)(lcg(seed) % N_BRACE)
+                          : (int)(lcg(seed) % N_EAR);
+    t.pair = kind >= 2 ? 0 : t.pair;
+    t.cluster = lcg(seed) % 4 == 0 && t.shape != 7 && t.shape != 9 && t.shape != 12;
     return t;
 }
 
@@ -374,7 +409,9 @@ int main(int argc, char **argv)
         return look(photo);
     for (int i = 0; i < n; i++) {
         struct truth t = next_truth(&seed);
-        const char *type = t.shape >= N_EAR ? "necklaces" : "earrings";
+        const char *type = t.shape >= N_EAR + N_NECK ? "bracelets"
+                           : t.shape >= N_EAR        ? "necklaces"
+                                                     : "earrings";
         cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 800, 600);
         cairo_t *c = cairo_create(s);
         struct buf png;

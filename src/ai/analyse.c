@@ -26,8 +26,9 @@
  *     a chandbali, wider at the bottom a jhumka, tall and thin a drop, small
  *     and solid a stud; necklaces: two or more strands across the centre
  *     line layered, a thick shallow band a choker, a long mass at the bottom
- *     a pendant, else a chain; bracelets: hollow bangle or kada, sparse
- *     chain, else cuff.
+ *     a pendant, else a chain; bracelets: a ring closed on four sides is a
+ *     bangle (thin band) or a kada (band over 8 % of the box), a long low
+ *     piece a chain, a ring with a gap on one side a cuff.
  * A "piece" that covers most of the frame (a model wearing it, a scene)
  * has every confidence halved, so its answers go to review.
  * Confidences are margins: how far the deciding measure is from its
@@ -290,7 +291,50 @@ static int hollow(const struct scan *s, const struct part *p)
         l--;
     while (r <= p->x1 && !s->mask[cy * s->w + r])
         r++;
-    return l >= p->x0 && r <= p->x1 && (r - l) * 4 >= p->x1 - p->x0 + 1;
+    if (!(l >= p->x0 && r <= p->x1 && (r - l) * 4 >= p->x1 - p->x0 + 1))
+        return 0;
+    /* and metal above and below it: a wave crossing the centre row is no ring */
+    for (int d = -1; d <= 1; d += 2) {
+        int y = cy;
+        while (y >= p->y0 && y <= p->y1 && !s->mask[y * s->w + cx])
+            y += d;
+        if (y < p->y0 || y > p->y1)
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 if the box's centre is background with the band above, below and on
+ * one side only: a ring with a gap (a cuff seen from above). */
+static int open_ring(const struct scan *s, const struct part *p)
+{
+    int cx = (p->x0 + p->x1) / 2, cy = (p->y0 + p->y1) / 2, side[2] = {0, 0};
+    if (s->mask[cy * s->w + cx])
+        return 0;
+    for (int d = -1; d <= 1; d += 2) {
+        int y = cy, x = cx;
+        while (y >= p->y0 && y <= p->y1 && !s->mask[y * s->w + cx])
+            y += d;
+        if (y < p->y0 || y > p->y1)
+            return 0; /* open above or below */
+        while (x >= p->x0 && x <= p->x1 && !s->mask[cy * s->w + x])
+            x += d;
+        side[d > 0] = x >= p->x0 && x <= p->x1;
+    }
+    return side[0] != side[1];
+}
+
+/* The thickness of a ring's band: the run of mask pixels inward from the
+ * left edge of the box along its centre row. */
+static int band_width(const struct scan *s, const struct part *p)
+{
+    int cy = (p->y0 + p->y1) / 2, x = p->x0;
+    while (x <= p->x1 && !s->mask[cy * s->w + x])
+        x++;
+    int from = x;
+    while (x <= p->x1 && s->mask[cy * s->w + x])
+        x++;
+    return x - from;
 }
 
 /* Runs of the part's mask along row y (horizontal) or column x (vertical),
@@ -416,12 +460,16 @@ static void silhouette(const struct scan *s, const struct part *p, const char *t
     if (type && strstr(type, "neck")) {
         necklace_shape(s, p, a);
     } else if (type && strstr(type, "brace")) {
-        if (hollow(s, p))
-            set_shape(a, fill > 0.45 ? "kada" : "bangle", 0.6 + fabs(fill - 0.45));
+        if (hollow(s, p)) { /* a closed ring: thin (bangle) or thick (kada) band */
+            double band = band_width(s, p) / bw;
+            set_shape(a, band > 0.08 ? "kada" : "bangle", 0.6 + fabs(band - 0.08) * 5);
+        }
+        else if (bw / bh > 2.5) /* a chain lies long and low */
+            set_shape(a, "chain", 0.6 + fmin(0.3, (bw / bh - 2.5) * 0.1));
         else if (fill < 0.15)
             set_shape(a, "chain", 0.5 + (0.15 - fill) * 3);
-        else
-            set_shape(a, "cuff", 0.5);
+        else /* an open band: a ring with a gap on one side */
+            set_shape(a, "cuff", open_ring(s, p) ? 0.75 : 0.5);
     } else {
         earring_shape(s, p, a->symmetry, a);
     }

@@ -72,6 +72,7 @@ void api_product_delete(struct http_request *req, struct http_response *res, voi
 void api_products_import(struct http_request *req, struct http_response *res, void *app);
 void api_products_sync(struct http_request *req, struct http_response *res, void *app);
 void api_semantic_filter(struct http_request *req, struct http_response *res, void *app);
+void api_collection_styles(struct http_request *req, struct http_response *res, void *app);
 void api_collection_get(struct http_request *req, struct http_response *res, void *app);
 void api_collection_csv(struct http_request *req, struct http_response *res, void *app);
 /* studio.c: /generate-images, /regenerate-image (image studio) */

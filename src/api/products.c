@@ -8,6 +8,7 @@
  *   POST   /products/import           a CSV or JSON file (raw body or form field "file")
  *   POST   /products/sync             pull from KARAT_PRODUCTS_URL with filters
  *   POST   /semantic_filter_jewelry/  curate a collection (the original's shapes)
+ *   GET    /collections/styles        the style names and descriptions (for pickers)
  *   GET    /collections/{id}          a stored collection
  *   GET    /collections/{id}/csv      its CSV export (image URLs for social posts)
  *
@@ -179,6 +180,19 @@ void api_semantic_filter(struct http_request *req, struct http_response *res, vo
         reply_unknown_style(res, &err);
     else
         answer(res, rc, &err, 200, out);
+}
+
+/* Every style a collection request may name, in the table's order. */
+void api_collection_styles(struct http_request *req, struct http_response *res, void *app_)
+{
+    json_t *list = json_array();
+
+    (void)req;
+    (void)app_;
+    for (int i = 0; i < product_style_count(); i++)
+        json_array_append_new(list, json_pack("{s:s, s:s}", "name", product_style_name(i),
+                                              "description", product_style_text(i)));
+    http_res_json(res, 200, json_pack("{s:o}", "styles", list));
 }
 
 void api_collection_get(struct http_request *req, struct http_response *res, void *app_)

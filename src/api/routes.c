@@ -43,6 +43,7 @@ static const struct http_route routes[] = {
     {"PUT", "/products/{id}", api_product_put, 0, "products"},
     {"DELETE", "/products/{id}", api_product_delete, 0, "products"},
     {"POST", "/semantic_filter_jewelry/", api_semantic_filter, 0, NULL},
+    {"GET", "/collections/styles", api_collection_styles, 0, "collections"},
     {"GET", "/collections/{id}", api_collection_get, 0, "collections"},
     {"GET", "/collections/{id}/csv", api_collection_csv, 0, "collections"},
     /* image studio: marketplace images from a stored photo */

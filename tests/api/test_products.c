@@ -357,6 +357,16 @@ static void test_collections(void **state)
     tu_resp_free(&r);
     json_decref(j);
 
+    /* the style names a picker offers: the same 59, each with its text,
+     * and not taken for a collection id */
+    j = call("GET", "/collections/styles", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    json_t *styles = json_object_get(j, "styles");
+    assert_int_equal(json_array_size(styles), 59);
+    assert_true(strlen(str(json_array_get(styles, 0), "name")) > 0);
+    assert_true(strlen(str(json_array_get(styles, 0), "description")) > 10);
+    json_decref(j);
+
     /* an unknown style: 400 listing the 59 valid names */
     j = collect("{\"collection_size\":3,\"category_description\":[\"Floral\",\"Shiny\"]}", &st);
     assert_int_equal(st, 400);

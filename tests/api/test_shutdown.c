@@ -93,14 +93,36 @@ static void test_stuck_handler_does_not_stop_sigterm(void **state)
     assert_true(c.status != 200);
 }
 
+/* 1 when the server answered "100 Continue" on fd (within 60 s). */
+static int continued(int fd)
+{
+    char got[256];
+    size_t n = 0;
+    struct pollfd p = {fd, POLLIN, 0};
+    while (n < sizeof got - 1 && poll(&p, 1, 60000) == 1) {
+        ssize_t k = recv(fd, got + n, sizeof got - 1 - n, 0);
+        if (k <= 0)
+            return 0;
+        n += (size_t)k;
+        got[n] = 0;
+        if (strstr(got, "\r\n\r\n"))
+            return strstr(got, " 100 ") != NULL;
+    }
+    return 0;
+}
+
 static void test_held_connections_do_not_stop_sigterm(void **state)
 {
     /* a clean drain (status 0) well before the held connections' own
      * timeouts (120 s); 8 s so a loaded machine under ASan drains in time */
     static const char *const env[] = {"KARAT_SHUTDOWN_TIMEOUT=8", NULL};
     const char *head = "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ab";
+    /* the body connection asks to continue and waits for the word, so its
+     * head is known to be read (its body under way) before SIGTERM, however
+     * slow the machine: a head still arriving at SIGTERM is waited for */
     const char *upload = "POST /delete_image HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                         "application/json\r\nContent-Length: 1000\r\n\r\n{\"s3_url\"";
+                         "application/json\r\nContent-Length: 1000\r\nExpect: 100-continue"
+                         "\r\n\r\n";
     struct tu_server s;
     int idle, partial, body, status;
     double ms;
@@ -111,6 +133,8 @@ static void test_held_connections_do_not_stop_sigterm(void **state)
     body = tu_connect(s.port, 0);
     assert_true(send(partial, head, strlen(head), MSG_NOSIGNAL) > 0);
     assert_true(send(body, upload, strlen(upload), MSG_NOSIGNAL) > 0);
+    assert_true(continued(body));
+    assert_true(send(body, "{\"s3_url\"", 9, MSG_NOSIGNAL) > 0);
     usleep(300 * 1000);
     ms = stop_timed(&s, &status);
     close(idle);

@@ -28,6 +28,8 @@ const axeSource = require('axe-core').source;
 const BIN = process.env.KARAT_BIN;
 const OUT = process.env.KARAT_ARTIFACTS || path.resolve('browser-artifacts');
 const KEY = 'browser-test-key-0123456789';
+// KARAT_BROWSER_FLOWS=photos,captions,bills runs only those flows (while working on a page).
+const ONLY = process.env.KARAT_BROWSER_FLOWS ? process.env.KARAT_BROWSER_FLOWS.split(',') : null;
 fs.mkdirSync(OUT, { recursive: true });
 
 const freePort = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
@@ -93,10 +95,17 @@ async function axe(page, label) {
     `${label}: axe serious/critical violations`);
 }
 
+// At phone width the page must not scroll sideways (wide tables scroll in their own box).
+async function fitsWidth(page, tag, label) {
+  if (tag !== 'phone') return;
+  const [doc, win] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(doc <= win, `${label}: the page is ${doc} px wide at ${win} px`);
+}
+
 async function shot(page, name) { await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true }); }
 
 // API answers a flow asks for on purpose (the browser logs any 4xx as an error).
-const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/];
+const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/, /\/further_req 400/];
 function watch(page, errors) {
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} ${m.location().url || ''}`); });
@@ -229,6 +238,133 @@ async function ownAspect(page, want) {
   }
 }
 
+// Bills: the real photographed bill (tests/data/bill_sample.png, read offline
+// by OCR) beside its table; low-confidence cells flagged with the message as
+// their title; an edit saved as version 2 and checked again (the line sum no
+// longer matches Total Charges); columns and a row filter through
+// /further_req; undo back to the edit; the stored CSV.
+async function billsFlow(page, base, tag) {
+  await open(page, base, 'bills', 'Bills');
+  await page.locator('input[name=image]').setInputFiles(new URL('../data/bill_sample.png', import.meta.url).pathname);
+  await page.getByRole('button', { name: 'Read bill' }).click();
+  await page.getByText(/^Read: 11 rows, \d+ warnings \(version 1\)$/).waitFor({ timeout: 120000 });
+  await page.waitForFunction(() => { const i = document.querySelector('.bill-image img'); return i && i.complete && i.naturalWidth > 0; });
+  assert.equal(await page.getByLabel('Amount, row 1', { exact: true }).inputValue(), '$2,579.90');
+  assert.equal(await page.getByLabel('Description, row 3', { exact: true }).inputValue(), 'HC COMPREHENSIVE METABOLIC PANEL (LAB)');
+  const flagged = page.locator('table.bill input.flag');
+  assert.ok(await flagged.count() > 0, 'no flagged cell');
+  assert.match(await flagged.first().getAttribute('title'), /was read with confidence \d+/);
+  await page.locator('summary', { hasText: /^\d+ warnings$/ }).click(); // the list below, too
+  await page.getByText(/was read with confidence/).first().waitFor();
+  await fitsWidth(page, tag, 'bills');
+  await shot(page, `bills-${tag}`);
+  await axe(page, `bills ${tag}`);
+  // an edit: row 1's amount no longer adds up to Total Charges
+  await page.getByLabel('Amount, row 1', { exact: true }).fill('$2,679.90');
+  await page.getByRole('button', { name: 'Save edits' }).click();
+  await page.getByText(/^Saved: 11 rows, \d+ warnings \(version 2\)$/).waitFor();
+  const total = page.getByLabel('Total Charges', { exact: true });
+  assert.equal(await total.getAttribute('aria-invalid'), 'true');
+  assert.match(await total.getAttribute('title'), /^Total Charges is 3954\.75, but .* = 4054\.75$/);
+  // two columns, the rows over 200
+  for (const c of ['Svc Dt', 'Code', 'CPT/ HCPCS Code', 'NDC', 'Qty'])
+    await page.getByRole('checkbox', { name: c, exact: true }).uncheck();
+  await page.getByLabel('Row filter').fill('Amount > 200');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText(/^Filtered: 4 rows/).waitFor();
+  assert.deepEqual(await page.locator('table.bill th').allTextContents(), ['Description', 'Amount']);
+  assert.equal(await page.getByLabel('Amount, row 1', { exact: true }).inputValue(), '$2,679.90');
+  // a filter the language cannot read: the server's message
+  await page.getByLabel('Row filter').fill('Amout > 1000');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('alert').filter({ hasText: 'bad_filter' }).waitFor();
+  // undo: back to the saved edit
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByText(/^Undone: 11 rows/).waitFor();
+  assert.equal(await page.getByLabel('Amount, row 1', { exact: true }).inputValue(), '$2,679.90');
+  assert.equal(await page.locator('table.bill th').count(), 7);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.ok(csv.startsWith('Svc Dt,Code,Description,CPT/ HCPCS Code,NDC,Qty,Amount\r\n'), csv);
+  const [xl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download XLSX' }).click()]);
+  assert.equal(fs.readFileSync(await xl.path()).subarray(0, 2).toString(), 'PK');
+  // the same bill again: recognised, not read again
+  await page.getByRole('button', { name: 'Read bill' }).click();
+  await page.getByText(/^Already read \(the same bill; its latest version\): \d+ rows/).waitFor();
+  await page.getByRole('button', { name: 'Download CSV' }).waitFor();
+}
+
+// Products: a CSV the test writes (12 pieces) imported beside the captioned
+// photos' products; paging by 10, filters, a delete.
+function productsCsv() {
+  const rows = ['id,sku,name,description,colour,category,price,created_at'];
+  for (let i = 1; i <= 12; i++)
+    rows.push(`p-${i},SKU-${i},${i === 3 ? 'Pearl drop necklace' : 'Leaf studs ' + i},Handmade piece ${i},` +
+      `${i % 2 ? 'Gold' : 'Silver'},${i === 3 ? 'Necklace' : 'Earrings'},${100 * i},2025-03-${String(i).padStart(2, '0')}`);
+  return Buffer.from(rows.join('\n') + '\n');
+}
+async function productsFlow(page, base, tag) {
+  await open(page, base, 'products', 'Products');
+  await page.getByLabel('Products file (CSV or JSON)').setInputFiles({ name: 'products.csv', mimeType: 'text/csv', buffer: productsCsv() });
+  await page.getByText('Imported 12 products from products.csv.').waitFor();
+  await page.getByText(/^Products 1–10$/).waitFor();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText(/^Products 11–\d+$/).waitFor();
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByText(/^Products 1–10$/).waitFor();
+  await page.getByLabel('Category').fill('necklace');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.locator('td', { hasText: 'Pearl drop necklace' }).first().waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
+  await page.getByLabel('Category').fill('');
+  await page.getByLabel('Colour').fill('silver');
+  await page.getByLabel('Min price').fill('500');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 4); // 6, 8, 10, 12
+  await fitsWidth(page, tag, 'products');
+  await shot(page, `products-${tag}`);
+  await axe(page, `products ${tag}`);
+  await page.getByRole('button', { name: 'Delete Leaf studs 8' }).click();
+  await page.getByText('Deleted Leaf studs 8.').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 3);
+  const r = await fetch(base + '/products/p-8');
+  assert.equal(r.status, 404);
+}
+
+// Collections: two styles from the server's list, gold earrings under 1000;
+// every piece satisfies the filters; the captioned photos' products bring
+// thumbnails; the CSV export.
+async function collectionsFlow(page, base, tag) {
+  await open(page, base, 'collections', 'Collections');
+  const styles = page.getByLabel(/^Styles/);
+  await page.waitForFunction(() => document.querySelectorAll('select[name=styles] option').length === 59);
+  await styles.selectOption(['Elegence', 'Floral']);
+  await page.getByLabel('Pieces').fill('4');
+  await page.getByLabel('Colour').fill('gold');
+  await page.getByLabel('Max price').fill('1000');
+  await page.getByLabel('Audience').fill('college women');
+  await page.getByRole('button', { name: 'Make collection' }).click();
+  await page.locator('#collection-title').waitFor();
+  assert.match(await page.locator('#collection-title').textContent(), /\S/);
+  const items = await page.locator('section li.tile').allTextContents();
+  assert.ok(items.length >= 1 && items.length <= 4, items.join(' | '));
+  for (const t of items) assert.match(t, /Gold/i, t);
+  // a piece asked for by id comes with its photo
+  const photo = (await (await fetch(base + '/products?q=earrings&limit=200')).json()).products.find((p) => p.id.startsWith('img-'));
+  if (photo) {
+    await page.getByLabel('Always include (product ids)').fill(photo.id);
+    await page.getByRole('button', { name: 'Make collection' }).click();
+    await page.locator('section li.tile', { hasText: 'ID ' + photo.id }).waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('section li.tile img')].some((i) => i.complete && i.naturalWidth > 0));
+  }
+  await fitsWidth(page, tag, 'collections');
+  await shot(page, `collections-${tag}`);
+  await axe(page, `collections ${tag}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.ok(csv.startsWith('position,id,name,colour,category,price,image_urls'), csv);
+}
+
 async function statusFlow(page, base, tag) {
   await open(page, base, 'status', 'Status');
   await page.getByRole('row', { name: /Photos indexed/ }).waitFor();
@@ -335,7 +471,9 @@ async function run(browser, viewport, tag, fake) {
   page.setDefaultTimeout(60000);
   try {
     for (const [name, flow] of [['photos', photosFlow], ['captions', captionsFlow], ['catalog', catalogFlow],
-      ['studio', studioFlow], ['status', statusFlow], ['docs', docsFlow]]) {
+      ['studio', studioFlow], ['bills', billsFlow], ['products', productsFlow], ['collections', collectionsFlow],
+      ['status', statusFlow], ['docs', docsFlow]]) {
+      if (ONLY && !ONLY.includes(name)) continue;
       await flow(page, server.base, tag);
       checkErrors(errors, `${name} ${tag}`);
       console.log(`ok ${name} ${tag}`);
@@ -383,7 +521,7 @@ const fake = await startFakeProvider();
 try {
   await run(browser, { width: 1280, height: 860 }, 'desktop', fake);
   await run(browser, { width: 360, height: 740 }, 'phone', fake);
-  await authFlow(browser);
+  if (!ONLY) await authFlow(browser);
 } finally {
   await browser.close();
   fake.child.kill('SIGTERM');

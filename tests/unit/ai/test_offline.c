@@ -471,6 +471,36 @@ static void chain(int x, int y, unsigned char *p)
     strands(x, y, p, 1);
 }
 
+/* bracelets seen from above: a thin closed ring, a thick one, one with a
+ * gap on the right, and a chain lying in a low wave */
+static void ring(int x, int y, unsigned char *p, int band, int open)
+{
+    double d = sqrt((x - 300) * (x - 300) + (y - 200) * (y - 200));
+    if (d <= 150 && d >= 150 - band && !(open && x > 300 && abs(y - 200) < 70))
+        gold(p);
+}
+
+static void bangle(int x, int y, unsigned char *p)
+{
+    ring(x, y, p, 12, 0);
+}
+
+static void kada(int x, int y, unsigned char *p)
+{
+    ring(x, y, p, 45, 0);
+}
+
+static void cuff(int x, int y, unsigned char *p)
+{
+    ring(x, y, p, 40, 1);
+}
+
+static void chain_bracelet(int x, int y, unsigned char *p)
+{
+    if (x >= 60 && x <= 540 && fabs(y - (200 + 35 * sin(x / 40.0))) < 5)
+        gold(p);
+}
+
 /* Issue 12 §1: the silhouettes added later (chandbali, ear cuff, layered)
  * and a kundan / polki-like cluster, whose pale stones are not pearls. */
 static void test_analyse_more(void **state)
@@ -483,7 +513,11 @@ static void test_analyse_more(void **state)
                  {ear_cuff, "earrings", "ear cuff", 0},
                  {cluster, "earrings", "stud", 1},
                  {layered, "necklaces", "layered", 0},
-                 {chain, "necklaces", "chain", 0}};
+                 {chain, "necklaces", "chain", 0},
+                 {bangle, "bracelets", "bangle", 0},
+                 {kada, "bracelets", "kada", 0},
+                 {cuff, "bracelets", "cuff", 0},
+                 {chain_bracelet, "bracelets", "chain", 0}};
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct ai_analysis a;
