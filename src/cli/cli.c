@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
      "marketplace images from one photo into a folder, as /generate-images"},
     {"check-image", cli_cmd_check_image, "main-image compliance of a photo (exit 1 when it fails)"},
     {"bill", cli_cmd_bill, "read a bill photo or PDF offline into a table (JSON, CSV, xlsx)"},
+    {"order", cli_cmd_order, "read an Amazon.in/Flipkart/Meesho invoice PDF (as /create_order)"},
     {"lint-sheet", cli_cmd_lint_sheet,
      "listing rules on every row of a bulk sheet (exit 1 when one fails)"},
     {"import-legacy", cli_cmd_import_legacy,
