@@ -269,7 +269,7 @@ enum kr_code doc__order_fields(const struct ocr_text *t, const struct doc__order
     for (size_t k = 0; k < sizeof plain / sizeof plain[0] && !rc; k++)
         if ((v = field_value(t, r, r->field[plain[k]])))
             rc = set(o, plain[k], v, strlen(v), err);
-    if (!rc && (tm = find_time(o->f[DOC_ORD_DATE], &n))) { /* "05-10-2024, 02:41 PM" */
+    if (!rc && o->f[DOC_ORD_DATE] && (tm = find_time(o->f[DOC_ORD_DATE], &n))) { /* "05-10-2024, 02:41 PM" */
         const char *d = o->f[DOC_ORD_DATE];
         if (!(rc = set(o, DOC_ORD_TIME, tm, n, err)))
             rc = set(o, DOC_ORD_DATE, d, (size_t)(tm - d), err);

@@ -128,6 +128,35 @@ static void test_unknown_and_incomplete(void **state)
     buf_release(&b);
 }
 
+/* Text without an order date, a Ship To block or a total line (found by fuzzing:
+ * the missing date crashed the time split): the fields it lacks are "". */
+static void test_sparse_text(void **state)
+{
+    (void)state;
+    char a[] = "amazon.in", b[] = "Order Number: 171-1", c[] = "Description", d[] = "Qty",
+         e[] = "Silver Ring (ring7)", f[] = "2";
+    struct ocr_phrase ph[] = {{0, 0, 200, 40, a},      {0, 100, 500, 140, b},
+                              {0, 200, 300, 240, c},   {600, 200, 700, 240, d},
+                              {0, 300, 400, 340, e},   {600, 300, 630, 340, f}};
+    struct ocr_text_line ln[] = {{0, 0, 1}, {0, 1, 1}, {0, 2, 2}, {0, 4, 2}};
+    struct ocr_text t = {ph, 6, ln, 4, 1};
+    struct doc_order o = {0};
+    struct kr_err err = {0};
+
+    assert_int_equal(doc_order_parse(&t, &o, &err), KR_OK);
+    assert_string_equal(o.f[DOC_ORD_ORDER_ID], "171-1");
+    assert_string_equal(o.f[DOC_ORD_DATE], "");
+    assert_string_equal(o.f[DOC_ORD_TIME], "");
+    assert_string_equal(o.f[DOC_ORD_CUSTOMER], "");
+    assert_string_equal(o.f[DOC_ORD_TOTAL], "");
+    assert_int_equal(o.nitems, 1);
+    assert_string_equal(o.items[0].f[DOC_ITEM_QTY], "2");
+    assert_string_equal(o.items[0].f[DOC_ITEM_TYPE], "ring");
+    assert_string_equal(o.items[0].f[DOC_ITEM_SKU_ID], "7");
+    assert_string_equal(o.items[0].f[DOC_ITEM_DESC], "Silver Ring");
+    doc_order_free(&o);
+}
+
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
 {
     return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
@@ -170,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_meesho),
         cmocka_unit_test(test_json_shape),
         cmocka_unit_test(test_unknown_and_incomplete),
+        cmocka_unit_test(test_sparse_text),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
