@@ -78,7 +78,7 @@ enum kr_code ocr_table_xlsx(const struct ocr_table *t, const char *path, struct 
  * labelled fields rather than as one table (marketplace invoices; doc/order.c).
  * The same reading, limits and errors as ocr_read_document() on a PDF (text
  * layer first, a page without one OCR'd unless text_layer_only), without the
- * table layout. A phrase is words closer than about a space (one cell, one
+ * table layout; other bytes are not_a_pdf, none empty_file. A phrase is words closer than about a space (one cell, one
  * "Label: value"); boxes in page pixels at ~300 dpi, y down. Lines are in
  * reading order, page by page. Fill *out only on KR_OK; free with
  * ocr_text_free() (safe on a zeroed struct). */

@@ -5,7 +5,8 @@
  *
  * The input is phrases, one per line "x0 y0 x1 y1 text" (what ocr_pdf_text
  * hands out); a line of the text starts where y0 changes. At most 4000
- * phrases. Checks: an error with a slug, or an order whose every field and
+ * phrases, valid UTF-8 (as the PDF reader's text always is; other input is
+ * skipped). Checks: an error with a slug, or an order whose every field and
  * item field is a string (read here so ASan sees them) and whose JSON builds.
  */
 #include <stdint.h>
@@ -43,7 +44,9 @@ static void check(const struct ocr_text *t)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     struct ocr_text t = {0};
-    char *s = malloc(n + 1), *save = NULL;
+    json_t *utf8 = json_stringn((const char *)data, n); /* NULL: not valid UTF-8 */
+    char *s = utf8 ? malloc(n + 1) : NULL, *save = NULL;
+    json_decref(utf8);
     if (!s)
         return 0;
     memcpy(s, data, n);
