@@ -11,7 +11,8 @@
  * header the rules do not name is one too, so it keeps its cells from its
  * neighbours). A line whose quantity cell is a whole number starts an item;
  * a line with only a description continues the item above (a wrapped title,
- * or "SKU: earrings6" / "HSN: 7117" under it). The items end at the total
+ * or "SKU: earrings6" / "HSN: 7117" under it); a line without a quantity but
+ * with other cells (Amazon's "Shipping Charges" under an item) is skipped. The items end at the total
  * line (the rules' total labels), whose last amount is total_price_order.
  *
  * An item's SKU is its SKU column, else "SKU[ ID]: X" in its description,
@@ -166,20 +167,24 @@ static int table_line(const struct ocr_text *t, size_t l, const struct table *tb
                       struct doc_order *o)
 {
     char *cell[DOC_NCOLS] = {0};
-    int rc = 0;
+    int rc = 0, others = 0; /* phrases outside the description column */
     for (size_t i = t->line[l].first; i < t->line[l].first + t->line[l].n && !rc; i++) {
         int c = column_of(tb, &t->ph[i]);
+        others += c != DOC_COL_DESC;
         if (c >= 0)
             rc = put(&cell[c], t->ph[i].text, strlen(t->ph[i].text), 1);
     }
     static const int map[DOC_NCOLS] = {DOC_ITEM_DESC, DOC_ITEM_SKU, DOC_ITEM_HSN, DOC_ITEM_QTY,
                                        DOC_ITEM_PRICE, DOC_ITEM_TAX, DOC_ITEM_TOTAL};
     int fresh = whole_number(cell[DOC_COL_QTY]) && cell[DOC_COL_DESC];
+    if (!fresh && others) /* a charge line under the item ("Shipping Charges ₹40.00") */
+        goto out;
     if (!rc && fresh)
         rc = add_item(o);
     for (int c = 0; c < DOC_NCOLS && !rc && o->nitems; c++)
         if (cell[c] && (fresh || c == DOC_COL_DESC)) /* continuation: the description only */
             rc = put(&o->items[o->nitems - 1].f[map[c]], cell[c], strlen(cell[c]), !fresh);
+out:
     for (int c = 0; c < DOC_NCOLS; c++)
         free(cell[c]);
     return rc;

@@ -2,7 +2,7 @@
  * order_pdf.c - draws the test invoices of order_pdf.h (pango on a cairo
  * PDF surface). Positions are in points; each layout follows its
  * marketplace's tax invoice: Amazon.in with Billing and Shipping Address
- * columns and "(sku)" after the title, Flipkart with Bill To / Ship To
+ * columns, "(sku)" after the title and a Shipping Charges line under it, Flipkart with Bill To / Ship To
  * side by side and "SKU: x  HSN/SAC: y" under the title, Meesho with a
  * row of labels over a row of values and a SKU column.
  */
@@ -119,6 +119,9 @@ static void amazon(cairo_t *cr, const struct opdf *o)
         for (int c = 0; c < 9; c++)
             text(cr, X[c], y, cells[c]);
         textf(cr, 75, y + 13, "HSN:", it->hsn);
+        y += 26; /* a charge line under the item: not part of its title */
+        text(cr, 75, y, "Shipping Charges"), textf(cr, 300, y, CUR[0], "0.00");
+        textf(cr, 560, y, CUR[0], "0.00"), textf(cr, 630, y, CUR[0], "0.00");
     }
     y += 40;
     text(cr, 30, y, "TOTAL:"), text(cr, 630, y, o->total);
@@ -208,7 +211,7 @@ int order_pdf_make(const struct opdf *o, struct buf *out)
 {
     static void (*const draw[])(cairo_t *, const struct opdf *) = {amazon, flipkart, meesho, other};
     buf_init(out, 16u << 20);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 720, 520);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 720, 600);
     cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 0, 0, 0);
     draw[o->market](cr, o);

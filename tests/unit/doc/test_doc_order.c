@@ -157,6 +157,29 @@ static void test_sparse_text(void **state)
     doc_order_free(&o);
 }
 
+/* A wrapped title continues its item; a charge line under it does not. */
+static void test_continuation_lines(void **state)
+{
+    (void)state;
+    char a[] = "Flipkart", b[] = "Order ID: OD1", c[] = "Product", d[] = "Qty", e[] = "Silver Toe",
+         f[] = "1", g[] = "Ring Pair", h[] = "Shipping Charges", i[] = "40.00";
+    struct ocr_phrase ph[] = {{0, 0, 200, 40, a},     {0, 100, 500, 140, b},
+                              {0, 200, 300, 240, c},  {600, 200, 700, 240, d},
+                              {0, 300, 400, 340, e},  {600, 300, 630, 340, f},
+                              {0, 350, 400, 390, g},  {0, 400, 400, 440, h},
+                              {600, 400, 700, 440, i}};
+    struct ocr_text_line ln[] = {{0, 0, 1}, {0, 1, 1}, {0, 2, 2}, {0, 4, 2}, {0, 6, 1}, {0, 7, 2}};
+    struct ocr_text t = {ph, 9, ln, 6, 1};
+    struct doc_order o = {0};
+    struct kr_err err = {0};
+
+    assert_int_equal(doc_order_parse(&t, &o, &err), KR_OK);
+    assert_int_equal(o.nitems, 1);
+    assert_string_equal(o.items[0].f[DOC_ITEM_DESC], "Silver Toe Ring Pair");
+    assert_string_equal(o.items[0].f[DOC_ITEM_QTY], "1");
+    doc_order_free(&o);
+}
+
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
 {
     return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
@@ -200,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_json_shape),
         cmocka_unit_test(test_unknown_and_incomplete),
         cmocka_unit_test(test_sparse_text),
+        cmocka_unit_test(test_continuation_lines),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
