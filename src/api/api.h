@@ -94,6 +94,8 @@ void api_further_req(struct http_request *req, struct http_response *res, void *
 /* bills_image.c: /process-image-and-prompt/ (read a bill), GET /download/ (2024) */
 void api_process_image(struct http_request *req, struct http_response *res, void *app);
 void api_download(struct http_request *req, struct http_response *res, void *app);
+/* orders.c: /create_order (a marketplace invoice PDF -> the order and its items) */
+void api_create_order(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

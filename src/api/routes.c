@@ -56,6 +56,7 @@ static const struct http_route routes[] = {
     {"POST", "/further_req", api_further_req, 0, NULL},
     {"POST", "/process-image-and-prompt/", api_process_image, 0, NULL},
     {"GET", "/download/", api_download, 0, NULL},
+    {"POST", "/create_order", api_create_order, 0, NULL},
     /* browser app (web/): the page, its assets, the API description; public
      * like /health (they hold no data). The app's own reads need the key. */
     {"GET", "/", web_index, HTTP_PUBLIC, "web"},

@@ -63,7 +63,7 @@ int cli_cmd_bill(int argc, char **argv);
 int cli_cmd_catalog(int argc, char **argv);
 int cli_cmd_images(int argc, char **argv);
 int cli_cmd_check_image(int argc, char **argv);
-int cli_cmd_bill(int argc, char **argv);
+int cli_cmd_order(int argc, char **argv);
 int cli_cmd_lint_sheet(int argc, char **argv);
 int cli_cmd_import_legacy(int argc, char **argv);
 int cli_cmd_migrate_to_server(int argc, char **argv);

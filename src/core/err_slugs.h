@@ -142,6 +142,11 @@ KR_SLUG(CORRUPT_PDF, "corrupt_pdf", KR_EINVAL, 400, "the PDF is damaged or empty
 KR_SLUG(ENCRYPTED_PDF, "encrypted_pdf", KR_EINVAL, 400,
         "the PDF is encrypted (password protected); save an unprotected copy")
 KR_SLUG(NO_TABLE_FOUND, "no_table_found", KR_EINVAL, 400, "no table was found on the bill")
+KR_SLUG(NOT_A_PDF, "not_a_pdf", KR_EINVAL, 400, "the file is not a PDF")
+KR_SLUG(UNKNOWN_INVOICE, "unknown_invoice", KR_EINVAL, 400,
+        "not an Amazon.in, Flipkart or Meesho tax invoice Karat can read")
+KR_SLUG(INCOMPLETE_INVOICE, "incomplete_invoice", KR_EINVAL, 400,
+        "the invoice's order number or item lines were not found")
 KR_SLUG(NO_FIELDS, "no_fields", KR_EINVAL, 400, "attribute extraction needs fields")
 KR_SLUG(MISSING_SKUS, "missing_skus", KR_EINVAL, 400, "SKUs are required")
 KR_SLUG(SKU_COUNT_MISMATCH, "sku_count_mismatch", KR_EINVAL, 400, "SKU and image counts differ")

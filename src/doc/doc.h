@@ -176,6 +176,61 @@ enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *ou
 /* Tests only: fn stands in for the offline reader (NULL: the real one). */
 void doc_extract_fake(doc_extract_fn fn);
 
+/* ---- marketplace order invoices: POST /create_order, karat order (order.c,
+ * order_rules.c) ----
+ * An Amazon.in, Flipkart or Meesho tax invoice PDF read from its text layer
+ * (ocr_pdf_text) by labelled fields: the marketplace is detected from the
+ * text, then that marketplace's row of a small rule table names the labels
+ * of each field (Order Number/Order ID, Order Date, Ship To, AWB, payment,
+ * the total line) and the item table's column headers (Description, SKU,
+ * HSN, Qty, Unit Price, Tax, Total). Values are the strings as printed. */
+enum doc_order_field {
+    DOC_ORD_ORDER_ID,
+    DOC_ORD_CUSTOMER,
+    DOC_ORD_DATE,
+    DOC_ORD_TIME,
+    DOC_ORD_ADDRESS,
+    DOC_ORD_TRACKING,
+    DOC_ORD_PAYMENT,
+    DOC_ORD_MARKETPLACE,
+    DOC_ORD_TOTAL,
+    DOC_ORD_INVOICE_DATE,
+    DOC_ORD_NFIELDS
+};
+enum doc_item_field {
+    DOC_ITEM_PRICE,
+    DOC_ITEM_TYPE,   /* leading letters of the seller's SKU ("earrings" of "earrings6") */
+    DOC_ITEM_SKU_ID, /* the rest of it ("6") */
+    DOC_ITEM_QTY,
+    DOC_ITEM_SKU, /* the SKU as printed */
+    DOC_ITEM_DESC,
+    DOC_ITEM_HSN,
+    DOC_ITEM_TAX,
+    DOC_ITEM_TOTAL,
+    DOC_ITEM_NFIELDS
+};
+struct doc_order_item {
+    char *f[DOC_ITEM_NFIELDS]; /* never NULL; "" when the invoice has none */
+};
+struct doc_order {
+    char *f[DOC_ORD_NFIELDS]; /* never NULL; "" when the invoice has none */
+    size_t nitems;
+    struct doc_order_item *items;
+};
+/* The JSON key of a field (the original's names, then Karat's). */
+const char *doc_order_key(enum doc_order_field f);
+const char *doc_item_key(enum doc_item_field f);
+/* Read a PDF: not_a_pdf, empty_file, encrypted_pdf, too_many_pages (the PDF
+ * reader's), unknown_invoice (no marketplace's layout), incomplete_invoice
+ * (no order number or no item line). *out filled only on KR_OK. */
+enum kr_code doc_order_read(const void *bytes, size_t len, const struct ocr_opts *o,
+                            struct doc_order *out, struct kr_err *err);
+/* The same from text already read (tests, other sources). */
+enum kr_code doc_order_parse(const struct ocr_text *t, struct doc_order *out, struct kr_err *err);
+/* {"parsed_data": {...}, "products_data": [{...}]} (a new reference, NULL when out of memory). */
+json_t *doc_order_json(const struct doc_order *o);
+void doc_order_free(struct doc_order *o);
+
 /* ---- files (files.c) ---- */
 struct buf;
 /* The original's legacy CSVs (Python csv.writer quoting, CRLF): the table

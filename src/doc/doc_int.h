@@ -43,4 +43,30 @@ enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check
 enum kr_code doc__extract_offline(const struct doc_extract_req *req, struct doc_table *out,
                                   struct kr_err *err);
 
+/* ---- order invoices (order_rules.c; order.c reads with them) ---- */
+enum doc__col { DOC_COL_DESC, DOC_COL_SKU, DOC_COL_HSN, DOC_COL_QTY, DOC_COL_PRICE,
+                DOC_COL_TAX, DOC_COL_TOTAL, DOC_NCOLS };
+typedef const char *const doc__labels[6]; /* NULL-terminated, first match wins */
+struct doc__order_rules {
+    const char *marketplace;
+    doc__labels detect;                    /* text anywhere that names the marketplace */
+    doc__labels field[DOC_ORD_NFIELDS];    /* labels of each field (customer: the Ship To block) */
+    doc__labels col[DOC_NCOLS];            /* the item table's headers */
+};  /* field[DOC_ORD_TOTAL] labels the line below the items that carries the total */
+/* The rules of the marketplace t comes from, NULL when none. */
+const struct doc__order_rules *doc__order_detect(const struct ocr_text *t);
+/* Length of the label of labels that s starts with (case-insensitive, ending at a
+ * word boundary), 0 when none. */
+size_t doc__label_at(const char *s, const char *const *labels);
+/* s after a label: spaces and ":#-" skipped. */
+const char *doc__after_label(const char *s, size_t label_len);
+/* Does any field label, column header or end label of r start s? */
+int doc__is_label(const struct doc__order_rules *r, const char *s);
+/* The labelled fields of t into o->f (order_rules.c); the marketplace and the
+ * total are set by order.c. */
+enum kr_code doc__order_fields(const struct ocr_text *t, const struct doc__order_rules *r,
+                               struct doc_order *o, struct kr_err *err);
+/* A trimmed copy of s[0..n) (NULL when out of memory). */
+char *doc__strndup_trim(const char *s, size_t n);
+
 #endif

@@ -74,4 +74,31 @@ enum kr_code ocr_table_csv(const struct ocr_table *t, struct buf *out, struct kr
 enum kr_code ocr_extras_csv(const struct ocr_table *t, struct buf *out, struct kr_err *err);
 enum kr_code ocr_table_xlsx(const struct ocr_table *t, const char *path, struct kr_err *err);
 
+/* A PDF's text as lines of phrases with their boxes, for documents read by
+ * labelled fields rather than as one table (marketplace invoices; doc/order.c).
+ * The same reading, limits and errors as ocr_read_document() on a PDF (text
+ * layer first, a page without one OCR'd unless text_layer_only), without the
+ * table layout; other bytes are not_a_pdf, none empty_file. A phrase is words closer than about a space (one cell, one
+ * "Label: value"); boxes in page pixels at ~300 dpi, y down. Lines are in
+ * reading order, page by page. Fill *out only on KR_OK; free with
+ * ocr_text_free() (safe on a zeroed struct). */
+struct ocr_phrase {
+    int x0, y0, x1, y1;
+    char *text;
+};
+struct ocr_text_line {
+    int page;        /* 0-based */
+    size_t first, n; /* its phrases ph[first..first+n), left to right */
+};
+struct ocr_text {
+    struct ocr_phrase *ph;
+    size_t nph;
+    struct ocr_text_line *line;
+    size_t nline;
+    int pages;
+};
+enum kr_code ocr_pdf_text(const void *bytes, size_t len, const struct ocr_opts *o,
+                          struct ocr_text *out, struct kr_err *err);
+void ocr_text_free(struct ocr_text *t);
+
 #endif

@@ -7,7 +7,11 @@
  * segment, a phrase that is one cell or one "key: value"; a vertical ruling
  * line between two words always separates them. Stray rule fragments
  * tesseract read as "|" or "_" are dropped.
+ *
+ * ocr_pdf_text() hands these lines out as they are (a PDF's pages read by
+ * ocr_read.c, no table layout) for documents read by their labels.
  */
+#include <glib-object.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,4 +191,72 @@ void ocr__lines_free(struct ocr__lines *L)
     free(L->seg);
     free(L->line);
     memset(L, 0, sizeof *L);
+}
+
+/* ---- ocr_pdf_text: the lines themselves, for documents read by labels ---- */
+
+/* Move one page's segments and lines onto the end of t. */
+static enum kr_code text_append(struct ocr__lines *L, int page, struct ocr_text *t,
+                                struct kr_err *err)
+{
+    struct ocr_phrase *ph = realloc(t->ph, (t->nph + L->nseg + 1) * sizeof *ph);
+    if (ph)
+        t->ph = ph;
+    struct ocr_text_line *ln = ph ? realloc(t->line, (t->nline + L->nline + 1) * sizeof *ln) : NULL;
+    if (!ln)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: text lines");
+    t->line = ln;
+    for (size_t i = 0; i < L->nseg; i++) {
+        const struct ocr__seg *s = &L->seg[i];
+        t->ph[t->nph + i] = (struct ocr_phrase){s->x0, s->y0, s->x1, s->y1, s->text};
+        L->seg[i].text = NULL; /* moved */
+    }
+    for (size_t i = 0; i < L->nline; i++)
+        t->line[t->nline + i] =
+            (struct ocr_text_line){page, t->nph + L->line[i].first, L->line[i].n};
+    t->nph += L->nseg;
+    t->nline += L->nline;
+    return KR_OK;
+}
+
+enum kr_code ocr_pdf_text(const void *bytes, size_t len, const struct ocr_opts *o,
+                          struct ocr_text *out, struct kr_err *err)
+{
+    struct ocr_text t = {0};
+    struct _PopplerDocument *doc = NULL;
+    int n = 0;
+    enum kr_code rc;
+
+    if (!len)
+        return kr_fail(err, KRS_EMPTY_FILE, "the PDF is empty (0 bytes)");
+    if (len < 5 || memcmp(bytes, "%PDF-", 5))
+        return kr_fail(err, KRS_NOT_A_PDF, "the file is not a PDF");
+    rc = ocr__pdf_open(bytes, len, o, &doc, &n, err);
+    for (int i = 0; i < n && !rc; i++) {
+        struct ocr__page p = {0};
+        struct ocr__lines L = {0};
+        if (!(rc = ocr__pdf_page_words(doc, i, o, &p, err)) &&
+            !(rc = ocr__lines_build(&p, &L, err)))
+            rc = text_append(&L, i, &t, err);
+        ocr__lines_free(&L);
+        ocr__page_free(&p);
+    }
+    if (doc)
+        g_object_unref(doc);
+    if (rc) {
+        ocr_text_free(&t);
+        return rc;
+    }
+    t.pages = n;
+    *out = t;
+    return KR_OK;
+}
+
+void ocr_text_free(struct ocr_text *t)
+{
+    for (size_t i = 0; i < t->nph; i++)
+        free(t->ph[i].text);
+    free(t->ph);
+    free(t->line);
+    memset(t, 0, sizeof *t);
 }

@@ -279,25 +279,32 @@ out:
     return rc;
 }
 
-static enum kr_code read_page(PopplerDocument *doc, int i, const struct ocr_opts *o,
-                              struct ocr_table *t, struct kr_err *err)
+enum kr_code ocr__pdf_page_words(PopplerDocument *doc, int i, const struct ocr_opts *o,
+                                 struct ocr__page *p, struct kr_err *err)
 {
-    struct ocr__page p = {0};
     PopplerPage *pg = poppler_document_get_page(doc, i);
     if (!pg)
         return kr_fail(err, KRS_CORRUPT_PDF, "PDF page %d cannot be read", i + 1);
     char *text = poppler_page_get_text(pg);
-    enum kr_code rc = has_letters(text) ? text_words(pg, text, &p, err) : render_words(pg, o, &p, err);
-    if (!rc)
-        rc = ocr__layout(&p, t, err);
+    enum kr_code rc = has_letters(text) ? text_words(pg, text, p, err) : render_words(pg, o, p, err);
     g_free(text);
-    ocr__page_free(&p);
     g_object_unref(pg);
     return rc;
 }
 
-enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts *o,
-                           struct ocr_table *t, struct kr_err *err)
+static enum kr_code read_page(PopplerDocument *doc, int i, const struct ocr_opts *o,
+                              struct ocr_table *t, struct kr_err *err)
+{
+    struct ocr__page p = {0};
+    enum kr_code rc = ocr__pdf_page_words(doc, i, o, &p, err);
+    if (!rc)
+        rc = ocr__layout(&p, t, err);
+    ocr__page_free(&p);
+    return rc;
+}
+
+enum kr_code ocr__pdf_open(const void *bytes, size_t len, const struct ocr_opts *o,
+                           PopplerDocument **out, int *n, struct kr_err *err)
 {
     GError *ge = NULL;
     GBytes *gb = g_bytes_new(bytes, len);
@@ -310,24 +317,34 @@ enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts 
                            ge ? ge->message : "unknown error");
         goto out;
     }
-    int n = poppler_document_get_n_pages(doc);
+    *n = poppler_document_get_n_pages(doc);
     size_t cap = o && o->max_pages ? o->max_pages : 50;
-    if (n <= 0) {
+    if (*n <= 0)
         rc = kr_fail(err, KRS_CORRUPT_PDF, "the PDF has no pages");
-        goto out;
-    }
-    if ((size_t)n > cap) {
-        rc = kr_fail(err, KRS_TOO_MANY_PAGES, "the PDF has %d pages; at most %zu are read", n, cap);
-        goto out;
-    }
-    for (int i = 0; i < n && !rc; i++)
-        rc = read_page(doc, i, o, t, err);
-    t->pages = n;
+    else if ((size_t)*n > cap)
+        rc = kr_fail(err, KRS_TOO_MANY_PAGES, "the PDF has %d pages; at most %zu are read", *n,
+                     cap);
 out:
+    if (rc && doc)
+        g_object_unref(doc);
+    *out = rc ? NULL : doc;
     if (ge)
         g_error_free(ge);
+    g_bytes_unref(gb);
+    return rc;
+}
+
+enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts *o,
+                           struct ocr_table *t, struct kr_err *err)
+{
+    PopplerDocument *doc;
+    int n = 0;
+    enum kr_code rc = ocr__pdf_open(bytes, len, o, &doc, &n, err);
+    for (int i = 0; i < n && !rc; i++)
+        rc = read_page(doc, i, o, t, err);
+    if (!rc)
+        t->pages = n;
     if (doc)
         g_object_unref(doc);
-    g_bytes_unref(gb);
     return rc;
 }
