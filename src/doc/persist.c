@@ -89,8 +89,8 @@ static json_t *conf_json(const struct doc_table *t)
 {
     json_t *a = NULL;
 
-    for (size_t i = 0; i < t->nrows * t->ncols; i++)
-        if (t->cells[i].conf >= 0)
+    for (size_t i = 0; !a && i < t->nrows * t->ncols; i++)
+        if (t->cells[i].conf >= 0) /* some cell was read by OCR: keep them all */
             a = json_array();
     for (size_t i = 0; a && i < t->nrows * t->ncols; i++)
         json_array_append_new(a, json_integer(t->cells[i].conf));
