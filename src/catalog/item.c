@@ -41,6 +41,7 @@ struct item {
     struct catalog *c;
     const struct sheet_schema *s;
     const char *sku;
+    char sizes[64]; /* the seller's height / width ("h=32;w=18"), "" when not given */
     struct ai_image img;
     char sha[65];
     json_t *values, *notes;
@@ -224,6 +225,12 @@ static enum kr_code ask_copy(struct item *x, struct kr_err *err)
     if (!f)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     catalog__fields_hash(f, n, hash);
+    if (x->sizes[0]) { /* copy written for a given size is its own entry */
+        char both[96], hex[65];
+        snprintf(both, sizeof both, "%s;%s", hash, x->sizes);
+        util_sha256_hex((const unsigned char *)both, strlen(both), hex);
+        memcpy(hash, hex, 16);
+    }
     struct catalog_cache_id id = {x->s, "copy", hash, x->sku, NULL};
     cached = n ? catalog__cache_get(x->c, &id) : NULL;
     if (!cached)
@@ -310,6 +317,10 @@ static double cm_per_unit(const struct sheet_schema *s, const struct sheet_colum
  * its "left blank" note. */
 static void given_sizes(struct item *x, const json_t *in)
 {
+    json_t *h = json_object_get(in, "height_mm"), *w = json_object_get(in, "width_mm");
+    if (h || w) /* the copy states the size: a copy cached without it is not reused */
+        snprintf(x->sizes, sizeof x->sizes, "h=%g;w=%g", h ? json_number_value(h) : 0,
+                 w ? json_number_value(w) : 0);
     static const char *const dim[2] = {"height", "width"}, *const key[2] = {"height_mm",
                                                                             "width_mm"};
     for (size_t i = 0; i < sheet_ncolumns(x->s); i++) {

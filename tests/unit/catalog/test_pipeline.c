@@ -321,12 +321,25 @@ static void test_given_sizes(void **state)
     char p[2][700];
     json_t *refs, *st, *res, *a;
     (void)state;
-    pt_open(&t, 0, NULL);
+    pt_open(&t, 1, NULL); /* with the store, so the SKU cache is on */
     pt_photo(&t, "s1.jpg", 1, p[0], sizeof p[0]);
     pt_photo(&t, "s2.jpg", 2, p[1], sizeof p[1]);
     const char *refs_v[] = {p[0], p[1]};
     refs = pt_strings(refs_v, 2);
 
+    /* the same SKUs listed first without a size: their copy is cached, and a
+     * size given later must still reach the bullets (not the cached copy) */
+    {
+        struct catalog_req r0 = {"amazon", "earrings", refs, NULL, 0, NULL, 0, NULL, NULL};
+        json_t *params = NULL, *items = NULL;
+        struct kr_err err = {0};
+        assert_int_equal(catalog_job_input(t.cat, &r0, &params, &items, &err), KR_OK);
+        st = pt_run(&t, CATALOG_JOB, params, items);
+        assert_string_equal(pt_str(st, "status"), "done");
+        json_decref(st);
+        json_decref(params);
+        json_decref(items);
+    }
     st = sized_run(&t, "amazon", refs, 32, 18);
     assert_string_equal(pt_str(st, "status"), "done");
     res = json_object_get(json_object_get(st, "result"), "results");
