@@ -168,6 +168,26 @@ void cli_finish(struct config *cfg)
     config_release(cfg);
 }
 
+int cli_run_on_file(int argc, char **argv, const struct cli_opt *opts, const char *usage,
+                    cli_file_fn run)
+{
+    struct cli_args a;
+    struct config cfg;
+    int rc = cli_parse(argc, argv, opts, usage, &a);
+
+    if (rc)
+        return rc;
+    if (a.npos != 1) {
+        fprintf(stderr, "usage: %s\n", usage);
+        return 2;
+    }
+    if ((rc = cli_start(&cfg, cli_get(&a, opts, "--data"))) != 0)
+        return rc;
+    rc = run(&cfg, &a);
+    cli_finish(&cfg);
+    return rc;
+}
+
 int cli_set(struct config *cfg, const char *name, const char *value)
 {
     struct kr_err err = {0};

@@ -49,6 +49,11 @@ int cli_config(struct config *cfg, const char *data_dir);
 int cli_start(struct config *cfg, const char *data_dir);
 /* The matching image_shutdown() + config_release(). */
 void cli_finish(struct config *cfg);
+/* A command on one file: parse, exactly one positional argument (else the
+ * usage and 2), cli_start with --data, run(cfg, args), cli_finish. */
+typedef int (*cli_file_fn)(const struct config *cfg, const struct cli_args *a);
+int cli_run_on_file(int argc, char **argv, const struct cli_opt *opts, const char *usage,
+                    cli_file_fn run);
 /* A command-line flag overriding a configuration variable: value NULL (flag
  * not given) changes nothing; a bad value prints why and returns 2. */
 int cli_set(struct config *cfg, const char *name, const char *value);

@@ -72,19 +72,5 @@ out:
 
 int cli_cmd_order(int argc, char **argv)
 {
-    struct cli_args a;
-    struct config cfg;
-    int rc = cli_parse(argc, argv, opts, USAGE, &a);
-
-    if (rc)
-        return rc;
-    if (a.npos != 1) {
-        fprintf(stderr, "usage: " USAGE "\n");
-        return 2;
-    }
-    if ((rc = cli_start(&cfg, cli_get(&a, opts, "--data"))) != 0)
-        return rc;
-    rc = order_file(&cfg, &a);
-    cli_finish(&cfg);
-    return rc;
+    return cli_run_on_file(argc, argv, opts, USAGE, order_file);
 }
