@@ -61,10 +61,16 @@ static int fz_connect(struct fz_conn *c)
     struct timeval tv = {.tv_sec = 60}; /* past libFuzzer's -timeout, which reports a hang */
     int one = 1;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    /* thousands of short connections a second can use up the loopback's
+     * ephemeral ports for a moment (TIME_WAIT): wait for one, up to 5 s */
+    for (int tries = 0;; tries++) {
+        c->fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (c->fd >= 0 && connect(c->fd, (struct sockaddr *)&sa, sizeof sa) == 0)
+            break;
         fz_close(c);
-        return -1;
+        if (tries >= 500)
+            return -1;
+        usleep(10 * 1000);
     }
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* no 40 ms ACK waits */
