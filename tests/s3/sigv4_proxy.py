@@ -25,8 +25,10 @@ stalls before passing s3rver's answer on (the object is stored, the client
 still waits: a client killed meanwhile leaves an object it never saw
 stored); the stats count each such stall under "stalled".
 
-Usage: sigv4_proxy.py --dir DIR --access-key AK --secret SK --bucket B...
+Usage: sigv4_proxy.py --dir DIR --access-key AK --secret SK --bucket B... [--port N]
 Prints "PORT <n>" on stdout when ready; exits when its parent does.
+With --standalone (deploy/s3-local, a server to try server mode on one
+machine) the /__karat/ hooks are off and it runs until stopped.
 """
 import argparse
 import hashlib
@@ -100,6 +102,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     upstream = None
     secret = access = None
+    hooks = True
 
     def log_message(self, fmt, *args):
         pass
@@ -145,7 +148,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_one(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
-        if self.path.startswith("/__karat/"):
+        if self.path.startswith("/__karat/") and self.hooks:
             return self.control(body)
         with lock:
             state["stats"][self.command] = state["stats"].get(self.command, 0) + 1
@@ -178,6 +181,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn = http.client.HTTPConnection("127.0.0.1", self.upstream, timeout=120)
         hdrs = {k: v for k, v in self.headers.items()
                 if k.lower() not in ("connection", "expect", "transfer-encoding")}
+        if "Authorization" in hdrs:
+            # s3rver knows one key pair (S3RVER); the signature was checked here
+            hdrs["Authorization"] = hdrs["Authorization"].replace(
+                "Credential=%s/" % self.access, "Credential=S3RVER/", 1)
         conn.request(self.command, self.path, body=body if body else None, headers=hdrs)
         resp = conn.getresponse()
         data = resp.read()
@@ -247,11 +254,15 @@ def main():
     ap.add_argument("--access-key", default="S3RVER")
     ap.add_argument("--secret", default="S3RVER")
     ap.add_argument("--bucket", action="append", default=[])
+    ap.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0: any free)")
+    ap.add_argument("--standalone", action="store_true",
+                    help="deploy/s3-local: no test hooks, keep running when the parent exits")
     args = ap.parse_args()
     parent = os.getppid()
     child, port = start_s3rver(args)
     Handler.upstream, Handler.secret, Handler.access = port, args.secret, args.access_key
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Handler.hooks = not args.standalone
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
 
     def stop(*_):
@@ -262,7 +273,7 @@ def main():
     signal.signal(signal.SIGINT, stop)
 
     def watchdog():
-        while os.getppid() == parent and child.poll() is None:
+        while (args.standalone or os.getppid() == parent) and child.poll() is None:
             time.sleep(0.5)
         stop()
 
