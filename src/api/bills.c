@@ -93,7 +93,7 @@ void api_further_req(struct http_request *req, struct http_response *res, void *
         return;
     http_req_client(req, client, sizeof client);
     if (doc_table_from_json(a.data, NULL, &in, &err) || refine(app, &in, &a, &out, &err) ||
-        doc_store_save(app->store, &(struct doc_save_req){a.id, &out, DOC_SRC_REFINE, client, NULL},
+        doc_store_save(app->store, &(struct doc_save_req){a.id, &out, DOC_SRC_REFINE, client, NULL, 0},
                        &saved, &err)) {
         http_res_from_err(res, &err);
         goto out;

@@ -121,7 +121,7 @@ static enum kr_code process(struct app *app, const struct doc_extract_req *xr, c
     if ((rc = doc_extract(xr, &b->t, err)) || (rc = write_files(app, &b->t, &b->files, err)))
         return rc;
     return doc_store_save(app->store,
-                          &(struct doc_save_req){NULL, &b->t, DOC_SRC_EXTRACT, client, sha},
+                          &(struct doc_save_req){NULL, &b->t, DOC_SRC_EXTRACT, client, sha, 0},
                           &b->saved, err);
 }
 

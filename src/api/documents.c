@@ -13,6 +13,7 @@
  */
 #include "api/api_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,7 +92,7 @@ void api_put_document(struct http_request *req, struct http_response *res, void 
     struct doc_state st;
     struct kr_err err = {0};
     char client[ADMIT_CLIENT_LEN];
-    json_t *body;
+    json_t *body, *base;
 
     if (api__doc_store(app, res) || !(body = http_req_json(req, res)))
         return;
@@ -99,13 +100,19 @@ void api_put_document(struct http_request *req, struct http_response *res, void 
         http_res_error(res, KRS_MISSING_FIELD, "expected {\"table\": [...], \"extras\": {...}}");
         return;
     }
+    base = json_object_get(body, "version");
+    if (base && (!json_is_integer(base) || json_integer_value(base) < 1 ||
+                 json_integer_value(base) > INT_MAX)) {
+        http_res_error(res, KRS_BAD_ARGUMENT, "\"version\" must be a version number (1, 2, ...)");
+        return;
+    }
     http_req_client(req, client, sizeof client);
     if (doc_table_from_json(json_object_get(body, "table"), json_object_get(body, "extras"), &t,
                             &err) ||
-        doc_store_save(
-            app->store,
-            &(struct doc_save_req){http_req_param(req, "id"), &t, DOC_SRC_EDIT, client, NULL},
-            &saved, &err) ||
+        doc_store_save(app->store,
+                       &(struct doc_save_req){http_req_param(req, "id"), &t, DOC_SRC_EDIT, client,
+                                              NULL, base ? (int)json_integer_value(base) : 0},
+                       &saved, &err) ||
         doc_store_get(app->store, saved.id, saved.version, &st, &err)) {
         doc_table_free(&t);
         http_res_from_err(res, &err);

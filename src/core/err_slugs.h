@@ -251,6 +251,8 @@ KR_SLUG(CLAIM_LOST, "claim_lost", KR_ECONFLICT, 409,
         "a job item's lease ran out and another node took it over")
 KR_SLUG(CHANGES_PRUNED, "changes_pruned", KR_ECONFLICT, 409,
         "changes a node had not replayed were pruned: it reloads its index from the store")
+KR_SLUG(DOC_CHANGED, "doc_changed", KR_ECONFLICT, 409,
+        "the document has a newer version than the one the edit started from")
 KR_SLUG(JOB_KIND_TAKEN, "job_kind_taken", KR_ECONFLICT, 409, "a job kind of that name exists")
 KR_SLUG(JOB_NOT_FINISHED, "job_not_finished", KR_ECONFLICT, 409, "the job has no result yet")
 KR_SLUG(JOBS_STARTED, "jobs_started", KR_ECONFLICT, 409, "the job runner is already started")

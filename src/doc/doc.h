@@ -284,6 +284,8 @@ struct doc_save_req {
     enum doc_source source;
     const char *client;    /* whose history gets it (http_req_client's string) */
     const char *bytes_sha; /* an upload's SHA-256 hex, remembered for duplicates; or NULL */
+    int base_version;      /* > 0: the version an edit started from; a newer latest is
+                              doc_changed (409) instead of a silent overwrite */
 };
 
 struct doc_saved {

@@ -10,10 +10,14 @@
  *   doc_download client -> {"bucket", "key"}      the last extras CSV
  * A version is written before the head that points at it, so a crash
  * leaves at worst an unreferenced version, never a head without its
- * version. One process lock serialises the read-modify-write of heads and
- * histories (embedded mode has one process; in server mode two nodes
- * editing the same document or one client's history at the same instant
- * may lose one of the two writes - last writer wins).
+ * version. Versions are written insert-only (store_doc_add): two nodes
+ * saving the same document at once cannot overwrite each other's version;
+ * the loser takes the next number, or, when its edit named the version it
+ * started from, gets doc_changed. The head's "latest" is a hint that may
+ * lag behind such a race: readers step forward over versions that exist
+ * past it. One process lock serialises the read-modify-write of heads and
+ * histories within a node; a client's undo history written from two nodes
+ * at the same instant may still lose one entry (last writer wins).
  */
 #include "doc/doc_int.h"
 
@@ -30,6 +34,8 @@
 #define NS_CONTENT  "doc_content"
 #define NS_HISTORY  "doc_history"
 #define NS_DOWNLOAD "doc_download"
+/* Most versions a save steps over when other nodes saved at the same instant. */
+#define DOC_VERSION_RACE_MAX 64
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -83,6 +89,48 @@ static enum kr_code put_json(struct store *s, const char *ns, const char *key, j
     rc = store_doc_put(s, ns, key, text, err);
     free(text);
     return rc;
+}
+
+/* Like put_json, insert only (KR_ECONFLICT when the key exists). */
+static enum kr_code add_json(struct store *s, const char *ns, const char *key, json_t *o,
+                             struct kr_err *err)
+{
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    enum kr_code rc;
+
+    json_decref(o);
+    if (!text)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    rc = store_doc_add(s, ns, key, text, err);
+    free(text);
+    return rc;
+}
+
+/* The document's latest version: the head's hint, then every version that
+ * exists past it (a save that lost a race with another node's head write). */
+static enum kr_code latest_version(struct store *s, const char *id, int *latest,
+                                   struct kr_err *err)
+{
+    json_t *head = NULL;
+    char key[64], *text = NULL;
+    enum kr_code rc = get_json(s, NS_HEAD, id, &head, err);
+
+    if (rc)
+        return rc == KR_ENOTFOUND ? kr_fail(err, KRS_DOC_NOT_FOUND, "no document %s", id) : rc;
+    *latest = (int)json_integer_value(json_object_get(head, "latest"));
+    json_decref(head);
+    for (int i = 0; i < DOC_VERSION_RACE_MAX; i++) {
+        snprintf(key, sizeof key, "%s/%06d", id, *latest + 1);
+        rc = store_doc_get(s, NS_VERSION, key, &text, err);
+        free(text);
+        text = NULL;
+        if (rc == KR_ENOTFOUND)
+            return KR_OK;
+        if (rc)
+            return rc;
+        ++*latest;
+    }
+    return kr_fail(err, KRS_BAD_DOC_RECORD, "document %s: head is far behind its versions", id);
 }
 
 static json_t *conf_json(const struct doc_table *t)
@@ -151,19 +199,15 @@ static enum kr_code version_table(json_t *v, struct doc_state *st, struct kr_err
 enum kr_code doc_store_get(struct store *s, const char *id, int version, struct doc_state *out,
                            struct kr_err *err)
 {
-    json_t *head = NULL, *v = NULL;
+    json_t *v = NULL;
     char key[64];
     enum kr_code rc;
 
     memset(out, 0, sizeof *out);
     if (!id_ok(id))
         return kr_fail(err, KRS_DOC_NOT_FOUND, "no document %.40s", id ? id : "");
-    if (version <= 0) {
-        if ((rc = get_json(s, NS_HEAD, id, &head, err)))
-            return rc == KR_ENOTFOUND ? kr_fail(err, KRS_DOC_NOT_FOUND, "no document %s", id) : rc;
-        version = (int)json_integer_value(json_object_get(head, "latest"));
-        json_decref(head);
-    }
+    if (version <= 0 && (rc = latest_version(s, id, &version, err)))
+        return rc;
     snprintf(key, sizeof key, "%s/%06d", id, version);
     if ((rc = get_json(s, NS_VERSION, key, &v, err)))
         return rc == KR_ENOTFOUND
@@ -267,11 +311,11 @@ static enum kr_code history_push(struct store *s, const char *client, const char
     return put_json(s, NS_HISTORY, client, json_pack("{s:o}", "entries", entries), err);
 }
 
-/* Version number and head of the document a save adds to. */
+/* Version number (and id) a save adds; doc_changed when the edit started
+ * from a version that is no longer the latest. */
 static enum kr_code next_version(struct store *s, const struct doc_save_req *r, char *id,
                                  int *version, struct kr_err *err)
 {
-    json_t *head = NULL;
     enum kr_code rc;
 
     if (!r->id || !*r->id) {
@@ -281,26 +325,53 @@ static enum kr_code next_version(struct store *s, const struct doc_save_req *r, 
     }
     if (!id_ok(r->id))
         return kr_fail(err, KRS_DOC_NOT_FOUND, "no document %.40s", r->id);
-    if ((rc = get_json(s, NS_HEAD, r->id, &head, err)))
-        return rc == KR_ENOTFOUND ? kr_fail(err, KRS_DOC_NOT_FOUND, "no document %s", r->id) : rc;
-    *version = (int)json_integer_value(json_object_get(head, "latest")) + 1;
+    if ((rc = latest_version(s, r->id, version, err)))
+        return rc;
+    if (r->base_version > 0 && r->base_version != *version)
+        return kr_fail(err, KRS_DOC_CHANGED,
+                       "document %s changed: the edit started from version %d, the latest is %d",
+                       r->id, r->base_version, *version);
+    ++*version;
     util_strlcpy(id, r->id, DOC_ID_LEN);
-    json_decref(head);
     return KR_OK;
+}
+
+/* Write the new version under a number no other save holds: on a clash
+ * (another node saved at the same instant) take the next number, unless
+ * the edit named its base version (then it is stale: doc_changed). */
+static enum kr_code add_version(struct store *s, const struct doc_save_req *r,
+                                struct doc_saved *out, struct kr_err *err)
+{
+    char key[64];
+    enum kr_code rc;
+
+    if ((rc = next_version(s, r, out->id, &out->version, err)))
+        return rc;
+    for (int i = 0; i < DOC_VERSION_RACE_MAX; i++) {
+        snprintf(key, sizeof key, "%s/%06d", out->id, out->version);
+        rc = add_json(s, NS_VERSION, key, version_json(r->table, r->source), err);
+        if (rc != KR_ECONFLICT)
+            return rc;
+        if (r->base_version > 0)
+            return kr_fail(err, KRS_DOC_CHANGED,
+                           "document %s changed: version %d was saved by another edit", out->id,
+                           out->version);
+        if (out->version == 1) /* a new document's random id taken: another id */
+            util_random_hex(out->id, (DOC_ID_LEN - 1) / 2);
+        else
+            out->version++;
+    }
+    return rc;
 }
 
 enum kr_code doc_store_save(struct store *s, const struct doc_save_req *r, struct doc_saved *out,
                             struct kr_err *err)
 {
-    char key[64];
     enum kr_code rc;
 
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&lock);
-    if ((rc = next_version(s, r, out->id, &out->version, err)))
-        goto out;
-    snprintf(key, sizeof key, "%s/%06d", out->id, out->version);
-    if ((rc = put_json(s, NS_VERSION, key, version_json(r->table, r->source), err)) ||
+    if ((rc = add_version(s, r, out, err)) ||
         (rc = put_json(s, NS_HEAD, out->id,
                        json_pack("{s:i, s:I, s:s}", "latest", out->version, "created_ms",
                                  (json_int_t)util_epoch_ms(), "owner", r->client ? r->client : ""),

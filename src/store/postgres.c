@@ -453,6 +453,7 @@ const struct store_ops store_postgres_ops = {
     .image_count = store_pg__image_count,
     .image_sigs = store_pg__image_sigs,
     .doc_put = store_pg__doc_put,
+    .doc_add = store_pg__doc_add,
     .doc_get = store_pg__doc_get,
     .doc_delete = store_pg__doc_delete,
     .doc_each = store_pg__doc_each,

@@ -64,6 +64,7 @@ enum pg_stmt {
     PG_IMG_PAGE,
     PG_IMG_COUNT,
     PG_DOC_PUT,
+    PG_DOC_ADD,
     PG_DOC_GET,
     PG_DOC_DELETE,
     PG_DOC_FIRST_PAGE,
@@ -199,6 +200,8 @@ enum kr_code store_pg__image_sigs(struct store *s,
 enum kr_code store_pg__decode_row(const PGresult *r, int row, struct store_image *o,
                                   struct kr_err *err);
 
+enum kr_code store_pg__doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err);
 enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
                                struct kr_err *err);
 enum kr_code store_pg__doc_get(struct store *s, const char *ns, const char *key, char **json,

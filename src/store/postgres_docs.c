@@ -26,6 +26,7 @@ const char *const store_pg__doc_sql[PG_NSTMT] = {
     [PG_DOC_PUT] = "INSERT INTO docs (ns, \"key\", json, updated_ms) VALUES ($1, $2, $3, $4)"
                    " ON CONFLICT (ns, \"key\") DO UPDATE"
                    " SET json = excluded.json, updated_ms = excluded.updated_ms",
+    [PG_DOC_ADD] = "INSERT INTO docs (ns, \"key\", json, updated_ms) VALUES ($1, $2, $3, $4)",
     [PG_DOC_GET] = "SELECT json FROM docs WHERE ns = $1 AND \"key\" = $2",
     [PG_DOC_DELETE] = "DELETE FROM docs WHERE ns = $1 AND \"key\" = $2",
     [PG_DOC_FIRST_PAGE] = "SELECT \"key\", json FROM docs WHERE ns = $1"
@@ -45,8 +46,9 @@ static enum kr_code run_ns_key(struct store *s, enum pg_stmt id, const char *ns,
     return store_pg__exec(s, id, &p, r, err);
 }
 
-enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
-                               struct kr_err *err)
+/* PG_DOC_PUT (insert or replace) or PG_DOC_ADD (insert only). */
+static enum kr_code doc_write(struct store *s, enum pg_stmt id, const char *ns, const char *key,
+                              const char *json, struct kr_err *err)
 {
     struct pg_params p = {0};
     PGresult *r = NULL;
@@ -56,9 +58,21 @@ enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key,
     store_pg__text(&p, key);
     store_pg__text(&p, json);
     store_pg__int(&p, (long long)util_epoch_ms());
-    rc = store_pg__exec(s, PG_DOC_PUT, &p, &r, err);
+    rc = store_pg__exec(s, id, &p, &r, err);
     PQclear(r);
     return rc;
+}
+
+enum kr_code store_pg__doc_put(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err)
+{
+    return doc_write(s, PG_DOC_PUT, ns, key, json, err);
+}
+
+enum kr_code store_pg__doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err)
+{
+    return doc_write(s, PG_DOC_ADD, ns, key, json, err);
 }
 
 enum kr_code store_pg__doc_get(struct store *s, const char *ns, const char *key, char **json,

@@ -31,6 +31,7 @@ static const char *const doc_sql[SQ_NSTMT] = {
     [SQ_DOC_PUT] = "INSERT INTO docs (ns, \"key\", json, updated_ms) VALUES (?1, ?2, ?3, ?4)"
                    " ON CONFLICT (ns, \"key\") DO UPDATE"
                    " SET json = excluded.json, updated_ms = excluded.updated_ms",
+    [SQ_DOC_ADD] = "INSERT INTO docs (ns, \"key\", json, updated_ms) VALUES (?1, ?2, ?3, ?4)",
     [SQ_DOC_GET] = "SELECT json FROM docs WHERE ns = ?1 AND \"key\" = ?2",
     [SQ_DOC_DELETE] = "DELETE FROM docs WHERE ns = ?1 AND \"key\" = ?2",
     [SQ_DOC_EACH] = "SELECT \"key\", json FROM docs WHERE ns = ?1 ORDER BY \"key\"",
@@ -289,12 +290,13 @@ static enum kr_code doc_bind(sqlite3_stmt *st, const char *ns, const char *key, 
     return rc;
 }
 
-static enum kr_code sq_doc_put(struct store *s, const char *ns, const char *key, const char *json,
-                               struct kr_err *err)
+/* SQ_DOC_PUT (insert or replace) or SQ_DOC_ADD (insert only). */
+static enum kr_code doc_write(struct store *s, enum sq_stmt id, const char *ns, const char *key,
+                              const char *json, struct kr_err *err)
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
-    enum kr_code rc = store_sq_begin(s, SQ_DOC_PUT, &c, &st, err);
+    enum kr_code rc = store_sq_begin(s, id, &c, &st, err);
 
     if (!rc)
         rc = doc_bind(st, ns, key, err);
@@ -302,10 +304,22 @@ static enum kr_code sq_doc_put(struct store *s, const char *ns, const char *key,
         rc = store_sq_bind_text(st, 3, json, STORE_DOC_JSON_MAX, err);
     if (!rc)
         rc = sqlite3_bind_int64(st, 4, util_epoch_ms()) == SQLITE_OK
-                 ? store_sq_run(c->db, st, "put document", err)
+                 ? store_sq_run(c->db, st, id == SQ_DOC_ADD ? "add document" : "put document", err)
                  : store_sq_fail(c->db, SQLITE_ERROR, "bind", err);
     store_sq_end(s, c, st);
     return rc;
+}
+
+static enum kr_code sq_doc_put(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err)
+{
+    return doc_write(s, SQ_DOC_PUT, ns, key, json, err);
+}
+
+static enum kr_code sq_doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                               struct kr_err *err)
+{
+    return doc_write(s, SQ_DOC_ADD, ns, key, json, err);
 }
 
 static enum kr_code sq_doc_get(struct store *s, const char *ns, const char *key, char **json,
@@ -397,6 +411,7 @@ const struct store_ops store_sqlite_ops = {
     .image_each = store_sq_image_each,
     .image_count = store_sq_image_count,
     .doc_put = sq_doc_put,
+    .doc_add = sq_doc_add,
     .doc_get = sq_doc_get,
     .doc_delete = sq_doc_delete,
     .doc_each = sq_doc_each,

@@ -46,6 +46,7 @@ enum sq_stmt {
     SQ_IMG_EACH,
     SQ_IMG_COUNT,
     SQ_DOC_PUT,
+    SQ_DOC_ADD,
     SQ_DOC_GET,
     SQ_DOC_DELETE,
     SQ_DOC_EACH,

@@ -239,6 +239,16 @@ enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, con
     return rc ? rc : BSTAT_TIMED("store", t0, s->ops->doc_put(s, ns, key, json, err));
 }
 
+enum kr_code store_doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                           struct kr_err *err)
+{
+    double t0;
+    enum kr_code rc = key ? check_doc(s, ns, key, err) : missing(err, "doc_add");
+    if (!rc)
+        rc = bounded(json, STORE_DOC_JSON_MAX, "document", err);
+    return rc ? rc : BSTAT_TIMED("store", t0, s->ops->doc_add(s, ns, key, json, err));
+}
+
 enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,
                            struct kr_err *err)
 {

@@ -146,6 +146,10 @@ struct store_ops {
 
     enum kr_code (*doc_put)(struct store *s, const char *ns, const char *key, const char *json,
                             struct kr_err *err);
+    /* Insert only: KR_ECONFLICT (store_conflict) when (ns, key) exists, so
+     * two nodes writing the same new key cannot overwrite each other. */
+    enum kr_code (*doc_add)(struct store *s, const char *ns, const char *key, const char *json,
+                            struct kr_err *err);
     /* KR_ENOTFOUND if absent; *json is malloc'd. */
     enum kr_code (*doc_get)(struct store *s, const char *ns, const char *key, char **json,
                             struct kr_err *err);
@@ -241,6 +245,8 @@ enum kr_code store_image_count(struct store *s, long long *n, struct kr_err *err
  * zero): what an in-memory index loads. cb must not call the store. */
 enum kr_code store_image_sigs(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                               void *ctx, struct kr_err *err);
+enum kr_code store_doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                           struct kr_err *err);
 enum kr_code store_doc_put(struct store *s, const char *ns, const char *key, const char *json,
                            struct kr_err *err);
 enum kr_code store_doc_get(struct store *s, const char *ns, const char *key, char **json,

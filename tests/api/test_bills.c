@@ -152,6 +152,16 @@ static void test_refine_versions_undo(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(j, "extras"), "Invoice No")), "7");
     json_decref(j);
+    /* an edit that names the version it started from: a stale one is refused */
+    want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": 1}", 409,
+              "doc_changed", "latest is 2");
+    want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": \"2\"}", 400,
+              "bad_argument", "version");
+    want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": 0}", 400,
+              "bad_argument", "version");
+    j = call("GET", path, NULL, 200, NULL); /* none of them wrote a version */
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
+    json_decref(j);
     /* undo: back to the refinement (its rows, as the original answered) */
     j = call("GET", "/undo_invoice", NULL, 200, NULL);
     assert_true(json_is_array(j));

@@ -149,6 +149,12 @@ static enum kr_code f_doc_put(struct store *s, const char *ns, const char *key, 
     PASS("doc_put", store_doc_put(inner(s), ns, key, json, err));
 }
 
+static enum kr_code f_doc_add(struct store *s, const char *ns, const char *key, const char *json,
+                              struct kr_err *err)
+{
+    PASS("doc_add", store_doc_add(inner(s), ns, key, json, err));
+}
+
 static enum kr_code f_doc_get(struct store *s, const char *ns, const char *key, char **json,
                               struct kr_err *err)
 {
@@ -246,6 +252,7 @@ const struct store_ops fault_store_ops = {
     .image_each = f_image_each,
     .image_count = f_image_count,
     .doc_put = f_doc_put,
+    .doc_add = f_doc_add,
     .doc_get = f_doc_get,
     .doc_delete = f_doc_delete,
     .doc_each = f_doc_each,

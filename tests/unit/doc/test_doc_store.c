@@ -2,7 +2,8 @@
  * test_doc_store.c - documents as versions in the record store (SQLite, and
  * PostgreSQL as unit.doc.test_doc_store.pg): versions and the latest one,
  * duplicate uploads and tables, the per-client undo history (its limit of
- * DOC_HISTORY_MAX, the original's empty answers, undoing the only entry).
+ * DOC_HISTORY_MAX, the original's empty answers, undoing the only entry),
+ * and two nodes saving one document at once (test_concurrent_saves).
  */
 #include "testutil.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "doc/doc.h"
+#include "fault.h"
 #include "pgtest.h"
 #include "store/store.h"
 
@@ -69,7 +71,7 @@ static void test_versions(void **state)
     table("[{\"Item\":\"Ring\",\"Qty\":\"1\",\"Amount\":\"\xe2\x82\xb9 500\"}]", &t);
     doc_cell_at(&t, 0, 1)->conf = 37;
     assert_int_equal(
-        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "addr:a", "abc"}, &a,
+        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "addr:a", "abc", 0}, &a,
                        &err),
         KR_OK);
     assert_int_equal(strlen(a.id), 32);
@@ -77,7 +79,7 @@ static void test_versions(void **state)
     assert_string_equal(a.duplicate_of, "");
     table("[{\"Item\":\"Ring\",\"Qty\":\"2\",\"Amount\":\"\xe2\x82\xb9 1000\"}]", &t2);
     assert_int_equal(doc_store_save(f->s,
-                                    &(struct doc_save_req){a.id, &t2, DOC_SRC_EDIT, "addr:a", NULL},
+                                    &(struct doc_save_req){a.id, &t2, DOC_SRC_EDIT, "addr:a", NULL, 0},
                                     &b, &err),
                      KR_OK);
     assert_string_equal(b.id, a.id);
@@ -99,7 +101,7 @@ static void test_versions(void **state)
     assert_int_equal(doc_store_get(f->s, "../x", 0, &st, &err), KR_ENOTFOUND);
     assert_int_equal(doc_store_save(f->s,
                                     &(struct doc_save_req){"0123456789abcdef0123456789abcdef", &t2,
-                                                           DOC_SRC_EDIT, "addr:a", NULL},
+                                                           DOC_SRC_EDIT, "addr:a", NULL, 0},
                                     &b, &err),
                      KR_ENOTFOUND);
     /* the same upload, and the same table from another upload */
@@ -108,7 +110,7 @@ static void test_versions(void **state)
     assert_int_equal(doc_store_find_upload(f->s, "abd", id, &err), KR_OK);
     assert_string_equal(id, "");
     assert_int_equal(
-        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "addr:b", "abd"}, &b,
+        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "addr:b", "abd", 0}, &b,
                        &err),
         KR_OK);
     assert_string_equal(b.duplicate_of, a.id);
@@ -126,7 +128,7 @@ static void save_n(struct store *s, const char *client, int n, struct doc_saved 
         snprintf(rows, sizeof rows, "[{\"Item\":\"Ring %d\",\"Qty\":\"%d\"}]", i, i);
         table(rows, &t);
         assert_int_equal(
-            doc_store_save(s, &(struct doc_save_req){NULL, &t, DOC_SRC_REFINE, client, NULL}, last,
+            doc_store_save(s, &(struct doc_save_req){NULL, &t, DOC_SRC_REFINE, client, NULL, 0}, last,
                            &err),
             KR_OK);
         doc_table_free(&t);
@@ -174,7 +176,7 @@ static void test_empty_table(void **state)
     t.ncols = 2;
     t.headers = h;
     assert_int_equal(
-        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "", NULL}, &s, &err),
+        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "", NULL, 0}, &s, &err),
         KR_OK);
     assert_int_equal(doc_store_get(f->s, s.id, 0, &st, &err), KR_OK);
     assert_int_equal(st.table.ncols, 2);
@@ -198,7 +200,7 @@ static void test_max_rows(void **state)
     assert_int_equal(doc_table_from_json(rows, NULL, &t, &err), KR_OK);
     json_decref(rows);
     assert_int_equal(
-        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "", NULL}, &s, &err),
+        doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "", NULL, 0}, &s, &err),
         KR_OK);
     assert_int_equal(doc_store_get(f->s, s.id, 0, &st, &err), KR_OK);
     assert_int_equal(st.table.nrows, DOC_MAX_ROWS);
@@ -207,10 +209,80 @@ static void test_max_rows(void **state)
     doc_table_free(&t);
 }
 
+static void save_edit(struct store *s, const char *id, const char *rows, int base,
+                      struct doc_saved *out, enum kr_code want)
+{
+    struct doc_table t;
+    struct kr_err err = {0};
+
+    table(rows, &t);
+    assert_int_equal(
+        doc_store_save(s, &(struct doc_save_req){id, &t, DOC_SRC_EDIT, "addr:n", NULL, base}, out,
+                       &err),
+        want);
+    if (want == KR_ECONFLICT)
+        assert_string_equal(err.slug, "doc_changed");
+    doc_table_free(&t);
+}
+
+static int latest_of(struct store *s, const char *id)
+{
+    struct doc_state st;
+    struct kr_err err = {0};
+    int v;
+
+    assert_int_equal(doc_store_get(s, id, 0, &st, &err), KR_OK);
+    v = st.version;
+    doc_state_free(&st);
+    return v;
+}
+
+/* Another node saved version 2 but its head write has not landed (or lost
+ * to ours): readers still see 2, a save takes 3 instead of overwriting it,
+ * and an edit that started from a version that is no longer the latest is
+ * refused (doc_changed) without writing anything. Then the store's insert
+ * clashes (injected: another node took the number between our read and our
+ * write): a plain save steps to the next number, a based edit is refused. */
+static void test_concurrent_saves(void **state)
+{
+    struct fx *f = *state;
+    struct doc_saved a, b;
+    struct kr_err err = {0};
+    struct store *fs = NULL;
+    char key[64], *v1 = NULL;
+
+    save_edit(f->s, NULL, "[{\"Item\":\"Ring\",\"Qty\":\"1\"}]", 0, &a, KR_OK);
+    snprintf(key, sizeof key, "%s/000001", a.id);
+    assert_int_equal(store_doc_get(f->s, "doc_version", key, &v1, &err), KR_OK);
+    snprintf(key, sizeof key, "%s/000002", a.id); /* node B's version, no head yet */
+    assert_int_equal(store_doc_add(f->s, "doc_version", key, v1, &err), KR_OK);
+    free(v1);
+    assert_int_equal(latest_of(f->s, a.id), 2);
+    save_edit(f->s, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"3\"}]", 0, &b, KR_OK);
+    assert_int_equal(b.version, 3);
+    save_edit(f->s, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"9\"}]", 2, &b, KR_ECONFLICT);
+    assert_int_equal(latest_of(f->s, a.id), 3);
+    save_edit(f->s, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"4\"}]", 3, &b, KR_OK);
+    assert_int_equal(b.version, 4);
+
+    fault_register();
+    assert_int_equal(store_open("fault", f->loc, &fs, &err), KR_OK);
+    fault_arm("store.doc_add", 1, KR_ECONFLICT);
+    save_edit(fs, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"5\"}]", 0, &b, KR_OK);
+    assert_int_equal(b.version, 6); /* 5 was "taken" */
+    assert_int_equal(fault_fired("store.doc_add"), 1);
+    fault_arm("store.doc_add", 1, KR_ECONFLICT);
+    save_edit(fs, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"7\"}]", 6, &b, KR_ECONFLICT);
+    fault_reset();
+    assert_int_equal(latest_of(fs, a.id), 6);
+    store_close(fs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_saves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_rows, setup, teardown),

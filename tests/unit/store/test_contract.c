@@ -268,6 +268,15 @@ static void test_docs(void **state)
     assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_OK);
     assert_int_equal(store_doc_delete(f->s, "jobs", "a", &err), KR_ENOTFOUND);
 
+    /* insert only: a second add of one key is a conflict and changes nothing */
+    assert_int_equal(store_doc_add(f->s, "jobs", "c", "{\"v\":1}", &err), KR_OK);
+    assert_int_equal(store_doc_add(f->s, "jobs", "c", "{\"v\":2}", &err), KR_ECONFLICT);
+    assert_string_equal(err.slug, "store_conflict");
+    assert_int_equal(store_doc_get(f->s, "jobs", "c", &json, &err), KR_OK);
+    assert_string_equal(json, "{\"v\":1}");
+    free(json);
+    assert_int_equal(store_doc_add(f->s, "jobs", "c2", "{}", &err), KR_OK); /* others still add */
+
     /* bounds */
     char *big = malloc(STORE_DOC_JSON_MAX + 2);
     memset(big, ' ', STORE_DOC_JSON_MAX + 1);
