@@ -77,8 +77,10 @@ static enum kr_code get_json(struct store *s, const char *ns, const char *key, j
     return KR_OK;
 }
 
-static enum kr_code put_json(struct store *s, const char *ns, const char *key, json_t *o,
-                             struct kr_err *err)
+/* Store o (consumed) at (ns, key): replacing what is there, or, insert_only,
+ * KR_ECONFLICT when the key exists. */
+static enum kr_code write_json(struct store *s, const char *ns, const char *key, json_t *o,
+                               int insert_only, struct kr_err *err)
 {
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     enum kr_code rc;
@@ -86,24 +88,15 @@ static enum kr_code put_json(struct store *s, const char *ns, const char *key, j
     json_decref(o);
     if (!text)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = store_doc_put(s, ns, key, text, err);
+    rc = insert_only ? store_doc_add(s, ns, key, text, err) : store_doc_put(s, ns, key, text, err);
     free(text);
     return rc;
 }
 
-/* Like put_json, insert only (KR_ECONFLICT when the key exists). */
-static enum kr_code add_json(struct store *s, const char *ns, const char *key, json_t *o,
+static enum kr_code put_json(struct store *s, const char *ns, const char *key, json_t *o,
                              struct kr_err *err)
 {
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    enum kr_code rc;
-
-    json_decref(o);
-    if (!text)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = store_doc_add(s, ns, key, text, err);
-    free(text);
-    return rc;
+    return write_json(s, ns, key, o, 0, err);
 }
 
 /* The document's latest version: the head's hint, then every version that
@@ -349,7 +342,7 @@ static enum kr_code add_version(struct store *s, const struct doc_save_req *r,
         return rc;
     for (int i = 0; i < DOC_VERSION_RACE_MAX; i++) {
         snprintf(key, sizeof key, "%s/%06d", out->id, out->version);
-        rc = add_json(s, NS_VERSION, key, version_json(r->table, r->source), err);
+        rc = write_json(s, NS_VERSION, key, version_json(r->table, r->source), 1, err);
         if (rc != KR_ECONFLICT)
             return rc;
         if (r->base_version > 0)
