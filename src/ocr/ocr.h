@@ -65,14 +65,6 @@ enum kr_code ocr_read_document(const void *bytes, size_t len, const struct ocr_o
                                struct ocr_table *out, struct kr_err *err);
 void ocr_table_free(struct ocr_table *t);
 
-/* The original's shapes (ocr.c). JSON {"table": [{header: value}], "extras": {...}}
- * (a new reference, NULL when out of memory); products CSV (header row + one row per
- * table row) and extras CSV (one key row + one value row), Python csv.writer quoting,
- * appended to out (bounded by its max); xlsx with sheets "table" and "extras". */
-json_t *ocr_table_json(const struct ocr_table *t);
-enum kr_code ocr_table_csv(const struct ocr_table *t, struct buf *out, struct kr_err *err);
-enum kr_code ocr_extras_csv(const struct ocr_table *t, struct buf *out, struct kr_err *err);
-enum kr_code ocr_table_xlsx(const struct ocr_table *t, const char *path, struct kr_err *err);
 
 /* A PDF's text as lines of phrases with their boxes, for documents read by
  * labelled fields rather than as one table (marketplace invoices; doc/order.c).

@@ -249,7 +249,7 @@ static void test_concurrent_saves(void **state)
     struct doc_saved a, b;
     struct kr_err err = {0};
     struct store *fs = NULL;
-    char key[64], *v1 = NULL;
+    char key[64], *v1 = NULL, floc[1300];
 
     save_edit(f->s, NULL, "[{\"Item\":\"Ring\",\"Qty\":\"1\"}]", 0, &a, KR_OK);
     snprintf(key, sizeof key, "%s/000001", a.id);
@@ -265,8 +265,9 @@ static void test_concurrent_saves(void **state)
     save_edit(f->s, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"4\"}]", 3, &b, KR_OK);
     assert_int_equal(b.version, 4);
 
-    fault_register();
-    assert_int_equal(store_open("fault", f->loc, &fs, &err), KR_OK);
+    fault_register(); /* over postgres when its location is a server one */
+    snprintf(floc, sizeof floc, "%s%s", tu_pg_mode() ? "pool=2;wait_ms=10000;" : "", f->loc);
+    assert_int_equal(store_open("fault", floc, &fs, &err), KR_OK);
     fault_arm("store.doc_add", 1, KR_ECONFLICT);
     save_edit(fs, a.id, "[{\"Item\":\"Ring\",\"Qty\":\"5\"}]", 0, &b, KR_OK);
     assert_int_equal(b.version, 6); /* 5 was "taken" */

@@ -267,35 +267,6 @@ static void test_encrypted_pdf(void **state)
     free(enc);
 }
 
-static void test_outputs(void **state)
-{
-    (void)state;
-    char *h[] = {"Item", "Amount"};
-    struct ocr_cell c[] = {{"Ring, 22K", 90}, {"30,962.00", 88}, {"Chain \"Rope\"", 70}, {NULL, 0}};
-    struct ocr_extra e[] = {{"Invoice No", "7"}, {"Grand Total", "₹30,962.00"}};
-    struct ocr_table t = {2, h, 2, c, 2, e, 1};
-    struct buf b;
-    struct kr_err err = {0};
-    buf_init(&b, 4096);
-    assert_int_equal(ocr_table_csv(&t, &b, &err), KR_OK);
-    assert_int_equal(buf_append(&b, "", 1), KR_OK);
-    assert_string_equal((char *)b.data,
-                        "Item,Amount\r\n\"Ring, 22K\",\"30,962.00\"\r\n\"Chain \"\"Rope\"\"\",\r\n");
-    buf_release(&b);
-    buf_init(&b, 4096);
-    assert_int_equal(ocr_extras_csv(&t, &b, &err), KR_OK);
-    assert_int_equal(buf_append(&b, "", 1), KR_OK);
-    assert_string_equal((char *)b.data, "Invoice No,Grand Total\r\n7,\"₹30,962.00\"\r\n");
-    buf_release(&b);
-    json_t *j = ocr_table_json(&t);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    assert_string_equal(s, "{\"table\":[{\"Item\":\"Ring, 22K\",\"Amount\":\"30,962.00\"},"
-                           "{\"Item\":\"Chain \\\"Rope\\\"\",\"Amount\":\"\"}],"
-                           "\"extras\":{\"Invoice No\":\"7\",\"Grand Total\":\"₹30,962.00\"}}");
-    free(s);
-    json_decref(j);
-}
-
 static void test_real_bill(void **state)
 {
     (void)state;
@@ -344,7 +315,7 @@ int main(void)
         cmocka_unit_test(test_ruled_png),    cmocka_unit_test(test_borderless_two_line_png),
         cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
-        cmocka_unit_test(test_outputs),      cmocka_unit_test(test_real_bill),
+        cmocka_unit_test(test_real_bill),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
