@@ -11,7 +11,7 @@
  * "are you a human" challenges). They are specific enough that a real
  * product page (reviews included) does not carry them.
  */
-#include "market/market.h"
+#include "market/market_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +90,7 @@ static enum kr_code check_page(const char *html, size_t len, struct kr_err *err)
 enum kr_code market_parse_search(enum market_site site, const char *html, size_t len,
                                  struct market_search *out, struct kr_err *err)
 {
+    struct market__page p;
     enum kr_code rc;
     if (!out)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
@@ -97,10 +98,20 @@ enum kr_code market_parse_search(enum market_site site, const char *html, size_t
     if ((unsigned)site >= MARKET_SITE_COUNT)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: unknown site %d", (int)site);
     rc = check_page(html, len, err);
+    if (rc == KR_OK && site == MARKET_MYNTRA)
+        return kr_fail(err, KRS_UNSUPPORTED, "market: myntra search pages are not read");
+    if (rc == KR_OK)
+        rc = market__page_open(html, len, &p, err);
     if (rc != KR_OK)
         return rc;
-    return kr_fail(err, KRS_UNSUPPORTED, "market: %s search pages are not read yet",
-                   market_site_name(site));
+    rc = site == MARKET_AMAZON ? market__amazon_search(&p, out, err)
+                               : market__flipkart_search(&p, out, err);
+    market__page_close(&p);
+    if (rc != KR_OK)
+        market_search_free(out);
+    else if (out->page < 1)
+        out->page = 1;
+    return rc;
 }
 
 void market_search_free(struct market_search *s)
@@ -114,30 +125,47 @@ void market_search_free(struct market_search *s)
 enum kr_code market_parse_product(enum market_site site, const char *html, size_t len,
                                   struct market_item *out, struct kr_err *err)
 {
+    struct market__page p;
     enum kr_code rc;
     if (!out)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
-    memset(out, 0, sizeof *out);
-    out->price = out->mrp = out->discount = out->rating = MARKET_UNKNOWN;
-    out->reviews = -1;
-    out->offers = -1;
+    market__item_reset(out);
     if ((unsigned)site >= MARKET_SITE_COUNT)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: unknown site %d", (int)site);
     rc = check_page(html, len, err);
+    if (rc == KR_OK)
+        rc = market__page_open(html, len, &p, err);
     if (rc != KR_OK)
         return rc;
-    return kr_fail(err, KRS_UNSUPPORTED, "market: %s product pages are not read yet",
-                   market_site_name(site));
+    if (site == MARKET_AMAZON)
+        rc = market__amazon_product(&p, out, err);
+    else if (site == MARKET_FLIPKART)
+        rc = market__flipkart_product(&p, out, err);
+    else
+        rc = market__myntra_product(&p, out, err);
+    market__page_close(&p);
+    if (rc == KR_OK)
+        market__item_finish(out);
+    else
+        market__item_reset(out);
+    return rc;
 }
 
 enum kr_code market_parse_offers(const char *html, size_t len, int *count, struct kr_err *err)
 {
+    struct market__page p;
     enum kr_code rc;
     if (!count)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
     *count = -1;
     rc = check_page(html, len, err);
+    if (rc == KR_OK)
+        rc = market__page_open(html, len, &p, err);
     if (rc != KR_OK)
         return rc;
-    return kr_fail(err, KRS_UNSUPPORTED, "market: offer listings are not read yet");
+    rc = market__amazon_offers(&p, count, err);
+    market__page_close(&p);
+    if (rc != KR_OK)
+        *count = -1;
+    return rc;
 }
