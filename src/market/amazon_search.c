@@ -79,7 +79,7 @@ static void read_pagination(struct market__page *p, struct market_search *out)
     out->total = -1;
     if (market__text(p, NULL,
                      "//*[@data-component-type='s-result-info-bar']"
-                     "//span[contains(., 'result')][not(*)]",
+                     "//span[not(*)][contains(., 'result')]",
                      buf, sizeof buf))
         out->total = total_of(buf);
 }

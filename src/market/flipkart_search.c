@@ -143,7 +143,9 @@ static void read_pager(struct market__page *p, struct market_search *out)
     char buf[MARKET_TEXT_MAX];
     const char *of;
 
-    if (market__text(p, NULL, "(//span[starts-with(normalize-space(.),'Page ')][contains(.,' of ')])[1]",
+    if (market__text(p, NULL,
+                     "(//span[not(*)][starts-with(normalize-space(.),'Page ')]"
+                     "[contains(.,' of ')])[1]",
                      buf, sizeof buf))
         out->page = (int)market__count_of(buf);
     out->has_next_page =

@@ -13,6 +13,7 @@
  */
 #include "market/market_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,8 +39,9 @@ const char *market_site_name(enum market_site site)
 static int contains_ci(const char *hay, size_t len, const char *needle)
 {
     size_t m = strlen(needle);
+    int c0 = tolower((unsigned char)needle[0]);
     for (size_t i = 0; m && i + m <= len; i++)
-        if (strncasecmp(hay + i, needle, m) == 0)
+        if (tolower((unsigned char)hay[i]) == c0 && strncasecmp(hay + i, needle, m) == 0)
             return 1;
     return 0;
 }
