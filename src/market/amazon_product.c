@@ -28,7 +28,7 @@
 static const char *const price_paths[] = {
     CORE_PRICE "//span[" MARKET_CLASS("priceToPay") "]/span[@class='a-offscreen']",
     CORE_PRICE "//span[" MARKET_CLASS("a-price") " and not(@data-a-strike)]"
-               "/span[@class='a-offscreen']",
+                                                 "/span[@class='a-offscreen']",
     "//*[@id='priceblock_dealprice' or @id='priceblock_ourprice']",
 };
 
@@ -60,10 +60,11 @@ static void read_rank(struct market__page *p, struct market_item *it)
     char buf[MARKET_TITLE_MAX];
     const char *text = buf;
 
-    if (market__text(p, NULL,
-                     "//*[@id='detailBulletsWrapper_feature_div' or @id='detailBullets_feature_div']"
-                     "//li[.//span[" MARKET_CLASS("a-text-bold") "][contains(.,'Best Sellers Rank')]]",
-                     buf, sizeof buf)) {
+    if (market__text(
+            p, NULL,
+            "//*[@id='detailBulletsWrapper_feature_div' or @id='detailBullets_feature_div']"
+            "//li[.//span[" MARKET_CLASS("a-text-bold") "][contains(.,'Best Sellers Rank')]]",
+            buf, sizeof buf)) {
         const char *colon = strchr(buf, ':');
         text = colon ? colon + 1 : buf;
     } else if (!market__text(p, NULL,
@@ -132,10 +133,12 @@ static void read_markup(struct market__page *p, struct market_item *it)
         it->discount = market__number(buf);
     if (isnan(it->rating) && market__text(p, NULL, "//*[@id='acrPopover']/@title", buf, sizeof buf))
         it->rating = market__rating(buf);
-    if (it->reviews < 0 && market__text(p, NULL, "//*[@id='acrCustomerReviewText']", buf, sizeof buf))
+    if (it->reviews < 0 &&
+        market__text(p, NULL, "//*[@id='acrCustomerReviewText']", buf, sizeof buf))
         it->reviews = market__count_of(buf);
     if (!it->seller[0] &&
-        !market__text(p, NULL, "//*[@id='sellerProfileTriggerId']", it->seller, sizeof it->seller) &&
+        !market__text(p, NULL, "//*[@id='sellerProfileTriggerId']", it->seller,
+                      sizeof it->seller) &&
         market__text(p, NULL, "//*[@id='merchant-info']", buf, sizeof buf))
         seller_from_sentence(buf, it->seller, sizeof it->seller);
     if (it->offers < 0 &&

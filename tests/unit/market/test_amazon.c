@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-
 struct want {
     const char *id;
     int sponsored, position, sponsored_position;
@@ -55,7 +54,8 @@ static void test_search_page1(void **state)
     assert_int_equal(s.page, 1);
     assert_int_equal(s.has_next_page, 1);
     assert_int_equal(s.total, 2000);
-    assert_string_equal(s.items[0].title, "Shining Diva Fashion Gold Plated Jhumka Earrings for Women");
+    assert_string_equal(s.items[0].title,
+                        "Shining Diva Fashion Gold Plated Jhumka Earrings for Women");
     assert_string_equal(s.items[0].brand, "SHINING DIVA");
     assert_string_equal(s.items[1].title,
                         "Zaveri Pearls Gold Tone Traditional Jhumki Earrings For Women-ZPFK9371");
@@ -63,8 +63,9 @@ static void test_search_page1(void **state)
     assert_string_equal(s.items[2].brand, "Tanishq");
     assert_string_equal(s.items[4].title, "Generic Gold Hoop Earrings & Studs Combo");
     assert_string_equal(s.items[5].url, "/Karat-Demo-Kundan-Earrings/dp/B0TARGET01/ref=sr_1_4");
-    assert_string_equal(s.items[1].url, "/Zaveri-Pearls-Traditional-Earrings-ZPFK9371/dp/B0ORG00001/"
-                                        "ref=sr_1_1?keywords=gold+earrings&qid=1764650000&sr=8-1");
+    assert_string_equal(s.items[1].url,
+                        "/Zaveri-Pearls-Traditional-Earrings-ZPFK9371/dp/B0ORG00001/"
+                        "ref=sr_1_1?keywords=gold+earrings&qid=1764650000&sr=8-1");
     market_search_free(&s);
     assert_null(s.items);
 }
@@ -100,7 +101,8 @@ static void test_search_empty_and_layout(void **state)
     assert_int_equal(s.has_next_page, 0);
     market_search_free(&s);
 
-    assert_int_equal(mt_search(MARKET_AMAZON, "amazon_changed_layout.html", &s, &err), KR_EUPSTREAM);
+    assert_int_equal(mt_search(MARKET_AMAZON, "amazon_changed_layout.html", &s, &err),
+                     KR_EUPSTREAM);
     assert_int_equal(err.slug_id, KRS_MARKET_LAYOUT);
     assert_null(s.items);
     /* an Amazon page is not a Flipkart search either */
@@ -116,7 +118,8 @@ static void test_product_markup(void **state)
     (void)state;
     assert_int_equal(mt_product(MARKET_AMAZON, "amazon_product.html", &it, &err), KR_OK);
     assert_string_equal(it.id, "B0TARGET01");
-    assert_string_equal(it.title, "Alya Kundan Drop Earrings in 18K Gold Plating for Women and Girls");
+    assert_string_equal(it.title,
+                        "Alya Kundan Drop Earrings in 18K Gold Plating for Women and Girls");
     assert_string_equal(it.url, "https://www.amazon.in/Alya-Kundan-Drop-Earrings/dp/B0TARGET01");
     assert_string_equal(it.brand, "Alya");
     assert_float_equal(it.price, 799, 1e-9);
@@ -175,12 +178,13 @@ static void test_product_layout_and_missing(void **state)
 static void test_offers(void **state)
 {
     /* the list alone (no stated count): pinned + listed offers */
-    static const char listed[] =
-        "<div id='aod-container'><div id='aod-pinned-offer'>a</div>"
-        "<div id='aod-offer-list'><div id='aod-offer'>b</div><div id='aod-offer'>c</div></div></div>";
+    static const char listed[] = "<div id='aod-container'><div id='aod-pinned-offer'>a</div>"
+                                 "<div id='aod-offer-list'><div id='aod-offer'>b</div><div "
+                                 "id='aod-offer'>c</div></div></div>";
     static const char none[] = "<div id='aod-container'><div id='aod-offer-list'></div></div>";
-    static const char olp[] = "<div id='olpOfferList'><div class='a-row a-spacing-mini olpOffer'>x</div>"
-                              "<div class='a-row olpOffer'>y</div></div>";
+    static const char olp[] =
+        "<div id='olpOfferList'><div class='a-row a-spacing-mini olpOffer'>x</div>"
+        "<div class='a-row olpOffer'>y</div></div>";
     struct kr_err err = {0};
     size_t len;
     char *html = mt_load("amazon_offers.html", &len);
