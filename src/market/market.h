@@ -30,8 +30,8 @@
  * the doubles and -1 for the integers; strings are "". Strings are UTF-8,
  * whitespace-collapsed and cut (at a character boundary) to their array.
  *
- * Library code: never prints; no global state (the caller initialises
- * libxml2 once with xmlInitParser() if it parses on several threads).
+ * Library code: never prints. Thread safety: every function may be called
+ * from any thread (libxml2 is initialised once, on the first parse).
  */
 #ifndef KARAT_MARKET_MARKET_H
 #define KARAT_MARKET_MARKET_H
