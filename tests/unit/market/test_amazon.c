@@ -175,6 +175,38 @@ static void test_product_layout_and_missing(void **state)
     assert_int_equal(err.slug_id, KRS_NOT_FOUND);
 }
 
+/* The fallbacks: rating only as star text, seller in the 2024 merchant
+ * block, id from the canonical link, price in the apex block, brand as
+ * "Brand: X", offers in the aod ingress box, rank in a details table. */
+static void test_product_fallbacks(void **state)
+{
+    static const char page[] =
+        "<html><head><link rel='canonical' href='https://www.amazon.in/x/dp/B0FALLBK01?th=1'>"
+        "</head><body><span id='productTitle'> T </span><a id='bylineInfo'>Brand: Sukkhi</a>"
+        "<div id='apex_desktop'><span class='a-price'><span class='a-offscreen'>&#8377;1,050.50"
+        "</span></span></div><span id='acrPopover'><i><span class='a-icon-alt'>4.4 out of 5 "
+        "stars</span></i></span><span id='acrCustomerReviewText'>1,204 ratings</span>"
+        "<div id='merchantInfoFeature_feature_div'><span class='a-size-small "
+        "offer-display-feature-text-message'>Sukkhi Fashion Store</span></div>"
+        "<div id='dynamic-aod-ingress-box'><span>New (12) from</span></div>"
+        "<table id='productDetails_db_sections'><tr><th>Best Sellers Rank</th><td>#9 in Jewellery"
+        " (See Top 100 in Jewellery)</td></tr></table></body></html>";
+    struct kr_err err = {0};
+    struct market_item it;
+    (void)state;
+    assert_int_equal(market_parse_product(MARKET_AMAZON, page, sizeof page - 1, &it, &err), KR_OK);
+    assert_string_equal(it.id, "B0FALLBK01");
+    assert_string_equal(it.title, "T");
+    assert_string_equal(it.brand, "Sukkhi");
+    assert_float_equal(it.price, 1050.5, 1e-9);
+    assert_float_equal(it.rating, 4.4, 1e-9);
+    assert_int_equal(it.reviews, 1204);
+    assert_string_equal(it.seller, "Sukkhi Fashion Store");
+    assert_int_equal(it.offers, 12);
+    assert_string_equal(it.rank, "#9 in Jewellery");
+    assert_true(isnan(it.mrp) && isnan(it.discount));
+}
+
 static void test_offers(void **state)
 {
     /* the list alone (no stated count): pinned + listed offers */
@@ -215,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_product_markup),
         cmocka_unit_test(test_product_json_ld),
         cmocka_unit_test(test_product_layout_and_missing),
+        cmocka_unit_test(test_product_fallbacks),
         cmocka_unit_test(test_offers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
