@@ -58,13 +58,13 @@ struct market_item {
     char title[MARKET_TITLE_MAX];
     char url[MARKET_URL_MAX]; /* as the page gives it (often relative) */
     char brand[MARKET_TEXT_MAX];
-    double price;                 /* selling price in rupees */
-    double mrp;                   /* list price (M.R.P.) in rupees */
-    double discount;              /* percent off the MRP, 0-100 (the page's, else computed) */
-    double rating;                /* average stars, 0-5, as precise as the page gives it */
-    long reviews;                 /* number of ratings/reviews; -1 unknown */
-    char rank[MARKET_TEXT_MAX];   /* best-seller ranks as shown, "(See Top 100 ...)" dropped:
-                                     "#12,345 in Jewellery #87 in Drop & Dangle Earrings" */
+    double price;               /* selling price in rupees */
+    double mrp;                 /* list price (M.R.P.) in rupees */
+    double discount;            /* percent off the MRP, 0-100 (the page's, else computed) */
+    double rating;              /* average stars, 0-5, as precise as the page gives it */
+    long reviews;               /* number of ratings (ratingCount before reviewCount); -1 unknown */
+    char rank[MARKET_TEXT_MAX]; /* best-seller ranks as shown, "(See Top 100 ...)" dropped:
+                                   "#12,345 in Jewellery #87 in Drop & Dangle Earrings" */
     char seller[MARKET_TEXT_MAX]; /* the seller of the featured offer */
     int offers;             /* offers shown on the page (Amazon "New (4) from", JSON-LD offerCount;
                                Myntra: its sellers); -1 unknown */
