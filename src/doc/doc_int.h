@@ -33,7 +33,7 @@ void doc__squash(const char *s, char *out, size_t n);
 
 /* Append a warning (printf-style message); only out of memory fails. */
 struct doc_warning *doc__warn(struct doc_warnings *w, enum doc_warn_kind kind, long row, long col);
-/* Is found within the slack of expected? */
+/* Is found within tolerance of expected (plus float noise)? */
 int doc__close(double expected, double found, double tolerance);
 /* The extras checks (subtotal, taxes, grand total) given the line amounts. */
 enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check_opts *o,
