@@ -5,14 +5,40 @@
  *
  *   order_pdf amazon|flipkart|meesho|other ITEMS OUT.pdf
  *
- * ITEMS is 1-3. Exit 0 on success, 2 on bad arguments, 1 when drawing or
- * writing fails.
+ * and prints what Karat should read from it, in /create_order's shape
+ * ({"parsed_data": {...}, "products_data": [...]}, every field Karat
+ * returns), for bench/bill_quality.sh's invoice field accuracy. ITEMS is
+ * 1-3. Exit 0 on success, 2 on bad arguments, 1 when drawing or writing
+ * fails.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "order_pdf.h"
+
+static void print_truth(const struct opdf *w)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < w->n; i++) {
+        const struct opdf_item *it = &w->items[i];
+        json_array_append_new(
+            items, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "product_price", it->price,
+                             "item_type", it->item_type, "sku_id", it->sku_id, "quantity", it->qty,
+                             "sku", it->sku, "description", it->title, "hsn", it->hsn, "tax",
+                             it->tax, "total", it->total));
+    }
+    json_t *pd = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "order_id", w->order_id,
+                           "customer_name", w->customer, "order_date", w->date, "order_time",
+                           w->time, "shipping_address", w->address, "tracking_id", w->tracking,
+                           "payment_method", w->payment, "marketplace", w->marketplace,
+                           "total_price_order", w->total, "invoice_date", w->invoice_date);
+    json_t *o = json_pack("{s:o,s:o}", "parsed_data", pd, "products_data", items);
+    json_dumpf(o, stdout, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    putchar('\n');
+    json_decref(o);
+}
 
 int main(int argc, char **argv)
 {
@@ -41,5 +67,7 @@ int main(int argc, char **argv)
     buf_release(&b);
     if (rc)
         fprintf(stderr, "order_pdf: cannot write %s\n", argv[3]);
+    else if (m != OPDF_OTHER)
+        print_truth(&w);
     return rc;
 }
