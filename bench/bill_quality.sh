@@ -16,6 +16,8 @@
 #    extras accuracy, mean and max CPU seconds per page (user + system of one
 #    `karat bill` process, start-up and tesseract's model load included; CPU
 #    time rather than wall time because the machine may be shared).
+# 5. bench/bill_planted.sh: planted arithmetic errors (recall, false warnings,
+#    precision) and the marketplace invoices' field accuracy.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
@@ -96,3 +98,5 @@ KARAT_OCR_LANGS=eng /usr/bin/time -f "%U %S" -o "$OUT/real.time" "$KARAT" bill -
 echo "real bill_sample.png: CPU s $(awk '{printf "%.2f", $1 + $2}' "$OUT/real.time")" \
     "$(python3 "$ROOT/bench/bill_score.py" "$ROOT/tests/data/bill_sample.truth.json" "$OUT/real.json")"
 bench_load_after
+# planted arithmetic errors and marketplace invoice fields (bench/bill_planted.sh)
+sh "$ROOT/bench/bill_planted.sh" --build "$BUILD" --seed "$SEED" $QUICK

@@ -11,6 +11,7 @@ export const pages = [
   { id: 'catalog', title: 'Catalog', load: () => import('./pages/catalog.js') },
   { id: 'studio', title: 'Image studio', load: () => import('./pages/studio.js') },
   { id: 'bills', title: 'Bills', load: () => import('./pages/bills.js') },
+  { id: 'orders', title: 'Orders', load: () => import('./pages/orders.js') },
   { id: 'products', title: 'Products', load: () => import('./pages/products.js') },
   { id: 'collections', title: 'Collections', load: () => import('./pages/collections.js') },
   { id: 'status', title: 'Status', load: () => import('./pages/status.js') },

@@ -169,6 +169,18 @@ struct ai_table_req {
 enum kr_code ai_table(struct ai *ai, const struct ai_table_req *req, json_t **out,
                       struct kr_err *err);
 
+/* ---- order invoices (order.c): fields the offline rules did not find ---- */
+struct ai_order_req {
+    const char *text; /* the invoice's text, line by line (data, sent delimited) */
+    const struct ai_field *fields; /* the fields wanted (free text, with max_len) */
+    size_t nfields;
+};
+/* *out = {field: value} ("" when the invoice does not show it), checked
+ * against the fields; the copy provider (KARAT_COPY_PROVIDER) answers,
+ * offline cannot (KR_EUNSUPPORTED). */
+enum kr_code ai_order_fields(struct ai *ai, const struct ai_order_req *req, json_t **out,
+                             struct kr_err *err);
+
 /* Offline measurements of one photo, used by the offline provider and by
  * callers that want them directly (quality grade for /generate_caption). */
 struct ai_measure {

@@ -5,7 +5,8 @@
  * The original sent the PDF to Gemini's file API and split comma-joined
  * strings into items; Karat reads it offline (doc_order_read: the PDF's text
  * layer with Amazon.in, Flipkart and Meesho label rules), one products_data
- * element per item line. The upload is multipart `file`; the original's
+ * element per item line; with a text AI provider configured the fields the
+ * rules left empty are asked of it (doc/order_ai.c). The upload is multipart `file`; the original's
  * 200 {"error": "Only PDF files are allowed"} for anything else is a 400
  * not_a_pdf here, judged by the bytes (not the client's content type). A
  * 0-byte, damaged, encrypted or too long PDF gets the reader's 4xx; an
@@ -37,7 +38,7 @@ void api_create_order(struct http_request *req, struct http_response *res, void 
     if (api__admit(app, APP_WORK_BILLS, req, res, client))
         return;
     opts = doc_ocr_opts(app->cfg);
-    if (doc_order_read(f->data, f->len, &opts, &o, &err))
+    if (doc_order_read(f->data, f->len, &opts, app->ai, &o, &err))
         http_res_from_err(res, &err);
     else if (!(j = doc_order_json(&o)))
         http_res_error(res, KRS_OUT_OF_MEMORY, "order: JSON");

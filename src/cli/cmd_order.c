@@ -2,7 +2,8 @@
  * cmd_order.c - `karat order PDF [--json]`: read one marketplace order/tax
  * invoice PDF (Amazon.in, Flipkart, Meesho) with the code POST
  * /create_order uses (doc_order_read: the text layer and the marketplace's
- * label rules), offline.
+ * label rules; with a text AI provider configured, the fields the rules
+ * left empty are asked of it and kept when the invoice shows them).
  *
  * Prints the order as "key: value" lines and one line per item, or with
  * --json the /create_order body {"parsed_data", "products_data"}. Nothing
@@ -13,6 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "ai/ai.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "doc/doc.h"
@@ -43,11 +45,13 @@ static int order_file(const struct config *cfg, const struct cli_args *a)
     struct kr_err err = {0};
     struct doc_order o = {0};
     struct ocr_opts oo = doc_ocr_opts(cfg);
+    struct ai *ai = NULL;
     struct buf b;
     int rc = 2;
 
     buf_init(&b, (size_t)cfg->max_upload_bytes);
-    if (buf_read_file(&b, a->pos[0], &err) || doc_order_read(b.data, b.len, &oo, &o, &err)) {
+    if (buf_read_file(&b, a->pos[0], &err) || ai_open(cfg, &ai, &err) ||
+        doc_order_read(b.data, b.len, &oo, ai, &o, &err)) {
         fprintf(stderr, "karat order: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;
     }
@@ -66,6 +70,7 @@ static int order_file(const struct config *cfg, const struct cli_args *a)
     rc = 0;
 out:
     doc_order_free(&o);
+    ai_close(ai);
     buf_release(&b);
     return rc;
 }

@@ -224,8 +224,8 @@ static const struct config_var vars[] = {
     {"KARAT_DOC_MIN_CONFIDENCE", CONFIG_INT, OFF(doc_min_confidence), "60", 0,
      "Bills: an OCR cell read with a confidence (0..100) under this is flagged in warnings."},
     {"KARAT_DOC_TOLERANCE", CONFIG_DOUBLE, OFF(doc_tolerance), "1", 0,
-     "Bills: absolute slack (rupees) of the arithmetic checks, besides 0.1% of the expected "
-     "value (bills round to the rupee)."},
+     "Bills: absolute slack (rupees) of the arithmetic checks, besides the rounding of the "
+     "printed factors (bills round to the rupee)."},
     {"KARAT_BILL_SLOTS", CONFIG_INT, OFF(bill_slots), "4", 0,
      "Bills read at once (/process-image-and-prompt/: OCR or provider calls); one more gets 429."},
     {"KARAT_BILL_SLOTS_PER_CLIENT", CONFIG_INT, OFF(bill_slots_per_client), "2", 0,

@@ -14,7 +14,10 @@
  * bill of three or more lines (then the names were misread); a formula found
  * only from values must hold on at least 2 rows and 60% of those it can be
  * evaluated on. Rows where it then fails are the warnings. Rows whose
- * expected value is 0 say nothing and are skipped.
+ * expected value is 0 say nothing and are skipped. Values agree within
+ * KARAT_DOC_TOLERANCE plus what the rounding of the printed factors
+ * allows (expected(); no share of the amount itself: a 10-rupee slip on
+ * a 38,000-rupee line is a slip).
  *
  * The subtotal, tax and grand-total checks over the extras are extras.c.
  */
@@ -101,7 +104,7 @@ enum doc_role doc__role_by_name(const char *header)
 
 int doc__close(double expected, double found, double tolerance)
 {
-    return fabs(expected - found) <= tolerance + 0.001 * fabs(expected);
+    return fabs(expected - found) <= tolerance + 1e-6 * fabs(expected);
 }
 
 struct doc_warning *doc__warn(struct doc_warnings *w, enum doc_warn_kind kind, long row, long col)
@@ -159,18 +162,43 @@ static double cell_num(const struct doc_table *t, size_t r, int col, int *ok)
     return v->num;
 }
 
-/* The expected value of row r; 0 in *ok when a cell has no number. */
-static double expected(const struct doc_table *t, const struct formula *f, size_t r, int *ok)
+/* Half a unit of the last decimal printed in the cell (a weight "12.105"
+ * may be 12.1045 to 12.1055 on the scale): 0 for a whole number (a count,
+ * a rate in rupees is exact as printed). */
+static double half_unit(const struct doc_table *t, size_t r, int col)
+{
+    const char *s = doc_cell_at(t, r, (size_t)col)->text, *dot = strrchr(s, '.');
+    double u = 0.5;
+    int digits = 0;
+
+    if (!dot)
+        return 0;
+    for (const char *p = dot + 1; *p >= '0' && *p <= '9'; p++)
+        digits++, u /= 10;
+    return digits ? u : 0;
+}
+
+/* The expected value of row r; 0 in *ok when a cell has no number. *slack:
+ * how far the printed factors' rounding can move it (each factor's half
+ * unit times the other factor), so a slip of a few rupees on a large line
+ * is still caught while a weight printed to the gram is not blamed. */
+static double expected(const struct doc_table *t, const struct formula *f, size_t r, int *ok,
+                       double *slack)
 {
     double x = cell_num(t, r, f->x, ok), y = cell_num(t, r, f->y, ok);
     double m = f->m >= 0 ? cell_num(t, r, f->m, ok) : 0;
+    double hx = half_unit(t, r, f->x), hy = half_unit(t, r, f->y);
+    double hm = f->m >= 0 ? half_unit(t, r, f->m) : 0;
 
     switch (f->shape) {
     case PLUS_MAKING:
+        *slack = hx * fabs(y) + hy * fabs(x) + hm;
         return x * y + m;
     case PER_GRAM_MAKING:
+        *slack = hx * fabs(y + m) + (hy + hm) * fabs(x);
         return x * (y + m);
     default:
+        *slack = hx * fabs(y) + hy * fabs(x);
         return x * y;
     }
 }
@@ -180,10 +208,10 @@ static void evaluate(const struct doc_table *t, const struct cols *c, struct for
     f->hold = f->fail = 0;
     for (size_t r = 0; r < t->nrows; r++) {
         int ok = 1;
-        double e = expected(t, f, r, &ok), k = cell_num(t, r, f->k, &ok);
+        double slack, e = expected(t, f, r, &ok, &slack), k = cell_num(t, r, f->k, &ok);
         if (!ok || e == 0)
             continue;
-        if (doc__close(e, k, tol))
+        if (doc__close(e, k, tol + slack))
             f->hold++;
         else
             f->fail++;
@@ -259,9 +287,9 @@ static enum kr_code flag_rows(const struct doc_table *t, const struct cols *c,
 
     for (size_t r = 0; r < t->nrows; r++) {
         int ok = 1;
-        double e = expected(t, f, r, &ok), k = cell_num(t, r, f->k, &ok);
+        double slack, e = expected(t, f, r, &ok, &slack), k = cell_num(t, r, f->k, &ok);
         struct doc_warning *w;
-        if (!ok || e == 0 || doc__close(e, k, tol))
+        if (!ok || e == 0 || doc__close(e, k, tol + slack))
             continue;
         if (!(w = doc__warn(out, weight ? DOC_W_LINE_WEIGHT : DOC_W_LINE_AMOUNT, (long)r, f->k)))
             return KR_ENOMEM;

@@ -222,11 +222,15 @@ const char *doc_order_key(enum doc_order_field f);
 const char *doc_item_key(enum doc_item_field f);
 /* Read a PDF: not_a_pdf, empty_file, encrypted_pdf, too_many_pages (the PDF
  * reader's), unknown_invoice (no marketplace's layout), incomplete_invoice
- * (no order number or no item line). *out filled only on KR_OK. */
+ * (no order number or no item line). The rules read first; with ai's text
+ * provider configured (not offline; ai may be NULL) the fields they left
+ * empty are asked of it and taken when the invoice shows them (order_ai.c);
+ * its failure leaves the rules' result. *out filled only on KR_OK. */
 enum kr_code doc_order_read(const void *bytes, size_t len, const struct ocr_opts *o,
-                            struct doc_order *out, struct kr_err *err);
+                            struct ai *ai, struct doc_order *out, struct kr_err *err);
 /* The same from text already read (tests, other sources). */
-enum kr_code doc_order_parse(const struct ocr_text *t, struct doc_order *out, struct kr_err *err);
+enum kr_code doc_order_parse(const struct ocr_text *t, struct ai *ai, struct doc_order *out,
+                             struct kr_err *err);
 /* {"parsed_data": {...}, "products_data": [{...}]} (a new reference, NULL when out of memory). */
 json_t *doc_order_json(const struct doc_order *o);
 void doc_order_free(struct doc_order *o);

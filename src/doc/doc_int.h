@@ -33,7 +33,7 @@ void doc__squash(const char *s, char *out, size_t n);
 
 /* Append a warning (printf-style message); only out of memory fails. */
 struct doc_warning *doc__warn(struct doc_warnings *w, enum doc_warn_kind kind, long row, long col);
-/* Is found within the slack of expected? */
+/* Is found within tolerance of expected (plus float noise)? */
 int doc__close(double expected, double found, double tolerance);
 /* The extras checks (subtotal, taxes, grand total) given the line amounts. */
 enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check_opts *o,
@@ -66,6 +66,11 @@ int doc__is_label(const struct doc__order_rules *r, const char *s);
  * total are set by order.c. */
 enum kr_code doc__order_fields(const struct ocr_text *t, const struct doc__order_rules *r,
                                struct doc_order *o, struct kr_err *err);
+/* The fields o lacks asked of ai's text provider when one is configured
+ * (order_ai.c); only values found on the invoice t are taken. A provider
+ * failure leaves o as it was (KR_OK); only out of memory fails. */
+enum kr_code doc__order_complete(struct ai *ai, const struct ocr_text *t, struct doc_order *o,
+                                 struct kr_err *err);
 /* A trimmed copy of s[0..n) (NULL when out of memory). */
 char *doc__strndup_trim(const char *s, size_t n);
 

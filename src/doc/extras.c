@@ -187,7 +187,8 @@ enum kr_code doc__check_extras(const struct doc_table *t, const struct doc_check
         if (doc_value_numeric(v) && v->kind != DOC_PERCENT)
             sum += v->num, lines++;
     }
-    if (s.subtotal >= 0 && lines && !doc__close(sum, s.v[s.subtotal], o->tolerance) &&
+    /* each printed amount may be rounded to the paisa: n halves of a paisa */
+    if (s.subtotal >= 0 && lines && !doc__close(sum, s.v[s.subtotal], o->tolerance + 0.005 * lines) &&
         warn_extra(t, out, DOC_W_SUBTOTAL, s.subtotal, (double[2]){sum, s.v[s.subtotal]},
                    "the sum of the line amounts"))
         goto oom;

@@ -288,7 +288,8 @@ static enum kr_code items(const struct ocr_text *t, const struct doc__order_rule
     return KR_OK;
 }
 
-enum kr_code doc_order_parse(const struct ocr_text *t, struct doc_order *out, struct kr_err *err)
+enum kr_code doc_order_parse(const struct ocr_text *t, struct ai *ai, struct doc_order *out,
+                             struct kr_err *err)
 {
     struct doc_order o = {0};
     const struct doc__order_rules *r = doc__order_detect(t);
@@ -298,7 +299,8 @@ enum kr_code doc_order_parse(const struct ocr_text *t, struct doc_order *out, st
         return kr_fail(err, KRS_UNKNOWN_INVOICE,
                        "not an Amazon.in, Flipkart or Meesho tax invoice (no marketplace named "
                        "in its text)");
-    if ((rc = doc__order_fields(t, r, &o, err)) || (rc = items(t, r, &o, err)))
+    if ((rc = doc__order_fields(t, r, &o, err)) || (rc = items(t, r, &o, err)) ||
+        (rc = doc__order_complete(ai, t, &o, err)))
         goto out;
     for (int f = 0; f < DOC_ORD_NFIELDS; f++)
         if (!o.f[f] && put(&o.f[f], f == DOC_ORD_MARKETPLACE ? r->marketplace : "",
@@ -318,12 +320,12 @@ out:
 }
 
 enum kr_code doc_order_read(const void *bytes, size_t len, const struct ocr_opts *o,
-                            struct doc_order *out, struct kr_err *err)
+                            struct ai *ai, struct doc_order *out, struct kr_err *err)
 {
     struct ocr_text t = {0};
     enum kr_code rc = ocr_pdf_text(bytes, len, o, &t, err);
     if (!rc)
-        rc = doc_order_parse(&t, out, err);
+        rc = doc_order_parse(&t, ai, out, err);
     ocr_text_free(&t);
     return rc;
 }

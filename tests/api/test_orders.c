@@ -6,14 +6,17 @@
  * field and one object per item; bad uploads get their 4xx JSON errors (not
  * a PDF is 400 not_a_pdf where the original answered 200, 0 bytes, a
  * damaged, encrypted or over-page-limit PDF, a missing field, another shop's
- * invoice). The CLI prints the same JSON with --json and exits 2 on a
- * refusal.
+ * invoice). With a (fake) Gemini as the text provider only the field the
+ * rules left empty (Amazon prints no tracking number) is asked; a value
+ * not on the invoice is dropped and a failing provider changes nothing.
+ * The CLI prints the same JSON with --json and exits 2 on a refusal.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_ai.h"
 #include "order_pdf.h"
 #include "testutil.h"
 
@@ -106,6 +109,45 @@ static void test_create_order(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+/* Amazon's invoice has no tracking number: the provider is asked for it
+ * alone; its made-up answer is dropped, its failure leaves the same order. */
+static void test_provider_missing_fields(void **state)
+{
+    struct tu_server s;
+    struct fake_ai *f = fake_ai_start();
+    char base[160];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test", base, "KARAT_COPY_PROVIDER=gemini",
+                               "KARAT_AI_TIMEOUT=10", NULL};
+    char *reply = fake_gemini_text("{\"tracking_id\": \"AWB-MADE-UP-1\"}");
+    struct opdf w;
+    struct buf b;
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    order_pdf_sample(OPDF_AMAZON, 3, &w);
+    assert_int_equal(order_pdf_make(&w, &b), 0);
+    fake_ai_push(f, 200, reply);
+    json_t *j = post(&s, "file", b.data, b.len, 200, NULL);
+    check_order(j, &w);
+    json_decref(j);
+    assert_int_equal(fake_ai_count(f), 1);
+    json_t *req = fake_req_json(fake_ai_request(f, 0));
+    json_t *props = json_object_get(
+        json_object_get(json_object_get(req, "generationConfig"), "responseSchema"), "properties");
+    assert_int_equal(json_object_size(props), 1);
+    assert_non_null(json_object_get(props, "tracking_id"));
+    json_decref(req);
+    j = post(&s, "file", b.data, b.len, 200, NULL); /* nothing queued: the fake answers 500 */
+    check_order(j, &w);
+    json_decref(j);
+    assert_true(fake_ai_count(f) >= 2);
+    free(reply);
+    buf_release(&b);
+    assert_int_equal(tu_server_finish(&s), 0);
+    fake_ai_stop(f);
+}
+
 static void test_cli_order(void **state)
 {
     char dir[512], path[600], bad[600], *out = NULL;
@@ -144,6 +186,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_order),
+        cmocka_unit_test(test_provider_missing_fields),
         cmocka_unit_test(test_cli_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,9 +12,10 @@
 // loopback fake that answers Karat's real OpenAI images/edits requests, so the
 // studio runs the AI scene types (2, 4-8) too; text stays offline.
 //
-// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_NODE_MODULES (playwright-core,
+// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_ORDER_PDF (writes the Orders flow's
+// invoice), KARAT_NODE_MODULES (playwright-core,
 // axe-core), KARAT_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -105,7 +106,7 @@ async function fitsWidth(page, tag, label) {
 async function shot(page, name) { await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true }); }
 
 // API answers a flow asks for on purpose (the browser logs any 4xx as an error).
-const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/, /\/further_req 400/];
+const expected = [/\/templates\/[^ ]+ .*404/, /\/status .*401/, /\/catalog-ai\?async=1 400/, /\/further_req 400/, /\/create_order 400/];
 function watch(page, errors) {
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()} ${m.location().url || ''}`); });
@@ -294,6 +295,56 @@ async function billsFlow(page, base, tag) {
   await page.getByRole('button', { name: 'Download CSV' }).waitFor();
 }
 
+// Orders: a Flipkart tax invoice generated here (tests/tools/order_pdf, the
+// invoices the API tests read) -> its order fields and three items; the
+// items' CSV; an Amazon invoice, which prints no tracking number, says so;
+// a photo instead of a PDF shows the server's refusal (not_a_pdf).
+function orderPdf(market, items) {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'karat-order-')), `${market}.pdf`);
+  const r = spawnSync(process.env.KARAT_ORDER_PDF, [market, String(items), out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, 'order_pdf: ' + r.stderr);
+  return out;
+}
+async function ordersFlow(page, base, tag) {
+  await open(page, base, 'orders', 'Orders');
+  const pdf = orderPdf('flipkart', 3);
+  await page.locator('input[name=file]').setInputFiles(pdf);
+  await page.getByRole('button', { name: 'Read order' }).click();
+  await page.getByText('Read flipkart.pdf: Flipkart order OD432198765432101234, 3 items', { exact: true }).waitFor({ timeout: 120000 });
+  const field = (name) => page.locator('table.order-fields tr', { has: page.getByRole('rowheader', { name, exact: true }) }).locator('td');
+  assert.equal(await field('Customer').textContent(), 'Priya Sharma');
+  assert.equal(await field('Shipping address').textContent(), '12 MG Road, Indiranagar, Bengaluru, KARNATAKA, 560038');
+  assert.equal(await field('Payment').textContent(), 'Prepaid');
+  assert.equal(await field('Tracking ID').textContent(), 'FMPC1234567890');
+  const rows = page.locator('table.order-items tbody tr');
+  assert.equal(await rows.count(), 3);
+  const cells = await rows.nth(2).locator('td').allTextContents();
+  for (const want of ['bangles', '3', '499.00']) assert.ok(cells.includes(want), `item 3: ${cells}`);
+  assert.ok((await rows.nth(0).locator('td').allTextContents()).includes('Gold Plated Jhumka Earrings'));
+  await fitsWidth(page, tag, 'orders');
+  await shot(page, `orders-${tag}`);
+  await axe(page, `orders ${tag}`);
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.equal(dl.suggestedFilename(), 'OD432198765432101234.csv');
+  assert.ok(csv.startsWith('order_id,marketplace,description,sku,item_type,sku_id,hsn,quantity,product_price,tax,total\r\n'), csv);
+  assert.equal(csv.trim().split('\r\n').length, 4);
+  // an Amazon invoice prints no tracking number: said so
+  const amazon = orderPdf('amazon', 1);
+  await page.locator('input[name=file]').setInputFiles(amazon);
+  await page.getByRole('button', { name: 'Read order' }).click();
+  await page.getByText('Read amazon.pdf: Amazon order 403-1234567-7654321, 1 item, 1 field not on the invoice', { exact: true }).waitFor();
+  assert.equal(await field('Tracking ID').textContent(), 'not on the invoice');
+  assert.equal(await field('Payment').textContent(), 'Credit Card');
+  fs.rmSync(path.dirname(amazon), { recursive: true, force: true });
+  // a photo is not an invoice: the server's message and code, the old result gone
+  await page.locator('input[name=file]').setInputFiles(await photo(page, 1, 'drop.png'));
+  await page.getByRole('button', { name: 'Read order' }).click();
+  await page.getByRole('alert').filter({ hasText: 'not_a_pdf' }).waitFor();
+  assert.equal(await page.locator('table.order-items').count(), 0);
+  fs.rmSync(path.dirname(pdf), { recursive: true, force: true });
+}
+
 // Products: a CSV the test writes (12 pieces) imported beside the captioned
 // photos' products; paging by 10, filters, a delete.
 function productsCsv() {
@@ -471,7 +522,7 @@ async function run(browser, viewport, tag, fake) {
   page.setDefaultTimeout(60000);
   try {
     for (const [name, flow] of [['photos', photosFlow], ['captions', captionsFlow], ['catalog', catalogFlow],
-      ['studio', studioFlow], ['bills', billsFlow], ['products', productsFlow], ['collections', collectionsFlow],
+      ['studio', studioFlow], ['bills', billsFlow], ['orders', ordersFlow], ['products', productsFlow], ['collections', collectionsFlow],
       ['status', statusFlow], ['docs', docsFlow]]) {
       if (ONLY && !ONLY.includes(name)) continue;
       await flow(page, server.base, tag);

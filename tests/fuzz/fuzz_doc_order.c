@@ -23,7 +23,7 @@ static void check(const struct ocr_text *t)
     struct doc_order o = {0};
     struct kr_err err = {0};
     size_t sum = 0;
-    if (doc_order_parse(t, &o, &err)) {
+    if (doc_order_parse(t, NULL, &o, &err)) {
         if (!err.slug)
             abort();
         return;

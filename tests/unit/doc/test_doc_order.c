@@ -22,7 +22,7 @@ static void expect_fail(const void *bytes, size_t n, const char *slug)
 {
     struct doc_order o = {0};
     struct kr_err err = {0};
-    assert_int_not_equal(doc_order_read(bytes, n, &OPTS, &o, &err), KR_OK);
+    assert_int_not_equal(doc_order_read(bytes, n, &OPTS, NULL, &o, &err), KR_OK);
     if (!err.slug || strcmp(err.slug, slug))
         fail_msg("want %s, got %s (%s)", slug, err.slug ? err.slug : "-", err.msg);
     assert_null(o.items);
@@ -37,7 +37,7 @@ static void check(enum opdf_market m, size_t n)
 
     order_pdf_sample(m, n, &want);
     assert_int_equal(order_pdf_make(&want, &b), 0);
-    if (doc_order_read(b.data, b.len, &OPTS, &o, &err))
+    if (doc_order_read(b.data, b.len, &OPTS, NULL, &o, &err))
         fail_msg("%s x%zu: %s (%s)", want.marketplace, n, err.msg, err.slug);
     const char *pf[DOC_ORD_NFIELDS] = {want.order_id, want.customer, want.date, want.time,
                                        want.address, want.tracking, want.payment,
@@ -95,7 +95,7 @@ static void test_json_shape(void **state)
 
     order_pdf_sample(OPDF_FLIPKART, 3, &want);
     assert_int_equal(order_pdf_make(&want, &b), 0);
-    assert_int_equal(doc_order_read(b.data, b.len, &OPTS, &o, &err), KR_OK);
+    assert_int_equal(doc_order_read(b.data, b.len, &OPTS, NULL, &o, &err), KR_OK);
     json_t *j = doc_order_json(&o), *pd = json_object_get(j, "parsed_data");
     json_t *items = json_object_get(j, "products_data");
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
@@ -143,7 +143,7 @@ static void test_sparse_text(void **state)
     struct doc_order o = {0};
     struct kr_err err = {0};
 
-    assert_int_equal(doc_order_parse(&t, &o, &err), KR_OK);
+    assert_int_equal(doc_order_parse(&t, NULL, &o, &err), KR_OK);
     assert_string_equal(o.f[DOC_ORD_ORDER_ID], "171-1");
     assert_string_equal(o.f[DOC_ORD_DATE], "");
     assert_string_equal(o.f[DOC_ORD_TIME], "");
@@ -173,7 +173,7 @@ static void test_continuation_lines(void **state)
     struct doc_order o = {0};
     struct kr_err err = {0};
 
-    assert_int_equal(doc_order_parse(&t, &o, &err), KR_OK);
+    assert_int_equal(doc_order_parse(&t, NULL, &o, &err), KR_OK);
     assert_int_equal(o.nitems, 1);
     assert_string_equal(o.items[0].f[DOC_ITEM_DESC], "Silver Toe Ring Pair");
     assert_string_equal(o.items[0].f[DOC_ITEM_QTY], "1");
