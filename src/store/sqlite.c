@@ -404,4 +404,6 @@ const struct store_ops store_sqlite_ops = {
     .product_put = store_sq_product_put,
     .product_delete = store_sq_product_delete,
     .product_query = store_sq_product_query,
+    .embedding_get = store_sq_embedding_get,
+    .embedding_put = store_sq_embedding_put,
 };

@@ -13,6 +13,10 @@
  * The words arrive checked by store_products.c ([a-z0-9] words): each is
  * quoted and joined with AND or OR into the FTS5 query, so no client text
  * is ever FTS5 syntax.
+ *
+ * Embeddings (schema v5): product_embeddings keyed by (model, text hash),
+ * the vector as float32 little endian; a lookup is one indexed select per
+ * hash on one connection, a put one IMMEDIATE transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 
 #include "core/util.h"
 #include "store/sqlite.h"
+#include "store/store_int.h"
 
 #define COLS                                                                                       \
     "p.id, p.sku, p.name, p.description, p.attributes, p.colour, p.category, p.price,"             \
@@ -47,6 +52,10 @@ const char *const store_sq_product_sql[SQ_NSTMT] = {
         "SELECT " COLS ", -" BM25 " FROM products_fts"
         " JOIN products p ON p.seq = products_fts.rowid"
         " WHERE products_fts MATCH ?10 AND" FILTERS " ORDER BY " BM25 ", p.id LIMIT ?8 OFFSET ?9",
+    [SQ_EMB_GET] = "SELECT dim, vec FROM product_embeddings WHERE model = ?1 AND hash = ?2",
+    [SQ_EMB_PUT] =
+        "INSERT INTO product_embeddings (model, hash, dim, vec) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (model, hash) DO UPDATE SET dim = excluded.dim, vec = excluded.vec",
 };
 
 static enum kr_code bind_ok(sqlite3_stmt *st, int rc, struct kr_err *err)
@@ -203,5 +212,85 @@ enum kr_code store_sq_product_query(struct store *s, const struct store_product_
         rc = store_sq_fail(c->db, step, "query products", err);
     store_sq_end(s, c, st);
     free(fts);
+    return rc;
+}
+
+/* ---- embeddings ---- */
+
+enum kr_code store_sq_embedding_get(struct store *s, const char *model, const char *const *hashes,
+                                    int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    float *vec = malloc(STORE_EMBED_DIM_MAX * sizeof *vec);
+    enum kr_code rc = vec ? store_sq_begin(s, SQ_EMB_GET, &c, &st, err)
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int stop = 0;
+
+    if (!rc)
+        rc = store_sq_bind_text(st, 1, model, STORE_EMBED_MODEL_MAX, err);
+    for (int i = 0; !rc && !stop && i < n; i++) {
+        int step, dim;
+        sqlite3_reset(st);
+        rc = store_sq_bind_text(st, 2, hashes[i], STORE_EMBED_HASH_LEN, err);
+        if (rc || (step = sqlite3_step(st)) == SQLITE_DONE)
+            continue;
+        if (step != SQLITE_ROW) {
+            rc = store_sq_fail(c->db, step, "get embedding", err);
+            break;
+        }
+        dim = sqlite3_column_int(st, 0);
+        if (dim < 1 || dim > STORE_EMBED_DIM_MAX || sqlite3_column_bytes(st, 1) != 4 * dim) {
+            rc =
+                kr_fail(err, KRS_STORE_CORRUPT, "store: embedding %.16s has a bad size", hashes[i]);
+            break;
+        }
+        store__f32_decode(sqlite3_column_blob(st, 1), dim, vec);
+        stop = cb(hashes[i], vec, dim, ctx);
+    }
+    store_sq_end(s, c, st);
+    free(vec);
+    return rc;
+}
+
+static enum kr_code bind_embedding(sqlite3_stmt *st, const char *model,
+                                   const struct store_embedding *e, unsigned char *buf,
+                                   struct kr_err *err)
+{
+    enum kr_code rc = store_sq_bind_text(st, 1, model, STORE_EMBED_MODEL_MAX, err);
+
+    if (!rc)
+        rc = store_sq_bind_text(st, 2, e->hash, STORE_EMBED_HASH_LEN, err);
+    if (!rc)
+        rc = bind_ok(st, sqlite3_bind_int(st, 3, e->dim), err);
+    store__f32_encode(e->vec, e->dim, buf);
+    if (!rc)
+        rc = bind_ok(st, sqlite3_bind_blob(st, 4, buf, 4 * e->dim, SQLITE_STATIC), err);
+    return rc;
+}
+
+enum kr_code store_sq_embedding_put(struct store *s, const char *model,
+                                    const struct store_embedding *e, int n, struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    unsigned char *buf = malloc(4 * STORE_EMBED_DIM_MAX);
+    enum kr_code rc = buf ? store_sq_begin(s, SQ_EMB_PUT, &c, &st, err)
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int brc = rc ? SQLITE_OK : sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+    if (!rc && brc != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "begin embeddings", err);
+    for (int i = 0; !rc && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        rc = bind_embedding(st, model, &e[i], buf, err);
+        if (!rc)
+            rc = store_sq_run(c->db, st, "put embedding", err);
+    }
+    if (!rc && (brc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "commit embeddings", err);
+    store_sq_end(s, c, st);
+    free(buf);
     return rc;
 }
