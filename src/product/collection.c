@@ -12,8 +12,9 @@
  *  3. Ranking is offline full-text search (BM25 in SQLite FTS5, ts_rank
  *     in PostgreSQL) over the product text. Every style counts: one ranked
  *     list per style, its query the words of the style's name and
- *     description plus the colour, category, audience and manual prompt
- *     (any word may match; more and rarer matches rank higher); the lists
+ *     description plus the audience and manual prompt (any word may match;
+ *     more and rarer matches rank higher; words more than half of the
+ *     products hold are dropped, see drop_common); the lists
  *     are taken in turns, so each style has its share. Products that match
  *     no word follow, newest first.
  *  4. Diversity: going down the ranking, a piece near-identical to one
@@ -320,17 +321,15 @@ static int collect_row(const struct store_product *p, double score, void *ctx)
     return 0;
 }
 
-/* Words of style k (k < 0: none), then the colour, category, audience
- * and prompt. */
+/* Words of style k (k < 0: none), then the audience and prompt. Not the
+ * colour and category: they are exact filters, so every candidate has
+ * them, and as search words they only made every product match (BM25
+ * then scored thousands of rows for no change in order). */
 static enum kr_code query_words(const struct needs *n, int k, struct product_words *w,
                                 struct kr_err *err)
 {
-    const char *more[] = {k >= 0 ? product_style_name(k) : "",
-                          k >= 0 ? product_style_text(k) : "",
-                          n->colour,
-                          n->category,
-                          n->audience,
-                          n->prompt};
+    const char *more[] = {k >= 0 ? product_style_name(k) : "", k >= 0 ? product_style_text(k) : "",
+                          n->audience, n->prompt};
     enum kr_code rc = KR_OK;
 
     for (size_t i = 0; !rc && i < sizeof more / sizeof more[0]; i++)
@@ -382,6 +381,52 @@ static enum kr_code by_meaning(struct pick *pk, int lists, struct product_words 
     return rc;
 }
 
+/* Leave out of every list the words more than half of the products hold:
+ * BM25 gives them no weight (their IDF is clamped to ~0), yet they make
+ * nearly every product a match to be scored. Words whose count is not
+ * known (past the union's bound) stay. */
+static enum kr_code drop_common(struct pick *pk, struct product_words *w, int lists,
+                                struct kr_err *err)
+{
+    struct product_words u = {0};
+    long long total = 0, *docs = NULL;
+    json_t *common = json_object();
+    enum kr_code rc = KR_OK;
+    int k = 0;
+
+    for (int i = 0; !rc && i < lists; i++)
+        rc = product__words_add(&u, w[i].s, QUERY_WORDS, err);
+    if (!rc && u.n && !(docs = calloc((size_t)u.n, sizeof *docs)))
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if (!rc && u.n)
+        rc = store_product_word_docs(pk->s, u.s, &total, docs, err);
+    for (const char *p = u.s; !rc && p && *p; k++) {
+        size_t n = strcspn(p, " ");
+        char word[STORE_PRODUCT_WORDS_MAX];
+        snprintf(word, sizeof word, "%.*s", (int)n, p);
+        if (docs[k] * 2 > total)
+            json_object_set_new(common, word, json_true());
+        p += n + (p[n] == ' ');
+    }
+    for (int i = 0; !rc && json_object_size(common) && i < lists; i++) {
+        struct product_words kept = {0};
+        for (const char *p = w[i].s; !rc && p && *p;) {
+            size_t n = strcspn(p, " ");
+            char word[STORE_PRODUCT_WORDS_MAX];
+            snprintf(word, sizeof word, "%.*s", (int)n, p);
+            if (!json_object_get(common, word))
+                rc = product__words_add(&kept, word, QUERY_WORDS, err);
+            p += n + (p[n] == ' ');
+        }
+        product__words_free(&w[i]);
+        w[i] = kept;
+    }
+    free(docs);
+    json_decref(common);
+    product__words_free(&u);
+    return rc;
+}
+
 /* One ranked list per style (a single list without styles), then taken
  * in turns, so every style has its share of the collection. */
 static enum kr_code ranked(struct pick *pk, int limit, struct kr_err *err)
@@ -395,6 +440,8 @@ static enum kr_code ranked(struct pick *pk, int limit, struct kr_err *err)
 
     for (int i = 0; !rc && i < lists; i++)
         rc = query_words(n, n->nstyles ? n->styles[i] : -1, &w[i], err);
+    if (!rc)
+        rc = drop_common(pk, w, lists, err);
     if (!rc && pk->o && pk->o->emb)
         rc = by_meaning(pk, lists, w, got, err);
     for (int i = 0, offline = !got[0]; !rc && offline && i < lists; i++) {

@@ -13,6 +13,8 @@
  * Results come back in binary form: text columns as their bytes, the price
  * and score are cast to text (exact round trip), created_ms is a bigint.
  *
+ * Word document counts: one count(*) over the tsvector index per word.
+ *
  * Embeddings (schema v7): product_embeddings keyed by (model, text hash),
  * the vector as float32 little endian bytea. A lookup is one statement for
  * the whole batch (hash = ANY of an array literal: the hashes are checked
@@ -49,6 +51,8 @@ const char *const store_pg__product_sql[PG_NSTMT] = {
         " ELSE ts_rank(tsv, to_tsquery('english', $10)) END AS score) r"
         " WHERE" FILTERS " ORDER BY r.score DESC,"
         " CASE WHEN $10::text IS NULL THEN created_ms END DESC, id LIMIT $8 OFFSET $9",
+    [PG_PROD_DOCS] = "SELECT count(*) FROM products WHERE tsv @@ to_tsquery('english', $1)",
+    [PG_PROD_COUNT] = "SELECT count(*) FROM products",
     [PG_EMB_GET] = "SELECT hash, dim, vec FROM product_embeddings"
                    " WHERE model = $1 AND hash = ANY ($2::text[])",
     [PG_EMB_PUT] =
@@ -186,6 +190,44 @@ enum kr_code store_pg__product_query(struct store *s, const struct store_product
         rc = each_row(r, cb, ctx, err);
     PQclear(r);
     free(words);
+    return rc;
+}
+
+static enum kr_code count_rows(struct store *s, enum pg_stmt id, const char *word, long long *n,
+                               struct kr_err *err)
+{
+    struct pg_params p = {0};
+    PGresult *r = NULL;
+    int64_t v = 0;
+    enum kr_code rc;
+
+    if (word)
+        store_pg__text(&p, word);
+    rc = store_pg__exec(s, id, &p, &r, err);
+    if (!rc && PQntuples(r) != 1)
+        rc = kr_fail(err, KRS_STORE_CORRUPT, "store: a count gave no row");
+    if (!rc)
+        rc = store_pg__get_i64(r, 0, 0, &v, err);
+    *n = v;
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__product_word_docs(struct store *s, const char *words, long long *total,
+                                         long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = count_rows(s, PG_PROD_COUNT, NULL, total, err);
+    char word[STORE_PRODUCT_WORDS_MAX];
+    int i = 0;
+
+    for (const char *w = words; !rc && *w; i++) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        docs[i] = 0; /* a word too long to look up counts as rare */
+        if (n < sizeof word)
+            rc = count_rows(s, PG_PROD_DOCS, word, &docs[i], err);
+        w += n + (w[n] == ' ');
+    }
     return rc;
 }
 

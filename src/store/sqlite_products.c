@@ -14,6 +14,9 @@
  * quoted and joined with AND or OR into the FTS5 query, so no client text
  * is ever FTS5 syntax.
  *
+ * Word document counts (product_word_docs) are one count(*) of an FTS5
+ * phrase query per word, so they stem exactly as a search does.
+ *
  * Embeddings (schema v5): product_embeddings keyed by (model, text hash),
  * the vector as float32 little endian; a lookup is one indexed select per
  * hash on one connection, a put one IMMEDIATE transaction.
@@ -52,6 +55,8 @@ const char *const store_sq_product_sql[SQ_NSTMT] = {
         "SELECT " COLS ", -" BM25 " FROM products_fts"
         " JOIN products p ON p.seq = products_fts.rowid"
         " WHERE products_fts MATCH ?10 AND" FILTERS " ORDER BY " BM25 ", p.id LIMIT ?8 OFFSET ?9",
+    [SQ_PROD_DOCS] = "SELECT count(*) FROM products_fts WHERE products_fts MATCH ?1",
+    [SQ_PROD_COUNT] = "SELECT count(*) FROM products",
     [SQ_EMB_GET] = "SELECT dim, vec FROM product_embeddings WHERE model = ?1 AND hash = ?2",
     [SQ_EMB_PUT] =
         "INSERT INTO product_embeddings (model, hash, dim, vec) VALUES (?1, ?2, ?3, ?4)"
@@ -212,6 +217,46 @@ enum kr_code store_sq_product_query(struct store *s, const struct store_product_
         rc = store_sq_fail(c->db, step, "query products", err);
     store_sq_end(s, c, st);
     free(fts);
+    return rc;
+}
+
+/* One count(*) statement's answer (a phrase bound as ?1 when word). */
+static enum kr_code count_rows(struct store *s, enum sq_stmt id, const char *word, long long *n,
+                               struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    char phrase[STORE_PRODUCT_WORDS_MAX + 3];
+    enum kr_code rc = store_sq_begin(s, id, &c, &st, err);
+    int step;
+
+    if (!rc && word) {
+        snprintf(phrase, sizeof phrase, "\"%s\"", word); /* checked [a-z0-9] */
+        rc = bind_ok(st, sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT), err);
+    }
+    if (!rc && (step = sqlite3_step(st)) != SQLITE_ROW)
+        rc = store_sq_fail(c->db, step, "count products", err);
+    if (!rc)
+        *n = sqlite3_column_int64(st, 0);
+    store_sq_end(s, c, st);
+    return rc;
+}
+
+enum kr_code store_sq_product_word_docs(struct store *s, const char *words, long long *total,
+                                        long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = count_rows(s, SQ_PROD_COUNT, NULL, total, err);
+    char word[STORE_PRODUCT_WORDS_MAX];
+    int i = 0;
+
+    for (const char *w = words; !rc && *w; i++) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        docs[i] = 0; /* a word too long to look up counts as rare */
+        if (n < sizeof word)
+            rc = count_rows(s, SQ_PROD_DOCS, word, &docs[i], err);
+        w += n + (w[n] == ' ');
+    }
     return rc;
 }
 

@@ -212,6 +212,9 @@ struct store_ops {
     enum kr_code (*product_delete)(struct store *s, const char *id, struct kr_err *err);
     enum kr_code (*product_query)(struct store *s, const struct store_product_query *q,
                                   store_product_cb cb, void *ctx, struct kr_err *err);
+    /* The product count and each word's document count. */
+    enum kr_code (*product_word_docs)(struct store *s, const char *words, long long *total,
+                                      long long *docs, struct kr_err *err);
     /* Cached embeddings (both backends): lookup of n hashes, and an upsert
      * of n vectors in one transaction. */
     enum kr_code (*embedding_get)(struct store *s, const char *model, const char *const *hashes,
@@ -325,6 +328,12 @@ enum kr_code store_product_put_many(struct store *s, const struct store_product 
 enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_product_query(struct store *s, const struct store_product_query *q,
                                  store_product_cb cb, void *ctx, struct kr_err *err);
+/* *total = the number of products; docs[i] = how many products hold the
+ * i-th word of `words` (a word list as product_query takes, matched the
+ * way a search matches it: the backend's own stemming): a ranking tells
+ * rare words from ones nearly every product has with it. */
+enum kr_code store_product_word_docs(struct store *s, const char *words, long long *total,
+                                     long long *docs, struct kr_err *err);
 /* Embeddings (store_products.c): cb for each of hashes[0..n-1] stored
  * under model (1 <= n <= STORE_EMBED_BATCH_MAX; absent ones are simply not
  * called back); put stores e[0..n-1] (replacing the same model + hash),

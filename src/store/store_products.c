@@ -102,6 +102,17 @@ enum kr_code store_product_query(struct store *s, const struct store_product_que
     return rc ? rc : s->ops->product_query(s, q, cb, ctx, err);
 }
 
+enum kr_code store_product_word_docs(struct store *s, const char *words, long long *total,
+                                     long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    if (!s || !words || !total || !docs)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: product_word_docs: missing argument");
+    rc = check_words(words, err);
+    return rc ? rc : s->ops->product_word_docs(s, words, total, docs, err);
+}
+
 /* ---- embeddings ---- */
 
 static enum kr_code check_model(struct store *s, const char *model, int n, struct kr_err *err)

@@ -215,6 +215,12 @@ static enum kr_code f_product_query(struct store *s, const struct store_product_
     PASS("product_query", store_product_query(inner(s), q, cb, ctx, err));
 }
 
+static enum kr_code f_product_word_docs(struct store *s, const char *words, long long *total,
+                                        long long *docs, struct kr_err *err)
+{
+    PASS("product_word_docs", store_product_word_docs(inner(s), words, total, docs, err));
+}
+
 static enum kr_code f_embedding_get(struct store *s, const char *model, const char *const *hashes,
                                     int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
 {
@@ -270,6 +276,7 @@ const struct store_ops fault_store_ops = {
     .product_put = f_product_put,
     .product_delete = f_product_delete,
     .product_query = f_product_query,
+    .product_word_docs = f_product_word_docs,
     .embedding_get = f_embedding_get,
     .embedding_put = f_embedding_put,
     .sync_report = f_sync_report,
