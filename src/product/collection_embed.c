@@ -188,7 +188,8 @@ static enum kr_code vectors(const struct product__embed_in *in, struct cands *c,
         int n = c->nslots - at < STORE_EMBED_BATCH_MAX ? c->nslots - at : STORE_EMBED_BATCH_MAX;
         for (int k = 0; k < n; k++)
             h[k] = c->hash[c->slot_row[at + k]];
-        rc = store_embedding_get(in->s, in->o->emb->model, h, n, cached, c, err);
+        rc = store_embedding_get(in->s, &(struct store_embedding_ask){in->o->emb->model, h, n},
+                                 cached, c, err);
     }
     free(h);
     return rc ? rc : embed_missing(in, c, failed, err);

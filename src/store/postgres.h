@@ -245,8 +245,8 @@ enum kr_code store_pg__product_query(struct store *s, const struct store_product
                                      store_product_cb cb, void *ctx, struct kr_err *err);
 enum kr_code store_pg__product_word_docs(struct store *s, const char *words, long long *total,
                                          long long *docs, struct kr_err *err);
-enum kr_code store_pg__embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                     int n, store_embedding_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_pg__embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                     store_embedding_cb cb, void *ctx, struct kr_err *err);
 enum kr_code store_pg__embedding_put(struct store *s, const char *model,
                                      const struct store_embedding *e, int n, struct kr_err *err);
 

@@ -254,26 +254,26 @@ static enum kr_code each_embedding(PGresult *r, store_embedding_cb cb, void *ctx
     return rc;
 }
 
-enum kr_code store_pg__embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                     int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
+enum kr_code store_pg__embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                     store_embedding_cb cb, void *ctx, struct kr_err *err)
 {
     struct pg_params p = {0};
-    char *arr = malloc((size_t)n * (STORE_EMBED_HASH_LEN + 1) + 3), *o = arr;
+    char *arr = malloc((size_t)q->n * (STORE_EMBED_HASH_LEN + 1) + 3), *o = arr;
     PGresult *r = NULL;
     enum kr_code rc;
 
     if (!arr)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     *o++ = '{';
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < q->n; i++) {
         if (i)
             *o++ = ',';
-        memcpy(o, hashes[i], STORE_EMBED_HASH_LEN);
+        memcpy(o, q->hashes[i], STORE_EMBED_HASH_LEN);
         o += STORE_EMBED_HASH_LEN;
     }
     *o++ = '}';
     *o = '\0';
-    store_pg__text(&p, model);
+    store_pg__text(&p, q->model);
     store_pg__text(&p, arr);
     rc = store_pg__exec(s, PG_EMB_GET, &p, &r, err);
     if (!rc)

@@ -262,8 +262,8 @@ enum kr_code store_sq_product_word_docs(struct store *s, const char *words, long
 
 /* ---- embeddings ---- */
 
-enum kr_code store_sq_embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                    int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
+enum kr_code store_sq_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                    store_embedding_cb cb, void *ctx, struct kr_err *err)
 {
     struct sq_conn *c = NULL;
     sqlite3_stmt *st = NULL;
@@ -273,11 +273,11 @@ enum kr_code store_sq_embedding_get(struct store *s, const char *model, const ch
     int stop = 0;
 
     if (!rc)
-        rc = store_sq_bind_text(st, 1, model, STORE_EMBED_MODEL_MAX, err);
-    for (int i = 0; !rc && !stop && i < n; i++) {
+        rc = store_sq_bind_text(st, 1, q->model, STORE_EMBED_MODEL_MAX, err);
+    for (int i = 0; !rc && !stop && i < q->n; i++) {
         int step, dim;
         sqlite3_reset(st);
-        rc = store_sq_bind_text(st, 2, hashes[i], STORE_EMBED_HASH_LEN, err);
+        rc = store_sq_bind_text(st, 2, q->hashes[i], STORE_EMBED_HASH_LEN, err);
         if (rc || (step = sqlite3_step(st)) == SQLITE_DONE)
             continue;
         if (step != SQLITE_ROW) {
@@ -286,12 +286,12 @@ enum kr_code store_sq_embedding_get(struct store *s, const char *model, const ch
         }
         dim = sqlite3_column_int(st, 0);
         if (dim < 1 || dim > STORE_EMBED_DIM_MAX || sqlite3_column_bytes(st, 1) != 4 * dim) {
-            rc =
-                kr_fail(err, KRS_STORE_CORRUPT, "store: embedding %.16s has a bad size", hashes[i]);
+            rc = kr_fail(err, KRS_STORE_CORRUPT, "store: embedding %.16s has a bad size",
+                         q->hashes[i]);
             break;
         }
         store__f32_decode(sqlite3_column_blob(st, 1), dim, vec);
-        stop = cb(hashes[i], vec, dim, ctx);
+        stop = cb(q->hashes[i], vec, dim, ctx);
     }
     store_sq_end(s, c, st);
     free(vec);

@@ -125,6 +125,12 @@ struct store_embedding {
 /* Called for each stored hash asked for (any order); vec lives until it
  * returns. Nonzero stops. */
 typedef int (*store_embedding_cb)(const char *hash, const float *vec, int dim, void *ctx);
+/* A lookup: hashes[0..n-1] under model. */
+struct store_embedding_ask {
+    const char *model;
+    const char *const *hashes;
+    int n;
+};
 struct store_prune;
 struct store_prune_res;
 
@@ -217,8 +223,8 @@ struct store_ops {
                                       long long *docs, struct kr_err *err);
     /* Cached embeddings (both backends): lookup of n hashes, and an upsert
      * of n vectors in one transaction. */
-    enum kr_code (*embedding_get)(struct store *s, const char *model, const char *const *hashes,
-                                  int n, store_embedding_cb cb, void *ctx, struct kr_err *err);
+    enum kr_code (*embedding_get)(struct store *s, const struct store_embedding_ask *q,
+                                  store_embedding_cb cb, void *ctx, struct kr_err *err);
     enum kr_code (*embedding_put)(struct store *s, const char *model,
                                   const struct store_embedding *e, int n, struct kr_err *err);
     /* ---- pruning (see the block at the end); NULL without sync ---- */
@@ -334,12 +340,12 @@ enum kr_code store_product_query(struct store *s, const struct store_product_que
  * rare words from ones nearly every product has with it. */
 enum kr_code store_product_word_docs(struct store *s, const char *words, long long *total,
                                      long long *docs, struct kr_err *err);
-/* Embeddings (store_products.c): cb for each of hashes[0..n-1] stored
- * under model (1 <= n <= STORE_EMBED_BATCH_MAX; absent ones are simply not
+/* Embeddings (store_products.c): cb for each of q->hashes[0..n-1] stored
+ * under q->model (1 <= n <= STORE_EMBED_BATCH_MAX; absent ones are simply not
  * called back); put stores e[0..n-1] (replacing the same model + hash),
  * all or none. Bad names, hashes or sizes: KR_EINVAL. */
-enum kr_code store_embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                 int n, store_embedding_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                 store_embedding_cb cb, void *ctx, struct kr_err *err);
 enum kr_code store_embedding_put(struct store *s, const char *model,
                                  const struct store_embedding *e, int n, struct kr_err *err);
 /* ---- pruning: the change feed and finished jobs' claims ----

@@ -132,16 +132,17 @@ static enum kr_code check_hash(const char *h, struct kr_err *err)
     return KR_OK;
 }
 
-enum kr_code store_embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                 int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
+enum kr_code store_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                 store_embedding_cb cb, void *ctx, struct kr_err *err)
 {
-    enum kr_code rc = check_model(s, model, n, err);
+    enum kr_code rc = q ? check_model(s, q->model, q->n, err)
+                        : kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding_get: missing argument");
 
-    if (!rc && (!hashes || !cb))
+    if (!rc && (!q->hashes || !cb))
         rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding_get: missing argument");
-    for (int i = 0; !rc && i < n; i++)
-        rc = check_hash(hashes[i], err);
-    return rc ? rc : s->ops->embedding_get(s, model, hashes, n, cb, ctx, err);
+    for (int i = 0; !rc && i < q->n; i++)
+        rc = check_hash(q->hashes[i], err);
+    return rc ? rc : s->ops->embedding_get(s, q, cb, ctx, err);
 }
 
 enum kr_code store_embedding_put(struct store *s, const char *model,

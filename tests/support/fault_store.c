@@ -221,10 +221,10 @@ static enum kr_code f_product_word_docs(struct store *s, const char *words, long
     PASS("product_word_docs", store_product_word_docs(inner(s), words, total, docs, err));
 }
 
-static enum kr_code f_embedding_get(struct store *s, const char *model, const char *const *hashes,
-                                    int n, store_embedding_cb cb, void *ctx, struct kr_err *err)
+static enum kr_code f_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                    store_embedding_cb cb, void *ctx, struct kr_err *err)
 {
-    PASS("embedding_get", store_embedding_get(inner(s), model, hashes, n, cb, ctx, err));
+    PASS("embedding_get", store_embedding_get(inner(s), q, cb, ctx, err));
 }
 
 static enum kr_code f_embedding_put(struct store *s, const char *model,

@@ -530,7 +530,9 @@ static void test_embeddings(void **state)
     struct store_embedding put[2] = {{h1, 3, v1}, {h2, 2, v2}};
     assert_int_equal(store_embedding_put(f->s, "m:a:3", put, 2, &err), KR_OK);
     const char *ask[3] = {h3, h2, h1};
-    assert_int_equal(store_embedding_get(f->s, "m:a:3", ask, 3, emb_cb, &e, &err), KR_OK);
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", ask, 3}, emb_cb, &e, &err),
+        KR_OK);
     assert_int_equal(e.n, 2);
     for (int i = 0; i < 2; i++) {
         int one = !strcmp(e.hash[i], h1);
@@ -539,15 +541,21 @@ static void test_embeddings(void **state)
         assert_true(e.first[i] == (one ? 3e-8f : 2.0f)); /* exact float32 round trip */
     }
     e.n = 0; /* another model has none of them */
-    assert_int_equal(store_embedding_get(f->s, "m:b:3", ask, 3, emb_cb, &e, &err), KR_OK);
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:b:3", ask, 3}, emb_cb, &e, &err),
+        KR_OK);
     assert_int_equal(e.n, 0);
     v1[2] = 7; /* replace */
     assert_int_equal(store_embedding_put(f->s, "m:a:3", put, 1, &err), KR_OK);
-    assert_int_equal(store_embedding_get(f->s, "m:a:3", ask + 2, 1, emb_cb, &e, &err), KR_OK);
+    assert_int_equal(store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", ask + 2, 1},
+                                         emb_cb, &e, &err),
+                     KR_OK);
     assert_int_equal(e.n, 1);
     assert_true(e.first[0] == 7.0f);
     const char *bad[1] = {"not-a-hash"};
-    assert_int_equal(store_embedding_get(f->s, "m:a:3", bad, 1, emb_cb, &e, &err), KR_EINVAL);
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", bad, 1}, emb_cb, &e, &err),
+        KR_EINVAL);
     struct store_embedding zero = {h1, 0, v1};
     assert_int_equal(store_embedding_put(f->s, "m:a:3", &zero, 1, &err), KR_EINVAL);
     assert_int_equal(store_embedding_put(f->s, "", put, 1, &err), KR_EINVAL);
