@@ -267,13 +267,11 @@ enum kr_code product__embed_rank(const struct product__embed_in *in, json_t **go
     enum kr_code rc = load(in, &c, err);
 
     *done = 0;
-    if (!rc)
-        rc = vectors(in, &c, &failed, &perr);
-    if (rc && !failed) /* a store failure, not the provider's */
-        *err = perr;
+    if (!rc && (rc = vectors(in, &c, &failed, &perr)))
+        *err = perr; /* a store failure: a provider's sets failed, never rc */
     if (!rc && !failed && !(qv = malloc((size_t)in->nlists * (size_t)c.dim * sizeof *qv)))
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    for (int at = 0; !rc && !failed && at < in->nlists; at += e->batch) {
+    for (int at = 0; !rc && !failed && c.n && at < in->nlists; at += e->batch) {
         int n = in->nlists - at < e->batch ? in->nlists - at : e->batch;
         failed = e->embed(e->ctx, 1, in->queries + at, n, qv + (size_t)at * (size_t)c.dim, &perr) !=
                  KR_OK;
