@@ -80,7 +80,9 @@ static void respond(const struct fake_request *r, struct fake_reply *out, void *
         }
         free((char *)out->body);
         out->status = 200;
-        out->body = json_dumps(json_pack("{s:o}", "embeddings", embs), JSON_COMPACT);
+        json_t *reply = json_pack("{s:o}", "embeddings", embs);
+        out->body = json_dumps(reply, JSON_COMPACT);
+        json_decref(reply);
     }
     json_decref(body);
 }
@@ -144,7 +146,9 @@ static void import_products(void)
                                         id, "description", desc, "color", "gold", "category",
                                         n % 3 ? "earrings" : "rings", "price", 100 + n));
     }
-    char *text = json_dumps(json_pack("{s:o}", "data", data), JSON_COMPACT);
+    json_t *file = json_pack("{s:o}", "data", data);
+    char *text = json_dumps(file, JSON_COMPACT);
+    json_decref(file);
     json_t *j = call("POST", "/products/import", text, 200);
     assert_int_equal(json_integer_value(json_object_get(j, "imported")), NPRODUCTS);
     json_decref(j);
