@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         in = json_loads(body, 0, NULL);
         t0 = util_now_ms();
         c0 = cpu_ms();
-        if (product_collection(s, in, &out, &err)) {
+        if (product_collection(s, in, NULL, &out, &err)) {
             fprintf(stderr, "collection: %s\n", err.msg);
             return 1;
         }

@@ -94,6 +94,10 @@ void ai_opts_from_config(const struct config *cfg, struct ai_opts *o)
                  cfg->ai_key_rest_s * 1000L, cfg->ai_honour_wait_ms,
                  cfg->connect_timeout_s * 1000L},
         .min_confidence = cfg->offline_min_confidence,
+        .embed_provider = cfg->embed_provider,
+        .gemini_embed_model = cfg->gemini_embed_model,
+        .openai_embed_model = cfg->openai_embed_model,
+        .embed_dim = cfg->embed_dim,
     };
 }
 
@@ -161,7 +165,8 @@ enum kr_code ai_open_opts(const struct ai_opts *o, struct ai **out, struct kr_er
         (rc = choose(ai, AI_ROLE_COPY, o->provider[AI_ROLE_COPY], "KARAT_COPY_PROVIDER",
                      has_o ? "openai" : "offline", err)) ||
         (rc = choose(ai, AI_ROLE_IMAGE, o->provider[AI_ROLE_IMAGE], "KARAT_IMAGE_PROVIDER",
-                     has_o ? "openai" : "offline", err)))
+                     has_o ? "openai" : "offline", err)) ||
+        (rc = ai__embed_setup(ai, o, err)))
         goto fail;
     *out = ai;
     return KR_OK;

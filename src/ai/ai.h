@@ -122,6 +122,11 @@ struct ai_opts {
     long long max_pixels; /* largest photo the offline provider decodes */
     struct ai_tuning tune;
     double min_confidence; /* offline analysis: blank below this (0..1) */
+    /* Text embeddings (collections): provider "" = gemini if its key is
+     * set, else openai if its key is set, else none; "offline" = none. A
+     * NULL or empty model or dim < 1 also means none. */
+    const char *embed_provider, *gemini_embed_model, *openai_embed_model;
+    int embed_dim;
 };
 /* opts from the configuration (strings borrowed from cfg). */
 void ai_opts_from_config(const struct config *cfg, struct ai_opts *o);
@@ -149,6 +154,21 @@ enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
 enum kr_code ai_image(struct ai *ai, const struct ai_image_req *req, struct ai_image_out *out,
                       struct kr_err *err);
 void ai_image_out_release(struct ai_image_out *out);
+
+/* ---- text embeddings (embed.c) ---- */
+#define AI_EMBED_BATCH 100 /* most texts per ai_embed call */
+enum ai_embed_task { AI_EMBED_DOCUMENT = 0, AI_EMBED_QUERY };
+/* The embedding model in use as "vendor:model:dim" (the name vectors are
+ * cached under: another model or size never mixes with them), or NULL
+ * when no provider embeds (offline). */
+const char *ai_embed_model(const struct ai *ai);
+int ai_embed_dim(const struct ai *ai);
+/* Embed texts[0..n-1] (1 <= n <= AI_EMBED_BATCH) in one provider call
+ * (with the pool's retries) into out[n * ai_embed_dim()], each vector
+ * L2-normalised. KR_EUNSUPPORTED without a provider; a reply of the wrong
+ * shape is KR_EUPSTREAM (bad_model_reply). */
+enum kr_code ai_embed(struct ai *ai, enum ai_embed_task task, const char *const *texts, int n,
+                      float *out, struct kr_err *err);
 
 /* ---- bills (table.c): one band of a bill's table per call ---- */
 #define AI_TABLE_ROWS 25     /* rows a reply may hold: far under any output cap */

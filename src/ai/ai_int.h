@@ -9,6 +9,7 @@
  *   gemini.c, openai.c, offline.c (+ offline_copy.c)   the three providers
  *   measure.c  ai_measure_image()
  *   b64.c      base64
+ *   embed.c    text embeddings (Gemini batchEmbedContents, OpenAI /v1/embeddings)
  */
 #ifndef KARAT_AI_AI_INT_H
 #define KARAT_AI_AI_INT_H
@@ -84,6 +85,10 @@ struct ai {
     long long max_pixels;
     double min_confidence;
     struct ai_segmenter seg; /* cut == NULL: none */
+    /* text embeddings (embed.c): vendor -1 = none */
+    int embed_vendor, embed_dim;
+    char embed_model[160]; /* the vendor's model id */
+    char embed_name[200];  /* "vendor:model:dim", ai_embed_model() */
 };
 
 /* pool.c */
@@ -209,6 +214,10 @@ void ai__border_stats(const struct image_px *px, unsigned char bg[3], double *sp
 int ai__cut_within(unsigned char *mask, const struct image_px *px, const struct ai_segmenter *seg,
                    size_t *piece, struct kr_err *err);
 
+/* embed.c: choose the embedding vendor and model at open (KR_EINVAL
+ * bad_config for a named provider without a key). */
+enum kr_code ai__embed_setup(struct ai *ai, const struct ai_opts *o, struct kr_err *err);
+
 /* b64.c */
 char *ai__b64_encode(const void *data, size_t n);
 /* Decodes standard base64 (whitespace ignored); NULL if malformed. */
@@ -216,5 +225,7 @@ unsigned char *ai__b64_decode(const char *s, size_t slen, size_t *n);
 
 /* "base" + "path", with one slash between; malloc'd. */
 char *ai__join_url(const char *base, const char *path);
+/* openai.c: base + "/v1" (unless base ends in it) + path; malloc'd. */
+char *ai__openai_url(const char *base, const char *path);
 
 #endif

@@ -18,7 +18,7 @@
 #include "ai/ai_int.h"
 #include "core/util.h"
 
-static char *v1_url(const char *base, const char *path)
+char *ai__openai_url(const char *base, const char *path)
 {
     size_t n = strlen(base);
     char full[128];
@@ -34,7 +34,7 @@ static enum kr_code post(struct ai *ai, const char *path, const struct net_reque
 {
     struct net_request req = *tmpl;
     enum kr_code rc;
-    char *url = v1_url(ai->openai_base, path);
+    char *url = ai__openai_url(ai->openai_base, path);
     if (!url)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     req.url = url;

@@ -13,14 +13,19 @@
  *   GET    /collections/{id}/csv      its CSV export (image URLs for social posts)
  *
  * src/product/ does the work; this file reads arguments and shapes
- * answers. Products need the record store (app->store).
+ * answers. Products need the record store (app->store). A collection is
+ * ranked by meaning when the AI layer has an embedding provider
+ * (KARAT_EMBED_PROVIDER); when that provider fails the answer is ranked
+ * offline, says so in "ranking_note", and the server logs it.
  */
 #include "api/api_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "ai/ai.h"
 #include "app/app.h"
+#include "core/log.h"
 #include "net/net.h"
 #include "product/product.h"
 
@@ -167,15 +172,30 @@ static void reply_unknown_style(struct http_response *res, const struct kr_err *
     http_res_json(res, kr_slug_status(err->slug_id), o);
 }
 
+/* product_embedder.embed over the AI layer. */
+static enum kr_code embed_texts(void *ctx, int query, const char *const *texts, int n, float *out,
+                                struct kr_err *err)
+{
+    return ai_embed(ctx, query ? AI_EMBED_QUERY : AI_EMBED_DOCUMENT, texts, n, out, err);
+}
+
 void api_semantic_filter(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
     struct kr_err err = {0};
     json_t *body, *out = NULL;
+    const struct product_embedder emb = {ai_embed_model(app->ai), ai_embed_dim(app->ai),
+                                         AI_EMBED_BATCH, embed_texts, app->ai};
+    const struct product_collection_opts o = {emb.model ? &emb : NULL,
+                                              app->cfg->collection_embed_weight,
+                                              app->cfg->collection_candidates};
 
     if (need_store(app, res) || !(body = http_req_json(req, res)))
         return;
-    enum kr_code rc = product_collection(app->store, body, &out, &err);
+    enum kr_code rc = product_collection(app->store, body, &o, &out, &err);
+    if (!rc && json_object_get(out, "ranking_note"))
+        log_msg(LOG_WARN, "collection: %s",
+                json_string_value(json_object_get(out, "ranking_note")));
     if (rc && err.slug_id == KRS_UNKNOWN_STYLE)
         reply_unknown_style(res, &err);
     else

@@ -106,6 +106,14 @@ struct caption_result;
 /* A photo /generate_caption described (type: its jewellery type). */
 void app_note_caption(struct app *a, const char *url, const struct caption_result *c,
                       const char *type);
+/* The same, the product named by sku when it is not NULL or empty (the
+ * command line's photos are files the store does not hold). */
+void app_note_caption_sku(struct app *a, const char *url, const char *sku,
+                          const struct caption_result *c, const char *type);
+struct catalog_listed;
+/* A photo a catalog job listed (the app's own catalog io does this; the
+ * command line's io calls it). */
+void app_note_listed(struct app *a, const struct catalog_listed *l);
 
 /* "http://HOST:PORT" of the listen address (a wildcard host becomes the
  * loopback one), for file URLs when KARAT_PUBLIC_URL is not set. */

@@ -6,7 +6,9 @@
  * by its URL in the store (an image that is not ours, or gone, is noted
  * without a photo id), then one product_note() call. Best effort: the
  * caption or listing was answered already, so a failure is logged as a
- * warning and changes nothing the caller sees.
+ * warning and changes nothing the caller sees. The command line's
+ * `karat caption` and `karat catalog` record through the same calls
+ * (their photos are files, not stored photos: the SKU names the product).
  */
 #include "app/app_int.h"
 
@@ -42,9 +44,16 @@ static void note(struct app *a, const char *url, struct product_note *n)
 void app_note_caption(struct app *a, const char *url, const struct caption_result *c,
                       const char *type)
 {
+    app_note_caption_sku(a, url, NULL, c, type);
+}
+
+void app_note_caption_sku(struct app *a, const char *url, const char *sku,
+                          const struct caption_result *c, const char *type)
+{
     json_t *attrs =
         json_pack("{s:O}", "caption_attributes", c->attributes ? c->attributes : json_array());
-    struct product_note n = {.name = c->name,
+    struct product_note n = {.sku = sku,
+                             .name = c->name,
                              .description = c->description,
                              .colour = c->colour,
                              .category = type,
@@ -70,6 +79,11 @@ static const char *title_of(const json_t *values)
 
 void app__listed(void *ctx, const struct catalog_listed *l)
 {
+    app_note_listed(ctx, l);
+}
+
+void app_note_listed(struct app *a, const struct catalog_listed *l)
+{
     const char *title = title_of(l->values);
     json_t *listing =
         json_pack("{s:s, s:s, s:s, s:s}", "marketplace", l->marketplace, "sku",
@@ -77,6 +91,6 @@ void app__listed(void *ctx, const struct catalog_listed *l)
     struct product_note n = {
         .sku = l->sku, .name = title, .category = l->product_type, .listing = listing};
 
-    note(ctx, l->ref, &n);
+    note(a, l->ref, &n);
     json_decref(listing);
 }

@@ -10,7 +10,9 @@
  * with KARAT_JOB_WORKERS photos at once. Photos are local files (folders are
  * walked for image names, sorted) or http(s) URLs fetched under the SSRF
  * rules. With --data (or KARAT_DATA_DIR) the SKU cache in that folder's
- * store is used, so re-running the same SKUs asks the models nothing again.
+ * store is used, so re-running the same SKUs asks the models nothing again,
+ * and each photo listed is recorded there as a product (named by its SKU,
+ * with the listing), as the server's catalog jobs do.
  * --template fills the seller's own workbook (the file itself is not
  * changed; the result goes to -o). Exit status: 0 all rows written, 1 some
  * photos failed (the sheet has the others) or nothing could be written,
@@ -43,7 +45,8 @@ static const struct cli_opt opts[] = {
     {"--csv", 1, "also the CSV here (default: the output name with .csv)"},
     {"--profile", 1, "seller profile JSON (default KARAT_SELLER_PROFILE)"},
     {"--data", 1, "data folder whose store holds the SKU cache (default: no cache)"},
-    {"--height", 1, "the piece's height for every photo (\"32mm\", \"3.2cm\"; a bare number is mm)"},
+    {"--height", 1,
+     "the piece's height for every photo (\"32mm\", \"3.2cm\"; a bare number is mm)"},
     {"--width", 1, "the piece's width for every photo (as --height)"},
     {NULL, 0, NULL},
 };
@@ -55,6 +58,7 @@ static const struct cli_opt opts[] = {
 struct cli_io {
     const struct config *cfg;
     const char *xlsx_path, *csv_path;
+    struct app *app; /* set once open: listed photos become products in its store */
 };
 
 static enum kr_code io_read(void *ctx, const char *ref, struct buf *out, struct kr_err *err)
@@ -76,6 +80,15 @@ static enum kr_code io_save(void *ctx, const struct catalog_file *f, char *where
 
     util_strlcpy(where, path, wn);
     return util_write_file_atomic(path, f->data, f->len, err);
+}
+
+/* A listed photo: a product in the --data store (none without one). */
+static void io_listed(void *ctx, const struct catalog_listed *l)
+{
+    struct cli_io *io = ctx;
+
+    if (io->app && io->app->store)
+        app_note_listed(io->app, l);
 }
 
 /* Positional arguments -> photo refs, in the order given (folders sorted). */
@@ -166,7 +179,7 @@ struct run {
  * KARAT_DATA_DIR) the store alone, for the SKU cache. Jobs stay in memory. */
 static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_err *err)
 {
-    const struct catalog_io io = {&r->io, io_read, io_save, NULL};
+    const struct catalog_io io = {&r->io, io_read, io_save, io_listed};
     struct app_opts o = {APP_CATALOG, NULL, cli_get(a, opts, "--profile"), &io};
     enum kr_code rc;
 
@@ -176,6 +189,7 @@ static enum kr_code open_all(struct run *r, const struct cli_args *a, struct kr_
         o.parts |= APP_STORE;
     if ((rc = app_open(&r->cfg, &o, &r->app, err)))
         return rc;
+    r->io.app = r->app;
     return app_start(r->app, err);
 }
 
@@ -201,8 +215,8 @@ static enum kr_code given_sizes(const struct cli_args *a, size_t n, json_t **siz
         json_t *o = json_object();
         for (int k = 0; k < 2; k++)
             if (l[k].set)
-                json_object_set_new(o, key[k], json_real(l[k].unit[0] == 'c' ? l[k].value * 10
-                                                                             : l[k].value));
+                json_object_set_new(o, key[k],
+                                    json_real(l[k].unit[0] == 'c' ? l[k].value * 10 : l[k].value));
         json_array_append_new(*sizes, o);
     }
     return KR_OK;
@@ -220,8 +234,8 @@ static int run_catalog(struct run *r, const struct cli_args *a, json_t *refs, js
 
     if (given_sizes(a, json_array_size(refs), &q.sizes, &err) || open_all(r, a, &err) ||
         catalog_job_input(r->app->catalog, &q, &params, &items, &err) ||
-        jobs_submit(r->app->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items},
-                    id, &err) ||
+        jobs_submit(r->app->jobs, &(struct jobs_submit_req){NULL, CATALOG_JOB, params, items}, id,
+                    &err) ||
         jobs_wait(r->app->jobs, id, -1, &err) || jobs_status(r->app->jobs, id, &st, &err)) {
         fprintf(stderr, "karat catalog: %s (%s)\n", err.msg, err.slug ? err.slug : "error");
         goto out;
@@ -272,7 +286,7 @@ int cli_cmd_catalog(int argc, char **argv)
         log_set_level(log_level_parse(r.cfg.log_level));
         csv_name(cli_get(&a, opts, "--output"), csv, sizeof csv);
         r.io = (struct cli_io){&r.cfg, cli_get(&a, opts, "--output"),
-                               cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv};
+                               cli_get(&a, opts, "--csv") ? cli_get(&a, opts, "--csv") : csv, NULL};
         rc = run_catalog(&r, &a, refs, skus);
         app_close(r.app);
         cli_finish(&r.cfg);

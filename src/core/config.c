@@ -182,6 +182,22 @@ static const struct config_var vars[] = {
     {"OPENAI_MODEL", CONFIG_STR, OFF(openai_model), "gpt-4.1", 0, "OpenAI chat model."},
     {"OPENAI_IMAGE_MODEL", CONFIG_STR, OFF(openai_image_model), "gpt-image-1.5", 0,
      "OpenAI image model."},
+    {"KARAT_EMBED_PROVIDER", CONFIG_STR, OFF(embed_provider), "", 0,
+     "Provider for product text embeddings (collection ranking): offline (none), gemini or "
+     "openai (default: gemini if a Gemini key is set, else openai if an OpenAI key is set, else "
+     "offline)."},
+    {"GEMINI_EMBED_MODEL", CONFIG_STR, OFF(gemini_embed_model), "gemini-embedding-001", 0,
+     "Gemini text embedding model (text-embedding-004 was retired in January 2026)."},
+    {"OPENAI_EMBED_MODEL", CONFIG_STR, OFF(openai_embed_model), "text-embedding-3-small", 0,
+     "OpenAI text embedding model."},
+    {"KARAT_EMBED_DIM", CONFIG_INT, OFF(embed_dim), "768", 0,
+     "Size of the text embeddings asked for (1..4096; part of the cache key)."},
+    {"KARAT_COLLECTION_EMBED_WEIGHT", CONFIG_DOUBLE, OFF(collection_embed_weight), "0.7", 0,
+     "Collections with embeddings: weight (0..1) of the embedding similarity against the "
+     "full-text score."},
+    {"KARAT_COLLECTION_CANDIDATES", CONFIG_INT, OFF(collection_candidates), "2000", 0,
+     "Collections with embeddings: most filtered products (newest first) ranked by meaning per "
+     "request (1..10000)."},
     {"KARAT_AI_CONCURRENCY", CONFIG_INT, OFF(ai_concurrency), "4", 0,
      "Most calls in flight to one AI provider."},
     {"KARAT_AI_TIMEOUT", CONFIG_INT, OFF(ai_timeout_s), "60", 0,
@@ -231,14 +247,16 @@ static const struct config_var vars[] = {
     {"KARAT_BILL_SLOTS_PER_CLIENT", CONFIG_INT, OFF(bill_slots_per_client), "2", 0,
      "Bills one client may have being read at once."},
     {"KARAT_JOB_WORKERS", CONFIG_INT, OFF(job_workers), "8", 0,
-     "Catalog photos processed at once across all jobs, on the one worker pool (of KARAT_JOB_WORKERS "
+     "Catalog photos processed at once across all jobs, on the one worker pool (of "
+     "KARAT_JOB_WORKERS "
      "+ KARAT_STUDIO_WORKERS threads); 2 x KARAT_AI_CONCURRENCY keeps both the attribute and the "
      "copy provider busy."},
     {"KARAT_JOB_SYNC_WAIT", CONFIG_INT, OFF(job_sync_wait_s), "300", 0,
      "Seconds a request without ?async=1 waits for its job; after that it gets 202 and the job "
      "id."},
     {"KARAT_JOB_LEASE_MS", CONFIG_INT, OFF(job_lease_ms), "30000", 0,
-     "Server mode: ms a node holds a job item unrenewed (renewed every third; then others resume it)."},
+     "Server mode: ms a node holds a job item unrenewed (renewed every third; then others resume "
+     "it)."},
     {"KARAT_MAX_ACTIVE_JOBS", CONFIG_INT, OFF(max_active_jobs), "64", 0,
      "Catalog jobs queued or running at once; one more is refused with 429 and Retry-After."},
     {"KARAT_MAX_JOBS_PER_CLIENT", CONFIG_INT, OFF(max_jobs_per_client), "8", 0,
@@ -306,6 +324,9 @@ static const struct {
     {"KARAT_DEDUP_DESC_MIN", -1, 1},
     {"KARAT_DEDUP_SCENE_CANDIDATES", 0, 1024},
     {"KARAT_OFFLINE_MIN_CONFIDENCE", 0, 1},
+    {"KARAT_EMBED_DIM", 1, 4096},
+    {"KARAT_COLLECTION_EMBED_WEIGHT", 0, 1},
+    {"KARAT_COLLECTION_CANDIDATES", 1, 10000},
     {"KARAT_AI_CONCURRENCY", 1, 256},
     {"KARAT_AI_TIMEOUT", 1, 3600},
     {"KARAT_AI_ATTEMPTS", 1, 20},

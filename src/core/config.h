@@ -98,6 +98,12 @@ struct config {
     char *openai_base_url;
     char *openai_model;
     char *openai_image_model;
+    char *embed_provider; /* text embeddings for collections (ai/embed.c) */
+    char *gemini_embed_model;
+    char *openai_embed_model;
+    int embed_dim;
+    double collection_embed_weight; /* src/product: embeddings vs BM25 */
+    int collection_candidates;
     int ai_concurrency;
     int ai_timeout_s;
     int ai_attempts;

@@ -12,8 +12,9 @@
  *  3. Ranking is offline full-text search (BM25 in SQLite FTS5, ts_rank
  *     in PostgreSQL) over the product text. Every style counts: one ranked
  *     list per style, its query the words of the style's name and
- *     description plus the colour, category, audience and manual prompt
- *     (any word may match; more and rarer matches rank higher); the lists
+ *     description plus the audience and manual prompt (any word may match;
+ *     more and rarer matches rank higher; words more than half of the
+ *     products hold are dropped, see drop_common); the lists
  *     are taken in turns, so each style has its share. Products that match
  *     no word follow, newest first.
  *  4. Diversity: going down the ranking, a piece near-identical to one
@@ -24,7 +25,14 @@
  *     chosen already and only when the product exists (filters do not
  *     apply to them: the caller asked for them by name).
  *  6. Title and description come from templates (collection_out.c); the
- *     embedding and provider-written path is not built yet.
+ *     provider-written path is not built yet.
+ *
+ * With an embedder (o->emb), step 3's lists are made by meaning instead
+ * (collection_embed.c: every filtered candidate scored by its cached
+ * vector against the list's query vector, blended with the same full-text
+ * score), and the answer says "ranking": "embeddings". When the provider
+ * fails, the offline lists are used and "ranking_note" says why; a store
+ * failure fails the request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +213,9 @@ struct pick {
     int nc;
     json_t *seen;  /* id -> true, every product looked at */
     int page_rows; /* rows the current query handed over */
+    const struct product_collection_opts *o; /* may be NULL */
+    const char *ranking;                     /* "offline" or "embeddings" */
+    char note[KR_ERR_MSG + 64];              /* why embeddings were not used, or "" */
 };
 
 static double jaccard(const struct product_words *a, const struct product_words *b)
@@ -310,21 +321,109 @@ static int collect_row(const struct store_product *p, double score, void *ctx)
     return 0;
 }
 
-/* Words of style k (k < 0: none), then the colour, category, audience
- * and prompt. */
+/* Words of style k (k < 0: none), then the audience and prompt. Not the
+ * colour and category: they are exact filters, so every candidate has
+ * them, and as search words they only made every product match (BM25
+ * then scored thousands of rows for no change in order). */
 static enum kr_code query_words(const struct needs *n, int k, struct product_words *w,
                                 struct kr_err *err)
 {
-    const char *more[] = {k >= 0 ? product_style_name(k) : "",
-                          k >= 0 ? product_style_text(k) : "",
-                          n->colour,
-                          n->category,
-                          n->audience,
-                          n->prompt};
+    const char *more[] = {k >= 0 ? product_style_name(k) : "", k >= 0 ? product_style_text(k) : "",
+                          n->audience, n->prompt};
     enum kr_code rc = KR_OK;
 
     for (size_t i = 0; !rc && i < sizeof more / sizeof more[0]; i++)
         rc = product__words_add(w, more[i], QUERY_WORDS, err);
+    return rc;
+}
+
+/* The text list k's query vector is made from (malloc'd). */
+static char *query_text(const struct needs *n, int k)
+{
+    const char *style = k >= 0 ? product_style_name(k) : "",
+               *desc = k >= 0 ? product_style_text(k) : "";
+    size_t len = strlen(style) + strlen(desc) + strlen(n->colour) + strlen(n->category) +
+                 strlen(n->audience) + strlen(n->prompt) + 96;
+    char *t = malloc(len);
+
+    if (t)
+        snprintf(t, len, "Jewellery collection. %s%s%s Colour: %s. Category: %s. For: %s. %s",
+                 style, *style ? ": " : "", desc, n->colour, n->category, n->audience, n->prompt);
+    return t;
+}
+
+/* got[0..lists-1] by meaning (pk->ranking set to "embeddings" when done). */
+static enum kr_code by_meaning(struct pick *pk, int lists, struct product_words *w, json_t **got,
+                               struct kr_err *err)
+{
+    const char *queries[STYLES_MAX], *words[STYLES_MAX];
+    struct product__embed_in in = {.s = pk->s,
+                                   .o = pk->o,
+                                   .f = &pk->n->q,
+                                   .nlists = lists,
+                                   .queries = queries,
+                                   .words = words};
+    enum kr_code rc = KR_OK;
+    int done = 0;
+
+    for (int i = 0; i < lists; i++) {
+        queries[i] = query_text(pk->n, pk->n->nstyles ? pk->n->styles[i] : -1);
+        words[i] = w[i].s;
+        if (!queries[i])
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
+    if (!rc)
+        rc = product__embed_rank(&in, got, &done, pk->note, sizeof pk->note, err);
+    if (!rc && done)
+        pk->ranking = "embeddings";
+    for (int i = 0; i < lists; i++)
+        free((char *)queries[i]);
+    return rc;
+}
+
+/* Leave out of every list the words more than half of the products hold:
+ * BM25 gives them no weight (their IDF is clamped to ~0), yet they make
+ * nearly every product a match to be scored. Words whose count is not
+ * known (past the union's bound) stay. */
+static enum kr_code drop_common(struct pick *pk, struct product_words *w, int lists,
+                                struct kr_err *err)
+{
+    struct product_words u = {0};
+    long long total = 0, *docs = NULL;
+    json_t *common = json_object();
+    enum kr_code rc = KR_OK;
+    int k = 0;
+
+    for (int i = 0; !rc && i < lists; i++)
+        rc = product__words_add(&u, w[i].s, QUERY_WORDS, err);
+    if (!rc && u.n && !(docs = calloc((size_t)u.n, sizeof *docs)))
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if (!rc && u.n)
+        rc = store_product_word_docs(pk->s, u.s, &total, docs, err);
+    for (const char *p = u.s; !rc && p && *p; k++) {
+        size_t n = strcspn(p, " ");
+        char word[STORE_PRODUCT_WORDS_MAX];
+        snprintf(word, sizeof word, "%.*s", (int)n, p);
+        if (docs[k] * 2 > total)
+            json_object_set_new(common, word, json_true());
+        p += n + (p[n] == ' ');
+    }
+    for (int i = 0; !rc && json_object_size(common) && i < lists; i++) {
+        struct product_words kept = {0};
+        for (const char *p = w[i].s; !rc && p && *p;) {
+            size_t n = strcspn(p, " ");
+            char word[STORE_PRODUCT_WORDS_MAX];
+            snprintf(word, sizeof word, "%.*s", (int)n, p);
+            if (!json_object_get(common, word))
+                rc = product__words_add(&kept, word, QUERY_WORDS, err);
+            p += n + (p[n] == ' ');
+        }
+        product__words_free(&w[i]);
+        w[i] = kept;
+    }
+    free(docs);
+    json_decref(common);
+    product__words_free(&u);
     return rc;
 }
 
@@ -335,28 +434,36 @@ static enum kr_code ranked(struct pick *pk, int limit, struct kr_err *err)
     struct needs *n = pk->n;
     int lists = n->nstyles ? n->nstyles : 1;
     json_t *got[STYLES_MAX] = {0};
+    struct product_words w[STYLES_MAX] = {{0}};
     enum kr_code rc = KR_OK;
     size_t most = 0;
 
-    for (int i = 0; !rc && i < lists; i++) {
-        struct product_words w = {0};
+    for (int i = 0; !rc && i < lists; i++)
+        rc = query_words(n, n->nstyles ? n->styles[i] : -1, &w[i], err);
+    if (!rc)
+        rc = drop_common(pk, w, lists, err);
+    if (!rc && pk->o && pk->o->emb)
+        rc = by_meaning(pk, lists, w, got, err);
+    for (int i = 0, offline = !got[0]; !rc && offline && i < lists; i++) {
         struct store_product_query q = n->q;
-        got[i] = json_array();
-        rc = query_words(n, n->nstyles ? n->styles[i] : -1, &w, err);
+        json_t *list = json_array();
         q.limit = limit;
-        q.words = w.s;
+        q.words = w[i].s;
         q.any_word = 1;
-        if (!rc && w.n)
-            rc = store_product_query(pk->s, &q, collect_row, got[i], err);
-        most = json_array_size(got[i]) > most ? json_array_size(got[i]) : most;
-        product__words_free(&w);
+        if (w[i].n)
+            rc = store_product_query(pk->s, &q, collect_row, list, err);
+        got[i] = list;
     }
+    for (int i = 0; !rc && i < lists; i++)
+        most = json_array_size(got[i]) > most ? json_array_size(got[i]) : most;
     for (size_t r = 0; !rc && r < most && pk->nc < n->size; r++)
         for (int i = 0; i < lists; i++)
             if (r < json_array_size(got[i]))
                 consider_row(pk, json_array_get(got[i], r));
-    for (int i = 0; i < lists; i++)
+    for (int i = 0; i < lists; i++) {
         json_decref(got[i]);
+        product__words_free(&w[i]);
+    }
     return rc;
 }
 
@@ -408,7 +515,8 @@ static enum kr_code add_extras(struct pick *pk, json_t *rows, struct kr_err *err
     return KR_OK;
 }
 
-static json_t *answer(const json_t *rows, const char *title, const char *desc, const char *id)
+static json_t *answer(const struct pick *pk, const json_t *rows, const char *title,
+                      const char *desc, const char *id)
 {
     json_t *ids = json_array(), *v;
     size_t i;
@@ -417,14 +525,20 @@ static json_t *answer(const json_t *rows, const char *title, const char *desc, c
     {
         json_array_append(ids, json_object_get(v, "id"));
     }
-    return json_pack("{s:o, s:s, s:s, s:s}", "top_jewelry_ids", ids, "collection_description", desc,
-                     "collection_title", title, "collection_id", id);
+    json_t *o =
+        json_pack("{s:o, s:s, s:s, s:s, s:s}", "top_jewelry_ids", ids, "collection_description",
+                  desc, "collection_title", title, "collection_id", id, "ranking", pk->ranking);
+    if (o && *pk->note)
+        json_object_set_new(o, "ranking_note", json_string(pk->note));
+    return o;
 }
 
-enum kr_code product_collection(struct store *s, json_t *body, json_t **out, struct kr_err *err)
+enum kr_code product_collection(struct store *s, json_t *body,
+                                const struct product_collection_opts *o, json_t **out,
+                                struct kr_err *err)
 {
     struct needs n = {0};
-    struct pick pk = {.s = s, .n = &n, .seen = json_object()};
+    struct pick pk = {.s = s, .n = &n, .seen = json_object(), .o = o, .ranking = "offline"};
     json_t *rows = json_array();
     struct product__pick p = {.rows = rows, .needs = json_object_get(body, "user_needs")};
     char id[64];
@@ -451,7 +565,7 @@ enum kr_code product_collection(struct store *s, json_t *body, json_t **out, str
                                       : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     if (!rc)
-        *out = answer(rows, p.title, p.description, id);
+        *out = answer(&pk, rows, p.title, p.description, id);
     for (int i = 0; pk.c && i < pk.nc; i++) {
         json_decref(pk.c[i].row);
         product__words_free(&pk.c[i].words);

@@ -106,14 +106,39 @@ int product_style_count(void);
 const char *product_style_name(int i);
 const char *product_style_text(int i);
 
+/* Ranking by meaning: a text embedder (the caller wires a provider in;
+ * this module never talks to one itself). embed() writes n vectors of dim
+ * floats, L2-normalised, for texts[0..n-1] (n <= batch); query 1 for the
+ * request's text, 0 for products' texts. Any failure of it is a provider
+ * failure: the collection is then ranked offline and says so. */
+struct product_embedder {
+    const char *model; /* the cache key's model name ("vendor:model:dim") */
+    int dim, batch;
+    enum kr_code (*embed)(void *ctx, int query, const char *const *texts, int n, float *out,
+                          struct kr_err *err);
+    void *ctx;
+};
+struct product_collection_opts {
+    const struct product_embedder *emb; /* NULL: offline ranking */
+    double weight;                      /* embedding share of the score (0..1) */
+    int candidates;                     /* most filtered products ranked by meaning */
+};
+
 /* POST /semantic_filter_jewelry/: `body` is {"user_needs": {...}}. Picks
- * the pieces (filters exact, BM25 ranking expanded with the styles,
- * audience and prompt, no near-identical pieces, extras appended once if
- * they exist), writes title and description from templates, stores the
- * collection and answers {"top_jewelry_ids", "collection_description",
- * "collection_title", "collection_id"}. A bad request or an unknown style
- * is KR_EINVAL with the reason (unknown_style lists the valid names). */
-enum kr_code product_collection(struct store *s, json_t *body, json_t **out, struct kr_err *err);
+ * the pieces (filters exact; with o->emb, the filtered products ranked by
+ * embedding similarity blended with BM25, each product's vector cached in
+ * the store by (model, text hash); else, or when the provider fails, BM25
+ * ranking expanded with the styles, audience and prompt; no near-identical
+ * pieces, extras appended once if they exist), writes title and description
+ * from templates, stores the collection and answers {"top_jewelry_ids",
+ * "collection_description", "collection_title", "collection_id",
+ * "ranking": "embeddings"|"offline", "ranking_note" (only when the
+ * provider failed: why)}. o may be NULL (offline). A bad request or an
+ * unknown style is KR_EINVAL with the reason (unknown_style lists the
+ * valid names); a store failure is an error, never a fallback. */
+enum kr_code product_collection(struct store *s, json_t *body,
+                                const struct product_collection_opts *o, json_t **out,
+                                struct kr_err *err);
 /* The stored collection (KR_ENOTFOUND: collection_not_found). */
 enum kr_code product_collection_get(struct store *s, const char *id, json_t **out,
                                     struct kr_err *err);

@@ -38,6 +38,24 @@ void product__words_free(struct product_words *w);
 /* Index of a style by name (ASCII case ignored), -1 if none. */
 int product__style_find(const char *name);
 
+/* collection_embed.c: nlists ranked lists by meaning. queries[i] is list
+ * i's text to embed, words[i] its full-text words (NULL or "" = none);
+ * the candidates are the products passing f (newest first, at most
+ * o->candidates). On KR_OK either *done = 1 and got[i] = the candidates as
+ * rows (JSON form) best first, or *done = 0 (the provider failed; why in
+ * note) and got is untouched. Store failures are errors. */
+struct product__embed_in {
+    struct store *s;
+    const struct product_collection_opts *o;
+    const struct store_product_query *f;
+    int nlists;
+    const char *const *queries, *const *words;
+};
+enum kr_code product__embed_rank(const struct product__embed_in *in, json_t **got, int *done,
+                                 char *note, size_t nn, struct kr_err *err);
+/* The text a product is embedded by (malloc'd; NULL: out of memory). */
+char *product__embed_text(const json_t *row);
+
 /* collection_out.c: title, description and the stored document. */
 struct product__pick {
     json_t *rows;  /* chosen products in JSON form, in order */

@@ -472,6 +472,9 @@ const struct store_ops store_postgres_ops = {
     .product_put = store_pg__product_put,
     .product_delete = store_pg__product_delete,
     .product_query = store_pg__product_query,
+    .product_word_docs = store_pg__product_word_docs,
+    .embedding_get = store_pg__embedding_get,
+    .embedding_put = store_pg__embedding_put,
     .sync_report = store_pg__sync_report,
     .prune = store_pg__prune,
 };

@@ -84,6 +84,10 @@ enum pg_stmt {
     PG_PROD_PUT,
     PG_PROD_DELETE,
     PG_PROD_QUERY,
+    PG_PROD_DOCS,
+    PG_PROD_COUNT,
+    PG_EMB_GET, /* product embeddings (postgres_products.c) */
+    PG_EMB_PUT,
     PG_NSTMT
 };
 
@@ -242,5 +246,11 @@ enum kr_code store_pg__product_put(struct store *s, const struct store_product *
 enum kr_code store_pg__product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_pg__product_query(struct store *s, const struct store_product_query *q,
                                      store_product_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_pg__product_word_docs(struct store *s, const char *words, long long *total,
+                                         long long *docs, struct kr_err *err);
+enum kr_code store_pg__embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                     store_embedding_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_pg__embedding_put(struct store *s, const char *model,
+                                     const struct store_embedding *e, int n, struct kr_err *err);
 
 #endif

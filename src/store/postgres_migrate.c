@@ -18,7 +18,8 @@
  * locale. The signature is hash bytea(32), quality, "desc" bytea(256):
  * 64 float32, little endian (the sqlite encoding, so rows move unchanged);
  * v6 adds scene bytea (the second duplicate stage's keypoints, NULL for
- * rows signed before it, as in sqlite's v4).
+ * rows signed before it, as in sqlite's v4); v7 the product_embeddings
+ * cache (sqlite's v5).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,13 @@ static const struct migration migrations[] = {
         "INSERT INTO sync_pruned VALUES (true, 0);"},
     {6, "ALTER TABLE images ADD COLUMN scene bytea"
         " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
+    /* The product embeddings cache (postgres_products.c), as sqlite's v5. */
+    {7, "CREATE TABLE product_embeddings ("
+        " model text COLLATE \"C\" NOT NULL,"
+        " hash text COLLATE \"C\" NOT NULL CHECK (length(hash) = 64),"
+        " dim integer NOT NULL CHECK (dim BETWEEN 1 AND 4096),"
+        " vec bytea NOT NULL CHECK (length(vec) = 4 * dim),"
+        " PRIMARY KEY (model, hash));"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -12,12 +12,20 @@
  *
  * Results come back in binary form: text columns as their bytes, the price
  * and score are cast to text (exact round trip), created_ms is a bigint.
+ *
+ * Word document counts: one count(*) over the tsvector index per word.
+ *
+ * Embeddings (schema v7): product_embeddings keyed by (model, text hash),
+ * the vector as float32 little endian bytea. A lookup is one statement for
+ * the whole batch (hash = ANY of an array literal: the hashes are checked
+ * hex, so the literal needs no quoting); a put is one transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/postgres.h"
+#include "store/store_int.h"
 
 #define FILTERS                                                                                    \
     " ($1::text IS NULL OR id = $1) AND ($2::text IS NULL OR lower(category) = lower($2))"         \
@@ -43,6 +51,14 @@ const char *const store_pg__product_sql[PG_NSTMT] = {
         " ELSE ts_rank(tsv, to_tsquery('english', $10)) END AS score) r"
         " WHERE" FILTERS " ORDER BY r.score DESC,"
         " CASE WHEN $10::text IS NULL THEN created_ms END DESC, id LIMIT $8 OFFSET $9",
+    [PG_PROD_DOCS] = "SELECT count(*) FROM products WHERE tsv @@ to_tsquery('english', $1)",
+    [PG_PROD_COUNT] = "SELECT count(*) FROM products",
+    [PG_EMB_GET] = "SELECT hash, dim, vec FROM product_embeddings"
+                   " WHERE model = $1 AND hash = ANY ($2::text[])",
+    [PG_EMB_PUT] =
+        "INSERT INTO product_embeddings (model, hash, dim, vec)"
+        " VALUES ($1, $2, $3::integer, $4)"
+        " ON CONFLICT (model, hash) DO UPDATE SET dim = excluded.dim, vec = excluded.vec",
 };
 
 /* One row's parameters; the price as text in price (40 bytes). */
@@ -174,5 +190,127 @@ enum kr_code store_pg__product_query(struct store *s, const struct store_product
         rc = each_row(r, cb, ctx, err);
     PQclear(r);
     free(words);
+    return rc;
+}
+
+static enum kr_code count_rows(struct store *s, enum pg_stmt id, const char *word, long long *n,
+                               struct kr_err *err)
+{
+    struct pg_params p = {0};
+    PGresult *r = NULL;
+    int64_t v = 0;
+    enum kr_code rc;
+
+    if (word)
+        store_pg__text(&p, word);
+    rc = store_pg__exec(s, id, &p, &r, err);
+    if (!rc && PQntuples(r) != 1)
+        rc = kr_fail(err, KRS_STORE_CORRUPT, "store: a count gave no row");
+    if (!rc)
+        rc = store_pg__get_i64(r, 0, 0, &v, err);
+    *n = v;
+    PQclear(r);
+    return rc;
+}
+
+enum kr_code store_pg__product_word_docs(struct store *s, const char *words, long long *total,
+                                         long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = count_rows(s, PG_PROD_COUNT, NULL, total, err);
+    char word[STORE_PRODUCT_WORDS_MAX];
+    int i = 0;
+
+    for (const char *w = words; !rc && *w; i++) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        docs[i] = 0; /* a word too long to look up counts as rare */
+        if (n < sizeof word)
+            rc = count_rows(s, PG_PROD_DOCS, word, &docs[i], err);
+        w += n + (w[n] == ' ');
+    }
+    return rc;
+}
+
+/* ---- embeddings ---- */
+
+static enum kr_code each_embedding(PGresult *r, store_embedding_cb cb, void *ctx,
+                                   struct kr_err *err)
+{
+    float *vec = malloc(STORE_EMBED_DIM_MAX * sizeof *vec);
+    enum kr_code rc = vec ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        int dim = 0;
+        rc = store_pg__get_i32(r, i, 1, &dim, err);
+        if (!rc && (dim < 1 || dim > STORE_EMBED_DIM_MAX || PQgetlength(r, i, 2) != 4 * dim))
+            rc = kr_fail(err, KRS_STORE_CORRUPT, "store: an embedding has a bad size");
+        if (rc)
+            break;
+        store__f32_decode((const unsigned char *)PQgetvalue(r, i, 2), dim, vec);
+        if (cb(PQgetvalue(r, i, 0), vec, dim, ctx))
+            break;
+    }
+    free(vec);
+    return rc;
+}
+
+enum kr_code store_pg__embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                     store_embedding_cb cb, void *ctx, struct kr_err *err)
+{
+    struct pg_params p = {0};
+    char *arr = malloc((size_t)q->n * (STORE_EMBED_HASH_LEN + 1) + 3), *o = arr;
+    PGresult *r = NULL;
+    enum kr_code rc;
+
+    if (!arr)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    *o++ = '{';
+    for (int i = 0; i < q->n; i++) {
+        if (i)
+            *o++ = ',';
+        memcpy(o, q->hashes[i], STORE_EMBED_HASH_LEN);
+        o += STORE_EMBED_HASH_LEN;
+    }
+    *o++ = '}';
+    *o = '\0';
+    store_pg__text(&p, q->model);
+    store_pg__text(&p, arr);
+    rc = store_pg__exec(s, PG_EMB_GET, &p, &r, err);
+    if (!rc)
+        rc = each_embedding(r, cb, ctx, err);
+    PQclear(r);
+    free(arr);
+    return rc;
+}
+
+enum kr_code store_pg__embedding_put(struct store *s, const char *model,
+                                     const struct store_embedding *e, int n, struct kr_err *err)
+{
+    struct pg_params *pp = calloc((size_t)n, sizeof *pp);
+    size_t total = 0, at = 0;
+    unsigned char *buf;
+    enum kr_code rc;
+
+    for (int i = 0; i < n; i++)
+        total += 4 * (size_t)e[i].dim;
+    buf = malloc(total);
+
+    if (!pp || !buf) {
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        unsigned char *b = buf + at;
+        at += 4 * (size_t)e[i].dim;
+        store__f32_encode(e[i].vec, e[i].dim, b);
+        store_pg__text(&pp[i], model);
+        store_pg__text(&pp[i], e[i].hash);
+        store_pg__int(&pp[i], e[i].dim);
+        store_pg__bin(&pp[i], b, 4 * e[i].dim);
+    }
+    rc = store_pg__exec_batch(s, PG_EMB_PUT, pp, n, err);
+out:
+    free(pp);
+    free(buf);
     return rc;
 }

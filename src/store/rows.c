@@ -1,5 +1,6 @@
 /*
- * rows.c - the image row layout every backend shares (store_int.h).
+ * rows.c - the image row layout every backend shares (store_int.h), and
+ * the little-endian float32 form of descriptors and embeddings.
  */
 #include <string.h>
 
@@ -13,13 +14,18 @@
     }
 
 const struct store__text_col store__text_cols[STORE__NTEXT] = {
-    TEXT_COL(STORE__C_SHA, sha256), TEXT_COL(5, website),  TEXT_COL(6, bucket), TEXT_COL(7, key),
-    TEXT_COL(8, url),               TEXT_COL(9, filename), TEXT_COL(10, mime),
+    TEXT_COL(STORE__C_SHA, sha256),
+    TEXT_COL(5, website),
+    TEXT_COL(6, bucket),
+    TEXT_COL(7, key),
+    TEXT_COL(8, url),
+    TEXT_COL(9, filename),
+    TEXT_COL(10, mime),
 };
 
-void store__desc_encode(const float *d, unsigned char *out)
+void store__f32_encode(const float *d, int n, unsigned char *out)
 {
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+    for (int i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &d[i], 4);
         for (int b = 0; b < 4; b++)
@@ -27,14 +33,24 @@ void store__desc_encode(const float *d, unsigned char *out)
     }
 }
 
-void store__desc_decode(const unsigned char *in, float *d)
+void store__f32_decode(const unsigned char *in, int n, float *d)
 {
-    for (int i = 0; i < DEDUP_DESC_DIM; i++) {
+    for (int i = 0; i < n; i++) {
         uint32_t u = 0;
         for (int b = 0; b < 4; b++)
             u |= (uint32_t)in[4 * i + b] << (8 * b);
         memcpy(&d[i], &u, 4);
     }
+}
+
+void store__desc_encode(const float *d, unsigned char *out)
+{
+    store__f32_encode(d, DEDUP_DESC_DIM, out);
+}
+
+void store__desc_decode(const unsigned char *in, float *d)
+{
+    store__f32_decode(in, DEDUP_DESC_DIM, d);
 }
 
 const void *store__scene_encode(const struct dedup_sig *sig, uint8_t out[DEDUP_SCENE_BYTES],

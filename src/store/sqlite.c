@@ -419,4 +419,7 @@ const struct store_ops store_sqlite_ops = {
     .product_put = store_sq_product_put,
     .product_delete = store_sq_product_delete,
     .product_query = store_sq_product_query,
+    .product_word_docs = store_sq_product_word_docs,
+    .embedding_get = store_sq_embedding_get,
+    .embedding_put = store_sq_embedding_put,
 };

@@ -54,6 +54,10 @@ enum sq_stmt {
     SQ_PROD_DELETE,
     SQ_PROD_LIST,
     SQ_PROD_SEARCH,
+    SQ_PROD_DOCS,
+    SQ_PROD_COUNT,
+    SQ_EMB_GET, /* product embeddings (sqlite_products.c) */
+    SQ_EMB_PUT,
     SQ_NSTMT
 };
 
@@ -143,6 +147,12 @@ extern const char *const store_sq_product_sql[];
 enum kr_code store_sq_product_put(struct store *s, const struct store_product *p, int n,
                                   struct kr_err *err);
 enum kr_code store_sq_product_delete(struct store *s, const char *id, struct kr_err *err);
+enum kr_code store_sq_product_word_docs(struct store *s, const char *words, long long *total,
+                                        long long *docs, struct kr_err *err);
+enum kr_code store_sq_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                    store_embedding_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_sq_embedding_put(struct store *s, const char *model,
+                                    const struct store_embedding *e, int n, struct kr_err *err);
 enum kr_code store_sq_product_query(struct store *s, const struct store_product_query *q,
                                     store_product_cb cb, void *ctx, struct kr_err *err);
 

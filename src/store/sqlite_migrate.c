@@ -16,7 +16,9 @@
  * namespaced documents table (jobs, SKU cache, templates); v3 the
  * products table with its FTS5 index (products_fts, external content kept
  * in step by triggers; sqlite_products.c); v4 the images.scene column (the
- * second duplicate stage's keypoints, NULL for rows signed before it).
+ * second duplicate stage's keypoints, NULL for rows signed before it); v5
+ * the product_embeddings cache (a text's vector per model and text hash,
+ * sqlite_products.c).
  */
 #include <stdio.h>
 
@@ -82,6 +84,12 @@ static const struct migration migrations[] = {
         " new.sku); END;"},
     {4, "ALTER TABLE images ADD COLUMN scene BLOB"
         " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
+    {5, "CREATE TABLE product_embeddings ("
+        " model TEXT NOT NULL,"
+        " hash TEXT NOT NULL CHECK (length(hash) = 64),"
+        " dim INTEGER NOT NULL CHECK (dim BETWEEN 1 AND 4096),"
+        " vec BLOB NOT NULL CHECK (length(vec) = 4 * dim)," /* float32, little endian */
+        " PRIMARY KEY (model, hash)) WITHOUT ROWID;"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

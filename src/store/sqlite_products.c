@@ -13,6 +13,13 @@
  * The words arrive checked by store_products.c ([a-z0-9] words): each is
  * quoted and joined with AND or OR into the FTS5 query, so no client text
  * is ever FTS5 syntax.
+ *
+ * Word document counts (product_word_docs) are one count(*) of an FTS5
+ * phrase query per word, so they stem exactly as a search does.
+ *
+ * Embeddings (schema v5): product_embeddings keyed by (model, text hash),
+ * the vector as float32 little endian; a lookup is one indexed select per
+ * hash on one connection, a put one IMMEDIATE transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +27,7 @@
 
 #include "core/util.h"
 #include "store/sqlite.h"
+#include "store/store_int.h"
 
 #define COLS                                                                                       \
     "p.id, p.sku, p.name, p.description, p.attributes, p.colour, p.category, p.price,"             \
@@ -47,6 +55,12 @@ const char *const store_sq_product_sql[SQ_NSTMT] = {
         "SELECT " COLS ", -" BM25 " FROM products_fts"
         " JOIN products p ON p.seq = products_fts.rowid"
         " WHERE products_fts MATCH ?10 AND" FILTERS " ORDER BY " BM25 ", p.id LIMIT ?8 OFFSET ?9",
+    [SQ_PROD_DOCS] = "SELECT count(*) FROM products_fts WHERE products_fts MATCH ?1",
+    [SQ_PROD_COUNT] = "SELECT count(*) FROM products",
+    [SQ_EMB_GET] = "SELECT dim, vec FROM product_embeddings WHERE model = ?1 AND hash = ?2",
+    [SQ_EMB_PUT] =
+        "INSERT INTO product_embeddings (model, hash, dim, vec) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (model, hash) DO UPDATE SET dim = excluded.dim, vec = excluded.vec",
 };
 
 static enum kr_code bind_ok(sqlite3_stmt *st, int rc, struct kr_err *err)
@@ -203,5 +217,125 @@ enum kr_code store_sq_product_query(struct store *s, const struct store_product_
         rc = store_sq_fail(c->db, step, "query products", err);
     store_sq_end(s, c, st);
     free(fts);
+    return rc;
+}
+
+/* One count(*) statement's answer (a phrase bound as ?1 when word). */
+static enum kr_code count_rows(struct store *s, enum sq_stmt id, const char *word, long long *n,
+                               struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    char phrase[STORE_PRODUCT_WORDS_MAX + 3];
+    enum kr_code rc = store_sq_begin(s, id, &c, &st, err);
+    int step;
+
+    if (!rc && word) {
+        snprintf(phrase, sizeof phrase, "\"%s\"", word); /* checked [a-z0-9] */
+        rc = bind_ok(st, sqlite3_bind_text(st, 1, phrase, -1, SQLITE_TRANSIENT), err);
+    }
+    if (!rc && (step = sqlite3_step(st)) != SQLITE_ROW)
+        rc = store_sq_fail(c->db, step, "count products", err);
+    if (!rc)
+        *n = sqlite3_column_int64(st, 0);
+    store_sq_end(s, c, st);
+    return rc;
+}
+
+enum kr_code store_sq_product_word_docs(struct store *s, const char *words, long long *total,
+                                        long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = count_rows(s, SQ_PROD_COUNT, NULL, total, err);
+    char word[STORE_PRODUCT_WORDS_MAX];
+    int i = 0;
+
+    for (const char *w = words; !rc && *w; i++) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        docs[i] = 0; /* a word too long to look up counts as rare */
+        if (n < sizeof word)
+            rc = count_rows(s, SQ_PROD_DOCS, word, &docs[i], err);
+        w += n + (w[n] == ' ');
+    }
+    return rc;
+}
+
+/* ---- embeddings ---- */
+
+enum kr_code store_sq_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                    store_embedding_cb cb, void *ctx, struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    float *vec = malloc(STORE_EMBED_DIM_MAX * sizeof *vec);
+    enum kr_code rc = vec ? store_sq_begin(s, SQ_EMB_GET, &c, &st, err)
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int stop = 0;
+
+    if (!rc)
+        rc = store_sq_bind_text(st, 1, q->model, STORE_EMBED_MODEL_MAX, err);
+    for (int i = 0; !rc && !stop && i < q->n; i++) {
+        int step, dim;
+        sqlite3_reset(st);
+        rc = store_sq_bind_text(st, 2, q->hashes[i], STORE_EMBED_HASH_LEN, err);
+        if (rc || (step = sqlite3_step(st)) == SQLITE_DONE)
+            continue;
+        if (step != SQLITE_ROW) {
+            rc = store_sq_fail(c->db, step, "get embedding", err);
+            break;
+        }
+        dim = sqlite3_column_int(st, 0);
+        if (dim < 1 || dim > STORE_EMBED_DIM_MAX || sqlite3_column_bytes(st, 1) != 4 * dim) {
+            rc = kr_fail(err, KRS_STORE_CORRUPT, "store: embedding %.16s has a bad size",
+                         q->hashes[i]);
+            break;
+        }
+        store__f32_decode(sqlite3_column_blob(st, 1), dim, vec);
+        stop = cb(q->hashes[i], vec, dim, ctx);
+    }
+    store_sq_end(s, c, st);
+    free(vec);
+    return rc;
+}
+
+static enum kr_code bind_embedding(sqlite3_stmt *st, const char *model,
+                                   const struct store_embedding *e, unsigned char *buf,
+                                   struct kr_err *err)
+{
+    enum kr_code rc = store_sq_bind_text(st, 1, model, STORE_EMBED_MODEL_MAX, err);
+
+    if (!rc)
+        rc = store_sq_bind_text(st, 2, e->hash, STORE_EMBED_HASH_LEN, err);
+    if (!rc)
+        rc = bind_ok(st, sqlite3_bind_int(st, 3, e->dim), err);
+    store__f32_encode(e->vec, e->dim, buf);
+    if (!rc)
+        rc = bind_ok(st, sqlite3_bind_blob(st, 4, buf, 4 * e->dim, SQLITE_STATIC), err);
+    return rc;
+}
+
+enum kr_code store_sq_embedding_put(struct store *s, const char *model,
+                                    const struct store_embedding *e, int n, struct kr_err *err)
+{
+    struct sq_conn *c = NULL;
+    sqlite3_stmt *st = NULL;
+    unsigned char *buf = malloc(4 * STORE_EMBED_DIM_MAX);
+    enum kr_code rc = buf ? store_sq_begin(s, SQ_EMB_PUT, &c, &st, err)
+                          : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int brc = rc ? SQLITE_OK : sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+    if (!rc && brc != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "begin embeddings", err);
+    for (int i = 0; !rc && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        rc = bind_embedding(st, model, &e[i], buf, err);
+        if (!rc)
+            rc = store_sq_run(c->db, st, "put embedding", err);
+    }
+    if (!rc && (brc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        rc = store_sq_fail(c->db, brc, "commit embeddings", err);
+    store_sq_end(s, c, st);
+    free(buf);
     return rc;
 }

@@ -108,6 +108,29 @@ struct store_product_query {
 #define STORE_PRODUCT_PAGE_MAX  10000
 /* Called for each row; p's strings live until it returns. Nonzero stops. */
 typedef int (*store_product_cb)(const struct store_product *p, double score, void *ctx);
+/* ---- product embeddings: text vectors cached by (model, hash of the text) ----
+ * A vector is stored once per model name and text hash (src/product/ makes
+ * both: the model names the provider, model and size; the hash is the
+ * SHA-256 hex of the text embedded), so a product whose text is unchanged
+ * is never embedded again and a changed text gets a new row. */
+#define STORE_EMBED_MODEL_MAX 128
+#define STORE_EMBED_HASH_LEN  64 /* lower-case hex SHA-256 */
+#define STORE_EMBED_DIM_MAX   4096
+#define STORE_EMBED_BATCH_MAX 1000
+struct store_embedding {
+    const char *hash;
+    int dim;
+    const float *vec;
+};
+/* Called for each stored hash asked for (any order); vec lives until it
+ * returns. Nonzero stops. */
+typedef int (*store_embedding_cb)(const char *hash, const float *vec, int dim, void *ctx);
+/* A lookup: hashes[0..n-1] under model. */
+struct store_embedding_ask {
+    const char *model;
+    const char *const *hashes;
+    int n;
+};
 struct store_prune;
 struct store_prune_res;
 
@@ -189,8 +212,8 @@ struct store_ops {
                                 struct kr_err *err);
     enum kr_code (*claim_complete)(struct store *s, const struct store_claim *c,
                                    const struct store_claim_doc *d, struct kr_err *err);
-    enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx),
-                               void *ctx, struct kr_err *err);
+    enum kr_code (*claim_jobs)(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
+                               struct kr_err *err);
     /* ---- products (src/product/ owns their meaning; see the block at
      * the end). Both backends have them. */
     /* Insert or replace n rows in one transaction (all or none). */
@@ -199,6 +222,15 @@ struct store_ops {
     enum kr_code (*product_delete)(struct store *s, const char *id, struct kr_err *err);
     enum kr_code (*product_query)(struct store *s, const struct store_product_query *q,
                                   store_product_cb cb, void *ctx, struct kr_err *err);
+    /* The product count and each word's document count. */
+    enum kr_code (*product_word_docs)(struct store *s, const char *words, long long *total,
+                                      long long *docs, struct kr_err *err);
+    /* Cached embeddings (both backends): lookup of n hashes, and an upsert
+     * of n vectors in one transaction. */
+    enum kr_code (*embedding_get)(struct store *s, const struct store_embedding_ask *q,
+                                  store_embedding_cb cb, void *ctx, struct kr_err *err);
+    enum kr_code (*embedding_put)(struct store *s, const char *model,
+                                  const struct store_embedding *e, int n, struct kr_err *err);
     /* ---- pruning (see the block at the end); NULL without sync ---- */
     enum kr_code (*sync_report)(struct store *s, const char *node, int64_t seq, struct kr_err *err);
     enum kr_code (*prune)(struct store *s, const struct store_prune *p, struct store_prune_res *out,
@@ -298,8 +330,7 @@ enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, voi
 
 /* ---- products (store_products.c) ---- */
 /* Insert or replace the row with p->id (bounds: KR_EINVAL, never cut). */
-enum kr_code store_product_put(struct store *s, const struct store_product *p,
-                               struct kr_err *err);
+enum kr_code store_product_put(struct store *s, const struct store_product *p, struct kr_err *err);
 /* The same for p[0..n-1] in one transaction: all stored or none
  * (1 <= n <= STORE_PRODUCT_BATCH_MAX). */
 #define STORE_PRODUCT_BATCH_MAX 1000
@@ -309,6 +340,20 @@ enum kr_code store_product_put_many(struct store *s, const struct store_product 
 enum kr_code store_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_product_query(struct store *s, const struct store_product_query *q,
                                  store_product_cb cb, void *ctx, struct kr_err *err);
+/* *total = the number of products; docs[i] = how many products hold the
+ * i-th word of `words` (a word list as product_query takes, matched the
+ * way a search matches it: the backend's own stemming): a ranking tells
+ * rare words from ones nearly every product has with it. */
+enum kr_code store_product_word_docs(struct store *s, const char *words, long long *total,
+                                     long long *docs, struct kr_err *err);
+/* Embeddings (store_products.c): cb for each of q->hashes[0..n-1] stored
+ * under q->model (1 <= n <= STORE_EMBED_BATCH_MAX; absent ones are simply not
+ * called back); put stores e[0..n-1] (replacing the same model + hash),
+ * all or none. Bad names, hashes or sizes: KR_EINVAL. */
+enum kr_code store_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                 store_embedding_cb cb, void *ctx, struct kr_err *err);
+enum kr_code store_embedding_put(struct store *s, const char *model,
+                                 const struct store_embedding *e, int n, struct kr_err *err);
 /* ---- pruning: the change feed and finished jobs' claims ----
  * Each node reports the last change it replayed (sync_report, with a name
  * unique to the running process). prune deletes, in one statement each:

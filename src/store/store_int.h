@@ -42,6 +42,9 @@ struct store__text_col {
 };
 extern const struct store__text_col store__text_cols[STORE__NTEXT];
 
+/* n float32 <-> 4n bytes, little endian (descriptors, embeddings). */
+void store__f32_encode(const float *d, int n, unsigned char *out);
+void store__f32_decode(const unsigned char *in, int n, float *d);
 void store__desc_encode(const float *d, unsigned char *out);
 void store__desc_decode(const unsigned char *in, float *d);
 

@@ -4,7 +4,9 @@
  * the backend. A value longer than its bound is refused (KR_EINVAL), never
  * cut; a word list is checked to be what the backends may splice into a
  * full-text query ([a-z0-9] words separated by single spaces), so no
- * backend ever sees query syntax from a client.
+ * backend ever sees query syntax from a client. The embedding cache ops
+ * are checked the same way (model name bounded, hashes SHA-256 hex, sizes
+ * 1..STORE_EMBED_DIM_MAX).
  */
 #include <string.h>
 
@@ -98,4 +100,63 @@ enum kr_code store_product_query(struct store *s, const struct store_product_que
     if (!rc)
         rc = check_words(q->words, err);
     return rc ? rc : s->ops->product_query(s, q, cb, ctx, err);
+}
+
+enum kr_code store_product_word_docs(struct store *s, const char *words, long long *total,
+                                     long long *docs, struct kr_err *err)
+{
+    enum kr_code rc = KR_OK;
+
+    if (!s || !words || !total || !docs)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: product_word_docs: missing argument");
+    rc = check_words(words, err);
+    return rc ? rc : s->ops->product_word_docs(s, words, total, docs, err);
+}
+
+/* ---- embeddings ---- */
+
+static enum kr_code check_model(struct store *s, const char *model, int n, struct kr_err *err)
+{
+    if (!s || !model || !*model || n < 1 || n > STORE_EMBED_BATCH_MAX)
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: embeddings: a model and 1..%d rows",
+                       STORE_EMBED_BATCH_MAX);
+    return check_text(model, STORE_EMBED_MODEL_MAX, "embedding model", err);
+}
+
+static enum kr_code check_hash(const char *h, struct kr_err *err)
+{
+    size_t n = h ? strspn(h, "0123456789abcdef") : 0;
+
+    if (n != STORE_EMBED_HASH_LEN || h[n])
+        return kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding hash is not a SHA-256 hex");
+    return KR_OK;
+}
+
+enum kr_code store_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                 store_embedding_cb cb, void *ctx, struct kr_err *err)
+{
+    enum kr_code rc = q ? check_model(s, q->model, q->n, err)
+                        : kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding_get: missing argument");
+
+    if (!rc && (!q->hashes || !cb))
+        rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding_get: missing argument");
+    for (int i = 0; !rc && i < q->n; i++)
+        rc = check_hash(q->hashes[i], err);
+    return rc ? rc : s->ops->embedding_get(s, q, cb, ctx, err);
+}
+
+enum kr_code store_embedding_put(struct store *s, const char *model,
+                                 const struct store_embedding *e, int n, struct kr_err *err)
+{
+    enum kr_code rc = check_model(s, model, n, err);
+
+    if (!rc && !e)
+        rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding_put: missing argument");
+    for (int i = 0; !rc && i < n; i++) {
+        rc = check_hash(e[i].hash, err);
+        if (!rc && (!e[i].vec || e[i].dim < 1 || e[i].dim > STORE_EMBED_DIM_MAX))
+            rc = kr_fail(err, KRS_BAD_ARGUMENT, "store: embedding of 1..%d numbers",
+                         STORE_EMBED_DIM_MAX);
+    }
+    return rc ? rc : s->ops->embedding_put(s, model, e, n, err);
 }

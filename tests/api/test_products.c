@@ -10,7 +10,8 @@
  * refuses it on a server without KARAT_FETCH_ALLOW_PRIVATE); a captioned
  * photo becoming a product; collections: filters exact, extras once and
  * only if they exist, unknown style listing the valid names, bad inputs,
- * the stored collection and its CSV export.
+ * the stored collection and its CSV export; karat caption and karat
+ * catalog with --data recording their photos as products.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -427,6 +428,46 @@ static void test_cli(void **state)
     assert_int_equal(tu_run(usage, NULL, NULL), 2);
 }
 
+/* karat caption and karat catalog with --data record their photos as
+ * products in that store, as the server's caption and catalog jobs do. */
+static void test_cli_caption_and_catalog_record_products(void **state)
+{
+    struct tu_img_opts o = {.width = 800, .height = 800, .seed = 91};
+    size_t n;
+    unsigned char *img = tu_make_image(&o, &n);
+    char photo[700], xlsx[700], *out = NULL;
+    const char *bin = getenv("KARAT_BIN");
+    const char *env[] = {srv.pg_env[0] ? "KARAT_STORE=postgres" : NULL, srv.pg_env, NULL};
+    const char *const *e = srv.pg_env[0] ? env : NULL;
+    long st;
+    json_t *j;
+    (void)state;
+
+    snprintf(photo, sizeof photo, "%s/cli-hoops.jpg", srv.data_dir);
+    snprintf(xlsx, sizeof xlsx, "%s/cli-out.xlsx", srv.data_dir);
+    tu_write_file(photo, img, n);
+    free(img);
+    const char *cap[] = {bin, "caption", photo, "--type", "earrings", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(cap, e, &out), 0);
+    free(out);
+    out = NULL;
+    j = call("GET", "/products/cli-hoops", NULL, NULL, &st); /* named by the file */
+    assert_int_equal(st, 200);
+    assert_string_equal(str(j, "category"), "earrings");
+    assert_true(strlen(str(j, "description")) > 0);
+    json_decref(j);
+    const char *cat[] = {bin,        "catalog", "--marketplace", "flipkart", "--type",
+                         "earrings", "--sku",   "CLI-CAT-1",     "--data",   srv.data_dir,
+                         "-o",       xlsx,      photo,           NULL};
+    assert_int_equal(tu_run(cat, e, &out), 0);
+    free(out);
+    j = call("GET", "/products/CLI-CAT-1", NULL, NULL, &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(str(json_array_get(json_object_get(j, "listings"), 0), "marketplace"),
+                        "flipkart");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_catalog_job_makes_a_product),
         cmocka_unit_test(test_collections),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli_caption_and_catalog_record_products),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

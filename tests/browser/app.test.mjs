@@ -59,7 +59,8 @@ async function startFakeProvider() {
   return { base, child };
 }
 const providerEnv = (fake) => ({ KARAT_IMAGE_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-fake-browser-test',
-  OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline' });
+  OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline',
+  KARAT_EMBED_PROVIDER: 'offline' }); // the fake answers images only: collections rank offline
 
 async function stopServer(s) {
   s.child.kill('SIGTERM');

@@ -221,6 +221,24 @@ static enum kr_code f_product_query(struct store *s, const struct store_product_
     PASS("product_query", store_product_query(inner(s), q, cb, ctx, err));
 }
 
+static enum kr_code f_product_word_docs(struct store *s, const char *words, long long *total,
+                                        long long *docs, struct kr_err *err)
+{
+    PASS("product_word_docs", store_product_word_docs(inner(s), words, total, docs, err));
+}
+
+static enum kr_code f_embedding_get(struct store *s, const struct store_embedding_ask *q,
+                                    store_embedding_cb cb, void *ctx, struct kr_err *err)
+{
+    PASS("embedding_get", store_embedding_get(inner(s), q, cb, ctx, err));
+}
+
+static enum kr_code f_embedding_put(struct store *s, const char *model,
+                                    const struct store_embedding *e, int n, struct kr_err *err)
+{
+    PASS("embedding_put", store_embedding_put(inner(s), model, e, n, err));
+}
+
 static enum kr_code f_sync_report(struct store *s, const char *node, int64_t seq,
                                   struct kr_err *err)
 {
@@ -265,6 +283,9 @@ const struct store_ops fault_store_ops = {
     .product_put = f_product_put,
     .product_delete = f_product_delete,
     .product_query = f_product_query,
+    .product_word_docs = f_product_word_docs,
+    .embedding_get = f_embedding_get,
+    .embedding_put = f_embedding_put,
     .sync_report = f_sync_report,
     .prune = f_prune,
 };

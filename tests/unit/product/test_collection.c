@@ -70,7 +70,7 @@ static json_t *collect(struct store *s, const char *needs)
     snprintf(body, sizeof body, "{\"user_needs\":%s}", needs);
     in = json_loads(body, 0, NULL);
     assert_non_null(in);
-    if (product_collection(s, in, &out, &err))
+    if (product_collection(s, in, NULL, &out, &err))
         fail_msg("collection: %s", err.msg);
     json_decref(in);
     return out;

@@ -4,7 +4,8 @@
  * streaming image_each in id order with the store usable from the
  * callback, documents in key order, bounds (too long is KR_EINVAL, never
  * cut), many threads at once, and products (filters, full-text ranking,
- * upsert and delete). Scene keypoints (images.scene) round-trip through
+ * upsert and delete, word document counts) and the embedding cache
+ * (put, get, replace, models apart, bounds). Scene keypoints (images.scene) round-trip through
  * insert, update_sig (set, replaced, cleared) and image_sigs.
  *
  * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "pgtest.h"
 #include "store/store.h"
 #include "store_test.h"
@@ -486,6 +488,88 @@ static void test_products(void **state)
     assert_int_equal(store_product_query(f->s, &bad, prod_cb, &r, &err), KR_EINVAL);
 }
 
+/* How many products hold each word (the backend's stemming: "hoops"
+ * finds "hoop"), and the total. */
+static void test_product_word_docs(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    long long total = -1, docs[3] = {-1, -1, -1};
+
+    put_product(f->s, "p1", "Floral gold jhumka", "Gold", 499.5, 1000);
+    put_product(f->s, "p2", "Silver hoop", "silver", 1200, 2000);
+    put_product(f->s, "p3", "Gold hoop with floral charm", "gold", 2500, 3000);
+    assert_int_equal(store_product_word_docs(f->s, "gold hoops zebra", &total, docs, &err), KR_OK);
+    assert_int_equal(total, 3);
+    assert_int_equal(docs[0], 2);
+    assert_int_equal(docs[1], 2);
+    assert_int_equal(docs[2], 0);
+    assert_int_equal(store_product_word_docs(f->s, "gold OR", &total, docs, &err), KR_EINVAL);
+}
+
+struct emb_seen {
+    int n;
+    char hash[4][65];
+    float first[4];
+    int dim[4];
+};
+
+static int emb_cb(const char *hash, const float *vec, int dim, void *ctx)
+{
+    struct emb_seen *e = ctx;
+    snprintf(e->hash[e->n], sizeof e->hash[0], "%s", hash);
+    e->first[e->n] = vec[dim - 1];
+    e->dim[e->n++] = dim;
+    return 0;
+}
+
+/* Cached embeddings: put, get (absent hashes not called back), replace,
+ * models kept apart, bad arguments refused. */
+static void test_embeddings(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    char h1[65], h2[65], h3[65];
+    float v1[3] = {0.5f, -1.25f, 3e-8f}, v2[2] = {1, 2};
+    struct emb_seen e = {0};
+
+    util_sha256_hex("one", 3, h1);
+    util_sha256_hex("two", 3, h2);
+    util_sha256_hex("three", 5, h3);
+    struct store_embedding put[2] = {{h1, 3, v1}, {h2, 2, v2}};
+    assert_int_equal(store_embedding_put(f->s, "m:a:3", put, 2, &err), KR_OK);
+    const char *ask[3] = {h3, h2, h1};
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", ask, 3}, emb_cb, &e, &err),
+        KR_OK);
+    assert_int_equal(e.n, 2);
+    for (int i = 0; i < 2; i++) {
+        int one = !strcmp(e.hash[i], h1);
+        assert_true(one || !strcmp(e.hash[i], h2));
+        assert_int_equal(e.dim[i], one ? 3 : 2);
+        assert_true(e.first[i] == (one ? 3e-8f : 2.0f)); /* exact float32 round trip */
+    }
+    e.n = 0; /* another model has none of them */
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:b:3", ask, 3}, emb_cb, &e, &err),
+        KR_OK);
+    assert_int_equal(e.n, 0);
+    v1[2] = 7; /* replace */
+    assert_int_equal(store_embedding_put(f->s, "m:a:3", put, 1, &err), KR_OK);
+    assert_int_equal(store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", ask + 2, 1},
+                                         emb_cb, &e, &err),
+                     KR_OK);
+    assert_int_equal(e.n, 1);
+    assert_true(e.first[0] == 7.0f);
+    const char *bad[1] = {"not-a-hash"};
+    assert_int_equal(
+        store_embedding_get(f->s, &(struct store_embedding_ask){"m:a:3", bad, 1}, emb_cb, &e, &err),
+        KR_EINVAL);
+    struct store_embedding zero = {h1, 0, v1};
+    assert_int_equal(store_embedding_put(f->s, "m:a:3", &zero, 1, &err), KR_EINVAL);
+    assert_int_equal(store_embedding_put(f->s, "", put, 1, &err), KR_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -496,6 +580,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_docs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_products, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_product_word_docs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
