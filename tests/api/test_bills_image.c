@@ -125,6 +125,16 @@ static void test_no_reader_and_bad_uploads(void **state)
     json_decref(upload(&s, png, n, 400, "no_table_found")); /* a photo, but no table on it */
     json_decref(upload(&s, "hello, not a bill", 17, 400, NULL));
     json_decref(upload(&s, "", 0, 400, NULL));
+    { /* a 52.5 MP photo: refused from its header, before it is decoded */
+        VipsImage *black = NULL;
+        void *big = NULL;
+        size_t bn = 0;
+        assert_int_equal(vips_black(&black, 7500, 7000, NULL), 0);
+        assert_int_equal(vips_pngsave_buffer(black, &big, &bn, "bitdepth", 1, NULL), 0);
+        g_object_unref(black);
+        json_decref(upload(&s, big, bn, 413, "too_many_pixels"));
+        g_free(big);
+    }
     snprintf(url, sizeof url, "%s/process-image-and-prompt/", s.base);
     assert_int_equal(tu_post(url, "application/json", "{}", 2, NULL, &r), 0);
     assert_int_equal(r.status, 415);
