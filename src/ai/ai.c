@@ -250,7 +250,7 @@ enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
 }
 
 /* One structured call, validated; an unusable reply is tried once more. */
-static enum kr_code structured(struct ai *ai, const struct ai_provider_ops *ops,
+enum kr_code ai__structured(struct ai *ai, const struct ai_provider_ops *ops,
                                const struct ai_prompt *p, json_t **out, json_t **notes,
                                struct kr_err *err)
 {
@@ -349,7 +349,7 @@ enum kr_code ai_extract(struct ai *ai, const struct ai_extract_req *req, json_t 
     }
     p.images = send.im;
     p.nimages = send.n;
-    rc = structured(ai, ops, &p, out, notes, err);
+    rc = ai__structured(ai, ops, &p, out, notes, err);
     ai__prompt_release(&p);
     send_images_release(&send);
     return rc;
@@ -369,7 +369,7 @@ enum kr_code ai_copy(struct ai *ai, const struct ai_copy_req *req, json_t **out,
         return ops->copy(ai, req, out, err);
     if (ai__prompt_copy(req, &p))
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    rc = structured(ai, ops, &p, out, NULL, err);
+    rc = ai__structured(ai, ops, &p, out, NULL, err);
     ai__prompt_release(&p);
     return rc;
 }

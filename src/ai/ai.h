@@ -201,6 +201,20 @@ struct ai_order_req {
 enum kr_code ai_order_fields(struct ai *ai, const struct ai_order_req *req, json_t **out,
                              struct kr_err *err);
 
+/* ---- collections (collection_copy.c): title and description ---- */
+struct ai_collection_req {
+    const char *pieces;   /* one line per chosen piece: name | category | colour | price | attrs */
+    const char *audience; /* who it is for ("" when not said) */
+    const char *styles;   /* the styles asked for, with their descriptions */
+    const char *notes;    /* the seller's manual prompt */
+    const char *draft_title, *draft_description; /* the templates' */
+};
+/* *out = {"title", "description"} (both non-blank, bounded), written by
+ * the copy provider (KARAT_COPY_PROVIDER); offline cannot (KR_EUNSUPPORTED:
+ * keep the drafts). */
+enum kr_code ai_collection_copy(struct ai *ai, const struct ai_collection_req *req, json_t **out,
+                                struct kr_err *err);
+
 /* Offline measurements of one photo, used by the offline provider and by
  * callers that want them directly (quality grade for /generate_caption). */
 struct ai_measure {

@@ -117,6 +117,11 @@ enum kr_code ai__bad_reply(struct kr_err *err, const char *fmt, ...)
 /* Check a reply object against the fields: *out = accepted values, *notes =
  * {field: reason} for blanks and shortened values. KR_EUPSTREAM
  * "bad_model_reply" when it does not fit. */
+/* One structured call through ops, validated against p's fields into *out
+ * (notes: as ai__validate); an unusable reply is asked once more. */
+enum kr_code ai__structured(struct ai *ai, const struct ai_provider_ops *ops,
+                            const struct ai_prompt *p, json_t **out, json_t **notes,
+                            struct kr_err *err);
 enum kr_code ai__validate(const struct ai_field *f, size_t n, json_t *reply, json_t **out,
                          json_t **notes, struct kr_err *err);
 /* Model text -> JSON object, tolerating a ```json fence. */

@@ -50,16 +50,7 @@ enum kr_code ai_order_fields(struct ai *ai, const struct ai_order_req *req, json
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         goto out;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        json_t *reply = NULL;
-        rc = ops->structured(ai, &p, &reply, err);
-        if (!rc) {
-            rc = ai__validate(p.fields, p.nfields, reply, out, NULL, err);
-            json_decref(reply);
-        }
-        if (!rc || !err || !err->retry)
-            break;
-    }
+    rc = ai__structured(ai, ops, &p, out, NULL, err);
 out:
     ai__prompt_release(&p);
     return rc;

@@ -179,6 +179,27 @@ static enum kr_code embed_texts(void *ctx, int query, const char *const *texts, 
     return ai_embed(ctx, query ? AI_EMBED_QUERY : AI_EMBED_DOCUMENT, texts, n, out, err);
 }
 
+/* product_writer.write over the AI layer's copy provider. */
+static enum kr_code write_copy(void *ctx, const struct product_copy_ask *q, char **title,
+                               char **description, struct kr_err *err)
+{
+    json_t *o = NULL;
+    enum kr_code rc = ai_collection_copy(
+        ctx,
+        &(struct ai_collection_req){q->pieces, q->audience, q->styles, q->notes, q->draft_title,
+                                    q->draft_description},
+        &o, err);
+
+    if (!rc) {
+        *title = strdup(json_string_value(json_object_get(o, "title")));
+        *description = strdup(json_string_value(json_object_get(o, "description")));
+        if (!*title || !*description)
+            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
+    json_decref(o);
+    return rc;
+}
+
 void api_semantic_filter(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
@@ -186,9 +207,10 @@ void api_semantic_filter(struct http_request *req, struct http_response *res, vo
     json_t *body, *out = NULL;
     const struct product_embedder emb = {ai_embed_model(app->ai), ai_embed_dim(app->ai),
                                          AI_EMBED_BATCH, embed_texts, app->ai};
+    const struct product_writer writer = {write_copy, app->ai};
     const struct product_collection_opts o = {emb.model ? &emb : NULL,
                                               app->cfg->collection_embed_weight,
-                                              app->cfg->collection_candidates};
+                                              app->cfg->collection_candidates, &writer};
 
     if (need_store(app, res) || !(body = http_req_json(req, res)))
         return;

@@ -24,8 +24,9 @@
  *  5. extra_jwellery ids are appended in order, each once, only when not
  *     chosen already and only when the product exists (filters do not
  *     apply to them: the caller asked for them by name).
- *  6. Title and description come from templates (collection_out.c); the
- *     provider-written path is not built yet.
+ *  6. Title and description come from templates (collection_out.c),
+ *     rewritten by the copy provider when one is configured (o->writer;
+ *     "copy": "provider", else "template" and, if it failed, "copy_note").
  *
  * With an embedder (o->emb), step 3's lists are made by meaning instead
  * (collection_embed.c: every filtered candidate scored by its cached
@@ -515,9 +516,10 @@ static enum kr_code add_extras(struct pick *pk, json_t *rows, struct kr_err *err
     return KR_OK;
 }
 
-static json_t *answer(const struct pick *pk, const json_t *rows, const char *title,
-                      const char *desc, const char *id)
+static json_t *answer(const struct pick *pk, const json_t *rows, const struct product__pick *p,
+                      const char *id)
 {
+    const char *title = p->title, *desc = p->description;
     json_t *ids = json_array(), *v;
     size_t i;
 
@@ -530,6 +532,10 @@ static json_t *answer(const struct pick *pk, const json_t *rows, const char *tit
                   desc, "collection_title", title, "collection_id", id, "ranking", pk->ranking);
     if (o && *pk->note)
         json_object_set_new(o, "ranking_note", json_string(pk->note));
+    if (o)
+        json_object_set_new(o, "copy", json_string(p->copy ? p->copy : "template"));
+    if (o && *p->copy_note)
+        json_object_set_new(o, "copy_note", json_string(p->copy_note));
     return o;
 }
 
@@ -561,11 +567,12 @@ enum kr_code product_collection(struct store *s, json_t *body,
         p.styles = n.styles;
         p.nstyles = n.nstyles;
         product__templates(&p);
+        product__provider_copy(&p, o ? o->writer : NULL);
         rc = p.title && p.description ? product__collection_save(s, &p, id, sizeof id, err)
                                       : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     }
     if (!rc)
-        *out = answer(&pk, rows, p.title, p.description, id);
+        *out = answer(&pk, rows, &p, id);
     for (int i = 0; pk.c && i < pk.nc; i++) {
         json_decref(pk.c[i].row);
         product__words_free(&pk.c[i].words);

@@ -5,8 +5,10 @@
  * pieces' own attributes: the first style's name (or the colour), the
  * category that most pieces share, the attribute values that recur most
  * (stone, material, finish...), the audience, and the price range. The
- * same pieces always give the same words. (A provider-written title and
- * description, with embeddings for the ranking, is a later step.)
+ * same pieces always give the same words. With a writer (the AI layer's
+ * copy provider, passed in by api/), the provider rewrites both from the
+ * pieces' own facts, the request and the drafts (product__provider_copy);
+ * when it fails the templates stay and "copy_note" says why.
  *
  * A collection is stored as a document (namespace "collections", key its
  * id): the request, the ids, title and description, and each piece's name,
@@ -131,6 +133,63 @@ void product__templates(struct product__pick *p)
     json_decref(cats);
     json_decref(cols);
     json_decref(attrs);
+}
+
+/* One line per chosen piece for the writer: name | category | colour | price | attributes. */
+static void pieces_text(const json_t *rows, struct buf *b)
+{
+    json_t *r;
+    size_t i;
+
+    json_array_foreach(rows, i, r)
+    {
+        char *attrs = json_dumps(json_object_get(r, "attributes"), JSON_COMPACT | JSON_SORT_KEYS);
+        buf_appendf(b, "- %s | %s | %s | %.0f | %s\n", str(r, "name"), str(r, "category"),
+                    str(r, "colour"), json_number_value(json_object_get(r, "price")),
+                    attrs ? attrs : "{}");
+        free(attrs);
+    }
+}
+
+void product__provider_copy(struct product__pick *p, const struct product_writer *w)
+{
+    struct buf pieces, styles;
+    struct kr_err err = {0};
+    char *title = NULL, *description = NULL;
+    enum kr_code rc;
+
+    p->copy = "template";
+    if (!w || !w->write || !p->title || !p->description)
+        return;
+    buf_init(&pieces, 1 << 16);
+    buf_init(&styles, 1 << 14);
+    pieces_text(p->rows, &pieces);
+    for (int i = 0; i < p->nstyles; i++)
+        buf_appendf(&styles, "%s: %s\n", product_style_name(p->styles[i]),
+                    product_style_text(p->styles[i]));
+    buf_append(&pieces, "", 1);
+    buf_append(&styles, "", 1);
+    const struct product_copy_ask q = {
+        pieces.data ? (char *)pieces.data : "", str(p->needs, "target_audience"),
+        styles.data ? (char *)styles.data : "", str(p->needs, "manual_prompt"),
+        p->title, p->description};
+    rc = w->write(w->ctx, &q, &title, &description, &err);
+    if (!rc && title && description) {
+        free(p->title);
+        free(p->description);
+        p->title = title;
+        p->description = description;
+        p->copy = "provider";
+        title = description = NULL;
+    } else if (rc != KR_EUNSUPPORTED) {
+        snprintf(p->copy_note, sizeof p->copy_note,
+                 "the provider's title and description failed (%s): templates used",
+                 rc ? err.msg : "no text");
+    }
+    free(title);
+    free(description);
+    buf_release(&pieces);
+    buf_release(&styles);
 }
 
 /* The URLs of a product's photos that are still stored. */

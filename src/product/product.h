@@ -118,10 +118,28 @@ struct product_embedder {
                           struct kr_err *err);
     void *ctx;
 };
+/* A collection's title and description written by a provider (api/ passes
+ * the AI layer's copy provider in; product/ does not link it). The ask is
+ * what the templates know; write() fills *title and *description
+ * (malloc'd) or fails: KR_EUNSUPPORTED means "no provider" (the templates
+ * stay, silently), any other failure is reported in "copy_note". */
+struct product_copy_ask {
+    const char *pieces;   /* one line per chosen piece: name | category | colour | price | attrs */
+    const char *audience; /* "" when not said */
+    const char *styles;   /* "name: description" per style, one per line */
+    const char *notes;    /* the request's manual_prompt */
+    const char *draft_title, *draft_description;
+};
+struct product_writer {
+    enum kr_code (*write)(void *ctx, const struct product_copy_ask *q, char **title,
+                          char **description, struct kr_err *err);
+    void *ctx;
+};
 struct product_collection_opts {
     const struct product_embedder *emb; /* NULL: offline ranking */
     double weight;                      /* embedding share of the score (0..1) */
     int candidates;                     /* most filtered products ranked by meaning */
+    const struct product_writer *writer; /* NULL: title and description from templates */
 };
 
 /* POST /semantic_filter_jewelry/: `body` is {"user_needs": {...}}. Picks

@@ -63,8 +63,13 @@ struct product__pick {
     const int *styles;
     int nstyles;
     char *title, *description; /* product__templates' (malloc'd) */
+    const char *copy;          /* "template" or "provider" */
+    char copy_note[KR_ERR_MSG + 64]; /* why the provider's copy was not used, or "" */
 };
 void product__templates(struct product__pick *p);
+/* With a writer: the provider's title and description replace the
+ * templates' (sets copy, or copy_note when the provider failed). */
+void product__provider_copy(struct product__pick *p, const struct product_writer *w);
 /* Store p as a new collection; its id into id_out. */
 enum kr_code product__collection_save(struct store *s, const struct product__pick *p, char *id_out,
                                       size_t id_len, struct kr_err *err);

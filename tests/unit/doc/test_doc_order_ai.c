@@ -21,27 +21,13 @@
 #include "core/config.h"
 #include "doc/doc.h"
 #include "fake_ai.h"
+#include "fake_ai_open.h"
 
 static struct fake_ai *srv;
 
 static struct ai *open_ai(const char *provider)
 {
-    struct config cfg;
-    struct kr_err err = {0};
-    struct ai *ai = NULL;
-    struct ai_tuning t = {
-        .backoff_base_ms = 10, .backoff_cap_ms = 50, .max_wait_ms = 1000, .timeout_ms = 5000};
-
-    assert_int_equal(config_load(&cfg, NULL), KR_OK);
-    config_set(&cfg, "KARAT_COPY_PROVIDER", provider, NULL);
-    config_set(&cfg, "KARAT_ATTR_PROVIDER", "offline", NULL);
-    config_set(&cfg, "GEMINI_BASE_URL", fake_ai_base(srv), NULL);
-    config_set(&cfg, "OPENAI_BASE_URL", fake_ai_base(srv), NULL);
-    config_set(&cfg, "KARAT_AI_ATTEMPTS", "1", NULL);
-    assert_int_equal(ai_open(&cfg, &ai, &err), KR_OK);
-    config_release(&cfg);
-    ai_set_tuning(ai, &t);
-    return ai;
+    return fake_ai_open_copy(srv, provider);
 }
 
 static int setup(void **state)

@@ -259,6 +259,91 @@ static void test_diversity_by_photos(void **state)
     json_decref(out);
 }
 
+/* The writer (a fake provider): what it is asked, and what it answers. */
+struct fake_writer {
+    enum kr_code rc;
+    int calls;
+    char pieces[4096], drafts[512];
+};
+
+static enum kr_code fake_write(void *ctx, const struct product_copy_ask *q, char **title,
+                               char **description, struct kr_err *err)
+{
+    struct fake_writer *w = ctx;
+
+    w->calls++;
+    snprintf(w->pieces, sizeof w->pieces, "%s", q->pieces);
+    snprintf(w->drafts, sizeof w->drafts, "%s / %s / %s", q->draft_title, q->audience,
+             q->styles);
+    if (w->rc)
+        return kr_fail(err, w->rc == KR_EUNSUPPORTED ? KRS_UNSUPPORTED : KRS_AI_FAILED,
+                       "the fake says no");
+    *title = strdup("Temple Gold for Brides");
+    *description = strdup("Five gold pieces for a wedding day.");
+    return KR_OK;
+}
+
+static json_t *collect_with(struct store *s, const char *needs, struct fake_writer *w)
+{
+    char body[2048];
+    struct kr_err err = {0};
+    const struct product_writer pw = {fake_write, w};
+    const struct product_collection_opts o = {NULL, 0, 0, &pw};
+    json_t *in, *out = NULL;
+
+    snprintf(body, sizeof body, "{\"user_needs\":%s}", needs);
+    in = json_loads(body, 0, NULL);
+    if (product_collection(s, in, &o, &out, &err))
+        fail_msg("collection: %s", err.msg);
+    json_decref(in);
+    return out;
+}
+
+/* Title and description from the provider: it gets the chosen pieces'
+ * facts, the audience, the styles and the templates' drafts; its words are
+ * answered and stored. A failing provider leaves the templates with a
+ * note; "no provider" (offline) leaves them silently. */
+static void test_provider_copy(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct fake_writer w = {0};
+    const char *needs = "{\"collection_size\": 5, \"category\": \"earrings\", "
+                        "\"target_audience\": \"brides\", \"category_description\": [\"Floral\"]}";
+    json_t *j = collect_with(f->s, needs, &w), *stored = NULL;
+
+    assert_int_equal(w.calls, 1);
+    assert_string_equal(json_string_value(json_object_get(j, "collection_title")),
+                        "Temple Gold for Brides");
+    assert_string_equal(json_string_value(json_object_get(j, "copy")), "provider");
+    assert_null(json_object_get(j, "copy_note"));
+    for (const char *p = w.pieces; *p; p = strchr(p, '\n') + 1) /* 5 lines, all earrings */
+        assert_non_null(strstr(p, "| earrings |"));
+    assert_non_null(strstr(w.drafts, "brides"));
+    assert_non_null(strstr(w.drafts, "Floral:"));
+    assert_int_equal(product_collection_get(f->s,
+                                            json_string_value(json_object_get(j, "collection_id")),
+                                            &stored, &err),
+                     KR_OK);
+    assert_string_equal(json_string_value(json_object_get(stored, "collection_title")),
+                        "Temple Gold for Brides");
+    json_decref(stored);
+    json_decref(j);
+
+    w.rc = KR_EUPSTREAM;
+    j = collect_with(f->s, needs, &w);
+    assert_string_equal(json_string_value(json_object_get(j, "copy")), "template");
+    assert_non_null(strstr(json_string_value(json_object_get(j, "copy_note")), "fake says no"));
+    assert_string_not_equal(json_string_value(json_object_get(j, "collection_title")),
+                            "Temple Gold for Brides");
+    json_decref(j);
+    w.rc = KR_EUNSUPPORTED;
+    j = collect_with(f->s, needs, &w);
+    assert_string_equal(json_string_value(json_object_get(j, "copy")), "template");
+    assert_null(json_object_get(j, "copy_note"));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_extras_once),
         cmocka_unit_test(test_note_and_dates),
         cmocka_unit_test(test_diversity_by_photos),
+        cmocka_unit_test(test_provider_copy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

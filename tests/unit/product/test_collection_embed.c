@@ -82,7 +82,7 @@ static enum kr_code collect(struct store *s, double weight, const char *prompt, 
                             struct kr_err *err)
 {
     const struct product_embedder e = {"fake:test:4", DIM, 5, embed, NULL};
-    const struct product_collection_opts o = {&e, weight, 100};
+    const struct product_collection_opts o = {&e, weight, 100, NULL};
     char body[300];
 
     snprintf(body, sizeof body, "{\"user_needs\":{\"collection_size\":3,\"manual_prompt\":\"%s\"}}",
