@@ -9,7 +9,8 @@
  *   scene_negative_report: the scene stage's inliers on every negative pair
  *     (distinct originals, copies against other originals), the pairs it
  *     would call duplicates at the rule's threshold, and the closest ones;
- *     natural pairs (another shot of the same scene) reported apart.
+ *     natural pairs (another shot of the same scene) and bursts reported
+ *     apart; similar_report: each similar:X group of like scenes.
  *
  * The copy is the first argument of dedup_match, as the new upload is in
  * the server: its dense keypoints against the original's stored ones.
@@ -51,6 +52,45 @@ static int cmp_scene_neg(const void *x, const void *y)
     return b->inl != a->inl ? b->inl - a->inl : a->a - b->a;
 }
 
+/* Per "similar:X" group (different photos of like scenes): pairs of its
+ * originals and of copies against the group's other originals, matches
+ * under the whole rule, and the most scene inliers any of them reached. */
+static void similar_report(const struct dedup_rule *rule)
+{
+    for (int g = 0; g < nrows; g++) {
+        const char *grp = rows[g].group;
+        int first = 1, fp = 0, worst = 0, wa = -1, wb = -1;
+        long pairs = 0;
+        if (!is_orig(&rows[g]) || strncmp(grp, "similar:", 8))
+            continue;
+        for (int k = 0; k < g && first; k++)
+            first = !(is_orig(&rows[k]) && !strcmp(rows[k].group, grp));
+        if (!first)
+            continue;
+        for (int i = 0; i < nrows; i++) {
+            if (!rows[i].ok || rows[i].orig < 0 || strcmp(rows[rows[i].orig].group, grp))
+                continue;
+            for (int j = 0; j < nrows; j++) {
+                const struct row *o = &rows[j];
+                if (!is_orig(o) || !o->ok || o->orig == rows[i].orig || strcmp(o->group, grp))
+                    continue;
+                int inl = dedup_scene_inliers(&rows[i].sig, &o->sig);
+                pairs++;
+                fp += dedup_match(&rows[i].sig, &o->sig, rule, NULL);
+                if (inl > worst || wa < 0) {
+                    worst = inl;
+                    wa = i;
+                    wb = j;
+                }
+            }
+        }
+        printf("  %s: %d matched of %ld pairs; most inliers %d", grp, fp, pairs, worst);
+        if (wa >= 0)
+            printf(" (%s %s ~ %s)", rows[wa].id, rows[wa].variant, rows[wb].id);
+        printf("\n");
+    }
+}
+
 static void scene_negative_report(const struct dedup_rule *rule, int closest)
 {
     struct scene_neg *n = NULL;
@@ -90,7 +130,8 @@ static void scene_negative_report(const struct dedup_rule *rule, int closest)
         printf("    %2d %s (%s) ~ %s\n", n[k].inl, rows[n[k].a].id, rows[n[k].a].variant,
                rows[n[k].b].id);
     free(n);
-    printf("  natural pairs (information):");
+    similar_report(rule);
+    printf("  natural pairs and bursts (information):");
     for (int i = 0; i < nrows; i++)
         for (int j = i + 1; j < nrows; j++)
             if (is_orig(&rows[i]) && is_orig(&rows[j]) && rows[i].ok && rows[j].ok &&

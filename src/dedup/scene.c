@@ -47,6 +47,14 @@
 #define HARRIS_K    0.04f
 #define R_MIN       20.0f
 #define CAND_MAX    4096
+#define DENSE_FRAC  0.50 /* scene_region() */
+#define STORE_FRAC  0.65
+#ifndef STORED_CAPS
+#define STORED_CAPS 4, 1, 5, 2 /* spread(): inner / outer cells, two passes */
+#endif
+#ifndef QUERY_CAPS
+#define QUERY_CAPS  3, 3, 3, 3
+#endif
 
 /* Level 0 is the stored one. */
 static const float level_f[NLEVELS] = {1.0f, 1.26f, 0.794f, 0.63f, 0.5f};
@@ -244,21 +252,27 @@ static int corners(const struct planes *pl, int w, int h)
     return n;
 }
 
-/* Pick at most `want` of the n candidates (strongest first), at most `cap`
- * per cell of a grid x grid division of a w x h level, then fill up without
- * the cap. Chosen ones are moved to the front; returns how many. */
+/* Pick at most `want` of the n candidates (strongest first) over a
+ * grid x grid division of a w x h level: a first pass takes at most
+ * cap[0] per inner cell and cap[1] per cell of the outer ring, a second
+ * at most cap[2] / cap[3], a last one fills up without caps. Chosen ones
+ * are moved to the front; returns how many. The stored set weights the
+ * inner cells (the middle 60 % of each side, GRID_STORED 5), which every
+ * crop of up to 20 % per side keeps, against the ring, which a crop cuts. */
 struct pick {
-    int w, h, grid, cap, want;
+    int w, h, grid, want;
+    int cap[4]; /* pass 1 inner, outer; pass 2 inner, outer */
 };
 
 static int spread(struct cand *c, int n, const struct pick *pk)
 {
-    const int w = pk->w, h = pk->h, grid = pk->grid, cap = pk->cap, want = pk->want;
+    const int w = pk->w, h = pk->h, grid = pk->grid, want = pk->want;
     int count[64] = {0}, k = 0;
-    for (int pass = 0; pass < 2 && k < want; pass++)
+    for (int pass = 0; pass < 3 && k < want; pass++)
         for (int i = k; i < n && k < want; i++) {
-            int cell = (c[i].y * grid / h) * grid + c[i].x * grid / w;
-            if (pass == 0 && count[cell] >= cap)
+            int cx = c[i].x * grid / w, cy = c[i].y * grid / h, cell = cy * grid + cx;
+            int outer = cx == 0 || cy == 0 || cx == grid - 1 || cy == grid - 1;
+            if (pass < 2 && count[cell] >= pk->cap[2 * pass + outer])
                 continue;
             count[cell]++;
             struct cand t = c[k];
@@ -280,7 +294,7 @@ static void brief(const float *sm, int w, int x, int y, uint8_t d[DEDUP_SCENE_DE
 }
 
 /* Keypoints of one level (w x h resampled from the region's grey plane). */
-static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_sig *out)
+static void level_points(struct planes *pl, int w, int h, int stored, struct dedup_sig *out)
 {
     int n, k, lng = w > h ? w : h;
 
@@ -289,8 +303,8 @@ static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_
     harris(pl, w, h);
     n = corners(pl, w, h);
     box_blur(pl->sm, pl->tmp, w, h, 1); /* the descriptor's smoothing: two 3x3 boxes */
-    if (lvl == 0) {
-        k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, DEDUP_SCENE_KP});
+    if (stored) {
+        k = spread(pl->cand, n, &(struct pick){w, h, 5, DEDUP_SCENE_KP, {STORED_CAPS}});
         for (int i = 0; i < k; i++) {
             struct dedup_kp *p = &out->kp[out->nkp++];
             p->x = (uint8_t)lroundf((pl->cand[i].x + 0.5f) / lng * 255);
@@ -298,7 +312,7 @@ static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_
             brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, p->d);
         }
     }
-    k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, QKP_LEVEL});
+    k = spread(pl->cand, n, &(struct pick){w, h, 5, QKP_LEVEL, {QUERY_CAPS}});
     for (int i = 0; i < k && out->nqkp < DEDUP_SCENE_QKP; i++) {
         struct dedup_qkp *q = &out->qkp[out->nqkp++];
         q->x = (pl->cand[i].x + 0.5f) / lng;
@@ -314,15 +328,43 @@ static void level_size(int rw, int rh, int lvl, int *w, int *h)
     *h = (int)lroundf(rh * s);
 }
 
-int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *box,
+/* Which region to analyse, and whether to keep a stored set (*store) and a
+ * dense set at all. A photo pasted on a plain canvas (solid) is analysed
+ * inside its box, a photo with no plain background as a whole. A trimmed
+ * image whose box covers at least DENSE_FRAC of the frame is not a catalog
+ * shot but a photo the trim step misread (a texture with a light edge, a
+ * crop of a moon on black, a border around a crop whose edge is pale): as a
+ * whole too, with a stored set from STORE_FRAC on. Catalog shots (the item
+ * 70 % of the long side or less) stay below both and skip the stage. */
+static int scene_region(int w, int h, const struct dedup_box *box, struct dedup_box *r,
+                        int *store)
+{
+    double frac = (double)(box->x1 - box->x0) * (box->y1 - box->y0) / ((double)w * h);
+    *r = (struct dedup_box){.x0 = 0, .y0 = 0, .x1 = w, .y1 = h};
+    *store = 1;
+    if (!box->trimmed)
+        return 1;
+    if (box->solid) {
+        *r = *box;
+        return 1;
+    }
+    *store = frac >= STORE_FRAC;
+    return frac >= DENSE_FRAC;
+}
+
+int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box *trim,
                  struct dedup_sig *out)
 {
+    struct dedup_box reg, *box = &reg;
+    int store, stride = w * 3;
+    out->nkp = out->nqkp = 0;
+    if (!scene_region(w, h, trim, &reg, &store))
+        return 0;
     int rw = box->x1 - box->x0, rh = box->y1 - box->y0, mw, mh, rc = -1;
     float *grey = NULL, *tmp = NULL, *buf = NULL;
     struct axis *ax = NULL;
     struct planes pl;
 
-    out->nkp = out->nqkp = 0;
     level_size(rw, rh, 1, &mw, &mh); /* the largest level */
     if (rw < 2 * EDGE || rh < 2 * EDGE)
         return 0;
@@ -352,7 +394,7 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
             continue;
         struct dims d = {rw, rh, w, h};
         resample(grey, &d, tmp, pl.lv, ax);
-        level_points(&pl, w, h, lvl, out);
+        level_points(&pl, w, h, lvl == 0 && store, out);
     }
     rc = 0;
 out:
