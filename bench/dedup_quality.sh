@@ -257,14 +257,14 @@ add_photo() { # group file
 }
 
 # Scene originals of issue 15 (dev set): plasma-workspace-wallpapers photos
-# (the largest JPEG of each, long side 2400 px), two 2:3 portrait windows,
+# (the largest file of each, long side 2400 px), two 2:3 portrait windows,
 # the similar-scene negative groups (group similar:X: different photos of
 # like scenes, which must never match) and simulated bursts (group burst:X,
 # reported as information like natural pairs; kind "frame": no copies made
 # of them): a photo and three frames
 # shifted by 2 %, zoomed by 4 % and shifted back 1.5 % with +5 % brightness.
 plasma_photo() { # group name [portrait]
-    src=$(ls -S "$PLASMA/$2/contents/images/"*.jpg | head -1)
+    src=$(ls -S "$PLASMA/$2/contents/images/"*.jpg "$PLASMA/$2/contents/images/"*.png 2>/dev/null | head -1)
     out="$ORIG/photo_$2${3:+_2x3}.jpg"
     if [ ! -s "$out" ]; then
         if [ -n "${3:-}" ]; then
@@ -279,9 +279,9 @@ plasma_photo() { # group name [portrait]
 text_page() { # n: page n of the GPL-3 text as a 1240x1754 scan-like page
     out="$ORIG/photo_page_gpl$1.jpg"
     if [ ! -s "$out" ]; then
-        sed -n "$(( ($1 - 1) * 52 + 1 )),$(( $1 * 52 ))p" /usr/share/common-licenses/GPL-3 |
-            convert -size 1240x1754 xc:'#f4f1ea' -font DejaVu-Serif -pointsize 17 -fill '#202020' \
-                -annotate +90+110 @- -quality 90 -sampling-factor 2x2 "$out"
+        txt=$(sed -n "$(( ($1 - 1) * 52 + 1 )),$(( $1 * 52 ))p" /usr/share/common-licenses/GPL-3 | tr -d '%')
+        convert -size 1240x1754 xc:'#f4f1ea' -font DejaVu-Serif -pointsize 17 -fill '#202020' \
+            -annotate +90+110 "$txt" -quality 90 -sampling-factor 2x2 "$out"
     fi
     printf '%s\tphoto\tsimilar:text\t%s\t-\n' "photo_page_gpl$1" "$out" >>"$LIST.tmp"
 }
