@@ -10,8 +10,10 @@
  * MANIFEST rows: path, original id, family, variant, group (tab-separated).
  * Family "orig" marks the originals; families starting with "info-" are
  * reported but are not targets. Group "pair:X" marks natural pairs (another
- * shot of the same scene), which are reported apart and never counted as
- * false positives; "coin:X" marks the hard-negative coin groups.
+ * shot of the same scene) and "burst:X" simulated burst frames, which are
+ * reported apart and never counted as false positives; "coin:X" marks the
+ * hard-negative coin groups and "similar:X" different photos of like scenes
+ * (beaches, pages of text, streets), negatives reported per group.
  *
  * Signatures come from the real dedup_compute_bytes() and the decisions
  * from dedup_match(), so this measures exactly what the server does.
@@ -114,10 +116,12 @@ static int is_orig(const struct row *r)
     return !strcmp(r->family, "orig");
 }
 
-/* Two originals of the same natural pair: not a false positive. */
+/* Two originals of the same natural pair or simulated burst: not a false
+ * positive. */
 static int same_pair(const struct row *a, const struct row *b)
 {
-    return !strncmp(a->group, "pair:", 5) && !strcmp(a->group, b->group);
+    return (!strncmp(a->group, "pair:", 5) || !strncmp(a->group, "burst:", 6)) &&
+           !strcmp(a->group, b->group);
 }
 
 /* ---- pairs under the rule ------------------------------------------------ */

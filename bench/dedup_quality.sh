@@ -3,7 +3,8 @@
 # catalog-style originals and transformed copies, built here from Debian
 # packages (never committed; described step by step below).
 #
-#   bench/dedup_quality.sh [--build DIR] [--jobs N] [--set dev|heldout] [-- ARGS for the C driver]
+#   bench/dedup_quality.sh [--build DIR] [--jobs N] [--set dev|heldout] [--photos-only]
+#                          [-- ARGS for the C driver]
 #
 # 1. `apt-get download` + `dpkg -x` the source packages into bench/data/.
 # 2. Originals (bench/data/dedup/<set>/orig): tuxpaint stamps composited on a
@@ -28,7 +29,8 @@ DATA="$ROOT/bench/data"
 BUILD="$ROOT/build"
 JOBS=$(nproc)
 SET=dev
-PKGS="tuxpaint-stamps-default opencv-doc python3-skimage mate-backgrounds"
+PHOTOS_ONLY=0 # --photos-only: the photo originals alone (the scene stage's families, quicker)
+PKGS="tuxpaint-stamps-default opencv-doc python3-skimage mate-backgrounds plasma-workspace-wallpapers"
 ROWS_PER_ORIGINAL=37 # transformed copies made per original (objects and photos alike)
 ROWS_SCENE=15        # scene-family copies made per photo original on top (scene_variants)
 # One ImageMagick thread per process: the copies are made in parallel already.
@@ -204,8 +206,9 @@ while [ $# -gt 0 ]; do
     --build) BUILD=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
     --set) SET=$2; shift 2 ;;
+    --photos-only) PHOTOS_ONLY=1; shift ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--build DIR] [--jobs N] [--set dev|heldout] [-- driver args]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--build DIR] [--jobs N] [--set dev|heldout] [--photos-only] [-- driver args]" >&2; exit 2 ;;
     esac
 done
 
@@ -226,6 +229,7 @@ STAMPS="$DATA/x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps"
 CV="$DATA/x/opencv-doc/usr/share/doc/opencv-doc/examples"
 SK="$DATA/x/python3-skimage/usr/lib/python3/dist-packages/skimage/data"
 MATE="$DATA/x/mate-backgrounds/usr/share/backgrounds/mate/nature"
+PLASMA="$DATA/x/plasma-workspace-wallpapers/usr/share/wallpapers"
 mkdir -p "$ORIG" "$VAR"
 LIST="$SETDIR/originals.tsv" # id kind group path stamp
 : >"$LIST.tmp"
@@ -252,6 +256,65 @@ add_photo() { # group file
     printf '%s\tphoto\t%s\t%s\t-\n' "$id" "$1" "$out" >>"$LIST.tmp"
 }
 
+# Scene originals of issue 15 (dev set): plasma-workspace-wallpapers photos
+# (the largest file of each, long side 2400 px), two 2:3 portrait windows,
+# the similar-scene negative groups (group similar:X: different photos of
+# like scenes, which must never match) and simulated bursts (group burst:X,
+# reported as information like natural pairs; kind "frame": no copies made
+# of them): a photo and three frames
+# shifted by 2 %, zoomed by 4 % and shifted back 1.5 % with +5 % brightness.
+plasma_photo() { # group name [portrait]
+    src=$(ls -S "$PLASMA/$2/contents/images/"*.jpg "$PLASMA/$2/contents/images/"*.png 2>/dev/null | head -1)
+    out="$ORIG/photo_$2${3:+_2x3}.jpg"
+    if [ ! -s "$out" ]; then
+        if [ -n "${3:-}" ]; then
+            convert "$src" -gravity center -crop "$(identify -format '%[fx:floor(h*2/3)]x%h' "$src")+0+0" \
+                +repage -resize 1600x2400 -quality 90 -sampling-factor 2x2 "$out"
+        else
+            convert "$src" -resize 2400x2400 -quality 90 -sampling-factor 2x2 "$out"
+        fi
+    fi
+    printf '%s\tphoto\t%s\t%s\t-\n' "photo_$2${3:+_2x3}" "$1" "$out" >>"$LIST.tmp"
+}
+text_page() { # n: page n of the GPL-3 text as a 1240x1754 scan-like page
+    out="$ORIG/photo_page_gpl$1.jpg"
+    if [ ! -s "$out" ]; then
+        txt=$(sed -n "$(( ($1 - 1) * 52 + 1 )),$(( $1 * 52 ))p" /usr/share/common-licenses/GPL-3 | tr -d '%')
+        convert -size 1240x1754 xc:'#f4f1ea' -font DejaVu-Serif -pointsize 17 -fill '#202020' \
+            -annotate +90+110 "$txt" -quality 90 -sampling-factor 2x2 "$out"
+    fi
+    printf '%s\tphoto\tsimilar:text\t%s\t-\n' "photo_page_gpl$1" "$out" >>"$LIST.tmp"
+}
+burst() { # name
+    b="$ORIG/photo_$1.jpg"
+    for k in 1 2 3; do
+        out="$ORIG/photo_$1_burst$k.jpg"
+        if [ ! -s "$out" ]; then
+            case $k in
+            1) op="-gravity northwest -crop 96%x96%+$(identify -format '%[fx:floor(w*0.02)]' "$b")+0" ;;
+            2) op="-gravity center -crop 96%x96%+0+0" ;;
+            3) op="-gravity northwest -crop 97%x97%+0+$(identify -format '%[fx:floor(h*0.015)]' "$b") -modulate 105" ;;
+            esac
+            # shellcheck disable=SC2086
+            convert "$b" $op +repage -resize "$(identify -format '%wx%h!' "$b")" -quality 90 \
+                -sampling-factor 2x2 "$out"
+        fi
+        printf '%s\tframe\tburst:%s\t%s\t-\n' "photo_$1_burst$k" "$1" "$out" >>"$LIST.tmp"
+    done
+}
+scene_originals() {
+    for f in Autumn FallenLeaf OneStandsOut; do plasma_photo photo "$f"; done
+    for f in ColorfulCups Path; do plasma_photo "burst:$f" "$f"; done
+    for f in BytheWater ColdRipple DarkestHour EveningGlow Shell summer_1am; do plasma_photo similar:beach "$f"; done
+    plasma_photo photo MilkyWay 2x3
+    plasma_photo photo Kite 2x3
+    text_page 1
+    text_page 2
+    text_page 3
+    burst ColorfulCups
+    burst Path
+}
+
 if [ "$SET" = dev ]; then
     CATS="food animals plants household vehicles"
     for cat in $CATS; do
@@ -264,7 +327,7 @@ if [ "$SET" = dev ]; then
             echo "coin:$country $f"
         done
     done >>"$SETDIR/stamps.txt"
-    while read -r g f; do add_object "$g" "$f"; done <"$SETDIR/stamps.txt"
+    [ "$PHOTOS_ONLY" = 1 ] || while read -r g f; do add_object "$g" "$f"; done <"$SETDIR/stamps.txt"
     # real photos; natural pairs (same scene, another shot) get a pair group
     for f in aero1 aero3 aloeL aloeR apple baboon basketball1 basketball2 board box box_in_scene \
         building butterfly chicky_512 ela_original ela_modified fruits graf1 graf3 HappyFish home \
@@ -275,18 +338,20 @@ if [ "$SET" = dev ]; then
         aero*) g=pair:aero ;; aloe*) g=pair:aloe ;; basketball*) g=pair:basketball ;;
         ela_*) g=pair:ela ;; graf*) g=pair:graf ;; left | right) g=pair:leftright ;;
         leuven*) g=pair:leuven ;; rubberwhale*) g=pair:rubberwhale ;; text_*) g=pair:text ;;
+        building | home) g=similar:street ;;
         *) g=photo ;;
         esac
         add_photo "$g" "$src"
     done
-    for i in 1 2 3 4 5 6; do add_photo photo "$CV/text/scenetext0$i.jpg"; done
+    for i in 1 2 3 4 5 6; do add_photo similar:street "$CV/text/scenetext0$i.jpg"; done
     for f in astronaut camera chelsea coffee coins rocket motorcycle_left motorcycle_right \
         hubble_deep_field moon grass gravel brick page text; do
         src=$(ls "$SK/$f".* | head -1)
-        case $f in motorcycle*) g=pair:motorcycle ;; *) g=photo ;; esac
+        case $f in motorcycle*) g=pair:motorcycle ;; page | text) g=similar:text ;; *) g=photo ;; esac
         add_photo "$g" "$src"
     done
     for f in "$MATE"/*.jpg; do add_photo photo "$f"; done
+    scene_originals
 else
     for cat in clothes hobbies sports town people medical seasonal; do
         find "$STAMPS/$cat" -name '*.png' | LC_ALL=C sort | while read -r f; do echo "$cat $f"; done
@@ -299,7 +364,7 @@ echo "originals: $(wc -l <"$LIST")" >&2
 # ---- 3. transformed copies ----
 echo "making transformed copies with $JOBS jobs (kept from earlier runs when complete)..." >&2
 while IFS="$(printf '\t')" read -r id kind group path stamp; do
-    printf '%s\n%s\n%s\n%s\n%s\n' "$kind" "$id" "$path" "$stamp" "$VAR"
+    [ "$kind" = frame ] || printf '%s\n%s\n%s\n%s\n%s\n' "$kind" "$id" "$path" "$stamp" "$VAR"
 done <"$LIST" | xargs -d '\n' -n 5 -P "$JOBS" sh "$0" --variants
 
 # manifest: path id family variant group
@@ -307,7 +372,7 @@ MAN="$SETDIR/manifest.tsv"
 {
     while IFS="$(printf '\t')" read -r id kind group path stamp; do
         printf '%s\t%s\torig\t-\t%s\n' "$path" "$id" "$group"
-        sed "s/\$/\t-/" "$VAR/$id.tsv"
+        [ "$kind" = frame ] || sed "s/\$/\t-/" "$VAR/$id.tsv"
     done <"$LIST"
 } >"$MAN"
 echo "manifest: $(wc -l <"$MAN") images" >&2

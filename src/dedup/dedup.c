@@ -245,7 +245,7 @@ static enum kr_code signature(const unsigned char *rgb, int w, int h, struct ded
     dedup__describe(buf64, rgb, w * 3, &box, out->desc);
     if (ok)
         add_probes(buf64, &box, &frame, out);
-    if ((!box.trimmed || box.solid) && dedup__scene(rgb, w * 3, &box, out))
+    if (dedup__scene(rgb, w, h, &box, out))
         return kr_fail(err, KRS_OUT_OF_MEMORY, "dedup: no memory for scene keypoints");
     return KR_OK;
 }

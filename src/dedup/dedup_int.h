@@ -76,10 +76,11 @@ void dedup__describe_turned(const float luma64[DEDUP_PDQ_SIDE * DEDUP_PDQ_SIDE],
 
 /* ---- scene.c, scene_match.c ---- */
 
-/* Scene keypoints of box's region of the analysed image (stored set and the
- * dense set of a photo being checked) into out->kp / out->qkp. Returns 0,
- * -1 if out of memory. */
-int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *box,
+/* Scene keypoints of the analysed w x h image (rows of w * 3 bytes), given
+ * the trim step's box: the stored set and the dense set of a photo being
+ * checked into out->kp / out->qkp, or fewer / none for a catalog shot
+ * (scene.c decides). Returns 0, -1 if out of memory. */
+int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box *box,
                  struct dedup_sig *out);
 
 /* Inliers of the best similarity between q's dense keypoints (its stored

@@ -7,17 +7,24 @@
  *
  * Signal: corner keypoints with binary descriptors, matched by Hamming
  * distance and confirmed by a geometric check.
- *   - The analysed region (the whole image, or a photo pasted on a plain
- *     canvas) is turned to grey and resampled to a pyramid: the stored level
- *     has a long side of BASE_SIDE, the others are 1.26x larger and 1.26,
- *     1.59 and 2x smaller, so a copy cropped (and so enlarged) up to 2.2x
- *     meets the stored level within about 12 % of scale, and the original
- *     of a stored crop up to about 1.4x (a larger level costs more than the
- *     others together; docs/ARCHITECTURE.md).
+ *   - Which photos: scene_region() (not a catalog shot: no plain
+ *     background, a photo pasted on a canvas, or a trimmed box covering
+ *     most of the frame, which is a photo the trim step misread).
+ *   - The analysed region is turned to grey and resampled to a pyramid: the
+ *     stored level has a long side of BASE_SIDE, the others are 1.26, 1.59
+ *     and 2x smaller, so a copy cropped (and so enlarged) up to 2.2x meets
+ *     the stored level within about 12 % of scale. The original of a stored
+ *     crop (the other way round) is served by a zoomed set: the base level's
+ *     corners described with the test pattern shrunk by 1.26, which reads
+ *     them as a 1.26x larger level would, at no pyramid cost (a real larger
+ *     level cost more than the others together: decode + signature 1.51x
+ *     of the tree before the stage with it, 1.31-1.36x without).
  *   - Corners: Harris response on the level (central differences, 5x5
- *     window), 5x5 non-maximum suppression, the strongest taken with a cap
- *     per cell of a grid so the points spread over the frame and a crop
- *     keeps some of them.
+ *     window), 5x5 non-maximum suppression (a separable maximum first, the
+ *     exact tie rule only where it is reached), the strongest taken with a
+ *     cap per cell of a 5x5 grid so the points spread over the frame; the
+ *     stored set favours the inner 3x3 cells (the middle 60 % of each
+ *     side), which every crop of up to 20 % per side keeps.
  *   - Descriptor: 128 intensity comparisons (BRIEF) in a box-smoothed patch
  *     of radius PATCH_R, from a fixed pseudo-random Gaussian pattern. Not
  *     steered by an orientation: the photos keep their "up" and turn by a
@@ -25,33 +32,48 @@
  *     an estimated orientation is itself noisy and would cost bits. The
  *     rotation is taken care of by the geometric check.
  *   - Stored: DEDUP_SCENE_KP keypoints of the base level, position in
- *     1/255 of the long side (1010 bytes at most, sig.h). A photo being
- *     checked also carries DEDUP_SCENE_QKP keypoints over all levels, never
+ *     1/255 of the long side (1010 bytes at most, sig.h; the format is
+ *     unchanged by the choices above). A photo being checked also carries
+ *     DEDUP_SCENE_QKP keypoints over all levels and the zoomed set, never
  *     stored, like the rotation probes.
  *   - Match: scene_match.c (ratio-tested correspondences, similarities
  *     from pairs of them, one-to-one inliers); the rule wants scene_min.
  */
 #include "dedup/dedup_int.h"
 
+/* The pyramid, filters and response are plain loops over float planes: let
+ * the compiler vectorise them (-O2 alone keeps them scalar; 2x measured). */
+#pragma GCC optimize("O3")
+
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BASE_SIDE   320
-#define NLEVELS     5
+#define NLEVELS     4
 #define PATCH_R     13
 #define EDGE        (PATCH_R + 3)
 #define NBITS       (DEDUP_SCENE_DESC * 8)
-#define QKP_LEVEL   (DEDUP_SCENE_QKP / NLEVELS)
+#define QKP_LEVEL   (DEDUP_SCENE_QKP / (NLEVELS + 1)) /* + the zoomed set */
+#define ZOOM        1.26f /* the zoomed set: level 0 read as if 1.26x larger */
 #define HARRIS_K    0.04f
 #define R_MIN       20.0f
 #define CAND_MAX    4096
+#define DENSE_FRAC  0.50 /* scene_region() */
+#define STORE_FRAC  0.65
+#ifndef STORED_CAPS
+#define STORED_CAPS 4, 1, 5, 2 /* spread(): inner / outer cells, two passes */
+#endif
+#ifndef QUERY_CAPS
+#define QUERY_CAPS  3, 3, 3, 3
+#endif
 
 /* Level 0 is the stored one. */
-static const float level_f[NLEVELS] = {1.0f, 1.26f, 0.794f, 0.63f, 0.5f};
+static const float level_f[NLEVELS] = {1.0f, 0.794f, 0.63f, 0.5f};
 
-static signed char pat[NBITS][4]; /* ax, ay, bx, by */
+static signed char pat_all[2][NBITS][4]; /* ax, ay, bx, by; [1]: shrunk by ZOOM */
 static pthread_once_t pat_once = PTHREAD_ONCE_INIT;
 
 /* The fixed test pattern: coordinates ~ N(0, (PATCH_R/2)^2) clipped to the
@@ -70,7 +92,8 @@ static void pat_init(void)
             }
             float g = (u - 2.0f) / 0.57735f * (PATCH_R / 2.0f);
             int v = (int)lroundf(g);
-            pat[i][c] = (signed char)(v < -PATCH_R ? -PATCH_R : v > PATCH_R ? PATCH_R : v);
+            pat_all[0][i][c] = (signed char)(v < -PATCH_R ? -PATCH_R : v > PATCH_R ? PATCH_R : v);
+            pat_all[1][i][c] = (signed char)lroundf(pat_all[0][i][c] / ZOOM);
         }
 }
 
@@ -141,28 +164,39 @@ static void resample(const float *src, const struct dims *d, float *tmp, float *
     }
 }
 
-/* Box filter of radius r along rows then columns, in place (tmp: w*h),
- * running sums; near the edges the mean of the samples inside. */
-static void box_blur(float *p, float *tmp, int w, int h, int r)
+/* Box filter of radius r (1 or 2) along rows then columns, in place (tmp:
+ * w*h); near the edges the mean of the samples inside. The inner samples
+ * are direct sums of 2r+1 neighbours, which the compiler vectorises (a
+ * running sum would not be). */
+static void box_row(const float *restrict row, float *restrict o, int w, int r)
 {
     const float inv = 1.0f / (float)(2 * r + 1);
-    for (int y = 0; y < h; y++) {
-        const float *row = p + (size_t)y * w;
-        float *o = tmp + (size_t)y * w, acc = 0;
-        for (int k = 0; k < r && k < w; k++)
+    for (int x = 0; x < w && x < r; x++) {
+        float acc = 0;
+        int hi = x + r < w ? x + r : w - 1;
+        for (int k = 0; k <= hi; k++)
             acc += row[k];
-        for (int x = 0; x < w; x++) {
-            int lo = x - r, hi = x + r;
-            if (hi < w)
-                acc += row[hi];
-            if (lo - 1 >= 0)
-                acc -= row[lo - 1];
-            if (lo >= 0 && hi < w)
-                o[x] = acc * inv;
-            else
-                o[x] = acc / (float)((hi < w ? hi : w - 1) - (lo > 0 ? lo : 0) + 1);
-        }
+        o[x] = acc / (float)(hi + 1);
     }
+    if (r == 1)
+        for (int x = 1; x < w - 1; x++)
+            o[x] = (row[x - 1] + row[x] + row[x + 1]) * inv;
+    else
+        for (int x = 2; x < w - 2; x++)
+            o[x] = (row[x - 2] + row[x - 1] + row[x] + row[x + 1] + row[x + 2]) * inv;
+    for (int x = w - r > r ? w - r : r; x < w; x++) {
+        float acc = 0;
+        int lo = x - r > 0 ? x - r : 0;
+        for (int k = lo; k < w; k++)
+            acc += row[k];
+        o[x] = acc / (float)(w - lo);
+    }
+}
+
+static void box_blur(float *p, float *tmp, int w, int h, int r)
+{
+    for (int y = 0; y < h; y++)
+        box_row(p + (size_t)y * w, tmp + (size_t)y * w, w, r);
     for (int y = 0; y < h; y++) {
         int lo = y - r < 0 ? 0 : y - r, hi = y + r >= h ? h - 1 : y + r;
         float inv = 1.0f / (float)(hi - lo + 1), *o = p + (size_t)y * w;
@@ -220,45 +254,81 @@ static int cmp_cand(const void *a, const void *b)
     return x->y != y->y ? x->y - y->y : x->x - y->x;
 }
 
+/* Is R[i] the maximum of its 5x5 window, ties going to the first in row
+ * order (strict before, >= after)? */
+static int strict_max(const float *R, int w, size_t i)
+{
+    float v = R[i];
+    for (int dy = -2; dy <= 2; dy++)
+        for (int dx = -2; dx <= 2; dx++) {
+            float o = R[(ptrdiff_t)i + (ptrdiff_t)dy * w + dx];
+            int before = dy < 0 || (dy == 0 && dx < 0);
+            if ((dy || dx) && (before ? o >= v : o > v))
+                return 0;
+        }
+    return 1;
+}
+
 /* Local maxima of the response (5x5, strict before, >= after for ties),
- * EDGE away from the border, strongest first. Returns their number. */
+ * EDGE away from the border, strongest first. Returns their number. The
+ * 5x5 maximum is first taken along rows then columns (into the free yy and
+ * xy planes: loops the compiler vectorises); only the few pixels that reach
+ * it get the exact test. */
+#define MAXF(a, b) ((a) > (b) ? (a) : (b)) /* fmaxf is a libm call here */
+
 static int corners(const struct planes *pl, int w, int h)
 {
     const float *R = pl->xx;
+    float *rm = pl->yy, *cm = pl->xy;
     int n = 0;
+    for (int y = EDGE - 2; y < h - EDGE + 2; y++) {
+        const float *r = R + (size_t)y * w;
+        float *o = rm + (size_t)y * w;
+        for (int x = EDGE; x < w - EDGE; x++) {
+            float a = MAXF(r[x - 2], r[x - 1]), b = MAXF(r[x + 1], r[x + 2]), c = MAXF(a, b);
+            o[x] = MAXF(c, r[x]);
+        }
+    }
+    for (int y = EDGE; y < h - EDGE; y++) {
+        const float *r0 = rm + (size_t)(y - 2) * w, *r1 = r0 + w, *r2 = r1 + w, *r3 = r2 + w,
+                    *r4 = r3 + w;
+        float *o = cm + (size_t)y * w;
+        for (int x = EDGE; x < w - EDGE; x++) {
+            float a = MAXF(r0[x], r1[x]), b = MAXF(r3[x], r4[x]), c = MAXF(a, b);
+            o[x] = MAXF(c, r2[x]);
+        }
+    }
     for (int y = EDGE; y < h - EDGE; y++)
         for (int x = EDGE; x < w - EDGE; x++) {
-            float v = R[(size_t)y * w + x];
-            int max = v > R_MIN;
-            for (int dy = -2; dy <= 2 && max; dy++)
-                for (int dx = -2; dx <= 2 && max; dx++) {
-                    float o = R[(size_t)(y + dy) * w + x + dx];
-                    int before = dy < 0 || (dy == 0 && dx < 0);
-                    if ((dy || dx) && (before ? o >= v : o > v))
-                        max = 0;
-                }
-            if (max && n < CAND_MAX)
-                pl->cand[n++] = (struct cand){v, x, y};
+            size_t i = (size_t)y * w + x;
+            if (R[i] > R_MIN && R[i] >= cm[i] && strict_max(R, w, i) && n < CAND_MAX)
+                pl->cand[n++] = (struct cand){R[i], x, y};
         }
     qsort(pl->cand, (size_t)n, sizeof *pl->cand, cmp_cand);
     return n;
 }
 
-/* Pick at most `want` of the n candidates (strongest first), at most `cap`
- * per cell of a grid x grid division of a w x h level, then fill up without
- * the cap. Chosen ones are moved to the front; returns how many. */
+/* Pick at most `want` of the n candidates (strongest first) over a
+ * grid x grid division of a w x h level: a first pass takes at most
+ * cap[0] per inner cell and cap[1] per cell of the outer ring, a second
+ * at most cap[2] / cap[3], a last one fills up without caps. Chosen ones
+ * are moved to the front; returns how many. The stored set weights the
+ * inner cells (the middle 60 % of each side, GRID_STORED 5), which every
+ * crop of up to 20 % per side keeps, against the ring, which a crop cuts. */
 struct pick {
-    int w, h, grid, cap, want;
+    int w, h, grid, want;
+    int cap[4]; /* pass 1 inner, outer; pass 2 inner, outer */
 };
 
 static int spread(struct cand *c, int n, const struct pick *pk)
 {
-    const int w = pk->w, h = pk->h, grid = pk->grid, cap = pk->cap, want = pk->want;
+    const int w = pk->w, h = pk->h, grid = pk->grid, want = pk->want;
     int count[64] = {0}, k = 0;
-    for (int pass = 0; pass < 2 && k < want; pass++)
+    for (int pass = 0; pass < 3 && k < want; pass++)
         for (int i = k; i < n && k < want; i++) {
-            int cell = (c[i].y * grid / h) * grid + c[i].x * grid / w;
-            if (pass == 0 && count[cell] >= cap)
+            int cx = c[i].x * grid / w, cy = c[i].y * grid / h, cell = cy * grid + cx;
+            int outer = cx == 0 || cy == 0 || cx == grid - 1 || cy == grid - 1;
+            if (pass < 2 && count[cell] >= pk->cap[2 * pass + outer])
                 continue;
             count[cell]++;
             struct cand t = c[k];
@@ -268,8 +338,9 @@ static int spread(struct cand *c, int n, const struct pick *pk)
     return k;
 }
 
-static void brief(const float *sm, int w, int x, int y, uint8_t d[DEDUP_SCENE_DESC])
+static void brief(const float *sm, int w, int x, int y, int z, uint8_t d[DEDUP_SCENE_DESC])
 {
+    const signed char(*pat)[4] = pat_all[z];
     memset(d, 0, DEDUP_SCENE_DESC);
     for (int i = 0; i < NBITS; i++) {
         float a = sm[(size_t)(y + pat[i][1]) * w + x + pat[i][0]];
@@ -280,8 +351,10 @@ static void brief(const float *sm, int w, int x, int y, uint8_t d[DEDUP_SCENE_DE
 }
 
 /* Keypoints of one level (w x h resampled from the region's grey plane). */
-static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_sig *out)
+static void level_points(struct planes *pl, const int wh[2], int stored, int zoomed,
+                         struct dedup_sig *out)
 {
+    const int w = wh[0], h = wh[1];
     int n, k, lng = w > h ? w : h;
 
     memcpy(pl->sm, pl->lv, (size_t)w * h * sizeof(float));
@@ -289,22 +362,23 @@ static void level_points(struct planes *pl, int w, int h, int lvl, struct dedup_
     harris(pl, w, h);
     n = corners(pl, w, h);
     box_blur(pl->sm, pl->tmp, w, h, 1); /* the descriptor's smoothing: two 3x3 boxes */
-    if (lvl == 0) {
-        k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, DEDUP_SCENE_KP});
+    if (stored) {
+        k = spread(pl->cand, n, &(struct pick){w, h, 5, DEDUP_SCENE_KP, {STORED_CAPS}});
         for (int i = 0; i < k; i++) {
             struct dedup_kp *p = &out->kp[out->nkp++];
             p->x = (uint8_t)lroundf((pl->cand[i].x + 0.5f) / lng * 255);
             p->y = (uint8_t)lroundf((pl->cand[i].y + 0.5f) / lng * 255);
-            brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, p->d);
+            brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, 0, p->d);
         }
     }
-    k = spread(pl->cand, n, &(struct pick){w, h, 5, 3, QKP_LEVEL});
-    for (int i = 0; i < k && out->nqkp < DEDUP_SCENE_QKP; i++) {
-        struct dedup_qkp *q = &out->qkp[out->nqkp++];
-        q->x = (pl->cand[i].x + 0.5f) / lng;
-        q->y = (pl->cand[i].y + 0.5f) / lng;
-        brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, q->d);
-    }
+    k = spread(pl->cand, n, &(struct pick){w, h, 5, QKP_LEVEL, {QUERY_CAPS}});
+    for (int z = 0; z <= zoomed; z++)
+        for (int i = 0; i < k && out->nqkp < DEDUP_SCENE_QKP; i++) {
+            struct dedup_qkp *q = &out->qkp[out->nqkp++];
+            q->x = (pl->cand[i].x + 0.5f) / lng;
+            q->y = (pl->cand[i].y + 0.5f) / lng;
+            brief(pl->sm, w, pl->cand[i].x, pl->cand[i].y, z, q->d);
+        }
 }
 
 static void level_size(int rw, int rh, int lvl, int *w, int *h)
@@ -314,16 +388,44 @@ static void level_size(int rw, int rh, int lvl, int *w, int *h)
     *h = (int)lroundf(rh * s);
 }
 
-int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *box,
+/* Which region to analyse, and whether to keep a stored set (*store) and a
+ * dense set at all. A photo pasted on a plain canvas (solid) is analysed
+ * inside its box, a photo with no plain background as a whole. A trimmed
+ * image whose box covers at least DENSE_FRAC of the frame is not a catalog
+ * shot but a photo the trim step misread (a texture with a light edge, a
+ * crop of a moon on black, a border around a crop whose edge is pale): as a
+ * whole too, with a stored set from STORE_FRAC on. Catalog shots (the item
+ * 70 % of the long side or less) stay below both and skip the stage. */
+static int scene_region(int w, int h, const struct dedup_box *box, struct dedup_box *r,
+                        int *store)
+{
+    double frac = (double)(box->x1 - box->x0) * (box->y1 - box->y0) / ((double)w * h);
+    *r = (struct dedup_box){.x0 = 0, .y0 = 0, .x1 = w, .y1 = h};
+    *store = 1;
+    if (!box->trimmed)
+        return 1;
+    if (box->solid) {
+        *r = *box;
+        return 1;
+    }
+    *store = frac >= STORE_FRAC;
+    return frac >= DENSE_FRAC;
+}
+
+int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box *trim,
                  struct dedup_sig *out)
 {
+    struct dedup_box reg, *box = &reg;
+    int store, stride = w * 3;
+    out->nkp = out->nqkp = 0;
+    if (!scene_region(w, h, trim, &reg, &store))
+        return 0;
     int rw = box->x1 - box->x0, rh = box->y1 - box->y0, mw, mh, rc = -1;
     float *grey = NULL, *tmp = NULL, *buf = NULL;
     struct axis *ax = NULL;
     struct planes pl;
 
-    out->nkp = out->nqkp = 0;
-    level_size(rw, rh, 1, &mw, &mh); /* the largest level */
+    level_size(rw, rh, 0, &mw, &mh); /* the largest level */
     if (rw < 2 * EDGE || rh < 2 * EDGE)
         return 0;
     pthread_once(&pat_once, pat_init);
@@ -352,7 +454,7 @@ int dedup__scene(const unsigned char *rgb, int stride, const struct dedup_box *b
             continue;
         struct dims d = {rw, rh, w, h};
         resample(grey, &d, tmp, pl.lv, ax);
-        level_points(&pl, w, h, lvl, out);
+        level_points(&pl, (const int[2]){w, h}, lvl == 0 && store, lvl == 0, out);
     }
     rc = 0;
 out:

@@ -3,7 +3,9 @@
  * generated textured scenes that fill the frame (no plain background, so the
  * first stage sees a scene): a 10 % crop and a 2 degree turn (cropped to hide
  * the corners) of a scene match it through the second stage, a different
- * scene does not, the sizes stay within their bounds, and the stored form
+ * scene does not, a photo the trim step cuts but whose box covers most of
+ * the frame keeps the stage while a catalog shot skips it, the sizes stay
+ * within their bounds, and the stored form
  * round-trips and refuses malformed bytes.
  */
 #include "testutil.h"
@@ -129,6 +131,48 @@ static void test_other_scene_does_not_match(void **state)
     assert_true(dedup_scene_inliers(crop, &o) < 8);
 }
 
+/* White outside an ellipse inscribed in the frame, or (small) outside a
+ * centred disc of a third of the frame's height in radius (not a
+ * rectangle, which would read as a pasted photo): the trim step cuts both, the
+ * first is a photo it misreads (a texture with pale edges, a moon on black),
+ * the second a catalog shot. */
+static void whiten_outside(unsigned char *p, int small)
+{
+    for (int y = 0; y < SH; y++)
+        for (int x = 0; x < SW; x++) {
+            double u = (x - SW / 2.0) / (SW * 0.45), v = (y - SH / 2.0) / (SH * 0.45);
+            double r2 = (x - SW / 2.0) * (x - SW / 2.0) + (y - SH / 2.0) * (y - SH / 2.0);
+            int in = small ? r2 < SH * SH / 9.0 : u * u + v * v <= 1;
+            if (!in)
+                memset(p + ((size_t)y * SW + x) * 3, 255, 3);
+        }
+}
+
+static void test_trimmed_photo_keeps_the_stage(void **state)
+{
+    unsigned char *a = make_scene(3), *w;
+    struct dedup_sig *s = calloc(3, sizeof *s);
+    (void)state;
+    whiten_outside(a, 0);
+    sig_of(a, SW, SH, &s[0]);
+    /* the box covers most of the frame: stored keypoints, analysed whole */
+    assert_true(s[0].nkp > 20);
+    stored(&s[0], &s[1]);
+    w = window(a, SW / 10, SH / 10, SW * 8 / 10, SH * 8 / 10, 0);
+    sig_of(w, SW * 8 / 10, SH * 8 / 10, &s[2]);
+    free(w);
+    assert_true(rule_match(&s[2], &s[1]));
+    /* a catalog shot (the item two thirds of the height) skips the stage */
+    free(a);
+    a = make_scene(3);
+    whiten_outside(a, 1);
+    sig_of(a, SW, SH, &s[0]);
+    assert_int_equal(s[0].nkp, 0);
+    assert_int_equal(s[0].nqkp, 0);
+    free(a);
+    free(s);
+}
+
 static void test_pack_roundtrip_and_refusals(void **state)
 {
     uint8_t b[DEDUP_SCENE_BYTES + 8];
@@ -164,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_crop_matches),
         cmocka_unit_test(test_turn_matches),
         cmocka_unit_test(test_other_scene_does_not_match),
+        cmocka_unit_test(test_trimmed_photo_keeps_the_stage),
         cmocka_unit_test(test_pack_roundtrip_and_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
