@@ -97,6 +97,12 @@ static void offer(struct scand *h, int *n, int cap, struct scand c)
     h[i] = c;
 }
 
+static int by_key_desc(const void *x, const void *y)
+{
+    const struct scand *a = x, *b = y;
+    return (a->key < b->key) - (a->key > b->key);
+}
+
 /* Under the read lock: the best candidates' hits (id, key, hash distance)
  * and their packed keypoints into pk (DEDUP_SCENE_BYTES each). */
 static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct idx_hit *hits,
@@ -114,6 +120,7 @@ static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct
             if (e->scene[b + j])
                 offer(h, &n, cap, (struct scand){b + j, (float)blk[j]});
     }
+    qsort(h, (size_t)n, sizeof *h, by_key_desc);
     for (int k = 0; k < n; k++) {
         size_t s = h[k].slot;
         const uint64_t *x = e->hashes + s * EMB_WORDS;
@@ -151,11 +158,16 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     pthread_rwlock_rdlock(&e->lock);
     n = collect(e, dq->sig, cap, hits, pk, h);
     pthread_rwlock_unlock(&e->lock);
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < n && m == 0; k++) { /* best first; stop at the first duplicate */
+        const uint8_t *p = pk + (size_t)k * DEDUP_SCENE_BYTES;
         t->nqkp = 0;
-        if (dedup_scene_unpack(pk + (size_t)k * DEDUP_SCENE_BYTES,
-                               packed_len(pk + (size_t)k * DEDUP_SCENE_BYTES), t) != KR_OK)
-            continue; /* cannot happen: the index packed it itself */
+        if (dedup_scene_unpack(p, packed_len(p), t) != KR_OK) {
+            /* the index packed these bytes itself: damaged memory, never "absent" */
+            rc = kr_fail(err, KRS_STORE_CORRUPT,
+                         "duplicate check: the scene keypoints held for id %lld are malformed",
+                         (long long)hits[k].id);
+            goto out;
+        }
         if (dedup_scene_match(dq->sig, t, rule))
             hits[m++] = hits[k];
     }
