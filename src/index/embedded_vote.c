@@ -38,6 +38,7 @@
 #define NBUCKETS ((size_t)1 << VOTE_BITS)
 #define KEY_MASK ((uint32_t)NBUCKETS - 1)
 #define HDR      1 /* a bucket: [0] count, then the postings */
+#define AHEAD    8 /* lookups between prefetching a bucket and reading it */
 
 /* Bits [off, off + VOTE_BITS) of a 128-bit descriptor (little-endian). */
 static uint32_t key_of(const uint8_t d[DEDUP_SCENE_DESC], int t)
@@ -191,14 +192,33 @@ static void vote_bucket(const uint32_t *v, struct tally *t)
     }
 }
 
-/* Every lookup of one query descriptor: its key and the keys one bit away. */
-static void vote_desc(const struct emb_idx *e, const uint8_t *d, struct tally *t)
+/* The lookups of one query descriptor: its key and the keys one bit away,
+ * per table, as bucket numbers into out (VOTE_TABLES (1 + VOTE_BITS)). */
+static size_t lookups(const uint8_t *d, uint32_t *out)
 {
+    size_t n = 0;
     for (int tb = 0; tb < VOTE_TABLES; tb++) {
-        uint32_t *const *tab = e->vbuck + (size_t)tb * NBUCKETS, key = key_of(d, tb);
-        vote_bucket(tab[key], t);
+        uint32_t key = key_of(d, tb), base = (uint32_t)tb << VOTE_BITS;
+        out[n++] = base + key;
         for (int b = 0; b < VOTE_BITS; b++)
-            vote_bucket(tab[key ^ (1u << b)], t);
+            out[n++] = base + (key ^ (1u << b));
+    }
+    return n;
+}
+
+/* Vote from every bucket in keys. Each bucket costs two dependent cache
+ * misses (its pointer, then its postings), so both are prefetched a few
+ * lookups ahead: the misses overlap instead of queueing. */
+static void vote_all(const struct emb_idx *e, const uint32_t *keys, size_t nk, struct tally *t)
+{
+    uint32_t *const *tab = e->vbuck;
+
+    for (size_t i = 0; i < nk && !t->failed; i++) {
+        if (i + 2 * AHEAD < nk)
+            __builtin_prefetch(&tab[keys[i + 2 * AHEAD]]);
+        if (i + AHEAD < nk && tab[keys[i + AHEAD]])
+            __builtin_prefetch(tab[keys[i + AHEAD]]);
+        vote_bucket(tab[keys[i]], t);
     }
 }
 
@@ -207,10 +227,36 @@ struct vcand {
     float key;
 };
 
-static int by_key_desc(const void *x, const void *y)
+/* The cap best candidates into c (at most cap + 1 entries), best first:
+ * most votes, then (only among the last vote count that still fits, where
+ * noise piles up) the whole-frame descriptor score. A vote histogram finds
+ * that count, so the thousands of 2-vote noise slots of a large index are
+ * neither scored nor sorted unless they are needed. */
+static int select_top(const struct emb_idx *e, const struct dedup_sig *q, const struct tally *t,
+                      int cap, struct vcand *c)
 {
-    const struct vcand *a = x, *b = y;
-    return (a->key < b->key) - (a->key > b->key);
+    size_t hist[256] = {0}, above = 0;
+    int level = 255, n = 0;
+
+    for (size_t i = 0; i < t->ncand; i++)
+        hist[t->votes[t->cand[i]]]++;
+    while (level > VOTE_MIN && above + hist[level] < (size_t)cap)
+        above += hist[level--];
+    for (size_t i = 0; i < t->ncand; i++) {
+        uint32_t s = t->cand[i];
+        int v = t->votes[s];
+        if (v < level)
+            continue;
+        /* votes first; the score (-1..1) only orders equal votes */
+        struct vcand x = {
+            s, (float)v + 0.4f * idx__emb_score(q->desc, e->descs + (size_t)s * DEDUP_DESC_DIM)};
+        int j = n < cap ? n++ : cap; /* insert into the sorted prefix, dropping the worst */
+        for (; j > 0 && c[j - 1].key < x.key; j--)
+            c[j] = c[j - 1];
+        if (j < cap)
+            c[j] = x;
+    }
+    return n;
 }
 
 int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int cap, uint32_t *slots)
@@ -218,31 +264,25 @@ int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int ca
     struct tally t = {0};
     struct vcand *c = NULL;
     int n = 0, dense = q->nqkp > 0, nq = dense ? q->nqkp : q->nkp;
+    uint32_t *keys = NULL;
+    size_t nk = 0;
 
     if (!e->vbuck || e->n == 0)
         return 0;
     t.votes = calloc(e->n, 1);
     if (!t.votes)
         return -1;
-    for (int i = 0; i < nq && !t.failed; i++)
-        vote_desc(e, dense ? q->qkp[i].d : q->kp[i].d, &t);
-    c = t.failed ? NULL : malloc((t.ncand ? t.ncand : 1) * sizeof *c);
-    if (c) {
-        for (size_t i = 0; i < t.ncand; i++) {
-            uint32_t s = t.cand[i];
-            /* votes first; the whole-frame descriptor score (-1..1) breaks ties */
-            c[i] = (struct vcand){
-                s, (float)t.votes[s] +
-                       0.4f * idx__emb_score(q->desc, e->descs + (size_t)s * DEDUP_DESC_DIM)};
-        }
-        qsort(c, t.ncand, sizeof *c, by_key_desc);
-        n = t.ncand < (size_t)cap ? (int)t.ncand : cap;
-        for (int i = 0; i < n; i++)
-            slots[i] = c[i].slot;
-    } else {
-        n = -1;
-    }
+    keys = malloc((size_t)nq * VOTE_TABLES * (1 + VOTE_BITS) * sizeof *keys);
+    for (int i = 0; keys && i < nq; i++)
+        nk += lookups(dense ? q->qkp[i].d : q->kp[i].d, keys + nk);
+    if (keys)
+        vote_all(e, keys, nk, &t);
+    c = t.failed || !keys ? NULL : malloc(((size_t)cap + 1) * sizeof *c);
+    n = c ? select_top(e, q, &t, cap, c) : -1;
+    for (int i = 0; i < n; i++)
+        slots[i] = c[i].slot;
     free(c);
+    free(keys);
     free(t.cand);
     free(t.votes);
     return n;
