@@ -267,8 +267,11 @@ int main(int argc, char **argv)
     double *top_ms = malloc(sizeof(double) * (size_t)nq);
     double *cpu = malloc(sizeof(double) * (size_t)nq);
     struct dedup_sig *batch = malloc(BATCH * sizeof *batch);
-    double *kind_ms[3] = {malloc(sizeof(double) * (size_t)nq), malloc(sizeof(double) * (size_t)nq),
-                          malloc(sizeof(double) * (size_t)nq)};
+    double *kind_ms[3], *kind_cpu[3];
+    for (int k = 0; k < 3; k++) {
+        kind_ms[k] = malloc(sizeof(double) * (size_t)nq);
+        kind_cpu[k] = malloc(sizeof(double) * (size_t)nq);
+    }
 
     dedup_rule_default(&rule, -1, -1);
     rule.scene_candidates = scene ? 16 : 0;
@@ -327,6 +330,7 @@ int main(int argc, char **argv)
             copy_found += nh > 0 && hits[0].id == target;
         else
             false_dups += nh;
+        kind_cpu[kind > 2 ? 2 : kind][nkind[kind > 2 ? 2 : kind]] = cpu[q];
         kind_ms[kind > 2 ? 2 : kind][nkind[kind > 2 ? 2 : kind]++] = b - a;
         idx_search(ix, s.desc, 5, hits, &nh, &err);
         double c = util_now_ms();
@@ -342,16 +346,21 @@ int main(int argc, char **argv)
     report("top5", top_ms, nq);
     if (scene) {
         static const char *names[3] = {"dupq", "copyq", "newq"};
+        static const char *cnames[3] = {"dupqcpu", "copyqcpu", "newqcpu"};
         for (int k = 0; k < 3; k++)
-            if (nkind[k])
+            if (nkind[k]) {
                 report(names[k], kind_ms[k], nkind[k]);
+                report(cnames[k], kind_cpu[k], nkind[k]);
+            }
         printf(" scene copies_found=%d/%d", copy_found, nkind[1]);
     }
     int ndup = scene ? nkind[0] : nq / 2;
     printf(" dups_found=%d/%d false_dups=%d top5_top1=%d/%d rss_after_mb=%.1f\n", dup_found, ndup,
            false_dups, found, ndup, status_kb("VmRSS") / 1024.0);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 3; k++) {
         free(kind_ms[k]);
+        free(kind_cpu[k]);
+    }
     idx_close(ix);
     free(dup_ms);
     free(top_ms);
