@@ -49,8 +49,7 @@ struct row {
 };
 
 static struct row *rows;
-static int nrows, next_job;
-static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
+static int nrows;
 
 static void field(char **p, char *out, size_t cap)
 {
@@ -99,28 +98,31 @@ static int wanted(const struct row *r)
            !strncmp(r->family, "scene-", 6);
 }
 
+/* Row i's signature from its file (ok stays 0 and the row is skipped on failure). */
+static void sign_row(int i)
+{
+    struct buf b;
+    struct kr_err err = {0};
+
+    buf_init(&b, 0);
+    rows[i].ok = buf_read_file(&b, rows[i].path, &err) == KR_OK &&
+                 dedup_compute_bytes(b.data, b.len, 0, &rows[i].sig, NULL, &err) == KR_OK;
+    if (!rows[i].ok)
+        fprintf(stderr, "skip %s: %s\n", rows[i].path, err.msg);
+    buf_release(&b);
+}
+
+/* Thread t of nthreads signs rows t, t + nthreads, ... */
+struct share {
+    int t, nthreads;
+};
+
 static void *worker(void *arg)
 {
-    (void)arg;
-    for (;;) {
-        int i;
-        struct buf b;
-        struct kr_err err = {0};
-        pthread_mutex_lock(&job_lock);
-        i = next_job++;
-        pthread_mutex_unlock(&job_lock);
-        if (i >= nrows)
-            break;
-        if (!wanted(&rows[i]))
-            continue;
-        buf_init(&b, 0);
-        if (buf_read_file(&b, rows[i].path, &err) == KR_OK &&
-            dedup_compute_bytes(b.data, b.len, 0, &rows[i].sig, NULL, &err) == KR_OK)
-            rows[i].ok = 1;
-        else
-            fprintf(stderr, "skip %s: %s\n", rows[i].path, err.msg);
-        buf_release(&b);
-    }
+    const struct share *sh = arg;
+    for (int i = sh->t; i < nrows; i += sh->nthreads)
+        if (wanted(&rows[i]))
+            sign_row(i);
     image_thread_cleanup();
     return NULL;
 }
@@ -129,6 +131,7 @@ static void compute(int threads, const char *cache)
 {
     FILE *f = cache ? fopen(cache, "rb") : NULL;
     pthread_t th[64];
+    struct share sh[64];
 
     if (f) {
         for (int i = 0; i < nrows; i++)
@@ -140,8 +143,10 @@ static void compute(int threads, const char *cache)
         fclose(f);
         return;
     }
-    for (int t = 0; t < threads; t++)
-        pthread_create(&th[t], NULL, worker, NULL);
+    for (int t = 0; t < threads; t++) {
+        sh[t] = (struct share){t, threads};
+        pthread_create(&th[t], NULL, worker, &sh[t]);
+    }
     for (int t = 0; t < threads; t++)
         pthread_join(th[t], NULL);
     f = cache ? fopen(cache, "wb") : NULL;
@@ -154,12 +159,10 @@ static void compute(int threads, const char *cache)
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1DULL;
-static uint64_t rnd(void)
+static uint32_t rnd(void) /* a 64-bit LCG's high 32 bits: plenty for fillers */
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng >> 32);
 }
 
 /* The exact descriptors, as the server's store gives them (fillers: none
@@ -201,7 +204,7 @@ static void fill_index(struct idx *ix, long n)
         s->nkp = DEDUP_SCENE_KP;
         for (int k = 0; k < DEDUP_SCENE_KP; k++) {
             for (int b = 0; b < DEDUP_SCENE_DESC * 8; b++)
-                if ((double)(rnd() >> 11) / 9007199254740992.0 < ones[b])
+                if (rnd() / 4294967296.0 < ones[b])
                     s->kp[k].d[b / 8] |= (uint8_t)(1u << (b % 8));
             s->kp[k].x = (uint8_t)rnd();
             s->kp[k].y = (uint8_t)rnd();
@@ -301,7 +304,7 @@ static void timing(struct idx *ix, const struct dedup_rule *rule, int queries)
         if (rows[r].ok && !strncmp(rows[r].family, "scene-", 6) && rows[r].orig >= 0)
             cand[nc++] = r;
     for (int q = 0; q < queries && nc > 0; q++)
-        index_finds(ix, rule, cand[rnd() % (uint64_t)nc], &ms[q]);
+        index_finds(ix, rule, cand[rnd() % (uint32_t)nc], &ms[q]);
     if (nc > 0 && queries > 0) {
         qsort(ms, (size_t)queries, sizeof *ms, cmp_double);
         printf("duplicate check of scene copies: queries=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
