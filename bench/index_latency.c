@@ -2,7 +2,7 @@
  * index_latency.c - duplicate-check and top-k latency of the embedded index,
  * and the process memory it costs, at one index size N per run.
  *
- *   bench_index_latency N [QUERIES] [BACKEND] [PROBES] [OPTS]
+ *   bench_index_latency N [QUERIES] [BACKEND] [PROBES] [OPTS] [scene]
  *
  * PROBES: rotation probes per query (default DEDUP_PROBES, unrelated to the
  * photo's hash: the worst case; "4t": typical probes near it, see
@@ -19,16 +19,30 @@
  * rule, dedup_rule_default: 72 bits, 0.975) and, separately, idx_search(k=5). One line of key=value
  * pairs goes to stdout (bench/index.sh makes the table). Run one N per process so the memory
  * numbers are not mixed.
+ *
+ * "scene" (issue 15): every entry is also a scene photo with DEDUP_SCENE_KP random keypoints
+ * (so every entry carries the second stage's ~1 KB and its postings), the rule verifies
+ * KARAT_DEDUP_SCENE_CANDIDATES' default 16 candidates, and every query carries
+ * DEDUP_SCENE_QKP dense keypoints. Queries cycle through four kinds: a near duplicate (the first
+ * stage finds it, so the second does not run), a scene copy of a stored entry (an unrelated
+ * hash and descriptor, so only the second stage can find it: its first 40 keypoints seen
+ * through a 10 %-per-side crop, each descriptor bit flipped with probability SCENE_FLIP, the
+ * rest random) and two new photos (random everything: both stages run in full, the common
+ * upload). Latency is reported for all queries and per kind (dupq, copyq, newq).
+ * dupcpu: the duplicate checks' thread CPU time (on a loaded machine the wall time mostly
+ * measures waiting for a core).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "index/index.h"
 
 #define BATCH 4096 /* signatures generated, then added, at a time */
+#define SCENE_FLIP 0.08 /* per-bit flip rate of a scene copy's descriptors */
 
 struct rng {
     uint64_t s;
@@ -71,6 +85,55 @@ static void sig_of(uint64_t seed, struct dedup_sig *s)
     }
     s->quality = 100;
     unit(&r, s->desc);
+}
+
+/* Entry seed's scene keypoints (random, regenerated from the seed). */
+static void scene_of(uint64_t seed, struct dedup_sig *s)
+{
+    struct rng r0 = {seed ^ 0x5ce7e5ce7e5ce7e5ULL}, r = {next(&r0)}; /* streams that never overlap */
+    s->nkp = DEDUP_SCENE_KP;
+    for (int k = 0; k < DEDUP_SCENE_KP; k++) {
+        uint64_t w[2] = {next(&r), next(&r)}, p = next(&r);
+        memcpy(s->kp[k].d, w, DEDUP_SCENE_DESC);
+        s->kp[k].x = (uint8_t)p;
+        s->kp[k].y = (uint8_t)(p >> 8);
+    }
+}
+
+/* A checked photo's dense keypoints: a scene copy of entry `of` (>= 0) or a
+ * new photo (of < 0); see the header. */
+static void dense_of(struct rng *r, long of, struct dedup_sig *s)
+{
+    struct dedup_sig st;
+    int n = 0;
+
+    if (of >= 0) {
+        scene_of((uint64_t)of, &st);
+        for (int k = 0; k < 40; k++) {
+            float x = (st.kp[k].x / 255.0f - 0.1f) / 0.8f, y = (st.kp[k].y / 255.0f - 0.1f) / 0.8f;
+            if (x < 0 || y < 0 || x > 1 || y > 1)
+                continue;
+            s->qkp[n] = (struct dedup_qkp){.x = x, .y = y};
+            memcpy(s->qkp[n].d, st.kp[k].d, DEDUP_SCENE_DESC);
+            for (int b = 0; b < DEDUP_SCENE_DESC * 8; b++)
+                if ((double)(next(r) >> 11) / 9007199254740992.0 < SCENE_FLIP)
+                    s->qkp[n].d[b / 8] ^= (uint8_t)(1u << (b % 8));
+            n++;
+        }
+    }
+    for (; n < DEDUP_SCENE_QKP; n++) {
+        uint64_t w[2] = {next(r), next(r)}, p = next(r);
+        memcpy(s->qkp[n].d, w, DEDUP_SCENE_DESC);
+        s->qkp[n].x = (float)(p & 0xffff) / 65535.0f;
+        s->qkp[n].y = (float)(p >> 16 & 0xffff) / 65535.0f;
+    }
+    s->nqkp = n;
+    s->nkp = DEDUP_SCENE_KP; /* a checked photo has its stored set too (the strongest ones) */
+    for (int k = 0; k < DEDUP_SCENE_KP; k++) {
+        s->kp[k].x = (uint8_t)(s->qkp[k].x * 255);
+        s->kp[k].y = (uint8_t)(s->qkp[k].y * 255);
+        memcpy(s->kp[k].d, s->qkp[k].d, DEDUP_SCENE_DESC);
+    }
 }
 
 /* The exact descriptor of a stored entry, for borderline decisions (the
@@ -154,6 +217,14 @@ static long status_kb(const char *field)
     return kb;
 }
 
+/* This thread's CPU time: on a loaded machine, what the check itself costs. */
+static double cpu_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -184,18 +255,26 @@ int main(int argc, char **argv)
     int nprobes = argc > 4 ? atoi(argv[4]) : DEDUP_PROBES;
     int typical = argc > 4 && strchr(argv[4], 't') != NULL; /* "4t": typical probes */
     const char *more = argc > 5 ? argv[5] : "";
+    int scene = argc > 6 && !strcmp(argv[6], "scene");
     struct dedup_rule rule;
     struct idx *ix;
     struct kr_err err = {0};
     struct dedup_sig s;
     struct idx_hit hits[16];
     char opts[128];
-    int nh, found = 0, dup_found = 0, false_dups = 0;
+    int nh, found = 0, dup_found = 0, false_dups = 0, copy_found = 0, nkind[3] = {0, 0, 0};
     double *dup_ms = malloc(sizeof(double) * (size_t)nq);
     double *top_ms = malloc(sizeof(double) * (size_t)nq);
+    double *cpu = malloc(sizeof(double) * (size_t)nq);
     struct dedup_sig *batch = malloc(BATCH * sizeof *batch);
+    double *kind_ms[3], *kind_cpu[3];
+    for (int k = 0; k < 3; k++) {
+        kind_ms[k] = malloc(sizeof(double) * (size_t)nq);
+        kind_cpu[k] = malloc(sizeof(double) * (size_t)nq);
+    }
 
     dedup_rule_default(&rule, -1, -1);
+    rule.scene_candidates = scene ? 16 : 0;
 
     if (n < 1 || nq < 2 || !dup_ms || !top_ms || !batch || nprobes < 0 || nprobes > DEDUP_PROBES) {
         fprintf(stderr, "usage: %s N [QUERIES] [BACKEND] [PROBES 0-%d] [OPTS]\n", argv[0],
@@ -211,8 +290,11 @@ int main(int argc, char **argv)
     double add_ms = 0; /* idx_add only, not generating the signatures */
     for (long i = 0; i < n; i += BATCH) {
         long m = n - i < BATCH ? n - i : BATCH;
-        for (long j = 0; j < m; j++)
+        for (long j = 0; j < m; j++) {
             sig_of((uint64_t)(i + j), &batch[j]);
+            if (scene)
+                scene_of((uint64_t)(i + j), &batch[j]);
+        }
         double t0 = util_now_ms();
         for (long j = 0; j < m; j++)
             if (idx_add(ix, i + j, &batch[j], &err) != KR_OK) {
@@ -228,32 +310,60 @@ int main(int argc, char **argv)
     struct rng qr = {12345};
     for (int q = 0; q < nq; q++) {
         long target = (long)(next(&qr) % (uint64_t)n);
-        sig_of(q % 2 == 0 ? (uint64_t)target : (uint64_t)(n + q), &s);
-        if (q % 2 == 0)
+        int kind = scene ? q % 4 : q % 2; /* 0 near duplicate, 1 scene copy, else new */
+        sig_of(kind == 0 ? (uint64_t)target : (uint64_t)(n + q), &s);
+        if (kind == 0)
             near_dup(&qr, &s);
         add_probes(&qr, &s, nprobes, typical);
-        double a = util_now_ms();
-        idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 16, &nh, &err);
+        if (scene)
+            dense_of(&qr, kind == 1 ? target : -1, &s);
+        double a = util_now_ms(), ca = cpu_ms();
+        if (idx_find_dups(ix, &(struct idx_dup_query){&s, &rule}, hits, 16, &nh, &err) != KR_OK) {
+            fprintf(stderr, "idx_find_dups: %s\n", err.msg);
+            return 1;
+        }
         double b = util_now_ms();
-        if (q % 2 == 0)
+        cpu[q] = cpu_ms() - ca;
+        if (kind == 0)
             dup_found += nh > 0 && hits[0].id == target;
+        else if (kind == 1)
+            copy_found += nh > 0 && hits[0].id == target;
         else
             false_dups += nh;
+        kind_cpu[kind > 2 ? 2 : kind][nkind[kind > 2 ? 2 : kind]] = cpu[q];
+        kind_ms[kind > 2 ? 2 : kind][nkind[kind > 2 ? 2 : kind]++] = b - a;
         idx_search(ix, s.desc, 5, hits, &nh, &err);
         double c = util_now_ms();
         dup_ms[q] = b - a;
         top_ms[q] = c - b;
-        if (q % 2 == 0 && nh > 0 && hits[0].id == target)
+        if (kind == 0 && nh > 0 && hits[0].id == target)
             found++;
     }
     printf("n=%ld probes=%d%s queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nprobes,
            typical ? "t" : "", nq, load_s, rss / 1024.0, hwm / 1024.0);
     report("dup", dup_ms, nq);
+    report("dupcpu", cpu, nq);
     report("top5", top_ms, nq);
-    printf(" dups_found=%d/%d false_dups=%d top5_top1=%d/%d rss_after_mb=%.1f\n", dup_found, nq / 2,
-           false_dups, found, nq / 2, status_kb("VmRSS") / 1024.0);
+    if (scene) {
+        static const char *names[3] = {"dupq", "copyq", "newq"};
+        static const char *cnames[3] = {"dupqcpu", "copyqcpu", "newqcpu"};
+        for (int k = 0; k < 3; k++)
+            if (nkind[k]) {
+                report(names[k], kind_ms[k], nkind[k]);
+                report(cnames[k], kind_cpu[k], nkind[k]);
+            }
+        printf(" scene copies_found=%d/%d", copy_found, nkind[1]);
+    }
+    int ndup = scene ? nkind[0] : nq / 2;
+    printf(" dups_found=%d/%d false_dups=%d top5_top1=%d/%d rss_after_mb=%.1f\n", dup_found, ndup,
+           false_dups, found, ndup, status_kb("VmRSS") / 1024.0);
+    for (int k = 0; k < 3; k++) {
+        free(kind_ms[k]);
+        free(kind_cpu[k]);
+    }
     idx_close(ix);
     free(dup_ms);
     free(top_ms);
+    free(cpu);
     return 0;
 }

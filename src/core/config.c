@@ -160,7 +160,7 @@ static const struct config_var vars[] = {
      "Override the duplicate rule's smallest descriptor score (-1 = built-in calibrated value)."},
     {"KARAT_DEDUP_SCENE_CANDIDATES", CONFIG_INT, OFF(dedup_scene_candidates), "16", 0,
      "Scene photos (on-model, lifestyle) the duplicate check verifies with the keypoint stage: "
-     "the stored scene photos with the best descriptor scores (0 = no keypoint stage)."},
+     "the stored scene photos with the most keypoint votes (0 = no keypoint stage)."},
     {"KARAT_ATTR_PROVIDER", CONFIG_STR, OFF(attr_provider), "", 0,
      "Provider for attribute extraction: offline, gemini or openai (default: gemini if a key is "
      "set, else offline)."},

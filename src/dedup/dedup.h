@@ -27,8 +27,9 @@ struct dedup_rule {
     int hash_max;   /* largest Hamming distance that may match */
     float desc_min; /* smallest descriptor inner product that may match */
     int scene_min;  /* fewest scene keypoint inliers that make a match */
-    /* Index only: how many stored scene photos (best descriptor score
-     * first) a duplicate check verifies with the second stage; 0 (the
+    /* Index only: how many stored scene photos (most keypoint votes
+     * first, src/index/embedded_vote.c) a duplicate check verifies with
+     * the second stage; 0 (the
      * default here; the server sets KARAT_DEDUP_SCENE_CANDIDATES) = none. */
     int scene_candidates;
 };

@@ -145,8 +145,7 @@ static void move_slot(struct emb_idx *e, size_t to, size_t from)
     memcpy(e->hashes + to * EMB_WORDS, e->hashes + from * EMB_WORDS, DEDUP_HASH_BYTES);
     memcpy(e->descs + to * DEDUP_DESC_DIM, e->descs + from * DEDUP_DESC_DIM, DEDUP_DESC_DIM);
     e->resid[to] = e->resid[from];
-    e->scene[to] = e->scene[from];
-    e->scene[from] = NULL;
+    idx__emb_scene_move(e, to, from);
 }
 
 /* One "key=value" of the options (the part of s before the next comma). */
@@ -195,6 +194,7 @@ static void emb_close(struct idx *ix)
     for (size_t s = 0; s < e->n; s++)
         free(e->scene[s]);
     free(e->scene);
+    idx__emb_vote_free(e);
     free(e->ids);
     free(e->hashes);
     free(e->descs);

@@ -489,7 +489,7 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     for (int i = 0; i < namb && rc == KR_OK; i++)
         if (amb[i].forms && amb[i].h.score >= rule->desc_min)
             heap_offer(hits, &n, max, &amb[i].h);
-    if (rc == KR_OK)
+    if (rc == KR_OK && n == 0) /* the second stage only when the first found nothing */
         rc = scene_stage(e, dq, hits, &n, max, err);
     finish(hits, n);
     *nhits = rc ? 0 : n;

@@ -9,27 +9,23 @@
  * 1,010 bytes (glibc rounds it to a 1,024-byte chunk): about 1.03 KB per
  * scene photo, 8 bytes per catalog shot.
  *
- * Query (only when the photo being checked carries scene keypoints and the
- * rule asks for candidates): a candidate stage then verification.
- *   candidates: a linear pass keyed by the descriptor score (the query
- *     quantised to int8 against the int8 descriptors already held for the
- *     first stage: search's AVX2 kernel, 64 bytes per entry), keeping the
- *     rule->scene_candidates best entries that have keypoints (a small
- *     bounded heap);
+ * Query (only when the photo being checked carries scene keypoints, the
+ * rule asks for candidates and the first stage found no duplicate): a
+ * candidate stage then verification.
+ *   candidates: the inverted index over the stored descriptors
+ *     (embedded_vote.c) gives the rule->scene_candidates slots with the
+ *     most votes; it is kept up to date here (put, drop, move);
  *   verification: their packed keypoints are copied out under the read
  *     lock, then unpacked and checked with dedup_scene_match() (the same
- *     call dedup_match() makes) outside it, so writers are not held up by
- *     the geometric checks.
- * A duplicate whose descriptor score does not rank it among the best
- * scene_candidates is missed (see docs/ARCHITECTURE.md for what that
- * costs; the pass is linear in the number of scene entries).
+ *     call dedup_match() makes) outside it, best first, stopping at the
+ *     first duplicate, so writers are not held up by the geometric checks.
+ *     Bytes that do not unpack fail the check with store_corrupt (the index
+ *     packed them itself, so that is damaged memory, not "no keypoints").
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "index/index_int.h"
-
-#define SCENE_BLOCK 256 /* entries scored per kernel call in the candidate pass */
 
 /* Bytes of a packed set (its count byte says how many keypoints). */
 static size_t packed_len(const uint8_t *p)
@@ -47,6 +43,10 @@ int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig)
         if (!p)
             return -1;
         memcpy(p, buf, n);
+        if (idx__emb_vote_add(e, (uint32_t)s, p) != 0) {
+            free(p);
+            return -1;
+        }
     }
     idx__emb_scene_drop(e, s);
     e->scene[s] = p;
@@ -57,65 +57,31 @@ int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig)
 void idx__emb_scene_drop(struct emb_idx *e, size_t s)
 {
     if (e->scene[s]) {
+        idx__emb_vote_del(e, (uint32_t)s, e->scene[s]);
         free(e->scene[s]);
         e->scene[s] = NULL;
         e->nscene--;
     }
 }
 
-/* A candidate: slot and key (descriptor score). */
-struct scand {
-    size_t slot;
-    float key;
-};
-
-/* Keep the cap best keys; root = the worst kept. */
-static void offer(struct scand *h, int *n, int cap, struct scand c)
+void idx__emb_scene_move(struct emb_idx *e, size_t to, size_t from)
 {
-    int i;
-    if (*n < cap) {
-        i = (*n)++;
-        for (; i > 0 && h[(i - 1) / 2].key > c.key; i = (i - 1) / 2)
-            h[i] = h[(i - 1) / 2];
-        h[i] = c;
-        return;
-    }
-    if (c.key <= h[0].key)
-        return;
-    i = 0;
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, w = l;
-        if (l >= *n)
-            break;
-        if (r < *n && h[r].key < h[l].key)
-            w = r;
-        if (h[w].key >= c.key)
-            break;
-        h[i] = h[w];
-        i = w;
-    }
-    h[i] = c;
+    if (e->scene[from])
+        idx__emb_vote_move(e, (uint32_t)to, (uint32_t)from, e->scene[from]);
+    e->scene[to] = e->scene[from];
+    e->scene[from] = NULL;
 }
 
-/* Under the read lock: the best candidates' hits (id, key, hash distance)
- * and their packed keypoints into pk (DEDUP_SCENE_BYTES each). */
+/* Under the read lock: the best candidates (embedded_vote.c), their hits
+ * (id, key, hash distance) and their packed keypoints into pk
+ * (DEDUP_SCENE_BYTES each). Returns their number, or -1 out of memory. */
 static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct idx_hit *hits,
-                   uint8_t *pk, struct scand *h)
+                   uint8_t *pk, uint32_t *slots)
 {
-    int8_t qq[DEDUP_DESC_DIM];
-    int32_t blk[SCENE_BLOCK];
-    int n = 0;
+    int n = idx__emb_vote_top(e, q, cap, slots);
 
-    idx__emb_quantise(q->desc, qq);
-    for (size_t b = 0; b < e->n && e->nscene; b += SCENE_BLOCK) {
-        size_t cnt = e->n - b < SCENE_BLOCK ? e->n - b : SCENE_BLOCK;
-        idx__emb_dots(e, b, cnt, qq, blk);
-        for (size_t j = 0; j < cnt; j++)
-            if (e->scene[b + j])
-                offer(h, &n, cap, (struct scand){b + j, (float)blk[j]});
-    }
     for (int k = 0; k < n; k++) {
-        size_t s = h[k].slot;
+        size_t s = slots[k];
         const uint64_t *x = e->hashes + s * EMB_WORDS;
         uint64_t qh[EMB_WORDS];
         memcpy(qh, q->hash, sizeof qh);
@@ -133,7 +99,7 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
 {
     const struct dedup_rule *rule = dq->rule;
     int cap = rule->scene_candidates, n = 0, m = 0;
-    struct scand *h = NULL;
+    uint32_t *h = NULL;
     uint8_t *pk = NULL;
     struct dedup_sig *t = NULL;
     enum kr_code rc = KR_OK;
@@ -151,11 +117,20 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     pthread_rwlock_rdlock(&e->lock);
     n = collect(e, dq->sig, cap, hits, pk, h);
     pthread_rwlock_unlock(&e->lock);
-    for (int k = 0; k < n; k++) {
+    if (n < 0) {
+        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: no memory to count scene votes");
+        goto out;
+    }
+    for (int k = 0; k < n && m == 0; k++) { /* best first; stop at the first duplicate */
+        const uint8_t *p = pk + (size_t)k * DEDUP_SCENE_BYTES;
         t->nqkp = 0;
-        if (dedup_scene_unpack(pk + (size_t)k * DEDUP_SCENE_BYTES,
-                               packed_len(pk + (size_t)k * DEDUP_SCENE_BYTES), t) != KR_OK)
-            continue; /* cannot happen: the index packed it itself */
+        if (dedup_scene_unpack(p, packed_len(p), t) != KR_OK) {
+            /* the index packed these bytes itself: damaged memory, never "absent" */
+            rc = kr_fail(err, KRS_STORE_CORRUPT,
+                         "duplicate check: the scene keypoints held for id %lld are malformed",
+                         (long long)hits[k].id);
+            goto out;
+        }
         if (dedup_scene_match(dq->sig, t, rule))
             hits[m++] = hits[k];
     }

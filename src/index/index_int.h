@@ -14,8 +14,10 @@
  *   table[tcap]     open-addressing id -> slot map (uint32 slot, linear
  *                   probing, load <= 1/2, backward-shift deletion)
  *   scene[n]        packed scene keypoints or NULL (embedded_scene.c)
+ *   vbuck[...]      the scene candidates' inverted index (embedded_vote.c)
  * 113 bytes per entry plus 4-8 bytes of map: about 120 MB at 10^6, plus
- * about 1.03 KB per scene photo (its keypoints; catalog shots have none).
+ * about 1.03 KB per scene photo (its keypoints; catalog shots have none)
+ * and its postings in the inverted index (see embedded_vote.c).
  * Removal moves the last slot into the hole, so slots stay dense.
  */
 #ifndef KARAT_INDEX_INDEX_INT_H
@@ -33,6 +35,14 @@
  * 64 dims is <= 0.0323: 255 units of 0.0325/255 always suffice. */
 #define EMB_RESID_UNIT (0.0325 / 255)
 
+/* The scene candidates' inverted index (embedded_vote.c): keys of
+ * VOTE_BITS bits, VOTE_TABLES keys per keypoint, the first VOTE_KP stored
+ * keypoints of a photo indexed, VOTE_MIN votes to be a candidate. */
+#define VOTE_BITS   20
+#define VOTE_TABLES 1
+#define VOTE_KP     24
+#define VOTE_MIN    2
+
 struct emb_idx {
     struct idx base;
     pthread_rwlock_t lock;
@@ -43,6 +53,7 @@ struct emb_idx {
     uint8_t *resid;
     uint8_t **scene; /* per slot: dedup_scene_pack bytes, or NULL */
     size_t nscene;   /* slots with scene keypoints */
+    uint32_t **vbuck; /* VOTE_TABLES x 2^VOTE_BITS postings lists, or NULL */
     uint32_t *table;
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
@@ -74,10 +85,24 @@ void idx__emb_dots(const struct emb_idx *e, size_t from, size_t cnt, const int8_
  * them. Caller holds the write lock. */
 int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig);
 void idx__emb_scene_drop(struct emb_idx *e, size_t s);
+/* Slot from's keypoints move to slot to (to's were dropped). */
+void idx__emb_scene_move(struct emb_idx *e, size_t to, size_t from);
 
+/* The inverted index over packed keypoints p (dedup_scene_pack bytes) of a
+ * slot: add (0, or -1 out of memory with nothing added), delete, and
+ * rename a slot's postings; free all. Caller holds the write lock. */
+int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p);
+void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *p);
+void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *p);
+void idx__emb_vote_free(struct emb_idx *e);
+/* Up to cap slots with the most votes from q's keypoints (at least
+ * VOTE_MIN), best first, into slots: their number, or -1 out of memory.
+ * Caller holds the read lock. */
+int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int cap,
+                      uint32_t *slots);
 /* The second stage: entries with scene keypoints that dedup_scene_match()
- * calls duplicates of dq->sig, among the rule->scene_candidates best by
- * descriptor score (hits must hold that many). Takes the read lock itself. */
+ * calls duplicates of dq->sig, among the rule->scene_candidates with the
+ * most votes (embedded_vote.c) (hits must hold that many). Takes the read lock itself. */
 enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *dq,
                                  struct idx_hit *hits, int *nhits, struct kr_err *err);
 

@@ -5,6 +5,9 @@
  * the scene keypoints, and only with candidates allowed; the keypoints follow
  * their entry when removals move slots, are replaced or cleared by a re-add,
  * and leave with the entry (ASan checks nothing leaks or is freed twice).
+ * Keypoints the index holds that no longer unpack fail the check with
+ * store_corrupt (never read as "no candidate"), and the second stage does not
+ * run once the first has found a duplicate.
  */
 #include "testutil.h"
 
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "index/index.h"
+#include "index/index_int.h"
 #include "scene_img.h"
 
 #include "synth.h"
@@ -133,10 +137,74 @@ static void test_scene_entries(void **state)
     free(s);
 }
 
+/* Damaged keypoints in the index fail the check: store_corrupt, no hits. */
+static void test_scene_corrupt(void **state)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    struct dedup_rule rule;
+    struct idx_hit hits[4];
+    int n = -1;
+    (void)state;
+
+    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
+    assert_int_equal(idx_add(ix, 7, orig, &err), KR_OK);
+    assert_true(found(ix, 7, 16));
+    idx__emb_of(ix)->scene[0][0] = 0xEE; /* an unknown version byte */
+    dedup_rule_default(&rule, -1, -1);
+    rule.scene_candidates = 16;
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){crop, &rule}, hits, 4, &n, &err),
+                     KR_EIO);
+    assert_int_equal(err.slug_id, KRS_STORE_CORRUPT);
+    assert_int_equal(n, 0);
+    idx_close(ix);
+}
+
+/* A first-stage duplicate ends the check: entry 2 (orig's keypoints under
+ * another hash and descriptor) would match in the second stage only. */
+static void test_scene_after_first(void **state)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    struct dedup_rule rule;
+    struct dedup_sig *s = malloc(sizeof *s), *q = malloc(sizeof *q);
+    struct idx_hit hits[4];
+    int n = -1;
+    (void)state;
+
+    *q = *crop;
+    memcpy(q->hash, orig->hash, sizeof q->hash); /* the first stage finds entry 1 */
+    memcpy(q->desc, orig->desc, sizeof q->desc);
+    q->nprobes = 0;
+    *s = *orig;
+    random_hash(s->hash);
+    random_unit(s->desc);
+    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
+    assert_int_equal(idx_add(ix, 1, orig, &err), KR_OK);
+    assert_int_equal(idx_add(ix, 2, s, &err), KR_OK);
+    dedup_rule_default(&rule, -1, -1);
+    rule.scene_candidates = 16;
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){q, &rule}, hits, 4, &n, &err),
+                     KR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, 1);
+    /* without entry 1 the second stage finds entry 2 */
+    assert_int_equal(idx_remove(ix, 1, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){q, &rule}, hits, 4, &n, &err),
+                     KR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(hits[0].id, 2);
+    idx_close(ix);
+    free(s);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scene_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scene_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scene_after_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

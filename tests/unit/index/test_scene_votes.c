@@ -1,0 +1,155 @@
+/*
+ * test_scene_votes.c - the scene candidates' inverted index
+ * (src/index/embedded_vote.c) stays exactly the index of the keypoints the
+ * embedded index holds through adds, re-adds (new keypoints, none), removals
+ * that move slots, and close (ASan: nothing leaks); and a photo's own
+ * keypoints, a few bits changed, make it a candidate while removed photos
+ * never are.
+ *
+ * The check walks every bucket: each posting names a live slot with scene
+ * keypoints one of whose first VOTE_KP descriptors has that bucket's key in
+ * that table, and the number of postings equals the number of keys of the
+ * live slots.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/index.h"
+#include "index/index_int.h"
+
+#include "synth.h"
+
+#define N_IDS 600
+
+static void random_scene(struct dedup_sig *s, int nkp)
+{
+    random_sig(s);
+    s->nkp = nkp;
+    for (int k = 0; k < nkp; k++) {
+        s->kp[k].x = (uint8_t)rnd();
+        s->kp[k].y = (uint8_t)rnd();
+        for (int j = 0; j < DEDUP_SCENE_DESC; j++)
+            s->kp[k].d[j] = (uint8_t)rnd();
+    }
+}
+
+/* Does the packed set p have key `key` in table t among its indexed keypoints? */
+static int has_key(const uint8_t *p, int t, uint32_t key)
+{
+    for (int k = 0; k < p[1] && k < VOTE_KP; k++) {
+        const uint8_t *d = p + 2 + k * (2 + DEDUP_SCENE_DESC) + 2;
+        uint64_t lo, hi;
+        int off = t * VOTE_BITS;
+        uint32_t v;
+        memcpy(&lo, d, 8);
+        memcpy(&hi, d + 8, 8);
+        if (off >= 64)
+            v = (uint32_t)(hi >> (off - 64));
+        else if (off + VOTE_BITS <= 64)
+            v = (uint32_t)(lo >> off);
+        else
+            v = (uint32_t)((lo >> off) | (hi << (64 - off)));
+        if ((v & ((1u << VOTE_BITS) - 1)) == key)
+            return 1;
+    }
+    return 0;
+}
+
+static void check_postings(struct idx *ix)
+{
+    struct emb_idx *e = idx__emb_of(ix);
+    size_t want = 0, got = 0;
+
+    for (size_t s = 0; s < e->n; s++)
+        if (e->scene[s])
+            want += (size_t)(e->scene[s][1] < VOTE_KP ? e->scene[s][1] : VOTE_KP) * VOTE_TABLES;
+    for (size_t b = 0; e->vbuck && b < (size_t)VOTE_TABLES << VOTE_BITS; b++) {
+        const uint32_t *v = e->vbuck[b];
+        for (uint32_t i = 0; v && i < v[0]; i++) {
+            uint32_t s = v[1 + i]; /* a bucket: count, then postings */
+            assert_true(s < e->n);
+            assert_non_null(e->scene[s]);
+            assert_true(
+                has_key(e->scene[s], (int)(b >> VOTE_BITS), (uint32_t)b & ((1u << VOTE_BITS) - 1)));
+            got++;
+        }
+        if (v)
+            assert_true(v[0] > 0); /* empty buckets are freed */
+    }
+    assert_int_equal(got, want);
+}
+
+/* Is id among the voted candidates of its own keypoints with 3 bits changed each? */
+static int voted(struct idx *ix, const struct dedup_sig *s, int64_t id)
+{
+    struct emb_idx *e = idx__emb_of(ix);
+    struct dedup_sig *q = malloc(sizeof *q);
+    uint32_t slots[16];
+    int n, hit = 0;
+
+    *q = *s;
+    q->nqkp = s->nkp;
+    for (int k = 0; k < s->nkp; k++) {
+        q->qkp[k] = (struct dedup_qkp){.x = s->kp[k].x / 255.0f, .y = s->kp[k].y / 255.0f};
+        memcpy(q->qkp[k].d, s->kp[k].d, DEDUP_SCENE_DESC);
+        for (int f = 0; f < 3; f++)
+            q->qkp[k].d[rnd() % DEDUP_SCENE_DESC] ^= (uint8_t)(1u << (rnd() % 8));
+    }
+    n = idx__emb_vote_top(e, q, 16, slots);
+    assert_true(n >= 0);
+    for (int i = 0; i < n; i++)
+        hit |= e->ids[slots[i]] == id;
+    free(q);
+    return hit;
+}
+
+static void test_votes_follow_entries(void **state)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    struct dedup_sig *sigs = calloc(N_IDS, sizeof *sigs);
+    int live[N_IDS] = {0};
+    (void)state;
+
+    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
+    for (int i = 0; i < N_IDS; i++) {
+        random_scene(&sigs[i], i % 5 == 0 ? 0 : 1 + i % DEDUP_SCENE_KP);
+        assert_int_equal(idx_add(ix, i, &sigs[i], &err), KR_OK);
+        live[i] = 1;
+    }
+    check_postings(ix);
+    for (int round = 0; round < 3000; round++) {
+        int i = (int)(rnd() % N_IDS);
+        if (live[i] && rnd() % 2) {
+            assert_int_equal(idx_remove(ix, i, &err), KR_OK);
+            live[i] = 0;
+        } else {
+            if (rnd() % 3 == 0) /* new keypoints (or none) for the same id */
+                random_scene(&sigs[i], (int)(rnd() % (DEDUP_SCENE_KP + 1)));
+            assert_int_equal(idx_add(ix, i, &sigs[i], &err), KR_OK);
+            live[i] = 1;
+        }
+        if (round % 500 == 0)
+            check_postings(ix);
+    }
+    check_postings(ix);
+    for (int i = 0; i < N_IDS; i++)
+        if (sigs[i].nkp >= 12)
+            assert_int_equal(voted(ix, &sigs[i], i), live[i]);
+    for (int i = 0; i < N_IDS; i++)
+        if (live[i])
+            assert_int_equal(idx_remove(ix, i, &err), KR_OK);
+    check_postings(ix);
+    idx_close(ix);
+    free(sigs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_votes_follow_entries),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
