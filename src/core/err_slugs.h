@@ -298,6 +298,15 @@ KR_SLUG(PROVIDER_CUTOUT_FAILED, "provider_cutout_failed", KR_EUPSTREAM, 502,
 KR_SLUG(FETCH_FAILED, "fetch_failed", KR_EUPSTREAM, 502, "a URL could not be fetched")
 KR_SLUG(UPSTREAM_UNREACHABLE, "upstream_unreachable", KR_EUPSTREAM, 502,
         "a remote service could not be reached")
+/* market watch fetcher (src/watch) */
+KR_SLUG(MARKET_HOST_REFUSED, "market_host_refused", KR_EINVAL, 400,
+        "the market fetcher only fetches from the configured marketplaces' hosts")
+KR_SLUG(ROBOTS_DISALLOWED, "robots_disallowed", KR_EUPSTREAM, 502,
+        "the marketplace's robots.txt disallows fetching that page")
+KR_SLUG(MARKET_PAGE_NOT_FOUND, "market_page_not_found", KR_ENOTFOUND, 404,
+        "the marketplace has no such page (HTTP 404 or 410)")
+KR_SLUG(MARKET_UNAVAILABLE, "market_unavailable", KR_EUPSTREAM, 502,
+        "the marketplace kept answering 5xx or 429, or its robots.txt could not be read")
 KR_SLUG(JOB_FAILED, "job_failed", KR_EUPSTREAM, 502, "the job failed")
 KR_SLUG(NO_ROWS, "no_rows", KR_EUPSTREAM, 502, "every item of the job failed")
 KR_SLUG(NOTHING_DONE, "nothing_done", KR_EUPSTREAM, 502, "no requested image could be made")

@@ -1,0 +1,82 @@
+/*
+ * watch.h - market watch: fetching the marketplaces' public pages politely,
+ * and (later files of this module) rank, offer and competitor look-ups and
+ * their tracking over time.
+ *
+ * The fetcher (watch_fetch) only ever talks to the marketplaces' own hosts:
+ * the origin (scheme, host, port) of each marketplace's base URL, from the
+ * config table (KARAT_MARKET_AMAZON_URL, ..._FLIPKART_URL, ..._MYNTRA_URL),
+ * is the whole allow-list; any other URL is refused (market_host_refused)
+ * before a byte is sent. Caller-supplied URLs never reach it; those go
+ * through net_fetch's SSRF guard as before. On the allowed hosts it
+ *  - honours robots.txt (fetched once per host per KARAT_MARKET_ROBOTS_TTL;
+ *    the group of our User-Agent's product token, else "*"; the longest
+ *    matching Allow/Disallow wins): a disallowed path fails with its own
+ *    slug robots_disallowed, never "not found";
+ *  - spaces requests per host with a token bucket (KARAT_MARKET_RATE
+ *    requests a second, bursts of KARAT_MARKET_BURST), shared by every
+ *    thread using the same fetcher;
+ *  - retries 5xx, 429, time-outs and unreachable hosts with doubling
+ *    back-off (KARAT_MARKET_ATTEMPTS, KARAT_MARKET_BACKOFF_MS; a Retry-After
+ *    in seconds is honoured up to a cap), never another 4xx;
+ *  - caches 2xx pages by URL for KARAT_MARKET_CACHE_TTL seconds;
+ *  - caps each reply at KARAT_MARKET_MAX_BYTES and sends KARAT_MARKET_USER_AGENT.
+ * Redirects are not followed (a 3xx is a fetch_failed).
+ *
+ * Thread safety: one fetcher may be used from any number of threads.
+ */
+#ifndef KARAT_WATCH_WATCH_H
+#define KARAT_WATCH_WATCH_H
+
+#include <stddef.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+
+enum watch_market { WATCH_AMAZON, WATCH_FLIPKART, WATCH_MYNTRA, WATCH_NMARKETS };
+
+/* "amazon", "flipkart", "myntra". */
+const char *watch_market_name(enum watch_market m);
+/* Case-insensitive name -> market; 0 when unknown. */
+int watch_market_parse(const char *name, enum watch_market *out);
+
+/* Every field required (watch_fetch_opts_from_config fills them). */
+struct watch_fetch_opts {
+    const char *base[WATCH_NMARKETS]; /* http(s)://host[:port], no path needed */
+    const char *user_agent;           /* non-empty */
+    double rate;                      /* requests a second per host; 0: unlimited */
+    int burst;                        /* >= 1 */
+    int cache_ttl_s;                  /* 0: no cache */
+    int robots_ttl_s;                 /* >= 1 */
+    int attempts;                     /* >= 1 */
+    int backoff_ms;                   /* first retry's wait, doubled each time */
+    long timeout_ms;                  /* one request, > 0 */
+    long connect_timeout_ms;          /* 0: timeout_ms */
+    size_t max_bytes;                 /* reply cap, > 0 */
+};
+
+void watch_fetch_opts_from_config(const struct config *cfg, struct watch_fetch_opts *o);
+
+struct watch_fetcher;
+
+/* Bad options or a base URL that is not http(s) with a host -> bad_option. */
+enum kr_code watch_fetcher_open(const struct watch_fetch_opts *o, struct watch_fetcher **out,
+                                struct kr_err *err);
+void watch_fetcher_close(struct watch_fetcher *f);
+
+/* The configured base URL of m, without a trailing '/'. */
+const char *watch_market_base(const struct watch_fetcher *f, enum watch_market m);
+
+/* GET url (on an allowed host) into out (released first). 2xx -> KR_OK.
+ * Failures: market_host_refused, robots_disallowed, market_page_not_found
+ * (404/410), market_unavailable (5xx/429 after the retries), fetch_failed
+ * (another status), timeout, upstream_unreachable, too_large. */
+enum kr_code watch_fetch(struct watch_fetcher *f, const char *url, struct buf *out,
+                         struct kr_err *err);
+
+/* Requests actually sent (robots.txt included; cache hits are not), for tests
+ * and metrics. */
+unsigned long watch_fetch_sent(struct watch_fetcher *f);
+
+#endif
