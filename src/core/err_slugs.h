@@ -298,6 +298,10 @@ KR_SLUG(PROVIDER_CUTOUT_FAILED, "provider_cutout_failed", KR_EUPSTREAM, 502,
 KR_SLUG(FETCH_FAILED, "fetch_failed", KR_EUPSTREAM, 502, "a URL could not be fetched")
 KR_SLUG(UPSTREAM_UNREACHABLE, "upstream_unreachable", KR_EUPSTREAM, 502,
         "a remote service could not be reached")
+KR_SLUG(MARKET_BLOCKED, "market_blocked", KR_EUPSTREAM, 502,
+        "the marketplace answered with a captcha, robot check or access-denied page")
+KR_SLUG(MARKET_LAYOUT, "market_layout", KR_EUPSTREAM, 502,
+        "the marketplace page's layout is not one Karat reads (neither its structured data nor known markup)")
 /* market watch fetcher (src/watch) */
 KR_SLUG(MARKET_HOST_REFUSED, "market_host_refused", KR_EINVAL, 400,
         "the market fetcher only fetches from the configured marketplaces' hosts")
