@@ -79,4 +79,47 @@ enum kr_code watch_fetch(struct watch_fetcher *f, const char *url, struct buf *o
  * and metrics. */
 unsigned long watch_fetch_sent(struct watch_fetcher *f);
 
+/* ---- look-ups (lookup.c): fetch, parse, answer in the original's shapes ---- */
+#include <jansson.h>
+
+/* An ASIN / item id / style id: 1-63 of [A-Za-z0-9_-]. */
+int watch_id_ok(const char *id);
+/* The answer's key for an id: "asin", "itmid" (Flipkart), "style_id" (Myntra). */
+const char *watch_id_key(enum watch_market m);
+
+/* What a look-up gives: the JSON (new reference) and how many of its
+ * entries failed, the last failure kept (to answer 502 when all did). */
+struct watch_answer {
+    json_t *json;
+    int total, failed;
+    struct kr_err last;
+};
+
+struct watch_rank_req {
+    enum watch_market market; /* Amazon or Flipkart */
+    const char *const *ids;
+    size_t nids;
+    const char *const *queries;
+    size_t nqueries;
+    int max_pages; /* 1..WATCH_PAGES_MAX */
+};
+#define WATCH_PAGES_MAX 20
+
+/* [{"asin"|"itmid", "results": [{"search_query", "page", "position_on_page",
+ * "sponsored": [{"page", "position"}], "pages_searched"}]}] */
+enum kr_code watch_rank(struct watch_fetcher *f, const struct watch_rank_req *r,
+                        struct watch_answer *ans, struct kr_err *err);
+/* [{"asin"|"itmid"|"style_id", "title", "price", "mrp", "discount", "rating",
+ * "reviews", "best_seller_rank", "seller", "offers", "url"}] */
+enum kr_code watch_products(struct watch_fetcher *f, enum watch_market m, const char *const *ids,
+                            size_t n, struct watch_answer *ans, struct kr_err *err);
+/* Amazon: [{"asin", "offers"}] */
+enum kr_code watch_offers(struct watch_fetcher *f, const char *const *ids, size_t n,
+                          struct watch_answer *ans, struct kr_err *err);
+
+/* An .xlsx at path: a header row of cols, then one row per object of rows
+ * (its values under those keys; numbers as numbers, null as empty). */
+enum kr_code watch_xlsx_write(const char *path, const json_t *rows, const char *const *cols,
+                              size_t ncols, struct kr_err *err);
+
 #endif

@@ -37,4 +37,8 @@ enum kr_code watch__robots_parse(const char *text, size_t len, const char *token
 int watch__robots_allowed(const struct watch_robots *r, const char *path);
 void watch__robots_release(struct watch_robots *r);
 
+/* "error" and "detail" (the message) and "code" (the slug) of a failed entry. */
+#include <jansson.h>
+void watch__error_fields(json_t *o, const struct kr_err *e);
+
 #endif

@@ -1,0 +1,200 @@
+/*
+ * test_market.c - /get_rank_product, /competitor_analysis and
+ * /get_number_of_offers on the real binary, its marketplace base URLs
+ * pointing at the loopback fixture server (tests/support/market_fix.h).
+ *
+ * Rank: organic page and position, sponsored slots apart, the second page
+ * followed, "not found" only when the pages searched do not list it, a
+ * captcha page an error per item (502 market_blocked when every item is
+ * blocked), Flipkart answering with "itmid". Competitors: every field of
+ * the product page for all three marketplaces, the workbook stored and
+ * readable at the returned URL. Offers: the count, a blocked ASIN its own
+ * error beside a good one. Bad input: 4xx JSON and no request sent.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_ai.h"
+#include "market_fix.h"
+#include "testutil.h"
+
+static struct tu_server srv;
+static struct fake_ai *fix;
+
+static int setup(void **state)
+{
+    static char lines[6][128];
+    const char *env[8];
+    (void)state;
+    fix = market_fix_start();
+    market_fix_env(fix, lines);
+    for (int i = 0; i < 6; i++)
+        env[i] = lines[i];
+    env[6] = "KARAT_MARKET_MAX_ITEMS=5";
+    env[7] = NULL;
+    return tu_server_start_tmp(&srv, env);
+}
+
+static int teardown(void **state)
+{
+    int rc;
+    (void)state;
+    rc = tu_server_finish(&srv);
+    fake_ai_stop(fix);
+    return rc;
+}
+
+static json_t *post(const char *path, const char *body, long want, const char *code)
+{
+    char url[256];
+    struct tu_resp r;
+    json_error_t je;
+    json_t *j;
+    snprintf(url, sizeof url, "%s%s", srv.base, path);
+    assert_int_equal(tu_post(url, "application/json", body, strlen(body), NULL, &r), 0);
+    if (r.status != want)
+        fail_msg("%s %s: %ld %s (want %ld)", path, body, r.status, r.body, want);
+    j = json_loads(r.body, 0, &je);
+    if (!j)
+        fail_msg("%s: not JSON: %s", path, r.body);
+    if (code && strcmp(json_string_value(json_object_get(j, "code")), code))
+        fail_msg("%s: %s (want code %s)", path, r.body, code);
+    tu_resp_free(&r);
+    return j;
+}
+
+static json_t *result(json_t *j, size_t item, size_t query)
+{
+    return json_array_get(json_object_get(json_array_get(j, item), "results"), query);
+}
+
+static void test_rank(void **state)
+{
+    json_t *j, *r;
+    (void)state;
+    j = post("/get_rank_product",
+             "{\"asin\": \"B0TARGET01, B0TARGET02,B0SPON0002,B0NOWHERE1\","
+             " \"search_query\": \"kundan earrings,blocked query\", \"marketplace\": \"Amazon\"}",
+             200, NULL);
+    assert_int_equal(json_array_size(j), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "asin")),
+                        "B0TARGET01");
+    r = result(j, 0, 0);
+    assert_string_equal(json_string_value(json_object_get(r, "search_query")), "kundan earrings");
+    assert_int_equal(json_integer_value(json_object_get(r, "page")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "position_on_page")), 4);
+    r = result(j, 1, 0); /* on the second page */
+    assert_int_equal(json_integer_value(json_object_get(r, "page")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r, "position_on_page")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r, "pages_searched")), 2);
+    r = result(j, 2, 0); /* only an ad: no organic rank, its slot apart */
+    assert_string_equal(json_string_value(json_object_get(r, "page")), "not found");
+    assert_int_equal(json_array_size(json_object_get(r, "sponsored")), 1);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(r, "sponsored"), 0),
+                                           "position")), 2);
+    r = result(j, 3, 0);
+    assert_string_equal(json_string_value(json_object_get(r, "position_on_page")), "not found");
+    r = result(j, 3, 1); /* the captcha page: an error, never "not found" */
+    assert_true(json_is_null(json_object_get(r, "page")));
+    assert_string_equal(json_string_value(json_object_get(r, "code")), "market_blocked");
+    json_decref(j);
+    /* every item blocked: 502 */
+    json_decref(post("/get_rank_product",
+                     "{\"asin\": [\"B0TARGET01\"], \"search_query\": [\"blocked\"],"
+                     " \"marketplace\": \"amazon\"}", 502, "market_blocked"));
+    /* Flipkart answers with itmid */
+    j = post("/get_rank_product",
+             "{\"asin\": \"ITMKARATDEMO0001\", \"search_query\": \"jhumka\","
+             " \"marketplace\": \"flipkart\"}", 200, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "itmid")),
+                        "ITMKARATDEMO0001");
+    assert_int_equal(json_integer_value(json_object_get(result(j, 0, 0), "position_on_page")), 3);
+    json_decref(j);
+}
+
+static void check_file(const char *url)
+{
+    struct tu_resp r;
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(r.len > 100 && memcmp(r.body, "PK", 2) == 0); /* a zip: the xlsx */
+    tu_resp_free(&r);
+}
+
+static void test_competitors_and_offers(void **state)
+{
+    json_t *j, *it;
+    (void)state;
+    j = post("/competitor_analysis", "{\"asins\": \"B0TARGET01\", \"marketplace\": \"amazon\"}",
+             200, NULL);
+    it = json_array_get(json_object_get(j, "result"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "asin")), "B0TARGET01");
+    assert_float_equal(json_number_value(json_object_get(it, "price")), 799, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(it, "reviews")), 87);
+    assert_int_equal(json_integer_value(json_object_get(it, "offers")), 4);
+    assert_string_equal(json_string_value(json_object_get(it, "seller")), "Alya Jewels");
+    assert_non_null(strstr(json_string_value(json_object_get(it, "best_seller_rank")), "#12,345"));
+    assert_non_null(strstr(json_string_value(json_object_get(j, "url")),
+                           "excel_files/amazon_products.xlsx"));
+    check_file(json_string_value(json_object_get(j, "url")));
+    json_decref(j);
+    j = post("/competitor_analysis",
+             "{\"asins\": [\"ITMGKHZ7ZQ3UJXKP\"], \"marketplace\": \"flipkart\"}", 200, NULL);
+    it = json_array_get(json_object_get(j, "result"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "title")),
+                        "SUKKHI Gold-plated Alloy Jhumki Earring");
+    json_decref(j);
+    j = post("/competitor_analysis", "{\"asins\": \"32169440\", \"marketplace\": \"myntra\"}", 200,
+             NULL);
+    it = json_array_get(json_object_get(j, "result"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "style_id")), "32169440");
+    assert_string_equal(json_string_value(json_object_get(it, "title")),
+                        "Gold-Toned Contemporary Jhumkas");
+    json_decref(j);
+    j = post("/get_number_of_offers", "{\"asins\": \"B0TARGET01,B0BLOCKED1\"}", 200, NULL);
+    it = json_object_get(j, "result");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(it, 0), "offers")), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(it, 1), "code")),
+                        "market_blocked");
+    check_file(json_string_value(json_object_get(j, "url")));
+    json_decref(j);
+    json_decref(post("/competitor_analysis", "{\"asins\": \"B0BLOCKED1\", \"marketplace\": \"amazon\"}",
+                     502, "market_blocked"));
+}
+
+static void test_bad_input(void **state)
+{
+    size_t before;
+    (void)state;
+    before = fake_ai_count(fix);
+    json_decref(post("/get_rank_product", "{\"asin\": \"\", \"search_query\": \"x\", "
+                     "\"marketplace\": \"amazon\"}", 400, "invalid_argument"));
+    json_decref(post("/get_rank_product", "{\"asin\": \"B0A\", \"search_query\": [], "
+                     "\"marketplace\": \"amazon\"}", 400, "invalid_argument"));
+    json_decref(post("/get_rank_product", "{\"asin\": \"B0A\", \"search_query\": \"x\", "
+                     "\"marketplace\": \"myntra\"}", 400, "bad_marketplace"));
+    json_decref(post("/competitor_analysis", "{\"asins\": \"B0A\", \"marketplace\": \"ebay\"}", 400,
+                     "bad_marketplace"));
+    json_decref(post("/competitor_analysis", "{\"asins\": \"B0A,B0B,B0C,B0D,B0E,B0F\", "
+                     "\"marketplace\": \"amazon\"}", 413, "too_many_items"));
+    json_decref(post("/competitor_analysis", "{\"asins\": \"../etc\", \"marketplace\": \"amazon\"}",
+                     400, "invalid_argument"));
+    json_decref(post("/competitor_analysis", "{\"asins\": [1], \"marketplace\": \"amazon\"}", 400,
+                     "bad_json"));
+    json_decref(post("/get_number_of_offers", "{\"asins\": \"B0A\", \"marketplace\": \"flipkart\"}",
+                     400, "bad_marketplace"));
+    assert_int_equal(fake_ai_count(fix), before); /* nothing fetched */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rank),
+        cmocka_unit_test(test_competitors_and_offers),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
