@@ -12,7 +12,8 @@
 // loopback fake that answers Karat's real OpenAI images/edits requests, so the
 // studio runs the AI scene types (2, 4-8) too; text stays offline.
 //
-// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_NODE_MODULES (playwright-core,
+// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_SOURCE_DIR (the market fixtures the fake
+// provider serves), KARAT_NODE_MODULES (playwright-core,
 // axe-core), KARAT_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -57,8 +58,11 @@ async function startFakeProvider() {
   });
   return { base, child };
 }
+// The fake also serves the marketplace fixture pages (tests/data/market) for the market watch.
 const providerEnv = (fake) => ({ KARAT_IMAGE_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-fake-browser-test',
-  OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline' });
+  OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline',
+  KARAT_MARKET_AMAZON_URL: fake.base, KARAT_MARKET_FLIPKART_URL: fake.base,
+  KARAT_MARKET_MYNTRA_URL: fake.base, KARAT_MARKET_RATE: '0' });
 
 async function stopServer(s) {
   s.child.kill('SIGTERM');

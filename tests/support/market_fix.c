@@ -45,16 +45,28 @@ static const char *route(const char *url)
     return "";
 }
 
-static void respond(const struct fake_request *r, struct fake_reply *out, void *arg)
+int market_fix_answer(const struct fake_request *r, struct fake_reply *out)
 {
     const char *name = route(r->url);
     size_t n = 0;
     char *body = *name ? fixture(name, &n) : NULL;
-    (void)arg;
-    out->status = body ? 200 : 404;
-    out->body = body ? body : strdup("not here");
-    out->body_len = body ? n : 0;
+    if (!body)
+        return 0;
+    out->status = 200;
+    out->body = body;
+    out->body_len = n;
     out->content_type = strdup("text/html; charset=utf-8");
+    return 1;
+}
+
+static void respond(const struct fake_request *r, struct fake_reply *out, void *arg)
+{
+    (void)arg;
+    if (market_fix_answer(r, out))
+        return;
+    out->status = 404;
+    out->body = strdup("not here");
+    out->content_type = strdup("text/plain");
 }
 
 struct fake_ai *market_fix_start(void)

@@ -16,6 +16,13 @@
 #define KARAT_MARKET_FIX_H
 
 struct fake_ai;
+struct fake_request;
+struct fake_reply;
+
+/* Answer r from the fixtures when its path is one of the above (1), else
+ * leave out alone (0). For servers that answer other requests too
+ * (tests/tools/fake_provider). */
+int market_fix_answer(const struct fake_request *r, struct fake_reply *out);
 
 /* Start on 127.0.0.1 (the fixtures read from KARAT_SOURCE_DIR or the
  * source tree); aborts the test on failure. Stop with fake_ai_stop(). */
