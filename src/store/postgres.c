@@ -234,6 +234,8 @@ static const char *stmt_sql(enum pg_stmt id)
         return store_pg__claim_sql[id];
     if (store_pg__product_sql[id])
         return store_pg__product_sql[id];
+    if (store_pg__watch_sql[id])
+        return store_pg__watch_sql[id];
     if (store_pg__prune_sql[id])
         return store_pg__prune_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
@@ -471,6 +473,11 @@ const struct store_ops store_postgres_ops = {
     .product_put = store_pg__product_put,
     .product_delete = store_pg__product_delete,
     .product_query = store_pg__product_query,
+    .watch_add = store_pg__watch_add,
+    .watch_delete = store_pg__watch_delete,
+    .watch_each = store_pg__watch_each,
+    .watch_observe = store_pg__watch_observe,
+    .watch_history = store_pg__watch_history,
     .sync_report = store_pg__sync_report,
     .prune = store_pg__prune,
 };

@@ -128,6 +128,16 @@ static const struct migration migrations[] = {
         "INSERT INTO sync_pruned VALUES (true, 0);"},
     {6, "ALTER TABLE images ADD COLUMN scene bytea"
         " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
+    /* market watch: the watch list and its observations (src/watch) */
+    {7, "CREATE TABLE watches ("
+        " id bigserial PRIMARY KEY, market text NOT NULL, item text NOT NULL,"
+        " query text NOT NULL DEFAULT '', created_ms bigint NOT NULL);"
+        "CREATE TABLE watch_obs ("
+        " watch_id bigint NOT NULL REFERENCES watches (id) ON DELETE CASCADE,"
+        " at_ms bigint NOT NULL, page integer NOT NULL, rank integer NOT NULL,"
+        " sponsored integer NOT NULL, price float8 NOT NULL, offers integer NOT NULL,"
+        " error text NOT NULL DEFAULT '');"
+        "CREATE INDEX watch_obs_by_watch ON watch_obs (watch_id, at_ms);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

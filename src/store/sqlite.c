@@ -90,6 +90,7 @@ enum kr_code store_sq_stmt(struct sq_conn *c, enum sq_stmt id, sqlite3_stmt **ou
 {
     const char *sql = doc_sql[id]                ? doc_sql[id]
                       : store_sq_product_sql[id] ? store_sq_product_sql[id]
+                      : store_sq_watch_sql[id]   ? store_sq_watch_sql[id]
                                                  : store_sq_image_sql[id];
 
     if (!c->st[id]) {
@@ -404,4 +405,9 @@ const struct store_ops store_sqlite_ops = {
     .product_put = store_sq_product_put,
     .product_delete = store_sq_product_delete,
     .product_query = store_sq_product_query,
+    .watch_add = store_sq_watch_add,
+    .watch_delete = store_sq_watch_delete,
+    .watch_each = store_sq_watch_each,
+    .watch_observe = store_sq_watch_observe,
+    .watch_history = store_sq_watch_history,
 };

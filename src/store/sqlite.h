@@ -53,6 +53,12 @@ enum sq_stmt {
     SQ_PROD_DELETE,
     SQ_PROD_LIST,
     SQ_PROD_SEARCH,
+    SQ_WATCH_ADD, /* market watch (sqlite_watch.c) */
+    SQ_WATCH_DELETE,
+    SQ_WATCH_DELETE_OBS,
+    SQ_WATCH_EACH,
+    SQ_WATCH_OBSERVE,
+    SQ_WATCH_HISTORY,
     SQ_NSTMT
 };
 
@@ -144,5 +150,17 @@ enum kr_code store_sq_product_put(struct store *s, const struct store_product *p
 enum kr_code store_sq_product_delete(struct store *s, const char *id, struct kr_err *err);
 enum kr_code store_sq_product_query(struct store *s, const struct store_product_query *q,
                                     store_product_cb cb, void *ctx, struct kr_err *err);
+
+/* ---- market watch (sqlite_watch.c) ---- */
+extern const char *const store_sq_watch_sql[];
+enum kr_code store_sq_watch_add(struct store *s, const struct store_watch *w, int64_t *id,
+                          struct kr_err *err);
+enum kr_code store_sq_watch_delete(struct store *s, int64_t id, struct kr_err *err);
+enum kr_code store_sq_watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                           struct kr_err *err);
+enum kr_code store_sq_watch_observe(struct store *s, const struct store_watch_obs *o,
+                              struct kr_err *err);
+enum kr_code store_sq_watch_history(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
+                              void *ctx, struct kr_err *err);
 
 #endif

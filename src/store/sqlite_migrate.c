@@ -82,6 +82,15 @@ static const struct migration migrations[] = {
         " new.sku); END;"},
     {4, "ALTER TABLE images ADD COLUMN scene BLOB"
         " CHECK (scene IS NULL OR length(scene) BETWEEN 2 AND 1010);"},
+    /* market watch: the watch list and its observations (src/watch) */
+    {5, "CREATE TABLE watches ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, market TEXT NOT NULL, item TEXT NOT NULL,"
+        " query TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL);"
+        "CREATE TABLE watch_obs ("
+        " watch_id INTEGER NOT NULL, at_ms INTEGER NOT NULL, page INTEGER NOT NULL,"
+        " rank INTEGER NOT NULL, sponsored INTEGER NOT NULL, price REAL NOT NULL,"
+        " offers INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX watch_obs_by_watch ON watch_obs (watch_id, at_ms);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

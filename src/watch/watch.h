@@ -122,4 +122,24 @@ enum kr_code watch_offers(struct watch_fetcher *f, const char *const *ids, size_
 enum kr_code watch_xlsx_write(const char *path, const json_t *rows, const char *const *cols,
                               size_t ncols, struct kr_err *err);
 
+/* ---- tracking over time (track.c) ---- */
+#include "store/store.h"
+
+/* One observation of w now (o->error points into why: "" or the slug of
+ * what failed; numbers that could not be read are -1). */
+void watch_observe(struct watch_fetcher *f, const struct store_watch *w, int max_pages,
+                   struct store_watch_obs *o, char *why, size_t why_n);
+
+struct watch_run {
+    int64_t id;    /* 0: every watch */
+    int max_pages; /* KARAT_MARKET_MAX_PAGES */
+};
+struct watch_run_res {
+    int refreshed, failed; /* watches observed; of them with a failed part */
+};
+/* Observe the watch (or all) and store each observation in s. Only a store
+ * failure (or an unknown id: watch_not_found) fails the run. */
+enum kr_code watch_refresh(struct watch_fetcher *f, struct store *s, const struct watch_run *run,
+                           struct watch_run_res *res, struct kr_err *err);
+
 #endif

@@ -189,12 +189,85 @@ static void test_bad_input(void **state)
     assert_int_equal(fake_ai_count(fix), before); /* nothing fetched */
 }
 
+static json_t *req(const char *method, const char *path, long want)
+{
+    char url[256];
+    struct tu_resp r;
+    json_t *j;
+    snprintf(url, sizeof url, "%s%s", srv.base, path);
+    assert_int_equal(tu_request(method, url, NULL, NULL, 0, NULL, &r), 0);
+    if (r.status != want)
+        fail_msg("%s %s: %ld %s (want %ld)", method, path, r.status, r.body, want);
+    j = json_loads(r.body, 0, NULL);
+    assert_non_null(j);
+    tu_resp_free(&r);
+    return j;
+}
+
+/* The watch list: add, refresh (an observation with rank, ad slot, price and
+ * offers; a blocked product's observation names market_blocked), history,
+ * list with the latest, delete; bad input. In the .pg variant on PostgreSQL. */
+static void test_watch(void **state)
+{
+    char path[64];
+    json_t *j, *h;
+    long long id, id2;
+    (void)state;
+    j = post("/watch", "{\"marketplace\": \"amazon\", \"asin\": \"B0TARGET01\","
+             " \"search_query\": \"kundan earrings\"}", 201, NULL);
+    id = json_integer_value(json_object_get(j, "id"));
+    assert_true(id > 0);
+    assert_string_equal(json_string_value(json_object_get(j, "asin")), "B0TARGET01");
+    json_decref(j);
+    j = post("/watch", "{\"marketplace\": \"amazon\", \"asin\": \"B0BLOCKED1\"}", 201, NULL);
+    id2 = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    for (int round = 0; round < 2; round++) {
+        snprintf(path, sizeof path, "/watch/%lld/refresh", id);
+        json_decref(req("POST", path, 200));
+    }
+    snprintf(path, sizeof path, "/watch/%lld", id);
+    j = req("GET", path, 200);
+    h = json_object_get(j, "history");
+    assert_int_equal(json_array_size(h), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "page")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "position_on_page")), 4);
+    assert_float_equal(json_number_value(json_object_get(json_array_get(h, 0), "price")), 799, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "offers")), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "error")), "");
+    json_decref(j);
+    snprintf(path, sizeof path, "/watch/%lld/refresh", id2);
+    j = req("POST", path, 200);
+    h = json_array_get(json_object_get(j, "history"), 0);
+    assert_string_equal(json_string_value(json_object_get(h, "error")), "market_blocked");
+    assert_true(json_is_null(json_object_get(h, "price")));
+    json_decref(j);
+    j = req("GET", "/watch", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "watches")), 2);
+    h = json_object_get(json_array_get(json_object_get(j, "watches"), 0), "latest");
+    assert_int_equal(json_integer_value(json_object_get(h, "position_on_page")), 4);
+    json_decref(j);
+    snprintf(path, sizeof path, "/watch/%lld", id2);
+    json_decref(req("DELETE", path, 200));
+    json_decref(req("DELETE", path, 404));
+    json_decref(req("GET", path, 404));
+    json_decref(req("GET", "/watch/abc", 400));
+    json_decref(post("/watch", "{\"marketplace\": \"ebay\", \"asin\": \"B0A\"}", 400,
+                     "bad_marketplace"));
+    json_decref(post("/watch", "{\"marketplace\": \"amazon\", \"asin\": \"a b\"}", 400,
+                     "invalid_argument"));
+    j = req("GET", "/watch", 200);
+    assert_int_equal(json_array_size(json_object_get(j, "watches")), 1);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rank),
         cmocka_unit_test(test_competitors_and_offers),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_watch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
