@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fake_ai.h"
 #include "market_fix.h"
@@ -22,16 +23,16 @@
 
 static struct tu_server srv;
 static struct fake_ai *fix;
+static char fix_env[6][128];
 
 static int setup(void **state)
 {
-    static char lines[6][128];
     const char *env[8];
     (void)state;
     fix = market_fix_start();
-    market_fix_env(fix, lines);
+    market_fix_env(fix, fix_env);
     for (int i = 0; i < 6; i++)
-        env[i] = lines[i];
+        env[i] = fix_env[i];
     env[6] = "KARAT_MARKET_MAX_ITEMS=5";
     env[7] = NULL;
     return tu_server_start_tmp(&srv, env);
@@ -261,6 +262,70 @@ static void test_watch(void **state)
     json_decref(j);
 }
 
+/* karat watch add/list/run beside the server, on its store; and a second
+ * server refreshing on its own every KARAT_WATCH_INTERVAL second. */
+static void test_watch_cli_and_interval(void **state)
+{
+    const char *bin = getenv("KARAT_BIN");
+    const char *env[10] = {0};
+    char *out = NULL, path[64];
+    struct tu_server s2;
+    int n = 0, got = 0;
+    json_t *j;
+    (void)state;
+    for (int i = 0; i < 6; i++)
+        env[n++] = fix_env[i];
+    if (srv.pg_env[0]) {
+        env[n++] = "KARAT_STORE=postgres";
+        env[n++] = srv.pg_env;
+    }
+    const char *add[] = {bin, "watch", "add", "--market", "flipkart", "--item", "ITMKARATDEMO0001",
+                         "--query", "jhumka", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(add, env, &out), 0);
+    assert_non_null(strstr(out, "\"id\""));
+    free(out);
+    const char *list[] = {bin, "watch", "list", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(list, env, &out), 0);
+    assert_non_null(strstr(out, "ITMKARATDEMO0001"));
+    free(out);
+    const char *run[] = {bin, "watch", "run", "--data", srv.data_dir, NULL};
+    assert_int_equal(tu_run(run, env, &out), 0);
+    assert_non_null(strstr(out, "\"refreshed\""));
+    free(out);
+    const char *bad[] = {bin, "watch", "add", "--market", "ebay", "--item", "X1", "--data",
+                         srv.data_dir, NULL};
+    assert_int_equal(tu_run(bad, env, NULL), 1);
+    const char *usage[] = {bin, "watch", "frobnicate", NULL};
+    assert_int_equal(tu_run(usage, NULL, NULL), 2);
+
+    env[n] = "KARAT_WATCH_INTERVAL=1";
+    assert_int_equal(tu_server_start_tmp(&s2, env), 0);
+    {
+        char url[256];
+        struct tu_resp r;
+        const char *b = "{\"marketplace\": \"myntra\", \"style_id\": \"32169440\"}";
+        snprintf(url, sizeof url, "%s/watch", s2.base);
+        assert_int_equal(tu_post(url, "application/json", b, strlen(b), NULL, &r), 0);
+        assert_int_equal(r.status, 201);
+        j = json_loads(r.body, 0, NULL);
+        snprintf(path, sizeof path, "%s/watch/%lld", s2.base,
+                 (long long)json_integer_value(json_object_get(j, "id")));
+        json_decref(j);
+        tu_resp_free(&r);
+        for (int i = 0; i < 300 && !got; i++) { /* up to 30 s on a loaded machine */
+            assert_int_equal(tu_get(path, NULL, &r), 0);
+            j = json_loads(r.body, 0, NULL);
+            got = json_array_size(json_object_get(j, "history")) > 0;
+            json_decref(j);
+            tu_resp_free(&r);
+            if (!got)
+                usleep(100000);
+        }
+    }
+    assert_true(got);
+    assert_int_equal(tu_server_finish(&s2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +333,7 @@ int main(void)
         cmocka_unit_test(test_competitors_and_offers),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_watch_cli_and_interval),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
