@@ -13,6 +13,7 @@ export const pages = [
   { id: 'bills', title: 'Bills', load: () => import('./pages/bills.js') },
   { id: 'products', title: 'Products', load: () => import('./pages/products.js') },
   { id: 'collections', title: 'Collections', load: () => import('./pages/collections.js') },
+  { id: 'watch', title: 'Market watch', load: () => import('./pages/watch.js') },
   { id: 'status', title: 'Status', load: () => import('./pages/status.js') },
 ];
 
