@@ -326,6 +326,46 @@ static void test_watch_cli_and_interval(void **state)
     assert_int_equal(tu_server_finish(&s2), 0);
 }
 
+/* A store that fails to keep an observation: the refresh answers 500 and
+ * the history stays empty (karat_fault, KARAT_STORE=fault). */
+static void test_watch_store_failure(void **state)
+{
+    const char *env[10] = {0};
+    char *karat = strdup(getenv("KARAT_BIN")), url[256], path[64];
+    struct tu_server s2;
+    struct tu_resp r;
+    json_t *j;
+    int n = 0;
+    (void)state;
+    for (int i = 0; i < 6; i++)
+        env[n++] = fix_env[i];
+    env[n++] = "KARAT_STORE=fault";
+    env[n++] = "KARAT_FAULTS=store.watch_observe=*:io_error";
+    setenv("KARAT_BIN", getenv("KARAT_FAULT_BIN"), 1);
+    assert_int_equal(tu_server_start_tmp(&s2, env), 0);
+    setenv("KARAT_BIN", karat, 1);
+    free(karat);
+    snprintf(url, sizeof url, "%s/watch", s2.base);
+    const char *b = "{\"marketplace\": \"amazon\", \"asin\": \"B0TARGET01\"}";
+    assert_int_equal(tu_post(url, "application/json", b, strlen(b), NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    j = json_loads(r.body, 0, NULL);
+    snprintf(path, sizeof path, "/watch/%lld", (long long)json_integer_value(json_object_get(j, "id")));
+    json_decref(j);
+    tu_resp_free(&r);
+    snprintf(url, sizeof url, "%s%s/refresh", s2.base, path);
+    assert_int_equal(tu_post(url, "application/json", "", 0, NULL, &r), 0);
+    assert_int_equal(r.status, 500);
+    tu_resp_free(&r);
+    snprintf(url, sizeof url, "%s%s", s2.base, path);
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    j = json_loads(r.body, 0, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "history")), 0);
+    json_decref(j);
+    tu_resp_free(&r);
+    assert_int_equal(tu_server_finish(&s2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_cli_and_interval),
+        cmocka_unit_test(test_watch_store_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
