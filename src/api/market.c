@@ -208,8 +208,7 @@ void api_get_rank_product(struct http_request *req, struct http_response *res, v
         respond(res, &a, a.json);
 out:
     free(ids.copy);
-    free(qs.copy);
-    json_decref(body);
+    free(qs.copy); /* body is the request's (http_req_json): not ours to free */
 }
 
 static const char *const product_cols[] = {"asin",   "itmid",  "style_id",         "title",
@@ -241,7 +240,6 @@ void api_competitor_analysis(struct http_request *req, struct http_response *res
                                             sizeof product_cols / sizeof *product_cols});
 out:
     free(ids.copy);
-    json_decref(body);
 }
 
 void api_get_number_of_offers(struct http_request *req, struct http_response *res, void *app_)
@@ -266,5 +264,4 @@ void api_get_number_of_offers(struct http_request *req, struct http_response *re
     respond_with_sheet(app, res, &a, &(struct sheet_spec){"amazon_offers.xlsx", cols, 2});
 out:
     free(ids.copy);
-    json_decref(body);
 }

@@ -188,15 +188,13 @@ void api_watch_add(struct http_request *req, struct http_response *res, void *ap
     struct app *app = app_;
     struct store_watch w;
     struct kr_err err = {0};
-    json_t *body = http_req_json(req, res);
+    json_t *body = http_req_json(req, res); /* the request's: not ours to free */
     if (!body || need_store(app, res) || read_watch(body, res, &w))
-        goto out;
+        return;
     if (store_watch_add(app->store, &w, &w.id, &err))
         http_res_from_err(res, &err);
     else
         http_res_json(res, 201, watch_json(&w));
-out:
-    json_decref(body);
 }
 
 void api_watch_refresh(struct http_request *req, struct http_response *res, void *app_)
