@@ -20,8 +20,7 @@ enum kr_code market__amazon_offers(struct market__page *p, int *count, struct kr
 
     if (market__text(p, NULL, "//input[@id='aod-total-offer-count']/@value", buf, sizeof buf))
         n = market__count_of(buf);
-    if (n < 0 &&
-        market__text(p, NULL, "//*[@id='aod-filter-offer-count-string']", buf, sizeof buf))
+    if (n < 0 && market__text(p, NULL, "//*[@id='aod-filter-offer-count-string']", buf, sizeof buf))
         n = market__count_of(buf);
     if (n < 0 && market__count(p, NULL, "//*[@id='aod-container' or @id='aod-offer-list']"))
         n = market__count(p, NULL, "//*[@id='aod-pinned-offer' or @id='aod-offer']");

@@ -8,9 +8,10 @@
  *   brand #bylineInfo ("Visit the X Store", "Brand: X"),
  *   price .priceToPay / the core price block's .a-price .a-offscreen,
  *   M.R.P. the struck-through price (data-a-strike), discount
- *   .savingsPercentage, rating #acrPopover's title, ratings
- *   #acrCustomerReviewText, seller #sellerProfileTriggerId or the "Sold by"
- *   sentence of #merchant-info, offers "New (4) from" in the offer-listing
+ *   .savingsPercentage, rating #acrPopover's title (or its star text),
+ *   ratings #acrCustomerReviewText, seller #sellerProfileTriggerId, the
+ *   2024 merchant-info block's text, or the "Sold by" sentence of
+ *   #merchant-info, offers "New (4) from" in the offer-listing
  *   link, Best Sellers Rank from the detail bullets or the product details
  *   table (the "(See Top 100 in ...)" links dropped).
  * Amazon's "page not found" page is KR_ENOTFOUND (not_found); a page with
@@ -28,7 +29,7 @@
 static const char *const price_paths[] = {
     CORE_PRICE "//span[" MARKET_CLASS("priceToPay") "]/span[@class='a-offscreen']",
     CORE_PRICE "//span[" MARKET_CLASS("a-price") " and not(@data-a-strike)]"
-               "/span[@class='a-offscreen']",
+                                                 "/span[@class='a-offscreen']",
     "//*[@id='priceblock_dealprice' or @id='priceblock_ourprice']",
 };
 
@@ -60,10 +61,11 @@ static void read_rank(struct market__page *p, struct market_item *it)
     char buf[MARKET_TITLE_MAX];
     const char *text = buf;
 
-    if (market__text(p, NULL,
-                     "//*[@id='detailBulletsWrapper_feature_div' or @id='detailBullets_feature_div']"
-                     "//li[.//span[" MARKET_CLASS("a-text-bold") "][contains(.,'Best Sellers Rank')]]",
-                     buf, sizeof buf)) {
+    if (market__text(
+            p, NULL,
+            "//*[@id='detailBulletsWrapper_feature_div' or @id='detailBullets_feature_div']"
+            "//li[.//span[" MARKET_CLASS("a-text-bold") "][contains(.,'Best Sellers Rank')]]",
+            buf, sizeof buf)) {
         const char *colon = strchr(buf, ':');
         text = colon ? colon + 1 : buf;
     } else if (!market__text(p, NULL,
@@ -107,6 +109,36 @@ static void brand_from_byline(char *s, size_t n)
     market__clean(s, s, n);
 }
 
+/* Rating, ratings count, seller and offer count. */
+static void read_people(struct market__page *p, struct market_item *it)
+{
+    char buf[MARKET_TEXT_MAX];
+
+    if (isnan(it->rating) &&
+        (market__text(p, NULL, "//*[@id='acrPopover']/@title", buf, sizeof buf) ||
+         market__text(p, NULL, "//*[@id='acrPopover']//span[@class='a-icon-alt']", buf,
+                      sizeof buf)))
+        it->rating = market__rating(buf);
+    if (it->reviews < 0 &&
+        market__text(p, NULL, "//*[@id='acrCustomerReviewText']", buf, sizeof buf))
+        it->reviews = market__count_of(buf);
+    if (!it->seller[0] &&
+        !market__text(p, NULL, "//*[@id='sellerProfileTriggerId']", it->seller,
+                      sizeof it->seller) &&
+        !market__text(p, NULL,
+                      "//*[@id='merchantInfoFeature_feature_div']"
+                      "//*[" MARKET_CLASS("offer-display-feature-text-message") "]",
+                      it->seller, sizeof it->seller) &&
+        market__text(p, NULL, "//*[@id='merchant-info']", buf, sizeof buf))
+        seller_from_sentence(buf, it->seller, sizeof it->seller);
+    if (it->offers < 0 &&
+        market__text(p, NULL,
+                     "//*[@id='olpLinkWidget_feature_div' or contains(@id,'aod-ingress')]"
+                     "//span[starts-with(normalize-space(.),'New (')]",
+                     buf, sizeof buf))
+        it->offers = (int)market__count_of(buf);
+}
+
 static void read_markup(struct market__page *p, struct market_item *it)
 {
     char buf[MARKET_TEXT_MAX];
@@ -130,20 +162,7 @@ static void read_markup(struct market__page *p, struct market_item *it)
         market__text(p, NULL, CORE_PRICE "//*[" MARKET_CLASS("savingsPercentage") "]", buf,
                      sizeof buf))
         it->discount = market__number(buf);
-    if (isnan(it->rating) && market__text(p, NULL, "//*[@id='acrPopover']/@title", buf, sizeof buf))
-        it->rating = market__rating(buf);
-    if (it->reviews < 0 && market__text(p, NULL, "//*[@id='acrCustomerReviewText']", buf, sizeof buf))
-        it->reviews = market__count_of(buf);
-    if (!it->seller[0] &&
-        !market__text(p, NULL, "//*[@id='sellerProfileTriggerId']", it->seller, sizeof it->seller) &&
-        market__text(p, NULL, "//*[@id='merchant-info']", buf, sizeof buf))
-        seller_from_sentence(buf, it->seller, sizeof it->seller);
-    if (it->offers < 0 &&
-        market__text(p, NULL,
-                     "//*[@id='olpLinkWidget_feature_div' or @id='aod-ingress-link']"
-                     "//span[starts-with(normalize-space(.),'New (')]",
-                     buf, sizeof buf))
-        it->offers = (int)market__count_of(buf);
+    read_people(p, it);
     read_rank(p, it);
 }
 

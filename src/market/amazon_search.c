@@ -28,10 +28,12 @@
 
 #define RESULTS "//div[@data-component-type='s-search-result'][normalize-space(@data-asin)!='']"
 
-#define SPONSORED                                                                           \
-    "self::*[" MARKET_CLASS("AdHolder") "] | .//*[contains(@class,'sponsored-label')]"      \
-    " | .//span[normalize-space(.)='Sponsored'] | .//h2[starts-with(@aria-label,'Sponsored')]" \
-    " | .//a[contains(@href,'/sspa/click') or contains(@href,'slredirect')]"
+#define SPONSORED                                                                                  \
+    "self::*[" MARKET_CLASS(                                                                       \
+        "AdHolder") "] | .//*[contains(@class,'sponsored-label')]"                                 \
+                    " | .//span[normalize-space(.)='Sponsored'] | "                                \
+                    ".//h2[starts-with(@aria-label,'Sponsored')]"                                  \
+                    " | .//a[contains(@href,'/sspa/click') or contains(@href,'slredirect')]"
 
 static void read_result(struct market__page *p, xmlNodePtr node, struct market_item *it)
 {
@@ -47,7 +49,7 @@ static void read_result(struct market__page *p, xmlNodePtr node, struct market_i
     it->sponsored = market__count(p, node, SPONSORED) > 0;
     if (market__text(p, node,
                      ".//span[" MARKET_CLASS("a-price") " and not(@data-a-strike)]"
-                     "/span[@class='a-offscreen']",
+                                                        "/span[@class='a-offscreen']",
                      buf, sizeof buf))
         it->price = market__number(buf);
     if (market__text(p, node, ".//span[@data-a-strike='true']/span[@class='a-offscreen']", buf,
@@ -79,7 +81,7 @@ static void read_pagination(struct market__page *p, struct market_search *out)
     out->total = -1;
     if (market__text(p, NULL,
                      "//*[@data-component-type='s-result-info-bar']"
-                     "//span[contains(., 'result')][not(*)]",
+                     "//span[not(*)][contains(., 'result')]",
                      buf, sizeof buf))
         out->total = total_of(buf);
 }
@@ -92,9 +94,9 @@ enum kr_code market__amazon_search(struct market__page *p, struct market_search 
     if (rc != KR_OK)
         return rc;
     read_pagination(p, out);
-    if (out->n == 0 &&
-        !market__count(p, NULL, "//*[not(self::script)][starts-with(normalize-space(text()),"
-                                "'No results for')]"))
+    if (out->n == 0 && !market__count(p, NULL,
+                                      "//*[not(self::script)][starts-with(normalize-space(text()),"
+                                      "'No results for')]"))
         return kr_fail(err, KRS_MARKET_LAYOUT,
                        "market: an Amazon page with no search results and no 'No results' "
                        "notice");

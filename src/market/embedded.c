@@ -29,9 +29,8 @@ static int has_type(const json_t *o, const char *type)
     const json_t *v;
     if (json_is_string(t))
         return strcmp(json_string_value(t), type) == 0;
-    json_array_foreach(t, i, v)
-        if (json_is_string(v) && strcmp(json_string_value(v), type) == 0)
-            return 1;
+    json_array_foreach(t, i, v) if (json_is_string(v) &&
+                                    strcmp(json_string_value(v), type) == 0) return 1;
     return 0;
 }
 
@@ -46,13 +45,9 @@ static json_t *ld_search(json_t *v, const char *type, int depth)
     if (json_is_object(v)) {
         if (has_type(v, type))
             return v;
-        json_object_foreach(v, key, c)
-            if ((hit = ld_search(c, type, depth + 1)))
-                return hit;
+        json_object_foreach(v, key, c) if ((hit = ld_search(c, type, depth + 1))) return hit;
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c)
-            if ((hit = ld_search(c, type, depth + 1)))
-                return hit;
+        json_array_foreach(v, i, c) if ((hit = ld_search(c, type, depth + 1))) return hit;
     }
     return NULL;
 }
@@ -176,8 +171,7 @@ void market__item_from_ld(const json_t *product, struct market_item *it)
     market__jset(it->brand, sizeof it->brand,
                  json_is_string(brand) ? json_string_value(brand) : market__jstr(brand, "name"));
     market__jset(it->seller, sizeof it->seller,
-                 json_is_string(seller) ? json_string_value(seller)
-                                        : market__jstr(seller, "name"));
+                 json_is_string(seller) ? json_string_value(seller) : market__jstr(seller, "name"));
     set_num(&it->price, market__jnum(offer, "price"));
     set_num(&it->price, market__jnum(offer, "lowPrice"));
     set_num(&it->rating, market__jnum(rating, "ratingValue"));

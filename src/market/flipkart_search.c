@@ -86,7 +86,8 @@ static void walk(const json_t *v, int depth, struct walk *w)
         if (type && strncmp(type, "PRODUCT_SUMMARY", 15) == 0) {
             struct market_item it;
             w->widgets++;
-            json_array_foreach(market__jpath(v, "widget.data.products"), i, p) {
+            json_array_foreach(market__jpath(v, "widget.data.products"), i, p)
+            {
                 if (w->rc != KR_OK || !market__jpath(p, "productInfo.value"))
                     continue;
                 read_state_product(p, &it);
@@ -94,11 +95,9 @@ static void walk(const json_t *v, int depth, struct walk *w)
             }
             return;
         }
-        json_object_foreach((json_t *)v, key, c)
-            walk(c, depth + 1, w);
+        json_object_foreach((json_t *)v, key, c) walk(c, depth + 1, w);
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, c)
-            walk(c, depth + 1, w);
+        json_array_foreach(v, i, c) walk(c, depth + 1, w);
     }
 }
 
@@ -133,8 +132,9 @@ static void read_card(struct market__page *p, xmlNodePtr card, struct market_ite
     if (market__text(p, card, ".//span[not(*)][starts-with(normalize-space(.),'(')]", buf,
                      sizeof buf))
         it->reviews = market__count_of(buf);
-    it->sponsored = market__count(p, card, ".//*[not(*)][normalize-space(.)='Ad' or "
-                                           "normalize-space(.)='Sponsored']") > 0;
+    it->sponsored = market__count(p, card,
+                                  ".//*[not(*)][normalize-space(.)='Ad' or "
+                                  "normalize-space(.)='Sponsored']") > 0;
 }
 
 /* "Page 3 of 25", a Next link, "Showing 1 – 40 of 12,345 results". */
@@ -143,7 +143,9 @@ static void read_pager(struct market__page *p, struct market_search *out)
     char buf[MARKET_TEXT_MAX];
     const char *of;
 
-    if (market__text(p, NULL, "(//span[starts-with(normalize-space(.),'Page ')][contains(.,' of ')])[1]",
+    if (market__text(p, NULL,
+                     "(//span[not(*)][starts-with(normalize-space(.),'Page ')]"
+                     "[contains(.,' of ')])[1]",
                      buf, sizeof buf))
         out->page = (int)market__count_of(buf);
     out->has_next_page =
@@ -167,14 +169,15 @@ enum kr_code market__flipkart_search(struct market__page *p, struct market_searc
     if (w.rc != KR_OK)
         return w.rc;
     if (w.widgets == 0) {
-        enum kr_code rc = market__search_nodes(
-            p, "//div[@data-id][.//a[contains(@href,'/p/itm')]]", read_card, out, err);
+        enum kr_code rc = market__search_nodes(p, "//div[@data-id][.//a[contains(@href,'/p/itm')]]",
+                                               read_card, out, err);
         if (rc != KR_OK)
             return rc;
     }
     read_pager(p, out);
-    if (out->n == 0 && !market__count(p, NULL, "//*[not(self::script)]"
-                                               "[contains(text(),'Sorry, no results found')]"))
+    if (out->n == 0 && !market__count(p, NULL,
+                                      "//*[not(self::script)]"
+                                      "[contains(text(),'Sorry, no results found')]"))
         return kr_fail(err, KRS_MARKET_LAYOUT,
                        "market: a Flipkart page with no search results and no 'no results' "
                        "notice");

@@ -13,6 +13,7 @@
  */
 #include "market/market_int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,8 +39,9 @@ const char *market_site_name(enum market_site site)
 static int contains_ci(const char *hay, size_t len, const char *needle)
 {
     size_t m = strlen(needle);
+    int c0 = tolower((unsigned char)needle[0]);
     for (size_t i = 0; m && i + m <= len; i++)
-        if (strncasecmp(hay + i, needle, m) == 0)
+        if (tolower((unsigned char)hay[i]) == c0 && strncasecmp(hay + i, needle, m) == 0)
             return 1;
     return 0;
 }
@@ -73,10 +75,14 @@ int market_is_blocked(const char *html, size_t len, char *why, size_t why_n)
     return 0;
 }
 
-/* Checks shared by every parse: a page, within the size cap, not blocked. */
-static enum kr_code check_page(const char *html, size_t len, struct kr_err *err)
+/* What every parse does first: the site, the page (non-empty, within the
+ * size cap, not a blocked page), then the document. */
+static enum kr_code open_page(enum market_site site, const char *html, size_t len,
+                              struct market__page *p, struct kr_err *err)
 {
     char why[128];
+    if ((unsigned)site >= MARKET_SITE_COUNT)
+        return kr_fail(err, KRS_INVALID_ARGUMENT, "market: unknown site %d", (int)site);
     if (!html || len == 0)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: empty page");
     if (len > MARKET_PAGE_MAX)
@@ -84,7 +90,7 @@ static enum kr_code check_page(const char *html, size_t len, struct kr_err *err)
                        MARKET_PAGE_MAX);
     if (market_is_blocked(html, len, why, sizeof why))
         return kr_fail(err, KRS_MARKET_BLOCKED, "market: blocked: %s", why);
-    return KR_OK;
+    return market__page_open(html, len, p, err);
 }
 
 enum kr_code market_parse_search(enum market_site site, const char *html, size_t len,
@@ -95,17 +101,15 @@ enum kr_code market_parse_search(enum market_site site, const char *html, size_t
     if (!out)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
     memset(out, 0, sizeof *out);
-    if ((unsigned)site >= MARKET_SITE_COUNT)
-        return kr_fail(err, KRS_INVALID_ARGUMENT, "market: unknown site %d", (int)site);
-    rc = check_page(html, len, err);
-    if (rc == KR_OK && site == MARKET_MYNTRA)
-        return kr_fail(err, KRS_UNSUPPORTED, "market: myntra search pages are not read");
-    if (rc == KR_OK)
-        rc = market__page_open(html, len, &p, err);
+    rc = open_page(site, html, len, &p, err);
     if (rc != KR_OK)
         return rc;
-    rc = site == MARKET_AMAZON ? market__amazon_search(&p, out, err)
-                               : market__flipkart_search(&p, out, err);
+    if (site == MARKET_AMAZON)
+        rc = market__amazon_search(&p, out, err);
+    else if (site == MARKET_FLIPKART)
+        rc = market__flipkart_search(&p, out, err);
+    else
+        rc = kr_fail(err, KRS_UNSUPPORTED, "market: myntra search pages are not read");
     market__page_close(&p);
     if (rc != KR_OK)
         market_search_free(out);
@@ -130,11 +134,7 @@ enum kr_code market_parse_product(enum market_site site, const char *html, size_
     if (!out)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
     market__item_reset(out);
-    if ((unsigned)site >= MARKET_SITE_COUNT)
-        return kr_fail(err, KRS_INVALID_ARGUMENT, "market: unknown site %d", (int)site);
-    rc = check_page(html, len, err);
-    if (rc == KR_OK)
-        rc = market__page_open(html, len, &p, err);
+    rc = open_page(site, html, len, &p, err);
     if (rc != KR_OK)
         return rc;
     if (site == MARKET_AMAZON)
@@ -158,9 +158,7 @@ enum kr_code market_parse_offers(const char *html, size_t len, int *count, struc
     if (!count)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "market: no output");
     *count = -1;
-    rc = check_page(html, len, err);
-    if (rc == KR_OK)
-        rc = market__page_open(html, len, &p, err);
+    rc = open_page(MARKET_AMAZON, html, len, &p, err);
     if (rc != KR_OK)
         return rc;
     rc = market__amazon_offers(&p, count, err);

@@ -19,6 +19,8 @@
  *     "not found" either.
  *   - a real "no results" search page: KR_OK with n == 0.
  *   - KR_OK with what was read.
+ * Amazon's own "page not found" product page is KR_ENOTFOUND (not_found):
+ * the product does not exist (a fetcher sees a 404 status as well).
  * Other failures: KR_EINVAL (invalid_argument) for a NULL or empty page or
  * an unknown site, KR_ELIMIT (too_large) for a page over MARKET_PAGE_MAX,
  * KR_EUNSUPPORTED (unsupported) for a site/page pair with no parser
@@ -28,8 +30,8 @@
  * the doubles and -1 for the integers; strings are "". Strings are UTF-8,
  * whitespace-collapsed and cut (at a character boundary) to their array.
  *
- * Library code: never prints; no global state (the caller initialises
- * libxml2 once with xmlInitParser() if it parses on several threads).
+ * Library code: never prints. Thread safety: every function may be called
+ * from any thread (libxml2 is initialised once, on the first parse).
  */
 #ifndef KARAT_MARKET_MARKET_H
 #define KARAT_MARKET_MARKET_H
@@ -51,21 +53,23 @@ enum market_page { MARKET_PAGE_SEARCH, MARKET_PAGE_PRODUCT, MARKET_PAGE_OFFERS }
 #define MARKET_UNKNOWN   ((double)NAN)
 
 struct market_item {
-    char id[MARKET_ID_MAX];  /* ASIN, Flipkart itmid ("ITM..."), Myntra style id */
+    char id[MARKET_ID_MAX];  /* ASIN, Flipkart itmid (upper case, "ITM..."), Myntra style id */
     char pid[MARKET_ID_MAX]; /* Flipkart product id (pid=...); "" elsewhere */
     char title[MARKET_TITLE_MAX];
     char url[MARKET_URL_MAX]; /* as the page gives it (often relative) */
     char brand[MARKET_TEXT_MAX];
-    double price;    /* selling price in rupees */
-    double mrp;      /* list price (M.R.P.) in rupees */
-    double discount; /* percent off the MRP, 0-100 (the page's, else computed) */
-    double rating;   /* average stars, 0-5 */
-    long reviews;    /* number of ratings/reviews; -1 unknown */
-    char rank[MARKET_TEXT_MAX];   /* best-seller rank as shown: "#1,234 in Jewellery (...)" */
+    double price;               /* selling price in rupees */
+    double mrp;                 /* list price (M.R.P.) in rupees */
+    double discount;            /* percent off the MRP, 0-100 (the page's, else computed) */
+    double rating;              /* average stars, 0-5, as precise as the page gives it */
+    long reviews;               /* number of ratings (ratingCount before reviewCount); -1 unknown */
+    char rank[MARKET_TEXT_MAX]; /* best-seller ranks as shown, "(See Top 100 ...)" dropped:
+                                   "#12,345 in Jewellery #87 in Drop & Dangle Earrings" */
     char seller[MARKET_TEXT_MAX]; /* the seller of the featured offer */
-    int offers;                   /* number of offers shown on the page; -1 unknown */
-    int sponsored;                /* 1: an ad slot */
-    int slot;                     /* 1-based over every result on the page */
+    int offers;             /* offers shown on the page (Amazon "New (4) from", JSON-LD offerCount;
+                               Myntra: its sellers); -1 unknown */
+    int sponsored;          /* 1: an ad slot */
+    int slot;               /* 1-based over every result on the page */
     int position;           /* 1-based among organic results; 0 for a sponsored one */
     int sponsored_position; /* 1-based among sponsored results; 0 for an organic one */
 };

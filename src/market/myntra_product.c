@@ -53,22 +53,25 @@ static void read_markup(struct market__page *p, struct market_item *it)
         market__text(p, NULL, "//h1[" MARKET_CLASS("pdp-name") "]", it->title, sizeof it->title);
     if (!it->brand[0])
         market__text(p, NULL, "//h1[" MARKET_CLASS("pdp-title") "]", it->brand, sizeof it->brand);
-    if (isnan(it->price) && market__text(p, NULL, "//*[" MARKET_CLASS("pdp-price") "]", buf, sizeof buf))
+    if (isnan(it->price) &&
+        market__text(p, NULL, "//*[" MARKET_CLASS("pdp-price") "]", buf, sizeof buf))
         it->price = market__number(buf);
-    if (isnan(it->mrp) && market__text(p, NULL, "//*[" MARKET_CLASS("pdp-mrp") "]", buf, sizeof buf))
+    if (isnan(it->mrp) &&
+        market__text(p, NULL, "//*[" MARKET_CLASS("pdp-mrp") "]", buf, sizeof buf))
         it->mrp = market__number(buf);
     if (isnan(it->discount) &&
         market__text(p, NULL, "//*[" MARKET_CLASS("pdp-discount") "]", buf, sizeof buf))
         it->discount = market__number(buf);
     if (isnan(it->rating) &&
-        market__text(p, NULL, "//*[" MARKET_CLASS("index-overallRating") "]/div[1]", buf, sizeof buf))
+        market__text(p, NULL, "//*[" MARKET_CLASS("index-overallRating") "]/div[1]", buf,
+                     sizeof buf))
         it->rating = market__rating(buf);
     if (it->reviews < 0 &&
         market__text(p, NULL, "//*[" MARKET_CLASS("index-ratingsCount") "]", buf, sizeof buf))
         it->reviews = market__count_of(buf);
     if (!it->seller[0])
-        market__text(p, NULL, "//*[" MARKET_CLASS("supplier-productSellerName") "]/span", it->seller,
-                     sizeof it->seller);
+        market__text(p, NULL, "//*[" MARKET_CLASS("supplier-productSellerName") "]/span",
+                     it->seller, sizeof it->seller);
     if (market__text(p, NULL, "//link[@rel='canonical']/@href", buf, sizeof buf)) {
         char *end = strstr(buf, "/buy");
         market__jset(it->url, sizeof it->url, buf);
@@ -91,7 +94,8 @@ enum kr_code market__myntra_product(struct market__page *p, struct market_item *
     const json_t *pdp = json_object_get(state, "pdpData");
     json_t *ld = json_is_object(pdp) ? NULL : market__ld_find(p, "Product");
 
-    if (!json_is_object(pdp) && !ld && !market__count(p, NULL, "//h1[" MARKET_CLASS("pdp-name") "]")) {
+    if (!json_is_object(pdp) && !ld &&
+        !market__count(p, NULL, "//h1[" MARKET_CLASS("pdp-name") "]")) {
         json_decref(state);
         return kr_fail(err, KRS_MARKET_LAYOUT,
                        "market: a Myntra product page with no page state, JSON-LD or pdp markup");

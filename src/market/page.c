@@ -15,15 +15,25 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define PARSE_OPTS (HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING)
 
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+/* libxml2 is initialised once, before any thread parses. */
+static void xml_init(void)
+{
+    xmlInitParser();
+}
+
 enum kr_code market__page_open(const char *html, size_t len, struct market__page *p,
                                struct kr_err *err)
 {
     memset(p, 0, sizeof *p);
+    pthread_once(&xml_once, xml_init);
     p->doc = htmlReadMemory(html, (int)len, "page.html", "UTF-8", PARSE_OPTS);
     if (!p->doc || !xmlDocGetRootElement(p->doc)) {
         market__page_close(p);

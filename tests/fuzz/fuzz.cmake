@@ -10,7 +10,7 @@ endif()
 set(KARAT_FUZZ_TEST_SECONDS 20 CACHE STRING "Seconds each fuzz target runs under ctest")
 
 enable_testing()
-set(KARAT_FUZZ_TARGETS multipart json_bodies image xlsx_template config doc_expr ocr_text scene doc_order)
+set(KARAT_FUZZ_TARGETS multipart json_bodies image xlsx_template config doc_expr ocr_text scene doc_order market)
 foreach(t ${KARAT_FUZZ_TARGETS})
   add_executable(fuzz_${t} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_${t}.c)
   target_include_directories(fuzz_${t} PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests/fuzz)

@@ -11,7 +11,6 @@
 
 #include <string.h>
 
-
 struct want {
     const char *id;
     int sponsored, position, sponsored_position;
@@ -55,7 +54,8 @@ static void test_search_page1(void **state)
     assert_int_equal(s.page, 1);
     assert_int_equal(s.has_next_page, 1);
     assert_int_equal(s.total, 2000);
-    assert_string_equal(s.items[0].title, "Shining Diva Fashion Gold Plated Jhumka Earrings for Women");
+    assert_string_equal(s.items[0].title,
+                        "Shining Diva Fashion Gold Plated Jhumka Earrings for Women");
     assert_string_equal(s.items[0].brand, "SHINING DIVA");
     assert_string_equal(s.items[1].title,
                         "Zaveri Pearls Gold Tone Traditional Jhumki Earrings For Women-ZPFK9371");
@@ -63,8 +63,9 @@ static void test_search_page1(void **state)
     assert_string_equal(s.items[2].brand, "Tanishq");
     assert_string_equal(s.items[4].title, "Generic Gold Hoop Earrings & Studs Combo");
     assert_string_equal(s.items[5].url, "/Karat-Demo-Kundan-Earrings/dp/B0TARGET01/ref=sr_1_4");
-    assert_string_equal(s.items[1].url, "/Zaveri-Pearls-Traditional-Earrings-ZPFK9371/dp/B0ORG00001/"
-                                        "ref=sr_1_1?keywords=gold+earrings&qid=1764650000&sr=8-1");
+    assert_string_equal(s.items[1].url,
+                        "/Zaveri-Pearls-Traditional-Earrings-ZPFK9371/dp/B0ORG00001/"
+                        "ref=sr_1_1?keywords=gold+earrings&qid=1764650000&sr=8-1");
     market_search_free(&s);
     assert_null(s.items);
 }
@@ -100,7 +101,8 @@ static void test_search_empty_and_layout(void **state)
     assert_int_equal(s.has_next_page, 0);
     market_search_free(&s);
 
-    assert_int_equal(mt_search(MARKET_AMAZON, "amazon_changed_layout.html", &s, &err), KR_EUPSTREAM);
+    assert_int_equal(mt_search(MARKET_AMAZON, "amazon_changed_layout.html", &s, &err),
+                     KR_EUPSTREAM);
     assert_int_equal(err.slug_id, KRS_MARKET_LAYOUT);
     assert_null(s.items);
     /* an Amazon page is not a Flipkart search either */
@@ -116,7 +118,8 @@ static void test_product_markup(void **state)
     (void)state;
     assert_int_equal(mt_product(MARKET_AMAZON, "amazon_product.html", &it, &err), KR_OK);
     assert_string_equal(it.id, "B0TARGET01");
-    assert_string_equal(it.title, "Alya Kundan Drop Earrings in 18K Gold Plating for Women and Girls");
+    assert_string_equal(it.title,
+                        "Alya Kundan Drop Earrings in 18K Gold Plating for Women and Girls");
     assert_string_equal(it.url, "https://www.amazon.in/Alya-Kundan-Drop-Earrings/dp/B0TARGET01");
     assert_string_equal(it.brand, "Alya");
     assert_float_equal(it.price, 799, 1e-9);
@@ -172,15 +175,48 @@ static void test_product_layout_and_missing(void **state)
     assert_int_equal(err.slug_id, KRS_NOT_FOUND);
 }
 
+/* The fallbacks: rating only as star text, seller in the 2024 merchant
+ * block, id from the canonical link, price in the apex block, brand as
+ * "Brand: X", offers in the aod ingress box, rank in a details table. */
+static void test_product_fallbacks(void **state)
+{
+    static const char page[] =
+        "<html><head><link rel='canonical' href='https://www.amazon.in/x/dp/B0FALLBK01?th=1'>"
+        "</head><body><span id='productTitle'> T </span><a id='bylineInfo'>Brand: Sukkhi</a>"
+        "<div id='apex_desktop'><span class='a-price'><span class='a-offscreen'>&#8377;1,050.50"
+        "</span></span></div><span id='acrPopover'><i><span class='a-icon-alt'>4.4 out of 5 "
+        "stars</span></i></span><span id='acrCustomerReviewText'>1,204 ratings</span>"
+        "<div id='merchantInfoFeature_feature_div'><span class='a-size-small "
+        "offer-display-feature-text-message'>Sukkhi Fashion Store</span></div>"
+        "<div id='dynamic-aod-ingress-box'><span>New (12) from</span></div>"
+        "<table id='productDetails_db_sections'><tr><th>Best Sellers Rank</th><td>#9 in Jewellery"
+        " (See Top 100 in Jewellery)</td></tr></table></body></html>";
+    struct kr_err err = {0};
+    struct market_item it;
+    (void)state;
+    assert_int_equal(market_parse_product(MARKET_AMAZON, page, sizeof page - 1, &it, &err), KR_OK);
+    assert_string_equal(it.id, "B0FALLBK01");
+    assert_string_equal(it.title, "T");
+    assert_string_equal(it.brand, "Sukkhi");
+    assert_float_equal(it.price, 1050.5, 1e-9);
+    assert_float_equal(it.rating, 4.4, 1e-9);
+    assert_int_equal(it.reviews, 1204);
+    assert_string_equal(it.seller, "Sukkhi Fashion Store");
+    assert_int_equal(it.offers, 12);
+    assert_string_equal(it.rank, "#9 in Jewellery");
+    assert_true(isnan(it.mrp) && isnan(it.discount));
+}
+
 static void test_offers(void **state)
 {
     /* the list alone (no stated count): pinned + listed offers */
-    static const char listed[] =
-        "<div id='aod-container'><div id='aod-pinned-offer'>a</div>"
-        "<div id='aod-offer-list'><div id='aod-offer'>b</div><div id='aod-offer'>c</div></div></div>";
+    static const char listed[] = "<div id='aod-container'><div id='aod-pinned-offer'>a</div>"
+                                 "<div id='aod-offer-list'><div id='aod-offer'>b</div><div "
+                                 "id='aod-offer'>c</div></div></div>";
     static const char none[] = "<div id='aod-container'><div id='aod-offer-list'></div></div>";
-    static const char olp[] = "<div id='olpOfferList'><div class='a-row a-spacing-mini olpOffer'>x</div>"
-                              "<div class='a-row olpOffer'>y</div></div>";
+    static const char olp[] =
+        "<div id='olpOfferList'><div class='a-row a-spacing-mini olpOffer'>x</div>"
+        "<div class='a-row olpOffer'>y</div></div>";
     struct kr_err err = {0};
     size_t len;
     char *html = mt_load("amazon_offers.html", &len);
@@ -211,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_product_markup),
         cmocka_unit_test(test_product_json_ld),
         cmocka_unit_test(test_product_layout_and_missing),
+        cmocka_unit_test(test_product_fallbacks),
         cmocka_unit_test(test_offers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,7 +85,8 @@ static void test_search_empty_and_layout(void **state)
     struct kr_err err = {0};
     struct market_search s;
     (void)state;
-    assert_int_equal(market_parse_search(MARKET_FLIPKART, empty, sizeof empty - 1, &s, &err), KR_OK);
+    assert_int_equal(market_parse_search(MARKET_FLIPKART, empty, sizeof empty - 1, &s, &err),
+                     KR_OK);
     assert_int_equal(s.n, 0);
     assert_int_equal(s.has_next_page, 0);
     market_search_free(&s);
@@ -104,8 +105,9 @@ static void test_product(void **state)
     assert_string_equal(it.pid, "ERGGKHZ7ZQ3UJXKP");
     assert_string_equal(it.title, "SUKKHI Gold-plated Alloy Jhumki Earring");
     assert_string_equal(it.brand, "SUKKHI");
-    assert_string_equal(it.url,
-                        "https://www.flipkart.com/sukkhi-gold-plated-alloy-jhumki-earring/p/itmgkhz7zq3ujxkp");
+    assert_string_equal(
+        it.url,
+        "https://www.flipkart.com/sukkhi-gold-plated-alloy-jhumki-earring/p/itmgkhz7zq3ujxkp");
     assert_float_equal(it.price, 299, 1e-9);
     assert_float_equal(it.mrp, 1499, 1e-9);
     assert_float_equal(it.discount, 80, 1e-9);

@@ -2,10 +2,12 @@
  * test_market.c - the checks every market parse makes before reading a
  * page (src/market/market.c): site names, arguments, the page size cap,
  * and blocked pages (a captcha, an access-denied page) reported as
- * market_blocked by every parser, never read as an empty result.
+ * market_blocked by every parser, never read as an empty result; parses
+ * on several threads at once.
  */
 #include "market_test.h"
 
+#include <pthread.h>
 #include <string.h>
 
 static void test_site_names(void **state)
@@ -81,13 +83,44 @@ static void test_blocked_pages(void **state)
     }
 }
 
+/* Four threads parse the same pages at once and all read the same values. */
+static void *parse_many(void *arg)
+{
+    const char *html = arg;
+    long bad = 0;
+    for (int i = 0; i < 20; i++) {
+        struct kr_err err = {0};
+        struct market_search s;
+        if (market_parse_search(MARKET_AMAZON, html, strlen(html), &s, &err) != KR_OK || s.n != 6 ||
+            strcmp(s.items[5].id, "B0TARGET01") != 0 || s.items[5].position != 4)
+            bad++;
+        market_search_free(&s);
+    }
+    return (void *)bad;
+}
+
+static void test_threads(void **state)
+{
+    pthread_t t[4];
+    size_t len;
+    char *html = mt_load("amazon_search_p1.html", &len);
+    (void)state;
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, parse_many, html), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad;
+        assert_int_equal(pthread_join(t[i], &bad), 0);
+        assert_int_equal((long)bad, 0);
+    }
+    free(html);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_site_names),
-        cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_blocked_pages),
+        cmocka_unit_test(test_site_names), cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_size_cap),   cmocka_unit_test(test_blocked_pages),
+        cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
