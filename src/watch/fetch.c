@@ -11,6 +11,8 @@
  * many threads ask at the same moment. The requests themselves go through
  * net_perform (no redirects, a size cap, a deadline); the allow-list check
  * on the URL's origin is what keeps this fetcher on the marketplaces' hosts.
+ * A redirect is followed (at most WATCH_REDIRECTS_MAX) only to an allowed
+ * host, each hop checked against the allow-list and robots.txt again.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -26,6 +28,7 @@
 #define CACHE_MAX 64                    /* pages kept */
 #define CACHE_BYTES_MAX (64u << 20)     /* and their bytes */
 #define RETRY_AFTER_CAP_MS 60000.0      /* longest Retry-After honoured */
+#define WATCH_REDIRECTS_MAX 3           /* redirects followed, each checked again */
 
 struct host_slot {
     char origin[300]; /* "scheme://host:port", lower case */
@@ -400,36 +403,77 @@ static enum kr_code status_result(const char *url, long st, struct kr_err *err)
     return kr_fail(err, KRS_FETCH_FAILED, "%s: HTTP %ld", url, st);
 }
 
-enum kr_code watch_fetch(struct watch_fetcher *f, const char *url, struct buf *out,
-                         struct kr_err *err)
+/* Where a redirect from cur to loc (absolute or relative) goes, malloc'd;
+ * NULL when it is not a URL. */
+static char *resolve(const char *cur, const char *loc)
+{
+    CURLU *u = curl_url();
+    char *to = NULL, *out = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, cur, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, loc, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &to, 0) == CURLUE_OK)
+        out = strdup(to);
+    curl_free(to);
+    curl_url_cleanup(u);
+    return out;
+}
+
+/* One hop: url on an allowed host, allowed by its robots.txt, fetched with
+ * the retries into r; *next gets the malloc'd target of a redirect. */
+static enum kr_code fetch_hop(struct watch_fetcher *f, const char *url, struct net_response *r,
+                              char **next, struct kr_err *err)
 {
     char origin[300], *path = NULL;
     struct host_slot *s = NULL;
-    struct net_response r;
     enum kr_code rc;
     int allowed = 0;
 
+    *next = NULL;
     if (!origin_of(url, origin, sizeof origin, &path))
         return kr_fail(err, KRS_MARKET_HOST_REFUSED, "not an http(s) URL with a host");
     for (size_t i = 0; i < f->nslots && !s; i++)
         if (strcmp(f->slot[i].origin, origin) == 0)
             s = &f->slot[i];
-    if (!s) {
-        free(path);
-        return kr_fail(err, KRS_MARKET_HOST_REFUSED, "%s is not a marketplace host", origin);
-    }
-    if (f->o.cache_ttl_s > 0 && cache_get(f, url, out)) {
-        free(path);
-        return KR_OK;
-    }
-    net_response_init(&r);
-    rc = robots_check(f, s, path, &allowed, err);
+    rc = s ? robots_check(f, s, path, &allowed, err)
+           : kr_fail(err, KRS_MARKET_HOST_REFUSED, "%s is not a marketplace host", origin);
     if (!rc && !allowed)
         rc = kr_fail(err, KRS_ROBOTS_DISALLOWED, "robots.txt of %s disallows %s", s->origin, path);
     if (!rc)
-        rc = get_retrying(f, s, url, f->o.max_bytes, &r, err);
+        rc = get_retrying(f, s, url, f->o.max_bytes, r, err);
+    if (!rc && r->status >= 300 && r->status < 400 && r->location[0] &&
+        strlen(r->location) + 1 < sizeof r->location && !(*next = resolve(url, r->location)))
+        rc = kr_fail(err, KRS_FETCH_FAILED, "%s: a redirect to an unreadable Location", url);
+    free(path);
+    return rc;
+}
+
+enum kr_code watch_fetch(struct watch_fetcher *f, const char *url, struct buf *out,
+                         struct kr_err *err)
+{
+    char *cur = url ? strdup(url) : NULL, *next = NULL;
+    struct net_response r;
+    enum kr_code rc = KR_OK;
+
+    if (!cur)
+        return kr_fail(err, KRS_MARKET_HOST_REFUSED, "no URL");
+    if (f->o.cache_ttl_s > 0 && cache_get(f, url, out)) {
+        free(cur);
+        return KR_OK;
+    }
+    net_response_init(&r);
+    for (int hop = 0; !rc; hop++) {
+        rc = fetch_hop(f, cur, &r, &next, err);
+        if (rc || !next)
+            break;
+        if (hop >= WATCH_REDIRECTS_MAX)
+            rc = kr_fail(err, KRS_FETCH_FAILED, "%s: more than %d redirects", url,
+                         WATCH_REDIRECTS_MAX);
+        free(cur);
+        cur = next; /* checked again: allow-list and robots.txt */
+        next = NULL;
+    }
     if (!rc)
-        rc = status_result(url, r.status, err);
+        rc = status_result(cur, r.status, err);
     if (!rc) {
         buf_release(out);
         out->data = buf_detach(&r.body, &out->len);
@@ -438,6 +482,7 @@ enum kr_code watch_fetch(struct watch_fetcher *f, const char *url, struct buf *o
             cache_put(f, url, out);
     }
     net_response_release(&r);
-    free(path);
+    free(cur);
+    free(next);
     return rc;
 }

@@ -21,7 +21,9 @@
  *    in seconds is honoured up to a cap), never another 4xx;
  *  - caches 2xx pages by URL for KARAT_MARKET_CACHE_TTL seconds;
  *  - caps each reply at KARAT_MARKET_MAX_BYTES and sends KARAT_MARKET_USER_AGENT.
- * Redirects are not followed (a 3xx is a fetch_failed).
+ * Redirects are followed, at most 3, and only to an allowed host: every hop
+ * is checked against the allow-list and robots.txt again (a redirect off
+ * the marketplaces is market_host_refused).
  *
  * Thread safety: one fetcher may be used from any number of threads.
  */

@@ -5,7 +5,8 @@
  * robots.txt (Disallow for "*" and for our product token, longest match,
  * fetched once per TTL), the page cache within its TTL, the allow-list (any
  * other host refused before a byte is sent), the size cap; and the
- * robots.txt matcher on its own.
+ * robots.txt matcher on its own; redirects (on the host and re-checked,
+ * never off it, at most three).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -52,6 +53,12 @@ static void respond(const struct fake_request *r, struct fake_reply *out, void *
         out->status = flaky_status;
     } else if (strncmp(r->url, "/missing", 8) == 0) {
         out->status = 404;
+    } else if (strncmp(r->url, "/redir", 6) == 0 || strncmp(r->url, "/offsite", 8) == 0 ||
+               strncmp(r->url, "/loop", 5) == 0) {
+        out->status = r->url[1] == 'r' ? 301 : 302;
+        out->headers = strdup(r->url[1] == 'r'   ? "Location: /private/ok/target\n"
+                              : r->url[1] == 'o' ? "Location: http://example.com/x\n"
+                                                 : "Location: /loop\n");
     } else if (strncmp(r->url, "/big", 4) == 0) {
         memset(body, 'x', sizeof body - 1);
         body[sizeof body - 1] = '\0';
@@ -251,6 +258,33 @@ static void test_allow_list_and_cap(void **state)
     watch_fetcher_close(f);
 }
 
+/* Redirects: followed on the marketplace host (robots.txt checked again),
+ * never off it, at most three. */
+static void test_redirects(void **state)
+{
+    struct watch_fetcher *f;
+    struct kr_err err = {0};
+    (void)state;
+    robots_txt = "User-agent: *\nDisallow: /private/ok/target\n";
+    f = open_fetcher(0, 60);
+    assert_int_equal(get(f, "/redir", &err), KR_EUPSTREAM); /* the target is disallowed */
+    assert_int_equal(err.slug_id, KRS_ROBOTS_DISALLOWED);
+    assert_int_equal(count_path("/private"), 0);
+    watch_fetcher_close(f);
+    robots_txt = NULL;
+    f = open_fetcher(0, 60);
+    assert_int_equal(get(f, "/redir", &err), KR_OK);
+    assert_int_equal(count_path("/private/ok/target"), 1);
+    assert_int_equal(get(f, "/redir", &err), KR_OK); /* cached under the first URL */
+    assert_int_equal(count_path("/redir"), 2);
+    assert_int_equal(get(f, "/offsite", &err), KR_EINVAL);
+    assert_int_equal(err.slug_id, KRS_MARKET_HOST_REFUSED);
+    assert_int_equal(get(f, "/loop", &err), KR_EUPSTREAM);
+    assert_int_equal(err.slug_id, KRS_FETCH_FAILED);
+    assert_int_equal(count_path("/loop"), 4); /* the first and three redirects */
+    watch_fetcher_close(f);
+}
+
 static void test_robots_matcher(void **state)
 {
     struct watch_robots r;
@@ -305,6 +339,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_robots, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_cache, setup_each, teardown_each),
         cmocka_unit_test_setup_teardown(test_allow_list_and_cap, setup_each, teardown_each),
+        cmocka_unit_test_setup_teardown(test_redirects, setup_each, teardown_each),
         cmocka_unit_test(test_robots_matcher),
         cmocka_unit_test(test_bad_options),
     };
