@@ -23,12 +23,12 @@
 #include "core/util.h"
 #include "watch/watch.h"
 
-#define LIST_MAX 100 /* the config bound of KARAT_MARKET_MAX_ITEMS */
-#define TEXT_MAX 512 /* one search query */
-#define URL_LEN 1400 /* a stored file's URL */
+#define LIST_MAX 100  /* the config bound of KARAT_MARKET_MAX_ITEMS */
+#define TEXT_MAX 512  /* one search query */
+#define URL_LEN  1400 /* a stored file's URL */
 
 struct list {
-    char *copy;            /* the comma-separated text split in place */
+    char *copy; /* the comma-separated text split in place */
     const char *v[LIST_MAX];
     size_t n;
 };
@@ -57,7 +57,8 @@ static int read_list(const json_t *body, const char *key, size_t cap, struct htt
             if (*util_trim(t) && list_add(l, util_trim(t), cap))
                 goto too_many;
     } else if (json_is_array(v)) {
-        json_array_foreach(v, i, e) {
+        json_array_foreach(v, i, e)
+        {
             if (!json_is_string(e)) {
                 http_res_error(res, KRS_BAD_JSON, "%s: a list of strings is expected", key);
                 return -1;
@@ -67,8 +68,10 @@ static int read_list(const json_t *body, const char *key, size_t cap, struct htt
         }
     }
     if (l->n == 0) {
-        http_res_error(res, KRS_INVALID_ARGUMENT, "%s: give at least one (a comma-separated string "
-                       "or a list)", key);
+        http_res_error(res, KRS_INVALID_ARGUMENT,
+                       "%s: give at least one (a comma-separated string "
+                       "or a list)",
+                       key);
         return -1;
     }
     return 0;
@@ -98,9 +101,10 @@ static int read_market(const json_t *body, unsigned allowed, struct http_respons
         name = "amazon";
     if (!name || !watch_market_parse(name, m) || !(allowed & (1u << *m))) {
         http_res_error(res, KRS_BAD_MARKETPLACE, "Marketplace not supported: '%.40s' (here: %s)",
-                       name ? name : "", allowed == 1u ? "amazon"
-                                         : allowed == 3u ? "amazon or flipkart"
-                                                         : "amazon, flipkart or myntra");
+                       name ? name : "",
+                       allowed == 1u   ? "amazon"
+                       : allowed == 3u ? "amazon or flipkart"
+                                       : "amazon, flipkart or myntra");
         return -1;
     }
     return 0;
@@ -211,10 +215,9 @@ out:
     free(qs.copy); /* body is the request's (http_req_json): not ours to free */
 }
 
-static const char *const product_cols[] = {"asin",   "itmid",  "style_id",         "title",
-                                           "price",  "mrp",    "discount",         "rating",
-                                           "reviews", "offers", "best_seller_rank", "seller",
-                                           "url"};
+static const char *const product_cols[] = {
+    "asin",    "itmid",  "style_id",         "title",  "price", "mrp", "discount", "rating",
+    "reviews", "offers", "best_seller_rank", "seller", "url"};
 
 void api_competitor_analysis(struct http_request *req, struct http_response *res, void *app_)
 {
@@ -235,9 +238,9 @@ void api_competitor_analysis(struct http_request *req, struct http_response *res
         goto out;
     }
     util_fmt(name, sizeof name, "%s_products.xlsx", watch_market_name(m));
-    respond_with_sheet(app, res, &a,
-                       &(struct sheet_spec){name, product_cols,
-                                            sizeof product_cols / sizeof *product_cols});
+    respond_with_sheet(
+        app, res, &a,
+        &(struct sheet_spec){name, product_cols, sizeof product_cols / sizeof *product_cols});
 out:
     free(ids.copy);
 }

@@ -1,13 +1,11 @@
 /*
  * watch.c - the market watch list (Karat's own; the original had none):
- *   POST   /watch       {"marketplace", "asin" | "itmid" | "item", "search_query"?} -> 201 the watch
- *   GET    /watch       {"watches": [watch + its latest observation]}
- *   GET    /watch/{id}  {"watch", "history": [observations, newest first]}
- *   DELETE /watch/{id}  {"deleted": id}
- *   POST   /watch/{id}/refresh  one observation now -> {"watch", "history"}
- * The store keeps the list and every observation (src/store, both
- * backends); `karat watch run` and `karat serve` with KARAT_WATCH_INTERVAL
- * refresh it. Needs the server's store (400 no_store without one).
+ *   POST   /watch       {"marketplace", "asin" | "itmid" | "item", "search_query"?} -> 201 the
+ * watch GET    /watch       {"watches": [watch + its latest observation]} GET    /watch/{id}
+ * {"watch", "history": [observations, newest first]} DELETE /watch/{id}  {"deleted": id} POST
+ * /watch/{id}/refresh  one observation now -> {"watch", "history"} The store keeps the list and
+ * every observation (src/store, both backends); `karat watch run` and `karat serve` with
+ * KARAT_WATCH_INTERVAL refresh it. Needs the server's store (400 no_store without one).
  */
 #include "api/api_int.h"
 
@@ -45,9 +43,9 @@ static json_t *watch_json(const struct store_watch *w)
     enum watch_market m = WATCH_AMAZON;
     watch_market_parse(w->market, &m);
     util_iso8601(w->created_ms, at, sizeof at);
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)w->id, "marketplace",
-                     w->market, watch_id_key(m), w->item, "item", w->item, "search_query",
-                     w->query, "created_at", at);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)w->id, "marketplace", w->market,
+                     watch_id_key(m), w->item, "item", w->item, "search_query", w->query,
+                     "created_at", at);
 }
 
 static int add_obs(const struct store_watch_obs *o, void *ctx)
@@ -173,7 +171,8 @@ static int read_watch(const json_t *body, struct http_response *res, struct stor
         return -1;
     }
     if (q && (strlen(q) > 200 || (*q && m == WATCH_MYNTRA))) {
-        http_res_error(res, KRS_INVALID_ARGUMENT, "search_query: at most 200 bytes, and no "
+        http_res_error(res, KRS_INVALID_ARGUMENT,
+                       "search_query: at most 200 bytes, and no "
                        "search rank on Myntra");
         return -1;
     }
@@ -210,7 +209,8 @@ void api_watch_refresh(struct http_request *req, struct http_response *res, void
         return;
     }
     if (watch_refresh(app->watch, app->store,
-                      &(struct watch_run){id, app->cfg->market_max_pages}, &r, &err))
+                      &(struct watch_run){.id = id, .max_pages = app->cfg->market_max_pages}, &r,
+                      &err))
         http_res_from_err(res, &err);
     else
         answer_one(app, res, id);

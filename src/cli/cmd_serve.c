@@ -15,7 +15,7 @@
  *
  * With KARAT_WATCH_INTERVAL > 0 the thread that waits for the signal also
  * refreshes the market watch list every interval (no thread of its own);
- * a signal that arrives during a refresh is taken when it ends.
+ * a signal that arrives during a refresh stops it after the current watch.
  */
 #include "cli/cli.h"
 
@@ -95,6 +95,15 @@ static void stop_serving(struct app *app, struct http_server *srv, int seconds)
     }
 }
 
+/* Is a stop signal (SIGTERM, SIGINT: blocked, so pending) waiting? Asked between watches,
+ * so a refresh holds a shutdown up by one watch's pages at most. */
+static int stop_pending(void *ctx)
+{
+    sigset_t p;
+    (void)ctx;
+    return sigpending(&p) == 0 && (sigismember(&p, SIGTERM) == 1 || sigismember(&p, SIGINT) == 1);
+}
+
 /* Wait for SIGINT/SIGTERM; meanwhile observe the market watch list every
  * KARAT_WATCH_INTERVAL seconds (0: never). */
 static int wait_signal(struct app *app, const sigset_t *set)
@@ -116,7 +125,9 @@ static int wait_signal(struct app *app, const sigset_t *set)
         if (!app->watch || !app->store)
             continue;
         if (watch_refresh(app->watch, app->store,
-                          &(struct watch_run){0, app->cfg->market_max_pages}, &res, &err))
+                          &(struct watch_run){.max_pages = app->cfg->market_max_pages,
+                                              .stop = stop_pending},
+                          &res, &err))
             log_warn("market watch refresh: %s (%s)", err.msg, err.slug);
         else
             log_info("market watch refresh: %d watches, %d with a failed part", res.refreshed,

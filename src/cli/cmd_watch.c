@@ -23,7 +23,7 @@
 #include "watch/watch.h"
 
 #define USAGE                                                                                      \
-    "karat watch add --market amazon|flipkart|myntra --item ID [--query TEXT] | list | "          \
+    "karat watch add --market amazon|flipkart|myntra --item ID [--query TEXT] | list | "           \
     "run [--id N]  [--data DIR]"
 
 static const struct cli_opt opts[] = {
@@ -37,9 +37,9 @@ static const struct cli_opt opts[] = {
 
 static int print_watch(const struct store_watch *w, void *ctx)
 {
-    json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)w->id,
-                                         "marketplace", w->market, "item", w->item,
-                                         "search_query", w->query));
+    json_array_append_new(ctx,
+                          json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)w->id, "marketplace",
+                                    w->market, "item", w->item, "search_query", w->query));
     return 0;
 }
 
@@ -47,8 +47,8 @@ static enum kr_code do_add(struct app *app, const struct cli_args *a, struct kr_
 {
     enum watch_market m;
     const char *q = cli_get(a, opts, "--query");
-    struct store_watch w = {0, cli_get(a, opts, "--market"), cli_get(a, opts, "--item"),
-                            q ? q : "", util_epoch_ms()};
+    struct store_watch w = {0, cli_get(a, opts, "--market"), cli_get(a, opts, "--item"), q ? q : "",
+                            util_epoch_ms()};
     enum kr_code rc;
     if (!w.market || !watch_market_parse(w.market, &m))
         return kr_fail(err, KRS_BAD_MARKETPLACE, "--market: amazon, flipkart or myntra");
@@ -76,7 +76,8 @@ static enum kr_code do_list(struct app *app, struct kr_err *err)
 static enum kr_code do_run(struct app *app, const struct cli_args *a, struct kr_err *err)
 {
     const char *id = cli_get(a, opts, "--id");
-    struct watch_run run = {id ? strtoll(id, NULL, 10) : 0, app->cfg->market_max_pages};
+    struct watch_run run = {.id = id ? strtoll(id, NULL, 10) : 0,
+                            .max_pages = app->cfg->market_max_pages};
     struct watch_run_res res;
     enum kr_code rc;
     if (id && run.id <= 0)

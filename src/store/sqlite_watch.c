@@ -9,7 +9,8 @@
 #include "store/sqlite.h"
 
 const char *const store_sq_watch_sql[SQ_NSTMT] = {
-    [SQ_WATCH_ADD] = "INSERT INTO watches (market, item, query, created_ms) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_WATCH_ADD] =
+        "INSERT INTO watches (market, item, query, created_ms) VALUES (?1, ?2, ?3, ?4)",
     [SQ_WATCH_DELETE] = "DELETE FROM watches WHERE id = ?1",
     [SQ_WATCH_DELETE_OBS] = "DELETE FROM watch_obs WHERE watch_id = ?1",
     [SQ_WATCH_EACH] = "SELECT id, market, item, query, created_ms FROM watches"

@@ -10,8 +10,7 @@
 static enum kr_code have(struct store *s, const void *op, struct kr_err *err)
 {
     (void)s;
-    return op ? KR_OK
-              : kr_fail(err, KRS_STORE_NO_WATCH, "store: this backend has no watch list");
+    return op ? KR_OK : kr_fail(err, KRS_STORE_NO_WATCH, "store: this backend has no watch list");
 }
 
 static enum kr_code check_text(const char *v, const char *what, struct kr_err *err)

@@ -25,9 +25,9 @@
 #include "net/net.h"
 #include "watch/watch_int.h"
 
-#define CACHE_MAX 64                    /* pages kept */
-#define CACHE_BYTES_MAX (64u << 20)     /* and their bytes */
-#define RETRY_AFTER_CAP_MS 60000.0      /* longest Retry-After honoured */
+#define CACHE_MAX           64          /* pages kept */
+#define CACHE_BYTES_MAX     (64u << 20) /* and their bytes */
+#define RETRY_AFTER_CAP_MS  60000.0     /* longest Retry-After honoured */
 #define WATCH_REDIRECTS_MAX 3           /* redirects followed, each checked again */
 
 struct host_slot {
@@ -138,8 +138,8 @@ static int opts_ok(const struct watch_fetch_opts *o)
         if (!o->base[i] || !*o->base[i])
             return 0;
     return o->user_agent && *o->user_agent && o->rate >= 0 && o->burst >= 1 &&
-           o->cache_ttl_s >= 0 && o->robots_ttl_s >= 1 && o->attempts >= 1 &&
-           o->backoff_ms >= 0 && o->timeout_ms > 0 && o->max_bytes > 0;
+           o->cache_ttl_s >= 0 && o->robots_ttl_s >= 1 && o->attempts >= 1 && o->backoff_ms >= 0 &&
+           o->timeout_ms > 0 && o->max_bytes > 0;
 }
 
 static enum kr_code add_slot(struct watch_fetcher *f, int m, struct kr_err *err)
@@ -312,8 +312,8 @@ static enum kr_code robots_check(struct watch_fetcher *f, struct host_slot *s, c
     rc = get_retrying(f, s, url, WATCH_ROBOTS_MAX, &r, err);
     if (!rc && r.status >= 200 && r.status < 300) {
         struct watch_robots parsed;
-        rc = watch__robots_parse(r.body.data ? (const char *)r.body.data : "", r.body.len, f->token, &parsed,
-                                 err);
+        rc = watch__robots_parse(r.body.data ? (const char *)r.body.data : "", r.body.len, f->token,
+                                 &parsed, err);
         if (!rc) {
             watch__robots_release(&s->robots);
             s->robots = parsed;
@@ -336,7 +336,6 @@ out:
     pthread_mutex_unlock(&s->robots_lock);
     return rc;
 }
-
 
 /* A copy of url's page when cached and younger than the TTL. */
 static int cache_get(struct watch_fetcher *f, const char *url, struct buf *out)

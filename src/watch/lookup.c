@@ -28,7 +28,8 @@
 #include "market/market.h"
 #include "watch/watch_int.h"
 
-_Static_assert((int)WATCH_AMAZON == (int)MARKET_AMAZON && (int)WATCH_FLIPKART == (int)MARKET_FLIPKART &&
+_Static_assert((int)WATCH_AMAZON == (int)MARKET_AMAZON &&
+                   (int)WATCH_FLIPKART == (int)MARKET_FLIPKART &&
                    (int)WATCH_MYNTRA == (int)MARKET_MYNTRA,
                "watch_market and market_site name the same sites in the same order");
 
@@ -114,8 +115,8 @@ static void read_query(struct watch_fetcher *f, const struct watch_rank_req *r, 
         if (!rc)
             rc = fetch_page(f, url, &page, &qp->err);
         if (!rc)
-            rc = market_parse_search((enum market_site)r->market, (const char *)page.data,
-                                     page.len, &qp->page[qp->n], &qp->err);
+            rc = market_parse_search((enum market_site)r->market, (const char *)page.data, page.len,
+                                     &qp->page[qp->n], &qp->err);
         buf_release(&page);
         if (rc) {
             qp->failed_at = p;

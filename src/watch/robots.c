@@ -62,9 +62,9 @@ static enum kr_code add_rule(struct watch_robots *r, int allow, const char *v, s
 /* Parsing state across lines. */
 struct parse {
     const char *token;
-    int in_agents;     /* the previous meaningful line was a User-agent */
+    int in_agents; /* the previous meaningful line was a User-agent */
     int cur_mine, cur_star;
-    int seen_mine;     /* some group names our token */
+    int seen_mine; /* some group names our token */
     struct watch_robots mine, star;
 };
 

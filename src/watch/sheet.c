@@ -33,9 +33,8 @@ enum kr_code watch_xlsx_write(const char *path, const json_t *rows, const char *
     }
     for (size_t c = 0; c < ncols; c++)
         worksheet_write_string(ws, 0, (lxw_col_t)c, cols[c], NULL);
-    json_array_foreach(rows, i, row)
-        for (size_t c = 0; c < ncols; c++)
-            write_cell(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_object_get(row, cols[c]));
+    json_array_foreach(rows, i, row) for (size_t c = 0; c < ncols; c++)
+        write_cell(ws, (lxw_row_t)(i + 1), (lxw_col_t)c, json_object_get(row, cols[c]));
     if (workbook_close(wb) != LXW_NO_ERROR)
         return kr_fail(err, KRS_WRITE_FAILED, "cannot write the workbook %s", path);
     return KR_OK;

@@ -135,6 +135,10 @@ void watch_observe(struct watch_fetcher *f, const struct store_watch *w, int max
 struct watch_run {
     int64_t id;    /* 0: every watch */
     int max_pages; /* KARAT_MARKET_MAX_PAGES */
+    /* NULL, or asked before each watch: nonzero stops the run there (karat
+     * serve: a stop signal is pending), what was observed so far kept. */
+    int (*stop)(void *ctx);
+    void *stop_ctx;
 };
 struct watch_run_res {
     int refreshed, failed; /* watches observed; of them with a failed part */

@@ -93,9 +93,9 @@ static void test_rank(void **state)
     r = result(j, 2, 0); /* only an ad: no organic rank, its slot apart */
     assert_string_equal(json_string_value(json_object_get(r, "page")), "not found");
     assert_int_equal(json_array_size(json_object_get(r, "sponsored")), 1);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_array_get(json_object_get(r, "sponsored"), 0),
-                                           "position")), 2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(r, "sponsored"), 0), "position")),
+                     2);
     r = result(j, 3, 0);
     assert_string_equal(json_string_value(json_object_get(r, "position_on_page")), "not found");
     r = result(j, 3, 1); /* the captcha page: an error, never "not found" */
@@ -105,11 +105,13 @@ static void test_rank(void **state)
     /* every item blocked: 502 */
     json_decref(post("/get_rank_product",
                      "{\"asin\": [\"B0TARGET01\"], \"search_query\": [\"blocked\"],"
-                     " \"marketplace\": \"amazon\"}", 502, "market_blocked"));
+                     " \"marketplace\": \"amazon\"}",
+                     502, "market_blocked"));
     /* Flipkart answers with itmid */
     j = post("/get_rank_product",
              "{\"asin\": \"ITMKARATDEMO0001\", \"search_query\": \"jhumka\","
-             " \"marketplace\": \"flipkart\"}", 200, NULL);
+             " \"marketplace\": \"flipkart\"}",
+             200, NULL);
     assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "itmid")),
                         "ITMKARATDEMO0001");
     assert_int_equal(json_integer_value(json_object_get(result(j, 0, 0), "position_on_page")), 3);
@@ -138,8 +140,8 @@ static void test_competitors_and_offers(void **state)
     assert_int_equal(json_integer_value(json_object_get(it, "offers")), 4);
     assert_string_equal(json_string_value(json_object_get(it, "seller")), "Alya Jewels");
     assert_non_null(strstr(json_string_value(json_object_get(it, "best_seller_rank")), "#12,345"));
-    assert_non_null(strstr(json_string_value(json_object_get(j, "url")),
-                           "excel_files/amazon_products.xlsx"));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(j, "url")), "excel_files/amazon_products.xlsx"));
     check_file(json_string_value(json_object_get(j, "url")));
     json_decref(j);
     j = post("/competitor_analysis",
@@ -162,8 +164,9 @@ static void test_competitors_and_offers(void **state)
                         "market_blocked");
     check_file(json_string_value(json_object_get(j, "url")));
     json_decref(j);
-    json_decref(post("/competitor_analysis", "{\"asins\": \"B0BLOCKED1\", \"marketplace\": \"amazon\"}",
-                     502, "market_blocked"));
+    json_decref(post("/competitor_analysis",
+                     "{\"asins\": \"B0BLOCKED1\", \"marketplace\": \"amazon\"}", 502,
+                     "market_blocked"));
 }
 
 static void test_bad_input(void **state)
@@ -171,16 +174,24 @@ static void test_bad_input(void **state)
     size_t before;
     (void)state;
     before = fake_ai_count(fix);
-    json_decref(post("/get_rank_product", "{\"asin\": \"\", \"search_query\": \"x\", "
-                     "\"marketplace\": \"amazon\"}", 400, "invalid_argument"));
-    json_decref(post("/get_rank_product", "{\"asin\": \"B0A\", \"search_query\": [], "
-                     "\"marketplace\": \"amazon\"}", 400, "invalid_argument"));
-    json_decref(post("/get_rank_product", "{\"asin\": \"B0A\", \"search_query\": \"x\", "
-                     "\"marketplace\": \"myntra\"}", 400, "bad_marketplace"));
+    json_decref(post("/get_rank_product",
+                     "{\"asin\": \"\", \"search_query\": \"x\", "
+                     "\"marketplace\": \"amazon\"}",
+                     400, "invalid_argument"));
+    json_decref(post("/get_rank_product",
+                     "{\"asin\": \"B0A\", \"search_query\": [], "
+                     "\"marketplace\": \"amazon\"}",
+                     400, "invalid_argument"));
+    json_decref(post("/get_rank_product",
+                     "{\"asin\": \"B0A\", \"search_query\": \"x\", "
+                     "\"marketplace\": \"myntra\"}",
+                     400, "bad_marketplace"));
     json_decref(post("/competitor_analysis", "{\"asins\": \"B0A\", \"marketplace\": \"ebay\"}", 400,
                      "bad_marketplace"));
-    json_decref(post("/competitor_analysis", "{\"asins\": \"B0A,B0B,B0C,B0D,B0E,B0F\", "
-                     "\"marketplace\": \"amazon\"}", 413, "too_many_items"));
+    json_decref(post("/competitor_analysis",
+                     "{\"asins\": \"B0A,B0B,B0C,B0D,B0E,B0F\", "
+                     "\"marketplace\": \"amazon\"}",
+                     413, "too_many_items"));
     json_decref(post("/competitor_analysis", "{\"asins\": \"../etc\", \"marketplace\": \"amazon\"}",
                      400, "invalid_argument"));
     json_decref(post("/competitor_analysis", "{\"asins\": [1], \"marketplace\": \"amazon\"}", 400,
@@ -214,8 +225,10 @@ static void test_watch(void **state)
     json_t *j, *h;
     long long id, id2;
     (void)state;
-    j = post("/watch", "{\"marketplace\": \"amazon\", \"asin\": \"B0TARGET01\","
-             " \"search_query\": \"kundan earrings\"}", 201, NULL);
+    j = post("/watch",
+             "{\"marketplace\": \"amazon\", \"asin\": \"B0TARGET01\","
+             " \"search_query\": \"kundan earrings\"}",
+             201, NULL);
     id = json_integer_value(json_object_get(j, "id"));
     assert_true(id > 0);
     assert_string_equal(json_string_value(json_object_get(j, "asin")), "B0TARGET01");
@@ -232,8 +245,10 @@ static void test_watch(void **state)
     h = json_object_get(j, "history");
     assert_int_equal(json_array_size(h), 2);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "page")), 1);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "position_on_page")), 4);
-    assert_float_equal(json_number_value(json_object_get(json_array_get(h, 0), "price")), 799, 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "position_on_page")),
+                     4);
+    assert_float_equal(json_number_value(json_object_get(json_array_get(h, 0), "price")), 799,
+                       1e-9);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "offers")), 4);
     assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "error")), "");
     json_decref(j);
@@ -253,8 +268,8 @@ static void test_watch(void **state)
     json_decref(req("DELETE", path, 404));
     json_decref(req("GET", path, 404));
     json_decref(req("GET", "/watch/abc", 400));
-    json_decref(post("/watch", "{\"marketplace\": \"ebay\", \"asin\": \"B0A\"}", 400,
-                     "bad_marketplace"));
+    json_decref(
+        post("/watch", "{\"marketplace\": \"ebay\", \"asin\": \"B0A\"}", 400, "bad_marketplace"));
     json_decref(post("/watch", "{\"marketplace\": \"amazon\", \"asin\": \"a b\"}", 400,
                      "invalid_argument"));
     j = req("GET", "/watch", 200);
@@ -279,8 +294,9 @@ static void test_watch_cli_and_interval(void **state)
         env[n++] = "KARAT_STORE=postgres";
         env[n++] = srv.pg_env;
     }
-    const char *add[] = {bin, "watch", "add", "--market", "flipkart", "--item", "ITMKARATDEMO0001",
-                         "--query", "jhumka", "--data", srv.data_dir, NULL};
+    const char *add[] = {
+        bin,       "watch",  "add",    "--market",   "flipkart", "--item", "ITMKARATDEMO0001",
+        "--query", "jhumka", "--data", srv.data_dir, NULL};
     assert_int_equal(tu_run(add, env, &out), 0);
     assert_non_null(strstr(out, "\"id\""));
     free(out);
@@ -292,8 +308,8 @@ static void test_watch_cli_and_interval(void **state)
     assert_int_equal(tu_run(run, env, &out), 0);
     assert_non_null(strstr(out, "\"refreshed\""));
     free(out);
-    const char *bad[] = {bin, "watch", "add", "--market", "ebay", "--item", "X1", "--data",
-                         srv.data_dir, NULL};
+    const char *bad[] = {bin,      "watch", "add",    "--market",   "ebay",
+                         "--item", "X1",    "--data", srv.data_dir, NULL};
     assert_int_equal(tu_run(bad, env, NULL), 1);
     const char *usage[] = {bin, "watch", "frobnicate", NULL};
     assert_int_equal(tu_run(usage, NULL, NULL), 2);
@@ -350,7 +366,8 @@ static void test_watch_store_failure(void **state)
     assert_int_equal(tu_post(url, "application/json", b, strlen(b), NULL, &r), 0);
     assert_int_equal(r.status, 201);
     j = json_loads(r.body, 0, NULL);
-    snprintf(path, sizeof path, "/watch/%lld", (long long)json_integer_value(json_object_get(j, "id")));
+    snprintf(path, sizeof path, "/watch/%lld",
+             (long long)json_integer_value(json_object_get(j, "id")));
     json_decref(j);
     tu_resp_free(&r);
     snprintf(url, sizeof url, "%s%s/refresh", s2.base, path);

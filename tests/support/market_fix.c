@@ -26,12 +26,13 @@ static char *fixture(const char *name, size_t *n)
 static const char *route(const char *url)
 {
     int blocked = strstr(url, "B0BLOCKED") || strstr(url, "k=blocked");
-    if (blocked && (!strncmp(url, "/s?", 3) || !strncmp(url, "/dp/", 4) || !strncmp(url, "/gp/", 4)))
+    if (blocked &&
+        (!strncmp(url, "/s?", 3) || !strncmp(url, "/dp/", 4) || !strncmp(url, "/gp/", 4)))
         return "amazon_captcha.html";
     if (!strncmp(url, "/s?", 3))
-        return strstr(url, "k=nothing")  ? "amazon_search_empty.html"
-               : strstr(url, "page=2") ? "amazon_search_p2.html"
-                                       : "amazon_search_p1.html";
+        return strstr(url, "k=nothing") ? "amazon_search_empty.html"
+               : strstr(url, "page=2")  ? "amazon_search_p2.html"
+                                        : "amazon_search_p1.html";
     if (!strncmp(url, "/search?", 8))
         return "flipkart_search.html";
     if (!strncmp(url, "/dp/", 4))

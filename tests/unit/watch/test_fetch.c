@@ -159,7 +159,7 @@ static void test_rate_limit(void **state)
         assert_null(res);
     }
     assert_int_equal(nreq, 7);
-    assert_true(util_now_ms() - t0 >= 6 * 200 - 5); /* the client's own clock */
+    assert_true(util_now_ms() - t0 >= 6 * 200 - 5);    /* the client's own clock */
     assert_true(times[6] - times[0] >= 6 * 200 * 0.6); /* the server's, jitter allowed */
     assert_int_equal(count_path("/robots.txt"), 1);
     watch_fetcher_close(f);
