@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/util.h"
 #include "fake_ai.h"
 #include "market_fix.h"
 #include "testutil.h"
@@ -383,6 +384,45 @@ static void test_watch_store_failure(void **state)
     assert_int_equal(tu_server_finish(&s2), 0);
 }
 
+/* SIGTERM while the interval refresh walks a long list (30 watches at 2
+ * requests a second: about 15 s): the refresh stops after the current watch,
+ * so the server is gone well before the list would have been done. */
+static void test_watch_refresh_stops_on_signal(void **state)
+{
+    const char *env[10] = {0};
+    char url[256];
+    struct tu_server s2;
+    struct tu_resp r;
+    int n = 0, seen = 0;
+    double t0;
+    (void)state;
+    for (int i = 0; i < 6; i++)
+        env[n++] = fix_env[i];
+    env[n++] = "KARAT_WATCH_INTERVAL=1";
+    env[n++] = "KARAT_MARKET_RATE=2";
+    assert_int_equal(tu_server_start_tmp(&s2, env), 0);
+    snprintf(url, sizeof url, "%s/watch", s2.base);
+    for (int i = 0; i < 30; i++) {
+        char b[128];
+        snprintf(b, sizeof b, "{\"marketplace\": \"myntra\", \"style_id\": \"%d\"}", 1000 + i);
+        assert_int_equal(tu_post(url, "application/json", b, strlen(b), NULL, &r), 0);
+        assert_int_equal(r.status, 201);
+        tu_resp_free(&r);
+    }
+    for (int i = 0; i < 300 && !seen; i++) { /* a refresh has begun */
+        assert_int_equal(tu_get(url, NULL, &r), 0);
+        seen = strstr(r.body, "\"at\"") != NULL;
+        tu_resp_free(&r);
+        if (!seen)
+            usleep(100000);
+    }
+    assert_true(seen);
+    usleep(1500000); /* inside a refresh of all 30 (the first may have seen fewer) */
+    t0 = util_now_ms();
+    assert_int_equal(tu_server_finish(&s2), 0);
+    assert_true(util_now_ms() - t0 < 8000); /* the whole list would take ~15 s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_watch_cli_and_interval),
         cmocka_unit_test(test_watch_store_failure),
+        cmocka_unit_test(test_watch_refresh_stops_on_signal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
