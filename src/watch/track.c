@@ -104,8 +104,7 @@ static int collect_one(const struct store_watch *w, void *ctx)
     util_strlcpy(c->text[c->n][0], w->market, sizeof c->text[0][0]);
     util_strlcpy(c->text[c->n][1], w->item, sizeof c->text[0][0]);
     util_strlcpy(c->text[c->n][2], w->query, sizeof c->text[0][0]);
-    c->w[c->n] = (struct store_watch){w->id, c->text[c->n][0], c->text[c->n][1], c->text[c->n][2],
-                                      w->created_ms};
+    c->w[c->n] = *w; /* its strings point into text once the list is complete */
     c->n++;
     return 0;
 }
@@ -120,6 +119,11 @@ enum kr_code watch_refresh(struct watch_fetcher *f, struct store *s, const struc
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory listing watches");
     if (!rc && run->id && c.n == 0)
         rc = kr_fail(err, KRS_WATCH_NOT_FOUND, "no watch %lld", (long long)run->id);
+    for (size_t i = 0; i < c.n; i++) { /* text may have moved while it grew */
+        c.w[i].market = c.text[i][0];
+        c.w[i].item = c.text[i][1];
+        c.w[i].query = c.text[i][2];
+    }
     for (size_t i = 0; !rc && i < c.n && !(run->stop && run->stop(run->stop_ctx)); i++) {
         struct store_watch_obs o;
         char why[64];
