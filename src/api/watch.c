@@ -182,14 +182,31 @@ static int read_watch(const json_t *body, struct http_response *res, struct stor
     return 0;
 }
 
+static int count_one(const struct store_watch *w, void *ctx)
+{
+    (void)w;
+    ++*(long *)ctx;
+    return 0;
+}
+
 void api_watch_add(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
     struct store_watch w;
     struct kr_err err = {0};
     json_t *body = http_req_json(req, res); /* the request's: not ours to free */
+    long n = 0;
     if (!body || need_store(app, res) || read_watch(body, res, &w))
         return;
+    if (store_watch_each(app->store, 0, count_one, &n, &err)) {
+        http_res_from_err(res, &err);
+        return;
+    }
+    if (n >= app->cfg->watch_max) {
+        http_res_error(res, KRS_TOO_MANY_ITEMS, "the watch list is full (KARAT_WATCH_MAX = %d)",
+                       app->cfg->watch_max);
+        return;
+    }
     if (store_watch_add(app->store, &w, &w.id, &err))
         http_res_from_err(res, &err);
     else

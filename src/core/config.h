@@ -158,6 +158,7 @@ struct config {
     int market_max_pages;
     int market_max_items;
     int watch_interval_s;
+    int watch_max;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };

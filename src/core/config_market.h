@@ -40,7 +40,9 @@
     {"KARAT_MARKET_MAX_ITEMS", CONFIG_INT, OFF(market_max_items), "20", 0,                        \
      "Most ASINs/item ids (and queries) in one market watch request; more gets 400."},           \
     {"KARAT_WATCH_INTERVAL", CONFIG_INT, OFF(watch_interval_s), "0", 0,                           \
-     "Seconds between refreshes of the watch list by `karat serve` (0 = never)."},
+     "Seconds between refreshes of the watch list by `karat serve` (0 = never)."},                \
+    {"KARAT_WATCH_MAX", CONFIG_INT, OFF(watch_max), "200", 0,                                     \
+     "Most watches in the watch list; POST /watch past it gets 413."},
 
 #define CONFIG_MARKET_BOUNDS                                                                     \
     {"KARAT_MARKET_RATE", 0, 1000}, {"KARAT_MARKET_BURST", 1, 1000},                              \
@@ -48,6 +50,6 @@
         {"KARAT_MARKET_ATTEMPTS", 1, 10}, {"KARAT_MARKET_BACKOFF_MS", 0, 600000},                \
         {"KARAT_MARKET_TIMEOUT", 1, 600}, {"KARAT_MARKET_MAX_BYTES", 64 * 1024, GIB},             \
         {"KARAT_MARKET_MAX_PAGES", 1, 20}, {"KARAT_MARKET_MAX_ITEMS", 1, 100},                    \
-        {"KARAT_WATCH_INTERVAL", 0, 7 * 86400},
+        {"KARAT_WATCH_INTERVAL", 0, 7 * 86400}, {"KARAT_WATCH_MAX", 1, 100000},
 
 #endif

@@ -344,7 +344,8 @@ static void test_watch_cli_and_interval(void **state)
 }
 
 /* A store that fails to keep an observation: the refresh answers 500 and
- * the history stays empty (karat_fault, KARAT_STORE=fault). */
+ * the history stays empty (karat_fault, KARAT_STORE=fault); with
+ * KARAT_WATCH_MAX=1 a second watch is refused (413). */
 static void test_watch_store_failure(void **state)
 {
     const char *env[10] = {0};
@@ -358,6 +359,7 @@ static void test_watch_store_failure(void **state)
         env[n++] = fix_env[i];
     env[n++] = "KARAT_STORE=fault";
     env[n++] = "KARAT_FAULTS=store.watch_observe=*:io_error";
+    env[n++] = "KARAT_WATCH_MAX=1";
     setenv("KARAT_BIN", getenv("KARAT_FAULT_BIN"), 1);
     assert_int_equal(tu_server_start_tmp(&s2, env), 0);
     setenv("KARAT_BIN", karat, 1);
@@ -370,6 +372,9 @@ static void test_watch_store_failure(void **state)
     snprintf(path, sizeof path, "/watch/%lld",
              (long long)json_integer_value(json_object_get(j, "id")));
     json_decref(j);
+    tu_resp_free(&r);
+    assert_int_equal(tu_post(url, "application/json", b, strlen(b), NULL, &r), 0);
+    assert_int_equal(r.status, 413); /* KARAT_WATCH_MAX=1: full */
     tu_resp_free(&r);
     snprintf(url, sizeof url, "%s%s/refresh", s2.base, path);
     assert_int_equal(tu_post(url, "application/json", "", 0, NULL, &r), 0);
