@@ -14,6 +14,7 @@ export const pages = [
   { id: 'orders', title: 'Orders', load: () => import('./pages/orders.js') },
   { id: 'products', title: 'Products', load: () => import('./pages/products.js') },
   { id: 'collections', title: 'Collections', load: () => import('./pages/collections.js') },
+  { id: 'watch', title: 'Market watch', load: () => import('./pages/watch.js') },
   { id: 'status', title: 'Status', load: () => import('./pages/status.js') },
 ];
 

@@ -96,6 +96,16 @@ void api_process_image(struct http_request *req, struct http_response *res, void
 void api_download(struct http_request *req, struct http_response *res, void *app);
 /* orders.c: /create_order (a marketplace invoice PDF -> the order and its items) */
 void api_create_order(struct http_request *req, struct http_response *res, void *app);
+/* market.c: rank, competitor and offer look-ups on the marketplaces */
+void api_get_rank_product(struct http_request *req, struct http_response *res, void *app);
+void api_competitor_analysis(struct http_request *req, struct http_response *res, void *app);
+void api_get_number_of_offers(struct http_request *req, struct http_response *res, void *app);
+/* watch.c: the market watch list and its history */
+void api_watch_add(struct http_request *req, struct http_response *res, void *app);
+void api_watch_list(struct http_request *req, struct http_response *res, void *app);
+void api_watch_get(struct http_request *req, struct http_response *res, void *app);
+void api_watch_delete(struct http_request *req, struct http_response *res, void *app);
+void api_watch_refresh(struct http_request *req, struct http_response *res, void *app);
 /* ops.c */
 void api_health(struct http_request *req, struct http_response *res, void *app);
 void api_metrics(struct http_request *req, struct http_response *res, void *app);

@@ -46,6 +46,15 @@ static const struct http_route routes[] = {
     {"GET", "/collections/styles", api_collection_styles, 0, "collections"},
     {"GET", "/collections/{id}", api_collection_get, 0, "collections"},
     {"GET", "/collections/{id}/csv", api_collection_csv, 0, "collections"},
+    /* market watch (market.c) */
+    {"POST", "/get_rank_product", api_get_rank_product, 0, NULL},
+    {"POST", "/competitor_analysis", api_competitor_analysis, 0, NULL},
+    {"POST", "/get_number_of_offers", api_get_number_of_offers, 0, NULL},
+    {"POST", "/watch", api_watch_add, 0, "watch"},
+    {"GET", "/watch", api_watch_list, 0, "watch"},
+    {"GET", "/watch/{id}", api_watch_get, 0, "watch"},
+    {"DELETE", "/watch/{id}", api_watch_delete, 0, "watch"},
+    {"POST", "/watch/{id}/refresh", api_watch_refresh, 0, "watch"},
     /* image studio: marketplace images from a stored photo */
     {"POST", "/generate-images", api_generate_images, 0, NULL},
     {"POST", "/regenerate-image", api_regenerate_image, 0, NULL},

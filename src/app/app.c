@@ -25,6 +25,7 @@
 #include "sheet/sheet.h"
 #include "store/store.h"
 #include "studio/studio.h"
+#include "watch/watch.h"
 
 /* ---- the catalog's io ---- */
 
@@ -138,6 +139,11 @@ static enum kr_code open_parts(struct app *a, const struct app_opts *o, struct k
         rc = app_pool_create(cfg, &a->pool, err);
     if (!rc && (p & APP_AI) && !(rc = net_global_init(err)) && !(rc = ai_open(cfg, &a->ai, err)))
         ai_set_segmenter(a->ai, &(struct ai_segmenter){app_segment_cut, NULL});
+    if (!rc && (p & APP_AI)) { /* the market watch's fetcher shares libcurl */
+        struct watch_fetch_opts wo;
+        watch_fetch_opts_from_config(cfg, &wo);
+        rc = watch_fetcher_open(&wo, &a->watch, err);
+    }
     if (!rc && (p & APP_CATALOG))
         rc = open_catalog(a, o, err);
     if (!rc && (p & APP_ADMIT))
@@ -207,6 +213,7 @@ void app_close(struct app *a)
     for (int i = 0; i < APP_WORK_COUNT; i++)
         admit_close(a->admit[i]);
     ai_close(a->ai);
+    watch_fetcher_close(a->watch);
     if (a->parts & APP_AI)
         net_global_cleanup();
     if (a->repo)

@@ -37,6 +37,7 @@ struct catalog;
 struct pool;
 struct admit;
 struct store;
+struct watch_fetcher;
 struct catalog_io;
 
 /* Kinds of expensive work with their own admission slots (core/admit.h). */
@@ -81,6 +82,7 @@ struct app {
     struct jobs *jobs; /* persisted in the store with APP_REPO, else in memory */
     struct catalog *catalog;
     struct admit *admit[APP_WORK_COUNT]; /* the jobs' one is also held by jobs/ */
+    struct watch_fetcher *watch;         /* APP_AI: the market watch's polite fetcher */
 };
 
 /* Open the parts o asks for, for cfg (borrowed: it must outlive the app).

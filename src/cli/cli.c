@@ -27,6 +27,7 @@ static const struct cli_command commands[] = {
     {"bill", cli_cmd_bill, "read a bill photo or PDF into a checked table (CSV, --json, --xlsx)"},
     {"catalog", cli_cmd_catalog, "photos -> a marketplace sheet (.xlsx + .csv), as /catalog-ai"},
     {"products", cli_cmd_products, "import products (CSV, JSON, a URL, --sync) or list them"},
+    {"watch", cli_cmd_watch, "market watch list: add a product x query, list, run (observe now)"},
     {"images", cli_cmd_images,
      "marketplace images from one photo into a folder, as /generate-images"},
     {"check-image", cli_cmd_check_image, "main-image compliance of a photo (exit 1 when it fails)"},

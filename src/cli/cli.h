@@ -73,5 +73,6 @@ int cli_cmd_lint_sheet(int argc, char **argv);
 int cli_cmd_import_legacy(int argc, char **argv);
 int cli_cmd_migrate_to_server(int argc, char **argv);
 int cli_cmd_products(int argc, char **argv);
+int cli_cmd_watch(int argc, char **argv);
 
 #endif

@@ -12,6 +12,10 @@
  * anything (a stuck handler, a job worker in a long call) still holds it
  * up then; the repository is crash-safe, so this is the same as a crash
  * at that moment, and the jobs resume on restart.
+ *
+ * With KARAT_WATCH_INTERVAL > 0 the thread that waits for the signal also
+ * refreshes the market watch list every interval (no thread of its own);
+ * a signal that arrives during a refresh stops it after the current watch.
  */
 #include "cli/cli.h"
 
@@ -28,6 +32,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "repo/repo.h"
+#include "watch/watch.h"
 
 static const struct cli_opt opts[] = {
     {"--listen", 1, "HOST:PORT to listen on (KARAT_LISTEN, default 127.0.0.1:8000)"},
@@ -90,6 +95,46 @@ static void stop_serving(struct app *app, struct http_server *srv, int seconds)
     }
 }
 
+/* Is a stop signal (SIGTERM, SIGINT: blocked, so pending) waiting? Asked between watches,
+ * so a refresh holds a shutdown up by one watch's pages at most. */
+static int stop_pending(void *ctx)
+{
+    sigset_t p;
+    (void)ctx;
+    return sigpending(&p) == 0 && (sigismember(&p, SIGTERM) == 1 || sigismember(&p, SIGINT) == 1);
+}
+
+/* Wait for SIGINT/SIGTERM; meanwhile observe the market watch list every
+ * KARAT_WATCH_INTERVAL seconds (0: never). */
+static int wait_signal(struct app *app, const sigset_t *set)
+{
+    const int every = app->cfg->watch_interval_s;
+    for (;;) {
+        struct timespec ts = {every, 0};
+        struct watch_run_res res;
+        struct kr_err err = {0};
+        int sig = 0;
+        if (every <= 0) {
+            if (sigwait(set, &sig) == 0)
+                return sig;
+            continue;
+        }
+        sig = sigtimedwait(set, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        if (!app->watch || !app->store)
+            continue;
+        if (watch_refresh(app->watch, app->store,
+                          &(struct watch_run){.max_pages = app->cfg->market_max_pages,
+                                              .stop = stop_pending},
+                          &res, &err))
+            log_warn("market watch refresh: %s (%s)", err.msg, err.slug);
+        else
+            log_info("market watch refresh: %d watches, %d with a failed part", res.refreshed,
+                     res.failed);
+    }
+}
+
 static int run(struct config *cfg)
 {
     struct app *app = NULL;
@@ -138,7 +183,7 @@ static int run(struct config *cfg)
     }
     log_info("karat listening on http://%s (data %s, %zu images indexed)", cfg->listen,
              cfg->data_dir, repo_index_count(app->repo));
-    sigwait(&set, &sig);
+    sig = wait_signal(app, &set);
     log_info("signal %d: shutting down (at most %d s)", sig, cfg->shutdown_timeout_s);
     if (pthread_create(&watch, NULL, deadline_watch, &dl) != 0)
         watch = pthread_self(); /* no watchdog: the drain below is still bounded */

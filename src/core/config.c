@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/config_market.h"
 #include "core/util.h"
 
 #define OFF(f) offsetof(struct config, f)
@@ -295,6 +296,7 @@ static const struct config_var vars[] = {
      "Largest generated image read back from the file store to regenerate it."},
     {"KARAT_STUDIO_MAX_ZIP_BYTES", CONFIG_SIZE, OFF(studio_max_zip_bytes), "512MiB", 0,
      "Largest generated-images ZIP read back from the file store to replace an image in it."},
+    CONFIG_MARKET_VARS
     {NULL, 0, 0, NULL, 0, NULL},
 };
 
@@ -377,6 +379,7 @@ static const struct {
     {"KARAT_S3_BACKOFF_CAP_MS", 0, 3600000},
     {"KARAT_FSCK_GRACE", 0, 30 * 86400},
     /* ---- end S3 */
+    CONFIG_MARKET_BOUNDS
 };
 
 const struct config_var *config_vars(void)

@@ -148,6 +148,23 @@ struct config {
     int studio_workers;
     long long studio_max_image_bytes;
     long long studio_max_zip_bytes;
+    /* market watch (watch/; rows in core/config_market.h) */
+    char *market_amazon_url;
+    char *market_flipkart_url;
+    char *market_myntra_url;
+    char *market_user_agent;
+    double market_rate;
+    int market_burst;
+    int market_cache_ttl_s;
+    int market_robots_ttl_s;
+    int market_attempts;
+    int market_backoff_ms;
+    int market_timeout_s;
+    long long market_max_bytes;
+    int market_max_pages;
+    int market_max_items;
+    int watch_interval_s;
+    int watch_max;
 };
 
 enum config_type { CONFIG_STR, CONFIG_INT, CONFIG_SIZE, CONFIG_BOOL, CONFIG_DOUBLE };

@@ -193,6 +193,8 @@ KR_SLUG(CLAIMS_UNSUPPORTED, "claims_unsupported", KR_EUNSUPPORTED, 400,
 KR_SLUG(NO_STORE, "no_store", KR_EUNSUPPORTED, 400, "templates need the server's store")
 KR_SLUG(STORE_TOO_NEW, "store_too_new", KR_EUNSUPPORTED, 400,
         "the database was written by a newer Karat")
+KR_SLUG(STORE_NO_WATCH, "store_no_watch", KR_EUNSUPPORTED, 400,
+        "the record store backend has no market watch list")
 KR_SLUG(STORE_NO_SYNC, "store_no_sync", KR_EUNSUPPORTED, 400,
         "this store backend shares no changes between nodes (one process writes it)")
 KR_SLUG(UNKNOWN_BACKEND, "unknown_backend", KR_EUNSUPPORTED, 400, "no storage backend of that name")
@@ -231,6 +233,7 @@ KR_SLUG(IMAGE_NOT_FOUND, "image_not_found", KR_ENOTFOUND, 404, "no such image")
 KR_SLUG(PRODUCT_NOT_FOUND, "product_not_found", KR_ENOTFOUND, 404, "no such product")
 KR_SLUG(COLLECTION_NOT_FOUND, "collection_not_found", KR_ENOTFOUND, 404, "no such collection")
 KR_SLUG(JOB_NOT_FOUND, "job_not_found", KR_ENOTFOUND, 404, "no such job")
+KR_SLUG(WATCH_NOT_FOUND, "watch_not_found", KR_ENOTFOUND, 404, "no such market watch")
 KR_SLUG(NO_TEMPLATE, "no_template", KR_ENOTFOUND, 404, "no stored template for this sheet")
 KR_SLUG(NO_SHEET_SCHEMA, "no_sheet_schema", KR_ENOTFOUND, 404,
         "no sheet schema for this marketplace and product type")
@@ -304,6 +307,15 @@ KR_SLUG(MARKET_BLOCKED, "market_blocked", KR_EUPSTREAM, 502,
         "the marketplace answered with a captcha, robot check or access-denied page")
 KR_SLUG(MARKET_LAYOUT, "market_layout", KR_EUPSTREAM, 502,
         "the marketplace page's layout is not one Karat reads (neither its structured data nor known markup)")
+/* market watch fetcher (src/watch) */
+KR_SLUG(MARKET_HOST_REFUSED, "market_host_refused", KR_EINVAL, 400,
+        "the market fetcher only fetches from the configured marketplaces' hosts")
+KR_SLUG(ROBOTS_DISALLOWED, "robots_disallowed", KR_EUPSTREAM, 502,
+        "the marketplace's robots.txt disallows fetching that page")
+KR_SLUG(MARKET_PAGE_NOT_FOUND, "market_page_not_found", KR_ENOTFOUND, 404,
+        "the marketplace has no such page (HTTP 404 or 410)")
+KR_SLUG(MARKET_UNAVAILABLE, "market_unavailable", KR_EUPSTREAM, 502,
+        "the marketplace kept answering 5xx or 429, or its robots.txt could not be read")
 KR_SLUG(JOB_FAILED, "job_failed", KR_EUPSTREAM, 502, "the job failed")
 KR_SLUG(NO_ROWS, "no_rows", KR_EUPSTREAM, 502, "every item of the job failed")
 KR_SLUG(NOTHING_DONE, "nothing_done", KR_EUPSTREAM, 502, "no requested image could be made")

@@ -42,7 +42,7 @@ void net_response_release(struct net_response *r)
 {
     buf_release(&r->body);
     r->status = 0;
-    r->content_type[0] = r->retry_after[0] = r->retry_after_ms[0] = '\0';
+    r->content_type[0] = r->retry_after[0] = r->retry_after_ms[0] = r->location[0] = '\0';
 }
 
 size_t net__on_body(char *data, size_t sz, size_t nm, void *user)
@@ -82,12 +82,13 @@ size_t net__on_header(char *data, size_t sz, size_t nm, void *user)
     struct net_response *r = s->resp;
     if (n > 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* a new response (after 100-continue or a redirect): forget old values */
-        r->content_type[0] = r->retry_after[0] = r->retry_after_ms[0] = '\0';
+        r->content_type[0] = r->retry_after[0] = r->retry_after_ms[0] = r->location[0] = '\0';
         return n;
     }
     grab_header(data, n, "content-type", r->content_type, sizeof r->content_type);
     grab_header(data, n, "retry-after", r->retry_after, sizeof r->retry_after);
     grab_header(data, n, "retry-after-ms", r->retry_after_ms, sizeof r->retry_after_ms);
+    grab_header(data, n, "location", r->location, sizeof r->location);
     return n;
 }
 

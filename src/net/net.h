@@ -52,6 +52,7 @@ struct net_response {
     char content_type[128];
     char retry_after[64];    /* Retry-After header, verbatim */
     char retry_after_ms[64]; /* retry-after-ms header (OpenAI), verbatim */
+    char location[2048];     /* Location header of a 3xx, verbatim (cut to fit) */
 };
 
 void net_response_init(struct net_response *r);

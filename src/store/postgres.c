@@ -234,6 +234,8 @@ static const char *stmt_sql(enum pg_stmt id)
         return store_pg__claim_sql[id];
     if (store_pg__product_sql[id])
         return store_pg__product_sql[id];
+    if (store_pg__watch_sql[id])
+        return store_pg__watch_sql[id];
     if (store_pg__prune_sql[id])
         return store_pg__prune_sql[id];
     return store_pg__doc_sql[id]    ? store_pg__doc_sql[id]
@@ -475,6 +477,11 @@ const struct store_ops store_postgres_ops = {
     .product_word_docs = store_pg__product_word_docs,
     .embedding_get = store_pg__embedding_get,
     .embedding_put = store_pg__embedding_put,
+    .watch_add = store_pg__watch_add,
+    .watch_delete = store_pg__watch_delete,
+    .watch_each = store_pg__watch_each,
+    .watch_observe = store_pg__watch_observe,
+    .watch_history = store_pg__watch_history,
     .sync_report = store_pg__sync_report,
     .prune = store_pg__prune,
 };

@@ -88,6 +88,12 @@ enum pg_stmt {
     PG_PROD_COUNT,
     PG_EMB_GET, /* product embeddings (postgres_products.c) */
     PG_EMB_PUT,
+    /* market watch (postgres_watch.c) */
+    PG_WATCH_ADD,
+    PG_WATCH_DELETE,
+    PG_WATCH_EACH,
+    PG_WATCH_OBSERVE,
+    PG_WATCH_HISTORY,
     PG_NSTMT
 };
 
@@ -164,6 +170,7 @@ extern const char *const store_pg__doc_sql[PG_NSTMT];
 extern const char *const store_pg__sync_sql[PG_NSTMT];
 extern const char *const store_pg__claim_sql[PG_NSTMT];
 extern const char *const store_pg__product_sql[PG_NSTMT];
+extern const char *const store_pg__watch_sql[PG_NSTMT];
 extern const char *const store_pg__prune_sql[PG_NSTMT];
 
 /* Pool: check a connection out (waiting up to wait_ms), give it back;
@@ -252,5 +259,16 @@ enum kr_code store_pg__embedding_get(struct store *s, const struct store_embeddi
                                      store_embedding_cb cb, void *ctx, struct kr_err *err);
 enum kr_code store_pg__embedding_put(struct store *s, const char *model,
                                      const struct store_embedding *e, int n, struct kr_err *err);
+
+/* ---- market watch (postgres_watch.c) ---- */
+enum kr_code store_pg__watch_add(struct store *s, const struct store_watch *w, int64_t *id,
+                          struct kr_err *err);
+enum kr_code store_pg__watch_delete(struct store *s, int64_t id, struct kr_err *err);
+enum kr_code store_pg__watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                           struct kr_err *err);
+enum kr_code store_pg__watch_observe(struct store *s, const struct store_watch_obs *o,
+                              struct kr_err *err);
+enum kr_code store_pg__watch_history(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
+                              void *ctx, struct kr_err *err);
 
 #endif

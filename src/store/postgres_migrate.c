@@ -19,7 +19,7 @@
  * 64 float32, little endian (the sqlite encoding, so rows move unchanged);
  * v6 adds scene bytea (the second duplicate stage's keypoints, NULL for
  * rows signed before it, as in sqlite's v4); v7 the product_embeddings
- * cache (sqlite's v5).
+ * cache (sqlite's v5); v8 the market watch list (sqlite's v6).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,6 +136,16 @@ static const struct migration migrations[] = {
         " dim integer NOT NULL CHECK (dim BETWEEN 1 AND 4096),"
         " vec bytea NOT NULL CHECK (length(vec) = 4 * dim),"
         " PRIMARY KEY (model, hash));"},
+    /* market watch: the watch list and its observations (src/watch) */
+    {8, "CREATE TABLE watches ("
+        " id bigserial PRIMARY KEY, market text NOT NULL, item text NOT NULL,"
+        " query text NOT NULL DEFAULT '', created_ms bigint NOT NULL);"
+        "CREATE TABLE watch_obs ("
+        " watch_id bigint NOT NULL REFERENCES watches (id) ON DELETE CASCADE,"
+        " at_ms bigint NOT NULL, page integer NOT NULL, rank integer NOT NULL,"
+        " sponsored integer NOT NULL, price float8 NOT NULL, offers integer NOT NULL,"
+        " error text NOT NULL DEFAULT '');"
+        "CREATE INDEX watch_obs_by_watch ON watch_obs (watch_id, at_ms);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

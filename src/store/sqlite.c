@@ -91,6 +91,7 @@ enum kr_code store_sq_stmt(struct sq_conn *c, enum sq_stmt id, sqlite3_stmt **ou
 {
     const char *sql = doc_sql[id]                ? doc_sql[id]
                       : store_sq_product_sql[id] ? store_sq_product_sql[id]
+                      : store_sq_watch_sql[id]   ? store_sq_watch_sql[id]
                                                  : store_sq_image_sql[id];
 
     if (!c->st[id]) {
@@ -422,4 +423,9 @@ const struct store_ops store_sqlite_ops = {
     .product_word_docs = store_sq_product_word_docs,
     .embedding_get = store_sq_embedding_get,
     .embedding_put = store_sq_embedding_put,
+    .watch_add = store_sq_watch_add,
+    .watch_delete = store_sq_watch_delete,
+    .watch_each = store_sq_watch_each,
+    .watch_observe = store_sq_watch_observe,
+    .watch_history = store_sq_watch_history,
 };

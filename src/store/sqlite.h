@@ -58,6 +58,12 @@ enum sq_stmt {
     SQ_PROD_COUNT,
     SQ_EMB_GET, /* product embeddings (sqlite_products.c) */
     SQ_EMB_PUT,
+    SQ_WATCH_ADD, /* market watch (sqlite_watch.c) */
+    SQ_WATCH_DELETE,
+    SQ_WATCH_DELETE_OBS,
+    SQ_WATCH_EACH,
+    SQ_WATCH_OBSERVE,
+    SQ_WATCH_HISTORY,
     SQ_NSTMT
 };
 
@@ -155,5 +161,17 @@ enum kr_code store_sq_embedding_put(struct store *s, const char *model,
                                     const struct store_embedding *e, int n, struct kr_err *err);
 enum kr_code store_sq_product_query(struct store *s, const struct store_product_query *q,
                                     store_product_cb cb, void *ctx, struct kr_err *err);
+
+/* ---- market watch (sqlite_watch.c) ---- */
+extern const char *const store_sq_watch_sql[];
+enum kr_code store_sq_watch_add(struct store *s, const struct store_watch *w, int64_t *id,
+                          struct kr_err *err);
+enum kr_code store_sq_watch_delete(struct store *s, int64_t id, struct kr_err *err);
+enum kr_code store_sq_watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                           struct kr_err *err);
+enum kr_code store_sq_watch_observe(struct store *s, const struct store_watch_obs *o,
+                              struct kr_err *err);
+enum kr_code store_sq_watch_history(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
+                              void *ctx, struct kr_err *err);
 
 #endif

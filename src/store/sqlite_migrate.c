@@ -18,7 +18,8 @@
  * in step by triggers; sqlite_products.c); v4 the images.scene column (the
  * second duplicate stage's keypoints, NULL for rows signed before it); v5
  * the product_embeddings cache (a text's vector per model and text hash,
- * sqlite_products.c).
+ * sqlite_products.c); v6 the market watch list (watches, watch_obs;
+ * sqlite_watch.c).
  */
 #include <stdio.h>
 
@@ -90,6 +91,15 @@ static const struct migration migrations[] = {
         " dim INTEGER NOT NULL CHECK (dim BETWEEN 1 AND 4096),"
         " vec BLOB NOT NULL CHECK (length(vec) = 4 * dim)," /* float32, little endian */
         " PRIMARY KEY (model, hash)) WITHOUT ROWID;"},
+    /* market watch: the watch list and its observations (src/watch) */
+    {6, "CREATE TABLE watches ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, market TEXT NOT NULL, item TEXT NOT NULL,"
+        " query TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL);"
+        "CREATE TABLE watch_obs ("
+        " watch_id INTEGER NOT NULL, at_ms INTEGER NOT NULL, page INTEGER NOT NULL,"
+        " rank INTEGER NOT NULL, sponsored INTEGER NOT NULL, price REAL NOT NULL,"
+        " offers INTEGER NOT NULL, error TEXT NOT NULL DEFAULT '');"
+        "CREATE INDEX watch_obs_by_watch ON watch_obs (watch_id, at_ms);"},
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -134,6 +134,28 @@ struct store_embedding_ask {
 struct store_prune;
 struct store_prune_res;
 
+/* ---- market watch: a watch list and its observations over time ----
+ * A watch is (marketplace, item id, search query); each refresh adds an
+ * observation. Unknown numbers are -1 (price included); error is "" when
+ * the refresh worked, else what failed (the slug). */
+#define STORE_WATCH_TEXT_MAX 512
+struct store_watch {
+    int64_t id;
+    const char *market; /* "amazon", "flipkart", "myntra" */
+    const char *item;   /* ASIN / itmid / style id */
+    const char *query;  /* "" for none */
+    int64_t created_ms;
+};
+struct store_watch_obs {
+    int64_t watch_id, at_ms;
+    int page, rank, sponsored; /* organic page and position; first ad slot */
+    double price;
+    int offers;
+    const char *error;
+};
+typedef int (*store_watch_cb)(const struct store_watch *w, void *ctx);
+typedef int (*store_watch_obs_cb)(const struct store_watch_obs *o, void *ctx);
+
 struct store_ops {
     const char *name;
     /* `location`: the sqlite backend takes "[busy_ms=M;]PATH" (a database
@@ -231,6 +253,17 @@ struct store_ops {
                                   store_embedding_cb cb, void *ctx, struct kr_err *err);
     enum kr_code (*embedding_put)(struct store *s, const char *model,
                                   const struct store_embedding *e, int n, struct kr_err *err);
+    /* ---- market watch list (src/watch owns its meaning; see the block
+     * at the end). Both backends have them. */
+    enum kr_code (*watch_add)(struct store *s, const struct store_watch *w, int64_t *id,
+                              struct kr_err *err);
+    enum kr_code (*watch_delete)(struct store *s, int64_t id, struct kr_err *err);
+    enum kr_code (*watch_each)(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                               struct kr_err *err);
+    enum kr_code (*watch_observe)(struct store *s, const struct store_watch_obs *o,
+                                  struct kr_err *err);
+    enum kr_code (*watch_history)(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
+                                  void *ctx, struct kr_err *err);
     /* ---- pruning (see the block at the end); NULL without sync ---- */
     enum kr_code (*sync_report)(struct store *s, const char *node, int64_t seq, struct kr_err *err);
     enum kr_code (*prune)(struct store *s, const struct store_prune *p, struct store_prune_res *out,
@@ -327,6 +360,21 @@ enum kr_code store_claim_complete(struct store *s, const struct store_claim *c,
  * out), or whose items are all done and whose finish step is free. */
 enum kr_code store_claim_jobs(struct store *s, int (*cb)(const char *job_id, void *ctx), void *ctx,
                               struct kr_err *err);
+
+/* ---- market watch (store_watch.c): KR_EUNSUPPORTED without the ops ---- */
+/* *id gets the new watch's id. */
+enum kr_code store_watch_add(struct store *s, const struct store_watch *w, int64_t *id,
+                             struct kr_err *err);
+/* The watch and its observations; KR_ENOTFOUND (watch_not_found) if absent. */
+enum kr_code store_watch_delete(struct store *s, int64_t id, struct kr_err *err);
+/* Every watch (id 0) or the one with id, oldest first. */
+enum kr_code store_watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                              struct kr_err *err);
+enum kr_code store_watch_observe(struct store *s, const struct store_watch_obs *o,
+                                 struct kr_err *err);
+/* The newest `limit` observations of a watch, newest first. */
+enum kr_code store_watch_history(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
+                                 void *ctx, struct kr_err *err);
 
 /* ---- products (store_products.c) ---- */
 /* Insert or replace the row with p->id (bounds: KR_EINVAL, never cut). */

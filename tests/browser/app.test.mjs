@@ -13,7 +13,8 @@
 // studio runs the AI scene types (2, 4-8) too; text stays offline.
 //
 // Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_ORDER_PDF (writes the Orders flow's
-// invoice), KARAT_NODE_MODULES (playwright-core,
+// invoice), KARAT_SOURCE_DIR (the market fixtures the fake provider serves),
+// KARAT_NODE_MODULES (playwright-core,
 // axe-core), KARAT_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -58,9 +59,12 @@ async function startFakeProvider() {
   });
   return { base, child };
 }
+// The fake also serves the marketplace fixture pages (tests/data/market) for the market watch.
 const providerEnv = (fake) => ({ KARAT_IMAGE_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-fake-browser-test',
   OPENAI_BASE_URL: fake.base, KARAT_ATTR_PROVIDER: 'offline', KARAT_COPY_PROVIDER: 'offline',
-  KARAT_EMBED_PROVIDER: 'offline' }); // the fake answers images only: collections rank offline
+  KARAT_EMBED_PROVIDER: 'offline', // the fake answers images only: collections rank offline
+  KARAT_MARKET_AMAZON_URL: fake.base, KARAT_MARKET_FLIPKART_URL: fake.base,
+  KARAT_MARKET_MYNTRA_URL: fake.base, KARAT_MARKET_RATE: '0' });
 
 async function stopServer(s) {
   s.child.kill('SIGTERM');
@@ -383,6 +387,31 @@ async function productsFlow(page, base, tag) {
   assert.equal(r.status, 404);
 }
 
+// Market watch: watch a product on the fixture marketplace (the fake provider
+// serves tests/data/market), observe it twice, the history as a chart and a
+// table, remove it.
+async function watchFlow(page, base, tag) {
+  await open(page, base, 'watch', 'Market watch');
+  await page.getByText('Nothing watched yet.').waitFor();
+  await page.getByLabel('ASIN or item id').fill('B0TARGET01');
+  await page.getByLabel('Search query (optional)').fill('kundan earrings');
+  await page.getByRole('button', { name: 'Watch', exact: true }).click();
+  await page.getByText('Watching B0TARGET01.').waitFor();
+  for (let i = 1; i <= 2; i++) {
+    await page.getByRole('button', { name: 'Observe B0TARGET01 now' }).click();
+    await page.getByRole('img', { name: `Rank and price over ${i} observation${i === 1 ? '' : 's'}` }).waitFor();
+  }
+  await page.locator('td', { hasText: 'page 1, #4' }).first().waitFor();
+  await page.locator('td', { hasText: '₹799' }).first().waitFor();
+  assert.equal(await page.locator('svg.chart circle').count(), 4); // rank and price, twice
+  await fitsWidth(page, tag, 'watch');
+  await shot(page, `watch-${tag}`);
+  await axe(page, `watch ${tag}`);
+  await page.getByRole('button', { name: 'Stop watching B0TARGET01' }).click();
+  await page.getByText('Stopped watching B0TARGET01.').waitFor();
+  await page.getByText('Nothing watched yet.').waitFor();
+}
+
 // Collections: two styles from the server's list, gold earrings under 1000;
 // every piece satisfies the filters; the captioned photos' products bring
 // thumbnails; the CSV export.
@@ -523,7 +552,7 @@ async function run(browser, viewport, tag, fake) {
   page.setDefaultTimeout(60000);
   try {
     for (const [name, flow] of [['photos', photosFlow], ['captions', captionsFlow], ['catalog', catalogFlow],
-      ['studio', studioFlow], ['bills', billsFlow], ['orders', ordersFlow], ['products', productsFlow], ['collections', collectionsFlow],
+      ['studio', studioFlow], ['bills', billsFlow], ['orders', ordersFlow], ['products', productsFlow], ['collections', collectionsFlow], ['watch', watchFlow],
       ['status', statusFlow], ['docs', docsFlow]]) {
       if (ONLY && !ONLY.includes(name)) continue;
       await flow(page, server.base, tag);

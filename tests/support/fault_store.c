@@ -239,6 +239,37 @@ static enum kr_code f_embedding_put(struct store *s, const char *model,
     PASS("embedding_put", store_embedding_put(inner(s), model, e, n, err));
 }
 
+/* ---- market watch list ---- */
+
+static enum kr_code f_watch_add(struct store *s, const struct store_watch *w, int64_t *id,
+                                struct kr_err *err)
+{
+    PASS("watch_add", store_watch_add(inner(s), w, id, err));
+}
+
+static enum kr_code f_watch_delete(struct store *s, int64_t id, struct kr_err *err)
+{
+    PASS("watch_delete", store_watch_delete(inner(s), id, err));
+}
+
+static enum kr_code f_watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
+                                 struct kr_err *err)
+{
+    PASS("watch_each", store_watch_each(inner(s), id, cb, ctx, err));
+}
+
+static enum kr_code f_watch_observe(struct store *s, const struct store_watch_obs *o,
+                                    struct kr_err *err)
+{
+    PASS("watch_observe", store_watch_observe(inner(s), o, err));
+}
+
+static enum kr_code f_watch_history(struct store *s, int64_t id, int limit,
+                                    store_watch_obs_cb cb, void *ctx, struct kr_err *err)
+{
+    PASS("watch_history", store_watch_history(inner(s), id, limit, cb, ctx, err));
+}
+
 static enum kr_code f_sync_report(struct store *s, const char *node, int64_t seq,
                                   struct kr_err *err)
 {
@@ -286,6 +317,11 @@ const struct store_ops fault_store_ops = {
     .product_word_docs = f_product_word_docs,
     .embedding_get = f_embedding_get,
     .embedding_put = f_embedding_put,
+    .watch_add = f_watch_add,
+    .watch_delete = f_watch_delete,
+    .watch_each = f_watch_each,
+    .watch_observe = f_watch_observe,
+    .watch_history = f_watch_history,
     .sync_report = f_sync_report,
     .prune = f_prune,
 };

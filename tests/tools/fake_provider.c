@@ -11,7 +11,10 @@
  * The "scene" is the reference image Karat sent (the piece on white) with
  * the white replaced by a soft pastel gradient, so the piece is where Karat's
  * locate step looks for it and every scene type succeeds. Any other request
- * gets a 404 in OpenAI's error format. Runs until SIGTERM/SIGINT or until its
+ * gets a 404 in OpenAI's error format, except the market watch's page paths,
+ * answered with the marketplace fixtures (tests/support/market_fix.h) so the
+ * documented /get_rank_product, /competitor_analysis and /get_number_of_offers
+ * examples run against it (the suite points KARAT_MARKET_*_URL here). Runs until SIGTERM/SIGINT or until its
  * standard input reaches end of file (the test process went away).
  */
 #include <pthread.h>
@@ -23,6 +26,7 @@
 #include <vips/vips.h>
 
 #include "fake_ai.h"
+#include "market_fix.h"
 
 /* The white of an image (its first three bands, as sRGB) turned into a vertical pastel gradient, as PNG. */
 static unsigned char *scene_from(const void *data, size_t n, size_t *out_len)
@@ -75,6 +79,8 @@ static void respond(const struct fake_request *r, struct fake_reply *out, void *
     unsigned char *png;
     size_t n = 0;
     (void)arg;
+    if (market_fix_answer(r, out))
+        return;
     if (!img)
         img = fake_req_part(r, "image", 0);
     if (strstr(r->url, "/images/edits") && img && (png = scene_from(img->data, img->len, &n))) {

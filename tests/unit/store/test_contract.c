@@ -4,8 +4,10 @@
  * streaming image_each in id order with the store usable from the
  * callback, documents in key order, bounds (too long is KR_EINVAL, never
  * cut), many threads at once, and products (filters, full-text ranking,
- * upsert and delete, word document counts) and the embedding cache
- * (put, get, replace, models apart, bounds). Scene keypoints (images.scene) round-trip through
+ * upsert and delete, word document counts), the embedding cache (put, get,
+ * replace, models apart, bounds) and the market watch list (ids, history
+ * newest first, delete with its history, not found). Scene keypoints
+ * (images.scene) round-trip through
  * insert, update_sig (set, replaced, cleared) and image_sigs.
  *
  * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
@@ -570,6 +572,69 @@ static void test_embeddings(void **state)
     assert_int_equal(store_embedding_put(f->s, "", put, 1, &err), KR_EINVAL);
 }
 
+/* ---- market watch list ---- */
+
+static int count_watch(const struct store_watch *w, void *ctx)
+{
+    struct store_watch *last = ctx;
+    last->id = w->id;
+    last->created_ms++; /* used as a counter */
+    assert_string_equal(w->market, "amazon");
+    return 0;
+}
+
+static int keep_obs(const struct store_watch_obs *o, void *ctx)
+{
+    struct store_watch_obs *out = ctx;
+    int i = (int)out[0].watch_id++; /* out[0].watch_id counts; rows from out[1] */
+    out[i + 1] = *o;
+    out[i + 1].error = strcmp(o->error, "market_blocked") == 0 ? "B" : "";
+    return 0;
+}
+
+static void test_watch(void **state)
+{
+    struct fx *f = *state;
+    struct kr_err err = {0};
+    struct store_watch w = {0, "amazon", "B0TARGET01", "kundan earrings", 1000}, seen = {0};
+    struct store_watch_obs got[4] = {{0}};
+    int64_t id = 0, id2 = 0;
+
+    assert_int_equal(store_watch_add(f->s, &w, &id, &err), KR_OK);
+    w.item = "B0OTHER001";
+    w.query = "";
+    assert_int_equal(store_watch_add(f->s, &w, &id2, &err), KR_OK);
+    assert_true(id > 0 && id2 > id);
+    for (int i = 0; i < 3; i++) {
+        struct store_watch_obs o = {id, 5000 + i, 1, 4 + i, i ? -1 : 2, 799.5 - i, 4,
+                                    i == 2 ? "market_blocked" : ""};
+        assert_int_equal(store_watch_observe(f->s, &o, &err), KR_OK);
+    }
+    assert_int_equal(store_watch_history(f->s, id, 2, keep_obs, got, &err), KR_OK);
+    assert_int_equal(got[0].watch_id, 2); /* the newest two, newest first */
+    assert_int_equal(got[1].at_ms, 5002);
+    assert_int_equal(got[1].rank, 6);
+    assert_int_equal(got[1].sponsored, -1);
+    assert_string_equal(got[1].error, "B");
+    assert_int_equal(got[2].at_ms, 5001);
+    assert_true(got[2].price == 798.5);
+    assert_int_equal(got[2].offers, 4);
+    assert_int_equal(store_watch_each(f->s, 0, count_watch, &seen, &err), KR_OK);
+    assert_int_equal(seen.created_ms, 2);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(store_watch_each(f->s, id2, count_watch, &seen, &err), KR_OK);
+    assert_int_equal(seen.created_ms, 1);
+    assert_int_equal(seen.id, id2);
+    assert_int_equal(store_watch_delete(f->s, id, &err), KR_OK);
+    assert_int_equal(store_watch_delete(f->s, id, &err), KR_ENOTFOUND);
+    assert_int_equal(err.slug_id, KRS_WATCH_NOT_FOUND);
+    memset(got, 0, sizeof got);
+    assert_int_equal(store_watch_history(f->s, id, 10, keep_obs, got, &err), KR_OK);
+    assert_int_equal(got[0].watch_id, 0); /* the history went with it */
+    w.market = NULL;
+    assert_int_equal(store_watch_add(f->s, &w, &id, &err), KR_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +647,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_products, setup, teardown),
         cmocka_unit_test_setup_teardown(test_product_word_docs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_embeddings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
