@@ -66,6 +66,10 @@ void ocr__page_free(struct ocr__page *p);
 
 /* Deskew, contrast-normalise, find and erase ruling lines (ocr_prep.c). */
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err);
+/* A slanted photo's perspective undone when it is more than a rotation by skew
+ * degrees (the page's text-line angle); *done 1 when the plane was warped (the
+ * rotation with it), 0 when nothing changed (ocr_persp.c). */
+enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
 /* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err);

@@ -9,7 +9,9 @@
  *     print whose darkest tenth stays grey (blurred, out of focus) gets an
  *     unsharp mask, after step 4 (sharpened rules leave halos);
  *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
- *     dark pixels is sharpest (sum of squared bin counts) is undone;
+ *     dark pixels is sharpest (sum of squared bin counts) is undone; a
+ *     photo taken at a slant (more than a rotation) is warped back to a
+ *     rectangle instead (ocr_persp.c);
  *  4. ruling lines: long horizontal and vertical dark runs are recorded as
  *     rules (their positions drive the table's rows and columns) and erased,
  *     since tesseract reads a rule through a word as letters; a thick dark
@@ -27,6 +29,7 @@
 #define RULE_DARK 190 /* rules are often printed grey */
 #define SOFT_INK 110 /* ink floor above this: blurred print, sharpened */
 #define RULE_EDGE 240 /* an anti-aliased rule's edge */
+#define VGAP 12 /* px a vertical rule may be broken by and still be one */
 
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
@@ -193,22 +196,41 @@ static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
     return KR_OK;
 }
 
-/* Longest dark run of row y (or column x when vert), its extent in *a..*b. */
-static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
+/* Longest dark run of row y (or column x when vert) bridging gaps of up to
+ * `gap` px when nearly all of it (9/10) is dark; its extent in *a..*b. */
+static int run_with_gaps(const struct ocr__grey *g, int i, int vert, int gap, int *a, int *b)
 {
-    int len = vert ? g->h : g->w, best = 0, run = 0;
+    int len = vert ? g->h : g->w, best = 0, start = -1, last = -1, n = 0;
     for (int k = 0; k <= len; k++) {
         int dark = k < len && (vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) < RULE_DARK;
         if (dark) {
-            run++;
-        } else {
-            if (run > best) {
-                best = run;
-                *a = k - run;
-                *b = k;
+            if (start < 0)
+                start = k, n = 0;
+            last = k;
+            n++;
+        } else if (start >= 0 && k - last > gap) {
+            if (last + 1 - start > best && n * 10 >= (last + 1 - start) * 9) {
+                best = last + 1 - start;
+                *a = start;
+                *b = last + 1;
             }
-            run = 0;
+            start = -1;
         }
+    }
+    return best;
+}
+
+/* Longest dark run of row y (or column x when vert), its extent in *a..*b. A
+ * column's run may also bridge gaps of up to VGAP px: the rows' rules, erased
+ * first, cut a vertical rule into pieces one table row tall. */
+static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
+{
+    int best = run_with_gaps(g, i, vert, 0, a, b), a2 = 0, b2 = 0;
+    int bridged = vert ? run_with_gaps(g, i, vert, VGAP, &a2, &b2) : 0;
+    if (bridged > best) {
+        *a = a2;
+        *b = b2;
+        return bridged;
     }
     return best;
 }
@@ -352,7 +374,10 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
         return rc;
     int soft = ink_floor(g) > SOFT_INK;
     double a = skew_angle(g);
-    if (fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
+    int warped = 0;
+    if ((rc = ocr__unwarp(g, a, &warped, err)))
+        return rc;
+    if (!warped && fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
         return rc;
     if ((rc = find_hrules(g, p, err)) || (rc = find_vrules(g, p, err)))
         return rc;
