@@ -19,6 +19,7 @@
  * No libvips here: the pixels came from image_load(); this is plain C.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,19 +221,10 @@ static int run_with_gaps(const struct ocr__grey *g, int i, int vert, int gap, in
     return best;
 }
 
-/* Longest dark run of row y (or column x when vert), its extent in *a..*b. A
- * column's run may also bridge gaps of up to VGAP px: the rows' rules, erased
- * first, cut a vertical rule into pieces one table row tall. */
+/* Longest dark run of row y (or column x when vert), its extent in *a..*b. */
 static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
 {
-    int best = run_with_gaps(g, i, vert, 0, a, b), a2 = 0, b2 = 0;
-    int bridged = vert ? run_with_gaps(g, i, vert, VGAP, &a2, &b2) : 0;
-    if (bridged > best) {
-        *a = a2;
-        *b = b2;
-        return bridged;
-    }
-    return best;
+    return run_with_gaps(g, i, vert, 0, a, b);
 }
 
 static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int invert)
@@ -243,12 +235,14 @@ static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int in
     }
 }
 
-/* Every dark run of column x at least `min` long (a rule broken by a band or a gap). */
-static void clear_runs(struct ocr__grey *g, int x, int min, int dark)
+/* Every dark run of column x at least `min` long within rows lo..hi (a rule
+ * broken by a band or a gap; not the letters above or below its table that
+ * happen to line up with it). */
+static void clear_runs(struct ocr__grey *g, int x, int min, int dark, const int span[2])
 {
-    int run = 0;
-    for (int y = 0; y <= g->h; y++) {
-        if (y < g->h && g->px[(size_t)y * g->w + x] < dark) {
+    int run = 0, lo = span[0] < 0 ? 0 : span[0], hi = span[1] > g->h ? g->h : span[1];
+    for (int y = lo; y <= hi; y++) {
+        if (y < hi && g->px[(size_t)y * g->w + x] < dark) {
             run++;
             continue;
         }
@@ -308,24 +302,72 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct
     return KR_OK;
 }
 
+/* Rows a..b of column x grown by every dark piece at least `min` long that
+ * starts or ends within `gap` px of them (a rule cut into pieces). */
+static void grow_span(const struct ocr__grey *g, int x, int min, int gap, int span[2])
+{
+    int run = 0;
+    for (int pass = 0; pass < 2; pass++) /* a piece found late may let an earlier one join */
+        for (int y = 0; y <= g->h; y++) {
+            if (y < g->h && g->px[(size_t)y * g->w + x] < RULE_DARK) {
+                run++;
+                continue;
+            }
+            int s = y - run;
+            if (run >= min && s <= span[1] + gap && y >= span[0] - gap) {
+                span[0] = s < span[0] ? s : span[0];
+                span[1] = y > span[1] ? y : span[1];
+            }
+            run = 0;
+        }
+}
+
+/* Column x is part of a vertical rule: an unbroken run of at least minrun (its
+ * pieces are cleared down the whole column, as a band or a gap may break it),
+ * or a run bridging gaps of up to VGAP px (the rows' rules, erased first, cut
+ * a rule into pieces one table row tall); that one is cleared within its
+ * extent only (its pieces less than minrun / 2 apart, and minrun / 2 more), so
+ * the letters of a left margin that line up with it above the table stay. */
+static int vrule_at(const struct ocr__grey *g, int x, int minrun, int span[2])
+{
+    int a = 0, b = 0;
+    if (run_with_gaps(g, x, 1, 0, &a, &b) < minrun && run_with_gaps(g, x, 1, VGAP, &a, &b) < minrun)
+        return 0;
+    span[0] = a;
+    span[1] = b;
+    grow_span(g, x, minrun / 4, minrun / 2, span);
+    span[0] -= minrun / 2;
+    span[1] += minrun / 2;
+    return 1;
+}
+
+/* A stripe of rule columns start..end-1 with their rows span: cleared (dark
+ * pieces, and the grey edge three columns either side) once the whole stripe
+ * is known, as a slightly slanted rule moves from one column to the next. */
+static void clear_vrule(struct ocr__grey *g, int start, int end, int minrun, const int span[2])
+{
+    for (int x = start - 3 < 0 ? 0 : start - 3; x < end + 3 && x < g->w; x++)
+        clear_runs(g, x, minrun / 4, x >= start && x < end ? RULE_DARK : RULE_EDGE, span);
+}
+
 static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
 {
-    int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1;
+    int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1, span[2] = {0, 0}, here[2];
     for (int x = 0; x <= g->w; x++) {
-        int a = 0, b = 0, run = x < g->w ? longest_run(g, x, 1, &a, &b) : 0;
-        if (run >= minrun && x < g->w) {
-            clear_runs(g, x, minrun / 4, RULE_DARK);
-            if (start < 0)
-                for (int e = x - 3; e < x; e++) /* the grey edge before it */
-                    if (e >= 0)
-                        clear_runs(g, e, minrun / 4, RULE_EDGE);
-            if (start < 0)
+        if (x < g->w && vrule_at(g, x, minrun, here)) {
+            if (start < 0) {
                 start = x;
+                span[0] = here[0];
+                span[1] = here[1];
+            }
+            span[0] = here[0] < span[0] ? here[0] : span[0];
+            span[1] = here[1] > span[1] ? here[1] : span[1];
             continue;
         }
-        for (int e = x; start >= 0 && e < x + 3 && e < g->w; e++) /* and after it */
-            clear_runs(g, e, minrun / 4, RULE_EDGE);
-        if (start >= 0 && push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
+        if (start < 0)
+            continue;
+        clear_vrule(g, start, x, minrun, span);
+        if (push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
             return KR_ENOMEM;
         start = -1;
     }
