@@ -7,7 +7,8 @@
  * installed), a 300-page PDF against the page cap, a 52-megapixel image
  * against the pixel cap and a page with no table. Also the legacy CSV
  * shapes and the JSON shape, a photo of the ruled bill taken at a slant
- * (perspective undone before reading), and the real photographed hospital bill in
+ * (perspective undone before reading), known glyph misreadings (a rupee
+ * sign read as "2"), and the real photographed hospital bill in
  * tests/data/bill_sample.png: its seven columns, eleven item rows (group
  * titles left out), every amount and the totals.
  */
@@ -25,6 +26,7 @@
 #include "core/buf.h"
 #include "image/image.h"
 #include "ocr/ocr.h"
+#include "ocr/ocr_int.h"
 
 static const char *const HDR[] = {"Item", "Purity", "Net Wt", "Rate/g", "Amount"};
 static const char *const ROWS[][5] = {
@@ -244,6 +246,33 @@ static void test_slanted_photo(void **state)
     buf_release(&b);
 }
 
+/* A rupee sign misread as a digit or a letter before an Indian-grouped total;
+ * "(" for a date's 0; "22k". A western bill's "275,826.84" stays. */
+static void test_fix_misreads(void **state)
+{
+    (void)state;
+    char *h[] = {"Purity"};
+    struct ocr_cell c[] = {{strdup("22k"), 90}};
+    struct ocr_extra e[] = {{"CGST", strdup("275,826.84")},    {"SGST", strdup("Z75,826.84")},
+                            {"Sub Total", strdup("21,533.39")}, {"Date", strdup("(5/02/2026")},
+                            {"Total", strdup("₹52,06,776.22")}};
+    struct ocr_table t = {1, h, 1, c, 5, e, 1};
+    ocr__fix_misreads(&t);
+    assert_string_equal(c[0].text, "22K");
+    assert_string_equal(e[0].value, "₹75,826.84");
+    assert_string_equal(e[1].value, "₹75,826.84");
+    assert_string_equal(e[2].value, "21,533.39"); /* valid as printed: nothing to tell */
+    assert_string_equal(e[3].value, "05/02/2026");
+    struct ocr_extra w[] = {{"Total", strdup("275,826.84")}};
+    struct ocr_table west = {0, NULL, 0, NULL, 1, w, 1};
+    ocr__fix_misreads(&west);
+    assert_string_equal(w[0].value, "275,826.84");
+    free(w[0].value);
+    free(c[0].text);
+    for (size_t i = 0; i < 5; i++)
+        free(e[i].value);
+}
+
 static void test_pdf_text_layer(void **state)
 {
     (void)state;
@@ -397,7 +426,7 @@ int main(void)
         cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
         cmocka_unit_test(test_outputs),      cmocka_unit_test(test_real_bill),
-        cmocka_unit_test(test_slanted_photo),
+        cmocka_unit_test(test_slanted_photo), cmocka_unit_test(test_fix_misreads),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
