@@ -19,7 +19,6 @@
  * No libvips here: the pixels came from image_load(); this is plain C.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +30,7 @@
 #define SOFT_INK 110 /* ink floor above this: blurred print, sharpened */
 #define RULE_EDGE 240 /* an anti-aliased rule's edge */
 #define VGAP 12 /* px a vertical rule may be broken by and still be one */
+#define PIECE 40 /* px: a piece of a cut rule (a table row), longer than a letter's stem */
 
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
@@ -343,9 +343,12 @@ static int vrule_at(const struct ocr__grey *g, int x, int minrun, int span[2])
 
 /* A stripe of rule columns start..end-1 with their rows span: cleared (dark
  * pieces, and the grey edge three columns either side) once the whole stripe
- * is known, as a slightly slanted rule moves from one column to the next. */
-static void clear_vrule(struct ocr__grey *g, int start, int end, int minrun, const int span[2])
+ * is known, as a slightly slanted rule moves from one column to the next; the
+ * span grows by the rule's pieces in those edge columns too. */
+static void clear_vrule(struct ocr__grey *g, int start, int end, int minrun, int span[2])
 {
+    for (int x = start - 3 < 0 ? 0 : start - 3; x < end + 3 && x < g->w; x++)
+        grow_span(g, x, PIECE, minrun / 2, span); /* its pieces in the edge columns */
     for (int x = start - 3 < 0 ? 0 : start - 3; x < end + 3 && x < g->w; x++)
         clear_runs(g, x, minrun / 4, x >= start && x < end ? RULE_DARK : RULE_EDGE, span);
 }
