@@ -340,7 +340,7 @@ enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_
     struct warp wp = {.x0 = meas[2].x0, .y0 = meas[0].y0};
     wp.sw = meas[3].x0 - meas[2].x0;
     wp.sh = meas[1].y0 - meas[0].y0;
-    if (wp.sw < g->w / 4.0 || wp.sh < g->h / 4.0)
+    if (wp.sw < g->w / 8.0 || wp.sh < g->h / 8.0)
         return KR_OK;
     corners(meas, q);
     square_to_quad(q, wp.m);
