@@ -11,7 +11,8 @@
  *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
  *     dark pixels is sharpest (sum of squared bin counts) is undone; a
  *     photo taken at a slant (more than a rotation) is warped back to a
- *     rectangle instead (ocr_persp.c);
+ *     rectangle instead (ocr_persp.c), unless its print is soft (blurred
+ *     text shows spurious leans);
  *  4. ruling lines: long horizontal and vertical dark runs are recorded as
  *     rules (their positions drive the table's rows and columns) and erased,
  *     since tesseract reads a rule through a word as letters; a thick dark
@@ -430,7 +431,8 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
     int soft = ink_floor(g) > SOFT_INK;
     double a = skew_angle(g);
     int warped = 0;
-    if ((rc = ocr__unwarp(g, a, &warped, err)))
+    /* blurred print shows spurious leans: such a page is only rotated */
+    if (!soft && (rc = ocr__unwarp(g, a, &warped, err)))
         return rc;
     if (!warped && fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
         return rc;
