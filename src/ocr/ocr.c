@@ -5,7 +5,8 @@
  * image_probe() recognises (JPEG, PNG, WebP, HEIC when libvips has the heif
  * loader), checked against max_pixels from the header before decoding.
  * The decoded RGB is turned grey here and handed to ocr_prep.c + tesseract;
- * the words go through ocr_layout.c. A page with no header line and no rows
+ * the words go through ocr_layout.c, and known glyph misreadings are put
+ * right (ocr_fix.c). A page with no header line and no rows
  * is "no_table_found".
  *
  * The result is plain cells and extras; doc/ turns it into the original's
@@ -75,6 +76,7 @@ static enum kr_code read_image(const void *bytes, size_t len, const struct ocr_o
     image_px_release(&px);
     if ((rc = ocr__read_pixels(&g, o, &page, err)) || (rc = ocr__layout(&page, t, err)))
         goto out;
+    ocr__fix_misreads(t);
     t->pages = 1;
 out:
     image_px_release(&px);

@@ -66,12 +66,20 @@ void ocr__page_free(struct ocr__page *p);
 
 /* Deskew, contrast-normalise, find and erase ruling lines (ocr_prep.c). */
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err);
+/* A slanted photo's perspective undone when it is more than a rotation by skew
+ * degrees (the page's text-line angle); *done 1 when the plane was warped (the
+ * rotation with it), 0 when nothing changed (ocr_persp.c). */
+enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
 /* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err);
 /* Pixels (decoded by image/) to words: prepare + tesseract (ocr_read.c). */
 enum kr_code ocr__read_pixels(struct ocr__grey *g, const struct ocr_opts *o,
                               struct ocr__page *p, struct kr_err *err);
+/* Known glyph misreadings in an OCR'd table put right: a rupee sign read as
+ * "2", "3" or "Z" before an Indian-grouped amount in the extras, "(" for a
+ * date's leading 0, "22k" for "22K" (ocr_fix.c). */
+void ocr__fix_misreads(struct ocr_table *t);
 /* One page's words into the table; pages after the first append rows (ocr_layout.c). */
 enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct kr_err *err);
 /* A PDF opened from memory with the page limit checked (encrypted_pdf, corrupt_pdf,

@@ -12,8 +12,12 @@
  * a real percentage) is turned back into "₹".
  * Tesseract's own messages go to /dev/null (debug_file) because library
  * code never prints. A missing language file is KRS_OCR_UNAVAILABLE.
- * Tesseract's OpenMP team is limited process-wide by main.c
- * (OMP_THREAD_LIMIT=1 unless the operator set it): one core per page.
+ * Tesseract's OpenMP loops run on one thread (one core per page; a server
+ * reads several bills side by side anyway, and a team spinning on a busy
+ * 2-core machine cost 2.5-3.2 CPU s for a page read in 1.1-1.3 s alone):
+ * before each page, omp_set_max_active_levels(0) through libgomp, looked up
+ * at run time, unless the operator set OMP_THREAD_LIMIT. This replaced a
+ * re-exec of the binary with OMP_THREAD_LIMIT=1 (the same CPU time).
  * Also the page word list helpers every reader shares.
  *
  * PDF pages through poppler-glib, text layer first, OCR second:
@@ -31,6 +35,7 @@
  * goes through the same preparation and tesseract as a photo.
  */
 #include <cairo.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <poppler.h>
 #include <stdio.h>
@@ -134,6 +139,18 @@ static enum kr_code collect(TessBaseAPI *api, struct ocr__page *p, struct kr_err
     return rc;
 }
 
+/* Tesseract's OpenMP loops on one thread: no active parallel level (libgomp,
+ * which libtesseract loaded, looked up at run time: karat does not link it). */
+static void one_omp_thread(void)
+{
+    void (*set_levels)(int);
+    if (getenv("OMP_THREAD_LIMIT")) /* the operator's own choice */
+        return;
+    *(void **)&set_levels = dlsym(RTLD_DEFAULT, "omp_set_max_active_levels");
+    if (set_levels)
+        set_levels(0);
+}
+
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err)
 {
@@ -150,6 +167,7 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                      langs);
         goto out;
     }
+    one_omp_thread();
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
     TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
     if (TessBaseAPIRecognize(api, NULL) != 0) {
