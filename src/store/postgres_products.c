@@ -213,22 +213,18 @@ static enum kr_code count_rows(struct store *s, enum pg_stmt id, const char *wor
     return rc;
 }
 
+static enum kr_code word_count(struct store *s, const char *word, long long *n,
+                               struct kr_err *err)
+{
+    return count_rows(s, PG_PROD_DOCS, word, n, err);
+}
+
 enum kr_code store_pg__product_word_docs(struct store *s, const char *words, long long *total,
                                          long long *docs, struct kr_err *err)
 {
     enum kr_code rc = count_rows(s, PG_PROD_COUNT, NULL, total, err);
-    char word[STORE_PRODUCT_WORDS_MAX];
-    int i = 0;
 
-    for (const char *w = words; !rc && *w; i++) {
-        size_t n = strcspn(w, " ");
-        snprintf(word, sizeof word, "%.*s", (int)n, w);
-        docs[i] = 0; /* a word too long to look up counts as rare */
-        if (n < sizeof word)
-            rc = count_rows(s, PG_PROD_DOCS, word, &docs[i], err);
-        w += n + (w[n] == ' ');
-    }
-    return rc;
+    return rc ? rc : store__word_docs(s, words, docs, word_count, err);
 }
 
 /* ---- embeddings ---- */

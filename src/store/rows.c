@@ -1,7 +1,9 @@
 /*
  * rows.c - the image row layout every backend shares (store_int.h), and
- * the little-endian float32 form of descriptors and embeddings.
+ * the little-endian float32 form of descriptors and embeddings, and the
+ * word loop of product_word_docs that both backends run.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "dedup/dedup.h"
@@ -22,6 +24,24 @@ const struct store__text_col store__text_cols[STORE__NTEXT] = {
     TEXT_COL(9, filename),
     TEXT_COL(10, mime),
 };
+
+enum kr_code store__word_docs(struct store *s, const char *words, long long *docs,
+                              store__word_count_fn count, struct kr_err *err)
+{
+    char word[STORE_PRODUCT_WORDS_MAX];
+    enum kr_code rc = KR_OK;
+    int i = 0;
+
+    for (const char *w = words; !rc && *w; i++) {
+        size_t n = strcspn(w, " ");
+        snprintf(word, sizeof word, "%.*s", (int)n, w);
+        docs[i] = 0;
+        if (n < sizeof word)
+            rc = count(s, word, &docs[i], err);
+        w += n + (w[n] == ' ');
+    }
+    return rc;
+}
 
 void store__f32_encode(const float *d, int n, unsigned char *out)
 {

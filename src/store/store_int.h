@@ -43,6 +43,12 @@ struct store__text_col {
 extern const struct store__text_col store__text_cols[STORE__NTEXT];
 
 /* n float32 <-> 4n bytes, little endian (descriptors, embeddings). */
+/* product_word_docs' loop, shared by the backends: docs[i] = count(word i)
+ * for each space-separated word (a word too long to look up counts 0). */
+typedef enum kr_code (*store__word_count_fn)(struct store *s, const char *word, long long *n,
+                                             struct kr_err *err);
+enum kr_code store__word_docs(struct store *s, const char *words, long long *docs,
+                              store__word_count_fn count, struct kr_err *err);
 void store__f32_encode(const float *d, int n, unsigned char *out);
 void store__f32_decode(const unsigned char *in, int n, float *d);
 void store__desc_encode(const float *d, unsigned char *out);
