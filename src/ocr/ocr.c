@@ -74,7 +74,7 @@ static enum kr_code read_image(const void *bytes, size_t len, const struct ocr_o
         (rc = grey_from_px(&px, &g, err)))
         goto out;
     image_px_release(&px);
-    if ((rc = ocr__read_pixels(&g, o, &page, err)) || (rc = ocr__layout(&page, t, err)))
+    if ((rc = ocr__read_pixels(&g, o, &page, err)) || (rc = ocr__layout(&page, t, NULL, err)))
         goto out;
     ocr__fix_misreads(t);
     t->pages = 1;

@@ -81,7 +81,17 @@ enum kr_code ocr__read_pixels(struct ocr__grey *g, const struct ocr_opts *o,
  * date's leading 0, "22k" for "22K" (ocr_fix.c). */
 void ocr__fix_misreads(struct ocr_table *t);
 /* One page's words into the table; pages after the first append rows (ocr_layout.c). */
-enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct kr_err *err);
+/* The table's columns as the last header found drew them, carried from one
+ * PDF page to the next: a page whose table goes on without repeating its
+ * header is read with them (ocr_layout.c). */
+struct ocr__carry {
+    struct ocr__seg cols[64];
+    size_t ncols;
+};
+void ocr__carry_free(struct ocr__carry *c);
+/* carry may be NULL (one page). */
+enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct ocr__carry *carry,
+                         struct kr_err *err);
 /* A PDF opened from memory with the page limit checked (encrypted_pdf, corrupt_pdf,
  * too_many_pages); *n its pages. Release with g_object_unref (ocr_read.c). */
 struct _PopplerDocument;

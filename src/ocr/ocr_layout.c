@@ -15,6 +15,12 @@
  * The table ends at a total line (Total, Sub Total, Grand Total, कुल,
  * Amount Payable...): it and every line below are extras, as are
  * "key: value" lines above the header.
+ *
+ * A PDF's later page whose table goes on without repeating the header
+ * (a long bill printed over pages) is read with the columns of the last
+ * header found (struct ocr__carry): its "key: value" lines are extras and
+ * its other lines rows, up to a total line. Without a carried header such
+ * a page adds only extras, as before.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -333,7 +339,49 @@ static enum kr_code set_headers(struct ocr_table *t, struct ocr__seg *cols, size
     return KR_OK;
 }
 
-enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct kr_err *err)
+void ocr__carry_free(struct ocr__carry *c)
+{
+    for (size_t i = 0; i < c->ncols; i++)
+        free(c->cols[i].text);
+    c->ncols = 0;
+}
+
+/* Remember this page's header columns for the pages after it. */
+static void carry_keep(struct ocr__carry *c, const struct ocr__seg *cols, size_t ncols)
+{
+    ocr__carry_free(c);
+    for (size_t i = 0; i < ncols; i++) {
+        c->cols[i] = cols[i];
+        c->cols[i].text = strdup(cols[i].text ? cols[i].text : "");
+        if (!c->cols[i].text) { /* out of memory: carry nothing */
+            c->ncols = i;
+            ocr__carry_free(c);
+            return;
+        }
+    }
+    c->ncols = ncols;
+}
+
+/* A page with no header of its own continuing the carried table. */
+static enum kr_code continuation(const struct ocr__page *p, struct ocr__lines *L,
+                                 struct ocr__carry *c, struct ocr_table *t, struct kr_err *err)
+{
+    struct body b = {p, L, c->cols, c->ncols, -1, t->nrows};
+    enum kr_code rc = KR_OK;
+    size_t k = 0;
+
+    for (; k < L->nline && !is_total(L, &L->line[k]) && !rc; k++) {
+        const struct ocr__line *l = &L->line[k];
+        rc = l->n == 1 && is_kv(L->seg[l->first].text) ? line_extras(L, l, 0, t, err)
+                                                        : body_line(&b, l, t, err);
+    }
+    for (; k < L->nline && !rc; k++)
+        rc = line_extras(L, &L->line[k], 1, t, err);
+    return rc;
+}
+
+enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct ocr__carry *carry,
+                         struct kr_err *err)
 {
     struct ocr__lines L;
     struct ocr__seg cols[64];
@@ -342,6 +390,10 @@ enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct 
     if (rc)
         return rc;
     h = find_header(&L, &score);
+    if ((h == (size_t)-1 || score < 2) && carry && carry->ncols && carry->ncols == t->ncols) {
+        rc = continuation(p, &L, carry, t, err);
+        goto out;
+    }
     for (size_t i = 0; i < L.nline && i < h && !rc; i++)
         rc = line_extras(&L, &L.line[i], 0, t, err);
     if (rc || h == (size_t)-1 || score < 2)
@@ -353,6 +405,8 @@ enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct 
     }
     if ((rc = set_headers(t, cols, ncols, err)))
         goto out;
+    if (carry)
+        carry_keep(carry, cols, ncols);
     struct body b = {p, &L, cols, ncols, -1, t->nrows};
     for (; k < L.nline && !is_total(&L, &L.line[k]) && !rc; k++)
         rc = body_line(&b, &L.line[k], t, err);

@@ -311,12 +311,12 @@ enum kr_code ocr__pdf_page_words(PopplerDocument *doc, int i, const struct ocr_o
 }
 
 static enum kr_code read_page(PopplerDocument *doc, int i, const struct ocr_opts *o,
-                              struct ocr_table *t, struct kr_err *err)
+                              struct ocr_table *t, struct ocr__carry *carry, struct kr_err *err)
 {
     struct ocr__page p = {0};
     enum kr_code rc = ocr__pdf_page_words(doc, i, o, &p, err);
     if (!rc)
-        rc = ocr__layout(&p, t, err);
+        rc = ocr__layout(&p, t, carry, err);
     ocr__page_free(&p);
     return rc;
 }
@@ -356,10 +356,12 @@ enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts 
                            struct ocr_table *t, struct kr_err *err)
 {
     PopplerDocument *doc;
+    struct ocr__carry carry = {0};
     int n = 0;
     enum kr_code rc = ocr__pdf_open(bytes, len, o, &doc, &n, err);
     for (int i = 0; i < n && !rc; i++)
-        rc = read_page(doc, i, o, t, err);
+        rc = read_page(doc, i, o, t, &carry, err);
+    ocr__carry_free(&carry);
     if (!rc)
         t->pages = n;
     if (doc)

@@ -7,7 +7,8 @@
  * OCR'd, since loading tesseract's model takes seconds), with 2 pages and
  * 200 000 pixels at most so one input stays fast. Any other input is a list of words, one
  * per line "x0 y0 x1 y1 text", handed to the layout (lines, segments,
- * header, columns, rows, extras) as a page's words would be. Checks: the
+ * header, columns, rows, extras) as a page's words would be; a form feed
+ * starts a second page, read with the first page's header carried. Checks: the
  * result is either an error with a slug or a table whose every cell,
  * header and extra is a string, all read here so ASan sees them.
  */
@@ -44,17 +45,13 @@ static void touch(const struct ocr_table *t)
     (void)sum;
 }
 
-static void words(const uint8_t *data, size_t n)
+/* One page's words from "x0 y0 x1 y1 text" lines of s. */
+static void page_words(char *s, struct ocr__page *p)
 {
-    struct ocr__page p = {0};
-    struct ocr_table t = {0};
     struct kr_err err = {0};
-    char *s = malloc(n + 1), *save = NULL;
-    if (!s)
-        return;
-    memcpy(s, data, n);
-    s[n] = 0;
-    for (char *line = strtok_r(s, "\n", &save); line && p.n < 5000;
+    char *save = NULL;
+
+    for (char *line = strtok_r(s, "\n", &save); line && p->n < 5000;
          line = strtok_r(NULL, "\n", &save)) {
         struct ocr__word w = {0};
         int used = 0;
@@ -63,13 +60,37 @@ static void words(const uint8_t *data, size_t n)
             w.y1 > 100000 || w.x1 < w.x0 || w.y1 < w.y0)
             continue;
         w.conf = 90;
-        if (ocr__page_add(&p, &w, line + used, strlen(line + used), &err))
+        if (ocr__page_add(p, &w, line + used, strlen(line + used), &err))
             break;
     }
-    if (ocr__layout(&p, &t, &err) == KR_OK)
+}
+
+/* The words before a form feed are page 1, those after it page 2, laid out
+ * as a PDF's pages are: page 2 with page 1's header carried. */
+static void words(const uint8_t *data, size_t n)
+{
+    struct ocr__page p1 = {0}, p2 = {0};
+    struct ocr__carry carry = {0};
+    struct ocr_table t = {0};
+    struct kr_err err = {0};
+    char *s = malloc(n + 1), *ff;
+    if (!s)
+        return;
+    memcpy(s, data, n);
+    s[n] = 0;
+    ff = strchr(s, '\f');
+    if (ff)
+        *ff = 0;
+    page_words(s, &p1);
+    if (ff)
+        page_words(ff + 1, &p2);
+    if (ocr__layout(&p1, &t, &carry, &err) == KR_OK &&
+        (!ff || ocr__layout(&p2, &t, &carry, &err) == KR_OK))
         touch(&t);
+    ocr__carry_free(&carry);
     ocr_table_free(&t);
-    ocr__page_free(&p);
+    ocr__page_free(&p1);
+    ocr__page_free(&p2);
     free(s);
 }
 

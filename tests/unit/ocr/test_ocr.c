@@ -287,6 +287,55 @@ static void test_pdf_text_layer(void **state)
     buf_release(&b);
 }
 
+/* The rows of ROWS (in order, or reversed) at the columns' left edges from y. */
+static void rows_at(cairo_t *cr, int y, int reversed)
+{
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 5; c++)
+            text(cr, COLX[c] + 6, y + 34 * r + 8, ROWS[reversed ? 2 - r : r][c]);
+}
+
+/* A bill printed over two pages: the header only on the first, the table
+ * going on at the top of the second, the total at its end. Before the
+ * header was carried from page to page, the second page's rows were lost
+ * (a page without a header added only extras). */
+static void test_pdf_continued_page(void **state)
+{
+    (void)state;
+    struct buf b;
+    struct ocr_table t = {0};
+    buf_init(&b, 64u << 20);
+    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(to_buf, &b, 920, 420);
+    cairo_t *cr = cairo_create(sf);
+    text(cr, 40, 30, "Laxmi Gold Palace");
+    text(cr, 40, 60, "Invoice No: INV/2026/0042");
+    for (int c = 0; c < 5; c++)
+        text(cr, COLX[c] + 6, 148, HDR[c]);
+    rows_at(cr, 174, 0);
+    cairo_show_page(cr);
+    rows_at(cr, 40, 1);
+    text(cr, 560, 180, "Grand Total");
+    text(cr, 700, 180, "4,65,448.00");
+    cairo_destroy(cr);
+    cairo_surface_finish(sf);
+    cairo_surface_destroy(sf);
+    read_ok(&b, &t);
+    assert_int_equal(t.pages, 2);
+    assert_int_equal(t.ncols, 5);
+    assert_int_equal(t.nrows, 6);
+    for (size_t r = 0; r < 6; r++)
+        for (size_t c = 0; c < 5; c++)
+            assert_string_equal(t.cells[r * 5 + c].text ? t.cells[r * 5 + c].text : "",
+                                ROWS[r < 3 ? r : 5 - r][c]);
+    int total = 0;
+    for (size_t i = 0; i < t.nextras; i++)
+        total += !strcmp(t.extras[i].key, "Grand Total") &&
+                 !strcmp(t.extras[i].value, "4,65,448.00");
+    assert_int_equal(total, 1);
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
 static void test_pdf_scanned(void **state)
 {
     (void)state;
@@ -395,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ruled_png),    cmocka_unit_test(test_borderless_two_line_png),
         cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
+        cmocka_unit_test(test_pdf_continued_page),
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
         cmocka_unit_test(test_real_bill),
         cmocka_unit_test(test_slanted_photo), cmocka_unit_test(test_fix_misreads),
