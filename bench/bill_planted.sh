@@ -16,18 +16,8 @@
 #    read; `karat order --json` reads each; every field is compared exactly.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD="$ROOT/build"
-SEED=13
-QUICK=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --build) BUILD="$2"; shift 2 ;;
-    --quick) QUICK=--quick; shift ;;
-    --seed) SEED="$2"; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
-    esac
-done
 . "$ROOT/bench/lib.sh"
+bench_bill_args "$@"
 OUT="$ROOT/bench/data/planted/$SEED"
 mkdir -p "$OUT" && rm -f "$OUT"/*.json.tmp
 cp "$BUILD/karat" "$OUT/karat.bin"

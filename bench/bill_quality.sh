@@ -21,17 +21,7 @@
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
-BUILD="$ROOT/build"
-SEED=13
-QUICK=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --build) BUILD="$2"; shift 2 ;;
-    --quick) QUICK=--quick; shift ;;
-    --seed) SEED="$2"; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
-    esac
-done
+bench_bill_args "$@"
 OUT="$ROOT/bench/data/bills/$SEED"
 mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json
 # a copy, so a rebuild during the run cannot mix two binaries into one table

@@ -9,6 +9,8 @@
 #   bench_fetch PKG   PKG's .deb into $DATA/debs and its files into
 #                     $DATA/x/PKG, each step only once; prints nothing.
 #   bench_deb PKG     the path of PKG's downloaded .deb (after bench_fetch).
+#   bench_bill_args "$@"  the bill benches' options: sets BUILD, SEED, QUICK
+#                     (--build DIR, --seed N, --quick), exits 2 on another.
 
 bench_header() {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
@@ -18,6 +20,20 @@ bench_header() {
 
 bench_load_after() {
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+bench_bill_args() {
+    BUILD="$ROOT/build"
+    SEED=13
+    QUICK=""
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --build) BUILD="$2"; shift 2 ;;
+        --quick) QUICK=--quick; shift ;;
+        --seed) SEED="$2"; shift 2 ;;
+        *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
+        esac
+    done
 }
 
 now() { date +%s.%N; }

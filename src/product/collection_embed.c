@@ -136,23 +136,23 @@ static enum kr_code embed_missing(const struct product__embed_in *in, struct can
                                   struct kr_err *err)
 {
     const struct product_embedder *e = in->o->emb;
-    int *todo = malloc(((size_t)c->nslots + 1) * sizeof *todo), ntodo = 0;
+    int *missing = malloc(((size_t)c->nslots + 1) * sizeof *missing), nmissing = 0;
     char **texts = calloc((size_t)e->batch, sizeof *texts);
     struct store_embedding *put = calloc((size_t)e->batch, sizeof *put);
     float *buf = malloc((size_t)e->batch * (size_t)c->dim * sizeof *buf);
     enum kr_code rc =
-        todo && texts && put && buf ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+        missing && texts && put && buf ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 
     for (int i = 0; !rc && i < c->nslots; i++)
         if (!c->have[i])
-            todo[ntodo++] = i;
-    for (int at = 0; !rc && !*failed && at < ntodo; at += e->batch) {
-        int n = ntodo - at < e->batch ? ntodo - at : e->batch;
+            missing[nmissing++] = i;
+    for (int at = 0; !rc && !*failed && at < nmissing; at += e->batch) {
+        int n = nmissing - at < e->batch ? nmissing - at : e->batch;
         for (int k = 0; !rc && k < n; k++) {
-            int row = c->slot_row[todo[at + k]];
+            int row = c->slot_row[missing[at + k]];
             texts[k] = product__embed_text(json_array_get(c->rows, (size_t)row));
             put[k] = (struct store_embedding){c->hash[row], c->dim,
-                                              c->vec + (size_t)todo[at + k] * (size_t)c->dim};
+                                              c->vec + (size_t)missing[at + k] * (size_t)c->dim};
             if (!texts[k])
                 rc = kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
         }
@@ -161,7 +161,7 @@ static enum kr_code embed_missing(const struct product__embed_in *in, struct can
         for (int k = 0; !rc && !*failed && k < n; k++) {
             memcpy((float *)put[k].vec, buf + (size_t)k * (size_t)c->dim,
                    (size_t)c->dim * sizeof *buf);
-            c->have[todo[at + k]] = 1;
+            c->have[missing[at + k]] = 1;
         }
         if (!rc && !*failed)
             rc = store_embedding_put(in->s, e->model, put, n, err);
@@ -170,7 +170,7 @@ static enum kr_code embed_missing(const struct product__embed_in *in, struct can
             texts[k] = NULL;
         }
     }
-    free(todo);
+    free(missing);
     free(texts);
     free(put);
     free(buf);
