@@ -18,5 +18,6 @@ sh "$ROOT/bench/segment_iou.sh" --build "$BUILD"          # segmentation IoU (fe
 sh "$ROOT/bench/hash_throughput.sh" --build "$BUILD"      # decode + signature vs djpeg floor
 sh "$ROOT/bench/index_throughput.sh" --build "$BUILD" --set catalog # karat index vs floor
 sh "$ROOT/bench/index_throughput.sh" --build "$BUILD" --set scenes
+sh "$ROOT/bench/dedup_frames.sh" --build "$BUILD"       # video frames under the rule (information)
 sh "$ROOT/bench/server.sh" --build "$BUILD"               # embedded vs server mode, visibility, round trips
 sh "$ROOT/bench/startup.sh" --build "$BUILD"              # server-mode node start-up at 10^5 and 10^6 rows
