@@ -13,6 +13,10 @@
 enum kr_code doc__table_from_json(const json_t *rows, const json_t *extras, size_t max_rows,
                                   struct doc_table *out, struct kr_err *err);
 
+/* *s (a read_as, maybe NULL) replaced by a copy of it; 1 when out of memory
+ * (then *s is NULL). */
+int doc__dup_read_as(char **s);
+
 /* Column roles doc_check() looks for. */
 enum doc_role {
     DOC_R_NONE,
