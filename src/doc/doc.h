@@ -237,8 +237,9 @@ const char *doc_item_key(enum doc_item_field f);
  * reader's), unknown_invoice (no marketplace's layout), incomplete_invoice
  * (no order number or no item line). The rules read first; with ai's text
  * provider configured (not offline; ai may be NULL) the fields they left
- * empty are asked of it and taken when the invoice shows them (order_ai.c);
- * its failure leaves the rules' result. *out filled only on KR_OK. */
+ * empty, and the item lines when they found none, are asked of it and taken
+ * when the invoice shows them (order_ai.c); its failure leaves the rules'
+ * result. *out filled only on KR_OK. */
 enum kr_code doc_order_read(const void *bytes, size_t len, const struct ocr_opts *o,
                             struct ai *ai, struct doc_order *out, struct kr_err *err);
 /* The same from text already read (tests, other sources). */
