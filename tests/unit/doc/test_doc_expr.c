@@ -89,8 +89,10 @@ static void test_filters(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    bad("Amout > 1000", "no column \"Amout\"");
+    bad("Amout > 1000", "no column \"Amout\" at character 1 "); /* where the name starts */
+    bad("Qty = 1 and Colour = red", "no column \"Colour\" at character 13 ");
     bad("Amount 1000", "an operator");
+    bad("Amount between 1 and 2", "after \"Amount\" at character 8 "); /* at "between" */
     bad("Amount >", "a value was expected");
     bad("Amount > lots", "a number was expected");
     bad("(Qty = 1", "a closing bracket");
