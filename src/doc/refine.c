@@ -59,6 +59,10 @@ static enum kr_code pick_columns(const struct doc_table *in, const char *list, s
         if (!dup && *n < DOC_MAX_COLS)
             cols[(*n)++] = c;
     }
+    if (!*n) /* " , ": separators and no name */
+        return kr_fail(err, KRS_BAD_FILTER,
+                       "columns: no column named in \"%.80s\" (\"\" or \"all\" keeps every one)",
+                       list);
     return KR_OK;
 }
 

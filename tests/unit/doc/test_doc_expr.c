@@ -125,6 +125,9 @@ static void test_refine(void **state)
     doc_table_free(&out);
     assert_int_equal(doc_refine(&t, "Amount, Weight", NULL, &out, &err), KR_EINVAL);
     assert_non_null(strstr(err.msg, "no column \"Weight\""));
+    assert_int_equal(doc_refine(&t, " , ,", NULL, &out, &err), KR_EINVAL); /* not a row of {} */
+    assert_string_equal(err.slug, "bad_filter");
+    assert_non_null(strstr(err.msg, "no column named"));
     assert_int_equal(doc_refine(&t, "", "Qty > 10", &out, &err), KR_OK);
     assert_int_equal(out.nrows, 0);
     assert_int_equal(out.ncols, 4);
