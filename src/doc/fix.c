@@ -12,14 +12,19 @@
  * starts with a glyph "₹" is misread as ("2", "3", "Z") and is a number
  * without it. Such a string is put right when
  *   1. the glyph itself cannot be what is printed: a letter ("Z75,826.84" is
- *      no number), or digits grouped as no Indian amount is that become so
- *      without it ("275,826.84": the first group of a lakh grouping has one
- *      or two digits); or
+ *      no number); or, on a bill that shows "₹" or lakh grouping, digits
+ *      grouped as no Indian amount is that become so without it
+ *      ("275,826.84": a lakh grouping's first group has one or two digits;
+ *      a bill known Indian by its GST words alone may print western
+ *      grouping, so there only rule 2 applies); or
  *   2. a "₹" stands there on the print's evidence - the other cells of its
- *      column print "₹" (for an extra: another total does) - and the bill's
- *      arithmetic has fewer failures with the value without the glyph than
- *      with it (qty x rate = amount, weight x rate + making = amount, the sum
- *      of the lines = the sub total, the taxes, the grand total: doc_check).
+ *      column show one (for an extra: another total does), a "₹" misread by
+ *      its grouping counting as shown, or its own grouping says so - and
+ *      the bill's arithmetic has fewer failures with the value without the
+ *      glyph than with it (qty x rate = amount, weight x rate + making =
+ *      amount, the sum of the lines = the sub total, the taxes, the grand
+ *      total: doc_check). This pass runs again while it corrects anything
+ *      (a CGST and the grand total both misread mend together).
  * So a wrong amount that merely starts with a stray digit stays as read and
  * is warned about when its column prints no "₹", when its "₹" was read (it
  * has one), or when dropping the digit mends nothing. Only OCR'd tables are
@@ -75,10 +80,23 @@ static int candidate(const char *s)
     return v.kind == DOC_NUMBER || v.kind == DOC_MONEY;
 }
 
-/* Evidence of the glyph alone: a letter, or the Indian grouping. */
-static int glyph_evidence(const char *s)
+/* The glyph is no digit ("Z75,826.84"). */
+static int letter_glyph(const char *s)
 {
-    return !isdigit((unsigned char)s[0]) || (!indian_grouped(s) && indian_grouped(s + 1));
+    return !isdigit((unsigned char)s[0]);
+}
+
+/* Digits grouped as no Indian amount is that become so without the first
+ * ("275,826.84": a lakh grouping's first group has one or two digits). */
+static int grouping_glyph(const char *s)
+{
+    return !indian_grouped(s) && indian_grouped(s + 1);
+}
+
+/* Does s show a "₹", or a "₹" misread by its grouping? */
+static int shows_rupee(const char *s)
+{
+    return strstr(s, RUPEE) || (candidate(s) && grouping_glyph(s));
 }
 
 /* A rupee sign or a lakh-grouped number (",dd," in digits) in s. */
@@ -99,14 +117,17 @@ static int indian_key(const char *s)
     return strcasestr(s, "gst") || strcasestr(s, "hsn");
 }
 
-/* Is the bill Indian by its own evidence (its amounts then use Indian
- * grouping, and a western "275,826.84" elsewhere stays as read)? */
-static int bill_is_indian(const struct doc_table *t)
+/* Is the bill Indian by its own evidence? strong: a "₹" or a lakh-grouped
+ * number on it (then its amounts use Indian grouping, and a grouping that
+ * is not Indian is a misread glyph); else 1 for GST or HSN words alone
+ * (Indian, but such a bill may print western grouping: only the
+ * arithmetic may then correct). */
+static int bill_is_indian(const struct doc_table *t, int strong)
 {
     for (size_t i = 0; i < t->nextras; i++)
-        if (indian_text(t->extras[i].value) || indian_key(t->extras[i].key))
+        if (indian_text(t->extras[i].value) || (!strong && indian_key(t->extras[i].key)))
             return 1;
-    for (size_t c = 0; c < t->ncols; c++)
+    for (size_t c = 0; !strong && c < t->ncols; c++)
         if (indian_key(t->headers[c]))
             return 1;
     for (size_t i = 0; i < t->nrows * t->ncols; i++)
@@ -115,7 +136,8 @@ static int bill_is_indian(const struct doc_table *t)
     return 0;
 }
 
-/* Do most of the other non-blank cells of column col print "₹"? */
+/* Do most of the other non-blank cells of column col print "₹" (or show a
+ * misread one)? */
 static int column_prints_rupee(const struct doc_table *t, size_t row, size_t col)
 {
     size_t filled = 0, rupee = 0;
@@ -125,7 +147,7 @@ static int column_prints_rupee(const struct doc_table *t, size_t row, size_t col
         if (r == row || !s[0])
             continue;
         filled++;
-        rupee += strstr(s, RUPEE) != NULL;
+        rupee += shows_rupee(s);
     }
     return rupee && rupee * 2 >= filled;
 }
@@ -135,7 +157,7 @@ static int column_prints_rupee(const struct doc_table *t, size_t row, size_t col
 static int extras_print_rupee(const struct doc_table *t, size_t idx)
 {
     for (size_t i = 0; i < t->nextras; i++)
-        if (i != idx && strstr(t->extras[i].value, RUPEE))
+        if (i != idx && shows_rupee(t->extras[i].value))
             return 1;
     return 0;
 }
@@ -210,46 +232,53 @@ static int try_fix(struct doc_table *t, const struct doc_check_opts *o, const st
     return 0;
 }
 
-/* Pass 1 (glyph evidence, on an Indian bill): every candidate whose first
- * glyph is a letter or whose grouping is wrong. */
-static int fix_glyphs(struct doc_table *t)
+/* Pass 1 (the glyph alone): every candidate whose first glyph is a letter,
+ * or (strong: the bill shows "₹" or lakh grouping) whose grouping is wrong. */
+static int fix_glyphs(struct doc_table *t, int strong)
 {
     for (size_t i = 0; i < t->nrows * t->ncols; i++) {
         struct doc_cell *c = &t->cells[i];
-        if (c->conf >= 0 && !c->read_as && candidate(c->text) && glyph_evidence(c->text) &&
+        if (c->conf >= 0 && !c->read_as && candidate(c->text) &&
+            (letter_glyph(c->text) || (strong && grouping_glyph(c->text))) &&
             swap_in(&(struct spot){&c->text, &c->read_as, &c->v}))
             return -1;
     }
     for (size_t i = 0; i < t->nextras; i++) {
         struct doc_extra *x = &t->extras[i];
-        if (!x->read_as && candidate(x->value) && glyph_evidence(x->value) &&
+        if (!x->read_as && candidate(x->value) &&
+            (letter_glyph(x->value) || (strong && grouping_glyph(x->value))) &&
             swap_in(&(struct spot){&x->value, &x->read_as, NULL}))
             return -1;
     }
     return 0;
 }
 
-/* Pass 2 (place and arithmetic evidence): candidates where "₹" is printed
- * around them, fixed when that mends the arithmetic. */
-static int fix_by_arithmetic(struct doc_table *t, const struct doc_check_opts *o)
+/* Pass 2 (place and arithmetic): candidates where a "₹" stands on the
+ * print's evidence (their column or another total shows one, or their own
+ * grouping does), fixed when that mends the arithmetic; *fixed counts them.
+ * Run again while it fixes any: one correction can let another's
+ * arithmetic hold (a CGST and a grand total both misread). */
+static int fix_by_arithmetic(struct doc_table *t, const struct doc_check_opts *o, int *trials,
+                             int *fixed)
 {
-    int trials = 0;
-
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
             struct doc_cell *cell = doc_cell_at(t, r, c);
             if (cell->conf < 0 || cell->read_as || !candidate(cell->text) ||
-                !column_prints_rupee(t, r, c))
+                !(grouping_glyph(cell->text) || column_prints_rupee(t, r, c)))
                 continue;
-            if (try_fix(t, o, &(struct spot){&cell->text, &cell->read_as, &cell->v}, &trials))
+            if (try_fix(t, o, &(struct spot){&cell->text, &cell->read_as, &cell->v}, trials))
                 return -1;
+            *fixed += cell->read_as != NULL;
         }
     for (size_t i = 0; i < t->nextras; i++) {
         struct doc_extra *x = &t->extras[i];
-        if (x->read_as || !candidate(x->value) || !extras_print_rupee(t, i))
+        if (x->read_as || !candidate(x->value) ||
+            !(grouping_glyph(x->value) || extras_print_rupee(t, i)))
             continue;
-        if (try_fix(t, o, &(struct spot){&x->value, &x->read_as, NULL}, &trials))
+        if (try_fix(t, o, &(struct spot){&x->value, &x->read_as, NULL}, trials))
             return -1;
+        *fixed += x->read_as != NULL;
     }
     return 0;
 }
@@ -264,9 +293,18 @@ static int read_by_ocr(const struct doc_table *t)
 
 enum kr_code doc_fix_ocr(struct doc_table *t, const struct doc_check_opts *o, struct kr_err *err)
 {
-    if (!read_by_ocr(t) || !bill_is_indian(t))
+    int trials = 0, fixed = 1;
+
+    if (!read_by_ocr(t) || !bill_is_indian(t, 0))
         return KR_OK;
-    if (fix_glyphs(t) || fix_by_arithmetic(t, o))
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if (fix_glyphs(t, bill_is_indian(t, 1)))
+        goto oom;
+    for (int round = 0; fixed && round < 3; round++) {
+        fixed = 0;
+        if (fix_by_arithmetic(t, o, &trials, &fixed))
+            goto oom;
+    }
     return KR_OK;
+oom:
+    return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 }

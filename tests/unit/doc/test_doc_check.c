@@ -414,6 +414,17 @@ static void test_extras_and_glyphs(void **state)
     assert_int_equal(w.n, 1);
     doc_warnings_free(&w);
     doc_table_free(&t);
+    /* GST words but no "₹" or lakh grouping: the bill may print western grouping, and
+     * "275,826.84" adds up as printed, so it is kept */
+    ocr_load("[{\"Item\":\"Set\",\"Qty\":\"1\",\"Rate\":\"275,826.84\","
+             "\"Amount\":\"275,826.84\"}]",
+             "{\"Sub Total\":\"275,826.84\",\"CGST 1.5%\":\"4,137.40\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 0, 3)->text, "275,826.84");
+    assert_string_equal(t.extras[0].value, "275,826.84");
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
     /* a bill with nothing Indian about it: "275,826.84" is western, kept */
     ocr_load("[{\"Item\":\"Lamp\",\"Qty\":\"1\",\"Rate\":\"275,826.84\",\"Amount\":\"275,826.84\"}]",
          "{\"Total\":\"$275,826.84\"}", 0, &t);
