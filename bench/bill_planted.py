@@ -25,6 +25,8 @@ subtotal, tax, grand_total), and arithmetic warnings that the plant does not
 explain (false warnings; low-confidence warnings are not arithmetic and are
 not counted). Precision is counted per warning: warnings the plant
 explains / all arithmetic warnings (those on correct bills included).
+Also counted: the "ocr_corrected" notes (a misread rupee sign put right,
+not arithmetic) per variant, in table cells and in extras.
 """
 import glob
 import json
@@ -169,6 +171,21 @@ def score(outdir, variants):
             good, bad = good + g, bad + b
         print("%s: warning precision %s (%d explained of %d arithmetic warnings)" %
               (var, "%.3f" % (good / (good + bad)) if good + bad else "-", good, good + bad))
+    # what doc_fix_ocr put right (not arithmetic): "ocr_corrected" notes, in cells and extras
+    for var in variants:
+        cells = extras = bills = 0
+        for pj in glob.glob(outdir + "/*.plant.json"):
+            try:
+                w = json.load(open(pj[:-len(".plant.json")] + "." + var + ".json",
+                                   encoding="utf-8")).get("warnings", [])
+            except (OSError, ValueError):
+                w = []
+            notes = [x for x in w if x.get("kind") == "ocr_corrected"]
+            bills += bool(notes)
+            cells += sum(1 for x in notes if x.get("column") is not None)
+            extras += sum(1 for x in notes if x.get("column") is None)
+        print("%s: ocr_corrected notes: %d table cells, %d extras, on %d bills" %
+              (var, cells, extras, bills))
 
 
 def main():

@@ -9,12 +9,14 @@
  * AI layer's copy provider when one is configured (doc_refine_ai), else it
  * is a 400 bad_filter naming what was not understood. The answer is the refined rows array, as the
  * original's; the result is stored as a document version (a new document,
- * or a version of "id" when the body names one) whose id is in the
- * X-Document-Id header, and pushed onto the client's undo history.
+ * or a version of "id" when the body names one, with that document's
+ * extras: the body has only rows) whose id is in the X-Document-Id header,
+ * and pushed onto the client's undo history.
  */
 #include "api/api_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "doc/doc.h"
@@ -80,6 +82,27 @@ static enum kr_code refine(struct app *app, const struct doc_table *in, const st
     return rc;
 }
 
+/* A refinement of a stored document (id) keeps its extras: the body carries
+ * only rows, and its next version must not lose the invoice's totals. */
+static enum kr_code keep_extras(struct app *app, const char *id, struct doc_table *out,
+                                struct kr_err *err)
+{
+    struct doc_state st;
+    enum kr_code rc;
+
+    if (!id || !*id || out->nextras)
+        return KR_OK;
+    if ((rc = doc_store_get(app->store, id, 0, &st, err)))
+        return rc;
+    free(out->extras);
+    out->extras = st.table.extras;
+    out->nextras = st.table.nextras;
+    st.table.extras = NULL;
+    st.table.nextras = 0;
+    doc_state_free(&st);
+    return KR_OK;
+}
+
 void api_further_req(struct http_request *req, struct http_response *res, void *app_)
 {
     struct app *app = app_;
@@ -93,6 +116,7 @@ void api_further_req(struct http_request *req, struct http_response *res, void *
         return;
     http_req_client(req, client, sizeof client);
     if (doc_table_from_json(a.data, NULL, &in, &err) || refine(app, &in, &a, &out, &err) ||
+        keep_extras(app, a.id, &out, &err) ||
         doc_store_save(app->store, &(struct doc_save_req){a.id, &out, DOC_SRC_REFINE, client, NULL, 0},
                        &saved, &err)) {
         http_res_from_err(res, &err);

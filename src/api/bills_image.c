@@ -134,7 +134,10 @@ void api_process_image(struct http_request *req, struct http_response *res, void
     char client[ADMIT_CLIENT_LEN];
     json_t *o = NULL;
     struct doc_extract_req xr = {0};
+    struct doc_check_opts co;
 
+    api__doc_check_opts(app, &co);
+    xr.check = &co;
     if (api__doc_store(app, res) || api__image_file(req, res, "image", &f) ||
         check_upload(app, f, res, &xr))
         return;

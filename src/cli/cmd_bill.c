@@ -95,6 +95,7 @@ static int bill_file(const struct config *cfg, const struct cli_args *a)
     xr.prompt = cli_get(a, opts, "--prompt");
     xr.ai = app->ai;
     xr.ocr = doc_ocr_opts(cfg);
+    xr.check = &co;
     if (!xr.is_pdf && image_probe(b.data, b.len, cfg->max_pixels, &info, &err))
         goto fail;
     xr.mime = xr.is_pdf ? "application/pdf" : info.mime;

@@ -49,8 +49,8 @@ struct cols {
 
 const char *doc_warn_name(enum doc_warn_kind k)
 {
-    static const char *names[] = {"line_amount", "line_weight", "subtotal",
-                                  "tax",         "grand_total", "low_confidence"};
+    static const char *names[] = {"line_amount", "line_weight",    "subtotal",     "tax",
+                                  "grand_total", "low_confidence", "ocr_corrected"};
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
 
@@ -359,17 +359,77 @@ static enum kr_code check_confidence(const struct doc_table *t, int min_conf,
     return KR_OK;
 }
 
+/* A note on what doc_fix_ocr() put right: at row/col, or (col -1) on the
+ * extra named what; not arithmetic, so neither expected nor found. */
+static int note_corrected(struct doc_warnings *out, long row, long col, const char *what,
+                          const char *read_as, const char *now)
+{
+    struct doc_warning *w = doc__warn(out, DOC_W_CORRECTED, row, col);
+
+    if (!w)
+        return -1;
+    if (col < 0)
+        snprintf(w->key, sizeof w->key, "%s", what);
+    snprintf(w->msg, sizeof w->msg,
+             "%.60s was read as \"%.40s\" and taken as \"%.40s\": a \"\xe2\x82\xb9\" read as "
+             "\"%c\" (check it on the bill)",
+             what, read_as, now, read_as[0]);
+    return 0;
+}
+
+static enum kr_code check_corrected(const struct doc_table *t, struct doc_warnings *out)
+{
+    char what[96];
+
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t col = 0; col < t->ncols; col++) {
+            const struct doc_cell *cell = doc_cell_at(t, r, col);
+            if (!cell->read_as)
+                continue;
+            snprintf(what, sizeof what, "row %zu: %.60s", r + 1, t->headers[col]);
+            if (note_corrected(out, (long)r, (long)col, what, cell->read_as, cell->text))
+                return KR_ENOMEM;
+        }
+    for (size_t i = 0; i < t->nextras; i++)
+        if (t->extras[i].read_as &&
+            note_corrected(out, -1, -1, t->extras[i].key, t->extras[i].read_as,
+                           t->extras[i].value))
+            return KR_ENOMEM;
+    return KR_OK;
+}
+
 enum kr_code doc_check(const struct doc_table *t, const struct doc_check_opts *o,
                        struct doc_warnings *out, struct kr_err *err)
 {
     long amount_col = -1;
     enum kr_code rc;
 
-    if (check_lines(t, o->tolerance, out, &amount_col) || check_confidence(t, o->min_conf, out))
+    if (check_lines(t, o->tolerance, out, &amount_col) || check_confidence(t, o->min_conf, out) ||
+        check_corrected(t, out))
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
     if ((rc = doc__check_extras(t, o, amount_col, out, err)))
         return rc;
     return KR_OK;
+}
+
+/* "read_as" (the OCR's reading) and "value" (as corrected) of a note. */
+static void corrected_json(const struct doc_table *t, const struct doc_warning *x, json_t *o)
+{
+    const char *read_as = NULL, *now = NULL;
+
+    if (x->col >= 0 && (size_t)x->col < t->ncols && x->row >= 0 && (size_t)x->row < t->nrows) {
+        read_as = doc_cell_at(t, (size_t)x->row, (size_t)x->col)->read_as;
+        now = doc_cell_at(t, (size_t)x->row, (size_t)x->col)->text;
+    }
+    for (size_t i = 0; x->col < 0 && !read_as && i < t->nextras; i++)
+        if (t->extras[i].read_as && !strcmp(t->extras[i].key, x->key)) {
+            read_as = t->extras[i].read_as;
+            now = t->extras[i].value;
+        }
+    if (read_as) {
+        json_object_set_new(o, "read_as", json_string(read_as));
+        json_object_set_new(o, "value", json_string(now));
+    }
 }
 
 json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w)
@@ -387,6 +447,8 @@ json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *
             json_object_set_new(o, "extra", json_string(x->key));
         if (x->kind == DOC_W_LOW_CONFIDENCE) {
             json_object_set_new(o, "confidence", json_integer(x->conf));
+        } else if (x->kind == DOC_W_CORRECTED) {
+            corrected_json(t, x, o);
         } else {
             json_object_set_new(o, "expected", json_real(round(x->expected * 100) / 100));
             json_object_set_new(o, "found", json_real(round(x->found * 100) / 100));

@@ -75,11 +75,13 @@ struct doc_cell {
     char *text;         /* as printed; never NULL ("" for a blank) */
     struct doc_value v; /* parsed from text */
     int conf;           /* OCR confidence 0..100; -1 when not read by OCR */
+    char *read_as;      /* what the OCR read when doc_fix_ocr() put text right; else NULL */
 };
 
 struct doc_extra {
     char *key;
     char *value;
+    char *read_as; /* as in doc_cell */
 };
 
 struct doc_table {
@@ -118,6 +120,7 @@ enum doc_warn_kind {
     DOC_W_TAX,            /* CGST/SGST/IGST != rate x taxable value */
     DOC_W_GRAND_TOTAL,    /* taxable + taxes + round-off != grand total */
     DOC_W_LOW_CONFIDENCE, /* an OCR cell read with confidence under the threshold */
+    DOC_W_CORRECTED,      /* a cell or extra doc_fix_ocr() put right (not arithmetic) */
 };
 
 struct doc_warning {
@@ -141,13 +144,20 @@ struct doc_check_opts {
 };
 
 /* The wire name of a kind ("line_amount", "line_weight", "subtotal", "tax",
- * "grand_total", "low_confidence"). */
+ * "grand_total", "low_confidence", "ocr_corrected"). */
 const char *doc_warn_name(enum doc_warn_kind k);
 /* Check t; warnings appended to out (freed with doc_warnings_free). Only
  * out of memory fails. */
 enum kr_code doc_check(const struct doc_table *t, const struct doc_check_opts *o,
                        struct doc_warnings *out, struct kr_err *err);
 void doc_warnings_free(struct doc_warnings *w);
+/* A rupee sign the OCR read as "2", "3" or "Z" glued to an amount, put right
+ * in an OCR'd table's cells and extras where the column's other cells print
+ * "₹" and either the glyph (a letter, a grouping no Indian amount has) or the
+ * arithmetic (fewer doc_check failures without it) says so (fix.c); what was
+ * read is kept in read_as. A table with no OCR'd cell is left alone. Only out
+ * of memory fails. */
+enum kr_code doc_fix_ocr(struct doc_table *t, const struct doc_check_opts *o, struct kr_err *err);
 /* [{"kind", "row", "column" | "extra", "expected", "found", ["confidence",] "message"}] */
 json_t *doc_warnings_json(const struct doc_table *t, const struct doc_warnings *w);
 
@@ -161,13 +171,16 @@ struct doc_extract_req {
     struct ai *ai;      /* read photos with its attribute provider unless offline; NULL = none */
     const char *mime;   /* the image's type ("image/jpeg" ...) for the provider */
     struct ocr_opts ocr; /* the offline reader's limits: doc_ocr_opts(cfg) */
+    /* An OCR'd table's misread rupee signs put right with these checks
+     * (doc_fix_ocr); NULL: the table as read. */
+    const struct doc_check_opts *check;
 };
 struct config;
 /* The offline reader's options from the config (pages, pixels, languages). */
 struct ocr_opts doc_ocr_opts(const struct config *cfg);
 typedef enum kr_code (*doc_extract_fn)(const struct doc_extract_req *req, struct doc_table *out,
                                        struct kr_err *err);
-/* Read a bill into out (values parsed): with the provider in bands of
+/* Read a bill into out (values parsed, then doc_fix_ocr with req->check): with the provider in bands of
  * AI_TABLE_ROWS rows (ai_table), the offline reader when it fails. Failures:
  * the offline reader's, or the provider's when the offline reader is not
  * installed (503 ocr_unavailable). */
@@ -224,8 +237,9 @@ const char *doc_item_key(enum doc_item_field f);
  * reader's), unknown_invoice (no marketplace's layout), incomplete_invoice
  * (no order number or no item line). The rules read first; with ai's text
  * provider configured (not offline; ai may be NULL) the fields they left
- * empty are asked of it and taken when the invoice shows them (order_ai.c);
- * its failure leaves the rules' result. *out filled only on KR_OK. */
+ * empty, and the item lines when they found none, are asked of it and taken
+ * when the invoice shows them (order_ai.c); its failure leaves the rules'
+ * result. *out filled only on KR_OK. */
 enum kr_code doc_order_read(const void *bytes, size_t len, const struct ocr_opts *o,
                             struct ai *ai, struct doc_order *out, struct kr_err *err);
 /* The same from text already read (tests, other sources). */

@@ -13,6 +13,10 @@
 enum kr_code doc__table_from_json(const json_t *rows, const json_t *extras, size_t max_rows,
                                   struct doc_table *out, struct kr_err *err);
 
+/* *s (a read_as, maybe NULL) replaced by a copy of it; 1 when out of memory
+ * (then *s is NULL). */
+int doc__dup_read_as(char **s);
+
 /* Column roles doc_check() looks for. */
 enum doc_role {
     DOC_R_NONE,
@@ -67,10 +71,18 @@ int doc__is_label(const struct doc__order_rules *r, const char *s);
 enum kr_code doc__order_fields(const struct ocr_text *t, const struct doc__order_rules *r,
                                struct doc_order *o, struct kr_err *err);
 /* The fields o lacks asked of ai's text provider when one is configured
- * (order_ai.c); only values found on the invoice t are taken. A provider
- * failure leaves o as it was (KR_OK); only out of memory fails. */
+ * (order_ai.c), and its item lines when the rules found none; only values
+ * found on the invoice t are taken. A provider failure leaves o as it was
+ * (KR_OK); only out of memory fails. */
 enum kr_code doc__order_complete(struct ai *ai, const struct ocr_text *t, struct doc_order *o,
                                  struct kr_err *err);
+/* order.c's item helpers, for order_ai.c's items: a blank item appended (-1
+ * when out of memory); *slot replaced by a trimmed copy of s[0..n) (append:
+ * after a space); an item's SKU/HSN from its description, item_type and
+ * sku_id split, the fields it lacks set to "". */
+int doc__order_add_item(struct doc_order *o);
+int doc__order_put(char **slot, const char *s, size_t n, int append);
+int doc__order_finish_item(struct doc_order_item *it);
 /* A trimmed copy of s[0..n) (NULL when out of memory). */
 char *doc__strndup_trim(const char *s, size_t n);
 

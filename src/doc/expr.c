@@ -149,7 +149,11 @@ static long column_of(const struct doc_table *t, const char *name)
 
 /* name's column; else say what is missing: an operator after a column
  * that its first words name ("Amount 1000"), or the column itself. */
-static enum kr_code find_column(struct parser *ps, const char *name, size_t *col)
+/* name (which starts at name_at) as a column into *col; a failure points at
+ * the name, or past the known column it starts with (the word where an
+ * operator was expected). */
+static enum kr_code find_column(struct parser *ps, const char *name, const char *name_at,
+                                size_t *col)
 {
     char prefix[DOC_EXPR_MAX + 1], msg[DOC_EXPR_MAX + 96];
     long c = column_of(ps->t, name);
@@ -162,6 +166,7 @@ static enum kr_code find_column(struct parser *ps, const char *name, size_t *col
     for (char *sp = strrchr(prefix, ' '); sp; sp = strrchr(prefix, ' ')) {
         *sp = 0;
         if (column_of(ps->t, prefix) >= 0) {
+            ps->p = skip(name_at + strlen(prefix));
             snprintf(msg, sizeof msg,
                      "an operator (=, !=, <, <=, >, >=, contains) was expected "
                      "after \"%.80s\"",
@@ -170,6 +175,7 @@ static enum kr_code find_column(struct parser *ps, const char *name, size_t *col
         }
     }
     snprintf(msg, sizeof msg, "no column \"%.80s\"", name);
+    ps->p = name_at;
     return fail(ps, msg);
 }
 
@@ -191,6 +197,7 @@ static enum kr_code comparison(struct parser *ps, int *out)
     enum kr_code rc;
     struct node *n;
     int len;
+    const char *name_at = ps->p;
 
     if (*ps->p == '"' || *ps->p == '`') {
         if ((rc = quoted(ps, name, sizeof name)))
@@ -203,7 +210,8 @@ static enum kr_code comparison(struct parser *ps, int *out)
     if ((*out = new_node(ps, N_CMP)) < 0)
         return fail(ps, "too many conditions");
     n = &ps->e->n[*out];
-    if ((rc = find_column(ps, name, &n->col)))
+    if ((rc = find_column(ps, name, *name_at == '"' || *name_at == '`' ? name_at + 1 : name_at,
+                          &n->col)))
         return rc;
     if (!(len = op_at(ps->p, &n->op)))
         return fail(ps, "an operator (=, !=, <, <=, >, >=, contains) was expected");

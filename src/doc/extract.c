@@ -12,7 +12,8 @@
  * offline reader answers: doc__extract_offline (offline.c), or a fake a
  * test harness registered in its place (doc_extract_fake). When the
  * offline reader is not available either, the provider's failure is the
- * answer. After reading, every cell's value is parsed from its string.
+ * answer. After reading, every cell's value is parsed from its string and
+ * a rupee sign the OCR misread is put right (doc_fix_ocr, fix.c).
  * doc_refine_ai() uses the same bands to refine rows given as text.
  */
 #include "doc/doc_int.h"
@@ -203,5 +204,7 @@ enum kr_code doc_extract(const struct doc_extract_req *req, struct doc_table *ou
 parsed:
     for (size_t i = 0; i < out->nrows * out->ncols; i++)
         doc_parse_value(out->cells[i].text, &out->cells[i].v);
-    return KR_OK;
+    if (req->check && (rc = doc_fix_ocr(out, req->check, err)))
+        doc_table_free(out);
+    return rc;
 }

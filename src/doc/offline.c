@@ -46,7 +46,7 @@ static enum kr_code move_table(struct ocr_table *in, struct doc_table *out, stru
         in->cells[i].text = NULL;
     }
     for (size_t i = 0; i < in->nextras; i++) {
-        out->extras[i] = (struct doc_extra){in->extras[i].key, in->extras[i].value};
+        out->extras[i] = (struct doc_extra){in->extras[i].key, in->extras[i].value, NULL};
         in->extras[i] = (struct ocr_extra){NULL, NULL};
     }
     out->headers = in->headers; /* the array itself moves */

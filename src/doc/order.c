@@ -102,6 +102,11 @@ static int put(char **slot, const char *s, size_t n, int append)
     return 0;
 }
 
+int doc__order_put(char **slot, const char *s, size_t n, int append)
+{
+    return put(slot, s, n, append);
+}
+
 struct table {
     int x0[COLS_MAX];
     int kind[COLS_MAX]; /* enum doc__col, -1 a column the rules do not name */
@@ -152,7 +157,7 @@ static int whole_number(const char *s)
     return !*p && p - s < 6 && strtol(s, NULL, 10) > 0;
 }
 
-static int add_item(struct doc_order *o)
+int doc__order_add_item(struct doc_order *o)
 {
     struct doc_order_item *it = realloc(o->items, (o->nitems + 1) * sizeof *it);
     if (!it)
@@ -180,7 +185,7 @@ static int table_line(const struct ocr_text *t, size_t l, const struct table *tb
     if (!fresh && others) /* a charge line under the item ("Shipping Charges ₹40.00") */
         goto out;
     if (!rc && fresh)
-        rc = add_item(o);
+        rc = doc__order_add_item(o);
     for (int c = 0; c < DOC_NCOLS && !rc && o->nitems; c++)
         if (cell[c] && (fresh || c == DOC_COL_DESC)) /* continuation: the description only */
             rc = put(&o->items[o->nitems - 1].f[map[c]], cell[c], strlen(cell[c]), !fresh);
@@ -212,7 +217,7 @@ static const char *labelled(const char *s, const char *const *labels, size_t *n)
 }
 
 /* SKU and HSN from the description when they have no column; item_type and sku_id. */
-static int finish_item(struct doc_order_item *it)
+int doc__order_finish_item(struct doc_order_item *it)
 {
     static const char *const sku_l[] = {"SKU ID", "SKU", NULL}, *const hsn_l[] = {"HSN/SAC", "HSN", NULL};
     const char *d = it->f[DOC_ITEM_DESC] ? it->f[DOC_ITEM_DESC] : "", *v;
@@ -283,7 +288,7 @@ static enum kr_code items(const struct ocr_text *t, const struct doc__order_rule
             return kr_fail(err, KRS_OUT_OF_MEMORY, "order: items");
     }
     for (size_t i = 0; i < o->nitems; i++)
-        if (finish_item(&o->items[i]))
+        if (doc__order_finish_item(&o->items[i]))
             return kr_fail(err, KRS_OUT_OF_MEMORY, "order: items");
     return KR_OK;
 }

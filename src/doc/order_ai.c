@@ -12,6 +12,15 @@
  * the invoice's text, so a model cannot add an order number, a name or an
  * amount the document does not carry. A provider that fails or answers
  * unusably changes nothing: the offline result is the answer.
+ *
+ * When the rules found no item line (a layout whose item table they do not
+ * know), the item lines are asked too, as one list field "item_lines" of
+ * "description | SKU | quantity | unit price | total" strings ("-" for a
+ * cell the invoice does not show): a list of strings is what the providers'
+ * schemas and ai__validate take, and one string per item cannot misalign the
+ * way parallel lists can. An item is taken when its quantity is a whole
+ * number and its description is on the invoice; each of its other values
+ * only when it is on the invoice (else ""), as for the fields.
  */
 #include "doc/doc_int.h"
 
@@ -23,6 +32,13 @@
 #include "core/buf.h"
 
 #define FIELD_MAX_LEN 300
+#define ITEMS_MAX     200 /* item lines taken from one reply */
+#define ITEM_LINES    "item_lines"
+
+static const char ITEM_LINES_DESC[] =
+    "every item line of the invoice's item table, one string per item: its description | "
+    "seller SKU | quantity | unit price | line total, each as printed, separated by \" | \", "
+    "\"-\" for what the line does not show";
 
 static const char *const DESCRIPTION[DOC_ORD_NFIELDS] = {
     "the marketplace's order number or order ID",
@@ -107,10 +123,61 @@ static enum kr_code merge(json_t *reply, char *text_lower, struct doc_order *o,
     return KR_OK;
 }
 
+/* One "desc | sku | qty | price | total" line into a new item of o when its
+ * quantity is a whole number and its description is on the invoice. */
+static int take_item(const char *line, const char *text_lower, struct doc_order *o)
+{
+    static const int slot[] = {DOC_ITEM_DESC, DOC_ITEM_SKU, DOC_ITEM_QTY, DOC_ITEM_PRICE,
+                               DOC_ITEM_TOTAL};
+    char cell[5][FIELD_MAX_LEN + 1] = {{0}};
+    const char *p = line;
+    size_t k = 0, n;
+
+    for (; k < 5 && *p; k++) {
+        const char *bar = strchr(p, '|');
+        n = bar ? (size_t)(bar - p) : strlen(p);
+        char *c = doc__strndup_trim(p, n < FIELD_MAX_LEN ? n : FIELD_MAX_LEN);
+        if (!c)
+            return -1;
+        if (strcmp(c, "-") && value_on(c, text_lower))
+            snprintf(cell[k], sizeof cell[k], "%s", c);
+        free(c);
+        p = bar ? bar + 1 : p + n;
+    }
+    for (n = 0; isdigit((unsigned char)cell[2][n]); n++)
+        ;
+    if (!cell[0][0] || !n || cell[2][n] || n > 5 || strtol(cell[2], NULL, 10) <= 0)
+        return 0; /* not an item line the invoice shows */
+    if (doc__order_add_item(o))
+        return -1;
+    struct doc_order_item *it = &o->items[o->nitems - 1];
+    for (k = 0; k < 5; k++)
+        if (cell[k][0] && doc__order_put(&it->f[slot[k]], cell[k], strlen(cell[k]), 0))
+            return -1;
+    return doc__order_finish_item(it);
+}
+
+/* The reply's item lines into o (which has none). */
+static enum kr_code merge_items(json_t *reply, const char *text_lower, struct doc_order *o,
+                                struct kr_err *err)
+{
+    json_t *lines = json_object_get(reply, ITEM_LINES), *l;
+    size_t i;
+
+    json_array_foreach(lines, i, l)
+    {
+        if (o->nitems >= ITEMS_MAX || !json_is_string(l))
+            break;
+        if (take_item(json_string_value(l), text_lower, o))
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "order: items");
+    }
+    return KR_OK;
+}
+
 enum kr_code doc__order_complete(struct ai *ai, const struct ocr_text *t, struct doc_order *o,
                                  struct kr_err *err)
 {
-    struct ai_field fields[DOC_ORD_NFIELDS];
+    struct ai_field fields[DOC_ORD_NFIELDS + 1];
     struct kr_err aerr = {0};
     struct buf b;
     json_t *reply = NULL;
@@ -123,6 +190,8 @@ enum kr_code doc__order_complete(struct ai *ai, const struct ocr_text *t, struct
         if (f != DOC_ORD_MARKETPLACE && (!o->f[f] || !*o->f[f]))
             fields[n++] = (struct ai_field){doc_order_key(f), DESCRIPTION[f], NULL, 0,
                                             FIELD_MAX_LEN, 0};
+    if (!o->nitems) /* the rules found no item line: ask for them too */
+        fields[n++] = (struct ai_field){ITEM_LINES, ITEM_LINES_DESC, NULL, 0, FIELD_MAX_LEN, 1};
     if (!n)
         return KR_OK;
     buf_init(&b, 1u << 20);
@@ -131,6 +200,8 @@ enum kr_code doc__order_complete(struct ai *ai, const struct ocr_text *t, struct
     struct ai_order_req req = {(const char *)b.data, fields, n};
     if (ai_order_fields(ai, &req, &reply, &aerr) == KR_OK) /* else: the offline result stands */
         rc = merge(reply, (char *)b.data, o, err);
+    if (!rc && reply && !o->nitems)
+        rc = merge_items(reply, (const char *)b.data, o, err);
 out:
     json_decref(reply);
     buf_release(&b);

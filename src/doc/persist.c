@@ -4,7 +4,9 @@
  * Namespaces (store_doc_*; both backends have them, no schema change):
  *   doc          id -> {"latest": n, "created_ms", "owner"}    the head
  *   doc_version  "id/000001" -> {"source", "created_ms", "headers",
- *                "table", "extras", "pages"[, "conf"]}       one per version
+ *                "table", "extras", "pages"[, "conf"][, "read_as"]}  one per version
+ *                (read_as: [{"cell": i | "extra": i, "text"}], what the
+ *                OCR read where doc_fix_ocr put a cell or extra right)
  *   doc_content  "bytes:SHA" / "table:SHA" -> {"id"}            duplicates
  *   doc_history  client -> {"entries": [{"id", "version"}, ...]} undo
  *   doc_download client -> {"bucket", "key"}      the last extras CSV
@@ -138,9 +140,57 @@ static json_t *conf_json(const struct doc_table *t)
     return a;
 }
 
+/* [{"cell": i, "text": read_as}, {"extra": i, ...}] or NULL when nothing was corrected. */
+static json_t *read_as_json(const struct doc_table *t)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a && i < t->nrows * t->ncols; i++)
+        if (t->cells[i].read_as)
+            json_array_append_new(a, json_pack("{s:I, s:s}", "cell", (json_int_t)i, "text",
+                                               t->cells[i].read_as));
+    for (size_t i = 0; a && i < t->nextras; i++)
+        if (t->extras[i].read_as)
+            json_array_append_new(a, json_pack("{s:I, s:s}", "extra", (json_int_t)i, "text",
+                                               t->extras[i].read_as));
+    if (a && !json_array_size(a)) {
+        json_decref(a);
+        a = NULL;
+    }
+    return a;
+}
+
+/* The stored read_as entries back into the table (out of range: ignored). */
+static enum kr_code read_as_back(const json_t *a, struct doc_table *t, struct kr_err *err)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(a, i, e)
+    {
+        const char *text = json_string_value(json_object_get(e, "text"));
+        json_t *cell = json_object_get(e, "cell"), *extra = json_object_get(e, "extra");
+        char **slot = NULL;
+        if (!text)
+            continue;
+        if (json_is_integer(cell) && json_integer_value(cell) >= 0 &&
+            (size_t)json_integer_value(cell) < t->nrows * t->ncols)
+            slot = &t->cells[json_integer_value(cell)].read_as;
+        else if (json_is_integer(extra) && json_integer_value(extra) >= 0 &&
+                 (size_t)json_integer_value(extra) < t->nextras)
+            slot = &t->extras[json_integer_value(extra)].read_as;
+        if (!slot)
+            continue;
+        free(*slot);
+        if (!(*slot = strdup(text)))
+            return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    }
+    return KR_OK;
+}
+
 static json_t *version_json(const struct doc_table *t, enum doc_source src)
 {
-    json_t *h = json_array(), *o, *conf = conf_json(t);
+    json_t *h = json_array(), *o, *conf = conf_json(t), *read_as = read_as_json(t);
 
     for (size_t c = 0; c < t->ncols; c++)
         json_array_append_new(h, json_string(t->headers[c]));
@@ -151,6 +201,10 @@ static json_t *version_json(const struct doc_table *t, enum doc_source src)
         json_object_set_new(o, "conf", conf);
     else
         json_decref(conf);
+    if (o && read_as)
+        json_object_set_new(o, "read_as", read_as);
+    else
+        json_decref(read_as);
     return o;
 }
 
@@ -186,7 +240,9 @@ static enum kr_code version_table(json_t *v, struct doc_state *st, struct kr_err
          i++)
         st->table.cells[i].conf = (int)json_integer_value(json_array_get(conf, i));
     st->table.pages = (int)json_integer_value(json_object_get(v, "pages"));
-    return KR_OK;
+    if ((rc = read_as_back(json_object_get(v, "read_as"), &st->table, err)))
+        doc_table_free(&st->table);
+    return rc;
 }
 
 enum kr_code doc_store_get(struct store *s, const char *id, int version, struct doc_state *out,

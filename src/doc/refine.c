@@ -59,6 +59,10 @@ static enum kr_code pick_columns(const struct doc_table *in, const char *list, s
         if (!dup && *n < DOC_MAX_COLS)
             cols[(*n)++] = c;
     }
+    if (!*n) /* " , ": separators and no name */
+        return kr_fail(err, KRS_BAD_FILTER,
+                       "columns: no column named in \"%.80s\" (\"\" or \"all\" keeps every one)",
+                       list);
     return KR_OK;
 }
 
@@ -88,12 +92,15 @@ static enum kr_code project(const struct doc_table *in, const size_t *cols, size
             struct doc_cell *d = &t.cells[t.nrows * ncols + c];
             *d = *doc_cell_at(in, r, cols[c]);
             bad |= !(d->text = strdup(d->text));
+            bad |= doc__dup_read_as(&d->read_as);
         }
         t.nrows++;
     }
     for (; t.nextras < in->nextras; t.nextras++) {
         bad |= !(t.extras[t.nextras].key = strdup(in->extras[t.nextras].key));
         bad |= !(t.extras[t.nextras].value = strdup(in->extras[t.nextras].value));
+        t.extras[t.nextras].read_as = in->extras[t.nextras].read_as;
+        bad |= doc__dup_read_as(&t.extras[t.nextras].read_as);
     }
     if (bad)
         goto oom;

@@ -20,11 +20,14 @@ void doc_table_free(struct doc_table *t)
         return;
     for (size_t i = 0; i < t->ncols; i++)
         free(t->headers[i]);
-    for (size_t i = 0; t->cells && i < t->nrows * t->ncols; i++)
+    for (size_t i = 0; t->cells && i < t->nrows * t->ncols; i++) {
         free(t->cells[i].text);
+        free(t->cells[i].read_as);
+    }
     for (size_t i = 0; i < t->nextras; i++) {
         free(t->extras[i].key);
         free(t->extras[i].value);
+        free(t->extras[i].read_as);
     }
     free(t->headers);
     free(t->cells);
@@ -36,6 +39,11 @@ static enum kr_code oom(struct doc_table *t, struct kr_err *err)
 {
     doc_table_free(t);
     return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+}
+
+int doc__dup_read_as(char **s)
+{
+    return *s && !(*s = strdup(*s)) ? 1 : 0;
 }
 
 /* Room for the shape, every string NULL. */
@@ -63,10 +71,13 @@ enum kr_code doc_table_copy(const struct doc_table *src, struct doc_table *out, 
     for (size_t i = 0; i < t.nrows * t.ncols; i++) {
         t.cells[i] = src->cells[i];
         bad |= !(t.cells[i].text = strdup(src->cells[i].text));
+        bad |= doc__dup_read_as(&t.cells[i].read_as);
     }
     for (size_t i = 0; i < t.nextras; i++) {
         bad |= !(t.extras[i].key = strdup(src->extras[i].key));
         bad |= !(t.extras[i].value = strdup(src->extras[i].value));
+        t.extras[i].read_as = src->extras[i].read_as;
+        bad |= doc__dup_read_as(&t.extras[i].read_as);
     }
     if (bad)
         return oom(&t, err);

@@ -4,7 +4,8 @@
  * One left-to-right scan, no locale: [sign] [currency...] [sign] number
  * [unit] ["/-"]. The number is digits with commas anywhere between them
  * (Indian grouping "1,23,456.50" and western "123,456.50" alike) and one
- * optional decimal point. Currency marks: ₹, Rs, Rs., INR, $ (before or
+ * optional decimal point; after a comma, a space before the last three
+ * digits is a comma the OCR lost ("9,49 849.45"). Currency marks: ₹, Rs, Rs., INR, $ (before or
  * after); "/-" after an amount also makes it money. Units: % (percent),
  * g/gm/gms/gram(s)/gr/grm (grams), mg (milligrams), ct/cts/carat(s) (a gem
  * weight, 0.2 g each - except a whole karat count such as "22 ct", which
@@ -55,13 +56,18 @@ static const char *scan_number(const char *p, double *num)
 {
     char digits[64];
     size_t n = 0;
-    int seen_digit = 0, seen_dot = 0;
+    int seen_digit = 0, seen_dot = 0, seen_comma = 0;
 
     for (;; p++) {
         if (isdigit((unsigned char)*p)) {
             seen_digit = 1;
         } else if (*p == ',' && seen_digit && !seen_dot && isdigit((unsigned char)p[1])) {
+            seen_comma = 1;
             continue;
+        } else if (*p == ' ' && seen_comma && !seen_dot && isdigit((unsigned char)p[1]) &&
+                   isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+                   !isdigit((unsigned char)p[4]) && p[4] != ' ' && p[4] != ',') {
+            continue; /* the last group's comma lost to a space ("9,49 849.45", OCR) */
         } else if (*p == '.' && !seen_dot && isdigit((unsigned char)p[1])) {
             seen_dot = 1;
         } else {

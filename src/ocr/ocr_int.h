@@ -76,9 +76,8 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
 /* Pixels (decoded by image/) to words: prepare + tesseract (ocr_read.c). */
 enum kr_code ocr__read_pixels(struct ocr__grey *g, const struct ocr_opts *o,
                               struct ocr__page *p, struct kr_err *err);
-/* Known glyph misreadings in an OCR'd table put right: a rupee sign read as
- * "2", "3" or "Z" before an Indian-grouped amount in the extras, "(" for a
- * date's leading 0, "22k" for "22K" (ocr_fix.c). */
+/* Known glyph misreadings in an OCR'd table put right: "(" for a date's
+ * leading 0, "22k" for "22K" (ocr_fix.c; a misread rupee sign is doc/fix.c's). */
 void ocr__fix_misreads(struct ocr_table *t);
 /* One page's words into the table; pages after the first append rows (ocr_layout.c). */
 /* The table's columns as the last header found drew them, carried from one

@@ -178,6 +178,20 @@ static void test_refine_versions_undo(void **state)
     j = call("GET", path, NULL, 200, NULL);
     assert_int_equal(json_array_size(json_object_get(j, "table")), 2);
     json_decref(j);
+    /* rows refining the stored document: its next version keeps the document's extras */
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"data\": " ROWS ", \"columns\": \"\", \"manual\": \"Qty >= 2\", \"id\": \"%s\"}",
+             hdr);
+    json_decref(call("POST", "/further_req", body, 200, NULL));
+    snprintf(path, sizeof path, "/documents/%s", hdr);
+    j = call("GET", path, NULL, 200, NULL);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 3);
+    assert_string_equal(json_string_value(json_object_get(j, "source")), "refine");
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "extras"), "Invoice No")), "7");
+    json_decref(j);
 }
 
 int main(void)

@@ -220,6 +220,64 @@ static void test_whole_bill_files_duplicate_download(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+/* The note of kind on row in warnings, or NULL. */
+static json_t *warning_on(json_t *warnings, const char *kind, int row)
+{
+    size_t i;
+    json_t *w;
+
+    json_array_foreach(warnings, i, w)
+    {
+        if (!strcmp(json_string_value(json_object_get(w, "kind")), kind) &&
+            json_integer_value(json_object_get(w, "row")) == row)
+            return w;
+    }
+    return NULL;
+}
+
+/* An OCR'd bill whose row 6 amount reads "239550.00" for "₹39550.00" (the
+ * column prints "₹", and the sum only adds up without the "2"): answered
+ * corrected, with an "ocr_corrected" note on that cell, in the upload's answer
+ * and in GET /documents/{id}; the real wrong amount (row 4) is still flagged. */
+static void test_ocr_rupee_corrected(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {"KARAT_FAKE_BILL_ROWS=8", "KARAT_FAKE_BILL_OCR=1", NULL};
+    size_t n;
+    unsigned char *png = photo(3, &n);
+    char url[256];
+    struct tu_resp r;
+    json_t *j, *note;
+    (void)state;
+
+    assert_int_equal(start(&s, "KARAT_FAULT_BIN", env), 0);
+    j = upload(&s, png, n, 200, NULL);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "table"), 5), "Amount")),
+                        "\xe2\x82\xb9" "39550.00");
+    assert_non_null(warning_on(json_object_get(j, "warnings"), "line_weight", 3));
+    assert_null(warning_on(json_object_get(j, "warnings"), "line_weight", 5));
+    note = warning_on(json_object_get(j, "warnings"), "ocr_corrected", 5);
+    assert_non_null(note);
+    assert_string_equal(json_string_value(json_object_get(note, "column")), "Amount");
+    assert_string_equal(json_string_value(json_object_get(note, "read_as")), "239550.00");
+    assert_int_equal(json_array_size(json_object_get(j, "warnings")), 2);
+    snprintf(url, sizeof url, "%s/documents/%s", s.base,
+             json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    assert_int_equal(tu_get(url, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    j = json_loads(r.body, 0, NULL);
+    assert_non_null(j);
+    note = warning_on(json_object_get(j, "warnings"), "ocr_corrected", 5);
+    assert_non_null(note);
+    assert_string_equal(json_string_value(json_object_get(note, "read_as")), "239550.00");
+    json_decref(j);
+    tu_resp_free(&r);
+    free(png);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 /* Gemini's reply with rows first..first+n-1 of a two-column bill. */
 static void push_band(struct fake_ai *f, int first, int n, int more)
 {
@@ -388,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_no_reader_and_bad_uploads),
         cmocka_unit_test(test_offline_reads_real_bill),
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
+        cmocka_unit_test(test_ocr_rupee_corrected),
         cmocka_unit_test(test_provider_reads_long_bill),
         cmocka_unit_test(test_cli_bill),
         cmocka_unit_test(test_admission),

@@ -8,7 +8,9 @@
  * damaged, encrypted or over-page-limit PDF, a missing field, another shop's
  * invoice). With a (fake) Gemini as the text provider only the field the
  * rules left empty (Amazon prints no tracking number) is asked; a value
- * not on the invoice is dropped and a failing provider changes nothing.
+ * not on the invoice is dropped and a failing provider changes nothing; an
+ * invoice whose item table the rules cannot read gets its item lines from
+ * the provider (those the invoice shows).
  * The CLI prints the same JSON with --json and exits 2 on a refusal.
  */
 #include <jansson.h>
@@ -148,6 +150,59 @@ static void test_provider_missing_fields(void **state)
     fake_ai_stop(f);
 }
 
+/* An Amazon invoice whose quantity header the rules do not know ("Pcs"): they
+ * find no item line, so the provider is asked for the item lines too; the
+ * items the invoice shows are taken, a made-up one is dropped. Without a
+ * provider the same invoice is 400 incomplete_invoice. */
+static void test_provider_item_lines(void **state)
+{
+    struct tu_server s, plain;
+    struct fake_ai *f = fake_ai_start();
+    char base[160];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test", base, "KARAT_COPY_PROVIDER=gemini",
+                               "KARAT_AI_TIMEOUT=10", NULL};
+    struct opdf w;
+    struct buf b;
+    json_t *lines = json_array(), *o, *j, *req, *props;
+    char *text, *reply;
+    (void)state;
+
+    order_pdf_sample(OPDF_AMAZON, 2, &w);
+    w.qty_header = "Pcs";
+    for (size_t i = 0; i < w.n; i++) {
+        char line[300];
+        snprintf(line, sizeof line, "%s | %s | %s | %s | %s", w.items[i].title, w.items[i].sku,
+                 w.items[i].qty, w.items[i].price, w.items[i].total);
+        json_array_append_new(lines, json_string(line));
+    }
+    json_array_append_new(lines, json_string("Gold Chain | chain9 | 1 | 5,000.00 | 5,000.00"));
+    o = json_pack("{s:s, s:s, s:o}", "tracking_id", "", "total_price_order", w.total,
+                  "item_lines", lines);
+    text = json_dumps(o, JSON_COMPACT);
+    reply = fake_gemini_text(text);
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    assert_int_equal(order_pdf_make(&w, &b), 0);
+    fake_ai_push(f, 200, reply);
+    j = post(&s, "file", b.data, b.len, 200, NULL);
+    check_order(j, &w); /* both items, every field; the chain is not on the invoice */
+    json_decref(j);
+    req = fake_req_json(fake_ai_request(f, 0));
+    props = json_object_get(
+        json_object_get(json_object_get(req, "generationConfig"), "responseSchema"), "properties");
+    assert_non_null(json_object_get(props, "item_lines"));
+    json_decref(req);
+    assert_int_equal(tu_server_finish(&s), 0);
+    assert_int_equal(tu_server_start_tmp(&plain, NULL), 0);
+    json_decref(post(&plain, "file", b.data, b.len, 400, "incomplete_invoice"));
+    assert_int_equal(tu_server_finish(&plain), 0);
+    buf_release(&b);
+    free(reply);
+    free(text);
+    json_decref(o);
+    fake_ai_stop(f);
+}
+
 static void test_cli_order(void **state)
 {
     char dir[512], path[600], bad[600], *out = NULL;
@@ -187,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_order),
         cmocka_unit_test(test_provider_missing_fields),
+        cmocka_unit_test(test_provider_item_lines),
         cmocka_unit_test(test_cli_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,7 +108,7 @@ static void amazon(cairo_t *cr, const struct opdf *o)
     textf(cr, 30, 210, "Order Number: ", o->order_id), text(cr, 330, 210, "Invoice Number : BLR7-9921");
     textf(cr, 30, 224, "Order Date: ", o->date), textf(cr, 330, 224, "Invoice Date : ", o->invoice_date);
     for (int c = 0; c < 9; c++)
-        text(cr, X[c], y, H[c]);
+        text(cr, X[c], y, c == 3 && o->qty_header ? o->qty_header : H[c]);
     for (size_t i = 0; i < o->n; i++) {
         const struct opdf_item *it = &o->items[i];
         char n[8], title[120];

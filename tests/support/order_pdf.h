@@ -29,6 +29,8 @@ struct opdf {
     const char *tracking, *payment, *total;
     size_t n;
     struct opdf_item items[3];
+    const char *qty_header; /* Amazon's quantity header; NULL: "Qty" ("Pcs": one the rules do
+                               not know, so they find no item line) */
 };
 
 void order_pdf_sample(enum opdf_market m, size_t nitems, struct opdf *o);

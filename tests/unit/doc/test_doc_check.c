@@ -1,6 +1,11 @@
 /*
  * test_doc_check.c - doc_check(): correct bills give no warning, and every
- * planted error is flagged with its row and column (or extra).
+ * planted error is flagged with its row and column (or extra). doc_fix_ocr():
+ * a "₹" the OCR read as "2", "3" or "Z" is put right in table cells and extras
+ * when a person would (the column or the other totals print "₹" and the
+ * arithmetic mends, or the glyph itself is impossible), visibly (read_as and
+ * an "ocr_corrected" note), and a real error that merely starts with a stray
+ * digit stays a warning.
  */
 #include "testutil.h"
 
@@ -242,12 +247,202 @@ static void test_small_slips(void **state)
     doc_table_free(&t);
 }
 
+/* doc_fix_ocr() (fix.c): rows/extras loaded as if read by OCR (every cell
+ * at confidence 90) unless text_layer; then fixed and checked. */
+static void ocr_load(const char *rows, const char *extras, int text_layer, struct doc_table *t)
+{
+    load(rows, extras, t);
+    for (size_t i = 0; !text_layer && i < t->nrows * t->ncols; i++)
+        t->cells[i].conf = 90;
+}
+
+static void fix_check(struct doc_table *t, struct doc_warnings *w)
+{
+    struct kr_err err = {0};
+
+    assert_int_equal(doc_fix_ocr(t, &opts, &err), KR_OK);
+    check(t, w);
+}
+
+static size_t count(const struct doc_warnings *w, enum doc_warn_kind kind)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < w->n; i++)
+        n += w->w[i].kind == kind;
+    return n;
+}
+
+/* Three lines of qty x rate = amount, the amounts with "₹" ("%s" = line 2's
+ * amount as read), and the totals (sub total 1,533.39 + 600 + 2,000). */
+#define QTY_ROWS(AMT2)                                                                             \
+    "[{\"Item\":\"Ring\",\"Qty\":\"2\",\"Rate\":\"300.00\",\"Amount\":\"₹600.00\"},"               \
+    "{\"Item\":\"Chain\",\"Qty\":\"3\",\"Rate\":\"511.13\",\"Amount\":\"" AMT2 "\"},"              \
+    "{\"Item\":\"Bangle\",\"Qty\":\"1\",\"Rate\":\"2,000.00\",\"Amount\":\"₹2,000.00\"}]"
+#define QTY_EXTRAS "{\"Sub Total\":\"₹4,133.39\",\"Grand Total\":\"₹4,133.39\"}"
+
+static void test_cell_by_arithmetic(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    json_t *j, *note;
+    (void)state;
+    ocr_load(QTY_ROWS("21,533.39"), QTY_EXTRAS, 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "₹1,533.39");
+    assert_string_equal(doc_cell_at(&t, 1, 3)->read_as, "21,533.39");
+    assert_int_equal(w.n, 1); /* the note, no arithmetic warning */
+    assert_true(flagged(&w, DOC_W_CORRECTED, 1, 3, NULL));
+    j = doc_warnings_json(&t, &w);
+    note = json_array_get(j, 0);
+    assert_string_equal(json_string_value(json_object_get(note, "kind")), "ocr_corrected");
+    assert_string_equal(json_string_value(json_object_get(note, "column")), "Amount");
+    assert_string_equal(json_string_value(json_object_get(note, "read_as")), "21,533.39");
+    assert_string_equal(json_string_value(json_object_get(note, "value")), "₹1,533.39");
+    json_decref(j);
+    doc_warnings_free(&w);
+    {   /* a copy keeps the note */
+        struct doc_table c;
+        struct kr_err err = {0};
+        assert_int_equal(doc_table_copy(&t, &c, &err), KR_OK);
+        assert_string_equal(doc_cell_at(&c, 1, 3)->read_as, "21,533.39");
+        doc_table_free(&c);
+    }
+    doc_table_free(&t);
+    /* a PDF's text layer is exact: the same strings stay and are warned about */
+    ocr_load(QTY_ROWS("21,533.39"), QTY_EXTRAS, 1, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "21,533.39");
+    assert_null(doc_cell_at(&t, 1, 3)->read_as);
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_true(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Sub Total"));
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+/* A planted error whose value differs by a leading digit stays a warning
+ * unless a "₹" stands where the digit is. */
+static void test_real_errors_stay(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    /* the "₹" was read: "₹21,533.39" is what is printed, and it is wrong */
+    ocr_load(QTY_ROWS("₹21,533.39"), "{\"Sub Total\":\"₹24,133.39\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "₹21,533.39");
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* a column that prints no "₹": the "2" is a digit, the line is wrong */
+    ocr_load("[{\"Item\":\"Ring\",\"Qty\":\"2\",\"Rate\":\"300.00\",\"Amount\":\"600.00\"},"
+         "{\"Item\":\"Chain\",\"Qty\":\"3\",\"Rate\":\"511.13\",\"Amount\":\"21,533.39\"},"
+         "{\"Item\":\"Bangle\",\"Qty\":\"1\",\"Rate\":\"2,000.00\",\"Amount\":\"2,000.00\"}]",
+         "{\"Sub Total\":\"₹4,133.39\",\"CGST 1.5%\":\"₹62.00\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "21,533.39");
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_true(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Sub Total"));
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* extras that print no "₹": a CGST of "3172.28" is a typed 3, not a sign */
+    ocr_load("[{\"Item\":\"Ring\",\"Qty\":\"1\",\"Rate\":\"11,485.00\",\"Amount\":\"11,485.00\"}]",
+         "{\"Sub Total\":\"11,485.00\",\"CGST 1.5%\":\"3172.28\",\"SGST 1.5%\":\"172.28\","
+         "\"Grand Total\":\"11,829.56\"}",
+         0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(t.extras[1].value, "3172.28");
+    assert_true(flagged(&w, DOC_W_TAX, -1, -1, "CGST 1.5%"));
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+/* A planted line error whose "₹" was misread too: the sign is put right (the
+ * sub total adds up the printed amounts) and the line is still flagged. */
+static void test_misread_on_a_real_error(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    ocr_load(QTY_ROWS("21,633.39"), "{\"Sub Total\":\"₹4,233.39\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "₹1,633.39");
+    assert_true(flagged(&w, DOC_W_CORRECTED, 1, 3, NULL));
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_false(flagged(&w, DOC_W_SUBTOTAL, -1, -1, "Sub Total"));
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* nothing mends: the reading stays as it is, with its warnings */
+    ocr_load(QTY_ROWS("21,633.39"), "{\"Sub Total\":\"₹4,133.39\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "21,633.39");
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 1, 3, NULL));
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
+/* The bench's scans: CGST, SGST and the grand total with "₹" read as "3"
+ * (the sub total's sign lost); a letter or an impossible grouping alone. */
+static void test_extras_and_glyphs(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    ocr_load("[{\"Item\":\"Ring\",\"Qty\":\"1\",\"Rate\":\"11,485.00\",\"Amount\":\"11,485.00\"}]",
+         "{\"Sub Total\":\"11,485.00\",\"CGST 1.5%\":\"3172.28\",\"SGST 1.5%\":\"3172.28\","
+         "\"Grand Total\":\"311,829.56\"}",
+         0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(t.extras[1].value, "₹172.28");
+    assert_string_equal(t.extras[2].value, "₹172.28");
+    assert_string_equal(t.extras[3].value, "₹11,829.56");
+    assert_string_equal(t.extras[3].read_as, "311,829.56");
+    assert_int_equal(count(&w, DOC_W_CORRECTED), 3);
+    assert_true(flagged(&w, DOC_W_CORRECTED, -1, -1, "Grand Total"));
+    assert_int_equal(w.n, 3);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* "Z" is no digit: put right without arithmetic */
+    ocr_load(QTY_ROWS("Z1,533.39"), NULL, 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 1, 3)->text, "₹1,533.39");
+    assert_int_equal(w.n, 1);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* GST words but no "₹" or lakh grouping: the bill may print western grouping, and
+     * "275,826.84" adds up as printed, so it is kept */
+    ocr_load("[{\"Item\":\"Set\",\"Qty\":\"1\",\"Rate\":\"275,826.84\","
+             "\"Amount\":\"275,826.84\"}]",
+             "{\"Sub Total\":\"275,826.84\",\"CGST 1.5%\":\"4,137.40\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 0, 3)->text, "275,826.84");
+    assert_string_equal(t.extras[0].value, "275,826.84");
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* a bill with nothing Indian about it: "275,826.84" is western, kept */
+    ocr_load("[{\"Item\":\"Lamp\",\"Qty\":\"1\",\"Rate\":\"275,826.84\",\"Amount\":\"275,826.84\"}]",
+         "{\"Total\":\"$275,826.84\"}", 0, &t);
+    fix_check(&t, &w);
+    assert_string_equal(doc_cell_at(&t, 0, 3)->text, "275,826.84");
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hospital_bill),           cmocka_unit_test(test_retail_gst),
         cmocka_unit_test(test_jewellery_gst),           cmocka_unit_test(test_columns_from_values),
         cmocka_unit_test(test_one_line_and_confidence), cmocka_unit_test(test_small_slips),
+        cmocka_unit_test(test_cell_by_arithmetic),      cmocka_unit_test(test_real_errors_stay),
+        cmocka_unit_test(test_misread_on_a_real_error), cmocka_unit_test(test_extras_and_glyphs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,8 +89,10 @@ static void test_filters(void **state)
 static void test_errors(void **state)
 {
     (void)state;
-    bad("Amout > 1000", "no column \"Amout\"");
+    bad("Amout > 1000", "no column \"Amout\" at character 1 "); /* where the name starts */
+    bad("Qty = 1 and Colour = red", "no column \"Colour\" at character 13 ");
     bad("Amount 1000", "an operator");
+    bad("Amount between 1 and 2", "after \"Amount\" at character 8 "); /* at "between" */
     bad("Amount >", "a value was expected");
     bad("Amount > lots", "a number was expected");
     bad("(Qty = 1", "a closing bracket");
@@ -123,6 +125,9 @@ static void test_refine(void **state)
     doc_table_free(&out);
     assert_int_equal(doc_refine(&t, "Amount, Weight", NULL, &out, &err), KR_EINVAL);
     assert_non_null(strstr(err.msg, "no column \"Weight\""));
+    assert_int_equal(doc_refine(&t, " , ,", NULL, &out, &err), KR_EINVAL); /* not a row of {} */
+    assert_string_equal(err.slug, "bad_filter");
+    assert_non_null(strstr(err.msg, "no column named"));
     assert_int_equal(doc_refine(&t, "", "Qty > 10", &out, &err), KR_OK);
     assert_int_equal(out.nrows, 0);
     assert_int_equal(out.ncols, 4);

@@ -87,6 +87,7 @@ static void check_request(const char *props_path, size_t at)
     assert_non_null(json_object_get(props, "customer_name"));
     assert_null(json_object_get(props, "order_id"));
     assert_null(json_object_get(props, "marketplace"));
+    assert_null(json_object_get(props, "item_lines")); /* the rules found the item */
     free(dump);
     json_decref(body);
 }
@@ -165,12 +166,68 @@ static void test_failure_keeps_offline(void **state)
     ai_close(off);
 }
 
+/* No item table the rules know (no Qty header): the item lines are asked as
+ * well, and an item is taken only when its description and quantity are on
+ * the invoice (its other values only when they are). */
+static void test_items_asked_when_rules_find_none(void **state)
+{
+    static char a[] = "amazon.in", b[] = "Order Number: 171-1", c[] = "Silver Ring (ring7)",
+                d[] = "2 pcs at \xe2\x82\xb9" "499.00", e[] = "Paid \xe2\x82\xb9" "998.00";
+    struct ocr_phrase ph[] = {{0, 0, 200, 40, a},
+                              {0, 100, 500, 140, b},
+                              {0, 200, 400, 240, c},
+                              {0, 250, 400, 290, d},
+                              {0, 300, 400, 340, e}};
+    struct ocr_text_line ln[] = {{0, 0, 1}, {0, 1, 1}, {0, 2, 1}, {0, 3, 1}, {0, 4, 1}};
+    struct ocr_text t = {ph, 5, ln, 5, 1};
+    struct ai *ai = open_ai("gemini"), *off = open_ai("offline");
+    struct doc_order o = {0};
+    struct kr_err err = {0};
+    size_t before = fake_ai_count(srv);
+    json_t *body, *props;
+    char *reply = fake_gemini_text(
+        "{\"item_lines\": [\"Silver Ring | ring7 | 2 | \xe2\x82\xb9" "499.00 | \xe2\x82\xb9" "998.00\", "
+        "\"Gold Chain | chain9 | 1 | 5,000 | 5,000\", \"Silver Ring | ring7 | two | - | -\"]}");
+    (void)state;
+
+    fake_ai_push(srv, 200, reply);
+    free(reply);
+    assert_int_equal(doc_order_parse(&t, ai, &o, &err), KR_OK);
+    assert_int_equal(fake_ai_count(srv) - before, 1);
+    body = fake_req_json(fake_ai_request(srv, before));
+    props = json_object_get(
+        json_object_get(json_object_get(body, "generationConfig"), "responseSchema"), "properties");
+    assert_non_null(json_object_get(props, "item_lines"));
+    json_decref(body);
+    assert_int_equal(o.nitems, 1); /* the chain is not on the invoice; "two" is no quantity */
+    assert_string_equal(o.items[0].f[DOC_ITEM_DESC], "Silver Ring");
+    assert_string_equal(o.items[0].f[DOC_ITEM_SKU], "ring7");
+    assert_string_equal(o.items[0].f[DOC_ITEM_TYPE], "ring");
+    assert_string_equal(o.items[0].f[DOC_ITEM_SKU_ID], "7");
+    assert_string_equal(o.items[0].f[DOC_ITEM_QTY], "2");
+    assert_string_equal(o.items[0].f[DOC_ITEM_PRICE], "\xe2\x82\xb9" "499.00");
+    assert_string_equal(o.items[0].f[DOC_ITEM_TOTAL], "\xe2\x82\xb9" "998.00");
+    assert_string_equal(o.items[0].f[DOC_ITEM_HSN], "");
+    doc_order_free(&o);
+    /* a provider with nothing usable, or none: no item line, the invoice is incomplete */
+    fake_ai_push(srv, 200, reply = fake_gemini_text("{\"item_lines\": [\"Gold Chain | c | 1 | - | -\"]}"));
+    free(reply);
+    assert_int_equal(doc_order_parse(&t, ai, &o, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "incomplete_invoice");
+    assert_int_equal(doc_order_parse(&t, off, &o, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "incomplete_invoice");
+    assert_int_equal(fake_ai_pending(srv), 0);
+    ai_close(ai);
+    ai_close(off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemini_fills_missing),
         cmocka_unit_test(test_openai_fills_missing),
         cmocka_unit_test(test_failure_keeps_offline),
+        cmocka_unit_test(test_items_asked_when_rules_find_none),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -70,6 +70,8 @@ static void test_versions(void **state)
 
     table("[{\"Item\":\"Ring\",\"Qty\":\"1\",\"Amount\":\"\xe2\x82\xb9 500\"}]", &t);
     doc_cell_at(&t, 0, 1)->conf = 37;
+    doc_cell_at(&t, 0, 2)->read_as = strdup("2 500"); /* doc_fix_ocr's note */
+    t.extras[0].read_as = strdup("Z42");
     assert_int_equal(
         doc_store_save(f->s, &(struct doc_save_req){NULL, &t, DOC_SRC_EXTRACT, "addr:a", "abc", 0}, &a,
                        &err),
@@ -89,10 +91,14 @@ static void test_versions(void **state)
     assert_int_equal(st.source, DOC_SRC_EDIT);
     assert_string_equal(doc_cell_at(&st.table, 0, 1)->text, "2");
     assert_string_equal(st.table.extras[0].value, "42");
+    assert_null(st.table.extras[0].read_as); /* an edit is what the person typed */
     doc_state_free(&st);
     assert_int_equal(doc_store_get(f->s, a.id, 1, &st, &err), KR_OK);
     assert_int_equal(doc_cell_at(&st.table, 0, 1)->conf, 37);
     assert_int_equal(doc_cell_at(&st.table, 0, 1)->v.kind, DOC_NUMBER);
+    assert_string_equal(doc_cell_at(&st.table, 0, 2)->read_as, "2 500"); /* notes kept */
+    assert_string_equal(st.table.extras[0].read_as, "Z42");
+    assert_null(doc_cell_at(&st.table, 0, 1)->read_as);
     doc_state_free(&st);
     assert_int_equal(doc_store_get(f->s, a.id, 3, &st, &err), KR_ENOTFOUND);
     assert_int_equal(doc_store_get(f->s, "0123456789abcdef0123456789abcdef", 0, &st, &err),

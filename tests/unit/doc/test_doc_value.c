@@ -49,6 +49,15 @@ static void test_money_and_numbers(void **state)
     want("12abc", DOC_TEXT, 0);
     want("Rs.", DOC_TEXT, 0);
     want("5 g/-", DOC_TEXT, 0); /* a weight is not money */
+    /* a comma the OCR read as a space before the last group, after a comma */
+    want("\xe2\x82\xb9"
+         "9,49 849.45",
+         DOC_MONEY, 949849.45);
+    want("1,234 567", DOC_NUMBER, 1234567);
+    want("2 500", DOC_TEXT, 0);        /* no comma before: two numbers, not one */
+    want("1,000 2500", DOC_TEXT, 0);   /* four digits after the space */
+    want("1,000 250 g", DOC_TEXT, 0);  /* another group follows */
+    want("1,000 25", DOC_TEXT, 0);     /* two digits: not a group */
 }
 
 static void test_weights_purity_hsn(void **state)
