@@ -8,8 +8,9 @@
  *
  * Options (`opts`, may be NULL or "", comma-separated): "capacity=N"
  * reserves room for N entries up front (start-up knows the store's row
- * count), which avoids regrowing the arrays while loading; "scan=generic"
- * turns off the CPU-specific duplicate scan (tests compare the two).
+ * count), which avoids regrowing the arrays while loading; "scan=K" forces
+ * the duplicate scan's kernel K (generic, avx2, avx512; default auto, the
+ * fastest this CPU runs; embedded_scan.c), for tests and benches.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -148,8 +149,31 @@ static void move_slot(struct emb_idx *e, size_t to, size_t from)
     idx__emb_scene_move(e, to, from);
 }
 
+/* The scan= option: "auto" (the fastest kernel this CPU runs), or one
+ * kernel forced (tests and benches compare them; a kernel this CPU lacks
+ * is refused). */
+static enum kr_code parse_scan(const char *v, enum emb_scan *scan, struct kr_err *err)
+{
+    static const struct {
+        const char *name;
+        enum emb_scan k;
+    } names[] = {{"auto", EMB_SCAN_AUTO},
+                 {"generic", EMB_SCAN_GENERIC},
+                 {"avx2", EMB_SCAN_AVX2},
+                 {"avx512", EMB_SCAN_AVX512}};
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(v, names[i].name)) {
+            if (!idx__emb_scan_kernel(names[i].k))
+                return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: this CPU cannot run scan=%s", v);
+            *scan = names[i].k;
+            return KR_OK;
+        }
+    return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: unknown scan '%s'", v);
+}
+
 /* One "key=value" of the options (the part of s before the next comma). */
-static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *generic,
+static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, enum emb_scan *scan,
                               struct kr_err *err)
 {
     char buf[64], *end;
@@ -159,10 +183,8 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
         return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: option too long");
     memcpy(buf, s, len);
     buf[len] = 0;
-    if (!strcmp(buf, "scan=generic") || !strcmp(buf, "scan=auto")) {
-        *generic = buf[5] == 'g';
-        return KR_OK;
-    }
+    if (!strncmp(buf, "scan=", 5))
+        return parse_scan(buf + 5, scan, err);
     if (strncmp(buf, "capacity=", 9) != 0)
         return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: unknown option '%s'", buf);
     errno = 0;
@@ -173,13 +195,14 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
     return KR_OK;
 }
 
-static enum kr_code parse_opts(const char *opts, size_t *capacity, int *generic, struct kr_err *err)
+static enum kr_code parse_opts(const char *opts, size_t *capacity, enum emb_scan *scan,
+                               struct kr_err *err)
 {
     *capacity = 0;
-    *generic = 0;
+    *scan = EMB_SCAN_AUTO;
     while (opts && *opts) {
         size_t len = strcspn(opts, ",");
-        enum kr_code rc = parse_opt(opts, len, capacity, generic, err);
+        enum kr_code rc = parse_opt(opts, len, capacity, scan, err);
         if (rc)
             return rc;
         opts += len + (opts[len] == ',');
@@ -207,8 +230,8 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
 {
     struct emb_idx *e;
     size_t cap;
-    int generic;
-    enum kr_code rc = parse_opts(opts, &cap, &generic, err);
+    enum emb_scan scan;
+    enum kr_code rc = parse_opts(opts, &cap, &scan, err);
 
     if (rc)
         return rc;
@@ -216,7 +239,7 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
     if (!e)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory");
     e->base.ops = &idx_embedded_ops;
-    e->scan_generic = generic;
+    e->scan = scan;
     if (pthread_rwlock_init(&e->lock, NULL) != 0) {
         free(e);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "index: cannot create lock");

@@ -43,6 +43,41 @@
 #define VOTE_KP     24
 #define VOTE_MIN    2
 
+/* The query's hash forms for the first stage's scan: the photo itself and
+ * its rotation probes (dedup.h), with each one's descriptor bound terms
+ * (embedded_query.c). */
+struct emb_qform {
+    uint64_t h[EMB_WORDS];
+    const float *desc;
+    float l1_bound, l2_units;
+    int r; /* Hamming distance from form 0 (the photo's own hash) */
+};
+
+struct emb_query {
+    int hmax; /* the rule's largest Hamming distance */
+    int n;    /* forms: 1 + the probes, the probes sorted by r */
+    struct emb_qform f[1 + DEDUP_PROBES];
+};
+
+/* The scan kernels (embedded_scan.c); all return the same slots. */
+enum emb_scan { EMB_SCAN_AUTO, EMB_SCAN_GENERIC, EMB_SCAN_AVX2, EMB_SCAN_AVX512 };
+
+/* Slots in [*pos, end) that some form of Q reaches within Q->hmax bits go
+ * to out in ascending order (at most cap); *pos moves past the slots looked
+ * at. Returns how many. */
+typedef size_t (*emb_scan_fn)(const uint64_t *hashes, size_t *pos, size_t end,
+                              const struct emb_query *Q, size_t *out, size_t cap);
+
+/* The kernel `which` (AUTO: the fastest this CPU runs), or NULL when this
+ * CPU lacks it. */
+emb_scan_fn idx__emb_scan_kernel(enum emb_scan which);
+
+static inline int idx__emb_hamming(const uint64_t *x, const uint64_t *q)
+{
+    return __builtin_popcountll(x[0] ^ q[0]) + __builtin_popcountll(x[1] ^ q[1]) +
+           __builtin_popcountll(x[2] ^ q[2]) + __builtin_popcountll(x[3] ^ q[3]);
+}
+
 struct emb_idx {
     struct idx base;
     pthread_rwlock_t lock;
@@ -58,7 +93,7 @@ struct emb_idx {
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
     void *exact_ctx;
-    int scan_generic; /* option scan=generic: no CPU-specific find_dups scan */
+    enum emb_scan scan; /* option scan=: the find_dups kernel (embedded_scan.c) */
 };
 
 /* Checked downcast (aborts on a foreign struct idx). */
