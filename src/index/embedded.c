@@ -98,7 +98,6 @@ static int table_resize(struct emb_idx *e, size_t size)
 static int grow_to(struct emb_idx *e, size_t cap)
 {
     int64_t *ids;
-    uint64_t *hashes;
     int8_t *descs;
     uint8_t *resid;
     uint8_t **scene;
@@ -109,10 +108,13 @@ static int grow_to(struct emb_idx *e, size_t cap)
     ids = realloc(e->ids, cap * sizeof *ids);
     if (ids)
         e->ids = ids;
-    hashes = ids ? realloc(e->hashes, cap * EMB_WORDS * sizeof *hashes) : NULL;
-    if (hashes)
-        e->hashes = hashes;
-    descs = hashes ? realloc(e->descs, cap * DEDUP_DESC_DIM) : NULL;
+    for (int w = 0; w < EMB_WORDS; w++) {
+        uint64_t *h = ids ? realloc(e->hw[w], cap * sizeof *h) : NULL;
+        if (!h)
+            return -1;
+        e->hw[w] = h;
+    }
+    descs = realloc(e->descs, cap * DEDUP_DESC_DIM);
     if (descs)
         e->descs = descs;
     resid = descs ? realloc(e->resid, cap) : NULL;
@@ -135,7 +137,8 @@ static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_
     if (idx__emb_scene_put(e, s, sig) != 0)
         return -1;
     e->ids[s] = id;
-    memcpy(e->hashes + s * EMB_WORDS, sig->hash, DEDUP_HASH_BYTES);
+    for (int w = 0; w < EMB_WORDS; w++)
+        memcpy(&e->hw[w][s], sig->hash + 8 * w, 8);
     e->resid[s] = idx__emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
     return 0;
 }
@@ -143,7 +146,8 @@ static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_
 static void move_slot(struct emb_idx *e, size_t to, size_t from)
 {
     e->ids[to] = e->ids[from];
-    memcpy(e->hashes + to * EMB_WORDS, e->hashes + from * EMB_WORDS, DEDUP_HASH_BYTES);
+    for (int w = 0; w < EMB_WORDS; w++)
+        e->hw[w][to] = e->hw[w][from];
     memcpy(e->descs + to * DEDUP_DESC_DIM, e->descs + from * DEDUP_DESC_DIM, DEDUP_DESC_DIM);
     e->resid[to] = e->resid[from];
     idx__emb_scene_move(e, to, from);
@@ -219,7 +223,8 @@ static void emb_close(struct idx *ix)
     free(e->scene);
     idx__emb_vote_free(e);
     free(e->ids);
-    free(e->hashes);
+    for (int w = 0; w < EMB_WORDS; w++)
+        free(e->hw[w]);
     free(e->descs);
     free(e->resid);
     free(e->table);

@@ -1,8 +1,8 @@
 /*
  * embedded_query.c - the two scans of the "embedded" index.
  *
- * find_dups: a linear scan of the packed hashes (32 bytes streamed per
- * entry). The query has up to 1 + DEDUP_PROBES "forms": the photo and its
+ * find_dups: a linear scan of the hashes (word planes; 24 bytes streamed
+ * per entry, see embedded_scan.c). The query has up to 1 + DEDUP_PROBES "forms": the photo and its
  * rotation probes (dedup.h); an entry is a candidate when some form's hash
  * is within rule->hash_max bits. The scan kernels (generic C, AVX2,
  * AVX-512 VPOPCNTDQ, picked at run time) are in embedded_scan.c; they all
@@ -366,11 +366,13 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     exact = e->exact;
     ctx = e->exact_ctx;
     for (size_t pos = 0; pos < e->n;) {
-        size_t m = scan(e->hashes, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
+        size_t m = scan((const uint64_t *const *)e->hw, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
         for (size_t j = 0; j < m; j++) {
             size_t i = slots[j];
             struct cand c = {.h = {.id = e->ids[i]}};
-            c.forms = reach(e->hashes + i * EMB_WORDS, &Q, hmax, dist);
+            uint64_t x[EMB_WORDS];
+            idx__emb_hash_at((const uint64_t *const *)e->hw, i, x);
+            c.forms = reach(x, &Q, hmax, dist);
             score_forms(e, i, &Q, dist, &c);
             if (c.lo >= rule->desc_min)
                 heap_offer(hits, &n, max, &c.h);

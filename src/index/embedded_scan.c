@@ -12,13 +12,13 @@
  * generic: per entry, the photo's own hash first; probe k is skipped when
  *   the triangle inequality rules it out (d(x, f_k) >= d0 - r_k > hmax; the
  *   probes are sorted by r_k, so the skipped ones are a prefix).
- * avx2 / avx512: a block of 4 (AVX2) or 8 (AVX-512) entries is loaded and
- *   transposed once, so each vector holds one hash word of every entry of
- *   the block; all forms are then compared while the block is in
- *   registers, with vertical adds only. The block is filtered on the first
- *   three words (192 of the 256 bits): that partial distance is a lower
- *   bound of the full one, and for an unrelated hash (96 +- 7 bits over 192)
- *   it exceeds hmax = 72 in all but ~4 in 10^4 cases. The triangle skip
+ * avx2 / avx512: the hashes are stored as word planes (index_int.h), so
+ *   one load gives word w of 4 (AVX2) or 8 (AVX-512) consecutive entries;
+ *   all forms are compared while the block is in registers, with vertical
+ *   adds only. The block is filtered on the first three words (192 of the
+ *   256 bits, so plane 3 is not streamed at all): that partial distance is
+ *   a lower bound of the full one, and for an unrelated hash (96 +- 7 bits
+ *   over 192) it exceeds hmax = 72 in all but ~4 in 10^4 cases. The triangle skip
  *   works per block on the same lower bound of d0. Entries that pass the
  *   filter (rare) are decided exactly by the generic per-entry test, so the
  *   result equals the generic kernel's bit for bit.
@@ -50,27 +50,35 @@ static inline int min_reach(const uint64_t *x, const struct emb_query *Q, int hm
     return best;
 }
 
-static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end,
+static size_t scan_generic(const uint64_t *const *hw, size_t *pos, size_t end,
                            const struct emb_query *Q, size_t *out, size_t cap)
 {
     const int hmax = Q->hmax;
     size_t i = *pos, m = 0;
-    for (; i < end && m < cap; i++)
-        if (min_reach(hashes + i * EMB_WORDS, Q, hmax) <= hmax)
+    for (; i < end && m < cap; i++) {
+        uint64_t x[EMB_WORDS];
+        idx__emb_hash_at(hw, i, x);
+        if (min_reach(x, Q, hmax) <= hmax)
             out[m++] = i;
+    }
     *pos = i;
     return m;
 }
 
 /* The entries of a block (bit j = slot i + j) that the filter let through:
  * the exact test decides, in slot order. */
-static size_t confirm(const uint64_t *hashes, size_t i, unsigned bits, const struct emb_query *Q,
-                      size_t *out)
+static size_t confirm(const uint64_t *const *hw, size_t i, unsigned bits,
+                      const struct emb_query *Q, size_t *out)
 {
     size_t m = 0;
-    for (int j = 0; bits; j++, bits >>= 1)
-        if ((bits & 1) && min_reach(hashes + (i + (size_t)j) * EMB_WORDS, Q, Q->hmax) <= Q->hmax)
-            out[m++] = i + (size_t)j;
+    for (size_t j = 0; bits; j++, bits >>= 1) {
+        uint64_t x[EMB_WORDS];
+        if (!(bits & 1))
+            continue;
+        idx__emb_hash_at(hw, i + j, x);
+        if (min_reach(x, Q, Q->hmax) <= Q->hmax)
+            out[m++] = i + j;
+    }
     return m;
 }
 
@@ -104,7 +112,7 @@ __attribute__((target("avx2"))) static inline __m256i dist3_avx2(const __m256i *
     return _mm256_sad_epu8(c, _mm256_setzero_si256());
 }
 
-__attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *hashes, size_t *pos,
+__attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *const *hw, size_t *pos,
                                                         size_t end, const struct emb_query *Q,
                                                         size_t *out, size_t cap)
 {
@@ -122,18 +130,11 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *hashes, 
         thr[k] = _mm256_set1_epi64x(Q->hmax + Q->f[k].r);
     }
     for (; i + 4 <= end && m + 4 <= cap; i += 4) {
-        const __m256i *p = (const __m256i *)(hashes + i * EMB_WORDS);
-        __m256i r0 = _mm256_loadu_si256(p), r1 = _mm256_loadu_si256(p + 1);
-        __m256i r2 = _mm256_loadu_si256(p + 2), r3 = _mm256_loadu_si256(p + 3);
-        __m256i t0 = _mm256_unpacklo_epi64(r0, r1), t1 = _mm256_unpackhi_epi64(r0, r1);
-        __m256i t2 = _mm256_unpacklo_epi64(r2, r3), t3 = _mm256_unpackhi_epi64(r2, r3);
-        __m256i W[FILTER_WORDS] = {_mm256_permute2x128_si256(t0, t2, 0x20),
-                                   _mm256_permute2x128_si256(t1, t3, 0x20),
-                                   _mm256_permute2x128_si256(t0, t2, 0x31)};
         __m256i lo[FILTER_WORDS], hi[FILTER_WORDS];
         for (int w = 0; w < FILTER_WORDS; w++) {
-            lo[w] = nib_lo(W[w]);
-            hi[w] = nib_hi(W[w]);
+            __m256i W = _mm256_loadu_si256((const __m256i *)(hw[w] + i));
+            lo[w] = nib_lo(W);
+            hi[w] = nib_hi(W);
         }
         __m256i d0 = dist3_avx2(lo, hi, fl[0], fh[0]), best = d0;
         int k = 1;
@@ -145,12 +146,12 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *hashes, 
         unsigned bits =
             (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(lim, best)));
         if (bits)
-            m += confirm(hashes, i, bits, Q, out + m);
+            m += confirm(hw, i, bits, Q, out + m);
     }
     *pos = i;
     if (i + 4 <= end && m > 0) /* out nearly full: the caller drains it, calls again */
         return m;
-    return m + scan_generic(hashes, pos, end, Q, out + m, cap - m); /* the last partial block */
+    return m + scan_generic(hw, pos, end, Q, out + m, cap - m); /* the last partial block */
 }
 
 #define AVX512 __attribute__((target("avx512f,avx512vpopcntdq")))
@@ -162,14 +163,11 @@ AVX512 static inline __m512i dist3_avx512(const __m512i *W, const __m512i *f)
     return _mm512_add_epi64(d, _mm512_popcnt_epi64(_mm512_xor_si512(W[2], f[2])));
 }
 
-AVX512 static size_t scan_avx512(const uint64_t *hashes, size_t *pos, size_t end,
+AVX512 static size_t scan_avx512(const uint64_t *const *hw, size_t *pos, size_t end,
                                  const struct emb_query *Q, size_t *out, size_t cap)
 {
     __m512i f[1 + DEDUP_PROBES][FILTER_WORDS], thr[1 + DEDUP_PROBES];
     const __m512i lim = _mm512_set1_epi64(Q->hmax);
-    /* words 0,1 (ilo) and 2,3 (ihi) of two entries, four per vector */
-    const __m512i ilo = _mm512_setr_epi64(0, 4, 8, 12, 1, 5, 9, 13);
-    const __m512i ihi = _mm512_setr_epi64(2, 6, 10, 14, 3, 7, 11, 15);
     size_t i = *pos, m = 0;
 
     for (int k = 0; k < Q->n; k++) {
@@ -178,16 +176,8 @@ AVX512 static size_t scan_avx512(const uint64_t *hashes, size_t *pos, size_t end
         thr[k] = _mm512_set1_epi64(Q->hmax + Q->f[k].r);
     }
     for (; i + 8 <= end && m + 8 <= cap; i += 8) {
-        const uint64_t *p = hashes + i * EMB_WORDS;
-        __m512i r0 = _mm512_loadu_si512(p), r1 = _mm512_loadu_si512(p + 8);
-        __m512i r2 = _mm512_loadu_si512(p + 16), r3 = _mm512_loadu_si512(p + 24);
-        __m512i a = _mm512_permutex2var_epi64(r0, ilo, r1); /* w0 of e0-3, w1 of e0-3 */
-        __m512i b = _mm512_permutex2var_epi64(r0, ihi, r1); /* w2, w3 of e0-3 */
-        __m512i c = _mm512_permutex2var_epi64(r2, ilo, r3); /* the same for e4-7 */
-        __m512i d = _mm512_permutex2var_epi64(r2, ihi, r3);
-        __m512i W[FILTER_WORDS] = {_mm512_shuffle_i64x2(a, c, _MM_SHUFFLE(1, 0, 1, 0)),
-                                   _mm512_shuffle_i64x2(a, c, _MM_SHUFFLE(3, 2, 3, 2)),
-                                   _mm512_shuffle_i64x2(b, d, _MM_SHUFFLE(1, 0, 1, 0))};
+        __m512i W[FILTER_WORDS] = {_mm512_loadu_si512(hw[0] + i), _mm512_loadu_si512(hw[1] + i),
+                                   _mm512_loadu_si512(hw[2] + i)};
         __m512i d0 = dist3_avx512(W, f[0]), best = d0;
         int k = 1;
         while (k < Q->n && _mm512_cmpgt_epu64_mask(d0, thr[k]) == 0xff)
@@ -196,12 +186,12 @@ AVX512 static size_t scan_avx512(const uint64_t *hashes, size_t *pos, size_t end
             best = _mm512_min_epu64(best, dist3_avx512(W, f[k]));
         unsigned bits = _mm512_cmple_epu64_mask(best, lim);
         if (bits)
-            m += confirm(hashes, i, bits, Q, out + m);
+            m += confirm(hw, i, bits, Q, out + m);
     }
     *pos = i;
     if (i + 8 <= end && m > 0) /* out nearly full: the caller drains it, calls again */
         return m;
-    return m + scan_generic(hashes, pos, end, Q, out + m, cap - m); /* the last partial block */
+    return m + scan_generic(hw, pos, end, Q, out + m, cap - m); /* the last partial block */
 }
 #endif
 

@@ -84,13 +84,19 @@ static void fill(uint64_t *h, const struct emb_query *Q)
     }
 }
 
-/* All slots the kernel returns, draining it in chunks of cap. */
+/* All slots the kernel returns for the rows h (stored as the index does,
+ * in word planes), draining it in chunks of cap. */
 static size_t run(emb_scan_fn scan, const uint64_t *h, const struct emb_query *Q, size_t cap,
                   size_t *out)
 {
+    static uint64_t plane[EMB_WORDS][N_ENTRIES];
+    const uint64_t *hw[EMB_WORDS] = {plane[0], plane[1], plane[2], plane[3]};
     size_t n = 0, pos = 0, chunk[80];
+    for (size_t i = 0; i < N_ENTRIES; i++)
+        for (int w = 0; w < EMB_WORDS; w++)
+            plane[w][i] = h[i * EMB_WORDS + w];
     while (pos < N_ENTRIES) {
-        size_t before = pos, m = scan(h, &pos, N_ENTRIES, Q, chunk, cap);
+        size_t before = pos, m = scan(hw, &pos, N_ENTRIES, Q, chunk, cap);
         assert_true(m <= cap);
         assert_true(pos > before); /* progress on every call */
         memcpy(out + n, chunk, m * sizeof *chunk);
