@@ -95,8 +95,15 @@ __attribute__((target("avx2"))) static inline __m256i nib_hi(__m256i x)
     return _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(0x0f));
 }
 
-/* Partial distances (words 0..2) of the block (lo/hi nibbles per word) to
- * form k (its nibbles fl/fh): one 64-bit lane per entry. */
+/* Byte popcounts of a block word (split into nibbles lo, hi) XOR a form's
+ * word (nibbles fl, fh). */
+#define NIBCNT(lut, lo, hi, fl, fh)                                                               \
+    _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(lo, fl)),                          \
+                    _mm256_shuffle_epi8(lut, _mm256_xor_si256(hi, fh)))
+
+/* Partial distances (words 0..2) of the block (nibbles lo[w], hi[w]) to a
+ * form (nibbles fl[w], fh[w]): one 64-bit lane per entry. Written out, as
+ * a tree of adds, so the three words' lookups run in parallel. */
 __attribute__((target("avx2"))) static inline __m256i dist3_avx2(const __m256i *lo,
                                                                  const __m256i *hi,
                                                                  const __m256i *fl,
@@ -104,12 +111,10 @@ __attribute__((target("avx2"))) static inline __m256i dist3_avx2(const __m256i *
 {
     const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
                                          2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    __m256i c = _mm256_setzero_si256();
-    for (int w = 0; w < FILTER_WORDS; w++) {
-        c = _mm256_add_epi8(c, _mm256_shuffle_epi8(lut, _mm256_xor_si256(lo[w], fl[w])));
-        c = _mm256_add_epi8(c, _mm256_shuffle_epi8(lut, _mm256_xor_si256(hi[w], fh[w])));
-    }
-    return _mm256_sad_epu8(c, _mm256_setzero_si256());
+    __m256i c0 = NIBCNT(lut, lo[0], hi[0], fl[0], fh[0]);
+    __m256i c1 = NIBCNT(lut, lo[1], hi[1], fl[1], fh[1]);
+    __m256i c2 = NIBCNT(lut, lo[2], hi[2], fl[2], fh[2]);
+    return _mm256_sad_epu8(_mm256_add_epi8(_mm256_add_epi8(c0, c1), c2), _mm256_setzero_si256());
 }
 
 __attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *const *hw, size_t *pos,
@@ -130,12 +135,11 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const uint64_t *const *h
         thr[k] = _mm256_set1_epi64x(Q->hmax + Q->f[k].r);
     }
     for (; i + 4 <= end && m + 4 <= cap; i += 4) {
-        __m256i lo[FILTER_WORDS], hi[FILTER_WORDS];
-        for (int w = 0; w < FILTER_WORDS; w++) {
-            __m256i W = _mm256_loadu_si256((const __m256i *)(hw[w] + i));
-            lo[w] = nib_lo(W);
-            hi[w] = nib_hi(W);
-        }
+        const __m256i W0 = _mm256_loadu_si256((const __m256i *)(hw[0] + i));
+        const __m256i W1 = _mm256_loadu_si256((const __m256i *)(hw[1] + i));
+        const __m256i W2 = _mm256_loadu_si256((const __m256i *)(hw[2] + i));
+        const __m256i lo[FILTER_WORDS] = {nib_lo(W0), nib_lo(W1), nib_lo(W2)};
+        const __m256i hi[FILTER_WORDS] = {nib_hi(W0), nib_hi(W1), nib_hi(W2)};
         __m256i d0 = dist3_avx2(lo, hi, fl[0], fh[0]), best = d0;
         int k = 1;
         while (k < Q->n &&
