@@ -32,14 +32,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "index/index_int.h"
 
 #define NBUCKETS ((size_t)1 << VOTE_BITS)
 #define KEY_MASK ((uint32_t)NBUCKETS - 1)
 #define HDR      1 /* a bucket: [0] count, then the postings */
-#define HUGE_PAGE ((size_t)2 << 20)
+#define AHEAD    8 /* lookups between prefetching a bucket and reading it */
 
 /* Bits [off, off + VOTE_BITS) of a 128-bit descriptor (little-endian). */
 static uint32_t key_of(const uint8_t d[DEDUP_SCENE_DESC], int t)
@@ -106,23 +105,6 @@ static void bucket_pop(uint32_t **b, uint32_t slot)
     }
 }
 
-/* The bucket pointer table, zeroed: 8 MB read at random by every query, so
- * it asks for transparent huge pages (4 TLB entries instead of 2,048; a
- * hint only, ignored where THP is off). */
-static uint32_t **table_alloc(void)
-{
-    size_t size = (size_t)VOTE_TABLES * NBUCKETS * sizeof(uint32_t *);
-    void *p = NULL;
-
-    if (posix_memalign(&p, HUGE_PAGE, size) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, size, MADV_HUGEPAGE);
-#endif
-    memset(p, 0, size);
-    return p;
-}
-
 /* Remove the postings of the first `upto` keys (in add order) of p. */
 static void del_keys(struct emb_idx *e, uint32_t slot, const uint8_t *p, int upto)
 {
@@ -140,7 +122,7 @@ int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p)
     int i = 0;
 
     if (!e->vbuck) {
-        e->vbuck = table_alloc();
+        e->vbuck = calloc((size_t)VOTE_TABLES * NBUCKETS, sizeof *e->vbuck);
         if (!e->vbuck)
             return -1;
     }
@@ -225,26 +207,18 @@ static size_t lookups(const uint8_t *d, uint32_t *out)
 }
 
 /* Vote from every bucket in keys. Each bucket costs two dependent cache
- * misses (its pointer, then its postings). A first pass reads all the
- * pointers (independent loads, so the misses overlap as far as the CPU
- * allows) into keys' place and prefetches each bucket; the second counts
- * the votes from buckets that are then mostly in cache. */
-static void vote_all(uint32_t *const *bk, size_t nk, struct tally *t)
-{
-    for (size_t i = 0; i < nk && !t->failed; i++)
-        vote_bucket(bk[i], t);
-}
-
-/* The buckets of keys into bk (NULL for an empty one), each prefetched. */
-static void fetch_buckets(const struct emb_idx *e, const uint32_t *keys, size_t nk, uint32_t **bk)
+ * misses (its pointer, then its postings), so both are prefetched a few
+ * lookups ahead: the misses overlap instead of queueing. */
+static void vote_all(const struct emb_idx *e, const uint32_t *keys, size_t nk, struct tally *t)
 {
     uint32_t *const *tab = e->vbuck;
 
-    for (size_t i = 0; i < nk; i++) {
-        uint32_t *v = tab[keys[i]];
-        if (v)
-            __builtin_prefetch(v);
-        bk[i] = v;
+    for (size_t i = 0; i < nk && !t->failed; i++) {
+        if (i + 2 * AHEAD < nk)
+            __builtin_prefetch(&tab[keys[i + 2 * AHEAD]]);
+        if (i + AHEAD < nk && tab[keys[i + AHEAD]])
+            __builtin_prefetch(tab[keys[i + AHEAD]]);
+        vote_bucket(tab[keys[i]], t);
     }
 }
 
@@ -290,7 +264,7 @@ int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int ca
     struct tally t = {0};
     struct vcand *c = NULL;
     int n = 0, dense = q->nqkp > 0, nq = dense ? q->nqkp : q->nkp;
-    uint32_t *keys = NULL, **bk = NULL;
+    uint32_t *keys = NULL;
     size_t nk = 0;
 
     if (!e->vbuck || e->n == 0)
@@ -299,19 +273,15 @@ int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int ca
     if (!t.votes)
         return -1;
     keys = malloc((size_t)nq * VOTE_TABLES * (1 + VOTE_BITS) * sizeof *keys);
-    bk = malloc((size_t)nq * VOTE_TABLES * (1 + VOTE_BITS) * sizeof *bk);
-    for (int i = 0; keys && bk && i < nq; i++)
+    for (int i = 0; keys && i < nq; i++)
         nk += lookups(dense ? q->qkp[i].d : q->kp[i].d, keys + nk);
-    if (keys && bk) {
-        fetch_buckets(e, keys, nk, bk);
-        vote_all(bk, nk, &t);
-    }
-    c = t.failed || !keys || !bk ? NULL : malloc(((size_t)cap + 1) * sizeof *c);
+    if (keys)
+        vote_all(e, keys, nk, &t);
+    c = t.failed || !keys ? NULL : malloc(((size_t)cap + 1) * sizeof *c);
     n = c ? select_top(e, q, &t, cap, c) : -1;
     for (int i = 0; i < n; i++)
         slots[i] = c[i].slot;
     free(c);
-    free(bk);
     free(keys);
     free(t.cand);
     free(t.votes);
