@@ -7,7 +7,8 @@
  * PROBES: rotation probes per query (default DEDUP_PROBES, unrelated to the
  * photo's hash: the worst case; "4t": typical probes near it, see
  * add_probes; 0 = the photo's own hash only, the baseline); OPTS: more
- * backend options, e.g. "scan=generic" for the portable scan.
+ * backend options, e.g. "scan=avx2" for the kernel a CPU without AVX-512
+ * runs, "scan=generic" for the plain C one (src/index/embedded_scan.c).
  *
  * Fills the index with N synthetic signatures (random 256-bit hashes,
  * random unit descriptors; entry i is regenerated from its number, so the

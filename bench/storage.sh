@@ -12,7 +12,8 @@
 #    with 4 rotation probes of unrelated hashes (the slowest case); at the
 #    largest size also without probes (the baseline), with typical probes
 #    (near the photo's hash, as measured on real photos), and with the
-#    portable scan (scan=generic, no AVX-512).
+#    kernels a CPU without AVX-512 runs (scan=avx2) and the plain C one
+#    (scan=generic).
 # 2. bench_store_rate at --store-rows (default 10^5): sqlite inserts per
 #    second (synchronous=FULL, as shipped, and NORMAL as the baseline) and
 #    image_each rows per second; then the start-up path (image_each ->
@@ -66,12 +67,14 @@ for n in $SIZES; do LAST=$n; done
     done
     # at the largest size, in the same run: the photo's own hash only (the
     # baseline the probes are measured against), typical probes (4t), and
-    # the portable scan with worst-case and typical probes
+    # the AVX2 and plain C scans with worst-case and typical probes
     "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded 0
     "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded 4t
-    for p in 4 4t; do
-        "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded $p scan=generic |
-            sed 's/^/scan=generic /'
+    for k in avx2 generic; do
+        for p in 4 4t; do
+            "$BUILD/bench_index_latency" "$LAST" "$QUERIES" embedded $p scan=$k |
+                sed "s/^/scan=$k /"
+        done
     done
 } | table "scan n probes load_s rss_mb hwm_mb dup_p50_ms dup_p99_ms dup_max_ms top5_p50_ms top5_p99_ms top5_max_ms dups_found false_dups top5_top1"
 echo

@@ -8,8 +8,9 @@
  *
  * Options (`opts`, may be NULL or "", comma-separated): "capacity=N"
  * reserves room for N entries up front (start-up knows the store's row
- * count), which avoids regrowing the arrays while loading; "scan=generic"
- * turns off the CPU-specific duplicate scan (tests compare the two).
+ * count), which avoids regrowing the arrays while loading; "scan=K" forces
+ * the duplicate scan's kernel K (generic, avx2, avx512; default auto, the
+ * fastest this CPU runs; embedded_scan.c), for tests and benches.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -97,7 +98,6 @@ static int table_resize(struct emb_idx *e, size_t size)
 static int grow_to(struct emb_idx *e, size_t cap)
 {
     int64_t *ids;
-    uint64_t *hashes;
     int8_t *descs;
     uint8_t *resid;
     uint8_t **scene;
@@ -108,10 +108,13 @@ static int grow_to(struct emb_idx *e, size_t cap)
     ids = realloc(e->ids, cap * sizeof *ids);
     if (ids)
         e->ids = ids;
-    hashes = ids ? realloc(e->hashes, cap * EMB_WORDS * sizeof *hashes) : NULL;
-    if (hashes)
-        e->hashes = hashes;
-    descs = hashes ? realloc(e->descs, cap * DEDUP_DESC_DIM) : NULL;
+    for (int w = 0; w < EMB_WORDS; w++) {
+        uint64_t *h = ids ? realloc(e->hw[w], cap * sizeof *h) : NULL;
+        if (!h)
+            return -1;
+        e->hw[w] = h;
+    }
+    descs = realloc(e->descs, cap * DEDUP_DESC_DIM);
     if (descs)
         e->descs = descs;
     resid = descs ? realloc(e->resid, cap) : NULL;
@@ -134,7 +137,8 @@ static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_
     if (idx__emb_scene_put(e, s, sig) != 0)
         return -1;
     e->ids[s] = id;
-    memcpy(e->hashes + s * EMB_WORDS, sig->hash, DEDUP_HASH_BYTES);
+    for (int w = 0; w < EMB_WORDS; w++)
+        memcpy(&e->hw[w][s], sig->hash + 8 * w, 8);
     e->resid[s] = idx__emb_quantise(sig->desc, e->descs + s * DEDUP_DESC_DIM);
     return 0;
 }
@@ -142,14 +146,38 @@ static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_
 static void move_slot(struct emb_idx *e, size_t to, size_t from)
 {
     e->ids[to] = e->ids[from];
-    memcpy(e->hashes + to * EMB_WORDS, e->hashes + from * EMB_WORDS, DEDUP_HASH_BYTES);
+    for (int w = 0; w < EMB_WORDS; w++)
+        e->hw[w][to] = e->hw[w][from];
     memcpy(e->descs + to * DEDUP_DESC_DIM, e->descs + from * DEDUP_DESC_DIM, DEDUP_DESC_DIM);
     e->resid[to] = e->resid[from];
     idx__emb_scene_move(e, to, from);
 }
 
+/* The scan= option: "auto" (the fastest kernel this CPU runs), or one
+ * kernel forced (tests and benches compare them; a kernel this CPU lacks
+ * is refused). */
+static enum kr_code parse_scan(const char *v, enum emb_scan *scan, struct kr_err *err)
+{
+    static const struct {
+        const char *name;
+        enum emb_scan k;
+    } names[] = {{"auto", EMB_SCAN_AUTO},
+                 {"generic", EMB_SCAN_GENERIC},
+                 {"avx2", EMB_SCAN_AVX2},
+                 {"avx512", EMB_SCAN_AVX512}};
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(v, names[i].name)) {
+            if (!idx__emb_scan_kernel(names[i].k))
+                return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: this CPU cannot run scan=%s", v);
+            *scan = names[i].k;
+            return KR_OK;
+        }
+    return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: unknown scan '%s'", v);
+}
+
 /* One "key=value" of the options (the part of s before the next comma). */
-static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *generic,
+static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, enum emb_scan *scan,
                               struct kr_err *err)
 {
     char buf[64], *end;
@@ -159,10 +187,8 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
         return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: option too long");
     memcpy(buf, s, len);
     buf[len] = 0;
-    if (!strcmp(buf, "scan=generic") || !strcmp(buf, "scan=auto")) {
-        *generic = buf[5] == 'g';
-        return KR_OK;
-    }
+    if (!strncmp(buf, "scan=", 5))
+        return parse_scan(buf + 5, scan, err);
     if (strncmp(buf, "capacity=", 9) != 0)
         return kr_fail(err, KRS_BAD_INDEX_OPTS, "index: unknown option '%s'", buf);
     errno = 0;
@@ -173,13 +199,14 @@ static enum kr_code parse_opt(const char *s, size_t len, size_t *capacity, int *
     return KR_OK;
 }
 
-static enum kr_code parse_opts(const char *opts, size_t *capacity, int *generic, struct kr_err *err)
+static enum kr_code parse_opts(const char *opts, size_t *capacity, enum emb_scan *scan,
+                               struct kr_err *err)
 {
     *capacity = 0;
-    *generic = 0;
+    *scan = EMB_SCAN_AUTO;
     while (opts && *opts) {
         size_t len = strcspn(opts, ",");
-        enum kr_code rc = parse_opt(opts, len, capacity, generic, err);
+        enum kr_code rc = parse_opt(opts, len, capacity, scan, err);
         if (rc)
             return rc;
         opts += len + (opts[len] == ',');
@@ -196,7 +223,8 @@ static void emb_close(struct idx *ix)
     free(e->scene);
     idx__emb_vote_free(e);
     free(e->ids);
-    free(e->hashes);
+    for (int w = 0; w < EMB_WORDS; w++)
+        free(e->hw[w]);
     free(e->descs);
     free(e->resid);
     free(e->table);
@@ -207,8 +235,8 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
 {
     struct emb_idx *e;
     size_t cap;
-    int generic;
-    enum kr_code rc = parse_opts(opts, &cap, &generic, err);
+    enum emb_scan scan;
+    enum kr_code rc = parse_opts(opts, &cap, &scan, err);
 
     if (rc)
         return rc;
@@ -216,7 +244,7 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
     if (!e)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory");
     e->base.ops = &idx_embedded_ops;
-    e->scan_generic = generic;
+    e->scan = scan;
     if (pthread_rwlock_init(&e->lock, NULL) != 0) {
         free(e);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "index: cannot create lock");

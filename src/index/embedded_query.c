@@ -1,14 +1,12 @@
 /*
  * embedded_query.c - the two scans of the "embedded" index.
  *
- * find_dups: a linear scan of the packed hashes (32 bytes streamed per
- * entry). The query has up to 1 + DEDUP_PROBES "forms": the photo and its
+ * find_dups: a linear scan of the hashes (word planes; 24 bytes streamed
+ * per entry, see embedded_scan.c). The query has up to 1 + DEDUP_PROBES "forms": the photo and its
  * rotation probes (dedup.h); an entry is a candidate when some form's hash
- * is within rule->hash_max bits. With AVX-512 VPOPCNTDQ all forms are
- * compared two entries at a time (the scan stays memory-bound); otherwise
- * the photo's own hash is compared first and the probes only for entries
- * the triangle inequality cannot rule out (d(x, photo) <= hash_max + the
- * largest probe-to-photo distance). A candidate is confirmed by the
+ * is within rule->hash_max bits. The scan kernels (generic C, AVX2,
+ * AVX-512 VPOPCNTDQ, picked at run time) are in embedded_scan.c; they all
+ * return the same slots. A candidate is confirmed by the
  * descriptor score of a form that reached it, computed as the float query
  * times the stored int8 vector / 127.
  *
@@ -63,12 +61,6 @@ uint8_t idx__emb_quantise(const float *x, int8_t *q)
     }
     double units = ceil(sqrt(r2) / EMB_RESID_UNIT * (1 + 1e-9));
     return (uint8_t)(units > 255 ? 255 : units);
-}
-
-static inline int hamming(const uint64_t *x, const uint64_t *q)
-{
-    return __builtin_popcountll(x[0] ^ q[0]) + __builtin_popcountll(x[1] ^ q[1]) +
-           __builtin_popcountll(x[2] ^ q[2]) + __builtin_popcountll(x[3] ^ q[3]);
 }
 
 /* Dot products of q with cnt consecutive stored vectors, into out. */
@@ -224,131 +216,34 @@ static void bound_terms(const float *a, float *l1_bound, float *l2_units)
     *l2_units = sqrtf(l2) * (1 + 1e-6f) * (float)EMB_RESID_UNIT;
 }
 
-/* The query's hash/descriptor combinations: the photo itself and its
- * rotation probes (dedup.h), with each one's bound terms. */
-struct qform {
-    uint64_t h[EMB_WORDS];
-    const float *desc;
-    float l1_bound, l2_units;
-    int r; /* Hamming distance from form 0 (the photo's own hash) */
-};
-
-struct query {
-    int hmax; /* the rule's largest Hamming distance */
-    int n;    /* forms: 1 + the probes, sorted by r (query_init) */
-    struct qform f[1 + DEDUP_PROBES];
-};
-
 /* The forms whose hash is within hmax of entry x (bit k = form k), their
  * distances into dist[]. For the few entries the scan found. */
-static unsigned reach(const uint64_t *x, const struct query *Q, int hmax, int *dist)
+static unsigned reach(const uint64_t *x, const struct emb_query *Q, int hmax, int *dist)
 {
     unsigned mask = 0;
     for (int k = 0; k < Q->n; k++) {
-        dist[k] = hamming(x, Q->f[k].h);
+        dist[k] = idx__emb_hamming(x, Q->f[k].h);
         if (dist[k] <= hmax)
             mask |= 1u << k;
     }
     return mask;
 }
 
-/* The scan proper: slots in [*pos, end) that some form reaches go to out
- * (at most cap); *pos moves past the slots looked at. Returns how many. */
-typedef size_t (*scan_fn)(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
-                          size_t *out, size_t cap);
-
-/* Smallest Hamming distance from x to any form that can be within hmax,
- * all in registers (the exact per-form distances of the rare hits come from
- * reach()). The photo's own hash first: by the triangle inequality probe k
- * is at least d0 - r_k away, so it is skipped when that exceeds hmax (for
- * real photos r_k is 20-70 bits: most probes of most entries are skipped;
- * query_init sorts the probes by r_k, so the skipped ones are a prefix). */
-static inline int min_reach(const uint64_t *x, const struct query *Q, int hmax)
-{
-    const int d0 = hamming(x, Q->f[0].h);
-    int best = d0, k = 1;
-    if (d0 - Q->f[Q->n - 1].r > hmax) /* not even the farthest probe (f[0].r is 0) */
-        return best;
-    while (k < Q->n && d0 - Q->f[k].r > hmax)
-        k++;
-    for (; k < Q->n; k++) {
-        int d = hamming(x, Q->f[k].h);
-        best = d < best ? d : best;
-    }
-    return best;
-}
-
-static size_t scan_generic(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q,
-                           size_t *out, size_t cap)
-{
-    const int hmax = Q->hmax;
-    size_t i = *pos, m = 0;
-    for (; i < end && m < cap; i++)
-        if (min_reach(hashes + i * EMB_WORDS, Q, hmax) <= hmax)
-            out[m++] = i;
-    *pos = i;
-    return m;
-}
-
-#if defined(__x86_64__)
-/* Two entries (512 bits) per step: for each form, popcount of the XOR per
- * 64-bit word, summed within each entry's half (the sum lands in all four
- * words of the half), then the minimum over the forms is compared with
- * hmax. Exact distances of the few hits are recomputed by reach(). */
-__attribute__((target("avx512f,avx512vpopcntdq"))) static size_t
-scan_avx512(const uint64_t *hashes, size_t *pos, size_t end, const struct query *Q, size_t *out,
-            size_t cap)
-{
-    __m512i f[1 + DEDUP_PROBES];
-    const __m512i lim = _mm512_set1_epi64(Q->hmax);
-    size_t i = *pos, m = 0;
-
-    for (int k = 0; k < Q->n; k++)
-        f[k] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)Q->f[k].h));
-    for (; i + 2 <= end && m + 2 <= cap; i += 2) {
-        __m512i x = _mm512_loadu_si512(hashes + i * EMB_WORDS), best = _mm512_set1_epi64(256);
-        for (int k = 0; k < Q->n; k++) {
-            __m512i p = _mm512_popcnt_epi64(_mm512_xor_si512(x, f[k]));
-            p = _mm512_add_epi64(p, _mm512_shuffle_epi32(p, _MM_PERM_BADC));
-            p = _mm512_add_epi64(p, _mm512_shuffle_i64x2(p, p, _MM_SHUFFLE(2, 3, 0, 1)));
-            best = _mm512_min_epu64(best, p);
-        }
-        __mmask8 hit = _mm512_cmple_epu64_mask(best, lim);
-        if (hit & 0x0f)
-            out[m++] = i;
-        if (hit & 0xf0)
-            out[m++] = i + 1;
-    }
-    *pos = i; /* an odd last entry, or room for one more hit only */
-    return m + scan_generic(hashes, pos, end, Q, out + m, cap - m);
-}
-#endif
-
-static scan_fn pick_scan(const struct emb_idx *e)
-{
-#if defined(__x86_64__)
-    if (!e->scan_generic && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512vpopcntdq"))
-        return scan_avx512;
-#endif
-    return scan_generic;
-}
-
-static void query_init(const struct dedup_sig *q, int hmax, struct query *Q)
+static void query_init(const struct dedup_sig *q, int hmax, struct emb_query *Q)
 {
     int np = q->nprobes < 0 ? 0 : q->nprobes > DEDUP_PROBES ? DEDUP_PROBES : q->nprobes;
     Q->hmax = hmax;
     Q->n = 1 + np;
     for (int i = 0; i < Q->n; i++) {
-        struct qform *f = &Q->f[i];
+        struct emb_qform *f = &Q->f[i];
         memcpy(f->h, i ? q->probe[i - 1].hash : q->hash, sizeof f->h);
         f->desc = i ? q->probe[i - 1].desc : q->desc;
         bound_terms(f->desc, &f->l1_bound, &f->l2_units);
-        f->r = hamming(f->h, Q->f[0].h);
+        f->r = idx__emb_hamming(f->h, Q->f[0].h);
     }
     for (int a = 2; a < Q->n; a++) /* probes by distance from the photo */
         for (int b = a; b > 1 && Q->f[b].r < Q->f[b - 1].r; b--) {
-            struct qform t = Q->f[b];
+            struct emb_qform t = Q->f[b];
             Q->f[b] = Q->f[b - 1];
             Q->f[b - 1] = t;
         }
@@ -366,7 +261,7 @@ struct cand {
 
 /* Score slot i against the forms in c->forms: c->h gets the best
  * approximate score and its hash distance, c->lo / c->hi the bounds. */
-static void score_forms(const struct emb_idx *e, size_t i, const struct query *Q, const int *dist,
+static void score_forms(const struct emb_idx *e, size_t i, const struct emb_query *Q, const int *dist,
                         struct cand *c)
 {
     float *lo = &c->lo, *hi = &c->hi;
@@ -403,7 +298,7 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
 /* Re-score the ambiguous candidates with exact descriptors (a candidate
  * gone from the store meanwhile gets forms 0). A source that fails (not
  * "gone") fails the query: a skipped candidate could be the duplicate. */
-static enum kr_code rescore(const struct query *Q, idx_exact_fn exact, void *ctx, struct cand *amb,
+static enum kr_code rescore(const struct emb_query *Q, idx_exact_fn exact, void *ctx, struct cand *amb,
                             int namb, struct kr_err *err)
 {
     float d[DEDUP_DESC_DIM];
@@ -458,9 +353,9 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     const struct dedup_rule *rule = dq->rule;
     struct emb_idx *e = idx__emb_of(ix);
     struct cand amb[EMB_AMBIG_MAX];
-    struct query Q;
+    struct emb_query Q;
     size_t slots[EMB_SCAN_CHUNK];
-    scan_fn scan = pick_scan(e);
+    emb_scan_fn scan = idx__emb_scan_kernel(e->scan);
     int n = 0, namb = 0, hmax = rule->hash_max, dist[1 + DEDUP_PROBES];
     idx_exact_fn exact;
     void *ctx;
@@ -471,11 +366,13 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     exact = e->exact;
     ctx = e->exact_ctx;
     for (size_t pos = 0; pos < e->n;) {
-        size_t m = scan(e->hashes, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
+        size_t m = scan((const uint64_t *const *)e->hw, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
         for (size_t j = 0; j < m; j++) {
             size_t i = slots[j];
             struct cand c = {.h = {.id = e->ids[i]}};
-            c.forms = reach(e->hashes + i * EMB_WORDS, &Q, hmax, dist);
+            uint64_t x[EMB_WORDS];
+            idx__emb_hash_at((const uint64_t *const *)e->hw, i, x);
+            c.forms = reach(x, &Q, hmax, dist);
             score_forms(e, i, &Q, dist, &c);
             if (c.lo >= rule->desc_min)
                 heap_offer(hits, &n, max, &c.h);

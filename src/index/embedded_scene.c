@@ -82,8 +82,8 @@ static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct
 
     for (int k = 0; k < n; k++) {
         size_t s = slots[k];
-        const uint64_t *x = e->hashes + s * EMB_WORDS;
-        uint64_t qh[EMB_WORDS];
+        uint64_t x[EMB_WORDS], qh[EMB_WORDS];
+        idx__emb_hash_at((const uint64_t *const *)e->hw, s, x);
         memcpy(qh, q->hash, sizeof qh);
         hits[k] = (struct idx_hit){.id = e->ids[s],
                                    .score = idx__emb_score(q->desc, e->descs + s * DEDUP_DESC_DIM)};

@@ -6,8 +6,10 @@
  *
  * Layout (structure of arrays, one slot per entry, slots 0..n-1 dense):
  *   ids[n]          int64 ids
- *   hashes[4 n]     the 256-bit hashes as 4 uint64 words (the dup scan
- *                   streams only this array: 32 bytes per entry)
+ *   hw[4][n]        the 256-bit hashes as 4 planes of uint64 words (word w
+ *                   of slot s is hw[w][s]); the dup scan streams planes
+ *                   0-2 (24 bytes per entry) and reads plane 3 only for
+ *                   the rare entries that pass its filter
  *   descs[64 n]     descriptors quantised to int8, q = round(127 x)
  *   resid[n]        upper bound of ||x - q/127||_2 in units of EMB_RESID_UNIT
  *                   (tightens find_dups' error bound; see embedded_query.c)
@@ -43,12 +45,54 @@
 #define VOTE_KP     24
 #define VOTE_MIN    2
 
+/* The query's hash forms for the first stage's scan: the photo itself and
+ * its rotation probes (dedup.h), with each one's descriptor bound terms
+ * (embedded_query.c). */
+struct emb_qform {
+    uint64_t h[EMB_WORDS];
+    const float *desc;
+    float l1_bound, l2_units;
+    int r; /* Hamming distance from form 0 (the photo's own hash) */
+};
+
+struct emb_query {
+    int hmax; /* the rule's largest Hamming distance */
+    int n;    /* forms: 1 + the probes, the probes sorted by r */
+    struct emb_qform f[1 + DEDUP_PROBES];
+};
+
+/* The scan kernels (embedded_scan.c); all return the same slots. */
+enum emb_scan { EMB_SCAN_AUTO, EMB_SCAN_GENERIC, EMB_SCAN_AVX2, EMB_SCAN_AVX512 };
+
+/* Slots in [*pos, end) that some form of Q reaches within Q->hmax bits go
+ * to out in ascending order (at most cap); *pos moves past the slots looked
+ * at. Returns how many. */
+typedef size_t (*emb_scan_fn)(const uint64_t *const *hw, size_t *pos, size_t end,
+                              const struct emb_query *Q, size_t *out, size_t cap);
+
+/* The kernel `which` (AUTO: the fastest this CPU runs), or NULL when this
+ * CPU lacks it. */
+emb_scan_fn idx__emb_scan_kernel(enum emb_scan which);
+
+/* Slot s's hash from the word planes hw. */
+static inline void idx__emb_hash_at(const uint64_t *const *hw, size_t s, uint64_t x[EMB_WORDS])
+{
+    for (int w = 0; w < EMB_WORDS; w++)
+        x[w] = hw[w][s];
+}
+
+static inline int idx__emb_hamming(const uint64_t *x, const uint64_t *q)
+{
+    return __builtin_popcountll(x[0] ^ q[0]) + __builtin_popcountll(x[1] ^ q[1]) +
+           __builtin_popcountll(x[2] ^ q[2]) + __builtin_popcountll(x[3] ^ q[3]);
+}
+
 struct emb_idx {
     struct idx base;
     pthread_rwlock_t lock;
     size_t n, cap;
     int64_t *ids;
-    uint64_t *hashes;
+    uint64_t *hw[EMB_WORDS]; /* hash word planes */
     int8_t *descs;
     uint8_t *resid;
     uint8_t **scene; /* per slot: dedup_scene_pack bytes, or NULL */
@@ -58,7 +102,7 @@ struct emb_idx {
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
     void *exact_ctx;
-    int scan_generic; /* option scan=generic: no CPU-specific find_dups scan */
+    enum emb_scan scan; /* option scan=: the find_dups kernel (embedded_scan.c) */
 };
 
 /* Checked downcast (aborts on a foreign struct idx). */

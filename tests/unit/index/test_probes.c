@@ -2,8 +2,9 @@
  * test_probes.c - find_dups with rotation probes (dedup.h): an entry reached
  * only through a probe is found, and the index's decisions equal
  * dedup_match() applied to every stored signature, both with the
- * CPU-specific scan (AVX-512 where the machine has it) and with the generic
- * one ("scan=generic"). Queries straddle both thresholds on purpose.
+ * CPU-specific scan (AVX-512 where the machine has it), the AVX2 one (where
+ * it has AVX2) and the generic one ("scan=generic"). Queries straddle both
+ * thresholds on purpose.
  */
 #include "testutil.h"
 
@@ -137,6 +138,11 @@ static void test_scans_agree_with_the_rule(void **state)
     fill_stored();
     struct idx *fast = filled("capacity=4000");
     struct idx *generic = filled("capacity=4000,scan=generic");
+    struct idx *avx2 = NULL; /* the kernel a CPU without AVX-512 runs, if this one has AVX2 */
+    if (idx_open("embedded", "scan=avx2", &avx2, &err) == KR_OK) {
+        idx_close(avx2);
+        avx2 = filled("capacity=4000,scan=avx2");
+    }
     dedup_rule_default(&rule, -1, -1);
     for (int v = 0; v < N_QUERY; v++) {
         struct dedup_sig q;
@@ -146,6 +152,15 @@ static void test_scans_agree_with_the_rule(void **state)
                          KR_OK);
         assert_int_equal(
             idx_find_dups(generic, &(struct idx_dup_query){&q, &rule}, b, 32, &nb, &err), KR_OK);
+        if (avx2) { /* the same hits in the same order as the generic scan */
+            struct idx_hit c[32];
+            int nc;
+            assert_int_equal(
+                idx_find_dups(avx2, &(struct idx_dup_query){&q, &rule}, c, 32, &nc, &err), KR_OK);
+            assert_int_equal(nc, nb);
+            for (int i = 0; i < nc; i++)
+                assert_int_equal(c[i].id, b[i].id);
+        }
         for (int i = 0; i < N_STORED; i++) {
             int m = dedup_match(&q, &stored[i], &rule, NULL);
             want += m;
@@ -164,6 +179,8 @@ static void test_scans_agree_with_the_rule(void **state)
     assert_true(found > 20); /* the queries did reach entries */
     idx_close(fast);
     idx_close(generic);
+    if (avx2)
+        idx_close(avx2);
 }
 
 static void test_scan_option(void **state)
