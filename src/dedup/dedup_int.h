@@ -32,7 +32,8 @@ struct dedup_box {
     /* Trimmed only: the share of the item's pixels on its edge (a
      * 4-neighbour is background). Near 1 for content drawn in strokes one
      * or two pixels thick (a page of text), low for an item (measured:
-     * 0.78-0.82 for rendered pages of text, at most 0.07 for objects). */
+     * 0.77-0.82 for rendered pages of text and their copies, at most 0.24
+     * for the 350 objects and coins of the development set). */
     float thin;
 };
 
