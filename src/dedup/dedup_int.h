@@ -29,6 +29,12 @@ struct dedup_box {
      * deviation) in pixels, from soft item weights. Unlike the box, they
      * barely move when the item turns a few degrees. */
     float cx, cy, sx, sy;
+    /* Trimmed only: the share of the item's pixels on its edge (a
+     * 4-neighbour is background). Near 1 for content drawn in strokes one
+     * or two pixels thick (a page of text), low for an item (measured:
+     * 0.77-0.82 for rendered pages of text and their copies, at most 0.24
+     * for the 350 objects and coins of the development set). */
+    float thin;
 };
 
 /* Find the item in interleaved RGB (3 bytes per pixel, rows of `stride`

@@ -17,7 +17,7 @@
  *      checks each: well under a millisecond, done only for candidates.
  *
  * Stored form (dedup_scene_pack/unpack): byte 0 the version (1), byte 1
- * the count n (<= DEDUP_SCENE_KP), then n records of x, y, 32 descriptor
+ * the count n (<= DEDUP_SCENE_KP), then n records of x, y, 16 descriptor
  * bytes. Anything else is refused by unpack (it reads untrusted bytes from a
  * store); an empty blob is "no keypoints" (rows from before the stage).
  */

@@ -24,7 +24,9 @@
  *      in a corner. If the kept groups hold less than KEPT_MIN of all item
  *      pixels, the content is scattered (a page of text, craters on the
  *      moon) and there is no item to cut out: whole image;
- *   4. the pixel-exact bounding box of the kept groups, plus MARGIN of its
+ *   4. the pixel-exact bounding box of the kept groups, its share of item
+ *      pixels on the item's edge (`thin`: scene.c tells a page of text,
+ *      strokes a pixel or two thick, from an item by it), plus MARGIN of its
  *      size on each side, clamped to the image (used for colours); no margin
  *      when the item fills the outline of its box (a "solid" item: a photo
  *      letterboxed or padded onto a plain canvas, framed by that box exactly
@@ -417,6 +419,23 @@ static double outline_fill(const unsigned char *dp, int w, const struct dedup_bo
     return all ? (double)on / all : 0;
 }
 
+/* Share of the item pixels inside b that have a background 4-neighbour. */
+static float edge_share(const unsigned char *dp, int w, int h, const struct dedup_box *b)
+{
+    long item = 0, edge = 0;
+    for (int y = b->y0; y < b->y1; y++) {
+        const unsigned char *d = dp + (size_t)y * w;
+        for (int x = b->x0; x < b->x1; x++) {
+            if (d[x] <= FG_TOL)
+                continue;
+            item++;
+            edge += (x > 0 && d[x - 1] <= FG_TOL) || (x + 1 < w && d[x + 1] <= FG_TOL) ||
+                    (y > 0 && d[x - w] <= FG_TOL) || (y + 1 < h && d[x + w] <= FG_TOL);
+        }
+    }
+    return item ? (float)((double)edge / (double)item) : 0.0f;
+}
+
 static void add_margin(struct dedup_box *b, int w, int h)
 {
     int mx = (int)((b->x1 - b->x0) * MARGIN + 0.5), my = (int)((b->y1 - b->y0) * MARGIN + 0.5);
@@ -450,6 +469,7 @@ static int find_item(const unsigned char *rgb, int w, int h, int stride, struct 
     n = grid_label(&g, comps, stack);
     if (n && choose_groups(&g, comps, n, keep) && kept_box(&g, keep, dp, w, h, &b)) {
         b.solid = outline_fill(dp, w, &b) >= SOLID_MIN;
+        b.thin = edge_share(dp, w, h, &b);
         if (!b.solid)
             add_margin(&b, w, h);
         ok = b.x1 - b.x0 >= MIN_BOX && b.y1 - b.y0 >= MIN_BOX;
