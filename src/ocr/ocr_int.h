@@ -70,6 +70,14 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
  * degrees (the page's text-line angle); *done 1 when the plane was warped (the
  * rotation with it), 0 when nothing changed (ocr_persp.c). */
 enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
+/* A tesseract handle with karat's settings (languages from o, LSTM only, one
+ * OpenMP thread, single-column layout, no table finder); *api NULL on error:
+ * ocr_unavailable when a language file is missing. Release with
+ * ocr__tess_close() (NULL is fine) (ocr_read.c). */
+struct TessBaseAPI;
+enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **api,
+                            struct kr_err *err);
+void ocr__tess_close(struct TessBaseAPI *api);
 /* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err);
