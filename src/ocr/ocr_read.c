@@ -123,7 +123,7 @@ static enum kr_code add_word(struct ocr__page *p, const struct ocr__word *w, con
     return ocr__page_add(p, w, t, strlen(t), err);
 }
 
-static enum kr_code collect(TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
+enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
     enum kr_code rc = KR_OK;
@@ -207,8 +207,10 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
     if (TessBaseAPIRecognize(api, NULL) != 0)
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
     else
-        rc = collect(api, p, err);
+        rc = ocr__tess_words(api, p, err);
     ocr__tess_close(api);
+    if (!rc)
+        rc = ocr__script_lines(g, o, p, err);
     return rc;
 }
 
