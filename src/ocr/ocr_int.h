@@ -71,7 +71,7 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
  * rotation with it), 0 when nothing changed (ocr_persp.c). */
 enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
 /* A tesseract handle with karat's settings (languages from o, LSTM only, one
- * OpenMP thread, single-column layout, no table finder); *api NULL on error:
+ * OpenMP thread, single-column layout); *api NULL on error:
  * ocr_unavailable when a language file is missing. Release with
  * ocr__tess_close() (NULL is fine) (ocr_read.c). */
 struct TessBaseAPI;

@@ -18,14 +18,14 @@
  * before each page, omp_set_max_active_levels(0) through libgomp, looked up
  * at run time, unless the operator set OMP_THREAD_LIMIT. This replaced a
  * re-exec of the binary with OMP_THREAD_LIMIT=1 (the same CPU time).
- * Tesseract's own table finder is off (textord_tabfind_find_tables=0):
- * karat builds the table from the word boxes, and the finder's searches of
- * its column-partition grid were a quarter of a photographed page's CPU
- * without changing a word (docs/BENCHMARKS.md). Measured and left alone:
- * tessedit_do_invert=0 (no change: the inverted re-read only runs on lines
- * read with low confidence), PSM_SINGLE_BLOCK and per-band reading (10-30 %
- * faster, but a blurred ruled page lost its whole table). The handle is
- * made by ocr__tess_open() so its settings are tested.
+ * Measured for speed and left out (docs/BENCHMARKS.md): tessedit_do_invert=0
+ * (no change: the inverted re-read only runs on lines read with low
+ * confidence), textord_tabfind_find_tables=0 (10-25 % less CPU, but other
+ * text lines and other cells), PSM_SINGLE_BLOCK and per-band reading (10-30 %
+ * faster, but a blurred ruled page lost its whole table; SetRectangle bands
+ * read garbage, cropped bands did not). The handle is made by
+ * ocr__tess_open() so its settings are tested; lines printed in Devanagari
+ * are re-read afterwards (ocr_script.c).
  * Also the page word list helpers every reader shares.
  *
  * PDF pages through poppler-glib, text layer first, OCR second:
@@ -159,13 +159,13 @@ static void one_omp_thread(void)
         set_levels(0);
 }
 
-/* Settings given at init: messages to /dev/null, the bench's scan resolution,
- * and no table detection inside tesseract's page layout (karat finds the table
- * itself from the word boxes; tesseract's table finder searched its column
- * partition grid for 27 % of a photographed 40-row page's CPU and changed no
- * word: docs/BENCHMARKS.md). */
-static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi", "textord_tabfind_find_tables"};
-static char *const TESS_VALUES[] = {"/dev/null", "300", "0"};
+/* Settings given at init: messages to /dev/null, the bench's scan resolution.
+ * Tesseract's table finder (textord_tabfind_find_tables) stays on: off, it
+ * saved 10-25 % of a page's CPU but changed the text lines tesseract builds,
+ * and cells with them (blurred pages lost 95 of 2,037, photos gained 111:
+ * docs/BENCHMARKS.md), and the accuracy of every variant must hold. */
+static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi"};
+static char *const TESS_VALUES[] = {"/dev/null", "300"};
 
 enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **out, struct kr_err *err)
 {

@@ -1,8 +1,7 @@
 /*
  * test_ocr_tess.c - the tesseract handle ocr/ reads pixels with
- * (ocr__tess_open in ocr_read.c): the settings that keep a page's CPU down
- * are on the handle (no table finder inside tesseract's layout; single
- * column; LSTM only), and a language without its traineddata is
+ * (ocr__tess_open in ocr_read.c): its settings (messages to /dev/null,
+ * tesseract's table finder kept on, single column, LSTM only), and a language without its traineddata is
  * ocr_unavailable with no handle left behind. Lines printed in Devanagari
  * (ocr_script.c): the headline test on Hindi and Latin words drawn here with
  * pango, and a bill with Hindi column headers read with the default page
@@ -32,8 +31,12 @@ static void test_handle_settings(void **state)
     assert_int_equal(ocr__tess_open(&o, &api, &err), KR_OK);
     assert_non_null(api);
     int v = -1;
+    /* on: off changed the cells (docs/BENCHMARKS.md) */
     assert_true(TessBaseAPIGetBoolVariable(api, "textord_tabfind_find_tables", &v));
-    assert_int_equal(v, 0);
+    assert_int_equal(v, 1);
+    const char *dbg = TessBaseAPIGetStringVariable(api, "debug_file");
+    assert_non_null(dbg);
+    assert_string_equal(dbg, "/dev/null"); /* library code never prints */
     assert_int_equal(TessBaseAPIGetPageSegMode(api), PSM_SINGLE_COLUMN);
     assert_int_equal(TessBaseAPIOem(api), OEM_LSTM_ONLY);
     ocr__tess_close(api);
