@@ -86,8 +86,8 @@ enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struc
  * empty, already among o->langs, or not installed (ocr_script.c). */
 enum kr_code ocr__script_lines(const struct ocr__grey *g, const struct ocr_opts *o,
                                struct ocr__page *p, struct kr_err *err);
-/* 1 when a row of the box's upper three fifths on g has an unbroken ink run
- * of at least 1.5 h (the headline of Devanagari words) (ocr_script.c). */
+/* 1 when a pixel row of the box's upper three fifths on g has two or more
+ * unbroken ink runs 1.5-15 h long (the headlines of Devanagari words) (ocr_script.c). */
 int ocr__headline(const struct ocr__grey *g, int x0, int y0, int x1, int y1, int h);
 /* Tesseract on a prepared plane; words appended to p, Devanagari lines
  * re-read (ocr_read.c). */

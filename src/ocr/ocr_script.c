@@ -5,15 +5,18 @@
  * `hin` to a whole page cost 67 % more CPU and read Latin codes worse). A
  * line printed in Devanagari is then found on the prepared plane by its
  * headline (shirorekha): every Devanagari word hangs from one horizontal
- * stroke as long as the word, so a row of ink pixels at least one and a half
- * text heights long without a break, in the upper part of the line, marks the
- * line. Latin print has no stroke that long (a "T" bar is under one height;
- * rules were erased by ocr_prep.c, and underlines sit at the bottom). Such a
+ * stroke as long as the word, so two or more unbroken runs of ink pixels in
+ * one pixel row, each between 1.5 and 15 text heights long, in the upper part
+ * of the line, mark the line (two: a bold Latin logo or title can join two
+ * letters into one such run; 15: longer runs are rules or the edge of a
+ * dark band, which ocr_prep.c did not erase). Latin print has no stroke that
+ * long (a "T" bar is under one height; underlines sit at the bottom). Such a
  * line's band is cropped from the plane and read again with the script
- * languages (KARAT_OCR_SCRIPT_LANGS, "hin+eng"), and its words replace the
- * first reading's words inside the band. An English bill pays for the scan
- * of its lines' top halves only; a Hindi-header bill pays for one more
- * tesseract init and its Hindi lines.
+ * languages (KARAT_OCR_SCRIPT_LANGS, "hin+eng") as one block (single-column
+ * layout on a cropped band lost header words on slanted photos), and its
+ * words replace the first reading's words inside the band. An English bill
+ * pays for the scan of its lines' upper parts only; a Hindi-header bill pays
+ * for one more tesseract init and its Hindi lines.
  *
  * Not found means absent: when the script's traineddata is not installed the
  * first reading stands. Nothing is re-read when the page languages already
@@ -28,16 +31,21 @@
 
 #define INK 128 /* darker than this on the prepared plane is ink */
 
-/* Longest run of ink in row y between x0 and x1. */
-static int row_run(const struct ocr__grey *g, int y, int x0, int x1)
+/* Runs of ink in row y between x0 and x1 as long as a headline: at least
+ * 1.5 text heights h, at most 15 (longer is a rule or a band's edge). */
+static int headline_runs(const struct ocr__grey *g, int y, int x0, int x1, int h)
 {
     const unsigned char *r = g->px + (size_t)y * g->w;
-    int best = 0, cur = 0;
-    for (int x = x0; x < x1; x++) {
-        cur = r[x] < INK ? cur + 1 : 0;
-        best = cur > best ? cur : best;
+    int n = 0, cur = 0;
+    for (int x = x0; x <= x1; x++) {
+        if (x < x1 && r[x] < INK) {
+            cur++;
+            continue;
+        }
+        n += cur * 2 >= h * 3 && cur <= h * 15;
+        cur = 0;
     }
-    return best;
+    return n;
 }
 
 int ocr__headline(const struct ocr__grey *g, int x0, int y0, int x1, int y1, int h)
@@ -48,7 +56,7 @@ int ocr__headline(const struct ocr__grey *g, int x0, int y0, int x1, int y1, int
     int top = y0 + (y1 - y0) * 3 / 5; /* the stroke is above the middle */
     top = top > g->h ? g->h : top;
     for (int y = y0; y < top; y++)
-        if (row_run(g, y, x0, x1) * 2 >= h * 3)
+        if (headline_runs(g, y, x0, x1, h) >= 2)
             return 1;
     return 0;
 }
@@ -154,6 +162,8 @@ enum kr_code ocr__script_lines(const struct ocr__grey *g, const struct ocr_opts 
     enum kr_code rc = n ? ocr__tess_open(&so, &api, err) : KR_OK;
     if (rc == KR_EUNSUPPORTED) /* the script's traineddata is not installed */
         rc = KR_OK, n = 0;
+    if (api) /* a band is one block of lines: no page layout (photos kept their header) */
+        TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK);
     for (size_t i = 0; i < n && !rc; i++)
         rc = reread(api, g, bands[2 * i], bands[2 * i + 1], p, err);
     ocr__tess_close(api);
