@@ -9,7 +9,8 @@
  * one pixel row, each between 1.5 and 15 text heights long, in the upper part
  * of the line, mark the line (two: a bold Latin logo or title can join two
  * letters into one such run; 15: longer runs are rules or the edge of a
- * dark band, which ocr_prep.c did not erase). Latin print has no stroke that
+ * dark band, which ocr_prep.c did not erase), with letters hanging from
+ * them (stems right under the stroke: a band's edge has a gap). Latin print has no stroke that
  * long (a "T" bar is under one height; underlines sit at the bottom). Such a
  * line's band is cropped from the plane and read again with the script
  * languages (KARAT_OCR_SCRIPT_LANGS, "hin+eng") as one block (single-column
@@ -31,8 +32,33 @@
 
 #define INK 128 /* darker than this on the prepared plane is ink */
 
+/* Ink pixels of row y in [a, b). */
+static int ink_in(const struct ocr__grey *g, int y, int a, int b)
+{
+    const unsigned char *r = g->px + (size_t)y * g->w;
+    int n = 0;
+    for (int x = a; x < b; x++)
+        n += r[x] < INK;
+    return n;
+}
+
+/* Letters hang from the stroke at row y over [a, b): past the stroke's own
+ * rows (mostly ink), the next rows hold stems (a tenth of them ink). A
+ * leftover edge of a dark band has a gap under it instead. */
+static int hanging(const struct ocr__grey *g, int y, int a, int b, int h)
+{
+    int len = b - a, t = 0;
+    while (y + t < g->h && t < h / 2 && ink_in(g, y + t, a, b) * 10 >= len * 8)
+        t++;
+    for (int k = 1; k <= 2; k++)
+        if (y + t + k >= g->h || ink_in(g, y + t + k, a, b) * 10 < len)
+            return 0;
+    return 1;
+}
+
 /* Runs of ink in row y between x0 and x1 as long as a headline: at least
- * 1.5 text heights h, at most 15 (longer is a rule or a band's edge). */
+ * 1.5 text heights h, at most 15 (longer is a rule), with letters hanging
+ * from it. */
 static int headline_runs(const struct ocr__grey *g, int y, int x0, int x1, int h)
 {
     const unsigned char *r = g->px + (size_t)y * g->w;
@@ -42,7 +68,8 @@ static int headline_runs(const struct ocr__grey *g, int y, int x0, int x1, int h
             cur++;
             continue;
         }
-        n += cur * 2 >= h * 3 && cur <= h * 15;
+        if (cur * 2 >= h * 3 && cur <= h * 15 && hanging(g, y, x - cur, x, h))
+            n++;
         cur = 0;
     }
     return n;

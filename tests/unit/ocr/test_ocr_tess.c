@@ -89,13 +89,17 @@ static void test_headline(void **state)
 {
     (void)state;
     cairo_t *cr;
-    cairo_surface_t *s = page(900, 200, &cr);
+    cairo_surface_t *s = page(900, 320, &cr);
     text(cr, 20, 20, "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3"
                      "   \xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4\xbe",
          40); /* vivaran, shuddhata */
     text(cr, 20, 110, "TOTAL Item -- Gross Wt (g) Tax", 40);
     cairo_rectangle(cr, 0, 185, 900, 4); /* a rule left on the page */
     cairo_fill(cr);
+    for (int i = 0; i < 4; i++) /* a dark band's edge, cut by erased column rules */
+        cairo_rectangle(cr, 20 + 200 * i, 220, 190, 3);
+    cairo_fill(cr);
+    text(cr, 20, 232, "EMERGENCY ROOM-GENERAL", 30);
     cairo_destroy(cr);
     struct ocr__grey g = grey_of(s);
     assert_int_equal(ocr__headline(&g, 0, 10, 900, 80, 40), 1);
@@ -103,6 +107,7 @@ static void test_headline(void **state)
     assert_int_equal(ocr__headline(&g, 0, 0, 900, 8, 40), 0);     /* blank */
     assert_int_equal(ocr__headline(&g, 0, 180, 900, 200, 40), 0); /* a rule */
     assert_int_equal(ocr__headline(&g, 0, 10, 200, 80, 40), 0);   /* one word's headline */
+    assert_int_equal(ocr__headline(&g, 0, 215, 900, 290, 40), 0); /* a band's edge over text */
     free(g.px);
     cairo_surface_destroy(s);
 }
