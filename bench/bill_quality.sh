@@ -10,12 +10,17 @@
 #    perspective), blur (sigma 1.2), jpeg50 (quality 50), light (a left-to-right
 #    shadow to 55 %), photo (rotation 1.5 + blur 0.8 + shadow + quality 60).
 # 4. `karat bill --json` on every image, one core (taskset when present;
-#    KARAT_OCR_LANGS=eng+hin for the bill with Hindi headers, eng otherwise);
-#    bench/bill_score.py compares with the truth. Prints per variant: cell
-#    accuracy (exact after whitespace normalisation), row recall, header and
-#    extras accuracy, mean and max CPU seconds per page (user + system of one
-#    `karat bill` process, start-up and tesseract's model load included; CPU
-#    time rather than wall time because the machine may be shared).
+#    the default languages, KARAT_OCR_LANGS=eng with the Hindi header re-read
+#    through KARAT_OCR_SCRIPT_LANGS; KARAT_OCR_LANGS in the environment
+#    overrides for every bill, BILL_HINDI_LANGS=eng+hin for the Hindi bill
+#    only); bench/bill_score.py compares with the truth. Prints per variant:
+#    cell accuracy (exact after whitespace normalisation), row recall, header
+#    and extras accuracy, mean and max CPU seconds per image (user + system
+#    of one `karat bill` process, start-up and tesseract's model load
+#    included; CPU time rather than wall time because the machine may be
+#    shared); then per bill its image height, that height in A4 pages at the
+#    render's 150 dpi (1,754 px a page) and CPU s per image and per A4 height
+#    (clean, and the slowest variant).
 # 5. bench/bill_planted.sh: planted arithmetic errors (recall, false warnings,
 #    precision) and the marketplace invoices' field accuracy.
 set -eu
@@ -23,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 bench_bill_args "$@"
 OUT="$ROOT/bench/data/bills/$SEED"
-mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json
+mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json "$OUT/heights.txt"
 # a copy, so a rebuild during the run cannot mix two binaries into one table
 cp "$BUILD/karat" "$OUT/karat.bin"
 KARAT="$OUT/karat.bin"
@@ -53,11 +58,12 @@ command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
 for f in "$OUT"/*.clean.png "$OUT"/*.rot.png "$OUT"/*.persp.png "$OUT"/*.blur.png \
     "$OUT"/*.jpeg50.jpg "$OUT"/*.light.png "$OUT"/*.photo.jpg; do
     base=$(basename "$f"); name=${base%%.*}; var=${base#*.}; var=${var%%.*}
-    langs=eng
-    case "$name" in *hindi*) langs=eng+hin ;; esac
+    langs=${KARAT_OCR_LANGS:-eng}
+    case "$name" in *hindi*) langs=${BILL_HINDI_LANGS:-$langs} ;; esac
+    [ "$var" = clean ] && echo "$name $(identify -format %h "$f")" >> "$OUT/heights.txt"
     KARAT_OCR_LANGS=$langs /usr/bin/time -f "%U %S" -o "$OUT/$base.time" $PIN "$KARAT" bill \
         --json "$f" > "$OUT/$base.json" 2>/dev/null || true
-    printf '%s %s %s ' "$var" "$name" "$(awk '{printf "%.2f", $1 + $2}' "$OUT/$base.time")"
+    printf '%s %s %s ' "$var" "$name" "$(tail -n 1 "$OUT/$base.time" | awk '{printf "%.2f", $1 + $2}')"
     python3 "$ROOT/bench/bill_score.py" "$OUT/$name.truth.json" "$OUT/$base.json"
 done > "$OUT/scores.txt"
 python3 - "$OUT/scores.txt" <<'PY'
@@ -81,6 +87,24 @@ for var in ("clean", "rot", "persp", "blur", "jpeg50", "light", "photo"):
         var, a["n"], a["c"], a["co"] / max(1, a["c"]), a["ro"] / max(1, a["r"]),
         a["ho"] / max(1, a["h"]), a["eo"] / max(1, a["e"]),
         sum(a["secs"]) / len(a["secs"]), max(a["secs"])))
+PY
+python3 - "$OUT/scores.txt" "$OUT/heights.txt" <<'PY'
+import sys
+A4 = 1754  # px: an A4 page's height at 150 dpi
+h = dict(l.split() for l in open(sys.argv[2]))
+secs = {}
+for line in open(sys.argv[1]):
+    var, name, s = line.split(" ", 3)[:3]
+    secs.setdefault(name, {})[var] = float(s)
+print()
+print("| bill | height px | A4 heights | CPU s clean | CPU s / A4 height clean | CPU s slowest variant | CPU s / A4 height slowest |")
+print("|---|---|---|---|---|---|---|")
+for name in sorted(secs):
+    px = int(h.get(name, 0))
+    pages = max(1.0, px / A4)
+    c = secs[name].get("clean", 0.0)
+    v, m = max(secs[name].items(), key=lambda kv: kv[1])
+    print("| %s | %d | %.2f | %.2f | %.2f | %.2f (%s) | %.2f |" % (name, px, px / A4, c, c / pages, m, v, m / pages))
 PY
 # the real photographed bill (tests/data; its truth typed from the image)
 KARAT_OCR_LANGS=eng /usr/bin/time -f "%U %S" -o "$OUT/real.time" "$KARAT" bill --json \

@@ -62,6 +62,9 @@ static const struct config_var vars[] = {
     {"KARAT_OCR_LANGS", CONFIG_STR, OFF(ocr_langs), "eng", 0,
      "Tesseract languages for offline bill reading, '+'-joined (eng+hin also reads Hindi "
      "headers; each language's traineddata must be installed)."},
+    {"KARAT_OCR_SCRIPT_LANGS", CONFIG_STR, OFF(ocr_script_langs), "hin+eng", 0,
+     "Tesseract languages that re-read the lines printed in Devanagari (found by their "
+     "headline stroke) after the page is read with KARAT_OCR_LANGS; empty: none."},
     {"KARAT_OCR_TESSDATA", CONFIG_STR, OFF(ocr_tessdata), "", 0,
      "Folder with tesseract's *.traineddata (empty: tesseract's own default)."},
     {"KARAT_MAX_JSON_BYTES", CONFIG_SIZE, OFF(max_json_bytes), "1MiB", 0,

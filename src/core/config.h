@@ -42,6 +42,7 @@ struct config {
     /* offline bill extraction (ocr/) */
     int ocr_max_pages;
     char *ocr_langs;
+    char *ocr_script_langs;
     char *ocr_tessdata;
     long long max_json_bytes;
     int max_json_depth;

@@ -23,6 +23,7 @@ struct ocr_opts doc_ocr_opts(const struct config *cfg)
         .max_pixels = (size_t)cfg->max_pixels,
         .tessdata_dir = cfg->ocr_tessdata,
         .langs = cfg->ocr_langs,
+        .script_langs = cfg->ocr_script_langs,
     };
 }
 

@@ -59,6 +59,8 @@ struct ocr_opts {
     const char *langs;        /* "eng+hin"; NULL or "": "eng" */
     int text_layer_only;      /* 1: PDF pages without a text layer are rendered but not OCR'd
                                * (they add nothing); for the fuzz target. 0: OCR them. */
+    const char *script_langs; /* "hin+eng": lines printed in Devanagari re-read with these;
+                               * NULL or "": none */
 };
 
 enum kr_code ocr_read_document(const void *bytes, size_t len, const struct ocr_opts *o,

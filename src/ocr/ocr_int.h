@@ -70,7 +70,27 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
  * degrees (the page's text-line angle); *done 1 when the plane was warped (the
  * rotation with it), 0 when nothing changed (ocr_persp.c). */
 enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
-/* Tesseract on a prepared plane; words appended to p (ocr_read.c). */
+/* A tesseract handle with karat's settings (languages from o, LSTM only, one
+ * OpenMP thread, single-column layout); *api NULL on error:
+ * ocr_unavailable when a language file is missing. Release with
+ * ocr__tess_close() (NULL is fine) (ocr_read.c). */
+struct TessBaseAPI;
+enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **api,
+                            struct kr_err *err);
+void ocr__tess_close(struct TessBaseAPI *api);
+/* The words tesseract recognised, appended to p (noise marks dropped, "%"
+ * before a digit made "₹") (ocr_read.c). */
+enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err);
+/* Lines of p printed in Devanagari (a headline: ocr__headline) re-read with
+ * o->script_langs, their words replacing p's; nothing when script_langs is
+ * empty, already among o->langs, or not installed (ocr_script.c). */
+enum kr_code ocr__script_lines(const struct ocr__grey *g, const struct ocr_opts *o,
+                               struct ocr__page *p, struct kr_err *err);
+/* 1 when a pixel row of the box's upper three fifths on g has two or more
+ * unbroken ink runs 1.5-15 h long (the headlines of Devanagari words) (ocr_script.c). */
+int ocr__headline(const struct ocr__grey *g, int x0, int y0, int x1, int y1, int h);
+/* Tesseract on a prepared plane; words appended to p, Devanagari lines
+ * re-read (ocr_read.c). */
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err);
 /* Pixels (decoded by image/) to words: prepare + tesseract (ocr_read.c). */

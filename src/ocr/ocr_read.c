@@ -18,6 +18,14 @@
  * before each page, omp_set_max_active_levels(0) through libgomp, looked up
  * at run time, unless the operator set OMP_THREAD_LIMIT. This replaced a
  * re-exec of the binary with OMP_THREAD_LIMIT=1 (the same CPU time).
+ * Measured for speed and left out (docs/BENCHMARKS.md): tessedit_do_invert=0
+ * (no change: the inverted re-read only runs on lines read with low
+ * confidence), textord_tabfind_find_tables=0 (10-25 % less CPU, but other
+ * text lines and other cells), PSM_SINGLE_BLOCK and per-band reading (10-30 %
+ * faster, but a blurred ruled page lost its whole table; SetRectangle bands
+ * read garbage, cropped bands did not). The handle is made by
+ * ocr__tess_open() so its settings are tested; lines printed in Devanagari
+ * are re-read afterwards (ocr_script.c).
  * Also the page word list helpers every reader shares.
  *
  * PDF pages through poppler-glib, text layer first, OCR second:
@@ -115,7 +123,7 @@ static enum kr_code add_word(struct ocr__page *p, const struct ocr__word *w, con
     return ocr__page_add(p, w, t, strlen(t), err);
 }
 
-static enum kr_code collect(TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
+enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
     enum kr_code rc = KR_OK;
@@ -151,33 +159,58 @@ static void one_omp_thread(void)
         set_levels(0);
 }
 
-enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
-                            struct ocr__page *p, struct kr_err *err)
+/* Settings given at init: messages to /dev/null, the bench's scan resolution.
+ * Tesseract's table finder (textord_tabfind_find_tables) stays on: off, it
+ * saved 10-25 % of a page's CPU but changed the text lines tesseract builds,
+ * and cells with them (blurred pages lost 95 of 2,037, photos gained 111:
+ * docs/BENCHMARKS.md), and the accuracy of every variant must hold. */
+static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi"};
+static char *const TESS_VALUES[] = {"/dev/null", "300"};
+
+enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **out, struct kr_err *err)
 {
     const char *langs = o && o->langs && *o->langs ? o->langs : "eng";
     const char *dir = o && o->tessdata_dir && *o->tessdata_dir ? o->tessdata_dir : NULL;
-    char *names[] = {"debug_file", "user_defined_dpi"};
-    char *values[] = {"/dev/null", "300"};
-    enum kr_code rc = KR_OK;
+    size_t n = sizeof TESS_NAMES / sizeof *TESS_NAMES;
     TessBaseAPI *api = TessBaseAPICreate();
+    *out = NULL;
     if (!api)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: tesseract handle");
-    if (TessBaseAPIInit4(api, dir, langs, OEM_LSTM_ONLY, NULL, 0, names, values, 2, 0) != 0) {
-        rc = kr_fail(err, KRS_OCR_UNAVAILABLE, "tesseract could not load language data '%s'",
-                     langs);
-        goto out;
+    if (TessBaseAPIInit4(api, dir, langs, OEM_LSTM_ONLY, NULL, 0, (char **)TESS_NAMES,
+                         (char **)TESS_VALUES, n, 0) != 0) {
+        TessBaseAPIDelete(api);
+        return kr_fail(err, KRS_OCR_UNAVAILABLE, "tesseract could not load language data '%s'",
+                       langs);
     }
     one_omp_thread();
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
-    TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
-    if (TessBaseAPIRecognize(api, NULL) != 0) {
-        rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
-        goto out;
-    }
-    rc = collect(api, p, err);
-out:
+    *out = api;
+    return KR_OK;
+}
+
+void ocr__tess_close(struct TessBaseAPI *api)
+{
+    if (!api)
+        return;
     TessBaseAPIEnd(api);
     TessBaseAPIDelete(api);
+}
+
+enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
+                            struct ocr__page *p, struct kr_err *err)
+{
+    TessBaseAPI *api;
+    enum kr_code rc = ocr__tess_open(o, &api, err);
+    if (rc)
+        return rc;
+    TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
+    if (TessBaseAPIRecognize(api, NULL) != 0)
+        rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
+    else
+        rc = ocr__tess_words(api, p, err);
+    ocr__tess_close(api);
+    if (!rc)
+        rc = ocr__script_lines(g, o, p, err);
     return rc;
 }
 

@@ -207,15 +207,13 @@ static unsigned char *hindi_png(size_t *n)
     return (unsigned char *)b.data;
 }
 
-/* KARAT_OCR_LANGS=eng+hin (Debian's tesseract-ocr-hin): the Hindi headers
- * read as printed, the rows under them as with English headers. */
-static void test_hindi_headers(void **state)
+/* The Hindi headers read as printed, the rows under them as with English
+ * headers (Debian's tesseract-ocr-hin), with the environment env. */
+static void hindi_headers(const char *const *env)
 {
     struct tu_server s;
-    static const char *const env[] = {"KARAT_OCR_LANGS=eng+hin", NULL};
     size_t n;
     unsigned char *png = hindi_png(&n);
-    (void)state;
 
     assert_int_equal(tu_server_start_tmp(&s, env), 0);
     json_t *j = upload(&s, "bill.png", "image/png", png, n, 200, NULL);
@@ -234,6 +232,23 @@ static void test_hindi_headers(void **state)
     json_decref(j);
     free(png);
     assert_int_equal(tu_server_finish(&s), 0);
+}
+
+/* KARAT_OCR_LANGS=eng+hin: every line read with both. */
+static void test_hindi_headers(void **state)
+{
+    static const char *const env[] = {"KARAT_OCR_LANGS=eng+hin", NULL};
+    (void)state;
+    hindi_headers(env);
+}
+
+/* The defaults (eng, KARAT_OCR_SCRIPT_LANGS=hin+eng): the header line is
+ * found by its Devanagari headlines and re-read; no configuration needed. */
+static void test_hindi_headers_default_langs(void **state)
+{
+    static const char *const env[] = {NULL};
+    (void)state;
+    hindi_headers(env);
 }
 
 static void test_refused_pdfs(void **state)
@@ -264,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_multi_page_pdf),
         cmocka_unit_test(test_heic_photo),
         cmocka_unit_test(test_hindi_headers),
+        cmocka_unit_test(test_hindi_headers_default_langs),
         cmocka_unit_test(test_refused_pdfs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

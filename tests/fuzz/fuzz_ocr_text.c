@@ -97,7 +97,7 @@ static void words(const uint8_t *data, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     if (n >= 5 && memcmp(data, "%PDF-", 5) == 0) {
-        struct ocr_opts o = {2, 200000, NULL, "eng", 1};
+        struct ocr_opts o = {2, 200000, NULL, "eng", 1, NULL};
         struct ocr_table t = {0};
         struct kr_err err = {0};
         enum kr_code rc = ocr_read_document(data, n, &o, &t, &err);

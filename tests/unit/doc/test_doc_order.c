@@ -16,7 +16,7 @@
 #include "doc/doc.h"
 #include "order_pdf.h"
 
-static const struct ocr_opts OPTS = {5, 50000000, NULL, "eng", 1};
+static const struct ocr_opts OPTS = {5, 50000000, NULL, "eng", 1, NULL};
 
 static void expect_fail(const void *bytes, size_t n, const char *slug)
 {

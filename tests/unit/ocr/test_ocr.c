@@ -35,7 +35,7 @@ static const char *const ROWS[][5] = {
     {"Bangle Pair", "18K", "21.330", "5,600", "1,19,448.00"},
 };
 static const int COLX[] = {40, 330, 430, 560, 700}; /* left edges */
-static const struct ocr_opts OPTS = {50, 50000000, NULL, "eng", 0};
+static const struct ocr_opts OPTS = {50, 50000000, NULL, "eng", 0, NULL};
 
 struct bill_draw {
     int ruled;

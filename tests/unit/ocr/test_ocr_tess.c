@@ -1,0 +1,187 @@
+/*
+ * test_ocr_tess.c - the tesseract handle ocr/ reads pixels with
+ * (ocr__tess_open in ocr_read.c): its settings (messages to /dev/null,
+ * tesseract's table finder kept on, single column, LSTM only), and a language without its traineddata is
+ * ocr_unavailable with no handle left behind. Lines printed in Devanagari
+ * (ocr_script.c): the headline test on Hindi and Latin words drawn here with
+ * pango, and a bill with Hindi column headers read with the default page
+ * language (eng) whose header comes out in Devanagari through the script
+ * re-read, and does not without it. Speed itself is measured by
+ * bench/bill_quality.sh, not asserted here (a shared 2-core machine).
+ */
+#include "testutil.h"
+#include "order_pdf.h"
+
+#include <cairo.h>
+#include <string.h>
+
+#include <tesseract/capi.h>
+
+#include "core/buf.h"
+#include "image/image.h"
+#include "ocr/ocr.h"
+#include "ocr/ocr_int.h"
+
+static void test_handle_settings(void **state)
+{
+    (void)state;
+    struct ocr_opts o = {.langs = "eng"};
+    struct kr_err err = {0};
+    TessBaseAPI *api = NULL;
+    assert_int_equal(ocr__tess_open(&o, &api, &err), KR_OK);
+    assert_non_null(api);
+    int v = -1;
+    /* on: off changed the cells (docs/BENCHMARKS.md) */
+    assert_true(TessBaseAPIGetBoolVariable(api, "textord_tabfind_find_tables", &v));
+    assert_int_equal(v, 1);
+    const char *dbg = TessBaseAPIGetStringVariable(api, "debug_file");
+    assert_non_null(dbg);
+    assert_string_equal(dbg, "/dev/null"); /* library code never prints */
+    assert_int_equal(TessBaseAPIGetPageSegMode(api), PSM_SINGLE_COLUMN);
+    assert_int_equal(TessBaseAPIOem(api), OEM_LSTM_ONLY);
+    ocr__tess_close(api);
+    ocr__tess_close(NULL);
+}
+
+static void test_missing_language(void **state)
+{
+    (void)state;
+    struct ocr_opts o = {.langs = "zzz"};
+    struct kr_err err = {0};
+    TessBaseAPI *api = (TessBaseAPI *)&o; /* must come back NULL */
+    assert_int_not_equal(ocr__tess_open(&o, &api, &err), KR_OK);
+    assert_null(api);
+    assert_string_equal(err.slug, "ocr_unavailable");
+}
+
+/* DejaVu Sans; fontconfig takes Devanagari from Noto (fonts-noto-core) */
+static void text(cairo_t *cr, double x, double y, const char *s, int px)
+{
+    opdf_text(cr, x, y, s, px);
+}
+
+static cairo_surface_t *page(int w, int h, cairo_t **cr)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    *cr = cairo_create(s);
+    cairo_set_source_rgb(*cr, 1, 1, 1);
+    cairo_paint(*cr);
+    cairo_set_source_rgb(*cr, 0.05, 0.05, 0.05);
+    return s;
+}
+
+/* The surface's grey plane (the green channel is enough for black on white). */
+static struct ocr__grey grey_of(cairo_surface_t *s)
+{
+    cairo_surface_flush(s);
+    struct ocr__grey g = {cairo_image_surface_get_width(s), cairo_image_surface_get_height(s), NULL};
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    g.px = malloc((size_t)g.w * g.h);
+    assert_non_null(g.px);
+    for (int y = 0; y < g.h; y++)
+        for (int x = 0; x < g.w; x++)
+            g.px[(size_t)y * g.w + x] = d[(size_t)y * stride + 4 * x + 1];
+    return g;
+}
+
+static void test_headline(void **state)
+{
+    (void)state;
+    cairo_t *cr;
+    cairo_surface_t *s = page(900, 320, &cr);
+    text(cr, 20, 20, "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3"
+                     "   \xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4\xbe",
+         40); /* vivaran, shuddhata */
+    text(cr, 20, 110, "TOTAL Item -- Gross Wt (g) Tax", 40);
+    cairo_rectangle(cr, 0, 185, 900, 4); /* a rule left on the page */
+    cairo_fill(cr);
+    for (int i = 0; i < 4; i++) /* a dark band's edge, cut by erased column rules */
+        cairo_rectangle(cr, 20 + 200 * i, 220, 190, 3);
+    cairo_fill(cr);
+    text(cr, 20, 232, "EMERGENCY ROOM-GENERAL", 30);
+    cairo_destroy(cr);
+    struct ocr__grey g = grey_of(s);
+    assert_int_equal(ocr__headline(&g, 0, 10, 900, 80, 40), 1);
+    assert_int_equal(ocr__headline(&g, 0, 100, 900, 170, 40), 0);
+    assert_int_equal(ocr__headline(&g, 0, 0, 900, 8, 40), 0);     /* blank */
+    assert_int_equal(ocr__headline(&g, 0, 180, 900, 200, 40), 0); /* a rule */
+    assert_int_equal(ocr__headline(&g, 0, 10, 200, 80, 40), 0);   /* one word's headline */
+    assert_int_equal(ocr__headline(&g, 0, 215, 900, 290, 40), 0); /* a band's edge over text */
+    free(g.px);
+    cairo_surface_destroy(s);
+}
+
+static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
+{
+    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
+}
+
+/* kram, vivaran, rashi: "No.", "Description", "Amount" */
+static const char *const HINDI[] = {"\xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xae",
+                                    "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3",
+                                    "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xb6\xe0\xa4\xbf"};
+
+static void hindi_bill(struct buf *out)
+{
+    static const char *const rows[][3] = {
+        {"1", "Gold Ring", "30,962.00"}, {"2", "Silver Anklet", "4,120.00"},
+        {"3", "Bangle Pair", "82,314.00"}};
+    static const int x[] = {40, 160, 560};
+    cairo_t *cr;
+    cairo_surface_t *s = page(900, 360, &cr);
+    text(cr, 40, 30, "Invoice No: INV/2026/0042", 18);
+    for (int c = 0; c < 3; c++)
+        text(cr, x[c], 110, HINDI[c], 20);
+    for (int r = 0; r < 3; r++)
+        for (int c = 0; c < 3; c++)
+            text(cr, x[c], 160 + 40 * r, rows[r][c], 18);
+    cairo_destroy(cr);
+    buf_init(out, 16u << 20);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, out), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+}
+
+static void test_hindi_header_default_langs(void **state)
+{
+    (void)state;
+    struct buf b;
+    hindi_bill(&b);
+    struct kr_err err = {0};
+    struct ocr_table t = {0};
+    struct ocr_opts o = {.max_pages = 5, .max_pixels = 50000000, .langs = "eng",
+                         .script_langs = "hin+eng"};
+    enum kr_code rc = ocr_read_document(b.data, b.len, &o, &t, &err);
+    if (rc)
+        fail_msg("ocr_read_document: %s (%s)", err.msg, err.slug);
+    assert_int_equal(t.ncols, 3);
+    for (size_t c = 0; c < 3; c++)
+        assert_string_equal(t.headers[c], HINDI[c]);
+    assert_int_equal(t.nrows, 3);
+    assert_string_equal(t.cells[1].text, "Gold Ring");
+    assert_string_equal(t.cells[8].text, "82,314.00");
+    ocr_table_free(&t);
+    /* without the re-read the page language cannot read the header */
+    o.script_langs = NULL;
+    rc = ocr_read_document(b.data, b.len, &o, &t, &err);
+    assert_false(rc == KR_OK && t.ncols == 3 && !strcmp(t.headers[1], HINDI[1]));
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return image_init("test_ocr_tess", NULL) == KR_OK ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_handle_settings),
+        cmocka_unit_test(test_missing_language),
+        cmocka_unit_test(test_headline),
+        cmocka_unit_test(test_hindi_header_default_langs),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
