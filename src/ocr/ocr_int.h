@@ -27,6 +27,7 @@ struct ocr__page {
     int *hrules; /* y of horizontal ruling lines, ascending */
     size_t nh;
     int *vrules; /* x of vertical ruling lines, ascending */
+    int *vspan;  /* vertical rule i runs from y vspan[2i] to vspan[2i + 1] */
     size_t nv;
     int width, height;
 };

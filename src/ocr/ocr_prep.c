@@ -16,7 +16,11 @@
  *  4. ruling lines: long horizontal and vertical dark runs are recorded as
  *     rules (their positions drive the table's rows and columns) and erased,
  *     since tesseract reads a rule through a word as letters; a thick dark
- *     band (a header printed white on black) is inverted instead.
+ *     band (a header printed white on black) is inverted instead. A vertical
+ *     rule runs through the rows where a row rule was erased; it is erased
+ *     row by row where it runs (its blurred fringe and a column's slant
+ *     included), and its position and extent (vrules, vspan) let ocr_read.c
+ *     split a word tesseract read across it.
  * No libvips here: the pixels came from image_load(); this is plain C.
  */
 #include <math.h>
@@ -30,7 +34,9 @@
 #define RULE_DARK 190 /* rules are often printed grey */
 #define SOFT_INK 110 /* ink floor above this: blurred print, sharpened */
 #define RULE_EDGE 240 /* an anti-aliased rule's edge */
+#define BAND 215 /* a grey band's shade (a group title's background), darker than a rule's fringe */
 #define VGAP 12 /* px a vertical rule may be broken by and still be one */
+#define TRACE 5 /* px either side of a vertical rule's stripe its remains are looked for in */
 #define PIECE 40 /* px: a piece of a cut rule (a table row), longer than a letter's stem */
 
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
@@ -198,13 +204,20 @@ static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
     return KR_OK;
 }
 
-/* Longest dark run of row y (or column x when vert) bridging gaps of up to
- * `gap` px when nearly all of it (9/10) is dark; its extent in *a..*b. */
-static int run_with_gaps(const struct ocr__grey *g, int i, int vert, int gap, int *a, int *b)
+/* Longest dark run of row i (or of column i when cut is given) bridging gaps
+ * of up to `gap` px when nearly all of it (9/10) is dark; its extent in
+ * *a..*b. cut[y] != 0: row y held a horizontal rule, erased before the
+ * columns are scanned; it counts as dark, as the vertical rule ran through
+ * it (a blurred row rule leaves a gap of 8 px and more in a rule whose
+ * pieces are one table row tall). */
+static int run_with_gaps(const struct ocr__grey *g, int i, const unsigned char *cut, int gap,
+                         int *a, int *b)
 {
-    int len = vert ? g->h : g->w, best = 0, start = -1, last = -1, n = 0;
+    int vert = cut != NULL, len = vert ? g->h : g->w, best = 0, start = -1, last = -1, n = 0;
     for (int k = 0; k <= len; k++) {
-        int dark = k < len && (vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) < RULE_DARK;
+        int dark = k < len && ((vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) <
+                                   RULE_DARK ||
+                               (vert && cut[k]));
         if (dark) {
             if (start < 0)
                 start = k, n = 0;
@@ -220,12 +233,6 @@ static int run_with_gaps(const struct ocr__grey *g, int i, int vert, int gap, in
         }
     }
     return best;
-}
-
-/* Longest dark run of row y (or column x when vert), its extent in *a..*b. */
-static int longest_run(const struct ocr__grey *g, int i, int vert, int *a, int *b)
-{
-    return run_with_gaps(g, i, vert, 0, a, b);
 }
 
 static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int invert)
@@ -270,12 +277,13 @@ static void clear_hruns(struct ocr__grey *g, int y, int min, int dark)
 }
 
 /* Horizontal rules (bands thicker than `thick` are inverted, not erased). */
-static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
+static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, unsigned char *cut,
+                               struct kr_err *err)
 {
     int minrun = g->w / 6 > 60 ? g->w / 6 : 60, thick = g->h / 150 + 4;
     int start = -1, ra = 0, rb = 0;
     for (int y = 0; y <= g->h; y++) {
-        int a = 0, b = 0, run = y < g->h ? longest_run(g, y, 0, &a, &b) : 0;
+        int a = 0, b = 0, run = y < g->h ? run_with_gaps(g, y, NULL, 0, &a, &b) : 0;
         if (run >= minrun) {
             if (start < 0) {
                 start = y;
@@ -290,8 +298,10 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, struct
         for (int yy = start; yy < y; yy++)
             clear_run(g, yy, 0, ra, rb, band);
         for (int yy = start - 3; !band && yy < y + 3; yy++) /* the rule's grey edges too */
-            if (yy >= 0 && yy < g->h)
+            if (yy >= 0 && yy < g->h) {
                 clear_hruns(g, yy, minrun / 8, RULE_EDGE);
+                cut[yy] = 1;
+            }
         if (band) { /* a filled band: rules at both edges, its text now dark on white */
             if (push_rule(&p->hrules, &p->nh, start, err) || push_rule(&p->hrules, &p->nh, y, err))
                 return KR_ENOMEM;
@@ -323,25 +333,34 @@ static void grow_span(const struct ocr__grey *g, int x, int min, int gap, int sp
         }
 }
 
-/* Column x is part of a vertical rule: an unbroken run of at least minrun (its
- * pieces are cleared down the whole column, as a band or a gap may break it).
- * On a page straightened from a slanted photo (warped) also a run bridging
- * gaps of up to VGAP px (the rows' rules, erased first, cut a rule into
- * pieces one table row tall), and then any rule is cleared within its extent
- * only (its pieces less than minrun / 2 apart, and minrun / 2 more): the
- * straightened left margin's letters line up with the table's left rule.
- * Scans and rotated photos keep the first, simpler rule: on them the cut
- * rules read fine as they are, and clearing them cost cells (02_ruled_25.rot
- * 181 of 225 cells instead of 206). */
-static int vrule_at(const struct ocr__grey *g, int x, int minrun, int warped, int span[2])
+/* Column x is part of a vertical rule: an unbroken run of at least minrun,
+ * the rows where a row rule was erased (cut) counting as dark - the rows'
+ * rules, erased first, cut a rule into pieces one table row tall, and on a
+ * tall page those are shorter than minrun. Its extent *span: the run and the
+ * pieces at least minrun / 4 long less than minrun / 2 from it (only there
+ * is the rule cleared: letters above or below the table may line up with
+ * it). On a page straightened from a slanted photo (warped) also a run
+ * bridging gaps of up to VGAP px, and the extent minrun / 2 longer at both
+ * ends. Until the cut rows counted, the rules of a tall ruled page were
+ * never found, and blurred ones were read as "|", "1", "]" beside the cells
+ * or hid the first columns from tesseract (`photo` 02_ruled_25 173 of 225
+ * cells, now 217); clearing them is safe with trace_vrule() and the words
+ * split at rules (ocr_read.c): without those it cost cells (02_ruled_25.rot
+ * 181 of 225 instead of 206). */
+static int vrule_at(const struct ocr__grey *g, const unsigned char *cut, int x, int minrun,
+                    int warped, int span[2])
 {
     int a = 0, b = 0;
     if (!warped) {
-        span[0] = 0;
-        span[1] = g->h;
-        return run_with_gaps(g, x, 1, 0, &a, &b) >= minrun;
+        if (run_with_gaps(g, x, cut, 0, &a, &b) < minrun)
+            return 0;
+        span[0] = a;
+        span[1] = b;
+        grow_span(g, x, minrun / 4, minrun / 2, span);
+        return 1;
     }
-    if (run_with_gaps(g, x, 1, 0, &a, &b) < minrun && run_with_gaps(g, x, 1, VGAP, &a, &b) < minrun)
+    if (run_with_gaps(g, x, cut, 0, &a, &b) < minrun &&
+        run_with_gaps(g, x, cut, VGAP, &a, &b) < minrun)
         return 0;
     span[0] = a;
     span[1] = b;
@@ -363,12 +382,49 @@ static void clear_vrule(struct ocr__grey *g, int start, int end, int minrun, int
         clear_runs(g, x, minrun / 4, x >= start && x < end ? RULE_DARK : RULE_EDGE, span);
 }
 
-static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, int warped,
-                               struct kr_err *err)
+/* What clear_vrule() leaves of a blurred or slightly slanted rule (its grey
+ * fringe, pieces that moved a column over): row by row, the darkest pixel
+ * within TRACE px of the stripe start..end-1 and the grey around it are
+ * cleared, on rows where that darkness (or an erased row rule, cut) runs
+ * down at least PIECE px - a rule's piece, not a letter that ends near it -
+ * and one of the window's ends is lighter than a grey band (a group title
+ * printed on a grey band across the rule keeps its letters). */
+static void trace_vrule(struct ocr__grey *g, int start, int end, const unsigned char *cut,
+                        const int span[2])
+{
+    int lo = start - TRACE < 0 ? 0 : start - TRACE, hi = end + TRACE > g->w ? g->w : end + TRACE;
+    int run = 0;
+    int top = span[0] < 0 ? 0 : span[0], bottom = span[1] > g->h ? g->h : span[1];
+    for (int y = top; y <= bottom; y++) {
+        int dark = 0;
+        for (int x = lo; y < bottom && x < hi && !dark; x++)
+            dark = g->px[(size_t)y * g->w + x] < RULE_DARK || cut[y];
+        if (dark) {
+            run++;
+            continue;
+        }
+        for (int yy = y - run; run >= PIECE && yy < y; yy++) {
+            unsigned char *row = g->px + (size_t)yy * g->w;
+            int m = lo;
+            if (row[lo] < BAND && row[hi - 1] < BAND)
+                continue; /* not a line on white: a grey band */
+            for (int x = lo; x < hi; x++)
+                m = row[x] < row[m] ? x : m;
+            for (int x = m; x >= lo && row[x] < RULE_EDGE; x--)
+                row[x] = 255;
+            for (int x = m + 1; x < hi && row[x] < RULE_EDGE; x++)
+                row[x] = 255;
+        }
+        run = 0;
+    }
+}
+
+static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, const unsigned char *cut,
+                               int warped, struct kr_err *err)
 {
     int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1, span[2] = {0, 0}, here[2];
     for (int x = 0; x <= g->w; x++) {
-        if (x < g->w && vrule_at(g, x, minrun, warped, here)) {
+        if (x < g->w && vrule_at(g, cut, x, minrun, warped, here)) {
             if (start < 0) {
                 start = x;
                 span[0] = here[0];
@@ -380,8 +436,11 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, int wa
         }
         if (start < 0)
             continue;
+        trace_vrule(g, start, x, cut, span);
         clear_vrule(g, start, x, minrun, span);
-        if (push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
+        size_t nv = p->nv, ns = 2 * nv;
+        if (push_rule(&p->vspan, &ns, span[0], err) || push_rule(&p->vspan, &ns, span[1], err) ||
+            push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
             return KR_ENOMEM;
         start = -1;
     }
@@ -424,6 +483,7 @@ static int ink_floor(const struct ocr__grey *g)
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err)
 {
     enum kr_code rc;
+    unsigned char *cut;
     if (g->w < 1300 && (long long)g->w * g->h * 4 <= 60000000LL && (rc = upscale2(g, err)))
         return rc;
     if ((rc = normalise(g, err)))
@@ -436,7 +496,13 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
         return rc;
     if (!warped && fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
         return rc;
-    if ((rc = find_hrules(g, p, err)) || (rc = find_vrules(g, p, warped, err)))
+    if (!(cut = calloc((size_t)g->h + 1, 1)))
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
+    rc = find_hrules(g, p, cut, err);
+    if (!rc)
+        rc = find_vrules(g, p, cut, warped, err);
+    free(cut);
+    if (rc)
         return rc;
     if (soft && (rc = sharpen(g, err))) /* after the rules are gone: no halos to find */
         return rc;

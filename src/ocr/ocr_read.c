@@ -10,6 +10,8 @@
  * rebuilt from the word boxes in ocr_layout.c anyway. English traineddata
  * has no rupee sign and reads "₹" as "%": a "%" right before a digit (never
  * a real percentage) is turned back into "₹".
+ * A word read across a vertical rule ocr_prep.c erased (two cells whose gap
+ * tesseract did not see as a space) is split there by its symbols' boxes.
  * Tesseract's own messages go to /dev/null (debug_file) because library
  * code never prints. A missing language file is KRS_OCR_UNAVAILABLE.
  * Tesseract's OpenMP loops run on one thread (one core per page; a server
@@ -54,6 +56,9 @@
 
 #include "ocr/ocr_int.h"
 
+#define RULE_PAD 3  /* px either side of a vertical rule's centre that its residue covers */
+#define SPLIT_GAP 10 /* px between two symbols of a word that a rule may separate */
+
 enum kr_code ocr__page_add(struct ocr__page *p, const struct ocr__word *w, const char *text,
                            size_t len, struct kr_err *err)
 {
@@ -80,6 +85,7 @@ void ocr__page_free(struct ocr__page *p)
     free(p->w);
     free(p->hrules);
     free(p->vrules);
+    free(p->vspan);
     memset(p, 0, sizeof *p);
 }
 
@@ -123,6 +129,85 @@ static enum kr_code add_word(struct ocr__page *p, const struct ocr__word *w, con
     return ocr__page_add(p, w, t, strlen(t), err);
 }
 
+/* The vertical rule (erased by ocr_prep.c) inside box x0..x1 at height
+ * y0..y1 (a table's rule, not one outside it), else -1. */
+static int rule_inside(const struct ocr__page *p, int x0, int x1, int y0, int y1)
+{
+    for (size_t i = 0; i < p->nv; i++)
+        if (p->vrules[i] > x0 + RULE_PAD && p->vrules[i] < x1 - RULE_PAD &&
+            (!p->vspan || (p->vspan[2 * i] < y1 && p->vspan[2 * i + 1] > y0)))
+            return p->vrules[i];
+    return -1;
+}
+
+/* One symbol of a word: its box and text. */
+struct sym {
+    int x0, y0, x1, y1;
+    char t[8];
+};
+
+/* Symbol i of n sits alone on an erased rule: what is left of the rule. */
+static int residue(const struct ocr__page *p, const struct sym *s, size_t i, size_t n)
+{
+    return rule_inside(p, s[i].x0 - RULE_PAD - 1, s[i].x1 + RULE_PAD + 1, s[i].y0, s[i].y1) >= 0 &&
+           (i == 0 || s[i].x0 - s[i - 1].x1 >= SPLIT_GAP / 2) &&
+           (i + 1 == n || s[i + 1].x0 - s[i].x1 >= SPLIT_GAP / 2);
+}
+
+/* A word tesseract ran across an erased vertical rule ("7113916" for the
+ * HSN 7113 and the purity 916: with the rule gone the cells' gap reads as no
+ * space) is split by its symbols' boxes where a rule runs through a gap of
+ * SPLIT_GAP px or more between two of them (letters of one word sit closer:
+ * a group title printed across the columns is not cut); a symbol alone on
+ * the rule (what is left of it: "-", "|", "l") is dropped. */
+static enum kr_code split_word(const TessResultIterator *ri, struct ocr__page *p,
+                               const struct ocr__word *whole, const char *text, struct kr_err *err)
+{
+    TessResultIterator *si = TessResultIteratorCopy(ri);
+    const TessPageIterator *pi = TessResultIteratorGetPageIteratorConst(si);
+    struct sym s[64];
+    size_t n = 0, len = 0;
+    struct ocr__word w = *whole;
+    char piece[64 * 8];
+    enum kr_code rc = KR_OK;
+    int last = 0;
+    for (; !last && n < 64; TessResultIteratorNext(si, RIL_SYMBOL)) {
+        last = TessPageIteratorIsAtFinalElement(pi, RIL_WORD, RIL_SYMBOL);
+        char *t = TessResultIteratorGetUTF8Text(si, RIL_SYMBOL);
+        struct sym *y = &s[n];
+        if (t && strlen(t) < sizeof y->t &&
+            TessPageIteratorBoundingBox(pi, RIL_SYMBOL, &y->x0, &y->y0, &y->x1, &y->y1))
+            memcpy(y->t, t, strlen(t) + 1), n++;
+        TessDeleteText(t);
+    }
+    TessResultIteratorDelete(si);
+    if (!last) /* a word of more than 64 symbols: not a table's cells */
+        return add_word(p, whole, text, err);
+    for (size_t i = 0, prev = 0; i < n && rc == KR_OK; i++) {
+        if (residue(p, s, i, n))
+            continue;
+        if (len && s[i].x0 - s[prev].x1 >= SPLIT_GAP &&
+            rule_inside(p, s[prev].x1 - RULE_PAD - 1, s[i].x0 + RULE_PAD + 1, s[i].y0, s[i].y1) >= 0) {
+            piece[len] = 0; /* the piece so far ends before the rule */
+            rc = add_word(p, &w, piece, err);
+            len = 0;
+        }
+        if (!len)
+            w = (struct ocr__word){s[i].x0, s[i].y0, s[i].x1, s[i].y1, whole->conf, NULL};
+        w.y0 = s[i].y0 < w.y0 ? s[i].y0 : w.y0;
+        w.y1 = s[i].y1 > w.y1 ? s[i].y1 : w.y1;
+        w.x1 = s[i].x1;
+        memcpy(piece + len, s[i].t, strlen(s[i].t));
+        len += strlen(s[i].t);
+        prev = i;
+    }
+    if (rc == KR_OK && len) {
+        piece[len] = 0;
+        rc = add_word(p, &w, piece, err);
+    }
+    return rc;
+}
+
 enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
@@ -140,7 +225,8 @@ enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struc
         float c = TessResultIteratorConfidence(ri, RIL_WORD);
         w.conf = c < 0 ? 0 : c > 100 ? 100 : (int)(c + 0.5f);
         if (!blank(t))
-            rc = add_word(p, &w, t, err);
+            rc = rule_inside(p, w.x0, w.x1, w.y0, w.y1) >= 0 ? split_word(ri, p, &w, t, err)
+                                                 : add_word(p, &w, t, err);
         TessDeleteText(t);
     } while (rc == KR_OK && TessResultIteratorNext(ri, RIL_WORD));
     TessResultIteratorDelete(ri);

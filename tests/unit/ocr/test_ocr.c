@@ -10,7 +10,9 @@
  * (perspective undone before reading), known glyph misreadings ("22k",
  * a date's "(" for 0), and the real photographed hospital bill in
  * tests/data/bill_sample.png: its seven columns, eleven item rows (group
- * titles left out), every amount and the totals.
+ * titles left out), every amount and the totals. And the ruled bill on a
+ * tall page out of focus: its vertical rules, cut by the row rules into
+ * short pieces, found and erased whole, and the page read right.
  */
 #include "testutil.h"
 #include "order_pdf.h"
@@ -246,6 +248,82 @@ static void test_slanted_photo(void **state)
     buf_release(&b);
 }
 
+/* The ruled bill on a tall page (920 x 1200: each vertical rule is cut by the
+ * row rules into pieces shorter than the page's minimum rule length) and out
+ * of focus (Gaussian sigma 1), as a grey plane. */
+static void soft_ruled_plane(struct ocr__grey *g)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 920, 1200);
+    cairo_t *cr = cairo_create(s);
+    struct kr_err err = {0};
+    draw_bill(cr, &(struct bill_draw){1, 0, 1});
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    g->w = 920;
+    g->h = 1200;
+    g->px = malloc((size_t)g->w * g->h);
+    assert_non_null(g->px);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < g->h; y++)
+        for (int x = 0; x < g->w; x++)
+            g->px[(size_t)y * g->w + x] = d[(size_t)y * stride + 4 * x + 1]; /* grey: G */
+    cairo_surface_destroy(s);
+    assert_int_equal(image_blur_plane(g->px, g->w, g->h, 1.0, &err), KR_OK);
+}
+
+/* Its vertical rules are found (the erased row rules count as part of them)
+ * and erased down their whole length, their blurred grey fringe too: before,
+ * none was found and tesseract read them as "|", "1" or "]" beside the cells. */
+static void test_soft_ruled_rules(void **state)
+{
+    (void)state;
+    struct ocr__grey g;
+    struct ocr__page p = {0};
+    struct kr_err err = {0};
+    soft_ruled_plane(&g);
+    assert_int_equal(ocr__prepare(&g, &p, &err), KR_OK);
+    assert_int_equal(p.nv, 6);
+    for (size_t i = 0; i < p.nv; i++) {
+        int grey = 0; /* pixels left of the rule within 4 px of it, over the table */
+        assert_true(p.vspan[2 * i] < 2 * 150 && p.vspan[2 * i + 1] > 2 * 270);
+        for (int y = p.vspan[2 * i]; y < p.vspan[2 * i + 1]; y++)
+            for (int x = p.vrules[i] - 4; x <= p.vrules[i] + 4; x++)
+                grey += g.px[(size_t)y * g.w + x] < 200;
+        assert_int_equal(grey, 0);
+    }
+    ocr__page_free(&p);
+    free(g.px);
+}
+
+/* The same page as a PNG, read whole. */
+static void test_soft_ruled_photo(void **state)
+{
+    (void)state;
+    struct ocr__grey g;
+    struct buf b;
+    struct ocr_table t = {0};
+    soft_ruled_plane(&g);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, g.w, g.h);
+    unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < g.h; y++)
+        for (int x = 0; x < g.w; x++) {
+            unsigned v = g.px[(size_t)y * g.w + x];
+            uint32_t px = v | v << 8 | v << 16;
+            memcpy(d + (size_t)y * stride + 4 * x, &px, 4);
+        }
+    cairo_surface_mark_dirty(s);
+    buf_init(&b, 64u << 20);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, &b), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    read_ok(&b, &t);
+    expect_bill(&t, 1);
+    ocr_table_free(&t);
+    buf_release(&b);
+    free(g.px);
+}
+
 /* "(" for a date's 0; "22k". A rupee sign read as "2" is left to doc/fix.c
  * (tests/unit/doc/test_doc_fix.c), which weighs the bill's arithmetic. */
 static void test_fix_misreads(void **state)
@@ -439,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
         cmocka_unit_test(test_real_bill),
         cmocka_unit_test(test_slanted_photo), cmocka_unit_test(test_fix_misreads),
+        cmocka_unit_test(test_soft_ruled_rules), cmocka_unit_test(test_soft_ruled_photo),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
