@@ -131,11 +131,14 @@ static int grow_to(struct emb_idx *e, size_t cap)
     return tsize != e->tmask + 1 ? table_resize(e, tsize) : 0;
 }
 
-/* 0, or -1 when the scene keypoints find no memory (slot s unchanged). */
+/* 0, or (slot s unchanged) -1 when the scene keypoints find no memory,
+ * -2 when s is beyond the scene postings' slot range. */
 static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_sig *sig)
 {
-    if (idx__emb_scene_put(e, s, sig) != 0)
-        return -1;
+    int rc = idx__emb_scene_put(e, s, sig);
+
+    if (rc != 0)
+        return rc;
     e->ids[s] = id;
     for (int w = 0; w < EMB_WORDS; w++)
         memcpy(&e->hw[w][s], sig->hash + 8 * w, 8);
@@ -258,6 +261,19 @@ static enum kr_code emb_open(const char *opts, struct idx **out, struct kr_err *
     return KR_OK;
 }
 
+/* The error of a put_slot result (KR_OK for 0). */
+static enum kr_code put_failed(const struct emb_idx *e, int put, struct kr_err *err)
+{
+    if (put == -2)
+        return kr_fail(err, KRS_INDEX_FULL,
+                       "index: a scene photo needs one of the first %zu entries (the scene "
+                       "candidates' postings are 3 bytes); this index holds %zu",
+                       idx__emb_vote_slots(e), e->n);
+    if (put != 0)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
+    return KR_OK;
+}
+
 static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *sig,
                             struct kr_err *err)
 {
@@ -268,8 +284,7 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
     pthread_rwlock_wrlock(&e->lock);
     s = idx__emb_slot(e, id);
     if (s >= 0) {
-        if (put_slot(e, (size_t)s, id, sig) != 0)
-            rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
+        rc = put_failed(e, put_slot(e, (size_t)s, id, sig), err);
         goto out;
     }
     if (e->n >= EMB_MAX_ENTRIES) {
@@ -280,10 +295,9 @@ static enum kr_code emb_add(struct idx *ix, int64_t id, const struct dedup_sig *
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory growing to %zu", e->cap * 2);
         goto out;
     }
-    if (put_slot(e, e->n, id, sig) != 0) {
-        rc = kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
+    rc = put_failed(e, put_slot(e, e->n, id, sig), err);
+    if (rc != KR_OK)
         goto out;
-    }
     e->table[probe(e, id)] = (uint32_t)e->n;
     e->n++;
 out:

@@ -43,9 +43,10 @@ int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig)
         if (!p)
             return -1;
         memcpy(p, buf, n);
-        if (idx__emb_vote_add(e, (uint32_t)s, p) != 0) {
+        int rc = idx__emb_vote_add(e, (uint32_t)s, p);
+        if (rc != 0) {
             free(p);
-            return -1;
+            return rc;
         }
     }
     idx__emb_scene_drop(e, s);

@@ -7,8 +7,9 @@
  * stored strongest first, spread over a grid; dedup/scene.c) give one key
  * per table: table t takes bits [t VOTE_BITS, (t + 1) VOTE_BITS) of the
  * 128-bit descriptor. Each table maps a key to a bucket, a postings list of
- * slots (uint32). The keys are recomputed from the packed keypoints the
- * index already holds (embedded_scene.c), so nothing more is stored per row.
+ * slots (3 bytes each, so slots below VOTE_SLOTS = 2^24). The keys are
+ * recomputed from the packed keypoints the index already holds
+ * (embedded_scene.c), so nothing more is stored per row.
  *
  * Query: each of the photo's dense keypoints (or its stored ones when it
  * has no dense set) looks up, in every table, its key and the VOTE_BITS keys
@@ -22,7 +23,13 @@
  *
  * Memory: VOTE_TABLES x 2^VOTE_BITS bucket pointers (allocated with the
  * first scene photo), and per scene photo VOTE_KP x VOTE_TABLES postings of
- * 4 bytes plus the buckets' headers and slack.
+ * 3 bytes. A bucket is one allocation of exactly 4 + 3 n + 1 bytes (a
+ * count word, n postings, a pad byte so a posting is one 4-byte load):
+ * it is reallocated to the exact size on every change, which glibc does in
+ * place while the chunk has room, so the slack is malloc's own rounding
+ * (under 16 bytes) and its 8-byte header. A scene photo in a slot at or
+ * beyond the limit (VOTE_SLOTS, or e->vote_slots when a test lowers it) is
+ * refused (idx__emb_vote_add returns -2): a posting never wraps.
  *
  * Updates run under the index's write lock, queries under its read lock
  * (each query counts votes in its own array). Slots move on removal
@@ -37,7 +44,6 @@
 
 #define NBUCKETS ((size_t)1 << VOTE_BITS)
 #define KEY_MASK ((uint32_t)NBUCKETS - 1)
-#define HDR      1 /* a bucket: [0] count, then the postings */
 #define AHEAD    8 /* lookups between prefetching a bucket and reading it */
 
 /* Bits [off, off + VOTE_BITS) of a 128-bit descriptor (little-endian). */
@@ -66,41 +72,60 @@ static int packed_nkeys(const uint8_t *p)
     return p[1] < VOTE_KP ? p[1] : VOTE_KP;
 }
 
-/* Buckets grow 4 postings at a time (a count word, then the postings): at
- * most 12 bytes of slack each, no capacity word. */
-#define STEP 4
+#define PAD 1 /* the byte after the last posting (4-byte loads) */
 
-static int bucket_push(uint32_t **b, uint32_t slot)
+static size_t bucket_bytes(uint32_t n)
 {
-    uint32_t *v = *b, n = v ? v[0] : 0;
+    return VOTE_HDR + (size_t)n * VOTE_POSTING + PAD;
+}
 
-    if (n % STEP == 0) {
-        v = realloc(v, (HDR + (size_t)n + STEP) * sizeof *v);
-        if (!v)
-            return -1;
-        v[0] = n;
-        *b = v;
-    }
-    v[HDR + v[0]++] = slot;
+static void set_count(uint8_t *v, uint32_t n)
+{
+    memcpy(v, &n, sizeof n);
+}
+
+static void set_slot(uint8_t *v, uint32_t i, uint32_t slot)
+{
+    uint8_t *q = v + VOTE_HDR + (size_t)i * VOTE_POSTING;
+    q[0] = (uint8_t)slot;
+    q[1] = (uint8_t)(slot >> 8);
+    q[2] = (uint8_t)(slot >> 16);
+}
+
+/* Append slot, growing the bucket to its exact new size. */
+static int bucket_push(uint8_t **b, uint32_t slot)
+{
+    uint32_t n = *b ? idx__vote_count(*b) : 0;
+    uint8_t *v = realloc(*b, bucket_bytes(n + 1));
+
+    if (!v)
+        return -1; /* *b is unchanged */
+    *b = v;
+    set_slot(v, n, slot);
+    v[bucket_bytes(n + 1) - PAD] = 0;
+    set_count(v, n + 1);
     return 0;
 }
 
-/* Take one posting of slot out (order does not matter); shrink by a step
- * when that frees one, free an empty bucket. */
-static void bucket_pop(uint32_t **b, uint32_t slot)
+/* Take one posting of slot out (order does not matter) and shrink the
+ * bucket to its exact size; free an empty bucket. */
+static void bucket_pop(uint8_t **b, uint32_t slot)
 {
-    uint32_t *v = *b;
+    uint8_t *v = *b, *w;
+    uint32_t n = v ? idx__vote_count(v) : 0;
 
-    for (uint32_t i = 0; v && i < v[0]; i++)
-        if (v[HDR + i] == slot) {
-            v[HDR + i] = v[HDR + --v[0]];
+    for (uint32_t i = 0; i < n; i++)
+        if (idx__vote_slot(v, i) == slot) {
+            set_slot(v, i, idx__vote_slot(v, n - 1));
+            set_count(v, --n);
             break;
         }
-    if (v && v[0] == 0) {
+    if (v && n == 0) {
         free(v);
         *b = NULL;
-    } else if (v && v[0] % STEP == 0) {
-        uint32_t *w = realloc(v, (HDR + (size_t)v[0]) * sizeof *v);
+    } else if (v) {
+        v[bucket_bytes(n) - PAD] = 0;
+        w = realloc(v, bucket_bytes(n));
         *b = w ? w : v; /* a failed shrink keeps the larger block */
     }
 }
@@ -117,10 +142,17 @@ static void del_keys(struct emb_idx *e, uint32_t slot, const uint8_t *p, int upt
         }
 }
 
+size_t idx__emb_vote_slots(const struct emb_idx *e)
+{
+    return e->vote_slots ? e->vote_slots : VOTE_SLOTS;
+}
+
 int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p)
 {
     int i = 0;
 
+    if (slot >= idx__emb_vote_slots(e))
+        return -2;
     if (!e->vbuck) {
         e->vbuck = calloc((size_t)VOTE_TABLES * NBUCKETS, sizeof *e->vbuck);
         if (!e->vbuck)
@@ -145,10 +177,10 @@ void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uin
 {
     for (int k = 0; k < packed_nkeys(p); k++)
         for (int t = 0; t < VOTE_TABLES; t++) {
-            uint32_t *v = e->vbuck[(size_t)t * NBUCKETS + key_of(packed_desc(p, k), t)];
-            for (uint32_t i = 0; v && i < v[0]; i++)
-                if (v[HDR + i] == from) {
-                    v[HDR + i] = to;
+            uint8_t *v = e->vbuck[(size_t)t * NBUCKETS + key_of(packed_desc(p, k), t)];
+            for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++)
+                if (idx__vote_slot(v, i) == from) {
+                    set_slot(v, i, to);
                     break;
                 }
         }
@@ -170,10 +202,10 @@ struct tally {
     int failed;
 };
 
-static void vote_bucket(const uint32_t *v, struct tally *t)
+static void vote_bucket(const uint8_t *v, struct tally *t)
 {
-    for (uint32_t i = 0; v && i < v[0]; i++) {
-        uint32_t s = v[HDR + i];
+    for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++) {
+        uint32_t s = idx__vote_slot(v, i);
         if (t->votes[s] == 255)
             continue;
         if (++t->votes[s] != VOTE_MIN)
@@ -211,7 +243,7 @@ static size_t lookups(const uint8_t *d, uint32_t *out)
  * lookups ahead: the misses overlap instead of queueing. */
 static void vote_all(const struct emb_idx *e, const uint32_t *keys, size_t nk, struct tally *t)
 {
-    uint32_t *const *tab = e->vbuck;
+    uint8_t *const *tab = e->vbuck;
 
     for (size_t i = 0; i < nk && !t->failed; i++) {
         if (i + 2 * AHEAD < nk)

@@ -18,8 +18,10 @@
  *   scene[n]        packed scene keypoints or NULL (embedded_scene.c)
  *   vbuck[...]      the scene candidates' inverted index (embedded_vote.c)
  * 113 bytes per entry plus 4-8 bytes of map: about 120 MB at 10^6, plus
- * about 1.03 KB per scene photo (its keypoints; catalog shots have none)
- * and its postings in the inverted index (see embedded_vote.c).
+ * per scene photo its keypoints (a 1,024-byte malloc chunk at 56 stored
+ * keypoints; catalog shots have none) and 24 postings of 3 bytes in the
+ * inverted index with about 23 bytes of bucket overhead and 8 of the
+ * bucket-pointer table at 10^6 (embedded_vote.c).
  * Removal moves the last slot into the hole, so slots stay dense.
  */
 #ifndef KARAT_INDEX_INDEX_INT_H
@@ -28,6 +30,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "index/index.h"
 
@@ -44,6 +47,29 @@
 #define VOTE_TABLES 1
 #define VOTE_KP     24
 #define VOTE_MIN    2
+/* A bucket: a uint32 count, then 3-byte little-endian slots, then a pad
+ * byte; so postings name slots below VOTE_SLOTS. */
+#define VOTE_HDR     4
+#define VOTE_POSTING 3
+#define VOTE_SLOTS   ((size_t)1 << 24)
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the scene postings and keys are read as little-endian words"
+#endif
+
+static inline uint32_t idx__vote_count(const uint8_t *b)
+{
+    uint32_t n;
+    memcpy(&n, b, sizeof n);
+    return n;
+}
+
+/* Posting i of bucket b (one 4-byte load; the pad byte makes the last safe). */
+static inline uint32_t idx__vote_slot(const uint8_t *b, uint32_t i)
+{
+    uint32_t x;
+    memcpy(&x, b + VOTE_HDR + (size_t)i * VOTE_POSTING, sizeof x);
+    return x & 0xFFFFFFu; /* little-endian: the low 3 bytes */
+}
 
 /* The query's hash forms for the first stage's scan: the photo itself and
  * its rotation probes (dedup.h), with each one's descriptor bound terms
@@ -97,7 +123,8 @@ struct emb_idx {
     uint8_t *resid;
     uint8_t **scene; /* per slot: dedup_scene_pack bytes, or NULL */
     size_t nscene;   /* slots with scene keypoints */
-    uint32_t **vbuck; /* VOTE_TABLES x 2^VOTE_BITS postings lists, or NULL */
+    uint8_t **vbuck;   /* VOTE_TABLES x 2^VOTE_BITS postings lists, or NULL */
+    size_t vote_slots; /* 0: VOTE_SLOTS; tests lower it (idx__emb_vote_slots) */
     uint32_t *table;
     size_t tmask; /* table size - 1 (a power of two) */
     idx_exact_fn exact;
@@ -125,7 +152,8 @@ float idx__emb_score(const float *a, const int8_t *b);
 void idx__emb_dots(const struct emb_idx *e, size_t from, size_t cnt, const int8_t *q, int32_t *out);
 
 /* Slot s's scene keypoints from sig (replacing any; none if sig has
- * none): 0, or -1 out of memory (the old ones are then kept). drop frees
+ * none): 0; -1 out of memory, -2 slot beyond the postings' range (the old
+ * ones are then kept). drop frees
  * them. Caller holds the write lock. */
 int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig);
 void idx__emb_scene_drop(struct emb_idx *e, size_t s);
@@ -133,8 +161,10 @@ void idx__emb_scene_drop(struct emb_idx *e, size_t s);
 void idx__emb_scene_move(struct emb_idx *e, size_t to, size_t from);
 
 /* The inverted index over packed keypoints p (dedup_scene_pack bytes) of a
- * slot: add (0, or -1 out of memory with nothing added), delete, and
- * rename a slot's postings; free all. Caller holds the write lock. */
+ * slot: add (0; -1 out of memory, -2 slot at or beyond
+ * idx__emb_vote_slots(); nothing added on failure), delete, and rename a
+ * slot's postings; free all. Caller holds the write lock. */
+size_t idx__emb_vote_slots(const struct emb_idx *e);
 int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p);
 void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *p);
 void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *p);

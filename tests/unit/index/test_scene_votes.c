@@ -6,6 +6,10 @@
  * keypoints, a few bits changed, make it a candidate while removed photos
  * never are.
  *
+ * Postings are 3 bytes, so a scene photo beyond slot 2^24 is refused with
+ * index_full and nothing changes: a lowered limit (the vote_slots test
+ * hook) checks that, and that catalog shots still fit there.
+ *
  * The check walks every bucket: each posting names a live slot with scene
  * keypoints one of whose first VOTE_KP descriptors has that bucket's key in
  * that table, and the number of postings equals the number of keys of the
@@ -66,9 +70,9 @@ static void check_postings(struct idx *ix)
         if (e->scene[s])
             want += (size_t)(e->scene[s][1] < VOTE_KP ? e->scene[s][1] : VOTE_KP) * VOTE_TABLES;
     for (size_t b = 0; e->vbuck && b < (size_t)VOTE_TABLES << VOTE_BITS; b++) {
-        const uint32_t *v = e->vbuck[b];
-        for (uint32_t i = 0; v && i < v[0]; i++) {
-            uint32_t s = v[1 + i]; /* a bucket: count, then postings */
+        const uint8_t *v = e->vbuck[b];
+        for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++) {
+            uint32_t s = idx__vote_slot(v, i); /* a bucket: count, then 3-byte postings */
             assert_true(s < e->n);
             assert_non_null(e->scene[s]);
             assert_true(
@@ -76,7 +80,7 @@ static void check_postings(struct idx *ix)
             got++;
         }
         if (v)
-            assert_true(v[0] > 0); /* empty buckets are freed */
+            assert_true(idx__vote_count(v) > 0); /* empty buckets are freed */
     }
     assert_int_equal(got, want);
 }
@@ -146,10 +150,58 @@ static void test_votes_follow_entries(void **state)
     free(sigs);
 }
 
+#define LIMIT 40
+
+/* Add id with sig and expect rc; on a refusal, index_full. */
+static void add_expect(struct idx *ix, int64_t id, const struct dedup_sig *sig, enum kr_code rc)
+{
+    struct kr_err err = {0};
+    assert_int_equal(idx_add(ix, id, sig, &err), rc);
+    if (rc != KR_OK)
+        assert_int_equal(err.slug_id, KRS_INDEX_FULL);
+}
+
+static void test_slot_limit(void **state)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    struct dedup_sig *sigs = calloc(LIMIT + 4, sizeof *sigs), *cat = calloc(1, sizeof *cat);
+    enum kr_code full = kr_slug_code(KRS_INDEX_FULL);
+    (void)state;
+
+    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
+    idx__emb_of(ix)->vote_slots = LIMIT;
+    random_scene(cat, 0); /* a catalog shot: no keypoints */
+    for (int i = 0; i < LIMIT + 4; i++)
+        random_scene(&sigs[i], 1 + i % DEDUP_SCENE_KP);
+    for (int i = 0; i < LIMIT; i++)
+        add_expect(ix, i, &sigs[i], KR_OK);
+    add_expect(ix, LIMIT, &sigs[LIMIT], full); /* slot LIMIT: refused */
+    assert_int_equal(idx_count(ix), LIMIT);
+    check_postings(ix);
+    add_expect(ix, 100, cat, KR_OK); /* a catalog shot fits at slot LIMIT */
+    add_expect(ix, 100, &sigs[LIMIT + 1], full); /* ... but not re-added with keypoints */
+    assert_null(idx__emb_of(ix)->scene[LIMIT]);
+    add_expect(ix, 3, &sigs[LIMIT + 2], KR_OK); /* a replace below the limit */
+    check_postings(ix);
+    /* removals move the last slots down: then scene photos fit again */
+    assert_int_equal(idx_remove(ix, 0, &err), KR_OK); /* the catalog shot moves to slot 0 */
+    add_expect(ix, LIMIT + 1, &sigs[LIMIT + 1], full);
+    assert_int_equal(idx_remove(ix, 1, &err), KR_OK);
+    add_expect(ix, LIMIT + 1, &sigs[LIMIT + 1], KR_OK);
+    check_postings(ix);
+    assert_true(voted(ix, &sigs[LIMIT + 1], LIMIT + 1));
+    assert_true(voted(ix, &sigs[LIMIT + 2], 3));
+    idx_close(ix);
+    free(sigs);
+    free(cat);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_votes_follow_entries),
+        cmocka_unit_test(test_slot_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
