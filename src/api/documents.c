@@ -83,6 +83,27 @@ void api_get_document(struct http_request *req, struct http_response *res, void 
     doc_state_free(&st);
 }
 
+/* A row with no cells (`{}`) carries nothing a version could keep: refused
+ * (400 invalid_argument naming the row) rather than stored as a blank line.
+ * Rows that are not objects are left to doc_table_from_json. Returns -1 after
+ * answering, else 0. */
+static int refuse_empty_rows(const json_t *rows, struct http_response *res)
+{
+    size_t i;
+    const json_t *row;
+
+    json_array_foreach(rows, i, row)
+    {
+        if (json_is_object(row) && !json_object_size(row)) {
+            http_res_error(res, KRS_INVALID_ARGUMENT,
+                           "table row %zu has no cells: a row is {\"header\": \"value\", ...}; "
+                           "leave out a row to delete it", i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* PUT /documents/{id}: {"table": [...], "extras": {...}} -> a new version. */
 void api_put_document(struct http_request *req, struct http_response *res, void *app_)
 {
@@ -103,9 +124,12 @@ void api_put_document(struct http_request *req, struct http_response *res, void 
     base = json_object_get(body, "version");
     if (base && (!json_is_integer(base) || json_integer_value(base) < 1 ||
                  json_integer_value(base) > INT_MAX)) {
-        http_res_error(res, KRS_BAD_ARGUMENT, "\"version\" must be a version number (1, 2, ...)");
+        http_res_error(res, KRS_INVALID_ARGUMENT,
+                       "\"version\" must be a version number (1, 2, ...)");
         return;
     }
+    if (refuse_empty_rows(json_object_get(body, "table"), res))
+        return;
     http_req_client(req, client, sizeof client);
     if (doc_table_from_json(json_object_get(body, "table"), json_object_get(body, "extras"), &t,
                             &err) ||

@@ -4,7 +4,11 @@
  * The header is the line (no digits in most segments, no "key:" shape)
  * whose segments best explain the lines below it: every later segment that
  * lines up with one of its segments (overlap, or left/right/centre edges
- * within two word heights) scores a point. Lines right below it with no
+ * within two word heights) scores a point. Lines starting "key: value" do
+ * not score (they are extras), and a candidate's scoring stops at a wider
+ * candidate further down (more segments, and not its own digit-free second
+ * or third line), so a letterhead ("amazon.in" "Tax Invoice") or a row of
+ * field labels over their values above the real header is not taken for it. Lines right below it with no
  * digits and no rule between are the header's second and third lines
  * ("CPT /" "HCPCS" "Code"). Body segments are then assigned to the column
  * they overlap most, or whose edge they line up with. A body line with
@@ -111,9 +115,19 @@ static size_t find_header(const struct ocr__lines *L, size_t *score_out)
         if (!header_candidate(L, h) || is_total(L, h))
             continue;
         size_t score = 0;
+        int body = 0; /* a line with digits seen: no more header continuation lines */
         for (size_t k = i + 1; k < L->nline && !is_total(L, &L->line[k]); k++) {
             const struct ocr__line *l = &L->line[k];
             size_t m = 0;
+            /* a wider header further down starts the table: this line (a
+             * letterhead, "amazon.in  Tax Invoice", or a row of field labels
+             * over their values) explains nothing past it */
+            if ((body || k > i + 2) && l->n > h->n && header_candidate(L, l))
+                break;
+            for (size_t s = 0; s < l->n && !body; s++)
+                body = has_digit(L->seg[l->first + s].text);
+            if (is_kv(L->seg[l->first].text)) /* "Order Number: ..." is an extra */
+                continue;
             for (size_t s = 0; s < l->n; s++)
                 m += match_col(L->seg + h->first, h->n, &L->seg[l->first + s], 2 * L->h) >= 0;
             if (m >= 2)

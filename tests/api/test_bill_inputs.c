@@ -10,7 +10,8 @@
  * Debian's libheif backs) reads like the PNG. Refusals with their codes:
  * 0 bytes (empty_file), an encrypted PDF (encrypted_pdf, when qpdf is
  * installed) and a 300-page PDF against the default 50-page cap (413
- * too_many_pages, before any page is read).
+ * too_many_pages, before any page is read). Amazon and Meesho invoice PDFs
+ * get their item table's header, not the letterhead or field labels above.
  */
 #include <cairo-pdf.h>
 #include <jansson.h>
@@ -251,6 +252,35 @@ static void test_hindi_headers_default_langs(void **state)
     hindi_headers(env);
 }
 
+/* Marketplace invoices sent as bills: the item table's own header is chosen,
+ * not the letterhead above it (Amazon's "amazon.in" / "Tax Invoice/...") nor
+ * a row of field labels over their values (Meesho's "Purchase Order No." ...). */
+static void test_invoice_headers(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {NULL};
+    static const char *const want[][2] = {{"Sl. No", "Total Amount"}, {"", ""}, {"SKU", "Total"}};
+    struct opdf o;
+    struct buf b;
+    (void)state;
+
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    for (enum opdf_market m = OPDF_AMAZON; m <= OPDF_MEESHO; m += 2) {
+        order_pdf_sample(m, 1, &o);
+        assert_int_equal(order_pdf_make(&o, &b), 0);
+        json_t *j = upload(&s, "invoice.pdf", "application/pdf", b.data, b.len, 200, NULL);
+        json_t *row = json_array_get(json_object_get(j, "table"), 0);
+        const char *first = json_object_iter_key(json_object_iter(row));
+        if (!first || strcmp(first, want[m][0]) || !json_object_get(row, want[m][1]) ||
+            json_object_size(row) != 9)
+            fail_msg("%s: first row %s", o.marketplace, json_dumps(row, JSON_COMPACT));
+        assert_string_equal(json_string_value(json_object_get(row, want[m][1])), o.items[0].total);
+        json_decref(j);
+        buf_release(&b);
+    }
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 static void test_refused_pdfs(void **state)
 {
     struct tu_server s;
@@ -280,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_heic_photo),
         cmocka_unit_test(test_hindi_headers),
         cmocka_unit_test(test_hindi_headers_default_langs),
+        cmocka_unit_test(test_invoice_headers),
         cmocka_unit_test(test_refused_pdfs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

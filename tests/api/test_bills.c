@@ -114,7 +114,7 @@ static void test_malformed_bodies(void **state)
 static void test_refine_versions_undo(void **state)
 {
     struct tu_resp r;
-    char hdr[128], path[128];
+    char hdr[128], path[128], body[1024];
     json_t *j;
     (void)state;
 
@@ -155,10 +155,17 @@ static void test_refine_versions_undo(void **state)
     /* an edit that names the version it started from: a stale one is refused */
     want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": 1}", 409,
               "doc_changed", "latest is 2");
+    /* a malformed version is the same error on PUT as on GET */
     want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": \"2\"}", 400,
-              "bad_argument", "version");
+              "invalid_argument", "version");
     want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}], \"version\": 0}", 400,
-              "bad_argument", "version");
+              "invalid_argument", "version");
+    snprintf(body, sizeof body, "%s?version=two", path);
+    want_code("GET", body, NULL, 400, "invalid_argument", "version");
+    /* a row with no cells means nothing: refused, naming the row */
+    want_code("PUT", path, "{\"table\": [{}]}", 400, "invalid_argument", "row 1");
+    want_code("PUT", path, "{\"table\": [{\"Item\":\"Ring\"}, {}]}", 400, "invalid_argument",
+              "row 2");
     j = call("GET", path, NULL, 200, NULL); /* none of them wrote a version */
     assert_int_equal(json_integer_value(json_object_get(j, "version")), 2);
     json_decref(j);
@@ -179,7 +186,6 @@ static void test_refine_versions_undo(void **state)
     assert_int_equal(json_array_size(json_object_get(j, "table")), 2);
     json_decref(j);
     /* rows refining the stored document: its next version keeps the document's extras */
-    char body[1024];
     snprintf(body, sizeof body,
              "{\"data\": " ROWS ", \"columns\": \"\", \"manual\": \"Qty >= 2\", \"id\": \"%s\"}",
              hdr);

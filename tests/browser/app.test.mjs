@@ -12,7 +12,7 @@
 // loopback fake that answers Karat's real OpenAI images/edits requests, so the
 // studio runs the AI scene types (2, 4-8) too; text stays offline.
 //
-// Env: KARAT_BIN, KARAT_FAKE_PROVIDER, KARAT_ORDER_PDF (writes the Orders flow's
+// Env: KARAT_BIN, KARAT_FAULT_BIN (karat with the test bill reader), KARAT_FAKE_PROVIDER, KARAT_ORDER_PDF (writes the Orders flow's
 // invoice), KARAT_SOURCE_DIR (the market fixtures the fake provider serves),
 // KARAT_NODE_MODULES (playwright-core,
 // axe-core), KARAT_ARTIFACTS, CHROMIUM (default /usr/bin/chromium).
@@ -36,11 +36,11 @@ fs.mkdirSync(OUT, { recursive: true });
 
 const freePort = () => new Promise((ok) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); }); });
 
-async function startServer(env = {}) {
+async function startServer(env = {}, bin = BIN) {
   const port = await freePort();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'karat-web-'));
   const log = fs.openSync(data + '.log', 'w');
-  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data],
+  const child = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data],
     { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -253,14 +253,14 @@ async function billsFlow(page, base, tag) {
   await open(page, base, 'bills', 'Bills');
   await page.locator('input[name=image]').setInputFiles(new URL('../data/bill_sample.png', import.meta.url).pathname);
   await page.getByRole('button', { name: 'Read bill' }).click();
-  await page.getByText(/^Read: 11 rows, \d+ warnings \(version 1\)$/).waitFor({ timeout: 120000 });
+  await page.getByText(/^Read: 11 rows, \d+ warnings? \(version 1\)$/).waitFor({ timeout: 120000 });
   await page.waitForFunction(() => { const i = document.querySelector('.bill-image img'); return i && i.complete && i.naturalWidth > 0; });
   assert.equal(await page.getByLabel('Amount, row 1', { exact: true }).inputValue(), '$2,579.90');
   assert.equal(await page.getByLabel('Description, row 3', { exact: true }).inputValue(), 'HC COMPREHENSIVE METABOLIC PANEL (LAB)');
   const flagged = page.locator('table.bill input.flag');
   assert.ok(await flagged.count() > 0, 'no flagged cell');
   assert.match(await flagged.first().getAttribute('title'), /was read with confidence \d+/);
-  await page.locator('summary', { hasText: /^\d+ warnings$/ }).click(); // the list below, too
+  await page.locator('summary', { hasText: /^\d+ warnings?$/ }).click(); // the list below, too
   await page.getByText(/was read with confidence/).first().waitFor();
   await fitsWidth(page, tag, 'bills');
   await shot(page, `bills-${tag}`);
@@ -268,7 +268,7 @@ async function billsFlow(page, base, tag) {
   // an edit: row 1's amount no longer adds up to Total Charges
   await page.getByLabel('Amount, row 1', { exact: true }).fill('$2,679.90');
   await page.getByRole('button', { name: 'Save edits' }).click();
-  await page.getByText(/^Saved: 11 rows, \d+ warnings \(version 2\)$/).waitFor();
+  await page.getByText(/^Saved: 11 rows, \d+ warnings? \(version 2\)$/).waitFor();
   const total = page.getByLabel('Total Charges', { exact: true });
   assert.equal(await total.getAttribute('aria-invalid'), 'true');
   assert.match(await total.getAttribute('title'), /^Total Charges is 3954\.75, but .* = 4054\.75$/);
@@ -298,6 +298,41 @@ async function billsFlow(page, base, tag) {
   await page.getByRole('button', { name: 'Read bill' }).click();
   await page.getByText(/^Already read \(the same bill; its latest version\): \d+ rows/).waitFor();
   await page.getByRole('button', { name: 'Download CSV' }).waitFor();
+}
+
+// Bills, a reading the server corrected: karat_fault's test reader
+// (KARAT_FAKE_BILL_ROWS=8, KARAT_FAKE_BILL_OCR=1) reads an 8-row GST bill by
+// "OCR" whose row 6 amount came back "239550.00" for "₹39550.00" and whose
+// row 4 amount is really 100 too high. The correction is not a warning: its
+// cell is marked apart (title "read as 239550.00", not aria-invalid), the
+// counts keep them apart, and the list shows both.
+async function billsCorrectedFlow(page, base, tag) {
+  const server = await startServer({ KARAT_FAKE_BILL_ROWS: '8', KARAT_FAKE_BILL_OCR: '1' }, process.env.KARAT_FAULT_BIN);
+  try {
+    await open(page, server.base, 'bills', 'Bills');
+    await page.locator('input[name=image]').setInputFiles(new URL('../data/bill_sample.png', import.meta.url).pathname);
+    await page.getByRole('button', { name: 'Read bill' }).click();
+    await page.getByText('Read: 8 rows, 1 warning, 1 corrected reading (version 1)', { exact: true }).waitFor({ timeout: 120000 });
+    const fixed = page.getByLabel('Amount, row 6', { exact: true });
+    assert.equal(await fixed.inputValue(), '\u20b939550.00');
+    assert.equal(await fixed.getAttribute('class'), 'corrected');
+    assert.equal(await fixed.getAttribute('title'), 'read as 239550.00');
+    assert.equal(await fixed.getAttribute('aria-invalid'), null);
+    const wrong = page.getByLabel('Amount, row 4', { exact: true });
+    assert.equal(await wrong.getAttribute('class'), 'flag');
+    assert.equal(await wrong.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('table.bill input.flag').count(), 1);
+    assert.equal(await page.locator('table.bill input.corrected').count(), 1);
+    const summary = page.locator('summary', { hasText: '1 warning, 1 corrected reading' });
+    if (await summary.locator('xpath=..').getAttribute('open') === null) await summary.click();
+    assert.equal(await page.locator('ul.warnings li.warn').count(), 1);
+    assert.match(await page.locator('ul.warnings li.corrected').textContent(), /^row 6: Amount was read as "239550\.00"/);
+    await fitsWidth(page, tag, 'bills corrected');
+    await shot(page, `bills-corrected-${tag}`);
+    await axe(page, `bills corrected ${tag}`);
+  } finally {
+    await stopServer(server);
+  }
 }
 
 // Orders: a Flipkart tax invoice generated here (tests/tools/order_pdf, the
@@ -552,7 +587,7 @@ async function run(browser, viewport, tag, fake) {
   page.setDefaultTimeout(60000);
   try {
     for (const [name, flow] of [['photos', photosFlow], ['captions', captionsFlow], ['catalog', catalogFlow],
-      ['studio', studioFlow], ['bills', billsFlow], ['orders', ordersFlow], ['products', productsFlow], ['collections', collectionsFlow], ['watch', watchFlow],
+      ['studio', studioFlow], ['bills', billsFlow], ['bills', billsCorrectedFlow], ['orders', ordersFlow], ['products', productsFlow], ['collections', collectionsFlow], ['watch', watchFlow],
       ['status', statusFlow], ['docs', docsFlow]]) {
       if (ONLY && !ONLY.includes(name)) continue;
       await flow(page, server.base, tag);

@@ -1,6 +1,7 @@
 // Bills: a bill photo or PDF -> the bill beside its table and extras, every
 // cell editable, the server's arithmetic warnings on their cells (title =
-// the message, listed below too); column choice and row filter
+// the message, listed below too), the OCR readings it corrected marked apart
+// (not warnings: title "read as ...", counted separately); column choice and row filter
 // (POST /further_req on the document), undo (GET /undo_invoice), save the
 // edits as a new version (PUT /documents/{id}), the stored CSV/XLSX files.
 import { api, busy, download, el, errorBox } from '../lib.js';
@@ -12,27 +13,40 @@ function columnsOf(table) {
   return cols;
 }
 
-// Warnings by cell: "row|column" for table cells, "extra|key" for extras.
-function warningIndex(warnings) {
+// An `ocr_corrected` note is not a warning: the reader put a misread "₹" right.
+const isCorrection = (w) => w.kind === 'ocr_corrected';
+
+// Notes by cell: "row|column" for table cells, "extra|key" for extras; each
+// cell gets { warn: [messages], fixed: [read-as strings] }.
+function noteIndex(warnings) {
   const at = new Map();
   for (const w of warnings || []) {
     const key = w.extra !== undefined ? 'extra|' + w.extra : w.row !== null && w.column !== undefined ? w.row + '|' + w.column : null;
-    if (key) at.set(key, [...(at.get(key) || []), w.message]);
+    if (!key) continue;
+    const n = at.get(key) || { warn: [], fixed: [] };
+    if (isCorrection(w)) n.fixed.push(w.read_as);
+    else n.warn.push(w.message);
+    at.set(key, n);
   }
   return at;
 }
 
-function cellInput(value, label, messages, onInput) {
+// A cell: flagged (a warning on it) and/or corrected (read as something else).
+function cellInput(value, label, notes, onInput) {
+  const warn = notes && notes.warn.length ? notes.warn : null;
+  const fixed = notes && notes.fixed.length ? notes.fixed : null;
+  const title = [...(fixed || []).map((r) => 'read as ' + r), ...(warn || [])].join('\n') || null;
   const i = el('input', { type: 'text', value: value ?? '', 'aria-label': label,
     size: Math.max(5, Math.min(36, String(value ?? '').length + 1)),
-    class: messages ? 'flag' : null, title: messages ? messages.join('\n') : null, 'aria-invalid': messages ? 'true' : null });
+    class: [warn ? 'flag' : '', fixed ? 'corrected' : ''].join(' ').trim() || null, title,
+    'aria-invalid': warn ? 'true' : null });
   i.addEventListener('input', () => onInput(i.value));
   return i;
 }
 
 function tableView(doc) {
   const cols = columnsOf(doc.table);
-  const at = warningIndex(doc.warnings);
+  const at = noteIndex(doc.warnings);
   const body = doc.table.map((r, n) => el('tr', {}, cols.map((c) => el('td', { 'data-label': c },
     cellInput(r[c], `${c}, row ${n + 1}`, at.get(n + '|' + c), (v) => { r[c] = v; })))));
   return el('div', { class: 'table-wrap' }, el('table', { class: 'stack bill' },
@@ -41,18 +55,29 @@ function tableView(doc) {
 }
 
 function extrasView(doc) {
-  const at = warningIndex(doc.warnings);
+  const at = noteIndex(doc.warnings);
   const keys = Object.keys(doc.extras || {});
   if (!keys.length) return el('p', { class: 'muted', text: 'No other details on this bill.' });
   return el('div', { class: 'extras' }, keys.map((k) => el('label', {}, k,
     cellInput(doc.extras[k], k, at.get('extra|' + k), (v) => { doc.extras[k] = v; }))));
 }
 
+const plural = (n, one) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+// "2 warnings, 1 corrected reading" (the corrections only when there are some).
+function noteCounts(doc) {
+  const fixed = (doc.warnings || []).filter(isCorrection).length;
+  return plural((doc.warnings || []).length - fixed, 'warning') + (fixed ? ', ' + plural(fixed, 'corrected reading') : '');
+}
+
 function warningList(doc) {
-  const w = doc.warnings || [];
-  if (!w.length) return el('p', { class: 'ok', text: 'No warnings: the arithmetic checks out.' });
-  return el('details', { open: w.length <= 8 }, el('summary', { text: `${w.length} warning${w.length > 1 ? 's' : ''}` }),
-    el('ul', { class: 'warnings' }, w.map((x) => el('li', { class: 'warn', text: x.message }))));
+  const all = doc.warnings || [];
+  const w = all.filter((x) => !isCorrection(x)), fixed = all.filter(isCorrection);
+  const ok = w.length ? null : el('p', { class: 'ok', text: 'No warnings: the arithmetic checks out.' });
+  if (!all.length) return ok;
+  return el('div', {}, ok, el('details', { open: all.length <= 8 }, el('summary', { text: noteCounts(doc) }),
+    el('ul', { class: 'warnings' }, w.map((x) => el('li', { class: 'warn', text: x.message })),
+      fixed.map((x) => el('li', { class: 'corrected', text: x.message })))));
 }
 
 function files(doc) {
@@ -99,7 +124,7 @@ export function render(root) {
     state.doc = { id: doc.id || state.doc?.id, version: doc.version, table: doc.table || [],
       extras: doc.extras || state.doc?.extras || {}, warnings: doc.warnings || [], files: state.files };
     const d = state.doc;
-    status.textContent = `${what}: ${d.table.length} rows, ${d.warnings.length} warnings` + (d.version ? ` (version ${d.version})` : '');
+    status.textContent = `${what}: ${d.table.length} rows, ${noteCounts(d)}` + (d.version ? ` (version ${d.version})` : '');
     const save = el('button', { type: 'button' }, 'Save edits');
     const undo = el('button', { type: 'button', class: 'secondary' }, 'Undo');
     save.addEventListener('click', () => busy(save, box, async () =>
