@@ -136,34 +136,54 @@ struct dims {
     int sw, sh, dw, dh;
 };
 
-/* src (sw x sh) resampled to dst (dw x dh); tmp holds sh x dw floats. Both
- * passes run along rows (the vertical one adds whole input rows). */
-static void resample(const float *src, const struct dims *d, float *tmp, float *dst,
-                     struct axis *ax)
+/* Transpose the rows x cols plane in (row-major) into out (cols x rows),
+ * in 32 x 32 tiles. */
+static void transpose(const float *restrict in, int rows, int cols, float *restrict out)
 {
-    const int sw = d->sw, sh = d->sh, dw = d->dw, dh = d->dh;
-    axis_init(ax, sw, dw);
-    for (int y = 0; y < sh; y++) {
-        const float *in = src + (size_t)y * sw;
-        float *o = tmp + (size_t)y * dw;
-        for (int x = 0; x < dw; x++) {
-            float acc = 0;
-            for (int k = 0; k < ax->cnt[x]; k++)
-                acc += in[ax->first[x] + k] * ax->wt[x][k];
-            o[x] = acc;
+    for (int y0 = 0; y0 < rows; y0 += 32)
+        for (int x0 = 0; x0 < cols; x0 += 32) {
+            int y1 = y0 + 32 < rows ? y0 + 32 : rows, x1 = x0 + 32 < cols ? x0 + 32 : cols;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++)
+                    out[(size_t)x * rows + y] = in[(size_t)y * cols + x];
+        }
+}
+
+/* One axis resampled along whole rows: output row i of `out` (len floats)
+ * is 0 + in row first[i] * wt[i][0] + in row first[i]+1 * wt[i][1] + ...,
+ * added in that order (a loop the compiler vectorises). */
+static void rows_resample(const float *in, const struct axis *ax, int m, int len, float *out)
+{
+    for (int i = 0; i < m; i++) {
+        float *o = out + (size_t)i * len;
+        memset(o, 0, (size_t)len * sizeof *o);
+        for (int k = 0; k < ax->cnt[i]; k++) {
+            const float *r = in + (size_t)(ax->first[i] + k) * len;
+            float wgt = ax->wt[i][k];
+            for (int x = 0; x < len; x++)
+                o[x] += r[x] * wgt;
         }
     }
-    axis_init(ax, sh, dh);
-    for (int y = 0; y < dh; y++) {
-        float *o = dst + (size_t)y * dw;
-        memset(o, 0, (size_t)dw * sizeof *o);
-        for (int k = 0; k < ax->cnt[y]; k++) {
-            const float *in = tmp + (size_t)(ax->first[y] + k) * dw;
-            float wgt = ax->wt[y][k];
-            for (int x = 0; x < dw; x++)
-                o[x] += in[x] * wgt;
-        }
-    }
+}
+
+/* The region's grey plane, given transposed (srcT: sw rows of sh, one per
+ * input column), resampled to dst (dw x dh); tmpT holds dw x sh floats and
+ * tmp sh x dw. The horizontal pass runs first, then the vertical one, each
+ * output the sum of its taps in order from 0, as a per-pixel loop would
+ * give; both run along rows of a plane (the horizontal one on the
+ * transposed plane, then transposed back), so both vectorise. */
+struct rs_bufs {
+    float *tmpT, *tmp;
+};
+
+static void resample(const float *srcT, const struct dims *d, const struct rs_bufs *b,
+                     float *dst, struct axis *ax)
+{
+    axis_init(ax, d->sw, d->dw);
+    rows_resample(srcT, ax, d->dw, d->sh, b->tmpT);
+    transpose(b->tmpT, d->dw, d->sh, b->tmp);
+    axis_init(ax, d->sh, d->dh);
+    rows_resample(b->tmp, ax, d->dh, d->dw, dst);
 }
 
 /* Box filter of radius r (1 or 2) along rows then columns, in place (tmp:
@@ -228,9 +248,13 @@ struct planes {
 static void harris(struct planes *pl, int w, int h)
 {
     const float *s = pl->sm;
-    memset(pl->xx, 0, (size_t)w * h * sizeof(float));
-    memset(pl->yy, 0, (size_t)w * h * sizeof(float));
-    memset(pl->xy, 0, (size_t)w * h * sizeof(float));
+    float *plane[3] = {pl->xx, pl->yy, pl->xy};
+    for (int p = 0; p < 3; p++) { /* the border the gradient loop leaves: 0 */
+        memset(plane[p], 0, (size_t)w * sizeof(float));
+        memset(plane[p] + (size_t)(h - 1) * w, 0, (size_t)w * sizeof(float));
+        for (int y = 1; y < h - 1; y++)
+            plane[p][(size_t)y * w] = plane[p][(size_t)y * w + w - 1] = 0;
+    }
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++) {
             size_t i = (size_t)y * w + x;
@@ -422,6 +446,21 @@ static int scene_region(int w, int h, const struct dedup_box *box, struct dedup_
     return frac >= DENSE_FRAC;
 }
 
+/* The grey plane of the rw x rh RGB region at rgb (row stride bytes),
+ * transposed: out[x * rh + y]; in 32-row bands, so the reads stay close. */
+static void grey_t(const unsigned char *rgb, int stride, const int wh[2], float *out)
+{
+    const int rw = wh[0], rh = wh[1];
+    for (int y0 = 0; y0 < rh; y0 += 32) {
+        int y1 = y0 + 32 < rh ? y0 + 32 : rh;
+        for (int x = 0; x < rw; x++)
+            for (int y = y0; y < y1; y++) {
+                const unsigned char *p = rgb + (size_t)y * stride + (size_t)x * 3;
+                out[(size_t)x * rh + y] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+            }
+    }
+}
+
 int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box *trim,
                  struct dedup_sig *out)
 {
@@ -431,7 +470,7 @@ int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box 
     if (!scene_region(w, h, trim, &reg, &store))
         return 0;
     int rw = box->x1 - box->x0, rh = box->y1 - box->y0, mw, mh, rc = -1;
-    float *grey = NULL, *tmp = NULL, *buf = NULL;
+    float *grey = NULL, *tmp = NULL, *buf = NULL; /* grey: transposed, rw rows of rh */
     struct axis *ax = NULL;
     struct planes pl;
 
@@ -440,17 +479,14 @@ int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box 
         return 0;
     pthread_once(&pat_once, pat_init);
     grey = malloc((size_t)rw * rh * sizeof *grey);
-    tmp = malloc((size_t)rh * (mw > rw ? mw : rw) * sizeof *tmp);
+    tmp = malloc((size_t)rh * mw * 2 * sizeof *tmp); /* rs_bufs: tmpT, tmp */
     buf = malloc((size_t)mw * mh * 6 * sizeof *buf);
     pl.cand = malloc(CAND_MAX * sizeof *pl.cand);
     ax = malloc(sizeof *ax);
     if (!grey || !tmp || !buf || !pl.cand || !ax)
         goto out;
-    for (int y = 0; y < rh; y++)
-        for (int x = 0; x < rw; x++) {
-            const unsigned char *p = rgb + (size_t)(box->y0 + y) * stride + (size_t)(box->x0 + x) * 3;
-            grey[(size_t)y * rw + x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-        }
+    grey_t(rgb + (size_t)box->y0 * stride + (size_t)box->x0 * 3, stride,
+           (const int[2]){rw, rh}, grey);
     pl.lv = buf;
     pl.sm = pl.lv + (size_t)mw * mh;
     pl.tmp = pl.sm + (size_t)mw * mh;
@@ -463,7 +499,7 @@ int dedup__scene(const unsigned char *rgb, int w, int h, const struct dedup_box 
         if (w < 2 * EDGE + 2 || h < 2 * EDGE + 2)
             continue;
         struct dims d = {rw, rh, w, h};
-        resample(grey, &d, tmp, pl.lv, ax);
+        resample(grey, &d, &(struct rs_bufs){tmp, tmp + (size_t)rh * mw}, pl.lv, ax);
         level_points(&pl, (const int[2]){w, h}, lvl == 0 && store, lvl == 0, out);
     }
     rc = 0;
