@@ -215,12 +215,33 @@ static void box_row(const float *restrict row, float *restrict o, int w, int r)
     }
 }
 
+/* The column pass of an inner row y (all 2r+1 rows inside): the rows
+ * added from the first in order, then scaled, as the edge rows' loop does,
+ * in one pass over the row. */
+static void box_col(const float *restrict t, float *restrict o, int w, int r)
+{
+    const float inv = 1.0f / (float)(2 * r + 1);
+    const float *a = t - (size_t)r * w, *b = a + w, *c = b + w;
+    if (r == 1) {
+        for (int x = 0; x < w; x++)
+            o[x] = ((a[x] + b[x]) + c[x]) * inv;
+        return;
+    }
+    const float *d = c + w, *e = d + w;
+    for (int x = 0; x < w; x++)
+        o[x] = ((((a[x] + b[x]) + c[x]) + d[x]) + e[x]) * inv;
+}
+
 static void box_blur(float *p, float *tmp, int w, int h, int r)
 {
     for (int y = 0; y < h; y++)
         box_row(p + (size_t)y * w, tmp + (size_t)y * w, w, r);
     for (int y = 0; y < h; y++) {
         int lo = y - r < 0 ? 0 : y - r, hi = y + r >= h ? h - 1 : y + r;
+        if (hi - lo == 2 * r && (r == 1 || r == 2)) {
+            box_col(tmp + (size_t)y * w, p + (size_t)y * w, w, r);
+            continue;
+        }
         float inv = 1.0f / (float)(hi - lo + 1), *o = p + (size_t)y * w;
         memcpy(o, tmp + (size_t)lo * w, (size_t)w * sizeof *o);
         for (int k = lo + 1; k <= hi; k++) {
