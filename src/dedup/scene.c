@@ -143,6 +143,12 @@ static void transpose(const float *restrict in, int rows, int cols, float *restr
     for (int y0 = 0; y0 < rows; y0 += 32)
         for (int x0 = 0; x0 < cols; x0 += 32) {
             int y1 = y0 + 32 < rows ? y0 + 32 : rows, x1 = x0 + 32 < cols ? x0 + 32 : cols;
+            if (y1 - y0 == 32 && x1 - x0 == 32) { /* a full tile: fixed bounds, unrolled */
+                for (int y = 0; y < 32; y++)
+                    for (int x = 0; x < 32; x++)
+                        out[(size_t)(x0 + x) * rows + y0 + y] = in[(size_t)(y0 + y) * cols + x0 + x];
+                continue;
+            }
             for (int y = y0; y < y1; y++)
                 for (int x = x0; x < x1; x++)
                     out[(size_t)x * rows + y] = in[(size_t)y * cols + x];
@@ -264,6 +270,21 @@ struct planes {
     struct cand *cand;
 };
 
+/* The structure tensor's products of one inner row (x 1 .. w-2) from
+ * central differences of the smoothed row c (w floats, its neighbour rows
+ * above and below): a function of its own so the loop vectorises. */
+static void grad_row(const float *restrict c, int w, float *restrict xx, float *restrict yy,
+                     float *restrict xy)
+{
+    const float *restrict up = c - w, *restrict dn = c + w;
+    for (int x = 1; x < w - 1; x++) {
+        float gx = (c[x + 1] - c[x - 1]) * 0.5f, gy = (dn[x] - up[x]) * 0.5f;
+        xx[x] = gx * gx;
+        yy[x] = gy * gy;
+        xy[x] = gx * gy;
+    }
+}
+
 /* Harris response of the smoothed level into pl->xx (overwriting the
  * structure tensor planes). */
 static void harris(struct planes *pl, int w, int h)
@@ -276,20 +297,18 @@ static void harris(struct planes *pl, int w, int h)
         for (int y = 1; y < h - 1; y++)
             plane[p][(size_t)y * w] = plane[p][(size_t)y * w + w - 1] = 0;
     }
-    for (int y = 1; y < h - 1; y++)
-        for (int x = 1; x < w - 1; x++) {
-            size_t i = (size_t)y * w + x;
-            float gx = (s[i + 1] - s[i - 1]) * 0.5f, gy = (s[i + w] - s[i - w]) * 0.5f;
-            pl->xx[i] = gx * gx;
-            pl->yy[i] = gy * gy;
-            pl->xy[i] = gx * gy;
-        }
+    for (int y = 1; y < h - 1; y++) {
+        size_t o = (size_t)y * w;
+        grad_row(s + o, w, pl->xx + o, pl->yy + o, pl->xy + o);
+    }
     box_blur(pl->xx, pl->tmp, w, h, 2);
     box_blur(pl->yy, pl->tmp, w, h, 2);
     box_blur(pl->xy, pl->tmp, w, h, 2);
+    float *restrict rx = pl->xx;
+    const float *restrict ry = pl->yy, *restrict rxy = pl->xy;
     for (size_t i = 0; i < (size_t)w * h; i++) {
-        float a = pl->xx[i], b = pl->yy[i], c = pl->xy[i];
-        pl->xx[i] = (a * b - c * c - HARRIS_K * (a + b) * (a + b)) * 25.0f;
+        float a = rx[i], b = ry[i], c = rxy[i];
+        rx[i] = (a * b - c * c - HARRIS_K * (a + b) * (a + b)) * 25.0f;
     }
 }
 
