@@ -92,18 +92,33 @@ struct chroma_sum {
     double a, b, n;
 };
 
-/* Add the chroma of the item pixels of row[x0, x1) to one cell's sums. */
+/* Add the chroma of the item pixels of row[x0, x1) to one cell's sums.
+ * Per pixel a = r - g and b = (r + g) / 2 - b are integers and halves, so
+ * the run is summed in integers (a, and 2b) and added once: every partial
+ * sum is exact in a double (far below 2^52), so the cell's sums are the
+ * same bits as when each pixel is added to them in turn. */
 static void chroma_run(const unsigned char *row, int x0, int x1, const struct dedup_box *box,
                        struct chroma_sum *sum)
 {
-    for (int x = x0; x < x1; x++) {
-        const unsigned char *p = row + (size_t)x * 3;
-        if (!is_item(p, box))
-            continue;
-        sum->a += (double)p[0] - p[1];
-        sum->b += ((double)p[0] + p[1]) / 2 - p[2];
-        sum->n += 1;
-    }
+    long long a = 0, b2 = 0, n = 0;
+    if (!box->trimmed)
+        for (int x = x0; x < x1; x++) {
+            const unsigned char *p = row + (size_t)x * 3;
+            a += p[0] - p[1];
+            b2 += p[0] + p[1] - 2 * p[2];
+        }
+    else
+        for (int x = x0; x < x1; x++) {
+            const unsigned char *p = row + (size_t)x * 3;
+            if (!is_item(p, box))
+                continue;
+            a += p[0] - p[1];
+            b2 += p[0] + p[1] - 2 * p[2];
+            n++;
+        }
+    sum->a += (double)a;
+    sum->b += (double)b2 / 2;
+    sum->n += (double)(box->trimmed ? n : (x1 > x0 ? x1 - x0 : 0));
 }
 
 /* Mean opponent chroma of the item's pixels in each cell of a 2x2 grid of
