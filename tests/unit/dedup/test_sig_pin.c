@@ -9,7 +9,8 @@
  * patterns), the rotation probes, the stored keypoints and the dense
  * (query) keypoints with their float positions. The images: generated
  * frame-filling scenes (tests/support/scene_img.h) and windows of them (a
- * crop, a 2 degree turn), a catalog shot (tu_make_image, JPEG), and the real
+ * crop, a 2 degree turn, one smaller than the stored level, so the pyramid
+ * enlarges it), a catalog shot (tu_make_image, JPEG), and the real
  * on-model photo tests/data/earring_on_model.jpg decoded as uploads are.
  * Counts of keypoints are checked on their own too, so a failure says
  * whether the keypoint sets or only some bits moved.
@@ -114,6 +115,7 @@ static const struct pin pins[] = {
     {"scene1-turn2", 0x5bd36ca34810aaa2ull, 56, 200},
     {"catalog", 0xe6ff454eb5028063ull, 0, 0},
     {"earring", 0xff0189c0fa31142cull, 56, 200},
+    {"scene4-small", 0x9c9fce89a359c9fdull, 45, 170},
 };
 
 static void test_scenes(void **state)
@@ -142,6 +144,10 @@ static void test_scenes(void **state)
     free(a);
     free(b);
     free(c);
+    a = tu_scene(4, 280, 210); /* smaller than the stored level: upsampled */
+    sig_rgb(a, 280, 210, sig);
+    bad += check(&pins[7], sig);
+    free(a);
     free(sig);
     assert_int_equal(bad, 0);
 }
