@@ -25,14 +25,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
 . "$ROOT/bench/lib.sh"
-BUILD="$ROOT/build"
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --build) BUILD=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [--build DIR] [-- ARGS]" >&2; exit 2 ;;
-    esac
-done
+bench_build_args "$@"
+shift "$BENCH_USED"
 
 if ! command -v ffmpeg >/dev/null 2>&1; then
     [ "$(id -u)" = 0 ] || { echo "dedup_frames: ffmpeg is needed (apt-get install ffmpeg)" >&2; exit 1; }

@@ -11,6 +11,9 @@
 #   bench_deb PKG     the path of PKG's downloaded .deb (after bench_fetch).
 #   bench_bill_args "$@"  the bill benches' options: sets BUILD, SEED, QUICK
 #                     (--build DIR, --seed N, --quick), exits 2 on another.
+#   bench_build_args "$@"  --build DIR, then "--" before the C driver's own
+#                     arguments: sets BUILD and BENCH_USED (the caller shifts
+#                     that many), exits 2 on anything else.
 
 bench_header() {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ); nproc: $(nproc);" \
@@ -32,6 +35,18 @@ bench_bill_args() {
         --quick) QUICK=--quick; shift ;;
         --seed) SEED="$2"; shift 2 ;;
         *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
+        esac
+    done
+}
+
+bench_build_args() {
+    BUILD="$ROOT/build"
+    BENCH_USED=0
+    while [ $# -gt 0 ]; do
+        case "$1" in
+        --build) BUILD="$2"; shift 2; BENCH_USED=$((BENCH_USED + 2)) ;;
+        --) BENCH_USED=$((BENCH_USED + 1)); return 0 ;;
+        *) echo "usage: $0 [--build DIR] [-- ARGS]" >&2; exit 2 ;;
         esac
     done
 }

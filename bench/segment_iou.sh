@@ -18,16 +18,9 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA="$ROOT/bench/data"
 . "$ROOT/bench/lib.sh"
-BUILD="$ROOT/build"
 PKG=tuxpaint-stamps-default
-
-while [ $# -gt 0 ]; do
-    case "$1" in
-    --build) BUILD=$2; shift 2 ;;
-    --) shift; break ;;
-    *) echo "usage: $0 [--build DIR] [-- ARGS]" >&2; exit 2 ;;
-    esac
-done
+bench_build_args "$@"
+shift "$BENCH_USED"
 
 STAMPS="$DATA/x/$PKG/usr/share/tuxpaint/stamps"
 bench_fetch "$PKG"
