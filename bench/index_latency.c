@@ -2,7 +2,7 @@
  * index_latency.c - duplicate-check and top-k latency of the embedded index,
  * and the process memory it costs, at one index size N per run.
  *
- *   bench_index_latency N [QUERIES] [BACKEND] [PROBES] [OPTS] [scene]
+ *   bench_index_latency N [QUERIES] [BACKEND] [PROBES] [OPTS] [scene [sqlite=DIR]]
  *
  * PROBES: rotation probes per query (default DEDUP_PROBES, unrelated to the
  * photo's hash: the worst case; "4t": typical probes near it, see
@@ -30,6 +30,12 @@
  * through a 10 %-per-side crop, each descriptor bit flipped with probability SCENE_FLIP, the
  * rest random) and two new photos (random everything: both stages run in full, the common
  * upload). Latency is reported for all queries and per kind (dupq, copyq, newq).
+ * The index keeps no scene keypoints: verification reads each candidate's
+ * through the index's source. By default the source regenerates them from
+ * the entry's number (the index's own cost); with "sqlite=DIR" the bench
+ * first writes every entry into a fresh sqlite store under DIR (as the
+ * server's embedded mode keeps them; filled with synchronous off, not
+ * timed with the index) and the source reads the store, as repo/ does.
  * dupcpu: the duplicate checks' thread CPU time (on a loaded machine the wall time mostly
  * measures waiting for a core).
  */
@@ -39,10 +45,14 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "core/util.h"
 #include "index/index.h"
+#include "store/sqlite.h"
+#include "store/store.h"
 
-#define BATCH 4096 /* signatures generated, then added, at a time */
+#define BATCH      4096 /* signatures generated, then added, at a time */
 #define SCENE_FLIP 0.08 /* per-bit flip rate of a scene copy's descriptors */
 
 struct rng {
@@ -91,7 +101,8 @@ static void sig_of(uint64_t seed, struct dedup_sig *s)
 /* Entry seed's scene keypoints (random, regenerated from the seed). */
 static void scene_of(uint64_t seed, struct dedup_sig *s)
 {
-    struct rng r0 = {seed ^ 0x5ce7e5ce7e5ce7e5ULL}, r = {next(&r0)}; /* streams that never overlap */
+    struct rng r0 = {seed ^ 0x5ce7e5ce7e5ce7e5ULL},
+               r = {next(&r0)}; /* streams that never overlap */
     s->nkp = DEDUP_SCENE_KP;
     for (int k = 0; k < DEDUP_SCENE_KP; k++) {
         uint64_t w[2] = {next(&r), next(&r)}, p = next(&r);
@@ -137,15 +148,71 @@ static void dense_of(struct rng *r, long of, struct dedup_sig *s)
     }
 }
 
-/* The exact descriptor of a stored entry, for borderline decisions (the
- * server reads it from the store; here it is regenerated from the seed). */
-static int exact_of(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+/* The stored signature of an entry, for borderline decisions and the scene
+ * stage's verification (the server reads it from the store; here it is
+ * regenerated from the seed, or read from the sqlite store with "sqlite="). */
+static enum kr_code stored_of(int64_t id, struct dedup_sig *s, void *ctx, struct kr_err *err)
 {
-    struct dedup_sig s;
-    (void)ctx;
-    sig_of((uint64_t)id, &s);
-    memcpy(desc, s.desc, sizeof s.desc);
-    return 0;
+    int *scene = ctx;
+    (void)err;
+    sig_of((uint64_t)id, s);
+    if (*scene)
+        scene_of((uint64_t)id, s);
+    return KR_OK;
+}
+
+static enum kr_code stored_in(int64_t id, struct dedup_sig *s, void *ctx, struct kr_err *err)
+{
+    struct store_image *img = malloc(sizeof *img);
+    enum kr_code rc = img ? store_image_get(ctx, id, img, err) : KR_ENOMEM;
+    if (rc == KR_OK)
+        *s = img->sig;
+    free(img);
+    return rc;
+}
+
+/* A fresh sqlite store under dir (synchronous off, only to fill it fast),
+ * for "sqlite=DIR". */
+static struct store *open_store(const char *dir)
+{
+    char path[600];
+    struct store *st;
+    struct sq_conn *c;
+    struct kr_err err = {0};
+
+    snprintf(path, sizeof path, "%s/index_latency.db", dir);
+    for (const char *ext = ""; ext; ext = *ext ? (ext[1] == 'w' ? "-shm" : NULL) : "-wal") {
+        char f[640];
+        snprintf(f, sizeof f, "%s%s", path, ext);
+        unlink(f);
+    }
+    if (store_open("sqlite", path, &st, &err) != KR_OK ||
+        store_sq_acquire(store_sq_of(st), &c, &err) != KR_OK) {
+        fprintf(stderr, "store: %s\n", err.msg);
+        exit(1);
+    }
+    sqlite3_exec(c->db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
+    store_sq_release(store_sq_of(st), c);
+    return st;
+}
+
+/* Row i of the "sqlite=" store: its signature and made-up names. */
+static void store_row(long i, const struct dedup_sig *sig, struct kr_err *err, struct store *st)
+{
+    static struct store_image img;
+    memset(&img, 0, sizeof img);
+    img.id = i + 1;
+    img.sig = *sig;
+    snprintf(img.sha256, sizeof img.sha256, "%064lx", (unsigned long)i);
+    snprintf(img.bucket, sizeof img.bucket, "bench");
+    snprintf(img.key, sizeof img.key, "%010ld.jpg", i);
+    snprintf(img.mime, sizeof img.mime, "image/jpeg");
+    img.width = 4000;
+    img.height = 3000;
+    if (store_image_insert(st, &img, err) != KR_OK) {
+        fprintf(stderr, "insert: %s\n", err->msg);
+        exit(1);
+    }
 }
 
 /* A near duplicate of s: 8 distinct bits flipped, descriptor at score 0.99 (a
@@ -257,6 +324,9 @@ int main(int argc, char **argv)
     int typical = argc > 4 && strchr(argv[4], 't') != NULL; /* "4t": typical probes */
     const char *more = argc > 5 ? argv[5] : "";
     int scene = argc > 6 && !strcmp(argv[6], "scene");
+    const char *sq = argc > 7 && !strncmp(argv[7], "sqlite=", 7) ? argv[7] + 7 : NULL;
+    struct store *st = sq ? open_store(sq) : NULL;
+    double store_s = 0;
     struct dedup_rule rule;
     struct idx *ix;
     struct kr_err err = {0};
@@ -278,8 +348,9 @@ int main(int argc, char **argv)
     rule.scene_candidates = scene ? 16 : 0;
 
     if (n < 1 || nq < 2 || !dup_ms || !top_ms || !batch || nprobes < 0 || nprobes > DEDUP_PROBES) {
-        fprintf(stderr, "usage: %s N [QUERIES] [BACKEND] [PROBES 0-%d] [OPTS]\n", argv[0],
-                DEDUP_PROBES);
+        fprintf(stderr,
+                "usage: %s N [QUERIES] [BACKEND] [PROBES 0-%d] [OPTS] [scene [sqlite=DIR]]\n",
+                argv[0], DEDUP_PROBES);
         return 2;
     }
     snprintf(opts, sizeof opts, "capacity=%ld%s%s", n, *more ? "," : "", more);
@@ -287,7 +358,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "idx_open: %s\n", err.msg);
         return 1;
     }
-    idx_set_exact(ix, exact_of, NULL);
+    if (st)
+        idx_set_source(ix, stored_in, st);
+    else
+        idx_set_source(ix, stored_of, &scene);
     double add_ms = 0; /* idx_add only, not generating the signatures */
     for (long i = 0; i < n; i += BATCH) {
         long m = n - i < BATCH ? n - i : BATCH;
@@ -296,9 +370,13 @@ int main(int argc, char **argv)
             if (scene)
                 scene_of((uint64_t)(i + j), &batch[j]);
         }
+        double ts = util_now_ms();
+        for (long j = 0; st && j < m; j++)
+            store_row(i + j, &batch[j], &err, st); /* id i + j + 1 */
+        store_s += (util_now_ms() - ts) / 1e3;
         double t0 = util_now_ms();
         for (long j = 0; j < m; j++)
-            if (idx_add(ix, i + j, &batch[j], &err) != KR_OK) {
+            if (idx_add(ix, i + j + (st != NULL), &batch[j], &err) != KR_OK) {
                 fprintf(stderr, "idx_add: %s\n", err.msg);
                 return 1;
             }
@@ -326,9 +404,9 @@ int main(int argc, char **argv)
         double b = util_now_ms();
         cpu[q] = cpu_ms() - ca;
         if (kind == 0)
-            dup_found += nh > 0 && hits[0].id == target;
+            dup_found += nh > 0 && hits[0].id == target + (st != NULL);
         else if (kind == 1)
-            copy_found += nh > 0 && hits[0].id == target;
+            copy_found += nh > 0 && hits[0].id == target + (st != NULL);
         else
             false_dups += nh;
         kind_cpu[kind > 2 ? 2 : kind][nkind[kind > 2 ? 2 : kind]] = cpu[q];
@@ -337,11 +415,13 @@ int main(int argc, char **argv)
         double c = util_now_ms();
         dup_ms[q] = b - a;
         top_ms[q] = c - b;
-        if (kind == 0 && nh > 0 && hits[0].id == target)
+        if (kind == 0 && nh > 0 && hits[0].id == target + (st != NULL))
             found++;
     }
     printf("n=%ld probes=%d%s queries=%d load_s=%.2f rss_mb=%.1f hwm_mb=%.1f", n, nprobes,
            typical ? "t" : "", nq, load_s, rss / 1024.0, hwm / 1024.0);
+    if (st)
+        printf(" source=sqlite store_fill_s=%.1f", store_s);
     report("dup", dup_ms, nq);
     report("dupcpu", cpu, nq);
     report("top5", top_ms, nq);
@@ -363,6 +443,8 @@ int main(int argc, char **argv)
         free(kind_cpu[k]);
     }
     idx_close(ix);
+    if (st)
+        store_close(st);
     free(dup_ms);
     free(top_ms);
     free(cpu);

@@ -158,22 +158,51 @@ static void compute(int threads, const char *cache)
         fclose(f);
 }
 
-static uint64_t rng = 0x2545F4914F6CDD1DULL;
-static uint32_t rnd(void) /* a 64-bit LCG's high 32 bits: plenty for fillers */
+static const uint64_t rng = 0x2545F4914F6CDD1DULL;
+static uint64_t pick = rng;          /* the timed queries' choice of copies */
+static uint32_t rnd_of(uint64_t *st) /* a 64-bit LCG's high 32 bits: plenty for fillers */
 {
-    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-    return (uint32_t)(rng >> 32);
+    *st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*st >> 32);
 }
 
-/* The exact descriptors, as the server's store gives them (fillers: none
- * is ever borderline with a real photo, so they read as unknown). */
-static int exact_of(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+#define FILLER0 1000000000LL              /* id of filler 0 */
+static double ones[DEDUP_SCENE_DESC * 8]; /* each bit's frequency among the originals */
+
+/* Filler f (regenerated from its number, so the source can give it back). */
+static void filler(long f, struct dedup_sig *s)
+{
+    uint64_t st = rng ^ ((uint64_t)f * 0x9e3779b97f4a7c15ULL);
+
+    memset(s, 0, sizeof *s);
+    for (int b = 0; b < DEDUP_HASH_BYTES; b++)
+        s->hash[b] = (uint8_t)rnd_of(&st);
+    for (int d = 0; d < DEDUP_DESC_DIM; d++)
+        s->desc[d] = (float)((int)(rnd_of(&st) % 2001) - 1000) / 8000.0f;
+    s->nkp = DEDUP_SCENE_KP;
+    for (int k = 0; k < DEDUP_SCENE_KP; k++) {
+        for (int b = 0; b < DEDUP_SCENE_DESC * 8; b++)
+            if (rnd_of(&st) / 4294967296.0 < ones[b])
+                s->kp[k].d[b / 8] |= (uint8_t)(1u << (b % 8));
+        s->kp[k].x = (uint8_t)rnd_of(&st);
+        s->kp[k].y = (uint8_t)rnd_of(&st);
+    }
+}
+
+/* Stored signatures, as the server's store gives them: originals by row
+ * number, fillers regenerated. */
+static enum kr_code stored_of(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
 {
     (void)ctx;
+    (void)err;
+    if (id >= FILLER0) {
+        filler((long)(id - FILLER0), sig);
+        return KR_OK;
+    }
     if (id < 0 || id >= nrows)
-        return 1;
-    memcpy(desc, rows[id].sig.desc, sizeof rows[id].sig.desc);
-    return 0;
+        return KR_ENOTFOUND;
+    *sig = rows[id].sig;
+    return KR_OK;
 }
 
 /* Originals as a store returns them (ids = row numbers), then n fillers. */
@@ -181,7 +210,6 @@ static void fill_index(struct idx *ix, long n)
 {
     struct dedup_sig *s = calloc(1, sizeof *s);
     struct kr_err err = {0};
-    double ones[DEDUP_SCENE_DESC * 8] = {0};
     long np = 0;
 
     for (int i = 0; i < nrows; i++) {
@@ -196,20 +224,8 @@ static void fill_index(struct idx *ix, long n)
     for (int b = 0; b < DEDUP_SCENE_DESC * 8 && np > 0; b++)
         ones[b] /= (double)np;
     for (long f = 0; f < n && np > 0; f++) {
-        memset(s, 0, sizeof *s);
-        for (int b = 0; b < DEDUP_HASH_BYTES; b++)
-            s->hash[b] = (uint8_t)rnd();
-        for (int d = 0; d < DEDUP_DESC_DIM; d++)
-            s->desc[d] = (float)((int)(rnd() % 2001) - 1000) / 8000.0f;
-        s->nkp = DEDUP_SCENE_KP;
-        for (int k = 0; k < DEDUP_SCENE_KP; k++) {
-            for (int b = 0; b < DEDUP_SCENE_DESC * 8; b++)
-                if (rnd() / 4294967296.0 < ones[b])
-                    s->kp[k].d[b / 8] |= (uint8_t)(1u << (b % 8));
-            s->kp[k].x = (uint8_t)rnd();
-            s->kp[k].y = (uint8_t)rnd();
-        }
-        if (idx_add(ix, 1000000000LL + f, s, &err) != KR_OK)
+        filler(f, s);
+        if (idx_add(ix, FILLER0 + f, s, &err) != KR_OK)
             fprintf(stderr, "idx_add: %s\n", err.msg), exit(1);
     }
     free(s);
@@ -304,7 +320,7 @@ static void timing(struct idx *ix, const struct dedup_rule *rule, int queries)
         if (rows[r].ok && !strncmp(rows[r].family, "scene-", 6) && rows[r].orig >= 0)
             cand[nc++] = r;
     for (int q = 0; q < queries && nc > 0; q++)
-        index_finds(ix, rule, cand[rnd() % (uint32_t)nc], &ms[q]);
+        index_finds(ix, rule, cand[rnd_of(&pick) % (uint32_t)nc], &ms[q]);
     if (nc > 0 && queries > 0) {
         qsort(ms, (size_t)queries, sizeof *ms, cmp_double);
         printf("duplicate check of scene copies: queries=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
@@ -354,7 +370,7 @@ int main(int argc, char **argv)
     rule.scene_candidates = cands;
     if (idx_open("embedded", NULL, &ix, &err) != KR_OK)
         return fprintf(stderr, "idx_open: %s\n", err.msg), 1;
-    idx_set_exact(ix, exact_of, NULL);
+    idx_set_source(ix, stored_of, NULL);
     fill_index(ix, fill);
     printf("indexed: %zu photos (%ld fillers), candidates %d\n", idx_count(ix), fill, cands);
     report(ix, &rule);

@@ -41,8 +41,8 @@ KR_SLUG(BAD_TEMPLATE_RECORD, "bad_template_record", KR_EIO, 500,
 KR_SLUG(BLOB_IO, "blob_io", KR_EIO, 500, "the file store failed to read or write")
 KR_SLUG(BLOB_SYMLINK_REFUSED, "blob_symlink_refused", KR_EIO, 500,
         "a symbolic link inside the file store was refused")
-KR_SLUG(EXACT_DESCRIPTOR_FAILED, "exact_descriptor_failed", KR_EIO, 500,
-        "the exact-match descriptor of a stored image could not be computed")
+KR_SLUG(NO_SIGNATURE_SOURCE, "no_signature_source", KR_EIO, 500,
+        "the image index cannot read stored signatures to verify its candidates")
 KR_SLUG(FSYNC_FAILED, "fsync_failed", KR_EIO, 500, "data could not be flushed to disk")
 KR_SLUG(INJECTED_FAULT, "injected_fault", KR_EIO, 500,
         "test builds only: an I/O failure injected by the fault harness")

@@ -100,7 +100,7 @@ static int grow_to(struct emb_idx *e, size_t cap)
     int64_t *ids;
     int8_t *descs;
     uint8_t *resid;
-    uint8_t **scene;
+    uint8_t **vkeys;
     size_t tsize = e->tmask + 1;
 
     if (cap <= e->cap)
@@ -120,18 +120,18 @@ static int grow_to(struct emb_idx *e, size_t cap)
     resid = descs ? realloc(e->resid, cap) : NULL;
     if (resid)
         e->resid = resid;
-    scene = resid ? realloc(e->scene, cap * sizeof *scene) : NULL;
-    if (!scene)
+    vkeys = resid ? realloc(e->vkeys, cap * sizeof *vkeys) : NULL;
+    if (!vkeys)
         return -1;
-    e->scene = scene;
-    memset(scene + e->cap, 0, (cap - e->cap) * sizeof *scene);
+    e->vkeys = vkeys;
+    memset(vkeys + e->cap, 0, (cap - e->cap) * sizeof *vkeys);
     e->cap = cap;
     while (tsize < 2 * cap)
         tsize *= 2;
     return tsize != e->tmask + 1 ? table_resize(e, tsize) : 0;
 }
 
-/* 0, or (slot s unchanged) -1 when the scene keypoints find no memory,
+/* 0, or (slot s unchanged) -1 when the scene keys find no memory,
  * -2 when s is beyond the scene postings' slot range. */
 static int put_slot(struct emb_idx *e, size_t s, int64_t id, const struct dedup_sig *sig)
 {
@@ -222,8 +222,8 @@ static void emb_close(struct idx *ix)
     struct emb_idx *e = idx__emb_of(ix);
     pthread_rwlock_destroy(&e->lock);
     for (size_t s = 0; s < e->n; s++)
-        free(e->scene[s]);
-    free(e->scene);
+        free(e->vkeys[s]);
+    free(e->vkeys);
     idx__emb_vote_free(e);
     free(e->ids);
     for (int w = 0; w < EMB_WORDS; w++)
@@ -270,7 +270,7 @@ static enum kr_code put_failed(const struct emb_idx *e, int put, struct kr_err *
                        "candidates' postings are 3 bytes); this index holds %zu",
                        idx__emb_vote_slots(e), e->n);
     if (put != 0)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keypoints");
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "index: out of memory for scene keys");
     return KR_OK;
 }
 
@@ -373,13 +373,13 @@ static void emb_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx
     free(snap);
 }
 
-static void emb_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx)
+static void emb_set_source(struct idx *ix, idx_source_fn fn, void *ctx)
 {
     struct emb_idx *e = idx__emb_of(ix);
 
     pthread_rwlock_wrlock(&e->lock);
-    e->exact = fn;
-    e->exact_ctx = fn ? ctx : NULL;
+    e->source = fn;
+    e->source_ctx = fn ? ctx : NULL;
     pthread_rwlock_unlock(&e->lock);
 }
 
@@ -394,5 +394,5 @@ const struct idx_ops idx_embedded_ops = {
     .count = emb_count,
     .each = emb_each,
     .close = emb_close,
-    .set_exact = emb_set_exact,
+    .set_source = emb_set_source,
 };

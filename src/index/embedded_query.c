@@ -23,7 +23,7 @@
  *   approx - B >= desc_min          -> a duplicate (certain);
  *   approx + B <  desc_min          -> not one (certain);
  *   otherwise (the "ambiguous band") -> re-scored with the exact float
- *     descriptor from idx_set_exact()'s source, outside the lock; without a
+ *     descriptor from idx_set_source()'s stored signature, outside the lock; without a
  *     source it is not reported. Missing a borderline duplicate stores one
  *     more copy; a false duplicate would drop a client's upload, so the
  *     index errs towards the first. At most EMB_AMBIG_MAX candidates (best
@@ -261,8 +261,8 @@ struct cand {
 
 /* Score slot i against the forms in c->forms: c->h gets the best
  * approximate score and its hash distance, c->lo / c->hi the bounds. */
-static void score_forms(const struct emb_idx *e, size_t i, const struct emb_query *Q, const int *dist,
-                        struct cand *c)
+static void score_forms(const struct emb_idx *e, size_t i, const struct emb_query *Q,
+                        const int *dist, struct cand *c)
 {
     float *lo = &c->lo, *hi = &c->hi;
     c->h.score = *lo = *hi = -2;
@@ -295,30 +295,41 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
         amb[worst] = *c;
 }
 
-/* Re-score the ambiguous candidates with exact descriptors (a candidate
- * gone from the store meanwhile gets forms 0). A source that fails (not
- * "gone") fails the query: a skipped candidate could be the duplicate. */
-static enum kr_code rescore(const struct emb_query *Q, idx_exact_fn exact, void *ctx, struct cand *amb,
-                            int namb, struct kr_err *err)
+/* Re-score the ambiguous candidates with exact descriptors read through
+ * the source (a candidate gone from the store meanwhile gets forms 0). A
+ * source that fails (not "gone") fails the query with its error: a skipped
+ * candidate could be the duplicate. */
+static enum kr_code rescore(const struct emb_query *Q, idx_source_fn source, void *ctx,
+                            struct cand *amb, int namb, struct kr_err *err)
 {
-    float d[DEDUP_DESC_DIM];
+    struct dedup_sig *t = malloc(sizeof *t);
+    enum kr_code rc = KR_OK;
 
-    for (int i = 0; i < namb; i++) {
-        int got = exact(amb[i].h.id, d, ctx);
-        if (got < 0)
-            return kr_fail(err, KRS_EXACT_DESCRIPTOR_FAILED,
-                           "duplicate check: reading a stored descriptor failed");
-        if (got > 0) {
+    if (!t)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: out of memory");
+    for (int i = 0; i < namb && rc == KR_OK; i++) {
+        struct kr_err e = {0};
+        rc = source(amb[i].h.id, t, ctx, &e);
+        if (rc == KR_ENOTFOUND) {
             amb[i].forms = 0; /* gone from the store meanwhile */
+            rc = KR_OK;
             continue;
+        }
+        if (rc != KR_OK) {
+            *err = e;
+            if (!err->slug)
+                kr_fail(err, KRS_INTERNAL, "%s without detail", kr_code_name(rc));
+            kr_err_prefix(err, "duplicate check: reading a stored descriptor: ");
+            break;
         }
         float best = -2;
         for (int k = 0; k < Q->n; k++)
             if (amb[i].forms >> k & 1)
-                best = fmaxf(best, dot_f(Q->f[k].desc, d));
+                best = fmaxf(best, dot_f(Q->f[k].desc, t->desc));
         amb[i].h.score = best;
     }
-    return KR_OK;
+    free(t);
+    return rc;
 }
 
 /* The second stage (embedded_scene.c): its matches that the first did not
@@ -357,14 +368,14 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     size_t slots[EMB_SCAN_CHUNK];
     emb_scan_fn scan = idx__emb_scan_kernel(e->scan);
     int n = 0, namb = 0, hmax = rule->hash_max, dist[1 + DEDUP_PROBES];
-    idx_exact_fn exact;
+    idx_source_fn source;
     void *ctx;
     enum kr_code rc = KR_OK;
 
     query_init(dq->sig, hmax, &Q);
     pthread_rwlock_rdlock(&e->lock);
-    exact = e->exact;
-    ctx = e->exact_ctx;
+    source = e->source;
+    ctx = e->source_ctx;
     for (size_t pos = 0; pos < e->n;) {
         size_t m = scan((const uint64_t *const *)e->hw, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
         for (size_t j = 0; j < m; j++) {
@@ -376,13 +387,13 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
             score_forms(e, i, &Q, dist, &c);
             if (c.lo >= rule->desc_min)
                 heap_offer(hits, &n, max, &c.h);
-            else if (exact && c.hi >= rule->desc_min)
+            else if (source && c.hi >= rule->desc_min)
                 amb_offer(amb, &namb, &c);
         }
     }
     pthread_rwlock_unlock(&e->lock);
     if (namb)
-        rc = rescore(&Q, exact, ctx, amb, namb, err);
+        rc = rescore(&Q, source, ctx, amb, namb, err);
     for (int i = 0; i < namb && rc == KR_OK; i++)
         if (amb[i].forms && amb[i].h.score >= rule->desc_min)
             heap_offer(hits, &n, max, &amb[i].h);
@@ -396,7 +407,7 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
 /* ---- search ---------------------------------------------------------------- */
 
 enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
-                            int *nhits, struct kr_err *err)
+                             int *nhits, struct kr_err *err)
 {
     struct emb_idx *e = idx__emb_of(ix);
     int8_t qq[DEDUP_DESC_DIM];

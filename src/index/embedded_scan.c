@@ -67,8 +67,8 @@ static size_t scan_generic(const uint64_t *const *hw, size_t *pos, size_t end,
 
 /* The entries of a block (bit j = slot i + j) that the filter let through:
  * the exact test decides, in slot order. */
-static size_t confirm(const uint64_t *const *hw, size_t i, unsigned bits,
-                      const struct emb_query *Q, size_t *out)
+static size_t confirm(const uint64_t *const *hw, size_t i, unsigned bits, const struct emb_query *Q,
+                      size_t *out)
 {
     size_t m = 0;
     for (size_t j = 0; bits; j++, bits >>= 1) {
@@ -97,20 +97,18 @@ __attribute__((target("avx2"))) static inline __m256i nib_hi(__m256i x)
 
 /* Byte popcounts of a block word (split into nibbles lo, hi) XOR a form's
  * word (nibbles fl, fh). */
-#define NIBCNT(lut, lo, hi, fl, fh)                                                               \
-    _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(lo, fl)),                          \
+#define NIBCNT(lut, lo, hi, fl, fh)                                                                \
+    _mm256_add_epi8(_mm256_shuffle_epi8(lut, _mm256_xor_si256(lo, fl)),                            \
                     _mm256_shuffle_epi8(lut, _mm256_xor_si256(hi, fh)))
 
 /* Partial distances (words 0..2) of the block (nibbles lo[w], hi[w]) to a
  * form (nibbles fl[w], fh[w]): one 64-bit lane per entry. Written out, as
  * a tree of adds, so the three words' lookups run in parallel. */
-__attribute__((target("avx2"))) static inline __m256i dist3_avx2(const __m256i *lo,
-                                                                 const __m256i *hi,
-                                                                 const __m256i *fl,
-                                                                 const __m256i *fh)
+__attribute__((target("avx2"))) static inline __m256i
+dist3_avx2(const __m256i *lo, const __m256i *hi, const __m256i *fl, const __m256i *fh)
 {
-    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
-                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
+                                         1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     __m256i c0 = NIBCNT(lut, lo[0], hi[0], fl[0], fh[0]);
     __m256i c1 = NIBCNT(lut, lo[1], hi[1], fl[1], fh[1]);
     __m256i c2 = NIBCNT(lut, lo[2], hi[2], fl[2], fh[2]);

@@ -7,9 +7,11 @@
  * stored strongest first, spread over a grid; dedup/scene.c) give one key
  * per table: table t takes bits [t VOTE_BITS, (t + 1) VOTE_BITS) of the
  * 128-bit descriptor. Each table maps a key to a bucket, a postings list of
- * slots (3 bytes each, so slots below VOTE_SLOTS = 2^24). The keys are
- * recomputed from the packed keypoints the index already holds
- * (embedded_scene.c), so nothing more is stored per row.
+ * slots (3 bytes each, so slots below VOTE_SLOTS = 2^24). A scene photo's
+ * keys are kept with its slot (e->vkeys, 1 + 3 VOTE_KP bytes), so its
+ * postings can be found again when it is removed or moved; its keypoints
+ * themselves are not kept here (embedded_scene.c reads the candidates'
+ * from the store).
  *
  * Query: each of the photo's dense keypoints (or its stored ones when it
  * has no dense set) looks up, in every table, its key and the VOTE_BITS keys
@@ -22,9 +24,9 @@
  * exhaustive check would catch it: docs/BENCHMARKS.md measures how often.
  *
  * Memory: VOTE_TABLES x 2^VOTE_BITS bucket pointers (allocated with the
- * first scene photo), and per scene photo VOTE_KP x VOTE_TABLES postings of
- * 3 bytes. A bucket is one allocation of exactly 4 + 3 n + 1 bytes (a
- * count word, n postings, a pad byte so a posting is one 4-byte load):
+ * first scene photo), and per scene photo its keys (73 bytes, a 96-byte
+ * malloc chunk) and VOTE_KP x VOTE_TABLES postings of 3 bytes. A bucket is one allocation of
+ * exactly 4 + 3 n + 1 bytes (a count word, n postings, a pad byte so a posting is one 4-byte load):
  * it is reallocated to the exact size on every change, which glibc does in
  * place while the chunk has room, so the slack is malloc's own rounding
  * (under 16 bytes) and its 8-byte header. A scene photo in a slot at or
@@ -61,15 +63,28 @@ static uint32_t key_of(const uint8_t d[DEDUP_SCENE_DESC], int t)
     return (uint32_t)((lo >> off) | (hi << (64 - off))) & KEY_MASK;
 }
 
-/* Descriptor of stored keypoint k in packed bytes (dedup_scene_pack). */
-static const uint8_t *packed_desc(const uint8_t *p, int k)
+int idx__emb_vote_keys(const struct dedup_sig *sig, uint8_t **out)
 {
-    return p + 2 + (size_t)k * (2 + DEDUP_SCENE_DESC) + 2;
-}
+    int nk = sig->nkp < VOTE_KP ? sig->nkp : VOTE_KP, i = 0;
+    uint8_t *k;
 
-static int packed_nkeys(const uint8_t *p)
-{
-    return p[1] < VOTE_KP ? p[1] : VOTE_KP;
+    *out = NULL;
+    if (nk <= 0)
+        return 0;
+    k = malloc(1 + (size_t)nk * VOTE_TABLES * VOTE_KEY_BYTES);
+    if (!k)
+        return -1;
+    k[0] = (uint8_t)(nk * VOTE_TABLES);
+    for (int p = 0; p < nk; p++)
+        for (int t = 0; t < VOTE_TABLES; t++, i++) {
+            uint32_t b = (uint32_t)t * (uint32_t)NBUCKETS + key_of(sig->kp[p].d, t);
+            uint8_t *q = k + 1 + (size_t)i * VOTE_KEY_BYTES;
+            q[0] = (uint8_t)b;
+            q[1] = (uint8_t)(b >> 8);
+            q[2] = (uint8_t)(b >> 16);
+        }
+    *out = k;
+    return 0;
 }
 
 #define PAD 1 /* the byte after the last posting (4-byte loads) */
@@ -130,16 +145,11 @@ static void bucket_pop(uint8_t **b, uint32_t slot)
     }
 }
 
-/* Remove the postings of the first `upto` keys (in add order) of p. */
-static void del_keys(struct emb_idx *e, uint32_t slot, const uint8_t *p, int upto)
+/* Remove the postings of the first `upto` keys of k. */
+static void del_keys(struct emb_idx *e, uint32_t slot, const uint8_t *k, int upto)
 {
-    int i = 0;
-    for (int k = 0; k < packed_nkeys(p); k++)
-        for (int t = 0; t < VOTE_TABLES; t++, i++) {
-            if (i >= upto)
-                return;
-            bucket_pop(&e->vbuck[(size_t)t * NBUCKETS + key_of(packed_desc(p, k), t)], slot);
-        }
+    for (int i = 0; i < idx__vkey_count(k) && i < upto; i++)
+        bucket_pop(&e->vbuck[idx__vkey(k, i)], slot);
 }
 
 size_t idx__emb_vote_slots(const struct emb_idx *e)
@@ -147,10 +157,8 @@ size_t idx__emb_vote_slots(const struct emb_idx *e)
     return e->vote_slots ? e->vote_slots : VOTE_SLOTS;
 }
 
-int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p)
+int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *k)
 {
-    int i = 0;
-
     if (slot >= idx__emb_vote_slots(e))
         return -2;
     if (!e->vbuck) {
@@ -158,32 +166,29 @@ int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p)
         if (!e->vbuck)
             return -1;
     }
-    for (int k = 0; k < packed_nkeys(p); k++)
-        for (int t = 0; t < VOTE_TABLES; t++, i++)
-            if (bucket_push(&e->vbuck[(size_t)t * NBUCKETS + key_of(packed_desc(p, k), t)], slot) !=
-                0) {
-                del_keys(e, slot, p, i);
-                return -1;
-            }
+    for (int i = 0; i < idx__vkey_count(k); i++)
+        if (bucket_push(&e->vbuck[idx__vkey(k, i)], slot) != 0) {
+            del_keys(e, slot, k, i);
+            return -1;
+        }
     return 0;
 }
 
-void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *p)
+void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *k)
 {
-    del_keys(e, slot, p, VOTE_KP * VOTE_TABLES);
+    del_keys(e, slot, k, idx__vkey_count(k));
 }
 
-void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *p)
+void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *k)
 {
-    for (int k = 0; k < packed_nkeys(p); k++)
-        for (int t = 0; t < VOTE_TABLES; t++) {
-            uint8_t *v = e->vbuck[(size_t)t * NBUCKETS + key_of(packed_desc(p, k), t)];
-            for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++)
-                if (idx__vote_slot(v, i) == from) {
-                    set_slot(v, i, to);
-                    break;
-                }
-        }
+    for (int j = 0; j < idx__vkey_count(k); j++) {
+        uint8_t *v = e->vbuck[idx__vkey(k, j)];
+        for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++)
+            if (idx__vote_slot(v, i) == from) {
+                set_slot(v, i, to);
+                break;
+            }
+    }
 }
 
 void idx__emb_vote_free(struct emb_idx *e)

@@ -140,8 +140,8 @@ void idx_close(struct idx *ix)
         ix->ops->close(ix);
 }
 
-void idx_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx)
+void idx_set_source(struct idx *ix, idx_source_fn fn, void *ctx)
 {
-    if (ix && ix->ops->set_exact)
-        ix->ops->set_exact(ix, fn, ctx);
+    if (ix && ix->ops->set_source)
+        ix->ops->set_source(ix, fn, ctx);
 }

@@ -25,12 +25,15 @@
 /* Largest `max` / `k` a query may ask for (KR_EINVAL above). */
 #define IDX_MAX_HITS 10000
 
-/* Exact descriptor of a stored id, for backends that keep a lossy copy (the
- * embedded index keeps int8): fill desc and return 0, return 1 if the id is
- * unknown (deleted), or -1 if the source failed (find_dups then fails with
- * KR_EIO: a failure is never taken for "unknown").
- * Called without any index lock held, possibly from many threads. */
-typedef int (*idx_exact_fn)(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx);
+/* The stored signature of an id, for what a backend does not keep in full:
+ * the embedded index keeps descriptors as int8 and, of the scene keypoints,
+ * only their candidate keys. Fill sig (at least desc, nkp and kp) and return
+ * KR_OK; KR_ENOTFOUND if the id is unknown (deleted meanwhile); any other
+ * code with err set if the source failed (find_dups then fails with it: a
+ * failure is never taken for "unknown"). Called without any index lock
+ * held, possibly from many threads. */
+typedef enum kr_code (*idx_source_fn)(int64_t id, struct dedup_sig *sig, void *ctx,
+                                      struct kr_err *err);
 
 struct idx_hit {
     int64_t id;
@@ -68,11 +71,14 @@ struct idx_ops {
     /* Call cb for every id (for fsck); stops when cb returns nonzero. */
     void (*each)(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
     void (*close)(struct idx *ix);
-    /* Optional (NULL = not needed): where find_dups() gets exact descriptors
-     * to re-score candidates whose lossy score is too close to
-     * rule->desc_min to decide. Without one, such candidates are not
-     * reported (a false "duplicate" would drop an upload). */
-    void (*set_exact)(struct idx *ix, idx_exact_fn fn, void *ctx);
+    /* Optional (NULL = not needed): where find_dups() reads stored
+     * signatures: exact descriptors to re-score candidates whose lossy
+     * score is too close to rule->desc_min to decide (without a source such
+     * candidates are not reported: a false "duplicate" would drop an
+     * upload), and the scene keypoints of the second stage's candidates
+     * (without a source, a query that has candidates to verify fails with
+     * no_signature_source). */
+    void (*set_source)(struct idx *ix, idx_source_fn fn, void *ctx);
 };
 
 /* Every index embeds this as its first member. */
@@ -94,8 +100,8 @@ int idx_contains(struct idx *ix, int64_t id);
 size_t idx_count(struct idx *ix);
 void idx_each(struct idx *ix, int (*cb)(int64_t id, void *ctx), void *ctx);
 void idx_close(struct idx *ix);
-/* Install the exact-descriptor source (e.g. a store lookup); no-op for
- * backends that keep exact descriptors. fn NULL removes it. */
-void idx_set_exact(struct idx *ix, idx_exact_fn fn, void *ctx);
+/* Install the stored-signature source (e.g. a store lookup); no-op for
+ * backends that keep whole signatures. fn NULL removes it. */
+void idx_set_source(struct idx *ix, idx_source_fn fn, void *ctx);
 
 #endif

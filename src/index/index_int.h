@@ -15,13 +15,15 @@
  *                   (tightens find_dups' error bound; see embedded_query.c)
  *   table[tcap]     open-addressing id -> slot map (uint32 slot, linear
  *                   probing, load <= 1/2, backward-shift deletion)
- *   scene[n]        packed scene keypoints or NULL (embedded_scene.c)
+ *   vkeys[n]        the scene candidates' keys of a scene photo, or NULL
+ *                   (embedded_vote.c); its keypoints themselves stay in the
+ *                   store and are read through the source at verification
  *   vbuck[...]      the scene candidates' inverted index (embedded_vote.c)
  * 113 bytes per entry plus 4-8 bytes of map: about 120 MB at 10^6, plus
- * per scene photo its keypoints (a 1,024-byte malloc chunk at 56 stored
- * keypoints; catalog shots have none) and 24 postings of 3 bytes in the
- * inverted index with about 23 bytes of bucket overhead and 8 of the
- * bucket-pointer table at 10^6 (embedded_vote.c).
+ * per scene photo its keys (a 96-byte malloc chunk at VOTE_KP keys; catalog
+ * shots have none) and VOTE_KP postings of 3 bytes in the inverted index
+ * with about 23 bytes of bucket overhead and 8 of the bucket-pointer table
+ * at 10^6 (embedded_vote.c): about 200 bytes per scene photo.
  * Removal moves the last slot into the hole, so slots stay dense.
  */
 #ifndef KARAT_INDEX_INDEX_INT_H
@@ -121,14 +123,14 @@ struct emb_idx {
     uint64_t *hw[EMB_WORDS]; /* hash word planes */
     int8_t *descs;
     uint8_t *resid;
-    uint8_t **scene; /* per slot: dedup_scene_pack bytes, or NULL */
-    size_t nscene;   /* slots with scene keypoints */
+    uint8_t **vkeys;   /* per slot: its scene keys (idx__emb_vote_keys), or NULL */
+    size_t nscene;     /* slots with scene keys */
     uint8_t **vbuck;   /* VOTE_TABLES x 2^VOTE_BITS postings lists, or NULL */
     size_t vote_slots; /* 0: VOTE_SLOTS; tests lower it (idx__emb_vote_slots) */
     uint32_t *table;
-    size_t tmask; /* table size - 1 (a power of two) */
-    idx_exact_fn exact;
-    void *exact_ctx;
+    size_t tmask;         /* table size - 1 (a power of two) */
+    idx_source_fn source; /* stored signatures (idx_set_source), or NULL */
+    void *source_ctx;
     enum emb_scan scan; /* option scan=: the find_dups kernel (embedded_scan.c) */
 };
 
@@ -151,36 +153,56 @@ float idx__emb_score(const float *a, const int8_t *b);
  * (the search kernel: AVX2 where the CPU has it). Caller holds the lock. */
 void idx__emb_dots(const struct emb_idx *e, size_t from, size_t cnt, const int8_t *q, int32_t *out);
 
-/* Slot s's scene keypoints from sig (replacing any; none if sig has
- * none): 0; -1 out of memory, -2 slot beyond the postings' range (the old
- * ones are then kept). drop frees
- * them. Caller holds the write lock. */
+/* Slot s's scene keys from sig (replacing any; none if sig has no
+ * keypoints): 0; -1 out of memory, -2 slot beyond the postings' range (the
+ * old ones are then kept). drop frees them. Caller holds the write lock. */
 int idx__emb_scene_put(struct emb_idx *e, size_t s, const struct dedup_sig *sig);
 void idx__emb_scene_drop(struct emb_idx *e, size_t s);
-/* Slot from's keypoints move to slot to (to's were dropped). */
+/* Slot from's keys move to slot to (to's were dropped). */
 void idx__emb_scene_move(struct emb_idx *e, size_t to, size_t from);
 
-/* The inverted index over packed keypoints p (dedup_scene_pack bytes) of a
- * slot: add (0; -1 out of memory, -2 slot at or beyond
- * idx__emb_vote_slots(); nothing added on failure), delete, and rename a
- * slot's postings; free all. Caller holds the write lock. */
+/* A scene photo's keys: a count byte, then that many 3-byte bucket numbers
+ * (table t's key of keypoint k is bucket t 2^VOTE_BITS + key), in add
+ * order. */
+#define VOTE_KEY_BYTES 3
+#if VOTE_TABLES * (1 << VOTE_BITS) > (1 << 24)
+#error "a scene key is a 3-byte bucket number"
+#endif
+static inline int idx__vkey_count(const uint8_t *k)
+{
+    return k[0];
+}
+
+static inline uint32_t idx__vkey(const uint8_t *k, int i)
+{
+    const uint8_t *q = k + 1 + (size_t)i * VOTE_KEY_BYTES;
+    return q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
+}
+
+/* The keys of sig's first VOTE_KP keypoints into *out (a malloc'd block;
+ * NULL when sig has no keypoints): 0, or -1 out of memory. */
+int idx__emb_vote_keys(const struct dedup_sig *sig, uint8_t **out);
+/* The inverted index over a slot's keys k: add (0; -1 out of memory, -2
+ * slot at or beyond idx__emb_vote_slots(); nothing added on failure),
+ * delete, and rename a slot's postings; free all. Caller holds the write
+ * lock. */
 size_t idx__emb_vote_slots(const struct emb_idx *e);
-int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *p);
-void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *p);
-void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *p);
+int idx__emb_vote_add(struct emb_idx *e, uint32_t slot, const uint8_t *k);
+void idx__emb_vote_del(struct emb_idx *e, uint32_t slot, const uint8_t *k);
+void idx__emb_vote_move(struct emb_idx *e, uint32_t to, uint32_t from, const uint8_t *k);
 void idx__emb_vote_free(struct emb_idx *e);
 /* Up to cap slots with the most votes from q's keypoints (at least
  * VOTE_MIN), best first, into slots: their number, or -1 out of memory.
  * Caller holds the read lock. */
-int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int cap,
-                      uint32_t *slots);
-/* The second stage: entries with scene keypoints that dedup_scene_match()
- * calls duplicates of dq->sig, among the rule->scene_candidates with the
- * most votes (embedded_vote.c) (hits must hold that many). Takes the read lock itself. */
+int idx__emb_vote_top(const struct emb_idx *e, const struct dedup_sig *q, int cap, uint32_t *slots);
+/* The second stage: entries with scene keys whose stored keypoints (read
+ * through the source) dedup_scene_match() calls duplicates of dq->sig,
+ * among the rule->scene_candidates with the most votes (embedded_vote.c)
+ * (hits must hold that many). Takes the read lock itself. */
 enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *dq,
                                  struct idx_hit *hits, int *nhits, struct kr_err *err);
 
 enum kr_code idx__emb_search(struct idx *ix, const float *desc, int k, struct idx_hit *hits,
-                            int *nhits, struct kr_err *err);
+                             int *nhits, struct kr_err *err);
 
 #endif

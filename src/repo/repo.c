@@ -70,21 +70,21 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
 
 /* The index keeps quantised descriptors; borderline duplicate decisions
  * are re-scored with the exact ones from the store. */
-static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+/* The index's source of stored signatures (exact descriptors and scene
+ * keypoints, index.h): the store's row. */
+static enum kr_code stored_sig(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
 {
     struct repo *r = ctx;
-    struct store_image img;
-    struct kr_err e = {0};
-    enum kr_code rc = store_image_get(r->store, id, &img, &e);
+    struct store_image *img = malloc(sizeof *img);
+    enum kr_code rc;
 
-    if (rc == KR_ENOTFOUND)
-        return 1;
-    if (rc) {
-        log_warn("duplicate check: reading image %lld failed: %s", (long long)id, e.msg);
-        return -1;
-    }
-    memcpy(desc, img.sig.desc, sizeof img.sig.desc);
-    return 0;
+    if (!img)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory reading image %lld", (long long)id);
+    rc = store_image_get(r->store, id, img, err);
+    if (rc == KR_OK)
+        *sig = img->sig;
+    free(img);
+    return rc;
 }
 
 enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,
@@ -130,7 +130,7 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     util_fmt(opts, sizeof opts, "capacity=%lld", rows + 1024);
     rc = idx_open(r->cfg->index_backend, opts, &r->idx, err);
     if (!rc)
-        idx_set_exact(r->idx, exact_desc, r);
+        idx_set_source(r->idx, stored_sig, r);
     return rc;
 }
 
@@ -336,7 +336,8 @@ int repo__parse_origin(const char *url, struct repo_origin *o, const char **path
         return -1;
     a = url + (o->https ? 8 : 7);
     n = strcspn(a, "/?#");
-    if (n == 0 || strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
+    if (n == 0 ||
+        strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") < n)
         return -1;
     if (a[0] == '[') { /* an IPv6 literal */
         const char *close = memchr(a, ']', n);

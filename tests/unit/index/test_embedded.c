@@ -201,16 +201,17 @@ struct exact_src {
     int fail; /* 1: the source fails (as a store that cannot be read) */
 };
 
-static int exact_desc(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+static enum kr_code exact_desc(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
 {
     struct exact_src *src = ctx;
     __atomic_add_fetch(&src->calls, 1, __ATOMIC_RELAXED);
     if (src->fail)
-        return -1;
+        return kr_fail(err, KRS_STORE_CORRUPT, "test: the source cannot read id %lld",
+                       (long long)id);
     if (id < 0 || id >= src->n)
-        return 1;
-    memcpy(desc, src->sigs[id].desc, sizeof src->sigs[id].desc);
-    return 0;
+        return KR_ENOTFOUND;
+    *sig = src->sigs[id];
+    return KR_OK;
 }
 
 /* Entries just above and just below desc_min: without an exact source the
@@ -237,7 +238,7 @@ static void test_quantisation_band(void **state)
                      KR_OK);
     assert_int_equal(n, 0);
 
-    idx_set_exact(ix, exact_desc, &src);
+    idx_set_source(ix, exact_desc, &src);
     assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 4, &n, &err),
                      KR_OK);
     assert_int_equal(n, 1);
@@ -250,6 +251,7 @@ static void test_quantisation_band(void **state)
     assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){&q, &rule}, hits, 4, &n, &err),
                      KR_EIO);
     assert_int_equal(n, 0);
+    assert_int_equal(err.slug_id, KRS_STORE_CORRUPT); /* the source's own error */
     src.fail = 0;
 
     /* a clear duplicate never needs the exact source */

@@ -34,13 +34,14 @@ static void flipped(const uint8_t *src, int bits, uint8_t *h)
 
 static struct dedup_sig stored[N_STORED];
 
-static int exact_of(int64_t id, float desc[DEDUP_DESC_DIM], void *ctx)
+static enum kr_code stored_of(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
 {
     (void)ctx;
+    (void)err;
     if (id < 0 || id >= N_STORED)
-        return 1;
-    memcpy(desc, stored[id].desc, sizeof stored[id].desc);
-    return 0;
+        return KR_ENOTFOUND;
+    *sig = stored[id];
+    return KR_OK;
 }
 
 /* A query: its own hash random (or near an entry), each probe random or
@@ -75,7 +76,7 @@ static struct idx *filled(const char *opts)
     assert_int_equal(idx_open("embedded", opts, &ix, &err), KR_OK);
     for (int i = 0; i < N_STORED; i++)
         assert_int_equal(idx_add(ix, i, &stored[i], &err), KR_OK);
-    idx_set_exact(ix, exact_of, NULL);
+    idx_set_source(ix, stored_of, NULL);
     return ix;
 }
 

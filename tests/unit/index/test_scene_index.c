@@ -2,15 +2,19 @@
  * test_scene_index.c - the embedded index's second duplicate stage
  * (src/index/embedded_scene.c): a 10 % crop of a generated scene is found
  * among 400 other entries (half of them carrying random keypoints) through
- * the scene keypoints, and only with candidates allowed; the keypoints follow
- * their entry when removals move slots, are replaced or cleared by a re-add,
+ * the scene keypoints, and only with candidates allowed; an entry's keys
+ * follow it when removals move slots, are replaced or cleared by a re-add,
  * and leave with the entry (ASan checks nothing leaks or is freed twice).
- * Keypoints the index holds that no longer unpack fail the check with
- * store_corrupt (never read as "no candidate"), and the second stage does not
- * run once the first has found a duplicate.
+ * The keypoints are read at verification from a source (here a table in
+ * the test, as the store in repo/): a source that fails fails the check
+ * with its own error (never read as "no candidate"), a candidate the source
+ * no longer has is skipped, and candidates with no source installed fail
+ * with no_signature_source. The index holds no keypoints itself: only keys.
+ * The second stage does not run once the first has found a duplicate.
  */
 #include "testutil.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +52,8 @@ static int setup(void **state)
     orig = calloc(3, sizeof *orig);
     crop = orig + 1;
     other = orig + 2;
-    sig_of(tu_scene_window(a, SW, SH, &(struct tu_window){SW / 10, SH / 10, SW * 8 / 10, SH * 8 / 10, 0}),
+    sig_of(tu_scene_window(a, SW, SH,
+                           &(struct tu_window){SW / 10, SH / 10, SW * 8 / 10, SH * 8 / 10, 0}),
            SW * 8 / 10, SH * 8 / 10, crop);
     sig_of(a, SW, SH, orig);
     sig_of(tu_scene(2, SW, SH), SW, SH, other);
@@ -64,6 +69,80 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The test's store: what each id was last added with. */
+#define SRC_MAX 512
+static struct src {
+    int64_t id[SRC_MAX];
+    struct dedup_sig *sig[SRC_MAX];
+    int n;
+    enum kr_code fail; /* KR_OK, or what every read returns */
+    int calls;
+} src;
+
+static int src_find(int64_t id)
+{
+    for (int i = 0; i < src.n; i++)
+        if (src.id[i] == id)
+            return i;
+    return -1;
+}
+
+static enum kr_code src_read(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+{
+    int i = src_find(id);
+    (void)ctx;
+    src.calls++;
+    if (src.fail == KR_ENOTFOUND)
+        return KR_ENOTFOUND;
+    if (src.fail)
+        return kr_fail(err, KRS_STORE_CORRUPT, "test: row %lld is damaged", (long long)id);
+    if (i < 0 || !src.sig[i])
+        return KR_ENOTFOUND;
+    *sig = *src.sig[i];
+    return KR_OK;
+}
+
+/* idx_add, and the source remembers the signature (NULL: removed). */
+static void put(struct idx *ix, int64_t id, const struct dedup_sig *sig)
+{
+    struct kr_err err = {0};
+    int i = src_find(id);
+
+    if (sig)
+        assert_int_equal(idx_add(ix, id, sig, &err), KR_OK);
+    else
+        assert_int_equal(idx_remove(ix, id, &err), KR_OK);
+    if (i < 0) {
+        assert_true(src.n < SRC_MAX);
+        i = src.n++;
+        src.id[i] = id;
+    }
+    if (sig && !src.sig[i])
+        src.sig[i] = malloc(sizeof *src.sig[i]);
+    if (sig)
+        *src.sig[i] = *sig;
+    else {
+        free(src.sig[i]);
+        src.sig[i] = NULL;
+    }
+}
+
+static struct idx *open_with_source(void)
+{
+    struct idx *ix = NULL;
+    struct kr_err err = {0};
+    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
+    idx_set_source(ix, src_read, NULL);
+    return ix;
+}
+
+static void src_clear(void)
+{
+    for (int i = 0; i < src.n; i++)
+        free(src.sig[i]);
+    memset(&src, 0, sizeof src);
+}
+
 /* Is id among the duplicates the index reports for the crop? */
 static int found(struct idx *ix, int64_t id, int candidates)
 {
@@ -74,7 +153,8 @@ static int found(struct idx *ix, int64_t id, int candidates)
 
     dedup_rule_default(&rule, -1, -1);
     rule.scene_candidates = candidates;
-    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){crop, &rule}, hits, 16, &n, &err), KR_OK);
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){crop, &rule}, hits, 16, &n, &err),
+                     KR_OK);
     for (int i = 0; i < n; i++)
         hit |= hits[i].id == id;
     return hit;
@@ -82,14 +162,12 @@ static int found(struct idx *ix, int64_t id, int candidates)
 
 static void test_scene_entries(void **state)
 {
-    struct idx *ix = NULL;
-    struct kr_err err = {0};
+    struct idx *ix = open_with_source();
     struct dedup_sig *s = calloc(1, sizeof *s);
     (void)state;
 
     assert_true(orig->nkp > 0 && crop->nqkp > 0);
-    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
-    assert_int_equal(idx_add(ix, 1000, orig, &err), KR_OK); /* early slot: removals move others */
+    put(ix, 1000, orig); /* early slot: removals move others */
     for (int i = 0; i < 400; i++) {
         random_sig(s);
         s->nkp = i % 2 ? 1 + i % DEDUP_SCENE_KP : 0;
@@ -99,35 +177,42 @@ static void test_scene_entries(void **state)
             for (int j = 0; j < DEDUP_SCENE_DESC; j++)
                 s->kp[k].d[j] = (uint8_t)rnd();
         }
-        assert_int_equal(idx_add(ix, 1 + i, s, &err), KR_OK);
+        put(ix, 1 + i, s);
     }
-    assert_int_equal(idx_add(ix, 2000, other, &err), KR_OK);
+    put(ix, 2000, other);
     assert_true(found(ix, 1000, 16));
     assert_false(found(ix, 1000, 0)); /* the first stage alone misses a 10 % crop */
     assert_false(found(ix, 2000, 16));
 
     /* removing entries moves the last slots into the holes */
     for (int i = 0; i < 400; i += 3)
-        assert_int_equal(idx_remove(ix, 1 + i, &err), KR_OK);
-    assert_int_equal(idx_remove(ix, 1000, &err), KR_OK);
+        put(ix, 1 + i, NULL);
+    put(ix, 1000, NULL);
     assert_false(found(ix, 1000, 16));
-    assert_int_equal(idx_add(ix, 1000, orig, &err), KR_OK);
+    put(ix, 1000, orig);
     assert_true(found(ix, 1000, 16));
     for (int i = 1; i < 400; i += 3)
-        assert_int_equal(idx_remove(ix, 1 + i, &err), KR_OK);
+        put(ix, 1 + i, NULL);
     assert_true(found(ix, 1000, 16));
 
-    /* a re-add replaces the keypoints: without them the stage cannot match */
+    /* a re-add replaces the keys: without keypoints the stage cannot match */
     *s = *orig;
     s->nkp = 0;
-    assert_int_equal(idx_add(ix, 1000, s, &err), KR_OK);
+    put(ix, 1000, s);
     assert_false(found(ix, 1000, 16));
-    assert_int_equal(idx_add(ix, 1000, orig, &err), KR_OK);
+    put(ix, 1000, orig);
     assert_true(found(ix, 1000, 16));
+
+    /* the index keeps keys, never the keypoints */
+    struct emb_idx *e = idx__emb_of(ix);
+    const uint8_t *k = e->vkeys[idx__emb_slot(e, 1000)];
+    assert_int_equal(idx__vkey_count(k), VOTE_KP * VOTE_TABLES);
+    assert_true(malloc_usable_size((void *)k) < 100); /* 1 + 3 x 24 bytes, not ~1 KB */
 
     /* bad candidate counts are refused */
     struct dedup_rule rule;
     struct idx_hit hits[4];
+    struct kr_err err = {0};
     int n;
     dedup_rule_default(&rule, -1, -1);
     rule.scene_candidates = -1;
@@ -135,29 +220,49 @@ static void test_scene_entries(void **state)
                      KR_EINVAL);
     idx_close(ix); /* frees the rest (ASan: no leak) */
     free(s);
+    src_clear();
 }
 
-/* Damaged keypoints in the index fail the check: store_corrupt, no hits. */
-static void test_scene_corrupt(void **state)
+/* The check with rule's default candidates: its code, hits and slug. */
+static enum kr_code check(struct idx *ix, int *n, struct kr_err *err)
 {
-    struct idx *ix = NULL;
-    struct kr_err err = {0};
     struct dedup_rule rule;
     struct idx_hit hits[4];
-    int n = -1;
-    (void)state;
 
-    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
-    assert_int_equal(idx_add(ix, 7, orig, &err), KR_OK);
-    assert_true(found(ix, 7, 16));
-    idx__emb_of(ix)->scene[0][0] = 0xEE; /* an unknown version byte */
     dedup_rule_default(&rule, -1, -1);
     rule.scene_candidates = 16;
-    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){crop, &rule}, hits, 4, &n, &err),
-                     KR_EIO);
+    *n = -1;
+    memset(err, 0, sizeof *err);
+    return idx_find_dups(ix, &(struct idx_dup_query){crop, &rule}, hits, 4, n, err);
+}
+
+/* A failing source fails the check with its own error, no hits; a
+ * candidate the source no longer has is no duplicate; without a source,
+ * candidates cannot be verified: no_signature_source. */
+static void test_scene_source(void **state)
+{
+    struct idx *ix = open_with_source();
+    struct kr_err err;
+    int n;
+    (void)state;
+
+    put(ix, 7, orig);
+    assert_true(found(ix, 7, 16));
+    src.fail = KR_EIO;
+    assert_int_equal(check(ix, &n, &err), KR_EIO);
     assert_int_equal(err.slug_id, KRS_STORE_CORRUPT);
+    assert_non_null(strstr(err.msg, "id 7"));
+    assert_int_equal(n, 0);
+    src.fail = KR_ENOTFOUND; /* deleted from the store, not yet from the index */
+    assert_int_equal(check(ix, &n, &err), KR_OK);
+    assert_int_equal(n, 0);
+    src.fail = KR_OK;
+    idx_set_source(ix, NULL, NULL);
+    assert_int_equal(check(ix, &n, &err), KR_EIO);
+    assert_int_equal(err.slug_id, KRS_NO_SIGNATURE_SOURCE);
     assert_int_equal(n, 0);
     idx_close(ix);
+    src_clear();
 }
 
 /* A first-stage duplicate ends the check: entry 2 (orig's keypoints under
@@ -179,9 +284,9 @@ static void test_scene_after_first(void **state)
     *s = *orig;
     random_hash(s->hash);
     random_unit(s->desc);
-    assert_int_equal(idx_open("embedded", NULL, &ix, &err), KR_OK);
-    assert_int_equal(idx_add(ix, 1, orig, &err), KR_OK);
-    assert_int_equal(idx_add(ix, 2, s, &err), KR_OK);
+    ix = open_with_source();
+    put(ix, 1, orig);
+    put(ix, 2, s);
     dedup_rule_default(&rule, -1, -1);
     rule.scene_candidates = 16;
     assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){q, &rule}, hits, 4, &n, &err),
@@ -189,12 +294,13 @@ static void test_scene_after_first(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].id, 1);
     /* without entry 1 the second stage finds entry 2 */
-    assert_int_equal(idx_remove(ix, 1, &err), KR_OK);
+    put(ix, 1, NULL);
     assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){q, &rule}, hits, 4, &n, &err),
                      KR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(hits[0].id, 2);
     idx_close(ix);
+    src_clear();
     free(s);
     free(q);
 }
@@ -203,7 +309,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scene_entries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scene_corrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scene_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_after_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,10 +10,10 @@
  * index_full and nothing changes: a lowered limit (the vote_slots test
  * hook) checks that, and that catalog shots still fit there.
  *
- * The check walks every bucket: each posting names a live slot with scene
- * keypoints one of whose first VOTE_KP descriptors has that bucket's key in
- * that table, and the number of postings equals the number of keys of the
- * live slots.
+ * The check walks every bucket: each posting names a live slot whose kept
+ * keys hold that bucket, and the number of postings equals the number of
+ * keys of the live slots; and each live id's kept keys are those of its
+ * photo's first VOTE_KP descriptors (computed here bit by bit).
  */
 #include "testutil.h"
 
@@ -39,50 +39,70 @@ static void random_scene(struct dedup_sig *s, int nkp)
     }
 }
 
-/* Does the packed set p have key `key` in table t among its indexed keypoints? */
-static int has_key(const uint8_t *p, int t, uint32_t key)
+/* Table t's key of descriptor d: bits [t VOTE_BITS, (t + 1) VOTE_BITS). */
+static uint32_t key_of(const uint8_t *d, int t)
 {
-    for (int k = 0; k < p[1] && k < VOTE_KP; k++) {
-        const uint8_t *d = p + 2 + k * (2 + DEDUP_SCENE_DESC) + 2;
-        uint64_t lo, hi;
-        int off = t * VOTE_BITS;
-        uint32_t v;
-        memcpy(&lo, d, 8);
-        memcpy(&hi, d + 8, 8);
-        if (off >= 64)
-            v = (uint32_t)(hi >> (off - 64));
-        else if (off + VOTE_BITS <= 64)
-            v = (uint32_t)(lo >> off);
-        else
-            v = (uint32_t)((lo >> off) | (hi << (64 - off)));
-        if ((v & ((1u << VOTE_BITS) - 1)) == key)
-            return 1;
+    uint32_t v = 0;
+    for (int b = 0; b < VOTE_BITS; b++) {
+        int bit = t * VOTE_BITS + b;
+        v |= (uint32_t)(d[bit / 8] >> (bit % 8) & 1) << b;
     }
+    return v;
+}
+
+/* Does the slot's key list k hold bucket b? */
+static int has_bucket(const uint8_t *k, uint32_t b)
+{
+    for (int i = 0; i < idx__vkey_count(k); i++)
+        if (idx__vkey(k, i) == b)
+            return 1;
     return 0;
 }
 
+/* Every posting names a live slot whose keys hold that bucket, and the
+ * postings number the keys. */
 static void check_postings(struct idx *ix)
 {
     struct emb_idx *e = idx__emb_of(ix);
     size_t want = 0, got = 0;
 
     for (size_t s = 0; s < e->n; s++)
-        if (e->scene[s])
-            want += (size_t)(e->scene[s][1] < VOTE_KP ? e->scene[s][1] : VOTE_KP) * VOTE_TABLES;
+        if (e->vkeys[s])
+            want += (size_t)idx__vkey_count(e->vkeys[s]);
     for (size_t b = 0; e->vbuck && b < (size_t)VOTE_TABLES << VOTE_BITS; b++) {
         const uint8_t *v = e->vbuck[b];
         for (uint32_t i = 0, n = v ? idx__vote_count(v) : 0; i < n; i++) {
             uint32_t s = idx__vote_slot(v, i); /* a bucket: count, then 3-byte postings */
             assert_true(s < e->n);
-            assert_non_null(e->scene[s]);
-            assert_true(
-                has_key(e->scene[s], (int)(b >> VOTE_BITS), (uint32_t)b & ((1u << VOTE_BITS) - 1)));
+            assert_non_null(e->vkeys[s]);
+            assert_true(has_bucket(e->vkeys[s], (uint32_t)b));
             got++;
         }
         if (v)
             assert_true(idx__vote_count(v) > 0); /* empty buckets are freed */
     }
     assert_int_equal(got, want);
+}
+
+/* id's keys are those of sig's first VOTE_KP keypoints, in order (none
+ * for a photo without keypoints). */
+static void check_keys(struct idx *ix, int64_t id, const struct dedup_sig *sig)
+{
+    struct emb_idx *e = idx__emb_of(ix);
+    long s = idx__emb_slot(e, id);
+    int nk = sig->nkp < VOTE_KP ? sig->nkp : VOTE_KP, i = 0;
+
+    assert_true(s >= 0);
+    if (nk == 0) {
+        assert_null(e->vkeys[s]);
+        return;
+    }
+    assert_non_null(e->vkeys[s]);
+    assert_int_equal(idx__vkey_count(e->vkeys[s]), nk * VOTE_TABLES);
+    for (int k = 0; k < nk; k++)
+        for (int t = 0; t < VOTE_TABLES; t++, i++)
+            assert_int_equal(idx__vkey(e->vkeys[s], i),
+                             ((uint32_t)t << VOTE_BITS) + key_of(sig->kp[k].d, t));
 }
 
 /* Is id among the voted candidates of its own keypoints with 3 bits changed each? */
@@ -140,6 +160,9 @@ static void test_votes_follow_entries(void **state)
     }
     check_postings(ix);
     for (int i = 0; i < N_IDS; i++)
+        if (live[i])
+            check_keys(ix, i, &sigs[i]);
+    for (int i = 0; i < N_IDS; i++)
         if (sigs[i].nkp >= 12)
             assert_int_equal(voted(ix, &sigs[i], i), live[i]);
     for (int i = 0; i < N_IDS; i++)
@@ -179,9 +202,10 @@ static void test_slot_limit(void **state)
     add_expect(ix, LIMIT, &sigs[LIMIT], full); /* slot LIMIT: refused */
     assert_int_equal(idx_count(ix), LIMIT);
     check_postings(ix);
-    add_expect(ix, 100, cat, KR_OK); /* a catalog shot fits at slot LIMIT */
+    add_expect(ix, 100, cat, KR_OK);             /* a catalog shot fits at slot LIMIT */
     add_expect(ix, 100, &sigs[LIMIT + 1], full); /* ... but not re-added with keypoints */
-    assert_null(idx__emb_of(ix)->scene[LIMIT]);
+    assert_null(idx__emb_of(ix)->vkeys[LIMIT]);
+    check_keys(ix, 100, cat);
     add_expect(ix, 3, &sigs[LIMIT + 2], KR_OK); /* a replace below the limit */
     check_postings(ix);
     /* removals move the last slots down: then scene photos fit again */
@@ -190,6 +214,8 @@ static void test_slot_limit(void **state)
     assert_int_equal(idx_remove(ix, 1, &err), KR_OK);
     add_expect(ix, LIMIT + 1, &sigs[LIMIT + 1], KR_OK);
     check_postings(ix);
+    check_keys(ix, LIMIT + 1, &sigs[LIMIT + 1]);
+    check_keys(ix, 3, &sigs[LIMIT + 2]);
     assert_true(voted(ix, &sigs[LIMIT + 1], LIMIT + 1));
     assert_true(voted(ix, &sigs[LIMIT + 2], 3));
     idx_close(ix);

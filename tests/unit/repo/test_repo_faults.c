@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "fault.h"
 #include "image/image.h"
 #include "repo/repo.h"
+#include "scene_img.h"
 
 static char dir[256];
 static struct config cfg;
@@ -245,6 +247,52 @@ static void test_ingest_failing_lookup_stores_nothing(void **state)
     repo_close(r);
 }
 
+/* A scene photo's crop: its duplicate is found only by the second stage,
+ * which reads the candidates' keypoints from the store. When that read
+ * fails, the upload is refused with the error (never stored as new); when
+ * it works, the crop is the duplicate it is. */
+static enum kr_code ingest_rgb(struct repo *r, const unsigned char *rgb, int w, int h,
+                               struct repo_ingest_res *res, struct kr_err *err)
+{
+    size_t n;
+    unsigned char *p = tu_rgb_jpeg(rgb, w, h, 90, &n);
+    struct repo_ingest_req req = {p, n, "s.jpg", "alyaimg", "alya", 1, 3, NULL};
+    enum kr_code rc = repo_ingest(r, &req, res, err);
+    g_free(p);
+    return rc;
+}
+
+static void test_scene_check_failing_read_stores_nothing(void **state)
+{
+    enum { W = 1200, H = 900 };
+    struct repo *r = open_repo();
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    unsigned char *a = tu_scene(5, W, H);
+    unsigned char *c =
+        tu_scene_window(a, W, H, &(struct tu_window){W / 10, H / 10, W * 8 / 10, H * 8 / 10, 0});
+    (void)state;
+
+    assert_int_equal(ingest_rgb(r, a, W, H, &res, &err), KR_OK);
+    assert_false(res.duplicate);
+    fault_arm("store.image_get", 1, KR_EIO);
+    memset(&res, 0, sizeof res);
+    assert_int_equal(ingest_rgb(r, c, W * 8 / 10, H * 8 / 10, &res, &err), KR_EIO);
+    assert_int_equal(fault_fired("store.image_get"), 1);
+    assert_non_null(strstr(err.msg, "scene keypoints"));
+    assert_false(res.duplicate);
+    assert_int_equal(rows(r), 1);
+    assert_int_equal(objects(r, 0), 1);
+    assert_int_equal(objects(r, 1), 0);
+    assert_int_equal(repo_index_count(r), 1);
+    assert_int_equal(ingest_rgb(r, c, W * 8 / 10, H * 8 / 10, &res, &err), KR_OK);
+    assert_true(res.duplicate);
+    assert_int_equal(rows(r), 1);
+    free(a);
+    free(c);
+    repo_close(r);
+}
+
 /* The blob cannot be moved out of the way: the delete fails and keeps the row. */
 static void test_delete_failing_unpublish_keeps_row(void **state)
 {
@@ -295,7 +343,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_recovery_failing_lookup_keeps_staged_blob, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup,
+        cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scene_check_failing_read_stores_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reindex_failing_blob_stops, setup, teardown),
