@@ -30,7 +30,9 @@
  * through a 10 %-per-side crop, each descriptor bit flipped with probability SCENE_FLIP, the
  * rest random) and two new photos (random everything: both stages run in full, the common
  * upload). Latency is reported for all queries and per kind (dupq, copyq, newq).
- * The index keeps no scene keypoints: verification reads each candidate's
+ * scene_bytes_per_photo: the scene stage's heap per scene photo, walked
+ * (keys, postings with their buckets' overhead, the bucket table, the
+ * slot's pointer). The index keeps no scene keypoints: verification reads each candidate's
  * through the index's source. By default the source regenerates them from
  * the entry's number (the index's own cost); with "sqlite=DIR" the bench
  * first writes every entry into a fresh sqlite store under DIR (as the
@@ -39,6 +41,7 @@
  * dupcpu: the duplicate checks' thread CPU time (on a loaded machine the wall time mostly
  * measures waiting for a core).
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,7 @@
 
 #include "core/util.h"
 #include "index/index.h"
+#include "index/index_int.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -269,6 +273,29 @@ static void add_probes(struct rng *r, struct dedup_sig *s, int nprobes, int typi
     }
 }
 
+/* Heap bytes the scene stage holds per scene photo, walking the embedded
+ * index: each block's usable size plus glibc's 8-byte header (keys, bucket
+ * postings), the bucket-pointer table, and the slot's pointer. */
+static double scene_bytes(struct idx *ix)
+{
+    struct emb_idx *e = idx__emb_of(ix);
+    double keys = 0, bucks = 0, table = 0;
+    size_t nb = (size_t)VOTE_TABLES << VOTE_BITS;
+
+    for (size_t s = 0; s < e->n; s++)
+        if (e->vkeys[s])
+            keys += (double)malloc_usable_size(e->vkeys[s]) + 8;
+    for (size_t b = 0; e->vbuck && b < nb; b++)
+        if (e->vbuck[b])
+            bucks += (double)malloc_usable_size(e->vbuck[b]) + 8;
+    table = e->vbuck ? (double)nb * sizeof *e->vbuck : 0;
+    if (!e->nscene)
+        return 0;
+    printf(" scene_keys_b=%.1f scene_postings_b=%.1f scene_table_b=%.1f", keys / e->nscene,
+           bucks / e->nscene, table / e->nscene);
+    return (keys + bucks + table) / e->nscene + sizeof *e->vkeys;
+}
+
 static long status_kb(const char *field)
 {
     FILE *f = fopen("/proc/self/status", "r");
@@ -422,6 +449,8 @@ int main(int argc, char **argv)
            typical ? "t" : "", nq, load_s, rss / 1024.0, hwm / 1024.0);
     if (st)
         printf(" source=sqlite store_fill_s=%.1f", store_s);
+    if (scene && !strcmp(backend, "embedded"))
+        printf(" scene_bytes_per_photo=%.1f", scene_bytes(ix));
     report("dup", dup_ms, nq);
     report("dupcpu", cpu, nq);
     report("top5", top_ms, nq);

@@ -86,15 +86,25 @@ static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct
     return n;
 }
 
+/* What verification needs: the source (read outside the lock), the
+ * question, and room for one stored signature. */
+struct verifier {
+    idx_source_fn source;
+    void *ctx;
+    const struct idx_dup_query *dq;
+    struct dedup_sig *t;
+};
+
 /* Verify the n candidates best first, keeping the first duplicate in
- * hits[0] (*m = 1) or none. t: room for one stored signature. */
-static enum kr_code verify(idx_source_fn source, void *ctx, const struct idx_dup_query *dq,
-                           struct idx_hit *hits, int n, struct dedup_sig *t, int *m,
+ * hits[0] (*m = 1) or none. */
+static enum kr_code verify(const struct verifier *v, struct idx_hit *hits, int n, int *m,
                            struct kr_err *err)
 {
+    struct dedup_sig *t = v->t;
+
     for (int k = 0; k < n && *m == 0; k++) {
         struct kr_err e = {0};
-        enum kr_code rc = source(hits[k].id, t, ctx, &e);
+        enum kr_code rc = v->source(hits[k].id, t, v->ctx, &e);
         if (rc == KR_ENOTFOUND)
             continue; /* deleted since the candidates were counted */
         if (rc != KR_OK) {
@@ -107,7 +117,7 @@ static enum kr_code verify(idx_source_fn source, void *ctx, const struct idx_dup
         }
         t->nqkp = 0; /* a stored signature: its keypoints only */
         t->nprobes = 0;
-        if (dedup_scene_match(dq->sig, t, dq->rule))
+        if (dedup_scene_match(v->dq->sig, t, v->dq->rule))
             hits[(*m)++] = hits[k];
     }
     return KR_OK;
@@ -119,38 +129,36 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     const struct dedup_rule *rule = dq->rule;
     int cap = rule->scene_candidates, n = 0, m = 0;
     uint32_t *h = NULL;
-    struct dedup_sig *t = NULL;
-    idx_source_fn source;
-    void *ctx;
+    struct verifier v = {.dq = dq};
     enum kr_code rc = KR_OK;
 
     *nhits = 0;
     if (cap <= 0 || rule->scene_min <= 0 || (dq->sig->nqkp <= 0 && dq->sig->nkp <= 0))
         return KR_OK;
     h = malloc((size_t)cap * sizeof *h);
-    t = malloc(sizeof *t);
-    if (!h || !t) {
+    v.t = malloc(sizeof *v.t);
+    if (!h || !v.t) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: no memory for scene candidates");
         goto out;
     }
     pthread_rwlock_rdlock(&e->lock);
     n = collect(e, dq->sig, cap, hits, h);
-    source = e->source;
-    ctx = e->source_ctx;
+    v.source = e->source;
+    v.ctx = e->source_ctx;
     pthread_rwlock_unlock(&e->lock);
     if (n < 0) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: no memory to count scene votes");
         goto out;
     }
-    if (n > 0 && !source) {
+    if (n > 0 && !v.source) {
         rc = kr_fail(err, KRS_NO_SIGNATURE_SOURCE,
                      "duplicate check: %d scene candidate(s) but no source of stored keypoints", n);
         goto out;
     }
-    rc = verify(source, ctx, dq, hits, n, t, &m, err);
+    rc = verify(&v, hits, n, &m, err);
     *nhits = rc ? 0 : m;
 out:
     free(h);
-    free(t);
+    free(v.t);
     return rc;
 }
