@@ -155,24 +155,45 @@ static void dense_of(struct rng *r, long of, struct dedup_sig *s)
 /* The stored signature of an entry, for borderline decisions and the scene
  * stage's verification (the server reads it from the store; here it is
  * regenerated from the seed, or read from the sqlite store with "sqlite="). */
-static enum kr_code stored_of(int64_t id, struct dedup_sig *s, void *ctx, struct kr_err *err)
+static enum kr_code stored_of(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                              void *ctx, struct kr_err *err)
 {
     int *scene = ctx;
     (void)err;
-    sig_of((uint64_t)id, s);
-    if (*scene)
-        scene_of((uint64_t)id, s);
+    for (int i = 0; i < n; i++) {
+        sig_of((uint64_t)ids[i], &sigs[i]);
+        if (*scene)
+            scene_of((uint64_t)ids[i], &sigs[i]);
+        found[i] = 1;
+    }
     return KR_OK;
 }
 
-static enum kr_code stored_in(int64_t id, struct dedup_sig *s, void *ctx, struct kr_err *err)
+/* "sqlite=": the rows from the store, in one call, as repo/ reads them. */
+struct sq_batch {
+    const int64_t *ids;
+    int n;
+    struct dedup_sig *sigs;
+    uint8_t *found;
+};
+
+static int sq_row(const struct store_image *img, void *ctx)
 {
-    struct store_image *img = malloc(sizeof *img);
-    enum kr_code rc = img ? store_image_get(ctx, id, img, err) : KR_ENOMEM;
-    if (rc == KR_OK)
-        *s = img->sig;
-    free(img);
-    return rc;
+    struct sq_batch *b = ctx;
+    for (int i = 0; i < b->n; i++)
+        if (b->ids[i] == img->id) {
+            b->sigs[i] = img->sig;
+            b->found[i] = 1;
+        }
+    return 0;
+}
+
+static enum kr_code stored_in(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                              void *ctx, struct kr_err *err)
+{
+    struct sq_batch b = {ids, n, sigs, found};
+    memset(found, 0, (size_t)n);
+    return store_image_get_ids(ctx, ids, n, sq_row, &b, err);
 }
 
 /* A fresh sqlite store under dir (synchronous off, only to fill it fast),

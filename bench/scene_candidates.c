@@ -191,17 +191,19 @@ static void filler(long f, struct dedup_sig *s)
 
 /* Stored signatures, as the server's store gives them: originals by row
  * number, fillers regenerated. */
-static enum kr_code stored_of(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+static enum kr_code stored_of(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                              void *ctx, struct kr_err *err)
 {
     (void)ctx;
     (void)err;
-    if (id >= FILLER0) {
-        filler((long)(id - FILLER0), sig);
-        return KR_OK;
+    for (int i = 0; i < n; i++) {
+        int64_t id = ids[i];
+        found[i] = id >= FILLER0 || (id >= 0 && id < nrows);
+        if (id >= FILLER0)
+            filler((long)(id - FILLER0), &sigs[i]);
+        else if (found[i])
+            sigs[i] = rows[id].sig;
     }
-    if (id < 0 || id >= nrows)
-        return KR_ENOTFOUND;
-    *sig = rows[id].sig;
     return KR_OK;
 }
 

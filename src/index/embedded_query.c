@@ -295,38 +295,54 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
         amb[worst] = *c;
 }
 
+/* Read the stored signatures of ids[0..n) (n <= IDX_SOURCE_BATCH) into t
+ * and found; a failure of the source comes back with its own error. */
+enum kr_code idx__emb_read(idx_source_fn source, void *ctx, const int64_t *ids, int n,
+                           struct dedup_sig *t, uint8_t *found, struct kr_err *err)
+{
+    struct kr_err e = {0};
+    enum kr_code rc;
+
+    memset(found, 0, (size_t)n);
+    rc = source(ids, n, t, found, ctx, &e);
+    if (rc == KR_OK)
+        return KR_OK;
+    *err = e;
+    if (!err->slug)
+        kr_fail(err, KRS_INTERNAL, "%s without detail", kr_code_name(rc));
+    kr_err_prefix(err, "duplicate check: reading %d stored signature(s): ", n);
+    return rc;
+}
+
 /* Re-score the ambiguous candidates with exact descriptors read through
- * the source (a candidate gone from the store meanwhile gets forms 0). A
- * source that fails (not "gone") fails the query with its error: a skipped
- * candidate could be the duplicate. */
+ * the source, IDX_SOURCE_BATCH at a time (a candidate gone from the store
+ * meanwhile gets forms 0). A source that fails (not "gone") fails the
+ * query with its error: a skipped candidate could be the duplicate. */
 static enum kr_code rescore(const struct emb_query *Q, idx_source_fn source, void *ctx,
                             struct cand *amb, int namb, struct kr_err *err)
 {
-    struct dedup_sig *t = malloc(sizeof *t);
-    enum kr_code rc = KR_OK;
+    struct dedup_sig *t = malloc(IDX_SOURCE_BATCH * sizeof *t);
+    int64_t ids[IDX_SOURCE_BATCH];
+    uint8_t found[IDX_SOURCE_BATCH];
+    enum kr_code rc = t ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: out of memory");
 
-    if (!t)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: out of memory");
-    for (int i = 0; i < namb && rc == KR_OK; i++) {
-        struct kr_err e = {0};
-        rc = source(amb[i].h.id, t, ctx, &e);
-        if (rc == KR_ENOTFOUND) {
-            amb[i].forms = 0; /* gone from the store meanwhile */
-            rc = KR_OK;
-            continue;
+    for (int b = 0; b < namb && rc == KR_OK; b += IDX_SOURCE_BATCH) {
+        int m = namb - b < IDX_SOURCE_BATCH ? namb - b : IDX_SOURCE_BATCH;
+        for (int i = 0; i < m; i++)
+            ids[i] = amb[b + i].h.id;
+        rc = idx__emb_read(source, ctx, ids, m, t, found, err);
+        for (int i = 0; i < m && rc == KR_OK; i++) {
+            struct cand *c = &amb[b + i];
+            float best = -2;
+            if (!found[i]) {
+                c->forms = 0; /* gone from the store meanwhile */
+                continue;
+            }
+            for (int k = 0; k < Q->n; k++)
+                if (c->forms >> k & 1)
+                    best = fmaxf(best, dot_f(Q->f[k].desc, t[i].desc));
+            c->h.score = best;
         }
-        if (rc != KR_OK) {
-            *err = e;
-            if (!err->slug)
-                kr_fail(err, KRS_INTERNAL, "%s without detail", kr_code_name(rc));
-            kr_err_prefix(err, "duplicate check: reading a stored descriptor: ");
-            break;
-        }
-        float best = -2;
-        for (int k = 0; k < Q->n; k++)
-            if (amb[i].forms >> k & 1)
-                best = fmaxf(best, dot_f(Q->f[k].desc, t->desc));
-        amb[i].h.score = best;
     }
     free(t);
     return rc;

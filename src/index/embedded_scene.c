@@ -16,10 +16,11 @@
  * candidate stage then verification.
  *   candidates: the inverted index (embedded_vote.c) gives the
  *     rule->scene_candidates slots with the most votes, under the read lock;
- *   verification: outside the lock, best first, each candidate's stored
- *     signature is read through the source (idx_set_source: the store) and
- *     checked with dedup_scene_match() (the same call dedup_match() makes),
- *     stopping at the first duplicate. A candidate the store no longer has
+ *   verification: outside the lock, best first, the candidates' stored
+ *     signatures are read through the source (idx_set_source: the store),
+ *     IDX_SOURCE_BATCH per call (one store round trip), and checked with
+ *     dedup_scene_match() (the same call dedup_match() makes), stopping at
+ *     the first duplicate. A candidate the store no longer has
  *     (deleted meanwhile) is skipped; any other failure of the source fails
  *     the check with its own error (never read as "no candidate"), and so
  *     does a query with candidates but no source installed.
@@ -87,7 +88,7 @@ static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct
 }
 
 /* What verification needs: the source (read outside the lock), the
- * question, and room for one stored signature. */
+ * question, and room for IDX_SOURCE_BATCH stored signatures. */
 struct verifier {
     idx_source_fn source;
     void *ctx;
@@ -95,30 +96,30 @@ struct verifier {
     struct dedup_sig *t;
 };
 
-/* Verify the n candidates best first, keeping the first duplicate in
- * hits[0] (*m = 1) or none. */
+/* Verify the n candidates best first, their keypoints read IDX_SOURCE_BATCH
+ * at a time, keeping the first duplicate in hits[0] (*m = 1) or none. */
 static enum kr_code verify(const struct verifier *v, struct idx_hit *hits, int n, int *m,
                            struct kr_err *err)
 {
-    struct dedup_sig *t = v->t;
+    int64_t ids[IDX_SOURCE_BATCH];
+    uint8_t found[IDX_SOURCE_BATCH];
 
-    for (int k = 0; k < n && *m == 0; k++) {
-        struct kr_err e = {0};
-        enum kr_code rc = v->source(hits[k].id, t, v->ctx, &e);
-        if (rc == KR_ENOTFOUND)
-            continue; /* deleted since the candidates were counted */
-        if (rc != KR_OK) {
-            *err = e;
-            if (!err->slug)
-                kr_fail(err, KRS_INTERNAL, "%s without detail", kr_code_name(rc));
-            kr_err_prefix(err, "duplicate check: reading the scene keypoints of id %lld: ",
-                          (long long)hits[k].id);
+    for (int b = 0; b < n && *m == 0; b += IDX_SOURCE_BATCH) {
+        int cnt = n - b < IDX_SOURCE_BATCH ? n - b : IDX_SOURCE_BATCH;
+        for (int i = 0; i < cnt; i++)
+            ids[i] = hits[b + i].id;
+        enum kr_code rc = idx__emb_read(v->source, v->ctx, ids, cnt, v->t, found, err);
+        if (rc != KR_OK)
             return rc;
+        for (int i = 0; i < cnt && *m == 0; i++) {
+            struct dedup_sig *t = &v->t[i];
+            if (!found[i])
+                continue; /* deleted since the candidates were counted */
+            t->nqkp = 0;  /* a stored signature: its keypoints only */
+            t->nprobes = 0;
+            if (dedup_scene_match(v->dq->sig, t, v->dq->rule))
+                hits[(*m)++] = hits[b + i];
         }
-        t->nqkp = 0; /* a stored signature: its keypoints only */
-        t->nprobes = 0;
-        if (dedup_scene_match(v->dq->sig, t, v->dq->rule))
-            hits[(*m)++] = hits[k];
     }
     return KR_OK;
 }
@@ -136,7 +137,7 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     if (cap <= 0 || rule->scene_min <= 0 || (dq->sig->nqkp <= 0 && dq->sig->nkp <= 0))
         return KR_OK;
     h = malloc((size_t)cap * sizeof *h);
-    v.t = malloc(sizeof *v.t);
+    v.t = malloc(IDX_SOURCE_BATCH * sizeof *v.t);
     if (!h || !v.t) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: no memory for scene candidates");
         goto out;

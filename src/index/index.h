@@ -25,15 +25,18 @@
 /* Largest `max` / `k` a query may ask for (KR_EINVAL above). */
 #define IDX_MAX_HITS 10000
 
-/* The stored signature of an id, for what a backend does not keep in full:
- * the embedded index keeps descriptors as int8 and, of the scene keypoints,
- * only their candidate keys. Fill sig (at least desc, nkp and kp) and return
- * KR_OK; KR_ENOTFOUND if the id is unknown (deleted meanwhile); any other
- * code with err set if the source failed (find_dups then fails with it: a
- * failure is never taken for "unknown"). Called without any index lock
- * held, possibly from many threads. */
-typedef enum kr_code (*idx_source_fn)(int64_t id, struct dedup_sig *sig, void *ctx,
-                                      struct kr_err *err);
+/* The stored signatures of ids[0..n), for what a backend does not keep in
+ * full: the embedded index keeps descriptors as int8 and, of the scene
+ * keypoints, only their candidate keys. n is at most IDX_SOURCE_BATCH (one
+ * store round trip). For each i: fill sigs[i] (at least desc, nkp and kp)
+ * and set found[i] = 1, or found[i] = 0 if ids[i] is unknown (deleted
+ * meanwhile). Return KR_OK, or any other code with err set if the source
+ * failed (find_dups then fails with it: a failure is never taken for
+ * "unknown"). Called without any index lock held, possibly from many
+ * threads. */
+#define IDX_SOURCE_BATCH 16
+typedef enum kr_code (*idx_source_fn)(const int64_t *ids, int n, struct dedup_sig *sigs,
+                                      uint8_t *found, void *ctx, struct kr_err *err);
 
 struct idx_hit {
     int64_t id;

@@ -70,21 +70,35 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
 
 /* The index keeps quantised descriptors; borderline duplicate decisions
  * are re-scored with the exact ones from the store. */
+/* One row of a batch read: its signature into the slot of its id. */
+struct sig_batch {
+    const int64_t *ids;
+    int n;
+    struct dedup_sig *sigs;
+    uint8_t *found;
+};
+
+static int sig_row(const struct store_image *img, void *ctx)
+{
+    struct sig_batch *b = ctx;
+    for (int i = 0; i < b->n; i++)
+        if (b->ids[i] == img->id && !b->found[i]) {
+            b->sigs[i] = img->sig;
+            b->found[i] = 1;
+        }
+    return 0;
+}
+
 /* The index's source of stored signatures (exact descriptors and scene
- * keypoints, index.h): the store's row. */
-static enum kr_code stored_sig(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+ * keypoints, index.h): the store's rows, one store call per batch. */
+static enum kr_code stored_sigs(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                                void *ctx, struct kr_err *err)
 {
     struct repo *r = ctx;
-    struct store_image *img = malloc(sizeof *img);
-    enum kr_code rc;
+    struct sig_batch b = {ids, n, sigs, found};
 
-    if (!img)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory reading image %lld", (long long)id);
-    rc = store_image_get(r->store, id, img, err);
-    if (rc == KR_OK)
-        *sig = img->sig;
-    free(img);
-    return rc;
+    memset(found, 0, (size_t)n);
+    return store_image_get_ids(r->store, ids, n, sig_row, &b, err);
 }
 
 enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,
@@ -130,7 +144,7 @@ static enum kr_code open_backends(struct repo *r, struct kr_err *err)
     util_fmt(opts, sizeof opts, "capacity=%lld", rows + 1024);
     rc = idx_open(r->cfg->index_backend, opts, &r->idx, err);
     if (!rc)
-        idx_set_source(r->idx, stored_sig, r);
+        idx_set_source(r->idx, stored_sigs, r);
     return rc;
 }
 

@@ -66,8 +66,7 @@ static enum kr_code bad_column(const PGresult *r, int col, struct kr_err *err)
                    PQfname(r, col));
 }
 
-enum kr_code store_pg__get_i64(const PGresult *r, int row, int col, int64_t *v,
-                               struct kr_err *err)
+enum kr_code store_pg__get_i64(const PGresult *r, int row, int col, int64_t *v, struct kr_err *err)
 {
     const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
     uint64_t u = 0;
@@ -281,9 +280,9 @@ static enum kr_code run_once(struct pg_conn *c, enum pg_stmt id, const struct pg
 static int is_read(enum pg_stmt id)
 {
     return id == PG_IMG_GET || id == PG_IMG_FIND_KEY || id == PG_IMG_FIND_URL ||
-           id == PG_IMG_FIND_SHA || id == PG_IMG_PAGE || id == PG_IMG_COUNT || id == PG_DOC_GET ||
-           id == PG_DOC_FIRST_PAGE || id == PG_DOC_PAGE || id == PG_SYNC_HEAD ||
-           id == PG_SYNC_PAGE || id == PG_CLAIM_JOBS;
+           id == PG_IMG_FIND_SHA || id == PG_IMG_PAGE || id == PG_IMG_COUNT ||
+           id == PG_IMG_GET_IDS || id == PG_DOC_GET || id == PG_DOC_FIRST_PAGE ||
+           id == PG_DOC_PAGE || id == PG_SYNC_HEAD || id == PG_SYNC_PAGE || id == PG_CLAIM_JOBS;
 }
 
 enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_params *p,
@@ -313,8 +312,8 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
 static enum kr_code plain(struct pg_conn *c, const char *sql, int *lost, struct kr_err *err)
 {
     PGresult *r = PQexec(c->db, sql);
-    enum kr_code rc = r && PQresultStatus(r) == PGRES_COMMAND_OK ? KR_OK
-                                                                  : store_pg__fail(c->db, r, sql, err);
+    enum kr_code rc =
+        r && PQresultStatus(r) == PGRES_COMMAND_OK ? KR_OK : store_pg__fail(c->db, r, sql, err);
     if (rc)
         *lost = conn_lost(c->db, r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL);
     PQclear(r);
@@ -453,6 +452,7 @@ const struct store_ops store_postgres_ops = {
     .image_update_sig = store_pg__image_update_sig,
     .image_each = store_pg__image_each,
     .image_count = store_pg__image_count,
+    .image_get_ids = store_pg__image_get_ids,
     .image_sigs = store_pg__image_sigs,
     .doc_put = store_pg__doc_put,
     .doc_add = store_pg__doc_add,

@@ -63,6 +63,7 @@ enum pg_stmt {
     PG_IMG_UPDATE_SIG,
     PG_IMG_PAGE,
     PG_IMG_COUNT,
+    PG_IMG_GET_IDS,
     PG_DOC_PUT,
     PG_DOC_ADD,
     PG_DOC_GET,
@@ -110,8 +111,8 @@ struct pg_store {
     pthread_mutex_t mu; /* guards idle, nopen */
     pthread_cond_t freed;
     struct pg_conn *idle;
-    int nopen;         /* connections open or being opened, idle or busy */
-    PGconn *listen_db; /* change_wait's own LISTEN connection (one caller) */
+    int nopen;                /* connections open or being opened, idle or busy */
+    PGconn *listen_db;        /* change_wait's own LISTEN connection (one caller) */
     atomic_llong round_trips; /* requests sent to the server (prepares too) */
 };
 
@@ -148,8 +149,7 @@ enum kr_code store_pg__exec(struct store *s, enum pg_stmt id, const struct pg_pa
  * other constraint -> KR_EINVAL, lock/serialization/cancel -> KR_ETIMEOUT,
  * out of memory -> KR_ENOMEM, program limit -> KR_ELIMIT, bad value ->
  * KR_EINVAL, the rest (connection failures too) -> KR_EIO. */
-enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what,
-                            struct kr_err *err);
+enum kr_code store_pg__fail(PGconn *db, const PGresult *res, const char *what, struct kr_err *err);
 
 /* Run statement id once per parameter set p[0..n-1] in one transaction
  * on one connection (all or none); no results are kept. */
@@ -160,8 +160,7 @@ enum kr_code store_pg__exec_batch(struct store *s, enum pg_stmt id, const struct
 long long store_pg__changes(const PGresult *res);
 
 /* Binary result decoding; KR_EIO ("store_corrupt") on a wrong length. */
-enum kr_code store_pg__get_i64(const PGresult *r, int row, int col, int64_t *v,
-                               struct kr_err *err);
+enum kr_code store_pg__get_i64(const PGresult *r, int row, int col, int64_t *v, struct kr_err *err);
 enum kr_code store_pg__get_i32(const PGresult *r, int row, int col, int *v, struct kr_err *err);
 
 /* The SQL of statement id (postgres_images.c, postgres_docs.c). */
@@ -196,14 +195,17 @@ enum kr_code store_pg__image_find_key(struct store *s, const char *bucket, const
                                       struct store_image *out, struct kr_err *err);
 enum kr_code store_pg__image_find_url(struct store *s, const char *url, struct store_image *out,
                                       struct kr_err *err);
-enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256,
-                                      struct store_image *out, struct kr_err *err);
+enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256, struct store_image *out,
+                                      struct kr_err *err);
 enum kr_code store_pg__image_update_sig(struct store *s, int64_t id, const struct dedup_sig *sig,
                                         struct kr_err *err);
 enum kr_code store_pg__image_each(struct store *s,
                                   int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                   struct kr_err *err);
 enum kr_code store_pg__image_count(struct store *s, long long *n, struct kr_err *err);
+enum kr_code store_pg__image_get_ids(struct store *s, const int64_t *ids, int n,
+                                     int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                     struct kr_err *err);
 enum kr_code store_pg__image_sigs(struct store *s,
                                   int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                   struct kr_err *err);
@@ -262,13 +264,13 @@ enum kr_code store_pg__embedding_put(struct store *s, const char *model,
 
 /* ---- market watch (postgres_watch.c) ---- */
 enum kr_code store_pg__watch_add(struct store *s, const struct store_watch *w, int64_t *id,
-                          struct kr_err *err);
+                                 struct kr_err *err);
 enum kr_code store_pg__watch_delete(struct store *s, int64_t id, struct kr_err *err);
 enum kr_code store_pg__watch_each(struct store *s, int64_t id, store_watch_cb cb, void *ctx,
-                           struct kr_err *err);
+                                  struct kr_err *err);
 enum kr_code store_pg__watch_observe(struct store *s, const struct store_watch_obs *o,
-                              struct kr_err *err);
+                                     struct kr_err *err);
 enum kr_code store_pg__watch_history(struct store *s, int64_t id, int limit, store_watch_obs_cb cb,
-                              void *ctx, struct kr_err *err);
+                                     void *ctx, struct kr_err *err);
 
 #endif

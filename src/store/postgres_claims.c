@@ -26,7 +26,7 @@
 
 #include "store/postgres.h"
 
-#define NOW_MS "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+#define NOW_MS         "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 #define CLAIM_JOBS_MAX 1000 /* job ids per claim_jobs call; the rest come next time */
 
 const char *const store_pg__claim_sql[PG_NSTMT] = {

@@ -9,6 +9,9 @@
  * on read, never cut. Lookups by url and sha256 give the oldest row
  * (created_ms, then id), as in SQLite.
  *
+ * image_get_ids is one statement for up to STORE_IDS_MAX ids (an array
+ * parameter, "{1,2,3}"), so the index's candidate reads cost one round trip.
+ *
  * image_each reads PG_PAGE_ROWS rows at a time in id order after the last
  * id seen (keyset paging on the primary key), in constant memory and with
  * no connection held while the callback runs. image_sigs, what start-up
@@ -17,13 +20,14 @@
  * mode: one round trip, constant memory, no page re-planned per 500 rows.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/postgres.h"
 #include "store/store_int.h"
 
-#define COLS STORE__IMAGE_COLS
+#define COLS       STORE__IMAGE_COLS
 #define SELECT_IMG "SELECT " COLS " FROM images "
 
 const char *const store_pg__image_sql[PG_NSTMT] = {
@@ -34,9 +38,11 @@ const char *const store_pg__image_sql[PG_NSTMT] = {
     [PG_IMG_FIND_KEY] = SELECT_IMG "WHERE bucket = $1 AND \"key\" = $2",
     [PG_IMG_FIND_URL] = SELECT_IMG "WHERE url = $1 ORDER BY created_ms, id LIMIT 1",
     [PG_IMG_FIND_SHA] = SELECT_IMG "WHERE sha256 = $1 ORDER BY created_ms, id LIMIT 1",
-    [PG_IMG_UPDATE_SIG] = "UPDATE images SET hash = $2, quality = $3, \"desc\" = $4, scene = $5 WHERE id = $1",
+    [PG_IMG_UPDATE_SIG] =
+        "UPDATE images SET hash = $2, quality = $3, \"desc\" = $4, scene = $5 WHERE id = $1",
     [PG_IMG_PAGE] = SELECT_IMG "WHERE id > $1 ORDER BY id LIMIT $2",
     [PG_IMG_COUNT] = "SELECT count(*) FROM images",
+    [PG_IMG_GET_IDS] = SELECT_IMG "WHERE id = ANY($1::bigint[])",
 };
 
 /* ---- encoding -------------------------------------------------------------- */
@@ -73,16 +79,18 @@ static void image_params(struct pg_params *p, const struct store_image *img, uns
 static enum kr_code decode_sig(const PGresult *r, int row, int scene_col, struct store_image *o,
                                struct kr_err *err)
 {
-    if (PQgetisnull(r, row, STORE__C_HASH) || PQgetlength(r, row, STORE__C_HASH) != DEDUP_HASH_BYTES ||
-        PQgetisnull(r, row, STORE__C_DESC) || PQgetlength(r, row, STORE__C_DESC) != STORE__DESC_BYTES)
+    if (PQgetisnull(r, row, STORE__C_HASH) ||
+        PQgetlength(r, row, STORE__C_HASH) != DEDUP_HASH_BYTES ||
+        PQgetisnull(r, row, STORE__C_DESC) ||
+        PQgetlength(r, row, STORE__C_DESC) != STORE__DESC_BYTES)
         return kr_fail(err, KRS_STORE_CORRUPT, "store: image %lld has a malformed signature",
                        (long long)o->id);
     memcpy(o->sig.hash, PQgetvalue(r, row, STORE__C_HASH), DEDUP_HASH_BYTES);
     store__desc_decode((const unsigned char *)PQgetvalue(r, row, STORE__C_DESC), o->sig.desc);
     o->sig.nprobes = 0;
-    enum kr_code rc = store__scene_decode(
-        PQgetisnull(r, row, scene_col) ? NULL : PQgetvalue(r, row, scene_col),
-        (size_t)PQgetlength(r, row, scene_col), o->id, &o->sig, err);
+    enum kr_code rc =
+        store__scene_decode(PQgetisnull(r, row, scene_col) ? NULL : PQgetvalue(r, row, scene_col),
+                            (size_t)PQgetlength(r, row, scene_col), o->id, &o->sig, err);
     return rc ? rc : store_pg__get_i32(r, row, STORE__C_QUALITY, &o->sig.quality, err);
 }
 
@@ -158,8 +166,8 @@ enum kr_code store_pg__image_find_url(struct store *s, const char *url, struct s
     return find_one(s, PG_IMG_FIND_URL, &p, out, err);
 }
 
-enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256,
-                                      struct store_image *out, struct kr_err *err)
+enum kr_code store_pg__image_find_sha(struct store *s, const char *sha256, struct store_image *out,
+                                      struct kr_err *err)
 {
     struct pg_params p = {0};
     store_pg__text(&p, sha256);
@@ -262,8 +270,35 @@ enum kr_code store_pg__image_each(struct store *s,
     return rc;
 }
 
+enum kr_code store_pg__image_get_ids(struct store *s, const int64_t *ids, int n,
+                                     int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                     struct kr_err *err)
+{
+    char list[STORE_IDS_MAX * 21 + 3];
+    size_t len = 0;
+    struct pg_params p = {0};
+    struct store_image *img = malloc(sizeof *img);
+    PGresult *r = NULL;
+    enum kr_code rc = img ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+    int stop = 0;
+
+    list[len++] = '{';
+    for (int i = 0; i < n && i < STORE_IDS_MAX; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld", i ? "," : "",
+                                (long long)ids[i]);
+    snprintf(list + len, sizeof list - len, "}");
+    store_pg__text(&p, list);
+    if (!rc)
+        rc = store_pg__exec(s, PG_IMG_GET_IDS, &p, &r, err);
+    if (!rc)
+        rc = each_in_page(r, img, cb, ctx, &stop, err);
+    PQclear(r);
+    free(img);
+    return rc;
+}
+
 /* The signature columns at their STORE__IMAGE_COLS positions (decode_sig). */
-#define SIGS_SQL "SELECT id, NULL::text, hash, quality, \"desc\", scene FROM images"
+#define SIGS_SQL     "SELECT id, NULL::text, hash, quality, \"desc\", scene FROM images"
 #define SIGS_C_SCENE 5
 
 /* One streamed row into img (id and signature) and cb; *stop when cb says. */

@@ -213,8 +213,7 @@ static enum kr_code count_rows(struct store *s, enum pg_stmt id, const char *wor
     return rc;
 }
 
-static enum kr_code word_count(struct store *s, const char *word, long long *n,
-                               struct kr_err *err)
+static enum kr_code word_count(struct store *s, const char *word, long long *n, struct kr_err *err)
 {
     return count_rows(s, PG_PROD_DOCS, word, n, err);
 }

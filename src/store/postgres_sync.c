@@ -141,7 +141,7 @@ static enum kr_code listen_open(struct pg_store *q, struct kr_err *err)
         rc = store_pg__fail(q->listen_db, NULL, "connect to listen", err);
     } else {
         atomic_fetch_add(&q->round_trips, 1);
-    r = PQexec(q->listen_db, "LISTEN " PG_CHANGES_CHANNEL);
+        r = PQexec(q->listen_db, "LISTEN " PG_CHANGES_CHANNEL);
         if (!r || PQresultStatus(r) != PGRES_COMMAND_OK)
             rc = store_pg__fail(q->listen_db, r, "listen", err);
         PQclear(r);
@@ -228,5 +228,6 @@ void store_pg__dedup_unlock(struct store *s, void *token)
     struct kr_err e = {0};
 
     /* a failed unlock closes the connection, which ends the session's lock */
-    store_pg__release(q, c, lock_call(q, c, "SELECT pg_advisory_unlock(" PG_DEDUP_LOCK ")", &e) != 0);
+    store_pg__release(q, c,
+                      lock_call(q, c, "SELECT pg_advisory_unlock(" PG_DEDUP_LOCK ")", &e) != 0);
 }

@@ -12,6 +12,7 @@
  */
 #include "store/store.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/bstat.h"
@@ -169,6 +170,45 @@ enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *ou
     double t0;
     return s && out ? BSTAT_TIMED("store", t0, s->ops->image_get(s, id, out, err))
                     : missing(err, "image_get");
+}
+
+/* image_get_ids for a backend without it: one image_get per id. */
+static enum kr_code get_each_id(struct store *s, const int64_t *ids, int n,
+                                int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                struct kr_err *err)
+{
+    struct store_image *img = malloc(sizeof *img);
+    enum kr_code rc = img ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
+
+    for (int i = 0; i < n && rc == KR_OK; i++) {
+        rc = s->ops->image_get(s, ids[i], img, err);
+        if (rc == KR_ENOTFOUND) {
+            rc = KR_OK;
+            continue;
+        }
+        if (rc == KR_OK && cb(img, ctx))
+            break;
+    }
+    free(img);
+    return rc;
+}
+
+enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
+                                 int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                 struct kr_err *err)
+{
+    double t0;
+
+    if (!s || !cb || (n > 0 && !ids))
+        return missing(err, "image_get_ids");
+    if (n < 0 || n > STORE_IDS_MAX)
+        return kr_fail(err, KRS_INVALID_ARGUMENT, "store: %d ids at once (at most %d)", n,
+                       STORE_IDS_MAX);
+    if (n == 0)
+        return KR_OK;
+    return BSTAT_TIMED("store", t0,
+                       s->ops->image_get_ids ? s->ops->image_get_ids(s, ids, n, cb, ctx, err)
+                                             : get_each_id(s, ids, n, cb, ctx, err));
 }
 
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,

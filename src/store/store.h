@@ -90,7 +90,7 @@ struct store_product {
 };
 /* Filters (all optional) and paging of product_query. */
 struct store_product_query {
-    const char *id;               /* exact id */
+    const char *id;                /* exact id */
     const char *category, *colour; /* equal, ASCII case ignored */
     int has_price_min, has_price_max;
     double price_min, price_max; /* inclusive */
@@ -178,6 +178,14 @@ struct store_ops {
                                    struct kr_err *err);
     enum kr_code (*image_update_sig)(struct store *s, int64_t id, const struct dedup_sig *sig,
                                      struct kr_err *err);
+    /* Optional (NULL: image_get per id stands in): the rows of those of
+     * the n ids (at most STORE_IDS_MAX) that exist, cb called once per row
+     * in no set order (an id with no row is simply not reported), in one
+     * round trip where the backend has round trips: what the index reads
+     * to verify its candidates. cb must not call the store; nonzero stops. */
+    enum kr_code (*image_get_ids)(struct store *s, const int64_t *ids, int n,
+                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                  struct kr_err *err);
     /* Every image in id order; cb returns nonzero to stop early. */
     enum kr_code (*image_each)(struct store *s, int (*cb)(const struct store_image *img, void *ctx),
                                void *ctx, struct kr_err *err);
@@ -295,6 +303,12 @@ enum kr_code store_image_insert(struct store *s, const struct store_image *img, 
 enum kr_code store_image_delete(struct store *s, int64_t id, struct kr_err *err);
 enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *out,
                              struct kr_err *err);
+/* The existing rows of ids (0 <= n <= STORE_IDS_MAX, else KR_EINVAL), one
+ * cb call per row found, in no set order. */
+#define STORE_IDS_MAX 64
+enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
+                                 int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                 struct kr_err *err);
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,
                                   struct store_image *out, struct kr_err *err);
 enum kr_code store_image_find_url(struct store *s, const char *url, struct store_image *out,

@@ -201,16 +201,20 @@ struct exact_src {
     int fail; /* 1: the source fails (as a store that cannot be read) */
 };
 
-static enum kr_code exact_desc(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+/* calls counts the ids read. */
+static enum kr_code exact_desc(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                               void *ctx, struct kr_err *err)
 {
     struct exact_src *src = ctx;
-    __atomic_add_fetch(&src->calls, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&src->calls, n, __ATOMIC_RELAXED);
     if (src->fail)
         return kr_fail(err, KRS_STORE_CORRUPT, "test: the source cannot read id %lld",
-                       (long long)id);
-    if (id < 0 || id >= src->n)
-        return KR_ENOTFOUND;
-    *sig = src->sigs[id];
+                       (long long)ids[0]);
+    for (int i = 0; i < n; i++) {
+        found[i] = ids[i] >= 0 && ids[i] < src->n;
+        if (found[i])
+            sigs[i] = src->sigs[ids[i]];
+    }
     return KR_OK;
 }
 

@@ -34,13 +34,16 @@ static void flipped(const uint8_t *src, int bits, uint8_t *h)
 
 static struct dedup_sig stored[N_STORED];
 
-static enum kr_code stored_of(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+static enum kr_code stored_of(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                              void *ctx, struct kr_err *err)
 {
     (void)ctx;
     (void)err;
-    if (id < 0 || id >= N_STORED)
-        return KR_ENOTFOUND;
-    *sig = stored[id];
+    for (int i = 0; i < n; i++) {
+        found[i] = ids[i] >= 0 && ids[i] < N_STORED;
+        if (found[i])
+            sigs[i] = stored[ids[i]];
+    }
     return KR_OK;
 }
 

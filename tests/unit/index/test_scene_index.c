@@ -87,18 +87,20 @@ static int src_find(int64_t id)
     return -1;
 }
 
-static enum kr_code src_read(int64_t id, struct dedup_sig *sig, void *ctx, struct kr_err *err)
+static enum kr_code src_read(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
+                             void *ctx, struct kr_err *err)
 {
-    int i = src_find(id);
     (void)ctx;
     src.calls++;
-    if (src.fail == KR_ENOTFOUND)
-        return KR_ENOTFOUND;
-    if (src.fail)
-        return kr_fail(err, KRS_STORE_CORRUPT, "test: row %lld is damaged", (long long)id);
-    if (i < 0 || !src.sig[i])
-        return KR_ENOTFOUND;
-    *sig = *src.sig[i];
+    assert_true(n >= 1 && n <= IDX_SOURCE_BATCH);
+    if (src.fail && src.fail != KR_ENOTFOUND)
+        return kr_fail(err, KRS_STORE_CORRUPT, "test: row %lld is damaged", (long long)ids[0]);
+    for (int i = 0; i < n; i++) {
+        int k = src_find(ids[i]);
+        found[i] = src.fail != KR_ENOTFOUND && k >= 0 && src.sig[k];
+        if (found[i])
+            sigs[i] = *src.sig[k];
+    }
     return KR_OK;
 }
 
@@ -251,7 +253,7 @@ static void test_scene_source(void **state)
     src.fail = KR_EIO;
     assert_int_equal(check(ix, &n, &err), KR_EIO);
     assert_int_equal(err.slug_id, KRS_STORE_CORRUPT);
-    assert_non_null(strstr(err.msg, "id 7"));
+    assert_non_null(strstr(err.msg, "row 7 is damaged"));
     assert_int_equal(n, 0);
     src.fail = KR_ENOTFOUND; /* deleted from the store, not yet from the index */
     assert_int_equal(check(ix, &n, &err), KR_OK);

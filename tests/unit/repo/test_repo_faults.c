@@ -279,7 +279,7 @@ static void test_scene_check_failing_read_stores_nothing(void **state)
     memset(&res, 0, sizeof res);
     assert_int_equal(ingest_rgb(r, c, W * 8 / 10, H * 8 / 10, &res, &err), KR_EIO);
     assert_int_equal(fault_fired("store.image_get"), 1);
-    assert_non_null(strstr(err.msg, "scene keypoints"));
+    assert_non_null(strstr(err.msg, "stored signature"));
     assert_false(res.duplicate);
     assert_int_equal(rows(r), 1);
     assert_int_equal(objects(r, 0), 1);

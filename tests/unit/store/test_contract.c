@@ -8,7 +8,8 @@
  * replace, models apart, bounds) and the market watch list (ids, history
  * newest first, delete with its history, not found). Scene keypoints
  * (images.scene) round-trip through
- * insert, update_sig (set, replaced, cleared) and image_sigs.
+ * insert, update_sig (set, replaced, cleared), image_sigs and image_get_ids
+ * (the rows of a set of ids, missing ones left out, at most STORE_IDS_MAX).
  *
  * The backend is KARAT_TEST_STORE: "sqlite" (default) or "postgres" (a
  * fresh database per test on the tests' cluster, tests/support/pgtest.h).
@@ -135,7 +136,7 @@ static void test_find_sha_oldest_and_update_sig(void **state)
     assert_memory_equal(out.sig.hash, sig.hash, sizeof sig.hash);
     assert_memory_equal(out.sig.desc, sig.desc, sizeof sig.desc);
     assert_int_equal(out.sig.quality, sig.quality);
-    assert_int_equal(out.sig.nprobes, 0);  /* probes are never stored */
+    assert_int_equal(out.sig.nprobes, 0); /* probes are never stored */
     assert_int_equal(out.sig.nkp, sig.nkp);
     assert_memory_equal(out.sig.kp, sig.kp, (size_t)sig.nkp * sizeof sig.kp[0]);
     sig.nkp = 0; /* cleared: the row reads back with none */
@@ -214,6 +215,23 @@ static void test_image_each(void **state)
     assert_int_equal(sum.n, 50);
     assert_int_equal(sum.ids, 50 * 51 / 2);
     assert_int_equal(sum.bad, 0);
+    /* the index's candidate read: the rows of the ids that exist, any order */
+    const int64_t ids[4] = {3, 999, 50, 17};
+    int64_t many[STORE_IDS_MAX + 1] = {0};
+    sum = (struct sig_sum){0};
+    assert_int_equal(store_image_get_ids(f->s, ids, 4, sig_cb, &sum, &err), KR_OK);
+    assert_int_equal(sum.n, 3);
+    assert_int_equal(sum.ids, 3 + 50 + 17);
+    assert_int_equal(sum.bad, 0);
+    sum = (struct sig_sum){0};
+    assert_int_equal(store_image_get_ids(f->s, ids, 0, sig_cb, &sum, &err), KR_OK);
+    assert_int_equal(sum.n, 0);
+    for (int i = 0; i <= STORE_IDS_MAX; i++)
+        many[i] = i + 1;
+    assert_int_equal(store_image_get_ids(f->s, many, STORE_IDS_MAX, sig_cb, &sum, &err), KR_OK);
+    assert_int_equal(sum.n, 50);
+    assert_int_equal(store_image_get_ids(f->s, many, STORE_IDS_MAX + 1, sig_cb, &sum, &err),
+                     KR_EINVAL);
 }
 
 static void test_bounds(void **state)
@@ -606,8 +624,8 @@ static void test_watch(void **state)
     assert_int_equal(store_watch_add(f->s, &w, &id2, &err), KR_OK);
     assert_true(id > 0 && id2 > id);
     for (int i = 0; i < 3; i++) {
-        struct store_watch_obs o = {id, 5000 + i, 1, 4 + i, i ? -1 : 2, 799.5 - i, 4,
-                                    i == 2 ? "market_blocked" : ""};
+        struct store_watch_obs o = {id,         5000 + i,  1, 4 + i,
+                                    i ? -1 : 2, 799.5 - i, 4, i == 2 ? "market_blocked" : ""};
         assert_int_equal(store_watch_observe(f->s, &o, &err), KR_OK);
     }
     assert_int_equal(store_watch_history(f->s, id, 2, keep_obs, got, &err), KR_OK);

@@ -6,8 +6,8 @@
  * mapping, rows written behind the store's back that do not fit are
  * refused, a newer schema is refused, bad locations, the tests' fault
  * decorator on top of postgres, a page of the change feed costing one
- * round trip, and the start-up signature stream equal to the stored rows. The shared contract is test_contract.c
- * (run here too by the unit.store.test_contract.pg variant).
+ * round trip, and the start-up signature stream equal to the stored rows. The shared contract is
+ * test_contract.c (run here too by the unit.store.test_contract.pg variant).
  */
 #include "testutil.h"
 
@@ -213,9 +213,17 @@ static void test_bad_locations(void **state)
     assert_null(s);
 }
 
+static int count_row(const struct store_image *img, void *ctx)
+{
+    (void)img;
+    ++*(int *)ctx;
+    return 0;
+}
+
 /* A page of changes comes in one round trip with each row (not one more
  * per change): the rows exactly as stored, a deleted row as gone, and an
- * update as the row as it is now. */
+ * update as the row as it is now. So do the rows of ten ids (the index's
+ * candidate read). */
 static void test_change_page_one_round_trip(void **state)
 {
     struct fx *f = *state;
@@ -242,6 +250,17 @@ static void test_change_page_one_round_trip(void **state)
     assert_int_equal(store_changes(f->s, head, ch, 64, &n, &err), KR_OK);
     assert_int_equal(store_pg__round_trips(f->s) - before, 1);
     assert_int_equal(n, 12);
+    /* the index's candidate read: ten ids, one round trip (after its prepare) */
+    int64_t ids[10];
+    int got = 0;
+    for (int i = 0; i < 10; i++)
+        ids[i] = 100 + i;
+    assert_int_equal(store_image_get_ids(f->s, ids, 10, count_row, &got, &err), KR_OK);
+    before = store_pg__round_trips(f->s);
+    got = 0;
+    assert_int_equal(store_image_get_ids(f->s, ids, 10, count_row, &got, &err), KR_OK);
+    assert_int_equal(store_pg__round_trips(f->s) - before, 1);
+    assert_int_equal(got, 9); /* 103 was deleted */
     for (int i = 0; i < 10; i++) {
         assert_int_equal(ch[i].id, 100 + i);
         assert_int_equal(ch[i].gone, i == 3);
