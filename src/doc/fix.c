@@ -218,8 +218,8 @@ static void swap_back(const struct spot *s)
 }
 
 /* What pass 2 carries from trial to trial: the doc_check failure count of
- * the table as it stands (-1: not counted yet; counted again only when a
- * trial's fix is kept, the table being unchanged after one swapped back),
+ * the table as it stands (-1: not counted yet; a trial swapped back leaves
+ * the table and so its count unchanged, a kept one brings its own count),
  * the trials made (MAX_TRIALS at most) and the fixes kept. */
 struct trial_state {
     const struct doc_check_opts *o;
