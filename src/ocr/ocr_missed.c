@@ -12,7 +12,9 @@
  * of rows with ink, each half to twice the median word height: text, not a
  * rule's remnant or a speck) and is at least a quarter of a text height
  * wide is cropped (the covered words whitened out) and read with the same
- * handle as one block; its words join the page's. So a page whose ink was
+ * handle as one block; its words join the page's, but for a single glyph
+ * within a text height of a word already read on its line (a piece of that
+ * word that fell outside its box: "e" of "Temple"). So a page whose ink was
  * all read costs one pass over its pixels, and only a missed column costs
  * a tesseract call of its size. At most MAX_STRIPS strips per page.
  */
@@ -80,8 +82,28 @@ static int glyph_rows(const struct ocr__grey *g, const unsigned char *m, const i
     return n;
 }
 
+/* A single glyph beside a word of the first reading (within a text height on
+ * its line): what was left of that word outside its box ("e" of "Temple"),
+ * not a cell of the missed column (a Qty "1" stands far from its line's
+ * other words). */
+static int fragment(const struct ocr__page *p, size_t n0, const struct ocr__word *w, int h)
+{
+    size_t len = strlen(w->text);
+    int mid = (w->y0 + w->y1) / 2;
+    if (len > 4 || (len > 1 && ((unsigned char)w->text[0] < 0xc0 ||
+                                len != ((unsigned char)w->text[0] >= 0xf0   ? 4u
+                                        : (unsigned char)w->text[0] >= 0xe0 ? 3u
+                                                                            : 2u))))
+        return 0; /* more than one character */
+    for (size_t i = 0; i < n0; i++)
+        if (mid >= p->w[i].y0 && mid <= p->w[i].y1 && w->x0 < p->w[i].x1 + h &&
+            w->x1 > p->w[i].x0 - h)
+            return 1;
+    return 0;
+}
+
 /* Crop [x0, x1) x [y0, y1) of g with covered pixels made white; read with
- * api as one block; its words added to p. */
+ * api as one block; its words added to p, but for fragments. */
 static enum kr_code read_strip(struct TessBaseAPI *api, const struct ocr__grey *g,
                                const unsigned char *m, const int *box, struct ocr__page *p,
                                struct kr_err *err)
@@ -90,6 +112,8 @@ static enum kr_code read_strip(struct TessBaseAPI *api, const struct ocr__grey *
     unsigned char *c = malloc((size_t)w * h);
     struct ocr__page strip = {0};
     enum kr_code rc = KR_OK;
+    size_t n0 = p->n;
+    int th = ocr__median_height(p);
     if (!c)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: missed column");
     for (int y = 0; y < h; y++)
@@ -105,7 +129,8 @@ static enum kr_code read_strip(struct TessBaseAPI *api, const struct ocr__grey *
     for (size_t i = 0; i < strip.n && !rc; i++) {
         struct ocr__word wd = strip.w[i];
         wd.x0 += x0, wd.x1 += x0, wd.y0 += y0, wd.y1 += y0;
-        rc = ocr__page_add(p, &wd, wd.text, strlen(wd.text), err);
+        if (!fragment(p, n0, &wd, th))
+            rc = ocr__page_add(p, &wd, wd.text, strlen(wd.text), err);
     }
     ocr__page_free(&strip);
     free(c);
