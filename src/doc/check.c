@@ -43,6 +43,8 @@ struct cols {
     enum doc_role role[DOC_MAX_COLS];
     int weightish[DOC_MAX_COLS];
     int gross[DOC_MAX_COLS]; /* "Gross Wt": a net weight beside it wins a tie */
+    int tax[DOC_MAX_COLS];   /* "Tax Amount", "IGST": a line's tax, not its amount */
+    int plain_amount;        /* an amount column that is not a tax column */
     int num[MAX_NUMERIC];
     size_t nnum;
 };
@@ -129,8 +131,19 @@ void doc_warnings_free(struct doc_warnings *w)
     w->n = 0;
 }
 
+/* Does the header name a tax ("Tax Amount", "IGST", "VAT"; "Taxable Value"
+ * is the amount before tax)? */
+static int tax_name(const char *header)
+{
+    char h[128];
+
+    doc__squash(header, h, sizeof h);
+    return (has(h, "tax") && !has(h, "taxable")) || has(h, "gst") || has(h, "vat") ||
+           has(h, "cess");
+}
+
 /* Numeric columns (most non-blank cells carry a number) that may take part
- * in a formula, and which of them hold weights. */
+ * in a formula, which of them hold weights, which taxes. */
 static void find_columns(const struct doc_table *t, struct cols *c)
 {
     memset(c, 0, sizeof *c);
@@ -145,6 +158,8 @@ static void find_columns(const struct doc_table *t, struct cols *c)
         }
         c->weightish[col] = c->role[col] == DOC_R_WEIGHT || (filled && weights * 2 > filled);
         c->gross[col] = strcasestr(t->headers[col], "gross") != NULL;
+        c->tax[col] = tax_name(t->headers[col]);
+        c->plain_amount |= c->role[col] == DOC_R_AMOUNT && !c->tax[col];
         if (c->role[col] == DOC_R_SKIP || c->role[col] == DOC_R_HSN ||
             c->role[col] == DOC_R_PURITY || !numeric || numeric * 2 < filled ||
             c->nnum == MAX_NUMERIC)
@@ -217,10 +232,13 @@ static void evaluate(const struct doc_table *t, const struct cols *c, struct for
             f->fail++;
     }
     enum doc_role rx = c->role[f->x], ry = c->role[f->y];
-    f->named = c->role[f->k] == DOC_R_AMOUNT &&
+    /* a tax column beside a plain amount column is no line amount by its
+     * name ("Tax Amount" next to "Net Amount" and "Total Amount") */
+    f->named = c->role[f->k] == DOC_R_AMOUNT && !(c->tax[f->k] && c->plain_amount) &&
                (((rx == DOC_R_QTY || rx == DOC_R_WEIGHT) && ry == DOC_R_RATE) ||
                 ((ry == DOC_R_QTY || ry == DOC_R_WEIGHT) && rx == DOC_R_RATE)) &&
-               (f->m < 0 || c->role[f->m] == DOC_R_MAKING);
+               (f->m < 0 || c->role[f->m] == DOC_R_MAKING ||
+                (f->shape == PLUS_MAKING && c->tax[f->m]));
 }
 
 static int acceptable(const struct formula *f)
@@ -254,6 +272,24 @@ static void consider(const struct doc_table *t, const struct cols *c, struct for
         *best = *cand;
 }
 
+/* The shapes with a third column m = xymk[2]: weight x rate + making, weight
+ * x (rate + making per gram); and qty x rate + the line's tax (a "Total"
+ * column that includes it, "Unit Price x Qty + Tax Amount"). */
+static void plus_making(const struct doc_table *t, const struct cols *c, const int *xymk,
+                        struct formula *best, double tol)
+{
+    int x = xymk[0], y = xymk[1], m = xymk[2], k = xymk[3];
+
+    if (m == x || m == y || m == k || c->weightish[m])
+        return;
+    if (c->weightish[x]) {
+        consider(t, c, &(struct formula){PLUS_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
+        consider(t, c, &(struct formula){PER_GRAM_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
+    } else if (c->tax[m] && !c->tax[k]) {
+        consider(t, c, &(struct formula){PLUS_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
+    }
+}
+
 /* The best acceptable formula whose target is column k (best->k = -1: none). */
 static void best_for(const struct doc_table *t, const struct cols *c, int k, double tol,
                      struct formula *best)
@@ -264,26 +300,24 @@ static void best_for(const struct doc_table *t, const struct cols *c, int k, dou
     for (size_t i = 0; i < c->nnum; i++)
         for (size_t j = 0; j < c->nnum; j++) {
             int x = c->num[i], y = c->num[j];
-            if (x == k || y == k || x == y)
+            /* an amount is no factor ("Qty x Taxable Value" is no line) */
+            if (x == k || y == k || x == y || c->role[x] == DOC_R_AMOUNT ||
+                c->role[y] == DOC_R_AMOUNT)
                 continue;
             if (i < j)
                 consider(t, c, &(struct formula){PRODUCT, x, y, -1, k, 0, 0, 0}, best, tol);
-            if (!c->weightish[x] || c->weightish[y])
+            if (c->weightish[y] || (!c->weightish[x] && i > j))
                 continue;
-            for (size_t l = 0; l < c->nnum; l++) {
-                int m = c->num[l];
-                if (m == x || m == y || m == k || c->weightish[m])
-                    continue;
-                consider(t, c, &(struct formula){PLUS_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
-                consider(t, c, &(struct formula){PER_GRAM_MAKING, x, y, m, k, 0, 0, 0}, best, tol);
-            }
+            for (size_t l = 0; l < c->nnum; l++)
+                plus_making(t, c, (int[]){x, y, c->num[l], k}, best, tol);
         }
 }
 
 static enum kr_code flag_rows(const struct doc_table *t, const struct cols *c,
                               const struct formula *f, double tol, struct doc_warnings *out)
 {
-    int weight = f->shape != PRODUCT || c->weightish[f->x] || c->weightish[f->y];
+    int weight = c->weightish[f->x] || c->weightish[f->y] || f->shape == PER_GRAM_MAKING ||
+                 (f->shape == PLUS_MAKING && !c->tax[f->m]);
 
     for (size_t r = 0; r < t->nrows; r++) {
         int ok = 1;
@@ -328,7 +362,10 @@ static enum kr_code check_lines(const struct doc_table *t, double tol, struct do
         best_for(t, &c, c.num[i], tol, &best);
         if (best.k < 0)
             continue;
-        if (*amount_col < 0 || best.hold > best_hold) {
+        /* a tie goes to the line's total with its tax ("Total Amount" over
+         * "Net Amount": the bill's total sums those) */
+        if (*amount_col < 0 || best.hold > best_hold ||
+            (best.hold == best_hold && best.m >= 0 && c.tax[best.m])) {
             *amount_col = best.k;
             best_hold = best.hold;
         }

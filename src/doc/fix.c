@@ -31,7 +31,10 @@
  * touched (a cell confidence >= 0; a PDF's text layer is exact). The
  * correction stays visible: the cell (or extra) keeps what was read in
  * read_as, and doc_check reports it as an "ocr_corrected" note on that cell.
- * Cost: one doc_check per candidate of rule 2, at most MAX_TRIALS per bill.
+ * Cost: one doc_check per candidate of rule 2 (the failure count of the
+ * table as it stands is carried from trial to trial, a kept fix's count
+ * becoming it), plus one; at most MAX_TRIALS candidates per bill. A
+ * failing doc_check (out of memory) is returned with its own kr_err.
  */
 #include "doc/doc_int.h"
 
@@ -40,7 +43,7 @@
 #include <string.h>
 
 #define RUPEE        "\xe2\x82\xb9"
-#define MAX_TRIALS   64 /* arithmetic trials per bill (each is one doc_check) */
+#define MAX_TRIALS   64 /* arithmetic trials per bill (one doc_check each) */
 #define MISREAD_AS   "23Zz"
 
 /* s is digits in Indian grouping with at least one comma ("1,23,456.50");
@@ -162,19 +165,22 @@ static int extras_print_rupee(const struct doc_table *t, size_t idx)
     return 0;
 }
 
-/* The arithmetic warnings doc_check raises on t (-1: out of memory). */
-static long failures(const struct doc_table *t, const struct doc_check_opts *o)
+/* The arithmetic warnings doc_check raises on t into *n; doc_check's
+ * failure (out of memory) with its own err. */
+static enum kr_code failures(const struct doc_table *t, const struct doc_check_opts *o, long *n,
+                             struct kr_err *err)
 {
     struct doc_warnings w = {0};
-    struct kr_err err = {0};
-    long n = 0;
+    enum kr_code rc;
 
-    if (doc_check(t, o, &w, &err))
-        return -1;
+    *n = 0;
+    if ((rc = doc_check(t, o, &w, err)))
+        goto out;
     for (size_t i = 0; i < w.n; i++)
-        n += w.w[i].kind != DOC_W_LOW_CONFIDENCE && w.w[i].kind != DOC_W_CORRECTED;
+        *n += w.w[i].kind != DOC_W_LOW_CONFIDENCE && w.w[i].kind != DOC_W_CORRECTED;
+out:
     doc_warnings_free(&w);
-    return n;
+    return rc;
 }
 
 /* One string (a cell's text or an extra's value) that may be fixed. */
@@ -211,25 +217,43 @@ static void swap_back(const struct spot *s)
         doc_parse_value(*s->text, s->v);
 }
 
-/* Fix s when the bill's arithmetic has fewer failures with the fix than
- * without it; *trials counts doc_checks. */
-static int try_fix(struct doc_table *t, const struct doc_check_opts *o, const struct spot *s,
-                   int *trials)
-{
-    long before, after;
+/* What pass 2 carries from trial to trial: the doc_check failure count of
+ * the table as it stands (-1: not counted yet; a trial swapped back leaves
+ * the table and so its count unchanged, a kept one brings its own count),
+ * the trials made (MAX_TRIALS at most) and the fixes kept. */
+struct trial_state {
+    const struct doc_check_opts *o;
+    long failing;
+    int trials;
+    int fixed;
+};
 
-    if (*trials >= MAX_TRIALS)
-        return 0;
-    *trials += 1;
-    if ((before = failures(t, o)) <= 0)
-        return before < 0 ? -1 : 0; /* nothing fails: nothing to mend */
+/* Fix s when the bill's arithmetic has fewer failures with the fix than
+ * without it. */
+static enum kr_code try_fix(struct doc_table *t, struct trial_state *st, const struct spot *s,
+                            struct kr_err *err)
+{
+    long after;
+    enum kr_code rc;
+
+    if (st->trials >= MAX_TRIALS)
+        return KR_OK;
+    st->trials += 1;
+    if (st->failing < 0 && (rc = failures(t, st->o, &st->failing, err)))
+        return rc;
+    if (st->failing == 0)
+        return KR_OK; /* nothing fails: nothing to mend */
     if (swap_in(s))
-        return -1;
-    if ((after = failures(t, o)) < 0)
-        return -1;
-    if (after >= before)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    if ((rc = failures(t, st->o, &after, err)))
+        return rc;
+    if (after >= st->failing) {
         swap_back(s);
-    return 0;
+        return KR_OK;
+    }
+    st->failing = after; /* the table now has the fix */
+    st->fixed++;
+    return KR_OK;
 }
 
 /* Pass 1 (the glyph alone): every candidate whose first glyph is a letter,
@@ -255,32 +279,32 @@ static int fix_glyphs(struct doc_table *t, int strong)
 
 /* Pass 2 (place and arithmetic): candidates where a "₹" stands on the
  * print's evidence (their column or another total shows one, or their own
- * grouping does), fixed when that mends the arithmetic; *fixed counts them.
- * Run again while it fixes any: one correction can let another's
+ * grouping does), fixed when that mends the arithmetic; st->fixed counts
+ * them. Run again while it fixes any: one correction can let another's
  * arithmetic hold (a CGST and a grand total both misread). */
-static int fix_by_arithmetic(struct doc_table *t, const struct doc_check_opts *o, int *trials,
-                             int *fixed)
+static enum kr_code fix_by_arithmetic(struct doc_table *t, struct trial_state *st,
+                                      struct kr_err *err)
 {
+    enum kr_code rc;
+
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
             struct doc_cell *cell = doc_cell_at(t, r, c);
             if (cell->conf < 0 || cell->read_as || !candidate(cell->text) ||
                 !(grouping_glyph(cell->text) || column_prints_rupee(t, r, c)))
                 continue;
-            if (try_fix(t, o, &(struct spot){&cell->text, &cell->read_as, &cell->v}, trials))
-                return -1;
-            *fixed += cell->read_as != NULL;
+            if ((rc = try_fix(t, st, &(struct spot){&cell->text, &cell->read_as, &cell->v}, err)))
+                return rc;
         }
     for (size_t i = 0; i < t->nextras; i++) {
         struct doc_extra *x = &t->extras[i];
         if (x->read_as || !candidate(x->value) ||
             !(grouping_glyph(x->value) || extras_print_rupee(t, i)))
             continue;
-        if (try_fix(t, o, &(struct spot){&x->value, &x->read_as, NULL}, trials))
-            return -1;
-        *fixed += x->read_as != NULL;
+        if ((rc = try_fix(t, st, &(struct spot){&x->value, &x->read_as, NULL}, err)))
+            return rc;
     }
-    return 0;
+    return KR_OK;
 }
 
 static int read_by_ocr(const struct doc_table *t)
@@ -293,18 +317,17 @@ static int read_by_ocr(const struct doc_table *t)
 
 enum kr_code doc_fix_ocr(struct doc_table *t, const struct doc_check_opts *o, struct kr_err *err)
 {
-    int trials = 0, fixed = 1;
+    struct trial_state st = {.o = o, .failing = -1, .trials = 0, .fixed = 1};
+    enum kr_code rc;
 
     if (!read_by_ocr(t) || !bill_is_indian(t, 0))
         return KR_OK;
     if (fix_glyphs(t, bill_is_indian(t, 1)))
-        goto oom;
-    for (int round = 0; fixed && round < 3; round++) {
-        fixed = 0;
-        if (fix_by_arithmetic(t, o, &trials, &fixed))
-            goto oom;
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
+    for (int round = 0; st.fixed && round < 3; round++) {
+        st.fixed = 0;
+        if ((rc = fix_by_arithmetic(t, &st, err)))
+            return rc;
     }
     return KR_OK;
-oom:
-    return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
 }

@@ -34,7 +34,8 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-/* text as printed (UTF-8, ₹ , % kept); conf 0-100, or -1 when it came from a PDF text layer */
+/* text as printed (UTF-8, ₹ , % kept); conf 0-100, or -1 when nothing was OCR'd: it came
+ * from a PDF text layer, or the cell is blank */
 struct ocr_cell {
     char *text;
     int conf;

@@ -82,6 +82,10 @@ void ocr__tess_close(struct TessBaseAPI *api);
 /* The words tesseract recognised, appended to p (noise marks dropped, "%"
  * before a digit made "₹") (ocr_read.c). */
 enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err);
+/* A column of print the page layout left out (ink no word's box covers,
+ * in glyph rows) read with api as a block and added to p (ocr_missed.c). */
+enum kr_code ocr__missed_ink(struct TessBaseAPI *api, const struct ocr__grey *g,
+                             struct ocr__page *p, struct kr_err *err);
 /* Lines of p printed in Devanagari (a headline: ocr__headline) re-read with
  * o->script_langs, their words replacing p's; nothing when script_langs is
  * empty, already among o->langs, or not installed (ocr_script.c). */

@@ -219,6 +219,8 @@ static enum kr_code new_row(struct ocr_table *t, struct kr_err *err)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rows");
     t->cells = nc;
     memset(nc + t->nrows * t->ncols, 0, t->ncols * sizeof *nc);
+    for (size_t i = 0; i < t->ncols; i++) /* a blank cell was read by nothing: no confidence */
+        nc[t->nrows * t->ncols + i].conf = -1;
     t->nrows++;
     return KR_OK;
 }

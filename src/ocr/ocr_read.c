@@ -294,6 +294,8 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
     else
         rc = ocr__tess_words(api, p, err);
+    if (!rc) /* a column the page layout left out */
+        rc = ocr__missed_ink(api, g, p, err);
     ocr__tess_close(api);
     if (!rc)
         rc = ocr__script_lines(g, o, p, err);

@@ -11,7 +11,8 @@
  * 0 bytes (empty_file), an encrypted PDF (encrypted_pdf, when qpdf is
  * installed) and a 300-page PDF against the default 50-page cap (413
  * too_many_pages, before any page is read). Amazon and Meesho invoice PDFs
- * get their item table's header, not the letterhead or field labels above.
+ * get their item table's header, not the letterhead or field labels above,
+ * and no warning (Amazon.in, Flipkart, Meesho: correct one-item invoices).
  */
 #include <cairo-pdf.h>
 #include <jansson.h>
@@ -281,6 +282,32 @@ static void test_invoice_headers(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+/* The same invoices (all three marketplaces, one item each) are correct
+ * bills: their text layer has no OCR confidence to warn about (blank cells
+ * included), and Unit Price x Qty is the Net Amount, not the Tax Amount or
+ * the Total Amount (which adds the tax): no warning at all. */
+static void test_invoice_warnings(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {NULL};
+    struct opdf o;
+    struct buf b;
+    (void)state;
+
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    for (enum opdf_market m = OPDF_AMAZON; m <= OPDF_MEESHO; m++) {
+        order_pdf_sample(m, 1, &o);
+        assert_int_equal(order_pdf_make(&o, &b), 0);
+        json_t *j = upload(&s, "invoice.pdf", "application/pdf", b.data, b.len, 200, NULL);
+        json_t *w = json_object_get(j, "warnings");
+        if (json_array_size(w))
+            fail_msg("%s: %s", o.marketplace, json_dumps(w, JSON_COMPACT));
+        json_decref(j);
+        buf_release(&b);
+    }
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 static void test_refused_pdfs(void **state)
 {
     struct tu_server s;
@@ -311,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_hindi_headers),
         cmocka_unit_test(test_hindi_headers_default_langs),
         cmocka_unit_test(test_invoice_headers),
+        cmocka_unit_test(test_invoice_warnings),
         cmocka_unit_test(test_refused_pdfs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,6 +247,49 @@ static void test_small_slips(void **state)
     doc_table_free(&t);
 }
 
+/* A marketplace invoice read as a bill (text layer): "Unit Price x Qty" is
+ * the Net Amount; the Tax Amount beside it and the Total Amount (net + tax)
+ * are no line amount of that product, and TOTAL sums the Total Amounts. A
+ * Flipkart-like table has no qty x rate at all ("Qty x Taxable Value" is no
+ * line). No warning on either. */
+static void test_invoice_columns(void **state)
+{
+    struct doc_table t;
+    struct doc_warnings w;
+    (void)state;
+    load("[{\"Sl. No\":\"1\",\"Description\":\"Jhumka\",\"Unit Price\":\"₹846.00\",\"Qty\":\"1\","
+         "\"Net Amount\":\"₹846.00\",\"Tax Rate\":\"3%\",\"Tax Type\":\"IGST\","
+         "\"Tax Amount\":\"₹25.38\",\"Total Amount\":\"₹871.38\"},"
+         "{\"Sl. No\":\"\",\"Description\":\"Shipping Charges\",\"Unit Price\":\"₹0.00\",\"Qty\":\"\","
+         "\"Net Amount\":\"\",\"Tax Rate\":\"\",\"Tax Type\":\"\",\"Tax Amount\":\"₹0.00\","
+         "\"Total Amount\":\"₹0.00\"}]",
+         "{\"TOTAL\":\"₹871.38\"}", &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    load("[{\"Product\":\"Jhumka\",\"Qty\":\"1\",\"Gross Amount ₹\":\"846.00\",\"Discount ₹\":\"-0.00\","
+         "\"Taxable Value ₹\":\"846.00\",\"IGST ₹\":\"25.38\",\"Total ₹\":\"871.38\"},"
+         "{\"Product\":\"Choker\",\"Qty\":\"2\",\"Gross Amount ₹\":\"1,250.00\",\"Discount ₹\":\"-0.00\","
+         "\"Taxable Value ₹\":\"1,250.00\",\"IGST ₹\":\"75.00\",\"Total ₹\":\"2,575.00\"},"
+         "{\"Product\":\"Bangles\",\"Qty\":\"1\",\"Gross Amount ₹\":\"499.00\",\"Discount ₹\":\"-0.00\","
+         "\"Taxable Value ₹\":\"499.00\",\"IGST ₹\":\"14.97\",\"Total ₹\":\"513.97\"}]",
+         "{\"Grand Total\":\"₹ 3,960.35\"}", &t);
+    check(&t, &w);
+    assert_int_equal(w.n, 0);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+    /* a real slip in such a line is still flagged, on the Total Amount */
+    load("[{\"Description\":\"Jhumka\",\"Unit Price\":\"₹846.00\",\"Qty\":\"1\","
+         "\"Tax Amount\":\"₹25.38\",\"Total Amount\":\"₹881.38\"}]",
+         "{\"TOTAL\":\"₹881.38\"}", &t);
+    check(&t, &w);
+    assert_true(flagged(&w, DOC_W_LINE_AMOUNT, 0, 4, NULL));
+    assert_int_equal(w.n, 1);
+    doc_warnings_free(&w);
+    doc_table_free(&t);
+}
+
 /* doc_fix_ocr() (fix.c): rows/extras loaded as if read by OCR (every cell
  * at confidence 90) unless text_layer; then fixed and checked. */
 static void ocr_load(const char *rows, const char *extras, int text_layer, struct doc_table *t)
@@ -443,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_one_line_and_confidence), cmocka_unit_test(test_small_slips),
         cmocka_unit_test(test_cell_by_arithmetic),      cmocka_unit_test(test_real_errors_stay),
         cmocka_unit_test(test_misread_on_a_real_error), cmocka_unit_test(test_extras_and_glyphs),
+        cmocka_unit_test(test_invoice_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,8 +216,9 @@ static void test_ruled_png(void **state)
     png_bill(&(struct bill_draw){1, 0, 1}, &b);
     read_ok(&b, &t);
     expect_bill(&t, 1);
-    for (size_t i = 0; i < t.nrows * t.ncols; i++)
-        assert_true(t.cells[i].conf >= 0 && t.cells[i].conf <= 100);
+    for (size_t i = 0; i < t.nrows * t.ncols; i++) /* -1: a blank cell, nothing read */
+        assert_true(t.cells[i].conf >= (t.cells[i].text && t.cells[i].text[0] ? 0 : -1) &&
+                    t.cells[i].conf <= 100);
     ocr_table_free(&t);
     buf_release(&b);
 }
@@ -352,6 +353,29 @@ static void test_pdf_text_layer(void **state)
     expect_bill(&t, 1);
     assert_int_equal(t.pages, 1);
     assert_int_equal(t.cells[0].conf, -1); /* from the text layer, not OCR */
+    ocr_table_free(&t);
+    buf_release(&b);
+}
+
+/* An Amazon.in invoice's item table (text layer) has blank cells (the
+ * "Shipping Charges" line under each item): no cell of it was OCR'd, so
+ * none has a confidence (-1; a blank cell used to say 0, and the checks
+ * warned "read with confidence 0" on it). */
+static void test_pdf_blank_cells(void **state)
+{
+    (void)state;
+    struct opdf o;
+    struct buf b;
+    struct ocr_table t = {0};
+    size_t blank = 0;
+    order_pdf_sample(OPDF_AMAZON, 1, &o);
+    assert_int_equal(order_pdf_make(&o, &b), 0);
+    read_ok(&b, &t);
+    for (size_t i = 0; i < t.nrows * t.ncols; i++) {
+        blank += !t.cells[i].text || !t.cells[i].text[0];
+        assert_int_equal(t.cells[i].conf, -1);
+    }
+    assert_true(blank > 0);
     ocr_table_free(&t);
     buf_release(&b);
 }
@@ -513,6 +537,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ruled_png),    cmocka_unit_test(test_borderless_two_line_png),
         cmocka_unit_test(test_pdf_text_layer), cmocka_unit_test(test_pdf_scanned),
+        cmocka_unit_test(test_pdf_blank_cells),
         cmocka_unit_test(test_pdf_continued_page),
         cmocka_unit_test(test_bad_inputs),   cmocka_unit_test(test_encrypted_pdf),
         cmocka_unit_test(test_real_bill),
