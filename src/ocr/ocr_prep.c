@@ -46,26 +46,38 @@
 #define PIECE 40 /* px: a piece of a cut rule (a table row), longer than a letter's stem */
 #define NEAR_WHITE 254 /* from here on a pixel is paper (step 5) */
 
+/* Bilinear 2x: every source weight is 0, 1/4, 3/4 or 1, so the sum is
+ * exact in sixteenths; (s + 8) >> 4 rounds it as (v + 0.5) did in double. */
+static void up_weights(int i, int n, int *i0, int *i1, int *w1)
+{
+    *i0 = i == 0 ? 0 : (i - 1) / 2; /* floor((i + 0.5) / 2 - 0.5), at least 0 */
+    *i1 = *i0 + 1 < n ? *i0 + 1 : *i0;
+    *w1 = i == 0 ? 0 : i % 2 ? 1 : 3; /* quarters of the second source pixel */
+}
+
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
     int w = g->w * 2, h = g->h * 2;
     unsigned char *o = malloc((size_t)w * h);
-    if (!o)
+    int *xs = malloc(sizeof(int) * 3 * (size_t)w);
+    if (!o || !xs) {
+        free(o);
+        free(xs);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: upscale");
+    }
+    for (int x = 0; x < w; x++)
+        up_weights(x, g->w, &xs[3 * x], &xs[3 * x + 1], &xs[3 * x + 2]);
     for (int y = 0; y < h; y++) {
-        double sy = (y + 0.5) / 2 - 0.5;
-        int y0 = sy < 0 ? 0 : (int)sy, y1 = y0 + 1 < g->h ? y0 + 1 : y0;
-        double fy = sy - y0 < 0 ? 0 : sy - y0;
+        int y0, y1, fy;
+        up_weights(y, g->h, &y0, &y1, &fy);
+        const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
         for (int x = 0; x < w; x++) {
-            double sx = (x + 0.5) / 2 - 0.5;
-            int x0 = sx < 0 ? 0 : (int)sx, x1 = x0 + 1 < g->w ? x0 + 1 : x0;
-            double fx = sx - x0 < 0 ? 0 : sx - x0;
-            const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
-            double v = (r0[x0] * (1 - fx) + r0[x1] * fx) * (1 - fy) +
-                       (r1[x0] * (1 - fx) + r1[x1] * fx) * fy;
-            o[(size_t)y * w + x] = (unsigned char)(v + 0.5);
+            const int *c = xs + 3 * x;
+            int a = r0[c[0]] * (4 - c[2]) + r0[c[1]] * c[2], b = r1[c[0]] * (4 - c[2]) + r1[c[1]] * c[2];
+            o[(size_t)y * w + x] = (unsigned char)((a * (4 - fy) + b * fy + 8) >> 4);
         }
     }
+    free(xs);
     free(g->px);
     g->px = o;
     g->w = w;
@@ -105,44 +117,96 @@ static void block_background(const struct ocr__grey *g, int bw, int bh, float *b
     free(tmp);
 }
 
+/* Row y0 of the block backgrounds interpolated across the page's columns
+ * (the x half of the bilinear weights; the same double sums as per pixel). */
+static void bg_row(const float *bg, int bw, int y0, const double *fxs, const int *xs, int w,
+                   double *out)
+{
+    for (int x = 0; x < w; x++)
+        out[x] = bg[y0 * bw + xs[2 * x]] * (1 - fxs[x]) + bg[y0 * bw + xs[2 * x + 1]] * fxs[x];
+}
+
 static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
 {
-    int bw = (g->w + BLOCK - 1) / BLOCK, bh = (g->h + BLOCK - 1) / BLOCK;
+    int bw = (g->w + BLOCK - 1) / BLOCK, bh = (g->h + BLOCK - 1) / BLOCK, row = -1;
     float *bg = malloc(sizeof(float) * bw * bh);
-    if (!bg)
+    double *fxs = malloc(sizeof(double) * 3 * (size_t)g->w); /* fx, then two rows */
+    int *xs = malloc(sizeof(int) * 2 * (size_t)g->w);
+    if (!bg || !fxs || !xs) {
+        free(bg);
+        free(fxs);
+        free(xs);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: background");
+    }
+    double *top = fxs + g->w, *bot = fxs + 2 * (size_t)g->w;
     block_background(g, bw, bh, bg);
+    for (int x = 0; x < g->w; x++) {
+        double gx = (x + 0.5) / BLOCK - 0.5;
+        int x0 = gx < 0 ? 0 : (int)gx;
+        xs[2 * x] = x0;
+        xs[2 * x + 1] = x0 + 1 < bw ? x0 + 1 : x0;
+        fxs[x] = gx - x0 < 0 ? 0 : gx - x0;
+    }
     for (int y = 0; y < g->h; y++) {
         double gy = (y + 0.5) / BLOCK - 0.5;
         int y0 = gy < 0 ? 0 : (int)gy, y1 = y0 + 1 < bh ? y0 + 1 : y0;
         double fy = gy - y0 < 0 ? 0 : gy - y0;
+        if (y0 != row) {
+            bg_row(bg, bw, y0, fxs, xs, g->w, top);
+            bg_row(bg, bw, y1, fxs, xs, g->w, bot);
+            row = y0;
+        }
+        unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
-            double gx = (x + 0.5) / BLOCK - 0.5;
-            int x0 = gx < 0 ? 0 : (int)gx, x1 = x0 + 1 < bw ? x0 + 1 : x0;
-            double fx = gx - x0 < 0 ? 0 : gx - x0;
-            double b = (bg[y0 * bw + x0] * (1 - fx) + bg[y0 * bw + x1] * fx) * (1 - fy) +
-                       (bg[y1 * bw + x0] * (1 - fx) + bg[y1 * bw + x1] * fx) * fy;
-            double v = 255.0 * g->px[(size_t)y * g->w + x] / b;
-            g->px[(size_t)y * g->w + x] = v >= 255 ? 255 : (unsigned char)v;
+            double b = top[x] * (1 - fy) + bot[x] * fy, v = 255.0 * r[x] / b;
+            r[x] = v >= 255 ? 255 : (unsigned char)v;
         }
     }
     free(bg);
+    free(fxs);
+    free(xs);
     return KR_OK;
 }
 
-/* Sharpness of the horizontal projection of dark pixels sheared by angle a (degrees). */
-static double skew_score(const struct ocr__grey *g, double a, long *bins, int nb)
+/* The dark pixels of every 4th row and column, x y pairs: what skew_score()
+ * projects (collected once, not once per angle); *n pairs. */
+static int *skew_samples(const struct ocr__grey *g, size_t *n)
+{
+    size_t cap = 1024;
+    int *pt = malloc(sizeof(int) * 2 * cap);
+    *n = 0;
+    for (int y = 0; pt && y < g->h; y += 4)
+        for (int x = 0; x < g->w; x += 4) {
+            if (g->px[(size_t)y * g->w + x] >= 128)
+                continue;
+            if (*n == cap) {
+                int *np = realloc(pt, sizeof(int) * 4 * cap);
+                if (!np) {
+                    free(pt);
+                    return NULL;
+                }
+                pt = np;
+                cap *= 2;
+            }
+            pt[2 * *n] = x;
+            pt[2 * (*n)++ + 1] = y;
+        }
+    return pt;
+}
+
+/* Sharpness of the horizontal projection of the samples sheared by angle a (degrees). */
+static double skew_score(const struct ocr__grey *g, const int *pt, size_t n, double a, long *bins,
+                         int nb)
 {
     const int step = 4;
     double t = tan(a * M_PI / 180.0), score = 0;
     memset(bins, 0, sizeof(long) * nb);
-    for (int y = 0; y < g->h; y += step)
-        for (int x = 0; x < g->w; x += step)
-            if (g->px[(size_t)y * g->w + x] < 128) {
-                int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
-                if (b >= 0 && b < nb)
-                    bins[b]++;
-            }
+    for (size_t i = 0; i < n; i++) {
+        int x = pt[2 * i], y = pt[2 * i + 1];
+        int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
+        if (b >= 0 && b < nb)
+            bins[b]++;
+    }
     for (int i = 0; i < nb; i++)
         score += (double)bins[i] * bins[i];
     return score;
@@ -153,11 +217,15 @@ static double skew_angle(const struct ocr__grey *g)
 {
     int nb = g->h / 4 + g->w / 4 / 10 + 8;
     double best = 0, best_score = -1, centre;
+    size_t n = 0;
     long *bins = calloc((size_t)nb, sizeof(long));
-    if (!bins)
+    int *pt = bins ? skew_samples(g, &n) : NULL;
+    if (!pt) {
+        free(bins);
         return 0;
+    }
     for (int a = -25; a <= 25; a++) {
-        double sc = skew_score(g, a / 5.0, bins, nb);
+        double sc = skew_score(g, pt, n, a / 5.0, bins, nb);
         if (sc > best_score * 1.0001) {
             best_score = sc;
             best = a / 5.0;
@@ -165,12 +233,13 @@ static double skew_angle(const struct ocr__grey *g)
     }
     centre = best;
     for (int k = -4; k <= 4; k++) {
-        double a = centre + k * 0.04, sc = skew_score(g, a, bins, nb);
+        double a = centre + k * 0.04, sc = skew_score(g, pt, n, a, bins, nb);
         if (sc > best_score * 1.0001) {
             best_score = sc;
             best = a;
         }
     }
+    free(pt);
     free(bins);
     return best;
 }
