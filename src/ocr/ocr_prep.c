@@ -21,12 +21,12 @@
  *     row by row where it runs (its blurred fringe and a column's slant
  *     included), and its position and extent (vrules, vspan) let ocr_read.c
  *     split a word tesseract read across it;
- *  5. near-white is made white: every pixel of 254 or more becomes 255. A
- *     photo's paper, divided by its block's background in step 2, lands on
- *     250-254 (its noise, the truncation), not 255; on such a page tesseract's
- *     layout spent a third of the page's CPU in its column-partition grid
- *     searches (the 40-row photo 3.8-4.4 CPU s, whitened 2.7-3.0 s, the same
- *     cells). Only 254 is lifted: lifting from 250 or 240 on cost cells.
+ *  5. near-white is made white when the paper is not white (under half the
+ *     pixels 255: a photo's paper, divided by its block's background, lands
+ *     on 250-254): 254 becomes 255. Tesseract's layout spent a third of a
+ *     40-row photo's CPU in column-partition grid searches over such paper
+ *     (3.7 -> 2.7 CPU s, same cells); on white paper 254 is print's edge and
+ *     lifting it cost cells, as lifting from 250 or 240 did on photos.
  * No libvips here: the pixels came from image_load(); this is plain C.
  */
 #include <math.h>
@@ -117,15 +117,6 @@ static void block_background(const struct ocr__grey *g, int bw, int bh, float *b
     free(tmp);
 }
 
-/* Row y0 of the block backgrounds interpolated across the page's columns
- * (the x half of the bilinear weights; the same double sums as per pixel). */
-static void bg_row(const float *bg, int bw, int y0, const double *fxs, const int *xs, int w,
-                   double *out)
-{
-    for (int x = 0; x < w; x++)
-        out[x] = bg[y0 * bw + xs[2 * x]] * (1 - fxs[x]) + bg[y0 * bw + xs[2 * x + 1]] * fxs[x];
-}
-
 static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
 {
     int bw = (g->w + BLOCK - 1) / BLOCK, bh = (g->h + BLOCK - 1) / BLOCK, row = -1;
@@ -151,11 +142,12 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
         double gy = (y + 0.5) / BLOCK - 0.5;
         int y0 = gy < 0 ? 0 : (int)gy, y1 = y0 + 1 < bh ? y0 + 1 : y0;
         double fy = gy - y0 < 0 ? 0 : gy - y0;
-        if (y0 != row) {
-            bg_row(bg, bw, y0, fxs, xs, g->w, top);
-            bg_row(bg, bw, y1, fxs, xs, g->w, bot);
-            row = y0;
+        for (int x = 0; row != y0 && x < g->w; x++) { /* rows y0, y1 across the page */
+            const float *b0 = bg + y0 * bw, *b1 = bg + y1 * bw;
+            top[x] = b0[xs[2 * x]] * (1 - fxs[x]) + b0[xs[2 * x + 1]] * fxs[x];
+            bot[x] = b1[xs[2 * x]] * (1 - fxs[x]) + b1[xs[2 * x + 1]] * fxs[x];
         }
+        row = y0;
         unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
             double b = top[x] * (1 - fy) + bot[x] * fy, v = 255.0 * r[x] / b;
@@ -556,11 +548,13 @@ static int ink_floor(const struct ocr__grey *g)
     return 230;
 }
 
-/* Step 5: paper left a level or so below white is white. */
+/* Step 5: on paper that is not white (under half the pixels 255), 254 is 255. */
 static void whiten(struct ocr__grey *g)
 {
-    size_t n = (size_t)g->w * g->h;
+    size_t n = (size_t)g->w * g->h, white = 0;
     for (size_t i = 0; i < n; i++)
+        white += g->px[i] == 255;
+    for (size_t i = 0; white < n / 2 && i < n; i++)
         if (g->px[i] >= NEAR_WHITE)
             g->px[i] = 255;
 }
