@@ -9,7 +9,7 @@
  *     print whose darkest tenth stays grey (blurred, out of focus) gets an
  *     unsharp mask, after step 4 (sharpened rules leave halos);
  *  3. deskew: the angle in [-5, 5] degrees whose horizontal projection of
- *     dark pixels is sharpest (sum of squared bin counts) is undone; a
+ *     dark pixels is sharpest (sum of squared bin counts; ocr_persp.c) is undone; a
  *     photo taken at a slant (more than a rotation) is warped back to a
  *     rectangle instead (ocr_persp.c), unless its print is soft (blurred
  *     text shows spurious leans);
@@ -158,82 +158,6 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
     free(fxs);
     free(xs);
     return KR_OK;
-}
-
-/* The dark pixels of every 4th row and column, x y pairs: what skew_score()
- * projects (collected once, not once per angle); *n pairs. */
-static int *skew_samples(const struct ocr__grey *g, size_t *n)
-{
-    size_t cap = 1024;
-    int *pt = malloc(sizeof(int) * 2 * cap);
-    *n = 0;
-    for (int y = 0; pt && y < g->h; y += 4)
-        for (int x = 0; x < g->w; x += 4) {
-            if (g->px[(size_t)y * g->w + x] >= 128)
-                continue;
-            if (*n == cap) {
-                int *np = realloc(pt, sizeof(int) * 4 * cap);
-                if (!np) {
-                    free(pt);
-                    return NULL;
-                }
-                pt = np;
-                cap *= 2;
-            }
-            pt[2 * *n] = x;
-            pt[2 * (*n)++ + 1] = y;
-        }
-    return pt;
-}
-
-/* Sharpness of the horizontal projection of the samples sheared by angle a (degrees). */
-static double skew_score(const struct ocr__grey *g, const int *pt, size_t n, double a, long *bins,
-                         int nb)
-{
-    const int step = 4;
-    double t = tan(a * M_PI / 180.0), score = 0;
-    memset(bins, 0, sizeof(long) * nb);
-    for (size_t i = 0; i < n; i++) {
-        int x = pt[2 * i], y = pt[2 * i + 1];
-        int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
-        if (b >= 0 && b < nb)
-            bins[b]++;
-    }
-    for (int i = 0; i < nb; i++)
-        score += (double)bins[i] * bins[i];
-    return score;
-}
-
-/* Coarse search over [-5, 5] in 0.2 degree steps, then 0.04 around the best. */
-static double skew_angle(const struct ocr__grey *g)
-{
-    int nb = g->h / 4 + g->w / 4 / 10 + 8;
-    double best = 0, best_score = -1, centre;
-    size_t n = 0;
-    long *bins = calloc((size_t)nb, sizeof(long));
-    int *pt = bins ? skew_samples(g, &n) : NULL;
-    if (!pt) {
-        free(bins);
-        return 0;
-    }
-    for (int a = -25; a <= 25; a++) {
-        double sc = skew_score(g, pt, n, a / 5.0, bins, nb);
-        if (sc > best_score * 1.0001) {
-            best_score = sc;
-            best = a / 5.0;
-        }
-    }
-    centre = best;
-    for (int k = -4; k <= 4; k++) {
-        double a = centre + k * 0.04, sc = skew_score(g, pt, n, a, bins, nb);
-        if (sc > best_score * 1.0001) {
-            best_score = sc;
-            best = a;
-        }
-    }
-    free(pt);
-    free(bins);
-    return best;
 }
 
 static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
@@ -487,12 +411,33 @@ static void trace_vrule(struct ocr__grey *g, int start, int end, const unsigned 
     }
 }
 
+/* Per column, its longest unbroken run of dark (or cut) rows, in one pass
+ * along the rows: a column whose run is shorter than a rule's is skipped
+ * without its strided scan. Erasing rules only lightens pixels, so the runs
+ * stay upper bounds while find_vrules() erases. */
+static int *column_runs(const struct ocr__grey *g, const unsigned char *cut)
+{
+    int *run = calloc(2 * (size_t)g->w, sizeof(int)), *cur = run + g->w;
+    for (int y = 0; run && y < g->h; y++) {
+        const unsigned char *r = g->px + (size_t)y * g->w;
+        for (int x = 0; x < g->w; x++) {
+            cur[x] = cut[y] || r[x] < RULE_DARK ? cur[x] + 1 : 0;
+            run[x] = cur[x] > run[x] ? cur[x] : run[x];
+        }
+    }
+    return run;
+}
+
 static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, const unsigned char *cut,
                                int warped, struct kr_err *err)
 {
     int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1, span[2] = {0, 0}, here[2];
-    for (int x = 0; x <= g->w; x++) {
-        if (x < g->w && vrule_at(g, cut, x, minrun, warped, here)) {
+    int *runs = warped ? NULL : column_runs(g, cut); /* a warped page's rules may have gaps */
+    enum kr_code rc = KR_OK;
+    if (!warped && !runs)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
+    for (int x = 0; x <= g->w && rc == KR_OK; x++) {
+        if (x < g->w && (!runs || runs[x] >= minrun) && vrule_at(g, cut, x, minrun, warped, here)) {
             if (start < 0) {
                 start = x;
                 span[0] = here[0];
@@ -509,10 +454,11 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, const 
         size_t nv = p->nv, ns = 2 * nv;
         if (push_rule(&p->vspan, &ns, span[0], err) || push_rule(&p->vspan, &ns, span[1], err) ||
             push_rule(&p->vrules, &p->nv, (start + x) / 2, err))
-            return KR_ENOMEM;
+            rc = KR_ENOMEM;
         start = -1;
     }
-    return KR_OK;
+    free(runs);
+    return rc;
 }
 
 /* Unsharp mask (sigma 2, amount 1): photographed and re-compressed text gets its edges back. */
@@ -568,7 +514,7 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
     if ((rc = normalise(g, err)))
         return rc;
     int soft = ink_floor(g) > SOFT_INK;
-    double a = skew_angle(g);
+    double a = ocr__skew_angle(g);
     int warped = 0;
     /* blurred print shows spurious leans: such a page is only rotated */
     if (!soft && (rc = ocr__unwarp(g, a, &warped, err)))
