@@ -228,19 +228,29 @@ static unsigned char sample(const struct ocr__grey *g, double sx, double sy)
 static enum kr_code warp_plane(struct ocr__grey *g, const struct warp *wp, struct kr_err *err)
 {
     unsigned char *o = malloc((size_t)g->w * g->h);
-    if (!o)
+    double *mu = malloc(sizeof(double) * 3 * (size_t)g->w); /* m[0] u, m[3] u, m[6] u per column */
+    if (!o || !mu) {
+        free(o);
+        free(mu);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: perspective");
+    }
     const double *m = wp->m;
+    for (int x = 0; x < g->w; x++) {
+        double u = (x - wp->x0) / wp->sw;
+        mu[3 * x] = m[0] * u;
+        mu[3 * x + 1] = m[3] * u;
+        mu[3 * x + 2] = m[6] * u;
+    }
     for (int y = 0; y < g->h; y++) {
-        double v = (y - wp->y0) / wp->sh;
+        double v = (y - wp->y0) / wp->sh, m1v = m[1] * v, m4v = m[4] * v, m7v = m[7] * v;
         for (int x = 0; x < g->w; x++) {
-            double u = (x - wp->x0) / wp->sw;
-            double d = m[6] * u + m[7] * v + 1;
+            const double *c = mu + 3 * x;
+            double d = c[2] + m7v + 1;
             o[(size_t)y * g->w + x] =
-                d < 0.2 ? 255 : sample(g, (m[0] * u + m[1] * v + m[2]) / d,
-                                       (m[3] * u + m[4] * v + m[5]) / d);
+                d < 0.2 ? 255 : sample(g, (c[0] + m1v + m[2]) / d, (c[1] + m4v + m[5]) / d);
         }
     }
+    free(mu);
     free(g->px);
     g->px = o;
     return KR_OK;
