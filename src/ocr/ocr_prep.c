@@ -163,14 +163,23 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
 static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
 {
     unsigned char *o = malloc((size_t)g->w * g->h);
-    if (!o)
+    double *col = malloc(sizeof(double) * 2 * (size_t)g->w); /* c (x - cx), -s (x - cx) */
+    if (!o || !col) {
+        free(o);
+        free(col);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: deskew");
+    }
     double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
     double cx = g->w / 2.0, cy = g->h / 2.0;
-    for (int y = 0; y < g->h; y++)
+    for (int x = 0; x < g->w; x++) {
+        col[2 * x] = c * (x - cx);
+        col[2 * x + 1] = -s * (x - cx);
+    }
+    for (int y = 0; y < g->h; y++) {
+        double ys = s * (y - cy), yc = c * (y - cy);
         for (int x = 0; x < g->w; x++) {
             /* the page was rotated by -deg: sample the source at +deg */
-            double sx = c * (x - cx) + s * (y - cy) + cx, sy = -s * (x - cx) + c * (y - cy) + cy;
+            double sx = col[2 * x] + ys + cx, sy = col[2 * x + 1] + yc + cy;
             int x0 = (int)floor(sx), y0 = (int)floor(sy);
             unsigned char v = 255;
             if (x0 >= 0 && y0 >= 0 && x0 + 1 < g->w && y0 + 1 < g->h) {
@@ -181,6 +190,8 @@ static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
             }
             o[(size_t)y * g->w + x] = v;
         }
+    }
+    free(col);
     free(g->px);
     g->px = o;
     return KR_OK;
