@@ -248,7 +248,7 @@ static void one_omp_thread(void)
 /* Settings given at init: messages to /dev/null, the bench's scan resolution,
  * and every text row taken as proportionally spaced (textord_all_prop): the
  * fixed-pitch test tesseract otherwise runs on each row (columns of digits
- * look fixed-pitch) cost about 3 % of a page's CPU and changed no byte of
+ * look fixed-pitch) cost 3-4 % of a page's CPU and changed no byte of
  * the output on the 70 bench renders (docs/BENCHMARKS.md).
  * Tesseract's table finder (textord_tabfind_find_tables) stays on: off, it
  * saved 10-25 % of a page's CPU but changed the text lines tesseract builds,
