@@ -67,6 +67,9 @@ void ocr__page_free(struct ocr__page *p);
 
 /* Deskew, contrast-normalise, find and erase ruling lines (ocr_prep.c). */
 enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_err *err);
+/* The angle in [-5, 5] degrees whose horizontal projection of the dark
+ * pixels is sharpest (the page's skew; ocr_persp.c). */
+double ocr__skew_angle(const struct ocr__grey *g);
 /* A slanted photo's perspective undone when it is more than a rotation by skew
  * degrees (the page's text-line angle); *done 1 when the plane was warped (the
  * rotation with it), 0 when nothing changed (ocr_persp.c). */

@@ -1,5 +1,6 @@
 /*
- * ocr_persp.c - a photographed page's perspective undone (a projective warp).
+ * ocr_persp.c - a photographed page's perspective undone (a projective warp);
+ * also the page's skew angle for the deskew (ocr__skew_angle).
  *
  * A page photographed at a slant is a quadrilateral: its text lines are not
  * parallel (their angle changes from the top of the page to the bottom) and
@@ -12,7 +13,8 @@
  * the outer thirds of the ink's extent:
  *  - the angle of the text lines in the top and in the bottom band, each the
  *    angle whose horizontal projection of dark pixels is sharpest (the same
- *    measure as the deskew in ocr_prep.c, on one band);
+ *    measure as the page's deskew, ocr__skew_angle() at the end of this
+ *    file, on one band);
  *  - the lean of the vertical structure in the left and the right band
  *    (the left margin, left- and right-aligned columns, vertical rules), the
  *    lean whose vertical projection is sharpest.
@@ -226,19 +228,29 @@ static unsigned char sample(const struct ocr__grey *g, double sx, double sy)
 static enum kr_code warp_plane(struct ocr__grey *g, const struct warp *wp, struct kr_err *err)
 {
     unsigned char *o = malloc((size_t)g->w * g->h);
-    if (!o)
+    double *mu = malloc(sizeof(double) * 3 * (size_t)g->w); /* m[0] u, m[3] u, m[6] u per column */
+    if (!o || !mu) {
+        free(o);
+        free(mu);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: perspective");
+    }
     const double *m = wp->m;
+    for (int x = 0; x < g->w; x++) {
+        double u = (x - wp->x0) / wp->sw;
+        mu[3 * x] = m[0] * u;
+        mu[3 * x + 1] = m[3] * u;
+        mu[3 * x + 2] = m[6] * u;
+    }
     for (int y = 0; y < g->h; y++) {
-        double v = (y - wp->y0) / wp->sh;
+        double v = (y - wp->y0) / wp->sh, m1v = m[1] * v, m4v = m[4] * v, m7v = m[7] * v;
         for (int x = 0; x < g->w; x++) {
-            double u = (x - wp->x0) / wp->sw;
-            double d = m[6] * u + m[7] * v + 1;
+            const double *c = mu + 3 * x;
+            double d = c[2] + m7v + 1;
             o[(size_t)y * g->w + x] =
-                d < 0.2 ? 255 : sample(g, (m[0] * u + m[1] * v + m[2]) / d,
-                                       (m[3] * u + m[4] * v + m[5]) / d);
+                d < 0.2 ? 255 : sample(g, (c[0] + m1v + m[2]) / d, (c[1] + m4v + m[5]) / d);
         }
     }
+    free(mu);
     free(g->px);
     g->px = o;
     return KR_OK;
@@ -353,4 +365,81 @@ enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_
     enum kr_code rc = warp_plane(g, &wp, err);
     *done = rc == KR_OK;
     return rc;
+}
+
+/* The dark pixels of every 4th row and column, x y pairs: what skew_score()
+ * projects (collected once, not once per angle); *n pairs. */
+static int *skew_samples(const struct ocr__grey *g, size_t *n)
+{
+    size_t cap = 1024;
+    int *pt = malloc(sizeof(int) * 2 * cap);
+    *n = 0;
+    for (int y = 0; pt && y < g->h; y += 4)
+        for (int x = 0; x < g->w; x += 4) {
+            if (g->px[(size_t)y * g->w + x] >= 128)
+                continue;
+            if (*n == cap) {
+                int *np = realloc(pt, sizeof(int) * 4 * cap);
+                if (!np) {
+                    free(pt);
+                    return NULL;
+                }
+                pt = np;
+                cap *= 2;
+            }
+            pt[2 * *n] = x;
+            pt[2 * (*n)++ + 1] = y;
+        }
+    return pt;
+}
+
+/* Sharpness of the horizontal projection of the samples sheared by angle a (degrees). */
+static double skew_score(const struct ocr__grey *g, const int *pt, size_t n, double a, long *bins,
+                         int nb)
+{
+    const int step = 4;
+    double t = tan(a * M_PI / 180.0), score = 0;
+    memset(bins, 0, sizeof(long) * nb);
+    for (size_t i = 0; i < n; i++) {
+        int x = pt[2 * i], y = pt[2 * i + 1];
+        int b = (int)((y - (x - g->w / 2) * t) / step) + nb / 2 - g->h / step / 2;
+        if (b >= 0 && b < nb)
+            bins[b]++;
+    }
+    for (int i = 0; i < nb; i++)
+        score += (double)bins[i] * bins[i];
+    return score;
+}
+
+/* The page's skew for ocr_prep.c's deskew: coarse search over [-5, 5] in
+ * 0.2 degree steps, then 0.04 around the best. */
+double ocr__skew_angle(const struct ocr__grey *g)
+{
+    int nb = g->h / 4 + g->w / 4 / 10 + 8;
+    double best = 0, best_score = -1, centre;
+    size_t n = 0;
+    long *bins = calloc((size_t)nb, sizeof(long));
+    int *pt = bins ? skew_samples(g, &n) : NULL;
+    if (!pt) {
+        free(bins);
+        return 0;
+    }
+    for (int a = -25; a <= 25; a++) {
+        double sc = skew_score(g, pt, n, a / 5.0, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a / 5.0;
+        }
+    }
+    centre = best;
+    for (int k = -4; k <= 4; k++) {
+        double a = centre + k * 0.04, sc = skew_score(g, pt, n, a, bins, nb);
+        if (sc > best_score * 1.0001) {
+            best_score = sc;
+            best = a;
+        }
+    }
+    free(pt);
+    free(bins);
+    return best;
 }

@@ -245,13 +245,17 @@ static void one_omp_thread(void)
         set_levels(0);
 }
 
-/* Settings given at init: messages to /dev/null, the bench's scan resolution.
+/* Settings given at init: messages to /dev/null, the bench's scan resolution,
+ * and every text row taken as proportionally spaced (textord_all_prop): the
+ * fixed-pitch test tesseract otherwise runs on each row (columns of digits
+ * look fixed-pitch) cost 3-4 % of a page's CPU and changed no byte of
+ * the output on the 70 bench renders (docs/BENCHMARKS.md).
  * Tesseract's table finder (textord_tabfind_find_tables) stays on: off, it
  * saved 10-25 % of a page's CPU but changed the text lines tesseract builds,
  * and cells with them (blurred pages lost 95 of 2,037, photos gained 111:
  * docs/BENCHMARKS.md), and the accuracy of every variant must hold. */
-static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi"};
-static char *const TESS_VALUES[] = {"/dev/null", "300"};
+static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi", "textord_all_prop"};
+static char *const TESS_VALUES[] = {"/dev/null", "300", "1"};
 
 enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **out, struct kr_err *err)
 {

@@ -1,7 +1,8 @@
 /*
  * test_ocr_tess.c - the tesseract handle ocr/ reads pixels with
  * (ocr__tess_open in ocr_read.c): its settings (messages to /dev/null,
- * tesseract's table finder kept on, single column, LSTM only), and a language without its traineddata is
+ * tesseract's table finder kept on, rows taken as proportionally spaced,
+ * single column, LSTM only), and a language without its traineddata is
  * ocr_unavailable with no handle left behind. Lines printed in Devanagari
  * (ocr_script.c): the headline test on Hindi and Latin words drawn here with
  * pango, and a bill with Hindi column headers read with the default page
@@ -34,6 +35,9 @@ static void test_handle_settings(void **state)
     int v = -1;
     /* on: off changed the cells (docs/BENCHMARKS.md) */
     assert_true(TessBaseAPIGetBoolVariable(api, "textord_tabfind_find_tables", &v));
+    assert_int_equal(v, 1);
+    v = -1; /* rows taken as proportional: no fixed-pitch test, the same output */
+    assert_true(TessBaseAPIGetBoolVariable(api, "textord_all_prop", &v));
     assert_int_equal(v, 1);
     const char *dbg = TessBaseAPIGetStringVariable(api, "debug_file");
     assert_non_null(dbg);
