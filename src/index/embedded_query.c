@@ -297,14 +297,14 @@ static void amb_offer(struct cand *amb, int *n, const struct cand *c)
 
 /* Read the stored signatures of ids[0..n) (n <= IDX_SOURCE_BATCH) into t
  * and found; a failure of the source comes back with its own error. */
-enum kr_code idx__emb_read(idx_source_fn source, void *ctx, const int64_t *ids, int n,
+enum kr_code idx__emb_read(const struct emb_source *src, const int64_t *ids, int n,
                            struct dedup_sig *t, uint8_t *found, struct kr_err *err)
 {
     struct kr_err e = {0};
     enum kr_code rc;
 
     memset(found, 0, (size_t)n);
-    rc = source(ids, n, t, found, ctx, &e);
+    rc = src->fn(ids, n, t, found, src->ctx, &e);
     if (rc == KR_OK)
         return KR_OK;
     *err = e;
@@ -318,7 +318,7 @@ enum kr_code idx__emb_read(idx_source_fn source, void *ctx, const int64_t *ids, 
  * the source, IDX_SOURCE_BATCH at a time (a candidate gone from the store
  * meanwhile gets forms 0). A source that fails (not "gone") fails the
  * query with its error: a skipped candidate could be the duplicate. */
-static enum kr_code rescore(const struct emb_query *Q, idx_source_fn source, void *ctx,
+static enum kr_code rescore(const struct emb_query *Q, const struct emb_source *src,
                             struct cand *amb, int namb, struct kr_err *err)
 {
     struct dedup_sig *t = malloc(IDX_SOURCE_BATCH * sizeof *t);
@@ -330,7 +330,7 @@ static enum kr_code rescore(const struct emb_query *Q, idx_source_fn source, voi
         int m = namb - b < IDX_SOURCE_BATCH ? namb - b : IDX_SOURCE_BATCH;
         for (int i = 0; i < m; i++)
             ids[i] = amb[b + i].h.id;
-        rc = idx__emb_read(source, ctx, ids, m, t, found, err);
+        rc = idx__emb_read(src, ids, m, t, found, err);
         for (int i = 0; i < m && rc == KR_OK; i++) {
             struct cand *c = &amb[b + i];
             float best = -2;
@@ -384,14 +384,12 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
     size_t slots[EMB_SCAN_CHUNK];
     emb_scan_fn scan = idx__emb_scan_kernel(e->scan);
     int n = 0, namb = 0, hmax = rule->hash_max, dist[1 + DEDUP_PROBES];
-    idx_source_fn source;
-    void *ctx;
+    struct emb_source src;
     enum kr_code rc = KR_OK;
 
     query_init(dq->sig, hmax, &Q);
     pthread_rwlock_rdlock(&e->lock);
-    source = e->source;
-    ctx = e->source_ctx;
+    src = (struct emb_source){e->source, e->source_ctx};
     for (size_t pos = 0; pos < e->n;) {
         size_t m = scan((const uint64_t *const *)e->hw, &pos, e->n, &Q, slots, EMB_SCAN_CHUNK);
         for (size_t j = 0; j < m; j++) {
@@ -403,13 +401,13 @@ enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
             score_forms(e, i, &Q, dist, &c);
             if (c.lo >= rule->desc_min)
                 heap_offer(hits, &n, max, &c.h);
-            else if (source && c.hi >= rule->desc_min)
+            else if (src.fn && c.hi >= rule->desc_min)
                 amb_offer(amb, &namb, &c);
         }
     }
     pthread_rwlock_unlock(&e->lock);
     if (namb)
-        rc = rescore(&Q, source, ctx, amb, namb, err);
+        rc = rescore(&Q, &src, amb, namb, err);
     for (int i = 0; i < namb && rc == KR_OK; i++)
         if (amb[i].forms && amb[i].h.score >= rule->desc_min)
             heap_offer(hits, &n, max, &amb[i].h);

@@ -90,8 +90,7 @@ static int collect(struct emb_idx *e, const struct dedup_sig *q, int cap, struct
 /* What verification needs: the source (read outside the lock), the
  * question, and room for IDX_SOURCE_BATCH stored signatures. */
 struct verifier {
-    idx_source_fn source;
-    void *ctx;
+    struct emb_source src;
     const struct idx_dup_query *dq;
     struct dedup_sig *t;
 };
@@ -108,7 +107,7 @@ static enum kr_code verify(const struct verifier *v, struct idx_hit *hits, int n
         int cnt = n - b < IDX_SOURCE_BATCH ? n - b : IDX_SOURCE_BATCH;
         for (int i = 0; i < cnt; i++)
             ids[i] = hits[b + i].id;
-        enum kr_code rc = idx__emb_read(v->source, v->ctx, ids, cnt, v->t, found, err);
+        enum kr_code rc = idx__emb_read(&v->src, ids, cnt, v->t, found, err);
         if (rc != KR_OK)
             return rc;
         for (int i = 0; i < cnt && *m == 0; i++) {
@@ -144,14 +143,13 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     }
     pthread_rwlock_rdlock(&e->lock);
     n = collect(e, dq->sig, cap, hits, h);
-    v.source = e->source;
-    v.ctx = e->source_ctx;
+    v.src = (struct emb_source){e->source, e->source_ctx};
     pthread_rwlock_unlock(&e->lock);
     if (n < 0) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: no memory to count scene votes");
         goto out;
     }
-    if (n > 0 && !v.source) {
+    if (n > 0 && !v.src.fn) {
         rc = kr_fail(err, KRS_NO_SIGNATURE_SOURCE,
                      "duplicate check: %d scene candidate(s) but no source of stored keypoints", n);
         goto out;

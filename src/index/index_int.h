@@ -147,7 +147,11 @@ uint8_t idx__emb_quantise(const float *x, int8_t *q);
 /* The stored signatures of ids[0..n) (n <= IDX_SOURCE_BATCH) through
  * source into t and found (index.h); a failure comes back with the
  * source's own error, prefixed. No lock held. */
-enum kr_code idx__emb_read(idx_source_fn source, void *ctx, const int64_t *ids, int n,
+struct emb_source {
+    idx_source_fn fn;
+    void *ctx;
+};
+enum kr_code idx__emb_read(const struct emb_source *src, const int64_t *ids, int n,
                            struct dedup_sig *t, uint8_t *found, struct kr_err *err);
 
 enum kr_code idx__emb_find_dups(struct idx *ix, const struct idx_dup_query *dq,
