@@ -22,6 +22,7 @@
 #include "core/buf.h"
 #include "image/image.h"
 #include "ocr/ocr.h"
+#include "ocr_data.h"
 #include "ocr/ocr_int.h"
 
 static void test_handle_settings(void **state)
@@ -79,7 +80,8 @@ static cairo_surface_t *page(int w, int h, cairo_t **cr)
 static struct ocr__grey grey_of(cairo_surface_t *s)
 {
     cairo_surface_flush(s);
-    struct ocr__grey g = {cairo_image_surface_get_width(s), cairo_image_surface_get_height(s), NULL};
+    struct ocr__grey g = {cairo_image_surface_get_width(s), cairo_image_surface_get_height(s),
+                          NULL};
     int stride = cairo_image_surface_get_stride(s);
     const unsigned char *d = cairo_image_surface_get_data(s);
     g.px = malloc((size_t)g.w * g.h);
@@ -95,8 +97,9 @@ static void test_headline(void **state)
     (void)state;
     cairo_t *cr;
     cairo_surface_t *s = page(900, 320, &cr);
-    text(cr, 20, 20, "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3"
-                     "   \xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4\xbe",
+    text(cr, 20, 20,
+         "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3"
+         "   \xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4\xbe",
          40); /* vivaran, shuddhata */
     text(cr, 20, 110, "TOTAL Item -- Gross Wt (g) Tax", 40);
     cairo_rectangle(cr, 0, 185, 900, 4); /* a rule left on the page */
@@ -129,9 +132,9 @@ static const char *const HINDI[] = {"\xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa
 
 static void hindi_bill(struct buf *out)
 {
-    static const char *const rows[][3] = {
-        {"1", "Gold Ring", "30,962.00"}, {"2", "Silver Anklet", "4,120.00"},
-        {"3", "Bangle Pair", "82,314.00"}};
+    static const char *const rows[][3] = {{"1", "Gold Ring", "30,962.00"},
+                                          {"2", "Silver Anklet", "4,120.00"},
+                                          {"3", "Bangle Pair", "82,314.00"}};
     static const int x[] = {40, 160, 560};
     cairo_t *cr;
     cairo_surface_t *s = page(900, 360, &cr);
@@ -154,8 +157,8 @@ static void test_hindi_header_default_langs(void **state)
     hindi_bill(&b);
     struct kr_err err = {0};
     struct ocr_table t = {0};
-    struct ocr_opts o = {.max_pages = 5, .max_pixels = 50000000, .langs = "eng",
-                         .script_langs = "hin+eng"};
+    struct ocr_opts o = {
+        .max_pages = 5, .max_pixels = 50000000, .langs = "eng", .script_langs = "hin+eng"};
     enum kr_code rc = ocr_read_document(b.data, b.len, &o, &t, &err);
     if (rc)
         fail_msg("ocr_read_document: %s (%s)", err.msg, err.slug);
@@ -182,29 +185,20 @@ static void test_hindi_header_default_langs(void **state)
 static void test_hindi_header_blurred(void **state)
 {
     (void)state;
-    static const char *const want[] = {
-        "\xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xae",                         /* kram */
-        "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3",             /* vivaran */
-        "\xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4\xbe", /* shuddhata */
-        "\xe0\xa4\xb8\xe0\xa4\x95\xe0\xa4\xb2 \xe0\xa4\xb5\xe0\xa4\x9c\xe0\xa4\xa8",       /* sakal vajan */
-        "\xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7 \xe0\xa4\xb5\xe0\xa4\x9c\xe0\xa4\xa8", /* shuddh vajan */
-        "\xe0\xa4\xa6\xe0\xa4\xb0",                                                    /* dar */
-        "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xb6\xe0\xa4\xbf"};                       /* rashi */
-    char path[1024];
-    const char *src = getenv("KARAT_SOURCE_DIR");
-    struct buf b;
-    struct kr_err err = {0};
-    struct ocr_table t = {0};
-    struct ocr_opts o = {.max_pages = 5, .max_pixels = 50000000, .langs = "eng",
-                         .script_langs = "hin+eng"};
-    snprintf(path, sizeof path, "%s/tests/data/bill_hindi_blur.png", src ? src : ".");
-    buf_init(&b, 16u << 20);
-    assert_int_equal(buf_read_file(&b, path, &err), KR_OK);
-    enum kr_code rc = ocr_read_document(b.data, b.len, &o, &t, &err);
-    if (rc)
-        fail_msg("ocr_read_document: %s (%s)", err.msg, err.slug);
-    for (size_t c = 0; c < t.ncols; c++)
-        printf("  # header %zu: %s\n", c, t.headers[c]);
+    static const char *const
+        want[] = {"\xe0\xa4\x95\xe0\xa5\x8d\xe0\xa4\xb0\xe0\xa4\xae",             /* kram */
+                  "\xe0\xa4\xb5\xe0\xa4\xbf\xe0\xa4\xb5\xe0\xa4\xb0\xe0\xa4\xa3", /* vivaran */
+                  "\xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7\xe0\xa4\xa4\xe0\xa4"
+                  "\xbe", /* shuddhata */
+                  "\xe0\xa4\xb8\xe0\xa4\x95\xe0\xa4\xb2 \xe0\xa4\xb5\xe0\xa4\x9c\xe0\xa4\xa8", /* sakal
+                                                                                                  vajan
+                                                                                                */
+                  "\xe0\xa4\xb6\xe0\xa5\x81\xe0\xa4\xa6\xe0\xa5\x8d\xe0\xa4\xa7 "
+                  "\xe0\xa4\xb5\xe0\xa4\x9c\xe0\xa4\xa8",              /* shuddh vajan */
+                  "\xe0\xa4\xa6\xe0\xa4\xb0",                          /* dar */
+                  "\xe0\xa4\xb0\xe0\xa4\xbe\xe0\xa4\xb6\xe0\xa4\xbf"}; /* rashi */
+    struct ocr_table t;
+    read_data_bill("bill_hindi_blur.png", &t);
     assert_int_equal(t.ncols, 7);
     for (size_t c = 0; c < 7; c++)
         assert_string_equal(t.headers[c], want[c]);
@@ -212,7 +206,6 @@ static void test_hindi_header_blurred(void **state)
     assert_string_equal(t.cells[1].text, "Jhumka Earrings");
     assert_string_equal(t.cells[6].text, "3,19,288.85");
     ocr_table_free(&t);
-    buf_release(&b);
 }
 
 static int setup(void **state)
