@@ -245,8 +245,10 @@ static enum kr_code try_fix(struct doc_table *t, struct trial_state *st, const s
         return KR_OK; /* nothing fails: nothing to mend */
     if (swap_in(s))
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory");
-    if ((rc = failures(t, st->o, &after, err)))
+    if ((rc = failures(t, st->o, &after, err))) {
+        swap_back(s); /* never a half-tried fix in the table */
         return rc;
+    }
     if (after >= st->failing) {
         swap_back(s);
         return KR_OK;

@@ -307,10 +307,16 @@ enum kr_code idx__emb_read(const struct emb_source *src, const int64_t *ids, int
     rc = src->fn(ids, n, t, found, src->ctx, &e);
     if (rc == KR_OK)
         return KR_OK;
-    *err = e;
-    if (!err->slug)
-        kr_fail(err, KRS_INTERNAL, "%s without detail", kr_code_name(rc));
-    kr_err_prefix(err, "duplicate check: reading %d stored signature(s): ", n);
+    /* absence is found[i] = 0; a whole call "not found", or a failure
+     * without detail, is the source's bug, never a miss */
+    if (rc == KR_ENOTFOUND || !e.slug)
+        return kr_fail(err, KRS_INTERNAL,
+                       "duplicate check: the signature source answered %s without detail",
+                       kr_code_name(rc));
+    if (err) {
+        *err = e;
+        kr_err_prefix(err, "duplicate check: reading %d stored signature(s): ", n);
+    }
     return rc;
 }
 

@@ -178,6 +178,9 @@ void idx__emb_scene_move(struct emb_idx *e, size_t to, size_t from);
 #if VOTE_TABLES * (1 << VOTE_BITS) > (1 << 24)
 #error "a scene key is a 3-byte bucket number"
 #endif
+#if VOTE_KP * VOTE_TABLES > 255
+#error "a photo's key count is one byte"
+#endif
 static inline int idx__vkey_count(const uint8_t *k)
 {
     return k[0];

@@ -68,9 +68,10 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
     return KR_OK;
 }
 
-/* The index keeps quantised descriptors; borderline duplicate decisions
- * are re-scored with the exact ones from the store. */
-/* One row of a batch read: its signature into the slot of its id. */
+/* The index keeps quantised descriptors and no scene keypoints: borderline
+ * first-stage scores and scene candidates are checked with the store's
+ * rows (stored_sigs below).
+ * One row of a batch read: its signature into the slot of its id. */
 struct sig_batch {
     const int64_t *ids;
     int n;
@@ -91,6 +92,8 @@ static int sig_row(const struct store_image *img, void *ctx)
 
 /* The index's source of stored signatures (exact descriptors and scene
  * keypoints, index.h): the store's rows, one store call per batch. */
+_Static_assert(IDX_SOURCE_BATCH <= STORE_IDS_MAX, "a source batch is one store call");
+
 static enum kr_code stored_sigs(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
                                 void *ctx, struct kr_err *err)
 {

@@ -282,8 +282,12 @@ enum kr_code store_pg__image_get_ids(struct store *s, const int64_t *ids, int n,
     enum kr_code rc = img ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
     int stop = 0;
 
+    if (n < 0 || n > STORE_IDS_MAX) {
+        free(img);
+        return kr_fail(err, KRS_INVALID_ARGUMENT, "store: %d ids at once", n);
+    }
     list[len++] = '{';
-    for (int i = 0; i < n && i < STORE_IDS_MAX; i++)
+    for (int i = 0; i < n && len < sizeof list; i++) /* 20 digits and a comma each: it fits */
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%lld", i ? "," : "",
                                 (long long)ids[i]);
     snprintf(list + len, sizeof list - len, "}");

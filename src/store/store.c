@@ -181,11 +181,14 @@ static enum kr_code get_each_id(struct store *s, const int64_t *ids, int n,
     enum kr_code rc = img ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "store: out of memory");
 
     for (int i = 0; i < n && rc == KR_OK; i++) {
-        rc = s->ops->image_get(s, ids[i], img, err);
+        struct kr_err e = {0};
+        rc = s->ops->image_get(s, ids[i], img, &e);
         if (rc == KR_ENOTFOUND) {
-            rc = KR_OK;
+            rc = KR_OK; /* no row: not reported */
             continue;
         }
+        if (rc != KR_OK && err)
+            *err = e;
         if (rc == KR_OK && cb(img, ctx))
             break;
     }
@@ -199,7 +202,7 @@ enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
 {
     double t0;
 
-    if (!s || !cb || (n > 0 && !ids))
+    if (!s || !cb || (n > 0 && !ids) || (!s->ops->image_get_ids && !s->ops->image_get))
         return missing(err, "image_get_ids");
     if (n < 0 || n > STORE_IDS_MAX)
         return kr_fail(err, KRS_INVALID_ARGUMENT, "store: %d ids at once (at most %d)", n,

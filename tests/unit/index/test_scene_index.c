@@ -76,6 +76,7 @@ static struct src {
     struct dedup_sig *sig[SRC_MAX];
     int n;
     enum kr_code fail; /* KR_OK, or what every read returns */
+    enum kr_code raw;  /* KR_OK, or returned as is, err untouched (a faulty source) */
     int calls;
 } src;
 
@@ -93,6 +94,8 @@ static enum kr_code src_read(const int64_t *ids, int n, struct dedup_sig *sigs, 
     (void)ctx;
     src.calls++;
     assert_true(n >= 1 && n <= IDX_SOURCE_BATCH);
+    if (src.raw)
+        return src.raw;
     if (src.fail && src.fail != KR_ENOTFOUND)
         return kr_fail(err, KRS_STORE_CORRUPT, "test: row %lld is damaged", (long long)ids[0]);
     for (int i = 0; i < n; i++) {
@@ -259,6 +262,16 @@ static void test_scene_source(void **state)
     assert_int_equal(check(ix, &n, &err), KR_OK);
     assert_int_equal(n, 0);
     src.fail = KR_OK;
+    /* a source that answers "not found" for the whole call, or fails
+     * without saying why, is a bug: never a miss, never "not found" */
+    src.raw = KR_ENOTFOUND;
+    assert_int_equal(check(ix, &n, &err), kr_slug_code(KRS_INTERNAL));
+    assert_int_equal(err.slug_id, KRS_INTERNAL);
+    assert_int_equal(n, 0);
+    src.raw = KR_EIO;
+    assert_int_equal(check(ix, &n, &err), kr_slug_code(KRS_INTERNAL));
+    assert_int_equal(err.slug_id, KRS_INTERNAL);
+    src.raw = KR_OK;
     idx_set_source(ix, NULL, NULL);
     assert_int_equal(check(ix, &n, &err), KR_EIO);
     assert_int_equal(err.slug_id, KRS_NO_SIGNATURE_SOURCE);
