@@ -169,31 +169,11 @@ static enum kr_code stored_of(const int64_t *ids, int n, struct dedup_sig *sigs,
     return KR_OK;
 }
 
-/* "sqlite=": the rows from the store, in one call, as repo/ reads them. */
-struct sq_batch {
-    const int64_t *ids;
-    int n;
-    struct dedup_sig *sigs;
-    uint8_t *found;
-};
-
-static int sq_row(const struct store_image *img, void *ctx)
-{
-    struct sq_batch *b = ctx;
-    for (int i = 0; i < b->n; i++)
-        if (b->ids[i] == img->id) {
-            b->sigs[i] = img->sig;
-            b->found[i] = 1;
-        }
-    return 0;
-}
-
+/* "sqlite=": the rows from the store, as repo/ reads them. */
 static enum kr_code stored_in(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
                               void *ctx, struct kr_err *err)
 {
-    struct sq_batch b = {ids, n, sigs, found};
-    memset(found, 0, (size_t)n);
-    return store_image_get_ids(ctx, ids, n, sq_row, &b, err);
+    return store_image_sigs_of(ctx, ids, n, sigs, found, err);
 }
 
 /* A fresh sqlite store under dir (synchronous off, only to fill it fast),

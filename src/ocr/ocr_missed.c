@@ -13,7 +13,7 @@
  * rule's remnant or a speck) and is at least a quarter of a text height
  * wide is cropped (the covered words whitened out) and read with the same
  * handle as one block; its words join the page's, but for a single glyph
- * within a text height of a word already read on its line (a piece of that
+ * within a text height (the first reading's) of a word already read on its line (a piece of that
  * word that fell outside its box: "e" of "Temple"). So a page whose ink was
  * all read costs one pass over its pixels, and only a missed column costs
  * a tesseract call of its size. At most MAX_STRIPS strips per page.
@@ -23,6 +23,7 @@
 
 #include <tesseract/capi.h>
 
+#include "core/utf8.h"
 #include "ocr/ocr_int.h"
 
 #define INK        128 /* darker than this on the prepared plane is ink */
@@ -88,12 +89,8 @@ static int glyph_rows(const struct ocr__grey *g, const unsigned char *m, const i
  * other words). */
 static int fragment(const struct ocr__page *p, size_t n0, const struct ocr__word *w, int h)
 {
-    size_t len = strlen(w->text);
     int mid = (w->y0 + w->y1) / 2;
-    if (len > 4 || (len > 1 && ((unsigned char)w->text[0] < 0xc0 ||
-                                len != ((unsigned char)w->text[0] >= 0xf0   ? 4u
-                                        : (unsigned char)w->text[0] >= 0xe0 ? 3u
-                                                                            : 2u))))
+    if (utf8_chars(w->text, strlen(w->text)) > 1)
         return 0; /* more than one character */
     for (size_t i = 0; i < n0; i++)
         if (mid >= p->w[i].y0 && mid <= p->w[i].y1 && w->x0 < p->w[i].x1 + h &&
@@ -102,18 +99,27 @@ static int fragment(const struct ocr__page *p, size_t n0, const struct ocr__word
     return 0;
 }
 
-/* Crop [x0, x1) x [y0, y1) of g with covered pixels made white; read with
- * api as one block; its words added to p, but for fragments. */
-static enum kr_code read_strip(struct TessBaseAPI *api, const struct ocr__grey *g,
-                               const unsigned char *m, const int *box, struct ocr__page *p,
+/* What every strip of a page is read with: the handle, the prepared plane,
+ * its ink mask and the page's text height (of the first reading). */
+struct missed {
+    struct TessBaseAPI *api;
+    const struct ocr__grey *g;
+    const unsigned char *m;
+    int th;
+};
+
+/* Crop [x0, x1) x [y0, y1) of the plane with covered pixels made white;
+ * read as one block; its words added to p, but for fragments. */
+static enum kr_code read_strip(const struct missed *ms, const int *box, struct ocr__page *p,
                                struct kr_err *err)
 {
+    const struct ocr__grey *g = ms->g;
+    const unsigned char *m = ms->m;
     int x0 = box[0], y0 = box[1], w = box[2] - box[0], h = box[3] - box[1];
     unsigned char *c = malloc((size_t)w * h);
     struct ocr__page strip = {0};
     enum kr_code rc = KR_OK;
     size_t n0 = p->n;
-    int th = ocr__median_height(p);
     if (!c)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: missed column");
     for (int y = 0; y < h; y++)
@@ -121,15 +127,15 @@ static enum kr_code read_strip(struct TessBaseAPI *api, const struct ocr__grey *
             size_t i = (size_t)(y0 + y) * g->w + x0 + x;
             c[(size_t)y * w + x] = m[i] & M_COVERED ? 255 : g->px[i];
         }
-    TessBaseAPISetImage(api, c, w, h, 1, w);
-    if (TessBaseAPIRecognize(api, NULL) != 0)
+    TessBaseAPISetImage(ms->api, c, w, h, 1, w);
+    if (TessBaseAPIRecognize(ms->api, NULL) != 0)
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on a column");
     else
-        rc = ocr__tess_words(api, &strip, err);
+        rc = ocr__tess_words(ms->api, &strip, err);
     for (size_t i = 0; i < strip.n && !rc; i++) {
         struct ocr__word wd = strip.w[i];
         wd.x0 += x0, wd.x1 += x0, wd.y0 += y0, wd.y1 += y0;
-        if (!fragment(p, n0, &wd, th))
+        if (!fragment(p, n0, &wd, ms->th))
             rc = ocr__page_add(p, &wd, wd.text, strlen(wd.text), err);
     }
     ocr__page_free(&strip);
@@ -185,8 +191,9 @@ enum kr_code ocr__missed_ink(struct TessBaseAPI *api, const struct ocr__grey *g,
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: missed ink");
     if (n > 0)
         TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK);
+    struct missed ms = {api, g, m, h};
     for (long i = 0; i < n && !rc; i++)
-        rc = read_strip(api, g, m, boxes + 4 * i, p, err);
+        rc = read_strip(&ms, boxes + 4 * i, p, err);
     free(m);
     return rc;
 }

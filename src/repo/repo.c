@@ -68,40 +68,16 @@ static enum kr_code take_lock(struct repo *r, struct kr_err *err)
     return KR_OK;
 }
 
-/* The index keeps quantised descriptors and no scene keypoints: borderline
- * first-stage scores and scene candidates are checked with the store's
- * rows (stored_sigs below).
- * One row of a batch read: its signature into the slot of its id. */
-struct sig_batch {
-    const int64_t *ids;
-    int n;
-    struct dedup_sig *sigs;
-    uint8_t *found;
-};
-
-static int sig_row(const struct store_image *img, void *ctx)
-{
-    struct sig_batch *b = ctx;
-    for (int i = 0; i < b->n; i++)
-        if (b->ids[i] == img->id && !b->found[i]) {
-            b->sigs[i] = img->sig;
-            b->found[i] = 1;
-        }
-    return 0;
-}
-
-/* The index's source of stored signatures (exact descriptors and scene
- * keypoints, index.h): the store's rows, one store call per batch. */
+/* The index's source of stored signatures (index.h): it keeps quantised
+ * descriptors and no scene keypoints, so borderline first-stage scores and
+ * scene candidates are checked with the store's rows, one call a batch. */
 _Static_assert(IDX_SOURCE_BATCH <= STORE_IDS_MAX, "a source batch is one store call");
 
 static enum kr_code stored_sigs(const int64_t *ids, int n, struct dedup_sig *sigs, uint8_t *found,
                                 void *ctx, struct kr_err *err)
 {
     struct repo *r = ctx;
-    struct sig_batch b = {ids, n, sigs, found};
-
-    memset(found, 0, (size_t)n);
-    return store_image_get_ids(r->store, ids, n, sig_row, &b, err);
+    return store_image_sigs_of(r->store, ids, n, sigs, found, err);
 }
 
 enum kr_code repo__found(enum kr_code rc, const struct kr_err *e, struct kr_err *err,

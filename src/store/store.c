@@ -214,6 +214,37 @@ enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
                                              : get_each_id(s, ids, n, cb, ctx, err));
 }
 
+/* One row of store_image_sigs_of: its signature into the position of its id. */
+struct sigs_of {
+    const int64_t *ids;
+    int n;
+    struct dedup_sig *sigs;
+    uint8_t *found;
+};
+
+static int sig_into_place(const struct store_image *img, void *ctx)
+{
+    struct sigs_of *b = ctx;
+    for (int i = 0; i < b->n; i++)
+        if (b->ids[i] == img->id) {
+            b->sigs[i] = img->sig;
+            b->found[i] = 1;
+        }
+    return 0;
+}
+
+enum kr_code store_image_sigs_of(struct store *s, const int64_t *ids, int n, struct dedup_sig *sigs,
+                                 uint8_t *found, struct kr_err *err)
+{
+    struct sigs_of b = {ids, n, sigs, found};
+
+    if (n > 0 && (!sigs || !found))
+        return missing(err, "image_sigs_of");
+    if (n > 0)
+        memset(found, 0, (size_t)n);
+    return store_image_get_ids(s, ids, n, sig_into_place, &b, err);
+}
+
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,
                                   struct store_image *out, struct kr_err *err)
 {

@@ -309,6 +309,12 @@ enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *ou
 enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                  struct kr_err *err);
+/* The signatures of ids (distinct, n <= STORE_IDS_MAX) by position: sigs[i]
+ * and found[i] = 1 for a row that exists, found[i] = 0 for one that does
+ * not (store_image_get_ids underneath: one round trip where it counts).
+ * The shape of the index's signature source (index/index.h). */
+enum kr_code store_image_sigs_of(struct store *s, const int64_t *ids, int n,
+                                 struct dedup_sig *sigs, uint8_t *found, struct kr_err *err);
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,
                                   struct store_image *out, struct kr_err *err);
 enum kr_code store_image_find_url(struct store *s, const char *url, struct store_image *out,

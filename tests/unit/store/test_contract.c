@@ -234,6 +234,15 @@ static void test_image_each(void **state)
     assert_int_equal(sum.n, 50);
     assert_int_equal(store_image_get_ids(f->s, many, STORE_IDS_MAX + 1, sig_cb, &sum, &err),
                      KR_EINVAL);
+    /* the same by position, as the index's source reads it */
+    struct dedup_sig *sigs = calloc(4, sizeof *sigs);
+    uint8_t found[4] = {9, 9, 9, 9};
+    struct store_image want;
+    assert_int_equal(store_image_sigs_of(f->s, ids, 4, sigs, found, &err), KR_OK);
+    assert_memory_equal(found, ((uint8_t[4]){1, 0, 1, 1}), 4);
+    make_image(&want, 50, "", 0);
+    assert_memory_equal(sigs[2].hash, want.sig.hash, DEDUP_HASH_BYTES);
+    free(sigs);
 }
 
 static void test_bounds(void **state)
