@@ -46,6 +46,58 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
     return kr_fail(err, KRS_ID_EXHAUSTED, "no free id for these bytes");
 }
 
+/* The index's hits (exact already reported) as matches, each in its hit's
+ * place: their rows come in one store_image_get_ids call (one round trip in
+ * server mode, however many hits). */
+struct hit_rows {
+    struct repo *r;
+    const struct idx_hit *hits;
+    int n;
+    struct repo_match *m;
+    uint8_t found[16]; /* as many as find_dups' hits */
+};
+
+static int hit_into_place(const struct store_image *img, void *ctx)
+{
+    struct hit_rows *b = ctx;
+    for (int i = 0; i < b->n; i++)
+        if (b->hits[i].id == img->id && !b->found[i]) {
+            repo__match_from(b->r, &b->m[i], img, b->hits[i].distance, b->hits[i].score,
+                             b->hits[i].hash_dist);
+            b->found[i] = 1;
+        }
+    return 0;
+}
+
+/* Up to top_k - res->nmatches of hits[0..nh) (none the exact one) appended
+ * to res->matches in hit order; a row the store no longer has is never
+ * reported. */
+static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, int nh,
+                                    struct repo_ingest_res *res, int top_k, struct kr_err *err)
+{
+    struct repo_match *out = res->matches;
+    int *n = &res->nmatches;
+    struct hit_rows b = {r, hits, nh, calloc((size_t)nh, sizeof *b.m), {0}};
+    int64_t ids[16];
+    struct kr_err e = {0};
+    enum kr_code rc;
+
+    if (!b.m)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: %d matches", nh);
+    for (int i = 0; i < nh; i++)
+        ids[i] = hits[i].id;
+    rc = store_image_get_ids(r->store, ids, nh, hit_into_place, &b, &e);
+    if (rc == KR_ENOTFOUND) /* a gone row is skipped: a miss of the whole call is a bug */
+        rc = kr_fail(err, KRS_INTERNAL, "duplicate check: a batch read answered not-found");
+    else
+        rc = repo__found(rc, &e, err, "duplicate check");
+    for (int i = 0; !rc && i < nh && *n < top_k; i++)
+        if (b.found[i])
+            out[(*n)++] = b.m[i];
+    free(b.m);
+    return rc;
+}
+
 /* Exact-bytes duplicate first, then the duplicate rule against the index.
  * A lookup that fails (anything but KR_ENOTFOUND) fails the check: it
  * could have been the duplicate. */
@@ -57,8 +109,7 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
     struct idx_hit hits[16];
     struct store_image img;
     struct kr_err e = {0};
-    int nh = 0;
-    int64_t exact = -1;
+    int nh = 0, kept = 0;
     enum kr_code rc = KR_ENOTFOUND;
 
     *n = 0;
@@ -66,23 +117,18 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
         top_k = max;
     if (sha)
         rc = repo__found(store_image_find_sha(r->store, sha, &img, &e), &e, err, "duplicate check");
-    if (rc == KR_OK) {
+    if (rc == KR_OK)
         repo__match_from(r, &out[(*n)++], &img, 0.0f, 1.0f, 0);
-        exact = img.id;
-    } else if (rc != KR_ENOTFOUND) {
+    else if (rc != KR_ENOTFOUND)
         return rc;
-    }
     rc = idx_find_dups(r->idx, &(struct idx_dup_query){sig, &r->rule}, hits, 16, &nh, err);
-    for (int i = 0; !rc && i < nh && *n < top_k; i++) {
-        if (hits[i].id == exact)
-            continue;
-        rc = repo__found(store_image_get(r->store, hits[i].id, &img, &e), &e, err,
-                         "duplicate check");
-        if (rc == KR_OK)
-            repo__match_from(r, &out[(*n)++], &img, hits[i].distance, hits[i].score,
-                             hits[i].hash_dist);
-        else if (rc == KR_ENOTFOUND)
-            rc = KR_OK; /* an entry the store no longer has is never reported */
+    for (int i = 0; !rc && i < nh; i++)
+        if (!*n || hits[i].id != out[0].id)
+            hits[kept++] = hits[i];
+    /* as many rows as matches are wanted; more only for rows gone meanwhile */
+    for (int from = 0, cnt; !rc && from < kept && *n < top_k; from += cnt) {
+        cnt = kept - from < top_k - *n ? kept - from : top_k - *n;
+        rc = hits_as_matches(r, hits + from, cnt, res, top_k, err);
     }
     if (rc)
         *n = 0;

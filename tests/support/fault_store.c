@@ -107,6 +107,13 @@ static enum kr_code f_image_get(struct store *s, int64_t id, struct store_image 
     PASS("image_get", store_image_get(inner(s), id, out, err));
 }
 
+static enum kr_code f_image_get_ids(struct store *s, const int64_t *ids, int n,
+                                    int (*cb)(const struct store_image *img, void *ctx), void *ctx,
+                                    struct kr_err *err)
+{
+    PASS("image_get_ids", store_image_get_ids(inner(s), ids, n, cb, ctx, err));
+}
+
 static enum kr_code f_image_find_key(struct store *s, const char *bucket, const char *key,
                                      struct store_image *out, struct kr_err *err)
 {
@@ -294,6 +301,7 @@ const struct store_ops fault_store_ops = {
     .image_insert = f_image_insert,
     .image_delete = f_image_delete,
     .image_get = f_image_get,
+    .image_get_ids = f_image_get_ids,
     .image_find_key = f_image_find_key,
     .image_find_url = f_image_find_url,
     .image_find_sha = f_image_find_sha,

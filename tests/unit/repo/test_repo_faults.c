@@ -233,9 +233,10 @@ static void test_ingest_failing_lookup_stores_nothing(void **state)
     fault_arm("store.image_find_sha", 1, KR_EIO);
     assert_int_equal(try_ingest(r, 50, 90, &res, &err), KR_EIO);
     /* a re-encoded copy: the row of the index's hit cannot be read */
-    fault_arm("store.image_get", 1, KR_EIO);
+    fault_arm("store.image_get_ids", 1, KR_EIO);
     assert_int_equal(try_ingest(r, 50, 75, &res, &err), KR_EIO);
-    assert_int_equal(fault_fired("store.image_get"), 1);
+    assert_int_equal(fault_fired("store.image_get_ids"), 1);
+    assert_non_null(strstr(err.msg, "duplicate check: "));
     assert_false(res.duplicate);
     assert_int_equal(rows(r), 1);
     assert_int_equal(objects(r, 0), 1);
@@ -244,6 +245,41 @@ static void test_ingest_failing_lookup_stores_nothing(void **state)
     /* healthy again: the copy is found as the duplicate it is */
     assert_int_equal(try_ingest(r, 50, 75, &res, &err), KR_OK);
     assert_true(res.duplicate);
+    repo_close(r);
+}
+
+/* The rows of the index's hits come in one batch read (store_image_get_ids,
+ * one round trip in server mode), never one image_get per hit: with every
+ * image_get failing, a copy of a photo stored three times still finds its
+ * three matches, in the index's order. */
+static void test_ingest_reads_hits_in_one_batch(void **state)
+{
+    struct repo *r = open_repo();
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    int64_t ids[3];
+    (void)state;
+    for (int i = 0; i < 3; i++) { /* three encodings, all stored on purpose */
+        size_t n;
+        unsigned char *p = photo(60, 90 - 10 * i, &n);
+        struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", 0, 3, NULL};
+        assert_int_equal(repo_ingest(r, &req, &res, &err), KR_OK);
+        ids[i] = res.image.id;
+        free(p);
+    }
+    fault_arm("store.image_get", 0, KR_EIO);
+    assert_int_equal(try_ingest(r, 60, 55, &res, &err), KR_OK);
+    assert_int_equal(fault_fired("store.image_get"), 0);
+    assert_true(res.duplicate);
+    assert_int_equal(res.nmatches, 3);
+    for (int i = 0; i < 3; i++) {
+        int seen = 0;
+        for (int j = 0; j < 3; j++)
+            seen += res.matches[j].id == ids[i];
+        assert_int_equal(seen, 1);
+        assert_true(i == 0 || res.matches[i].score <= res.matches[i - 1].score);
+    }
+    assert_int_equal(rows(r), 3);
     repo_close(r);
 }
 
@@ -275,10 +311,10 @@ static void test_scene_check_failing_read_stores_nothing(void **state)
 
     assert_int_equal(ingest_rgb(r, a, W, H, &res, &err), KR_OK);
     assert_false(res.duplicate);
-    fault_arm("store.image_get", 1, KR_EIO);
+    fault_arm("store.image_get_ids", 1, KR_EIO);
     memset(&res, 0, sizeof res);
     assert_int_equal(ingest_rgb(r, c, W * 8 / 10, H * 8 / 10, &res, &err), KR_EIO);
-    assert_int_equal(fault_fired("store.image_get"), 1);
+    assert_int_equal(fault_fired("store.image_get_ids"), 1);
     assert_non_null(strstr(err.msg, "stored signature"));
     assert_false(res.duplicate);
     assert_int_equal(rows(r), 1);
@@ -344,6 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recovery_failing_lookup_keeps_staged_blob, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_reads_hits_in_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_check_failing_read_stores_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
