@@ -46,15 +46,15 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
     return kr_fail(err, KRS_ID_EXHAUSTED, "no free id for these bytes");
 }
 
-/* The index's hits (exact already reported) as matches, each in its hit's
- * place: their rows come in one store_image_get_ids call (one round trip in
- * server mode, however many hits). */
+/* The rows of the index's hits as matches, each in its hit's place: they
+ * come in one store_image_get_ids call (one round trip in server mode,
+ * however many hits). */
 struct hit_rows {
     struct repo *r;
     const struct idx_hit *hits;
     int n;
     struct repo_match *m;
-    uint8_t found[16]; /* as many as find_dups' hits */
+    uint8_t found[STORE_IDS_MAX];
 };
 
 static int hit_into_place(const struct store_image *img, void *ctx)
@@ -69,29 +69,26 @@ static int hit_into_place(const struct store_image *img, void *ctx)
     return 0;
 }
 
-/* Up to top_k - res->nmatches of hits[0..nh) (none the exact one) appended
- * to res->matches in hit order; a row the store no longer has is never
- * reported. */
+/* hits[0..nh) (nh <= STORE_IDS_MAX) appended to out[*n..] in hit order; a
+ * row the store no longer has (deleted meanwhile) is never reported. */
 static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, int nh,
-                                    struct repo_ingest_res *res, int top_k, struct kr_err *err)
+                                    struct repo_match *out, int *n, struct kr_err *err)
 {
-    struct repo_match *out = res->matches;
-    int *n = &res->nmatches;
-    struct hit_rows b = {r, hits, nh, calloc((size_t)nh, sizeof *b.m), {0}};
-    int64_t ids[16];
+    struct hit_rows b = {r, hits, nh, calloc((size_t)nh + 1, sizeof *b.m), {0}};
+    int64_t ids[STORE_IDS_MAX];
     struct kr_err e = {0};
     enum kr_code rc;
 
     if (!b.m)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "duplicate check: %d matches", nh);
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "%d matches", nh);
     for (int i = 0; i < nh; i++)
         ids[i] = hits[i].id;
     rc = store_image_get_ids(r->store, ids, nh, hit_into_place, &b, &e);
     if (rc == KR_ENOTFOUND) /* a gone row is skipped: a miss of the whole call is a bug */
-        rc = kr_fail(err, KRS_INTERNAL, "duplicate check: a batch read answered not-found");
+        rc = kr_fail(err, KRS_INTERNAL, "a batch read of rows answered not-found");
     else
-        rc = repo__found(rc, &e, err, "duplicate check");
-    for (int i = 0; !rc && i < nh && *n < top_k; i++)
+        rc = repo__found(rc, &e, err, "the index's hits");
+    for (int i = 0; !rc && i < nh; i++)
         if (b.found[i])
             out[(*n)++] = b.m[i];
     free(b.m);
@@ -128,7 +125,8 @@ static enum kr_code find_dups(struct repo *r, const char *sha, const struct dedu
     /* as many rows as matches are wanted; more only for rows gone meanwhile */
     for (int from = 0, cnt; !rc && from < kept && *n < top_k; from += cnt) {
         cnt = kept - from < top_k - *n ? kept - from : top_k - *n;
-        rc = hits_as_matches(r, hits + from, cnt, res, top_k, err);
+        if ((rc = hits_as_matches(r, hits + from, cnt, out, n, err)))
+            kr_err_prefix(err, "duplicate check: ");
     }
     if (rc)
         *n = 0;
@@ -306,24 +304,19 @@ enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, stru
 {
     int top_k = req->top_k;
     struct dedup_sig sig;
-    struct idx_hit ih[64];
-    struct store_image img;
+    struct idx_hit ih[STORE_IDS_MAX];
     int nh = 0;
     enum kr_code rc;
 
     *n = 0;
-    if (top_k < 1 || top_k > 64)
-        return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and 64");
+    if (top_k < 1 || top_k > STORE_IDS_MAX)
+        return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and %d", STORE_IDS_MAX);
     rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, NULL, err);
     if (!rc)
         rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);
-    for (int i = 0; !rc && i < nh; i++) {
-        struct kr_err e = {0};
-        rc = repo__found(store_image_get(r->store, ih[i].id, &img, &e), &e, err, "search");
-        if (rc == KR_OK)
-            repo__match_from(r, &hits[(*n)++], &img, ih[i].distance, ih[i].score, ih[i].hash_dist);
-        else if (rc == KR_ENOTFOUND)
-            rc = KR_OK; /* deleted meanwhile */
+    if (!rc && nh && (rc = hits_as_matches(r, ih, nh, hits, n, err))) {
+        *n = 0;
+        kr_err_prefix(err, "search: ");
     }
     return rc;
 }

@@ -283,6 +283,34 @@ static void test_ingest_reads_hits_in_one_batch(void **state)
     repo_close(r);
 }
 
+/* So do the rows of a search's hits; a failing batch read fails the search
+ * with the store's error (never fewer results as if the rows were gone). */
+static void test_search_reads_hits_in_one_batch(void **state)
+{
+    struct repo *r = open_repo();
+    struct repo_match hits[8];
+    struct kr_err err = {0};
+    size_t len;
+    int n = -1;
+    (void)state;
+    for (int i = 0; i < 5; i++)
+        ingest(r, 70 + i);
+    unsigned char *p = photo(72, 80, &len);
+    fault_arm("store.image_get", 0, KR_EIO);
+    assert_int_equal(repo_search(r, &(struct repo_search_req){p, len, 5}, hits, &n, &err), KR_OK);
+    assert_int_equal(fault_fired("store.image_get"), 0);
+    assert_int_equal(n, 5);
+    for (int i = 1; i < n; i++)
+        assert_true(hits[i].score <= hits[i - 1].score);
+    fault_reset();
+    fault_arm("store.image_get_ids", 1, KR_EIO);
+    assert_int_equal(repo_search(r, &(struct repo_search_req){p, len, 5}, hits, &n, &err), KR_EIO);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err.msg, "search: "));
+    free(p);
+    repo_close(r);
+}
+
 /* A scene photo's crop: its duplicate is found only by the second stage,
  * which reads the candidates' keypoints from the store. When that read
  * fails, the upload is refused with the error (never stored as new); when
@@ -381,6 +409,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_reads_hits_in_one_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_reads_hits_in_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_check_failing_read_stores_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
