@@ -133,7 +133,9 @@ enum kr_code idx__emb_scene_dups(struct emb_idx *e, const struct idx_dup_query *
     enum kr_code rc = KR_OK;
 
     *nhits = 0;
-    if (cap <= 0 || rule->scene_min <= 0 || (dq->sig->nqkp <= 0 && dq->sig->nkp <= 0))
+    /* the check needs the query's own stored set (dedup_scene_inliers): a
+     * photo with a dense set only would read 16 rows to match none */
+    if (cap <= 0 || rule->scene_min <= 0 || dq->sig->nkp <= 0)
         return KR_OK;
     h = malloc((size_t)cap * sizeof *h);
     v.t = malloc(IDX_SOURCE_BATCH * sizeof *v.t);

@@ -280,6 +280,38 @@ static void test_scene_source(void **state)
     src_clear();
 }
 
+/* A query with a dense set but no stored set of its own (a photo whose
+ * trimmed box covers 50-65 % of the frame) cannot pass the check
+ * (dedup_scene_inliers needs both stored sets): the stage is skipped, no
+ * candidate's row is read. */
+static void test_scene_query_without_stored_set(void **state)
+{
+    struct idx *ix = open_with_source();
+    struct dedup_sig *q = malloc(sizeof *q);
+    struct dedup_rule rule;
+    struct idx_hit hits[4];
+    struct kr_err err = {0};
+    int n = -1;
+    (void)state;
+
+    put(ix, 7, orig);
+    *q = *crop;
+    q->nkp = 0;
+    assert_true(q->nqkp > 0);
+    dedup_rule_default(&rule, -1, -1);
+    rule.scene_candidates = 16;
+    src.calls = 0;
+    assert_int_equal(idx_find_dups(ix, &(struct idx_dup_query){q, &rule}, hits, 4, &n, &err), KR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(src.calls, 0);
+    assert_false(dedup_scene_match(q, orig, &rule)); /* what the check would have said */
+    assert_true(found(ix, 7, 16)); /* the crop itself, with its stored set, still matches */
+    assert_true(src.calls > 0);
+    free(q);
+    idx_close(ix);
+    src_clear();
+}
+
 /* A first-stage duplicate ends the check: entry 2 (orig's keypoints under
  * another hash and descriptor) would match in the second stage only. */
 static void test_scene_after_first(void **state)
@@ -325,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scene_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scene_query_without_stored_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_after_first, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
