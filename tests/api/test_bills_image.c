@@ -23,6 +23,7 @@
 
 #include "fake_ai.h"
 #include "testutil.h"
+#include "xlsx_read.h"
 
 static int group_setup(void **state)
 {
@@ -338,11 +339,13 @@ static void test_provider_reads_long_bill(void **state)
     fake_ai_stop(f);
 }
 
-/* karat bill: the same reading from the command line. */
+/* karat bill: the same reading from the command line, with --json, --csv
+ * and --xlsx (a Table and an Extras sheet), and the products CSV on stdout
+ * without --json. */
 static void test_cli_bill(void **state)
 {
     struct fake_ai *f = fake_ai_start();
-    char base[160], dir[512], path[600], csv[600], *out = NULL;
+    char base[160], dir[512], path[600], csv[600], xlsx[600], *out = NULL, *cell;
     const char *const env[] = {"GOOGLE_API_KEY=g-test", base, "KARAT_ATTR_PROVIDER=gemini",
                                "KARAT_AI_TIMEOUT=10", NULL};
     const char *const off[] = {
@@ -357,10 +360,12 @@ static void test_cli_bill(void **state)
     tu_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/bill.png", dir);
     snprintf(csv, sizeof csv, "%s/bill.csv", dir);
+    snprintf(xlsx, sizeof xlsx, "%s/bill.xlsx", dir);
     tu_write_file(path, png, n);
     push_band(f, 1, 25, 1);
     push_band(f, 26, 5, 0);
-    const char *argv[] = {getenv("KARAT_BIN"), "bill", path, "--json", "--csv", csv, NULL};
+    const char *argv[] = {getenv("KARAT_BIN"), "bill", path, "--json", "--csv", csv,
+                          "--xlsx", xlsx, NULL};
     assert_int_equal(tu_run(argv, env, &out), 0);
     j = json_loads(out, 0, &je);
     assert_non_null(j);
@@ -371,7 +376,25 @@ static void test_cli_bill(void **state)
     assert_non_null(file);
     assert_int_equal(strncmp((char *)file, "No,Amount\r\n1,Rs. 100/-\r\n", 24), 0);
     free(file);
-    /* no provider, no offline reader: exit 2 */
+    /* the workbook: a Table sheet (headers, then the 30 rows as printed), an Extras sheet */
+    const char *const want[][3] = {{"Table", "A1", "No"},       {"Table", "B1", "Amount"},
+                                   {"Table", "A31", "30"},      {"Table", "B31", "Rs. 100/-"},
+                                   {"Extras", "A1", "Key"},     {"Extras", "B1", "Value"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cell = tu_xlsx_cell(xlsx, want[i][0], want[i][1]);
+        if (!cell || strcmp(cell, want[i][2]))
+            fail_msg("%s!%s is %s, want %s", want[i][0], want[i][1], cell ? cell : "absent",
+                     want[i][2]);
+        free(cell);
+    }
+    assert_null(cell = tu_xlsx_cell(xlsx, "Table", "A32"));
+    /* without --json: the products CSV on stdout */
+    push_band(f, 1, 2, 0);
+    const char *argv_csv[] = {getenv("KARAT_BIN"), "bill", path, NULL};
+    assert_int_equal(tu_run(argv_csv, env, &out), 0);
+    assert_string_equal(out, "No,Amount\r\n1,Rs. 100/-\r\n2,Rs. 100/-\r\n");
+    free(out);
+    /* no provider: the offline reader finds no table on this photo, exit 2 */
     const char *argv2[] = {getenv("KARAT_BIN"), "bill", path, NULL};
     assert_int_equal(tu_run(argv2, off, NULL), 2);
     free(png);
