@@ -124,8 +124,8 @@ static void test_no_reader_and_bad_uploads(void **state)
 
     assert_int_equal(start(&s, "KARAT_BIN", env), 0);
     json_decref(upload(&s, png, n, 400, "no_table_found")); /* a photo, but no table on it */
-    json_decref(upload(&s, "hello, not a bill", 17, 400, NULL));
-    json_decref(upload(&s, "", 0, 400, NULL));
+    json_decref(upload(&s, "hello, not a bill", 17, 400, "not_an_image"));
+    json_decref(upload(&s, "", 0, 400, "empty_file"));
     { /* a 52.5 MP photo: refused from its header, before it is decoded */
         VipsImage *black = NULL;
         void *big = NULL;
