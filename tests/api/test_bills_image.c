@@ -11,7 +11,8 @@
  * workbook are stored and served, the same upload again is recognised as
  * a duplicate, and /download/ serves the client's last extras CSV. With a
  * (fake) Gemini configured, a 120-row bill is read in five bands and comes
- * back whole, and a filter Karat cannot parse goes to the provider.
+ * back whole, and a filter Karat cannot parse goes to the provider; when the
+ * provider fails, the offline reader's result is the answer.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include <vips/vips.h>
 
 #include "fake_ai.h"
+#include "order_pdf.h"
 #include "testutil.h"
 #include "xlsx_read.h"
 
@@ -339,6 +341,47 @@ static void test_provider_reads_long_bill(void **state)
     fake_ai_stop(f);
 }
 
+/* A provider that fails (the fake answers 500: nothing queued) leaves the
+ * bill to the offline reader: a Meesho invoice PDF, sent to Gemini first,
+ * comes back read from its text layer. */
+static void test_provider_fails_offline_reads(void **state)
+{
+    struct tu_server s;
+    struct fake_ai *f = fake_ai_start();
+    char base[160];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test",      base,
+                               "KARAT_ATTR_PROVIDER=gemini", "KARAT_AI_ATTEMPTS=1",
+                               "KARAT_AI_TIMEOUT=10",        NULL};
+    struct tu_part part = {"image", "invoice.pdf", "application/pdf", NULL, 0};
+    struct tu_resp r;
+    struct opdf o;
+    struct buf b;
+    char url[256];
+    json_t *j, *row;
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    order_pdf_sample(OPDF_MEESHO, 2, &o);
+    assert_int_equal(order_pdf_make(&o, &b), 0);
+    part.data = b.data;
+    part.len = b.len;
+    snprintf(url, sizeof url, "%s/process-image-and-prompt/", s.base);
+    assert_int_equal(tu_post_multipart(url, &part, 1, NULL, &r), 0);
+    if (r.status != 200)
+        fail_msg("upload: %ld %s", r.status, r.body);
+    assert_true(fake_ai_count(f) >= 1); /* the provider was asked first */
+    assert_non_null(j = json_loads(r.body, 0, NULL));
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 2);
+    row = json_array_get(json_object_get(j, "table"), 1);
+    assert_string_equal(json_string_value(json_object_get(row, "Total")), o.items[1].total);
+    json_decref(j);
+    tu_resp_free(&r);
+    buf_release(&b);
+    assert_int_equal(tu_server_finish(&s), 0);
+    fake_ai_stop(f);
+}
+
 /* karat bill: the same reading from the command line, with --json, --csv
  * and --xlsx (a Table and an Extras sheet), and the products CSV on stdout
  * without --json. */
@@ -471,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
         cmocka_unit_test(test_ocr_rupee_corrected),
         cmocka_unit_test(test_provider_reads_long_bill),
+        cmocka_unit_test(test_provider_fails_offline_reads),
         cmocka_unit_test(test_cli_bill),
         cmocka_unit_test(test_admission),
     };
