@@ -261,8 +261,11 @@ static void test_openai_bill(void **state)
     struct ai *o = open_openai();
     struct doc_table t;
     struct kr_err err = {0};
-    struct doc_extract_req req = {.bytes = "fake photo bytes", .len = 16, .ai = o,
-                                  .mime = "image/jpeg", .ocr = {.max_pages = 5, .max_pixels = 1 << 24}};
+    struct doc_extract_req req = {.bytes = "fake photo bytes",
+                                  .len = 16,
+                                  .ai = o,
+                                  .mime = "image/jpeg",
+                                  .ocr = {.max_pages = 5, .max_pixels = 1 << 24}};
     size_t before = fake_ai_count(srv);
     (void)state;
 
