@@ -13,6 +13,8 @@
  * too_many_pages, before any page is read). Amazon and Meesho invoice PDFs
  * get their item table's header, not the letterhead or field labels above,
  * and no warning (Amazon.in, Flipkart, Meesho: correct one-item invoices).
+ * A second copy of an invoice that differs in its bytes but reads the same
+ * is stored and reported as a duplicate of the first (by its content).
  */
 #include <cairo-pdf.h>
 #include <jansson.h>
@@ -308,6 +310,43 @@ static void test_invoice_warnings(void **state)
     assert_int_equal(tu_server_finish(&s), 0);
 }
 
+/* The same invoice in other bytes (a comment after %%EOF, as a re-save
+ * may add): read again, its table and extras equal the first's, so it is
+ * stored as a new document reported as a duplicate of the first; another
+ * invoice is not. */
+static void test_duplicate_by_content(void **state)
+{
+    struct tu_server s;
+    static const char *const env[] = {NULL};
+    struct opdf o;
+    struct buf b;
+    char first[64];
+    json_t *j;
+    (void)state;
+
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    order_pdf_sample(OPDF_MEESHO, 1, &o);
+    assert_int_equal(order_pdf_make(&o, &b), 0);
+    j = upload(&s, "invoice.pdf", "application/pdf", b.data, b.len, 200, NULL);
+    assert_null(json_object_get(j, "duplicate_of"));
+    snprintf(first, sizeof first, "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    assert_int_equal(buf_appendf(&b, "%% saved again\n"), KR_OK);
+    j = upload(&s, "invoice copy.pdf", "application/pdf", b.data, b.len, 200, NULL);
+    assert_string_not_equal(json_string_value(json_object_get(j, "id")), first);
+    assert_non_null(json_object_get(j, "duplicate_of"));
+    assert_string_equal(json_string_value(json_object_get(j, "duplicate_of")), first);
+    json_decref(j);
+    buf_release(&b);
+    order_pdf_sample(OPDF_MEESHO, 3, &o);
+    assert_int_equal(order_pdf_make(&o, &b), 0);
+    j = upload(&s, "other.pdf", "application/pdf", b.data, b.len, 200, NULL);
+    assert_null(json_object_get(j, "duplicate_of"));
+    json_decref(j);
+    buf_release(&b);
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 static void test_refused_pdfs(void **state)
 {
     struct tu_server s;
@@ -339,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_hindi_headers_default_langs),
         cmocka_unit_test(test_invoice_headers),
         cmocka_unit_test(test_invoice_warnings),
+        cmocka_unit_test(test_duplicate_by_content),
         cmocka_unit_test(test_refused_pdfs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,12 +2,17 @@
  * test_bills.c - the bill endpoints on the real server: POST /further_req
  * (columns, the row filter, malformed bodies), the stored document and its
  * versions (GET/PUT /documents/{id}) and the per-client undo history
- * (GET /undo_invoice with the original's strings).
+ * (GET /undo_invoice with the original's strings): one history per client
+ * address without API keys (clients bind 127.0.0.N to stand for hosts), one
+ * per API key with keys (two keys from the same address do not share one).
  */
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -200,11 +205,130 @@ static void test_refine_versions_undo(void **state)
     json_decref(j);
 }
 
+/* One request to srv from source address 127.0.0.<host> (a raw connection,
+ * so the server sees that address); the answer's status must be want and
+ * its body is returned as JSON. */
+static json_t *call_from(int host, const char *method, const char *path, const char *body,
+                         long want)
+{
+    char req[2048], resp[16384];
+    size_t n = 0;
+    ssize_t k;
+    int fd = tu_connect(srv.port, host);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    const char *text;
+    json_t *j;
+
+    snprintf(req, sizeof req,
+             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+             "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+             method, path, body ? strlen(body) : 0, body ? body : "");
+    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    while (n < sizeof resp - 1 && poll(&p, 1, 30000) > 0 &&
+           (k = recv(fd, resp + n, sizeof resp - 1 - n, 0)) > 0)
+        n += (size_t)k;
+    close(fd);
+    resp[n] = 0;
+    if (strncmp(resp, "HTTP/1.", 7) || atol(resp + 9) != want)
+        fail_msg("%s %s from 127.0.0.%d: %.300s (want %ld)", method, path, host, resp, want);
+    assert_non_null(text = strstr(resp, "\r\n\r\n"));
+    j = json_loads(text + 4, JSON_DECODE_ANY, NULL);
+    if (!j)
+        fail_msg("%s %s: not JSON: %.300s", method, path, text + 4);
+    return j;
+}
+
+static void want_undo_from(int host, const char *says)
+{
+    json_t *j = call_from(host, "GET", "/undo_invoice", NULL, 200);
+
+    if (!json_is_string(j) || strcmp(json_string_value(j), says))
+        fail_msg("undo from 127.0.0.%d: %s, want \"%s\"", host, json_dumps(j, JSON_ENCODE_ANY),
+                 says);
+    json_decref(j);
+}
+
+/* Without keys each client address has its own history: a result from one
+ * host is not undone by another, and another's empty history says so. */
+static void test_undo_per_address(void **state)
+{
+    const char *body = "{\"data\": " ROWS ", \"columns\": \"\", \"manual\": \"Qty >= 2\"}";
+    (void)state;
+
+    json_decref(call_from(2, "POST", "/further_req", body, 200));
+    json_decref(call_from(2, "POST", "/further_req", body, 200));
+    want_undo_from(3, "Undo file does not exist.");
+    json_decref(call_from(3, "POST", "/further_req", body, 200));
+    want_undo_from(3, "no file to undo"); /* 3's only entry; 2's two are still there */
+    json_t *j = call_from(2, "GET", "/undo_invoice", NULL, 200);
+    assert_true(json_is_array(j));
+    assert_int_equal(json_array_size(j), 2);
+    json_decref(j);
+    want_undo_from(2, "no file to undo");
+    want_undo_from(2, "No actions to undo.");
+    want_undo_from(3, "No actions to undo.");
+}
+
+/* The answer of method path with API key key (as X-API-Key), status want. */
+static json_t *call_key(const struct tu_server *s, const char *key, const char *method,
+                        const char *path, const char *body, long want)
+{
+    char url[512], hdr[128];
+    const char *hdrs[] = {hdr, NULL};
+    struct tu_resp r = {0};
+    json_t *j;
+
+    snprintf(url, sizeof url, "%s%s", s->base, path);
+    snprintf(hdr, sizeof hdr, "X-API-Key: %s", key);
+    assert_int_equal(tu_request(method, url, body ? "application/json" : NULL, body,
+                                body ? strlen(body) : 0, hdrs, &r),
+                     0);
+    if (r.status != want)
+        fail_msg("%s %s with key %s: %ld %s (want %ld)", method, path, key, r.status, r.body,
+                 want);
+    j = json_loads(r.body, JSON_DECODE_ANY, NULL);
+    assert_non_null(j);
+    tu_resp_free(&r);
+    return j;
+}
+
+static void want_undo_key(const struct tu_server *s, const char *key, const char *says)
+{
+    json_t *j = call_key(s, key, "GET", "/undo_invoice", NULL, 200);
+
+    if (!json_is_string(j) || strcmp(json_string_value(j), says))
+        fail_msg("undo with key %s: %s, want \"%s\"", key, json_dumps(j, JSON_ENCODE_ANY), says);
+    json_decref(j);
+}
+
+/* With keys the history is the key's: two keys on one address (this test's)
+ * keep apart, and a key's results are undone by that key alone. */
+static void test_undo_per_key(void **state)
+{
+    static const char *const env[] = {"KARAT_API_KEYS=k1-secret-0123456, k2-other-0123456", NULL};
+    const char *body = "{\"data\": " ROWS ", \"columns\": \"\", \"manual\": \"Qty >= 2\"}";
+    struct tu_server s;
+    (void)state;
+
+    assert_int_equal(tu_server_start_tmp(&s, env), 0);
+    json_decref(call_key(&s, "k1-secret-0123456", "POST", "/further_req", body, 200));
+    json_decref(call_key(&s, "k1-secret-0123456", "POST", "/further_req", body, 200));
+    want_undo_key(&s, "k2-other-0123456", "Undo file does not exist.");
+    json_t *j = call_key(&s, "k1-secret-0123456", "GET", "/undo_invoice", NULL, 200);
+    assert_true(json_is_array(j));
+    json_decref(j);
+    want_undo_key(&s, "k1-secret-0123456", "no file to undo");
+    want_undo_key(&s, "k2-other-0123456", "Undo file does not exist.");
+    assert_int_equal(tu_server_finish(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_bodies),
         cmocka_unit_test(test_refine_versions_undo),
+        cmocka_unit_test(test_undo_per_address),
+        cmocka_unit_test(test_undo_per_key),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,7 +11,8 @@
  * workbook are stored and served, the same upload again is recognised as
  * a duplicate, and /download/ serves the client's last extras CSV. With a
  * (fake) Gemini configured, a 120-row bill is read in five bands and comes
- * back whole, and a filter Karat cannot parse goes to the provider.
+ * back whole, and a filter Karat cannot parse goes to the provider; when the
+ * provider fails, the offline reader's result is the answer.
  */
 #include <jansson.h>
 #include <pthread.h>
@@ -22,7 +23,9 @@
 #include <vips/vips.h>
 
 #include "fake_ai.h"
+#include "order_pdf.h"
 #include "testutil.h"
+#include "xlsx_read.h"
 
 static int group_setup(void **state)
 {
@@ -123,8 +126,8 @@ static void test_no_reader_and_bad_uploads(void **state)
 
     assert_int_equal(start(&s, "KARAT_BIN", env), 0);
     json_decref(upload(&s, png, n, 400, "no_table_found")); /* a photo, but no table on it */
-    json_decref(upload(&s, "hello, not a bill", 17, 400, NULL));
-    json_decref(upload(&s, "", 0, 400, NULL));
+    json_decref(upload(&s, "hello, not a bill", 17, 400, "not_an_image"));
+    json_decref(upload(&s, "", 0, 400, "empty_file"));
     { /* a 52.5 MP photo: refused from its header, before it is decoded */
         VipsImage *black = NULL;
         void *big = NULL;
@@ -338,11 +341,54 @@ static void test_provider_reads_long_bill(void **state)
     fake_ai_stop(f);
 }
 
-/* karat bill: the same reading from the command line. */
+/* A provider that fails (the fake answers 500: nothing queued) leaves the
+ * bill to the offline reader: a Meesho invoice PDF, sent to Gemini first,
+ * comes back read from its text layer. */
+static void test_provider_fails_offline_reads(void **state)
+{
+    struct tu_server s;
+    struct fake_ai *f = fake_ai_start();
+    char base[160];
+    const char *const env[] = {"GOOGLE_API_KEY=g-test",      base,
+                               "KARAT_ATTR_PROVIDER=gemini", "KARAT_AI_ATTEMPTS=1",
+                               "KARAT_AI_TIMEOUT=10",        NULL};
+    struct tu_part part = {"image", "invoice.pdf", "application/pdf", NULL, 0};
+    struct tu_resp r;
+    struct opdf o;
+    struct buf b;
+    char url[256];
+    json_t *j, *row;
+    (void)state;
+
+    snprintf(base, sizeof base, "GEMINI_BASE_URL=%s", fake_ai_base(f));
+    assert_int_equal(start(&s, "KARAT_BIN", env), 0);
+    order_pdf_sample(OPDF_MEESHO, 2, &o);
+    assert_int_equal(order_pdf_make(&o, &b), 0);
+    part.data = b.data;
+    part.len = b.len;
+    snprintf(url, sizeof url, "%s/process-image-and-prompt/", s.base);
+    assert_int_equal(tu_post_multipart(url, &part, 1, NULL, &r), 0);
+    if (r.status != 200)
+        fail_msg("upload: %ld %s", r.status, r.body);
+    assert_true(fake_ai_count(f) >= 1); /* the provider was asked first */
+    assert_non_null(j = json_loads(r.body, 0, NULL));
+    assert_int_equal(json_array_size(json_object_get(j, "table")), 2);
+    row = json_array_get(json_object_get(j, "table"), 1);
+    assert_string_equal(json_string_value(json_object_get(row, "Total")), o.items[1].total);
+    json_decref(j);
+    tu_resp_free(&r);
+    buf_release(&b);
+    assert_int_equal(tu_server_finish(&s), 0);
+    fake_ai_stop(f);
+}
+
+/* karat bill: the same reading from the command line, with --json, --csv
+ * and --xlsx (a Table and an Extras sheet), and the products CSV on stdout
+ * without --json. */
 static void test_cli_bill(void **state)
 {
     struct fake_ai *f = fake_ai_start();
-    char base[160], dir[512], path[600], csv[600], *out = NULL;
+    char base[160], dir[512], path[600], csv[600], xlsx[600], *out = NULL, *cell;
     const char *const env[] = {"GOOGLE_API_KEY=g-test", base, "KARAT_ATTR_PROVIDER=gemini",
                                "KARAT_AI_TIMEOUT=10", NULL};
     const char *const off[] = {
@@ -357,10 +403,12 @@ static void test_cli_bill(void **state)
     tu_tmpdir(dir, sizeof dir);
     snprintf(path, sizeof path, "%s/bill.png", dir);
     snprintf(csv, sizeof csv, "%s/bill.csv", dir);
+    snprintf(xlsx, sizeof xlsx, "%s/bill.xlsx", dir);
     tu_write_file(path, png, n);
     push_band(f, 1, 25, 1);
     push_band(f, 26, 5, 0);
-    const char *argv[] = {getenv("KARAT_BIN"), "bill", path, "--json", "--csv", csv, NULL};
+    const char *argv[] = {getenv("KARAT_BIN"), "bill", path, "--json", "--csv", csv,
+                          "--xlsx", xlsx, NULL};
     assert_int_equal(tu_run(argv, env, &out), 0);
     j = json_loads(out, 0, &je);
     assert_non_null(j);
@@ -371,7 +419,25 @@ static void test_cli_bill(void **state)
     assert_non_null(file);
     assert_int_equal(strncmp((char *)file, "No,Amount\r\n1,Rs. 100/-\r\n", 24), 0);
     free(file);
-    /* no provider, no offline reader: exit 2 */
+    /* the workbook: a Table sheet (headers, then the 30 rows as printed), an Extras sheet */
+    const char *const want[][3] = {{"Table", "A1", "No"},       {"Table", "B1", "Amount"},
+                                   {"Table", "A31", "30"},      {"Table", "B31", "Rs. 100/-"},
+                                   {"Extras", "A1", "Key"},     {"Extras", "B1", "Value"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cell = tu_xlsx_cell(xlsx, want[i][0], want[i][1]);
+        if (!cell || strcmp(cell, want[i][2]))
+            fail_msg("%s!%s is %s, want %s", want[i][0], want[i][1], cell ? cell : "absent",
+                     want[i][2]);
+        free(cell);
+    }
+    assert_null(cell = tu_xlsx_cell(xlsx, "Table", "A32"));
+    /* without --json: the products CSV on stdout */
+    push_band(f, 1, 2, 0);
+    const char *argv_csv[] = {getenv("KARAT_BIN"), "bill", path, NULL};
+    assert_int_equal(tu_run(argv_csv, env, &out), 0);
+    assert_string_equal(out, "No,Amount\r\n1,Rs. 100/-\r\n2,Rs. 100/-\r\n");
+    free(out);
+    /* no provider: the offline reader finds no table on this photo, exit 2 */
     const char *argv2[] = {getenv("KARAT_BIN"), "bill", path, NULL};
     assert_int_equal(tu_run(argv2, off, NULL), 2);
     free(png);
@@ -448,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_whole_bill_files_duplicate_download),
         cmocka_unit_test(test_ocr_rupee_corrected),
         cmocka_unit_test(test_provider_reads_long_bill),
+        cmocka_unit_test(test_provider_fails_offline_reads),
         cmocka_unit_test(test_cli_bill),
         cmocka_unit_test(test_admission),
     };

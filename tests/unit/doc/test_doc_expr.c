@@ -1,6 +1,7 @@
 /*
  * test_doc_expr.c - the /further_req filter language (doc_expr_*) and
- * doc_refine(): which rows and columns stay, and what a bad filter says.
+ * doc_refine(): which rows and columns stay, and what a bad filter says;
+ * column names match ignoring case and spaces (inner ones too).
  */
 #include "testutil.h"
 
@@ -134,12 +135,36 @@ static void test_refine(void **state)
     doc_table_free(&out);
 }
 
+/* Column names are matched ignoring case and spaces, in `columns` and in
+ * the filter alike: "netwt" and "NET WT" both name "Net Wt". */
+static void test_names_ignore_spaces(void **state)
+{
+    json_t *r = json_loads("[{\"Item\":\"Ring\",\"Net Wt\":\"4.5 g\",\"HSN Code\":\"7113\"},"
+                           "{\"Item\":\"Chain\",\"Net Wt\":\"12.1 g\",\"HSN Code\":\"7113\"}]",
+                           0, NULL);
+    struct doc_table in, out;
+    struct kr_err err = {0};
+    (void)state;
+    assert_non_null(r);
+    assert_int_equal(doc_table_from_json(r, NULL, &in, &err), KR_OK);
+    json_decref(r);
+    assert_int_equal(doc_refine(&in, "netwt, HSNCODE", "NET WT > 5", &out, &err), KR_OK);
+    assert_int_equal(out.ncols, 2);
+    assert_string_equal(out.headers[0], "Net Wt");
+    assert_string_equal(out.headers[1], "HSN Code");
+    assert_int_equal(out.nrows, 1);
+    assert_string_equal(doc_cell_at(&out, 0, 0)->text, "12.1 g");
+    doc_table_free(&out);
+    doc_table_free(&in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_refine),
+        cmocka_unit_test(test_names_ignore_spaces),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -4,7 +4,10 @@
  * comes back whole in bands of AI_TABLE_ROWS, each call asking for the rows
  * after those read; a reply of the wrong shape is asked again; a provider
  * that fails falls back to the offline reader, whose failure is then the
- * answer (bytes that are no image: not_a_document).
+ * answer (bytes that are no image: not_a_document). With OpenAI as the
+ * provider the same bands come through its chat API (the photo as a data
+ * URL, the schema as a strict json_schema), and a PDF, which OpenAI's chat
+ * cannot take, is read offline without a call.
  */
 #include "testutil.h"
 
@@ -54,8 +57,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A band of rows first..first+n-1 (1-based) in Gemini's reply format. */
-static void push_band(int first, int n, int more, int extra_cols)
+/* A band of rows first..first+n-1 (1-based) in Gemini's reply format, or
+ * OpenAI's when openai is set. */
+static void push_band_as(int openai, int first, int n, int more, int extra_cols)
 {
     json_t *rows = json_array(), *o;
     char no[16], amt[16], *text, *body;
@@ -72,11 +76,16 @@ static void push_band(int first, int n, int more, int extra_cols)
                   "Amount", "rows", rows, "extras", "key", "Invoice No", "value", "A-17", "more",
                   more);
     text = json_dumps(o, JSON_COMPACT);
-    body = fake_gemini_text(text);
+    body = openai ? fake_openai_chat(text) : fake_gemini_text(text);
     fake_ai_push(srv, 200, body);
     free(body);
     free(text);
     json_decref(o);
+}
+
+static void push_band(int first, int n, int more, int extra_cols)
+{
+    push_band_as(0, first, n, more, extra_cols);
 }
 
 static enum kr_code read_bill(struct doc_table *t, struct kr_err *err)
@@ -229,6 +238,72 @@ static void test_refine_by_provider(void **state)
     free(body);
 }
 
+/* The AI layer with OpenAI reading bills (attributes), pointed at the fake. */
+static struct ai *open_openai(void)
+{
+    struct config cfg;
+    struct kr_err err = {0};
+    struct ai *o = NULL;
+
+    setenv("OPENAI_API_KEY", "sk-test-one", 1);
+    assert_int_equal(config_load(&cfg, NULL), KR_OK);
+    config_set(&cfg, "KARAT_ATTR_PROVIDER", "openai", NULL);
+    config_set(&cfg, "OPENAI_BASE_URL", fake_ai_base(srv), NULL);
+    config_set(&cfg, "KARAT_AI_ATTEMPTS", "1", NULL);
+    assert_int_equal(ai_open(&cfg, &o, &err), KR_OK);
+    config_release(&cfg);
+    unsetenv("OPENAI_API_KEY");
+    return o;
+}
+
+static void test_openai_bill(void **state)
+{
+    struct ai *o = open_openai();
+    struct doc_table t;
+    struct kr_err err = {0};
+    struct doc_extract_req req = {.bytes = "fake photo bytes",
+                                  .len = 16,
+                                  .ai = o,
+                                  .mime = "image/jpeg",
+                                  .ocr = {.max_pages = 5, .max_pixels = 1 << 24}};
+    size_t before = fake_ai_count(srv);
+    (void)state;
+
+    push_band_as(1, 1, 25, 1, 0);
+    push_band_as(1, 26, 5, 0, 0);
+    assert_int_equal(doc_extract(&req, &t, &err), KR_OK);
+    assert_int_equal(t.nrows, 30);
+    assert_string_equal(doc_cell_at(&t, 29, 0)->text, "30");
+    assert_string_equal(t.extras[0].value, "A-17");
+    assert_int_equal(fake_ai_count(srv) - before, 2);
+    for (size_t b = 0; b < 2; b++) {
+        const struct fake_request *r = fake_ai_request(srv, before + b);
+        json_t *body = fake_req_json(r);
+        json_t *js = json_object_get(json_object_get(body, "response_format"), "json_schema");
+        char *dump = json_dumps(body, 0), want[64];
+        assert_non_null(strstr(r->url, "/chat/completions"));
+        assert_true(json_is_true(json_object_get(js, "strict")));
+        assert_non_null(json_object_get(json_object_get(json_object_get(js, "schema"),
+                                                        "properties"),
+                                        "rows"));
+        assert_non_null(strstr(dump, "data:image/jpeg;base64,"));
+        snprintf(want, sizeof want, "Rows already read: %zu.", 25 * b);
+        assert_non_null(strstr(dump, want));
+        free(dump);
+        json_decref(body);
+    }
+    doc_table_free(&t);
+    /* a PDF: read offline (these bytes are no PDF poppler opens), OpenAI never asked */
+    req.bytes = "%PDF-1.7 fake";
+    req.len = 13;
+    req.is_pdf = 1;
+    req.mime = "application/pdf";
+    assert_int_not_equal(doc_extract(&req, &t, &err), KR_OK);
+    assert_string_equal(err.slug, "corrupt_pdf");
+    assert_int_equal(fake_ai_count(srv) - before, 2);
+    ai_close(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_bad_shape_asked_again),
         cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_refine_by_provider),
+        cmocka_unit_test(test_openai_bill),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
