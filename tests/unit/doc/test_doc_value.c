@@ -81,7 +81,15 @@ static void test_weights_purity_hsn(void **state)
     assert_int_equal(doc_purity_fineness(&v), 916);
     doc_parse_value("22K", &v);
     assert_int_equal(doc_purity_fineness(&v), 916);
+    doc_parse_value("750", &v); /* the bare 18K hallmark, and the others */
+    assert_int_equal(doc_purity_fineness(&v), 750);
+    doc_parse_value("585", &v);
+    assert_int_equal(doc_purity_fineness(&v), 585);
+    doc_parse_value("999", &v);
+    assert_int_equal(doc_purity_fineness(&v), 999);
     doc_parse_value("917", &v);
+    assert_int_equal(doc_purity_fineness(&v), 0);
+    doc_parse_value("750.5", &v);
     assert_int_equal(doc_purity_fineness(&v), 0);
     assert_true(doc_hsn_jewellery("7113"));
     assert_true(doc_hsn_jewellery("HSN 71171900"));
