@@ -203,6 +203,21 @@ static void test_refine_versions_undo(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(j, "extras"), "Invoice No")), "7");
     json_decref(j);
+    /* two edits, then undo: an edit's entry is the whole document, so the
+     * answer is the document as the first edit left it (version 4) */
+    json_decref(call("PUT", path, "{\"table\": [{\"Item\":\"Chain\",\"Amount\":\"900\"}]}", 200,
+                     NULL));
+    json_decref(call("PUT", path, "{\"table\": [{\"Item\":\"Chain\",\"Amount\":\"950\"}]}", 200,
+                     NULL));
+    j = call("GET", "/undo_invoice", NULL, 200, NULL);
+    assert_true(json_is_object(j));
+    assert_string_equal(json_string_value(json_object_get(j, "id")), hdr);
+    assert_int_equal(json_integer_value(json_object_get(j, "version")), 4);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "table"), 0), "Amount")),
+                        "900");
+    assert_non_null(json_object_get(j, "warnings"));
+    json_decref(j);
 }
 
 /* One request to srv from source address 127.0.0.<host> (a raw connection,
