@@ -89,6 +89,19 @@ static struct store_image ingest(struct repo *r, int seed)
     return res.image;
 }
 
+/* Another encoding of seed's photo, stored without the duplicate check. */
+static void ingest_copy(struct repo *r, int seed, int quality)
+{
+    struct repo_ingest_res res;
+    struct kr_err err = {0};
+    size_t n;
+    unsigned char *p = photo(seed, quality, &n);
+    struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", 0, 3, NULL};
+    if (repo_ingest(r, &req, &res, &err))
+        fail_msg("ingest: %s", err.msg);
+    free(p);
+}
+
 static long long rows(struct repo *r)
 {
     long long n = -1;
@@ -311,6 +324,45 @@ static void test_search_reads_hits_in_one_batch(void **state)
     repo_close(r);
 }
 
+/* A hit whose row was deleted between the index scan and the row read (a
+ * concurrent delete; here the row goes, the index entry stays) is never
+ * reported, and the duplicate check reads on to fill top_k: with the best
+ * hit gone, top_k 1 still reports the next one, top_k 3 the other two; a
+ * search reports the rows that are left. */
+static void test_hits_gone_meanwhile_skipped(void **state)
+{
+    struct repo *r = open_repo();
+    struct repo_ingest_res res;
+    struct repo_match hits[4];
+    struct kr_err err = {0};
+    size_t len;
+    int n = -1;
+    unsigned char *p = photo(60, 55, &len);
+    struct repo_ingest_req req = {p, len, "x.jpg", "alyaimg", "alya", 1, 3, NULL};
+    (void)state;
+    for (int i = 0; i < 3; i++) /* three encodings, all stored on purpose */
+        ingest_copy(r, 60, 90 - 10 * i);
+    assert_int_equal(repo_ingest(r, &req, &res, &err), KR_OK);
+    assert_int_equal(res.nmatches, 3);
+    int64_t gone = res.matches[0].id, next = res.matches[1].id;
+    assert_int_equal(store_image_delete(repo_store(r), gone, &err), KR_OK);
+    req.top_k = 1;
+    assert_int_equal(repo_ingest(r, &req, &res, &err), KR_OK);
+    assert_true(res.duplicate);
+    assert_int_equal(res.nmatches, 1);
+    assert_true(res.matches[0].id == next);
+    req.top_k = 3;
+    assert_int_equal(repo_ingest(r, &req, &res, &err), KR_OK);
+    assert_int_equal(res.nmatches, 2);
+    assert_true(res.matches[0].id != gone && res.matches[1].id != gone);
+    assert_int_equal(repo_search(r, &(struct repo_search_req){p, len, 3}, hits, &n, &err), KR_OK);
+    assert_int_equal(n, 2);
+    assert_true(hits[0].id != gone && hits[1].id != gone);
+    assert_int_equal(rows(r), 2);
+    free(p);
+    repo_close(r);
+}
+
 /* A scene photo's crop: its duplicate is found only by the second stage,
  * which reads the candidates' keypoints from the store. When that read
  * fails, the upload is refused with the error (never stored as new); when
@@ -410,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ingest_failing_lookup_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ingest_reads_hits_in_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_reads_hits_in_one_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hits_gone_meanwhile_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scene_check_failing_read_stores_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_delete_failing_unpublish_keeps_row, setup, teardown),
