@@ -122,7 +122,7 @@ void api_image_search(struct http_request *req, struct http_response *res, void 
     int top_k, n = 0;
     json_t *arr, *o;
 
-    if (api__int_arg(req, res, &(struct api_int_spec){"top_k", 5, 1, 64}, &top_k) ||
+    if (api__int_arg(req, res, &(struct api_int_spec){"top_k", 5, 1, REPO_SEARCH_MAX}, &top_k) ||
         api__image_file(req, res, "file", &f))
         return;
     if (repo_search(app->repo, &(struct repo_search_req){f->data, f->len, top_k}, hits, &n, &err)) {

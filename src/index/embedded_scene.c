@@ -11,7 +11,7 @@
  * the postings (about 100 bytes): about 200 bytes, against about 1,140
  * when the keypoints were held here (docs/BENCHMARKS.md).
  *
- * Query (only when the photo being checked carries scene keypoints, the
+ * Query (only when the photo being checked carries its own stored keypoints, the
  * rule asks for candidates and the first stage found no duplicate): a
  * candidate stage then verification.
  *   candidates: the inverted index (embedded_vote.c) gives the

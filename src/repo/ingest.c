@@ -46,6 +46,8 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
     return kr_fail(err, KRS_ID_EXHAUSTED, "no free id for these bytes");
 }
 
+_Static_assert(REPO_SEARCH_MAX <= STORE_IDS_MAX, "a search's hits are one batch read");
+
 /* The rows of the index's hits as matches, each in its hit's place: they
  * come in one store_image_get_ids call (one round trip in server mode,
  * however many hits). */
@@ -74,13 +76,15 @@ static int hit_into_place(const struct store_image *img, void *ctx)
 static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, int nh,
                                     struct repo_match *out, int *n, struct kr_err *err)
 {
-    struct hit_rows b = {r, hits, nh, calloc((size_t)nh + 1, sizeof *b.m), {0}};
+    struct hit_rows b = {r, hits, nh, NULL, {0}};
     int64_t ids[STORE_IDS_MAX];
     struct kr_err e = {0};
     enum kr_code rc;
 
-    if (!b.m)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "%d matches", nh);
+    if (nh < 1 || nh > STORE_IDS_MAX)
+        return kr_fail(err, KRS_INTERNAL, "%d hits to read at once (1 to %d)", nh, STORE_IDS_MAX);
+    if (!(b.m = calloc((size_t)nh, sizeof *b.m)))
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory for %d matches", nh);
     for (int i = 0; i < nh; i++)
         ids[i] = hits[i].id;
     rc = store_image_get_ids(r->store, ids, nh, hit_into_place, &b, &e);
@@ -304,13 +308,13 @@ enum kr_code repo_search(struct repo *r, const struct repo_search_req *req, stru
 {
     int top_k = req->top_k;
     struct dedup_sig sig;
-    struct idx_hit ih[STORE_IDS_MAX];
+    struct idx_hit ih[REPO_SEARCH_MAX];
     int nh = 0;
     enum kr_code rc;
 
     *n = 0;
-    if (top_k < 1 || top_k > STORE_IDS_MAX)
-        return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and %d", STORE_IDS_MAX);
+    if (top_k < 1 || top_k > REPO_SEARCH_MAX)
+        return kr_fail(err, KRS_BAD_TOP_K, "top_k must be between 1 and %d", REPO_SEARCH_MAX);
     rc = dedup_compute_bytes(req->data, req->len, r->cfg->max_pixels, &sig, NULL, err);
     if (!rc)
         rc = idx_search(r->idx, sig.desc, top_k, ih, &nh, err);

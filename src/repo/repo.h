@@ -95,10 +95,12 @@ enum kr_code repo_ingest(struct repo *r, const struct repo_ingest_req *req,
                          struct repo_ingest_res *res, struct kr_err *err);
 
 /* A similarity search: the photo's bytes and how many hits at most. */
+#define REPO_SEARCH_MAX 64 /* most hits one search answers (the API's top_k bound) */
+
 struct repo_search_req {
     const void *data;
     size_t len;
-    int top_k; /* 1..64 */
+    int top_k; /* 1..REPO_SEARCH_MAX */
 };
 
 /* Top-k similar stored images by descriptor score (hits has room for top_k). */
