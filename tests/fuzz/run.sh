@@ -21,6 +21,9 @@ dict=""
 [ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# the process-lifetime caches of system libraries (fontconfig's, under
+# poppler and cairo, is reported at exit), as in the ctest runs
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/../lsan.supp:print_suppressions=0}"
 export VIPS_WARNING=0
 echo "fuzz $name: ${seconds}s, corpus $corpus ($(ls "$corpus" | wc -l) inputs)"
 # shellcheck disable=SC2086
