@@ -180,15 +180,7 @@ static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
         for (int x = 0; x < g->w; x++) {
             /* the page was rotated by -deg: sample the source at +deg */
             double sx = col[2 * x] + ys + cx, sy = col[2 * x + 1] + yc + cy;
-            int x0 = (int)floor(sx), y0 = (int)floor(sy);
-            unsigned char v = 255;
-            if (x0 >= 0 && y0 >= 0 && x0 + 1 < g->w && y0 + 1 < g->h) {
-                double fx = sx - x0, fy = sy - y0;
-                const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
-                v = (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
-                                    (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
-            }
-            o[(size_t)y * g->w + x] = v;
+            o[(size_t)y * g->w + x] = ocr__bilinear(g, sx, sy);
         }
     }
     free(col);
