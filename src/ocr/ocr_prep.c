@@ -199,20 +199,17 @@ static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
     return KR_OK;
 }
 
-/* Longest dark run of row i (or of column i when cut is given) bridging gaps
- * of up to `gap` px when nearly all of it (9/10) is dark; its extent in
- * *a..*b. cut[y] != 0: row y held a horizontal rule, erased before the
- * columns are scanned; it counts as dark, as the vertical rule ran through
- * it (a blurred row rule leaves a gap of 8 px and more in a rule whose
- * pieces are one table row tall). */
-static int run_with_gaps(const struct ocr__grey *g, int i, const unsigned char *cut, int gap,
+/* Longest dark run of column x bridging gaps of up to `gap` px when nearly
+ * all of it (9/10) is dark; its extent in *a..*b. cut[y] != 0: row y held a
+ * horizontal rule, erased before the columns are scanned; it counts as
+ * dark, as the vertical rule ran through it (a blurred row rule leaves a
+ * gap of 8 px and more in a rule whose pieces are one table row tall). */
+static int run_with_gaps(const struct ocr__grey *g, int x, const unsigned char *cut, int gap,
                          int *a, int *b)
 {
-    int vert = cut != NULL, len = vert ? g->h : g->w, best = 0, start = -1, last = -1, n = 0;
-    for (int k = 0; k <= len; k++) {
-        int dark = k < len && ((vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) <
-                                   RULE_DARK ||
-                               (vert && cut[k]));
+    int best = 0, start = -1, last = -1, n = 0;
+    for (int k = 0; k <= g->h; k++) {
+        int dark = k < g->h && (g->px[(size_t)k * g->w + x] < RULE_DARK || cut[k]);
         if (dark) {
             if (start < 0)
                 start = k, n = 0;
@@ -225,6 +222,29 @@ static int run_with_gaps(const struct ocr__grey *g, int i, const unsigned char *
                 *b = last + 1;
             }
             start = -1;
+        }
+    }
+    return best;
+}
+
+/* Longest unbroken dark run of row y, its extent in *a..*b (the first of
+ * equally long ones): run_with_gaps() without gaps, along a row. */
+static int row_run(const struct ocr__grey *g, int y, int *a, int *b)
+{
+    const unsigned char *r = g->px + (size_t)y * g->w;
+    int best = 0;
+    for (int k = 0; k < g->w;) {
+        if (r[k] >= RULE_DARK) {
+            k++;
+            continue;
+        }
+        int s = k;
+        while (k < g->w && r[k] < RULE_DARK)
+            k++;
+        if (k - s > best) {
+            best = k - s;
+            *a = s;
+            *b = k;
         }
     }
     return best;
@@ -278,7 +298,7 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, unsign
     int minrun = g->w / 6 > 60 ? g->w / 6 : 60, thick = g->h / 150 + 4;
     int start = -1, ra = 0, rb = 0;
     for (int y = 0; y <= g->h; y++) {
-        int a = 0, b = 0, run = y < g->h ? run_with_gaps(g, y, NULL, 0, &a, &b) : 0;
+        int a = 0, b = 0, run = y < g->h ? row_run(g, y, &a, &b) : 0;
         if (run >= minrun) {
             if (start < 0) {
                 start = y;
@@ -414,18 +434,24 @@ static void trace_vrule(struct ocr__grey *g, int start, int end, const unsigned 
     }
 }
 
-/* Per column, its longest unbroken run of dark (or cut) rows, in one pass
- * along the rows: a column whose run is shorter than a rule's is skipped
- * without its strided scan. Erasing rules only lightens pixels, so the runs
- * stay upper bounds while find_vrules() erases. */
-static int *column_runs(const struct ocr__grey *g, const unsigned char *cut)
+/* Per column, its longest run of dark (or cut) rows bridging gaps of up to
+ * `gap` rows, in one pass along the rows: run_with_gaps() finds no longer
+ * run (its 9/10 rule only rejects runs), so a column whose run is shorter
+ * than a rule's is skipped without its strided scans. Erasing rules only
+ * lightens pixels, so the runs stay upper bounds while find_vrules() erases. */
+static int *column_runs(const struct ocr__grey *g, const unsigned char *cut, int gap)
 {
-    int *run = calloc(2 * (size_t)g->w, sizeof(int)), *cur = run + g->w;
+    int *run = calloc(3 * (size_t)g->w, sizeof(int)), *start = run + g->w, *last = start + g->w;
+    for (int x = 0; run && x < g->w; x++)
+        last[x] = -gap - 2; /* a first dark row starts a run */
     for (int y = 0; run && y < g->h; y++) {
         const unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
-            cur[x] = cut[y] || r[x] < RULE_DARK ? cur[x] + 1 : 0;
-            run[x] = cur[x] > run[x] ? cur[x] : run[x];
+            int dark = cut[y] || r[x] < RULE_DARK, len;
+            start[x] = dark && y - last[x] > gap + 1 ? y : start[x];
+            last[x] = dark ? y : last[x];
+            len = dark ? y + 1 - start[x] : 0;
+            run[x] = len > run[x] ? len : run[x];
         }
     }
     return run;
@@ -435,12 +461,12 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, const 
                                int warped, struct kr_err *err)
 {
     int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1, span[2] = {0, 0}, here[2];
-    int *runs = warped ? NULL : column_runs(g, cut); /* a warped page's rules may have gaps */
+    int *runs = column_runs(g, cut, warped ? VGAP : 0); /* a warped page's rules may have gaps */
     enum kr_code rc = KR_OK;
-    if (!warped && !runs)
+    if (!runs)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
     for (int x = 0; x <= g->w && rc == KR_OK; x++) {
-        if (x < g->w && (!runs || runs[x] >= minrun) && vrule_at(g, cut, x, minrun, warped, here)) {
+        if (x < g->w && runs[x] >= minrun && vrule_at(g, cut, x, minrun, warped, here)) {
             if (start < 0) {
                 start = x;
                 span[0] = here[0];
