@@ -54,8 +54,10 @@ static inline int ocr__ifloor(double v)
  * (most of a page is paper). */
 static inline unsigned char ocr__bilinear(const struct ocr__grey *g, double sx, double sy)
 {
-    int x0 = ocr__ifloor(sx), y0 = ocr__ifloor(sy);
-    if (x0 < 0 || y0 < 0 || x0 + 1 >= g->w || y0 + 1 >= g->h)
+    if (sx < 0 || sy < 0) /* floor() below 0 */
+        return 255;
+    int x0 = (int)sx, y0 = (int)sy; /* floor() of what is not negative */
+    if (x0 + 1 >= g->w || y0 + 1 >= g->h)
         return 255;
     const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
     if (r[0] == r[1] && r[0] == r[g->w] && r[0] == r[g->w + 1])

@@ -95,9 +95,10 @@ static void block_background(const struct ocr__grey *g, int bw, int bh, float *b
     for (int by = 0; by < bh; by++)
         for (int bx = 0; bx < bw; bx++) {
             unsigned hist[256] = {0}, n = 0;
-            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++)
-                for (int x = bx * BLOCK; x < (bx + 1) * BLOCK && x < g->w; x++, n++)
-                    hist[g->px[(size_t)y * g->w + x]]++;
+            int x0 = bx * BLOCK, x1 = x0 + BLOCK < g->w ? x0 + BLOCK : g->w;
+            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++, n += x1 - x0)
+                for (const unsigned char *r = g->px + (size_t)y * g->w, *p = r + x0; p < r + x1; p++)
+                    hist[*p]++;
             unsigned acc = 0, v = 255;
             while (v > 0 && (acc += hist[v]) < n / 20 + 1)
                 v--;
