@@ -55,33 +55,34 @@ static void up_weights(int i, int n, int *i0, int *i1, int *w1)
     *w1 = i == 0 ? 0 : i % 2 ? 1 : 3; /* quarters of the second source pixel */
 }
 
-/* The two source rows blended first (col, in quarters), then each output
- * pixel from two of those: the same integer sum as weighting all four
- * source pixels at once, with half the gathers. */
+/* The two source rows blended first (col, in quarters), then each pair of
+ * output pixels from two of those (weights 3:1 and 1:3, the ends 4): the
+ * same integer sums as weighting all four source pixels at once. */
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
-    int w = g->w * 2, h = g->h * 2;
+    int w = g->w * 2, h = g->h * 2, n = g->w;
     unsigned char *o = malloc((size_t)w * h);
-    int *xs = malloc(sizeof(int) * (3 * (size_t)w + (size_t)g->w)), *col = xs + 3 * (size_t)w;
-    if (!o || !xs) {
+    int *col = malloc(sizeof(int) * (size_t)n);
+    if (!o || !col) {
         free(o);
-        free(xs);
+        free(col);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: upscale");
     }
-    for (int x = 0; x < w; x++)
-        up_weights(x, g->w, &xs[3 * x], &xs[3 * x + 1], &xs[3 * x + 2]);
     for (int y = 0; y < h; y++) {
         int y0, y1, fy;
         up_weights(y, g->h, &y0, &y1, &fy);
-        const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
-        for (int x = 0; x < g->w; x++)
+        const unsigned char *r0 = g->px + (size_t)y0 * n, *r1 = g->px + (size_t)y1 * n;
+        unsigned char *out = o + (size_t)y * w;
+        for (int x = 0; x < n; x++)
             col[x] = r0[x] * (4 - fy) + r1[x] * fy;
-        for (int x = 0; x < w; x++) {
-            const int *c = xs + 3 * x;
-            o[(size_t)y * w + x] = (unsigned char)((col[c[0]] * (4 - c[2]) + col[c[1]] * c[2] + 8) >> 4);
+        out[0] = (unsigned char)((4 * col[0] + 8) >> 4);
+        for (int k = 0; k + 1 < n; k++) {
+            out[2 * k + 1] = (unsigned char)((3 * col[k] + col[k + 1] + 8) >> 4);
+            out[2 * k + 2] = (unsigned char)((col[k] + 3 * col[k + 1] + 8) >> 4);
         }
+        out[w - 1] = (unsigned char)((4 * col[n - 1] + 8) >> 4);
     }
-    free(xs);
+    free(col);
     free(g->px);
     g->px = o;
     g->w = w;
@@ -155,7 +156,10 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
         row = y0;
         unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
-            double b = top[x] * (1 - fy) + bot[x] * fy, v = 255.0 * r[x] / b;
+            double b = top[x] * (1 - fy) + bot[x] * fy, v;
+            if (r[x] == 255 && b <= 255)
+                continue; /* 255 * 255 / b >= 255: stays white, no division */
+            v = 255.0 * r[x] / b;
             r[x] = v >= 255 ? 255 : (unsigned char)v;
         }
     }
