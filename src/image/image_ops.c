@@ -149,12 +149,23 @@ static void blur_line(const struct taps *t, const unsigned char *const *rows, in
         out[x] = (unsigned char)(((uint64_t)acc[x] * t->inv) >> 40);
 }
 
+/* The blur's buffers: the row-pass result (w x h), the n rows a line's taps
+ * read, its sums (w) and a padded row (w + n). */
+struct blur_work {
+    unsigned char *mid, *pad;
+    const unsigned char **rows;
+    int *acc;
+};
+
 /* Row pass then column pass; edges copied outwards (pad: a row with n/2
- * copies of its end pixels either side). rows, acc, pad: n, w, w + n. */
-static void blur_planes(const struct taps *t, unsigned char *plane, unsigned char *mid, int w,
-                        int h, const unsigned char **rows, int *acc, unsigned char *pad)
+ * copies of its end pixels either side). */
+static void blur_planes(const struct taps *t, const struct blur_work *b, unsigned char *plane,
+                        int w, int h)
 {
     int r = t->n / 2;
+    unsigned char *mid = b->mid, *pad = b->pad;
+    const unsigned char **rows = b->rows;
+    int *acc = b->acc;
     for (int y = 0; y < h; y++) {
         const unsigned char *src = plane + (size_t)y * w;
         memset(pad, src[0], (size_t)r);
@@ -201,9 +212,7 @@ static enum kr_code blur_vips(unsigned char *plane, int w, int h, double sigma,
 enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err)
 {
     struct taps t = {0};
-    unsigned char *mid, *pad;
-    const unsigned char **rows;
-    int *acc;
+    struct blur_work b;
 
     if (sigma < 0.3)
         return KR_OK;
@@ -215,18 +224,17 @@ enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, 
         return blur_vips(plane, w, h, sigma, err);
     }
     t.inv = t.scale ? ((1ULL << 40) + (uint64_t)t.scale - 1) / (uint64_t)t.scale : 0;
-    mid = malloc((size_t)w * h);
-    pad = malloc((size_t)w + (size_t)t.n);
-    rows = malloc(sizeof(*rows) * (size_t)t.n);
-    acc = malloc(sizeof(int) * (size_t)w);
-    if (t.scale && mid && pad && rows && acc)
-        blur_planes(&t, plane, mid, w, h, rows, acc, pad);
-    free(acc);
-    free(rows);
-    free(pad);
-    free(mid);
+    b.mid = malloc((size_t)w * h);
+    b.pad = malloc((size_t)w + (size_t)t.n);
+    b.rows = malloc(sizeof(*b.rows) * (size_t)t.n);
+    b.acc = malloc(sizeof(int) * (size_t)w);
+    int ok = t.scale && b.mid && b.pad && b.rows && b.acc;
+    if (ok)
+        blur_planes(&t, &b, plane, w, h);
+    free(b.acc);
+    free(b.rows);
+    free(b.pad);
+    free(b.mid);
     free(t.m);
-    if (!t.scale || !mid || !pad || !rows || !acc)
-        return kr_fail(err, KRS_OUT_OF_MEMORY, "blur a %dx%d plane", w, h);
-    return KR_OK;
+    return ok ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "blur a %dx%d plane", w, h);
 }
