@@ -227,6 +227,13 @@ static int plain_jpeg(VipsImage *im, enum image_fmt fmt)
            vips_image_guess_interpretation(im) != VIPS_INTERPRETATION_CMYK;
 }
 
+int image__grey8(VipsImage *im)
+{
+    return vips_image_get_bands(im) == 1 && vips_image_get_format(im) == VIPS_FORMAT_UCHAR &&
+           vips_image_get_interpretation(im) == VIPS_INTERPRETATION_B_W &&
+           vips_image_get_typeof(im, VIPS_META_ICC_NAME) == 0;
+}
+
 enum kr_code image__probe(const void *data, size_t n, long long max_pixels, struct image_info *info,
                           struct image_hdr *hdr, struct kr_err *err)
 {
@@ -257,6 +264,7 @@ enum kr_code image__probe(const void *data, size_t n, long long max_pixels, stru
         hdr->fmt = fmt;
         hdr->orientation = vips_image_get_orientation(im);
         hdr->plain_jpeg = plain_jpeg(im, fmt);
+        hdr->grey8 = image__grey8(im);
     }
     g_object_unref(im);
     return KR_OK;

@@ -42,7 +42,8 @@ struct image_info {
 };
 
 /* Interleaved 8-bit sRGB pixels, `bands` = 3 (RGB), or 4 (RGBA) whenever
- * keep_alpha was asked for (opaque sources get alpha 255). */
+ * keep_alpha was asked for (opaque sources get alpha 255), or 1 (grey) when
+ * `grey` was asked for and the source is 8-bit grey. */
 struct image_px {
     int width, height, bands;
     unsigned char *data; /* width*height*bands bytes, owned */
@@ -67,6 +68,11 @@ struct image_load_opts {
      * 1/4, 1/8) that lands in that range is returned without a resampling
      * pass (faster; used by dedup/). Added field: zero keeps the old meaning. */
     int min_side;
+    /* 1: an 8-bit grey source (one band, no alpha, no ICC profile) comes back
+     * as that one band (bands = 1), the value RGB would repeat three times;
+     * other sources as RGB. Not with keep_alpha. Used by ocr/ (the bill
+     * reader wants grey). Added field: zero keeps the old meaning. */
+    int grey;
 };
 
 enum kr_code image_load(const void *data, size_t n, const struct image_load_opts *opts,

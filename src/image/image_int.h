@@ -39,7 +39,12 @@ struct image_hdr {
     enum image_fmt fmt;
     int orientation; /* EXIF orientation 1..8 (1 = as stored) */
     int plain_jpeg;  /* JPEG, grey or YCbCr, 8-bit, no ICC profile: image_jpeg.c can decode it */
+    int grey8;       /* 8-bit grey: image__grey8() */
 };
+
+/* 1 when im is one 8-bit band of grey (interpretation b-w) without an ICC
+ * profile: its sRGB conversion only copies that band into three. */
+int image__grey8(VipsImage *im);
 
 /* image_probe() that also fills hdr. */
 enum kr_code image__probe(const void *data, size_t n, long long max_pixels, struct image_info *info,

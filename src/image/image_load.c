@@ -9,6 +9,9 @@
  *      16-bit via vips_colourspace)
  *   -> flatten alpha onto white, or keep/add it
  *   -> EXIF orientation -> interleaved bytes.
+ * With opts->grey an 8-bit grey source skips the colour and alpha steps and
+ * comes back as its one band (the bill reader's grey plane, without the
+ * copy into three bands and back).
  * A plain JPEG (grey or YCbCr, no ICC profile) whose DCT shrink alone gives
  * the size asked for skips the pipeline: image_jpeg.c decodes it with the
  * same libjpeg-turbo settings to the same bytes, without libvips'
@@ -205,7 +208,7 @@ static enum kr_code finish(VipsImage *im, struct image_px *out, struct kr_err *e
 
     if (!mem)
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
-    if (size != (size_t)w * h * bands || (bands != 3 && bands != 4)) {
+    if (size != (size_t)w * h * bands || (bands != 1 && bands != 3 && bands != 4)) {
         g_free(mem);
         return kr_fail(err, KRS_DECODE_SHAPE, "decoder returned %dx%dx%d", w, h, bands);
     }
@@ -238,6 +241,27 @@ static int direct_shrink(const struct image_hdr *hdr, const struct image_info *i
     return shrink;
 }
 
+/* A grey JPEG decoded to RGB repeats each value three times: one is kept
+ * (opts->grey). */
+static void keep_one_band(struct image_px *px)
+{
+    size_t n = (size_t)px->width * px->height;
+    for (size_t i = 0; i < n; i++)
+        px->data[i] = px->data[3 * i];
+    px->bands = 1;
+}
+
+/* The pipeline after the resize: sRGB and alpha as asked, unless a grey
+ * result was asked for and im is 8-bit grey (that conversion would only
+ * copy its band into three); then the EXIF orientation. */
+static int convert(VipsImage **im, const struct image_load_opts *o)
+{
+    int grey = o->grey && !o->keep_alpha && image__grey8(*im);
+    if (!grey && (to_srgb8(im) || set_alpha(im, o->keep_alpha)))
+        return -1;
+    return orient(im);
+}
+
 /* Turn the directly decoded pixels as the EXIF orientation says. */
 static enum kr_code orient_direct(struct image_px *out, int orientation, struct kr_err *err)
 {
@@ -268,13 +292,14 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
         code = image__jpeg_decode(data, n, &inf, shrink, out, err);
         if (code == KR_OK)
             code = orient_direct(out, hdr.orientation, err);
+        if (code == KR_OK && o.grey && hdr.grey8 && out->bands == 3)
+            keep_one_band(out);
         goto done;
     }
     im = open_scaled(data, n, hdr.fmt, &inf, &o);
     if (!im)
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot open the image");
-    if (resize_to(&im, o.max_side) || to_srgb8(&im) || set_alpha(&im, o.keep_alpha) ||
-        orient(&im)) {
+    if (resize_to(&im, o.max_side) || convert(&im, &o)) {
         g_object_unref(im);
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
     }

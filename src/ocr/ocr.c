@@ -4,7 +4,8 @@
  * "%PDF-" bytes go to ocr_read.c; anything else must be an image that
  * image_probe() recognises (JPEG, PNG, WebP, HEIC when libvips has the heif
  * loader), checked against max_pixels from the header before decoding.
- * The decoded RGB is turned grey here and handed to ocr_prep.c + tesseract;
+ * The decoded RGB is turned grey here (a grey source is loaded as grey) and
+ * handed to ocr_prep.c + tesseract;
  * the words go through ocr_layout.c, and known glyph misreadings are put
  * right (ocr_fix.c). A page with no header line and no rows
  * is "no_table_found".
@@ -39,9 +40,16 @@ void ocr_table_free(struct ocr_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static enum kr_code grey_from_px(const struct image_px *px, struct ocr__grey *g, struct kr_err *err)
+static enum kr_code grey_from_px(struct image_px *px, struct ocr__grey *g, struct kr_err *err)
 {
     size_t n = (size_t)px->width * px->height;
+    if (px->bands == 1) { /* a grey source, loaded as grey: the plane itself (g_malloc is malloc) */
+        g->px = px->data;
+        px->data = NULL;
+        g->w = px->width;
+        g->h = px->height;
+        return KR_OK;
+    }
     if (!(g->px = malloc(n ? n : 1)))
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: grey plane");
     g->w = px->width;
@@ -69,7 +77,7 @@ static enum kr_code read_image(const void *bytes, size_t len, const struct ocr_o
     }
     if (rc)
         return rc;
-    struct image_load_opts lo = {.max_side = 0, .max_pixels = maxpx};
+    struct image_load_opts lo = {.max_side = 0, .max_pixels = maxpx, .grey = 1};
     if ((rc = image_load(bytes, len, &lo, &px, &info, err)) ||
         (rc = grey_from_px(&px, &g, err)))
         goto out;

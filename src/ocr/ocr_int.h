@@ -38,6 +38,35 @@ struct ocr__grey {
     unsigned char *px;
 };
 
+/* (int)floor(v) for |v| < 2^31 (a page's coordinates): the cast truncates
+ * towards zero, one less for a negative fraction; without SSE4.1 gcc
+ * expands floor() into a dozen instructions. */
+static inline int ocr__ifloor(double v)
+{
+    int i = (int)v;
+    return i - (v < i);
+}
+
+/* g sampled bilinearly at (sx, sy), 255 outside it (ocr_prep.c's deskew,
+ * ocr_persp.c's warp). Four equal neighbours are returned as they are:
+ * their weighted sum is that value within far less than the 0.5 the
+ * rounding adds, so the result is the same byte, without the arithmetic
+ * (most of a page is paper). */
+static inline unsigned char ocr__bilinear(const struct ocr__grey *g, double sx, double sy)
+{
+    if (sx < 0 || sy < 0) /* floor() below 0 */
+        return 255;
+    int x0 = (int)sx, y0 = (int)sy; /* floor() of what is not negative */
+    if (x0 + 1 >= g->w || y0 + 1 >= g->h)
+        return 255;
+    const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
+    if (r[0] == r[1] && r[0] == r[g->w] && r[0] == r[g->w + 1])
+        return r[0];
+    double fx = sx - x0, fy = sy - y0;
+    return (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
+                           (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
+}
+
 /* A phrase of one line: words closer than a space apart (ocr_lines.c). */
 struct ocr__seg {
     int x0, y0, x1, y1;

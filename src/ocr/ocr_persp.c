@@ -108,7 +108,7 @@ static double band_score(const struct ocr__grey *g, const struct band *bd, doubl
     for (long i = 0; i < bd->ink; i++) {
         int x = bd->pt[2 * i], y = bd->pt[2 * i + 1];
         double pos = bd->vert ? x - (y - bd->my) * t : y - (x - bd->mx) * t;
-        int k = (int)floor((pos + margin) / 2); /* 2 px bins */
+        int k = ocr__ifloor((pos + margin) / 2); /* 2 px bins */
         if (k >= 0 && k < nb)
             bins[k]++;
     }
@@ -214,17 +214,6 @@ struct warp {
     double sw, sh;   /* and size */
 };
 
-static unsigned char sample(const struct ocr__grey *g, double sx, double sy)
-{
-    int x0 = (int)floor(sx), y0 = (int)floor(sy);
-    if (x0 < 0 || y0 < 0 || x0 + 1 >= g->w || y0 + 1 >= g->h)
-        return 255;
-    double fx = sx - x0, fy = sy - y0;
-    const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
-    return (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
-                           (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
-}
-
 static enum kr_code warp_plane(struct ocr__grey *g, const struct warp *wp, struct kr_err *err)
 {
     unsigned char *o = malloc((size_t)g->w * g->h);
@@ -247,7 +236,7 @@ static enum kr_code warp_plane(struct ocr__grey *g, const struct warp *wp, struc
             const double *c = mu + 3 * x;
             double d = c[2] + m7v + 1;
             o[(size_t)y * g->w + x] =
-                d < 0.2 ? 255 : sample(g, (c[0] + m1v + m[2]) / d, (c[1] + m4v + m[5]) / d);
+                d < 0.2 ? 255 : ocr__bilinear(g, (c[0] + m1v + m[2]) / d, (c[1] + m4v + m[5]) / d);
         }
     }
     free(mu);

@@ -55,29 +55,34 @@ static void up_weights(int i, int n, int *i0, int *i1, int *w1)
     *w1 = i == 0 ? 0 : i % 2 ? 1 : 3; /* quarters of the second source pixel */
 }
 
+/* The two source rows blended first (col, in quarters), then each pair of
+ * output pixels from two of those (weights 3:1 and 1:3, the ends 4): the
+ * same integer sums as weighting all four source pixels at once. */
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
-    int w = g->w * 2, h = g->h * 2;
+    int w = g->w * 2, h = g->h * 2, n = g->w;
     unsigned char *o = malloc((size_t)w * h);
-    int *xs = malloc(sizeof(int) * 3 * (size_t)w);
-    if (!o || !xs) {
+    int *col = malloc(sizeof(int) * (size_t)n);
+    if (!o || !col) {
         free(o);
-        free(xs);
+        free(col);
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: upscale");
     }
-    for (int x = 0; x < w; x++)
-        up_weights(x, g->w, &xs[3 * x], &xs[3 * x + 1], &xs[3 * x + 2]);
     for (int y = 0; y < h; y++) {
         int y0, y1, fy;
         up_weights(y, g->h, &y0, &y1, &fy);
-        const unsigned char *r0 = g->px + (size_t)y0 * g->w, *r1 = g->px + (size_t)y1 * g->w;
-        for (int x = 0; x < w; x++) {
-            const int *c = xs + 3 * x;
-            int a = r0[c[0]] * (4 - c[2]) + r0[c[1]] * c[2], b = r1[c[0]] * (4 - c[2]) + r1[c[1]] * c[2];
-            o[(size_t)y * w + x] = (unsigned char)((a * (4 - fy) + b * fy + 8) >> 4);
+        const unsigned char *r0 = g->px + (size_t)y0 * n, *r1 = g->px + (size_t)y1 * n;
+        unsigned char *out = o + (size_t)y * w;
+        for (int x = 0; x < n; x++)
+            col[x] = r0[x] * (4 - fy) + r1[x] * fy;
+        out[0] = (unsigned char)((4 * col[0] + 8) >> 4);
+        for (int k = 0; k + 1 < n; k++) {
+            out[2 * k + 1] = (unsigned char)((3 * col[k] + col[k + 1] + 8) >> 4);
+            out[2 * k + 2] = (unsigned char)((col[k] + 3 * col[k + 1] + 8) >> 4);
         }
+        out[w - 1] = (unsigned char)((4 * col[n - 1] + 8) >> 4);
     }
-    free(xs);
+    free(col);
     free(g->px);
     g->px = o;
     g->w = w;
@@ -91,9 +96,10 @@ static void block_background(const struct ocr__grey *g, int bw, int bh, float *b
     for (int by = 0; by < bh; by++)
         for (int bx = 0; bx < bw; bx++) {
             unsigned hist[256] = {0}, n = 0;
-            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++)
-                for (int x = bx * BLOCK; x < (bx + 1) * BLOCK && x < g->w; x++, n++)
-                    hist[g->px[(size_t)y * g->w + x]]++;
+            int x0 = bx * BLOCK, x1 = x0 + BLOCK < g->w ? x0 + BLOCK : g->w;
+            for (int y = by * BLOCK; y < (by + 1) * BLOCK && y < g->h; y++, n += x1 - x0)
+                for (const unsigned char *r = g->px + (size_t)y * g->w, *p = r + x0; p < r + x1; p++)
+                    hist[*p]++;
             unsigned acc = 0, v = 255;
             while (v > 0 && (acc += hist[v]) < n / 20 + 1)
                 v--;
@@ -150,7 +156,10 @@ static enum kr_code normalise(struct ocr__grey *g, struct kr_err *err)
         row = y0;
         unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
-            double b = top[x] * (1 - fy) + bot[x] * fy, v = 255.0 * r[x] / b;
+            double b = top[x] * (1 - fy) + bot[x] * fy, v;
+            if (r[x] == 255 && b <= 255)
+                continue; /* 255 * 255 / b >= 255: stays white, no division */
+            v = 255.0 * r[x] / b;
             r[x] = v >= 255 ? 255 : (unsigned char)v;
         }
     }
@@ -180,15 +189,7 @@ static enum kr_code rotate(struct ocr__grey *g, double deg, struct kr_err *err)
         for (int x = 0; x < g->w; x++) {
             /* the page was rotated by -deg: sample the source at +deg */
             double sx = col[2 * x] + ys + cx, sy = col[2 * x + 1] + yc + cy;
-            int x0 = (int)floor(sx), y0 = (int)floor(sy);
-            unsigned char v = 255;
-            if (x0 >= 0 && y0 >= 0 && x0 + 1 < g->w && y0 + 1 < g->h) {
-                double fx = sx - x0, fy = sy - y0;
-                const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
-                v = (unsigned char)((r[0] * (1 - fx) + r[1] * fx) * (1 - fy) +
-                                    (r[g->w] * (1 - fx) + r[g->w + 1] * fx) * fy + 0.5);
-            }
-            o[(size_t)y * g->w + x] = v;
+            o[(size_t)y * g->w + x] = ocr__bilinear(g, sx, sy);
         }
     }
     free(col);
@@ -207,20 +208,17 @@ static enum kr_code push_rule(int **v, size_t *n, int pos, struct kr_err *err)
     return KR_OK;
 }
 
-/* Longest dark run of row i (or of column i when cut is given) bridging gaps
- * of up to `gap` px when nearly all of it (9/10) is dark; its extent in
- * *a..*b. cut[y] != 0: row y held a horizontal rule, erased before the
- * columns are scanned; it counts as dark, as the vertical rule ran through
- * it (a blurred row rule leaves a gap of 8 px and more in a rule whose
- * pieces are one table row tall). */
-static int run_with_gaps(const struct ocr__grey *g, int i, const unsigned char *cut, int gap,
+/* Longest dark run of column x bridging gaps of up to `gap` px when nearly
+ * all of it (9/10) is dark; its extent in *a..*b. cut[y] != 0: row y held a
+ * horizontal rule, erased before the columns are scanned; it counts as
+ * dark, as the vertical rule ran through it (a blurred row rule leaves a
+ * gap of 8 px and more in a rule whose pieces are one table row tall). */
+static int run_with_gaps(const struct ocr__grey *g, int x, const unsigned char *cut, int gap,
                          int *a, int *b)
 {
-    int vert = cut != NULL, len = vert ? g->h : g->w, best = 0, start = -1, last = -1, n = 0;
-    for (int k = 0; k <= len; k++) {
-        int dark = k < len && ((vert ? g->px[(size_t)k * g->w + i] : g->px[(size_t)i * g->w + k]) <
-                                   RULE_DARK ||
-                               (vert && cut[k]));
+    int best = 0, start = -1, last = -1, n = 0;
+    for (int k = 0; k <= g->h; k++) {
+        int dark = k < g->h && (g->px[(size_t)k * g->w + x] < RULE_DARK || cut[k]);
         if (dark) {
             if (start < 0)
                 start = k, n = 0;
@@ -233,6 +231,29 @@ static int run_with_gaps(const struct ocr__grey *g, int i, const unsigned char *
                 *b = last + 1;
             }
             start = -1;
+        }
+    }
+    return best;
+}
+
+/* Longest unbroken dark run of row y, its extent in *a..*b (the first of
+ * equally long ones): run_with_gaps() without gaps, along a row. */
+static int row_run(const struct ocr__grey *g, int y, int *a, int *b)
+{
+    const unsigned char *r = g->px + (size_t)y * g->w;
+    int best = 0;
+    for (int k = 0; k < g->w;) {
+        if (r[k] >= RULE_DARK) {
+            k++;
+            continue;
+        }
+        int s = k;
+        while (k < g->w && r[k] < RULE_DARK)
+            k++;
+        if (k - s > best) {
+            best = k - s;
+            *a = s;
+            *b = k;
         }
     }
     return best;
@@ -286,7 +307,7 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, unsign
     int minrun = g->w / 6 > 60 ? g->w / 6 : 60, thick = g->h / 150 + 4;
     int start = -1, ra = 0, rb = 0;
     for (int y = 0; y <= g->h; y++) {
-        int a = 0, b = 0, run = y < g->h ? run_with_gaps(g, y, NULL, 0, &a, &b) : 0;
+        int a = 0, b = 0, run = y < g->h ? row_run(g, y, &a, &b) : 0;
         if (run >= minrun) {
             if (start < 0) {
                 start = y;
@@ -422,18 +443,24 @@ static void trace_vrule(struct ocr__grey *g, int start, int end, const unsigned 
     }
 }
 
-/* Per column, its longest unbroken run of dark (or cut) rows, in one pass
- * along the rows: a column whose run is shorter than a rule's is skipped
- * without its strided scan. Erasing rules only lightens pixels, so the runs
- * stay upper bounds while find_vrules() erases. */
-static int *column_runs(const struct ocr__grey *g, const unsigned char *cut)
+/* Per column, its longest run of dark (or cut) rows bridging gaps of up to
+ * `gap` rows, in one pass along the rows: run_with_gaps() finds no longer
+ * run (its 9/10 rule only rejects runs), so a column whose run is shorter
+ * than a rule's is skipped without its strided scans. Erasing rules only
+ * lightens pixels, so the runs stay upper bounds while find_vrules() erases. */
+static int *column_runs(const struct ocr__grey *g, const unsigned char *cut, int gap)
 {
-    int *run = calloc(2 * (size_t)g->w, sizeof(int)), *cur = run + g->w;
+    int *run = calloc(3 * (size_t)g->w, sizeof(int)), *start = run + g->w, *last = start + g->w;
+    for (int x = 0; run && x < g->w; x++)
+        last[x] = -gap - 2; /* a first dark row starts a run */
     for (int y = 0; run && y < g->h; y++) {
         const unsigned char *r = g->px + (size_t)y * g->w;
         for (int x = 0; x < g->w; x++) {
-            cur[x] = cut[y] || r[x] < RULE_DARK ? cur[x] + 1 : 0;
-            run[x] = cur[x] > run[x] ? cur[x] : run[x];
+            int dark = cut[y] || r[x] < RULE_DARK, len;
+            start[x] = dark && y - last[x] > gap + 1 ? y : start[x];
+            last[x] = dark ? y : last[x];
+            len = dark ? y + 1 - start[x] : 0;
+            run[x] = len > run[x] ? len : run[x];
         }
     }
     return run;
@@ -443,12 +470,12 @@ static enum kr_code find_vrules(struct ocr__grey *g, struct ocr__page *p, const 
                                int warped, struct kr_err *err)
 {
     int minrun = g->h / 25 > 40 ? g->h / 25 : 40, start = -1, span[2] = {0, 0}, here[2];
-    int *runs = warped ? NULL : column_runs(g, cut); /* a warped page's rules may have gaps */
+    int *runs = column_runs(g, cut, warped ? VGAP : 0); /* a warped page's rules may have gaps */
     enum kr_code rc = KR_OK;
-    if (!warped && !runs)
+    if (!runs)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: rules");
     for (int x = 0; x <= g->w && rc == KR_OK; x++) {
-        if (x < g->w && (!runs || runs[x] >= minrun) && vrule_at(g, cut, x, minrun, warped, here)) {
+        if (x < g->w && runs[x] >= minrun && vrule_at(g, cut, x, minrun, warped, here)) {
             if (start < 0) {
                 start = x;
                 span[0] = here[0];

@@ -66,6 +66,87 @@ static void test_blur_plane(void **state)
     assert_int_equal(image_blur_plane(NULL, 21, 21, 2.0, &err), KR_EINVAL);
 }
 
+/* image_blur_plane() is libvips' integer Gaussian done in plain C: the same
+ * bytes as vips_gaussblur (precision integer, vector code off as image_init
+ * leaves it) on random planes, edges and planes smaller than the mask
+ * included. */
+static void test_blur_plane_as_libvips(void **state)
+{
+    const double sigmas[] = {0.3, 0.6, 1.0, 1.2, 2.0, 3.7, 9.5};
+    const int sizes[][2] = {{1, 1}, {2, 9}, {7, 3}, {37, 23}, {130, 61}};
+    unsigned seed = 12345;
+    (void)state;
+    for (size_t s = 0; s < sizeof sigmas / sizeof *sigmas; s++)
+        for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+            int w = sizes[z][0], h = sizes[z][1];
+            unsigned char *mine = malloc((size_t)w * h);
+            struct kr_err err = {0};
+            VipsImage *in, *out = NULL;
+            size_t len = 0;
+            for (int i = 0; i < w * h; i++) {
+                seed = seed * 1103515245u + 12345u;
+                mine[i] = (unsigned char)(i % 5 == 0 ? (seed >> 16) & 255 : 40 + (seed >> 24) % 8);
+            }
+            in = vips_image_new_from_memory_copy(mine, (size_t)w * h, w, h, 1, VIPS_FORMAT_UCHAR);
+            assert_non_null(in);
+            assert_int_equal(vips_gaussblur(in, &out, sigmas[s], "precision",
+                                            VIPS_PRECISION_INTEGER, NULL), 0);
+            unsigned char *ref = vips_image_write_to_memory(out, &len);
+            assert_int_equal(len, (size_t)w * h);
+            assert_int_equal(image_blur_plane(mine, w, h, sigmas[s], &err), KR_OK);
+            assert_memory_equal(mine, ref, len);
+            g_free(ref);
+            g_object_unref(out);
+            g_object_unref(in);
+            free(mine);
+        }
+}
+
+/* opts.grey: an 8-bit grey PNG or JPEG comes back as its one band, the
+ * value the RGB load repeats three times; an RGB source stays RGB. */
+static void test_load_grey(void **state)
+{
+    unsigned char px[40 * 30];
+    const char *savers[] = {"png", "jpeg"};
+    (void)state;
+    for (int i = 0; i < 40 * 30; i++)
+        px[i] = (unsigned char)(i * 7 % 251);
+    for (int k = 0; k < 2; k++) {
+        VipsImage *im = vips_image_new_from_memory(px, sizeof px, 40, 30, 1, VIPS_FORMAT_UCHAR);
+        void *buf = NULL;
+        size_t len = 0;
+        struct image_px rgb, grey;
+        struct image_load_opts o = {0};
+        struct kr_err err = {0};
+        assert_non_null(im);
+        assert_int_equal(k ? vips_jpegsave_buffer(im, &buf, &len, NULL)
+                           : vips_pngsave_buffer(im, &buf, &len, NULL), 0);
+        assert_int_equal(image_load(buf, len, &o, &rgb, NULL, &err), KR_OK);
+        o.grey = 1;
+        assert_int_equal(image_load(buf, len, &o, &grey, NULL, &err), KR_OK);
+        assert_int_equal(rgb.bands, 3);
+        assert_int_equal(grey.bands, 1);
+        assert_int_equal(grey.width, 40);
+        assert_int_equal(grey.height, 30);
+        for (int i = 0; i < 40 * 30; i++)
+            if (grey.data[i] != rgb.data[3 * i] || rgb.data[3 * i] != rgb.data[3 * i + 2])
+                fail_msg("%s pixel %d: grey %d, rgb %d", savers[k], i, grey.data[i], rgb.data[3 * i]);
+        image_px_release(&rgb);
+        image_px_release(&grey);
+        g_free(buf);
+        g_object_unref(im);
+    }
+    struct tu_img_opts to = {.width = 32, .height = 24, .seed = 5, .format = "png"};
+    size_t n;
+    unsigned char *b = tu_make_image(&to, &n);
+    struct image_load_opts o = {.grey = 1};
+    struct image_px out;
+    assert_int_equal(image_load(b, n, &o, &out, NULL, NULL), KR_OK);
+    assert_int_equal(out.bands, 3); /* colour stays colour */
+    image_px_release(&out);
+    free(b);
+}
+
 /* Colour interpretation and ICC facts come with the probe. */
 static void test_probe_colour(void **state)
 {
@@ -94,6 +175,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resize),
         cmocka_unit_test(test_blur_plane),
+        cmocka_unit_test(test_blur_plane_as_libvips),
+        cmocka_unit_test(test_load_grey),
         cmocka_unit_test(test_probe_colour),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
