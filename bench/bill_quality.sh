@@ -31,6 +31,10 @@ OUT="$ROOT/bench/data/bills/$SEED"
 mkdir -p "$OUT" && rm -f "$OUT"/*.time "$OUT"/*.png.json "$OUT"/*.jpg.json "$OUT/heights.txt"
 # a copy, so a rebuild during the run cannot mix two binaries into one table
 cp "$BUILD/karat" "$OUT/karat.bin"
+# which binary that is: the next run (or a comparison against it) can tell
+# an experiment's build from main's
+echo "$BUILD/karat, tree $(git -C "$BUILD" describe --always --dirty 2>/dev/null || echo unknown)," \
+    "copied $(date -u +%Y-%m-%dT%H:%MZ)" > "$OUT/karat.bin.from"
 KARAT="$OUT/karat.bin"
 bench_header
 python3 "$ROOT/bench/bill_gen.py" "$OUT" --seed "$SEED" $QUICK > "$OUT/plan.txt"
