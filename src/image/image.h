@@ -5,7 +5,8 @@
  * header (format, size) so limits are enforced before any decode;
  * image_load() decodes with shrink-on-load to at most `max_side` pixels on
  * the longest side (JPEG DCT scaling, WebP/HEIC thumbnails), applies the EXIF
- * orientation, converts to 8-bit sRGB and flattens alpha onto white. A
+ * orientation, converts to 8-bit sRGB (or, asked with `grey`, keeps an 8-bit
+ * grey source as its one band) and flattens alpha onto white. A
  * decompression bomb (width*height over the limit) is refused from the
  * header with KR_ELIMIT ("too_many_pixels"); bytes that are not an image,
  * or are truncated, fail with KR_EINVAL ("not_an_image" / "corrupt_image").
@@ -85,7 +86,9 @@ void image_px_release(struct image_px *px);
 enum kr_code image_resize(const struct image_px *in, int w, int h, struct image_px *out,
                           struct kr_err *err);
 /* Gaussian blur of a single-band w x h plane in place (sigma in pixels;
- * below 0.3 nothing changes). */
+ * below 0.3 nothing changes; above IMAGE_BLUR_SIGMA_MAX, or not a number,
+ * KR_EINVAL bad_size). */
+#define IMAGE_BLUR_SIGMA_MAX 1000
 enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err);
 
 /* Encode RGB/RGBA pixels: format "jpeg" (quality 1..100) or "png". Output malloc'd. */

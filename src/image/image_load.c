@@ -199,7 +199,9 @@ static void *read_pixels(VipsImage *im, size_t *size)
     return mem;
 }
 
-static enum kr_code finish(VipsImage *im, struct image_px *out, struct kr_err *err)
+/* The decoded pixels into out: 3 or 4 bands, or 1 when the caller asked
+ * for a grey source as it is (grey), never otherwise. */
+static enum kr_code finish(VipsImage *im, int grey, struct image_px *out, struct kr_err *err)
 {
     size_t size = 0;
     int w = vips_image_get_width(im), h = vips_image_get_height(im);
@@ -208,7 +210,7 @@ static enum kr_code finish(VipsImage *im, struct image_px *out, struct kr_err *e
 
     if (!mem)
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
-    if (size != (size_t)w * h * bands || (bands != 1 && bands != 3 && bands != 4)) {
+    if (size != (size_t)w * h * bands || (bands != 3 && bands != 4 && !(grey && bands == 1))) {
         g_free(mem);
         return kr_fail(err, KRS_DECODE_SHAPE, "decoder returned %dx%dx%d", w, h, bands);
     }
@@ -246,9 +248,14 @@ static int direct_shrink(const struct image_hdr *hdr, const struct image_info *i
 static void keep_one_band(struct image_px *px)
 {
     size_t n = (size_t)px->width * px->height;
+    void *smaller;
     for (size_t i = 0; i < n; i++)
         px->data[i] = px->data[3 * i];
     px->bands = 1;
+    /* give back the other two thirds (OCR keeps the plane for a whole read);
+     * if the allocator cannot, the larger block still holds the band */
+    if ((smaller = g_try_realloc(px->data, n ? n : 1)))
+        px->data = smaller;
 }
 
 /* The pipeline after the resize: sRGB and alpha as asked, unless a grey
@@ -303,7 +310,7 @@ enum kr_code image_load(const void *data, size_t n, const struct image_load_opts
         g_object_unref(im);
         return image__vips_fail(err, KRS_CORRUPT_IMAGE, "cannot decode the image");
     }
-    code = finish(im, out, err);
+    code = finish(im, o.grey, out, err);
     g_object_unref(im);
 done:
     if (code == KR_OK && info)

@@ -18,8 +18,9 @@
  * on random planes), without libvips' regions and worker threads: the
  * sharpening blur of a 2588x4028 OCR plane cost 1.5 G instructions through
  * libvips (its worker threads), 0.46 G here (the products in 16 bits: a
- * tap is at most 20). Masks too wide for the exact division trick (taps
- * summing over 65535) still go through libvips.
+ * tap is at most 20). Sigma is at most IMAGE_BLUR_SIGMA_MAX (libvips'
+ * own limit), so the taps sum to at most 65535 and the division trick is
+ * exact; a larger sigma, or not a number, is bad_size.
  */
 #include "image/image_int.h"
 
@@ -185,44 +186,21 @@ static void blur_planes(const struct taps *t, const struct blur_work *b, unsigne
     }
 }
 
-/* libvips' own blur: masks wider than the exact division above allows. */
-static enum kr_code blur_vips(unsigned char *plane, int w, int h, double sigma,
-                              struct kr_err *err)
-{
-    VipsImage *src, *bl = NULL;
-    struct image_px tmp = {0};
-    enum kr_code rc;
-
-    src = vips_image_new_from_memory(plane, (size_t)w * h, w, h, 1, VIPS_FORMAT_UCHAR);
-    if (!src)
-        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "wrap plane");
-    if (vips_gaussblur(src, &bl, sigma, "precision", VIPS_PRECISION_INTEGER, NULL)) {
-        g_object_unref(src);
-        return image__vips_fail(err, KRS_IMAGE_OP_FAILED, "blur");
-    }
-    rc = to_px(bl, w, h, 1, &tmp, err);
-    g_object_unref(bl);
-    g_object_unref(src);
-    if (rc)
-        return rc;
-    memcpy(plane, tmp.data, (size_t)w * h);
-    image_px_release(&tmp);
-    return KR_OK;
-}
-
 enum kr_code image_blur_plane(unsigned char *plane, int w, int h, double sigma, struct kr_err *err)
 {
     struct taps t = {0};
     struct blur_work b;
 
+    if (isnan(sigma) || sigma > IMAGE_BLUR_SIGMA_MAX)
+        return kr_fail(err, KRS_BAD_SIZE, "blur sigma %g (at most %d)", sigma, IMAGE_BLUR_SIGMA_MAX);
     if (sigma < 0.3)
         return KR_OK;
     if (!plane || w <= 0 || h <= 0)
         return kr_fail(err, KRS_BAD_SIZE, "blur a %dx%d plane", w, h);
     t.scale = gauss_taps(sigma, &t.m, &t.n);
-    if (t.scale > 65535) {
+    if (t.scale > 65535) { /* not for sigma <= IMAGE_BLUR_SIGMA_MAX */
         free(t.m);
-        return blur_vips(plane, w, h, sigma, err);
+        return kr_fail(err, KRS_INTERNAL, "blur sigma %g: taps sum to %d", sigma, t.scale);
     }
     t.inv = t.scale ? ((1ULL << 40) + (uint64_t)t.scale - 1) / (uint64_t)t.scale : 0;
     b.mid = malloc((size_t)w * h);

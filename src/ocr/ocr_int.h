@@ -54,11 +54,11 @@ static inline int ocr__ifloor(double v)
  * (most of a page is paper). */
 static inline unsigned char ocr__bilinear(const struct ocr__grey *g, double sx, double sy)
 {
-    if (sx < 0 || sy < 0) /* floor() below 0 */
+    /* outside, or not a number (a degenerate warp): paper. Inside, (int)
+     * is floor() and x0 + 1, y0 + 1 are still in the plane. */
+    if (!(sx >= 0 && sy >= 0 && sx < g->w - 1 && sy < g->h - 1))
         return 255;
-    int x0 = (int)sx, y0 = (int)sy; /* floor() of what is not negative */
-    if (x0 + 1 >= g->w || y0 + 1 >= g->h)
-        return 255;
+    int x0 = (int)sx, y0 = (int)sy;
     const unsigned char *r = g->px + (size_t)y0 * g->w + x0;
     if (r[0] == r[1] && r[0] == r[g->w] && r[0] == r[g->w + 1])
         return r[0];

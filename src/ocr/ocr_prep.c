@@ -61,6 +61,8 @@ static void up_weights(int i, int n, int *i0, int *i1, int *w1)
 static enum kr_code upscale2(struct ocr__grey *g, struct kr_err *err)
 {
     int w = g->w * 2, h = g->h * 2, n = g->w;
+    if (n < 1 || h < 1) /* nothing to scale (the writes below assume a column) */
+        return KR_OK;
     unsigned char *o = malloc((size_t)w * h);
     int *col = malloc(sizeof(int) * (size_t)n);
     if (!o || !col) {

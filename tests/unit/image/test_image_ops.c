@@ -5,6 +5,7 @@
  */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
@@ -64,6 +65,11 @@ static void test_blur_plane(void **state)
     assert_true(plane[10 * 21 + 10] >= plane[10 * 21 + 12]); /* peak stays in the middle */
     assert_int_equal(plane[0], 0);
     assert_int_equal(image_blur_plane(NULL, 21, 21, 2.0, &err), KR_EINVAL);
+    /* beyond libvips' own sigma limit, or not a number: refused, nothing printed */
+    assert_int_equal(image_blur_plane(plane, 21, 21, IMAGE_BLUR_SIGMA_MAX + 1.0, &err), KR_EINVAL);
+    assert_string_equal(err.slug, "bad_size");
+    assert_int_equal(image_blur_plane(plane, 21, 21, NAN, &err), KR_EINVAL);
+    assert_int_equal(image_blur_plane(plane, 1, 1, IMAGE_BLUR_SIGMA_MAX, &err), KR_OK);
 }
 
 /* image_blur_plane() is libvips' integer Gaussian done in plain C: the same
