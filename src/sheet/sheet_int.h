@@ -123,8 +123,6 @@ int sheet__xml_is(const struct sheet_xr *x, const char *local, int main);
 /* Attribute name of the current start tag copied into out: 1, 0 if absent,
  * -1 if longer than cap - 1. */
 int sheet__xml_attr(const struct sheet_xr *x, const char *name, char *out, size_t cap);
-/* 1 if some attribute of the current start tag has needle in its value. */
-int sheet__xml_mentions(const struct sheet_xr *x, const char *needle);
 
 /* A start tag written from the reader's current one. */
 struct sheet_xml_open {

@@ -163,18 +163,6 @@ int sheet__xml_attr(const struct sheet_xr *x, const char *name, char *out, size_
     return n < cap ? 1 : -1;
 }
 
-int sheet__xml_mentions(const struct sheet_xr *x, const char *needle)
-{
-    int found = 0;
-    for (int more = xmlTextReaderMoveToFirstAttribute(x->r); more == 1 && !found;
-         more = xmlTextReaderMoveToNextAttribute(x->r)) {
-        const char *v = (const char *)xmlTextReaderConstValue(x->r);
-        found = v && strstr(v, needle);
-    }
-    xmlTextReaderMoveToElement(x->r);
-    return found;
-}
-
 void sheet__xml_put(struct sheet_xr *x, const void *p, size_t n)
 {
     if (x->out && !x->rc && buf_append(x->out, p, n))

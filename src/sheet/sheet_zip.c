@@ -25,6 +25,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <zip.h>
 
 #include "core/util.h"
@@ -185,9 +186,30 @@ void sheet__tpl_close(struct tpl *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Entry idx of the template (a small XML part) written back without
- * every empty element that mentions calcChain in an attribute (formulas
- * were removed: the calculation chain would point at them). */
+/* Whether the current element is what names the calculation chain: the
+ * workbook's relationship of type .../calcChain, or the content types'
+ * <Override> for /xl/calcChain.xml (part names ignore case). Only these:
+ * another part whose name or target merely contains "calcChain" (a shared
+ * strings part, say) keeps its entry, or the package would lose it. */
+static int names_calc_chain(const struct sheet_xr *x)
+{
+    static const char calc_type[] = "/calcChain";
+    char v[1024];
+    size_t n;
+
+    if (sheet__xml_type(x) != XML_READER_TYPE_ELEMENT || !xmlTextReaderIsEmptyElement(x->r))
+        return 0;
+    if (sheet__xml_is(x, "Relationship", 0) && sheet__xml_attr(x, "Type", v, sizeof v) == 1) {
+        n = strlen(v);
+        return n >= strlen(calc_type) && strcmp(v + n - strlen(calc_type), calc_type) == 0;
+    }
+    return sheet__xml_is(x, "Override", 0) && sheet__xml_attr(x, "PartName", v, sizeof v) == 1 &&
+           strcasecmp(v, "/xl/calcChain.xml") == 0;
+}
+
+/* Entry idx of the template (a small XML part) written back without what
+ * names the calculation chain (formulas were removed: the chain would
+ * point at them, and its part is left out). */
 static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out, struct kr_err *err)
 {
     struct buf in;
@@ -202,8 +224,7 @@ static enum kr_code strip_calc_refs(zip_t *za, zip_int64_t idx, struct buf *out,
     rc = sheet__xml_open(&x, &in, name ? name : "a package part", err);
     x.out = out;
     while (!rc && !x.rc && (got = sheet__xml_read(&x)) == 1)
-        if (sheet__xml_type(&x) != XML_READER_TYPE_ELEMENT || !xmlTextReaderIsEmptyElement(x.r) ||
-            !sheet__xml_mentions(&x, "calcChain"))
+        if (!names_calc_chain(&x))
             sheet__xml_copy(&x);
     if (!rc && (got != 0 || x.rc))
         rc = sheet__xml_fail(&x, err);
