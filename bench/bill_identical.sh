@@ -8,7 +8,7 @@
 # output of `karat bill --json` (and its exit status) of BUILD/karat is
 # compared byte for byte with REF_BINARY's (KARAT_OCR_LANGS=eng unless set,
 # as bill_quality.sh does). REF_BINARY's outputs are kept under
-# ${TMPDIR:-/tmp}/karat-identical-<sha256 of the binary>/, so a second run
+# ${TMPDIR:-/tmp}/karat-identical-<hash of the binary, DATA and the languages>/, so a second run
 # against the same reference only runs BUILD/karat. Prints each image that
 # differs and a summary; exit 0 when all are identical, 1 otherwise.
 # For a speed change that must not change a cell.
@@ -28,16 +28,21 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 REF_BINARY [--build DIR] [--data DIR] [--jobs N]" >&2; exit 2 ;;
     esac
 done
-SUM=$(sha256sum "$REF" | cut -c1-16)
+export KARAT_OCR_LANGS="${KARAT_OCR_LANGS:-eng}"
+DATA=$(cd "$DATA" && pwd)
+# the reference's outputs depend on the binary, the images and the languages
+SUM=$( (sha256sum "$REF" | cut -c1-64; echo "$DATA $KARAT_OCR_LANGS") | sha256sum | cut -c1-16)
 CACHE="${TMPDIR:-/tmp}/karat-identical-$SUM"
 NEW=$(mktemp -d)
 trap 'rm -rf "$NEW"' EXIT
 mkdir -p "$CACHE"
-export KARAT_OCR_LANGS="${KARAT_OCR_LANGS:-eng}"
-ls "$DATA"/*.png "$DATA"/*.jpg "$ROOT/tests/data/bill_sample.png" > "$NEW/list"
-[ -s "$NEW/list" ] || { echo "no images in $DATA" >&2; exit 2; }
-# one image: BIN FILE OUTDIR -> OUTDIR/<name>.out (the JSON, then the exit status)
-read_one='out="$3/$(basename "$2").out"; rc=0; "$1" bill --json "$2" > "$out" 2>/dev/null || rc=$?; echo "exit $rc" >> "$out"'
+{ find "$DATA" -maxdepth 1 -type f \( -name '*.png' -o -name '*.jpg' \) | sort
+  echo "$ROOT/tests/data/bill_sample.png"; } > "$NEW/list"
+[ "$(wc -l < "$NEW/list")" -gt 1 ] || { echo "no images in $DATA" >&2; exit 2; }
+# one image: BIN FILE OUTDIR -> OUTDIR/<name>.out (the JSON, then the exit
+# status), written aside and moved into place so an interrupted run leaves no
+# half output that a later run would take for the reference's
+read_one='out="$3/$(basename "$2").out"; rc=0; "$1" bill --json "$2" > "$out.part" 2>/dev/null || rc=$?; echo "exit $rc" >> "$out.part"; mv "$out.part" "$out"'
 missing=$(while read -r f; do [ -f "$CACHE/$(basename "$f").out" ] || echo "$f"; done < "$NEW/list")
 [ -z "$missing" ] || echo "$missing" | xargs -P "$JOBS" -I{} sh -c "$read_one" sh "$REF" {} "$CACHE"
 xargs -P "$JOBS" -I{} sh -c "$read_one" sh "$BUILD/karat" {} "$NEW" < "$NEW/list"
