@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sheet/sheet.h"
+#include "shipped_schema.h"
 #include "testutil.h"
 #include "xlsx_make.h"
 #include "xlsx_read.h"
@@ -209,11 +210,8 @@ static void test_corrupt_central_directory(void **state)
 
 static int setup(void **state)
 {
-    const char *src = getenv("KARAT_SOURCE_DIR");
-    char dir[1024];
     (void)state;
-    snprintf(dir, sizeof dir, "%s/data/marketplaces", src ? src : ".");
-    return sheet_schema_load(dir, "flipkart", "earrings", &fk, NULL);
+    return tu_shipped_schema("flipkart", "earrings", &fk);
 }
 
 static int teardown(void **state)
