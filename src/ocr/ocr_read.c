@@ -250,12 +250,19 @@ static void one_omp_thread(void)
  * fixed-pitch test tesseract otherwise runs on each row (columns of digits
  * look fixed-pitch) cost 3-4 % of a page's CPU and changed no byte of
  * the output on the 70 bench renders (docs/BENCHMARKS.md).
+ * Paragraphs are found before recognition, not after (paragraph_text_based
+ * off): after it, tesseract builds every line's text through a result
+ * iterator that walks the page again from its first word for each word,
+ * 4-5 % of a 120-row page and growing with the square of its length;
+ * before it, one walk per line is enough. Karat reads no paragraph, and the
+ * JSON of the 70 bench renders and the real bill is byte for byte the same.
  * Tesseract's table finder (textord_tabfind_find_tables) stays on: off, it
  * saved 10-25 % of a page's CPU but changed the text lines tesseract builds,
  * and cells with them (blurred pages lost 95 of 2,037, photos gained 111:
  * docs/BENCHMARKS.md), and the accuracy of every variant must hold. */
-static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi", "textord_all_prop"};
-static char *const TESS_VALUES[] = {"/dev/null", "300", "1"};
+static char *const TESS_NAMES[] = {"debug_file", "user_defined_dpi", "textord_all_prop",
+                                   "paragraph_text_based"};
+static char *const TESS_VALUES[] = {"/dev/null", "300", "1", "0"};
 
 enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **out, struct kr_err *err)
 {

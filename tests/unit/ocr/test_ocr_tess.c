@@ -40,6 +40,9 @@ static void test_handle_settings(void **state)
     v = -1; /* rows taken as proportional: no fixed-pitch test, the same output */
     assert_true(TessBaseAPIGetBoolVariable(api, "textord_all_prop", &v));
     assert_int_equal(v, 1);
+    v = -1; /* paragraphs found before recognition: one walk per line, the same output */
+    assert_true(TessBaseAPIGetBoolVariable(api, "paragraph_text_based", &v));
+    assert_int_equal(v, 0);
     const char *dbg = TessBaseAPIGetStringVariable(api, "debug_file");
     assert_non_null(dbg);
     assert_string_equal(dbg, "/dev/null"); /* library code never prints */
