@@ -226,7 +226,7 @@ static int run_with_gaps(const struct ocr__grey *g, int x, const unsigned char *
                 start = k, n = 0;
             last = k;
             n++;
-        } else if (start >= 0 && k - last > gap) {
+        } else if (start >= 0 && (k == g->h || k - last > gap)) { /* the page's end closes it */
             if (last + 1 - start > best && n * 10 >= (last + 1 - start) * 9) {
                 best = last + 1 - start;
                 *a = start;

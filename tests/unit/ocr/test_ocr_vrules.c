@@ -1,0 +1,132 @@
+/*
+ * test_ocr_vrules.c - the vertical rules ocr__prepare() finds on a page
+ * straightened from a slanted photo (ocr_prep.c, ocr_persp.c).
+ *
+ * There a rule is also a run of dark rows bridging gaps of up to 12 px (a
+ * photographed rule breaks up). A broken rule that runs into the bottom of
+ * the photo ends, once the page is straightened, a few white rows above the
+ * plane's last row (the warp samples white outside the photo; 8 rows here):
+ * fewer than a gap, so its run was never closed and the rule was not found
+ * (its pieces are shorter than a rule, so no unbroken run found it either).
+ */
+#include "testutil.h"
+#include "order_pdf.h"
+
+#include <cairo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ocr/ocr_int.h"
+
+#define W 1500
+#define H 760
+#define DASHED_X 1410 /* the broken rule, right of the table, down to the page's bottom */
+
+/* A small ruled bill at the photo's size: a title, key: value lines, a 4 x 4 table, a
+ * total line; and right of the table a rule broken every 34 px by 4 px
+ * (each piece shorter than a rule, 9/10 of it dark) from the table's top to
+ * the bottom of the page. */
+static void draw_page(cairo_t *cr)
+{
+    static const char *const cells[4][4] = {
+        {"Item", "Purity", "Net Wt", "Amount"},
+        {"Gold Ring", "22K", "4.520", "30,962.00"},
+        {"Jhumka Earrings", "916", "12.105", "82,314.00"},
+        {"Bangle Pair", "18K", "21.330", "1,19,448.00"},
+    };
+    static const int colx[] = {100, 520, 700, 900, 1320};
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, 0.05, 0.05, 0.05);
+    opdf_text(cr, 100, 90, "Laxmi Gold Palace", 22);
+    opdf_text(cr, 100, 135, "Invoice No: INV/2026/0042", 22);
+    opdf_text(cr, 100, 170, "Date: 14/03/2026", 22);
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++)
+            opdf_text(cr, colx[c] + 9, 270 + 51 * r + 12, cells[r][c], 22);
+    opdf_text(cr, 900 + 9, 270 + 51 * 4 + 45, "2,32,724.00", 22);
+    cairo_set_line_width(cr, 2.25);
+    for (int r = 0; r <= 4; r++) {
+        cairo_move_to(cr, colx[0], 270 + 51 * r);
+        cairo_line_to(cr, colx[4], 270 + 51 * r);
+    }
+    for (int c = 0; c < 5; c++) {
+        cairo_move_to(cr, colx[c], 270);
+        cairo_line_to(cr, colx[c], 270 + 51 * 4);
+    }
+    cairo_stroke(cr);
+    cairo_set_line_width(cr, 3);
+    cairo_set_dash(cr, (const double[]){34, 4}, 2, 0);
+    cairo_move_to(cr, DASHED_X + 0.5, 270);
+    cairo_line_to(cr, DASHED_X + 0.5, H + 40);
+    cairo_stroke(cr);
+}
+
+/* The page photographed at a slant, as a grey plane: every pixel (x, y) of
+ * the photo shows the page at a projective map of (x, y) - columns lean by
+ * 1.5 % and the top of the page is 5 % narrower than its bottom. */
+static void slanted_plane(struct ocr__grey *g)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_t *cr = cairo_create(s);
+    draw_page(cr);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    const unsigned char *src = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    double cx = W / 2.0, cy = H / 2.0, p = 0.05 / H;
+    g->w = W;
+    g->h = H;
+    g->px = malloc((size_t)W * H);
+    assert_non_null(g->px);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double d = 1 + p * (y - cy); /* numerators and d are linear: a homography */
+            int sx = (int)((cx * d + (x - cx) + 0.015 * (y - cy)) / d + 0.5);
+            int sy = (int)((cy * d + (y - cy)) / d + 0.5);
+            unsigned char v = 255;
+            if (sx >= 0 && sy >= 0 && sx < W && sy < H)
+                v = src[(size_t)sy * stride + 4 * sx + 1]; /* grey: G */
+            g->px[(size_t)y * W + x] = v;
+        }
+    cairo_surface_destroy(s);
+}
+
+/* The broken rule is found, down to the bottom of the straightened page,
+ * and erased there (before the fix: the table's five rules only). */
+static void test_broken_rule_to_bottom(void **state)
+{
+    (void)state;
+    struct ocr__grey g, copy;
+    struct ocr__page p = {0};
+    struct kr_err err = {0};
+    int warped = 0, dark = 0;
+    slanted_plane(&g);
+    copy = g;
+    assert_non_null(copy.px = malloc((size_t)W * H));
+    memcpy(copy.px, g.px, (size_t)W * H);
+    assert_int_equal(ocr__unwarp(&copy, ocr__skew_angle(&copy), &warped, &err), KR_OK);
+    assert_int_equal(warped, 1); /* the premise: a page the warp straightens */
+    free(copy.px);
+    assert_int_equal(ocr__prepare(&g, &p, &err), KR_OK);
+    assert_int_equal(g.h, H); /* not scaled */
+    assert_int_equal(p.nv, 6);
+    for (size_t i = 0; i < 5; i++) /* the table's */
+        assert_true(p.vspan[2 * i + 1] < 560);
+    assert_true(abs(p.vrules[5] - DASHED_X) <= 8);
+    assert_true(p.vspan[10] <= 280 && p.vspan[11] >= H - 12);
+    for (int y = 560; y < H; y++)
+        for (int x = p.vrules[5] - 4; x <= p.vrules[5] + 4; x++)
+            dark += g.px[(size_t)y * W + x] < 160; /* a piece's grey end may stay */
+    assert_int_equal(dark, 0);
+    ocr__page_free(&p);
+    free(g.px);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_broken_rule_to_bottom),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
