@@ -49,25 +49,22 @@ static enum kr_code pick_id(struct repo *r, const char *sha, int64_t *id, struct
 _Static_assert(REPO_SEARCH_MAX <= STORE_IDS_MAX, "a search's hits are one batch read");
 
 /* The rows of the index's hits as matches, each in its hit's place: they
- * come in one store_image_get_ids call (one round trip in server mode,
+ * come in one store_image_get_placed call (one round trip in server mode,
  * however many hits). */
 struct hit_rows {
     struct repo *r;
     const struct idx_hit *hits;
-    int n;
     struct repo_match *m;
     uint8_t found[STORE_IDS_MAX];
 };
 
-static int hit_into_place(const struct store_image *img, void *ctx)
+static int hit_into_place(const struct store_image *img, int i, void *ctx)
 {
     struct hit_rows *b = ctx;
-    for (int i = 0; i < b->n; i++)
-        if (b->hits[i].id == img->id && !b->found[i]) {
-            repo__match_from(b->r, &b->m[i], img, b->hits[i].distance, b->hits[i].score,
-                             b->hits[i].hash_dist);
-            b->found[i] = 1;
-        }
+    const struct idx_hit *h = &b->hits[i];
+
+    repo__match_from(b->r, &b->m[i], img, h->distance, h->score, h->hash_dist);
+    b->found[i] = 1;
     return 0;
 }
 
@@ -76,7 +73,7 @@ static int hit_into_place(const struct store_image *img, void *ctx)
 static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, int nh,
                                     struct repo_match *out, int *n, struct kr_err *err)
 {
-    struct hit_rows b = {r, hits, nh, NULL, {0}};
+    struct hit_rows b = {r, hits, NULL, {0}};
     int64_t ids[STORE_IDS_MAX];
     struct kr_err e = {0};
     enum kr_code rc;
@@ -87,7 +84,7 @@ static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, 
         return kr_fail(err, KRS_OUT_OF_MEMORY, "out of memory for %d matches", nh);
     for (int i = 0; i < nh; i++)
         ids[i] = hits[i].id;
-    rc = store_image_get_ids(r->store, ids, nh, hit_into_place, &b, &e);
+    rc = store_image_get_placed(r->store, ids, nh, hit_into_place, &b, &e);
     if (rc == KR_ENOTFOUND) /* a gone row is skipped: a miss of the whole call is a bug */
         rc = kr_fail(err, KRS_INTERNAL, "a batch read of rows answered not-found");
     else

@@ -214,35 +214,62 @@ enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
                                              : get_each_id(s, ids, n, cb, ctx, err));
 }
 
-/* One row of store_image_sigs_of: its signature into the position of its id. */
-struct sigs_of {
+/* store_image_get_placed's context: the caller's cb and the positions it has had. */
+struct placed {
     const int64_t *ids;
     int n;
+    int (*cb)(const struct store_image *img, int i, void *ctx);
+    void *ctx;
+    uint8_t done[STORE_IDS_MAX];
+};
+
+static int row_into_places(const struct store_image *img, void *ctx)
+{
+    struct placed *p = ctx;
+    for (int i = 0; i < p->n; i++)
+        if (p->ids[i] == img->id && !p->done[i]) {
+            p->done[i] = 1;
+            if (p->cb(img, i, p->ctx))
+                return 1;
+        }
+    return 0;
+}
+
+enum kr_code store_image_get_placed(struct store *s, const int64_t *ids, int n,
+                                    int (*cb)(const struct store_image *img, int i, void *ctx),
+                                    void *ctx, struct kr_err *err)
+{
+    struct placed p = {ids, n, cb, ctx, {0}};
+
+    if (!cb)
+        return missing(err, "image_get_placed");
+    return store_image_get_ids(s, ids, n, row_into_places, &p, err); /* checks 0 <= n <= max */
+}
+
+/* One row of store_image_sigs_of: its signature into its place. */
+struct sigs_of {
     struct dedup_sig *sigs;
     uint8_t *found;
 };
 
-static int sig_into_place(const struct store_image *img, void *ctx)
+static int sig_into_place(const struct store_image *img, int i, void *ctx)
 {
     struct sigs_of *b = ctx;
-    for (int i = 0; i < b->n; i++)
-        if (b->ids[i] == img->id) {
-            b->sigs[i] = img->sig;
-            b->found[i] = 1;
-        }
+    b->sigs[i] = img->sig;
+    b->found[i] = 1;
     return 0;
 }
 
 enum kr_code store_image_sigs_of(struct store *s, const int64_t *ids, int n, struct dedup_sig *sigs,
                                  uint8_t *found, struct kr_err *err)
 {
-    struct sigs_of b = {ids, n, sigs, found};
+    struct sigs_of b = {sigs, found};
 
     if (n > 0 && (!sigs || !found))
         return missing(err, "image_sigs_of");
     if (n > 0)
         memset(found, 0, (size_t)n);
-    return store_image_get_ids(s, ids, n, sig_into_place, &b, err);
+    return store_image_get_placed(s, ids, n, sig_into_place, &b, err);
 }
 
 enum kr_code store_image_find_key(struct store *s, const char *bucket, const char *key,

@@ -309,9 +309,18 @@ enum kr_code store_image_get(struct store *s, int64_t id, struct store_image *ou
 enum kr_code store_image_get_ids(struct store *s, const int64_t *ids, int n,
                                  int (*cb)(const struct store_image *img, void *ctx), void *ctx,
                                  struct kr_err *err);
+/* store_image_get_ids with each row put in its place among ids: cb(img, i,
+ * ctx) for every position i with ids[i] == img->id (increasing i for one
+ * row), at most once per position however often the backend returns the
+ * row (the per-id fallback returns an id asked twice twice). A position
+ * whose row does not exist gets no call (and no error); a row whose id was
+ * not asked for is left out. Limits, errors and "nonzero stops" as above. */
+enum kr_code store_image_get_placed(struct store *s, const int64_t *ids, int n,
+                                    int (*cb)(const struct store_image *img, int i, void *ctx),
+                                    void *ctx, struct kr_err *err);
 /* The signatures of ids (distinct, n <= STORE_IDS_MAX) by position: sigs[i]
  * and found[i] = 1 for a row that exists, found[i] = 0 for one that does
- * not (store_image_get_ids underneath: one round trip where it counts).
+ * not (store_image_get_placed underneath: one round trip where it counts).
  * The shape of the index's signature source (index/index.h). */
 enum kr_code store_image_sigs_of(struct store *s, const int64_t *ids, int n,
                                  struct dedup_sig *sigs, uint8_t *found, struct kr_err *err);
