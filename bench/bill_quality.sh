@@ -1,7 +1,7 @@
 #!/bin/sh
 # bill_quality.sh - offline bill extraction quality and speed (issue 13).
 #
-#   bench/bill_quality.sh [--build DIR] [--quick] [--seed N]
+#   bench/bill_quality.sh [--build DIR] [--quick] [--seed N] [--repeat N]
 #
 # 1. bench/bill_gen.py writes generated bills (HTML) and their truth (the
 #    data they were made from) into bench/data/bills/<seed>/ (git-ignored).
@@ -18,7 +18,8 @@
 #    and extras accuracy, mean and max CPU seconds per image (user + system
 #    of one `karat bill` process, start-up and tesseract's model load
 #    included; CPU time rather than wall time because the machine may be
-#    shared); then per bill its image height, that height in A4 pages at the
+#    shared; with --repeat N each image is read N times and the least CPU
+#    time kept: a shared machine only ever adds time); then per bill its image height, that height in A4 pages at the
 #    render's 150 dpi (1,754 px a page) and CPU s per image and per A4 height
 #    (clean, and the slowest variant).
 # 5. bench/bill_planted.sh: planted arithmetic errors (recall, false warnings,
@@ -65,9 +66,19 @@ for f in "$OUT"/*.clean.png "$OUT"/*.rot.png "$OUT"/*.persp.png "$OUT"/*.blur.pn
     langs=${KARAT_OCR_LANGS:-eng}
     case "$name" in *hindi*) langs=${BILL_HINDI_LANGS:-$langs} ;; esac
     [ "$var" = clean ] && echo "$name $(identify -format %h "$f")" >> "$OUT/heights.txt"
-    KARAT_OCR_LANGS=$langs /usr/bin/time -f "%U %S" -o "$OUT/$base.time" $PIN "$KARAT" bill \
-        --json "$f" > "$OUT/$base.json" 2>/dev/null || true
-    printf '%s %s %s ' "$var" "$name" "$(tail -n 1 "$OUT/$base.time" | awk '{printf "%.2f", $1 + $2}')"
+    best="" i=0
+    while [ "$i" -lt "$REPEAT" ]; do
+        KARAT_OCR_LANGS=$langs /usr/bin/time -f "%U %S" -o "$OUT/$base.t1" $PIN "$KARAT" bill \
+            --json "$f" > "$OUT/$base.json" 2>/dev/null || true
+        t=$(tail -n 1 "$OUT/$base.t1" | awk '{printf "%.2f", $1 + $2}')
+        if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then
+            best=$t
+            mv "$OUT/$base.t1" "$OUT/$base.time"
+        fi
+        i=$((i + 1))
+    done
+    rm -f "$OUT/$base.t1"
+    printf '%s %s %s ' "$var" "$name" "$best"
     python3 "$ROOT/bench/bill_score.py" "$OUT/$name.truth.json" "$OUT/$base.json"
 done > "$OUT/scores.txt"
 python3 - "$OUT/scores.txt" <<'PY'

@@ -9,7 +9,7 @@
 #   bench_fetch PKG   PKG's .deb into $DATA/debs and its files into
 #                     $DATA/x/PKG, each step only once; prints nothing.
 #   bench_deb PKG     the path of PKG's downloaded .deb (after bench_fetch).
-#   bench_bill_args "$@"  the bill benches' options: sets BUILD, SEED, QUICK
+#   bench_bill_args "$@"  the bill benches' options: sets BUILD, SEED, QUICK, REPEAT
 #                     (--build DIR, --seed N, --quick), exits 2 on another.
 #   bench_build_args "$@"  --build DIR, then "--" before the C driver's own
 #                     arguments: sets BUILD and BENCH_USED (the caller shifts
@@ -29,14 +29,19 @@ bench_bill_args() {
     BUILD="$ROOT/build"
     SEED=13
     QUICK=""
+    REPEAT=1
     while [ $# -gt 0 ]; do
         case "$1" in
         --build) BUILD="$2"; shift 2 ;;
         --quick) QUICK=--quick; shift ;;
         --seed) SEED="$2"; shift 2 ;;
-        *) echo "usage: $0 [--build DIR] [--quick] [--seed N]" >&2; exit 2 ;;
+        --repeat) REPEAT="$2"; shift 2 ;;
+        *) echo "usage: $0 [--build DIR] [--quick] [--seed N] [--repeat N]" >&2; exit 2 ;;
         esac
     done
+    case "$REPEAT" in
+    '' | *[!0-9]* | 0) echo "$0: --repeat wants a count of at least 1" >&2; exit 2 ;;
+    esac
 }
 
 bench_build_args() {
