@@ -31,20 +31,20 @@ static int teardown(void **state)
     return tu_server_finish(&srv);
 }
 
-static json_t *call(const char *method, const char *path, const char *body, long want,
-                    struct tu_resp *keep)
+/* method url (with headers hdrs, or none) answered want: its body as JSON;
+ * the response itself into *keep when asked. */
+static json_t *call_url(const char *method, const char *url, const char *const *hdrs,
+                        const char *body, long want, struct tu_resp *keep)
 {
-    char url[512];
     struct tu_resp r = {0};
     json_error_t je;
     json_t *j;
 
-    snprintf(url, sizeof url, "%s%s", srv.base, path);
     assert_int_equal(tu_request(method, url, body ? "application/json" : NULL, body,
-                                body ? strlen(body) : 0, NULL, &r),
+                                body ? strlen(body) : 0, hdrs, &r),
                      0);
     if (r.status != want)
-        fail_msg("%s %s: %ld %s (want %ld)", method, path, r.status, r.body, want);
+        fail_msg("%s %s: %ld %s (want %ld)", method, url, r.status, r.body, want);
     j = json_loads(r.body, JSON_DECODE_ANY, &je);
     assert_non_null(j);
     if (keep)
@@ -52,6 +52,15 @@ static json_t *call(const char *method, const char *path, const char *body, long
     else
         tu_resp_free(&r);
     return j;
+}
+
+static json_t *call(const char *method, const char *path, const char *body, long want,
+                    struct tu_resp *keep)
+{
+    char url[512];
+
+    snprintf(url, sizeof url, "%s%s", srv.base, path);
+    return call_url(method, url, NULL, body, want, keep);
 }
 
 static void want_code(const char *method, const char *path, const char *body, long status,
@@ -290,21 +299,10 @@ static json_t *call_key(const struct tu_server *s, const char *key, const char *
 {
     char url[512], hdr[128];
     const char *hdrs[] = {hdr, NULL};
-    struct tu_resp r = {0};
-    json_t *j;
 
     snprintf(url, sizeof url, "%s%s", s->base, path);
     snprintf(hdr, sizeof hdr, "X-API-Key: %s", key);
-    assert_int_equal(tu_request(method, url, body ? "application/json" : NULL, body,
-                                body ? strlen(body) : 0, hdrs, &r),
-                     0);
-    if (r.status != want)
-        fail_msg("%s %s with key %s: %ld %s (want %ld)", method, path, key, r.status, r.body,
-                 want);
-    j = json_loads(r.body, JSON_DECODE_ANY, NULL);
-    assert_non_null(j);
-    tu_resp_free(&r);
-    return j;
+    return call_url(method, url, hdrs, body, want, NULL);
 }
 
 static void want_undo_key(const struct tu_server *s, const char *key, const char *says)

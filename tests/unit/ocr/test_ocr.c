@@ -17,6 +17,7 @@
  */
 #include "testutil.h"
 #include "order_pdf.h"
+#include "slant.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -116,14 +117,10 @@ static void png_bill(const struct bill_draw *d, struct buf *out)
     cairo_surface_destroy(s);
 }
 
-/* The ruled bill at 1.5x, photographed at a slant: every pixel (x, y) of the
- * photo shows the clean page at a projective map of (x, y) - columns lean by
- * 1.5 % and the top of the page is 5 % narrower than its bottom (d below). */
+/* The ruled bill at 1.5x, photographed at a slant (slant.h). */
 static void png_slanted_bill(struct buf *out)
 {
-    const int W = 1500, H = 760;
-    cairo_surface_t *clean = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
-    cairo_surface_t *photo = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
+    cairo_surface_t *clean = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1500, 760);
     cairo_t *cr = cairo_create(clean);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -131,22 +128,7 @@ static void png_slanted_bill(struct buf *out)
     cairo_scale(cr, 1.5, 1.5);
     draw_bill(cr, &(struct bill_draw){1, 0, 1});
     cairo_destroy(cr);
-    cairo_surface_flush(clean);
-    const unsigned char *src = cairo_image_surface_get_data(clean);
-    unsigned char *dst = cairo_image_surface_get_data(photo);
-    int ss = cairo_image_surface_get_stride(clean), ds = cairo_image_surface_get_stride(photo);
-    double cx = W / 2.0, cy = H / 2.0, p = 0.05 / H;
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double d = 1 + p * (y - cy); /* numerators and d are linear: a homography */
-            int sx = (int)((cx * d + (x - cx) + 0.015 * (y - cy)) / d + 0.5);
-            int sy = (int)((cy * d + (y - cy)) / d + 0.5);
-            uint32_t v = 0xffffff;
-            if (sx >= 0 && sy >= 0 && sx < W && sy < H)
-                memcpy(&v, src + (size_t)sy * ss + 4 * sx, 4);
-            memcpy(dst + (size_t)y * ds + 4 * x, &v, 4);
-        }
-    cairo_surface_mark_dirty(photo);
+    cairo_surface_t *photo = tu_slanted(clean);
     buf_init(out, 64u << 20);
     assert_int_equal(cairo_surface_write_to_png_stream(photo, to_buf, out), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(clean);

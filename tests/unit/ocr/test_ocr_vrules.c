@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 #include "order_pdf.h"
+#include "slant.h"
 
 #include <cairo.h>
 #include <stdlib.h>
@@ -62,33 +63,24 @@ static void draw_page(cairo_t *cr)
     cairo_stroke(cr);
 }
 
-/* The page photographed at a slant, as a grey plane: every pixel (x, y) of
- * the photo shows the page at a projective map of (x, y) - columns lean by
- * 1.5 % and the top of the page is 5 % narrower than its bottom. */
+/* The page photographed at a slant (slant.h), as a grey plane. */
 static void slanted_plane(struct ocr__grey *g)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, W, H);
     cairo_t *cr = cairo_create(s);
     draw_page(cr);
     cairo_destroy(cr);
-    cairo_surface_flush(s);
-    const unsigned char *src = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
-    double cx = W / 2.0, cy = H / 2.0, p = 0.05 / H;
+    cairo_surface_t *photo = tu_slanted(s);
+    const unsigned char *src = cairo_image_surface_get_data(photo);
+    int stride = cairo_image_surface_get_stride(photo);
     g->w = W;
     g->h = H;
     g->px = malloc((size_t)W * H);
     assert_non_null(g->px);
     for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            double d = 1 + p * (y - cy); /* numerators and d are linear: a homography */
-            int sx = (int)((cx * d + (x - cx) + 0.015 * (y - cy)) / d + 0.5);
-            int sy = (int)((cy * d + (y - cy)) / d + 0.5);
-            unsigned char v = 255;
-            if (sx >= 0 && sy >= 0 && sx < W && sy < H)
-                v = src[(size_t)sy * stride + 4 * sx + 1]; /* grey: G */
-            g->px[(size_t)y * W + x] = v;
-        }
+        for (int x = 0; x < W; x++)
+            g->px[(size_t)y * W + x] = src[(size_t)y * stride + 4 * x + 1]; /* grey: G */
+    cairo_surface_destroy(photo);
     cairo_surface_destroy(s);
 }
 

@@ -89,8 +89,8 @@ static struct store_image ingest(struct repo *r, int seed)
     return res.image;
 }
 
-/* Another encoding of seed's photo, stored without the duplicate check. */
-static void ingest_copy(struct repo *r, int seed, int quality)
+/* Another encoding of seed's photo, stored without the duplicate check: its id. */
+static int64_t ingest_copy(struct repo *r, int seed, int quality)
 {
     struct repo_ingest_res res;
     struct kr_err err = {0};
@@ -100,6 +100,7 @@ static void ingest_copy(struct repo *r, int seed, int quality)
     if (repo_ingest(r, &req, &res, &err))
         fail_msg("ingest: %s", err.msg);
     free(p);
+    return res.image.id;
 }
 
 static long long rows(struct repo *r)
@@ -272,14 +273,8 @@ static void test_ingest_reads_hits_in_one_batch(void **state)
     struct kr_err err = {0};
     int64_t ids[3];
     (void)state;
-    for (int i = 0; i < 3; i++) { /* three encodings, all stored on purpose */
-        size_t n;
-        unsigned char *p = photo(60, 90 - 10 * i, &n);
-        struct repo_ingest_req req = {p, n, "x.jpg", "alyaimg", "alya", 0, 3, NULL};
-        assert_int_equal(repo_ingest(r, &req, &res, &err), KR_OK);
-        ids[i] = res.image.id;
-        free(p);
-    }
+    for (int i = 0; i < 3; i++) /* three encodings, all stored on purpose */
+        ids[i] = ingest_copy(r, 60, 90 - 10 * i);
     fault_arm("store.image_get", 0, KR_EIO);
     assert_int_equal(try_ingest(r, 60, 55, &res, &err), KR_OK);
     assert_int_equal(fault_fired("store.image_get"), 0);

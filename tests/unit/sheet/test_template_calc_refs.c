@@ -56,23 +56,11 @@ static const char strings[] = "<sst xmlns=\"" NS_MAIN "\" count=\"2\" uniqueCoun
 static const char stale[] = "<sst xmlns=\"" NS_MAIN "\"><si><t>Seller SKU \xE4</t></si></sst>";
 static const char chain[] = "<calcChain xmlns=\"" NS_MAIN "\"><c r=\"C5\" i=\"1\"/></calcChain>";
 
-static struct sheet_schema *fk;
-
-static json_t *one_row(void)
-{
-    json_t *rows = json_array(), *row = NULL;
-    json_t *v = json_pack("{s:s}", "Color", "Gold");
-    assert_int_equal(sheet_row_build(fk, "SKU-1", v, &row, NULL), KR_OK);
-    json_array_append_new(rows, row);
-    json_decref(v);
-    return rows;
-}
-
 static void fill(const void *in, size_t n, enum sheet_fill_mode mode, json_t *rows, struct buf *out)
 {
     struct kr_err err = {0};
     buf_init(out, 0);
-    if (sheet_template_fill(fk, &(struct sheet_fill_req){in, n, &TPL_LIMITS, rows, mode},
+    if (sheet_template_fill(tu_fk, &(struct sheet_fill_req){in, n, &TPL_LIMITS, rows, mode},
                             out, NULL, &err) != KR_OK)
         fail_msg("fill refused: %s", err.msg);
 }
@@ -106,7 +94,7 @@ static void test_only_the_chain_goes(void **state)
         {"xl/strings_calcChain.xml", strings, 0}, {"xl/sharedStrings.xml", stale, 0},
         {"xl/calcChain.xml", chain, 0}};
     struct buf once, twice;
-    json_t *rows = one_row();
+    json_t *rows = tu_fk_one_row();
     size_t n;
     unsigned char *in = tu_zip_make(e, sizeof e / sizeof e[0], &n);
     char *v;
@@ -131,23 +119,10 @@ static void test_only_the_chain_goes(void **state)
     buf_release(&once), buf_release(&twice);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return tu_shipped_schema("flipkart", "earrings", &fk);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sheet_schema_free(fk);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_only_the_chain_goes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_fk_setup, tu_fk_teardown);
 }

@@ -20,18 +20,6 @@
  * module has no defaults of its own). */
 static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
 
-static struct sheet_schema *fk;
-
-static json_t *one_row(void)
-{
-    json_t *rows = json_array(), *row = NULL;
-    json_t *v = json_pack("{s:s}", "Color", "Gold");
-    assert_int_equal(sheet_row_build(fk, "SKU-1", v, &row, NULL), KR_OK);
-    json_array_append_new(rows, row);
-    json_decref(v);
-    return rows;
-}
-
 /* Fill and clear a workbook whose worksheet is entry pos; the input copy
  * stays as it was and the output reads back. */
 static void fill_at(int pos)
@@ -41,13 +29,13 @@ static void fill_at(int pos)
     unsigned char *x = tu_xlsx_min(&p, &n), *copy = malloc(n);
     struct buf out, cleared;
     struct kr_err err = {0};
-    json_t *rows = one_row();
+    json_t *rows = tu_fk_one_row();
     char *v;
 
     memcpy(copy, x, n);
     buf_init(&out, 0);
     buf_init(&cleared, 0);
-    if (sheet_template_fill(fk, &(struct sheet_fill_req){copy, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE},
+    if (sheet_template_fill(tu_fk, &(struct sheet_fill_req){copy, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE},
                             &out, NULL, &err))
         fail_msg("position %d: %s", pos, err.msg);
     assert_memory_equal(copy, x, n);
@@ -58,7 +46,7 @@ static void fill_at(int pos)
     v = tu_xlsx_cell_mem(out.data, out.len, "earring", "B5");
     assert_string_equal(v, "Gold");
     free(v);
-    assert_int_equal(sheet_template_clear(fk, out.data, out.len, &TPL_LIMITS, &cleared, &err), KR_OK);
+    assert_int_equal(sheet_template_clear(tu_fk, out.data, out.len, &TPL_LIMITS, &cleared, &err), KR_OK);
     v = tu_xlsx_cell_mem(cleared.data, cleared.len, "earring", "A1");
     assert_string_equal(v, "Seller SKU ID");
     free(v);
@@ -86,18 +74,18 @@ static void refused(const unsigned char *x, size_t n, const struct sheet_tpl_lim
 {
     struct buf out;
     struct kr_err err = {0};
-    json_t *rows = one_row();
+    json_t *rows = tu_fk_one_row();
 
     buf_init(&out, 0);
     assert_int_equal(
-        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, lim, rows, SHEET_FILL_APPEND}, &out,
+        sheet_template_fill(tu_fk, &(struct sheet_fill_req){x, n, lim, rows, SHEET_FILL_APPEND}, &out,
                             NULL, &err),
         code);
     assert_string_equal(err.slug, slug);
     if (!strstr(err.msg, why))
         fail_msg("'%s' does not say '%s'", err.msg, why);
     memset(&err, 0, sizeof err);
-    assert_int_equal(sheet_template_clear(fk, x, n, lim, &out, &err), code);
+    assert_int_equal(sheet_template_clear(tu_fk, x, n, lim, &out, &err), code);
     assert_string_equal(err.slug, slug);
     assert_int_equal(out.len, 0);
     buf_release(&out);
@@ -181,8 +169,8 @@ static void test_zip_bombs_refused(void **state)
     struct sheet_tpl_limits big = {4u << 20, 100};
     struct buf out;
     buf_init(&out, 0);
-    json_t *rows = one_row();
-    assert_int_equal(sheet_template_fill(fk,
+    json_t *rows = tu_fk_one_row();
+    assert_int_equal(sheet_template_fill(tu_fk,
                                          &(struct sheet_fill_req){x = padded(3u << 20, 1, &n), n,
                                                                   &big, rows, SHEET_FILL_REPLACE},
                                          &out, NULL, NULL),
@@ -208,19 +196,6 @@ static void test_corrupt_central_directory(void **state)
     }
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return tu_shipped_schema("flipkart", "earrings", &fk);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sheet_schema_free(fk);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,5 +204,5 @@ int main(void)
         cmocka_unit_test(test_zip_bombs_refused),
         cmocka_unit_test(test_corrupt_central_directory),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_fk_setup, tu_fk_teardown);
 }

@@ -31,18 +31,6 @@ static const struct sheet_tpl_limits TPL_LIMITS = {64u << 20, 100};
     "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Seller SKU ID</t></is></c>"                   \
     "<c r=\"B1\" t=\"inlineStr\"><is><t>Color</t></is></c></row>"
 
-static struct sheet_schema *fk;
-
-static json_t *one_row(void)
-{
-    json_t *rows = json_array(), *row = NULL;
-    json_t *v = json_pack("{s:s}", "Color", "Gold");
-    assert_int_equal(sheet_row_build(fk, "SKU-1", v, &row, NULL), KR_OK);
-    json_array_append_new(rows, row);
-    json_decref(v);
-    return rows;
-}
-
 /* The worksheet part of out, NUL-terminated (malloc'd). */
 static char *sheet_xml(const struct buf *out)
 {
@@ -63,11 +51,11 @@ static void fills(const char *ws, char **xml)
     unsigned char *x = tu_xlsx_min(&(struct tu_xlsx_parts){.sheet = ws}, &n);
     struct buf out;
     struct kr_err err = {0};
-    json_t *rows = one_row();
+    json_t *rows = tu_fk_one_row();
     char *v;
 
     buf_init(&out, 0);
-    if (sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE}, &out, NULL, &err))
+    if (sheet_template_fill(tu_fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_REPLACE}, &out, NULL, &err))
         fail_msg("%s", err.msg);
     v = tu_xlsx_cell_mem(out.data, out.len, "earring", "A5");
     if (!v || strcmp(v, "SKU-1") != 0)
@@ -143,17 +131,17 @@ static void test_self_closing(void **state)
         &(struct tu_xlsx_parts){.sheet = "<worksheet xmlns=\"" NS "\"><sheetData/></worksheet>"},
         &n);
     struct buf out, again;
-    json_t *rows = one_row(), *missing = NULL;
+    json_t *rows = tu_fk_one_row(), *missing = NULL;
     char *xml;
     (void)state;
     buf_init(&out, 0);
     buf_init(&again, 0);
     assert_int_equal(
-        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, &missing, NULL), KR_OK);
-    assert_int_equal(json_array_size(missing), sheet_ncolumns(fk));
+        sheet_template_fill(tu_fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, &missing, NULL), KR_OK);
+    assert_int_equal(json_array_size(missing), sheet_ncolumns(tu_fk));
     xml = sheet_xml(&out);
     assert_non_null(strstr(xml, "<sheetData><row r=\"5\"></row></sheetData>"));
-    assert_int_equal(sheet_template_clear(fk, out.data, out.len, &TPL_LIMITS, &again, NULL), KR_OK);
+    assert_int_equal(sheet_template_clear(tu_fk, out.data, out.len, &TPL_LIMITS, &again, NULL), KR_OK);
     free(xml);
     json_decref(missing);
     json_decref(rows);
@@ -206,19 +194,19 @@ static void test_huge_worksheet(void **state)
     struct buf out;
     struct kr_err err = {0};
     struct sheet_tpl_limits small = {(BIG_MIB / 2) << 20, 100};
-    json_t *rows = one_row();
+    json_t *rows = tu_fk_one_row();
     long before;
     char want[128], *xml;
     (void)state;
     buf_init(&out, 0);
     /* past the unpacked limit: a limit error, nothing inflated */
     assert_int_equal(
-        sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &small, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
+        sheet_template_fill(tu_fk, &(struct sheet_fill_req){x, n, &small, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
         KR_ELIMIT);
     assert_string_equal(err.slug, "template_too_large");
     /* within the default limits: streamed, the old rows kept */
     before = peak_kib();
-    assert_int_equal(sheet_template_fill(fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
+    assert_int_equal(sheet_template_fill(tu_fk, &(struct sheet_fill_req){x, n, &TPL_LIMITS, rows, SHEET_FILL_APPEND}, &out, NULL, &err),
                      KR_OK);
 #ifndef __SANITIZE_ADDRESS__
     /* the package, the inflated part and the new part: no tree (which
@@ -242,19 +230,6 @@ static void test_huge_worksheet(void **state)
     free(x);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    return tu_shipped_schema("flipkart", "earrings", &fk);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sheet_schema_free(fk);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,5 +240,5 @@ int main(void)
         cmocka_unit_test(test_self_closing),
         cmocka_unit_test(test_huge_worksheet),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tu_fk_setup, tu_fk_teardown);
 }
