@@ -88,7 +88,7 @@ static enum kr_code read_image(const void *bytes, size_t len, const struct ocr_o
     t->pages = 1;
 out:
     image_px_release(&px);
-    free(g.px);
+    ocr__grey_free(&g);
     ocr__page_free(&page);
     return rc;
 }

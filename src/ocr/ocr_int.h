@@ -11,6 +11,7 @@
 #define KARAT_OCR_OCR_INT_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "core/err.h"
 #include "ocr/ocr.h"
@@ -32,11 +33,21 @@ struct ocr__page {
     int width, height;
 };
 
-/* Grey 8-bit plane, owned. */
+/* Grey 8-bit plane, owned. recog: what tesseract's recogniser reads when
+ * it is not px, else NULL (ocr__prepare() keeps a soft page's plane from
+ * before its rules were erased there: see ocr_prep.c); same size as px. */
 struct ocr__grey {
     int w, h;
     unsigned char *px;
+    unsigned char *recog;
 };
+
+static inline void ocr__grey_free(struct ocr__grey *g)
+{
+    free(g->px);
+    free(g->recog);
+    g->px = g->recog = NULL;
+}
 
 /* (int)floor(v) for |v| < 2^31 (a page's coordinates): the cast truncates
  * towards zero, one less for a negative fraction; without SSE4.1 gcc
@@ -103,8 +114,12 @@ double ocr__skew_angle(const struct ocr__grey *g);
  * degrees (the page's text-line angle); *done 1 when the plane was warped (the
  * rotation with it), 0 when nothing changed (ocr_persp.c). */
 enum kr_code ocr__unwarp(struct ocr__grey *g, double skew, int *done, struct kr_err *err);
+/* The page's ruling lines recorded in p (hrules, vrules, vspan) and erased
+ * from g->px; warped: the plane was straightened by ocr__unwarp() (its rules
+ * may have gaps) (ocr_rules.c). */
+enum kr_code ocr__rules(struct ocr__grey *g, struct ocr__page *p, int warped, struct kr_err *err);
 /* A tesseract handle with karat's settings (languages from o, LSTM only, one
- * OpenMP thread, single-column layout); *api NULL on error:
+ * OpenMP thread, single-block layout); *api NULL on error:
  * ocr_unavailable when a language file is missing. Release with
  * ocr__tess_close() (NULL is fine) (ocr_read.c). */
 struct TessBaseAPI;
@@ -112,8 +127,11 @@ enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **api,
                             struct kr_err *err);
 void ocr__tess_close(struct TessBaseAPI *api);
 /* The words tesseract recognised, appended to p (noise marks dropped, "%"
- * before a digit made "₹") (ocr_read.c). */
-enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err);
+ * before a digit made "₹"); g, when not NULL, the plane it read, in p's
+ * coordinates: an unsure word is split where its symbols lie on blank
+ * paper (ocr_read.c). */
+enum kr_code ocr__tess_words(struct TessBaseAPI *api, const struct ocr__grey *g,
+                             struct ocr__page *p, struct kr_err *err);
 /* A column of print the page layout left out (ink no word's box covers,
  * in glyph rows) read with api as a block and added to p (ocr_missed.c). */
 enum kr_code ocr__missed_ink(struct TessBaseAPI *api, const struct ocr__grey *g,

@@ -131,7 +131,7 @@ static enum kr_code read_strip(const struct missed *ms, const int *box, struct o
     if (TessBaseAPIRecognize(ms->api, NULL) != 0)
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on a column");
     else
-        rc = ocr__tess_words(ms->api, &strip, err);
+        rc = ocr__tess_words(ms->api, NULL, &strip, err);
     for (size_t i = 0; i < strip.n && !rc; i++) {
         struct ocr__word wd = strip.w[i];
         wd.x0 += x0, wd.x1 += x0, wd.y0 += y0, wd.y1 += y0;

@@ -4,10 +4,17 @@
  * Tesseract (C API) on a prepared grey plane:
  *
  * One TessBaseAPI per call (its init reads the traineddata, ~0.1 s), in
- * single-column mode: on ruled and borderless bills alike it keeps short
- * cells ("1" in a Qty column) that sparse-text mode drops and does not
- * split a table into blocks the way automatic mode does; the layout is
- * rebuilt from the word boxes in ocr_layout.c anyway. English traineddata
+ * single-block mode: the page is one block of text lines, without
+ * tesseract's page layout (its rule finder and column finder, 15-19 % of a
+ * page's CPU, which split a table into blocks the table layout of
+ * ocr_layout.c rebuilds from the word boxes anyway); ocr_prep.c has erased
+ * the rules that layout removed. Single-column mode before it read the
+ * bench 12-16 % slower with the same or fewer cells right, but on rotated
+ * renders read at their own size (docs/BENCHMARKS.md); sparse-text mode
+ * drops short cells ("1" in a Qty column). On soft print the recogniser
+ * reads the plane from before the rules were erased (g->recog, given as
+ * tesseract's input image: its LSTM reads that one, its layout the
+ * thresholded px; ocr_prep.c says why). English traineddata
  * has no rupee sign and reads "₹" as "%": a "%" right before a digit (never
  * a real percentage) is turned back into "₹".
  * A word read across a vertical rule ocr_prep.c erased (two cells whose gap
@@ -23,9 +30,8 @@
  * Measured for speed and left out (docs/BENCHMARKS.md): tessedit_do_invert=0
  * (no change: the inverted re-read only runs on lines read with low
  * confidence), textord_tabfind_find_tables=0 (10-25 % less CPU, but other
- * text lines and other cells), PSM_SINGLE_BLOCK and per-band reading (10-30 %
- * faster, but a blurred ruled page lost its whole table; SetRectangle bands
- * read garbage, cropped bands did not). The handle is made by
+ * text lines and other cells), per-band reading (10-30 % faster; SetRectangle
+ * bands read garbage, cropped bands lost photos' cells). The handle is made by
  * ocr__tess_open() so its settings are tested; lines printed in Devanagari
  * are re-read afterwards (ocr_script.c).
  * Also the page word list helpers every reader shares.
@@ -52,12 +58,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <leptonica/allheaders.h>
 #include <tesseract/capi.h>
 
 #include "ocr/ocr_int.h"
 
 #define RULE_PAD 3  /* px either side of a vertical rule's centre that its residue covers */
 #define SPLIT_GAP 10 /* px between two symbols of a word that a rule may separate */
+#define UNSURE 60 /* a word's (a page's median) confidence under this: looked at again */
+#define PAPER 240 /* a symbol whose box has no pixel darker than this lies on blank paper */
 
 enum kr_code ocr__page_add(struct ocr__page *p, const struct ocr__word *w, const char *text,
                            size_t len, struct kr_err *err)
@@ -146,6 +155,38 @@ struct sym {
     char t[8];
 };
 
+/* Symbol s lies on blank paper: a mark the LSTM read into the gap between
+ * two cells it took for one word ("7117——-22K" for the HSN 7117 and the
+ * purity 22K of a 2.5-degree rotated render read at its own size). */
+static int on_paper(const struct ocr__grey *g, const struct sym *s)
+{
+    if (!g)
+        return 0;
+    for (int y = s->y0 < 0 ? 0 : s->y0; y < s->y1 && y < g->h; y++)
+        for (int x = s->x0 < 0 ? 0 : s->x0; x < s->x1 && x < g->w; x++)
+            if (g->px[(size_t)y * g->w + x] < PAPER)
+                return 0;
+    return 1;
+}
+
+/* Symbols a and b of one word are further apart than one and a half times
+ * the taller one's height: a space the LSTM did not read ("7113916" for two
+ * cells; letters of a word sit a few px apart, words a third of a height). */
+static int wide_gap(const struct sym *a, const struct sym *b)
+{
+    int h = a->y1 - a->y0 > b->y1 - b->y0 ? a->y1 - a->y0 : b->y1 - b->y0;
+    return 2 * (b->x0 - a->x1) >= 3 * h;
+}
+
+/* Symbols a and b (the next) of one word are two: a rule runs through the
+ * gap between them, or the gap is wide. */
+static int two_words(const struct ocr__page *p, const struct sym *a, const struct sym *b)
+{
+    return wide_gap(a, b) ||
+           (b->x0 - a->x1 >= SPLIT_GAP &&
+            rule_inside(p, a->x1 - RULE_PAD - 1, b->x0 + RULE_PAD + 1, b->y0, b->y1) >= 0);
+}
+
 /* Symbol i of n sits alone on an erased rule: what is left of the rule. */
 static int residue(const struct ocr__page *p, const struct sym *s, size_t i, size_t n)
 {
@@ -159,9 +200,12 @@ static int residue(const struct ocr__page *p, const struct sym *s, size_t i, siz
  * space) is split by its symbols' boxes where a rule runs through a gap of
  * SPLIT_GAP px or more between two of them (letters of one word sit closer:
  * a group title printed across the columns is not cut); a symbol alone on
- * the rule (what is left of it: "-", "|", "l") is dropped. */
-static enum kr_code split_word(const TessResultIterator *ri, struct ocr__page *p,
-                               const struct ocr__word *whole, const char *text, struct kr_err *err)
+ * the rule (what is left of it: "-", "|", "l") is dropped. So is a symbol on
+ * blank paper (on_paper(); g NULL: not looked for), the word split there;
+ * and it is split at a gap wider than its print is tall (wide_gap()). */
+static enum kr_code split_word(const TessResultIterator *ri, const struct ocr__grey *g,
+                               struct ocr__page *p, const struct ocr__word *whole,
+                               const char *text, struct kr_err *err)
 {
     TessResultIterator *si = TessResultIteratorCopy(ri);
     const TessPageIterator *pi = TessResultIteratorGetPageIteratorConst(si);
@@ -183,15 +227,19 @@ static enum kr_code split_word(const TessResultIterator *ri, struct ocr__page *p
     TessResultIteratorDelete(si);
     if (!last) /* a word of more than 64 symbols: not a table's cells */
         return add_word(p, whole, text, err);
-    for (size_t i = 0, prev = 0; i < n && rc == KR_OK; i++) {
+    for (size_t i = 0, prev = 0, cut = 0; i < n && rc == KR_OK; i++) {
         if (residue(p, s, i, n))
             continue;
-        if (len && s[i].x0 - s[prev].x1 >= SPLIT_GAP &&
-            rule_inside(p, s[prev].x1 - RULE_PAD - 1, s[i].x0 + RULE_PAD + 1, s[i].y0, s[i].y1) >= 0) {
-            piece[len] = 0; /* the piece so far ends before the rule */
+        if (on_paper(g, &s[i])) {
+            cut = 1;
+            continue;
+        }
+        if (len && (cut || two_words(p, &s[prev], &s[i]))) {
+            piece[len] = 0; /* the piece so far ends before the rule or the blank */
             rc = add_word(p, &w, piece, err);
             len = 0;
         }
+        cut = 0;
         if (!len)
             w = (struct ocr__word){s[i].x0, s[i].y0, s[i].x1, s[i].y1, whole->conf, NULL};
         w.y0 = s[i].y0 < w.y0 ? s[i].y0 : w.y0;
@@ -208,7 +256,8 @@ static enum kr_code split_word(const TessResultIterator *ri, struct ocr__page *p
     return rc;
 }
 
-enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
+enum kr_code ocr__tess_words(struct TessBaseAPI *api, const struct ocr__grey *g,
+                             struct ocr__page *p, struct kr_err *err)
 {
     TessResultIterator *ri = TessBaseAPIGetIterator(api);
     enum kr_code rc = KR_OK;
@@ -225,8 +274,9 @@ enum kr_code ocr__tess_words(struct TessBaseAPI *api, struct ocr__page *p, struc
         float c = TessResultIteratorConfidence(ri, RIL_WORD);
         w.conf = c < 0 ? 0 : c > 100 ? 100 : (int)(c + 0.5f);
         if (!blank(t))
-            rc = rule_inside(p, w.x0, w.x1, w.y0, w.y1) >= 0 ? split_word(ri, p, &w, t, err)
-                                                 : add_word(p, &w, t, err);
+            rc = rule_inside(p, w.x0, w.x1, w.y0, w.y1) >= 0 || (g && w.conf < UNSURE)
+                     ? split_word(ri, g, p, &w, t, err)
+                     : add_word(p, &w, t, err);
         TessDeleteText(t);
     } while (rc == KR_OK && TessResultIteratorNext(ri, RIL_WORD));
     TessResultIteratorDelete(ri);
@@ -284,7 +334,7 @@ enum kr_code ocr__tess_open(const struct ocr_opts *o, struct TessBaseAPI **out, 
                        langs);
     }
     one_omp_thread();
-    TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
+    TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK);
     *out = api;
     return KR_OK;
 }
@@ -297,6 +347,52 @@ void ocr__tess_close(struct TessBaseAPI *api)
     TessBaseAPIDelete(api);
 }
 
+/* g->recog as the image tesseract's recogniser reads (a leptonica copy the
+ * handle owns from here on), after SetImage() made px the one it lays out. */
+static enum kr_code recog_image(TessBaseAPI *api, const struct ocr__grey *g, struct kr_err *err)
+{
+    PIX *pix = pixCreate(g->w, g->h, 8);
+    if (!pix)
+        return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: recogniser image");
+    l_uint32 *data = pixGetData(pix);
+    int wpl = pixGetWpl(pix);
+    for (int y = 0; y < g->h; y++) {
+        const unsigned char *row = g->recog + (size_t)y * g->w;
+        l_uint32 *line = data + (size_t)y * wpl;
+        for (int x = 0; x < g->w; x++)
+            SET_DATA_BYTE(line, x, row[x]);
+    }
+    TessBaseAPISetInputImage(api, pix);
+    return KR_OK;
+}
+
+/* Single-block mode reads every mark as text: a picture with no print in it
+ * comes back as a few words read with little confidence, which tesseract's
+ * page layout sets aside as an image. A page whose median word confidence
+ * is under UNSURE is read again with that layout (single-column mode); a
+ * bill, even blurred, reads at 90 and more (docs/BENCHMARKS.md). */
+static int unsure_page(const struct ocr__page *p)
+{
+    size_t n[101] = {0}, acc = 0;
+    for (size_t i = 0; i < p->n; i++) /* a text layer's word (-1) is sure */
+        n[p->w[i].conf < 0 || p->w[i].conf > 100 ? 100 : p->w[i].conf]++;
+    for (int c = 0; c <= 100; c++)
+        if ((acc += n[c]) * 2 > p->n)
+            return c < UNSURE;
+    return 0; /* no word */
+}
+
+static enum kr_code read_with_layout(TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->w[i].text);
+    p->n = 0;
+    TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
+    if (TessBaseAPIRecognize(api, NULL) != 0)
+        return kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
+    return ocr__tess_words(api, NULL, p, err);
+}
+
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
                             struct ocr__page *p, struct kr_err *err)
 {
@@ -305,10 +401,14 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
     if (rc)
         return rc;
     TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
-    if (TessBaseAPIRecognize(api, NULL) != 0)
+    if (g->recog)
+        rc = recog_image(api, g, err);
+    if (!rc && TessBaseAPIRecognize(api, NULL) != 0)
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
-    else
-        rc = ocr__tess_words(api, p, err);
+    if (!rc)
+        rc = ocr__tess_words(api, g, p, err);
+    if (!rc && unsure_page(p))
+        rc = read_with_layout(api, p, err);
     if (!rc) /* a column the page layout left out */
         rc = ocr__missed_ink(api, g, p, err);
     ocr__tess_close(api);
@@ -414,7 +514,7 @@ static enum kr_code render_words(PopplerPage *pg, const struct ocr_opts *o, stru
     cairo_destroy(cr);
     cairo_surface_flush(surf);
     enum kr_code rc = KR_OK;
-    struct ocr__grey g = {w, h, malloc((size_t)w * h)};
+    struct ocr__grey g = {w, h, malloc((size_t)w * h), NULL};
     if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS || !g.px) {
         rc = kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: page render %dx%d", w, h);
         goto out;
@@ -428,7 +528,7 @@ static enum kr_code render_words(PopplerPage *pg, const struct ocr_opts *o, stru
         }
     rc = o && o->text_layer_only ? ocr__prepare(&g, p, err) : ocr__read_pixels(&g, o, p, err);
 out:
-    free(g.px);
+    ocr__grey_free(&g);
     cairo_surface_destroy(surf);
     return rc;
 }

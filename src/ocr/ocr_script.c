@@ -182,7 +182,7 @@ static enum kr_code reread(struct TessBaseAPI *api, const struct ocr__grey *g, c
     if (TessBaseAPIRecognize(api, NULL) != 0)
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on a line");
     else
-        rc = ocr__tess_words(api, &band, err);
+        rc = ocr__tess_words(api, NULL, &band, err);
     if (rc || band.n == 0) /* nothing read again: the first reading stands */
         goto out;
     drop_band(p, a, b);
@@ -237,6 +237,8 @@ enum kr_code ocr__script_lines(const struct ocr__grey *g, const struct ocr_opts 
     int *bands = malloc(sizeof(int) * 2 * p->n);
     if (!bands)
         return kr_fail(err, KRS_OUT_OF_MEMORY, "ocr: script lines");
+    const struct ocr__grey v = {g->w, g->h, g->recog ? g->recog : g->px, NULL};
+    g = &v;
     int ink = ink_level(g);
     size_t n = headline_bands(g, p, ink, bands);
     struct TessBaseAPI *api = NULL;

@@ -36,7 +36,7 @@ static unsigned char sample(const struct ocr__grey *g, volatile double sx, volat
 static void test_inside_as_reference(void **state)
 {
     unsigned char px[8 * 6];
-    struct ocr__grey g = {8, 6, px};
+    struct ocr__grey g = {8, 6, px, NULL};
     (void)state;
     for (int i = 0; i < 8 * 6; i++)
         px[i] = (unsigned char)(i * 37 % 256);
@@ -50,7 +50,7 @@ static void test_inside_as_reference(void **state)
 static void test_outside_is_white(void **state)
 {
     unsigned char px[8 * 6];
-    struct ocr__grey g = {8, 6, px};
+    struct ocr__grey g = {8, 6, px, NULL};
     const double far[] = {NAN, 2147483648.0, 3e9, 1e300, INFINITY};
     (void)state;
     memset(px, 0, sizeof px);

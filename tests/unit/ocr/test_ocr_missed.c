@@ -51,7 +51,7 @@ static void mark(struct ocr__grey *g, int x0, int y0, int x1, int y1)
 static void test_nothing_missed(void **state)
 {
     (void)state;
-    struct ocr__grey g = {600, 400, malloc(600 * 400)};
+    struct ocr__grey g = {600, 400, malloc(600 * 400), NULL};
     struct ocr__page p = {0};
     struct kr_err err = {0};
     assert_non_null(g.px);
@@ -72,7 +72,7 @@ static void test_nothing_missed(void **state)
     assert_int_equal(ocr__missed_ink(NULL, &g, &p, &err), KR_OK);
     assert_int_equal(p.n, 10);
     ocr__page_free(&p);
-    free(g.px);
+    ocr__grey_free(&g);
 }
 
 static int setup(void **state)

@@ -1,8 +1,8 @@
 /*
- * test_ocr_vrules.c - the vertical rules ocr__prepare() finds on a page
- * straightened from a slanted photo (ocr_prep.c, ocr_persp.c).
+ * test_ocr_rules.c - the ruling lines ocr__prepare() finds and erases
+ * (ocr_rules.c).
  *
- * There a rule is also a run of dark rows bridging gaps of up to 12 px (a
+ * On a page straightened from a slanted photo (ocr_persp.c) a rule is also a run of dark rows bridging gaps of up to 12 px (a
  * photographed rule breaks up). A broken rule that runs into the bottom of
  * the photo ends, once the page is straightened, a few white rows above the
  * plane's last row (the warp samples white outside the photo; 8 rows here):
@@ -76,6 +76,7 @@ static void slanted_plane(struct ocr__grey *g)
     g->w = W;
     g->h = H;
     g->px = malloc((size_t)W * H);
+    g->recog = NULL;
     assert_non_null(g->px);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
@@ -112,13 +113,49 @@ static void test_broken_rule_to_bottom(void **state)
             dark += g.px[(size_t)y * W + x] < 160; /* a piece's grey end may stay */
     assert_int_equal(dark, 0);
     ocr__page_free(&p);
-    free(g.px);
+    ocr__grey_free(&g);
+}
+
+/* A header band printed white on black with soft edges (its first and last
+ * rows a grey darker than a rule's threshold, as a photo's anti-aliasing
+ * leaves them) is inverted; those edge rows, dark once inverted, are erased
+ * too (before: two dark lines as wide as the table, which single-block
+ * tesseract read as one word hiding the header words on their lines). */
+static void test_band_edges_erased(void **state)
+{
+    (void)state;
+    enum { BW = 1400, BH = 600, TOP = 200, BOTTOM = 260 };
+    struct ocr__grey g = {BW, BH, malloc((size_t)BW * BH), NULL};
+    struct ocr__page p = {0};
+    struct kr_err err = {0};
+    assert_non_null(g.px);
+    memset(g.px, 255, (size_t)BW * BH);
+    for (int y = TOP; y < BOTTOM; y++) /* the band, 100..1300 */
+        memset(g.px + (size_t)y * BW + 100, y == TOP || y == BOTTOM - 1 ? 170 : 30, 1200);
+    for (int y = 300; y < 320; y++) /* some print below it */
+        for (int x = 120; x < 600; x += 24)
+            memset(g.px + (size_t)y * BW + x, 20, 12);
+    assert_int_equal(ocr__prepare(&g, &p, &err), KR_OK);
+    assert_int_equal(g.w, BW); /* not scaled */
+    assert_int_equal(p.nh, 2); /* the band's two edges */
+    for (int y = 0; y < BH; y++) {
+        int run = 0, longest = 0;
+        for (int x = 0; x < BW; x++) {
+            run = g.px[(size_t)y * BW + x] < 190 ? run + 1 : 0;
+            longest = run > longest ? run : longest;
+        }
+        if (longest >= 200)
+            fail_msg("row %d: a dark run %d px long", y, longest);
+    }
+    ocr__page_free(&p);
+    ocr__grey_free(&g);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_broken_rule_to_bottom),
+        cmocka_unit_test(test_band_edges_erased),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
