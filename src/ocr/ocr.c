@@ -1,7 +1,7 @@
 /*
  * ocr.c - ocr_read_document(): sniff the bytes, read every page, check limits.
  *
- * "%PDF-" bytes go to ocr_read.c; anything else must be an image that
+ * "%PDF-" bytes go to ocr_pdf.c; anything else must be an image that
  * image_probe() recognises (JPEG, PNG, WebP, HEIC when libvips has the heif
  * loader), checked against max_pixels from the header before decoding.
  * The decoded RGB is turned grey here (a grey source is loaded as grey) and

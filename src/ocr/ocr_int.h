@@ -167,14 +167,14 @@ void ocr__carry_free(struct ocr__carry *c);
 enum kr_code ocr__layout(const struct ocr__page *p, struct ocr_table *t, struct ocr__carry *carry,
                          struct kr_err *err);
 /* A PDF opened from memory with the page limit checked (encrypted_pdf, corrupt_pdf,
- * too_many_pages); *n its pages. Release with g_object_unref (ocr_read.c). */
+ * too_many_pages); *n its pages. Release with g_object_unref (ocr_pdf.c). */
 struct _PopplerDocument;
 enum kr_code ocr__pdf_open(const void *bytes, size_t len, const struct ocr_opts *o,
                            struct _PopplerDocument **doc, int *n, struct kr_err *err);
-/* Page i's words: its text layer, else rendered and OCR'd (ocr_read.c). */
+/* Page i's words: its text layer, else rendered and OCR'd (ocr_pdf.c). */
 enum kr_code ocr__pdf_page_words(struct _PopplerDocument *doc, int i, const struct ocr_opts *o,
                                  struct ocr__page *p, struct kr_err *err);
-/* PDF bytes: every page, text layer or rendered + OCR (ocr_read.c). */
+/* PDF bytes: every page, text layer or rendered + OCR (ocr_pdf.c). */
 enum kr_code ocr__read_pdf(const void *bytes, size_t len, const struct ocr_opts *o,
                            struct ocr_table *t, struct kr_err *err);
 
