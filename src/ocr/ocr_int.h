@@ -34,8 +34,8 @@ struct ocr__page {
 };
 
 /* Grey 8-bit plane, owned. recog: what tesseract's recogniser reads when
- * it is not px, else NULL (ocr__prepare() keeps a soft page's plane from
- * before its rules were erased there: see ocr_prep.c); same size as px. */
+ * it is not px, else NULL (ocr__prepare() keeps a soft page's plane with
+ * the rules px has had erased: see ocr_prep.c); same size as px. */
 struct ocr__grey {
     int w, h;
     unsigned char *px;

@@ -1,11 +1,13 @@
 /*
- * ocr_missed.c - a column of print tesseract's page layout left out, read.
+ * ocr_missed.c - a column of print no word of tesseract's covers, read.
  *
- * Tesseract finds the page's blocks before it reads them; on a photo it can
- * leave a whole narrow column out of every block (the hospital bill's Qty
- * column, its header and its one-digit values, on the bench's `photo`
- * variant: the table was split into several blocks and the column's blobs
- * were in none, so no word was ever read there). After the page is read,
+ * With its page layout (single-column mode, as karat read pages until the
+ * single-block mode of ocr_read.c, and still re-reads a page of unsure
+ * words) tesseract could leave a whole narrow column out of every block
+ * (the hospital bill's Qty column, its header and its one-digit values, on
+ * the bench's `photo` variant: the column's blobs were in no block, so no
+ * word was ever read there); in single-block mode any print it did not
+ * read is looked for the same way. After the page is read,
  * its ink (darker than INK on the prepared plane) that no word's box covers
  * is looked at: a vertical strip of it (columns of such ink, with gaps of
  * under half a text height) that holds at least MIN_GLYPHS glyph rows (runs
@@ -16,7 +18,10 @@
  * within a text height (the first reading's) of a word already read on its line (a piece of that
  * word that fell outside its box: "e" of "Temple"). So a page whose ink was
  * all read costs one pass over its pixels, and only a missed column costs
- * a tesseract call of its size. At most MAX_STRIPS strips per page.
+ * a tesseract call of its size. At most MAX_STRIPS strips per page. The
+ * strips are cut from px (the rules erased) even on soft print, whose
+ * recogniser read g->recog: a strip read as one block has no page layout to
+ * take a rule out of it.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -227,15 +227,19 @@ static int ink_floor(const struct ocr__grey *g)
     return 230;
 }
 
-/* Step 5: on paper that is not white (under half the pixels 255), 254 is 255. */
-static void whiten(unsigned char *px, size_t n)
+/* Step 5: on paper that is not white (under half of px's pixels 255), 254
+ * is 255, in px and in recog alike (its rules not erased, it is decided on px). */
+static void whiten(struct ocr__grey *g)
 {
-    size_t white = 0;
+    size_t white = 0, n = (size_t)g->w * g->h;
     for (size_t i = 0; i < n; i++)
-        white += px[i] == 255;
-    for (size_t i = 0; white < n / 2 && i < n; i++)
-        if (px[i] >= NEAR_WHITE)
-            px[i] = 255;
+        white += g->px[i] == 255;
+    for (size_t i = 0; white < n / 2 && i < n; i++) {
+        if (g->px[i] >= NEAR_WHITE)
+            g->px[i] = 255;
+        if (g->recog && g->recog[i] >= NEAR_WHITE)
+            g->recog[i] = 255;
+    }
 }
 
 /* Soft print: sharpened, and that plane kept for the recogniser (step 4). */
@@ -270,9 +274,7 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
         return rc;
     if ((rc = ocr__rules(g, p, warped, err)))
         return rc;
-    whiten(g->px, (size_t)g->w * g->h);
-    if (g->recog)
-        whiten(g->recog, (size_t)g->w * g->h);
+    whiten(g);
     p->width = g->w;
     p->height = g->h;
     return KR_OK;

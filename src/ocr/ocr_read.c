@@ -7,18 +7,21 @@
  * single-block mode: the page is one block of text lines, without
  * tesseract's page layout (its rule finder and column finder, 15-19 % of a
  * page's CPU, which split a table into blocks the table layout of
- * ocr_layout.c rebuilds from the word boxes anyway); ocr_prep.c has erased
- * the rules that layout removed. Single-column mode before it read the
- * bench 12-16 % slower with the same or fewer cells right, but on rotated
- * renders read at their own size (docs/BENCHMARKS.md); sparse-text mode
- * drops short cells ("1" in a Qty column). On soft print the recogniser
+ * ocr_layout.c rebuilds from the word boxes anyway); ocr_rules.c has erased
+ * the rules that layout removed. With single-column mode before it the
+ * bench's 40- and 120-row pages took 1.11x the CPU (alternated), and 78
+ * fewer of its 14,259 cells came out right, though a few pages (the 120-row
+ * blurred one, a rotated one read at its own size) lost cells to
+ * single-block mode (docs/BENCHMARKS.md); sparse-text mode drops short cells
+ * ("1" in a Qty column). On soft print the recogniser
  * reads the plane from before the rules were erased (g->recog, given as
  * tesseract's input image: its LSTM reads that one, its layout the
  * thresholded px; ocr_prep.c says why). English traineddata
  * has no rupee sign and reads "₹" as "%": a "%" right before a digit (never
  * a real percentage) is turned back into "₹".
- * A word read across a vertical rule ocr_prep.c erased (two cells whose gap
- * tesseract did not see as a space) is split there by its symbols' boxes.
+ * A word read across a vertical rule ocr_rules.c erased (two cells whose gap
+ * tesseract did not see as a space), across a wide gap or with marks on blank
+ * paper between two cells is split there by its symbols' boxes.
  * Tesseract's own messages go to /dev/null (debug_file) because library
  * code never prints. A missing language file is KRS_OCR_UNAVAILABLE.
  * Tesseract's OpenMP loops run on one thread (one core per page; a server
@@ -152,20 +155,19 @@ static int on_paper(const struct ocr__grey *g, const struct sym *s)
     return 1;
 }
 
-/* Symbols a and b of one word are further apart than one and a half times
- * the taller one's height: a space the LSTM did not read ("7113916" for two
- * cells; letters of a word sit a few px apart, words a third of a height). */
-static int wide_gap(const struct sym *a, const struct sym *b)
+/* Symbols a and b of one word h px tall are further apart than one and a
+ * half times h: a space the LSTM did not read ("7113916" for two cells;
+ * letters of a word sit a few px apart, words a third of a height). */
+static int wide_gap(const struct sym *a, const struct sym *b, int h)
 {
-    int h = a->y1 - a->y0 > b->y1 - b->y0 ? a->y1 - a->y0 : b->y1 - b->y0;
     return 2 * (b->x0 - a->x1) >= 3 * h;
 }
 
-/* Symbols a and b (the next) of one word are two: a rule runs through the
- * gap between them, or the gap is wide. */
-static int two_words(const struct ocr__page *p, const struct sym *a, const struct sym *b)
+/* Symbols a and b (the next) of one word h px tall are two: a rule runs
+ * through the gap between them, or the gap is wide. */
+static int two_words(const struct ocr__page *p, const struct sym *a, const struct sym *b, int h)
 {
-    return wide_gap(a, b) ||
+    return wide_gap(a, b, h) ||
            (b->x0 - a->x1 >= SPLIT_GAP &&
             rule_inside(p, a->x1 - RULE_PAD - 1, b->x0 + RULE_PAD + 1, b->y0, b->y1) >= 0);
 }
@@ -185,7 +187,8 @@ static int residue(const struct ocr__page *p, const struct sym *s, size_t i, siz
  * a group title printed across the columns is not cut); a symbol alone on
  * the rule (what is left of it: "-", "|", "l") is dropped. So is a symbol on
  * blank paper (on_paper(); g NULL: not looked for), the word split there;
- * and it is split at a gap wider than its print is tall (wide_gap()). */
+ * and it is split at a gap over 1.5 times as wide as the word is tall
+ * (wide_gap()). */
 static enum kr_code split_word(const TessResultIterator *ri, const struct ocr__grey *g,
                                struct ocr__page *p, const struct ocr__word *whole,
                                const char *text, struct kr_err *err)
@@ -217,7 +220,7 @@ static enum kr_code split_word(const TessResultIterator *ri, const struct ocr__g
             cut = 1;
             continue;
         }
-        if (len && (cut || two_words(p, &s[prev], &s[i]))) {
+        if (len && (cut || two_words(p, &s[prev], &s[i], whole->y1 - whole->y0))) {
             piece[len] = 0; /* the piece so far ends before the rule or the blank */
             rc = add_word(p, &w, piece, err);
             len = 0;
@@ -352,29 +355,47 @@ static enum kr_code recog_image(TessBaseAPI *api, const struct ocr__grey *g, str
 /* Single-block mode reads every mark as text: a picture with no print in it
  * comes back as a few words read with little confidence, which tesseract's
  * page layout sets aside as an image. A page whose median word confidence
- * is under UNSURE is read again with that layout (single-column mode): no
- * bill of the bench's 70 renders nor the real one does; a product photo
- * does (docs/BENCHMARKS.md). */
-static int unsure_page(const struct ocr__page *p)
+ * is under UNSURE is read again with that layout (single-column mode), and
+ * that reading kept when it has no word or a higher median: no bill of the
+ * bench's 70 renders nor the real one is read twice; a product photo is
+ * (docs/BENCHMARKS.md). The median of p's words' confidences, 101 without
+ * a word (a text layer's, -1, counts as sure). */
+static int median_conf(const struct ocr__page *p)
 {
     size_t n[101] = {0}, acc = 0;
-    for (size_t i = 0; i < p->n; i++) /* a text layer's word (-1) is sure */
+    for (size_t i = 0; i < p->n; i++)
         n[p->w[i].conf < 0 || p->w[i].conf > 100 ? 100 : p->w[i].conf]++;
     for (int c = 0; c <= 100; c++)
         if ((acc += n[c]) * 2 > p->n)
-            return c < UNSURE;
-    return 0; /* no word */
+            return c;
+    return 101;
+}
+
+static void free_words(struct ocr__word *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(w[i].text);
+    free(w);
 }
 
 static enum kr_code read_with_layout(TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
 {
-    for (size_t i = 0; i < p->n; i++)
-        free(p->w[i].text);
-    p->n = 0;
+    struct ocr__word *first = p->w;
+    size_t n = p->n, cap = p->cap;
+    int was = median_conf(p);
+    enum kr_code rc;
+    p->w = NULL, p->n = p->cap = 0;
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
-    if (TessBaseAPIRecognize(api, NULL) != 0)
-        return kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
-    return ocr__tess_words(api, NULL, p, err);
+    rc = TessBaseAPIRecognize(api, NULL) != 0
+             ? kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page")
+             : ocr__tess_words(api, NULL, p, err);
+    if (rc || median_conf(p) > was) { /* the second reading stands (or failed) */
+        free_words(first, n);
+        return rc;
+    }
+    free_words(p->w, p->n); /* the first one was no worse */
+    p->w = first, p->n = n, p->cap = cap;
+    return KR_OK;
 }
 
 enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
@@ -391,9 +412,9 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
     if (!rc)
         rc = ocr__tess_words(api, g, p, err);
-    if (!rc && unsure_page(p))
+    if (!rc && p->n && median_conf(p) < UNSURE)
         rc = read_with_layout(api, p, err);
-    if (!rc) /* a column the page layout left out */
+    if (!rc) /* a column of print no word covers */
         rc = ocr__missed_ink(api, g, p, err);
     ocr__tess_close(api);
     if (!rc)

@@ -11,8 +11,10 @@
  * erased row by row where it runs (its blurred fringe and a column's slant
  * included), and its position and extent (vrules, vspan) let ocr_read.c
  * split a word tesseract read across it. Soft print is sharpened before its
- * rules are looked for (ocr_prep.c): a blurred rule is lighter than
- * RULE_DARK until then.
+ * rules are looked for (ocr_prep.c): a blurred rule can be lighter than
+ * RULE_DARK until then (none of the bench's blurred renders' rules was found
+ * unsharpened). On such a page g->recog keeps the rules (a band is inverted
+ * there too).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -87,11 +89,15 @@ static int row_run(const struct ocr__grey *g, int y, int *a, int *b)
     return best;
 }
 
+/* Row or column i from a to b erased, or inverted (a dark band: in recog
+ * too, which keeps the rules but must read the band's text as print). */
 static void clear_run(struct ocr__grey *g, int i, int vert, int a, int b, int invert)
 {
     for (int k = a; k < b; k++) {
-        unsigned char *p = vert ? &g->px[(size_t)k * g->w + i] : &g->px[(size_t)i * g->w + k];
-        *p = invert ? (unsigned char)(255 - *p) : 255;
+        size_t at = vert ? (size_t)k * g->w + i : (size_t)i * g->w + k;
+        g->px[at] = invert ? (unsigned char)(255 - g->px[at]) : 255;
+        if (invert && g->recog)
+            g->recog[at] = (unsigned char)(255 - g->recog[at]);
     }
 }
 

@@ -9,7 +9,7 @@
  * one pixel row, each between 1.5 and 15 text heights long, in the upper part
  * of the line, mark the line (two: a bold Latin logo or title can join two
  * letters into one such run; 15: longer runs are rules or the edge of a
- * dark band, which ocr_prep.c did not erase), with letters hanging from
+ * dark band, which the plane looked at may still hold), with letters hanging from
  * them (stems right under the stroke: a band's edge has a gap). Latin print has no stroke that
  * long (a "T" bar is under one height; underlines sit at the bottom). Such a
  * line's band is cropped from the plane and read again with the script
@@ -21,13 +21,15 @@
  *
  * Soft print (an out-of-focus photo, whose ink floor on the prepared plane
  * is grey): a thin headline blurs to 100-140 grey, lighter than crisp
- * print's ink level, and such a page's rules (lighter still) are not
- * erased. There the headline is looked for at the page's own ink level (a
- * little lighter than its floor, at most SOFT_INK, darker than the rules),
- * and the band is re-read with what is lighter than that made white and
- * the rest stretched to black (read as it is, tesseract found no word in
- * the blurred band between its grey rules). A band re-read into no word at
- * all keeps the first reading.
+ * print's ink level. Such a page is looked at on the plane tesseract's
+ * recogniser read (g->recog: its rules kept, sharpened; read from the
+ * rule-erased plane the Hindi test bill's first header came out with an
+ * extra virama). There the headline is looked for at the page's own ink
+ * level (a little lighter than its floor, at most SOFT_INK, darker than the
+ * rules), and the band is re-read with what is lighter than that made white
+ * and the rest stretched to black (read as it is, tesseract found no word
+ * in the blurred band between its grey rules). A band re-read into no word
+ * at all keeps the first reading.
  *
  * Not found means absent: when the script's traineddata is not installed the
  * first reading stands. Nothing is re-read when the page languages already

@@ -2,7 +2,7 @@
  * test_ocr_tess.c - the tesseract handle ocr/ reads pixels with
  * (ocr__tess_open in ocr_read.c): its settings (messages to /dev/null,
  * tesseract's table finder kept on, rows taken as proportionally spaced,
- * paragraphs found before recognition, single column, LSTM only), and a language without its traineddata is
+ * paragraphs found before recognition, single block, LSTM only), and a language without its traineddata is
  * ocr_unavailable with no handle left behind. Lines printed in Devanagari
  * (ocr_script.c): the headline test on Hindi and Latin words drawn here with
  * pango, and a bill with Hindi column headers read with the default page
