@@ -10,7 +10,7 @@
 #                     $DATA/x/PKG, each step only once; prints nothing.
 #   bench_deb PKG     the path of PKG's downloaded .deb (after bench_fetch).
 #   bench_bill_args "$@"  the bill benches' options: sets BUILD, SEED, QUICK, REPEAT
-#                     (--build DIR, --seed N, --quick), exits 2 on another.
+#                     (--build DIR, --seed N, --quick, --repeat N), exits 2 on another.
 #   bench_build_args "$@"  --build DIR, then "--" before the C driver's own
 #                     arguments: sets BUILD and BENCH_USED (the caller shifts
 #                     that many), exits 2 on anything else.

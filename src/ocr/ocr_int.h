@@ -129,11 +129,11 @@ void ocr__tess_close(struct TessBaseAPI *api);
 /* The words tesseract recognised, appended to p (noise marks dropped, "%"
  * before a digit made "₹"); g, when not NULL, the plane it read, in p's
  * coordinates: an unsure word is split where its symbols lie on blank
- * paper (ocr_read.c). */
+ * paper or far apart (ocr_read.c). */
 enum kr_code ocr__tess_words(struct TessBaseAPI *api, const struct ocr__grey *g,
                              struct ocr__page *p, struct kr_err *err);
-/* A column of print the page layout left out (ink no word's box covers,
- * in glyph rows) read with api as a block and added to p (ocr_missed.c). */
+/* A column of print no word covers (ink outside every word's box, in glyph
+ * rows) read with api as a block and added to p (ocr_missed.c). */
 enum kr_code ocr__missed_ink(struct TessBaseAPI *api, const struct ocr__grey *g,
                              struct ocr__page *p, struct kr_err *err);
 /* Lines of p printed in Devanagari (a headline: ocr__headline) re-read with

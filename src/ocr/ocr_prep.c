@@ -243,7 +243,7 @@ static void whiten(struct ocr__grey *g)
 }
 
 /* Soft print: sharpened, and that plane kept for the recogniser (step 4). */
-static enum kr_code soften_rules(struct ocr__grey *g, struct kr_err *err)
+static enum kr_code sharpen_and_keep(struct ocr__grey *g, struct kr_err *err)
 {
     size_t n = (size_t)g->w * g->h;
     enum kr_code rc = sharpen(g, err);
@@ -270,7 +270,7 @@ enum kr_code ocr__prepare(struct ocr__grey *g, struct ocr__page *p, struct kr_er
         return rc;
     if (!warped && fabs(a) >= 0.15 && (rc = rotate(g, -a, err)))
         return rc;
-    if (soft && (rc = soften_rules(g, err)))
+    if (soft && (rc = sharpen_and_keep(g, err)))
         return rc;
     if ((rc = ocr__rules(g, p, warped, err)))
         return rc;

@@ -73,11 +73,16 @@ enum kr_code ocr__page_add(struct ocr__page *p, const struct ocr__word *w, const
     return KR_OK;
 }
 
+static void free_words(struct ocr__word *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(w[i].text);
+    free(w);
+}
+
 void ocr__page_free(struct ocr__page *p)
 {
-    for (size_t i = 0; i < p->n; i++)
-        free(p->w[i].text);
-    free(p->w);
+    free_words(p->w, p->n);
     free(p->hrules);
     free(p->vrules);
     free(p->vspan);
@@ -371,18 +376,13 @@ static int median_conf(const struct ocr__page *p)
     return 101;
 }
 
-static void free_words(struct ocr__word *w, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(w[i].text);
-    free(w);
-}
-
-static enum kr_code read_with_layout(TessBaseAPI *api, struct ocr__page *p, struct kr_err *err)
+/* p's words, whose median confidence is was, read again with the page
+ * layout; the surer reading kept. */
+static enum kr_code read_with_layout(TessBaseAPI *api, struct ocr__page *p, int was,
+                                     struct kr_err *err)
 {
     struct ocr__word *first = p->w;
     size_t n = p->n, cap = p->cap;
-    int was = median_conf(p);
     enum kr_code rc;
     p->w = NULL, p->n = p->cap = 0;
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_COLUMN);
@@ -403,6 +403,7 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
 {
     TessBaseAPI *api;
     enum kr_code rc = ocr__tess_open(o, &api, err);
+    int med;
     if (rc)
         return rc;
     TessBaseAPISetImage(api, g->px, g->w, g->h, 1, g->w);
@@ -412,8 +413,8 @@ enum kr_code ocr__tess_read(const struct ocr__grey *g, const struct ocr_opts *o,
         rc = kr_fail(err, KRS_OCR_FAILED, "tesseract failed on the page");
     if (!rc)
         rc = ocr__tess_words(api, g, p, err);
-    if (!rc && p->n && median_conf(p) < UNSURE)
-        rc = read_with_layout(api, p, err);
+    if (!rc && (med = median_conf(p)) < UNSURE) /* 101 without a word */
+        rc = read_with_layout(api, p, med, err);
     if (!rc) /* a column of print no word covers */
         rc = ocr__missed_ink(api, g, p, err);
     ocr__tess_close(api);

@@ -161,7 +161,8 @@ static enum kr_code find_hrules(struct ocr__grey *g, struct ocr__page *p, unsign
         for (int yy = start - 3; yy < y + 3; yy++)
             if (yy >= 0 && yy < g->h && (!band || yy < start + 3 || yy >= y - 3)) {
                 clear_hruns(g, yy, minrun / 8, RULE_EDGE);
-                cut[yy] = !band;
+                if (!band)
+                    cut[yy] = 1;
             }
         if (band) { /* a filled band: rules at both edges, its text now dark on white */
             if (push_rule(&p->hrules, &p->nh, start, err) || push_rule(&p->hrules, &p->nh, y, err))

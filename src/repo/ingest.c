@@ -54,8 +54,7 @@ _Static_assert(REPO_SEARCH_MAX <= STORE_IDS_MAX, "a search's hits are one batch 
 struct hit_rows {
     struct repo *r;
     const struct idx_hit *hits;
-    struct repo_match *m;
-    uint8_t found[STORE_IDS_MAX];
+    struct repo_match *m; /* calloc'd: m[i].id stays 0 for a row the store no longer has */
 };
 
 static int hit_into_place(const struct store_image *img, int i, void *ctx)
@@ -64,7 +63,6 @@ static int hit_into_place(const struct store_image *img, int i, void *ctx)
     const struct idx_hit *h = &b->hits[i];
 
     repo__match_from(b->r, &b->m[i], img, h->distance, h->score, h->hash_dist);
-    b->found[i] = 1;
     return 0;
 }
 
@@ -73,7 +71,7 @@ static int hit_into_place(const struct store_image *img, int i, void *ctx)
 static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, int nh,
                                     struct repo_match *out, int *n, struct kr_err *err)
 {
-    struct hit_rows b = {r, hits, NULL, {0}};
+    struct hit_rows b = {r, hits, NULL};
     int64_t ids[STORE_IDS_MAX];
     struct kr_err e = {0};
     enum kr_code rc;
@@ -90,7 +88,7 @@ static enum kr_code hits_as_matches(struct repo *r, const struct idx_hit *hits, 
     else
         rc = repo__found(rc, &e, err, "the index's hits");
     for (int i = 0; !rc && i < nh; i++)
-        if (b.found[i])
+        if (b.m[i].id) /* ids start at 1 */
             out[(*n)++] = b.m[i];
     free(b.m);
     return rc;

@@ -24,6 +24,7 @@
 #include <vips/vips.h>
 
 #include "order_pdf.h"
+#include "cairo_buf.h"
 #include "testutil.h"
 
 #define NROWS 8
@@ -72,16 +73,11 @@ static void draw_page(cairo_t *cr, int page, const char *const *hdr)
     }
 }
 
-static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
 /* Pages 1 and 3 as text, page 2 as a 2x raster (a scan); blank pages > 0: that many empty pages. */
 static void three_page_pdf(int blank_pages, struct buf *out)
 {
     buf_init(out, 64u << 20);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 920, 420);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_to_buf, out, 920, 420);
     cairo_t *cr = cairo_create(s);
     for (int p = 0; p < (blank_pages ? blank_pages : 3); p++) {
         if (blank_pages) {
@@ -205,7 +201,7 @@ static unsigned char *hindi_png(size_t *n)
     draw_page(ic, 0, HDR_HI);
     cairo_destroy(ic);
     buf_init(&b, 64u << 20);
-    assert_int_equal(cairo_surface_write_to_png_stream(img, to_buf, &b), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_write_to_png_stream(img, tu_cairo_to_buf, &b), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(img);
     *n = b.len;
     return (unsigned char *)b.data;

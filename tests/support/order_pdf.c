@@ -7,6 +7,7 @@
  * row of labels over a row of values and a SKU column.
  */
 #include "order_pdf.h"
+#include "cairo_buf.h"
 
 #include <cairo-pdf.h>
 #include <pango/pangocairo.h>
@@ -202,16 +203,11 @@ static void other(cairo_t *cr, const struct opdf *o)
     text(cr, 30, 124, "Gold Ring 22K"), text(cr, 250, 124, "1"), text(cr, 300, 124, "45,000.00");
 }
 
-static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
 int order_pdf_make(const struct opdf *o, struct buf *out)
 {
     static void (*const draw[])(cairo_t *, const struct opdf *) = {amazon, flipkart, meesho, other};
     buf_init(out, 16u << 20);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 720, 600);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_to_buf, out, 720, 600);
     cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 0, 0, 0);
     draw[o->market](cr, o);

@@ -7,6 +7,7 @@
  * not a PDF, 0 bytes, encrypted and over-page-limit PDFs are refused.
  */
 #include "testutil.h"
+#include "cairo_buf.h"
 
 #include <cairo-pdf.h>
 #include <stdio.h>
@@ -180,11 +181,6 @@ static void test_continuation_lines(void **state)
     doc_order_free(&o);
 }
 
-static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -194,7 +190,7 @@ static void test_bad_inputs(void **state)
     expect_fail("\x89PNG\r\n\x1a\n not a pdf", 17, "not_a_pdf");
     expect_fail("%PDF-1.4 garbage", 16, "corrupt_pdf");
     buf_init(&b, 1u << 20); /* six pages, the limit is five */
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, &b, 200, 200);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_to_buf, &b, 200, 200);
     cairo_t *cr = cairo_create(s);
     for (int i = 0; i < 6; i++)
         cairo_show_page(cr);

@@ -16,6 +16,7 @@
  * a level below white made white before tesseract reads it.
  */
 #include "testutil.h"
+#include "cairo_buf.h"
 #include "order_pdf.h"
 #include "slant.h"
 
@@ -101,11 +102,6 @@ static void draw_bill(cairo_t *cr, const struct bill_draw *d)
     text(cr, 700, bottom + 30, "2,32,724.00");
 }
 
-static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
-
 static void png_bill(const struct bill_draw *d, struct buf *out)
 {
     cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 920, 420);
@@ -113,7 +109,7 @@ static void png_bill(const struct bill_draw *d, struct buf *out)
     draw_bill(cr, d);
     cairo_destroy(cr);
     buf_init(out, 64u << 20);
-    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, out), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, tu_cairo_to_buf, out), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(s);
 }
 
@@ -130,7 +126,7 @@ static void png_slanted_bill(struct buf *out)
     cairo_destroy(cr);
     cairo_surface_t *photo = tu_slanted(clean);
     buf_init(out, 64u << 20);
-    assert_int_equal(cairo_surface_write_to_png_stream(photo, to_buf, out), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_write_to_png_stream(photo, tu_cairo_to_buf, out), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(clean);
     cairo_surface_destroy(photo);
 }
@@ -139,7 +135,7 @@ static void png_slanted_bill(struct buf *out)
 static void pdf_bill(const struct bill_draw *d, int scanned, int pages, struct buf *out)
 {
     buf_init(out, 64u << 20);
-    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, out, 920, 420);
+    cairo_surface_t *s = cairo_pdf_surface_create_for_stream(tu_cairo_to_buf, out, 920, 420);
     cairo_t *cr = cairo_create(s);
     if (pages > 0) {
         for (int i = 0; i < pages; i++)
@@ -345,7 +341,7 @@ static void test_soft_ruled_photo(void **state)
         }
     cairo_surface_mark_dirty(s);
     buf_init(&b, 64u << 20);
-    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, &b), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, tu_cairo_to_buf, &b), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(s);
     read_ok(&b, &t);
     expect_bill(&t, 1);
@@ -427,7 +423,7 @@ static void test_pdf_continued_page(void **state)
     struct buf b;
     struct ocr_table t = {0};
     buf_init(&b, 64u << 20);
-    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(to_buf, &b, 920, 420);
+    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(tu_cairo_to_buf, &b, 920, 420);
     cairo_t *cr = cairo_create(sf);
     text(cr, 40, 30, "Laxmi Gold Palace");
     text(cr, 40, 60, "Invoice No: INV/2026/0042");

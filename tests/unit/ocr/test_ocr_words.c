@@ -10,6 +10,7 @@
  * rotated 40-row render did the same (293 of 360 cells; 340 with the split).
  */
 #include "testutil.h"
+#include "cairo_buf.h"
 
 #include <cairo.h>
 #include <math.h>
@@ -22,11 +23,6 @@
 #include "ocr/ocr.h"
 
 #define ROWS 16
-
-static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int n)
-{
-    return buf_append(closure, data, n) ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
-}
 
 static void cell(cairo_t *cr, double x, double y, const char *s)
 {
@@ -64,7 +60,7 @@ static void close_columns_png(struct buf *out)
     }
     cairo_destroy(cr);
     buf_init(out, 16u << 20);
-    assert_int_equal(cairo_surface_write_to_png_stream(s, to_buf, out), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_write_to_png_stream(s, tu_cairo_to_buf, out), CAIRO_STATUS_SUCCESS);
     cairo_surface_destroy(s);
 }
 
